@@ -1,0 +1,1 @@
+## apps/local.mk: build fragment for apps/, included by Makefile.am

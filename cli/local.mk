@@ -1,0 +1,19 @@
+## cli/local.mk: the netsim program.
+bin_PROGRAMS += netsim
+netsim_SOURCES = cli/netsim.c
+netsim_LDADD = $(NETSIM_LIBS)
+netsim_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic
+
+libnetsim_a_SOURCES += \
+	cli/scenario.c cli/scenario.h \
+	cli/expect.c cli/expect.h \
+	cli/world.c cli/world.h
+
+check_PROGRAMS += tests/test_scenario
+TESTS += tests/test_scenario
+tests_test_scenario_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_scenario_LDADD = $(TEST_CMOCKA_LIBS)
+
+# Command-line behaviour: exit codes, error lines, never overwriting a trace.
+TESTS += tests/cli.sh
+EXTRA_DIST += tests/cli.sh tests/lib.sh

@@ -1,0 +1,243 @@
+/*
+ * cli/netsim.c - the netsim program: subcommands and their options.
+ *
+ *   netsim run FILE     build the world a scenario describes, run it, summarise
+ *   netsim check FILE   validate a scenario without running it
+ *   netsim help [TOPIC] usage, scenario groups, keys, costs
+ *   netsim --version
+ *
+ * Exit codes: 0 success, 1 a run's expectations failed, 2 bad input.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/expect.h"
+#include "cli/scenario.h"
+#include "cli/world.h"
+#include "config.h"
+#include "sim/cpu.h"
+
+enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_BAD_INPUT = 2 };
+
+static gchar **opt_set;
+static gchar *opt_trace;
+static gchar *opt_pcap;
+static gboolean opt_overwrite, opt_quiet;
+static gchar *opt_level;
+
+static const GOptionEntry run_entries[] = {
+	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set,
+	  "Override a scenario key (repeatable)", "GROUP.KEY=VALUE" },
+	{ "trace", 't', 0, G_OPTION_ARG_FILENAME, &opt_trace, "Write the trace database to FILE", "FILE" },
+	{ "overwrite", 0, 0, G_OPTION_ARG_NONE, &opt_overwrite,
+	  "Replace an existing trace database", NULL },
+	{ "trace-level", 0, 0, G_OPTION_ARG_STRING, &opt_level,
+	  "off, summary or full (default: the scenario's run.trace)", "LEVEL" },
+	{ "pcap", 'p', 0, G_OPTION_ARG_FILENAME, &opt_pcap,
+	  "Write one pcap file per interface into DIR", "DIR" },
+	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
+	{ NULL },
+};
+
+static void
+on_signal(int sig)
+{
+	world_request_stop();
+}
+
+static int
+fail(const GError *error)
+{
+	fprintf(stderr, "netsim: %s\n", error->message);
+	return EXIT_BAD_INPUT;
+}
+
+/* Parse the options of run/check; leaves the scenario path in *path. */
+static int
+parse_options(const char *cmd, int *argc, char ***argv, const char **path)
+{
+	g_autofree char *summary = g_strdup_printf("%s FILE", cmd);
+	g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
+	g_autoptr(GError) error = NULL;
+	g_option_context_add_main_entries(ctx, run_entries, NULL);
+	g_option_context_set_summary(ctx, strcmp(cmd, "run") == 0
+		? "Run the scenario FILE and print a summary."
+		: "Check the scenario FILE and report the first mistake.");
+	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+		fprintf(stderr, "netsim %s: %s\n", cmd, error->message);
+		return EXIT_BAD_INPUT;
+	}
+	if (*argc != 3) {
+		fprintf(stderr, "netsim %s: expected one scenario FILE (see 'netsim %s --help')\n", cmd, cmd);
+		return EXIT_BAD_INPUT;
+	}
+	*path = (*argv)[2];
+	return EXIT_OK;
+}
+
+static int
+load(const char *path, struct scenario **out, struct world_options *wo)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(scenario) sc = scenario_load(path, &error);
+	if (!sc)
+		return fail(error);
+	for (int i = 0; opt_set && opt_set[i]; i++)
+		if (!scenario_override(sc, opt_set[i], &error))
+			return fail(error);
+	*wo = (struct world_options){ .trace_path = opt_trace, .overwrite = opt_overwrite,
+				      .pcap_dir = opt_pcap, .quiet = opt_quiet, .trace_level = -1 };
+	if (opt_level) {
+		static const char *const levels[] = { "off", "summary", "full" };
+		for (int i = 0; i < 3; i++)
+			if (strcmp(opt_level, levels[i]) == 0)
+				wo->trace_level = i;
+		if (wo->trace_level < 0) {
+			fprintf(stderr, "netsim: --trace-level %s: expected off, summary or full\n", opt_level);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	*out = g_steal_pointer(&sc);
+	return EXIT_OK;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	const char *path;
+	struct world_options wo;
+	struct scenario *sc = NULL;
+	g_autoptr(GError) error = NULL;
+	int rc = parse_options("check", &argc, &argv, &path);
+	if (rc || (rc = load(path, &sc, &wo)))
+		return rc;
+	wo.trace_path = NULL;
+	wo.pcap_dir = NULL;
+	struct expectations *ex = expectations_parse(sc, &error);
+	struct world *w = ex ? world_build(sc, &wo, &error) : NULL;
+	if (!w) {
+		rc = fail(error);
+	} else {
+		printf("%s: ok (%u expectations)\n", path, expectations_count(ex));
+	}
+	world_free(w);
+	expectations_free(ex);
+	scenario_free(sc);
+	return rc;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	const char *path;
+	struct world_options wo;
+	struct scenario *sc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	int rc = parse_options("run", &argc, &argv, &path);
+	if (rc || (rc = load(path, &sc, &wo)))
+		return rc;
+	struct expectations *ex = expectations_parse(sc, &error);
+	struct world *w = ex ? world_build(sc, &wo, &error) : NULL;
+	if (!w) {
+		rc = fail(error);
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!world_run(w, &error)) {
+		fprintf(stderr, "netsim: %s\n", error->message);
+		g_clear_error(&error);
+		world_finish(w, NULL);
+		rc = EXIT_BAD_INPUT;
+		goto out;
+	}
+	world_print_summary(w, out);
+	guint failed = 0;
+	if (expectations_count(ex)) {
+		g_string_append(out, "\n  expectations\n");
+		failed = expectations_check(ex, world_metrics(w), out);
+		g_string_append_printf(out, "  %u of %u expectations met\n", expectations_count(ex) - failed,
+				       expectations_count(ex));
+	}
+	fputs(out->str, stdout);
+	if (!world_finish(w, &error)) {
+		rc = fail(error);
+		goto out;
+	}
+	if (world_interrupted(w)) {
+		fprintf(stderr, "netsim: interrupted; the trace is kept and marked unfinished\n");
+		rc = 130;
+	} else {
+		rc = failed ? EXIT_EXPECT : EXIT_OK;
+	}
+out:
+	world_free(w);
+	expectations_free(ex);
+	scenario_free(sc);
+	return rc;
+}
+
+static const char usage[] =
+	"Usage: netsim COMMAND [OPTIONS] ...\n"
+	"\n"
+	"netsim simulates host network stacks: CPUs with interrupts, softirqs and\n"
+	"tasks, sk_buffs, devices, IPv4, UDP and TCP, on one virtual clock.\n"
+	"\n"
+	"Commands:\n"
+	"  run FILE       run a scenario and print its summary (exit 1 if an\n"
+	"                 [expect] condition fails, 2 on bad input)\n"
+	"  check FILE     check a scenario file without running it\n"
+	"  help [TOPIC]   this text; topics: scenario, costs\n"
+	"  --version      print the version\n"
+	"\n"
+	"Run 'netsim COMMAND --help' for a command's options.\n";
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const char *topic = argc > 2 ? argv[2] : NULL;
+	if (!topic) {
+		fputs(usage, stdout);
+	} else if (strcmp(topic, "costs") == 0) {
+		printf("CPU cost table (keys of [cpu] and [host.NAME.cpu]; values are durations):\n\n");
+		for (int i = 0; i < COST_NCOSTS; i++)
+			printf("  %-14s %6" G_GINT64_FORMAT "ns  %s\n", cpu_cost_info[i].name,
+			       cpu_cost_info[i].default_ns, cpu_cost_info[i].what);
+	} else if (strcmp(topic, "scenario") == 0) {
+		printf("Scenario files are key files (.ini style):\n\n"
+		       "  [run]            title, description, duration (e.g. 1s), seed, trace (off|summary|full)\n"
+		       "  [cpu]            cost table for every host (see 'netsim help costs')\n"
+		       "  [host.NAME]      a host\n"
+		       "  [host.NAME.cpu]  that host's costs\n"
+		       "  [expect]         FIGURE = CONDITION, checked after the run\n"
+		       "                   (N, >= N, <= N, > N, < N, != N, A..B)\n");
+	} else {
+		fprintf(stderr, "netsim help: no topic '%s' (topics: scenario, costs)\n", topic);
+		return EXIT_BAD_INPUT;
+	}
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_BAD_INPUT;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("netsim %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+		return cmd_help(argc, argv);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc, argv);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc, argv);
+	fprintf(stderr, "netsim: unknown command '%s' (see 'netsim help')\n", cmd);
+	return EXIT_BAD_INPUT;
+}

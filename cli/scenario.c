@@ -1,0 +1,378 @@
+/*
+ * cli/scenario.c - the scenario loader.
+ *
+ * GKeyFile does the parsing proper (escapes, lists, comments).  Before it
+ * runs, one pass over the text checks the syntax line by line, so that a
+ * malformed line is reported with its number (GKeyFile's own messages have
+ * none), and records the line of every group and key.
+ */
+#include "cli/scenario.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include "sim/units.h"
+
+G_DEFINE_QUARK(netsim-scenario-error-quark, scenario_error)
+
+struct scenario {
+	char *path;
+	GString *text;
+	GKeyFile *kf;
+	GHashTable *lines; /* "group" or "group\x1fkey" -> line (int) */
+	GHashTable *used;  /* "group\x1fkey" set */
+	GPtrArray *order;  /* group names in file order */
+	int noverrides;
+};
+
+static char *
+gk(const char *group, const char *key)
+{
+	return g_strconcat(group, "\x1f", key, NULL);
+}
+
+void
+scenario_free(struct scenario *sc)
+{
+	if (!sc)
+		return;
+	g_free(sc->path);
+	g_string_free(sc->text, TRUE);
+	if (sc->kf)
+		g_key_file_unref(sc->kf);
+	g_hash_table_destroy(sc->lines);
+	g_hash_table_destroy(sc->used);
+	g_ptr_array_free(sc->order, TRUE);
+	g_free(sc);
+}
+
+static bool
+valid_name(const char *s, const char *extra)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+/* Line-by-line syntax check and line index. */
+static bool
+index_lines(struct scenario *sc, GError **error)
+{
+	g_auto(GStrv) lines = g_strsplit(sc->text->str, "\n", -1);
+	const char *group = NULL;
+	g_autofree char *cur = NULL;
+	for (int i = 0; lines[i]; i++) {
+		int lineno = i + 1;
+		char *line = g_strstrip(lines[i]);
+		if (!*line || *line == '#' || *line == ';')
+			continue;
+		if (*line == '[') {
+			size_t n = strlen(line);
+			if (line[n - 1] != ']') {
+				g_set_error(error, SCENARIO_ERROR, 0,
+					    "%s:%d: %s: a group header must end with ']'", sc->path, lineno, line);
+				return false;
+			}
+			line[n - 1] = 0;
+			char *name = g_strstrip(line + 1);
+			if (!valid_name(name, "._-")) {
+				g_set_error(error, SCENARIO_ERROR, 0,
+					    "%s:%d: [%s]: a group name may hold letters, digits, '.', '_' and '-' only",
+					    sc->path, lineno, name);
+				return false;
+			}
+			g_free(cur);
+			cur = g_strdup(name);
+			group = cur;
+			if (!g_hash_table_contains(sc->lines, name)) {
+				g_hash_table_insert(sc->lines, g_strdup(name), GINT_TO_POINTER(lineno));
+				g_ptr_array_add(sc->order, g_strdup(name));
+			}
+			continue;
+		}
+		char *eq = strchr(line, '=');
+		if (!eq) {
+			g_set_error(error, SCENARIO_ERROR, 0,
+				    "%s:%d: %s%s%s: expected 'key = value', a [group] or a # comment",
+				    sc->path, lineno, group ? group : "", group ? " " : "", line);
+			return false;
+		}
+		*eq = 0;
+		char *key = g_strstrip(line);
+		if (!group) {
+			g_set_error(error, SCENARIO_ERROR, 0,
+				    "%s:%d: %s: a key must come after a [group] header", sc->path, lineno, key);
+			return false;
+		}
+		if (!valid_name(key, "._-")) {
+			g_set_error(error, SCENARIO_ERROR, 0,
+				    "%s:%d: %s %s: a key may hold letters, digits, '.', '_' and '-' only",
+				    sc->path, lineno, group, key);
+			return false;
+		}
+		char *k = gk(group, key);
+		if (g_hash_table_contains(sc->lines, k)) {
+			g_set_error(error, SCENARIO_ERROR, 0, "%s:%d: %s %s: key given twice (first on line %d)",
+				    sc->path, lineno, group, key,
+				    GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, k)));
+			g_free(k);
+			return false;
+		}
+		g_hash_table_insert(sc->lines, k, GINT_TO_POINTER(lineno));
+	}
+	return true;
+}
+
+struct scenario *
+scenario_load_data(const char *name, const char *text, GError **error)
+{
+	struct scenario *sc = g_new0(struct scenario, 1);
+	sc->path = g_strdup(name);
+	sc->text = g_string_new(text);
+	sc->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	sc->used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	sc->order = g_ptr_array_new_with_free_func(g_free);
+	sc->kf = g_key_file_new();
+	if (!g_utf8_validate(text, -1, NULL)) {
+		g_set_error(error, SCENARIO_ERROR, 0, "%s:1: file: not valid UTF-8 text", name);
+		scenario_free(sc);
+		return NULL;
+	}
+	if (!index_lines(sc, error)) {
+		scenario_free(sc);
+		return NULL;
+	}
+	g_autoptr(GError) sub = NULL;
+	if (!g_key_file_load_from_data(sc->kf, text, (gsize)-1, G_KEY_FILE_NONE, &sub)) {
+		g_set_error(error, SCENARIO_ERROR, 0, "%s:1: file: %s", name, sub->message);
+		scenario_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+struct scenario *
+scenario_load(const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GError) sub = NULL;
+	if (!g_file_get_contents(path, &text, NULL, &sub)) {
+		g_set_error(error, SCENARIO_ERROR, 0, "%s: %s", path, sub->message);
+		return NULL;
+	}
+	return scenario_load_data(path, text, error);
+}
+
+const char *
+scenario_path(const struct scenario *sc)
+{
+	return sc->path;
+}
+
+const char *
+scenario_text(const struct scenario *sc)
+{
+	return sc->text->str;
+}
+
+bool
+scenario_override(struct scenario *sc, const char *assignment, GError **error)
+{
+	const char *eq = strchr(assignment, '=');
+	g_autofree char *lhs = eq ? g_strndup(assignment, (gsize)(eq - assignment)) : NULL;
+	const char *dot = lhs ? strrchr(lhs, '.') : NULL;
+	if (!eq || !dot || dot == lhs || !dot[1]) {
+		g_set_error(error, SCENARIO_ERROR, 0,
+			    "--set %s: expected group.key=value, for example run.seed=7", assignment);
+		return false;
+	}
+	/*
+	 * The key is after the last dot, except where a group of the file (or
+	 * [expect], whose keys are dotted figure names) owns a longer key.
+	 */
+	for (guint i = 0; i < sc->order->len; i++) {
+		const char *g = sc->order->pdata[i];
+		size_t n = strlen(g);
+		if (strncmp(lhs, g, n) == 0 && lhs[n] == '.' &&
+		    (g_key_file_has_key(sc->kf, g, lhs + n + 1, NULL) || strcmp(g, "expect") == 0)) {
+			dot = lhs + n;
+			break;
+		}
+	}
+	if (g_str_has_prefix(lhs, "expect.") && lhs[7])
+		dot = lhs + 6;
+	g_autofree char *group = g_strndup(lhs, (gsize)(dot - lhs));
+	const char *key = dot + 1;
+	if (!valid_name(group, "._-") || !valid_name(key, "._-")) {
+		g_set_error(error, SCENARIO_ERROR, 0, "--set %s: bad group or key name", assignment);
+		return false;
+	}
+	sc->noverrides++;
+	g_key_file_set_value(sc->kf, group, key, eq + 1);
+	/* Overrides are reported as line -N, "command line" (see scenario_fail). */
+	g_hash_table_replace(sc->lines, gk(group, key), GINT_TO_POINTER(-sc->noverrides));
+	if (!g_hash_table_contains(sc->lines, group)) {
+		g_hash_table_insert(sc->lines, g_strdup(group), GINT_TO_POINTER(-sc->noverrides));
+		g_ptr_array_add(sc->order, g_strdup(group));
+	}
+	g_string_append_printf(sc->text, "\n# --set %s", assignment);
+	return true;
+}
+
+char **
+scenario_groups(const struct scenario *sc)
+{
+	g_ptr_array_add(sc->order, NULL);
+	sc->order->len--;
+	return (char **)sc->order->pdata;
+}
+
+GPtrArray *
+scenario_groups_with_prefix(const struct scenario *sc, const char *prefix)
+{
+	GPtrArray *out = g_ptr_array_new();
+	size_t n = strlen(prefix);
+	for (guint i = 0; i < sc->order->len; i++) {
+		const char *g = sc->order->pdata[i];
+		if (strncmp(g, prefix, n) == 0 && g[n] == '.')
+			g_ptr_array_add(out, (gpointer)g);
+	}
+	return out;
+}
+
+bool
+scenario_has_group(const struct scenario *sc, const char *group)
+{
+	return g_key_file_has_group(sc->kf, group);
+}
+
+char **
+scenario_keys(const struct scenario *sc, const char *group)
+{
+	char **keys = g_key_file_get_keys(sc->kf, group, NULL, NULL);
+	return keys ? keys : g_new0(char *, 1);
+}
+
+void
+scenario_mark_used(struct scenario *sc, const char *group, const char *key)
+{
+	g_hash_table_add(sc->used, gk(group, key));
+}
+
+const char *
+scenario_get(struct scenario *sc, const char *group, const char *key)
+{
+	/* GKeyFile returns a new string; keep it alive in the file by reading the raw value. */
+	if (!g_key_file_has_key(sc->kf, group, key, NULL))
+		return NULL;
+	scenario_mark_used(sc, group, key);
+	char *v = g_key_file_get_string(sc->kf, group, key, NULL);
+	if (!v)
+		return "";
+	/* Intern: values live as long as the program, which is one run. */
+	const char *s = g_intern_string(g_strstrip(v));
+	g_free(v);
+	return s;
+}
+
+bool
+scenario_fail(struct scenario *sc, GError **error, const char *group, const char *key,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_autofree char *k = key ? gk(group, key) : g_strdup(group);
+	int line = GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, k));
+	if (!line && key)
+		line = GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, group));
+	g_autofree char *where = line > 0 ? g_strdup_printf("%s:%d", sc->path, line)
+			       : line < 0 ? g_strdup("command line (--set)")
+					  : g_strdup_printf("%s", sc->path);
+	g_set_error(error, SCENARIO_ERROR, 0, "%s: %s%s%s: %s", where, group, key ? " " : "",
+		    key ? key : "", msg);
+	return false;
+}
+
+bool
+scenario_get_duration(struct scenario *sc, const char *group, const char *key, gint64 *out,
+		      GError **error)
+{
+	const char *v = scenario_get(sc, group, key);
+	g_autoptr(GError) sub = NULL;
+	sim_time_t t;
+	if (!v)
+		return true;
+	if (!units_parse_duration(v, &t, &sub))
+		return scenario_fail(sc, error, group, key, "%s", sub->message);
+	*out = t;
+	return true;
+}
+
+bool
+scenario_get_uint(struct scenario *sc, const char *group, const char *key, guint64 min,
+		  guint64 max, guint64 *out, GError **error)
+{
+	const char *v = scenario_get(sc, group, key);
+	guint64 x;
+	if (!v)
+		return true;
+	if (!g_ascii_string_to_unsigned(v, 10, min, max, &x, NULL))
+		return scenario_fail(sc, error, group, key,
+				     "'%s' is not a whole number from %" G_GUINT64_FORMAT
+				     " to %" G_GUINT64_FORMAT, v, min, max);
+	*out = x;
+	return true;
+}
+
+bool
+scenario_get_bool(struct scenario *sc, const char *group, const char *key, bool *out,
+		  GError **error)
+{
+	static const struct conf_key k = { "bool", CONF_BOOL, 0, .doc = "" };
+	const char *v = scenario_get(sc, group, key);
+	g_autoptr(GError) sub = NULL;
+	bool b;
+	if (!v)
+		return true;
+	if (!conf_set(&k, &b, v, &sub))
+		return scenario_fail(sc, error, group, key, "%s", sub->message);
+	*out = b;
+	return true;
+}
+
+bool
+scenario_apply_conf(struct scenario *sc, const char *group, const struct conf_key *table,
+		    void *base, GError **error)
+{
+	g_auto(GStrv) keys = scenario_keys(sc, group);
+	for (int i = 0; keys[i]; i++) {
+		const struct conf_key *k = conf_find(table, keys[i]);
+		if (!k)
+			continue;
+		const char *v = scenario_get(sc, group, keys[i]);
+		g_autoptr(GError) sub = NULL;
+		if (!conf_set(k, base, v, &sub))
+			return scenario_fail(sc, error, group, keys[i], "%s", sub->message);
+	}
+	return true;
+}
+
+bool
+scenario_check_unused(struct scenario *sc, GError **error)
+{
+	for (guint i = 0; i < sc->order->len; i++) {
+		const char *group = sc->order->pdata[i];
+		g_auto(GStrv) keys = scenario_keys(sc, group);
+		for (int j = 0; keys[j]; j++) {
+			g_autofree char *k = gk(group, keys[j]);
+			if (!g_hash_table_contains(sc->used, k))
+				return scenario_fail(sc, error, group, keys[j],
+						     "unknown key (see 'netsim help keys')");
+		}
+	}
+	return true;
+}

@@ -1,0 +1,76 @@
+/*
+ * cli/scenario.h - scenario files: loading, overrides, and errors with lines.
+ *
+ * A scenario is a GLib key file.  Besides parsing it, the loader remembers
+ * the line of every group and key, so that any mistake found later, by any
+ * part of the program, is reported as
+ *
+ *     file:line: group key: what is wrong
+ *
+ * and it remembers which keys were read, so that a misspelt key is an error
+ * instead of being silently ignored.  `--set group.key=value` overrides are
+ * applied on top and reported as coming from the command line.
+ */
+#ifndef NETSIM_CLI_SCENARIO_H
+#define NETSIM_CLI_SCENARIO_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include "sim/conf.h"
+
+#define SCENARIO_ERROR (scenario_error_quark())
+GQuark scenario_error_quark(void);
+
+struct scenario;
+typedef struct scenario scenario; /* for g_autoptr(scenario) */
+
+struct scenario *scenario_load(const char *path, GError **error);
+struct scenario *scenario_load_data(const char *name, const char *text, GError **error);
+void scenario_free(struct scenario *sc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(scenario, scenario_free)
+
+const char *scenario_path(const struct scenario *sc);
+/* The text as loaded, with overrides appended as comments (recorded in the trace). */
+const char *scenario_text(const struct scenario *sc);
+
+/* Apply "group.key=value" (the key is after the last dot). */
+bool scenario_override(struct scenario *sc, const char *assignment, GError **error);
+
+/* Group names, in file order; NULL-terminated, owned by the scenario. */
+char **scenario_groups(const struct scenario *sc);
+/* Groups whose name starts with @prefix followed by '.' (e.g. "host" -> host.a, host.b). */
+GPtrArray *scenario_groups_with_prefix(const struct scenario *sc, const char *prefix);
+bool scenario_has_group(const struct scenario *sc, const char *group);
+/* Keys of a group in file order (g_strfreev). */
+char **scenario_keys(const struct scenario *sc, const char *group);
+
+/* The value (marks the key used), or NULL when absent. */
+const char *scenario_get(struct scenario *sc, const char *group, const char *key);
+/* Mark a key as used without reading it. */
+void scenario_mark_used(struct scenario *sc, const char *group, const char *key);
+
+/*
+ * Report a problem with a key (or with a whole group when @key is NULL):
+ * sets @error to "file:line: group key: message" and returns false.
+ */
+bool scenario_fail(struct scenario *sc, GError **error, const char *group, const char *key,
+		   const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+/* Typed getters: absent keys leave *out alone and return true. */
+bool scenario_get_duration(struct scenario *sc, const char *group, const char *key,
+			   gint64 *out, GError **error);
+bool scenario_get_uint(struct scenario *sc, const char *group, const char *key,
+		       guint64 min, guint64 max, guint64 *out, GError **error);
+bool scenario_get_bool(struct scenario *sc, const char *group, const char *key, bool *out,
+		       GError **error);
+
+/*
+ * Apply every key of @group that @table knows to @base.  Keys the table does
+ * not know are left for other tables; scenario_check_unused reports them.
+ */
+bool scenario_apply_conf(struct scenario *sc, const char *group, const struct conf_key *table,
+			 void *base, GError **error);
+/* Fail on the first key that nothing read. */
+bool scenario_check_unused(struct scenario *sc, GError **error);
+
+#endif

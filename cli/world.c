@@ -1,0 +1,363 @@
+/*
+ * cli/world.c - building and running a world from a scenario.
+ */
+#include "cli/world.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "sim/cpu.h"
+#include "sim/units.h"
+#include "trace/trace.h"
+
+struct whost {
+	char *name;
+	struct cpu *cpu;
+	struct trace_host *th;
+};
+
+struct world {
+	struct scenario *sc;
+	struct world_options opt;
+	struct sim *sim;
+	struct trace *trace;
+	char *title, *description;
+	sim_time_t duration;
+	uint64_t seed;
+	int level;
+	GPtrArray *hosts; /* struct whost */
+	GHashTable *metrics;
+	bool interrupted;
+	double wall_seconds;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+void
+world_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+static void
+whost_free(struct whost *h)
+{
+	cpu_free(h->cpu);
+	g_free(h->name);
+	g_free(h);
+}
+
+static const char *const trace_levels[] = { "off", "summary", "full", NULL };
+
+static bool
+read_run(struct world *w, GError **error)
+{
+	struct scenario *sc = w->sc;
+	const char *v;
+	if (!scenario_has_group(sc, "run"))
+		return scenario_fail(sc, error, "run", NULL, "every scenario needs a [run] group");
+	v = scenario_get(sc, "run", "title");
+	w->title = g_strdup(v ? v : scenario_path(sc));
+	v = scenario_get(sc, "run", "description");
+	w->description = g_strdup(v ? v : "");
+	w->duration = SIM_S;
+	if (!scenario_get_duration(sc, "run", "duration", &w->duration, error))
+		return false;
+	if (w->duration <= 0)
+		return scenario_fail(sc, error, "run", "duration", "must be longer than 0");
+	w->seed = 1;
+	if (!scenario_get_uint(sc, "run", "seed", 0, G_MAXUINT64, &w->seed, error))
+		return false;
+	w->level = TRACE_SUMMARY;
+	v = scenario_get(sc, "run", "trace");
+	if (v) {
+		w->level = -1;
+		for (int i = 0; trace_levels[i]; i++)
+			if (strcmp(v, trace_levels[i]) == 0)
+				w->level = i;
+		if (w->level < 0)
+			return scenario_fail(sc, error, "run", "trace", "'%s' is not off, summary or full", v);
+	}
+	if (w->opt.trace_level >= 0)
+		w->level = w->opt.trace_level;
+	return true;
+}
+
+/* Apply "cost name = duration" keys of @group to @cpu. */
+static bool
+read_costs(struct world *w, const char *group, struct cpu *cpu, GError **error)
+{
+	g_auto(GStrv) keys = scenario_keys(w->sc, group);
+	for (int i = 0; keys[i]; i++) {
+		int c = cpu_cost_by_name(keys[i]);
+		if (c < 0)
+			return scenario_fail(w->sc, error, group, keys[i],
+					     "unknown cost (see 'netsim help costs')");
+		sim_time_t t;
+		if (!scenario_get_duration(w->sc, group, keys[i], &t, error))
+			return false;
+		cpu_set_cost(cpu, (enum cpu_cost)c, t);
+	}
+	return true;
+}
+
+static bool
+build_hosts(struct world *w, GError **error)
+{
+	g_autoptr(GPtrArray) groups = scenario_groups_with_prefix(w->sc, "host");
+	for (guint i = 0; i < groups->len; i++) {
+		const char *g = groups->pdata[i];
+		const char *name = g + strlen("host.");
+		if (strchr(name, '.'))
+			continue; /* a sub-group: host.H.cpu, host.H.IF */
+		struct whost *h = g_new0(struct whost, 1);
+		h->name = g_strdup(name);
+		h->cpu = cpu_new(w->sim, name);
+		g_ptr_array_add(w->hosts, h);
+		if (scenario_has_group(w->sc, "cpu") && !read_costs(w, "cpu", h->cpu, error))
+			return false;
+		g_autofree char *cg = g_strdup_printf("host.%s.cpu", name);
+		if (scenario_has_group(w->sc, cg) && !read_costs(w, cg, h->cpu, error))
+			return false;
+		h->th = trace_host_add(w->trace, w->sim, h->cpu, name);
+		cpu_set_busy_hook(h->cpu, trace_cpu_busy_hook, h->th);
+	}
+	/* Every host.* sub-group must belong to a declared host. */
+	for (guint i = 0; i < groups->len; i++) {
+		const char *g = groups->pdata[i];
+		const char *name = g + strlen("host.");
+		const char *dot = strchr(name, '.');
+		if (!dot)
+			continue;
+		g_autofree char *hname = g_strndup(name, (gsize)(dot - name));
+		g_autofree char *hg = g_strdup_printf("host.%s", hname);
+		if (!scenario_has_group(w->sc, hg))
+			return scenario_fail(w->sc, error, g, NULL, "no host '%s' is declared ([%s])", hname, hg);
+	}
+	if (w->hosts->len == 0)
+		return scenario_fail(w->sc, error, "run", NULL, "the scenario declares no [host.NAME]");
+	return true;
+}
+
+static bool
+check_groups(struct world *w, GError **error)
+{
+	static const char *const top[] = { "run", "cpu", "expect", NULL };
+	static const char *const prefixes[] = { "host.", NULL };
+	for (char **g = scenario_groups(w->sc); *g; g++) {
+		bool known = g_strv_contains(top, *g);
+		for (int i = 0; !known && prefixes[i]; i++)
+			known = g_str_has_prefix(*g, prefixes[i]);
+		if (!known)
+			return scenario_fail(w->sc, error, *g, NULL,
+					     "unknown group (see 'netsim help scenario')");
+	}
+	return true;
+}
+
+/* Expectations are parsed and checked by the caller. */
+static void
+mark_expect_used(struct scenario *sc)
+{
+	g_auto(GStrv) keys = scenario_keys(sc, "expect");
+	for (int i = 0; keys[i]; i++)
+		scenario_mark_used(sc, "expect", keys[i]);
+}
+
+struct world *
+world_build(struct scenario *sc, const struct world_options *opt, GError **error)
+{
+	struct world *w = g_new0(struct world, 1);
+	w->sc = sc;
+	w->opt = *opt;
+	w->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)whost_free);
+	if (!check_groups(w, error) || !read_run(w, error))
+		goto fail;
+	w->sim = sim_new(w->seed);
+	w->trace = trace_open(opt->trace_path, (enum trace_level)w->level, opt->overwrite, error);
+	if (!w->trace)
+		goto fail;
+	if (!trace_begin_run(w->trace, scenario_path(sc), scenario_text(sc), w->seed, PACKAGE_VERSION,
+			     error))
+		goto fail;
+	if (!build_hosts(w, error))
+		goto fail;
+	mark_expect_used(sc);
+	if (!scenario_check_unused(sc, error))
+		goto fail;
+	return w;
+fail:
+	world_free(w);
+	return NULL;
+}
+
+static void
+progress(struct world *w, gint64 start_us, bool final)
+{
+	double wall = (double)(g_get_monotonic_time() - start_us) / 1e6;
+	char now[32], end[32];
+	units_format_duration(sim_now(w->sim), now, sizeof now);
+	units_format_duration(w->duration, end, sizeof end);
+	fprintf(stderr, "\r  %s / %s simulated, %.0f events/s   %s", now, end,
+		wall > 0 ? (double)sim_events_dispatched(w->sim) / wall : 0.0, final ? "\n" : "");
+	fflush(stderr);
+}
+
+bool
+world_run(struct world *w, GError **error)
+{
+	bool show = !w->opt.quiet && isatty(STDERR_FILENO);
+	gint64 start = g_get_monotonic_time(), last = start;
+	sim_time_t slice = w->duration / 1000 > SIM_MS ? w->duration / 1000 : SIM_MS;
+	stop_requested = 0;
+	while (sim_now(w->sim) < w->duration) {
+		sim_time_t until = MIN(sim_now(w->sim) + slice, w->duration);
+		sim_run_until(w->sim, until);
+		if (stop_requested) {
+			w->interrupted = true;
+			break;
+		}
+		if (trace_failed(w->trace)) {
+			*error = g_error_copy(trace_failed(w->trace));
+			w->interrupted = true;
+			w->wall_seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+			return false;
+		}
+		gint64 t = g_get_monotonic_time();
+		if (show && t - last > 200000) {
+			progress(w, start, false);
+			last = t;
+		}
+	}
+	w->wall_seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+	if (show && w->wall_seconds > 0.2)
+		progress(w, start, true);
+	return true;
+}
+
+static void
+put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void
+put(GHashTable *m, double v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *name = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	double *p = g_new(double, 1);
+	*p = v;
+	g_hash_table_replace(m, name, p);
+}
+
+GHashTable *
+world_metrics(struct world *w)
+{
+	if (w->metrics)
+		return w->metrics;
+	GHashTable *m = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	double secs = (double)sim_now(w->sim) / 1e9;
+	put(m, (double)sim_events_dispatched(w->sim), "sim.events");
+	put(m, secs, "sim.seconds");
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct whost *h = w->hosts->pdata[i];
+		for (int c = 0; c < CPU_NCTX; c++) {
+			double ns = (double)cpu_busy_ns(h->cpu, c);
+			put(m, ns, "%s.cpu.%s_ns", h->name, cpu_ctx_name(c));
+			put(m, secs > 0 ? ns / 1e9 / secs : 0, "%s.cpu.%s_share", h->name, cpu_ctx_name(c));
+		}
+		put(m, (double)cpu_preemptions(h->cpu), "%s.cpu.preemptions", h->name);
+		put(m, (double)cpu_context_switches(h->cpu), "%s.cpu.context_switches", h->name);
+	}
+	w->metrics = m;
+	return m;
+}
+
+void
+world_print_summary(struct world *w, GString *out)
+{
+	char t[32];
+	g_string_append_printf(out, "%s\n", w->title);
+	g_string_append_printf(out, "  simulated %s%s, seed %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+			       " events in %.2fs wall\n",
+			       units_format_duration(sim_now(w->sim), t, sizeof t),
+			       w->interrupted ? " (interrupted)" : "", w->seed,
+			       sim_events_dispatched(w->sim), w->wall_seconds);
+	g_string_append(out, "\n  CPU time by context      hardirq     softirq        task\n");
+	double secs = (double)sim_now(w->sim) / 1e9;
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct whost *h = w->hosts->pdata[i];
+		g_string_append_printf(out, "  %-20s", h->name);
+		for (int c = 0; c < CPU_NCTX; c++) {
+			double share = secs > 0 ? (double)cpu_busy_ns(h->cpu, c) / 1e9 / secs : 0;
+			g_string_append_printf(out, "  %9.2f%%", 100 * share);
+		}
+		g_string_append_c(out, '\n');
+	}
+}
+
+bool
+world_finish(struct world *w, GError **error)
+{
+	struct trace *tr = w->trace;
+	w->trace = NULL;
+	if (!tr)
+		return true;
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct whost *h = w->hosts->pdata[i];
+		cpu_set_busy_hook(h->cpu, NULL, NULL);
+	}
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, world_metrics(w));
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		/* Figures of a host go with that host; the rest with the first. */
+		const char *name = k;
+		for (guint i = 0; i < w->hosts->len; i++) {
+			struct whost *h = w->hosts->pdata[i];
+			size_t n = strlen(h->name);
+			if (strncmp(name, h->name, n) == 0 && name[n] == '.') {
+				trace_counter(h->th, g_intern_string(name + n + 1), "run",
+					      (int64_t)*(double *)v);
+				break;
+			}
+		}
+	}
+	return trace_close(tr, !w->interrupted, error);
+}
+
+void
+world_free(struct world *w)
+{
+	if (!w)
+		return;
+	if (w->trace)
+		trace_close(w->trace, false, NULL);
+	g_ptr_array_free(w->hosts, TRUE);
+	if (w->metrics)
+		g_hash_table_destroy(w->metrics);
+	sim_free(w->sim);
+	g_free(w->title);
+	g_free(w->description);
+	g_free(w);
+}
+
+const char *
+world_title(const struct world *w)
+{
+	return w->title;
+}
+
+struct sim *
+world_sim(const struct world *w)
+{
+	return w->sim;
+}
+
+bool
+world_interrupted(const struct world *w)
+{
+	return w->interrupted;
+}

@@ -1,0 +1,52 @@
+/*
+ * cli/world.h - a world built from a scenario, run, and measured.
+ *
+ * The world owns the engine, the trace, every host with its stack, the
+ * wires and the applications.  Building it reads the scenario's groups:
+ *
+ *   [run]            title, description, duration, seed, trace
+ *   [cpu]            cost table defaults for every host (cost name = duration)
+ *   [host.H]         one host
+ *   [host.H.cpu]     that host's cost overrides
+ *
+ * Later layers add their groups here (interfaces, links, routes, apps); the
+ * keys of each come from the owning module's conf_key table.
+ */
+#ifndef NETSIM_CLI_WORLD_H
+#define NETSIM_CLI_WORLD_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include "cli/scenario.h"
+#include "sim/sim.h"
+
+struct world_options {
+	const char *trace_path;  /* NULL: no database */
+	bool overwrite;
+	const char *pcap_dir;    /* NULL: no captures */
+	bool quiet;
+	int trace_level;         /* -1: as the scenario says */
+};
+
+struct world;
+
+/* Build everything the scenario describes; nothing runs yet. */
+struct world *world_build(struct scenario *sc, const struct world_options *opt, GError **error);
+/* Run to the scenario's duration (or until interrupted).  False on a trace error. */
+bool world_run(struct world *w, GError **error);
+/* Ask a running world to stop at the next slice (safe from a signal handler). */
+void world_request_stop(void);
+/* Close the trace, marking the run finished or not. */
+bool world_finish(struct world *w, GError **error);
+void world_free(struct world *w);
+
+const char *world_title(const struct world *w);
+struct sim *world_sim(const struct world *w);
+bool world_interrupted(const struct world *w);
+
+/* Every measured figure, name -> double* (owned by the world). */
+GHashTable *world_metrics(struct world *w);
+/* The human summary printed by `netsim run`. */
+void world_print_summary(struct world *w, GString *out);
+
+#endif

@@ -1,0 +1,2 @@
+## docs/local.mk: documentation shipped in the tarball.
+EXTRA_DIST += docs/cpu-model.md

@@ -1,0 +1,262 @@
+/*
+ * sim/sim.c - the event queue.
+ *
+ * Pending events live in a slab of slots; a binary min-heap of small
+ * (time, sequence, slot, generation) keys orders them.  Cancelling bumps the
+ * slot's generation and frees it at once, which leaves a stale key in the
+ * heap; the key is recognised by its old generation and skipped when it
+ * reaches the top (Redis's ae.c marks deleted timers the same way).  So
+ * cancel is O(1), schedule and dispatch are O(log n), and the steady state
+ * allocates nothing: the slab and the heap only ever grow.
+ *
+ * An event id is (generation << 32 | slot); generations start at 1, so no
+ * id is 0.
+ */
+#include "sim/sim.h"
+
+#include <glib.h>
+#include <stdlib.h>
+
+struct sim_slot {
+	sim_event_fn fn;
+	void *a, *b;
+	sim_time_t at;
+	uint32_t gen;
+	uint32_t next_free; /* index + 1 of the next free slot, 0 = none */
+};
+
+struct sim_key {
+	sim_time_t at;
+	uint64_t seq; /* insertion order, breaks ties */
+	uint32_t slot;
+	uint32_t gen;
+};
+
+struct sim {
+	sim_time_t now;
+	uint64_t seed;
+	uint64_t seq;
+	uint64_t dispatched;
+	size_t live; /* scheduled and neither fired nor cancelled */
+	bool stop;
+
+	struct sim_slot *slots;
+	uint32_t nslots, cap_slots;
+	uint32_t free_head; /* index + 1, 0 = none */
+
+	struct sim_key *heap;
+	size_t nheap, cap_heap;
+};
+
+struct sim *
+sim_new(uint64_t seed)
+{
+	struct sim *sim = g_new0(struct sim, 1);
+	sim->seed = seed;
+	return sim;
+}
+
+void
+sim_free(struct sim *sim)
+{
+	if (!sim)
+		return;
+	g_free(sim->slots);
+	g_free(sim->heap);
+	g_free(sim);
+}
+
+sim_time_t
+sim_now(const struct sim *sim)
+{
+	return sim->now;
+}
+
+uint64_t
+sim_seed(const struct sim *sim)
+{
+	return sim->seed;
+}
+
+static inline bool
+key_before(const struct sim_key *x, const struct sim_key *y)
+{
+	return x->at < y->at || (x->at == y->at && x->seq < y->seq);
+}
+
+static void
+heap_push(struct sim *sim, struct sim_key key)
+{
+	if (sim->nheap == sim->cap_heap) {
+		sim->cap_heap = sim->cap_heap ? sim->cap_heap * 2 : 1024;
+		sim->heap = g_renew(struct sim_key, sim->heap, sim->cap_heap);
+	}
+	size_t i = sim->nheap++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!key_before(&key, &sim->heap[parent]))
+			break;
+		sim->heap[i] = sim->heap[parent];
+		i = parent;
+	}
+	sim->heap[i] = key;
+}
+
+static void
+heap_pop(struct sim *sim)
+{
+	struct sim_key last = sim->heap[--sim->nheap];
+	size_t n = sim->nheap, i = 0;
+	if (n == 0)
+		return;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && key_before(&sim->heap[c + 1], &sim->heap[c]))
+			c++;
+		if (!key_before(&sim->heap[c], &last))
+			break;
+		sim->heap[i] = sim->heap[c];
+		i = c;
+	}
+	sim->heap[i] = last;
+}
+
+static uint32_t
+slot_alloc(struct sim *sim)
+{
+	if (sim->free_head) {
+		uint32_t i = sim->free_head - 1;
+		sim->free_head = sim->slots[i].next_free;
+		return i;
+	}
+	if (sim->nslots == sim->cap_slots) {
+		sim->cap_slots = sim->cap_slots ? sim->cap_slots * 2 : 1024;
+		sim->slots = g_renew(struct sim_slot, sim->slots, sim->cap_slots);
+	}
+	sim->slots[sim->nslots].gen = 1;
+	return sim->nslots++;
+}
+
+static void
+slot_release(struct sim *sim, uint32_t i)
+{
+	struct sim_slot *s = &sim->slots[i];
+	s->fn = NULL;
+	s->gen = s->gen == UINT32_MAX ? 1 : s->gen + 1;
+	s->next_free = sim->free_head;
+	sim->free_head = i + 1;
+}
+
+sim_event_id
+sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+{
+	g_assert(fn != NULL);
+	if (when < sim->now)
+		g_error("sim_schedule_at: time %" G_GINT64_FORMAT " is before now %" G_GINT64_FORMAT,
+			when, sim->now);
+	uint32_t i = slot_alloc(sim);
+	struct sim_slot *s = &sim->slots[i];
+	s->fn = fn;
+	s->a = a;
+	s->b = b;
+	s->at = when;
+	heap_push(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
+	sim->live++;
+	return ((uint64_t)s->gen << 32) | i;
+}
+
+sim_event_id
+sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
+{
+	g_assert(delay >= 0);
+	return sim_schedule_at(sim, sim->now + delay, fn, a, b);
+}
+
+static struct sim_slot *
+slot_of(const struct sim *sim, sim_event_id id)
+{
+	uint32_t i = (uint32_t)id, gen = (uint32_t)(id >> 32);
+	if (id == 0 || i >= sim->nslots)
+		return NULL;
+	struct sim_slot *s = &sim->slots[i];
+	return s->gen == gen && s->fn ? s : NULL;
+}
+
+bool
+sim_cancel(struct sim *sim, sim_event_id id)
+{
+	struct sim_slot *s = slot_of(sim, id);
+	if (!s)
+		return false;
+	slot_release(sim, (uint32_t)id);
+	sim->live--;
+	return true;
+}
+
+bool
+sim_is_pending(const struct sim *sim, sim_event_id id)
+{
+	return slot_of(sim, id) != NULL;
+}
+
+sim_time_t
+sim_event_time(const struct sim *sim, sim_event_id id)
+{
+	struct sim_slot *s = slot_of(sim, id);
+	return s ? s->at : -1;
+}
+
+uint64_t
+sim_run_until(struct sim *sim, sim_time_t end)
+{
+	uint64_t n = 0;
+	sim->stop = false;
+	while (sim->nheap > 0 && !sim->stop) {
+		struct sim_key top = sim->heap[0];
+		struct sim_slot *s = &sim->slots[top.slot];
+		if (s->gen != top.gen || !s->fn) {
+			heap_pop(sim); /* cancelled */
+			continue;
+		}
+		if (top.at > end)
+			break;
+		heap_pop(sim);
+		sim_event_fn fn = s->fn;
+		void *a = s->a, *b = s->b;
+		slot_release(sim, top.slot);
+		sim->live--;
+		sim->now = top.at;
+		fn(sim, a, b);
+		n++;
+	}
+	sim->dispatched += n;
+	if (!sim->stop && end > sim->now && end != SIM_TIME_MAX)
+		sim->now = end;
+	return n;
+}
+
+void
+sim_stop(struct sim *sim)
+{
+	sim->stop = true;
+}
+
+bool
+sim_stopped(const struct sim *sim)
+{
+	return sim->stop;
+}
+
+uint64_t
+sim_events_dispatched(const struct sim *sim)
+{
+	return sim->dispatched;
+}
+
+size_t
+sim_events_pending(const struct sim *sim)
+{
+	return sim->live;
+}

@@ -1,0 +1,51 @@
+# tests/lib.sh - helpers for the shell tests (sourced).
+#
+# $NETSIM, $top_srcdir and $top_builddir come from the test environment
+# (Makefile.am, AM_TESTS_ENVIRONMENT).  Each test runs in its own temporary
+# directory, removed at exit.
+set -u
+: "${NETSIM:?run through make check}"
+: "${top_srcdir:?run through make check}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/netsim-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+failures=0
+checks=0
+
+ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $*"; }
+
+# expect_exit CODE DESCRIPTION -- COMMAND...: runs COMMAND, output in $T/out, $T/err.
+expect_exit() {
+	local want=$1 what=$2
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	local got=$?
+	if [ "$got" -eq "$want" ]; then
+		ok "$what (exit $got)"
+	else
+		not_ok "$what: exit $got, expected $want"
+		sed 's/^/    out: /' "$T/out" | head -20
+		sed 's/^/    err: /' "$T/err" | head -20
+	fi
+}
+
+# expect_grep FILE REGEX DESCRIPTION
+expect_grep() {
+	if grep -qE -- "$2" "$1"; then
+		ok "$3"
+	else
+		not_ok "$3: /$2/ not in $1"
+		sed 's/^/    /' "$1" | head -20
+	fi
+}
+
+# expect_eq ACTUAL EXPECTED DESCRIPTION
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3: got '$1', expected '$2'"; fi
+}
+
+done_testing() {
+	echo "1..$checks"
+	[ "$failures" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,157 @@
+/*
+ * tests/test_scenario.c - the scenario loader: syntax errors with lines,
+ * overrides, unknown keys, typed getters, expectations.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <glib.h>
+#include <string.h>
+
+#include "cli/expect.h"
+#include "cli/scenario.h"
+#include "sim/sim.h"
+
+static void
+assert_error_is(GError *err, const char *text)
+{
+	assert_non_null(err);
+	if (strcmp(err->message, text) != 0)
+		fail_msg("got \"%s\", expected \"%s\"", err->message, text);
+}
+
+static void
+test_scenario_bad_line_reports_file_line_group_key(void **state)
+{
+	GError *err = NULL;
+	struct scenario *sc = scenario_load_data("lec.ini", "[run]\nduration = 1s\nthis is wrong\n", &err);
+	assert_null(sc);
+	assert_error_is(err, "lec.ini:3: run this is wrong: expected 'key = value', a [group] or a # comment");
+	g_error_free(err);
+}
+
+static void
+test_scenario_key_before_group_is_refused(void **state)
+{
+	GError *err = NULL;
+	assert_null(scenario_load_data("a.ini", "# c\nseed = 1\n", &err));
+	assert_error_is(err, "a.ini:2: seed: a key must come after a [group] header");
+	g_error_free(err);
+}
+
+static void
+test_scenario_duplicate_key_names_both_lines(void **state)
+{
+	GError *err = NULL;
+	assert_null(scenario_load_data("a.ini", "[run]\nseed = 1\n\nseed = 2\n", &err));
+	assert_error_is(err, "a.ini:4: run seed: key given twice (first on line 2)");
+	g_error_free(err);
+}
+
+static void
+test_scenario_bad_value_reports_its_line(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[run]\n\nduration = 10 parsecs\n", &err);
+	assert_non_null(sc);
+	gint64 t = 0;
+	assert_false(scenario_get_duration(sc, "run", "duration", &t, &err));
+	assert_non_null(strstr(err->message, "a.ini:3: run duration: '10 parsecs' is not a valid duration"));
+	g_error_free(err);
+}
+
+static void
+test_scenario_unknown_key_is_an_error(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[run]\nduration = 1s\ndurashun = 2s\n", &err);
+	gint64 t = 0;
+	assert_true(scenario_get_duration(sc, "run", "duration", &t, &err));
+	assert_int_equal(t, SIM_S);
+	assert_false(scenario_check_unused(sc, &err));
+	assert_non_null(strstr(err->message, "a.ini:3: run durashun: unknown key"));
+	g_error_free(err);
+}
+
+static void
+test_scenario_override_replaces_value_and_is_reported_as_command_line(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[host.rx.nic]\nnapi = off\n", &err);
+	assert_true(scenario_override(sc, "host.rx.nic.napi=on", &err));
+	assert_string_equal(scenario_get(sc, "host.rx.nic", "napi"), "on");
+	assert_true(scenario_override(sc, "run.seed=x", &err));
+	guint64 seed = 0;
+	assert_false(scenario_get_uint(sc, "run", "seed", 0, 100, &seed, &err));
+	assert_non_null(strstr(err->message, "command line (--set): run seed:"));
+	g_clear_error(&err);
+	assert_false(scenario_override(sc, "noequals", &err));
+	g_clear_error(&err);
+	assert_false(scenario_override(sc, "nodot=1", &err));
+	g_clear_error(&err);
+	assert_non_null(strstr(scenario_text(sc), "# --set host.rx.nic.napi=on"));
+}
+
+static void
+test_scenario_groups_with_prefix_keep_file_order(void **state)
+{
+	g_autoptr(scenario) sc = scenario_load_data(
+		"a.ini", "[host.b]\n[run]\n[host.a]\n[host.a.eth0]\n[hostile]\n", NULL);
+	g_autoptr(GPtrArray) g = scenario_groups_with_prefix(sc, "host");
+	assert_int_equal(g->len, 3);
+	assert_string_equal(g->pdata[0], "host.b");
+	assert_string_equal(g->pdata[1], "host.a");
+	assert_string_equal(g->pdata[2], "host.a.eth0");
+}
+
+static void
+test_expect_conditions_pass_and_fail(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data(
+		"a.ini", "[expect]\na.x = >= 10\na.y = 3\na.z = 0.1..0.5\na.w = < 1\nb.missing = 1\n", &err);
+	struct expectations *ex = expectations_parse(sc, &err);
+	assert_non_null(ex);
+	assert_int_equal(expectations_count(ex), 5);
+	GHashTable *m = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	double *v;
+	v = g_new(double, 1), *v = 10, g_hash_table_insert(m, "a.x", v);
+	v = g_new(double, 1), *v = 4, g_hash_table_insert(m, "a.y", v);
+	v = g_new(double, 1), *v = 0.3, g_hash_table_insert(m, "a.z", v);
+	v = g_new(double, 1), *v = 0.5, g_hash_table_insert(m, "a.w", v);
+	g_autoptr(GString) out = g_string_new(NULL);
+	assert_int_equal(expectations_check(ex, m, out), 2); /* a.y and b.missing */
+	assert_non_null(strstr(out->str, "FAIL a.y = 4, expected 3"));
+	assert_non_null(strstr(out->str, "FAIL b.missing 1: no such figure"));
+	g_hash_table_destroy(m);
+	expectations_free(ex);
+}
+
+static void
+test_expect_malformed_condition_is_a_scenario_error(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[expect]\n\na.x = lots\n", &err);
+	assert_null(expectations_parse(sc, &err));
+	assert_non_null(strstr(err->message, "a.ini:3: expect a.x: 'lots' is not a condition"));
+	g_error_free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scenario_bad_line_reports_file_line_group_key),
+		cmocka_unit_test(test_scenario_key_before_group_is_refused),
+		cmocka_unit_test(test_scenario_duplicate_key_names_both_lines),
+		cmocka_unit_test(test_scenario_bad_value_reports_its_line),
+		cmocka_unit_test(test_scenario_unknown_key_is_an_error),
+		cmocka_unit_test(test_scenario_override_replaces_value_and_is_reported_as_command_line),
+		cmocka_unit_test(test_scenario_groups_with_prefix_keep_file_order),
+		cmocka_unit_test(test_expect_conditions_pass_and_fail),
+		cmocka_unit_test(test_expect_malformed_condition_is_a_scenario_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

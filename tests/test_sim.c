@@ -1,0 +1,186 @@
+/*
+ * tests/test_sim.c - the event queue: order, cancellation, run_until.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <glib.h>
+
+#include "sim/sim.h"
+
+struct log {
+	GArray *seen; /* ints */
+	struct sim *sim;
+	sim_event_id later;
+};
+
+static void
+record(struct sim *sim, void *a, void *b)
+{
+	struct log *log = a;
+	int v = GPOINTER_TO_INT(b);
+	g_array_append_val(log->seen, v);
+}
+
+static int
+setup(void **state)
+{
+	struct log *log = g_new0(struct log, 1);
+	log->seen = g_array_new(FALSE, FALSE, sizeof(int));
+	log->sim = sim_new(1);
+	*state = log;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct log *log = *state;
+	assert_int_equal(sim_events_pending(log->sim), 0);
+	sim_free(log->sim);
+	g_array_free(log->seen, TRUE);
+	g_free(log);
+	return 0;
+}
+
+#define SEEN(log, i) g_array_index((log)->seen, int, i)
+
+static void
+test_sim_events_fire_in_time_order(void **state)
+{
+	struct log *log = *state;
+	sim_schedule(log->sim, 30, record, log, GINT_TO_POINTER(3));
+	sim_schedule(log->sim, 10, record, log, GINT_TO_POINTER(1));
+	sim_schedule(log->sim, 20, record, log, GINT_TO_POINTER(2));
+	assert_int_equal(sim_run_until(log->sim, SIM_TIME_MAX), 3);
+	assert_int_equal(log->seen->len, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(SEEN(log, i), i + 1);
+	assert_int_equal(sim_now(log->sim), 30);
+}
+
+static void
+test_sim_same_time_fires_in_insertion_order(void **state)
+{
+	struct log *log = *state;
+	for (int i = 0; i < 100; i++)
+		sim_schedule(log->sim, 5, record, log, GINT_TO_POINTER(i));
+	sim_run_until(log->sim, SIM_TIME_MAX);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(SEEN(log, i), i);
+}
+
+static void
+test_sim_cancelled_event_never_fires(void **state)
+{
+	struct log *log = *state;
+	sim_event_id a = sim_schedule(log->sim, 10, record, log, GINT_TO_POINTER(1));
+	sim_schedule(log->sim, 20, record, log, GINT_TO_POINTER(2));
+	assert_true(sim_is_pending(log->sim, a));
+	assert_true(sim_cancel(log->sim, a));
+	assert_false(sim_is_pending(log->sim, a));
+	assert_false(sim_cancel(log->sim, a)); /* twice is harmless */
+	assert_false(sim_cancel(log->sim, 0)); /* id 0 is harmless */
+	sim_run_until(log->sim, SIM_TIME_MAX);
+	assert_int_equal(log->seen->len, 1);
+	assert_int_equal(SEEN(log, 0), 2);
+}
+
+static void
+test_sim_stale_id_does_not_cancel_reused_slot(void **state)
+{
+	struct log *log = *state;
+	sim_event_id a = sim_schedule(log->sim, 10, record, log, GINT_TO_POINTER(1));
+	sim_run_until(log->sim, SIM_TIME_MAX);
+	sim_event_id b = sim_schedule(log->sim, 10, record, log, GINT_TO_POINTER(2));
+	assert_int_not_equal(a, b);
+	assert_false(sim_cancel(log->sim, a));
+	assert_true(sim_is_pending(log->sim, b));
+	sim_run_until(log->sim, SIM_TIME_MAX);
+	assert_int_equal(log->seen->len, 2);
+}
+
+static void
+test_sim_run_until_stops_at_end_and_advances_clock(void **state)
+{
+	struct log *log = *state;
+	sim_schedule(log->sim, 10, record, log, GINT_TO_POINTER(1));
+	sim_schedule(log->sim, 100, record, log, GINT_TO_POINTER(2));
+	assert_int_equal(sim_run_until(log->sim, 50), 1);
+	assert_int_equal(sim_now(log->sim), 50);
+	assert_int_equal(sim_events_pending(log->sim), 1);
+	assert_int_equal(sim_event_time(log->sim, 0), -1);
+	sim_run_until(log->sim, 100); /* an event exactly at the end fires */
+	assert_int_equal(log->seen->len, 2);
+}
+
+static void
+chain(struct sim *sim, void *a, void *b)
+{
+	struct log *log = a;
+	int n = GPOINTER_TO_INT(b);
+	g_array_append_val(log->seen, n);
+	if (n < 5)
+		sim_schedule(sim, 0, chain, log, GINT_TO_POINTER(n + 1));
+	if (n == 3)
+		sim_stop(sim);
+}
+
+static void
+test_sim_stop_returns_after_current_event(void **state)
+{
+	struct log *log = *state;
+	sim_schedule(log->sim, 1, chain, log, GINT_TO_POINTER(1));
+	sim_run_until(log->sim, SIM_TIME_MAX);
+	assert_true(sim_stopped(log->sim));
+	assert_int_equal(log->seen->len, 3);
+	sim_run_until(log->sim, SIM_TIME_MAX);
+	assert_int_equal(log->seen->len, 5);
+}
+
+static void
+test_sim_heap_keeps_order_under_random_load(void **state)
+{
+	struct log *log = *state;
+	GRand *r = g_rand_new_with_seed(7);
+	sim_event_id ids[2000];
+	for (int i = 0; i < 2000; i++)
+		ids[i] = sim_schedule(log->sim, g_rand_int_range(r, 0, 1000), record, log,
+				      GINT_TO_POINTER(i));
+	for (int i = 0; i < 2000; i += 3)
+		sim_cancel(log->sim, ids[i]);
+	sim_time_t last = 0;
+	while (sim_events_pending(log->sim)) {
+		/* Step one event at a time and check the clock never goes back. */
+		guint before = log->seen->len;
+		sim_time_t next = SIM_TIME_MAX;
+		for (int i = 0; i < 2000; i++) {
+			sim_time_t t = sim_event_time(log->sim, ids[i]);
+			if (t >= 0 && t < next)
+				next = t;
+		}
+		sim_run_until(log->sim, next);
+		assert_true(log->seen->len > before);
+		assert_true(sim_now(log->sim) >= last);
+		last = sim_now(log->sim);
+	}
+	assert_int_equal(log->seen->len, 2000 - 667);
+	g_rand_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sim_events_fire_in_time_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_same_time_fires_in_insertion_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_cancelled_event_never_fires, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_stale_id_does_not_cancel_reused_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_run_until_stops_at_end_and_advances_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_stop_returns_after_current_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_heap_keeps_order_under_random_load, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

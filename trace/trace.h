@@ -1,0 +1,248 @@
+/*
+ * trace/trace.h - the trace recorder: the calls the stack makes.
+ *
+ * Every move and copy of every sk_buff is reported here, with the virtual
+ * time, the host, the CPU context and the layer, and written to a SQLite
+ * database (trace/schema.sql, docs/trace-schema.md).  The stack never sees
+ * SQLite: it calls these functions with ids, names and numbers.  Names
+ * (layers, functions, queues, reasons) must be string literals or otherwise
+ * live for the whole run; the writer interns them by pointer.
+ *
+ * Cost when tracing is off or at summary level: one inline comparison per
+ * call.  At full level a call fills one row of a batch; no formatting.
+ *
+ * Position: stack -> trace -> sim.  Linux counterpart: the skb tracepoints
+ * (skb:kfree_skb, skb:consume_skb, net:netif_rx, net:net_dev_xmit).
+ */
+#ifndef NETSIM_TRACE_TRACE_H
+#define NETSIM_TRACE_TRACE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/cpu.h"
+#include "sim/sim.h"
+
+enum trace_level {
+	TRACE_OFF = 0,     /* nothing is written; counters still kept by the stack */
+	TRACE_SUMMARY = 1, /* run, hosts, counters, CPU busy totals, TCP cwnd samples */
+	TRACE_FULL = 2,    /* everything: one row per skb operation, busy intervals */
+};
+
+enum trace_op {
+	TR_ALLOC = 1,
+	TR_FREE,     /* consumed: the packet was delivered or its work is done */
+	TR_DROP,     /* freed because it was dropped; reason says why */
+	TR_ENQUEUE,
+	TR_DEQUEUE,
+	TR_HANDOFF,  /* one layer's function hands the skb to the next */
+	TR_PUSH,     /* header pushed: data moved toward head */
+	TR_PULL,     /* header pulled: data moved toward tail */
+	TR_COPY,     /* bytes copied; kind says which copy */
+	TR_CLONE,    /* a clone or copy of the skb was made: other = new skb */
+	TR_WIRE,     /* the frame left or reached a NIC on a wire */
+};
+
+enum trace_copy_kind {
+	COPY_NONE = 0,
+	COPY_USER_TO_SKB,
+	COPY_SKB_TO_USER,
+	COPY_DMA_TO_DEV,   /* host memory -> NIC (transmit) */
+	COPY_DMA_FROM_DEV, /* NIC -> host memory (receive) */
+	COPY_CLONE,        /* skb_copy: a full copy of data */
+};
+
+const char *trace_op_name(enum trace_op op);
+const char *trace_copy_kind_name(enum trace_copy_kind kind);
+/* "off", "summary", "full": the names scenario files and the database use. */
+const char *trace_level_name(enum trace_level level);
+/* Parses a level name; false (and *out untouched) when it is none of them. */
+bool trace_level_from_name(const char *name, enum trace_level *out);
+
+#define TRACE_ERROR (trace_error_quark())
+GQuark trace_error_quark(void);
+enum trace_error {
+	TRACE_ERROR_EXISTS,  /* the database file exists and overwriting was not asked for */
+	TRACE_ERROR_IO,      /* could not create, write or commit */
+};
+
+struct trace;
+
+/*
+ * The recorder shared by all hosts of a run.  @path may be NULL (no database:
+ * all calls are cheap no-ops beyond the level check) or ":memory:" (tests).
+ * An existing file is never overwritten unless @overwrite is true.
+ */
+struct trace *trace_open(const char *path, enum trace_level level, bool overwrite,
+			 GError **error);
+/* Records the run row: what ran, with which seed, by which netsim version. */
+bool trace_begin_run(struct trace *tr, const char *scenario_name, const char *scenario_text,
+		     uint64_t seed, const char *version, GError **error);
+/*
+ * Commits what is batched, builds the indexes and marks the run finished
+ * (or not), then closes the database.  Frees @tr in every case.
+ */
+bool trace_close(struct trace *tr, bool finished, GError **error);
+/* Commits the current batch now; safe to call from a signal-driven shutdown path. */
+bool trace_flush(struct trace *tr, GError **error);
+enum trace_level trace_level(const struct trace *tr);
+/* The first write error seen, if any (a full disk): the run should stop. */
+const GError *trace_failed(const struct trace *tr);
+/* For netsim show and tests: the open database handle (sqlite3 *), or NULL. */
+void *trace_db(struct trace *tr);
+/* Rows written so far in the whole run (for benchmarks and progress). */
+uint64_t trace_rows(const struct trace *tr);
+
+/* One host's view of the recorder.  Owned by the trace; freed by trace_close. */
+struct trace_host {
+	struct trace *tr;
+	enum trace_level level;  /* copy of the run's level, for the inline check */
+	uint32_t id;             /* hosts.id in the database */
+	const char *name;
+	struct sim *sim;
+	struct cpu *cpu;
+};
+
+struct trace_host *trace_host_add(struct trace *tr, struct sim *sim, struct cpu *cpu,
+				  const char *name);
+/*
+ * Filters a trace by host: lowers (never raises above the run's level) what
+ * is recorded for @h, e.g. TRACE_SUMMARY for hosts the user did not ask for.
+ */
+void trace_host_set_level(struct trace_host *h, enum trace_level level);
+
+/* The row written for one skb operation at full level.  Internal to trace.c. */
+void trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
+		     const char *func, const char *queue, int64_t data_off, int64_t len,
+		     int64_t bytes, enum trace_copy_kind kind, const char *reason,
+		     uint64_t other);
+
+#define TRACE_ON(h) ((h) && (h)->level >= TRACE_FULL)
+
+static inline void
+trace_alloc(struct trace_host *h, uint64_t skb, const char *layer, uint32_t size)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_ALLOC, skb, layer, NULL, NULL, -1, size, 0, COPY_NONE, NULL, 0);
+}
+
+static inline void
+trace_free(struct trace_host *h, uint64_t skb, const char *layer)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_FREE, skb, layer, NULL, NULL, -1, -1, 0, COPY_NONE, NULL, 0);
+}
+
+static inline void
+trace_drop(struct trace_host *h, uint64_t skb, const char *layer, const char *reason)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_DROP, skb, layer, NULL, NULL, -1, -1, 0, COPY_NONE, reason, 0);
+}
+
+static inline void
+trace_enqueue(struct trace_host *h, uint64_t skb, const char *layer, const char *queue,
+	      uint32_t qlen, uint32_t len)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_ENQUEUE, skb, layer, NULL, queue, -1, len, qlen, COPY_NONE, NULL, 0);
+}
+
+static inline void
+trace_dequeue(struct trace_host *h, uint64_t skb, const char *layer, const char *queue,
+	      uint32_t qlen, uint32_t len)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_DEQUEUE, skb, layer, NULL, queue, -1, len, qlen, COPY_NONE, NULL, 0);
+}
+
+/* @func is the function now receiving the skb ("ip_rcv"), in @layer ("ip"). */
+static inline void
+trace_handoff(struct trace_host *h, uint64_t skb, const char *layer, const char *func,
+	      uint32_t data_off, uint32_t len)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_HANDOFF, skb, layer, func, NULL, data_off, len, 0, COPY_NONE, NULL, 0);
+}
+
+static inline void
+trace_push(struct trace_host *h, uint64_t skb, const char *layer, uint32_t hdr,
+	   uint32_t data_off, uint32_t len)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_PUSH, skb, layer, NULL, NULL, data_off, len, hdr, COPY_NONE, NULL, 0);
+}
+
+static inline void
+trace_pull(struct trace_host *h, uint64_t skb, const char *layer, uint32_t hdr,
+	   uint32_t data_off, uint32_t len)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_PULL, skb, layer, NULL, NULL, data_off, len, hdr, COPY_NONE, NULL, 0);
+}
+
+static inline void
+trace_copy(struct trace_host *h, uint64_t skb, const char *layer, enum trace_copy_kind kind,
+	   uint32_t bytes)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_COPY, skb, layer, NULL, NULL, -1, -1, bytes, kind, NULL, 0);
+}
+
+static inline void
+trace_clone(struct trace_host *h, uint64_t skb, uint64_t new_skb, const char *layer,
+	    uint32_t bytes)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_CLONE, skb, layer, NULL, NULL, -1, -1, bytes,
+				bytes ? COPY_CLONE : COPY_NONE, NULL, new_skb);
+}
+
+/* A frame left (@rx false) or arrived at (@rx true) the NIC @ifname. */
+static inline void
+trace_wire(struct trace_host *h, uint64_t skb, const char *ifname, bool rx, uint32_t len)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_WIRE, skb, "wire", rx ? "rx" : "tx", ifname, -1, len, 0,
+				COPY_NONE, NULL, 0);
+}
+
+/*
+ * What an skb carries, recorded once per skb at full level so that a student
+ * can select "the third data segment of this connection".  Addresses in host
+ * byte order; @flags are TCP flags; @payload the transport payload length.
+ */
+struct trace_pkt_info {
+	uint8_t proto; /* IPPROTO_* or 0 for ARP */
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint8_t tcp_flags;
+	uint32_t seq, ack;
+	uint32_t payload;
+};
+void trace_packet(struct trace_host *h, uint64_t skb, const struct trace_pkt_info *info);
+
+/* A stretch of CPU time (install as the CPU's busy hook: trace_cpu_busy_hook). */
+void trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t start,
+			 sim_time_t end);
+
+/* A named counter's final value for a host ("drop.ring_full", "ip.in_receives"). */
+void trace_counter(struct trace_host *h, const char *name, const char *place, int64_t value);
+
+/* A sample of a TCP connection's congestion state, at summary level and above. */
+void trace_tcp_cc(struct trace_host *h, const char *conn, uint32_t cwnd, uint32_t ssthresh,
+		  uint32_t flight, sim_time_t srtt, sim_time_t rto);
+
+/*
+ * pcap capture per interface, written with libpcap (DLT_EN10MB, nanosecond
+ * timestamps).  trace_pcap_open opens DIR/HOST-IFNAME.pcap.
+ */
+struct trace_pcap;
+struct trace_pcap *trace_pcap_open(const char *dir, const char *host, const char *ifname,
+				   GError **error);
+void trace_pcap_write(struct trace_pcap *p, sim_time_t when, const uint8_t *frame, uint32_t len);
+/* Pushes written frames to the file; reports a write error (a full disk). */
+bool trace_pcap_flush(struct trace_pcap *p, GError **error);
+void trace_pcap_close(struct trace_pcap *p);
+
+#endif

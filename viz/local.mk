@@ -1,0 +1,1 @@
+## viz/local.mk: build fragment for viz/, included by Makefile.am
