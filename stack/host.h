@@ -1,0 +1,167 @@
+/*
+ * stack/host.h - one host: its CPU, devices, skbs, counters and layers.
+ *
+ * Linux counterpart: roughly a network namespace (struct net) plus the
+ * per-CPU softnet_data of a one-CPU machine.
+ *
+ * A struct host is the world one kernel sees.  Layers keep their state
+ * behind the host's private pointers (arp, ip, udp, ...), each created and
+ * destroyed by its own layer: a layer that sets one registers a fini hook
+ * with host_add_fini, and host_free calls the hooks, newest first, before
+ * it closes the devices.  host.c never needs to know a layer's insides.
+ *
+ * Call sequence:
+ *   pool = skb_pool_new();                  one per world: run-unique skb ids
+ *   h = host_new(sim, trace_or_NULL, pool, "alice", seed);
+ *   ... nic_new(h, ...), dev_open, layers' init, sim_run_until ...
+ *   host_check_conservation(h, report);      every skb freed or queued?
+ *   host_report_counters(h);                 counters into the trace
+ *   host_free(h); ... wire_free; skb_pool_free(pool); trace_close; sim_free.
+ */
+#ifndef NETSIM_STACK_HOST_H
+#define NETSIM_STACK_HOST_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/cpu.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
+#include "stack/skbuff.h"
+
+struct trace;
+struct trace_host;
+struct net_device;
+struct packet_type;
+struct softnet_data;
+/* Other layers' state, opaque here. */
+struct neigh_table;
+struct ip_state;
+struct udp_table;
+struct tcp_state;
+struct sock_table;
+struct proc_table;
+
+#define HOST_MAX_FINI 16
+#define HOST_MAX_DROP_PLACES 64
+
+/* Drops counted by (reason, place); place is a function name (__func__). */
+struct host_drop_place {
+	enum skb_drop_reason reason;
+	const char *place;
+	uint64_t count;
+};
+
+typedef void (*host_fini_fn)(struct host *host);
+
+/* Work queued by host_charge in one CPU context. */
+struct host_charge_work {
+	struct cpu_work work;
+	sim_time_t owed;          /* charged while the work was already queued */
+	const char *what;
+	struct host *host;
+};
+
+struct host {
+	char *name;
+	struct sim *sim;
+	struct cpu *cpu;
+	struct trace_host *trace;    /* NULL when not traced */
+	struct rng rng;              /* stream "host:NAME" */
+	struct skb_pool *pool;
+	bool own_pool;
+
+	/* layers (each owned by its layer; NULL until that layer is set up) */
+	struct neigh_table *arp;
+	struct ip_state *ip;
+	struct udp_table *udp;
+	struct tcp_state *tcp;
+	struct sock_table *socks;
+	struct proc_table *procs;
+
+	/* device layer (stack/dev.c) */
+	struct net_device *dev_list;
+	uint32_t next_ifindex;
+	struct packet_type *ptype_list;
+	struct softnet_data *softnet;
+
+	/* skbs alive on this host: the conservation check's list */
+	uint64_t live_skbs;
+	struct sk_buff *live_first;
+
+	/* drops */
+	uint64_t drops[SKB_DROP_REASON_MAX];
+	struct host_drop_place places[HOST_MAX_DROP_PLACES];
+	uint32_t nplaces;
+	uint32_t last_place;         /* index of the last place hit: a cache */
+
+	/* CPU charging (host_charge) */
+	struct host_charge_work charge[CPU_NCTX];
+	uint32_t current_task;       /* task id charged task-context work runs as */
+
+	host_fini_fn fini[HOST_MAX_FINI];
+	unsigned nfini;
+};
+
+/*
+ * A new host named @name: a CPU, the RNG stream "host:NAME" from @seed,
+ * its trace view (trace_host_add, and the CPU busy hook) when @tr is not
+ * NULL, and the device layer's per-host state.  @pool may be NULL: the host
+ * then owns a private pool (skb ids unique only within it).
+ */
+struct host *host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool,
+		      const char *name, uint64_t seed);
+/*
+ * Calls the fini hooks (newest first), closes and frees the devices,
+ * purges the device layer's queues and frees the host.  An skb still alive
+ * afterwards is a leak: reported with g_critical, one line per skb.
+ */
+void host_free(struct host *host);
+/* Register @fn to run at host_free.  Aborts beyond HOST_MAX_FINI. */
+void host_add_fini(struct host *host, host_fini_fn fn);
+
+static inline sim_time_t
+host_now(const struct host *host)
+{
+	return sim_now(host->sim);
+}
+
+/*
+ * Charge the CPU for work just done in the current context (softirq when
+ * not on the CPU: timers run in softirq context in Linux).  The charge is
+ * queued as a work item of that context, behind items already queued; a
+ * NET_RX chain therefore pays it before it takes its next packet.
+ */
+void host_charge(struct host *host, enum cpu_cost which);
+void host_charge_ns(struct host *host, const char *what, sim_time_t ns);
+
+/* Count a drop by reason and place without an skb (e.g. a frame with no RX descriptor). */
+void host_count_drop(struct host *host, enum skb_drop_reason reason, const char *place);
+/* Drops by @reason, over all places. */
+uint64_t host_drops(const struct host *host, enum skb_drop_reason reason);
+/* Drops by @reason at @place (compared by string). */
+uint64_t host_drops_at(const struct host *host, enum skb_drop_reason reason, const char *place);
+uint64_t host_drops_total(const struct host *host);
+
+static inline uint64_t
+host_live_skbs(const struct host *host)
+{
+	return host->live_skbs;
+}
+
+/*
+ * The conservation check: every live skb must sit on a named queue.  Writes
+ * one line per queue ("backlog 3") and one per skb owned by no queue to
+ * @report (may be NULL).  Returns the number of live skbs on no queue.
+ */
+uint64_t host_check_conservation(const struct host *host, GString *report);
+
+/* Write the host's counters (drops by reason and place, device and softnet stats)
+ * to the trace with trace_counter.  No-op without a trace. */
+void host_report_counters(struct host *host);
+
+/* Used by skbuff.c: link a new skb into / out of the live list. */
+void host_skb_born(struct host *host, struct sk_buff *skb);
+void host_skb_died(struct host *host, struct sk_buff *skb);
+
+#endif

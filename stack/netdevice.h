@@ -1,0 +1,304 @@
+/*
+ * stack/netdevice.h - the abstract device interface (netdev core).
+ *
+ * Linux counterpart: include/linux/netdevice.h, net/core/dev.c.
+ * Seed text: "Abstract device interface", "Receiving a packet",
+ * "Dealing with interrupts and NAPI".
+ *
+ * Position in the call chain:
+ *   transmit: (ip_finish_output ->) dev_queue_xmit -> qdisc (pfifo) ->
+ *             ndo_start_xmit (the driver, stack/nic.c)
+ *   receive, interrupt mode: (driver top half, hardirq) -> netif_rx ->
+ *             backlog -> NET_RX softirq: net_rx_action -> process_backlog ->
+ *             netif_receive_skb -> packet_type handler (ip_rcv, arp_rcv)
+ *   receive, NAPI mode: (driver top half) -> napi_schedule -> NET_RX
+ *             softirq: net_rx_action -> driver poll -> netif_receive_skb ->
+ *             packet_type handler
+ *
+ * Setting up (the scenario loader's call sequence):
+ *   host = host_new(...);                        stack/host.h
+ *   dev_set_host_config(host, &netdev_host_cfg); optional, per host
+ *   nic = nic_new(host, "eth0", mac, &nic_cfg);  stack/nic.h: allocates and
+ *                                                registers the net_device
+ *   nic_connect(nic, wire, side);                sim/wire.h
+ *   dev_open(nic_dev(nic));                      fills the RX ring, carrier up
+ *   dev_add_pack(host, &my_packet_type);         upper layers register handlers
+ *
+ * CPU cost and charging (DESIGN.md, "The CPU is what makes livelock visible"):
+ *   NET_RX work is a chain of cpu_work items, one per step, so a hardirq can
+ *   preempt the softirq between (and within) packets:
+ *     - entering net_rx_action: COST_SOFTIRQ_ENTRY;
+ *     - each call of a poll function (driver or backlog): COST_NAPI_POLL;
+ *     - each packet: the NAPI instance's packet_cost (driver NAPI:
+ *       COST_DRIVER_RX + COST_ETH_RCV; backlog: COST_ETH_RCV).
+ *   A packet's item is paid first; at its completion the packet is taken,
+ *   and netif_receive_skb calls the ethertype handler synchronously.
+ *   The handler (and whatever it calls: ip_rcv -> udp_rcv) charges its own
+ *   work with host_charge(host, COST_IP_RCV) etc. (stack/host.h): the
+ *   charge is queued as work in the current context before the chain's
+ *   next step, so the NET_RX chain pays it before it takes the next packet,
+ *   and the CPU time per packet is the sum of the layers' costs.  The
+ *   effect of a handler (e.g. a socket enqueue) is therefore visible at
+ *   the start of its own cost, not at its end.
+ *
+ * Softirq restart and ksoftirqd: after net_rx_action, a NET_RX raised again
+ * restarts it, at most softirq_max_restart (10) times and within
+ * softirq_max_time (2 ms) of __do_softirq's start; then ksoftirqd (a task,
+ * CPU_TASK context) takes over until no NET_RX is pending.  While ksoftirqd
+ * is running, interrupts only raise NET_RX (Linux 4.9+ ksoftirqd_running).
+ */
+#ifndef NETSIM_STACK_NETDEVICE_H
+#define NETSIM_STACK_NETDEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/conf.h"
+#include "sim/cpu.h"
+#include "sim/sim.h"
+#include "stack/skbuff.h"
+
+struct host;
+
+#define IFNAMSIZ 16
+#ifndef ETH_ALEN
+#define ETH_ALEN 6
+#endif
+
+/* Task id ksoftirqd runs as on the host CPU (cpu_work.task). */
+#define KSOFTIRQD_TASK 0x7fff0001u
+
+/* ---- per-host settings (Linux sysctls net.core.*) ------------------------ */
+
+struct netdev_host_config {
+	uint32_t netdev_budget;        /* 300: packets per net_rx_action */
+	uint32_t netdev_budget_usecs;  /* 2000: time limit of one net_rx_action, us */
+	uint32_t netdev_max_backlog;   /* 1000: per-CPU backlog length limit */
+	uint32_t dev_weight;           /* 64: the backlog's NAPI weight */
+	uint32_t softirq_max_restart;  /* 10: MAX_SOFTIRQ_RESTART */
+	sim_time_t softirq_max_time;   /* 2ms: MAX_SOFTIRQ_TIME */
+};
+
+/* Keys: netdev_budget, netdev_budget_usecs, netdev_max_backlog, dev_weight,
+ * softirq_max_restart, softirq_max_time. */
+extern const struct conf_key netdev_host_conf_keys[];
+void netdev_host_config_init(struct netdev_host_config *c);
+/* Copy @c into the host (before or during a run). */
+void dev_set_host_config(struct host *host, const struct netdev_host_config *c);
+/* The host's live settings, writable (conf_set through netdev_host_conf_keys). */
+struct netdev_host_config *dev_host_config(struct host *host);
+
+/* ---- devices --------------------------------------------------------------- */
+
+/* Counters of one device (Linux rtnl_link_stats64 and drops by reason). */
+struct net_device_stats {
+	uint64_t rx_packets, rx_bytes;   /* handed to the stack */
+	uint64_t tx_packets, tx_bytes;   /* put on the wire */
+	uint64_t rx_dropped, tx_dropped; /* sums of drops[] by direction */
+	uint64_t drops[SKB_DROP_REASON_MAX]; /* drops at this device by reason */
+};
+
+enum netdev_tx {
+	NETDEV_TX_OK = 0x00,   /* driver took the skb */
+	NETDEV_TX_BUSY = 0x10, /* driver could not take it; the core requeues it */
+};
+
+#define NET_XMIT_SUCCESS 0
+#define NET_XMIT_DROP 1
+#define NET_RX_SUCCESS 0
+#define NET_RX_DROP 1
+
+struct net_device;
+
+/* A driver's ops table: static const, designated initializers. */
+struct net_device_ops {
+	int (*ndo_open)(struct net_device *dev);   /* optional; 0 = ok */
+	int (*ndo_stop)(struct net_device *dev);   /* optional */
+	/*
+	 * Required; cannot be NULL.  Place @skb on the hardware queue.  On
+	 * NETDEV_TX_OK the driver owns the skb; on NETDEV_TX_BUSY it did not
+	 * take it (it should have stopped the queue first: netif_stop_queue).
+	 */
+	enum netdev_tx (*ndo_start_xmit)(struct sk_buff *skb, struct net_device *dev);
+	/* optional: free the driver's private state (called by free_netdev) */
+	void (*ndo_uninit)(struct net_device *dev);
+};
+
+struct net_device {
+	char name[IFNAMSIZ];
+	uint32_t ifindex;            /* 1.. per host, in registration order */
+	struct host *host;
+	const struct net_device_ops *netdev_ops;
+	uint8_t dev_addr[ETH_ALEN];
+	uint8_t broadcast[ETH_ALEN];
+	uint32_t mtu;                /* payload bytes above Ethernet, 1500 */
+	uint16_t hard_header_len;    /* ETH_HLEN */
+	uint16_t needed_headroom;    /* what upper layers reserve for this device */
+	uint32_t tx_queue_len;       /* qdisc limit, 1000 */
+	bool up;                     /* IFF_UP: dev_open succeeded */
+	bool registered;
+	bool queue_stopped;          /* __QUEUE_STATE_DRV_XOFF */
+	struct sk_buff_head qdisc;   /* pfifo, named "qdisc" */
+	struct net_device_stats stats;
+	void *ip_ptr;                /* IPv4 layer's per-device state (in_device), not ours */
+	void *priv;                  /* the driver's private area (netdev_priv) */
+
+	/* private to dev.c */
+	struct net_device *next;     /* the host's device list */
+	struct cpu_work tx_work;     /* NET_TX softirq for this device */
+};
+
+/*
+ * A new device named @name with a zeroed private area of @priv_size bytes.
+ * Not yet visible: call register_netdevice.
+ */
+struct net_device *alloc_netdev(struct host *host, const char *name, size_t priv_size,
+				const struct net_device_ops *ops);
+static inline void *
+netdev_priv(const struct net_device *dev)
+{
+	return dev->priv;
+}
+/* Add @dev to its host's list and give it an ifindex.  Returns 0. */
+int register_netdevice(struct net_device *dev);
+/* Close @dev and take it off the host's list. */
+void unregister_netdevice(struct net_device *dev);
+/* Calls ndo_uninit and frees.  @dev must be unregistered. */
+void free_netdev(struct net_device *dev);
+
+/* Bring @dev up (ndo_open).  Returns 0 or the driver's error. */
+int dev_open(struct net_device *dev);
+/* Bring @dev down: ndo_stop, then purge the qdisc. */
+void dev_close(struct net_device *dev);
+
+struct net_device *dev_get_by_name(struct host *host, const char *name);
+struct net_device *dev_get_by_index(struct host *host, uint32_t ifindex);
+/* Iterate a host's devices: for (d = dev_first(h); d; d = d->next). */
+struct net_device *dev_first(struct host *host);
+
+/* Count a drop at @dev (stats.drops and rx/tx_dropped) without an skb. */
+void dev_count_drop(struct net_device *dev, enum skb_drop_reason reason, bool rx);
+
+/* ---- transmit ---------------------------------------------------------------- */
+
+/*
+ * Queue @skb (skb->dev set, link header pushed) on its device's qdisc and
+ * run the qdisc.  Drops with SKB_DROP_QDISC_FULL at tx_queue_len, and with
+ * SKB_DROP_DEV_DOWN when the device is down.  Consumes @skb.
+ * Returns NET_XMIT_SUCCESS or NET_XMIT_DROP.
+ */
+int dev_queue_xmit(struct sk_buff *skb);
+/* Driver: the hardware queue is full / has room again (runs the qdisc from NET_TX). */
+void netif_stop_queue(struct net_device *dev);
+void netif_wake_queue(struct net_device *dev);
+static inline bool
+netif_queue_stopped(const struct net_device *dev)
+{
+	return dev->queue_stopped;
+}
+
+/* ---- receive --------------------------------------------------------------- */
+
+/*
+ * An ethertype handler (Linux struct packet_type).  Register with
+ * dev_add_pack; the handler is called from netif_receive_skb with
+ * skb->data at the network header.
+ */
+struct packet_type {
+	uint16_t type;          /* ethertype, host byte order (ETH_P_IP) */
+	const char *layer;      /* trace layer of the handler: "ip" */
+	const char *func_name;  /* name of the handler in the trace: "ip_rcv" */
+	/* Required.  Consumes @skb.  Returns NET_RX_SUCCESS or NET_RX_DROP.
+	 * Charges its own CPU cost with host_charge. */
+	int (*func)(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt);
+	void *priv;             /* for the handler's use */
+	struct packet_type *next; /* private to dev.c */
+};
+
+void dev_add_pack(struct host *host, struct packet_type *pt);
+void dev_remove_pack(struct host *host, struct packet_type *pt);
+
+/*
+ * Queue @skb (eth_type_trans done) on the host's backlog and raise NET_RX.
+ * Drops with SKB_DROP_BACKLOG_FULL at netdev_max_backlog.  Consumes @skb.
+ * Returns NET_RX_SUCCESS or NET_RX_DROP.
+ */
+int netif_rx(struct sk_buff *skb);
+/*
+ * Deliver @skb (eth_type_trans done) to the handler for skb->protocol.
+ * Drops with SKB_DROP_BAD_FRAME for protocol 0 (not Ethernet II) and
+ * SKB_DROP_UNHANDLED_PROTO for an unknown ethertype.  Consumes @skb.
+ */
+int netif_receive_skb(struct sk_buff *skb);
+
+/* ---- NAPI ---------------------------------------------------------------- */
+
+struct napi_struct;
+
+/*
+ * A NAPI instance's poll, unrolled into per-packet CPU items: Linux's
+ * poll(napi, budget) loop is "while (work < budget && has_work) rx_one".
+ */
+struct napi_ops {
+	/* Required: is a packet waiting? */
+	bool (*has_work)(struct napi_struct *n);
+	/* Required: take one packet and pass it up (netif_receive_skb). */
+	void (*rx_one)(struct napi_struct *n);
+	/* Required: CPU cost of one rx_one, paid before it runs. */
+	sim_time_t (*packet_cost)(struct napi_struct *n);
+	/* Optional: the poll found no work: the driver re-enables its interrupt
+	 * (napi_complete_done). */
+	void (*complete)(struct napi_struct *n);
+};
+
+struct napi_struct {
+	const char *name;           /* "eth0 napi", "backlog": a literal or lives as long */
+	struct net_device *dev;     /* NULL for the backlog */
+	struct host *host;
+	const struct napi_ops *ops;
+	void *priv;                 /* the driver's */
+	uint32_t weight;            /* packets per poll, 64 */
+	bool scheduled;             /* NAPI_STATE_SCHED: on a poll list or being polled */
+	/* counters */
+	uint64_t polls;             /* poll calls */
+	uint64_t packets;           /* packets taken by rx_one */
+	uint64_t completes;         /* polls that found the work done */
+	uint64_t full_polls;        /* polls that used the whole weight */
+	/* private to dev.c */
+	struct napi_struct *poll_next;
+	uint32_t work;
+};
+
+void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
+		    const char *name, const struct napi_ops *ops, uint32_t weight, void *priv);
+/* Remove @n from any poll list (device teardown). */
+void netif_napi_del(struct napi_struct *n);
+/* Put @n on the host's poll list and raise NET_RX.  Returns false if it was already scheduled. */
+bool napi_schedule(struct napi_struct *n);
+
+/* ---- per-host softnet counters (Linux /proc/net/softnet_stat and more) ---- */
+
+struct softnet_stats {
+	uint64_t processed;        /* packets handed to netif_receive_skb */
+	uint64_t dropped;          /* backlog full */
+	uint64_t time_squeeze;     /* net_rx_action stopped by budget or time */
+	uint64_t ksoftirqd_wakeups;
+	uint64_t net_rx_actions;   /* net_rx_action runs (softirq or ksoftirqd) */
+	uint64_t softirq_restarts; /* restarts inside __do_softirq */
+	uint64_t napi_polls;       /* poll calls, all instances */
+	uint64_t ksoftirqd_actions;/* net_rx_action runs in ksoftirqd */
+	uint32_t backlog_len;      /* now */
+	uint32_t backlog_max;      /* high-water mark */
+	uint64_t unhandled;        /* frames with no ethertype handler */
+};
+
+void dev_softnet_stats(struct host *host, struct softnet_stats *out);
+/* True while NET_RX work is pending or running (softirq or ksoftirqd). */
+bool dev_softirq_busy(struct host *host);
+/* True while ksoftirqd is awake. */
+bool dev_ksoftirqd_running(struct host *host);
+
+/* Host lifecycle hooks, called by stack/host.c. */
+void dev_host_init(struct host *host);
+void dev_host_fini(struct host *host);
+
+#endif

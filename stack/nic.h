@@ -1,0 +1,117 @@
+/*
+ * stack/nic.h - a simulated Ethernet NIC and its driver.
+ *
+ * Linux counterpart: a simple PCI Ethernet driver (e1000-like): the RX and
+ * TX descriptor rings, the interrupt handler (top half), the NAPI poll and
+ * ndo_start_xmit.  Seed text: "Network device drivers", "Receiving a
+ * packet", "Dealing with interrupts and NAPI".
+ *
+ * Position in the call chain:
+ *   receive:  wire -> nic (DMA into an RX ring buffer, COPY_DMA_FROM_DEV)
+ *             -> RX interrupt (hardirq, optionally coalesced)
+ *               interrupt mode: top half takes every frame -> netif_rx
+ *               NAPI mode:      top half masks RX interrupts -> napi_schedule
+ *                               -> (softirq) poll: frame -> netif_receive_skb
+ *   transmit: dev_queue_xmit -> qdisc -> ndo_start_xmit (TX ring) -> DMA to
+ *             the NIC (COPY_DMA_TO_DEV) -> serialised on the wire -> TX-
+ *             completion interrupt (hardirq) frees the skb.
+ *
+ * CPU costs (sim/cpu.h):
+ *   RX interrupt, interrupt mode: COST_IRQ_ENTRY, then per frame
+ *     COST_DRIVER_RX + COST_NETIF_RX, each frame one hardirq item.
+ *   RX interrupt, NAPI mode: COST_IRQ_ENTRY.
+ *   NAPI poll: per packet COST_DRIVER_RX + COST_ETH_RCV (netdevice.h).
+ *   ndo_start_xmit: COST_DRIVER_TX (host_charge, caller's context).
+ *   TX-completion interrupt: COST_IRQ_ENTRY + COST_TX_COMPLETE per skb freed.
+ *
+ * The RX ring holds rx_ring pre-allocated skbs.  A frame arriving with no
+ * free descriptor is dropped by the hardware (SKB_DROP_RING_FULL), which
+ * costs the CPU nothing.  A used buffer is replaced (refilled) when the
+ * driver takes its frame.
+ *
+ * Coalescing (ethtool -C rx-usecs / rx-frames): the RX interrupt is raised
+ * when rx_frames frames are waiting, or rx_usecs after the first waiting
+ * frame, whichever comes first; with both 0 it is raised at once.  With
+ * rx_frames > 1 and rx_usecs 0 a partial batch waits for more frames
+ * (nic_config_check refuses it).
+ *
+ * Call sequence: nic = nic_new(host, "eth0", mac, &cfg); nic_connect(nic,
+ * wire, side); dev_open(nic_dev(nic)).  The host frees the NIC (host_free),
+ * which detaches it from its wire.
+ */
+#ifndef NETSIM_STACK_NIC_H
+#define NETSIM_STACK_NIC_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/conf.h"
+#include "sim/wire.h"
+#include "stack/netdevice.h"
+
+struct host;
+struct trace_pcap;
+
+struct nic_config {
+	uint32_t rx_ring;      /* RX descriptors, 256 */
+	uint32_t tx_ring;      /* TX descriptors, 256 */
+	uint32_t tx_queue_len; /* the device's qdisc limit, 1000 */
+	uint32_t mtu;          /* 1500 */
+	bool napi;             /* true: NAPI; false: interrupt mode (netif_rx) */
+	uint32_t weight;       /* NAPI weight, 64 */
+	uint32_t rx_usecs;     /* interrupt coalescing delay, us; 0 = none */
+	uint32_t rx_frames;    /* interrupt coalescing frame count; 0 = none */
+	bool promisc;          /* accept frames for any MAC address; false */
+};
+
+/* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, rx_usecs, rx_frames, promisc. */
+extern const struct conf_key nic_conf_keys[];
+void nic_config_init(struct nic_config *c);
+/* Checks combinations the key ranges cannot (rx_frames without rx_usecs). */
+bool nic_config_check(const struct nic_config *c, GError **error);
+
+struct nic_stats {
+	uint64_t rx_frames;     /* frames that reached the NIC */
+	uint64_t rx_dma;        /* DMA'd into an RX buffer */
+	uint64_t rx_ring_full;  /* dropped: no free RX descriptor */
+	uint64_t rx_bad;        /* dropped: runt or giant */
+	uint64_t rx_otherhost;  /* dropped by the MAC address filter */
+	uint64_t rx_down;       /* dropped: device not up */
+	uint64_t rx_irqs;       /* RX interrupts raised */
+	uint64_t rx_irq_frames; /* frames taken by the top half (interrupt mode) */
+	uint64_t tx_frames;     /* frames put on the wire */
+	uint64_t tx_irqs;       /* TX-completion interrupts */
+	uint64_t tx_completed;  /* skbs freed after transmission */
+	uint64_t tx_busy;       /* ndo_start_xmit found the TX ring full */
+	uint32_t rx_ring_used;  /* filled RX descriptors now */
+	uint32_t tx_ring_used;  /* TX descriptors in use now */
+};
+
+struct nic;
+
+/*
+ * A NIC with its net_device named @ifname, registered on @host (not yet up).
+ * @mac may be NULL: a locally administered address is drawn from the
+ * host's RNG stream.  @cfg may be NULL for the defaults.
+ */
+struct nic *nic_new(struct host *host, const char *ifname, const uint8_t *mac,
+		    const struct nic_config *cfg);
+struct net_device *nic_dev(struct nic *nic);
+struct nic *nic_from_dev(struct net_device *dev);
+const struct nic_config *nic_config(const struct nic *nic);
+const struct nic_stats *nic_stats(const struct nic *nic);
+struct napi_struct *nic_napi(struct nic *nic);
+bool nic_rx_irq_enabled(const struct nic *nic);
+
+/* Attach the NIC to end @side of @w. */
+void nic_connect(struct nic *nic, struct wire *w, int side);
+/* Capture every frame sent and received on this NIC.  Takes @pcap. */
+void nic_set_pcap(struct nic *nic, struct trace_pcap *pcap);
+
+/*
+ * The hardware receives @frame (as from a wire): MAC filter, length check,
+ * DMA into an RX buffer, interrupt.  For tests and for wire-less setups.
+ */
+void nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_id);
+
+#endif
