@@ -1,0 +1,548 @@
+/*
+ * trace/trace.c - the trace recorder's life: opening the SQLite database,
+ * the schema, batching rows in transactions, errors, and closing the run.
+ *
+ * The stack calls the row writers in trace_rows.c; this file decides when
+ * rows reach the disk.  Rows are written with prepared statements inside a
+ * transaction that is committed every TRACE_BATCH_ROWS rows; the indexes of
+ * schema.sql are built only in trace_close.  The database keeps a rollback
+ * journal with synchronous=OFF: a run killed with SIGKILL loses at most the
+ * open batch, and the file it leaves opens and says finished = 0 (only a
+ * machine crash could corrupt it, which a teaching trace can afford).
+ *
+ * Errors are ordinary events, as in SQLite itself: an unwritable path is a
+ * GError from trace_open, and a full disk during the run is recorded once
+ * (trace_failed), after which tracing stops instead of crashing the run.
+ *
+ * Position: stack -> trace -> sim.  The schema: trace/schema.sql.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trace/trace_int.h"
+
+G_DEFINE_QUARK(netsim-trace-error-quark, trace_error)
+
+/* The statements of trace_stmt, in order.  Every parameter is bound on every row. */
+static const char *const trace_stmt_sql[ST_N] = {
+	[ST_HOST] = "INSERT INTO hosts (id, name) VALUES (?1, ?2)",
+	[ST_SKB] = "INSERT INTO skb_events (seq, time_ns, host, ctx, skb, op, layer, func, queue,"
+		   " data_off, len, bytes, qlen, copy_kind, reason, other)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_SKB_MANY] = NULL, /* built by trace_skb_many_sql */
+	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
+		      " sport, dport, tcp_flags, seq, ack, payload)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_BUSY] = "INSERT INTO cpu_busy (host, ctx, name, start_ns, end_ns)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_TOTAL] = "INSERT INTO cpu_total (host, ctx, name, busy_ns, intervals)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_COUNTER] = "INSERT INTO counters (host, name, place, value) VALUES (?1, ?2, ?3, ?4)",
+	[ST_TCP_CC] = "INSERT INTO tcp_cc (time_ns, host, conn, cwnd, ssthresh, flight,"
+		      " srtt_ns, rto_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+};
+
+/*
+ * Speed over durability against machine crashes, but never against a killed
+ * process: the journal stays on disk (TRUNCATE avoids re-creating it at every
+ * commit) so a half-written batch is rolled back when the file is next opened.
+ */
+static const char trace_pragmas[] =
+	"PRAGMA page_size = 8192;"
+	"PRAGMA journal_mode = TRUNCATE;"
+	"PRAGMA synchronous = OFF;"
+	"PRAGMA cache_size = -16384;"
+	"PRAGMA temp_store = MEMORY;";
+
+const char *
+trace_op_name(enum trace_op op)
+{
+	static const char *const names[] = {
+		[TR_ALLOC] = "alloc",     [TR_FREE] = "free",       [TR_DROP] = "drop",
+		[TR_ENQUEUE] = "enqueue", [TR_DEQUEUE] = "dequeue", [TR_HANDOFF] = "handoff",
+		[TR_PUSH] = "push",       [TR_PULL] = "pull",       [TR_COPY] = "copy",
+		[TR_CLONE] = "clone",     [TR_WIRE] = "wire",
+	};
+	if ((unsigned)op < G_N_ELEMENTS(names) && names[op])
+		return names[op];
+	return "?";
+}
+
+const char *
+trace_copy_kind_name(enum trace_copy_kind kind)
+{
+	static const char *const names[] = {
+		[COPY_NONE] = "none",
+		[COPY_USER_TO_SKB] = "user_to_skb",
+		[COPY_SKB_TO_USER] = "skb_to_user",
+		[COPY_DMA_TO_DEV] = "dma_to_dev",
+		[COPY_DMA_FROM_DEV] = "dma_from_dev",
+		[COPY_CLONE] = "clone",
+	};
+	if ((unsigned)kind < G_N_ELEMENTS(names))
+		return names[kind];
+	return "?";
+}
+
+static const char *const trace_level_names[] = {
+	[TRACE_OFF] = "off", [TRACE_SUMMARY] = "summary", [TRACE_FULL] = "full",
+};
+
+const char *
+trace_level_name(enum trace_level level)
+{
+	if ((unsigned)level < G_N_ELEMENTS(trace_level_names))
+		return trace_level_names[level];
+	return "?";
+}
+
+bool
+trace_level_from_name(const char *name, enum trace_level *out)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(trace_level_names); i++) {
+		if (name && strcmp(name, trace_level_names[i]) == 0) {
+			*out = (enum trace_level)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The name a person knows the database by, for messages. */
+static const char *
+trace_where(const struct trace *tr)
+{
+	return tr->path ? tr->path : ":memory:";
+}
+
+static bool
+trace_exec(struct trace *tr, const char *sql, const char *what, GError **error)
+{
+	if (sqlite3_exec(tr->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return true;
+	g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "trace database %s: %s failed: %s",
+		    trace_where(tr), what, sqlite3_errmsg(tr->db));
+	return false;
+}
+
+void
+trace_fail(struct trace *tr, const char *what)
+{
+	if (tr->failed)
+		return;
+	g_set_error(&tr->failed, TRACE_ERROR, TRACE_ERROR_IO,
+		    "trace database %s: %s failed: %s; tracing stopped", trace_where(tr), what,
+		    sqlite3_errmsg(tr->db));
+	/* SQLite may already have rolled back after SQLITE_FULL or an I/O error. */
+	if (!sqlite3_get_autocommit(tr->db))
+		sqlite3_exec(tr->db, "ROLLBACK", NULL, NULL, NULL);
+	tr->in_txn = false;
+	tr->skb_n = 0;
+	for (guint i = 0; i < tr->hosts->len; i++) {
+		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
+		hr->pub.level = TRACE_OFF;
+	}
+}
+
+bool
+trace_commit(struct trace *tr, GError **error)
+{
+	trace_skb_drain(tr);
+	if (!tr->db || tr->failed) {
+		if (tr->failed)
+			g_propagate_error(error, g_error_copy(tr->failed));
+		return !tr->failed;
+	}
+	if (tr->in_txn && sqlite3_exec(tr->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		trace_fail(tr, "committing a batch");
+		g_propagate_error(error, g_error_copy(tr->failed));
+		return false;
+	}
+	tr->in_txn = false;
+	tr->batch_rows = 0;
+	if (sqlite3_exec(tr->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		trace_fail(tr, "beginning a batch");
+		g_propagate_error(error, g_error_copy(tr->failed));
+		return false;
+	}
+	tr->in_txn = true;
+	return true;
+}
+
+bool
+trace_step(struct trace *tr, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		trace_fail(tr, what);
+		return false;
+	}
+	return true;
+}
+
+void
+trace_row_done(struct trace *tr, sqlite3_stmt *st, unsigned rows, const char *what)
+{
+	if (!trace_step(tr, st, what))
+		return;
+	tr->rows += rows;
+	tr->batch_rows += rows;
+	if (tr->batch_rows >= TRACE_BATCH_ROWS)
+		trace_commit(tr, NULL);
+}
+
+/*
+ * Creates @path, refusing to replace an existing file unless @overwrite.
+ * O_EXCL makes "does it exist" and "create it" one step, so two runs
+ * started at once cannot both think they own the file.
+ */
+static bool
+trace_create_file(const char *path, bool overwrite, GError **error)
+{
+	static const char *const sidecars[] = { "-journal", "-wal", "-shm" };
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (!overwrite) {
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_EXISTS,
+				    "trace database %s already exists; use --overwrite to replace it",
+				    path);
+			return false;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "trace database %s exists and is not a regular file; not replacing it",
+				    path);
+			return false;
+		}
+		if (unlink(path) != 0) {
+			int err = errno;
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "cannot remove old trace database %s: %s", path, g_strerror(err));
+			return false;
+		}
+	}
+	/* A journal left beside a database that is gone would be applied to the new one. */
+	for (unsigned i = 0; i < G_N_ELEMENTS(sidecars); i++) {
+		g_autofree char *side = g_strconcat(path, sidecars[i], NULL);
+		if (unlink(side) != 0 && errno != ENOENT) {
+			int err = errno;
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "cannot remove %s: %s", side,
+				    g_strerror(err));
+			return false;
+		}
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		int err = errno;
+		g_set_error(error, TRACE_ERROR, err == EEXIST ? TRACE_ERROR_EXISTS : TRACE_ERROR_IO,
+			    "cannot create trace database %s: %s", path, g_strerror(err));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* ST_SKB's INSERT with TRACE_SKB_ROWS_PER_INSERT rows of parameters. */
+static char *
+trace_skb_many_sql(void)
+{
+	const char *single = trace_stmt_sql[ST_SKB];
+	const char *values = strstr(single, "VALUES") + strlen("VALUES");
+	GString *sql = g_string_new_len(single, values - single);
+
+	for (int r = 0; r < TRACE_SKB_ROWS_PER_INSERT; r++) {
+		g_string_append(sql, r ? ", (" : " (");
+		for (int c = 0; c < TRACE_SKB_COLUMNS; c++)
+			g_string_append(sql, c ? ", ?" : "?");
+		g_string_append_c(sql, ')');
+	}
+	return g_string_free(sql, FALSE);
+}
+
+/* Pragmas, tables (schema.sql up to the index marker) and statements. */
+static bool
+trace_setup_db(struct trace *tr, GError **error)
+{
+	const char *marker = strstr(trace_schema_sql, TRACE_SCHEMA_INDEX_MARKER);
+	g_assert(marker);
+	g_autofree char *tables = g_strndup(trace_schema_sql, (gsize)(marker - trace_schema_sql));
+	g_autofree char *skb_many = trace_skb_many_sql();
+
+	if (!trace_exec(tr, trace_pragmas, "setting up", error) ||
+	    !trace_exec(tr, "BEGIN", "creating the schema", error) ||
+	    !trace_exec(tr, tables, "creating the schema", error))
+		return false;
+	for (int i = 0; i < ST_N; i++) {
+		const char *sql = i == ST_SKB_MANY ? skb_many : trace_stmt_sql[i];
+		if (sqlite3_prepare_v3(tr->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &tr->st[i],
+				       NULL) != SQLITE_OK) {
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "trace database %s: preparing a statement failed: %s",
+				    trace_where(tr), sqlite3_errmsg(tr->db));
+			return false;
+		}
+	}
+	if (!trace_exec(tr, "COMMIT; BEGIN", "creating the schema", error))
+		return false;
+	tr->in_txn = true;
+	return true;
+}
+
+static void
+trace_destroy(struct trace *tr)
+{
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(tr->st[i]);
+	if (tr->db)
+		sqlite3_close(tr->db);
+	for (guint i = 0; i < tr->hosts->len; i++) {
+		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
+		for (int c = 0; c <= CPU_NCTX; c++)
+			g_hash_table_unref(hr->busy[c]);
+		g_free((char *)hr->pub.name);
+		g_free(hr);
+	}
+	g_ptr_array_unref(tr->hosts);
+	g_clear_error(&tr->failed);
+	g_free(tr->path);
+	g_free(tr);
+}
+
+struct trace *
+trace_open(const char *path, enum trace_level level, bool overwrite, GError **error)
+{
+	struct trace *tr = g_new0(struct trace, 1);
+	bool memory = path && strcmp(path, ":memory:") == 0;
+
+	tr->hosts = g_ptr_array_new();
+	tr->level = path ? level : TRACE_OFF;
+	if (!path)
+		return tr;
+	if (!memory) {
+		if (!trace_create_file(path, overwrite, error)) {
+			trace_destroy(tr);
+			return NULL;
+		}
+		tr->path = g_strdup(path);
+	}
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &tr->db, flags, NULL) != SQLITE_OK ||
+	    !trace_setup_db(tr, error)) {
+		if (error && !*error)
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "cannot open trace database %s: %s", path,
+				    tr->db ? sqlite3_errmsg(tr->db) : "out of memory");
+		trace_destroy(tr);
+		if (!memory)
+			unlink(path); /* half a schema is no use to anyone */
+		return NULL;
+	}
+	return tr;
+}
+
+/* The wall-clock time now, ISO 8601 in UTC, for the run row. */
+static char *
+trace_wall_clock(void)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	return g_date_time_format_iso8601(now);
+}
+
+bool
+trace_begin_run(struct trace *tr, const char *scenario_name, const char *scenario_text,
+		uint64_t seed, const char *version, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	g_autofree char *started = trace_wall_clock();
+
+	if (!tr->db)
+		return true;
+	if (tr->failed) {
+		g_propagate_error(error, g_error_copy(tr->failed));
+		return false;
+	}
+	if (sqlite3_prepare_v2(tr->db,
+			       "INSERT OR REPLACE INTO run (id, scenario, scenario_text, seed, version,"
+			       " level, started_at, finished) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, 0)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		trace_fail(tr, "writing the run row");
+		g_propagate_error(error, g_error_copy(tr->failed));
+		return false;
+	}
+	sqlite3_bind_text(st, 1, scenario_name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, scenario_text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seed);
+	sqlite3_bind_text(st, 4, version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, trace_level_name(tr->level), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, started, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		trace_fail(tr, "writing the run row");
+		g_propagate_error(error, g_error_copy(tr->failed));
+		return false;
+	}
+	/* The run row reaches the disk now, so that even a run killed at once says what it was. */
+	return trace_commit(tr, error);
+}
+
+struct trace_host *
+trace_host_add(struct trace *tr, struct sim *sim, struct cpu *cpu, const char *name)
+{
+	struct trace_host_rec *hr = g_new0(struct trace_host_rec, 1);
+
+	hr->pub.tr = tr;
+	hr->pub.level = tr->failed ? TRACE_OFF : tr->level;
+	hr->pub.id = tr->hosts->len + 1;
+	hr->pub.name = g_strdup(name);
+	hr->pub.sim = sim;
+	hr->pub.cpu = cpu;
+	for (int c = 0; c <= CPU_NCTX; c++)
+		hr->busy[c] = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	g_ptr_array_add(tr->hosts, hr);
+
+	if (tr->db && !tr->failed) {
+		sqlite3_stmt *st = tr->st[ST_HOST];
+		sqlite3_bind_int64(st, 1, hr->pub.id);
+		sqlite3_bind_text(st, 2, hr->pub.name, -1, SQLITE_STATIC);
+		trace_row_done(tr, st, 1, "writing hosts");
+		trace_commit(tr, NULL);
+	}
+	return &hr->pub;
+}
+
+void
+trace_host_set_level(struct trace_host *h, enum trace_level level)
+{
+	struct trace *tr = h->tr;
+
+	h->level = tr->failed ? TRACE_OFF : MIN(level, tr->level);
+}
+
+bool
+trace_flush(struct trace *tr, GError **error)
+{
+	if (!tr || !tr->db)
+		return true;
+	return trace_commit(tr, error);
+}
+
+enum trace_level
+trace_level(const struct trace *tr)
+{
+	return tr ? tr->level : TRACE_OFF;
+}
+
+const GError *
+trace_failed(const struct trace *tr)
+{
+	return tr ? tr->failed : NULL;
+}
+
+void *
+trace_db(struct trace *tr)
+{
+	if (!tr)
+		return NULL;
+	/* Whoever looks at the database sees every row written so far. */
+	if (tr->db && !tr->failed)
+		trace_skb_drain(tr);
+	return tr->db;
+}
+
+uint64_t
+trace_rows(const struct trace *tr)
+{
+	return tr ? tr->rows : 0;
+}
+
+/* The run's virtual duration: the clock of the first host's world, if any. */
+static bool
+trace_duration(const struct trace *tr, sim_time_t *out)
+{
+	if (tr->hosts->len == 0)
+		return false;
+	const struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, 0);
+	if (!hr->pub.sim)
+		return false;
+	*out = sim_now(hr->pub.sim);
+	return true;
+}
+
+/* Totals, indexes and the run row's end: everything trace_close writes. */
+static bool
+trace_finish(struct trace *tr, bool finished, GError **error)
+{
+	const char *indexes = strstr(trace_schema_sql, TRACE_SCHEMA_INDEX_MARKER);
+	g_autofree char *ended = trace_wall_clock();
+	sqlite3_stmt *st = NULL;
+	sim_time_t duration;
+
+	if (tr->level >= TRACE_SUMMARY)
+		trace_write_totals(tr);
+	if (!trace_commit(tr, error))
+		return false;
+	if (!trace_exec(tr, indexes, "building the indexes", error))
+		goto fail;
+	if (sqlite3_prepare_v2(tr->db,
+			       "UPDATE run SET finished = ?1, finished_at = ?2, duration_ns = ?3"
+			       " WHERE id = 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail_sql;
+	sqlite3_bind_int(st, 1, finished ? 1 : 0);
+	if (finished)
+		sqlite3_bind_text(st, 2, ended, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	if (trace_duration(tr, &duration))
+		sqlite3_bind_int64(st, 3, duration);
+	else
+		sqlite3_bind_null(st, 3);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail_sql;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!trace_exec(tr, "COMMIT", "committing the end of the run", error))
+		goto fail;
+	tr->in_txn = false;
+	/* Leave one plain file behind: no empty journal beside it. */
+	return trace_exec(tr, "PRAGMA optimize; PRAGMA journal_mode = DELETE",
+			  "closing the database", error);
+
+fail_sql:
+	g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+		    "trace database %s: marking the run's end failed: %s", trace_where(tr),
+		    sqlite3_errmsg(tr->db));
+fail:
+	sqlite3_finalize(st);
+	trace_fail(tr, "closing the run");
+	return false;
+}
+
+bool
+trace_close(struct trace *tr, bool finished, GError **error)
+{
+	bool ok = true;
+
+	if (!tr)
+		return true;
+	if (tr->db) {
+		if (tr->failed) {
+			/* The trace is incomplete: it keeps finished = 0. */
+			g_propagate_error(error, g_error_copy(tr->failed));
+			ok = false;
+		} else {
+			ok = trace_finish(tr, finished, error);
+		}
+	}
+	trace_destroy(tr);
+	return ok;
+}

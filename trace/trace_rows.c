@@ -1,0 +1,316 @@
+/*
+ * trace/trace_rows.c - the rows the stack writes during a run.
+ *
+ * One function per table of trace/schema.sql: skb_events and packets (full
+ * level), cpu_busy (full) and the CPU totals behind cpu_total (every level,
+ * written at close from summary level up), counters and tcp_cc (summary and
+ * up).  Each fills the parameters of a prepared statement and hands it to
+ * trace_row_done, which steps it and commits full batches (trace.c).
+ *
+ * This is the per-packet path: no allocation and no formatting beyond the
+ * few bytes of a dotted quad once per packet.  Names are bound with
+ * SQLITE_STATIC because trace.h requires them to live for the whole run.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "trace/trace_int.h"
+
+/* Binds a name that lives for the run, or NULL. */
+static inline void
+bind_name(sqlite3_stmt *st, int i, const char *name)
+{
+	if (name)
+		sqlite3_bind_text(st, i, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Binds @v, or NULL when @present is false (a column that does not apply). */
+static inline void
+bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool present)
+{
+	if (present)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static inline bool
+trace_writing(const struct trace_host *h, enum trace_level at_least)
+{
+	return h && h->level >= at_least && h->tr->db && !h->tr->failed;
+}
+
+/* Binds one buffered row as the parameters @base+1 .. @base+TRACE_SKB_COLUMNS. */
+static void
+bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r)
+{
+	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
+
+	sqlite3_bind_int64(st, base + 1, (sqlite3_int64)r->seq);
+	sqlite3_bind_int64(st, base + 2, r->time);
+	sqlite3_bind_int64(st, base + 3, r->host);
+	sqlite3_bind_text(st, base + 4, cpu_ctx_name(r->ctx), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, base + 5, (sqlite3_int64)r->skb);
+	sqlite3_bind_text(st, base + 6, trace_op_name(r->op), -1, SQLITE_STATIC);
+	bind_name(st, base + 7, r->layer);
+	bind_name(st, base + 8, r->func);
+	bind_name(st, base + 9, r->queue);
+	bind_int_or_null(st, base + 10, r->data_off, r->data_off >= 0);
+	bind_int_or_null(st, base + 11, r->len, r->len >= 0);
+	/* trace.h passes the queue length in @bytes for queue operations. */
+	bind_int_or_null(st, base + 12, r->bytes, !queue_op && (r->bytes != 0 || r->op == TR_COPY));
+	bind_int_or_null(st, base + 13, r->bytes, queue_op);
+	if (r->kind != COPY_NONE)
+		sqlite3_bind_text(st, base + 14, trace_copy_kind_name(r->kind), -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, base + 14);
+	bind_name(st, base + 15, r->reason);
+	bind_int_or_null(st, base + 16, (int64_t)r->other, r->other != 0);
+}
+
+void
+trace_skb_drain(struct trace *tr)
+{
+	sqlite3_stmt *st = tr->st[ST_SKB];
+	unsigned n = tr->skb_n;
+
+	tr->skb_n = 0;
+	for (unsigned i = 0; i < n && !tr->failed; i++) {
+		bind_skb_row(st, 0, &tr->skb_buf[i]);
+		if (trace_step(tr, st, "writing skb_events")) {
+			tr->rows++;
+			tr->batch_rows++;
+		}
+	}
+}
+
+/*
+ * Buffers the row; a full buffer becomes one multi-row INSERT.  The time
+ * and the CPU context are taken now, when the operation happens.
+ */
+void
+trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
+		const char *func, const char *queue, int64_t data_off, int64_t len, int64_t bytes,
+		enum trace_copy_kind kind, const char *reason, uint64_t other)
+{
+	if (!trace_writing(h, TRACE_FULL))
+		return;
+	struct trace *tr = h->tr;
+	struct trace_skb_row *r = &tr->skb_buf[tr->skb_n++];
+
+	*r = (struct trace_skb_row){
+		.seq = ++tr->seq,
+		.time = h->sim ? sim_now(h->sim) : 0,
+		.skb = skb,
+		.other = other,
+		.data_off = data_off,
+		.len = len,
+		.bytes = bytes,
+		.host = h->id,
+		.op = (uint8_t)op,
+		.ctx = (uint8_t)(h->cpu ? cpu_current_ctx(h->cpu) : CPU_NONE),
+		.kind = (uint8_t)kind,
+		.layer = layer,
+		.func = func,
+		.queue = queue,
+		.reason = reason,
+	};
+	if (tr->skb_n < TRACE_SKB_ROWS_PER_INSERT)
+		return;
+	sqlite3_stmt *st = tr->st[ST_SKB_MANY];
+	for (unsigned i = 0; i < TRACE_SKB_ROWS_PER_INSERT; i++)
+		bind_skb_row(st, (int)i * TRACE_SKB_COLUMNS, &tr->skb_buf[i]);
+	tr->skb_n = 0;
+	trace_row_done(tr, st, TRACE_SKB_ROWS_PER_INSERT, "writing skb_events");
+}
+
+static const char *
+trace_proto_name(uint8_t proto, char *buf, size_t size)
+{
+	switch (proto) {
+	case 0: return "arp";
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	default:
+		snprintf(buf, size, "%u", proto);
+		return buf;
+	}
+}
+
+/* TCP flags as tcpdump prints them: S F R P U E W, then "." for ACK. */
+static const char *
+trace_tcp_flags(uint8_t flags, char *buf)
+{
+	static const struct { uint8_t bit; char c; } order[] = {
+		{ 0x02, 'S' }, { 0x01, 'F' }, { 0x04, 'R' }, { 0x08, 'P' },
+		{ 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' },
+	};
+	char *p = buf;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(order); i++)
+		if (flags & order[i].bit)
+			*p++ = order[i].c;
+	if (p == buf)
+		*p++ = '-'; /* no flag at all: a malformed or crafted segment */
+	*p = '\0';
+	return buf;
+}
+
+static void
+bind_addr(sqlite3_stmt *st, int i, uint32_t addr)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof buf, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
+			 (addr >> 8) & 0xff, addr & 0xff);
+	sqlite3_bind_text(st, i, buf, n, SQLITE_TRANSIENT);
+}
+
+void
+trace_packet(struct trace_host *h, uint64_t skb, const struct trace_pkt_info *info)
+{
+	if (!trace_writing(h, TRACE_FULL))
+		return;
+	struct trace *tr = h->tr;
+	sqlite3_stmt *st = tr->st[ST_PACKET];
+	bool tcp = info->proto == 6, ports = tcp || info->proto == 17;
+	char proto[4], flags[10];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)skb);
+	sqlite3_bind_int64(st, 2, h->id);
+	sqlite3_bind_int64(st, 3, h->sim ? sim_now(h->sim) : 0);
+	sqlite3_bind_text(st, 4, trace_proto_name(info->proto, proto, sizeof proto), -1,
+			  SQLITE_TRANSIENT);
+	bind_addr(st, 5, info->saddr);
+	bind_addr(st, 6, info->daddr);
+	bind_int_or_null(st, 7, info->sport, ports);
+	bind_int_or_null(st, 8, info->dport, ports);
+	if (tcp)
+		sqlite3_bind_text(st, 9, trace_tcp_flags(info->tcp_flags, flags), -1,
+				  SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 9);
+	bind_int_or_null(st, 10, info->seq, tcp);
+	bind_int_or_null(st, 11, info->ack, tcp);
+	sqlite3_bind_int64(st, 12, info->payload);
+	trace_row_done(tr, st, 1, "writing packets");
+}
+
+void
+trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t start,
+		    sim_time_t end)
+{
+	struct trace_host_rec *hr = host;
+	struct trace_host *h = &hr->pub;
+	struct trace_busy_total *t;
+
+	if (!name)
+		name = "?";
+	if ((unsigned)ctx > CPU_NCTX)
+		ctx = CPU_NONE;
+	/* Totals are kept at every level: a hash lookup by the name's pointer. */
+	t = g_hash_table_lookup(hr->busy[ctx], name);
+	if (!t) {
+		t = g_new0(struct trace_busy_total, 1);
+		t->name = name;
+		g_hash_table_insert(hr->busy[ctx], (gpointer)name, t);
+	}
+	t->ns += end - start;
+	t->intervals++;
+
+	if (!trace_writing(h, TRACE_FULL))
+		return;
+	sqlite3_stmt *st = h->tr->st[ST_BUSY];
+	sqlite3_bind_int64(st, 1, h->id);
+	sqlite3_bind_text(st, 2, cpu_ctx_name(ctx), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, start);
+	sqlite3_bind_int64(st, 5, end);
+	trace_row_done(h->tr, st, 1, "writing cpu_busy");
+}
+
+/* Orders totals by name so that cpu_total rows come out the same every run. */
+static gint
+busy_total_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct trace_busy_total *x = *(const struct trace_busy_total *const *)a;
+	const struct trace_busy_total *y = *(const struct trace_busy_total *const *)b;
+	return g_strcmp0(x->name, y->name);
+}
+
+/*
+ * One cpu_total row per host, context and name.  Totals were keyed by the
+ * name's pointer; two equal names at different addresses are merged here.
+ */
+void
+trace_write_totals(struct trace *tr)
+{
+	sqlite3_stmt *st = tr->st[ST_TOTAL];
+
+	for (guint i = 0; i < tr->hosts->len && !tr->failed; i++) {
+		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
+		for (int c = 0; c <= CPU_NCTX && !tr->failed; c++) {
+			g_autoptr(GPtrArray) list = g_ptr_array_new();
+			GHashTableIter it;
+			gpointer value;
+			g_hash_table_iter_init(&it, hr->busy[c]);
+			while (g_hash_table_iter_next(&it, NULL, &value))
+				g_ptr_array_add(list, value);
+			g_ptr_array_sort(list, busy_total_cmp);
+			for (guint k = 0; k < list->len && !tr->failed; k++) {
+				const struct trace_busy_total *t = g_ptr_array_index(list, k);
+				sim_time_t ns = t->ns;
+				uint64_t n = t->intervals;
+				while (k + 1 < list->len &&
+				       busy_total_cmp(&list->pdata[k], &list->pdata[k + 1]) == 0) {
+					const struct trace_busy_total *u = list->pdata[++k];
+					ns += u->ns;
+					n += u->intervals;
+				}
+				sqlite3_bind_int64(st, 1, hr->pub.id);
+				sqlite3_bind_text(st, 2, cpu_ctx_name(c), -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 3, t->name, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 4, ns);
+				sqlite3_bind_int64(st, 5, (sqlite3_int64)n);
+				trace_row_done(tr, st, 1, "writing cpu_total");
+			}
+		}
+	}
+}
+
+void
+trace_counter(struct trace_host *h, const char *name, const char *place, int64_t value)
+{
+	if (!trace_writing(h, TRACE_SUMMARY))
+		return;
+	sqlite3_stmt *st = h->tr->st[ST_COUNTER];
+	sqlite3_bind_int64(st, 1, h->id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	if (place)
+		sqlite3_bind_text(st, 3, place, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, value);
+	trace_row_done(h->tr, st, 1, "writing counters");
+}
+
+void
+trace_tcp_cc(struct trace_host *h, const char *conn, uint32_t cwnd, uint32_t ssthresh,
+	     uint32_t flight, sim_time_t srtt, sim_time_t rto)
+{
+	if (!trace_writing(h, TRACE_SUMMARY))
+		return;
+	sqlite3_stmt *st = h->tr->st[ST_TCP_CC];
+	sqlite3_bind_int64(st, 1, h->sim ? sim_now(h->sim) : 0);
+	sqlite3_bind_int64(st, 2, h->id);
+	sqlite3_bind_text(st, 3, conn, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, cwnd);
+	sqlite3_bind_int64(st, 5, ssthresh);
+	sqlite3_bind_int64(st, 6, flight);
+	sqlite3_bind_int64(st, 7, srtt);
+	sqlite3_bind_int64(st, 8, rto);
+	trace_row_done(h->tr, st, 1, "writing tcp_cc");
+}
