@@ -10,6 +10,7 @@ nodist_libnetsim_a_SOURCES = trace/schema_sql.c
 tracedir = $(pkgdatadir)
 dist_trace_DATA = trace/schema.sql
 CLEANFILES += trace/schema_sql.c
+EXTRA_DIST += docs/trace-schema.md
 
 trace/schema_sql.c: trace/schema.sql trace/local.mk
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && { \
