@@ -1,0 +1,165 @@
+/*
+ * stack/sock.h - struct sock and struct proto: the contract between the
+ * socket layer (stack/socket.c, stack/sock.c) and the transport protocols
+ * (stack/udp.c, stack/raw.c, stack/tcp_*.c).
+ *
+ * Linux counterpart: include/net/sock.h (struct sock, struct proto),
+ * net/core/sock.c, net/core/datagram.c.  Seed text: "Generic network
+ * interface: sockets layer" and "Network protocols".
+ *
+ * Position: a process's system call -> struct socket (proto_ops, socket.c)
+ * -> struct proto (udp_prot, tcp_prot, raw_prot) -> ip_queue_xmit ...;
+ * and upward: udp_rcv / tcp_v4_rcv -> sock_queue_rcv_skb -> the socket's
+ * receive queue -> sk_data_ready wakes the blocked reader.
+ *
+ * Ownership: protocols own their lookup tables (which port belongs to which
+ * sock); the socket layer owns struct sock's life (sk_alloc, sock_put) and
+ * the blocking of processes.  Queues are bounded by sk_rcvbuf and
+ * sk_sndbuf in bytes of skb truesize, the "high watermarks" of the seed.
+ */
+#ifndef NETSIM_STACK_SOCK_H
+#define NETSIM_STACK_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sim/sim.h"
+#include "stack/skbuff.h"
+
+struct host;
+struct socket;
+struct sock;
+struct proc;
+
+/* Address families, types and protocols: Linux's numbers. */
+#define NS_AF_INET 2
+#define NS_SOCK_STREAM 1
+#define NS_SOCK_DGRAM 2
+#define NS_SOCK_RAW 3
+#define NS_IPPROTO_ICMP 1
+#define NS_IPPROTO_TCP 6
+#define NS_IPPROTO_UDP 17
+
+/* A message handed to sendmsg / filled by recvmsg (one flat buffer). */
+struct ns_msg {
+	void *buf;          /* user memory (the process's own) */
+	size_t len;
+	int flags;          /* MSG_PEEK, MSG_DONTWAIT, ... (Linux values) */
+	/* sendmsg: destination (0 = connected peer); recvmsg: source, filled in */
+	uint32_t addr;      /* IPv4, host byte order */
+	uint16_t port;      /* host byte order */
+	bool has_addr;
+};
+
+/*
+ * Per-protocol operations, called by the socket layer in task context of
+ * the calling process.  Return >= 0 on success or a negative Linux errno.
+ * Required entries: close, sendmsg, recvmsg, get_port (bind), unhash.
+ */
+struct proto {
+	const char *name;   /* "UDP", "TCP", "RAW" */
+	int (*init)(struct sock *sk);                        /* optional */
+	void (*close)(struct sock *sk, sim_time_t timeout);  /* required */
+	int (*connect)(struct sock *sk, uint32_t daddr, uint16_t dport); /* optional */
+	int (*disconnect)(struct sock *sk, int flags);       /* optional */
+	struct sock *(*accept)(struct sock *sk, int flags, int *err); /* stream only */
+	int (*listen)(struct sock *sk, int backlog);         /* stream only */
+	int (*shutdown)(struct sock *sk, int how);           /* optional */
+	int (*setsockopt)(struct sock *sk, int level, int optname, const void *val, size_t len);
+	int (*getsockopt)(struct sock *sk, int level, int optname, void *val, size_t *len);
+	int (*sendmsg)(struct sock *sk, struct ns_msg *msg); /* required */
+	int (*recvmsg)(struct sock *sk, struct ns_msg *msg); /* required */
+	/* Bind @sk to @port (0: pick an ephemeral port).  -EADDRINUSE if taken. */
+	int (*get_port)(struct sock *sk, uint16_t port);     /* required */
+	void (*unhash)(struct sock *sk);                     /* required: leave lookup tables */
+	/* poll: which of POLLIN/POLLOUT/POLLERR/POLLHUP hold now. Optional. */
+	unsigned (*poll)(struct sock *sk);
+	size_t obj_size;    /* bytes to allocate for the protocol's sock (>= sizeof(struct sock)) */
+};
+
+/* TCP-style states share numbers with Linux (TCP_ESTABLISHED = 1 ...). */
+struct sock {
+	struct host *host;
+	const struct proto *sk_prot;
+	struct socket *sk_socket;      /* NULL once the process has closed it */
+	uint16_t sk_family, sk_type, sk_protocol;
+	int sk_state;
+
+	/* addresses, host byte order (inet_sock) */
+	uint32_t rcv_saddr;            /* bound local address, 0 = any */
+	uint32_t saddr;                /* source address used on output */
+	uint16_t num;                  /* local port */
+	uint32_t daddr;                /* connected peer, 0 = none */
+	uint16_t dport;
+	uint8_t ttl;                   /* IP_TTL, 64 */
+	bool reuseaddr;                /* SO_REUSEADDR */
+
+	/* queues and their limits (bytes of truesize) */
+	struct sk_buff_head sk_receive_queue; /* named "sk_receive_queue" */
+	struct sk_buff_head sk_write_queue;   /* named "sk_write_queue" */
+	uint32_t sk_rcvbuf, sk_sndbuf;
+	uint32_t sk_rmem_alloc;        /* bytes charged to the receive side */
+	uint32_t sk_wmem_alloc;        /* bytes charged to the send side */
+	int sk_err;                    /* pending error (positive errno), reported once */
+	uint8_t sk_shutdown;           /* RCV_SHUTDOWN | SEND_SHUTDOWN */
+	bool dead;                     /* orphaned: no process holds it */
+
+	/* callbacks, set by the socket layer (sock_init_data) */
+	void (*sk_data_ready)(struct sock *sk);   /* data or a connection arrived */
+	void (*sk_write_space)(struct sock *sk);  /* send room freed */
+	void (*sk_state_change)(struct sock *sk); /* connect done, peer closed, error */
+
+	void *wait;                    /* the socket layer's wait queue (private) */
+	int refcnt;
+};
+
+#define RCV_SHUTDOWN 1
+#define SEND_SHUTDOWN 2
+#define SHUTDOWN_MASK 3
+
+/* ---- implemented by the socket layer (stack/sock.c) ------------------------ */
+
+/* A new sock of @prot (obj_size bytes, zeroed), queues initialised, refcnt 1. */
+struct sock *sk_alloc(struct host *host, int family, int type, int protocol,
+		      const struct proto *prot);
+void sock_hold(struct sock *sk);
+/* Drop a reference; the last one purges the queues and frees the sock. */
+void sock_put(struct sock *sk);
+
+/*
+ * Receive path: charge @skb to @sk and append it to sk_receive_queue, then
+ * call sk_data_ready.  Drops with SKB_DROP_SOCKET_RCVBUFF when sk_rmem_alloc
+ * would exceed sk_rcvbuf.  Consumes @skb.  Returns 0 or -ENOMEM (dropped).
+ */
+int sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb);
+
+/*
+ * For recvmsg of datagram protocols: the next skb of sk_receive_queue,
+ * blocking the calling process while it is empty (unless MSG_DONTWAIT or
+ * O_NONBLOCK: -EAGAIN).  With MSG_PEEK the skb stays queued (the caller
+ * must not free it).  Otherwise the caller owns it and frees it with
+ * skb_free_datagram, which uncharges it.  Returns NULL with *err set.
+ */
+struct sk_buff *skb_recv_datagram(struct sock *sk, int flags, int *err);
+void skb_free_datagram(struct sock *sk, struct sk_buff *skb);
+
+/*
+ * For sendmsg: an skb of @size bytes charged to @sk's send side, blocking
+ * while sk_wmem_alloc + size > sk_sndbuf (unless non-blocking: *err =
+ * -EAGAIN).  The charge is released when the skb is freed.
+ */
+struct sk_buff *sock_alloc_send_skb(struct sock *sk, uint32_t size, int flags, int *err);
+
+/* Copy between the process's memory and an skb, charging the copy's CPU
+ * cost and tracing COPY_USER_TO_SKB / COPY_SKB_TO_USER. */
+void skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len);
+void skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len);
+
+/* Block the calling process until @cond(sk) is true or the timeout passes.
+ * Returns 0, -EAGAIN (timeout 0 / non-blocking) or -EINTR. */
+int sk_wait_event(struct sock *sk, sim_time_t *timeo, bool (*cond)(struct sock *sk));
+/* The calling process's timeout for @sk: 0 when non-blocking (O_NONBLOCK or MSG_DONTWAIT). */
+sim_time_t sock_rcvtimeo(const struct sock *sk, int flags);
+sim_time_t sock_sndtimeo(const struct sock *sk, int flags);
+
+#endif
