@@ -25,6 +25,7 @@ static gchar *opt_trace;
 static gchar *opt_pcap;
 static gboolean opt_overwrite, opt_quiet;
 static gchar *opt_level;
+static gchar *opt_metrics;
 
 static const GOptionEntry run_entries[] = {
 	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set,
@@ -37,6 +38,8 @@ static const GOptionEntry run_entries[] = {
 	{ "pcap", 'p', 0, G_OPTION_ARG_FILENAME, &opt_pcap,
 	  "Write one pcap file per interface into DIR", "DIR" },
 	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
+	{ "metrics", 'm', 0, G_OPTION_ARG_FILENAME, &opt_metrics,
+	  "Write every measured figure to FILE as 'name value' lines", "FILE" },
 	{ NULL },
 };
 
@@ -128,6 +131,28 @@ cmd_check(int argc, char **argv)
 }
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Figures as sorted "name value" lines, written atomically (rename). */
+static bool
+write_metrics(const char *path, GHashTable *metrics, GError **error)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	g_autofree gpointer *keys = g_hash_table_get_keys_as_array(metrics, NULL);
+	guint n = g_hash_table_size(metrics);
+	qsort(keys, n, sizeof *keys, cmp_str);
+	for (guint i = 0; i < n; i++) {
+		char num[G_ASCII_DTOSTR_BUF_SIZE];
+		g_ascii_dtostr(num, sizeof num, *(double *)g_hash_table_lookup(metrics, keys[i]));
+		g_string_append_printf(s, "%s %s\n", (char *)keys[i], num);
+	}
+	return g_file_set_contents(path, s->str, (gssize)s->len, error);
+}
+
+static int
 cmd_run(int argc, char **argv)
 {
 	const char *path;
@@ -162,6 +187,11 @@ cmd_run(int argc, char **argv)
 				       expectations_count(ex));
 	}
 	fputs(out->str, stdout);
+	if (opt_metrics && !write_metrics(opt_metrics, world_metrics(w), &error)) {
+		rc = fail(error);
+		world_finish(w, NULL);
+		goto out;
+	}
 	if (!world_finish(w, &error)) {
 		rc = fail(error);
 		goto out;
