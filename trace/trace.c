@@ -56,8 +56,7 @@ static const char trace_pragmas[] =
 	"PRAGMA page_size = 8192;"
 	"PRAGMA journal_mode = TRUNCATE;"
 	"PRAGMA synchronous = OFF;"
-	"PRAGMA cache_size = -16384;"
-	"PRAGMA temp_store = MEMORY;";
+	"PRAGMA cache_size = -16384;";
 
 const char *
 trace_op_name(enum trace_op op)
@@ -538,6 +537,7 @@ trace_close(struct trace *tr, bool finished, GError **error)
 		if (tr->failed) {
 			/* The trace is incomplete: it keeps finished = 0. */
 			g_propagate_error(error, g_error_copy(tr->failed));
+			sqlite3_exec(tr->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 			ok = false;
 		} else {
 			ok = trace_finish(tr, finished, error);

@@ -31,7 +31,6 @@ extern const char trace_schema_sql[];
 
 /* One skb_events row waiting in the buffer: the values as trace.h gave them. */
 struct trace_skb_row {
-	uint64_t seq;
 	sim_time_t time;
 	uint64_t skb, other;
 	int64_t data_off, len, bytes;
@@ -84,7 +83,6 @@ struct trace {
 	unsigned skb_n;             /* rows waiting in skb_buf */
 	bool in_txn;
 	uint32_t batch_rows;        /* rows written since the last commit */
-	uint64_t seq;               /* last skb_events.seq issued */
 	uint64_t rows;              /* rows written in the whole run */
 	GError *failed;             /* the first write error */
 	GPtrArray *hosts;           /* struct trace_host_rec *, by id - 1 */

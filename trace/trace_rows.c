@@ -6,6 +6,9 @@
  * written at close from summary level up), counters and tcp_cc (summary and
  * up).  Each fills the parameters of a prepared statement and hands it to
  * trace_row_done, which steps it and commits full batches (trace.c).
+ * skb_events rows, by far the most, wait in a small buffer and go to the
+ * database TRACE_SKB_ROWS_PER_INSERT at a time; trace_commit and trace_db
+ * drain the buffer, so nothing buffered is ever missed by a reader.
  *
  * This is the per-packet path: no allocation and no formatting beyond the
  * few bytes of a dotted quad once per packet.  Names are bound with
@@ -49,7 +52,8 @@ bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r)
 {
 	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
 
-	sqlite3_bind_int64(st, base + 1, (sqlite3_int64)r->seq);
+	/* seq: SQLite gives the next rowid, cheaper than checking one we chose. */
+	sqlite3_bind_null(st, base + 1);
 	sqlite3_bind_int64(st, base + 2, r->time);
 	sqlite3_bind_int64(st, base + 3, r->host);
 	sqlite3_bind_text(st, base + 4, cpu_ctx_name(r->ctx), -1, SQLITE_STATIC);
@@ -102,7 +106,6 @@ trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char
 	struct trace_skb_row *r = &tr->skb_buf[tr->skb_n++];
 
 	*r = (struct trace_skb_row){
-		.seq = ++tr->seq,
 		.time = h->sim ? sim_now(h->sim) : 0,
 		.skb = skb,
 		.other = other,
