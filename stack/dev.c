@@ -1,0 +1,718 @@
+/*
+ * stack/dev.c - the netdev core: devices, qdisc, backlog, NET_RX softirq, NAPI.
+ *
+ * Linux counterpart: net/core/dev.c (register_netdevice, dev_open,
+ * dev_queue_xmit, netif_rx / enqueue_to_backlog, process_backlog,
+ * net_rx_action, napi_poll, __netif_receive_skb, dev_add_pack) and
+ * kernel/softirq.c (__do_softirq, ksoftirqd).  Seed text: "Abstract device
+ * interface", "Receiving a packet", "Dealing with interrupts and NAPI".
+ *
+ * Call chain:
+ *   (driver top half) netif_rx -> backlog -> napi_schedule(backlog napi)
+ *   (driver top half) napi_schedule -> raise NET_RX
+ *   NET_RX: __do_softirq -> net_rx_action -> poll (driver or process_backlog)
+ *           -> netif_receive_skb -> packet_type.func (ip_rcv, arp_rcv)
+ *   dev_queue_xmit -> qdisc -> ndo_start_xmit (driver)
+ *
+ * The softirq is one cpu_work item (sd->work) resubmitted step by step:
+ * ENTRY (net_rx_action begins), POLL (one poll call), PACKET (one packet of
+ * that poll).  Each step's cost is paid before its function runs, so an
+ * interrupt can preempt the softirq between packets and while one is paid.
+ * The chain runs in softirq context, or in task context once ksoftirqd has
+ * taken over (netdevice.h explains the limits).
+ */
+#include "stack/netdevice.h"
+
+#include <stddef.h>
+#include <string.h>
+#include "stack/eth.h"
+#include "stack/host.h"
+#include "trace/trace.h"
+
+enum softnet_step { STEP_ENTRY, STEP_POLL, STEP_PACKET };
+
+/* A singly linked list of NAPI instances (through poll_next). */
+struct napi_list {
+	struct napi_struct *first, *last;
+};
+
+/* Per-CPU (here: per-host) receive state: Linux struct softnet_data. */
+struct softnet_data {
+	struct host *host;
+	struct netdev_host_config cfg;
+	struct sk_buff_head backlog;     /* input_pkt_queue */
+	struct napi_struct backlog_napi; /* its poll is process_backlog */
+	struct napi_list poll_list;      /* scheduled instances */
+
+	/* the running net_rx_action */
+	struct napi_list list;           /* instances this action polls */
+	struct napi_list repoll;         /* used their whole weight: polled next time */
+	struct napi_struct *cur;         /* being polled */
+	int budget;
+	sim_time_t time_limit;
+
+	/* __do_softirq and ksoftirqd */
+	bool pending;                    /* NET_RX raised */
+	bool running;                    /* the chain is queued or running */
+	bool ksoftirqd;                  /* ksoftirqd is awake and runs the chain */
+	sim_time_t softirq_end;          /* __do_softirq's 2 ms window */
+	uint32_t restarts_left;
+	enum softnet_step step;
+	struct cpu_work work;
+
+	struct softnet_stats stats;
+};
+
+/* ---- settings ----------------------------------------------------------------- */
+
+#define HOSTKEY(name, type, lo, hi, doc)                                                 \
+	{ #name, type, offsetof(struct netdev_host_config, name), lo, hi, 0, 0, NULL, doc }
+
+const struct conf_key netdev_host_conf_keys[] = {
+	HOSTKEY(netdev_budget, CONF_UINT32, 1, 1000000,
+		"packets one net_rx_action may process over all polls (Linux 300)"),
+	HOSTKEY(netdev_budget_usecs, CONF_UINT32, 1, 10000000,
+		"time limit of one net_rx_action in microseconds (Linux 2000)"),
+	HOSTKEY(netdev_max_backlog, CONF_UINT32, 1, 10000000,
+		"length limit of the per-CPU backlog of netif_rx (Linux 1000)"),
+	HOSTKEY(dev_weight, CONF_UINT32, 1, 100000,
+		"packets process_backlog takes per poll (Linux 64)"),
+	HOSTKEY(softirq_max_restart, CONF_UINT32, 1, 1000,
+		"net_rx_action runs in one __do_softirq before ksoftirqd (Linux 10)"),
+	HOSTKEY(softirq_max_time, CONF_DURATION, 1, SIM_S,
+		"time limit of one __do_softirq before ksoftirqd (Linux 2ms)"),
+	{ NULL },
+};
+
+void
+netdev_host_config_init(struct netdev_host_config *c)
+{
+	*c = (struct netdev_host_config){
+		.netdev_budget = 300,
+		.netdev_budget_usecs = 2000,
+		.netdev_max_backlog = 1000,
+		.dev_weight = 64,
+		.softirq_max_restart = 10,
+		.softirq_max_time = 2 * SIM_MS,
+	};
+}
+
+void
+dev_set_host_config(struct host *host, const struct netdev_host_config *c)
+{
+	host->softnet->cfg = *c;
+	host->softnet->backlog_napi.weight = c->dev_weight;
+}
+
+struct netdev_host_config *
+dev_host_config(struct host *host)
+{
+	return &host->softnet->cfg;
+}
+
+/* ---- NAPI lists ------------------------------------------------------------------ */
+
+static void
+napi_list_append(struct napi_list *l, struct napi_struct *n)
+{
+	n->poll_next = NULL;
+	if (l->last)
+		l->last->poll_next = n;
+	else
+		l->first = n;
+	l->last = n;
+}
+
+static struct napi_struct *
+napi_list_pop(struct napi_list *l)
+{
+	struct napi_struct *n = l->first;
+	if (n) {
+		l->first = n->poll_next;
+		if (!l->first)
+			l->last = NULL;
+		n->poll_next = NULL;
+	}
+	return n;
+}
+
+/* Move every instance of @from to the tail of @to. */
+static void
+napi_list_splice_tail(struct napi_list *to, struct napi_list *from)
+{
+	if (!from->first)
+		return;
+	if (to->last)
+		to->last->poll_next = from->first;
+	else
+		to->first = from->first;
+	to->last = from->last;
+	*from = (struct napi_list){ 0 };
+}
+
+static bool
+napi_list_remove(struct napi_list *l, struct napi_struct *n)
+{
+	struct napi_struct *prev = NULL;
+	for (struct napi_struct *x = l->first; x; prev = x, x = x->poll_next) {
+		if (x != n)
+			continue;
+		if (prev)
+			prev->poll_next = x->poll_next;
+		else
+			l->first = x->poll_next;
+		if (l->last == x)
+			l->last = prev;
+		x->poll_next = NULL;
+		return true;
+	}
+	return false;
+}
+
+/* ---- the NET_RX chain ------------------------------------------------------------ */
+
+static void softnet_step_done(struct cpu_work *w);
+
+static void
+softnet_submit(struct softnet_data *sd, enum softnet_step step, sim_time_t cost)
+{
+	static const char *const names[] = {
+		[STEP_ENTRY] = "net_rx_action",
+		[STEP_POLL] = "napi_poll",
+		[STEP_PACKET] = "napi_poll packet",
+	};
+	sd->step = step;
+	sd->work.name = sd->ksoftirqd ? "ksoftirqd" : names[step];
+	sd->work.task = sd->ksoftirqd ? KSOFTIRQD_TASK : 0;
+	cpu_submit(sd->host->cpu, &sd->work, sd->ksoftirqd ? CPU_TASK : CPU_SOFTIRQ, cost);
+}
+
+/* __do_softirq begins: it may run net_rx_action softirq_max_restart times. */
+static void
+softirq_begin(struct softnet_data *sd)
+{
+	sd->running = true;
+	sd->restarts_left = sd->cfg.softirq_max_restart;
+	sd->softirq_end = sim_now(sd->host->sim) + sd->cfg.softirq_max_time;
+	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+}
+
+/* raise_softirq(NET_RX_SOFTIRQ); runs it unless it is running already. */
+static void
+softirq_raise(struct softnet_data *sd)
+{
+	sd->pending = true;
+	if (!sd->running)
+		softirq_begin(sd);
+}
+
+static void
+poll_next(struct softnet_data *sd)
+{
+	struct napi_struct *n = napi_list_pop(&sd->list);
+	if (!n) {
+		sd->cur = NULL;
+		return;
+	}
+	sd->cur = n;
+	n->work = 0;
+	n->polls++;
+	sd->stats.napi_polls++;
+	softnet_submit(sd, STEP_POLL, cpu_cost(sd->host->cpu, COST_NAPI_POLL));
+}
+
+/*
+ * net_rx_action's end: instances still to poll, then those scheduled
+ * meanwhile, then those that used their weight go back on the poll list;
+ * if any, NET_RX is raised again.  Then __do_softirq decides: restart,
+ * hand over to ksoftirqd, or stop.
+ */
+static void
+net_rx_action_end(struct softnet_data *sd)
+{
+	napi_list_splice_tail(&sd->list, &sd->poll_list);
+	napi_list_splice_tail(&sd->list, &sd->repoll);
+	sd->poll_list = sd->list;
+	sd->list = (struct napi_list){ 0 };
+	if (sd->poll_list.first)
+		sd->pending = true;
+
+	if (!sd->pending) {
+		sd->running = false;
+		sd->ksoftirqd = false; /* ksoftirqd sleeps */
+		return;
+	}
+	if (sd->ksoftirqd) {
+		/* run_ksoftirqd loops while NET_RX is pending */
+		softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+		return;
+	}
+	/* seed: "Dealing with interrupts and NAPI"; Linux kernel/softirq.c */
+	if (--sd->restarts_left > 0 && sim_now(sd->host->sim) < sd->softirq_end) {
+		sd->stats.softirq_restarts++;
+		softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+		return;
+	}
+	sd->stats.ksoftirqd_wakeups++;
+	sd->ksoftirqd = true;
+	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+}
+
+/* The current poll ends: napi_complete or repoll, then budget and time. */
+static void
+poll_end(struct softnet_data *sd)
+{
+	struct napi_struct *n = sd->cur;
+	sd->cur = NULL;
+	if (n) {
+		if (n->work < n->weight) {
+			n->scheduled = false;
+			n->completes++;
+			if (n->ops->complete)
+				n->ops->complete(n);
+		} else {
+			n->full_polls++;
+			napi_list_append(&sd->repoll, n);
+		}
+		sd->budget -= (int)n->work;
+	}
+	if (sd->budget <= 0 || sim_now(sd->host->sim) >= sd->time_limit) {
+		sd->stats.time_squeeze++;
+		net_rx_action_end(sd);
+		return;
+	}
+	poll_next(sd);
+	if (!sd->cur)
+		net_rx_action_end(sd);
+}
+
+/* After a POLL or PACKET step: the next packet of this poll, or its end. */
+static void
+poll_continue(struct softnet_data *sd)
+{
+	struct napi_struct *n = sd->cur;
+	if (n && n->work < n->weight && n->ops->has_work(n)) {
+		softnet_submit(sd, STEP_PACKET, n->ops->packet_cost(n));
+		return;
+	}
+	poll_end(sd);
+}
+
+static void
+softnet_step_done(struct cpu_work *w)
+{
+	struct softnet_data *sd = w->owner;
+	struct host *host = sd->host;
+	uint32_t saved_task = host->current_task;
+	if (sd->ksoftirqd)
+		host->current_task = KSOFTIRQD_TASK;
+
+	switch (sd->step) {
+	case STEP_ENTRY:
+		sd->pending = false;
+		sd->stats.net_rx_actions++;
+		if (sd->ksoftirqd)
+			sd->stats.ksoftirqd_actions++;
+		sd->list = sd->poll_list;
+		sd->poll_list = (struct napi_list){ 0 };
+		sd->budget = (int)sd->cfg.netdev_budget;
+		sd->time_limit = sim_now(host->sim) + (sim_time_t)sd->cfg.netdev_budget_usecs * SIM_US;
+		poll_next(sd);
+		if (!sd->cur)
+			net_rx_action_end(sd);
+		break;
+	case STEP_POLL:
+		poll_continue(sd);
+		break;
+	case STEP_PACKET:
+		if (sd->cur) {
+			sd->cur->work++;
+			sd->cur->packets++;
+			sd->cur->ops->rx_one(sd->cur);
+		}
+		poll_continue(sd);
+		break;
+	}
+	host->current_task = saved_task;
+}
+
+/* ---- NAPI ------------------------------------------------------------------------- */
+
+void
+netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
+	       const char *name, const struct napi_ops *ops, uint32_t weight, void *priv)
+{
+	g_assert(ops && ops->has_work && ops->rx_one && ops->packet_cost);
+	g_assert(weight > 0);
+	*n = (struct napi_struct){
+		.name = name, .dev = dev, .host = host, .ops = ops, .priv = priv, .weight = weight,
+	};
+}
+
+void
+netif_napi_del(struct napi_struct *n)
+{
+	struct softnet_data *sd = n->host->softnet;
+	if (!n->scheduled)
+		return;
+	if (sd->cur == n)
+		sd->cur = NULL;
+	if (!napi_list_remove(&sd->poll_list, n) && !napi_list_remove(&sd->list, n))
+		napi_list_remove(&sd->repoll, n);
+	n->scheduled = false;
+}
+
+bool
+napi_schedule(struct napi_struct *n)
+{
+	if (n->scheduled)
+		return false;
+	struct softnet_data *sd = n->host->softnet;
+	n->scheduled = true;
+	napi_list_append(&sd->poll_list, n);
+	softirq_raise(sd);
+	return true;
+}
+
+/* ---- the backlog (interrupt mode) ------------------------------------------------- */
+
+static bool
+backlog_has_work(struct napi_struct *n)
+{
+	struct softnet_data *sd = n->priv;
+	return !skb_queue_empty(&sd->backlog);
+}
+
+/* process_backlog, one packet. */
+static void
+backlog_rx_one(struct napi_struct *n)
+{
+	struct softnet_data *sd = n->priv;
+	struct sk_buff *skb = skb_dequeue(&sd->backlog);
+	netif_receive_skb(skb);
+}
+
+static sim_time_t
+backlog_packet_cost(struct napi_struct *n)
+{
+	return cpu_cost(n->host->cpu, COST_ETH_RCV);
+}
+
+static const struct napi_ops backlog_napi_ops = {
+	.has_work = backlog_has_work,
+	.rx_one = backlog_rx_one,
+	.packet_cost = backlog_packet_cost,
+};
+
+int
+netif_rx(struct sk_buff *skb)
+{
+	struct softnet_data *sd = skb->host->softnet;
+	skb_handoff(skb, "dev", "netif_rx");
+	/* Linux enqueue_to_backlog */
+	if (skb_queue_len(&sd->backlog) >= sd->cfg.netdev_max_backlog) {
+		sd->stats.dropped++;
+		if (skb->dev)
+			dev_count_drop(skb->dev, SKB_DROP_BACKLOG_FULL, true);
+		skb_drop(skb, SKB_DROP_BACKLOG_FULL);
+		return NET_RX_DROP;
+	}
+	skb_queue_tail(&sd->backlog, skb);
+	if (skb_queue_len(&sd->backlog) > sd->stats.backlog_max)
+		sd->stats.backlog_max = skb_queue_len(&sd->backlog);
+	napi_schedule(&sd->backlog_napi);
+	return NET_RX_SUCCESS;
+}
+
+/* ---- protocol demux ------------------------------------------------------------------ */
+
+void
+dev_add_pack(struct host *host, struct packet_type *pt)
+{
+	g_assert(pt->func != NULL);
+	pt->next = host->ptype_list;
+	host->ptype_list = pt;
+}
+
+void
+dev_remove_pack(struct host *host, struct packet_type *pt)
+{
+	for (struct packet_type **p = &host->ptype_list; *p; p = &(*p)->next) {
+		if (*p == pt) {
+			*p = pt->next;
+			pt->next = NULL;
+			return;
+		}
+	}
+}
+
+int
+netif_receive_skb(struct sk_buff *skb)
+{
+	struct host *host = skb->host;
+	struct softnet_data *sd = host->softnet;
+	sd->stats.processed++;
+	skb_handoff(skb, "dev", "netif_receive_skb");
+	if (skb->protocol == 0) {
+		if (skb->dev)
+			dev_count_drop(skb->dev, SKB_DROP_BAD_FRAME, true);
+		skb_drop(skb, SKB_DROP_BAD_FRAME);
+		return NET_RX_DROP;
+	}
+	for (struct packet_type *pt = host->ptype_list; pt; pt = pt->next) {
+		if (pt->type != skb->protocol)
+			continue;
+		skb_handoff(skb, pt->layer, pt->func_name);
+		return pt->func(skb, skb->dev, pt);
+	}
+	sd->stats.unhandled++;
+	if (skb->dev)
+		dev_count_drop(skb->dev, SKB_DROP_UNHANDLED_PROTO, true);
+	skb_drop(skb, SKB_DROP_UNHANDLED_PROTO);
+	return NET_RX_DROP;
+}
+
+/* ---- devices ------------------------------------------------------------------------- */
+
+static void net_tx_action(struct cpu_work *w);
+
+struct net_device *
+alloc_netdev(struct host *host, const char *name, size_t priv_size,
+	     const struct net_device_ops *ops)
+{
+	g_assert(ops && ops->ndo_start_xmit);
+	struct net_device *dev = g_new0(struct net_device, 1);
+	g_strlcpy(dev->name, name, sizeof(dev->name));
+	dev->host = host;
+	dev->netdev_ops = ops;
+	memset(dev->broadcast, 0xff, ETH_ALEN);
+	dev->mtu = ETH_DATA_LEN;
+	dev->hard_header_len = ETH_HLEN;
+	dev->tx_queue_len = 1000;
+	skb_queue_head_init(&dev->qdisc, "qdisc", "dev");
+	dev->priv = priv_size ? g_malloc0(priv_size) : NULL;
+	cpu_work_init(&dev->tx_work, net_tx_action, dev, "net_tx_action");
+	return dev;
+}
+
+int
+register_netdevice(struct net_device *dev)
+{
+	struct host *host = dev->host;
+	g_assert(!dev->registered);
+	if (dev_get_by_name(host, dev->name))
+		g_error("host %s: a device named %s is already registered", host->name, dev->name);
+	dev->ifindex = host->next_ifindex++;
+	dev->next = NULL;
+	struct net_device **p = &host->dev_list;
+	while (*p)
+		p = &(*p)->next;
+	*p = dev;
+	dev->registered = true;
+	return 0;
+}
+
+void
+unregister_netdevice(struct net_device *dev)
+{
+	struct host *host = dev->host;
+	dev_close(dev);
+	for (struct net_device **p = &host->dev_list; *p; p = &(*p)->next) {
+		if (*p == dev) {
+			*p = dev->next;
+			break;
+		}
+	}
+	dev->next = NULL;
+	cpu_withdraw(host->cpu, &dev->tx_work);
+	dev->registered = false;
+}
+
+void
+free_netdev(struct net_device *dev)
+{
+	if (!dev)
+		return;
+	g_assert(!dev->registered);
+	if (dev->netdev_ops->ndo_uninit)
+		dev->netdev_ops->ndo_uninit(dev);
+	g_free(dev->priv);
+	g_free(dev);
+}
+
+int
+dev_open(struct net_device *dev)
+{
+	if (dev->up)
+		return 0;
+	if (dev->netdev_ops->ndo_open) {
+		int err = dev->netdev_ops->ndo_open(dev);
+		if (err)
+			return err;
+	}
+	dev->up = true;
+	dev->queue_stopped = false;
+	return 0;
+}
+
+void
+dev_close(struct net_device *dev)
+{
+	if (!dev->up)
+		return;
+	dev->up = false;
+	if (dev->netdev_ops->ndo_stop)
+		dev->netdev_ops->ndo_stop(dev);
+	skb_queue_purge(&dev->qdisc, SKB_DROP_QUEUE_PURGE);
+}
+
+struct net_device *
+dev_get_by_name(struct host *host, const char *name)
+{
+	for (struct net_device *d = host->dev_list; d; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+struct net_device *
+dev_get_by_index(struct host *host, uint32_t ifindex)
+{
+	for (struct net_device *d = host->dev_list; d; d = d->next)
+		if (d->ifindex == ifindex)
+			return d;
+	return NULL;
+}
+
+struct net_device *
+dev_first(struct host *host)
+{
+	return host->dev_list;
+}
+
+void
+dev_count_drop(struct net_device *dev, enum skb_drop_reason reason, bool rx)
+{
+	dev->stats.drops[reason]++;
+	if (rx)
+		dev->stats.rx_dropped++;
+	else
+		dev->stats.tx_dropped++;
+}
+
+/* ---- transmit ---------------------------------------------------------------------- */
+
+/* qdisc_run: hand skbs to the driver until the qdisc is empty or the driver stops it. */
+static void
+qdisc_run(struct net_device *dev)
+{
+	struct sk_buff *skb;
+	while (dev->up && !dev->queue_stopped && (skb = skb_dequeue(&dev->qdisc)) != NULL) {
+		skb_handoff(skb, "driver", "ndo_start_xmit");
+		if (dev->netdev_ops->ndo_start_xmit(skb, dev) == NETDEV_TX_BUSY) {
+			/* Linux dev_requeue_skb: try again when the driver wakes the queue */
+			skb_queue_head(&dev->qdisc, skb);
+			dev->queue_stopped = true;
+			break;
+		}
+	}
+}
+
+int
+dev_queue_xmit(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	if (!dev)
+		skb_panic(skb, "dev_queue_xmit", skb->len, "skb->dev is NULL");
+	skb_handoff(skb, "dev", "dev_queue_xmit");
+	if (!dev->up) {
+		dev_count_drop(dev, SKB_DROP_DEV_DOWN, false);
+		skb_drop(skb, SKB_DROP_DEV_DOWN);
+		return NET_XMIT_DROP;
+	}
+	if (skb->len > dev->mtu + dev->hard_header_len) {
+		dev_count_drop(dev, SKB_DROP_PKT_TOO_BIG, false);
+		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
+		return NET_XMIT_DROP;
+	}
+	/* pfifo: Linux pfifo_enqueue */
+	if (skb_queue_len(&dev->qdisc) >= dev->tx_queue_len) {
+		dev_count_drop(dev, SKB_DROP_QDISC_FULL, false);
+		skb_drop(skb, SKB_DROP_QDISC_FULL);
+		return NET_XMIT_DROP;
+	}
+	skb_queue_tail(&dev->qdisc, skb);
+	qdisc_run(dev);
+	return NET_XMIT_SUCCESS;
+}
+
+void
+netif_stop_queue(struct net_device *dev)
+{
+	dev->queue_stopped = true;
+}
+
+static void
+net_tx_action(struct cpu_work *w)
+{
+	qdisc_run(w->owner);
+}
+
+void
+netif_wake_queue(struct net_device *dev)
+{
+	if (!dev->queue_stopped)
+		return;
+	dev->queue_stopped = false;
+	/* Linux __netif_schedule: raise NET_TX to run the qdisc */
+	if (!skb_queue_empty(&dev->qdisc) && !dev->tx_work.queued)
+		cpu_submit(dev->host->cpu, &dev->tx_work, CPU_SOFTIRQ,
+			   cpu_cost(dev->host->cpu, COST_SOFTIRQ_ENTRY));
+}
+
+/* ---- per host ---------------------------------------------------------------------- */
+
+void
+dev_host_init(struct host *host)
+{
+	struct softnet_data *sd = g_new0(struct softnet_data, 1);
+	sd->host = host;
+	netdev_host_config_init(&sd->cfg);
+	skb_queue_head_init(&sd->backlog, "backlog", "dev");
+	netif_napi_add(host, NULL, &sd->backlog_napi, "backlog", &backlog_napi_ops,
+		       sd->cfg.dev_weight, sd);
+	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");
+	host->softnet = sd;
+}
+
+void
+dev_host_fini(struct host *host)
+{
+	struct softnet_data *sd = host->softnet;
+	if (!sd)
+		return;
+	cpu_withdraw(host->cpu, &sd->work);
+	skb_queue_purge(&sd->backlog, SKB_DROP_QUEUE_PURGE);
+	g_free(sd);
+	host->softnet = NULL;
+}
+
+void
+dev_softnet_stats(struct host *host, struct softnet_stats *out)
+{
+	struct softnet_data *sd = host->softnet;
+	*out = sd->stats;
+	out->backlog_len = skb_queue_len(&sd->backlog);
+}
+
+bool
+dev_softirq_busy(struct host *host)
+{
+	return host->softnet->running;
+}
+
+bool
+dev_ksoftirqd_running(struct host *host)
+{
+	return host->softnet->ksoftirqd;
+}

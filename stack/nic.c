@@ -1,0 +1,574 @@
+/*
+ * stack/nic.c - a simulated Ethernet NIC (hardware) and its driver.
+ *
+ * Linux counterpart: a simple descriptor-ring driver such as
+ * drivers/net/ethernet/intel/e1000: e1000_intr (top half), e1000_clean
+ * (NAPI poll), e1000_xmit_frame (ndo_start_xmit), e1000_clean_tx_irq.
+ * Seed text: "Network device drivers", "Receiving a packet", "Dealing with
+ * interrupts and NAPI".
+ *
+ * Call chain (nic.h has the full picture):
+ *   wire -> nic_rx_frame -> RX ring -> RX interrupt -> netif_rx (interrupt
+ *   mode) or napi_schedule -> nic_napi_rx_one -> netif_receive_skb;
+ *   dev_queue_xmit -> nic_start_xmit -> TX ring -> wire_send -> TX-
+ *   completion interrupt -> skb_consume.
+ *
+ * The hardware half (frame arrival, DMA, interrupt assertion, transmission)
+ * runs outside the CPU, in event context; the driver half runs as cpu_work
+ * items: the RX and TX interrupt handlers in hardirq context, the NAPI poll
+ * in the softirq chain of dev.c.
+ */
+#include "stack/nic.h"
+
+#include <stddef.h>
+#include <string.h>
+#include "stack/eth.h"
+#include "stack/host.h"
+#include "trace/trace.h"
+
+#define NIC_RX_HEADROOM 64 /* NET_SKB_PAD */
+
+enum irq_step { IRQ_ENTRY, IRQ_FRAME, IRQ_RECLAIM };
+
+struct nic {
+	struct net_device *dev;
+	struct host *host;
+	struct nic_config cfg;
+	const char *ifname;          /* interned: the trace keeps it by pointer */
+	struct wire *wire;
+	int side;
+	struct trace_pcap *pcap;
+	struct nic_stats stats;
+
+	/* RX */
+	struct sk_buff_head rx_free; /* empty pre-allocated buffers */
+	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
+	uint32_t rx_buf_size;
+	bool rx_irq_enabled;         /* RX interrupt unmasked */
+	bool rx_irq_asserted;        /* raised and its handler not finished */
+	uint32_t coalesce_count;     /* frames waiting for a coalesced interrupt */
+	sim_event_id coalesce_ev;
+	struct cpu_work rx_irq_work;
+	enum irq_step rx_step;
+	struct napi_struct napi;
+
+	/* TX */
+	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
+	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
+	uint32_t tx_clean;           /* sent skbs at the head of tx_ring, not yet reclaimed */
+	uint32_t tx_reclaiming;      /* skbs the running reclaim item frees */
+	uint32_t tx_on_wire;         /* 1 while our frame is being serialised */
+	bool tx_irq_asserted;
+	struct cpu_work tx_irq_work;
+	enum irq_step tx_step;
+};
+
+/* ---- settings ------------------------------------------------------------------ */
+
+#define NICKEY(key, field, type, lo, hi, doc)                                           \
+	{ key, type, offsetof(struct nic_config, field), lo, hi, 0, 0, NULL, doc }
+
+const struct conf_key nic_conf_keys[] = {
+	NICKEY("rx_ring", rx_ring, CONF_UINT32, 1, 65536, "RX descriptors (ethtool -G rx; 256)"),
+	NICKEY("tx_ring", tx_ring, CONF_UINT32, 1, 65536, "TX descriptors (ethtool -G tx; 256)"),
+	NICKEY("txqueuelen", tx_queue_len, CONF_UINT32, 1, 10000000,
+	       "qdisc (pfifo) limit in packets (ip link txqueuelen; 1000)"),
+	NICKEY("mtu", mtu, CONF_UINT32, 68, 9000, "MTU in bytes (1500)"),
+	NICKEY("napi", napi, CONF_BOOL, 0, 1, "NAPI polling; off = interrupt mode with netif_rx (on)"),
+	NICKEY("weight", weight, CONF_UINT32, 1, 65536, "NAPI weight: packets per poll (64)"),
+	NICKEY("rx_usecs", rx_usecs, CONF_UINT32, 0, 1000000,
+	       "interrupt coalescing delay in microseconds (ethtool -C rx-usecs; 0)"),
+	NICKEY("rx_frames", rx_frames, CONF_UINT32, 0, 65536,
+	       "interrupt coalescing frame count (ethtool -C rx-frames; 0)"),
+	NICKEY("promisc", promisc, CONF_BOOL, 0, 1, "accept frames for any MAC address (off)"),
+	{ NULL },
+};
+
+void
+nic_config_init(struct nic_config *c)
+{
+	*c = (struct nic_config){
+		.rx_ring = 256,
+		.tx_ring = 256,
+		.tx_queue_len = 1000,
+		.mtu = ETH_DATA_LEN,
+		.napi = true,
+		.weight = 64,
+		.rx_usecs = 0,
+		.rx_frames = 0,
+		.promisc = false,
+	};
+}
+
+bool
+nic_config_check(const struct nic_config *c, GError **error)
+{
+	if (c->rx_frames > 1 && c->rx_usecs == 0) {
+		g_set_error(error, CONF_ERROR, 0,
+			    "rx_frames = %u needs rx_usecs > 0, or a partial batch would wait forever",
+			    c->rx_frames);
+		return false;
+	}
+	return true;
+}
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static void
+nic_count_drop(struct nic *nic, enum skb_drop_reason reason, uint64_t wire_id)
+{
+	host_count_drop(nic->host, reason, "nic_rx_frame");
+	dev_count_drop(nic->dev, reason, true);
+	if (wire_id)
+		trace_drop(nic->host->trace, wire_id, "nic", skb_drop_reason_name(reason));
+}
+
+static void
+rx_refill_one(struct nic *nic)
+{
+	struct sk_buff *skb = skb_alloc(nic->host, nic->rx_buf_size, "nic");
+	skb_reserve(skb, NIC_RX_HEADROOM);
+	skb->dev = nic->dev;
+	__skb_queue_tail(&nic->rx_free, skb);
+}
+
+/* Take the oldest received frame off the RX ring, refill its descriptor. */
+static struct sk_buff *
+rx_take(struct nic *nic)
+{
+	struct sk_buff *skb = skb_dequeue(&nic->rx_ring);
+	g_assert(skb != NULL);
+	rx_refill_one(nic);
+	skb->layer = "driver";
+	eth_type_trans(skb, nic->dev);
+	nic->dev->stats.rx_packets++;
+	nic->dev->stats.rx_bytes += skb->len + ETH_HLEN;
+	return skb;
+}
+
+/* ---- RX interrupt ---------------------------------------------------------------- */
+
+static void
+rx_irq_raise(struct nic *nic)
+{
+	if (nic->coalesce_ev) {
+		sim_cancel(nic->host->sim, nic->coalesce_ev);
+		nic->coalesce_ev = 0;
+	}
+	nic->coalesce_count = 0;
+	nic->rx_irq_asserted = true;
+	nic->stats.rx_irqs++;
+	nic->rx_step = IRQ_ENTRY;
+	cpu_submit(nic->host->cpu, &nic->rx_irq_work, CPU_HARDIRQ,
+		   cpu_cost(nic->host->cpu, COST_IRQ_ENTRY));
+}
+
+static void
+rx_coalesce_timer(struct sim *sim, void *a, void *b)
+{
+	struct nic *nic = a;
+	nic->coalesce_ev = 0;
+	if (nic->rx_irq_enabled && !nic->rx_irq_asserted && !skb_queue_empty(&nic->rx_ring))
+		rx_irq_raise(nic);
+}
+
+/* Hardware: @n more frames wait for an interrupt; raise it now or per coalescing. */
+static void
+rx_irq_note(struct nic *nic, uint32_t n)
+{
+	if (!nic->rx_irq_enabled || nic->rx_irq_asserted || n == 0)
+		return;
+	const struct nic_config *c = &nic->cfg;
+	nic->coalesce_count += n;
+	if ((c->rx_usecs == 0 && c->rx_frames <= 1) ||
+	    (c->rx_frames > 0 && nic->coalesce_count >= c->rx_frames)) {
+		rx_irq_raise(nic);
+		return;
+	}
+	if (c->rx_usecs > 0 && !nic->coalesce_ev)
+		nic->coalesce_ev = sim_schedule(nic->host->sim, (sim_time_t)c->rx_usecs * SIM_US,
+						rx_coalesce_timer, nic, NULL);
+}
+
+static sim_time_t
+irq_frame_cost(struct nic *nic)
+{
+	return cpu_cost(nic->host->cpu, COST_DRIVER_RX) + cpu_cost(nic->host->cpu, COST_NETIF_RX);
+}
+
+/*
+ * The RX interrupt handler (top half), hardirq context.  NAPI mode: mask
+ * RX interrupts and schedule the poll.  Interrupt mode: take frames one
+ * item at a time and netif_rx each, until the ring is empty.
+ */
+static void
+rx_irq_handler(struct cpu_work *w)
+{
+	struct nic *nic = w->owner;
+	if (nic->rx_step == IRQ_FRAME) {
+		struct sk_buff *skb = rx_take(nic);
+		nic->stats.rx_irq_frames++;
+		netif_rx(skb);
+	} else if (nic->cfg.napi) {
+		nic->rx_irq_enabled = false;
+		nic->rx_irq_asserted = false;
+		napi_schedule(&nic->napi);
+		return;
+	}
+	if (!skb_queue_empty(&nic->rx_ring)) {
+		nic->rx_step = IRQ_FRAME;
+		cpu_submit(nic->host->cpu, w, CPU_HARDIRQ, irq_frame_cost(nic));
+		return;
+	}
+	nic->rx_irq_asserted = false;
+}
+
+/* ---- NAPI poll -------------------------------------------------------------------- */
+
+static bool
+nic_napi_has_work(struct napi_struct *n)
+{
+	struct nic *nic = n->priv;
+	return !skb_queue_empty(&nic->rx_ring);
+}
+
+static void
+nic_napi_rx_one(struct napi_struct *n)
+{
+	struct nic *nic = n->priv;
+	netif_receive_skb(rx_take(nic));
+}
+
+static sim_time_t
+nic_napi_packet_cost(struct napi_struct *n)
+{
+	struct cpu *cpu = n->host->cpu;
+	return cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_ETH_RCV);
+}
+
+/* napi_complete_done: unmask RX interrupts; frames already waiting raise one. */
+static void
+nic_napi_complete(struct napi_struct *n)
+{
+	struct nic *nic = n->priv;
+	if (!nic->dev->up)
+		return;
+	nic->rx_irq_enabled = true;
+	nic->coalesce_count = 0;
+	rx_irq_note(nic, skb_queue_len(&nic->rx_ring));
+}
+
+static const struct napi_ops nic_napi_ops = {
+	.has_work = nic_napi_has_work,
+	.rx_one = nic_napi_rx_one,
+	.packet_cost = nic_napi_packet_cost,
+	.complete = nic_napi_complete,
+};
+
+/* ---- hardware receive -------------------------------------------------------------- */
+
+void
+nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_id)
+{
+	struct host *host = nic->host;
+	nic->stats.rx_frames++;
+	if (nic->pcap)
+		trace_pcap_write(nic->pcap, sim_now(host->sim), frame, len);
+	if (!nic->dev->up) {
+		nic->stats.rx_down++;
+		nic_count_drop(nic, SKB_DROP_DEV_DOWN, wire_id);
+		return;
+	}
+	if (!eth_frame_ok(frame, len, nic->cfg.mtu)) {
+		nic->stats.rx_bad++;
+		nic_count_drop(nic, SKB_DROP_BAD_FRAME, wire_id);
+		return;
+	}
+	const uint8_t *dst = frame;
+	if (!nic->cfg.promisc && !is_multicast_ether_addr(dst) &&
+	    !eth_addr_equal(dst, nic->dev->dev_addr)) {
+		nic->stats.rx_otherhost++;
+		nic_count_drop(nic, SKB_DROP_OTHERHOST, wire_id);
+		return;
+	}
+	struct sk_buff *skb = __skb_dequeue(&nic->rx_free);
+	if (!skb) {
+		/* no free descriptor: the hardware drops, the CPU never sees it */
+		nic->stats.rx_ring_full++;
+		nic_count_drop(nic, SKB_DROP_RING_FULL, wire_id);
+		return;
+	}
+	skb_put_data(skb, frame, len);
+	skb->wire_id = wire_id;
+	skb->tstamp = sim_now(host->sim);
+	trace_wire(host->trace, skb->id, nic->ifname, true, len);
+	trace_copy(host->trace, skb->id, "nic", COPY_DMA_FROM_DEV, len);
+	skb_queue_tail(&nic->rx_ring, skb);
+	nic->stats.rx_dma++;
+	rx_irq_note(nic, 1);
+}
+
+static void
+nic_wire_rx(void *ctx, struct wire_frame *f)
+{
+	struct nic *nic = ctx;
+	nic_rx_frame(nic, f->data, f->len, f->skb_id);
+	wire_frame_free(nic->wire, f);
+}
+
+/* ---- transmit ------------------------------------------------------------------------ */
+
+/* Hardware: start sending the next descriptor if the wire is free. */
+static void
+tx_kick(struct nic *nic)
+{
+	struct sk_buff *skb = nic->tx_next;
+	if (!skb || !nic->wire || wire_busy(nic->wire, nic->side))
+		return;
+	nic->tx_next = skb->next;
+	struct host *host = nic->host;
+	uint32_t len = skb->len, wlen = len < ETH_ZLEN ? ETH_ZLEN : len;
+	struct wire_frame *f = wire_frame_alloc(nic->wire, wlen);
+	memcpy(f->data, skb->data, len);
+	if (wlen > len)
+		memset(f->data + len, 0, wlen - len); /* the hardware pads short frames */
+	f->skb_id = skb->id;
+	trace_copy(host->trace, skb->id, "nic", COPY_DMA_TO_DEV, len);
+	trace_wire(host->trace, skb->id, nic->ifname, false, wlen);
+	if (nic->pcap)
+		trace_pcap_write(nic->pcap, sim_now(host->sim), f->data, wlen);
+	nic->tx_on_wire = 1;
+	nic->stats.tx_frames++;
+	nic->dev->stats.tx_packets++;
+	nic->dev->stats.tx_bytes += wlen;
+	wire_send(nic->wire, nic->side, f);
+}
+
+static void
+tx_irq_raise(struct nic *nic)
+{
+	nic->tx_irq_asserted = true;
+	nic->stats.tx_irqs++;
+	nic->tx_step = IRQ_ENTRY;
+	cpu_submit(nic->host->cpu, &nic->tx_irq_work, CPU_HARDIRQ,
+		   cpu_cost(nic->host->cpu, COST_IRQ_ENTRY));
+}
+
+/* The wire finished serialising our frame: its descriptor is done. */
+static void
+nic_wire_tx_done(void *ctx)
+{
+	struct nic *nic = ctx;
+	if (!nic->tx_on_wire)
+		return; /* the ring was purged (dev_close) while the frame was on the wire */
+	nic->tx_on_wire = 0;
+	nic->tx_clean++;
+	if (!nic->tx_irq_asserted)
+		tx_irq_raise(nic);
+	tx_kick(nic);
+}
+
+/* TX-completion handler, hardirq: reclaim (free) every sent skb, then wake the queue. */
+static void
+tx_irq_handler(struct cpu_work *w)
+{
+	struct nic *nic = w->owner;
+	if (nic->tx_step == IRQ_RECLAIM) {
+		for (uint32_t i = 0; i < nic->tx_reclaiming; i++) {
+			struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
+			nic->stats.tx_completed++;
+			skb_consume(skb);
+		}
+		nic->tx_clean -= nic->tx_reclaiming;
+		nic->tx_reclaiming = 0;
+		if (netif_queue_stopped(nic->dev) &&
+		    skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
+			netif_wake_queue(nic->dev);
+	}
+	if (nic->tx_clean > 0) {
+		nic->tx_reclaiming = nic->tx_clean;
+		nic->tx_step = IRQ_RECLAIM;
+		cpu_submit(nic->host->cpu, w, CPU_HARDIRQ,
+			   nic->tx_reclaiming * cpu_cost(nic->host->cpu, COST_TX_COMPLETE));
+		return;
+	}
+	nic->tx_irq_asserted = false;
+}
+
+/* ndo_start_xmit: place @skb on the TX ring.  Charges COST_DRIVER_TX. */
+static enum netdev_tx
+nic_start_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct nic *nic = netdev_priv(dev);
+	if (skb_queue_len(&nic->tx_ring) >= nic->cfg.tx_ring) {
+		nic->stats.tx_busy++;
+		netif_stop_queue(dev);
+		return NETDEV_TX_BUSY;
+	}
+	if (!nic->wire) {
+		dev_count_drop(dev, SKB_DROP_DEV_DOWN, false);
+		skb_drop(skb, SKB_DROP_DEV_DOWN);
+		return NETDEV_TX_OK;
+	}
+	host_charge(nic->host, COST_DRIVER_TX);
+	skb_queue_tail(&nic->tx_ring, skb);
+	if (!nic->tx_next)
+		nic->tx_next = skb;
+	if (skb_queue_len(&nic->tx_ring) >= nic->cfg.tx_ring)
+		netif_stop_queue(dev);
+	tx_kick(nic);
+	return NETDEV_TX_OK;
+}
+
+/* ---- open / stop ------------------------------------------------------------------------ */
+
+static int
+nic_open(struct net_device *dev)
+{
+	struct nic *nic = netdev_priv(dev);
+	while (skb_queue_len(&nic->rx_free) < nic->cfg.rx_ring)
+		rx_refill_one(nic);
+	nic->rx_irq_enabled = true;
+	return 0;
+}
+
+static int
+nic_stop(struct net_device *dev)
+{
+	struct nic *nic = netdev_priv(dev);
+	struct cpu *cpu = nic->host->cpu;
+	struct sk_buff *skb;
+	nic->rx_irq_enabled = false;
+	if (nic->coalesce_ev) {
+		sim_cancel(nic->host->sim, nic->coalesce_ev);
+		nic->coalesce_ev = 0;
+	}
+	cpu_withdraw(cpu, &nic->rx_irq_work);
+	cpu_withdraw(cpu, &nic->tx_irq_work);
+	nic->rx_irq_asserted = nic->tx_irq_asserted = false;
+	netif_napi_del(&nic->napi);
+	while ((skb = __skb_dequeue(&nic->rx_free)) != NULL)
+		skb_consume(skb);
+	skb_queue_purge(&nic->rx_ring, SKB_DROP_QUEUE_PURGE);
+	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
+	nic->tx_next = NULL;
+	nic->tx_clean = nic->tx_reclaiming = nic->tx_on_wire = 0;
+	nic->coalesce_count = 0;
+	return 0;
+}
+
+static void
+nic_uninit(struct net_device *dev)
+{
+	struct nic *nic = netdev_priv(dev);
+	if (nic->wire)
+		wire_detach(nic->wire, nic->side);
+	nic->wire = NULL;
+	if (nic->pcap)
+		trace_pcap_close(nic->pcap);
+	nic->pcap = NULL;
+}
+
+static const struct net_device_ops nic_netdev_ops = {
+	.ndo_open = nic_open,
+	.ndo_stop = nic_stop,
+	.ndo_start_xmit = nic_start_xmit,
+	.ndo_uninit = nic_uninit,
+};
+
+/* ---- creation ------------------------------------------------------------------------ */
+
+struct nic *
+nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct nic_config *cfg)
+{
+	struct net_device *dev = alloc_netdev(host, ifname, sizeof(struct nic), &nic_netdev_ops);
+	struct nic *nic = netdev_priv(dev);
+	nic->dev = dev;
+	nic->host = host;
+	if (cfg)
+		nic->cfg = *cfg;
+	else
+		nic_config_init(&nic->cfg);
+	nic->ifname = g_intern_string(ifname);
+	if (mac) {
+		memcpy(dev->dev_addr, mac, ETH_ALEN);
+	} else {
+		uint64_t r = rng_next(&host->rng);
+		for (int i = 0; i < ETH_ALEN; i++)
+			dev->dev_addr[i] = (uint8_t)(r >> (8 * i));
+		dev->dev_addr[0] = (uint8_t)((dev->dev_addr[0] & 0xfe) | 0x02); /* local, unicast */
+	}
+	dev->mtu = nic->cfg.mtu;
+	dev->tx_queue_len = nic->cfg.tx_queue_len;
+	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
+	skb_queue_head_init(&nic->rx_free, "rx_ring_free", "nic");
+	skb_queue_head_init(&nic->rx_ring, "rx_ring", "nic");
+	skb_queue_head_init(&nic->tx_ring, "tx_ring", "nic");
+
+	g_autofree char *rx_name = g_strdup_printf("%s rx irq", ifname);
+	g_autofree char *tx_name = g_strdup_printf("%s tx irq", ifname);
+	g_autofree char *napi_name = g_strdup_printf("%s napi", ifname);
+	cpu_work_init(&nic->rx_irq_work, rx_irq_handler, nic, g_intern_string(rx_name));
+	cpu_work_init(&nic->tx_irq_work, tx_irq_handler, nic, g_intern_string(tx_name));
+	netif_napi_add(host, dev, &nic->napi, g_intern_string(napi_name), &nic_napi_ops,
+		       nic->cfg.weight, nic);
+	register_netdevice(dev);
+	return nic;
+}
+
+struct net_device *
+nic_dev(struct nic *nic)
+{
+	return nic->dev;
+}
+
+struct nic *
+nic_from_dev(struct net_device *dev)
+{
+	g_assert(dev->netdev_ops == &nic_netdev_ops);
+	return netdev_priv(dev);
+}
+
+const struct nic_config *
+nic_config(const struct nic *nic)
+{
+	return &nic->cfg;
+}
+
+const struct nic_stats *
+nic_stats(const struct nic *nic)
+{
+	struct nic *n = (struct nic *)nic;
+	n->stats.rx_ring_used = skb_queue_len(&nic->rx_ring);
+	n->stats.tx_ring_used = skb_queue_len(&nic->tx_ring);
+	return &nic->stats;
+}
+
+struct napi_struct *
+nic_napi(struct nic *nic)
+{
+	return &nic->napi;
+}
+
+bool
+nic_rx_irq_enabled(const struct nic *nic)
+{
+	return nic->rx_irq_enabled;
+}
+
+void
+nic_connect(struct nic *nic, struct wire *w, int side)
+{
+	g_assert(!nic->wire);
+	nic->wire = w;
+	nic->side = side;
+	wire_attach(w, side, nic_wire_rx, nic_wire_tx_done, nic);
+}
+
+void
+nic_set_pcap(struct nic *nic, struct trace_pcap *pcap)
+{
+	if (nic->pcap)
+		trace_pcap_close(nic->pcap);
+	nic->pcap = pcap;
+}
