@@ -1,0 +1,434 @@
+/*
+ * sim/proc.c - simulated processes as coroutines on mmap'd stacks.
+ *
+ * Linux counterpart: kernel/sched (schedule, try_to_wake_up,
+ * schedule_timeout), reduced to what one CPU and a FIFO task queue need.
+ *
+ * Control moves only between the engine's stack and one process's stack:
+ * proc_resume (engine -> process) runs from the process's cpu_work function
+ * when the CPU has paid what the process asked for; proc_yield (process ->
+ * engine) returns from it.  A process therefore never runs inside another
+ * process or inside a protocol's code, and the engine never runs on a
+ * process's stack.  A stack is freed on the engine's stack, after the
+ * process has left it for the last time.
+ *
+ * AddressSanitizer must be told about every stack switch
+ * (__sanitizer_start_switch_fiber before, __sanitizer_finish_switch_fiber
+ * after), and a stack's poison must be cleared before it is unmapped, or a
+ * later mapping at the same address reports false errors.
+ */
+#include "sim/proc.h"
+
+#include <glib.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PROC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PROC_ASAN 1
+#endif
+#endif
+
+#ifdef PROC_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+struct proc {
+	struct proc_table *t;
+	const char *name;           /* interned: the trace keeps the pointer */
+	uint32_t task;
+	enum proc_state state;
+	proc_main_fn main;
+	void *arg;
+	int status;
+	enum proc_wake_reason reason;
+
+	ucontext_t ctx;
+	void *map;                  /* guard page + stack, NULL once freed */
+	size_t map_size;
+	void *fake_stack;           /* ASan's fake stack while switched away */
+
+	struct cpu_work work;       /* runs the process when the CPU has paid */
+	sim_event_id timer;         /* start, sleep or block timeout */
+	sim_time_t consumed;
+	void *files;
+};
+
+struct proc_table {
+	struct sim *sim;
+	struct cpu *cpu;
+	char *host_name;
+	GPtrArray *procs;           /* every process ever spawned, owned */
+	uint32_t next_task;
+	struct proc *current;
+	ucontext_t engine_ctx;
+	void *engine_fake_stack;
+	const void *engine_stack_bottom; /* learnt from ASan at the first switch */
+	size_t engine_stack_size;
+	proc_exit_hook exit_hook;
+	void *exit_hook_arg;
+	void *owner;
+	size_t stack_size;
+	unsigned alive;
+};
+
+/* The coroutine running on this thread: see proc_self in proc.h. */
+static __thread struct proc *proc_running;
+
+struct proc_table *
+proc_table_new(struct sim *sim, struct cpu *cpu, const char *host_name)
+{
+	struct proc_table *t = g_new0(struct proc_table, 1);
+	t->sim = sim;
+	t->cpu = cpu;
+	t->host_name = g_strdup(host_name);
+	t->procs = g_ptr_array_new();
+	t->next_task = PROC_FIRST_TASK;
+	t->stack_size = PROC_STACK_SIZE_DEFAULT;
+	return t;
+}
+
+static void proc_free_stack(struct proc *p);
+static void proc_cancel_pending(struct proc *p);
+
+void
+proc_table_free(struct proc_table *t)
+{
+	if (!t)
+		return;
+	g_assert(t->current == NULL);
+	for (guint i = 0; i < t->procs->len; i++) {
+		struct proc *p = g_ptr_array_index(t->procs, i);
+		if (p->state != PROC_DEAD)
+			proc_kill(p);
+	}
+	for (guint i = 0; i < t->procs->len; i++)
+		g_free(g_ptr_array_index(t->procs, i));
+	g_ptr_array_free(t->procs, TRUE);
+	g_free(t->host_name);
+	g_free(t);
+}
+
+void
+proc_table_set_exit_hook(struct proc_table *t, proc_exit_hook fn, void *arg)
+{
+	t->exit_hook = fn;
+	t->exit_hook_arg = arg;
+}
+
+void
+proc_table_set_stack_size(struct proc_table *t, size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	g_assert(bytes >= 16 * 1024);
+	t->stack_size = (bytes + page - 1) / page * page;
+}
+
+unsigned
+proc_table_alive(const struct proc_table *t)
+{
+	return t->alive;
+}
+
+struct proc *
+proc_table_current(const struct proc_table *t)
+{
+	return t->current;
+}
+
+struct proc *
+proc_self(void)
+{
+	return proc_running;
+}
+
+/* ---- switching ----------------------------------------------------------------- */
+
+/* Engine -> process.  Returns when the process yields, blocks or ends. */
+static void
+proc_resume(struct proc *p)
+{
+	struct proc_table *t = p->t;
+	g_assert(proc_running == NULL && t->current == NULL);
+	g_assert(p->map != NULL);
+	p->state = PROC_RUNNING;
+	t->current = p;
+	proc_running = p;
+#ifdef PROC_ASAN
+	__sanitizer_start_switch_fiber(&t->engine_fake_stack, (char *)p->map + sysconf(_SC_PAGESIZE),
+				       p->map_size - (size_t)sysconf(_SC_PAGESIZE));
+#endif
+	if (swapcontext(&t->engine_ctx, &p->ctx) != 0)
+		g_error("proc %s: swapcontext failed", p->name);
+#ifdef PROC_ASAN
+	__sanitizer_finish_switch_fiber(t->engine_fake_stack, NULL, NULL);
+#endif
+	proc_running = NULL;
+	t->current = NULL;
+	if (p->state == PROC_DEAD) {
+		proc_free_stack(p);
+		t->alive--;
+		if (t->exit_hook)
+			t->exit_hook(p, t->exit_hook_arg);
+	}
+}
+
+/* Process -> engine.  Returns when the engine resumes the process. */
+static void
+proc_yield(struct proc *p)
+{
+	struct proc_table *t = p->t;
+	g_assert(proc_running == p);
+#ifdef PROC_ASAN
+	__sanitizer_start_switch_fiber(p->state == PROC_DEAD ? NULL : &p->fake_stack,
+				       t->engine_stack_bottom, t->engine_stack_size);
+#endif
+	if (swapcontext(&p->ctx, &t->engine_ctx) != 0)
+		g_error("proc %s: swapcontext failed", p->name);
+#ifdef PROC_ASAN
+	__sanitizer_finish_switch_fiber(p->fake_stack, &t->engine_stack_bottom,
+					&t->engine_stack_size);
+#endif
+}
+
+static void
+proc_trampoline(unsigned lo, unsigned hi)
+{
+	struct proc *p = (struct proc *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
+#ifdef PROC_ASAN
+	__sanitizer_finish_switch_fiber(NULL, &p->t->engine_stack_bottom, &p->t->engine_stack_size);
+#endif
+	proc_exit(p, p->main(p, p->arg));
+}
+
+void
+proc_exit(struct proc *p, int status)
+{
+	g_assert(proc_running == p);
+	p->status = status;
+	p->state = PROC_DEAD;
+	proc_yield(p);
+	g_error("proc %s: resumed after exit", p->name);
+}
+
+/* The cpu_work function: the CPU has paid, the process runs on. */
+static void
+proc_work_done(struct cpu_work *w)
+{
+	struct proc *p = w->owner;
+	g_assert(p->state == PROC_RUNNABLE);
+	proc_resume(p);
+}
+
+static void
+proc_make_runnable(struct proc *p, sim_time_t cost)
+{
+	p->state = PROC_RUNNABLE;
+	cpu_submit(p->t->cpu, &p->work, CPU_TASK, cost);
+}
+
+static void
+proc_timer_fired(struct sim *sim, void *a, void *b)
+{
+	struct proc *p = a;
+	p->timer = 0;
+	if (p->state == PROC_BLOCKED)
+		p->reason = PROC_TIMEDOUT;
+	g_assert(p->state == PROC_NEW || p->state == PROC_SLEEPING || p->state == PROC_BLOCKED);
+	proc_make_runnable(p, 0);
+}
+
+/* ---- life ------------------------------------------------------------------------ */
+
+struct proc *
+proc_spawn(struct proc_table *t, const char *name, sim_time_t delay, proc_main_fn main, void *arg)
+{
+	g_assert(main != NULL && delay >= 0);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct proc *p = g_new0(struct proc, 1);
+	p->t = t;
+	p->name = g_intern_string(name);
+	p->task = t->next_task++;
+	p->main = main;
+	p->arg = arg;
+	p->state = PROC_NEW;
+	p->map_size = t->stack_size + page;
+	p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
+	if (p->map == MAP_FAILED)
+		g_error("proc %s: cannot map a %zu-byte stack", name, p->map_size);
+	/* The guard page: an overflow faults here instead of corrupting memory. */
+	if (mprotect(p->map, page, PROT_NONE) != 0)
+		g_error("proc %s: cannot protect the stack guard page", name);
+	if (getcontext(&p->ctx) != 0)
+		g_error("proc %s: getcontext failed", name);
+	p->ctx.uc_stack.ss_sp = (char *)p->map + page;
+	p->ctx.uc_stack.ss_size = t->stack_size;
+	p->ctx.uc_link = NULL;
+	uintptr_t ptr = (uintptr_t)p;
+	makecontext(&p->ctx, (void (*)(void))proc_trampoline, 2, (unsigned)(ptr & 0xffffffffu),
+		    (unsigned)(ptr >> 32));
+	cpu_work_init(&p->work, proc_work_done, p, p->name);
+	p->work.task = p->task;
+	g_ptr_array_add(t->procs, p);
+	t->alive++;
+	p->timer = sim_schedule(t->sim, delay, proc_timer_fired, p, NULL);
+	return p;
+}
+
+static void
+proc_free_stack(struct proc *p)
+{
+	if (!p->map)
+		return;
+#ifdef PROC_ASAN
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	ASAN_UNPOISON_MEMORY_REGION((char *)p->map + page, p->map_size - page);
+#endif
+	munmap(p->map, p->map_size);
+	p->map = NULL;
+}
+
+static void
+proc_cancel_pending(struct proc *p)
+{
+	if (p->timer) {
+		sim_cancel(p->t->sim, p->timer);
+		p->timer = 0;
+	}
+	cpu_withdraw(p->t->cpu, &p->work);
+}
+
+void
+proc_kill(struct proc *p)
+{
+	if (p->state == PROC_DEAD)
+		return;
+	g_assert(p->state != PROC_RUNNING && proc_running != p);
+	proc_cancel_pending(p);
+	p->state = PROC_DEAD;
+	p->status = -1;
+	proc_free_stack(p);
+	p->t->alive--;
+	if (p->t->exit_hook)
+		p->t->exit_hook(p, p->t->exit_hook_arg);
+}
+
+/* ---- waiting ----------------------------------------------------------------------- */
+
+void
+proc_consume(struct proc *p, sim_time_t ns)
+{
+	g_assert(proc_running == p && ns >= 0);
+	p->consumed += ns;
+	proc_make_runnable(p, ns);
+	proc_yield(p);
+}
+
+void
+proc_sleep(struct proc *p, sim_time_t ns)
+{
+	g_assert(proc_running == p && ns >= 0);
+	p->state = PROC_SLEEPING;
+	p->timer = sim_schedule(p->t->sim, ns, proc_timer_fired, p, NULL);
+	proc_yield(p);
+}
+
+enum proc_wake_reason
+proc_block(struct proc *p, sim_time_t timeout)
+{
+	g_assert(proc_running == p && timeout >= 0);
+	p->state = PROC_BLOCKED;
+	p->reason = PROC_WOKEN;
+	if (timeout != SIM_TIME_MAX)
+		p->timer = sim_schedule(p->t->sim, timeout, proc_timer_fired, p, NULL);
+	proc_yield(p);
+	return p->reason;
+}
+
+bool
+proc_wake(struct proc *p)
+{
+	if (p->state != PROC_BLOCKED)
+		return false;
+	if (p->timer) {
+		sim_cancel(p->t->sim, p->timer);
+		p->timer = 0;
+	}
+	p->reason = PROC_WOKEN;
+	proc_make_runnable(p, 0);
+	return true;
+}
+
+/* ---- accessors ------------------------------------------------------------------------ */
+
+const char *
+proc_name(const struct proc *p)
+{
+	return p->name;
+}
+
+uint32_t
+proc_task(const struct proc *p)
+{
+	return p->task;
+}
+
+enum proc_state
+proc_state(const struct proc *p)
+{
+	return p->state;
+}
+
+int
+proc_exit_status(const struct proc *p)
+{
+	return p->status;
+}
+
+struct proc_table *
+proc_table_of(const struct proc *p)
+{
+	return p->t;
+}
+
+struct sim *
+proc_sim(const struct proc *p)
+{
+	return p->t->sim;
+}
+
+sim_time_t
+proc_cpu_time(const struct proc *p)
+{
+	return p->consumed;
+}
+
+void *
+proc_files(const struct proc *p)
+{
+	return p->files;
+}
+
+void
+proc_set_files(struct proc *p, void *files)
+{
+	p->files = files;
+}
+
+void
+proc_table_set_owner(struct proc_table *t, void *owner)
+{
+	t->owner = owner;
+}
+
+void *
+proc_table_owner(const struct proc_table *t)
+{
+	return t->owner;
+}

@@ -1,0 +1,137 @@
+/*
+ * sim/proc.h - simulated processes: coroutines that run in virtual time.
+ *
+ * Linux counterpart: a task_struct and the scheduler's sleep/wake pair
+ * (schedule, try_to_wake_up, schedule_timeout), reduced to one CPU.
+ *
+ * A process is ordinary C code (an application's main function) running on
+ * its own stack.  The engine's loop runs on the main stack; a process runs
+ * only when its CPU work item completes, and gives control back whenever it
+ * must wait: for the CPU (proc_consume), for virtual time (proc_sleep) or
+ * for an event (proc_block, ended by proc_wake).  The code between two such
+ * calls takes no virtual time: all of its cost is what it asked the CPU for.
+ *
+ *   proc_spawn --(start delay)--> runnable: its cpu_work is queued in
+ *   CPU_TASK context with the process's own task id (so cpu.c charges
+ *   COST_CTX_SWITCH when another task ran last) --> running (on its stack)
+ *   --> proc_consume / proc_sleep / proc_block --> back to the engine ...
+ *   --> its main returns (or proc_exit, proc_kill) --> dead: stack freed.
+ *
+ * Stacks are mmap'd with a guard page below them, so an overflow faults at
+ * once instead of corrupting a neighbour.  Switches use ucontext
+ * (makecontext/swapcontext) and are annotated for AddressSanitizer.
+ *
+ * Position: sim/ (knows the CPU, not the stack).  The socket layer blocks a
+ * process in sk_wait_event with proc_block and wakes it from softirq
+ * context with proc_wake.  A process table belongs to one host (its CPU).
+ */
+#ifndef NETSIM_SIM_PROC_H
+#define NETSIM_SIM_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sim/cpu.h"
+#include "sim/sim.h"
+
+struct proc;
+struct proc_table;
+
+/* A process's main function.  Its return value is the exit status. */
+typedef int (*proc_main_fn)(struct proc *p, void *arg);
+/* Called when a process ends (returned, exited or killed), on the main stack. */
+typedef void (*proc_exit_hook)(struct proc *p, void *arg);
+
+enum proc_state {
+	PROC_NEW,      /* spawned, waiting for its start time */
+	PROC_RUNNABLE, /* its cpu_work is queued on the CPU */
+	PROC_RUNNING,  /* executing on its own stack */
+	PROC_SLEEPING, /* proc_sleep: a timer will make it runnable */
+	PROC_BLOCKED,  /* proc_block: waiting for proc_wake or its timeout */
+	PROC_DEAD,
+};
+
+/* Why proc_block returned. */
+enum proc_wake_reason {
+	PROC_WOKEN = 0,   /* proc_wake */
+	PROC_TIMEDOUT = 1,
+};
+
+#define PROC_STACK_SIZE_DEFAULT (256u * 1024u)
+
+/* Task ids handed out to processes start here (0 is the kernel's). */
+#define PROC_FIRST_TASK 1u
+
+struct proc_table *proc_table_new(struct sim *sim, struct cpu *cpu, const char *host_name);
+/* Kills every process still alive (exit hooks run), then frees the table. */
+void proc_table_free(struct proc_table *t);
+/* One hook for every process of the table: the socket layer closes the fds. */
+void proc_table_set_exit_hook(struct proc_table *t, proc_exit_hook fn, void *arg);
+/* Stack size for processes spawned from now on (rounded up to pages). */
+void proc_table_set_stack_size(struct proc_table *t, size_t bytes);
+/* Processes not yet dead. */
+unsigned proc_table_alive(const struct proc_table *t);
+/* The process running now on this table's CPU, or NULL (engine stack). */
+struct proc *proc_table_current(const struct proc_table *t);
+
+/*
+ * Create a process named @name (copied) that will run @main(@arg) once
+ * @delay ns have passed.  It never runs before proc_spawn returns.
+ */
+struct proc *proc_spawn(struct proc_table *t, const char *name, sim_time_t delay,
+			proc_main_fn main, void *arg);
+
+/*
+ * The process running now on any table of this thread, or NULL.  This is a
+ * thread-local pointer, not per-world state: student plug-ins call
+ * socket(), read() ... without a handle, as in C, and only one coroutine
+ * runs at a time per thread.  Engine code should use proc_table_current.
+ */
+struct proc *proc_self(void);
+
+/* ---- called by the running process itself (on its own stack) ------------- */
+
+/* Use @ns of CPU in task context; returns when the CPU has paid it. */
+void proc_consume(struct proc *p, sim_time_t ns);
+/* Sleep @ns of virtual time without using the CPU, then wait for the CPU. */
+void proc_sleep(struct proc *p, sim_time_t ns);
+/*
+ * Block until proc_wake or until @timeout ns have passed (SIM_TIME_MAX:
+ * forever).  The caller re-checks its condition: wake-ups may be spurious.
+ */
+enum proc_wake_reason proc_block(struct proc *p, sim_time_t timeout);
+/* End the process now with @status.  Never returns. */
+void proc_exit(struct proc *p, int status) __attribute__((noreturn));
+
+/* ---- called from anywhere but the process's own stack ---------------------- */
+
+/*
+ * Make a blocked process runnable (its work is queued in CPU_TASK context).
+ * Returns false, doing nothing, when it was not blocked.  The waker pays
+ * COST_WAKEUP itself if it wants to (the socket layer does).
+ */
+bool proc_wake(struct proc *p);
+/*
+ * End a process that is not running: its stack is discarded (memory it
+ * allocated itself is not freed), the exit hook runs, status is -1.
+ */
+void proc_kill(struct proc *p);
+
+/* ---- accessors -------------------------------------------------------------- */
+
+const char *proc_name(const struct proc *p);
+uint32_t proc_task(const struct proc *p);       /* the cpu_work task id */
+enum proc_state proc_state(const struct proc *p);
+int proc_exit_status(const struct proc *p);     /* valid once dead */
+struct proc_table *proc_table_of(const struct proc *p);
+struct sim *proc_sim(const struct proc *p);
+/* CPU time the process consumed through proc_consume. */
+sim_time_t proc_cpu_time(const struct proc *p);
+/* A pointer for the socket layer (its file-descriptor table). */
+void *proc_files(const struct proc *p);
+void proc_set_files(struct proc *p, void *files);
+/* A pointer for the owner of the table (the host). */
+void proc_table_set_owner(struct proc_table *t, void *owner);
+void *proc_table_owner(const struct proc_table *t);
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * tests/test_proc.c - simulated processes: start, CPU use, sleep, block and
+ * wake, context switches, exit, kill, and the stack guard page.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <glib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/cpu.h"
+#include "sim/proc.h"
+
+struct fx {
+	struct sim *sim;
+	struct cpu *cpu;
+	struct proc_table *t;
+	GString *log;
+	int exits;
+	struct proc *other;
+	sim_time_t stamp[8];
+	int reason;
+};
+
+static void
+on_exit_hook(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->exits++;
+	g_string_append_printf(fx->log, "[exit %s %d]", proc_name(p), proc_exit_status(p));
+}
+
+static int
+setup(void **state)
+{
+	struct fx *fx = g_new0(struct fx, 1);
+	fx->sim = sim_new(1);
+	fx->cpu = cpu_new(fx->sim, "cpu0");
+	fx->t = proc_table_new(fx->sim, fx->cpu, "h");
+	fx->log = g_string_new(NULL);
+	proc_table_set_exit_hook(fx->t, on_exit_hook, fx);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	proc_table_free(fx->t);
+	assert_true(cpu_idle(fx->cpu));
+	assert_int_equal(sim_events_pending(fx->sim), 0);
+	cpu_free(fx->cpu);
+	sim_free(fx->sim);
+	g_string_free(fx->log, TRUE);
+	g_free(fx);
+	return 0;
+}
+
+static int
+main_stamp(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->stamp[0] = sim_now(proc_sim(p));
+	assert_ptr_equal(proc_self(), p);
+	assert_ptr_equal(proc_table_current(fx->t), p);
+	assert_int_equal(cpu_current_ctx(fx->cpu), CPU_TASK);
+	return 7;
+}
+
+static void
+test_proc_starts_after_delay_and_exits_with_status(void **state)
+{
+	struct fx *fx = *state;
+	struct proc *p = proc_spawn(fx->t, "a", 5 * SIM_MS, main_stamp, fx);
+	assert_int_equal(proc_state(p), PROC_NEW);
+	assert_int_equal(proc_table_alive(fx->t), 1);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->stamp[0], 5 * SIM_MS);
+	assert_int_equal(proc_state(p), PROC_DEAD);
+	assert_int_equal(proc_exit_status(p), 7);
+	assert_int_equal(proc_table_alive(fx->t), 0);
+	assert_string_equal(fx->log->str, "[exit a 7]");
+	assert_null(proc_self());
+}
+
+static int
+main_consume(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	proc_consume(p, 3 * SIM_US);
+	fx->stamp[0] = sim_now(proc_sim(p));
+	proc_consume(p, 2 * SIM_US);
+	fx->stamp[1] = sim_now(proc_sim(p));
+	return 0;
+}
+
+static void
+test_proc_consume_takes_cpu_time_in_task_context(void **state)
+{
+	struct fx *fx = *state;
+	struct proc *p = proc_spawn(fx->t, "c", 0, main_consume, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->stamp[0], 3 * SIM_US);
+	assert_int_equal(fx->stamp[1], 5 * SIM_US);
+	assert_int_equal(cpu_busy_ns(fx->cpu, CPU_TASK), 5 * SIM_US);
+	assert_int_equal(proc_cpu_time(p), 5 * SIM_US);
+}
+
+struct softirq_item {
+	struct cpu_work w;
+};
+
+static void
+nop_done(struct cpu_work *w)
+{
+}
+
+static void
+submit_softirq(struct sim *sim, void *a, void *b)
+{
+	struct fx *fx = a;
+	cpu_submit(fx->cpu, b, CPU_SOFTIRQ, 4 * SIM_US);
+}
+
+static void
+test_proc_consume_is_preempted_by_softirq(void **state)
+{
+	struct fx *fx = *state;
+	struct softirq_item it;
+	cpu_work_init(&it.w, nop_done, NULL, "softirq");
+	proc_spawn(fx->t, "c", 0, main_consume, fx);
+	sim_schedule(fx->sim, 1 * SIM_US, submit_softirq, fx, &it.w);
+	sim_run_until(fx->sim, SIM_S);
+	/* 3 us of task work stretched by 4 us of softirq work. */
+	assert_int_equal(fx->stamp[0], 7 * SIM_US);
+	assert_int_equal(cpu_busy_ns(fx->cpu, CPU_SOFTIRQ), 4 * SIM_US);
+}
+
+static int
+main_sleep(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	proc_sleep(p, 10 * SIM_MS);
+	fx->stamp[0] = sim_now(proc_sim(p));
+	return 0;
+}
+
+static void
+test_proc_sleep_advances_time_without_cpu(void **state)
+{
+	struct fx *fx = *state;
+	proc_spawn(fx->t, "s", SIM_MS, main_sleep, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->stamp[0], 11 * SIM_MS);
+	assert_int_equal(cpu_busy_ns(fx->cpu, CPU_TASK), 0);
+}
+
+static int
+main_block(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->reason = proc_block(p, SIM_TIME_MAX);
+	fx->stamp[0] = sim_now(proc_sim(p));
+	return 0;
+}
+
+static void
+wake_event(struct sim *sim, void *a, void *b)
+{
+	struct fx *fx = a;
+	assert_true(proc_wake(fx->other));
+	assert_false(proc_wake(fx->other)); /* already runnable */
+}
+
+static void
+test_proc_block_returns_when_woken(void **state)
+{
+	struct fx *fx = *state;
+	fx->reason = -1;
+	fx->other = proc_spawn(fx->t, "b", 0, main_block, fx);
+	sim_schedule(fx->sim, 2 * SIM_MS, wake_event, fx, NULL);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(proc_state(fx->other), PROC_BLOCKED);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->reason, PROC_WOKEN);
+	assert_int_equal(fx->stamp[0], 2 * SIM_MS);
+}
+
+static int
+main_block_timeout(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->reason = proc_block(p, 3 * SIM_MS);
+	fx->stamp[0] = sim_now(proc_sim(p));
+	return 0;
+}
+
+static void
+test_proc_block_times_out(void **state)
+{
+	struct fx *fx = *state;
+	fx->reason = -1;
+	proc_spawn(fx->t, "b", 0, main_block_timeout, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->reason, PROC_TIMEDOUT);
+	assert_int_equal(fx->stamp[0], 3 * SIM_MS);
+}
+
+static int
+main_two_slices(struct proc *p, void *arg)
+{
+	proc_consume(p, SIM_US);
+	proc_consume(p, SIM_US);
+	return 0;
+}
+
+static void
+test_proc_switch_between_tasks_costs_a_context_switch(void **state)
+{
+	struct fx *fx = *state;
+	cpu_set_cost(fx->cpu, COST_CTX_SWITCH, 500);
+	proc_spawn(fx->t, "x", 0, main_two_slices, fx);
+	proc_spawn(fx->t, "y", 0, main_two_slices, fx);
+	sim_run_until(fx->sim, SIM_S);
+	/* x, y, x, y, x(exit), y(exit): five switches after the first. */
+	assert_int_equal(cpu_context_switches(fx->cpu), 5);
+	assert_int_equal(cpu_busy_ns(fx->cpu, CPU_TASK), 4 * SIM_US + 5 * 500);
+}
+
+static void
+test_proc_kill_blocked_process_runs_exit_hook(void **state)
+{
+	struct fx *fx = *state;
+	struct proc *p = proc_spawn(fx->t, "k", 0, main_block_timeout, fx);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(proc_state(p), PROC_BLOCKED);
+	proc_kill(p);
+	assert_int_equal(proc_state(p), PROC_DEAD);
+	assert_int_equal(proc_exit_status(p), -1);
+	assert_string_equal(fx->log->str, "[exit k -1]");
+	assert_int_equal(sim_events_pending(fx->sim), 0);
+}
+
+static void
+test_proc_kill_runnable_process_withdraws_its_work(void **state)
+{
+	struct fx *fx = *state;
+	struct proc *p = proc_spawn(fx->t, "k", 0, main_consume, fx);
+	sim_run_until(fx->sim, SIM_US); /* inside its first 3 us slice */
+	assert_int_equal(proc_state(p), PROC_RUNNABLE);
+	proc_kill(p);
+	assert_true(cpu_idle(fx->cpu));
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->stamp[0], 0);
+}
+
+static void
+test_proc_table_free_kills_survivors(void **state)
+{
+	struct fx *fx = *state;
+	proc_spawn(fx->t, "late", SIM_S, main_stamp, fx);
+	proc_spawn(fx->t, "blocked", 0, main_block, fx);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(proc_table_alive(fx->t), 2);
+	proc_table_free(fx->t);
+	fx->t = proc_table_new(fx->sim, fx->cpu, "h");
+	assert_int_equal(fx->exits, 2);
+	assert_int_equal(sim_events_pending(fx->sim), 0);
+}
+
+static int
+main_exit_early(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	proc_consume(p, SIM_US);
+	proc_exit(p, 3);
+	fx->stamp[0] = 1; /* not reached */
+	return 0;
+}
+
+static void
+test_proc_exit_ends_process_at_once(void **state)
+{
+	struct fx *fx = *state;
+	struct proc *p = proc_spawn(fx->t, "e", 0, main_exit_early, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(proc_exit_status(p), 3);
+	assert_int_equal(fx->stamp[0], 0);
+}
+
+static int
+recurse(int n)
+{
+	volatile char pad[1024];
+	pad[0] = (char)n;
+	return n == 0 ? pad[0] : recurse(n - 1) + pad[0];
+}
+
+static int
+main_overflow(struct proc *p, void *arg)
+{
+	return recurse(1000000);
+}
+
+static void
+test_proc_stack_overflow_hits_guard_page(void **state)
+{
+	struct fx *fx = *state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(10);
+		proc_spawn(fx->t, "deep", 0, main_overflow, fx);
+		sim_run_until(fx->sim, SIM_S);
+		_exit(0); /* the guard page failed to stop it */
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int
+main_many(struct proc *p, void *arg)
+{
+	int *count = arg;
+	proc_sleep(p, SIM_MS);
+	(*count)++;
+	return 0;
+}
+
+static void
+test_proc_many_processes_each_get_their_stack(void **state)
+{
+	struct fx *fx = *state;
+	int count = 0;
+	for (int i = 0; i < 200; i++)
+		proc_spawn(fx->t, "m", (sim_time_t)i * SIM_US, main_many, &count);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(count, 200);
+	assert_int_equal(proc_table_alive(fx->t), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_proc_starts_after_delay_and_exits_with_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_consume_takes_cpu_time_in_task_context, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_consume_is_preempted_by_softirq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_sleep_advances_time_without_cpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_block_returns_when_woken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_block_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_switch_between_tasks_costs_a_context_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_kill_blocked_process_runs_exit_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_kill_runnable_process_withdraws_its_work, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_table_free_kills_survivors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_exit_ends_process_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_stack_overflow_hits_guard_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_many_processes_each_get_their_stack, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
