@@ -80,7 +80,8 @@ bool trace_begin_run(struct trace *tr, const char *scenario_name, const char *sc
 		     uint64_t seed, const char *version, GError **error);
 /*
  * Commits what is batched, builds the indexes and marks the run finished
- * (or not), then closes the database.  Frees @tr in every case.
+ * (or not), then closes the database.  Frees @tr in every case.  Reads the
+ * run's virtual duration from the first host's sim: close before sim_free.
  */
 bool trace_close(struct trace *tr, bool finished, GError **error);
 /* Commits the current batch now; safe to call from a signal-driven shutdown path. */

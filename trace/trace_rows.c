@@ -207,9 +207,11 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 		    sim_time_t end)
 {
 	struct trace_host_rec *hr = host;
-	struct trace_host *h = &hr->pub;
 	struct trace_busy_total *t;
 
+	if (!hr)
+		return;
+	struct trace_host *h = &hr->pub;
 	if (!name)
 		name = "?";
 	if ((unsigned)ctx > CPU_NCTX)
