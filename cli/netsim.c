@@ -26,6 +26,7 @@ static gchar *opt_pcap;
 static gboolean opt_overwrite, opt_quiet;
 static gchar *opt_level;
 static gchar *opt_metrics;
+static gchar *opt_raise;
 
 static const GOptionEntry run_entries[] = {
 	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set,
@@ -40,6 +41,8 @@ static const GOptionEntry run_entries[] = {
 	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
 	{ "metrics", 'm', 0, G_OPTION_ARG_FILENAME, &opt_metrics,
 	  "Write every measured figure to FILE as 'name value' lines", "FILE" },
+	{ "raise-after-events", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_raise,
+	  "Tests: raise signal SIG on ourselves after N events", "N:SIG" },
 	{ NULL },
 };
 
@@ -91,6 +94,16 @@ load(const char *path, struct scenario **out, struct world_options *wo)
 			return fail(error);
 	*wo = (struct world_options){ .trace_path = opt_trace, .overwrite = opt_overwrite,
 				      .pcap_dir = opt_pcap, .quiet = opt_quiet, .trace_level = -1 };
+	if (opt_raise) {
+		unsigned long long n;
+		int sig;
+		if (sscanf(opt_raise, "%llu:%d", &n, &sig) != 2 || sig <= 0 || sig >= NSIG) {
+			fprintf(stderr, "netsim: --raise-after-events %s: expected N:SIGNUM\n", opt_raise);
+			return EXIT_BAD_INPUT;
+		}
+		wo->raise_after = n;
+		wo->raise_signal = sig;
+	}
 	if (opt_level) {
 		static const char *const levels[] = { "off", "summary", "full" };
 		for (int i = 0; i < 3; i++)

@@ -215,6 +215,12 @@ world_run(struct world *w, GError **error)
 	while (sim_now(w->sim) < w->duration) {
 		sim_time_t until = MIN(sim_now(w->sim) + slice, w->duration);
 		sim_run_until(w->sim, until);
+		if (w->opt.raise_after && sim_events_dispatched(w->sim) >= w->opt.raise_after) {
+			w->opt.raise_after = 0;
+			if (!trace_flush(w->trace, error))
+				return false;
+			raise(w->opt.raise_signal);
+		}
 		if (stop_requested) {
 			w->interrupted = true;
 			break;

@@ -26,6 +26,11 @@ struct world_options {
 	const char *pcap_dir;    /* NULL: no captures */
 	bool quiet;
 	int trace_level;         /* -1: as the scenario says */
+	/* Tests of the shutdown path: raise @raise_signal on ourselves once
+	 * @raise_after events have run (0: never).  Deterministic, unlike a
+	 * kill from outside at some wall-clock moment. */
+	uint64_t raise_after;
+	int raise_signal;
 };
 
 struct world;
