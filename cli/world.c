@@ -2,6 +2,7 @@
  * cli/world.c - building and running a world from a scenario.
  */
 #include "cli/world.h"
+#include "cli/world_int.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -10,28 +11,9 @@
 #include "config.h"
 #include "sim/cpu.h"
 #include "sim/units.h"
+#include "stack/netdevice.h"
+#include "stack/skbuff.h"
 #include "trace/trace.h"
-
-struct whost {
-	char *name;
-	struct cpu *cpu;
-	struct trace_host *th;
-};
-
-struct world {
-	struct scenario *sc;
-	struct world_options opt;
-	struct sim *sim;
-	struct trace *trace;
-	char *title, *description;
-	sim_time_t duration;
-	uint64_t seed;
-	int level;
-	GPtrArray *hosts; /* struct whost */
-	GHashTable *metrics;
-	bool interrupted;
-	double wall_seconds;
-};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -39,14 +21,6 @@ void
 world_request_stop(void)
 {
 	stop_requested = 1;
-}
-
-static void
-whost_free(struct whost *h)
-{
-	cpu_free(h->cpu);
-	g_free(h->name);
-	g_free(h);
 }
 
 static const char *const trace_levels[] = { "off", "summary", "full", NULL };
@@ -103,27 +77,32 @@ read_costs(struct world *w, const char *group, struct cpu *cpu, GError **error)
 	return true;
 }
 
+struct host *
+world_host(struct world *w, const char *name)
+{
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct host *h = w->hosts->pdata[i];
+		if (strcmp(h->name, name) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/* [host.H]: the host's own keys (device-layer sysctls, and those of later layers). */
+static bool
+read_host_keys(struct world *w, struct host *h, const char *group, GError **error)
+{
+	struct netdev_host_config nc = *dev_host_config(h);
+	if (!scenario_apply_conf(w->sc, group, netdev_host_conf_keys, &nc, error))
+		return false;
+	dev_set_host_config(h, &nc);
+	return true;
+}
+
 static bool
 build_hosts(struct world *w, GError **error)
 {
 	g_autoptr(GPtrArray) groups = scenario_groups_with_prefix(w->sc, "host");
-	for (guint i = 0; i < groups->len; i++) {
-		const char *g = groups->pdata[i];
-		const char *name = g + strlen("host.");
-		if (strchr(name, '.'))
-			continue; /* a sub-group: host.H.cpu, host.H.IF */
-		struct whost *h = g_new0(struct whost, 1);
-		h->name = g_strdup(name);
-		h->cpu = cpu_new(w->sim, name);
-		g_ptr_array_add(w->hosts, h);
-		if (scenario_has_group(w->sc, "cpu") && !read_costs(w, "cpu", h->cpu, error))
-			return false;
-		g_autofree char *cg = g_strdup_printf("host.%s.cpu", name);
-		if (scenario_has_group(w->sc, cg) && !read_costs(w, cg, h->cpu, error))
-			return false;
-		h->th = trace_host_add(w->trace, w->sim, h->cpu, name);
-		cpu_set_busy_hook(h->cpu, trace_cpu_busy_hook, h->th);
-	}
 	/* Every host.* sub-group must belong to a declared host. */
 	for (guint i = 0; i < groups->len; i++) {
 		const char *g = groups->pdata[i];
@@ -136,6 +115,21 @@ build_hosts(struct world *w, GError **error)
 		if (!scenario_has_group(w->sc, hg))
 			return scenario_fail(w->sc, error, g, NULL, "no host '%s' is declared ([%s])", hname, hg);
 	}
+	for (guint i = 0; i < groups->len; i++) {
+		const char *g = groups->pdata[i];
+		const char *name = g + strlen("host.");
+		if (strchr(name, '.'))
+			continue; /* a sub-group: host.H.cpu, host.H.IF */
+		struct host *h = host_new(w->sim, w->trace, w->pool, name, w->seed);
+		g_ptr_array_add(w->hosts, h);
+		if (scenario_has_group(w->sc, "cpu") && !read_costs(w, "cpu", h->cpu, error))
+			return false;
+		g_autofree char *cg = g_strdup_printf("host.%s.cpu", name);
+		if (scenario_has_group(w->sc, cg) && !read_costs(w, cg, h->cpu, error))
+			return false;
+		if (!read_host_keys(w, h, g, error) || !build_interfaces(w, h, error))
+			return false;
+	}
 	if (w->hosts->len == 0)
 		return scenario_fail(w->sc, error, "run", NULL, "the scenario declares no [host.NAME]");
 	return true;
@@ -145,7 +139,7 @@ static bool
 check_groups(struct world *w, GError **error)
 {
 	static const char *const top[] = { "run", "cpu", "expect", NULL };
-	static const char *const prefixes[] = { "host.", NULL };
+	static const char *const prefixes[] = { "host.", "link.", NULL };
 	for (char **g = scenario_groups(w->sc); *g; g++) {
 		bool known = g_strv_contains(top, *g);
 		for (int i = 0; !known && prefixes[i]; i++)
@@ -172,7 +166,9 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	struct world *w = g_new0(struct world, 1);
 	w->sc = sc;
 	w->opt = *opt;
-	w->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)whost_free);
+	w->hosts = g_ptr_array_new();
+	w->links = g_hash_table_new(g_str_hash, g_str_equal);
+	w->link_order = g_ptr_array_new();
 	if (!check_groups(w, error) || !read_run(w, error))
 		goto fail;
 	w->sim = sim_new(w->seed);
@@ -182,7 +178,8 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	if (!trace_begin_run(w->trace, scenario_path(sc), scenario_text(sc), w->seed, PACKAGE_VERSION,
 			     error))
 		goto fail;
-	if (!build_hosts(w, error))
+	w->pool = skb_pool_new();
+	if (!build_links(w, error) || !build_hosts(w, error))
 		goto fail;
 	mark_expect_used(sc);
 	if (!scenario_check_unused(sc, error))
@@ -243,11 +240,10 @@ world_run(struct world *w, GError **error)
 	return true;
 }
 
-static void
-put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+#define put metric_put
 
-static void
-put(GHashTable *m, double v, const char *fmt, ...)
+void
+metric_put(GHashTable *m, double v, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -268,7 +264,7 @@ world_metrics(struct world *w)
 	put(m, (double)sim_events_dispatched(w->sim), "sim.events");
 	put(m, secs, "sim.seconds");
 	for (guint i = 0; i < w->hosts->len; i++) {
-		struct whost *h = w->hosts->pdata[i];
+		struct host *h = w->hosts->pdata[i];
 		for (int c = 0; c < CPU_NCTX; c++) {
 			double ns = (double)cpu_busy_ns(h->cpu, c);
 			put(m, ns, "%s.cpu.%s_ns", h->name, cpu_ctx_name(c));
@@ -276,7 +272,25 @@ world_metrics(struct world *w)
 		}
 		put(m, (double)cpu_preemptions(h->cpu), "%s.cpu.preemptions", h->name);
 		put(m, (double)cpu_context_switches(h->cpu), "%s.cpu.context_switches", h->name);
+		for (int r = 1; r < SKB_DROP_REASON_MAX; r++) {
+			uint64_t n = host_drops(h, r);
+			if (n)
+				put(m, (double)n, "%s.drops.%s", h->name, skb_drop_reason_name(r));
+		}
+		put(m, (double)host_drops_total(h), "%s.drops.total", h->name);
+		put(m, (double)host_live_skbs(h), "%s.skbs.live", h->name);
+		put(m, (double)host_check_conservation(h, NULL), "%s.skbs.unqueued", h->name);
+		struct softnet_stats sn;
+		dev_softnet_stats(h, &sn);
+		put(m, (double)sn.processed, "%s.softnet.processed", h->name);
+		put(m, (double)sn.dropped, "%s.softnet.dropped", h->name);
+		put(m, (double)sn.time_squeeze, "%s.softnet.time_squeeze", h->name);
+		put(m, (double)sn.ksoftirqd_wakeups, "%s.softnet.ksoftirqd_wakeups", h->name);
+		put(m, (double)sn.net_rx_actions, "%s.softnet.net_rx_actions", h->name);
+		put(m, (double)sn.napi_polls, "%s.softnet.napi_polls", h->name);
+		put(m, (double)sn.backlog_max, "%s.softnet.backlog_max", h->name);
 	}
+	net_metrics(w, m);
 	w->metrics = m;
 	return m;
 }
@@ -294,7 +308,7 @@ world_print_summary(struct world *w, GString *out)
 	g_string_append(out, "\n  CPU time by context      hardirq     softirq        task\n");
 	double secs = (double)sim_now(w->sim) / 1e9;
 	for (guint i = 0; i < w->hosts->len; i++) {
-		struct whost *h = w->hosts->pdata[i];
+		struct host *h = w->hosts->pdata[i];
 		g_string_append_printf(out, "  %-20s", h->name);
 		for (int c = 0; c < CPU_NCTX; c++) {
 			double share = secs > 0 ? (double)cpu_busy_ns(h->cpu, c) / 1e9 / secs : 0;
@@ -304,17 +318,28 @@ world_print_summary(struct world *w, GString *out)
 	}
 }
 
-bool
-world_finish(struct world *w, GError **error)
+/* Close the trace; the hosts' views of it die with it. */
+static bool
+close_trace(struct world *w, bool finished, GError **error)
 {
 	struct trace *tr = w->trace;
 	w->trace = NULL;
-	if (!tr)
-		return true;
+	bool ok = trace_close(tr, finished, error);
 	for (guint i = 0; i < w->hosts->len; i++) {
-		struct whost *h = w->hosts->pdata[i];
+		struct host *h = w->hosts->pdata[i];
+		h->trace = NULL;
 		cpu_set_busy_hook(h->cpu, NULL, NULL);
 	}
+	return ok;
+}
+
+bool
+world_finish(struct world *w, GError **error)
+{
+	if (!w->trace)
+		return true;
+	for (guint i = 0; i < w->hosts->len; i++)
+		host_report_counters(w->hosts->pdata[i]);
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, world_metrics(w));
@@ -322,16 +347,16 @@ world_finish(struct world *w, GError **error)
 		/* Figures of a host go with that host; the rest with the first. */
 		const char *name = k;
 		for (guint i = 0; i < w->hosts->len; i++) {
-			struct whost *h = w->hosts->pdata[i];
+			struct host *h = w->hosts->pdata[i];
 			size_t n = strlen(h->name);
 			if (strncmp(name, h->name, n) == 0 && name[n] == '.') {
-				trace_counter(h->th, g_intern_string(name + n + 1), "run",
+				trace_counter(h->trace, g_intern_string(name + n + 1), "run",
 					      (int64_t)*(double *)v);
 				break;
 			}
 		}
 	}
-	return trace_close(tr, !w->interrupted, error);
+	return close_trace(w, !w->interrupted, error);
 }
 
 void
@@ -340,8 +365,22 @@ world_free(struct world *w)
 	if (!w)
 		return;
 	if (w->trace)
-		trace_close(w->trace, false, NULL);
+		close_trace(w, false, NULL);
+	for (guint i = w->hosts->len; i-- > 0;)
+		host_free(w->hosts->pdata[i]);
 	g_ptr_array_free(w->hosts, TRUE);
+	for (guint i = 0; i < w->link_order->len; i++) {
+		struct world_link *l = w->link_order->pdata[i];
+		wire_free(l->wire);
+		g_free(l->name);
+		g_free(l->ends[0]);
+		g_free(l->ends[1]);
+		g_free(l);
+	}
+	g_ptr_array_free(w->link_order, TRUE);
+	g_hash_table_destroy(w->links);
+	if (w->pool)
+		skb_pool_free(w->pool);
 	if (w->metrics)
 		g_hash_table_destroy(w->metrics);
 	sim_free(w->sim);

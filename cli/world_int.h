@@ -1,0 +1,53 @@
+/*
+ * cli/world_int.h - the world's insides, shared by the files that build it
+ * (cli/build_*.c) and cli/world.c, which runs and measures it.
+ */
+#ifndef NETSIM_CLI_WORLD_INT_H
+#define NETSIM_CLI_WORLD_INT_H
+
+#include <glib.h>
+#include "cli/scenario.h"
+#include "cli/world.h"
+#include "sim/sim.h"
+#include "sim/wire.h"
+#include "stack/host.h"
+#include "trace/trace.h"
+
+/* A link of the scenario: one wire and the interfaces on its two ends. */
+struct world_link {
+	char *name;
+	struct wire *wire;
+	struct wire_config cfg;
+	int nends;
+	char *ends[2]; /* "host.ifname" */
+};
+
+struct world {
+	struct scenario *sc;
+	struct world_options opt;
+	struct sim *sim;
+	struct trace *trace;
+	struct skb_pool *pool;  /* shared, so skb ids are unique in the run */
+	char *title, *description;
+	sim_time_t duration;
+	uint64_t seed;
+	int level;
+	GPtrArray *hosts;       /* struct host *, in scenario order */
+	GHashTable *links;      /* name -> struct world_link * */
+	GPtrArray *link_order;  /* struct world_link *, in scenario order */
+	GHashTable *metrics;
+	bool interrupted;
+	double wall_seconds;
+};
+
+struct host *world_host(struct world *w, const char *name);
+
+/* cli/build_net.c: [link.L] groups, then [host.H.IF] interfaces. */
+bool build_links(struct world *w, GError **error);
+bool build_interfaces(struct world *w, struct host *h, GError **error);
+void net_metrics(struct world *w, GHashTable *m);
+
+/* Add a figure to a metrics table (name is formatted). */
+void metric_put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+#endif
