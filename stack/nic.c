@@ -139,7 +139,7 @@ rx_take(struct nic *nic)
 	struct sk_buff *skb = skb_dequeue(&nic->rx_ring);
 	g_assert(skb != NULL);
 	rx_refill_one(nic);
-	skb->layer = "driver";
+	skb->layer = "nic";
 	eth_type_trans(skb, nic->dev);
 	nic->dev->stats.rx_packets++;
 	nic->dev->stats.rx_bytes += skb->len + ETH_HLEN;

@@ -1,0 +1,445 @@
+/*
+ * tests/test_skbuff.c - sk_buff pointer arithmetic, misuse aborts, the pool,
+ * queues, clones and copies, drops and the conservation check.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <glib.h>
+
+#include "sim/sim.h"
+#include "stack/host.h"
+#include "stack/netdevice.h"
+#include "stack/skbuff.h"
+#include "trace/trace.h"
+#include "tests/stack_test.h"
+
+struct fx {
+	struct sim *sim;
+	struct skb_pool *pool;
+	struct trace *tr;
+	struct host *h;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = g_new0(struct fx, 1);
+	GError *error = NULL;
+	fx->sim = sim_new(1);
+	fx->pool = skb_pool_new();
+	fx->tr = trace_open(":memory:", TRACE_FULL, false, &error);
+	assert_non_null(fx->tr);
+	assert_true(trace_begin_run(fx->tr, "test_skbuff", "", 1, "test", &error));
+	fx->h = host_new(fx->sim, fx->tr, fx->pool, "alice", 1);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	assert_int_equal(host_live_skbs(fx->h), 0);
+	host_free(fx->h);
+	struct skb_pool_stats ps;
+	skb_pool_stats(fx->pool, &ps);
+	assert_int_equal(ps.live, 0);
+	assert_int_equal(sim_events_pending(fx->sim), 0);
+	skb_pool_free(fx->pool);
+	assert_true(trace_close(fx->tr, true, NULL));
+	sim_free(fx->sim);
+	g_free(fx);
+	return 0;
+}
+
+static sqlite3 *
+fx_db(struct fx *fx)
+{
+	assert_true(trace_flush(fx->tr, NULL));
+	return trace_db(fx->tr);
+}
+
+static void
+test_skb_reserve_put_push_pull_move_pointers(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = skb_alloc(fx->h, 200, "test");
+	assert_ptr_equal(skb->head, skb->data);
+	assert_int_equal(skb_headroom(skb), 0);
+	assert_int_equal(skb_tailroom(skb), 200);
+
+	skb_reserve(skb, 64);
+	assert_int_equal(skb_headroom(skb), 64);
+	assert_int_equal(skb_tailroom(skb), 136);
+	assert_int_equal(skb->len, 0);
+
+	unsigned char *p = skb_put(skb, 100);
+	assert_ptr_equal(p, skb->head + 64);
+	assert_int_equal(skb->len, 100);
+	assert_ptr_equal(skb->tail, skb->head + 164);
+
+	unsigned char *h = skb_push(skb, 20);
+	assert_ptr_equal(h, skb->head + 44);
+	assert_int_equal(skb->len, 120);
+	assert_int_equal(skb_headroom(skb), 44);
+
+	skb_pull(skb, 20);
+	assert_int_equal(skb->len, 100);
+	assert_int_equal(skb_data_offset(skb), 64);
+	skb_check(skb, "test");
+	skb_consume(skb);
+}
+
+static void
+test_skb_trim_only_shortens(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = skb_alloc(fx->h, 100, "test");
+	skb_put(skb, 60);
+	skb_trim(skb, 80);
+	assert_int_equal(skb->len, 60);
+	skb_trim(skb, 20);
+	assert_int_equal(skb->len, 20);
+	assert_ptr_equal(skb->tail, skb->data + 20);
+	skb_consume(skb);
+}
+
+static void
+test_skb_header_offsets_follow_data(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = skb_alloc(fx->h, 128, "test");
+	skb_reserve(skb, 14 + 20 + 8);
+	skb_put(skb, 10);
+	skb_push(skb, 8);
+	skb_reset_transport_header(skb);
+	skb_push(skb, 20);
+	skb_reset_network_header(skb);
+	skb_push(skb, 14);
+	skb_reset_mac_header(skb);
+	assert_ptr_equal(skb_mac_header(skb), skb->head);
+	assert_ptr_equal(skb_network_header(skb), skb->head + 14);
+	assert_ptr_equal(skb_transport_header(skb), skb->head + 34);
+	assert_int_equal(skb_network_offset(skb), 14);
+	assert_int_equal(skb_transport_offset(skb), 34);
+	skb_pull(skb, 14);
+	assert_int_equal(skb_network_offset(skb), 0);
+	skb_set_transport_header(skb, 20);
+	assert_ptr_equal(skb_transport_header(skb), skb->head + 34);
+	skb_consume(skb);
+}
+
+/* ---- misuse aborts: each names the skb, the call, the offsets, dev and time ---- */
+
+struct misuse {
+	struct fx *fx;
+	int what;
+};
+
+static void
+do_misuse(void *arg)
+{
+	struct misuse *m = arg;
+	struct sk_buff *skb = skb_alloc(m->fx->h, 100, "test");
+	skb_reserve(skb, 10);
+	skb_put(skb, 50);
+	switch (m->what) {
+	case 0:
+		skb_push(skb, 11);
+		break;
+	case 1:
+		skb_pull(skb, 51);
+		break;
+	case 2:
+		skb_put(skb, 41);
+		break;
+	case 3:
+		skb_reserve(skb, 1);
+		break;
+	case 4:
+		skb_network_header(skb);
+		break;
+	case 5: {
+		struct sk_buff_head q;
+		skb_queue_head_init(&q, "q", "test");
+		skb_queue_tail(&q, skb);
+		skb_queue_tail(&q, skb);
+		break;
+	}
+	}
+}
+
+static void
+test_skb_push_past_head_aborts(void **state)
+{
+	struct misuse m = { *state, 0 };
+	sim_run_until(m.fx->sim, 5 * SIM_US);
+	const char *const needles[] = { "skb_push", "skb 1 ", "len 11", "size 100", "data+10",
+					"tail+60", "end+100", "dev <NULL>", "5us", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+static void
+test_skb_pull_past_tail_aborts(void **state)
+{
+	struct misuse m = { *state, 1 };
+	const char *const needles[] = { "skb_pull", "len 51", "pull past tail", "host alice", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+static void
+test_skb_put_past_end_aborts(void **state)
+{
+	struct misuse m = { *state, 2 };
+	const char *const needles[] = { "skb_put", "skb_over_panic", "len 41", "end+100", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+static void
+test_skb_reserve_on_data_aborts(void **state)
+{
+	struct misuse m = { *state, 3 };
+	const char *const needles[] = { "skb_reserve", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+static void
+test_skb_unset_header_aborts(void **state)
+{
+	struct misuse m = { *state, 4 };
+	const char *const needles[] = { "skb_network_header", "never set", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+static void
+test_skb_queued_twice_aborts(void **state)
+{
+	struct misuse m = { *state, 5 };
+	const char *const needles[] = { "skb_queue_tail", "already on a queue", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+/* ---- pool ---- */
+
+static void
+test_skb_pool_reuses_memory_without_malloc(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *warm[16];
+	for (int i = 0; i < 16; i++)
+		warm[i] = skb_alloc(fx->h, i % 2 ? 1600 : 1000, "test");
+	for (int i = 0; i < 16; i++)
+		skb_consume(warm[i]);
+	struct skb_pool_stats before, after;
+	skb_pool_stats(fx->pool, &before);
+	for (int round = 0; round < 10000; round++) {
+		struct sk_buff *a = skb_alloc(fx->h, 1500, "test");
+		struct sk_buff *b = skb_alloc(fx->h, 1024, "test");
+		struct sk_buff *c = skb_clone(a);
+		skb_consume(c);
+		skb_drop(b, SKB_DROP_NOT_SPECIFIED);
+		skb_consume(a);
+	}
+	skb_pool_stats(fx->pool, &after);
+	assert_int_equal(after.skb_mallocs, before.skb_mallocs);
+	assert_int_equal(after.data_mallocs, before.data_mallocs);
+	assert_int_equal(after.allocs - before.allocs, 30000);
+	assert_int_equal(after.live, 0);
+}
+
+static void
+test_skb_ids_are_unique_across_hosts_sharing_a_pool(void **state)
+{
+	struct fx *fx = *state;
+	struct host *bob = host_new(fx->sim, NULL, fx->pool, "bob", 1);
+	struct sk_buff *a = skb_alloc(fx->h, 10, "test");
+	struct sk_buff *b = skb_alloc(bob, 10, "test");
+	struct sk_buff *c = skb_alloc(fx->h, 10, "test");
+	assert_int_equal(a->id, 1);
+	assert_int_equal(b->id, 2);
+	assert_int_equal(c->id, 3);
+	assert_int_equal(host_live_skbs(fx->h), 2);
+	assert_int_equal(host_live_skbs(bob), 1);
+	skb_consume(b);
+	skb_consume(a);
+	skb_consume(c);
+	host_free(bob);
+}
+
+/* ---- clone and copy ---- */
+
+static void
+test_skb_clone_shares_data_copy_does_not(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = skb_alloc(fx->h, 100, "test");
+	skb_reserve(skb, 20);
+	skb_put_data(skb, "hello", 5);
+	memcpy(skb->cb, "seq", 4);
+	struct sk_buff *cl = skb_clone(skb);
+	struct sk_buff *cp = skb_copy(skb);
+	assert_true(cl->id != skb->id && cp->id != skb->id && cl->id != cp->id);
+	assert_ptr_equal(cl->data, skb->data);
+	assert_true(cl->cloned && skb->cloned);
+	assert_ptr_not_equal(cp->data, skb->data);
+	assert_false(cp->cloned);
+	assert_int_equal(skb_headroom(cp), 20);
+	assert_memory_equal(cp->data, "hello", 5);
+	assert_string_equal(cl->cb, "seq");
+	skb->data[0] = 'j';
+	assert_int_equal(cl->data[0], 'j');
+	assert_int_equal(cp->data[0], 'h');
+	skb_consume(skb);
+	assert_memory_equal(cl->data, "jello", 5); /* data survives while a clone holds it */
+	skb_consume(cl);
+	skb_consume(cp);
+}
+
+/* ---- queues ---- */
+
+static void
+test_skb_queue_counts_packets_and_bytes(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff_head q;
+	skb_queue_head_init(&q, "test_q", "test");
+	struct sk_buff *s[3];
+	for (int i = 0; i < 3; i++) {
+		s[i] = skb_alloc(fx->h, 100, "test");
+		skb_put(s[i], (uint32_t)(10 * (i + 1)));
+		skb_queue_tail(&q, s[i]);
+	}
+	assert_int_equal(skb_queue_len(&q), 3);
+	assert_int_equal(skb_queue_bytes(&q), 60);
+	assert_ptr_equal(skb_peek(&q), s[0]);
+	assert_ptr_equal(skb_peek_tail(&q), s[2]);
+	skb_unlink(s[1], &q);
+	assert_int_equal(skb_queue_bytes(&q), 40);
+	skb_queue_head(&q, s[1]);
+	assert_ptr_equal(skb_dequeue(&q), s[1]);
+	assert_ptr_equal(skb_dequeue_tail(&q), s[2]);
+	assert_int_equal(skb_queue_len(&q), 1);
+	assert_int_equal(skb_queue_bytes(&q), 10);
+	skb_consume(s[1]);
+	skb_consume(s[2]);
+	skb_queue_purge(&q, SKB_DROP_QUEUE_PURGE);
+	assert_true(skb_queue_empty(&q));
+	assert_int_equal(skb_queue_bytes(&q), 0);
+	assert_int_equal(host_drops(fx->h, SKB_DROP_QUEUE_PURGE), 1);
+}
+
+/* ---- drops and conservation ---- */
+
+static void
+drop_here(struct sk_buff *skb)
+{
+	skb_drop(skb, SKB_DROP_IP_CSUM);
+}
+
+static void
+test_skb_drop_counts_reason_and_place(void **state)
+{
+	struct fx *fx = *state;
+	drop_here(skb_alloc(fx->h, 10, "test"));
+	drop_here(skb_alloc(fx->h, 10, "test"));
+	skb_drop(skb_alloc(fx->h, 10, "test"), SKB_DROP_IP_CSUM);
+	skb_consume(skb_alloc(fx->h, 10, "test"));
+	assert_int_equal(host_drops(fx->h, SKB_DROP_IP_CSUM), 3);
+	assert_int_equal(host_drops_at(fx->h, SKB_DROP_IP_CSUM, "drop_here"), 2);
+	assert_int_equal(
+		host_drops_at(fx->h, SKB_DROP_IP_CSUM, "test_skb_drop_counts_reason_and_place"), 1);
+	assert_int_equal(host_drops_total(fx->h), 3);
+	sqlite3 *db = fx_db(fx);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'drop'"
+				       " AND reason = 'ip_csum'"), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'free'"), 1);
+}
+
+static void
+test_conservation_reports_skbs_on_no_queue(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff_head q;
+	skb_queue_head_init(&q, "sk_receive_queue", "udp");
+	skb_queue_tail(&q, skb_alloc(fx->h, 10, "test"));
+	skb_queue_tail(&q, skb_alloc(fx->h, 10, "test"));
+	struct sk_buff *loose = skb_alloc(fx->h, 10, "test");
+	g_autoptr(GString) report = g_string_new(NULL);
+	assert_int_equal(host_check_conservation(fx->h, report), 1);
+	assert_non_null(strstr(report->str, "alice: sk_receive_queue 2"));
+	assert_non_null(strstr(report->str, "skb 3 on no queue"));
+	skb_consume(loose);
+	g_string_truncate(report, 0);
+	assert_int_equal(host_check_conservation(fx->h, report), 0);
+	skb_queue_purge(&q, SKB_DROP_QUEUE_PURGE);
+}
+
+static void
+test_trace_records_alloc_push_pull_queue_and_free(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff_head q;
+	skb_queue_head_init(&q, "test_q", "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 100, "udp");
+	skb_reserve(skb, 50);
+	skb_put(skb, 10);
+	skb_push(skb, 8);
+	skb_handoff(skb, "ip", "ip_queue_xmit");
+	skb_push(skb, 20);
+	skb_queue_tail(&q, skb);
+	skb = skb_dequeue(&q);
+	skb_pull(skb, 20);
+	skb_consume(skb);
+	sqlite3 *db = fx_db(fx);
+	g_autofree char *ops = query_list(db, "SELECT op || ':' || coalesce(layer, '') "
+					      "FROM skb_events WHERE skb = 1 ORDER BY seq");
+	assert_string_equal(ops, "alloc:udp push:udp handoff:ip push:ip enqueue:test "
+				 "dequeue:test pull:ip free:ip");
+	assert_int_equal(query_int(db, "SELECT data_off FROM skb_events WHERE op = 'push' "
+				       "AND layer = 'ip'"), 22);
+	assert_int_equal(query_int(db, "SELECT qlen FROM skb_events WHERE op = 'enqueue'"), 1);
+}
+
+static void
+test_drop_reason_names_are_unique_lower_snake(void **state)
+{
+	(void)state;
+	for (int i = 0; i < SKB_DROP_REASON_MAX; i++) {
+		const char *n = skb_drop_reason_name(i);
+		assert_string_not_equal(n, "?");
+		for (const char *p = n; *p; p++)
+			assert_true(g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '_');
+		assert_int_equal(skb_drop_reason_by_name(n), i);
+	}
+	assert_int_equal(skb_drop_reason_by_name("nonsense"), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_skb_reserve_put_push_pull_move_pointers),
+		T(test_skb_trim_only_shortens),
+		T(test_skb_header_offsets_follow_data),
+		T(test_skb_push_past_head_aborts),
+		T(test_skb_pull_past_tail_aborts),
+		T(test_skb_put_past_end_aborts),
+		T(test_skb_reserve_on_data_aborts),
+		T(test_skb_unset_header_aborts),
+		T(test_skb_queued_twice_aborts),
+		T(test_skb_pool_reuses_memory_without_malloc),
+		T(test_skb_ids_are_unique_across_hosts_sharing_a_pool),
+		T(test_skb_clone_shares_data_copy_does_not),
+		T(test_skb_queue_counts_packets_and_bytes),
+		T(test_skb_drop_counts_reason_and_place),
+		T(test_conservation_reports_skbs_on_no_queue),
+		T(test_trace_records_alloc_push_pull_queue_and_free),
+		T(test_drop_reason_names_are_unique_lower_snake),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
