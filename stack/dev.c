@@ -608,7 +608,7 @@ qdisc_run(struct net_device *dev)
 {
 	struct sk_buff *skb;
 	while (dev->up && !dev->queue_stopped && (skb = skb_dequeue(&dev->qdisc)) != NULL) {
-		skb_handoff(skb, "driver", "ndo_start_xmit");
+		skb_handoff(skb, "nic", "ndo_start_xmit");
 		if (dev->netdev_ops->ndo_start_xmit(skb, dev) == NETDEV_TX_BUSY) {
 			/* Linux dev_requeue_skb: try again when the driver wakes the queue */
 			skb_queue_head(&dev->qdisc, skb);

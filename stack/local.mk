@@ -10,3 +10,24 @@ libnetsim_a_SOURCES += \
 
 STACK_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 STACK_TEST_LIBS = $(NETSIM_LIBS) $(CMOCKA_LIBS)
+
+# One cmocka program per module; tests/stack_test.h holds shared helpers.
+EXTRA_DIST += tests/stack_test.h
+STACK_TESTS = tests/test_skbuff tests/test_dev tests/test_nic tests/test_eth tests/test_wire
+check_PROGRAMS += $(STACK_TESTS)
+TESTS += $(STACK_TESTS)
+tests_test_skbuff_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_skbuff_LDADD = $(STACK_TEST_LIBS)
+tests_test_dev_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_dev_LDADD = $(STACK_TEST_LIBS)
+tests_test_nic_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_nic_LDADD = $(STACK_TEST_LIBS)
+tests_test_eth_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_eth_LDADD = $(STACK_TEST_LIBS)
+tests_test_wire_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_wire_LDADD = $(STACK_TEST_LIBS)
+
+# make bench: frames per wall-second through NIC RX -> NAPI -> a null handler.
+EXTRA_PROGRAMS += tests/bench_dev
+BENCHES += tests/bench_dev
+tests_bench_dev_LDADD = $(NETSIM_LIBS)

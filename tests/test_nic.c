@@ -1,0 +1,648 @@
+/*
+ * tests/test_nic.c - the NIC and its driver: a frame across a wire in
+ * interrupt and NAPI mode (with its trace), interrupt masking and
+ * re-enabling, ring-full drops, coalescing, TX completion, two NICs with
+ * different settings in one host, and receive livelock's direction.
+ * A test handler for a private ethertype plays the upper layer.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <glib.h>
+
+#include "sim/sim.h"
+#include "sim/wire.h"
+#include "stack/eth.h"
+#include "stack/host.h"
+#include "stack/netdevice.h"
+#include "stack/nic.h"
+#include "stack/skbuff.h"
+#include "trace/trace.h"
+#include "tests/stack_test.h"
+
+#define ETH_P_TEST 0x88b5
+#define MAXREC 100000
+
+static const uint8_t mac_a[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xa };
+static const uint8_t mac_b[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xb };
+
+struct fx {
+	struct sim *sim;
+	struct skb_pool *pool;
+	struct trace *tr;
+	struct host *a, *b;
+	struct wire *w;
+	struct nic *na, *nb;
+	struct packet_type pt;
+	sim_time_t charge;
+	/* deliveries at b */
+	uint32_t n;
+	uint32_t seq[MAXREC];
+	sim_time_t at[MAXREC];
+	struct sk_buff_head consumer; /* a task-context consumer's queue (livelock test) */
+	uint32_t consumed;
+	struct cpu_work consume_work;
+};
+
+static int
+test_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
+{
+	struct fx *fx = pt->priv;
+	if (fx->n < MAXREC) {
+		uint32_t seq;
+		memcpy(&seq, skb->data, sizeof(seq));
+		fx->seq[fx->n] = seq;
+		fx->at[fx->n] = sim_now(fx->sim);
+	}
+	fx->n++;
+	host_charge_ns(skb->host, "test_rcv", fx->charge);
+	skb_consume(skb);
+	return NET_RX_SUCCESS;
+}
+
+static int
+setup_with(void **state, const struct nic_config *ca, const struct nic_config *cb,
+	   const struct wire_config *wc, bool trace)
+{
+	struct fx *fx = g_new0(struct fx, 1);
+	GError *error = NULL;
+	fx->sim = sim_new(7);
+	fx->pool = skb_pool_new();
+	if (trace) {
+		fx->tr = trace_open(":memory:", TRACE_FULL, false, &error);
+		assert_non_null(fx->tr);
+		assert_true(trace_begin_run(fx->tr, "test_nic", "", 7, "test", &error));
+	}
+	fx->a = host_new(fx->sim, fx->tr, fx->pool, "a", 7);
+	fx->b = host_new(fx->sim, fx->tr, fx->pool, "b", 7);
+	fx->w = wire_new(fx->sim, "l1", wc, 7);
+	fx->na = nic_new(fx->a, "eth0", mac_a, ca);
+	fx->nb = nic_new(fx->b, "eth0", mac_b, cb);
+	nic_connect(fx->na, fx->w, 0);
+	nic_connect(fx->nb, fx->w, 1);
+	assert_int_equal(dev_open(nic_dev(fx->na)), 0);
+	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
+	fx->pt = (struct packet_type){
+		.type = ETH_P_TEST, .layer = "test", .func_name = "test_rcv", .func = test_rcv,
+		.priv = fx,
+	};
+	dev_add_pack(fx->b, &fx->pt);
+	skb_queue_head_init(&fx->consumer, "consumer", "test");
+	*state = fx;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, NULL, NULL, NULL, false);
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	skb_queue_purge(&fx->consumer, SKB_DROP_QUEUE_PURGE);
+	g_autoptr(GString) report = g_string_new(NULL);
+	assert_int_equal(host_check_conservation(fx->a, report), 0);
+	assert_int_equal(host_check_conservation(fx->b, report), 0);
+	cpu_withdraw(fx->b->cpu, &fx->consume_work);
+	host_free(fx->a);
+	host_free(fx->b);
+	wire_free(fx->w);
+	struct skb_pool_stats ps;
+	skb_pool_stats(fx->pool, &ps);
+	assert_int_equal(ps.live, 0);
+	skb_pool_free(fx->pool);
+	assert_int_equal(sim_events_pending(fx->sim), 0);
+	if (fx->tr)
+		assert_true(trace_close(fx->tr, true, NULL));
+	sim_free(fx->sim);
+	g_free(fx);
+	return 0;
+}
+
+/* Send one test frame from a with sequence number @seq and @payload bytes. */
+static void
+send_from_a(struct fx *fx, uint32_t seq, uint32_t payload)
+{
+	struct net_device *dev = nic_dev(fx->na);
+	struct sk_buff *skb = skb_alloc(fx->a, 64 + payload, "test");
+	skb_reserve(skb, 64 - ETH_HLEN);
+	memset(skb_put(skb, payload), 0, payload);
+	memcpy(skb->data, &seq, sizeof(seq));
+	eth_header(skb, dev, ETH_P_TEST, mac_b, NULL);
+	dev_queue_xmit(skb);
+}
+
+/* The frame the wire would carry, injected at b's NIC. */
+static void
+inject_at_b(struct fx *fx, uint32_t seq, uint32_t len)
+{
+	uint8_t f[2048] = { 0 };
+	struct ethhdr *eh = (struct ethhdr *)f;
+	memcpy(eh->h_dest, mac_b, ETH_ALEN);
+	memcpy(eh->h_source, mac_a, ETH_ALEN);
+	eh->h_proto = g_htons(ETH_P_TEST);
+	memcpy(f + ETH_HLEN, &seq, sizeof(seq));
+	nic_rx_frame(fx->nb, f, len, 0);
+}
+
+/* Inject @n frames at b, one every @gap ns, starting now. */
+struct injector {
+	struct fx *fx;
+	uint32_t left, seq;
+	sim_time_t gap;
+};
+
+static void
+inject_ev(struct sim *sim, void *a, void *b)
+{
+	struct injector *in = a;
+	inject_at_b(in->fx, in->seq++, 100);
+	if (--in->left)
+		sim_schedule(sim, in->gap, inject_ev, in, NULL);
+}
+
+static void
+inject_train(struct injector *in, struct fx *fx, uint32_t n, sim_time_t gap)
+{
+	*in = (struct injector){ .fx = fx, .left = n, .gap = gap };
+	sim_schedule(fx->sim, 0, inject_ev, in, NULL);
+}
+
+/* ---- a frame across the wire, with its trace ---- */
+
+static int
+setup_traced_napi(void **state)
+{
+	return setup_with(state, NULL, NULL, NULL, true);
+}
+
+static int
+setup_traced_irq(void **state)
+{
+	struct nic_config c;
+	nic_config_init(&c);
+	c.napi = false;
+	return setup_with(state, &c, &c, NULL, true);
+}
+
+static char *
+b_path(struct fx *fx)
+{
+	assert_true(trace_flush(fx->tr, NULL));
+	sqlite3 *db = trace_db(fx->tr);
+	return query_list(db, "SELECT e.op || ':' || coalesce(e.func, e.queue, e.copy_kind, "
+			      "e.layer, '') FROM skb_events e JOIN hosts h ON e.host = h.id "
+			      "WHERE h.name = 'b' AND e.skb = (SELECT max(skb) FROM skb_events "
+			      "WHERE op = 'wire' AND func = 'rx') ORDER BY e.seq");
+}
+
+static void
+test_frame_crosses_wire_in_napi_mode(void **state)
+{
+	struct fx *fx = *state;
+	send_from_a(fx, 77, 100);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 1);
+	assert_int_equal(fx->seq[0], 77);
+	g_autofree char *path = b_path(fx);
+	assert_string_equal(path, "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+				  "pull:eth handoff:netif_receive_skb handoff:test_rcv free:test");
+	sqlite3 *db = trace_db(fx->tr);
+	g_autofree char *tx = query_list(db,
+		"SELECT e.op || ':' || coalesce(e.func, e.queue, e.copy_kind, e.layer, '') "
+		"FROM skb_events e JOIN hosts h ON e.host = h.id WHERE h.name = 'a' "
+		"AND e.op != 'alloc' AND e.skb = (SELECT min(skb) FROM skb_events WHERE op = 'wire' AND func = 'tx') "
+		"ORDER BY e.seq");
+	assert_string_equal(tx, "push:eth handoff:dev_queue_xmit enqueue:qdisc dequeue:qdisc "
+				"handoff:ndo_start_xmit enqueue:tx_ring copy:dma_to_dev wire:tx "
+				"dequeue:tx_ring free:nic");
+	/* receive work ran in hardirq (top half) and softirq (poll) */
+	g_autofree char *ctx = query_list(db, "SELECT DISTINCT e.ctx FROM skb_events e "
+					      "JOIN hosts h ON e.host = h.id WHERE h.name = 'b' "
+					      "AND e.op = 'handoff' ORDER BY 1");
+	assert_string_equal(ctx, "softirq");
+}
+
+static void
+test_frame_crosses_wire_in_interrupt_mode(void **state)
+{
+	struct fx *fx = *state;
+	send_from_a(fx, 78, 100);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 1);
+	assert_int_equal(fx->seq[0], 78);
+	g_autofree char *path = b_path(fx);
+	assert_string_equal(path, "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+				  "pull:eth handoff:netif_rx enqueue:backlog dequeue:backlog "
+				  "handoff:netif_receive_skb handoff:test_rcv free:test");
+	sqlite3 *db = trace_db(fx->tr);
+	g_autofree char *ctx = query_list(db, "SELECT e.ctx FROM skb_events e JOIN hosts h "
+					      "ON e.host = h.id WHERE h.name = 'b' AND e.op = 'enqueue' "
+					      "ORDER BY e.seq");
+	assert_string_equal(ctx, "hw hardirq"); /* DMA by the hardware, netif_rx in the top half */
+}
+
+/* ---- interrupts and NAPI ---- */
+
+static void
+test_napi_masks_irq_while_polling(void **state)
+{
+	struct fx *fx = *state;
+	for (uint32_t i = 0; i < 50; i++)
+		inject_at_b(fx, i, 100);
+	/* one interrupt; the top half masks RX interrupts */
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
+	sim_run_until(fx->sim, 1500); /* the top half has run, the poll has not finished */
+	assert_false(nic_rx_irq_enabled(fx->nb));
+	for (uint32_t i = 50; i < 60; i++)
+		inject_at_b(fx, i, 100);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 60);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
+}
+
+static void
+test_napi_reenables_irq_when_ring_empty(void **state)
+{
+	struct fx *fx = *state;
+	inject_at_b(fx, 1, 100);
+	assert_true(nic_rx_irq_enabled(fx->nb));
+	sim_run_until(fx->sim, 1001); /* after the top half */
+	assert_false(nic_rx_irq_enabled(fx->nb));
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 1);
+	assert_true(nic_rx_irq_enabled(fx->nb));
+	struct napi_struct *n = nic_napi(fx->nb);
+	assert_int_equal(n->completes, 1);
+	assert_false(n->scheduled);
+	/* the next frame raises a new interrupt */
+	inject_at_b(fx, 2, 100);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 2);
+	sim_run_until(fx->sim, 2 * SIM_MS);
+	assert_int_equal(fx->n, 2);
+}
+
+static int
+setup_small_ring(void **state)
+{
+	struct nic_config c;
+	nic_config_init(&c);
+	c.rx_ring = 8;
+	return setup_with(state, NULL, &c, NULL, false);
+}
+
+static void
+test_ring_full_drops_are_counted(void **state)
+{
+	struct fx *fx = *state;
+	for (uint32_t i = 0; i < 20; i++)
+		inject_at_b(fx, i, 100);
+	const struct nic_stats *s = nic_stats(fx->nb);
+	assert_int_equal(s->rx_ring_full, 12);
+	assert_int_equal(s->rx_dma, 8);
+	assert_int_equal(s->rx_ring_used, 8);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_RING_FULL), 12);
+	assert_int_equal(nic_dev(fx->nb)->stats.drops[SKB_DROP_RING_FULL], 12);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 8);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(fx->seq[i], i);
+	/* the ring was refilled */
+	for (uint32_t i = 0; i < 8; i++)
+		inject_at_b(fx, 100 + i, 100);
+	assert_int_equal(nic_stats(fx->nb)->rx_ring_full, 12);
+	sim_run_until(fx->sim, 2 * SIM_MS);
+	assert_int_equal(fx->n, 16);
+}
+
+static void
+test_bad_frames_are_dropped_by_the_hardware(void **state)
+{
+	struct fx *fx = *state;
+	inject_at_b(fx, 1, 40);   /* runt */
+	inject_at_b(fx, 2, 1600); /* giant */
+	uint8_t f[100] = { 0 };
+	memcpy(f, mac_a, ETH_ALEN); /* not for b */
+	nic_rx_frame(fx->nb, f, sizeof(f), 0);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 0);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_BAD_FRAME), 2);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_OTHERHOST), 1);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 0);
+	assert_int_equal(cpu_busy_ns(fx->b->cpu, CPU_HARDIRQ), 0);
+}
+
+static int
+setup_irq_mode(void **state)
+{
+	struct nic_config c;
+	nic_config_init(&c);
+	c.napi = false;
+	return setup_with(state, &c, &c, NULL, false);
+}
+
+static void
+test_interrupt_mode_delivers_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct injector in;
+	inject_train(&in, fx, 200, 700);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 200);
+	for (uint32_t i = 0; i < 200; i++)
+		assert_int_equal(fx->seq[i], i);
+	const struct nic_stats *s = nic_stats(fx->nb);
+	assert_int_equal(s->rx_irq_frames, 200);
+	assert_true(s->rx_irqs >= 1 && s->rx_irqs <= 200);
+	/* the top half charged entry per interrupt and driver + netif_rx per frame */
+	struct cpu *cpu = fx->b->cpu;
+	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ),
+			 (sim_time_t)s->rx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
+				 200 * (cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_NETIF_RX)));
+}
+
+static void
+test_coalescing_reduces_interrupts(void **state)
+{
+	struct fx *fx = *state;
+	struct injector in;
+	inject_train(&in, fx, 64, 2 * SIM_US);
+	sim_run_until(fx->sim, SIM_MS);
+	uint64_t plain = nic_stats(fx->nb)->rx_irqs;
+	assert_int_equal(fx->n, 64);
+	assert_int_equal(plain, 64); /* frames 2us apart: each finds the CPU idle */
+	teardown(state);
+
+	struct nic_config c;
+	nic_config_init(&c);
+	c.rx_frames = 8;
+	c.rx_usecs = 50;
+	assert_true(nic_config_check(&c, NULL));
+	setup_with(state, NULL, &c, NULL, false);
+	fx = *state;
+	inject_train(&in, fx, 64, 2 * SIM_US);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 64);
+	assert_true(nic_stats(fx->nb)->rx_irqs <= 8);
+	/* a lone frame still gets its interrupt after rx_usecs */
+	uint64_t before = nic_stats(fx->nb)->rx_irqs;
+	sim_time_t t0 = sim_now(fx->sim);
+	inject_at_b(fx, 999, 100);
+	sim_run_until(fx->sim, t0 + 49 * SIM_US);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, before);
+	sim_run_until(fx->sim, t0 + 60 * SIM_US);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, before + 1);
+	sim_run_until(fx->sim, 2 * SIM_MS);
+	assert_int_equal(fx->n, 65);
+}
+
+static void
+test_coalescing_check_refuses_frames_without_usecs(void **state)
+{
+	(void)state;
+	struct nic_config c;
+	nic_config_init(&c);
+	c.rx_frames = 4;
+	GError *error = NULL;
+	assert_false(nic_config_check(&c, &error));
+	assert_non_null(strstr(error->message, "rx_usecs"));
+	g_clear_error(&error);
+}
+
+/* ---- transmit ---- */
+
+static void
+test_tx_completion_frees_sent_skbs(void **state)
+{
+	struct fx *fx = *state;
+	for (uint32_t i = 0; i < 100; i++)
+		send_from_a(fx, i, 200);
+	const struct nic_stats *s = nic_stats(fx->na);
+	assert_int_equal(s->tx_ring_used, 100);
+	sim_run_until(fx->sim, SIM_MS);
+	s = nic_stats(fx->na);
+	assert_int_equal(s->tx_frames, 100);
+	assert_int_equal(s->tx_completed, 100);
+	assert_int_equal(s->tx_ring_used, 0);
+	assert_true(s->tx_irqs >= 1 && s->tx_irqs <= 100);
+	assert_int_equal(fx->n, 100);
+	/* a's only live skbs are its empty RX buffers */
+	assert_int_equal(host_live_skbs(fx->a), nic_config(fx->na)->rx_ring);
+	assert_int_equal(nic_dev(fx->na)->stats.tx_packets, 100);
+	assert_int_equal(nic_dev(fx->nb)->stats.rx_packets, 100);
+	struct cpu *cpu = fx->a->cpu;
+	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ),
+			 (sim_time_t)s->tx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
+				 100 * cpu_cost(cpu, COST_TX_COMPLETE));
+	assert_int_equal(cpu_busy_ns(cpu, CPU_SOFTIRQ), 100 * cpu_cost(cpu, COST_DRIVER_TX));
+}
+
+static int
+setup_small_tx_ring(void **state)
+{
+	struct nic_config c;
+	nic_config_init(&c);
+	c.tx_ring = 4;
+	c.tx_queue_len = 10;
+	return setup_with(state, &c, NULL, NULL, false);
+}
+
+static void
+test_full_tx_ring_stops_queue_and_qdisc_drops(void **state)
+{
+	struct fx *fx = *state;
+	for (uint32_t i = 0; i < 20; i++)
+		send_from_a(fx, i, 200);
+	struct net_device *dev = nic_dev(fx->na);
+	assert_true(netif_queue_stopped(dev));
+	assert_int_equal(nic_stats(fx->na)->tx_ring_used, 4);
+	assert_int_equal(skb_queue_len(&dev->qdisc), 10);
+	assert_int_equal(host_drops(fx->a, SKB_DROP_QDISC_FULL), 6);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 14);
+	for (uint32_t i = 0; i < 14; i++)
+		assert_int_equal(fx->seq[i], i);
+	assert_false(netif_queue_stopped(dev));
+}
+
+/* ---- two NICs in one host ---- */
+
+static void
+test_two_nics_with_different_settings_in_one_host(void **state)
+{
+	struct fx *fx = *state;
+	struct nic_config c1;
+	nic_config_init(&c1);
+	c1.napi = false;
+	c1.rx_ring = 16;
+	struct nic *n1 = nic_new(fx->b, "eth1", NULL, &c1);
+	assert_int_equal(dev_open(nic_dev(n1)), 0);
+	struct net_device *d1 = nic_dev(n1);
+	assert_int_equal(d1->ifindex, 2);
+	assert_false(eth_addr_equal(d1->dev_addr, mac_b));
+	assert_false(is_multicast_ether_addr(d1->dev_addr));
+
+	uint8_t f[100] = { 0 };
+	struct ethhdr *eh = (struct ethhdr *)f;
+	memcpy(eh->h_dest, d1->dev_addr, ETH_ALEN);
+	eh->h_proto = g_htons(ETH_P_TEST);
+	for (uint32_t i = 0; i < 30; i++) {
+		inject_at_b(fx, i, 100);
+		nic_rx_frame(n1, f, sizeof(f), 0);
+	}
+	sim_run_until(fx->sim, SIM_MS);
+	/* eth0 (NAPI, 256 descriptors) took all 30; eth1 (interrupt mode, 16) dropped */
+	assert_int_equal(nic_stats(fx->nb)->rx_ring_full, 0);
+	assert_true(nic_stats(n1)->rx_ring_full > 0);
+	assert_int_equal(nic_stats(n1)->rx_irq_frames, 30 - nic_stats(n1)->rx_ring_full);
+	assert_int_equal(nic_stats(fx->nb)->rx_irq_frames, 0);
+	assert_int_equal(nic_napi(fx->nb)->packets, 30);
+	assert_int_equal(fx->n, 60 - nic_stats(n1)->rx_ring_full);
+	assert_int_equal(nic_dev(fx->nb)->stats.rx_dropped, 0);
+	assert_int_equal(d1->stats.rx_dropped, nic_stats(n1)->rx_ring_full);
+}
+
+/* ---- receive livelock: interrupts vs NAPI (direction, with margins) ---- */
+
+/* A task-context consumer: one queued skb per COST_APP_PACKET. */
+static void consume_one(struct cpu_work *w);
+
+static void
+consumer_kick(struct fx *fx)
+{
+	if (!fx->consume_work.queued && !skb_queue_empty(&fx->consumer))
+		cpu_submit(fx->b->cpu, &fx->consume_work, CPU_TASK,
+			   cpu_cost(fx->b->cpu, COST_APP_PACKET));
+}
+
+static void
+consume_one(struct cpu_work *w)
+{
+	struct fx *fx = w->owner;
+	struct sk_buff *skb = skb_dequeue(&fx->consumer);
+	if (skb) {
+		fx->consumed++;
+		skb_consume(skb);
+	}
+	consumer_kick(fx);
+}
+
+static int
+queue_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
+{
+	struct fx *fx = pt->priv;
+	host_charge_ns(skb->host, "queue_rcv", 1000);
+	if (skb_queue_len(&fx->consumer) >= 200) {
+		skb_drop(skb, SKB_DROP_SOCKET_RCVBUFF);
+		return NET_RX_DROP;
+	}
+	skb_queue_tail(&fx->consumer, skb);
+	consumer_kick(fx);
+	return NET_RX_SUCCESS;
+}
+
+/* Frames delivered to the task in 20 ms of a flood of one frame per @gap ns. */
+static uint32_t
+flood(void **state, bool napi, sim_time_t gap)
+{
+	struct nic_config c;
+	nic_config_init(&c);
+	c.napi = napi;
+	setup_with(state, NULL, &c, NULL, false);
+	struct fx *fx = *state;
+	cpu_work_init(&fx->consume_work, consume_one, fx, "consumer");
+	fx->consume_work.task = 1;
+	fx->pt.func = queue_rcv;
+	struct injector in;
+	uint32_t n = (uint32_t)(20 * SIM_MS / gap);
+	inject_train(&in, fx, n, gap);
+	sim_run_until(fx->sim, 20 * SIM_MS);
+	uint32_t got = fx->consumed;
+	if (napi && gap < 2 * SIM_US) {
+		/* under overload NAPI drops in the ring, for free */
+		assert_true(nic_stats(fx->nb)->rx_ring_full > n / 4);
+	}
+	sim_run_until(fx->sim, 40 * SIM_MS);
+	teardown(state);
+	return got;
+}
+
+static void
+test_flood_livelocks_interrupt_mode_but_not_napi(void **state)
+{
+	/* per frame: ~1.65us (irq) + 1.1us (softirq) + 1us (task) of CPU */
+	uint32_t irq_light = flood(state, false, 10 * SIM_US);
+	uint32_t irq_heavy = flood(state, false, 1 * SIM_US);
+	uint32_t napi_light = flood(state, true, 10 * SIM_US);
+	uint32_t napi_heavy = flood(state, true, 1 * SIM_US);
+	/* light load: everything is delivered either way */
+	assert_in_range(irq_light, 1900, 2000);
+	assert_in_range(napi_light, 1900, 2000);
+	/* overload: interrupt mode collapses, NAPI keeps delivering */
+	assert_true(irq_heavy < irq_light / 4);
+	assert_true(napi_heavy > irq_heavy * 4);
+	assert_true(napi_heavy > napi_light / 2);
+	/* the fixture's teardown expects a world */
+	setup(state);
+}
+
+static void
+test_nic_conf_keys_and_defaults(void **state)
+{
+	(void)state;
+	struct nic_config c;
+	nic_config_init(&c);
+	assert_int_equal(c.rx_ring, 256);
+	assert_int_equal(c.tx_ring, 256);
+	assert_int_equal(c.tx_queue_len, 1000);
+	assert_int_equal(c.weight, 64);
+	assert_int_equal(c.mtu, 1500);
+	assert_true(c.napi);
+	GError *error = NULL;
+	assert_true(conf_set(conf_find(nic_conf_keys, "napi"), &c, "off", &error));
+	assert_true(conf_set(conf_find(nic_conf_keys, "rx_usecs"), &c, "30", &error));
+	assert_true(conf_set(conf_find(nic_conf_keys, "txqueuelen"), &c, "50", &error));
+	assert_false(conf_set(conf_find(nic_conf_keys, "rx_ring"), &c, "0", &error));
+	g_clear_error(&error);
+	assert_false(c.napi);
+	assert_int_equal(c.rx_usecs, 30);
+	assert_int_equal(c.tx_queue_len, 50);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_frame_crosses_wire_in_napi_mode,
+						setup_traced_napi, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_crosses_wire_in_interrupt_mode,
+						setup_traced_irq, teardown),
+		cmocka_unit_test_setup_teardown(test_napi_masks_irq_while_polling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_napi_reenables_irq_when_ring_empty, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ring_full_drops_are_counted, setup_small_ring,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_frames_are_dropped_by_the_hardware, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_mode_delivers_in_order,
+						setup_irq_mode, teardown),
+		cmocka_unit_test_setup_teardown(test_coalescing_reduces_interrupts, setup_irq_mode,
+						teardown),
+		cmocka_unit_test(test_coalescing_check_refuses_frames_without_usecs),
+		cmocka_unit_test_setup_teardown(test_tx_completion_frees_sent_skbs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_tx_ring_stops_queue_and_qdisc_drops,
+						setup_small_tx_ring, teardown),
+		cmocka_unit_test_setup_teardown(test_two_nics_with_different_settings_in_one_host,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_livelocks_interrupt_mode_but_not_napi,
+						NULL, teardown),
+		cmocka_unit_test(test_nic_conf_keys_and_defaults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
