@@ -12,7 +12,7 @@ STACK_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 STACK_TEST_LIBS = $(NETSIM_LIBS) $(CMOCKA_LIBS)
 
 # One cmocka program per module; tests/stack_test.h holds shared helpers.
-EXTRA_DIST += tests/stack_test.h
+EXTRA_DIST += tests/stack_test.h docs/device-layer.md
 STACK_TESTS = tests/test_skbuff tests/test_dev tests/test_nic tests/test_eth tests/test_wire
 check_PROGRAMS += $(STACK_TESTS)
 TESTS += $(STACK_TESTS)
