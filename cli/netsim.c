@@ -14,6 +14,7 @@
 #include <string.h>
 #include "cli/expect.h"
 #include "cli/scenario.h"
+#include "cli/sweep.h"
 #include "cli/world.h"
 #include "config.h"
 #include "sim/cpu.h"
@@ -232,6 +233,7 @@ static const char usage[] =
 	"  run FILE       run a scenario and print its summary (exit 1 if an\n"
 	"                 [expect] condition fails, 2 on bad input)\n"
 	"  check FILE     check a scenario file without running it\n"
+	"  sweep FILE     run a grid of values in parallel; table and plots\n"
 	"  help [TOPIC]   this text; topics: scenario, costs\n"
 	"  --version      print the version\n"
 	"\n"
@@ -281,6 +283,8 @@ main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc, argv);
+	if (strcmp(cmd, "sweep") == 0)
+		return sweep_main(argc, argv);
 	fprintf(stderr, "netsim: unknown command '%s' (see 'netsim help')\n", cmd);
 	return EXIT_BAD_INPUT;
 }

@@ -1,0 +1,137 @@
+/*
+ * tests/test_plot.c - viz/plot: a sweep table becomes curves (rows of a
+ * grid point averaged over seeds, split by series, sorted by x), and the
+ * gnuplot script and data are written beside the pictures.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viz/plot.h"
+
+/* Two modes, two rates given out of order, two seeds; one failed run. */
+static const char table[] =
+	"app.rate,host.b.napi,run.seed,exit_status,b.rx_pps,b.cpu.softirq_share\n"
+	"2000,off,1,0,500,0.9\n"
+	"2000,off,2,0,700,0.7\n"
+	"1000,off,1,0,1000,0.5\n"
+	"1000,off,2,2,,\n"
+	"1000,on,1,0,1000,0.2\n"
+	"2000,on,1,0,1900,0.4\n";
+
+struct fixture {
+	char *dir, *csv;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	f->dir = g_dir_make_tmp("test-plot-XXXXXX", NULL);
+	f->csv = g_build_filename(f->dir, "sweep.csv", NULL);
+	assert_true(g_file_set_contents(f->csv, table, -1, NULL));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	g_free(f->dir);
+	g_free(f->csv);
+	g_free(f);
+	return 0;
+}
+
+static void
+test_plot_curves_average_seeds_and_split_by_series(void **state)
+{
+	struct fixture *f = *state;
+	const char *cpu[] = { "b.cpu.softirq_share", NULL };
+	struct plot_spec spec = { .x = "app.rate", .y = "b.rx_pps", .series = "host.b.napi", .cpu = cpu };
+	GPtrArray *curves = NULL;
+	g_autofree char *unit = NULL;
+	g_autoptr(GError) err = NULL;
+	g_auto(GStrv) names = plot_curves(f->csv, &spec, &curves, &unit, &err);
+	assert_non_null(names);
+	assert_int_equal(g_strv_length(names), 2);
+	assert_string_equal(names[0], "off");
+	assert_string_equal(names[1], "on");
+	GArray *off = curves->pdata[0];
+	assert_int_equal(off->len, 2);
+	struct plot_point *p0 = &g_array_index(off, struct plot_point, 0);
+	struct plot_point *p1 = &g_array_index(off, struct plot_point, 1);
+	assert_true(p0->x == 1000 && p0->y == 1000 && p0->ymin == 1000 && p0->ymax == 1000);
+	assert_true(p1->x == 2000 && p1->y == 600 && p1->ymin == 500 && p1->ymax == 700);
+	assert_true(p1->cpu[0] > 0.799 && p1->cpu[0] < 0.801);
+	assert_string_equal(unit, "");
+	plot_curves_free(curves);
+}
+
+static void
+test_plot_unknown_column_names_the_columns(void **state)
+{
+	struct fixture *f = *state;
+	struct plot_spec spec = { .x = "app.rate", .y = "b.rx_ppz" };
+	GPtrArray *curves = NULL;
+	g_autofree char *unit = NULL;
+	g_autoptr(GError) err = NULL;
+	assert_null(plot_curves(f->csv, &spec, &curves, &unit, &err));
+	assert_non_null(strstr(err->message, "has no column 'b.rx_ppz' (columns: app.rate, host.b.napi,"));
+}
+
+static void
+test_plot_writes_script_and_data_beside_the_pictures(void **state)
+{
+	struct fixture *f = *state;
+	const char *cpu[] = { "b.cpu.softirq_share", NULL };
+	struct plot_spec spec = { .x = "app.rate", .y = "b.rx_pps", .series = "host.b.napi",
+				  .cpu = cpu, .logx = true, .diagonal = true };
+	g_autofree char *dir = g_build_filename(f->dir, "plots", NULL);
+	g_autoptr(GError) err = NULL;
+	bool drawn;
+	/* No gnuplot here: this test is about the files, not the pictures (see tests/sweep.sh). */
+	g_autofree char *path = g_strdup(g_getenv("PATH"));
+	g_autofree char *gnuplot = g_strdup(g_getenv("GNUPLOT"));
+	g_unsetenv("GNUPLOT");
+	g_setenv("PATH", "/nonexistent", TRUE);
+	g_autoptr(GPtrArray) files = plot_draw(f->csv, &spec, dir, &drawn, &err);
+	g_setenv("PATH", path, TRUE);
+	if (gnuplot)
+		g_setenv("GNUPLOT", gnuplot, TRUE);
+	if (!files)
+		fail_msg("%s", err->message);
+	assert_false(drawn);
+	g_autofree char *gp = NULL, *dat = NULL;
+	g_autofree char *gpp = g_build_filename(dir, "delivered.gp", NULL);
+	g_autofree char *datp = g_build_filename(dir, "delivered.dat", NULL);
+	g_autofree char *cpup = g_build_filename(dir, "cpu.gp", NULL);
+	assert_true(g_file_get_contents(gpp, &gp, NULL, NULL));
+	assert_true(g_file_get_contents(datp, &dat, NULL, NULL));
+	assert_true(g_file_test(cpup, G_FILE_TEST_EXISTS));
+	assert_non_null(strstr(gp, "set logscale x\n"));
+	assert_non_null(strstr(gp, "index 1 using 1:2:3:4 with yerrorlines lw 2 title \"host.b.napi = on\""));
+	assert_non_null(strstr(gp, "x with lines"));
+	assert_non_null(strstr(gp, "set output \"delivered.svg\""));
+	assert_non_null(strstr(dat, "# host.b.napi = off\n# x y ymin ymax\n1000 1000 1000 1000\n2000 600 500 700\n\n\n"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_plot_curves_average_seeds_and_split_by_series, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plot_unknown_column_names_the_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plot_writes_script_and_data_beside_the_pictures, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,63 @@
+/*
+ * viz/plot.h - curves of a sweep, drawn by gnuplot.
+ *
+ * Reads a sweep table (OUT/sweep.csv: the grid's keys, run.seed,
+ * exit_status, then the figures) and draws
+ *
+ *   delivered.{png,svg}  the y column against the x column, one line per
+ *                        value of the series column (e.g. interrupts vs
+ *                        NAPI), averaged over seeds with min..max bars;
+ *   cpu.{png,svg}        the cpu columns (e.g. hardirq/softirq/task share)
+ *                        against x, one panel per series value.
+ *
+ * Beside each picture lie its gnuplot script (.gp) and data (.dat), so a
+ * student can restyle a plot and run `gnuplot delivered.gp` again.
+ *
+ * Position: viz reads files only; it knows nothing of scenarios or runs.
+ */
+#ifndef NETSIM_VIZ_PLOT_H
+#define NETSIM_VIZ_PLOT_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#define PLOT_ERROR (plot_error_quark())
+GQuark plot_error_quark(void);
+
+struct plot_spec {
+	const char *title;        /* NULL: "Y against X" */
+	const char *x;            /* a numeric column */
+	const char *y;            /* a numeric column */
+	const char *series;       /* a key column, or NULL for one line */
+	const char *const *cpu;   /* numeric columns for cpu.png, NULL-terminated; NULL: no CPU plot */
+	bool logx;
+	bool diagonal;            /* also draw y = x */
+};
+
+/* One point of a curve: the mean over the rows (seeds) of one grid point. */
+struct plot_point {
+	double x, y, ymin, ymax;
+	double *cpu; /* one mean per cpu column */
+};
+
+/*
+ * Group the rows of @csv by grid point (every key column but run.seed),
+ * average them, and split them by series; points sorted by x.  Returns the
+ * series names (g_strfreev) and, in *@curves, one GArray of plot_point per
+ * series.  Rows without a y value (failed runs) are left out.  The x column
+ * may carry a unit ("250us", the same in every row): *@x_unit (g_free) gets it.
+ */
+char **plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves,
+		   char **x_unit, GError **error);
+void plot_curves_free(GPtrArray *curves);
+
+/*
+ * Write the scripts and data into @dir (created if needed) and run gnuplot
+ * on each script there.  Returns the paths of the files written.  When
+ * gnuplot is not installed (neither $GNUPLOT nor `gnuplot` in PATH), the
+ * scripts are still written and *@drawn is false.
+ */
+GPtrArray *plot_draw(const char *csv, const struct plot_spec *spec, const char *dir, bool *drawn,
+		     GError **error);
+
+#endif
