@@ -14,7 +14,10 @@
  *
  * Ownership: protocols own their lookup tables (which port belongs to which
  * sock); the socket layer owns struct sock's life (sk_alloc, sock_put) and
- * the blocking of processes.  Queues are bounded by sk_rcvbuf and
+ * the blocking of processes.  The socket layer holds one reference while a
+ * process has the socket open and drops it after proto->close returns; a
+ * protocol that keeps a closed sock alive (TCP in FIN_WAIT or TIME_WAIT)
+ * takes its own reference with sock_hold.  Queues are bounded by sk_rcvbuf and
  * sk_sndbuf in bytes of skb truesize, the "high watermarks" of the seed.
  */
 #ifndef NETSIM_STACK_SOCK_H
@@ -75,6 +78,8 @@ struct proto {
 	/* poll: which of POLLIN/POLLOUT/POLLERR/POLLHUP hold now. Optional. */
 	unsigned (*poll)(struct sock *sk);
 	size_t obj_size;    /* bytes to allocate for the protocol's sock (>= sizeof(struct sock)) */
+	/* Optional: free the protocol's own queues; called by the last sock_put. */
+	void (*destroy)(struct sock *sk);
 };
 
 /* TCP-style states share numbers with Linux (TCP_ESTABLISHED = 1 ...). */
@@ -144,22 +149,49 @@ struct sk_buff *skb_recv_datagram(struct sock *sk, int flags, int *err);
 void skb_free_datagram(struct sock *sk, struct sk_buff *skb);
 
 /*
- * For sendmsg: an skb of @size bytes charged to @sk's send side, blocking
- * while sk_wmem_alloc + size > sk_sndbuf (unless non-blocking: *err =
- * -EAGAIN).  The charge is released when the skb is freed.
+ * For sendmsg: an skb of @size bytes (skb->sk = @sk), blocking while
+ * sk_wmem_alloc + size > sk_sndbuf (unless non-blocking: *err = -EAGAIN).
+ * netsim skbs have no destructor, so the skb is NOT charged to sk_wmem_alloc
+ * here: only a protocol that owns its skbs' lives (TCP's write queue)
+ * charges and uncharges sk_wmem_alloc itself.  Errors: a pending sk_err,
+ * -EPIPE after shutdown(SHUT_WR).
  */
 struct sk_buff *sock_alloc_send_skb(struct sock *sk, uint32_t size, int flags, int *err);
+/* True when a writer may go on: less than half of sk_sndbuf in use (Linux sock_writeable). */
+bool sock_writeable(struct sock *sk);
 
 /* Copy between the process's memory and an skb, charging the copy's CPU
- * cost and tracing COPY_USER_TO_SKB / COPY_SKB_TO_USER. */
+ * cost (COST_COPY_PER_KB pro rata, in the current context) and tracing
+ * COPY_USER_TO_SKB / COPY_SKB_TO_USER.  skb_copy_from_user appends at the
+ * tail (skb_put); skb_copy_to_user reads at data + @offset. */
 void skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len);
 void skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len);
 
-/* Block the calling process until @cond(sk) is true or the timeout passes.
- * Returns 0, -EAGAIN (timeout 0 / non-blocking) or -EINTR. */
+/* Block the calling process until @cond(sk) is true or the timeout passes
+ * (*timeo is decreased by the time waited; SIM_TIME_MAX: forever).
+ * Returns 0 or -EAGAIN (timeout 0 / non-blocking / timed out).  Aborts when
+ * called outside a simulated process. */
 int sk_wait_event(struct sock *sk, sim_time_t *timeo, bool (*cond)(struct sock *sk));
 /* The calling process's timeout for @sk: 0 when non-blocking (O_NONBLOCK or MSG_DONTWAIT). */
 sim_time_t sock_rcvtimeo(const struct sock *sk, int flags);
 sim_time_t sock_sndtimeo(const struct sock *sk, int flags);
+
+/* Bytes an skb is charged to a sock: its buffer plus the sk_buff struct. */
+#define SKB_TRUESIZE_OVERHEAD 256u
+uint32_t sock_skb_truesize(const struct sk_buff *skb);
+/* Release @skb's receive charge on @sk (for protocols that dequeue themselves). */
+void sock_rfree(struct sock *sk, struct sk_buff *skb);
+/* Take the pending error: returns -sk_err and clears it (0 when none). */
+int sock_error(struct sock *sk);
+/* The default callbacks: wake every process waiting on @sk (COST_WAKEUP each). */
+void sock_def_wakeup(struct sock *sk);
+
+/* A process waiting on a sock; lives on the waiter's stack (poll uses several). */
+struct sock_wait_entry {
+	struct proc *p;
+	struct sock_wait_entry *next;
+};
+void sock_wait_add(struct sock *sk, struct sock_wait_entry *e, struct proc *p);
+void sock_wait_remove(struct sock *sk, struct sock_wait_entry *e);
 
 #endif

@@ -2,9 +2,18 @@
 ## sim/proc.c lives in sim/ (it knows nothing of sockets) but is built here
 ## with the rest of the socket work.
 libnetsim_a_SOURCES += \
-	sim/proc.c sim/proc.h
+	sim/proc.c sim/proc.h \
+	stack/sock.c stack/sock.h \
+	stack/socket.c stack/socket.h \
+	stack/tcp.c stack/tcp.h \
+	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_cong.c
 
 check_PROGRAMS += tests/test_proc
 TESTS += tests/test_proc
 tests_test_proc_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_proc_LDADD = $(TEST_CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_socket
+TESTS += tests/test_socket
+tests_test_socket_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_socket_LDADD = $(TEST_CMOCKA_LIBS)

@@ -1,0 +1,307 @@
+/*
+ * stack/sock.c - struct sock: its life, its queues with their limits, and
+ * the blocking of processes on it.
+ *
+ * Linux counterpart: net/core/sock.c (sk_alloc, sock_queue_rcv_skb,
+ * sock_alloc_send_skb, sk_wait_event, sock_def_readable), net/core/
+ * datagram.c (skb_recv_datagram, skb_free_datagram).  Seed text: "A
+ * socket structure acts as a queueing point ... The queues contain high
+ * watermarks to avoid resource exhaustion."
+ *
+ * Position: (udp_rcv, tcp_v4_rcv ->) sock_queue_rcv_skb -> sk_receive_queue
+ * -> sk_data_ready -> proc_wake of each waiting process; and (recvmsg ->)
+ * skb_recv_datagram -> sk_wait_event -> proc_block.
+ *
+ * Waiting: a process that must wait puts a struct sock_wait_entry, which
+ * lives on its own stack, on the sock's list (sk->wait) and blocks.  Any
+ * callback wakes every waiter (each pays COST_WAKEUP in the waker's
+ * context); a woken process re-checks its condition, as in Linux.
+ *
+ * Memory accounting: an skb is charged to a sock by its truesize, the size
+ * of its buffer plus SKB_TRUESIZE_OVERHEAD for struct sk_buff itself, as
+ * Linux does.  netsim skbs have no destructor, so the receive charge is
+ * released by skb_free_datagram (or the protocol, with sock_rfree), and
+ * the send charge only by protocols that own their skbs' lives (TCP's
+ * write queue, sk_wmem_queued).  See docs/sockets-and-tcp.md.
+ */
+#include "stack/sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "sim/proc.h"
+#include "stack/host.h"
+#include "stack/socket.h"
+#include "trace/trace.h"
+
+struct sock *
+sk_alloc(struct host *host, int family, int type, int protocol, const struct proto *prot)
+{
+	g_assert(prot && prot->obj_size >= sizeof(struct sock));
+	struct sock *sk = g_malloc0(prot->obj_size);
+	sk->host = host;
+	sk->sk_prot = prot;
+	sk->sk_family = (uint16_t)family;
+	sk->sk_type = (uint16_t)type;
+	sk->sk_protocol = (uint16_t)protocol;
+	sk->ttl = 0; /* 0: the host's default TTL */
+	sk->sk_rcvbuf = SOCK_RCVBUF_DEFAULT;
+	sk->sk_sndbuf = SOCK_SNDBUF_DEFAULT;
+	skb_queue_head_init(&sk->sk_receive_queue, "sk_receive_queue", "socket");
+	skb_queue_head_init(&sk->sk_write_queue, "sk_write_queue", "socket");
+	sk->sk_data_ready = sock_def_wakeup;
+	sk->sk_write_space = sock_def_wakeup;
+	sk->sk_state_change = sock_def_wakeup;
+	sk->refcnt = 1;
+	return sk;
+}
+
+void
+sock_hold(struct sock *sk)
+{
+	g_assert(sk->refcnt > 0);
+	sk->refcnt++;
+}
+
+void
+sock_put(struct sock *sk)
+{
+	g_assert(sk->refcnt > 0);
+	if (--sk->refcnt > 0)
+		return;
+	g_assert(sk->wait == NULL);
+	if (sk->sk_prot->destroy)
+		sk->sk_prot->destroy(sk);
+	struct sk_buff *skb;
+	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
+		sock_rfree(sk, skb);
+		skb_drop(skb, SKB_DROP_SOCKET_CLOSE);
+	}
+	skb_queue_purge(&sk->sk_write_queue, SKB_DROP_SOCKET_CLOSE);
+	g_free(sk);
+}
+
+uint32_t
+sock_skb_truesize(const struct sk_buff *skb)
+{
+	return (uint32_t)(skb->end - skb->head) + SKB_TRUESIZE_OVERHEAD;
+}
+
+void
+sock_rfree(struct sock *sk, struct sk_buff *skb)
+{
+	uint32_t t = sock_skb_truesize(skb);
+	g_assert(sk->sk_rmem_alloc >= t);
+	sk->sk_rmem_alloc -= t;
+}
+
+/* ---- waiting and waking --------------------------------------------------------- */
+
+void
+sock_def_wakeup(struct sock *sk)
+{
+	for (struct sock_wait_entry *e = sk->wait; e; e = e->next)
+		if (proc_wake(e->p))
+			host_charge(sk->host, COST_WAKEUP);
+}
+
+static struct proc *
+sock_current_proc(const struct sock *sk)
+{
+	struct proc *p = sk->host->procs ? proc_table_current(sk->host->procs) : NULL;
+	if (!p)
+		g_error("host %s: a socket call would block outside a simulated process",
+			sk->host->name);
+	return p;
+}
+
+void
+sock_wait_add(struct sock *sk, struct sock_wait_entry *e, struct proc *p)
+{
+	e->p = p;
+	e->next = sk->wait;
+	sk->wait = e;
+}
+
+void
+sock_wait_remove(struct sock *sk, struct sock_wait_entry *e)
+{
+	for (struct sock_wait_entry **pp = (struct sock_wait_entry **)&sk->wait; *pp;
+	     pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			return;
+		}
+	}
+	g_error("sock: wait entry not on its list");
+}
+
+int
+sk_wait_event(struct sock *sk, sim_time_t *timeo, bool (*cond)(struct sock *sk))
+{
+	for (;;) {
+		if (cond(sk))
+			return 0;
+		if (*timeo <= 0)
+			return -EAGAIN;
+		struct proc *p = sock_current_proc(sk);
+		struct sock_wait_entry e;
+		sim_time_t start = host_now(sk->host);
+		sock_hold(sk);
+		sock_wait_add(sk, &e, p);
+		enum proc_wake_reason why = proc_block(p, *timeo);
+		sk->host->current_task = proc_task(p);
+		sock_wait_remove(sk, &e);
+		sock_put(sk);
+		if (*timeo != SIM_TIME_MAX) {
+			*timeo -= host_now(sk->host) - start;
+			if (*timeo < 0)
+				*timeo = 0;
+		}
+		if (why == PROC_TIMEDOUT)
+			return cond(sk) ? 0 : -EAGAIN;
+	}
+}
+
+static bool
+sock_nonblocking(const struct sock *sk, int flags)
+{
+	return (flags & MSG_DONTWAIT) || (sk->sk_socket && (sk->sk_socket->file_flags & O_NONBLOCK));
+}
+
+sim_time_t
+sock_rcvtimeo(const struct sock *sk, int flags)
+{
+	return sock_nonblocking(sk, flags) ? 0 : SIM_TIME_MAX;
+}
+
+sim_time_t
+sock_sndtimeo(const struct sock *sk, int flags)
+{
+	return sock_nonblocking(sk, flags) ? 0 : SIM_TIME_MAX;
+}
+
+/* ---- receive ---------------------------------------------------------------------- */
+
+int
+sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+{
+	uint32_t t = sock_skb_truesize(skb);
+	if (sk->sk_rmem_alloc + t > sk->sk_rcvbuf || (sk->sk_shutdown & RCV_SHUTDOWN)) {
+		skb_drop(skb, SKB_DROP_SOCKET_RCVBUFF);
+		return -ENOMEM;
+	}
+	sk->sk_rmem_alloc += t;
+	skb->sk = sk;
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+	return 0;
+}
+
+static bool
+datagram_ready(struct sock *sk)
+{
+	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
+	       (sk->sk_shutdown & RCV_SHUTDOWN);
+}
+
+int
+sock_error(struct sock *sk)
+{
+	int err = sk->sk_err;
+	sk->sk_err = 0;
+	return -err;
+}
+
+struct sk_buff *
+skb_recv_datagram(struct sock *sk, int flags, int *err)
+{
+	sim_time_t timeo = sock_rcvtimeo(sk, flags);
+	for (;;) {
+		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+		if (skb) {
+			if (!(flags & MSG_PEEK))
+				skb_unlink(skb, &sk->sk_receive_queue);
+			*err = 0;
+			return skb;
+		}
+		if (sk->sk_err) {
+			*err = sock_error(sk);
+			return NULL;
+		}
+		if (sk->sk_shutdown & RCV_SHUTDOWN) {
+			*err = 0;
+			return NULL;
+		}
+		int rc = sk_wait_event(sk, &timeo, datagram_ready);
+		if (rc < 0) {
+			*err = rc;
+			return NULL;
+		}
+	}
+}
+
+void
+skb_free_datagram(struct sock *sk, struct sk_buff *skb)
+{
+	sock_rfree(sk, skb);
+	skb_consume(skb);
+}
+
+/* ---- send ---------------------------------------------------------------------------- */
+
+struct sk_buff *
+sock_alloc_send_skb(struct sock *sk, uint32_t size, int flags, int *err)
+{
+	sim_time_t timeo = sock_sndtimeo(sk, flags);
+	for (;;) {
+		if (sk->sk_err) {
+			*err = sock_error(sk);
+			return NULL;
+		}
+		if (sk->sk_shutdown & SEND_SHUTDOWN) {
+			*err = -EPIPE;
+			return NULL;
+		}
+		if (sk->sk_wmem_alloc + size + SKB_TRUESIZE_OVERHEAD <= sk->sk_sndbuf ||
+		    sk->sk_wmem_alloc == 0)
+			break;
+		int rc = sk_wait_event(sk, &timeo, sock_writeable);
+		if (rc < 0) {
+			*err = rc;
+			return NULL;
+		}
+	}
+	struct sk_buff *skb = skb_alloc(sk->host, size, "socket");
+	skb->sk = sk;
+	*err = 0;
+	return skb;
+}
+
+bool
+sock_writeable(struct sock *sk)
+{
+	return sk->sk_wmem_alloc < sk->sk_sndbuf / 2 || sk->sk_err ||
+	       (sk->sk_shutdown & SEND_SHUTDOWN);
+}
+
+/* ---- copies --------------------------------------------------------------------------- */
+
+void
+skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len)
+{
+	skb_put_data(skb, from, len);
+	trace_copy(skb->host->trace, skb->id, "socket", COPY_USER_TO_SKB, len);
+	host_charge_ns(skb->host, "copy_from_user", cpu_copy_cost(skb->host->cpu, len));
+}
+
+void
+skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len)
+{
+	g_assert((uint64_t)offset + len <= skb->len);
+	memcpy(to, skb->data + offset, len);
+	trace_copy(skb->host->trace, skb->id, "socket", COPY_SKB_TO_USER, len);
+	host_charge_ns(skb->host, "copy_to_user", cpu_copy_cost(skb->host->cpu, len));
+}

@@ -1,0 +1,891 @@
+/*
+ * stack/socket.c - the system calls, the fd table and the inet proto_ops.
+ *
+ * Linux counterpart: net/socket.c (__sys_socket, __sys_bind, ...,
+ * sock_poll), net/ipv4/af_inet.c (inet_create, inet_bind, inet_release,
+ * inet_stream_connect, inet_accept, inet_getname, inet_shutdown,
+ * inet_stream_ops, inet_dgram_ops, inetsw), net/core/datagram.c
+ * (datagram_poll), fs/fcntl.c, fs/select.c (do_poll).
+ *
+ * Position: process -> ns_send -> sys_enter (COST_SYSCALL, task context)
+ * -> fd table -> sock->ops->sendmsg (inet_sendmsg: autobind) ->
+ * sk->sk_prot->sendmsg (udp_sendmsg, tcp_sendmsg) -> IP.
+ *
+ * errno: every internal function returns a negative errno; only the ns_*
+ * entry points turn it into -1 and errno, as the last thing before they
+ * return (errno is per thread, and other processes run while one blocks).
+ */
+#include "stack/socket.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <string.h>
+#include "stack/host.h"
+#include "stack/ipv4.h"
+#include "stack/tcp.h"
+#include "stack/udp.h"
+
+/* Per-host state of the socket layer (host->socks). */
+struct sock_table {
+	struct host *host;
+	struct socket_stats stats;
+};
+
+/* A process's open files (Linux struct files_struct). */
+struct files {
+	struct host *host;
+	struct socket *fd[NS_MAX_FDS];
+};
+
+static const struct proto_ops inet_stream_ops;
+static const struct proto_ops inet_dgram_ops;
+
+/* Linux inetsw: which proto and proto_ops serve a (type, protocol). */
+struct inet_protosw {
+	int type;
+	int protocol;
+	const struct proto *prot;
+	const struct proto_ops *ops;
+};
+
+static const struct inet_protosw inetsw[] = {
+	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },
+	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
+};
+
+/* ---- host and process set-up ----------------------------------------------------- */
+
+static void
+socket_proc_exit(struct proc *p, void *arg)
+{
+	struct files *f = proc_files(p);
+	if (!f)
+		return;
+	for (int fd = 0; fd < NS_MAX_FDS; fd++) {
+		struct socket *sock = f->fd[fd];
+		if (!sock)
+			continue;
+		f->fd[fd] = NULL;
+		sock->ops->release(sock);
+		f->host->socks->stats.sockets_open--;
+		g_free(sock);
+	}
+	proc_set_files(p, NULL);
+	g_free(f);
+}
+
+static void
+socket_host_fini(struct host *host)
+{
+	tcp_set_teardown(host);       /* closing now sends nothing */
+	proc_table_free(host->procs); /* exit hooks close the sockets */
+	host->procs = NULL;
+	g_free(host->socks);
+	host->socks = NULL;
+}
+
+void
+socket_host_init(struct host *host)
+{
+	if (host->socks)
+		return;
+	host->socks = g_new0(struct sock_table, 1);
+	host->socks->host = host;
+	host->procs = proc_table_new(host->sim, host->cpu, host->name);
+	proc_table_set_owner(host->procs, host);
+	proc_table_set_exit_hook(host->procs, socket_proc_exit, host);
+	tcp_init(host); /* its fini runs after ours: sockets close first */
+	host_add_fini(host, socket_host_fini);
+}
+
+struct proc *
+socket_spawn(struct host *host, const char *name, sim_time_t delay, proc_main_fn main, void *arg)
+{
+	g_assert(host->socks != NULL);
+	struct files *f = g_new0(struct files, 1);
+	f->host = host;
+	struct proc *p = proc_spawn(host->procs, name, delay, main, arg);
+	proc_set_files(p, f);
+	return p;
+}
+
+struct host *
+proc_host(const struct proc *p)
+{
+	return proc_table_owner(proc_table_of(p));
+}
+
+void
+socket_stats(struct host *host, struct socket_stats *out)
+{
+	*out = host->socks->stats;
+}
+
+/* ---- system call entry and exit ---------------------------------------------------- */
+
+static struct files *
+sys_files(void)
+{
+	struct proc *p = proc_self();
+	if (!p)
+		g_error("a socket call was made outside a simulated process");
+	return proc_files(p);
+}
+
+/* System call entry: COST_SYSCALL in task context, paid before the call acts. */
+static struct files *
+sys_enter(void)
+{
+	struct proc *p = proc_self();
+	struct files *f = sys_files();
+	struct host *h = f->host;
+	h->socks->stats.syscalls++;
+	h->current_task = proc_task(p);
+	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL));
+	h->current_task = proc_task(p);
+	return f;
+}
+
+static long
+sys_ret(long rc)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+static struct socket *
+fd_sock(struct files *f, int fd)
+{
+	if (fd < 0 || fd >= NS_MAX_FDS)
+		return NULL;
+	return f->fd[fd];
+}
+
+struct socket *
+sockfd_lookup(int fd)
+{
+	return fd_sock(sys_files(), fd);
+}
+
+static int
+fd_alloc(struct files *f, struct socket *sock)
+{
+	for (int fd = NS_FIRST_FD; fd < NS_MAX_FDS; fd++) {
+		if (!f->fd[fd]) {
+			f->fd[fd] = sock;
+			f->host->socks->stats.sockets_open++;
+			return fd;
+		}
+	}
+	return -EMFILE;
+}
+
+static int
+addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
+{
+	if (!addr || len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	*a = ntohl(sin->sin_addr.s_addr);
+	*port = ntohs(sin->sin_port);
+	return 0;
+}
+
+static void
+addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
+{
+	if (!addr || !len)
+		return;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	sin.sin_addr.s_addr = htonl(a);
+	sin.sin_port = htons(port);
+	socklen_t n = *len < sizeof(sin) ? *len : (socklen_t)sizeof(sin);
+	memcpy(addr, &sin, n);
+	*len = sizeof(sin);
+}
+
+/* ---- proto_ops shared by both types (af_inet.c) ------------------------------------- */
+
+static int
+inet_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	if (!sk)
+		return 0;
+	sock->sk = NULL;
+	sk->sk_socket = NULL;
+	sk->dead = true;
+	sk->sk_prot->close(sk, 0);
+	sock_put(sk);
+	return 0;
+}
+
+static int
+inet_autobind(struct sock *sk)
+{
+	return sk->num ? 0 : sk->sk_prot->get_port(sk, 0);
+}
+
+static int
+inet_bind(struct socket *sock, uint32_t addr, uint16_t port)
+{
+	struct sock *sk = sock->sk;
+	if (addr != INET_ADDR_ANY && !ip_addr_is_local(sk->host, addr))
+		return -EADDRNOTAVAIL;
+	if (sk->num)
+		return -EINVAL;
+	sk->rcv_saddr = sk->saddr = addr;
+	int rc = sk->sk_prot->get_port(sk, port);
+	if (rc < 0)
+		sk->rcv_saddr = sk->saddr = 0;
+	return rc < 0 ? rc : 0;
+}
+
+static int
+inet_getname(struct socket *sock, uint32_t *addr, uint16_t *port, bool peer)
+{
+	struct sock *sk = sock->sk;
+	if (peer) {
+		if (!sk->dport || (sock->type == SOCK_STREAM && sock->state != SS_CONNECTED))
+			return -ENOTCONN;
+		*addr = sk->daddr;
+		*port = sk->dport;
+	} else {
+		*addr = sk->rcv_saddr ? sk->rcv_saddr : sk->saddr;
+		*port = sk->num;
+	}
+	return 0;
+}
+
+static int
+inet_sendmsg(struct socket *sock, struct ns_msg *msg)
+{
+	struct sock *sk = sock->sk;
+	int rc = inet_autobind(sk);
+	if (rc < 0)
+		return rc;
+	return sk->sk_prot->sendmsg(sk, msg);
+}
+
+static int
+inet_recvmsg(struct socket *sock, struct ns_msg *msg)
+{
+	return sock->sk->sk_prot->recvmsg(sock->sk, msg);
+}
+
+/* ---- datagram sockets ----------------------------------------------------------------- */
+
+static int
+inet_dgram_connect(struct socket *sock, uint32_t addr, uint16_t port, int flags)
+{
+	struct sock *sk = sock->sk;
+	int rc = inet_autobind(sk);
+	if (rc < 0)
+		return rc;
+	if (sk->sk_prot->connect) {
+		rc = sk->sk_prot->connect(sk, addr, port);
+		if (rc < 0)
+			return rc;
+	} else {
+		if (!sk->saddr) {
+			uint32_t s = ip_select_saddr(sk->host, addr);
+			if (!s)
+				return -ENETUNREACH;
+			sk->saddr = s;
+		}
+		sk->daddr = addr;
+		sk->dport = port;
+	}
+	sock->state = SS_CONNECTED;
+	return 0;
+}
+
+static int
+inet_dgram_accept(struct socket *sock, struct socket *newsock, int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static int
+inet_dgram_listen(struct socket *sock, int backlog)
+{
+	return -EOPNOTSUPP;
+}
+
+/* Linux datagram_poll. */
+static unsigned
+datagram_poll(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	if (sk->sk_prot->poll)
+		return sk->sk_prot->poll(sk);
+	unsigned mask = 0;
+	if (sk->sk_err)
+		mask |= POLLERR;
+	if (sk->sk_shutdown == SHUTDOWN_MASK)
+		mask |= POLLHUP;
+	if (!skb_queue_empty(&sk->sk_receive_queue) || (sk->sk_shutdown & RCV_SHUTDOWN))
+		mask |= POLLIN | POLLRDNORM;
+	if (sock_writeable(sk))
+		mask |= POLLOUT | POLLWRNORM;
+	return mask;
+}
+
+static int
+inet_dgram_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	sk->sk_shutdown |= (uint8_t)how;
+	sk->sk_state_change(sk);
+	return sock->state == SS_CONNECTED ? 0 : -ENOTCONN;
+}
+
+static const struct proto_ops inet_dgram_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_dgram_connect,
+	.accept = inet_dgram_accept,
+	.getname = inet_getname,
+	.poll = datagram_poll,
+	.listen = inet_dgram_listen,
+	.shutdown = inet_dgram_shutdown,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+/* ---- stream sockets -------------------------------------------------------------------- */
+
+static bool
+connect_done(struct sock *sk)
+{
+	return sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV;
+}
+
+/* Linux __inet_stream_connect. */
+static int
+inet_stream_connect(struct socket *sock, uint32_t addr, uint16_t port, int flags)
+{
+	struct sock *sk = sock->sk;
+	int rc;
+	switch (sock->state) {
+	case SS_CONNECTED:
+		return -EISCONN;
+	case SS_CONNECTING:
+		if (!connect_done(sk))
+			return -EALREADY;
+		break;
+	default:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EISCONN;
+		rc = sk->sk_prot->connect(sk, addr, port);
+		if (rc < 0)
+			return rc;
+		sock->state = SS_CONNECTING;
+		break;
+	}
+	sim_time_t timeo = sock_sndtimeo(sk, flags);
+	if (!connect_done(sk)) {
+		if (timeo == 0)
+			return -EINPROGRESS;
+		sk_wait_event(sk, &timeo, connect_done);
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		sock->state = SS_UNCONNECTED;
+		rc = sock_error(sk);
+		return rc ? rc : -ECONNREFUSED;
+	}
+	sock->state = SS_CONNECTED;
+	return 0;
+}
+
+static int
+inet_accept(struct socket *sock, struct socket *newsock, int flags)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+	struct sock *newsk = sk->sk_prot->accept(sk, flags, &err);
+	if (!newsk)
+		return err;
+	newsk->sk_socket = newsock;
+	newsock->sk = newsk;
+	newsock->state = SS_CONNECTED;
+	return 0;
+}
+
+static unsigned
+inet_stream_poll(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	/* SS_CONNECTING done: the socket becomes writable or shows the error. */
+	if (sock->state == SS_CONNECTING && connect_done(sk))
+		sock->state = sk->sk_state == TCP_CLOSE ? SS_UNCONNECTED : SS_CONNECTED;
+	return sk->sk_prot->poll(sk);
+}
+
+static int
+inet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	if (sock->state != SS_UNCONNECTED)
+		return -EINVAL;
+	int rc = inet_autobind(sk);
+	return rc < 0 ? rc : sk->sk_prot->listen(sk, backlog);
+}
+
+static int
+inet_stream_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	if (sk->sk_state == TCP_LISTEN && (how & RCV_SHUTDOWN)) {
+		sk->sk_prot->close(sk, 0); /* Linux: shutdown(SHUT_RD) on a listener closes it */
+		return 0;
+	}
+	if (sock->state != SS_CONNECTED && sock->state != SS_CONNECTING)
+		return -ENOTCONN;
+	return sk->sk_prot->shutdown(sk, how);
+}
+
+static int
+inet_stream_sendmsg(struct socket *sock, struct ns_msg *msg)
+{
+	msg->has_addr = false; /* Linux: an address on a connected stream is ignored */
+	return sock->sk->sk_prot->sendmsg(sock->sk, msg);
+}
+
+static const struct proto_ops inet_stream_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_stream_connect,
+	.accept = inet_accept,
+	.getname = inet_getname,
+	.poll = inet_stream_poll,
+	.listen = inet_listen,
+	.shutdown = inet_stream_shutdown,
+	.sendmsg = inet_stream_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+/* ---- the system calls -------------------------------------------------------------------- */
+
+static int
+sock_create(struct files *f, int domain, int type, int protocol, struct socket **out)
+{
+	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (domain != AF_INET)
+		return -EAFNOSUPPORT;
+	const struct inet_protosw *sw = NULL;
+	bool type_known = false;
+	for (size_t i = 0; i < G_N_ELEMENTS(inetsw); i++) {
+		if (inetsw[i].type != type)
+			continue;
+		type_known = true;
+		if (protocol == 0 || protocol == inetsw[i].protocol)
+			sw = &inetsw[i];
+	}
+	if (!sw)
+		return type_known ? -EPROTONOSUPPORT : -ESOCKTNOSUPPORT;
+	struct socket *sock = g_new0(struct socket, 1);
+	sock->state = SS_UNCONNECTED;
+	sock->type = (short)type;
+	sock->ops = sw->ops;
+	sock->host = f->host;
+	sock->refs = 1;
+	sock->file_flags = (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
+	struct sock *sk = sk_alloc(f->host, AF_INET, type, sw->protocol, sw->prot);
+	sk->sk_socket = sock;
+	sock->sk = sk;
+	if (sw->prot->init) {
+		int rc = sw->prot->init(sk);
+		if (rc < 0) {
+			sock_put(sk);
+			g_free(sock);
+			return rc;
+		}
+	}
+	*out = sock;
+	return 0;
+}
+
+int
+ns_socket(int domain, int type, int protocol)
+{
+	struct files *f = sys_enter();
+	struct socket *sock;
+	int rc = sock_create(f, domain, type, protocol, &sock);
+	if (rc == 0) {
+		rc = fd_alloc(f, sock);
+		if (rc < 0) {
+			sock->ops->release(sock);
+			g_free(sock);
+		}
+	}
+	return (int)sys_ret(rc);
+}
+
+#define SYS_SOCK(f, fd, sock)                         \
+	struct files *f = sys_enter();                \
+	struct socket *sock = fd_sock(f, fd);         \
+	if (!sock)                                    \
+		return (int)sys_ret(-EBADF)
+
+int
+ns_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	SYS_SOCK(f, fd, sock);
+	uint32_t a;
+	uint16_t port;
+	int rc = addr_in(addr, len, &a, &port);
+	if (rc == 0)
+		rc = sock->ops->bind(sock, a, port);
+	return (int)sys_ret(rc);
+}
+
+int
+ns_listen(int fd, int backlog)
+{
+	SYS_SOCK(f, fd, sock);
+	return (int)sys_ret(sock->ops->listen(sock, backlog));
+}
+
+int
+ns_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	SYS_SOCK(f, fd, sock);
+	struct socket *newsock = g_new0(struct socket, 1);
+	*newsock = (struct socket){ .state = SS_UNCONNECTED, .type = sock->type, .ops = sock->ops,
+				    .host = sock->host, .refs = 1 };
+	int rc = sock->ops->accept(sock, newsock, sock->file_flags & O_NONBLOCK ? MSG_DONTWAIT : 0);
+	if (rc < 0) {
+		g_free(newsock);
+		return (int)sys_ret(rc);
+	}
+	uint32_t a = 0;
+	uint16_t port = 0;
+	newsock->ops->getname(newsock, &a, &port, true);
+	rc = fd_alloc(f, newsock);
+	if (rc < 0) {
+		newsock->ops->release(newsock);
+		g_free(newsock);
+		return (int)sys_ret(rc);
+	}
+	addr_out(addr, len, a, port);
+	return (int)sys_ret(rc);
+}
+
+int
+ns_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	SYS_SOCK(f, fd, sock);
+	uint32_t a;
+	uint16_t port;
+	int rc = addr_in(addr, len, &a, &port);
+	if (rc == 0)
+		rc = sock->ops->connect(sock, a, port,
+					sock->file_flags & O_NONBLOCK ? MSG_DONTWAIT : 0);
+	return (int)sys_ret(rc);
+}
+
+static ssize_t
+sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+	   socklen_t tolen)
+{
+	struct files *f = sys_enter();
+	struct socket *sock = fd_sock(f, fd);
+	if (!sock)
+		return sys_ret(-EBADF);
+	struct ns_msg msg = { .buf = (void *)buf, .len = len, .flags = flags };
+	if (to) {
+		int rc = addr_in(to, tolen, &msg.addr, &msg.port);
+		if (rc < 0)
+			return sys_ret(rc);
+		msg.has_addr = true;
+	} else if (sock->type == SOCK_DGRAM && !sock->sk->dport) {
+		return sys_ret(-EDESTADDRREQ);
+	}
+	return sys_ret(sock->ops->sendmsg(sock, &msg));
+}
+
+static ssize_t
+sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
+{
+	struct files *f = sys_enter();
+	struct socket *sock = fd_sock(f, fd);
+	if (!sock)
+		return sys_ret(-EBADF);
+	struct ns_msg msg = { .buf = buf, .len = len, .flags = flags };
+	int rc = sock->ops->recvmsg(sock, &msg);
+	if (rc >= 0 && msg.has_addr)
+		addr_out(from, fromlen, msg.addr, msg.port);
+	else if (rc >= 0 && fromlen)
+		*fromlen = 0;
+	return sys_ret(rc);
+}
+
+ssize_t
+ns_read(int fd, void *buf, size_t len)
+{
+	return sys_recvfrom(fd, buf, len, 0, NULL, NULL);
+}
+
+ssize_t
+ns_write(int fd, const void *buf, size_t len)
+{
+	return sys_sendto(fd, buf, len, 0, NULL, 0);
+}
+
+ssize_t
+ns_send(int fd, const void *buf, size_t len, int flags)
+{
+	return sys_sendto(fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t
+ns_recv(int fd, void *buf, size_t len, int flags)
+{
+	return sys_recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+ssize_t
+ns_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+	  socklen_t tolen)
+{
+	return sys_sendto(fd, buf, len, flags, to, tolen);
+}
+
+ssize_t
+ns_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
+{
+	return sys_recvfrom(fd, buf, len, flags, from, fromlen);
+}
+
+int
+ns_shutdown(int fd, int how)
+{
+	SYS_SOCK(f, fd, sock);
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return (int)sys_ret(-EINVAL);
+	return (int)sys_ret(sock->ops->shutdown(sock, how + 1)); /* SHUT_RD -> RCV_SHUTDOWN */
+}
+
+int
+ns_close(int fd)
+{
+	SYS_SOCK(f, fd, sock);
+	f->fd[fd] = NULL;
+	f->host->socks->stats.sockets_open--;
+	sock->ops->release(sock);
+	g_free(sock);
+	return 0;
+}
+
+int
+ns_fcntl(int fd, int cmd, ...)
+{
+	SYS_SOCK(f, fd, sock);
+	va_list ap;
+	switch (cmd) {
+	case F_GETFL:
+		return O_RDWR | sock->file_flags;
+	case F_SETFL:
+		va_start(ap, cmd);
+		sock->file_flags = va_arg(ap, int) & O_NONBLOCK;
+		va_end(ap);
+		return 0;
+	case F_GETFD:
+	case F_SETFD:
+		return 0;
+	default:
+		return (int)sys_ret(-EINVAL);
+	}
+}
+
+static int
+poll_scan(struct files *f, struct pollfd *fds, nfds_t n)
+{
+	int ready = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		fds[i].revents = 0;
+		if (fds[i].fd < 0)
+			continue;
+		struct socket *sock = fd_sock(f, fds[i].fd);
+		unsigned mask = sock ? sock->ops->poll(sock) : POLLNVAL;
+		fds[i].revents = (short)(mask & ((unsigned)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
+		if (fds[i].revents)
+			ready++;
+	}
+	return ready;
+}
+
+/* Linux do_poll: scan, and if nothing is ready wait on every socket at once. */
+int
+ns_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	struct files *f = sys_enter();
+	struct proc *p = proc_self();
+	sim_time_t timeo = timeout_ms < 0 ? SIM_TIME_MAX : (sim_time_t)timeout_ms * SIM_MS;
+	for (;;) {
+		int ready = poll_scan(f, fds, n);
+		if (ready > 0 || timeo == 0)
+			return ready;
+		g_autofree struct sock_wait_entry *e = g_new0(struct sock_wait_entry, n);
+		for (nfds_t i = 0; i < n; i++)
+			if (fds[i].fd >= 0)
+				sock_wait_add(fd_sock(f, fds[i].fd)->sk, &e[i], p);
+		sim_time_t start = ns_now();
+		enum proc_wake_reason why = proc_block(p, timeo);
+		f->host->current_task = proc_task(p);
+		for (nfds_t i = 0; i < n; i++)
+			if (fds[i].fd >= 0)
+				sock_wait_remove(fd_sock(f, fds[i].fd)->sk, &e[i]);
+		if (timeo != SIM_TIME_MAX)
+			timeo = why == PROC_TIMEDOUT ? 0 : MAX(0, timeo - (ns_now() - start));
+	}
+}
+
+static int
+opt_int(const void *val, socklen_t len, int *out)
+{
+	if (!val || len < sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+int
+ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
+{
+	SYS_SOCK(f, fd, sock);
+	struct sock *sk = sock->sk;
+	int v = 0, rc = opt_int(val, len, &v);
+	if (rc < 0)
+		return (int)sys_ret(rc);
+	if (level == SOL_SOCKET) {
+		/* Linux doubles the value for bookkeeping overhead (socket(7)). */
+		uint64_t dbl = (uint64_t)(v < 0 ? 0 : v) * 2;
+		switch (optname) {
+		case SO_RCVBUF:
+			sk->sk_rcvbuf = (uint32_t)CLAMP(dbl, SOCK_MIN_RCVBUF, SOCK_BUF_MAX);
+			return 0;
+		case SO_SNDBUF:
+			sk->sk_sndbuf = (uint32_t)CLAMP(dbl, SOCK_MIN_SNDBUF, SOCK_BUF_MAX);
+			sk->sk_write_space(sk);
+			return 0;
+		case SO_REUSEADDR:
+			sk->reuseaddr = v != 0;
+			return 0;
+		default:
+			return (int)sys_ret(-ENOPROTOOPT);
+		}
+	}
+	if (level == IPPROTO_IP && optname == IP_TTL) {
+		if (v == -1)
+			v = 0;
+		if (v < 0 || v > 255)
+			return (int)sys_ret(-EINVAL);
+		sk->ttl = (uint8_t)v;
+		return 0;
+	}
+	if (sk->sk_prot->setsockopt)
+		return (int)sys_ret(sk->sk_prot->setsockopt(sk, level, optname, val, len));
+	return (int)sys_ret(-ENOPROTOOPT);
+}
+
+int
+ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
+{
+	SYS_SOCK(f, fd, sock);
+	struct sock *sk = sock->sk;
+	int v;
+	if (!val || !len || *len < sizeof(int))
+		return (int)sys_ret(-EINVAL);
+	if (level == SOL_SOCKET && optname == SO_ERROR)
+		v = -sock_error(sk);
+	else if (level == SOL_SOCKET && optname == SO_RCVBUF)
+		v = (int)sk->sk_rcvbuf;
+	else if (level == SOL_SOCKET && optname == SO_SNDBUF)
+		v = (int)sk->sk_sndbuf;
+	else if (level == SOL_SOCKET && optname == SO_TYPE)
+		v = sock->type;
+	else if (level == SOL_SOCKET && optname == SO_REUSEADDR)
+		v = sk->reuseaddr;
+	else if (level == IPPROTO_IP && optname == IP_TTL)
+		v = sk->ttl ? sk->ttl : IPDEFTTL;
+	else if (sk->sk_prot->getsockopt) {
+		size_t n = *len;
+		int rc = sk->sk_prot->getsockopt(sk, level, optname, val, &n);
+		if (rc == 0)
+			*len = (socklen_t)n;
+		return (int)sys_ret(rc);
+	} else
+		return (int)sys_ret(-ENOPROTOOPT);
+	memcpy(val, &v, sizeof(int));
+	*len = sizeof(int);
+	return 0;
+}
+
+static int
+sys_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
+{
+	SYS_SOCK(f, fd, sock);
+	uint32_t a = 0;
+	uint16_t port = 0;
+	int rc = sock->ops->getname(sock, &a, &port, peer);
+	if (rc == 0)
+		addr_out(addr, len, a, port);
+	return (int)sys_ret(rc);
+}
+
+int
+ns_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return sys_getname(fd, addr, len, false);
+}
+
+int
+ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return sys_getname(fd, addr, len, true);
+}
+
+/* ---- process helpers ------------------------------------------------------------------ */
+
+int64_t
+ns_now(void)
+{
+	return sim_now(proc_sim(proc_self()));
+}
+
+void
+ns_sleep(int64_t ns)
+{
+	proc_sleep(proc_self(), ns);
+	struct proc *p = proc_self();
+	proc_host(p)->current_task = proc_task(p);
+}
+
+void
+ns_compute(int64_t ns)
+{
+	struct proc *p = proc_self();
+	proc_host(p)->current_task = proc_task(p);
+	proc_consume(p, ns);
+}
+
+void
+ns_app_packet(void)
+{
+	struct proc *p = proc_self();
+	struct host *h = proc_host(p);
+	h->current_task = proc_task(p);
+	proc_consume(p, cpu_cost(h->cpu, COST_APP_PACKET));
+}

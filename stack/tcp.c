@@ -1,0 +1,651 @@
+/*
+ * stack/tcp.c - TCP's socket operations (struct proto tcp_prot) and its
+ * per-host tables.
+ *
+ * Linux counterpart: net/ipv4/tcp.c (tcp_sendmsg, tcp_recvmsg, tcp_close,
+ * tcp_shutdown, tcp_poll, tcp_set_state, tcp_done), net/ipv4/
+ * inet_connection_sock.c (inet_csk_get_port, inet_csk_accept, the accept
+ * queue), net/ipv4/tcp_ipv4.c (tcp_v4_connect, the established hash).
+ *
+ * Position: socket layer (stack/socket.c) -> tcp_prot.* (this file) ->
+ * tcp_write_xmit (tcp_output.c).  The state machine for arriving segments
+ * is in tcp_input.c.
+ *
+ * References: the socket layer holds one while a process has the socket
+ * open; TCP holds one from the moment a sock is bound until tcp_done
+ * (in_all), so a closed connection lives on through FIN_WAIT and TIME_WAIT.
+ */
+#include "stack/tcp.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "stack/host.h"
+#include "stack/ipv4.h"
+#include "stack/route.h"
+#include "stack/socket.h"
+#include "stack/udp.h"
+
+struct tcp_state {
+	struct host *host;
+	GHashTable *estab;   /* &tcp_sock.tuple -> sock */
+	GHashTable *ports;   /* port -> GSList of socks bound to it */
+	GList *all;          /* socks TCP holds a reference on */
+	struct tcp_mib mib;
+	uint16_t next_port;
+	bool teardown;
+};
+
+static const char *const tcp_state_names[TCP_MAX_STATES] = {
+	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+};
+
+const char *
+tcp_state_name(int state)
+{
+	return state > 0 && state < TCP_MAX_STATES ? tcp_state_names[state] : "?";
+}
+
+struct tcp_state *
+tcp_state_of(struct host *host)
+{
+	return (struct tcp_state *)host->tcp;
+}
+
+struct tcp_mib *
+tcp_mib_mut(struct host *host)
+{
+	return &tcp_state_of(host)->mib;
+}
+
+const struct tcp_mib *
+tcp_mib(struct host *host)
+{
+	return &tcp_state_of(host)->mib;
+}
+
+void
+tcp_set_teardown(struct host *host)
+{
+	if (host->tcp)
+		tcp_state_of(host)->teardown = true;
+}
+
+bool
+tcp_teardown(struct host *host)
+{
+	return tcp_state_of(host)->teardown;
+}
+
+/* ---- tables ------------------------------------------------------------------------- */
+
+static guint
+tuple_hash(gconstpointer k)
+{
+	const struct tcp_sock *t = (const void *)((const char *)k - offsetof(struct tcp_sock, tuple));
+	return (t->tuple.laddr * 31u + t->tuple.raddr) * 65599u + t->tuple.lport * 257u + t->tuple.rport;
+}
+
+static gboolean
+tuple_equal(gconstpointer a, gconstpointer b)
+{
+	const struct tcp_sock *x = (const void *)((const char *)a - offsetof(struct tcp_sock, tuple));
+	const struct tcp_sock *y = (const void *)((const char *)b - offsetof(struct tcp_sock, tuple));
+	return x->tuple.laddr == y->tuple.laddr && x->tuple.raddr == y->tuple.raddr &&
+	       x->tuple.lport == y->tuple.lport && x->tuple.rport == y->tuple.rport;
+}
+
+void
+tcp_hash(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->tuple.laddr = sk->saddr;
+	tp->tuple.raddr = sk->daddr;
+	tp->tuple.lport = sk->num;
+	tp->tuple.rport = sk->dport;
+	g_hash_table_insert(tcp_state_of(sk->host)->estab, &tp->tuple, sk);
+	tp->hashed = true;
+}
+
+struct sock *
+tcp_lookup(struct host *host, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	struct tcp_state *ts = tcp_state_of(host);
+	struct tcp_sock key;
+	key.tuple.laddr = laddr;
+	key.tuple.raddr = raddr;
+	key.tuple.lport = lport;
+	key.tuple.rport = rport;
+	struct sock *sk = g_hash_table_lookup(ts->estab, &key.tuple);
+	if (sk)
+		return sk;
+	/* A listener: exact local address first, then the wildcard. */
+	struct sock *wild = NULL;
+	for (GSList *l = g_hash_table_lookup(ts->ports, GUINT_TO_POINTER(lport)); l; l = l->next) {
+		struct sock *s = l->data;
+		if (s->sk_state != TCP_LISTEN)
+			continue;
+		if (s->rcv_saddr == laddr)
+			return s;
+		if (s->rcv_saddr == 0)
+			wild = s;
+	}
+	return wild;
+}
+
+void
+tcp_adopt(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->in_all)
+		return;
+	sock_hold(sk);
+	tp->in_all = true;
+	struct tcp_state *ts = tcp_state_of(sk->host);
+	ts->all = g_list_prepend(ts->all, sk);
+}
+
+void
+tcp_port_add(struct sock *sk, uint16_t port)
+{
+	struct tcp_state *ts = tcp_state_of(sk->host);
+	GSList *l = g_hash_table_lookup(ts->ports, GUINT_TO_POINTER(port));
+	g_hash_table_insert(ts->ports, GUINT_TO_POINTER(port), g_slist_prepend(l, sk));
+	sk->num = port;
+	tcp_adopt(sk);
+}
+
+void
+tcp_unhash(struct sock *sk)
+{
+	struct tcp_state *ts = tcp_state_of(sk->host);
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->hashed) {
+		g_hash_table_remove(ts->estab, &tp->tuple);
+		tp->hashed = false;
+	}
+	if (sk->num) {
+		GSList *l = g_hash_table_lookup(ts->ports, GUINT_TO_POINTER(sk->num));
+		l = g_slist_remove(l, sk);
+		if (l)
+			g_hash_table_insert(ts->ports, GUINT_TO_POINTER(sk->num), l);
+		else
+			g_hash_table_remove(ts->ports, GUINT_TO_POINTER(sk->num));
+	}
+}
+
+/* Linux inet_csk_bind_conflict: SO_REUSEADDR on both, and no listener. */
+static bool
+tcp_bind_conflict(struct sock *sk, uint16_t port)
+{
+	struct tcp_state *ts = tcp_state_of(sk->host);
+	for (GSList *l = g_hash_table_lookup(ts->ports, GUINT_TO_POINTER(port)); l; l = l->next) {
+		struct sock *o = l->data;
+		if (o == sk)
+			continue;
+		if (o->rcv_saddr && sk->rcv_saddr && o->rcv_saddr != sk->rcv_saddr)
+			continue;
+		if (sk->reuseaddr && o->reuseaddr && o->sk_state != TCP_LISTEN)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+int
+tcp_v4_get_port(struct sock *sk, uint16_t port)
+{
+	struct tcp_state *ts = tcp_state_of(sk->host);
+	if (port == 0) {
+		for (int i = 0; i <= UDP_PORT_EPHEMERAL_HI - UDP_PORT_EPHEMERAL_LO; i++) {
+			uint16_t p = ts->next_port++;
+			if (ts->next_port > UDP_PORT_EPHEMERAL_HI)
+				ts->next_port = UDP_PORT_EPHEMERAL_LO;
+			if (!g_hash_table_contains(ts->ports, GUINT_TO_POINTER(p))) {
+				tcp_port_add(sk, p);
+				return 0;
+			}
+		}
+		return -EADDRINUSE;
+	}
+	if (tcp_bind_conflict(sk, port))
+		return -EADDRINUSE;
+	tcp_port_add(sk, port);
+	return 0;
+}
+
+/* ---- state --------------------------------------------------------------------------- */
+
+void
+tcp_set_state(struct sock *sk, int state)
+{
+	sk->sk_state = state;
+}
+
+uint32_t
+tcp_flight(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	return tp->snd_nxt - tp->snd_una;
+}
+
+/* The connection is over: unhash, stop timers and drop TCP's reference. */
+void
+tcp_done(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tcp_set_state(sk, TCP_CLOSE);
+	tcp_clear_timers(sk);
+	tcp_unhash(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	if (tp->parent) {
+		/* Not accepted yet: drop the reference accept would have handed on. */
+		struct tcp_sock *lp = tp->parent;
+		if (!g_queue_remove(&lp->accept_queue, tp))
+			lp->syn_backlog--;
+		tp->parent = NULL;
+		sock_put(sk);
+	}
+	sk->sk_state_change(sk);
+	if (tp->in_all) {
+		struct tcp_state *ts = tcp_state_of(sk->host);
+		ts->all = g_list_remove(ts->all, sk);
+		tp->in_all = false;
+		sock_put(sk);
+	}
+}
+
+void
+tcp_free_sock(struct sock *sk)
+{
+	/* TCP charges payload bytes to sk_rmem_alloc, not truesize: purge here. */
+	skb_queue_purge(&tcp_sk(sk)->ofo_queue, SKB_DROP_SOCKET_CLOSE);
+	skb_queue_purge(&sk->sk_receive_queue, SKB_DROP_SOCKET_CLOSE);
+	sk->sk_rmem_alloc = 0;
+}
+
+static void
+tcp_host_fini(struct host *host)
+{
+	struct tcp_state *ts = tcp_state_of(host);
+	ts->teardown = true;
+	while (ts->all)
+		tcp_done(ts->all->data);
+	g_hash_table_destroy(ts->estab);
+	g_hash_table_destroy(ts->ports);
+	g_free(ts);
+	host->tcp = NULL;
+}
+
+static const struct net_protocol tcp_protocol = {
+	.handler = tcp_v4_rcv,
+	.layer = "tcp",
+	.func_name = "tcp_v4_rcv",
+};
+
+void
+tcp_init(struct host *host)
+{
+	if (host->tcp)
+		return;
+	struct tcp_state *ts = g_new0(struct tcp_state, 1);
+	ts->host = host;
+	ts->estab = g_hash_table_new(tuple_hash, tuple_equal);
+	ts->ports = g_hash_table_new(g_direct_hash, g_direct_equal);
+	ts->next_port = UDP_PORT_EPHEMERAL_LO + (uint16_t)rng_below(&host->rng, 1000);
+	host->tcp = (struct tcp_state *)ts;
+	if (host->ip)
+		inet_add_protocol(host, &tcp_protocol, IPPROTO_TCP);
+	host_add_fini(host, tcp_host_fini);
+}
+
+/* ---- proto operations ---------------------------------------------------------------- */
+
+int
+tcp_v4_init_sock(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->mss = TCP_MSS_DEFAULT;
+	tp->advmss = 1460;
+	tp->rto = TCP_RTO_INIT;
+	tp->ssthresh = 0x7fffffff;
+	tp->cwnd = TCP_INIT_CWND * tp->mss;
+	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", "tcp");
+	g_queue_init(&tp->accept_queue);
+	sk->sk_state = TCP_CLOSE;
+	return 0;
+}
+
+/* Fill in addresses, MSS and the initial sequence number of a new connection. */
+void
+tcp_connect_init(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct rtable rt;
+	if (ip_route_output(sk->host, sk->daddr, sk->saddr, &rt) == 0 && rt.mtu > 40 + 64)
+		tp->advmss = rt.mtu - 40;
+	tp->iss = (uint32_t)rng_next(&sk->host->rng);
+	tp->snd_una = tp->snd_nxt = tp->write_seq = tp->iss;
+	tp->rcv_wnd = sk->sk_rcvbuf;
+	g_snprintf(tp->conn_name, sizeof tp->conn_name, "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u",
+		   sk->saddr >> 24, (sk->saddr >> 16) & 255, (sk->saddr >> 8) & 255, sk->saddr & 255,
+		   sk->num, sk->daddr >> 24, (sk->daddr >> 16) & 255, (sk->daddr >> 8) & 255,
+		   sk->daddr & 255, sk->dport);
+}
+
+/* Linux tcp_v4_connect. */
+static int
+tcp_v4_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
+{
+	if (sk->sk_state != TCP_CLOSE)
+		return -EISCONN;
+	if (!sk->saddr) {
+		uint32_t s = ip_select_saddr(sk->host, daddr);
+		if (!s)
+			return -ENETUNREACH;
+		sk->saddr = s;
+	}
+	if (!sk->num) {
+		int rc = tcp_v4_get_port(sk, 0);
+		if (rc < 0)
+			return rc;
+	}
+	if (g_hash_table_contains(tcp_state_of(sk->host)->estab, &(struct tcp_sock){
+			.tuple = { sk->saddr, daddr, sk->num, dport } }.tuple))
+		return -EADDRNOTAVAIL;
+	sk->daddr = daddr;
+	sk->dport = dport;
+	tcp_connect_init(sk);
+	tcp_hash(sk);
+	tcp_set_state(sk, TCP_SYN_SENT);
+	tcp_mib_mut(sk->host)->active_opens++;
+	tcp_send_syn(sk);
+	return 0;
+}
+
+static int
+tcp_listen(struct sock *sk, int backlog)
+{
+	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+		return -EINVAL;
+	tcp_sk(sk)->max_backlog = CLAMP(backlog, 0, 4096); /* SOMAXCONN */
+	tcp_set_state(sk, TCP_LISTEN);
+	return 0;
+}
+
+static bool
+accept_ready(struct sock *sk)
+{
+	return !g_queue_is_empty(&tcp_sk(sk)->accept_queue) || sk->sk_state != TCP_LISTEN;
+}
+
+/* Linux inet_csk_accept. */
+static struct sock *
+tcp_accept(struct sock *sk, int flags, int *err)
+{
+	if (sk->sk_state != TCP_LISTEN) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	sim_time_t timeo = sock_rcvtimeo(sk, flags);
+	int rc = sk_wait_event(sk, &timeo, accept_ready);
+	if (rc < 0 || sk->sk_state != TCP_LISTEN) {
+		*err = rc < 0 ? rc : -EINVAL;
+		return NULL;
+	}
+	struct tcp_sock *child = g_queue_pop_head(&tcp_sk(sk)->accept_queue);
+	child->parent = NULL;
+	/* The accept queue's reference becomes the socket layer's. */
+	return &child->sk;
+}
+
+/* Send our FIN if the state calls for one (Linux tcp_close_state). */
+static void
+tcp_close_state(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_SYN_RECV:
+		tcp_set_state(sk, TCP_FIN_WAIT1);
+		tcp_send_fin(sk);
+		break;
+	case TCP_CLOSE_WAIT:
+		tcp_set_state(sk, TCP_LAST_ACK);
+		tcp_send_fin(sk);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+tcp_shutdown(struct sock *sk, int how)
+{
+	sk->sk_shutdown |= (uint8_t)how;
+	if (how & SEND_SHUTDOWN)
+		tcp_close_state(sk);
+	sk->sk_state_change(sk);
+	return 0;
+}
+
+static void
+tcp_close(struct sock *sk, sim_time_t timeout)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tcp_teardown(sk->host)) {
+		tcp_done(sk);
+		return;
+	}
+	if (sk->sk_state == TCP_LISTEN) {
+		/* Unaccepted and half-open children are reset (Linux inet_csk_listen_stop). */
+		struct tcp_state *ts = tcp_state_of(sk->host);
+		for (GList *l = ts->all, *next; l; l = next) {
+			next = l->next;
+			struct tcp_sock *c = l->data;
+			if (c->parent == tp) {
+				tcp_send_active_reset(&c->sk);
+				tcp_done(&c->sk);
+			}
+		}
+		tcp_done(sk);
+		return;
+	}
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	if (!skb_queue_empty(&sk->sk_receive_queue)) {
+		/* RFC 2525 §2.17: unread data is lost, so tell the peer with a RST. */
+		tcp_send_active_reset(sk);
+		tcp_done(sk);
+		return;
+	}
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_SYN_SENT) {
+		tcp_done(sk);
+		return;
+	}
+	tcp_close_state(sk);
+}
+
+static bool
+recv_ready(struct sock *sk)
+{
+	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
+	       (sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE;
+}
+
+/* Linux tcp_recvmsg: copy what is there (at least one byte, unless EOF). */
+static int
+tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	sim_time_t timeo = sock_rcvtimeo(sk, msg->flags);
+	int rc = sk_wait_event(sk, &timeo, recv_ready);
+	if (skb_queue_empty(&sk->sk_receive_queue)) {
+		if (sk->sk_err)
+			return sock_error(sk);
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) || tp->fin_received)
+			return 0;
+		if (sk->sk_state == TCP_CLOSE)
+			return tp->iss ? 0 : -ENOTCONN;
+		return rc < 0 ? rc : -EAGAIN;
+	}
+	size_t copied = 0;
+	bool peek = msg->flags & MSG_PEEK;
+	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+	while (skb && copied < msg->len) {
+		struct sk_buff *next = skb->next;
+		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+		uint32_t avail = skb->len - cb->consumed;
+		uint32_t n = (uint32_t)MIN((size_t)avail, msg->len - copied);
+		skb_copy_to_user(skb, cb->consumed, (char *)msg->buf + copied, n);
+		copied += n;
+		if (!peek) {
+			cb->consumed += n;
+			if (cb->consumed == skb->len) {
+				skb_unlink(skb, &sk->sk_receive_queue);
+				sk->sk_rmem_alloc -= skb->len;
+				skb_consume(skb);
+			}
+		}
+		skb = next;
+	}
+	msg->addr = sk->daddr;
+	msg->port = sk->dport;
+	msg->has_addr = true;
+	/* Window update when reading opened the window by two segments (RFC 9293 §3.8.6.2.2). */
+	if (!peek && sk->sk_state != TCP_CLOSE && tp->rcv_nxt + tcp_select_window(sk) >=
+	    tp->rcv_wup + 2 * tp->advmss && after(tp->rcv_nxt + tcp_select_window(sk), tp->rcv_wup))
+		tcp_send_ack(sk);
+	return (int)copied;
+}
+
+static bool
+send_ready(struct sock *sk)
+{
+	return sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) ||
+	       (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV &&
+		sk->sk_wmem_alloc < sk->sk_sndbuf);
+}
+
+/* Linux tcp_sendmsg_locked: fill the tail segment, then new MSS-sized ones. */
+static int
+tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	sim_time_t timeo = sock_sndtimeo(sk, msg->flags);
+	size_t copied = 0;
+	while (copied < msg->len) {
+		int rc = sk_wait_event(sk, &timeo, send_ready);
+		if (sk->sk_err)
+			return copied ? (int)copied : sock_error(sk);
+		if ((sk->sk_shutdown & SEND_SHUTDOWN) ||
+		    (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT))
+			return copied ? (int)copied : (sk->sk_state == TCP_CLOSE && !tp->iss ? -ENOTCONN : -EPIPE);
+		if (rc < 0) {
+			tcp_write_xmit(sk);
+			return copied ? (int)copied : rc;
+		}
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		uint32_t room = 0;
+		if (skb && !after(tp->snd_nxt, TCP_SKB_CB(skb)->seq) && TCP_SKB_CB(skb)->when == 0 &&
+		    !(TCP_SKB_CB(skb)->flags & (TCPHDR_FIN | TCPHDR_SYN)))
+			room = tp->mss > skb->len ? MIN(tp->mss - skb->len, skb_tailroom(skb)) : 0;
+		if (room == 0) {
+			skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + tp->mss, "tcp");
+			skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
+			memset(skb->cb, 0, sizeof skb->cb);
+			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
+			TCP_SKB_CB(skb)->flags = TCPHDR_ACK;
+			tcp_queue_skb(sk, skb);
+			room = tp->mss;
+		}
+		uint32_t n = (uint32_t)MIN((size_t)room, msg->len - copied);
+		skb_copy_from_user(skb, (const char *)msg->buf + copied, n);
+		TCP_SKB_CB(skb)->end_seq += n;
+		tp->write_seq += n;
+		copied += n;
+		if (skb->len == tp->mss)
+			tcp_write_xmit(sk);
+	}
+	tcp_write_xmit(sk);
+	return (int)copied;
+}
+
+static unsigned
+tcp_poll(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	unsigned mask = 0;
+	if (sk->sk_state == TCP_LISTEN)
+		return g_queue_is_empty(&tp->accept_queue) ? 0 : POLLIN | POLLRDNORM;
+	if (sk->sk_err)
+		mask |= POLLERR;
+	if (sk->sk_shutdown == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
+		mask |= POLLHUP;
+	if (sk->sk_shutdown & RCV_SHUTDOWN || tp->fin_received)
+		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
+		return mask;
+	if (!skb_queue_empty(&sk->sk_receive_queue))
+		mask |= POLLIN | POLLRDNORM;
+	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_wmem_alloc < sk->sk_sndbuf &&
+	    sk->sk_state != TCP_CLOSE)
+		mask |= POLLOUT | POLLWRNORM;
+	return mask;
+}
+
+static int
+tcp_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
+{
+	if (level != IPPROTO_TCP || optname != TCP_NODELAY)
+		return -ENOPROTOOPT;
+	int v;
+	memcpy(&v, val, sizeof v);
+	tcp_sk(sk)->nodelay = v != 0;
+	if (v)
+		tcp_write_xmit(sk); /* Linux: setting TCP_NODELAY pushes pending data */
+	return 0;
+}
+
+static int
+tcp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
+{
+	int v;
+	if (level == IPPROTO_TCP && optname == TCP_NODELAY)
+		v = tcp_sk(sk)->nodelay;
+	else if (level == IPPROTO_TCP && optname == TCP_MAXSEG)
+		v = (int)tcp_sk(sk)->mss;
+	else
+		return -ENOPROTOOPT;
+	memcpy(val, &v, sizeof v);
+	*len = sizeof v;
+	return 0;
+}
+
+static void
+tcp_unhash_op(struct sock *sk)
+{
+	tcp_unhash(sk);
+}
+
+const struct proto tcp_prot = {
+	.name = "TCP",
+	.init = tcp_v4_init_sock,
+	.close = tcp_close,
+	.connect = tcp_v4_connect,
+	.accept = tcp_accept,
+	.listen = tcp_listen,
+	.shutdown = tcp_shutdown,
+	.setsockopt = tcp_setsockopt,
+	.getsockopt = tcp_getsockopt,
+	.sendmsg = tcp_sendmsg,
+	.recvmsg = tcp_recvmsg,
+	.get_port = tcp_v4_get_port,
+	.unhash = tcp_unhash_op,
+	.poll = tcp_poll,
+	.obj_size = sizeof(struct tcp_sock),
+	.destroy = tcp_free_sock,
+};

@@ -1,0 +1,250 @@
+/*
+ * stack/tcp.h - TCP: the connection state, the segment header and the
+ * functions the four TCP files share.
+ *
+ * Linux counterpart: include/net/tcp.h, include/linux/tcp.h (struct
+ * tcp_sock), net/ipv4/tcp.c, tcp_input.c, tcp_output.c, tcp_timer.c,
+ * tcp_cong.c, tcp_ipv4.c.  RFC 9293 (the protocol), RFC 6298 (RTO),
+ * RFC 5681 (congestion control), RFC 6582 (NewReno), RFC 1122 §4.2.3.2
+ * (delayed ACK), RFC 896 (Nagle).
+ *
+ * Position in the call chain:
+ *   transmit: ns_write -> tcp_sendmsg (stack/tcp.c: copy into MSS-sized
+ *             skbs on sk_write_queue) -> tcp_write_xmit (tcp_output.c:
+ *             window, Nagle) -> tcp_transmit_skb (a copy of the queued skb,
+ *             header, checksum) -> ip_queue_xmit
+ *   receive:  ip_local_deliver -> tcp_v4_rcv (tcp_input.c: checksum,
+ *             lookup) -> tcp_rcv_state_process (the state machine) ->
+ *             tcp_ack (tcp_cong.c for cwnd) / tcp_data_queue ->
+ *             sk_receive_queue -> sk_data_ready -> the reader wakes
+ *   timers:   tcp_timer.c: retransmission (RTO), delayed ACK, zero-window
+ *             probe (persist), TIME_WAIT.
+ *
+ * The write queue holds the payload of every unacknowledged or unsent
+ * segment (a FIN is a zero-length skb with TCPHDR_FIN): each skb is sent
+ * as a copy (skb_copy), so a retransmission sends the same bytes again.
+ * sk_wmem_alloc counts the queue's truesize; a writer blocks while it is
+ * at sk_sndbuf.  The receive queue holds in-order payload; out-of-order
+ * segments wait on out_of_order_queue.
+ */
+#ifndef NETSIM_STACK_TCP_H
+#define NETSIM_STACK_TCP_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/sim.h"
+#include "stack/inet.h"
+#include "stack/skbuff.h"
+#include "stack/sock.h"
+
+struct host;
+
+/* States (Linux numbers, include/net/tcp_states.h). */
+enum {
+	TCP_ESTABLISHED = 1,
+	TCP_SYN_SENT,
+	TCP_SYN_RECV,
+	TCP_FIN_WAIT1,
+	TCP_FIN_WAIT2,
+	TCP_TIME_WAIT,
+	TCP_CLOSE,
+	TCP_CLOSE_WAIT,
+	TCP_LAST_ACK,
+	TCP_LISTEN,
+	TCP_CLOSING,
+	TCP_MAX_STATES
+};
+const char *tcp_state_name(int state);
+
+/* RFC 9293 §3.1; multi-byte fields in network byte order. */
+struct tcphdr {
+	uint16_t source;
+	uint16_t dest;
+	uint32_t seq;
+	uint32_t ack_seq;
+	uint8_t doff_res;  /* data offset in the high 4 bits */
+	uint8_t flags;
+	uint16_t window;
+	sum16_t check;
+	uint16_t urg_ptr;
+} __attribute__((packed));
+
+#define TCP_HLEN 20
+#define TCPHDR_FIN 0x01
+#define TCPHDR_SYN 0x02
+#define TCPHDR_RST 0x04
+#define TCPHDR_PSH 0x08
+#define TCPHDR_ACK 0x10
+#define TCPHDR_URG 0x20
+
+/* Socket options at level IPPROTO_TCP (Linux values; <netinet/tcp.h> is not
+ * included because its struct tcphdr and state names clash with ours). */
+#ifndef TCP_NODELAY
+#define TCP_NODELAY 1
+#define TCP_MAXSEG 2
+#endif
+
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOLEN_MSS 4
+
+static inline struct tcphdr *
+tcp_hdr(const struct sk_buff *skb)
+{
+	return (struct tcphdr *)skb_transport_header(skb);
+}
+
+/* Per-segment state while TCP owns an skb (skb->cb; Linux struct tcp_skb_cb). */
+struct tcp_skb_cb {
+	uint32_t seq;       /* first sequence number */
+	uint32_t end_seq;   /* seq + payload + SYN + FIN */
+	uint32_t ack_seq;
+	uint8_t flags;      /* TCPHDR_* */
+	bool retransmitted; /* Karn: no RTT sample from it */
+	sim_time_t when;    /* last sent */
+	uint32_t consumed;  /* receive queue: bytes already read */
+	uint16_t window;    /* the segment's window field */
+	uint16_t mss;       /* its MSS option, 0 when absent */
+	uint32_t saddr, daddr; /* received: the IP addresses (host order) */
+	uint16_t sport, dport;
+};
+#define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)(skb)->cb)
+
+/* Sequence arithmetic, modulo 2^32 (RFC 9293 §3.4). */
+static inline bool before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool after(uint32_t a, uint32_t b) { return (int32_t)(b - a) < 0; }
+
+/* Defaults (Linux values where Linux has them). */
+#define TCP_MSS_DEFAULT 536u          /* RFC 9293 §3.7.1, without an MSS option */
+#define TCP_INIT_CWND 10u             /* RFC 6928, segments */
+#define TCP_RTO_INIT (1 * SIM_S)      /* RFC 6298 §2.1 */
+#define TCP_RTO_MIN (200 * SIM_MS)    /* Linux TCP_RTO_MIN (RFC: 1 s) */
+#define TCP_RTO_MAX (120 * SIM_S)
+#define TCP_DELACK_TIME (40 * SIM_MS) /* Linux TCP_DELACK_MIN */
+#define TCP_TIMEWAIT_LEN (60 * SIM_S) /* Linux: 2MSL fixed at 60 s */
+#define TCP_SYN_RETRIES 6
+#define TCP_RETRIES2 15
+#define TCP_MAX_SYN_BACKLOG 128
+#define TCP_RMEM_DEFAULT 131072u      /* Linux tcp_rmem[1] */
+#define TCP_WMEM_DEFAULT 16384u       /* Linux tcp_wmem[1] */
+
+/* TCP's part of a sock (Linux struct tcp_sock). */
+struct tcp_sock {
+	struct sock sk;                 /* must be first */
+	/* send sequence space, RFC 9293 §3.3.1 */
+	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_wnd;
+	uint32_t mss;                   /* effective send MSS */
+	uint32_t advmss;                /* what we announce */
+	/* RFC 6298 */
+	sim_time_t srtt, rttvar, rto;
+	int backoff;
+	int retransmits;                /* consecutive RTO expiries */
+	/* RFC 5681 / 6582 */
+	uint32_t cwnd, ssthresh;        /* bytes */
+	uint32_t bytes_acked;           /* congestion avoidance accumulator */
+	int dupacks;
+	bool in_recovery;
+	uint32_t recover;               /* NewReno: snd_nxt when recovery began */
+	/* delayed ACK and Nagle */
+	bool nodelay;
+	int ack_pending;                /* full segments received and not yet ACKed */
+	/* listening */
+	struct tcp_sock *parent;        /* the listener of a not yet accepted child */
+	GQueue accept_queue;            /* established children, oldest first */
+	int max_backlog;
+	int syn_backlog;                /* children in SYN_RECV */
+	bool fin_received;
+	/* timers */
+	sim_event_id rtx_timer, delack_timer, persist_timer, tw_timer;
+	struct sk_buff_head ofo_queue;  /* "out_of_order_queue" */
+	char conn_name[48];             /* for trace_tcp_cc: "10.0.0.1:5000>10.0.0.2:80" */
+	uint32_t rcv_wup;               /* rcv_nxt + window at the last window we sent */
+	struct { uint32_t laddr, raddr; uint16_t lport, rport; } tuple; /* established key */
+	bool hashed;                    /* in the established table */
+	bool in_all;                    /* TCP holds a reference (tcp_state's list) */
+	/* counters */
+	uint64_t retrans_segs, fast_retrans, timeouts;
+};
+
+static inline struct tcp_sock *
+tcp_sk(const struct sock *sk)
+{
+	return (struct tcp_sock *)sk;
+}
+
+/* Per-host counters (Linux TCP MIB). */
+struct tcp_mib {
+	uint64_t active_opens, passive_opens, attempt_fails, estab_resets;
+	uint64_t in_segs, out_segs, retrans_segs, in_errs, out_rsts;
+	uint64_t listen_overflows, listen_drops;
+};
+const struct tcp_mib *tcp_mib(struct host *host);
+
+extern const struct proto tcp_prot;
+
+/* Set up TCP on @host (host->tcp) and register it with IP; its fini frees
+ * every connection left.  Called by socket_host_init. */
+void tcp_init(struct host *host);
+
+/* ---- shared between the TCP files --------------------------------------------- */
+
+struct tcp_state;
+struct tcp_state *tcp_state_of(struct host *host);
+struct tcp_mib *tcp_mib_mut(struct host *host);
+
+/* Closing sockets at host teardown: no segments are sent any more. */
+void tcp_set_teardown(struct host *host);
+bool tcp_teardown(struct host *host);
+
+/* tcp.c: tables */
+void tcp_hash(struct sock *sk);          /* established table, by 4-tuple */
+void tcp_unhash(struct sock *sk);
+struct sock *tcp_lookup(struct host *host, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			uint16_t rport);
+void tcp_adopt(struct sock *sk);         /* TCP takes its reference */
+int tcp_v4_get_port(struct sock *sk, uint16_t port);
+void tcp_port_add(struct sock *sk, uint16_t port); /* no conflict check: accepted children */
+void tcp_connect_init(struct sock *sk);
+int tcp_v4_init_sock(struct sock *sk);
+
+/* tcp_input.c */
+int tcp_v4_rcv(struct sk_buff *skb);
+
+/* tcp_output.c */
+void tcp_write_xmit(struct sock *sk);
+int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb);
+void tcp_send_ack(struct sock *sk);
+void tcp_send_syn(struct sock *sk);
+void tcp_send_fin(struct sock *sk);
+void tcp_send_active_reset(struct sock *sk);
+/* Answer the segment @skb (cb filled) with a RST (RFC 9293 §3.10.7.1). */
+void tcp_send_reset(struct host *host, const struct sk_buff *skb);
+void tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+uint16_t tcp_select_window(struct sock *sk);
+void tcp_queue_skb(struct sock *sk, struct sk_buff *skb);
+
+/* tcp_timer.c */
+void tcp_rearm_rto(struct sock *sk);
+void tcp_clear_timers(struct sock *sk);
+void tcp_delack_schedule(struct sock *sk);
+void tcp_persist_schedule(struct sock *sk);
+void tcp_time_wait(struct sock *sk);
+void tcp_rtt_sample(struct sock *sk, sim_time_t rtt);
+
+/* tcp_cong.c */
+void tcp_cong_init(struct sock *sk);
+void tcp_cong_on_ack(struct sock *sk, uint32_t acked, bool dupack, uint32_t ack);
+void tcp_cong_on_timeout(struct sock *sk);
+void tcp_cc_trace(struct sock *sk);
+
+/* tcp.c */
+void tcp_set_state(struct sock *sk, int state);
+void tcp_done(struct sock *sk);
+void tcp_free_sock(struct sock *sk);
+uint32_t tcp_flight(const struct sock *sk);
+
+#endif

@@ -1,0 +1,550 @@
+/*
+ * stack/tcp_input.c - arriving segments: checks, demux and the state machine.
+ *
+ * Linux counterpart: net/ipv4/tcp_ipv4.c (tcp_v4_rcv), net/ipv4/
+ * tcp_input.c (tcp_rcv_state_process, tcp_rcv_synsent_state_process,
+ * tcp_ack, tcp_data_queue, tcp_fin, tcp_reset), net/ipv4/tcp_minisocks.c
+ * (TIME_WAIT).  RFC 9293 §3.10.7 ("SEGMENT ARRIVES") is the outline.
+ *
+ * Position: ip_local_deliver -> tcp_v4_rcv -> tcp_rcv_state_process ->
+ * tcp_ack (-> tcp_cong_on_ack) and tcp_data_queue -> sk_receive_queue ->
+ * sk_data_ready; then tcp_write_xmit for what the ACK allows.
+ *
+ * A listener creates the child sock at the SYN (Linux keeps a small
+ * request_sock until the handshake completes; the difference is memory,
+ * not behaviour) and counts it against the SYN backlog until it is
+ * established and moves to the accept queue.
+ */
+#include "stack/tcp.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include "stack/host.h"
+#include "stack/ipv4.h"
+
+static void
+tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen)
+{
+	const uint8_t *o = (const uint8_t *)th + TCP_HLEN, *end = (const uint8_t *)th + hlen;
+	while (o < end) {
+		if (*o == TCPOPT_EOL)
+			break;
+		if (*o == TCPOPT_NOP) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;
+		if (o[0] == TCPOPT_MSS && o[1] == TCPOLEN_MSS)
+			TCP_SKB_CB(skb)->mss = (uint16_t)(o[2] << 8 | o[3]);
+		o += o[1];
+	}
+}
+
+/* ---- the receive queue ------------------------------------------------------------ */
+
+/* The peer closed its direction (RFC 9293 §3.10.7.4, eighth step). */
+static void
+tcp_fin(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->fin_received = true;
+	sk->sk_shutdown |= RCV_SHUTDOWN;
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		tcp_set_state(sk, TCP_CLOSING); /* simultaneous close */
+		break;
+	case TCP_FIN_WAIT2:
+		tcp_time_wait(sk);
+		break;
+	default:
+		break;
+	}
+	sk->sk_state_change(sk);
+}
+
+/* In-order payload to the receive queue (charged by payload bytes). */
+static void
+tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool fin = TCP_SKB_CB(skb)->flags & TCPHDR_FIN;
+	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
+	if (skb->len) {
+		TCP_SKB_CB(skb)->consumed = 0;
+		skb->sk = sk;
+		sk->sk_rmem_alloc += skb->len;
+		skb_queue_tail(&sk->sk_receive_queue, skb);
+	} else {
+		skb_consume(skb);
+	}
+	if (fin)
+		tcp_fin(sk);
+}
+
+static void
+tcp_ofo_queue(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool progress = true;
+	while (progress) {
+		progress = false;
+		for (struct sk_buff *o = skb_peek(&tp->ofo_queue); o; o = o->next) {
+			struct tcp_skb_cb *cb = TCP_SKB_CB(o);
+			if (after(cb->seq, tp->rcv_nxt))
+				continue;
+			skb_unlink(o, &tp->ofo_queue);
+			sk->sk_rmem_alloc -= o->len;
+			if (!after(cb->end_seq, tp->rcv_nxt)) {
+				skb_drop(o, SKB_DROP_TCP_OLD_DATA);
+			} else {
+				if (before(cb->seq, tp->rcv_nxt))
+					skb_pull(o, tp->rcv_nxt - cb->seq);
+				cb->seq = tp->rcv_nxt;
+				tcp_queue_rcv(sk, o);
+			}
+			progress = true;
+			break;
+		}
+	}
+}
+
+/* Linux tcp_data_queue.  Consumes @skb. */
+static void
+tcp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (!after(cb->end_seq, tp->rcv_nxt)) {
+		/* A duplicate: the peer missed our ACK (RFC 9293 §3.10.7.4). */
+		tcp_send_ack(sk);
+		skb_drop(skb, SKB_DROP_TCP_OLD_DATA);
+		return;
+	}
+	if (after(cb->seq, tp->rcv_nxt)) {
+		/* Out of order: keep it and send a duplicate ACK at once (RFC 5681 §4.2). */
+		if (sk->sk_rmem_alloc + skb->len > sk->sk_rcvbuf) {
+			skb_drop(skb, SKB_DROP_TCP_OFO_DROP);
+		} else {
+			sk->sk_rmem_alloc += skb->len;
+			skb_queue_tail(&tp->ofo_queue, skb);
+		}
+		tcp_send_ack(sk);
+		return;
+	}
+	if (before(cb->seq, tp->rcv_nxt)) {
+		skb_pull(skb, tp->rcv_nxt - cb->seq);
+		cb->seq = tp->rcv_nxt;
+	}
+	bool fin = cb->flags & TCPHDR_FIN;
+	bool had_ofo = !skb_queue_empty(&tp->ofo_queue);
+	tcp_queue_rcv(sk, skb);
+	if (had_ofo)
+		tcp_ofo_queue(sk);
+	/* RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK every second full segment, at
+	 * once when a hole was filled or at FIN; otherwise within 40 ms. */
+	if (fin || had_ofo || tp->fin_received || ++tp->ack_pending >= 2)
+		tcp_send_ack(sk);
+	else
+		tcp_delack_schedule(sk);
+	sk->sk_data_ready(sk);
+}
+
+/* ---- ACK processing ------------------------------------------------------------------ */
+
+static bool
+tcp_fin_acked(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	return (sk->sk_shutdown & SEND_SHUTDOWN) && tp->snd_una == tp->write_seq;
+}
+
+/* Linux tcp_ack.  Returns false when the segment must be dropped. */
+static bool
+tcp_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	uint32_t ack = cb->ack_seq;
+	if (after(ack, tp->snd_nxt)) {
+		tcp_send_ack(sk); /* acknowledges something not yet sent */
+		return false;
+	}
+	if (before(ack, tp->snd_una))
+		return true; /* old: ignore the ACK, keep the data */
+	bool win_changed = false;
+	if (before(tp->snd_wl1, cb->seq) || (tp->snd_wl1 == cb->seq && !before(ack, tp->snd_wl2))) {
+		win_changed = tp->snd_wnd != cb->window;
+		tp->snd_wnd = cb->window;
+		tp->snd_wl1 = cb->seq;
+		tp->snd_wl2 = ack;
+	}
+	uint32_t acked = ack - tp->snd_una;
+	if (acked == 0) {
+		/* RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, the same
+		 * window, while data is outstanding. */
+		if (skb->len == 0 && !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) && !win_changed &&
+		    tp->snd_nxt != tp->snd_una)
+			tcp_cong_on_ack(sk, 0, true, ack);
+		if (tp->snd_wnd > 0 && tp->persist_timer) {
+			sim_cancel(sk->host->sim, tp->persist_timer);
+			tp->persist_timer = 0;
+		}
+		return true;
+	}
+	sim_time_t rtt = -1;
+	struct sk_buff *q;
+	while ((q = skb_peek(&sk->sk_write_queue)) != NULL && !after(TCP_SKB_CB(q)->end_seq, ack)) {
+		if (!TCP_SKB_CB(q)->retransmitted && TCP_SKB_CB(q)->when) /* Karn's rule */
+			rtt = host_now(sk->host) - TCP_SKB_CB(q)->when;
+		skb_unlink(q, &sk->sk_write_queue);
+		sk->sk_wmem_alloc -= sock_skb_truesize(q);
+		skb_consume(q);
+	}
+	if (q && before(TCP_SKB_CB(q)->seq, ack)) {
+		/* Partly acknowledged: keep only the rest. */
+		skb_pull(q, ack - TCP_SKB_CB(q)->seq);
+		TCP_SKB_CB(q)->seq = ack;
+	}
+	tp->snd_una = ack;
+	if (before(tp->snd_nxt, ack))
+		tp->snd_nxt = ack;
+	tp->retransmits = 0;
+	if (rtt >= 0)
+		tcp_rtt_sample(sk, rtt);
+	tcp_cong_on_ack(sk, acked, false, ack);
+	tcp_rearm_rto(sk);
+	if (tp->snd_wnd > 0 && tp->persist_timer) {
+		sim_cancel(sk->host->sim, tp->persist_timer);
+		tp->persist_timer = 0;
+	}
+	if (sk->sk_wmem_alloc < sk->sk_sndbuf)
+		sk->sk_write_space(sk);
+	return true;
+}
+
+/* An acceptable RST (RFC 9293 §3.10.7.4, second step; Linux tcp_reset). */
+static void
+tcp_reset(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		sk->sk_err = ECONNREFUSED;
+		break;
+	case TCP_CLOSE_WAIT:
+		sk->sk_err = EPIPE;
+		break;
+	case TCP_SYN_RECV:
+		break; /* a half-open child just disappears */
+	default:
+		sk->sk_err = ECONNRESET;
+		tcp_mib_mut(sk->host)->estab_resets++;
+	}
+	tcp_done(sk);
+}
+
+/* RFC 9293 §3.10.7.4, first step: is the segment in the receive window? */
+static bool
+tcp_sequence_ok(const struct tcp_sock *tp, const struct tcp_skb_cb *cb)
+{
+	uint32_t wnd = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
+	if (cb->seq == tp->rcv_nxt)
+		return true;
+	return !before(cb->end_seq, tp->rcv_nxt) && !after(cb->seq, tp->rcv_nxt + wnd) &&
+	       !(wnd == 0 && cb->end_seq != cb->seq);
+}
+
+/* ---- states before synchronisation ------------------------------------------------- */
+
+static int
+tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
+{
+	struct tcp_sock *lp = tcp_sk(lsk);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (cb->flags & TCPHDR_RST)
+		goto drop;
+	if (cb->flags & TCPHDR_ACK) {
+		tcp_send_reset(lsk->host, skb);
+		goto drop;
+	}
+	if (!(cb->flags & TCPHDR_SYN))
+		goto drop;
+	/* Linux sk_acceptq_is_full: more than backlog waiting; and the SYN backlog. */
+	if ((int)g_queue_get_length(&lp->accept_queue) > lp->max_backlog ||
+	    lp->syn_backlog >= TCP_MAX_SYN_BACKLOG) {
+		tcp_mib_mut(lsk->host)->listen_overflows++;
+		tcp_mib_mut(lsk->host)->listen_drops++;
+		skb_drop(skb, SKB_DROP_TCP_LISTEN_OVERFLOW);
+		return NET_RX_DROP;
+	}
+	struct sock *sk = sk_alloc(lsk->host, lsk->sk_family, lsk->sk_type, lsk->sk_protocol,
+				   &tcp_prot);
+	tcp_v4_init_sock(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	sk->sk_rcvbuf = lsk->sk_rcvbuf;
+	sk->sk_sndbuf = lsk->sk_sndbuf;
+	sk->ttl = lsk->ttl;
+	tp->nodelay = lp->nodelay;
+	sk->rcv_saddr = sk->saddr = cb->daddr;
+	sk->daddr = cb->saddr;
+	sk->dport = cb->sport;
+	tcp_port_add(sk, cb->dport);
+	tcp_connect_init(sk);
+	tp->irs = cb->seq;
+	tp->rcv_nxt = cb->seq + 1;
+	tp->rcv_wup = tp->rcv_nxt;
+	tp->snd_wnd = cb->window;
+	tp->snd_wl1 = cb->seq;
+	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
+	tcp_cong_init(sk);
+	tcp_hash(sk);
+	tp->parent = lp;
+	lp->syn_backlog++;
+	tcp_set_state(sk, TCP_SYN_RECV);
+	tcp_mib_mut(sk->host)->passive_opens++;
+	tcp_send_syn(sk); /* SYN-ACK */
+	skb_consume(skb);
+	return NET_RX_SUCCESS;
+drop:
+	skb_drop(skb, SKB_DROP_TCP_FLAGS);
+	return NET_RX_DROP;
+}
+
+/* RFC 9293 §3.10.7.3; Linux tcp_rcv_synsent_state_process. */
+static int
+tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	bool ack = cb->flags & TCPHDR_ACK;
+	if (ack && (!after(cb->ack_seq, tp->iss) || after(cb->ack_seq, tp->snd_nxt))) {
+		if (!(cb->flags & TCPHDR_RST))
+			tcp_send_reset(sk->host, skb);
+		skb_drop(skb, SKB_DROP_TCP_OLD_ACK);
+		return NET_RX_DROP;
+	}
+	if (cb->flags & TCPHDR_RST) {
+		if (ack)
+			tcp_reset(sk);
+		skb_drop(skb, SKB_DROP_TCP_RESET);
+		return NET_RX_DROP;
+	}
+	if (!(cb->flags & TCPHDR_SYN)) {
+		skb_drop(skb, SKB_DROP_TCP_FLAGS);
+		return NET_RX_DROP;
+	}
+	tp->irs = cb->seq;
+	tp->rcv_nxt = cb->seq + 1;
+	tp->rcv_wup = tp->rcv_nxt;
+	tp->snd_wnd = cb->window;
+	tp->snd_wl1 = cb->seq;
+	tp->snd_wl2 = cb->ack_seq;
+	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
+	tcp_cong_init(sk);
+	if (ack) {
+		struct sk_buff *syn = skb_dequeue(&sk->sk_write_queue);
+		if (!TCP_SKB_CB(syn)->retransmitted)
+			tcp_rtt_sample(sk, host_now(sk->host) - TCP_SKB_CB(syn)->when);
+		sk->sk_wmem_alloc -= sock_skb_truesize(syn);
+		skb_consume(syn);
+		tp->snd_una = cb->ack_seq;
+		tp->retransmits = 0;
+		tcp_set_state(sk, TCP_ESTABLISHED);
+		tcp_rearm_rto(sk);
+		tcp_send_ack(sk);
+		sk->sk_state_change(sk);
+		skb_consume(skb);
+		tcp_write_xmit(sk);
+		return NET_RX_SUCCESS;
+	}
+	/* Simultaneous open (RFC 9293 §3.5 figure 8): our SYN becomes a SYN-ACK. */
+	tcp_set_state(sk, TCP_SYN_RECV);
+	struct sk_buff *syn = skb_peek(&sk->sk_write_queue);
+	TCP_SKB_CB(syn)->flags |= TCPHDR_ACK;
+	tcp_retransmit_skb(sk, syn);
+	skb_consume(skb);
+	return NET_RX_SUCCESS;
+}
+
+static int
+tcp_timewait_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (cb->flags & TCPHDR_RST) {
+		tcp_done(sk); /* Linux default (tcp_rfc1337 = 0) */
+	} else if (cb->flags & TCPHDR_FIN) {
+		tcp_send_ack(sk); /* our last ACK was lost: ACK again, restart 2MSL */
+		tcp_time_wait(sk);
+	}
+	skb_consume(skb);
+	return NET_RX_SUCCESS;
+}
+
+/* ---- the state machine ---------------------------------------------------------------- */
+
+static int
+tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		return tcp_listen_rcv(sk, skb);
+	case TCP_SYN_SENT:
+		return tcp_synsent_rcv(sk, skb);
+	case TCP_TIME_WAIT:
+		return tcp_timewait_rcv(sk, skb);
+	case TCP_CLOSE:
+		skb_drop(skb, SKB_DROP_TCP_CLOSE);
+		return NET_RX_DROP;
+	default:
+		break;
+	}
+	/* Simultaneous open: the peer's SYN-ACK in SYN_RECV acts as the ACK (Linux). */
+	if (sk->sk_state == TCP_SYN_RECV && (cb->flags & TCPHDR_SYN) && (cb->flags & TCPHDR_ACK) &&
+	    cb->seq + 1 == tp->rcv_nxt && cb->ack_seq == tp->snd_nxt) {
+		cb->flags &= (uint8_t)~TCPHDR_SYN;
+		cb->seq++;
+	}
+	if (!tcp_sequence_ok(tp, cb)) {
+		if (!(cb->flags & TCPHDR_RST))
+			tcp_send_ack(sk);
+		skb_drop(skb, before(cb->seq, tp->rcv_nxt) ? SKB_DROP_TCP_OLD_DATA
+							  : SKB_DROP_TCP_OVERWINDOW);
+		return NET_RX_DROP;
+	}
+	if (cb->flags & TCPHDR_RST) {
+		tcp_reset(sk);
+		skb_drop(skb, SKB_DROP_TCP_RESET);
+		return NET_RX_DROP;
+	}
+	if (cb->flags & TCPHDR_SYN) {
+		tcp_send_ack(sk); /* RFC 5961 §4.2: challenge ACK */
+		skb_drop(skb, SKB_DROP_TCP_FLAGS);
+		return NET_RX_DROP;
+	}
+	if (!(cb->flags & TCPHDR_ACK)) {
+		skb_drop(skb, SKB_DROP_TCP_FLAGS);
+		return NET_RX_DROP;
+	}
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (!after(cb->ack_seq, tp->snd_una) || after(cb->ack_seq, tp->snd_nxt)) {
+			tcp_send_reset(sk->host, skb);
+			skb_drop(skb, SKB_DROP_TCP_OLD_ACK);
+			return NET_RX_DROP;
+		}
+		tcp_set_state(sk, TCP_ESTABLISHED);
+		tp->snd_wl1 = cb->seq - 1; /* so that tcp_ack takes the window */
+		if (tp->parent) {
+			struct tcp_sock *lp = tp->parent;
+			lp->syn_backlog--;
+			g_queue_push_tail(&lp->accept_queue, tp);
+			lp->sk.sk_data_ready(&lp->sk);
+		}
+		sk->sk_state_change(sk);
+	}
+	if (!tcp_ack(sk, skb)) {
+		skb_drop(skb, SKB_DROP_TCP_OLD_ACK);
+		return NET_RX_DROP;
+	}
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		if (tcp_fin_acked(sk)) {
+			tcp_set_state(sk, TCP_FIN_WAIT2);
+			if (sk->dead)
+				tcp_time_wait(sk); /* orphan: tcp_fin_timeout, as TIME_WAIT's timer */
+			sk->sk_state_change(sk);
+		}
+		break;
+	case TCP_CLOSING:
+		if (tcp_fin_acked(sk))
+			tcp_time_wait(sk);
+		break;
+	case TCP_LAST_ACK:
+		if (tcp_fin_acked(sk)) {
+			skb_consume(skb);
+			tcp_done(sk);
+			return NET_RX_SUCCESS;
+		}
+		break;
+	default:
+		break;
+	}
+	bool data = skb->len > 0 || (cb->flags & TCPHDR_FIN);
+	if (data && (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_FIN_WAIT1 ||
+		     sk->sk_state == TCP_FIN_WAIT2 ||
+		     (sk->sk_state == TCP_TIME_WAIT && sk->dead)))
+		tcp_data_queue(sk, skb);
+	else
+		skb_consume(skb);
+	if (sk->sk_state != TCP_CLOSE)
+		tcp_write_xmit(sk);
+	return NET_RX_SUCCESS;
+}
+
+/* ---- entry from IP --------------------------------------------------------------------- */
+
+/* The IP protocol handler.  skb->data is at the TCP header.  Consumes @skb. */
+int
+tcp_v4_rcv(struct sk_buff *skb)
+{
+	struct host *host = skb->host;
+	host_charge(host, COST_TCP_RCV);
+	if (!host->tcp) {
+		skb_drop(skb, SKB_DROP_NO_SOCKET);
+		return NET_RX_DROP;
+	}
+	struct tcp_mib *mib = tcp_mib_mut(host);
+	mib->in_segs++;
+	if (!skb_may_pull(skb, TCP_HLEN)) {
+		mib->in_errs++;
+		skb_drop(skb, SKB_DROP_TCP_INVALID);
+		return NET_RX_DROP;
+	}
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	uint32_t hlen = (uint32_t)(th->doff_res >> 4) * 4;
+	if (hlen < TCP_HLEN || hlen > skb->len) {
+		mib->in_errs++;
+		skb_drop(skb, SKB_DROP_TCP_INVALID);
+		return NET_RX_DROP;
+	}
+	const struct iphdr *iph = ip_hdr(skb);
+	uint32_t saddr = ntohl(iph->saddr), daddr = ntohl(iph->daddr);
+	if (csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TCP,
+			      csum_partial(skb->data, skb->len, 0)) != 0) {
+		mib->in_errs++;
+		skb_drop(skb, SKB_DROP_TCP_CSUM);
+		return NET_RX_DROP;
+	}
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	memset(cb, 0, sizeof *cb);
+	cb->seq = ntohl(th->seq);
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->flags = th->flags;
+	cb->window = ntohs(th->window);
+	cb->saddr = saddr;
+	cb->daddr = daddr;
+	cb->sport = ntohs(th->source);
+	cb->dport = ntohs(th->dest);
+	cb->end_seq = cb->seq + (skb->len - hlen) + !!(th->flags & TCPHDR_SYN) +
+		      !!(th->flags & TCPHDR_FIN);
+	if (th->flags & TCPHDR_SYN)
+		tcp_parse_options(skb, th, hlen);
+	struct sock *sk = tcp_lookup(host, daddr, cb->dport, saddr, cb->sport);
+	if (!sk) {
+		if (!(cb->flags & TCPHDR_RST))
+			tcp_send_reset(host, skb);
+		skb_drop(skb, SKB_DROP_NO_SOCKET);
+		return NET_RX_DROP;
+	}
+	skb_pull(skb, hlen);
+	skb_handoff(skb, "tcp", "tcp_rcv_state_process");
+	sock_hold(sk);
+	int rc = tcp_rcv_state_process(sk, skb);
+	sock_put(sk);
+	return rc;
+}

@@ -1,0 +1,254 @@
+/*
+ * stack/tcp_output.c - building and sending segments: the window, Nagle,
+ * SYN, FIN, ACK and RST.
+ *
+ * Linux counterpart: net/ipv4/tcp_output.c (tcp_write_xmit,
+ * tcp_transmit_skb, tcp_nagle_test, tcp_select_window, tcp_send_ack,
+ * tcp_send_fin, tcp_connect, tcp_retransmit_skb), net/ipv4/tcp_ipv4.c
+ * (tcp_v4_send_reset).
+ *
+ * Position: tcp_sendmsg / tcp_ack / timers -> tcp_write_xmit ->
+ * tcp_xmit (a copy of the queued skb, header, checksum; COST_TCP_SEND)
+ * -> ip_queue_xmit.  A sent skb stays on sk_write_queue until acknowledged.
+ */
+#include "stack/tcp.h"
+
+#include <netinet/in.h>
+#include <string.h>
+#include "stack/host.h"
+#include "stack/ipv4.h"
+
+/*
+ * The window to announce (RFC 9293 §3.8.6.2.2, receiver-side silly window
+ * avoidance): free receive buffer, not below what was already offered,
+ * zero until at least one MSS (or half the buffer) is free.  No window
+ * scaling: at most 65535.
+ */
+uint16_t
+tcp_select_window(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int64_t space = (int64_t)sk->sk_rcvbuf - sk->sk_rmem_alloc;
+	if (space < (int64_t)MIN(tp->advmss, sk->sk_rcvbuf / 2))
+		space = 0;
+	int64_t offered = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
+	if (space < offered)
+		space = offered; /* never shrink the window (RFC 9293 §3.8.6) */
+	return (uint16_t)MIN(space, 65535);
+}
+
+/* One segment: @src's payload (or none), @seq, @flags.  Consumes nothing. */
+static int
+tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tcp_teardown(sk->host))
+		return 0;
+	uint32_t optlen = (flags & TCPHDR_SYN) ? TCPOLEN_MSS : 0;
+	struct sk_buff *skb;
+	if (src && src->len) {
+		skb = skb_copy((struct sk_buff *)src);
+	} else {
+		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + optlen, "tcp");
+		skb_reserve(skb, INET_HEADROOM + TCP_HLEN + optlen);
+	}
+	uint32_t len = skb->len + TCP_HLEN + optlen;
+	struct tcphdr *th = (struct tcphdr *)skb_push(skb, TCP_HLEN + optlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, TCP_HLEN);
+	th->source = htons(sk->num);
+	th->dest = htons(sk->dport);
+	th->seq = htonl(seq);
+	th->doff_res = (uint8_t)(((TCP_HLEN + optlen) / 4) << 4);
+	th->flags = flags;
+	if (flags & TCPHDR_ACK) {
+		th->ack_seq = htonl(tp->rcv_nxt);
+		uint16_t win = tcp_select_window(sk);
+		th->window = htons(win);
+		tp->rcv_wup = tp->rcv_nxt + win;
+		tp->ack_pending = 0;
+		if (tp->delack_timer) {
+			sim_cancel(sk->host->sim, tp->delack_timer);
+			tp->delack_timer = 0;
+		}
+	} else {
+		th->window = htons(tcp_select_window(sk));
+	}
+	if (optlen) {
+		uint8_t *o = (uint8_t *)th + TCP_HLEN;
+		o[0] = TCPOPT_MSS;
+		o[1] = TCPOLEN_MSS;
+		o[2] = (uint8_t)(tp->advmss >> 8);
+		o[3] = (uint8_t)tp->advmss;
+	}
+	th->check = 0;
+	th->check = csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP,
+				      csum_partial(th, len, 0));
+	host_charge(sk->host, COST_TCP_SEND);
+	tcp_mib_mut(sk->host)->out_segs++;
+	skb_handoff(skb, "ip", "ip_queue_xmit");
+	return ip_queue_xmit(sk, skb);
+}
+
+void
+tcp_queue_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk->sk_wmem_alloc += sock_skb_truesize(skb);
+	skb_queue_tail(&sk->sk_write_queue, skb);
+}
+
+int
+tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	uint8_t flags = cb->flags;
+	if (sk->sk_state != TCP_SYN_SENT)
+		flags |= TCPHDR_ACK;
+	if (!skb->next && skb->len)
+		flags |= TCPHDR_PSH; /* the last data queued: Linux pushes it */
+	cb->when = host_now(sk->host);
+	return tcp_xmit(sk, skb, cb->seq, flags);
+}
+
+void
+tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	TCP_SKB_CB(skb)->retransmitted = true;
+	tp->retrans_segs++;
+	tcp_mib_mut(sk->host)->retrans_segs++;
+	tcp_transmit_skb(sk, skb);
+	if (after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt))
+		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
+	if (!tp->rtx_timer)
+		tcp_rearm_rto(sk);
+}
+
+/*
+ * Send what the windows allow (Linux tcp_write_xmit): the usable window
+ * is min(cwnd, snd_wnd) beyond snd_una (RFC 5681 §2, RFC 9293 §3.8.6).
+ * Nagle (RFC 896, RFC 9293 §3.7.4): a segment shorter than the MSS waits
+ * while data is unacknowledged, unless TCP_NODELAY.
+ */
+void
+tcp_write_xmit(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tcp_teardown(sk->host) || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
+		return;
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	while (skb && !after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt))
+		skb = skb->next;
+	for (; skb; skb = skb->next) {
+		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+		if (!(cb->flags & TCPHDR_SYN)) {
+			if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
+				break;
+			uint32_t wnd = MIN(tp->cwnd, tp->snd_wnd);
+			if (after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), tp->snd_una + wnd) &&
+			    skb->len > 0)
+				break;
+			if (skb->len < tp->mss && !tp->nodelay && !skb->next && tp->snd_nxt != tp->snd_una &&
+			    !(cb->flags & TCPHDR_FIN))
+				break; /* Nagle */
+		}
+		if (cb->when) {
+			cb->retransmitted = true;
+			tp->retrans_segs++;
+			tcp_mib_mut(sk->host)->retrans_segs++;
+		}
+		tcp_transmit_skb(sk, skb);
+		tp->snd_nxt = cb->end_seq;
+		if (!tp->rtx_timer)
+			tcp_rearm_rto(sk);
+	}
+	/* Data waits behind a zero window and nothing is in flight: probe (RFC 9293 §3.8.6.1). */
+	if (skb && tp->snd_wnd == 0 && tp->snd_nxt == tp->snd_una)
+		tcp_persist_schedule(sk);
+}
+
+void
+tcp_send_syn(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + TCPOLEN_MSS, "tcp");
+	skb_reserve(skb, INET_HEADROOM + TCP_HLEN + TCPOLEN_MSS);
+	memset(skb->cb, 0, sizeof skb->cb);
+	TCP_SKB_CB(skb)->seq = tp->iss;
+	TCP_SKB_CB(skb)->end_seq = tp->iss + 1;
+	TCP_SKB_CB(skb)->flags = TCPHDR_SYN | (sk->sk_state == TCP_SYN_RECV ? TCPHDR_ACK : 0);
+	tp->write_seq = tp->iss + 1;
+	tcp_queue_skb(sk, skb);
+	tcp_write_xmit(sk);
+}
+
+/* Queue our FIN: on the last unsent segment, or alone (Linux tcp_send_fin). */
+void
+tcp_send_fin(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	sk->sk_shutdown |= SEND_SHUTDOWN;
+	if (skb && !TCP_SKB_CB(skb)->when && !(TCP_SKB_CB(skb)->flags & TCPHDR_SYN)) {
+		TCP_SKB_CB(skb)->flags |= TCPHDR_FIN;
+	} else {
+		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN, "tcp");
+		skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
+		memset(skb->cb, 0, sizeof skb->cb);
+		TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
+		TCP_SKB_CB(skb)->flags = TCPHDR_FIN | TCPHDR_ACK;
+		tcp_queue_skb(sk, skb);
+	}
+	TCP_SKB_CB(skb)->end_seq++;
+	tp->write_seq++;
+	tcp_write_xmit(sk);
+}
+
+void
+tcp_send_ack(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	tcp_xmit(sk, NULL, tp->snd_nxt, TCPHDR_ACK);
+}
+
+void
+tcp_send_active_reset(struct sock *sk)
+{
+	tcp_mib_mut(sk->host)->out_rsts++;
+	tcp_xmit(sk, NULL, tcp_sk(sk)->snd_nxt, TCPHDR_RST | TCPHDR_ACK);
+}
+
+/* RFC 9293 §3.10.7.1: the RST answers @skb, whose cb is filled. */
+void
+tcp_send_reset(struct host *host, const struct sk_buff *in)
+{
+	const struct tcp_skb_cb *icb = TCP_SKB_CB(in);
+	if (tcp_teardown(host))
+		return;
+	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + TCP_HLEN, "tcp");
+	skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
+	struct tcphdr *th = (struct tcphdr *)skb_push(skb, TCP_HLEN);
+	skb_reset_transport_header(skb);
+	memset(th, 0, TCP_HLEN);
+	th->source = htons(icb->dport);
+	th->dest = htons(icb->sport);
+	th->doff_res = (TCP_HLEN / 4) << 4;
+	if (icb->flags & TCPHDR_ACK) {
+		th->seq = htonl(icb->ack_seq);
+		th->flags = TCPHDR_RST;
+	} else {
+		th->ack_seq = htonl(icb->end_seq);
+		th->flags = TCPHDR_RST | TCPHDR_ACK;
+	}
+	th->check = csum_tcpudp_magic(icb->daddr, icb->saddr, TCP_HLEN, IPPROTO_TCP,
+				      csum_partial(th, TCP_HLEN, 0));
+	host_charge(host, COST_TCP_SEND);
+	tcp_mib_mut(host)->out_segs++;
+	tcp_mib_mut(host)->out_rsts++;
+	struct ip_xmit_args args = { .saddr = icb->daddr, .daddr = icb->saddr,
+				     .protocol = IPPROTO_TCP, .df = true };
+	skb_handoff(skb, "ip", "ip_build_and_send_pkt");
+	ip_build_and_send_pkt(skb, &args);
+}

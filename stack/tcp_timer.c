@@ -1,0 +1,161 @@
+/*
+ * stack/tcp_timer.c - TCP's timers: retransmission, delayed ACK, zero-window
+ * probe (persist) and TIME_WAIT; and the RTO estimator.
+ *
+ * Linux counterpart: net/ipv4/tcp_timer.c (tcp_retransmit_timer,
+ * tcp_delack_timer, tcp_probe_timer, tcp_time_wait's timer), tcp_input.c
+ * (tcp_rtt_estimator).  RFC 6298 (RTO), RFC 1122 §4.2.3.2 (delayed ACK),
+ * RFC 9293 §3.8.6.1 (zero-window probes), RFC 9293 §3.6 (TIME_WAIT).
+ *
+ * Timers are sim events; they fire outside any CPU item, so their work is
+ * charged in softirq context, as Linux timers run.  Every timer is
+ * cancelled by tcp_done, so a fired timer always finds its sock alive.
+ */
+#include "stack/tcp.h"
+
+#include <errno.h>
+#include "stack/host.h"
+#include "trace/trace.h"
+
+static void
+timer_cancel(struct sock *sk, sim_event_id *id)
+{
+	if (*id) {
+		sim_cancel(sk->host->sim, *id);
+		*id = 0;
+	}
+}
+
+void
+tcp_clear_timers(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	timer_cancel(sk, &tp->rtx_timer);
+	timer_cancel(sk, &tp->delack_timer);
+	timer_cancel(sk, &tp->persist_timer);
+	timer_cancel(sk, &tp->tw_timer);
+}
+
+/* RFC 6298 §2.2-2.4, with Linux's 200 ms floor; a new sample ends backoff. */
+void
+tcp_rtt_sample(struct sock *sk, sim_time_t r)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (r <= 0)
+		r = 1;
+	if (tp->srtt == 0) {
+		tp->srtt = r;
+		tp->rttvar = r / 2;
+	} else {
+		sim_time_t d = tp->srtt > r ? tp->srtt - r : r - tp->srtt;
+		tp->rttvar = (3 * tp->rttvar + d) / 4;  /* beta = 1/4 */
+		tp->srtt = (7 * tp->srtt + r) / 8;      /* alpha = 1/8 */
+	}
+	sim_time_t rto = tp->srtt + MAX((sim_time_t)SIM_MS, 4 * tp->rttvar); /* G = 1 ms */
+	tp->rto = CLAMP(rto, TCP_RTO_MIN, TCP_RTO_MAX);
+	tp->backoff = 0;
+}
+
+/* RFC 6298 §5.7-5.9: RTO expired: back off, collapse cwnd, go back to snd_una. */
+static void
+tcp_retransmit_timer(struct sim *sim, void *a, void *b)
+{
+	struct sock *sk = a;
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->rtx_timer = 0;
+	if (skb_queue_empty(&sk->sk_write_queue) || tp->snd_una == tp->snd_nxt)
+		return;
+	tp->retransmits++;
+	tp->timeouts++;
+	bool opening = sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV;
+	if (tp->retransmits > (opening ? TCP_SYN_RETRIES : TCP_RETRIES2)) {
+		sk->sk_err = ETIMEDOUT;
+		if (!opening)
+			tcp_send_active_reset(sk);
+		tcp_done(sk);
+		return;
+	}
+	tcp_cong_on_timeout(sk);
+	tp->backoff++;
+	tp->rto = MIN(tp->rto * 2, TCP_RTO_MAX); /* RFC 6298 §5.5 */
+	tp->snd_nxt = tp->snd_una;               /* go back N */
+	tcp_write_xmit(sk);
+	if (!tp->rtx_timer)
+		tcp_rearm_rto(sk);
+}
+
+/* RFC 6298 §5.1-5.3: (re)start the timer while data is outstanding. */
+void
+tcp_rearm_rto(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	timer_cancel(sk, &tp->rtx_timer);
+	if (tp->snd_una != tp->snd_nxt)
+		tp->rtx_timer = sim_schedule(sk->host->sim, tp->rto, tcp_retransmit_timer, sk, NULL);
+}
+
+static void
+tcp_delack_timer(struct sim *sim, void *a, void *b)
+{
+	struct sock *sk = a;
+	tcp_sk(sk)->delack_timer = 0;
+	if (tcp_sk(sk)->ack_pending)
+		tcp_send_ack(sk);
+}
+
+void
+tcp_delack_schedule(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!tp->delack_timer)
+		tp->delack_timer = sim_schedule(sk->host->sim, TCP_DELACK_TIME, tcp_delack_timer, sk, NULL);
+}
+
+/* A zero-window probe: a segment with an old sequence number draws an ACK
+ * that carries the current window (Linux tcp_xmit_probe_skb). */
+static void
+tcp_probe_timer(struct sim *sim, void *a, void *b)
+{
+	struct sock *sk = a;
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->persist_timer = 0;
+	if (tp->snd_wnd != 0 || skb_queue_empty(&sk->sk_write_queue))
+		return;
+	uint32_t saved = tp->snd_nxt;
+	tp->snd_nxt = tp->snd_una - 1;
+	tcp_send_ack(sk);
+	tp->snd_nxt = saved;
+	tp->backoff++;
+	tcp_persist_schedule(sk);
+}
+
+void
+tcp_persist_schedule(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->persist_timer)
+		return;
+	sim_time_t when = MIN(tp->rto << MIN(tp->backoff, 10), TCP_RTO_MAX);
+	tp->persist_timer = sim_schedule(sk->host->sim, when, tcp_probe_timer, sk, NULL);
+}
+
+static void
+tcp_tw_timer(struct sim *sim, void *a, void *b)
+{
+	struct sock *sk = a;
+	tcp_sk(sk)->tw_timer = 0;
+	tcp_done(sk);
+}
+
+/* Enter TIME_WAIT (or an orphan's FIN_WAIT2 timeout): 2MSL, then closed. */
+void
+tcp_time_wait(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (sk->sk_state != TCP_FIN_WAIT2)
+		tcp_set_state(sk, TCP_TIME_WAIT);
+	timer_cancel(sk, &tp->rtx_timer);
+	timer_cancel(sk, &tp->persist_timer);
+	timer_cancel(sk, &tp->tw_timer);
+	tp->tw_timer = sim_schedule(sk->host->sim, TCP_TIMEWAIT_LEN, tcp_tw_timer, sk, NULL);
+}

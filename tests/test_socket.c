@@ -1,0 +1,329 @@
+/*
+ * tests/test_socket.c - the socket layer end to end between two hosts on
+ * one wire: UDP and TCP sockets used by simulated processes, with errno
+ * values, blocking and non-blocking calls, and nothing leaked.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <glib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "sim/wire.h"
+#include "stack/host.h"
+#include "stack/ipv4.h"
+#include "stack/netdevice.h"
+#include "stack/nic.h"
+#include "stack/socket.h"
+#include "stack/tcp.h"
+
+#define A_ADDR "10.0.0.1"
+#define B_ADDR "10.0.0.2"
+
+struct fx {
+	struct sim *sim;
+	struct skb_pool *pool;
+	struct host *a, *b;
+	struct wire *w;
+	/* results written by the processes */
+	char got[64];
+	int rc[8];
+	int err[8];
+	size_t bytes;
+	bool match;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = g_new0(struct fx, 1);
+	GError *error = NULL;
+	fx->sim = sim_new(3);
+	fx->pool = skb_pool_new();
+	fx->a = host_new(fx->sim, NULL, fx->pool, "a", 3);
+	fx->b = host_new(fx->sim, NULL, fx->pool, "b", 3);
+	struct wire_config wc;
+	wire_config_init(&wc);
+	fx->w = wire_new(fx->sim, "l1", &wc, 3);
+	struct nic *na = nic_new(fx->a, "eth0", NULL, NULL);
+	struct nic *nb = nic_new(fx->b, "eth0", NULL, NULL);
+	nic_connect(na, fx->w, 0);
+	nic_connect(nb, fx->w, 1);
+	assert_int_equal(dev_open(nic_dev(na)), 0);
+	assert_int_equal(dev_open(nic_dev(nb)), 0);
+	assert_true(inet_init(fx->a, NULL, NULL, &error));
+	assert_true(inet_init(fx->b, NULL, NULL, &error));
+	assert_true(inet_set_address_text(nic_dev(na), A_ADDR "/24", &error));
+	assert_true(inet_set_address_text(nic_dev(nb), B_ADDR "/24", &error));
+	socket_host_init(fx->a);
+	socket_host_init(fx->b);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	g_autoptr(GString) report = g_string_new(NULL);
+	host_free(fx->a);
+	host_free(fx->b);
+	wire_free(fx->w);
+	struct skb_pool_stats ps;
+	skb_pool_stats(fx->pool, &ps);
+	assert_int_equal(ps.live, 0);
+	skb_pool_free(fx->pool);
+	sim_free(fx->sim);
+	g_free(fx);
+	return 0;
+}
+
+static struct sockaddr_in
+sin_of(const char *addr, uint16_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, addr, &s.sin_addr);
+	return s;
+}
+
+/* ---- UDP ---------------------------------------------------------------------------- */
+
+static int
+udp_echo_server(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in me = sin_of("0.0.0.0", 9000);
+	fx->rc[0] = ns_bind(s, (struct sockaddr *)&me, sizeof me);
+	char buf[64];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	ssize_t n = ns_recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+	ns_sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+	ns_close(s);
+	return 0;
+}
+
+static int
+udp_echo_client(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	fx->rc[1] = s;
+	/* Nothing queued yet: a non-blocking receive fails with EAGAIN. */
+	char buf[64] = { 0 };
+	fx->rc[2] = (int)ns_recv(s, buf, sizeof buf, MSG_DONTWAIT);
+	fx->err[2] = errno;
+	struct sockaddr_in to = sin_of(B_ADDR, 9000);
+	fx->rc[3] = (int)ns_sendto(s, "hello", 5, 0, (struct sockaddr *)&to, sizeof to);
+	fx->rc[4] = (int)ns_recv(s, buf, sizeof buf, MSG_PEEK);
+	fx->rc[5] = (int)ns_recv(s, fx->got, sizeof fx->got, 0);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_udp_echo_between_two_hosts(void **state)
+{
+	struct fx *fx = *state;
+	socket_spawn(fx->b, "server", 0, udp_echo_server, fx);
+	socket_spawn(fx->a, "client", SIM_MS, udp_echo_client, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], NS_FIRST_FD);
+	assert_int_equal(fx->rc[2], -1);
+	assert_int_equal(fx->err[2], EAGAIN);
+	assert_int_equal(fx->rc[3], 5);
+	assert_int_equal(fx->rc[4], 5);
+	assert_int_equal(fx->rc[5], 5);
+	assert_string_equal(fx->got, "hello");
+	assert_int_equal(proc_table_alive(fx->a->procs), 0);
+	assert_int_equal(proc_table_alive(fx->b->procs), 0);
+}
+
+static int
+bind_twice(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s1 = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int s2 = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in me = sin_of("0.0.0.0", 7000);
+	fx->rc[0] = ns_bind(s1, (struct sockaddr *)&me, sizeof me);
+	fx->rc[1] = ns_bind(s2, (struct sockaddr *)&me, sizeof me);
+	fx->err[1] = errno;
+	fx->rc[2] = ns_close(99);
+	fx->err[2] = errno;
+	fx->rc[3] = ns_socket(AF_INET, SOCK_RAW + 7, 0);
+	fx->err[3] = errno;
+	return 0; /* exit closes s1 and s2 */
+}
+
+static void
+test_bind_same_port_twice_is_eaddrinuse(void **state)
+{
+	struct fx *fx = *state;
+	socket_spawn(fx->a, "b", 0, bind_twice, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], -1);
+	assert_int_equal(fx->err[1], EADDRINUSE);
+	assert_int_equal(fx->err[2], EBADF);
+	assert_int_equal(fx->err[3], ESOCKTNOSUPPORT);
+	struct socket_stats st;
+	socket_stats(fx->a, &st);
+	assert_int_equal(st.sockets_open, 0);
+}
+
+/* ---- TCP ------------------------------------------------------------------------------ */
+
+#define BULK (200 * 1024)
+
+static int
+tcp_sink(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in me = sin_of("0.0.0.0", 5001);
+	ns_bind(l, (struct sockaddr *)&me, sizeof me);
+	ns_listen(l, 4);
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof peer;
+	int c = ns_accept(l, (struct sockaddr *)&peer, &pl);
+	fx->rc[0] = c;
+	fx->rc[1] = ntohl(peer.sin_addr.s_addr) == 0x0a000001u;
+	static char buf[8192];
+	size_t total = 0;
+	bool match = true;
+	ssize_t n;
+	while ((n = ns_read(c, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != (char)((total + (size_t)i) % 251))
+				match = false;
+		total += (size_t)n;
+	}
+	fx->rc[2] = (int)n;
+	fx->bytes = total;
+	fx->match = match;
+	ns_close(c);
+	ns_close(l);
+	return 0;
+}
+
+static int
+tcp_source(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = sin_of(B_ADDR, 5001);
+	fx->rc[3] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	static char buf[BULK];
+	for (size_t i = 0; i < BULK; i++)
+		buf[i] = (char)(i % 251);
+	size_t off = 0;
+	while (off < BULK) {
+		ssize_t n = ns_write(s, buf + off, MIN(BULK - off, 30000));
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	fx->rc[4] = (int)off;
+	fx->rc[5] = ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_bulk_transfer_delivers_every_byte_in_order(void **state)
+{
+	struct fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, tcp_sink, fx);
+	socket_spawn(fx->a, "source", SIM_MS, tcp_source, fx);
+	sim_run_until(fx->sim, 5 * SIM_S);
+	assert_int_equal(fx->rc[3], 0);
+	assert_int_equal(fx->rc[4], BULK);
+	assert_true(fx->rc[0] >= NS_FIRST_FD);
+	assert_true(fx->rc[1]);
+	assert_int_equal(fx->rc[2], 0); /* EOF after the peer's FIN */
+	assert_int_equal(fx->bytes, BULK);
+	assert_true(fx->match);
+	/* The active closer waits in TIME_WAIT for 2MSL, then everything is gone. */
+	assert_true(tcp_mib(fx->a)->active_opens == 1 && tcp_mib(fx->b)->passive_opens == 1);
+	sim_run_until(fx->sim, 100 * SIM_S);
+	assert_int_equal(sim_events_pending(fx->sim), 0);
+}
+
+static int
+connect_refused(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = sin_of(B_ADDR, 4444);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	fx->err[0] = errno;
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_connect_to_closed_port_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	socket_spawn(fx->a, "c", 0, connect_refused, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], ECONNREFUSED);
+	assert_int_equal(tcp_mib(fx->b)->out_rsts, 1);
+}
+
+static int
+connect_nonblocking(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	ns_fcntl(s, F_SETFL, ns_fcntl(s, F_GETFL) | O_NONBLOCK);
+	struct sockaddr_in to = sin_of(B_ADDR, 5001);
+	fx->rc[3] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	fx->err[3] = errno;
+	struct pollfd pfd = { .fd = s, .events = POLLOUT };
+	fx->rc[4] = ns_poll(&pfd, 1, 1000);
+	fx->rc[5] = pfd.revents;
+	int soerr = -1;
+	socklen_t sl = sizeof soerr;
+	ns_getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+	fx->rc[6] = soerr;
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_nonblocking_connect_is_einprogress_then_writable(void **state)
+{
+	struct fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, tcp_sink, fx);
+	socket_spawn(fx->a, "c", SIM_MS, connect_nonblocking, fx);
+	sim_run_until(fx->sim, 100 * SIM_S);
+	assert_int_equal(fx->rc[3], -1);
+	assert_int_equal(fx->err[3], EINPROGRESS);
+	assert_int_equal(fx->rc[4], 1);
+	assert_true(fx->rc[5] & POLLOUT);
+	assert_int_equal(fx->rc[6], 0);
+	assert_int_equal(fx->bytes, 0);
+	assert_int_equal(sim_events_pending(fx->sim), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_udp_echo_between_two_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_same_port_twice_is_eaddrinuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_bulk_transfer_delivers_every_byte_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_connect_to_closed_port_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_nonblocking_connect_is_einprogress_then_writable, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
