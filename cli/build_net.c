@@ -1,12 +1,14 @@
 /*
  * cli/build_net.c - links and interfaces from a scenario.
  *
- *   [link.L]          rate, delay, loss, overhead, min_frame (sim/wire.h)
- *   [host.H.IF]       link = L, mac = 02:00:00:00:00:01, and the NIC's keys
- *                     (stack/nic.h: napi, weight, rx_ring, rx_usecs, ...)
+ *   [link L]       rate, delay, loss, overhead, min_frame, mtu, down_at,
+ *                  up_at (sim/wire.h)
+ *   [host H]       IF.link = L, IF.mac = 02:00:00:00:00:01, and the NIC's
+ *                  keys as IF.KEY (stack/nic.h: IF.napi, IF.weight,
+ *                  IF.rx_ring, IF.rx_usecs, ...), IF.address (IPv4)
  *
- * A link joins exactly two interfaces; each names its link.  The group
- * [host.H.cpu] is the host's cost table, so no interface may be called cpu.
+ * An interface exists when its host has a key IF.something; "cpu" is the
+ * cost table, not an interface.  A link joins exactly two interfaces.
  */
 #include <string.h>
 #include "cli/world_int.h"
@@ -20,62 +22,92 @@ build_links(struct world *w, GError **error)
 	g_autoptr(GPtrArray) groups = scenario_groups_with_prefix(w->sc, "link");
 	for (guint i = 0; i < groups->len; i++) {
 		const char *g = groups->pdata[i];
-		const char *name = g + strlen("link.");
-		if (strchr(name, '.'))
-			return scenario_fail(w->sc, error, g, NULL, "a link name may not contain '.'");
+		const char *name = g + strlen("link ");
 		struct world_link *l = g_new0(struct world_link, 1);
 		l->name = g_strdup(name);
+		l->group = g;
 		wire_config_init(&l->cfg);
 		g_ptr_array_add(w->link_order, l);
 		g_hash_table_insert(w->links, l->name, l);
-		if (!scenario_apply_conf(w->sc, g, wire_conf_keys, &l->cfg, error))
+		if (!scenario_apply_conf(w->sc, g, NULL, wire_conf_keys, &l->cfg, error))
 			return false;
+		if (l->cfg.up_at && l->cfg.up_at <= l->cfg.down_at)
+			return scenario_fail(w->sc, error, g, "up_at", "must come after down_at");
+		if (l->cfg.up_at && !l->cfg.down_at)
+			return scenario_fail(w->sc, error, g, "up_at", "a link comes up only after down_at");
 		l->wire = wire_new(w->sim, name, &l->cfg, w->seed);
 	}
 	return true;
 }
 
-/* Interface groups of host @h: [host.H.IF] for every IF but "cpu" and the
- * groups that later layers own. */
-bool
-build_interfaces(struct world *w, struct host *h, GError **error)
+/* Interface names of [host H], in the order of their first key. */
+static GPtrArray *
+interface_names(struct world *w, const char *group)
 {
-	g_autofree char *prefix = g_strdup_printf("host.%s", h->name);
-	g_autoptr(GPtrArray) groups = scenario_groups_with_prefix(w->sc, prefix);
-	for (guint i = 0; i < groups->len; i++) {
-		const char *g = groups->pdata[i];
-		const char *ifname = g + strlen(prefix) + 1;
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	g_auto(GStrv) keys = scenario_keys(w->sc, group);
+	for (int i = 0; keys[i]; i++) {
+		const char *dot = strchr(keys[i], '.');
+		if (!dot)
+			continue;
+		g_autofree char *ifname = g_strndup(keys[i], (gsize)(dot - keys[i]));
 		if (strcmp(ifname, "cpu") == 0)
 			continue;
-		if (strchr(ifname, '.') || strlen(ifname) >= IFNAMSIZ)
-			return scenario_fail(w->sc, error, g, NULL,
-					     "an interface name has at most %d characters and no '.'",
-					     IFNAMSIZ - 1);
+		bool seen = false;
+		for (guint j = 0; j < names->len && !seen; j++)
+			seen = strcmp(names->pdata[j], ifname) == 0;
+		if (!seen)
+			g_ptr_array_add(names, g_steal_pointer(&ifname));
+	}
+	return names;
+}
+
+static bool
+attach_link(struct world *w, struct host *h, struct nic *nic, const char *group,
+	    const char *ifname, GError **error)
+{
+	g_autofree char *key = g_strdup_printf("%s.link", ifname);
+	const char *link = scenario_get(w->sc, group, key);
+	if (!link)
+		return true;
+	struct world_link *l = g_hash_table_lookup(w->links, link);
+	if (!l)
+		return scenario_fail(w->sc, error, group, key, "no [link %s] is declared", link);
+	if (l->nends == 2)
+		return scenario_fail(w->sc, error, group, key, "link %s already joins %s and %s", link,
+				     l->ends[0], l->ends[1]);
+	l->ends[l->nends] = g_strdup_printf("%s.%s", h->name, ifname);
+	nic_connect(nic, l->wire, l->nends++);
+	return true;
+}
+
+bool
+build_interfaces(struct world *w, struct host *h, const char *group, GError **error)
+{
+	g_autoptr(GPtrArray) names = interface_names(w, group);
+	for (guint i = 0; i < names->len; i++) {
+		const char *ifname = names->pdata[i];
+		g_autofree char *first = g_strdup_printf("%s.link", ifname);
+		if (strlen(ifname) >= IFNAMSIZ || !g_ascii_isalpha(ifname[0]))
+			return scenario_fail(w->sc, error, group, NULL,
+					     "interface name '%s' must start with a letter and have at "
+					     "most %d characters", ifname, IFNAMSIZ - 1);
 		struct nic_config cfg;
 		nic_config_init(&cfg);
-		if (!scenario_apply_conf(w->sc, g, nic_conf_keys, &cfg, error))
+		if (!scenario_apply_conf(w->sc, group, ifname, nic_conf_keys, &cfg, error))
 			return false;
 		g_autoptr(GError) sub = NULL;
 		if (!nic_config_check(&cfg, &sub))
-			return scenario_fail(w->sc, error, g, NULL, "%s", sub->message);
+			return scenario_fail(w->sc, error, group, NULL, "%s: %s", ifname, sub->message);
 		uint8_t mac[ETH_ALEN];
-		const char *v = scenario_get(w->sc, g, "mac");
+		g_autofree char *mkey = g_strdup_printf("%s.mac", ifname);
+		const char *v = scenario_get(w->sc, group, mkey);
 		if (v && (!eth_addr_parse(v, mac) || is_multicast_ether_addr(mac) || is_zero_ether_addr(mac)))
-			return scenario_fail(w->sc, error, g, "mac",
+			return scenario_fail(w->sc, error, group, mkey,
 					     "'%s' is not a unicast MAC address like 02:00:00:00:00:01", v);
 		struct nic *nic = nic_new(h, ifname, v ? mac : NULL, &cfg);
-		const char *link = scenario_get(w->sc, g, "link");
-		if (link) {
-			struct world_link *l = g_hash_table_lookup(w->links, link);
-			if (!l)
-				return scenario_fail(w->sc, error, g, "link", "no [link.%s] is declared", link);
-			if (l->nends == 2)
-				return scenario_fail(w->sc, error, g, "link",
-						     "link %s already joins %s and %s", link, l->ends[0],
-						     l->ends[1]);
-			l->ends[l->nends] = g_strdup_printf("%s.%s", h->name, ifname);
-			nic_connect(nic, l->wire, l->nends++);
-		}
+		if (!attach_link(w, h, nic, group, ifname, error))
+			return false;
 		if (w->opt.pcap_dir) {
 			struct trace_pcap *p = trace_pcap_open(w->opt.pcap_dir, h->name, ifname, error);
 			if (!p)
@@ -83,7 +115,10 @@ build_interfaces(struct world *w, struct host *h, GError **error)
 			nic_set_pcap(nic, p);
 		}
 		if (dev_open(nic_dev(nic)) != 0)
-			return scenario_fail(w->sc, error, g, NULL, "the interface could not be brought up");
+			return scenario_fail(w->sc, error, group, NULL, "interface %s could not be brought up",
+					     ifname);
+		if (!inet_address(w, nic_dev(nic), group, error))
+			return false;
 	}
 	return true;
 }
@@ -104,8 +139,6 @@ net_metrics(struct world *w, GHashTable *m)
 					metric_put(m, (double)d->stats.drops[r], "%s.%s.drops.%s", n, ifn,
 						   skb_drop_reason_name(r));
 			struct nic *nic = nic_from_dev(d);
-			if (!nic)
-				continue;
 			const struct nic_stats *s = nic_stats(nic);
 			metric_put(m, (double)s->rx_frames, "%s.%s.rx_frames", n, ifn);
 			metric_put(m, (double)s->rx_ring_full, "%s.%s.rx_ring_full", n, ifn);
@@ -122,7 +155,10 @@ net_metrics(struct world *w, GHashTable *m)
 			struct wire_stats ws;
 			wire_stats(l->wire, side, &ws);
 			metric_put(m, (double)ws.frames_sent, "link.%s.%d.frames", l->name, side);
+			metric_put(m, (double)ws.frames_delivered, "link.%s.%d.delivered", l->name, side);
 			metric_put(m, (double)ws.frames_lost, "link.%s.%d.lost", l->name, side);
+			metric_put(m, (double)ws.frames_down, "link.%s.%d.down", l->name, side);
+			metric_put(m, (double)ws.frames_too_big, "link.%s.%d.too_big", l->name, side);
 		}
 	}
 }

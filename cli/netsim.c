@@ -17,7 +17,13 @@
 #include "cli/sweep.h"
 #include "cli/world.h"
 #include "config.h"
+#include "sim/conf.h"
 #include "sim/cpu.h"
+#include "sim/wire.h"
+#include "stack/arp.h"
+#include "stack/ipv4.h"
+#include "stack/netdevice.h"
+#include "stack/nic.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_BAD_INPUT = 2 };
 
@@ -35,6 +41,7 @@ static const GOptionEntry run_entries[] = {
 	{ "trace", 't', 0, G_OPTION_ARG_FILENAME, &opt_trace, "Write the trace database to FILE", "FILE" },
 	{ "overwrite", 0, 0, G_OPTION_ARG_NONE, &opt_overwrite,
 	  "Replace an existing trace database", NULL },
+	{ "force", 'f', 0, G_OPTION_ARG_NONE, &opt_overwrite, "The same as --overwrite", NULL },
 	{ "trace-level", 0, 0, G_OPTION_ARG_STRING, &opt_level,
 	  "off, summary or full (default: the scenario's run.trace)", "LEVEL" },
 	{ "pcap", 'p', 0, G_OPTION_ARG_FILENAME, &opt_pcap,
@@ -234,10 +241,45 @@ static const char usage[] =
 	"                 [expect] condition fails, 2 on bad input)\n"
 	"  check FILE     check a scenario file without running it\n"
 	"  sweep FILE     run a grid of values in parallel; table and plots\n"
-	"  help [TOPIC]   this text; topics: scenario, costs\n"
+	"  help [TOPIC]   this text; topics: scenario, keys, costs\n"
 	"  --version      print the version\n"
 	"\n"
 	"Run 'netsim COMMAND --help' for a command's options.\n";
+
+static void
+print_keys(const char *title, const struct conf_key *table, const void *defaults)
+{
+	printf("%s\n", title);
+	for (const struct conf_key *k = table; k->key; k++) {
+		g_autofree char *def = conf_get(k, defaults);
+		g_autofree char *what = conf_describe(k);
+		printf("  %-22s %-10s %s (%s)\n", k->key, def, k->doc ? k->doc : "", what);
+	}
+	printf("\n");
+}
+
+static void
+help_keys(void)
+{
+	struct netdev_host_config hc;
+	struct ip_config ic;
+	struct neigh_config nc;
+	struct nic_config nic;
+	struct wire_config wc;
+	netdev_host_config_init(&hc);
+	ip_config_init(&ic);
+	neigh_config_init(&nc);
+	nic_config_init(&nic);
+	wire_config_init(&wc);
+	printf("Scenario keys, their defaults and their values.\n\n");
+	print_keys("[host NAME] device layer (net.core sysctls):", netdev_host_conf_keys, &hc);
+	print_keys("[host NAME] IPv4 (also: routes = PREFIX via GW [dev IF]; ...):", ip_host_conf_keys, &ic);
+	print_keys("[host NAME] ARP / neighbour table:", neigh_conf_keys, &nc);
+	print_keys("[host NAME] IF.KEY, for each network interface IF (also IF.link = L,\n"
+		   "IF.mac = 02:00:00:00:00:01, IF.address = 10.0.0.1/24):",
+		   nic_conf_keys, &nic);
+	print_keys("[link NAME] wire between two interfaces:", wire_conf_keys, &wc);
+}
 
 static int
 cmd_help(int argc, char **argv)
@@ -245,21 +287,26 @@ cmd_help(int argc, char **argv)
 	const char *topic = argc > 2 ? argv[2] : NULL;
 	if (!topic) {
 		fputs(usage, stdout);
+	} else if (strcmp(topic, "keys") == 0) {
+		help_keys();
 	} else if (strcmp(topic, "costs") == 0) {
-		printf("CPU cost table (keys of [cpu] and [host.NAME.cpu]; values are durations):\n\n");
+		printf("CPU cost table: keys of [cpu] (every host) and cpu.NAME keys of [host H];\n"
+		       "values are durations.\n\n");
 		for (int i = 0; i < COST_NCOSTS; i++)
 			printf("  %-14s %6" G_GINT64_FORMAT "ns  %s\n", cpu_cost_info[i].name,
 			       cpu_cost_info[i].default_ns, cpu_cost_info[i].what);
 	} else if (strcmp(topic, "scenario") == 0) {
 		printf("Scenario files are key files (.ini style):\n\n"
-		       "  [run]            title, description, duration (e.g. 1s), seed, trace (off|summary|full)\n"
+		       "  [scenario]       title, description, duration (e.g. 1s), seed, trace (off|summary|full)\n"
 		       "  [cpu]            cost table for every host (see 'netsim help costs')\n"
-		       "  [host.NAME]      a host\n"
-		       "  [host.NAME.cpu]  that host's costs\n"
+		       "  [host NAME]      a host; its keys (see 'netsim help keys'), cpu.COST = duration,\n"
+		       "                   and IF.KEY for each network interface IF (eth0.address = ...)\n"
+		       "  [link NAME]      a wire joining two interfaces (IF.link = NAME)\n"
+		       "  [app NAME]       a program on a host: host, program, start, and its keys\n"
 		       "  [expect]         FIGURE = CONDITION, checked after the run\n"
 		       "                   (N, >= N, <= N, > N, < N, != N, A..B)\n");
 	} else {
-		fprintf(stderr, "netsim help: no topic '%s' (topics: scenario, costs)\n", topic);
+		fprintf(stderr, "netsim help: no topic '%s' (topics: scenario, keys, costs)\n", topic);
 		return EXIT_BAD_INPUT;
 	}
 	return EXIT_OK;

@@ -56,6 +56,17 @@ valid_name(const char *s, const char *extra)
 	return true;
 }
 
+/* "kind" or "kind name": [scenario], [host alice], [link l1]. */
+static bool
+valid_group(const char *g)
+{
+	const char *sp = strchr(g, ' ');
+	if (!sp)
+		return valid_name(g, "_-");
+	g_autofree char *kind = g_strndup(g, (gsize)(sp - g));
+	return valid_name(kind, "_-") && valid_name(sp + 1, "_-");
+}
+
 /* Line-by-line syntax check and line index. */
 static bool
 index_lines(struct scenario *sc, GError **error)
@@ -77,9 +88,10 @@ index_lines(struct scenario *sc, GError **error)
 			}
 			line[n - 1] = 0;
 			char *name = g_strstrip(line + 1);
-			if (!valid_name(name, "._-")) {
+			if (!valid_group(name)) {
 				g_set_error(error, SCENARIO_ERROR, 0,
-					    "%s:%d: [%s]: a group name may hold letters, digits, '.', '_' and '-' only",
+					    "%s:%d: [%s]: a group is a word, or a word and a name, such as "
+					    "[scenario] or [host alice]; names hold letters, digits, '_' and '-'",
 					    sc->path, lineno, name);
 				return false;
 			}
@@ -185,27 +197,47 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	const char *dot = lhs ? strrchr(lhs, '.') : NULL;
 	if (!eq || !dot || dot == lhs || !dot[1]) {
 		g_set_error(error, SCENARIO_ERROR, 0,
-			    "--set %s: expected group.key=value, for example run.seed=7", assignment);
+			    "--set %s: expected group.key=value, for example scenario.seed=7", assignment);
 		return false;
 	}
 	/*
-	 * The key is after the last dot, except where a group of the file (or
-	 * [expect], whose keys are dotted figure names) owns a longer key.
+	 * "host.rx.eth0.napi" names key "eth0.napi" of group [host rx]: a group
+	 * "kind name" is written "kind.name" on the command line.  The longest
+	 * group of the file that matches wins; otherwise "kind.name." starts
+	 * a new group of a kind that has names, and the rest is the key.
 	 */
+	size_t best = 0;
 	for (guint i = 0; i < sc->order->len; i++) {
-		const char *g = sc->order->pdata[i];
-		size_t n = strlen(g);
-		if (strncmp(lhs, g, n) == 0 && lhs[n] == '.' &&
-		    (g_key_file_has_key(sc->kf, g, lhs + n + 1, NULL) || strcmp(g, "expect") == 0)) {
+		g_autofree char *gd = g_strdelimit(g_strdup(sc->order->pdata[i]), " ", '.');
+		size_t n = strlen(gd);
+		if (n > best && strncmp(lhs, gd, n) == 0 && lhs[n] == '.' && lhs[n + 1]) {
+			best = n;
 			dot = lhs + n;
-			break;
 		}
 	}
-	if (g_str_has_prefix(lhs, "expect.") && lhs[7])
+	static const char *const named[] = { "host.", "link.", "app.", NULL };
+	for (int i = 0; !best && named[i]; i++) {
+		if (!g_str_has_prefix(lhs, named[i]))
+			continue;
+		const char *name = lhs + strlen(named[i]);
+		const char *d = strchr(name, '.');
+		dot = d && d > name && d[1] ? d : NULL;
+		best = 1;
+	}
+	if (!best && g_str_has_prefix(lhs, "expect.") && lhs[7])
 		dot = lhs + 6;
+	if (!dot || dot == lhs || !dot[1]) {
+		g_set_error(error, SCENARIO_ERROR, 0,
+			    "--set %s: expected group.key=value, for example scenario.seed=7 "
+			    "or host.alice.eth0.napi=off", assignment);
+		return false;
+	}
 	g_autofree char *group = g_strndup(lhs, (gsize)(dot - lhs));
 	const char *key = dot + 1;
-	if (!valid_name(group, "._-") || !valid_name(key, "._-")) {
+	char *gdot = strchr(group, '.');
+	if (gdot)
+		*gdot = ' '; /* host.rx -> [host rx] */
+	if (!valid_group(group) || !valid_name(key, "._-")) {
 		g_set_error(error, SCENARIO_ERROR, 0, "--set %s: bad group or key name", assignment);
 		return false;
 	}
@@ -236,7 +268,7 @@ scenario_groups_with_prefix(const struct scenario *sc, const char *prefix)
 	size_t n = strlen(prefix);
 	for (guint i = 0; i < sc->order->len; i++) {
 		const char *g = sc->order->pdata[i];
-		if (strncmp(g, prefix, n) == 0 && g[n] == '.')
+		if (strncmp(g, prefix, n) == 0 && g[n] == ' ')
 			g_ptr_array_add(out, (gpointer)g);
 	}
 	return out;
@@ -345,12 +377,21 @@ scenario_get_bool(struct scenario *sc, const char *group, const char *key, bool 
 }
 
 bool
-scenario_apply_conf(struct scenario *sc, const char *group, const struct conf_key *table,
-		    void *base, GError **error)
+scenario_apply_conf(struct scenario *sc, const char *group, const char *prefix,
+		    const struct conf_key *table, void *base, GError **error)
 {
 	g_auto(GStrv) keys = scenario_keys(sc, group);
+	size_t n = prefix ? strlen(prefix) : 0;
 	for (int i = 0; keys[i]; i++) {
-		const struct conf_key *k = conf_find(table, keys[i]);
+		const char *name = keys[i];
+		if (n) {
+			if (strncmp(name, prefix, n) != 0 || name[n] != '.')
+				continue;
+			name += n + 1;
+		} else if (strchr(name, '.')) {
+			continue;
+		}
+		const struct conf_key *k = conf_find(table, name);
 		if (!k)
 			continue;
 		const char *v = scenario_get(sc, group, keys[i]);

@@ -1,7 +1,8 @@
 /*
  * cli/scenario.h - scenario files: loading, overrides, and errors with lines.
  *
- * A scenario is a GLib key file.  Besides parsing it, the loader remembers
+ * A scenario is a GLib key file.  Groups are a word, or a word and a name:
+ * [scenario], [cpu], [host alice], [link l1], [app flood], [expect].  Besides parsing it, the loader remembers
  * the line of every group and key, so that any mistake found later, by any
  * part of the program, is reported as
  *
@@ -33,12 +34,15 @@ const char *scenario_path(const struct scenario *sc);
 /* The text as loaded, with overrides appended as comments (recorded in the trace). */
 const char *scenario_text(const struct scenario *sc);
 
-/* Apply "group.key=value" (the key is after the last dot). */
+/*
+ * Apply "group.key=value".  A named group is written with a dot:
+ * "host.rx.eth0.napi=off" sets key "eth0.napi" of [host rx].
+ */
 bool scenario_override(struct scenario *sc, const char *assignment, GError **error);
 
 /* Group names, in file order; NULL-terminated, owned by the scenario. */
 char **scenario_groups(const struct scenario *sc);
-/* Groups whose name starts with @prefix followed by '.' (e.g. "host" -> host.a, host.b). */
+/* Groups of one kind, in file order: "host" -> "host a", "host b". */
 GPtrArray *scenario_groups_with_prefix(const struct scenario *sc, const char *prefix);
 bool scenario_has_group(const struct scenario *sc, const char *group);
 /* Keys of a group in file order (g_strfreev). */
@@ -65,11 +69,13 @@ bool scenario_get_bool(struct scenario *sc, const char *group, const char *key, 
 		       GError **error);
 
 /*
- * Apply every key of @group that @table knows to @base.  Keys the table does
- * not know are left for other tables; scenario_check_unused reports them.
+ * Apply every key of @group that @table knows to @base.  With @prefix NULL
+ * the keys without a dot are considered; with @prefix "eth0" the keys
+ * "eth0.NAME" are, by NAME.  Keys the table does not know are left for
+ * other tables; scenario_check_unused reports the ones nothing read.
  */
-bool scenario_apply_conf(struct scenario *sc, const char *group, const struct conf_key *table,
-			 void *base, GError **error);
+bool scenario_apply_conf(struct scenario *sc, const char *group, const char *prefix,
+			 const struct conf_key *table, void *base, GError **error);
 /* Fail on the first key that nothing read. */
 bool scenario_check_unused(struct scenario *sc, GError **error);
 

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "sim/cpu.h"
 #include "sim/units.h"
+#include "stack/ipv4.h"
 #include "stack/netdevice.h"
 #include "stack/skbuff.h"
 #include "trace/trace.h"
@@ -30,42 +31,51 @@ read_run(struct world *w, GError **error)
 {
 	struct scenario *sc = w->sc;
 	const char *v;
-	if (!scenario_has_group(sc, "run"))
-		return scenario_fail(sc, error, "run", NULL, "every scenario needs a [run] group");
-	v = scenario_get(sc, "run", "title");
+	if (!scenario_has_group(sc, "scenario"))
+		return scenario_fail(sc, error, "scenario", NULL, "every file needs a [scenario] group");
+	v = scenario_get(sc, "scenario", "title");
 	w->title = g_strdup(v ? v : scenario_path(sc));
-	v = scenario_get(sc, "run", "description");
+	v = scenario_get(sc, "scenario", "description");
 	w->description = g_strdup(v ? v : "");
 	w->duration = SIM_S;
-	if (!scenario_get_duration(sc, "run", "duration", &w->duration, error))
+	if (!scenario_get_duration(sc, "scenario", "duration", &w->duration, error))
 		return false;
 	if (w->duration <= 0)
-		return scenario_fail(sc, error, "run", "duration", "must be longer than 0");
+		return scenario_fail(sc, error, "scenario", "duration", "must be longer than 0");
 	w->seed = 1;
-	if (!scenario_get_uint(sc, "run", "seed", 0, G_MAXUINT64, &w->seed, error))
+	if (!scenario_get_uint(sc, "scenario", "seed", 0, G_MAXUINT64, &w->seed, error))
 		return false;
 	w->level = TRACE_SUMMARY;
-	v = scenario_get(sc, "run", "trace");
+	v = scenario_get(sc, "scenario", "trace");
 	if (v) {
 		w->level = -1;
 		for (int i = 0; trace_levels[i]; i++)
 			if (strcmp(v, trace_levels[i]) == 0)
 				w->level = i;
 		if (w->level < 0)
-			return scenario_fail(sc, error, "run", "trace", "'%s' is not off, summary or full", v);
+			return scenario_fail(sc, error, "scenario", "trace", "'%s' is not off, summary or full", v);
 	}
 	if (w->opt.trace_level >= 0)
 		w->level = w->opt.trace_level;
 	return true;
 }
 
-/* Apply "cost name = duration" keys of @group to @cpu. */
+/*
+ * Apply cost keys to @cpu: in [cpu] they are "NAME = duration", in
+ * [host H] "cpu.NAME = duration" (@prefix "cpu").
+ */
 static bool
-read_costs(struct world *w, const char *group, struct cpu *cpu, GError **error)
+read_costs(struct world *w, const char *group, const char *prefix, struct cpu *cpu,
+	   GError **error)
 {
 	g_auto(GStrv) keys = scenario_keys(w->sc, group);
+	size_t n = prefix ? strlen(prefix) : 0;
 	for (int i = 0; keys[i]; i++) {
-		int c = cpu_cost_by_name(keys[i]);
+		const char *name = keys[i];
+		if (n && (strncmp(name, prefix, n) != 0 || name[n] != '.'))
+			continue;
+		name += n ? n + 1 : 0;
+		int c = cpu_cost_by_name(name);
 		if (c < 0)
 			return scenario_fail(w->sc, error, group, keys[i],
 					     "unknown cost (see 'netsim help costs')");
@@ -93,7 +103,7 @@ static bool
 read_host_keys(struct world *w, struct host *h, const char *group, GError **error)
 {
 	struct netdev_host_config nc = *dev_host_config(h);
-	if (!scenario_apply_conf(w->sc, group, netdev_host_conf_keys, &nc, error))
+	if (!scenario_apply_conf(w->sc, group, NULL, netdev_host_conf_keys, &nc, error))
 		return false;
 	dev_set_host_config(h, &nc);
 	return true;
@@ -103,43 +113,29 @@ static bool
 build_hosts(struct world *w, GError **error)
 {
 	g_autoptr(GPtrArray) groups = scenario_groups_with_prefix(w->sc, "host");
-	/* Every host.* sub-group must belong to a declared host. */
 	for (guint i = 0; i < groups->len; i++) {
 		const char *g = groups->pdata[i];
-		const char *name = g + strlen("host.");
-		const char *dot = strchr(name, '.');
-		if (!dot)
-			continue;
-		g_autofree char *hname = g_strndup(name, (gsize)(dot - name));
-		g_autofree char *hg = g_strdup_printf("host.%s", hname);
-		if (!scenario_has_group(w->sc, hg))
-			return scenario_fail(w->sc, error, g, NULL, "no host '%s' is declared ([%s])", hname, hg);
-	}
-	for (guint i = 0; i < groups->len; i++) {
-		const char *g = groups->pdata[i];
-		const char *name = g + strlen("host.");
-		if (strchr(name, '.'))
-			continue; /* a sub-group: host.H.cpu, host.H.IF */
+		const char *name = g + strlen("host ");
 		struct host *h = host_new(w->sim, w->trace, w->pool, name, w->seed);
 		g_ptr_array_add(w->hosts, h);
-		if (scenario_has_group(w->sc, "cpu") && !read_costs(w, "cpu", h->cpu, error))
+		if (scenario_has_group(w->sc, "cpu") && !read_costs(w, "cpu", NULL, h->cpu, error))
 			return false;
-		g_autofree char *cg = g_strdup_printf("host.%s.cpu", name);
-		if (scenario_has_group(w->sc, cg) && !read_costs(w, cg, h->cpu, error))
+		if (!read_costs(w, g, "cpu", h->cpu, error))
 			return false;
-		if (!read_host_keys(w, h, g, error) || !build_interfaces(w, h, error))
+		if (!read_host_keys(w, h, g, error) || !inet_setup(w, h, g, error) ||
+		    !build_interfaces(w, h, g, error) || !inet_routes(w, h, g, error))
 			return false;
 	}
 	if (w->hosts->len == 0)
-		return scenario_fail(w->sc, error, "run", NULL, "the scenario declares no [host.NAME]");
+		return scenario_fail(w->sc, error, "scenario", NULL, "the file declares no [host NAME]");
 	return true;
 }
 
 static bool
 check_groups(struct world *w, GError **error)
 {
-	static const char *const top[] = { "run", "cpu", "expect", NULL };
-	static const char *const prefixes[] = { "host.", "link.", NULL };
+	static const char *const top[] = { "scenario", "cpu", "expect", NULL };
+	static const char *const prefixes[] = { "host ", "link ", NULL };
 	for (char **g = scenario_groups(w->sc); *g; g++) {
 		bool known = g_strv_contains(top, *g);
 		for (int i = 0; !known && prefixes[i]; i++)
@@ -147,6 +143,20 @@ check_groups(struct world *w, GError **error)
 		if (!known)
 			return scenario_fail(w->sc, error, *g, NULL,
 					     "unknown group (see 'netsim help scenario')");
+	}
+	return true;
+}
+
+/* Every link must join two interfaces. */
+static bool
+check_links(struct world *w, GError **error)
+{
+	for (guint i = 0; i < w->link_order->len; i++) {
+		struct world_link *l = w->link_order->pdata[i];
+		if (l->nends != 2)
+			return scenario_fail(w->sc, error, l->group, NULL,
+					     "a link joins two interfaces; %s has %d (give two hosts "
+					     "IF.link = %s)", l->name, l->nends, l->name);
 	}
 	return true;
 }
@@ -169,6 +179,7 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->hosts = g_ptr_array_new();
 	w->links = g_hash_table_new(g_str_hash, g_str_equal);
 	w->link_order = g_ptr_array_new();
+	w->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!check_groups(w, error) || !read_run(w, error))
 		goto fail;
 	w->sim = sim_new(w->seed);
@@ -179,7 +190,7 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 			     error))
 		goto fail;
 	w->pool = skb_pool_new();
-	if (!build_links(w, error) || !build_hosts(w, error))
+	if (!build_links(w, error) || !build_hosts(w, error) || !check_links(w, error))
 		goto fail;
 	mark_expect_used(sc);
 	if (!scenario_check_unused(sc, error))
@@ -291,6 +302,7 @@ world_metrics(struct world *w)
 		put(m, (double)sn.backlog_max, "%s.softnet.backlog_max", h->name);
 	}
 	net_metrics(w, m);
+	inet_metrics(w, m);
 	w->metrics = m;
 	return m;
 }
@@ -338,8 +350,10 @@ world_finish(struct world *w, GError **error)
 {
 	if (!w->trace)
 		return true;
-	for (guint i = 0; i < w->hosts->len; i++)
+	for (guint i = 0; i < w->hosts->len; i++) {
 		host_report_counters(w->hosts->pdata[i]);
+		inet_report_counters(w->hosts->pdata[i]);
+	}
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, world_metrics(w));
@@ -379,6 +393,7 @@ world_free(struct world *w)
 	}
 	g_ptr_array_free(w->link_order, TRUE);
 	g_hash_table_destroy(w->links);
+	g_hash_table_destroy(w->addresses);
 	if (w->pool)
 		skb_pool_free(w->pool);
 	if (w->metrics)

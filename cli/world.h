@@ -4,13 +4,16 @@
  * The world owns the engine, the trace, every host with its stack, the
  * wires and the applications.  Building it reads the scenario's groups:
  *
- *   [run]            title, description, duration, seed, trace
- *   [cpu]            cost table defaults for every host (cost name = duration)
- *   [host.H]         one host
- *   [host.H.cpu]     that host's cost overrides
+ *   [scenario]   title, description, duration, seed, trace
+ *   [cpu]        cost table defaults for every host (cost name = duration)
+ *   [host H]     one host: its own keys, cpu.COST keys, and IF.KEY keys
+ *                for each network interface IF
+ *   [link L]     a wire joining two interfaces (IF.link = L)
+ *   [app A]      a program run by a process on a host
+ *   [expect]     conditions checked after the run (cli/expect.h)
  *
- * Later layers add their groups here (interfaces, links, routes, apps); the
- * keys of each come from the owning module's conf_key table.
+ * The keys of each come from the owning module's conf_key table, so
+ * `netsim help keys` lists them all with their defaults.
  */
 #ifndef NETSIM_CLI_WORLD_H
 #define NETSIM_CLI_WORLD_H

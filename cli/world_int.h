@@ -16,6 +16,7 @@
 /* A link of the scenario: one wire and the interfaces on its two ends. */
 struct world_link {
 	char *name;
+	const char *group;  /* "link NAME" */
 	struct wire *wire;
 	struct wire_config cfg;
 	int nends;
@@ -35,6 +36,7 @@ struct world {
 	GPtrArray *hosts;       /* struct host *, in scenario order */
 	GHashTable *links;      /* name -> struct world_link * */
 	GPtrArray *link_order;  /* struct world_link *, in scenario order */
+	GHashTable *addresses;  /* IPv4 address -> "host H IF": each is used once */
 	GHashTable *metrics;
 	bool interrupted;
 	double wall_seconds;
@@ -42,10 +44,16 @@ struct world {
 
 struct host *world_host(struct world *w, const char *name);
 
-/* cli/build_net.c: [link.L] groups, then [host.H.IF] interfaces. */
+/* cli/build_net.c: [link L] groups, then the interfaces of [host H]. */
 bool build_links(struct world *w, GError **error);
-bool build_interfaces(struct world *w, struct host *h, GError **error);
+bool build_interfaces(struct world *w, struct host *h, const char *group, GError **error);
 void net_metrics(struct world *w, GHashTable *m);
+
+/* cli/build_inet.c: IP, ARP, routes and addresses of a host. */
+bool inet_setup(struct world *w, struct host *h, const char *group, GError **error);
+bool inet_address(struct world *w, struct net_device *dev, const char *group, GError **error);
+bool inet_routes(struct world *w, struct host *h, const char *group, GError **error);
+void inet_metrics(struct world *w, GHashTable *m);
 
 /* Add a figure to a metrics table (name is formatted). */
 void metric_put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

@@ -41,6 +41,8 @@ struct wire {
 	struct rng rng;
 	struct wire_end end[2];
 	struct wire_frame *free[WIRE_NCLASSES];
+	bool down;
+	sim_event_id down_ev, up_ev;
 };
 
 #define WIREKEY(name, type, lo, hi, dlo, dhi, doc)                                      \
@@ -57,6 +59,12 @@ const struct conf_key wire_conf_keys[] = {
 		"bytes per frame on the wire beyond the frame: preamble, FCS, gap (default 24)"),
 	WIREKEY(min_frame, CONF_UINT32, 0, 1518, 0, 0,
 		"frames shorter than this take as long as this (default 60)"),
+	WIREKEY(mtu, CONF_UINT32, 68, WIRE_MAX_FRAME - 14, 0, 0,
+		"largest frame payload the link carries; larger frames are lost (default 1500)"),
+	WIREKEY(down_at, CONF_DURATION, 0, INT64_MAX, 0, 0,
+		"time at which the link goes down (default: never)"),
+	WIREKEY(up_at, CONF_DURATION, 0, INT64_MAX, 0, 0,
+		"time at which a link that went down comes back up (default: never)"),
 	{ NULL },
 };
 
@@ -69,7 +77,36 @@ wire_config_init(struct wire_config *c)
 		.loss = 0.0,
 		.overhead = 24,
 		.min_frame = 60,
+		.mtu = 1500,
 	};
+}
+
+void
+wire_set_up(struct wire *w, bool up)
+{
+	w->down = !up;
+}
+
+bool
+wire_is_up(const struct wire *w)
+{
+	return !w->down;
+}
+
+static void
+wire_down_ev(struct sim *sim, void *a, void *b)
+{
+	struct wire *w = a;
+	w->down_ev = 0;
+	wire_set_up(w, false);
+}
+
+static void
+wire_up_ev(struct sim *sim, void *a, void *b)
+{
+	struct wire *w = a;
+	w->up_ev = 0;
+	wire_set_up(w, true);
 }
 
 struct wire *
@@ -89,6 +126,10 @@ wire_new(struct sim *sim, const char *name, const struct wire_config *cfg, uint6
 		w->end[s].w = w;
 		w->end[s].side = s;
 	}
+	if (w->cfg.down_at > 0)
+		w->down_ev = sim_schedule_at(sim, w->cfg.down_at, wire_down_ev, w, NULL);
+	if (w->cfg.up_at > w->cfg.down_at && w->cfg.down_at > 0)
+		w->up_ev = sim_schedule_at(sim, w->cfg.up_at, wire_up_ev, w, NULL);
 	return w;
 }
 
@@ -97,6 +138,8 @@ wire_free(struct wire *w)
 {
 	if (!w)
 		return;
+	sim_cancel(w->sim, w->down_ev);
+	sim_cancel(w->sim, w->up_ev);
 	for (int s = 0; s < 2; s++) {
 		struct wire_end *e = &w->end[s];
 		if (e->attached)
@@ -248,6 +291,16 @@ wire_send(struct wire *w, int side, struct wire_frame *f)
 	e->stats.bytes_sent += f->len;
 	e->stats.busy += tx;
 
+	if (w->down) {
+		e->stats.frames_down++;
+		wire_frame_free(w, f);
+		return tx;
+	}
+	if (f->len > w->cfg.mtu + 14) {
+		e->stats.frames_too_big++;
+		wire_frame_free(w, f);
+		return tx;
+	}
 	if (w->cfg.loss > 0 && rng_chance(&w->rng, w->cfg.loss)) {
 		e->stats.frames_lost++;
 		wire_frame_free(w, f);

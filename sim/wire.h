@@ -40,9 +40,12 @@ struct wire_config {
 	double loss;        /* probability a frame is lost, 0..1; default 0 */
 	uint32_t overhead;  /* bytes added per frame on the wire; default 24 */
 	uint32_t min_frame; /* frames are padded to this for timing; default 60 */
+	uint32_t mtu;       /* largest payload (frame minus 14-byte header); default 1500 */
+	sim_time_t down_at; /* the link goes down at this time; 0 = never */
+	sim_time_t up_at;   /* and comes back up at this time; 0 = stays down */
 };
 
-/* Keys: rate, delay, loss, overhead, min_frame. */
+/* Keys: rate, delay, loss, overhead, min_frame, mtu, down_at, up_at. */
 extern const struct conf_key wire_conf_keys[];
 void wire_config_init(struct wire_config *c);
 
@@ -68,6 +71,8 @@ struct wire_stats {
 	uint64_t frames_delivered;          /* arrived at the other side */
 	uint64_t frames_lost;               /* random loss */
 	uint64_t frames_unattached;         /* other side not attached: gone */
+	uint64_t frames_down;               /* sent while the link was down: gone */
+	uint64_t frames_too_big;            /* payload above the link MTU: gone */
 	sim_time_t busy;                    /* time spent serialising */
 };
 
@@ -100,5 +105,10 @@ sim_time_t wire_send(struct wire *w, int side, struct wire_frame *f);
 sim_time_t wire_tx_time(const struct wire *w, uint32_t len);
 
 void wire_stats(const struct wire *w, int side, struct wire_stats *out);
+
+/* Take the link down or bring it back up now.  Frames already in flight
+ * arrive; frames sent while it is down are lost (frames_down). */
+void wire_set_up(struct wire *w, bool up);
+bool wire_is_up(const struct wire *w);
 
 #endif

@@ -5,15 +5,23 @@
 . "$top_srcdir/tests/lib.sh"
 
 cat >"$T/ok.ini" <<'INI'
-[run]
-title = two idle hosts
+[scenario]
+title = two hosts on a wire
 duration = 10ms
 seed = 3
 
-[host.a]
-[host.b]
-[host.b.cpu]
-ip_rcv = 1us
+[link l1]
+rate = 100Mbit
+
+[host a]
+eth0.link = l1
+eth0.address = 10.0.0.1/24
+
+[host b]
+cpu.ip_rcv = 1us
+eth0.link = l1
+eth0.address = 10.0.0.2/24
+eth0.napi = off
 
 [expect]
 sim.seconds = 0.01
@@ -37,39 +45,55 @@ expect_exit 1 "failed expectation exits 1" -- "$NETSIM" run -q --set expect.sim.
 expect_grep "$T/out" 'FAIL sim.seconds' "the failed expectation is named"
 
 # Bad input: one line, file:line: group key: what, exit 2.
-printf '[run]\nduration = 1s\n\n[host.a]\nspeed = 7\n' >"$T/bad1.ini"
-expect_exit 2 "unknown key" -- "$NETSIM" check "$T/bad1.ini"
-expect_grep "$T/err" "^netsim: $T/bad1.ini:5: host.a speed: unknown key" "unknown key names file:line: group key"
+printf '[scenario]\nduration = 1s\n\n[host a]\nspeed = 7\n' >"$T/bad1.ini"
+expect_exit 2 "misspelt key" -- "$NETSIM" check "$T/bad1.ini"
+expect_grep "$T/err" "^netsim: $T/bad1.ini:5: host a speed: unknown key" "unknown key names file:line: group key"
 expect_eq "$(wc -l <"$T/err")" 1 "the error is one line"
 
-printf '[run]\nduration = soon\n[host.a]\n' >"$T/bad2.ini"
-expect_exit 2 "bad duration" -- "$NETSIM" run "$T/bad2.ini"
-expect_grep "$T/err" "bad2.ini:2: run duration: 'soon' is not a valid duration" "bad duration is explained"
+printf '[scenario]\nduration = soon\n[host a]\n' >"$T/bad2.ini"
+expect_exit 2 "wrong unit" -- "$NETSIM" run "$T/bad2.ini"
+expect_grep "$T/err" "bad2.ini:2: scenario duration: 'soon' is not a valid duration" "bad duration is explained"
 
-printf '[run]\nduration = 1s\n[host.a]\n[host.a.cpu]\nip_rvc = 1us\n' >"$T/bad3.ini"
+printf '[scenario]\nduration = 1s\n[host a]\ncpu.ip_rvc = 1us\n' >"$T/bad3.ini"
 expect_exit 2 "unknown cost" -- "$NETSIM" check "$T/bad3.ini"
-expect_grep "$T/err" "bad3.ini:5: host.a.cpu ip_rvc: unknown cost" "unknown cost is named"
+expect_grep "$T/err" "bad3.ini:4: host a cpu.ip_rvc: unknown cost" "unknown cost is named"
 
-printf '[run]\nduration = 1s\n[hots.a]\n' >"$T/bad4.ini"
+printf '[scenario]\nduration = 1s\n[hots a]\n' >"$T/bad4.ini"
 expect_exit 2 "unknown group" -- "$NETSIM" check "$T/bad4.ini"
-expect_grep "$T/err" "bad4.ini:3: hots.a: unknown group" "unknown group is named"
+expect_grep "$T/err" "bad4.ini:3: hots a: unknown group" "unknown group is named"
 
-printf '[run]\nduration = 1s\n[host.a.eth0]\n' >"$T/bad5.ini"
-expect_exit 2 "sub-group of an undeclared host" -- "$NETSIM" check "$T/bad5.ini"
-expect_grep "$T/err" "bad5.ini:3: host.a.eth0: no host 'a'" "undeclared host is named"
+printf '[scenario]\nduration = 1s\n[host a]\neth0.link = l9\n' >"$T/bad5.ini"
+expect_exit 2 "unknown link name" -- "$NETSIM" check "$T/bad5.ini"
+expect_grep "$T/err" "bad5.ini:4: host a eth0.link: no \\[link l9\\]" "unknown link is named"
+
+sed 's|^eth0.address = 10.0.0.2/24|eth0.address = 10.0.0.1/24|' "$T/ok.ini" >"$T/bad7.ini"
+expect_exit 2 "duplicate address" -- "$NETSIM" check "$T/bad7.ini"
+expect_grep "$T/err" "bad7.ini:16: host b eth0.address: address 10.0.0.1/24 is already used by host a eth0" "duplicate address is named"
+
+printf '[scenario]\nduration = 1s\n[link l1]\n[host a]\neth0.link = l1\n' >"$T/bad8.ini"
+expect_exit 2 "link with one end" -- "$NETSIM" check "$T/bad8.ini"
+expect_grep "$T/err" "bad8.ini:3: link l1: a link joins two interfaces" "half-joined link is named"
+
+sed 's|^eth0.napi = off|eth0.napi = maybe|' "$T/ok.ini" >"$T/bad9.ini"
+expect_exit 2 "bad interface setting" -- "$NETSIM" check "$T/bad9.ini"
+expect_grep "$T/err" "bad9.ini:17: host b eth0.napi: 'maybe' is not on or off" "bad NIC value is named"
 
 printf '\377\376garbage\n' >"$T/bad6.ini"
 expect_exit 2 "binary garbage" -- "$NETSIM" check "$T/bad6.ini"
 expect_exit 2 "missing file" -- "$NETSIM" check "$T/nope.ini"
 expect_exit 2 "bad --set" -- "$NETSIM" check --set nodot "$T/ok.ini"
-expect_exit 2 "bad value from --set" -- "$NETSIM" check --set run.duration=-1 "$T/ok.ini"
-expect_grep "$T/err" "command line \(--set\): run duration" "--set errors say so"
+expect_exit 2 "bad value from --set" -- "$NETSIM" check --set scenario.duration=-1 "$T/ok.ini"
+expect_grep "$T/err" "command line \(--set\): scenario duration" "--set errors say so"
+expect_exit 0 "--set reaches an interface key" -- "$NETSIM" check --set host.b.eth0.napi=on "$T/ok.ini"
+expect_exit 2 "--set of a misspelt interface key" -- "$NETSIM" check --set host.b.eth0.nap=on "$T/ok.ini"
+expect_grep "$T/err" "command line \(--set\): host b eth0.nap: unknown key" "misspelt --set key is named"
 
 # The trace database is never overwritten silently.
 expect_exit 0 "run with a trace" -- "$NETSIM" run -q --trace "$T/t.db" "$T/ok.ini"
 expect_exit 2 "second run refuses to overwrite" -- "$NETSIM" run -q --trace "$T/t.db" "$T/ok.ini"
 expect_grep "$T/err" "exists" "the refusal says the file exists"
 expect_exit 0 "--overwrite replaces it" -- "$NETSIM" run -q --overwrite --trace "$T/t.db" "$T/ok.ini"
+expect_exit 0 "--force is the same" -- "$NETSIM" run -q --force --trace "$T/t.db" "$T/ok.ini"
 expect_exit 2 "unwritable trace path" -- "$NETSIM" run -q --trace "$T/no/such/dir/t.db" "$T/ok.ini"
 
 done_testing

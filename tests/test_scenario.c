@@ -26,9 +26,9 @@ static void
 test_scenario_bad_line_reports_file_line_group_key(void **state)
 {
 	GError *err = NULL;
-	struct scenario *sc = scenario_load_data("lec.ini", "[run]\nduration = 1s\nthis is wrong\n", &err);
+	struct scenario *sc = scenario_load_data("lec.ini", "[scenario]\nduration = 1s\nthis is wrong\n", &err);
 	assert_null(sc);
-	assert_error_is(err, "lec.ini:3: run this is wrong: expected 'key = value', a [group] or a # comment");
+	assert_error_is(err, "lec.ini:3: scenario this is wrong: expected 'key = value', a [group] or a # comment");
 	g_error_free(err);
 }
 
@@ -45,8 +45,8 @@ static void
 test_scenario_duplicate_key_names_both_lines(void **state)
 {
 	GError *err = NULL;
-	assert_null(scenario_load_data("a.ini", "[run]\nseed = 1\n\nseed = 2\n", &err));
-	assert_error_is(err, "a.ini:4: run seed: key given twice (first on line 2)");
+	assert_null(scenario_load_data("a.ini", "[scenario]\nseed = 1\n\nseed = 2\n", &err));
+	assert_error_is(err, "a.ini:4: scenario seed: key given twice (first on line 2)");
 	g_error_free(err);
 }
 
@@ -54,11 +54,11 @@ static void
 test_scenario_bad_value_reports_its_line(void **state)
 {
 	GError *err = NULL;
-	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[run]\n\nduration = 10 parsecs\n", &err);
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[scenario]\n\nduration = 10 parsecs\n", &err);
 	assert_non_null(sc);
 	gint64 t = 0;
-	assert_false(scenario_get_duration(sc, "run", "duration", &t, &err));
-	assert_non_null(strstr(err->message, "a.ini:3: run duration: '10 parsecs' is not a valid duration"));
+	assert_false(scenario_get_duration(sc, "scenario", "duration", &t, &err));
+	assert_non_null(strstr(err->message, "a.ini:3: scenario duration: '10 parsecs' is not a valid duration"));
 	g_error_free(err);
 }
 
@@ -66,12 +66,12 @@ static void
 test_scenario_unknown_key_is_an_error(void **state)
 {
 	GError *err = NULL;
-	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[run]\nduration = 1s\ndurashun = 2s\n", &err);
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[scenario]\nduration = 1s\ndurashun = 2s\n", &err);
 	gint64 t = 0;
-	assert_true(scenario_get_duration(sc, "run", "duration", &t, &err));
+	assert_true(scenario_get_duration(sc, "scenario", "duration", &t, &err));
 	assert_int_equal(t, SIM_S);
 	assert_false(scenario_check_unused(sc, &err));
-	assert_non_null(strstr(err->message, "a.ini:3: run durashun: unknown key"));
+	assert_non_null(strstr(err->message, "a.ini:3: scenario durashun: unknown key"));
 	g_error_free(err);
 }
 
@@ -79,31 +79,59 @@ static void
 test_scenario_override_replaces_value_and_is_reported_as_command_line(void **state)
 {
 	GError *err = NULL;
-	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[host.rx.nic]\nnapi = off\n", &err);
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[host rx]\nnic.napi = off\n", &err);
 	assert_true(scenario_override(sc, "host.rx.nic.napi=on", &err));
-	assert_string_equal(scenario_get(sc, "host.rx.nic", "napi"), "on");
-	assert_true(scenario_override(sc, "run.seed=x", &err));
+	assert_string_equal(scenario_get(sc, "host rx", "nic.napi"), "on");
+	assert_true(scenario_override(sc, "scenario.seed=x", &err));
 	guint64 seed = 0;
-	assert_false(scenario_get_uint(sc, "run", "seed", 0, 100, &seed, &err));
-	assert_non_null(strstr(err->message, "command line (--set): run seed:"));
+	assert_false(scenario_get_uint(sc, "scenario", "seed", 0, 100, &seed, &err));
+	assert_non_null(strstr(err->message, "command line (--set): scenario seed:"));
 	g_clear_error(&err);
 	assert_false(scenario_override(sc, "noequals", &err));
 	g_clear_error(&err);
 	assert_false(scenario_override(sc, "nodot=1", &err));
 	g_clear_error(&err);
+	assert_false(scenario_override(sc, "host.rx=1", &err));
+	g_clear_error(&err);
 	assert_non_null(strstr(scenario_text(sc), "# --set host.rx.nic.napi=on"));
+}
+
+static void
+test_scenario_override_creates_named_groups_and_dotted_keys(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[app flood]\nrate = 10\n", &err);
+	assert_true(scenario_override(sc, "app.flood.rate=2000", &err));
+	assert_string_equal(scenario_get(sc, "app flood", "rate"), "2000");
+	assert_true(scenario_override(sc, "host.bob.cpu.ip_rcv=2us", &err));
+	assert_string_equal(scenario_get(sc, "host bob", "cpu.ip_rcv"), "2us");
+	assert_true(scenario_override(sc, "expect.bob.udp.in_datagrams=>= 5", &err));
+	assert_string_equal(scenario_get(sc, "expect", "bob.udp.in_datagrams"), ">= 5");
+	assert_true(scenario_override(sc, "cpu.ip_rcv=1us", &err));
+	assert_string_equal(scenario_get(sc, "cpu", "ip_rcv"), "1us");
+}
+
+static void
+test_scenario_bad_group_header_is_refused(void **state)
+{
+	GError *err = NULL;
+	assert_null(scenario_load_data("a.ini", "[host two words]\n", &err));
+	assert_non_null(strstr(err->message, "a.ini:1: [host two words]: a group is a word"));
+	g_clear_error(&err);
+	assert_null(scenario_load_data("a.ini", "[scenario\n", &err));
+	assert_non_null(strstr(err->message, "a.ini:1:"));
+	g_clear_error(&err);
 }
 
 static void
 test_scenario_groups_with_prefix_keep_file_order(void **state)
 {
 	g_autoptr(scenario) sc = scenario_load_data(
-		"a.ini", "[host.b]\n[run]\n[host.a]\n[host.a.eth0]\n[hostile]\n", NULL);
+		"a.ini", "[host b]\n[scenario]\n[host a]\n[link a]\n[hostile]\n", NULL);
 	g_autoptr(GPtrArray) g = scenario_groups_with_prefix(sc, "host");
-	assert_int_equal(g->len, 3);
-	assert_string_equal(g->pdata[0], "host.b");
-	assert_string_equal(g->pdata[1], "host.a");
-	assert_string_equal(g->pdata[2], "host.a.eth0");
+	assert_int_equal(g->len, 2);
+	assert_string_equal(g->pdata[0], "host b");
+	assert_string_equal(g->pdata[1], "host a");
 }
 
 static void
@@ -149,6 +177,8 @@ main(void)
 		cmocka_unit_test(test_scenario_bad_value_reports_its_line),
 		cmocka_unit_test(test_scenario_unknown_key_is_an_error),
 		cmocka_unit_test(test_scenario_override_replaces_value_and_is_reported_as_command_line),
+		cmocka_unit_test(test_scenario_override_creates_named_groups_and_dotted_keys),
+		cmocka_unit_test(test_scenario_bad_group_header_is_refused),
 		cmocka_unit_test(test_scenario_groups_with_prefix_keep_file_order),
 		cmocka_unit_test(test_expect_conditions_pass_and_fail),
 		cmocka_unit_test(test_expect_malformed_condition_is_a_scenario_error),

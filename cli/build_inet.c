@@ -1,0 +1,140 @@
+/*
+ * cli/build_inet.c - the Internet protocols of each host, from a scenario.
+ *
+ *   [host.H]     forwarding, ttl, ipfrag_*, route_cache_size, ... (ip_host_conf_keys)
+ *                base_reachable_time, retrans_time, ... (neigh_conf_keys)
+ *                routes = 10.2.0.0/16 via 10.1.0.254; default via 10.0.0.254
+ *   [host.H.IF]  address = 10.0.0.1/24
+ *
+ * Called per host: inet_setup before the interfaces, inet_address for each
+ * interface once it is up, inet_routes after all of them (a route's next
+ * hop must be on a connected network).
+ */
+#include <string.h>
+#include "cli/world_int.h"
+#include "stack/arp.h"
+#include "stack/icmp.h"
+#include "stack/ipv4.h"
+#include "stack/route.h"
+#include "stack/udp.h"
+
+bool
+inet_setup(struct world *w, struct host *h, const char *group, GError **error)
+{
+	struct ip_config ic;
+	struct neigh_config nc;
+	ip_config_init(&ic);
+	neigh_config_init(&nc);
+	if (!scenario_apply_conf(w->sc, group, NULL, ip_host_conf_keys, &ic, error) ||
+	    !scenario_apply_conf(w->sc, group, NULL, neigh_conf_keys, &nc, error))
+		return false;
+	g_autoptr(GError) sub = NULL;
+	if (!inet_init(h, &ic, &nc, &sub))
+		return scenario_fail(w->sc, error, group, NULL, "%s", sub->message);
+	return true;
+}
+
+bool
+inet_address(struct world *w, struct net_device *dev, const char *group, GError **error)
+{
+	g_autofree char *key = g_strdup_printf("%s.address", dev->name);
+	const char *v = scenario_get(w->sc, group, key);
+	g_autoptr(GError) sub = NULL;
+	if (!v)
+		return true;
+	if (!inet_set_address_text(dev, v, &sub))
+		return scenario_fail(w->sc, error, group, key, "%s", sub->message);
+	/* An address may be used once in the whole world. */
+	const struct in_device *in = in_dev_get(dev);
+	g_autofree char *addr = g_strdup_printf("%u", in->addr);
+	const char *owner = g_hash_table_lookup(w->addresses, addr);
+	if (owner)
+		return scenario_fail(w->sc, error, group, key, "address %s is already used by %s", v,
+				     owner);
+	g_hash_table_insert(w->addresses, g_steal_pointer(&addr),
+			    g_strdup_printf("%s %s", group, dev->name));
+	return true;
+}
+
+bool
+inet_routes(struct world *w, struct host *h, const char *group, GError **error)
+{
+	const char *v = scenario_get(w->sc, group, "routes");
+	if (!v)
+		return true;
+	g_auto(GStrv) routes = g_strsplit(v, ";", -1);
+	for (int i = 0; routes[i]; i++) {
+		char *r = g_strstrip(routes[i]);
+		g_autoptr(GError) sub = NULL;
+		if (*r && !route_add_text(h, r, &sub))
+			return scenario_fail(w->sc, error, group, "routes", "route %d ('%s'): %s", i + 1, r,
+					     sub->message);
+	}
+	return true;
+}
+
+void
+inet_metrics(struct world *w, GHashTable *m)
+{
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct host *h = w->hosts->pdata[i];
+		const char *n = h->name;
+		if (!h->ip)
+			continue;
+		const struct ip_mib *ip = ip_mib(h);
+#define IP(f) metric_put(m, (double)ip->f, "%s.ip." #f, n)
+		IP(in_receives);
+		IP(in_hdr_errors);
+		IP(in_csum_errors);
+		IP(in_addr_errors);
+		IP(forw_datagrams);
+		IP(in_unknown_protos);
+		IP(in_discards);
+		IP(in_delivers);
+		IP(in_no_routes);
+		IP(out_requests);
+		IP(out_discards);
+		IP(out_no_routes);
+		IP(reasm_timeout);
+		IP(reasm_reqds);
+		IP(reasm_oks);
+		IP(reasm_fails);
+		IP(reasm_overlaps);
+		IP(frag_oks);
+		IP(frag_fails);
+		IP(frag_creates);
+#undef IP
+		const struct icmp_mib *ic = icmp_mib(h);
+		metric_put(m, (double)ic->in_msgs, "%s.icmp.in_msgs", n);
+		metric_put(m, (double)ic->out_msgs, "%s.icmp.out_msgs", n);
+		metric_put(m, (double)ic->in_errors, "%s.icmp.in_errors", n);
+		metric_put(m, (double)ic->in_type[ICMP_ECHOREPLY], "%s.icmp.in_echo_replies", n);
+		metric_put(m, (double)ic->out_type[ICMP_ECHOREPLY], "%s.icmp.out_echo_replies", n);
+		metric_put(m, (double)ic->in_type[ICMP_ECHO], "%s.icmp.in_echos", n);
+		metric_put(m, (double)ic->out_type[ICMP_ECHO], "%s.icmp.out_echos", n);
+		metric_put(m, (double)ic->in_type[ICMP_DEST_UNREACH], "%s.icmp.in_dest_unreachs", n);
+		metric_put(m, (double)ic->out_type[ICMP_DEST_UNREACH], "%s.icmp.out_dest_unreachs", n);
+		metric_put(m, (double)ic->in_type[ICMP_TIME_EXCEEDED], "%s.icmp.in_time_excds", n);
+		metric_put(m, (double)ic->out_type[ICMP_TIME_EXCEEDED], "%s.icmp.out_time_excds", n);
+		const struct udp_mib *u = udp_mib(h);
+		metric_put(m, (double)u->in_datagrams, "%s.udp.in_datagrams", n);
+		metric_put(m, (double)u->no_ports, "%s.udp.no_ports", n);
+		metric_put(m, (double)u->in_errors, "%s.udp.in_errors", n);
+		metric_put(m, (double)u->rcvbuf_errors, "%s.udp.rcvbuf_errors", n);
+		metric_put(m, (double)u->out_datagrams, "%s.udp.out_datagrams", n);
+		struct route_stats rs;
+		route_stats(h, &rs);
+		metric_put(m, (double)rs.cache_hits, "%s.route.cache_hits", n);
+		metric_put(m, (double)rs.cache_misses, "%s.route.cache_misses", n);
+		metric_put(m, (double)rs.fib_lookups, "%s.route.fib_lookups", n);
+		struct neigh_stats ns;
+		neigh_stats(h, &ns);
+		metric_put(m, (double)ns.requests_sent, "%s.arp.requests_sent", n);
+		metric_put(m, (double)ns.replies_sent, "%s.arp.replies_sent", n);
+		metric_put(m, (double)ns.requests_rcvd, "%s.arp.requests_rcvd", n);
+		metric_put(m, (double)ns.replies_rcvd, "%s.arp.replies_rcvd", n);
+		metric_put(m, (double)ns.announces_sent, "%s.arp.announces_sent", n);
+		metric_put(m, (double)ns.res_failed, "%s.arp.res_failed", n);
+		metric_put(m, (double)ns.unres_discards, "%s.arp.unres_discards", n);
+	}
+}
