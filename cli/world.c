@@ -134,7 +134,7 @@ build_hosts(struct world *w, GError **error)
 static bool
 check_groups(struct world *w, GError **error)
 {
-	static const char *const top[] = { "scenario", "cpu", "expect", NULL };
+	static const char *const top[] = { "scenario", "cpu", "expect", "sweep", NULL };
 	static const char *const prefixes[] = { "host ", "link ", NULL };
 	for (char **g = scenario_groups(w->sc); *g; g++) {
 		bool known = g_strv_contains(top, *g);
@@ -161,13 +161,16 @@ check_links(struct world *w, GError **error)
 	return true;
 }
 
-/* Expectations are parsed and checked by the caller. */
+/* [expect] is checked by the caller, [sweep] read by netsim sweep. */
 static void
 mark_expect_used(struct scenario *sc)
 {
-	g_auto(GStrv) keys = scenario_keys(sc, "expect");
-	for (int i = 0; keys[i]; i++)
-		scenario_mark_used(sc, "expect", keys[i]);
+	static const char *const groups[] = { "expect", "sweep" };
+	for (int g = 0; g < 2; g++) {
+		g_auto(GStrv) keys = scenario_keys(sc, groups[g]);
+		for (int i = 0; keys[i]; i++)
+			scenario_mark_used(sc, groups[g], keys[i]);
+	}
 }
 
 struct world *
