@@ -89,9 +89,10 @@ int icmp_rcv(struct sk_buff *skb);
  * Send an ICMP error of @type/@code about the received datagram @skb_in
  * (its network header set): the message carries @skb_in's IP header and
  * the first 8 bytes of its payload (RFC 792); @info is the next-hop MTU
- * for ICMP_FRAG_NEEDED, else 0.  The source address is that of the
- * interface the datagram arrived on (Linux without icmp_errors_use_inbound_
- * ifaddr picks the output route's; see docs/network-layer.md).  Does NOT
+ * for ICMP_FRAG_NEEDED, else 0.  The source address is the datagram's
+ * destination when it was addressed to us, else the one the route back to
+ * the sender chooses (Linux with icmp_errors_use_inbound_ifaddr = 0, the
+ * default).  Does NOT
  * consume @skb_in (Linux __icmp_send).  Silently does nothing when the
  * rules above forbid an error.
  */

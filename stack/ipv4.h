@@ -140,14 +140,13 @@ struct ip_config {
 	uint32_t default_ttl;         /* ip_default_ttl: 64 */
 	sim_time_t ipfrag_time;       /* reassembly timeout: 30s */
 	uint64_t ipfrag_high_thresh;  /* reassembly memory limit, bytes: 4 MiB */
-	uint32_t ipfrag_max_dist;     /* 64: see docs/network-layer.md */
 	uint32_t route_cache_size;    /* entries in the route cache: 256; 0 = no cache */
 	bool icmp_echo_ignore_all;    /* answer no echo request; false */
 };
 
 /*
  * Keys of [host.H]: forwarding, ttl, ipfrag_time, ipfrag_high_thresh,
- * ipfrag_max_dist, route_cache_size, icmp_echo_ignore_all.
+ * route_cache_size, icmp_echo_ignore_all.
  */
 extern const struct conf_key ip_host_conf_keys[];
 void ip_config_init(struct ip_config *c);

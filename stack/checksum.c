@@ -1,0 +1,178 @@
+/*
+ * stack/checksum.c - the Internet checksum and IPv4 address text.
+ *
+ * Linux counterpart: lib/checksum.c (do_csum, csum_partial), include/net/
+ * checksum.h (csum_fold, csum_replace2), net/core/utils.c (in_aton).
+ * RFC 1071 (computing the checksum), RFC 1624 (incremental update).
+ *
+ * Position: below every protocol that carries a checksum: ip_rcv checks
+ * ip_fast_csum, udp_rcv and tcp check csum_tcpudp_magic over the
+ * pseudo-header, icmp_rcv checks csum_partial over the message.
+ *
+ * The sum is computed over 16-bit words as they lie in memory.  One's
+ * complement addition is byte-order independent (RFC 1071 §2(B)), so a
+ * sum of native-order words, folded and stored natively, is the right
+ * checksum in network byte order, which is what Linux does too.
+ */
+#include "stack/inet.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK(netsim-inet-error-quark, inet_error)
+
+wsum_t
+csum_partial(const void *buf, size_t len, wsum_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t acc = sum;
+	/* 4 bytes at a time into a 64-bit accumulator: no carry is lost */
+	while (len >= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		acc += w;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		acc += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		/* the odd byte is the high-order byte of a word padded with zero (RFC 1071) */
+		uint16_t w = 0;
+		memcpy(&w, p, 1);
+		acc += w;
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (wsum_t)acc;
+}
+
+sum16_t
+csum_fold(wsum_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (sum16_t)~sum;
+}
+
+sum16_t
+ip_fast_csum(const void *iph, unsigned ihl)
+{
+	return csum_fold(csum_partial(iph, (size_t)ihl * 4, 0));
+}
+
+wsum_t
+csum_tcpudp_nofold(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto, wsum_t sum)
+{
+	/* the pseudo-header exactly as it would lie in memory, in network order */
+	struct {
+		uint32_t saddr, daddr;
+		uint8_t zero, proto;
+		uint16_t len;
+	} __attribute__((packed)) ph = {
+		.saddr = htonl(saddr),
+		.daddr = htonl(daddr),
+		.zero = 0,
+		.proto = proto,
+		.len = htons((uint16_t)len),
+	};
+	return csum_partial(&ph, sizeof(ph), sum);
+}
+
+sum16_t
+csum_tcpudp_magic(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto, wsum_t sum)
+{
+	return csum_fold(csum_tcpudp_nofold(saddr, daddr, len, proto, sum));
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') */
+void
+csum_replace2(sum16_t *sum, uint16_t from, uint16_t to)
+{
+	uint32_t s = (uint16_t)~*sum;
+	s += (uint16_t)~from;
+	s += to;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	*sum = (sum16_t)~s;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+char *
+inet_addr_fmt(uint32_t addr, char *buf)
+{
+	snprintf(buf, INET_ADDRSTRLEN_NS, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
+		 (addr >> 8) & 0xff, addr & 0xff);
+	return buf;
+}
+
+/* Strict dotted quad: four decimal numbers 0..255, nothing else. */
+bool
+inet_addr_parse(const char *text, uint32_t *out)
+{
+	uint32_t a = 0;
+	const char *p = text;
+	for (int i = 0; i < 4; i++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		unsigned v = 0;
+		int digits = 0;
+		while (*p >= '0' && *p <= '9') {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (++digits > 3 || v > 255)
+				return false;
+		}
+		a = (a << 8) | v;
+		if (i < 3 && *p++ != '.')
+			return false;
+	}
+	if (*p)
+		return false;
+	*out = a;
+	return true;
+}
+
+bool
+ip_parse_prefix(const char *text, uint32_t *addr, uint8_t *prefixlen, GError **error)
+{
+	g_autofree char *copy = g_strstrip(g_strdup(text));
+	char *slash = strchr(copy, '/');
+	if (!slash) {
+		g_set_error(error, INET_ERROR, INET_ERROR_PARSE,
+			    "'%s' has no prefix length: write it as ADDRESS/LENGTH, e.g. 10.0.0.1/24",
+			    copy);
+		return false;
+	}
+	*slash = '\0';
+	uint32_t a;
+	if (!inet_addr_parse(copy, &a)) {
+		g_set_error(error, INET_ERROR, INET_ERROR_PARSE,
+			    "'%s' is not an IPv4 address (expected four numbers 0..255 like 10.0.0.1)",
+			    copy);
+		return false;
+	}
+	const char *len = slash + 1;
+	char *end = NULL;
+	long l = strtol(len, &end, 10);
+	if (!*len || *end || len[0] == '-' || len[0] == '+') {
+		g_set_error(error, INET_ERROR, INET_ERROR_PARSE,
+			    "prefix length '%s' is not a number 0..32", len);
+		return false;
+	}
+	if (l > 32) {
+		g_set_error(error, INET_ERROR, INET_ERROR_PARSE,
+			    "prefix length %ld is larger than 32", l);
+		return false;
+	}
+	*addr = a;
+	*prefixlen = (uint8_t)l;
+	return true;
+}

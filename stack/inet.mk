@@ -1,0 +1,25 @@
+## stack/inet.mk: the Internet protocols of one host (issue 4): the
+## checksum, ARP, IPv4 with routing and fragmentation, ICMP, UDP and raw
+## sockets, with their tests and the UDP benchmark.
+libnetsim_a_SOURCES += \
+	stack/inet.h stack/checksum.c \
+	stack/arp.h stack/arp.c \
+	stack/ipv4.h stack/ipv4.c stack/ip_int.h \
+	stack/route.h stack/route.c \
+	stack/ip_frag.h stack/ip_frag.c \
+	stack/icmp.h stack/icmp.c \
+	stack/udp.h stack/udp.c \
+	stack/raw.h stack/raw.c
+
+INET_TESTS = tests/test_checksum tests/test_udp
+check_PROGRAMS += $(INET_TESTS)
+TESTS += $(INET_TESTS)
+EXTRA_DIST += tests/inet_test.h
+tests_test_checksum_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_checksum_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_udp_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_udp_LDADD = $(TEST_CMOCKA_LIBS)
+
+EXTRA_PROGRAMS += tests/bench_udp
+BENCHES += tests/bench_udp
+tests_bench_udp_LDADD = $(NETSIM_LIBS)

@@ -1,0 +1,63 @@
+/*
+ * stack/ip_int.h - the IPv4 layer's per-host state, shared by the files of
+ * the layer (ipv4.c, route.c, ip_frag.c, icmp.c, raw.c, udp.c) and no one
+ * else.  Like trace/trace_int.h: not part of any public face.
+ *
+ * Linux counterpart: the IPv4 parts of struct net (net->ipv4: the FIB
+ * tables, fqdir, sysctls, the MIB counters).
+ */
+#ifndef NETSIM_STACK_IP_INT_H
+#define NETSIM_STACK_IP_INT_H
+
+#include "stack/host.h"
+#include "stack/icmp.h"
+#include "stack/ipv4.h"
+#include "stack/route.h"
+
+struct fib_table;
+struct ipfrag_state;
+struct raw_table;
+
+struct icmp_state {
+	struct icmp_mib mib;
+	icmp_hook_fn hook;
+	void *hook_arg;
+};
+
+/* host->ip.  Invariant: exists from inet_init until the inet fini hook. */
+struct ip_state {
+	struct host *host;
+	struct ip_config cfg;
+	struct ip_mib mib;
+	uint16_t next_id;                        /* ip_select_ident */
+	const struct net_protocol *protos[256];  /* inet_add_protocol */
+	struct packet_type ip_pt;                /* ETH_P_IP -> ip_rcv */
+	struct fib_table *fib;                   /* route.c */
+	struct ipfrag_state *frag;               /* ip_frag.c */
+	struct icmp_state icmp;                  /* icmp.c */
+	struct raw_table *raw;                   /* raw.c */
+};
+
+static inline struct ip_state *
+ip_state(struct host *host)
+{
+	g_assert(host->ip != NULL);
+	return host->ip;
+}
+
+/* route.c */
+void route_init(struct ip_state *ips);
+void route_fini(struct ip_state *ips);
+
+/* ip_frag.c */
+void ipfrag_init(struct ip_state *ips);
+void ipfrag_fini(struct ip_state *ips);
+
+/* raw.c */
+void raw_init(struct ip_state *ips);
+void raw_fini(struct ip_state *ips);
+
+/* udp.c */
+void udp_fini(struct host *host);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * tests/test_checksum.c - the Internet checksum (RFC 1071), the
+ * pseudo-header, incremental update (RFC 1624) and address parsing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "stack/inet.h"
+#include "stack/ipv4.h"
+
+/* The IP header of RFC 1071-era textbooks: checksum 0xb861. */
+static const uint8_t sample_iph[20] = {
+	0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+	0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
+};
+
+static void
+test_ip_header_checksum_matches_known_value(void **state)
+{
+	uint8_t h[20];
+	memcpy(h, sample_iph, 20);
+	assert_int_equal(ip_fast_csum(h, 5), 0); /* a correct header sums to zero */
+	h[10] = h[11] = 0;
+	sum16_t c = ip_fast_csum(h, 5);
+	assert_int_equal(ntohs(c), 0xb861);
+}
+
+static void
+test_odd_length_is_padded_with_zero(void **state)
+{
+	const uint8_t odd[3] = { 0x12, 0x34, 0x56 };
+	const uint8_t even[4] = { 0x12, 0x34, 0x56, 0x00 };
+	assert_int_equal(csum_fold(csum_partial(odd, 3, 0)), csum_fold(csum_partial(even, 4, 0)));
+}
+
+static void
+test_ip_build_header_yields_valid_checksum(void **state)
+{
+	struct iphdr iph;
+	ip_build_header(&iph, 0x0a000001, 0x0a000002, NS_IPPROTO_UDP, 64, 0, 84, 0x1234, true);
+	assert_int_equal(iph.version, 4);
+	assert_int_equal(iph.ihl, 5);
+	assert_int_equal(ntohs(iph.frag_off), IP_DF);
+	assert_int_equal(ip_fast_csum(&iph, 5), 0);
+}
+
+static void
+test_decrease_ttl_keeps_checksum_valid(void **state)
+{
+	struct iphdr iph;
+	ip_build_header(&iph, 0xc0a80001, 0x08080808, NS_IPPROTO_ICMP, 64, 0, 84, 7, false);
+	for (int i = 0; i < 63; i++) {
+		ip_decrease_ttl(&iph);
+		assert_int_equal(ip_fast_csum(&iph, 5), 0);
+	}
+	assert_int_equal(iph.ttl, 1);
+}
+
+static void
+test_udp_pseudo_header_checksum_verifies(void **state)
+{
+	/* a UDP header + payload whose checksum is filled in, then checked */
+	uint8_t seg[8 + 5] = { 0x30, 0x39, 0x00, 0x35, 0x00, 13, 0, 0, 'h', 'e', 'l', 'l', 'o' };
+	uint32_t s = 0x0a000001, d = 0x0a000002;
+	sum16_t c = csum_tcpudp_magic(s, d, sizeof(seg), NS_IPPROTO_UDP,
+				      csum_partial(seg, sizeof(seg), 0));
+	memcpy(seg + 6, &c, 2);
+	assert_int_equal(csum_tcpudp_magic(s, d, sizeof(seg), NS_IPPROTO_UDP,
+					   csum_partial(seg, sizeof(seg), 0)),
+			 0);
+	/* a different source address no longer verifies: the pseudo-header counts */
+	assert_int_not_equal(csum_tcpudp_magic(s + 1, d, sizeof(seg), NS_IPPROTO_UDP,
+					       csum_partial(seg, sizeof(seg), 0)),
+			     0);
+}
+
+static void
+test_addresses_parse_and_format(void **state)
+{
+	uint32_t a;
+	char buf[INET_ADDRSTRLEN_NS];
+	assert_true(inet_addr_parse("10.1.2.254", &a));
+	assert_int_equal(a, 0x0a0102fe);
+	assert_string_equal(inet_addr_fmt(a, buf), "10.1.2.254");
+	assert_false(inet_addr_parse("10.1.2", &a));
+	assert_false(inet_addr_parse("10.1.2.256", &a));
+	assert_false(inet_addr_parse("10.1.2.3.4", &a));
+	assert_false(inet_addr_parse("10.1.2.3 ", &a));
+	assert_false(inet_addr_parse("a.b.c.d", &a));
+}
+
+static void
+test_prefix_parse_reports_what_is_wrong(void **state)
+{
+	uint32_t a;
+	uint8_t l;
+	GError *e = NULL;
+	assert_true(ip_parse_prefix(" 192.168.1.7/24 ", &a, &l, &e));
+	assert_int_equal(a, 0xc0a80107);
+	assert_int_equal(l, 24);
+	assert_false(ip_parse_prefix("192.168.1.7", &a, &l, &e));
+	assert_non_null(strstr(e->message, "no prefix length"));
+	g_clear_error(&e);
+	assert_false(ip_parse_prefix("192.168.1.7/33", &a, &l, &e));
+	assert_non_null(strstr(e->message, "larger than 32"));
+	g_clear_error(&e);
+	assert_false(ip_parse_prefix("192.168.1/8", &a, &l, &e));
+	assert_non_null(strstr(e->message, "not an IPv4 address"));
+	g_clear_error(&e);
+	assert_int_equal(inet_make_mask(24), 0xffffff00u);
+	assert_int_equal(inet_make_mask(0), 0);
+	assert_int_equal(inet_make_mask(32), 0xffffffffu);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ip_header_checksum_matches_known_value),
+		cmocka_unit_test(test_odd_length_is_padded_with_zero),
+		cmocka_unit_test(test_ip_build_header_yields_valid_checksum),
+		cmocka_unit_test(test_decrease_ttl_keeps_checksum_valid),
+		cmocka_unit_test(test_udp_pseudo_header_checksum_verifies),
+		cmocka_unit_test(test_addresses_parse_and_format),
+		cmocka_unit_test(test_prefix_parse_reports_what_is_wrong),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
