@@ -1,1 +1,6 @@
 ## tests/local.mk: build fragment for tests/, included by Makefile.am
+
+# The full device path between two hosts (issue 3's benchmark).
+EXTRA_PROGRAMS += tests/bench_path
+BENCHES += tests/bench_path
+tests_bench_path_LDADD = $(NETSIM_LIBS)
