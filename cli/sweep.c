@@ -177,7 +177,7 @@ struct sweep_axis *
 sweep_axis_seeds(guint n)
 {
 	g_autofree char *spec = g_strdup_printf("1..%u", n);
-	struct sweep_axis *a = axis_new("run.seed", spec);
+	struct sweep_axis *a = axis_new("scenario.seed", spec);
 	for (guint i = 1; i <= n; i++)
 		g_ptr_array_add(a->values, g_strdup_printf("%u", i));
 	return a;
@@ -350,29 +350,6 @@ sweep_group_read(struct scenario *sc, struct sweep_plot *plot, GPtrArray *axes, 
 		g_ptr_array_add(axes, a);
 	}
 	return true;
-}
-
-/*
- * The text every run reads: the scenario with its [sweep] group commented
- * out (netsim run does not know it), every line kept where it was so that
- * an error in a run names the same line as in the original file.
- */
-static char *
-snapshot_text(const char *text)
-{
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_autoptr(GString) s = g_string_new(NULL);
-	bool in_sweep = false;
-	for (int i = 0; lines[i]; i++) {
-		g_autofree char *t = g_strstrip(g_strdup(lines[i]));
-		if (*t == '[') {
-			g_autofree char *name = g_strstrip(g_strndup(t + 1, strcspn(t + 1, "]")));
-			in_sweep = strcmp(name, "sweep") == 0;
-		}
-		bool comment = in_sweep && *t && *t != '#' && *t != ';';
-		g_string_append_printf(s, "%s%s%s", comment ? "# " : "", lines[i], lines[i + 1] ? "\n" : "");
-	}
-	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
 /*
@@ -591,9 +568,9 @@ make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrA
 					    a->spec, a->key);
 				return false;
 			}
-		if (seeds && strcmp(a->key, "run.seed") == 0) {
+		if (seeds && strcmp(a->key, "scenario.seed") == 0) {
 			g_set_error(error, SWEEP_ERROR, 0,
-				    "--vary run.seed=%s: give the seeds either with --seeds (or [sweep] seeds) or with --vary run.seed",
+				    "--vary scenario.seed=%s: give the seeds either with --seeds (or [sweep] seeds) or with --vary scenario.seed",
 				    a->spec);
 			return false;
 		}
@@ -636,7 +613,7 @@ sweep_file(struct options *o, const char *path, struct sweep_plot *plot)
 		fprintf(stderr, "netsim sweep: --emit %s: expected parallel or slurm\n", o->emit);
 		return EXIT_BAD_INPUT;
 	}
-	g_autofree char *snap = snapshot_text(scenario_text(sc));
+	g_autofree char *snap = g_strdup(scenario_text(sc));
 	if (!validate(path, snap, axes, o->set, &error))
 		return bad_input(error);
 	g_autofree char *base = g_path_get_basename(path);

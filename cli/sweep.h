@@ -9,15 +9,15 @@
  * (/proc/self/exe) in its own process; nothing of the world is forked or
  * shared.  Everything a sweep writes lives in one output directory OUT:
  *
- *   OUT/scenario.ini    the scenario every run reads (a snapshot; the [sweep]
- *                       group is commented out, line numbers are kept)
+ *   OUT/scenario.ini    the scenario every run reads: a copy, so that a later
+ *                       sweep into OUT can check it runs the same text
  *   OUT/grid.ini        the manifest: varied columns, fixed overrides, plot
  *                       settings, and one line per run (name = values)
  *   OUT/runs/NAME.txt   one finished run: its figures as "name value" lines
  *                       and "exit_status N"; written atomically, so a run is
  *                       finished exactly when this file exists
  *   OUT/runs/NAME.log   the error output of a run that failed
- *   OUT/sweep.csv       one row per run: varied keys, run.seed, exit_status,
+ *   OUT/sweep.csv       one row per run: varied keys, scenario.seed, exit_status,
  *                       then every figure any run reported (sorted)
  *   OUT/sweep.db        the same rows, table `results`
  *   OUT/plots/          delivered.{gp,dat,png,svg}, cpu.{gp,dat,png,svg}
@@ -70,7 +70,7 @@ struct sweep_plot {
 
 /* Parse "KEY=SPEC": a list "off,on", a range "A..B:N" or "A..B:Nlog"; ends may carry a unit ("1us..8us:4"). */
 bool sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error);
-/* The axis run.seed = 1..@n. */
+/* The axis scenario.seed = 1..@n. */
 struct sweep_axis *sweep_axis_seeds(guint n);
 void sweep_axis_free(struct sweep_axis *a);
 typedef struct sweep_axis sweep_axis; /* for g_autoptr(sweep_axis) */

@@ -25,7 +25,7 @@
 
 #define MANIFEST "grid.ini"
 
-/* The run.seed every run uses when seeds are not varied: the scenario's, after --set. */
+/* The scenario.seed every run uses when seeds are not varied: the scenario's, after --set. */
 static char *
 fixed_seed(const char *scen, char **fixed)
 {
@@ -33,7 +33,7 @@ fixed_seed(const char *scen, char **fixed)
 	for (int i = 0; sc && fixed && fixed[i]; i++)
 		if (!scenario_override(sc, fixed[i], NULL))
 			return g_strdup("1");
-	const char *v = sc ? scenario_get(sc, "run", "seed") : NULL;
+	const char *v = sc ? scenario_get(sc, "scenario", "seed") : NULL;
 	return g_strdup(v ? v : "1");
 }
 
@@ -47,7 +47,7 @@ sweep_manifest_write(const char *out, const char *scen, GPtrArray *axes, char **
 	for (guint i = 0; i < axes->len; i++) {
 		const struct sweep_axis *a = axes->pdata[i];
 		g_ptr_array_add(cols, a->key);
-		seed_varied |= strcmp(a->key, "run.seed") == 0;
+		seed_varied |= strcmp(a->key, "scenario.seed") == 0;
 	}
 	g_key_file_set_comment(kf, NULL, NULL,
 			       " netsim sweep: what this directory holds (read by netsim sweep --collect)", NULL);
@@ -180,7 +180,7 @@ csv_field(GString *s, const char *v, bool last)
 	g_string_append_c(s, last ? '\n' : ',');
 }
 
-/* The header: varied keys, run.seed (when not varied), exit_status, figures. */
+/* The header: varied keys, scenario.seed (when not varied), exit_status, figures. */
 static GPtrArray *
 header(char **columns, const char *seed, char **figures)
 {
@@ -188,7 +188,7 @@ header(char **columns, const char *seed, char **figures)
 	for (int i = 0; columns[i]; i++)
 		g_ptr_array_add(h, columns[i]);
 	if (seed)
-		g_ptr_array_add(h, "run.seed");
+		g_ptr_array_add(h, "scenario.seed");
 	g_ptr_array_add(h, "exit_status");
 	for (int i = 0; figures[i]; i++)
 		g_ptr_array_add(h, figures[i]);

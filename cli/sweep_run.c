@@ -44,7 +44,7 @@ run_file(const struct sweep_exec *ex, const struct sweep_run *r, const char *ext
 	return g_build_filename(ex->out, "runs", file, NULL);
 }
 
-/* "app.flood.rate=1000, run.seed=2": which run this is, for messages. */
+/* "app.flood.rate=1000, scenario.seed=2": which run this is, for messages. */
 static char *
 describe(const struct sweep_exec *ex, const struct sweep_run *r)
 {

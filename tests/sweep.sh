@@ -6,30 +6,30 @@
 . "$top_srcdir/tests/lib.sh"
 
 cat >"$T/tiny.ini" <<'INI'
-[run]
+[scenario]
 title = two idle hosts
 duration = 2ms
 seed = 3
 
-[host.a]
-[host.b]
+[host a]
+[host b]
 
 [sweep]
 x = host.a.cpu.ip_rcv
 y = sim.seconds
-series = run.seed
+series = scenario.seed
 cpu = a.cpu.softirq_share, a.cpu.task_share
 title = tiny sweep
 INI
 
 # $T/out and $T/err are expect_exit's; the sweep writes into $T/sw.
 COST=1us,2us
-sweep() { "$NETSIM" sweep "$T/tiny.ini" -j 2 --vary run.seed=1,2 --vary host.a.cpu.ip_rcv=$COST "$@"; }
+sweep() { "$NETSIM" sweep "$T/tiny.ini" -j 2 --vary scenario.seed=1,2 --vary host.a.cpu.ip_rcv=$COST "$@"; }
 
 expect_exit 0 "sweep a 2x2 grid with -j 2" -- sweep -o "$T/sw"
 expect_grep "$T/out" '^sweep: 4 runs: 4 ran, 0 already done, 0 failed$' "all four runs ran"
 expect_eq "$(wc -l <"$T/sw/sweep.csv")" 5 "sweep.csv has a header and four rows"
-expect_grep "$T/sw/sweep.csv" '^run\.seed,host\.a\.cpu\.ip_rcv,exit_status,' "varied keys, then exit_status"
+expect_grep "$T/sw/sweep.csv" '^scenario\.seed,host\.a\.cpu\.ip_rcv,exit_status,' "varied keys, then exit_status"
 expect_grep "$T/sw/sweep.csv" ',a\.cpu\.task_share,' "every figure is a column"
 expect_grep "$T/sw/sweep.csv" ',sim\.seconds(,|$)' "sim.seconds is a column"
 expect_eq "$(sed -n 2p "$T/sw/sweep.csv" | cut -d, -f1-3)" "1,1us,0" "first row: the first values, exit 0"
@@ -57,18 +57,18 @@ expect_grep "$T/out" '^sweep: 6 runs: 2 ran, 4 already done' "a grown grid runs 
 
 # Bad input: one line, exit 2, nothing runs.
 expect_exit 2 "a misspelt key" -- "$NETSIM" sweep "$T/tiny.ini" -o "$T/bad" --vary host.a.cpu.ip_rvc=1us,2us
-expect_grep "$T/err" "^netsim sweep: --vary host\.a\.cpu\.ip_rvc=1us,2us: command line \(--set\): host\.a\.cpu ip_rvc: unknown cost" "the misspelt key is named"
+expect_grep "$T/err" "^netsim sweep: --vary host\.a\.cpu\.ip_rvc=1us,2us: command line \(--set\): host a cpu\.ip_rvc: unknown cost" "the misspelt key is named"
 expect_eq "$(wc -l <"$T/err")" 1 "the error is one line"
 COST=1us,fast
 expect_exit 2 "a bad value" -- sweep -o "$T/bad"
 COST=1us,2us
-expect_grep "$T/err" "host\.a\.cpu ip_rcv: 'fast' is not a valid duration" "the bad value is named"
+expect_grep "$T/err" "host a cpu\.ip_rcv: 'fast' is not a valid duration" "the bad value is named"
 expect_exit 2 "a bad range" -- sweep -o "$T/bad" --vary app.flood.rate=1000..x:30log
 expect_grep "$T/err" "^netsim sweep: --vary app\.flood\.rate=1000\.\.x:30log: a range is A\.\.B:N" "the bad range is explained"
 expect_exit 2 "seeds twice" -- sweep -o "$T/bad" --seeds 3
 expect_eq "$(wc -l <"$T/err")" 1 "that error is one line"
 [ ! -e "$T/bad" ]; expect_eq $? 0 "bad input creates no output directory"
-printf '[run]\nduration = 1ms\n[host.a]\n[sweep]\nvary = run.seed=1..3:3\ncolour = red\n' >"$T/badgroup.ini"
+printf '[scenario]\nduration = 1ms\n[host a]\n[sweep]\nvary = scenario.seed=1..3:3\ncolour = red\n' >"$T/badgroup.ini"
 expect_exit 2 "an unknown [sweep] key" -- "$NETSIM" sweep "$T/badgroup.ini" -o "$T/bad"
 expect_grep "$T/err" "badgroup\.ini:6: sweep colour: unknown key" "the [sweep] key is named with its line"
 expect_exit 2 "collect a directory that is no sweep" -- "$NETSIM" sweep --collect "$T"

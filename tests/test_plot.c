@@ -17,7 +17,7 @@
 
 /* Two modes, two rates given out of order, two seeds; one failed run. */
 static const char table[] =
-	"app.rate,host.b.napi,run.seed,exit_status,b.rx_pps,b.cpu.softirq_share\n"
+	"app.rate,host.b.napi,scenario.seed,exit_status,b.rx_pps,b.cpu.softirq_share\n"
 	"2000,off,1,0,500,0.9\n"
 	"2000,off,2,0,700,0.7\n"
 	"1000,off,1,0,1000,0.5\n"

@@ -143,7 +143,7 @@ static void
 test_sweep_seeds_axis_counts_from_one(void **state)
 {
 	g_autoptr(sweep_axis) a = sweep_axis_seeds(3);
-	assert_string_equal(a->key, "run.seed");
+	assert_string_equal(a->key, "scenario.seed");
 	assert_values(a, "1 2 3");
 }
 
@@ -226,7 +226,7 @@ static void
 test_sweep_resume_skips_finished_runs(void **state)
 {
 	struct fixture *f = *state;
-	g_autoptr(GPtrArray) axes = axes_of("run.seed=1,2,3,4", NULL);
+	g_autoptr(GPtrArray) axes = axes_of("scenario.seed=1,2,3,4", NULL);
 	g_autoptr(GPtrArray) grid = sweep_grid_expand(axes, NULL);
 	const struct sweep_run *r1 = grid->pdata[1], *r2 = grid->pdata[2], *r3 = grid->pdata[3];
 	g_autofree char *done = g_strdup_printf("runs/%s.txt", r1->name);
@@ -251,7 +251,7 @@ manifest(const char *dir, GPtrArray *axes)
 	GPtrArray *grid = sweep_grid_expand(axes, NULL);
 	struct sweep_plot plot = { .x = "a.rate", .y = "b.rx", .logx = 1 };
 	g_autoptr(GError) err = NULL;
-	write_file(dir, "scenario.ini", "[run]\nduration = 1ms\nseed = 7\n[host.b]\n");
+	write_file(dir, "scenario.ini", "[scenario]\nduration = 1ms\nseed = 7\n[host b]\n");
 	g_autofree char *scen = g_build_filename(dir, "scenario.ini", NULL);
 	if (!sweep_manifest_write(dir, scen, axes, NULL, grid, &plot, &err))
 		fail_msg("%s", err->message);
@@ -297,7 +297,7 @@ test_sweep_collect_csv_has_the_union_of_figures(void **state)
 	g_free(plot.y);
 	g_autofree char *csv = read_file(f->dir, "sweep.csv");
 	assert_string_equal(csv,
-		"a.rate,b.napi,run.seed,exit_status,b.drops.ring,b.rx,sim.seconds,z.last\n"
+		"a.rate,b.napi,scenario.seed,exit_status,b.drops.ring,b.rx,sim.seconds,z.last\n"
 		"10,off,7,0,,10,0.001,\n"
 		"10,\"\"\"on\"\"\",7,1,1,9,0.001,\n"
 		"20,off,7,,,,,\n"
@@ -354,7 +354,7 @@ test_sweep_group_fills_plot_axes_and_seeds(void **state)
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(scenario) sc = scenario_load_data("hw.ini",
-		"[run]\nduration = 1ms\n[sweep]\n"
+		"[scenario]\nduration = 1ms\n[sweep]\n"
 		"vary = app.flood.rate=1000..4000:4; host.b.eth0.napi=off,on\n"
 		"seeds = 2\nx = app.flood.rate\ny = b.rx_pps\nseries = host.b.eth0.napi\n"
 		"cpu = b.cpu.hardirq_share, b.cpu.softirq_share;b.cpu.task_share\n"
@@ -384,10 +384,10 @@ static void
 test_sweep_group_mistakes_name_file_and_line(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "[run]\n[sweep]\nx = a.b\ncolour = red\n", "hw.ini:4: sweep colour: unknown key" },
-		{ "[run]\n[sweep]\nvary = a.b=1..2:9log; c=1\n", "hw.ini:3: sweep vary: c=1: expected GROUP.KEY=SPEC" },
-		{ "[run]\n[sweep]\n\nseeds = many\n", "hw.ini:4: sweep seeds: 'many' is not a whole number" },
-		{ "[run]\n[sweep]\ndiagonal = perhaps\n", "hw.ini:3: sweep diagonal:" },
+		{ "[scenario]\n[sweep]\nx = a.b\ncolour = red\n", "hw.ini:4: sweep colour: unknown key" },
+		{ "[scenario]\n[sweep]\nvary = a.b=1..2:9log; c=1\n", "hw.ini:3: sweep vary: c=1: expected GROUP.KEY=SPEC" },
+		{ "[scenario]\n[sweep]\n\nseeds = many\n", "hw.ini:4: sweep seeds: 'many' is not a whole number" },
+		{ "[scenario]\n[sweep]\ndiagonal = perhaps\n", "hw.ini:3: sweep diagonal:" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(GError) err = NULL;

@@ -181,7 +181,7 @@ plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, c
 	for (guint k = 0; k < ncpu; k++)
 		if ((cc[k] = column(t, csv, spec->cpu[k], error)) < 0)
 			return NULL;
-	/* The grid point of a row: its key columns (before exit_status) but run.seed, unless that is the series. */
+	/* The grid point of a row: its key columns (before exit_status) but scenario.seed, unless that is the series. */
 	g_autoptr(GHashTable) points = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GPtrArray) accs = g_ptr_array_new();
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
@@ -198,7 +198,7 @@ plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, c
 		}
 		g_autoptr(GString) key = g_string_new(NULL);
 		for (int c = 0; c < ec; c++)
-			if (c == sc || strcmp(t->head->pdata[c], "run.seed") != 0)
+			if (c == sc || strcmp(t->head->pdata[c], "scenario.seed") != 0)
 				g_string_append_printf(key, "%s\x1f", (char *)row->pdata[c]);
 		struct acc *a = g_hash_table_lookup(points, key->str);
 		if (!a) {

@@ -1,7 +1,7 @@
 /*
  * viz/plot.h - curves of a sweep, drawn by gnuplot.
  *
- * Reads a sweep table (OUT/sweep.csv: the grid's keys, run.seed,
+ * Reads a sweep table (OUT/sweep.csv: the grid's keys, scenario.seed,
  * exit_status, then the figures) and draws
  *
  *   delivered.{png,svg}  the y column against the x column, one line per
@@ -41,7 +41,7 @@ struct plot_point {
 };
 
 /*
- * Group the rows of @csv by grid point (every key column but run.seed),
+ * Group the rows of @csv by grid point (every key column but scenario.seed),
  * average them, and split them by series; points sorted by x.  Returns the
  * series names (g_strfreev) and, in *@curves, one GArray of plot_point per
  * series.  Rows without a y value (failed runs) are left out.  The x column
