@@ -1,1 +1,11 @@
 ## apps/local.mk: build fragment for apps/, included by Makefile.am
+## The programs simulated processes run, their registry and plug-ins.
+libnetsim_a_SOURCES += \
+	apps/app.c apps/app.h \
+	apps/programs.c \
+	apps/plugin.c
+
+check_PROGRAMS += tests/test_apps
+TESTS += tests/test_apps
+tests_test_apps_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_apps_LDADD = $(TEST_CMOCKA_LIBS)

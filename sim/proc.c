@@ -313,10 +313,11 @@ proc_kill(struct proc *p)
 	proc_cancel_pending(p);
 	p->state = PROC_DEAD;
 	p->status = -1;
-	proc_free_stack(p);
 	p->t->alive--;
+	/* The hook runs first: it may unlink wait entries that live on the stack. */
 	if (p->t->exit_hook)
 		p->t->exit_hook(p, p->t->exit_hook_arg);
+	proc_free_stack(p);
 }
 
 /* ---- waiting ----------------------------------------------------------------------- */
@@ -371,6 +372,12 @@ const char *
 proc_name(const struct proc *p)
 {
 	return p->name;
+}
+
+void *
+proc_arg(const struct proc *p)
+{
+	return p->arg;
 }
 
 uint32_t

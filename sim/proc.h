@@ -120,6 +120,7 @@ void proc_kill(struct proc *p);
 /* ---- accessors -------------------------------------------------------------- */
 
 const char *proc_name(const struct proc *p);
+void *proc_arg(const struct proc *p);           /* the @arg given to proc_spawn */
 uint32_t proc_task(const struct proc *p);       /* the cpu_work task id */
 enum proc_state proc_state(const struct proc *p);
 int proc_exit_status(const struct proc *p);     /* valid once dead */

@@ -63,6 +63,19 @@ socket_proc_exit(struct proc *p, void *arg)
 	struct files *f = proc_files(p);
 	if (!f)
 		return;
+	/* A killed process may be blocked: its wait entries (on its stack, still
+	 * mapped) come off every socket before the sockets close. */
+	for (int fd = 0; fd < NS_MAX_FDS; fd++) {
+		struct socket *sock = f->fd[fd];
+		if (!sock || !sock->sk)
+			continue;
+		for (struct sock_wait_entry **pp = (struct sock_wait_entry **)&sock->sk->wait; *pp;) {
+			if ((*pp)->p == p)
+				*pp = (*pp)->next;
+			else
+				pp = &(*pp)->next;
+		}
+	}
 	for (int fd = 0; fd < NS_MAX_FDS; fd++) {
 		struct socket *sock = f->fd[fd];
 		if (!sock)
@@ -737,7 +750,9 @@ ns_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 		int ready = poll_scan(f, fds, n);
 		if (ready > 0 || timeo == 0)
 			return ready;
-		g_autofree struct sock_wait_entry *e = g_new0(struct sock_wait_entry, n);
+		struct sock_wait_entry e[NS_MAX_FDS]; /* on the stack: a kill discards it */
+		if (n > NS_MAX_FDS)
+			return (int)sys_ret(-EINVAL);
 		for (nfds_t i = 0; i < n; i++)
 			if (fds[i].fd >= 0)
 				sock_wait_add(fd_sock(f, fds[i].fd)->sk, &e[i], p);

@@ -1,0 +1,182 @@
+/*
+ * apps/app.c - the registry of programs and the life of an application.
+ *
+ * Position: cli (scenario loader) -> app_new/app_set/app_start (here) ->
+ * socket_spawn (stack/socket.h) -> the program's main on its own process.
+ * The process's argument is the struct app, so a program finds its
+ * settings and counters with app_self().
+ */
+#include "apps/app.h"
+
+#include <stddef.h>
+#include "stack/host.h"
+#include "stack/inet.h"
+#include "stack/socket.h"
+
+struct app {
+	char *name;
+	struct host *host;
+	const struct app_program *prog;
+	app_main_fn main;
+	struct app_config cfg;
+	struct app_stats stats;
+	GHashTable *args;       /* key -> value text, as given */
+	struct proc *proc;
+	void *plugin;           /* GModule *, apps/plugin.c */
+};
+
+#define K(field) offsetof(struct app_config, field)
+const struct conf_key app_conf_keys[] = {
+	{ "port", CONF_UINT32, K(port), 0, 65535, 0, 0, NULL, "port to bind (servers) or to reach (clients)" },
+	{ "rate", CONF_UINT32, K(rate), 1, 100000000, 0, 0, NULL, "udp_flood: datagrams per second" },
+	{ "size", CONF_BYTES, K(size), 0, 65507, 0, 0, NULL, "payload bytes per message, request or write" },
+	{ "count", CONF_BYTES, K(count), 0, INT64_MAX, 0, 0, NULL, "messages or requests to send; 0 = no limit" },
+	{ "bytes", CONF_BYTES, K(bytes), 0, INT64_MAX, 0, 0, NULL, "bulk_send: bytes to send; 0 = run for duration" },
+	{ "duration", CONF_DURATION, K(duration), 0, INT64_MAX, 0, 0, NULL, "stop sending after this long; 0 = no limit" },
+	{ "interval", CONF_DURATION, K(interval), 0, INT64_MAX, 0, 0, NULL, "tcp_echo_client: pause between requests" },
+	{ "nodelay", CONF_BOOL, K(nodelay), 0, 0, 0, 0, NULL, "set TCP_NODELAY (no Nagle)" },
+	{ "rcvbuf", CONF_BYTES, K(rcvbuf), 0, 4 << 20, 0, 0, NULL, "SO_RCVBUF; 0 = default" },
+	{ "sndbuf", CONF_BYTES, K(sndbuf), 0, 4 << 20, 0, 0, NULL, "SO_SNDBUF; 0 = default" },
+	{ "backlog", CONF_UINT32, K(backlog), 0, 4096, 0, 0, NULL, "listen backlog" },
+	{ NULL },
+};
+#undef K
+
+G_DEFINE_QUARK(netsim-app-error-quark, app_error)
+
+const struct app_program *
+app_find(const char *program)
+{
+	for (const struct app_program *p = app_programs; p->name; p++)
+		if (g_strcmp0(p->name, program) == 0)
+			return p;
+	return NULL;
+}
+
+struct app *
+app_new(struct host *host, const char *name, const char *program, GError **error)
+{
+	struct app *a = g_new0(struct app, 1);
+	a->name = g_strdup(name);
+	a->host = host;
+	a->args = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	a->cfg = (struct app_config){ .port = 9000, .rate = 1000, .size = 1000, .backlog = 128 };
+	if (g_str_has_prefix(program, "plugin:")) {
+		a->main = app_plugin_load(a, program + strlen("plugin:"), error);
+	} else {
+		a->prog = app_find(program);
+		if (a->prog)
+			a->main = a->prog->main;
+		else
+			g_set_error(error, APP_ERROR, 0, "unknown program \"%s\"", program);
+	}
+	if (!a->main) {
+		app_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+bool
+app_set(struct app *a, const char *key, const char *value, GError **error)
+{
+	g_hash_table_insert(a->args, g_strdup(key), g_strdup(value));
+	if (g_strcmp0(key, "dst") == 0) {
+		if (!inet_addr_parse(value, &a->cfg.dst)) {
+			g_set_error(error, APP_ERROR, 0, "\"%s\" is not an IPv4 address", value);
+			return false;
+		}
+		return true;
+	}
+	const struct conf_key *k = conf_find(app_conf_keys, key);
+	if (!k) {
+		if (a->plugin)
+			return true; /* a plug-in reads its own keys with ns_app_arg */
+		g_set_error(error, APP_ERROR, 0, "unknown key for a program");
+		return false;
+	}
+	return conf_set(k, &a->cfg, value, error);
+}
+
+static int
+app_trampoline(struct proc *p, void *arg)
+{
+	struct app *a = arg;
+	return a->main(a);
+}
+
+struct proc *
+app_start(struct app *a, sim_time_t start)
+{
+	g_assert(a->proc == NULL);
+	a->proc = socket_spawn(a->host, a->name, start, app_trampoline, a);
+	return a->proc;
+}
+
+void
+app_free(struct app *a)
+{
+	if (!a)
+		return;
+	app_plugin_unload(a);
+	g_hash_table_destroy(a->args);
+	g_free(a->name);
+	g_free(a);
+}
+
+const struct app_stats *
+app_stats(const struct app *a)
+{
+	return &a->stats;
+}
+
+struct app_stats *
+app_stats_mut(struct app *a)
+{
+	return &a->stats;
+}
+
+const struct app_config *
+app_config(const struct app *a)
+{
+	return &a->cfg;
+}
+
+const char *
+app_name(const struct app *a)
+{
+	return a->name;
+}
+
+struct host *
+app_host(const struct app *a)
+{
+	return a->host;
+}
+
+const char *
+app_arg(const struct app *a, const char *key)
+{
+	return g_hash_table_lookup(a->args, key);
+}
+
+/* The app whose process is running: the process's argument. */
+struct app *
+app_self(void)
+{
+	struct proc *p = proc_self();
+	g_assert(p != NULL);
+	return proc_arg(p);
+}
+
+void *
+app_plugin_handle(struct app *a)
+{
+	return a->plugin;
+}
+
+void
+app_plugin_set_handle(struct app *a, void *handle)
+{
+	a->plugin = handle;
+}

@@ -1,0 +1,106 @@
+/*
+ * apps/app.h - the programs simulated processes run, and their registry.
+ *
+ * Linux counterpart: none (user space: the programs of a lecture).
+ *
+ * Position: the scenario loader (cli/) -> app_new / app_set / app_start ->
+ * a process on the host (stack/socket.h: socket_spawn) running the
+ * program's main, which uses only the socket API (ns_socket ...).
+ *
+ * A scenario group such as
+ *     [app.sink]  host = bob; program = udp_sink; start = 10ms; port = 9000
+ * becomes (the loader reads host and start itself):
+ *     a = app_new(bob, "sink", "udp_sink", &err);
+ *     app_set(a, "port", "9000", &err);              every other key
+ *     app_start(a, start);
+ *     ... run ...;  app_stats(a) for the summary;
+ *     host_free(bob) (kills the process);  app_free(a).
+ * app_set knows the keys of app_conf_keys plus "dst" (an IPv4 address).
+ */
+#ifndef NETSIM_APPS_APP_H
+#define NETSIM_APPS_APP_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "sim/conf.h"
+#include "sim/proc.h"
+#include "sim/sim.h"
+
+struct host;
+struct app;
+
+/* Settings shared by the built-in programs (each uses the keys it documents). */
+struct app_config {
+	uint32_t dst;          /* "dst": peer address, host byte order */
+	uint32_t port;         /* local port to bind (servers, sinks) or peer port (clients) */
+	uint32_t rate;         /* udp_flood: datagrams per second */
+	uint64_t size;         /* payload bytes per message / request / write */
+	uint64_t count;        /* messages or requests; 0 = no limit */
+	uint64_t bytes;        /* bulk_send: total bytes; 0 = use duration */
+	sim_time_t duration;   /* clients: stop after this long; 0 = no limit */
+	sim_time_t interval;   /* tcp_echo_client: pause between requests */
+	bool nodelay;          /* TCP_NODELAY */
+	uint64_t rcvbuf;       /* SO_RCVBUF, 0 = default */
+	uint64_t sndbuf;       /* SO_SNDBUF, 0 = default */
+	uint32_t backlog;      /* listen backlog */
+};
+extern const struct conf_key app_conf_keys[];
+
+/* What a program did, for the run summary and expectations. */
+struct app_stats {
+	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes;
+	uint64_t errors;        /* failed calls (ENOBUFS, ECONNREFUSED ...) */
+	int last_errno;
+	sim_time_t first_rx, last_rx;
+	uint64_t conns;         /* connections accepted or made */
+	sim_time_t rtt_sum;     /* tcp_echo_client: sum of request round trips */
+};
+
+typedef int (*app_main_fn)(struct app *a);
+
+struct app_program {
+	const char *name;      /* "udp_sink" */
+	const char *doc;       /* one line, with the keys it uses */
+	app_main_fn main;
+};
+
+/* The built-in programs, ended by an entry with name NULL. */
+extern const struct app_program app_programs[];
+const struct app_program *app_find(const char *program);
+
+#define APP_ERROR (app_error_quark())
+GQuark app_error_quark(void);
+
+/*
+ * An application named @name on @host running @program (a built-in name,
+ * or "plugin:PATH" for a student's shared object, apps/plugin.c).  The
+ * host must have sockets (socket_host_init).  NULL and @error when the
+ * program is unknown or the plug-in cannot be loaded.
+ */
+struct app *app_new(struct host *host, const char *name, const char *program, GError **error);
+/* Set one key (app_conf_keys, "dst"; plug-ins accept any key: ns_app_arg). */
+bool app_set(struct app *a, const char *key, const char *value, GError **error);
+/* Spawn its process @start ns from now. */
+struct proc *app_start(struct app *a, sim_time_t start);
+/* After the host is freed (its process is gone). */
+void app_free(struct app *a);
+
+const struct app_stats *app_stats(const struct app *a);
+const struct app_config *app_config(const struct app *a);
+const char *app_name(const struct app *a);
+
+/* Inside a program: the app of the calling process. */
+struct app *app_self(void);
+struct app_stats *app_stats_mut(struct app *a);
+struct host *app_host(const struct app *a);
+/* A key's raw text as given in the scenario (plug-ins), or NULL. */
+const char *app_arg(const struct app *a, const char *key);
+
+/* apps/plugin.c: load "plugin:PATH" (a function ns_main(void) in the object). */
+app_main_fn app_plugin_load(struct app *a, const char *path, GError **error);
+void app_plugin_unload(struct app *a);
+void *app_plugin_handle(struct app *a);
+void app_plugin_set_handle(struct app *a, void *handle);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * apps/programs.c - the built-in programs: UDP flood, sink and echo; TCP
+ * echo server and client, bulk sender and sink.
+ *
+ * Each is ordinary BSD-socket C (ns_* names, stack/socket.h) running in a
+ * simulated process; settings come from struct app_config, results go to
+ * struct app_stats.  Position: app_start -> a process -> these -> sockets.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include "apps/app.h"
+#include "stack/socket.h"
+#include "stack/tcp.h"
+
+#define APP_BUF 65536
+
+static struct sockaddr_in
+app_sin(uint32_t addr, uint32_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	s.sin_addr.s_addr = htonl(addr);
+	return s;
+}
+
+static void
+app_error_seen(struct app *a)
+{
+	app_stats_mut(a)->errors++;
+	app_stats_mut(a)->last_errno = errno;
+}
+
+static void
+app_bufs(int s, const struct app_config *c)
+{
+	int v;
+	if (c->rcvbuf && (v = (int)c->rcvbuf) > 0)
+		ns_setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+	if (c->sndbuf && (v = (int)c->sndbuf) > 0)
+		ns_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+	if (c->nodelay) {
+		v = 1;
+		ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
+	}
+}
+
+static int
+bound_socket(struct app *a, int type)
+{
+	const struct app_config *c = app_config(a);
+	int s = ns_socket(AF_INET, type, 0);
+	int one = 1;
+	ns_setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	app_bufs(s, c);
+	struct sockaddr_in me = app_sin(0, c->port);
+	if (ns_bind(s, (struct sockaddr *)&me, sizeof me) < 0) {
+		app_error_seen(a);
+		ns_close(s);
+		return -1;
+	}
+	return s;
+}
+
+static void
+count_rx(struct app *a, ssize_t n)
+{
+	struct app_stats *st = app_stats_mut(a);
+	if (st->rx_msgs == 0)
+		st->first_rx = ns_now();
+	st->last_rx = ns_now();
+	st->rx_msgs++;
+	st->rx_bytes += (uint64_t)n;
+}
+
+/* udp_sink: receive on port; each message costs COST_APP_PACKET. */
+static int
+udp_sink_main(struct app *a)
+{
+	static __thread char buf[APP_BUF];
+	int s = bound_socket(a, SOCK_DGRAM);
+	if (s < 0)
+		return 1;
+	for (;;) {
+		ssize_t n = ns_recv(s, buf, sizeof buf, 0);
+		if (n < 0) {
+			app_error_seen(a);
+			continue;
+		}
+		ns_app_packet();
+		count_rx(a, n);
+	}
+}
+
+/* udp_flood: size-byte datagrams to dst:port at rate per second (count, duration). */
+static int
+udp_flood_main(struct app *a)
+{
+	static __thread char buf[APP_BUF];
+	const struct app_config *c = app_config(a);
+	struct app_stats *st = app_stats_mut(a);
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	app_bufs(s, c);
+	struct sockaddr_in to = app_sin(c->dst, c->port);
+	sim_time_t t0 = ns_now(), gap = SIM_S / (c->rate ? c->rate : 1);
+	for (uint64_t i = 0; !c->count || i < c->count; i++) {
+		sim_time_t due = t0 + (sim_time_t)i * gap;
+		if (c->duration && due - t0 >= c->duration)
+			break;
+		if (due > ns_now())
+			ns_sleep(due - ns_now());
+		ssize_t n = ns_sendto(s, buf, c->size, 0, (struct sockaddr *)&to, sizeof to);
+		if (n < 0) {
+			app_error_seen(a);
+			continue;
+		}
+		st->tx_msgs++;
+		st->tx_bytes += (uint64_t)n;
+	}
+	ns_close(s);
+	return 0;
+}
+
+/* udp_echo: send every datagram back to its sender. */
+static int
+udp_echo_main(struct app *a)
+{
+	static __thread char buf[APP_BUF];
+	int s = bound_socket(a, SOCK_DGRAM);
+	if (s < 0)
+		return 1;
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof from;
+		ssize_t n = ns_recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			continue;
+		count_rx(a, n);
+		if (ns_sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl) >= 0) {
+			app_stats_mut(a)->tx_msgs++;
+			app_stats_mut(a)->tx_bytes += (uint64_t)n;
+		}
+	}
+}
+
+static int
+listening_socket(struct app *a)
+{
+	int s = bound_socket(a, SOCK_STREAM);
+	if (s >= 0 && ns_listen(s, (int)app_config(a)->backlog) < 0) {
+		app_error_seen(a);
+		ns_close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* tcp_echo_server / bulk_sink: accept connections one after another;
+ * echo (or just count) what arrives until EOF. */
+static int
+tcp_server(struct app *a, bool echo)
+{
+	static __thread char buf[APP_BUF];
+	int l = listening_socket(a);
+	if (l < 0)
+		return 1;
+	for (;;) {
+		int c = ns_accept(l, NULL, NULL);
+		if (c < 0) {
+			app_error_seen(a);
+			continue;
+		}
+		app_stats_mut(a)->conns++;
+		ssize_t n;
+		while ((n = ns_read(c, buf, sizeof buf)) > 0) {
+			count_rx(a, n);
+			if (echo) {
+				for (ssize_t off = 0; off < n;) {
+					ssize_t w = ns_write(c, buf + off, (size_t)(n - off));
+					if (w <= 0)
+						break;
+					off += w;
+					app_stats_mut(a)->tx_bytes += (uint64_t)w;
+				}
+			}
+		}
+		if (n < 0)
+			app_error_seen(a);
+		ns_close(c);
+	}
+}
+
+static int
+tcp_echo_server_main(struct app *a)
+{
+	return tcp_server(a, true);
+}
+
+static int
+bulk_sink_main(struct app *a)
+{
+	return tcp_server(a, false);
+}
+
+static int
+connected_socket(struct app *a)
+{
+	const struct app_config *c = app_config(a);
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	app_bufs(s, c);
+	struct sockaddr_in to = app_sin(c->dst, c->port);
+	if (ns_connect(s, (struct sockaddr *)&to, sizeof to) < 0) {
+		app_error_seen(a);
+		ns_close(s);
+		return -1;
+	}
+	app_stats_mut(a)->conns++;
+	return s;
+}
+
+/* tcp_echo_client (request/response): count requests of size bytes, each
+ * read back whole before the next; round trips summed in rtt_sum. */
+static int
+tcp_echo_client_main(struct app *a)
+{
+	static __thread char buf[APP_BUF];
+	const struct app_config *c = app_config(a);
+	struct app_stats *st = app_stats_mut(a);
+	int s = connected_socket(a);
+	if (s < 0)
+		return 1;
+	size_t size = MIN(c->size, sizeof buf);
+	sim_time_t t0 = ns_now();
+	for (uint64_t i = 0; !c->count || i < c->count; i++) {
+		if (c->duration && ns_now() - t0 >= c->duration)
+			break;
+		sim_time_t start = ns_now();
+		if (ns_write(s, buf, size) != (ssize_t)size) {
+			app_error_seen(a);
+			break;
+		}
+		st->tx_msgs++;
+		st->tx_bytes += size;
+		size_t got = 0;
+		while (got < size) {
+			ssize_t n = ns_read(s, buf, size - got);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got < size)
+			break;
+		count_rx(a, (ssize_t)got);
+		st->rtt_sum += ns_now() - start;
+		if (c->interval)
+			ns_sleep(c->interval);
+	}
+	ns_close(s);
+	return 0;
+}
+
+/* bulk_send: write bytes (or for duration) as fast as the window allows. */
+static int
+bulk_send_main(struct app *a)
+{
+	static __thread char buf[APP_BUF];
+	const struct app_config *c = app_config(a);
+	struct app_stats *st = app_stats_mut(a);
+	int s = connected_socket(a);
+	if (s < 0)
+		return 1;
+	size_t chunk = c->size ? MIN(c->size, sizeof buf) : sizeof buf;
+	sim_time_t t0 = ns_now();
+	for (;;) {
+		if (c->bytes && st->tx_bytes >= c->bytes)
+			break;
+		if (c->duration && ns_now() - t0 >= c->duration)
+			break;
+		if (!c->bytes && !c->duration)
+			break;
+		size_t n = c->bytes ? MIN(chunk, c->bytes - st->tx_bytes) : chunk;
+		ssize_t w = ns_write(s, buf, n);
+		if (w <= 0) {
+			app_error_seen(a);
+			break;
+		}
+		st->tx_msgs++;
+		st->tx_bytes += (uint64_t)w;
+	}
+	ns_close(s);
+	return 0;
+}
+
+const struct app_program app_programs[] = {
+	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)", udp_sink_main },
+	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)", udp_flood_main },
+	{ "udp_echo", "send each datagram on port back to its sender (port)", udp_echo_main },
+	{ "tcp_echo_server", "accept on port, echo until EOF (port, backlog, nodelay)", tcp_echo_server_main },
+	{ "tcp_echo_client", "request/response: count requests of size bytes to dst:port, each echoed (interval, duration, nodelay)", tcp_echo_client_main },
+	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main },
+	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)", bulk_send_main },
+	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main },
+	{ NULL, NULL, NULL },
+};
