@@ -1,0 +1,92 @@
+-- viz/views.sql - views over the trace database (trace/schema.sql) that
+-- answer the common questions: one packet's path, time spent per layer,
+-- queue occupancy over time, copies per packet, drops, and which skb on
+-- the receiving host carried a frame that crossed a wire.
+--
+-- This file is compiled into netsim (viz/local.mk makes viz/views_sql.c)
+-- and applied whenever `netsim show` or `netsim draw` opens a trace, with
+-- CREATE VIEW IF NOT EXISTS so that it can be applied any number of times.
+-- docs/trace-views.md shows each view with an example query.
+--
+-- Views hold no data and cost nothing until queried; a query with
+-- WHERE skb = N on packet_path uses the index skb_events_by_skb.
+
+-- Every operation on every skb, with the host's name: one packet's path is
+-- SELECT * FROM packet_path WHERE skb = N ORDER BY seq.
+CREATE VIEW IF NOT EXISTS packet_path AS
+SELECT e.skb, e.seq, e.time_ns, e.host AS host_id, h.name AS host, e.ctx,
+       e.layer, e.op, e.func, e.queue, e.qlen, e.data_off, e.len, e.bytes,
+       e.copy_kind, e.reason, e.other
+FROM skb_events e JOIN hosts h ON h.id = e.host;
+
+-- Time each skb spent in each layer on each host: the time from one of its
+-- operations to its next one is charged to the layer of the first (the
+-- layer holding the skb then; a queue's waiting time goes to the queue's
+-- layer).  steps counts the operations.
+CREATE VIEW IF NOT EXISTS layer_time AS
+SELECT skb, host_id, host, layer, sum(next_ns - time_ns) AS time_ns,
+       count(*) AS steps
+FROM (SELECT e.skb, e.host AS host_id, h.name AS host, e.layer, e.time_ns,
+             lead(e.time_ns) OVER (PARTITION BY e.skb ORDER BY e.seq) AS next_ns
+      FROM skb_events e JOIN hosts h ON h.id = e.host)
+WHERE next_ns IS NOT NULL
+GROUP BY skb, host_id, layer;
+
+-- The length of every queue after every enqueue and dequeue: plot qlen
+-- against time_ns for one host's queue.
+CREATE VIEW IF NOT EXISTS queue_occupancy AS
+SELECT e.time_ns, e.host AS host_id, h.name AS host, e.layer, e.queue,
+       e.qlen, e.op, e.skb, e.seq
+FROM skb_events e JOIN hosts h ON h.id = e.host
+WHERE e.op IN ('enqueue', 'dequeue');
+
+-- Copies of data per skb: how many, how many bytes, and by kind.  A clone
+-- (op 'clone', copy_kind NULL) shares the data and is not a copy; a full
+-- skb_copy (copy_kind 'clone') is.  proto, saddr... come from packets.
+CREATE VIEW IF NOT EXISTS copies_per_packet AS
+SELECT e.skb, min(e.host) AS host_id, p.proto, p.saddr, p.sport, p.daddr,
+       p.dport, p.payload,
+       count(*) AS copies, sum(e.bytes) AS bytes,
+       sum(e.copy_kind = 'user_to_skb') AS user_to_skb,
+       sum(e.copy_kind = 'skb_to_user') AS skb_to_user,
+       sum(e.copy_kind = 'dma_to_dev') AS dma_to_dev,
+       sum(e.copy_kind = 'dma_from_dev') AS dma_from_dev,
+       sum(e.copy_kind = 'clone') AS skb_copy
+FROM skb_events e LEFT JOIN packets p ON p.skb = e.skb
+WHERE e.op = 'copy' OR (e.op = 'clone' AND e.copy_kind IS NOT NULL)
+GROUP BY e.skb;
+
+-- Drops by host, layer and reason, from the per-skb trace.  (A frame the
+-- NIC drops for want of an RX descriptor never had an skb: see the
+-- counters table for those.)
+CREATE VIEW IF NOT EXISTS drops AS
+SELECT h.name AS host, e.host AS host_id, e.layer, e.reason, count(*) AS drops,
+       min(e.time_ns) AS first_ns, max(e.time_ns) AS last_ns
+FROM skb_events e JOIN hosts h ON h.id = e.host
+WHERE e.op = 'drop'
+GROUP BY e.host, e.layer, e.reason;
+
+-- A frame that crosses a wire becomes a new skb on the receiving host.
+-- For every frame sent (op 'wire', func 'tx') this names the skb that
+-- received it: the rx row whose other column names the sender's skb, if
+-- the trace records that, or else the first frame of the same length to
+-- arrive at another host afterwards whose packets row (if both have one)
+-- carries the same addresses, ports, sequence number and payload.
+-- rx_skb is NULL when the frame never arrived (lost on the wire, or
+-- dropped by a full RX ring).
+CREATE VIEW IF NOT EXISTS wire_hops AS
+SELECT t.skb AS tx_skb, t.host AS tx_host_id, t.time_ns AS tx_ns,
+       t.queue AS tx_dev, t.len,
+       (SELECT r.skb FROM skb_events r
+        LEFT JOIN packets pr ON pr.skb = r.skb
+        WHERE r.op = 'wire' AND r.func = 'rx' AND r.host <> t.host
+          AND r.time_ns >= t.time_ns AND r.len = t.len
+          AND (coalesce(r.other, 0) = 0 OR r.other = t.skb)
+          AND (pr.skb IS NULL OR pt.skb IS NULL
+               OR (pr.proto IS pt.proto AND pr.saddr IS pt.saddr
+                   AND pr.daddr IS pt.daddr AND pr.sport IS pt.sport
+                   AND pr.dport IS pt.dport AND pr.seq IS pt.seq
+                   AND pr.payload IS pt.payload))
+        ORDER BY coalesce(r.other, 0) = 0, r.time_ns, r.seq LIMIT 1) AS rx_skb
+FROM skb_events t LEFT JOIN packets pt ON pt.skb = t.skb
+WHERE t.op = 'wire' AND t.func = 'tx';

@@ -1,0 +1,320 @@
+/*
+ * viz/vizdb.c - opening a trace database for reading, the views, and
+ * following one packet through the skbs that carried it.
+ *
+ * A trace is a file that trace/trace.c wrote: it has the tables of
+ * trace/schema.sql and PRAGMA user_version >= 1.  The views of
+ * viz/views.sql are created in the file when it can be written (so that a
+ * student's sqlite3 shell sees them too) and as TEMP views otherwise.
+ */
+#include "viz/vizdb.h"
+
+#include <stdio.h>
+#include <string.h>
+
+G_DEFINE_QUARK(viz-error-quark, viz_error)
+
+static const char *const trace_tables[] = { "run", "hosts", "skb_events", "packets", NULL };
+
+bool
+vizdb_has_table(sqlite3 *db, const char *name)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
+sqlite3_stmt *
+vizdb_prepare(sqlite3 *db, const char *sql, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY, "trace query failed: %s",
+			    sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+int64_t
+vizdb_int(sqlite3 *db, const char *sql, int64_t dflt)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return dflt;
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
+		return dflt;
+	return sqlite3_column_int64(st, 0);
+}
+
+bool
+vizdb_apply_views(sqlite3 *db, bool temp, GError **error)
+{
+	g_autofree char *sql = NULL;
+	char *msg = NULL;
+
+	if (temp) {
+		g_auto(GStrv) parts = g_strsplit(vizdb_views_sql, "CREATE VIEW", -1);
+		sql = g_strjoinv("CREATE TEMP VIEW", parts);
+	}
+	if (sqlite3_exec(db, sql ? sql : vizdb_views_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY, "cannot create the trace views: %s",
+			    msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return false;
+	}
+	return true;
+}
+
+/* Is @db a netsim trace?  Sets an error naming @path when it is not. */
+static bool
+vizdb_check(sqlite3 *db, const char *path, GError **error)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: not a netsim trace database (%s)",
+			    path, sqlite3_errmsg(db));
+		return false;
+	}
+	int64_t version = sqlite3_column_int64(st, 0);
+	for (int i = 0; trace_tables[i]; i++) {
+		if (!vizdb_has_table(db, trace_tables[i])) {
+			g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN,
+				    "%s: not a netsim trace database (it has no '%s' table)", path,
+				    trace_tables[i]);
+			return false;
+		}
+	}
+	if (version < 1) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN,
+			    "%s: not a netsim trace database (schema version %" G_GINT64_FORMAT ")",
+			    path, version);
+		return false;
+	}
+	return true;
+}
+
+sqlite3 *
+vizdb_open(const char *path, GError **error)
+{
+	g_autoptr(sqlite3) db = NULL;
+	bool readonly = false;
+
+	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: no such trace database", path);
+		return NULL;
+	}
+	if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: is a directory, not a trace database",
+			    path);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		g_clear_pointer(&db, sqlite3_close);
+		readonly = true;
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+			g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: cannot open: %s", path,
+				    db ? sqlite3_errmsg(db) : "out of memory");
+			return NULL;
+		}
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (!vizdb_check(db, path, error))
+		return NULL;
+	/* A read-only file, or one another process holds locked: TEMP views. */
+	if (!vizdb_apply_views(db, readonly, NULL) &&
+	    (readonly || !vizdb_apply_views(db, true, error)))
+		return NULL;
+	return g_steal_pointer(&db);
+}
+
+bool
+vizdb_skb_exists(sqlite3 *db, int64_t skb)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM skb_events WHERE skb = ? LIMIT 1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, skb);
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
+/* One integer answer to a query with one integer parameter; -1 if none. */
+static int64_t
+query_int1(sqlite3 *db, const char *sql, int64_t arg)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_int64(st, 0);
+}
+
+void
+vizdb_journey(sqlite3 *db, int64_t skb, GArray *out)
+{
+	for (int hops = 0; skb > 0 && hops < 32; hops++) {
+		for (guint i = 0; i < out->len; i++)
+			if (g_array_index(out, int64_t, i) == skb)
+				return; /* a loop: never follow it twice */
+		g_array_append_val(out, skb);
+		int64_t next = query_int1(db,
+			"SELECT rx_skb FROM wire_hops WHERE tx_skb = ?1 AND rx_skb IS NOT NULL "
+			"ORDER BY tx_ns LIMIT 1", skb);
+		if (next > 0) {
+			skb = next;
+			continue;
+		}
+		if (query_int1(db, "SELECT 1 FROM skb_events WHERE skb = ?1 AND op = 'wire' LIMIT 1",
+			       skb) > 0)
+			return; /* sent, never received: lost on the way */
+		/* Not on a wire itself: a clone of it may have been. */
+		next = query_int1(db,
+			"SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.op = 'clone' "
+			"ORDER BY EXISTS (SELECT 1 FROM skb_events w WHERE w.skb = c.other "
+			"AND w.op = 'wire') DESC, c.seq LIMIT 1", skb);
+		skb = next;
+	}
+}
+
+/* Parses ADDR or ADDR:PORT into @addr (dotted quad) and @port (-1: none). */
+static bool
+parse_endpoint(const char *s, bool want_port, char addr[16], int *port)
+{
+	g_auto(GStrv) parts = g_strsplit(s, ":", 2);
+	unsigned a, b, c, d;
+	char tail;
+
+	if (!parts[0] || sscanf(parts[0], "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 ||
+	    a > 255 || b > 255 || c > 255 || d > 255)
+		return false;
+	snprintf(addr, 16, "%u.%u.%u.%u", a, b, c, d);
+	*port = -1;
+	if (!want_port)
+		return parts[1] == NULL;
+	if (!parts[1])
+		return false;
+	guint64 p;
+	if (!g_ascii_string_to_unsigned(parts[1], 10, 0, 65535, &p, NULL))
+		return false;
+	*port = (int)p;
+	return true;
+}
+
+bool
+vizdb_flow_parse(const char *spec, struct viz_flow *out, GError **error)
+{
+	struct viz_flow f = { 0 };
+	const char *colon = strchr(spec, ':');
+	const char *how = "expected tcp:ADDR:PORT-ADDR:PORT, udp:ADDR:PORT-ADDR:PORT or "
+			  "icmp:ADDR-ADDR, e.g. tcp:10.0.0.1:40000-10.0.0.2:80";
+
+	if (!colon || colon - spec >= (long)sizeof f.proto) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG, "flow '%s': %s", spec, how);
+		return false;
+	}
+	memcpy(f.proto, spec, (size_t)(colon - spec));
+	bool ports = strcmp(f.proto, "tcp") == 0 || strcmp(f.proto, "udp") == 0;
+	if (!ports && strcmp(f.proto, "icmp") != 0) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG, "flow '%s': unknown protocol '%s'; %s",
+			    spec, f.proto, how);
+		return false;
+	}
+	g_auto(GStrv) ends = g_strsplit(colon + 1, "-", 2);
+	if (!ends[0] || !ends[1] || !parse_endpoint(ends[0], ports, f.saddr, &f.sport) ||
+	    !parse_endpoint(ends[1], ports, f.daddr, &f.dport)) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG, "flow '%s': %s", spec, how);
+		return false;
+	}
+	*out = f;
+	return true;
+}
+
+char *
+vizdb_flow_describe(const struct viz_flow *f)
+{
+	if (f->sport < 0)
+		return g_strdup_printf("%s %s -> %s", f->proto, f->saddr, f->daddr);
+	return g_strdup_printf("%s %s:%d -> %s:%d", f->proto, f->saddr, f->sport, f->daddr, f->dport);
+}
+
+/* Binds the flow (or its reverse) to ?1..?5 of a statement over packets. */
+static void
+bind_flow(sqlite3_stmt *st, const struct viz_flow *f, bool reverse)
+{
+	sqlite3_bind_text(st, 1, f->proto, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, reverse ? f->daddr : f->saddr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, reverse ? f->saddr : f->daddr, -1, SQLITE_TRANSIENT);
+	int sp = reverse ? f->dport : f->sport, dp = reverse ? f->sport : f->dport;
+	if (sp >= 0) {
+		sqlite3_bind_int(st, 4, sp);
+		sqlite3_bind_int(st, 5, dp);
+	} else {
+		sqlite3_bind_null(st, 4);
+		sqlite3_bind_null(st, 5);
+	}
+}
+
+#define FLOW_WHERE "proto = ?1 AND saddr = ?2 AND daddr = ?3 AND sport IS ?4 AND dport IS ?5"
+
+int64_t
+vizdb_flow_sender(sqlite3 *db, const struct viz_flow *f, bool reverse)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT host FROM packets WHERE " FLOW_WHERE
+			       " ORDER BY time_ns, skb LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	bind_flow(st, f, reverse);
+	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+}
+
+bool
+vizdb_flow_nth(sqlite3 *db, const struct viz_flow *f, int nth, int64_t *skb, GError **error)
+{
+	g_autofree char *what = vizdb_flow_describe(f);
+	bool tcp = strcmp(f->proto, "tcp") == 0;
+	const char *kind = tcp ? "data segment" : "packet";
+	g_autoptr(sqlite3_stmt) st = NULL;
+	int64_t sender = vizdb_flow_sender(db, f, false);
+
+	if (nth < 1) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG, "--nth %d: counting starts at 1", nth);
+		return false;
+	}
+	if (sender < 0) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    "flow %s: no packet of it in the trace (the packets table is written at "
+			    "trace level full)", what);
+		return false;
+	}
+	st = vizdb_prepare(db, tcp
+		? "SELECT skb, count(*) OVER () FROM packets WHERE " FLOW_WHERE
+		  " AND host = ?6 AND payload > 0 ORDER BY time_ns, skb"
+		: "SELECT skb, count(*) OVER () FROM packets WHERE " FLOW_WHERE
+		  " AND host = ?6 ORDER BY time_ns, skb", error);
+	if (!st)
+		return false;
+	bind_flow(st, f, false);
+	sqlite3_bind_int64(st, 6, sender);
+	int64_t count = 0;
+	for (int i = 1; sqlite3_step(st) == SQLITE_ROW; i++) {
+		count = sqlite3_column_int64(st, 1);
+		if (i == nth) {
+			*skb = sqlite3_column_int64(st, 0);
+			return true;
+		}
+	}
+	g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+		    "flow %s: asked for %s %d, but it has %" G_GINT64_FORMAT " %s%s", what, kind,
+		    nth, count, kind, count == 1 ? "" : "s");
+	return false;
+}
