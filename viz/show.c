@@ -1,0 +1,344 @@
+/*
+ * viz/show.c - netsim show: the run summary and the life of one skb.
+ *
+ * Every answer is a query on the trace database (trace/schema.sql, the
+ * views of viz/views.sql) turned into tables (viz/table.h).  The summary
+ * reads whatever the trace level left: skb_events and packets (full),
+ * counters and cpu_total (summary), and falls back to cpu_busy when a
+ * killed run never wrote cpu_total.
+ *
+ * Position: cli/netsim.c -> show_main -> viz/vizdb.c -> SQLite.
+ */
+#include "viz/show.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "viz/vizdb.h"
+
+enum { SHOW_OK = 0, SHOW_BAD_INPUT = 2 };
+
+/* A section of the output: a table with a key for JSON and CSV. */
+struct section {
+	const char *key;
+	struct table *t;
+};
+
+static void
+sections_print(GPtrArray *secs, enum table_format fmt, GString *out)
+{
+	if (fmt == TABLE_JSON)
+		g_string_append(out, "{");
+	for (guint i = 0; i < secs->len; i++) {
+		struct section *s = g_ptr_array_index(secs, i);
+		if (fmt == TABLE_JSON)
+			g_string_append_printf(out, "%s\n\"%s\": ", i ? "," : "", s->key);
+		else if (fmt == TABLE_CSV)
+			g_string_append_printf(out, "%s# %s\n", i ? "\n" : "", s->key);
+		else if (i)
+			g_string_append_c(out, '\n');
+		table_print(s->t, fmt, out);
+	}
+	if (fmt == TABLE_JSON)
+		g_string_append(out, "\n}\n");
+}
+
+static void
+section_free(gpointer p)
+{
+	struct section *s = p;
+	table_free(s->t);
+	g_free(s);
+}
+
+/* Runs @sql and adds its rows as a section; the columns of @cols in order. */
+static bool
+add_query(sqlite3 *db, GPtrArray *secs, const char *key, const char *title,
+	  const char *const *cols, const char *sql, GError **error)
+{
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, sql, error);
+	if (!st)
+		return false;
+	struct section *s = g_new0(struct section, 1);
+	s->key = key;
+	s->t = table_new(title, cols);
+	g_ptr_array_add(secs, s);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		table_add_stmt_row(s->t, st);
+	if (rc != SQLITE_DONE) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY, "trace query failed: %s",
+			    sqlite3_errmsg(db));
+		return false;
+	}
+	return true;
+}
+
+static const char *const run_cols[] = { "scenario", "level", "seed:n", "duration_ms:n",
+					"finished", "netsim", NULL };
+static const char run_sql[] =
+	"SELECT scenario, level, seed, printf('%.3f', duration_ns / 1e6),"
+	" CASE finished WHEN 1 THEN 'yes' ELSE 'no (killed or failed)' END, version FROM run";
+
+static const char *const host_cols[] = { "id:n", "host", "skbs:n", "frames_sent:n",
+					 "frames_received:n", "dropped:n", "copies:n",
+					 "bytes_copied:n", NULL };
+static const char host_sql[] =
+	"SELECT h.id, h.name, coalesce(e.skbs, 0), coalesce(e.tx, 0), coalesce(e.rx, 0),"
+	" coalesce(e.drops, 0), coalesce(e.copies, 0), coalesce(e.copied, 0)"
+	" FROM hosts h LEFT JOIN (SELECT host, sum(op = 'alloc') AS skbs,"
+	"  sum(op = 'wire' AND func = 'tx') AS tx, sum(op = 'wire' AND func = 'rx') AS rx,"
+	"  sum(op = 'drop') AS drops,"
+	"  sum(op = 'copy' OR (op = 'clone' AND copy_kind IS NOT NULL)) AS copies,"
+	"  sum(CASE WHEN op = 'copy' OR (op = 'clone' AND copy_kind IS NOT NULL)"
+	"      THEN bytes ELSE 0 END) AS copied"
+	"  FROM skb_events GROUP BY host) e ON e.host = h.id ORDER BY h.id";
+
+static const char *const pkt_cols[] = { "host", "proto", "packets:n", "payload_bytes:n", NULL };
+static const char pkt_sql[] =
+	"SELECT h.name, p.proto, count(*), sum(p.payload) FROM packets p"
+	" JOIN hosts h ON h.id = p.host GROUP BY p.host, p.proto ORDER BY p.host, p.proto";
+
+static const char *const drop_cols[] = { "host", "reason", "place", "drops:n", "source", NULL };
+static const char drop_sql[] =
+	"SELECT host, reason, layer || ' layer', drops, 'skb trace' FROM drops"
+	" UNION ALL"
+	" SELECT h.name, substr(c.name, 6), coalesce(c.place, '-'), c.value, 'counter'"
+	" FROM counters c JOIN hosts h ON h.id = c.host"
+	" WHERE c.name LIKE 'drop.%' AND c.value > 0"
+	" ORDER BY 1, 4 DESC";
+
+static const char *const cpu_cols[] = { "host", "hardirq_ms:n", "softirq_ms:n", "task_ms:n",
+					"busy_pct:n", NULL };
+/* cpu_total is written at close; a killed run only has cpu_busy. */
+static const char cpu_sql[] =
+	"WITH t AS (SELECT host, ctx, busy_ns FROM cpu_total"
+	"  UNION ALL SELECT host, ctx, end_ns - start_ns FROM cpu_busy"
+	"  WHERE NOT EXISTS (SELECT 1 FROM cpu_total))"
+	" SELECT h.name,"
+	"  printf('%.3f', coalesce(sum(CASE t.ctx WHEN 'hardirq' THEN busy_ns END), 0) / 1e6),"
+	"  printf('%.3f', coalesce(sum(CASE t.ctx WHEN 'softirq' THEN busy_ns END), 0) / 1e6),"
+	"  printf('%.3f', coalesce(sum(CASE t.ctx WHEN 'task' THEN busy_ns END), 0) / 1e6),"
+	"  CASE WHEN (SELECT duration_ns FROM run) > 0"
+	"   THEN printf('%.1f', sum(busy_ns) * 100.0 / (SELECT duration_ns FROM run)) END"
+	" FROM t JOIN hosts h ON h.id = t.host GROUP BY t.host ORDER BY t.host";
+
+bool
+show_summary(sqlite3 *db, enum table_format fmt, GString *out, GError **error)
+{
+	g_autoptr(GPtrArray) secs = g_ptr_array_new_with_free_func(section_free);
+	bool have_cc = vizdb_has_table(db, "counters") && vizdb_has_table(db, "cpu_total") &&
+		       vizdb_has_table(db, "cpu_busy");
+
+	if (!add_query(db, secs, "run", "Run", run_cols, run_sql, error) ||
+	    !add_query(db, secs, "hosts", "Hosts (skbs allocated, frames on the wire, drops, copies)",
+		       host_cols, host_sql, error) ||
+	    !add_query(db, secs, "packets", "Packets by protocol, on the host that recorded them",
+		       pkt_cols, pkt_sql, error))
+		return false;
+	if (have_cc &&
+	    (!add_query(db, secs, "drops", "Drops by reason and place", drop_cols, drop_sql, error) ||
+	     !add_query(db, secs, "cpu", "CPU time by context (ms of virtual time)", cpu_cols,
+			cpu_sql, error)))
+		return false;
+	sections_print(secs, fmt, out);
+	return true;
+}
+
+/* The journey's skb ids as "42, 57, 63". */
+static char *
+journey_text(GArray *skbs)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < skbs->len; i++)
+		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? ", " : "",
+				       g_array_index(skbs, int64_t, i));
+	return g_string_free(s, FALSE);
+}
+
+/* "udp 10.0.0.1:40000 -> 10.0.0.2:9, 100 B payload" for the first skb with packet info. */
+static char *
+packet_text(sqlite3 *db, GArray *skbs)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db,
+		"SELECT proto || ' ' || coalesce(saddr, '?') || coalesce(':' || sport, '') || ' -> '"
+		" || coalesce(daddr, '?') || coalesce(':' || dport, '')"
+		" || coalesce(' [' || tcp_flags || ']', '') || coalesce(' seq ' || seq, '')"
+		" || ', ' || payload || ' B payload' FROM packets WHERE skb = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	for (guint i = 0; i < skbs->len; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, g_array_index(skbs, int64_t, i));
+		if (sqlite3_step(st) == SQLITE_ROW)
+			return g_strdup((const char *)sqlite3_column_text(st, 0));
+	}
+	return NULL;
+}
+
+/* Columns of one skb's life.  The text table spells the operation out. */
+static const char *const skb_text_cols[] = { "skb:n", "time_us:n", "host", "context", "layer",
+					     "operation", "queue", "data_off:n", "len:n",
+					     "copied:n", NULL };
+static const char skb_text_sql[] =
+	"SELECT skb, printf('%.3f', time_ns / 1e3), host, ctx, layer,"
+	" CASE op"
+	"  WHEN 'handoff' THEN 'handoff -> ' || func"
+	"  WHEN 'push' THEN 'push ' || bytes || ' B header'"
+	"  WHEN 'pull' THEN 'pull ' || bytes || ' B header'"
+	"  WHEN 'copy' THEN 'COPY ' || copy_kind"
+	"  WHEN 'clone' THEN CASE WHEN copy_kind IS NULL THEN 'clone (shares data) -> skb ' || other"
+	"                    ELSE 'COPY skb_copy -> skb ' || other END"
+	"  WHEN 'drop' THEN 'DROP: ' || coalesce(reason, '?')"
+	"  WHEN 'wire' THEN CASE func WHEN 'tx' THEN 'onto the wire' ELSE 'off the wire' END"
+	"  WHEN 'alloc' THEN 'alloc ' || len || ' B buffer'"
+	"  ELSE op END,"
+	" CASE WHEN op IN ('enqueue', 'dequeue') THEN queue || ' (' || qlen || ')' ELSE queue END,"
+	" data_off, CASE WHEN op = 'alloc' THEN NULL ELSE len END,"
+	" CASE WHEN op = 'copy' OR (op = 'clone' AND copy_kind IS NOT NULL) THEN bytes END"
+	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
+static const char *const skb_raw_cols[] = { "skb:n", "seq:n", "time_ns:n", "host", "ctx", "layer",
+					    "op", "func", "queue", "qlen:n", "data_off:n", "len:n",
+					    "bytes:n", "copy_kind", "reason", "other:n", NULL };
+static const char skb_raw_sql[] =
+	"SELECT skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes,"
+	" copy_kind, reason, other"
+	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
+
+bool
+show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError **error)
+{
+	if (!vizdb_skb_exists(db, skb)) {
+		int64_t max = vizdb_int(db, "SELECT max(skb) FROM skb_events", 0);
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    max ? "no skb %" G_GINT64_FORMAT " in this trace (skb ids go up to %"
+				  G_GINT64_FORMAT ")"
+				: "no skb %" G_GINT64_FORMAT " in this trace (it has no skb events: "
+				  "was it written at trace level full?)",
+			    skb, max);
+		return false;
+	}
+	g_autoptr(GArray) skbs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	vizdb_journey(db, skb, skbs);
+	g_autofree char *ids = journey_text(skbs);
+	g_autofree char *json_ids = g_strdup_printf("[%s]", ids);
+	g_autofree char *what = packet_text(db, skbs);
+	bool text = fmt == TABLE_TEXT;
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, text ? skb_text_sql : skb_raw_sql, error);
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, json_ids, -1, SQLITE_STATIC);
+	g_autofree char *title = NULL;
+	if (text)
+		title = g_strdup_printf("skb %" G_GINT64_FORMAT "%s%s%s%s", skb, what ? ": " : "",
+					what ? what : "",
+					skbs->len > 1 ? "\n  carried by skbs " : "",
+					skbs->len > 1 ? ids : "");
+	g_autoptr(table) t = table_new(title, text ? skb_text_cols : skb_raw_cols);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		table_add_stmt_row(t, st);
+	if (fmt == TABLE_JSON) {
+		g_string_append_printf(out, "{\"skb\": %" G_GINT64_FORMAT ", \"skbs\": %s, \"events\": ",
+				       skb, json_ids);
+		table_print(t, fmt, out);
+		g_string_append(out, "}\n");
+		return true;
+	}
+	table_print(t, fmt, out);
+	if (text) {
+		g_autofree char *sum = g_strdup_printf(
+			"SELECT count(*), coalesce(sum(bytes), 0) FROM skb_events WHERE skb IN"
+			" (SELECT value FROM json_each('%s')) AND (op = 'copy' OR"
+			" (op = 'clone' AND copy_kind IS NOT NULL))", json_ids);
+		int64_t copies = vizdb_int(db, sum, 0);
+		g_string_append_printf(out, "  data copies along the way: %" G_GINT64_FORMAT
+				       " (the other operations move pointers)\n", copies);
+	}
+	return true;
+}
+
+bool
+show_report(sqlite3 *db, const struct show_options *o, GString *out, GError **error)
+{
+	int64_t skb = o->skb;
+	if (o->flow) {
+		struct viz_flow f;
+		if (!vizdb_flow_parse(o->flow, &f, error) ||
+		    !vizdb_flow_nth(db, &f, o->nth, &skb, error))
+			return false;
+		if (o->format == TABLE_TEXT) {
+			g_autofree char *what = vizdb_flow_describe(&f);
+			g_string_append_printf(out, "%s: %s %d is skb %" G_GINT64_FORMAT "\n\n", what,
+					       strcmp(f.proto, "tcp") == 0 ? "data segment" : "packet",
+					       o->nth, skb);
+		}
+	}
+	if (skb > 0)
+		return show_skb(db, skb, o->format, out, error);
+	return show_summary(db, o->format, out, error);
+}
+
+int
+show_main(int argc, char **argv)
+{
+	gint64 skb = 0;
+	gint nth = 1;
+	g_autofree char *flow = NULL, *format = NULL;
+	const GOptionEntry entries[] = {
+		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "Show the life of skb N", "N" },
+		{ "flow", 0, 0, G_OPTION_ARG_STRING, &flow,
+		  "Pick a packet of a flow: tcp:ADDR:PORT-ADDR:PORT, udp:... or icmp:ADDR-ADDR", "FLOW" },
+		{ "nth", 0, 0, G_OPTION_ARG_INT, &nth,
+		  "With --flow: the K-th packet the first endpoint sent (tcp: K-th data segment, "
+		  "payload > 0); default 1", "K" },
+		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format, "table (default), csv or json", "FMT" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("DB");
+	g_autoptr(GError) error = NULL;
+	struct show_options o = { .nth = 1, .format = TABLE_TEXT };
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_summary(ctx,
+		"Show what the trace database DB recorded: without options, a summary of the run\n"
+		"(hosts, packets, drops by reason and place, CPU time by context); with --skb or\n"
+		"--flow, the life of one packet, operation by operation.");
+	g_option_context_set_description(ctx,
+		"Examples:\n"
+		"  netsim show out.db\n"
+		"  netsim show out.db --skb 42\n"
+		"  netsim show out.db --flow tcp:10.0.0.1:40000-10.0.0.2:80 --nth 3\n"
+		"  netsim show out.db --skb 42 --format csv\n");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "netsim show: %s\n", error->message);
+		return SHOW_BAD_INPUT;
+	}
+	if (argc != 3) {
+		fprintf(stderr, "netsim show: expected one trace database DB (see 'netsim show --help')\n");
+		return SHOW_BAD_INPUT;
+	}
+	if (format && !table_format_parse(format, &o.format, &error)) {
+		fprintf(stderr, "netsim show: %s\n", error->message);
+		return SHOW_BAD_INPUT;
+	}
+	if (flow && skb) {
+		fprintf(stderr, "netsim show: give --skb or --flow, not both\n");
+		return SHOW_BAD_INPUT;
+	}
+	if (skb < 0) {
+		fprintf(stderr, "netsim show: --skb %" G_GINT64_FORMAT ": skb ids start at 1\n", skb);
+		return SHOW_BAD_INPUT;
+	}
+	o.skb = skb;
+	o.flow = flow;
+	o.nth = nth;
+	g_autoptr(sqlite3) db = vizdb_open(argv[2], &error);
+	g_autoptr(GString) out = g_string_new(NULL);
+	if (!db || !show_report(db, &o, out, &error)) {
+		fprintf(stderr, "netsim show: %s\n", error->message);
+		return SHOW_BAD_INPUT;
+	}
+	fputs(out->str, stdout);
+	return SHOW_OK;
+}
