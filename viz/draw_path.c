@@ -1,0 +1,422 @@
+/*
+ * viz/draw_path.c - the packet-path diagram: one packet through the layers
+ * of every host it crosses, as in the seed text's Figure 3 ("Network
+ * stack") drawn once per host, side by side.
+ *
+ * The packet is followed through the skbs that carried it (vizdb_journey):
+ * the first skb until it is cloned onto the wire or sent, then the skb
+ * that received the frame on the next host, and so on.  Each skb's
+ * operations are walked place to place (draw_walk, viz/draw.c) and every
+ * move becomes a numbered edge: grey for a pointer handed on, bold red for
+ * a copy of the data, blue for the wire, a red octagon for a drop.
+ * Header pushes and pulls, allocation and freeing are written in the boxes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "viz/draw.h"
+#include "viz/draw_int.h"
+
+struct path_edge {
+	struct draw_place from, to;
+	enum draw_edge_kind kind;
+	const char *what;
+	int64_t bytes, time_ns;
+	const char *drop_id;      /* EDGE_DROP: the id of its octagon */
+};
+
+struct path {
+	sqlite3 *db;
+	GHashTable *filled;       /* ids of layers drawn only to close Figure 3's stack */
+	GArray *edges;            /* struct path_edge, in time order */
+	GHashTable *places;       /* id -> struct draw_place * */
+	GHashTable *notes;        /* id -> GPtrArray of note strings */
+	int ndrops;
+	/* the last frame put on a wire, waiting for its receiver */
+	bool tx_pending;
+	struct draw_place tx_nic;
+	const char *tx_dev;
+	int64_t tx_ns;
+};
+
+static void
+path_touch(struct path *p, const struct draw_place *pl)
+{
+	if (pl->kind == PLACE_NONE)
+		return;
+	char *id = draw_place_id(pl);
+	if (g_hash_table_contains(p->places, id)) {
+		g_free(id);
+		return;
+	}
+	g_hash_table_insert(p->places, id, g_memdup2(pl, sizeof *pl));
+}
+
+static void
+path_note(struct path *p, const struct draw_place *pl, char *note)
+{
+	g_autofree char *id = draw_place_id(pl);
+	GPtrArray *a = g_hash_table_lookup(p->notes, id);
+	if (!a) {
+		a = g_ptr_array_new_with_free_func(g_free);
+		g_hash_table_insert(p->notes, g_strdup(id), a);
+	}
+	if (a->len < 4)
+		g_ptr_array_add(a, note);
+	else
+		g_free(note);
+}
+
+static void
+path_edge_add(struct path *p, const struct draw_step *s, int64_t time_ns)
+{
+	struct path_edge e = { .from = s->from, .to = s->to, .kind = s->kind, .what = s->what,
+			       .bytes = s->bytes, .time_ns = time_ns };
+	path_touch(p, &s->from);
+	path_touch(p, &s->to);
+	if (s->kind == EDGE_DROP) {
+		char id[32];
+		snprintf(id, sizeof id, "drop%d", ++p->ndrops);
+		e.drop_id = g_intern_string(id);
+	}
+	g_array_append_val(p->edges, e);
+}
+
+/* The wire: the frame left one host's NIC; it reaches the next one's. */
+static void
+path_wire(struct path *p, const struct draw_step *s, const struct draw_event *e)
+{
+	if (strcmp(s->what, "tx") == 0) {
+		p->tx_pending = true;
+		p->tx_nic = s->from;
+		p->tx_dev = e->queue;
+		p->tx_ns = e->time_ns;
+		path_touch(p, &s->from);
+		return;
+	}
+	if (!p->tx_pending)
+		return;
+	g_autofree char *what = g_strdup_printf("wire %s → %s", p->tx_dev ? p->tx_dev : "?",
+						e->queue ? e->queue : "?");
+	struct draw_step w = { .from = p->tx_nic, .to = s->to, .kind = EDGE_WIRE,
+			       .what = g_intern_string(what), .bytes = e->len };
+	path_edge_add(p, &w, e->time_ns);
+	p->tx_pending = false;
+}
+
+/* What an operation writes in its box, if anything. */
+static void
+path_note_event(struct path *p, const struct draw_place *at, const struct draw_event *e)
+{
+	/* alloc and free belong to the layer that did them, wherever the data is */
+	struct draw_place layer = { .kind = PLACE_LAYER, .host = e->host,
+				    .name = g_intern_string(strcmp(e->layer, "wire") == 0 ? "nic"
+							    : e->layer) };
+	if (strcmp(e->op, "alloc") == 0 || strcmp(e->op, "free") == 0) {
+		path_touch(p, &layer);
+		at = &layer;
+	}
+	if (at->kind == PLACE_NONE)
+		return;
+	if (strcmp(e->op, "push") == 0 || strcmp(e->op, "pull") == 0)
+		path_note(p, at, g_strdup_printf("%s %" G_GINT64_FORMAT " B → data@%" G_GINT64_FORMAT,
+						 e->op, e->bytes, e->data_off));
+	else if (strcmp(e->op, "alloc") == 0)
+		path_note(p, at, g_strdup_printf("alloc skb %" G_GINT64_FORMAT, e->skb));
+	else if (strcmp(e->op, "free") == 0)
+		path_note(p, at, g_strdup_printf("freed skb %" G_GINT64_FORMAT, e->skb));
+	else if (strcmp(e->op, "clone") == 0 && !e->copy_kind)
+		path_note(p, at, g_strdup_printf("clone → skb %" G_GINT64_FORMAT, e->other));
+}
+
+/*
+ * Walks skb @skb's operations.  @via_wire: it received the frame, so the
+ * operations before it came off the wire (the RX ring's refill) only set
+ * its place.  @next: the journey's next skb (a clone, or the receiver):
+ * stop where this skb hands the packet on to it.
+ */
+static bool
+path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct draw_place *at,
+	      GError **error)
+{
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(p->db,
+		"SELECT " DRAW_EVENT_COLS " FROM skb_events WHERE skb = ? ORDER BY seq", error);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, skb);
+	bool arrived = !via_wire;
+	struct draw_event e;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct draw_step steps[2];
+		draw_event_read(st, &e);
+		bool rx = strcmp(e.op, "wire") == 0 && g_strcmp0(e.func, "rx") == 0;
+		int n = draw_walk(at, &e, steps);
+		if (!arrived && !rx)
+			continue;
+		arrived = true;
+		path_touch(p, at);
+		path_note_event(p, at, &e);
+		for (int i = 0; i < n; i++) {
+			if (steps[i].kind == EDGE_WIRE)
+				path_wire(p, &steps[i], &e);
+			else
+				path_edge_add(p, &steps[i], e.time_ns);
+		}
+		if (next > 0 && strcmp(e.op, "clone") == 0 && e.other == next)
+			break;
+		if (next > 0 && strcmp(e.op, "wire") == 0 && !rx)
+			break;
+	}
+	return true;
+}
+
+/* One box of a host's stack. */
+static void
+path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl)
+{
+	GPtrArray *notes = g_hash_table_lookup(p->notes, id);
+	g_autofree char *name = draw_html(pl->kind == PLACE_LAYER ? draw_layer_label(pl->name)
+						   : pl->name);
+	g_autoptr(GString) label = g_string_new(NULL);
+	g_string_append_printf(label, "<b>%s</b>", name);
+	for (guint i = 0; notes && i < notes->len; i++) {
+		g_autofree char *n = draw_html(g_ptr_array_index(notes, i));
+		g_string_append_printf(label, "<br/><font point-size=\"13\">%s</font>", n);
+	}
+	const char *shape =
+		pl->kind == PLACE_QUEUE ? "ellipse, style=filled, fillcolor=\"#fff5d6\""
+		: pl->kind == PLACE_USER ? "box, style=\"rounded,filled\", fillcolor=\"#e6f4e6\""
+		: g_hash_table_contains(p->filled, id)
+		? "box, style=\"rounded,dashed\", color=\"#999999\", fontcolor=\"#888888\", width=2.6"
+		: "box, style=\"rounded,filled\", fillcolor=\"#e8eefc\", width=2.6";
+	g_string_append_printf(s, "    %s [shape=%s, label=<%s>];\n", id, shape, label->str);
+}
+
+static int
+place_rank(const struct draw_place *pl)
+{
+	if (pl->kind == PLACE_USER)
+		return 0;
+	return draw_layer_rank(pl->kind == PLACE_QUEUE ? pl->owner : pl->name);
+}
+
+/*
+ * One host as a cluster: the boxes the packet touched, the layers between
+ * them that it must have passed (Figure 3 has no gaps), stacked top-down.
+ * Fills @rank_ids[r] with a node of rank r for aligning hosts.
+ */
+static void
+path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
+{
+	static const char *const fill[8] = { NULL, "socket", NULL, "ip", "eth", "dev", "driver", "nic" };
+	g_autoptr(GPtrArray) ids = g_ptr_array_new();
+	int lo = 8, hi = -1;
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, p->places);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct draw_place *pl = v;
+		if (pl->host != host)
+			continue;
+		int r = place_rank(pl);
+		lo = MIN(lo, r);
+		hi = MAX(hi, r);
+	}
+	for (int r = MAX(lo, 1); r <= hi && r < 8; r++) {
+		if (!fill[r])
+			continue;
+		struct draw_place pl = { .kind = PLACE_LAYER, .host = host,
+					 .name = g_intern_static_string(fill[r]) };
+		char *id = draw_place_id(&pl);
+		if (!g_hash_table_contains(p->places, id))
+			g_hash_table_add(p->filled, g_strdup(id));
+		g_free(id);
+		path_touch(p, &pl);
+	}
+	g_hash_table_iter_init(&it, p->places);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (((struct draw_place *)v)->host == host)
+			g_ptr_array_add(ids, k);
+	g_ptr_array_sort(ids, (GCompareFunc)g_strcmp0);
+
+	g_autofree char *name = draw_host_name(p->db, host);
+	g_autofree char *hname = draw_html(name);
+	g_string_append_printf(s, "  subgraph cluster_h%" G_GINT64_FORMAT " {\n"
+			       "    label=<<b>host %s</b>>; style=rounded; color=\"#7f7f7f\"; "
+			       "penwidth=2; fontsize=22;\n", host, hname);
+	const char *prev = NULL;
+	for (int r = 0; r <= 8; r++) {
+		const char *first = NULL;
+		bool first_is_queue = false;
+		for (guint i = 0; i < ids->len; i++) {
+			const char *id = g_ptr_array_index(ids, i);
+			struct draw_place *pl = g_hash_table_lookup(p->places, id);
+			if (place_rank(pl) != r)
+				continue;
+			path_box(p, s, id, pl);
+			/* the layer box, not a queue beside it, carries the stacking */
+			if (!first || (pl->kind != PLACE_QUEUE && first_is_queue)) {
+				first = id;
+				first_is_queue = pl->kind == PLACE_QUEUE;
+			}
+			g_ptr_array_add(rank_ids[r], (gpointer)id);
+		}
+		if (!first)
+			continue;
+		if (prev)
+			g_string_append_printf(s, "    %s -> %s [style=invis, weight=50];\n", prev, first);
+		prev = first;
+	}
+	g_string_append(s, "  }\n");
+}
+
+static const char *
+edge_style(enum draw_edge_kind kind)
+{
+	switch (kind) {
+	case EDGE_COPY:
+		return "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=4";
+	case EDGE_WIRE:
+		return "color=\"#1f5fa8\", fontcolor=\"#1f5fa8\", penwidth=3.5, style=bold";
+	case EDGE_DROP:
+		return "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=2.5, style=dashed";
+	case EDGE_MOVE:
+	default:
+		return "color=\"#777777\", fontcolor=\"#333333\", penwidth=1.5";
+	}
+}
+
+/* Writes the numbered edges, and the octagons of drops. */
+static void
+path_edges(struct path *p, GString *s)
+{
+	for (guint i = 0; i < p->edges->len; i++) {
+		struct path_edge *e = &g_array_index(p->edges, struct path_edge, i);
+		g_autofree char *a = draw_place_id(&e->from);
+		g_autofree char *t = draw_time(e->time_ns);
+		g_autofree char *b = NULL;
+		g_autofree char *what = draw_html(e->what);
+		g_autofree char *label = NULL;
+		if (e->kind == EDGE_DROP) {
+			b = g_strdup(e->drop_id);
+			g_string_append_printf(s, "  %s [shape=octagon, style=filled, fillcolor=\"#fbd5d5\","
+					       " color=\"#d62728\", penwidth=2, label=<<b>DROP</b><br/>%s>];\n",
+					       b, what);
+			label = g_strdup_printf("%u. dropped<br/>%s", i + 1, t);
+		} else {
+			b = draw_place_id(&e->to);
+			if (e->kind == EDGE_COPY)
+				label = g_strdup_printf("<b>%u. %s</b><br/><b>%" G_GINT64_FORMAT
+							" B copied</b><br/>%s", i + 1, what, e->bytes, t);
+			else
+				label = g_strdup_printf("%u. %s<br/>%s", i + 1, what, t);
+		}
+		g_string_append_printf(s, "  %s -> %s [label=<%s>, %s%s];\n", a, b, label,
+				       edge_style(e->kind),
+				       e->kind == EDGE_WIRE ? ", constraint=false" : "");
+	}
+	if (p->tx_pending) {
+		g_autofree char *a = draw_place_id(&p->tx_nic);
+		g_autofree char *t = draw_time(p->tx_ns);
+		g_string_append_printf(s, "  lost [shape=octagon, style=filled, fillcolor=\"#fbd5d5\", "
+				       "color=\"#d62728\", label=<<b>never received</b>>];\n"
+				       "  %s -> lost [label=<%u. onto the wire<br/>%s>, %s];\n", a,
+				       p->edges->len + 1, t, edge_style(EDGE_DROP));
+	}
+}
+
+char *
+draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
+{
+	if (!vizdb_skb_exists(db, skb)) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND, "no skb %" G_GINT64_FORMAT
+			    " in this trace", skb);
+		return NULL;
+	}
+	g_autoptr(GArray) skbs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	g_autoptr(GArray) edges = g_array_new(FALSE, FALSE, sizeof(struct path_edge));
+	g_autoptr(GHashTable) places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) notes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							     (GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GHashTable) filled = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	struct path p = { .db = db, .edges = edges, .places = places, .notes = notes,
+			  .filled = filled };
+	struct draw_place at = { 0 };
+
+	vizdb_journey(db, skb, skbs);
+	for (guint i = 0; i < skbs->len; i++) {
+		int64_t id = g_array_index(skbs, int64_t, i);
+		int64_t next = i + 1 < skbs->len ? g_array_index(skbs, int64_t, i + 1) : 0;
+		bool via_wire = p.tx_pending;
+		if (via_wire)
+			at = (struct draw_place){ 0 };
+		if (!path_walk_skb(&p, id, via_wire, next, &at, error))
+			return NULL;
+	}
+
+	GString *t = g_string_new(NULL);
+	for (guint i = 0; i < skbs->len; i++)
+		g_string_append_printf(t, "%s%" G_GINT64_FORMAT, i ? ", " : "",
+				       g_array_index(skbs, int64_t, i));
+	g_autofree char *carried = skbs->len > 1
+		? g_strdup_printf(" (carried by skbs %s)", t->str) : g_strdup("");
+	g_string_free(t, TRUE);
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s, "digraph packet_path {\n" DRAW_STYLE
+		"  rankdir=TB; newrank=true; nodesep=0.7; ranksep=0.6;\n"
+		"  label=<<b>The path of skb %" G_GINT64_FORMAT "</b>%s<br/>"
+		"<font point-size=\"16\"><font color=\"#b01010\"><b>red: data copied</b></font>"
+		" · <font color=\"#555555\">grey: pointer handed on</font> · "
+		"<font color=\"#1f5fa8\">blue: the wire</font></font>>;\n", skb, carried);
+
+	g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, places);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		int64_t h = ((struct draw_place *)v)->host;
+		bool seen = false;
+		for (guint i = 0; i < hosts->len; i++)
+			seen |= g_array_index(hosts, int64_t, i) == h;
+		if (!seen)
+			g_array_append_val(hosts, h);
+	}
+	/* hosts left to right in the order the packet reached them */
+	g_autoptr(GArray) order = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	for (guint i = 0; i < edges->len; i++) {
+		struct path_edge *e = &g_array_index(edges, struct path_edge, i);
+		int64_t hs[2] = { e->from.host, e->to.host };
+		for (int j = 0; j < 2; j++) {
+			bool seen = false;
+			for (guint k = 0; k < order->len; k++)
+				seen |= g_array_index(order, int64_t, k) == hs[j];
+			if (!seen && (j == 0 || e->kind != EDGE_DROP))
+				g_array_append_val(order, hs[j]);
+		}
+	}
+	for (guint i = 0; i < hosts->len; i++) {
+		bool seen = false;
+		for (guint k = 0; k < order->len; k++)
+			seen |= g_array_index(order, int64_t, k) == g_array_index(hosts, int64_t, i);
+		if (!seen)
+			g_array_append_val(order, g_array_index(hosts, int64_t, i));
+	}
+	GPtrArray *rank_ids[9];
+	for (int r = 0; r < 9; r++)
+		rank_ids[r] = g_ptr_array_new();
+	for (guint i = 0; i < order->len; i++)
+		path_cluster(&p, s, g_array_index(order, int64_t, i), rank_ids);
+	for (int r = 0; r < 9; r++) {
+		if (rank_ids[r]->len > 1) {
+			g_string_append(s, "  { rank=same;");
+			for (guint i = 0; i < rank_ids[r]->len; i++)
+				g_string_append_printf(s, " %s;", (char *)g_ptr_array_index(rank_ids[r], i));
+			g_string_append(s, " }\n");
+		}
+		g_ptr_array_free(rank_ids[r], TRUE);
+	}
+	path_edges(&p, s);
+	g_string_append(s, "}\n");
+	return g_string_free(s, FALSE);
+}
