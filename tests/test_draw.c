@@ -1,0 +1,275 @@
+/*
+ * tests/test_draw.c - netsim draw (viz/draw*.c): the DOT text of each
+ * diagram, and that libgvc renders it to non-empty PNG, SVG and PDF files.
+ *
+ * Reads the fake two-host trace of tests/viz_fixture.c, built once for the
+ * group in a temporary directory; pictures are written there too.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+
+#include "tests/viz_fixture.h"
+#include "viz/draw.h"
+#include "viz/vizdb.h"
+
+static struct viz_fixture fx;
+
+static int
+group_setup(void **state)
+{
+	viz_fixture_build(&fx);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	viz_fixture_free(&fx);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	sqlite3 *db = vizdb_open(fx.db_path, NULL);
+	assert_non_null(db);
+	*state = db;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	sqlite3_close(*state);
+	return 0;
+}
+
+static guint
+count(const char *hay, const char *needle)
+{
+	guint n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* The file's size, and that it starts with @magic. */
+static gsize
+file_check(const char *path, const char *magic)
+{
+	g_autofree char *bytes = NULL;
+	gsize len = 0;
+	assert_true(g_file_get_contents(path, &bytes, &len, NULL));
+	assert_true(len > strlen(magic));
+	assert_memory_equal(bytes, magic, strlen(magic));
+	return len;
+}
+
+/* ---- packet path ---- */
+
+static void
+test_path_has_a_cluster_per_host_crossed(void **state)
+{
+	g_autofree char *dot = draw_path_dot(*state, 1, NULL);
+	assert_non_null(dot);
+	assert_non_null(strstr(dot, "subgraph cluster_h1"));
+	assert_non_null(strstr(dot, "subgraph cluster_h2"));
+	assert_non_null(strstr(dot, "host a"));
+	assert_non_null(strstr(dot, "carried by skbs 1, 2"));
+}
+
+static void
+test_path_stacks_layers_like_figure_3(void **state)
+{
+	g_autofree char *dot = draw_path_dot(*state, 1, NULL);
+	/* a's stack, top-down, by invisible stacking edges */
+	assert_non_null(strstr(dot, "h1_user -> h1_socket [style=invis"));
+	assert_non_null(strstr(dot, "h1_socket -> h1_udp [style=invis"));
+	/* a's socket layer was not touched (UDP copied from the user): dashed */
+	assert_non_null(strstr(dot, "h1_socket [shape=box, style=\"rounded,dashed\""));
+	assert_non_null(strstr(dot, "h1_ip -> h1_eth [style=invis"));
+	assert_non_null(strstr(dot, "h1_driver -> h1_nic [style=invis"));
+	/* queues are ellipses */
+	assert_non_null(strstr(dot, "h1_q_qdisc [shape=ellipse"));
+	assert_non_null(strstr(dot, "h2_q_sk_receive_queue [shape=ellipse"));
+}
+
+static void
+test_path_numbers_edges_in_time_order(void **state)
+{
+	g_autofree char *dot = draw_path_dot(*state, 1, NULL);
+	char *one = strstr(dot, ">1. copy user_to_skb");
+	char *wire = strstr(dot, "wire eth0 → eth0");
+	assert_non_null(one);
+	assert_non_null(wire);
+	assert_true(one < wire);
+	assert_non_null(strstr(dot, "3.000 µs")); /* labelled with times: the copy at 1 us + cost */
+	/* the receiving half ends with the copy to the user process */
+	assert_non_null(strstr(dot, "h2_q_sk_receive_queue -> h2_socket"));
+	assert_non_null(strstr(dot, "h2_socket -> h2_user"));
+}
+
+static void
+test_path_draws_copies_red_and_moves_grey(void **state)
+{
+	g_autofree char *dot = draw_path_dot(*state, 1, NULL);
+	/* four copies: user_to_skb, dma_to_dev, dma_from_dev, skb_to_user */
+	assert_int_equal(count(dot, "B copied</b>"), 4);
+	assert_non_null(strstr(dot, "h1_user -> h1_udp [label=<<b>1. copy user_to_skb"));
+	assert_non_null(strstr(dot, "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=4"));
+	assert_non_null(strstr(dot, "h1_udp -> h1_ip [label=<2. ip_queue_xmit"));
+	assert_non_null(strstr(dot, "color=\"#777777\""));
+}
+
+static void
+test_path_marks_a_drop_with_its_reason(void **state)
+{
+	g_autofree char *dot = draw_path_dot(*state, 90, NULL);
+	assert_non_null(dot);
+	assert_non_null(strstr(dot, "drop1 [shape=octagon"));
+	assert_non_null(strstr(dot, "qdisc_full"));
+	assert_non_null(strstr(dot, "h1_dev -> drop1"));
+}
+
+static void
+test_path_follows_a_tcp_clone_onto_the_wire(void **state)
+{
+	g_autofree char *dot = draw_path_dot(*state, VIZ_TCP_DATA1, NULL);
+	assert_non_null(strstr(dot, "carried by skbs 16, 17, 18"));
+	assert_non_null(strstr(dot, "clone → skb 17"));
+	g_autofree char *lost = draw_path_dot(*state, VIZ_TCP_DATA2, NULL);
+	assert_non_null(strstr(lost, "never received"));
+}
+
+static void
+test_path_of_unknown_skb_fails(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	assert_null(draw_path_dot(*state, 5555, &error));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND));
+}
+
+static void
+test_path_renders_png_svg_and_pdf(void **state)
+{
+	g_autofree char *dot = draw_path_dot(*state, 1, NULL);
+	g_autofree char *png = g_build_filename(fx.dir, "path.png", NULL);
+	g_autofree char *svg = g_build_filename(fx.dir, "path.svg", NULL);
+	g_autofree char *pdf = g_build_filename(fx.dir, "path.pdf", NULL);
+	g_autoptr(GError) error = NULL;
+	assert_true(draw_render(dot, "dot", png, &error));
+	assert_null(error);
+	assert_true(file_check(png, "\x89PNG") > 10000);
+	assert_true(draw_render(dot, "dot", svg, NULL));
+	assert_true(file_check(svg, "<?xml") > 1000);
+	assert_true(draw_render(dot, "dot", pdf, NULL));
+	assert_true(file_check(pdf, "%PDF") > 1000);
+}
+
+static void
+test_render_refuses_an_unknown_extension(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = g_build_filename(fx.dir, "picture.gif", NULL);
+	assert_false(draw_render("digraph { a -> b }", "dot", out, &error));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_ARG));
+	assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+}
+
+/* ---- stack map ---- */
+
+static void
+test_stackmap_counts_skbs_on_each_edge(void **state)
+{
+	g_autofree char *dot = draw_stackmap_dot(*state, NULL);
+	assert_non_null(dot);
+	assert_non_null(strstr(dot, "subgraph cluster_h1"));
+	assert_non_null(strstr(dot, "subgraph cluster_h2"));
+	/* two UDP datagrams were written by a's user process */
+	assert_non_null(strstr(dot, "h1_user -> h1_udp [label=\"2 skbs\\n200 B copied\""));
+	/* and the heat scale */
+	assert_non_null(strstr(dot, "colorscheme=ylorrd9"));
+	g_autofree char *png = g_build_filename(fx.dir, "map.png", NULL);
+	assert_true(draw_render(dot, "dot", png, NULL));
+	assert_true(file_check(png, "\x89PNG") > 10000);
+}
+
+/* ---- ladder ---- */
+
+static void
+test_ladder_shows_handshake_loss_retransmission_and_fin(void **state)
+{
+	struct viz_flow f;
+	assert_true(vizdb_flow_parse(VIZ_TCP_FLOW, &f, NULL));
+	g_autofree char *dot = draw_ladder_dot(*state, &f, 40, NULL);
+	assert_non_null(dot);
+	assert_non_null(strstr(dot, "label=<SYN seq 0>"));
+	assert_non_null(strstr(dot, "label=<SYN-ACK seq 0 ack 1>"));
+	assert_non_null(strstr(dot, "data 1001:2001 (1000 B) ack 1<br/>lost"));
+	assert_non_null(strstr(dot, "RETRANSMIT data 1001:2001"));
+	assert_non_null(strstr(dot, "FIN seq 3001 ack 1"));
+	assert_int_equal(count(dot, " -- e"), 13); /* 13 segments */
+	assert_int_equal(count(dot, "label=<<b>X</b>>"), 1);
+	assert_non_null(strstr(dot, "pos=\"0.000,"));
+}
+
+static void
+test_ladder_renders_with_neato(void **state)
+{
+	struct viz_flow f;
+	assert_true(vizdb_flow_parse(VIZ_TCP_FLOW, &f, NULL));
+	g_autofree char *dot = draw_ladder_dot(*state, &f, 40, NULL);
+	g_autofree char *png = g_build_filename(fx.dir, "ladder.png", NULL);
+	g_autoptr(GError) error = NULL;
+	assert_true(draw_render(dot, "neato", png, &error));
+	assert_true(file_check(png, "\x89PNG") > 10000);
+}
+
+/* ---- the command ---- */
+
+static void
+test_draw_main_writes_the_picture_or_exits_2(void **state)
+{
+	g_autofree char *out = g_build_filename(fx.dir, "cmd.svg", NULL);
+	char *ok[] = { "netsim", "draw", fx.db_path, "path", "--skb=1", "-o", out, NULL };
+	assert_int_equal(draw_main(7, ok), 0);
+	assert_true(file_check(out, "<?xml") > 1000);
+	char *no_o[] = { "netsim", "draw", fx.db_path, "stackmap", NULL };
+	assert_int_equal(draw_main(4, no_o), 2);
+	char *bad[] = { "netsim", "draw", fx.db_path, "pie", "-o", out, NULL };
+	assert_int_equal(draw_main(6, bad), 2);
+	char *ladder_udp[] = { "netsim", "draw", fx.db_path, "ladder", "--flow=udp:10.0.0.1:1-10.0.0.2:2",
+			       "-o", out, NULL };
+	assert_int_equal(draw_main(7, ladder_udp), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_path_has_a_cluster_per_host_crossed),
+		T(test_path_stacks_layers_like_figure_3),
+		T(test_path_numbers_edges_in_time_order),
+		T(test_path_draws_copies_red_and_moves_grey),
+		T(test_path_marks_a_drop_with_its_reason),
+		T(test_path_follows_a_tcp_clone_onto_the_wire),
+		T(test_path_of_unknown_skb_fails),
+		T(test_path_renders_png_svg_and_pdf),
+		cmocka_unit_test(test_render_refuses_an_unknown_extension),
+		T(test_stackmap_counts_skbs_on_each_edge),
+		T(test_ladder_shows_handshake_loss_retransmission_and_fin),
+		T(test_ladder_renders_with_neato),
+		cmocka_unit_test(test_draw_main_writes_the_picture_or_exits_2),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
