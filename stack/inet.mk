@@ -11,7 +11,8 @@ libnetsim_a_SOURCES += \
 	stack/udp.h stack/udp.c \
 	stack/raw.h stack/raw.c
 
-INET_TESTS = tests/test_checksum tests/test_udp
+INET_TESTS = tests/test_checksum tests/test_udp tests/test_icmp \
+	tests/test_ip_frag
 check_PROGRAMS += $(INET_TESTS)
 TESTS += $(INET_TESTS)
 EXTRA_DIST += tests/inet_test.h
@@ -19,6 +20,10 @@ tests_test_checksum_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_checksum_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_udp_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_udp_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_icmp_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_icmp_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_ip_frag_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_ip_frag_LDADD = $(TEST_CMOCKA_LIBS)
 
 EXTRA_PROGRAMS += tests/bench_udp
 BENCHES += tests/bench_udp
