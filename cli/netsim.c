@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "apps/app.h"
 #include "cli/expect.h"
 #include "cli/scenario.h"
 #include "cli/sweep.h"
@@ -24,6 +25,8 @@
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 #include "stack/nic.h"
+#include "viz/draw.h"
+#include "viz/show.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_BAD_INPUT = 2 };
 
@@ -241,7 +244,9 @@ static const char usage[] =
 	"                 [expect] condition fails, 2 on bad input)\n"
 	"  check FILE     check a scenario file without running it\n"
 	"  sweep FILE     run a grid of values in parallel; table and plots\n"
-	"  help [TOPIC]   this text; topics: scenario, keys, costs\n"
+	"  show DB        what a trace recorded: the run, or one packet (--skb N)\n"
+	"  draw DB WHAT   a picture of a trace: path, stackmap or ladder (-o FILE)\n"
+	"  help [TOPIC]   this text; topics: scenario, keys, apps, costs\n"
 	"  --version      print the version\n"
 	"\n"
 	"Run 'netsim COMMAND --help' for a command's options.\n";
@@ -289,6 +294,14 @@ cmd_help(int argc, char **argv)
 		fputs(usage, stdout);
 	} else if (strcmp(topic, "keys") == 0) {
 		help_keys();
+	} else if (strcmp(topic, "apps") == 0) {
+		struct app_config ac = { 0 };
+		printf("Programs for [app NAME] groups (program = NAME, or plugin:PATH.so):\n\n");
+		for (const struct app_program *p = app_programs; p->name; p++)
+			printf("  %-18s %s\n", p->name, p->doc);
+		printf("\n");
+		print_keys("[app NAME] keys (besides host, program, start, and dst = IPv4 address):",
+			   app_conf_keys, &ac);
 	} else if (strcmp(topic, "costs") == 0) {
 		printf("CPU cost table: keys of [cpu] (every host) and cpu.NAME keys of [host H];\n"
 		       "values are durations.\n\n");
@@ -306,7 +319,7 @@ cmd_help(int argc, char **argv)
 		       "  [expect]         FIGURE = CONDITION, checked after the run\n"
 		       "                   (N, >= N, <= N, > N, < N, != N, A..B)\n");
 	} else {
-		fprintf(stderr, "netsim help: no topic '%s' (topics: scenario, keys, costs)\n", topic);
+		fprintf(stderr, "netsim help: no topic '%s' (topics: scenario, keys, apps, costs)\n", topic);
 		return EXIT_BAD_INPUT;
 	}
 	return EXIT_OK;
@@ -332,6 +345,10 @@ main(int argc, char **argv)
 		return cmd_check(argc, argv);
 	if (strcmp(cmd, "sweep") == 0)
 		return sweep_main(argc, argv);
+	if (strcmp(cmd, "show") == 0)
+		return show_main(argc, argv);
+	if (strcmp(cmd, "draw") == 0)
+		return draw_main(argc, argv);
 	fprintf(stderr, "netsim: unknown command '%s' (see 'netsim help')\n", cmd);
 	return EXIT_BAD_INPUT;
 }

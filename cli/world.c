@@ -14,6 +14,8 @@
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 #include "stack/skbuff.h"
+#include "stack/socket.h"
+#include "apps/app.h"
 #include "trace/trace.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -122,8 +124,10 @@ build_hosts(struct world *w, GError **error)
 			return false;
 		if (!read_costs(w, g, "cpu", h->cpu, error))
 			return false;
-		if (!read_host_keys(w, h, g, error) || !inet_setup(w, h, g, error) ||
-		    !build_interfaces(w, h, g, error) || !inet_routes(w, h, g, error))
+		if (!read_host_keys(w, h, g, error) || !inet_setup(w, h, g, error))
+			return false;
+		socket_host_init(h);
+		if (!build_interfaces(w, h, g, error) || !inet_routes(w, h, g, error))
 			return false;
 	}
 	if (w->hosts->len == 0)
@@ -135,7 +139,7 @@ static bool
 check_groups(struct world *w, GError **error)
 {
 	static const char *const top[] = { "scenario", "cpu", "expect", "sweep", NULL };
-	static const char *const prefixes[] = { "host ", "link ", NULL };
+	static const char *const prefixes[] = { "host ", "link ", "app ", NULL };
 	for (char **g = scenario_groups(w->sc); *g; g++) {
 		bool known = g_strv_contains(top, *g);
 		for (int i = 0; !known && prefixes[i]; i++)
@@ -182,6 +186,7 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->hosts = g_ptr_array_new();
 	w->links = g_hash_table_new(g_str_hash, g_str_equal);
 	w->link_order = g_ptr_array_new();
+	w->apps = g_ptr_array_new();
 	w->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!check_groups(w, error) || !read_run(w, error))
 		goto fail;
@@ -193,7 +198,8 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 			     error))
 		goto fail;
 	w->pool = skb_pool_new();
-	if (!build_links(w, error) || !build_hosts(w, error) || !check_links(w, error))
+	if (!build_links(w, error) || !build_hosts(w, error) || !check_links(w, error) ||
+	    !build_apps(w, error))
 		goto fail;
 	mark_expect_used(sc);
 	if (!scenario_check_unused(sc, error))
@@ -306,6 +312,7 @@ world_metrics(struct world *w)
 	}
 	net_metrics(w, m);
 	inet_metrics(w, m);
+	app_metrics(w, m);
 	w->metrics = m;
 	return m;
 }
@@ -386,6 +393,9 @@ world_free(struct world *w)
 	for (guint i = w->hosts->len; i-- > 0;)
 		host_free(w->hosts->pdata[i]);
 	g_ptr_array_free(w->hosts, TRUE);
+	for (guint i = 0; i < w->apps->len; i++)
+		app_free(w->apps->pdata[i]);
+	g_ptr_array_free(w->apps, TRUE);
 	for (guint i = 0; i < w->link_order->len; i++) {
 		struct world_link *l = w->link_order->pdata[i];
 		wire_free(l->wire);

@@ -36,6 +36,7 @@ struct world {
 	GPtrArray *hosts;       /* struct host *, in scenario order */
 	GHashTable *links;      /* name -> struct world_link * */
 	GPtrArray *link_order;  /* struct world_link *, in scenario order */
+	GPtrArray *apps;        /* struct app *, freed after the hosts */
 	GHashTable *addresses;  /* IPv4 address -> "host H IF": each is used once */
 	GHashTable *metrics;
 	bool interrupted;
@@ -54,6 +55,10 @@ bool inet_setup(struct world *w, struct host *h, const char *group, GError **err
 bool inet_address(struct world *w, struct net_device *dev, const char *group, GError **error);
 bool inet_routes(struct world *w, struct host *h, const char *group, GError **error);
 void inet_metrics(struct world *w, GHashTable *m);
+
+/* cli/build_apps.c: [app A] groups, after every host exists. */
+bool build_apps(struct world *w, GError **error);
+void app_metrics(struct world *w, GHashTable *m);
 
 /* Add a figure to a metrics table (name is formatted). */
 void metric_put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
