@@ -235,7 +235,7 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 					what ? what : "",
 					skbs->len > 1 ? "\n  carried by skbs " : "",
 					skbs->len > 1 ? ids : "");
-	g_autoptr(table) t = table_new(title, text ? skb_text_cols : skb_raw_cols);
+	struct table *t = table_new(title, text ? skb_text_cols : skb_raw_cols);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		table_add_stmt_row(t, st);
 	if (fmt == TABLE_JSON) {
@@ -243,9 +243,11 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 				       skb, json_ids);
 		table_print(t, fmt, out);
 		g_string_append(out, "}\n");
+		table_free(t);
 		return true;
 	}
 	table_print(t, fmt, out);
+	table_free(t);
 	if (text) {
 		g_autofree char *sum = g_strdup_printf(
 			"SELECT count(*), coalesce(sum(bytes), 0) FROM skb_events WHERE skb IN"

@@ -18,7 +18,6 @@ enum table_format { TABLE_TEXT, TABLE_CSV, TABLE_JSON };
 gboolean table_format_parse(const char *name, enum table_format *out, GError **error);
 
 struct table;
-typedef struct table table; /* for g_autoptr(table) */
 
 /*
  * A table whose columns are given as "name" (text, left aligned) or
@@ -26,7 +25,6 @@ typedef struct table table; /* for g_autoptr(table) */
  */
 struct table *table_new(const char *title, const char *const *columns);
 void table_free(struct table *t);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(table, table_free)
 
 /* Adds a row of table_ncols() cells (copied; NULL is an empty cell / null). */
 void table_add_row(struct table *t, const char *const *cells);
