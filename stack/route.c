@@ -265,7 +265,7 @@ route_parse(struct host *host, const char *text, struct fib_entry *out, GError *
 				goto out;
 			}
 		} else if (strcmp(k, "dev") == 0) {
-			e.dev = host->ip ? dev_get_by_name(host, v) : NULL;
+			e.dev = dev_get_by_name(host, v);
 			if (!e.dev) {
 				why = g_strdup_printf("host %s has no interface '%s'", host->name, v);
 				goto out;
