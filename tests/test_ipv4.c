@@ -1,0 +1,196 @@
+/*
+ * tests/test_ipv4.c - ip_rcv never trusts a header (version, IHL,
+ * checksum, total length), a host without forwarding drops what is not
+ * for it, a router decrements the TTL, and a datagram to ourselves loops
+ * back through the backlog.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "tests/inet_test.h"
+
+struct fx {
+	struct tnet *n;
+	struct host *a, *b;
+	struct net_device *bdev;
+	struct tsink sink;
+	uint8_t frame[128];
+	uint32_t len;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = g_new0(struct fx, 1);
+	struct tnet *n = fx->n = tnet_new(false);
+	fx->a = tnet_host(n, "a", false);
+	fx->b = tnet_host(n, "b", false);
+	tnet_link(n, fx->a, "eth0", "10.0.0.1/24", fx->b, "eth0", "10.0.0.2/24");
+	fx->bdev = dev_get_by_name(fx->b, "eth0");
+	assert_int_equal(udp_test_sink(fx->b, 9, tsink_fn, &fx->sink), 0);
+	uint8_t l4[12] = { 0x0f, 0xa0, 0x00, 0x09, 0x00, 12, 0, 0, 'd', 'a', 't', 'a' };
+	fx->len = tframe_ip(fx->frame, fx->bdev, tnet_addr("10.0.0.1"), tnet_addr("10.0.0.2"),
+			    NS_IPPROTO_UDP, 64, 1, 0, l4, sizeof(l4), true);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	tnet_free(fx->n);
+	g_free(fx);
+	return 0;
+}
+
+static struct iphdr *
+iph_of(struct fx *fx)
+{
+	return (struct iphdr *)(fx->frame + ETH_HLEN);
+}
+
+static void
+fix_csum(struct fx *fx)
+{
+	iph_of(fx)->check = 0;
+	iph_of(fx)->check = ip_fast_csum(iph_of(fx), 5);
+}
+
+static void
+deliver(struct fx *fx)
+{
+	tframe_inject(fx->bdev, fx->frame, fx->len);
+	tnet_run(fx->n, SIM_MS);
+}
+
+static void
+test_good_header_is_delivered(void **state)
+{
+	struct fx *fx = *state;
+	deliver(fx);
+	assert_int_equal(fx->sink.n, 1);
+	assert_int_equal(ip_mib(fx->b)->in_receives, 1);
+	assert_int_equal(ip_mib(fx->b)->in_delivers, 1);
+}
+
+static void
+test_bad_checksum_is_dropped(void **state)
+{
+	struct fx *fx = *state;
+	iph_of(fx)->check ^= 1;
+	deliver(fx);
+	assert_int_equal(fx->sink.n, 0);
+	assert_int_equal(ip_mib(fx->b)->in_csum_errors, 1);
+	assert_int_equal(ip_mib(fx->b)->in_hdr_errors, 1);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_IP_CSUM), 1);
+}
+
+static void
+test_bad_version_is_dropped(void **state)
+{
+	struct fx *fx = *state;
+	iph_of(fx)->version = 6;
+	fix_csum(fx);
+	deliver(fx);
+	assert_int_equal(ip_mib(fx->b)->in_hdr_errors, 1);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_IP_INHDR), 1);
+}
+
+static void
+test_ihl_below_five_is_dropped(void **state)
+{
+	struct fx *fx = *state;
+	iph_of(fx)->ihl = 4;
+	deliver(fx);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_IP_INHDR), 1);
+}
+
+static void
+test_total_length_beyond_frame_is_dropped(void **state)
+{
+	struct fx *fx = *state;
+	iph_of(fx)->tot_len = g_htons(200);
+	fix_csum(fx);
+	deliver(fx);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_IP_INHDR), 1);
+	assert_int_equal(fx->sink.n, 0);
+}
+
+static void
+test_host_without_forwarding_drops_foreign_datagram(void **state)
+{
+	struct fx *fx = *state;
+	iph_of(fx)->daddr = g_htonl(tnet_addr("10.0.5.5"));
+	fix_csum(fx);
+	deliver(fx);
+	assert_int_equal(ip_mib(fx->b)->in_addr_errors, 1);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_IP_NOT_FORWARDING), 1);
+}
+
+static void
+test_martian_source_is_dropped(void **state)
+{
+	struct fx *fx = *state;
+	iph_of(fx)->saddr = g_htonl(tnet_addr("224.0.0.5"));
+	fix_csum(fx);
+	deliver(fx);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_IP_INADDRERRORS), 1);
+}
+
+static void
+test_datagram_to_ourselves_loops_back(void **state)
+{
+	struct fx *fx = *state;
+	assert_int_equal(udp_send(fx->b, 0, 1, tnet_addr("10.0.0.2"), 9, "self", 4), 0);
+	tnet_run(fx->n, SIM_MS);
+	assert_int_equal(fx->sink.n, 1);
+	assert_int_equal(fx->sink.last_from, tnet_addr("10.0.0.2"));
+	assert_int_equal(nic_stats(nic_from_dev(fx->bdev))->tx_frames, 1); /* only its announcement */
+}
+
+static void
+test_router_decrements_ttl(void **state)
+{
+	struct fx *fx = *state;
+	struct host *r = tnet_host(fx->n, "r", true);
+	struct host *c = tnet_host(fx->n, "c", false);
+	tnet_link(fx->n, r, "eth0", "10.5.0.1/24", fx->a, "eth1", "10.5.0.2/24");
+	tnet_link(fx->n, r, "eth1", "10.6.0.1/24", c, "eth0", "10.6.0.2/24");
+	tnet_route(fx->a, "10.6.0.0/24 via 10.5.0.1");
+	tnet_route(c, "default via 10.6.0.1");
+	struct ticmp seen = { 0 };
+	icmp_set_test_hook(c, ticmp_hook, &seen);
+	assert_int_equal(icmp_send_echo(fx->a, tnet_addr("10.6.0.2"), 1, 1, 9, 8), 0);
+	tnet_run(fx->n, SIM_MS * 10);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(ip_mib(r)->forw_datagrams, 2);
+	/* TTL 1 cannot be forwarded: it would reach zero at r */
+	assert_int_equal(icmp_send_echo(fx->a, tnet_addr("10.6.0.2"), 1, 2, 1, 8), 0);
+	tnet_run(fx->n, SIM_MS * 10);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(host_drops(r, SKB_DROP_IP_TTL_EXPIRED), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_good_header_is_delivered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_checksum_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_version_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ihl_below_five_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_total_length_beyond_frame_is_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_host_without_forwarding_drops_foreign_datagram,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_martian_source_is_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_datagram_to_ourselves_loops_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_router_decrements_ttl, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
