@@ -4,6 +4,7 @@
 #include "cli/world.h"
 #include "cli/world_int.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,6 +167,8 @@ check_links(struct world *w, GError **error)
 }
 
 /* [expect] is checked by the caller, [sweep] read by netsim sweep. */
+static bool close_trace(struct world *w, bool finished, GError **error);
+
 static void
 mark_expect_used(struct scenario *sc)
 {
@@ -206,6 +209,16 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 		goto fail;
 	return w;
 fail:
+	/* A scenario that does not build leaves no trace file behind: the
+	 * database was created by this run (trace_open never reuses a file). */
+	if (w->trace) {
+		close_trace(w, false, NULL);
+		if (opt->trace_path && strcmp(opt->trace_path, ":memory:") != 0) {
+			g_autofree char *journal = g_strconcat(opt->trace_path, "-journal", NULL);
+			g_unlink(opt->trace_path);
+			g_unlink(journal);
+		}
+	}
 	world_free(w);
 	return NULL;
 }

@@ -95,5 +95,7 @@ expect_grep "$T/err" "exists" "the refusal says the file exists"
 expect_exit 0 "--overwrite replaces it" -- "$NETSIM" run -q --overwrite --trace "$T/t.db" "$T/ok.ini"
 expect_exit 0 "--force is the same" -- "$NETSIM" run -q --force --trace "$T/t.db" "$T/ok.ini"
 expect_exit 2 "unwritable trace path" -- "$NETSIM" run -q --trace "$T/no/such/dir/t.db" "$T/ok.ini"
+expect_exit 2 "a bad scenario with --trace" -- "$NETSIM" run -q --trace "$T/bad.db" "$T/bad9.ini"
+if [ -e "$T/bad.db" ]; then not_ok "a scenario that does not build leaves no database"; else ok "a scenario that does not build leaves no database"; fi
 
 done_testing
