@@ -46,7 +46,7 @@ static const GOptionEntry run_entries[] = {
 	  "Replace an existing trace database", NULL },
 	{ "force", 'f', 0, G_OPTION_ARG_NONE, &opt_overwrite, "The same as --overwrite", NULL },
 	{ "trace-level", 0, 0, G_OPTION_ARG_STRING, &opt_level,
-	  "off, summary or full (default: the scenario's run.trace)", "LEVEL" },
+	  "off, summary or full (default: the scenario's scenario.trace)", "LEVEL" },
 	{ "pcap", 'p', 0, G_OPTION_ARG_FILENAME, &opt_pcap,
 	  "Write one pcap file per interface into DIR", "DIR" },
 	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress line", NULL },
@@ -74,8 +74,7 @@ fail(const GError *error)
 static int
 parse_options(const char *cmd, int *argc, char ***argv, const char **path)
 {
-	g_autofree char *summary = g_strdup_printf("%s FILE", cmd);
-	g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
+	g_autoptr(GOptionContext) ctx = g_option_context_new("FILE");
 	g_autoptr(GError) error = NULL;
 	g_option_context_add_main_entries(ctx, run_entries, NULL);
 	g_option_context_set_summary(ctx, strcmp(cmd, "run") == 0
@@ -333,6 +332,9 @@ main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	const char *cmd = argv[1];
+	/* Subcommands' --help then reads "netsim run [OPTION...] FILE". */
+	g_autofree char *prgname = g_strdup_printf("netsim %s", cmd);
+	g_set_prgname(prgname);
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
 		printf("netsim %s\n", PACKAGE_VERSION);
 		return EXIT_OK;

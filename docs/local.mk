@@ -1,2 +1,4 @@
 ## docs/local.mk: documentation shipped in the tarball.
 EXTRA_DIST += docs/cpu-model.md
+EXTRA_DIST += docs/scenario-format.md
+dist_man1_MANS += docs/netsim.1
