@@ -83,6 +83,24 @@ draw_layer_label(const char *layer)
 	return layer;
 }
 
+int
+draw_place_rank(const struct draw_place *p)
+{
+	if (p->kind == PLACE_USER)
+		return 0;
+	if (p->kind == PLACE_WIRE)
+		return 8;
+	return draw_layer_rank(p->kind == PLACE_QUEUE ? p->owner : p->name);
+}
+
+const char *
+draw_label_attr(const struct draw_place *a, const struct draw_place *b)
+{
+	if (a->kind == PLACE_NONE || b->kind == PLACE_NONE)
+		return "label";
+	return draw_place_rank(a) == draw_place_rank(b) ? "xlabel" : "label";
+}
+
 static struct draw_place
 place_layer(int64_t host, const char *layer)
 {
@@ -209,6 +227,22 @@ draw_time(int64_t ns)
 
 /* ---- rendering ---- */
 
+/*
+ * The process's one Graphviz context, made on first use and never freed.
+ * Graphviz 2.42's pango plugin remembers a pointer to the last font name it
+ * measured, and gvFreeContext frees that name: a second context in the same
+ * process (a second picture in a test) would read freed memory.  The
+ * context holds plugins only, no diagram, so sharing it is safe.
+ */
+static GVC_t *
+draw_gvc(void)
+{
+	static GVC_t *gvc;
+	if (!gvc)
+		gvc = gvContext();
+	return gvc;
+}
+
 bool
 draw_render(const char *dot, const char *engine, const char *file, GError **error)
 {
@@ -230,7 +264,7 @@ draw_render(const char *dot, const char *engine, const char *file, GError **erro
 			    "(or .dot for the Graphviz source)", file);
 		return false;
 	}
-	GVC_t *gvc = gvContext();
+	GVC_t *gvc = draw_gvc();
 	Agraph_t *g = agmemread(dot);
 	bool ok = false;
 	if (!g) {
@@ -248,7 +282,6 @@ draw_render(const char *dot, const char *engine, const char *file, GError **erro
 	}
 	if (g)
 		agclose(g);
-	gvFreeContext(gvc);
 	return ok;
 }
 
@@ -340,8 +373,7 @@ map_cluster(sqlite3 *db, GString *s, int64_t host, GHashTable *nodes)
 		struct map_node *n = v;
 		if (n->p.host != host)
 			continue;
-		int rank = n->p.kind == PLACE_USER ? 0 : n->p.kind == PLACE_WIRE ? 8
-			 : draw_layer_rank(n->p.kind == PLACE_QUEUE ? n->p.owner : n->p.name);
+		int rank = draw_place_rank(&n->p);
 		g_ptr_array_add(byrank[rank], k);
 	}
 	g_string_append_printf(s, "  subgraph cluster_h%" G_GINT64_FORMAT " {\n"
@@ -447,9 +479,10 @@ draw_stackmap_dot(sqlite3 *db, GError **error)
 		if (me->kind == EDGE_COPY)
 			g_string_append(label, " copied");
 		double pen = 1.5 + 6.5 * (max > 1 ? log((double)me->count) / log((double)max) : 1.0);
-		g_string_append_printf(s, "  %s -> %s [label=\"%s\", penwidth=%.1f, "
+		g_string_append_printf(s, "  %s -> %s [%s=\"%s\", penwidth=%.1f, "
 				       "colorscheme=ylorrd9, color=%d, fontcolor=\"#333333\"%s];\n",
-				       a, b, label->str, pen, heat(me->count, max),
+				       a, b, draw_label_attr(&me->from, &me->to), label->str, pen,
+				       heat(me->count, max),
 				       me->kind == EDGE_COPY ? ", style=dashed" : "");
 	}
 	g_string_append(s, "}\n");

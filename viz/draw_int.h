@@ -60,6 +60,15 @@ char *draw_place_id(const struct draw_place *p);
 /* Figure 3's order, top-down: user 0, socket 1, transport 2, ip/arp 3,
  * eth 4, dev 5, driver 6, nic 7, wire 8; a layer we do not know goes with ip. */
 int draw_layer_rank(const char *layer);
+/* The rank of a place: its layer's, its owner's for a queue, 0 for the user. */
+int draw_place_rank(const struct draw_place *p);
+/*
+ * The attribute that labels an edge from @a to @b: "xlabel" for an edge
+ * between places of the same rank, "label" otherwise.  Graphviz 2.42's dot
+ * frees twice (in gvFreeLayout) after laying out some labelled flat edges
+ * in clusters; an xlabel is placed after the layout and avoids that path.
+ */
+const char *draw_label_attr(const struct draw_place *a, const struct draw_place *b);
 /* "IP", "Ethernet", "device (netdev)"...: what a box says. */
 const char *draw_layer_label(const char *layer);
 

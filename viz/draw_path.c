@@ -192,14 +192,6 @@ path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl
 	g_string_append_printf(s, "    %s [shape=%s, label=<%s>];\n", id, shape, label->str);
 }
 
-static int
-place_rank(const struct draw_place *pl)
-{
-	if (pl->kind == PLACE_USER)
-		return 0;
-	return draw_layer_rank(pl->kind == PLACE_QUEUE ? pl->owner : pl->name);
-}
-
 /*
  * One host as a cluster: the boxes the packet touched, the layers between
  * them that it must have passed (Figure 3 has no gaps), stacked top-down.
@@ -219,7 +211,7 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 		struct draw_place *pl = v;
 		if (pl->host != host)
 			continue;
-		int r = place_rank(pl);
+		int r = draw_place_rank(pl);
 		lo = MIN(lo, r);
 		hi = MAX(hi, r);
 	}
@@ -252,7 +244,7 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 		for (guint i = 0; i < ids->len; i++) {
 			const char *id = g_ptr_array_index(ids, i);
 			struct draw_place *pl = g_hash_table_lookup(p->places, id);
-			if (place_rank(pl) != r)
+			if (draw_place_rank(pl) != r)
 				continue;
 			path_box(p, s, id, pl);
 			/* the layer box, not a queue beside it, carries the stacking */
@@ -312,7 +304,9 @@ path_edges(struct path *p, GString *s)
 			else
 				label = g_strdup_printf("%u. %s<br/>%s", i + 1, what, t);
 		}
-		g_string_append_printf(s, "  %s -> %s [label=<%s>, %s%s];\n", a, b, label,
+		g_string_append_printf(s, "  %s -> %s [%s=<%s>, %s%s];\n", a, b,
+				       e->kind == EDGE_DROP ? "label" : draw_label_attr(&e->from, &e->to),
+				       label,
 				       edge_style(e->kind),
 				       e->kind == EDGE_WIRE ? ", constraint=false" : "");
 	}
