@@ -109,6 +109,15 @@ read_host_keys(struct world *w, struct host *h, const char *group, GError **erro
 	if (!scenario_apply_conf(w->sc, group, NULL, netdev_host_conf_keys, &nc, error))
 		return false;
 	dev_set_host_config(h, &nc);
+	/* trace = off|summary|full: this host's level, at most the run's. */
+	const char *v = scenario_get(w->sc, group, "trace");
+	if (v) {
+		enum trace_level level;
+		if (!trace_level_from_name(v, &level))
+			return scenario_fail(w->sc, error, group, "trace", "'%s' is not off, summary or full", v);
+		if (h->trace)
+			trace_host_set_level(h->trace, level);
+	}
 	return true;
 }
 

@@ -98,4 +98,11 @@ expect_exit 2 "unwritable trace path" -- "$NETSIM" run -q --trace "$T/no/such/di
 expect_exit 2 "a bad scenario with --trace" -- "$NETSIM" run -q --trace "$T/bad.db" "$T/bad9.ini"
 if [ -e "$T/bad.db" ]; then not_ok "a scenario that does not build leaves no database"; else ok "a scenario that does not build leaves no database"; fi
 
+# Trace levels, and a host's own level (filter by host).
+expect_exit 0 "full trace, host b filtered to summary" -- "$NETSIM" run -q --trace "$T/f.db" --trace-level full --set host.b.trace=summary "$T/ok.ini"
+expect_eq "$(sqlite3 "$T/f.db" "SELECT count(*) > 0 FROM skb_events e JOIN hosts h ON h.id = e.host WHERE h.name = 'a'")" 1 "host a has skb events"
+expect_eq "$(sqlite3 "$T/f.db" "SELECT count(*) FROM skb_events e JOIN hosts h ON h.id = e.host WHERE h.name = 'b'")" 0 "host b has none"
+expect_eq "$(sqlite3 "$T/f.db" "SELECT finished FROM run")" 1 "the run is marked finished"
+expect_exit 2 "a bad host trace level" -- "$NETSIM" check --set host.b.trace=loud "$T/ok.ini"
+
 done_testing

@@ -377,7 +377,7 @@ test_trace_packet_udp_has_no_tcp_columns(void **state)
 /* ---- levels and filters ---- */
 
 static void
-test_trace_summary_level_skips_skb_events_and_packets(void **state)
+test_trace_summary_level_keeps_one_packet_row_but_no_skb_events(void **state)
 {
 	struct fix *f = *state;
 	struct trace_pkt_info udp = { .proto = 17 };
@@ -390,7 +390,7 @@ test_trace_summary_level_skips_skb_events_and_packets(void **state)
 	trace_cpu_busy_hook(f->h, CPU_HARDIRQ, "eth0 irq", 0, 100);
 	trace_counter(f->h, "drop.ring_full", "eth0", 3);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events"), 0);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM packets"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM packets"), 1);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM cpu_busy"), 0);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM counters"), 1);
 	assert_query_text(db, "SELECT level FROM run", "summary");
@@ -752,7 +752,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_trace_seq_follows_call_order, setup_full, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_packet_first_record_wins, setup_full, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_packet_udp_has_no_tcp_columns, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_summary_level_skips_skb_events_and_packets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_summary_level_keeps_one_packet_row_but_no_skb_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_host_filter_lowers_one_host, setup_full, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_cpu_busy_full_writes_intervals_and_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_cpu_busy_summary_writes_totals_only, setup, teardown),

@@ -59,7 +59,7 @@ CREATE TABLE skb_events (
 	other     INTEGER                -- clone: the new skb's id
 );
 
--- What an skb carries, recorded once per skb (full level) where its headers
+-- What an skb carries, recorded once per skb (summary level and above) where its headers
 -- were first known: the first row for an skb wins.
 CREATE TABLE packets (
 	skb       INTEGER PRIMARY KEY,

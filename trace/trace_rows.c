@@ -175,7 +175,9 @@ bind_addr(sqlite3_stmt *st, int i, uint32_t addr)
 void
 trace_packet(struct trace_host *h, uint64_t skb, const struct trace_pkt_info *info)
 {
-	if (!trace_writing(h, TRACE_FULL))
+	/* Summary level keeps one row per skb (what it carried), full level
+	 * every operation on it as well. */
+	if (!trace_writing(h, TRACE_SUMMARY))
 		return;
 	struct trace *tr = h->tr;
 	sqlite3_stmt *st = tr->st[ST_PACKET];
