@@ -18,6 +18,7 @@
 #include "stack/socket.h"
 #include "apps/app.h"
 #include "trace/trace.h"
+#include "viz/vizdb.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -402,6 +403,9 @@ world_finish(struct world *w, GError **error)
 			}
 		}
 	}
+	/* Ship the views (viz/views.sql) in the database itself. */
+	if (trace_db(w->trace))
+		vizdb_apply_views(trace_db(w->trace), false, NULL);
 	return close_trace(w, !w->interrupted, error);
 }
 

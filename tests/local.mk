@@ -4,3 +4,4 @@
 EXTRA_PROGRAMS += tests/bench_path
 BENCHES += tests/bench_path
 tests_bench_path_LDADD = $(NETSIM_LIBS)
+EXTRA_DIST += tests/lsan.supp
