@@ -209,6 +209,10 @@ cmd_run(int argc, char **argv)
 		g_string_append_printf(out, "  %u of %u expectations met\n", expectations_count(ex) - failed,
 				       expectations_count(ex));
 	}
+	if (world_unaccounted_skbs(w)) {
+		g_string_append(out, "\n  FAIL conservation: skbs were left on no queue (see above)\n");
+		failed++;
+	}
 	fputs(out->str, stdout);
 	if (opt_metrics && !write_metrics(opt_metrics, world_metrics(w), &error)) {
 		rc = fail(error);

@@ -334,6 +334,7 @@ world_metrics(struct world *w)
 		put(m, (double)sn.backlog_max, "%s.softnet.backlog_max", h->name);
 	}
 	net_metrics(w, m);
+	world_conservation(w, NULL, m);
 	inet_metrics(w, m);
 	app_metrics(w, m);
 	w->metrics = m;
@@ -361,6 +362,13 @@ world_print_summary(struct world *w, GString *out)
 		}
 		g_string_append_c(out, '\n');
 	}
+	world_conservation(w, out, NULL);
+}
+
+uint64_t
+world_unaccounted_skbs(struct world *w)
+{
+	return world_conservation(w, NULL, NULL);
 }
 
 /* Close the trace; the hosts' views of it die with it. */

@@ -54,6 +54,8 @@ bool world_interrupted(const struct world *w);
 
 /* Every measured figure, name -> double* (owned by the world). */
 GHashTable *world_metrics(struct world *w);
+/* skbs alive on no named queue at the end: a leak; the run fails. */
+uint64_t world_unaccounted_skbs(struct world *w);
 /* The human summary printed by `netsim run`. */
 void world_print_summary(struct world *w, GString *out);
 

@@ -60,6 +60,10 @@ void inet_metrics(struct world *w, GHashTable *m);
 bool build_apps(struct world *w, GError **error);
 void app_metrics(struct world *w, GHashTable *m);
 
+/* cli/conserve.c: balance the skb and frame books; returns the skbs on no
+ * queue.  @out (summary text) and @m (figures) may be NULL. */
+uint64_t world_conservation(struct world *w, GString *out, GHashTable *m);
+
 /* Add a figure to a metrics table (name is formatted). */
 void metric_put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 

@@ -40,6 +40,7 @@ struct skb_pool {
 	struct skb_data *free_data[SKB_NCLASSES];
 	uint64_t next_id;
 	uint64_t allocs, frees, skb_mallocs, data_mallocs, big_mallocs;
+	uint64_t consumed, dropped; /* frees = consumed + dropped */
 };
 
 static const char *const drop_reason_names[SKB_DROP_REASON_MAX] = {
@@ -147,6 +148,8 @@ skb_pool_stats(const struct skb_pool *pool, struct skb_pool_stats *out)
 		.allocs = pool->allocs,
 		.frees = pool->frees,
 		.live = pool->allocs - pool->frees,
+		.consumed = pool->consumed,
+		.dropped = pool->dropped,
 		.skb_mallocs = pool->skb_mallocs,
 		.data_mallocs = pool->data_mallocs,
 		.big_mallocs = pool->big_mallocs,
@@ -252,6 +255,7 @@ void
 skb_consume(struct sk_buff *skb)
 {
 	trace_free(skb->host->trace, skb->id, skb->layer);
+	skb->host->pool->consumed++;
 	skb_release(skb);
 }
 
@@ -261,6 +265,7 @@ skb_drop_at(struct sk_buff *skb, enum skb_drop_reason reason, const char *place)
 	struct host *host = skb->host;
 	host_count_drop(host, reason, place);
 	trace_drop(host->trace, skb->id, skb->layer, skb_drop_reason_name(reason));
+	host->pool->dropped++;
 	skb_release(skb);
 }
 

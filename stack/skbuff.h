@@ -173,6 +173,8 @@ struct skb_pool_stats {
 	uint64_t allocs;        /* skbs handed out */
 	uint64_t frees;
 	uint64_t live;          /* allocs - frees */
+	uint64_t consumed;      /* freed by skb_consume: delivered or done */
+	uint64_t dropped;       /* freed by skb_drop, counted by reason */
 	uint64_t skb_mallocs;   /* struct sk_buff allocated from the system */
 	uint64_t data_mallocs;  /* data buffers allocated from the system */
 	uint64_t big_mallocs;   /* data buffers above the largest class (not pooled) */
