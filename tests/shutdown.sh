@@ -1,0 +1,120 @@
+#!/bin/sh
+# tests/shutdown.sh - a trace is never lost, and never looks complete when
+# it is not.
+#
+#   SIGINT, SIGTERM: the run stops at the next slice, commits, marks the run
+#                    unfinished (run.finished = 0) and exits 130.
+#   SIGKILL:         the database still opens and passes integrity_check,
+#                    with finished = 0 and the rows flushed before the kill.
+#   a full disk:     (ulimit -f) exit 2, one clear error line, no database
+#                    marked finished; netsim is not killed by SIGXFSZ.
+#   an unwritable path: exit 2.
+#
+# The signals come from netsim itself (the hidden option
+# --raise-after-events N:SIG), after a fixed number of events: no test here
+# depends on wall-clock time.
+. "$top_srcdir/tests/lib.sh"
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP sqlite3 (the command-line tool) is not installed"
+	exit 77
+fi
+
+# A UDP flood for 100ms of virtual time: events from the first slice on.
+cat >"$T/s.ini" <<'INI'
+[scenario]
+title = shutdown
+duration = 100ms
+seed = 1
+trace = full
+
+[link lan]
+
+[host alice]
+eth0.link = lan
+eth0.address = 10.0.0.1/24
+
+[host bob]
+eth0.link = lan
+eth0.address = 10.0.0.2/24
+
+[app sink]
+host = bob
+program = udp_sink
+port = 9000
+
+[app flood]
+host = alice
+program = udp_flood
+dst = 10.0.0.2
+port = 9000
+rate = 20000
+size = 200
+INI
+
+q() { sqlite3 "$1" "$2" 2>&1; }
+
+# The reference: an uninterrupted run is marked finished.
+expect_exit 0 "an uninterrupted run" -- "$NETSIM" run -q --trace "$T/full.db" "$T/s.ini"
+expect_eq "$(q "$T/full.db" 'SELECT finished FROM run')" 1 "an uninterrupted run is marked finished"
+
+for sig in 2:SIGINT 15:SIGTERM; do
+	n=${sig%%:*}
+	name=${sig#*:}
+	db="$T/$name.db"
+	expect_exit 130 "$name stops the run" -- \
+		"$NETSIM" run -q --trace "$db" --raise-after-events "1:$n" "$T/s.ini"
+	expect_grep "$T/err" 'interrupted' "$name: says it was interrupted"
+	expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "$name: the database is intact"
+	expect_eq "$(q "$db" 'SELECT finished FROM run')" 0 "$name: the run is marked unfinished"
+	rows=$(q "$db" 'SELECT count(*) FROM skb_events')
+	[ "${rows:-0}" -gt 0 ] 2>/dev/null && ok "$name: the rows so far are kept ($rows)" ||
+		not_ok "$name: no skb_events kept ($rows)"
+	dur=$(q "$db" 'SELECT duration_ns FROM run')
+	[ "${dur:-0}" -lt 100000000 ] 2>/dev/null && ok "$name: stopped before the end ($dur ns)" ||
+		not_ok "$name: ran to the end ($dur ns)"
+done
+
+db="$T/SIGKILL.db"
+expect_exit 137 "SIGKILL kills the run" -- \
+	"$NETSIM" run -q --trace "$db" --raise-after-events 1:9 "$T/s.ini"
+expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "SIGKILL: the database is intact"
+expect_eq "$(q "$db" 'SELECT finished FROM run')" 0 "SIGKILL: the run is marked unfinished"
+rows=$(q "$db" 'SELECT count(*) FROM skb_events')
+[ "${rows:-0}" -gt 0 ] 2>/dev/null && ok "SIGKILL: the rows flushed before the kill are kept ($rows)" ||
+	not_ok "SIGKILL: no skb_events kept ($rows)"
+
+# A full disk: the file size limit is reached while the run writes its trace
+# (LIMIT KiB, after the schema), or before the schema is complete (16 KiB).
+if command -v bash >/dev/null 2>&1; then
+	size=$(wc -c <"$T/full.db")
+	for limit in $((size / 2048)) 16; do
+		db="$T/full-$limit.db"
+		# bash's ulimit -f counts KiB.  SIGXFSZ keeps its default action:
+		# netsim must not die of it (exit 153).
+		expect_exit 2 "full disk at ${limit}KiB: exit 2" -- \
+			bash -c 'ulimit -f "$1"; shift; exec "$@"' sh "$limit" \
+			"$NETSIM" run -q --trace "$db" "$T/s.ini"
+		grep -q 'File size limit exceeded' "$T/err" &&
+			echo "#   netsim was killed by SIGXFSZ: main() must ignore it (signal(SIGXFSZ, SIG_IGN)) so that write() fails with EFBIG"
+		expect_grep "$T/err" "^netsim: .*$db" "full disk at ${limit}KiB: one error line naming the trace"
+		if [ -f "$db" ]; then
+			f=$(q "$db" 'SELECT finished FROM run')
+			[ "$f" != 1 ] && ok "full disk at ${limit}KiB: the database is not marked finished ($f)" ||
+				not_ok "full disk at ${limit}KiB: a truncated database is marked finished"
+		else
+			ok "full disk at ${limit}KiB: no database left behind"
+		fi
+	done
+else
+	echo "# bash not found: full-disk checks skipped"
+fi
+
+# Unwritable paths.
+: >"$T/plainfile"
+expect_exit 2 "a trace under a regular file" -- "$NETSIM" run -q --trace "$T/plainfile/x.db" "$T/s.ini"
+expect_grep "$T/err" '^netsim: ' "the error is one line"
+expect_exit 2 "a trace in a missing directory" -- "$NETSIM" run -q --trace "$T/no/such/dir/x.db" "$T/s.ini"
+expect_exit 2 "a trace that is a directory" -- "$NETSIM" run -q --trace "$T" --overwrite "$T/s.ini"
+
+done_testing
