@@ -21,6 +21,7 @@ struct app {
 	struct app_config cfg;
 	struct app_stats stats;
 	GHashTable *args;       /* key -> value text, as given */
+	GHashTable *figures;    /* name -> double *, app_figure_set; NULL until one is set */
 	struct proc *proc;
 	void *plugin;           /* GModule *, apps/plugin.c */
 };
@@ -120,6 +121,8 @@ app_free(struct app *a)
 		return;
 	app_plugin_unload(a);
 	g_hash_table_destroy(a->args);
+	if (a->figures)
+		g_hash_table_destroy(a->figures);
 	g_free(a->name);
 	g_free(a);
 }
@@ -158,6 +161,37 @@ const char *
 app_arg(const struct app *a, const char *key)
 {
 	return g_hash_table_lookup(a->args, key);
+}
+
+void
+app_figure_set(struct app *a, const char *figure, double value)
+{
+	if (!a->figures)
+		a->figures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	double *v = g_new(double, 1);
+	*v = value;
+	g_hash_table_insert(a->figures, g_strdup(figure), v);
+}
+
+bool
+app_figure_get(const struct app *a, const char *figure, double *value)
+{
+	const double *v = a->figures ? g_hash_table_lookup(a->figures, figure) : NULL;
+	if (!v)
+		return false;
+	*value = *v;
+	return true;
+}
+
+void
+app_figures_foreach(const struct app *a, app_figure_fn fn, void *data)
+{
+	if (!a->figures)
+		return;
+	g_autoptr(GList) names = g_hash_table_get_keys(a->figures);
+	names = g_list_sort(names, (GCompareFunc)g_strcmp0);
+	for (GList *l = names; l; l = l->next)
+		fn(l->data, *(const double *)g_hash_table_lookup(a->figures, l->data), data);
 }
 
 /* The app whose process is running: the process's argument. */

@@ -97,6 +97,17 @@ struct host *app_host(const struct app *a);
 /* A key's raw text as given in the scenario (plug-ins), or NULL. */
 const char *app_arg(const struct app *a, const char *key);
 
+/*
+ * Named figures a program reports beyond struct app_stats (ping's
+ * rtt_max_us, traceroute's hops): the loader prints each as
+ * app.NAME.FIGURE.  Setting a name again replaces its value.
+ */
+void app_figure_set(struct app *a, const char *figure, double value);
+bool app_figure_get(const struct app *a, const char *figure, double *value);
+typedef void (*app_figure_fn)(const char *figure, double value, void *data);
+/* Calls @fn for every figure, in name order. */
+void app_figures_foreach(const struct app *a, app_figure_fn fn, void *data);
+
 /* apps/plugin.c: load "plugin:PATH" (a function ns_main(void) in the object). */
 app_main_fn app_plugin_load(struct app *a, const char *path, GError **error);
 void app_plugin_unload(struct app *a);
