@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -371,6 +372,12 @@ world_unaccounted_skbs(struct world *w)
 	return world_conservation(w, NULL, NULL);
 }
 
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Close the trace; the hosts' views of it die with it. */
 static bool
 close_trace(struct world *w, bool finished, GError **error)
@@ -395,20 +402,40 @@ world_finish(struct world *w, GError **error)
 		host_report_counters(w->hosts->pdata[i]);
 		inet_report_counters(w->hosts->pdata[i]);
 	}
-	GHashTableIter it;
-	gpointer k, v;
-	g_hash_table_iter_init(&it, world_metrics(w));
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		/* Figures of a host go with that host; the rest with the first. */
-		const char *name = k;
-		for (guint i = 0; i < w->hosts->len; i++) {
+	/*
+	 * Every figure goes into the counters table, in name order: a host's
+	 * figures with that host (place "run"), the world's (sim.*, link.*,
+	 * app.*, conservation.*) with the first host (place "world").  Drops
+	 * by reason and place are written as drop.REASON at their function.
+	 */
+	GHashTable *m = world_metrics(w);
+	g_autofree gpointer *keys = g_hash_table_get_keys_as_array(m, NULL);
+	guint n = g_hash_table_size(m);
+	qsort(keys, n, sizeof *keys, cmp_names);
+	struct host *first = w->hosts->pdata[0];
+	for (guint k = 0; k < n; k++) {
+		const char *name = keys[k];
+		int64_t value = (int64_t)*(double *)g_hash_table_lookup(m, name);
+		struct host *owner = NULL;
+		for (guint i = 0; i < w->hosts->len && !owner; i++) {
 			struct host *h = w->hosts->pdata[i];
-			size_t n = strlen(h->name);
-			if (strncmp(name, h->name, n) == 0 && name[n] == '.') {
-				trace_counter(h->trace, g_intern_string(name + n + 1), "run",
-					      (int64_t)*(double *)v);
-				break;
-			}
+			size_t len = strlen(h->name);
+			if (strncmp(name, h->name, len) == 0 && name[len] == '.')
+				owner = h;
+		}
+		if (owner)
+			trace_counter(owner->trace, g_intern_string(name + strlen(owner->name) + 1), "run",
+				      value);
+		else
+			trace_counter(first->trace, g_intern_string(name), "world", value);
+	}
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct host *h = w->hosts->pdata[i];
+		for (uint32_t p = 0; p < h->nplaces; p++) {
+			g_autofree char *dn =
+				g_strconcat("drop.", skb_drop_reason_name(h->places[p].reason), NULL);
+			trace_counter(h->trace, g_intern_string(dn), g_intern_string(h->places[p].place),
+				      (int64_t)h->places[p].count);
 		}
 	}
 	/* Ship the views (viz/views.sql) in the database itself. */

@@ -197,7 +197,7 @@ arp_send(struct net_device *dev, uint16_t op, uint32_t tip, uint32_t sip,
 		memset(arp->ar_tha, 0, ETH_ALEN);
 	arp->ar_tip = htonl(tip);
 	skb_reset_network_header(skb);
-	if (TRACE_ON(host->trace)) {
+	if (TRACE_PACKETS_ON(host->trace)) {
 		struct trace_pkt_info info = { .proto = 0, .saddr = sip, .daddr = tip };
 		trace_packet(host->trace, skb->id, &info);
 	}
@@ -367,7 +367,7 @@ arp_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 	uint32_t sip = ntohl(arp->ar_sip), tip = ntohl(arp->ar_tip);
 	if (ipv4_is_multicast(tip) || ipv4_is_multicast(sip) || is_multicast_ether_addr(arp->ar_sha))
 		goto invalid;
-	if (TRACE_ON(host->trace)) {
+	if (TRACE_PACKETS_ON(host->trace)) {
 		struct trace_pkt_info info = { .proto = 0, .saddr = sip, .daddr = tip };
 		trace_packet(host->trace, skb->id, &info);
 	}

@@ -329,7 +329,7 @@ static void
 ip_trace_packet(struct sk_buff *skb, const struct iphdr *iph)
 {
 	struct trace_host *th = skb->host->trace;
-	if (!TRACE_ON(th))
+	if (!TRACE_PACKETS_ON(th))
 		return;
 	struct trace_pkt_info info = {
 		.proto = iph->protocol, .saddr = ntohl(iph->saddr), .daddr = ntohl(iph->daddr),

@@ -119,6 +119,8 @@ void trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const
 		     uint64_t other);
 
 #define TRACE_ON(h) ((h) && (h)->level >= TRACE_FULL)
+/* trace_packet rows are written from summary level up. */
+#define TRACE_PACKETS_ON(h) ((h) && (h)->level >= TRACE_SUMMARY)
 
 static inline void
 trace_alloc(struct trace_host *h, uint64_t skb, const char *layer, uint32_t size)

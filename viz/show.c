@@ -108,6 +108,13 @@ static const char drop_sql[] =
 	" WHERE c.name LIKE 'drop.%' AND c.value > 0"
 	" ORDER BY 1, 4 DESC";
 
+static const char *const cons_cols[] = { "book", "figure", "value:n", NULL };
+/* The conservation check of netsim run (cli/conserve.c), as recorded. */
+static const char cons_sql[] =
+	"SELECT CASE WHEN name LIKE 'conservation.skbs%' THEN 'skbs' ELSE 'frames' END,"
+	" substr(name, instr(name, '_') + 1), value FROM counters"
+	" WHERE name LIKE 'conservation.%' AND place = 'world' ORDER BY rowid";
+
 static const char *const cpu_cols[] = { "host", "hardirq_ms:n", "softirq_ms:n", "task_ms:n",
 					"busy_pct:n", NULL };
 /* cpu_total is written at close; a killed run only has cpu_busy. */
@@ -139,7 +146,11 @@ show_summary(sqlite3 *db, enum table_format fmt, GString *out, GError **error)
 	if (have_cc &&
 	    (!add_query(db, secs, "drops", "Drops by reason and place", drop_cols, drop_sql, error) ||
 	     !add_query(db, secs, "cpu", "CPU time by context (ms of virtual time)", cpu_cols,
-			cpu_sql, error)))
+			cpu_sql, error) ||
+	     !add_query(db, secs, "conservation",
+			"Conservation: skbs allocated = consumed + dropped + queued (+ unaccounted);"
+			" frames sent = delivered + lost + in flight",
+			cons_cols, cons_sql, error)))
 		return false;
 	sections_print(secs, fmt, out);
 	return true;
