@@ -223,6 +223,7 @@ void
 tcp_set_state(struct sock *sk, int state)
 {
 	sk->sk_state = state;
+	tcp_mib_mut(sk->host)->states_seen |= 1u << state;
 }
 
 uint32_t
@@ -462,6 +463,10 @@ tcp_close(struct sock *sk, sim_time_t timeout)
 	}
 	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_SYN_SENT) {
 		tcp_done(sk);
+		return;
+	}
+	if (sk->sk_state == TCP_FIN_WAIT2) {
+		tcp_time_wait(sk, TCP_FIN_WAIT2); /* now an orphan: tcp_fin_timeout */
 		return;
 	}
 	tcp_close_state(sk);

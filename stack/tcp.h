@@ -124,6 +124,7 @@ static inline bool after(uint32_t a, uint32_t b) { return (int32_t)(b - a) < 0; 
 #define TCP_RTO_MAX (120 * SIM_S)
 #define TCP_DELACK_TIME (40 * SIM_MS) /* Linux TCP_DELACK_MIN */
 #define TCP_TIMEWAIT_LEN (60 * SIM_S) /* Linux: 2MSL fixed at 60 s */
+#define TCP_FIN_TIMEOUT (60 * SIM_S)  /* Linux tcp_fin_timeout: an orphan in FIN_WAIT2 */
 #define TCP_SYN_RETRIES 6
 #define TCP_RETRIES2 15
 #define TCP_MAX_SYN_BACKLOG 128
@@ -167,7 +168,7 @@ struct tcp_sock {
 	bool hashed;                    /* in the established table */
 	bool in_all;                    /* TCP holds a reference (tcp_state's list) */
 	/* counters */
-	uint64_t retrans_segs, fast_retrans, timeouts;
+	uint64_t retrans_segs, fast_retrans, timeouts, probes;
 };
 
 static inline struct tcp_sock *
@@ -181,6 +182,7 @@ struct tcp_mib {
 	uint64_t active_opens, passive_opens, attempt_fails, estab_resets;
 	uint64_t in_segs, out_segs, retrans_segs, in_errs, out_rsts;
 	uint64_t listen_overflows, listen_drops;
+	uint32_t states_seen;   /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -226,13 +228,14 @@ void tcp_send_reset(struct host *host, const struct sk_buff *skb);
 void tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 uint16_t tcp_select_window(struct sock *sk);
 void tcp_queue_skb(struct sock *sk, struct sk_buff *skb);
+void tcp_split_head(struct sock *sk, uint32_t len);
 
 /* tcp_timer.c */
 void tcp_rearm_rto(struct sock *sk);
 void tcp_clear_timers(struct sock *sk);
 void tcp_delack_schedule(struct sock *sk);
 void tcp_persist_schedule(struct sock *sk);
-void tcp_time_wait(struct sock *sk);
+void tcp_time_wait(struct sock *sk, int state); /* TCP_TIME_WAIT or an orphan's TCP_FIN_WAIT2 */
 void tcp_rtt_sample(struct sock *sk, sim_time_t rtt);
 
 /* tcp_cong.c */

@@ -59,7 +59,7 @@ tcp_fin(struct sock *sk)
 		tcp_set_state(sk, TCP_CLOSING); /* simultaneous close */
 		break;
 	case TCP_FIN_WAIT2:
-		tcp_time_wait(sk);
+		tcp_time_wait(sk, TCP_TIME_WAIT);
 		break;
 	default:
 		break;
@@ -288,6 +288,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	sk->sk_rcvbuf = lsk->sk_rcvbuf;
 	sk->sk_sndbuf = lsk->sk_sndbuf;
 	sk->ttl = lsk->ttl;
+	sk->reuseaddr = lsk->reuseaddr; /* Linux: sk_reuse is inherited by the child */
 	tp->nodelay = lp->nodelay;
 	sk->rcv_saddr = sk->saddr = cb->daddr;
 	sk->daddr = cb->saddr;
@@ -378,7 +379,7 @@ tcp_timewait_rcv(struct sock *sk, struct sk_buff *skb)
 		tcp_done(sk); /* Linux default (tcp_rfc1337 = 0) */
 	} else if (cb->flags & TCPHDR_FIN) {
 		tcp_send_ack(sk); /* our last ACK was lost: ACK again, restart 2MSL */
-		tcp_time_wait(sk);
+		tcp_time_wait(sk, TCP_TIME_WAIT);
 	}
 	skb_consume(skb);
 	return NET_RX_SUCCESS;
@@ -437,10 +438,18 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			skb_drop(skb, SKB_DROP_TCP_OLD_ACK);
 			return NET_RX_DROP;
 		}
+		struct tcp_sock *lp = tp->parent;
+		if (lp && (int)g_queue_get_length(&lp->accept_queue) > lp->max_backlog) {
+			/* Linux tcp_v4_syn_recv_sock: the accept queue is full, so
+			 * the ACK is dropped; our SYN-ACK will be retransmitted. */
+			tcp_mib_mut(sk->host)->listen_overflows++;
+			tcp_mib_mut(sk->host)->listen_drops++;
+			skb_drop(skb, SKB_DROP_TCP_LISTEN_OVERFLOW);
+			return NET_RX_DROP;
+		}
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tp->snd_wl1 = cb->seq - 1; /* so that tcp_ack takes the window */
-		if (tp->parent) {
-			struct tcp_sock *lp = tp->parent;
+		if (lp) {
 			lp->syn_backlog--;
 			g_queue_push_tail(&lp->accept_queue, tp);
 			lp->sk.sk_data_ready(&lp->sk);
@@ -456,13 +465,13 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (tcp_fin_acked(sk)) {
 			tcp_set_state(sk, TCP_FIN_WAIT2);
 			if (sk->dead)
-				tcp_time_wait(sk); /* orphan: tcp_fin_timeout, as TIME_WAIT's timer */
+				tcp_time_wait(sk, TCP_FIN_WAIT2); /* orphan: tcp_fin_timeout */
 			sk->sk_state_change(sk);
 		}
 		break;
 	case TCP_CLOSING:
 		if (tcp_fin_acked(sk))
-			tcp_time_wait(sk);
+			tcp_time_wait(sk, TCP_TIME_WAIT);
 		break;
 	case TCP_LAST_ACK:
 		if (tcp_fin_acked(sk)) {

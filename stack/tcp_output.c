@@ -162,9 +162,34 @@ tcp_write_xmit(struct sock *sk)
 		if (!tp->rtx_timer)
 			tcp_rearm_rto(sk);
 	}
-	/* Data waits behind a zero window and nothing is in flight: probe (RFC 9293 §3.8.6.1). */
-	if (skb && tp->snd_wnd == 0 && tp->snd_nxt == tp->snd_una)
+	/* Data waits behind a window too small for it and nothing is in
+	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
+	if (skb && tp->snd_nxt == tp->snd_una)
 		tcp_persist_schedule(sk);
+}
+
+/*
+ * Split the unsent head of the write queue so that its first @len bytes
+ * are a segment of their own (Linux tcp_fragment), for a probe into a
+ * window smaller than the segment.
+ */
+void
+tcp_split_head(struct sock *sk, uint32_t len)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	g_assert(len > 0 && len < skb->len && !(cb->flags & TCPHDR_SYN));
+	struct sk_buff *head = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + len, "tcp");
+	skb_reserve(head, INET_HEADROOM + TCP_HLEN);
+	skb_put_data(head, skb->data, len);
+	memcpy(head->cb, skb->cb, sizeof head->cb);
+	TCP_SKB_CB(head)->end_seq = cb->seq + len;
+	TCP_SKB_CB(head)->flags &= (uint8_t)~TCPHDR_FIN;
+	sk->sk_wmem_alloc -= sock_skb_truesize(skb);
+	skb_pull(skb, len);
+	cb->seq += len;
+	sk->sk_wmem_alloc += sock_skb_truesize(skb) + sock_skb_truesize(head);
+	skb_queue_head(&sk->sk_write_queue, head);
 }
 
 void

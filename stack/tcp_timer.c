@@ -111,16 +111,33 @@ tcp_delack_schedule(struct sock *sk)
 		tp->delack_timer = sim_schedule(sk->host->sim, TCP_DELACK_TIME, tcp_delack_timer, sk, NULL);
 }
 
-/* A zero-window probe: a segment with an old sequence number draws an ACK
- * that carries the current window (Linux tcp_xmit_probe_skb). */
+/*
+ * The persist timer (Linux tcp_probe_timer, tcp_write_wakeup): data waits
+ * and nothing is in flight.  A window smaller than the next segment gets
+ * as much of it as fits; a zero window gets a probe, an empty segment with
+ * an old sequence number that draws an ACK carrying the current window.
+ */
 static void
 tcp_probe_timer(struct sim *sim, void *a, void *b)
 {
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
 	tp->persist_timer = 0;
-	if (tp->snd_wnd != 0 || skb_queue_empty(&sk->sk_write_queue))
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	if (!skb || tp->snd_nxt != tp->snd_una)
 		return;
+	tp->probes++;
+	if (tp->snd_wnd > 0) {
+		uint32_t n = MIN(tp->snd_wnd, tp->mss);
+		if (skb->len > n)
+			tcp_split_head(sk, n);
+		tp->backoff = 0;
+		uint32_t wnd = tp->snd_wnd;
+		tp->snd_wnd = MAX(wnd, skb_peek(&sk->sk_write_queue)->len);
+		tcp_write_xmit(sk);
+		tp->snd_wnd = wnd;
+		return;
+	}
 	uint32_t saved = tp->snd_nxt;
 	tp->snd_nxt = tp->snd_una - 1;
 	tcp_send_ack(sk);
@@ -147,15 +164,21 @@ tcp_tw_timer(struct sim *sim, void *a, void *b)
 	tcp_done(sk);
 }
 
-/* Enter TIME_WAIT (or an orphan's FIN_WAIT2 timeout): 2MSL, then closed. */
+/*
+ * Enter @state, TCP_TIME_WAIT (RFC 9293 §3.6: 2MSL, 60 s as Linux), or
+ * TCP_FIN_WAIT2 for an orphan whose peer may never send its FIN (Linux
+ * tcp_fin_timeout, also 60 s); when the timer fires the connection is gone.
+ */
 void
-tcp_time_wait(struct sock *sk)
+tcp_time_wait(struct sock *sk, int state)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (sk->sk_state != TCP_FIN_WAIT2)
-		tcp_set_state(sk, TCP_TIME_WAIT);
+	if (sk->sk_state != state)
+		tcp_set_state(sk, state);
 	timer_cancel(sk, &tp->rtx_timer);
 	timer_cancel(sk, &tp->persist_timer);
 	timer_cancel(sk, &tp->tw_timer);
-	tp->tw_timer = sim_schedule(sk->host->sim, TCP_TIMEWAIT_LEN, tcp_tw_timer, sk, NULL);
+	tp->tw_timer = sim_schedule(sk->host->sim, state == TCP_TIME_WAIT ? TCP_TIMEWAIT_LEN
+									  : TCP_FIN_TIMEOUT,
+				    tcp_tw_timer, sk, NULL);
 }

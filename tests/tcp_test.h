@@ -1,0 +1,269 @@
+/*
+ * tests/tcp_test.h - the two-host world the TCP tests (test_tcp.c,
+ * test_tcp_cong.c) run on, and a tap that sees, records and can drop frames.
+ *
+ * Topology: host a (10.0.0.1) and host b (10.0.0.2), each with one NIC.
+ * Each direction is its own wire: a's NIC sends on wire ab (side 0), whose
+ * side 1 is the tap, which hands the frame to b's NIC with nic_rx_frame;
+ * and the other way round on wire ba.  The tap records every TCP segment
+ * (time, flags, sequence, payload length) and drops the frames a test asks
+ * for: the Nth data segment of a direction, or everything while blackholed.
+ * Deterministic single losses, without searching for an RNG seed.
+ *
+ * Header-only; static functions.  The fixture's teardown asserts that no
+ * skb is alive and no event is pending once the hosts are freed.
+ */
+#ifndef NETSIM_TESTS_TCP_TEST_H
+#define NETSIM_TESTS_TCP_TEST_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/wire.h"
+#include "stack/host.h"
+#include "stack/ipv4.h"
+#include "stack/netdevice.h"
+#include "stack/nic.h"
+#include "stack/socket.h"
+#include "stack/tcp.h"
+#include "trace/trace.h"
+
+#define A_ADDR "10.0.0.1"
+#define B_ADDR "10.0.0.2"
+#define TT_MAX_DROPS 8
+
+/* One TCP segment seen by the tap. */
+struct tt_seg {
+	sim_time_t t;
+	uint32_t seq, ack;
+	uint16_t win;
+	uint8_t flags;
+	uint32_t len;      /* payload bytes */
+	uint32_t frame;    /* frame bytes */
+	bool dropped;
+};
+
+struct tt_dir {
+	struct tcp_fx *fx;
+	struct wire *w;
+	struct nic *to;
+	GArray *segs;                     /* struct tt_seg */
+	uint32_t data_segs;               /* data segments seen so far */
+	uint32_t drop_nth[TT_MAX_DROPS];  /* 1-based numbers of data segments to drop */
+	int ndrop;
+	bool blackhole;
+};
+
+struct tcp_fx {
+	struct sim *sim;
+	struct skb_pool *pool;
+	struct trace *tr;
+	struct host *a, *b;
+	struct nic *na, *nb;
+	struct tt_dir ab, ba;
+	struct sock *held[4];             /* socks a test keeps an eye on (sock_hold) */
+	/* scratch for the processes */
+	int rc[16];
+	int err[16];
+	size_t bytes[4];
+	int reads[4];
+	bool match[4];
+	sim_time_t t[8];
+};
+
+struct tcp_fx_opts {
+	uint64_t rate;      /* bit/s of each direction; 0: 1 Gbit/s */
+	sim_time_t delay;   /* one way; 0: 10 us */
+	uint32_t b_mtu;     /* host b's interface MTU; 0: 1500 */
+	bool trace;         /* an in-memory trace at summary level (tcp_cc rows) */
+};
+
+static inline struct tt_seg *
+tt_seg(struct tt_dir *d, guint i)
+{
+	return &g_array_index(d->segs, struct tt_seg, i);
+}
+
+static void
+tt_tap_tx_done(void *ctx)
+{
+	(void)ctx;
+}
+
+/* The tap: parse, record, maybe drop, else deliver. */
+static void
+tt_tap_rx(void *ctx, struct wire_frame *f)
+{
+	struct tt_dir *d = ctx;
+	bool drop = d->blackhole;
+	if (f->len >= 14 + 20 && f->data[12] == 0x08 && f->data[13] == 0x00 && f->data[23] == 6) {
+		const uint8_t *ip = f->data + 14;
+		uint32_t ihl = (ip[0] & 15u) * 4, tot = (uint32_t)ip[2] << 8 | ip[3];
+		const uint8_t *th = ip + ihl;
+		uint32_t doff = (th[12] >> 4) * 4u;
+		struct tt_seg s = {
+			.t = sim_now(d->fx->sim),
+			.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 | (uint32_t)th[6] << 8 | th[7],
+			.ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 | th[11],
+			.win = (uint16_t)(th[14] << 8 | th[15]),
+			.flags = th[13],
+			.len = tot - ihl - doff,
+			.frame = f->len,
+		};
+		if (s.len > 0) {
+			d->data_segs++;
+			for (int i = 0; i < d->ndrop; i++)
+				if (d->drop_nth[i] == d->data_segs)
+					drop = true;
+		}
+		s.dropped = drop;
+		g_array_append_val(d->segs, s);
+	}
+	if (!drop)
+		nic_rx_frame(d->to, f->data, f->len, f->skb_id);
+	wire_frame_free(d->w, f);
+}
+
+static struct tcp_fx *
+tcp_fx_new(const struct tcp_fx_opts *o)
+{
+	struct tcp_fx *fx = g_new0(struct tcp_fx, 1);
+	GError *error = NULL;
+	fx->sim = sim_new(7);
+	fx->pool = skb_pool_new();
+	if (o->trace) {
+		fx->tr = trace_open(":memory:", TRACE_SUMMARY, false, &error);
+		g_assert_no_error(error);
+		g_assert_true(trace_begin_run(fx->tr, "tcp-test", "", 7, "test", &error));
+	}
+	fx->a = host_new(fx->sim, fx->tr, fx->pool, "a", 7);
+	fx->b = host_new(fx->sim, fx->tr, fx->pool, "b", 7);
+	struct wire_config wc;
+	wire_config_init(&wc);
+	if (o->rate)
+		wc.rate = o->rate;
+	if (o->delay)
+		wc.delay = o->delay;
+	struct nic_config nca, ncb;
+	nic_config_init(&nca);
+	nic_config_init(&ncb);
+	if (o->b_mtu)
+		ncb.mtu = o->b_mtu;
+	fx->na = nic_new(fx->a, "eth0", NULL, &nca);
+	fx->nb = nic_new(fx->b, "eth0", NULL, &ncb);
+	fx->ab = (struct tt_dir){ .fx = fx, .to = fx->nb, .w = wire_new(fx->sim, "ab", &wc, 7) };
+	fx->ba = (struct tt_dir){ .fx = fx, .to = fx->na, .w = wire_new(fx->sim, "ba", &wc, 8) };
+	fx->ab.segs = g_array_new(FALSE, TRUE, sizeof(struct tt_seg));
+	fx->ba.segs = g_array_new(FALSE, TRUE, sizeof(struct tt_seg));
+	nic_connect(fx->na, fx->ab.w, 0);
+	nic_connect(fx->nb, fx->ba.w, 0);
+	wire_attach(fx->ab.w, 1, tt_tap_rx, tt_tap_tx_done, &fx->ab);
+	wire_attach(fx->ba.w, 1, tt_tap_rx, tt_tap_tx_done, &fx->ba);
+	g_assert_cmpint(dev_open(nic_dev(fx->na)), ==, 0);
+	g_assert_cmpint(dev_open(nic_dev(fx->nb)), ==, 0);
+	g_assert_true(inet_init(fx->a, NULL, NULL, &error));
+	g_assert_true(inet_init(fx->b, NULL, NULL, &error));
+	g_assert_true(inet_set_address_text(nic_dev(fx->na), A_ADDR "/24", &error));
+	g_assert_true(inet_set_address_text(nic_dev(fx->nb), B_ADDR "/24", &error));
+	socket_host_init(fx->a);
+	socket_host_init(fx->b);
+	return fx;
+}
+
+/* TT_DUMP=1 in the environment prints every segment the tap saw. */
+static void
+tt_dump(struct tcp_fx *fx)
+{
+	if (!g_getenv("TT_DUMP"))
+		return;
+	for (int d = 0; d < 2; d++) {
+		struct tt_dir *dir = d ? &fx->ba : &fx->ab;
+		for (guint i = 0; i < dir->segs->len; i++) {
+			struct tt_seg *s = tt_seg(dir, i);
+			fprintf(stderr, "%s %4u %12.6f %c%c%c%c%c seq %u ack %u win %u len %u%s\n",
+				d ? "b>a" : "a>b", i, s->t / 1e9, s->flags & TCPHDR_SYN ? 'S' : '.',
+				s->flags & TCPHDR_ACK ? 'A' : '.', s->flags & TCPHDR_FIN ? 'F' : '.',
+				s->flags & TCPHDR_RST ? 'R' : '.', s->flags & TCPHDR_PSH ? 'P' : '.',
+				s->seq, s->ack, s->win, s->len, s->dropped ? " DROPPED" : "");
+		}
+	}
+}
+
+static void
+tcp_fx_free(struct tcp_fx *fx)
+{
+	tt_dump(fx);
+	for (unsigned i = 0; i < G_N_ELEMENTS(fx->held); i++)
+		if (fx->held[i])
+			sock_put(fx->held[i]);
+	host_free(fx->a);
+	host_free(fx->b);
+	wire_detach(fx->ab.w, 1);
+	wire_detach(fx->ba.w, 1);
+	wire_free(fx->ab.w);
+	wire_free(fx->ba.w);
+	g_array_free(fx->ab.segs, TRUE);
+	g_array_free(fx->ba.segs, TRUE);
+	struct skb_pool_stats ps;
+	skb_pool_stats(fx->pool, &ps);
+	g_assert_cmpuint(ps.live, ==, 0);
+	g_assert_cmpuint(sim_events_pending(fx->sim), ==, 0);
+	if (fx->tr)
+		g_assert_true(trace_close(fx->tr, true, NULL));
+	skb_pool_free(fx->pool);
+	sim_free(fx->sim);
+	g_free(fx);
+}
+
+static inline struct sockaddr_in
+tt_sin(const char *addr, uint16_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, addr, &s.sin_addr);
+	return s;
+}
+
+/* Keep @fd's sock alive for inspection after the process closes it. */
+static inline struct tcp_sock *
+tt_hold(struct tcp_fx *fx, int slot, int fd)
+{
+	struct sock *sk = sockfd_lookup(fd)->sk;
+	sock_hold(sk);
+	fx->held[slot] = sk;
+	return tcp_sk(sk);
+}
+
+/* Segments of @d with payload. */
+static inline unsigned
+tt_count_data(struct tt_dir *d)
+{
+	unsigned n = 0;
+	for (guint i = 0; i < d->segs->len; i++)
+		n += tt_seg(d, i)->len > 0;
+	return n;
+}
+
+/* Segments of @d with no payload, no SYN/FIN/RST: pure ACKs. */
+static inline unsigned
+tt_count_pure_acks(struct tt_dir *d)
+{
+	unsigned n = 0;
+	for (guint i = 0; i < d->segs->len; i++) {
+		struct tt_seg *s = tt_seg(d, i);
+		n += s->len == 0 && !(s->flags & (TCPHDR_SYN | TCPHDR_FIN | TCPHDR_RST));
+	}
+	return n;
+}
+
+/* The byte at stream offset @i of the test pattern. */
+static inline char
+tt_pattern(size_t i)
+{
+	return (char)(i % 251);
+}
+
+#endif

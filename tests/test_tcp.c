@@ -1,0 +1,734 @@
+/*
+ * tests/test_tcp.c - the TCP state machine and flow control between two
+ * hosts (stack/tcp.c, tcp_input.c, tcp_output.c, tcp_timer.c): the eleven
+ * states, simultaneous open and close, RST, TIME_WAIT and SO_REUSEADDR,
+ * the listen backlog, the MSS option, zero windows, RTO backoff, delayed
+ * ACK and Nagle.  Loss and congestion control are in test_tcp_cong.c.
+ *
+ * Every test runs real processes on the tcp_test.h world and looks at the
+ * segments on the wires through its tap.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/tcp_test.h"
+
+static int
+setup(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ 0 });
+	return 0;
+}
+
+static int
+setup_small_mtu(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .b_mtu = 1000 });
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	tcp_fx_free(*state);
+	return 0;
+}
+
+/* ---- helpers run inside processes ----------------------------------------------------- */
+
+static int
+tt_listen(uint16_t port, int backlog, bool reuse)
+{
+	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	if (reuse)
+		ns_setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in me = tt_sin("0.0.0.0", port);
+	g_assert_cmpint(ns_bind(l, (struct sockaddr *)&me, sizeof me), ==, 0);
+	g_assert_cmpint(ns_listen(l, backlog), ==, 0);
+	return l;
+}
+
+static int
+tt_connect(const char *addr, uint16_t port)
+{
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = tt_sin(addr, port);
+	if (ns_connect(s, (struct sockaddr *)&to, sizeof to) < 0) {
+		int e = errno;
+		ns_close(s);
+		errno = e;
+		return -1;
+	}
+	return s;
+}
+
+static size_t
+tt_write_pattern(int fd, size_t total, size_t chunk)
+{
+	static char buf[65536];
+	size_t off = 0;
+	while (off < total) {
+		size_t n = MIN(MIN(chunk, total - off), sizeof buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = tt_pattern(off + i);
+		ssize_t w = ns_write(fd, buf, n);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	return off;
+}
+
+/* Read to EOF in @rsize reads; record bytes, reads and whether the pattern held. */
+static int
+tt_read_all(struct tcp_fx *fx, int slot, int fd, size_t rsize)
+{
+	static char buf[65536];
+	ssize_t n;
+	fx->match[slot] = true;
+	while ((n = ns_read(fd, buf, MIN(rsize, sizeof buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != tt_pattern(fx->bytes[slot] + (size_t)i))
+				fx->match[slot] = false;
+		fx->bytes[slot] += (size_t)n;
+		fx->reads[slot]++;
+	}
+	return (int)n;
+}
+
+static void
+sleep_until(sim_time_t t)
+{
+	if (t > ns_now())
+		ns_sleep(t - ns_now());
+}
+
+/* ---- the eleven states ------------------------------------------------------------------ */
+
+static int
+states_server(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	/* 1: b closes passively (CLOSE_WAIT, LAST_ACK). */
+	int l = tt_listen(5001, 4, false);
+	int c = ns_accept(l, NULL, NULL);
+	fx->rc[0] = tt_read_all(fx, 0, c, 4096);
+	ns_close(c);
+	ns_close(l);
+	/* 2: both close at the same instant (CLOSING). */
+	l = tt_listen(5002, 4, false);
+	c = ns_accept(l, NULL, NULL);
+	sleep_until(200 * SIM_MS);
+	fx->rc[1] = ns_shutdown(c, SHUT_WR);
+	fx->rc[2] = tt_read_all(fx, 1, c, 4096);
+	ns_close(c);
+	ns_close(l);
+	return 0;
+}
+
+static int
+states_client(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = tt_connect(B_ADDR, 5001);
+	fx->rc[3] = (int)tt_write_pattern(s, 1000, 1000);
+	ns_close(s); /* active close: FIN_WAIT1, FIN_WAIT2, TIME_WAIT */
+	sleep_until(100 * SIM_MS);
+	s = tt_connect(B_ADDR, 5002);
+	tt_hold(fx, 0, s);
+	sleep_until(200 * SIM_MS);
+	fx->rc[4] = ns_shutdown(s, SHUT_WR);
+	fx->rc[5] = tt_read_all(fx, 2, s, 4096);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_all_eleven_states_are_reached(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "server", 0, states_server, fx);
+	socket_spawn(fx->a, "client", SIM_MS, states_client, fx);
+	sim_run_until(fx->sim, 300 * SIM_MS);
+	assert_int_equal(fx->bytes[0], 1000);
+	assert_true(fx->match[0]);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], 0);
+	assert_int_equal(fx->rc[4], 0);
+	/* The crossing FINs put both ends through CLOSING into TIME_WAIT. */
+	assert_int_equal(fx->held[0]->sk_state, TCP_TIME_WAIT);
+	uint32_t a = tcp_mib(fx->a)->states_seen, b = tcp_mib(fx->b)->states_seen;
+	assert_true(a & (1u << TCP_CLOSING));
+	assert_true(b & (1u << TCP_CLOSING));
+	assert_true(a & (1u << TCP_FIN_WAIT2));
+	assert_true(b & (1u << TCP_LAST_ACK));
+	for (int st = TCP_ESTABLISHED; st < TCP_MAX_STATES; st++)
+		if (!((a | b) & (1u << st)))
+			fail_msg("state %s never entered", tcp_state_name(st));
+	sim_run_until(fx->sim, 70 * SIM_S); /* TIME_WAIT expires: nothing left */
+	assert_int_equal(fx->held[0]->sk_state, TCP_CLOSE);
+}
+
+/* ---- simultaneous open ------------------------------------------------------------------ */
+
+struct peer_args {
+	struct tcp_fx *fx;
+	int slot;
+	const char *to;
+	uint16_t lport, rport;
+};
+
+static int
+simopen_peer(struct proc *p, void *arg)
+{
+	struct peer_args *pa = arg;
+	struct tcp_fx *fx = pa->fx;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in me = tt_sin("0.0.0.0", pa->lport), to = tt_sin(pa->to, pa->rport);
+	ns_bind(s, (struct sockaddr *)&me, sizeof me);
+	fx->rc[pa->slot] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	fx->err[pa->slot] = errno;
+	char msg[8] = "hi";
+	fx->rc[pa->slot + 2] = (int)ns_write(s, msg, 2);
+	fx->rc[pa->slot + 4] = (int)ns_read(s, msg, sizeof msg);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_simultaneous_open_connects_both_ends(void **state)
+{
+	struct tcp_fx *fx = *state;
+	struct peer_args pa = { fx, 0, B_ADDR, 6000, 7000 }, pb = { fx, 1, A_ADDR, 7000, 6000 };
+	socket_spawn(fx->a, "pa", 0, simopen_peer, &pa);
+	socket_spawn(fx->b, "pb", 0, simopen_peer, &pb);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], 0);
+	assert_int_equal(fx->rc[2], 2);
+	assert_int_equal(fx->rc[3], 2);
+	assert_int_equal(fx->rc[4], 2);
+	assert_int_equal(fx->rc[5], 2);
+	/* RFC 9293 §3.5 figure 8: SYN_SENT -> SYN_RECV -> ESTABLISHED on both, no LISTEN. */
+	for (int i = 0; i < 2; i++) {
+		uint32_t s = tcp_mib(i ? fx->b : fx->a)->states_seen;
+		assert_true(s & (1u << TCP_SYN_SENT));
+		assert_true(s & (1u << TCP_SYN_RECV));
+		assert_false(s & (1u << TCP_LISTEN));
+	}
+	/* Each side sent one SYN and one SYN-ACK. */
+	int syns = 0, synacks = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		uint8_t f = tt_seg(&fx->ab, i)->flags;
+		syns += f == TCPHDR_SYN;
+		synacks += f == (TCPHDR_SYN | TCPHDR_ACK);
+	}
+	assert_int_equal(syns, 1);
+	assert_int_equal(synacks, 1);
+	sim_run_until(fx->sim, 70 * SIM_S);
+}
+
+/* ---- RST ------------------------------------------------------------------------------- */
+
+static int
+refused_client(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	fx->rc[0] = tt_connect(B_ADDR, 4444);
+	fx->err[0] = errno;
+	return 0;
+}
+
+static void
+test_tcp_syn_to_closed_port_is_answered_with_rst_econnrefused(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->a, "c", 0, refused_client, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], ECONNREFUSED);
+	/* RFC 9293 §3.10.7.1: the SYN had no ACK, so the RST carries ACK = SEG.SEQ + 1. */
+	struct tt_seg *syn = tt_seg(&fx->ab, 0), *rst = tt_seg(&fx->ba, 0);
+	assert_int_equal(fx->ba.segs->len, 1);
+	assert_int_equal(rst->flags, TCPHDR_RST | TCPHDR_ACK);
+	assert_int_equal(rst->ack, syn->seq + 1);
+	assert_int_equal(tcp_mib(fx->b)->out_rsts, 1);
+}
+
+static int
+reset_server(struct proc *p, void *arg)
+{
+	int l = tt_listen(5001, 4, false);
+	int c = ns_accept(l, NULL, NULL);
+	ns_sleep(10 * SIM_MS);
+	ns_close(c); /* unread data: RFC 2525 §2.17, a RST instead of a FIN */
+	ns_close(l);
+	return 0;
+}
+
+static int
+reset_client(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = tt_connect(B_ADDR, 5001);
+	tt_hold(fx, 0, s);
+	fx->rc[0] = (int)tt_write_pattern(s, 100, 100);
+	char buf[16];
+	fx->rc[1] = (int)ns_read(s, buf, sizeof buf);
+	fx->err[1] = errno;
+	fx->rc[2] = (int)ns_write(s, buf, 1);
+	fx->err[2] = errno;
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_rst_in_established_is_econnreset_then_epipe(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "server", 0, reset_server, fx);
+	socket_spawn(fx->a, "client", SIM_MS, reset_client, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->rc[0], 100);
+	assert_int_equal(fx->rc[1], -1);
+	assert_int_equal(fx->err[1], ECONNRESET);
+	assert_int_equal(fx->rc[2], -1);
+	assert_int_equal(fx->err[2], EPIPE);
+	assert_int_equal(tcp_mib(fx->a)->estab_resets, 1);
+	/* Nothing lingers: no TIME_WAIT after a reset. */
+	assert_int_equal(fx->held[0]->sk_state, TCP_CLOSE);
+	assert_false(tcp_mib(fx->a)->states_seen & (1u << TCP_TIME_WAIT));
+	sim_run_until(fx->sim, 70 * SIM_S);
+}
+
+/* ---- TIME_WAIT and SO_REUSEADDR -------------------------------------------------------- */
+
+static int
+tw_server(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int l = tt_listen(5001, 4, true);
+	int c = ns_accept(l, NULL, NULL);
+	tt_hold(fx, 0, c);
+	ns_write(c, "bye", 3);
+	ns_close(c); /* b closes first: its end waits in TIME_WAIT */
+	ns_close(l);
+	ns_sleep(SIM_S);
+	struct sockaddr_in me = tt_sin("0.0.0.0", 5001);
+	int s2 = ns_socket(AF_INET, SOCK_STREAM, 0);
+	fx->rc[0] = ns_bind(s2, (struct sockaddr *)&me, sizeof me);
+	fx->err[0] = errno;
+	ns_close(s2);
+	int s3 = ns_socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	ns_setsockopt(s3, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	fx->rc[1] = ns_bind(s3, (struct sockaddr *)&me, sizeof me);
+	ns_close(s3);
+	ns_sleep(61 * SIM_S); /* 2MSL (60 s, as Linux) later the port is free */
+	int s4 = ns_socket(AF_INET, SOCK_STREAM, 0);
+	fx->rc[2] = ns_bind(s4, (struct sockaddr *)&me, sizeof me);
+	ns_close(s4);
+	return 0;
+}
+
+static int
+eof_client(struct proc *p, void *arg)
+{
+	int s = tt_connect(B_ADDR, 5001);
+	char buf[16];
+	while (ns_read(s, buf, sizeof buf) > 0)
+		;
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_time_wait_holds_port_2msl_unless_so_reuseaddr(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "server", 0, tw_server, fx);
+	socket_spawn(fx->a, "client", SIM_MS, eof_client, fx);
+	sim_run_until(fx->sim, 59 * SIM_S);
+	assert_int_equal(fx->held[0]->sk_state, TCP_TIME_WAIT);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], EADDRINUSE);
+	assert_int_equal(fx->rc[1], 0);
+	sim_run_until(fx->sim, 61 * SIM_S);
+	assert_int_equal(fx->held[0]->sk_state, TCP_CLOSE);
+	sim_run_until(fx->sim, 70 * SIM_S);
+	assert_int_equal(fx->rc[2], 0);
+}
+
+/* ---- the listen backlog ---------------------------------------------------------------- */
+
+static int
+backlog_server(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int l = tt_listen(5001, 1, false);
+	ns_sleep(500 * SIM_MS); /* accept nothing while the clients arrive */
+	fx->rc[8] = 0;
+	ns_fcntl(l, F_SETFL, O_NONBLOCK);
+	while (ns_accept(l, NULL, NULL) >= 0)
+		fx->rc[8]++;
+	ns_close(l);
+	return 0;
+}
+
+static int
+backlog_client(struct proc *p, void *arg)
+{
+	struct peer_args *pa = arg;
+	struct tcp_fx *fx = pa->fx;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	ns_fcntl(s, F_SETFL, O_NONBLOCK);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	struct pollfd pfd = { .fd = s, .events = POLLOUT };
+	fx->rc[pa->slot] = ns_poll(&pfd, 1, 300);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_full_accept_queue_drops_syns(void **state)
+{
+	struct tcp_fx *fx = *state;
+	struct peer_args pa[4];
+	socket_spawn(fx->b, "server", 0, backlog_server, fx);
+	for (int i = 0; i < 4; i++) {
+		pa[i] = (struct peer_args){ .fx = fx, .slot = i };
+		socket_spawn(fx->a, "client", (sim_time_t)(i + 1) * 10 * SIM_MS, backlog_client, &pa[i]);
+	}
+	sim_run_until(fx->sim, 400 * SIM_MS);
+	/* Linux sk_acceptq_is_full: more than backlog (1) waiting, so 2 fit. */
+	assert_int_equal(fx->rc[0], 1);
+	assert_int_equal(fx->rc[1], 1);
+	assert_int_equal(fx->rc[2], 0);
+	assert_int_equal(fx->rc[3], 0);
+	assert_int_equal(tcp_mib(fx->b)->listen_overflows, 2);
+	sim_run_until(fx->sim, 100 * SIM_S);
+	assert_int_equal(fx->rc[8], 2);
+}
+
+/* ---- MSS option ------------------------------------------------------------------------- */
+
+static int
+mss_server(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int l = tt_listen(5001, 4, false);
+	int c = ns_accept(l, NULL, NULL);
+	int v = 0;
+	socklen_t vl = sizeof v;
+	ns_getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &v, &vl);
+	fx->rc[0] = v;
+	tt_read_all(fx, 0, c, 65536);
+	ns_close(c);
+	ns_close(l);
+	return 0;
+}
+
+static int
+mss_client(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = tt_connect(B_ADDR, 5001);
+	int v = 0;
+	socklen_t vl = sizeof v;
+	ns_getsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &v, &vl);
+	fx->rc[1] = v;
+	tt_write_pattern(s, 20000, 20000);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_mss_option_limits_segments_to_smaller_mtu(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "server", 0, mss_server, fx);
+	socket_spawn(fx->a, "client", SIM_MS, mss_client, fx);
+	sim_run_until(fx->sim, SIM_S);
+	/* b's MTU is 1000: it announces 960, a announces 1460; both send 960. */
+	assert_int_equal(fx->rc[0], 960);
+	assert_int_equal(fx->rc[1], 960);
+	uint32_t largest = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++)
+		largest = MAX(largest, tt_seg(&fx->ab, i)->len);
+	assert_int_equal(largest, 960);
+	assert_int_equal(fx->bytes[0], 20000);
+	assert_true(fx->match[0]);
+	sim_run_until(fx->sim, 70 * SIM_S);
+}
+
+/* ---- flow control and zero-window probes ---------------------------------------------- */
+
+static int
+slow_reader(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int rcvbuf = 4096; /* doubled to 8192, as Linux does */
+	ns_setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	struct sockaddr_in me = tt_sin("0.0.0.0", 5001);
+	ns_bind(l, (struct sockaddr *)&me, sizeof me);
+	ns_listen(l, 4);
+	int c = ns_accept(l, NULL, NULL);
+	ns_sleep(2 * SIM_S);
+	tt_read_all(fx, 0, c, 1000);
+	ns_close(c);
+	ns_close(l);
+	return 0;
+}
+
+static int
+bulk_writer(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = tt_connect(B_ADDR, 5001);
+	tt_hold(fx, 0, s);
+	fx->rc[0] = (int)tt_write_pattern(s, 65536, 65536);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_zero_window_stops_sender_and_probes_back_off(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "reader", 0, slow_reader, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, bulk_writer, fx);
+	sim_run_until(fx->sim, 1900 * SIM_MS);
+	/* Before the reader reads, a sends no more than b's buffer. */
+	uint32_t sent = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++)
+		sent += tt_seg(&fx->ab, i)->len;
+	assert_true(sent <= 8192);
+	assert_true(sent >= 8192 - 1460);
+	bool zero = false;
+	for (guint i = 0; i < fx->ba.segs->len; i++)
+		zero |= tt_seg(&fx->ba, i)->win == 0 && !(tt_seg(&fx->ba, i)->flags & TCPHDR_SYN);
+	assert_true(zero);
+	/* Probes (RFC 9293 §3.8.6.1): empty segments one below snd_una, at
+	 * doubling intervals. */
+	struct tcp_sock *tp = tcp_sk(fx->held[0]);
+	assert_true(tp->probes >= 3);
+	sim_time_t prev = 0, gap = 0;
+	int seen = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		struct tt_seg *s = tt_seg(&fx->ab, i);
+		if (s->len || s->flags != TCPHDR_ACK || s->seq != tp->snd_una - 1)
+			continue;
+		if (seen >= 2)
+			assert_int_equal(s->t - prev, 2 * gap);
+		if (seen >= 1)
+			gap = s->t - prev;
+		prev = s->t;
+		seen++;
+	}
+	/* One probe was the 892 bytes that fitted the last window (Linux tcp_write_wakeup). */
+	assert_int_equal(seen, (int)tp->probes - 1);
+	sim_run_until(fx->sim, 10 * SIM_S);
+	assert_int_equal(fx->rc[0], 65536);
+	assert_int_equal(fx->bytes[0], 65536);
+	assert_true(fx->match[0]);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* ---- RTO, Karn and backoff ------------------------------------------------------------- */
+
+static int
+sink_server(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int l = tt_listen(5001, 4, false);
+	int c = ns_accept(l, NULL, NULL);
+	fx->rc[9] = tt_read_all(fx, 0, c, 65536);
+	ns_close(c);
+	ns_close(l);
+	return 0;
+}
+
+static int
+late_writer(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = tt_connect(B_ADDR, 5001);
+	tt_hold(fx, 0, s);
+	sleep_until(100 * SIM_MS);
+	fx->rc[0] = (int)tt_write_pattern(s, 5000, 5000);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_rto_backs_off_exponentially_while_link_is_down(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, sink_server, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, late_writer, fx);
+	sim_run_until(fx->sim, 50 * SIM_MS);
+	fx->ab.blackhole = true; /* the link from a to b goes down */
+	sim_run_until(fx->sim, 3200 * SIM_MS);
+	fx->ab.blackhole = false;
+	struct tcp_sock *tp = tcp_sk(fx->held[0]);
+	/* The first segment and its retransmissions: 200 ms (RTO floor),
+	 * then 400, 800, 1600 ms apart (RFC 6298 §5.5). */
+	sim_time_t times[8] = { 0 };
+	int n = 0;
+	uint32_t first_seq = 0;
+	for (guint i = 0; i < fx->ab.segs->len && n < 8; i++) {
+		struct tt_seg *s = tt_seg(&fx->ab, i);
+		if (!s->dropped || !s->len)
+			continue;
+		if (n == 0 || s->seq == first_seq) {
+			first_seq = s->seq;
+			times[n++] = s->t;
+		}
+	}
+	assert_int_equal(n, 5);
+	assert_int_equal(times[1] - times[0], 200 * SIM_MS);
+	for (int i = 2; i < n; i++)
+		assert_int_equal(times[i] - times[i - 1], 2 * (times[i - 1] - times[i - 2]));
+	assert_int_equal(tp->timeouts, 4);
+	sim_time_t srtt = tp->srtt;
+	/* The fifth retransmission (at 6.3 s) gets through.  Karn: its ACK is
+	 * ambiguous, so no RTT sample: the backed-off RTO stays (§5.7). */
+	sim_run_until(fx->sim, 6345 * SIM_MS); /* after b's delayed ACK */
+	assert_true(tp->snd_una != tp->iss + 1);
+	assert_int_equal(tp->srtt, srtt);
+	assert_int_equal(tp->rto, 6400 * SIM_MS);
+	sim_run_until(fx->sim, 8 * SIM_S);
+	assert_int_equal(fx->bytes[0], 5000);
+	assert_true(fx->match[0]);
+	assert_int_equal(fx->rc[9], 0);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* ---- delayed ACK ------------------------------------------------------------------------ */
+
+static int
+nodelay_writer(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = tt_connect(B_ADDR, 5001);
+	int one = 1;
+	ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	sleep_until(50 * SIM_MS);
+	fx->t[0] = ns_now();
+	tt_write_pattern(s, 100, 100);
+	sleep_until(200 * SIM_MS);
+	tt_write_pattern(s, 20 * 1460, 20 * 1460);
+	sleep_until(400 * SIM_MS);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_delayed_ack_every_second_segment_or_after_40ms(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, sink_server, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, nodelay_writer, fx);
+	sim_run_until(fx->sim, 180 * SIM_MS);
+	/* One lone segment: its ACK waits for the 40 ms timer (Linux TCP_DELACK_MIN). */
+	sim_time_t data_t = 0, ack_t = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++)
+		if (tt_seg(&fx->ab, i)->len == 100)
+			data_t = tt_seg(&fx->ab, i)->t;
+	for (guint i = 0; i < fx->ba.segs->len; i++)
+		if (tt_seg(&fx->ba, i)->t > data_t && tt_seg(&fx->ba, i)->len == 0 && !ack_t)
+			ack_t = tt_seg(&fx->ba, i)->t;
+	assert_true(data_t > 0 && ack_t > 0);
+	assert_true(ack_t - data_t >= 40 * SIM_MS);
+	assert_true(ack_t - data_t < 41 * SIM_MS);
+	/* Twenty full segments in a row: one ACK for every second one (RFC 5681 §4.2). */
+	unsigned before = tt_count_pure_acks(&fx->ba);
+	sim_run_until(fx->sim, 350 * SIM_MS);
+	assert_int_equal(tt_count_pure_acks(&fx->ba) - before, 10);
+	assert_int_equal(fx->bytes[0], 100 + 20 * 1460);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* ---- Nagle ------------------------------------------------------------------------------ */
+
+static int
+small_writer(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = tt_connect(B_ADDR, 5001);
+	int nodelay = fx->rc[15];
+	ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
+	sleep_until(50 * SIM_MS);
+	for (int i = 0; i < 10; i++)
+		ns_write(s, "0123456789", 10);
+	sleep_until(200 * SIM_MS);
+	ns_close(s);
+	return 0;
+}
+
+static void
+run_small_writes(struct tcp_fx *fx, bool nodelay)
+{
+	fx->rc[15] = nodelay;
+	socket_spawn(fx->b, "sink", 0, sink_server, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, small_writer, fx);
+	sim_run_until(fx->sim, 150 * SIM_MS);
+}
+
+static void
+test_tcp_nagle_coalesces_small_writes_until_ack(void **state)
+{
+	struct tcp_fx *fx = *state;
+	run_small_writes(fx, false);
+	/* RFC 896: the first 10 bytes go at once, the other 90 wait for its
+	 * (delayed) ACK and then leave as one segment. */
+	assert_int_equal(tt_count_data(&fx->ab), 2);
+	uint32_t len[2] = { 0 };
+	sim_time_t t[2] = { 0 };
+	for (guint i = 0, n = 0; i < fx->ab.segs->len; i++)
+		if (tt_seg(&fx->ab, i)->len) {
+			len[n] = tt_seg(&fx->ab, i)->len;
+			t[n++] = tt_seg(&fx->ab, i)->t;
+		}
+	assert_int_equal(len[0], 10);
+	assert_int_equal(len[1], 90);
+	sim_time_t t1 = t[0], t2 = t[1];
+	assert_true(t2 - t1 >= 40 * SIM_MS);
+	sim_run_until(fx->sim, 80 * SIM_S);
+	assert_int_equal(fx->bytes[0], 100);
+}
+
+static void
+test_tcp_nodelay_sends_every_small_write_at_once(void **state)
+{
+	struct tcp_fx *fx = *state;
+	run_small_writes(fx, true);
+	assert_int_equal(tt_count_data(&fx->ab), 10);
+	sim_run_until(fx->sim, 80 * SIM_S);
+	assert_int_equal(fx->bytes[0], 100);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tcp_all_eleven_states_are_reached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_simultaneous_open_connects_both_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_syn_to_closed_port_is_answered_with_rst_econnrefused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rst_in_established_is_econnreset_then_epipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_time_wait_holds_port_2msl_unless_so_reuseaddr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_full_accept_queue_drops_syns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_mss_option_limits_segments_to_smaller_mtu, setup_small_mtu, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_zero_window_stops_sender_and_probes_back_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_rto_backs_off_exponentially_while_link_is_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_delayed_ack_every_second_segment_or_after_40ms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_nagle_coalesces_small_writes_until_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_nodelay_sends_every_small_write_at_once, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
