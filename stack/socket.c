@@ -24,6 +24,7 @@
 #include <string.h>
 #include "stack/host.h"
 #include "stack/ipv4.h"
+#include "stack/raw.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
@@ -53,6 +54,7 @@ struct inet_protosw {
 static const struct inet_protosw inetsw[] = {
 	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },
 	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
+	{ SOCK_RAW, IPPROTO_ICMP, &raw_prot, &inet_dgram_ops }, /* Linux: inet_sockraw_ops */
 };
 
 /* ---- host and process set-up ----------------------------------------------------- */
