@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 #include "apps/app.h"
+#include "apps/ping.h"
 #include "stack/socket.h"
 #include "stack/tcp.h"
 
@@ -299,5 +300,7 @@ const struct app_program app_programs[] = {
 	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main },
 	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)", bulk_send_main },
 	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main },
+	{ "ping", "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), size data bytes (56)", ping_main },
+	{ "traceroute", "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe", traceroute_main },
 	{ NULL, NULL, NULL },
 };

@@ -1,0 +1,6 @@
+## apps/net.mk: build fragment for the ICMP programs (ping, traceroute),
+## included by Makefile.am after apps/local.mk.  They are registered in
+## app_programs[] (apps/programs.c) through apps/ping.h.
+libnetsim_a_SOURCES += \
+	apps/ping.c apps/ping.h \
+	apps/traceroute.c
