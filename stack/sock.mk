@@ -17,3 +17,12 @@ check_PROGRAMS += tests/test_socket
 TESTS += tests/test_socket
 tests_test_socket_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_socket_LDADD = $(TEST_CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_tcp tests/test_tcp_cong
+TESTS += tests/test_tcp tests/test_tcp_cong
+tests_test_tcp_SOURCES = tests/test_tcp.c tests/tcp_test.h
+tests_test_tcp_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_tcp_cong_SOURCES = tests/test_tcp_cong.c tests/tcp_test.h
+tests_test_tcp_cong_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_cong_LDADD = $(TEST_CMOCKA_LIBS)

@@ -67,8 +67,10 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, bool dupack, uint32_t ack)
 	tp->dupacks = 0;
 	if (tp->in_recovery) {
 		if (!before(ack, tp->recover)) {
-			/* Full acknowledgment (step 5a): deflate and leave recovery. */
-			tp->cwnd = MIN(tp->ssthresh, MAX(tcp_flight(sk), tp->mss) + tp->mss);
+			/* Full acknowledgment (step 5a): deflate to ssthresh, the
+			 * RFC's option (2) and what Linux ends recovery with. */
+			tp->cwnd = tp->ssthresh;
+			tp->bytes_acked = 0;
 			tp->in_recovery = false;
 		} else {
 			/* Partial acknowledgment (step 5b): the next hole is lost too. */
