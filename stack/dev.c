@@ -20,6 +20,11 @@
  * interrupt can preempt the softirq between packets and while one is paid.
  * The chain runs in softirq context, or in task context once ksoftirqd has
  * taken over (netdevice.h explains the limits).
+ *
+ * The livelock remedies live here too (netdevice.h): threaded NAPI (a
+ * thread that polls one quota, then yields to the other tasks), and the
+ * input gate that feedback (dev_rx_throttle) and the CPU-cycle limit
+ * close: a closed gate parks the instances net_rx_action would poll.
  */
 #include "stack/netdevice.h"
 
@@ -60,6 +65,15 @@ struct softnet_data {
 	enum softnet_step step;
 	struct cpu_work work;
 
+	/* livelock remedies: the input gate */
+	struct napi_list parked;         /* instances not polled while input is blocked */
+	bool throttled;                  /* feedback (dev_rx_throttle) */
+	bool cycle_blocked;              /* rx_cycle_limit reached in this period */
+	sim_time_t period_start;         /* of the current rx_cycle_period */
+	sim_time_t busy_at_start;        /* hardirq + softirq busy time then */
+	sim_event_id cycle_ev;           /* the period's end, while cycle_blocked */
+	sim_time_t blocked_since;
+
 	struct softnet_stats stats;
 };
 
@@ -81,6 +95,20 @@ const struct conf_key netdev_host_conf_keys[] = {
 		"net_rx_action runs in one __do_softirq before ksoftirqd (Linux 10)"),
 	HOSTKEY(softirq_max_time, CONF_DURATION, 1, SIM_S,
 		"time limit of one __do_softirq before ksoftirqd (Linux 2ms)"),
+	HOSTKEY(rx_cycle_limit, CONF_UINT32, 1, 100,
+		"percent of each rx_cycle_period that packet work (hardirq + softirq) may use; "
+		"100 = no limit (Mogul & Ramakrishnan's cycle limit; 100)"),
+	HOSTKEY(rx_cycle_period, CONF_DURATION, 10 * SIM_US, SIM_S,
+		"the period of rx_cycle_limit (10ms)"),
+	HOSTKEY(screen_queue_len, CONF_UINT32, 1, 1000000,
+		"length limit of the screening queue of the NFQUEUE hook (32)"),
+	HOSTKEY(screen_feedback, CONF_BOOL, 0, 1,
+		"block input while the screening queue is above screen_queue_high, until it is "
+		"down to screen_queue_low (Mogul & Ramakrishnan's queue feedback; off)"),
+	HOSTKEY(screen_queue_high, CONF_UINT32, 1, 1000000,
+		"screening queue length that blocks input, with screen_feedback (24)"),
+	HOSTKEY(screen_queue_low, CONF_UINT32, 0, 1000000,
+		"screening queue length that unblocks input, with screen_feedback (8)"),
 	{ NULL },
 };
 
@@ -94,6 +122,12 @@ netdev_host_config_init(struct netdev_host_config *c)
 		.dev_weight = 64,
 		.softirq_max_restart = 10,
 		.softirq_max_time = 2 * SIM_MS,
+		.rx_cycle_limit = 100,
+		.rx_cycle_period = 10 * SIM_MS,
+		.screen_queue_len = 32,
+		.screen_feedback = false,
+		.screen_queue_high = 24,
+		.screen_queue_low = 8,
 	};
 }
 
@@ -206,10 +240,17 @@ softirq_raise(struct softnet_data *sd)
 		softirq_begin(sd);
 }
 
+static bool rx_gate_closed(struct softnet_data *sd);
+static void napi_park(struct softnet_data *sd, struct napi_struct *n);
+
 static void
 poll_next(struct softnet_data *sd)
 {
 	struct napi_struct *n = napi_list_pop(&sd->list);
+	while (n && rx_gate_closed(sd)) {
+		napi_park(sd, n);
+		n = napi_list_pop(&sd->list);
+	}
 	if (!n) {
 		sd->cur = NULL;
 		return;
@@ -264,8 +305,11 @@ poll_end(struct softnet_data *sd)
 {
 	struct napi_struct *n = sd->cur;
 	sd->cur = NULL;
-	if (n) {
-		if (n->work < n->weight) {
+	if (n && n->ops->has_work(n) && rx_gate_closed(sd)) {
+		sd->budget -= (int)n->work;
+		napi_park(sd, n);
+	} else if (n) {
+		if (n->weight == 0 || n->work < n->weight) {
 			n->scheduled = false;
 			n->completes++;
 			if (n->ops->complete)
@@ -291,7 +335,8 @@ static void
 poll_continue(struct softnet_data *sd)
 {
 	struct napi_struct *n = sd->cur;
-	if (n && n->work < n->weight && n->ops->has_work(n)) {
+	if (n && (n->weight == 0 || n->work < n->weight) && n->ops->has_work(n) &&
+	    !rx_gate_closed(sd)) {
 		softnet_submit(sd, STEP_PACKET, n->ops->packet_cost(n));
 		return;
 	}
@@ -343,7 +388,6 @@ netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 	       const char *name, const struct napi_ops *ops, uint32_t weight, void *priv)
 {
 	g_assert(ops && ops->has_work && ops->rx_one && ops->packet_cost);
-	g_assert(weight > 0);
 	*n = (struct napi_struct){
 		.name = name, .dev = dev, .host = host, .ops = ops, .priv = priv, .weight = weight,
 	};
@@ -353,14 +397,20 @@ void
 netif_napi_del(struct napi_struct *n)
 {
 	struct softnet_data *sd = n->host->softnet;
+	if (n->threaded)
+		cpu_withdraw(n->host->cpu, &n->thread_work);
 	if (!n->scheduled)
 		return;
 	if (sd->cur == n)
 		sd->cur = NULL;
-	if (!napi_list_remove(&sd->poll_list, n) && !napi_list_remove(&sd->list, n))
-		napi_list_remove(&sd->repoll, n);
+	if (!napi_list_remove(&sd->poll_list, n) && !napi_list_remove(&sd->list, n) &&
+	    !napi_list_remove(&sd->repoll, n))
+		napi_list_remove(&sd->parked, n);
+	n->parked = false;
 	n->scheduled = false;
 }
+
+static void napi_thread_wake(struct napi_struct *n);
 
 bool
 napi_schedule(struct napi_struct *n)
@@ -369,9 +419,195 @@ napi_schedule(struct napi_struct *n)
 		return false;
 	struct softnet_data *sd = n->host->softnet;
 	n->scheduled = true;
+	if (n->threaded) {
+		napi_thread_wake(n);
+		return true;
+	}
 	napi_list_append(&sd->poll_list, n);
 	softirq_raise(sd);
 	return true;
+}
+
+/* ---- threaded NAPI: the polling thread with a quota -------------------------------- */
+
+/*
+ * Linux net/core/dev.c napi_threaded_poll: the thread "napi/DEV" polls
+ * its instance (one COST_NAPI_POLL item in task context, the thread's own
+ * task), then takes at most weight packets in softirq context, where no
+ * task runs between them (bottom halves are off), then yields to the
+ * other tasks (cond_resched) and polls again, until a poll finds the ring
+ * empty (napi_complete_done) and the thread sleeps.  With weight 0 one
+ * poll runs while frames wait: Mogul & Ramakrishnan's "no quota".
+ */
+static void
+napi_thread_step(struct cpu_work *w)
+{
+	struct napi_struct *n = w->owner;
+	struct softnet_data *sd = n->host->softnet;
+	if (!n->thread_in_poll) {
+		/* the poll call */
+		if (rx_gate_closed(sd)) {
+			napi_park(sd, n);
+			return;
+		}
+		n->work = 0;
+		n->polls++;
+		sd->stats.napi_polls++;
+	} else {
+		n->work++;
+		n->packets++;
+		n->ops->rx_one(n);
+	}
+	bool more = n->ops->has_work(n);
+	if (more && (n->weight == 0 || n->work < n->weight) && !rx_gate_closed(sd)) {
+		n->thread_in_poll = true;
+		w->task = 0;
+		cpu_submit(n->host->cpu, w, CPU_SOFTIRQ, n->ops->packet_cost(n));
+		return;
+	}
+	n->thread_in_poll = false;
+	if (more && rx_gate_closed(sd)) {
+		napi_park(sd, n);
+	} else if (more) {
+		n->full_polls++;
+		napi_thread_wake(n); /* cond_resched: behind the tasks that wait */
+	} else {
+		n->scheduled = false;
+		n->completes++;
+		if (n->ops->complete)
+			n->ops->complete(n);
+	}
+}
+
+static void
+napi_thread_wake(struct napi_struct *n)
+{
+	if (n->thread_work.queued)
+		return;
+	n->thread_in_poll = false;
+	n->thread_work.task = napi_thread_task(n);
+	cpu_submit(n->host->cpu, &n->thread_work, CPU_TASK, cpu_cost(n->host->cpu, COST_NAPI_POLL));
+}
+
+void
+napi_set_threaded(struct napi_struct *n, bool threaded)
+{
+	g_assert(!n->scheduled);
+	n->threaded = threaded;
+	if (threaded)
+		cpu_work_init(&n->thread_work, napi_thread_step, n, n->name);
+}
+
+uint32_t
+napi_thread_task(const struct napi_struct *n)
+{
+	return 0x7fff2000u + (n->dev ? n->dev->ifindex : 0);
+}
+
+/* ---- the input gate: feedback and the cycle limit --------------------------------- */
+
+static sim_time_t
+rx_busy_ns(struct softnet_data *sd)
+{
+	return cpu_busy_ns(sd->host->cpu, CPU_HARDIRQ) + cpu_busy_ns(sd->host->cpu, CPU_SOFTIRQ);
+}
+
+static void rx_gate_update(struct softnet_data *sd, bool was_closed);
+
+/* The end of a period in which the cycle limit was reached. */
+static void
+rx_cycle_timer(struct sim *sim, void *a, void *b)
+{
+	struct softnet_data *sd = a;
+	sd->cycle_ev = 0;
+	sd->cycle_blocked = false;
+	sd->period_start = sim_now(sim);
+	sd->busy_at_start = rx_busy_ns(sd);
+	rx_gate_update(sd, true);
+}
+
+/* Mogul & Ramakrishnan section 7: packet work may use rx_cycle_limit
+ * percent of each period; once it has, input waits for the next period. */
+static void
+rx_cycles_check(struct softnet_data *sd)
+{
+	if (sd->cfg.rx_cycle_limit >= 100 || sd->cycle_blocked)
+		return;
+	sim_time_t now = sim_now(sd->host->sim), period = sd->cfg.rx_cycle_period;
+	if (now - sd->period_start >= period) {
+		sd->period_start = now - (now - sd->period_start) % period;
+		sd->busy_at_start = rx_busy_ns(sd);
+	}
+	sim_time_t used = rx_busy_ns(sd) - sd->busy_at_start;
+	if (used * 100 < period * (sim_time_t)sd->cfg.rx_cycle_limit)
+		return;
+	if (!sd->throttled)
+		sd->blocked_since = now;
+	sd->cycle_blocked = true;
+	sd->stats.cycle_limit_hits++;
+	sd->cycle_ev = sim_schedule(sd->host->sim, sd->period_start + period - now, rx_cycle_timer,
+				    sd, NULL);
+}
+
+static bool
+rx_gate_closed(struct softnet_data *sd)
+{
+	rx_cycles_check(sd);
+	return sd->throttled || sd->cycle_blocked;
+}
+
+static void
+napi_park(struct softnet_data *sd, struct napi_struct *n)
+{
+	n->parked = true;
+	n->parks++;
+	sd->stats.parks++;
+	napi_list_append(&sd->parked, n);
+}
+
+/* The gate may have opened: reschedule what was parked, wake the drivers. */
+static void
+rx_gate_update(struct softnet_data *sd, bool was_closed)
+{
+	if (!was_closed || sd->throttled || sd->cycle_blocked)
+		return;
+	sd->stats.blocked_ns += sim_now(sd->host->sim) - sd->blocked_since;
+	struct napi_struct *n;
+	while ((n = napi_list_pop(&sd->parked)) != NULL) {
+		n->parked = false;
+		if (n->threaded) {
+			napi_thread_wake(n);
+		} else {
+			napi_list_append(&sd->poll_list, n);
+			softirq_raise(sd);
+		}
+	}
+	for (struct net_device *d = sd->host->dev_list; d; d = d->next)
+		if (d->up && d->netdev_ops->ndo_rx_resume)
+			d->netdev_ops->ndo_rx_resume(d);
+}
+
+void
+dev_rx_throttle(struct host *host, bool on)
+{
+	struct softnet_data *sd = host->softnet;
+	if (sd->throttled == on)
+		return;
+	bool was_closed = sd->throttled || sd->cycle_blocked;
+	sd->throttled = on;
+	if (on) {
+		sd->stats.rx_throttles++;
+		if (!was_closed)
+			sd->blocked_since = sim_now(host->sim);
+		return;
+	}
+	rx_gate_update(sd, was_closed);
+}
+
+bool
+dev_rx_blocked(struct host *host)
+{
+	return rx_gate_closed(host->softnet);
 }
 
 /* ---- the backlog (interrupt mode) ------------------------------------------------- */
@@ -692,6 +928,8 @@ dev_host_fini(struct host *host)
 	if (!sd)
 		return;
 	cpu_withdraw(host->cpu, &sd->work);
+	if (sd->cycle_ev)
+		sim_cancel(host->sim, sd->cycle_ev);
 	skb_queue_purge(&sd->backlog, SKB_DROP_QUEUE_PURGE);
 	g_free(sd);
 	host->softnet = NULL;

@@ -46,6 +46,27 @@
  * softirq_max_time (2 ms) of __do_softirq's start; then ksoftirqd (a task,
  * CPU_TASK context) takes over until no NET_RX is pending.  While ksoftirqd
  * is running, interrupts only raise NET_RX (Linux 4.9+ ksoftirqd_running).
+ *
+ * Remedies for receive livelock (Mogul and Ramakrishnan, "Eliminating
+ * Receive Livelock in an Interrupt-Driven Kernel", USENIX 1996 / ACM TOCS
+ * 15(3) 1997; docs/device-layer.md, "Livelock remedies"):
+ *   - polling with a quota: a NAPI instance's weight is the quota of one
+ *     poll; weight 0 means no quota (the poll runs while frames wait).
+ *     Threaded NAPI (napi_set_threaded, Linux /sys/class/net/IF/threaded)
+ *     polls from a kernel thread "napi/IF": each poll of at most weight
+ *     packets runs in softirq context (bottom halves off, as Linux's
+ *     napi_threaded_poll), and between polls the thread yields to the
+ *     other tasks (cond_resched): the paper's polling thread with a quota.
+ *   - feedback: a later stage calls dev_rx_throttle(host, true) when its
+ *     queue is above a high watermark and false below a low one (the
+ *     screening queue of stack/netfilter.c does, with screen_feedback on);
+ *   - a CPU-cycle limit: rx_cycle_limit percent of every rx_cycle_period
+ *     of hardirq + softirq time at most; the rest is left to tasks.
+ *   While input is blocked (dev_rx_blocked) net_rx_action parks the NAPI
+ *   instances it would poll, their interrupts stay masked and frames wait
+ *   in (or are dropped by) the NIC ring, at no CPU cost; interrupt-mode
+ *   drivers raise no RX interrupt.  Unblocking reschedules the parked
+ *   instances and calls each device's ndo_rx_resume.
  */
 #ifndef NETSIM_STACK_NETDEVICE_H
 #define NETSIM_STACK_NETDEVICE_H
@@ -76,10 +97,18 @@ struct netdev_host_config {
 	uint32_t dev_weight;           /* 64: the backlog's NAPI weight */
 	uint32_t softirq_max_restart;  /* 10: MAX_SOFTIRQ_RESTART */
 	sim_time_t softirq_max_time;   /* 2ms: MAX_SOFTIRQ_TIME */
+	/* livelock remedies (Mogul and Ramakrishnan 1997, section 7 and 6.6) */
+	uint32_t rx_cycle_limit;       /* 100: percent of each period for packet work */
+	sim_time_t rx_cycle_period;    /* 10ms: the period of rx_cycle_limit */
+	uint32_t screen_queue_len;     /* 32: stack/netfilter.c screen_queue limit */
+	bool screen_feedback;          /* off: block input above screen_queue_high */
+	uint32_t screen_queue_high;    /* 24: feedback blocks input at this length */
+	uint32_t screen_queue_low;     /* 8: and unblocks it at this length */
 };
 
 /* Keys: netdev_budget, netdev_budget_usecs, netdev_max_backlog, dev_weight,
- * softirq_max_restart, softirq_max_time. */
+ * softirq_max_restart, softirq_max_time, rx_cycle_limit, rx_cycle_period,
+ * screen_queue_len, screen_feedback, screen_queue_high, screen_queue_low. */
 extern const struct conf_key netdev_host_conf_keys[];
 void netdev_host_config_init(struct netdev_host_config *c);
 /* Copy @c into the host (before or during a run). */
@@ -121,6 +150,9 @@ struct net_device_ops {
 	enum netdev_tx (*ndo_start_xmit)(struct sk_buff *skb, struct net_device *dev);
 	/* optional: free the driver's private state (called by free_netdev) */
 	void (*ndo_uninit)(struct net_device *dev);
+	/* optional: input is unblocked (dev_rx_blocked is false again): raise
+	 * the RX interrupt if frames wait */
+	void (*ndo_rx_resume)(struct net_device *dev);
 };
 
 struct net_device {
@@ -256,24 +288,41 @@ struct napi_struct {
 	struct host *host;
 	const struct napi_ops *ops;
 	void *priv;                 /* the driver's */
-	uint32_t weight;            /* packets per poll, 64 */
+	uint32_t weight;            /* packets per poll (the quota), 64; 0 = unlimited */
 	bool scheduled;             /* NAPI_STATE_SCHED: on a poll list or being polled */
+	bool threaded;              /* polled by its own thread (napi_set_threaded) */
 	/* counters */
 	uint64_t polls;             /* poll calls */
 	uint64_t packets;           /* packets taken by rx_one */
 	uint64_t completes;         /* polls that found the work done */
 	uint64_t full_polls;        /* polls that used the whole weight */
+	uint64_t parks;             /* polls not made because input was blocked */
 	/* private to dev.c */
 	struct napi_struct *poll_next;
 	uint32_t work;
+	bool parked;                /* on the parked list, waiting for input to unblock */
+	struct cpu_work thread_work;/* threaded: the thread's poll call, or one packet */
+	bool thread_in_poll;        /* threaded: thread_work is a packet, not a poll call */
 };
 
 void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		    const char *name, const struct napi_ops *ops, uint32_t weight, void *priv);
 /* Remove @n from any poll list (device teardown). */
 void netif_napi_del(struct napi_struct *n);
-/* Put @n on the host's poll list and raise NET_RX.  Returns false if it was already scheduled. */
+/* Put @n on the host's poll list and raise NET_RX (threaded: wake its
+ * thread).  Returns false if it was already scheduled. */
 bool napi_schedule(struct napi_struct *n);
+/* Poll @n from a kernel thread "napi/DEV" (Linux dev_set_threaded). */
+void napi_set_threaded(struct napi_struct *n, bool threaded);
+/* Task id of @n's thread on the host CPU (cpu_work.task). */
+uint32_t napi_thread_task(const struct napi_struct *n);
+
+/* ---- livelock remedies: blocking input ------------------------------------ */
+
+/* Feedback from a later stage: block (@on) or unblock input. */
+void dev_rx_throttle(struct host *host, bool on);
+/* True while input is blocked by feedback or by the cycle limit. */
+bool dev_rx_blocked(struct host *host);
 
 /* ---- per-host softnet counters (Linux /proc/net/softnet_stat and more) ---- */
 
@@ -289,6 +338,10 @@ struct softnet_stats {
 	uint32_t backlog_len;      /* now */
 	uint32_t backlog_max;      /* high-water mark */
 	uint64_t unhandled;        /* frames with no ethertype handler */
+	uint64_t rx_throttles;     /* times feedback blocked input */
+	uint64_t cycle_limit_hits; /* periods in which rx_cycle_limit blocked input */
+	uint64_t parks;            /* polls not made because input was blocked */
+	sim_time_t blocked_ns;     /* time input was blocked */
 };
 
 void dev_softnet_stats(struct host *host, struct softnet_stats *out);

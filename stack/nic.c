@@ -75,7 +75,11 @@ const struct conf_key nic_conf_keys[] = {
 	       "qdisc (pfifo) limit in packets (ip link txqueuelen; 1000)"),
 	NICKEY("mtu", mtu, CONF_UINT32, 68, 9000, "MTU in bytes (1500)"),
 	NICKEY("napi", napi, CONF_BOOL, 0, 1, "NAPI polling; off = interrupt mode with netif_rx (on)"),
-	NICKEY("weight", weight, CONF_UINT32, 1, 65536, "NAPI weight: packets per poll (64)"),
+	NICKEY("weight", weight, CONF_UINT32, 0, 65536,
+	       "NAPI weight: the quota of packets per poll; 0 = unlimited (64)"),
+	NICKEY("threaded", threaded, CONF_BOOL, 0, 1,
+	       "threaded NAPI: poll from the kernel thread napi/IF, which yields to other tasks "
+	       "after each poll (/sys/class/net/IF/threaded; off)"),
 	NICKEY("rx_usecs", rx_usecs, CONF_UINT32, 0, 1000000,
 	       "interrupt coalescing delay in microseconds (ethtool -C rx-usecs; 0)"),
 	NICKEY("rx_frames", rx_frames, CONF_UINT32, 0, 65536,
@@ -94,6 +98,7 @@ nic_config_init(struct nic_config *c)
 		.mtu = ETH_DATA_LEN,
 		.napi = true,
 		.weight = 64,
+		.threaded = false,
 		.rx_usecs = 0,
 		.rx_frames = 0,
 		.promisc = false,
@@ -178,6 +183,8 @@ rx_irq_note(struct nic *nic, uint32_t n)
 {
 	if (!nic->rx_irq_enabled || nic->rx_irq_asserted || n == 0)
 		return;
+	if (dev_rx_blocked(nic->host))
+		return; /* livelock remedy: input is blocked; ndo_rx_resume raises it later */
 	const struct nic_config *c = &nic->cfg;
 	nic->coalesce_count += n;
 	if ((c->rx_usecs == 0 && c->rx_frames <= 1) ||
@@ -215,7 +222,7 @@ rx_irq_handler(struct cpu_work *w)
 		napi_schedule(&nic->napi);
 		return;
 	}
-	if (!skb_queue_empty(&nic->rx_ring)) {
+	if (!skb_queue_empty(&nic->rx_ring) && !dev_rx_blocked(nic->host)) {
 		nic->rx_step = IRQ_FRAME;
 		cpu_submit(nic->host->cpu, w, CPU_HARDIRQ, irq_frame_cost(nic));
 		return;
@@ -469,11 +476,21 @@ nic_uninit(struct net_device *dev)
 	nic->pcap = NULL;
 }
 
+/* Input is unblocked: frames that waited raise the RX interrupt now. */
+static void
+nic_rx_resume(struct net_device *dev)
+{
+	struct nic *nic = netdev_priv(dev);
+	nic->coalesce_count = 0;
+	rx_irq_note(nic, skb_queue_len(&nic->rx_ring));
+}
+
 static const struct net_device_ops nic_netdev_ops = {
 	.ndo_open = nic_open,
 	.ndo_stop = nic_stop,
 	.ndo_start_xmit = nic_start_xmit,
 	.ndo_uninit = nic_uninit,
+	.ndo_rx_resume = nic_rx_resume,
 };
 
 /* ---- creation ------------------------------------------------------------------------ */
@@ -513,6 +530,11 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	netif_napi_add(host, dev, &nic->napi, g_intern_string(napi_name), &nic_napi_ops,
 		       nic->cfg.weight, nic);
 	register_netdevice(dev);
+	if (nic->cfg.threaded) {
+		g_autofree char *thread_name = g_strdup_printf("napi/%s", ifname);
+		napi_set_threaded(&nic->napi, true);
+		nic->napi.thread_work.name = g_intern_string(thread_name);
+	}
 	return nic;
 }
 

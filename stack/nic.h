@@ -35,6 +35,10 @@
  * rx_frames > 1 and rx_usecs 0 a partial batch waits for more frames
  * (nic_config_check refuses it).
  *
+ * While input is blocked (dev_rx_blocked: feedback or the cycle limit,
+ * netdevice.h) the NIC raises no RX interrupt and the top half stops
+ * taking frames; frames wait in the ring, or are dropped when it is full.
+ *
  * Call sequence: nic = nic_new(host, "eth0", mac, &cfg); nic_connect(nic,
  * wire, side); dev_open(nic_dev(nic)).  The host frees the NIC (host_free),
  * which detaches it from its wire.
@@ -58,13 +62,15 @@ struct nic_config {
 	uint32_t tx_queue_len; /* the device's qdisc limit, 1000 */
 	uint32_t mtu;          /* 1500 */
 	bool napi;             /* true: NAPI; false: interrupt mode (netif_rx) */
-	uint32_t weight;       /* NAPI weight, 64 */
+	uint32_t weight;       /* NAPI weight (quota per poll), 64; 0 = unlimited */
+	bool threaded;         /* threaded NAPI: polled by the thread napi/IF; false */
 	uint32_t rx_usecs;     /* interrupt coalescing delay, us; 0 = none */
 	uint32_t rx_frames;    /* interrupt coalescing frame count; 0 = none */
 	bool promisc;          /* accept frames for any MAC address; false */
 };
 
-/* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, rx_usecs, rx_frames, promisc. */
+/* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
+ * promisc. */
 extern const struct conf_key nic_conf_keys[];
 void nic_config_init(struct nic_config *c);
 /* Checks combinations the key ranges cannot (rx_frames without rx_usecs). */
