@@ -41,6 +41,7 @@ struct udp_table;
 struct tcp_state;
 struct sock_table;
 struct proc_table;
+struct nf_state;
 
 #define HOST_MAX_FINI 16
 #define HOST_MAX_DROP_PLACES 64
@@ -78,6 +79,7 @@ struct host {
 	struct tcp_state *tcp;
 	struct sock_table *socks;
 	struct proc_table *procs;
+	struct nf_state *nf;         /* stack/netfilter.c, once a hook is registered */
 
 	/* device layer (stack/dev.c) */
 	struct net_device *dev_list;

@@ -6,7 +6,8 @@ libnetsim_a_SOURCES += \
 	stack/host.c stack/host.h \
 	stack/dev.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
-	stack/nic.c stack/nic.h
+	stack/nic.c stack/nic.h \
+	stack/netfilter.c stack/netfilter.h
 
 STACK_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 STACK_TEST_LIBS = $(NETSIM_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,120 @@
+/*
+ * stack/netfilter.h - netfilter hooks, and the queue to a user-level
+ * screening process (NFQUEUE).
+ *
+ * Linux counterpart: include/linux/netfilter.h (nf_hook, NF_HOOK, struct
+ * nf_hook_ops, the verdicts), net/netfilter/nfnetlink_queue.c (the NFQUEUE
+ * target: nfqnl_enqueue_packet, nfqnl_recv_verdict, queue_maxlen) and, on
+ * the user side, libnetfilter_queue.  Seed text: "Network layer" ("This
+ * layer also has hooks for netfilter ...").
+ *
+ * Position in the call chain:
+ *   ip_rcv -> ip_forward -> nf_hook(NF_INET_FORWARD) -> ip_output
+ *                               \-> nfqnl_enqueue -> screen_queue
+ *   (process, task context) nfq_recv <- screen_queue; nfq_set_verdict ->
+ *        NF_ACCEPT: the okfn (ip_output, the rest of the forwarding path)
+ *        NF_DROP:   skb_drop(SKB_DROP_SCREEN)
+ *
+ * This is the "screend" of Mogul and Ramakrishnan ("Eliminating Receive
+ * Livelock in an Interrupt-Driven Kernel", 1996/1997): a user-level packet
+ * filter in the forwarding path of a router.  Its queue, "screen_queue",
+ * holds at most screen_queue_len packets (a host key,
+ * netdev_host_conf_keys); a packet that finds it full is dropped there
+ * (SKB_DROP_SCREEN at nfqnl_enqueue, Linux's queue_dropped), after the
+ * CPU has paid for its input processing: the waste that livelock is made
+ * of.  With screen_feedback on, the queue blocks the host's input
+ * (dev_rx_throttle) when it reaches screen_queue_high packets and unblocks
+ * it when it is down to screen_queue_low: the paper's queue-state feedback.
+ *
+ * Costs: the process pays COST_SYSCALL for nfq_recv (plus the copy to user
+ * memory) and for nfq_set_verdict, COST_SCREEN for nfq_screen (its work on
+ * one packet), and the okfn's own costs (ip_output, driver) in its task
+ * context; waking it costs COST_WAKEUP in the waker's context.
+ */
+#ifndef NETSIM_STACK_NETFILTER_H
+#define NETSIM_STACK_NETFILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "stack/skbuff.h"
+
+struct host;
+struct net_device;
+
+enum nf_inet_hooks {
+	NF_INET_PRE_ROUTING,
+	NF_INET_LOCAL_IN,
+	NF_INET_FORWARD,
+	NF_INET_LOCAL_OUT,
+	NF_INET_POST_ROUTING,
+	NF_INET_NUMHOOKS
+};
+
+/* Verdicts of a hook function (Linux NF_DROP ... NF_QUEUE). */
+enum nf_verdict { NF_DROP = 0, NF_ACCEPT = 1, NF_STOLEN = 2, NF_QUEUE = 3 };
+
+/* The rest of the caller's path after the hook: ip_output for NF_INET_FORWARD. */
+typedef int (*nf_okfn)(struct sk_buff *skb, struct net_device *out, uint32_t nexthop);
+
+struct nf_hook_state {
+	unsigned hook;
+	struct net_device *in, *out;
+	uint32_t nexthop;
+	nf_okfn okfn;
+};
+
+/* A hook function and where it hangs (Linux struct nf_hook_ops). */
+struct nf_hook_ops {
+	/* Required.  NF_ACCEPT: the next hook, then the caller goes on.
+	 * NF_DROP: dropped by nf_hook.  NF_STOLEN / NF_QUEUE: the hook took
+	 * @skb (and owns it). */
+	unsigned (*hook)(void *priv, struct sk_buff *skb, const struct nf_hook_state *state);
+	void *priv;
+	unsigned hooknum;
+	struct nf_hook_ops *next; /* private to netfilter.c */
+};
+
+void nf_register_net_hook(struct host *host, struct nf_hook_ops *ops);
+void nf_unregister_net_hook(struct host *host, struct nf_hook_ops *ops);
+
+/*
+ * Run the hooks of @hook on @skb.  Returns 1 when every hook accepted it:
+ * the caller goes on (calls @okfn itself).  Returns 0 when a hook dropped,
+ * stole or queued it: @skb is consumed.  Linux nf_hook.
+ */
+int nf_hook(unsigned hook, struct sk_buff *skb, struct net_device *in, struct net_device *out,
+	    uint32_t nexthop, nf_okfn okfn);
+
+/* ---- the screening queue (NFQUEUE queue 0) and its user side -------------------- */
+
+/*
+ * Hang the NFQUEUE target on NF_INET_FORWARD of @host (Linux:
+ * iptables -A FORWARD -j NFQUEUE, and a process binding queue 0).
+ * Returns false when it is bound already.
+ */
+bool nfq_bind(struct host *host);
+
+/*
+ * In a process: wait for the next packet of the screening queue, copy at
+ * most @len bytes of it (from the IP header) to @buf and its length to
+ * *@plen.  Returns the packet's id for nfq_set_verdict.
+ */
+uint64_t nfq_recv(void *buf, size_t len, size_t *plen);
+/* In a process: one packet's screening work (COST_SCREEN). */
+void nfq_screen(void);
+/* In a process: NF_ACCEPT passes packet @id on (transmitted), NF_DROP drops
+ * it (SKB_DROP_SCREEN).  Returns 0, or -1 when no packet has that id. */
+int nfq_set_verdict(uint64_t id, unsigned verdict);
+
+struct nfq_stats {
+	uint64_t queued;          /* packets put on the screening queue */
+	uint64_t queue_dropped;   /* found it full (Linux queue_dropped) */
+	uint64_t accepted, rejected; /* verdicts */
+	uint64_t throttles;       /* times feedback blocked input */
+	uint32_t queue_len, queue_max; /* now, and the high-water mark */
+};
+/* Zeroes when nothing is bound on @host. */
+void nfq_stats(struct host *host, struct nfq_stats *out);
+
+#endif
