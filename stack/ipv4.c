@@ -31,6 +31,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_frag.h"
 #include "stack/ip_int.h"
+#include "stack/netfilter.h"
 #include "stack/raw.h"
 #include "stack/route.h"
 #include "stack/sock.h"
@@ -505,6 +506,8 @@ ip_forward(struct sk_buff *skb)
 	ip_decrease_ttl(iph);
 	ips->mib.forw_datagrams++;
 	IPCB(skb)->flags |= IPSKB_FORWARDED;
+	if (!nf_hook(NF_INET_FORWARD, skb, skb->dev, rt.dev, rt.nexthop, ip_output))
+		return NET_RX_SUCCESS; /* queued to user space (NFQUEUE), stolen or dropped */
 	int err = ip_output(skb, rt.dev, rt.nexthop);
 	return err ? NET_RX_DROP : NET_RX_SUCCESS;
 }
