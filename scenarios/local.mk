@@ -2,4 +2,19 @@
 ## each one run by the test suite as a regression test).
 lecturesdir = $(pkgdatadir)/scenarios/lectures
 dist_lectures_DATA = \
-	scenarios/lectures/path-of-a-packet.ini
+	scenarios/lectures/arp-resolution.ini \
+	scenarios/lectures/blocking-io.ini \
+	scenarios/lectures/fragmentation.ini \
+	scenarios/lectures/interrupts-and-napi-high-load.ini \
+	scenarios/lectures/interrupts-and-napi-low-load.ini \
+	scenarios/lectures/path-of-a-packet.ini \
+	scenarios/lectures/routing-and-route-cache.ini \
+	scenarios/lectures/skb-header-walk.ini \
+	scenarios/lectures/socket-lifecycle.ini \
+	scenarios/lectures/tcp-handshake-and-teardown.ini \
+	scenarios/lectures/tcp-loss-and-fast-retransmit.ini
+
+# Every scenarios/lectures/*.ini runs with its [expect] lines, plus checks on
+# the trace databases of some (docs/lecture-guide.md).
+TESTS += tests/lectures.sh
+EXTRA_DIST += tests/lectures.sh

@@ -1,0 +1,168 @@
+#!/bin/sh
+# tests/lectures.sh - every lecture scenario is a regression test.
+#
+# Runs each scenarios/lectures/*.ini with `netsim run --quiet`: a failed
+# [expect] line exits 1 and fails this test.  For the lectures whose claim
+# lives in the trace rather than in a figure (the header walk, the TCP
+# segments, fast retransmit, blocking), it also queries the trace database
+# with the sqlite3 shell.  docs/lecture-guide.md explains each lecture.
+. "$top_srcdir/tests/lib.sh"
+
+LEC="$top_srcdir/scenarios/lectures"
+SQLITE3=${SQLITE3:-sqlite3}
+
+# q DB SQL: one query, '|'-separated rows on stdout
+q() { "$SQLITE3" -batch -noheader "$1" "$2"; }
+
+for f in "$LEC"/*.ini; do
+	name=$(basename "$f" .ini)
+	expect_exit 0 "$name: runs and meets its [expect] lines" -- \
+		"$NETSIM" run --quiet "$f" --trace "$T/$name.db" --metrics "$T/$name.txt"
+done
+
+if ! command -v "$SQLITE3" >/dev/null 2>&1; then
+	echo "# $SQLITE3 not found: trace checks skipped"
+	done_testing
+fi
+
+# ---- the sk_buff header walk ------------------------------------------------
+# For every UDP datagram: pushes of 8, 20, 14 bytes on alice, each moving
+# data back by the header's size; on the router a pull of 14 and a push of
+# 14 and nothing else; on bob pulls of 14, 20, 8, each moving data forward.
+db="$T/skb-header-walk.db"
+# the second datagram (sent at 3 ms, after ARP), on all three hosts
+second=$(q "$db" "SELECT h.name || ':' || e.op || ':' || e.bytes
+	FROM skb_events e JOIN hosts h ON h.id = e.host
+	WHERE e.op IN ('push', 'pull') AND e.skb IN (
+		SELECT skb FROM packets WHERE proto = 'udp' AND time_ns > 2500000)
+	ORDER BY e.seq" | tr '\n' ' ')
+expect_eq "$second" \
+	"alice:push:8 alice:push:20 alice:push:14 r:pull:14 r:push:14 bob:pull:14 bob:pull:20 bob:pull:8 " \
+	"skb-header-walk: push at every layer on send, pull at every layer on receive, L2 only on the router"
+
+# each push moves data back by exactly the header, each pull forward
+bad=$(q "$db" "WITH w AS (
+		SELECT e.skb, e.op, e.bytes, e.data_off,
+		       lag(e.data_off) OVER (PARTITION BY e.skb ORDER BY e.seq) AS prev
+		FROM skb_events e WHERE e.op IN ('push', 'pull') AND e.skb IN (
+			SELECT skb FROM packets WHERE proto = 'udp'))
+	SELECT count(*) FROM w WHERE prev IS NOT NULL AND (
+		(op = 'push' AND data_off != prev - bytes) OR
+		(op = 'pull' AND data_off != prev + bytes))")
+expect_eq "$bad" 0 "skb-header-walk: each push/pull moves data by the header's size"
+
+# offsets on the sender: data at 96, 76, 62 after UDP, IP, Ethernet
+offs=$(q "$db" "SELECT group_concat(data_off, ' ') FROM (
+	SELECT e.data_off FROM skb_events e
+	WHERE e.op = 'push' AND e.host = (SELECT id FROM hosts WHERE name = 'alice')
+	AND e.skb = (SELECT skb FROM packets WHERE proto = 'udp' AND time_ns > 2500000
+		AND host = (SELECT id FROM hosts WHERE name = 'alice'))
+	ORDER BY e.seq)")
+expect_eq "$offs" "96 76 62" "skb-header-walk: alice's data offsets after each push"
+# BUG (stack/udp.c): the UDP header's push is traced with layer 'socket',
+# not 'udp' (the skb is never handed to the udp layer on send).  Checked by
+# bytes above, not by layer, until that is fixed.
+
+# ---- the path of a packet: copied only twice per host ---------------------
+db="$T/path-of-a-packet.db"
+copies=$(q "$db" "SELECT group_concat(copy_kind, ' ') FROM (
+	SELECT e.copy_kind FROM skb_events e
+	WHERE e.op = 'copy' AND e.skb IN (SELECT skb FROM packets WHERE proto = 'udp')
+	ORDER BY e.seq)")
+expect_eq "$copies" \
+	"user_to_skb dma_to_dev dma_from_dev skb_to_user user_to_skb dma_to_dev dma_from_dev skb_to_user" \
+	"path-of-a-packet: each datagram is copied from the user, by DMA out, by DMA in, to the user"
+waited=$(q "$db" "SELECT count(*) FROM skb_events WHERE queue = 'arp_queue' AND op = 'enqueue'")
+expect_eq "$waited" 1 "path-of-a-packet: only the first datagram waits in the arp_queue"
+
+# ---- ARP: the first datagram waits for the reply -------------------------
+db="$T/arp-resolution.db"
+order=$(q "$db" "SELECT
+	(SELECT min(time_ns) FROM skb_events WHERE queue = 'arp_queue' AND op = 'enqueue')
+	< (SELECT min(e.time_ns) FROM skb_events e JOIN packets p ON p.skb = e.skb
+	   WHERE p.proto = 'arp' AND e.op = 'handoff' AND e.func = 'arp_rcv'
+	   AND e.host = (SELECT id FROM hosts WHERE name = 'alice') AND e.time_ns > 500000)")
+expect_eq "$order" 1 "arp-resolution: a datagram is queued before the reply arrives"
+maxq=$(q "$db" "SELECT max(qlen) FROM skb_events WHERE queue = 'arp_queue'")
+expect_eq "$maxq" 3 "arp-resolution: the arp_queue never holds more than unres_qlen"
+
+# ---- TCP handshake and teardown: the segments, in order --------------------
+db="$T/tcp-handshake-and-teardown.db"
+flags() {
+	q "$db" "SELECT group_concat(tcp_flags || '/' || payload, ' ') FROM (
+		SELECT p.tcp_flags, p.payload FROM packets p
+		WHERE p.proto = 'tcp' AND p.host = (SELECT id FROM hosts WHERE name = '$1')
+		AND p.sport = $2 ORDER BY p.time_ns)"
+}
+expect_eq "$(flags alice "(SELECT min(sport) FROM packets WHERE proto = 'tcp' AND dport = 80)")" \
+	"S/0 ./0 P./100 F./0 ./0" "tcp-handshake: alice sends SYN, ACK, data, FIN, ACK"
+expect_eq "$(flags bob 80)" "S./0 P./100 ./0 F./0" \
+	"tcp-handshake: bob sends SYN-ACK, the echo, the ACK of the FIN, his FIN"
+isn=$(q "$db" "SELECT (SELECT ack FROM packets WHERE tcp_flags = 'S.' LIMIT 1)
+	- (SELECT seq FROM packets WHERE tcp_flags = 'S' LIMIT 1)")
+expect_eq "$isn" 1 "tcp-handshake: the SYN-ACK acknowledges the SYN's sequence number plus one"
+
+# ---- socket lifecycle: two connections on one listening port --------------
+db="$T/socket-lifecycle.db"
+conns=$(q "$db" "SELECT count(DISTINCT sport) FROM packets WHERE proto = 'tcp'
+	AND tcp_flags = 'S' AND dport = 7")
+expect_eq "$conns" 2 "socket-lifecycle: two clients connect to port 7"
+
+# ---- TCP loss and fast retransmit -----------------------------------------
+# One segment is sent twice; the second time within a few round trips of
+# the first (a timeout would be 200 ms later); before it, bob sent at least
+# three duplicate ACKs for the missing byte.
+db="$T/tcp-loss-and-fast-retransmit.db"
+rtx=$(q "$db" "SELECT count(*), max(gap) FROM (
+	SELECT seq, max(time_ns) - min(time_ns) AS gap FROM packets
+	WHERE proto = 'tcp' AND payload > 0 AND dport = 9000
+	AND host = (SELECT id FROM hosts WHERE name = 'alice')
+	GROUP BY seq HAVING count(*) > 1)")
+n=${rtx%%|*}
+gap=${rtx#*|}
+expect_eq "$n" 1 "tcp-loss: exactly one segment was retransmitted"
+if [ -n "$gap" ] && [ "$gap" -lt 50000000 ]; then
+	ok "tcp-loss: retransmitted $gap ns after the original, long before any RTO"
+else
+	not_ok "tcp-loss: retransmission gap '$gap' ns (expected < 50 ms: fast retransmit)"
+fi
+dups=$(q "$db" "SELECT max(c) FROM (SELECT ack, count(*) AS c FROM packets
+	WHERE proto = 'tcp' AND payload = 0 AND sport = 9000 AND tcp_flags = '.'
+	AND host = (SELECT id FROM hosts WHERE name = 'bob') GROUP BY ack)")
+if [ -n "$dups" ] && [ "$dups" -ge 4 ]; then
+	ok "tcp-loss: bob sent one ACK and at least three duplicates for the hole ($dups)"
+else
+	not_ok "tcp-loss: at most $dups ACKs with the same number (expected >= 4)"
+fi
+cut=$(q "$db" "SELECT count(*) FROM tcp_cc WHERE host = 1 AND ssthresh < 1000000")
+if [ "$cut" -ge 1 ]; then
+	ok "tcp-loss: ssthresh was cut (fast recovery) in the tcp_cc samples"
+else
+	not_ok "tcp-loss: ssthresh never cut in tcp_cc"
+fi
+
+# ---- blocking I/O: the first 60000-byte write took milliseconds ------------
+# (copying 60000 bytes costs about 15 us; the rest of the time the writer
+# slept, waiting for ACKs to free its 16 KiB send buffer)
+db="$T/blocking-io.db"
+span=$(q "$db" "SELECT max(time_ns) - min(time_ns) FROM (
+	SELECT time_ns, sum(bytes) OVER (ORDER BY seq) AS done FROM skb_events
+	WHERE op = 'copy' AND copy_kind = 'user_to_skb'
+	AND host = (SELECT id FROM hosts WHERE name = 'carol')) WHERE done <= 60000")
+if [ -n "$span" ] && [ "$span" -gt 1000000 ]; then
+	ok "blocking-io: the first write blocked ($span ns from its first copy to its last)"
+else
+	not_ok "blocking-io: the first write took only '$span' ns (expected > 1 ms)"
+fi
+
+# ---- interrupts and NAPI: NAPI delivers more under overload ----------------
+m="$T/interrupts-and-napi-high-load.txt"
+b=$(awk '$1 == "app.sink_bob.rx_msgs" { print $2 }' "$m")
+d=$(awk '$1 == "app.sink_dave.rx_msgs" { print $2 }' "$m")
+if [ -n "$b" ] && [ -n "$d" ] && [ "$d" -gt "$b" ]; then
+	ok "interrupts-and-napi-high-load: NAPI's reader got more ($d) than interrupt mode's ($b)"
+else
+	not_ok "interrupts-and-napi-high-load: NAPI $d, interrupts $b"
+fi
+
+done_testing
