@@ -253,6 +253,8 @@ world_run(struct world *w, GError **error)
 	gint64 start = g_get_monotonic_time(), last = start;
 	sim_time_t slice = w->duration / 1000 > SIM_MS ? w->duration / 1000 : SIM_MS;
 	stop_requested = 0;
+	if (show)
+		progress(w, start, false);
 	while (sim_now(w->sim) < w->duration) {
 		sim_time_t until = MIN(sim_now(w->sim) + slice, w->duration);
 		sim_run_until(w->sim, until);
@@ -279,7 +281,7 @@ world_run(struct world *w, GError **error)
 		}
 	}
 	w->wall_seconds = (double)(g_get_monotonic_time() - start) / 1e6;
-	if (show && w->wall_seconds > 0.2)
+	if (show)
 		progress(w, start, true);
 	return true;
 }

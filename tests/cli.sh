@@ -98,6 +98,18 @@ expect_exit 2 "unwritable trace path" -- "$NETSIM" run -q --trace "$T/no/such/di
 expect_exit 2 "a bad scenario with --trace" -- "$NETSIM" run -q --trace "$T/bad.db" "$T/bad9.ini"
 if [ -e "$T/bad.db" ]; then not_ok "a scenario that does not build leaves no database"; else ok "a scenario that does not build leaves no database"; fi
 
+# On a terminal a run shows a progress line; --quiet turns it off.
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$NETSIM' run '$T/ok.ini'" /dev/null >"$T/tty" 2>&1
+	expect_grep "$T/tty" 'simulated, [0-9]+ events/s' "a terminal shows the progress line"
+	script -qec "'$NETSIM' run --quiet '$T/ok.ini'" /dev/null >"$T/tty" 2>&1
+	if grep -q 'events/s' "$T/tty"; then not_ok "--quiet hides it"; else ok "--quiet hides it"; fi
+	"$NETSIM" run "$T/ok.ini" >"$T/out" 2>"$T/err"
+	if grep -q 'events/s' "$T/err"; then not_ok "no progress line when stderr is not a terminal"; else ok "no progress line when stderr is not a terminal"; fi
+else
+	echo "# skip: script(1) is not installed, the progress line is not tested"
+fi
+
 # Trace levels, and a host's own level (filter by host).
 expect_exit 0 "full trace, host b filtered to summary" -- "$NETSIM" run -q --trace "$T/f.db" --trace-level full --set host.b.trace=summary "$T/ok.ini"
 expect_eq "$(sqlite3 "$T/f.db" "SELECT count(*) > 0 FROM skb_events e JOIN hosts h ON h.id = e.host WHERE h.name = 'a'")" 1 "host a has skb events"
