@@ -3,7 +3,9 @@
 libnetsim_a_SOURCES += \
 	apps/app.c apps/app.h \
 	apps/programs.c \
-	apps/plugin.c
+	apps/plugin.c \
+	apps/livelock.c apps/livelock.h \
+	apps/screend.c
 
 check_PROGRAMS += tests/test_apps
 TESTS += tests/test_apps
