@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 #include "apps/app.h"
+#include "apps/livelock.h"
 #include "apps/ping.h"
 #include "stack/socket.h"
 #include "stack/tcp.h"
@@ -302,5 +303,8 @@ const struct app_program app_programs[] = {
 	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main },
 	{ "ping", "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), size data bytes (56)", ping_main },
 	{ "traceroute", "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe", traceroute_main },
+	{ "flood", "udp_flood with a sequence number and send time in each datagram (dst, port, rate, size >= 16, count, duration)", flood_main },
+	{ "sink", "udp_sink that measures latency from flood's time stamps: figures lat_p50_us, lat_p90_us, lat_p99_us (port, rcvbuf)", sink_main },
+	{ "screend", "a user-level screening process on the forwarding path (NFQUEUE): COST_SCREEN per packet, then passes it on", screend_main },
 	{ NULL, NULL, NULL },
 };
