@@ -331,6 +331,12 @@ tcp_connect_init(struct sock *sk)
 	tp->iss = (uint32_t)rng_next(&sk->host->rng);
 	tp->snd_una = tp->snd_nxt = tp->write_seq = tp->iss;
 	tp->rcv_wnd = sk->sk_rcvbuf;
+	/* RFC 7323 §2.2 (Linux tcp_select_initial_window): the smallest shift
+	 * that lets the window cover the whole receive buffer; offered in the SYN. */
+	tp->rcv_wscale = 0;
+	while (tp->rcv_wscale < TCP_MAX_WSCALE && (65535u << tp->rcv_wscale) < sk->sk_rcvbuf)
+		tp->rcv_wscale++;
+	tp->wscale_ok = true;
 	g_snprintf(tp->conn_name, sizeof tp->conn_name, "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u",
 		   sk->saddr >> 24, (sk->saddr >> 16) & 255, (sk->saddr >> 8) & 255, sk->saddr & 255,
 		   sk->num, sk->daddr >> 24, (sk->daddr >> 16) & 255, (sk->daddr >> 8) & 255,
@@ -520,10 +526,13 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	msg->addr = sk->daddr;
 	msg->port = sk->dport;
 	msg->has_addr = true;
-	/* Window update when reading opened the window by two segments (RFC 9293 §3.8.6.2.2). */
-	if (!peek && sk->sk_state != TCP_CLOSE && tp->rcv_nxt + tcp_select_window(sk) >=
-	    tp->rcv_wup + 2 * tp->advmss && after(tp->rcv_nxt + tcp_select_window(sk), tp->rcv_wup))
-		tcp_send_ack(sk);
+	/* A window update when reading at least doubled a window that had
+	 * fallen to half the buffer (Linux tcp_cleanup_rbuf; RFC 9293 §3.8.6.2.2). */
+	if (!peek && copied && sk->sk_state != TCP_CLOSE && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
+		uint32_t now = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
+		if (2 * now <= sk->sk_rcvbuf && tcp_select_window(sk) >= MAX(2 * now, 1u))
+			tcp_send_ack(sk);
+	}
 	return (int)copied;
 }
 

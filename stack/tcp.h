@@ -89,6 +89,9 @@ struct tcphdr {
 #define TCPOPT_NOP 1
 #define TCPOPT_MSS 2
 #define TCPOLEN_MSS 4
+#define TCPOPT_WINDOW 3              /* RFC 7323 §2.2 */
+#define TCPOLEN_WINDOW 3
+#define TCP_MAX_WSCALE 14            /* RFC 7323 §2.3 */
 
 static inline struct tcphdr *
 tcp_hdr(const struct sk_buff *skb)
@@ -109,6 +112,7 @@ struct tcp_skb_cb {
 	uint16_t mss;       /* its MSS option, 0 when absent */
 	uint32_t saddr, daddr; /* received: the IP addresses (host order) */
 	uint16_t sport, dport;
+	int8_t wscale;      /* its window scale option, -1 when absent */
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)(skb)->cb)
 
@@ -140,6 +144,10 @@ struct tcp_sock {
 	uint32_t irs, rcv_nxt, rcv_wnd;
 	uint32_t mss;                   /* effective send MSS */
 	uint32_t advmss;                /* what we announce */
+	/* RFC 7323 window scaling: both SYNs carried the option (wscale_ok);
+	 * windows we receive are shifted by snd_wscale, those we send by rcv_wscale */
+	bool wscale_ok;
+	uint8_t snd_wscale, rcv_wscale;
 	/* RFC 6298 */
 	sim_time_t srtt, rttvar, rto;
 	int backoff;
@@ -226,7 +234,7 @@ void tcp_send_active_reset(struct sock *sk);
 /* Answer the segment @skb (cb filled) with a RST (RFC 9293 §3.10.7.1). */
 void tcp_send_reset(struct host *host, const struct sk_buff *skb);
 void tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
-uint16_t tcp_select_window(struct sock *sk);
+uint32_t tcp_select_window(struct sock *sk);
 void tcp_queue_skb(struct sock *sk, struct sk_buff *skb);
 void tcp_split_head(struct sock *sk, uint32_t len);
 

@@ -37,8 +37,21 @@ tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen)
 			break;
 		if (o[0] == TCPOPT_MSS && o[1] == TCPOLEN_MSS)
 			TCP_SKB_CB(skb)->mss = (uint16_t)(o[2] << 8 | o[3]);
+		if (o[0] == TCPOPT_WINDOW && o[1] == TCPOLEN_WINDOW)
+			TCP_SKB_CB(skb)->wscale = (int8_t)MIN(o[2], TCP_MAX_WSCALE);
 		o += o[1];
 	}
+}
+
+/* RFC 7323 §2.2: scaling holds only when both SYNs carried the option. */
+static void
+tcp_wscale_negotiate(struct sock *sk, int wscale)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->wscale_ok = wscale >= 0;
+	tp->snd_wscale = tp->wscale_ok ? (uint8_t)wscale : 0;
+	if (!tp->wscale_ok)
+		tp->rcv_wscale = 0;
 }
 
 /* ---- the receive queue ------------------------------------------------------------ */
@@ -178,8 +191,9 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		return true; /* old: ignore the ACK, keep the data */
 	bool win_changed = false;
 	if (before(tp->snd_wl1, cb->seq) || (tp->snd_wl1 == cb->seq && !before(ack, tp->snd_wl2))) {
-		win_changed = tp->snd_wnd != cb->window;
-		tp->snd_wnd = cb->window;
+		uint32_t wnd = (uint32_t)cb->window << tp->snd_wscale; /* RFC 7323 §2.3 */
+		win_changed = tp->snd_wnd != wnd;
+		tp->snd_wnd = wnd;
 		tp->snd_wl1 = cb->seq;
 		tp->snd_wl2 = ack;
 	}
@@ -301,6 +315,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tp->snd_wnd = cb->window;
 	tp->snd_wl1 = cb->seq;
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
+	tcp_wscale_negotiate(sk, cb->wscale);
 	tcp_cong_init(sk);
 	tcp_hash(sk);
 	tp->parent = lp;
@@ -345,6 +360,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tp->snd_wl1 = cb->seq;
 	tp->snd_wl2 = cb->ack_seq;
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
+	tcp_wscale_negotiate(sk, cb->wscale);
 	tcp_cong_init(sk);
 	if (ack) {
 		struct sk_buff *syn = skb_dequeue(&sk->sk_write_queue);
@@ -531,6 +547,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 	}
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	memset(cb, 0, sizeof *cb);
+	cb->wscale = -1;
 	cb->seq = ntohl(th->seq);
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->flags = th->flags;

@@ -19,22 +19,24 @@
 #include "stack/ipv4.h"
 
 /*
- * The window to announce (RFC 9293 §3.8.6.2.2, receiver-side silly window
- * avoidance): free receive buffer, not below what was already offered,
- * zero until at least one MSS (or half the buffer) is free.  No window
- * scaling: at most 65535.
+ * The window to announce, in bytes (RFC 9293 §3.8.6.2.2, receiver-side
+ * silly window avoidance): free receive buffer, not below what was already
+ * offered, zero until at least one MSS (or half the buffer) is free.  With
+ * window scaling (RFC 7323) at most 65535 << rcv_wscale, in whole units of
+ * 1 << rcv_wscale; without, at most 65535.
  */
-uint16_t
+uint32_t
 tcp_select_window(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int64_t space = (int64_t)sk->sk_rcvbuf - sk->sk_rmem_alloc;
 	if (space < (int64_t)MIN(tp->advmss, sk->sk_rcvbuf / 2))
 		space = 0;
+	space &= ~(int64_t)((1u << tp->rcv_wscale) - 1);
 	int64_t offered = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
 	if (space < offered)
-		space = offered; /* never shrink the window (RFC 9293 §3.8.6) */
-	return (uint16_t)MIN(space, 65535);
+		space = (offered + (1 << tp->rcv_wscale) - 1) & ~(int64_t)((1u << tp->rcv_wscale) - 1);
+	return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
 }
 
 /* One segment: @src's payload (or none), @seq, @flags.  Consumes nothing. */
@@ -44,7 +46,8 @@ tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tcp_teardown(sk->host))
 		return 0;
-	uint32_t optlen = (flags & TCPHDR_SYN) ? TCPOLEN_MSS : 0;
+	bool wscale = (flags & TCPHDR_SYN) && tp->wscale_ok;
+	uint32_t optlen = (flags & TCPHDR_SYN) ? TCPOLEN_MSS + (wscale ? 4 : 0) : 0;
 	struct sk_buff *skb;
 	if (src && src->len) {
 		skb = skb_copy((struct sk_buff *)src);
@@ -61,18 +64,19 @@ tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags
 	th->seq = htonl(seq);
 	th->doff_res = (uint8_t)(((TCP_HLEN + optlen) / 4) << 4);
 	th->flags = flags;
+	/* RFC 7323 §2.2: the window of a SYN is never scaled. */
+	uint32_t win = tcp_select_window(sk);
+	uint8_t shift = (flags & TCPHDR_SYN) ? 0 : tp->rcv_wscale;
+	win = MIN(win >> shift, 65535u);
+	th->window = htons((uint16_t)win);
 	if (flags & TCPHDR_ACK) {
 		th->ack_seq = htonl(tp->rcv_nxt);
-		uint16_t win = tcp_select_window(sk);
-		th->window = htons(win);
-		tp->rcv_wup = tp->rcv_nxt + win;
+		tp->rcv_wup = tp->rcv_nxt + (win << shift);
 		tp->ack_pending = 0;
 		if (tp->delack_timer) {
 			sim_cancel(sk->host->sim, tp->delack_timer);
 			tp->delack_timer = 0;
 		}
-	} else {
-		th->window = htons(tcp_select_window(sk));
 	}
 	if (optlen) {
 		uint8_t *o = (uint8_t *)th + TCP_HLEN;
@@ -80,6 +84,12 @@ tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags
 		o[1] = TCPOLEN_MSS;
 		o[2] = (uint8_t)(tp->advmss >> 8);
 		o[3] = (uint8_t)tp->advmss;
+		if (wscale) {
+			o[4] = TCPOPT_NOP;
+			o[5] = TCPOPT_WINDOW;
+			o[6] = TCPOLEN_WINDOW;
+			o[7] = tp->rcv_wscale;
+		}
 	}
 	th->check = 0;
 	th->check = csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP,
@@ -196,8 +206,8 @@ void
 tcp_send_syn(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + TCPOLEN_MSS, "tcp");
-	skb_reserve(skb, INET_HEADROOM + TCP_HLEN + TCPOLEN_MSS);
+	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + 8, "tcp");
+	skb_reserve(skb, INET_HEADROOM + TCP_HLEN + 8);
 	memset(skb->cb, 0, sizeof skb->cb);
 	TCP_SKB_CB(skb)->seq = tp->iss;
 	TCP_SKB_CB(skb)->end_seq = tp->iss + 1;

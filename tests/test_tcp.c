@@ -609,6 +609,18 @@ test_tcp_rto_backs_off_exponentially_while_link_is_down(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
+/*
+ * The reader's first read opens the window from the 65535 bytes of the
+ * unscaled handshake to the whole (scaled, RFC 7323) buffer, which is
+ * announced at once.  Get that update out of the way with one byte.
+ */
+static void
+warm_up(int s)
+{
+	ns_write(s, "\0", 1);
+	sleep_until(50 * SIM_MS);
+}
+
 /* ---- delayed ACK ------------------------------------------------------------------------ */
 
 static int
@@ -618,7 +630,7 @@ nodelay_writer(struct proc *p, void *arg)
 	int s = tt_connect(B_ADDR, 5001);
 	int one = 1;
 	ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	sleep_until(50 * SIM_MS);
+	warm_up(s);
 	fx->t[0] = ns_now();
 	tt_write_pattern(s, 100, 100);
 	sleep_until(200 * SIM_MS);
@@ -650,7 +662,7 @@ test_tcp_delayed_ack_every_second_segment_or_after_40ms(void **state)
 	unsigned before = tt_count_pure_acks(&fx->ba);
 	sim_run_until(fx->sim, 350 * SIM_MS);
 	assert_int_equal(tt_count_pure_acks(&fx->ba) - before, 10);
-	assert_int_equal(fx->bytes[0], 100 + 20 * 1460);
+	assert_int_equal(fx->bytes[0], 1 + 100 + 20 * 1460);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
@@ -663,7 +675,7 @@ small_writer(struct proc *p, void *arg)
 	int s = tt_connect(B_ADDR, 5001);
 	int nodelay = fx->rc[15];
 	ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
-	sleep_until(50 * SIM_MS);
+	warm_up(s);
 	for (int i = 0; i < 10; i++)
 		ns_write(s, "0123456789", 10);
 	sleep_until(200 * SIM_MS);
@@ -687,11 +699,11 @@ test_tcp_nagle_coalesces_small_writes_until_ack(void **state)
 	run_small_writes(fx, false);
 	/* RFC 896: the first 10 bytes go at once, the other 90 wait for its
 	 * (delayed) ACK and then leave as one segment. */
-	assert_int_equal(tt_count_data(&fx->ab), 2);
+	assert_int_equal(tt_count_data(&fx->ab), 3); /* with warm_up's */
 	uint32_t len[2] = { 0 };
 	sim_time_t t[2] = { 0 };
 	for (guint i = 0, n = 0; i < fx->ab.segs->len; i++)
-		if (tt_seg(&fx->ab, i)->len) {
+		if (tt_seg(&fx->ab, i)->len && tt_seg(&fx->ab, i)->t > 50 * SIM_MS) {
 			len[n] = tt_seg(&fx->ab, i)->len;
 			t[n++] = tt_seg(&fx->ab, i)->t;
 		}
@@ -700,7 +712,7 @@ test_tcp_nagle_coalesces_small_writes_until_ack(void **state)
 	sim_time_t t1 = t[0], t2 = t[1];
 	assert_true(t2 - t1 >= 40 * SIM_MS);
 	sim_run_until(fx->sim, 80 * SIM_S);
-	assert_int_equal(fx->bytes[0], 100);
+	assert_int_equal(fx->bytes[0], 101);
 }
 
 static void
@@ -708,9 +720,9 @@ test_tcp_nodelay_sends_every_small_write_at_once(void **state)
 {
 	struct tcp_fx *fx = *state;
 	run_small_writes(fx, true);
-	assert_int_equal(tt_count_data(&fx->ab), 10);
+	assert_int_equal(tt_count_data(&fx->ab), 11);
 	sim_run_until(fx->sim, 80 * SIM_S);
-	assert_int_equal(fx->bytes[0], 100);
+	assert_int_equal(fx->bytes[0], 101);
 }
 
 int
