@@ -227,6 +227,65 @@ test_wire_conf_keys_parse_units(void **state)
 	assert_true(c.loss == 0.25);
 }
 
+
+static void
+test_wire_drops_frames_over_its_mtu(void **state)
+{
+	struct wire_config c;
+	wire_config_init(&c);
+	c.mtu = 576;
+	struct fx *fx = fx_new(&c, 1);
+	send_one(&fx->a, 576 + 14); /* fits: payload 576 */
+	sim_run_until(fx->sim, SIM_MS);
+	send_one(&fx->a, 577 + 14);
+	sim_run_until(fx->sim, 2 * SIM_MS);
+	struct wire_stats s;
+	wire_stats(fx->w, 0, &s);
+	assert_int_equal(s.frames_sent, 2);
+	assert_int_equal(s.frames_delivered, 1);
+	assert_int_equal(s.frames_too_big, 1);
+	assert_int_equal(fx->b.n, 1);
+	fx_free(fx);
+}
+
+/* Send one 100-byte frame from a every 100 us, *left times. */
+static void
+tick(struct sim *sim, void *a, void *b)
+{
+	struct end *e = a;
+	uint32_t *left = b;
+	send_one(e, 100);
+	if (--*left)
+		sim_schedule(sim, 100 * SIM_US, tick, e, left);
+}
+
+static void
+test_wire_goes_down_and_up_at_scheduled_times(void **state)
+{
+	struct wire_config c;
+	wire_config_init(&c);
+	c.delay = 0;
+	c.down_at = 1 * SIM_MS;
+	c.up_at = 2 * SIM_MS;
+	struct fx *fx = fx_new(&c, 1);
+	uint32_t left = 30; /* at 0, 100us, ... 2.9ms */
+	sim_schedule(fx->sim, 0, tick, &fx->a, &left);
+	sim_run_until(fx->sim, 500 * SIM_US);
+	assert_true(wire_is_up(fx->w));
+	sim_run_until(fx->sim, 1500 * SIM_US);
+	assert_false(wire_is_up(fx->w));
+	sim_run_until(fx->sim, 10 * SIM_MS);
+	assert_true(wire_is_up(fx->w));
+	struct wire_stats s;
+	wire_stats(fx->w, 0, &s);
+	/* frames sent at 1.0ms .. 1.9ms (10 of them) were lost to the outage */
+	assert_int_equal(s.frames_sent, 30);
+	assert_int_equal(s.frames_down, 10);
+	assert_int_equal(s.frames_delivered, 20);
+	assert_int_equal(fx->b.n, 20);
+	fx_free(fx);
+}
+
 int
 main(void)
 {
@@ -237,6 +296,8 @@ main(void)
 		cmocka_unit_test(test_wire_loss_is_deterministic_for_a_seed),
 		cmocka_unit_test(test_wire_frames_to_a_detached_end_are_counted),
 		cmocka_unit_test(test_wire_conf_keys_parse_units),
+		cmocka_unit_test(test_wire_drops_frames_over_its_mtu),
+		cmocka_unit_test(test_wire_goes_down_and_up_at_scheduled_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
