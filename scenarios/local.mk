@@ -18,3 +18,18 @@ dist_lectures_DATA = \
 # the trace databases of some (docs/lecture-guide.md).
 TESTS += tests/lectures.sh
 EXTRA_DIST += tests/lectures.sh
+
+# The lecture guide and its pictures (drawn by netsim draw; the commands are
+# in the guide).
+EXTRA_DIST += docs/lecture-guide.md \
+	docs/img/arp-queue-drop.png \
+	docs/img/arp-resolution.png \
+	docs/img/fragmentation.png \
+	docs/img/interrupts-and-napi-high-load.png \
+	docs/img/interrupts-and-napi-low-load.png \
+	docs/img/path-of-a-packet.png \
+	docs/img/routing-and-route-cache.png \
+	docs/img/skb-header-walk.png \
+	docs/img/socket-lifecycle.png \
+	docs/img/tcp-handshake-and-teardown.png \
+	docs/img/tcp-loss-and-fast-retransmit.png
