@@ -96,8 +96,14 @@ flags() {
 }
 expect_eq "$(flags alice "(SELECT min(sport) FROM packets WHERE proto = 'tcp' AND dport = 80)")" \
 	"S/0 ./0 P./100 F./0 ./0" "tcp-handshake: alice sends SYN, ACK, data, FIN, ACK"
-expect_eq "$(flags bob 80)" "S./0 P./100 ./0 F./0" \
-	"tcp-handshake: bob sends SYN-ACK, the echo, the ACK of the FIN, his FIN"
+# bob may acknowledge the request in a segment of its own before the echo
+bobs=$(flags bob 80)
+case "$bobs" in
+"S./0 P./100 ./0 F./0" | "S./0 ./0 P./100 ./0 F./0")
+	ok "tcp-handshake: bob sends SYN-ACK, the echo, the ACK of the FIN, his FIN ($bobs)" ;;
+*)
+	not_ok "tcp-handshake: bob's segments '$bobs' (expected SYN-ACK, [ACK,] echo, ACK, FIN)" ;;
+esac
 isn=$(q "$db" "SELECT (SELECT ack FROM packets WHERE tcp_flags = 'S.' LIMIT 1)
 	- (SELECT seq FROM packets WHERE tcp_flags = 'S' LIMIT 1)")
 expect_eq "$isn" 1 "tcp-handshake: the SYN-ACK acknowledges the SYN's sequence number plus one"
@@ -159,10 +165,10 @@ fi
 m="$T/interrupts-and-napi-high-load.txt"
 b=$(awk '$1 == "app.sink_bob.rx_msgs" { print $2 }' "$m")
 d=$(awk '$1 == "app.sink_dave.rx_msgs" { print $2 }' "$m")
-if [ -n "$b" ] && [ -n "$d" ] && [ "$d" -gt "$b" ]; then
+if [ -n "$b" ] && [ -n "$d" ] && [ $((d * 10)) -gt $((b * 13)) ]; then
 	ok "interrupts-and-napi-high-load: NAPI's reader got more ($d) than interrupt mode's ($b)"
 else
-	not_ok "interrupts-and-napi-high-load: NAPI $d, interrupts $b"
+	not_ok "interrupts-and-napi-high-load: NAPI $d, interrupts $b (expected 30% more)"
 fi
 
 done_testing
