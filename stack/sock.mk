@@ -26,3 +26,8 @@ tests_test_tcp_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_tcp_cong_SOURCES = tests/test_tcp_cong.c tests/tcp_test.h
 tests_test_tcp_cong_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_cong_LDADD = $(TEST_CMOCKA_LIBS)
+
+# make bench: 1 GB of TCP over 10 Gbit/s and 100 us, tracing off (issue 5).
+EXTRA_PROGRAMS += tests/bench_tcp
+BENCHES += tests/bench_tcp
+tests_bench_tcp_LDADD = $(NETSIM_LIBS)

@@ -169,7 +169,16 @@ struct tcp_sock {
 	bool fin_received;
 	/* timers */
 	sim_event_id rtx_timer, delack_timer, persist_timer, tw_timer;
+	/* The RTO is due at rto_deadline; the event may be set earlier
+	 * (rtx_timer_at) and then re-arms itself, so that an ACK moves a
+	 * deadline instead of cancelling and scheduling an event. */
+	sim_time_t rto_deadline, rtx_timer_at;
+	sim_time_t delack_deadline;     /* the same for the delayed ACK */
 	struct sk_buff_head ofo_queue;  /* "out_of_order_queue" */
+	/* A write-queue skb at or below snd_nxt from which tcp_write_xmit looks
+	 * for the first unsent one, so it does not walk the whole queue (Linux
+	 * keeps tcp_send_head the same way); NULL: start at the head. */
+	struct sk_buff *send_hint;
 	char conn_name[48];             /* for trace_tcp_cc: "10.0.0.1:5000>10.0.0.2:80" */
 	uint32_t rcv_wup;               /* rcv_nxt + window at the last window we sent */
 	struct { uint32_t laddr, raddr; uint16_t lport, rport; } tuple; /* established key */

@@ -215,6 +215,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	while ((q = skb_peek(&sk->sk_write_queue)) != NULL && !after(TCP_SKB_CB(q)->end_seq, ack)) {
 		if (!TCP_SKB_CB(q)->retransmitted && TCP_SKB_CB(q)->when) /* Karn's rule */
 			rtt = host_now(sk->host) - TCP_SKB_CB(q)->when;
+		if (q == tp->send_hint)
+			tp->send_hint = NULL;
 		skb_unlink(q, &sk->sk_write_queue);
 		sk->sk_wmem_alloc -= sock_skb_truesize(q);
 		skb_consume(q);
@@ -364,6 +366,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tcp_cong_init(sk);
 	if (ack) {
 		struct sk_buff *syn = skb_dequeue(&sk->sk_write_queue);
+		tp->send_hint = NULL;
 		if (!TCP_SKB_CB(syn)->retransmitted)
 			tcp_rtt_sample(sk, host_now(sk->host) - TCP_SKB_CB(syn)->when);
 		sk->sk_wmem_alloc -= sock_skb_truesize(syn);

@@ -72,11 +72,7 @@ tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags
 	if (flags & TCPHDR_ACK) {
 		th->ack_seq = htonl(tp->rcv_nxt);
 		tp->rcv_wup = tp->rcv_nxt + (win << shift);
-		tp->ack_pending = 0;
-		if (tp->delack_timer) {
-			sim_cancel(sk->host->sim, tp->delack_timer);
-			tp->delack_timer = 0;
-		}
+		tp->ack_pending = 0; /* a pending delayed-ACK timer finds nothing to do */
 	}
 	if (optlen) {
 		uint8_t *o = (uint8_t *)th + TCP_HLEN;
@@ -146,9 +142,14 @@ tcp_write_xmit(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tcp_teardown(sk->host) || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
 		return;
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	while (skb && !after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt))
+	struct sk_buff *skb = tp->send_hint;
+	if (!skb || after(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
+		skb = skb_peek(&sk->sk_write_queue); /* went back (RTO) or no hint */
+	struct sk_buff *last = NULL;
+	while (skb && !after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt)) {
+		last = skb;
 		skb = skb->next;
+	}
 	for (; skb; skb = skb->next) {
 		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 		if (!(cb->flags & TCPHDR_SYN)) {
@@ -169,9 +170,11 @@ tcp_write_xmit(struct sock *sk)
 		}
 		tcp_transmit_skb(sk, skb);
 		tp->snd_nxt = cb->end_seq;
+		last = skb;
 		if (!tp->rtx_timer)
 			tcp_rearm_rto(sk);
 	}
+	tp->send_hint = skb ? skb : last;
 	/* Data waits behind a window too small for it and nothing is in
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
 	if (skb && tp->snd_nxt == tp->snd_una)

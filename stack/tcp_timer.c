@@ -65,6 +65,12 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	tp->rtx_timer = 0;
 	if (skb_queue_empty(&sk->sk_write_queue) || tp->snd_una == tp->snd_nxt)
 		return;
+	if (tp->rto_deadline > sim_now(sim)) {
+		/* ACKs moved the deadline on since the event was set. */
+		tp->rtx_timer_at = tp->rto_deadline;
+		tp->rtx_timer = sim_schedule_at(sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
+		return;
+	}
 	tp->retransmits++;
 	tp->timeouts++;
 	bool opening = sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV;
@@ -89,26 +95,44 @@ void
 tcp_rearm_rto(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->snd_una == tp->snd_nxt) {
+		timer_cancel(sk, &tp->rtx_timer);
+		return;
+	}
+	tp->rto_deadline = sim_now(sk->host->sim) + tp->rto;
+	if (tp->rtx_timer && tp->rtx_timer_at <= tp->rto_deadline)
+		return; /* it fires first and re-arms for the deadline */
 	timer_cancel(sk, &tp->rtx_timer);
-	if (tp->snd_una != tp->snd_nxt)
-		tp->rtx_timer = sim_schedule(sk->host->sim, tp->rto, tcp_retransmit_timer, sk, NULL);
+	tp->rtx_timer_at = tp->rto_deadline;
+	tp->rtx_timer = sim_schedule_at(sk->host->sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
 }
 
+/* RFC 1122 §4.2.3.2: the ACK held back for the 40 ms is due. */
 static void
 tcp_delack_timer(struct sim *sim, void *a, void *b)
 {
 	struct sock *sk = a;
-	tcp_sk(sk)->delack_timer = 0;
-	if (tcp_sk(sk)->ack_pending)
-		tcp_send_ack(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->delack_timer = 0;
+	if (!tp->ack_pending)
+		return; /* an ACK went out meanwhile */
+	if (tp->delack_deadline > sim_now(sim)) {
+		tp->delack_timer = sim_schedule_at(sim, tp->delack_deadline, tcp_delack_timer, sk, NULL);
+		return;
+	}
+	tcp_send_ack(sk);
 }
 
+/* The first segment not yet acknowledged arrived: its ACK is due in 40 ms.
+ * An event left over from an ACK already sent re-arms itself for it. */
 void
 tcp_delack_schedule(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	tp->delack_deadline = sim_now(sk->host->sim) + TCP_DELACK_TIME;
 	if (!tp->delack_timer)
-		tp->delack_timer = sim_schedule(sk->host->sim, TCP_DELACK_TIME, tcp_delack_timer, sk, NULL);
+		tp->delack_timer = sim_schedule_at(sk->host->sim, tp->delack_deadline, tcp_delack_timer,
+						   sk, NULL);
 }
 
 /*
