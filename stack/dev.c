@@ -217,7 +217,7 @@ softnet_submit(struct softnet_data *sd, enum softnet_step step, sim_time_t cost)
 	};
 	sd->step = step;
 	sd->work.name = sd->ksoftirqd ? "ksoftirqd" : names[step];
-	sd->work.task = sd->ksoftirqd ? KSOFTIRQD_TASK : 0;
+	sd->work.task = 0; /* ksoftirqd too: see KSOFTIRQD_TASK */
 	cpu_submit(sd->host->cpu, &sd->work, sd->ksoftirqd ? CPU_TASK : CPU_SOFTIRQ, cost);
 }
 
@@ -240,6 +240,8 @@ softirq_raise(struct softnet_data *sd)
 		softirq_begin(sd);
 }
 
+/* Only new input is blocked: device instances are parked, while the
+ * backlog (packets the CPU has taken in already) is still processed. */
 static bool rx_gate_closed(struct softnet_data *sd);
 static void napi_park(struct softnet_data *sd, struct napi_struct *n);
 
@@ -247,7 +249,7 @@ static void
 poll_next(struct softnet_data *sd)
 {
 	struct napi_struct *n = napi_list_pop(&sd->list);
-	while (n && rx_gate_closed(sd)) {
+	while (n && n->dev && rx_gate_closed(sd)) {
 		napi_park(sd, n);
 		n = napi_list_pop(&sd->list);
 	}
@@ -305,7 +307,7 @@ poll_end(struct softnet_data *sd)
 {
 	struct napi_struct *n = sd->cur;
 	sd->cur = NULL;
-	if (n && n->ops->has_work(n) && rx_gate_closed(sd)) {
+	if (n && n->dev && n->ops->has_work(n) && rx_gate_closed(sd)) {
 		sd->budget -= (int)n->work;
 		napi_park(sd, n);
 	} else if (n) {
@@ -336,7 +338,7 @@ poll_continue(struct softnet_data *sd)
 {
 	struct napi_struct *n = sd->cur;
 	if (n && (n->weight == 0 || n->work < n->weight) && n->ops->has_work(n) &&
-	    !rx_gate_closed(sd)) {
+	    !(n->dev && rx_gate_closed(sd))) {
 		softnet_submit(sd, STEP_PACKET, n->ops->packet_cost(n));
 		return;
 	}
@@ -350,7 +352,7 @@ softnet_step_done(struct cpu_work *w)
 	struct host *host = sd->host;
 	uint32_t saved_task = host->current_task;
 	if (sd->ksoftirqd)
-		host->current_task = KSOFTIRQD_TASK;
+		host->current_task = 0; /* see KSOFTIRQD_TASK */
 
 	switch (sd->step) {
 	case STEP_ENTRY:

@@ -62,8 +62,9 @@
  *     screening queue of stack/netfilter.c does, with screen_feedback on);
  *   - a CPU-cycle limit: rx_cycle_limit percent of every rx_cycle_period
  *     of hardirq + softirq time at most; the rest is left to tasks.
- *   While input is blocked (dev_rx_blocked) net_rx_action parks the NAPI
- *   instances it would poll, their interrupts stay masked and frames wait
+ *   While input is blocked (dev_rx_blocked) net_rx_action parks the
+ *   devices' NAPI instances (the backlog, packets already taken in, is
+ *   still processed), their interrupts stay masked and frames wait
  *   in (or are dropped by) the NIC ring, at no CPU cost; interrupt-mode
  *   drivers raise no RX interrupt.  Unblocking reschedules the parked
  *   instances and calls each device's ndo_rx_resume.
@@ -85,7 +86,15 @@ struct host;
 #define ETH_ALEN 6
 #endif
 
-/* Task id ksoftirqd runs as on the host CPU (cpu_work.task). */
+/*
+ * ksoftirqd's task id.  Its CPU items carry task 0 (kernel work, no
+ * context switch), not this id: netsim's task queue alternates between
+ * runnable tasks item by item, one packet at a time, while Linux's
+ * scheduler gives each a time slice; a switch charged at every
+ * alternation would cost one or two per packet and hide the NAPI plateau.
+ * A threaded NAPI poller (napi_thread_task) yields once per poll and does
+ * pay for its switches.
+ */
 #define KSOFTIRQD_TASK 0x7fff0001u
 
 /* ---- per-host settings (Linux sysctls net.core.*) ------------------------ */
