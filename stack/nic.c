@@ -308,7 +308,7 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
-	trace_wire(host->trace, skb->id, nic->ifname, true, len);
+	trace_wire(host->trace, skb->id, nic->ifname, true, len, wire_id);
 	trace_copy(host->trace, skb->id, "nic", COPY_DMA_FROM_DEV, len);
 	skb_queue_tail(&nic->rx_ring, skb);
 	nic->stats.rx_dma++;
@@ -341,7 +341,7 @@ tx_kick(struct nic *nic)
 		memset(f->data + len, 0, wlen - len); /* the hardware pads short frames */
 	f->skb_id = skb->id;
 	trace_copy(host->trace, skb->id, "nic", COPY_DMA_TO_DEV, len);
-	trace_wire(host->trace, skb->id, nic->ifname, false, wlen);
+	trace_wire(host->trace, skb->id, nic->ifname, false, wlen, 0);
 	if (nic->pcap)
 		trace_pcap_write(nic->pcap, sim_now(host->sim), f->data, wlen);
 	nic->tx_on_wire = 1;

@@ -201,6 +201,7 @@ test_trace_op_and_copy_kind_names_are_readable(void **state)
 	assert_string_equal(trace_op_name(TR_ALLOC), "alloc");
 	assert_string_equal(trace_op_name(TR_HANDOFF), "handoff");
 	assert_string_equal(trace_op_name(TR_WIRE), "wire");
+	assert_string_equal(trace_op_name(TR_ROUTE), "route");
 	assert_string_equal(trace_op_name(0), "?");
 	assert_string_equal(trace_copy_kind_name(COPY_DMA_FROM_DEV), "dma_from_dev");
 	assert_string_equal(trace_copy_kind_name(COPY_USER_TO_SKB), "user_to_skb");
@@ -276,9 +277,10 @@ test_trace_event_outside_cpu_work_is_hw_ctx(void **state)
 {
 	struct fix *f = *state;
 
-	trace_wire(f->h, 3, "eth0", true, 60);
-	assert_query_text(fix_db(f), "SELECT ctx || ' ' || op || ' ' || func || ' ' || queue FROM skb_events",
-			  "hw wire rx eth0");
+	trace_wire(f->h, 3, "eth0", true, 60, 2);
+	assert_query_text(fix_db(f),
+			  "SELECT ctx || ' ' || op || ' ' || func || ' ' || queue || ' ' || other FROM skb_events",
+			  "hw wire rx eth0 2");
 }
 
 static void

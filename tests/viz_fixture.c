@@ -71,7 +71,7 @@ static void
 udp_nic_tx(struct world *w, struct trace_host *h, const void *arg)
 {
 	trace_copy(h, 1, "nic", COPY_DMA_TO_DEV, 142);
-	trace_wire(h, 1, "eth0", false, 142);
+	trace_wire(h, 1, "eth0", false, 142, 0);
 }
 
 static void
@@ -91,7 +91,7 @@ udp_rx_refill(struct world *w, struct trace_host *h, const void *arg)
 static void
 udp_nic_rx(struct world *w, struct trace_host *h, const void *arg)
 {
-	trace_wire(h, 2, "eth0", true, 142);
+	trace_wire(h, 2, "eth0", true, 142, 1);
 	trace_copy(h, 2, "nic", COPY_DMA_FROM_DEV, 142);
 }
 
@@ -201,7 +201,7 @@ tcp_send(struct world *w, struct trace_host *h, const void *arg)
 	trace_handoff(h, s->tx, "dev", "dev_queue_xmit", 40, len);
 	trace_handoff(h, s->tx, "driver", "ndo_start_xmit", 40, len);
 	trace_copy(h, s->tx, "nic", COPY_DMA_TO_DEV, len);
-	trace_wire(h, s->tx, "eth0", false, len);
+	trace_wire(h, s->tx, "eth0", false, len, 0);
 	trace_free(h, s->tx, "driver");
 }
 

@@ -44,19 +44,20 @@ CREATE TABLE skb_events (
 	ctx       TEXT NOT NULL,         -- 'hardirq', 'softirq', 'task' or 'hw'
 	skb       INTEGER NOT NULL,      -- the skb's run-unique id
 	op        TEXT NOT NULL,         -- alloc free drop enqueue dequeue handoff
-	                                 -- push pull copy clone wire
+	                                 -- push pull copy clone wire route
 	layer     TEXT,                  -- 'nic', 'dev', 'eth', 'ip', 'udp', ...
 	func      TEXT,                  -- handoff: the function now holding the skb;
-	                                 -- wire: 'tx' or 'rx'
+	                                 -- wire: 'tx' or 'rx'; route: route_cache_hit,
+	                                 -- route_cache_miss or fib_lookup
 	queue     TEXT,                  -- enqueue/dequeue: the queue; wire: the interface
-	data_off  INTEGER,               -- push/pull/handoff: data - head after the op
+	data_off  INTEGER,               -- push/pull/handoff/route: data - head after the op
 	len       INTEGER,               -- skb->len after the op (alloc: buffer size)
 	bytes     INTEGER,               -- push/pull: header bytes; copy/clone: bytes copied
 	qlen      INTEGER,               -- enqueue/dequeue: queue length after the op
 	copy_kind TEXT,                  -- copy/clone: user_to_skb skb_to_user
 	                                 -- dma_to_dev dma_from_dev clone
 	reason    TEXT,                  -- drop: why
-	other     INTEGER                -- clone: the new skb's id
+	other     INTEGER                -- clone: the new skb's id; wire rx: the sender's skb
 );
 
 -- What an skb carries, recorded once per skb (summary level and above) where its headers

@@ -41,6 +41,7 @@ enum trace_op {
 	TR_COPY,     /* bytes copied; kind says which copy */
 	TR_CLONE,    /* a clone or copy of the skb was made: other = new skb */
 	TR_WIRE,     /* the frame left or reached a NIC on a wire */
+	TR_ROUTE,    /* a route lookup for the skb: route cache hit, miss, or FIB search */
 };
 
 enum trace_copy_kind {
@@ -201,13 +202,30 @@ trace_clone(struct trace_host *h, uint64_t skb, uint64_t new_skb, const char *la
 				bytes ? COPY_CLONE : COPY_NONE, NULL, new_skb);
 }
 
-/* A frame left (@rx false) or arrived at (@rx true) the NIC @ifname. */
+/*
+ * A frame left (@rx false) or arrived at (@rx true) the NIC @ifname.  On
+ * arrival @sender is the id of the skb the frame was sent from (0 when
+ * unknown), so a packet can be followed across the wire exactly.
+ */
 static inline void
-trace_wire(struct trace_host *h, uint64_t skb, const char *ifname, bool rx, uint32_t len)
+trace_wire(struct trace_host *h, uint64_t skb, const char *ifname, bool rx, uint32_t len,
+	   uint64_t sender)
 {
 	if (TRACE_ON(h))
 		trace_skb_event(h, TR_WIRE, skb, "wire", rx ? "rx" : "tx", ifname, -1, len, 0,
-				COPY_NONE, NULL, 0);
+				COPY_NONE, NULL, sender);
+}
+
+/*
+ * How a route lookup for an skb was answered (stack/route.c), written in the
+ * row's func: "route_cache_hit", "route_cache_miss" (the FIB was searched
+ * and the answer cached) or "fib_lookup" (a host without a route cache).
+ */
+static inline void
+trace_route(struct trace_host *h, uint64_t skb, const char *how, uint32_t data_off, uint32_t len)
+{
+	if (TRACE_ON(h))
+		trace_skb_event(h, TR_ROUTE, skb, "route", how, NULL, data_off, len, 0, COPY_NONE, NULL, 0);
 }
 
 /*
