@@ -33,3 +33,14 @@ EXTRA_DIST += docs/lecture-guide.md \
 	docs/img/socket-lifecycle.png \
 	docs/img/tcp-handshake-and-teardown.png \
 	docs/img/tcp-loss-and-fast-retransmit.png
+
+# The receive-livelock homework (docs/homework-livelock.md): its scenarios,
+# and tests/homework.sh, which checks that their curves have the published
+# shapes at a small scale.
+homeworkdir = $(pkgdatadir)/scenarios/homework
+dist_homework_DATA = \
+	scenarios/homework/receiver.ini \
+	scenarios/homework/router.ini \
+	scenarios/homework/router-screend.ini
+TESTS += tests/homework.sh
+EXTRA_DIST += tests/homework.sh

@@ -1,0 +1,102 @@
+#!/bin/sh
+# tests/homework.sh - the livelock homework's curves have the published
+# shapes (Mogul and Ramakrishnan 1997; docs/homework-livelock.md), at a
+# small scale and with margins.  Each point is one short `netsim run` of a
+# scenario of scenarios/homework/ with --set overrides; figures are read
+# from --metrics with awk.  Nothing here measures wall-clock time.
+. "$top_srcdir/tests/lib.sh"
+
+HW="$top_srcdir/scenarios/homework"
+
+# point NAME SCENARIO [--set K=V ...]: run once, figures in $T/NAME.txt
+point() {
+	name=$1 sc=$2
+	shift 2
+	if ! "$NETSIM" run "$HW/$sc" --quiet --metrics "$T/$name.txt" "$@" >"$T/$name.out" 2>&1; then
+		echo "# $name: netsim run failed:"
+		sed 's/^/#   /' "$T/$name.out" | head -5
+		: >"$T/$name.txt"
+	fi
+}
+# fig NAME FIGURE: one figure of a point (0 when missing)
+fig() { awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }' "$T/$1.txt"; }
+# check "AWK CONDITION" DESCRIPTION
+check() {
+	if awk "BEGIN { exit !($1) }"; then ok "$2"; else not_ok "$2: $1 is false"; fi
+}
+
+# ---- a receiving host, task-context consumer (receiver.ini) ------------------------
+R="scenario.duration=20ms"
+for mode in off on; do
+	for rate in 20000 150000 1000000 2000000; do
+		point "rx_${mode}_$rate" receiver.ini --set $R --set host.bob.eth0.napi=$mode \
+			--set app.flood.rate=$rate
+	done
+done
+i20k=$(fig rx_off_20000 app.sink.rx_rate) i150k=$(fig rx_off_150000 app.sink.rx_rate)
+i1m=$(fig rx_off_1000000 app.sink.rx_rate) i2m=$(fig rx_off_2000000 app.sink.rx_rate)
+n150k=$(fig rx_on_150000 app.sink.rx_rate) n1m=$(fig rx_on_1000000 app.sink.rx_rate)
+n2m=$(fig rx_on_2000000 app.sink.rx_rate)
+check "$i20k >= 0.97 * 20000 && $i150k >= 0.97 * 150000" \
+	"interrupt mode delivers everything at light load ($i20k, $i150k of 20k, 150k/s)"
+check "$i1m < 0.5 * $i150k" "interrupt mode declines beyond its peak ($i1m/s at 1M/s)"
+check "$i2m < 0.02 * $i150k" "through a task-context consumer it falls close to zero ($i2m/s at 2M/s)"
+check "$n1m >= 0.7 * $n150k && $n2m >= 0.7 * $n150k" \
+	"NAPI stays near its peak far beyond twice its offered rate ($n1m, $n2m/s at 1M, 2M/s)"
+check "$(fig rx_on_2000000 bob.drops.ring_full) > 10 * ($(fig rx_on_2000000 bob.drops.backlog_full) + 1)" \
+	"NAPI drops the excess in the NIC ring"
+check "$(fig rx_on_20000 bob.eth0.irqs_per_packet) >= 0.9" "NAPI: about one interrupt per packet at light load"
+check "$(fig rx_on_2000000 bob.eth0.irqs_per_packet) < 0.01" "NAPI: interrupts per packet near zero in overload"
+
+# Coalescing (interrupt mode): the collapse moves to a higher load, but stays.
+C="--set host.bob.eth0.napi=off --set host.bob.eth0.rx_usecs=20 --set host.bob.eth0.rx_frames=16"
+point rx_plain_300k receiver.ini --set $R --set host.bob.eth0.napi=off --set app.flood.rate=300000
+point rx_co_300k receiver.ini --set $R $C --set app.flood.rate=300000
+point rx_co_2m receiver.ini --set $R $C --set app.flood.rate=2000000
+p300=$(fig rx_plain_300k app.sink.rx_rate) c300=$(fig rx_co_300k app.sink.rx_rate)
+c2m=$(fig rx_co_2m app.sink.rx_rate)
+check "$p300 < 0.5 * 300000 && $c300 >= 0.95 * 300000" \
+	"coalescing moves the collapse to a higher load ($p300 -> $c300/s at 300k/s)"
+check "$c2m < 0.2 * $c300" "coalescing does not remove the collapse ($c2m/s at 2M/s)"
+
+# ---- the router of Mogul and Ramakrishnan (router.ini) ---------------------------
+for mode in off on; do
+	for rate in 4500 6000 14880; do
+		point "rt_${mode}_$rate" router.ini --set scenario.duration=100ms \
+			--set host.router.eth0.napi=$mode --set app.flood.rate=$rate
+	done
+done
+sent=$(fig rt_off_4500 app.flood.tx_msgs) got=$(fig rt_off_4500 app.sink.rx_msgs)
+check "$got >= $sent - 2" "the router forwards 4,500 packets/s without loss ($got of $sent)"
+check "$(fig rt_off_6000 app.sink.rx_msgs) < 0.9 * $(fig rt_off_6000 app.flood.tx_msgs)" \
+	"but not 6,000 packets/s: its loss-free rate is near the paper's 4,700"
+r_peak=$(fig rt_off_4500 app.sink.rx_rate) r_max=$(fig rt_off_14880 app.sink.rx_rate)
+check "$r_max < 0.5 * $r_peak" "unmodified (interrupt) router: output falls beyond the peak ($r_max/s at 14,880/s)"
+check "$(fig rt_on_14880 app.sink.rx_rate) >= 0.95 * $(fig rt_on_6000 app.sink.rx_rate)" \
+	"polling with a quota stays at its peak up to the wire's 14,880/s"
+
+# ---- with screend, a user-level stage (router-screend.ini) ---------------------------
+S="--set scenario.duration=100ms"
+point sc_int_2000 router-screend.ini $S --set host.router.eth0.napi=off --set app.flood.rate=2000
+point sc_int_max router-screend.ini $S --set host.router.eth0.napi=off --set app.flood.rate=14880
+s_peak=$(fig sc_int_2000 app.sink.rx_rate)
+check "$s_peak >= 1500 && $(fig sc_int_max app.sink.rx_rate) < 0.05 * $s_peak" \
+	"with screend, interrupt mode livelocks ($s_peak/s at 2,000/s, $(fig sc_int_max app.sink.rx_rate)/s at 14,880/s)"
+for q in 5 20 100 0; do
+	point "sc_q$q" router-screend.ini $S --set host.router.eth0.weight=$q --set app.flood.rate=14880
+done
+q5=$(fig sc_q5 app.sink.rx_rate) q20=$(fig sc_q20 app.sink.rx_rate)
+q100=$(fig sc_q100 app.sink.rx_rate) q0=$(fig sc_q0 app.sink.rx_rate)
+check "$q5 > 1.5 * $q20 && $q20 > 1.5 * $q100 && $q100 >= $q0" \
+	"a larger quota gives a lower plateau when screend starves (5: $q5, 20: $q20, 100: $q100, none: $q0)"
+point sc_fb router-screend.ini $S --set host.router.eth0.threaded=off \
+	--set host.router.screen_feedback=on --set app.flood.rate=14880
+check "$(fig sc_fb app.sink.rx_rate) >= 0.8 * $s_peak" \
+	"feedback from the screening queue keeps the output near the peak ($(fig sc_fb app.sink.rx_rate)/s)"
+check "$(fig sc_fb router.drops.screen) == 0" "with feedback nothing is dropped at the screening queue"
+point sc_cyc router-screend.ini $S --set host.router.eth0.napi=off \
+	--set host.router.rx_cycle_limit=50 --set app.flood.rate=14880
+check "$(fig sc_cyc app.sink.rx_rate) >= 0.3 * $s_peak" \
+	"a 50% cycle limit leaves screend enough CPU ($(fig sc_cyc app.sink.rx_rate)/s)"
+
+done_testing
