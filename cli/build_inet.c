@@ -16,6 +16,7 @@
 #include "stack/icmp.h"
 #include "stack/ipv4.h"
 #include "stack/route.h"
+#include "stack/tcp.h"
 #include "stack/udp.h"
 
 bool
@@ -122,6 +123,22 @@ inet_metrics(struct world *w, GHashTable *m)
 		metric_put(m, (double)u->in_errors, "%s.udp.in_errors", n);
 		metric_put(m, (double)u->rcvbuf_errors, "%s.udp.rcvbuf_errors", n);
 		metric_put(m, (double)u->out_datagrams, "%s.udp.out_datagrams", n);
+		if (h->tcp) {
+			const struct tcp_mib *t = tcp_mib(h);
+#define TCP(f) metric_put(m, (double)t->f, "%s.tcp." #f, n)
+			TCP(active_opens);
+			TCP(passive_opens);
+			TCP(attempt_fails);
+			TCP(estab_resets);
+			TCP(in_segs);
+			TCP(out_segs);
+			TCP(retrans_segs);
+			TCP(in_errs);
+			TCP(out_rsts);
+			TCP(listen_overflows);
+			TCP(listen_drops);
+#undef TCP
+		}
 		struct route_stats rs;
 		route_stats(h, &rs);
 		metric_put(m, (double)rs.cache_hits, "%s.route.cache_hits", n);
