@@ -38,6 +38,7 @@ struct sock_table {
 struct files {
 	struct host *host;
 	struct socket *fd[NS_MAX_FDS];
+	struct socket *accepting;   /* ns_accept's new socket while it blocks */
 };
 
 static const struct proto_ops inet_stream_ops;
@@ -78,6 +79,8 @@ socket_proc_exit(struct proc *p, void *arg)
 				pp = &(*pp)->next;
 		}
 	}
+	/* Killed inside accept: the socket it would have returned has no sock yet. */
+	g_clear_pointer(&f->accepting, g_free);
 	for (int fd = 0; fd < NS_MAX_FDS; fd++) {
 		struct socket *sock = f->fd[fd];
 		if (!sock)
@@ -579,7 +582,9 @@ ns_accept(int fd, struct sockaddr *addr, socklen_t *len)
 	struct socket *newsock = g_new0(struct socket, 1);
 	*newsock = (struct socket){ .state = SS_UNCONNECTED, .type = sock->type, .ops = sock->ops,
 				    .host = sock->host, .refs = 1 };
+	f->accepting = newsock;
 	int rc = sock->ops->accept(sock, newsock, sock->file_flags & O_NONBLOCK ? MSG_DONTWAIT : 0);
+	f->accepting = NULL;
 	if (rc < 0) {
 		g_free(newsock);
 		return (int)sys_ret(rc);
