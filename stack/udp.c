@@ -226,6 +226,8 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 {
 	struct host *host = skb->host;
 	struct udp_table *t = udp_table_of(host);
+	/* The socket layer hands the datagram to UDP, which pushes its header. */
+	skb_handoff(skb, "udp", "udp_send_skb");
 	struct udphdr *uh = (struct udphdr *)skb_push(skb, UDP_HLEN);
 	skb_reset_transport_header(skb);
 	uint32_t ulen = skb->len;

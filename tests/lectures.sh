@@ -59,9 +59,14 @@ offs=$(q "$db" "SELECT group_concat(data_off, ' ') FROM (
 		AND host = (SELECT id FROM hosts WHERE name = 'alice'))
 	ORDER BY e.seq)")
 expect_eq "$offs" "96 76 62" "skb-header-walk: alice's data offsets after each push"
-# BUG (stack/udp.c): the UDP header's push is traced with layer 'socket',
-# not 'udp' (the skb is never handed to the udp layer on send).  Checked by
-# bytes above, not by layer, until that is fixed.
+# and each push is made by its own layer
+layers=$(q "$db" "SELECT group_concat(e.layer, ' ') FROM (
+	SELECT e.layer FROM skb_events e
+	WHERE e.op = 'push' AND e.host = (SELECT id FROM hosts WHERE name = 'alice')
+	AND e.skb = (SELECT skb FROM packets WHERE proto = 'udp' AND time_ns > 2500000
+		AND host = (SELECT id FROM hosts WHERE name = 'alice'))
+	ORDER BY e.seq) e")
+expect_eq "$layers" "udp ip eth" "skb-header-walk: UDP, IP and Ethernet push their own headers"
 
 # ---- the path of a packet: copied only twice per host ---------------------
 db="$T/path-of-a-packet.db"
