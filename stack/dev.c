@@ -290,8 +290,11 @@ net_rx_action_end(struct softnet_data *sd)
 		softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
 		return;
 	}
-	/* seed: "Dealing with interrupts and NAPI"; Linux kernel/softirq.c */
-	if (--sd->restarts_left > 0 && sim_now(sd->host->sim) < sd->softirq_end) {
+	/* seed: "Dealing with interrupts and NAPI"; Linux kernel/softirq.c
+	 * __do_softirq: restart unless out of restarts or time, or a task
+	 * waits for the CPU (need_resched) */
+	if (--sd->restarts_left > 0 && sim_now(sd->host->sim) < sd->softirq_end &&
+	    !cpu_ctx_busy(sd->host->cpu, CPU_TASK)) {
 		sd->stats.softirq_restarts++;
 		softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
 		return;
