@@ -43,4 +43,13 @@ dist_homework_DATA = \
 	scenarios/homework/router.ini \
 	scenarios/homework/router-screend.ini
 TESTS += tests/homework.sh
-EXTRA_DIST += tests/homework.sh
+EXTRA_DIST += tests/homework.sh \
+	docs/img/livelock-receiver.png \
+	docs/img/livelock-receiver-cpu.png \
+	docs/img/livelock-receiver-irqs.png \
+	docs/img/livelock-coalescing.png \
+	docs/img/livelock-router.png \
+	docs/img/livelock-router-cpu.png \
+	docs/img/livelock-screend-quota.png \
+	docs/img/livelock-screend-feedback.png \
+	docs/img/livelock-screend-cycles.png
