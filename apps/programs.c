@@ -188,6 +188,10 @@ tcp_server(struct app *a, bool echo)
 		if (n < 0)
 			app_error_seen(a);
 		ns_close(c);
+		const struct app_stats *st = app_stats(a);
+		if (!echo && st->last_rx > st->first_rx)
+			app_figure_set(a, "goodput_bps", (double)st->rx_bytes * 8 * SIM_S /
+							  (double)(st->last_rx - st->first_rx));
 	}
 }
 
@@ -260,17 +264,24 @@ tcp_echo_client_main(struct app *a)
 	return 0;
 }
 
+/* The byte bulk_send writes at stream offset i: i mod 251 (a prime, so the
+ * pattern never lines up with segment sizes).  A capture's reassembled
+ * stream can be compared with it (tests/tcp_wireshark.sh). */
+#define BULK_PATTERN 251
+
 /* bulk_send: write bytes (or for duration) as fast as the window allows. */
 static int
 bulk_send_main(struct app *a)
 {
-	static __thread char buf[APP_BUF];
+	static __thread char pattern[APP_BUF + BULK_PATTERN];
 	const struct app_config *c = app_config(a);
 	struct app_stats *st = app_stats_mut(a);
 	int s = connected_socket(a);
 	if (s < 0)
 		return 1;
-	size_t chunk = c->size ? MIN(c->size, sizeof buf) : sizeof buf;
+	for (size_t i = 0; i < sizeof pattern; i++)
+		pattern[i] = (char)(i % BULK_PATTERN);
+	size_t chunk = c->size ? MIN(c->size, (size_t)APP_BUF) : APP_BUF;
 	sim_time_t t0 = ns_now();
 	for (;;) {
 		if (c->bytes && st->tx_bytes >= c->bytes)
@@ -280,7 +291,7 @@ bulk_send_main(struct app *a)
 		if (!c->bytes && !c->duration)
 			break;
 		size_t n = c->bytes ? MIN(chunk, c->bytes - st->tx_bytes) : chunk;
-		ssize_t w = ns_write(s, buf, n);
+		ssize_t w = ns_write(s, pattern + st->tx_bytes % BULK_PATTERN, n);
 		if (w <= 0) {
 			app_error_seen(a);
 			break;

@@ -31,3 +31,7 @@ tests_test_tcp_cong_LDADD = $(TEST_CMOCKA_LIBS)
 EXTRA_PROGRAMS += tests/bench_tcp
 BENCHES += tests/bench_tcp
 tests_bench_tcp_LDADD = $(NETSIM_LIBS)
+
+# TCP captures checked with tshark, the stream, the fill rate and Mathis.
+TESTS += tests/tcp_wireshark.sh
+EXTRA_DIST += tests/tcp_wireshark.sh

@@ -140,6 +140,7 @@ struct tcp_sock {
 	struct sock sk;                 /* must be first */
 	/* send sequence space, RFC 9293 §3.3.1 */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
+	uint32_t snd_max;               /* highest sequence sent: snd_nxt goes back after an RTO */
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_wnd;
 	uint32_t mss;                   /* effective send MSS */
@@ -157,7 +158,8 @@ struct tcp_sock {
 	uint32_t bytes_acked;           /* congestion avoidance accumulator */
 	int dupacks;
 	bool in_recovery;
-	uint32_t recover;               /* NewReno: snd_nxt when recovery began */
+	uint32_t recover;               /* NewReno: snd_max when recovery began */
+	uint32_t cwr_until;             /* cwnd was cut for a local drop until snd_una passes this */
 	/* delayed ACK and Nagle */
 	bool nodelay;
 	int ack_pending;                /* full segments received and not yet ACKed */
@@ -259,6 +261,7 @@ void tcp_rtt_sample(struct sock *sk, sim_time_t rtt);
 void tcp_cong_init(struct sock *sk);
 void tcp_cong_on_ack(struct sock *sk, uint32_t acked, bool dupack, uint32_t ack);
 void tcp_cong_on_timeout(struct sock *sk);
+void tcp_cong_on_local_drop(struct sock *sk);
 void tcp_cc_trace(struct sock *sk);
 
 /* tcp.c */

@@ -51,7 +51,7 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, bool dupack, uint32_t ack)
 		    (after(ack, tp->recover) || ack == tp->recover || tp->recover == 0)) {
 			/* RFC 6582 §3.2 step 2-3: fast retransmit, enter fast recovery. */
 			tp->ssthresh = tcp_reno_ssthresh(sk);
-			tp->recover = tp->snd_nxt;
+			tp->recover = tp->snd_max;
 			tp->in_recovery = true;
 			tp->fast_retrans++;
 			struct sk_buff *head = skb_peek(&sk->sk_write_queue);
@@ -105,6 +105,24 @@ tcp_cong_on_timeout(struct sock *sk)
 	tp->bytes_acked = 0;
 	tp->dupacks = 0;
 	tp->in_recovery = false;
-	tp->recover = tp->snd_nxt;
+	tp->recover = tp->snd_max;
+	tcp_cc_trace(sk);
+}
+
+/*
+ * The device queue refused a segment (Linux tcp_enter_cwr after
+ * NET_XMIT_DROP): not a loss in the network, but congestion at home, so
+ * cwnd is halved, at most once per window of data.
+ */
+void
+tcp_cong_on_local_drop(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->in_recovery || (tp->cwr_until && before(tp->snd_una, tp->cwr_until)))
+		return;
+	tp->ssthresh = MAX(tp->cwnd / 2, 2 * tp->mss);
+	tp->cwnd = tp->ssthresh;
+	tp->bytes_acked = 0;
+	tp->cwr_until = tp->snd_max;
 	tcp_cc_trace(sk);
 }

@@ -183,8 +183,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	uint32_t ack = cb->ack_seq;
-	if (after(ack, tp->snd_nxt)) {
-		tcp_send_ack(sk); /* acknowledges something not yet sent */
+	if (after(ack, tp->snd_max)) {
+		tcp_send_ack(sk); /* acknowledges something never sent */
 		return false;
 	}
 	if (before(ack, tp->snd_una))
@@ -202,7 +202,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		/* RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, the same
 		 * window, while data is outstanding. */
 		if (skb->len == 0 && !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) && !win_changed &&
-		    tp->snd_nxt != tp->snd_una)
+		    tp->snd_max != tp->snd_una)
 			tcp_cong_on_ack(sk, 0, true, ack);
 		if (tp->snd_wnd > 0 && tp->persist_timer) {
 			sim_cancel(sk->host->sim, tp->persist_timer);

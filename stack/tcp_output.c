@@ -112,8 +112,13 @@ tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 		flags |= TCPHDR_ACK;
 	if (!skb->next && skb->len)
 		flags |= TCPHDR_PSH; /* the last data queued: Linux pushes it */
+	int rc = tcp_xmit(sk, skb, cb->seq, flags);
+	if (rc != 0)
+		return rc; /* refused below (a full qdisc): not sent */
 	cb->when = host_now(sk->host);
-	return tcp_xmit(sk, skb, cb->seq, flags);
+	if (after(cb->end_seq, tcp_sk(sk)->snd_max))
+		tcp_sk(sk)->snd_max = cb->end_seq;
+	return 0;
 }
 
 void
@@ -159,16 +164,22 @@ tcp_write_xmit(struct sock *sk)
 			if (after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), tp->snd_una + wnd) &&
 			    skb->len > 0)
 				break;
-			if (skb->len < tp->mss && !tp->nodelay && !skb->next && tp->snd_nxt != tp->snd_una &&
+			if (skb->len < tp->mss && !tp->nodelay && !skb->next && tp->snd_max != tp->snd_una &&
 			    !(cb->flags & TCPHDR_FIN))
 				break; /* Nagle */
 		}
-		if (cb->when) {
+		bool resend = cb->when != 0;
+		if (tcp_transmit_skb(sk, skb) != 0) {
+			/* Linux tcp_write_xmit: a segment the device queue refused
+			 * stays unsent; cwnd is reduced (tcp_enter_cwr). */
+			tcp_cong_on_local_drop(sk);
+			break;
+		}
+		if (resend) {
 			cb->retransmitted = true;
 			tp->retrans_segs++;
 			tcp_mib_mut(sk->host)->retrans_segs++;
 		}
-		tcp_transmit_skb(sk, skb);
 		tp->snd_nxt = cb->end_seq;
 		last = skb;
 		if (!tp->rtx_timer)
@@ -177,7 +188,7 @@ tcp_write_xmit(struct sock *sk)
 	tp->send_hint = skb ? skb : last;
 	/* Data waits behind a window too small for it and nothing is in
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
-	if (skb && tp->snd_nxt == tp->snd_una)
+	if (skb && tp->snd_max == tp->snd_una)
 		tcp_persist_schedule(sk);
 }
 

@@ -63,7 +63,7 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
 	tp->rtx_timer = 0;
-	if (skb_queue_empty(&sk->sk_write_queue) || tp->snd_una == tp->snd_nxt)
+	if (skb_queue_empty(&sk->sk_write_queue) || tp->snd_una == tp->snd_max)
 		return;
 	if (tp->rto_deadline > sim_now(sim)) {
 		/* ACKs moved the deadline on since the event was set. */
@@ -95,7 +95,7 @@ void
 tcp_rearm_rto(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (tp->snd_una == tp->snd_nxt) {
+	if (tp->snd_una == tp->snd_max) {
 		timer_cancel(sk, &tp->rtx_timer);
 		return;
 	}
@@ -148,7 +148,7 @@ tcp_probe_timer(struct sim *sim, void *a, void *b)
 	struct tcp_sock *tp = tcp_sk(sk);
 	tp->persist_timer = 0;
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	if (!skb || tp->snd_nxt != tp->snd_una)
+	if (!skb || tp->snd_max != tp->snd_una)
 		return;
 	tp->probes++;
 	if (tp->snd_wnd > 0) {

@@ -1,0 +1,171 @@
+#!/bin/sh
+# tests/tcp_wireshark.sh - TCP checked against Wireshark and against theory.
+#
+#  - every capture of the TCP scenarios below passes tshark with IP and TCP
+#    checksum validation on, and nothing is malformed;
+#  - tcp.analysis flags (retransmissions, duplicate ACKs, ...) appear only
+#    in the lossy scenario (window updates are not losses and are allowed);
+#  - the byte stream tshark reassembles (follow,tcp,raw) is what bulk_send
+#    wrote: byte i is i mod 251 (apps/programs.c), compared by SHA-256;
+#  - without loss a bulk transfer fills >= 90% of the 100 Mbit/s link;
+#  - with random loss p the throughput is within 30% of Mathis et al.
+#    (1997), MSS/RTT * sqrt(3/(2p)), for p = 0.1% and 1%.
+#
+# Skipped (exit 77) only when tshark or python3 is missing.
+. "${top_srcdir}/tests/lib.sh"
+
+TSHARK=${TSHARK:-tshark}
+if ! command -v "$TSHARK" >/dev/null 2>&1; then
+	echo "SKIP: tshark not found; install Wireshark's tshark to check TCP captures"
+	exit 77
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: python3 not found (needed to compute the expected stream hash)"
+	exit 77
+fi
+
+# scenario NAME RATE DELAY LOSS BYTES DURATION SENDER_DURATION
+scenario() {
+	cat >"$T/$1.ini" <<EOF
+[scenario]
+duration = $6
+seed = 1
+[link lan]
+rate = $2
+delay = $3
+loss = $4
+[host alice]
+eth0.link = lan
+eth0.address = 10.0.0.1/24
+[host bob]
+eth0.link = lan
+eth0.address = 10.0.0.2/24
+[app sink]
+host = bob
+program = bulk_sink
+port = 5001
+rcvbuf = 4194304
+[app send]
+host = alice
+program = bulk_send
+dst = 10.0.0.2
+port = 5001
+bytes = $5
+duration = $7
+sndbuf = 4194304
+start = 10ms
+EOF
+}
+
+# checksums PCAP: no bad IP/TCP checksum, nothing malformed.
+checksums() {
+	"$TSHARK" -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y 'tcp.checksum.status==0 || ip.checksum.status==0 || _ws.malformed' \
+		>"$T/bad" 2>/dev/null
+	if [ -s "$T/bad" ]; then
+		not_ok "$1: bad checksums or malformed frames"
+		head -5 "$T/bad" | sed 's/^/    /'
+	else
+		ok "$(basename "$1"): checksums valid, nothing malformed"
+	fi
+	# Make sure the checksums were checked at all (status 1 = good).
+	good=$("$TSHARK" -r "$1" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status==1' 2>/dev/null | wc -l)
+	[ "$good" -gt 0 ] && ok "$(basename "$1"): $good TCP checksums verified good" ||
+		not_ok "$(basename "$1"): no TCP checksum was verified"
+}
+
+# analysis_flags PCAP: the tcp.analysis frames other than window updates.
+analysis_flags() {
+	"$TSHARK" -r "$1" -Y 'tcp.analysis.flags && !tcp.analysis.window_update' 2>/dev/null | wc -l
+}
+
+# stream_hash PCAP: SHA-256 of the client's reassembled byte stream.
+stream_hash() {
+	"$TSHARK" -r "$1" -q -z follow,tcp,raw,0 2>/dev/null |
+		python3 -c '
+import sys, hashlib
+h = hashlib.sha256(); body = False
+for line in sys.stdin:
+    if line.startswith("====="):
+        body = not body if line.strip("=\n") == "" else body
+        continue
+    if not body or line.startswith(("Follow:", "Filter:", "Node ")) or line.startswith("\t"):
+        continue
+    h.update(bytes.fromhex(line.strip()))
+print(h.hexdigest())'
+}
+
+pattern_hash() {
+	python3 -c "
+import hashlib
+n = $1; block = bytes(i % 251 for i in range(251)) * (65536 // 251 + 2)
+h = hashlib.sha256(); off = 0
+while off < n:
+    k = min(65536, n - off); s = off % 251
+    h.update(block[s:s + k]); off += k
+print(h.hexdigest())"
+}
+
+figure() { sed -n "s/^$2 //p" "$1"; }
+
+# ---- 1. a clean transfer: checksums, no analysis flags, the stream, the rate ----
+scenario clean 100Mbit 1ms 0 2000000 3s 0
+expect_exit 0 "clean 2 MB transfer runs" -- \
+	"$NETSIM" run "$T/clean.ini" --pcap "$T/clean" --metrics "$T/clean.txt"
+for f in "$T"/clean/*.pcap; do checksums "$f"; done
+expect_eq "$(analysis_flags "$T/clean/alice-eth0.pcap")" 0 "clean: no tcp.analysis flags (no loss, no retransmission)"
+expect_eq "$(stream_hash "$T/clean/bob-eth0.pcap")" "$(pattern_hash 2000000)" \
+	"clean: the stream tshark reassembles is the 2 MB bulk_send wrote"
+
+# ---- 2. a lossy transfer: flags expected, the stream still exact -------------------
+scenario lossy 100Mbit 1ms 0.02 1000000 5s 0
+expect_exit 0 "lossy 1 MB transfer (2% loss) runs" -- \
+	"$NETSIM" run "$T/lossy.ini" --pcap "$T/lossy" --metrics "$T/lossy.txt"
+for f in "$T"/lossy/*.pcap; do checksums "$f"; done
+flags=$(analysis_flags "$T/lossy/alice-eth0.pcap")
+[ "$flags" -gt 0 ] && ok "lossy: $flags tcp.analysis flags where frames were lost" ||
+	not_ok "lossy: no tcp.analysis flags despite losses"
+retr=$("$TSHARK" -r "$T/lossy/alice-eth0.pcap" -Y 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission' 2>/dev/null | wc -l)
+[ "$retr" -gt 0 ] && ok "lossy: tshark sees $retr retransmissions" || not_ok "lossy: no retransmission seen"
+expect_eq "$(stream_hash "$T/lossy/alice-eth0.pcap")" "$(pattern_hash 1000000)" \
+	"lossy: the reassembled stream is still exactly what was written"
+expect_eq "$(figure "$T/lossy.txt" app.sink.rx_bytes)" 1000000 "lossy: the sink read every byte"
+
+# ---- 3. without loss the transfer fills the bottleneck ------------------------------
+# The run stops while the sender still sends: rx_bps is the goodput.
+scenario fill 100Mbit 1ms 0 0 5s 10s
+expect_exit 0 "5 s bulk transfer at 100 Mbit/s runs" -- \
+	"$NETSIM" run "$T/fill.ini" --metrics "$T/fill.txt"
+bps=$(figure "$T/fill.txt" app.sink.rx_bps)
+if python3 -c "import sys; sys.exit(0 if $bps >= 0.9 * 100e6 else 1)"; then
+	ok "no loss: goodput $bps bit/s >= 90% of 100 Mbit/s"
+else
+	not_ok "no loss: goodput $bps bit/s < 90% of 100 Mbit/s"
+fi
+
+# ---- 4. Mathis et al.: throughput under random loss ---------------------------------
+# 1 Gbit/s, 10 ms each way: RTT 20 ms, far from the link rate; 60 s of
+# sending (hundreds of loss cycles), buffers of 4 MB so only loss limits.
+for p in 0.001 0.01; do
+	scenario "mathis$p" 1Gbit 10ms "$p" 0 60s 100s
+	expect_exit 0 "bulk transfer with loss $p runs" -- \
+		"$NETSIM" run "$T/mathis$p.ini" --metrics "$T/mathis$p.txt"
+	bps=$(figure "$T/mathis$p.txt" app.sink.rx_bps)
+	ratio=$(python3 -c "import math; print('%.3f' % ($bps / (1460 * 8 / 0.020 * math.sqrt(3 / (2 * $p)))))")
+	if python3 -c "import sys; sys.exit(0 if 0.7 <= $ratio <= 1.3 else 1)"; then
+		ok "loss $p: goodput $bps bit/s is $ratio of Mathis' MSS/RTT*sqrt(3/(2p))"
+	else
+		not_ok "loss $p: goodput $bps bit/s is $ratio of Mathis' estimate (outside 0.7..1.3)"
+	fi
+done
+
+# ---- 5. the lecture scenario's captures --------------------------------------------
+lecture="$top_srcdir/scenarios/lectures/one-write-several-reads.ini"
+if [ -f "$lecture" ]; then
+	expect_exit 0 "one-write-several-reads lecture runs" -- \
+		"$NETSIM" run "$lecture" --pcap "$T/lecture"
+	for f in "$T"/lecture/*.pcap; do checksums "$f"; done
+	expect_eq "$(analysis_flags "$T/lecture/alice-eth0.pcap")" 0 "lecture: no tcp.analysis flags"
+fi
+
+done_testing
