@@ -12,6 +12,9 @@
 #include "stack/host.h"
 #include "stack/inet.h"
 #include "stack/socket.h"
+/* The plug-in API: its prototypes must match what is defined here and in socket.c. */
+#define NETSIM_NO_SOCKET_MACROS
+#include "include/netsim/socket.h"
 
 struct app {
 	char *name;
@@ -213,4 +216,31 @@ void
 app_plugin_set_handle(struct app *a, void *handle)
 {
 	a->plugin = handle;
+}
+
+/* ---- the plug-in side of <netsim/socket.h> -------------------------------- */
+
+const char *
+ns_app_arg(const char *key)
+{
+	return app_arg(app_self(), key);
+}
+
+void
+ns_app_sent(size_t bytes)
+{
+	struct app_stats *st = app_stats_mut(app_self());
+	st->tx_msgs++;
+	st->tx_bytes += bytes;
+}
+
+void
+ns_app_received(size_t bytes)
+{
+	struct app_stats *st = app_stats_mut(app_self());
+	if (st->rx_msgs == 0)
+		st->first_rx = ns_now();
+	st->last_rx = ns_now();
+	st->rx_msgs++;
+	st->rx_bytes += bytes;
 }

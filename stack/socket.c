@@ -16,6 +16,9 @@
  * return (errno is per thread, and other processes run while one blocks).
  */
 #include "stack/socket.h"
+/* The installed plug-in API declares the same ns_* functions: keep them in step. */
+#define NETSIM_NO_SOCKET_MACROS
+#include "include/netsim/socket.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,106 @@
+/*
+ * <netsim/socket.h> - the socket API of netsim, for student programs built
+ * as plug-ins (shared objects loaded by `program = plugin:PATH` in an
+ * [app NAME] group of a scenario).
+ *
+ * Linux counterpart: <sys/socket.h>, <unistd.h>, <poll.h>, <fcntl.h>: the
+ * BSD calls of the seed text's "Programming with sockets".  A plug-in
+ * writes ordinary C: socket(), bind(), connect(), read(), write() ...; the
+ * macros below turn each call into the simulator's ns_* function, which
+ * runs in a simulated process, in virtual time, with Linux's errno values.
+ * The ns_* functions live in the netsim program (linked with
+ * -Wl,--export-dynamic), so a plug-in links against nothing:
+ *
+ *     cc -shared $(pkg-config --cflags netsim) -o mine.so mine.c
+ *
+ * A plug-in exports `int ns_main(void)`: the process's main.  Its scenario
+ * keys (any key of its [app] group besides host, program and start) are
+ * read with ns_app_arg("key").  What it sent and received is counted with
+ * ns_app_sent / ns_app_received: those are the app.NAME.tx_bytes ...
+ * figures an [expect] group can check.
+ *
+ * Define NETSIM_NO_SOCKET_MACROS before including to get the ns_* names only.
+ */
+#ifndef NETSIM_SOCKET_H
+#define NETSIM_SOCKET_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The BSD calls.  Each returns what Linux returns and sets errno. */
+int ns_socket(int domain, int type, int protocol);
+int ns_bind(int fd, const struct sockaddr *addr, socklen_t len);
+int ns_listen(int fd, int backlog);
+int ns_accept(int fd, struct sockaddr *addr, socklen_t *len);
+int ns_connect(int fd, const struct sockaddr *addr, socklen_t len);
+ssize_t ns_read(int fd, void *buf, size_t len);
+ssize_t ns_write(int fd, const void *buf, size_t len);
+ssize_t ns_send(int fd, const void *buf, size_t len, int flags);
+ssize_t ns_recv(int fd, void *buf, size_t len, int flags);
+ssize_t ns_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+		  socklen_t tolen);
+ssize_t ns_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+		    socklen_t *fromlen);
+int ns_shutdown(int fd, int how);
+int ns_close(int fd);
+int ns_fcntl(int fd, int cmd, ...);
+int ns_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+int ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len);
+int ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len);
+int ns_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
+int ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+
+/* Virtual time now, in nanoseconds. */
+int64_t ns_now(void);
+/* Sleep @ns nanoseconds of virtual time (no CPU used). */
+void ns_sleep(int64_t ns);
+/* Use @ns nanoseconds of the host's CPU (the program's own work). */
+void ns_compute(int64_t ns);
+
+/* The value of @key in the plug-in's [app] group, as written; NULL if absent. */
+const char *ns_app_arg(const char *key);
+/* Count a message of @bytes sent / received in the app's figures. */
+void ns_app_sent(size_t bytes);
+void ns_app_received(size_t bytes);
+
+#ifndef NETSIM_NO_SOCKET_MACROS
+#define socket(d, t, p) ns_socket(d, t, p)
+#define bind(s, a, l) ns_bind(s, a, l)
+#define listen(s, b) ns_listen(s, b)
+#define accept(s, a, l) ns_accept(s, a, l)
+#define connect(s, a, l) ns_connect(s, a, l)
+#define read(s, b, n) ns_read(s, b, n)
+#define write(s, b, n) ns_write(s, b, n)
+#define send(s, b, n, f) ns_send(s, b, n, f)
+#define recv(s, b, n, f) ns_recv(s, b, n, f)
+#define sendto(s, b, n, f, a, l) ns_sendto(s, b, n, f, a, l)
+#define recvfrom(s, b, n, f, a, l) ns_recvfrom(s, b, n, f, a, l)
+#define shutdown(s, h) ns_shutdown(s, h)
+#define close(s) ns_close(s)
+#define fcntl(s, ...) ns_fcntl(s, __VA_ARGS__)
+#define poll(f, n, t) ns_poll(f, n, t)
+#define setsockopt(s, l, o, v, n) ns_setsockopt(s, l, o, v, n)
+#define getsockopt(s, l, o, v, n) ns_getsockopt(s, l, o, v, n)
+#define getsockname(s, a, l) ns_getsockname(s, a, l)
+#define getpeername(s, a, l) ns_getpeername(s, a, l)
+/* sleep() in whole seconds of virtual time, as unistd's. */
+#define sleep(sec) (ns_sleep((int64_t)(sec) * 1000000000), 0u)
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
