@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "sim/proc.h"
 #include "sim/sim.h"
 #include "stack/eth.h"
 #include "stack/host.h"
@@ -499,6 +500,130 @@ test_host_conf_keys_set_settings(void **state)
 		assert_non_null(k->doc);
 }
 
+
+/* Mogul & Ramakrishnan's "no quota": weight 0 polls until the ring is empty. */
+static void
+test_napi_weight_zero_polls_until_empty(void **state)
+{
+	struct fx *fx = *state;
+	fake_napi_init(fx, 0, 0, 500);
+	napi_schedule(&fx->napi[0].n);
+	sim_run_until(fx->sim, 10 * SIM_MS);
+	struct napi_struct *n = &fx->napi[0].n;
+	assert_int_equal(fx->n, 500);
+	assert_int_equal(n->polls, 1);
+	assert_int_equal(n->completes, 1);
+	assert_false(n->scheduled);
+	netif_napi_del(n);
+}
+
+/* Feedback: a blocked host parks its devices' NAPI instances (no poll, no
+ * CPU), and unblocking reschedules them. */
+static void
+test_rx_throttle_parks_napi_until_unthrottled(void **state)
+{
+	struct fx *fx = *state;
+	fake_napi_init(fx, 0, 4, 10);
+	dev_rx_throttle(fx->h, true);
+	assert_true(dev_rx_blocked(fx->h));
+	napi_schedule(&fx->napi[0].n);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 0);
+	assert_true(fx->napi[0].n.scheduled);
+	assert_int_equal(fx->napi[0].n.parks, 1);
+	sim_time_t busy = cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ);
+	sim_run_until(fx->sim, 2 * SIM_MS);
+	assert_int_equal(cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ), busy); /* parked costs nothing */
+	dev_rx_throttle(fx->h, false);
+	assert_false(dev_rx_blocked(fx->h));
+	sim_run_until(fx->sim, 3 * SIM_MS);
+	assert_int_equal(fx->n, 10);
+	assert_false(fx->napi[0].n.scheduled);
+	struct softnet_stats s;
+	dev_softnet_stats(fx->h, &s);
+	assert_int_equal(s.rx_throttles, 1);
+	assert_int_equal(s.blocked_ns, 2 * SIM_MS);
+	netif_napi_del(&fx->napi[0].n);
+}
+
+/* The backlog (packets taken in already) is processed while input is blocked. */
+static void
+test_rx_throttle_still_drains_backlog(void **state)
+{
+	struct fx *fx = *state;
+	dev_rx_throttle(fx->h, true);
+	for (int i = 0; i < 5; i++)
+		netif_rx(test_skb(fx, ETH_P_TEST));
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 5);
+	dev_rx_throttle(fx->h, false);
+}
+
+/* The cycle limit: packet work stops at rx_cycle_limit percent of the
+ * period and resumes when the next period begins. */
+static void
+test_rx_cycle_limit_blocks_input_for_rest_of_period(void **state)
+{
+	struct fx *fx = *state;
+	struct netdev_host_config c = *dev_host_config(fx->h);
+	c.rx_cycle_limit = 50;
+	c.rx_cycle_period = SIM_MS;
+	dev_set_host_config(fx->h, &c);
+	fx->charge = 10 * SIM_US;
+	fake_napi_init(fx, 0, 64, 1000);
+	napi_schedule(&fx->napi[0].n);
+	sim_run_until(fx->sim, 10 * SIM_MS);
+	struct softnet_stats s;
+	dev_softnet_stats(fx->h, &s);
+	assert_true(s.cycle_limit_hits >= 9);
+	/* never more than half of any period, and about half of the whole */
+	double share = (double)cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ) / (10.0 * SIM_MS);
+	assert_true(share > 0.45 && share < 0.56);
+	for (uint32_t i = 1; i < fx->n; i++)
+		if (fx->at[i] / SIM_MS == fx->at[i - 1] / SIM_MS)
+			assert_true(fx->at[i] % SIM_MS <= SIM_MS / 2 + 11 * SIM_US);
+	fx->napi[0].frames = 0;
+	sim_run_until(fx->sim, 20 * SIM_MS);
+	netif_napi_del(&fx->napi[0].n);
+}
+
+static int
+busy_task(struct proc *p, void *arg)
+{
+	uint64_t *rounds = arg;
+	for (;;) {
+		proc_consume(p, 5 * SIM_US);
+		(*rounds)++;
+	}
+	return 0;
+}
+
+/* Threaded NAPI: each poll takes at most weight packets in softirq context,
+ * then the thread yields to a runnable task before it polls again. */
+static void
+test_threaded_napi_yields_to_tasks_between_polls(void **state)
+{
+	struct fx *fx = *state;
+	struct proc_table *pt = proc_table_new(fx->sim, fx->h->cpu, "alice");
+	uint64_t rounds = 0;
+	proc_spawn(pt, "busy", 0, busy_task, &rounds);
+	fake_napi_init(fx, 0, 4, 40);
+	napi_set_threaded(&fx->napi[0].n, true);
+	napi_schedule(&fx->napi[0].n);
+	sim_run_until(fx->sim, 5 * SIM_MS);
+	struct napi_struct *n = &fx->napi[0].n;
+	assert_int_equal(fx->n, 40);
+	assert_int_equal(n->polls, 10); /* the last one takes the last 4 and completes */
+	assert_int_equal(n->full_polls, 9);
+	assert_int_equal(n->completes, 1);
+	for (uint32_t i = 0; i < fx->n; i++)
+		assert_int_equal(fx->ctx[i], CPU_SOFTIRQ);
+	assert_true(rounds >= 10); /* the task ran between the polls */
+	assert_true(cpu_context_switches(fx->h->cpu) >= 18); /* to the task and back, each poll */
+	netif_napi_del(n);
+	proc_table_free(pt);
+}
+
 int
 main(void)
 {
@@ -520,6 +645,11 @@ main(void)
 		T(test_xmit_on_down_device_drops),
 		T(test_register_assigns_ifindex_and_names),
 		T(test_host_conf_keys_set_settings),
+		T(test_napi_weight_zero_polls_until_empty),
+		T(test_rx_throttle_parks_napi_until_unthrottled),
+		T(test_rx_throttle_still_drains_backlog),
+		T(test_rx_cycle_limit_blocks_input_for_rest_of_period),
+		T(test_threaded_napi_yields_to_tasks_between_polls),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
