@@ -303,6 +303,58 @@ bulk_send_main(struct app *a)
 	return 0;
 }
 
+/* stream_writer (the seed's point about streams): count writes of size
+ * bytes each to dst:port, interval apart (0: back to back), then close. */
+static int
+stream_writer_main(struct app *a)
+{
+	static __thread char buf[APP_BUF];
+	const struct app_config *c = app_config(a);
+	struct app_stats *st = app_stats_mut(a);
+	int s = connected_socket(a);
+	if (s < 0)
+		return 1;
+	size_t size = MIN(c->size, sizeof buf);
+	for (uint64_t i = 0; i < MAX(c->count, 1); i++) {
+		if (i && c->interval)
+			ns_sleep(c->interval);
+		ssize_t w = ns_write(s, buf, size);
+		if (w < 0) {
+			app_error_seen(a);
+			break;
+		}
+		st->tx_msgs++;
+		st->tx_bytes += (uint64_t)w;
+	}
+	ns_close(s);
+	return 0;
+}
+
+/* stream_reader: accept on port and read with reads of size bytes until
+ * EOF; every read is one rx message, so rx_msgs counts the reads. */
+static int
+stream_reader_main(struct app *a)
+{
+	static __thread char buf[APP_BUF];
+	const struct app_config *c = app_config(a);
+	int l = listening_socket(a);
+	if (l < 0)
+		return 1;
+	size_t size = c->size ? MIN(c->size, sizeof buf) : sizeof buf;
+	for (;;) {
+		int s = ns_accept(l, NULL, NULL);
+		if (s < 0) {
+			app_error_seen(a);
+			continue;
+		}
+		app_stats_mut(a)->conns++;
+		ssize_t n;
+		while ((n = ns_read(s, buf, size)) > 0)
+			count_rx(a, n);
+		ns_close(s);
+	}
+}
+
 const struct app_program app_programs[] = {
 	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)", udp_sink_main },
 	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)", udp_flood_main },
@@ -312,6 +364,8 @@ const struct app_program app_programs[] = {
 	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main },
 	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)", bulk_send_main },
 	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main },
+	{ "stream_writer", "count writes of size bytes to dst:port, interval apart, then close (nodelay, sndbuf)", stream_writer_main },
+	{ "stream_reader", "accept on port, read size bytes per read (0: 64 KiB) until EOF; rx_msgs counts the reads (rcvbuf)", stream_reader_main },
 	{ "ping", "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), size data bytes (56)", ping_main },
 	{ "traceroute", "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe", traceroute_main },
 	{ "flood", "udp_flood with a sequence number and send time in each datagram (dst, port, rate, size >= 16, count, duration)", flood_main },

@@ -57,26 +57,30 @@ start = 10ms
 EOF
 }
 
-# checksums PCAP: no bad IP/TCP checksum, nothing malformed.
-checksums() {
-	"$TSHARK" -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-		-Y 'tcp.checksum.status==0 || ip.checksum.status==0 || _ws.malformed' \
-		>"$T/bad" 2>/dev/null
-	if [ -s "$T/bad" ]; then
-		not_ok "$1: bad checksums or malformed frames"
-		head -5 "$T/bad" | sed 's/^/    /'
-	else
-		ok "$(basename "$1"): checksums valid, nothing malformed"
-	fi
-	# Make sure the checksums were checked at all (status 1 = good).
-	good=$("$TSHARK" -r "$1" -o tcp.check_checksum:TRUE -Y 'tcp.checksum.status==1' 2>/dev/null | wc -l)
-	[ "$good" -gt 0 ] && ok "$(basename "$1"): $good TCP checksums verified good" ||
-		not_ok "$(basename "$1"): no TCP checksum was verified"
+# scan PCAP: one tshark pass; sets bad (bad checksums or malformed frames),
+# good (TCP checksums verified good), tcp (TCP frames), flags (tcp.analysis
+# frames other than window updates) and retr (retransmissions).
+scan() {
+	eval "$("$TSHARK" -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-T fields -E occurrence=f -e ip.checksum.status -e tcp.checksum.status \
+		-e _ws.malformed -e tcp.analysis.flags -e tcp.analysis.window_update \
+		-e tcp.analysis.retransmission -e tcp.analysis.fast_retransmission 2>/dev/null |
+		awk -F '\t' '
+			$1 == "0" || $2 == "0" || $3 != "" { bad++ }
+			$2 != "" { tcp++ } $2 == "1" { good++ }
+			$4 != "" && $5 == "" { flags++ }
+			$6 != "" || $7 != "" { retr++ }
+			END { printf "bad=%d good=%d tcp=%d flags=%d retr=%d\n", bad, good, tcp, flags, retr }')"
 }
 
-# analysis_flags PCAP: the tcp.analysis frames other than window updates.
-analysis_flags() {
-	"$TSHARK" -r "$1" -Y 'tcp.analysis.flags && !tcp.analysis.window_update' 2>/dev/null | wc -l
+# checksums PCAP: scan it and check the checksums (sets the scan variables).
+checksums() {
+	scan "$1"
+	what="$(basename "$(dirname "$1")")/$(basename "$1")"
+	expect_eq "$bad" 0 "$what: no bad IP/TCP checksum, nothing malformed"
+	if [ "$tcp" -gt 0 ]; then
+		expect_eq "$good" "$tcp" "$what: all $tcp TCP checksums verified good"
+	fi
 }
 
 # stream_hash PCAP: SHA-256 of the client's reassembled byte stream.
@@ -113,7 +117,7 @@ scenario clean 100Mbit 1ms 0 2000000 3s 0
 expect_exit 0 "clean 2 MB transfer runs" -- \
 	"$NETSIM" run "$T/clean.ini" --pcap "$T/clean" --metrics "$T/clean.txt"
 for f in "$T"/clean/*.pcap; do checksums "$f"; done
-expect_eq "$(analysis_flags "$T/clean/alice-eth0.pcap")" 0 "clean: no tcp.analysis flags (no loss, no retransmission)"
+expect_eq "$flags" 0 "clean: no tcp.analysis flags (no loss, no retransmission)"
 expect_eq "$(stream_hash "$T/clean/bob-eth0.pcap")" "$(pattern_hash 2000000)" \
 	"clean: the stream tshark reassembles is the 2 MB bulk_send wrote"
 
@@ -122,10 +126,9 @@ scenario lossy 100Mbit 1ms 0.02 1000000 5s 0
 expect_exit 0 "lossy 1 MB transfer (2% loss) runs" -- \
 	"$NETSIM" run "$T/lossy.ini" --pcap "$T/lossy" --metrics "$T/lossy.txt"
 for f in "$T"/lossy/*.pcap; do checksums "$f"; done
-flags=$(analysis_flags "$T/lossy/alice-eth0.pcap")
+checksums "$T/lossy/alice-eth0.pcap"
 [ "$flags" -gt 0 ] && ok "lossy: $flags tcp.analysis flags where frames were lost" ||
 	not_ok "lossy: no tcp.analysis flags despite losses"
-retr=$("$TSHARK" -r "$T/lossy/alice-eth0.pcap" -Y 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission' 2>/dev/null | wc -l)
 [ "$retr" -gt 0 ] && ok "lossy: tshark sees $retr retransmissions" || not_ok "lossy: no retransmission seen"
 expect_eq "$(stream_hash "$T/lossy/alice-eth0.pcap")" "$(pattern_hash 1000000)" \
 	"lossy: the reassembled stream is still exactly what was written"
@@ -159,13 +162,21 @@ for p in 0.001 0.01; do
 	fi
 done
 
-# ---- 5. the lecture scenario's captures --------------------------------------------
-lecture="$top_srcdir/scenarios/lectures/one-write-several-reads.ini"
-if [ -f "$lecture" ]; then
-	expect_exit 0 "one-write-several-reads lecture runs" -- \
-		"$NETSIM" run "$lecture" --pcap "$T/lecture"
-	for f in "$T"/lecture/*.pcap; do checksums "$f"; done
-	expect_eq "$(analysis_flags "$T/lecture/alice-eth0.pcap")" 0 "lecture: no tcp.analysis flags"
-fi
+# ---- 5. the TCP lecture scenarios' captures ----------------------------------------
+# Every lecture scenario that runs a TCP program; only the loss lecture may
+# show tcp.analysis flags.
+for lecture in "$top_srcdir"/scenarios/lectures/*.ini; do
+	grep -qE '^program *= *(bulk_send|bulk_sink|tcp_echo|request_response|stream_)' "$lecture" || continue
+	name=$(basename "$lecture" .ini)
+	expect_exit 0 "lecture $name runs" -- "$NETSIM" run "$lecture" --pcap "$T/$name"
+	all=0
+	for f in "$T/$name"/*.pcap; do checksums "$f"; all=$((all + flags)); done
+	flags=$all
+	case $name in
+	*loss*) [ "$flags" -gt 0 ] && ok "lecture $name: $flags tcp.analysis flags, where it loses frames" ||
+		not_ok "lecture $name: a loss lecture without tcp.analysis flags" ;;
+	*) expect_eq "$flags" 0 "lecture $name: no tcp.analysis flags" ;;
+	esac
+done
 
 done_testing
