@@ -52,6 +52,18 @@ build_apps(struct world *w, GError **error)
 	return true;
 }
 
+struct figure_ctx {
+	GHashTable *m;
+	const char *app;
+};
+
+static void
+put_figure(const char *figure, double value, void *data)
+{
+	struct figure_ctx *c = data;
+	metric_put(c->m, value, "app.%s.%s", c->app, figure);
+}
+
 void
 app_metrics(struct world *w, GHashTable *m)
 {
@@ -71,5 +83,8 @@ app_metrics(struct world *w, GHashTable *m)
 		metric_put(m, secs > 0 ? (double)s->rx_bytes * 8 / secs : 0, "app.%s.rx_bps", n);
 		if (s->rx_msgs && s->rtt_sum)
 			metric_put(m, (double)s->rtt_sum / (double)s->rx_msgs / 1e3, "app.%s.rtt_mean_us", n);
+		/* A program's own figures: latency percentiles, hops, ... */
+		struct figure_ctx c = { m, n };
+		app_figures_foreach(a, put_figure, &c);
 	}
 }

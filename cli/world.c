@@ -335,6 +335,10 @@ world_metrics(struct world *w)
 		put(m, (double)sn.net_rx_actions, "%s.softnet.net_rx_actions", h->name);
 		put(m, (double)sn.napi_polls, "%s.softnet.napi_polls", h->name);
 		put(m, (double)sn.backlog_max, "%s.softnet.backlog_max", h->name);
+		put(m, (double)sn.rx_throttles, "%s.softnet.rx_throttles", h->name);
+		put(m, (double)sn.cycle_limit_hits, "%s.softnet.cycle_limit_hits", h->name);
+		put(m, (double)sn.parks, "%s.softnet.parks", h->name);
+		put(m, (double)sn.blocked_ns, "%s.softnet.blocked_ns", h->name);
 	}
 	net_metrics(w, m);
 	world_conservation(w, NULL, m);
