@@ -42,11 +42,28 @@ const struct conf_key app_conf_keys[] = {
 	{ "rcvbuf", CONF_BYTES, K(rcvbuf), 0, 4 << 20, 0, 0, NULL, "SO_RCVBUF; 0 = default" },
 	{ "sndbuf", CONF_BYTES, K(sndbuf), 0, 4 << 20, 0, 0, NULL, "SO_SNDBUF; 0 = default" },
 	{ "backlog", CONF_UINT32, K(backlog), 0, 4096, 0, 0, NULL, "listen backlog" },
+	{ "concurrent", CONF_BOOL, K(concurrent), 0, 0, 0, 0, NULL, "servers: serve up to 64 connections at once with poll instead of one after another" },
 	{ NULL },
 };
 #undef K
 
 G_DEFINE_QUARK(netsim-app-error-quark, app_error)
+
+void
+app_config_init(struct app_config *c)
+{
+	*c = (struct app_config){ .port = 9000, .rate = 1000, .size = 1000, .backlog = 128 };
+}
+
+/* Does @prog read @key?  (Its keys list; NULL accepts any.) */
+static bool
+app_program_uses(const struct app_program *prog, const char *key)
+{
+	if (!prog || !prog->keys)
+		return true;
+	g_auto(GStrv) keys = g_strsplit(prog->keys, " ", -1);
+	return g_strv_contains((const char *const *)keys, key);
+}
 
 const struct app_program *
 app_find(const char *program)
@@ -64,7 +81,7 @@ app_new(struct host *host, const char *name, const char *program, GError **error
 	a->name = g_strdup(name);
 	a->host = host;
 	a->args = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	a->cfg = (struct app_config){ .port = 9000, .rate = 1000, .size = 1000, .backlog = 128 };
+	app_config_init(&a->cfg);
 	if (g_str_has_prefix(program, "plugin:")) {
 		a->main = app_plugin_load(a, program + strlen("plugin:"), error);
 	} else {
@@ -84,6 +101,11 @@ app_new(struct host *host, const char *name, const char *program, GError **error
 bool
 app_set(struct app *a, const char *key, const char *value, GError **error)
 {
+	if (!a->plugin && !app_program_uses(a->prog, key)) {
+		g_set_error(error, APP_ERROR, 0, "%s does not use this key (its keys: %s)",
+			    a->prog->name, a->prog->keys);
+		return false;
+	}
 	g_hash_table_insert(a->args, g_strdup(key), g_strdup(value));
 	if (g_strcmp0(key, "dst") == 0) {
 		if (!inet_addr_parse(value, &a->cfg.dst)) {

@@ -44,8 +44,12 @@ struct app_config {
 	uint64_t rcvbuf;       /* SO_RCVBUF, 0 = default */
 	uint64_t sndbuf;       /* SO_SNDBUF, 0 = default */
 	uint32_t backlog;      /* listen backlog */
+	bool concurrent;       /* tcp_echo_server, bulk_sink: serve connections at once (poll) */
 };
 extern const struct conf_key app_conf_keys[];
+/* The defaults every program starts from: port 9000, rate 1000/s, size
+ * 1000, backlog 128, everything else 0 (off, no limit, kernel default). */
+void app_config_init(struct app_config *c);
 
 /* What a program did, for the run summary and expectations. */
 struct app_stats {
@@ -63,6 +67,10 @@ struct app_program {
 	const char *name;      /* "udp_sink" */
 	const char *doc;       /* one line, with the keys it uses */
 	app_main_fn main;
+	/* The keys it reads besides host, program and start, separated by
+	 * spaces ("dst port size"); app_set refuses any other.  NULL: any key
+	 * of app_conf_keys (programs that have not listed theirs). */
+	const char *keys;
 };
 
 /* The built-in programs, ended by an entry with name NULL. */

@@ -156,42 +156,93 @@ listening_socket(struct app *a)
 	return s;
 }
 
-/* tcp_echo_server / bulk_sink: accept connections one after another;
- * echo (or just count) what arrives until EOF. */
+#define APP_MAX_CONNS 64
+
+/* The end of one connection of tcp_server: close it, report goodput. */
+static void
+tcp_server_done(struct app *a, int fd, bool echo)
+{
+	ns_close(fd);
+	const struct app_stats *st = app_stats(a);
+	if (!echo && st->last_rx > st->first_rx)
+		app_figure_set(a, "goodput_bps", (double)st->rx_bytes * 8 * SIM_S /
+						  (double)(st->last_rx - st->first_rx));
+}
+
+/* Read what @fd has, echo it if @echo; false at EOF or error. */
+static bool
+tcp_server_serve(struct app *a, int fd, bool echo, char *buf, size_t len)
+{
+	ssize_t r = ns_read(fd, buf, len);
+	if (r <= 0) {
+		if (r < 0)
+			app_error_seen(a);
+		return false;
+	}
+	count_rx(a, r);
+	for (ssize_t off = 0; echo && off < r;) {
+		ssize_t w = ns_write(fd, buf + off, (size_t)(r - off));
+		if (w <= 0)
+			break;
+		off += w;
+		app_stats_mut(a)->tx_bytes += (uint64_t)w;
+	}
+	return true;
+}
+
+/*
+ * tcp_echo_server / bulk_sink, the seed text's server: accept one
+ * connection, serve it until EOF, close, accept the next; later clients
+ * wait in the accept queue meanwhile.  With concurrent = on, up to
+ * APP_MAX_CONNS at once with poll(), the single-process select/poll
+ * server: wait until the listener or a connection is readable, accept or
+ * read.  An echo write that blocks (the client does not read) holds up the
+ * others.
+ */
 static int
 tcp_server(struct app *a, bool echo)
 {
 	static __thread char buf[APP_BUF];
+	struct pollfd fds[1 + APP_MAX_CONNS];
 	int l = listening_socket(a);
 	if (l < 0)
 		return 1;
-	for (;;) {
+	while (!app_config(a)->concurrent) {
 		int c = ns_accept(l, NULL, NULL);
 		if (c < 0) {
 			app_error_seen(a);
 			continue;
 		}
 		app_stats_mut(a)->conns++;
-		ssize_t n;
-		while ((n = ns_read(c, buf, sizeof buf)) > 0) {
-			count_rx(a, n);
-			if (echo) {
-				for (ssize_t off = 0; off < n;) {
-					ssize_t w = ns_write(c, buf + off, (size_t)(n - off));
-					if (w <= 0)
-						break;
-					off += w;
-					app_stats_mut(a)->tx_bytes += (uint64_t)w;
-				}
+		while (tcp_server_serve(a, c, echo, buf, sizeof buf))
+			;
+		tcp_server_done(a, c, echo);
+	}
+	fds[0] = (struct pollfd){ .fd = l, .events = POLLIN };
+	nfds_t n = 1;
+	for (;;) {
+		if (ns_poll(fds, n, -1) < 0) {
+			app_error_seen(a);
+			continue;
+		}
+		for (nfds_t i = n - 1; i >= 1; i--) {
+			if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)) ||
+			    tcp_server_serve(a, fds[i].fd, echo, buf, sizeof buf))
+				continue;
+			tcp_server_done(a, fds[i].fd, echo);
+			fds[i] = fds[--n];
+		}
+		if (fds[0].revents & POLLIN) {
+			int c = ns_accept(l, NULL, NULL);
+			if (c < 0) {
+				app_error_seen(a);
+			} else if (n > APP_MAX_CONNS) {
+				ns_close(c); /* full: the client sees its connection closed */
+			} else {
+				app_stats_mut(a)->conns++;
+				fds[n++] = (struct pollfd){ .fd = c, .events = POLLIN };
 			}
 		}
-		if (n < 0)
-			app_error_seen(a);
-		ns_close(c);
-		const struct app_stats *st = app_stats(a);
-		if (!echo && st->last_rx > st->first_rx)
-			app_figure_set(a, "goodput_bps", (double)st->rx_bytes * 8 * SIM_S /
-							  (double)(st->last_rx - st->first_rx));
 	}
 }
 
@@ -356,20 +407,20 @@ stream_reader_main(struct app *a)
 }
 
 const struct app_program app_programs[] = {
-	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)", udp_sink_main },
-	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)", udp_flood_main },
-	{ "udp_echo", "send each datagram on port back to its sender (port)", udp_echo_main },
-	{ "tcp_echo_server", "accept on port, echo until EOF (port, backlog, nodelay)", tcp_echo_server_main },
-	{ "tcp_echo_client", "request/response: count requests of size bytes to dst:port, each echoed (interval, duration, nodelay)", tcp_echo_client_main },
-	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main },
-	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)", bulk_send_main },
-	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main },
-	{ "stream_writer", "count writes of size bytes to dst:port, interval apart, then close (nodelay, sndbuf)", stream_writer_main },
-	{ "stream_reader", "accept on port, read size bytes per read (0: 64 KiB) until EOF; rx_msgs counts the reads (rcvbuf)", stream_reader_main },
-	{ "ping", "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), size data bytes (56)", ping_main },
-	{ "traceroute", "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe", traceroute_main },
-	{ "flood", "udp_flood with a sequence number and send time in each datagram (dst, port, rate, size >= 16, count, duration)", flood_main },
-	{ "sink", "udp_sink that measures latency from flood's time stamps: figures lat_p50_us, lat_p90_us, lat_p99_us (port, rcvbuf)", sink_main },
-	{ "screend", "a user-level screening process on the forwarding path (NFQUEUE): COST_SCREEN per packet, then passes it on", screend_main },
-	{ NULL, NULL, NULL },
+	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)", udp_sink_main, "port rcvbuf" },
+	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)", udp_flood_main, "dst port rate size count duration sndbuf" },
+	{ "udp_echo", "send each datagram on port back to its sender (port)", udp_echo_main, "port rcvbuf sndbuf" },
+	{ "tcp_echo_server", "accept on port, echo until EOF, then the next; concurrent = on: up to 64 at once with poll (port, backlog, nodelay)", tcp_echo_server_main, "port backlog nodelay rcvbuf sndbuf concurrent" },
+	{ "tcp_echo_client", "request/response: count requests of size bytes to dst:port, each echoed (interval, duration, nodelay)", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
+	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
+	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)", bulk_send_main, "dst port bytes duration size nodelay rcvbuf sndbuf" },
+	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main, "port backlog rcvbuf sndbuf concurrent" },
+	{ "stream_writer", "count writes of size bytes to dst:port, interval apart, then close (nodelay, sndbuf)", stream_writer_main, "dst port size count interval nodelay rcvbuf sndbuf" },
+	{ "stream_reader", "accept on port, read size bytes per read (0: 64 KiB) until EOF; rx_msgs counts the reads (rcvbuf)", stream_reader_main, "port backlog size rcvbuf sndbuf" },
+	{ "ping", "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), size data bytes (56)", ping_main, NULL },
+	{ "traceroute", "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe", traceroute_main, NULL },
+	{ "flood", "udp_flood with a sequence number and send time in each datagram (dst, port, rate, size >= 16, count, duration)", flood_main, NULL },
+	{ "sink", "udp_sink that measures latency from flood's time stamps: figures lat_p50_us, lat_p90_us, lat_p99_us (port, rcvbuf)", sink_main, NULL },
+	{ "screend", "a user-level screening process on the forwarding path (NFQUEUE): COST_SCREEN per packet, then passes it on", screend_main, NULL },
+	{ NULL, NULL, NULL, NULL },
 };

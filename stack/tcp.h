@@ -127,6 +127,7 @@ static inline bool after(uint32_t a, uint32_t b) { return (int32_t)(b - a) < 0; 
 #define TCP_RTO_MIN (200 * SIM_MS)    /* Linux TCP_RTO_MIN (RFC: 1 s) */
 #define TCP_RTO_MAX (120 * SIM_S)
 #define TCP_DELACK_TIME (40 * SIM_MS) /* Linux TCP_DELACK_MIN */
+#define TCP_OOW_RATELIMIT (500 * SIM_MS) /* Linux tcp_invalid_ratelimit */
 #define TCP_TIMEWAIT_LEN (60 * SIM_S) /* Linux: 2MSL fixed at 60 s */
 #define TCP_FIN_TIMEOUT (60 * SIM_S)  /* Linux tcp_fin_timeout: an orphan in FIN_WAIT2 */
 #define TCP_SYN_RETRIES 6
@@ -159,6 +160,7 @@ struct tcp_sock {
 	int dupacks;
 	bool in_recovery;
 	uint32_t recover;               /* NewReno: snd_max when recovery began */
+	sim_time_t last_oow_ack;        /* when we last answered an out-of-window segment */
 	uint32_t cwr_until;             /* cwnd was cut for a local drop until snd_una passes this */
 	/* delayed ACK and Nagle */
 	bool nodelay;

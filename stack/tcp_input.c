@@ -167,6 +167,27 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	sk->sk_data_ready(sk);
 }
 
+/*
+ * Answer an out-of-window segment or an ACK of data never sent with an ACK,
+ * at most once per 500 ms when it carries no data (Linux
+ * tcp_oow_rate_limited): two ends that disagree about the sequence space,
+ * as after a forged segment, would otherwise ACK each other for ever (an
+ * ACK storm; RFC 5961 §4-5 and its rate limit in §7).
+ */
+static void
+tcp_send_oow_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	sim_time_t now = host_now(sk->host);
+	if (cb->seq == cb->end_seq || (cb->flags & TCPHDR_SYN)) {
+		if (tp->last_oow_ack && now - tp->last_oow_ack < TCP_OOW_RATELIMIT)
+			return;
+		tp->last_oow_ack = now;
+	}
+	tcp_send_ack(sk);
+}
+
 /* ---- ACK processing ------------------------------------------------------------------ */
 
 static bool
@@ -184,7 +205,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	uint32_t ack = cb->ack_seq;
 	if (after(ack, tp->snd_max)) {
-		tcp_send_ack(sk); /* acknowledges something never sent */
+		tcp_send_oow_ack(sk, skb); /* acknowledges something never sent */
 		return false;
 	}
 	if (before(ack, tp->snd_una))
@@ -432,7 +453,7 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!tcp_sequence_ok(tp, cb)) {
 		if (!(cb->flags & TCPHDR_RST))
-			tcp_send_ack(sk);
+			tcp_send_oow_ack(sk, skb);
 		skb_drop(skb, before(cb->seq, tp->rcv_nxt) ? SKB_DROP_TCP_OLD_DATA
 							  : SKB_DROP_TCP_OVERWINDOW);
 		return NET_RX_DROP;
@@ -443,7 +464,7 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		return NET_RX_DROP;
 	}
 	if (cb->flags & TCPHDR_SYN) {
-		tcp_send_ack(sk); /* RFC 5961 §4.2: challenge ACK */
+		tcp_send_oow_ack(sk, skb); /* RFC 5961 §4.2: challenge ACK */
 		skb_drop(skb, SKB_DROP_TCP_FLAGS);
 		return NET_RX_DROP;
 	}

@@ -163,6 +163,64 @@ test_unknown_program_and_key_are_errors(void **state)
 	app_free(a);
 }
 
+static void
+test_tcp_echo_server_serves_clients_concurrently(void **state)
+{
+	struct fx *fx = *state;
+	const char *srv_kv[] = { "port", "7", "concurrent", "on", NULL };
+	/* Two clients, each 20 requests 10 ms apart: served one after the other
+	 * the second could only start after the first's 200 ms. */
+	const char *cli_kv[] = { "dst", B_ADDR, "port", "7", "size", "100", "count", "20",
+				 "interval", "10ms", NULL };
+	struct app *srv = start_app(fx->b, "tcp_echo_server", srv_kv, 0);
+	struct app *c1 = start_app(fx->a, "tcp_echo_client", cli_kv, SIM_MS);
+	struct app *c2 = start_app(fx->a, "tcp_echo_client", cli_kv, 2 * SIM_MS);
+	sim_run_until(fx->sim, 100 * SIM_MS);
+	assert_true(app_stats(c1)->rx_msgs >= 5);
+	assert_true(app_stats(c2)->rx_msgs >= 5);
+	assert_int_equal(app_stats(srv)->conns, 2);
+	sim_run_until(fx->sim, 5 * SIM_S);
+	assert_int_equal(app_stats(c1)->rx_bytes, 2000);
+	assert_int_equal(app_stats(c2)->rx_bytes, 2000);
+	assert_int_equal(app_stats(srv)->rx_bytes, 4000);
+	host_free(fx->a);
+	host_free(fx->b);
+	fx->a = fx->b = NULL;
+	app_free(srv);
+	app_free(c1);
+	app_free(c2);
+}
+
+static void
+test_program_refuses_a_key_it_does_not_use(void **state)
+{
+	struct fx *fx = *state;
+	GError *error = NULL;
+	struct app *a = app_new(fx->a, "x", "udp_sink", &error);
+	assert_true(app_set(a, "port", "9000", &error));
+	/* rate is a key of udp_flood, not of udp_sink */
+	assert_false(app_set(a, "rate", "10", &error));
+	assert_non_null(strstr(error->message, "udp_sink does not use"));
+	g_clear_error(&error);
+	app_free(a);
+}
+
+static void
+test_app_config_init_gives_the_documented_defaults(void **state)
+{
+	(void)state;
+	struct app_config c;
+	memset(&c, 0xff, sizeof c);
+	app_config_init(&c);
+	assert_int_equal(c.port, 9000);
+	assert_int_equal(c.rate, 1000);
+	assert_int_equal(c.size, 1000);
+	assert_int_equal(c.backlog, 128);
+	assert_int_equal(c.count, 0);
+	assert_int_equal(c.duration, 0);
+	assert_false(c.nodelay);
+}
+
 int
 main(void)
 {
@@ -171,6 +229,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_send_delivers_all_bytes_to_bulk_sink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_echo_client_gets_every_request_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_program_and_key_are_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_echo_server_serves_clients_concurrently, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_program_refuses_a_key_it_does_not_use, setup, teardown),
+		cmocka_unit_test(test_app_config_init_gives_the_documented_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
