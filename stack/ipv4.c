@@ -484,7 +484,7 @@ ip_forward(struct sk_buff *skb)
 		return NET_RX_DROP;
 	}
 	struct rtable rt;
-	if (ip_route_output(host, ntohl(iph->daddr), 0, &rt) != 0 || rt.type == RTN_LOCAL) {
+	if (ip_route_output_skb(skb, ntohl(iph->daddr), 0, &rt) != 0 || rt.type == RTN_LOCAL) {
 		ips->mib.in_no_routes++;
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0);
 		skb_drop(skb, SKB_DROP_IP_NOROUTE);
@@ -555,7 +555,7 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 	skb_handoff(skb, "ip", "ip_build_and_send_pkt");
 	ips->mib.out_requests++;
 	struct rtable rt;
-	int err = ip_route_output(host, args->daddr, args->saddr, &rt);
+	int err = ip_route_output_skb(skb, args->daddr, args->saddr, &rt);
 	if (err) {
 		ips->mib.out_no_routes++;
 		skb_drop(skb, SKB_DROP_IP_NOROUTE);

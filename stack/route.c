@@ -17,6 +17,11 @@
  * a hash of (destination, requested source): a hit costs one probe and
  * allocates nothing; a collision replaces the slot (counted as an
  * eviction).  Any change to the FIB or to an address flushes it.
+ *
+ * A lookup made for a packet (ip_route_output_skb) is also a row of the
+ * trace on that skb: op "route", func "route_cache_hit", "route_cache_miss"
+ * or "fib_lookup" (no cache), so a student sees which packet filled the
+ * cache and which ones it served.
  */
 #include "stack/route.h"
 
@@ -25,6 +30,8 @@
 #include "stack/inet.h"
 #include "stack/ip_int.h"
 #include "stack/netdevice.h"
+#include "stack/skbuff.h"
+#include "trace/trace.h"
 
 struct rt_cache_slot {
 	bool valid;
@@ -386,12 +393,17 @@ route_resolve(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *
 	return 0;
 }
 
-int
-ip_route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt)
+/* ip_route_output, saying in @how (for the trace) how it was answered:
+ * "route_cache_hit", "route_cache_miss" or "fib_lookup"; NULL when no
+ * lookup was made. */
+static int
+route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt, const char **how)
 {
 	struct fib_table *t = fib_of(host);
+	*how = NULL;
 	if (saddr && !ip_dev_find(host, saddr))
 		return -EINVAL;
+	*how = t->cache ? "route_cache_miss" : "fib_lookup";
 	struct rt_cache_slot *slot = NULL;
 	if (t->cache) {
 		uint32_t h = (daddr * 0x9e3779b1u) ^ (saddr * 0x85ebca6bu);
@@ -400,6 +412,7 @@ ip_route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable
 			t->stats.cache_hits++;
 			*rt = slot->rt;
 			rt->cached = true;
+			*how = "route_cache_hit";
 			return 0;
 		}
 		t->stats.cache_misses++;
@@ -418,6 +431,23 @@ ip_route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable
 	}
 	rt->cached = false;
 	return 0;
+}
+
+int
+ip_route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt)
+{
+	const char *how;
+	return route_output(host, daddr, saddr, rt, &how);
+}
+
+int
+ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct rtable *rt)
+{
+	const char *how;
+	int err = route_output(skb->host, daddr, saddr, rt, &how);
+	if (how)
+		trace_route(skb->host->trace, skb->id, how, skb_data_offset(skb), skb->len);
+	return err;
 }
 
 void

@@ -19,7 +19,8 @@
  * The cache maps a destination address to the result of a lookup; any
  * change of the FIB or of an address flushes it (Linux rt_cache_flush).
  * Hits and misses are counted and written as trace counters
- * ("route.cache_hits", "route.cache_misses").
+ * ("route.cache_hits", "route.cache_misses"), and at full trace level each
+ * lookup made for a packet is a row on its skb (op "route").
  *
  * Route syntax (a line of a scenario's routes, like `ip route add`):
  *   DEST [via GATEWAY] [dev IFNAME] [src ADDRESS] [metric N]
@@ -40,6 +41,7 @@
 
 struct host;
 struct net_device;
+struct sk_buff;
 
 enum route_origin {
 	ROUTE_CONNECTED = 0, /* added by inet_set_address (Linux proto kernel) */
@@ -113,6 +115,15 @@ const struct fib_entry *fib_lookup(struct host *host, uint32_t daddr);
  * route) or -EINVAL (@saddr not local).
  */
 int ip_route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt);
+
+/*
+ * ip_route_output for the datagram @skb (ip_forward, ip_build_and_send_pkt),
+ * recording the lookup in the trace on @skb: op "route" with func
+ * "route_cache_hit", "route_cache_miss" or "fib_lookup" (a host without a
+ * route cache).  Linux 2.6 had the rt_cache_stat counters for the same
+ * (in_hit, out_hit, ...), but no per-packet record.
+ */
+int ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct rtable *rt);
 
 /* Empty the route cache (counted as a flush). */
 void route_cache_flush(struct host *host);

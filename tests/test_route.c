@@ -1,7 +1,7 @@
 /*
  * tests/test_route.c - the FIB and the route cache: longest-prefix match,
  * default and connected routes, the route syntax and its error messages,
- * cache hits, misses and flushes.
+ * cache hits, misses and flushes, and each lookup for a packet in the trace.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/inet_test.h"
+#include "tests/stack_test.h"
 
 struct fx {
 	struct tnet *n;
@@ -98,6 +99,71 @@ test_cache_hits_after_first_lookup_and_flushes_on_change(void **state)
 	assert_int_equal(ip_route_output(fx->r, tnet_addr("10.2.0.2"), 0, &rt), 0);
 	assert_false(rt.cached);
 	assert_int_equal(rt.nexthop, tnet_addr("10.1.0.2")); /* the new, longer prefix */
+}
+
+/* Each datagram the router forwards gets a "route" row on its skb: the first
+ * misses the cache (the FIB is searched), the rest hit it. */
+static void
+test_forwarded_datagrams_show_cache_miss_then_hits_in_trace(void **state)
+{
+	struct tnet *n = tnet_new(true);
+	struct host *r = tnet_host(n, "r", true);
+	struct host *x = tnet_host(n, "x", false);
+	struct host *y = tnet_host(n, "y", false);
+	tnet_link(n, r, "eth0", "10.1.0.1/24", x, "eth0", "10.1.0.2/24");
+	tnet_link(n, r, "eth1", "10.2.0.1/24", y, "eth0", "10.2.0.2/24");
+	tnet_route(x, "default via 10.1.0.1");
+	tnet_run(n, 10 * SIM_MS);
+	static const uint8_t payload[64];
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(udp_send(x, 0, 1000, tnet_addr("10.2.0.2"), 9, payload, sizeof payload), 0);
+		tnet_run(n, 10 * SIM_MS);
+	}
+	struct route_stats s;
+	route_stats(r, &s);
+	assert_int_equal(s.cache_misses, 1);
+	assert_int_equal(s.cache_hits, 2);
+	assert_true(trace_flush(n->tr, NULL));
+	sqlite3 *db = trace_db(n->tr);
+	const char *on_r = "FROM skb_events e JOIN hosts h ON h.id = e.host "
+			   "WHERE h.name = 'r' AND e.op = 'route' AND e.layer = 'route'";
+	g_autofree char *all = g_strdup_printf("SELECT count(*) %s", on_r);
+	g_autofree char *first = g_strdup_printf("SELECT func = 'route_cache_miss' %s ORDER BY seq LIMIT 1", on_r);
+	g_autofree char *hits = g_strdup_printf("SELECT count(*) %s AND func = 'route_cache_hit'", on_r);
+	assert_int_equal(query_int(db, all), 3);
+	assert_int_equal(query_int(db, first), 1);
+	assert_int_equal(query_int(db, hits), 2);
+	/* each row is on a datagram that the router then handed to ip_output */
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT e.skb) FROM skb_events e "
+				       "JOIN skb_events o ON o.skb = e.skb AND o.seq > e.seq "
+				       "AND o.op = 'handoff' AND o.func = 'ip_output' "
+				       "JOIN hosts h ON h.id = e.host WHERE h.name = 'r' AND e.op = 'route'"), 3);
+	/* x's own datagrams were routed too: one miss, then hits */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events e JOIN hosts h ON h.id = e.host "
+				       "WHERE h.name = 'x' AND e.op = 'route'"), 3);
+	tnet_free(n);
+}
+
+/* A host without a route cache searches the FIB for every packet, and says so. */
+static void
+test_lookup_without_cache_is_traced_as_fib_lookup(void **state)
+{
+	struct tnet *n = tnet_new(true);
+	struct host *a = host_new(n->sim, n->tr, n->pool, "a", 1);
+	struct ip_config ic;
+	ip_config_init(&ic);
+	ic.route_cache_size = 0;
+	assert_true(inet_init(a, &ic, NULL, NULL));
+	n->hosts[n->nhosts++] = a;
+	struct host *b = tnet_host(n, "b", false);
+	tnet_link(n, a, "eth0", "10.0.0.1/24", b, "eth0", "10.0.0.2/24");
+	static const uint8_t payload[16];
+	assert_int_equal(udp_send(a, 0, 1000, tnet_addr("10.0.0.2"), 9, payload, sizeof payload), 0);
+	tnet_run(n, 10 * SIM_MS);
+	assert_true(trace_flush(n->tr, NULL));
+	assert_int_equal(query_int(trace_db(n->tr), "SELECT count(*) FROM skb_events "
+						    "WHERE op = 'route' AND func = 'fib_lookup'"), 1);
+	tnet_free(n);
 }
 
 static void
@@ -202,6 +268,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cache_hits_after_first_lookup_and_flushes_on_change,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_route_without_cache_still_routes, setup, teardown),
+		cmocka_unit_test(test_forwarded_datagrams_show_cache_miss_then_hits_in_trace),
+		cmocka_unit_test(test_lookup_without_cache_is_traced_as_fib_lookup),
 		cmocka_unit_test_setup_teardown(test_route_syntax_errors_say_what_is_wrong, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dump_reads_like_ip_route, setup, teardown),

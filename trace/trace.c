@@ -65,7 +65,7 @@ trace_op_name(enum trace_op op)
 		[TR_ALLOC] = "alloc",     [TR_FREE] = "free",       [TR_DROP] = "drop",
 		[TR_ENQUEUE] = "enqueue", [TR_DEQUEUE] = "dequeue", [TR_HANDOFF] = "handoff",
 		[TR_PUSH] = "push",       [TR_PULL] = "pull",       [TR_COPY] = "copy",
-		[TR_CLONE] = "clone",     [TR_WIRE] = "wire",
+		[TR_CLONE] = "clone",     [TR_WIRE] = "wire",       [TR_ROUTE] = "route",
 	};
 	if ((unsigned)op < G_N_ELEMENTS(names) && names[op])
 		return names[op];
