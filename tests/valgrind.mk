@@ -11,7 +11,8 @@ VALGRIND = valgrind
 VALGRIND_FLAGS = --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect --track-origins=yes --num-callers=30
 # Scenarios (relative to the source tree) run under memcheck.
-VALGRIND_SCENARIOS = scenarios/lectures/path-of-a-packet.ini
+VALGRIND_SCENARIOS = scenarios/lectures/path-of-a-packet.ini scenarios/lectures/fragmentation.ini \
+	scenarios/lectures/tcp-handshake-and-teardown.ini
 # Fuzz corpora replayed under memcheck (NAME of tests/fuzz/corpus/NAME).
 VALGRIND_CORPORA = scenario frame
 # GLib: plain malloc, and memory zeroed when freed, for a clean leak report.

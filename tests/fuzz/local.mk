@@ -19,7 +19,7 @@ tests_fuzz_replay_frame_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_replay_frame_LDADD = $(NETSIM_LIBS)
 
 TESTS += tests/fuzz_regress.sh tests/determinism.sh tests/shutdown.sh
-EXTRA_DIST += tests/fuzz_regress.sh tests/determinism.sh tests/shutdown.sh tests/valgrind.mk \
+EXTRA_DIST += tests/fuzz_regress.sh tests/determinism.sh tests/shutdown.sh tests/valgrind.mk docs/fuzzing.md \
 	tests/fuzz/scenario.dict tests/fuzz/make_frames.py tests/fuzz/corpus tests/fuzz/regressions
 
 # Seconds each target runs in `make fuzz-smoke`.

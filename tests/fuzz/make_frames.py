@@ -79,6 +79,14 @@ def tcp(src, dst, sport, dport, seq, ack, flags, payload=b"", window=65535, opti
     return seg[:16] + struct.pack("!H", c) + seg[18:]
 
 
+# The established connection of fuzz_frame.c's world, as printed by
+#   FUZZ_FRAME_VERBOSE=1 tests/fuzz/replay_frame tests/fuzz/corpus/frame/tcp-syn
+# (deterministic: the same in every world; update when TCP or the RNG changes).
+EST_PORT = 33440          # alice's end (the echo client)
+EST_BOB_SND_NXT = 820193746
+EST_BOB_RCV_NXT = 911588281
+
+
 def to_bob(src_mac, packet):
     return eth(BOB_MAC, src_mac, 0x0800, packet)
 
@@ -145,6 +153,28 @@ def seeds():
     s["tcp-syn-closed-port"] = to_bob(ALICE_MAC, ipv4(ALICE, BOB, 6, tcp(ALICE, BOB, 40000, 81, 1000, 0, 0x02)))
     s["tcp-data"] = to_bob(ALICE_MAC, ipv4(ALICE, BOB, 6, tcp(ALICE, BOB, 40000, 80, 1001, 1, 0x18, b"GET / HTTP/1.0\r\n\r\n")))
     s["tcp-rst"] = to_bob(ALICE_MAC, ipv4(ALICE, BOB, 6, tcp(ALICE, BOB, 40000, 80, 1001, 0, 0x04)))
+    def est(flags, payload=b"", seq_off=0, ack_off=0, window=65535):
+        return to_bob(ALICE_MAC, ipv4(ALICE, BOB, 6, tcp(ALICE, BOB, EST_PORT, 80,
+                                                         (EST_BOB_RCV_NXT + seq_off) & 0xFFFFFFFF,
+                                                         (EST_BOB_SND_NXT + ack_off) & 0xFFFFFFFF,
+                                                         flags, payload, window=window)))
+    s["tcp-est-data"] = est(0x18, bytes(100))
+    s["tcp-est-data-then-fin"] = SEP.join([est(0x18, b"x" * 100), est(0x11, seq_off=100)])
+    s["tcp-est-out-of-order"] = SEP.join([est(0x18, b"b" * 100, seq_off=100), est(0x18, b"a" * 100)])
+    s["tcp-est-beyond-window"] = est(0x18, b"z" * 100, seq_off=1 << 20)
+    s["tcp-est-dup-acks"] = SEP.join([est(0x10)] * 4)
+    s["tcp-est-ack-unsent"] = est(0x10, ack_off=5000)
+    s["tcp-est-zero-window"] = est(0x10, window=0)
+    s["tcp-est-rst"] = est(0x04)
+    s["tcp-est-rst-bad-seq"] = est(0x04, seq_off=12345)
+    s["tcp-est-syn"] = est(0x02)
+    s["tcp-est-fin"] = est(0x11)
+    s["tcp-syn-then-ack"] = SEP.join([
+        s["tcp-syn"],
+        to_bob(ALICE_MAC, ipv4(ALICE, BOB, 6, tcp(ALICE, BOB, 40000, 80, 1001, 1, 0x10)))])
+    s["tcp-syn-options"] = to_bob(ALICE_MAC, ipv4(ALICE, BOB, 6, tcp(
+        ALICE, BOB, 40001, 80, 7, 0, 0x02,
+        options=b"\x02\x04\x05\xb4\x04\x02\x08\x0a\0\0\0\1\0\0\0\0\x01\x03\x03\x07")))
     s["ipv6-ignored"] = eth(BOB_MAC, ALICE_MAC, 0x86DD, bytes(40))
     s["other-host"] = eth(OTHER_MAC, ALICE_MAC, 0x0800, ipv4(ALICE, OTHER, 1, echo))
     s["runt"] = BOB_MAC + ALICE_MAC + b"\x08"
