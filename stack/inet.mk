@@ -13,7 +13,7 @@ libnetsim_a_SOURCES += \
 
 INET_TESTS = tests/test_checksum tests/test_udp tests/test_icmp \
 	tests/test_ip_frag tests/test_route \
-	tests/test_arp tests/test_ipv4
+	tests/test_arp tests/test_ipv4 tests/test_udp_socket
 check_PROGRAMS += $(INET_TESTS)
 TESTS += $(INET_TESTS)
 EXTRA_DIST += tests/inet_test.h docs/network-layer.md
@@ -21,6 +21,8 @@ tests_test_checksum_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_checksum_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_udp_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_udp_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_udp_socket_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_udp_socket_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_icmp_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_icmp_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_ipv4_CFLAGS = $(TEST_CMOCKA_FLAGS)
