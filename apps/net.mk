@@ -4,3 +4,8 @@
 libnetsim_a_SOURCES += \
 	apps/ping.c apps/ping.h \
 	apps/traceroute.c
+
+check_PROGRAMS += tests/test_ping
+TESTS += tests/test_ping
+tests_test_ping_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_ping_LDADD = $(TEST_CMOCKA_LIBS)
