@@ -61,7 +61,7 @@ static void
 ping_send(struct app *a, struct ping_run *r, int s, const struct sockaddr_in *to, uint16_t seq,
 	  size_t size)
 {
-	static __thread uint8_t pkt[8 + PING_MAX_DATA];
+	static __thread _Alignas(8) uint8_t pkt[8 + PING_MAX_DATA]; /* aligned for struct icmphdr */
 	struct icmphdr *icmp = (struct icmphdr *)pkt;
 	memset(pkt, 0, 8 + size);
 	icmp->type = ICMP_ECHO;
@@ -161,7 +161,7 @@ ping_figures(struct app *a, const struct ping_run *r, uint64_t sent)
 int
 ping_main(struct app *a)
 {
-	static __thread uint8_t buf[65536]; /* scratch: never held across a blocking call */
+	static __thread _Alignas(8) uint8_t buf[65536]; /* scratch: never held across a blocking call */
 	struct ping_run r; /* on this process's stack: two pings in a run keep their own */
 	const struct app_config *c = app_config(a);
 	struct app_stats *st = app_stats_mut(a);

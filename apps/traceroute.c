@@ -77,7 +77,7 @@ traceroute_fail(struct app *a)
 int
 traceroute_main(struct app *a)
 {
-	static __thread uint8_t buf[65536]; /* scratch: never held across a blocking call */
+	static __thread _Alignas(8) uint8_t buf[65536]; /* scratch: never held across a blocking call */
 	static __thread uint8_t data[65536];
 	const struct app_config *c = app_config(a);
 	struct app_stats *st = app_stats_mut(a);
