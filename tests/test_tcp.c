@@ -30,6 +30,14 @@ setup_small_mtu(void **state)
 	return 0;
 }
 
+/* 1 Gbit/s with 10 ms each way: a bandwidth-delay product of 2.5 MB. */
+static int
+setup_long_path(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .delay = 10 * SIM_MS });
+	return 0;
+}
+
 static int
 teardown(void **state)
 {
@@ -539,6 +547,69 @@ test_tcp_zero_window_stops_sender_and_probes_back_off(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
+/* ---- window scaling ---------------------------------------------------------------------- */
+
+static int
+big_reader(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int rcvbuf = 1 << 20; /* doubled: 2 MiB; 65535 << 5 falls 32 bytes short, so 6 */
+	ns_setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	struct sockaddr_in me = tt_sin("0.0.0.0", 5001);
+	ns_bind(l, (struct sockaddr *)&me, sizeof me);
+	ns_listen(l, 4);
+	int c = ns_accept(l, NULL, NULL);
+	tt_read_all(fx, 0, c, 65536);
+	ns_close(c);
+	ns_close(l);
+	return 0;
+}
+
+static int
+big_writer(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int sndbuf = 1 << 20;
+	ns_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	tt_hold(fx, 0, s);
+	fx->rc[1] = (int)tt_write_pattern(s, 1 << 20, 65536);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_window_scaling_opens_the_window_beyond_64k(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "reader", 0, big_reader, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, big_writer, fx);
+	sim_run_until(fx->sim, 2 * SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	struct tcp_sock *tp = tcp_sk(fx->held[0]);
+	/* RFC 7323 §2: both SYNs carried the option; b's shift covers its 2 MiB. */
+	assert_true(tp->wscale_ok);
+	assert_int_equal(tp->snd_wscale, 6);
+	assert_true(tp->snd_wnd > 65535);
+	/* More than 64 KiB was in flight at once: sent beyond the last ACK seen. */
+	uint32_t last_ack = 0, most = 0;
+	guint ia = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		struct tt_seg *s = tt_seg(&fx->ab, i);
+		for (; ia < fx->ba.segs->len && tt_seg(&fx->ba, ia)->t <= s->t; ia++)
+			last_ack = tt_seg(&fx->ba, ia)->ack;
+		if (last_ack && s->len)
+			most = MAX(most, s->seq + s->len - last_ack);
+	}
+	assert_true(most > 65535);
+	assert_int_equal(fx->bytes[0], 1 << 20);
+	assert_true(fx->match[0]);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
 /* ---- RTO, Karn and backoff ------------------------------------------------------------- */
 
 static int
@@ -737,6 +808,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_full_accept_queue_drops_syns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_mss_option_limits_segments_to_smaller_mtu, setup_small_mtu, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_zero_window_stops_sender_and_probes_back_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_window_scaling_opens_the_window_beyond_64k, setup_long_path, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_rto_backs_off_exponentially_while_link_is_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_delayed_ack_every_second_segment_or_after_40ms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_nagle_coalesces_small_writes_until_ack, setup, teardown),
