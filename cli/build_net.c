@@ -87,7 +87,6 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 	g_autoptr(GPtrArray) names = interface_names(w, group);
 	for (guint i = 0; i < names->len; i++) {
 		const char *ifname = names->pdata[i];
-		g_autofree char *first = g_strdup_printf("%s.link", ifname);
 		if (strlen(ifname) >= IFNAMSIZ || !g_ascii_isalpha(ifname[0]))
 			return scenario_fail(w->sc, error, group, NULL,
 					     "interface name '%s' must start with a letter and have at "

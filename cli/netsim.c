@@ -336,6 +336,10 @@ main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 	const char *cmd = argv[1];
+	/* A file-size limit reached while writing a trace, a sweep table or a
+	 * plot must be an error we report (exit 2), not a kill: the write
+	 * fails with EFBIG and the trace is marked unfinished. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* Subcommands' --help then reads "netsim run [OPTION...] FILE". */
 	g_autofree char *prgname = g_strdup_printf("netsim %s", cmd);
 	g_set_prgname(prgname);

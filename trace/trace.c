@@ -340,8 +340,12 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 				    "cannot open trace database %s: %s", path,
 				    tr->db ? sqlite3_errmsg(tr->db) : "out of memory");
 		trace_destroy(tr);
-		if (!memory)
-			unlink(path); /* half a schema is no use to anyone */
+		if (!memory) {
+			/* half a schema is no use to anyone, nor is its journal */
+			g_autofree char *journal = g_strconcat(path, "-journal", NULL);
+			unlink(path);
+			unlink(journal);
+		}
 		return NULL;
 	}
 	return tr;
