@@ -13,7 +13,7 @@
 #include "apps/livelock.h"
 #include "apps/ping.h"
 #include "stack/socket.h"
-#include "stack/tcp.h"
+#include <netinet/tcp.h> /* TCP_NODELAY: the socket API uses Linux's values */
 
 #define APP_BUF 65536
 

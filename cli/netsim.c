@@ -298,7 +298,8 @@ cmd_help(int argc, char **argv)
 	} else if (strcmp(topic, "keys") == 0) {
 		help_keys();
 	} else if (strcmp(topic, "apps") == 0) {
-		struct app_config ac = { 0 };
+		struct app_config ac;
+		app_config_init(&ac);
 		printf("Programs for [app NAME] groups (program = NAME, or plugin:PATH.so):\n\n");
 		for (const struct app_program *p = app_programs; p->name; p++)
 			printf("  %-18s %s\n", p->name, p->doc);

@@ -5,3 +5,7 @@ EXTRA_PROGRAMS += tests/bench_path
 BENCHES += tests/bench_path
 tests_bench_path_LDADD = $(NETSIM_LIBS)
 EXTRA_DIST += tests/lsan.supp
+
+# Arrows between folders point down only (DESIGN.md).
+TESTS += tests/layering.sh
+EXTRA_DIST += tests/layering.sh

@@ -203,6 +203,7 @@ static const char skb_text_sql[] =
 	"                    ELSE 'COPY skb_copy -> skb ' || other END"
 	"  WHEN 'drop' THEN 'DROP: ' || coalesce(reason, '?')"
 	"  WHEN 'wire' THEN CASE func WHEN 'tx' THEN 'onto the wire' ELSE 'off the wire' END"
+	"  WHEN 'route' THEN replace(func, '_', ' ')"
 	"  WHEN 'alloc' THEN 'alloc ' || len || ' B buffer'"
 	"  ELSE op END,"
 	" CASE WHEN op IN ('enqueue', 'dequeue') THEN queue || ' (' || qlen || ')' ELSE queue END,"

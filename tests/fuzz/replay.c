@@ -53,7 +53,7 @@ replay_dir(const char *path)
 	while ((name = g_dir_read_name(dir)))
 		if (name[0] != '.')
 			g_ptr_array_add(names, g_build_filename(path, name, NULL));
-	qsort(names->pdata, names->len, sizeof(gpointer), cmp_str);
+	g_ptr_array_sort(names, cmp_str); /* qsort of an empty folder's NULL array is UB */
 	int n = 0;
 	for (guint i = 0; i < names->len; i++) {
 		const char *p = names->pdata[i];
