@@ -3,7 +3,8 @@
 ## app_programs[] (apps/programs.c) through apps/ping.h.
 libnetsim_a_SOURCES += \
 	apps/ping.c apps/ping.h \
-	apps/traceroute.c
+	apps/traceroute.c \
+	apps/io_modes.c apps/io_modes.h
 
 check_PROGRAMS += tests/test_ping
 TESTS += tests/test_ping

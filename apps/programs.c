@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 #include "apps/app.h"
+#include "apps/io_modes.h"
 #include "apps/livelock.h"
 #include "apps/ping.h"
 #include "stack/socket.h"
@@ -409,6 +410,8 @@ stream_reader_main(struct app *a)
 const struct app_program app_programs[] = {
 	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)", udp_sink_main, "port rcvbuf" },
 	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)", udp_flood_main, "dst port rate size count duration sndbuf" },
+	{ "udp_nb_reader", "O_NONBLOCK reader that retries recv on EAGAIN without sleeping; figure eagain (port, rcvbuf)", udp_nb_reader_main, "port rcvbuf" },
+	{ "udp_poll_reader", "O_NONBLOCK reader that sleeps in poll(), then drains until EAGAIN; figures polls, eagain (port, rcvbuf)", udp_poll_reader_main, "port rcvbuf" },
 	{ "udp_echo", "send each datagram on port back to its sender (port)", udp_echo_main, "port rcvbuf sndbuf" },
 	{ "tcp_echo_server", "accept on port, echo until EOF, then the next; concurrent = on: up to 64 at once with poll (port, backlog, nodelay)", tcp_echo_server_main, "port backlog nodelay rcvbuf sndbuf concurrent" },
 	{ "tcp_echo_client", "request/response: count requests of size bytes to dst:port, each echoed (interval, duration, nodelay)", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },

@@ -7,6 +7,7 @@ dist_lectures_DATA = \
 	scenarios/lectures/fragmentation.ini \
 	scenarios/lectures/interrupts-and-napi-high-load.ini \
 	scenarios/lectures/interrupts-and-napi-low-load.ini \
+	scenarios/lectures/nonblocking-io.ini \
 	scenarios/lectures/one-write-several-reads.ini \
 	scenarios/lectures/path-of-a-packet.ini \
 	scenarios/lectures/routing-and-route-cache.ini \
