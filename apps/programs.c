@@ -312,6 +312,16 @@ tcp_echo_client_main(struct app *a)
 		if (c->interval)
 			ns_sleep(c->interval);
 	}
+	/*
+	 * The graceful close: shutdown(SHUT_WR) sends our FIN ("no more
+	 * requests") while we can still read; the server sees EOF, closes, and
+	 * our read returns 0.  Figure shutdown_eof = 1 when that happened.
+	 */
+	if (ns_shutdown(s, SHUT_WR) == 0) {
+		while (ns_read(s, buf, sizeof buf) > 0)
+			;
+		app_figure_set(a, "shutdown_eof", 1);
+	}
 	ns_close(s);
 	return 0;
 }
@@ -414,7 +424,7 @@ const struct app_program app_programs[] = {
 	{ "udp_poll_reader", "O_NONBLOCK reader that sleeps in poll(), then drains until EAGAIN; figures polls, eagain (port, rcvbuf)", udp_poll_reader_main, "port rcvbuf" },
 	{ "udp_echo", "send each datagram on port back to its sender (port)", udp_echo_main, "port rcvbuf sndbuf" },
 	{ "tcp_echo_server", "accept on port, echo until EOF, then the next; concurrent = on: up to 64 at once with poll (port, backlog, nodelay)", tcp_echo_server_main, "port backlog nodelay rcvbuf sndbuf concurrent" },
-	{ "tcp_echo_client", "request/response: count requests of size bytes to dst:port, each echoed (interval, duration, nodelay)", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
+	{ "tcp_echo_client", "request/response: count requests of size bytes to dst:port, each echoed, then shutdown(SHUT_WR) and read to EOF (interval, duration, nodelay)", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
 	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
 	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)", bulk_send_main, "dst port bytes duration size nodelay rcvbuf sndbuf" },
 	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main, "port backlog rcvbuf sndbuf concurrent" },
