@@ -55,3 +55,8 @@ EXTRA_DIST += tests/homework.sh \
 	docs/img/livelock-screend-quota.png \
 	docs/img/livelock-screend-feedback.png \
 	docs/img/livelock-screend-cycles.png
+
+# The lecture guide's commands, run as written: every picture it shows is
+# drawn again (into a scratch folder), so the guide cannot go stale.
+TESTS += tests/lecture_images.sh
+EXTRA_DIST += tests/lecture_images.sh docs/render-images.sh
