@@ -459,6 +459,17 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		return NET_RX_DROP;
 	}
 	if (cb->flags & TCPHDR_RST) {
+		/*
+		 * RFC 5961 §3.2 (Linux tcp_validate_incoming): only a RST at
+		 * exactly rcv_nxt resets the connection; one elsewhere in the
+		 * window may be blind spoofing, and is answered with a challenge
+		 * ACK that a real peer's stack answers with a RST at rcv_nxt.
+		 */
+		if (cb->seq != tp->rcv_nxt) {
+			tcp_send_oow_ack(sk, skb);
+			skb_drop(skb, SKB_DROP_TCP_RESET);
+			return NET_RX_DROP;
+		}
 		tcp_reset(sk);
 		skb_drop(skb, SKB_DROP_TCP_RESET);
 		return NET_RX_DROP;

@@ -29,6 +29,7 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/socket.h"
+#include "stack/inet.h"
 #include "stack/tcp.h"
 #include "trace/trace.h"
 
@@ -56,6 +57,10 @@ struct tt_dir {
 	uint32_t drop_nth[TT_MAX_DROPS];  /* 1-based numbers of data segments to drop */
 	int ndrop;
 	bool blackhole;
+	/* Turn data segment number rst_nth (1-based; 0: none) into a RST|ACK
+	 * whose sequence number is rst_seq_shift bytes beyond its own. */
+	uint32_t rst_nth;
+	uint32_t rst_seq_shift;
 };
 
 struct tcp_fx {
@@ -94,6 +99,27 @@ tt_tap_tx_done(void *ctx)
 	(void)ctx;
 }
 
+/* Rewrite the TCP segment in @f as a RST|ACK @shift bytes further on,
+ * with a correct checksum: an attacker's blind in-window reset. */
+static void
+tt_forge_rst(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t shift, struct tt_seg *s)
+{
+	uint8_t *ip = f->data + 14, *th = ip + ihl;
+	uint32_t len = tot - ihl, seq = s->seq + shift, saddr, daddr;
+	th[4] = (uint8_t)(seq >> 24);
+	th[5] = (uint8_t)(seq >> 16);
+	th[6] = (uint8_t)(seq >> 8);
+	th[7] = (uint8_t)seq;
+	th[13] = TCPHDR_RST | TCPHDR_ACK;
+	th[16] = th[17] = 0;
+	memcpy(&saddr, ip + 12, 4);
+	memcpy(&daddr, ip + 16, 4);
+	sum16_t check = csum_tcpudp_magic(ntohl(saddr), ntohl(daddr), len, 6, csum_partial(th, len, 0));
+	memcpy(th + 16, &check, 2);
+	s->seq = seq;
+	s->flags = th[13];
+}
+
 /* The tap: parse, record, maybe drop, else deliver. */
 static void
 tt_tap_rx(void *ctx, struct wire_frame *f)
@@ -119,6 +145,8 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 			for (int i = 0; i < d->ndrop; i++)
 				if (d->drop_nth[i] == d->data_segs)
 					drop = true;
+			if (d->rst_nth && d->rst_nth == d->data_segs)
+				tt_forge_rst(f, ihl, tot, d->rst_seq_shift, &s);
 		}
 		s.dropped = drop;
 		g_array_append_val(d->segs, s);

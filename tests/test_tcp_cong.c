@@ -112,6 +112,38 @@ find_dropped(struct tcp_fx *fx, int nth)
 	return -1;
 }
 
+/*
+ * RFC 5961 §3.2: a RST inside the window but not at rcv_nxt does not reset
+ * the connection; b answers with a challenge ACK at rcv_nxt, a's stack
+ * (which sent no RST) ignores it, and the transfer completes.
+ */
+static void
+test_tcp_in_window_rst_not_at_rcv_nxt_gets_a_challenge_ack(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ab.rst_nth = 5;
+	fx->ab.rst_seq_shift = 1000;
+	run_bulk(fx, 64 * 1024);
+	assert_int_equal(tcp_mib(fx->b)->estab_resets, 0);
+	int forged = -1;
+	for (guint i = 0; i < fx->ab.segs->len && forged < 0; i++)
+		if (tt_seg(&fx->ab, i)->flags & TCPHDR_RST)
+			forged = (int)i;
+	assert_true(forged >= 0);
+	/* The forged segment's data is gone: the hole at its real sequence
+	 * number makes b repeat its ACK; the first of those, right after the
+	 * RST, is the challenge ACK. */
+	struct tt_seg *rst = tt_seg(&fx->ab, (guint)forged);
+	uint32_t hole = rst->seq - 1000;
+	bool challenged = false;
+	for (guint i = 0; i < fx->ba.segs->len; i++) {
+		struct tt_seg *s = tt_seg(&fx->ba, i);
+		if (s->t > rst->t && s->len == 0 && s->ack == hole && !(s->flags & TCPHDR_RST))
+			challenged = true;
+	}
+	assert_true(challenged);
+}
+
 static void
 test_tcp_three_dup_acks_trigger_fast_retransmit(void **state)
 {
@@ -244,6 +276,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tcp_in_window_rst_not_at_rcv_nxt_gets_a_challenge_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_three_dup_acks_trigger_fast_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_newreno_partial_ack_resends_next_hole_without_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_cwnd_grows_exponentially_then_linearly_in_trace, setup, teardown),
