@@ -81,7 +81,7 @@ struct host {
 	struct proc_table *procs;
 	struct nf_state *nf;         /* stack/netfilter.c, once a hook is registered */
 
-	/* device layer (stack/dev.c) */
+	/* device layer (stack/dev.c, stack/softnet.c) */
 	struct net_device *dev_list;
 	uint32_t next_ifindex;
 	struct packet_type *ptype_list;
