@@ -5,6 +5,7 @@ libnetsim_a_SOURCES += \
 	sim/proc.c sim/proc.h \
 	stack/sock.c stack/sock.h \
 	stack/socket.c stack/socket.h \
+	stack/af_inet.c stack/af_inet.h \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_cong.c
 

@@ -1,0 +1,314 @@
+/*
+ * stack/af_inet.c - the AF_INET socket types: inet_stream_ops and
+ * inet_dgram_ops, and which struct proto serves a (type, protocol).
+ *
+ * Linux counterpart: net/ipv4/af_inet.c (inetsw, inet_bind, inet_release,
+ * inet_stream_connect, inet_accept, inet_getname, inet_shutdown,
+ * inet_sendmsg, inet_recvmsg) and net/core/datagram.c (datagram_poll).
+ *
+ * Position: a system call (stack/socket.c) -> sock->ops (here) ->
+ * sk->sk_prot (udp_prot, tcp_prot, raw_prot).
+ */
+#include "stack/af_inet.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <string.h>
+#include "stack/host.h"
+#include "stack/ipv4.h"
+#include "stack/raw.h"
+#include "stack/socket.h"
+#include "stack/tcp.h"
+#include "stack/udp.h"
+
+static const struct proto_ops inet_stream_ops;
+static const struct proto_ops inet_dgram_ops;
+
+/* Linux inetsw: which proto and proto_ops serve a (type, protocol). */
+static const struct inet_protosw inetsw[] = {
+	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },
+	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
+	{ SOCK_RAW, IPPROTO_ICMP, &raw_prot, &inet_dgram_ops }, /* Linux: inet_sockraw_ops */
+};
+
+const struct inet_protosw *
+inet_protosw_lookup(int type, int protocol, int *err)
+{
+	const struct inet_protosw *sw = NULL;
+	bool type_known = false;
+	for (size_t i = 0; i < G_N_ELEMENTS(inetsw); i++) {
+		if (inetsw[i].type != type)
+			continue;
+		type_known = true;
+		if (protocol == 0 || protocol == inetsw[i].protocol)
+			sw = &inetsw[i];
+	}
+	if (!sw)
+		*err = type_known ? -EPROTONOSUPPORT : -ESOCKTNOSUPPORT;
+	return sw;
+}
+
+/* ---- proto_ops shared by both types (af_inet.c) ------------------------------------- */
+
+static int
+inet_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	if (!sk)
+		return 0;
+	sock->sk = NULL;
+	sk->sk_socket = NULL;
+	sk->dead = true;
+	sk->sk_prot->close(sk, 0);
+	sock_put(sk);
+	return 0;
+}
+
+static int
+inet_autobind(struct sock *sk)
+{
+	return sk->num ? 0 : sk->sk_prot->get_port(sk, 0);
+}
+
+static int
+inet_bind(struct socket *sock, uint32_t addr, uint16_t port)
+{
+	struct sock *sk = sock->sk;
+	if (addr != INET_ADDR_ANY && !ip_addr_is_local(sk->host, addr))
+		return -EADDRNOTAVAIL;
+	if (sk->num)
+		return -EINVAL;
+	sk->rcv_saddr = sk->saddr = addr;
+	int rc = sk->sk_prot->get_port(sk, port);
+	if (rc < 0)
+		sk->rcv_saddr = sk->saddr = 0;
+	return rc < 0 ? rc : 0;
+}
+
+static int
+inet_getname(struct socket *sock, uint32_t *addr, uint16_t *port, bool peer)
+{
+	struct sock *sk = sock->sk;
+	if (peer) {
+		if (!sk->dport || (sock->type == SOCK_STREAM && sock->state != SS_CONNECTED))
+			return -ENOTCONN;
+		*addr = sk->daddr;
+		*port = sk->dport;
+	} else {
+		*addr = sk->rcv_saddr ? sk->rcv_saddr : sk->saddr;
+		*port = sk->num;
+	}
+	return 0;
+}
+
+static int
+inet_sendmsg(struct socket *sock, struct ns_msg *msg)
+{
+	struct sock *sk = sock->sk;
+	int rc = inet_autobind(sk);
+	if (rc < 0)
+		return rc;
+	return sk->sk_prot->sendmsg(sk, msg);
+}
+
+static int
+inet_recvmsg(struct socket *sock, struct ns_msg *msg)
+{
+	return sock->sk->sk_prot->recvmsg(sock->sk, msg);
+}
+
+/* ---- datagram sockets ----------------------------------------------------------------- */
+
+static int
+inet_dgram_connect(struct socket *sock, uint32_t addr, uint16_t port, int flags)
+{
+	struct sock *sk = sock->sk;
+	int rc = inet_autobind(sk);
+	if (rc < 0)
+		return rc;
+	if (sk->sk_prot->connect) {
+		rc = sk->sk_prot->connect(sk, addr, port);
+		if (rc < 0)
+			return rc;
+	} else {
+		if (!sk->saddr) {
+			uint32_t s = ip_select_saddr(sk->host, addr);
+			if (!s)
+				return -ENETUNREACH;
+			sk->saddr = s;
+		}
+		sk->daddr = addr;
+		sk->dport = port;
+	}
+	sock->state = SS_CONNECTED;
+	return 0;
+}
+
+static int
+inet_dgram_accept(struct socket *sock, struct socket *newsock, int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static int
+inet_dgram_listen(struct socket *sock, int backlog)
+{
+	return -EOPNOTSUPP;
+}
+
+/* Linux datagram_poll. */
+static unsigned
+datagram_poll(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	if (sk->sk_prot->poll)
+		return sk->sk_prot->poll(sk);
+	unsigned mask = 0;
+	if (sk->sk_err)
+		mask |= POLLERR;
+	if (sk->sk_shutdown == SHUTDOWN_MASK)
+		mask |= POLLHUP;
+	if (!skb_queue_empty(&sk->sk_receive_queue) || (sk->sk_shutdown & RCV_SHUTDOWN))
+		mask |= POLLIN | POLLRDNORM;
+	if (sock_writeable(sk))
+		mask |= POLLOUT | POLLWRNORM;
+	return mask;
+}
+
+static int
+inet_dgram_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	sk->sk_shutdown |= (uint8_t)how;
+	sk->sk_state_change(sk);
+	return sock->state == SS_CONNECTED ? 0 : -ENOTCONN;
+}
+
+static const struct proto_ops inet_dgram_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_dgram_connect,
+	.accept = inet_dgram_accept,
+	.getname = inet_getname,
+	.poll = datagram_poll,
+	.listen = inet_dgram_listen,
+	.shutdown = inet_dgram_shutdown,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+/* ---- stream sockets -------------------------------------------------------------------- */
+
+static bool
+connect_done(struct sock *sk)
+{
+	return sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV;
+}
+
+/* Linux __inet_stream_connect. */
+static int
+inet_stream_connect(struct socket *sock, uint32_t addr, uint16_t port, int flags)
+{
+	struct sock *sk = sock->sk;
+	int rc;
+	switch (sock->state) {
+	case SS_CONNECTED:
+		return -EISCONN;
+	case SS_CONNECTING:
+		if (!connect_done(sk))
+			return -EALREADY;
+		break;
+	default:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EISCONN;
+		rc = sk->sk_prot->connect(sk, addr, port);
+		if (rc < 0)
+			return rc;
+		sock->state = SS_CONNECTING;
+		break;
+	}
+	sim_time_t timeo = sock_sndtimeo(sk, flags);
+	if (!connect_done(sk)) {
+		if (timeo == 0)
+			return -EINPROGRESS;
+		sk_wait_event(sk, &timeo, connect_done);
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		sock->state = SS_UNCONNECTED;
+		rc = sock_error(sk);
+		return rc ? rc : -ECONNREFUSED;
+	}
+	sock->state = SS_CONNECTED;
+	return 0;
+}
+
+static int
+inet_accept(struct socket *sock, struct socket *newsock, int flags)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+	struct sock *newsk = sk->sk_prot->accept(sk, flags, &err);
+	if (!newsk)
+		return err;
+	newsk->sk_socket = newsock;
+	newsock->sk = newsk;
+	newsock->state = SS_CONNECTED;
+	return 0;
+}
+
+static unsigned
+inet_stream_poll(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	/* SS_CONNECTING done: the socket becomes writable or shows the error. */
+	if (sock->state == SS_CONNECTING && connect_done(sk))
+		sock->state = sk->sk_state == TCP_CLOSE ? SS_UNCONNECTED : SS_CONNECTED;
+	return sk->sk_prot->poll(sk);
+}
+
+static int
+inet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	if (sock->state != SS_UNCONNECTED)
+		return -EINVAL;
+	int rc = inet_autobind(sk);
+	return rc < 0 ? rc : sk->sk_prot->listen(sk, backlog);
+}
+
+static int
+inet_stream_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	if (sk->sk_state == TCP_LISTEN && (how & RCV_SHUTDOWN)) {
+		sk->sk_prot->close(sk, 0); /* Linux: shutdown(SHUT_RD) on a listener closes it */
+		return 0;
+	}
+	if (sock->state != SS_CONNECTED && sock->state != SS_CONNECTING)
+		return -ENOTCONN;
+	return sk->sk_prot->shutdown(sk, how);
+}
+
+static int
+inet_stream_sendmsg(struct socket *sock, struct ns_msg *msg)
+{
+	msg->has_addr = false; /* Linux: an address on a connected stream is ignored */
+	return sock->sk->sk_prot->sendmsg(sock->sk, msg);
+}
+
+static const struct proto_ops inet_stream_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_stream_connect,
+	.accept = inet_accept,
+	.getname = inet_getname,
+	.poll = inet_stream_poll,
+	.listen = inet_listen,
+	.shutdown = inet_stream_shutdown,
+	.sendmsg = inet_stream_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
