@@ -671,3 +671,35 @@ inet_report_counters(struct host *host)
 	trace_counter(th, "arp.res_failed", NULL, (int64_t)ns.res_failed);
 	trace_counter(th, "arp.unres_discards", NULL, (int64_t)ns.unres_discards);
 }
+
+/* ---- socket options of the IP level (Linux net/ipv4/ip_sockglue.c) ---------- */
+
+int
+ip_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
+{
+	if (level != NS_SOL_IP || optname != NS_IP_TTL)
+		return -ENOPROTOOPT;
+	if (len < sizeof(int))
+		return -EINVAL;
+	int v;
+	memcpy(&v, val, sizeof(v));
+	if (v == -1)
+		v = 0; /* Linux: -1 means the default */
+	if (v < 0 || v > 255)
+		return -EINVAL;
+	sk->ttl = (uint8_t)v;
+	return 0;
+}
+
+int
+ip_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
+{
+	if (level != NS_SOL_IP || optname != NS_IP_TTL)
+		return -ENOPROTOOPT;
+	if (*len < sizeof(int))
+		return -EINVAL;
+	int v = sk->ttl ? sk->ttl : (int)ip_host_config(sk->host)->default_ttl;
+	memcpy(val, &v, sizeof(v));
+	*len = sizeof(v);
+	return 0;
+}

@@ -317,6 +317,15 @@ struct ip_mib {
 
 const struct ip_mib *ip_mib(struct host *host);
 
+/*
+ * Socket options of level SOL_IP (Linux ip_setsockopt / ip_getsockopt):
+ * IP_TTL, the TTL of what the socket sends (-1: the host's default).
+ * Transports use them as their setsockopt/getsockopt for that level.
+ * Return 0 or a negative errno (-ENOPROTOOPT for other options).
+ */
+int ip_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len);
+int ip_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len);
+
 /* Write the IP, ICMP, UDP, ARP and route cache counters of @host to the
  * trace ("ip.in_receives", ...).  No-op without a trace. */
 void inet_report_counters(struct host *host);

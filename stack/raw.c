@@ -21,8 +21,6 @@
 #include "stack/ipv4.h"
 #include "trace/trace.h"
 
-#define NS_SOL_IP 0
-#define NS_IP_TTL 2
 #define NS_MSG_PEEK 0x2
 #define NS_MSG_TRUNC 0x20
 
@@ -174,36 +172,6 @@ raw_recvmsg(struct sock *sk, struct ns_msg *msg)
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
 }
 
-static int
-raw_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
-{
-	if (level != NS_SOL_IP || optname != NS_IP_TTL)
-		return -ENOPROTOOPT;
-	if (len < sizeof(int))
-		return -EINVAL;
-	int v;
-	memcpy(&v, val, sizeof(v));
-	if (v == -1)
-		v = 0;
-	if (v < 0 || v > 255)
-		return -EINVAL;
-	sk->ttl = (uint8_t)v;
-	return 0;
-}
-
-static int
-raw_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
-{
-	if (level != NS_SOL_IP || optname != NS_IP_TTL)
-		return -ENOPROTOOPT;
-	if (*len < sizeof(int))
-		return -EINVAL;
-	int v = sk->ttl ? sk->ttl : (int)ip_host_config(sk->host)->default_ttl;
-	memcpy(val, &v, sizeof(v));
-	*len = sizeof(v);
-	return 0;
-}
-
 static unsigned
 raw_poll(struct sock *sk)
 {
@@ -220,8 +188,8 @@ const struct proto raw_prot = {
 	.init = raw_init_sock,
 	.close = raw_close,
 	.connect = raw_connect,
-	.setsockopt = raw_setsockopt,
-	.getsockopt = raw_getsockopt,
+	.setsockopt = ip_setsockopt,
+	.getsockopt = ip_getsockopt,
 	.sendmsg = raw_sendmsg,
 	.recvmsg = raw_recvmsg,
 	.get_port = raw_get_port,

@@ -42,6 +42,9 @@ struct proc;
 #define NS_IPPROTO_ICMP 1
 #define NS_IPPROTO_TCP 6
 #define NS_IPPROTO_UDP 17
+/* Socket option level and name of IP_TTL (Linux SOL_IP, IP_TTL). */
+#define NS_SOL_IP 0
+#define NS_IP_TTL 2
 
 /* A message handed to sendmsg / filled by recvmsg (one flat buffer). */
 struct ns_msg {

@@ -614,6 +614,8 @@ tcp_poll(struct sock *sk)
 static int
 tcp_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
 {
+	if (level == NS_SOL_IP)
+		return ip_setsockopt(sk, level, optname, val, len);
 	if (level != IPPROTO_TCP || optname != TCP_NODELAY)
 		return -ENOPROTOOPT;
 	int v;
@@ -628,6 +630,8 @@ static int
 tcp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
 {
 	int v;
+	if (level == NS_SOL_IP)
+		return ip_getsockopt(sk, level, optname, val, len);
 	if (level == IPPROTO_TCP && optname == TCP_NODELAY)
 		v = tcp_sk(sk)->nodelay;
 	else if (level == IPPROTO_TCP && optname == TCP_MAXSEG)

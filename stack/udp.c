@@ -28,8 +28,6 @@
 #include "trace/trace.h"
 
 #define UDP_MAX_PAYLOAD (IP_MAX_PACKET - IP_HLEN - UDP_HLEN) /* 65507 */
-#define NS_SOL_IP 0
-#define NS_IP_TTL 2
 #define NS_MSG_PEEK 0x2
 #define NS_MSG_TRUNC 0x20
 #define NS_TCP_ESTABLISHED 1
@@ -442,36 +440,6 @@ udp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
 }
 
-static int
-udp_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
-{
-	if (level != NS_SOL_IP || optname != NS_IP_TTL)
-		return -ENOPROTOOPT;
-	if (len < sizeof(int))
-		return -EINVAL;
-	int v;
-	memcpy(&v, val, sizeof(v));
-	if (v == -1)
-		v = 0; /* Linux: -1 means the default */
-	if (v < 0 || v > 255)
-		return -EINVAL;
-	sk->ttl = (uint8_t)v;
-	return 0;
-}
-
-static int
-udp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
-{
-	if (level != NS_SOL_IP || optname != NS_IP_TTL)
-		return -ENOPROTOOPT;
-	if (*len < sizeof(int))
-		return -EINVAL;
-	int v = sk->ttl ? sk->ttl : (int)ip_host_config(sk->host)->default_ttl;
-	memcpy(val, &v, sizeof(v));
-	*len = sizeof(v);
-	return 0;
-}
-
 static unsigned
 udp_poll(struct sock *sk)
 {
@@ -490,8 +458,8 @@ const struct proto udp_prot = {
 	.close = udp_close,
 	.connect = udp_connect,
 	.disconnect = udp_disconnect,
-	.setsockopt = udp_setsockopt,
-	.getsockopt = udp_getsockopt,
+	.setsockopt = ip_setsockopt,
+	.getsockopt = ip_getsockopt,
 	.sendmsg = udp_sendmsg,
 	.recvmsg = udp_recvmsg,
 	.get_port = udp_get_port,
