@@ -23,31 +23,39 @@ struct app {
 	app_main_fn main;
 	struct app_config cfg;
 	struct app_stats stats;
-	GHashTable *args;       /* key -> value text, as given */
-	GHashTable *figures;    /* name -> double *, app_figure_set; NULL until one is set */
+	GHashTable *args;    /* key -> value text, as given */
+	GHashTable *figures; /* name -> double *, app_figure_set; NULL until one is set */
 	struct proc *proc;
-	void *plugin;           /* GModule *, apps/plugin.c */
+	void *plugin; /* GModule *, apps/plugin.c */
 };
 
 #define K(field) offsetof(struct app_config, field)
 const struct conf_key app_conf_keys[] = {
-	{ "port", CONF_UINT32, K(port), 0, 65535, 0, 0, NULL, "port to bind (servers) or to reach (clients)" },
-	{ "rate", CONF_UINT32, K(rate), 1, 100000000, 0, 0, NULL, "udp_flood: datagrams per second" },
-	{ "size", CONF_BYTES, K(size), 0, 65507, 0, 0, NULL, "payload bytes per message, request or write" },
-	{ "count", CONF_BYTES, K(count), 0, INT64_MAX, 0, 0, NULL, "messages or requests to send; 0 = no limit" },
-	{ "bytes", CONF_BYTES, K(bytes), 0, INT64_MAX, 0, 0, NULL, "bulk_send: bytes to send; 0 = run for duration" },
-	{ "duration", CONF_DURATION, K(duration), 0, INT64_MAX, 0, 0, NULL, "stop sending after this long; 0 = no limit" },
-	{ "interval", CONF_DURATION, K(interval), 0, INT64_MAX, 0, 0, NULL, "tcp_echo_client: pause between requests" },
+	{ "port", CONF_UINT32, K(port), 0, 65535, 0, 0, NULL,
+	  "port to bind (servers) or to reach (clients)" },
+	{ "rate", CONF_UINT32, K(rate), 1, 100000000, 0, 0, NULL,
+	  "udp_flood: datagrams per second" },
+	{ "size", CONF_BYTES, K(size), 0, 65507, 0, 0, NULL,
+	  "payload bytes per message, request or write" },
+	{ "count", CONF_BYTES, K(count), 0, INT64_MAX, 0, 0, NULL,
+	  "messages or requests to send; 0 = no limit" },
+	{ "bytes", CONF_BYTES, K(bytes), 0, INT64_MAX, 0, 0, NULL,
+	  "bulk_send: bytes to send; 0 = run for duration" },
+	{ "duration", CONF_DURATION, K(duration), 0, INT64_MAX, 0, 0, NULL,
+	  "stop sending after this long; 0 = no limit" },
+	{ "interval", CONF_DURATION, K(interval), 0, INT64_MAX, 0, 0, NULL,
+	  "tcp_echo_client: pause between requests" },
 	{ "nodelay", CONF_BOOL, K(nodelay), 0, 0, 0, 0, NULL, "set TCP_NODELAY (no Nagle)" },
 	{ "rcvbuf", CONF_BYTES, K(rcvbuf), 0, 4 << 20, 0, 0, NULL, "SO_RCVBUF; 0 = default" },
 	{ "sndbuf", CONF_BYTES, K(sndbuf), 0, 4 << 20, 0, 0, NULL, "SO_SNDBUF; 0 = default" },
 	{ "backlog", CONF_UINT32, K(backlog), 0, 4096, 0, 0, NULL, "listen backlog" },
-	{ "concurrent", CONF_BOOL, K(concurrent), 0, 0, 0, 0, NULL, "servers: serve up to 64 connections at once with poll instead of one after another" },
+	{ "concurrent", CONF_BOOL, K(concurrent), 0, 0, 0, 0, NULL,
+	  "servers: serve up to 64 connections at once with poll instead of one after another" },
 	{ NULL },
 };
 #undef K
 
-G_DEFINE_QUARK(netsim-app-error-quark, app_error)
+G_DEFINE_QUARK(netsim - app - error - quark, app_error)
 
 void
 app_config_init(struct app_config *c)

@@ -32,19 +32,19 @@ struct app;
 
 /* Settings shared by the built-in programs (each uses the keys it documents). */
 struct app_config {
-	uint32_t dst;          /* "dst": peer address, host byte order */
-	uint32_t port;         /* local port to bind (servers, sinks) or peer port (clients) */
-	uint32_t rate;         /* udp_flood: datagrams per second */
-	uint64_t size;         /* payload bytes per message / request / write */
-	uint64_t count;        /* messages or requests; 0 = no limit */
-	uint64_t bytes;        /* bulk_send: total bytes; 0 = use duration */
-	sim_time_t duration;   /* clients: stop after this long; 0 = no limit */
-	sim_time_t interval;   /* tcp_echo_client: pause between requests */
-	bool nodelay;          /* TCP_NODELAY */
-	uint64_t rcvbuf;       /* SO_RCVBUF, 0 = default */
-	uint64_t sndbuf;       /* SO_SNDBUF, 0 = default */
-	uint32_t backlog;      /* listen backlog */
-	bool concurrent;       /* tcp_echo_server, bulk_sink: serve connections at once (poll) */
+	uint32_t dst;	     /* "dst": peer address, host byte order */
+	uint32_t port;	     /* local port to bind (servers, sinks) or peer port (clients) */
+	uint32_t rate;	     /* udp_flood: datagrams per second */
+	uint64_t size;	     /* payload bytes per message / request / write */
+	uint64_t count;	     /* messages or requests; 0 = no limit */
+	uint64_t bytes;	     /* bulk_send: total bytes; 0 = use duration */
+	sim_time_t duration; /* clients: stop after this long; 0 = no limit */
+	sim_time_t interval; /* tcp_echo_client: pause between requests */
+	bool nodelay;	     /* TCP_NODELAY */
+	uint64_t rcvbuf;     /* SO_RCVBUF, 0 = default */
+	uint64_t sndbuf;     /* SO_SNDBUF, 0 = default */
+	uint32_t backlog;    /* listen backlog */
+	bool concurrent;     /* tcp_echo_server, bulk_sink: serve connections at once (poll) */
 };
 extern const struct conf_key app_conf_keys[];
 /* The defaults every program starts from: port 9000, rate 1000/s, size
@@ -54,18 +54,18 @@ void app_config_init(struct app_config *c);
 /* What a program did, for the run summary and expectations. */
 struct app_stats {
 	uint64_t tx_msgs, tx_bytes, rx_msgs, rx_bytes;
-	uint64_t errors;        /* failed calls (ENOBUFS, ECONNREFUSED ...) */
+	uint64_t errors; /* failed calls (ENOBUFS, ECONNREFUSED ...) */
 	int last_errno;
 	sim_time_t first_rx, last_rx;
-	uint64_t conns;         /* connections accepted or made */
-	sim_time_t rtt_sum;     /* tcp_echo_client: sum of request round trips */
+	uint64_t conns;	    /* connections accepted or made */
+	sim_time_t rtt_sum; /* tcp_echo_client: sum of request round trips */
 };
 
 typedef int (*app_main_fn)(struct app *a);
 
 struct app_program {
-	const char *name;      /* "udp_sink" */
-	const char *doc;       /* one line, with the keys it uses */
+	const char *name; /* "udp_sink" */
+	const char *doc;  /* one line, with the keys it uses */
 	app_main_fn main;
 	/* The keys it reads besides host, program and start, separated by
 	 * spaces ("dst port size"); app_set refuses any other.  NULL: any key

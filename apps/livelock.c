@@ -14,10 +14,10 @@
 #include "stack/socket.h"
 
 #define LL_BUF 65536
-#define LL_STAMP 16           /* bytes: sequence number, send time */
-#define LAT_STEPS 16          /* histogram buckets per doubling: 4.4% wide */
-#define LAT_BUCKETS (LAT_STEPS * 44)   /* up to 2^44 ns, about 4.9 hours */
-#define LAT_REFRESH (1000 * 1000)      /* figures are refreshed each ms of arrivals */
+#define LL_STAMP 16		     /* bytes: sequence number, send time */
+#define LAT_STEPS 16		     /* histogram buckets per doubling: 4.4% wide */
+#define LAT_BUCKETS (LAT_STEPS * 44) /* up to 2^44 ns, about 4.9 hours */
+#define LAT_REFRESH (1000 * 1000)    /* figures are refreshed each ms of arrivals */
 
 struct stamp {
 	uint64_t seq;
@@ -110,10 +110,12 @@ flood_main(struct app *a)
 		st->tx_msgs++;
 		st->tx_bytes += (uint64_t)n;
 		if ((st->tx_msgs & 1023) == 0 && ns_now() > t0)
-			app_figure_set(a, "offered_pps", (double)st->tx_msgs * 1e9 / (double)(ns_now() - t0));
+			app_figure_set(a, "offered_pps",
+				       (double)st->tx_msgs * 1e9 / (double)(ns_now() - t0));
 	}
 	if (ns_now() > t0)
-		app_figure_set(a, "offered_pps", (double)st->tx_msgs * 1e9 / (double)(ns_now() - t0));
+		app_figure_set(a, "offered_pps",
+			       (double)st->tx_msgs * 1e9 / (double)(ns_now() - t0));
 	ns_close(s);
 	return 0;
 }

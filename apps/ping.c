@@ -74,7 +74,7 @@ ping_send(struct app *a, struct ping_run *r, int s, const struct sockaddr_in *to
 		memcpy(pkt + 8, &now, sizeof now);
 	}
 	icmp->checksum = ping_cksum(pkt, 8 + size);
-	r->seen[seq / 8] &= (uint8_t)~(1u << (seq % 8));
+	r->seen[seq / 8] &= (uint8_t) ~(1u << (seq % 8));
 	struct app_stats *st = app_stats_mut(a);
 	ssize_t n = ns_sendto(s, pkt, 8 + size, 0, (const struct sockaddr *)to, sizeof *to);
 	if (n < 0) {
@@ -151,7 +151,8 @@ ping_figures(struct app *a, const struct ping_run *r, uint64_t sent)
 {
 	app_figure_set(a, "transmitted", (double)sent);
 	app_figure_set(a, "received", (double)r->received);
-	app_figure_set(a, "loss_pct", sent ? 100.0 * (double)(sent - r->received) / (double)sent : 0);
+	app_figure_set(a, "loss_pct",
+		       sent ? 100.0 * (double)(sent - r->received) / (double)sent : 0);
 	app_figure_set(a, "rtt_min_us", (double)r->rtt_min / 1e3);
 	app_figure_set(a, "rtt_max_us", (double)r->rtt_max / 1e3);
 	app_figure_set(a, "reply_ttl", r->reply_ttl);
@@ -161,8 +162,9 @@ ping_figures(struct app *a, const struct ping_run *r, uint64_t sent)
 int
 ping_main(struct app *a)
 {
-	static __thread _Alignas(8) uint8_t buf[65536]; /* scratch: never held across a blocking call */
-	struct ping_run r; /* on this process's stack: two pings in a run keep their own */
+	static __thread _Alignas(8)
+		uint8_t buf[65536]; /* scratch: never held across a blocking call */
+	struct ping_run r;	    /* on this process's stack: two pings in a run keep their own */
 	const struct app_config *c = app_config(a);
 	struct app_stats *st = app_stats_mut(a);
 	memset(&r, 0, sizeof r);
@@ -184,8 +186,8 @@ ping_main(struct app *a)
 	sim_time_t t0 = ns_now(), next = t0, last = t0;
 	for (;;) {
 		sim_time_t now = ns_now();
-		bool more = (!c->count || sent < c->count) &&
-			    (!c->duration || next - t0 < c->duration);
+		bool more =
+			(!c->count || sent < c->count) && (!c->duration || next - t0 < c->duration);
 		if (more && now >= next) {
 			ping_send(a, &r, s, &to, (uint16_t)(sent + 1), size);
 			sent++;

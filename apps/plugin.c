@@ -27,7 +27,8 @@ app_plugin_load(struct app *a, const char *path, GError **error)
 {
 	GModule *m = g_module_open(path, G_MODULE_BIND_LOCAL);
 	if (!m) {
-		g_set_error(error, APP_ERROR, 0, "cannot load plug-in %s: %s", path, g_module_error());
+		g_set_error(error, APP_ERROR, 0, "cannot load plug-in %s: %s", path,
+			    g_module_error());
 		return NULL;
 	}
 	gpointer sym = NULL;

@@ -166,8 +166,9 @@ tcp_server_done(struct app *a, int fd, bool echo)
 	ns_close(fd);
 	const struct app_stats *st = app_stats(a);
 	if (!echo && st->last_rx > st->first_rx)
-		app_figure_set(a, "goodput_bps", (double)st->rx_bytes * 8 * SIM_S /
-						  (double)(st->last_rx - st->first_rx));
+		app_figure_set(a, "goodput_bps",
+			       (double)st->rx_bytes * 8 * SIM_S /
+				       (double)(st->last_rx - st->first_rx));
 }
 
 /* Read what @fd has, echo it if @echo; false at EOF or error. */
@@ -418,22 +419,59 @@ stream_reader_main(struct app *a)
 }
 
 const struct app_program app_programs[] = {
-	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)", udp_sink_main, "port rcvbuf" },
-	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)", udp_flood_main, "dst port rate size count duration sndbuf" },
-	{ "udp_nb_reader", "O_NONBLOCK reader that retries recv on EAGAIN without sleeping; figure eagain (port, rcvbuf)", udp_nb_reader_main, "port rcvbuf" },
-	{ "udp_poll_reader", "O_NONBLOCK reader that sleeps in poll(), then drains until EAGAIN; figures polls, eagain (port, rcvbuf)", udp_poll_reader_main, "port rcvbuf" },
-	{ "udp_echo", "send each datagram on port back to its sender (port)", udp_echo_main, "port rcvbuf sndbuf" },
-	{ "tcp_echo_server", "accept on port, echo until EOF, then the next; concurrent = on: up to 64 at once with poll (port, backlog, nodelay)", tcp_echo_server_main, "port backlog nodelay rcvbuf sndbuf concurrent" },
-	{ "tcp_echo_client", "request/response: count requests of size bytes to dst:port, each echoed, then shutdown(SHUT_WR) and read to EOF (interval, duration, nodelay)", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
-	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
-	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)", bulk_send_main, "dst port bytes duration size nodelay rcvbuf sndbuf" },
-	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main, "port backlog rcvbuf sndbuf concurrent" },
-	{ "stream_writer", "count writes of size bytes to dst:port, interval apart, then close (nodelay, sndbuf)", stream_writer_main, "dst port size count interval nodelay rcvbuf sndbuf" },
-	{ "stream_reader", "accept on port, read size bytes per read (0: 64 KiB) until EOF; rx_msgs counts the reads (rcvbuf)", stream_reader_main, "port backlog size rcvbuf sndbuf" },
-	{ "ping", "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), size data bytes (56)", ping_main, "dst count interval size duration" },
-	{ "traceroute", "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe", traceroute_main, "dst port count interval size" },
-	{ "flood", "udp_flood with a sequence number and send time in each datagram (dst, port, rate, size >= 16, count, duration)", flood_main, NULL },
-	{ "sink", "udp_sink that measures latency from flood's time stamps: figures lat_p50_us, lat_p90_us, lat_p99_us (port, rcvbuf)", sink_main, NULL },
-	{ "screend", "a user-level screening process on the forwarding path (NFQUEUE): COST_SCREEN per packet, then passes it on", screend_main, NULL },
+	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)",
+	  udp_sink_main, "port rcvbuf" },
+	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)",
+	  udp_flood_main, "dst port rate size count duration sndbuf" },
+	{ "udp_nb_reader",
+	  "O_NONBLOCK reader that retries recv on EAGAIN without sleeping; figure eagain (port, "
+	  "rcvbuf)",
+	  udp_nb_reader_main, "port rcvbuf" },
+	{ "udp_poll_reader",
+	  "O_NONBLOCK reader that sleeps in poll(), then drains until EAGAIN; figures polls, "
+	  "eagain (port, rcvbuf)",
+	  udp_poll_reader_main, "port rcvbuf" },
+	{ "udp_echo", "send each datagram on port back to its sender (port)", udp_echo_main,
+	  "port rcvbuf sndbuf" },
+	{ "tcp_echo_server",
+	  "accept on port, echo until EOF, then the next; concurrent = on: up to 64 at once with "
+	  "poll (port, backlog, nodelay)",
+	  tcp_echo_server_main, "port backlog nodelay rcvbuf sndbuf concurrent" },
+	{ "tcp_echo_client",
+	  "request/response: count requests of size bytes to dst:port, each echoed, then "
+	  "shutdown(SHUT_WR) and read to EOF (interval, duration, nodelay)",
+	  tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
+	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main,
+	  "dst port size count interval duration nodelay rcvbuf sndbuf" },
+	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)",
+	  bulk_send_main, "dst port bytes duration size nodelay rcvbuf sndbuf" },
+	{ "bulk_sink", "accept on port and read until EOF, counting (port, rcvbuf)", bulk_sink_main,
+	  "port backlog rcvbuf sndbuf concurrent" },
+	{ "stream_writer",
+	  "count writes of size bytes to dst:port, interval apart, then close (nodelay, sndbuf)",
+	  stream_writer_main, "dst port size count interval nodelay rcvbuf sndbuf" },
+	{ "stream_reader",
+	  "accept on port, read size bytes per read (0: 64 KiB) until EOF; rx_msgs counts the "
+	  "reads (rcvbuf)",
+	  stream_reader_main, "port backlog size rcvbuf sndbuf" },
+	{ "ping",
+	  "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), "
+	  "size data bytes (56)",
+	  ping_main, "dst count interval size duration" },
+	{ "traceroute",
+	  "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe",
+	  traceroute_main, "dst port count interval size" },
+	{ "flood",
+	  "udp_flood with a sequence number and send time in each datagram (dst, port, rate, size "
+	  ">= 16, count, duration)",
+	  flood_main, NULL },
+	{ "sink",
+	  "udp_sink that measures latency from flood's time stamps: figures lat_p50_us, "
+	  "lat_p90_us, lat_p99_us (port, rcvbuf)",
+	  sink_main, NULL },
+	{ "screend",
+	  "a user-level screening process on the forwarding path (NFQUEUE): COST_SCREEN per "
+	  "packet, then passes it on",
+	  screend_main, NULL },
 	{ NULL, NULL, NULL, NULL },
 };

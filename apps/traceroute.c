@@ -25,12 +25,12 @@
 #include <string.h>
 #include "stack/socket.h"
 
-#define TRACEROUTE_PORT 33434   /* traceroute's default base port */
+#define TRACEROUTE_PORT 33434 /* traceroute's default base port */
 #define TRACEROUTE_MAX_HOPS 30
-#define TRACEROUTE_DATA 32      /* default: 60-byte probe packets */
+#define TRACEROUTE_DATA 32 /* default: 60-byte probe packets */
 
 struct probe {
-	uint32_t dst;     /* network byte order, as in the headers */
+	uint32_t dst; /* network byte order, as in the headers */
 	uint16_t sport, dport;
 };
 
@@ -58,7 +58,8 @@ traceroute_match(const uint8_t *buf, size_t n, const struct probe *p, uint32_t *
 		return -1;
 	const struct iphdr *qip = (const struct iphdr *)q;
 	size_t qhl = (size_t)qip->ihl * 4;
-	if (qn < qhl + sizeof(struct udphdr) || qip->protocol != IPPROTO_UDP || qip->daddr != p->dst)
+	if (qn < qhl + sizeof(struct udphdr) || qip->protocol != IPPROTO_UDP ||
+	    qip->daddr != p->dst)
 		return -1;
 	const struct udphdr *qudp = (const struct udphdr *)(q + qhl);
 	if (ntohs(qudp->uh_sport) != p->sport || ntohs(qudp->uh_dport) != p->dport)
@@ -77,7 +78,8 @@ traceroute_fail(struct app *a)
 int
 traceroute_main(struct app *a)
 {
-	static __thread _Alignas(8) uint8_t buf[65536]; /* scratch: never held across a blocking call */
+	static __thread _Alignas(8)
+		uint8_t buf[65536]; /* scratch: never held across a blocking call */
 	static __thread uint8_t data[65536];
 	const struct app_config *c = app_config(a);
 	struct app_stats *st = app_stats_mut(a);

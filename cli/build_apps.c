@@ -25,11 +25,13 @@ build_apps(struct world *w, GError **error)
 		if (!hname)
 			return scenario_fail(w->sc, error, g, NULL, "an app needs host = NAME");
 		if (!program)
-			return scenario_fail(w->sc, error, g, NULL,
-					     "an app needs program = NAME (see 'netsim help apps')");
+			return scenario_fail(
+				w->sc, error, g, NULL,
+				"an app needs program = NAME (see 'netsim help apps')");
 		struct host *h = world_host(w, hname);
 		if (!h)
-			return scenario_fail(w->sc, error, g, "host", "no [host %s] is declared", hname);
+			return scenario_fail(w->sc, error, g, "host", "no [host %s] is declared",
+					     hname);
 		sim_time_t start = 0;
 		if (!scenario_get_duration(w->sc, g, "start", &start, error))
 			return false;
@@ -82,7 +84,8 @@ app_metrics(struct world *w, GHashTable *m)
 		metric_put(m, secs > 0 ? (double)s->rx_msgs / secs : 0, "app.%s.rx_rate", n);
 		metric_put(m, secs > 0 ? (double)s->rx_bytes * 8 / secs : 0, "app.%s.rx_bps", n);
 		if (s->rx_msgs && s->rtt_sum)
-			metric_put(m, (double)s->rtt_sum / (double)s->rx_msgs / 1e3, "app.%s.rtt_mean_us", n);
+			metric_put(m, (double)s->rtt_sum / (double)s->rx_msgs / 1e3,
+				   "app.%s.rtt_mean_us", n);
 		/* A program's own figures: latency percentiles, hops, ... */
 		struct figure_ctx c = { m, n };
 		app_figures_foreach(a, put_figure, &c);

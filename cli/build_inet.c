@@ -50,8 +50,8 @@ inet_address(struct world *w, struct net_device *dev, const char *group, GError 
 	g_autofree char *addr = g_strdup_printf("%u", in->addr);
 	const char *owner = g_hash_table_lookup(w->addresses, addr);
 	if (owner)
-		return scenario_fail(w->sc, error, group, key, "address %s is already used by %s", v,
-				     owner);
+		return scenario_fail(w->sc, error, group, key, "address %s is already used by %s",
+				     v, owner);
 	g_hash_table_insert(w->addresses, g_steal_pointer(&addr),
 			    g_strdup_printf("%s %s", group, dev->name));
 	return true;
@@ -68,8 +68,8 @@ inet_routes(struct world *w, struct host *h, const char *group, GError **error)
 		char *r = g_strstrip(routes[i]);
 		g_autoptr(GError) sub = NULL;
 		if (*r && !route_add_text(h, r, &sub))
-			return scenario_fail(w->sc, error, group, "routes", "route %d ('%s'): %s", i + 1, r,
-					     sub->message);
+			return scenario_fail(w->sc, error, group, "routes", "route %d ('%s'): %s",
+					     i + 1, r, sub->message);
 	}
 	return true;
 }
@@ -113,10 +113,13 @@ inet_metrics(struct world *w, GHashTable *m)
 		metric_put(m, (double)ic->out_type[ICMP_ECHOREPLY], "%s.icmp.out_echo_replies", n);
 		metric_put(m, (double)ic->in_type[ICMP_ECHO], "%s.icmp.in_echos", n);
 		metric_put(m, (double)ic->out_type[ICMP_ECHO], "%s.icmp.out_echos", n);
-		metric_put(m, (double)ic->in_type[ICMP_DEST_UNREACH], "%s.icmp.in_dest_unreachs", n);
-		metric_put(m, (double)ic->out_type[ICMP_DEST_UNREACH], "%s.icmp.out_dest_unreachs", n);
+		metric_put(m, (double)ic->in_type[ICMP_DEST_UNREACH], "%s.icmp.in_dest_unreachs",
+			   n);
+		metric_put(m, (double)ic->out_type[ICMP_DEST_UNREACH], "%s.icmp.out_dest_unreachs",
+			   n);
 		metric_put(m, (double)ic->in_type[ICMP_TIME_EXCEEDED], "%s.icmp.in_time_excds", n);
-		metric_put(m, (double)ic->out_type[ICMP_TIME_EXCEEDED], "%s.icmp.out_time_excds", n);
+		metric_put(m, (double)ic->out_type[ICMP_TIME_EXCEEDED], "%s.icmp.out_time_excds",
+			   n);
 		const struct udp_mib *u = udp_mib(h);
 		metric_put(m, (double)u->in_datagrams, "%s.udp.in_datagrams", n);
 		metric_put(m, (double)u->no_ports, "%s.udp.no_ports", n);

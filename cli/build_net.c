@@ -34,7 +34,8 @@ build_links(struct world *w, GError **error)
 		if (l->cfg.up_at && l->cfg.up_at <= l->cfg.down_at)
 			return scenario_fail(w->sc, error, g, "up_at", "must come after down_at");
 		if (l->cfg.up_at && !l->cfg.down_at)
-			return scenario_fail(w->sc, error, g, "up_at", "a link comes up only after down_at");
+			return scenario_fail(w->sc, error, g, "up_at",
+					     "a link comes up only after down_at");
 		l->wire = wire_new(w->sim, name, &l->cfg, w->seed);
 	}
 	return true;
@@ -63,8 +64,8 @@ interface_names(struct world *w, const char *group)
 }
 
 static bool
-attach_link(struct world *w, struct host *h, struct nic *nic, const char *group,
-	    const char *ifname, GError **error)
+attach_link(struct world *w, struct host *h, struct nic *nic, const char *group, const char *ifname,
+	    GError **error)
 {
 	g_autofree char *key = g_strdup_printf("%s.link", ifname);
 	const char *link = scenario_get(w->sc, group, key);
@@ -74,8 +75,8 @@ attach_link(struct world *w, struct host *h, struct nic *nic, const char *group,
 	if (!l)
 		return scenario_fail(w->sc, error, group, key, "no [link %s] is declared", link);
 	if (l->nends == 2)
-		return scenario_fail(w->sc, error, group, key, "link %s already joins %s and %s", link,
-				     l->ends[0], l->ends[1]);
+		return scenario_fail(w->sc, error, group, key, "link %s already joins %s and %s",
+				     link, l->ends[0], l->ends[1]);
 	l->ends[l->nends] = g_strdup_printf("%s.%s", h->name, ifname);
 	nic_connect(nic, l->wire, l->nends++);
 	return true;
@@ -88,34 +89,41 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 	for (guint i = 0; i < names->len; i++) {
 		const char *ifname = names->pdata[i];
 		if (strlen(ifname) >= IFNAMSIZ || !g_ascii_isalpha(ifname[0]))
-			return scenario_fail(w->sc, error, group, NULL,
-					     "interface name '%s' must start with a letter and have at "
-					     "most %d characters", ifname, IFNAMSIZ - 1);
+			return scenario_fail(
+				w->sc, error, group, NULL,
+				"interface name '%s' must start with a letter and have at "
+				"most %d characters",
+				ifname, IFNAMSIZ - 1);
 		struct nic_config cfg;
 		nic_config_init(&cfg);
 		if (!scenario_apply_conf(w->sc, group, ifname, nic_conf_keys, &cfg, error))
 			return false;
 		g_autoptr(GError) sub = NULL;
 		if (!nic_config_check(&cfg, &sub))
-			return scenario_fail(w->sc, error, group, NULL, "%s: %s", ifname, sub->message);
+			return scenario_fail(w->sc, error, group, NULL, "%s: %s", ifname,
+					     sub->message);
 		uint8_t mac[ETH_ALEN];
 		g_autofree char *mkey = g_strdup_printf("%s.mac", ifname);
 		const char *v = scenario_get(w->sc, group, mkey);
-		if (v && (!eth_addr_parse(v, mac) || is_multicast_ether_addr(mac) || is_zero_ether_addr(mac)))
-			return scenario_fail(w->sc, error, group, mkey,
-					     "'%s' is not a unicast MAC address like 02:00:00:00:00:01", v);
+		if (v &&
+		    (!eth_addr_parse(v, mac) || is_multicast_ether_addr(mac) ||
+		     is_zero_ether_addr(mac)))
+			return scenario_fail(
+				w->sc, error, group, mkey,
+				"'%s' is not a unicast MAC address like 02:00:00:00:00:01", v);
 		struct nic *nic = nic_new(h, ifname, v ? mac : NULL, &cfg);
 		if (!attach_link(w, h, nic, group, ifname, error))
 			return false;
 		if (w->opt.pcap_dir) {
-			struct trace_pcap *p = trace_pcap_open(w->opt.pcap_dir, h->name, ifname, error);
+			struct trace_pcap *p =
+				trace_pcap_open(w->opt.pcap_dir, h->name, ifname, error);
 			if (!p)
 				return false;
 			nic_set_pcap(nic, p);
 		}
 		if (dev_open(nic_dev(nic)) != 0)
-			return scenario_fail(w->sc, error, group, NULL, "interface %s could not be brought up",
-					     ifname);
+			return scenario_fail(w->sc, error, group, NULL,
+					     "interface %s could not be brought up", ifname);
 		if (!inet_address(w, nic_dev(nic), group, error))
 			return false;
 	}
@@ -135,8 +143,8 @@ net_metrics(struct world *w, GHashTable *m)
 			metric_put(m, (double)d->stats.tx_dropped, "%s.%s.tx_dropped", n, ifn);
 			for (int r = 1; r < SKB_DROP_REASON_MAX; r++)
 				if (d->stats.drops[r])
-					metric_put(m, (double)d->stats.drops[r], "%s.%s.drops.%s", n, ifn,
-						   skb_drop_reason_name(r));
+					metric_put(m, (double)d->stats.drops[r], "%s.%s.drops.%s",
+						   n, ifn, skb_drop_reason_name(r));
 			struct nic *nic = nic_from_dev(d);
 			const struct nic_stats *s = nic_stats(nic);
 			metric_put(m, (double)s->rx_frames, "%s.%s.rx_frames", n, ifn);
@@ -154,10 +162,12 @@ net_metrics(struct world *w, GHashTable *m)
 			struct wire_stats ws;
 			wire_stats(l->wire, side, &ws);
 			metric_put(m, (double)ws.frames_sent, "link.%s.%d.frames", l->name, side);
-			metric_put(m, (double)ws.frames_delivered, "link.%s.%d.delivered", l->name, side);
+			metric_put(m, (double)ws.frames_delivered, "link.%s.%d.delivered", l->name,
+				   side);
 			metric_put(m, (double)ws.frames_lost, "link.%s.%d.lost", l->name, side);
 			metric_put(m, (double)ws.frames_down, "link.%s.%d.down", l->name, side);
-			metric_put(m, (double)ws.frames_too_big, "link.%s.%d.too_big", l->name, side);
+			metric_put(m, (double)ws.frames_too_big, "link.%s.%d.too_big", l->name,
+				   side);
 		}
 	}
 }

@@ -52,23 +52,25 @@ world_conservation(struct world *w, GString *out, GHashTable *m)
 		metric_put(m, (double)flight, "conservation.frames_in_flight");
 	}
 	if (out) {
-		g_string_append_printf(out,
-				       "\n  conservation\n"
-				       "    skbs:   %" G_GUINT64_FORMAT " allocated = %" G_GUINT64_FORMAT
-				       " consumed + %" G_GUINT64_FORMAT " dropped + %" G_GUINT64_FORMAT
-				       " in named queues%s\n",
-				       ps.allocs, ps.consumed, ps.dropped, queued,
-				       loose ? "" : "  (balanced)");
+		g_string_append_printf(
+			out,
+			"\n  conservation\n"
+			"    skbs:   %" G_GUINT64_FORMAT " allocated = %" G_GUINT64_FORMAT
+			" consumed + %" G_GUINT64_FORMAT " dropped + %" G_GUINT64_FORMAT
+			" in named queues%s\n",
+			ps.allocs, ps.consumed, ps.dropped, queued, loose ? "" : "  (balanced)");
 		if (loose)
-			g_string_append_printf(out, "    FAIL %" G_GUINT64_FORMAT " skbs on no queue:\n%s",
-					       loose, detail->str);
-		g_string_append_printf(out,
-				       "    frames: %" G_GUINT64_FORMAT " sent on wires = %" G_GUINT64_FORMAT
-				       " delivered + %" G_GUINT64_FORMAT " lost (%" G_GUINT64_FORMAT
-				       " random, %" G_GUINT64_FORMAT " link down, %" G_GUINT64_FORMAT
-				       " over MTU, %" G_GUINT64_FORMAT " unplugged) + %" G_GUINT64_FORMAT
-				       " in flight\n",
-				       sent, delivered, lost + down + big + gone, lost, down, big, gone, flight);
+			g_string_append_printf(
+				out, "    FAIL %" G_GUINT64_FORMAT " skbs on no queue:\n%s", loose,
+				detail->str);
+		g_string_append_printf(
+			out,
+			"    frames: %" G_GUINT64_FORMAT " sent on wires = %" G_GUINT64_FORMAT
+			" delivered + %" G_GUINT64_FORMAT " lost (%" G_GUINT64_FORMAT
+			" random, %" G_GUINT64_FORMAT " link down, %" G_GUINT64_FORMAT
+			" over MTU, %" G_GUINT64_FORMAT " unplugged) + %" G_GUINT64_FORMAT
+			" in flight\n",
+			sent, delivered, lost + down + big + gone, lost, down, big, gone, flight);
 	}
 	return loose;
 }

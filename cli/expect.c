@@ -44,7 +44,7 @@ parse_cond(const char *text, struct cond *c)
 		const char *op;
 		enum cmp cmp;
 	} ops[] = { { ">=", CMP_GE }, { "<=", CMP_LE }, { "==", CMP_EQ }, { "!=", CMP_NE },
-		    { ">", CMP_GT },  { "<", CMP_LT },  { "=", CMP_EQ } };
+		    { ">", CMP_GT },  { "<", CMP_LT },	{ "=", CMP_EQ } };
 	for (size_t i = 0; i < G_N_ELEMENTS(ops); i++) {
 		size_t n = strlen(ops[i].op);
 		if (strncmp(text, ops[i].op, n) == 0) {
@@ -73,7 +73,9 @@ expectations_parse(struct scenario *sc, GError **error)
 		struct cond c = { 0 };
 		if (!parse_cond(v, &c)) {
 			scenario_fail(sc, error, "expect", keys[i],
-				      "'%s' is not a condition (use N, >= N, <= N, > N, < N, != N or A..B)", v);
+				      "'%s' is not a condition (use N, >= N, <= N, > N, < N, != N "
+				      "or A..B)",
+				      v);
 			expectations_free(ex);
 			return NULL;
 		}
@@ -129,7 +131,8 @@ suggest(GHashTable *metrics, const char *metric, GString *out)
 	int shown = 0;
 	for (GList *l = keys; l && shown < 12; l = l->next) {
 		if (strncmp(l->data, metric, n) == 0) {
-			g_string_append_printf(out, "%s%s", shown ? ", " : " (known: ", (char *)l->data);
+			g_string_append_printf(out, "%s%s",
+					       shown ? ", " : " (known: ", (char *)l->data);
 			shown++;
 		}
 	}
@@ -147,15 +150,16 @@ expectations_check(const struct expectations *ex, GHashTable *metrics, GString *
 		const double *v = g_hash_table_lookup(metrics, c->metric);
 		if (!v) {
 			failed++;
-			g_string_append_printf(out, "  FAIL %s %s: no such figure", c->metric, c->text);
+			g_string_append_printf(out, "  FAIL %s %s: no such figure", c->metric,
+					       c->text);
 			suggest(metrics, c->metric, out);
 			g_string_append_c(out, '\n');
 			continue;
 		}
 		bool ok = holds(c, *v);
 		failed += !ok;
-		g_string_append_printf(out, "  %s %s = %g, expected %s\n", ok ? "ok  " : "FAIL", c->metric,
-				       *v, c->text);
+		g_string_append_printf(out, "  %s %s = %g, expected %s\n", ok ? "ok  " : "FAIL",
+				       c->metric, *v, c->text);
 	}
 	return failed;
 }

@@ -41,7 +41,8 @@ static gchar *opt_raise;
 static const GOptionEntry run_entries[] = {
 	{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_set,
 	  "Override a scenario key (repeatable)", "GROUP.KEY=VALUE" },
-	{ "trace", 't', 0, G_OPTION_ARG_FILENAME, &opt_trace, "Write the trace database to FILE", "FILE" },
+	{ "trace", 't', 0, G_OPTION_ARG_FILENAME, &opt_trace, "Write the trace database to FILE",
+	  "FILE" },
 	{ "overwrite", 0, 0, G_OPTION_ARG_NONE, &opt_overwrite,
 	  "Replace an existing trace database", NULL },
 	{ "force", 'f', 0, G_OPTION_ARG_NONE, &opt_overwrite, "The same as --overwrite", NULL },
@@ -77,15 +78,17 @@ parse_options(const char *cmd, int *argc, char ***argv, const char **path)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("FILE");
 	g_autoptr(GError) error = NULL;
 	g_option_context_add_main_entries(ctx, run_entries, NULL);
-	g_option_context_set_summary(ctx, strcmp(cmd, "run") == 0
-		? "Run the scenario FILE and print a summary."
-		: "Check the scenario FILE and report the first mistake.");
+	g_option_context_set_summary(
+		ctx,
+		strcmp(cmd, "run") == 0 ? "Run the scenario FILE and print a summary."
+					: "Check the scenario FILE and report the first mistake.");
 	if (!g_option_context_parse(ctx, argc, argv, &error)) {
 		fprintf(stderr, "netsim %s: %s\n", cmd, error->message);
 		return EXIT_BAD_INPUT;
 	}
 	if (*argc != 3) {
-		fprintf(stderr, "netsim %s: expected one scenario FILE (see 'netsim %s --help')\n", cmd, cmd);
+		fprintf(stderr, "netsim %s: expected one scenario FILE (see 'netsim %s --help')\n",
+			cmd, cmd);
 		return EXIT_BAD_INPUT;
 	}
 	*path = (*argv)[2];
@@ -102,13 +105,17 @@ load(const char *path, struct scenario **out, struct world_options *wo)
 	for (int i = 0; opt_set && opt_set[i]; i++)
 		if (!scenario_override(sc, opt_set[i], &error))
 			return fail(error);
-	*wo = (struct world_options){ .trace_path = opt_trace, .overwrite = opt_overwrite,
-				      .pcap_dir = opt_pcap, .quiet = opt_quiet, .trace_level = -1 };
+	*wo = (struct world_options){ .trace_path = opt_trace,
+				      .overwrite = opt_overwrite,
+				      .pcap_dir = opt_pcap,
+				      .quiet = opt_quiet,
+				      .trace_level = -1 };
 	if (opt_raise) {
 		unsigned long long n;
 		int sig;
 		if (sscanf(opt_raise, "%llu:%d", &n, &sig) != 2 || sig <= 0 || sig >= NSIG) {
-			fprintf(stderr, "netsim: --raise-after-events %s: expected N:SIGNUM\n", opt_raise);
+			fprintf(stderr, "netsim: --raise-after-events %s: expected N:SIGNUM\n",
+				opt_raise);
 			return EXIT_BAD_INPUT;
 		}
 		wo->raise_after = n;
@@ -120,7 +127,8 @@ load(const char *path, struct scenario **out, struct world_options *wo)
 			if (strcmp(opt_level, levels[i]) == 0)
 				wo->trace_level = i;
 		if (wo->trace_level < 0) {
-			fprintf(stderr, "netsim: --trace-level %s: expected off, summary or full\n", opt_level);
+			fprintf(stderr, "netsim: --trace-level %s: expected off, summary or full\n",
+				opt_level);
 			return EXIT_BAD_INPUT;
 		}
 	}
@@ -206,11 +214,12 @@ cmd_run(int argc, char **argv)
 	if (expectations_count(ex)) {
 		g_string_append(out, "\n  expectations\n");
 		failed = expectations_check(ex, world_metrics(w), out);
-		g_string_append_printf(out, "  %u of %u expectations met\n", expectations_count(ex) - failed,
-				       expectations_count(ex));
+		g_string_append_printf(out, "  %u of %u expectations met\n",
+				       expectations_count(ex) - failed, expectations_count(ex));
 	}
 	if (world_unaccounted_skbs(w)) {
-		g_string_append(out, "\n  FAIL conservation: skbs were left on no queue (see above)\n");
+		g_string_append(out,
+				"\n  FAIL conservation: skbs were left on no queue (see above)\n");
 		failed++;
 	}
 	fputs(out->str, stdout);
@@ -281,7 +290,8 @@ help_keys(void)
 	wire_config_init(&wc);
 	printf("Scenario keys, their defaults and their values.\n\n");
 	print_keys("[host NAME] device layer (net.core sysctls):", netdev_host_conf_keys, &hc);
-	print_keys("[host NAME] IPv4 (also: routes = PREFIX via GW [dev IF]; ...):", ip_host_conf_keys, &ic);
+	print_keys("[host NAME] IPv4 (also: routes = PREFIX via GW [dev IF]; ...):",
+		   ip_host_conf_keys, &ic);
 	print_keys("[host NAME] ARP / neighbour table:", neigh_conf_keys, &nc);
 	print_keys("[host NAME] IF.KEY, for each network interface IF (also IF.link = L,\n"
 		   "IF.mac = 02:00:00:00:00:01, IF.address = 10.0.0.1/24):",
@@ -304,8 +314,9 @@ cmd_help(int argc, char **argv)
 		for (const struct app_program *p = app_programs; p->name; p++)
 			printf("  %-18s %s\n", p->name, p->doc);
 		printf("\n");
-		print_keys("[app NAME] keys (besides host, program, start, and dst = IPv4 address):",
-			   app_conf_keys, &ac);
+		print_keys(
+			"[app NAME] keys (besides host, program, start, and dst = IPv4 address):",
+			app_conf_keys, &ac);
 	} else if (strcmp(topic, "costs") == 0) {
 		printf("CPU cost table: keys of [cpu] (every host) and cpu.NAME keys of [host H];\n"
 		       "values are durations.\n\n");
@@ -314,16 +325,22 @@ cmd_help(int argc, char **argv)
 			       cpu_cost_info[i].default_ns, cpu_cost_info[i].what);
 	} else if (strcmp(topic, "scenario") == 0) {
 		printf("Scenario files are key files (.ini style):\n\n"
-		       "  [scenario]       title, description, duration (e.g. 1s), seed, trace (off|summary|full)\n"
+		       "  [scenario]       title, description, duration (e.g. 1s), seed, trace "
+		       "(off|summary|full)\n"
 		       "  [cpu]            cost table for every host (see 'netsim help costs')\n"
-		       "  [host NAME]      a host; its keys (see 'netsim help keys'), cpu.COST = duration,\n"
-		       "                   and IF.KEY for each network interface IF (eth0.address = ...)\n"
+		       "  [host NAME]      a host; its keys (see 'netsim help keys'), cpu.COST = "
+		       "duration,\n"
+		       "                   and IF.KEY for each network interface IF (eth0.address "
+		       "= ...)\n"
 		       "  [link NAME]      a wire joining two interfaces (IF.link = NAME)\n"
-		       "  [app NAME]       a program on a host: host, program, start, and its keys\n"
+		       "  [app NAME]       a program on a host: host, program, start, and its "
+		       "keys\n"
 		       "  [expect]         FIGURE = CONDITION, checked after the run\n"
 		       "                   (N, >= N, <= N, > N, < N, != N, A..B)\n");
 	} else {
-		fprintf(stderr, "netsim help: no topic '%s' (topics: scenario, keys, apps, costs)\n", topic);
+		fprintf(stderr,
+			"netsim help: no topic '%s' (topics: scenario, keys, apps, costs)\n",
+			topic);
 		return EXIT_BAD_INPUT;
 	}
 	return EXIT_OK;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include "sim/units.h"
 
-G_DEFINE_QUARK(netsim-scenario-error-quark, scenario_error)
+G_DEFINE_QUARK(netsim - scenario - error - quark, scenario_error)
 
 struct scenario {
 	char *path;
@@ -83,15 +83,18 @@ index_lines(struct scenario *sc, GError **error)
 			size_t n = strlen(line);
 			if (line[n - 1] != ']') {
 				g_set_error(error, SCENARIO_ERROR, 0,
-					    "%s:%d: %s: a group header must end with ']'", sc->path, lineno, line);
+					    "%s:%d: %s: a group header must end with ']'", sc->path,
+					    lineno, line);
 				return false;
 			}
 			line[n - 1] = 0;
 			char *name = g_strstrip(line + 1);
 			if (!valid_group(name)) {
 				g_set_error(error, SCENARIO_ERROR, 0,
-					    "%s:%d: [%s]: a group is a word, or a word and a name, such as "
-					    "[scenario] or [host alice]; names hold letters, digits, '_' and '-'",
+					    "%s:%d: [%s]: a group is a word, or a word and a name, "
+					    "such as "
+					    "[scenario] or [host alice]; names hold letters, "
+					    "digits, '_' and '-'",
 					    sc->path, lineno, name);
 				return false;
 			}
@@ -99,35 +102,40 @@ index_lines(struct scenario *sc, GError **error)
 			cur = g_strdup(name);
 			group = cur;
 			if (!g_hash_table_contains(sc->lines, name)) {
-				g_hash_table_insert(sc->lines, g_strdup(name), GINT_TO_POINTER(lineno));
+				g_hash_table_insert(sc->lines, g_strdup(name),
+						    GINT_TO_POINTER(lineno));
 				g_ptr_array_add(sc->order, g_strdup(name));
 			}
 			continue;
 		}
 		char *eq = strchr(line, '=');
 		if (!eq) {
-			g_set_error(error, SCENARIO_ERROR, 0,
-				    "%s:%d: %s%s%s: expected 'key = value', a [group] or a # comment",
-				    sc->path, lineno, group ? group : "", group ? " " : "", line);
+			g_set_error(
+				error, SCENARIO_ERROR, 0,
+				"%s:%d: %s%s%s: expected 'key = value', a [group] or a # comment",
+				sc->path, lineno, group ? group : "", group ? " " : "", line);
 			return false;
 		}
 		*eq = 0;
 		char *key = g_strstrip(line);
 		if (!group) {
 			g_set_error(error, SCENARIO_ERROR, 0,
-				    "%s:%d: %s: a key must come after a [group] header", sc->path, lineno, key);
+				    "%s:%d: %s: a key must come after a [group] header", sc->path,
+				    lineno, key);
 			return false;
 		}
 		if (!valid_name(key, "._-")) {
 			g_set_error(error, SCENARIO_ERROR, 0,
-				    "%s:%d: %s %s: a key may hold letters, digits, '.', '_' and '-' only",
+				    "%s:%d: %s %s: a key may hold letters, digits, '.', '_' and "
+				    "'-' only",
 				    sc->path, lineno, group, key);
 			return false;
 		}
 		char *k = gk(group, key);
 		if (g_hash_table_contains(sc->lines, k)) {
-			g_set_error(error, SCENARIO_ERROR, 0, "%s:%d: %s %s: key given twice (first on line %d)",
-				    sc->path, lineno, group, key,
+			g_set_error(error, SCENARIO_ERROR, 0,
+				    "%s:%d: %s %s: key given twice (first on line %d)", sc->path,
+				    lineno, group, key,
 				    GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, k)));
 			g_free(k);
 			return false;
@@ -197,7 +205,8 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	const char *dot = lhs ? strrchr(lhs, '.') : NULL;
 	if (!eq || !dot || dot == lhs || !dot[1]) {
 		g_set_error(error, SCENARIO_ERROR, 0,
-			    "--set %s: expected group.key=value, for example scenario.seed=7", assignment);
+			    "--set %s: expected group.key=value, for example scenario.seed=7",
+			    assignment);
 		return false;
 	}
 	/*
@@ -229,7 +238,8 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	if (!dot || dot == lhs || !dot[1]) {
 		g_set_error(error, SCENARIO_ERROR, 0,
 			    "--set %s: expected group.key=value, for example scenario.seed=7 "
-			    "or host.alice.eth0.napi=off", assignment);
+			    "or host.alice.eth0.napi=off",
+			    assignment);
 		return false;
 	}
 	g_autofree char *group = g_strndup(lhs, (gsize)(dot - lhs));
@@ -238,7 +248,8 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	if (gdot)
 		*gdot = ' '; /* host.rx -> [host rx] */
 	if (!valid_group(group) || !valid_name(key, "._-")) {
-		g_set_error(error, SCENARIO_ERROR, 0, "--set %s: bad group or key name", assignment);
+		g_set_error(error, SCENARIO_ERROR, 0, "--set %s: bad group or key name",
+			    assignment);
 		return false;
 	}
 	sc->noverrides++;
@@ -322,7 +333,7 @@ scenario_fail(struct scenario *sc, GError **error, const char *group, const char
 	if (!line && key)
 		line = GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, group));
 	g_autofree char *where = line > 0 ? g_strdup_printf("%s:%d", sc->path, line)
-			       : line < 0 ? g_strdup("command line (--set)")
+		: line < 0		  ? g_strdup("command line (--set)")
 					  : g_strdup_printf("%s", sc->path);
 	g_set_error(error, SCENARIO_ERROR, 0, "%s: %s%s%s: %s", where, group, key ? " " : "",
 		    key ? key : "", msg);
@@ -345,8 +356,8 @@ scenario_get_duration(struct scenario *sc, const char *group, const char *key, g
 }
 
 bool
-scenario_get_uint(struct scenario *sc, const char *group, const char *key, guint64 min,
-		  guint64 max, guint64 *out, GError **error)
+scenario_get_uint(struct scenario *sc, const char *group, const char *key, guint64 min, guint64 max,
+		  guint64 *out, GError **error)
 {
 	const char *v = scenario_get(sc, group, key);
 	guint64 x;
@@ -355,7 +366,8 @@ scenario_get_uint(struct scenario *sc, const char *group, const char *key, guint
 	if (!g_ascii_string_to_unsigned(v, 10, min, max, &x, NULL))
 		return scenario_fail(sc, error, group, key,
 				     "'%s' is not a whole number from %" G_GUINT64_FORMAT
-				     " to %" G_GUINT64_FORMAT, v, min, max);
+				     " to %" G_GUINT64_FORMAT,
+				     v, min, max);
 	*out = x;
 	return true;
 }

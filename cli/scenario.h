@@ -61,10 +61,10 @@ bool scenario_fail(struct scenario *sc, GError **error, const char *group, const
 		   const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 
 /* Typed getters: absent keys leave *out alone and return true. */
-bool scenario_get_duration(struct scenario *sc, const char *group, const char *key,
-			   gint64 *out, GError **error);
-bool scenario_get_uint(struct scenario *sc, const char *group, const char *key,
-		       guint64 min, guint64 max, guint64 *out, GError **error);
+bool scenario_get_duration(struct scenario *sc, const char *group, const char *key, gint64 *out,
+			   GError **error);
+bool scenario_get_uint(struct scenario *sc, const char *group, const char *key, guint64 min,
+		       guint64 max, guint64 *out, GError **error);
 bool scenario_get_bool(struct scenario *sc, const char *group, const char *key, bool *out,
 		       GError **error);
 

@@ -19,7 +19,7 @@
 #include "cli/world.h"
 #include "viz/plot.h"
 
-G_DEFINE_QUARK(netsim-sweep-error-quark, sweep_error)
+G_DEFINE_QUARK(netsim - sweep - error - quark, sweep_error)
 
 enum { EXIT_OK = 0, EXIT_RUNS_FAILED = 1, EXIT_BAD_INPUT = 2, EXIT_INTERRUPTED = 130 };
 
@@ -90,13 +90,15 @@ parse_range(struct sweep_axis *a, const char *arg, const char *spec, GError **er
 	const char *dots = strstr(spec, "..");
 	const char *colon = strrchr(spec, ':');
 	g_autofree char *lo = dots ? g_strndup(spec, (gsize)(dots - spec)) : NULL;
-	g_autofree char *hi = dots && colon > dots ? g_strndup(dots + 2, (gsize)(colon - dots - 2)) : NULL;
+	g_autofree char *hi =
+		dots && colon > dots ? g_strndup(dots + 2, (gsize)(colon - dots - 2)) : NULL;
 	const char *ulo, *uhi;
 	double x0, x1;
 	if (!lo || !hi || !split_number(g_strstrip(lo), &x0, &ulo) ||
 	    !split_number(g_strstrip(hi), &x1, &uhi) || strcmp(ulo, uhi) != 0) {
 		g_set_error(error, SWEEP_ERROR, 0,
-			    "--vary %s: a range is A..B:N or A..B:Nlog, where A and B are numbers with the same unit (1000..200000:30log, 1us..8us:8)",
+			    "--vary %s: a range is A..B:N or A..B:Nlog, where A and B are numbers "
+			    "with the same unit (1000..200000:30log, 1us..8us:8)",
 			    arg);
 		return false;
 	}
@@ -107,7 +109,8 @@ parse_range(struct sweep_axis *a, const char *arg, const char *spec, GError **er
 	guint64 n;
 	if (!g_ascii_string_to_unsigned(count, 10, 2, SWEEP_MAX_POINTS, &n, NULL)) {
 		g_set_error(error, SWEEP_ERROR, 0,
-			    "--vary %s: '%s' after ':' must be a number of points from 2 to %d, optionally followed by 'log'",
+			    "--vary %s: '%s' after ':' must be a number of points from 2 to %d, "
+			    "optionally followed by 'log'",
 			    arg, colon + 1, SWEEP_MAX_POINTS);
 		return false;
 	}
@@ -116,7 +119,8 @@ parse_range(struct sweep_axis *a, const char *arg, const char *spec, GError **er
 		return false;
 	}
 	if (a->log && (x0 <= 0 || x1 <= 0)) {
-		g_set_error(error, SWEEP_ERROR, 0, "--vary %s: a log range needs ends above 0", arg);
+		g_set_error(error, SWEEP_ERROR, 0, "--vary %s: a log range needs ends above 0",
+			    arg);
 		return false;
 	}
 	/* Whole-number ends give whole-number points (packet rates, queue lengths). */
@@ -140,7 +144,8 @@ sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error)
 	g_autofree char *key = eq ? g_strstrip(g_strndup(arg, (gsize)(eq - arg))) : NULL;
 	if (!key || !valid_key(key)) {
 		g_set_error(error, SWEEP_ERROR, 0,
-			    "--vary %s: expected GROUP.KEY=SPEC, for example app.flood.rate=1000..200000:30log",
+			    "--vary %s: expected GROUP.KEY=SPEC, for example "
+			    "app.flood.rate=1000..200000:30log",
 			    arg);
 		return false;
 	}
@@ -158,12 +163,14 @@ sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error)
 		for (int i = 0; items[i]; i++) {
 			char *v = g_strstrip(items[i]);
 			if (!*v) {
-				g_set_error(error, SWEEP_ERROR, 0, "--vary %s: value %d of the list is empty", arg, i + 1);
+				g_set_error(error, SWEEP_ERROR, 0,
+					    "--vary %s: value %d of the list is empty", arg, i + 1);
 				return false;
 			}
 			for (guint j = 0; j < a->values->len; j++)
 				if (strcmp(a->values->pdata[j], v) == 0) {
-					g_set_error(error, SWEEP_ERROR, 0, "--vary %s: '%s' is listed twice", arg, v);
+					g_set_error(error, SWEEP_ERROR, 0,
+						    "--vary %s: '%s' is listed twice", arg, v);
 					return false;
 				}
 			g_ptr_array_add(a->values, g_strdup(v));
@@ -214,7 +221,8 @@ run_name(GPtrArray *axes, GPtrArray *values, char **fixed)
 	g_autoptr(GString) s = g_string_new(NULL);
 	for (guint i = 0; i < set->len; i++)
 		g_string_append_printf(s, "%s\n", (char *)set->pdata[i]);
-	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize)s->len);
+	g_autofree char *sum =
+		g_compute_checksum_for_string(G_CHECKSUM_SHA256, s->str, (gssize)s->len);
 	return g_strdup_printf("run-%.12s", sum);
 }
 
@@ -304,15 +312,16 @@ bool
 sweep_group_read(struct scenario *sc, struct sweep_plot *plot, GPtrArray *axes, guint *seeds,
 		 GError **error)
 {
-	static const char *const known[] = { "vary", "seeds", "x", "y", "series", "cpu",
-					     "title", "logx", "diagonal", NULL };
+	static const char *const known[] = { "vary", "seeds", "x",    "y",	  "series",
+					     "cpu",  "title", "logx", "diagonal", NULL };
 	if (!scenario_has_group(sc, "sweep"))
 		return true;
 	g_auto(GStrv) keys = scenario_keys(sc, "sweep");
 	for (int i = 0; keys[i]; i++)
 		if (!g_strv_contains(known, keys[i]))
 			return scenario_fail(sc, error, "sweep", keys[i],
-					     "unknown key (known: vary, seeds, x, y, series, cpu, title, logx, diagonal)");
+					     "unknown key (known: vary, seeds, x, y, series, cpu, "
+					     "title, logx, diagonal)");
 	get_str(sc, "title", &plot->title);
 	get_str(sc, "x", &plot->x);
 	get_str(sc, "y", &plot->y);
@@ -366,7 +375,9 @@ validate(const char *path, const char *text, GPtrArray *axes, char **fixed, GErr
 		for (guint j = 0; j < (a ? a->values->len : 1); j++) {
 			g_autoptr(GError) sub = NULL;
 			g_autoptr(scenario) sc = scenario_load_data(path, text, &sub);
-			g_autofree char *set = a ? g_strdup_printf("%s=%s", a->key, (char *)a->values->pdata[j]) : NULL;
+			g_autofree char *set = a
+				? g_strdup_printf("%s=%s", a->key, (char *)a->values->pdata[j])
+				: NULL;
 			bool ok = sc != NULL;
 			for (int k = 0; ok && fixed && fixed[k]; k++)
 				ok = scenario_override(sc, fixed[k], &sub);
@@ -379,7 +390,8 @@ validate(const char *path, const char *text, GPtrArray *axes, char **fixed, GErr
 			expectations_free(ex);
 			if (!w) {
 				if (a)
-					g_set_error(error, SWEEP_ERROR, 0, "--vary %s=%s: %s", a->key, a->spec, sub->message);
+					g_set_error(error, SWEEP_ERROR, 0, "--vary %s=%s: %s",
+						    a->key, a->spec, sub->message);
 				else
 					g_propagate_error(error, g_steal_pointer(&sub));
 				return false;
@@ -399,7 +411,8 @@ write_snapshot(const char *out, const char *path, const char *snap, GError **err
 		if (strcmp(old, snap) == 0)
 			return true;
 		g_set_error(error, SWEEP_ERROR, 0,
-			    "%s holds a sweep of a different version of %s; choose another --out or delete %s",
+			    "%s holds a sweep of a different version of %s; choose another --out "
+			    "or delete %s",
 			    out, path, out);
 		return false;
 	}
@@ -434,31 +447,41 @@ parse_options(struct options *o, int *argc, char ***argv, GError **error)
 {
 	const GOptionEntry entries[] = {
 		{ "vary", 'V', 0, G_OPTION_ARG_STRING_ARRAY, &o->vary,
-		  "Vary a key: a list off,on or a range 1000..200000:30 (add 'log' for log spacing)", "KEY=SPEC" },
-		{ "seeds", 'n', 0, G_OPTION_ARG_INT, &o->seeds, "Run every point with seeds 1..N", "N" },
+		  "Vary a key: a list off,on or a range 1000..200000:30 (add 'log' for log "
+		  "spacing)",
+		  "KEY=SPEC" },
+		{ "seeds", 'n', 0, G_OPTION_ARG_INT, &o->seeds, "Run every point with seeds 1..N",
+		  "N" },
 		{ "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &o->set,
 		  "Override a key in every run (repeatable)", "GROUP.KEY=VALUE" },
-		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs, "Runs at a time (default: the core count)", "N" },
+		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs,
+		  "Runs at a time (default: the core count)", "N" },
 		{ "out", 'o', 0, G_OPTION_ARG_FILENAME, &o->out,
 		  "Output directory (default: sweep-NAME for scenario NAME.ini)", "DIR" },
 		{ "emit", 0, 0, G_OPTION_ARG_STRING, &o->emit,
-		  "Do not run: write OUT/jobs.txt for GNU parallel, or also OUT/sweep.slurm", "parallel|slurm" },
+		  "Do not run: write OUT/jobs.txt for GNU parallel, or also OUT/sweep.slurm",
+		  "parallel|slurm" },
 		{ "collect", 0, 0, G_OPTION_ARG_FILENAME, &o->collect,
 		  "Merge the result files of the sweep in DIR into its table and plots", "DIR" },
-		{ "x", 0, 0, G_OPTION_ARG_STRING, &o->x, "Plot: the x column (e.g. app.flood.rate)", "COLUMN" },
-		{ "y", 0, 0, G_OPTION_ARG_STRING, &o->y, "Plot: the delivered-rate column", "COLUMN" },
-		{ "series", 0, 0, G_OPTION_ARG_STRING, &o->series, "Plot: one line per value of this varied key", "KEY" },
+		{ "x", 0, 0, G_OPTION_ARG_STRING, &o->x, "Plot: the x column (e.g. app.flood.rate)",
+		  "COLUMN" },
+		{ "y", 0, 0, G_OPTION_ARG_STRING, &o->y, "Plot: the delivered-rate column",
+		  "COLUMN" },
+		{ "series", 0, 0, G_OPTION_ARG_STRING, &o->series,
+		  "Plot: one line per value of this varied key", "KEY" },
 		{ "cpu", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->cpu,
 		  "Plot: CPU-share figures (repeatable or comma-separated)", "FIGURE" },
 		{ "title", 0, 0, G_OPTION_ARG_STRING, &o->title, "Plot: the title", "TEXT" },
 		{ "logx", 0, 0, G_OPTION_ARG_NONE, &o->logx, "Plot: log scale on x", NULL },
 		{ "no-plot", 0, 0, G_OPTION_ARG_NONE, &o->no_plot, "Do not draw plots", NULL },
-		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar and no summary", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress bar and no summary",
+		  NULL },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("FILE | --collect DIR");
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx,
+	g_option_context_set_summary(
+		ctx,
 		"Run the scenario FILE over a grid of values, several runs at a time,\n"
 		"and merge the figures of every run into OUT/sweep.csv, OUT/sweep.db\n"
 		"and plots.  Rerunning the same command resumes: finished runs are kept.\n"
@@ -484,8 +507,8 @@ plot_from_options(const struct options *o, struct sweep_plot *p)
 
 /* Merge, draw, and print the summary. */
 static int
-finish(const char *out, struct sweep_plot *plot, const struct options *o, guint ran,
-       guint already, bool interrupted)
+finish(const char *out, struct sweep_plot *plot, const struct options *o, guint ran, guint already,
+       bool interrupted)
 {
 	g_autoptr(GError) error = NULL;
 	struct sweep_totals t;
@@ -495,19 +518,23 @@ finish(const char *out, struct sweep_plot *plot, const struct options *o, guint 
 	}
 	if (!o->quiet) {
 		if (o->collect)
-			printf("sweep: %u runs: %u finished, %u failed, %u missing\n", t.runs, t.finished,
-			       t.failed, t.missing);
+			printf("sweep: %u runs: %u finished, %u failed, %u missing\n", t.runs,
+			       t.finished, t.failed, t.missing);
 		else
-			printf("sweep: %u runs: %u ran, %u already done, %u failed\n", t.runs, ran, already,
-			       t.failed);
+			printf("sweep: %u runs: %u ran, %u already done, %u failed\n", t.runs, ran,
+			       already, t.failed);
 		printf("  table: %s/sweep.csv and %s/sweep.db (table results)\n", out, out);
 	}
 	if (!o->no_plot && plot->x && plot->y) {
 		g_autofree char *dir = g_build_filename(out, "plots", NULL);
 		g_autofree char *csv = g_build_filename(out, "sweep.csv", NULL);
-		struct plot_spec spec = { .title = plot->title, .x = plot->x, .y = plot->y,
-					  .series = plot->series, .cpu = (const char *const *)plot->cpu,
-					  .logx = plot->logx > 0, .diagonal = plot->diagonal };
+		struct plot_spec spec = { .title = plot->title,
+					  .x = plot->x,
+					  .y = plot->y,
+					  .series = plot->series,
+					  .cpu = (const char *const *)plot->cpu,
+					  .logx = plot->logx > 0,
+					  .diagonal = plot->diagonal };
 		bool drawn = false;
 		g_autoptr(GPtrArray) files = plot_draw(csv, &spec, dir, &drawn, &error);
 		if (!files) {
@@ -517,12 +544,14 @@ finish(const char *out, struct sweep_plot *plot, const struct options *o, guint 
 		for (guint i = 0; !o->quiet && i < files->len; i++)
 			printf("  plot: %s\n", (char *)files->pdata[i]);
 		if (!drawn && !o->quiet)
-			printf("  gnuplot is not installed (Debian: apt-get install gnuplot-nox); run the scripts above with it later\n");
+			printf("  gnuplot is not installed (Debian: apt-get install gnuplot-nox); "
+			       "run the scripts above with it later\n");
 	} else if (!o->quiet && !o->no_plot) {
 		printf("  no plot: name the columns with --x and --y, or x and y in [sweep]\n");
 	}
 	if (interrupted) {
-		fprintf(stderr, "netsim sweep: interrupted; run the same command again to resume\n");
+		fprintf(stderr,
+			"netsim sweep: interrupted; run the same command again to resume\n");
 		return EXIT_INTERRUPTED;
 	}
 	return t.failed || t.missing ? EXIT_RUNS_FAILED : EXIT_OK;
@@ -533,17 +562,20 @@ static bool
 make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrArray *axes,
 	  GError **error)
 {
-	g_autoptr(GPtrArray) file_axes = g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
+	g_autoptr(GPtrArray) file_axes =
+		g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
 	guint seeds = 0;
 	if (!sweep_group_read(sc, plot, file_axes, &seeds, error))
 		return false;
 	if (o->seeds < 0 || o->seeds > SWEEP_MAX_POINTS) {
-		g_set_error(error, SWEEP_ERROR, 0, "--seeds %d: expected 1 to %d", o->seeds, SWEEP_MAX_POINTS);
+		g_set_error(error, SWEEP_ERROR, 0, "--seeds %d: expected 1 to %d", o->seeds,
+			    SWEEP_MAX_POINTS);
 		return false;
 	}
 	if (o->seeds)
 		seeds = (guint)o->seeds;
-	g_autoptr(GPtrArray) cli_axes = g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
+	g_autoptr(GPtrArray) cli_axes =
+		g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
 	for (int i = 0; o->vary && o->vary[i]; i++) {
 		struct sweep_axis *a;
 		if (!sweep_axis_parse(o->vary[i], &a, error))
@@ -554,7 +586,8 @@ make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrA
 		struct sweep_axis *fa = file_axes->pdata[i];
 		bool replaced = false;
 		for (guint j = 0; j < cli_axes->len; j++)
-			replaced |= strcmp(fa->key, ((struct sweep_axis *)cli_axes->pdata[j])->key) == 0;
+			replaced |= strcmp(fa->key,
+					   ((struct sweep_axis *)cli_axes->pdata[j])->key) == 0;
 		if (!replaced)
 			g_ptr_array_add(axes, g_ptr_array_steal_index(file_axes, i--));
 	}
@@ -564,13 +597,15 @@ make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrA
 		const struct sweep_axis *a = axes->pdata[i];
 		for (guint j = 0; j < i; j++)
 			if (strcmp(a->key, ((struct sweep_axis *)axes->pdata[j])->key) == 0) {
-				g_set_error(error, SWEEP_ERROR, 0, "--vary %s=%s: %s is varied twice", a->key,
-					    a->spec, a->key);
+				g_set_error(error, SWEEP_ERROR, 0,
+					    "--vary %s=%s: %s is varied twice", a->key, a->spec,
+					    a->key);
 				return false;
 			}
 		if (seeds && strcmp(a->key, "scenario.seed") == 0) {
 			g_set_error(error, SWEEP_ERROR, 0,
-				    "--vary scenario.seed=%s: give the seeds either with --seeds (or [sweep] seeds) or with --vary scenario.seed",
+				    "--vary scenario.seed=%s: give the seeds either with --seeds "
+				    "(or [sweep] seeds) or with --vary scenario.seed",
 				    a->spec);
 			return false;
 		}
@@ -579,7 +614,8 @@ make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrA
 		g_ptr_array_add(axes, sweep_axis_seeds(seeds));
 	if (!axes->len) {
 		g_set_error(error, SWEEP_ERROR, 0,
-			    "nothing to vary: give --vary KEY=SPEC or --seeds N, or vary in the scenario's [sweep] group");
+			    "nothing to vary: give --vary KEY=SPEC or --seeds N, or vary in the "
+			    "scenario's [sweep] group");
 		return false;
 	}
 	if (plot->logx < 0)
@@ -632,15 +668,20 @@ sweep_file(struct options *o, const char *path, struct sweep_plot *plot)
 	    !sweep_manifest_write(out, scen, axes, o->set, grid, plot, &error))
 		return bad_input(error);
 	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-	struct sweep_exec ex = { .exe = exe ? exe : "/proc/self/exe", .out = out, .scenario = scen,
-				 .axes = axes, .fixed = o->set, .quiet = o->quiet,
+	struct sweep_exec ex = { .exe = exe ? exe : "/proc/self/exe",
+				 .out = out,
+				 .scenario = scen,
+				 .axes = axes,
+				 .fixed = o->set,
+				 .quiet = o->quiet,
 				 .jobs = o->jobs > 0 ? (guint)o->jobs : g_get_num_processors() };
 	g_autoptr(GPtrArray) pending = sweep_pending(out, grid);
 	if (o->emit) {
 		if (!sweep_emit(&ex, pending, strcmp(o->emit, "slurm") == 0, &error))
 			return bad_input(error);
 		if (!o->quiet) {
-			printf("sweep: %u runs, %u to do: %s/jobs.txt\n", grid->len, pending->len, out);
+			printf("sweep: %u runs, %u to do: %s/jobs.txt\n", grid->len, pending->len,
+			       out);
 			if (strcmp(o->emit, "slurm") == 0)
 				printf("  sbatch %s/sweep.slurm\n", out);
 			else
@@ -663,10 +704,14 @@ sweep_main(int argc, char **argv)
 	if (!parse_options(&o, &argc, &argv, &error)) {
 		bad_input(error);
 	} else if (o.jobs < 0) {
-		fprintf(stderr, "netsim sweep: -j %d: expected a number of runs at a time, 1 or more\n", o.jobs);
+		fprintf(stderr,
+			"netsim sweep: -j %d: expected a number of runs at a time, 1 or more\n",
+			o.jobs);
 	} else if (o.collect) {
 		if (argc != 2 || o.vary || o.seeds || o.set || o.emit) {
-			fprintf(stderr, "netsim sweep: --collect DIR takes no FILE, --vary, --seeds, --set or --emit\n");
+			fprintf(stderr,
+				"netsim sweep: --collect DIR takes no FILE, --vary, --seeds, --set "
+				"or --emit\n");
 		} else {
 			g_autofree char *out = g_canonicalize_filename(o.collect, NULL);
 			struct sweep_plot plot = { .logx = -1 };
@@ -675,7 +720,8 @@ sweep_main(int argc, char **argv)
 			sweep_plot_clear(&plot);
 		}
 	} else if (argc != 3) {
-		fprintf(stderr, "netsim sweep: expected one scenario FILE (see 'netsim sweep --help')\n");
+		fprintf(stderr,
+			"netsim sweep: expected one scenario FILE (see 'netsim sweep --help')\n");
 	} else {
 		struct sweep_plot plot = { .logx = -1 };
 		rc = sweep_file(&o, argv[2], &plot);

@@ -41,17 +41,17 @@ GQuark sweep_error_quark(void);
 
 /* One varied key and its values, in the order they were given. */
 struct sweep_axis {
-	char *key;         /* "app.flood.rate" */
-	char *spec;        /* "1000..200000:30log", for messages */
-	bool log;          /* a log range: plot this axis on a log scale */
+	char *key;	   /* "app.flood.rate" */
+	char *spec;	   /* "1000..200000:30log", for messages */
+	bool log;	   /* a log range: plot this axis on a log scale */
 	GPtrArray *values; /* char *, at least one, no duplicates */
 };
 
 /* One point of the grid: a value for every axis. */
 struct sweep_run {
-	guint index;         /* position in the grid, from 0 */
-	char *name;          /* "run-" and 12 hex digits of a digest of the assignments */
-	GPtrArray *values;   /* char *, parallel to the axes */
+	guint index;	   /* position in the grid, from 0 */
+	char *name;	   /* "run-" and 12 hex digits of a digest of the assignments */
+	GPtrArray *values; /* char *, parallel to the axes */
 };
 
 /*
@@ -60,12 +60,12 @@ struct sweep_run {
  */
 struct sweep_plot {
 	char *title;
-	char *x;         /* e.g. app.flood.rate */
-	char *y;         /* e.g. bob.app.sink.rx_pps */
-	char *series;    /* a varied key: one line per value, e.g. host.rx.eth0.napi */
-	char **cpu;      /* figures for the CPU-share plot, NULL-terminated, or NULL */
-	int logx;        /* -1: log when x is a log range */
-	bool diagonal;   /* draw y = x ("everything offered is delivered") */
+	char *x;       /* e.g. app.flood.rate */
+	char *y;       /* e.g. bob.app.sink.rx_pps */
+	char *series;  /* a varied key: one line per value, e.g. host.rx.eth0.napi */
+	char **cpu;    /* figures for the CPU-share plot, NULL-terminated, or NULL */
+	int logx;      /* -1: log when x is a log range */
+	bool diagonal; /* draw y = x ("everything offered is delivered") */
 };
 
 /* Parse "KEY=SPEC": a list "off,on", a range "A..B:N" or "A..B:Nlog"; ends may carry a unit ("1us..8us:4"). */
@@ -101,8 +101,8 @@ GPtrArray *sweep_pending(const char *out, GPtrArray *grid);
  * Axes are appended to @axes; *@seeds is set when the group has seeds.
  * Fields of @plot already set (from the command line) are kept.
  */
-bool sweep_group_read(struct scenario *sc, struct sweep_plot *plot, GPtrArray *axes,
-		      guint *seeds, GError **error);
+bool sweep_group_read(struct scenario *sc, struct sweep_plot *plot, GPtrArray *axes, guint *seeds,
+		      GError **error);
 void sweep_plot_clear(struct sweep_plot *plot);
 
 /*

@@ -49,10 +49,12 @@ sweep_manifest_write(const char *out, const char *scen, GPtrArray *axes, char **
 		g_ptr_array_add(cols, a->key);
 		seed_varied |= strcmp(a->key, "scenario.seed") == 0;
 	}
-	g_key_file_set_comment(kf, NULL, NULL,
-			       " netsim sweep: what this directory holds (read by netsim sweep --collect)", NULL);
+	g_key_file_set_comment(
+		kf, NULL, NULL,
+		" netsim sweep: what this directory holds (read by netsim sweep --collect)", NULL);
 	g_key_file_set_string(kf, "grid", "scenario", scen);
-	g_key_file_set_string_list(kf, "grid", "columns", (const char *const *)cols->pdata, cols->len);
+	g_key_file_set_string_list(kf, "grid", "columns", (const char *const *)cols->pdata,
+				   cols->len);
 	g_key_file_set_string_list(kf, "grid", "set", (const char *const *)fixed,
 				   fixed ? g_strv_length(fixed) : 0);
 	if (!seed_varied) {
@@ -75,8 +77,8 @@ sweep_manifest_write(const char *out, const char *scen, GPtrArray *axes, char **
 	g_key_file_set_boolean(kf, "plot", "diagonal", plot->diagonal);
 	for (guint i = 0; i < grid->len; i++) {
 		const struct sweep_run *r = grid->pdata[i];
-		g_key_file_set_string_list(kf, "runs", r->name, (const char *const *)r->values->pdata,
-					   r->values->len);
+		g_key_file_set_string_list(kf, "runs", r->name,
+					   (const char *const *)r->values->pdata, r->values->len);
 	}
 	g_autofree char *path = g_build_filename(out, MANIFEST, NULL);
 	return g_key_file_save_to_file(kf, path, error);
@@ -101,8 +103,8 @@ plot_from_manifest(GKeyFile *kf, struct sweep_plot *p)
 
 /* One run's figures: name -> value text, and its exit status (-1: unknown). */
 struct row {
-	char **values;        /* the varied values, as in the manifest */
-	GHashTable *figures;  /* name -> value text */
+	char **values;	     /* the varied values, as in the manifest */
+	GHashTable *figures; /* name -> value text */
 	int status;
 };
 
@@ -137,7 +139,8 @@ read_result(const char *path, struct row *row, GHashTable *names, GError **error
 		if (!sp || end == sp + 1 || *end) {
 			if (sp)
 				*sp = ' ';
-			g_set_error(error, SWEEP_ERROR, 0, "%s:%d: expected 'figure value', found '%s'", path, i + 1,
+			g_set_error(error, SWEEP_ERROR, 0,
+				    "%s:%d: expected 'figure value', found '%s'", path, i + 1,
 				    line);
 			return false;
 		}
@@ -158,7 +161,8 @@ read_failed(const char *path)
 {
 	g_autofree char *text = NULL;
 	int s;
-	if (!g_file_get_contents(path, &text, NULL, NULL) || sscanf(text, "exit_status %d", &s) != 1)
+	if (!g_file_get_contents(path, &text, NULL, NULL) ||
+	    sscanf(text, "exit_status %d", &s) != 1)
 		return -1;
 	return s;
 }
@@ -166,7 +170,8 @@ read_failed(const char *path)
 static void
 csv_field(GString *s, const char *v, bool last)
 {
-	if (strpbrk(v, ",\"\n\r") || (*v && (g_ascii_isspace(*v) || g_ascii_isspace(v[strlen(v) - 1])))) {
+	if (strpbrk(v, ",\"\n\r") ||
+	    (*v && (g_ascii_isspace(*v) || g_ascii_isspace(v[strlen(v) - 1])))) {
 		g_string_append_c(s, '"');
 		for (; *v; v++) {
 			if (*v == '"')
@@ -224,7 +229,8 @@ write_csv(const char *out, GPtrArray *head, GPtrArray *rows, guint ncols, const 
 		csv_field(s, head->pdata[c], c + 1 == head->len);
 	for (guint r = 0; r < rows->len; r++)
 		for (guint c = 0; c < head->len; c++)
-			csv_field(s, cell(rows->pdata[r], ncols, seed, figures, c, buf), c + 1 == head->len);
+			csv_field(s, cell(rows->pdata[r], ncols, seed, figures, c, buf),
+				  c + 1 == head->len);
 	g_autofree char *path = g_build_filename(out, "sweep.csv", NULL);
 	return g_file_set_contents(path, s->str, (gssize)s->len, error);
 }
@@ -281,7 +287,9 @@ write_db(const char *out, GPtrArray *head, GPtrArray *rows, guint ncols, const c
 	for (guint c = 0; c < head->len; c++) {
 		g_autofree char *q = quote_ident(head->pdata[c]);
 		g_string_append_printf(create, "%s%s%s", c ? ", " : "", q,
-				       c < ncols + (seed ? 1 : 0) ? "" : c == ncols + (seed ? 1 : 0) ? " INTEGER" : " REAL");
+				       c < ncols + (seed ? 1 : 0)	     ? ""
+					       : c == ncols + (seed ? 1 : 0) ? " INTEGER"
+									     : " REAL");
 		g_string_append_printf(insert, "%s?", c ? ", " : "");
 	}
 	g_string_append(create, ")");
@@ -292,7 +300,8 @@ write_db(const char *out, GPtrArray *head, GPtrArray *rows, guint ncols, const c
 		goto out;
 	for (guint r = 0; r < rows->len; r++) {
 		for (guint c = 0; c < head->len; c++)
-			bind_cell(st, (int)c + 1, cell(rows->pdata[r], ncols, seed, figures, c, buf));
+			bind_cell(st, (int)c + 1,
+				  cell(rows->pdata[r], ncols, seed, figures, c, buf));
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 		sqlite3_reset(st);
@@ -328,8 +337,8 @@ sweep_collect(const char *out, struct sweep_plot *plot, struct sweep_totals *tot
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) sub = NULL;
 	if (!g_key_file_load_from_file(kf, mpath, G_KEY_FILE_NONE, &sub)) {
-		g_set_error(error, SWEEP_ERROR, 0, "%s: %s (is %s the output of netsim sweep?)", mpath,
-			    sub->message, out);
+		g_set_error(error, SWEEP_ERROR, 0, "%s: %s (is %s the output of netsim sweep?)",
+			    mpath, sub->message, out);
 		return false;
 	}
 	gsize ncols = 0;
@@ -342,7 +351,8 @@ sweep_collect(const char *out, struct sweep_plot *plot, struct sweep_totals *tot
 		return false;
 	}
 	plot_from_manifest(kf, plot);
-	g_autoptr(GHashTable) fig_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) fig_names =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)row_free);
 	struct sweep_totals t = { .runs = (guint)nruns };
 	for (gsize i = 0; i < nruns; i++) {
@@ -352,8 +362,8 @@ sweep_collect(const char *out, struct sweep_plot *plot, struct sweep_totals *tot
 		row->values = g_key_file_get_string_list(kf, "runs", names[i], &n, NULL);
 		g_ptr_array_add(rows, row);
 		if (!row->values || n != ncols) {
-			g_set_error(error, SWEEP_ERROR, 0, "%s: [runs] %s: expected %zu values", mpath, names[i],
-				    (size_t)ncols);
+			g_set_error(error, SWEEP_ERROR, 0, "%s: [runs] %s: expected %zu values",
+				    mpath, names[i], (size_t)ncols);
 			return false;
 		}
 		g_autofree char *txt = g_strdup_printf("%s.txt", names[i]);

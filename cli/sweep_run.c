@@ -51,7 +51,8 @@ describe(const struct sweep_exec *ex, const struct sweep_run *r)
 	g_autoptr(GString) s = g_string_new(NULL);
 	for (guint i = 0; i < ex->axes->len; i++) {
 		const struct sweep_axis *a = ex->axes->pdata[i];
-		g_string_append_printf(s, "%s%s=%s", i ? ", " : "", a->key, (char *)r->values->pdata[i]);
+		g_string_append_printf(s, "%s%s=%s", i ? ", " : "", a->key,
+				       (char *)r->values->pdata[i]);
 	}
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
@@ -70,7 +71,8 @@ run_argv(const struct sweep_exec *ex, const struct sweep_run *r, const char *par
 	for (guint i = 0; i < ex->axes->len; i++) {
 		const struct sweep_axis *a = ex->axes->pdata[i];
 		g_ptr_array_add(argv, g_strdup("--set"));
-		g_ptr_array_add(argv, g_strdup_printf("%s=%s", a->key, (char *)r->values->pdata[i]));
+		g_ptr_array_add(argv,
+				g_strdup_printf("%s=%s", a->key, (char *)r->values->pdata[i]));
 	}
 	g_ptr_array_add(argv, g_strdup("--metrics"));
 	g_ptr_array_add(argv, g_strdup(part));
@@ -149,8 +151,8 @@ reap(const struct sweep_exec *ex, const struct job *job, int wstatus)
 	g_file_set_contents(bad, status, -1, NULL);
 	g_autofree char *what = describe(ex, job->run);
 	g_autofree char *why = error ? g_strdup(error->message) : first_line(log);
-	fprintf(stderr, "netsim sweep: run %s (%s) failed with exit %d: %s\n", job->run->name, what, code,
-		why);
+	fprintf(stderr, "netsim sweep: run %s (%s) failed with exit %d: %s\n", job->run->name, what,
+		code, why);
 	return 0;
 }
 
@@ -198,7 +200,8 @@ sweep_exec_runs(const struct sweep_exec *ex, GPtrArray *pending, guint *ran, gui
 			if (start(ex, pending->pdata[next++], j, &error)) {
 				nrunning++;
 			} else {
-				fprintf(stderr, "netsim sweep: cannot start a run: %s\n", error->message);
+				fprintf(stderr, "netsim sweep: cannot start a run: %s\n",
+					error->message);
 				(*failed)++;
 			}
 		}
@@ -254,9 +257,10 @@ sweep_job_line(const struct sweep_exec *ex, const struct sweep_run *r)
 	g_autofree char *qbad = g_shell_quote(bad);
 	/* The same finish as reap(): status appended, then one rename. */
 	g_string_append_printf(s,
-		" >/dev/null 2>%s; s=$?; if [ $s -le 1 ]; then echo \"exit_status $s\" >>%s && mv %s %s && rm -f %s %s;"
-		" else echo \"exit_status $s\" >%s; rm -f %s; exit $s; fi",
-		qlog, qpart, qpart, qtxt, qlog, qbad, qbad, qpart);
+			       " >/dev/null 2>%s; s=$?; if [ $s -le 1 ]; then echo \"exit_status "
+			       "$s\" >>%s && mv %s %s && rm -f %s %s;"
+			       " else echo \"exit_status $s\" >%s; rm -f %s; exit $s; fi",
+			       qlog, qpart, qpart, qtxt, qlog, qbad, qbad, qpart);
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 

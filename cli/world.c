@@ -37,7 +37,8 @@ read_run(struct world *w, GError **error)
 	struct scenario *sc = w->sc;
 	const char *v;
 	if (!scenario_has_group(sc, "scenario"))
-		return scenario_fail(sc, error, "scenario", NULL, "every file needs a [scenario] group");
+		return scenario_fail(sc, error, "scenario", NULL,
+				     "every file needs a [scenario] group");
 	v = scenario_get(sc, "scenario", "title");
 	w->title = g_strdup(v ? v : scenario_path(sc));
 	v = scenario_get(sc, "scenario", "description");
@@ -58,7 +59,8 @@ read_run(struct world *w, GError **error)
 			if (strcmp(v, trace_levels[i]) == 0)
 				w->level = i;
 		if (w->level < 0)
-			return scenario_fail(sc, error, "scenario", "trace", "'%s' is not off, summary or full", v);
+			return scenario_fail(sc, error, "scenario", "trace",
+					     "'%s' is not off, summary or full", v);
 	}
 	if (w->opt.trace_level >= 0)
 		w->level = w->opt.trace_level;
@@ -70,8 +72,7 @@ read_run(struct world *w, GError **error)
  * [host H] "cpu.NAME = duration" (@prefix "cpu").
  */
 static bool
-read_costs(struct world *w, const char *group, const char *prefix, struct cpu *cpu,
-	   GError **error)
+read_costs(struct world *w, const char *group, const char *prefix, struct cpu *cpu, GError **error)
 {
 	g_auto(GStrv) keys = scenario_keys(w->sc, group);
 	size_t n = prefix ? strlen(prefix) : 0;
@@ -116,7 +117,8 @@ read_host_keys(struct world *w, struct host *h, const char *group, GError **erro
 	if (v) {
 		enum trace_level level;
 		if (!trace_level_from_name(v, &level))
-			return scenario_fail(w->sc, error, group, "trace", "'%s' is not off, summary or full", v);
+			return scenario_fail(w->sc, error, group, "trace",
+					     "'%s' is not off, summary or full", v);
 		if (h->trace)
 			trace_host_set_level(h->trace, level);
 	}
@@ -143,7 +145,8 @@ build_hosts(struct world *w, GError **error)
 			return false;
 	}
 	if (w->hosts->len == 0)
-		return scenario_fail(w->sc, error, "scenario", NULL, "the file declares no [host NAME]");
+		return scenario_fail(w->sc, error, "scenario", NULL,
+				     "the file declares no [host NAME]");
 	return true;
 }
 
@@ -170,9 +173,11 @@ check_links(struct world *w, GError **error)
 	for (guint i = 0; i < w->link_order->len; i++) {
 		struct world_link *l = w->link_order->pdata[i];
 		if (l->nends != 2)
-			return scenario_fail(w->sc, error, l->group, NULL,
-					     "a link joins two interfaces; %s has %d (give two hosts "
-					     "IF.link = %s)", l->name, l->nends, l->name);
+			return scenario_fail(
+				w->sc, error, l->group, NULL,
+				"a link joins two interfaces; %s has %d (give two hosts "
+				"IF.link = %s)",
+				l->name, l->nends, l->name);
 	}
 	return true;
 }
@@ -208,8 +213,8 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->trace = trace_open(opt->trace_path, (enum trace_level)w->level, opt->overwrite, error);
 	if (!w->trace)
 		goto fail;
-	if (!trace_begin_run(w->trace, scenario_path(sc), scenario_text(sc), w->seed, PACKAGE_VERSION,
-			     error))
+	if (!trace_begin_run(w->trace, scenario_path(sc), scenario_text(sc), w->seed,
+			     PACKAGE_VERSION, error))
 		goto fail;
 	w->pool = skb_pool_new();
 	if (!build_links(w, error) || !build_hosts(w, error) || !check_links(w, error) ||
@@ -314,7 +319,8 @@ world_metrics(struct world *w)
 		for (int c = 0; c < CPU_NCTX; c++) {
 			double ns = (double)cpu_busy_ns(h->cpu, c);
 			put(m, ns, "%s.cpu.%s_ns", h->name, cpu_ctx_name(c));
-			put(m, secs > 0 ? ns / 1e9 / secs : 0, "%s.cpu.%s_share", h->name, cpu_ctx_name(c));
+			put(m, secs > 0 ? ns / 1e9 / secs : 0, "%s.cpu.%s_share", h->name,
+			    cpu_ctx_name(c));
 		}
 		put(m, (double)cpu_preemptions(h->cpu), "%s.cpu.preemptions", h->name);
 		put(m, (double)cpu_context_switches(h->cpu), "%s.cpu.context_switches", h->name);
@@ -353,7 +359,8 @@ world_print_summary(struct world *w, GString *out)
 {
 	char t[32];
 	g_string_append_printf(out, "%s\n", w->title);
-	g_string_append_printf(out, "  simulated %s%s, seed %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+	g_string_append_printf(out,
+			       "  simulated %s%s, seed %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
 			       " events in %.2fs wall\n",
 			       units_format_duration(sim_now(w->sim), t, sizeof t),
 			       w->interrupted ? " (interrupted)" : "", w->seed,
@@ -421,7 +428,7 @@ world_finish(struct world *w, GError **error)
 	struct host *first = w->hosts->pdata[0];
 	for (guint k = 0; k < n; k++) {
 		const char *name = keys[k];
-		int64_t value = (int64_t)*(double *)g_hash_table_lookup(m, name);
+		int64_t value = (int64_t) * (double *)g_hash_table_lookup(m, name);
 		struct host *owner = NULL;
 		for (guint i = 0; i < w->hosts->len && !owner; i++) {
 			struct host *h = w->hosts->pdata[i];
@@ -430,17 +437,18 @@ world_finish(struct world *w, GError **error)
 				owner = h;
 		}
 		if (owner)
-			trace_counter(owner->trace, g_intern_string(name + strlen(owner->name) + 1), "run",
-				      value);
+			trace_counter(owner->trace, g_intern_string(name + strlen(owner->name) + 1),
+				      "run", value);
 		else
 			trace_counter(first->trace, g_intern_string(name), "world", value);
 	}
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
 		for (uint32_t p = 0; p < h->nplaces; p++) {
-			g_autofree char *dn =
-				g_strconcat("drop.", skb_drop_reason_name(h->places[p].reason), NULL);
-			trace_counter(h->trace, g_intern_string(dn), g_intern_string(h->places[p].place),
+			g_autofree char *dn = g_strconcat(
+				"drop.", skb_drop_reason_name(h->places[p].reason), NULL);
+			trace_counter(h->trace, g_intern_string(dn),
+				      g_intern_string(h->places[p].place),
 				      (int64_t)h->places[p].count);
 		}
 	}

@@ -24,11 +24,11 @@
 #include "sim/sim.h"
 
 struct world_options {
-	const char *trace_path;  /* NULL: no database */
+	const char *trace_path; /* NULL: no database */
 	bool overwrite;
-	const char *pcap_dir;    /* NULL: no captures */
+	const char *pcap_dir; /* NULL: no captures */
 	bool quiet;
-	int trace_level;         /* -1: as the scenario says */
+	int trace_level; /* -1: as the scenario says */
 	/* Tests of the shutdown path: raise @raise_signal on ourselves once
 	 * @raise_after events have run (0: never).  Deterministic, unlike a
 	 * kill from outside at some wall-clock moment. */

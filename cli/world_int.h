@@ -16,7 +16,7 @@
 /* A link of the scenario: one wire and the interfaces on its two ends. */
 struct world_link {
 	char *name;
-	const char *group;  /* "link NAME" */
+	const char *group; /* "link NAME" */
 	struct wire *wire;
 	struct wire_config cfg;
 	int nends;
@@ -28,16 +28,16 @@ struct world {
 	struct world_options opt;
 	struct sim *sim;
 	struct trace *trace;
-	struct skb_pool *pool;  /* shared, so skb ids are unique in the run */
+	struct skb_pool *pool; /* shared, so skb ids are unique in the run */
 	char *title, *description;
 	sim_time_t duration;
 	uint64_t seed;
 	int level;
-	GPtrArray *hosts;       /* struct host *, in scenario order */
-	GHashTable *links;      /* name -> struct world_link * */
-	GPtrArray *link_order;  /* struct world_link *, in scenario order */
-	GPtrArray *apps;        /* struct app *, freed after the hosts */
-	GHashTable *addresses;  /* IPv4 address -> "host H IF": each is used once */
+	GPtrArray *hosts;      /* struct host *, in scenario order */
+	GHashTable *links;     /* name -> struct world_link * */
+	GPtrArray *link_order; /* struct world_link *, in scenario order */
+	GPtrArray *apps;       /* struct app *, freed after the hosts */
+	GHashTable *addresses; /* IPv4 address -> "host H IF": each is used once */
 	GHashTable *metrics;
 	bool interrupted;
 	double wall_seconds;

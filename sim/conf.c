@@ -9,7 +9,7 @@
 #include "sim/sim.h"
 #include "sim/units.h"
 
-G_DEFINE_QUARK(netsim-conf-error-quark, conf_error)
+G_DEFINE_QUARK(netsim - conf - error - quark, conf_error)
 
 const struct conf_key *
 conf_find(const struct conf_key *table, const char *key)
@@ -137,22 +137,15 @@ conf_get(const struct conf_key *k, const void *base)
 	const char *p = (const char *)base + k->offset;
 	char buf[64];
 	switch (k->type) {
-	case CONF_BOOL:
-		return g_strdup(*(const bool *)p ? "on" : "off");
-	case CONF_INT:
-		return g_strdup_printf("%" G_GINT64_FORMAT, *(const int64_t *)p);
-	case CONF_UINT32:
-		return g_strdup_printf("%u", *(const uint32_t *)p);
+	case CONF_BOOL: return g_strdup(*(const bool *)p ? "on" : "off");
+	case CONF_INT: return g_strdup_printf("%" G_GINT64_FORMAT, *(const int64_t *)p);
+	case CONF_UINT32: return g_strdup_printf("%u", *(const uint32_t *)p);
 	case CONF_DURATION:
 		return g_strdup(units_format_duration(*(const sim_time_t *)p, buf, sizeof buf));
-	case CONF_BITRATE:
-		return g_strdup_printf("%" G_GUINT64_FORMAT "bit", *(const uint64_t *)p);
-	case CONF_BYTES:
-		return g_strdup_printf("%" G_GUINT64_FORMAT, *(const uint64_t *)p);
-	case CONF_DOUBLE:
-		return g_strdup_printf("%g", *(const double *)p);
-	case CONF_ENUM:
-		return g_strdup(k->names[*(const int *)p]);
+	case CONF_BITRATE: return g_strdup_printf("%" G_GUINT64_FORMAT "bit", *(const uint64_t *)p);
+	case CONF_BYTES: return g_strdup_printf("%" G_GUINT64_FORMAT, *(const uint64_t *)p);
+	case CONF_DOUBLE: return g_strdup_printf("%g", *(const double *)p);
+	case CONF_ENUM: return g_strdup(k->names[*(const int *)p]);
 	}
 	g_assert_not_reached();
 }
@@ -162,11 +155,11 @@ conf_describe(const struct conf_key *k)
 {
 	char a[32], b[32];
 	switch (k->type) {
-	case CONF_BOOL:
-		return g_strdup("on or off");
+	case CONF_BOOL: return g_strdup("on or off");
 	case CONF_INT:
 	case CONF_UINT32:
-		return g_strdup_printf("a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+		return g_strdup_printf("a whole number from %" G_GINT64_FORMAT
+				       " to %" G_GINT64_FORMAT,
 				       k->min, k->max);
 	case CONF_DURATION:
 		return g_strdup_printf("a duration from %s to %s",
@@ -174,12 +167,13 @@ conf_describe(const struct conf_key *k)
 				       units_format_duration(k->max, b, sizeof b));
 	case CONF_BITRATE:
 		return g_strdup_printf("a bit rate such as 10Mbit, from %" G_GINT64_FORMAT
-				       "bit to %" G_GINT64_FORMAT "bit", k->min, k->max);
-	case CONF_BYTES:
-		return g_strdup_printf("a size in bytes from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+				       "bit to %" G_GINT64_FORMAT "bit",
 				       k->min, k->max);
-	case CONF_DOUBLE:
-		return g_strdup_printf("a number from %g to %g", k->dmin, k->dmax);
+	case CONF_BYTES:
+		return g_strdup_printf("a size in bytes from %" G_GINT64_FORMAT
+				       " to %" G_GINT64_FORMAT,
+				       k->min, k->max);
+	case CONF_DOUBLE: return g_strdup_printf("a number from %g to %g", k->dmin, k->dmax);
 	case CONF_ENUM: {
 		g_autofree char *j = g_strjoinv(", ", (char **)k->names);
 		return g_strdup_printf("one of: %s", j);

@@ -69,10 +69,10 @@ struct cpu {
 	void *hook_arg;
 
 	struct cpu_queue q[CPU_NCTX];
-	struct cpu_work *cur;      /* running, not on any queue */
-	sim_time_t cur_start;      /* start of the current stretch */
+	struct cpu_work *cur; /* running, not on any queue */
+	sim_time_t cur_start; /* start of the current stretch */
 	sim_event_id cur_done;
-	enum cpu_ctx in_fn;        /* context of the function running now */
+	enum cpu_ctx in_fn; /* context of the function running now */
 	uint32_t last_task;
 
 	sim_time_t busy[CPU_NCTX];
@@ -283,7 +283,8 @@ cpu_withdraw(struct cpu *cpu, struct cpu_work *w)
 		w->queued = false;
 		return true;
 	}
-	g_error("cpu %s: work '%s' marked queued but not found", cpu->name, w->name ? w->name : "?");
+	g_error("cpu %s: work '%s' marked queued but not found", cpu->name,
+		w->name ? w->name : "?");
 }
 
 enum cpu_ctx

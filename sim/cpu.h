@@ -41,35 +41,35 @@ const char *cpu_ctx_name(enum cpu_ctx ctx); /* "hardirq", "softirq", "task", "hw
  * except COST_COPY_PER_KB, charged per 1024 bytes copied (pro rata).
  */
 enum cpu_cost {
-	COST_IRQ_ENTRY,    /* interrupt entry and exit, with the handler's dispatch */
-	COST_DRIVER_RX,    /* top half or NAPI poll: one frame from the RX ring into an skb */
-	COST_DRIVER_TX,    /* hard_start_xmit: one skb onto the TX ring */
-	COST_TX_COMPLETE,  /* reclaiming one sent skb after the TX-completion interrupt */
-	COST_NETIF_RX,     /* netif_rx: queue one skb on the backlog */
-	COST_SOFTIRQ_ENTRY,/* entering __do_softirq / net_rx_action once */
-	COST_NAPI_POLL,    /* one call of a driver's poll function, beyond its packets */
-	COST_ETH_RCV,      /* eth_type_trans and the ethertype demux */
-	COST_ARP,          /* ARP input or a cache lookup that misses */
-	COST_IP_RCV,       /* ip_rcv + ip_rcv_finish, header checks, route lookup */
-	COST_IP_FORWARD,   /* ip_forward: TTL, checksum update, output route */
-	COST_IP_OUTPUT,    /* ip_queue_xmit / ip_output / neighbour output */
-	COST_IP_FRAG,      /* creating or reassembling one fragment */
-	COST_ICMP,         /* icmp_rcv or building an ICMP message */
-	COST_UDP_RCV,      /* udp_rcv: checksum, socket lookup, queueing */
-	COST_UDP_SEND,     /* udp_sendmsg, beyond the copy */
-	COST_TCP_RCV,      /* tcp_v4_rcv and the state machine for one segment */
-	COST_TCP_SEND,     /* building and sending one segment */
-	COST_SYSCALL,      /* system call entry and exit */
-	COST_CTX_SWITCH,   /* switching the CPU from one task to another */
-	COST_WAKEUP,       /* waking a blocked process */
-	COST_COPY_PER_KB,  /* copying 1024 bytes between user and kernel memory */
-	COST_SCREEN,       /* a user-level screening process examining one packet */
-	COST_APP_PACKET,   /* an application consuming one received message */
+	COST_IRQ_ENTRY,	    /* interrupt entry and exit, with the handler's dispatch */
+	COST_DRIVER_RX,	    /* top half or NAPI poll: one frame from the RX ring into an skb */
+	COST_DRIVER_TX,	    /* hard_start_xmit: one skb onto the TX ring */
+	COST_TX_COMPLETE,   /* reclaiming one sent skb after the TX-completion interrupt */
+	COST_NETIF_RX,	    /* netif_rx: queue one skb on the backlog */
+	COST_SOFTIRQ_ENTRY, /* entering __do_softirq / net_rx_action once */
+	COST_NAPI_POLL,	    /* one call of a driver's poll function, beyond its packets */
+	COST_ETH_RCV,	    /* eth_type_trans and the ethertype demux */
+	COST_ARP,	    /* ARP input or a cache lookup that misses */
+	COST_IP_RCV,	    /* ip_rcv + ip_rcv_finish, header checks, route lookup */
+	COST_IP_FORWARD,    /* ip_forward: TTL, checksum update, output route */
+	COST_IP_OUTPUT,	    /* ip_queue_xmit / ip_output / neighbour output */
+	COST_IP_FRAG,	    /* creating or reassembling one fragment */
+	COST_ICMP,	    /* icmp_rcv or building an ICMP message */
+	COST_UDP_RCV,	    /* udp_rcv: checksum, socket lookup, queueing */
+	COST_UDP_SEND,	    /* udp_sendmsg, beyond the copy */
+	COST_TCP_RCV,	    /* tcp_v4_rcv and the state machine for one segment */
+	COST_TCP_SEND,	    /* building and sending one segment */
+	COST_SYSCALL,	    /* system call entry and exit */
+	COST_CTX_SWITCH,    /* switching the CPU from one task to another */
+	COST_WAKEUP,	    /* waking a blocked process */
+	COST_COPY_PER_KB,   /* copying 1024 bytes between user and kernel memory */
+	COST_SCREEN,	    /* a user-level screening process examining one packet */
+	COST_APP_PACKET,    /* an application consuming one received message */
 	COST_NCOSTS
 };
 
 struct cpu_cost_info {
-	const char *name;        /* the scenario key, e.g. "ip_rcv" */
+	const char *name; /* the scenario key, e.g. "ip_rcv" */
 	sim_time_t default_ns;
 	const char *what;
 };
@@ -86,10 +86,10 @@ typedef void (*cpu_work_fn)(struct cpu_work *work);
  * the fields below @task.
  */
 struct cpu_work {
-	cpu_work_fn fn;      /* called once the cost has been paid */
-	void *owner;         /* for fn's use */
-	const char *name;    /* what the trace calls this work, e.g. "nic0 irq" */
-	uint32_t task;       /* for CPU_TASK: which task runs it (context switches); 0 = kernel */
+	cpu_work_fn fn;	  /* called once the cost has been paid */
+	void *owner;	  /* for fn's use */
+	const char *name; /* what the trace calls this work, e.g. "nic0 irq" */
+	uint32_t task;	  /* for CPU_TASK: which task runs it (context switches); 0 = kernel */
 	/* private to cpu.c */
 	enum cpu_ctx ctx;
 	bool queued;
@@ -104,8 +104,8 @@ cpu_work_init(struct cpu_work *w, cpu_work_fn fn, void *owner, const char *name)
 }
 
 /* Called for every stretch of time the CPU spent on one item. */
-typedef void (*cpu_busy_hook)(void *arg, enum cpu_ctx ctx, const char *name,
-			      sim_time_t start, sim_time_t end);
+typedef void (*cpu_busy_hook)(void *arg, enum cpu_ctx ctx, const char *name, sim_time_t start,
+			      sim_time_t end);
 
 struct cpu;
 

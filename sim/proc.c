@@ -40,7 +40,7 @@
 
 struct proc {
 	struct proc_table *t;
-	const char *name;           /* interned: the trace keeps the pointer */
+	const char *name; /* interned: the trace keeps the pointer */
 	uint32_t task;
 	enum proc_state state;
 	proc_main_fn main;
@@ -49,12 +49,12 @@ struct proc {
 	enum proc_wake_reason reason;
 
 	ucontext_t ctx;
-	void *map;                  /* guard page + stack, NULL once freed */
+	void *map; /* guard page + stack, NULL once freed */
 	size_t map_size;
-	void *fake_stack;           /* ASan's fake stack while switched away */
+	void *fake_stack; /* ASan's fake stack while switched away */
 
-	struct cpu_work work;       /* runs the process when the CPU has paid */
-	sim_event_id timer;         /* start, sleep or block timeout */
+	struct cpu_work work; /* runs the process when the CPU has paid */
+	sim_event_id timer;   /* start, sleep or block timeout */
 	sim_time_t consumed;
 	void *files;
 };
@@ -63,7 +63,7 @@ struct proc_table {
 	struct sim *sim;
 	struct cpu *cpu;
 	char *host_name;
-	GPtrArray *procs;           /* every process ever spawned, owned */
+	GPtrArray *procs; /* every process ever spawned, owned */
 	uint32_t next_task;
 	struct proc *current;
 	ucontext_t engine_ctx;
@@ -160,7 +160,8 @@ proc_resume(struct proc *p)
 	t->current = p;
 	proc_running = p;
 #ifdef PROC_ASAN
-	__sanitizer_start_switch_fiber(&t->engine_fake_stack, (char *)p->map + sysconf(_SC_PAGESIZE),
+	__sanitizer_start_switch_fiber(&t->engine_fake_stack,
+				       (char *)p->map + sysconf(_SC_PAGESIZE),
 				       p->map_size - (size_t)sysconf(_SC_PAGESIZE));
 #endif
 	if (swapcontext(&t->engine_ctx, &p->ctx) != 0)
@@ -258,8 +259,8 @@ proc_spawn(struct proc_table *t, const char *name, sim_time_t delay, proc_main_f
 	p->arg = arg;
 	p->state = PROC_NEW;
 	p->map_size = t->stack_size + page;
-	p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		      -1, 0);
+	p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p->map == MAP_FAILED)
 		g_error("proc %s: cannot map a %zu-byte stack", name, p->map_size);
 	/* The guard page: an overflow faults here instead of corrupting memory. */

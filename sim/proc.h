@@ -53,7 +53,7 @@ enum proc_state {
 
 /* Why proc_block returned. */
 enum proc_wake_reason {
-	PROC_WOKEN = 0,   /* proc_wake */
+	PROC_WOKEN = 0, /* proc_wake */
 	PROC_TIMEDOUT = 1,
 };
 
@@ -78,8 +78,8 @@ struct proc *proc_table_current(const struct proc_table *t);
  * Create a process named @name (copied) that will run @main(@arg) once
  * @delay ns have passed.  It never runs before proc_spawn returns.
  */
-struct proc *proc_spawn(struct proc_table *t, const char *name, sim_time_t delay,
-			proc_main_fn main, void *arg);
+struct proc *proc_spawn(struct proc_table *t, const char *name, sim_time_t delay, proc_main_fn main,
+			void *arg);
 
 /*
  * The process running now on any table of this thread, or NULL.  This is a
@@ -120,10 +120,10 @@ void proc_kill(struct proc *p);
 /* ---- accessors -------------------------------------------------------------- */
 
 const char *proc_name(const struct proc *p);
-void *proc_arg(const struct proc *p);           /* the @arg given to proc_spawn */
-uint32_t proc_task(const struct proc *p);       /* the cpu_work task id */
+void *proc_arg(const struct proc *p);	  /* the @arg given to proc_spawn */
+uint32_t proc_task(const struct proc *p); /* the cpu_work task id */
 enum proc_state proc_state(const struct proc *p);
-int proc_exit_status(const struct proc *p);     /* valid once dead */
+int proc_exit_status(const struct proc *p); /* valid once dead */
 struct proc_table *proc_table_of(const struct proc *p);
 struct sim *proc_sim(const struct proc *p);
 /* CPU time the process consumed through proc_consume. */

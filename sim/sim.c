@@ -163,7 +163,8 @@ sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void
 {
 	g_assert(fn != NULL);
 	if (when < sim->now)
-		g_error("sim_schedule_at: time %" G_GINT64_FORMAT " is before now %" G_GINT64_FORMAT,
+		g_error("sim_schedule_at: time %" G_GINT64_FORMAT
+			" is before now %" G_GINT64_FORMAT,
 			when, sim->now);
 	uint32_t i = slot_alloc(sim);
 	struct sim_slot *s = &sim->slots[i];

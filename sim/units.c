@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_QUARK(netsim-units-error-quark, units_error)
+G_DEFINE_QUARK(netsim - units - error - quark, units_error)
 
 struct unit {
 	const char *suffix;
@@ -18,8 +18,8 @@ struct unit {
 
 /* Parse "<number><suffix>" against @units (longest suffixes first). */
 static bool
-parse_with_units(const char *text, const struct unit *units, bool unit_required,
-		 const char *what, double *out, GError **error)
+parse_with_units(const char *text, const struct unit *units, bool unit_required, const char *what,
+		 double *out, GError **error)
 {
 	if (!text || !*text) {
 		g_set_error(error, UNITS_ERROR, 0, "empty %s", what);
@@ -57,7 +57,8 @@ bool
 units_parse_duration(const char *text, sim_time_t *out, GError **error)
 {
 	static const struct unit units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "min", 60e9 }, { NULL, 0 },
+		{ "ns", 1 },  { "us", 1e3 },   { "ms", 1e6 },
+		{ "s", 1e9 }, { "min", 60e9 }, { NULL, 0 },
 	};
 	double v;
 	if (g_strcmp0(text, "0") == 0) {
@@ -78,14 +79,15 @@ bool
 units_parse_bitrate(const char *text, uint64_t *out, GError **error)
 {
 	static const struct unit units[] = {
-		{ "bit", 1 }, { "kbit", 1e3 }, { "Mbit", 1e6 }, { "Gbit", 1e9 },
-		{ "bps", 1 }, { "kbps", 1e3 }, { "Mbps", 1e6 }, { "Gbps", 1e9 }, { NULL, 0 },
+		{ "bit", 1 },	 { "kbit", 1e3 }, { "Mbit", 1e6 }, { "Gbit", 1e9 }, { "bps", 1 },
+		{ "kbps", 1e3 }, { "Mbps", 1e6 }, { "Gbps", 1e9 }, { NULL, 0 },
 	};
 	double v;
 	if (!parse_with_units(text, units, true, "bit rate", &v, error))
 		return false;
 	if (v < 1 || v > 1e15) {
-		g_set_error(error, UNITS_ERROR, 0, "bit rate '%s' is out of range (1bit..1000Tbit)", text);
+		g_set_error(error, UNITS_ERROR, 0, "bit rate '%s' is out of range (1bit..1000Tbit)",
+			    text);
 		return false;
 	}
 	*out = (uint64_t)llround(v);
@@ -96,8 +98,8 @@ bool
 units_parse_bytes(const char *text, uint64_t *out, GError **error)
 {
 	static const struct unit units[] = {
-		{ "B", 1 }, { "kB", 1e3 }, { "KiB", 1024 }, { "MB", 1e6 }, { "MiB", 1048576 },
-		{ "GB", 1e9 }, { "GiB", 1073741824.0 }, { NULL, 0 },
+		{ "B", 1 },	    { "kB", 1e3 }, { "KiB", 1024 },	    { "MB", 1e6 },
+		{ "MiB", 1048576 }, { "GB", 1e9 }, { "GiB", 1073741824.0 }, { NULL, 0 },
 	};
 	double v;
 	if (!parse_with_units(text, units, false, "size in bytes", &v, error))

@@ -45,8 +45,10 @@ struct wire {
 	sim_event_id down_ev, up_ev;
 };
 
-#define WIREKEY(name, type, lo, hi, dlo, dhi, doc)                                      \
-	{ #name, type, offsetof(struct wire_config, name), lo, hi, dlo, dhi, NULL, doc }
+#define WIREKEY(name, type, lo, hi, dlo, dhi, doc)                                           \
+	{                                                                                    \
+#name, type, offsetof(struct wire_config, name), lo, hi, dlo, dhi, NULL, doc \
+	}
 
 const struct conf_key wire_conf_keys[] = {
 	WIREKEY(rate, CONF_BITRATE, 1000, INT64_C(1000000000000), 0, 0,

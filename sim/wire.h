@@ -35,12 +35,12 @@
 #include "sim/sim.h"
 
 struct wire_config {
-	uint64_t rate;      /* bits per second; default 1Gbit */
+	uint64_t rate;	    /* bits per second; default 1Gbit */
 	sim_time_t delay;   /* one-way propagation delay; default 10us */
-	double loss;        /* probability a frame is lost, 0..1; default 0 */
+	double loss;	    /* probability a frame is lost, 0..1; default 0 */
 	uint32_t overhead;  /* bytes added per frame on the wire; default 24 */
 	uint32_t min_frame; /* frames are padded to this for timing; default 60 */
-	uint32_t mtu;       /* largest payload (frame minus 14-byte header); default 1500 */
+	uint32_t mtu;	    /* largest payload (frame minus 14-byte header); default 1500 */
 	sim_time_t down_at; /* the link goes down at this time; 0 = never */
 	sim_time_t up_at;   /* and comes back up at this time; 0 = stays down */
 };
@@ -53,10 +53,10 @@ void wire_config_init(struct wire_config *c);
 
 struct wire_frame {
 	struct wire_frame *next; /* private to wire.c */
-	sim_time_t arrive;       /* private to wire.c */
-	uint64_t skb_id;         /* the sender's skb, for the trace; 0 if none */
+	sim_time_t arrive;	 /* private to wire.c */
+	uint64_t skb_id;	 /* the sender's skb, for the trace; 0 if none */
 	uint32_t len;
-	uint32_t cap;            /* bytes available in data */
+	uint32_t cap; /* bytes available in data */
 	uint8_t data[];
 };
 
@@ -67,13 +67,13 @@ typedef void (*wire_rx_fn)(void *ctx, struct wire_frame *f);
 typedef void (*wire_tx_done_fn)(void *ctx);
 
 struct wire_stats {
-	uint64_t frames_sent, bytes_sent;   /* by this side */
-	uint64_t frames_delivered;          /* arrived at the other side */
-	uint64_t frames_lost;               /* random loss */
-	uint64_t frames_unattached;         /* other side not attached: gone */
-	uint64_t frames_down;               /* sent while the link was down: gone */
-	uint64_t frames_too_big;            /* payload above the link MTU: gone */
-	sim_time_t busy;                    /* time spent serialising */
+	uint64_t frames_sent, bytes_sent; /* by this side */
+	uint64_t frames_delivered;	  /* arrived at the other side */
+	uint64_t frames_lost;		  /* random loss */
+	uint64_t frames_unattached;	  /* other side not attached: gone */
+	uint64_t frames_down;		  /* sent while the link was down: gone */
+	uint64_t frames_too_big;	  /* payload above the link MTU: gone */
+	sim_time_t busy;		  /* time spent serialising */
 };
 
 struct wire;

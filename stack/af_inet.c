@@ -214,8 +214,7 @@ inet_stream_connect(struct socket *sock, uint32_t addr, uint16_t port, int flags
 	struct sock *sk = sock->sk;
 	int rc;
 	switch (sock->state) {
-	case SS_CONNECTED:
-		return -EISCONN;
+	case SS_CONNECTED: return -EISCONN;
 	case SS_CONNECTING:
 		if (!connect_done(sk))
 			return -EALREADY;
@@ -311,4 +310,3 @@ static const struct proto_ops inet_stream_ops = {
 	.sendmsg = inet_stream_sendmsg,
 	.recvmsg = inet_recvmsg,
 };
-

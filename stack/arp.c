@@ -31,16 +31,16 @@
 #include "trace/trace.h"
 
 struct neighbour {
-	uint64_t key;                /* ifindex << 32 | ip: the hash key */
+	uint64_t key; /* ifindex << 32 | ip: the hash key */
 	struct neigh_table *tbl;
 	struct net_device *dev;
 	uint32_t ip;
 	uint8_t ha[ETH_ALEN];
 	enum nud_state nud;
-	sim_time_t confirmed;        /* last reply or request from it */
-	sim_time_t used;             /* last output through it */
-	sim_time_t probed;           /* last request sent */
-	uint32_t probes;             /* requests sent while INCOMPLETE */
+	sim_time_t confirmed; /* last reply or request from it */
+	sim_time_t used;      /* last output through it */
+	sim_time_t probed;    /* last request sent */
+	uint32_t probes;      /* requests sent while INCOMPLETE */
 	sim_event_id timer;
 	struct sk_buff_head arp_queue; /* skbs waiting for resolution */
 };
@@ -48,15 +48,15 @@ struct neighbour {
 struct neigh_table {
 	struct host *host;
 	struct neigh_config cfg;
-	sim_time_t reachable_time;   /* drawn from base_reachable_time */
-	GHashTable *hash;            /* &key -> struct neighbour */
+	sim_time_t reachable_time; /* drawn from base_reachable_time */
+	GHashTable *hash;	   /* &key -> struct neighbour */
 	struct neigh_stats stats;
 	struct packet_type pt;
 };
 
 static const char *const nud_names[] = {
-	[NUD_NONE] = "none",         [NUD_INCOMPLETE] = "incomplete", [NUD_REACHABLE] = "reachable",
-	[NUD_STALE] = "stale",       [NUD_FAILED] = "failed",         [NUD_PERMANENT] = "permanent",
+	[NUD_NONE] = "none",   [NUD_INCOMPLETE] = "incomplete", [NUD_REACHABLE] = "reachable",
+	[NUD_STALE] = "stale", [NUD_FAILED] = "failed",		[NUD_PERMANENT] = "permanent",
 };
 
 const char *
@@ -67,8 +67,10 @@ nud_state_name(enum nud_state s)
 
 /* ---- settings ----------------------------------------------------------------- */
 
-#define NKEY(key, field, type, lo, hi, doc) \
-	{ key, type, offsetof(struct neigh_config, field), lo, hi, 0, 0, NULL, doc }
+#define NKEY(key, field, type, lo, hi, doc)                                              \
+	{                                                                                \
+		key, type, offsetof(struct neigh_config, field), lo, hi, 0, 0, NULL, doc \
+	}
 
 const struct conf_key neigh_conf_keys[] = {
 	NKEY("base_reachable_time", base_reachable_time, CONF_DURATION, SIM_MS, 3600 * SIM_S,
@@ -176,8 +178,8 @@ neigh_xmit(struct sk_buff *skb, struct net_device *dev, const uint8_t *ha)
 }
 
 void
-arp_send(struct net_device *dev, uint16_t op, uint32_t tip, uint32_t sip,
-	 const uint8_t *dest_hw, const uint8_t *tha)
+arp_send(struct net_device *dev, uint16_t op, uint32_t tip, uint32_t sip, const uint8_t *dest_hw,
+	 const uint8_t *tha)
 {
 	struct host *host = dev->host;
 	uint32_t room = MAX((uint32_t)dev->needed_headroom, (uint32_t)ETH_HLEN);
@@ -365,7 +367,8 @@ arp_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 	    (op != ARPOP_REQUEST && op != ARPOP_REPLY))
 		goto invalid;
 	uint32_t sip = ntohl(arp->ar_sip), tip = ntohl(arp->ar_tip);
-	if (ipv4_is_multicast(tip) || ipv4_is_multicast(sip) || is_multicast_ether_addr(arp->ar_sha))
+	if (ipv4_is_multicast(tip) || ipv4_is_multicast(sip) ||
+	    is_multicast_ether_addr(arp->ar_sha))
 		goto invalid;
 	if (TRACE_PACKETS_ON(host->trace)) {
 		struct trace_pkt_info info = { .proto = 0, .saddr = sip, .daddr = tip };
@@ -434,7 +437,10 @@ arp_init(struct host *host, const struct neigh_config *c)
 	tbl->reachable_time = base / 2 + (sim_time_t)rng_below(&host->rng, (uint64_t)base);
 	tbl->hash = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, neigh_destroy);
 	tbl->pt = (struct packet_type){
-		.type = ETH_P_ARP, .layer = "arp", .func_name = "arp_rcv", .func = arp_rcv,
+		.type = ETH_P_ARP,
+		.layer = "arp",
+		.func_name = "arp_rcv",
+		.func = arp_rcv,
 	};
 	host->arp = tbl;
 	dev_add_pack(host, &tbl->pt);

@@ -40,11 +40,11 @@ struct host;
 
 /* ARP over Ethernet/IPv4 (RFC 826); multi-byte fields network byte order. */
 struct arphdr {
-	uint16_t ar_hrd;   /* ARPHRD_ETHER */
-	uint16_t ar_pro;   /* ETH_P_IP */
-	uint8_t ar_hln;    /* 6 */
-	uint8_t ar_pln;    /* 4 */
-	uint16_t ar_op;    /* ARPOP_REQUEST, ARPOP_REPLY */
+	uint16_t ar_hrd; /* ARPHRD_ETHER */
+	uint16_t ar_pro; /* ETH_P_IP */
+	uint8_t ar_hln;	 /* 6 */
+	uint8_t ar_pln;	 /* 4 */
+	uint16_t ar_op;	 /* ARPOP_REQUEST, ARPOP_REPLY */
 	uint8_t ar_sha[ETH_ALEN];
 	uint32_t ar_sip;
 	uint8_t ar_tha[ETH_ALEN];
@@ -69,11 +69,11 @@ const char *nud_state_name(enum nud_state s);
 /* Settings (Linux net.ipv4.neigh.default.*), per host. */
 struct neigh_config {
 	sim_time_t base_reachable_time; /* 30s */
-	sim_time_t retrans_time;        /* 1s: between requests */
-	uint32_t mcast_solicit;         /* 3: requests before FAILED */
-	uint32_t unres_qlen;            /* 101: skbs queued per unresolved entry */
-	sim_time_t gc_stale_time;       /* 60s: an unused STALE entry is removed */
-	bool gratuitous;                /* announce an address when set/up: true */
+	sim_time_t retrans_time;	/* 1s: between requests */
+	uint32_t mcast_solicit;		/* 3: requests before FAILED */
+	uint32_t unres_qlen;		/* 101: skbs queued per unresolved entry */
+	sim_time_t gc_stale_time;	/* 60s: an unused STALE entry is removed */
+	bool gratuitous;		/* announce an address when set/up: true */
 };
 
 /* Keys: base_reachable_time, retrans_time, mcast_solicit, unres_qlen,
@@ -118,19 +118,19 @@ void neigh_flush_dev(struct net_device *dev);
 
 /* Counters (Linux /proc/net/stat/arp_cache and ARP statistics). */
 struct neigh_stats {
-	uint64_t lookups;          /* neigh_output calls */
-	uint64_t hits;             /* found a usable entry */
-	uint64_t allocs;           /* entries created */
+	uint64_t lookups; /* neigh_output calls */
+	uint64_t hits;	  /* found a usable entry */
+	uint64_t allocs;  /* entries created */
 	uint64_t destroys;
 	uint64_t requests_sent;
 	uint64_t replies_sent;
 	uint64_t requests_rcvd;
 	uint64_t replies_rcvd;
-	uint64_t announces_sent;   /* gratuitous */
-	uint64_t res_failed;       /* resolutions that failed */
-	uint64_t unres_discards;   /* skbs dropped: queue full or resolution failed */
-	uint64_t rcv_invalid;      /* malformed ARP packets */
-	uint32_t entries;          /* now */
+	uint64_t announces_sent; /* gratuitous */
+	uint64_t res_failed;	 /* resolutions that failed */
+	uint64_t unres_discards; /* skbs dropped: queue full or resolution failed */
+	uint64_t rcv_invalid;	 /* malformed ARP packets */
+	uint32_t entries;	 /* now */
 };
 void neigh_stats(struct host *host, struct neigh_stats *out);
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_QUARK(netsim-inet-error-quark, inet_error)
+G_DEFINE_QUARK(netsim - inet - error - quark, inet_error)
 
 wsum_t
 csum_partial(const void *buf, size_t len, wsum_t sum)
@@ -96,7 +96,7 @@ csum_tcpudp_magic(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto, w
 void
 csum_replace2(sum16_t *sum, uint16_t from, uint16_t to)
 {
-	uint32_t s = (uint16_t)~*sum;
+	uint32_t s = (uint16_t) ~*sum;
 	s += (uint16_t)~from;
 	s += to;
 	s = (s & 0xffff) + (s >> 16);
@@ -146,17 +146,19 @@ ip_parse_prefix(const char *text, uint32_t *addr, uint8_t *prefixlen, GError **e
 	g_autofree char *copy = g_strstrip(g_strdup(text));
 	char *slash = strchr(copy, '/');
 	if (!slash) {
-		g_set_error(error, INET_ERROR, INET_ERROR_PARSE,
-			    "'%s' has no prefix length: write it as ADDRESS/LENGTH, e.g. 10.0.0.1/24",
-			    copy);
+		g_set_error(
+			error, INET_ERROR, INET_ERROR_PARSE,
+			"'%s' has no prefix length: write it as ADDRESS/LENGTH, e.g. 10.0.0.1/24",
+			copy);
 		return false;
 	}
 	*slash = '\0';
 	uint32_t a;
 	if (!inet_addr_parse(copy, &a)) {
-		g_set_error(error, INET_ERROR, INET_ERROR_PARSE,
-			    "'%s' is not an IPv4 address (expected four numbers 0..255 like 10.0.0.1)",
-			    copy);
+		g_set_error(
+			error, INET_ERROR, INET_ERROR_PARSE,
+			"'%s' is not an IPv4 address (expected four numbers 0..255 like 10.0.0.1)",
+			copy);
 		return false;
 	}
 	const char *len = slash + 1;

@@ -264,4 +264,3 @@ netif_wake_queue(struct net_device *dev)
 		cpu_submit(dev->host->cpu, &dev->tx_work, CPU_SOFTIRQ,
 			   cpu_cost(dev->host->cpu, COST_SOFTIRQ_ENTRY));
 }
-

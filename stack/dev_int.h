@@ -21,33 +21,33 @@ struct napi_list {
 struct softnet_data {
 	struct host *host;
 	struct netdev_host_config cfg;
-	struct sk_buff_head backlog;     /* input_pkt_queue */
+	struct sk_buff_head backlog;	 /* input_pkt_queue */
 	struct napi_struct backlog_napi; /* its poll is process_backlog */
-	struct napi_list poll_list;      /* scheduled instances */
+	struct napi_list poll_list;	 /* scheduled instances */
 
 	/* the running net_rx_action */
-	struct napi_list list;           /* instances this action polls */
-	struct napi_list repoll;         /* used their whole weight: polled next time */
-	struct napi_struct *cur;         /* being polled */
+	struct napi_list list;	 /* instances this action polls */
+	struct napi_list repoll; /* used their whole weight: polled next time */
+	struct napi_struct *cur; /* being polled */
 	int budget;
 	sim_time_t time_limit;
 
 	/* __do_softirq and ksoftirqd */
-	bool pending;                    /* NET_RX raised */
-	bool running;                    /* the chain is queued or running */
-	bool ksoftirqd;                  /* ksoftirqd is awake and runs the chain */
-	sim_time_t softirq_end;          /* __do_softirq's 2 ms window */
+	bool pending;		/* NET_RX raised */
+	bool running;		/* the chain is queued or running */
+	bool ksoftirqd;		/* ksoftirqd is awake and runs the chain */
+	sim_time_t softirq_end; /* __do_softirq's 2 ms window */
 	uint32_t restarts_left;
 	enum softnet_step step;
 	struct cpu_work work;
 
 	/* livelock remedies: the input gate */
-	struct napi_list parked;         /* instances not polled while input is blocked */
-	bool throttled;                  /* feedback (dev_rx_throttle) */
-	bool cycle_blocked;              /* rx_cycle_limit reached in this period */
-	sim_time_t period_start;         /* of the current rx_cycle_period */
-	sim_time_t busy_at_start;        /* hardirq + softirq busy time then */
-	sim_event_id cycle_ev;           /* the period's end, while cycle_blocked */
+	struct napi_list parked;  /* instances not polled while input is blocked */
+	bool throttled;		  /* feedback (dev_rx_throttle) */
+	bool cycle_blocked;	  /* rx_cycle_limit reached in this period */
+	sim_time_t period_start;  /* of the current rx_cycle_period */
+	sim_time_t busy_at_start; /* hardirq + softirq busy time then */
+	sim_event_id cycle_ev;	  /* the period's end, while cycle_blocked */
 	sim_time_t blocked_since;
 
 	struct softnet_stats stats;

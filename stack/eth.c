@@ -42,8 +42,8 @@ eth_type_trans(struct sk_buff *skb, struct net_device *dev)
 	skb_reset_network_header(skb);
 
 	if (is_multicast_ether_addr(eh->h_dest))
-		skb->pkt_type = is_broadcast_ether_addr(eh->h_dest) ? PACKET_BROADCAST
-								     : PACKET_MULTICAST;
+		skb->pkt_type =
+			is_broadcast_ether_addr(eh->h_dest) ? PACKET_BROADCAST : PACKET_MULTICAST;
 	else if (!eth_addr_equal(eh->h_dest, dev->dev_addr))
 		skb->pkt_type = PACKET_OTHERHOST;
 	else

@@ -21,8 +21,8 @@
 #include "stack/netdevice.h"
 #include "stack/skbuff.h"
 
-#define ETH_HLEN 14        /* header: dst, src, type */
-#define ETH_ZLEN 60        /* minimum frame without FCS */
+#define ETH_HLEN 14	   /* header: dst, src, type */
+#define ETH_ZLEN 60	   /* minimum frame without FCS */
 #define ETH_DATA_LEN 1500  /* default MTU */
 #define ETH_FRAME_LEN 1514 /* maximum frame at the default MTU, without FCS */
 #define ETH_FCS_LEN 4
@@ -50,8 +50,8 @@ eth_hdr(const struct sk_buff *skb)
  * (NULL: the device's address) and set skb->protocol and the MAC header.
  * Returns ETH_HLEN.  Aborts if there is no headroom (a bug in the caller).
  */
-int eth_header(struct sk_buff *skb, struct net_device *dev, uint16_t type,
-	       const uint8_t *daddr, const uint8_t *saddr);
+int eth_header(struct sk_buff *skb, struct net_device *dev, uint16_t type, const uint8_t *daddr,
+	       const uint8_t *saddr);
 
 /*
  * On receive: set the MAC header and skb->dev, pull the Ethernet header,

@@ -18,8 +18,7 @@
 static void charge_done(struct cpu_work *w);
 
 struct host *
-host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *name,
-	 uint64_t seed)
+host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *name, uint64_t seed)
 {
 	struct host *h = g_new0(struct host, 1);
 	h->name = g_strdup(name);
@@ -219,9 +218,9 @@ host_check_conservation(const struct host *h, GString *report)
 		g_autoptr(GList) keys = g_hash_table_get_keys(per_queue);
 		keys = g_list_sort(keys, (GCompareFunc)g_strcmp0);
 		for (GList *k = keys; k; k = k->next)
-			g_string_append_printf(report, "%s: %s %zu\n", h->name, (char *)k->data,
-					       GPOINTER_TO_SIZE(g_hash_table_lookup(per_queue,
-										    k->data)));
+			g_string_append_printf(
+				report, "%s: %s %zu\n", h->name, (char *)k->data,
+				GPOINTER_TO_SIZE(g_hash_table_lookup(per_queue, k->data)));
 	}
 	return loose;
 }

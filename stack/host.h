@@ -58,7 +58,7 @@ typedef void (*host_fini_fn)(struct host *host);
 /* Work queued by host_charge in one CPU context. */
 struct host_charge_work {
 	struct cpu_work work;
-	sim_time_t owed;          /* charged while the work was already queued */
+	sim_time_t owed; /* charged while the work was already queued */
 	const char *what;
 	struct host *host;
 };
@@ -67,8 +67,8 @@ struct host {
 	char *name;
 	struct sim *sim;
 	struct cpu *cpu;
-	struct trace_host *trace;    /* NULL when not traced */
-	struct rng rng;              /* stream "host:NAME" */
+	struct trace_host *trace; /* NULL when not traced */
+	struct rng rng;		  /* stream "host:NAME" */
 	struct skb_pool *pool;
 	bool own_pool;
 
@@ -79,7 +79,7 @@ struct host {
 	struct tcp_state *tcp;
 	struct sock_table *socks;
 	struct proc_table *procs;
-	struct nf_state *nf;         /* stack/netfilter.c, once a hook is registered */
+	struct nf_state *nf; /* stack/netfilter.c, once a hook is registered */
 
 	/* device layer (stack/dev.c, stack/softnet.c) */
 	struct net_device *dev_list;
@@ -95,11 +95,11 @@ struct host {
 	uint64_t drops[SKB_DROP_REASON_MAX];
 	struct host_drop_place places[HOST_MAX_DROP_PLACES];
 	uint32_t nplaces;
-	uint32_t last_place;         /* index of the last place hit: a cache */
+	uint32_t last_place; /* index of the last place hit: a cache */
 
 	/* CPU charging (host_charge) */
 	struct host_charge_work charge[CPU_NCTX];
-	uint32_t current_task;       /* task id charged task-context work runs as */
+	uint32_t current_task; /* task id charged task-context work runs as */
 
 	host_fini_fn fini[HOST_MAX_FINI];
 	unsigned nfini;
@@ -111,8 +111,8 @@ struct host {
  * NULL, and the device layer's per-host state.  @pool may be NULL: the host
  * then owns a private pool (skb ids unique only within it).
  */
-struct host *host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool,
-		      const char *name, uint64_t seed);
+struct host *host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *name,
+		      uint64_t seed);
 /*
  * Calls the fini hooks (newest first), closes and frees the devices,
  * purges the device layer's queues and frees the host.  An skb still alive

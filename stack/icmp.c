@@ -23,7 +23,7 @@
 #define ICMP_ERR_MAX_IP 576
 
 static const bool icmp_err_types[NR_ICMP_TYPES + 1] = {
-	[ICMP_DEST_UNREACH] = true, [4] = true /* source quench */, [5] = true /* redirect */,
+	[ICMP_DEST_UNREACH] = true,  [4] = true /* source quench */, [5] = true /* redirect */,
 	[ICMP_TIME_EXCEEDED] = true, [ICMP_PARAMETERPROB] = true,
 };
 
@@ -63,15 +63,17 @@ icmp_csum(struct icmphdr *icmph, uint32_t len)
 
 /* Hand a built ICMP message (data at the ICMP header) to IP. */
 static int
-icmp_push_reply(struct host *host, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
-		uint8_t tos)
+icmp_push_reply(struct host *host, struct sk_buff *skb, uint32_t saddr, uint32_t daddr, uint8_t tos)
 {
 	struct icmp_state *is = &ip_state(host)->icmp;
 	const struct icmphdr *icmph = (const struct icmphdr *)skb->data;
 	uint8_t type = icmph->type;
 	skb_reset_transport_header(skb);
 	struct ip_xmit_args a = {
-		.saddr = saddr, .daddr = daddr, .protocol = NS_IPPROTO_ICMP, .tos = tos,
+		.saddr = saddr,
+		.daddr = daddr,
+		.protocol = NS_IPPROTO_ICMP,
+		.tos = tos,
 	};
 	int err = ip_build_and_send_pkt(skb, &a);
 	if (err == -ENETUNREACH || err == -EINVAL) {
@@ -101,8 +103,8 @@ icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info)
 
 	/* Linux __icmp_send and RFC 1122 §3.2.2: when no error may be sent */
 	bool no = (IPCB(skb_in)->flags & IPSKB_BROADCAST) || ipv4_is_multicast(daddr) ||
-		  ipv4_is_lbcast(daddr) || ipv4_is_zeronet(saddr) || ipv4_is_multicast(saddr) ||
-		  ipv4_is_lbcast(saddr) || (ntohs(iph->frag_off) & IP_OFFSET);
+		ipv4_is_lbcast(daddr) || ipv4_is_zeronet(saddr) || ipv4_is_multicast(saddr) ||
+		ipv4_is_lbcast(saddr) || (ntohs(iph->frag_off) & IP_OFFSET);
 	if (!no && iph->protocol == NS_IPPROTO_ICMP) {
 		/* never an error about an ICMP error (or an unknown type) */
 		const uint8_t *inner = start + hl;
@@ -203,16 +205,11 @@ icmp_rcv(struct sk_buff *skb)
 	if (is->hook)
 		is->hook(is->hook_arg, skb);
 	switch (icmph->type) {
-	case ICMP_ECHO:
-		icmp_echo(skb);
-		break;
+	case ICMP_ECHO: icmp_echo(skb); break;
 	case ICMP_DEST_UNREACH:
 	case ICMP_TIME_EXCEEDED:
-	case ICMP_PARAMETERPROB:
-		icmp_unreach(skb);
-		break;
-	default:
-		break; /* echo replies and the rest: raw sockets had their copies */
+	case ICMP_PARAMETERPROB: icmp_unreach(skb); break;
+	default: break; /* echo replies and the rest: raw sockets had their copies */
 	}
 	skb_consume(skb);
 	return NET_RX_SUCCESS;

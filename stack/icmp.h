@@ -101,11 +101,11 @@ void icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info
 /* Counters (Linux ICMP MIB, /proc/net/snmp "Icmp:" and "IcmpMsg:" lines). */
 struct icmp_mib {
 	uint64_t in_msgs;
-	uint64_t in_errors;        /* bad checksum or length */
+	uint64_t in_errors; /* bad checksum or length */
 	uint64_t in_csum_errors;
 	uint64_t out_msgs;
-	uint64_t out_errors;       /* a message could not be sent (no route) */
-	uint64_t errors_suppressed;/* icmp_send declined by the rules above */
+	uint64_t out_errors;	    /* a message could not be sent (no route) */
+	uint64_t errors_suppressed; /* icmp_send declined by the rules above */
 	uint64_t in_type[NR_ICMP_TYPES + 1];
 	uint64_t out_type[NR_ICMP_TYPES + 1];
 };

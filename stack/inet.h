@@ -50,11 +50,9 @@ sum16_t ip_fast_csum(const void *iph, unsigned ihl);
  * The pseudo-header of RFC 768/793 (source, destination, zero, protocol,
  * length; addresses in host byte order) added to @sum, not folded.
  */
-wsum_t csum_tcpudp_nofold(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto,
-			  wsum_t sum);
+wsum_t csum_tcpudp_nofold(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto, wsum_t sum);
 /* The same, folded and complemented: the value to store in a UDP/TCP header. */
-sum16_t csum_tcpudp_magic(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto,
-			  wsum_t sum);
+sum16_t csum_tcpudp_magic(uint32_t saddr, uint32_t daddr, uint32_t len, uint8_t proto, wsum_t sum);
 /*
  * Incremental update (RFC 1624) of checksum *@sum when a 16-bit word of
  * the covered data changes from @from to @to (both network byte order as

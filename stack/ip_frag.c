@@ -42,16 +42,16 @@ struct ipq {
 	struct ipq_key key;
 	struct ipfrag_state *st;
 	struct sk_buff_head fragments; /* "ipfrag_queue", ordered by offset */
-	uint32_t len;                  /* total payload length, once known */
-	uint32_t meat;                 /* payload bytes received */
+	uint32_t len;		       /* total payload length, once known */
+	uint32_t meat;		       /* payload bytes received */
 	bool first_in, last_in;
-	uint32_t mem;                  /* bytes charged to the host's limit */
+	uint32_t mem; /* bytes charged to the host's limit */
 	sim_event_id timer;
 };
 
 struct ipfrag_state {
 	struct host *host;
-	GHashTable *queues;            /* &ipq->key -> struct ipq */
+	GHashTable *queues; /* &ipq->key -> struct ipq */
 	uint64_t mem, mem_max;
 };
 
@@ -62,7 +62,7 @@ ipq_hash(gconstpointer p)
 {
 	const struct ipq_key *k = p;
 	return (k->saddr * 0x9e3779b1u) ^ (k->daddr * 0x85ebca6bu) ^
-	       ((uint32_t)k->id << 8 | k->protocol);
+		((uint32_t)k->id << 8 | k->protocol);
 }
 
 static gboolean
@@ -121,7 +121,9 @@ ipfrag_stats(struct host *host, struct ipfrag_stats *out)
 {
 	struct ipfrag_state *st = ip_state(host)->frag;
 	*out = (struct ipfrag_stats){
-		.queues = g_hash_table_size(st->queues), .mem = st->mem, .mem_max = st->mem_max,
+		.queues = g_hash_table_size(st->queues),
+		.mem = st->mem,
+		.mem_max = st->mem_max,
 	};
 }
 
@@ -164,7 +166,9 @@ ip_fragment(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop, uint3
 		if (TRACE_ON(host->trace)) {
 			trace_clone(host->trace, skb->id, f->id, "ip", len + hlen);
 			struct trace_pkt_info info = {
-				.proto = fh->protocol, .saddr = ntohl(fh->saddr), .daddr = ntohl(fh->daddr),
+				.proto = fh->protocol,
+				.saddr = ntohl(fh->saddr),
+				.daddr = ntohl(fh->daddr),
 				.payload = len,
 			};
 			trace_packet(host->trace, f->id, &info);
@@ -254,10 +258,13 @@ ip_frag_reasm(struct ipq *q)
 	ips->mib.reasm_oks++;
 	if (TRACE_ON(host->trace)) {
 		struct trace_pkt_info info = {
-			.proto = iph->protocol, .saddr = ntohl(iph->saddr), .daddr = ntohl(iph->daddr),
+			.proto = iph->protocol,
+			.saddr = ntohl(iph->saddr),
+			.daddr = ntohl(iph->daddr),
 			.payload = q->len,
 		};
-		if ((iph->protocol == NS_IPPROTO_UDP || iph->protocol == NS_IPPROTO_TCP) && q->len >= 4) {
+		if ((iph->protocol == NS_IPPROTO_UDP || iph->protocol == NS_IPPROTO_TCP) &&
+		    q->len >= 4) {
 			uint16_t p[2];
 			memcpy(p, payload, 4);
 			info.sport = ntohs(p[0]);
@@ -280,8 +287,10 @@ ip_defrag(struct sk_buff *skb)
 
 	const struct iphdr *iph = ip_hdr(skb);
 	struct ipq_key key = {
-		.saddr = ntohl(iph->saddr), .daddr = ntohl(iph->daddr),
-		.id = ntohs(iph->id), .protocol = iph->protocol,
+		.saddr = ntohl(iph->saddr),
+		.daddr = ntohl(iph->daddr),
+		.id = ntohs(iph->id),
+		.protocol = iph->protocol,
 	};
 	/* Linux inet_frag_find: no queue at all while over ipfrag_high_thresh */
 	if (st->mem + skb->len > ips->cfg.ipfrag_high_thresh) {

@@ -54,9 +54,9 @@ struct sk_buff *ip_defrag(struct sk_buff *skb);
 int ip_fragment(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop, uint32_t mtu);
 
 struct ipfrag_stats {
-	uint32_t queues;   /* datagrams being reassembled now */
-	uint64_t mem;      /* bytes held by their fragments now */
-	uint64_t mem_max;  /* high-water mark */
+	uint32_t queues;  /* datagrams being reassembled now */
+	uint64_t mem;	  /* bytes held by their fragments now */
+	uint64_t mem_max; /* high-water mark */
 };
 void ipfrag_stats(struct host *host, struct ipfrag_stats *out);
 

@@ -29,13 +29,13 @@ struct ip_state {
 	struct host *host;
 	struct ip_config cfg;
 	struct ip_mib mib;
-	uint16_t next_id;                        /* ip_select_ident */
-	const struct net_protocol *protos[256];  /* inet_add_protocol */
-	struct packet_type ip_pt;                /* ETH_P_IP -> ip_rcv */
-	struct fib_table *fib;                   /* route.c */
-	struct ipfrag_state *frag;               /* ip_frag.c */
-	struct icmp_state icmp;                  /* icmp.c */
-	struct raw_table *raw;                   /* raw.c */
+	uint16_t next_id;			/* ip_select_ident */
+	const struct net_protocol *protos[256]; /* inet_add_protocol */
+	struct packet_type ip_pt;		/* ETH_P_IP -> ip_rcv */
+	struct fib_table *fib;			/* route.c */
+	struct ipfrag_state *frag;		/* ip_frag.c */
+	struct icmp_state icmp;			/* icmp.c */
+	struct raw_table *raw;			/* raw.c */
 };
 
 static inline struct ip_state *

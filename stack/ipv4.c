@@ -40,8 +40,10 @@
 
 /* ---- settings ----------------------------------------------------------------- */
 
-#define IKEY(key, field, type, lo, hi, doc) \
-	{ key, type, offsetof(struct ip_config, field), lo, hi, 0, 0, NULL, doc }
+#define IKEY(key, field, type, lo, hi, doc)                                           \
+	{                                                                             \
+		key, type, offsetof(struct ip_config, field), lo, hi, 0, 0, NULL, doc \
+	}
 
 const struct conf_key ip_host_conf_keys[] = {
 	IKEY("forwarding", forwarding, CONF_BOOL, 0, 1,
@@ -87,10 +89,15 @@ ip_mib(struct host *host)
 /* ---- set-up ------------------------------------------------------------------- */
 
 static const struct net_protocol icmp_protocol = {
-	.handler = icmp_rcv, .layer = "icmp", .func_name = "icmp_rcv",
+	.handler = icmp_rcv,
+	.layer = "icmp",
+	.func_name = "icmp_rcv",
 };
 static const struct net_protocol udp_protocol = {
-	.handler = udp_rcv, .err_handler = udp_err, .layer = "udp", .func_name = "udp_rcv",
+	.handler = udp_rcv,
+	.err_handler = udp_err,
+	.layer = "udp",
+	.func_name = "udp_rcv",
 };
 
 static void
@@ -138,7 +145,10 @@ inet_init(struct host *host, const struct ip_config *ic, const struct neigh_conf
 	inet_add_protocol(host, &icmp_protocol, NS_IPPROTO_ICMP);
 	inet_add_protocol(host, &udp_protocol, NS_IPPROTO_UDP);
 	ips->ip_pt = (struct packet_type){
-		.type = ETH_P_IP, .layer = "ip", .func_name = "ip_rcv", .func = ip_rcv,
+		.type = ETH_P_IP,
+		.layer = "ip",
+		.func_name = "ip_rcv",
+		.func = ip_rcv,
 	};
 	dev_add_pack(host, &ips->ip_pt);
 	host_add_fini(host, inet_fini);
@@ -196,8 +206,10 @@ inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen, GErro
 	else if (prefixlen < 31 && (addr & ~mask) == 0)
 		bad = "the network address of its subnet";
 	if (bad) {
-		g_set_error(error, INET_ERROR, INET_ERROR_INVALID, "%s/%u cannot be an interface "
-			    "address: it is %s", inet_addr_fmt(addr, b), prefixlen, bad);
+		g_set_error(error, INET_ERROR, INET_ERROR_INVALID,
+			    "%s/%u cannot be an interface "
+			    "address: it is %s",
+			    inet_addr_fmt(addr, b), prefixlen, bad);
 		return false;
 	}
 	struct net_device *other = ip_dev_find(host, addr);
@@ -220,7 +232,10 @@ inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen, GErro
 	in->mask = mask;
 	in->broadcast = prefixlen < 31 ? (addr | ~mask) : INET_ADDR_BROADCAST;
 	struct fib_entry e = {
-		.dst = addr & mask, .prefixlen = prefixlen, .dev = dev, .prefsrc = addr,
+		.dst = addr & mask,
+		.prefixlen = prefixlen,
+		.dev = dev,
+		.prefsrc = addr,
 		.origin = ROUTE_CONNECTED,
 	};
 	g_autoptr(GError) sub = NULL;
@@ -295,8 +310,8 @@ ip_select_ident(struct host *host)
 }
 
 void
-ip_build_header(struct iphdr *iph, uint32_t saddr, uint32_t daddr, uint8_t protocol,
-		uint8_t ttl, uint8_t tos, uint16_t tot_len, uint16_t id, bool df)
+ip_build_header(struct iphdr *iph, uint32_t saddr, uint32_t daddr, uint8_t protocol, uint8_t ttl,
+		uint8_t tos, uint16_t tot_len, uint16_t id, bool df)
 {
 	iph->version = 4;
 	iph->ihl = 5;
@@ -333,7 +348,9 @@ ip_trace_packet(struct sk_buff *skb, const struct iphdr *iph)
 	if (!TRACE_PACKETS_ON(th))
 		return;
 	struct trace_pkt_info info = {
-		.proto = iph->protocol, .saddr = ntohl(iph->saddr), .daddr = ntohl(iph->daddr),
+		.proto = iph->protocol,
+		.saddr = ntohl(iph->saddr),
+		.daddr = ntohl(iph->daddr),
 	};
 	uint32_t hl = ip_hdrlen(iph);
 	uint32_t tot = ntohs(iph->tot_len);
@@ -633,11 +650,11 @@ inet_report_counters(struct host *host)
 		size_t off;
 	} ipc[] = {
 #define C(f) { "ip." #f, offsetof(struct ip_mib, f) }
-		C(in_receives), C(in_hdr_errors), C(in_csum_errors), C(in_addr_errors),
-		C(forw_datagrams), C(in_unknown_protos), C(in_discards), C(in_delivers),
-		C(in_no_routes), C(out_requests), C(out_discards), C(out_no_routes),
-		C(reasm_timeout), C(reasm_reqds), C(reasm_oks), C(reasm_fails), C(reasm_overlaps),
-		C(frag_oks), C(frag_fails), C(frag_creates),
+		C(in_receives),	   C(in_hdr_errors),	 C(in_csum_errors), C(in_addr_errors),
+		C(forw_datagrams), C(in_unknown_protos), C(in_discards),    C(in_delivers),
+		C(in_no_routes),   C(out_requests),	 C(out_discards),   C(out_no_routes),
+		C(reasm_timeout),  C(reasm_reqds),	 C(reasm_oks),	    C(reasm_fails),
+		C(reasm_overlaps), C(frag_oks),		 C(frag_fails),	    C(frag_creates),
 #undef C
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(ipc); i++)

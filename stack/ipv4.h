@@ -72,7 +72,7 @@ struct iphdr {
 	uint8_t tos;
 	uint16_t tot_len;
 	uint16_t id;
-	uint16_t frag_off;   /* flags (IP_DF, IP_MF) and offset in 8-byte units */
+	uint16_t frag_off; /* flags (IP_DF, IP_MF) and offset in 8-byte units */
 	uint8_t ttl;
 	uint8_t protocol;
 	sum16_t check;
@@ -80,13 +80,13 @@ struct iphdr {
 	uint32_t daddr;
 } __attribute__((packed));
 
-#define IP_HLEN 20          /* header without options */
+#define IP_HLEN 20 /* header without options */
 #define IP_MAX_HLEN 60
 #define IP_MAX_PACKET 65535
-#define IP_CE 0x8000        /* congestion (reserved) flag, in host order frag_off */
-#define IP_DF 0x4000        /* don't fragment */
-#define IP_MF 0x2000        /* more fragments */
-#define IP_OFFSET 0x1fff    /* fragment offset, 8-byte units */
+#define IP_CE 0x8000	 /* congestion (reserved) flag, in host order frag_off */
+#define IP_DF 0x4000	 /* don't fragment */
+#define IP_MF 0x2000	 /* more fragments */
+#define IP_OFFSET 0x1fff /* fragment offset, 8-byte units */
 #define IPDEFTTL 64
 
 /*
@@ -116,16 +116,16 @@ ip_is_fragment(const struct iphdr *iph)
 
 /* IP's use of skb->cb while it owns the skb (Linux struct inet_skb_parm). */
 struct inet_skb_parm {
-	uint32_t iif;        /* ifindex the datagram arrived on; 0 = locally generated */
-	uint16_t flags;      /* IPSKB_* */
+	uint32_t iif;		/* ifindex the datagram arrived on; 0 = locally generated */
+	uint16_t flags;		/* IPSKB_* */
 	uint16_t frag_max_size; /* largest fragment seen in reassembly */
 	/* ip_frag.c: the fragment's place in its datagram, while queued */
 	uint32_t frag_offset, frag_end;
 };
 #define IPSKB_FORWARDED 0x1
 #define IPSKB_FRAG_COMPLETE 0x2 /* reassembled from fragments */
-#define IPSKB_LOCAL 0x4          /* addressed to this host */
-#define IPSKB_BROADCAST 0x8      /* addressed to a broadcast address */
+#define IPSKB_LOCAL 0x4		/* addressed to this host */
+#define IPSKB_BROADCAST 0x8	/* addressed to a broadcast address */
 
 static inline struct inet_skb_parm *
 IPCB(struct sk_buff *skb)
@@ -136,12 +136,12 @@ IPCB(struct sk_buff *skb)
 /* ---- per-host settings (Linux sysctls net.ipv4.*) -------------------------- */
 
 struct ip_config {
-	bool forwarding;              /* ip_forward: route datagrams not for us; false */
-	uint32_t default_ttl;         /* ip_default_ttl: 64 */
-	sim_time_t ipfrag_time;       /* reassembly timeout: 30s */
-	uint64_t ipfrag_high_thresh;  /* reassembly memory limit, bytes: 4 MiB */
-	uint32_t route_cache_size;    /* entries in the route cache: 256; 0 = no cache */
-	bool icmp_echo_ignore_all;    /* answer no echo request; false */
+	bool forwarding;	     /* ip_forward: route datagrams not for us; false */
+	uint32_t default_ttl;	     /* ip_default_ttl: 64 */
+	sim_time_t ipfrag_time;	     /* reassembly timeout: 30s */
+	uint64_t ipfrag_high_thresh; /* reassembly memory limit, bytes: 4 MiB */
+	uint32_t route_cache_size;   /* entries in the route cache: 256; 0 = no cache */
+	bool icmp_echo_ignore_all;   /* answer no echo request; false */
 };
 
 /*
@@ -168,10 +168,10 @@ struct ip_config *ip_host_config(struct host *host);
 /* One IPv4 address per device, in dev->ip_ptr. */
 struct in_device {
 	struct net_device *dev;
-	uint32_t addr;        /* 0 until set */
+	uint32_t addr; /* 0 until set */
 	uint8_t prefixlen;
 	uint32_t mask;
-	uint32_t broadcast;   /* addr | ~mask */
+	uint32_t broadcast; /* addr | ~mask */
 };
 
 static inline struct in_device *
@@ -186,8 +186,7 @@ in_dev_get(const struct net_device *dev)
  * device is up.  Errors: a multicast, zero-network, broadcast or
  * loopback address; prefix length out of 0..32; inet_init not called.
  */
-bool inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen,
-		      GError **error);
+bool inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen, GError **error);
 /* The same from text: "10.0.0.1/24". */
 bool inet_set_address_text(struct net_device *dev, const char *text, GError **error);
 /* Announce @dev's address (gratuitous ARP): call after dev_open when the
@@ -218,8 +217,8 @@ struct net_protocol {
 	 * MTU for fragmentation needed, else 0.  Does not consume @skb.
 	 */
 	void (*err_handler)(struct sk_buff *skb, uint32_t info);
-	const char *layer;      /* trace layer of the handler: "udp" */
-	const char *func_name;  /* trace name of the handler: "udp_rcv" */
+	const char *layer;     /* trace layer of the handler: "udp" */
+	const char *func_name; /* trace name of the handler: "udp_rcv" */
 };
 
 /* Register @prot for IP protocol number @protocol.  -EEXIST if taken. */
@@ -245,12 +244,12 @@ int ip_forward(struct sk_buff *skb);
 
 /* What to put in the IP header of a locally generated datagram. */
 struct ip_xmit_args {
-	uint32_t saddr;     /* 0: the route's preferred source address */
-	uint32_t daddr;     /* required */
-	uint8_t protocol;   /* NS_IPPROTO_* */
-	uint8_t ttl;        /* 0: the host's default_ttl */
+	uint32_t saddr;	  /* 0: the route's preferred source address */
+	uint32_t daddr;	  /* required */
+	uint8_t protocol; /* NS_IPPROTO_* */
+	uint8_t ttl;	  /* 0: the host's default_ttl */
 	uint8_t tos;
-	bool df;            /* set Don't Fragment: larger than the MTU -> -EMSGSIZE */
+	bool df; /* set Don't Fragment: larger than the MTU -> -EMSGSIZE */
 };
 
 /*
@@ -293,26 +292,26 @@ void ip_decrease_ttl(struct iphdr *iph);
 /* ---- counters (Linux IP MIB, /proc/net/snmp "Ip:" line) -------------------- */
 
 struct ip_mib {
-	uint64_t in_receives;      /* datagrams handed to ip_rcv */
-	uint64_t in_hdr_errors;    /* bad version, IHL, length, checksum; TTL expired */
-	uint64_t in_csum_errors;   /* of which: header checksum */
-	uint64_t in_addr_errors;   /* bad destination or source address */
-	uint64_t forw_datagrams;   /* forwarded */
-	uint64_t in_unknown_protos;/* no handler for the protocol */
-	uint64_t in_discards;      /* dropped for other reasons on input */
-	uint64_t in_delivers;      /* handed to a protocol handler (or raw socket) */
-	uint64_t in_no_routes;     /* not for us, forwarding off, or no route to forward */
-	uint64_t out_requests;     /* locally generated datagrams handed to IP */
-	uint64_t out_discards;     /* dropped on output */
-	uint64_t out_no_routes;    /* no route for a local datagram */
-	uint64_t reasm_timeout;    /* reassemblies abandoned at ipfrag_time */
-	uint64_t reasm_reqds;      /* fragments received needing reassembly */
-	uint64_t reasm_oks;        /* datagrams reassembled */
-	uint64_t reasm_fails;      /* reassemblies failed (timeout, overlap, memory) */
-	uint64_t reasm_overlaps;   /* of which: overlapping fragments (Linux ReasmOverlaps) */
-	uint64_t frag_oks;         /* datagrams fragmented */
-	uint64_t frag_fails;       /* needed fragmenting but DF was set */
-	uint64_t frag_creates;     /* fragments created */
+	uint64_t in_receives;	    /* datagrams handed to ip_rcv */
+	uint64_t in_hdr_errors;	    /* bad version, IHL, length, checksum; TTL expired */
+	uint64_t in_csum_errors;    /* of which: header checksum */
+	uint64_t in_addr_errors;    /* bad destination or source address */
+	uint64_t forw_datagrams;    /* forwarded */
+	uint64_t in_unknown_protos; /* no handler for the protocol */
+	uint64_t in_discards;	    /* dropped for other reasons on input */
+	uint64_t in_delivers;	    /* handed to a protocol handler (or raw socket) */
+	uint64_t in_no_routes;	    /* not for us, forwarding off, or no route to forward */
+	uint64_t out_requests;	    /* locally generated datagrams handed to IP */
+	uint64_t out_discards;	    /* dropped on output */
+	uint64_t out_no_routes;	    /* no route for a local datagram */
+	uint64_t reasm_timeout;	    /* reassemblies abandoned at ipfrag_time */
+	uint64_t reasm_reqds;	    /* fragments received needing reassembly */
+	uint64_t reasm_oks;	    /* datagrams reassembled */
+	uint64_t reasm_fails;	    /* reassemblies failed (timeout, overlap, memory) */
+	uint64_t reasm_overlaps;    /* of which: overlapping fragments (Linux ReasmOverlaps) */
+	uint64_t frag_oks;	    /* datagrams fragmented */
+	uint64_t frag_fails;	    /* needed fragmenting but DF was set */
+	uint64_t frag_creates;	    /* fragments created */
 };
 
 const struct ip_mib *ip_mib(struct host *host);

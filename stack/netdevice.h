@@ -100,19 +100,19 @@ struct host;
 /* ---- per-host settings (Linux sysctls net.core.*) ------------------------ */
 
 struct netdev_host_config {
-	uint32_t netdev_budget;        /* 300: packets per net_rx_action */
-	uint32_t netdev_budget_usecs;  /* 2000: time limit of one net_rx_action, us */
-	uint32_t netdev_max_backlog;   /* 1000: per-CPU backlog length limit */
-	uint32_t dev_weight;           /* 64: the backlog's NAPI weight */
-	uint32_t softirq_max_restart;  /* 10: MAX_SOFTIRQ_RESTART */
-	sim_time_t softirq_max_time;   /* 2ms: MAX_SOFTIRQ_TIME */
+	uint32_t netdev_budget;	      /* 300: packets per net_rx_action */
+	uint32_t netdev_budget_usecs; /* 2000: time limit of one net_rx_action, us */
+	uint32_t netdev_max_backlog;  /* 1000: per-CPU backlog length limit */
+	uint32_t dev_weight;	      /* 64: the backlog's NAPI weight */
+	uint32_t softirq_max_restart; /* 10: MAX_SOFTIRQ_RESTART */
+	sim_time_t softirq_max_time;  /* 2ms: MAX_SOFTIRQ_TIME */
 	/* livelock remedies (Mogul and Ramakrishnan 1997, section 7 and 6.6) */
-	uint32_t rx_cycle_limit;       /* 100: percent of each period for packet work */
-	sim_time_t rx_cycle_period;    /* 10ms: the period of rx_cycle_limit */
-	uint32_t screen_queue_len;     /* 32: stack/netfilter.c screen_queue limit */
-	bool screen_feedback;          /* off: block input above screen_queue_high */
-	uint32_t screen_queue_high;    /* 24: feedback blocks input at this length */
-	uint32_t screen_queue_low;     /* 8: and unblocks it at this length */
+	uint32_t rx_cycle_limit;    /* 100: percent of each period for packet work */
+	sim_time_t rx_cycle_period; /* 10ms: the period of rx_cycle_limit */
+	uint32_t screen_queue_len;  /* 32: stack/netfilter.c screen_queue limit */
+	bool screen_feedback;	    /* off: block input above screen_queue_high */
+	uint32_t screen_queue_high; /* 24: feedback blocks input at this length */
+	uint32_t screen_queue_low;  /* 8: and unblocks it at this length */
 };
 
 /* Keys: netdev_budget, netdev_budget_usecs, netdev_max_backlog, dev_weight,
@@ -129,9 +129,9 @@ struct netdev_host_config *dev_host_config(struct host *host);
 
 /* Counters of one device (Linux rtnl_link_stats64 and drops by reason). */
 struct net_device_stats {
-	uint64_t rx_packets, rx_bytes;   /* handed to the stack */
-	uint64_t tx_packets, tx_bytes;   /* put on the wire */
-	uint64_t rx_dropped, tx_dropped; /* sums of drops[] by direction */
+	uint64_t rx_packets, rx_bytes;	     /* handed to the stack */
+	uint64_t tx_packets, tx_bytes;	     /* put on the wire */
+	uint64_t rx_dropped, tx_dropped;     /* sums of drops[] by direction */
 	uint64_t drops[SKB_DROP_REASON_MAX]; /* drops at this device by reason */
 };
 
@@ -149,8 +149,8 @@ struct net_device;
 
 /* A driver's ops table: static const, designated initializers. */
 struct net_device_ops {
-	int (*ndo_open)(struct net_device *dev);   /* optional; 0 = ok */
-	int (*ndo_stop)(struct net_device *dev);   /* optional */
+	int (*ndo_open)(struct net_device *dev); /* optional; 0 = ok */
+	int (*ndo_stop)(struct net_device *dev); /* optional */
 	/*
 	 * Required; cannot be NULL.  Place @skb on the hardware queue.  On
 	 * NETDEV_TX_OK the driver owns the skb; on NETDEV_TX_BUSY it did not
@@ -166,26 +166,26 @@ struct net_device_ops {
 
 struct net_device {
 	char name[IFNAMSIZ];
-	uint32_t ifindex;            /* 1.. per host, in registration order */
+	uint32_t ifindex; /* 1.. per host, in registration order */
 	struct host *host;
 	const struct net_device_ops *netdev_ops;
 	uint8_t dev_addr[ETH_ALEN];
 	uint8_t broadcast[ETH_ALEN];
-	uint32_t mtu;                /* payload bytes above Ethernet, 1500 */
-	uint16_t hard_header_len;    /* ETH_HLEN */
-	uint16_t needed_headroom;    /* what upper layers reserve for this device */
-	uint32_t tx_queue_len;       /* qdisc limit, 1000 */
-	bool up;                     /* IFF_UP: dev_open succeeded */
+	uint32_t mtu;		  /* payload bytes above Ethernet, 1500 */
+	uint16_t hard_header_len; /* ETH_HLEN */
+	uint16_t needed_headroom; /* what upper layers reserve for this device */
+	uint32_t tx_queue_len;	  /* qdisc limit, 1000 */
+	bool up;		  /* IFF_UP: dev_open succeeded */
 	bool registered;
-	bool queue_stopped;          /* __QUEUE_STATE_DRV_XOFF */
-	struct sk_buff_head qdisc;   /* pfifo, named "qdisc" */
+	bool queue_stopped;	   /* __QUEUE_STATE_DRV_XOFF */
+	struct sk_buff_head qdisc; /* pfifo, named "qdisc" */
 	struct net_device_stats stats;
-	void *ip_ptr;                /* IPv4 layer's per-device state (in_device), not ours */
-	void *priv;                  /* the driver's private area (netdev_priv) */
+	void *ip_ptr; /* IPv4 layer's per-device state (in_device), not ours */
+	void *priv;   /* the driver's private area (netdev_priv) */
 
 	/* private to dev.c */
-	struct net_device *next;     /* the host's device list */
-	struct cpu_work tx_work;     /* NET_TX softirq for this device */
+	struct net_device *next; /* the host's device list */
+	struct cpu_work tx_work; /* NET_TX softirq for this device */
 };
 
 /*
@@ -245,13 +245,13 @@ netif_queue_stopped(const struct net_device *dev)
  * skb->data at the network header.
  */
 struct packet_type {
-	uint16_t type;          /* ethertype, host byte order (ETH_P_IP) */
-	const char *layer;      /* trace layer of the handler: "ip" */
-	const char *func_name;  /* name of the handler in the trace: "ip_rcv" */
+	uint16_t type;	       /* ethertype, host byte order (ETH_P_IP) */
+	const char *layer;     /* trace layer of the handler: "ip" */
+	const char *func_name; /* name of the handler in the trace: "ip_rcv" */
 	/* Required.  Consumes @skb.  Returns NET_RX_SUCCESS or NET_RX_DROP.
 	 * Charges its own CPU cost with host_charge. */
 	int (*func)(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt);
-	void *priv;             /* for the handler's use */
+	void *priv;		  /* for the handler's use */
 	struct packet_type *next; /* private to dev.c */
 };
 
@@ -292,26 +292,26 @@ struct napi_ops {
 };
 
 struct napi_struct {
-	const char *name;           /* "eth0 napi", "backlog": a literal or lives as long */
-	struct net_device *dev;     /* NULL for the backlog */
+	const char *name;	/* "eth0 napi", "backlog": a literal or lives as long */
+	struct net_device *dev; /* NULL for the backlog */
 	struct host *host;
 	const struct napi_ops *ops;
-	void *priv;                 /* the driver's */
-	uint32_t weight;            /* packets per poll (the quota), 64; 0 = unlimited */
-	bool scheduled;             /* NAPI_STATE_SCHED: on a poll list or being polled */
-	bool threaded;              /* polled by its own thread (napi_set_threaded) */
+	void *priv;	 /* the driver's */
+	uint32_t weight; /* packets per poll (the quota), 64; 0 = unlimited */
+	bool scheduled;	 /* NAPI_STATE_SCHED: on a poll list or being polled */
+	bool threaded;	 /* polled by its own thread (napi_set_threaded) */
 	/* counters */
-	uint64_t polls;             /* poll calls */
-	uint64_t packets;           /* packets taken by rx_one */
-	uint64_t completes;         /* polls that found the work done */
-	uint64_t full_polls;        /* polls that used the whole weight */
-	uint64_t parks;             /* polls not made because input was blocked */
+	uint64_t polls;	     /* poll calls */
+	uint64_t packets;    /* packets taken by rx_one */
+	uint64_t completes;  /* polls that found the work done */
+	uint64_t full_polls; /* polls that used the whole weight */
+	uint64_t parks;	     /* polls not made because input was blocked */
 	/* private to dev.c */
 	struct napi_struct *poll_next;
 	uint32_t work;
-	bool parked;                /* on the parked list, waiting for input to unblock */
-	struct cpu_work thread_work;/* threaded: the thread's poll call, or one packet */
-	bool thread_in_poll;        /* threaded: thread_work is a packet, not a poll call */
+	bool parked;		     /* on the parked list, waiting for input to unblock */
+	struct cpu_work thread_work; /* threaded: the thread's poll call, or one packet */
+	bool thread_in_poll;	     /* threaded: thread_work is a packet, not a poll call */
 };
 
 void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
@@ -336,21 +336,21 @@ bool dev_rx_blocked(struct host *host);
 /* ---- per-host softnet counters (Linux /proc/net/softnet_stat and more) ---- */
 
 struct softnet_stats {
-	uint64_t processed;        /* packets handed to netif_receive_skb */
-	uint64_t dropped;          /* backlog full */
-	uint64_t time_squeeze;     /* net_rx_action stopped by budget or time */
+	uint64_t processed;    /* packets handed to netif_receive_skb */
+	uint64_t dropped;      /* backlog full */
+	uint64_t time_squeeze; /* net_rx_action stopped by budget or time */
 	uint64_t ksoftirqd_wakeups;
-	uint64_t net_rx_actions;   /* net_rx_action runs (softirq or ksoftirqd) */
-	uint64_t softirq_restarts; /* restarts inside __do_softirq */
-	uint64_t napi_polls;       /* poll calls, all instances */
-	uint64_t ksoftirqd_actions;/* net_rx_action runs in ksoftirqd */
-	uint32_t backlog_len;      /* now */
-	uint32_t backlog_max;      /* high-water mark */
-	uint64_t unhandled;        /* frames with no ethertype handler */
-	uint64_t rx_throttles;     /* times feedback blocked input */
-	uint64_t cycle_limit_hits; /* periods in which rx_cycle_limit blocked input */
-	uint64_t parks;            /* polls not made because input was blocked */
-	sim_time_t blocked_ns;     /* time input was blocked */
+	uint64_t net_rx_actions;    /* net_rx_action runs (softirq or ksoftirqd) */
+	uint64_t softirq_restarts;  /* restarts inside __do_softirq */
+	uint64_t napi_polls;	    /* poll calls, all instances */
+	uint64_t ksoftirqd_actions; /* net_rx_action runs in ksoftirqd */
+	uint32_t backlog_len;	    /* now */
+	uint32_t backlog_max;	    /* high-water mark */
+	uint64_t unhandled;	    /* frames with no ethertype handler */
+	uint64_t rx_throttles;	    /* times feedback blocked input */
+	uint64_t cycle_limit_hits;  /* periods in which rx_cycle_limit blocked input */
+	uint64_t parks;		    /* polls not made because input was blocked */
+	sim_time_t blocked_ns;	    /* time input was blocked */
 };
 
 void dev_softnet_stats(struct host *host, struct softnet_stats *out);

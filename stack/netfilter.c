@@ -39,12 +39,12 @@ NF_CB(struct sk_buff *skb)
 struct nf_state {
 	struct host *host;
 	struct nf_hook_ops *hooks[NF_INET_NUMHOOKS];
-	struct nf_hook_ops nfq_ops;      /* the NFQUEUE target, once bound */
+	struct nf_hook_ops nfq_ops; /* the NFQUEUE target, once bound */
 	bool bound;
-	struct sk_buff_head queue;       /* "screen_queue" */
-	struct sk_buff_head verdict;     /* "screen_verdict": taken, no verdict yet */
-	struct proc *waiter;             /* the process blocked in nfq_recv */
-	bool throttling;                 /* our feedback holds input blocked */
+	struct sk_buff_head queue;   /* "screen_queue" */
+	struct sk_buff_head verdict; /* "screen_verdict": taken, no verdict yet */
+	struct proc *waiter;	     /* the process blocked in nfq_recv */
+	bool throttling;	     /* our feedback holds input blocked */
 	struct nfq_stats stats;
 };
 
@@ -107,18 +107,18 @@ nf_hook(unsigned hook, struct sk_buff *skb, struct net_device *in, struct net_de
 	if (!nf || !nf->hooks[hook])
 		return 1;
 	const struct nf_hook_state st = {
-		.hook = hook, .in = in, .out = out, .nexthop = nexthop, .okfn = okfn,
+		.hook = hook,
+		.in = in,
+		.out = out,
+		.nexthop = nexthop,
+		.okfn = okfn,
 	};
 	skb_handoff(skb, "netfilter", "nf_hook_slow");
 	for (struct nf_hook_ops *o = nf->hooks[hook]; o; o = o->next) {
 		switch (o->hook(o->priv, skb, &st)) {
-		case NF_ACCEPT:
-			continue;
-		case NF_DROP:
-			skb_drop(skb, SKB_DROP_SCREEN);
-			return 0;
-		default: /* NF_STOLEN, NF_QUEUE: the hook owns it now */
-			return 0;
+		case NF_ACCEPT: continue;
+		case NF_DROP: skb_drop(skb, SKB_DROP_SCREEN); return 0;
+		default: /* NF_STOLEN, NF_QUEUE: the hook owns it now */ return 0;
 		}
 	}
 	return 1;
@@ -153,7 +153,9 @@ nfqnl_enqueue(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
 		return NF_STOLEN;
 	}
 	*NF_CB(skb) = (struct nf_queue_cb){
-		.okfn = st->okfn, .out_ifindex = st->out ? st->out->ifindex : 0, .nexthop = st->nexthop,
+		.okfn = st->okfn,
+		.out_ifindex = st->out ? st->out->ifindex : 0,
+		.nexthop = st->nexthop,
 	};
 	skb_queue_tail(&nf->queue, skb);
 	nf->stats.queued++;
@@ -177,7 +179,9 @@ nfq_bind(struct host *host)
 		return false;
 	nf->bound = true;
 	nf->nfq_ops = (struct nf_hook_ops){
-		.hook = nfqnl_enqueue, .priv = nf, .hooknum = NF_INET_FORWARD,
+		.hook = nfqnl_enqueue,
+		.priv = nf,
+		.hooknum = NF_INET_FORWARD,
 	};
 	nf_register_net_hook(host, &nf->nfq_ops);
 	return true;

@@ -108,10 +108,10 @@ void nfq_screen(void);
 int nfq_set_verdict(uint64_t id, unsigned verdict);
 
 struct nfq_stats {
-	uint64_t queued;          /* packets put on the screening queue */
-	uint64_t queue_dropped;   /* found it full (Linux queue_dropped) */
-	uint64_t accepted, rejected; /* verdicts */
-	uint64_t throttles;       /* times feedback blocked input */
+	uint64_t queued;	       /* packets put on the screening queue */
+	uint64_t queue_dropped;	       /* found it full (Linux queue_dropped) */
+	uint64_t accepted, rejected;   /* verdicts */
+	uint64_t throttles;	       /* times feedback blocked input */
 	uint32_t queue_len, queue_max; /* now, and the high-water mark */
 };
 /* Zeroes when nothing is bound on @host. */

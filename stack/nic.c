@@ -34,7 +34,7 @@ struct nic {
 	struct net_device *dev;
 	struct host *host;
 	struct nic_config cfg;
-	const char *ifname;          /* interned: the trace keeps it by pointer */
+	const char *ifname; /* interned: the trace keeps it by pointer */
 	struct wire *wire;
 	int side;
 	struct trace_pcap *pcap;
@@ -44,9 +44,9 @@ struct nic {
 	struct sk_buff_head rx_free; /* empty pre-allocated buffers */
 	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
 	uint32_t rx_buf_size;
-	bool rx_irq_enabled;         /* RX interrupt unmasked */
-	bool rx_irq_asserted;        /* raised and its handler not finished */
-	uint32_t coalesce_count;     /* frames waiting for a coalesced interrupt */
+	bool rx_irq_enabled;	 /* RX interrupt unmasked */
+	bool rx_irq_asserted;	 /* raised and its handler not finished */
+	uint32_t coalesce_count; /* frames waiting for a coalesced interrupt */
 	sim_event_id coalesce_ev;
 	struct cpu_work rx_irq_work;
 	enum irq_step rx_step;
@@ -55,9 +55,9 @@ struct nic {
 	/* TX */
 	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
 	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
-	uint32_t tx_clean;           /* sent skbs at the head of tx_ring, not yet reclaimed */
-	uint32_t tx_reclaiming;      /* skbs the running reclaim item frees */
-	uint32_t tx_on_wire;         /* 1 while our frame is being serialised */
+	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
+	uint32_t tx_reclaiming;	     /* skbs the running reclaim item frees */
+	uint32_t tx_on_wire;	     /* 1 while our frame is being serialised */
 	bool tx_irq_asserted;
 	struct cpu_work tx_irq_work;
 	enum irq_step tx_step;
@@ -65,8 +65,10 @@ struct nic {
 
 /* ---- settings ------------------------------------------------------------------ */
 
-#define NICKEY(key, field, type, lo, hi, doc)                                           \
-	{ key, type, offsetof(struct nic_config, field), lo, hi, 0, 0, NULL, doc }
+#define NICKEY(key, field, type, lo, hi, doc)                                          \
+	{                                                                              \
+		key, type, offsetof(struct nic_config, field), lo, hi, 0, 0, NULL, doc \
+	}
 
 const struct conf_key nic_conf_keys[] = {
 	NICKEY("rx_ring", rx_ring, CONF_UINT32, 1, 65536, "RX descriptors (ethtool -G rx; 256)"),
@@ -74,7 +76,8 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("txqueuelen", tx_queue_len, CONF_UINT32, 1, 10000000,
 	       "qdisc (pfifo) limit in packets (ip link txqueuelen; 1000)"),
 	NICKEY("mtu", mtu, CONF_UINT32, 68, 9000, "MTU in bytes (1500)"),
-	NICKEY("napi", napi, CONF_BOOL, 0, 1, "NAPI polling; off = interrupt mode with netif_rx (on)"),
+	NICKEY("napi", napi, CONF_BOOL, 0, 1,
+	       "NAPI polling; off = interrupt mode with netif_rx (on)"),
 	NICKEY("weight", weight, CONF_UINT32, 0, 65536,
 	       "NAPI weight: the quota of packets per poll; 0 = unlimited (64)"),
 	NICKEY("threaded", threaded, CONF_BOOL, 0, 1,
@@ -109,9 +112,10 @@ bool
 nic_config_check(const struct nic_config *c, GError **error)
 {
 	if (c->rx_frames > 1 && c->rx_usecs == 0) {
-		g_set_error(error, CONF_ERROR, 0,
-			    "rx_frames = %u needs rx_usecs > 0, or a partial batch would wait forever",
-			    c->rx_frames);
+		g_set_error(
+			error, CONF_ERROR, 0,
+			"rx_frames = %u needs rx_usecs > 0, or a partial batch would wait forever",
+			c->rx_frames);
 		return false;
 	}
 	return true;

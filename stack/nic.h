@@ -60,13 +60,13 @@ struct nic_config {
 	uint32_t rx_ring;      /* RX descriptors, 256 */
 	uint32_t tx_ring;      /* TX descriptors, 256 */
 	uint32_t tx_queue_len; /* the device's qdisc limit, 1000 */
-	uint32_t mtu;          /* 1500 */
-	bool napi;             /* true: NAPI; false: interrupt mode (netif_rx) */
+	uint32_t mtu;	       /* 1500 */
+	bool napi;	       /* true: NAPI; false: interrupt mode (netif_rx) */
 	uint32_t weight;       /* NAPI weight (quota per poll), 64; 0 = unlimited */
-	bool threaded;         /* threaded NAPI: polled by the thread napi/IF; false */
+	bool threaded;	       /* threaded NAPI: polled by the thread napi/IF; false */
 	uint32_t rx_usecs;     /* interrupt coalescing delay, us; 0 = none */
 	uint32_t rx_frames;    /* interrupt coalescing frame count; 0 = none */
-	bool promisc;          /* accept frames for any MAC address; false */
+	bool promisc;	       /* accept frames for any MAC address; false */
 };
 
 /* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
@@ -77,20 +77,20 @@ void nic_config_init(struct nic_config *c);
 bool nic_config_check(const struct nic_config *c, GError **error);
 
 struct nic_stats {
-	uint64_t rx_frames;     /* frames that reached the NIC */
-	uint64_t rx_dma;        /* DMA'd into an RX buffer */
-	uint64_t rx_ring_full;  /* dropped: no free RX descriptor */
-	uint64_t rx_bad;        /* dropped: runt or giant */
-	uint64_t rx_otherhost;  /* dropped by the MAC address filter */
-	uint64_t rx_down;       /* dropped: device not up */
-	uint64_t rx_irqs;       /* RX interrupts raised */
+	uint64_t rx_frames;	/* frames that reached the NIC */
+	uint64_t rx_dma;	/* DMA'd into an RX buffer */
+	uint64_t rx_ring_full;	/* dropped: no free RX descriptor */
+	uint64_t rx_bad;	/* dropped: runt or giant */
+	uint64_t rx_otherhost;	/* dropped by the MAC address filter */
+	uint64_t rx_down;	/* dropped: device not up */
+	uint64_t rx_irqs;	/* RX interrupts raised */
 	uint64_t rx_irq_frames; /* frames taken by the top half (interrupt mode) */
-	uint64_t tx_frames;     /* frames put on the wire */
-	uint64_t tx_irqs;       /* TX-completion interrupts */
-	uint64_t tx_completed;  /* skbs freed after transmission */
-	uint64_t tx_busy;       /* ndo_start_xmit found the TX ring full */
-	uint32_t rx_ring_used;  /* filled RX descriptors now */
-	uint32_t tx_ring_used;  /* TX descriptors in use now */
+	uint64_t tx_frames;	/* frames put on the wire */
+	uint64_t tx_irqs;	/* TX-completion interrupts */
+	uint64_t tx_completed;	/* skbs freed after transmission */
+	uint64_t tx_busy;	/* ndo_start_xmit found the TX ring full */
+	uint32_t rx_ring_used;	/* filled RX descriptors now */
+	uint32_t tx_ring_used;	/* TX descriptors in use now */
 };
 
 struct nic;

@@ -25,8 +25,8 @@
 #define NS_MSG_TRUNC 0x20
 
 struct raw_table {
-	GSList *socks;                   /* struct sock *, hashed (bound) raw sockets */
-	uint32_t count[256];             /* sockets per protocol: skip the walk when 0 */
+	GSList *socks;	     /* struct sock *, hashed (bound) raw sockets */
+	uint32_t count[256]; /* sockets per protocol: skip the walk when 0 */
 };
 
 void
@@ -145,7 +145,9 @@ raw_sendmsg(struct sock *sk, struct ns_msg *msg)
 			is->mib.out_type[skb->data[0]]++;
 	}
 	struct ip_xmit_args a = {
-		.saddr = sk->rcv_saddr, .daddr = daddr, .protocol = (uint8_t)sk->sk_protocol,
+		.saddr = sk->rcv_saddr,
+		.daddr = daddr,
+		.protocol = (uint8_t)sk->sk_protocol,
 		.ttl = sk->ttl,
 	};
 	err = ip_build_and_send_pkt(skb, &a);

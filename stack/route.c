@@ -40,9 +40,9 @@ struct rt_cache_slot {
 };
 
 struct fib_table {
-	GPtrArray *entries;          /* struct fib_entry *, sorted */
+	GPtrArray *entries;	     /* struct fib_entry *, sorted */
 	struct rt_cache_slot *cache; /* nslots entries, or NULL */
-	uint32_t nslots;             /* a power of two */
+	uint32_t nslots;	     /* a power of two */
 	struct route_stats stats;
 };
 
@@ -248,14 +248,15 @@ route_parse(struct host *host, const char *text, struct fib_entry *out, GError *
 	} else if (inet_addr_parse(dst, &e.dst)) {
 		e.prefixlen = 32;
 	} else {
-		why = g_strdup_printf("destination '%s' is not 'default', an address or ADDRESS/LENGTH",
-				      dst);
+		why = g_strdup_printf(
+			"destination '%s' is not 'default', an address or ADDRESS/LENGTH", dst);
 		goto out;
 	}
 	if (e.dst & ~inet_make_mask(e.prefixlen)) {
 		char b[INET_ADDRSTRLEN_NS];
 		why = g_strdup_printf("%s has host bits set (did you mean %s/%u?)", dst,
-				      inet_addr_fmt(e.dst & inet_make_mask(e.prefixlen), b), e.prefixlen);
+				      inet_addr_fmt(e.dst & inet_make_mask(e.prefixlen), b),
+				      e.prefixlen);
 		goto out;
 	}
 	for (guint i = 1; i < tok->len; i += 2) {
@@ -274,7 +275,8 @@ route_parse(struct host *host, const char *text, struct fib_entry *out, GError *
 		} else if (strcmp(k, "dev") == 0) {
 			e.dev = dev_get_by_name(host, v);
 			if (!e.dev) {
-				why = g_strdup_printf("host %s has no interface '%s'", host->name, v);
+				why = g_strdup_printf("host %s has no interface '%s'", host->name,
+						      v);
 				goto out;
 			}
 		} else if (strcmp(k, "src") == 0) {
@@ -288,7 +290,8 @@ route_parse(struct host *host, const char *text, struct fib_entry *out, GError *
 				goto out;
 			}
 		} else {
-			why = g_strdup_printf("unknown word '%s' (expected via, dev, src or metric)", k);
+			why = g_strdup_printf(
+				"unknown word '%s' (expected via, dev, src or metric)", k);
 			goto out;
 		}
 	}
@@ -301,10 +304,11 @@ route_parse(struct host *host, const char *text, struct fib_entry *out, GError *
 		struct net_device *d = onlink_dev(host, e.gateway);
 		char b[INET_ADDRSTRLEN_NS];
 		if (!d || (e.dev && d != e.dev)) {
-			why = g_strdup_printf("gateway %s is not in a connected subnet%s%s (set the "
-					      "interface addresses first)",
-					      inet_addr_fmt(e.gateway, b), e.dev ? " of " : "",
-					      e.dev ? e.dev->name : "");
+			why = g_strdup_printf(
+				"gateway %s is not in a connected subnet%s%s (set the "
+				"interface addresses first)",
+				inet_addr_fmt(e.gateway, b), e.dev ? " of " : "",
+				e.dev ? e.dev->name : "");
 			goto out;
 		}
 		e.dev = d;
@@ -387,7 +391,7 @@ route_resolve(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *
 	rt->nexthop = e->gateway ? e->gateway : daddr;
 	rt->src = e->prefsrc ? e->prefsrc : (in ? in->addr : 0);
 	rt->type = (!e->gateway && in && in->addr && daddr == in->broadcast) ? RTN_BROADCAST
-									       : RTN_UNICAST;
+									     : RTN_UNICAST;
 	if (!rt->src)
 		return -ENETUNREACH;
 	return 0;
@@ -427,7 +431,9 @@ route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *r
 			t->stats.cache_evictions++;
 		else
 			t->stats.cache_entries++;
-		*slot = (struct rt_cache_slot){ .valid = true, .daddr = daddr, .saddr = saddr, .rt = *rt };
+		*slot = (struct rt_cache_slot){
+			.valid = true, .daddr = daddr, .saddr = saddr, .rt = *rt
+		};
 	}
 	rt->cached = false;
 	return 0;

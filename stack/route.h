@@ -50,11 +50,11 @@ enum route_origin {
 
 /* One FIB entry. */
 struct fib_entry {
-	uint32_t dst;            /* prefix, host byte order, host bits zero */
+	uint32_t dst; /* prefix, host byte order, host bits zero */
 	uint8_t prefixlen;
-	uint32_t gateway;        /* 0: directly connected (on-link) */
-	struct net_device *dev;  /* NULL in a parsed route without "dev": chosen by the gateway */
-	uint32_t prefsrc;        /* 0: the address of dev */
+	uint32_t gateway;	/* 0: directly connected (on-link) */
+	struct net_device *dev; /* NULL in a parsed route without "dev": chosen by the gateway */
+	uint32_t prefsrc;	/* 0: the address of dev */
 	uint32_t metric;
 	enum route_origin origin;
 };
@@ -62,7 +62,7 @@ struct fib_entry {
 /* Route types (Linux RTN_*). */
 enum rt_type {
 	RTN_UNICAST = 1,
-	RTN_LOCAL = 2,     /* one of our addresses */
+	RTN_LOCAL = 2,	   /* one of our addresses */
 	RTN_BROADCAST = 3, /* a subnet broadcast or 255.255.255.255 */
 };
 
@@ -72,13 +72,13 @@ enum rt_type {
  * @dev is only valid while the device exists.
  */
 struct rtable {
-	uint32_t daddr;          /* the destination looked up */
-	uint32_t nexthop;        /* the gateway, or daddr when on-link */
-	uint32_t src;            /* preferred source address */
-	struct net_device *dev;  /* output device (for RTN_LOCAL: the device owning daddr) */
-	uint32_t mtu;            /* dev->mtu */
-	uint8_t type;            /* enum rt_type */
-	bool cached;             /* the answer came from the route cache */
+	uint32_t daddr;		/* the destination looked up */
+	uint32_t nexthop;	/* the gateway, or daddr when on-link */
+	uint32_t src;		/* preferred source address */
+	struct net_device *dev; /* output device (for RTN_LOCAL: the device owning daddr) */
+	uint32_t mtu;		/* dev->mtu */
+	uint8_t type;		/* enum rt_type */
+	bool cached;		/* the answer came from the route cache */
 };
 
 /*
@@ -88,8 +88,7 @@ struct rtable {
  */
 bool route_add(struct host *host, const struct fib_entry *e, GError **error);
 /* Remove the route for @dst/@prefixlen with @metric.  Flushes the cache. */
-bool route_del(struct host *host, uint32_t dst, uint8_t prefixlen, uint32_t metric,
-	       GError **error);
+bool route_del(struct host *host, uint32_t dst, uint8_t prefixlen, uint32_t metric, GError **error);
 /* Remove every route through @dev (its address changed or it went away). */
 void route_del_dev(struct host *host, struct net_device *dev, enum route_origin origin);
 /*
@@ -133,9 +132,9 @@ struct route_stats {
 	uint64_t cache_misses;
 	uint64_t cache_flushes;
 	uint64_t cache_evictions; /* entries dropped because the cache was full */
-	uint64_t fib_lookups;     /* longest-prefix searches of the FIB */
-	uint32_t cache_entries;   /* now */
-	uint32_t fib_entries;     /* now */
+	uint64_t fib_lookups;	  /* longest-prefix searches of the FIB */
+	uint32_t cache_entries;	  /* now */
+	uint32_t fib_entries;	  /* now */
 };
 void route_stats(struct host *host, struct route_stats *out);
 

@@ -23,14 +23,14 @@
 #include "stack/netdevice.h"
 #include "trace/trace.h"
 
-#define SKB_MIN_CLASS_SHIFT 6  /* 64 bytes */
-#define SKB_NCLASSES 11        /* 64 .. 65536 */
+#define SKB_MIN_CLASS_SHIFT 6 /* 64 bytes */
+#define SKB_NCLASSES 11	      /* 64 .. 65536 */
 #define SKB_BIG_CLASS 0xff
 
 struct skb_data {
 	uint32_t refs;
-	uint32_t size;           /* usable bytes */
-	uint8_t cls;             /* size class, SKB_BIG_CLASS when not pooled */
+	uint32_t size; /* usable bytes */
+	uint8_t cls;   /* size class, SKB_BIG_CLASS when not pooled */
 	struct skb_data *next_free;
 	unsigned char bytes[] __attribute__((aligned(16)));
 };
@@ -335,8 +335,7 @@ skb_panic(const struct sk_buff *skb, const char *call, uint32_t len, const char 
 	fprintf(stderr,
 		"netsim: %s: skb %" G_GUINT64_FORMAT " %s: len %u size %ld "
 		"head+0 data+%ld tail+%ld end+%ld skb->len %u dev %s host %s at %s\n",
-		call, skb->id, what, len, size,
-		skb->head ? (long)(skb->data - skb->head) : -1,
+		call, skb->id, what, len, size, skb->head ? (long)(skb->data - skb->head) : -1,
 		skb->head ? (long)(skb->tail - skb->head) : -1, size, skb->len,
 		skb->dev ? skb->dev->name : "<NULL>", hostname, t);
 	fflush(stderr);
@@ -346,8 +345,8 @@ skb_panic(const struct sk_buff *skb, const char *call, uint32_t len, const char 
 void
 skb_check(const struct sk_buff *skb, const char *caller)
 {
-	if (!skb->head || skb->data < skb->head || skb->tail < skb->data ||
-	    skb->end < skb->tail || skb->len != (uint32_t)(skb->tail - skb->data))
+	if (!skb->head || skb->data < skb->head || skb->tail < skb->data || skb->end < skb->tail ||
+	    skb->len != (uint32_t)(skb->tail - skb->data))
 		skb_panic(skb, caller, 0, "pointers out of order");
 }
 

@@ -54,59 +54,59 @@ struct skb_data;
 enum skb_drop_reason {
 	SKB_DROP_NOT_SPECIFIED = 0, /* "not_specified" */
 	/* device layer and NIC */
-	SKB_DROP_RING_FULL,         /* NIC RX ring had no free descriptor (frame, no skb) */
-	SKB_DROP_BACKLOG_FULL,      /* per-CPU backlog at netdev_max_backlog (Linux CPU_BACKLOG) */
-	SKB_DROP_QDISC_FULL,        /* qdisc at txqueuelen (Linux QDISC_DROP) */
-	SKB_DROP_BAD_FRAME,         /* runt, oversized, or not Ethernet II */
-	SKB_DROP_UNHANDLED_PROTO,   /* no handler for the ethertype */
-	SKB_DROP_OTHERHOST,         /* destination MAC is not ours */
-	SKB_DROP_DEV_DOWN,          /* device not up, or not connected to a wire */
-	SKB_DROP_PKT_TOO_BIG,       /* larger than the device MTU on transmit */
-	SKB_DROP_LINK_LOSS,         /* lost on the wire (counted by the wire) */
-	SKB_DROP_QUEUE_PURGE,       /* a queue was emptied at teardown or close */
+	SKB_DROP_RING_FULL,	  /* NIC RX ring had no free descriptor (frame, no skb) */
+	SKB_DROP_BACKLOG_FULL,	  /* per-CPU backlog at netdev_max_backlog (Linux CPU_BACKLOG) */
+	SKB_DROP_QDISC_FULL,	  /* qdisc at txqueuelen (Linux QDISC_DROP) */
+	SKB_DROP_BAD_FRAME,	  /* runt, oversized, or not Ethernet II */
+	SKB_DROP_UNHANDLED_PROTO, /* no handler for the ethertype */
+	SKB_DROP_OTHERHOST,	  /* destination MAC is not ours */
+	SKB_DROP_DEV_DOWN,	  /* device not up, or not connected to a wire */
+	SKB_DROP_PKT_TOO_BIG,	  /* larger than the device MTU on transmit */
+	SKB_DROP_LINK_LOSS,	  /* lost on the wire (counted by the wire) */
+	SKB_DROP_QUEUE_PURGE,	  /* a queue was emptied at teardown or close */
 	/* neighbour / ARP */
-	SKB_DROP_NEIGH_QUEUEFULL,   /* ARP pending queue full */
-	SKB_DROP_NEIGH_FAILED,      /* ARP resolution failed or timed out */
-	SKB_DROP_ARP_INVALID,       /* malformed or uninteresting ARP packet */
+	SKB_DROP_NEIGH_QUEUEFULL, /* ARP pending queue full */
+	SKB_DROP_NEIGH_FAILED,	  /* ARP resolution failed or timed out */
+	SKB_DROP_ARP_INVALID,	  /* malformed or uninteresting ARP packet */
 	/* IPv4 */
-	SKB_DROP_IP_INHDR,          /* bad IP header: version, ihl, length */
-	SKB_DROP_IP_CSUM,           /* IP header checksum */
-	SKB_DROP_IP_INADDRERRORS,   /* bad destination or source address */
-	SKB_DROP_IP_NOROUTE,        /* no route (input or output) */
-	SKB_DROP_IP_TTL_EXPIRED,    /* TTL reached zero while forwarding */
-	SKB_DROP_IP_NOT_FORWARDING, /* not for us and forwarding is off */
-	SKB_DROP_IP_NOPROTO,        /* no transport protocol handler */
-	SKB_DROP_IP_FRAG_NEEDED,    /* DF set and larger than the path MTU */
-	SKB_DROP_FRAG_REASM_TIMEOUT,/* reassembly timed out */
-	SKB_DROP_FRAG_OVERFLOW,     /* reassembly memory or queue limit */
-	SKB_DROP_FRAG_INVALID,      /* overlapping, duplicate or too far */
+	SKB_DROP_IP_INHDR,	     /* bad IP header: version, ihl, length */
+	SKB_DROP_IP_CSUM,	     /* IP header checksum */
+	SKB_DROP_IP_INADDRERRORS,    /* bad destination or source address */
+	SKB_DROP_IP_NOROUTE,	     /* no route (input or output) */
+	SKB_DROP_IP_TTL_EXPIRED,     /* TTL reached zero while forwarding */
+	SKB_DROP_IP_NOT_FORWARDING,  /* not for us and forwarding is off */
+	SKB_DROP_IP_NOPROTO,	     /* no transport protocol handler */
+	SKB_DROP_IP_FRAG_NEEDED,     /* DF set and larger than the path MTU */
+	SKB_DROP_FRAG_REASM_TIMEOUT, /* reassembly timed out */
+	SKB_DROP_FRAG_OVERFLOW,	     /* reassembly memory or queue limit */
+	SKB_DROP_FRAG_INVALID,	     /* overlapping, duplicate or too far */
 	/* ICMP */
 	SKB_DROP_ICMP_CSUM,
 	SKB_DROP_ICMP_INVALID,
 	/* UDP */
 	SKB_DROP_UDP_CSUM,
-	SKB_DROP_UDP_INVALID,       /* bad UDP length */
+	SKB_DROP_UDP_INVALID, /* bad UDP length */
 	/* sockets */
-	SKB_DROP_NO_SOCKET,         /* no socket for the port (UDP: ICMP port unreachable) */
-	SKB_DROP_SOCKET_RCVBUFF,    /* socket receive buffer full */
-	SKB_DROP_SOCKET_SNDBUFF,    /* socket send buffer full */
-	SKB_DROP_SOCKET_CLOSE,      /* socket closed with data queued */
-	SKB_DROP_SOCKET_BACKLOG,    /* socket backlog (owned by user) full */
+	SKB_DROP_NO_SOCKET,	 /* no socket for the port (UDP: ICMP port unreachable) */
+	SKB_DROP_SOCKET_RCVBUFF, /* socket receive buffer full */
+	SKB_DROP_SOCKET_SNDBUFF, /* socket send buffer full */
+	SKB_DROP_SOCKET_CLOSE,	 /* socket closed with data queued */
+	SKB_DROP_SOCKET_BACKLOG, /* socket backlog (owned by user) full */
 	/* TCP */
 	SKB_DROP_TCP_CSUM,
-	SKB_DROP_TCP_INVALID,       /* bad header length or flags combination */
-	SKB_DROP_TCP_FLAGS,         /* flags not acceptable in this state */
-	SKB_DROP_TCP_OLD_DATA,      /* entirely before rcv_nxt (duplicate) */
-	SKB_DROP_TCP_OVERWINDOW,    /* beyond the receive window */
+	SKB_DROP_TCP_INVALID,	 /* bad header length or flags combination */
+	SKB_DROP_TCP_FLAGS,	 /* flags not acceptable in this state */
+	SKB_DROP_TCP_OLD_DATA,	 /* entirely before rcv_nxt (duplicate) */
+	SKB_DROP_TCP_OVERWINDOW, /* beyond the receive window */
 	SKB_DROP_TCP_ZEROWINDOW,
-	SKB_DROP_TCP_OFO_DROP,      /* out-of-order queue full */
+	SKB_DROP_TCP_OFO_DROP, /* out-of-order queue full */
 	SKB_DROP_TCP_OLD_ACK,
-	SKB_DROP_TCP_RESET,         /* segment carried or caused a reset */
+	SKB_DROP_TCP_RESET,	      /* segment carried or caused a reset */
 	SKB_DROP_TCP_LISTEN_OVERFLOW, /* accept queue full */
-	SKB_DROP_TCP_CLOSE,         /* connection closed */
+	SKB_DROP_TCP_CLOSE,	      /* connection closed */
 	/* other */
-	SKB_DROP_SCREEN,            /* a user-level screening process rejected it */
-	SKB_DROP_NOMEM,             /* a modelled memory limit */
+	SKB_DROP_SCREEN, /* a user-level screening process rejected it */
+	SKB_DROP_NOMEM,	 /* a modelled memory limit */
 	SKB_DROP_REASON_MAX
 };
 
@@ -131,22 +131,22 @@ struct sk_buff_head;
 struct sk_buff {
 	/* list links: owned by the queue in @queue */
 	struct sk_buff *next, *prev;
-	struct sk_buff_head *queue;  /* the queue holding this skb, or NULL */
+	struct sk_buff_head *queue; /* the queue holding this skb, or NULL */
 
-	uint64_t id;         /* run-unique; 0 is never used */
-	uint64_t wire_id;    /* on receive: id of the sender's skb that carried the frame */
-	struct host *host;   /* whose memory this is: counts live skbs, finds the trace */
+	uint64_t id;		/* run-unique; 0 is never used */
+	uint64_t wire_id;	/* on receive: id of the sender's skb that carried the frame */
+	struct host *host;	/* whose memory this is: counts live skbs, finds the trace */
 	struct net_device *dev; /* device it arrived on or leaves by */
-	struct sock *sk;     /* owning socket (opaque here; the sockets layer's) */
-	const char *layer;   /* the layer holding it now, for the trace ("dev", "ip") */
+	struct sock *sk;	/* owning socket (opaque here; the sockets layer's) */
+	const char *layer;	/* the layer holding it now, for the trace ("dev", "ip") */
 
 	unsigned char *head, *data, *tail, *end;
-	uint32_t len;        /* tail - data */
+	uint32_t len;					       /* tail - data */
 	uint16_t mac_header, network_header, transport_header; /* offsets from head */
-	uint16_t protocol;   /* ethertype, host byte order (ETH_P_IP) */
-	uint8_t pkt_type;    /* enum skb_pkt_type */
-	bool cloned;         /* data buffer is shared with another skb */
-	sim_time_t tstamp;   /* arrival at the NIC (receive) or creation */
+	uint16_t protocol; /* ethertype, host byte order (ETH_P_IP) */
+	uint8_t pkt_type;  /* enum skb_pkt_type */
+	bool cloned;	   /* data buffer is shared with another skb */
+	sim_time_t tstamp; /* arrival at the NIC (receive) or creation */
 
 	/* control buffer, free for the layer holding the skb (TCP: seq numbers) */
 	char cb[SKB_CB_SIZE] __attribute__((aligned(8)));
@@ -160,9 +160,9 @@ struct sk_buff {
 struct sk_buff_head {
 	struct sk_buff *first, *last;
 	uint32_t qlen;
-	uint64_t bytes;      /* sum of skb->len at enqueue time */
-	const char *name;    /* "backlog", "qdisc", "sk_receive_queue": a literal */
-	const char *layer;   /* trace layer of the queue's owner: "dev", "udp" */
+	uint64_t bytes;	   /* sum of skb->len at enqueue time */
+	const char *name;  /* "backlog", "qdisc", "sk_receive_queue": a literal */
+	const char *layer; /* trace layer of the queue's owner: "dev", "udp" */
 };
 
 /* ---- the pool ----------------------------------------------------------- */
@@ -170,14 +170,14 @@ struct sk_buff_head {
 struct skb_pool;
 
 struct skb_pool_stats {
-	uint64_t allocs;        /* skbs handed out */
+	uint64_t allocs; /* skbs handed out */
 	uint64_t frees;
-	uint64_t live;          /* allocs - frees */
-	uint64_t consumed;      /* freed by skb_consume: delivered or done */
-	uint64_t dropped;       /* freed by skb_drop, counted by reason */
-	uint64_t skb_mallocs;   /* struct sk_buff allocated from the system */
-	uint64_t data_mallocs;  /* data buffers allocated from the system */
-	uint64_t big_mallocs;   /* data buffers above the largest class (not pooled) */
+	uint64_t live;	       /* allocs - frees */
+	uint64_t consumed;     /* freed by skb_consume: delivered or done */
+	uint64_t dropped;      /* freed by skb_drop, counted by reason */
+	uint64_t skb_mallocs;  /* struct sk_buff allocated from the system */
+	uint64_t data_mallocs; /* data buffers allocated from the system */
+	uint64_t big_mallocs;  /* data buffers above the largest class (not pooled) */
 	uint64_t next_id;
 };
 
@@ -251,10 +251,10 @@ skb_data_offset(const struct sk_buff *skb)
 }
 
 /* Header offsets.  Reading an unset header aborts. */
-void skb_reset_mac_header(struct sk_buff *skb);       /* mac = data */
-void skb_reset_network_header(struct sk_buff *skb);   /* network = data */
-void skb_reset_transport_header(struct sk_buff *skb); /* transport = data */
-void skb_set_mac_header(struct sk_buff *skb, int offset);       /* data + offset */
+void skb_reset_mac_header(struct sk_buff *skb);		  /* mac = data */
+void skb_reset_network_header(struct sk_buff *skb);	  /* network = data */
+void skb_reset_transport_header(struct sk_buff *skb);	  /* transport = data */
+void skb_set_mac_header(struct sk_buff *skb, int offset); /* data + offset */
 void skb_set_network_header(struct sk_buff *skb, int offset);
 void skb_set_transport_header(struct sk_buff *skb, int offset);
 unsigned char *skb_mac_header(const struct sk_buff *skb);

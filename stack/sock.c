@@ -166,7 +166,8 @@ sk_wait_event(struct sock *sk, sim_time_t *timeo, bool (*cond)(struct sock *sk))
 static bool
 sock_nonblocking(const struct sock *sk, int flags)
 {
-	return (flags & MSG_DONTWAIT) || (sk->sk_socket && (sk->sk_socket->file_flags & O_NONBLOCK));
+	return (flags & MSG_DONTWAIT) ||
+		(sk->sk_socket && (sk->sk_socket->file_flags & O_NONBLOCK));
 }
 
 sim_time_t
@@ -202,7 +203,7 @@ static bool
 datagram_ready(struct sock *sk)
 {
 	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
-	       (sk->sk_shutdown & RCV_SHUTDOWN);
+		(sk->sk_shutdown & RCV_SHUTDOWN);
 }
 
 int
@@ -282,7 +283,7 @@ bool
 sock_writeable(struct sock *sk)
 {
 	return sk->sk_wmem_alloc < sk->sk_sndbuf / 2 || sk->sk_err ||
-	       (sk->sk_shutdown & SEND_SHUTDOWN);
+		(sk->sk_shutdown & SEND_SHUTDOWN);
 }
 
 /* ---- copies --------------------------------------------------------------------------- */

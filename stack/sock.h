@@ -48,12 +48,12 @@ struct proc;
 
 /* A message handed to sendmsg / filled by recvmsg (one flat buffer). */
 struct ns_msg {
-	void *buf;          /* user memory (the process's own) */
+	void *buf; /* user memory (the process's own) */
 	size_t len;
-	int flags;          /* MSG_PEEK, MSG_DONTWAIT, ... (Linux values) */
+	int flags; /* MSG_PEEK, MSG_DONTWAIT, ... (Linux values) */
 	/* sendmsg: destination (0 = connected peer); recvmsg: source, filled in */
-	uint32_t addr;      /* IPv4, host byte order */
-	uint16_t port;      /* host byte order */
+	uint32_t addr; /* IPv4, host byte order */
+	uint16_t port; /* host byte order */
 	bool has_addr;
 };
 
@@ -63,24 +63,24 @@ struct ns_msg {
  * Required entries: close, sendmsg, recvmsg, get_port (bind), unhash.
  */
 struct proto {
-	const char *name;   /* "UDP", "TCP", "RAW" */
-	int (*init)(struct sock *sk);                        /* optional */
-	void (*close)(struct sock *sk, sim_time_t timeout);  /* required */
+	const char *name;						 /* "UDP", "TCP", "RAW" */
+	int (*init)(struct sock *sk);					 /* optional */
+	void (*close)(struct sock *sk, sim_time_t timeout);		 /* required */
 	int (*connect)(struct sock *sk, uint32_t daddr, uint16_t dport); /* optional */
-	int (*disconnect)(struct sock *sk, int flags);       /* optional */
-	struct sock *(*accept)(struct sock *sk, int flags, int *err); /* stream only */
-	int (*listen)(struct sock *sk, int backlog);         /* stream only */
-	int (*shutdown)(struct sock *sk, int how);           /* optional */
+	int (*disconnect)(struct sock *sk, int flags);			 /* optional */
+	struct sock *(*accept)(struct sock *sk, int flags, int *err);	 /* stream only */
+	int (*listen)(struct sock *sk, int backlog);			 /* stream only */
+	int (*shutdown)(struct sock *sk, int how);			 /* optional */
 	int (*setsockopt)(struct sock *sk, int level, int optname, const void *val, size_t len);
 	int (*getsockopt)(struct sock *sk, int level, int optname, void *val, size_t *len);
 	int (*sendmsg)(struct sock *sk, struct ns_msg *msg); /* required */
 	int (*recvmsg)(struct sock *sk, struct ns_msg *msg); /* required */
 	/* Bind @sk to @port (0: pick an ephemeral port).  -EADDRINUSE if taken. */
-	int (*get_port)(struct sock *sk, uint16_t port);     /* required */
-	void (*unhash)(struct sock *sk);                     /* required: leave lookup tables */
+	int (*get_port)(struct sock *sk, uint16_t port); /* required */
+	void (*unhash)(struct sock *sk);		 /* required: leave lookup tables */
 	/* poll: which of POLLIN/POLLOUT/POLLERR/POLLHUP hold now. Optional. */
 	unsigned (*poll)(struct sock *sk);
-	size_t obj_size;    /* bytes to allocate for the protocol's sock (>= sizeof(struct sock)) */
+	size_t obj_size; /* bytes to allocate for the protocol's sock (>= sizeof(struct sock)) */
 	/* Optional: free the protocol's own queues; called by the last sock_put. */
 	void (*destroy)(struct sock *sk);
 };
@@ -89,35 +89,35 @@ struct proto {
 struct sock {
 	struct host *host;
 	const struct proto *sk_prot;
-	struct socket *sk_socket;      /* NULL once the process has closed it */
+	struct socket *sk_socket; /* NULL once the process has closed it */
 	uint16_t sk_family, sk_type, sk_protocol;
 	int sk_state;
 
 	/* addresses, host byte order (inet_sock) */
-	uint32_t rcv_saddr;            /* bound local address, 0 = any */
-	uint32_t saddr;                /* source address used on output */
-	uint16_t num;                  /* local port */
-	uint32_t daddr;                /* connected peer, 0 = none */
+	uint32_t rcv_saddr; /* bound local address, 0 = any */
+	uint32_t saddr;	    /* source address used on output */
+	uint16_t num;	    /* local port */
+	uint32_t daddr;	    /* connected peer, 0 = none */
 	uint16_t dport;
-	uint8_t ttl;                   /* IP_TTL, 64 */
-	bool reuseaddr;                /* SO_REUSEADDR */
+	uint8_t ttl;	/* IP_TTL, 64 */
+	bool reuseaddr; /* SO_REUSEADDR */
 
 	/* queues and their limits (bytes of truesize) */
 	struct sk_buff_head sk_receive_queue; /* named "sk_receive_queue" */
 	struct sk_buff_head sk_write_queue;   /* named "sk_write_queue" */
 	uint32_t sk_rcvbuf, sk_sndbuf;
-	uint32_t sk_rmem_alloc;        /* bytes charged to the receive side */
-	uint32_t sk_wmem_alloc;        /* bytes charged to the send side */
-	int sk_err;                    /* pending error (positive errno), reported once */
-	uint8_t sk_shutdown;           /* RCV_SHUTDOWN | SEND_SHUTDOWN */
-	bool dead;                     /* orphaned: no process holds it */
+	uint32_t sk_rmem_alloc; /* bytes charged to the receive side */
+	uint32_t sk_wmem_alloc; /* bytes charged to the send side */
+	int sk_err;		/* pending error (positive errno), reported once */
+	uint8_t sk_shutdown;	/* RCV_SHUTDOWN | SEND_SHUTDOWN */
+	bool dead;		/* orphaned: no process holds it */
 
 	/* callbacks, set by the socket layer (sock_init_data) */
-	void (*sk_data_ready)(struct sock *sk);   /* data or a connection arrived */
+	void (*sk_data_ready)(struct sock *sk);	  /* data or a connection arrived */
 	void (*sk_write_space)(struct sock *sk);  /* send room freed */
 	void (*sk_state_change)(struct sock *sk); /* connect done, peer closed, error */
 
-	void *wait;                    /* the socket layer's wait queue (private) */
+	void *wait; /* the socket layer's wait queue (private) */
 	int refcnt;
 };
 

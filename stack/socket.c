@@ -40,7 +40,7 @@ struct sock_table {
 struct files {
 	struct host *host;
 	struct socket *fd[NS_MAX_FDS];
-	struct socket *accepting;   /* ns_accept's new socket while it blocks */
+	struct socket *accepting; /* ns_accept's new socket while it blocks */
 };
 
 /* ---- host and process set-up ----------------------------------------------------- */
@@ -57,7 +57,8 @@ socket_proc_exit(struct proc *p, void *arg)
 		struct socket *sock = f->fd[fd];
 		if (!sock || !sock->sk)
 			continue;
-		for (struct sock_wait_entry **pp = (struct sock_wait_entry **)&sock->sk->wait; *pp;) {
+		for (struct sock_wait_entry **pp = (struct sock_wait_entry **)&sock->sk->wait;
+		     *pp;) {
 			if ((*pp)->p == p)
 				*pp = (*pp)->next;
 			else
@@ -82,7 +83,7 @@ socket_proc_exit(struct proc *p, void *arg)
 static void
 socket_host_fini(struct host *host)
 {
-	tcp_set_teardown(host);       /* closing now sends nothing */
+	tcp_set_teardown(host);	      /* closing now sends nothing */
 	proc_table_free(host->procs); /* exit hooks close the sockets */
 	host->procs = NULL;
 	g_free(host->socks);
@@ -265,11 +266,11 @@ ns_socket(int domain, int type, int protocol)
 	return (int)sys_ret(rc);
 }
 
-#define SYS_SOCK(f, fd, sock)                         \
-	struct files *f = sys_enter();                \
-	struct socket *sock = fd_sock(f, fd);         \
-	if (!sock)                                    \
-		return (int)sys_ret(-EBADF)
+#define SYS_SOCK(f, fd, sock)                 \
+	struct files *f = sys_enter();        \
+	struct socket *sock = fd_sock(f, fd); \
+	if (!sock)                            \
+	return (int)sys_ret(-EBADF)
 
 int
 ns_bind(int fd, const struct sockaddr *addr, socklen_t len)
@@ -295,8 +296,11 @@ ns_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	SYS_SOCK(f, fd, sock);
 	struct socket *newsock = g_new0(struct socket, 1);
-	*newsock = (struct socket){ .state = SS_UNCONNECTED, .type = sock->type, .ops = sock->ops,
-				    .host = sock->host, .refs = 1 };
+	*newsock = (struct socket){ .state = SS_UNCONNECTED,
+				    .type = sock->type,
+				    .ops = sock->ops,
+				    .host = sock->host,
+				    .refs = 1 };
 	f->accepting = newsock;
 	int rc = sock->ops->accept(sock, newsock, sock->file_flags & O_NONBLOCK ? MSG_DONTWAIT : 0);
 	f->accepting = NULL;
@@ -429,18 +433,15 @@ ns_fcntl(int fd, int cmd, ...)
 	SYS_SOCK(f, fd, sock);
 	va_list ap;
 	switch (cmd) {
-	case F_GETFL:
-		return O_RDWR | sock->file_flags;
+	case F_GETFL: return O_RDWR | sock->file_flags;
 	case F_SETFL:
 		va_start(ap, cmd);
 		sock->file_flags = va_arg(ap, int) & O_NONBLOCK;
 		va_end(ap);
 		return 0;
 	case F_GETFD:
-	case F_SETFD:
-		return 0;
-	default:
-		return (int)sys_ret(-EINVAL);
+	case F_SETFD: return 0;
+	default: return (int)sys_ret(-EINVAL);
 	}
 }
 
@@ -454,7 +455,8 @@ poll_scan(struct files *f, struct pollfd *fds, nfds_t n)
 			continue;
 		struct socket *sock = fd_sock(f, fds[i].fd);
 		unsigned mask = sock ? sock->ops->poll(sock) : POLLNVAL;
-		fds[i].revents = (short)(mask & ((unsigned)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
+		fds[i].revents =
+			(short)(mask & ((unsigned)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
 		if (fds[i].revents)
 			ready++;
 	}
@@ -517,11 +519,8 @@ ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
 			sk->sk_sndbuf = (uint32_t)CLAMP(dbl, SOCK_MIN_SNDBUF, SOCK_BUF_MAX);
 			sk->sk_write_space(sk);
 			return 0;
-		case SO_REUSEADDR:
-			sk->reuseaddr = v != 0;
-			return 0;
-		default:
-			return (int)sys_ret(-ENOPROTOOPT);
+		case SO_REUSEADDR: sk->reuseaddr = v != 0; return 0;
+		default: return (int)sys_ret(-ENOPROTOOPT);
 		}
 	}
 	if (level == IPPROTO_IP && optname == IP_TTL) {

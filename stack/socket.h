@@ -73,21 +73,21 @@ struct proto_ops {
 /* An open socket (Linux struct socket with its struct file folded in). */
 struct socket {
 	enum socket_state state;
-	short type;                 /* SOCK_STREAM, SOCK_DGRAM */
-	int file_flags;             /* O_NONBLOCK */
+	short type;	/* SOCK_STREAM, SOCK_DGRAM */
+	int file_flags; /* O_NONBLOCK */
 	const struct proto_ops *ops;
 	struct sock *sk;
 	struct host *host;
-	int refs;                   /* fds pointing here (dup not modelled: 1) */
+	int refs; /* fds pointing here (dup not modelled: 1) */
 };
 
 #define NS_MAX_FDS 256
-#define NS_FIRST_FD 3           /* 0, 1, 2: stdin, stdout, stderr */
+#define NS_FIRST_FD 3 /* 0, 1, 2: stdin, stdout, stderr */
 
 /* Socket-layer defaults (Linux net.core.rmem_default / wmem_default). */
 #define SOCK_RCVBUF_DEFAULT 212992u
 #define SOCK_SNDBUF_DEFAULT 212992u
-#define SOCK_MIN_RCVBUF 2304u   /* Linux SOCK_MIN_RCVBUF, roughly */
+#define SOCK_MIN_RCVBUF 2304u /* Linux SOCK_MIN_RCVBUF, roughly */
 #define SOCK_MIN_SNDBUF 4608u
 #define SOCK_BUF_MAX (4u * 1024u * 1024u)
 
@@ -102,16 +102,16 @@ void socket_host_init(struct host *host);
  * Spawn a process on @host running @main(@arg) after @delay.  Its file
  * table is created here; its sockets are closed when it ends.
  */
-struct proc *socket_spawn(struct host *host, const char *name, sim_time_t delay,
-			  proc_main_fn main, void *arg);
+struct proc *socket_spawn(struct host *host, const char *name, sim_time_t delay, proc_main_fn main,
+			  void *arg);
 /* The host of a process spawned with socket_spawn. */
 struct host *proc_host(const struct proc *p);
 
 /* Counters of the socket layer, per host. */
 struct socket_stats {
 	uint64_t syscalls;
-	uint64_t sockets_open;   /* now */
-	uint64_t wakeups;        /* processes woken by a socket */
+	uint64_t sockets_open; /* now */
+	uint64_t wakeups;      /* processes woken by a socket */
 };
 void socket_stats(struct host *host, struct socket_stats *out);
 

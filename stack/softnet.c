@@ -35,8 +35,10 @@
 
 /* ---- settings ----------------------------------------------------------------- */
 
-#define HOSTKEY(name, type, lo, hi, doc)                                                 \
-	{ #name, type, offsetof(struct netdev_host_config, name), lo, hi, 0, 0, NULL, doc }
+#define HOSTKEY(name, type, lo, hi, doc)                                                        \
+	{                                                                                       \
+#name, type, offsetof(struct netdev_host_config, name), lo, hi, 0, 0, NULL, doc \
+	}
 
 const struct conf_key netdev_host_conf_keys[] = {
 	HOSTKEY(netdev_budget, CONF_UINT32, 1, 1000000,
@@ -322,14 +324,13 @@ softnet_step_done(struct cpu_work *w)
 		sd->list = sd->poll_list;
 		sd->poll_list = (struct napi_list){ 0 };
 		sd->budget = (int)sd->cfg.netdev_budget;
-		sd->time_limit = sim_now(host->sim) + (sim_time_t)sd->cfg.netdev_budget_usecs * SIM_US;
+		sd->time_limit =
+			sim_now(host->sim) + (sim_time_t)sd->cfg.netdev_budget_usecs * SIM_US;
 		poll_next(sd);
 		if (!sd->cur)
 			net_rx_action_end(sd);
 		break;
-	case STEP_POLL:
-		poll_continue(sd);
-		break;
+	case STEP_POLL: poll_continue(sd); break;
 	case STEP_PACKET:
 		if (sd->cur) {
 			sd->cur->work++;
@@ -345,12 +346,17 @@ softnet_step_done(struct cpu_work *w)
 /* ---- NAPI ------------------------------------------------------------------------- */
 
 void
-netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
-	       const char *name, const struct napi_ops *ops, uint32_t weight, void *priv)
+netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n, const char *name,
+	       const struct napi_ops *ops, uint32_t weight, void *priv)
 {
 	g_assert(ops && ops->has_work && ops->rx_one && ops->packet_cost);
 	*n = (struct napi_struct){
-		.name = name, .dev = dev, .host = host, .ops = ops, .priv = priv, .weight = weight,
+		.name = name,
+		.dev = dev,
+		.host = host,
+		.ops = ops,
+		.priv = priv,
+		.weight = weight,
 	};
 }
 
@@ -669,4 +675,3 @@ dev_ksoftirqd_running(struct host *host)
 {
 	return host->softnet->ksoftirqd;
 }
-

@@ -30,17 +30,17 @@
 
 struct tcp_state {
 	struct host *host;
-	GHashTable *estab;   /* &tcp_sock.tuple -> sock */
-	GHashTable *ports;   /* port -> GSList of socks bound to it */
-	GList *all;          /* socks TCP holds a reference on */
+	GHashTable *estab; /* &tcp_sock.tuple -> sock */
+	GHashTable *ports; /* port -> GSList of socks bound to it */
+	GList *all;	   /* socks TCP holds a reference on */
 	struct tcp_mib mib;
 	uint16_t next_port;
 	bool teardown;
 };
 
 static const char *const tcp_state_names[TCP_MAX_STATES] = {
-	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-	"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+	"?",	     "ESTABLISHED", "SYN_SENT",	  "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+	"TIME_WAIT", "CLOSE",	    "CLOSE_WAIT", "LAST_ACK", "LISTEN",	   "CLOSING",
 };
 
 const char *
@@ -85,17 +85,21 @@ tcp_teardown(struct host *host)
 static guint
 tuple_hash(gconstpointer k)
 {
-	const struct tcp_sock *t = (const void *)((const char *)k - offsetof(struct tcp_sock, tuple));
-	return (t->tuple.laddr * 31u + t->tuple.raddr) * 65599u + t->tuple.lport * 257u + t->tuple.rport;
+	const struct tcp_sock *t =
+		(const void *)((const char *)k - offsetof(struct tcp_sock, tuple));
+	return (t->tuple.laddr * 31u + t->tuple.raddr) * 65599u + t->tuple.lport * 257u +
+		t->tuple.rport;
 }
 
 static gboolean
 tuple_equal(gconstpointer a, gconstpointer b)
 {
-	const struct tcp_sock *x = (const void *)((const char *)a - offsetof(struct tcp_sock, tuple));
-	const struct tcp_sock *y = (const void *)((const char *)b - offsetof(struct tcp_sock, tuple));
+	const struct tcp_sock *x =
+		(const void *)((const char *)a - offsetof(struct tcp_sock, tuple));
+	const struct tcp_sock *y =
+		(const void *)((const char *)b - offsetof(struct tcp_sock, tuple));
 	return x->tuple.laddr == y->tuple.laddr && x->tuple.raddr == y->tuple.raddr &&
-	       x->tuple.lport == y->tuple.lport && x->tuple.rport == y->tuple.rport;
+		x->tuple.lport == y->tuple.lport && x->tuple.rport == y->tuple.rport;
 }
 
 void
@@ -338,9 +342,9 @@ tcp_connect_init(struct sock *sk)
 		tp->rcv_wscale++;
 	tp->wscale_ok = true;
 	g_snprintf(tp->conn_name, sizeof tp->conn_name, "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u",
-		   sk->saddr >> 24, (sk->saddr >> 16) & 255, (sk->saddr >> 8) & 255, sk->saddr & 255,
-		   sk->num, sk->daddr >> 24, (sk->daddr >> 16) & 255, (sk->daddr >> 8) & 255,
-		   sk->daddr & 255, sk->dport);
+		   sk->saddr >> 24, (sk->saddr >> 16) & 255, (sk->saddr >> 8) & 255,
+		   sk->saddr & 255, sk->num, sk->daddr >> 24, (sk->daddr >> 16) & 255,
+		   (sk->daddr >> 8) & 255, sk->daddr & 255, sk->dport);
 }
 
 /* Linux tcp_v4_connect. */
@@ -360,8 +364,9 @@ tcp_v4_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
 		if (rc < 0)
 			return rc;
 	}
-	if (g_hash_table_contains(tcp_state_of(sk->host)->estab, &(struct tcp_sock){
-			.tuple = { sk->saddr, daddr, sk->num, dport } }.tuple))
+	if (g_hash_table_contains(
+		    tcp_state_of(sk->host)->estab,
+		    &(struct tcp_sock){ .tuple = { sk->saddr, daddr, sk->num, dport } }.tuple))
 		return -EADDRNOTAVAIL;
 	sk->daddr = daddr;
 	sk->dport = dport;
@@ -423,8 +428,7 @@ tcp_close_state(struct sock *sk)
 		tcp_set_state(sk, TCP_LAST_ACK);
 		tcp_send_fin(sk);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -482,7 +486,7 @@ static bool
 recv_ready(struct sock *sk)
 {
 	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
-	       (sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE;
+		(sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE;
 }
 
 /* Linux tcp_recvmsg: copy what is there (at least one byte, unless EOF). */
@@ -540,8 +544,8 @@ static bool
 send_ready(struct sock *sk)
 {
 	return sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) ||
-	       (sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV &&
-		sk->sk_wmem_alloc < sk->sk_sndbuf);
+		(sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV &&
+		 sk->sk_wmem_alloc < sk->sk_sndbuf);
 }
 
 /* Linux tcp_sendmsg_locked: fill the tail segment, then new MSS-sized ones. */
@@ -557,14 +561,17 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 			return copied ? (int)copied : sock_error(sk);
 		if ((sk->sk_shutdown & SEND_SHUTDOWN) ||
 		    (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_CLOSE_WAIT))
-			return copied ? (int)copied : (sk->sk_state == TCP_CLOSE && !tp->iss ? -ENOTCONN : -EPIPE);
+			return copied
+				? (int)copied
+				: (sk->sk_state == TCP_CLOSE && !tp->iss ? -ENOTCONN : -EPIPE);
 		if (rc < 0) {
 			tcp_write_xmit(sk);
 			return copied ? (int)copied : rc;
 		}
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 		uint32_t room = 0;
-		if (skb && !after(tp->snd_nxt, TCP_SKB_CB(skb)->seq) && TCP_SKB_CB(skb)->when == 0 &&
+		if (skb && !after(tp->snd_nxt, TCP_SKB_CB(skb)->seq) &&
+		    TCP_SKB_CB(skb)->when == 0 &&
 		    !(TCP_SKB_CB(skb)->flags & (TCPHDR_FIN | TCPHDR_SYN)))
 			room = tp->mss > skb->len ? MIN(tp->mss - skb->len, skb_tailroom(skb)) : 0;
 		if (room == 0) {

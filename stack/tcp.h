@@ -63,7 +63,7 @@ struct tcphdr {
 	uint16_t dest;
 	uint32_t seq;
 	uint32_t ack_seq;
-	uint8_t doff_res;  /* data offset in the high 4 bits */
+	uint8_t doff_res; /* data offset in the high 4 bits */
 	uint8_t flags;
 	uint16_t window;
 	sum16_t check;
@@ -89,9 +89,9 @@ struct tcphdr {
 #define TCPOPT_NOP 1
 #define TCPOPT_MSS 2
 #define TCPOLEN_MSS 4
-#define TCPOPT_WINDOW 3              /* RFC 7323 §2.2 */
+#define TCPOPT_WINDOW 3 /* RFC 7323 §2.2 */
 #define TCPOLEN_WINDOW 3
-#define TCP_MAX_WSCALE 14            /* RFC 7323 §2.3 */
+#define TCP_MAX_WSCALE 14 /* RFC 7323 §2.3 */
 
 static inline struct tcphdr *
 tcp_hdr(const struct sk_buff *skb)
@@ -101,51 +101,59 @@ tcp_hdr(const struct sk_buff *skb)
 
 /* Per-segment state while TCP owns an skb (skb->cb; Linux struct tcp_skb_cb). */
 struct tcp_skb_cb {
-	uint32_t seq;       /* first sequence number */
-	uint32_t end_seq;   /* seq + payload + SYN + FIN */
+	uint32_t seq;	  /* first sequence number */
+	uint32_t end_seq; /* seq + payload + SYN + FIN */
 	uint32_t ack_seq;
-	uint8_t flags;      /* TCPHDR_* */
-	bool retransmitted; /* Karn: no RTT sample from it */
-	sim_time_t when;    /* last sent */
-	uint32_t consumed;  /* receive queue: bytes already read */
-	uint16_t window;    /* the segment's window field */
-	uint16_t mss;       /* its MSS option, 0 when absent */
+	uint8_t flags;	       /* TCPHDR_* */
+	bool retransmitted;    /* Karn: no RTT sample from it */
+	sim_time_t when;       /* last sent */
+	uint32_t consumed;     /* receive queue: bytes already read */
+	uint16_t window;       /* the segment's window field */
+	uint16_t mss;	       /* its MSS option, 0 when absent */
 	uint32_t saddr, daddr; /* received: the IP addresses (host order) */
 	uint16_t sport, dport;
-	int8_t wscale;      /* its window scale option, -1 when absent */
+	int8_t wscale; /* its window scale option, -1 when absent */
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)(skb)->cb)
 
 /* Sequence arithmetic, modulo 2^32 (RFC 9293 §3.4). */
-static inline bool before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
-static inline bool after(uint32_t a, uint32_t b) { return (int32_t)(b - a) < 0; }
+static inline bool
+before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+static inline bool
+after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(b - a) < 0;
+}
 
 /* Defaults (Linux values where Linux has them). */
-#define TCP_MSS_DEFAULT 536u          /* RFC 9293 §3.7.1, without an MSS option */
-#define TCP_INIT_CWND 10u             /* RFC 6928, segments */
-#define TCP_RTO_INIT (1 * SIM_S)      /* RFC 6298 §2.1 */
-#define TCP_RTO_MIN (200 * SIM_MS)    /* Linux TCP_RTO_MIN (RFC: 1 s) */
+#define TCP_MSS_DEFAULT 536u	   /* RFC 9293 §3.7.1, without an MSS option */
+#define TCP_INIT_CWND 10u	   /* RFC 6928, segments */
+#define TCP_RTO_INIT (1 * SIM_S)   /* RFC 6298 §2.1 */
+#define TCP_RTO_MIN (200 * SIM_MS) /* Linux TCP_RTO_MIN (RFC: 1 s) */
 #define TCP_RTO_MAX (120 * SIM_S)
-#define TCP_DELACK_TIME (40 * SIM_MS) /* Linux TCP_DELACK_MIN */
+#define TCP_DELACK_TIME (40 * SIM_MS)	 /* Linux TCP_DELACK_MIN */
 #define TCP_OOW_RATELIMIT (500 * SIM_MS) /* Linux tcp_invalid_ratelimit */
-#define TCP_TIMEWAIT_LEN (60 * SIM_S) /* Linux: 2MSL fixed at 60 s */
-#define TCP_FIN_TIMEOUT (60 * SIM_S)  /* Linux tcp_fin_timeout: an orphan in FIN_WAIT2 */
+#define TCP_TIMEWAIT_LEN (60 * SIM_S)	 /* Linux: 2MSL fixed at 60 s */
+#define TCP_FIN_TIMEOUT (60 * SIM_S)	 /* Linux tcp_fin_timeout: an orphan in FIN_WAIT2 */
 #define TCP_SYN_RETRIES 6
 #define TCP_RETRIES2 15
 #define TCP_MAX_SYN_BACKLOG 128
-#define TCP_RMEM_DEFAULT 131072u      /* Linux tcp_rmem[1] */
-#define TCP_WMEM_DEFAULT 16384u       /* Linux tcp_wmem[1] */
+#define TCP_RMEM_DEFAULT 131072u /* Linux tcp_rmem[1] */
+#define TCP_WMEM_DEFAULT 16384u	 /* Linux tcp_wmem[1] */
 
 /* TCP's part of a sock (Linux struct tcp_sock). */
 struct tcp_sock {
-	struct sock sk;                 /* must be first */
+	struct sock sk; /* must be first */
 	/* send sequence space, RFC 9293 §3.3.1 */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
-	uint32_t snd_max;               /* highest sequence sent: snd_nxt goes back after an RTO */
+	uint32_t snd_max; /* highest sequence sent: snd_nxt goes back after an RTO */
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_wnd;
-	uint32_t mss;                   /* effective send MSS */
-	uint32_t advmss;                /* what we announce */
+	uint32_t mss;	 /* effective send MSS */
+	uint32_t advmss; /* what we announce */
 	/* RFC 7323 window scaling: both SYNs carried the option (wscale_ok);
 	 * windows we receive are shifted by snd_wscale, those we send by rcv_wscale */
 	bool wscale_ok;
@@ -153,23 +161,23 @@ struct tcp_sock {
 	/* RFC 6298 */
 	sim_time_t srtt, rttvar, rto;
 	int backoff;
-	int retransmits;                /* consecutive RTO expiries */
+	int retransmits; /* consecutive RTO expiries */
 	/* RFC 5681 / 6582 */
-	uint32_t cwnd, ssthresh;        /* bytes */
-	uint32_t bytes_acked;           /* congestion avoidance accumulator */
+	uint32_t cwnd, ssthresh; /* bytes */
+	uint32_t bytes_acked;	 /* congestion avoidance accumulator */
 	int dupacks;
 	bool in_recovery;
-	uint32_t recover;               /* NewReno: snd_max when recovery began */
-	sim_time_t last_oow_ack;        /* when we last answered an out-of-window segment */
-	uint32_t cwr_until;             /* cwnd was cut for a local drop until snd_una passes this */
+	uint32_t recover;	 /* NewReno: snd_max when recovery began */
+	sim_time_t last_oow_ack; /* when we last answered an out-of-window segment */
+	uint32_t cwr_until;	 /* cwnd was cut for a local drop until snd_una passes this */
 	/* delayed ACK and Nagle */
 	bool nodelay;
-	int ack_pending;                /* full segments received and not yet ACKed */
+	int ack_pending; /* full segments received and not yet ACKed */
 	/* listening */
-	struct tcp_sock *parent;        /* the listener of a not yet accepted child */
-	GQueue accept_queue;            /* established children, oldest first */
+	struct tcp_sock *parent; /* the listener of a not yet accepted child */
+	GQueue accept_queue;	 /* established children, oldest first */
 	int max_backlog;
-	int syn_backlog;                /* children in SYN_RECV */
+	int syn_backlog; /* children in SYN_RECV */
 	bool fin_received;
 	/* timers */
 	sim_event_id rtx_timer, delack_timer, persist_timer, tw_timer;
@@ -177,17 +185,20 @@ struct tcp_sock {
 	 * (rtx_timer_at) and then re-arms itself, so that an ACK moves a
 	 * deadline instead of cancelling and scheduling an event. */
 	sim_time_t rto_deadline, rtx_timer_at;
-	sim_time_t delack_deadline;     /* the same for the delayed ACK */
-	struct sk_buff_head ofo_queue;  /* "out_of_order_queue" */
+	sim_time_t delack_deadline;    /* the same for the delayed ACK */
+	struct sk_buff_head ofo_queue; /* "out_of_order_queue" */
 	/* A write-queue skb at or below snd_nxt from which tcp_write_xmit looks
 	 * for the first unsent one, so it does not walk the whole queue (Linux
 	 * keeps tcp_send_head the same way); NULL: start at the head. */
 	struct sk_buff *send_hint;
-	char conn_name[48];             /* for trace_tcp_cc: "10.0.0.1:5000>10.0.0.2:80" */
-	uint32_t rcv_wup;               /* rcv_nxt + window at the last window we sent */
-	struct { uint32_t laddr, raddr; uint16_t lport, rport; } tuple; /* established key */
-	bool hashed;                    /* in the established table */
-	bool in_all;                    /* TCP holds a reference (tcp_state's list) */
+	char conn_name[48]; /* for trace_tcp_cc: "10.0.0.1:5000>10.0.0.2:80" */
+	uint32_t rcv_wup;   /* rcv_nxt + window at the last window we sent */
+	struct {
+		uint32_t laddr, raddr;
+		uint16_t lport, rport;
+	} tuple;     /* established key */
+	bool hashed; /* in the established table */
+	bool in_all; /* TCP holds a reference (tcp_state's list) */
 	/* counters */
 	uint64_t retrans_segs, fast_retrans, timeouts, probes;
 };
@@ -203,7 +214,7 @@ struct tcp_mib {
 	uint64_t active_opens, passive_opens, attempt_fails, estab_resets;
 	uint64_t in_segs, out_segs, retrans_segs, in_errs, out_rsts;
 	uint64_t listen_overflows, listen_drops;
-	uint32_t states_seen;   /* bit (1 << state) for every state entered */
+	uint32_t states_seen; /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -224,11 +235,11 @@ void tcp_set_teardown(struct host *host);
 bool tcp_teardown(struct host *host);
 
 /* tcp.c: tables */
-void tcp_hash(struct sock *sk);          /* established table, by 4-tuple */
+void tcp_hash(struct sock *sk); /* established table, by 4-tuple */
 void tcp_unhash(struct sock *sk);
 struct sock *tcp_lookup(struct host *host, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			uint16_t rport);
-void tcp_adopt(struct sock *sk);         /* TCP takes its reference */
+void tcp_adopt(struct sock *sk); /* TCP takes its reference */
 int tcp_v4_get_port(struct sock *sk, uint16_t port);
 void tcp_port_add(struct sock *sk, uint16_t port); /* no conflict check: accepted children */
 void tcp_connect_init(struct sock *sk);

@@ -65,17 +65,12 @@ tcp_fin(struct sock *sk)
 	sk->sk_shutdown |= RCV_SHUTDOWN;
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
-	case TCP_ESTABLISHED:
-		tcp_set_state(sk, TCP_CLOSE_WAIT);
-		break;
+	case TCP_ESTABLISHED: tcp_set_state(sk, TCP_CLOSE_WAIT); break;
 	case TCP_FIN_WAIT1:
 		tcp_set_state(sk, TCP_CLOSING); /* simultaneous close */
 		break;
-	case TCP_FIN_WAIT2:
-		tcp_time_wait(sk, TCP_TIME_WAIT);
-		break;
-	default:
-		break;
+	case TCP_FIN_WAIT2: tcp_time_wait(sk, TCP_TIME_WAIT); break;
+	default: break;
 	}
 	sk->sk_state_change(sk);
 }
@@ -269,17 +264,10 @@ static void
 tcp_reset(struct sock *sk)
 {
 	switch (sk->sk_state) {
-	case TCP_SYN_SENT:
-		sk->sk_err = ECONNREFUSED;
-		break;
-	case TCP_CLOSE_WAIT:
-		sk->sk_err = EPIPE;
-		break;
-	case TCP_SYN_RECV:
-		break; /* a half-open child just disappears */
-	default:
-		sk->sk_err = ECONNRESET;
-		tcp_mib_mut(sk->host)->estab_resets++;
+	case TCP_SYN_SENT: sk->sk_err = ECONNREFUSED; break;
+	case TCP_CLOSE_WAIT: sk->sk_err = EPIPE; break;
+	case TCP_SYN_RECV: break; /* a half-open child just disappears */
+	default: sk->sk_err = ECONNRESET; tcp_mib_mut(sk->host)->estab_resets++;
 	}
 	tcp_done(sk);
 }
@@ -292,7 +280,7 @@ tcp_sequence_ok(const struct tcp_sock *tp, const struct tcp_skb_cb *cb)
 	if (cb->seq == tp->rcv_nxt)
 		return true;
 	return !before(cb->end_seq, tp->rcv_nxt) && !after(cb->seq, tp->rcv_nxt + wnd) &&
-	       !(wnd == 0 && cb->end_seq != cb->seq);
+		!(wnd == 0 && cb->end_seq != cb->seq);
 }
 
 /* ---- states before synchronisation ------------------------------------------------- */
@@ -318,8 +306,8 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_TCP_LISTEN_OVERFLOW);
 		return NET_RX_DROP;
 	}
-	struct sock *sk = sk_alloc(lsk->host, lsk->sk_family, lsk->sk_type, lsk->sk_protocol,
-				   &tcp_prot);
+	struct sock *sk =
+		sk_alloc(lsk->host, lsk->sk_family, lsk->sk_type, lsk->sk_protocol, &tcp_prot);
 	tcp_v4_init_sock(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	sk->sk_rcvbuf = lsk->sk_rcvbuf;
@@ -433,17 +421,11 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	switch (sk->sk_state) {
-	case TCP_LISTEN:
-		return tcp_listen_rcv(sk, skb);
-	case TCP_SYN_SENT:
-		return tcp_synsent_rcv(sk, skb);
-	case TCP_TIME_WAIT:
-		return tcp_timewait_rcv(sk, skb);
-	case TCP_CLOSE:
-		skb_drop(skb, SKB_DROP_TCP_CLOSE);
-		return NET_RX_DROP;
-	default:
-		break;
+	case TCP_LISTEN: return tcp_listen_rcv(sk, skb);
+	case TCP_SYN_SENT: return tcp_synsent_rcv(sk, skb);
+	case TCP_TIME_WAIT: return tcp_timewait_rcv(sk, skb);
+	case TCP_CLOSE: skb_drop(skb, SKB_DROP_TCP_CLOSE); return NET_RX_DROP;
+	default: break;
 	}
 	/* Simultaneous open: the peer's SYN-ACK in SYN_RECV acts as the ACK (Linux). */
 	if (sk->sk_state == TCP_SYN_RECV && (cb->flags & TCPHDR_SYN) && (cb->flags & TCPHDR_ACK) &&
@@ -454,8 +436,9 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	if (!tcp_sequence_ok(tp, cb)) {
 		if (!(cb->flags & TCPHDR_RST))
 			tcp_send_oow_ack(sk, skb);
-		skb_drop(skb, before(cb->seq, tp->rcv_nxt) ? SKB_DROP_TCP_OLD_DATA
-							  : SKB_DROP_TCP_OVERWINDOW);
+		skb_drop(skb,
+			 before(cb->seq, tp->rcv_nxt) ? SKB_DROP_TCP_OLD_DATA
+						      : SKB_DROP_TCP_OVERWINDOW);
 		return NET_RX_DROP;
 	}
 	if (cb->flags & TCPHDR_RST) {
@@ -531,13 +514,12 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			return NET_RX_SUCCESS;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	bool data = skb->len > 0 || (cb->flags & TCPHDR_FIN);
-	if (data && (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_FIN_WAIT1 ||
-		     sk->sk_state == TCP_FIN_WAIT2 ||
-		     (sk->sk_state == TCP_TIME_WAIT && sk->dead)))
+	if (data &&
+	    (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_FIN_WAIT1 ||
+	     sk->sk_state == TCP_FIN_WAIT2 || (sk->sk_state == TCP_TIME_WAIT && sk->dead)))
 		tcp_data_queue(sk, skb);
 	else
 		skb_consume(skb);
@@ -592,7 +574,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 	cb->sport = ntohs(th->source);
 	cb->dport = ntohs(th->dest);
 	cb->end_seq = cb->seq + (skb->len - hlen) + !!(th->flags & TCPHDR_SYN) +
-		      !!(th->flags & TCPHDR_FIN);
+		!!(th->flags & TCPHDR_FIN);
 	if (th->flags & TCPHDR_SYN)
 		tcp_parse_options(skb, th, hlen);
 	struct sock *sk = tcp_lookup(host, daddr, cb->dport, saddr, cb->sport);

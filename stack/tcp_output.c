@@ -35,7 +35,8 @@ tcp_select_window(struct sock *sk)
 	space &= ~(int64_t)((1u << tp->rcv_wscale) - 1);
 	int64_t offered = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
 	if (space < offered)
-		space = (offered + (1 << tp->rcv_wscale) - 1) & ~(int64_t)((1u << tp->rcv_wscale) - 1);
+		space = (offered + (1 << tp->rcv_wscale) - 1) &
+			~(int64_t)((1u << tp->rcv_wscale) - 1);
 	return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
 }
 
@@ -88,8 +89,8 @@ tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags
 		}
 	}
 	th->check = 0;
-	th->check = csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP,
-				      csum_partial(th, len, 0));
+	th->check =
+		csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP, csum_partial(th, len, 0));
 	host_charge(sk->host, COST_TCP_SEND);
 	tcp_mib_mut(sk->host)->out_segs++;
 	skb_handoff(skb, "ip", "ip_queue_xmit");
@@ -164,8 +165,8 @@ tcp_write_xmit(struct sock *sk)
 			if (after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), tp->snd_una + wnd) &&
 			    skb->len > 0)
 				break;
-			if (skb->len < tp->mss && !tp->nodelay && !skb->next && tp->snd_max != tp->snd_una &&
-			    !(cb->flags & TCPHDR_FIN))
+			if (skb->len < tp->mss && !tp->nodelay && !skb->next &&
+			    tp->snd_max != tp->snd_una && !(cb->flags & TCPHDR_FIN))
 				break; /* Nagle */
 		}
 		bool resend = cb->when != 0;
@@ -296,8 +297,9 @@ tcp_send_reset(struct host *host, const struct sk_buff *in)
 	host_charge(host, COST_TCP_SEND);
 	tcp_mib_mut(host)->out_segs++;
 	tcp_mib_mut(host)->out_rsts++;
-	struct ip_xmit_args args = { .saddr = icb->daddr, .daddr = icb->saddr,
-				     .protocol = IPPROTO_TCP, .df = true };
+	struct ip_xmit_args args = {
+		.saddr = icb->daddr, .daddr = icb->saddr, .protocol = IPPROTO_TCP, .df = true
+	};
 	skb_handoff(skb, "ip", "ip_build_and_send_pkt");
 	ip_build_and_send_pkt(skb, &args);
 }

@@ -48,8 +48,8 @@ tcp_rtt_sample(struct sock *sk, sim_time_t r)
 		tp->rttvar = r / 2;
 	} else {
 		sim_time_t d = tp->srtt > r ? tp->srtt - r : r - tp->srtt;
-		tp->rttvar = (3 * tp->rttvar + d) / 4;  /* beta = 1/4 */
-		tp->srtt = (7 * tp->srtt + r) / 8;      /* alpha = 1/8 */
+		tp->rttvar = (3 * tp->rttvar + d) / 4; /* beta = 1/4 */
+		tp->srtt = (7 * tp->srtt + r) / 8;     /* alpha = 1/8 */
 	}
 	sim_time_t rto = tp->srtt + MAX((sim_time_t)SIM_MS, 4 * tp->rttvar); /* G = 1 ms */
 	tp->rto = CLAMP(rto, TCP_RTO_MIN, TCP_RTO_MAX);
@@ -68,7 +68,8 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	if (tp->rto_deadline > sim_now(sim)) {
 		/* ACKs moved the deadline on since the event was set. */
 		tp->rtx_timer_at = tp->rto_deadline;
-		tp->rtx_timer = sim_schedule_at(sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
+		tp->rtx_timer =
+			sim_schedule_at(sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
 		return;
 	}
 	tp->retransmits++;
@@ -84,7 +85,7 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	tcp_cong_on_timeout(sk);
 	tp->backoff++;
 	tp->rto = MIN(tp->rto * 2, TCP_RTO_MAX); /* RFC 6298 §5.5 */
-	tp->snd_nxt = tp->snd_una;               /* go back N */
+	tp->snd_nxt = tp->snd_una;		 /* go back N */
 	tcp_write_xmit(sk);
 	if (!tp->rtx_timer)
 		tcp_rearm_rto(sk);
@@ -104,7 +105,8 @@ tcp_rearm_rto(struct sock *sk)
 		return; /* it fires first and re-arms for the deadline */
 	timer_cancel(sk, &tp->rtx_timer);
 	tp->rtx_timer_at = tp->rto_deadline;
-	tp->rtx_timer = sim_schedule_at(sk->host->sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
+	tp->rtx_timer =
+		sim_schedule_at(sk->host->sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
 }
 
 /* RFC 1122 §4.2.3.2: the ACK held back for the 40 ms is due. */
@@ -117,7 +119,8 @@ tcp_delack_timer(struct sim *sim, void *a, void *b)
 	if (!tp->ack_pending)
 		return; /* an ACK went out meanwhile */
 	if (tp->delack_deadline > sim_now(sim)) {
-		tp->delack_timer = sim_schedule_at(sim, tp->delack_deadline, tcp_delack_timer, sk, NULL);
+		tp->delack_timer =
+			sim_schedule_at(sim, tp->delack_deadline, tcp_delack_timer, sk, NULL);
 		return;
 	}
 	tcp_send_ack(sk);
@@ -131,8 +134,8 @@ tcp_delack_schedule(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	tp->delack_deadline = sim_now(sk->host->sim) + TCP_DELACK_TIME;
 	if (!tp->delack_timer)
-		tp->delack_timer = sim_schedule_at(sk->host->sim, tp->delack_deadline, tcp_delack_timer,
-						   sk, NULL);
+		tp->delack_timer = sim_schedule_at(sk->host->sim, tp->delack_deadline,
+						   tcp_delack_timer, sk, NULL);
 }
 
 /*
@@ -206,7 +209,7 @@ tcp_time_wait(struct sock *sk, int state)
 	timer_cancel(sk, &tp->rtx_timer);
 	timer_cancel(sk, &tp->persist_timer);
 	timer_cancel(sk, &tp->tw_timer);
-	tp->tw_timer = sim_schedule(sk->host->sim, state == TCP_TIME_WAIT ? TCP_TIMEWAIT_LEN
-									  : TCP_FIN_TIMEOUT,
+	tp->tw_timer = sim_schedule(sk->host->sim,
+				    state == TCP_TIME_WAIT ? TCP_TIMEWAIT_LEN : TCP_FIN_TIMEOUT,
 				    tcp_tw_timer, sk, NULL);
 }

@@ -34,8 +34,8 @@
 #define NS_TCP_CLOSE 7
 
 struct udp_hslot {
-	GSList *socks;     /* struct sock * bound to this port */
-	udp_sink_fn sink;  /* kernel-side test sink, or NULL */
+	GSList *socks;	  /* struct sock * bound to this port */
+	udp_sink_fn sink; /* kernel-side test sink, or NULL */
 	void *sink_arg;
 };
 
@@ -219,8 +219,8 @@ udp_err(struct sk_buff *skb, uint32_t info)
 /* ---- transmit --------------------------------------------------------------- */
 
 int
-udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr,
-	     uint16_t dport, uint8_t ttl)
+udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
+	     uint8_t ttl)
 {
 	struct host *host = skb->host;
 	struct udp_table *t = udp_table_of(host);
@@ -237,7 +237,10 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 	sum16_t c = csum_tcpudp_magic(src, daddr, ulen, NS_IPPROTO_UDP, csum_partial(uh, ulen, 0));
 	uh->check = c ? c : 0xffff; /* RFC 768: a computed 0 is sent as all ones */
 	struct ip_xmit_args a = {
-		.saddr = src, .daddr = daddr, .protocol = NS_IPPROTO_UDP, .ttl = ttl,
+		.saddr = src,
+		.daddr = daddr,
+		.protocol = NS_IPPROTO_UDP,
+		.ttl = ttl,
 	};
 	int err = ip_build_and_send_pkt(skb, &a);
 	/* Linux udp_send_skb: a local queue drop is not the sender's error */
@@ -410,8 +413,8 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	if (!sk->num && (err = udp_get_port(sk, 0)) < 0)
 		return err;
 	uint32_t len = (uint32_t)msg->len;
-	struct sk_buff *skb = sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags,
-						  &err);
+	struct sk_buff *skb =
+		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
 	if (!skb)
 		return err;
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);

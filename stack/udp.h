@@ -41,8 +41,8 @@ struct net_device;
 struct udphdr {
 	uint16_t source;
 	uint16_t dest;
-	uint16_t len;      /* header + payload */
-	sum16_t check;     /* 0: no checksum (allowed on receive, never sent) */
+	uint16_t len;  /* header + payload */
+	sum16_t check; /* 0: no checksum (allowed on receive, never sent) */
 } __attribute__((packed));
 
 #define UDP_HLEN 8
@@ -91,11 +91,11 @@ int udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t d
 
 /* Counters (Linux UDP MIB, /proc/net/snmp "Udp:" line). */
 struct udp_mib {
-	uint64_t in_datagrams;   /* delivered to a socket or sink */
-	uint64_t no_ports;       /* no socket: port unreachable */
-	uint64_t in_errors;      /* bad length, checksum, receive buffer full */
+	uint64_t in_datagrams;	 /* delivered to a socket or sink */
+	uint64_t no_ports;	 /* no socket: port unreachable */
+	uint64_t in_errors;	 /* bad length, checksum, receive buffer full */
 	uint64_t in_csum_errors; /* of which: checksum */
-	uint64_t rcvbuf_errors;  /* of which: socket receive buffer full */
+	uint64_t rcvbuf_errors;	 /* of which: socket receive buffer full */
 	uint64_t out_datagrams;
 };
 const struct udp_mib *udp_mib(struct host *host);

@@ -56,7 +56,10 @@ main(void)
 	b.frame[12] = ETH_P_BENCH >> 8;
 	b.frame[13] = ETH_P_BENCH & 0xff;
 	struct packet_type pt = {
-		.type = ETH_P_BENCH, .layer = "bench", .func_name = "null_rcv", .func = null_rcv,
+		.type = ETH_P_BENCH,
+		.layer = "bench",
+		.func_name = "null_rcv",
+		.func = null_rcv,
 		.priv = &b,
 	};
 	dev_add_pack(h, &pt);

@@ -84,8 +84,11 @@ run(uint64_t frames, const char *db, uint64_t *rows)
 	nic_connect(b.nb, w, 1);
 	dev_open(nic_dev(b.na));
 	dev_open(nic_dev(b.nb));
-	struct packet_type pt = { .type = ETH_P_BENCH, .layer = "bench", .func_name = "null_rcv",
-				  .func = null_rcv, .priv = &b };
+	struct packet_type pt = { .type = ETH_P_BENCH,
+				  .layer = "bench",
+				  .func_name = "null_rcv",
+				  .func = null_rcv,
+				  .priv = &b };
 	dev_add_pack(b.b, &pt);
 	sim_schedule(sim, 0, send_one, &b, NULL);
 
@@ -96,7 +99,8 @@ run(uint64_t frames, const char *db, uint64_t *rows)
 	double wall = (double)(g_get_monotonic_time() - t0) / 1e6;
 	*rows = trace_rows(tr);
 	if (b.delivered != frames)
-		g_error("bench_path: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " frames delivered",
+		g_error("bench_path: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+			" frames delivered",
 			b.delivered, frames);
 	trace_close(tr, true, NULL);
 	b.a->trace = b.b->trace = NULL;
@@ -156,10 +160,12 @@ main(int argc, char **argv)
 	g_rmdir(dir);
 	qsort(fps, 3, sizeof fps[0], cmp_double);
 	qsort(rps, 3, sizeof rps[0], cmp_double);
-	printf("bench_path: %" G_GUINT64_FORMAT " 64-byte frames host a -> host b, full device path, "
+	printf("bench_path: %" G_GUINT64_FORMAT
+	       " 64-byte frames host a -> host b, full device path, "
 	       "tracing off: median %.2f M frames/wall-s (min %.2f, max %.2f)\n",
 	       n, fps[1] / 1e6, fps[0] / 1e6, fps[2] / 1e6);
-	printf("bench_path: %" G_GUINT64_FORMAT " frames with full SQLite tracing: %" G_GUINT64_FORMAT
+	printf("bench_path: %" G_GUINT64_FORMAT
+	       " frames with full SQLite tracing: %" G_GUINT64_FORMAT
 	       " rows, median %.2f M rows/wall-s (min %.2f, max %.2f)\n",
 	       tn, rows, rps[1] / 1e6, rps[0] / 1e6, rps[2] / 1e6);
 	long small = child_maxrss(argv[0], 100000), big = child_maxrss(argv[0], 1000000);

@@ -72,7 +72,8 @@ source(struct proc *p, void *arg)
 	struct bench *b = arg;
 	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
 	set_buffers(s);
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(5001),
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(5001),
 				  .sin_addr.s_addr = htonl(0x0a000002) };
 	if (ns_connect(s, (struct sockaddr *)&to, sizeof to) != 0)
 		g_error("bench_tcp: connect failed");
@@ -140,15 +141,17 @@ main(int argc, char **argv)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("bench_tcp: %" G_GUINT64_FORMAT " bytes, MTU %u, %.3f s wall, %.1f MB/s wall; "
-	       "virtual %.4f s, %.2f Gbit/s goodput; %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT
-	       " retransmitted segments; peak RSS %ld KiB\n",
+	       "virtual %.4f s, %.2f Gbit/s goodput; %" G_GUINT64_FORMAT
+	       " events, %" G_GUINT64_FORMAT " retransmitted segments; peak RSS %ld KiB\n",
 	       b->received, mtu, secs, (double)b->received / secs / 1e6, vsecs,
 	       (double)b->received * 8 / vsecs / 1e9, sim_events_dispatched(sim),
 	       tcp_mib(ha)->retrans_segs, ru.ru_maxrss);
 	int rc = b->received == b->bytes ? 0 : 1;
 	if (rc)
-		fprintf(stderr, "bench_tcp: only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-			" bytes arrived\n", b->received, b->bytes);
+		fprintf(stderr,
+			"bench_tcp: only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+			" bytes arrived\n",
+			b->received, b->bytes);
 	host_free(ha);
 	host_free(hb);
 	wire_free(w);

@@ -36,10 +36,10 @@ bench_one_skb(struct trace_host *h, uint64_t skb)
 }
 
 struct bench_result {
-	double rate;     /* rows per second, writing */
-	double close_s;  /* seconds in trace_close */
-	double total;    /* rows per second, writing and closing */
-	double bytes;    /* file size */
+	double rate;	/* rows per second, writing */
+	double close_s; /* seconds in trace_close */
+	double total;	/* rows per second, writing and closing */
+	double bytes;	/* file size */
 };
 
 /* One run: @rows skb_events rows into a fresh database in @dir. */
@@ -86,7 +86,8 @@ bench_run(const char *dir, uint64_t rows, struct bench_result *out)
 static int
 result_cmp(const void *a, const void *b)
 {
-	double x = ((const struct bench_result *)a)->rate, y = ((const struct bench_result *)b)->rate;
+	double x = ((const struct bench_result *)a)->rate,
+	       y = ((const struct bench_result *)b)->rate;
 	return (x > y) - (x < y);
 }
 

@@ -105,8 +105,10 @@ main(int argc, char **argv)
 	       sim_events_dispatched(sim), ru.ru_maxrss);
 	int rc = 0;
 	if (b.delivered != count) {
-		fprintf(stderr, "bench_udp: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-			" datagrams lost\n", count - b.delivered, count);
+		fprintf(stderr,
+			"bench_udp: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+			" datagrams lost\n",
+			count - b.delivered, count);
 		rc = 1;
 	}
 	host_free(b.a);

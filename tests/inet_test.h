@@ -96,8 +96,8 @@ tnet_nic(struct tnet *n, struct host *h, const char *ifname, const char *addr, u
 
 /* A wire between @a's @ifa and @b's @ifb, both with MTU @mtu (0: 1500). */
 static inline struct wire *
-tnet_link_mtu(struct tnet *n, struct host *a, const char *ifa, const char *addra,
-	      struct host *b, const char *ifb, const char *addrb, uint32_t mtu)
+tnet_link_mtu(struct tnet *n, struct host *a, const char *ifa, const char *addra, struct host *b,
+	      const char *ifb, const char *addrb, uint32_t mtu)
 {
 	g_assert(n->nwires < TNET_MAX);
 	char name[16];
@@ -221,9 +221,9 @@ tsink_fn(void *arg, struct sk_buff *skb, uint32_t saddr, uint16_t sport)
  * When @udp_csum is set and @proto is UDP, the UDP checksum is filled in.
  */
 static inline uint32_t
-tframe_ip(uint8_t *buf, const struct net_device *to, uint32_t saddr, uint32_t daddr,
-	  uint8_t proto, uint8_t ttl, uint16_t id, uint16_t frag_off, const uint8_t *l4,
-	  uint32_t l4len, bool udp_csum)
+tframe_ip(uint8_t *buf, const struct net_device *to, uint32_t saddr, uint32_t daddr, uint8_t proto,
+	  uint8_t ttl, uint16_t id, uint16_t frag_off, const uint8_t *l4, uint32_t l4len,
+	  bool udp_csum)
 {
 	struct ethhdr *eh = (struct ethhdr *)buf;
 	memcpy(eh->h_dest, to->dev_addr, ETH_ALEN);

@@ -9,3 +9,7 @@ EXTRA_DIST += tests/lsan.supp
 # Arrows between folders point down only (DESIGN.md).
 TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh
+
+# Formatting is decided once: .clang-format, checked here.
+TESTS += tests/format.sh
+EXTRA_DIST += tests/format.sh .clang-format .editorconfig

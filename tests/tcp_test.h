@@ -43,8 +43,8 @@ struct tt_seg {
 	uint32_t seq, ack;
 	uint16_t win;
 	uint8_t flags;
-	uint32_t len;      /* payload bytes */
-	uint32_t frame;    /* frame bytes */
+	uint32_t len;	/* payload bytes */
+	uint32_t frame; /* frame bytes */
 	bool dropped;
 };
 
@@ -52,9 +52,9 @@ struct tt_dir {
 	struct tcp_fx *fx;
 	struct wire *w;
 	struct nic *to;
-	GArray *segs;                     /* struct tt_seg */
-	uint32_t data_segs;               /* data segments seen so far */
-	uint32_t drop_nth[TT_MAX_DROPS];  /* 1-based numbers of data segments to drop */
+	GArray *segs;			 /* struct tt_seg */
+	uint32_t data_segs;		 /* data segments seen so far */
+	uint32_t drop_nth[TT_MAX_DROPS]; /* 1-based numbers of data segments to drop */
 	int ndrop;
 	bool blackhole;
 	/* Turn data segment number rst_nth (1-based; 0: none) into a RST|ACK
@@ -70,7 +70,7 @@ struct tcp_fx {
 	struct host *a, *b;
 	struct nic *na, *nb;
 	struct tt_dir ab, ba;
-	struct sock *held[4];             /* socks a test keeps an eye on (sock_hold) */
+	struct sock *held[4]; /* socks a test keeps an eye on (sock_hold) */
 	/* scratch for the processes */
 	int rc[16];
 	int err[16];
@@ -81,10 +81,10 @@ struct tcp_fx {
 };
 
 struct tcp_fx_opts {
-	uint64_t rate;      /* bit/s of each direction; 0: 1 Gbit/s */
-	sim_time_t delay;   /* one way; 0: 10 us */
-	uint32_t b_mtu;     /* host b's interface MTU; 0: 1500 */
-	bool trace;         /* an in-memory trace at summary level (tcp_cc rows) */
+	uint64_t rate;	  /* bit/s of each direction; 0: 1 Gbit/s */
+	sim_time_t delay; /* one way; 0: 10 us */
+	uint32_t b_mtu;	  /* host b's interface MTU; 0: 1500 */
+	bool trace;	  /* an in-memory trace at summary level (tcp_cc rows) */
 };
 
 static inline struct tt_seg *
@@ -114,7 +114,8 @@ tt_forge_rst(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t shift, s
 	th[16] = th[17] = 0;
 	memcpy(&saddr, ip + 12, 4);
 	memcpy(&daddr, ip + 16, 4);
-	sum16_t check = csum_tcpudp_magic(ntohl(saddr), ntohl(daddr), len, 6, csum_partial(th, len, 0));
+	sum16_t check =
+		csum_tcpudp_magic(ntohl(saddr), ntohl(daddr), len, 6, csum_partial(th, len, 0));
 	memcpy(th + 16, &check, 2);
 	s->seq = seq;
 	s->flags = th[13];
@@ -133,8 +134,10 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 		uint32_t doff = (th[12] >> 4) * 4u;
 		struct tt_seg s = {
 			.t = sim_now(d->fx->sim),
-			.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 | (uint32_t)th[6] << 8 | th[7],
-			.ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 | (uint32_t)th[10] << 8 | th[11],
+			.seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
+				(uint32_t)th[6] << 8 | th[7],
+			.ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 |
+				(uint32_t)th[10] << 8 | th[11],
 			.win = (uint16_t)(th[14] << 8 | th[15]),
 			.flags = th[13],
 			.len = tot - ihl - doff,
@@ -214,9 +217,11 @@ tt_dump(struct tcp_fx *fx)
 			struct tt_seg *s = tt_seg(dir, i);
 			fprintf(stderr, "%s %4u %12.6f %c%c%c%c%c seq %u ack %u win %u len %u%s\n",
 				d ? "b>a" : "a>b", i, s->t / 1e9, s->flags & TCPHDR_SYN ? 'S' : '.',
-				s->flags & TCPHDR_ACK ? 'A' : '.', s->flags & TCPHDR_FIN ? 'F' : '.',
-				s->flags & TCPHDR_RST ? 'R' : '.', s->flags & TCPHDR_PSH ? 'P' : '.',
-				s->seq, s->ack, s->win, s->len, s->dropped ? " DROPPED" : "");
+				s->flags & TCPHDR_ACK ? 'A' : '.',
+				s->flags & TCPHDR_FIN ? 'F' : '.',
+				s->flags & TCPHDR_RST ? 'R' : '.',
+				s->flags & TCPHDR_PSH ? 'P' : '.', s->seq, s->ack, s->win, s->len,
+				s->dropped ? " DROPPED" : "");
 		}
 	}
 }

@@ -73,7 +73,6 @@ teardown(void **state)
 	return 0;
 }
 
-
 static struct app *
 start_app(struct host *h, const char *program, const char *const *kv, sim_time_t at)
 {
@@ -91,8 +90,8 @@ test_udp_flood_reaches_udp_sink_at_its_rate(void **state)
 {
 	struct fx *fx = *state;
 	const char *sink_kv[] = { "port", "9000", NULL };
-	const char *flood_kv[] = { "dst", B_ADDR, "port", "9000", "rate", "1000", "size", "100",
-				   "count", "50", NULL };
+	const char *flood_kv[] = { "dst",  B_ADDR, "port",  "9000", "rate", "1000",
+				   "size", "100",  "count", "50",   NULL };
 	struct app *sink = start_app(fx->b, "udp_sink", sink_kv, 0);
 	struct app *flood = start_app(fx->a, "udp_flood", flood_kv, 10 * SIM_MS);
 	sim_run_until(fx->sim, SIM_S);
@@ -170,8 +169,8 @@ test_tcp_echo_server_serves_clients_concurrently(void **state)
 	const char *srv_kv[] = { "port", "7", "concurrent", "on", NULL };
 	/* Two clients, each 20 requests 10 ms apart: served one after the other
 	 * the second could only start after the first's 200 ms. */
-	const char *cli_kv[] = { "dst", B_ADDR, "port", "7", "size", "100", "count", "20",
-				 "interval", "10ms", NULL };
+	const char *cli_kv[] = { "dst",	  B_ADDR, "port",     "7",    "size", "100",
+				 "count", "20",	  "interval", "10ms", NULL };
 	struct app *srv = start_app(fx->b, "tcp_echo_server", srv_kv, 0);
 	struct app *c1 = start_app(fx->a, "tcp_echo_client", cli_kv, SIM_MS);
 	struct app *c2 = start_app(fx->a, "tcp_echo_client", cli_kv, 2 * SIM_MS);
@@ -225,12 +224,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_udp_flood_reaches_udp_sink_at_its_rate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_send_delivers_all_bytes_to_bulk_sink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_echo_client_gets_every_request_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_program_and_key_are_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_echo_server_serves_clients_concurrently, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_program_refuses_a_key_it_does_not_use, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_flood_reaches_udp_sink_at_its_rate, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_send_delivers_all_bytes_to_bulk_sink,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_echo_client_gets_every_request_back, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_program_and_key_are_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_echo_server_serves_clients_concurrently,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_program_refuses_a_key_it_does_not_use, setup,
+						teardown),
 		cmocka_unit_test(test_app_config_init_gives_the_documented_defaults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,15 +169,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_address_on_up_device_is_announced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolution_makes_both_sides_know_each_other, setup,
+		cmocka_unit_test_setup_teardown(test_address_on_up_device_is_announced, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_reachable_entry_goes_stale_then_is_collected, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_failed_resolution_drops_queue_and_reports_host_unreachable,
+		cmocka_unit_test_setup_teardown(test_resolution_makes_both_sides_know_each_other,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_arp_queue_drops_the_oldest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_static_entry_needs_no_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reachable_entry_goes_stale_then_is_collected,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failed_resolution_drops_queue_and_reports_host_unreachable, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_full_arp_queue_drops_the_oldest, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_static_entry_needs_no_request, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_arp_is_dropped_and_counted, setup,
 						teardown),
 	};

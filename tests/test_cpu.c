@@ -168,7 +168,9 @@ test_cpu_continuation_chain_lets_hardirq_cut_in(void **state)
 	struct later l = { fx, &irq, CPU_HARDIRQ, 50 };
 	sim_schedule(fx->sim, 250, submit_later, &l, NULL);
 	sim_run_until(fx->sim, SIM_TIME_MAX);
-	assert_string_equal(fx->order->str, "01723" "4");
+	assert_string_equal(fx->order->str,
+			    "01723"
+			    "4");
 	assert_int_equal(fx->done_at[4], 550);
 }
 

@@ -35,16 +35,16 @@ struct fx {
 	struct host *h;
 	struct net_device *dev;
 	struct packet_type pt;
-	sim_time_t charge;        /* what the handler charges per packet */
+	sim_time_t charge; /* what the handler charges per packet */
 	/* deliveries */
 	uint32_t n;
 	uint64_t ids[MAXREC];
 	sim_time_t at[MAXREC];
 	enum cpu_ctx ctx[MAXREC];
-	uint64_t action[MAXREC];  /* net_rx_actions when delivered */
+	uint64_t action[MAXREC]; /* net_rx_actions when delivered */
 	/* fake driver */
 	bool tx_busy;
-	struct sk_buff_head hw;   /* what the driver took */
+	struct sk_buff_head hw; /* what the driver took */
 	struct fake_napi napi[2];
 };
 
@@ -136,7 +136,10 @@ setup(void **state)
 	assert_int_equal(dev_open(fx->dev), 0);
 	skb_queue_head_init(&fx->hw, "fake_hw", "driver");
 	fx->pt = (struct packet_type){
-		.type = ETH_P_TEST, .layer = "test", .func_name = "test_rcv", .func = test_rcv,
+		.type = ETH_P_TEST,
+		.layer = "test",
+		.func_name = "test_rcv",
+		.func = test_rcv,
 		.priv = fx,
 	};
 	dev_add_pack(fx->h, &fx->pt);
@@ -232,7 +235,7 @@ test_cpu_time_per_packet_is_sum_of_layer_costs(void **state)
 	sim_run_until(fx->sim, SIM_MS);
 	struct cpu *cpu = fx->h->cpu;
 	sim_time_t want = cpu_cost(cpu, COST_SOFTIRQ_ENTRY) + cpu_cost(cpu, COST_NAPI_POLL) +
-			  10 * (cpu_cost(cpu, COST_ETH_RCV) + 1000);
+		10 * (cpu_cost(cpu, COST_ETH_RCV) + 1000);
 	assert_int_equal(cpu_busy_ns(cpu, CPU_SOFTIRQ), want);
 	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ), 0);
 	assert_int_equal(cpu_busy_ns(cpu, CPU_TASK), 0);
@@ -487,8 +490,8 @@ test_host_conf_keys_set_settings(void **state)
 	assert_int_equal(c.softirq_max_time, 2 * SIM_MS);
 	GError *error = NULL;
 	assert_true(conf_set(conf_find(netdev_host_conf_keys, "netdev_budget"), &c, "50", &error));
-	assert_true(conf_set(conf_find(netdev_host_conf_keys, "softirq_max_time"), &c, "1ms",
-			     &error));
+	assert_true(
+		conf_set(conf_find(netdev_host_conf_keys, "softirq_max_time"), &c, "1ms", &error));
 	assert_true(conf_set(conf_find(netdev_host_conf_keys, "dev_weight"), &c, "16", &error));
 	assert_false(conf_set(conf_find(netdev_host_conf_keys, "netdev_budget"), &c, "0", &error));
 	g_clear_error(&error);
@@ -499,7 +502,6 @@ test_host_conf_keys_set_settings(void **state)
 	for (const struct conf_key *k = netdev_host_conf_keys; k->key; k++)
 		assert_non_null(k->doc);
 }
-
 
 /* Mogul & Ramakrishnan's "no quota": weight 0 polls until the ring is empty. */
 static void
@@ -618,7 +620,7 @@ test_threaded_napi_yields_to_tasks_between_polls(void **state)
 	assert_int_equal(n->completes, 1);
 	for (uint32_t i = 0; i < fx->n; i++)
 		assert_int_equal(fx->ctx[i], CPU_SOFTIRQ);
-	assert_true(rounds >= 10); /* the task ran between the polls */
+	assert_true(rounds >= 10);			     /* the task ran between the polls */
 	assert_true(cpu_context_switches(fx->h->cpu) >= 18); /* to the task and back, each poll */
 	netif_napi_del(n);
 	proc_table_free(pt);

@@ -246,8 +246,10 @@ test_draw_main_writes_the_picture_or_exits_2(void **state)
 	assert_int_equal(draw_main(4, no_o), 2);
 	char *bad[] = { "netsim", "draw", fx.db_path, "pie", "-o", out, NULL };
 	assert_int_equal(draw_main(6, bad), 2);
-	char *ladder_udp[] = { "netsim", "draw", fx.db_path, "ladder", "--flow=udp:10.0.0.1:1-10.0.0.2:2",
-			       "-o", out, NULL };
+	char *ladder_udp[] = {
+		"netsim", "draw", fx.db_path, "ladder", "--flow=udp:10.0.0.1:1-10.0.0.2:2",
+		"-o",	  out,	  NULL
+	};
 	assert_int_equal(draw_main(7, ladder_udp), 2);
 }
 

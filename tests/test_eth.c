@@ -115,7 +115,10 @@ test_eth_type_trans_classifies_destination(void **state)
 {
 	struct fx *fx = *state;
 	static const uint8_t mcast[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
-	struct { const uint8_t *dst; int want; } cases[] = {
+	struct {
+		const uint8_t *dst;
+		int want;
+	} cases[] = {
 		{ our_mac, PACKET_HOST },
 		{ eth_broadcast_addr, PACKET_BROADCAST },
 		{ mcast, PACKET_MULTICAST },

@@ -103,8 +103,8 @@ test_unknown_protocol_answers_protocol_unreachable(void **state)
 	struct net_device *dev = dev_get_by_name(fx->h2, "eth0");
 	uint8_t l4[8] = { 0 };
 	uint8_t frame[128];
-	uint32_t len = tframe_ip(frame, dev, tnet_addr("10.1.0.1"), tnet_addr("10.2.0.1"), 99, 64, 5,
-				 0, l4, sizeof(l4), false);
+	uint32_t len = tframe_ip(frame, dev, tnet_addr("10.1.0.1"), tnet_addr("10.2.0.1"), 99, 64,
+				 5, 0, l4, sizeof(l4), false);
 	tframe_inject(dev, frame, len);
 	tnet_run(fx->n, SIM_S);
 	assert_int_equal(ip_mib(fx->h2)->in_unknown_protos, 1);
@@ -166,14 +166,15 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_echo_across_two_routers_gets_a_reply, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_ttl_expiry_reports_each_hop_like_traceroute, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_expiry_reports_each_hop_like_traceroute,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_protocol_answers_protocol_unreachable,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_error_about_an_icmp_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_with_bad_checksum_is_dropped, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_echo_ignore_all_answers_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echo_ignore_all_answers_nothing, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

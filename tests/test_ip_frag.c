@@ -103,8 +103,9 @@ test_fragments_wait_on_the_traced_ipfrag_queue(void **state)
 	assert_int_equal(fx->sink.n, 1);
 	assert_true(trace_flush(fx->n->tr, NULL));
 	sqlite3 *db = trace_db(fx->n->tr);
-	assert_true(query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'enqueue' AND "
-				  "queue = 'ipfrag_queue'") >= 3);
+	assert_true(query_int(db,
+			      "SELECT count(*) FROM skb_events WHERE op = 'enqueue' AND "
+			      "queue = 'ipfrag_queue'") >= 3);
 	/* the fragments are linked to their datagram by clone rows */
 	assert_true(query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'clone'") >= 6);
 }
@@ -117,7 +118,9 @@ test_dont_fragment_is_refused_with_emsgsize_locally(void **state)
 	skb_reserve(skb, INET_HEADROOM);
 	skb_put(skb, 3000);
 	struct ip_xmit_args args = {
-		.daddr = tnet_addr("10.0.1.1"), .protocol = NS_IPPROTO_UDP, .df = true,
+		.daddr = tnet_addr("10.0.1.1"),
+		.protocol = NS_IPPROTO_UDP,
+		.df = true,
 	};
 	assert_int_equal(ip_build_and_send_pkt(skb, &args), -EMSGSIZE);
 	assert_int_equal(ip_mib(fx->a)->frag_fails, 1);
@@ -131,7 +134,9 @@ test_router_answers_frag_needed_for_df_datagram(void **state)
 	skb_reserve(skb, INET_HEADROOM);
 	memset(skb_put(skb, 1000), 0, 1000);
 	struct ip_xmit_args args = {
-		.daddr = tnet_addr("10.0.1.1"), .protocol = NS_IPPROTO_UDP, .df = true,
+		.daddr = tnet_addr("10.0.1.1"),
+		.protocol = NS_IPPROTO_UDP,
+		.df = true,
 	};
 	assert_int_equal(ip_build_and_send_pkt(skb, &args), 0); /* fits a's 1500 */
 	tnet_run(fx->n, SIM_S);
@@ -170,7 +175,8 @@ test_overlapping_fragment_discards_whole_datagram(void **state)
 	inject_frag(fx, 42, 1032, 468, false, 1500);
 	assert_int_equal(ip_mib(fx->b)->reasm_overlaps, 1);
 	assert_int_equal(ip_mib(fx->b)->reasm_fails, 1);
-	assert_int_equal(host_drops(fx->b, SKB_DROP_FRAG_INVALID), 2); /* new one and the queued one */
+	assert_int_equal(host_drops(fx->b, SKB_DROP_FRAG_INVALID),
+			 2); /* new one and the queued one */
 	assert_int_equal(fx->sink.n, 0);
 	struct ipfrag_stats st;
 	ipfrag_stats(fx->b, &st);
@@ -228,15 +234,16 @@ main(void)
 						setup_traced, teardown),
 		cmocka_unit_test_setup_teardown(test_dont_fragment_is_refused_with_emsgsize_locally,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_router_answers_frag_needed_for_df_datagram, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_router_answers_frag_needed_for_df_datagram,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlapping_fragment_discards_whole_datagram,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exact_duplicate_is_dropped_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exact_duplicate_is_dropped_alone, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete_datagram_times_out_with_icmp, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_fragments_beyond_memory_limit_are_dropped, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_fragments_beyond_memory_limit_are_dropped,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,8 @@ test_datagram_to_ourselves_loops_back(void **state)
 	tnet_run(fx->n, SIM_MS);
 	assert_int_equal(fx->sink.n, 1);
 	assert_int_equal(fx->sink.last_from, tnet_addr("10.0.0.2"));
-	assert_int_equal(nic_stats(nic_from_dev(fx->bdev))->tx_frames, 1); /* only its announcement */
+	assert_int_equal(nic_stats(nic_from_dev(fx->bdev))->tx_frames,
+			 1); /* only its announcement */
 }
 
 static void
@@ -189,7 +190,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_host_without_forwarding_drops_foreign_datagram,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_martian_source_is_dropped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_datagram_to_ourselves_loops_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_datagram_to_ourselves_loops_back, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_router_decrements_ttl, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

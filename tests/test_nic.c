@@ -85,7 +85,10 @@ setup_with(void **state, const struct nic_config *ca, const struct nic_config *c
 	assert_int_equal(dev_open(nic_dev(fx->na)), 0);
 	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
 	fx->pt = (struct packet_type){
-		.type = ETH_P_TEST, .layer = "test", .func_name = "test_rcv", .func = test_rcv,
+		.type = ETH_P_TEST,
+		.layer = "test",
+		.func_name = "test_rcv",
+		.func = test_rcv,
 		.priv = fx,
 	};
 	dev_add_pack(fx->b, &fx->pt);
@@ -195,10 +198,11 @@ b_path(struct fx *fx)
 {
 	assert_true(trace_flush(fx->tr, NULL));
 	sqlite3 *db = trace_db(fx->tr);
-	return query_list(db, "SELECT e.op || ':' || coalesce(e.func, e.queue, e.copy_kind, "
-			      "e.layer, '') FROM skb_events e JOIN hosts h ON e.host = h.id "
-			      "WHERE h.name = 'b' AND e.skb = (SELECT max(skb) FROM skb_events "
-			      "WHERE op = 'wire' AND func = 'rx') ORDER BY e.seq");
+	return query_list(db,
+			  "SELECT e.op || ':' || coalesce(e.func, e.queue, e.copy_kind, "
+			  "e.layer, '') FROM skb_events e JOIN hosts h ON e.host = h.id "
+			  "WHERE h.name = 'b' AND e.skb = (SELECT max(skb) FROM skb_events "
+			  "WHERE op = 'wire' AND func = 'rx') ORDER BY e.seq");
 }
 
 static void
@@ -210,21 +214,26 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 77);
 	g_autofree char *path = b_path(fx);
-	assert_string_equal(path, "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
-				  "pull:eth handoff:netif_receive_skb handoff:test_rcv free:test");
+	assert_string_equal(path,
+			    "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+			    "pull:eth handoff:netif_receive_skb handoff:test_rcv free:test");
 	sqlite3 *db = trace_db(fx->tr);
-	g_autofree char *tx = query_list(db,
+	g_autofree char *tx = query_list(
+		db,
 		"SELECT e.op || ':' || coalesce(e.func, e.queue, e.copy_kind, e.layer, '') "
 		"FROM skb_events e JOIN hosts h ON e.host = h.id WHERE h.name = 'a' "
-		"AND e.op != 'alloc' AND e.skb = (SELECT min(skb) FROM skb_events WHERE op = 'wire' AND func = 'tx') "
+		"AND e.op != 'alloc' AND e.skb = (SELECT min(skb) FROM skb_events WHERE op = "
+		"'wire' AND func = 'tx') "
 		"ORDER BY e.seq");
-	assert_string_equal(tx, "push:eth handoff:dev_queue_xmit enqueue:qdisc dequeue:qdisc "
-				"handoff:ndo_start_xmit enqueue:tx_ring copy:dma_to_dev wire:tx "
-				"dequeue:tx_ring free:nic");
+	assert_string_equal(tx,
+			    "push:eth handoff:dev_queue_xmit enqueue:qdisc dequeue:qdisc "
+			    "handoff:ndo_start_xmit enqueue:tx_ring copy:dma_to_dev wire:tx "
+			    "dequeue:tx_ring free:nic");
 	/* receive work ran in hardirq (top half) and softirq (poll) */
-	g_autofree char *ctx = query_list(db, "SELECT DISTINCT e.ctx FROM skb_events e "
-					      "JOIN hosts h ON e.host = h.id WHERE h.name = 'b' "
-					      "AND e.op = 'handoff' ORDER BY 1");
+	g_autofree char *ctx = query_list(db,
+					  "SELECT DISTINCT e.ctx FROM skb_events e "
+					  "JOIN hosts h ON e.host = h.id WHERE h.name = 'b' "
+					  "AND e.op = 'handoff' ORDER BY 1");
 	assert_string_equal(ctx, "softirq");
 }
 
@@ -237,13 +246,16 @@ test_frame_crosses_wire_in_interrupt_mode(void **state)
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 78);
 	g_autofree char *path = b_path(fx);
-	assert_string_equal(path, "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
-				  "pull:eth handoff:netif_rx enqueue:backlog dequeue:backlog "
-				  "handoff:netif_receive_skb handoff:test_rcv free:test");
+	assert_string_equal(path,
+			    "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+			    "pull:eth handoff:netif_rx enqueue:backlog dequeue:backlog "
+			    "handoff:netif_receive_skb handoff:test_rcv free:test");
 	sqlite3 *db = trace_db(fx->tr);
-	g_autofree char *ctx = query_list(db, "SELECT e.ctx FROM skb_events e JOIN hosts h "
-					      "ON e.host = h.id WHERE h.name = 'b' AND e.op = 'enqueue' "
-					      "ORDER BY e.seq");
+	g_autofree char *ctx =
+		query_list(db,
+			   "SELECT e.ctx FROM skb_events e JOIN hosts h "
+			   "ON e.host = h.id WHERE h.name = 'b' AND e.op = 'enqueue' "
+			   "ORDER BY e.seq");
 	assert_string_equal(ctx, "hw hardirq"); /* DMA by the hardware, netif_rx in the top half */
 }
 
@@ -325,7 +337,7 @@ static void
 test_bad_frames_are_dropped_by_the_hardware(void **state)
 {
 	struct fx *fx = *state;
-	inject_at_b(fx, 1, 40);   /* runt */
+	inject_at_b(fx, 1, 40);	  /* runt */
 	inject_at_b(fx, 2, 1600); /* giant */
 	uint8_t f[100] = { 0 };
 	memcpy(f, mac_a, ETH_ALEN); /* not for b */
@@ -362,9 +374,10 @@ test_interrupt_mode_delivers_in_order(void **state)
 	assert_true(s->rx_irqs >= 1 && s->rx_irqs <= 200);
 	/* the top half charged entry per interrupt and driver + netif_rx per frame */
 	struct cpu *cpu = fx->b->cpu;
-	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ),
-			 (sim_time_t)s->rx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
-				 200 * (cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_NETIF_RX)));
+	assert_int_equal(
+		cpu_busy_ns(cpu, CPU_HARDIRQ),
+		(sim_time_t)s->rx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
+			200 * (cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_NETIF_RX)));
 }
 
 static void
@@ -635,7 +648,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_coalescing_reduces_interrupts, setup_irq_mode,
 						teardown),
 		cmocka_unit_test(test_coalescing_check_refuses_frames_without_usecs),
-		cmocka_unit_test_setup_teardown(test_tx_completion_frees_sent_skbs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_frees_sent_skbs, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_full_tx_ring_stops_queue_and_qdisc_drops,
 						setup_small_tx_ring, teardown),
 		cmocka_unit_test_setup_teardown(test_two_nics_with_different_settings_in_one_host,

@@ -94,7 +94,8 @@ test_pcap_frames_read_back_with_nanosecond_timestamps(void **state)
 	trace_pcap_close(p);
 
 	g_autofree char *path = g_build_filename(f->dir, "hostA-eth0.pcap", NULL);
-	pcap_t *in = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	pcap_t *in =
+		pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	assert_non_null(in);
 	assert_int_equal(pcap_datalink(in), DLT_EN10MB);
 	assert_int_equal(pcap_get_tstamp_precision(in), PCAP_TSTAMP_PRECISION_NANO);
@@ -187,12 +188,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pcap_frames_read_back_with_nanosecond_timestamps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pcap_open_creates_missing_directory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pcap_open_in_a_file_not_a_directory_is_io_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pcap_unwritable_file_is_io_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pcap_frames_read_back_with_nanosecond_timestamps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_open_creates_missing_directory, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pcap_open_in_a_file_not_a_directory_is_io_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_unwritable_file_is_io_error, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_pcap_null_writer_is_a_no_op, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pcap_slash_in_names_stays_in_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcap_slash_in_names_stays_in_directory, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

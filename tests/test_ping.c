@@ -170,16 +170,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ping_gets_every_reply_across_two_routers, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_ping_gets_every_reply_across_two_routers,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ping_counts_loss_when_nobody_answers, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_ping_counts_icmp_errors_about_its_requests, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_ping_counts_icmp_errors_about_its_requests,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_traceroute_finds_each_hop_then_the_destination,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_traceroute_stops_after_count_hops_without_answers,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_traceroute_stops_after_count_hops_without_answers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

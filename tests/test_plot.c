@@ -57,7 +57,9 @@ test_plot_curves_average_seeds_and_split_by_series(void **state)
 {
 	struct fixture *f = *state;
 	const char *cpu[] = { "b.cpu.softirq_share", NULL };
-	struct plot_spec spec = { .x = "app.rate", .y = "b.rx_pps", .series = "host.b.napi", .cpu = cpu };
+	struct plot_spec spec = {
+		.x = "app.rate", .y = "b.rx_pps", .series = "host.b.napi", .cpu = cpu
+	};
 	GPtrArray *curves = NULL;
 	g_autofree char *unit = NULL;
 	g_autoptr(GError) err = NULL;
@@ -86,7 +88,8 @@ test_plot_unknown_column_names_the_columns(void **state)
 	g_autofree char *unit = NULL;
 	g_autoptr(GError) err = NULL;
 	assert_null(plot_curves(f->csv, &spec, &curves, &unit, &err));
-	assert_non_null(strstr(err->message, "has no column 'b.rx_ppz' (columns: app.rate, host.b.napi,"));
+	assert_non_null(
+		strstr(err->message, "has no column 'b.rx_ppz' (columns: app.rate, host.b.napi,"));
 }
 
 static void
@@ -94,8 +97,12 @@ test_plot_writes_script_and_data_beside_the_pictures(void **state)
 {
 	struct fixture *f = *state;
 	const char *cpu[] = { "b.cpu.softirq_share", NULL };
-	struct plot_spec spec = { .x = "app.rate", .y = "b.rx_pps", .series = "host.b.napi",
-				  .cpu = cpu, .logx = true, .diagonal = true };
+	struct plot_spec spec = { .x = "app.rate",
+				  .y = "b.rx_pps",
+				  .series = "host.b.napi",
+				  .cpu = cpu,
+				  .logx = true,
+				  .diagonal = true };
 	g_autofree char *dir = g_build_filename(f->dir, "plots", NULL);
 	g_autoptr(GError) err = NULL;
 	bool drawn;
@@ -119,19 +126,25 @@ test_plot_writes_script_and_data_beside_the_pictures(void **state)
 	assert_true(g_file_get_contents(datp, &dat, NULL, NULL));
 	assert_true(g_file_test(cpup, G_FILE_TEST_EXISTS));
 	assert_non_null(strstr(gp, "set logscale x\n"));
-	assert_non_null(strstr(gp, "index 1 using 1:2:3:4 with yerrorlines lw 2 title \"host.b.napi = on\""));
+	assert_non_null(strstr(
+		gp, "index 1 using 1:2:3:4 with yerrorlines lw 2 title \"host.b.napi = on\""));
 	assert_non_null(strstr(gp, "x with lines"));
 	assert_non_null(strstr(gp, "set output \"delivered.svg\""));
-	assert_non_null(strstr(dat, "# host.b.napi = off\n# x y ymin ymax\n1000 1000 1000 1000\n2000 600 500 700\n\n\n"));
+	assert_non_null(strstr(dat,
+			       "# host.b.napi = off\n# x y ymin ymax\n1000 1000 1000 1000\n2000 "
+			       "600 500 700\n\n\n"));
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_plot_curves_average_seeds_and_split_by_series, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plot_unknown_column_names_the_columns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plot_writes_script_and_data_beside_the_pictures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plot_curves_average_seeds_and_split_by_series,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plot_unknown_column_names_the_columns, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plot_writes_script_and_data_beside_the_pictures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

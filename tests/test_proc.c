@@ -349,19 +349,31 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_proc_starts_after_delay_and_exits_with_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_consume_takes_cpu_time_in_task_context, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_consume_is_preempted_by_softirq, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_sleep_advances_time_without_cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_block_returns_when_woken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_starts_after_delay_and_exits_with_status,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_consume_takes_cpu_time_in_task_context,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_consume_is_preempted_by_softirq, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_proc_sleep_advances_time_without_cpu, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_proc_block_returns_when_woken, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_proc_block_times_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_switch_between_tasks_costs_a_context_switch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_kill_blocked_process_runs_exit_hook, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_kill_runnable_process_withdraws_its_work, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_table_free_kills_survivors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_exit_ends_process_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_stack_overflow_hits_guard_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_many_processes_each_get_their_stack, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_proc_switch_between_tasks_costs_a_context_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_kill_blocked_process_runs_exit_hook,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_kill_runnable_process_withdraws_its_work,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_table_free_kills_survivors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_proc_exit_ends_process_at_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_proc_stack_overflow_hits_guard_page, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_proc_many_processes_each_get_their_stack,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,7 +116,8 @@ test_forwarded_datagrams_show_cache_miss_then_hits_in_trace(void **state)
 	tnet_run(n, 10 * SIM_MS);
 	static const uint8_t payload[64];
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(udp_send(x, 0, 1000, tnet_addr("10.2.0.2"), 9, payload, sizeof payload), 0);
+		assert_int_equal(
+			udp_send(x, 0, 1000, tnet_addr("10.2.0.2"), 9, payload, sizeof payload), 0);
 		tnet_run(n, 10 * SIM_MS);
 	}
 	struct route_stats s;
@@ -128,19 +129,27 @@ test_forwarded_datagrams_show_cache_miss_then_hits_in_trace(void **state)
 	const char *on_r = "FROM skb_events e JOIN hosts h ON h.id = e.host "
 			   "WHERE h.name = 'r' AND e.op = 'route' AND e.layer = 'route'";
 	g_autofree char *all = g_strdup_printf("SELECT count(*) %s", on_r);
-	g_autofree char *first = g_strdup_printf("SELECT func = 'route_cache_miss' %s ORDER BY seq LIMIT 1", on_r);
-	g_autofree char *hits = g_strdup_printf("SELECT count(*) %s AND func = 'route_cache_hit'", on_r);
+	g_autofree char *first =
+		g_strdup_printf("SELECT func = 'route_cache_miss' %s ORDER BY seq LIMIT 1", on_r);
+	g_autofree char *hits =
+		g_strdup_printf("SELECT count(*) %s AND func = 'route_cache_hit'", on_r);
 	assert_int_equal(query_int(db, all), 3);
 	assert_int_equal(query_int(db, first), 1);
 	assert_int_equal(query_int(db, hits), 2);
 	/* each row is on a datagram that the router then handed to ip_output */
-	assert_int_equal(query_int(db, "SELECT count(DISTINCT e.skb) FROM skb_events e "
-				       "JOIN skb_events o ON o.skb = e.skb AND o.seq > e.seq "
-				       "AND o.op = 'handoff' AND o.func = 'ip_output' "
-				       "JOIN hosts h ON h.id = e.host WHERE h.name = 'r' AND e.op = 'route'"), 3);
+	assert_int_equal(
+		query_int(db,
+			  "SELECT count(DISTINCT e.skb) FROM skb_events e "
+			  "JOIN skb_events o ON o.skb = e.skb AND o.seq > e.seq "
+			  "AND o.op = 'handoff' AND o.func = 'ip_output' "
+			  "JOIN hosts h ON h.id = e.host WHERE h.name = 'r' AND e.op = 'route'"),
+		3);
 	/* x's own datagrams were routed too: one miss, then hits */
-	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events e JOIN hosts h ON h.id = e.host "
-				       "WHERE h.name = 'x' AND e.op = 'route'"), 3);
+	assert_int_equal(
+		query_int(db,
+			  "SELECT count(*) FROM skb_events e JOIN hosts h ON h.id = e.host "
+			  "WHERE h.name = 'x' AND e.op = 'route'"),
+		3);
 	tnet_free(n);
 }
 
@@ -158,11 +167,14 @@ test_lookup_without_cache_is_traced_as_fib_lookup(void **state)
 	struct host *b = tnet_host(n, "b", false);
 	tnet_link(n, a, "eth0", "10.0.0.1/24", b, "eth0", "10.0.0.2/24");
 	static const uint8_t payload[16];
-	assert_int_equal(udp_send(a, 0, 1000, tnet_addr("10.0.0.2"), 9, payload, sizeof payload), 0);
+	assert_int_equal(udp_send(a, 0, 1000, tnet_addr("10.0.0.2"), 9, payload, sizeof payload),
+			 0);
 	tnet_run(n, 10 * SIM_MS);
 	assert_true(trace_flush(n->tr, NULL));
-	assert_int_equal(query_int(trace_db(n->tr), "SELECT count(*) FROM skb_events "
-						    "WHERE op = 'route' AND func = 'fib_lookup'"), 1);
+	assert_int_equal(query_int(trace_db(n->tr),
+				   "SELECT count(*) FROM skb_events "
+				   "WHERE op = 'route' AND func = 'fib_lookup'"),
+			 1);
 	tnet_free(n);
 }
 
@@ -213,7 +225,8 @@ test_route_syntax_errors_say_what_is_wrong(void **state)
 		assert_false(route_add_text(fx->r, bad[i].text, &e));
 		assert_non_null(e);
 		if (!strstr(e->message, bad[i].needle))
-			fail_msg("'%s': message '%s' lacks '%s'", bad[i].text, e->message, bad[i].needle);
+			fail_msg("'%s': message '%s' lacks '%s'", bad[i].text, e->message,
+				 bad[i].needle);
 		g_error_free(e);
 	}
 	GError *e = NULL;
@@ -231,10 +244,11 @@ test_dump_reads_like_ip_route(void **state)
 	tnet_route(fx->r, "default via 10.1.0.2");
 	tnet_route(fx->r, "192.168.0.0/16 dev eth1 metric 3");
 	g_autofree char *d = route_dump(fx->r);
-	assert_string_equal(d, "10.1.0.0/24 dev eth0 proto kernel src 10.1.0.1\n"
-			       "10.2.0.0/24 dev eth1 proto kernel src 10.2.0.1\n"
-			       "192.168.0.0/16 dev eth1 metric 3\n"
-			       "default via 10.1.0.2 dev eth0\n");
+	assert_string_equal(d,
+			    "10.1.0.0/24 dev eth0 proto kernel src 10.1.0.1\n"
+			    "10.2.0.0/24 dev eth1 proto kernel src 10.2.0.1\n"
+			    "192.168.0.0/16 dev eth1 metric 3\n"
+			    "default via 10.1.0.2 dev eth0\n");
 	GError *e = NULL;
 	assert_true(route_del(fx->r, 0, 0, 0, &e));
 	assert_false(route_del(fx->r, 0, 0, 0, &e));
@@ -265,9 +279,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_longest_prefix_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_route_is_enetunreach, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cache_hits_after_first_lookup_and_flushes_on_change,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_route_without_cache_still_routes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cache_hits_after_first_lookup_and_flushes_on_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_without_cache_still_routes, setup,
+						teardown),
 		cmocka_unit_test(test_forwarded_datagrams_show_cache_miss_then_hits_in_trace),
 		cmocka_unit_test(test_lookup_without_cache_is_traced_as_fib_lookup),
 		cmocka_unit_test_setup_teardown(test_route_syntax_errors_say_what_is_wrong, setup,

@@ -26,9 +26,12 @@ static void
 test_scenario_bad_line_reports_file_line_group_key(void **state)
 {
 	GError *err = NULL;
-	struct scenario *sc = scenario_load_data("lec.ini", "[scenario]\nduration = 1s\nthis is wrong\n", &err);
+	struct scenario *sc =
+		scenario_load_data("lec.ini", "[scenario]\nduration = 1s\nthis is wrong\n", &err);
 	assert_null(sc);
-	assert_error_is(err, "lec.ini:3: scenario this is wrong: expected 'key = value', a [group] or a # comment");
+	assert_error_is(err,
+			"lec.ini:3: scenario this is wrong: expected 'key = value', a [group] or a "
+			"# comment");
 	g_error_free(err);
 }
 
@@ -54,11 +57,13 @@ static void
 test_scenario_bad_value_reports_its_line(void **state)
 {
 	GError *err = NULL;
-	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[scenario]\n\nduration = 10 parsecs\n", &err);
+	g_autoptr(scenario) sc =
+		scenario_load_data("a.ini", "[scenario]\n\nduration = 10 parsecs\n", &err);
 	assert_non_null(sc);
 	gint64 t = 0;
 	assert_false(scenario_get_duration(sc, "scenario", "duration", &t, &err));
-	assert_non_null(strstr(err->message, "a.ini:3: scenario duration: '10 parsecs' is not a valid duration"));
+	assert_non_null(strstr(err->message,
+			       "a.ini:3: scenario duration: '10 parsecs' is not a valid duration"));
 	g_error_free(err);
 }
 
@@ -66,7 +71,8 @@ static void
 test_scenario_unknown_key_is_an_error(void **state)
 {
 	GError *err = NULL;
-	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[scenario]\nduration = 1s\ndurashun = 2s\n", &err);
+	g_autoptr(scenario) sc =
+		scenario_load_data("a.ini", "[scenario]\nduration = 1s\ndurashun = 2s\n", &err);
 	gint64 t = 0;
 	assert_true(scenario_get_duration(sc, "scenario", "duration", &t, &err));
 	assert_int_equal(t, SIM_S);
@@ -139,7 +145,8 @@ test_expect_conditions_pass_and_fail(void **state)
 {
 	GError *err = NULL;
 	g_autoptr(scenario) sc = scenario_load_data(
-		"a.ini", "[expect]\na.x = >= 10\na.y = 3\na.z = 0.1..0.5\na.w = < 1\nb.missing = 1\n", &err);
+		"a.ini",
+		"[expect]\na.x = >= 10\na.y = 3\na.z = 0.1..0.5\na.w = < 1\nb.missing = 1\n", &err);
 	struct expectations *ex = expectations_parse(sc, &err);
 	assert_non_null(ex);
 	assert_int_equal(expectations_count(ex), 5);
@@ -176,7 +183,8 @@ main(void)
 		cmocka_unit_test(test_scenario_duplicate_key_names_both_lines),
 		cmocka_unit_test(test_scenario_bad_value_reports_its_line),
 		cmocka_unit_test(test_scenario_unknown_key_is_an_error),
-		cmocka_unit_test(test_scenario_override_replaces_value_and_is_reported_as_command_line),
+		cmocka_unit_test(
+			test_scenario_override_replaces_value_and_is_reported_as_command_line),
 		cmocka_unit_test(test_scenario_override_creates_named_groups_and_dotted_keys),
 		cmocka_unit_test(test_scenario_bad_group_header_is_refused),
 		cmocka_unit_test(test_scenario_groups_with_prefix_keep_file_order),

@@ -136,8 +136,10 @@ static void
 test_views_are_created_in_the_trace_file(void **state)
 {
 	sqlite3 *db = *state;
-	static const char *const views[] = { "packet_path", "layer_time", "queue_occupancy",
-					     "copies_per_packet", "drops", "wire_hops", NULL };
+	static const char *const views[] = {
+		"packet_path", "layer_time", "queue_occupancy", "copies_per_packet", "drops",
+		"wire_hops",   NULL
+	};
 	for (int i = 0; views[i]; i++)
 		assert_true(vizdb_has_table(db, views[i]));
 }
@@ -147,9 +149,11 @@ test_packet_path_view_lists_one_skb_in_order(void **state)
 {
 	sqlite3 *db = *state;
 	assert_int_equal(query_int(db, "SELECT count(*) FROM packet_path WHERE skb = 2"), 18);
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db,
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db,
 		"SELECT group_concat(op, ' ') FROM (SELECT op FROM packet_path WHERE skb = 2 "
-		"AND host = 'b' ORDER BY seq LIMIT 4)", NULL);
+		"AND host = 'b' ORDER BY seq LIMIT 4)",
+		NULL);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "alloc enqueue wire copy");
 }
@@ -160,8 +164,10 @@ test_copies_per_packet_counts_user_and_dma_copies(void **state)
 	sqlite3 *db = *state;
 	assert_int_equal(query_int(db, "SELECT copies FROM copies_per_packet WHERE skb = 1"), 2);
 	assert_int_equal(query_int(db, "SELECT bytes FROM copies_per_packet WHERE skb = 1"), 242);
-	assert_int_equal(query_int(db, "SELECT user_to_skb FROM copies_per_packet WHERE skb = 1"), 1);
-	assert_int_equal(query_int(db, "SELECT dma_from_dev FROM copies_per_packet WHERE skb = 2"), 1);
+	assert_int_equal(query_int(db, "SELECT user_to_skb FROM copies_per_packet WHERE skb = 1"),
+			 1);
+	assert_int_equal(query_int(db, "SELECT dma_from_dev FROM copies_per_packet WHERE skb = 2"),
+			 1);
 	/* a clone shares the data: not a copy */
 	assert_int_equal(query_int(db, "SELECT copies FROM copies_per_packet WHERE skb = 16"), 1);
 }
@@ -170,10 +176,14 @@ static void
 test_queue_occupancy_view_follows_qlen(void **state)
 {
 	sqlite3 *db = *state;
-	assert_int_equal(query_int(db, "SELECT count(*) FROM queue_occupancy "
-				       "WHERE host = 'a' AND queue = 'qdisc'"), 2);
-	assert_int_equal(query_int(db, "SELECT max(qlen) FROM queue_occupancy "
-				       "WHERE host = 'b' AND queue = 'backlog'"), 1);
+	assert_int_equal(query_int(db,
+				   "SELECT count(*) FROM queue_occupancy "
+				   "WHERE host = 'a' AND queue = 'qdisc'"),
+			 2);
+	assert_int_equal(query_int(db,
+				   "SELECT max(qlen) FROM queue_occupancy "
+				   "WHERE host = 'b' AND queue = 'backlog'"),
+			 1);
 }
 
 static void
@@ -181,10 +191,12 @@ test_layer_time_charges_waiting_to_the_holding_layer(void **state)
 {
 	sqlite3 *db = *state;
 	/* skb 2 waited in the RX ring (driver) from its refill at 0 until the frame came */
-	assert_true(query_int(db, "SELECT time_ns FROM layer_time WHERE skb = 2 AND layer = 'driver'")
-		    >= 20000);
-	assert_int_equal(query_int(db, "SELECT count(DISTINCT layer) FROM layer_time WHERE skb = 1"),
-			 7);
+	assert_true(
+		query_int(db,
+			  "SELECT time_ns FROM layer_time WHERE skb = 2 AND layer = 'driver'") >=
+		20000);
+	assert_int_equal(
+		query_int(db, "SELECT count(DISTINCT layer) FROM layer_time WHERE skb = 1"), 7);
 }
 
 static void
@@ -193,7 +205,8 @@ test_wire_hops_match_sender_and_receiver_skbs(void **state)
 	sqlite3 *db = *state;
 	assert_int_equal(query_int(db, "SELECT rx_skb FROM wire_hops WHERE tx_skb = 1"), 2);
 	assert_int_equal(query_int(db, "SELECT rx_skb FROM wire_hops WHERE tx_skb = 17"), 18);
-	assert_int_equal(query_int(db, "SELECT rx_skb IS NULL FROM wire_hops WHERE tx_skb = 20"), 1);
+	assert_int_equal(query_int(db, "SELECT rx_skb IS NULL FROM wire_hops WHERE tx_skb = 20"),
+			 1);
 }
 
 /* ---- show ---- */
@@ -219,8 +232,11 @@ test_show_summary_json_is_valid(void **state)
 	g_autoptr(GString) out = g_string_new(NULL);
 	assert_true(show_summary(*state, TABLE_JSON, out, NULL));
 	sqlite3 *db = *state;
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, "SELECT json_valid(?1),"
-		" json_extract(?1, '$.hosts[1].host'), json_extract(?1, '$.run[0].seed')", NULL);
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db,
+		"SELECT json_valid(?1),"
+		" json_extract(?1, '$.hosts[1].host'), json_extract(?1, '$.run[0].seed')",
+		NULL);
 	sqlite3_bind_text(st, 1, out->str, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
@@ -260,9 +276,12 @@ test_show_skb_json_lists_events_with_numbers(void **state)
 	g_autoptr(GString) out = g_string_new(NULL);
 	sqlite3 *db = *state;
 	assert_true(show_skb(db, 1, TABLE_JSON, out, NULL));
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, "SELECT json_valid(?1),"
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db,
+		"SELECT json_valid(?1),"
 		" json_array_length(?1, '$.events'), json_type(?1, '$.events[0].time_ns'),"
-		" json_extract(?1, '$.skbs[1]')", NULL);
+		" json_extract(?1, '$.skbs[1]')",
+		NULL);
 	sqlite3_bind_text(st, 1, out->str, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
@@ -310,9 +329,13 @@ static void
 test_flow_parse_rejects_malformed_specs(void **state)
 {
 	struct viz_flow f;
-	static const char *const bad[] = { "tcp", "tcp:10.0.0.1-10.0.0.2", "sctp:1.2.3.4:1-1.2.3.5:2",
-					   "tcp:10.0.0.300:1-10.0.0.2:80", "tcp:10.0.0.1:70000-10.0.0.2:80",
-					   "icmp:10.0.0.1:1-10.0.0.2:2", NULL };
+	static const char *const bad[] = { "tcp",
+					   "tcp:10.0.0.1-10.0.0.2",
+					   "sctp:1.2.3.4:1-1.2.3.5:2",
+					   "tcp:10.0.0.300:1-10.0.0.2:80",
+					   "tcp:10.0.0.1:70000-10.0.0.2:80",
+					   "icmp:10.0.0.1:1-10.0.0.2:2",
+					   NULL };
 	for (int i = 0; bad[i]; i++) {
 		g_autoptr(GError) error = NULL;
 		assert_false(vizdb_flow_parse(bad[i], &f, &error));
@@ -372,29 +395,36 @@ main(void)
 		cmocka_unit_test(test_open_text_file_is_not_a_trace),
 		cmocka_unit_test(test_open_other_sqlite_database_is_not_a_trace),
 		cmocka_unit_test(test_open_read_only_trace_still_has_views),
-		cmocka_unit_test_setup_teardown(test_views_are_created_in_the_trace_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_packet_path_view_lists_one_skb_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copies_per_packet_counts_user_and_dma_copies, setup,
+		cmocka_unit_test_setup_teardown(test_views_are_created_in_the_trace_file, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_queue_occupancy_view_follows_qlen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_layer_time_charges_waiting_to_the_holding_layer, setup,
+		cmocka_unit_test_setup_teardown(test_packet_path_view_lists_one_skb_in_order, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_wire_hops_match_sender_and_receiver_skbs, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_show_summary_lists_hosts_drops_and_cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_show_summary_json_is_valid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_show_skb_table_follows_the_packet_across_the_wire,
+		cmocka_unit_test_setup_teardown(test_copies_per_packet_counts_user_and_dma_copies,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_show_skb_csv_has_a_header_and_a_line_per_event, setup,
+		cmocka_unit_test_setup_teardown(test_queue_occupancy_view_follows_qlen, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_layer_time_charges_waiting_to_the_holding_layer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wire_hops_match_sender_and_receiver_skbs,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_show_summary_lists_hosts_drops_and_cpu, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_show_summary_json_is_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_show_skb_table_follows_the_packet_across_the_wire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_show_skb_csv_has_a_header_and_a_line_per_event,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_show_skb_json_lists_events_with_numbers, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_show_unknown_skb_is_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flow_nth_counts_tcp_data_segments_of_the_sender, setup,
+		cmocka_unit_test_setup_teardown(test_show_unknown_skb_is_not_found, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_flow_nth_counts_every_udp_packet, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_flow_nth_counts_tcp_data_segments_of_the_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_nth_counts_every_udp_packet, setup,
+						teardown),
 		cmocka_unit_test(test_flow_parse_rejects_malformed_specs),
-		cmocka_unit_test_setup_teardown(test_show_report_flow_names_the_segment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_show_report_flow_names_the_segment, setup,
+						teardown),
 		cmocka_unit_test(test_show_main_exits_2_on_bad_input),
 		cmocka_unit_test(test_show_main_prints_and_exits_0),
 	};

@@ -174,13 +174,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sim_events_fire_in_time_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sim_same_time_fires_in_insertion_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sim_cancelled_event_never_fires, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sim_stale_id_does_not_cancel_reused_slot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sim_run_until_stops_at_end_and_advances_clock, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sim_stop_returns_after_current_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sim_heap_keeps_order_under_random_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_events_fire_in_time_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sim_same_time_fires_in_insertion_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sim_cancelled_event_never_fires, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sim_stale_id_does_not_cancel_reused_slot,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_run_until_stops_at_end_and_advances_clock,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_stop_returns_after_current_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sim_heap_keeps_order_under_random_load, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

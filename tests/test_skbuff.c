@@ -147,21 +147,11 @@ do_misuse(void *arg)
 	skb_reserve(skb, 10);
 	skb_put(skb, 50);
 	switch (m->what) {
-	case 0:
-		skb_push(skb, 11);
-		break;
-	case 1:
-		skb_pull(skb, 51);
-		break;
-	case 2:
-		skb_put(skb, 41);
-		break;
-	case 3:
-		skb_reserve(skb, 1);
-		break;
-	case 4:
-		skb_network_header(skb);
-		break;
+	case 0: skb_push(skb, 11); break;
+	case 1: skb_pull(skb, 51); break;
+	case 2: skb_put(skb, 41); break;
+	case 3: skb_reserve(skb, 1); break;
+	case 4: skb_network_header(skb); break;
 	case 5: {
 		struct sk_buff_head q;
 		skb_queue_head_init(&q, "q", "test");
@@ -177,8 +167,8 @@ test_skb_push_past_head_aborts(void **state)
 {
 	struct misuse m = { *state, 0 };
 	sim_run_until(m.fx->sim, 5 * SIM_US);
-	const char *const needles[] = { "skb_push", "skb 1 ", "len 11", "size 100", "data+10",
-					"tail+60", "end+100", "dev <NULL>", "5us", NULL };
+	const char *const needles[] = { "skb_push", "skb 1 ",  "len 11",     "size 100", "data+10",
+					"tail+60",  "end+100", "dev <NULL>", "5us",	 NULL };
 	expect_abort(do_misuse, &m, needles);
 }
 
@@ -186,7 +176,8 @@ static void
 test_skb_pull_past_tail_aborts(void **state)
 {
 	struct misuse m = { *state, 1 };
-	const char *const needles[] = { "skb_pull", "len 51", "pull past tail", "host alice", NULL };
+	const char *const needles[] = { "skb_pull", "len 51", "pull past tail", "host alice",
+					NULL };
 	expect_abort(do_misuse, &m, needles);
 }
 
@@ -353,8 +344,10 @@ test_skb_drop_counts_reason_and_place(void **state)
 		host_drops_at(fx->h, SKB_DROP_IP_CSUM, "test_skb_drop_counts_reason_and_place"), 1);
 	assert_int_equal(host_drops_total(fx->h), 3);
 	sqlite3 *db = fx_db(fx);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'drop'"
-				       " AND reason = 'ip_csum'"), 3);
+	assert_int_equal(query_int(db,
+				   "SELECT count(*) FROM skb_events WHERE op = 'drop'"
+				   " AND reason = 'ip_csum'"),
+			 3);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'free'"), 1);
 }
 
@@ -394,12 +387,16 @@ test_trace_records_alloc_push_pull_queue_and_free(void **state)
 	skb_pull(skb, 20);
 	skb_consume(skb);
 	sqlite3 *db = fx_db(fx);
-	g_autofree char *ops = query_list(db, "SELECT op || ':' || coalesce(layer, '') "
-					      "FROM skb_events WHERE skb = 1 ORDER BY seq");
-	assert_string_equal(ops, "alloc:udp push:udp handoff:ip push:ip enqueue:test "
-				 "dequeue:test pull:ip free:ip");
-	assert_int_equal(query_int(db, "SELECT data_off FROM skb_events WHERE op = 'push' "
-				       "AND layer = 'ip'"), 22);
+	g_autofree char *ops = query_list(db,
+					  "SELECT op || ':' || coalesce(layer, '') "
+					  "FROM skb_events WHERE skb = 1 ORDER BY seq");
+	assert_string_equal(ops,
+			    "alloc:udp push:udp handoff:ip push:ip enqueue:test "
+			    "dequeue:test pull:ip free:ip");
+	assert_int_equal(query_int(db,
+				   "SELECT data_off FROM skb_events WHERE op = 'push' "
+				   "AND layer = 'ip'"),
+			 22);
 	assert_int_equal(query_int(db, "SELECT qlen FROM skb_events WHERE op = 'enqueue'"), 1);
 }
 

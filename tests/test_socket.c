@@ -320,10 +320,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_udp_echo_between_two_hosts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bind_same_port_twice_is_eaddrinuse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_bulk_transfer_delivers_every_byte_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_connect_to_closed_port_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_nonblocking_connect_is_einprogress_then_writable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_same_port_twice_is_eaddrinuse, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_bulk_transfer_delivers_every_byte_in_order,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_connect_to_closed_port_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_nonblocking_connect_is_einprogress_then_writable, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

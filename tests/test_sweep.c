@@ -156,7 +156,8 @@ test_sweep_bad_specs_are_one_line_errors(void **state)
 		{ "a.b=", "--vary a.b=: no values after '='" },
 		{ "a.b=1..x:3", "--vary a.b=1..x:3: a range is A..B:N" },
 		{ "a.b=1..5", "--vary a.b=1..5: a range is A..B:N" },
-		{ "a.b=1..5:1", "--vary a.b=1..5:1: '1' after ':' must be a number of points from 2" },
+		{ "a.b=1..5:1",
+		  "--vary a.b=1..5:1: '1' after ':' must be a number of points from 2" },
 		{ "a.b=1..5:3lin", "--vary a.b=1..5:3lin: '3lin' after ':'" },
 		{ "a.b=0..10:5log", "--vary a.b=0..10:5log: a log range needs ends above 0" },
 		{ "a.b=3..3:2", "--vary a.b=3..3:2: the range has equal ends" },
@@ -171,7 +172,8 @@ test_sweep_bad_specs_are_one_line_errors(void **state)
 		assert_null(a);
 		assert_non_null(err);
 		if (!g_str_has_prefix(err->message, bad[i][1]))
-			fail_msg("%s: got \"%s\", expected \"%s...\"", bad[i][0], err->message, bad[i][1]);
+			fail_msg("%s: got \"%s\", expected \"%s...\"", bad[i][0], err->message,
+				 bad[i][1]);
 		assert_null(strchr(err->message, '\n'));
 	}
 }
@@ -204,7 +206,8 @@ test_sweep_grid_first_axis_varies_slowest(void **state)
 		assert_true(g_str_has_prefix(r->name, "run-"));
 		assert_int_equal(strlen(r->name), 16);
 		for (guint j = 0; j < i; j++)
-			assert_string_not_equal(r->name, ((struct sweep_run *)grid->pdata[j])->name);
+			assert_string_not_equal(r->name,
+						((struct sweep_run *)grid->pdata[j])->name);
 	}
 }
 
@@ -230,7 +233,7 @@ test_sweep_resume_skips_finished_runs(void **state)
 	g_autoptr(GPtrArray) grid = sweep_grid_expand(axes, NULL);
 	const struct sweep_run *r1 = grid->pdata[1], *r2 = grid->pdata[2], *r3 = grid->pdata[3];
 	g_autofree char *done = g_strdup_printf("runs/%s.txt", r1->name);
-	g_autofree char *part = g_strdup_printf("runs/%s.part", r2->name);   /* interrupted */
+	g_autofree char *part = g_strdup_printf("runs/%s.part", r2->name);     /* interrupted */
 	g_autofree char *failed = g_strdup_printf("runs/%s.failed", r3->name); /* to retry */
 	write_file(f->dir, done, "sim.seconds 0.01\nexit_status 0\n");
 	write_file(f->dir, part, "sim.seconds 0.005\n");
@@ -269,7 +272,8 @@ test_sweep_collect_csv_has_the_union_of_figures(void **state)
 		"b.rx 9\nb.drops.ring 1\nsim.seconds 0.001\nexit_status 1\n",
 		NULL, /* missing */
 		"b.rx 18\nsim.seconds 0.001\nz.last 5\nexit_status 0\n",
-		NULL, NULL,
+		NULL,
+		NULL,
 	};
 	for (guint i = 0; i < grid->len; i++) {
 		const struct sweep_run *r = grid->pdata[i];
@@ -278,7 +282,8 @@ test_sweep_collect_csv_has_the_union_of_figures(void **state)
 		g_autofree char *name = g_strdup_printf("runs/%s.txt", r->name);
 		write_file(f->dir, name, results[i]);
 	}
-	g_autofree char *bad = g_strdup_printf("runs/%s.failed", ((struct sweep_run *)grid->pdata[4])->name);
+	g_autofree char *bad =
+		g_strdup_printf("runs/%s.failed", ((struct sweep_run *)grid->pdata[4])->name);
 	write_file(f->dir, bad, "exit_status 2\n");
 	struct sweep_plot plot = { .logx = -1 };
 	struct sweep_totals t;
@@ -296,7 +301,8 @@ test_sweep_collect_csv_has_the_union_of_figures(void **state)
 	g_free(plot.x);
 	g_free(plot.y);
 	g_autofree char *csv = read_file(f->dir, "sweep.csv");
-	assert_string_equal(csv,
+	assert_string_equal(
+		csv,
 		"a.rate,b.napi,scenario.seed,exit_status,b.drops.ring,b.rx,sim.seconds,z.last\n"
 		"10,off,7,0,,10,0.001,\n"
 		"10,\"\"\"on\"\"\",7,1,1,9,0.001,\n"
@@ -310,8 +316,10 @@ test_sweep_collect_csv_has_the_union_of_figures(void **state)
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db,
-		"SELECT count(*), sum(\"b.rx\"), sum(exit_status), typeof(max(\"a.rate\")) FROM results",
-		-1, &st, NULL), SQLITE_OK);
+					    "SELECT count(*), sum(\"b.rx\"), sum(exit_status), "
+					    "typeof(max(\"a.rate\")) FROM results",
+					    -1, &st, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 6);
 	assert_int_equal(sqlite3_column_int(st, 1), 37);
@@ -327,7 +335,8 @@ test_sweep_collect_reports_a_broken_result_file(void **state)
 	struct fixture *f = *state;
 	g_autoptr(GPtrArray) axes = axes_of("a.rate=10", NULL);
 	g_autoptr(GPtrArray) grid = manifest(f->dir, axes);
-	g_autofree char *name = g_strdup_printf("runs/%s.txt", ((struct sweep_run *)grid->pdata[0])->name);
+	g_autofree char *name =
+		g_strdup_printf("runs/%s.txt", ((struct sweep_run *)grid->pdata[0])->name);
 	write_file(f->dir, name, "b.rx 10\nb.tx lots\n");
 	struct sweep_plot plot = { .logx = -1 };
 	struct sweep_totals t;
@@ -353,12 +362,14 @@ static void
 test_sweep_group_fills_plot_axes_and_seeds(void **state)
 {
 	g_autoptr(GError) err = NULL;
-	g_autoptr(scenario) sc = scenario_load_data("hw.ini",
+	g_autoptr(scenario) sc = scenario_load_data(
+		"hw.ini",
 		"[scenario]\nduration = 1ms\n[sweep]\n"
 		"vary = app.flood.rate=1000..4000:4; host.b.eth0.napi=off,on\n"
 		"seeds = 2\nx = app.flood.rate\ny = b.rx_pps\nseries = host.b.eth0.napi\n"
 		"cpu = b.cpu.hardirq_share, b.cpu.softirq_share;b.cpu.task_share\n"
-		"title = Livelock\ndiagonal = yes\n", &err);
+		"title = Livelock\ndiagonal = yes\n",
+		&err);
 	assert_non_null(sc);
 	struct sweep_plot plot = { .logx = -1, .y = g_strdup("from.command.line") };
 	g_autoptr(GPtrArray) axes = g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
@@ -384,9 +395,12 @@ static void
 test_sweep_group_mistakes_name_file_and_line(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "[scenario]\n[sweep]\nx = a.b\ncolour = red\n", "hw.ini:4: sweep colour: unknown key" },
-		{ "[scenario]\n[sweep]\nvary = a.b=1..2:9log; c=1\n", "hw.ini:3: sweep vary: c=1: expected GROUP.KEY=SPEC" },
-		{ "[scenario]\n[sweep]\n\nseeds = many\n", "hw.ini:4: sweep seeds: 'many' is not a whole number" },
+		{ "[scenario]\n[sweep]\nx = a.b\ncolour = red\n",
+		  "hw.ini:4: sweep colour: unknown key" },
+		{ "[scenario]\n[sweep]\nvary = a.b=1..2:9log; c=1\n",
+		  "hw.ini:3: sweep vary: c=1: expected GROUP.KEY=SPEC" },
+		{ "[scenario]\n[sweep]\n\nseeds = many\n",
+		  "hw.ini:4: sweep seeds: 'many' is not a whole number" },
 		{ "[scenario]\n[sweep]\ndiagonal = perhaps\n", "hw.ini:3: sweep diagonal:" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -394,7 +408,8 @@ test_sweep_group_mistakes_name_file_and_line(void **state)
 		g_autoptr(scenario) sc = scenario_load_data("hw.ini", cases[i][0], &err);
 		assert_non_null(sc);
 		struct sweep_plot plot = { .logx = -1 };
-		g_autoptr(GPtrArray) axes = g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
+		g_autoptr(GPtrArray) axes =
+			g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
 		guint seeds = 0;
 		assert_false(sweep_group_read(sc, &plot, axes, &seeds, &err));
 		if (!g_str_has_prefix(err->message, cases[i][1]))
@@ -418,8 +433,9 @@ test_sweep_job_line_writes_the_result_file(void **state)
 	g_chmod(exe, 0755);
 	g_autoptr(GPtrArray) axes = axes_of("app.flood.rate=it's,ok", NULL);
 	g_autoptr(GPtrArray) grid = sweep_grid_expand(axes, NULL);
-	struct sweep_exec ex = { .exe = exe, .out = f->dir, .scenario = "/x/scenario.ini",
-				 .axes = axes, .jobs = 1 };
+	struct sweep_exec ex = {
+		.exe = exe, .out = f->dir, .scenario = "/x/scenario.ini", .axes = axes, .jobs = 1
+	};
 	const struct sweep_run *r = grid->pdata[0];
 	g_autofree char *line = sweep_job_line(&ex, r);
 	const char *argv[] = { "/bin/sh", "-c", line, NULL };
@@ -446,13 +462,18 @@ main(void)
 		cmocka_unit_test(test_sweep_bad_specs_are_one_line_errors),
 		cmocka_unit_test(test_sweep_grid_first_axis_varies_slowest),
 		cmocka_unit_test(test_sweep_run_name_ignores_axis_order_but_not_fixed_sets),
-		cmocka_unit_test_setup_teardown(test_sweep_resume_skips_finished_runs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sweep_collect_csv_has_the_union_of_figures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sweep_collect_reports_a_broken_result_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sweep_collect_of_a_plain_directory_says_so, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_resume_skips_finished_runs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_collect_csv_has_the_union_of_figures,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_collect_reports_a_broken_result_file,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_collect_of_a_plain_directory_says_so,
+						setup, teardown),
 		cmocka_unit_test(test_sweep_group_fills_plot_axes_and_seeds),
 		cmocka_unit_test(test_sweep_group_mistakes_name_file_and_line),
-		cmocka_unit_test_setup_teardown(test_sweep_job_line_writes_the_result_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_job_line_writes_the_result_file, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

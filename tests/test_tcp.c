@@ -409,7 +409,8 @@ test_tcp_full_accept_queue_drops_syns(void **state)
 	socket_spawn(fx->b, "server", 0, backlog_server, fx);
 	for (int i = 0; i < 4; i++) {
 		pa[i] = (struct peer_args){ .fx = fx, .slot = i };
-		socket_spawn(fx->a, "client", (sim_time_t)(i + 1) * 10 * SIM_MS, backlog_client, &pa[i]);
+		socket_spawn(fx->a, "client", (sim_time_t)(i + 1) * 10 * SIM_MS, backlog_client,
+			     &pa[i]);
 	}
 	sim_run_until(fx->sim, 400 * SIM_MS);
 	/* Linux sk_acceptq_is_full: more than backlog (1) waiting, so 2 fit. */
@@ -800,19 +801,33 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tcp_all_eleven_states_are_reached, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_simultaneous_open_connects_both_ends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_syn_to_closed_port_is_answered_with_rst_econnrefused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_rst_in_established_is_econnreset_then_epipe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_time_wait_holds_port_2msl_unless_so_reuseaddr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_full_accept_queue_drops_syns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_mss_option_limits_segments_to_smaller_mtu, setup_small_mtu, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_zero_window_stops_sender_and_probes_back_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_window_scaling_opens_the_window_beyond_64k, setup_long_path, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_rto_backs_off_exponentially_while_link_is_down, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_delayed_ack_every_second_segment_or_after_40ms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_nagle_coalesces_small_writes_until_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_nodelay_sends_every_small_write_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_all_eleven_states_are_reached, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_simultaneous_open_connects_both_ends,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_syn_to_closed_port_is_answered_with_rst_econnrefused, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_rst_in_established_is_econnreset_then_epipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_time_wait_holds_port_2msl_unless_so_reuseaddr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_full_accept_queue_drops_syns, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_mss_option_limits_segments_to_smaller_mtu,
+						setup_small_mtu, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_zero_window_stops_sender_and_probes_back_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_window_scaling_opens_the_window_beyond_64k,
+						setup_long_path, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_rto_backs_off_exponentially_while_link_is_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_delayed_ack_every_second_segment_or_after_40ms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_nagle_coalesces_small_writes_until_ack,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_nodelay_sends_every_small_write_at_once,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,7 +162,8 @@ test_tcp_three_dup_acks_trigger_fast_retransmit(void **state)
 	sim_time_t third = 0;
 	for (guint i = 0; i < fx->ba.segs->len; i++) {
 		struct tt_seg *s = tt_seg(&fx->ba, i);
-		if (s->ack == lost && s->len == 0 && s->t > tt_seg(&fx->ab, (guint)d)->t && ++dups == 4)
+		if (s->ack == lost && s->len == 0 && s->t > tt_seg(&fx->ab, (guint)d)->t &&
+		    ++dups == 4)
 			third = s->t; /* the first ACK of @lost is not a duplicate */
 	}
 	assert_true(dups >= 4);
@@ -194,7 +195,8 @@ test_tcp_newreno_partial_ack_resends_next_hole_without_timeout(void **state)
 	int r1 = find_resend(fx, tt_seg(&fx->ab, (guint)find_dropped(fx, 0))->seq,
 			     (guint)find_dropped(fx, 0));
 	for (guint i = 0; i < fx->ba.segs->len && !partial; i++)
-		if (tt_seg(&fx->ba, i)->ack == hole2 && tt_seg(&fx->ba, i)->t > tt_seg(&fx->ab, (guint)r1)->t)
+		if (tt_seg(&fx->ba, i)->ack == hole2 &&
+		    tt_seg(&fx->ba, i)->t > tt_seg(&fx->ab, (guint)r1)->t)
 			partial = tt_seg(&fx->ba, i)->t;
 	assert_true(partial > 0);
 	assert_true(tt_seg(&fx->ab, (guint)r2)->t >= partial);
@@ -214,8 +216,10 @@ cc_rows(struct tcp_fx *fx)
 	sqlite3 *db = trace_db(fx->tr);
 	sqlite3_stmt *st = NULL;
 	assert_int_equal(sqlite3_prepare_v2(db,
-		"SELECT time_ns, cwnd, ssthresh FROM tcp_cc WHERE conn LIKE '10.0.0.1:%' ORDER BY rowid",
-		-1, &st, NULL), SQLITE_OK);
+					    "SELECT time_ns, cwnd, ssthresh FROM tcp_cc WHERE conn "
+					    "LIKE '10.0.0.1:%' ORDER BY rowid",
+					    -1, &st, NULL),
+			 SQLITE_OK);
 	GArray *rows = g_array_new(FALSE, FALSE, sizeof(struct cc_row));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct cc_row r = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
@@ -262,7 +266,8 @@ test_tcp_cwnd_grows_exponentially_then_linearly_in_trace(void **state)
 			continue;
 		assert_int_equal(r[j].cwnd - r[j - 1].cwnd, MSS);
 		if (g_getenv("TT_DUMP"))
-			fprintf(stderr, "step at row %u after %u rows, cwnd %ld\n", j, j - last, (long)r[j - 1].cwnd);
+			fprintf(stderr, "step at row %u after %u rows, cwnd %ld\n", j, j - last,
+				(long)r[j - 1].cwnd);
 		if (steps > 0)
 			assert_true((int64_t)(j - last) >= r[j - 1].cwnd / (2 * MSS) - 1);
 		last = j;
@@ -276,10 +281,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tcp_in_window_rst_not_at_rcv_nxt_gets_a_challenge_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_three_dup_acks_trigger_fast_retransmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_newreno_partial_ack_resends_next_hole_without_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_cwnd_grows_exponentially_then_linearly_in_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_in_window_rst_not_at_rcv_nxt_gets_a_challenge_ack, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_three_dup_acks_trigger_fast_retransmit,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_newreno_partial_ack_resends_next_hole_without_timeout, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_cwnd_grows_exponentially_then_linearly_in_trace, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,9 +29,9 @@
 struct fix {
 	struct sim *sim;
 	struct cpu *cpu;
-	struct trace *tr;       /* NULL once a test has closed it */
+	struct trace *tr; /* NULL once a test has closed it */
 	struct trace_host *h;
-	char *dir;              /* a temporary directory, removed at teardown */
+	char *dir; /* a temporary directory, removed at teardown */
 };
 
 /* ---- helpers ---- */
@@ -64,10 +64,10 @@ query_text(sqlite3 *db, const char *sql)
 	return v;
 }
 
-#define assert_query_text(db, sql, want)                 \
-	do {                                             \
+#define assert_query_text(db, sql, want)                     \
+	do {                                                 \
 		g_autofree char *got_ = query_text(db, sql); \
-		assert_string_equal(got_, want);         \
+		assert_string_equal(got_, want);             \
 	} while (0)
 
 static sqlite3 *
@@ -268,7 +268,8 @@ test_trace_handoff_row_has_time_host_ctx_and_names(void **state)
 	assert_query_text(db, "SELECT layer || ':' || func FROM skb_events", "ip:ip_rcv");
 	assert_int_equal(query_int(db, "SELECT data_off FROM skb_events WHERE skb = 7"), 14);
 	assert_int_equal(query_int(db, "SELECT len FROM skb_events WHERE skb = 7"), 50);
-	assert_query_text(db, "SELECT quote(queue) || quote(bytes) || quote(copy_kind) FROM skb_events",
+	assert_query_text(db,
+			  "SELECT quote(queue) || quote(bytes) || quote(copy_kind) FROM skb_events",
 			  "NULLNULLNULL");
 }
 
@@ -279,7 +280,8 @@ test_trace_event_outside_cpu_work_is_hw_ctx(void **state)
 
 	trace_wire(f->h, 3, "eth0", true, 60, 2);
 	assert_query_text(fix_db(f),
-			  "SELECT ctx || ' ' || op || ' ' || func || ' ' || queue || ' ' || other FROM skb_events",
+			  "SELECT ctx || ' ' || op || ' ' || func || ' ' || queue || ' ' || other "
+			  "FROM skb_events",
 			  "hw wire rx eth0 2");
 }
 
@@ -291,8 +293,11 @@ test_trace_queue_ops_store_qlen_not_bytes(void **state)
 	trace_enqueue(f->h, 5, "dev", "backlog", 3, 98);
 	trace_dequeue(f->h, 5, "dev", "backlog", 2, 98);
 	sqlite3 *db = fix_db(f);
-	assert_query_text(db, "SELECT group_concat(op || ':' || queue || ':' || qlen || ':' || quote(bytes), ' ')"
-			  " FROM skb_events", "enqueue:backlog:3:NULL dequeue:backlog:2:NULL");
+	assert_query_text(
+		db,
+		"SELECT group_concat(op || ':' || queue || ':' || qlen || ':' || quote(bytes), ' ')"
+		" FROM skb_events",
+		"enqueue:backlog:3:NULL dequeue:backlog:2:NULL");
 }
 
 static void
@@ -302,8 +307,11 @@ test_trace_push_pull_store_header_bytes_and_offset(void **state)
 
 	trace_push(f->h, 9, "eth", 14, 50, 78);
 	trace_pull(f->h, 9, "eth", 14, 64, 64);
-	assert_query_text(fix_db(f), "SELECT group_concat(op || ':' || bytes || ':' || data_off || ':' || len, ' ')"
-			  " FROM skb_events", "push:14:50:78 pull:14:64:64");
+	assert_query_text(
+		fix_db(f),
+		"SELECT group_concat(op || ':' || bytes || ':' || data_off || ':' || len, ' ')"
+		" FROM skb_events",
+		"push:14:50:78 pull:14:64:64");
 }
 
 static void
@@ -315,9 +323,11 @@ test_trace_copy_and_clone_store_kind_and_bytes(void **state)
 	trace_clone(f->h, 1, 2, "tcp", 0);
 	trace_clone(f->h, 1, 3, "tcp", 1000);
 	sqlite3 *db = fix_db(f);
-	assert_query_text(db, "SELECT group_concat(op || ':' || quote(copy_kind) || ':' || quote(bytes) || ':' ||"
-			  " quote(other), ' ') FROM skb_events",
-			  "copy:'user_to_skb':1000:NULL clone:NULL:NULL:2 clone:'clone':1000:3");
+	assert_query_text(
+		db,
+		"SELECT group_concat(op || ':' || quote(copy_kind) || ':' || quote(bytes) || ':' ||"
+		" quote(other), ' ') FROM skb_events",
+		"copy:'user_to_skb':1000:NULL clone:NULL:NULL:2 clone:'clone':1000:3");
 }
 
 static void
@@ -338,8 +348,10 @@ test_trace_seq_follows_call_order(void **state)
 	trace_alloc(f->h, 1, "nic", 2048);
 	trace_free(f->h, 1, "udp");
 	trace_alloc(f->h, 2, "nic", 2048);
-	assert_query_text(fix_db(f), "SELECT group_concat(skb || op, ',') FROM"
-			  " (SELECT skb, op FROM skb_events ORDER BY seq)", "1alloc,1free,2alloc");
+	assert_query_text(fix_db(f),
+			  "SELECT group_concat(skb || op, ',') FROM"
+			  " (SELECT skb, op FROM skb_events ORDER BY seq)",
+			  "1alloc,1free,2alloc");
 }
 
 /* ---- packets ---- */
@@ -350,8 +362,15 @@ test_trace_packet_first_record_wins(void **state)
 	struct fix *f = *state;
 	sqlite3 *db = fix_db(f);
 	struct trace_pkt_info tcp = {
-		.proto = 6, .saddr = 0x0a000001, .daddr = 0x0a000002, .sport = 5000, .dport = 80,
-		.tcp_flags = 0x12, .seq = 100, .ack = 200, .payload = 0,
+		.proto = 6,
+		.saddr = 0x0a000001,
+		.daddr = 0x0a000002,
+		.sport = 5000,
+		.dport = 80,
+		.tcp_flags = 0x12,
+		.seq = 100,
+		.ack = 200,
+		.payload = 0,
 	};
 	struct trace_pkt_info later = tcp;
 
@@ -359,20 +378,24 @@ test_trace_packet_first_record_wins(void **state)
 	trace_packet(f->h, 4, &tcp);
 	trace_packet(f->h, 4, &later);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM packets"), 1);
-	assert_query_text(db, "SELECT proto || ' ' || saddr || ':' || sport || ' > ' || daddr || ':' ||"
+	assert_query_text(db,
+			  "SELECT proto || ' ' || saddr || ':' || sport || ' > ' || daddr || ':' ||"
 			  " dport || ' ' || tcp_flags || ' ' || seq || ' ' || ack || ' ' || payload"
-			  " FROM packets", "tcp 10.0.0.1:5000 > 10.0.0.2:80 S. 100 200 0");
+			  " FROM packets",
+			  "tcp 10.0.0.1:5000 > 10.0.0.2:80 S. 100 200 0");
 }
 
 static void
 test_trace_packet_udp_has_no_tcp_columns(void **state)
 {
 	struct fix *f = *state;
-	struct trace_pkt_info udp = { .proto = 17, .saddr = 1, .daddr = 2, .sport = 9, .dport = 7,
-				      .payload = 18 };
+	struct trace_pkt_info udp = {
+		.proto = 17, .saddr = 1, .daddr = 2, .sport = 9, .dport = 7, .payload = 18
+	};
 
 	trace_packet(f->h, 8, &udp);
-	assert_query_text(fix_db(f), "SELECT proto || quote(tcp_flags) || quote(seq) || saddr FROM packets",
+	assert_query_text(fix_db(f),
+			  "SELECT proto || quote(tcp_flags) || quote(seq) || saddr FROM packets",
 			  "udpNULLNULL0.0.0.1");
 }
 
@@ -432,9 +455,11 @@ test_trace_cpu_busy_full_writes_intervals_and_totals(void **state)
 	g_free(copy);
 
 	sqlite3 *db = open_file_db(path);
-	assert_query_text(db, "SELECT group_concat(ctx || ':' || name || ':' || busy_ns || ':' || intervals, ' ')"
-			  " FROM (SELECT * FROM cpu_total ORDER BY ctx)",
-			  "hardirq:eth0 irq:160:3 softirq:net_rx_action:300:1");
+	assert_query_text(
+		db,
+		"SELECT group_concat(ctx || ':' || name || ':' || busy_ns || ':' || intervals, ' ')"
+		" FROM (SELECT * FROM cpu_total ORDER BY ctx)",
+		"hardirq:eth0 irq:160:3 softirq:net_rx_action:300:1");
 	sqlite3_close(db);
 }
 
@@ -450,7 +475,8 @@ test_trace_cpu_busy_summary_writes_totals_only(void **state)
 
 	sqlite3 *db = open_file_db(path);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM cpu_busy"), 0);
-	assert_int_equal(query_int(db, "SELECT sum(busy_ns) FROM cpu_total WHERE ctx = 'task'"), 1000);
+	assert_int_equal(query_int(db, "SELECT sum(busy_ns) FROM cpu_total WHERE ctx = 'task'"),
+			 1000);
 	sqlite3_close(db);
 }
 
@@ -463,10 +489,13 @@ test_trace_counter_and_tcp_cc_rows(void **state)
 	sim_run_until(f->sim, 5 * SIM_US);
 	trace_counter(f->h, "ip.in_receives", NULL, 12);
 	trace_tcp_cc(f->h, "10.0.0.1:1-10.0.0.2:80", 14600, 65535, 2920, 200 * SIM_US, SIM_S);
-	assert_query_text(db, "SELECT name || quote(place) || value FROM counters", "ip.in_receivesNULL12");
-	assert_query_text(db, "SELECT time_ns || ' ' || cwnd || ' ' || ssthresh || ' ' || flight || ' ' ||"
-			  " srtt_ns || ' ' || rto_ns FROM tcp_cc",
-			  "5000 14600 65535 2920 200000 1000000000");
+	assert_query_text(db, "SELECT name || quote(place) || value FROM counters",
+			  "ip.in_receivesNULL12");
+	assert_query_text(
+		db,
+		"SELECT time_ns || ' ' || cwnd || ' ' || ssthresh || ' ' || flight || ' ' ||"
+		" srtt_ns || ' ' || rto_ns FROM tcp_cc",
+		"5000 14600 65535 2920 200000 1000000000");
 }
 
 /* ---- files: overwrite, errors ---- */
@@ -591,8 +620,10 @@ test_trace_run_row_records_scenario_seed_and_version(void **state)
 {
 	struct fix *f = *state;
 
-	assert_query_text(fix_db(f), "SELECT scenario || ' ' || seed || ' ' || version || ' ' || level FROM run",
-			  "unit 42 0.1.0 full");
+	assert_query_text(
+		fix_db(f),
+		"SELECT scenario || ' ' || seed || ' ' || version || ' ' || level FROM run",
+		"unit 42 0.1.0 full");
 	assert_query_text(fix_db(f), "SELECT scenario_text FROM run", "[run]\nduration = 1ms\n");
 }
 
@@ -744,33 +775,60 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trace_op_and_copy_kind_names_are_readable),
 		cmocka_unit_test(test_trace_level_names_round_trip),
-		cmocka_unit_test_setup_teardown(test_trace_null_path_writes_nothing_but_numbers_hosts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_handoff_row_has_time_host_ctx_and_names, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_event_outside_cpu_work_is_hw_ctx, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_queue_ops_store_qlen_not_bytes, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_push_pull_store_header_bytes_and_offset, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_copy_and_clone_store_kind_and_bytes, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_drop_records_reason, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_seq_follows_call_order, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_packet_first_record_wins, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_packet_udp_has_no_tcp_columns, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_summary_level_keeps_one_packet_row_but_no_skb_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_host_filter_lowers_one_host, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_cpu_busy_full_writes_intervals_and_totals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_cpu_busy_summary_writes_totals_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_counter_and_tcp_cc_rows, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_refuses_to_overwrite_existing_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_overwrite_replaces_file_and_journal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_overwrite_refuses_a_directory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_unwritable_path_is_io_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_full_disk_is_reported_not_a_crash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_run_row_records_scenario_seed_and_version, setup_full, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_finished_flag_is_zero_then_one, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_close_unfinished_keeps_flag_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_batches_commit_every_10000_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trace_null_path_writes_nothing_but_numbers_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_handoff_row_has_time_host_ctx_and_names,
+						setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_event_outside_cpu_work_is_hw_ctx,
+						setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_queue_ops_store_qlen_not_bytes,
+						setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_push_pull_store_header_bytes_and_offset,
+						setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_copy_and_clone_store_kind_and_bytes,
+						setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_drop_records_reason, setup_full,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_seq_follows_call_order, setup_full,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_packet_first_record_wins, setup_full,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_packet_udp_has_no_tcp_columns,
+						setup_full, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trace_summary_level_keeps_one_packet_row_but_no_skb_events, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_trace_host_filter_lowers_one_host, setup_full,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trace_cpu_busy_full_writes_intervals_and_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_cpu_busy_summary_writes_totals_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_counter_and_tcp_cc_rows, setup_full,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_refuses_to_overwrite_existing_file,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_overwrite_replaces_file_and_journal,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_overwrite_refuses_a_directory, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_unwritable_path_is_io_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_full_disk_is_reported_not_a_crash, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trace_run_row_records_scenario_seed_and_version, setup_full, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_finished_flag_is_zero_then_one, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_close_unfinished_keeps_flag_zero, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_batches_commit_every_10000_rows, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_trace_indexes_built_at_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_exit_without_close_leaves_unfinished_database, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_killed_run_leaves_valid_unfinished_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trace_exit_without_close_leaves_unfinished_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trace_killed_run_leaves_valid_unfinished_database, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,13 +76,16 @@ test_datagram_path_is_in_the_trace(void **state)
 	assert_true(trace_flush(fx->n->tr, NULL));
 	sqlite3 *db = trace_db(fx->n->tr);
 	/* on b, the skb carrying UDP went ip_rcv -> udp_rcv */
-	g_autofree char *funcs = query_list(db,
+	g_autofree char *funcs = query_list(
+		db,
 		"SELECT DISTINCT func FROM skb_events WHERE op = 'handoff' AND func IN "
 		"('ip_rcv','udp_rcv','ip_build_and_send_pkt','neigh_output','dev_queue_xmit') "
 		"ORDER BY func");
-	assert_string_equal(funcs, "dev_queue_xmit ip_build_and_send_pkt ip_rcv neigh_output udp_rcv");
+	assert_string_equal(funcs,
+			    "dev_queue_xmit ip_build_and_send_pkt ip_rcv neigh_output udp_rcv");
 	/* the ARP pending queue was used while resolving */
-	assert_true(query_int(db, "SELECT count(*) FROM skb_events WHERE queue = 'arp_queue'") >= 2);
+	assert_true(query_int(db, "SELECT count(*) FROM skb_events WHERE queue = 'arp_queue'") >=
+		    2);
 }
 
 static void
@@ -149,8 +152,7 @@ test_sink_port_cannot_be_taken_twice(void **state)
 {
 	struct fx *fx = *state;
 	struct tsink other = { 0 };
-	assert_int_equal(udp_test_sink(fx->b, 9, tsink_fn,
-				       &other),
+	assert_int_equal(udp_test_sink(fx->b, 9, tsink_fn, &other),
 			 0); /* the same function may re-register */
 	assert_int_equal(udp_test_sink(fx->b, 9, NULL, NULL), 0);
 	assert_int_equal(udp_send(fx->a, 0, 4000, tnet_addr("10.0.0.2"), 9, "x", 1), 0);
@@ -176,17 +178,18 @@ main(void)
 						setup_traced, teardown),
 		cmocka_unit_test_setup_teardown(test_datagram_path_is_in_the_trace, setup_traced,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_no_socket_answers_port_unreachable, setup_traced,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bad_checksum_is_dropped_and_counted, setup_traced,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_no_socket_answers_port_unreachable,
+						setup_traced, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_checksum_is_dropped_and_counted,
+						setup_traced, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_checksum_means_none_and_is_accepted,
 						setup_traced, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_length_beyond_datagram_is_dropped,
 						setup_traced, teardown),
 		cmocka_unit_test_setup_teardown(test_sink_port_cannot_be_taken_twice, setup_traced,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_no_route_fails_at_once, setup_traced, teardown),
+		cmocka_unit_test_setup_teardown(test_no_route_fails_at_once, setup_traced,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,9 +34,9 @@ struct fx {
 	uint16_t a_port;
 	unsigned raw_count_open;
 	/* what the processes are to do */
-	size_t send_len;       /* udp_sender */
-	bool connect_first;    /* udp_to_closed_port */
-	int ttl;               /* raw_pinger: IP_TTL, 0 = default */
+	size_t send_len;    /* udp_sender */
+	bool connect_first; /* udp_to_closed_port */
+	int ttl;	    /* raw_pinger: IP_TTL, 0 = default */
 	uint8_t data[8192];
 };
 
@@ -349,20 +349,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_udp_sendto_crosses_router_and_recvfrom_names_sender,
+		cmocka_unit_test_setup_teardown(
+			test_udp_sendto_crosses_router_and_recvfrom_names_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_datagram_larger_than_mtu_arrives_whole,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_datagram_larger_than_mtu_arrives_whole, setup,
-						teardown),
 		cmocka_unit_test_setup_teardown(test_connected_udp_socket_gets_econnrefused, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_unconnected_udp_socket_ignores_port_unreachable,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unconnected_udp_socket_ignores_port_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_icmp_socket_pings_across_router, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_raw_socket_ip_ttl_1_gets_time_exceeded_from_router,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_raw_socket_gets_a_copy_and_the_kernel_still_answers,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_raw_socket_ip_ttl_1_gets_time_exceeded_from_router, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_raw_socket_gets_a_copy_and_the_kernel_still_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_socket_of_other_protocol_is_refused, setup,
 						teardown),
 	};

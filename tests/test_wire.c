@@ -227,7 +227,6 @@ test_wire_conf_keys_parse_units(void **state)
 	assert_true(c.loss == 0.25);
 }
 
-
 static void
 test_wire_drops_frames_over_its_mtu(void **state)
 {

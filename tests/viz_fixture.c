@@ -46,7 +46,12 @@ struct step {
 /* ---- the UDP datagram, skb 1 on a, skb 2 on b ---- */
 
 static const struct trace_pkt_info udp_info = {
-	.proto = 17, .saddr = A_ADDR, .daddr = B_ADDR, .sport = 5000, .dport = 9, .payload = 100,
+	.proto = 17,
+	.saddr = A_ADDR,
+	.daddr = B_ADDR,
+	.sport = 5000,
+	.dport = 9,
+	.payload = 100,
 };
 
 static void
@@ -142,12 +147,12 @@ udp_qdisc_drop(struct world *w, struct trace_host *h, const void *arg)
 
 struct seg {
 	sim_time_t at;
-	bool fwd;            /* a -> b */
+	bool fwd; /* a -> b */
 	uint8_t flags;
 	uint32_t seq, ack, payload;
-	uint64_t orig;       /* data: the skb TCP keeps for retransmission (0: none) */
-	bool new_orig;       /* first transmission: allocate and fill the original */
-	uint64_t tx, rx;     /* rx 0: lost on the wire */
+	uint64_t orig;	 /* data: the skb TCP keeps for retransmission (0: none) */
+	bool new_orig;	 /* first transmission: allocate and fill the original */
+	uint64_t tx, rx; /* rx 0: lost on the wire */
 };
 
 static const struct seg segs[] = {
@@ -170,9 +175,15 @@ static struct trace_pkt_info
 seg_info(const struct seg *s)
 {
 	return (struct trace_pkt_info){
-		.proto = 6, .saddr = s->fwd ? A_ADDR : B_ADDR, .daddr = s->fwd ? B_ADDR : A_ADDR,
-		.sport = s->fwd ? 40000 : 80, .dport = s->fwd ? 80 : 40000, .tcp_flags = s->flags,
-		.seq = s->seq, .ack = s->ack, .payload = s->payload,
+		.proto = 6,
+		.saddr = s->fwd ? A_ADDR : B_ADDR,
+		.daddr = s->fwd ? B_ADDR : A_ADDR,
+		.sport = s->fwd ? 40000 : 80,
+		.dport = s->fwd ? 80 : 40000,
+		.tcp_flags = s->flags,
+		.seq = s->seq,
+		.ack = s->ack,
+		.payload = s->payload,
 	};
 }
 
@@ -214,7 +225,8 @@ tcp_receive(struct world *w, struct trace_host *h, const void *arg)
 
 	trace_alloc(h, s->rx, "driver", 2048);
 	/* the wire row names the sender's skb in other, as the frame carries it */
-	trace_skb_event(h, TR_WIRE, s->rx, "wire", "rx", "eth0", -1, len, 0, COPY_NONE, NULL, s->tx);
+	trace_skb_event(h, TR_WIRE, s->rx, "wire", "rx", "eth0", -1, len, 0, COPY_NONE, NULL,
+			s->tx);
 	trace_copy(h, s->rx, "nic", COPY_DMA_FROM_DEV, len);
 	trace_handoff(h, s->rx, "ip", "ip_rcv", 14, len - 14);
 	trace_packet(h, s->rx, &info);
@@ -265,7 +277,8 @@ viz_fixture_build(struct viz_fixture *f)
 	f->db_path = g_build_filename(f->dir, "trace.db", NULL);
 	struct trace *tr = trace_open(f->db_path, TRACE_FULL, false, &error);
 	assert_non_null(tr);
-	assert_true(trace_begin_run(tr, "viz-fixture", "[run]\nduration = 1ms\n", 7, "test", &error));
+	assert_true(
+		trace_begin_run(tr, "viz-fixture", "[run]\nduration = 1ms\n", 7, "test", &error));
 	static const char *const names[2] = { "a", "b" };
 	for (int i = 0; i < 2; i++) {
 		w.cpu[i] = cpu_new(w.sim, names[i]);

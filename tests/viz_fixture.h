@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 struct viz_fixture {
-	char *dir;      /* a temporary directory, removed by viz_fixture_free */
-	char *db_path;  /* DIR/trace.db */
+	char *dir;     /* a temporary directory, removed by viz_fixture_free */
+	char *db_path; /* DIR/trace.db */
 };
 
 /* The TCP flow of the fixture and the skbs of its three data segments. */

@@ -22,7 +22,7 @@
 #define TRACE_PCAP_SNAPLEN 65535
 
 struct trace_pcap {
-	pcap_t *pcap;          /* a "dead" handle: only for writing */
+	pcap_t *pcap; /* a "dead" handle: only for writing */
 	pcap_dumper_t *dumper;
 	char *path;
 };
@@ -45,8 +45,8 @@ trace_pcap_open(const char *dir, const char *host, const char *ifname, GError **
 
 	if (g_mkdir_with_parents(dir, 0777) != 0) {
 		int err = errno;
-		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "cannot create pcap directory %s: %s",
-			    dir, g_strerror(err));
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+			    "cannot create pcap directory %s: %s", dir, g_strerror(err));
 		return NULL;
 	}
 	p = g_new0(struct trace_pcap, 1);

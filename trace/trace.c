@@ -26,14 +26,15 @@
 
 #include "trace/trace_int.h"
 
-G_DEFINE_QUARK(netsim-trace-error-quark, trace_error)
+G_DEFINE_QUARK(netsim - trace - error - quark, trace_error)
 
 /* The statements of trace_stmt, in order.  Every parameter is bound on every row. */
 static const char *const trace_stmt_sql[ST_N] = {
 	[ST_HOST] = "INSERT INTO hosts (id, name) VALUES (?1, ?2)",
-	[ST_SKB] = "INSERT INTO skb_events (seq, time_ns, host, ctx, skb, op, layer, func, queue,"
-		   " data_off, len, bytes, qlen, copy_kind, reason, other)"
-		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_SKB] =
+		"INSERT INTO skb_events (seq, time_ns, host, ctx, skb, op, layer, func, queue,"
+		" data_off, len, bytes, qlen, copy_kind, reason, other)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[ST_SKB_MANY] = NULL, /* built by trace_skb_many_sql */
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
 		      " sport, dport, tcp_flags, seq, ack, payload)"
@@ -52,20 +53,19 @@ static const char *const trace_stmt_sql[ST_N] = {
  * process: the journal stays on disk (TRUNCATE avoids re-creating it at every
  * commit) so a half-written batch is rolled back when the file is next opened.
  */
-static const char trace_pragmas[] =
-	"PRAGMA page_size = 8192;"
-	"PRAGMA journal_mode = TRUNCATE;"
-	"PRAGMA synchronous = OFF;"
-	"PRAGMA cache_size = -16384;";
+static const char trace_pragmas[] = "PRAGMA page_size = 8192;"
+				    "PRAGMA journal_mode = TRUNCATE;"
+				    "PRAGMA synchronous = OFF;"
+				    "PRAGMA cache_size = -16384;";
 
 const char *
 trace_op_name(enum trace_op op)
 {
 	static const char *const names[] = {
-		[TR_ALLOC] = "alloc",     [TR_FREE] = "free",       [TR_DROP] = "drop",
+		[TR_ALLOC] = "alloc",	  [TR_FREE] = "free",	    [TR_DROP] = "drop",
 		[TR_ENQUEUE] = "enqueue", [TR_DEQUEUE] = "dequeue", [TR_HANDOFF] = "handoff",
-		[TR_PUSH] = "push",       [TR_PULL] = "pull",       [TR_COPY] = "copy",
-		[TR_CLONE] = "clone",     [TR_WIRE] = "wire",       [TR_ROUTE] = "route",
+		[TR_PUSH] = "push",	  [TR_PULL] = "pull",	    [TR_COPY] = "copy",
+		[TR_CLONE] = "clone",	  [TR_WIRE] = "wire",	    [TR_ROUTE] = "route",
 	};
 	if ((unsigned)op < G_N_ELEMENTS(names) && names[op])
 		return names[op];
@@ -89,7 +89,9 @@ trace_copy_kind_name(enum trace_copy_kind kind)
 }
 
 static const char *const trace_level_names[] = {
-	[TRACE_OFF] = "off", [TRACE_SUMMARY] = "summary", [TRACE_FULL] = "full",
+	[TRACE_OFF] = "off",
+	[TRACE_SUMMARY] = "summary",
+	[TRACE_FULL] = "full",
 };
 
 const char *
@@ -210,21 +212,24 @@ trace_create_file(const char *path, bool overwrite, GError **error)
 
 	if (lstat(path, &st) == 0) {
 		if (!overwrite) {
-			g_set_error(error, TRACE_ERROR, TRACE_ERROR_EXISTS,
-				    "trace database %s already exists; use --overwrite to replace it",
-				    path);
+			g_set_error(
+				error, TRACE_ERROR, TRACE_ERROR_EXISTS,
+				"trace database %s already exists; use --overwrite to replace it",
+				path);
 			return false;
 		}
 		if (!S_ISREG(st.st_mode)) {
 			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
-				    "trace database %s exists and is not a regular file; not replacing it",
+				    "trace database %s exists and is not a regular file; not "
+				    "replacing it",
 				    path);
 			return false;
 		}
 		if (unlink(path) != 0) {
 			int err = errno;
 			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
-				    "cannot remove old trace database %s: %s", path, g_strerror(err));
+				    "cannot remove old trace database %s: %s", path,
+				    g_strerror(err));
 			return false;
 		}
 	}
@@ -233,8 +238,8 @@ trace_create_file(const char *path, bool overwrite, GError **error)
 		g_autofree char *side = g_strconcat(path, sidecars[i], NULL);
 		if (unlink(side) != 0 && errno != ENOENT) {
 			int err = errno;
-			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "cannot remove %s: %s", side,
-				    g_strerror(err));
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "cannot remove %s: %s",
+				    side, g_strerror(err));
 			return false;
 		}
 	}
@@ -372,10 +377,11 @@ trace_begin_run(struct trace *tr, const char *scenario_name, const char *scenari
 		g_propagate_error(error, g_error_copy(tr->failed));
 		return false;
 	}
-	if (sqlite3_prepare_v2(tr->db,
-			       "INSERT OR REPLACE INTO run (id, scenario, scenario_text, seed, version,"
-			       " level, started_at, finished) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, 0)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    tr->db,
+		    "INSERT OR REPLACE INTO run (id, scenario, scenario_text, seed, version,"
+		    " level, started_at, finished) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, 0)",
+		    -1, &st, NULL) != SQLITE_OK) {
 		trace_fail(tr, "writing the run row");
 		g_propagate_error(error, g_error_copy(tr->failed));
 		return false;

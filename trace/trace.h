@@ -24,24 +24,24 @@
 #include "sim/sim.h"
 
 enum trace_level {
-	TRACE_OFF = 0,     /* nothing is written; counters still kept by the stack */
+	TRACE_OFF = 0,	   /* nothing is written; counters still kept by the stack */
 	TRACE_SUMMARY = 1, /* run, hosts, counters, CPU busy totals, TCP cwnd samples */
-	TRACE_FULL = 2,    /* everything: one row per skb operation, busy intervals */
+	TRACE_FULL = 2,	   /* everything: one row per skb operation, busy intervals */
 };
 
 enum trace_op {
 	TR_ALLOC = 1,
-	TR_FREE,     /* consumed: the packet was delivered or its work is done */
-	TR_DROP,     /* freed because it was dropped; reason says why */
+	TR_FREE, /* consumed: the packet was delivered or its work is done */
+	TR_DROP, /* freed because it was dropped; reason says why */
 	TR_ENQUEUE,
 	TR_DEQUEUE,
-	TR_HANDOFF,  /* one layer's function hands the skb to the next */
-	TR_PUSH,     /* header pushed: data moved toward head */
-	TR_PULL,     /* header pulled: data moved toward tail */
-	TR_COPY,     /* bytes copied; kind says which copy */
-	TR_CLONE,    /* a clone or copy of the skb was made: other = new skb */
-	TR_WIRE,     /* the frame left or reached a NIC on a wire */
-	TR_ROUTE,    /* a route lookup for the skb: route cache hit, miss, or FIB search */
+	TR_HANDOFF, /* one layer's function hands the skb to the next */
+	TR_PUSH,    /* header pushed: data moved toward head */
+	TR_PULL,    /* header pulled: data moved toward tail */
+	TR_COPY,    /* bytes copied; kind says which copy */
+	TR_CLONE,   /* a clone or copy of the skb was made: other = new skb */
+	TR_WIRE,    /* the frame left or reached a NIC on a wire */
+	TR_ROUTE,   /* a route lookup for the skb: route cache hit, miss, or FIB search */
 };
 
 enum trace_copy_kind {
@@ -50,7 +50,7 @@ enum trace_copy_kind {
 	COPY_SKB_TO_USER,
 	COPY_DMA_TO_DEV,   /* host memory -> NIC (transmit) */
 	COPY_DMA_FROM_DEV, /* NIC -> host memory (receive) */
-	COPY_CLONE,        /* skb_copy: a full copy of data */
+	COPY_CLONE,	   /* skb_copy: a full copy of data */
 };
 
 const char *trace_op_name(enum trace_op op);
@@ -63,8 +63,8 @@ bool trace_level_from_name(const char *name, enum trace_level *out);
 #define TRACE_ERROR (trace_error_quark())
 GQuark trace_error_quark(void);
 enum trace_error {
-	TRACE_ERROR_EXISTS,  /* the database file exists and overwriting was not asked for */
-	TRACE_ERROR_IO,      /* could not create, write or commit */
+	TRACE_ERROR_EXISTS, /* the database file exists and overwriting was not asked for */
+	TRACE_ERROR_IO,	    /* could not create, write or commit */
 };
 
 struct trace;
@@ -74,8 +74,7 @@ struct trace;
  * all calls are cheap no-ops beyond the level check) or ":memory:" (tests).
  * An existing file is never overwritten unless @overwrite is true.
  */
-struct trace *trace_open(const char *path, enum trace_level level, bool overwrite,
-			 GError **error);
+struct trace *trace_open(const char *path, enum trace_level level, bool overwrite, GError **error);
 /* Records the run row: what ran, with which seed, by which netsim version. */
 bool trace_begin_run(struct trace *tr, const char *scenario_name, const char *scenario_text,
 		     uint64_t seed, const char *version, GError **error);
@@ -98,8 +97,8 @@ uint64_t trace_rows(const struct trace *tr);
 /* One host's view of the recorder.  Owned by the trace; freed by trace_close. */
 struct trace_host {
 	struct trace *tr;
-	enum trace_level level;  /* copy of the run's level, for the inline check */
-	uint32_t id;             /* hosts.id in the database */
+	enum trace_level level; /* copy of the run's level, for the inline check */
+	uint32_t id;		/* hosts.id in the database */
 	const char *name;
 	struct sim *sim;
 	struct cpu *cpu;
@@ -116,8 +115,7 @@ void trace_host_set_level(struct trace_host *h, enum trace_level level);
 /* The row written for one skb operation at full level.  Internal to trace.c. */
 void trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
 		     const char *func, const char *queue, int64_t data_off, int64_t len,
-		     int64_t bytes, enum trace_copy_kind kind, const char *reason,
-		     uint64_t other);
+		     int64_t bytes, enum trace_copy_kind kind, const char *reason, uint64_t other);
 
 #define TRACE_ON(h) ((h) && (h)->level >= TRACE_FULL)
 /* trace_packet rows are written from summary level up. */
@@ -127,7 +125,8 @@ static inline void
 trace_alloc(struct trace_host *h, uint64_t skb, const char *layer, uint32_t size)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_ALLOC, skb, layer, NULL, NULL, -1, size, 0, COPY_NONE, NULL, 0);
+		trace_skb_event(h, TR_ALLOC, skb, layer, NULL, NULL, -1, size, 0, COPY_NONE, NULL,
+				0);
 }
 
 static inline void
@@ -141,7 +140,8 @@ static inline void
 trace_drop(struct trace_host *h, uint64_t skb, const char *layer, const char *reason)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_DROP, skb, layer, NULL, NULL, -1, -1, 0, COPY_NONE, reason, 0);
+		trace_skb_event(h, TR_DROP, skb, layer, NULL, NULL, -1, -1, 0, COPY_NONE, reason,
+				0);
 }
 
 static inline void
@@ -149,7 +149,8 @@ trace_enqueue(struct trace_host *h, uint64_t skb, const char *layer, const char 
 	      uint32_t qlen, uint32_t len)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_ENQUEUE, skb, layer, NULL, queue, -1, len, qlen, COPY_NONE, NULL, 0);
+		trace_skb_event(h, TR_ENQUEUE, skb, layer, NULL, queue, -1, len, qlen, COPY_NONE,
+				NULL, 0);
 }
 
 static inline void
@@ -157,7 +158,8 @@ trace_dequeue(struct trace_host *h, uint64_t skb, const char *layer, const char 
 	      uint32_t qlen, uint32_t len)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_DEQUEUE, skb, layer, NULL, queue, -1, len, qlen, COPY_NONE, NULL, 0);
+		trace_skb_event(h, TR_DEQUEUE, skb, layer, NULL, queue, -1, len, qlen, COPY_NONE,
+				NULL, 0);
 }
 
 /* @func is the function now receiving the skb ("ip_rcv"), in @layer ("ip"). */
@@ -166,23 +168,26 @@ trace_handoff(struct trace_host *h, uint64_t skb, const char *layer, const char 
 	      uint32_t data_off, uint32_t len)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_HANDOFF, skb, layer, func, NULL, data_off, len, 0, COPY_NONE, NULL, 0);
+		trace_skb_event(h, TR_HANDOFF, skb, layer, func, NULL, data_off, len, 0, COPY_NONE,
+				NULL, 0);
 }
 
 static inline void
-trace_push(struct trace_host *h, uint64_t skb, const char *layer, uint32_t hdr,
-	   uint32_t data_off, uint32_t len)
+trace_push(struct trace_host *h, uint64_t skb, const char *layer, uint32_t hdr, uint32_t data_off,
+	   uint32_t len)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_PUSH, skb, layer, NULL, NULL, data_off, len, hdr, COPY_NONE, NULL, 0);
+		trace_skb_event(h, TR_PUSH, skb, layer, NULL, NULL, data_off, len, hdr, COPY_NONE,
+				NULL, 0);
 }
 
 static inline void
-trace_pull(struct trace_host *h, uint64_t skb, const char *layer, uint32_t hdr,
-	   uint32_t data_off, uint32_t len)
+trace_pull(struct trace_host *h, uint64_t skb, const char *layer, uint32_t hdr, uint32_t data_off,
+	   uint32_t len)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_PULL, skb, layer, NULL, NULL, data_off, len, hdr, COPY_NONE, NULL, 0);
+		trace_skb_event(h, TR_PULL, skb, layer, NULL, NULL, data_off, len, hdr, COPY_NONE,
+				NULL, 0);
 }
 
 static inline void
@@ -194,8 +199,7 @@ trace_copy(struct trace_host *h, uint64_t skb, const char *layer, enum trace_cop
 }
 
 static inline void
-trace_clone(struct trace_host *h, uint64_t skb, uint64_t new_skb, const char *layer,
-	    uint32_t bytes)
+trace_clone(struct trace_host *h, uint64_t skb, uint64_t new_skb, const char *layer, uint32_t bytes)
 {
 	if (TRACE_ON(h))
 		trace_skb_event(h, TR_CLONE, skb, layer, NULL, NULL, -1, -1, bytes,
@@ -225,7 +229,8 @@ static inline void
 trace_route(struct trace_host *h, uint64_t skb, const char *how, uint32_t data_off, uint32_t len)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_ROUTE, skb, "route", how, NULL, data_off, len, 0, COPY_NONE, NULL, 0);
+		trace_skb_event(h, TR_ROUTE, skb, "route", how, NULL, data_off, len, 0, COPY_NONE,
+				NULL, 0);
 }
 
 /*

@@ -27,7 +27,7 @@ extern const char trace_schema_sql[];
  * (tests/bench_trace.c).  Must divide TRACE_BATCH_ROWS.
  */
 #define TRACE_SKB_ROWS_PER_INSERT 16
-#define TRACE_SKB_COLUMNS 16   /* parameters of one skb_events row */
+#define TRACE_SKB_COLUMNS 16 /* parameters of one skb_events row */
 
 /* One skb_events row waiting in the buffer: the values as trace.h gave them. */
 struct trace_skb_row {
@@ -42,7 +42,7 @@ struct trace_skb_row {
 enum trace_stmt {
 	ST_HOST,
 	ST_SKB,
-	ST_SKB_MANY,  /* TRACE_SKB_ROWS_PER_INSERT rows of ST_SKB */
+	ST_SKB_MANY, /* TRACE_SKB_ROWS_PER_INSERT rows of ST_SKB */
 	ST_PACKET,
 	ST_BUSY,
 	ST_TOTAL,
@@ -76,16 +76,16 @@ struct trace_host_rec {
  */
 struct trace {
 	sqlite3 *db;
-	char *path;                 /* NULL for no database or ":memory:" */
-	enum trace_level level;     /* the run's level (TRACE_OFF without a database) */
+	char *path;		/* NULL for no database or ":memory:" */
+	enum trace_level level; /* the run's level (TRACE_OFF without a database) */
 	sqlite3_stmt *st[ST_N];
 	struct trace_skb_row skb_buf[TRACE_SKB_ROWS_PER_INSERT];
-	unsigned skb_n;             /* rows waiting in skb_buf */
+	unsigned skb_n; /* rows waiting in skb_buf */
 	bool in_txn;
-	uint32_t batch_rows;        /* rows written since the last commit */
-	uint64_t rows;              /* rows written in the whole run */
-	GError *failed;             /* the first write error */
-	GPtrArray *hosts;           /* struct trace_host_rec *, by id - 1 */
+	uint32_t batch_rows; /* rows written since the last commit */
+	uint64_t rows;	     /* rows written in the whole run */
+	GError *failed;	     /* the first write error */
+	GPtrArray *hosts;    /* struct trace_host_rec *, by id - 1 */
 };
 
 /* Steps and resets @st; on an error records it (trace_fail) and returns false. */

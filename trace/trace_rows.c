@@ -138,9 +138,7 @@ trace_proto_name(uint8_t proto, char *buf, size_t size)
 	case 1: return "icmp";
 	case 6: return "tcp";
 	case 17: return "udp";
-	default:
-		snprintf(buf, size, "%u", proto);
-		return buf;
+	default: snprintf(buf, size, "%u", proto); return buf;
 	}
 }
 
@@ -148,7 +146,10 @@ trace_proto_name(uint8_t proto, char *buf, size_t size)
 static const char *
 trace_tcp_flags(uint8_t flags, char *buf)
 {
-	static const struct { uint8_t bit; char c; } order[] = {
+	static const struct {
+		uint8_t bit;
+		char c;
+	} order[] = {
 		{ 0x02, 'S' }, { 0x01, 'F' }, { 0x04, 'R' }, { 0x08, 'P' },
 		{ 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' },
 	};

@@ -38,13 +38,22 @@ void
 draw_event_read(sqlite3_stmt *st, struct draw_event *e)
 {
 	*e = (struct draw_event){
-		.skb = column_int(st, 0), .seq = column_int(st, 1), .time_ns = column_int(st, 2),
-		.host = column_int(st, 3), .ctx = column_interned(st, 4),
-		.layer = column_interned(st, 5), .op = column_interned(st, 6),
-		.func = column_interned(st, 7), .queue = column_interned(st, 8),
-		.qlen = column_int(st, 9), .data_off = column_int(st, 10), .len = column_int(st, 11),
-		.bytes = column_int(st, 12), .copy_kind = column_interned(st, 13),
-		.reason = column_interned(st, 14), .other = column_int(st, 15),
+		.skb = column_int(st, 0),
+		.seq = column_int(st, 1),
+		.time_ns = column_int(st, 2),
+		.host = column_int(st, 3),
+		.ctx = column_interned(st, 4),
+		.layer = column_interned(st, 5),
+		.op = column_interned(st, 6),
+		.func = column_interned(st, 7),
+		.queue = column_interned(st, 8),
+		.qlen = column_int(st, 9),
+		.data_off = column_int(st, 10),
+		.len = column_int(st, 11),
+		.bytes = column_int(st, 12),
+		.copy_kind = column_interned(st, 13),
+		.reason = column_interned(st, 14),
+		.other = column_int(st, 15),
 	};
 	if (!e->layer)
 		e->layer = g_intern_static_string("?");
@@ -56,12 +65,18 @@ static const struct {
 	const char *name, *label;
 	int rank;
 } layers[] = {
-	{ "user", "user process", 0 },   { "app", "user process", 0 },
-	{ "socket", "socket", 1 },       { "tcp", "TCP", 2 },
-	{ "udp", "UDP", 2 },             { "icmp", "ICMP", 2 },
-	{ "ip", "IP", 3 },               { "arp", "ARP", 3 },
-	{ "eth", "Ethernet", 4 },        { "dev", "device (netdev)", 5 },
-	{ "driver", "driver", 6 },       { "nic", "NIC (hardware)", 7 },
+	{ "user", "user process", 0 },
+	{ "app", "user process", 0 },
+	{ "socket", "socket", 1 },
+	{ "tcp", "TCP", 2 },
+	{ "udp", "UDP", 2 },
+	{ "icmp", "ICMP", 2 },
+	{ "ip", "IP", 3 },
+	{ "arp", "ARP", 3 },
+	{ "eth", "Ethernet", 4 },
+	{ "dev", "device (netdev)", 5 },
+	{ "driver", "driver", 6 },
+	{ "nic", "NIC (hardware)", 7 },
 	{ "wire", "wire", 8 },
 };
 
@@ -106,7 +121,8 @@ place_layer(int64_t host, const char *layer)
 {
 	if (strcmp(layer, "wire") == 0)
 		layer = "nic";
-	return (struct draw_place){ .kind = PLACE_LAYER, .host = host,
+	return (struct draw_place){ .kind = PLACE_LAYER,
+				    .host = host,
 				    .name = g_intern_string(layer) };
 }
 
@@ -131,8 +147,9 @@ static int
 add_step(struct draw_step *steps, int n, struct draw_place from, struct draw_place to,
 	 enum draw_edge_kind kind, const char *what, int64_t bytes)
 {
-	steps[n] = (struct draw_step){ .from = from, .to = to, .kind = kind,
-				       .what = g_intern_string(what), .bytes = bytes };
+	steps[n] = (struct draw_step){
+		.from = from, .to = to, .kind = kind, .what = g_intern_string(what), .bytes = bytes
+	};
 	return n + 1;
 }
 
@@ -151,19 +168,23 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 			*at = here;
 	} else if (strcmp(op, "handoff") == 0 || strcmp(op, "dequeue") == 0 ||
 		   strcmp(op, "push") == 0 || strcmp(op, "pull") == 0) {
-		const char *what = strcmp(op, "handoff") == 0 ? (e->func ? e->func : "handoff") : op;
+		const char *what =
+			strcmp(op, "handoff") == 0 ? (e->func ? e->func : "handoff") : op;
 		if (at->kind != PLACE_NONE && !draw_place_equal(at, &here))
 			n = add_step(steps, n, *at, here, EDGE_MOVE, what, e->len);
 		*at = here;
 	} else if (strcmp(op, "enqueue") == 0) {
-		struct draw_place q = { .kind = PLACE_QUEUE, .host = e->host,
-					.name = e->queue ? e->queue : "queue", .owner = e->layer };
+		struct draw_place q = { .kind = PLACE_QUEUE,
+					.host = e->host,
+					.name = e->queue ? e->queue : "queue",
+					.owner = e->layer };
 		if (at->kind != PLACE_NONE && !draw_place_equal(at, &q))
 			n = add_step(steps, n, *at, q, EDGE_MOVE, "enqueue", e->len);
 		*at = q;
 	} else if (strcmp(op, "copy") == 0 || (strcmp(op, "clone") == 0 && e->copy_kind)) {
 		const char *kind = e->copy_kind ? e->copy_kind : "copy";
-		struct draw_place user = { .kind = PLACE_USER, .host = e->host,
+		struct draw_place user = { .kind = PLACE_USER,
+					   .host = e->host,
 					   .name = g_intern_static_string("user") };
 		struct draw_place from = at->kind != PLACE_NONE ? *at : here, to = from;
 		if (strcmp(kind, "user_to_skb") == 0) {
@@ -176,19 +197,22 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 		} else if (strcmp(kind, "dma_from_dev") == 0) {
 			from = nic;
 			to = draw_place_equal(at, &nic) || at->kind == PLACE_NONE
-				? place_layer(e->host, "driver") : *at;
+				? place_layer(e->host, "driver")
+				: *at;
 		}
 		g_autofree char *what = g_strdup_printf("copy %s", kind);
 		n = add_step(steps, n, from, to, EDGE_COPY, what, e->bytes);
 		if (strcmp(kind, "clone") != 0)
 			*at = to;
 	} else if (strcmp(op, "wire") == 0) {
-		struct draw_place w = { .kind = PLACE_WIRE, .host = e->host,
+		struct draw_place w = { .kind = PLACE_WIRE,
+					.host = e->host,
 					.name = e->queue ? e->queue : "wire" };
 		bool tx = g_strcmp0(e->func, "rx") != 0;
 		if (tx && at->kind != PLACE_NONE && !draw_place_equal(at, &nic))
 			n = add_step(steps, n, *at, nic, EDGE_MOVE, "to the NIC", e->len);
-		n = add_step(steps, n, tx ? nic : w, tx ? w : nic, EDGE_WIRE, tx ? "tx" : "rx", e->len);
+		n = add_step(steps, n, tx ? nic : w, tx ? w : nic, EDGE_WIRE, tx ? "tx" : "rx",
+			     e->len);
 		if (tx || at->kind == PLACE_NONE)
 			*at = nic;
 	} else if (strcmp(op, "drop") == 0) {
@@ -203,7 +227,8 @@ char *
 draw_host_name(sqlite3 *db, int64_t id)
 {
 	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT name FROM hosts WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT name FROM hosts WHERE id = ?", -1, &st, NULL) ==
+	    SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			return g_strdup((const char *)sqlite3_column_text(st, 0));
@@ -261,21 +286,25 @@ draw_render(const char *dot, const char *engine, const char *file, GError **erro
 	if (!format) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG,
 			    "%s: cannot tell the picture format; name the file .svg, .png, .pdf "
-			    "(or .dot for the Graphviz source)", file);
+			    "(or .dot for the Graphviz source)",
+			    file);
 		return false;
 	}
 	GVC_t *gvc = draw_gvc();
 	Agraph_t *g = agmemread(dot);
 	bool ok = false;
 	if (!g) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "internal error: Graphviz could not "
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER,
+			    "internal error: Graphviz could not "
 			    "read the diagram it was given");
 	} else if (gvLayout(gvc, g, engine) != 0) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "Graphviz layout '%s' failed", engine);
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "Graphviz layout '%s' failed",
+			    engine);
 	} else {
 		if (gvRenderFilename(gvc, g, format, file) != 0)
 			g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER,
-				    "%s: Graphviz could not write a %s picture there", file, format);
+				    "%s: Graphviz could not write a %s picture there", file,
+				    format);
 		else
 			ok = true;
 		gvFreeLayout(gvc, g);
@@ -295,7 +324,7 @@ struct map_edge {
 
 struct map_node {
 	struct draw_place p;
-	int64_t skbs;      /* operations that brought an skb here */
+	int64_t skbs; /* operations that brought an skb here */
 };
 
 static guint
@@ -316,7 +345,7 @@ edge_equal(gconstpointer a, gconstpointer b)
 {
 	const struct map_edge *x = a, *y = b;
 	return x->kind == y->kind && draw_place_equal(&x->from, &y->from) &&
-	       draw_place_equal(&x->to, &y->to);
+		draw_place_equal(&x->to, &y->to);
 }
 
 /* The heat colour for @count of @max: orange to dark red (ylorrd9 4..9;
@@ -376,9 +405,11 @@ map_cluster(sqlite3 *db, GString *s, int64_t host, GHashTable *nodes)
 		int rank = draw_place_rank(&n->p);
 		g_ptr_array_add(byrank[rank], k);
 	}
-	g_string_append_printf(s, "  subgraph cluster_h%" G_GINT64_FORMAT " {\n"
-			       "    label=<<b>%s</b>>; style=rounded; color=\"#7f7f7f\"; penwidth=2;\n",
-			       host, hname);
+	g_string_append_printf(
+		s,
+		"  subgraph cluster_h%" G_GINT64_FORMAT " {\n"
+		"    label=<<b>%s</b>>; style=rounded; color=\"#7f7f7f\"; penwidth=2;\n",
+		host, hname);
 	const char *prev = NULL;
 	for (int r = 0; r < 9; r++) {
 		if (!byrank[r]->len)
@@ -388,11 +419,12 @@ map_cluster(sqlite3 *db, GString *s, int64_t host, GHashTable *nodes)
 		for (guint i = 0; i < byrank[r]->len; i++) {
 			const char *id = g_ptr_array_index(byrank[r], i);
 			struct map_node *n = g_hash_table_lookup(nodes, id);
-			g_autofree char *label = draw_html(n->p.kind == PLACE_LAYER
-				? draw_layer_label(n->p.name) : n->p.name);
+			g_autofree char *label = draw_html(
+				n->p.kind == PLACE_LAYER ? draw_layer_label(n->p.name) : n->p.name);
 			const char *shape = n->p.kind == PLACE_QUEUE ? "ellipse, style=filled, "
-					    "fillcolor=\"#fff5d6\""
-				: n->p.kind == PLACE_WIRE ? "cds, style=filled, fillcolor=\"#dde8f5\""
+								       "fillcolor=\"#fff5d6\""
+				: n->p.kind == PLACE_WIRE
+				? "cds, style=filled, fillcolor=\"#dde8f5\""
 				: "box, style=\"rounded,filled\", fillcolor=\"#e8eefc\"";
 			g_string_append_printf(s, " %s [shape=%s, label=<%s%s>];", id, shape,
 					       n->p.kind == PLACE_WIRE ? "wire " : "", label);
@@ -400,7 +432,8 @@ map_cluster(sqlite3 *db, GString *s, int64_t host, GHashTable *nodes)
 		g_string_append(s, " }\n");
 		const char *first = g_ptr_array_index(byrank[r], 0);
 		if (prev)
-			g_string_append_printf(s, "    %s -> %s [style=invis, weight=20];\n", prev, first);
+			g_string_append_printf(s, "    %s -> %s [style=invis, weight=20];\n", prev,
+					       first);
 		prev = first;
 	}
 	g_string_append(s, "  }\n");
@@ -411,12 +444,13 @@ map_cluster(sqlite3 *db, GString *s, int64_t host, GHashTable *nodes)
 char *
 draw_stackmap_dot(sqlite3 *db, GError **error)
 {
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db,
-		"SELECT " DRAW_EVENT_COLS " FROM skb_events ORDER BY skb, seq", error);
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db, "SELECT " DRAW_EVENT_COLS " FROM skb_events ORDER BY skb, seq", error);
 	if (!st)
 		return NULL;
 	g_autoptr(GHashTable) edges = g_hash_table_new_full(edge_hash, edge_equal, g_free, NULL);
-	g_autoptr(GHashTable) nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) nodes =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	struct draw_place at = { 0 };
 	int64_t cur = -1, max = 1, rows = 0;
 	struct draw_event e;
@@ -454,7 +488,9 @@ draw_stackmap_dot(sqlite3 *db, GError **error)
 		return NULL;
 	}
 	GString *s = g_string_new("digraph stackmap {\n");
-	g_string_append(s, DRAW_STYLE
+	g_string_append(
+		s,
+		DRAW_STYLE
 		"  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.55;\n"
 		"  label=<<b>Stack map</b>: skbs and bytes across each edge in the whole run"
 		"<br/><font point-size=\"16\">thicker and redder = more skbs; dashed = data copied"
@@ -478,8 +514,10 @@ draw_stackmap_dot(sqlite3 *db, GError **error)
 		append_size(label, me->bytes);
 		if (me->kind == EDGE_COPY)
 			g_string_append(label, " copied");
-		double pen = 1.5 + 6.5 * (max > 1 ? log((double)me->count) / log((double)max) : 1.0);
-		g_string_append_printf(s, "  %s -> %s [%s=\"%s\", penwidth=%.1f, "
+		double pen =
+			1.5 + 6.5 * (max > 1 ? log((double)me->count) / log((double)max) : 1.0);
+		g_string_append_printf(s,
+				       "  %s -> %s [%s=\"%s\", penwidth=%.1f, "
 				       "colorscheme=ylorrd9, color=%d, fontcolor=\"#333333\"%s];\n",
 				       a, b, draw_label_attr(&me->from, &me->to), label->str, pen,
 				       heat(me->count, max),
@@ -502,11 +540,13 @@ draw_main(int argc, char **argv)
 		  "Write the picture to FILE (.png, .svg, .pdf, or .dot for the source)", "FILE" },
 		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "path: the skb to follow", "N" },
 		{ "flow", 0, 0, G_OPTION_ARG_STRING, &flow,
-		  "path, ladder: the flow, tcp:ADDR:PORT-ADDR:PORT (udp:..., icmp:ADDR-ADDR for path)",
+		  "path, ladder: the flow, tcp:ADDR:PORT-ADDR:PORT (udp:..., icmp:ADDR-ADDR for "
+		  "path)",
 		  "FLOW" },
 		{ "nth", 0, 0, G_OPTION_ARG_INT, &nth,
 		  "path --flow: the K-th packet the first endpoint sent (tcp: data segment)", "K" },
-		{ "max", 0, 0, G_OPTION_ARG_INT, &max, "ladder: at most N segments (default 40)", "N" },
+		{ "max", 0, 0, G_OPTION_ARG_INT, &max, "ladder: at most N segments (default 40)",
+		  "N" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("DB path|stackmap|ladder");
@@ -515,33 +555,40 @@ draw_main(int argc, char **argv)
 	const char *engine = "dot";
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx,
+	g_option_context_set_summary(
+		ctx,
 		"Draw a diagram of the trace database DB with Graphviz:\n"
 		"  path      one skb through the layers of every host it crosses\n"
 		"  stackmap  every host's layers, coloured by the skbs that crossed them\n"
 		"  ladder    the time-sequence diagram of one TCP connection");
 	g_option_context_set_description(ctx,
-		"Examples:\n"
-		"  netsim draw out.db path --skb 42 -o path.png\n"
-		"  netsim draw out.db path --flow tcp:10.0.0.1:40000-10.0.0.2:80 --nth 3 -o seg3.svg\n"
-		"  netsim draw out.db stackmap -o map.png\n"
-		"  netsim draw out.db ladder --flow tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n");
+					 "Examples:\n"
+					 "  netsim draw out.db path --skb 42 -o path.png\n"
+					 "  netsim draw out.db path --flow "
+					 "tcp:10.0.0.1:40000-10.0.0.2:80 --nth 3 -o seg3.svg\n"
+					 "  netsim draw out.db stackmap -o map.png\n"
+					 "  netsim draw out.db ladder --flow "
+					 "tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "netsim draw: %s\n", error->message);
 		return DRAW_BAD_INPUT;
 	}
 	if (argc != 4) {
-		fprintf(stderr, "netsim draw: expected DB and one of path, stackmap, ladder "
-				"(see 'netsim draw --help')\n");
+		fprintf(stderr,
+			"netsim draw: expected DB and one of path, stackmap, ladder "
+			"(see 'netsim draw --help')\n");
 		return DRAW_BAD_INPUT;
 	}
 	const char *what = argv[3];
 	if (!output) {
-		fprintf(stderr, "netsim draw: say where to write the picture with -o FILE.png|.svg|.pdf\n");
+		fprintf(stderr,
+			"netsim draw: say where to write the picture with -o FILE.png|.svg|.pdf\n");
 		return DRAW_BAD_INPUT;
 	}
-	if (strcmp(what, "path") != 0 && strcmp(what, "stackmap") != 0 && strcmp(what, "ladder") != 0) {
-		fprintf(stderr, "netsim draw: unknown diagram '%s' (path, stackmap or ladder)\n", what);
+	if (strcmp(what, "path") != 0 && strcmp(what, "stackmap") != 0 &&
+	    strcmp(what, "ladder") != 0) {
+		fprintf(stderr, "netsim draw: unknown diagram '%s' (path, stackmap or ladder)\n",
+			what);
 		return DRAW_BAD_INPUT;
 	}
 	g_autoptr(sqlite3) db = vizdb_open(argv[2], &error);
@@ -554,8 +601,9 @@ draw_main(int argc, char **argv)
 		dot = draw_stackmap_dot(db, &error);
 	} else if (strcmp(what, "ladder") == 0) {
 		if (!flow || strcmp(f.proto, "tcp") != 0) {
-			fprintf(stderr, "netsim draw ladder: give the connection with --flow "
-					"tcp:ADDR:PORT-ADDR:PORT\n");
+			fprintf(stderr,
+				"netsim draw ladder: give the connection with --flow "
+				"tcp:ADDR:PORT-ADDR:PORT\n");
 			return DRAW_BAD_INPUT;
 		}
 		engine = "neato";
@@ -564,7 +612,8 @@ draw_main(int argc, char **argv)
 		if (flow && !vizdb_flow_nth(db, &f, nth, &skb, &error))
 			goto fail;
 		if (skb <= 0) {
-			fprintf(stderr, "netsim draw path: say which packet with --skb N or --flow\n");
+			fprintf(stderr,
+				"netsim draw path: say which packet with --skb N or --flow\n");
 			return DRAW_BAD_INPUT;
 		}
 		dot = draw_path_dot(db, skb, &error);

@@ -23,7 +23,7 @@ struct draw_event {
 	int64_t skb, seq, time_ns, host, qlen, data_off, len, bytes, other;
 	const char *ctx, *layer, *op, *func, *queue, *copy_kind, *reason;
 };
-#define DRAW_EVENT_COLS \
+#define DRAW_EVENT_COLS                                                                      \
 	"skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes, " \
 	"copy_kind, reason, other"
 void draw_event_read(sqlite3_stmt *st, struct draw_event *e);
@@ -33,8 +33,8 @@ enum draw_place_kind { PLACE_NONE, PLACE_LAYER, PLACE_QUEUE, PLACE_USER, PLACE_W
 struct draw_place {
 	enum draw_place_kind kind;
 	int64_t host;
-	const char *name;   /* layer, queue or interface name (interned) */
-	const char *owner;  /* PLACE_QUEUE: the layer that owns the queue */
+	const char *name;  /* layer, queue or interface name (interned) */
+	const char *owner; /* PLACE_QUEUE: the layer that owns the queue */
 };
 
 enum draw_edge_kind { EDGE_MOVE, EDGE_COPY, EDGE_WIRE, EDGE_DROP };
@@ -42,8 +42,8 @@ enum draw_edge_kind { EDGE_MOVE, EDGE_COPY, EDGE_WIRE, EDGE_DROP };
 struct draw_step {
 	struct draw_place from, to;
 	enum draw_edge_kind kind;
-	const char *what;   /* "ip_rcv", "enqueue", "copy user_to_skb" (interned) */
-	int64_t bytes;      /* bytes copied, or the skb's length on a move */
+	const char *what; /* "ip_rcv", "enqueue", "copy user_to_skb" (interned) */
+	int64_t bytes;	  /* bytes copied, or the skb's length on a move */
 };
 
 /*
@@ -81,9 +81,9 @@ char *draw_time(int64_t ns);
 
 /* Graph-wide settings every diagram shares: large fonts for a projector. */
 #define DRAW_FONT "Helvetica"
-#define DRAW_STYLE                                                                        \
-	"  fontname=\"" DRAW_FONT "\"; fontsize=22; labelloc=t; pad=0.3;\n"                  \
-	"  node [fontname=\"" DRAW_FONT "\", fontsize=18];\n"                                \
+#define DRAW_STYLE                                                          \
+	"  fontname=\"" DRAW_FONT "\"; fontsize=22; labelloc=t; pad=0.3;\n" \
+	"  node [fontname=\"" DRAW_FONT "\", fontsize=18];\n"               \
 	"  edge [fontname=\"" DRAW_FONT "\", fontsize=14];\n"
 
 #endif

@@ -22,17 +22,17 @@
 #include "viz/draw.h"
 #include "viz/draw_int.h"
 
-#define LADDER_XB 10.0   /* inches between the two time lines */
-#define LADDER_ROW 0.55  /* inches between rows */
+#define LADDER_XB 10.0	/* inches between the two time lines */
+#define LADDER_ROW 0.55 /* inches between rows */
 
 struct seg {
 	int64_t tx_skb;
-	bool fwd;                 /* from the flow's first endpoint */
+	bool fwd; /* from the flow's first endpoint */
 	char flags[8];
 	uint32_t seq, ack, payload;
-	int64_t tx_ns, rx_ns;     /* rx_ns -1: never arrived */
-	int64_t end_ns;           /* where the arrow ends: rx_ns, or where the X goes */
-	const char *drop;         /* where it ended, if it was dropped */
+	int64_t tx_ns, rx_ns; /* rx_ns -1: never arrived */
+	int64_t end_ns;	      /* where the arrow ends: rx_ns, or where the X goes */
+	const char *drop;     /* where it ended, if it was dropped */
 	bool retransmit;
 	int tx_row, rx_row;
 };
@@ -66,28 +66,38 @@ static void
 seg_fate(sqlite3 *db, struct seg *sg, int64_t t, int64_t recorded_ns)
 {
 	sg->tx_skb = t;
-	sg->tx_ns = query_i64(db, "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
-			      " AND func = 'tx'", t);
+	sg->tx_ns = query_i64(db,
+			      "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
+			      " AND func = 'tx'",
+			      t);
 	sg->rx_ns = -1;
-	sg->drop = query_str(db, "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
-			     " ORDER BY seq LIMIT 1", t);
+	sg->drop = query_str(db,
+			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
+			     " ORDER BY seq LIMIT 1",
+			     t);
 	if (sg->tx_ns < 0) {
 		sg->tx_ns = recorded_ns;
 		if (!sg->drop)
 			sg->drop = g_intern_static_string("not sent");
 		return;
 	}
-	int64_t rx = query_i64(db, "SELECT rx_skb FROM wire_hops WHERE tx_skb = ?1 ORDER BY tx_ns"
-			       " LIMIT 1", t);
+	int64_t rx = query_i64(db,
+			       "SELECT rx_skb FROM wire_hops WHERE tx_skb = ?1 ORDER BY tx_ns"
+			       " LIMIT 1",
+			       t);
 	if (rx <= 0) {
 		sg->drop = g_intern_static_string("lost");
 		return;
 	}
 	sg->drop = NULL;
-	sg->rx_ns = query_i64(db, "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
-			      " AND func = 'rx'", rx);
-	sg->drop = query_str(db, "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
-			     " ORDER BY seq LIMIT 1", rx);
+	sg->rx_ns = query_i64(db,
+			      "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
+			      " AND func = 'rx'",
+			      rx);
+	sg->drop = query_str(db,
+			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
+			     " ORDER BY seq LIMIT 1",
+			     rx);
 }
 
 /* Every segment of the connection (both directions), one per transmission. */
@@ -95,14 +105,17 @@ static GArray *
 ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 {
 	int64_t a = vizdb_flow_sender(db, f, false), b = vizdb_flow_sender(db, f, true);
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db,
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db,
 		"SELECT skb, saddr = ?2 AND sport = ?4, coalesce(tcp_flags, ''), seq, ack, payload,"
 		" time_ns FROM packets WHERE proto = 'tcp' AND ("
 		" (saddr = ?2 AND sport = ?4 AND daddr = ?3 AND dport = ?5 AND host = ?6) OR"
 		" (saddr = ?3 AND sport = ?5 AND daddr = ?2 AND dport = ?4 AND host = ?7))"
-		" ORDER BY time_ns, skb", error);
-	g_autoptr(sqlite3_stmt) cl = vizdb_prepare(db,
-		"SELECT other FROM skb_events WHERE skb = ? AND op = 'clone' ORDER BY seq", error);
+		" ORDER BY time_ns, skb",
+		error);
+	g_autoptr(sqlite3_stmt) cl = vizdb_prepare(
+		db, "SELECT other FROM skb_events WHERE skb = ? AND op = 'clone' ORDER BY seq",
+		error);
 	if (!st || !cl)
 		return NULL;
 	sqlite3_bind_text(st, 2, f->saddr, -1, SQLITE_STATIC);
@@ -112,7 +125,8 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 	sqlite3_bind_int64(st, 6, a);
 	sqlite3_bind_int64(st, 7, b);
 	GArray *segs = g_array_new(FALSE, TRUE, sizeof(struct seg));
-	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_autoptr(GHashTable) seen =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -120,7 +134,8 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 				     .seq = (uint32_t)sqlite3_column_int64(st, 3),
 				     .ack = (uint32_t)sqlite3_column_int64(st, 4),
 				     .payload = (uint32_t)sqlite3_column_int64(st, 5) };
-		g_strlcpy(proto.flags, (const char *)sqlite3_column_text(st, 2), sizeof proto.flags);
+		g_strlcpy(proto.flags, (const char *)sqlite3_column_text(st, 2),
+			  sizeof proto.flags);
 		int64_t skb = sqlite3_column_int64(st, 0), when = sqlite3_column_int64(st, 6);
 		/* The skb itself, and the clones TCP sent of it (retransmissions too). */
 		g_array_set_size(ids, 0);
@@ -134,8 +149,10 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 		bool any = false;
 		for (guint i = 0; i < ids->len; i++) {
 			int64_t *id = &g_array_index(ids, int64_t, i);
-			bool on_wire = query_i64(db, "SELECT 1 FROM skb_events WHERE skb = ?1 AND "
-						 "op = 'wire' LIMIT 1", *id) > 0;
+			bool on_wire = query_i64(db,
+						 "SELECT 1 FROM skb_events WHERE skb = ?1 AND "
+						 "op = 'wire' LIMIT 1",
+						 *id) > 0;
 			bool last = i + 1 == ids->len && !any;
 			if ((!on_wire && !last) || g_hash_table_contains(seen, id))
 				continue;
@@ -153,8 +170,10 @@ static int
 seg_cmp(gconstpointer a, gconstpointer b)
 {
 	const struct seg *x = a, *y = b;
-	return x->tx_ns < y->tx_ns ? -1 : x->tx_ns > y->tx_ns ? 1
-	       : x->tx_skb < y->tx_skb ? -1 : x->tx_skb > y->tx_skb;
+	return x->tx_ns < y->tx_ns	? -1
+		: x->tx_ns > y->tx_ns	? 1
+		: x->tx_skb < y->tx_skb ? -1
+					: x->tx_skb > y->tx_skb;
 }
 
 static int
@@ -178,7 +197,8 @@ static char *
 seg_label(const struct seg *sg, uint32_t isn, uint32_t peer_isn, bool peer_known)
 {
 	GString *s = g_string_new(sg->retransmit ? "RETRANSMIT" : "");
-	bool syn = strchr(sg->flags, 'S'), fin = strchr(sg->flags, 'F'), rst = strchr(sg->flags, 'R');
+	bool syn = strchr(sg->flags, 'S'), fin = strchr(sg->flags, 'F'),
+	     rst = strchr(sg->flags, 'R');
 	bool ack = strchr(sg->flags, '.') && peer_known;
 	uint32_t seq = sg->seq - isn, rack = sg->ack - peer_isn;
 	char buf[64];
@@ -253,7 +273,8 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 	if (vizdb_flow_sender(db, f, false) < 0) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
 			    "flow %s: no segment of it in the trace (the packets table is written "
-			    "at trace level full)", what);
+			    "at trace level full)",
+			    what);
 		return NULL;
 	}
 	g_autoptr(GArray) segs = ladder_segments(db, f, error);
@@ -304,31 +325,38 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 	g_autofree char *hb = bid >= 0 ? draw_host_name(db, bid) : g_strdup("?");
 	g_autofree char *eha = draw_html(ha), *ehb = draw_html(hb);
 	g_autofree char *first = total > segs->len
-		? g_strdup_printf(" (first %u of %u segments)", segs->len, total) : g_strdup("");
+		? g_strdup_printf(" (first %u of %u segments)", segs->len, total)
+		: g_strdup("");
 	GString *s = g_string_new(NULL);
 	int rows = (int)times->len + 1;
 	double bottom = -(rows + 0.5) * LADDER_ROW;
 
-	g_string_append_printf(s, "graph ladder {\n" DRAW_STYLE
+	g_string_append_printf(
+		s,
+		"graph ladder {\n" DRAW_STYLE
 		"  splines=line; outputorder=edgesfirst; overlap=true; pad=0.4;\n"
 		"  label=<<b>TCP %s:%d ⇄ %s:%d</b>%s<br/><font point-size=\"15\">"
 		"<font color=\"#6a3d9a\">SYN/FIN</font> · <font color=\"#1f5fa8\">data</font> · "
-		"<font color=\"#2e8b57\">ACK</font> · <font color=\"#e66a00\">retransmission</font> · "
+		"<font color=\"#2e8b57\">ACK</font> · <font "
+		"color=\"#e66a00\">retransmission</font> · "
 		"<font color=\"#d62728\">X lost or dropped</font> · time runs down</font>>;\n"
 		"  node [shape=point, width=0.09, color=\"#333333\"];\n",
 		f->saddr, f->sport, f->daddr, f->dport, first);
-	g_autofree char *top_a = g_strdup_printf("shape=box, style=\"rounded,filled\", "
+	g_autofree char *top_a = g_strdup_printf(
+		"shape=box, style=\"rounded,filled\", "
 		"fillcolor=\"#e8eefc\", width=2.4, fontsize=18, label=<<b>%s</b><br/>%s:%d>",
 		eha, f->saddr, f->sport);
-	g_autofree char *top_b = g_strdup_printf("shape=box, style=\"rounded,filled\", "
+	g_autofree char *top_b = g_strdup_printf(
+		"shape=box, style=\"rounded,filled\", "
 		"fillcolor=\"#e8eefc\", width=2.4, fontsize=18, label=<<b>%s</b><br/>%s:%d>",
 		ehb, f->daddr, f->dport);
 	pin(s, "top_a", 0, 0.5, top_a);
 	pin(s, "top_b", LADDER_XB, 0.5, top_b);
 	pin(s, "bot_a", 0, bottom, "style=invis");
 	pin(s, "bot_b", LADDER_XB, bottom, "style=invis");
-	g_string_append(s, "  top_a -- bot_a [penwidth=3, color=\"#999999\"];\n"
-			   "  top_b -- bot_b [penwidth=3, color=\"#999999\"];\n");
+	g_string_append(s,
+			"  top_a -- bot_a [penwidth=3, color=\"#999999\"];\n"
+			"  top_b -- bot_b [penwidth=3, color=\"#999999\"];\n");
 
 	uint32_t isn[2] = { 0, 0 };
 	bool known[2] = { false, false };
@@ -347,7 +375,8 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 		double y1 = -sg->rx_row * LADDER_ROW;
 		double xe = got ? x1 : x0 + 0.35 * (x1 - x0);
 		const char *color = seg_color(sg);
-		g_autofree char *label = seg_label(sg, isn[sg->fwd], isn[!sg->fwd], known[!sg->fwd]);
+		g_autofree char *label =
+			seg_label(sg, isn[sg->fwd], isn[!sg->fwd], known[!sg->fwd]);
 		g_autofree char *elabel = draw_html(label);
 		g_autofree char *t0 = draw_time(sg->tx_ns);
 		char id[64], attrs[512];
@@ -355,31 +384,36 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 		snprintf(id, sizeof id, "s%u", i);
 		pin(s, id, x0, y0, "");
 		snprintf(id, sizeof id, "e%u", i);
-		snprintf(attrs, sizeof attrs, "%s", sg->drop || !got
-			 ? "shape=plaintext, label=<<b>X</b>>, fontsize=28, fontcolor=\"#d62728\""
-			 : "");
+		snprintf(attrs, sizeof attrs, "%s",
+			 sg->drop || !got ? "shape=plaintext, label=<<b>X</b>>, fontsize=28, "
+					    "fontcolor=\"#d62728\""
+					  : "");
 		pin(s, id, xe, y1, attrs);
-		g_string_append_printf(s, "  s%u -- e%u [color=\"%s\", penwidth=%s%s];\n", i, i, color,
+		g_string_append_printf(s, "  s%u -- e%u [color=\"%s\", penwidth=%s%s];\n", i, i,
+				       color,
 				       sg->payload || strpbrk(sg->flags, "SF") ? "2.5" : "1.5",
 				       sg->drop || !got ? "" : ", dir=forward, arrowsize=1.2");
 		/* the segment's name on a white patch in the middle of its arrow */
 		snprintf(id, sizeof id, "l%u", i);
-		g_autofree char *la = g_strdup_printf("shape=plaintext, style=filled, fillcolor=white, "
-			"margin=0.02, fontsize=15, fontcolor=\"%s\", label=<%s%s%s>", color, elabel,
-			sg->drop ? "<br/>" : "", sg->drop ? sg->drop : "");
+		g_autofree char *la = g_strdup_printf(
+			"shape=plaintext, style=filled, fillcolor=white, "
+			"margin=0.02, fontsize=15, fontcolor=\"%s\", label=<%s%s%s>",
+			color, elabel, sg->drop ? "<br/>" : "", sg->drop ? sg->drop : "");
 		if (got)
 			pin(s, id, (x0 + xe) / 2, (y0 + y1) / 2 + 0.05, la);
 		else /* short arrow: its name beside the X, away from the middle */
 			pin(s, id, xe + (x1 > x0 ? -1.6 : 1.6), y1 - 0.45, la);
 		/* times beside the time lines */
 		g_autofree char *ta = g_strdup_printf("shape=plaintext, fontsize=13, "
-			"fontcolor=\"#555555\", label=\"%s\"", t0);
+						      "fontcolor=\"#555555\", label=\"%s\"",
+						      t0);
 		snprintf(id, sizeof id, "t%u", i);
 		pin(s, id, sg->fwd ? -1.0 : LADDER_XB + 1.0, y0, ta);
 		if (got) {
 			g_autofree char *t1 = draw_time(sg->rx_ns);
 			g_autofree char *tb = g_strdup_printf("shape=plaintext, fontsize=13, "
-				"fontcolor=\"#555555\", label=\"%s\"", t1);
+							      "fontcolor=\"#555555\", label=\"%s\"",
+							      t1);
 			snprintf(id, sizeof id, "r%u", i);
 			pin(s, id, sg->fwd ? LADDER_XB + 1.0 : -1.0, y1, tb);
 		}

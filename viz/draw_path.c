@@ -22,15 +22,15 @@ struct path_edge {
 	enum draw_edge_kind kind;
 	const char *what;
 	int64_t bytes, time_ns;
-	const char *drop_id;      /* EDGE_DROP: the id of its octagon */
+	const char *drop_id; /* EDGE_DROP: the id of its octagon */
 };
 
 struct path {
 	sqlite3 *db;
-	GHashTable *filled;       /* ids of layers drawn only to close Figure 3's stack */
-	GArray *edges;            /* struct path_edge, in time order */
-	GHashTable *places;       /* id -> struct draw_place * */
-	GHashTable *notes;        /* id -> GPtrArray of note strings */
+	GHashTable *filled; /* ids of layers drawn only to close Figure 3's stack */
+	GArray *edges;	    /* struct path_edge, in time order */
+	GHashTable *places; /* id -> struct draw_place * */
+	GHashTable *notes;  /* id -> GPtrArray of note strings */
 	int ndrops;
 	/* the last frame put on a wire, waiting for its receiver */
 	bool tx_pending;
@@ -70,8 +70,12 @@ path_note(struct path *p, const struct draw_place *pl, char *note)
 static void
 path_edge_add(struct path *p, const struct draw_step *s, int64_t time_ns)
 {
-	struct path_edge e = { .from = s->from, .to = s->to, .kind = s->kind, .what = s->what,
-			       .bytes = s->bytes, .time_ns = time_ns };
+	struct path_edge e = { .from = s->from,
+			       .to = s->to,
+			       .kind = s->kind,
+			       .what = s->what,
+			       .bytes = s->bytes,
+			       .time_ns = time_ns };
 	path_touch(p, &s->from);
 	path_touch(p, &s->to);
 	if (s->kind == EDGE_DROP) {
@@ -98,8 +102,11 @@ path_wire(struct path *p, const struct draw_step *s, const struct draw_event *e)
 		return;
 	g_autofree char *what = g_strdup_printf("wire %s → %s", p->tx_dev ? p->tx_dev : "?",
 						e->queue ? e->queue : "?");
-	struct draw_step w = { .from = p->tx_nic, .to = s->to, .kind = EDGE_WIRE,
-			       .what = g_intern_string(what), .bytes = e->len };
+	struct draw_step w = { .from = p->tx_nic,
+			       .to = s->to,
+			       .kind = EDGE_WIRE,
+			       .what = g_intern_string(what),
+			       .bytes = e->len };
 	path_edge_add(p, &w, e->time_ns);
 	p->tx_pending = false;
 }
@@ -109,9 +116,10 @@ static void
 path_note_event(struct path *p, const struct draw_place *at, const struct draw_event *e)
 {
 	/* alloc and free belong to the layer that did them, wherever the data is */
-	struct draw_place layer = { .kind = PLACE_LAYER, .host = e->host,
-				    .name = g_intern_string(strcmp(e->layer, "wire") == 0 ? "nic"
-							    : e->layer) };
+	struct draw_place layer = { .kind = PLACE_LAYER,
+				    .host = e->host,
+				    .name = g_intern_string(
+					    strcmp(e->layer, "wire") == 0 ? "nic" : e->layer) };
 	if (strcmp(e->op, "alloc") == 0 || strcmp(e->op, "free") == 0) {
 		path_touch(p, &layer);
 		at = &layer;
@@ -119,8 +127,9 @@ path_note_event(struct path *p, const struct draw_place *at, const struct draw_e
 	if (at->kind == PLACE_NONE)
 		return;
 	if (strcmp(e->op, "push") == 0 || strcmp(e->op, "pull") == 0)
-		path_note(p, at, g_strdup_printf("%s %" G_GINT64_FORMAT " B → data@%" G_GINT64_FORMAT,
-						 e->op, e->bytes, e->data_off));
+		path_note(p, at,
+			  g_strdup_printf("%s %" G_GINT64_FORMAT " B → data@%" G_GINT64_FORMAT,
+					  e->op, e->bytes, e->data_off));
 	else if (strcmp(e->op, "alloc") == 0)
 		path_note(p, at, g_strdup_printf("alloc skb %" G_GINT64_FORMAT, e->skb));
 	else if (strcmp(e->op, "free") == 0)
@@ -139,8 +148,9 @@ static bool
 path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct draw_place *at,
 	      GError **error)
 {
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(p->db,
-		"SELECT " DRAW_EVENT_COLS " FROM skb_events WHERE skb = ? ORDER BY seq", error);
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		p->db, "SELECT " DRAW_EVENT_COLS " FROM skb_events WHERE skb = ? ORDER BY seq",
+		error);
 	if (!st)
 		return false;
 	sqlite3_bind_int64(st, 1, skb);
@@ -175,19 +185,19 @@ static void
 path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl)
 {
 	GPtrArray *notes = g_hash_table_lookup(p->notes, id);
-	g_autofree char *name = draw_html(pl->kind == PLACE_LAYER ? draw_layer_label(pl->name)
-						   : pl->name);
+	g_autofree char *name =
+		draw_html(pl->kind == PLACE_LAYER ? draw_layer_label(pl->name) : pl->name);
 	g_autoptr(GString) label = g_string_new(NULL);
 	g_string_append_printf(label, "<b>%s</b>", name);
 	for (guint i = 0; notes && i < notes->len; i++) {
 		g_autofree char *n = draw_html(g_ptr_array_index(notes, i));
 		g_string_append_printf(label, "<br/><font point-size=\"13\">%s</font>", n);
 	}
-	const char *shape =
-		pl->kind == PLACE_QUEUE ? "ellipse, style=filled, fillcolor=\"#fff5d6\""
+	const char *shape = pl->kind == PLACE_QUEUE ? "ellipse, style=filled, fillcolor=\"#fff5d6\""
 		: pl->kind == PLACE_USER ? "box, style=\"rounded,filled\", fillcolor=\"#e6f4e6\""
 		: g_hash_table_contains(p->filled, id)
-		? "box, style=\"rounded,dashed\", color=\"#999999\", fontcolor=\"#888888\", width=2.6"
+		? "box, style=\"rounded,dashed\", color=\"#999999\", fontcolor=\"#888888\", "
+		  "width=2.6"
 		: "box, style=\"rounded,filled\", fillcolor=\"#e8eefc\", width=2.6";
 	g_string_append_printf(s, "    %s [shape=%s, label=<%s>];\n", id, shape, label->str);
 }
@@ -200,7 +210,8 @@ path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl
 static void
 path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 {
-	static const char *const fill[8] = { NULL, "socket", NULL, "ip", "eth", "dev", "driver", "nic" };
+	static const char *const fill[8] = { NULL,  "socket", NULL,	"ip",
+					     "eth", "dev",    "driver", "nic" };
 	g_autoptr(GPtrArray) ids = g_ptr_array_new();
 	int lo = 8, hi = -1;
 	GHashTableIter it;
@@ -218,7 +229,8 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 	for (int r = MAX(lo, 1); r <= hi && r < 8; r++) {
 		if (!fill[r])
 			continue;
-		struct draw_place pl = { .kind = PLACE_LAYER, .host = host,
+		struct draw_place pl = { .kind = PLACE_LAYER,
+					 .host = host,
 					 .name = g_intern_static_string(fill[r]) };
 		char *id = draw_place_id(&pl);
 		if (!g_hash_table_contains(p->places, id))
@@ -234,9 +246,11 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 
 	g_autofree char *name = draw_host_name(p->db, host);
 	g_autofree char *hname = draw_html(name);
-	g_string_append_printf(s, "  subgraph cluster_h%" G_GINT64_FORMAT " {\n"
+	g_string_append_printf(s,
+			       "  subgraph cluster_h%" G_GINT64_FORMAT " {\n"
 			       "    label=<<b>host %s</b>>; style=rounded; color=\"#7f7f7f\"; "
-			       "penwidth=2; fontsize=22;\n", host, hname);
+			       "penwidth=2; fontsize=22;\n",
+			       host, hname);
 	const char *prev = NULL;
 	for (int r = 0; r <= 8; r++) {
 		const char *first = NULL;
@@ -257,7 +271,8 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 		if (!first)
 			continue;
 		if (prev)
-			g_string_append_printf(s, "    %s -> %s [style=invis, weight=50];\n", prev, first);
+			g_string_append_printf(s, "    %s -> %s [style=invis, weight=50];\n", prev,
+					       first);
 		prev = first;
 	}
 	g_string_append(s, "  }\n");
@@ -267,15 +282,12 @@ static const char *
 edge_style(enum draw_edge_kind kind)
 {
 	switch (kind) {
-	case EDGE_COPY:
-		return "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=4";
-	case EDGE_WIRE:
-		return "color=\"#1f5fa8\", fontcolor=\"#1f5fa8\", penwidth=3.5, style=bold";
+	case EDGE_COPY: return "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=4";
+	case EDGE_WIRE: return "color=\"#1f5fa8\", fontcolor=\"#1f5fa8\", penwidth=3.5, style=bold";
 	case EDGE_DROP:
 		return "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=2.5, style=dashed";
 	case EDGE_MOVE:
-	default:
-		return "color=\"#777777\", fontcolor=\"#333333\", penwidth=1.5";
+	default: return "color=\"#777777\", fontcolor=\"#333333\", penwidth=1.5";
 	}
 }
 
@@ -292,31 +304,35 @@ path_edges(struct path *p, GString *s)
 		g_autofree char *label = NULL;
 		if (e->kind == EDGE_DROP) {
 			b = g_strdup(e->drop_id);
-			g_string_append_printf(s, "  %s [shape=octagon, style=filled, fillcolor=\"#fbd5d5\","
-					       " color=\"#d62728\", penwidth=2, label=<<b>DROP</b><br/>%s>];\n",
-					       b, what);
+			g_string_append_printf(
+				s,
+				"  %s [shape=octagon, style=filled, fillcolor=\"#fbd5d5\","
+				" color=\"#d62728\", penwidth=2, label=<<b>DROP</b><br/>%s>];\n",
+				b, what);
 			label = g_strdup_printf("%u. dropped<br/>%s", i + 1, t);
 		} else {
 			b = draw_place_id(&e->to);
 			if (e->kind == EDGE_COPY)
 				label = g_strdup_printf("<b>%u. %s</b><br/><b>%" G_GINT64_FORMAT
-							" B copied</b><br/>%s", i + 1, what, e->bytes, t);
+							" B copied</b><br/>%s",
+							i + 1, what, e->bytes, t);
 			else
 				label = g_strdup_printf("%u. %s<br/>%s", i + 1, what, t);
 		}
-		g_string_append_printf(s, "  %s -> %s [%s=<%s>, %s%s];\n", a, b,
-				       e->kind == EDGE_DROP ? "label" : draw_label_attr(&e->from, &e->to),
-				       label,
-				       edge_style(e->kind),
-				       e->kind == EDGE_WIRE ? ", constraint=false" : "");
+		g_string_append_printf(
+			s, "  %s -> %s [%s=<%s>, %s%s];\n", a, b,
+			e->kind == EDGE_DROP ? "label" : draw_label_attr(&e->from, &e->to), label,
+			edge_style(e->kind), e->kind == EDGE_WIRE ? ", constraint=false" : "");
 	}
 	if (p->tx_pending) {
 		g_autofree char *a = draw_place_id(&p->tx_nic);
 		g_autofree char *t = draw_time(p->tx_ns);
-		g_string_append_printf(s, "  lost [shape=octagon, style=filled, fillcolor=\"#fbd5d5\", "
-				       "color=\"#d62728\", label=<<b>never received</b>>];\n"
-				       "  %s -> lost [label=<%u. onto the wire<br/>%s>, %s];\n", a,
-				       p->edges->len + 1, t, edge_style(EDGE_DROP));
+		g_string_append_printf(
+			s,
+			"  lost [shape=octagon, style=filled, fillcolor=\"#fbd5d5\", "
+			"color=\"#d62728\", label=<<b>never received</b>>];\n"
+			"  %s -> lost [label=<%u. onto the wire<br/>%s>, %s];\n",
+			a, p->edges->len + 1, t, edge_style(EDGE_DROP));
 	}
 }
 
@@ -324,18 +340,20 @@ char *
 draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 {
 	if (!vizdb_skb_exists(db, skb)) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND, "no skb %" G_GINT64_FORMAT
-			    " in this trace", skb);
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    "no skb %" G_GINT64_FORMAT " in this trace", skb);
 		return NULL;
 	}
 	g_autoptr(GArray) skbs = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	g_autoptr(GArray) edges = g_array_new(FALSE, FALSE, sizeof(struct path_edge));
-	g_autoptr(GHashTable) places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) places =
+		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GHashTable) notes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-							     (GDestroyNotify)g_ptr_array_unref);
+							    (GDestroyNotify)g_ptr_array_unref);
 	g_autoptr(GHashTable) filled = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	struct path p = { .db = db, .edges = edges, .places = places, .notes = notes,
-			  .filled = filled };
+	struct path p = {
+		.db = db, .edges = edges, .places = places, .notes = notes, .filled = filled
+	};
 	struct draw_place at = { 0 };
 
 	vizdb_journey(db, skb, skbs);
@@ -353,16 +371,19 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 	for (guint i = 0; i < skbs->len; i++)
 		g_string_append_printf(t, "%s%" G_GINT64_FORMAT, i ? ", " : "",
 				       g_array_index(skbs, int64_t, i));
-	g_autofree char *carried = skbs->len > 1
-		? g_strdup_printf(" (carried by skbs %s)", t->str) : g_strdup("");
+	g_autofree char *carried =
+		skbs->len > 1 ? g_strdup_printf(" (carried by skbs %s)", t->str) : g_strdup("");
 	g_string_free(t, TRUE);
 	GString *s = g_string_new(NULL);
-	g_string_append_printf(s, "digraph packet_path {\n" DRAW_STYLE
+	g_string_append_printf(
+		s,
+		"digraph packet_path {\n" DRAW_STYLE
 		"  rankdir=TB; newrank=true; nodesep=0.7; ranksep=0.6;\n"
 		"  label=<<b>The path of skb %" G_GINT64_FORMAT "</b>%s<br/>"
 		"<font point-size=\"16\"><font color=\"#b01010\"><b>red: data copied</b></font>"
 		" · <font color=\"#555555\">grey: pointer handed on</font> · "
-		"<font color=\"#1f5fa8\">blue: the wire</font></font>>;\n", skb, carried);
+		"<font color=\"#1f5fa8\">blue: the wire</font></font>>;\n",
+		skb, carried);
 
 	g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	GHashTableIter it;
@@ -392,7 +413,8 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 	for (guint i = 0; i < hosts->len; i++) {
 		bool seen = false;
 		for (guint k = 0; k < order->len; k++)
-			seen |= g_array_index(order, int64_t, k) == g_array_index(hosts, int64_t, i);
+			seen |= g_array_index(order, int64_t, k) ==
+				g_array_index(hosts, int64_t, i);
 		if (!seen)
 			g_array_append_val(order, g_array_index(hosts, int64_t, i));
 	}
@@ -405,7 +427,8 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 		if (rank_ids[r]->len > 1) {
 			g_string_append(s, "  { rank=same;");
 			for (guint i = 0; i < rank_ids[r]->len; i++)
-				g_string_append_printf(s, " %s;", (char *)g_ptr_array_index(rank_ids[r], i));
+				g_string_append_printf(s, " %s;",
+						       (char *)g_ptr_array_index(rank_ids[r], i));
 			g_string_append(s, " }\n");
 		}
 		g_ptr_array_free(rank_ids[r], TRUE);

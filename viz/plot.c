@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(netsim-plot-error-quark, plot_error)
+G_DEFINE_QUARK(netsim - plot - error - quark, plot_error)
 
 /* A parsed CSV: the header and rows of fields. */
 struct csv_table {
@@ -84,8 +84,9 @@ csv_table_read(const char *path, GError **error)
 	for (int line = 2; *p; line++) {
 		GPtrArray *r = csv_record(&p);
 		if (r->len != t->head->len) {
-			g_set_error(error, PLOT_ERROR, 0, "%s:%d: %u fields where the header has %u", path, line,
-				    r->len, t->head->len);
+			g_set_error(error, PLOT_ERROR, 0,
+				    "%s:%d: %u fields where the header has %u", path, line, r->len,
+				    t->head->len);
 			g_ptr_array_unref(r);
 			csv_table_free(t);
 			return NULL;
@@ -104,8 +105,8 @@ column(const struct csv_table *t, const char *csv, const char *name, GError **er
 	g_autoptr(GString) some = g_string_new(NULL);
 	for (guint i = 0; i < t->head->len && i < 12; i++)
 		g_string_append_printf(some, "%s%s", i ? ", " : "", (char *)t->head->pdata[i]);
-	g_set_error(error, PLOT_ERROR, 0, "%s has no column '%s' (columns: %s%s)", csv, name, some->str,
-		    t->head->len > 12 ? ", ..." : "");
+	g_set_error(error, PLOT_ERROR, 0, "%s has no column '%s' (columns: %s%s)", csv, name,
+		    some->str, t->head->len > 12 ? ", ..." : "");
 	return -1;
 }
 
@@ -173,7 +174,8 @@ plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, c
 		return NULL;
 	guint ncpu = spec->cpu ? g_strv_length((char **)spec->cpu) : 0;
 	int xc, yc, ec, sc = -1;
-	if ((xc = column(t, csv, spec->x, error)) < 0 || (yc = column(t, csv, spec->y, error)) < 0 ||
+	if ((xc = column(t, csv, spec->x, error)) < 0 ||
+	    (yc = column(t, csv, spec->y, error)) < 0 ||
 	    (ec = column(t, csv, "exit_status", error)) < 0 ||
 	    (spec->series && (sc = column(t, csv, spec->series, error)) < 0))
 		return NULL;
@@ -191,9 +193,10 @@ plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, c
 		if (!number(row->pdata[yc], &y))
 			continue; /* a failed or missing run */
 		if (!number_with_unit(row->pdata[xc], &x, x_unit)) {
-			g_set_error(error, PLOT_ERROR, 0, "%s:%u: x column %s holds '%s', not a number%s%s", csv,
-				    r + 2, spec->x, (char *)row->pdata[xc], *x_unit && **x_unit ? " in " : "",
-				    *x_unit ? *x_unit : "");
+			g_set_error(error, PLOT_ERROR, 0,
+				    "%s:%u: x column %s holds '%s', not a number%s%s", csv, r + 2,
+				    spec->x, (char *)row->pdata[xc],
+				    *x_unit && **x_unit ? " in " : "", *x_unit ? *x_unit : "");
 			goto fail;
 		}
 		g_autoptr(GString) key = g_string_new(NULL);
@@ -230,7 +233,8 @@ plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, c
 		g_ptr_array_add(*curves, g_array_new(FALSE, FALSE, sizeof(struct plot_point)));
 	for (guint i = 0; i < accs->len; i++) {
 		struct acc *a = accs->pdata[i];
-		struct plot_point p = { a->sx / a->n, a->sy / a->n, a->ymin, a->ymax, g_new0(double, ncpu + 1) };
+		struct plot_point p = { a->sx / a->n, a->sy / a->n, a->ymin, a->ymax,
+					g_new0(double, ncpu + 1) };
 		for (guint k = 0; k < ncpu; k++)
 			p.cpu[k] = a->scpu[k] / a->n;
 		for (guint s = 0; s < names->len; s++)
@@ -279,7 +283,8 @@ series_title(const struct plot_spec *spec, const char *value)
 static void
 gp_begin(GString *s, const char *name, const char *what, int width, int height)
 {
-	g_string_append_printf(s,
+	g_string_append_printf(
+		s,
 		"# %s\n"
 		"# Written by netsim sweep from ../sweep.csv; the points are in %s.dat\n"
 		"# (one block per line of the plot).  Restyle freely, then: gnuplot %s.gp\n"
@@ -299,12 +304,12 @@ static void
 gp_end(GString *s, const char *name, int width, int height, bool multiplot)
 {
 	g_string_append_printf(s,
-		"%s"
-		"set terminal svg size %d,%d dynamic noenhanced\n"
-		"set output \"%s.svg\"\n"
-		"%s",
-		multiplot ? "unset multiplot\n" : "", width, height, name,
-		multiplot ? "" : "replot\nset output\n");
+			       "%s"
+			       "set terminal svg size %d,%d dynamic noenhanced\n"
+			       "set output \"%s.svg\"\n"
+			       "%s",
+			       multiplot ? "unset multiplot\n" : "", width, height, name,
+			       multiplot ? "" : "replot\nset output\n");
 }
 
 static void
@@ -312,16 +317,18 @@ write_delivered(const struct plot_spec *spec, const char *xlabel, char **names, 
 		GString *dat, GString *gp)
 {
 	g_autofree char *title = spec->title ? g_strdup(spec->title)
-			       : g_strdup_printf("%s against %s", spec->y, spec->x);
+					     : g_strdup_printf("%s against %s", spec->y, spec->x);
 	g_autofree char *qt = gp_str(title), *qx = gp_str(xlabel), *qy = gp_str(spec->y);
-	g_string_append_printf(dat, "# %s against %s: mean over seeds, min, max\n", spec->y, spec->x);
+	g_string_append_printf(dat, "# %s against %s: mean over seeds, min, max\n", spec->y,
+			       spec->x);
 	for (guint s = 0; names[s]; s++) {
 		GArray *c = curves->pdata[s];
 		g_autofree char *st = series_title(spec, names[s]);
 		g_string_append_printf(dat, "%s# %s\n# x y ymin ymax\n", s ? "\n\n" : "", st);
 		for (guint i = 0; i < c->len; i++) {
 			struct plot_point *p = &g_array_index(c, struct plot_point, i);
-			g_string_append_printf(dat, "%.9g %.9g %.9g %.9g\n", p->x, p->y, p->ymin, p->ymax);
+			g_string_append_printf(dat, "%.9g %.9g %.9g %.9g\n", p->x, p->y, p->ymin,
+					       p->ymax);
 		}
 	}
 	gp_begin(gp, "delivered", title, 800, 500);
@@ -331,11 +338,14 @@ write_delivered(const struct plot_spec *spec, const char *xlabel, char **names, 
 	for (guint s = 0; names[s]; s++) {
 		g_autofree char *st = series_title(spec, names[s]);
 		g_autofree char *qs = gp_str(st);
-		g_string_append_printf(gp, "    \"delivered.dat\" index %u using 1:2:3:4 with yerrorlines lw 2 title %s%s\n",
+		g_string_append_printf(gp,
+				       "    \"delivered.dat\" index %u using 1:2:3:4 with "
+				       "yerrorlines lw 2 title %s%s\n",
 				       s, qs, names[s + 1] || spec->diagonal ? ", \\" : "");
 	}
 	if (spec->diagonal)
-		g_string_append(gp, "    x with lines dashtype 2 lc rgb \"gray50\" title \"y = x\"\n");
+		g_string_append(gp,
+				"    x with lines dashtype 2 lc rgb \"gray50\" title \"y = x\"\n");
 	gp_end(gp, "delivered", 800, 500, false);
 }
 
@@ -363,8 +373,9 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 		}
 	}
 	gp_begin(gp, "cpu", "Where the CPU time went", width, height);
-	g_string_append_printf(gp, "set xlabel %s\nset ylabel \"share of the CPU\"\nset yrange [0:*]\n%s", qx,
-			       spec->logx ? "set logscale x\n" : "");
+	g_string_append_printf(
+		gp, "set xlabel %s\nset ylabel \"share of the CPU\"\nset yrange [0:*]\n%s", qx,
+		spec->logx ? "set logscale x\n" : "");
 	/* The same panels twice: once for the PNG, once for the SVG. */
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)
@@ -376,7 +387,9 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 			g_string_append_printf(gp, "set title %s\nplot \\\n", qs);
 			for (guint k = 0; k < ncpu; k++) {
 				g_autofree char *qf = gp_str(spec->cpu[k]);
-				g_string_append_printf(gp, "    \"cpu.dat\" index %u using 1:%u with linespoints lw 2 title %s%s\n",
+				g_string_append_printf(gp,
+						       "    \"cpu.dat\" index %u using 1:%u with "
+						       "linespoints lw 2 title %s%s\n",
 						       s, k + 2, qf, k + 1 < ncpu ? ", \\" : "");
 			}
 		}
@@ -399,8 +412,8 @@ run_gnuplot(const char *gnuplot, const char *dir, const char *script, GError **e
 	const char *argv[] = { gnuplot, script, NULL };
 	g_autofree char *err = NULL;
 	int status;
-	if (!g_spawn_sync(dir, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
-			  &status, error))
+	if (!g_spawn_sync(dir, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+			  &err, &status, error))
 		return false;
 	if (!g_spawn_check_wait_status(status, NULL)) {
 		g_strstrip(err);
@@ -443,7 +456,8 @@ plot_draw(const char *csv, const struct plot_spec *spec, const char *dir, bool *
 	g_auto(GStrv) names = plot_curves(csv, spec, &curves, &unit, error);
 	if (!names)
 		return NULL;
-	g_autofree char *xlabel = unit && *unit ? g_strdup_printf("%s (%s)", spec->x, unit) : g_strdup(spec->x);
+	g_autofree char *xlabel =
+		unit && *unit ? g_strdup_printf("%s (%s)", spec->x, unit) : g_strdup(spec->x);
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *gnuplot = find_gnuplot();
 	bool ok = true;

@@ -25,13 +25,14 @@
 GQuark plot_error_quark(void);
 
 struct plot_spec {
-	const char *title;        /* NULL: "Y against X" */
-	const char *x;            /* a numeric column */
-	const char *y;            /* a numeric column */
-	const char *series;       /* a key column, or NULL for one line */
-	const char *const *cpu;   /* numeric columns for cpu.png, NULL-terminated; NULL: no CPU plot */
+	const char *title;  /* NULL: "Y against X" */
+	const char *x;	    /* a numeric column */
+	const char *y;	    /* a numeric column */
+	const char *series; /* a key column, or NULL for one line */
+	const char *const
+		*cpu; /* numeric columns for cpu.png, NULL-terminated; NULL: no CPU plot */
 	bool logx;
-	bool diagonal;            /* also draw y = x */
+	bool diagonal; /* also draw y = x */
 };
 
 /* One point of a curve: the mean over the rows (seeds) of one grid point. */
@@ -47,8 +48,8 @@ struct plot_point {
  * series.  Rows without a y value (failed runs) are left out.  The x column
  * may carry a unit ("250us", the same in every row): *@x_unit (g_free) gets it.
  */
-char **plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves,
-		   char **x_unit, GError **error);
+char **plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, char **x_unit,
+		   GError **error);
 void plot_curves_free(GPtrArray *curves);
 
 /*

@@ -53,8 +53,8 @@ section_free(gpointer p)
 
 /* Runs @sql and adds its rows as a section; the columns of @cols in order. */
 static bool
-add_query(sqlite3 *db, GPtrArray *secs, const char *key, const char *title,
-	  const char *const *cols, const char *sql, GError **error)
+add_query(sqlite3 *db, GPtrArray *secs, const char *key, const char *title, const char *const *cols,
+	  const char *sql, GError **error)
 {
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, sql, error);
 	if (!st)
@@ -74,15 +74,16 @@ add_query(sqlite3 *db, GPtrArray *secs, const char *key, const char *title,
 	return true;
 }
 
-static const char *const run_cols[] = { "scenario", "level", "seed:n", "duration_ms:n",
+static const char *const run_cols[] = { "scenario", "level",  "seed:n", "duration_ms:n",
 					"finished", "netsim", NULL };
 static const char run_sql[] =
 	"SELECT scenario, level, seed, printf('%.3f', duration_ns / 1e6),"
 	" CASE finished WHEN 1 THEN 'yes' ELSE 'no (killed or failed)' END, version FROM run";
 
-static const char *const host_cols[] = { "id:n", "host", "skbs:n", "frames_sent:n",
-					 "frames_received:n", "dropped:n", "copies:n",
-					 "bytes_copied:n", NULL };
+static const char *const host_cols[] = {
+	"id:n",	    "host",	      "skbs:n", "frames_sent:n", "frames_received:n", "dropped:n",
+	"copies:n", "bytes_copied:n", NULL
+};
 static const char host_sql[] =
 	"SELECT h.id, h.name, coalesce(e.skbs, 0), coalesce(e.tx, 0), coalesce(e.rx, 0),"
 	" coalesce(e.drops, 0), coalesce(e.copies, 0), coalesce(e.copied, 0)"
@@ -115,8 +116,8 @@ static const char cons_sql[] =
 	" substr(name, instr(name, '_') + 1), value FROM counters"
 	" WHERE name LIKE 'conservation.%' AND place = 'world' ORDER BY rowid";
 
-static const char *const cpu_cols[] = { "host", "hardirq_ms:n", "softirq_ms:n", "task_ms:n",
-					"busy_pct:n", NULL };
+static const char *const cpu_cols[] = { "host",	     "hardirq_ms:n", "softirq_ms:n",
+					"task_ms:n", "busy_pct:n",   NULL };
 /* cpu_total is written at close; a killed run only has cpu_busy. */
 static const char cpu_sql[] =
 	"WITH t AS (SELECT host, ctx, busy_ns FROM cpu_total"
@@ -135,22 +136,25 @@ show_summary(sqlite3 *db, enum table_format fmt, GString *out, GError **error)
 {
 	g_autoptr(GPtrArray) secs = g_ptr_array_new_with_free_func(section_free);
 	bool have_cc = vizdb_has_table(db, "counters") && vizdb_has_table(db, "cpu_total") &&
-		       vizdb_has_table(db, "cpu_busy");
+		vizdb_has_table(db, "cpu_busy");
 
 	if (!add_query(db, secs, "run", "Run", run_cols, run_sql, error) ||
-	    !add_query(db, secs, "hosts", "Hosts (skbs allocated, frames on the wire, drops, copies)",
-		       host_cols, host_sql, error) ||
+	    !add_query(db, secs, "hosts",
+		       "Hosts (skbs allocated, frames on the wire, drops, copies)", host_cols,
+		       host_sql, error) ||
 	    !add_query(db, secs, "packets", "Packets by protocol, on the host that recorded them",
 		       pkt_cols, pkt_sql, error))
 		return false;
 	if (have_cc &&
-	    (!add_query(db, secs, "drops", "Drops by reason and place", drop_cols, drop_sql, error) ||
+	    (!add_query(db, secs, "drops", "Drops by reason and place", drop_cols, drop_sql,
+			error) ||
 	     !add_query(db, secs, "cpu", "CPU time by context (ms of virtual time)", cpu_cols,
 			cpu_sql, error) ||
-	     !add_query(db, secs, "conservation",
-			"Conservation: skbs allocated = consumed + dropped + queued (+ unaccounted);"
-			" frames sent = delivered + lost + in flight",
-			cons_cols, cons_sql, error)))
+	     !add_query(
+		     db, secs, "conservation",
+		     "Conservation: skbs allocated = consumed + dropped + queued (+ unaccounted);"
+		     " frames sent = delivered + lost + in flight",
+		     cons_cols, cons_sql, error)))
 		return false;
 	sections_print(secs, fmt, out);
 	return true;
@@ -172,12 +176,14 @@ static char *
 packet_text(sqlite3 *db, GArray *skbs)
 {
 	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db,
-		"SELECT proto || ' ' || coalesce(saddr, '?') || coalesce(':' || sport, '') || ' -> '"
-		" || coalesce(daddr, '?') || coalesce(':' || dport, '')"
-		" || coalesce(' [' || tcp_flags || ']', '') || coalesce(' seq ' || seq, '')"
-		" || ', ' || payload || ' B payload' FROM packets WHERE skb = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    db,
+		    "SELECT proto || ' ' || coalesce(saddr, '?') || coalesce(':' || sport, '') || "
+		    "' -> '"
+		    " || coalesce(daddr, '?') || coalesce(':' || dport, '')"
+		    " || coalesce(' [' || tcp_flags || ']', '') || coalesce(' seq ' || seq, '')"
+		    " || ', ' || payload || ' B payload' FROM packets WHERE skb = ?",
+		    -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	for (guint i = 0; i < skbs->len; i++) {
 		sqlite3_reset(st);
@@ -189,9 +195,9 @@ packet_text(sqlite3 *db, GArray *skbs)
 }
 
 /* Columns of one skb's life.  The text table spells the operation out. */
-static const char *const skb_text_cols[] = { "skb:n", "time_us:n", "host", "context", "layer",
-					     "operation", "queue", "data_off:n", "len:n",
-					     "copied:n", NULL };
+static const char *const skb_text_cols[] = { "skb:n", "time_us:n", "host",  "context",
+					     "layer", "operation", "queue", "data_off:n",
+					     "len:n", "copied:n",  NULL };
 static const char skb_text_sql[] =
 	"SELECT skb, printf('%.3f', time_ns / 1e3), host, ctx, layer,"
 	" CASE op"
@@ -199,7 +205,8 @@ static const char skb_text_sql[] =
 	"  WHEN 'push' THEN 'push ' || bytes || ' B header'"
 	"  WHEN 'pull' THEN 'pull ' || bytes || ' B header'"
 	"  WHEN 'copy' THEN 'COPY ' || copy_kind"
-	"  WHEN 'clone' THEN CASE WHEN copy_kind IS NULL THEN 'clone (shares data) -> skb ' || other"
+	"  WHEN 'clone' THEN CASE WHEN copy_kind IS NULL THEN 'clone (shares data) -> skb ' || "
+	"other"
 	"                    ELSE 'COPY skb_copy -> skb ' || other END"
 	"  WHEN 'drop' THEN 'DROP: ' || coalesce(reason, '?')"
 	"  WHEN 'wire' THEN CASE func WHEN 'tx' THEN 'onto the wire' ELSE 'off the wire' END"
@@ -210,9 +217,11 @@ static const char skb_text_sql[] =
 	" data_off, CASE WHEN op = 'alloc' THEN NULL ELSE len END,"
 	" CASE WHEN op = 'copy' OR (op = 'clone' AND copy_kind IS NOT NULL) THEN bytes END"
 	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
-static const char *const skb_raw_cols[] = { "skb:n", "seq:n", "time_ns:n", "host", "ctx", "layer",
-					    "op", "func", "queue", "qlen:n", "data_off:n", "len:n",
-					    "bytes:n", "copy_kind", "reason", "other:n", NULL };
+static const char *const skb_raw_cols[] = { "skb:n",   "seq:n",	    "time_ns:n",  "host",
+					    "ctx",     "layer",	    "op",	  "func",
+					    "queue",   "qlen:n",    "data_off:n", "len:n",
+					    "bytes:n", "copy_kind", "reason",	  "other:n",
+					    NULL };
 static const char skb_raw_sql[] =
 	"SELECT skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes,"
 	" copy_kind, reason, other"
@@ -224,9 +233,10 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	if (!vizdb_skb_exists(db, skb)) {
 		int64_t max = vizdb_int(db, "SELECT max(skb) FROM skb_events", 0);
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
-			    max ? "no skb %" G_GINT64_FORMAT " in this trace (skb ids go up to %"
-				  G_GINT64_FORMAT ")"
-				: "no skb %" G_GINT64_FORMAT " in this trace (it has no skb events: "
+			    max ? "no skb %" G_GINT64_FORMAT
+				  " in this trace (skb ids go up to %" G_GINT64_FORMAT ")"
+				: "no skb %" G_GINT64_FORMAT
+				  " in this trace (it has no skb events: "
 				  "was it written at trace level full?)",
 			    skb, max);
 		return false;
@@ -243,16 +253,16 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	sqlite3_bind_text(st, 1, json_ids, -1, SQLITE_STATIC);
 	g_autofree char *title = NULL;
 	if (text)
-		title = g_strdup_printf("skb %" G_GINT64_FORMAT "%s%s%s%s", skb, what ? ": " : "",
-					what ? what : "",
-					skbs->len > 1 ? "\n  carried by skbs " : "",
-					skbs->len > 1 ? ids : "");
+		title = g_strdup_printf(
+			"skb %" G_GINT64_FORMAT "%s%s%s%s", skb, what ? ": " : "", what ? what : "",
+			skbs->len > 1 ? "\n  carried by skbs " : "", skbs->len > 1 ? ids : "");
 	struct table *t = table_new(title, text ? skb_text_cols : skb_raw_cols);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		table_add_stmt_row(t, st);
 	if (fmt == TABLE_JSON) {
-		g_string_append_printf(out, "{\"skb\": %" G_GINT64_FORMAT ", \"skbs\": %s, \"events\": ",
-				       skb, json_ids);
+		g_string_append_printf(
+			out, "{\"skb\": %" G_GINT64_FORMAT ", \"skbs\": %s, \"events\": ", skb,
+			json_ids);
 		table_print(t, fmt, out);
 		g_string_append(out, "}\n");
 		table_free(t);
@@ -264,10 +274,13 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 		g_autofree char *sum = g_strdup_printf(
 			"SELECT count(*), coalesce(sum(bytes), 0) FROM skb_events WHERE skb IN"
 			" (SELECT value FROM json_each('%s')) AND (op = 'copy' OR"
-			" (op = 'clone' AND copy_kind IS NOT NULL))", json_ids);
+			" (op = 'clone' AND copy_kind IS NOT NULL))",
+			json_ids);
 		int64_t copies = vizdb_int(db, sum, 0);
-		g_string_append_printf(out, "  data copies along the way: %" G_GINT64_FORMAT
-				       " (the other operations move pointers)\n", copies);
+		g_string_append_printf(out,
+				       "  data copies along the way: %" G_GINT64_FORMAT
+				       " (the other operations move pointers)\n",
+				       copies);
 	}
 	return true;
 }
@@ -283,9 +296,10 @@ show_report(sqlite3 *db, const struct show_options *o, GString *out, GError **er
 			return false;
 		if (o->format == TABLE_TEXT) {
 			g_autofree char *what = vizdb_flow_describe(&f);
-			g_string_append_printf(out, "%s: %s %d is skb %" G_GINT64_FORMAT "\n\n", what,
-					       strcmp(f.proto, "tcp") == 0 ? "data segment" : "packet",
-					       o->nth, skb);
+			g_string_append_printf(
+				out, "%s: %s %d is skb %" G_GINT64_FORMAT "\n\n", what,
+				strcmp(f.proto, "tcp") == 0 ? "data segment" : "packet", o->nth,
+				skb);
 		}
 	}
 	if (skb > 0)
@@ -302,11 +316,14 @@ show_main(int argc, char **argv)
 	const GOptionEntry entries[] = {
 		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "Show the life of skb N", "N" },
 		{ "flow", 0, 0, G_OPTION_ARG_STRING, &flow,
-		  "Pick a packet of a flow: tcp:ADDR:PORT-ADDR:PORT, udp:... or icmp:ADDR-ADDR", "FLOW" },
+		  "Pick a packet of a flow: tcp:ADDR:PORT-ADDR:PORT, udp:... or icmp:ADDR-ADDR",
+		  "FLOW" },
 		{ "nth", 0, 0, G_OPTION_ARG_INT, &nth,
 		  "With --flow: the K-th packet the first endpoint sent (tcp: K-th data segment, "
-		  "payload > 0); default 1", "K" },
-		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format, "table (default), csv or json", "FMT" },
+		  "payload > 0); default 1",
+		  "K" },
+		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format, "table (default), csv or json",
+		  "FMT" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("DB");
@@ -314,11 +331,13 @@ show_main(int argc, char **argv)
 	struct show_options o = { .nth = 1, .format = TABLE_TEXT };
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx,
+	g_option_context_set_summary(
+		ctx,
 		"Show what the trace database DB recorded: without options, a summary of the run\n"
 		"(hosts, packets, drops by reason and place, CPU time by context); with --skb or\n"
 		"--flow, the life of one packet, operation by operation.");
-	g_option_context_set_description(ctx,
+	g_option_context_set_description(
+		ctx,
 		"Examples:\n"
 		"  netsim show out.db\n"
 		"  netsim show out.db --skb 42\n"
@@ -329,7 +348,8 @@ show_main(int argc, char **argv)
 		return SHOW_BAD_INPUT;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "netsim show: expected one trace database DB (see 'netsim show --help')\n");
+		fprintf(stderr,
+			"netsim show: expected one trace database DB (see 'netsim show --help')\n");
 		return SHOW_BAD_INPUT;
 	}
 	if (format && !table_format_parse(format, &o.format, &error)) {
@@ -341,7 +361,8 @@ show_main(int argc, char **argv)
 		return SHOW_BAD_INPUT;
 	}
 	if (skb < 0) {
-		fprintf(stderr, "netsim show: --skb %" G_GINT64_FORMAT ": skb ids start at 1\n", skb);
+		fprintf(stderr, "netsim show: --skb %" G_GINT64_FORMAT ": skb ids start at 1\n",
+			skb);
 		return SHOW_BAD_INPUT;
 	}
 	o.skb = skb;

@@ -21,9 +21,9 @@
 #include "viz/table.h"
 
 struct show_options {
-	int64_t skb;             /* > 0: show this skb */
-	const char *flow;        /* or: a flow spec (vizdb_flow_parse) ... */
-	int nth;                 /* ... and which of its packets, from 1 */
+	int64_t skb;	  /* > 0: show this skb */
+	const char *flow; /* or: a flow spec (vizdb_flow_parse) ... */
+	int nth;	  /* ... and which of its packets, from 1 */
 	enum table_format format;
 };
 

@@ -11,9 +11,9 @@
 struct table {
 	char *title;
 	guint ncols;
-	char **names;       /* column names */
-	gboolean *numeric;  /* right aligned, unquoted in JSON */
-	GPtrArray *cells;   /* nrows * ncols strings or NULL */
+	char **names;	   /* column names */
+	gboolean *numeric; /* right aligned, unquoted in JSON */
+	GPtrArray *cells;  /* nrows * ncols strings or NULL */
 };
 
 gboolean
@@ -115,7 +115,9 @@ print_text(const struct table *t, GString *out)
 	for (guint r = 0; r <= nrows + 1; r++) {
 		GString *line = g_string_new("  ");
 		for (guint c = 0; c < t->ncols; c++) {
-			const char *v = r == 0 ? t->names[c] : r == 1 ? NULL : table_cell(t, r - 2, c);
+			const char *v = r == 0 ? t->names[c]
+				: r == 1       ? NULL
+					       : table_cell(t, r - 2, c);
 			if (r == 1) {
 				for (glong i = 0; i < width[c]; i++)
 					g_string_append_c(line, '-');
@@ -214,9 +216,7 @@ void
 table_print(const struct table *t, enum table_format fmt, GString *out)
 {
 	switch (fmt) {
-	case TABLE_TEXT:
-		print_text(t, out);
-		break;
+	case TABLE_TEXT: print_text(t, out); break;
 	case TABLE_CSV:
 		for (guint r = 0; r <= table_nrows(t); r++) {
 			for (guint c = 0; c < t->ncols; c++) {
@@ -227,8 +227,6 @@ table_print(const struct table *t, enum table_format fmt, GString *out)
 			g_string_append_c(out, '\n');
 		}
 		break;
-	case TABLE_JSON:
-		print_json(t, out);
-		break;
+	case TABLE_JSON: print_json(t, out); break;
 	}
 }

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(viz-error-quark, viz_error)
+G_DEFINE_QUARK(viz - error - quark, viz_error)
 
 static const char *const trace_tables[] = { "run", "hosts", "skb_events", "packets", NULL };
 
@@ -20,9 +20,9 @@ bool
 vizdb_has_table(sqlite3 *db, const char *name)
 {
 	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+		    -1, &st, NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	return sqlite3_step(st) == SQLITE_ROW;
@@ -79,8 +79,8 @@ vizdb_check(sqlite3 *db, const char *path, GError **error)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: not a netsim trace database (%s)",
-			    path, sqlite3_errmsg(db));
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN,
+			    "%s: not a netsim trace database (%s)", path, sqlite3_errmsg(db));
 		return false;
 	}
 	int64_t version = sqlite3_column_int64(st, 0);
@@ -112,8 +112,8 @@ vizdb_open(const char *path, GError **error)
 		return NULL;
 	}
 	if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: is a directory, not a trace database",
-			    path);
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN,
+			    "%s: is a directory, not a trace database", path);
 		return NULL;
 	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -139,8 +139,8 @@ bool
 vizdb_skb_exists(sqlite3 *db, int64_t skb)
 {
 	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM skb_events WHERE skb = ? LIMIT 1", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM skb_events WHERE skb = ? LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_int64(st, 1, skb);
 	return sqlite3_step(st) == SQLITE_ROW;
@@ -167,21 +167,26 @@ vizdb_journey(sqlite3 *db, int64_t skb, GArray *out)
 			if (g_array_index(out, int64_t, i) == skb)
 				return; /* a loop: never follow it twice */
 		g_array_append_val(out, skb);
-		int64_t next = query_int1(db,
+		int64_t next = query_int1(
+			db,
 			"SELECT rx_skb FROM wire_hops WHERE tx_skb = ?1 AND rx_skb IS NOT NULL "
-			"ORDER BY tx_ns LIMIT 1", skb);
+			"ORDER BY tx_ns LIMIT 1",
+			skb);
 		if (next > 0) {
 			skb = next;
 			continue;
 		}
-		if (query_int1(db, "SELECT 1 FROM skb_events WHERE skb = ?1 AND op = 'wire' LIMIT 1",
+		if (query_int1(db,
+			       "SELECT 1 FROM skb_events WHERE skb = ?1 AND op = 'wire' LIMIT 1",
 			       skb) > 0)
 			return; /* sent, never received: lost on the way */
 		/* Not on a wire itself: a clone of it may have been. */
-		next = query_int1(db,
+		next = query_int1(
+			db,
 			"SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.op = 'clone' "
 			"ORDER BY EXISTS (SELECT 1 FROM skb_events w WHERE w.skb = c.other "
-			"AND w.op = 'wire') DESC, c.seq LIMIT 1", skb);
+			"AND w.op = 'wire') DESC, c.seq LIMIT 1",
+			skb);
 		skb = next;
 	}
 }
@@ -194,8 +199,8 @@ parse_endpoint(const char *s, bool want_port, char addr[16], int *port)
 	unsigned a, b, c, d;
 	char tail;
 
-	if (!parts[0] || sscanf(parts[0], "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 ||
-	    a > 255 || b > 255 || c > 255 || d > 255)
+	if (!parts[0] || sscanf(parts[0], "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 ||
+	    b > 255 || c > 255 || d > 255)
 		return false;
 	snprintf(addr, 16, "%u.%u.%u.%u", a, b, c, d);
 	*port = -1;
@@ -244,7 +249,8 @@ vizdb_flow_describe(const struct viz_flow *f)
 {
 	if (f->sport < 0)
 		return g_strdup_printf("%s %s -> %s", f->proto, f->saddr, f->daddr);
-	return g_strdup_printf("%s %s:%d -> %s:%d", f->proto, f->saddr, f->sport, f->daddr, f->dport);
+	return g_strdup_printf("%s %s:%d -> %s:%d", f->proto, f->saddr, f->sport, f->daddr,
+			       f->dport);
 }
 
 /* Binds the flow (or its reverse) to ?1..?5 of a statement over packets. */
@@ -270,8 +276,10 @@ int64_t
 vizdb_flow_sender(sqlite3 *db, const struct viz_flow *f, bool reverse)
 {
 	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT host FROM packets WHERE " FLOW_WHERE
-			       " ORDER BY time_ns, skb LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+			       "SELECT host FROM packets WHERE " FLOW_WHERE
+			       " ORDER BY time_ns, skb LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	bind_flow(st, f, reverse);
 	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -291,16 +299,19 @@ vizdb_flow_nth(sqlite3 *db, const struct viz_flow *f, int nth, int64_t *skb, GEr
 		return false;
 	}
 	if (sender < 0) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
-			    "flow %s: no packet of it in the trace (the packets table is written at "
-			    "trace level full)", what);
+		g_set_error(
+			error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			"flow %s: no packet of it in the trace (the packets table is written at "
+			"trace level full)",
+			what);
 		return false;
 	}
-	st = vizdb_prepare(db, tcp
-		? "SELECT skb, count(*) OVER () FROM packets WHERE " FLOW_WHERE
-		  " AND host = ?6 AND payload > 0 ORDER BY time_ns, skb"
-		: "SELECT skb, count(*) OVER () FROM packets WHERE " FLOW_WHERE
-		  " AND host = ?6 ORDER BY time_ns, skb", error);
+	st = vizdb_prepare(db,
+			   tcp ? "SELECT skb, count(*) OVER () FROM packets WHERE " FLOW_WHERE
+				 " AND host = ?6 AND payload > 0 ORDER BY time_ns, skb"
+			       : "SELECT skb, count(*) OVER () FROM packets WHERE " FLOW_WHERE
+				 " AND host = ?6 ORDER BY time_ns, skb",
+			   error);
 	if (!st)
 		return false;
 	bind_flow(st, f, false);

@@ -21,10 +21,10 @@
 #define VIZ_ERROR (viz_error_quark())
 GQuark viz_error_quark(void);
 enum viz_error {
-	VIZ_ERROR_OPEN,      /* missing, unreadable, or not a netsim trace */
+	VIZ_ERROR_OPEN,	     /* missing, unreadable, or not a netsim trace */
 	VIZ_ERROR_QUERY,     /* SQLite failed on a query */
 	VIZ_ERROR_NOT_FOUND, /* no such skb, flow or packet in the trace */
-	VIZ_ERROR_ARG,       /* a malformed argument (flow spec, format) */
+	VIZ_ERROR_ARG,	     /* a malformed argument (flow spec, format) */
 	VIZ_ERROR_RENDER,    /* Graphviz could not lay out or write the picture */
 };
 
@@ -64,9 +64,9 @@ void vizdb_journey(sqlite3 *db, int64_t skb, GArray *out);
 
 /* A flow as named on the command line: tcp:10.0.0.1:40000-10.0.0.2:80. */
 struct viz_flow {
-	char proto[8];         /* "tcp", "udp" or "icmp" */
+	char proto[8]; /* "tcp", "udp" or "icmp" */
 	char saddr[16], daddr[16];
-	int sport, dport;      /* -1 for icmp */
+	int sport, dport; /* -1 for icmp */
 };
 
 /*
@@ -84,8 +84,7 @@ char *vizdb_flow_describe(const struct viz_flow *f);
  * 0) and for udp and icmp every packet.  Fails with VIZ_ERROR_NOT_FOUND,
  * saying how many there are, when there is no such packet.
  */
-bool vizdb_flow_nth(sqlite3 *db, const struct viz_flow *f, int nth, int64_t *skb,
-		    GError **error);
+bool vizdb_flow_nth(sqlite3 *db, const struct viz_flow *f, int nth, int64_t *skb, GError **error);
 
 /* The host id that sent @f's packets (see vizdb_flow_nth); -1 if none. */
 int64_t vizdb_flow_sender(sqlite3 *db, const struct viz_flow *f, bool reverse);

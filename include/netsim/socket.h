@@ -96,7 +96,7 @@ void ns_app_received(size_t bytes);
 #define getsockname(s, a, l) ns_getsockname(s, a, l)
 #define getpeername(s, a, l) ns_getpeername(s, a, l)
 /* sleep() in whole seconds of virtual time, as unistd's. */
-#define sleep(sec) (ns_sleep((int64_t)(sec) * 1000000000), 0u)
+#define sleep(sec) (ns_sleep((int64_t)(sec)*1000000000), 0u)
 #endif
 
 #ifdef __cplusplus

@@ -60,9 +60,9 @@ struct fuzz_world {
 	struct trace *trace;
 	struct skb_pool *pool;
 	struct wire *wire;
-	struct host *host[2];  /* alice, bob */
+	struct host *host[2]; /* alice, bob */
 	struct nic *nic[2];
-	struct app *app[2];    /* echo client on alice, echo server on bob */
+	struct app *app[2]; /* echo client on alice, echo server on bob */
 	uint64_t sunk;
 };
 
@@ -93,7 +93,8 @@ fuzz_world_report_tcp(struct fuzz_world *fw)
 		if (!sk || tcp_sk(sk)->sk.sk_state != TCP_ESTABLISHED)
 			continue;
 		const struct tcp_sock *tp = tcp_sk(sk);
-		fprintf(stderr, "  tcp established 10.0.0.1:%u > 10.0.0.2:%u bob snd_nxt=%u rcv_nxt=%u\n",
+		fprintf(stderr,
+			"  tcp established 10.0.0.1:%u > 10.0.0.2:%u bob snd_nxt=%u rcv_nxt=%u\n",
 			port, FUZZ_TCP_PORT, tp->snd_nxt, tp->rcv_nxt);
 	}
 }
@@ -108,7 +109,8 @@ fuzz_world_build(struct fuzz_world *fw)
 	fw->sim = sim_new(1);
 	fw->trace = trace_open(":memory:", TRACE_FULL, false, &error);
 	must(fw->trace != NULL, error, "trace_open");
-	must(trace_begin_run(fw->trace, "fuzz_frame", "", 1, "fuzz", &error), error, "trace_begin_run");
+	must(trace_begin_run(fw->trace, "fuzz_frame", "", 1, "fuzz", &error), error,
+	     "trace_begin_run");
 	fw->pool = skb_pool_new();
 	struct wire_config wc;
 	wire_config_init(&wc);
@@ -125,14 +127,15 @@ fuzz_world_build(struct fuzz_world *fw)
 		fw->nic[i] = nic_new(h, "eth0", mac, NULL);
 		nic_connect(fw->nic[i], fw->wire, i);
 		must(dev_open(nic_dev(fw->nic[i])) == 0, NULL, "dev_open");
-		must(inet_set_address_text(nic_dev(fw->nic[i]), addrs[i], &error), error, "address");
+		must(inet_set_address_text(nic_dev(fw->nic[i]), addrs[i], &error), error,
+		     "address");
 	}
 	must(route_add_text(fw->host[1], "default via 10.0.0.1", &error), error, "route");
 	must(udp_test_sink(fw->host[1], FUZZ_UDP_PORT, udp_sink, fw) == 0, NULL, "udp_test_sink");
 	static const char *const server[][2] = { { "port", "80" }, { "backlog", "8" }, { NULL } };
 	static const char *const client[][2] = {
-		{ "dst", "10.0.0.2" }, { "port", "80" }, { "size", "100" }, { "count", "1000" },
-		{ "interval", "10s" }, { NULL },
+		{ "dst", "10.0.0.2" }, { "port", "80" },      { "size", "100" },
+		{ "count", "1000" },   { "interval", "10s" }, { NULL },
 	};
 	fw->app[1] = app_new(fw->host[1], "srv", "tcp_echo_server", &error);
 	must(fw->app[1] != NULL, error, "tcp_echo_server");
@@ -165,21 +168,25 @@ fuzz_world_report(struct fuzz_world *fw)
 	struct neigh_stats ns;
 	neigh_stats(b, &ns);
 	fprintf(stderr,
-		"  ip in=%" G_GUINT64_FORMAT " hdr_err=%" G_GUINT64_FORMAT " csum_err=%" G_GUINT64_FORMAT
-		" delivers=%" G_GUINT64_FORMAT " forw=%" G_GUINT64_FORMAT " reasm_ok=%" G_GUINT64_FORMAT
-		" reasm_fail=%" G_GUINT64_FORMAT " | icmp in=%" G_GUINT64_FORMAT " out=%" G_GUINT64_FORMAT
-		" err=%" G_GUINT64_FORMAT " | udp in=%" G_GUINT64_FORMAT " noport=%" G_GUINT64_FORMAT
-		" err=%" G_GUINT64_FORMAT " sunk=%" G_GUINT64_FORMAT " | arp req=%" G_GUINT64_FORMAT
-		" rep=%" G_GUINT64_FORMAT " invalid=%" G_GUINT64_FORMAT " | drops=%" G_GUINT64_FORMAT "\n",
+		"  ip in=%" G_GUINT64_FORMAT " hdr_err=%" G_GUINT64_FORMAT
+		" csum_err=%" G_GUINT64_FORMAT " delivers=%" G_GUINT64_FORMAT
+		" forw=%" G_GUINT64_FORMAT " reasm_ok=%" G_GUINT64_FORMAT
+		" reasm_fail=%" G_GUINT64_FORMAT " | icmp in=%" G_GUINT64_FORMAT
+		" out=%" G_GUINT64_FORMAT " err=%" G_GUINT64_FORMAT " | udp in=%" G_GUINT64_FORMAT
+		" noport=%" G_GUINT64_FORMAT " err=%" G_GUINT64_FORMAT " sunk=%" G_GUINT64_FORMAT
+		" | arp req=%" G_GUINT64_FORMAT " rep=%" G_GUINT64_FORMAT
+		" invalid=%" G_GUINT64_FORMAT " | drops=%" G_GUINT64_FORMAT "\n",
 		ip->in_receives, ip->in_hdr_errors, ip->in_csum_errors, ip->in_delivers,
 		ip->forw_datagrams, ip->reasm_oks, ip->reasm_fails, ic->in_msgs, ic->out_msgs,
-		ic->in_errors, u->in_datagrams, u->no_ports, u->in_errors, fw->sunk, ns.requests_rcvd,
-		ns.replies_rcvd, ns.rcv_invalid, host_drops_total(b));
+		ic->in_errors, u->in_datagrams, u->no_ports, u->in_errors, fw->sunk,
+		ns.requests_rcvd, ns.replies_rcvd, ns.rcv_invalid, host_drops_total(b));
 	const struct tcp_mib *t = tcp_mib(b);
 	fprintf(stderr,
-		"  tcp in=%" G_GUINT64_FORMAT " out=%" G_GUINT64_FORMAT " in_errs=%" G_GUINT64_FORMAT
-		" rsts=%" G_GUINT64_FORMAT " passive=%" G_GUINT64_FORMAT " estab_resets=%" G_GUINT64_FORMAT
-		"\n", t->in_segs, t->out_segs, t->in_errs, t->out_rsts, t->passive_opens, t->estab_resets);
+		"  tcp in=%" G_GUINT64_FORMAT " out=%" G_GUINT64_FORMAT
+		" in_errs=%" G_GUINT64_FORMAT " rsts=%" G_GUINT64_FORMAT
+		" passive=%" G_GUINT64_FORMAT " estab_resets=%" G_GUINT64_FORMAT "\n",
+		t->in_segs, t->out_segs, t->in_errs, t->out_rsts, t->passive_opens,
+		t->estab_resets);
 }
 
 static void
@@ -191,8 +198,9 @@ fuzz_world_check_and_free(struct fuzz_world *fw)
 		g_autoptr(GString) report = g_string_new(NULL);
 		uint64_t lost = host_check_conservation(fw->host[i], report);
 		if (lost) {
-			fprintf(stderr, "fuzz_frame: %s: %" G_GUINT64_FORMAT
-				" live skbs on no queue:\n%s", fw->host[i]->name, lost, report->str);
+			fprintf(stderr,
+				"fuzz_frame: %s: %" G_GUINT64_FORMAT " live skbs on no queue:\n%s",
+				fw->host[i]->name, lost, report->str);
 			abort();
 		}
 	}
@@ -226,8 +234,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *sep = memmem(p, (size_t)(end - p), FUZZ_FRAME_SEP, seplen);
 		const uint8_t *stop = sep ? sep : end;
 		/* nic_rx_frame drops runts and giants itself: hand it anything. */
-		nic_rx_frame(fw.nic[1], p, (uint32_t)MIN((size_t)(stop - p), (size_t)WIRE_MAX_FRAME),
-			     0);
+		nic_rx_frame(fw.nic[1], p,
+			     (uint32_t)MIN((size_t)(stop - p), (size_t)WIRE_MAX_FRAME), 0);
 		sim_run_until(fw.sim, sim_now(fw.sim) + FUZZ_GAP);
 		if (!sep)
 			break;
@@ -236,9 +244,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (sim_now(fw.sim) < FUZZ_RUN_TIME) {
 		sim_run_until(fw.sim, MIN(sim_now(fw.sim) + 10 * SIM_MS, FUZZ_RUN_TIME));
 		if (sim_events_dispatched(fw.sim) > FUZZ_MAX_EVENTS) {
-			fprintf(stderr, "fuzz_frame: more than %d events by %.3fs of virtual time: "
-				"the hosts are in an endless exchange (a storm)\n", FUZZ_MAX_EVENTS,
-				(double)sim_now(fw.sim) / 1e9);
+			fprintf(stderr,
+				"fuzz_frame: more than %d events by %.3fs of virtual time: "
+				"the hosts are in an endless exchange (a storm)\n",
+				FUZZ_MAX_EVENTS, (double)sim_now(fw.sim) / 1e9);
 			abort();
 		}
 	}

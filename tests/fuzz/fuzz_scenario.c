@@ -58,8 +58,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct expectations *ex = expectations_parse(sc, &error);
 	if (ex) {
-		struct world_options opt = { .trace_path = NULL, .pcap_dir = NULL, .quiet = true,
-					     .trace_level = -1 };
+		struct world_options opt = {
+			.trace_path = NULL, .pcap_dir = NULL, .quiet = true, .trace_level = -1
+		};
 		struct world *w = world_build(sc, &opt, &error);
 		g_assert(w || (error && error->message[0]));
 		world_free(w);
