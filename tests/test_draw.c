@@ -208,7 +208,7 @@ static void
 test_ladder_shows_handshake_loss_retransmission_and_fin(void **state)
 {
 	struct viz_flow f;
-	assert_true(vizdb_flow_parse(VIZ_TCP_FLOW, &f, NULL));
+	assert_true(vizdb_flow_parse(NULL, VIZ_TCP_FLOW, &f, NULL));
 	g_autofree char *dot = draw_ladder_dot(*state, &f, 40, NULL);
 	assert_non_null(dot);
 	assert_non_null(strstr(dot, "label=<SYN seq 0>"));
@@ -225,7 +225,7 @@ static void
 test_ladder_renders_with_neato(void **state)
 {
 	struct viz_flow f;
-	assert_true(vizdb_flow_parse(VIZ_TCP_FLOW, &f, NULL));
+	assert_true(vizdb_flow_parse(NULL, VIZ_TCP_FLOW, &f, NULL));
 	g_autofree char *dot = draw_ladder_dot(*state, &f, 40, NULL);
 	g_autofree char *png = g_build_filename(fx.dir, "ladder.png", NULL);
 	g_autoptr(GError) error = NULL;

@@ -306,7 +306,7 @@ test_flow_nth_counts_tcp_data_segments_of_the_sender(void **state)
 	struct viz_flow f;
 	int64_t skb = 0;
 	g_autoptr(GError) error = NULL;
-	assert_true(vizdb_flow_parse(VIZ_TCP_FLOW, &f, NULL));
+	assert_true(vizdb_flow_parse(NULL, VIZ_TCP_FLOW, &f, NULL));
 	assert_true(vizdb_flow_nth(*state, &f, 1, &skb, NULL));
 	assert_int_equal(skb, VIZ_TCP_DATA1);
 	assert_true(vizdb_flow_nth(*state, &f, 3, &skb, NULL));
@@ -320,9 +320,26 @@ test_flow_nth_counts_every_udp_packet(void **state)
 {
 	struct viz_flow f;
 	int64_t skb = 0;
-	assert_true(vizdb_flow_parse("udp:10.0.0.1:5000-10.0.0.2:9", &f, NULL));
+	assert_true(vizdb_flow_parse(NULL, "udp:10.0.0.1:5000-10.0.0.2:9", &f, NULL));
 	assert_true(vizdb_flow_nth(*state, &f, 1, &skb, NULL));
 	assert_int_equal(skb, 1);
+}
+
+static void
+test_flow_port_star_takes_the_port_the_trace_shows(void **state)
+{
+	struct viz_flow f;
+	int64_t skb = 0;
+	g_autoptr(GError) error = NULL;
+	assert_true(vizdb_flow_parse(*state, "tcp:10.0.0.1:*-10.0.0.2:80", &f, NULL));
+	assert_int_equal(f.sport, 40000);
+	assert_int_equal(f.dport, 80);
+	assert_true(vizdb_flow_nth(*state, &f, 3, &skb, NULL));
+	assert_int_equal(skb, VIZ_TCP_DATA3);
+	assert_true(vizdb_flow_parse(*state, "tcp:10.0.0.1:*-10.0.0.2:*", &f, NULL));
+	assert_int_equal(f.sport, 40000);
+	assert_false(vizdb_flow_parse(*state, "tcp:10.0.0.1:*-10.0.0.2:81", &f, &error));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND));
 }
 
 static void
@@ -338,10 +355,10 @@ test_flow_parse_rejects_malformed_specs(void **state)
 					   NULL };
 	for (int i = 0; bad[i]; i++) {
 		g_autoptr(GError) error = NULL;
-		assert_false(vizdb_flow_parse(bad[i], &f, &error));
+		assert_false(vizdb_flow_parse(NULL, bad[i], &f, &error));
 		assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_ARG));
 	}
-	assert_true(vizdb_flow_parse("icmp:10.0.0.1-10.0.0.2", &f, NULL));
+	assert_true(vizdb_flow_parse(NULL, "icmp:10.0.0.1-10.0.0.2", &f, NULL));
 	assert_int_equal(f.sport, -1);
 }
 
@@ -422,6 +439,8 @@ main(void)
 			test_flow_nth_counts_tcp_data_segments_of_the_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_nth_counts_every_udp_packet, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_flow_port_star_takes_the_port_the_trace_shows,
+						setup, teardown),
 		cmocka_unit_test(test_flow_parse_rejects_malformed_specs),
 		cmocka_unit_test_setup_teardown(test_show_report_flow_names_the_segment, setup,
 						teardown),

@@ -595,7 +595,7 @@ draw_main(int argc, char **argv)
 	if (!db)
 		goto fail;
 	struct viz_flow f;
-	if (flow && !vizdb_flow_parse(flow, &f, &error))
+	if (flow && !vizdb_flow_parse(db, flow, &f, &error))
 		goto fail;
 	if (strcmp(what, "stackmap") == 0) {
 		dot = draw_stackmap_dot(db, &error);

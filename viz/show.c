@@ -291,7 +291,7 @@ show_report(sqlite3 *db, const struct show_options *o, GString *out, GError **er
 	int64_t skb = o->skb;
 	if (o->flow) {
 		struct viz_flow f;
-		if (!vizdb_flow_parse(o->flow, &f, error) ||
+		if (!vizdb_flow_parse(db, o->flow, &f, error) ||
 		    !vizdb_flow_nth(db, &f, o->nth, &skb, error))
 			return false;
 		if (o->format == TABLE_TEXT) {
@@ -316,7 +316,8 @@ show_main(int argc, char **argv)
 	const GOptionEntry entries[] = {
 		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "Show the life of skb N", "N" },
 		{ "flow", 0, 0, G_OPTION_ARG_STRING, &flow,
-		  "Pick a packet of a flow: tcp:ADDR:PORT-ADDR:PORT, udp:... or icmp:ADDR-ADDR",
+		  "Pick a packet of a flow: tcp:ADDR:PORT-ADDR:PORT, udp:... or icmp:ADDR-ADDR (a "
+		  "port may be *)",
 		  "FLOW" },
 		{ "nth", 0, 0, G_OPTION_ARG_INT, &nth,
 		  "With --flow: the K-th packet the first endpoint sent (tcp: K-th data segment, "

@@ -191,7 +191,8 @@ vizdb_journey(sqlite3 *db, int64_t skb, GArray *out)
 	}
 }
 
-/* Parses ADDR or ADDR:PORT into @addr (dotted quad) and @port (-1: none). */
+/* Parses ADDR or ADDR:PORT into @addr (dotted quad) and @port (-1: none,
+ * VIZ_PORT_ANY for "*": whatever port the trace shows). */
 static bool
 parse_endpoint(const char *s, bool want_port, char addr[16], int *port)
 {
@@ -208,6 +209,10 @@ parse_endpoint(const char *s, bool want_port, char addr[16], int *port)
 		return parts[1] == NULL;
 	if (!parts[1])
 		return false;
+	if (strcmp(parts[1], "*") == 0) {
+		*port = VIZ_PORT_ANY;
+		return true;
+	}
 	guint64 p;
 	if (!g_ascii_string_to_unsigned(parts[1], 10, 0, 65535, &p, NULL))
 		return false;
@@ -215,13 +220,43 @@ parse_endpoint(const char *s, bool want_port, char addr[16], int *port)
 	return true;
 }
 
+/* Fill "*" ports from the first packet of the trace that matches the rest. */
+static bool
+flow_resolve(sqlite3 *db, struct viz_flow *f, const char *spec, GError **error)
+{
+	if (f->sport != VIZ_PORT_ANY && f->dport != VIZ_PORT_ANY)
+		return true;
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db,
+		"SELECT sport, dport FROM packets WHERE proto = ?1 AND saddr = ?2 AND daddr = ?3"
+		" AND (?4 < 0 OR sport = ?4) AND (?5 < 0 OR dport = ?5) ORDER BY time_ns, skb "
+		"LIMIT 1",
+		error);
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, f->proto, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, f->saddr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, f->daddr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 4, f->sport);
+	sqlite3_bind_int(st, 5, f->dport);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    "flow '%s': no %s packet from %s to %s matches in the trace", spec,
+			    f->proto, f->saddr, f->daddr);
+		return false;
+	}
+	f->sport = sqlite3_column_int(st, 0);
+	f->dport = sqlite3_column_int(st, 1);
+	return true;
+}
+
 bool
-vizdb_flow_parse(const char *spec, struct viz_flow *out, GError **error)
+vizdb_flow_parse(sqlite3 *db, const char *spec, struct viz_flow *out, GError **error)
 {
 	struct viz_flow f = { 0 };
 	const char *colon = strchr(spec, ':');
 	const char *how = "expected tcp:ADDR:PORT-ADDR:PORT, udp:ADDR:PORT-ADDR:PORT or "
-			  "icmp:ADDR-ADDR, e.g. tcp:10.0.0.1:40000-10.0.0.2:80";
+			  "icmp:ADDR-ADDR, e.g. tcp:10.0.0.1:40000-10.0.0.2:80 (a port may be *)";
 
 	if (!colon || colon - spec >= (long)sizeof f.proto) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG, "flow '%s': %s", spec, how);
@@ -240,6 +275,8 @@ vizdb_flow_parse(const char *spec, struct viz_flow *out, GError **error)
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG, "flow '%s': %s", spec, how);
 		return false;
 	}
+	if (db && !flow_resolve(db, &f, spec, error))
+		return false;
 	*out = f;
 	return true;
 }

@@ -69,11 +69,15 @@ struct viz_flow {
 	int sport, dport; /* -1 for icmp */
 };
 
+#define VIZ_PORT_ANY (-2) /* "*" in a flow: the first port the trace shows */
+
 /*
  * Parses PROTO:ADDR:PORT-ADDR:PORT (tcp, udp) or icmp:ADDR-ADDR.  The first
- * endpoint is the sender of the packets that --nth counts.
+ * endpoint is the sender of the packets that --nth counts.  A port may be
+ * "*" (an ephemeral port one does not know in advance): with @db it
+ * becomes the port of the first matching packet of the trace.
  */
-bool vizdb_flow_parse(const char *spec, struct viz_flow *out, GError **error);
+bool vizdb_flow_parse(sqlite3 *db, const char *spec, struct viz_flow *out, GError **error);
 /* "tcp 10.0.0.1:40000 -> 10.0.0.2:80" for messages; freed by the caller. */
 char *vizdb_flow_describe(const struct viz_flow *f);
 
