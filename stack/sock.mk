@@ -36,3 +36,4 @@ tests_bench_tcp_LDADD = $(NETSIM_LIBS)
 # TCP captures checked with tshark, the stream, the fill rate and Mathis.
 TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
+EXTRA_DIST += tests/socket_test.h

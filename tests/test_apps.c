@@ -18,41 +18,17 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/socket.h"
-
-#define A_ADDR "10.0.0.1"
-#define B_ADDR "10.0.0.2"
+#include "tests/socket_test.h"
 
 struct fx {
-	struct sim *sim;
-	struct skb_pool *pool;
-	struct host *a, *b;
-	struct wire *w;
+	struct pair p;
 };
 
 static int
 setup(void **state)
 {
 	struct fx *fx = g_new0(struct fx, 1);
-	GError *error = NULL;
-	fx->sim = sim_new(3);
-	fx->pool = skb_pool_new();
-	fx->a = host_new(fx->sim, NULL, fx->pool, "a", 3);
-	fx->b = host_new(fx->sim, NULL, fx->pool, "b", 3);
-	struct wire_config wc;
-	wire_config_init(&wc);
-	fx->w = wire_new(fx->sim, "l1", &wc, 3);
-	struct nic *na = nic_new(fx->a, "eth0", NULL, NULL);
-	struct nic *nb = nic_new(fx->b, "eth0", NULL, NULL);
-	nic_connect(na, fx->w, 0);
-	nic_connect(nb, fx->w, 1);
-	assert_int_equal(dev_open(nic_dev(na)), 0);
-	assert_int_equal(dev_open(nic_dev(nb)), 0);
-	assert_true(inet_init(fx->a, NULL, NULL, &error));
-	assert_true(inet_init(fx->b, NULL, NULL, &error));
-	assert_true(inet_set_address_text(nic_dev(na), A_ADDR "/24", &error));
-	assert_true(inet_set_address_text(nic_dev(nb), B_ADDR "/24", &error));
-	socket_host_init(fx->a);
-	socket_host_init(fx->b);
+	pair_init(&fx->p, 3);
 	*state = fx;
 	return 0;
 }
@@ -61,14 +37,7 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	host_free(fx->a);
-	host_free(fx->b);
-	wire_free(fx->w);
-	struct skb_pool_stats ps;
-	skb_pool_stats(fx->pool, &ps);
-	assert_int_equal(ps.live, 0);
-	skb_pool_free(fx->pool);
-	sim_free(fx->sim);
+	pair_fini(&fx->p);
 	g_free(fx);
 	return 0;
 }
@@ -92,18 +61,18 @@ test_udp_flood_reaches_udp_sink_at_its_rate(void **state)
 	const char *sink_kv[] = { "port", "9000", NULL };
 	const char *flood_kv[] = { "dst",  B_ADDR, "port",  "9000", "rate", "1000",
 				   "size", "100",  "count", "50",   NULL };
-	struct app *sink = start_app(fx->b, "udp_sink", sink_kv, 0);
-	struct app *flood = start_app(fx->a, "udp_flood", flood_kv, 10 * SIM_MS);
-	sim_run_until(fx->sim, SIM_S);
+	struct app *sink = start_app(fx->p.b, "udp_sink", sink_kv, 0);
+	struct app *flood = start_app(fx->p.a, "udp_flood", flood_kv, 10 * SIM_MS);
+	sim_run_until(fx->p.sim, SIM_S);
 	assert_int_equal(app_stats(flood)->tx_msgs, 50);
 	assert_int_equal(app_stats(sink)->rx_msgs, 50);
 	assert_int_equal(app_stats(sink)->rx_bytes, 5000);
 	/* 50 datagrams 1 ms apart: the last arrives about 49 ms after the first. */
 	sim_time_t span = app_stats(sink)->last_rx - app_stats(sink)->first_rx;
 	assert_true(span >= 48 * SIM_MS && span <= 50 * SIM_MS);
-	host_free(fx->a);
-	host_free(fx->b);
-	fx->a = fx->b = NULL;
+	host_free(fx->p.a);
+	host_free(fx->p.b);
+	fx->p.a = fx->p.b = NULL;
 	app_free(sink);
 	app_free(flood);
 }
@@ -114,15 +83,15 @@ test_bulk_send_delivers_all_bytes_to_bulk_sink(void **state)
 	struct fx *fx = *state;
 	const char *sink_kv[] = { "port", "5001", NULL };
 	const char *send_kv[] = { "dst", B_ADDR, "port", "5001", "bytes", "300000", NULL };
-	struct app *sink = start_app(fx->b, "bulk_sink", sink_kv, 0);
-	struct app *send = start_app(fx->a, "bulk_send", send_kv, SIM_MS);
-	sim_run_until(fx->sim, 5 * SIM_S);
+	struct app *sink = start_app(fx->p.b, "bulk_sink", sink_kv, 0);
+	struct app *send = start_app(fx->p.a, "bulk_send", send_kv, SIM_MS);
+	sim_run_until(fx->p.sim, 5 * SIM_S);
 	assert_int_equal(app_stats(send)->tx_bytes, 300000);
 	assert_int_equal(app_stats(sink)->rx_bytes, 300000);
 	assert_int_equal(app_stats(sink)->conns, 1);
-	host_free(fx->a);
-	host_free(fx->b);
-	fx->a = fx->b = NULL;
+	host_free(fx->p.a);
+	host_free(fx->p.b);
+	fx->p.a = fx->p.b = NULL;
 	app_free(sink);
 	app_free(send);
 }
@@ -133,15 +102,15 @@ test_tcp_echo_client_gets_every_request_back(void **state)
 	struct fx *fx = *state;
 	const char *srv_kv[] = { "port", "7", NULL };
 	const char *cli_kv[] = { "dst", B_ADDR, "port", "7", "size", "100", "count", "5", NULL };
-	struct app *srv = start_app(fx->b, "tcp_echo_server", srv_kv, 0);
-	struct app *cli = start_app(fx->a, "tcp_echo_client", cli_kv, SIM_MS);
-	sim_run_until(fx->sim, 5 * SIM_S);
+	struct app *srv = start_app(fx->p.b, "tcp_echo_server", srv_kv, 0);
+	struct app *cli = start_app(fx->p.a, "tcp_echo_client", cli_kv, SIM_MS);
+	sim_run_until(fx->p.sim, 5 * SIM_S);
 	assert_int_equal(app_stats(cli)->rx_bytes, 500);
 	assert_int_equal(app_stats(srv)->rx_bytes, 500);
 	assert_true(app_stats(cli)->rtt_sum > 0);
-	host_free(fx->a);
-	host_free(fx->b);
-	fx->a = fx->b = NULL;
+	host_free(fx->p.a);
+	host_free(fx->p.b);
+	fx->p.a = fx->p.b = NULL;
 	app_free(srv);
 	app_free(cli);
 }
@@ -151,10 +120,10 @@ test_unknown_program_and_key_are_errors(void **state)
 {
 	struct fx *fx = *state;
 	GError *error = NULL;
-	assert_null(app_new(fx->a, "x", "no_such_program", &error));
+	assert_null(app_new(fx->p.a, "x", "no_such_program", &error));
 	assert_non_null(strstr(error->message, "no_such_program"));
 	g_clear_error(&error);
-	struct app *a = app_new(fx->a, "x", "udp_sink", &error);
+	struct app *a = app_new(fx->p.a, "x", "udp_sink", &error);
 	assert_false(app_set(a, "colour", "blue", &error));
 	g_clear_error(&error);
 	assert_false(app_set(a, "dst", "10.0.0.300", &error));
@@ -171,20 +140,20 @@ test_tcp_echo_server_serves_clients_concurrently(void **state)
 	 * the second could only start after the first's 200 ms. */
 	const char *cli_kv[] = { "dst",	  B_ADDR, "port",     "7",    "size", "100",
 				 "count", "20",	  "interval", "10ms", NULL };
-	struct app *srv = start_app(fx->b, "tcp_echo_server", srv_kv, 0);
-	struct app *c1 = start_app(fx->a, "tcp_echo_client", cli_kv, SIM_MS);
-	struct app *c2 = start_app(fx->a, "tcp_echo_client", cli_kv, 2 * SIM_MS);
-	sim_run_until(fx->sim, 100 * SIM_MS);
+	struct app *srv = start_app(fx->p.b, "tcp_echo_server", srv_kv, 0);
+	struct app *c1 = start_app(fx->p.a, "tcp_echo_client", cli_kv, SIM_MS);
+	struct app *c2 = start_app(fx->p.a, "tcp_echo_client", cli_kv, 2 * SIM_MS);
+	sim_run_until(fx->p.sim, 100 * SIM_MS);
 	assert_true(app_stats(c1)->rx_msgs >= 5);
 	assert_true(app_stats(c2)->rx_msgs >= 5);
 	assert_int_equal(app_stats(srv)->conns, 2);
-	sim_run_until(fx->sim, 5 * SIM_S);
+	sim_run_until(fx->p.sim, 5 * SIM_S);
 	assert_int_equal(app_stats(c1)->rx_bytes, 2000);
 	assert_int_equal(app_stats(c2)->rx_bytes, 2000);
 	assert_int_equal(app_stats(srv)->rx_bytes, 4000);
-	host_free(fx->a);
-	host_free(fx->b);
-	fx->a = fx->b = NULL;
+	host_free(fx->p.a);
+	host_free(fx->p.b);
+	fx->p.a = fx->p.b = NULL;
 	app_free(srv);
 	app_free(c1);
 	app_free(c2);
@@ -195,7 +164,7 @@ test_program_refuses_a_key_it_does_not_use(void **state)
 {
 	struct fx *fx = *state;
 	GError *error = NULL;
-	struct app *a = app_new(fx->a, "x", "udp_sink", &error);
+	struct app *a = app_new(fx->p.a, "x", "udp_sink", &error);
 	assert_true(app_set(a, "port", "9000", &error));
 	/* rate is a key of udp_flood, not of udp_sink */
 	assert_false(app_set(a, "rate", "10", &error));

@@ -20,16 +20,11 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/socket.h"
+#include "tests/socket_test.h"
 #include "stack/tcp.h"
 
-#define A_ADDR "10.0.0.1"
-#define B_ADDR "10.0.0.2"
-
 struct fx {
-	struct sim *sim;
-	struct skb_pool *pool;
-	struct host *a, *b;
-	struct wire *w;
+	struct pair p;
 	/* results written by the processes */
 	char got[64];
 	int rc[8];
@@ -42,26 +37,7 @@ static int
 setup(void **state)
 {
 	struct fx *fx = g_new0(struct fx, 1);
-	GError *error = NULL;
-	fx->sim = sim_new(3);
-	fx->pool = skb_pool_new();
-	fx->a = host_new(fx->sim, NULL, fx->pool, "a", 3);
-	fx->b = host_new(fx->sim, NULL, fx->pool, "b", 3);
-	struct wire_config wc;
-	wire_config_init(&wc);
-	fx->w = wire_new(fx->sim, "l1", &wc, 3);
-	struct nic *na = nic_new(fx->a, "eth0", NULL, NULL);
-	struct nic *nb = nic_new(fx->b, "eth0", NULL, NULL);
-	nic_connect(na, fx->w, 0);
-	nic_connect(nb, fx->w, 1);
-	assert_int_equal(dev_open(nic_dev(na)), 0);
-	assert_int_equal(dev_open(nic_dev(nb)), 0);
-	assert_true(inet_init(fx->a, NULL, NULL, &error));
-	assert_true(inet_init(fx->b, NULL, NULL, &error));
-	assert_true(inet_set_address_text(nic_dev(na), A_ADDR "/24", &error));
-	assert_true(inet_set_address_text(nic_dev(nb), B_ADDR "/24", &error));
-	socket_host_init(fx->a);
-	socket_host_init(fx->b);
+	pair_init(&fx->p, 3);
 	*state = fx;
 	return 0;
 }
@@ -70,15 +46,7 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	g_autoptr(GString) report = g_string_new(NULL);
-	host_free(fx->a);
-	host_free(fx->b);
-	wire_free(fx->w);
-	struct skb_pool_stats ps;
-	skb_pool_stats(fx->pool, &ps);
-	assert_int_equal(ps.live, 0);
-	skb_pool_free(fx->pool);
-	sim_free(fx->sim);
+	pair_fini(&fx->p);
 	g_free(fx);
 	return 0;
 }
@@ -131,9 +99,9 @@ static void
 test_udp_echo_between_two_hosts(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->b, "server", 0, udp_echo_server, fx);
-	socket_spawn(fx->a, "client", SIM_MS, udp_echo_client, fx);
-	sim_run_until(fx->sim, SIM_S);
+	socket_spawn(fx->p.b, "server", 0, udp_echo_server, fx);
+	socket_spawn(fx->p.a, "client", SIM_MS, udp_echo_client, fx);
+	sim_run_until(fx->p.sim, SIM_S);
 	assert_int_equal(fx->rc[0], 0);
 	assert_int_equal(fx->rc[1], NS_FIRST_FD);
 	assert_int_equal(fx->rc[2], -1);
@@ -142,8 +110,8 @@ test_udp_echo_between_two_hosts(void **state)
 	assert_int_equal(fx->rc[4], 5);
 	assert_int_equal(fx->rc[5], 5);
 	assert_string_equal(fx->got, "hello");
-	assert_int_equal(proc_table_alive(fx->a->procs), 0);
-	assert_int_equal(proc_table_alive(fx->b->procs), 0);
+	assert_int_equal(proc_table_alive(fx->p.a->procs), 0);
+	assert_int_equal(proc_table_alive(fx->p.b->procs), 0);
 }
 
 static int
@@ -167,15 +135,15 @@ static void
 test_bind_same_port_twice_is_eaddrinuse(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->a, "b", 0, bind_twice, fx);
-	sim_run_until(fx->sim, SIM_S);
+	socket_spawn(fx->p.a, "b", 0, bind_twice, fx);
+	sim_run_until(fx->p.sim, SIM_S);
 	assert_int_equal(fx->rc[0], 0);
 	assert_int_equal(fx->rc[1], -1);
 	assert_int_equal(fx->err[1], EADDRINUSE);
 	assert_int_equal(fx->err[2], EBADF);
 	assert_int_equal(fx->err[3], ESOCKTNOSUPPORT);
 	struct socket_stats st;
-	socket_stats(fx->a, &st);
+	socket_stats(fx->p.a, &st);
 	assert_int_equal(st.sockets_open, 0);
 }
 
@@ -240,9 +208,9 @@ static void
 test_tcp_bulk_transfer_delivers_every_byte_in_order(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->b, "sink", 0, tcp_sink, fx);
-	socket_spawn(fx->a, "source", SIM_MS, tcp_source, fx);
-	sim_run_until(fx->sim, 5 * SIM_S);
+	socket_spawn(fx->p.b, "sink", 0, tcp_sink, fx);
+	socket_spawn(fx->p.a, "source", SIM_MS, tcp_source, fx);
+	sim_run_until(fx->p.sim, 5 * SIM_S);
 	assert_int_equal(fx->rc[3], 0);
 	assert_int_equal(fx->rc[4], BULK);
 	assert_true(fx->rc[0] >= NS_FIRST_FD);
@@ -251,9 +219,9 @@ test_tcp_bulk_transfer_delivers_every_byte_in_order(void **state)
 	assert_int_equal(fx->bytes, BULK);
 	assert_true(fx->match);
 	/* The active closer waits in TIME_WAIT for 2MSL, then everything is gone. */
-	assert_true(tcp_mib(fx->a)->active_opens == 1 && tcp_mib(fx->b)->passive_opens == 1);
-	sim_run_until(fx->sim, 100 * SIM_S);
-	assert_int_equal(sim_events_pending(fx->sim), 0);
+	assert_true(tcp_mib(fx->p.a)->active_opens == 1 && tcp_mib(fx->p.b)->passive_opens == 1);
+	sim_run_until(fx->p.sim, 100 * SIM_S);
+	assert_int_equal(sim_events_pending(fx->p.sim), 0);
 }
 
 static int
@@ -272,11 +240,11 @@ static void
 test_tcp_connect_to_closed_port_is_refused(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->a, "c", 0, connect_refused, fx);
-	sim_run_until(fx->sim, SIM_S);
+	socket_spawn(fx->p.a, "c", 0, connect_refused, fx);
+	sim_run_until(fx->p.sim, SIM_S);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], ECONNREFUSED);
-	assert_int_equal(tcp_mib(fx->b)->out_rsts, 1);
+	assert_int_equal(tcp_mib(fx->p.b)->out_rsts, 1);
 }
 
 static int
@@ -303,16 +271,16 @@ static void
 test_tcp_nonblocking_connect_is_einprogress_then_writable(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->b, "sink", 0, tcp_sink, fx);
-	socket_spawn(fx->a, "c", SIM_MS, connect_nonblocking, fx);
-	sim_run_until(fx->sim, 100 * SIM_S);
+	socket_spawn(fx->p.b, "sink", 0, tcp_sink, fx);
+	socket_spawn(fx->p.a, "c", SIM_MS, connect_nonblocking, fx);
+	sim_run_until(fx->p.sim, 100 * SIM_S);
 	assert_int_equal(fx->rc[3], -1);
 	assert_int_equal(fx->err[3], EINPROGRESS);
 	assert_int_equal(fx->rc[4], 1);
 	assert_true(fx->rc[5] & POLLOUT);
 	assert_int_equal(fx->rc[6], 0);
 	assert_int_equal(fx->bytes, 0);
-	assert_int_equal(sim_events_pending(fx->sim), 0);
+	assert_int_equal(sim_events_pending(fx->p.sim), 0);
 }
 
 int
