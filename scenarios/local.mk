@@ -60,3 +60,7 @@ EXTRA_DIST += tests/homework.sh \
 # drawn again (into a scratch folder), so the guide cannot go stale.
 TESTS += tests/lecture_images.sh
 EXTRA_DIST += tests/lecture_images.sh docs/render-images.sh
+
+# The homework handout's sweeps, run as written (docs/render-homework.sh).
+TESTS += tests/homework_images.sh
+EXTRA_DIST += tests/homework_images.sh docs/render-homework.sh

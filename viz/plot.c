@@ -296,7 +296,8 @@ gp_begin(GString *s, const char *name, const char *what, int width, int height)
 		"}\n"
 		"set output \"%s.png\"\n"
 		"set grid\n"
-		"set key top left box opaque\n",
+		"set format x \"%%.0s%%c\"\n" /* 2k, 10k, 1M: short enough for narrow panels */
+		"set key below box\n",
 		what, name, name, width, height, width, height, name);
 }
 
@@ -331,7 +332,12 @@ write_delivered(const struct plot_spec *spec, const char *xlabel, char **names, 
 					       p->ymax);
 		}
 	}
-	gp_begin(gp, "delivered", title, 800, 500);
+	/* The key sits under the plot, two entries a row; gnuplot's own bottom
+	 * margin does not count its rows, so the margin is set for them. */
+	guint nkey = g_strv_length(names) + (spec->diagonal ? 1 : 0);
+	int height = 500 + 20 * (int)((nkey + 1) / 2);
+	gp_begin(gp, "delivered", title, 800, height);
+	g_string_append_printf(gp, "set bmargin %u\n", 4 + (nkey + 1) / 2);
 	g_string_append_printf(gp, "set title %s\nset xlabel %s\nset ylabel %s\n%s", qt, qx, qy,
 			       spec->logx ? "set logscale x\n" : "");
 	g_string_append(gp, "set yrange [0:*]\nplot \\\n");
@@ -346,7 +352,7 @@ write_delivered(const struct plot_spec *spec, const char *xlabel, char **names, 
 	if (spec->diagonal)
 		g_string_append(gp,
 				"    x with lines dashtype 2 lc rgb \"gray50\" title \"y = x\"\n");
-	gp_end(gp, "delivered", 800, 500, false);
+	gp_end(gp, "delivered", 800, height, false);
 }
 
 static void
@@ -373,9 +379,14 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 		}
 	}
 	gp_begin(gp, "cpu", "Where the CPU time went", width, height);
+	/* Shares never pass 1: the y range leaves room above it for a short
+	 * key (the figures' last part, "hardirq_share"), so it hides no curve. */
 	g_string_append_printf(
-		gp, "set xlabel %s\nset ylabel \"share of the CPU\"\nset yrange [0:*]\n%s", qx,
-		spec->logx ? "set logscale x\n" : "");
+		gp,
+		"set xlabel %s\nset ylabel \"share of the CPU\"\nset yrange [0:1.35]\n"
+		"set ytics 0, 0.2, 1\n"
+		"set key top left box opaque\n%s",
+		qx, spec->logx ? "set logscale x\n" : "");
 	/* The same panels twice: once for the PNG, once for the SVG. */
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)
@@ -386,7 +397,8 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 			g_autofree char *qs = gp_str(st);
 			g_string_append_printf(gp, "set title %s\nplot \\\n", qs);
 			for (guint k = 0; k < ncpu; k++) {
-				g_autofree char *qf = gp_str(spec->cpu[k]);
+				const char *dot = strrchr(spec->cpu[k], '.');
+				g_autofree char *qf = gp_str(dot ? dot + 1 : spec->cpu[k]);
 				g_string_append_printf(gp,
 						       "    \"cpu.dat\" index %u using 1:%u with "
 						       "linespoints lw 2 title %s%s\n",
