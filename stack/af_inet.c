@@ -157,7 +157,10 @@ inet_dgram_listen(struct socket *sock, int backlog)
 	return -EOPNOTSUPP;
 }
 
-/* Linux datagram_poll. */
+/*
+ * Linux datagram_poll: the poll of every datagram socket (UDP, raw); a
+ * protocol's own poll, when it has one, takes its place.
+ */
 static unsigned
 datagram_poll(struct socket *sock)
 {

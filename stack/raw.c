@@ -174,17 +174,6 @@ raw_recvmsg(struct sock *sk, struct ns_msg *msg)
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
 }
 
-static unsigned
-raw_poll(struct sock *sk)
-{
-	unsigned mask = POLLOUT;
-	if (!skb_queue_empty(&sk->sk_receive_queue))
-		mask |= POLLIN;
-	if (sk->sk_err)
-		mask |= POLLERR;
-	return mask;
-}
-
 const struct proto raw_prot = {
 	.name = "RAW",
 	.init = raw_init_sock,
@@ -196,6 +185,5 @@ const struct proto raw_prot = {
 	.recvmsg = raw_recvmsg,
 	.get_port = raw_get_port,
 	.unhash = raw_unhash,
-	.poll = raw_poll,
 	.obj_size = sizeof(struct sock),
 };

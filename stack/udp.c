@@ -443,19 +443,6 @@ udp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
 }
 
-static unsigned
-udp_poll(struct sock *sk)
-{
-	unsigned mask = 0;
-	if (!skb_queue_empty(&sk->sk_receive_queue))
-		mask |= POLLIN;
-	if (sk->sk_wmem_alloc < sk->sk_sndbuf)
-		mask |= POLLOUT;
-	if (sk->sk_err)
-		mask |= POLLERR;
-	return mask;
-}
-
 const struct proto udp_prot = {
 	.name = "UDP",
 	.close = udp_close,
@@ -467,6 +454,5 @@ const struct proto udp_prot = {
 	.recvmsg = udp_recvmsg,
 	.get_port = udp_get_port,
 	.unhash = udp_unhash,
-	.poll = udp_poll,
 	.obj_size = sizeof(struct sock),
 };
