@@ -75,6 +75,14 @@ count_rx(struct app *a, ssize_t n)
 	st->rx_bytes += (uint64_t)n;
 }
 
+static void
+count_tx(struct app *a, ssize_t n)
+{
+	struct app_stats *st = app_stats_mut(a);
+	st->tx_msgs++;
+	st->tx_bytes += (uint64_t)n;
+}
+
 /* udp_sink: receive on port; each message costs COST_APP_PACKET. */
 static int
 udp_sink_main(struct app *a)
@@ -100,7 +108,6 @@ udp_flood_main(struct app *a)
 {
 	static __thread char buf[APP_BUF];
 	const struct app_config *c = app_config(a);
-	struct app_stats *st = app_stats_mut(a);
 	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
 	app_bufs(s, c);
 	struct sockaddr_in to = app_sin(c->dst, c->port);
@@ -116,8 +123,7 @@ udp_flood_main(struct app *a)
 			app_error_seen(a);
 			continue;
 		}
-		st->tx_msgs++;
-		st->tx_bytes += (uint64_t)n;
+		count_tx(a, n);
 	}
 	ns_close(s);
 	return 0;
@@ -297,8 +303,7 @@ tcp_echo_client_main(struct app *a)
 			app_error_seen(a);
 			break;
 		}
-		st->tx_msgs++;
-		st->tx_bytes += size;
+		count_tx(a, (ssize_t)size);
 		size_t got = 0;
 		while (got < size) {
 			ssize_t n = ns_read(s, buf, size - got);
@@ -359,8 +364,7 @@ bulk_send_main(struct app *a)
 			app_error_seen(a);
 			break;
 		}
-		st->tx_msgs++;
-		st->tx_bytes += (uint64_t)w;
+		count_tx(a, w);
 	}
 	ns_close(s);
 	return 0;
@@ -373,7 +377,6 @@ stream_writer_main(struct app *a)
 {
 	static __thread char buf[APP_BUF];
 	const struct app_config *c = app_config(a);
-	struct app_stats *st = app_stats_mut(a);
 	int s = connected_socket(a);
 	if (s < 0)
 		return 1;
@@ -386,8 +389,7 @@ stream_writer_main(struct app *a)
 			app_error_seen(a);
 			break;
 		}
-		st->tx_msgs++;
-		st->tx_bytes += (uint64_t)w;
+		count_tx(a, w);
 	}
 	ns_close(s);
 	return 0;
