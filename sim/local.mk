@@ -4,7 +4,8 @@ libnetsim_a_SOURCES += \
 	sim/rng.c sim/rng.h \
 	sim/units.c sim/units.h \
 	sim/cpu.c sim/cpu.h \
-	sim/conf.c sim/conf.h
+	sim/conf.c sim/conf.h \
+	sim/check.h
 
 TEST_CMOCKA_FLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 TEST_CMOCKA_LIBS = $(NETSIM_LIBS) $(CMOCKA_LIBS)
