@@ -9,6 +9,7 @@
 #include "apps/app.h"
 
 #include <stddef.h>
+#include "apps/arrival.h"
 #include "stack/host.h"
 #include "stack/inet.h"
 #include "stack/socket.h"
@@ -33,8 +34,18 @@ struct app {
 const struct conf_key app_conf_keys[] = {
 	{ "port", CONF_UINT32, K(port), 0, 65535, 0, 0, NULL,
 	  "port to bind (servers) or to reach (clients)" },
-	{ "rate", CONF_UINT32, K(rate), 1, 100000000, 0, 0, NULL,
-	  "udp_flood: datagrams per second" },
+	{ "rate", CONF_DOUBLE, K(rate), 0, 0, 0.001, 100000000, NULL,
+	  "udp_flood, flood: datagrams per second, a real number (the mean for arrival = "
+	  "poisson, uniform; the rate during on periods for onoff)" },
+	{ "arrival", CONF_ENUM, K(arrival), 0, 0, 0, 0, arrival_names,
+	  "udp_flood, flood: constant gaps, poisson (exponential gaps), onoff bursts or "
+	  "uniform (jittered) gaps, drawn from stream app:NAME" },
+	{ "jitter", CONF_DOUBLE, K(jitter), 0, 0, 0.0, 1.0, NULL,
+	  "arrival = uniform: gaps uniform in (1 +- jitter) / rate" },
+	{ "on_time", CONF_DURATION, K(on_time), 1, INT64_MAX, 0, 0, NULL,
+	  "arrival = onoff: mean length of an on period (exponential)" },
+	{ "off_time", CONF_DURATION, K(off_time), 0, INT64_MAX, 0, 0, NULL,
+	  "arrival = onoff: mean length of an off period (exponential)" },
 	{ "size", CONF_BYTES, K(size), 0, 65507, 0, 0, NULL,
 	  "payload bytes per message, request or write" },
 	{ "count", CONF_BYTES, K(count), 0, INT64_MAX, 0, 0, NULL,
@@ -60,7 +71,13 @@ G_DEFINE_QUARK(netsim - app - error - quark, app_error)
 void
 app_config_init(struct app_config *c)
 {
-	*c = (struct app_config){ .port = 9000, .rate = 1000, .size = 1000, .backlog = 128 };
+	*c = (struct app_config){ .port = 9000,
+				  .rate = 1000,
+				  .size = 1000,
+				  .backlog = 128,
+				  .jitter = 0.5,
+				  .on_time = SIM_MS,
+				  .off_time = SIM_MS };
 }
 
 /* Does @prog read @key?  (Its keys list; NULL accepts any.) */
@@ -188,6 +205,12 @@ struct host *
 app_host(const struct app *a)
 {
 	return a->host;
+}
+
+uint64_t
+app_seed(const struct app *a)
+{
+	return sim_seed(a->host->sim);
 }
 
 const char *

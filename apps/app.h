@@ -34,7 +34,11 @@ struct app;
 struct app_config {
 	uint32_t dst;	     /* "dst": peer address, host byte order */
 	uint32_t port;	     /* local port to bind (servers, sinks) or peer port (clients) */
-	uint32_t rate;	     /* udp_flood: datagrams per second */
+	double rate;	     /* udp_flood, flood: datagrams per second (mean) */
+	int arrival;	     /* udp_flood, flood: enum arrival_kind (apps/arrival.h) */
+	double jitter;	     /* arrival = uniform: gaps vary by +-jitter of the period */
+	sim_time_t on_time;  /* arrival = onoff: mean length of an on period */
+	sim_time_t off_time; /* arrival = onoff: mean length of an off period */
 	uint64_t size;	     /* payload bytes per message / request / write */
 	uint64_t count;	     /* messages or requests; 0 = no limit */
 	uint64_t bytes;	     /* bulk_send: total bytes; 0 = use duration */
@@ -48,7 +52,8 @@ struct app_config {
 };
 extern const struct conf_key app_conf_keys[];
 /* The defaults every program starts from: port 9000, rate 1000/s, size
- * 1000, backlog 128, everything else 0 (off, no limit, kernel default). */
+ * 1000, backlog 128, arrival constant, jitter 0.5, on_time and off_time
+ * 1ms, everything else 0 (off, no limit, kernel default). */
 void app_config_init(struct app_config *c);
 
 /* What a program did, for the run summary and expectations. */
@@ -102,6 +107,9 @@ const char *app_name(const struct app *a);
 struct app *app_self(void);
 struct app_stats *app_stats_mut(struct app *a);
 struct host *app_host(const struct app *a);
+/* The run's seed, from which a program derives its own random stream
+ * "app:NAME" (sim/rng.h; apps/arrival.c). */
+uint64_t app_seed(const struct app *a);
 /* A key's raw text as given in the scenario (plug-ins), or NULL. */
 const char *app_arg(const struct app *a, const char *key);
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <string.h>
+#include "apps/arrival.h"
 #include "stack/socket.h"
 
 #define LL_BUF 65536
@@ -93,9 +94,11 @@ flood_main(struct app *a)
 	size_t size = MAX(c->size, (uint64_t)LL_STAMP);
 	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in to = ll_sin(c->dst, c->port);
-	sim_time_t t0 = ns_now(), gap = SIM_S / (c->rate ? c->rate : 1);
+	struct arrival ar;
+	arrival_init_app(&ar, a);
+	sim_time_t t0 = ns_now();
 	for (uint64_t i = 0; !c->count || i < c->count; i++) {
-		sim_time_t due = t0 + (sim_time_t)i * gap;
+		sim_time_t due = t0 + arrival_next(&ar);
 		if (c->duration && due - t0 >= c->duration)
 			break;
 		if (due > ns_now())

@@ -11,7 +11,8 @@
 
 /*
  * flood (apps/livelock.c): size-byte UDP datagrams (at least 16) to
- * dst:port at rate per second, as udp_flood, each carrying a sequence
+ * dst:port at rate per second, as udp_flood (arrival, jitter, on_time,
+ * off_time: apps/arrival.h), each carrying a sequence
  * number and its send time (virtual ns) in its first 16 bytes.
  * Stats: tx_msgs, tx_bytes, errors.  Figures: offered_pps (datagrams sent
  * per second of its run).

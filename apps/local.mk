@@ -3,6 +3,7 @@
 libnetsim_a_SOURCES += \
 	apps/app.c apps/app.h \
 	apps/programs.c \
+	apps/arrival.c apps/arrival.h \
 	apps/plugin.c \
 	apps/livelock.c apps/livelock.h \
 	apps/screend.c
@@ -11,6 +12,11 @@ check_PROGRAMS += tests/test_apps
 TESTS += tests/test_apps
 tests_test_apps_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_apps_LDADD = $(TEST_CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_arrival
+TESTS += tests/test_arrival
+tests_test_arrival_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_arrival_LDADD = $(TEST_CMOCKA_LIBS)
 
 # The plug-in API, installed as <netsim/socket.h> (pkg-config netsim).
 netsimincludedir = $(includedir)/netsim

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 #include "apps/app.h"
+#include "apps/arrival.h"
 #include "apps/io_modes.h"
 #include "apps/livelock.h"
 #include "apps/ping.h"
@@ -102,7 +103,8 @@ udp_sink_main(struct app *a)
 	}
 }
 
-/* udp_flood: size-byte datagrams to dst:port at rate per second (count, duration). */
+/* udp_flood: size-byte datagrams to dst:port at rate per second (count,
+ * duration), at the times of the arrival process (apps/arrival.h). */
 static int
 udp_flood_main(struct app *a)
 {
@@ -111,9 +113,11 @@ udp_flood_main(struct app *a)
 	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
 	app_bufs(s, c);
 	struct sockaddr_in to = app_sin(c->dst, c->port);
-	sim_time_t t0 = ns_now(), gap = SIM_S / (c->rate ? c->rate : 1);
+	struct arrival ar;
+	arrival_init_app(&ar, a);
+	sim_time_t t0 = ns_now();
 	for (uint64_t i = 0; !c->count || i < c->count; i++) {
-		sim_time_t due = t0 + (sim_time_t)i * gap;
+		sim_time_t due = t0 + arrival_next(&ar);
 		if (c->duration && due - t0 >= c->duration)
 			break;
 		if (due > ns_now())
@@ -423,8 +427,11 @@ stream_reader_main(struct app *a)
 const struct app_program app_programs[] = {
 	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)",
 	  udp_sink_main, "port rcvbuf" },
-	{ "udp_flood", "send size-byte datagrams to dst:port at rate/s (count, duration, sndbuf)",
-	  udp_flood_main, "dst port rate size count duration sndbuf" },
+	{ "udp_flood",
+	  "send size-byte datagrams to dst:port at rate/s (arrival, jitter, on_time, off_time, "
+	  "count, duration, sndbuf)",
+	  udp_flood_main,
+	  "dst port rate arrival jitter on_time off_time size count duration sndbuf" },
 	{ "udp_nb_reader",
 	  "O_NONBLOCK reader that retries recv on EAGAIN without sleeping; figure eagain (port, "
 	  "rcvbuf)",
@@ -464,8 +471,8 @@ const struct app_program app_programs[] = {
 	  "UDP probes to dst, TTL 1.. count hops (30), port (33434), wait interval (1s) per probe",
 	  traceroute_main, "dst port count interval size" },
 	{ "flood",
-	  "udp_flood with a sequence number and send time in each datagram (dst, port, rate, size "
-	  ">= 16, count, duration)",
+	  "udp_flood with a sequence number and send time in each datagram (dst, port, rate, "
+	  "arrival, jitter, on_time, off_time, size >= 16, count, duration)",
 	  flood_main, NULL },
 	{ "sink",
 	  "udp_sink that measures latency from flood's time stamps: figures lat_p50_us, "

@@ -1,8 +1,9 @@
 /*
  * cli/build_net.c - links and interfaces from a scenario.
  *
- *   [link L]       rate, delay, loss, overhead, min_frame, mtu, down_at,
- *                  up_at (sim/wire.h)
+ *   [link L]       rate, delay, loss, loss_ab, loss_ba, overhead, min_frame,
+ *                  mtu, down_at, up_at (sim/wire.h); end a (side 0) is the
+ *                  first interface to name L, in the file's order
  *   [host H]       IF.link = L, IF.mac = 02:00:00:00:00:01, and the NIC's
  *                  keys as IF.KEY (stack/nic.h: IF.napi, IF.weight,
  *                  IF.rx_ring, IF.rx_usecs, ...), IF.address (IPv4)

@@ -322,7 +322,10 @@ sweep_group_read(struct scenario *sc, struct sweep_plot *plot, GPtrArray *axes, 
 			return scenario_fail(sc, error, "sweep", keys[i],
 					     "unknown key (known: vary, seeds, x, y, series, cpu, "
 					     "title, logx, diagonal)");
-	get_str(sc, "title", &plot->title);
+	/* The group's title describes its y: a y from the command line gets its own. */
+	const char *fy = scenario_get(sc, "sweep", "y");
+	if (!plot->y || g_strcmp0(plot->y, fy) == 0)
+		get_str(sc, "title", &plot->title);
 	get_str(sc, "x", &plot->x);
 	get_str(sc, "y", &plot->y);
 	get_str(sc, "series", &plot->series);
@@ -465,7 +468,7 @@ parse_options(struct options *o, int *argc, char ***argv, GError **error)
 		  "Merge the result files of the sweep in DIR into its table and plots", "DIR" },
 		{ "x", 0, 0, G_OPTION_ARG_STRING, &o->x, "Plot: the x column (e.g. app.flood.rate)",
 		  "COLUMN" },
-		{ "y", 0, 0, G_OPTION_ARG_STRING, &o->y, "Plot: the delivered-rate column",
+		{ "y", 0, 0, G_OPTION_ARG_STRING, &o->y, "Plot: the y column (plots/Y.png)",
 		  "COLUMN" },
 		{ "series", 0, 0, G_OPTION_ARG_STRING, &o->series,
 		  "Plot: one line per value of this varied key", "KEY" },

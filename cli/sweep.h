@@ -18,9 +18,13 @@
  *                       finished exactly when this file exists
  *   OUT/runs/NAME.log   the error output of a run that failed
  *   OUT/sweep.csv       one row per run: varied keys, scenario.seed, exit_status,
- *                       then every figure any run reported (sorted)
+ *                       then every figure any run reported (sorted), and
+ *                       every drop reason of every host (HOST.drops.REASON):
+ *                       a drop counter a finished run did not report is 0
  *   OUT/sweep.db        the same rows, table `results`
- *   OUT/plots/          delivered.{gp,dat,png,svg}, cpu.{gp,dat,png,svg}
+ *   OUT/plots/          Y.{gp,dat,png,svg} named after the plotted y column
+ *                       (app.sink.rx_rate.png, bob.eth0.irqs_per_packet.png),
+ *                       cpu.{gp,dat,png,svg}
  *   OUT/jobs.txt        --emit parallel|slurm: one shell line per run
  *   OUT/sweep.slurm     --emit slurm: a job array over jobs.txt
  *
@@ -99,7 +103,9 @@ GPtrArray *sweep_pending(const char *out, GPtrArray *grid);
  *   title  = ...   logx = yes|no   diagonal = yes|no
  *
  * Axes are appended to @axes; *@seeds is set when the group has seeds.
- * Fields of @plot already set (from the command line) are kept.
+ * Fields of @plot already set (from the command line) are kept; the
+ * group's title is taken only when the y is the group's, since it
+ * describes that figure (another y gets the default "Y against X").
  */
 bool sweep_group_read(struct scenario *sc, struct sweep_plot *plot, GPtrArray *axes, guint *seeds,
 		      GError **error);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "stack/skbuff.h"
 
 #define MANIFEST "grid.ini"
 
@@ -84,13 +85,17 @@ sweep_manifest_write(const char *out, const char *scen, GPtrArray *axes, char **
 	return g_key_file_save_to_file(kf, path, error);
 }
 
-/* Fill the unset fields of @plot from the manifest's [plot] group. */
+/* Fill the unset fields of @plot from the manifest's [plot] group.  The
+ * manifest's title belongs to its y: a different y (--y) gets its own. */
 static void
 plot_from_manifest(GKeyFile *kf, struct sweep_plot *p)
 {
-	char **fields[] = { &p->title, &p->x, &p->y, &p->series };
-	const char *keys[] = { "title", "x", "y", "series" };
-	for (int i = 0; i < 4; i++)
+	g_autofree char *my = g_key_file_get_string(kf, "plot", "y", NULL);
+	if (!p->title && (!p->y || g_strcmp0(p->y, my) == 0))
+		p->title = g_key_file_get_string(kf, "plot", "title", NULL);
+	char **fields[] = { &p->x, &p->y, &p->series };
+	const char *keys[] = { "x", "y", "series" };
+	for (int i = 0; i < 3; i++)
 		if (!*fields[i])
 			*fields[i] = g_key_file_get_string(kf, "plot", keys[i], NULL);
 	if (!p->cpu)
@@ -200,6 +205,44 @@ header(char **columns, const char *seed, char **figures)
 	return h;
 }
 
+/* A drop counter: HOST.drops.REASON or HOST.IF.drops.REASON. */
+static bool
+is_drop_counter(const char *figure)
+{
+	return strstr(figure, ".drops.") != NULL;
+}
+
+/*
+ * A run reports a drop counter only when it fired (cli/world.c), so
+ * without help a reason that never fired has no column, and one that fired
+ * in some runs is empty in the others; in sqlite a quoted name of a missing
+ * column is a string, not an error.  Every host (HOST.drops.total, which
+ * every run reports) gets a column for every drop reason, and cell() gives
+ * 0 for a drop counter a finished run did not report.
+ */
+static void
+add_drop_columns(GHashTable *names)
+{
+	g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, names);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const char *name = key, *tail = strstr(name, ".drops.total");
+		if (tail && tail[strlen(".drops.total")] == 0 && !memchr(name, '.', tail - name))
+			g_ptr_array_add(hosts, g_strndup(name, (gsize)(tail - name)));
+	}
+	for (guint h = 0; h < hosts->len; h++)
+		for (int r = 1; r < SKB_DROP_REASON_MAX; r++) {
+			char *col = g_strdup_printf("%s.drops.%s", (char *)hosts->pdata[h],
+						    skb_drop_reason_name(r));
+			if (g_hash_table_contains(names, col))
+				g_free(col);
+			else
+				g_hash_table_add(names, col);
+		}
+}
+
 /* The value of column @c of @row as text ("" when unknown). */
 static const char *
 cell(const struct row *row, guint ncols, const char *seed, char **figures, guint c, char *buf)
@@ -216,6 +259,8 @@ cell(const struct row *row, guint ncols, const char *seed, char **figures, guint
 		return buf;
 	}
 	const char *v = row->figures ? g_hash_table_lookup(row->figures, figures[c - 1]) : NULL;
+	if (!v && row->figures && is_drop_counter(figures[c - 1]))
+		return "0"; /* a finished run names only the drops that fired */
 	return v ? v : "";
 }
 
@@ -380,6 +425,7 @@ sweep_collect(const char *out, struct sweep_plot *plot, struct sweep_totals *tot
 			t.missing++;
 		}
 	}
+	add_drop_columns(fig_names);
 	g_autofree gpointer *figs = g_hash_table_get_keys_as_array(fig_names, NULL);
 	char **figures = (char **)figs;
 	qsort(figures, g_hash_table_size(fig_names), sizeof *figures, cmp_figure);

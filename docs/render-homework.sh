@@ -20,25 +20,25 @@ hw=$src/scenarios/homework
 sweep() { "$netsim" sweep -q -j "$(nproc)" "$@"; }
 
 sweep "$hw/receiver.ini" -o q2
-cp q2/plots/delivered.png "$out/livelock-receiver.png"
+cp q2/plots/app.sink.rx_rate.png "$out/livelock-receiver.png"
 cp q2/plots/cpu.png "$out/livelock-receiver-cpu.png"
 sweep "$hw/receiver.ini" -o q2 --y bob.eth0.irqs_per_packet
-cp q2/plots/delivered.png "$out/livelock-receiver-irqs.png"
+cp q2/plots/bob.eth0.irqs_per_packet.png "$out/livelock-receiver-irqs.png"
 sweep "$hw/router.ini" -o q4
-cp q4/plots/delivered.png "$out/livelock-router.png"
+cp q4/plots/app.sink.rx_rate.png "$out/livelock-router.png"
 cp q4/plots/cpu.png "$out/livelock-router-cpu.png"
 sweep "$hw/router-screend.ini" -o q5q
-cp q5q/plots/delivered.png "$out/livelock-screend-quota.png"
+cp q5q/plots/app.sink.rx_rate.png "$out/livelock-screend-quota.png"
 sweep "$hw/receiver.ini" -o q6 --vary host.bob.eth0.napi=off \
 	--vary host.bob.eth0.rx_usecs=0,20,50 --series host.bob.eth0.rx_usecs
-cp q6/plots/delivered.png "$out/livelock-coalescing.png"
+cp q6/plots/app.sink.rx_rate.png "$out/livelock-coalescing.png"
 sweep "$hw/router-screend.ini" -o q7f \
 	--set host.router.eth0.threaded=off --vary host.router.eth0.weight=10 \
 	--vary host.router.screen_feedback=off,on --series host.router.screen_feedback
-cp q7f/plots/delivered.png "$out/livelock-screend-feedback.png"
+cp q7f/plots/app.sink.rx_rate.png "$out/livelock-screend-feedback.png"
 sweep "$hw/router-screend.ini" -o q7c \
 	--set host.router.eth0.threaded=off --set host.router.eth0.napi=off \
 	--vary host.router.eth0.weight=10 --vary host.router.rx_cycle_limit=100,75,50,25 \
 	--series host.router.rx_cycle_limit
-cp q7c/plots/delivered.png "$out/livelock-screend-cycles.png"
+cp q7c/plots/app.sink.rx_rate.png "$out/livelock-screend-cycles.png"
 echo "render-homework: 9 pictures in $out"

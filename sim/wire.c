@@ -57,6 +57,11 @@ const struct conf_key wire_conf_keys[] = {
 		"one-way propagation delay (default 10us)"),
 	WIREKEY(loss, CONF_DOUBLE, 0, 0, 0.0, 1.0,
 		"probability that a frame is lost, drawn from stream link:NAME (default 0)"),
+	WIREKEY(loss_ab, CONF_DOUBLE, 0, 0, 0.0, 1.0,
+		"and in addition, that a frame from end a (the first interface to name the "
+		"link) to b is lost (default 0)"),
+	WIREKEY(loss_ba, CONF_DOUBLE, 0, 0, 0.0, 1.0,
+		"and in addition, that a frame from end b to a is lost (default 0)"),
 	WIREKEY(overhead, CONF_UINT32, 0, 1000, 0, 0,
 		"bytes per frame on the wire beyond the frame: preamble, FCS, gap (default 24)"),
 	WIREKEY(min_frame, CONF_UINT32, 0, 1518, 0, 0,
@@ -303,7 +308,9 @@ wire_send(struct wire *w, int side, struct wire_frame *f)
 		wire_frame_free(w, f);
 		return tx;
 	}
-	if (w->cfg.loss > 0 && rng_chance(&w->rng, w->cfg.loss)) {
+	double dir_loss = side == 0 ? w->cfg.loss_ab : w->cfg.loss_ba;
+	if ((w->cfg.loss > 0 && rng_chance(&w->rng, w->cfg.loss)) ||
+	    (dir_loss > 0 && rng_chance(&w->rng, dir_loss))) {
 		e->stats.frames_lost++;
 		wire_frame_free(w, f);
 		return tx;

@@ -18,6 +18,10 @@
  * Loss: each frame is lost with probability @loss, drawn from the wire's
  * own RNG stream "link:NAME" in the order frames are sent, so the same
  * seed loses the same frames.  A lost frame still occupies the wire.
+ * Side 0 is end "a", side 1 end "b": a frame sent from a survives @loss,
+ * then is also lost with probability @loss_ab (a second draw, made only
+ * when loss_ab > 0); from b, @loss_ba.  So loss_ab = 0.01 alone loses 1%
+ * of what a sends and nothing b sends: TCP data without its ACKs.
  *
  * Call sequence:
  *   w = wire_new(sim, "l1", &cfg, seed);
@@ -38,6 +42,8 @@ struct wire_config {
 	uint64_t rate;	    /* bits per second; default 1Gbit */
 	sim_time_t delay;   /* one-way propagation delay; default 10us */
 	double loss;	    /* probability a frame is lost, 0..1; default 0 */
+	double loss_ab;	    /* and in addition, a frame sent from side 0 (a); default 0 */
+	double loss_ba;	    /* and in addition, a frame sent from side 1 (b); default 0 */
 	uint32_t overhead;  /* bytes added per frame on the wire; default 24 */
 	uint32_t min_frame; /* frames are padded to this for timing; default 60 */
 	uint32_t mtu;	    /* largest payload (frame minus 14-byte header); default 1500 */
@@ -45,7 +51,7 @@ struct wire_config {
 	sim_time_t up_at;   /* and comes back up at this time; 0 = stays down */
 };
 
-/* Keys: rate, delay, loss, overhead, min_frame, mtu, down_at, up_at. */
+/* Keys: rate, delay, loss, loss_ab, loss_ba, overhead, min_frame, mtu, down_at, up_at. */
 extern const struct conf_key wire_conf_keys[];
 void wire_config_init(struct wire_config *c);
 

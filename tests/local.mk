@@ -13,3 +13,11 @@ EXTRA_DIST += tests/layering.sh
 # Formatting is decided once: .clang-format, checked here.
 TESTS += tests/format.sh
 EXTRA_DIST += tests/format.sh .clang-format .editorconfig
+
+# Poisson arrivals on a wire against Pollaczek-Khinchine's M/D/1 mean wait.
+TESTS += tests/md1.sh
+EXTRA_DIST += tests/md1.sh
+
+# Per-direction link loss (loss_ab, loss_ba) in a whole TCP run.
+TESTS += tests/loss_direction.sh
+EXTRA_DIST += tests/loss_direction.sh

@@ -32,12 +32,15 @@ expect_eq "$(wc -l <"$T/sw/sweep.csv")" 5 "sweep.csv has a header and four rows"
 expect_grep "$T/sw/sweep.csv" '^scenario\.seed,host\.a\.cpu\.ip_rcv,exit_status,' "varied keys, then exit_status"
 expect_grep "$T/sw/sweep.csv" ',a\.cpu\.task_share,' "every figure is a column"
 expect_grep "$T/sw/sweep.csv" ',sim\.seconds(,|$)' "sim.seconds is a column"
+expect_grep "$T/sw/sweep.csv" ',a\.drops\.socket_rcvbuff,' "every drop reason of every host is a column"
 expect_eq "$(sed -n 2p "$T/sw/sweep.csv" | cut -d, -f1-3)" "1,1us,0" "first row: the first values, exit 0"
 expect_eq "$(sed -n 5p "$T/sw/sweep.csv" | cut -d, -f1-3)" "2,2us,0" "last row: the last values"
 expect_eq "$(ls "$T/sw/runs" | grep -c '\.txt$')" 4 "one result file per run"
 expect_eq "$(ls "$T/sw/runs" | grep -vc '\.txt$')" 0 "no leftovers in runs/"
 if command -v sqlite3 >/dev/null; then
 	expect_eq "$(sqlite3 "$T/sw/sweep.db" 'SELECT count(*) FROM results')" 4 "sweep.db has the four rows"
+	expect_eq "$(sqlite3 "$T/sw/sweep.db" 'SELECT DISTINCT typeof("b.drops.ring_full") || " " || "b.drops.ring_full" FROM results')" \
+		"real 0.0" "a drop that never fired is a column of zeros, not a missing column"
 else
 	echo "# skip: sqlite3 shell not installed"
 fi
@@ -93,11 +96,19 @@ expect_grep "$T/slurm/sweep.slurm" '^#SBATCH --array=1-4%2$' "one array task per
 # Plots: gnuplot draws from the [sweep] group's columns.
 if [ -n "${GNUPLOT:-}" ] || command -v gnuplot >/dev/null; then
 	expect_exit 0 "plot again from the table" -- "$NETSIM" sweep --collect "$T/sw"
-	for f in delivered.png delivered.svg cpu.png; do
+	for f in sim.seconds.png sim.seconds.svg cpu.png; do
 		[ -s "$T/sw/plots/$f" ]; expect_eq $? 0 "plots/$f exists and is not empty"
 	done
-	expect_grep "$T/sw/plots/delivered.gp" 'plot' "the gnuplot script stays beside the plot"
-	expect_grep "$T/sw/plots/delivered.gp" 'host\.a\.cpu\.ip_rcv \(us\)' "the x axis is labelled with its unit"
+	expect_grep "$T/sw/plots/sim.seconds.gp" 'plot' "the gnuplot script stays beside the plot"
+	expect_grep "$T/sw/plots/sim.seconds.gp" 'host\.a\.cpu\.ip_rcv \(us\)' "the x axis is labelled with its unit"
+	expect_grep "$T/sw/plots/sim.seconds.gp" '^set ylabel "simulated time \(s\)"' "the y axis is labelled by meaning and unit"
+	expect_grep "$T/sw/plots/sim.seconds.gp" '^set title "tiny sweep"' "the [sweep] title goes with the [sweep] y"
+	# Another y into the same directory: its own files and title; the first plot stays.
+	expect_exit 0 "plot another y from the same table" -- "$NETSIM" sweep --collect "$T/sw" --y a.cpu.task_share
+	[ -s "$T/sw/plots/a.cpu.task_share.png" ]; expect_eq $? 0 "plots/a.cpu.task_share.png exists"
+	[ -s "$T/sw/plots/sim.seconds.png" ]; expect_eq $? 0 "plots/sim.seconds.png is still there"
+	expect_grep "$T/sw/plots/a.cpu.task_share.gp" '^set title "share of CPU time against host\.a\.cpu\.ip_rcv"' "the title follows the y"
+	expect_grep "$T/sw/plots/sim.seconds.gp" '^set title "tiny sweep"' "the first plot keeps its title"
 else
 	echo "# skip: gnuplot is not installed (Debian package 'gnuplot-nox'); no pictures checked"
 fi

@@ -1,7 +1,9 @@
 /*
  * tests/test_plot.c - viz/plot: a sweep table becomes curves (rows of a
  * grid point averaged over seeds, split by series, sorted by x), and the
- * gnuplot script and data are written beside the pictures.
+ * gnuplot script and data are written beside the pictures, named after
+ * the y column, with axes labelled by meaning and unit and the legend
+ * outside the data.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,20 +121,126 @@ test_plot_writes_script_and_data_beside_the_pictures(void **state)
 		fail_msg("%s", err->message);
 	assert_false(drawn);
 	g_autofree char *gp = NULL, *dat = NULL;
-	g_autofree char *gpp = g_build_filename(dir, "delivered.gp", NULL);
-	g_autofree char *datp = g_build_filename(dir, "delivered.dat", NULL);
+	g_autofree char *gpp = g_build_filename(dir, "b.rx_pps.gp", NULL);
+	g_autofree char *datp = g_build_filename(dir, "b.rx_pps.dat", NULL);
 	g_autofree char *cpup = g_build_filename(dir, "cpu.gp", NULL);
 	assert_true(g_file_get_contents(gpp, &gp, NULL, NULL));
 	assert_true(g_file_get_contents(datp, &dat, NULL, NULL));
 	assert_true(g_file_test(cpup, G_FILE_TEST_EXISTS));
 	assert_non_null(strstr(gp, "set logscale x\n"));
-	assert_non_null(strstr(
-		gp, "index 1 using 1:2:3:4 with yerrorlines lw 2 title \"host.b.napi = on\""));
+	assert_non_null(strstr(gp,
+			       "\"b.rx_pps.dat\" index 1 using 1:2:3:4 with yerrorlines lw 2 title "
+			       "\"host.b.napi = on\""));
 	assert_non_null(strstr(gp, "x with lines"));
-	assert_non_null(strstr(gp, "set output \"delivered.svg\""));
+	assert_non_null(strstr(gp, "set output \"b.rx_pps.svg\""));
 	assert_non_null(strstr(dat,
 			       "# host.b.napi = off\n# x y ymin ymax\n1000 1000 1000 1000\n2000 "
 			       "600 500 700\n\n\n"));
+}
+
+static void
+test_plot_axis_labels_say_meaning_and_unit(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "app.sink.rx_rate", "delivered (packets/s)" },
+		{ "app.flood.rate", "offered load (packets/s)" },
+		{ "bob.cpu.softirq_share", "share of CPU time" },
+		{ "bob.eth0.irqs_per_packet", "interrupts per packet" },
+		{ "bob.drops.ring_full", "dropped: ring_full (packets)" },
+		{ "bob.drops.total", "dropped (packets)" },
+		{ "app.sink.lat_p99_us", "99th percentile latency (us)" },
+		{ "link.lan.rate", "link rate (bit/s)" },
+		{ "host.bob.eth0.rx_usecs", "interrupt coalescing delay, rx-usecs (us)" },
+		{ "bob.eth0.rx_frames", "frames received" },
+		{ "some.unknown_figure", "some.unknown_figure" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *l = plot_axis_label(cases[i][0], NULL);
+		assert_string_equal(l, cases[i][1]);
+	}
+	g_autofree char *u = plot_axis_label("host.a.cpu.ip_rcv", "us");
+	assert_string_equal(u, "host.a.cpu.ip_rcv (us)");
+}
+
+static void
+test_plot_file_name_follows_the_y_column(void **state)
+{
+	g_autofree char *a = plot_file_name("app.sink.rx_rate");
+	g_autofree char *b = plot_file_name("bob.eth0.irqs_per_packet");
+	g_autofree char *c = plot_file_name("../x y/\"z\"");
+	assert_string_equal(a, "app.sink.rx_rate");
+	assert_string_equal(b, "bob.eth0.irqs_per_packet");
+	assert_null(strchr(c, '/'));
+	assert_null(strchr(c, ' '));
+	assert_true(c[0] != '.');
+}
+
+/* Draw @spec from the fixture's table into DIR/plots without gnuplot; the .gp text of @name. */
+static char *
+script_of(struct fixture *f, const struct plot_spec *spec, const char *name)
+{
+	g_autofree char *dir = g_build_filename(f->dir, "plots", NULL);
+	g_autoptr(GError) err = NULL;
+	bool drawn;
+	g_autofree char *path = g_strdup(g_getenv("PATH"));
+	g_autofree char *gnuplot = g_strdup(g_getenv("GNUPLOT"));
+	g_unsetenv("GNUPLOT");
+	g_setenv("PATH", "/nonexistent", TRUE);
+	g_autoptr(GPtrArray) files = plot_draw(f->csv, spec, dir, &drawn, &err);
+	g_setenv("PATH", path, TRUE);
+	if (gnuplot)
+		g_setenv("GNUPLOT", gnuplot, TRUE);
+	if (!files)
+		fail_msg("%s", err->message);
+	g_autofree char *file = g_strconcat(name, ".gp", NULL);
+	g_autofree char *gpp = g_build_filename(dir, file, NULL);
+	char *gp = NULL;
+	assert_true(g_file_get_contents(gpp, &gp, NULL, NULL));
+	return gp;
+}
+
+static void
+test_plot_two_ys_write_two_plots_with_their_own_titles(void **state)
+{
+	struct fixture *f = *state;
+	struct plot_spec a = { .x = "app.rate", .y = "b.rx_pps", .series = "host.b.napi" };
+	struct plot_spec b = { .x = "app.rate",
+			       .y = "b.cpu.softirq_share",
+			       .series = "host.b.napi" };
+	g_autofree char *ga = script_of(f, &a, "b.rx_pps");
+	g_autofree char *gb = script_of(f, &b, "b.cpu.softirq_share");
+	g_autofree char *again = NULL;
+	g_autofree char *first = g_build_filename(f->dir, "plots", "b.rx_pps.gp", NULL);
+	assert_true(g_file_get_contents(first, &again, NULL, NULL));
+	assert_string_equal(again, ga); /* the second plot left the first alone */
+	assert_non_null(strstr(gb,
+			       "set title \"share of CPU time against offered load "
+			       "(packets/s)\""));
+	assert_non_null(strstr(gb, "set ylabel \"share of CPU time\""));
+	assert_non_null(strstr(gb, "set xlabel \"offered load (packets/s)\""));
+	assert_non_null(strstr(gb, "set output \"b.cpu.softirq_share.png\""));
+}
+
+static void
+test_plot_legends_sit_outside_the_data_and_x_ends_at_the_data(void **state)
+{
+	struct fixture *f = *state;
+	const char *cpu[] = { "b.cpu.softirq_share", NULL };
+	struct plot_spec spec = {
+		.x = "app.rate", .y = "b.rx_pps", .series = "host.b.napi", .cpu = cpu, .logx = true
+	};
+	g_autofree char *gp = script_of(f, &spec, "b.rx_pps");
+	g_autofree char *cp = script_of(f, &spec, "cpu");
+	const char *scripts[] = { gp, cp };
+	for (int i = 0; i < 2; i++) {
+		/* under the plot, in a bottom margin made for it; never inside */
+		assert_non_null(strstr(scripts[i], "set key below box\n"));
+		assert_non_null(strstr(scripts[i], "set bmargin "));
+		assert_null(strstr(scripts[i], "set key top"));
+		assert_null(strstr(scripts[i], "inside"));
+		assert_non_null(strstr(scripts[i], "set autoscale xfix\n"));
+	}
+	assert_non_null(strstr(cp, "title \"softirq\""));
 }
 
 int
@@ -145,6 +253,13 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_plot_writes_script_and_data_beside_the_pictures, setup, teardown),
+		cmocka_unit_test(test_plot_axis_labels_say_meaning_and_unit),
+		cmocka_unit_test(test_plot_file_name_follows_the_y_column),
+		cmocka_unit_test_setup_teardown(
+			test_plot_two_ys_write_two_plots_with_their_own_titles, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plot_legends_sit_outside_the_data_and_x_ends_at_the_data, setup,
+			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

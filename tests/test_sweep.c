@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/sweep.h"
+#include "stack/skbuff.h"
 
 struct fixture {
 	char *dir; /* a fresh output directory with runs/ */
@@ -304,10 +305,10 @@ test_sweep_collect_csv_has_the_union_of_figures(void **state)
 	assert_string_equal(
 		csv,
 		"a.rate,b.napi,scenario.seed,exit_status,b.drops.ring,b.rx,sim.seconds,z.last\n"
-		"10,off,7,0,,10,0.001,\n"
+		"10,off,7,0,0,10,0.001,\n"
 		"10,\"\"\"on\"\"\",7,1,1,9,0.001,\n"
 		"20,off,7,,,,,\n"
-		"20,\"\"\"on\"\"\",7,0,,18,0.001,5\n"
+		"20,\"\"\"on\"\"\",7,0,0,18,0.001,5\n"
 		"30,off,7,2,,,,\n"
 		"30,\"\"\"on\"\"\",7,,,,,\n");
 	/* The same rows in sweep.db, numbers as numbers. */
@@ -385,10 +386,86 @@ test_sweep_group_fills_plot_axes_and_seeds(void **state)
 	assert_string_equal(plot.series, "host.b.eth0.napi");
 	assert_int_equal(g_strv_length(plot.cpu), 3);
 	assert_string_equal(plot.cpu[2], "b.cpu.task_share");
-	assert_string_equal(plot.title, "Livelock");
+	assert_null(plot.title); /* "Livelock" is the title of b.rx_pps, not of this y */
 	assert_true(plot.diagonal);
 	assert_int_equal(plot.logx, -1);
 	sweep_plot_clear(&plot);
+}
+
+static void
+test_sweep_group_title_goes_with_its_y(void **state)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data(
+		"hw.ini", "[scenario]\n[sweep]\nx = a.rate\ny = b.rx_pps\ntitle = Livelock\n",
+		&err);
+	assert_non_null(sc);
+	struct sweep_plot same = { .logx = -1, .y = g_strdup("b.rx_pps") };
+	struct sweep_plot none = { .logx = -1 };
+	g_autoptr(GPtrArray) axes = g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
+	guint seeds = 0;
+	assert_true(sweep_group_read(sc, &same, axes, &seeds, &err));
+	assert_true(sweep_group_read(sc, &none, axes, &seeds, &err));
+	assert_string_equal(same.title, "Livelock");
+	assert_string_equal(none.title, "Livelock");
+	assert_string_equal(none.y, "b.rx_pps");
+	sweep_plot_clear(&same);
+	sweep_plot_clear(&none);
+}
+
+static void
+test_sweep_collect_has_every_drop_reason_of_every_host(void **state)
+{
+	struct fixture *f = *state;
+	g_autoptr(GPtrArray) axes = axes_of("a.rate=10,20", NULL);
+	g_autoptr(GPtrArray) grid = manifest(f->dir, axes);
+	const char *results[] = {
+		"b.rx 10\nb.drops.total 0\nc.drops.total 0\nexit_status 0\n",
+		"b.rx 9\nb.drops.total 3\nb.drops.ring_full 3\nb.eth0.drops.ring_full 3\n"
+		"c.drops.total 0\nexit_status 0\n",
+	};
+	for (guint i = 0; i < grid->len; i++) {
+		const struct sweep_run *r = grid->pdata[i];
+		g_autofree char *name = g_strdup_printf("runs/%s.txt", r->name);
+		write_file(f->dir, name, results[i]);
+	}
+	struct sweep_plot plot = { .logx = -1 };
+	struct sweep_totals t;
+	g_autoptr(GError) err = NULL;
+	if (!sweep_collect(f->dir, &plot, &t, &err))
+		fail_msg("%s", err->message);
+	sweep_plot_clear(&plot);
+	/* Every reason of both hosts is a column; a drop that never fired is 0,
+	 * never a missing column (which sqlite would read as a string). */
+	g_autofree char *db_path = g_build_filename(f->dir, "sweep.db", NULL);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(db,
+				   "SELECT \"b.drops.ring_full\", \"b.drops.backlog_full\", "
+				   "\"c.drops.socket_rcvbuff\", \"c.drops.nomem\", "
+				   "\"b.eth0.drops.ring_full\", typeof(\"c.drops.ring_full\") "
+				   "FROM results ORDER BY \"a.rate\"",
+				   -1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	for (int c = 0; c < 5; c++)
+		assert_int_equal(sqlite3_column_int(st, c), 0);
+	assert_string_equal((const char *)sqlite3_column_text(st, 5), "real");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 1), 0);
+	assert_int_equal(sqlite3_column_int(st, 4), 3);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	g_autofree char *csv = read_file(f->dir, "sweep.csv");
+	g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+	g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
+	guint drops = 0;
+	for (int i = 0; head[i]; i++)
+		drops += g_str_has_prefix(head[i], "c.drops.") && strcmp(head[i], "c.drops.total");
+	assert_int_equal(drops, SKB_DROP_REASON_MAX - 1);
 }
 
 static void
@@ -471,6 +548,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sweep_collect_of_a_plain_directory_says_so,
 						setup, teardown),
 		cmocka_unit_test(test_sweep_group_fills_plot_axes_and_seeds),
+		cmocka_unit_test(test_sweep_group_title_goes_with_its_y),
+		cmocka_unit_test_setup_teardown(
+			test_sweep_collect_has_every_drop_reason_of_every_host, setup, teardown),
 		cmocka_unit_test(test_sweep_group_mistakes_name_file_and_line),
 		cmocka_unit_test_setup_teardown(test_sweep_job_line_writes_the_result_file, setup,
 						teardown),

@@ -1,6 +1,7 @@
 /*
  * tests/test_wire.c - the point-to-point link: serialisation, delay,
- * full duplex, loss drawn from the link's own stream.
+ * full duplex, loss drawn from the link's own stream, in both directions
+ * (loss) or one (loss_ab from side 0, loss_ba from side 1).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,12 +156,9 @@ test_wire_is_full_duplex(void **state)
 
 /* Which of 2000 frames a wire with @loss and @seed delivers, as a bitmap string. */
 static char *
-loss_pattern(double loss, uint64_t seed, uint32_t *delivered)
+loss_pattern_cfg(const struct wire_config *c, uint64_t seed, uint32_t *delivered)
 {
-	struct wire_config c;
-	wire_config_init(&c);
-	c.loss = loss;
-	struct fx *fx = fx_new(&c, seed);
+	struct fx *fx = fx_new(c, seed);
 	fx->a.to_send = 2000;
 	send_one(&fx->a, 100);
 	sim_run_until(fx->sim, SIM_S);
@@ -180,6 +178,15 @@ loss_pattern(double loss, uint64_t seed, uint32_t *delivered)
 	return g_string_free(s, FALSE);
 }
 
+static char *
+loss_pattern(double loss, uint64_t seed, uint32_t *delivered)
+{
+	struct wire_config c;
+	wire_config_init(&c);
+	c.loss = loss;
+	return loss_pattern_cfg(&c, seed, delivered);
+}
+
 static void
 test_wire_loss_is_deterministic_for_a_seed(void **state)
 {
@@ -192,6 +199,99 @@ test_wire_loss_is_deterministic_for_a_seed(void **state)
 	/* 10% of 2000 lost, within a generous margin */
 	assert_in_range(n1, 1700, 1900);
 	assert_in_range(n3, 1700, 1900);
+}
+
+/* Send @n frames each way at once on a wire configured by @c; what arrived. */
+static void
+both_ways(const struct wire_config *c, uint32_t n, uint32_t *at_b, uint32_t *at_a,
+	  struct wire_stats *from_a, struct wire_stats *from_b)
+{
+	struct fx *fx = fx_new(c, 42);
+	fx->a.to_send = n;
+	fx->b.to_send = n;
+	send_one(&fx->a, 100);
+	send_one(&fx->b, 100);
+	sim_run_until(fx->sim, SIM_S);
+	*at_b = fx->b.n;
+	*at_a = fx->a.n;
+	wire_stats(fx->w, 0, from_a);
+	wire_stats(fx->w, 1, from_b);
+	fx_free(fx);
+}
+
+static void
+test_wire_loss_ab_loses_only_frames_from_side_a(void **state)
+{
+	struct wire_config c;
+	wire_config_init(&c);
+	c.loss_ab = 0.2;
+	uint32_t at_b, at_a;
+	struct wire_stats sa, sb;
+	both_ways(&c, 5000, &at_b, &at_a, &sa, &sb);
+	assert_int_equal(at_a, 5000);
+	assert_int_equal(sb.frames_lost, 0);
+	/* 20% of 5000: 1000, standard deviation 28 */
+	assert_in_range(sa.frames_lost, 900, 1100);
+	assert_int_equal(at_b + sa.frames_lost, 5000);
+}
+
+static void
+test_wire_loss_ba_loses_only_frames_from_side_b(void **state)
+{
+	struct wire_config c;
+	wire_config_init(&c);
+	c.loss_ba = 0.2;
+	uint32_t at_b, at_a;
+	struct wire_stats sa, sb;
+	both_ways(&c, 5000, &at_b, &at_a, &sa, &sb);
+	assert_int_equal(at_b, 5000);
+	assert_int_equal(sa.frames_lost, 0);
+	assert_in_range(sb.frames_lost, 900, 1100);
+	assert_int_equal(at_a + sb.frames_lost, 5000);
+}
+
+static void
+test_wire_loss_still_applies_to_both_directions(void **state)
+{
+	struct wire_config c;
+	wire_config_init(&c);
+	c.loss = 0.2;
+	uint32_t at_b, at_a;
+	struct wire_stats sa, sb;
+	both_ways(&c, 5000, &at_b, &at_a, &sa, &sb);
+	assert_in_range(sa.frames_lost, 900, 1100);
+	assert_in_range(sb.frames_lost, 900, 1100);
+}
+
+static void
+test_wire_loss_and_loss_ab_combine_independently(void **state)
+{
+	/* 1 - (1 - 0.2)(1 - 0.25) = 0.4 from a; 0.2 from b. */
+	struct wire_config c;
+	wire_config_init(&c);
+	c.loss = 0.2;
+	c.loss_ab = 0.25;
+	uint32_t at_b, at_a;
+	struct wire_stats sa, sb;
+	both_ways(&c, 5000, &at_b, &at_a, &sa, &sb);
+	assert_in_range(sa.frames_lost, 1870, 2130); /* 2000, sd 35 */
+	assert_in_range(sb.frames_lost, 900, 1100);
+}
+
+static void
+test_wire_zero_loss_ab_leaves_the_loss_draws_unchanged(void **state)
+{
+	/* loss_ab = loss_ba = 0 draws nothing more: the same seed loses the
+	 * same frames as before the keys existed. */
+	uint32_t n1, n2;
+	g_autofree char *p1 = loss_pattern(0.1, 42, &n1);
+	struct wire_config c;
+	wire_config_init(&c);
+	c.loss = 0.1;
+	c.loss_ba = 0.5; /* b sends nothing here: no draw for it */
+	g_autofree char *p2 = loss_pattern_cfg(&c, 42, &n2);
+	assert_string_equal(p1, p2);
+	assert_int_equal(n1, n2);
 }
 
 static void
@@ -225,6 +325,11 @@ test_wire_conf_keys_parse_units(void **state)
 	assert_int_equal(c.rate, 10000000);
 	assert_int_equal(c.delay, 2 * SIM_MS);
 	assert_true(c.loss == 0.25);
+	assert_true(conf_set(conf_find(wire_conf_keys, "loss_ab"), &c, "0.5", &error));
+	assert_true(conf_set(conf_find(wire_conf_keys, "loss_ba"), &c, "0.125", &error));
+	assert_false(conf_set(conf_find(wire_conf_keys, "loss_ba"), &c, "-0.1", &error));
+	g_clear_error(&error);
+	assert_true(c.loss_ab == 0.5 && c.loss_ba == 0.125);
 }
 
 static void
@@ -293,6 +398,11 @@ main(void)
 		cmocka_unit_test(test_wire_serialises_back_to_back_frames),
 		cmocka_unit_test(test_wire_is_full_duplex),
 		cmocka_unit_test(test_wire_loss_is_deterministic_for_a_seed),
+		cmocka_unit_test(test_wire_loss_ab_loses_only_frames_from_side_a),
+		cmocka_unit_test(test_wire_loss_ba_loses_only_frames_from_side_b),
+		cmocka_unit_test(test_wire_loss_still_applies_to_both_directions),
+		cmocka_unit_test(test_wire_loss_and_loss_ab_combine_independently),
+		cmocka_unit_test(test_wire_zero_loss_ab_leaves_the_loss_draws_unchanged),
 		cmocka_unit_test(test_wire_frames_to_a_detached_end_are_counted),
 		cmocka_unit_test(test_wire_conf_keys_parse_units),
 		cmocka_unit_test(test_wire_drops_frames_over_its_mtu),

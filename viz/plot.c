@@ -7,8 +7,9 @@
  * in plain gnuplot what is drawn, so restyling needs no netsim at all.
  *
  * Mogul & Ramakrishnan (1997) plot "output packet rate" against "input
- * packet rate"; delivered.png is that figure for whatever the scenario
- * names as x and y.
+ * packet rate"; Y.png (named after the y column) is that figure for
+ * whatever the scenario names as x and y, with axes labelled by meaning
+ * and unit (plot_axis_label), not by key.
  */
 #include "viz/plot.h"
 
@@ -273,6 +274,81 @@ gp_str(const char *s)
 	return g_string_free(g_steal_pointer(&o), FALSE);
 }
 
+/*
+ * Axis labels: a column's meaning and unit instead of its key, first
+ * matching pattern wins (GLib glob: * matches any text, dots included).
+ * "%s" in a label stands for the column's last part (the drop reason).
+ * A column no pattern knows keeps its name.
+ */
+static const struct {
+	const char *pattern, *label;
+} plot_labels[] = {
+	{ "app.*.rx_rate", "delivered (packets/s)" },
+	{ "app.*.tx_rate", "sent (packets/s)" },
+	{ "app.*.offered_pps", "offered load (packets/s)" },
+	{ "app.*.lat_p50_us", "median latency (us)" },
+	{ "app.*.lat_p90_us", "90th percentile latency (us)" },
+	{ "app.*.lat_p99_us", "99th percentile latency (us)" },
+	{ "app.*.lat_mean_us", "mean latency (us)" },
+	{ "app.*.lat_max_us", "largest latency (us)" },
+	{ "app.*.lost", "lost (datagrams)" },
+	{ "link.*.rate", "link rate (bit/s)" },
+	{ "*.rate", "offered load (packets/s)" },
+	{ "*_share", "share of CPU time" },
+	{ "*.cpu.*_ns", "CPU time (ns)" },
+	{ "*.irqs_per_packet", "interrupts per packet" },
+	{ "*.rx_irqs", "receive interrupts" },
+	{ "*.drops.total", "dropped (packets)" },
+	{ "*.drops.*", "dropped: %s (packets)" },
+	{ "*.softnet.time_squeeze", "softirq time squeezes" },
+	{ "host.*.rx_usecs", "interrupt coalescing delay, rx-usecs (us)" },
+	{ "host.*.rx_frames", "interrupt coalescing, rx-frames (packets)" },
+	{ "*.rx_frames", "frames received" },
+	{ "host.*.weight", "NAPI weight, the quota of one poll (packets)" },
+	{ "host.*.rx_cycle_limit", "cycle limit for packet work (% of CPU)" },
+	{ "sim.seconds", "simulated time (s)" },
+	{ "scenario.seed", "seed" },
+};
+
+char *
+plot_axis_label(const char *column, const char *unit)
+{
+	const char *label = NULL;
+	for (size_t i = 0; i < G_N_ELEMENTS(plot_labels) && !label; i++)
+		if (g_pattern_match_simple(plot_labels[i].pattern, column))
+			label = plot_labels[i].label;
+	g_autofree char *text = NULL;
+	if (!label) {
+		text = g_strdup(column);
+	} else if (strstr(label, "%s")) {
+		const char *dot = strrchr(column, '.');
+		g_autofree char *tail = g_strdup(dot ? dot + 1 : column);
+		g_autoptr(GString) t = g_string_new(label);
+		g_string_replace(t, "%s", tail, 1);
+		text = g_string_free(g_steal_pointer(&t), FALSE);
+	} else {
+		text = g_strdup(label);
+	}
+	if (unit && *unit)
+		return g_strdup_printf("%s (%s)", text, unit);
+	return g_steal_pointer(&text);
+}
+
+char *
+plot_file_name(const char *y)
+{
+	char *name = g_strdup(y);
+	for (char *c = name; *c; c++)
+		if (!g_ascii_isalnum(*c) && *c != '.' && *c != '_' && *c != '-')
+			*c = '_';
+	if (name[0] == '.' || name[0] == '-' || !name[0]) {
+		char *old = name;
+		name = g_strconcat("y", old, NULL);
+		g_free(old);
+	}
+	return name;
+}
+
 static char *
 series_title(const struct plot_spec *spec, const char *value)
 {
@@ -297,6 +373,7 @@ gp_begin(GString *s, const char *name, const char *what, int width, int height)
 		"set output \"%s.png\"\n"
 		"set grid\n"
 		"set format x \"%%.0s%%c\"\n" /* 2k, 10k, 1M: short enough for narrow panels */
+		"set autoscale xfix\n"	      /* the x axis ends at the data, not the next decade */
 		"set key below box\n",
 		what, name, name, width, height, width, height, name);
 }
@@ -314,12 +391,16 @@ gp_end(GString *s, const char *name, int width, int height, bool multiplot)
 }
 
 static void
-write_delivered(const struct plot_spec *spec, const char *xlabel, char **names, GPtrArray *curves,
-		GString *dat, GString *gp)
+write_delivered(const struct plot_spec *spec, const char *name, const char *xlabel, char **names,
+		GPtrArray *curves, GString *dat, GString *gp)
 {
+	g_autofree char *ylabel = plot_axis_label(spec->y, NULL);
+	g_autofree char *xwhat = plot_axis_label(spec->x, NULL);
 	g_autofree char *title = spec->title ? g_strdup(spec->title)
-					     : g_strdup_printf("%s against %s", spec->y, spec->x);
-	g_autofree char *qt = gp_str(title), *qx = gp_str(xlabel), *qy = gp_str(spec->y);
+					     : g_strdup_printf("%s against %s", ylabel, xwhat);
+	g_autofree char *dfile = g_strconcat(name, ".dat", NULL);
+	g_autofree char *qt = gp_str(title), *qx = gp_str(xlabel), *qy = gp_str(ylabel);
+	g_autofree char *qd = gp_str(dfile);
 	g_string_append_printf(dat, "# %s against %s: mean over seeds, min, max\n", spec->y,
 			       spec->x);
 	for (guint s = 0; names[s]; s++) {
@@ -336,23 +417,25 @@ write_delivered(const struct plot_spec *spec, const char *xlabel, char **names, 
 	 * margin does not count its rows, so the margin is set for them. */
 	guint nkey = g_strv_length(names) + (spec->diagonal ? 1 : 0);
 	int height = 500 + 20 * (int)((nkey + 1) / 2);
-	gp_begin(gp, "delivered", title, 800, height);
+	gp_begin(gp, name, title, 800, height);
+	g_string_append_printf(gp, "# y: %s, x: %s\n", spec->y, spec->x);
 	g_string_append_printf(gp, "set bmargin %u\n", 4 + (nkey + 1) / 2);
 	g_string_append_printf(gp, "set title %s\nset xlabel %s\nset ylabel %s\n%s", qt, qx, qy,
 			       spec->logx ? "set logscale x\n" : "");
-	g_string_append(gp, "set yrange [0:*]\nplot \\\n");
+	/* Room above the highest point, so no curve runs along the border. */
+	g_string_append(gp, "set yrange [0:*]\nset offsets 0, 0, graph 0.05, 0\nplot \\\n");
 	for (guint s = 0; names[s]; s++) {
 		g_autofree char *st = series_title(spec, names[s]);
 		g_autofree char *qs = gp_str(st);
 		g_string_append_printf(gp,
-				       "    \"delivered.dat\" index %u using 1:2:3:4 with "
+				       "    %s index %u using 1:2:3:4 with "
 				       "yerrorlines lw 2 title %s%s\n",
-				       s, qs, names[s + 1] || spec->diagonal ? ", \\" : "");
+				       qd, s, qs, names[s + 1] || spec->diagonal ? ", \\" : "");
 	}
 	if (spec->diagonal)
 		g_string_append(gp,
 				"    x with lines dashtype 2 lc rgb \"gray50\" title \"y = x\"\n");
-	gp_end(gp, "delivered", 800, height, false);
+	gp_end(gp, name, 800, height, false);
 }
 
 static void
@@ -360,7 +443,10 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 	  GString *dat, GString *gp)
 {
 	guint ncpu = g_strv_length((char **)spec->cpu), nser = g_strv_length(names);
-	int width = 520 * (int)nser, height = 420;
+	/* The key goes under each panel, two entries a row, in a margin made
+	 * for it (as in write_delivered): it never covers a curve. */
+	guint krows = (ncpu + 1) / 2;
+	int width = 520 * (int)nser, height = 420 + 20 * (int)krows;
 	g_autofree char *qx = gp_str(xlabel);
 	g_string_append_printf(dat, "# CPU figures against %s: mean over seeds\n", spec->x);
 	for (guint s = 0; names[s]; s++) {
@@ -379,14 +465,12 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 		}
 	}
 	gp_begin(gp, "cpu", "Where the CPU time went", width, height);
-	/* Shares never pass 1: the y range leaves room above it for a short
-	 * key (the figures' last part, "hardirq_share"), so it hides no curve. */
 	g_string_append_printf(
 		gp,
-		"set xlabel %s\nset ylabel \"share of the CPU\"\nset yrange [0:1.35]\n"
+		"set xlabel %s\nset ylabel \"share of CPU time\"\nset yrange [0:1.05]\n"
 		"set ytics 0, 0.2, 1\n"
-		"set key top left box opaque\n%s",
-		qx, spec->logx ? "set logscale x\n" : "");
+		"set bmargin %u\n%s",
+		qx, 4 + krows, spec->logx ? "set logscale x\n" : "");
 	/* The same panels twice: once for the PNG, once for the SVG. */
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)
@@ -397,8 +481,12 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 			g_autofree char *qs = gp_str(st);
 			g_string_append_printf(gp, "set title %s\nplot \\\n", qs);
 			for (guint k = 0; k < ncpu; k++) {
+				/* "bob.cpu.hardirq_share" -> "hardirq" */
 				const char *dot = strrchr(spec->cpu[k], '.');
-				g_autofree char *qf = gp_str(dot ? dot + 1 : spec->cpu[k]);
+				g_autofree char *f = g_strdup(dot ? dot + 1 : spec->cpu[k]);
+				if (g_str_has_suffix(f, "_share") && strlen(f) > 6)
+					f[strlen(f) - 6] = 0;
+				g_autofree char *qf = gp_str(f);
 				g_string_append_printf(gp,
 						       "    \"cpu.dat\" index %u using 1:%u with "
 						       "linespoints lw 2 title %s%s\n",
@@ -468,8 +556,8 @@ plot_draw(const char *csv, const struct plot_spec *spec, const char *dir, bool *
 	g_auto(GStrv) names = plot_curves(csv, spec, &curves, &unit, error);
 	if (!names)
 		return NULL;
-	g_autofree char *xlabel =
-		unit && *unit ? g_strdup_printf("%s (%s)", spec->x, unit) : g_strdup(spec->x);
+	g_autofree char *xlabel = plot_axis_label(spec->x, unit);
+	g_autofree char *name = plot_file_name(spec->y);
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *gnuplot = find_gnuplot();
 	bool ok = true;
@@ -480,8 +568,8 @@ plot_draw(const char *csv, const struct plot_spec *spec, const char *dir, bool *
 	if (ok) {
 		g_autoptr(GString) dat = g_string_new(NULL);
 		g_autoptr(GString) gp = g_string_new(NULL);
-		write_delivered(spec, xlabel, names, curves, dat, gp);
-		ok = emit(dir, "delivered", dat, gp, gnuplot, files, error);
+		write_delivered(spec, name, xlabel, names, curves, dat, gp);
+		ok = emit(dir, name, dat, gp, gnuplot, files, error);
 	}
 	if (ok && spec->cpu && spec->cpu[0]) {
 		g_autoptr(GString) dat = g_string_new(NULL);

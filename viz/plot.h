@@ -4,14 +4,20 @@
  * Reads a sweep table (OUT/sweep.csv: the grid's keys, scenario.seed,
  * exit_status, then the figures) and draws
  *
- *   delivered.{png,svg}  the y column against the x column, one line per
+ *   Y.{png,svg}          the y column against the x column, one line per
  *                        value of the series column (e.g. interrupts vs
  *                        NAPI), averaged over seeds with min..max bars;
+ *                        named after the y column (plot_file_name), so
+ *                        plots of different figures never replace each
+ *                        other: app.sink.rx_rate.png, bob.eth0.irqs_per_packet.png;
  *   cpu.{png,svg}        the cpu columns (e.g. hardirq/softirq/task share)
  *                        against x, one panel per series value.
  *
  * Beside each picture lie its gnuplot script (.gp) and data (.dat), so a
- * student can restyle a plot and run `gnuplot delivered.gp` again.
+ * student can restyle a plot and run `gnuplot app.sink.rx_rate.gp` again.
+ * Axes are labelled with what a column means and its unit
+ * (plot_axis_label); legends sit under the plot, outside the data, and the
+ * x axis ends at the last point.
  *
  * Position: viz reads files only; it knows nothing of scenarios or runs.
  */
@@ -25,7 +31,7 @@
 GQuark plot_error_quark(void);
 
 struct plot_spec {
-	const char *title;  /* NULL: "Y against X" */
+	const char *title;  /* NULL: "<y's label> against <x's label>" */
 	const char *x;	    /* a numeric column */
 	const char *y;	    /* a numeric column */
 	const char *series; /* a key column, or NULL for one line */
@@ -51,6 +57,18 @@ struct plot_point {
 char **plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, char **x_unit,
 		   GError **error);
 void plot_curves_free(GPtrArray *curves);
+
+/*
+ * The axis label of @column: its meaning and unit from a table of key
+ * patterns ("app.*.rx_rate" -> "delivered (packets/s)", "*_share" ->
+ * "share of CPU time"), or the column's name when no pattern knows it;
+ * with " (@unit)" appended when @unit is not empty (a varied key given
+ * with a unit, "250us").  g_free the result.
+ */
+char *plot_axis_label(const char *column, const char *unit);
+/* The base name of the files of the plot of @y: @y with any character but
+ * letters, digits, '.', '_' and '-' replaced by '_'.  g_free it. */
+char *plot_file_name(const char *y);
 
 /*
  * Write the scripts and data into @dir (created if needed) and run gnuplot
