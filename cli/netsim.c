@@ -105,6 +105,13 @@ load(const char *path, struct scenario **out, struct world_options *wo)
 	for (int i = 0; opt_set && opt_set[i]; i++)
 		if (!scenario_override(sc, opt_set[i], &error))
 			return fail(error);
+	if (opt_trace && strcmp(opt_trace, ":memory:") == 0) {
+		/* SQLite's name for a database that vanishes at exit: nothing would be kept. */
+		fprintf(stderr,
+			"netsim: --trace :memory: would keep no trace; give a file name "
+			"(./:memory: for a file of that name)\n");
+		return EXIT_BAD_INPUT;
+	}
 	*wo = (struct world_options){ .trace_path = opt_trace,
 				      .overwrite = opt_overwrite,
 				      .pcap_dir = opt_pcap,

@@ -225,15 +225,11 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 		goto fail;
 	return w;
 fail:
-	/* A scenario that does not build leaves no trace file behind: the
-	 * database was created by this run (trace_open never reuses a file). */
+	/* A scenario that does not build leaves no trace file behind (and an
+	 * old one that --overwrite would have replaced stays). */
 	if (w->trace) {
+		trace_abandon(w->trace);
 		close_trace(w, false, NULL);
-		if (opt->trace_path && strcmp(opt->trace_path, ":memory:") != 0) {
-			g_autofree char *journal = g_strconcat(opt->trace_path, "-journal", NULL);
-			g_unlink(opt->trace_path);
-			g_unlink(journal);
-		}
 	}
 	world_free(w);
 	return NULL;

@@ -13,3 +13,7 @@ EXTRA_DIST += tests/layering.sh
 # Formatting is decided once: .clang-format, checked here.
 TESTS += tests/format.sh
 EXTRA_DIST += tests/format.sh .clang-format .editorconfig
+
+# The trace file: live readers, plain names, --overwrite (issue 15).
+TESTS += tests/trace_files.sh
+EXTRA_DIST += tests/trace_files.sh

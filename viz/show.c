@@ -76,9 +76,9 @@ add_query(sqlite3 *db, GPtrArray *secs, const char *key, const char *title, cons
 
 static const char *const run_cols[] = { "scenario", "level",  "seed:n", "duration_ms:n",
 					"finished", "netsim", NULL };
-static const char run_sql[] =
-	"SELECT scenario, level, seed, printf('%.3f', duration_ns / 1e6),"
-	" CASE finished WHEN 1 THEN 'yes' ELSE 'no (killed or failed)' END, version FROM run";
+static const char run_sql[] = "SELECT scenario, level, seed, printf('%.3f', duration_ns / 1e6),"
+			      " CASE WHEN finished = 1 THEN 'yes' WHEN netsim_writing() THEN 'no "
+			      "(in progress)' ELSE 'no (killed or failed)' END, version FROM run";
 
 static const char *const host_cols[] = {
 	"id:n",	    "host",	      "skbs:n", "frames_sent:n", "frames_received:n", "dropped:n",

@@ -9,8 +9,12 @@
  */
 #include "viz/vizdb.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK(viz - error - quark, viz_error)
 
@@ -101,6 +105,35 @@ vizdb_check(sqlite3 *db, const char *path, GError **error)
 	return true;
 }
 
+/*
+ * Is a netsim run still writing @path?  The writer holds flock(LOCK_EX) on
+ * the file while the run goes (trace/trace.c).  Asked before SQLite opens
+ * the file: closing our descriptor afterwards would drop SQLite's POSIX
+ * locks, which belong to the process, not to the descriptor.
+ */
+static bool
+vizdb_writer_active(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool busy = false;
+
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0)
+		busy = errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+/* SQL function netsim_writing(): 1 while a run was writing the trace when it was opened. */
+static void
+vizdb_sql_writing(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int(ctx, sqlite3_user_data(ctx) != NULL);
+}
+
 sqlite3 *
 vizdb_open(const char *path, GError **error)
 {
@@ -116,22 +149,43 @@ vizdb_open(const char *path, GError **error)
 			    "%s: is a directory, not a trace database", path);
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	bool live = vizdb_writer_active(path);
+	/* A plain file path, never a URI ("file:x.db") nor ":memory:". */
+	g_autofree char *name =
+		g_path_is_absolute(path) ? g_strdup(path) : g_strconcat("./", path, NULL);
+	if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		g_clear_pointer(&db, sqlite3_close);
 		readonly = true;
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 			g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: cannot open: %s", path,
 				    db ? sqlite3_errmsg(db) : "out of memory");
 			return NULL;
 		}
 	}
-	sqlite3_busy_timeout(db, 2000);
+	sqlite3_busy_timeout(db, VIZDB_BUSY_MS);
+	sqlite3_create_function(db, "netsim_writing", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				live ? (void *)db : NULL, vizdb_sql_writing, NULL, NULL);
 	if (!vizdb_check(db, path, error))
 		return NULL;
-	/* A read-only file, or one another process holds locked: TEMP views. */
-	if (!vizdb_apply_views(db, readonly, NULL) &&
-	    (readonly || !vizdb_apply_views(db, true, error)))
+	/* A read-only file, one another process holds locked, or a trace a run
+	 * is writing (never write into it): TEMP views. */
+	if (live || !vizdb_apply_views(db, readonly, NULL)) {
+		if (!vizdb_apply_views(db, true, error))
+			return NULL;
+	}
+	/* Every query from here on sees one snapshot: the batches committed so far. */
+	char *msg = NULL;
+	if (sqlite3_exec(db, "BEGIN; SELECT count(*) FROM run", NULL, NULL, &msg) != SQLITE_OK) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: cannot read: %s", path,
+			    msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
 		return NULL;
+	}
+	if (live)
+		fprintf(stderr,
+			"netsim: %s: a run is still writing this trace; showing what it has "
+			"committed so far\n",
+			path);
 	return g_steal_pointer(&db);
 }
 

@@ -34,11 +34,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 /* The SQL of viz/views.sql, compiled in (viz/views_sql.c). */
 extern const char vizdb_views_sql[];
 
+/* How long a reader waits for a writer's lock (a run opening or closing). */
+#define VIZDB_BUSY_MS 5000
+
 /*
- * Opens the trace at @path and makes sure the views exist: created in the
- * file when it is writable, else as TEMP views for this connection only.
- * Fails with VIZ_ERROR_OPEN, and a message naming @path, when the file is
- * missing or is not a netsim trace.
+ * Opens the trace at @path (a plain file name, never a SQLite URI) and makes
+ * sure the views exist: created in the file when it is writable and no run
+ * is writing it, else as TEMP views for this connection only.  Every query
+ * on the connection then sees one snapshot (a read transaction is open).
+ * When a run is still writing the file, says so on stderr, and the SQL
+ * function netsim_writing() returns 1.  Fails with VIZ_ERROR_OPEN, and a
+ * message naming @path, when the file is missing or is not a netsim trace.
  */
 sqlite3 *vizdb_open(const char *path, GError **error);
 /* Applies viz/views.sql to @db (CREATE VIEW IF NOT EXISTS; @temp: TEMP views). */

@@ -1,0 +1,136 @@
+#!/bin/sh
+# tests/trace_files.sh - the trace file tolerates readers and bad names
+# (issue 15, items 4, 6 and 10).
+#
+#   readers:     netsim show and sqlite3 read the trace in a loop while
+#                netsim run writes it: the run never fails, the readers see
+#                "in progress", and the trace is complete afterwards.
+#   names:       --trace file:other.db is a file of that name, never a URI
+#                into other.db; --trace :memory: is refused.
+#   --overwrite: the old trace stays until the new one is whole; two
+#                --overwrite runs on one path always leave a complete trace.
+#
+# No check depends on wall-clock time: loops are bounded by a count and end
+# when the run's process does.
+. "$top_srcdir/tests/lib.sh"
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP sqlite3 (the command-line tool) is not installed"
+	exit 77
+fi
+
+cat >"$T/s.ini" <<'INI'
+[scenario]
+title = live trace
+duration = 300ms
+seed = 1
+trace = full
+
+[link lan]
+
+[host alice]
+eth0.link = lan
+eth0.address = 10.0.0.1/24
+
+[host bob]
+eth0.link = lan
+eth0.address = 10.0.0.2/24
+
+[app sink]
+host = bob
+program = udp_sink
+port = 9000
+
+[app flood]
+host = alice
+program = udp_flood
+dst = 10.0.0.2
+port = 9000
+rate = 20000
+size = 200
+INI
+
+q() { sqlite3 "$1" "$2" 2>&1; }
+
+# The reference, with no reader.
+expect_exit 0 "a run with no reader" -- "$NETSIM" run -q --trace "$T/ref.db" "$T/s.ini"
+ref=$(q "$T/ref.db" 'SELECT count(*) FROM skb_events')
+
+# ---- readers while the run writes (item 4) ----
+db="$T/live.db"
+"$NETSIM" run -q --trace "$db" "$T/s.ini" >"$T/run.out" 2>"$T/run.err" &
+pid=$!
+# Wait for the file (bounded: the run may also end or fail first).
+n=0
+while [ ! -s "$db" ] && kill -0 "$pid" 2>/dev/null && [ "$n" -lt 1000000 ]; do n=$((n + 1)); done
+reads=0 live=0 bad=0
+while kill -0 "$pid" 2>/dev/null && [ "$reads" -lt 10000 ]; do
+	reads=$((reads + 1))
+	if "$NETSIM" show "$db" >"$T/show.out" 2>"$T/show.err"; then
+		grep -q 'in progress' "$T/show.out" && live=$((live + 1))
+	else
+		bad=$((bad + 1))
+		sed 's/^/    show: /' "$T/show.err" | head -3
+	fi
+	# two plain sqlite3 readers, as in the issue
+	c1=$(sqlite3 "$db" 'SELECT count(*) FROM skb_events' 2>&1) || { bad=$((bad + 1)); echo "    sqlite3: $c1"; }
+	c2=$(sqlite3 "$db" 'SELECT finished FROM run' 2>&1) || { bad=$((bad + 1)); echo "    sqlite3: $c2"; }
+done
+wait "$pid"
+rc=$?
+expect_eq "$rc" 0 "the run being read exits 0"
+[ -s "$T/run.err" ] && not_ok "the run printed errors: $(head -c 300 "$T/run.err")" || ok "the run printed no error"
+expect_eq "$bad" 0 "no read failed ($reads rounds of show + 2 sqlite3)"
+[ "$live" -gt 0 ] && ok "netsim show said 'in progress' ($live of $reads reads)" ||
+	not_ok "no read saw the run in progress ($reads reads)"
+expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "the read trace is intact"
+expect_eq "$(q "$db" 'SELECT finished FROM run')" 1 "the read trace is marked finished"
+expect_eq "$(q "$db" 'SELECT count(*) FROM skb_events')" "$ref" "the read trace is complete ($ref skb events)"
+expect_exit 0 "netsim show after the run" -- "$NETSIM" show "$db"
+expect_grep "$T/out" ' yes ' "netsim show then says finished"
+grep -q 'still writing' "$T/err" && not_ok "netsim show says in progress after the run" ||
+	ok "netsim show no longer says in progress"
+
+# ---- plain file names only (item 6) ----
+sqlite3 "$T/other.db" 'CREATE TABLE mine (x); INSERT INTO mine VALUES (42);'
+before=$(cksum <"$T/other.db")
+(cd "$T" && "$NETSIM" run -q --trace file:other.db s.ini) >"$T/out" 2>"$T/err"
+expect_eq "$?" 0 "--trace file:other.db runs"
+expect_eq "$(cksum <"$T/other.db")" "$before" "other.db is untouched by --trace file:other.db"
+expect_eq "$(q "$T/file:other.db" 'SELECT finished FROM run')" 1 "the trace is the file named file:other.db"
+expect_exit 0 "netsim show file:other.db reads that file" -- sh -c 'cd "$1" && "$2" show file:other.db' sh "$T" "$NETSIM"
+expect_exit 2 "--trace :memory: is refused" -- "$NETSIM" run -q --trace :memory: "$T/s.ini"
+expect_grep "$T/err" ':memory:' "the refusal names :memory:"
+(cd "$T" && "$NETSIM" run -q --trace ./:memory: s.ini) >/dev/null 2>&1
+expect_eq "$(q "$T/:memory:" 'SELECT finished FROM run')" 1 "--trace ./:memory: is a file of that name"
+
+# ---- --overwrite replaces only with a whole trace (item 10) ----
+db="$T/ow.db"
+cp "$T/ref.db" "$db"
+# A write failure (file size limit) during an --overwrite run keeps the old trace.
+if command -v bash >/dev/null 2>&1; then
+	expect_exit 2 "an --overwrite run that cannot write its trace" -- \
+		bash -c 'ulimit -f 64; exec "$@"' sh "$NETSIM" run -q --trace "$db" --overwrite "$T/s.ini"
+	expect_eq "$(q "$db" 'SELECT count(*) FROM skb_events')" "$ref" "the old trace is kept, whole"
+	expect_eq "$(ls "$T" | grep -c 'ow.db.tmp')" 0 "the failed new trace is removed"
+fi
+# A scenario that does not build keeps the old trace too.
+printf '[scenario]\nduration = 1ms\n[bogus]\n' >"$T/bad.ini"
+expect_exit 2 "an --overwrite run whose scenario is bad" -- "$NETSIM" run -q --trace "$db" --overwrite "$T/bad.ini"
+expect_eq "$(q "$db" 'SELECT count(*) FROM skb_events')" "$ref" "a bad scenario keeps the old trace"
+# Two --overwrite runs at once on one path: one of them wins, whole.
+"$NETSIM" run -q --trace "$db" --overwrite "$T/s.ini" >/dev/null 2>"$T/e1" &
+p1=$!
+"$NETSIM" run -q --trace "$db" --overwrite "$T/s.ini" >/dev/null 2>"$T/e2" &
+p2=$!
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+expect_eq "$r1.$r2" 0.0 "two --overwrite runs at once both succeed"
+expect_eq "$(q "$db" 'SELECT finished FROM run')" 1 "the trace they leave is finished"
+expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "the trace they leave is intact"
+expect_eq "$(q "$db" 'SELECT count(*) FROM skb_events')" "$ref" "the trace they leave is complete"
+expect_eq "$(ls "$T" | grep -c 'ow.db[.-]')" 0 "no temporary or journal file is left"
+
+done_testing
