@@ -133,4 +133,38 @@ expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "the trace they leave is inta
 expect_eq "$(q "$db" 'SELECT count(*) FROM skb_events')" "$ref" "the trace they leave is complete"
 expect_eq "$(ls "$T" | grep -c 'ow.db[.-]')" 0 "no temporary or journal file is left"
 
+# ---- a damaged trace is an error, never "no rows" (item 5) ----
+# Pages are zeroed as a bad disk would: the index that finds an skb's rows,
+# then the table pages themselves.  dbstat (compiled into Debian's sqlite3)
+# says which pages belong to which b-tree.
+zero_pages() { # DB NAME PAGETYPE: zeroes NAME's pages of that type
+	ps=$(q "$1" 'PRAGMA page_size')
+	for p in $(q "$1" "SELECT pageno FROM dbstat WHERE name = '$2' AND pagetype = '$3'"); do
+		dd if=/dev/zero of="$1" bs="$ps" seek=$((p - 1)) count=1 conv=notrunc 2>/dev/null
+	done
+}
+if [ "$(q "$T/ref.db" 'SELECT count(*) > 0 FROM dbstat')" = 1 ]; then
+	skb=$(q "$T/ref.db" 'SELECT skb FROM skb_events ORDER BY skb LIMIT 1 OFFSET 553')
+	cp "$T/ref.db" "$T/idx.db"
+	zero_pages "$T/idx.db" skb_events_by_skb leaf
+	expect_exit 2 "show --skb $skb with the skb index zeroed" -- "$NETSIM" show "$T/idx.db" --skb "$skb"
+	expect_grep "$T/err" '^netsim show: the trace is damaged: .*quick_check' "it says the trace is damaged"
+	[ -s "$T/out" ] && not_ok "it printed a table from a damaged trace" || ok "it printed no table"
+	expect_exit 2 "draw path --skb $skb with the skb index zeroed" -- \
+		"$NETSIM" draw "$T/idx.db" path --skb "$skb" -o "$T/idx.svg"
+	expect_grep "$T/err" '^netsim draw: the trace is damaged' "draw says the trace is damaged"
+	[ -e "$T/idx.svg" ] && not_ok "draw left a picture of a damaged trace" || ok "draw left no picture"
+	cp "$T/ref.db" "$T/tab.db"
+	zero_pages "$T/tab.db" skb_events leaf
+	expect_exit 2 "show (summary) with the skb_events pages zeroed" -- "$NETSIM" show "$T/tab.db"
+	expect_grep "$T/err" 'the trace is damaged' "the summary says the trace is damaged"
+	expect_exit 2 "show --skb $skb with the skb_events pages zeroed" -- "$NETSIM" show "$T/tab.db" --skb "$skb"
+	expect_grep "$T/err" 'the trace is damaged' "show --skb says the trace is damaged, not 'no skb'"
+	head -c 8192 "$T/ref.db" >"$T/cut.db"
+	expect_exit 2 "show of a trace cut after its first page" -- "$NETSIM" show "$T/cut.db" --skb 1
+	expect_grep "$T/err" 'the trace is damaged' "a cut trace is damaged"
+else
+	echo "# sqlite3 has no dbstat table: damaged-page checks skipped"
+fi
+
 done_testing

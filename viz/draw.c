@@ -618,10 +618,12 @@ draw_main(int argc, char **argv)
 		}
 		dot = draw_path_dot(db, skb, &error);
 	}
-	if (!dot || !draw_render(dot, engine, output, &error))
+	if (!vizdb_verify(db, &error) || !dot || !draw_render(dot, engine, output, &error))
 		goto fail;
 	return DRAW_OK;
 fail:
+	if (db)
+		vizdb_verify(db, &error); /* a damaged file explains a "not found" */
 	fprintf(stderr, "netsim draw: %s\n", error->message);
 	return DRAW_BAD_INPUT;
 }

@@ -371,7 +371,9 @@ show_main(int argc, char **argv)
 	o.nth = nth;
 	g_autoptr(sqlite3) db = vizdb_open(argv[2], &error);
 	g_autoptr(GString) out = g_string_new(NULL);
-	if (!db || !show_report(db, &o, out, &error)) {
+	if (!db || !show_report(db, &o, out, &error) || !vizdb_verify(db, &error)) {
+		if (db)
+			vizdb_verify(db, &error); /* a damaged file explains a "not found" */
 		fprintf(stderr, "netsim show: %s\n", error->message);
 		return SHOW_BAD_INPUT;
 	}

@@ -18,6 +18,101 @@
 
 G_DEFINE_QUARK(viz - error - quark, viz_error)
 
+/*
+ * Every SQLite error, wherever in viz/ it happens, must end the command with
+ * an error, never read as "no rows": a step that fails with SQLITE_CORRUPT
+ * looks to a loop like the end of its rows.  SQLite reports every failed
+ * statement to its error log (sqlite3_log: "statement aborts at ..."), so
+ * viz keeps the first error logged since vizdb_open and vizdb_verify turns
+ * it into the command's error.  The log must be set up before SQLite
+ * initialises, hence the constructor.
+ */
+static struct {
+	int code;      /* the first error logged since vizdb_latch_reset; 0: none */
+	char msg[256]; /* its message */
+} vizdb_latch;
+
+static void
+vizdb_log(void *unused, int code, const char *msg)
+{
+	(void)unused;
+	switch (code & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_NOTICE:  /* "recovered N frames from WAL file" */
+	case SQLITE_WARNING: /* "automatic index" */
+	case SQLITE_SCHEMA: /* retried by sqlite3_step itself */ return;
+	}
+	if (vizdb_latch.code)
+		return;
+	vizdb_latch.code = code;
+	g_strlcpy(vizdb_latch.msg, msg ? msg : "", sizeof vizdb_latch.msg);
+}
+
+__attribute__((constructor)) static void
+vizdb_log_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_LOG, vizdb_log, NULL);
+}
+
+static void
+vizdb_latch_reset(void)
+{
+	vizdb_latch.code = 0;
+	vizdb_latch.msg[0] = '\0';
+}
+
+/* Is this an error that says the file itself is bad? */
+static bool
+vizdb_damage_code(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_IOERR ||
+		code == SQLITE_FORMAT;
+}
+
+/* The first lines of PRAGMA quick_check, "ok" for a sound file. */
+static char *
+vizdb_quick_check(sqlite3 *db)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	GString *out = g_string_new(NULL);
+	int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(3)", -1, &st, NULL);
+
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+		for (int i = 0; lines[i]; i++)
+			if (*lines[i] && !g_str_has_prefix(lines[i], "*** "))
+				g_string_append_printf(out, "%s%s", out->len ? "; " : "", lines[i]);
+	}
+	if (rc != SQLITE_OK || out->len == 0)
+		g_string_append_printf(out, "cannot run it: %s", sqlite3_errmsg(db));
+	return g_string_free(out, FALSE);
+}
+
+bool
+vizdb_verify(sqlite3 *db, GError **error)
+{
+	if (!vizdb_latch.code)
+		return true;
+	int code = vizdb_latch.code;
+	g_autofree char *msg = g_strdup(vizdb_latch.msg);
+	g_autofree char *check = db ? vizdb_quick_check(db) : g_strdup("not run");
+	bool damaged = vizdb_damage_code(code) || strcmp(check, "ok") != 0;
+
+	vizdb_latch_reset();
+	g_clear_error(error);
+	if (damaged)
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_DAMAGED,
+			    "the trace is damaged: %s; PRAGMA quick_check: %s",
+			    vizdb_damage_code(code) ? sqlite3_errstr(code) : msg, check);
+	else
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY,
+			    "reading the trace failed: %s (%s); PRAGMA quick_check: ok", msg,
+			    sqlite3_errstr(code));
+	return false;
+}
+
 static const char *const trace_tables[] = { "run", "hosts", "skb_events", "packets", NULL };
 
 bool
@@ -150,6 +245,7 @@ vizdb_open(const char *path, GError **error)
 		return NULL;
 	}
 	bool live = vizdb_writer_active(path);
+	vizdb_latch_reset();
 	/* A plain file path, never a URI ("file:x.db") nor ":memory:". */
 	g_autofree char *name =
 		g_path_is_absolute(path) ? g_strdup(path) : g_strconcat("./", path, NULL);
@@ -165,8 +261,13 @@ vizdb_open(const char *path, GError **error)
 	sqlite3_busy_timeout(db, VIZDB_BUSY_MS);
 	sqlite3_create_function(db, "netsim_writing", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				live ? (void *)db : NULL, vizdb_sql_writing, NULL, NULL);
-	if (!vizdb_check(db, path, error))
+	if (!vizdb_check(db, path, error)) {
+		/* "not a netsim trace" only when SQLite did not say the file is broken */
+		int code = vizdb_latch.code & 0xff;
+		if (code == SQLITE_CORRUPT || code == SQLITE_IOERR)
+			vizdb_verify(db, error);
 		return NULL;
+	}
 	/* A read-only file, one another process holds locked, or a trace a run
 	 * is writing (never write into it): TEMP views. */
 	if (live || !vizdb_apply_views(db, readonly, NULL)) {
@@ -181,6 +282,12 @@ vizdb_open(const char *path, GError **error)
 		sqlite3_free(msg);
 		return NULL;
 	}
+	/* The tries above may fail on purpose (a read-only file); damage may not. */
+	if (vizdb_damage_code(vizdb_latch.code)) {
+		vizdb_verify(db, error);
+		return NULL;
+	}
+	vizdb_latch_reset();
 	if (live)
 		fprintf(stderr,
 			"netsim: %s: a run is still writing this trace; showing what it has "
