@@ -17,3 +17,7 @@ EXTRA_DIST += tests/format.sh .clang-format .editorconfig
 # The trace file: live readers, plain names, --overwrite (issue 15).
 TESTS += tests/trace_files.sh
 EXTRA_DIST += tests/trace_files.sh
+
+# netsim draw's output file: missing directory, full disk (issue 15).
+TESTS += tests/draw_output.sh
+EXTRA_DIST += tests/draw_output.sh
