@@ -67,7 +67,9 @@ on_signal(int sig)
 static int
 fail(const GError *error)
 {
-	fprintf(stderr, "netsim: %s\n", error->message);
+	/* Messages quote the user's values and paths: no control character reaches the terminal. */
+	g_autofree char *msg = scenario_escape(error->message, false);
+	fprintf(stderr, "netsim: %s\n", msg);
 	return EXIT_BAD_INPUT;
 }
 
@@ -160,7 +162,8 @@ cmd_check(int argc, char **argv)
 	if (!w) {
 		rc = fail(error);
 	} else {
-		printf("%s: ok (%u expectations)\n", path, expectations_count(ex));
+		g_autofree char *shown = scenario_escape(path, false);
+		printf("%s: ok (%u expectations)\n", shown, expectations_count(ex));
 	}
 	world_free(w);
 	expectations_free(ex);

@@ -21,3 +21,7 @@ EXTRA_DIST += tests/trace_files.sh
 # netsim draw's output file: missing directory, full disk (issue 15).
 TESTS += tests/draw_output.sh
 EXTRA_DIST += tests/draw_output.sh
+
+# Input limits: scenario files, memory, control characters, UTF-8 (issue 15).
+TESTS += tests/input_limits.sh
+EXTRA_DIST += tests/input_limits.sh

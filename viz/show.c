@@ -310,7 +310,7 @@ show_report(sqlite3 *db, const struct show_options *o, GString *out, GError **er
 int
 show_main(int argc, char **argv)
 {
-	gint64 skb = 0;
+	gint64 skb = G_MININT64; /* not given */
 	gint nth = 1;
 	g_autofree char *flow = NULL, *format = NULL;
 	const GOptionEntry entries[] = {
@@ -357,11 +357,15 @@ show_main(int argc, char **argv)
 		fprintf(stderr, "netsim show: %s\n", error->message);
 		return SHOW_BAD_INPUT;
 	}
-	if (flow && skb) {
+	bool skb_given = skb != G_MININT64;
+	if (flow && skb_given) {
 		fprintf(stderr, "netsim show: give --skb or --flow, not both\n");
 		return SHOW_BAD_INPUT;
 	}
-	if (skb < 0) {
+	if (!skb_given) {
+		skb = 0;
+	} else if (skb <= 0) {
+		/* --skb 0 is a mistake, not a request for the summary */
 		fprintf(stderr, "netsim show: --skb %" G_GINT64_FORMAT ": skb ids start at 1\n",
 			skb);
 		return SHOW_BAD_INPUT;
