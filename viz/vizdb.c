@@ -32,6 +32,15 @@ static struct {
 	char msg[256]; /* its message */
 } vizdb_latch;
 
+/* Is this an error that says the file itself is bad? */
+static bool
+vizdb_damage_code(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_IOERR ||
+		code == SQLITE_FORMAT;
+}
+
 static void
 vizdb_log(void *unused, int code, const char *msg)
 {
@@ -43,6 +52,10 @@ vizdb_log(void *unused, int code, const char *msg)
 	case SQLITE_SCHEMA: /* retried by sqlite3_step itself */ return;
 	}
 	if (vizdb_latch.code)
+		return;
+	/* A failed step ("statement aborts at N: ..."), or the file itself; a
+	 * failed prepare is an error its caller already sees. */
+	if (!vizdb_damage_code(code) && !g_str_has_prefix(msg ? msg : "", "statement aborts"))
 		return;
 	vizdb_latch.code = code;
 	g_strlcpy(vizdb_latch.msg, msg ? msg : "", sizeof vizdb_latch.msg);
@@ -59,15 +72,6 @@ vizdb_latch_reset(void)
 {
 	vizdb_latch.code = 0;
 	vizdb_latch.msg[0] = '\0';
-}
-
-/* Is this an error that says the file itself is bad? */
-static bool
-vizdb_damage_code(int code)
-{
-	code &= 0xff;
-	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_IOERR ||
-		code == SQLITE_FORMAT;
 }
 
 /* The first lines of PRAGMA quick_check, "ok" for a sound file. */
