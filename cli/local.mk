@@ -6,6 +6,7 @@ netsim_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic
 
 libnetsim_a_SOURCES += \
 	cli/scenario.c cli/scenario.h \
+	cli/scenario_mem.c \
 	cli/expect.c cli/expect.h \
 	cli/world.c cli/world.h cli/world_int.h \
 	cli/build_net.c cli/build_inet.c cli/build_apps.c \

@@ -67,7 +67,9 @@ on_signal(int sig)
 static int
 fail(const GError *error)
 {
-	fprintf(stderr, "netsim: %s\n", error->message);
+	/* Messages quote the user's values and paths: no control character reaches the terminal. */
+	g_autofree char *msg = scenario_escape(error->message, false);
+	fprintf(stderr, "netsim: %s\n", msg);
 	return EXIT_BAD_INPUT;
 }
 
@@ -105,6 +107,13 @@ load(const char *path, struct scenario **out, struct world_options *wo)
 	for (int i = 0; opt_set && opt_set[i]; i++)
 		if (!scenario_override(sc, opt_set[i], &error))
 			return fail(error);
+	if (opt_trace && strcmp(opt_trace, ":memory:") == 0) {
+		/* SQLite's name for a database that vanishes at exit: nothing would be kept. */
+		fprintf(stderr,
+			"netsim: --trace :memory: would keep no trace; give a file name "
+			"(./:memory: for a file of that name)\n");
+		return EXIT_BAD_INPUT;
+	}
 	*wo = (struct world_options){ .trace_path = opt_trace,
 				      .overwrite = opt_overwrite,
 				      .pcap_dir = opt_pcap,
@@ -153,7 +162,8 @@ cmd_check(int argc, char **argv)
 	if (!w) {
 		rc = fail(error);
 	} else {
-		printf("%s: ok (%u expectations)\n", path, expectations_count(ex));
+		g_autofree char *shown = scenario_escape(path, false);
+		printf("%s: ok (%u expectations)\n", shown, expectations_count(ex));
 	}
 	world_free(w);
 	expectations_free(ex);

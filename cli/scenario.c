@@ -8,8 +8,12 @@
  */
 #include "cli/scenario.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "sim/units.h"
 
 G_DEFINE_QUARK(netsim - scenario - error - quark, scenario_error)
@@ -173,16 +177,88 @@ scenario_load_data(const char *name, const char *text, GError **error)
 	return sc;
 }
 
+/*
+ * Reads a scenario file: a regular file of at most SCENARIO_MAX_BYTES, with
+ * no NUL byte.  /dev/zero, a FIFO or a directory is refused before it is
+ * read (O_NONBLOCK: opening a FIFO does not wait for a writer).
+ */
+static char *
+scenario_read_file(const char *path, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	int err;
+
+	if (fd < 0) {
+		err = errno;
+		g_set_error(error, SCENARIO_ERROR, 0, "%s: %s", path, g_strerror(err));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(error, SCENARIO_ERROR, 0,
+			    "%s: not a regular file (a scenario is a text file, .ini)", path);
+		close(fd);
+		return NULL;
+	}
+	GString *text = g_string_sized_new(MIN((gsize)st.st_size, SCENARIO_MAX_BYTES) + 1);
+	char buf[16384];
+	ssize_t n = 0;
+	err = 0;
+	while (text->len <= SCENARIO_MAX_BYTES &&
+	       ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)))
+		if (n > 0)
+			g_string_append_len(text, buf, n);
+	if (n < 0)
+		err = errno;
+	close(fd);
+	if (err) {
+		g_set_error(error, SCENARIO_ERROR, 0, "%s: %s", path, g_strerror(err));
+	} else if (text->len > SCENARIO_MAX_BYTES) {
+		g_set_error(error, SCENARIO_ERROR, 0,
+			    "%s: larger than %d MiB, the most a scenario file may be", path,
+			    SCENARIO_MAX_BYTES >> 20);
+	} else if (memchr(text->str, '\0', text->len)) {
+		g_set_error(error, SCENARIO_ERROR, 0,
+			    "%s: a NUL byte at offset %zu: not a text file", path,
+			    (size_t)((char *)memchr(text->str, '\0', text->len) - text->str));
+	} else {
+		return g_string_free(text, FALSE);
+	}
+	g_string_free(text, TRUE);
+	return NULL;
+}
+
 struct scenario *
 scenario_load(const char *path, GError **error)
 {
-	g_autofree char *text = NULL;
-	g_autoptr(GError) sub = NULL;
-	if (!g_file_get_contents(path, &text, NULL, &sub)) {
-		g_set_error(error, SCENARIO_ERROR, 0, "%s: %s", path, sub->message);
+	g_autofree char *text = scenario_read_file(path, error);
+	if (!text)
 		return NULL;
-	}
 	return scenario_load_data(path, text, error);
+}
+
+char *
+scenario_escape(const char *text, bool keep_newlines)
+{
+	GString *out = g_string_sized_new(strlen(text));
+	const char *p = text, *end = text + strlen(text);
+
+	while (p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(out, "\\x%02x", (unsigned char)*p++);
+			continue;
+		}
+		const char *next = g_utf8_next_char(p);
+		if ((c < 0x20 && !(keep_newlines && c == '\n') && c != '\t') ||
+		    (c >= 0x7f && c < 0xa0))
+			for (const char *q = p; q < next; q++)
+				g_string_append_printf(out, "\\x%02x", (unsigned char)*q);
+		else
+			g_string_append_len(out, p, next - p);
+		p = next;
+	}
+	return g_string_free(out, FALSE);
 }
 
 const char *
@@ -302,6 +378,12 @@ void
 scenario_mark_used(struct scenario *sc, const char *group, const char *key)
 {
 	g_hash_table_add(sc->used, gk(group, key));
+}
+
+char *
+scenario_peek(struct scenario *sc, const char *group, const char *key)
+{
+	return g_key_file_get_string(sc->kf, group, key, NULL);
 }
 
 const char *

@@ -25,12 +25,30 @@ GQuark scenario_error_quark(void);
 struct scenario;
 typedef struct scenario scenario; /* for g_autoptr(scenario) */
 
+/* The largest scenario file scenario_load reads: 4 MiB (a 10,000-host
+ * network is about 1 MiB). */
+#define SCENARIO_MAX_BYTES (4 << 20)
+
+/* Loads @path: a regular file of at most SCENARIO_MAX_BYTES, text (no NUL). */
 struct scenario *scenario_load(const char *path, GError **error);
 struct scenario *scenario_load_data(const char *name, const char *text, GError **error);
 void scenario_free(struct scenario *sc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(scenario, scenario_free)
 
 const char *scenario_path(const struct scenario *sc);
+/*
+ * @text made safe for a terminal: control characters (but tab, and newline
+ * when @keep_newlines) and bytes that are not UTF-8 become \xNN.  Free it.
+ */
+char *scenario_escape(const char *text, bool keep_newlines);
+/*
+ * Would the world this scenario describes fit in memory?  Estimates it
+ * from the hosts and interfaces (their RX rings dominate) and compares it
+ * with what the process may use (MemAvailable, ulimit -v).  An error "the
+ * scenario needs about N MB for H hosts ..." when it would not: building it
+ * would end in an allocation abort.  Reads keys without marking them used.
+ */
+bool scenario_check_memory(struct scenario *sc, GError **error);
 /* The text as loaded, with overrides appended as comments (recorded in the trace). */
 const char *scenario_text(const struct scenario *sc);
 
@@ -50,6 +68,8 @@ char **scenario_keys(const struct scenario *sc, const char *group);
 
 /* The value (marks the key used), or NULL when absent. */
 const char *scenario_get(struct scenario *sc, const char *group, const char *key);
+/* The value of a key without marking it used (NULL if absent); free it. */
+char *scenario_peek(struct scenario *sc, const char *group, const char *key);
 /* Mark a key as used without reading it. */
 void scenario_mark_used(struct scenario *sc, const char *group, const char *key);
 

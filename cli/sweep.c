@@ -57,6 +57,16 @@ valid_key(const char *k)
 	return true;
 }
 
+/* Newlines and other control characters have no place in a value or a path. */
+static bool
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* "250us" -> 250 and "us"; the unit is letters (or '%') only. */
 static bool
 split_number(const char *text, double *num, const char **unit)
@@ -165,6 +175,14 @@ sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error)
 			if (!*v) {
 				g_set_error(error, SWEEP_ERROR, 0,
 					    "--vary %s: value %d of the list is empty", arg, i + 1);
+				return false;
+			}
+			if (has_control(v)) {
+				g_autofree char *shown = g_strescape(arg, NULL);
+				g_set_error(error, SWEEP_ERROR, 0,
+					    "--vary %s: value %d has a control character (a "
+					    "newline?)",
+					    shown, i + 1);
 				return false;
 			}
 			for (guint j = 0; j < a->values->len; j++)
@@ -425,9 +443,9 @@ write_snapshot(const char *out, const char *path, const char *snap, GError **err
 struct options {
 	char **vary, **set, **cpu;
 	int seeds, jobs;
-	char *out, *emit, *collect;
+	char *out, *emit, *collect, *run_job;
 	char *x, *y, *series, *title;
-	gboolean logx, no_plot, quiet;
+	gboolean logx, no_plot, quiet, new_grid;
 };
 
 static void
@@ -439,6 +457,7 @@ options_clear(struct options *o)
 	g_free(o->out);
 	g_free(o->emit);
 	g_free(o->collect);
+	g_free(o->run_job);
 	g_free(o->x);
 	g_free(o->y);
 	g_free(o->series);
@@ -466,6 +485,12 @@ parse_options(struct options *o, int *argc, char ***argv, GError **error)
 		  "parallel|slurm" },
 		{ "collect", 0, 0, G_OPTION_ARG_FILENAME, &o->collect,
 		  "Merge the result files of the sweep in DIR into its table and plots", "DIR" },
+		{ "new-grid", 0, 0, G_OPTION_ARG_NONE, &o->new_grid,
+		  "Replace the grid of an existing OUT by another one (finished runs that match "
+		  "are kept)",
+		  NULL },
+		{ "run-job", 0, 0, G_OPTION_ARG_FILENAME, &o->run_job,
+		  "Run one run NAME of the sweep in DIR (the lines of jobs.txt)", "DIR" },
 		{ "x", 0, 0, G_OPTION_ARG_STRING, &o->x, "Plot: the x column (e.g. app.flood.rate)",
 		  "COLUMN" },
 		{ "y", 0, 0, G_OPTION_ARG_STRING, &o->y, "Plot: the y column (plots/Y.png)",
@@ -637,6 +662,9 @@ bad_input(const GError *error)
 	return EXIT_BAD_INPUT;
 }
 
+static int sweep_locked(struct options *o, const char *path, const char *out, const char *snap,
+			GPtrArray *axes, struct sweep_plot *plot);
+
 static int
 sweep_file(struct options *o, const char *path, struct sweep_plot *plot)
 {
@@ -660,14 +688,38 @@ sweep_file(struct options *o, const char *path, struct sweep_plot *plot)
 		base[strlen(base) - 4] = 0;
 	g_autofree char *given = o->out ? g_strdup(o->out) : g_strdup_printf("sweep-%s", base);
 	g_autofree char *out = g_canonicalize_filename(given, NULL);
+	if (has_control(out)) {
+		/* It is written into jobs.txt and sweep.slurm, one line each. */
+		g_autofree char *shown = g_strescape(out, NULL);
+		fprintf(stderr,
+			"netsim sweep: --out %s: a control character (a newline?) in the "
+			"path\n",
+			shown);
+		return EXIT_BAD_INPUT;
+	}
 	g_autofree char *runs = g_build_filename(out, "runs", NULL);
 	if (g_mkdir_with_parents(runs, 0777) != 0) {
 		fprintf(stderr, "netsim sweep: cannot create %s: %s\n", runs, g_strerror(errno));
 		return EXIT_BAD_INPUT;
 	}
+	int lock = sweep_lock(out, true, &error);
+	if (lock < 0)
+		return bad_input(error);
+	int rc = sweep_locked(o, path, out, snap, axes, plot);
+	close(lock);
+	return rc;
+}
+
+/* The rest of sweep_file, with OUT locked. */
+static int
+sweep_locked(struct options *o, const char *path, const char *out, const char *snap,
+	     GPtrArray *axes, struct sweep_plot *plot)
+{
+	g_autoptr(GError) error = NULL;
 	g_autofree char *scen = g_build_filename(out, "scenario.ini", NULL);
 	g_autoptr(GPtrArray) grid = sweep_grid_expand(axes, o->set);
-	if (!write_snapshot(out, path, snap, &error) ||
+	if ((!o->new_grid && !sweep_grid_check(out, axes, o->set, grid, &error)) ||
+	    !write_snapshot(out, path, snap, &error) ||
 	    !sweep_manifest_write(out, scen, axes, o->set, grid, plot, &error))
 		return bad_input(error);
 	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
@@ -710,6 +762,13 @@ sweep_main(int argc, char **argv)
 		fprintf(stderr,
 			"netsim sweep: -j %d: expected a number of runs at a time, 1 or more\n",
 			o.jobs);
+	} else if (o.run_job) {
+		if (argc != 3 || o.vary || o.seeds || o.set || o.emit || o.collect)
+			fprintf(stderr,
+				"netsim sweep: --run-job DIR takes one run NAME and nothing "
+				"else (the lines of DIR/jobs.txt)\n");
+		else
+			rc = sweep_run_job(o.run_job, argv[2]);
 	} else if (o.collect) {
 		if (argc != 2 || o.vary || o.seeds || o.set || o.emit) {
 			fprintf(stderr,
@@ -718,8 +777,17 @@ sweep_main(int argc, char **argv)
 		} else {
 			g_autofree char *out = g_canonicalize_filename(o.collect, NULL);
 			struct sweep_plot plot = { .logx = -1 };
+			/* Jobs may run meanwhile (a partial table); a sweep may not. */
+			int lock = g_file_test(out, G_FILE_TEST_IS_DIR)
+				? sweep_lock(out, false, &error)
+				: -2;
 			plot_from_options(&o, &plot);
-			rc = finish(out, &plot, &o, 0, 0, false);
+			if (lock == -1)
+				bad_input(error);
+			else
+				rc = finish(out, &plot, &o, 0, 0, false);
+			if (lock >= 0)
+				close(lock);
 			sweep_plot_clear(&plot);
 		}
 	} else if (argc != 3) {

@@ -25,8 +25,10 @@
  *   OUT/plots/          Y.{gp,dat,png,svg} named after the plotted y column
  *                       (app.sink.rx_rate.png, bob.eth0.irqs_per_packet.png),
  *                       cpu.{gp,dat,png,svg}
- *   OUT/jobs.txt        --emit parallel|slurm: one shell line per run
+ *   OUT/jobs.txt        --emit parallel|slurm: one line per run,
+ *                       `netsim sweep --run-job OUT NAME` (no value in it)
  *   OUT/sweep.slurm     --emit slurm: a job array over jobs.txt
+ *   OUT/.lock           flock: a sweep holds it exclusively, jobs shared
  *
  * A run's NAME is a digest of its assignments, so rerunning a sweep (after
  * an interruption, or with a grid that grew) redoes only the missing runs.
@@ -148,10 +150,28 @@ struct sweep_exec {
 };
 bool sweep_exec_runs(const struct sweep_exec *ex, GPtrArray *pending, guint *ran, guint *failed);
 
-/* The shell line that runs @r and writes its result file (jobs.txt). */
+/* The line of jobs.txt that runs @r: `netsim sweep --run-job OUT NAME`,
+ * with no value of the grid in it. */
 char *sweep_job_line(const struct sweep_exec *ex, const struct sweep_run *r);
 /* Write OUT/jobs.txt for @pending, and OUT/sweep.slurm when @slurm. */
 bool sweep_emit(const struct sweep_exec *ex, GPtrArray *pending, bool slurm, GError **error);
+
+/*
+ * Locks the sweep directory @out (flock on OUT/.lock): @exclusive for a
+ * sweep that runs or writes the grid, shared for a job.  Returns the
+ * descriptor to close when done, or -1 and an error saying who holds it.
+ */
+int sweep_lock(const char *out, bool exclusive, GError **error);
+/*
+ * May @grid be written into @out?  Yes when OUT has no grid yet, or when it
+ * has the same varied keys and --set and every run of it is in @grid (the
+ * same grid, or one that grew).  Otherwise an error that names --new-grid.
+ */
+bool sweep_grid_check(const char *out, GPtrArray *axes, char **fixed, GPtrArray *grid,
+		      GError **error);
+/* `netsim sweep --run-job DIR NAME`: run one run of the sweep in DIR, with
+ * the values DIR/grid.ini gives it.  Returns the exit status. */
+int sweep_run_job(const char *dir, const char *name);
 
 /* `netsim sweep ...`: argv[0] is "netsim", argv[1] is "sweep". */
 int sweep_main(int argc, char **argv);

@@ -18,3 +18,7 @@ check_PROGRAMS += tests/test_plot
 TESTS += tests/test_plot
 tests_test_plot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_plot_LDADD = $(NETSIM_LIBS) $(CMOCKA_LIBS)
+
+# The Slurm path for real: a single-node Slurm started by the test (root).
+TESTS += tests/slurm.sh
+EXTRA_DIST += tests/slurm.sh

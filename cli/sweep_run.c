@@ -8,9 +8,14 @@
  * finished.  Any other exit leaves NAME.failed and NAME.log and is retried
  * by the next sweep.
  *
- * Elsewhere: the same commands as shell lines in OUT/jobs.txt, for GNU
- * parallel or for a Slurm job array (OUT/sweep.slurm); each line does the
- * same rename itself, so `netsim sweep --collect OUT` merges either kind.
+ * Elsewhere: OUT/jobs.txt, one line per run for GNU parallel or for a
+ * Slurm job array (OUT/sweep.slurm).  A line is `netsim sweep --run-job OUT
+ * NAME` and nothing else: the job reads its values from OUT/grid.ini and
+ * runs exactly as a local run does, so no value of the grid ever reaches a
+ * shell, and `netsim sweep --collect OUT` merges either kind.
+ *
+ * The directory is locked (flock on OUT/.lock) while anything runs in it: a
+ * sweep that runs or writes the grid holds it exclusively, jobs share it.
  */
 #include "cli/sweep.h"
 
@@ -19,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -241,27 +247,11 @@ sweep_exec_runs(const struct sweep_exec *ex, GPtrArray *pending, guint *ran, gui
 char *
 sweep_job_line(const struct sweep_exec *ex, const struct sweep_run *r)
 {
-	g_autofree char *part = run_file(ex, r, ".part");
-	g_autoptr(GPtrArray) argv = run_argv(ex, r, part);
-	g_autoptr(GString) s = g_string_new(NULL);
-	for (guint i = 0; i + 1 < argv->len; i++) {
-		g_autofree char *q = g_shell_quote(argv->pdata[i]);
-		g_string_append_printf(s, "%s%s", i ? " " : "", q);
-	}
-	g_autofree char *qpart = g_shell_quote(part);
-	g_autofree char *log = run_file(ex, r, ".log");
-	g_autofree char *txt = run_file(ex, r, ".txt");
-	g_autofree char *bad = run_file(ex, r, ".failed");
-	g_autofree char *qlog = g_shell_quote(log);
-	g_autofree char *qtxt = g_shell_quote(txt);
-	g_autofree char *qbad = g_shell_quote(bad);
-	/* The same finish as reap(): status appended, then one rename. */
-	g_string_append_printf(s,
-			       " >/dev/null 2>%s; s=$?; if [ $s -le 1 ]; then echo \"exit_status "
-			       "$s\" >>%s && mv %s %s && rm -f %s %s;"
-			       " else echo \"exit_status $s\" >%s; rm -f %s; exit $s; fi",
-			       qlog, qpart, qpart, qtxt, qlog, qbad, qbad, qpart);
-	return g_string_free(g_steal_pointer(&s), FALSE);
+	/* No value of the grid here: the job reads them from OUT/grid.ini.  The
+	 * paths are quoted, and sweep_file refuses control characters in OUT. */
+	g_autofree char *qexe = g_shell_quote(ex->exe);
+	g_autofree char *qout = g_shell_quote(ex->out);
+	return g_strdup_printf("%s sweep --run-job %s %s", qexe, qout, r->name);
 }
 
 bool
@@ -278,22 +268,155 @@ sweep_emit(const struct sweep_exec *ex, GPtrArray *pending, bool slurm, GError *
 	if (!slurm)
 		return true;
 	g_autofree char *spath = g_build_filename(ex->out, "sweep.slurm", NULL);
-	g_autofree char *qj = g_shell_quote(jpath);
-	g_autofree char *logs = g_build_filename(ex->out, "runs", "slurm-%A_%a.out", NULL);
+	g_autofree char *qout = g_shell_quote(ex->out);
+	/* No path in the #SBATCH lines, which are not shell: Slurm's own output
+	 * goes nowhere, and the script sends its output to OUT/runs itself. */
 	g_autofree char *script = g_strdup_printf(
 		"#!/bin/sh\n"
-		"# netsim sweep: a Slurm job array, one task per line of jobs.txt.\n"
-		"# Submit with 'sbatch %s'; when every task is done, merge with\n"
-		"#   netsim sweep --collect %s\n"
+		"# netsim sweep: a Slurm job array, one task per line of jobs.txt in this\n"
+		"# script's sweep directory.  Submit with sbatch (from any directory);\n"
+		"# when every task is done, merge with netsim sweep --collect DIR.\n"
 		"#SBATCH --job-name=netsim-sweep\n"
 		"#SBATCH --array=1-%u%%%u\n"
 		"#SBATCH --ntasks=1\n"
-		"#SBATCH --output=%s\n"
-		"line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" %s)\n"
+		"#SBATCH --output=/dev/null\n"
+		"cd %s || exit 1\n"
+		"exec >>\"runs/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out\" 2>&1\n"
+		"line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" jobs.txt)\n"
 		"exec /bin/sh -c \"$line\"\n",
-		spath, ex->out, MAX(pending->len, 1u), ex->jobs, logs, qj);
+		MAX(pending->len, 1u), MAX(ex->jobs, 1u), qout);
 	if (!g_file_set_contents(spath, script, -1, error))
 		return false;
 	g_chmod(spath, 0755);
 	return true;
+}
+
+/* ---- the sweep directory: its lock, its grid, one job ---- */
+
+int
+sweep_lock(const char *out, bool exclusive, GError **error)
+{
+	g_autofree char *path = g_build_filename(out, ".lock", NULL);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0) {
+		int err = errno;
+		g_set_error(error, SWEEP_ERROR, 0, "cannot lock %s: %s", path, g_strerror(err));
+		return -1;
+	}
+	if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return fd;
+	int err = errno;
+	close(fd);
+	if (err == EWOULDBLOCK)
+		g_set_error(error, SWEEP_ERROR, 0,
+			    exclusive
+				    ? "another netsim sweep (or a job of one) is running in %s; "
+				      "wait for it to end"
+				    : "a netsim sweep is running in %s; this cannot run beside it",
+			    out);
+	else
+		g_set_error(error, SWEEP_ERROR, 0, "cannot lock %s: %s", path, g_strerror(err));
+	return -1;
+}
+
+bool
+sweep_grid_check(const char *out, GPtrArray *axes, char **fixed, GPtrArray *grid, GError **error)
+{
+	g_autofree char *path = g_build_filename(out, "grid.ini", NULL);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) sub = NULL;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &sub)) {
+		if (g_error_matches(sub, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return true;
+		g_set_error(error, SWEEP_ERROR, 0, "%s: %s", path, sub->message);
+		return false;
+	}
+	g_auto(GStrv) cols = g_key_file_get_string_list(kf, "grid", "columns", NULL, NULL);
+	g_auto(GStrv) set = g_key_file_get_string_list(kf, "grid", "set", NULL, NULL);
+	g_auto(GStrv) runs = g_key_file_get_keys(kf, "runs", NULL, NULL);
+	bool same = cols && g_strv_length(cols) == axes->len;
+	for (guint i = 0; same && i < axes->len; i++)
+		same = strcmp(cols[i], ((struct sweep_axis *)axes->pdata[i])->key) == 0;
+	guint nset = set ? g_strv_length(set) : 0, nfixed = fixed ? g_strv_length(fixed) : 0;
+	same = same && nset == nfixed;
+	for (guint i = 0; same && i < nset; i++)
+		same = strcmp(set[i], fixed[i]) == 0;
+	/* The same grid, or one that grew: every run of the old one is in the new. */
+	g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < grid->len; i++)
+		g_hash_table_add(names, ((struct sweep_run *)grid->pdata[i])->name);
+	guint lost = 0;
+	for (int i = 0; runs && runs[i]; i++)
+		lost += !g_hash_table_contains(names, runs[i]);
+	if (same && lost == 0)
+		return true;
+	g_autofree char *why = same ? g_strdup_printf("%u of its runs are not in this one", lost)
+				    : g_strdup("other varied keys or --set");
+	g_set_error(error, SWEEP_ERROR, 0,
+		    "%s holds a sweep of another grid (%s); give --new-grid to replace its grid "
+		    "(finished runs that match are kept), or choose another --out",
+		    out, why);
+	return false;
+}
+
+int
+sweep_run_job(const char *dir, const char *name)
+{
+	g_autofree char *out = g_canonicalize_filename(dir, NULL);
+	g_autofree char *path = g_build_filename(out, "grid.ini", NULL);
+	g_autofree char *scen = g_build_filename(out, "scenario.ini", NULL);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) error = NULL;
+	gsize nvalues = 0;
+
+	int lock = sweep_lock(out, false, &error);
+	if (lock < 0 || !g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error)) {
+		fprintf(stderr, "netsim sweep --run-job: %s\n", error->message);
+		if (lock >= 0)
+			close(lock);
+		return 2;
+	}
+	g_auto(GStrv) cols = g_key_file_get_string_list(kf, "grid", "columns", NULL, NULL);
+	g_auto(GStrv) set = g_key_file_get_string_list(kf, "grid", "set", NULL, NULL);
+	g_auto(GStrv) values = g_key_file_get_string_list(kf, "runs", name, &nvalues, NULL);
+	if (!cols || !values || nvalues != g_strv_length(cols)) {
+		fprintf(stderr, "netsim sweep --run-job: %s: no run %s in this sweep\n", path,
+			name);
+		close(lock);
+		return 2;
+	}
+	g_autoptr(GPtrArray) axes = g_ptr_array_new_with_free_func((GDestroyNotify)sweep_axis_free);
+	struct sweep_run run = { .name = (char *)name,
+				 .values = g_ptr_array_new_with_free_func(g_free) };
+	for (gsize i = 0; i < nvalues; i++) {
+		struct sweep_axis *a = g_new0(struct sweep_axis, 1);
+		a->key = g_strdup(cols[i]);
+		a->spec = g_strdup(values[i]);
+		a->values = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(axes, a);
+		g_ptr_array_add(run.values, g_strdup(values[i]));
+	}
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	struct sweep_exec ex = { .exe = exe ? exe : "/proc/self/exe",
+				 .out = out,
+				 .scenario = scen,
+				 .axes = axes,
+				 .fixed = set,
+				 .jobs = 1,
+				 .quiet = true };
+	int rc = 0;
+	if (!sweep_run_finished(out, &run)) {
+		g_autoptr(GPtrArray) pending = g_ptr_array_new();
+		guint ran = 0, failed = 0;
+		g_ptr_array_add(pending, &run);
+		if (!sweep_exec_runs(&ex, pending, &ran, &failed))
+			rc = 130;
+		else
+			rc = ran == 1 ? 0 : 1;
+	}
+	g_ptr_array_free(run.values, TRUE);
+	close(lock);
+	return rc;
 }

@@ -40,9 +40,9 @@ read_run(struct world *w, GError **error)
 		return scenario_fail(sc, error, "scenario", NULL,
 				     "every file needs a [scenario] group");
 	v = scenario_get(sc, "scenario", "title");
-	w->title = g_strdup(v ? v : scenario_path(sc));
+	w->title = scenario_escape(v ? v : scenario_path(sc), false); /* printed as it is */
 	v = scenario_get(sc, "scenario", "description");
-	w->description = g_strdup(v ? v : "");
+	w->description = scenario_escape(v ? v : "", false);
 	w->duration = SIM_S;
 	if (!scenario_get_duration(sc, "scenario", "duration", &w->duration, error))
 		return false;
@@ -209,6 +209,8 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!check_groups(w, error) || !read_run(w, error))
 		goto fail;
+	if (!scenario_check_memory(sc, error))
+		goto fail;
 	w->sim = sim_new(w->seed);
 	w->trace = trace_open(opt->trace_path, (enum trace_level)w->level, opt->overwrite, error);
 	if (!w->trace)
@@ -225,15 +227,11 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 		goto fail;
 	return w;
 fail:
-	/* A scenario that does not build leaves no trace file behind: the
-	 * database was created by this run (trace_open never reuses a file). */
+	/* A scenario that does not build leaves no trace file behind (and an
+	 * old one that --overwrite would have replaced stays). */
 	if (w->trace) {
+		trace_abandon(w->trace);
 		close_trace(w, false, NULL);
-		if (opt->trace_path && strcmp(opt->trace_path, ":memory:") != 0) {
-			g_autofree char *journal = g_strconcat(opt->trace_path, "-journal", NULL);
-			g_unlink(opt->trace_path);
-			g_unlink(journal);
-		}
 	}
 	world_free(w);
 	return NULL;

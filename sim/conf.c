@@ -94,11 +94,13 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 		uint64_t v;
 		bool ok = k->type == CONF_BITRATE ? units_parse_bitrate(value, &v, &sub)
 						  : units_parse_bytes(value, &v, &sub);
+		if (!ok && g_error_matches(sub, UNITS_ERROR, UNITS_ERROR_RANGE))
+			return range_error(k, value, error); /* say the key's range */
 		if (!ok) {
 			g_set_error_literal(error, CONF_ERROR, 0, sub->message);
 			return false;
 		}
-		if ((int64_t)v < k->min || (int64_t)v > k->max)
+		if (v > INT64_MAX || (int64_t)v < k->min || (int64_t)v > k->max)
 			return range_error(k, value, error);
 		*(uint64_t *)p = v;
 		return true;

@@ -102,9 +102,35 @@ units_parse_bytes(const char *text, uint64_t *out, GError **error)
 		{ "MiB", 1048576 }, { "GB", 1e9 }, { "GiB", 1073741824.0 }, { NULL, 0 },
 	};
 	double v;
+	guint64 exact;
+	g_autofree char *digits = g_strstrip(g_strdup(text));
+	/* A plain count, exactly (a double holds integers exactly only up to 2^53). */
+	size_t n = strlen(digits);
+	if (n >= 2 && digits[n - 1] == 'B' &&
+	    (g_ascii_isdigit(digits[n - 2]) || digits[n - 2] == ' ')) {
+		digits[n - 1] = 0;
+		g_strchomp(digits);
+	}
+	if (*digits && strspn(digits, "0123456789") == strlen(digits)) {
+		if (!g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT64, &exact, NULL)) {
+			g_set_error(error, UNITS_ERROR, UNITS_ERROR_RANGE,
+				    "'%s' is too large: a size is at most %" G_GUINT64_FORMAT
+				    " bytes",
+				    text, G_MAXUINT64);
+			return false;
+		}
+		*out = exact;
+		return true;
+	}
 	if (!parse_with_units(text, units, false, "size in bytes", &v, error))
 		return false;
-	if (v > 1e15 || v != floor(v)) {
+	if (v >= 18446744073709551616.0) {
+		g_set_error(error, UNITS_ERROR, UNITS_ERROR_RANGE,
+			    "'%s' is too large: a size is at most %" G_GUINT64_FORMAT " bytes",
+			    text, G_MAXUINT64);
+		return false;
+	}
+	if (v != floor(v)) {
 		g_set_error(error, UNITS_ERROR, 0, "'%s' is not a whole number of bytes", text);
 		return false;
 	}

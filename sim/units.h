@@ -11,6 +11,8 @@
 #include "sim/sim.h"
 
 #define UNITS_ERROR (units_error_quark())
+/* Error codes: 0 for a malformed value; UNITS_ERROR_RANGE for a value too large to hold. */
+#define UNITS_ERROR_RANGE 1
 GQuark units_error_quark(void);
 
 /* "1.5s" -> 1500000000.  A bare number is refused: a duration needs a unit. */

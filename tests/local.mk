@@ -21,3 +21,14 @@ EXTRA_DIST += tests/md1.sh
 # Per-direction link loss (loss_ab, loss_ba) in a whole TCP run.
 TESTS += tests/loss_direction.sh
 EXTRA_DIST += tests/loss_direction.sh
+# The trace file: live readers, plain names, --overwrite (issue 15).
+TESTS += tests/trace_files.sh
+EXTRA_DIST += tests/trace_files.sh
+
+# netsim draw's output file: missing directory, full disk (issue 15).
+TESTS += tests/draw_output.sh
+EXTRA_DIST += tests/draw_output.sh
+
+# Input limits: scenario files, memory, control characters, UTF-8 (issue 15).
+TESTS += tests/input_limits.sh
+EXTRA_DIST += tests/input_limits.sh

@@ -5,7 +5,9 @@
 #   SIGINT, SIGTERM: the run stops at the next slice, commits, marks the run
 #                    unfinished (run.finished = 0) and exits 130.
 #   SIGKILL:         the database still opens and passes integrity_check,
-#                    with finished = 0 and the rows flushed before the kill.
+#                    with finished = 0 and the rows flushed before the kill
+#                    (they are in the -wal file beside it, which the next
+#                    opener applies); netsim show says "killed or failed".
 #   a full disk:     (ulimit -f) exit 2, one clear error line, no database
 #                    marked finished; netsim is not killed by SIGXFSZ.
 #   an unwritable path: exit 2.
@@ -78,6 +80,17 @@ done
 db="$T/SIGKILL.db"
 expect_exit 137 "SIGKILL kills the run" -- \
 	"$NETSIM" run -q --trace "$db" --raise-after-events 1:9 "$T/s.ini"
+# The trace is in WAL mode while the run writes it: the committed batches
+# are in SIGKILL.db-wal, which the next opener applies.  The main file alone
+# (copied without its -wal) must not look like a finished trace either.
+[ -s "$db-wal" ] && ok "SIGKILL: the committed batches are in the -wal file" ||
+	not_ok "SIGKILL: no -wal file beside the killed trace"
+cp "$db" "$T/alone.db"
+f=$(q "$T/alone.db" 'SELECT finished FROM run')
+[ "$f" != 1 ] && ok "SIGKILL: the main file without its -wal does not look finished ($f)" ||
+	not_ok "SIGKILL: the main file alone says finished"
+expect_exit 0 "SIGKILL: netsim show reads the killed trace" -- "$NETSIM" show "$db"
+expect_grep "$T/out" 'killed or failed' "SIGKILL: netsim show says the run did not finish"
 expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "SIGKILL: the database is intact"
 expect_eq "$(q "$db" 'SELECT finished FROM run')" 0 "SIGKILL: the run is marked unfinished"
 rows=$(q "$db" 'SELECT count(*) FROM skb_events')

@@ -85,13 +85,58 @@ if command -v parallel >/dev/null; then
 	expect_exit 0 "collect the results" -- "$NETSIM" sweep --collect "$T/par" --no-plot
 	expect_grep "$T/out" '^sweep: 4 runs: 4 finished, 0 failed, 0 missing$' "collect found every run"
 	expect_eq "$(md5sum <"$T/par/sweep.csv")" \
-		"$(sweep -o "$T/sw" -q --no-plot; md5sum <"$T/sw/sweep.csv")" \
+		"$(sweep -o "$T/local" -q --no-plot; md5sum <"$T/local/sweep.csv")" \
 		"the parallel runs give the same table as the local ones"
 else
 	echo "# skip: GNU parallel is not installed (Debian package 'parallel'); the job list was not run"
 fi
+expect_eq "$(grep -c 'ip_rcv\|seed' "$T/par/jobs.txt")" 0 "the job lines hold no value of the grid"
 expect_exit 0 "emit a Slurm job array" -- sweep -o "$T/slurm" --emit slurm
 expect_grep "$T/slurm/sweep.slurm" '^#SBATCH --array=1-4%2$' "one array task per run, two at a time"
+
+# Injection (issue 15 item 7): a newline in a value or in --out is refused,
+# and nothing a value says is ever run.
+nl='
+'
+(cd "$T" && "$NETSIM" sweep tiny.ini -o inj --emit parallel --vary "host.a.cpu.ip_rcv=1us,x${nl}touch pwned #") >"$T/out" 2>"$T/err"
+expect_eq "$?" 2 "a newline in a --vary value is refused"
+expect_grep "$T/err" 'control character' "the refusal says why"
+expect_eq "$(wc -l <"$T/err")" 1 "the refusal is one line"
+printf '[scenario]\nduration = 1ms\n[host a]\n[sweep]\nvary = host.a.cpu.ip_rcv=1us,x\\ntouch pwned #\n' >"$T/inj.ini"
+(cd "$T" && "$NETSIM" sweep inj.ini -o inj --emit parallel) >"$T/out" 2>"$T/err"
+expect_eq "$?" 2 "a \\n in [sweep] vary is refused"
+expect_grep "$T/err" '^netsim sweep: .*inj\.ini:5: sweep vary: .*control character' "with its file and line"
+(cd "$T" && "$NETSIM" sweep tiny.ini -o "inj${nl}touch pwned" --emit slurm --seeds 2) >"$T/out" 2>"$T/err"
+expect_eq "$?" 2 "a newline in --out is refused"
+if command -v parallel >/dev/null; then
+	for j in "$T"/*/jobs.txt; do (cd "$T" && parallel --will-cite -j 2 <"$j") >/dev/null 2>&1; done
+fi
+expect_eq "$(find "$T" -name '*pwned*' | wc -l)" 0 "nothing named pwned appears"
+expect_eq "$(find "$T" -maxdepth 1 -type d -name 'inj*' | wc -l)" 0 "the refused sweeps created no directory"
+
+# One sweep at a time in a directory (item 9): the lock is taken here with
+# flock(1), as a running sweep holds it; a different grid needs --new-grid.
+if command -v flock >/dev/null; then
+	expect_exit 0 "a sweep while another holds the lock" -- \
+		flock "$T/local/.lock" sh -c '"$@"; echo "exit $?"' sh "$NETSIM" sweep "$T/tiny.ini" -o "$T/local" --seeds 2
+	expect_grep "$T/out" '^exit 2$' "is refused"
+	expect_grep "$T/err" 'another netsim sweep .*is running in' "saying another sweep runs there"
+	line=$(head -1 "$T/par/jobs.txt")
+	expect_exit 0 "a job of it while a sweep holds the lock" -- \
+		flock "$T/par/.lock" sh -c "$line; echo \"exit \$?\""
+	expect_grep "$T/out" '^exit 2$' "is refused"
+else
+	echo "# skip: flock(1) is not installed"
+fi
+before=$(md5sum <"$T/local/grid.ini")
+expect_exit 2 "a different grid in an existing directory" -- \
+	"$NETSIM" sweep "$T/tiny.ini" -o "$T/local" --seeds 2
+expect_grep "$T/err" 'another grid .*--new-grid' "is refused, naming --new-grid"
+expect_eq "$(md5sum <"$T/local/grid.ini")" "$before" "the first grid stays"
+expect_exit 0 "the same grid again" -- sweep -o "$T/local" --no-plot
+expect_exit 0 "a different grid with --new-grid" -- \
+	"$NETSIM" sweep "$T/tiny.ini" -o "$T/local" --seeds 2 --new-grid --no-plot
+expect_grep "$T/out" '^sweep: 2 runs: 2 ran, 0 already done' "--new-grid runs the new grid"
 
 # Plots: gnuplot draws from the [sweep] group's columns.
 if [ -n "${GNUPLOT:-}" ] || command -v gnuplot >/dev/null; then

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/expect.h"
 #include "cli/scenario.h"
@@ -174,6 +175,49 @@ test_expect_malformed_condition_is_a_scenario_error(void **state)
 	g_error_free(err);
 }
 
+/* Control characters and bytes that are not UTF-8 become \\xNN; text stays. */
+static void
+test_scenario_escape_makes_text_safe_for_a_terminal(void **state)
+{
+	(void)state;
+	g_autofree char *a = scenario_escape("red\033[31m\r\tcaf\xc3\xa9", false);
+	assert_string_equal(a, "red\\x1b[31m\\x0d\tcaf\xc3\xa9");
+	g_autofree char *b = scenario_escape("caf\xe9\nx", false);
+	assert_string_equal(b, "caf\\xe9\\x0ax");
+	g_autofree char *c = scenario_escape("two\nlines\n", true);
+	assert_string_equal(c, "two\nlines\n");
+	g_autofree char *d = scenario_escape("\xc2\x9b", false); /* C1 CSI */
+	assert_string_equal(d, "\\xc2\\x9b");
+}
+
+/* A scenario file is a regular text file of at most SCENARIO_MAX_BYTES. */
+static void
+test_scenario_load_refuses_what_is_not_a_small_text_file(void **state)
+{
+	GError *err = NULL;
+	(void)state;
+	assert_null(scenario_load("/dev/zero", &err));
+	assert_non_null(strstr(err->message, "not a regular file"));
+	g_clear_error(&err);
+	assert_null(scenario_load("/", &err));
+	assert_non_null(strstr(err->message, "not a regular file"));
+	g_clear_error(&err);
+	g_autofree char *path = NULL;
+	int fd = g_file_open_tmp("big-XXXXXX.ini", &path, NULL);
+	assert_true(fd >= 0);
+	close(fd);
+	g_autofree char *big = g_strnfill(SCENARIO_MAX_BYTES + 1, '#');
+	assert_true(g_file_set_contents(path, big, -1, NULL));
+	assert_null(scenario_load(path, &err));
+	assert_non_null(strstr(err->message, "larger than 4 MiB"));
+	g_clear_error(&err);
+	assert_true(g_file_set_contents(path, "[scenario]\n", -1, NULL));
+	scenario *sc = scenario_load(path, &err);
+	assert_non_null(sc);
+	scenario_free(sc);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -188,6 +232,8 @@ main(void)
 		cmocka_unit_test(test_scenario_override_creates_named_groups_and_dotted_keys),
 		cmocka_unit_test(test_scenario_bad_group_header_is_refused),
 		cmocka_unit_test(test_scenario_groups_with_prefix_keep_file_order),
+		cmocka_unit_test(test_scenario_escape_makes_text_safe_for_a_terminal),
+		cmocka_unit_test(test_scenario_load_refuses_what_is_not_a_small_text_file),
 		cmocka_unit_test(test_expect_conditions_pass_and_fail),
 		cmocka_unit_test(test_expect_malformed_condition_is_a_scenario_error),
 	};

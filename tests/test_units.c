@@ -57,6 +57,31 @@ test_units_rates_and_sizes(void **state)
 	assert_false(units_parse_bytes("1.5", &v, NULL));
 }
 
+/* A plain count is read exactly up to 2^64 - 1 (a double would round above
+ * 2^53); beyond, the error is a range error, which conf_set turns into the
+ * key's own range. */
+static void
+test_units_bytes_are_exact_up_to_2_64(void **state)
+{
+	uint64_t v;
+	GError *err = NULL;
+	(void)state;
+	assert_true(units_parse_bytes("9223372036854775807", &v, NULL));
+	assert_true(v == INT64_MAX);
+	assert_true(units_parse_bytes("9007199254740993", &v, NULL));
+	assert_true(v == 9007199254740993ULL);
+	assert_true(units_parse_bytes("18446744073709551615", &v, NULL));
+	assert_true(v == UINT64_MAX);
+	assert_true(units_parse_bytes("100 B", &v, NULL));
+	assert_int_equal(v, 100);
+	assert_false(units_parse_bytes("18446744073709551616", &v, &err));
+	assert_true(g_error_matches(err, UNITS_ERROR, UNITS_ERROR_RANGE));
+	g_clear_error(&err);
+	assert_false(units_parse_bytes("20000000000GiB", &v, &err));
+	assert_true(g_error_matches(err, UNITS_ERROR, UNITS_ERROR_RANGE));
+	g_clear_error(&err);
+}
+
 static void
 test_units_format_duration_round_trips(void **state)
 {
@@ -120,6 +145,7 @@ main(void)
 		cmocka_unit_test(test_units_durations_parse),
 		cmocka_unit_test(test_units_bad_durations_are_refused),
 		cmocka_unit_test(test_units_rates_and_sizes),
+		cmocka_unit_test(test_units_bytes_are_exact_up_to_2_64),
 		cmocka_unit_test(test_units_format_duration_round_trips),
 		cmocka_unit_test(test_conf_sets_typed_fields_and_rejects_bad_values),
 	};

@@ -5,10 +5,27 @@
  * The stack calls the row writers in trace_rows.c; this file decides when
  * rows reach the disk.  Rows are written with prepared statements inside a
  * transaction that is committed every TRACE_BATCH_ROWS rows; the indexes of
- * schema.sql are built only in trace_close.  The database keeps a rollback
- * journal with synchronous=OFF: a run killed with SIGKILL loses at most the
- * open batch, and the file it leaves opens and says finished = 0 (only a
- * machine crash could corrupt it, which a teaching trace can afford).
+ * schema.sql are built only in trace_close.
+ *
+ * The file and its readers (docs/reliability.md):
+ * - The database is in WAL mode while the run writes it, so that readers
+ *   (netsim show, a student's sqlite3) never block a commit and each sees a
+ *   consistent snapshot of the committed batches.  At close it goes back to
+ *   a rollback journal (one plain file), waiting up to TRACE_BUSY_MS for
+ *   readers; if they stay, it stays in WAL mode, which is just as valid.
+ *   synchronous=OFF: a run killed with SIGKILL loses at most the open batch
+ *   and leaves a -wal file that the next opener applies; the run row says
+ *   finished = 0.  Only a machine crash could corrupt it.
+ * - While the run writes it, the writer holds flock(LOCK_EX) on the file, so
+ *   that a reader can tell a run in progress from a killed one.
+ * - Only plain file paths: SQLite is given "./NAME" for a relative NAME, so
+ *   "file:x.db" is a file of that name, never a URI.  ":memory:" is an
+ *   in-memory database only through this API (tests); the command line
+ *   refuses it.
+ * - A new trace is created with O_EXCL.  With @overwrite it is written under
+ *   a temporary name beside the old one and renamed over it at close, so the
+ *   old trace stays until the new one is whole (a failed write keeps the old
+ *   one and removes the new).
  *
  * Errors are ordinary events, as in SQLite itself: an unwritable path is a
  * GError from trace_open, and a full disk during the run is recorded once
@@ -20,7 +37,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,11 +69,12 @@ static const char *const trace_stmt_sql[ST_N] = {
 
 /*
  * Speed over durability against machine crashes, but never against a killed
- * process: the journal stays on disk (TRUNCATE avoids re-creating it at every
- * commit) so a half-written batch is rolled back when the file is next opened.
+ * process: a commit is in the WAL file before the next batch begins, and a
+ * half-written batch is ignored when the file is next opened.  WAL lets
+ * readers look while the run writes.
  */
 static const char trace_pragmas[] = "PRAGMA page_size = 8192;"
-				    "PRAGMA journal_mode = TRUNCATE;"
+				    "PRAGMA journal_mode = WAL;"
 				    "PRAGMA synchronous = OFF;"
 				    "PRAGMA cache_size = -16384;";
 
@@ -199,41 +219,12 @@ trace_row_done(struct trace *tr, sqlite3_stmt *st, unsigned rows, const char *wh
 		trace_commit(tr, NULL);
 }
 
-/*
- * Creates @path, refusing to replace an existing file unless @overwrite.
- * O_EXCL makes "does it exist" and "create it" one step, so two runs
- * started at once cannot both think they own the file.
- */
+/* Removes the files SQLite may keep beside @path; false (and @error) if one stays. */
 static bool
-trace_create_file(const char *path, bool overwrite, GError **error)
+trace_remove_sidecars(const char *path, GError **error)
 {
 	static const char *const sidecars[] = { "-journal", "-wal", "-shm" };
-	struct stat st;
 
-	if (lstat(path, &st) == 0) {
-		if (!overwrite) {
-			g_set_error(
-				error, TRACE_ERROR, TRACE_ERROR_EXISTS,
-				"trace database %s already exists; use --overwrite to replace it",
-				path);
-			return false;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
-				    "trace database %s exists and is not a regular file; not "
-				    "replacing it",
-				    path);
-			return false;
-		}
-		if (unlink(path) != 0) {
-			int err = errno;
-			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
-				    "cannot remove old trace database %s: %s", path,
-				    g_strerror(err));
-			return false;
-		}
-	}
-	/* A journal left beside a database that is gone would be applied to the new one. */
 	for (unsigned i = 0; i < G_N_ELEMENTS(sidecars); i++) {
 		g_autofree char *side = g_strconcat(path, sidecars[i], NULL);
 		if (unlink(side) != 0 && errno != ENOENT) {
@@ -243,15 +234,82 @@ trace_create_file(const char *path, bool overwrite, GError **error)
 			return false;
 		}
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	return true;
+}
+
+/*
+ * Creates the file the run writes and returns an open descriptor of it (for
+ * the writer's lock), or -1.  Without @overwrite that is @path itself, and
+ * O_EXCL makes "does it exist" and "create it" one step, so two runs started
+ * at once cannot both think they own the file.  With @overwrite it is a new
+ * file beside @path (*tmp_out), renamed over @path when the run closes.
+ */
+static int
+trace_create_file(const char *path, bool overwrite, char **tmp_out, GError **error)
+{
+	struct stat st;
+	int fd, err;
+
+	*tmp_out = NULL;
+	if (*path == '\0') {
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "the trace database path is empty");
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!overwrite) {
+			g_set_error(
+				error, TRACE_ERROR, TRACE_ERROR_EXISTS,
+				"trace database %s already exists; use --overwrite to replace it",
+				path);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "trace database %s exists and is not a regular file; not "
+				    "replacing it",
+				    path);
+			return -1;
+		}
+	}
+	if (overwrite) {
+		char *tmp = g_strconcat(path, ".tmp-XXXXXX", NULL);
+		fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			err = errno;
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "cannot create trace database %s: %s", path, g_strerror(err));
+			g_free(tmp);
+			return -1;
+		}
+		/* mkstemp's mode is 0600; give the trace the mode a new file gets. */
+		mode_t mask = umask(0);
+		umask(mask);
+		if (fchmod(fd, 0666 & ~mask) != 0) {
+			/* not worth failing a run over: the file is still the user's */
+		}
+		*tmp_out = tmp;
+		return fd;
+	}
+	/* A journal left beside a database that is gone would be applied to the new one. */
+	if (!trace_remove_sidecars(path, error))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0) {
-		int err = errno;
+		err = errno;
 		g_set_error(error, TRACE_ERROR, err == EEXIST ? TRACE_ERROR_EXISTS : TRACE_ERROR_IO,
 			    "cannot create trace database %s: %s", path, g_strerror(err));
-		return false;
+		return -1;
 	}
-	close(fd);
-	return true;
+	return fd;
+}
+
+/* The name to give SQLite for a plain file path: never a URI, never ":memory:". */
+static char *
+trace_sqlite_name(const char *path)
+{
+	if (g_path_is_absolute(path))
+		return g_strdup(path);
+	return g_strconcat("./", path, NULL);
 }
 
 /* ST_SKB's INSERT with TRACE_SKB_ROWS_PER_INSERT rows of parameters. */
@@ -300,6 +358,25 @@ trace_setup_db(struct trace *tr, GError **error)
 	return true;
 }
 
+/* The file the run writes: the temporary one when overwriting. */
+static const char *
+trace_file(const struct trace *tr)
+{
+	return tr->tmp_path ? tr->tmp_path : tr->path;
+}
+
+/* Removes the file this run created (and its sidecars), if any. */
+static void
+trace_remove_file(struct trace *tr)
+{
+	const char *file = trace_file(tr);
+
+	if (!file)
+		return;
+	unlink(file);
+	trace_remove_sidecars(file, NULL);
+}
+
 static void
 trace_destroy(struct trace *tr)
 {
@@ -307,6 +384,12 @@ trace_destroy(struct trace *tr)
 		sqlite3_finalize(tr->st[i]);
 	if (tr->db)
 		sqlite3_close(tr->db);
+	if (tr->discard)
+		trace_remove_file(tr);
+	/* After sqlite3_close: closing any descriptor of the file drops the
+	 * process's POSIX locks on it, SQLite's included. */
+	if (tr->lock_fd >= 0)
+		close(tr->lock_fd);
 	for (guint i = 0; i < tr->hosts->len; i++) {
 		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
 		for (int c = 0; c <= CPU_NCTX; c++)
@@ -317,6 +400,7 @@ trace_destroy(struct trace *tr)
 	g_ptr_array_unref(tr->hosts);
 	g_clear_error(&tr->failed);
 	g_free(tr->path);
+	g_free(tr->tmp_path);
 	g_free(tr);
 }
 
@@ -325,35 +409,49 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 {
 	struct trace *tr = g_new0(struct trace, 1);
 	bool memory = path && strcmp(path, ":memory:") == 0;
+	g_autofree char *name = NULL;
 
 	tr->hosts = g_ptr_array_new();
 	tr->level = path ? level : TRACE_OFF;
+	tr->lock_fd = -1;
 	if (!path)
 		return tr;
 	if (!memory) {
-		if (!trace_create_file(path, overwrite, error)) {
+		tr->lock_fd = trace_create_file(path, overwrite, &tr->tmp_path, error);
+		if (tr->lock_fd < 0) {
 			trace_destroy(tr);
 			return NULL;
 		}
 		tr->path = g_strdup(path);
+		/* From here on the file is ours: a failure below removes it. */
+		tr->discard = true;
+		/* Readers see a run in progress (vizdb_open); the lock dies with us. */
+		if (flock(tr->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+			/* only on a file system without flock: no "in progress" note */
+		}
+		name = trace_sqlite_name(trace_file(tr));
 	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &tr->db, flags, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(memory ? path : name, &tr->db, flags, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(tr->db, TRACE_BUSY_MS) != SQLITE_OK ||
 	    !trace_setup_db(tr, error)) {
 		if (error && !*error)
 			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
 				    "cannot open trace database %s: %s", path,
 				    tr->db ? sqlite3_errmsg(tr->db) : "out of memory");
+		/* half a schema is no use to anyone: trace_destroy removes the file */
 		trace_destroy(tr);
-		if (!memory) {
-			/* half a schema is no use to anyone, nor is its journal */
-			g_autofree char *journal = g_strconcat(path, "-journal", NULL);
-			unlink(path);
-			unlink(journal);
-		}
 		return NULL;
 	}
+	tr->discard = false;
 	return tr;
+}
+
+void
+trace_abandon(struct trace *tr)
+{
+	if (tr)
+		tr->discard = true;
 }
 
 /* The wall-clock time now, ISO 8601 in UTC, for the run row. */
@@ -486,6 +584,34 @@ trace_duration(const struct trace *tr, sim_time_t *out)
 	return true;
 }
 
+/*
+ * Leaves one plain file behind: the WAL checkpointed into the database and
+ * removed.  That needs every reader gone; the busy timeout waits for them
+ * for a while, and if one stays the database stays in WAL mode, as valid
+ * (the last connection to close checkpoints it).  A temporary file that is
+ * to be renamed must leave WAL mode: the -wal file is named after it.
+ */
+static bool
+trace_leave_wal(struct trace *tr, GError **error)
+{
+	g_autofree char *mode = NULL;
+	sqlite3_stmt *st = NULL;
+
+	sqlite3_exec(tr->db, "PRAGMA optimize", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(tr->db, "PRAGMA journal_mode = DELETE", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		mode = g_strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if ((mode && g_ascii_strcasecmp(mode, "wal") != 0) || !tr->tmp_path)
+		return true;
+	g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+		    "trace database %s: closing the database failed: %s", trace_where(tr),
+		    mode ? "another process has it open" : sqlite3_errmsg(tr->db));
+	trace_fail(tr, "closing the database");
+	return false;
+}
+
 /* Totals, indexes and the run row's end: everything trace_close writes. */
 static bool
 trace_finish(struct trace *tr, bool finished, GError **error)
@@ -522,9 +648,7 @@ trace_finish(struct trace *tr, bool finished, GError **error)
 	if (!trace_exec(tr, "COMMIT", "committing the end of the run", error))
 		goto fail;
 	tr->in_txn = false;
-	/* Leave one plain file behind: no empty journal beside it. */
-	return trace_exec(tr, "PRAGMA optimize; PRAGMA journal_mode = DELETE",
-			  "closing the database", error);
+	return trace_leave_wal(tr, error);
 
 fail_sql:
 	g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
@@ -543,7 +667,7 @@ trace_close(struct trace *tr, bool finished, GError **error)
 
 	if (!tr)
 		return true;
-	if (tr->db) {
+	if (tr->db && !tr->discard) {
 		if (tr->failed) {
 			/* The trace is incomplete: it keeps finished = 0. */
 			g_propagate_error(error, g_error_copy(tr->failed));
@@ -552,6 +676,35 @@ trace_close(struct trace *tr, bool finished, GError **error)
 		} else {
 			ok = trace_finish(tr, finished, error);
 		}
+		/* Overwriting: the old trace stays unless the new one is whole (an
+		 * interrupted run is whole, and marked unfinished). */
+		if (tr->tmp_path && !ok)
+			tr->discard = true;
+	}
+	if (tr->tmp_path && !tr->discard) {
+		sqlite3_stmt *st;
+		for (int i = 0; i < ST_N; i++)
+			g_clear_pointer(&tr->st[i], sqlite3_finalize);
+		while ((st = sqlite3_next_stmt(tr->db, NULL)))
+			sqlite3_finalize(st);
+		int rc = sqlite3_close(tr->db);
+		tr->db = NULL;
+		/* The old trace's journal or WAL would be applied to the new one. */
+		if (rc != SQLITE_OK) {
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "trace database %s: closing %s failed: %s", tr->path,
+				    tr->tmp_path, sqlite3_errstr(rc));
+			ok = false;
+		} else if (!trace_remove_sidecars(tr->path, error)) {
+			ok = false;
+		} else if (rename(tr->tmp_path, tr->path) != 0) {
+			int err = errno;
+			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+				    "cannot replace trace database %s with %s: %s", tr->path,
+				    tr->tmp_path, g_strerror(err));
+			ok = false;
+		}
+		tr->discard = !ok;
 	}
 	trace_destroy(tr);
 	return ok;

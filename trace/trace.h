@@ -71,10 +71,15 @@ struct trace;
 
 /*
  * The recorder shared by all hosts of a run.  @path may be NULL (no database:
- * all calls are cheap no-ops beyond the level check) or ":memory:" (tests).
- * An existing file is never overwritten unless @overwrite is true.
+ * all calls are cheap no-ops beyond the level check) or ":memory:" (tests;
+ * the command line refuses it).  Any other @path is a plain file name, never
+ * a SQLite URI.  An existing file is never overwritten unless @overwrite is
+ * true, and then only at trace_close, when the new trace is whole.
  */
 struct trace *trace_open(const char *path, enum trace_level level, bool overwrite, GError **error);
+/* The run never started (its world did not build): trace_close removes the
+ * file this trace created and leaves any old one in place. */
+void trace_abandon(struct trace *tr);
 /* Records the run row: what ran, with which seed, by which netsim version. */
 bool trace_begin_run(struct trace *tr, const char *scenario_name, const char *scenario_text,
 		     uint64_t seed, const char *version, GError **error);

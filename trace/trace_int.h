@@ -15,6 +15,10 @@
  * enough that a killed run loses at most a moment of trace. */
 #define TRACE_BATCH_ROWS 10000
 
+/* How long the writer waits for readers to let go (at open and close only:
+ * in WAL mode, readers never block a commit). */
+#define TRACE_BUSY_MS 5000
+
 /* The text of trace/schema.sql, generated into trace/schema_sql.c. */
 extern const char trace_schema_sql[];
 /* The line in schema.sql after which come the statements run at close. */
@@ -77,6 +81,9 @@ struct trace_host_rec {
 struct trace {
 	sqlite3 *db;
 	char *path;		/* NULL for no database or ":memory:" */
+	char *tmp_path;		/* with overwrite: the file written, renamed to path at close */
+	int lock_fd;		/* flock(LOCK_EX) on the file while the run writes it; or -1 */
+	bool discard;		/* trace_abandon: remove the file at close */
 	enum trace_level level; /* the run's level (TRACE_OFF without a database) */
 	sqlite3_stmt *st[ST_N];
 	struct trace_skb_row skb_buf[TRACE_SKB_ROWS_PER_INSERT];

@@ -10,10 +10,14 @@
  */
 #include "viz/draw.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gvc.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "viz/draw_int.h"
 
@@ -268,6 +272,88 @@ draw_gvc(void)
 	return gvc;
 }
 
+/*
+ * Can a picture be written at @file?  Asked before anything is drawn: its
+ * directory exists and is writable, and @file is not a directory.
+ */
+static bool
+draw_check_output(const char *file, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(file);
+	struct stat st;
+
+	if (*file == '\0' || g_str_has_suffix(file, "/")) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG, "'%s': name a picture file", file);
+		return false;
+	}
+	if (stat(dir, &st) != 0) {
+		int err = errno;
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "%s: cannot write in %s: %s", file,
+			    dir, g_strerror(err));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "%s: %s is not a directory", file,
+			    dir);
+		return false;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		int err = errno;
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "%s: cannot write in %s: %s", file,
+			    dir, g_strerror(err));
+		return false;
+	}
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER,
+			    "%s: exists and is not a regular file", file);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Writes @len bytes to @file through a temporary file beside it and one
+ * rename, so that @file is either the old picture or the whole new one,
+ * never part of one (a full disk, a file-size limit).
+ */
+static bool
+draw_write_file(const char *file, const char *data, size_t len, GError **error)
+{
+	g_autofree char *tmp = g_strconcat(file, ".tmp-XXXXXX", NULL);
+	int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0666);
+	int err = 0;
+
+	if (fd < 0) {
+		err = errno;
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "%s: cannot write the picture: %s",
+			    file, g_strerror(err));
+		return false;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0)
+		err = errno;
+	for (size_t done = 0; !err && done < len;) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n > 0)
+			done += (size_t)n;
+	}
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, file) != 0)
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER,
+			    "%s: cannot write the picture: %s (no picture was written)", file,
+			    g_strerror(err));
+		return false;
+	}
+	return true;
+}
+
 bool
 draw_render(const char *dot, const char *engine, const char *file, GError **error)
 {
@@ -282,7 +368,8 @@ draw_render(const char *dot, const char *engine, const char *file, GError **erro
 	else if (ext && strcmp(ext, "pdf") == 0)
 		format = "pdf";
 	else if (ext && strcmp(ext, "dot") == 0)
-		return g_file_set_contents(file, dot, -1, error);
+		return draw_check_output(file, error) &&
+			draw_write_file(file, dot, strlen(dot), error);
 	if (!format) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_ARG,
 			    "%s: cannot tell the picture format; name the file .svg, .png, .pdf "
@@ -290,6 +377,8 @@ draw_render(const char *dot, const char *engine, const char *file, GError **erro
 			    file);
 		return false;
 	}
+	if (!draw_check_output(file, error))
+		return false;
 	GVC_t *gvc = draw_gvc();
 	Agraph_t *g = agmemread(dot);
 	bool ok = false;
@@ -301,12 +390,17 @@ draw_render(const char *dot, const char *engine, const char *file, GError **erro
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER, "Graphviz layout '%s' failed",
 			    engine);
 	} else {
-		if (gvRenderFilename(gvc, g, format, file) != 0)
+		/* Rendered in memory and written here: Graphviz's own file
+		 * output reports neither a missing directory nor a full disk. */
+		char *data = NULL;
+		unsigned int len = 0;
+		if (gvRenderData(gvc, g, format, &data, &len) != 0 || !data || len == 0)
 			g_set_error(error, VIZ_ERROR, VIZ_ERROR_RENDER,
-				    "%s: Graphviz could not write a %s picture there", file,
-				    format);
+				    "%s: Graphviz could not draw a %s picture", file, format);
 		else
-			ok = true;
+			ok = draw_write_file(file, data, len, error);
+		if (data)
+			gvFreeRenderData(data);
 		gvFreeLayout(gvc, g);
 	}
 	if (g)
@@ -591,6 +685,11 @@ draw_main(int argc, char **argv)
 			what);
 		return DRAW_BAD_INPUT;
 	}
+	/* Before the work: a picture that cannot be written is not worth drawing. */
+	if (!draw_check_output(output, &error)) {
+		fprintf(stderr, "netsim draw: %s\n", error->message);
+		return DRAW_BAD_INPUT;
+	}
 	g_autoptr(sqlite3) db = vizdb_open(argv[2], &error);
 	if (!db)
 		goto fail;
@@ -618,10 +717,12 @@ draw_main(int argc, char **argv)
 		}
 		dot = draw_path_dot(db, skb, &error);
 	}
-	if (!dot || !draw_render(dot, engine, output, &error))
+	if (!vizdb_verify(db, &error) || !dot || !draw_render(dot, engine, output, &error))
 		goto fail;
 	return DRAW_OK;
 fail:
+	if (db)
+		vizdb_verify(db, &error); /* a damaged file explains a "not found" */
 	fprintf(stderr, "netsim draw: %s\n", error->message);
 	return DRAW_BAD_INPUT;
 }

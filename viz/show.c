@@ -76,9 +76,9 @@ add_query(sqlite3 *db, GPtrArray *secs, const char *key, const char *title, cons
 
 static const char *const run_cols[] = { "scenario", "level",  "seed:n", "duration_ms:n",
 					"finished", "netsim", NULL };
-static const char run_sql[] =
-	"SELECT scenario, level, seed, printf('%.3f', duration_ns / 1e6),"
-	" CASE finished WHEN 1 THEN 'yes' ELSE 'no (killed or failed)' END, version FROM run";
+static const char run_sql[] = "SELECT scenario, level, seed, printf('%.3f', duration_ns / 1e6),"
+			      " CASE WHEN finished = 1 THEN 'yes' WHEN netsim_writing() THEN 'no "
+			      "(in progress)' ELSE 'no (killed or failed)' END, version FROM run";
 
 static const char *const host_cols[] = {
 	"id:n",	    "host",	      "skbs:n", "frames_sent:n", "frames_received:n", "dropped:n",
@@ -310,7 +310,7 @@ show_report(sqlite3 *db, const struct show_options *o, GString *out, GError **er
 int
 show_main(int argc, char **argv)
 {
-	gint64 skb = 0;
+	gint64 skb = G_MININT64; /* not given */
 	gint nth = 1;
 	g_autofree char *flow = NULL, *format = NULL;
 	const GOptionEntry entries[] = {
@@ -357,11 +357,15 @@ show_main(int argc, char **argv)
 		fprintf(stderr, "netsim show: %s\n", error->message);
 		return SHOW_BAD_INPUT;
 	}
-	if (flow && skb) {
+	bool skb_given = skb != G_MININT64;
+	if (flow && skb_given) {
 		fprintf(stderr, "netsim show: give --skb or --flow, not both\n");
 		return SHOW_BAD_INPUT;
 	}
-	if (skb < 0) {
+	if (!skb_given) {
+		skb = 0;
+	} else if (skb <= 0) {
+		/* --skb 0 is a mistake, not a request for the summary */
 		fprintf(stderr, "netsim show: --skb %" G_GINT64_FORMAT ": skb ids start at 1\n",
 			skb);
 		return SHOW_BAD_INPUT;
@@ -371,7 +375,9 @@ show_main(int argc, char **argv)
 	o.nth = nth;
 	g_autoptr(sqlite3) db = vizdb_open(argv[2], &error);
 	g_autoptr(GString) out = g_string_new(NULL);
-	if (!db || !show_report(db, &o, out, &error)) {
+	if (!db || !show_report(db, &o, out, &error) || !vizdb_verify(db, &error)) {
+		if (db)
+			vizdb_verify(db, &error); /* a damaged file explains a "not found" */
 		fprintf(stderr, "netsim show: %s\n", error->message);
 		return SHOW_BAD_INPUT;
 	}

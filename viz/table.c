@@ -63,11 +63,54 @@ table_free(struct table *t)
 	g_free(t);
 }
 
+/*
+ * A cell as the table keeps it: valid UTF-8 (a trace may hold a file name
+ * that is not: each such byte becomes the text \xNN), so that the JSON
+ * output is valid and the widths are right.
+ */
+static char *
+cell_text(const char *v)
+{
+	if (!v)
+		return NULL;
+	if (g_utf8_validate(v, -1, NULL))
+		return g_strdup(v);
+	GString *out = g_string_new(NULL);
+	const char *end = v + strlen(v);
+	while (v < end) {
+		gunichar c = g_utf8_get_char_validated(v, end - v);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(out, "\\x%02x", (unsigned char)*v++);
+			continue;
+		}
+		const char *next = g_utf8_next_char(v);
+		g_string_append_len(out, v, next - v);
+		v = next;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* A cell for the terminal: control characters (ESC, CR, newline) as \xNN. */
+static char *
+cell_for_terminal(const char *v)
+{
+	GString *out = g_string_new(NULL);
+	for (const char *p = v; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+			for (const char *q = p; q < g_utf8_next_char(p); q++)
+				g_string_append_printf(out, "\\x%02x", (unsigned char)*q);
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	return g_string_free(out, FALSE);
+}
+
 void
 table_add_row(struct table *t, const char *const *cells)
 {
 	for (guint i = 0; i < t->ncols; i++)
-		g_ptr_array_add(t->cells, g_strdup(cells[i]));
+		g_ptr_array_add(t->cells, cell_text(cells[i]));
 }
 
 void
@@ -75,7 +118,7 @@ table_add_stmt_row(struct table *t, sqlite3_stmt *st)
 {
 	for (guint i = 0; i < t->ncols; i++) {
 		const unsigned char *v = sqlite3_column_text(st, (int)i);
-		g_ptr_array_add(t->cells, v ? g_strdup((const char *)v) : NULL);
+		g_ptr_array_add(t->cells, cell_text((const char *)v));
 	}
 }
 
@@ -103,10 +146,16 @@ print_text(const struct table *t, GString *out)
 	guint nrows = table_nrows(t);
 	g_autofree glong *width = g_new0(glong, t->ncols);
 
+	g_autoptr(GPtrArray) shown = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < t->cells->len; i++) {
+		const char *v = g_ptr_array_index(t->cells, i);
+		g_ptr_array_add(shown, v ? cell_for_terminal(v) : NULL);
+	}
 	for (guint c = 0; c < t->ncols; c++) {
 		width[c] = g_utf8_strlen(t->names[c], -1);
 		for (guint r = 0; r < nrows; r++) {
-			const char *v = table_cell(t, r, c);
+			const char *v = g_ptr_array_index(shown, r * t->ncols + c);
 			width[c] = MAX(width[c], v ? g_utf8_strlen(v, -1) : 1);
 		}
 	}
@@ -117,7 +166,7 @@ print_text(const struct table *t, GString *out)
 		for (guint c = 0; c < t->ncols; c++) {
 			const char *v = r == 0 ? t->names[c]
 				: r == 1       ? NULL
-					       : table_cell(t, r - 2, c);
+					       : g_ptr_array_index(shown, (r - 2) * t->ncols + c);
 			if (r == 1) {
 				for (glong i = 0; i < width[c]; i++)
 					g_string_append_c(line, '-');

@@ -9,10 +9,113 @@
  */
 #include "viz/vizdb.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK(viz - error - quark, viz_error)
+
+/*
+ * Every SQLite error, wherever in viz/ it happens, must end the command with
+ * an error, never read as "no rows": a step that fails with SQLITE_CORRUPT
+ * looks to a loop like the end of its rows.  SQLite reports every failed
+ * statement to its error log (sqlite3_log: "statement aborts at ..."), so
+ * viz keeps the first error logged since vizdb_open and vizdb_verify turns
+ * it into the command's error.  The log must be set up before SQLite
+ * initialises, hence the constructor.
+ */
+static struct {
+	int code;      /* the first error logged since vizdb_latch_reset; 0: none */
+	char msg[256]; /* its message */
+} vizdb_latch;
+
+/* Is this an error that says the file itself is bad? */
+static bool
+vizdb_damage_code(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_IOERR ||
+		code == SQLITE_FORMAT;
+}
+
+static void
+vizdb_log(void *unused, int code, const char *msg)
+{
+	(void)unused;
+	switch (code & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_NOTICE:  /* "recovered N frames from WAL file" */
+	case SQLITE_WARNING: /* "automatic index" */
+	case SQLITE_SCHEMA: /* retried by sqlite3_step itself */ return;
+	}
+	if (vizdb_latch.code)
+		return;
+	/* A failed step ("statement aborts at N: ..."), or the file itself; a
+	 * failed prepare is an error its caller already sees. */
+	if (!vizdb_damage_code(code) && !g_str_has_prefix(msg ? msg : "", "statement aborts"))
+		return;
+	vizdb_latch.code = code;
+	g_strlcpy(vizdb_latch.msg, msg ? msg : "", sizeof vizdb_latch.msg);
+}
+
+__attribute__((constructor)) static void
+vizdb_log_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_LOG, vizdb_log, NULL);
+}
+
+static void
+vizdb_latch_reset(void)
+{
+	vizdb_latch.code = 0;
+	vizdb_latch.msg[0] = '\0';
+}
+
+/* The first lines of PRAGMA quick_check, "ok" for a sound file. */
+static char *
+vizdb_quick_check(sqlite3 *db)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	GString *out = g_string_new(NULL);
+	int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(3)", -1, &st, NULL);
+
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+		for (int i = 0; lines[i]; i++)
+			if (*lines[i] && !g_str_has_prefix(lines[i], "*** "))
+				g_string_append_printf(out, "%s%s", out->len ? "; " : "", lines[i]);
+	}
+	if (rc != SQLITE_OK || out->len == 0)
+		g_string_append_printf(out, "cannot run it: %s", sqlite3_errmsg(db));
+	return g_string_free(out, FALSE);
+}
+
+bool
+vizdb_verify(sqlite3 *db, GError **error)
+{
+	if (!vizdb_latch.code)
+		return true;
+	int code = vizdb_latch.code;
+	g_autofree char *msg = g_strdup(vizdb_latch.msg);
+	g_autofree char *check = db ? vizdb_quick_check(db) : g_strdup("not run");
+	bool damaged = vizdb_damage_code(code) || strcmp(check, "ok") != 0;
+
+	vizdb_latch_reset();
+	g_clear_error(error);
+	if (damaged)
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_DAMAGED,
+			    "the trace is damaged: %s; PRAGMA quick_check: %s",
+			    vizdb_damage_code(code) ? sqlite3_errstr(code) : msg, check);
+	else
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY,
+			    "reading the trace failed: %s (%s); PRAGMA quick_check: ok", msg,
+			    sqlite3_errstr(code));
+	return false;
+}
 
 static const char *const trace_tables[] = { "run", "hosts", "skb_events", "packets", NULL };
 
@@ -101,6 +204,35 @@ vizdb_check(sqlite3 *db, const char *path, GError **error)
 	return true;
 }
 
+/*
+ * Is a netsim run still writing @path?  The writer holds flock(LOCK_EX) on
+ * the file while the run goes (trace/trace.c).  Asked before SQLite opens
+ * the file: closing our descriptor afterwards would drop SQLite's POSIX
+ * locks, which belong to the process, not to the descriptor.
+ */
+static bool
+vizdb_writer_active(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool busy = false;
+
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0)
+		busy = errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+/* SQL function netsim_writing(): 1 while a run was writing the trace when it was opened. */
+static void
+vizdb_sql_writing(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int(ctx, sqlite3_user_data(ctx) != NULL);
+}
+
 sqlite3 *
 vizdb_open(const char *path, GError **error)
 {
@@ -116,22 +248,55 @@ vizdb_open(const char *path, GError **error)
 			    "%s: is a directory, not a trace database", path);
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	bool live = vizdb_writer_active(path);
+	vizdb_latch_reset();
+	/* A plain file path, never a URI ("file:x.db") nor ":memory:". */
+	g_autofree char *name =
+		g_path_is_absolute(path) ? g_strdup(path) : g_strconcat("./", path, NULL);
+	if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		g_clear_pointer(&db, sqlite3_close);
 		readonly = true;
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 			g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: cannot open: %s", path,
 				    db ? sqlite3_errmsg(db) : "out of memory");
 			return NULL;
 		}
 	}
-	sqlite3_busy_timeout(db, 2000);
-	if (!vizdb_check(db, path, error))
+	sqlite3_busy_timeout(db, VIZDB_BUSY_MS);
+	sqlite3_create_function(db, "netsim_writing", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				live ? (void *)db : NULL, vizdb_sql_writing, NULL, NULL);
+	if (!vizdb_check(db, path, error)) {
+		/* "not a netsim trace" only when SQLite did not say the file is broken */
+		int code = vizdb_latch.code & 0xff;
+		if (code == SQLITE_CORRUPT || code == SQLITE_IOERR)
+			vizdb_verify(db, error);
 		return NULL;
-	/* A read-only file, or one another process holds locked: TEMP views. */
-	if (!vizdb_apply_views(db, readonly, NULL) &&
-	    (readonly || !vizdb_apply_views(db, true, error)))
+	}
+	/* A read-only file, one another process holds locked, or a trace a run
+	 * is writing (never write into it): TEMP views. */
+	if (live || !vizdb_apply_views(db, readonly, NULL)) {
+		if (!vizdb_apply_views(db, true, error))
+			return NULL;
+	}
+	/* Every query from here on sees one snapshot: the batches committed so far. */
+	char *msg = NULL;
+	if (sqlite3_exec(db, "BEGIN; SELECT count(*) FROM run", NULL, NULL, &msg) != SQLITE_OK) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_OPEN, "%s: cannot read: %s", path,
+			    msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
 		return NULL;
+	}
+	/* The tries above may fail on purpose (a read-only file); damage may not. */
+	if (vizdb_damage_code(vizdb_latch.code)) {
+		vizdb_verify(db, error);
+		return NULL;
+	}
+	vizdb_latch_reset();
+	if (live)
+		fprintf(stderr,
+			"netsim: %s: a run is still writing this trace; showing what it has "
+			"committed so far\n",
+			path);
 	return g_steal_pointer(&db);
 }
 

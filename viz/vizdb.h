@@ -26,6 +26,7 @@ enum viz_error {
 	VIZ_ERROR_NOT_FOUND, /* no such skb, flow or packet in the trace */
 	VIZ_ERROR_ARG,	     /* a malformed argument (flow spec, format) */
 	VIZ_ERROR_RENDER,    /* Graphviz could not lay out or write the picture */
+	VIZ_ERROR_DAMAGED,   /* SQLite says the file is corrupt or unreadable */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3, sqlite3_close)
@@ -34,13 +35,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 /* The SQL of viz/views.sql, compiled in (viz/views_sql.c). */
 extern const char vizdb_views_sql[];
 
+/* How long a reader waits for a writer's lock (a run opening or closing). */
+#define VIZDB_BUSY_MS 5000
+
 /*
- * Opens the trace at @path and makes sure the views exist: created in the
- * file when it is writable, else as TEMP views for this connection only.
- * Fails with VIZ_ERROR_OPEN, and a message naming @path, when the file is
- * missing or is not a netsim trace.
+ * Opens the trace at @path (a plain file name, never a SQLite URI) and makes
+ * sure the views exist: created in the file when it is writable and no run
+ * is writing it, else as TEMP views for this connection only.  Every query
+ * on the connection then sees one snapshot (a read transaction is open).
+ * When a run is still writing the file, says so on stderr, and the SQL
+ * function netsim_writing() returns 1.  Fails with VIZ_ERROR_OPEN, and a
+ * message naming @path, when the file is missing or is not a netsim trace.
  */
 sqlite3 *vizdb_open(const char *path, GError **error);
+/*
+ * Did any SQLite call fail since vizdb_open?  viz code reads a failed step
+ * as the end of its rows; call this before printing what it found.  On a
+ * failure, replaces any *@error with "the trace is damaged: ...; PRAGMA
+ * quick_check: ..." (VIZ_ERROR_DAMAGED) or "reading the trace failed: ..."
+ * and returns false.
+ */
+bool vizdb_verify(sqlite3 *db, GError **error);
 /* Applies viz/views.sql to @db (CREATE VIEW IF NOT EXISTS; @temp: TEMP views). */
 bool vizdb_apply_views(sqlite3 *db, bool temp, GError **error);
 
