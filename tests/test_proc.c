@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fenv.h>
 #include <glib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -345,6 +346,39 @@ test_proc_many_processes_each_get_their_stack(void **state)
 	assert_int_equal(proc_table_alive(fx->t), 0);
 }
 
+static int
+main_round_up(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fesetround(FE_UPWARD);
+	proc_consume(p, SIM_US); /* the engine runs between the two halves */
+	fx->stamp[0] = fegetround() == FE_UPWARD;
+	return 0;
+}
+
+static int
+main_check_round(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->stamp[1] = fegetround() == FE_TONEAREST;
+	return 0;
+}
+
+/* The floating-point control state is callee-saved (System V ABI): each
+ * context keeps its own across switches, and a new process starts with the
+ * default. */
+static void
+test_proc_switch_keeps_each_contexts_rounding_mode(void **state)
+{
+	struct fx *fx = *state;
+	proc_spawn(fx->t, "up", 0, main_round_up, fx);
+	proc_spawn(fx->t, "check", 0, main_check_round, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fegetround(), FE_TONEAREST);
+	assert_int_equal(fx->stamp[0], 1);
+	assert_int_equal(fx->stamp[1], 1);
+}
+
 int
 main(void)
 {
@@ -373,6 +407,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_proc_stack_overflow_hits_guard_page, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proc_many_processes_each_get_their_stack,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_switch_keeps_each_contexts_rounding_mode,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
