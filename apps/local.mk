@@ -24,4 +24,4 @@ TESTS += tests/bad_student.sh
 EXTRA_DIST += tests/bad_student.sh tests/bad_student/segv.c tests/bad_student/divide.c \
 	tests/bad_student/recurse.c tests/bad_student/abort.c tests/bad_student/exit.c \
 	tests/bad_student/spin.c tests/bad_student/sleep_forever.c tests/bad_student/misuse.c \
-	tests/bad_student/interrupt.c docs/reliability.md
+	tests/bad_student/interrupt.c tests/bad_student/busy_zero.c docs/reliability.md

@@ -27,6 +27,11 @@ build_apps(struct world *w, GError **error)
 		return scenario_fail(w->sc, error, "scenario", "spin_limit",
 				     "must be 0 (no limit) or longer");
 	proc_set_spin_limit(spin);
+	uint64_t instant = SIM_INSTANT_LIMIT_DEFAULT;
+	if (!scenario_get_uint(w->sc, "scenario", "instant_limit", 0, G_MAXUINT64, &instant, error))
+		return false;
+	sim_set_instant_limit(w->sim, instant);
+	w->instant_limit = instant;
 	for (guint i = 0; i < groups->len; i++) {
 		const char *g = groups->pdata[i];
 		const char *name = g + strlen("app ");
@@ -170,7 +175,7 @@ world_stall_message(struct world *w, GString *out)
 	g_string_append_printf(out,
 			       "virtual time stopped advancing at %s: more than %" G_GUINT64_FORMAT
 			       " events at that instant; ",
-			       t, (guint64)SIM_INSTANT_LIMIT_DEFAULT);
+			       t, (guint64)w->instant_limit);
 	struct proc *best = NULL;
 	uint64_t most = 0;
 	for (guint i = 0; i < w->hosts->len; i++) {
@@ -182,7 +187,7 @@ world_stall_message(struct world *w, GString *out)
 			most = n;
 		}
 	}
-	if (best && most > 1000) {
+	if (best && most > w->instant_limit / 4) {
 		g_string_append_printf(out,
 				       "process %s on host %s ran %" G_GUINT64_FORMAT
 				       " times at that instant (a loop of system calls that "

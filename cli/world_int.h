@@ -41,6 +41,7 @@ struct world {
 	GHashTable *metrics;
 	bool interrupted;
 	double wall_seconds;
+	uint64_t instant_limit; /* [scenario] instant_limit (sim_set_instant_limit) */
 };
 
 struct host *world_host(struct world *w, const char *name);

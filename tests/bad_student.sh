@@ -13,7 +13,7 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	exit 77
 fi
 SRC=$top_srcdir/tests/bad_student
-for p in segv divide recurse abort exit spin sleep_forever misuse interrupt; do
+for p in segv divide recurse abort exit spin sleep_forever misuse interrupt busy_zero; do
 	"$CC" -O0 -g -shared -fPIC -I"$top_srcdir/include" -o "$T/$p.so" "$SRC/$p.c" ||
 		not_ok "build $p.so"
 done
@@ -115,5 +115,16 @@ printf '[cpu]\nsyscall = 0\n' >>"$T/nocost.ini"
 sed -i 's|program = plugin:.*|program = udp_nb_reader|' "$T/nocost.ini"
 expect_exit 2 "[cpu] syscall = 0 is refused" -- "$NETSIM" run -q "$T/nocost.ini"
 expect_grep "$T/err" "syscall: must be at least 1ns" "the error names the key"
+
+# Calls that take no virtual time in a loop: the run stops and names the
+# process (issue 15 item 2); the trace is kept, unfinished, and sound.
+scenario busy_zero busy_zero
+sed -i 's/^spin_limit = 200ms/instant_limit = 100000/' "$T/busy_zero.ini"
+expect_exit 2 "a process that stops virtual time ends the run (exit 2)" -- \
+	"$NETSIM" run -q --trace "$T/busy_zero.db" "$T/busy_zero.ini"
+expect_grep "$T/err" "virtual time stopped advancing at 2\.002ms: more than 100000 events at that instant; process student on host alice" \
+	"the message names the process, host and time"
+expect_eq "$(sqlite3 "$T/busy_zero.db" 'PRAGMA integrity_check')" ok \
+	"busy_zero: the trace passes integrity_check"
 
 done_testing
