@@ -128,12 +128,13 @@ proc_internal_fault(int sig, siginfo_t *si, void *uctx)
 {
 	char buf[512];
 	struct proc *p = proc_running;
+	const char *where = !p ? "in the engine (no process running)"
+		: p->in_kernel ? "in a system call of process "
+			       : "in the built-in program of process ";
 	snprintf(buf, sizeof buf,
-		 "netsim: internal error: %s (signal %d) at pc %#lx, address %p, %s%s%s%s%s\n",
+		 "netsim: internal error: %s (signal %d) at pc %#lx, address %p, %s%s%s%s\n",
 		 strsignal(sig), sig, (unsigned long)proc_uctx_pc(uctx), si ? si->si_addr : NULL,
-		 p ? "in a system call of process " : "in the engine (no process running)",
-		 p ? p->name : "", p ? " on host " : "", p ? p->t->host_name : "",
-		 p && !p->isolated ? " (a built-in program)" : "");
+		 where, p ? p->name : "", p ? " on host " : "", p ? p->t->host_name : "");
 	proc_write_str(buf);
 	void *frames[48];
 	int n = backtrace(frames, 48);
@@ -200,23 +201,33 @@ proc_interrupt(int sig, void *uctx)
 void
 proc_signals_install(void)
 {
-	static bool done;
-	if (done)
-		return;
-	done = true;
-	stack_t ss = { .ss_size = PROC_ALTSTACK_SIZE };
-	ss.ss_sp = mmap(NULL, PROC_ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0)
-		g_error("proc: cannot set up the alternate signal stack");
+	static bool stack_done;
+	if (!stack_done) {
+		stack_t ss = { .ss_size = PROC_ALTSTACK_SIZE };
+		ss.ss_sp = mmap(NULL, PROC_ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (ss.ss_sp == MAP_FAILED || sigaltstack(&ss, NULL) != 0)
+			g_error("proc: cannot set up the alternate signal stack");
+		stack_done = true;
+	}
+	/* Checked at every table: a test harness (cmocka) may have put its own
+	 * handlers in since; the one we replace is what an internal fault
+	 * falls back to. */
 	struct sigaction sa = { .sa_sigaction = proc_fault_handler,
 				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER };
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < G_N_ELEMENTS(proc_fault_signals); i++)
-		sigaction(proc_fault_signals[i], &sa, &proc_old_action[proc_fault_signals[i]]);
-	sa.sa_sigaction = proc_tick_handler;
-	sa.sa_flags |= SA_RESTART;
-	sigaction(SIGALRM, &sa, &proc_old_action[SIGALRM]);
+	for (size_t i = 0; i < G_N_ELEMENTS(proc_fault_signals) + 1; i++) {
+		int sig = i < G_N_ELEMENTS(proc_fault_signals) ? proc_fault_signals[i] : SIGALRM;
+		if (sig == SIGALRM) {
+			sa.sa_sigaction = proc_tick_handler;
+			sa.sa_flags |= SA_RESTART;
+		}
+		struct sigaction cur;
+		if (sigaction(sig, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+		    cur.sa_sigaction == sa.sa_sigaction)
+			continue;
+		sigaction(sig, &sa, &proc_old_action[sig]);
+	}
 }
 
 static void
@@ -264,6 +275,8 @@ proc_set_isolated(struct proc *p, bool on)
 	if (p->isolated == on || p->state == PROC_DEAD)
 		return;
 	p->isolated = on;
+	if (on)
+		proc_signals_install(); /* still ours? (a test harness may have its own) */
 	proc_watchdog_ref(on ? 1 : -1);
 }
 
