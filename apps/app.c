@@ -161,6 +161,9 @@ app_start(struct app *a, sim_time_t start)
 {
 	g_assert(a->proc == NULL);
 	a->proc = socket_spawn(a->host, a->name, start, app_trampoline, a);
+	/* A student's code: its faults, exit() and spins end its process only. */
+	if (a->plugin)
+		proc_set_isolated(a->proc, true);
 	return a->proc;
 }
 
@@ -175,6 +178,12 @@ app_free(struct app *a)
 		g_hash_table_destroy(a->figures);
 	g_free(a->name);
 	g_free(a);
+}
+
+struct proc *
+app_proc(const struct app *a)
+{
+	return a->proc;
 }
 
 const struct app_stats *
@@ -273,27 +282,39 @@ app_plugin_set_handle(struct app *a, void *handle)
 
 /* ---- the plug-in side of <netsim/socket.h> -------------------------------- */
 
+/* These run in kernel mode too (a fault in them is netsim's). */
+
 const char *
 ns_app_arg(const char *key)
 {
-	return app_arg(app_self(), key);
+	struct proc *p = proc_self();
+	proc_syscall_enter(p);
+	const char *v = key ? app_arg(app_self(), key) : NULL;
+	proc_syscall_leave(p);
+	return v;
 }
 
 void
 ns_app_sent(size_t bytes)
 {
+	struct proc *p = proc_self();
+	proc_syscall_enter(p);
 	struct app_stats *st = app_stats_mut(app_self());
 	st->tx_msgs++;
 	st->tx_bytes += bytes;
+	proc_syscall_leave(p);
 }
 
 void
 ns_app_received(size_t bytes)
 {
+	struct proc *p = proc_self();
+	proc_syscall_enter(p);
 	struct app_stats *st = app_stats_mut(app_self());
 	if (st->rx_msgs == 0)
 		st->first_rx = ns_now();
 	st->last_rx = ns_now();
 	st->rx_msgs++;
 	st->rx_bytes += bytes;
+	proc_syscall_leave(p);
 }

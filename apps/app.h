@@ -96,6 +96,8 @@ struct app *app_new(struct host *host, const char *name, const char *program, GE
 bool app_set(struct app *a, const char *key, const char *value, GError **error);
 /* Spawn its process @start ns from now. */
 struct proc *app_start(struct app *a, sim_time_t start);
+/* Its process (NULL before app_start; dead but readable after it ended). */
+struct proc *app_proc(const struct app *a);
 /* After the host is freed (its process is gone). */
 void app_free(struct app *a);
 

@@ -24,3 +24,10 @@ netsiminclude_HEADERS = include/netsim/socket.h
 EXTRA_DIST += docs/plugin-example/Makefile docs/plugin-example/echo_client.c \
 	docs/plugin-example/README.md tests/plugin.sh
 TESTS += tests/plugin.sh
+
+# Student plug-ins that fail in every way (issue 15): tests/bad_student.sh.
+TESTS += tests/bad_student.sh
+EXTRA_DIST += tests/bad_student.sh tests/bad_student/segv.c tests/bad_student/divide.c \
+	tests/bad_student/recurse.c tests/bad_student/abort.c tests/bad_student/exit.c \
+	tests/bad_student/spin.c tests/bad_student/sleep_forever.c tests/bad_student/misuse.c \
+	tests/bad_student/interrupt.c tests/bad_student/busy_zero.c docs/reliability.md

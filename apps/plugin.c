@@ -6,10 +6,22 @@
  * socket(), read() ... are macros for ns_socket, ns_read ..., which the
  * netsim program exports (-Wl,--export-dynamic), so the object needs no
  * library of its own.  Scenario: [app.NAME] program = plugin:path/libx.so.
+ *
+ * A plug-in's process is isolated (sim/proc.h): its faults end it alone.
+ * Its code's address range is registered so that a spin or Ctrl-C stops it
+ * only where it runs its own instructions.  exit() and _exit() are defined
+ * here: the netsim program exports them, so a plug-in's call resolves to
+ * them before the C library's; called by an isolated process's own code
+ * they end that process with the status, and anywhere else they are the C
+ * library's (docs/reliability.md).
  */
 #include "apps/app.h"
 
+#include <dlfcn.h>
 #include <gmodule.h>
+#include <link.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 typedef int (*ns_main_fn)(void);
 
@@ -20,6 +32,21 @@ plugin_main(struct app *a)
 	gpointer sym = NULL;
 	g_module_symbol(m, "ns_main", &sym);
 	return ((ns_main_fn)sym)();
+}
+
+/* Register the executable segments of the object loaded at @base. */
+static int
+plugin_text_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	if (info->dlpi_addr != (ElfW(Addr))(uintptr_t)data)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X))
+			proc_add_user_text(info->dlpi_addr + ph->p_vaddr,
+					   info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+	}
+	return 1;
 }
 
 app_main_fn
@@ -37,6 +64,13 @@ app_plugin_load(struct app *a, const char *path, GError **error)
 		g_module_close(m);
 		return NULL;
 	}
+	Dl_info info;
+	if (dladdr(sym, &info) && info.dli_fbase) {
+		Dl_info self;
+		/* Never register netsim's own code (a plug-in path naming it). */
+		if (!dladdr((void *)app_plugin_load, &self) || self.dli_fbase != info.dli_fbase)
+			dl_iterate_phdr(plugin_text_cb, info.dli_fbase);
+	}
 	app_plugin_set_handle(a, m);
 	return plugin_main;
 }
@@ -48,4 +82,24 @@ app_plugin_unload(struct app *a)
 	if (m)
 		g_module_close(m);
 	app_plugin_set_handle(a, NULL);
+}
+
+/* ---- exit() from a plug-in ends its process --------------------------------- */
+
+void
+exit(int status)
+{
+	proc_user_exit(status); /* returns only outside an isolated process */
+	void (*libc_exit)(int) = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+	libc_exit(status);
+	abort();
+}
+
+void
+_exit(int status)
+{
+	proc_user_exit(status);
+	void (*libc_exit)(int) = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
+	libc_exit(status);
+	abort();
 }

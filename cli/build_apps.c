@@ -9,14 +9,29 @@
  * Every app becomes a process on its host (apps/app.h); its figures
  * ("app.NAME.rx_msgs" ...) join the run's metrics.
  */
+#include <dlfcn.h>
+#include <signal.h>
 #include <string.h>
 #include "apps/app.h"
 #include "cli/world_int.h"
+#include "sim/units.h"
 
 bool
 build_apps(struct world *w, GError **error)
 {
 	g_autoptr(GPtrArray) groups = scenario_groups_with_prefix(w->sc, "app");
+	sim_time_t spin = PROC_SPIN_LIMIT_DEFAULT;
+	if (!scenario_get_duration(w->sc, "scenario", "spin_limit", &spin, error))
+		return false;
+	if (spin < 0)
+		return scenario_fail(w->sc, error, "scenario", "spin_limit",
+				     "must be 0 (no limit) or longer");
+	proc_set_spin_limit(spin);
+	uint64_t instant = SIM_INSTANT_LIMIT_DEFAULT;
+	if (!scenario_get_uint(w->sc, "scenario", "instant_limit", 0, G_MAXUINT64, &instant, error))
+		return false;
+	sim_set_instant_limit(w->sim, instant);
+	w->instant_limit = instant;
 	for (guint i = 0; i < groups->len; i++) {
 		const char *g = groups->pdata[i];
 		const char *name = g + strlen("app ");
@@ -86,8 +101,105 @@ app_metrics(struct world *w, GHashTable *m)
 		if (s->rx_msgs && s->rtt_sum)
 			metric_put(m, (double)s->rtt_sum / (double)s->rx_msgs / 1e3,
 				   "app.%s.rtt_mean_us", n);
+		/* How its process ended (docs/reliability.md). */
+		struct proc *p = app_proc(a);
+		if (p && proc_state(p) == PROC_DEAD) {
+			metric_put(m, proc_term_signal(p) ? 0 : (double)proc_exit_status(p),
+				   "app.%s.exit_status", n);
+			metric_put(m, (double)proc_term_signal(p), "app.%s.exit_signal", n);
+			metric_put(m, (double)proc_end_time(p) / 1e9, "app.%s.exit_time", n);
+		}
 		/* A program's own figures: latency percentiles, hops, ... */
 		struct figure_ctx c = { m, n };
 		app_figures_foreach(a, put_figure, &c);
 	}
+}
+
+/* "SIGSEGV" for 11 ... */
+static const char *
+signal_name(int sig)
+{
+	static char buf[16];
+	const char *abbrev = sigabbrev_np(sig);
+	if (!abbrev)
+		return "an unknown signal";
+	g_snprintf(buf, sizeof buf, "SIG%s", abbrev);
+	return buf;
+}
+
+guint
+app_summary(struct world *w, GString *out)
+{
+	guint killed = 0;
+	bool header = false;
+	for (guint i = 0; i < w->apps->len; i++) {
+		struct app *a = w->apps->pdata[i];
+		struct proc *p = app_proc(a);
+		if (!p || proc_state(p) != PROC_DEAD)
+			continue;
+		int sig = proc_term_signal(p), status = proc_exit_status(p);
+		if (!sig && status == 0)
+			continue;
+		if (!header)
+			g_string_append(out, "\n  processes that failed\n");
+		header = true;
+		char t[32];
+		units_format_duration(proc_end_time(p), t, sizeof t);
+		g_string_append_printf(out, "  app %s on host %s: ", app_name(a),
+				       app_host(a)->name);
+		if (sig == SIGXCPU)
+			g_string_append_printf(
+				out,
+				"killed by SIGXCPU at %s: ran its own code without a system call "
+				"for longer than scenario.spin_limit\n",
+				t);
+		else if (sig)
+			g_string_append_printf(out, "killed by %s (%s) at %s\n", signal_name(sig),
+					       strsignal(sig), t);
+		else
+			g_string_append_printf(out, "exited with status %d at %s\n", status, t);
+		g_autofree char *key = g_strdup_printf("app.%s.exit_signal", app_name(a));
+		/* Ctrl-C and SIGTERM stop the whole run: not the program's failure. */
+		if (sig && sig != SIGINT && sig != SIGTERM && !scenario_get(w->sc, "expect", key))
+			killed++;
+	}
+	return killed;
+}
+
+void
+world_stall_message(struct world *w, GString *out)
+{
+	char t[32];
+	sim_time_t now = sim_now(w->sim);
+	units_format_duration(now, t, sizeof t);
+	g_string_append_printf(out,
+			       "virtual time stopped advancing at %s: more than %" G_GUINT64_FORMAT
+			       " events at that instant; ",
+			       t, (guint64)w->instant_limit);
+	struct proc *best = NULL;
+	uint64_t most = 0;
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct host *h = w->hosts->pdata[i];
+		uint64_t n = 0;
+		struct proc *p = h->procs ? proc_table_spinning(h->procs, now, &n) : NULL;
+		if (p && n > most) {
+			best = p;
+			most = n;
+		}
+	}
+	if (best && most > w->instant_limit / 4) {
+		g_string_append_printf(out,
+				       "process %s on host %s ran %" G_GUINT64_FORMAT
+				       " times at that instant (a loop of system calls that "
+				       "take no CPU time?)",
+				       proc_name(best), proc_table_host_name(proc_table_of(best)),
+				       (guint64)most);
+		return;
+	}
+	sim_event_fn fn = NULL;
+	sim_stalled(w->sim, &fn, NULL, NULL);
+	Dl_info info;
+	g_string_append_printf(out, "the next event was %s",
+			       fn && dladdr((void *)fn, &info) && info.dli_sname ? info.dli_sname
+										 : "unknown");
 }

@@ -6,7 +6,9 @@
  *   netsim help [TOPIC] usage, scenario groups, keys, costs
  *   netsim --version
  *
- * Exit codes: 0 success, 1 a run's expectations failed, 2 bad input.
+ * Exit codes: 0 success, 1 a run's expectations failed (or a plug-in's
+ * process was killed by a signal that [expect] does not name), 2 bad input
+ * (or virtual time stopped), 130 interrupted (Ctrl-C, SIGTERM).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "config.h"
 #include "sim/conf.h"
 #include "sim/cpu.h"
+#include "sim/proc.h"
 #include "sim/wire.h"
 #include "stack/arp.h"
 #include "stack/ipv4.h"
@@ -58,10 +61,16 @@ static const GOptionEntry run_entries[] = {
 	{ NULL },
 };
 
+/*
+ * Ctrl-C or SIGTERM: the run stops after the current event and the trace is
+ * kept, marked unfinished.  A plug-in spinning in its own code is ended
+ * (sim/proc.h proc_interrupt), so the stop comes within a watchdog tick.
+ */
 static void
-on_signal(int sig)
+on_signal(int sig, siginfo_t *si, void *uctx)
 {
 	world_request_stop();
+	proc_interrupt(sig, uctx);
 }
 
 static int
@@ -210,8 +219,11 @@ cmd_run(int argc, char **argv)
 		rc = fail(error);
 		goto out;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	struct sigaction sa = { .sa_sigaction = on_signal,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if (!world_run(w, &error)) {
 		fprintf(stderr, "netsim: %s\n", error->message);
 		g_clear_error(&error);
@@ -220,12 +232,19 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	world_print_summary(w, out);
-	guint failed = 0;
+	guint killed = app_summary(w, out), failed = 0;
 	if (expectations_count(ex)) {
 		g_string_append(out, "\n  expectations\n");
 		failed = expectations_check(ex, world_metrics(w), out);
 		g_string_append_printf(out, "  %u of %u expectations met\n",
 				       expectations_count(ex) - failed, expectations_count(ex));
+	}
+	if (killed) {
+		g_string_append_printf(out,
+				       "\n  FAIL %u process(es) killed by a signal (see above; "
+				       "[expect] app.NAME.exit_signal = N accepts it)\n",
+				       killed);
+		failed += killed;
 	}
 	if (world_unaccounted_skbs(w)) {
 		g_string_append(out,

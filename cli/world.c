@@ -27,6 +27,7 @@ void
 world_request_stop(void)
 {
 	stop_requested = 1;
+	sim_interrupt(); /* the run loop stops after its current event */
 }
 
 static const char *const trace_levels[] = { "off", "summary", "full", NULL };
@@ -88,6 +89,10 @@ read_costs(struct world *w, const char *group, const char *prefix, struct cpu *c
 		sim_time_t t;
 		if (!scenario_get_duration(w->sc, group, keys[i], &t, error))
 			return false;
+		if (c == COST_SYSCALL && t < 1)
+			return scenario_fail(w->sc, error, group, keys[i],
+					     "must be at least 1ns: a system call that takes no "
+					     "time lets a process stop virtual time");
 		cpu_set_cost(cpu, (enum cpu_cost)c, t);
 	}
 	return true;
@@ -261,6 +266,14 @@ world_run(struct world *w, GError **error)
 	while (sim_now(w->sim) < w->duration) {
 		sim_time_t until = MIN(sim_now(w->sim) + slice, w->duration);
 		sim_run_until(w->sim, until);
+		if (sim_stalled(w->sim, NULL, NULL, NULL)) {
+			g_autoptr(GString) msg = g_string_new(NULL);
+			world_stall_message(w, msg);
+			g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, msg->str);
+			w->interrupted = true;
+			w->wall_seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+			return false;
+		}
 		if (w->opt.raise_after && sim_events_dispatched(w->sim) >= w->opt.raise_after) {
 			w->opt.raise_after = 0;
 			if (!trace_flush(w->trace, error))

@@ -59,4 +59,9 @@ uint64_t world_unaccounted_skbs(struct world *w);
 /* The human summary printed by `netsim run`. */
 void world_print_summary(struct world *w, GString *out);
 
+/* cli/build_apps.c: lines for the summary about processes killed by a
+ * signal or exited with a status other than 0; returns how many were killed
+ * by a signal that [expect] does not name (app.NAME.exit_signal). */
+guint app_summary(struct world *w, GString *out);
+
 #endif

@@ -41,6 +41,7 @@ struct world {
 	GHashTable *metrics;
 	bool interrupted;
 	double wall_seconds;
+	uint64_t instant_limit; /* [scenario] instant_limit (sim_set_instant_limit) */
 };
 
 struct host *world_host(struct world *w, const char *name);
@@ -59,6 +60,8 @@ void inet_metrics(struct world *w, GHashTable *m);
 /* cli/build_apps.c: [app A] groups, after every host exists. */
 bool build_apps(struct world *w, GError **error);
 void app_metrics(struct world *w, GHashTable *m);
+/* Why sim_stalled: the process (or event) that kept the clock still. */
+void world_stall_message(struct world *w, GString *out);
 
 /* cli/conserve.c: balance the skb and frame books; returns the skbs on no
  * queue.  @out (summary text) and @m (figures) may be NULL. */

@@ -135,4 +135,45 @@ void proc_set_files(struct proc *p, void *files);
 void proc_table_set_owner(struct proc_table *t, void *owner);
 void *proc_table_owner(const struct proc_table *t);
 
+/* ---- faults, spins and interrupts (docs/reliability.md) ---------------------- */
+
+/* Wall-clock (this thread's CPU) time a process may run its own code without
+ * a system call before it is ended with SIGXCPU: [scenario] spin_limit. */
+#define PROC_SPIN_LIMIT_DEFAULT ((int64_t)5 * 1000000000)
+
+/*
+ * Mark @p as running code that is not netsim's (a plug-in): a fault in its
+ * own code (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, abort()), exit(), a
+ * spin longer than the spin limit, or Ctrl-C while it runs ends @p alone.
+ * proc_term_signal then tells the signal (SIGXCPU for a spin).
+ */
+void proc_set_isolated(struct proc *p, bool on);
+bool proc_isolated(const struct proc *p);
+/* A system call's entry and exit: faults in between are netsim's own. */
+void proc_syscall_enter(struct proc *p);
+void proc_syscall_leave(struct proc *p);
+/* Code addresses [lo, hi) that belong to processes (a plug-in's text): an
+ * asynchronous stop (spin limit, Ctrl-C) happens only there. */
+void proc_add_user_text(uintptr_t lo, uintptr_t hi);
+/* 0 turns the watchdog off.  For every process of this program. */
+void proc_set_spin_limit(int64_t ns);
+/* exit() called by an isolated process's own code: ends it (never returns);
+ * false elsewhere, and the caller exits the program. */
+bool proc_user_exit(int status);
+/* From a SIGINT/SIGTERM handler (async-signal-safe): end the isolated
+ * process that is running its own code, now or at the next watchdog tick. */
+void proc_interrupt(int sig, void *uctx);
+/* The signal that ended the process, 0 if it returned or called exit. */
+int proc_term_signal(const struct proc *p);
+/* The bytes of [@addr, @addr + @len) that can be read (@write: written)
+ * before the first page that faults; 0 for NULL.  System calls check user
+ * buffers with it, as copy_from_user does, instead of faulting. */
+size_t proc_user_access(const void *addr, size_t len, bool write);
+/* The process of @t resumed most often at the instant @now (and how often),
+ * or NULL: who kept virtual time from advancing. */
+struct proc *proc_table_spinning(const struct proc_table *t, sim_time_t now, uint64_t *resumes);
+const char *proc_table_host_name(const struct proc_table *t);
+/* Virtual time at which it ended, -1 while alive. */
+sim_time_t proc_end_time(const struct proc *p);
+
 #endif

@@ -15,7 +15,25 @@
 #include "sim/sim.h"
 
 #include <glib.h>
+#include <signal.h>
 #include <stdlib.h>
+
+/* Set from a signal handler (Ctrl-C): every world of the program stops
+ * after its current event.  A signal is for the whole program, so this is
+ * the one piece of state that is not per world. */
+static volatile sig_atomic_t sim_interrupt_flag;
+
+void
+sim_interrupt(void)
+{
+	sim_interrupt_flag = 1;
+}
+
+bool
+sim_interrupted(void)
+{
+	return sim_interrupt_flag != 0;
+}
 
 struct sim_slot {
 	sim_event_fn fn;
@@ -39,6 +57,11 @@ struct sim {
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
+	uint64_t at_instant; /* events dispatched since the clock last moved */
+	uint64_t instant_limit;
+	bool stalled;
+	sim_event_fn stall_fn; /* the event that hit the limit */
+	void *stall_a, *stall_b;
 
 	struct sim_slot *slots;
 	uint32_t nslots, cap_slots;
@@ -53,6 +76,7 @@ sim_new(uint64_t seed)
 {
 	struct sim *sim = g_new0(struct sim, 1);
 	sim->seed = seed;
+	sim->instant_limit = SIM_INSTANT_LIMIT_DEFAULT;
 	return sim;
 }
 
@@ -181,7 +205,9 @@ sim_event_id
 sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
 {
 	g_assert(delay >= 0);
-	return sim_schedule_at(sim, sim->now + delay, fn, a, b);
+	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
+	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
+	return sim_schedule_at(sim, when, fn, a, b);
 }
 
 static struct sim_slot *
@@ -223,7 +249,7 @@ sim_run_until(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
 	sim->stop = false;
-	while (sim->nheap > 0 && !sim->stop) {
+	while (sim->nheap > 0 && !sim->stop && !sim_interrupt_flag) {
 		struct sim_key top = sim->heap[0];
 		struct sim_slot *s = &sim->slots[top.slot];
 		if (s->gen != top.gen || !s->fn) {
@@ -237,12 +263,21 @@ sim_run_until(struct sim *sim, sim_time_t end)
 		void *a = s->a, *b = s->b;
 		slot_release(sim, top.slot);
 		sim->live--;
-		sim->now = top.at;
+		if (top.at != sim->now) {
+			sim->now = top.at;
+			sim->at_instant = 0;
+		} else if (++sim->at_instant > sim->instant_limit && sim->instant_limit) {
+			sim->stalled = sim->stop = true;
+			sim->stall_fn = fn;
+			sim->stall_a = a;
+			sim->stall_b = b;
+			break;
+		}
 		fn(sim, a, b);
 		n++;
 	}
 	sim->dispatched += n;
-	if (!sim->stop && end > sim->now && end != SIM_TIME_MAX)
+	if (!sim->stop && !sim_interrupt_flag && end > sim->now && end != SIM_TIME_MAX)
 		sim->now = end;
 	return n;
 }
@@ -269,4 +304,24 @@ size_t
 sim_events_pending(const struct sim *sim)
 {
 	return sim->live;
+}
+
+void
+sim_set_instant_limit(struct sim *sim, uint64_t events)
+{
+	sim->instant_limit = events;
+}
+
+bool
+sim_stalled(const struct sim *sim, sim_event_fn *fn, void **a, void **b)
+{
+	if (sim->stalled) {
+		if (fn)
+			*fn = sim->stall_fn;
+		if (a)
+			*a = sim->stall_a;
+		if (b)
+			*b = sim->stall_b;
+	}
+	return sim->stalled;
 }

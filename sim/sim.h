@@ -59,6 +59,23 @@ uint64_t sim_run_until(struct sim *sim, sim_time_t end);
 void sim_stop(struct sim *sim);
 bool sim_stopped(const struct sim *sim);
 
+/*
+ * Virtual time must advance: after @events events at one instant (default
+ * SIM_INSTANT_LIMIT_DEFAULT; 0 = no limit) sim_run_until stops with the
+ * world "stalled", the event it did not dispatch is kept for the message,
+ * and the world cannot run on.
+ */
+#define SIM_INSTANT_LIMIT_DEFAULT ((uint64_t)10000000)
+void sim_set_instant_limit(struct sim *sim, uint64_t events);
+/* True once the limit was hit; then *@fn (*@a, *@b) was the next event. */
+bool sim_stalled(const struct sim *sim, sim_event_fn *fn, void **a, void **b);
+/*
+ * Async-signal-safe: every world of the program stops after its current
+ * event (Ctrl-C).  sim_run_until returns at once from then on.
+ */
+void sim_interrupt(void);
+bool sim_interrupted(void);
+
 uint64_t sim_events_dispatched(const struct sim *sim);
 size_t sim_events_pending(const struct sim *sim);
 

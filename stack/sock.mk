@@ -2,7 +2,7 @@
 ## sim/proc.c lives in sim/ (it knows nothing of sockets) but is built here
 ## with the rest of the socket work.
 libnetsim_a_SOURCES += \
-	sim/proc.c sim/proc.h \
+	sim/proc.c sim/proc.h sim/proc_int.h sim/proc_fault.c \
 	stack/sock.c stack/sock.h \
 	stack/socket.c stack/socket.h \
 	stack/af_inet.c stack/af_inet.h \

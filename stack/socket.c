@@ -138,6 +138,31 @@ sys_files(void)
 	return proc_files(p);
 }
 
+/*
+ * Kernel mode: from SYS_SCOPE to the end of the enclosing function the
+ * process is inside a system call (proc_syscall_enter), so a fault there is
+ * netsim's, not the process's (sim/proc.h).  The cleanup runs on every
+ * return, after the return value (and errno) are set.
+ */
+static void
+sys_scope_end(struct proc **pp)
+{
+	if (*pp)
+		proc_syscall_leave(*pp);
+}
+
+static struct proc *
+sys_scope_begin(void)
+{
+	struct proc *p = proc_self();
+	if (p)
+		proc_syscall_enter(p);
+	return p;
+}
+
+#define SYS_SCOPE() \
+	struct proc *sys_scope_ __attribute__((cleanup(sys_scope_end), unused)) = sys_scope_begin()
+
 /* System call entry: COST_SYSCALL in task context, paid before the call acts. */
 static struct files *
 sys_enter(void)
@@ -189,9 +214,19 @@ fd_alloc(struct files *f, struct socket *sock)
 	return -EMFILE;
 }
 
+/*
+ * Linux copies a sockaddr in first (net/socket.c move_addr_to_kernel:
+ * EINVAL above sizeof(struct sockaddr_storage), EFAULT if it cannot be
+ * read), then the family checks its length (inet_bind, inet_stream_connect:
+ * EINVAL below sizeof(struct sockaddr_in)).
+ */
 static int
 addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
 {
+	if (len > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	if (len && proc_user_access(addr, len, false) < len)
+		return -EFAULT;
 	if (!addr || len < sizeof(struct sockaddr_in))
 		return -EINVAL;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
@@ -213,6 +248,34 @@ addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
 	socklen_t n = *len < sizeof(sin) ? *len : (socklen_t)sizeof(sin);
 	memcpy(addr, &sin, n);
 	*len = sizeof(sin);
+}
+
+/* ---- user buffers ---------------------------------------------------------------------------- */
+
+/* fs/read_write.c: reads and writes move at most INT_MAX rounded down to a
+ * page in one call (rw_verify_area, import_single_range). */
+#define MAX_RW_COUNT ((size_t)(INT32_MAX & ~4095))
+
+/*
+ * A data buffer of a read or write: the length is clamped to MAX_RW_COUNT
+ * as Linux does; a buffer that cannot be accessed at all is EFAULT; one
+ * that faults partway is cut to its accessible part, which is what a
+ * Linux stream socket returns (tcp_sendmsg_locked and tcp_recvmsg_locked
+ * return the bytes copied before the fault).  Linux checks when it copies;
+ * here it is checked before the call acts (docs/reliability.md).
+ */
+static int
+user_buffer(const void *buf, size_t *len, bool write, bool stream)
+{
+	if (*len > MAX_RW_COUNT)
+		*len = MAX_RW_COUNT;
+	if (*len == 0)
+		return 0;
+	size_t ok = proc_user_access(buf, *len, write);
+	if (ok == 0 || (ok < *len && !stream))
+		return -EFAULT;
+	*len = ok;
+	return 0;
 }
 
 /* ---- the system calls -------------------------------------------------------------------- */
@@ -253,6 +316,7 @@ sock_create(struct files *f, int domain, int type, int protocol, struct socket *
 int
 ns_socket(int domain, int type, int protocol)
 {
+	SYS_SCOPE();
 	struct files *f = sys_enter();
 	struct socket *sock = NULL;
 	int rc = sock_create(f, domain, type, protocol, &sock);
@@ -267,6 +331,7 @@ ns_socket(int domain, int type, int protocol)
 }
 
 #define SYS_SOCK(f, fd, sock)                 \
+	SYS_SCOPE();                          \
 	struct files *f = sys_enter();        \
 	struct socket *sock = fd_sock(f, fd); \
 	if (!sock)                            \
@@ -338,10 +403,17 @@ static ssize_t
 sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
 	   socklen_t tolen)
 {
+	SYS_SCOPE();
 	struct files *f = sys_enter();
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
+	/* udp_sendmsg refuses a length above 0xFFFF before it copies. */
+	if (sock->type != SOCK_STREAM && len > 0xFFFF)
+		return sys_ret(-EMSGSIZE);
+	int err = user_buffer(buf, &len, false, sock->type == SOCK_STREAM);
+	if (err < 0)
+		return sys_ret(err);
 	struct ns_msg msg = { .buf = (void *)buf, .len = len, .flags = flags };
 	if (to) {
 		int rc = addr_in(to, tolen, &msg.addr, &msg.port);
@@ -357,10 +429,18 @@ sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 static ssize_t
 sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
+	SYS_SCOPE();
 	struct files *f = sys_enter();
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
+	int err = user_buffer(buf, &len, true, sock->type == SOCK_STREAM);
+	if (err < 0)
+		return sys_ret(err);
+	if (fromlen && proc_user_access(fromlen, sizeof *fromlen, true) < sizeof *fromlen)
+		return sys_ret(-EFAULT);
+	if (from && fromlen && proc_user_access(from, *fromlen, true) < *fromlen)
+		return sys_ret(-EFAULT);
 	struct ns_msg msg = { .buf = buf, .len = len, .flags = flags };
 	int rc = sock->ops->recvmsg(sock, &msg);
 	if (rc >= 0 && msg.has_addr)
@@ -467,16 +547,21 @@ poll_scan(struct files *f, struct pollfd *fds, nfds_t n)
 int
 ns_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 {
+	SYS_SCOPE();
 	struct files *f = sys_enter();
 	struct proc *p = proc_self();
+	/* fs/select.c do_sys_poll: the count against RLIMIT_NOFILE first, then
+	 * the array is copied in (EFAULT). */
+	if (n > NS_MAX_FDS)
+		return (int)sys_ret(-EINVAL);
+	if (n && proc_user_access(fds, n * sizeof *fds, true) < n * sizeof *fds)
+		return (int)sys_ret(-EFAULT);
 	sim_time_t timeo = timeout_ms < 0 ? SIM_TIME_MAX : (sim_time_t)timeout_ms * SIM_MS;
 	for (;;) {
 		int ready = poll_scan(f, fds, n);
 		if (ready > 0 || timeo == 0)
 			return ready;
 		struct sock_wait_entry e[NS_MAX_FDS]; /* on the stack: a kill discards it */
-		if (n > NS_MAX_FDS)
-			return (int)sys_ret(-EINVAL);
 		for (nfds_t i = 0; i < n; i++)
 			if (fds[i].fd >= 0)
 				sock_wait_add(fd_sock(f, fds[i].fd)->sk, &e[i], p);
@@ -491,11 +576,15 @@ ns_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	}
 }
 
+/* do_ip_setsockopt / sk_setsockopt: EINVAL below an int, EFAULT if the
+ * value cannot be read (copy_from_sockptr). */
 static int
 opt_int(const void *val, socklen_t len, int *out)
 {
-	if (!val || len < sizeof(int))
+	if (len < sizeof(int))
 		return -EINVAL;
+	if (proc_user_access(val, sizeof(int), false) < sizeof(int))
+		return -EFAULT;
 	memcpy(out, val, sizeof(int));
 	return 0;
 }
@@ -542,8 +631,14 @@ ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 	SYS_SOCK(f, fd, sock);
 	struct sock *sk = sock->sk;
 	int v;
-	if (!val || !len || *len < sizeof(int))
+	/* sk_getsockopt: get_user(len, optlen) (EFAULT), then len < 0 is EINVAL;
+	 * netsim's options are ints and need the whole int. */
+	if (proc_user_access(len, sizeof *len, true) < sizeof *len)
+		return (int)sys_ret(-EFAULT);
+	if (*len < sizeof(int))
 		return (int)sys_ret(-EINVAL);
+	if (proc_user_access(val, *len, true) < *len)
+		return (int)sys_ret(-EFAULT);
 	if (level == SOL_SOCKET && optname == SO_ERROR)
 		v = -sock_error(sk);
 	else if (level == SOL_SOCKET && optname == SO_RCVBUF)
@@ -598,28 +693,40 @@ ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 int64_t
 ns_now(void)
 {
+	SYS_SCOPE();
 	return sim_now(proc_sim(proc_self()));
 }
 
-void
+/* A negative time is EINVAL, as nanosleep's (kernel/time/hrtimer.c
+ * timespec64_valid); a very long one sleeps until the run ends. */
+int
 ns_sleep(int64_t ns)
 {
+	SYS_SCOPE();
+	if (ns < 0)
+		return (int)sys_ret(-EINVAL);
 	proc_sleep(proc_self(), ns);
 	struct proc *p = proc_self();
 	proc_host(p)->current_task = proc_task(p);
+	return 0;
 }
 
-void
+int
 ns_compute(int64_t ns)
 {
+	SYS_SCOPE();
+	if (ns < 0)
+		return (int)sys_ret(-EINVAL);
 	struct proc *p = proc_self();
 	proc_host(p)->current_task = proc_task(p);
 	proc_consume(p, ns);
+	return 0;
 }
 
 void
 ns_app_packet(void)
 {
+	SYS_SCOPE();
 	struct proc *p = proc_self();
 	struct host *h = proc_host(p);
 	h->current_task = proc_task(p);

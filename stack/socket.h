@@ -147,9 +147,9 @@ int ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
 /* Virtual time now, in ns. */
 int64_t ns_now(void);
 /* Sleep @ns of virtual time (no CPU). */
-void ns_sleep(int64_t ns);
+int ns_sleep(int64_t ns);
 /* Use @ns of CPU time (application work). */
-void ns_compute(int64_t ns);
+int ns_compute(int64_t ns);
 /* Charge one COST_APP_PACKET: the application handled one message. */
 void ns_app_packet(void);
 

@@ -7,7 +7,7 @@
 # instead of libFuzzer.  In the sanitizer build ASan/UBSan check them too.
 . "$top_srcdir/tests/lib.sh"
 
-for t in scenario frame; do
+for t in scenario frame syscall; do
 	drv="$top_builddir/tests/fuzz/replay_$t"
 	expect_exit 0 "replay_$t: corpus and regressions" -- \
 		"$drv" "$top_srcdir/tests/fuzz/corpus/$t" "$top_srcdir/tests/fuzz/regressions/$t"

@@ -7,8 +7,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fenv.h>
 #include <glib.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -345,6 +348,145 @@ test_proc_many_processes_each_get_their_stack(void **state)
 	assert_int_equal(proc_table_alive(fx->t), 0);
 }
 
+static int
+main_round_up(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fesetround(FE_UPWARD);
+	proc_consume(p, SIM_US); /* the engine runs between the two halves */
+	fx->stamp[0] = fegetround() == FE_UPWARD;
+	return 0;
+}
+
+static int
+main_check_round(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->stamp[1] = fegetround() == FE_TONEAREST;
+	return 0;
+}
+
+/* The floating-point control state is callee-saved (System V ABI): each
+ * context keeps its own across switches, and a new process starts with the
+ * default. */
+static void
+test_proc_switch_keeps_each_contexts_rounding_mode(void **state)
+{
+	struct fx *fx = *state;
+	proc_spawn(fx->t, "up", 0, main_round_up, fx);
+	proc_spawn(fx->t, "check", 0, main_check_round, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fegetround(), FE_TONEAREST);
+	assert_int_equal(fx->stamp[0], 1);
+	assert_int_equal(fx->stamp[1], 1);
+}
+
+static int
+main_null_write(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->stamp[2] = 1;
+	proc_consume(p, SIM_US);
+	*(volatile int *)(uintptr_t)fx->stamp[7] = 1; /* stamp[7] is 0: a NULL write */
+	fx->stamp[2] = 2;			      /* not reached */
+	return 0;
+}
+
+static int
+main_bystander(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	proc_sleep(p, SIM_MS);
+	fx->stamp[3] = sim_now(proc_sim(p));
+	return 5;
+}
+
+/* A fault in an isolated process's own code ends that process alone: it is
+ * dead, killed by SIGSEGV at the virtual time of the fault, its exit hook
+ * ran, and the others run on. */
+static void
+test_proc_isolated_fault_ends_only_that_process(void **state)
+{
+	struct fx *fx = *state;
+	struct proc *bad = proc_spawn(fx->t, "bad", 0, main_null_write, fx);
+	struct proc *good = proc_spawn(fx->t, "good", 0, main_bystander, fx);
+	proc_set_isolated(bad, true);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(proc_state(bad), PROC_DEAD);
+	assert_int_equal(proc_term_signal(bad), SIGSEGV);
+	assert_in_range(proc_end_time(bad), SIM_US, 100 * SIM_US); /* 1 us and the switch */
+	assert_int_equal(fx->stamp[2], 1);
+	assert_int_equal(proc_exit_status(good), 5);
+	assert_int_equal(proc_term_signal(good), 0);
+	assert_in_range(fx->stamp[3], SIM_MS, SIM_MS + 100 * SIM_US); /* it ran on */
+	assert_int_equal(fx->exits, 2);
+	assert_non_null(strstr(fx->log->str, "[exit bad 139]"));
+}
+
+static int
+main_user_exit(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	fx->stamp[0] = proc_user_exit(9); /* not isolated: refused, returns */
+	proc_set_isolated(p, true);
+	proc_user_exit(4);
+	fx->stamp[1] = 1; /* not reached */
+	return 0;
+}
+
+/* exit() from an isolated process's own code ends the process with its
+ * status; from anything else it is left to the C library. */
+static void
+test_proc_user_exit_ends_isolated_process_only(void **state)
+{
+	struct fx *fx = *state;
+	struct proc *p = proc_spawn(fx->t, "x", 0, main_user_exit, fx);
+	assert_false(proc_user_exit(1)); /* the engine: not a process */
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(fx->stamp[0], 0);
+	assert_int_equal(fx->stamp[1], 0);
+	assert_int_equal(proc_exit_status(p), 4);
+	assert_int_equal(proc_term_signal(p), 0);
+}
+
+static int
+main_probe(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g_assert(m != MAP_FAILED);
+	mprotect(m + 2 * page, page, PROT_NONE);
+	mprotect(m + page, page, PROT_READ);
+	fx->stamp[0] = (sim_time_t)proc_user_access(NULL, 10, false);
+	fx->stamp[1] = (sim_time_t)proc_user_access(m + 10, 100, false);
+	fx->stamp[2] = (sim_time_t)proc_user_access(m + page - 64, (size_t)1 << 40, false);
+	fx->stamp[3] = (sim_time_t)proc_user_access(m + page - 64, (size_t)1 << 40, true);
+	fx->stamp[4] = (sim_time_t)proc_user_access(m + 2 * page, 1, false);
+	fx->stamp[5] = (sim_time_t)proc_user_access(m, SIZE_MAX, false);
+	munmap(m, 3 * page);
+	return 0;
+}
+
+/* The probe for system-call buffers counts the bytes before the first page
+ * that faults (reading or writing), and 0 for NULL. */
+static void
+test_proc_user_access_stops_at_first_bad_page(void **state)
+{
+	struct fx *fx = *state;
+	sim_time_t page = (sim_time_t)sysconf(_SC_PAGESIZE);
+	struct proc *p = proc_spawn(fx->t, "probe", 0, main_probe, fx);
+	proc_set_isolated(p, true); /* makes sure the fault handlers are netsim's */
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(proc_term_signal(p), 0);
+	assert_int_equal(fx->stamp[0], 0);
+	assert_int_equal(fx->stamp[1], 100);
+	assert_int_equal(fx->stamp[2], page + 64);
+	assert_int_equal(fx->stamp[3], 64);
+	assert_int_equal(fx->stamp[4], 0);
+	assert_int_equal(fx->stamp[5], 2 * page);
+}
+
 int
 main(void)
 {
@@ -373,6 +515,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_proc_stack_overflow_hits_guard_page, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_proc_many_processes_each_get_their_stack,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_switch_keeps_each_contexts_rounding_mode,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_isolated_fault_ends_only_that_process,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_user_exit_ends_isolated_process_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_user_access_stops_at_first_bad_page,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

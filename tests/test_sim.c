@@ -170,6 +170,54 @@ test_sim_heap_keeps_order_under_random_load(void **state)
 	g_rand_free(r);
 }
 
+static void
+respin(struct sim *sim, void *a, void *b)
+{
+	(*(int *)a)++;
+	sim_schedule(sim, 0, respin, a, NULL);
+}
+
+/* An event that keeps rescheduling itself at the same instant stops the run
+ * ("stalled"), and the next event is kept for the message. */
+static void
+test_sim_events_at_one_instant_are_limited(void **state)
+{
+	struct sim *sim = sim_new(1);
+	int n = 0;
+	sim_set_instant_limit(sim, 1000);
+	sim_schedule(sim, 5, respin, &n, NULL);
+	sim_run_until(sim, SIM_S);
+	sim_event_fn fn = NULL;
+	void *a = NULL;
+	assert_true(sim_stalled(sim, &fn, &a, NULL));
+	assert_ptr_equal(fn, respin);
+	assert_ptr_equal(a, &n);
+	assert_int_equal(n, 1001);
+	assert_int_equal(sim_now(sim), 5);
+	sim_free(sim);
+}
+
+static void
+noop(struct sim *sim, void *a, void *b)
+{
+	(*(int *)a)++;
+}
+
+/* A delay past the end of time is "never", not an overflow into the past. */
+static void
+test_sim_schedule_saturates_at_end_of_time(void **state)
+{
+	struct sim *sim = sim_new(1);
+	int n = 0;
+	sim_run_until(sim, 10);
+	sim_event_id id = sim_schedule(sim, SIM_TIME_MAX, noop, &n, NULL);
+	assert_int_equal(sim_event_time(sim, id), SIM_TIME_MAX);
+	sim_run_until(sim, SIM_S);
+	assert_int_equal(n, 0);
+	assert_false(sim_stalled(sim, NULL, NULL, NULL));
+	sim_free(sim);
+}
+
 int
 main(void)
 {
@@ -188,6 +236,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sim_heap_keeps_order_under_random_load, setup,
 						teardown),
+		cmocka_unit_test(test_sim_events_at_one_instant_are_limited),
+		cmocka_unit_test(test_sim_schedule_saturates_at_end_of_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,11 +14,11 @@ VALGRIND_FLAGS = --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=de
 VALGRIND_SCENARIOS = scenarios/lectures/path-of-a-packet.ini scenarios/lectures/fragmentation.ini \
 	scenarios/lectures/tcp-handshake-and-teardown.ini
 # Fuzz corpora replayed under memcheck (NAME of tests/fuzz/corpus/NAME).
-VALGRIND_CORPORA = scenario frame
+VALGRIND_CORPORA = scenario frame syscall
 # GLib: plain malloc, and memory zeroed when freed, for a clean leak report.
 VALGRIND_ENV = G_SLICE=always-malloc G_DEBUG=gc-friendly
 
-check-valgrind: netsim$(EXEEXT) tests/fuzz/replay_scenario$(EXEEXT) tests/fuzz/replay_frame$(EXEEXT)
+check-valgrind: netsim$(EXEEXT) tests/fuzz/replay_scenario$(EXEEXT) tests/fuzz/replay_frame$(EXEEXT) tests/fuzz/replay_syscall$(EXEEXT)
 	@if test -n "$(SAN_CFLAGS)"; then \
 	  echo "check-valgrind needs a build without sanitizers or fuzzing (configure without --enable-sanitizers/--enable-fuzzing)" >&2; \
 	  exit 1; fi

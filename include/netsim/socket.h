@@ -64,10 +64,12 @@ int ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
 
 /* Virtual time now, in nanoseconds. */
 int64_t ns_now(void);
-/* Sleep @ns nanoseconds of virtual time (no CPU used). */
-void ns_sleep(int64_t ns);
-/* Use @ns nanoseconds of the host's CPU (the program's own work). */
-void ns_compute(int64_t ns);
+/* Sleep @ns nanoseconds of virtual time (no CPU used).  0, or -1 with
+ * errno EINVAL for a negative time. */
+int ns_sleep(int64_t ns);
+/* Use @ns nanoseconds of the host's CPU (the program's own work).  0, or -1
+ * with errno EINVAL for a negative time. */
+int ns_compute(int64_t ns);
 
 /* The value of @key in the plug-in's [app] group, as written; NULL if absent. */
 const char *ns_app_arg(const char *key);

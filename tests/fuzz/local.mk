@@ -8,15 +8,18 @@
 ## tests/fuzz/fuzz_{scenario,frame}, linked with libFuzzer, and
 ## `make fuzz-smoke`.  docs/fuzzing.md says how to use them.
 
-FUZZ_NAMES = scenario frame
+FUZZ_NAMES = scenario frame syscall
 
-check_PROGRAMS += tests/fuzz/replay_scenario tests/fuzz/replay_frame
+check_PROGRAMS += tests/fuzz/replay_scenario tests/fuzz/replay_frame tests/fuzz/replay_syscall
 tests_fuzz_replay_scenario_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_scenario.c tests/fuzz/fuzz.h
 tests_fuzz_replay_scenario_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_replay_scenario_LDADD = $(NETSIM_LIBS)
 tests_fuzz_replay_frame_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_frame.c tests/fuzz/fuzz.h
 tests_fuzz_replay_frame_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_replay_frame_LDADD = $(NETSIM_LIBS)
+tests_fuzz_replay_syscall_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_syscall.c tests/fuzz/fuzz.h
+tests_fuzz_replay_syscall_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_replay_syscall_LDADD = $(NETSIM_LIBS)
 
 TESTS += tests/fuzz_regress.sh tests/determinism.sh tests/shutdown.sh
 EXTRA_DIST += tests/fuzz_regress.sh tests/determinism.sh tests/shutdown.sh tests/valgrind.mk docs/fuzzing.md \
@@ -28,13 +31,16 @@ FUZZ_SECONDS = 60
 FUZZ_FLAGS =
 
 if FUZZING
-noinst_PROGRAMS += tests/fuzz/fuzz_scenario tests/fuzz/fuzz_frame
+noinst_PROGRAMS += tests/fuzz/fuzz_scenario tests/fuzz/fuzz_frame tests/fuzz/fuzz_syscall
 tests_fuzz_fuzz_scenario_SOURCES = tests/fuzz/fuzz_scenario.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_scenario_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_scenario_LDADD = $(NETSIM_LIBS)
 tests_fuzz_fuzz_frame_SOURCES = tests/fuzz/fuzz_frame.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_frame_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_frame_LDADD = $(NETSIM_LIBS)
+tests_fuzz_fuzz_syscall_SOURCES = tests/fuzz/fuzz_syscall.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_syscall_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_syscall_LDADD = $(NETSIM_LIBS)
 
 # make fuzz-smoke [FUZZ_SECONDS=N]: each target for N seconds, one job, from
 # its seed corpus; new inputs go to fuzz-corpus/NAME in the build tree, a
@@ -58,6 +64,6 @@ fuzz-smoke:
 	@echo "fuzz-smoke needs a fuzzing build: ./configure --enable-fuzzing CC=clang" >&2; exit 1
 endif
 .PHONY: fuzz-smoke
-CLEANFILES += fuzz-scenario.log fuzz-frame.log
+CLEANFILES += fuzz-scenario.log fuzz-frame.log fuzz-syscall.log
 
 include tests/valgrind.mk

@@ -1,0 +1,83 @@
+/*
+ * Misuses every socket call (issue 15, item 3).  Each call must return -1
+ * with the errno Linux gives; every mismatch is counted in the exit status
+ * and printed.  ns_app_sent(1) counts the checks made.
+ */
+#include <netsim/socket.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+int ns_main(void);
+
+static int bad;
+
+static void
+want(const char *what, long rc, int err)
+{
+	ns_app_sent(1);
+	if (rc != -1 || errno != err) {
+		fprintf(stderr, "misuse: %s: rc %ld errno %d, expected -1 errno %d\n", what, rc,
+			errno, err);
+		bad++;
+	}
+}
+
+int
+ns_main(void)
+{
+	char buf[64] = { 0 };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7) };
+	to.sin_addr.s_addr = htonl(0x0a000002);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	int t = socket(AF_INET, SOCK_STREAM, 0);
+	want("sendto(udp, NULL, 100)", sendto(u, NULL, 100, 0, (struct sockaddr *)&to, sizeof to),
+	     EFAULT);
+	want("sendto(udp, buf, 70000)", sendto(u, buf, 70000, 0, (struct sockaddr *)&to, sizeof to),
+	     EMSGSIZE);
+	want("recv(udp, NULL, 100)", recv(u, NULL, 100, MSG_DONTWAIT), EFAULT);
+	want("bind(NULL, 16)", bind(u, NULL, sizeof to), EFAULT);
+	want("bind(addr, 1000)", bind(u, (struct sockaddr *)&to, 1000), EINVAL);
+	want("bind(addr, 2)", bind(u, (struct sockaddr *)&to, 2), EINVAL);
+	want("connect(NULL, 16)", connect(t, NULL, sizeof to), EFAULT);
+	want("setsockopt(NULL, 4)", setsockopt(u, SOL_SOCKET, SO_RCVBUF, NULL, 4), EFAULT);
+	want("setsockopt(v, 1)", setsockopt(u, SOL_SOCKET, SO_RCVBUF, buf, 1), EINVAL);
+	want("getsockopt(v, NULL)", getsockopt(u, SOL_SOCKET, SO_RCVBUF, buf, NULL), EFAULT);
+	socklen_t four = 4;
+	want("getsockopt(NULL, 4)", getsockopt(u, SOL_SOCKET, SO_RCVBUF, NULL, &four), EFAULT);
+	struct pollfd one = { .fd = u, .events = POLLIN };
+	want("poll(NULL, 5, 10)", poll(NULL, 5, 10), EFAULT);
+	want("poll(&one, 1 << 40, 10)", poll(&one, (nfds_t)1 << 40, 10), EINVAL);
+	want("read(-1)", read(-1, buf, 1), EBADF);
+	want("write(99999)", write(99999, buf, 1), EBADF);
+	want("close(-5)", close(-5), EBADF);
+	want("listen(12345)", listen(12345, 1), EBADF);
+	want("accept(-1)", accept(-1, NULL, NULL), EBADF);
+	want("shutdown(u, 7)", shutdown(u, 7), EINVAL);
+	want("fcntl(u, 12345)", fcntl(u, 12345), EINVAL);
+	want("socket(AF_UNIX)", socket(AF_UNIX, SOCK_STREAM, 0), EAFNOSUPPORT);
+	want("ns_sleep(-1)", ns_sleep(-1), EINVAL);
+	want("ns_compute(-5)", ns_compute(-5), EINVAL);
+	/* TCP: connected, then a NULL buffer, and 64 bytes said to be 2^40 that
+	 * end where a page without access begins: Linux copies the 64 bytes,
+	 * faults, and returns what it copied (tcp_sendmsg_locked). */
+	char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(pages + 4096, 4096, PROT_NONE);
+	if (connect(t, (struct sockaddr *)&to, sizeof to) == 0) {
+		want("write(tcp, NULL, 5000)", write(t, NULL, 5000), EFAULT);
+		ssize_t n = write(t, pages + 4096 - 64, (size_t)1 << 40);
+		ns_app_sent(1);
+		if (n != 64) {
+			fprintf(stderr, "misuse: write(tcp, buf, 1 << 40): %zd errno %d\n", n,
+				errno);
+			bad++;
+		}
+		want("read(tcp, NULL, 10)", read(t, NULL, 10), EFAULT);
+	} else {
+		fprintf(stderr, "misuse: connect failed: errno %d\n", errno);
+		bad++;
+	}
+	want("close(u) twice", (close(u), close(u)), EBADF);
+	close(t);
+	return bad;
+}
