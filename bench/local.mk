@@ -8,3 +8,9 @@ EXTRA_DIST += bench/udp-flood.ini bench/tcp-bulk.ini bench/gen-star.py bench/sta
 # regenerates it).
 TESTS += tests/metrics_stable.sh
 EXTRA_DIST += tests/metrics_stable.sh tests/metrics_baseline.txt
+
+# RX ring memory: descriptors without buffers until DMA (stack/nic.c).
+check_PROGRAMS += tests/test_nic_ring
+TESTS += tests/test_nic_ring
+tests_test_nic_ring_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_nic_ring_LDADD = $(STACK_TEST_LIBS)
