@@ -64,7 +64,8 @@ build_apps(struct world *w, GError **error)
 			if (!app_set(a, keys[k], v, &sub))
 				return scenario_fail(w->sc, error, g, keys[k], "%s", sub->message);
 		}
-		app_start(a, start);
+		if (!w->opt.check_only)
+			app_start(a, start);
 	}
 	return true;
 }

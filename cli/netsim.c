@@ -166,6 +166,7 @@ cmd_check(int argc, char **argv)
 		return rc;
 	wo.trace_path = NULL;
 	wo.pcap_dir = NULL;
+	wo.check_only = true;
 	struct expectations *ex = expectations_parse(sc, &error);
 	struct world *w = ex ? world_build(sc, &wo, &error) : NULL;
 	if (!w) {

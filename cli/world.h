@@ -29,6 +29,9 @@ struct world_options {
 	const char *pcap_dir; /* NULL: no captures */
 	bool quiet;
 	int trace_level; /* -1: as the scenario says */
+	/* netsim check: build to validate, but bring no interface up (no
+	 * RX ring is filled, no ARP announced): nothing will run */
+	bool check_only;
 	/* Tests of the shutdown path: raise @raise_signal on ourselves once
 	 * @raise_after events have run (0: never).  Deterministic, unlike a
 	 * kill from outside at some wall-clock moment. */

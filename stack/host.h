@@ -83,6 +83,7 @@ struct host {
 
 	/* device layer (stack/dev.c, stack/softnet.c) */
 	struct net_device *dev_list;
+	struct netdev_index *dev_index; /* stack/dev.c: by name, by ifindex, the tail */
 	uint32_t next_ifindex;
 	struct packet_type *ptype_list;
 	struct softnet_data *softnet;

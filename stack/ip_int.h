@@ -36,6 +36,9 @@ struct ip_state {
 	struct ipfrag_state *frag;		/* ip_frag.c */
 	struct icmp_state icmp;			/* icmp.c */
 	struct raw_table *raw;			/* raw.c */
+	/* local and subnet-broadcast addresses -> struct inet_addr_ent
+	 * (Linux inet_addr_lst, net/ipv4/devinet.c): ip_rcv's O(1) lookup */
+	GHashTable *inet_addr_lst;
 };
 
 static inline struct ip_state *

@@ -115,6 +115,7 @@ inet_fini(struct host *host)
 		g_free(d->ip_ptr);
 		d->ip_ptr = NULL;
 	}
+	g_hash_table_destroy(ips->inet_addr_lst);
 	g_free(ips);
 	host->ip = NULL;
 }
@@ -136,6 +137,7 @@ inet_init(struct host *host, const struct ip_config *ic, const struct neigh_conf
 	else
 		ip_config_init(&ips->cfg);
 	ips->next_id = (uint16_t)rng_below(&host->rng, 65536);
+	ips->inet_addr_lst = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	host->ip = ips;
 	route_init(ips);
 	ipfrag_init(ips);
@@ -177,6 +179,56 @@ inet_del_protocol(struct host *host, const struct net_protocol *prot, uint8_t pr
 }
 
 /* ---- addresses ------------------------------------------------------------------ */
+
+/*
+ * The host's addresses by value, so that ip_rcv asks one hash probe and
+ * not every device whether a datagram is ours.  Linux answers the same
+ * question from the local FIB table (fib_add_ifaddr adds an RTN_LOCAL
+ * route for each address and an RTN_BROADCAST one for each subnet
+ * broadcast; ip_route_input_slow -> fib_lookup) and finds the device of an
+ * address in the inet_addr_lst hash (devinet.c inet_lookup_ifaddr_rcu,
+ * behind __ip_dev_find).  One entry per address value: the device that
+ * holds it as its address (at most one: inet_set_address refuses a
+ * duplicate) and how many devices have it as their subnet broadcast.
+ */
+struct inet_addr_ent {
+	struct net_device *local;
+	uint32_t nbcast;
+};
+
+static struct inet_addr_ent *
+inet_addr_ent(struct ip_state *ips, uint32_t addr, bool create)
+{
+	struct inet_addr_ent *e = g_hash_table_lookup(ips->inet_addr_lst, GUINT_TO_POINTER(addr));
+	if (!e && create) {
+		e = g_new0(struct inet_addr_ent, 1);
+		g_hash_table_insert(ips->inet_addr_lst, GUINT_TO_POINTER(addr), e);
+	}
+	return e;
+}
+
+/* Enter (@add) or remove @in's address and subnet broadcast. */
+static void
+inet_addr_hash(struct ip_state *ips, const struct in_device *in, bool add)
+{
+	if (!in->addr)
+		return;
+	struct inet_addr_ent *e = inet_addr_ent(ips, in->addr, add);
+	if (e)
+		e->local = add ? in->dev : NULL;
+	/* the limited broadcast (/31, /32) is answered before the lookup */
+	if (in->broadcast != INET_ADDR_BROADCAST) {
+		struct inet_addr_ent *b = inet_addr_ent(ips, in->broadcast, add);
+		if (b)
+			b->nbcast = add ? b->nbcast + 1 : b->nbcast - 1;
+	}
+	for (int i = 0; i < 2; i++) {
+		uint32_t a = i ? in->broadcast : in->addr;
+		struct inet_addr_ent *x = inet_addr_ent(ips, a, false);
+		if (x && !x->local && !x->nbcast)
+			g_hash_table_remove(ips->inet_addr_lst, GUINT_TO_POINTER(a));
+	}
+}
 
 bool
 inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen, GError **error)
@@ -227,10 +279,12 @@ inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen, GErro
 		route_del_dev(host, dev, ROUTE_CONNECTED);
 		neigh_flush_dev(dev);
 	}
+	inet_addr_hash(ip_state(host), in, false);
 	in->addr = addr;
 	in->prefixlen = prefixlen;
 	in->mask = mask;
 	in->broadcast = prefixlen < 31 ? (addr | ~mask) : INET_ADDR_BROADCAST;
+	inet_addr_hash(ip_state(host), in, true);
 	struct fib_entry e = {
 		.dst = addr & mask,
 		.prefixlen = prefixlen,
@@ -269,12 +323,10 @@ inet_dev_up(struct net_device *dev)
 struct net_device *
 ip_dev_find(struct host *host, uint32_t addr)
 {
-	for (struct net_device *d = dev_first(host); d; d = d->next) {
-		struct in_device *in = in_dev_get(d);
-		if (in && in->addr == addr && addr)
-			return d;
-	}
-	return NULL;
+	if (!addr || !host->ip)
+		return NULL;
+	struct inet_addr_ent *e = inet_addr_ent(host->ip, addr, false);
+	return e ? e->local : NULL;
 }
 
 /* Our address, a broadcast of one of our subnets, or the limited broadcast? */
@@ -283,6 +335,15 @@ ip_addr_type(struct host *host, uint32_t addr)
 {
 	if (addr == INET_ADDR_BROADCAST)
 		return RTN_BROADCAST;
+	struct inet_addr_ent *e = addr && host->ip ? inet_addr_ent(host->ip, addr, false) : NULL;
+	if (!e)
+		return RTN_UNICAST;
+	if (!e->nbcast)
+		return RTN_LOCAL;
+	if (!e->local)
+		return RTN_BROADCAST;
+	/* one device's address is another's subnet broadcast (10.0.0.255/16
+	 * beside 10.0.0.1/24): the first device in order decides, as before */
 	for (struct net_device *d = dev_first(host); d; d = d->next) {
 		struct in_device *in = in_dev_get(d);
 		if (!in || !in->addr)

@@ -161,8 +161,17 @@ route_add(struct host *host, const struct fib_entry *e, GError **error)
 			return false;
 		}
 	}
-	g_ptr_array_add(t->entries, n);
-	g_ptr_array_sort(t->entries, fib_entry_cmp);
+	/* insert after every entry that sorts before or with it: the order a
+	 * stable sort of the appended array gives, in O(log n) compares */
+	guint lo = 0, hi = t->entries->len;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (fib_entry_cmp(&t->entries->pdata[mid], &n) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	g_ptr_array_insert(t->entries, (gint)lo, n);
 	t->stats.fib_entries = t->entries->len;
 	route_cache_flush(host);
 	return true;

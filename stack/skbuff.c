@@ -228,7 +228,8 @@ skb_release(struct sk_buff *skb)
 	struct skb_pool *pool = host->pool;
 	if (skb->queue)
 		skb_panic(skb, "skb free", 0, "skb is still on a queue");
-	data_put(pool, skb->buf);
+	if (skb->buf) /* NULL: an RX descriptor never written (skb_alloc_nodata) */
+		data_put(pool, skb->buf);
 	host_skb_died(host, skb);
 	skb->buf = NULL;
 	skb->head = skb->data = skb->tail = skb->end = NULL;
@@ -249,6 +250,24 @@ skb_alloc(struct host *host, uint32_t size, const char *layer)
 	skb->layer = layer;
 	trace_alloc(host->trace, skb->id, layer, size);
 	return skb;
+}
+
+struct sk_buff *
+skb_alloc_nodata(struct host *host, uint32_t size, const char *layer)
+{
+	struct sk_buff *skb = skb_get_struct(host);
+	skb->layer = layer;
+	trace_alloc(host->trace, skb->id, layer, size);
+	return skb;
+}
+
+void
+skb_attach_data(struct sk_buff *skb, uint32_t size)
+{
+	g_assert(skb->buf == NULL);
+	skb->buf = data_get(skb->host->pool, size);
+	skb->head = skb->data = skb->tail = skb->buf->bytes;
+	skb->end = skb->head + size;
 }
 
 void

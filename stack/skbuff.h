@@ -193,6 +193,15 @@ void skb_pool_stats(const struct skb_pool *pool, struct skb_pool_stats *out);
  * caller reserves headroom with skb_reserve.  Traced as alloc by @layer.
  */
 struct sk_buff *skb_alloc(struct host *host, uint32_t size, const char *layer);
+/*
+ * An RX descriptor's skb: allocated and traced as skb_alloc(@size) is, but
+ * its data buffer comes later, from skb_attach_data when the device writes
+ * a frame into it (an idle ring then holds no buffer memory).  Until then
+ * it has no data (head == NULL) and may only be queued or freed.
+ */
+struct sk_buff *skb_alloc_nodata(struct host *host, uint32_t size, const char *layer);
+/* Give an skb_alloc_nodata skb its @size-byte buffer (headroom 0, len 0). */
+void skb_attach_data(struct sk_buff *skb, uint32_t size);
 /* The skb was delivered or its work is done.  Consumes @skb. */
 void skb_consume(struct sk_buff *skb);
 /*

@@ -177,6 +177,53 @@ test_router_decrements_ttl(void **state)
 	assert_int_equal(host_drops(r, SKB_DROP_IP_TTL_EXPIRED), 1);
 }
 
+/* ip_dev_find and ip_addr_is_local answer from the address hash
+ * (inet_addr_lst): a changed address is found at its new value only. */
+static void
+test_changed_address_is_found_at_new_value_only(void **state)
+{
+	struct fx *fx = *state;
+	assert_ptr_equal(ip_dev_find(fx->b, tnet_addr("10.0.0.2")), fx->bdev);
+	assert_true(inet_set_address_text(fx->bdev, "10.0.1.7/24", NULL));
+	assert_null(ip_dev_find(fx->b, tnet_addr("10.0.0.2")));
+	assert_false(ip_addr_is_local(fx->b, tnet_addr("10.0.0.2")));
+	assert_false(ip_addr_is_local(fx->b, tnet_addr("10.0.0.255")));
+	assert_ptr_equal(ip_dev_find(fx->b, tnet_addr("10.0.1.7")), fx->bdev);
+	assert_true(ip_addr_is_local(fx->b, tnet_addr("10.0.1.255")));
+	assert_null(ip_dev_find(fx->b, 0));
+}
+
+/* Two interfaces (/24 and /25 of one net) share a broadcast address: it stays local
+ * until neither has it. */
+static void
+test_shared_subnet_broadcast_stays_until_last_holder_leaves(void **state)
+{
+	struct fx *fx = *state;
+	struct host *c = tnet_host(fx->n, "c", false);
+	tnet_link(fx->n, fx->b, "eth1", "10.0.0.130/25", c, "eth0", "10.0.0.131/25");
+	struct net_device *b1 = dev_get_by_name(fx->b, "eth1");
+	assert_true(ip_addr_is_local(fx->b, tnet_addr("10.0.0.255")));
+	assert_true(inet_set_address_text(fx->bdev, "10.9.0.2/24", NULL));
+	assert_true(ip_addr_is_local(fx->b, tnet_addr("10.0.0.255")));
+	assert_true(inet_set_address_text(b1, "10.8.0.3/24", NULL));
+	assert_false(ip_addr_is_local(fx->b, tnet_addr("10.0.0.255")));
+	assert_ptr_equal(ip_dev_find(fx->b, tnet_addr("10.8.0.3")), b1);
+}
+
+/* An address that is one device's own and another's subnet broadcast is
+ * delivered locally either way, and ip_dev_find names its holder. */
+static void
+test_address_that_is_also_a_subnet_broadcast_is_local(void **state)
+{
+	struct fx *fx = *state;
+	struct host *c = tnet_host(fx->n, "c", false);
+	tnet_link(fx->n, fx->b, "eth1", "10.7.0.255/16", c, "eth0", "10.7.0.1/16");
+	struct net_device *b1 = dev_get_by_name(fx->b, "eth1");
+	assert_true(inet_set_address_text(fx->bdev, "10.7.0.9/24", NULL));
+	assert_true(ip_addr_is_local(fx->b, tnet_addr("10.7.0.255")));
+	assert_ptr_equal(ip_dev_find(fx->b, tnet_addr("10.7.0.255")), b1);
+}
+
 int
 main(void)
 {
@@ -193,6 +240,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_datagram_to_ourselves_loops_back, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_router_decrements_ttl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_address_is_found_at_new_value_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_shared_subnet_broadcast_stays_until_last_holder_leaves, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_address_that_is_also_a_subnet_broadcast_is_local, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,79 @@
+#!/bin/sh
+# tests/metrics_stable.sh - speed work changes no figure.
+#
+# Runs every lecture, homework and network scenario, and the end-to-end
+# benchmark scenarios of bench/ cut short, each with `netsim run --metrics`,
+# and compares every metric (name and value, exactly) and the exit status
+# with tests/metrics_baseline.txt.  A change that is meant to change what the
+# simulator computes (a new cost, a new trace row that is counted, ...)
+# regenerates the baseline and commits it with the change:
+#
+#     tests/metrics_stable.sh --update      (from the top of a built tree)
+#
+# which rewrites tests/metrics_baseline.txt; `git diff` then shows every
+# figure that moved.  Outside make check, NETSIM defaults to ./netsim and
+# top_srcdir to the folder above this script.
+update=no
+if [ "${1:-}" = --update ]; then
+	update=yes
+	: "${NETSIM:=$PWD/netsim}"
+	: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+	export NETSIM top_srcdir
+fi
+. "$top_srcdir/tests/lib.sh"
+
+BASE="$top_srcdir/tests/metrics_baseline.txt"
+BENCH="$top_srcdir/bench"
+
+# case NAME FILE [ARGS...]: one run; "NAME metric value" lines on stdout.
+case_run() {
+	local name=$1 file=$2
+	shift 2
+	"$NETSIM" run --quiet --trace-level off --metrics "$T/m.txt" "$file" "$@" >"$T/out" 2>"$T/err"
+	echo "$name exit $?"
+	sed "s|^|$name |" "$T/m.txt" 2>/dev/null
+	rm -f "$T/m.txt"
+}
+
+all_cases() {
+	local f
+	for f in "$top_srcdir"/scenarios/lectures/*.ini "$top_srcdir"/scenarios/homework/*.ini \
+		"$top_srcdir"/scenarios/network/*.ini; do
+		case_run "$(basename "$(dirname "$f")")/$(basename "$f" .ini)" "$f"
+	done
+	# The benchmark scenarios, short: a UDP flood, a TCP bulk transfer and
+	# a star of 4 senders through a router (bench/gen-star.py's output for
+	# 4 senders, 4000 datagrams/s, 10 ms, kept in the tree so that the
+	# test does not need python).
+	case_run bench/udp-flood "$BENCH/udp-flood.ini" --set app.flood.count=3000 \
+		--set scenario.duration=40ms --set expect.app.sink.rx_msgs=3000
+	case_run bench/tcp-bulk "$BENCH/tcp-bulk.ini" --set app.bulk.bytes=3000000 \
+		--set scenario.duration=100ms --set expect.app.sink.rx_bytes=3000000
+	case_run bench/star-4 "$BENCH/star-4.ini"
+}
+
+if [ "$update" = yes ]; then
+	all_cases >"$BASE"
+	echo "wrote $BASE: $(wc -l <"$BASE") lines"
+	exit 0
+fi
+
+all_cases >"$T/now.txt"
+seen=
+for name in $(cut -d' ' -f1 "$BASE" | uniq) $(cut -d' ' -f1 "$T/now.txt" | uniq); do
+	case " $seen " in *" $name "*) continue ;; esac
+	seen="${seen:-} $name"
+	grep "^$name " "$BASE" >"$T/a" || true
+	grep "^$name " "$T/now.txt" >"$T/b" || true
+	if [ ! -s "$T/a" ]; then
+		not_ok "$name: not in the baseline (tests/metrics_stable.sh --update)"
+	elif [ ! -s "$T/b" ]; then
+		not_ok "$name: in the baseline but not run"
+	elif cmp -s "$T/a" "$T/b"; then
+		ok "$name: $(wc -l <"$T/a") figures as in the baseline"
+	else
+		not_ok "$name: figures differ from the baseline (- baseline, + now)"
+		diff "$T/a" "$T/b" | grep '^[<>]' | sed 's/^</    -/; s/^>/    +/' | head -20
+	fi
+done
+done_testing
