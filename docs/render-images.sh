@@ -3,14 +3,16 @@
 # of docs/lecture-guide.md, so that the guide's pictures are the project's
 # own output and its commands keep working.
 #
-#   docs/render-images.sh NETSIM OUTDIR
+#   docs/render-images.sh NETSIM OUTDIR [svg]
 #
 # Commands run from a scratch folder; "docs/img/NAME" outputs go to
-# OUTDIR/NAME (docs/img to refresh the pictures in place).  Exits non-zero
-# if any command fails.
+# OUTDIR/NAME (docs/img to refresh the pictures in place); with "svg",
+# docs/img/NAME.png goes to OUTDIR/NAME.svg instead (for
+# tests/svg_labels.sh).  Exits non-zero if any command fails.
 set -eu
 netsim=$1
 out=$2
+format=${3:-}
 src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -29,6 +31,8 @@ while read -r cmd; do
 	args=""
 	for a in "$@"; do
 		case $a in
+		docs/img/*.png) [ "$format" = svg ] && a="${a%.png}.svg"
+			a="$out/${a#docs/img/}" ;;
 		docs/img/*) a="$out/${a#docs/img/}" ;;
 		esac
 		args="$args $a"

@@ -32,8 +32,21 @@
  */
 char *draw_path_dot(sqlite3 *db, int64_t skb, GError **error);
 /* Every host's layers and queues; each edge labelled with the skbs and
- * bytes that crossed it in the whole run and coloured by that count. */
+ * bytes that crossed it in the whole run and coloured by that count; the
+ * drops as octagons counting them by reason. */
 char *draw_stackmap_dot(sqlite3 *db, GError **error);
+
+struct draw_map_opts {
+	char **hosts;	     /* names (or ids) of the hosts to draw; NULL: all */
+	sqlite3 *scale_from; /* another run whose largest count joins the scale */
+};
+/*
+ * The stack maps of @n runs (1 to 4) side by side, named @names, on one
+ * scale of edge width and colour, the same layer on the same row for every
+ * host of every run.
+ */
+char *draw_stackmaps_dot(sqlite3 **dbs, const char *const *names, int n,
+			 const struct draw_map_opts *o, GError **error);
 /*
  * The time-sequence (ladder) diagram of the TCP connection @f: its first
  * @max segments (both directions) as arrows between the two hosts' time

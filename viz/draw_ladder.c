@@ -260,6 +260,49 @@ mark_retransmits(GArray *segs)
 	}
 }
 
+/* A label's box, in inches, for keeping labels apart. */
+struct lbox {
+	double x0, y0, x1, y1;
+};
+
+/* Width in inches of @text at @pt points, as Graphviz estimates Helvetica. */
+static double
+label_width(const char *text, double pt)
+{
+	return (double)g_utf8_strlen(text, -1) * 0.58 * pt / 72.0 + 0.1;
+}
+
+/*
+ * Where on the arrow (x0,y0)-(x1,y1) a label of @w by @h inches goes: the
+ * middle if it is free, else the point nearest to the middle whose box
+ * meets none of @placed; the box is added to @placed.
+ */
+static void
+place_label(GArray *placed, double x0, double y0, double x1, double y1, double w, double h,
+	    double *x, double *y)
+{
+	static const double at[] = { 0.5, 0.38, 0.62, 0.26, 0.74, 0.16, 0.84 };
+	struct lbox b = { 0 };
+	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
+		*x = x0 + at[i] * (x1 - x0);
+		*y = y0 + at[i] * (y1 - y0) + 0.05;
+		b = (struct lbox){ *x - w / 2, *y - h / 2, *x + w / 2, *y + h / 2 };
+		bool clear = true;
+		for (guint j = 0; j < placed->len && clear; j++) {
+			struct lbox *o = &g_array_index(placed, struct lbox, j);
+			clear = b.x1 <= o->x0 || o->x1 <= b.x0 || b.y1 <= o->y0 || o->y1 <= b.y0;
+		}
+		if (clear)
+			break;
+		if (i + 1 == G_N_ELEMENTS(at)) { /* nowhere free: the middle */
+			*x = (x0 + x1) / 2;
+			*y = (y0 + y1) / 2 + 0.05;
+			b = (struct lbox){ *x - w / 2, *y - h / 2, *x + w / 2, *y + h / 2 };
+		}
+	}
+	g_array_append_val(placed, b);
+}
+
 static void
 pin(GString *s, const char *id, double x, double y, const char *attrs)
 {
@@ -358,6 +401,7 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 			"  top_a -- bot_a [penwidth=3, color=\"#999999\"];\n"
 			"  top_b -- bot_b [penwidth=3, color=\"#999999\"];\n");
 
+	g_autoptr(GArray) placed = g_array_new(FALSE, FALSE, sizeof(struct lbox));
 	uint32_t isn[2] = { 0, 0 };
 	bool known[2] = { false, false };
 	for (guint i = 0; i < segs->len; i++) {
@@ -399,9 +443,12 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 			"shape=plaintext, style=filled, fillcolor=white, "
 			"margin=0.02, fontsize=15, fontcolor=\"%s\", label=<%s%s%s>",
 			color, elabel, sg->drop ? "<br/>" : "", sg->drop ? sg->drop : "");
-		if (got)
-			pin(s, id, (x0 + xe) / 2, (y0 + y1) / 2 + 0.05, la);
-		else /* short arrow: its name beside the X, away from the middle */
+		if (got) {
+			double lx, ly;
+			place_label(placed, x0, y0, xe, y1, label_width(label, 15),
+				    sg->drop ? 0.5 : 0.28, &lx, &ly);
+			pin(s, id, lx, ly, la);
+		} else /* short arrow: its name beside the X, away from the middle */
 			pin(s, id, xe + (x1 > x0 ? -1.6 : 1.6), y1 - 0.45, la);
 		/* times beside the time lines */
 		g_autofree char *ta = g_strdup_printf("shape=plaintext, fontsize=13, "

@@ -210,10 +210,11 @@ path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl
 static void
 path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 {
-	static const char *const fill[8] = { NULL,  "socket", NULL,	"ip",
+	/* the layers every stack has, by rank (not transport, ARP, the user) */
+	static const char *const fill[9] = { NULL,  "socket", NULL,	"ip", NULL,
 					     "eth", "dev",    "driver", "nic" };
 	g_autoptr(GPtrArray) ids = g_ptr_array_new();
-	int lo = 8, hi = -1;
+	int lo = DRAW_RANKS, hi = -1;
 	GHashTableIter it;
 	gpointer k, v;
 
@@ -226,12 +227,12 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 		lo = MIN(lo, r);
 		hi = MAX(hi, r);
 	}
-	for (int r = MAX(lo, 1); r <= hi && r < 8; r++) {
-		if (!fill[r])
+	for (int r = MAX(lo, 1); r <= hi && r < 2 * 9; r++) {
+		if (r % 2 || !fill[r / 2])
 			continue;
 		struct draw_place pl = { .kind = PLACE_LAYER,
 					 .host = host,
-					 .name = g_intern_static_string(fill[r]) };
+					 .name = g_intern_static_string(fill[r / 2]) };
 		char *id = draw_place_id(&pl);
 		if (!g_hash_table_contains(p->places, id))
 			g_hash_table_add(p->filled, g_strdup(id));
@@ -252,20 +253,17 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 			       "penwidth=2; fontsize=22;\n",
 			       host, hname);
 	const char *prev = NULL;
-	for (int r = 0; r <= 8; r++) {
+	for (int r = 0; r < DRAW_RANKS; r++) {
 		const char *first = NULL;
-		bool first_is_queue = false;
 		for (guint i = 0; i < ids->len; i++) {
 			const char *id = g_ptr_array_index(ids, i);
 			struct draw_place *pl = g_hash_table_lookup(p->places, id);
 			if (draw_place_rank(pl) != r)
 				continue;
 			path_box(p, s, id, pl);
-			/* the layer box, not a queue beside it, carries the stacking */
-			if (!first || (pl->kind != PLACE_QUEUE && first_is_queue)) {
+			/* the layer boxes, not the queues, carry the stacking */
+			if (!first && pl->kind != PLACE_QUEUE)
 				first = id;
-				first_is_queue = pl->kind == PLACE_QUEUE;
-			}
 			g_ptr_array_add(rank_ids[r], (gpointer)id);
 		}
 		if (!first)
@@ -418,12 +416,12 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 		if (!seen)
 			g_array_append_val(order, g_array_index(hosts, int64_t, i));
 	}
-	GPtrArray *rank_ids[9];
-	for (int r = 0; r < 9; r++)
+	GPtrArray *rank_ids[DRAW_RANKS];
+	for (int r = 0; r < DRAW_RANKS; r++)
 		rank_ids[r] = g_ptr_array_new();
 	for (guint i = 0; i < order->len; i++)
 		path_cluster(&p, s, g_array_index(order, int64_t, i), rank_ids);
-	for (int r = 0; r < 9; r++) {
+	for (int r = 0; r < DRAW_RANKS; r++) {
 		if (rank_ids[r]->len > 1) {
 			g_string_append(s, "  { rank=same;");
 			for (guint i = 0; i < rank_ids[r]->len; i++)

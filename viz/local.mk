@@ -6,6 +6,7 @@ libnetsim_a_SOURCES += \
 	viz/show.c viz/show.h \
 	viz/draw.c viz/draw.h viz/draw_int.h \
 	viz/draw_path.c \
+	viz/draw_stackmap.c \
 	viz/draw_ladder.c
 nodist_libnetsim_a_SOURCES += viz/views_sql.c
 
@@ -33,3 +34,9 @@ tests_test_show_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_draw_SOURCES = tests/test_draw.c tests/viz_fixture.c tests/viz_fixture.h
 tests_test_draw_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_draw_LDADD = $(TEST_CMOCKA_LIBS)
+
+# No two labels overlap in a picture of the lecture guide (SVG text boxes).
+check_PROGRAMS += tests/svg_labels
+tests_svg_labels_LDADD = $(GLIB_LIBS) -lm
+TESTS += tests/svg_labels.sh
+EXTRA_DIST += tests/svg_labels.sh
