@@ -40,3 +40,7 @@ check_PROGRAMS += tests/svg_labels
 tests_svg_labels_LDADD = $(GLIB_LIBS) -lm
 TESTS += tests/svg_labels.sh
 EXTRA_DIST += tests/svg_labels.sh
+
+# What the lecture pictures show (the DOT of netsim draw).
+TESTS += tests/lecture_pictures.sh
+EXTRA_DIST += tests/lecture_pictures.sh
