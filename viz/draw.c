@@ -361,6 +361,7 @@ draw_main(int argc, char **argv)
 	gint64 skb = 0;
 	gint nth = 1, max = 40;
 	g_autofree char *flow = NULL, *output = NULL, *hosts = NULL, *scale_from = NULL;
+	g_autofree char *from = NULL, *to = NULL;
 	const GOptionEntry entries[] = {
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
 		  "Write the picture to FILE (.png, .svg, .pdf, or .dot for the source)", "FILE" },
@@ -378,10 +379,15 @@ draw_main(int argc, char **argv)
 		  "H1,H2" },
 		{ "scale-from", 0, 0, G_OPTION_ARG_FILENAME, &scale_from,
 		  "stackmap: scale edge widths to this run too, so that two maps compare", "DB" },
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &from,
+		  "cpu: the window's start (2.5ms, 250us, 1s; default: the first busy moment)",
+		  "TIME" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &to,
+		  "cpu: the window's end (default: 1 ms later)", "TIME" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("DB path|stackmap|ladder | compare A.db B.db");
+		g_option_context_new("DB path|stackmap|ladder|cpu | compare A.db B.db");
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dot = NULL;
 	g_auto(GStrv) host_list = NULL;
@@ -395,6 +401,7 @@ draw_main(int argc, char **argv)
 		"  path      one skb through the layers of every host it crosses\n"
 		"  stackmap  every host's layers, coloured by the skbs that crossed them\n"
 		"  ladder    the time-sequence diagram of one TCP connection\n"
+		"  cpu       per host, what the CPU did in each context, to scale\n"
 		"  compare   (netsim draw compare A.db B.db) two runs' stack maps on one "
 		"scale");
 	g_option_context_set_description(
@@ -435,9 +442,16 @@ draw_main(int argc, char **argv)
 		return DRAW_BAD_INPUT;
 	}
 	if (strcmp(what, "path") != 0 && strcmp(what, "stackmap") != 0 &&
-	    strcmp(what, "ladder") != 0) {
-		fprintf(stderr, "netsim draw: unknown diagram '%s' (path, stackmap or ladder)\n",
+	    strcmp(what, "ladder") != 0 && strcmp(what, "cpu") != 0) {
+		fprintf(stderr,
+			"netsim draw: unknown diagram '%s' (path, stackmap, ladder or cpu)\n",
 			what);
+		return DRAW_BAD_INPUT;
+	}
+	struct draw_cpu_opts co = { .from_ns = -1, .to_ns = -1, .hosts = host_list };
+	if ((from && !draw_parse_time(from, &co.from_ns)) ||
+	    (to && !draw_parse_time(to, &co.to_ns))) {
+		fprintf(stderr, "netsim draw: --from/--to: a time such as 2.5ms, 250us, 1s\n");
 		return DRAW_BAD_INPUT;
 	}
 	g_autoptr(sqlite3) db = vizdb_open(argv[2], &error);
@@ -446,7 +460,10 @@ draw_main(int argc, char **argv)
 	struct viz_flow f;
 	if (flow && !vizdb_flow_parse(db, flow, &f, &error))
 		goto fail;
-	if (strcmp(what, "stackmap") == 0) {
+	if (strcmp(what, "cpu") == 0) {
+		engine = "neato";
+		dot = draw_cpu_dot(db, &co, &error);
+	} else if (strcmp(what, "stackmap") == 0) {
 		if (scale_from && !(other = vizdb_open(scale_from, &error)))
 			goto fail;
 		struct draw_map_opts o = { .hosts = host_list, .scale_from = other };

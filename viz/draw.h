@@ -55,6 +55,18 @@ char *draw_stackmaps_dot(sqlite3 **dbs, const char *const *names, int n,
  */
 char *draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error);
 
+struct draw_cpu_opts {
+	int64_t from_ns, to_ns; /* the window; from < 0: the first busy moment; to <= from:
+				   1 ms after from */
+	char **hosts;		/* NULL: every host */
+};
+/*
+ * The CPU timeline: per host a hardirq, a softirq and a task lane, and in
+ * them every stretch of cpu_busy in the window, to scale, coloured and
+ * named by its owner.  Laid out by neato with pinned positions.
+ */
+char *draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error);
+
 /*
  * Lays @dot out with @engine ("dot", "neato") and writes it to @file as
  * SVG, PNG or PDF according to @file's extension (.dot: the DOT text).

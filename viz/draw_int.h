@@ -78,6 +78,11 @@ const char *draw_label_attr(const struct draw_place *a, const struct draw_place 
 /* "IP", "Ethernet", "device (netdev)"...: what a box says. */
 const char *draw_layer_label(const char *layer);
 
+/* Is host @id one of @hosts (names or numbers; NULL: every host)? */
+bool draw_host_wanted(sqlite3 *db, int64_t id, char **hosts);
+/* "1.5ms", "250us", "2s", "1000" (ns) to nanoseconds. */
+bool draw_parse_time(const char *s, int64_t *ns);
+
 /* The name of host @id, freed by the caller. */
 char *draw_host_name(sqlite3 *db, int64_t id);
 /* A string made safe for a DOT HTML-like label (&, <, >, "). */

@@ -188,9 +188,8 @@ stackmap_collect(sqlite3 *db, struct stackmap *m, GError **error)
 	return true;
 }
 
-/* Is host @id one of @hosts (names or numbers; NULL: all)? */
-static bool
-host_wanted(sqlite3 *db, int64_t id, char **hosts)
+bool
+draw_host_wanted(sqlite3 *db, int64_t id, char **hosts)
 {
 	if (!hosts)
 		return true;
@@ -303,8 +302,8 @@ map_edges(struct stackmap *m, GString *s, const char *prefix, int64_t max, char 
 	g_hash_table_iter_init(&it, m->edges);
 	while (g_hash_table_iter_next(&it, &k, NULL)) {
 		struct map_edge *me = k;
-		if (!host_wanted(m->db, me->from.host, hosts) ||
-		    !host_wanted(m->db, me->to.host, hosts))
+		if (!draw_host_wanted(m->db, me->from.host, hosts) ||
+		    !draw_host_wanted(m->db, me->to.host, hosts))
 			continue;
 		g_autofree char *a = map_id(prefix, &me->from), *b = map_id(prefix, &me->to);
 		g_autoptr(GString) label = g_string_new(NULL);
@@ -325,7 +324,7 @@ map_edges(struct stackmap *m, GString *s, const char *prefix, int64_t max, char 
 	g_hash_table_iter_init(&it, m->drops);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		struct map_drop *d = v;
-		if (!host_wanted(m->db, d->at.host, hosts))
+		if (!draw_host_wanted(m->db, d->at.host, hosts))
 			continue;
 		g_autofree char *a = map_id(prefix, &d->at);
 		g_autofree char *b = drop_id(prefix, d);
@@ -348,7 +347,7 @@ map_run(struct stackmap *m, GString *s, const char *prefix, const char *run, cha
 	int shown = 0;
 	while (sqlite3_step(hs) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(hs, 0);
-		if (!host_wanted(m->db, id, hosts))
+		if (!draw_host_wanted(m->db, id, hosts))
 			continue;
 		map_cluster(m, s, prefix, run, id, rows);
 		shown++;

@@ -7,6 +7,7 @@ libnetsim_a_SOURCES += \
 	viz/draw.c viz/draw.h viz/draw_int.h \
 	viz/draw_path.c \
 	viz/draw_stackmap.c \
+	viz/draw_cpu.c \
 	viz/draw_ladder.c
 nodist_libnetsim_a_SOURCES += viz/views_sql.c
 
