@@ -31,6 +31,20 @@
  * octagons with their reason.
  */
 char *draw_path_dot(sqlite3 *db, int64_t skb, GError **error);
+
+/* Where each operation of the path put the packet: for netsim view. */
+struct draw_path_step {
+	int64_t seq; /* the skb_events row */
+	char *node;  /* the DOT (and SVG) id of its place, or NULL; freed by the caller */
+	int edge;    /* the edge it drew: SVG id "pe<edge>" (from 1), or -1 */
+};
+/*
+ * draw_path_dot, and in @steps (struct draw_path_step) every operation the
+ * picture walked, in the order walked.  Nodes carry their DOT name as id
+ * and edges the id "pe<N>", N the edge's first number, so that a viewer
+ * can find them in the SVG.
+ */
+char *draw_path_dot_steps(sqlite3 *db, int64_t skb, GArray *steps, GError **error);
 /* Every host's layers and queues; each edge labelled with the skbs and
  * bytes that crossed it in the whole run and coloured by that count; the
  * drops as octagons counting them by reason. */

@@ -22,6 +22,7 @@ struct path_edge {
 	enum draw_edge_kind kind;
 	const char *what;
 	int64_t bytes, time_ns, seq;
+	int64_t ev_seq;	     /* the event that made it (the wire: the receiver's) */
 	const char *drop_id; /* EDGE_DROP: the id of its octagon */
 	/* the same move made by several skbs (fragments): one edge */
 	int count;
@@ -44,8 +45,10 @@ struct path {
 	GHashTable *places; /* id -> struct draw_place * */
 	GHashTable *notes;  /* id -> GPtrArray of note strings */
 	int ndrops;
-	GHashTable *tx;	   /* sending skb id -> struct path_tx */
-	GHashTable *start; /* child skb id -> struct draw_place where it began */
+	GHashTable *tx;	     /* sending skb id -> struct path_tx */
+	GHashTable *start;   /* child skb id -> struct draw_place where it began */
+	GArray *steps;	     /* struct draw_path_step, when asked for */
+	GHashTable *edge_of; /* event seq -> index of the drawn edge + 1 */
 };
 
 static void
@@ -86,6 +89,7 @@ path_edge_add(struct path *p, const struct draw_step *s, int64_t time_ns, int64_
 			       .bytes = s->bytes,
 			       .time_ns = time_ns,
 			       .seq = seq,
+			       .ev_seq = seq,
 			       .count = 1,
 			       .last_ns = time_ns };
 	path_touch(p, &s->from);
@@ -129,6 +133,7 @@ path_wire(struct path *p, const struct draw_step *s, const struct draw_event *e)
 			       .what = g_intern_string(what),
 			       .bytes = e->len };
 	path_edge_add(p, &w, e->time_ns, t->seq);
+	g_array_index(p->edges, struct path_edge, p->edges->len - 1).ev_seq = e->seq;
 }
 
 /* What an operation writes in its box, if anything. */
@@ -186,6 +191,12 @@ path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct d
 		arrived = true;
 		path_touch(p, at);
 		path_note_event(p, at, &e);
+		if (p->steps) {
+			struct draw_path_step ps = { .seq = e.seq, .edge = -1 };
+			if (at->kind != PLACE_NONE)
+				ps.node = draw_place_id(at);
+			g_array_append_val(p->steps, ps);
+		}
 		bool child = (strcmp(e.op, "clone") == 0 || strcmp(e.op, "copy") == 0) &&
 			e.other > 0 && e.other != e.skb;
 		for (int i = 0; i < n; i++) {
@@ -231,7 +242,8 @@ path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl
 		? "box, style=\"rounded,dashed\", color=\"#999999\", fontcolor=\"#888888\", "
 		  "width=2.6"
 		: "box, style=\"rounded,filled\", fillcolor=\"#e8eefc\", width=2.6";
-	g_string_append_printf(s, "    %s [shape=%s, label=<%s>];\n", id, shape, label->str);
+	g_string_append_printf(s, "    %s [id=\"%s\", shape=%s, label=<%s>];\n", id, id, shape,
+			       label->str);
 }
 
 /*
@@ -351,8 +363,13 @@ path_merge(struct path *p)
 			e->numbers = g_string_new(NULL);
 			g_string_append_printf(e->numbers, "%u", i + 1);
 			g_array_append_val(out, *e);
+			g_hash_table_insert(p->edge_of, g_memdup2(&e->ev_seq, sizeof e->ev_seq),
+					    GINT_TO_POINTER(out->len));
 			continue;
 		}
+		g_hash_table_insert(
+			p->edge_of, g_memdup2(&e->ev_seq, sizeof e->ev_seq),
+			GINT_TO_POINTER((int)(m - &g_array_index(out, struct path_edge, 0)) + 1));
 		m->count++;
 		m->last_ns = e->time_ns;
 		m->bytes += e->bytes;
@@ -389,9 +406,10 @@ path_edges(struct path *p, GString *s)
 			b = g_strdup(e->drop_id);
 			g_string_append_printf(
 				s,
-				"  %s [shape=octagon, style=filled, fillcolor=\"#fbd5d5\","
+				"  %s [id=\"%s\", shape=octagon, style=filled, "
+				"fillcolor=\"#fbd5d5\","
 				" color=\"#d62728\", penwidth=2, label=<<b>DROP</b><br/>%s>];\n",
-				b, what);
+				b, b, what);
 			label = g_strdup_printf("%s. dropped<br/>%s", num, t);
 		} else {
 			b = draw_place_id(&e->to);
@@ -403,7 +421,7 @@ path_edges(struct path *p, GString *s)
 				label = g_strdup_printf("%s. %s%s<br/>%s", num, what, times, t);
 		}
 		g_string_append_printf(
-			s, "  %s -> %s [%s=<%s>, %s%s];\n", a, b,
+			s, "  %s -> %s [id=\"pe%u\", %s=<%s>, %s%s];\n", a, b, i + 1,
 			e->kind == EDGE_DROP ? "label" : draw_label_attr(&e->from, &e->to), label,
 			edge_style(e->kind), e->kind == EDGE_WIRE ? ", constraint=false" : "");
 		g_string_free(e->numbers, TRUE);
@@ -511,6 +529,12 @@ path_lineage(sqlite3 *db, int64_t skb, GArray *hops)
 char *
 draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 {
+	return draw_path_dot_steps(db, skb, NULL, error);
+}
+
+char *
+draw_path_dot_steps(sqlite3 *db, int64_t skb, GArray *steps, GError **error)
+{
 	if (!vizdb_skb_exists(db, skb)) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
 			    "no skb %" G_GINT64_FORMAT " in this trace", skb);
@@ -527,7 +551,11 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	g_autoptr(GHashTable) start =
 		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	g_autoptr(GHashTable) edge_of =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	struct path p = { .db = db,
+			  .steps = steps,
+			  .edge_of = edge_of,
 			  .edges = edges,
 			  .places = places,
 			  .notes = notes,
@@ -619,6 +647,11 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 	}
 	path_edges(&p, s);
 	g_array_free(p.edges, TRUE);
+	for (guint i = 0; steps && i < steps->len; i++) {
+		struct draw_path_step *ps = &g_array_index(steps, struct draw_path_step, i);
+		int n = GPOINTER_TO_INT(g_hash_table_lookup(edge_of, &ps->seq));
+		ps->edge = n > 0 ? n : -1;
+	}
 	g_string_append(s, "}\n");
 	return g_string_free(s, FALSE);
 }
