@@ -360,6 +360,7 @@ draw_main(int argc, char **argv)
 {
 	gint64 skb = 0;
 	gint nth = 1, max = 40;
+	gboolean rows = FALSE;
 	g_autofree char *flow = NULL, *output = NULL, *hosts = NULL, *scale_from = NULL;
 	g_autofree char *from = NULL, *to = NULL;
 	const GOptionEntry entries[] = {
@@ -387,7 +388,7 @@ draw_main(int argc, char **argv)
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("DB path|stackmap|ladder|cpu | compare A.db B.db");
+		g_option_context_new("DB path|stackmap|ladder|cwnd|cpu | compare A.db B.db");
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dot = NULL;
 	g_auto(GStrv) host_list = NULL;
@@ -401,6 +402,7 @@ draw_main(int argc, char **argv)
 		"  path      one skb through the layers of every host it crosses\n"
 		"  stackmap  every host's layers, coloured by the skbs that crossed them\n"
 		"  ladder    the time-sequence diagram of one TCP connection\n"
+		"  cwnd      a TCP sender's cwnd, ssthresh and bytes in flight over time\n"
 		"  cpu       per host, what the CPU did in each context, to scale\n"
 		"  compare   (netsim draw compare A.db B.db) two runs' stack maps on one "
 		"scale");
@@ -442,9 +444,9 @@ draw_main(int argc, char **argv)
 		return DRAW_BAD_INPUT;
 	}
 	if (strcmp(what, "path") != 0 && strcmp(what, "stackmap") != 0 &&
-	    strcmp(what, "ladder") != 0 && strcmp(what, "cpu") != 0) {
+	    strcmp(what, "ladder") != 0 && strcmp(what, "cpu") != 0 && strcmp(what, "cwnd") != 0) {
 		fprintf(stderr,
-			"netsim draw: unknown diagram '%s' (path, stackmap, ladder or cpu)\n",
+			"netsim draw: unknown diagram '%s' (path, stackmap, ladder, cwnd or cpu)\n",
 			what);
 		return DRAW_BAD_INPUT;
 	}
@@ -463,6 +465,15 @@ draw_main(int argc, char **argv)
 	if (strcmp(what, "cpu") == 0) {
 		engine = "neato";
 		dot = draw_cpu_dot(db, &co, &error);
+	} else if (strcmp(what, "cwnd") == 0) {
+		if (!flow || strcmp(f.proto, "tcp") != 0) {
+			fprintf(stderr,
+				"netsim draw cwnd: give the connection with --flow "
+				"tcp:ADDR:PORT-ADDR:PORT (its first endpoint sends)\n");
+			return DRAW_BAD_INPUT;
+		}
+		engine = "neato";
+		dot = draw_cwnd_dot(db, &f, co.from_ns, co.to_ns, &error);
 	} else if (strcmp(what, "stackmap") == 0) {
 		if (scale_from && !(other = vizdb_open(scale_from, &error)))
 			goto fail;
@@ -477,7 +488,10 @@ draw_main(int argc, char **argv)
 			return DRAW_BAD_INPUT;
 		}
 		engine = "neato";
-		dot = draw_ladder_dot(db, &f, max, &error);
+		struct draw_ladder_opts lo = {
+			.max = max, .from_ns = co.from_ns, .to_ns = co.to_ns, .rows = rows
+		};
+		dot = draw_ladder_dot_opts(db, &f, &lo, &error);
 	} else {
 		if (flow && !vizdb_flow_nth(db, &f, nth, &skb, &error))
 			goto fail;

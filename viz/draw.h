@@ -69,6 +69,20 @@ char *draw_stackmaps_dot(sqlite3 **dbs, const char *const *names, int n,
  */
 char *draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error);
 
+struct draw_ladder_opts {
+	int max;		/* at most this many segments (0: all) */
+	int64_t from_ns, to_ns; /* only segments sent in this window (-1: open) */
+	bool rows;		/* one row per moment instead of time to scale */
+};
+/*
+ * The ladder, time to scale by default: a quiet stretch is shortened to a
+ * marked gap that says how long it was, moments too close are spaced
+ * apart; the copies from and to user memory (the send and recv calls)
+ * are marked on the time lines.
+ */
+char *draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_ladder_opts *o,
+			   GError **error);
+
 struct draw_cpu_opts {
 	int64_t from_ns, to_ns; /* the window; from < 0: the first busy moment; to <= from:
 				   1 ms after from */
@@ -80,6 +94,14 @@ struct draw_cpu_opts {
  * named by its owner.  Laid out by neato with pinned positions.
  */
 char *draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error);
+
+/*
+ * The congestion window, ssthresh and bytes in flight of the first
+ * endpoint of @f over time (tcp_cc), losses marked; neato, pinned.
+ * @from_ns, @to_ns: a window (-1: open).
+ */
+char *draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to_ns,
+		    GError **error);
 
 /*
  * Lays @dot out with @engine ("dot", "neato") and writes it to @file as

@@ -8,6 +8,7 @@ libnetsim_a_SOURCES += \
 	viz/draw_path.c \
 	viz/draw_stackmap.c \
 	viz/draw_cpu.c \
+	viz/draw_cwnd.c \
 	viz/view.c viz/view.h \
 	viz/draw_ladder.c
 nodist_libnetsim_a_SOURCES += viz/views_sql.c viz/view_files.c
