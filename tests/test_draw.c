@@ -94,12 +94,14 @@ test_path_stacks_layers_like_figure_3(void **state)
 	assert_non_null(strstr(dot, "h1_user -> h1_socket [style=invis"));
 	assert_non_null(strstr(dot, "h1_socket -> h1_udp [style=invis"));
 	/* a's socket layer was not touched (UDP copied from the user): dashed */
-	assert_non_null(strstr(dot, "h1_socket [shape=box, style=\"rounded,dashed\""));
+	assert_non_null(
+		strstr(dot, "h1_socket [id=\"h1_socket\", shape=box, style=\"rounded,dashed\""));
 	assert_non_null(strstr(dot, "h1_ip -> h1_eth [style=invis"));
 	assert_non_null(strstr(dot, "h1_driver -> h1_nic [style=invis"));
 	/* queues are ellipses */
-	assert_non_null(strstr(dot, "h1_q_qdisc [shape=ellipse"));
-	assert_non_null(strstr(dot, "h2_q_sk_receive_queue [shape=ellipse"));
+	assert_non_null(strstr(dot, "h1_q_qdisc [id=\"h1_q_qdisc\", shape=ellipse"));
+	assert_non_null(
+		strstr(dot, "h2_q_sk_receive_queue [id=\"h2_q_sk_receive_queue\", shape=ellipse"));
 }
 
 static void
@@ -123,9 +125,10 @@ test_path_draws_copies_red_and_moves_grey(void **state)
 	g_autofree char *dot = draw_path_dot(*state, 1, NULL);
 	/* four copies: user_to_skb, dma_to_dev, dma_from_dev, skb_to_user */
 	assert_int_equal(count(dot, "B copied</b>"), 4);
-	assert_non_null(strstr(dot, "h1_user -> h1_udp [label=<<b>1. copy user_to_skb"));
+	assert_non_null(
+		strstr(dot, "h1_user -> h1_udp [id=\"pe1\", label=<<b>1. copy user_to_skb"));
 	assert_non_null(strstr(dot, "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=4"));
-	assert_non_null(strstr(dot, "h1_udp -> h1_ip [label=<2. ip_queue_xmit"));
+	assert_non_null(strstr(dot, "h1_udp -> h1_ip [id=\"pe2\", label=<2. ip_queue_xmit"));
 	assert_non_null(strstr(dot, "color=\"#777777\""));
 }
 
@@ -134,7 +137,7 @@ test_path_marks_a_drop_with_its_reason(void **state)
 {
 	g_autofree char *dot = draw_path_dot(*state, 90, NULL);
 	assert_non_null(dot);
-	assert_non_null(strstr(dot, "drop1 [shape=octagon"));
+	assert_non_null(strstr(dot, "drop1 [id=\"drop1\", shape=octagon"));
 	assert_non_null(strstr(dot, "qdisc_full"));
 	assert_non_null(strstr(dot, "h1_dev -> drop1"));
 }

@@ -309,7 +309,8 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 	g_string_append_printf(s,
 			       "  legend [pos=\"%.3f,%.3f!\", shape=plaintext, style=\"\", "
 			       "fixedsize=false, fontsize=14, label=<%s>];\n",
-			       CPU_WIDTH + 2.6, 0.0, leg->str);
+			       CPU_WIDTH + 2.6, CPU_LANE / 2 - (order->len + 1) * 0.29 / 2,
+			       leg->str);
 	g_string_append(s, "}\n");
 	return g_string_free(s, FALSE);
 }

@@ -341,8 +341,9 @@ edge_by_seq(gconstpointer a, gconstpointer b)
 }
 
 /*
- * Numbers the edges in time order and makes one edge of the moves several
- * skbs made between the same two places (the fragments of a datagram),
+ * Numbers the edges in time order and makes one edge of the same move
+ * (the same operation between the same two places) made by several skbs
+ * (the fragments of a datagram),
  * labelled with all their numbers and the first and last time.
  */
 static void
@@ -355,7 +356,11 @@ path_merge(struct path *p)
 		struct path_edge *m = NULL;
 		for (guint j = 0; j < out->len && e->kind != EDGE_DROP; j++) {
 			struct path_edge *o = &g_array_index(out, struct path_edge, j);
-			if (o->kind == e->kind && draw_place_equal(&o->from, &e->from) &&
+			bool same_what = o->what == e->what ||
+				(g_str_has_prefix(o->what, "copy into ") &&
+				 g_str_has_prefix(e->what, "copy into "));
+			if (o->kind == e->kind && same_what &&
+			    draw_place_equal(&o->from, &e->from) &&
 			    draw_place_equal(&o->to, &e->to))
 				m = o;
 		}
