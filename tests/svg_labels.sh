@@ -2,7 +2,8 @@
 # tests/svg_labels.sh - no two text labels overlap in any picture of the
 # lecture guide: every `netsim draw` of docs/lecture-guide.md is rendered
 # as SVG (docs/render-images.sh ... svg) and tests/svg_labels reads the
-# text boxes.
+# text boxes.  (tests/homework_images.sh checks the handout's plots the
+# same way, from the sweeps it runs anyway.)
 . "$top_srcdir/tests/lib.sh"
 check=$top_builddir/tests/svg_labels
 
@@ -36,5 +37,5 @@ for svg in "$T"/svg/*.svg; do
 		sed "s|$T/svg/||; s/^/    /" "$T/overlaps" | head -10
 	fi
 done
-[ "$n" -ge 10 ] && ok "checked $n pictures" || not_ok "only $n pictures rendered"
+[ "$n" -ge 10 ] && ok "checked $n pictures of the guide" || not_ok "only $n pictures rendered"
 done_testing
