@@ -29,6 +29,7 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "viz/draw.h"
+#include "viz/view.h"
 #include "viz/show.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_BAD_INPUT = 2 };
@@ -287,7 +288,8 @@ static const char usage[] =
 	"  check FILE     check a scenario file without running it\n"
 	"  sweep FILE     run a grid of values in parallel; table and plots\n"
 	"  show DB        what a trace recorded: the run, or one packet (--skb N)\n"
-	"  draw DB WHAT   a picture of a trace: path, stackmap or ladder (-o FILE)\n"
+	"  draw DB WHAT   a picture of a trace: path, stackmap, ladder, cpu (-o FILE)\n"
+	"  view DB        a web page to step through a packet's life (-o DIR)\n"
 	"  help [TOPIC]   this text; topics: scenario, keys, apps, costs\n"
 	"  --version      print the version\n"
 	"\n"
@@ -407,6 +409,8 @@ main(int argc, char **argv)
 		return show_main(argc, argv);
 	if (strcmp(cmd, "draw") == 0)
 		return draw_main(argc, argv);
+	if (strcmp(cmd, "view") == 0)
+		return view_main(argc, argv);
 	fprintf(stderr, "netsim: unknown command '%s' (see 'netsim help')\n", cmd);
 	return EXIT_BAD_INPUT;
 }

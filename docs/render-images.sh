@@ -1,16 +1,20 @@
 #!/bin/sh
-# docs/render-images.sh - run every `netsim run` and `netsim draw` command
-# of docs/lecture-guide.md, so that the guide's pictures are the project's
-# own output and its commands keep working.
+# docs/render-images.sh - run every `netsim run`, `netsim draw` and
+# `netsim view` command of docs/lecture-guide.md, so that the guide's
+# pictures are the project's own output and its commands keep working.
 #
-#   docs/render-images.sh NETSIM OUTDIR
+#   docs/render-images.sh NETSIM OUTDIR [svg]
 #
-# Commands run from a scratch folder; "docs/img/NAME" outputs go to
-# OUTDIR/NAME (docs/img to refresh the pictures in place).  Exits non-zero
-# if any command fails.
+# Commands run, as written, from a scratch folder; the picture a `netsim
+# draw ... -o NAME.png` writes goes to OUTDIR/NAME.png instead
+# (docs/img to refresh the guide's pictures in place); with "svg", to
+# OUTDIR/NAME.svg (for tests/svg_labels.sh).  The guide's commands write
+# into the reader's folder, never into docs/img.  Exits non-zero if any
+# command fails.
 set -eu
 netsim=$1
 out=$2
+format=${3:-}
 src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -19,23 +23,28 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 ln -s "$src/scenarios" scenarios
 status=0
-grep -E '^    netsim (run|draw) ' "$src/docs/lecture-guide.md" | sed 's/^    netsim //' |
+grep -E '^    netsim (run|draw|view) ' "$src/docs/lecture-guide.md" | sed 's/^    netsim //' |
 while read -r cmd; do
 	# shellcheck disable=SC2086
 	set -- $cmd
-	case $1 in
+	what=$1
+	case $what in
 	run) set -- "$@" --quiet --overwrite ;;
 	esac
-	args=""
+	args="" prev=""
 	for a in "$@"; do
-		case $a in
-		docs/img/*) a="$out/${a#docs/img/}" ;;
-		esac
+		if [ "$what" = draw ] && [ "$prev" = "-o" ]; then
+			case $a in
+			*.png) [ "$format" = svg ] && a="${a%.png}.svg" ;;
+			esac
+			a="$out/$(basename "$a")"
+		fi
 		args="$args $a"
+		prev=$a
 	done
 	echo "netsim$args"
 	# shellcheck disable=SC2086
-	if ! "$netsim" $args >/dev/null; then
+	if ! eval "\"\$netsim\" $args" >/dev/null; then
 		echo "render-images: failed: netsim$args" >&2
 		exit 1
 	fi

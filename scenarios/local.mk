@@ -5,6 +5,7 @@ dist_lectures_DATA = \
 	scenarios/lectures/arp-resolution.ini \
 	scenarios/lectures/blocking-io.ini \
 	scenarios/lectures/fragmentation.ini \
+	scenarios/lectures/interrupt-rates.ini \
 	scenarios/lectures/interrupts-and-napi-high-load.ini \
 	scenarios/lectures/interrupts-and-napi-low-load.ini \
 	scenarios/lectures/nonblocking-io.ini \
@@ -34,7 +35,16 @@ EXTRA_DIST += docs/lecture-guide.md \
 	docs/img/skb-header-walk.png \
 	docs/img/socket-lifecycle.png \
 	docs/img/tcp-handshake-and-teardown.png \
-	docs/img/tcp-loss-and-fast-retransmit.png
+	docs/img/tcp-loss-and-fast-retransmit.png \
+	docs/img/tcp-loss-cwnd.png \
+	docs/img/blocking-io-cpu.png \
+	docs/img/nonblocking-io-cpu.png \
+	docs/img/interrupts-and-napi-compare.png \
+	docs/img/interrupts-and-napi-cpu.png \
+	docs/img/interrupt-rates.png \
+	docs/img/one-write-several-reads.png \
+	docs/img/several-writes-one-read.png \
+	docs/img/view-path-of-a-packet.png
 
 # The receive-livelock homework (docs/homework-livelock.md): its scenarios,
 # and tests/homework.sh, which checks that their curves have the published

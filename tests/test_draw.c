@@ -18,6 +18,8 @@
 
 #include "tests/viz_fixture.h"
 #include "viz/draw.h"
+#include "viz/draw_int.h"
+#include "viz/view.h"
 #include "viz/vizdb.h"
 
 static struct viz_fixture fx;
@@ -94,12 +96,14 @@ test_path_stacks_layers_like_figure_3(void **state)
 	assert_non_null(strstr(dot, "h1_user -> h1_socket [style=invis"));
 	assert_non_null(strstr(dot, "h1_socket -> h1_udp [style=invis"));
 	/* a's socket layer was not touched (UDP copied from the user): dashed */
-	assert_non_null(strstr(dot, "h1_socket [shape=box, style=\"rounded,dashed\""));
+	assert_non_null(
+		strstr(dot, "h1_socket [id=\"h1_socket\", shape=box, style=\"rounded,dashed\""));
 	assert_non_null(strstr(dot, "h1_ip -> h1_eth [style=invis"));
 	assert_non_null(strstr(dot, "h1_driver -> h1_nic [style=invis"));
 	/* queues are ellipses */
-	assert_non_null(strstr(dot, "h1_q_qdisc [shape=ellipse"));
-	assert_non_null(strstr(dot, "h2_q_sk_receive_queue [shape=ellipse"));
+	assert_non_null(strstr(dot, "h1_q_qdisc [id=\"h1_q_qdisc\", shape=ellipse"));
+	assert_non_null(
+		strstr(dot, "h2_q_sk_receive_queue [id=\"h2_q_sk_receive_queue\", shape=ellipse"));
 }
 
 static void
@@ -123,9 +127,10 @@ test_path_draws_copies_red_and_moves_grey(void **state)
 	g_autofree char *dot = draw_path_dot(*state, 1, NULL);
 	/* four copies: user_to_skb, dma_to_dev, dma_from_dev, skb_to_user */
 	assert_int_equal(count(dot, "B copied</b>"), 4);
-	assert_non_null(strstr(dot, "h1_user -> h1_udp [label=<<b>1. copy user_to_skb"));
+	assert_non_null(
+		strstr(dot, "h1_user -> h1_udp [id=\"pe1\", label=<<b>1. copy user_to_skb"));
 	assert_non_null(strstr(dot, "color=\"#d62728\", fontcolor=\"#b01010\", penwidth=4"));
-	assert_non_null(strstr(dot, "h1_udp -> h1_ip [label=<2. ip_queue_xmit"));
+	assert_non_null(strstr(dot, "h1_udp -> h1_ip [id=\"pe2\", label=<2. ip_queue_xmit"));
 	assert_non_null(strstr(dot, "color=\"#777777\""));
 }
 
@@ -134,7 +139,7 @@ test_path_marks_a_drop_with_its_reason(void **state)
 {
 	g_autofree char *dot = draw_path_dot(*state, 90, NULL);
 	assert_non_null(dot);
-	assert_non_null(strstr(dot, "drop1 [shape=octagon"));
+	assert_non_null(strstr(dot, "drop1 [id=\"drop1\", shape=octagon"));
 	assert_non_null(strstr(dot, "qdisc_full"));
 	assert_non_null(strstr(dot, "h1_dev -> drop1"));
 }
@@ -200,6 +205,142 @@ test_stackmap_counts_skbs_on_each_edge(void **state)
 	g_autofree char *png = g_build_filename(fx.dir, "map.png", NULL);
 	assert_true(draw_render(dot, "dot", png, NULL));
 	assert_true(file_check(png, "\x89PNG") > 10000);
+}
+
+static void
+test_stackmap_draws_drops_by_reason(void **state)
+{
+	g_autofree char *dot = draw_stackmap_dot(*state, NULL);
+	assert_non_null(strstr(dot, "<b>1 dropped</b><br/>qdisc_full"));
+	assert_non_null(strstr(dot, "arrowhead=tee"));
+}
+
+static void
+test_stackmap_puts_a_layer_on_one_row_for_every_host(void **state)
+{
+	g_autofree char *dot = draw_stackmap_dot(*state, NULL);
+	assert_non_null(strstr(dot, "{ rank=same; h1_ip; h2_ip; }"));
+}
+
+static void
+test_stackmap_hosts_keeps_only_the_named_hosts(void **state)
+{
+	char *hosts[] = { "b", NULL };
+	struct draw_map_opts o = { .hosts = hosts };
+	const char *name = "";
+	sqlite3 *db = *state;
+	g_autofree char *dot = draw_stackmaps_dot(&db, &name, 1, &o, NULL);
+	assert_non_null(strstr(dot, "cluster_h2"));
+	assert_null(strstr(dot, "cluster_h1"));
+	char *none[] = { "zz", NULL };
+	o.hosts = none;
+	g_autoptr(GError) error = NULL;
+	assert_null(draw_stackmaps_dot(&db, &name, 1, &o, &error));
+	assert_non_null(strstr(error->message, "--hosts"));
+}
+
+static void
+test_compare_prefixes_each_run_and_shares_the_scale(void **state)
+{
+	sqlite3 *dbs[2] = { *state, *state };
+	const char *names[2] = { "low", "high" };
+	g_autofree char *dot = draw_stackmaps_dot(dbs, names, 2, NULL, NULL);
+	assert_non_null(strstr(dot, "cluster_r0_h1"));
+	assert_non_null(strstr(dot, "cluster_r1_h2"));
+	assert_non_null(strstr(dot, "<b>high: b</b>"));
+	assert_non_null(strstr(dot, "the same scale for every run"));
+}
+
+/* ---- path steps, for netsim view ---- */
+
+static void
+test_path_steps_name_the_node_and_edge_of_each_operation(void **state)
+{
+	g_autoptr(GArray) steps = g_array_new(FALSE, FALSE, sizeof(struct draw_path_step));
+	g_autofree char *dot = draw_path_dot_steps(*state, 1, steps, NULL);
+	assert_non_null(dot);
+	assert_true(steps->len > 5);
+	int edges = 0;
+	for (guint i = 0; i < steps->len; i++) {
+		struct draw_path_step *ps = &g_array_index(steps, struct draw_path_step, i);
+		if (ps->node) {
+			g_autofree char *id = g_strdup_printf("id=\"%s\"", ps->node);
+			assert_non_null(strstr(dot, id));
+		}
+		if (ps->edge > 0) {
+			g_autofree char *id = g_strdup_printf("[id=\"pe%d\"", ps->edge);
+			assert_non_null(strstr(dot, id));
+			edges++;
+		}
+		g_free(ps->node);
+	}
+	assert_true(edges > 3);
+}
+
+/* ---- CPU timeline ---- */
+
+static void
+test_cpu_timeline_has_three_lanes_and_names_owners(void **state)
+{
+	struct draw_cpu_opts o = { .from_ns = -1, .to_ns = -1 };
+	g_autofree char *dot = draw_cpu_dot(*state, &o, NULL);
+	assert_non_null(dot);
+	assert_non_null(strstr(dot, "label=\"hardirq\""));
+	assert_non_null(strstr(dot, "label=\"softirq\""));
+	assert_non_null(strstr(dot, "label=\"task\""));
+	assert_non_null(strstr(dot, "<b>charged to</b>"));
+	assert_true(count(dot, "  b") > 0);
+	g_autofree char *png = g_build_filename(fx.dir, "cpu.png", NULL);
+	assert_true(draw_render(dot, "neato", png, NULL));
+}
+
+static void
+test_cpu_timeline_of_an_idle_window_fails(void **state)
+{
+	struct draw_cpu_opts o = { .from_ns = 900000000000, .to_ns = 900001000000 };
+	g_autoptr(GError) error = NULL;
+	assert_null(draw_cpu_dot(*state, &o, &error));
+	assert_non_null(strstr(error->message, "no CPU was busy"));
+}
+
+static void
+test_parse_time_reads_units(void **state)
+{
+	int64_t ns = 0;
+	assert_true(draw_parse_time("2.5ms", &ns));
+	assert_int_equal(ns, 2500000);
+	assert_true(draw_parse_time("250us", &ns));
+	assert_int_equal(ns, 250000);
+	assert_true(draw_parse_time("1s", &ns));
+	assert_int_equal(ns, 1000000000);
+	assert_true(draw_parse_time("42", &ns));
+	assert_int_equal(ns, 42);
+	assert_false(draw_parse_time("soon", &ns));
+	assert_false(draw_parse_time("3 parsecs", &ns));
+	assert_false(draw_parse_time("-1ms", &ns));
+}
+
+/* ---- netsim view ---- */
+
+static void
+test_view_writes_the_page_and_its_data(void **state)
+{
+	g_autofree char *dir = g_build_filename(fx.dir, "view", NULL);
+	g_autoptr(GError) error = NULL;
+	assert_true(view_write(*state, dir, 0, 10, &error));
+	const char *files[] = { "index.html", "view.js", "view.css", "data.js" };
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *f = g_build_filename(dir, files[i], NULL);
+		assert_true(g_file_test(f, G_FILE_TEST_IS_REGULAR));
+	}
+	g_autofree char *data_js = g_build_filename(dir, "data.js", NULL);
+	g_autofree char *data = NULL;
+	assert_true(g_file_get_contents(data_js, &data, NULL, NULL));
+	assert_non_null(strstr(data, "NETSIM.packets.push({skb:1,"));
+	assert_non_null(strstr(data, "steps: ["));
+	assert_null(strstr(data, "</script")); /* nothing can end the script early */
+	g_autoptr(GError) e2 = NULL;
+	assert_false(view_write(*state, dir, 5555, 10, &e2));
 }
 
 /* ---- ladder ---- */
@@ -268,6 +409,15 @@ main(void)
 		T(test_path_renders_png_svg_and_pdf),
 		cmocka_unit_test(test_render_refuses_an_unknown_extension),
 		T(test_stackmap_counts_skbs_on_each_edge),
+		T(test_stackmap_draws_drops_by_reason),
+		T(test_stackmap_puts_a_layer_on_one_row_for_every_host),
+		T(test_stackmap_hosts_keeps_only_the_named_hosts),
+		T(test_compare_prefixes_each_run_and_shares_the_scale),
+		T(test_path_steps_name_the_node_and_edge_of_each_operation),
+		T(test_cpu_timeline_has_three_lanes_and_names_owners),
+		T(test_cpu_timeline_of_an_idle_window_fails),
+		cmocka_unit_test(test_parse_time_reads_units),
+		T(test_view_writes_the_page_and_its_data),
 		T(test_ladder_shows_handshake_loss_retransmission_and_fin),
 		T(test_ladder_renders_with_neato),
 		cmocka_unit_test(test_draw_main_writes_the_picture_or_exits_2),

@@ -76,12 +76,12 @@ static const struct {
 	{ "udp", "UDP", 2 },
 	{ "icmp", "ICMP", 2 },
 	{ "ip", "IP", 3 },
-	{ "arp", "ARP", 3 },
-	{ "eth", "Ethernet", 4 },
-	{ "dev", "device (netdev)", 5 },
-	{ "driver", "driver", 6 },
-	{ "nic", "NIC (hardware)", 7 },
-	{ "wire", "wire", 8 },
+	{ "arp", "ARP", 4 },
+	{ "eth", "Ethernet", 5 },
+	{ "dev", "device (netdev)", 6 },
+	{ "driver", "driver", 7 },
+	{ "nic", "NIC (hardware)", 8 },
+	{ "wire", "wire", 9 },
 };
 
 int
@@ -108,8 +108,10 @@ draw_place_rank(const struct draw_place *p)
 	if (p->kind == PLACE_USER)
 		return 0;
 	if (p->kind == PLACE_WIRE)
-		return 8;
-	return draw_layer_rank(p->kind == PLACE_QUEUE ? p->owner : p->name);
+		return 2 * 9;
+	if (p->kind == PLACE_QUEUE)
+		return 2 * draw_layer_rank(p->owner) + 1;
+	return 2 * draw_layer_rank(p->name);
 }
 
 const char *
@@ -410,225 +412,51 @@ draw_render(const char *dot, const char *engine, const char *file, GError **erro
 
 /* ---- the stack map ---- */
 
-struct map_edge {
-	struct draw_place from, to;
-	enum draw_edge_kind kind;
-	int64_t count, bytes;
-};
-
-struct map_node {
-	struct draw_place p;
-	int64_t skbs; /* operations that brought an skb here */
-};
-
-static guint
-place_hash(const struct draw_place *p)
-{
-	return g_direct_hash(p->name) ^ (guint)p->host * 31u ^ (guint)p->kind;
-}
-
-static guint
-edge_hash(gconstpointer k)
-{
-	const struct map_edge *e = k;
-	return place_hash(&e->from) * 17u ^ place_hash(&e->to) ^ (guint)e->kind;
-}
-
-static gboolean
-edge_equal(gconstpointer a, gconstpointer b)
-{
-	const struct map_edge *x = a, *y = b;
-	return x->kind == y->kind && draw_place_equal(&x->from, &y->from) &&
-		draw_place_equal(&x->to, &y->to);
-}
-
-/* The heat colour for @count of @max: orange to dark red (ylorrd9 4..9;
- * the paler ones vanish on a projector). */
-static int
-heat(int64_t count, int64_t max)
-{
-	if (max <= 1)
-		return 7;
-	double f = log((double)count) / log((double)max);
-	return 4 + (int)lround(f * 5.0);
-}
-
-static void
-append_size(GString *s, int64_t bytes)
-{
-	if (bytes >= 10 * 1024 * 1024)
-		g_string_append_printf(s, "%.1f MB", (double)bytes / (1024.0 * 1024.0));
-	else if (bytes >= 10 * 1024)
-		g_string_append_printf(s, "%.1f KB", (double)bytes / 1024.0);
-	else
-		g_string_append_printf(s, "%" G_GINT64_FORMAT " B", bytes);
-}
-
-/* Adds @p to @nodes (keyed by DOT id) and returns its entry. */
-static struct map_node *
-map_node(GHashTable *nodes, const struct draw_place *p)
-{
-	char *id = draw_place_id(p);
-	struct map_node *n = g_hash_table_lookup(nodes, id);
-	if (!n) {
-		n = g_new0(struct map_node, 1);
-		n->p = *p;
-		g_hash_table_insert(nodes, id, n);
-	} else {
-		g_free(id);
-	}
-	return n;
-}
-
-/* Writes one host's cluster: its places, with layers stacked by rank. */
-static void
-map_cluster(sqlite3 *db, GString *s, int64_t host, GHashTable *nodes)
-{
-	g_autofree char *name = draw_host_name(db, host);
-	g_autofree char *hname = draw_html(name);
-	GPtrArray *byrank[9];
-	for (int r = 0; r < 9; r++)
-		byrank[r] = g_ptr_array_new();
-	GHashTableIter it;
-	gpointer k, v;
-	g_hash_table_iter_init(&it, nodes);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		struct map_node *n = v;
-		if (n->p.host != host)
-			continue;
-		int rank = draw_place_rank(&n->p);
-		g_ptr_array_add(byrank[rank], k);
-	}
-	g_string_append_printf(
-		s,
-		"  subgraph cluster_h%" G_GINT64_FORMAT " {\n"
-		"    label=<<b>%s</b>>; style=rounded; color=\"#7f7f7f\"; penwidth=2;\n",
-		host, hname);
-	const char *prev = NULL;
-	for (int r = 0; r < 9; r++) {
-		if (!byrank[r]->len)
-			continue;
-		g_ptr_array_sort(byrank[r], (GCompareFunc)g_strcmp0);
-		g_string_append(s, "    { rank=same;");
-		for (guint i = 0; i < byrank[r]->len; i++) {
-			const char *id = g_ptr_array_index(byrank[r], i);
-			struct map_node *n = g_hash_table_lookup(nodes, id);
-			g_autofree char *label = draw_html(
-				n->p.kind == PLACE_LAYER ? draw_layer_label(n->p.name) : n->p.name);
-			const char *shape = n->p.kind == PLACE_QUEUE ? "ellipse, style=filled, "
-								       "fillcolor=\"#fff5d6\""
-				: n->p.kind == PLACE_WIRE
-				? "cds, style=filled, fillcolor=\"#dde8f5\""
-				: "box, style=\"rounded,filled\", fillcolor=\"#e8eefc\"";
-			g_string_append_printf(s, " %s [shape=%s, label=<%s%s>];", id, shape,
-					       n->p.kind == PLACE_WIRE ? "wire " : "", label);
-		}
-		g_string_append(s, " }\n");
-		const char *first = g_ptr_array_index(byrank[r], 0);
-		if (prev)
-			g_string_append_printf(s, "    %s -> %s [style=invis, weight=20];\n", prev,
-					       first);
-		prev = first;
-	}
-	g_string_append(s, "  }\n");
-	for (int r = 0; r < 9; r++)
-		g_ptr_array_free(byrank[r], TRUE);
-}
-
-char *
-draw_stackmap_dot(sqlite3 *db, GError **error)
-{
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
-		db, "SELECT " DRAW_EVENT_COLS " FROM skb_events ORDER BY skb, seq", error);
-	if (!st)
-		return NULL;
-	g_autoptr(GHashTable) edges = g_hash_table_new_full(edge_hash, edge_equal, g_free, NULL);
-	g_autoptr(GHashTable) nodes =
-		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	struct draw_place at = { 0 };
-	int64_t cur = -1, max = 1, rows = 0;
-	struct draw_event e;
-
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct draw_step steps[2];
-		draw_event_read(st, &e);
-		rows++;
-		if (e.skb != cur) {
-			cur = e.skb;
-			at = (struct draw_place){ 0 };
-		}
-		int n = draw_walk(&at, &e, steps);
-		if (at.kind != PLACE_NONE)
-			map_node(nodes, &at);
-		for (int i = 0; i < n; i++) {
-			if (steps[i].kind == EDGE_DROP)
-				continue; /* drops are counted on the nodes below */
-			struct map_edge key = { steps[i].from, steps[i].to, steps[i].kind, 0, 0 };
-			struct map_edge *me = g_hash_table_lookup(edges, &key);
-			if (!me) {
-				me = g_memdup2(&key, sizeof key);
-				g_hash_table_add(edges, me);
-			}
-			me->count++;
-			me->bytes += MAX(steps[i].bytes, 0);
-			max = MAX(max, me->count);
-			map_node(nodes, &steps[i].from);
-			map_node(nodes, &steps[i].to);
-		}
-	}
-	if (rows == 0) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
-			    "the trace has no skb events to draw (write it with trace level full)");
-		return NULL;
-	}
-	GString *s = g_string_new("digraph stackmap {\n");
-	g_string_append(
-		s,
-		DRAW_STYLE
-		"  rankdir=TB; newrank=true; nodesep=0.5; ranksep=0.55;\n"
-		"  label=<<b>Stack map</b>: skbs and bytes across each edge in the whole run"
-		"<br/><font point-size=\"16\">thicker and redder = more skbs; dashed = data copied"
-		"</font>>;\n");
-	g_autoptr(sqlite3_stmt) hs = vizdb_prepare(db, "SELECT id FROM hosts ORDER BY id", error);
-	if (!hs) {
-		g_string_free(s, TRUE);
-		return NULL;
-	}
-	while (sqlite3_step(hs) == SQLITE_ROW)
-		map_cluster(db, s, sqlite3_column_int64(hs, 0), nodes);
-	GHashTableIter it;
-	gpointer k;
-	g_hash_table_iter_init(&it, edges);
-	while (g_hash_table_iter_next(&it, &k, NULL)) {
-		struct map_edge *me = k;
-		g_autofree char *a = draw_place_id(&me->from), *b = draw_place_id(&me->to);
-		g_autoptr(GString) label = g_string_new(NULL);
-		g_string_append_printf(label, "%" G_GINT64_FORMAT " skb%s\\n", me->count,
-				       me->count == 1 ? "" : "s");
-		append_size(label, me->bytes);
-		if (me->kind == EDGE_COPY)
-			g_string_append(label, " copied");
-		double pen =
-			1.5 + 6.5 * (max > 1 ? log((double)me->count) / log((double)max) : 1.0);
-		g_string_append_printf(s,
-				       "  %s -> %s [%s=\"%s\", penwidth=%.1f, "
-				       "colorscheme=ylorrd9, color=%d, fontcolor=\"#333333\"%s];\n",
-				       a, b, draw_label_attr(&me->from, &me->to), label->str, pen,
-				       heat(me->count, max),
-				       me->kind == EDGE_COPY ? ", style=dashed" : "");
-	}
-	g_string_append(s, "}\n");
-	return g_string_free(s, FALSE);
-}
+/* draw_stackmap_dot and the comparison of two runs are in draw_stackmap.c. */
 
 /* ---- the command ---- */
+
+/* netsim draw compare A.db B.db ... -o FILE: the stack maps side by side. */
+static int
+draw_compare(char **dbfiles, int n, char **hosts, const char *output)
+{
+	sqlite3 *dbs[4] = { 0 };
+	g_autofree char *dot = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *names[4];
+	int status = DRAW_BAD_INPUT;
+
+	if (n < 2 || n > 4) {
+		fprintf(stderr, "netsim draw compare: give two to four trace databases\n");
+		return DRAW_BAD_INPUT;
+	}
+	for (int i = 0; i < n; i++) {
+		dbs[i] = vizdb_open(dbfiles[i], &error);
+		if (!dbs[i])
+			goto out;
+		names[i] = strrchr(dbfiles[i], '/') ? strrchr(dbfiles[i], '/') + 1 : dbfiles[i];
+	}
+	struct draw_map_opts o = { .hosts = hosts };
+	dot = draw_stackmaps_dot(dbs, names, n, &o, &error);
+	if (dot && draw_render(dot, "dot", output, &error))
+		status = DRAW_OK;
+out:
+	if (error)
+		fprintf(stderr, "netsim draw: %s\n", error->message);
+	for (int i = 0; i < n; i++)
+		if (dbs[i])
+			sqlite3_close(dbs[i]);
+	return status;
+}
 
 int
 draw_main(int argc, char **argv)
 {
 	gint64 skb = 0;
 	gint nth = 1, max = 40;
-	g_autofree char *flow = NULL, *output = NULL;
+	gboolean rows = FALSE;
+	g_autofree char *flow = NULL, *output = NULL, *hosts = NULL, *scale_from = NULL;
+	g_autofree char *from = NULL, *to = NULL;
 	const GOptionEntry entries[] = {
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
 		  "Write the picture to FILE (.png, .svg, .pdf, or .dot for the source)", "FILE" },
@@ -641,11 +469,24 @@ draw_main(int argc, char **argv)
 		  "path --flow: the K-th packet the first endpoint sent (tcp: data segment)", "K" },
 		{ "max", 0, 0, G_OPTION_ARG_INT, &max, "ladder: at most N segments (default 40)",
 		  "N" },
+		{ "hosts", 0, 0, G_OPTION_ARG_STRING, &hosts,
+		  "stackmap, compare: only these hosts (names or numbers, comma-separated)",
+		  "H1,H2" },
+		{ "scale-from", 0, 0, G_OPTION_ARG_FILENAME, &scale_from,
+		  "stackmap: scale edge widths to this run too, so that two maps compare", "DB" },
+		{ "from", 0, 0, G_OPTION_ARG_STRING, &from,
+		  "cpu: the window's start (2.5ms, 250us, 1s; default: the first busy moment)",
+		  "TIME" },
+		{ "to", 0, 0, G_OPTION_ARG_STRING, &to,
+		  "cpu: the window's end (default: 1 ms later)", "TIME" },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("DB path|stackmap|ladder");
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("DB path|stackmap|ladder|cwnd|cpu | compare A.db B.db");
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dot = NULL;
+	g_auto(GStrv) host_list = NULL;
+	g_autoptr(sqlite3) other = NULL;
 	const char *engine = "dot";
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -654,18 +495,35 @@ draw_main(int argc, char **argv)
 		"Draw a diagram of the trace database DB with Graphviz:\n"
 		"  path      one skb through the layers of every host it crosses\n"
 		"  stackmap  every host's layers, coloured by the skbs that crossed them\n"
-		"  ladder    the time-sequence diagram of one TCP connection");
-	g_option_context_set_description(ctx,
-					 "Examples:\n"
-					 "  netsim draw out.db path --skb 42 -o path.png\n"
-					 "  netsim draw out.db path --flow "
-					 "tcp:10.0.0.1:40000-10.0.0.2:80 --nth 3 -o seg3.svg\n"
-					 "  netsim draw out.db stackmap -o map.png\n"
-					 "  netsim draw out.db ladder --flow "
-					 "tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n");
+		"  ladder    the time-sequence diagram of one TCP connection\n"
+		"  cwnd      a TCP sender's cwnd, ssthresh and bytes in flight over time\n"
+		"  cpu       per host, what the CPU did in each context, to scale\n"
+		"  compare   (netsim draw compare A.db B.db) two runs' stack maps on one "
+		"scale");
+	g_option_context_set_description(
+		ctx,
+		"Examples:\n"
+		"  netsim draw out.db path --skb 42 -o path.png\n"
+		"  netsim draw out.db path --flow "
+		"tcp:10.0.0.1:40000-10.0.0.2:80 --nth 3 -o seg3.svg\n"
+		"  netsim draw out.db stackmap --hosts bob,dave -o map.png\n"
+		"  netsim draw compare low.db high.db -o both.png\n"
+		"  netsim draw out.db ladder --flow "
+		"tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "netsim draw: %s\n", error->message);
 		return DRAW_BAD_INPUT;
+	}
+	if (hosts)
+		host_list = g_strsplit(hosts, ",", -1);
+	if (argc >= 3 && strcmp(argv[2], "compare") == 0) {
+		if (!output) {
+			fprintf(stderr,
+				"netsim draw: say where to write the picture with -o "
+				"FILE.png|.svg|.pdf\n");
+			return DRAW_BAD_INPUT;
+		}
+		return draw_compare(argv + 3, argc - 3, host_list, output);
 	}
 	if (argc != 4) {
 		fprintf(stderr,
@@ -680,8 +538,9 @@ draw_main(int argc, char **argv)
 		return DRAW_BAD_INPUT;
 	}
 	if (strcmp(what, "path") != 0 && strcmp(what, "stackmap") != 0 &&
-	    strcmp(what, "ladder") != 0) {
-		fprintf(stderr, "netsim draw: unknown diagram '%s' (path, stackmap or ladder)\n",
+	    strcmp(what, "ladder") != 0 && strcmp(what, "cpu") != 0 && strcmp(what, "cwnd") != 0) {
+		fprintf(stderr,
+			"netsim draw: unknown diagram '%s' (path, stackmap, ladder, cwnd or cpu)\n",
 			what);
 		return DRAW_BAD_INPUT;
 	}
@@ -690,14 +549,36 @@ draw_main(int argc, char **argv)
 		fprintf(stderr, "netsim draw: %s\n", error->message);
 		return DRAW_BAD_INPUT;
 	}
+	struct draw_cpu_opts co = { .from_ns = -1, .to_ns = -1, .hosts = host_list };
+	if ((from && !draw_parse_time(from, &co.from_ns)) ||
+	    (to && !draw_parse_time(to, &co.to_ns))) {
+		fprintf(stderr, "netsim draw: --from/--to: a time such as 2.5ms, 250us, 1s\n");
+		return DRAW_BAD_INPUT;
+	}
 	g_autoptr(sqlite3) db = vizdb_open(argv[2], &error);
 	if (!db)
 		goto fail;
 	struct viz_flow f;
 	if (flow && !vizdb_flow_parse(db, flow, &f, &error))
 		goto fail;
-	if (strcmp(what, "stackmap") == 0) {
-		dot = draw_stackmap_dot(db, &error);
+	if (strcmp(what, "cpu") == 0) {
+		engine = "neato";
+		dot = draw_cpu_dot(db, &co, &error);
+	} else if (strcmp(what, "cwnd") == 0) {
+		if (!flow || strcmp(f.proto, "tcp") != 0) {
+			fprintf(stderr,
+				"netsim draw cwnd: give the connection with --flow "
+				"tcp:ADDR:PORT-ADDR:PORT (its first endpoint sends)\n");
+			return DRAW_BAD_INPUT;
+		}
+		engine = "neato";
+		dot = draw_cwnd_dot(db, &f, co.from_ns, co.to_ns, &error);
+	} else if (strcmp(what, "stackmap") == 0) {
+		if (scale_from && !(other = vizdb_open(scale_from, &error)))
+			goto fail;
+		struct draw_map_opts o = { .hosts = host_list, .scale_from = other };
+		const char *name = "";
+		dot = draw_stackmaps_dot(&db, &name, 1, &o, &error);
 	} else if (strcmp(what, "ladder") == 0) {
 		if (!flow || strcmp(f.proto, "tcp") != 0) {
 			fprintf(stderr,
@@ -706,7 +587,10 @@ draw_main(int argc, char **argv)
 			return DRAW_BAD_INPUT;
 		}
 		engine = "neato";
-		dot = draw_ladder_dot(db, &f, max, &error);
+		struct draw_ladder_opts lo = {
+			.max = max, .from_ns = co.from_ns, .to_ns = co.to_ns, .rows = rows
+		};
+		dot = draw_ladder_dot_opts(db, &f, &lo, &error);
 	} else {
 		if (flow && !vizdb_flow_nth(db, &f, nth, &skb, &error))
 			goto fail;

@@ -57,10 +57,16 @@ bool draw_place_equal(const struct draw_place *a, const struct draw_place *b);
 /* A DOT node id for @p: "h1_ip", "h1_q_qdisc", "h1_w_eth0", "h1_user". */
 char *draw_place_id(const struct draw_place *p);
 
-/* Figure 3's order, top-down: user 0, socket 1, transport 2, ip/arp 3,
- * eth 4, dev 5, driver 6, nic 7, wire 8; a layer we do not know goes with ip. */
+/* Figure 3's order, top-down: user 0, socket 1, transport 2, ip 3, arp 4,
+ * eth 5, dev 6, driver 7, nic 8, wire 9; a layer we do not know goes with ip. */
 int draw_layer_rank(const char *layer);
-/* The rank of a place: its layer's, its owner's for a queue, 0 for the user. */
+/*
+ * The row of a place in a picture, 0 to DRAW_RANKS - 1: twice its layer's
+ * rank, and a queue one row below the layer that owns it, so that an
+ * enqueue or a dequeue is never a flat (same-row) edge whose label Graphviz
+ * would have to place beside the others; 0 for the user.
+ */
+#define DRAW_RANKS 19
 int draw_place_rank(const struct draw_place *p);
 /*
  * The attribute that labels an edge from @a to @b: "xlabel" for an edge
@@ -71,6 +77,11 @@ int draw_place_rank(const struct draw_place *p);
 const char *draw_label_attr(const struct draw_place *a, const struct draw_place *b);
 /* "IP", "Ethernet", "device (netdev)"...: what a box says. */
 const char *draw_layer_label(const char *layer);
+
+/* Is host @id one of @hosts (names or numbers; NULL: every host)? */
+bool draw_host_wanted(sqlite3 *db, int64_t id, char **hosts);
+/* "1.5ms", "250us", "2s", "1000" (ns) to nanoseconds. */
+bool draw_parse_time(const char *s, int64_t *ns);
 
 /* The name of host @id, freed by the caller. */
 char *draw_host_name(sqlite3 *db, int64_t id);

@@ -34,7 +34,6 @@ struct seg {
 	int64_t end_ns;	      /* where the arrow ends: rx_ns, or where the X goes */
 	const char *drop;     /* where it ended, if it was dropped */
 	bool retransmit;
-	int tx_row, rx_row;
 };
 
 static int64_t
@@ -260,15 +259,319 @@ mark_retransmits(GArray *segs)
 	}
 }
 
+/* A label's box, in inches, for keeping labels apart. */
+struct lbox {
+	double x0, y0, x1, y1;
+};
+
+/* Width in inches of @text at @pt points, as Graphviz estimates Helvetica. */
+static double
+label_width(const char *text, double pt)
+{
+	return (double)g_utf8_strlen(text, -1) * 0.58 * pt / 72.0 + 0.1;
+}
+
+/*
+ * Where on the arrow (x0,y0)-(x1,y1) a label of @w by @h inches goes: the
+ * middle if it is free, else the point nearest to the middle whose box
+ * meets none of @placed; the box is added to @placed.
+ */
+static void
+place_label(GArray *placed, double x0, double y0, double x1, double y1, double w, double h,
+	    double *x, double *y)
+{
+	static const double at[] = { 0.5, 0.38, 0.62, 0.26, 0.74, 0.16, 0.84 };
+	struct lbox b = { 0 };
+	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
+		*x = x0 + at[i] * (x1 - x0);
+		*y = y0 + at[i] * (y1 - y0) + 0.05;
+		b = (struct lbox){ *x - w / 2, *y - h / 2, *x + w / 2, *y + h / 2 };
+		bool clear = true;
+		for (guint j = 0; j < placed->len && clear; j++) {
+			struct lbox *o = &g_array_index(placed, struct lbox, j);
+			clear = b.x1 <= o->x0 || o->x1 <= b.x0 || b.y1 <= o->y0 || o->y1 <= b.y0;
+		}
+		if (clear)
+			break;
+		if (i + 1 == G_N_ELEMENTS(at)) { /* nowhere free: the middle */
+			*x = (x0 + x1) / 2;
+			*y = (y0 + y1) / 2 + 0.05;
+			b = (struct lbox){ *x - w / 2, *y - h / 2, *x + w / 2, *y + h / 2 };
+		}
+	}
+	g_array_append_val(placed, b);
+}
+
 static void
 pin(GString *s, const char *id, double x, double y, const char *attrs)
 {
 	g_string_append_printf(s, "  %s [pos=\"%.3f,%.3f!\", %s];\n", id, x, y, attrs);
 }
 
+/*
+ * The vertical scale: time to scale, except that a quiet stretch longer
+ * than LADDER_GAP rows is shortened to a marked gap, and that two moments
+ * closer than LADDER_MIN rows are drawn that far apart (so that arrows
+ * keep their order).  The scale is the one that makes the picture about
+ * as tall as a projector shows (6 to 12 inches, by the number of moments).
+ * @rows: one row per moment instead.
+ */
+#define LADDER_GAP 6.0
+#define LADDER_MIN 0.3
+
+struct timescale {
+	GArray *t;    /* int64_t, sorted, distinct */
+	GArray *y;    /* double, inches down from the top */
+	GArray *gaps; /* int: index i where the stretch t[i-1]..t[i] was shortened */
+};
+
+struct call {
+	int64_t time_ns, host, bytes;
+	bool out; /* skb_to_user: a read */
+};
+
+#define LADDER_GAP_ROWS 2.0
+
+/* Rows between two moments @dt apart, at @unit ns per row. */
+static double
+timescale_rows(int64_t dt, double unit)
+{
+	double r = (double)dt / unit;
+	return r > LADDER_GAP ? LADDER_GAP_ROWS : MAX(r, LADDER_MIN);
+}
+
+static double
+timescale_height(GArray *dts, double unit)
+{
+	double rows = 0;
+	for (guint i = 0; i < dts->len; i++)
+		rows += timescale_rows(g_array_index(dts, int64_t, i), unit);
+	return rows;
+}
+
+static void
+timescale_make(struct timescale *ts, GArray *segs, GArray *calls, bool rows)
+{
+	ts->t = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	ts->y = g_array_new(FALSE, FALSE, sizeof(double));
+	ts->gaps = g_array_new(FALSE, FALSE, sizeof(int));
+	g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	for (guint i = 0; i < segs->len; i++) {
+		struct seg *sg = &g_array_index(segs, struct seg, i);
+		g_array_append_val(all, sg->tx_ns);
+		g_array_append_val(all, sg->end_ns);
+	}
+	for (guint i = 0; i < calls->len; i++)
+		g_array_append_val(all, g_array_index(calls, struct call, i).time_ns);
+	g_array_sort(all, i64_cmp);
+	for (guint i = 0; i < all->len; i++) {
+		int64_t t = g_array_index(all, int64_t, i);
+		if (!ts->t->len || g_array_index(ts->t, int64_t, ts->t->len - 1) != t)
+			g_array_append_val(ts->t, t);
+	}
+	g_autoptr(GArray) dts = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	for (guint i = 1; i < ts->t->len; i++) {
+		int64_t d = g_array_index(ts->t, int64_t, i) - g_array_index(ts->t, int64_t, i - 1);
+		g_array_append_val(dts, d); /* in time order: dts[i - 1] is t[i] - t[i - 1] */
+	}
+	/* the unit (ns per row) that makes the picture about @target inches tall:
+	 * the height falls as the unit grows, so halve the interval */
+	double target = CLAMP(0.5 * LADDER_ROW * (double)ts->t->len, 6.0, 12.0);
+	double lo = 1, hi = 1;
+	for (guint i = 0; i < dts->len; i++)
+		hi = MAX(hi, (double)g_array_index(dts, int64_t, i));
+	double unit = hi;
+	for (int it = 0; it < 60 && !rows; it++) {
+		unit = sqrt(lo * hi);
+		if (timescale_height(dts, unit) > target / LADDER_ROW)
+			lo = unit;
+		else
+			hi = unit;
+	}
+	double y = 1.0 * LADDER_ROW;
+	for (guint i = 0; i < ts->t->len; i++) {
+		if (i > 0) {
+			double rows_apart =
+				rows ? 1 : timescale_rows(g_array_index(dts, int64_t, i - 1), unit);
+			if (!rows && rows_apart == LADDER_GAP_ROWS) {
+				int gi = (int)i;
+				g_array_append_val(ts->gaps, gi);
+			}
+			y += rows_apart * LADDER_ROW;
+		}
+		g_array_append_val(ts->y, y);
+	}
+}
+
+/* Inches below the top for moment @t (INT64_MAX: the last). */
+static double
+timescale_y(const struct timescale *ts, int64_t t)
+{
+	guint lo = 0, hi = ts->t->len;
+	if (!hi)
+		return LADDER_ROW;
+	while (lo < hi) {
+		guint mid = (lo + hi) / 2;
+		if (g_array_index(ts->t, int64_t, mid) < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return g_array_index(ts->y, double, MIN(lo, ts->t->len - 1));
+}
+
+static void
+timescale_free(struct timescale *ts)
+{
+	g_array_free(ts->t, TRUE);
+	g_array_free(ts->y, TRUE);
+	g_array_free(ts->gaps, TRUE);
+}
+
+/*
+ * The system calls that moved this connection's data, as the trace shows
+ * them: the copies from and to user memory (a send or write, a recv or
+ * read), summed per moment and host.  An skb's copy counts when the skb,
+ * or a clone or copy of it, was a segment of the connection.
+ */
+static GArray *
+ladder_calls(sqlite3 *db, const struct viz_flow *f, GArray *segs)
+{
+	GArray *calls = g_array_new(FALSE, FALSE, sizeof(struct call));
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (!segs->len ||
+	    sqlite3_prepare_v2(
+		    db,
+		    "SELECT e.time_ns, e.host, e.copy_kind = 'skb_to_user', sum(e.bytes) FROM "
+		    "skb_events e WHERE e.op = 'copy' AND e.copy_kind IN ('user_to_skb', "
+		    "'skb_to_user') AND e.time_ns BETWEEN ?5 AND ?6 AND EXISTS (SELECT 1 FROM "
+		    "packets p WHERE p.proto = 'tcp' AND ((p.saddr = ?1 AND p.sport = ?2 AND "
+		    "p.daddr = ?3 AND p.dport = ?4) OR (p.saddr = ?3 AND p.sport = ?4 AND "
+		    "p.daddr = ?1 AND p.dport = ?2)) AND (p.skb = e.skb OR p.skb IN (SELECT "
+		    "c.other FROM skb_events c WHERE c.skb = e.skb AND c.op IN ('clone', "
+		    "'copy') AND c.other IS NOT NULL))) GROUP BY 1, 2, 3 ORDER BY 1",
+		    -1, &st, NULL) != SQLITE_OK)
+		return calls;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (guint i = 0; i < segs->len; i++) {
+		struct seg *sg = &g_array_index(segs, struct seg, i);
+		lo = MIN(lo, sg->tx_ns);
+		hi = MAX(hi, sg->end_ns);
+	}
+	sqlite3_bind_text(st, 1, f->saddr, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, f->sport);
+	sqlite3_bind_text(st, 3, f->daddr, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, f->dport);
+	sqlite3_bind_int64(st, 5, lo);
+	sqlite3_bind_int64(st, 6, hi);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct call c = { .time_ns = sqlite3_column_int64(st, 0),
+				  .host = sqlite3_column_int64(st, 1),
+				  .out = sqlite3_column_int(st, 2) != 0,
+				  .bytes = sqlite3_column_int64(st, 3) };
+		g_array_append_val(calls, c);
+	}
+	return calls;
+}
+
+/* A time beside a time line, if it meets no label already placed. */
+static void
+time_label(GString *s, GArray *placed, const char *id, double x, double y, int64_t ns)
+{
+	g_autofree char *t = draw_time(ns);
+	double w = label_width(t, 13), h = 0.22;
+	struct lbox b = { x - w / 2, y - h / 2, x + w / 2, y + h / 2 };
+	for (guint j = 0; j < placed->len; j++) {
+		struct lbox *o = &g_array_index(placed, struct lbox, j);
+		if (!(b.x1 <= o->x0 || o->x1 <= b.x0 || b.y1 <= o->y0 || o->y1 <= b.y0))
+			return;
+	}
+	g_array_append_val(placed, b);
+	g_string_append_printf(s,
+			       "  %s [pos=\"%.3f,%.3f!\", shape=plaintext, fontsize=13, "
+			       "fontcolor=\"#555555\", label=\"%s\"];\n",
+			       id, x, y, t);
+}
+
+/* Room for the labels of the shortened gaps, taken before any other. */
+static void
+gap_boxes(GArray *placed, const struct timescale *ts)
+{
+	for (guint i = 0; i < ts->gaps->len; i++) {
+		int k = g_array_index(ts->gaps, int, i);
+		double y =
+			-(g_array_index(ts->y, double, k - 1) + g_array_index(ts->y, double, k)) /
+			2;
+		struct lbox b = { -2.9 - 1.0, y - 0.15, -2.9 + 1.0, y + 0.15 };
+		g_array_append_val(placed, b);
+	}
+}
+
+/* The shortened gaps, and the system calls on the time lines. */
+static void
+ladder_marks(GString *s, GArray *placed, const struct timescale *ts, GArray *calls, int64_t host_a)
+{
+	for (guint i = 0; i < ts->gaps->len; i++) {
+		int k = g_array_index(ts->gaps, int, i);
+		double y =
+			-(g_array_index(ts->y, double, k - 1) + g_array_index(ts->y, double, k)) /
+			2;
+		g_autofree char *d = draw_time(g_array_index(ts->t, int64_t, k) -
+					       g_array_index(ts->t, int64_t, k - 1));
+		g_string_append_printf(
+			s,
+			"  gapa%u [pos=\"0,%.3f!\", shape=box, style=filled, fillcolor=white, "
+			"color=white, width=0.5, height=0.3, fontsize=26, label=\"≈\"];\n"
+			"  gapb%u [pos=\"%.3f,%.3f!\", shape=box, style=filled, fillcolor=white, "
+			"color=white, width=0.5, height=0.3, fontsize=26, label=\"≈\"];\n"
+			"  gapl%u [pos=\"%.3f,%.3f!\", shape=plaintext, style=filled, "
+			"fillcolor=white, margin=0.02, fontsize=15, fontcolor=\"#555555\", "
+			"label=<<i>≈ %s later</i>>];\n",
+			i, y, i, LADDER_XB, y, i, -2.9, y, d);
+	}
+	for (guint i = 0; i < calls->len; i++) {
+		struct call *c = &g_array_index(calls, struct call, i);
+		bool a = c->host == host_a;
+		double y = -timescale_y(ts, c->time_ns);
+		double x = a ? -2.9 : LADDER_XB + 2.9;
+		g_autofree char *text = g_strdup_printf("%s %" G_GINT64_FORMAT " B %s",
+							c->out ? "recv:" : "send:", c->bytes,
+							c->out ? "to user" : "from user");
+		double w = label_width(text, 14), h = 0.24;
+		struct lbox b = { x - w / 2, y - h / 2, x + w / 2, y + h / 2 };
+		bool clear = true;
+		for (guint j = 0; j < placed->len && clear; j++) {
+			struct lbox *o = &g_array_index(placed, struct lbox, j);
+			clear = b.x1 <= o->x0 || o->x1 <= b.x0 || b.y1 <= o->y0 || o->y1 <= b.y0;
+		}
+		g_string_append_printf(s,
+				       "  call%u [pos=\"%.3f,%.3f!\", shape=square, width=0.13, "
+				       "style=filled, fillcolor=\"#2e7d32\", color=\"#2e7d32\", "
+				       "label=\"\"];\n",
+				       i, a ? 0 : LADDER_XB, y);
+		if (!clear)
+			continue; /* the square still marks it */
+		g_array_append_val(placed, b);
+		g_string_append_printf(
+			s,
+			"  callt%u [pos=\"%.3f,%.3f!\", shape=plaintext, fontsize=14, "
+			"fontcolor=\"#2e7d32\", label=\"%s\"];\n",
+			i, x, y, text);
+	}
+}
+
 char *
 draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 {
+	struct draw_ladder_opts o = { .max = max, .from_ns = -1, .to_ns = -1 };
+	return draw_ladder_dot_opts(db, f, &o, error);
+}
+
+char *
+draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_ladder_opts *o,
+		     GError **error)
+{
+	int max = o->max;
 	g_autofree char *what = vizdb_flow_describe(f);
 	if (vizdb_flow_sender(db, f, false) < 0) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
@@ -282,6 +585,31 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 		return NULL;
 	g_array_sort(segs, seg_cmp);
 	mark_retransmits(segs);
+	/* sequence numbers relative to each side's first, of the whole connection */
+	uint32_t isn[2] = { 0, 0 };
+	bool known[2] = { false, false };
+	for (guint i = 0; i < segs->len; i++) {
+		struct seg *sg = &g_array_index(segs, struct seg, i);
+		if (!known[sg->fwd]) {
+			isn[sg->fwd] = sg->seq;
+			known[sg->fwd] = true;
+		}
+	}
+	if (o->from_ns >= 0 || o->to_ns >= 0) { /* the window: segments sent in it */
+		guint n = 0;
+		for (guint i = 0; i < segs->len; i++) {
+			struct seg *sg = &g_array_index(segs, struct seg, i);
+			if ((o->from_ns < 0 || sg->tx_ns >= o->from_ns) &&
+			    (o->to_ns < 0 || sg->tx_ns <= o->to_ns))
+				g_array_index(segs, struct seg, n++) = *sg;
+		}
+		g_array_set_size(segs, n);
+		if (n == 0) {
+			g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+				    "flow %s: no segment sent between --from and --to", what);
+			return NULL;
+		}
+	}
 	guint total = segs->len;
 	if (max > 0 && segs->len > (guint)max)
 		g_array_set_size(segs, (guint)max);
@@ -297,39 +625,24 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 		}
 	}
 	flight = arrived ? MAX(flight / arrived, 1) : 1;
-	/* every send and arrival its own row, in time order */
-	g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	for (guint i = 0; i < segs->len; i++) {
 		struct seg *sg = &g_array_index(segs, struct seg, i);
 		sg->end_ns = sg->rx_ns >= 0 ? sg->rx_ns : sg->tx_ns + flight / 2;
-		g_array_append_val(times, sg->tx_ns);
-		g_array_append_val(times, sg->end_ns);
 	}
-	g_array_sort(times, i64_cmp);
-	for (guint i = 0; i < segs->len; i++) {
-		struct seg *sg = &g_array_index(segs, struct seg, i);
-		for (guint r = 0; r < times->len; r++) {
-			int64_t t = g_array_index(times, int64_t, r);
-			if (t == sg->tx_ns && sg->tx_row == 0)
-				sg->tx_row = (int)r + 1;
-			if (t == sg->end_ns && sg->rx_row == 0 && (int)r + 1 != sg->tx_row)
-				sg->rx_row = (int)r + 1;
-		}
-		/* two arrivals at the same time must not share a point */
-		g_array_index(times, int64_t, sg->tx_row - 1) = INT64_MIN;
-		g_array_index(times, int64_t, sg->rx_row - 1) = INT64_MIN;
-	}
+	g_autoptr(GArray) calls = ladder_calls(db, f, segs);
+	struct timescale ts;
+	timescale_make(&ts, segs, calls, o->rows);
 
 	g_autofree char *ha = draw_host_name(db, vizdb_flow_sender(db, f, false));
 	int64_t bid = vizdb_flow_sender(db, f, true);
 	g_autofree char *hb = bid >= 0 ? draw_host_name(db, bid) : g_strdup("?");
 	g_autofree char *eha = draw_html(ha), *ehb = draw_html(hb);
 	g_autofree char *first = total > segs->len
-		? g_strdup_printf(" (first %u of %u segments)", segs->len, total)
+		? g_strdup_printf(" (first %u of %u segments: --max, --from and --to show more)",
+				  segs->len, total)
 		: g_strdup("");
 	GString *s = g_string_new(NULL);
-	int rows = (int)times->len + 1;
-	double bottom = -(rows + 0.5) * LADDER_ROW;
+	double bottom = -timescale_y(&ts, INT64_MAX) - 1.0 * LADDER_ROW;
 
 	g_string_append_printf(
 		s,
@@ -339,9 +652,11 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 		"<font color=\"#6a3d9a\">SYN/FIN</font> · <font color=\"#1f5fa8\">data</font> · "
 		"<font color=\"#2e8b57\">ACK</font> · <font "
 		"color=\"#e66a00\">retransmission</font> · "
-		"<font color=\"#d62728\">X lost or dropped</font> · time runs down</font>>;\n"
+		"<font color=\"#d62728\">X lost or dropped</font> · time runs down%s</font>>;\n"
 		"  node [shape=point, width=0.09, color=\"#333333\"];\n",
-		f->saddr, f->sport, f->daddr, f->dport, first);
+		f->saddr, f->sport, f->daddr, f->dport, first,
+		o->rows ? ", a row per event (not to scale)"
+			: ", to scale (≈: a long quiet stretch, shortened)");
 	g_autofree char *top_a = g_strdup_printf(
 		"shape=box, style=\"rounded,filled\", "
 		"fillcolor=\"#e8eefc\", width=2.4, fontsize=18, label=<<b>%s</b><br/>%s:%d>",
@@ -358,21 +673,16 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 			"  top_a -- bot_a [penwidth=3, color=\"#999999\"];\n"
 			"  top_b -- bot_b [penwidth=3, color=\"#999999\"];\n");
 
-	uint32_t isn[2] = { 0, 0 };
-	bool known[2] = { false, false };
-	for (guint i = 0; i < segs->len; i++) {
-		struct seg *sg = &g_array_index(segs, struct seg, i);
-		if (!known[sg->fwd]) {
-			isn[sg->fwd] = sg->seq;
-			known[sg->fwd] = true;
-		}
-	}
+	g_autoptr(GArray) placed = g_array_new(FALSE, FALSE, sizeof(struct lbox));
+	gap_boxes(placed, &ts);
 	for (guint i = 0; i < segs->len; i++) {
 		struct seg *sg = &g_array_index(segs, struct seg, i);
 		double x0 = sg->fwd ? 0 : LADDER_XB, x1 = sg->fwd ? LADDER_XB : 0;
-		double y0 = -sg->tx_row * LADDER_ROW;
+		double y0 = -timescale_y(&ts, sg->tx_ns);
 		bool got = sg->rx_ns >= 0;
-		double y1 = -sg->rx_row * LADDER_ROW;
+		double y1 = -timescale_y(&ts, sg->end_ns);
+		if (y1 >= y0) /* the same instant on the scale: still a slope */
+			y1 = y0 - 0.12;
 		double xe = got ? x1 : x0 + 0.35 * (x1 - x0);
 		const char *color = seg_color(sg);
 		g_autofree char *label =
@@ -399,25 +709,27 @@ draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
 			"shape=plaintext, style=filled, fillcolor=white, "
 			"margin=0.02, fontsize=15, fontcolor=\"%s\", label=<%s%s%s>",
 			color, elabel, sg->drop ? "<br/>" : "", sg->drop ? sg->drop : "");
-		if (got)
-			pin(s, id, (x0 + xe) / 2, (y0 + y1) / 2 + 0.05, la);
-		else /* short arrow: its name beside the X, away from the middle */
-			pin(s, id, xe + (x1 > x0 ? -1.6 : 1.6), y1 - 0.45, la);
-		/* times beside the time lines */
-		g_autofree char *ta = g_strdup_printf("shape=plaintext, fontsize=13, "
-						      "fontcolor=\"#555555\", label=\"%s\"",
-						      t0);
-		snprintf(id, sizeof id, "t%u", i);
-		pin(s, id, sg->fwd ? -1.0 : LADDER_XB + 1.0, y0, ta);
 		if (got) {
-			g_autofree char *t1 = draw_time(sg->rx_ns);
-			g_autofree char *tb = g_strdup_printf("shape=plaintext, fontsize=13, "
-							      "fontcolor=\"#555555\", label=\"%s\"",
-							      t1);
+			double lx, ly;
+			place_label(placed, x0, y0, xe, y1, label_width(label, 15),
+				    sg->drop ? 0.5 : 0.28, &lx, &ly);
+			pin(s, id, lx, ly, la);
+		} else { /* short arrow: its name beside the X, away from the middle */
+			double lx = xe + (x1 > x0 ? -1.6 : 1.6), ly = y1 - 0.45;
+			place_label(placed, lx, ly, lx, ly - 0.6, label_width(label, 15), 0.5, &lx,
+				    &ly);
+			pin(s, id, lx, ly, la);
+		}
+		/* times beside the time lines, where there is room */
+		snprintf(id, sizeof id, "t%u", i);
+		time_label(s, placed, id, sg->fwd ? -1.0 : LADDER_XB + 1.0, y0, sg->tx_ns);
+		if (got) {
 			snprintf(id, sizeof id, "r%u", i);
-			pin(s, id, sg->fwd ? LADDER_XB + 1.0 : -1.0, y1, tb);
+			time_label(s, placed, id, sg->fwd ? LADDER_XB + 1.0 : -1.0, y1, sg->rx_ns);
 		}
 	}
+	ladder_marks(s, placed, &ts, calls, vizdb_flow_sender(db, f, false));
+	timescale_free(&ts);
 	g_string_append(s, "}\n");
 	return g_string_free(s, FALSE);
 }

@@ -21,8 +21,21 @@ struct path_edge {
 	struct draw_place from, to;
 	enum draw_edge_kind kind;
 	const char *what;
-	int64_t bytes, time_ns;
+	int64_t bytes, time_ns, seq;
+	int64_t ev_seq;	     /* the event that made it (the wire: the receiver's) */
 	const char *drop_id; /* EDGE_DROP: the id of its octagon */
+	/* the same move made by several skbs (fragments): one edge */
+	int count;
+	int64_t last_ns;
+	GString *numbers; /* "5, 17, 29" once numbered */
+};
+
+/* A frame put on a wire, waiting for the skb that received it. */
+struct path_tx {
+	struct draw_place nic;
+	const char *dev;
+	int64_t time_ns, seq, len;
+	bool received;
 };
 
 struct path {
@@ -32,11 +45,10 @@ struct path {
 	GHashTable *places; /* id -> struct draw_place * */
 	GHashTable *notes;  /* id -> GPtrArray of note strings */
 	int ndrops;
-	/* the last frame put on a wire, waiting for its receiver */
-	bool tx_pending;
-	struct draw_place tx_nic;
-	const char *tx_dev;
-	int64_t tx_ns;
+	GHashTable *tx;	     /* sending skb id -> struct path_tx */
+	GHashTable *start;   /* child skb id -> struct draw_place where it began */
+	GArray *steps;	     /* struct draw_path_step, when asked for */
+	GHashTable *edge_of; /* event seq -> index of the drawn edge + 1 */
 };
 
 static void
@@ -68,14 +80,18 @@ path_note(struct path *p, const struct draw_place *pl, char *note)
 }
 
 static void
-path_edge_add(struct path *p, const struct draw_step *s, int64_t time_ns)
+path_edge_add(struct path *p, const struct draw_step *s, int64_t time_ns, int64_t seq)
 {
 	struct path_edge e = { .from = s->from,
 			       .to = s->to,
 			       .kind = s->kind,
 			       .what = s->what,
 			       .bytes = s->bytes,
-			       .time_ns = time_ns };
+			       .time_ns = time_ns,
+			       .seq = seq,
+			       .ev_seq = seq,
+			       .count = 1,
+			       .last_ns = time_ns };
 	path_touch(p, &s->from);
 	path_touch(p, &s->to);
 	if (s->kind == EDGE_DROP) {
@@ -86,29 +102,38 @@ path_edge_add(struct path *p, const struct draw_step *s, int64_t time_ns)
 	g_array_append_val(p->edges, e);
 }
 
-/* The wire: the frame left one host's NIC; it reaches the next one's. */
+/*
+ * The wire: the frame left one host's NIC (remembered by the sending skb's
+ * id); the skb that received it on the next host names that id (the wire
+ * rx row's "other"), and the edge joins the two NICs.
+ */
 static void
 path_wire(struct path *p, const struct draw_step *s, const struct draw_event *e)
 {
 	if (strcmp(s->what, "tx") == 0) {
-		p->tx_pending = true;
-		p->tx_nic = s->from;
-		p->tx_dev = e->queue;
-		p->tx_ns = e->time_ns;
+		struct path_tx *t = g_new0(struct path_tx, 1);
+		*t = (struct path_tx){ .nic = s->from,
+				       .dev = e->queue,
+				       .time_ns = e->time_ns,
+				       .seq = e->seq,
+				       .len = e->len };
+		g_hash_table_insert(p->tx, g_memdup2(&e->skb, sizeof e->skb), t);
 		path_touch(p, &s->from);
 		return;
 	}
-	if (!p->tx_pending)
+	struct path_tx *t = e->other > 0 ? g_hash_table_lookup(p->tx, &e->other) : NULL;
+	if (!t) /* the sender is not part of this packet's journey: start here */
 		return;
-	g_autofree char *what = g_strdup_printf("wire %s → %s", p->tx_dev ? p->tx_dev : "?",
-						e->queue ? e->queue : "?");
-	struct draw_step w = { .from = p->tx_nic,
+	t->received = true;
+	g_autofree char *what =
+		g_strdup_printf("wire %s → %s", t->dev ? t->dev : "?", e->queue ? e->queue : "?");
+	struct draw_step w = { .from = t->nic,
 			       .to = s->to,
 			       .kind = EDGE_WIRE,
 			       .what = g_intern_string(what),
 			       .bytes = e->len };
-	path_edge_add(p, &w, e->time_ns);
-	p->tx_pending = false;
+	path_edge_add(p, &w, e->time_ns, t->seq);
+	g_array_index(p->edges, struct path_edge, p->edges->len - 1).ev_seq = e->seq;
 }
 
 /* What an operation writes in its box, if anything. */
@@ -166,12 +191,30 @@ path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct d
 		arrived = true;
 		path_touch(p, at);
 		path_note_event(p, at, &e);
-		for (int i = 0; i < n; i++) {
-			if (steps[i].kind == EDGE_WIRE)
-				path_wire(p, &steps[i], &e);
-			else
-				path_edge_add(p, &steps[i], e.time_ns);
+		if (p->steps) {
+			struct draw_path_step ps = { .seq = e.seq, .edge = -1 };
+			if (at->kind != PLACE_NONE)
+				ps.node = draw_place_id(at);
+			g_array_append_val(p->steps, ps);
 		}
+		bool child = (strcmp(e.op, "clone") == 0 || strcmp(e.op, "copy") == 0) &&
+			e.other > 0 && e.other != e.skb;
+		for (int i = 0; i < n; i++) {
+			if (steps[i].kind == EDGE_WIRE) {
+				path_wire(p, &steps[i], &e);
+				continue;
+			}
+			if (child && steps[i].kind == EDGE_COPY) {
+				/* a fragment, a reassembled datagram: a new skb */
+				g_autofree char *w =
+					g_strdup_printf("copy into skb %" G_GINT64_FORMAT, e.other);
+				steps[i].what = g_intern_string(w);
+			}
+			path_edge_add(p, &steps[i], e.time_ns, e.seq);
+		}
+		if (child && at->kind != PLACE_NONE && !g_hash_table_contains(p->start, &e.other))
+			g_hash_table_insert(p->start, g_memdup2(&e.other, sizeof e.other),
+					    g_memdup2(at, sizeof *at));
 		if (next > 0 && strcmp(e.op, "clone") == 0 && e.other == next)
 			break;
 		if (next > 0 && strcmp(e.op, "wire") == 0 && !rx)
@@ -199,7 +242,8 @@ path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl
 		? "box, style=\"rounded,dashed\", color=\"#999999\", fontcolor=\"#888888\", "
 		  "width=2.6"
 		: "box, style=\"rounded,filled\", fillcolor=\"#e8eefc\", width=2.6";
-	g_string_append_printf(s, "    %s [shape=%s, label=<%s>];\n", id, shape, label->str);
+	g_string_append_printf(s, "    %s [id=\"%s\", shape=%s, label=<%s>];\n", id, id, shape,
+			       label->str);
 }
 
 /*
@@ -210,10 +254,11 @@ path_box(struct path *p, GString *s, const char *id, const struct draw_place *pl
 static void
 path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 {
-	static const char *const fill[8] = { NULL,  "socket", NULL,	"ip",
+	/* the layers every stack has, by rank (not transport, ARP, the user) */
+	static const char *const fill[9] = { NULL,  "socket", NULL,	"ip", NULL,
 					     "eth", "dev",    "driver", "nic" };
 	g_autoptr(GPtrArray) ids = g_ptr_array_new();
-	int lo = 8, hi = -1;
+	int lo = DRAW_RANKS, hi = -1;
 	GHashTableIter it;
 	gpointer k, v;
 
@@ -226,12 +271,12 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 		lo = MIN(lo, r);
 		hi = MAX(hi, r);
 	}
-	for (int r = MAX(lo, 1); r <= hi && r < 8; r++) {
-		if (!fill[r])
+	for (int r = MAX(lo, 1); r <= hi && r < 2 * 9; r++) {
+		if (r % 2 || !fill[r / 2])
 			continue;
 		struct draw_place pl = { .kind = PLACE_LAYER,
 					 .host = host,
-					 .name = g_intern_static_string(fill[r]) };
+					 .name = g_intern_static_string(fill[r / 2]) };
 		char *id = draw_place_id(&pl);
 		if (!g_hash_table_contains(p->places, id))
 			g_hash_table_add(p->filled, g_strdup(id));
@@ -252,20 +297,17 @@ path_cluster(struct path *p, GString *s, int64_t host, GPtrArray **rank_ids)
 			       "penwidth=2; fontsize=22;\n",
 			       host, hname);
 	const char *prev = NULL;
-	for (int r = 0; r <= 8; r++) {
+	for (int r = 0; r < DRAW_RANKS; r++) {
 		const char *first = NULL;
-		bool first_is_queue = false;
 		for (guint i = 0; i < ids->len; i++) {
 			const char *id = g_ptr_array_index(ids, i);
 			struct draw_place *pl = g_hash_table_lookup(p->places, id);
 			if (draw_place_rank(pl) != r)
 				continue;
 			path_box(p, s, id, pl);
-			/* the layer box, not a queue beside it, carries the stacking */
-			if (!first || (pl->kind != PLACE_QUEUE && first_is_queue)) {
+			/* the layer boxes, not the queues, carry the stacking */
+			if (!first && pl->kind != PLACE_QUEUE)
 				first = id;
-				first_is_queue = pl->kind == PLACE_QUEUE;
-			}
 			g_ptr_array_add(rank_ids[r], (gpointer)id);
 		}
 		if (!first)
@@ -291,86 +333,261 @@ edge_style(enum draw_edge_kind kind)
 	}
 }
 
+static int
+edge_by_seq(gconstpointer a, gconstpointer b)
+{
+	const struct path_edge *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Numbers the edges in time order and makes one edge of the same move
+ * (the same operation between the same two places) made by several skbs
+ * (the fragments of a datagram),
+ * labelled with all their numbers and the first and last time.
+ */
+static void
+path_merge(struct path *p)
+{
+	g_array_sort(p->edges, edge_by_seq);
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(struct path_edge));
+	for (guint i = 0; i < p->edges->len; i++) {
+		struct path_edge *e = &g_array_index(p->edges, struct path_edge, i);
+		struct path_edge *m = NULL;
+		for (guint j = 0; j < out->len && e->kind != EDGE_DROP; j++) {
+			struct path_edge *o = &g_array_index(out, struct path_edge, j);
+			bool same_what = o->what == e->what ||
+				(g_str_has_prefix(o->what, "copy into ") &&
+				 g_str_has_prefix(e->what, "copy into "));
+			if (o->kind == e->kind && same_what &&
+			    draw_place_equal(&o->from, &e->from) &&
+			    draw_place_equal(&o->to, &e->to))
+				m = o;
+		}
+		if (!m) {
+			e->numbers = g_string_new(NULL);
+			g_string_append_printf(e->numbers, "%u", i + 1);
+			g_array_append_val(out, *e);
+			g_hash_table_insert(p->edge_of, g_memdup2(&e->ev_seq, sizeof e->ev_seq),
+					    GINT_TO_POINTER(out->len));
+			continue;
+		}
+		g_hash_table_insert(
+			p->edge_of, g_memdup2(&e->ev_seq, sizeof e->ev_seq),
+			GINT_TO_POINTER((int)(m - &g_array_index(out, struct path_edge, 0)) + 1));
+		m->count++;
+		m->last_ns = e->time_ns;
+		m->bytes += e->bytes;
+		if (m->count <= 3)
+			g_string_append_printf(m->numbers, ", %u", i + 1);
+		else if (m->count == 4)
+			g_string_append(m->numbers, ", …");
+		if (m->what != e->what && g_str_has_prefix(m->what, "copy into skb"))
+			m->what = g_intern_static_string("copy into new skbs");
+	}
+	g_array_free(p->edges, TRUE);
+	p->edges = out;
+}
+
 /* Writes the numbered edges, and the octagons of drops. */
 static void
 path_edges(struct path *p, GString *s)
 {
+	path_merge(p);
 	for (guint i = 0; i < p->edges->len; i++) {
 		struct path_edge *e = &g_array_index(p->edges, struct path_edge, i);
 		g_autofree char *a = draw_place_id(&e->from);
-		g_autofree char *t = draw_time(e->time_ns);
+		g_autofree char *t0 = draw_time(e->time_ns), *t1 = draw_time(e->last_ns);
+		g_autofree char *t = e->count > 1 && e->last_ns != e->time_ns
+			? g_strdup_printf("%s – %s", t0, t1)
+			: g_strdup(t0);
 		g_autofree char *b = NULL;
 		g_autofree char *what = draw_html(e->what);
 		g_autofree char *label = NULL;
+		g_autofree char *times =
+			e->count > 1 ? g_strdup_printf(" (%d skbs)", e->count) : g_strdup("");
+		const char *num = e->numbers->str;
 		if (e->kind == EDGE_DROP) {
 			b = g_strdup(e->drop_id);
 			g_string_append_printf(
 				s,
-				"  %s [shape=octagon, style=filled, fillcolor=\"#fbd5d5\","
+				"  %s [id=\"%s\", shape=octagon, style=filled, "
+				"fillcolor=\"#fbd5d5\","
 				" color=\"#d62728\", penwidth=2, label=<<b>DROP</b><br/>%s>];\n",
-				b, what);
-			label = g_strdup_printf("%u. dropped<br/>%s", i + 1, t);
+				b, b, what);
+			label = g_strdup_printf("%s. dropped<br/>%s", num, t);
 		} else {
 			b = draw_place_id(&e->to);
 			if (e->kind == EDGE_COPY)
-				label = g_strdup_printf("<b>%u. %s</b><br/><b>%" G_GINT64_FORMAT
+				label = g_strdup_printf("<b>%s. %s%s</b><br/><b>%" G_GINT64_FORMAT
 							" B copied</b><br/>%s",
-							i + 1, what, e->bytes, t);
+							num, what, times, e->bytes, t);
 			else
-				label = g_strdup_printf("%u. %s<br/>%s", i + 1, what, t);
+				label = g_strdup_printf("%s. %s%s<br/>%s", num, what, times, t);
 		}
 		g_string_append_printf(
-			s, "  %s -> %s [%s=<%s>, %s%s];\n", a, b,
+			s, "  %s -> %s [id=\"pe%u\", %s=<%s>, %s%s];\n", a, b, i + 1,
 			e->kind == EDGE_DROP ? "label" : draw_label_attr(&e->from, &e->to), label,
 			edge_style(e->kind), e->kind == EDGE_WIRE ? ", constraint=false" : "");
+		g_string_free(e->numbers, TRUE);
 	}
-	if (p->tx_pending) {
-		g_autofree char *a = draw_place_id(&p->tx_nic);
-		g_autofree char *t = draw_time(p->tx_ns);
+	/* frames that left a NIC and that no host received */
+	GHashTableIter it;
+	gpointer v;
+	int lost = 0;
+	g_hash_table_iter_init(&it, p->tx);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct path_tx *tx = v;
+		if (tx->received)
+			continue;
+		g_autofree char *a = draw_place_id(&tx->nic);
+		g_autofree char *t = draw_time(tx->time_ns);
+		lost++;
 		g_string_append_printf(
 			s,
-			"  lost [shape=octagon, style=filled, fillcolor=\"#fbd5d5\", "
+			"  lost%d [shape=octagon, style=filled, fillcolor=\"#fbd5d5\", "
 			"color=\"#d62728\", label=<<b>never received</b>>];\n"
-			"  %s -> lost [label=<%u. onto the wire<br/>%s>, %s];\n",
-			a, p->edges->len + 1, t, edge_style(EDGE_DROP));
+			"  %s -> lost%d [label=<onto the wire<br/>%s>, %s];\n",
+			lost, a, lost, t, edge_style(EDGE_DROP));
+	}
+}
+
+/* One skb of a packet's journey, and how the walk treats it. */
+struct hop {
+	int64_t skb;
+	bool via_wire; /* it received a frame another skb sent */
+	int64_t stop;  /* TCP's clone that carried the segment on: stop there */
+};
+
+static void
+lineage_add(GArray *hops, GHashTable *seen, int64_t skb, bool via_wire)
+{
+	if (skb <= 0 || g_hash_table_contains(seen, &skb) || hops->len >= 64)
+		return;
+	g_hash_table_add(seen, g_memdup2(&skb, sizeof skb));
+	struct hop h = { .skb = skb, .via_wire = via_wire };
+	g_array_append_val(hops, h);
+}
+
+/*
+ * The skbs that carried the packet whose life starts with @skb, breadth
+ * first: after each skb, the skbs that received the frames it put on a
+ * wire (the wire rx row names the sender in "other"; else view wire_hops), and the skbs made from it: a clone or copy row
+ * names the new skb in "other" (IP fragments, the reassembled datagram;
+ * clone or copy, whichever the trace writes).  TCP keeps the original of
+ * every segment for retransmission and sends clones of it: only the first
+ * clone that reached a wire is followed, and the original stops there.
+ */
+static void
+path_lineage(sqlite3 *db, int64_t skb, GArray *hops)
+{
+	g_autoptr(GHashTable) seen =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_autoptr(sqlite3_stmt) rx = NULL, kids = NULL, tcp = NULL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT skb FROM skb_events WHERE op = 'wire' AND func = 'rx' AND "
+			       "other = ?1 UNION SELECT rx_skb FROM wire_hops WHERE tx_skb = ?1 "
+			       "AND rx_skb IS NOT NULL",
+			       -1, &rx, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT other, layer FROM skb_events WHERE skb = ?1 AND op IN "
+			       "('clone', 'copy') AND other > 0 AND other <> skb ORDER BY seq",
+			       -1, &kids, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.op IN "
+			       "('clone', 'copy') AND c.other > 0 ORDER BY EXISTS (SELECT 1 FROM "
+			       "skb_events w WHERE w.skb = c.other AND w.op = 'wire') DESC, c.seq "
+			       "LIMIT 1",
+			       -1, &tcp, NULL) != SQLITE_OK)
+		return;
+	lineage_add(hops, seen, skb, false);
+	for (guint i = 0; i < hops->len; i++) {
+		int64_t id = g_array_index(hops, struct hop, i).skb;
+		sqlite3_reset(rx);
+		sqlite3_bind_int64(rx, 1, id);
+		while (sqlite3_step(rx) == SQLITE_ROW)
+			lineage_add(hops, seen, sqlite3_column_int64(rx, 0), true);
+		sqlite3_reset(kids);
+		sqlite3_bind_int64(kids, 1, id);
+		bool by_tcp = false;
+		g_autoptr(GArray) found = g_array_new(FALSE, FALSE, sizeof(int64_t));
+		while (sqlite3_step(kids) == SQLITE_ROW) {
+			int64_t k = sqlite3_column_int64(kids, 0);
+			by_tcp |= g_strcmp0((const char *)sqlite3_column_text(kids, 1), "tcp") == 0;
+			g_array_append_val(found, k);
+		}
+		if (by_tcp) {
+			sqlite3_reset(tcp);
+			sqlite3_bind_int64(tcp, 1, id);
+			if (sqlite3_step(tcp) == SQLITE_ROW) {
+				int64_t k = sqlite3_column_int64(tcp, 0);
+				g_array_index(hops, struct hop, i).stop = k;
+				lineage_add(hops, seen, k, false);
+			}
+			continue;
+		}
+		for (guint j = 0; j < found->len; j++)
+			lineage_add(hops, seen, g_array_index(found, int64_t, j), false);
 	}
 }
 
 char *
 draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 {
+	return draw_path_dot_steps(db, skb, NULL, error);
+}
+
+char *
+draw_path_dot_steps(sqlite3 *db, int64_t skb, GArray *steps, GError **error)
+{
 	if (!vizdb_skb_exists(db, skb)) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
 			    "no skb %" G_GINT64_FORMAT " in this trace", skb);
 		return NULL;
 	}
-	g_autoptr(GArray) skbs = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	g_autoptr(GArray) edges = g_array_new(FALSE, FALSE, sizeof(struct path_edge));
+	g_autoptr(GArray) hops = g_array_new(FALSE, FALSE, sizeof(struct hop));
+	GArray *edges = g_array_new(FALSE, FALSE, sizeof(struct path_edge));
 	g_autoptr(GHashTable) places =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GHashTable) notes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 							    (GDestroyNotify)g_ptr_array_unref);
 	g_autoptr(GHashTable) filled = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	struct path p = {
-		.db = db, .edges = edges, .places = places, .notes = notes, .filled = filled
-	};
-	struct draw_place at = { 0 };
+	g_autoptr(GHashTable) tx =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	g_autoptr(GHashTable) start =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	g_autoptr(GHashTable) edge_of =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	struct path p = { .db = db,
+			  .steps = steps,
+			  .edge_of = edge_of,
+			  .edges = edges,
+			  .places = places,
+			  .notes = notes,
+			  .filled = filled,
+			  .tx = tx,
+			  .start = start };
 
-	vizdb_journey(db, skb, skbs);
-	for (guint i = 0; i < skbs->len; i++) {
-		int64_t id = g_array_index(skbs, int64_t, i);
-		int64_t next = i + 1 < skbs->len ? g_array_index(skbs, int64_t, i + 1) : 0;
-		bool via_wire = p.tx_pending;
-		if (via_wire)
-			at = (struct draw_place){ 0 };
-		if (!path_walk_skb(&p, id, via_wire, next, &at, error))
+	path_lineage(db, skb, hops);
+	for (guint i = 0; i < hops->len; i++) {
+		struct hop *h = &g_array_index(hops, struct hop, i);
+		struct draw_place *from = g_hash_table_lookup(start, &h->skb);
+		struct draw_place at = from && !h->via_wire ? *from : (struct draw_place){ 0 };
+		if (!path_walk_skb(&p, h->skb, h->via_wire, h->stop, &at, error)) {
+			g_array_free(p.edges, TRUE);
 			return NULL;
+		}
 	}
+	g_autoptr(GArray) skbs = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	for (guint i = 0; i < hops->len; i++)
+		g_array_append_val(skbs, g_array_index(hops, struct hop, i).skb);
 
 	GString *t = g_string_new(NULL);
-	for (guint i = 0; i < skbs->len; i++)
+	for (guint i = 0; i < skbs->len && i < 10; i++)
 		g_string_append_printf(t, "%s%" G_GINT64_FORMAT, i ? ", " : "",
 				       g_array_index(skbs, int64_t, i));
+	if (skbs->len > 10)
+		g_string_append_printf(t, " and %u more", skbs->len - 10);
 	g_autofree char *carried =
 		skbs->len > 1 ? g_strdup_printf(" (carried by skbs %s)", t->str) : g_strdup("");
 	g_string_free(t, TRUE);
@@ -418,12 +635,12 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 		if (!seen)
 			g_array_append_val(order, g_array_index(hosts, int64_t, i));
 	}
-	GPtrArray *rank_ids[9];
-	for (int r = 0; r < 9; r++)
+	GPtrArray *rank_ids[DRAW_RANKS];
+	for (int r = 0; r < DRAW_RANKS; r++)
 		rank_ids[r] = g_ptr_array_new();
 	for (guint i = 0; i < order->len; i++)
 		path_cluster(&p, s, g_array_index(order, int64_t, i), rank_ids);
-	for (int r = 0; r < 9; r++) {
+	for (int r = 0; r < DRAW_RANKS; r++) {
 		if (rank_ids[r]->len > 1) {
 			g_string_append(s, "  { rank=same;");
 			for (guint i = 0; i < rank_ids[r]->len; i++)
@@ -434,6 +651,12 @@ draw_path_dot(sqlite3 *db, int64_t skb, GError **error)
 		g_ptr_array_free(rank_ids[r], TRUE);
 	}
 	path_edges(&p, s);
+	g_array_free(p.edges, TRUE);
+	for (guint i = 0; steps && i < steps->len; i++) {
+		struct draw_path_step *ps = &g_array_index(steps, struct draw_path_step, i);
+		int n = GPOINTER_TO_INT(g_hash_table_lookup(edge_of, &ps->seq));
+		ps->edge = n > 0 ? n : -1;
+	}
 	g_string_append(s, "}\n");
 	return g_string_free(s, FALSE);
 }

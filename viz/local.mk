@@ -6,8 +6,12 @@ libnetsim_a_SOURCES += \
 	viz/show.c viz/show.h \
 	viz/draw.c viz/draw.h viz/draw_int.h \
 	viz/draw_path.c \
+	viz/draw_stackmap.c \
+	viz/draw_cpu.c \
+	viz/draw_cwnd.c \
+	viz/view.c viz/view.h \
 	viz/draw_ladder.c
-nodist_libnetsim_a_SOURCES += viz/views_sql.c
+nodist_libnetsim_a_SOURCES += viz/views_sql.c viz/view_files.c
 
 # views.sql is compiled in as a C string (vizdb_views_sql), applied by show
 # and draw whenever they open a trace; installed beside schema.sql.
@@ -33,3 +37,35 @@ tests_test_show_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_draw_SOURCES = tests/test_draw.c tests/viz_fixture.c tests/viz_fixture.h
 tests_test_draw_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_draw_LDADD = $(TEST_CMOCKA_LIBS)
+
+# No two labels overlap in a picture of the lecture guide (SVG text boxes).
+check_PROGRAMS += tests/svg_labels
+tests_svg_labels_LDADD = $(GLIB_LIBS) -lm
+TESTS += tests/svg_labels.sh
+EXTRA_DIST += tests/svg_labels.sh
+
+# What the lecture pictures show (the DOT of netsim draw).
+TESTS += tests/lecture_pictures.sh
+EXTRA_DIST += tests/lecture_pictures.sh
+
+# netsim view's page (HTML, CSS, JavaScript written for it, no library),
+# compiled in as C strings and written beside the trace's data.js.
+VIEW_FILES = viz/view/index.html viz/view/view.css viz/view/view.js
+EXTRA_DIST += $(VIEW_FILES)
+CLEANFILES += viz/view_files.c
+viz/view_files.c: $(VIEW_FILES) viz/local.mk
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && { \
+	  echo '/* Generated from viz/view/ by viz/local.mk: do not edit. */'; \
+	  for f in $(VIEW_FILES); do \
+	    n=`basename $$f | tr . _`; \
+	    echo "extern const char view_$$n[];"; \
+	    echo "const char view_$$n[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
+	      $(srcdir)/$$f; \
+	    echo ';'; \
+	  done; \
+	} > $@-t && mv -f $@-t $@
+
+# The page of netsim view in headless chromium (skipped without chromium).
+TESTS += tests/browser_view.sh
+EXTRA_DIST += tests/browser_view.sh tests/browser_view.py

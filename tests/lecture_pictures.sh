@@ -1,0 +1,98 @@
+#!/bin/sh
+# tests/lecture_pictures.sh - what the lecture pictures show is what
+# happened in the trace: read from the DOT source of `netsim draw`.
+. "$top_srcdir/tests/lib.sh"
+S=$top_srcdir/scenarios/lectures
+cd "$T" || exit 1
+
+# Lecture 6: every fragment is followed to bob's reassembly and the
+# datagram to the reader; nothing is "never received".
+"$NETSIM" run "$S/fragmentation.ini" --quiet --trace frag.db >/dev/null
+frag_checks() {
+	"$NETSIM" draw "$1" path --skb 517 -o "$2"
+	expect_grep "$2" 'wire eth0 → eth0 \(3 skbs\)' "$3: the three fragments cross the wire"
+	expect_grep "$2" 'h2_ip -> h2_q_ipfrag_queue \[id="pe[0-9]+", label=<[0-9, ]*\. enqueue \(3 skbs\)' \
+		"$3: the three wait on bob's ipfrag_queue"
+	expect_grep "$2" 'copy into skb 528 \(3 skbs\)' "$3: and are copied into one skb"
+	expect_grep "$2" 'h2_socket -> h2_user \[id="pe[0-9]+", label=<<b>[0-9]+\. copy skb_to_user</b><br/><b>4000 B' \
+		"$3: the 4000-byte datagram reaches the reader"
+	if grep -q 'never received' "$2"; then
+		not_ok "$3: a frame is drawn as never received"
+	else
+		ok "$3: no frame is drawn as never received"
+	fi
+}
+frag_checks frag.db frag.dot "clone rows"
+# a trace that writes the fragments' and the reassembly's rows as copies
+cp frag.db copy.db
+sqlite3 copy.db "UPDATE skb_events SET op = 'copy', copy_kind = 'frag' WHERE op = 'clone' AND layer = 'ip'"
+frag_checks copy.db copy.dot "copy rows"
+
+# Lecture 7: the CPU timeline draws every stretch of cpu_busy in the
+# window, to scale, named by its owner in the legend.
+"$NETSIM" run "$S/blocking-io.ini" --quiet --trace block.db >/dev/null
+expect_exit 0 "draw cpu for carol from 1 ms to 2 ms" -- \
+	"$NETSIM" draw block.db cpu --hosts carol --from 1ms --to 2ms -o cpu.dot
+rows=$(sqlite3 block.db "SELECT count(*) FROM cpu_busy b JOIN hosts h ON h.id = b.host
+	WHERE h.name = 'carol' AND end_ns > 1000000 AND start_ns < 2000000")
+copy=$(sqlite3 block.db "SELECT count(*) FROM cpu_busy b JOIN hosts h ON h.id = b.host
+	WHERE h.name = 'carol' AND b.name = 'copy_from_user' AND end_ns > 1000000 AND start_ns < 2000000")
+bars=$(grep -c '^  b[0-9]* \[pos=' cpu.dot)
+if [ "$bars" -gt 0 ] && [ "$bars" -le "$rows" ]; then
+	ok "$bars bars for $rows stretches (stretches closer than a pixel are one bar)"
+else
+	not_ok "$bars bars for $rows stretches"
+fi
+expect_grep cpu.dot "copy_from_user</td><td align=\"right\">[0-9.]+ µs in $copy<" \
+	"the legend names copy_from_user with its $copy stretches"
+expect_grep cpu.dot 'host_0 .*label=<<b>carol</b>>' "one host: carol"
+if grep -q '<b>dave</b>' cpu.dot; then not_ok "--hosts carol draws dave"; else ok "--hosts carol leaves dave out"; fi
+expect_exit 2 "a window with nothing in it is an error" -- \
+	"$NETSIM" draw block.db cpu --from 900s --to 901s -o none.png
+expect_grep "$T/err" "no CPU was busy between" "and says so"
+expect_exit 2 "--from must be a time" -- "$NETSIM" draw block.db cpu --from soon -o x.png
+
+# Lecture 1: the ladder is to scale, and the 4.8 ms wait is a marked gap;
+# the copies to and from user memory are on the time lines.
+"$NETSIM" run "$S/socket-lifecycle.ini" --quiet --trace life.db >/dev/null
+"$NETSIM" draw life.db ladder --flow 'tcp:10.0.0.1:33441-10.0.0.2:7' -o life.dot
+expect_grep life.dot 'label=<<i>≈ 4\.[0-9]+ ms later</i>>' "lecture 1's ladder marks the 4.8 ms gap"
+expect_grep life.dot 'label="send: 100 B from user"' "and alice's send"
+expect_grep life.dot 'label="recv: 100 B to user"' "and a recv"
+expect_grep life.dot 'to scale' "it says it is to scale"
+
+# Lecture 9: the window around the loss; cwnd and ssthresh.
+"$NETSIM" run "$S/tcp-loss-and-fast-retransmit.ini" --quiet --trace loss.db >/dev/null
+flow='tcp:10.0.0.1:33440-10.0.0.2:9000'
+"$NETSIM" draw loss.db ladder --flow "$flow" --from 6.5ms --to 21ms -o loss.dot
+expect_grep loss.dot 'RETRANSMIT data 4381:5841' "the window keeps the connection's sequence numbers"
+if grep -q 'SYN seq 0' loss.dot; then not_ok "the window shows the handshake"; else ok "the window leaves out the handshake"; fi
+"$NETSIM" draw loss.db cwnd --flow "$flow" -o cwnd.dot
+expect_grep cwnd.dot '3 duplicate ACKs at 13\.96[0-9] ms</b><br/>ssthresh 7810 B, cwnd 12\.2 KB' \
+	"the cwnd plot marks the fast retransmit with the tcp_cc figures"
+expect_exit 2 "draw cwnd wants a TCP flow" -- "$NETSIM" draw loss.db cwnd -o x.png
+
+# Lecture 5: the stack map's drops, --hosts, and two runs on one scale.
+"$NETSIM" run "$S/routing-and-route-cache.ini" --quiet --trace route.db >/dev/null
+"$NETSIM" draw route.db stackmap -o map.dot
+expect_grep map.dot '<b>1 dropped</b><br/>ip_noroute' "the stack map counts r1's drop by reason"
+expect_grep map.dot 'rank=same; h1_ip; h2_ip;( h2_ip_drop_ip_noroute;)? h3_ip; h4_ip;' \
+	"IP is on one row on every host (r1's drop beside it)"
+"$NETSIM" draw route.db stackmap --hosts r1 -o r1.dot
+if grep -q 'cluster_h1\|cluster_h3' r1.dot || ! grep -q 'cluster_h2' r1.dot; then
+	not_ok "--hosts r1 draws other hosts or not r1"
+else
+	ok "--hosts r1 draws r1 only"
+fi
+expect_exit 0 "draw compare draws two runs" -- "$NETSIM" draw compare route.db life.db -o both.dot
+expect_grep both.dot 'cluster_r0_h1' "the first run"
+expect_grep both.dot 'cluster_r1_h1' "and the second"
+expect_grep both.dot 'the same scale for every run' "on one scale"
+"$NETSIM" draw life.db stackmap -o life-map.dot
+"$NETSIM" draw life.db stackmap --scale-from route.db -o scaled.dot
+thick() { grep -o 'the thickest: [0-9]*' "$1" | grep -o '[0-9]*$'; }
+a=$(thick life-map.dot) b=$(thick map.dot)
+want=$a
+[ "$b" -gt "$a" ] && want=$b
+expect_grep scaled.dot "the thickest: $want skbs" "--scale-from scales to the larger of the two runs ($a, $b)"
+done_testing

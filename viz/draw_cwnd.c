@@ -1,0 +1,202 @@
+/*
+ * viz/draw_cwnd.c - netsim draw cwnd: one TCP sender's congestion window,
+ * slow-start threshold and bytes in flight over time (the tcp_cc table,
+ * a row whenever one of them changed), with every loss the sender
+ * detected marked: a fall of ssthresh (fast retransmit, RFC 5681 3.2) or
+ * of cwnd to one segment or less (a retransmission timeout, RFC 5681 3.1).
+ *
+ * Laid out by neato with every point pinned, as the ladder is: each
+ * series is a line of edges between invisible points.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "viz/draw.h"
+#include "viz/draw_int.h"
+
+#define CW_W 14.0
+#define CW_H 6.0
+#define CW_INFINITE 0x7fffffff /* ssthresh before the first loss */
+
+struct cc_row {
+	int64_t t, cwnd, ssthresh, flight;
+};
+
+static const struct {
+	const char *name, *color, *style;
+} series[3] = {
+	{ "cwnd", "#1f5fa8", "solid" },
+	{ "ssthresh", "#d62728", "dashed" },
+	{ "bytes in flight", "#2e8b57", "solid" },
+};
+
+static int64_t
+cc_value(const struct cc_row *r, int k)
+{
+	return k == 0 ? r->cwnd : k == 1 ? r->ssthresh : r->flight;
+}
+
+static char *
+bytes_label(int64_t b)
+{
+	return b >= 10000 ? g_strdup_printf("%.1f KB", (double)b / 1000.0)
+			  : g_strdup_printf("%" G_GINT64_FORMAT " B", b);
+}
+
+char *
+draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to_ns, GError **error)
+{
+	g_autofree char *what = vizdb_flow_describe(f);
+	int64_t host = vizdb_flow_sender(db, f, false);
+	if (!vizdb_has_table(db, "tcp_cc")) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    "the trace has no tcp_cc table (write it with trace level full)");
+		return NULL;
+	}
+	g_autofree char *c1 =
+		g_strdup_printf("%s:%d>%s:%d", f->saddr, f->sport, f->daddr, f->dport);
+	g_autofree char *c2 =
+		g_strdup_printf("%s:%d-%s:%d", f->saddr, f->sport, f->daddr, f->dport);
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db,
+		"SELECT time_ns, cwnd, ssthresh, flight FROM tcp_cc WHERE conn IN (?1, ?2) AND "
+		"(?3 < 0 OR host = ?3) AND (?4 < 0 OR time_ns >= ?4) AND (?5 < 0 OR time_ns <= ?5) "
+		"ORDER BY time_ns, rowid",
+		error);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, c1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, host);
+	sqlite3_bind_int64(st, 4, from_ns);
+	sqlite3_bind_int64(st, 5, to_ns);
+	g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(struct cc_row));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct cc_row r = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+				    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3) };
+		g_array_append_val(rows, r);
+	}
+	if (rows->len < 2) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    "flow %s: %u rows of tcp_cc for its sender%s; nothing to plot", what,
+			    rows->len, from_ns >= 0 || to_ns >= 0 ? " in that window" : "");
+		return NULL;
+	}
+	struct cc_row *first = &g_array_index(rows, struct cc_row, 0);
+	struct cc_row *last = &g_array_index(rows, struct cc_row, rows->len - 1);
+	int64_t t0 = first->t, t1 = MAX(last->t, t0 + 1), ymax = 1;
+	for (guint i = 0; i < rows->len; i++) {
+		struct cc_row *r = &g_array_index(rows, struct cc_row, i);
+		for (int k = 0; k < 3; k++)
+			if (cc_value(r, k) < CW_INFINITE)
+				ymax = MAX(ymax, cc_value(r, k));
+	}
+	ymax = ymax * 11 / 10;
+	double sx = CW_W / (double)(t1 - t0), sy = CW_H / (double)ymax;
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(
+		s,
+		"graph cwnd {\n" DRAW_STYLE "  splines=line; outputorder=edgesfirst; pad=0.4;\n"
+		"  label=<<b>Congestion control of %s:%d → %s:%d</b><br/><font point-size=\"15\">"
+		"<font color=\"#1f5fa8\">cwnd</font> · <font color=\"#d62728\">ssthresh "
+		"(dashed; none drawn while it is still ∞)</font> · <font color=\"#2e8b57\">bytes "
+		"in "
+		"flight</font> · grey lines: losses the sender detected</font>>;\n"
+		"  node [shape=point, width=0, height=0, style=invis, label=\"\"];\n"
+		"  edge [headclip=false, tailclip=false];\n",
+		f->saddr, f->sport, f->daddr, f->dport);
+	/* axes */
+	g_string_append_printf(
+		s,
+		"  ax0 [pos=\"0,0!\"]; ax1 [pos=\"%.3f,0!\"]; ay1 [pos=\"0,%.3f!\"];\n"
+		"  ax0 -- ax1 [color=\"#333333\", penwidth=1.5];\n"
+		"  ax0 -- ay1 [color=\"#333333\", penwidth=1.5];\n",
+		CW_W, CW_H);
+	for (int i = 0; i <= 5; i++) {
+		int64_t b = ymax * i / 5;
+		g_autofree char *l = bytes_label(b);
+		g_string_append_printf(s,
+				       "  yt%d [pos=\"-0.7,%.3f!\", shape=plaintext, style=\"\", "
+				       "fontsize=14, label=\"%s\"];\n",
+				       i, b * sy, l);
+	}
+	for (int i = 0; i <= 5; i++) {
+		int64_t t = t0 + (t1 - t0) * i / 5;
+		g_autofree char *l = draw_time(t);
+		g_string_append_printf(s,
+				       "  xt%d [pos=\"%.3f,-0.3!\", shape=plaintext, style=\"\", "
+				       "fontsize=14, label=\"%s\"];\n",
+				       i, (double)(t - t0) * sx, l);
+	}
+	/* the three series, as steps: a value holds until the next row */
+	for (int k = 0; k < 3; k++) {
+		int n = 0;
+		double px = 0, py = 0;
+		bool have = false;
+		for (guint i = 0; i < rows->len; i++) {
+			struct cc_row *r = &g_array_index(rows, struct cc_row, i);
+			int64_t v = cc_value(r, k);
+			double x = (double)(r->t - t0) * sx;
+			if (v >= CW_INFINITE) {
+				have = false;
+				continue;
+			}
+			double y = (double)v * sy;
+			if (have && (x != px || y != py)) {
+				g_string_append_printf(
+					s,
+					"  p%d_%d [pos=\"%.4f,%.4f!\"]; p%d_%d [pos=\"%.4f,"
+					"%.4f!\"]; p%d_%d [pos=\"%.4f,%.4f!\"];\n"
+					"  p%d_%d -- p%d_%d -- p%d_%d [color=\"%s\", "
+					"penwidth=3, style=%s];\n",
+					k, n, px, py, k, n + 1, x, py, k, n + 2, x, y, k, n, k,
+					n + 1, k, n + 2, series[k].color, series[k].style);
+				n += 3;
+			}
+			px = x;
+			py = y;
+			have = true;
+		}
+		if (have) { /* to the end of the plot */
+			g_string_append_printf(
+				s,
+				"  p%d_%d [pos=\"%.4f,%.4f!\"]; p%d_%d [pos=\"%.4f,%.4f!\"];"
+				"\n  p%d_%d -- p%d_%d [color=\"%s\", penwidth=3, style=%s];\n",
+				k, n, px, py, k, n + 1, CW_W, py, k, n, k, n + 1, series[k].color,
+				series[k].style);
+		}
+	}
+	/* losses: ssthresh falls (fast retransmit) or cwnd falls to one segment */
+	int marks = 0;
+	double last_mark = -10;
+	for (guint i = 1; i < rows->len; i++) {
+		struct cc_row *p = &g_array_index(rows, struct cc_row, i - 1);
+		struct cc_row *r = &g_array_index(rows, struct cc_row, i);
+		bool fr = r->ssthresh < p->ssthresh;
+		bool rto = r->cwnd <= 1500 && p->cwnd > 1500;
+		if (!fr && !rto)
+			continue;
+		double x = (double)(r->t - t0) * sx;
+		g_autofree char *t = draw_time(r->t);
+		g_autofree char *ss = bytes_label(r->ssthresh), *cw = bytes_label(r->cwnd);
+		g_string_append_printf(
+			s,
+			"  lm%d [pos=\"%.4f,0!\"]; ln%d [pos=\"%.4f,%.3f!\"];\n"
+			"  lm%d -- ln%d [color=\"#888888\", penwidth=2, style=dashed];\n",
+			marks, x, marks, x, CW_H, marks, marks);
+		if (x - last_mark > 2.2) { /* a label where it has room */
+			g_string_append_printf(
+				s,
+				"  ll%d [pos=\"%.4f,%.3f!\", shape=plaintext, style=filled, "
+				"fillcolor=white, fontsize=14, label=<<b>%s at %s</b><br/>ssthresh "
+				"%s, "
+				"cwnd %s>];\n",
+				marks, x, CW_H + 0.35 + (marks % 2) * 0.55,
+				rto ? "timeout" : "3 duplicate ACKs", t, ss, cw);
+			last_mark = x;
+		}
+		marks++;
+	}
+	g_string_append(s, "}\n");
+	return g_string_free(s, FALSE);
+}
