@@ -295,7 +295,8 @@ world_run(struct world *w, GError **error)
 			raise(w->opt.raise_signal);
 		}
 		if (stop_requested) {
-			w->interrupted = true;
+			/* duration = until-interrupted: Ctrl-C is how the run ends */
+			w->interrupted = w->duration != WORLD_FOREVER;
 			break;
 		}
 		if (trace_failed(w->trace)) {

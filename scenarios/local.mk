@@ -14,7 +14,8 @@ dist_lectures_DATA = \
 	scenarios/lectures/skb-header-walk.ini \
 	scenarios/lectures/socket-lifecycle.ini \
 	scenarios/lectures/tcp-handshake-and-teardown.ini \
-	scenarios/lectures/tcp-loss-and-fast-retransmit.ini
+	scenarios/lectures/tcp-loss-and-fast-retransmit.ini \
+	scenarios/lectures/your-laptop-talks-to-the-simulator.ini
 
 # Every scenarios/lectures/*.ini runs with its [expect] lines, plus checks on
 # the trace databases of some (docs/lecture-guide.md).

@@ -13,3 +13,8 @@ EXTRA_DIST += tests/layering.sh
 # Formatting is decided once: .clang-format, checked here.
 TESTS += tests/format.sh
 EXTRA_DIST += tests/format.sh .clang-format .editorconfig
+
+# Real Linux (ping, arping, curl, nc, tshark) against a simulated host
+# through a TAP link, in a network namespace (issue 18; needs root).
+TESTS += tests/tap.sh
+EXTRA_DIST += tests/tap.sh
