@@ -7,7 +7,7 @@
  *              tap.address = 10.77.0.1/24       Linux's address on it
  *              tap.mac = 02:00:00:00:77:01      Linux's MAC (default: the kernel's random one)
  *              tap.route = 10.78.0.0/16 via 10.77.0.2, ...   Linux's routes through it
- *              tap.queue = 1000                 frames from Linux waiting for the wire
+ *              tap.queue = 128                  frames from Linux waiting for the wire
  *
  * Exactly one host interface joins such a link (IF.link = L); Linux is the
  * other end.  The keys are read when the world is built, so `netsim check`
@@ -168,7 +168,7 @@ tap_metrics(struct world *w, GHashTable *m)
 		const char *n = l->name;
 		metric_put(m, (double)ts.frames_in, "tap.%s.frames_from_linux", n);
 		metric_put(m, (double)ts.frames_wire, "tap.%s.frames_to_wire", n);
-		metric_put(m, (double)ts.queue_drops, "tap.%s.queue_drops", n);
+		metric_put(m, (double)ts.pauses, "tap.%s.pauses", n);
 		metric_put(m, (double)ts.too_big, "tap.%s.too_big", n);
 		metric_put(m, (double)ts.queued, "tap.%s.queued", n);
 		metric_put(m, (double)ts.queue_max, "tap.%s.queue_max", n);
@@ -200,12 +200,13 @@ tap_summary(struct world *w, GString *out)
 			out,
 			"  tap %s (%s%s): from Linux %" G_GUINT64_FORMAT
 			" frames = %" G_GUINT64_FORMAT " onto the wire + %" G_GUINT64_FORMAT
-			" queue full + %" G_GUINT64_FORMAT " too big + %" G_GUINT64_FORMAT
-			" waiting; to Linux %" G_GUINT64_FORMAT " written, %" G_GUINT64_FORMAT
+			" too big + %" G_GUINT64_FORMAT
+			" waiting (reading paused %" G_GUINT64_FORMAT
+			" times); to Linux %" G_GUINT64_FORMAT " written, %" G_GUINT64_FORMAT
 			" refused\n",
 			tap_dev(l->tap), tap_created(l->tap) ? "created" : "attached",
 			l->tap_cfg && l->tap_cfg->netns ? ", in a namespace" : "", ts.frames_in,
-			ts.frames_wire, ts.queue_drops, ts.too_big, ts.queued, ts.frames_out,
+			ts.frames_wire, ts.too_big, ts.queued, ts.pauses, ts.frames_out,
 			ts.write_errors);
 	}
 }

@@ -65,7 +65,7 @@ dispatch_readable(struct realtime *rt, sim_time_t when)
 {
 	int n = 0;
 	for (int i = 0; i < rt->nfds; i++) {
-		if (!(rt->fds[i].revents & (POLLIN | POLLERR | POLLHUP)))
+		if (!rt->fds[i].events || !(rt->fds[i].revents & (POLLIN | POLLERR | POLLHUP)))
 			continue;
 		if (!rt->fn[i](rt->ctx[i], when))
 			rt->fds[i].fd = -1; /* ppoll skips it from now on */
@@ -157,14 +157,22 @@ realtime_free(struct realtime *rt)
 	g_free(rt);
 }
 
-void
+int
 realtime_watch(struct realtime *rt, int fd, realtime_readable_fn fn, void *ctx)
 {
 	g_assert(rt->nfds < REALTIME_MAX_FDS);
 	rt->fds[rt->nfds] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	rt->fn[rt->nfds] = fn;
 	rt->ctx[rt->nfds] = ctx;
-	rt->nfds++;
+	return rt->nfds++;
+}
+
+void
+realtime_pause(struct realtime *rt, int handle, bool paused)
+{
+	g_assert(handle >= 0 && handle < rt->nfds);
+	rt->fds[handle].events = paused ? 0 : POLLIN;
+	rt->fds[handle].revents = 0;
 }
 
 void

@@ -57,8 +57,12 @@ struct realtime;
 struct realtime *realtime_new(struct sim *sim);
 /* Remove the pacer; the descriptors are the caller's to close. */
 void realtime_free(struct realtime *rt);
-/* Watch @fd (non-blocking) for input.  At most REALTIME_MAX_FDS. */
-void realtime_watch(struct realtime *rt, int fd, realtime_readable_fn fn, void *ctx);
+/* Watch @fd (non-blocking) for input.  At most REALTIME_MAX_FDS.  Returns
+ * a handle for realtime_pause. */
+int realtime_watch(struct realtime *rt, int fd, realtime_readable_fn fn, void *ctx);
+/* Stop (@paused) or resume looking at a watched descriptor: a reader with
+ * no room leaves the input where it is (backpressure). */
+void realtime_pause(struct realtime *rt, int handle, bool paused);
 void realtime_stats(const struct realtime *rt, struct realtime_stats *out);
 /* Virtual time now by the wall clock (the clock's target), for tests. */
 sim_time_t realtime_wall_now(const struct realtime *rt);

@@ -35,6 +35,9 @@ struct tap {
 	bool created;
 	struct wire *wire;
 	int side;
+	struct realtime *rt;
+	int watch; /* realtime handle */
+	bool paused;
 	struct tap_pending *q; /* ring of cfg.queue */
 	uint32_t qhead, qn;
 	sim_event_id kick_ev;
@@ -44,7 +47,7 @@ struct tap {
 void
 tap_config_init(struct tap_config *c)
 {
-	*c = (struct tap_config){ .queue = 1000 };
+	*c = (struct tap_config){ .queue = 128 };
 }
 
 /* ---- setting up, on a thread inside the namespace ---------------------------------- */
@@ -295,6 +298,10 @@ tap_kick(struct tap *t)
 	t->qhead = (t->qhead + 1) % t->cfg.queue;
 	t->qn--;
 	t->stats.frames_wire++;
+	if (t->paused) { /* room again: look at the device again */
+		t->paused = false;
+		realtime_pause(t->rt, t->watch, false);
+	}
 	wire_send(t->wire, t->side, f);
 }
 
@@ -329,6 +336,12 @@ tap_readable(void *ctx, sim_time_t when)
 	static uint8_t buf[65536];
 	struct tap *t = ctx;
 	for (int i = 0; i < TAP_READ_BATCH; i++) {
+		if (t->qn == t->cfg.queue) { /* full: leave the rest in Linux */
+			t->paused = true;
+			t->stats.pauses++;
+			realtime_pause(t->rt, t->watch, true);
+			break;
+		}
 		ssize_t r = read(t->fd, buf, sizeof buf);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -345,10 +358,6 @@ tap_readable(void *ctx, sim_time_t when)
 		t->stats.bytes_in += (uint64_t)r;
 		if (r > WIRE_MAX_FRAME) {
 			t->stats.too_big++;
-			continue;
-		}
-		if (t->qn == t->cfg.queue) {
-			t->stats.queue_drops++;
 			continue;
 		}
 		uint32_t len = (uint32_t)r < TAP_ETH_ZLEN ? TAP_ETH_ZLEN : (uint32_t)r;
@@ -371,8 +380,9 @@ tap_attach(struct tap *t, struct wire *w, int side, struct realtime *rt)
 {
 	t->wire = w;
 	t->side = side;
+	t->rt = rt;
 	wire_attach(w, side, tap_wire_rx, tap_wire_tx_done, t);
-	realtime_watch(rt, t->fd, tap_readable, t);
+	t->watch = realtime_watch(rt, t->fd, tap_readable, t);
 }
 
 void

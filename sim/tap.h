@@ -26,9 +26,12 @@
  *    mask (SIOCSIFADDR, SIOCSIFNETMASK), up (SIOCSIFFLAGS), routes
  *    (SIOCADDRT).  Plain ioctls need no `ip` program and report errno.
  *
- * Frames from Linux wait in a FIFO of @queue frames for the wire (as in a
- * NIC's TX ring); when it is full they are dropped and counted
- * (queue_drops).  Short frames are padded to 60 bytes as an Ethernet NIC
+ * Frames from Linux wait in a FIFO of @queue frames for the wire, as in a
+ * NIC's TX ring.  When it is full we stop reading the device, as a driver
+ * stops its queue (netif_stop_queue), until the wire has taken a frame:
+ * the frames wait in Linux (the TAP's ring, its qdisc), where Linux's own
+ * mechanisms (TCP small queues, the qdisc) hold the sender back, instead
+ * of being dropped here.  Short frames are padded to 60 bytes as an Ethernet NIC
  * does.  Frames from Linux carry skb id WIRE_SKB_EXTERNAL so the receiving
  * NIC marks them external in the trace.
  */
@@ -59,7 +62,7 @@ struct tap_config {
 	bool has_mac;
 	uint8_t mac[6];
 	uint32_t mtu;	/* the link's; 0: leave Linux's default */
-	uint32_t queue; /* frames from Linux waiting for the wire; default 1000 */
+	uint32_t queue; /* frames from Linux waiting for the wire; default 128 */
 	int nroutes;
 	struct tap_route routes[TAP_MAX_ROUTES];
 };
@@ -80,7 +83,7 @@ GQuark tap_error_quark(void);
 struct tap_stats {
 	uint64_t frames_in, bytes_in;	/* read from Linux */
 	uint64_t frames_wire;		/* ... and put on the wire */
-	uint64_t queue_drops;		/* ... dropped: the FIFO was full */
+	uint64_t pauses;		/* times the FIFO was full and reading stopped */
 	uint64_t too_big;		/* ... dropped: larger than WIRE_MAX_FRAME */
 	uint64_t queued;		/* ... still waiting for the wire */
 	uint64_t queue_max;		/* the FIFO's high-water mark */
