@@ -27,8 +27,27 @@ PID=""
 
 skip() {
 	echo "# SKIP: $*"
+	[ "$failures" -eq 0 ] || done_testing # the checks above failed: say so
 	exit 77
 }
+
+# ---- the keys, checked without touching the machine (no root needed) -------------
+expect_exit 0 "netsim check reads a TAP link without creating anything" -- \
+	"$NETSIM" check "$SC" --set link.laptop.tap=nscheck$$
+if ip link show "nscheck$$" >/dev/null 2>&1; then not_ok "netsim check created a device"; fi
+expect_exit 2 "until-interrupted without a TAP link is refused" -- \
+	"$NETSIM" check "$top_srcdir/scenarios/lectures/arp-resolution.ini" \
+	--set scenario.duration=until-interrupted
+expect_grep "$T/err" "until-interrupted is for real-time runs" "... saying why"
+expect_exit 2 "a tap.* key on a link without tap is refused" -- \
+	"$NETSIM" check "$top_srcdir/scenarios/lectures/arp-resolution.ini" \
+	--set link.lan.tap.netns=x
+expect_exit 2 "a malformed tap.route is refused" -- \
+	"$NETSIM" check "$SC" --set "link.laptop.tap.route=10.1.0.0/16 10.77.0.2"
+expect_grep "$T/err" "NET/PREFIX via GATEWAY" "... in one line saying the form"
+expect_exit 2 "a second interface on a TAP link is refused" -- \
+	"$NETSIM" check "$SC" --set host.extra.eth0.link=laptop
+expect_grep "$T/err" "already joins server.eth0 and the TAP device" "... naming both ends"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (CAP_NET_ADMIN) for a TAP device and a namespace"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun (the tun module: modprobe tun)"
