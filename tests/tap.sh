@@ -262,6 +262,23 @@ expect_eq "$(metric b conservation.skbs_unaccounted)" 0 "1% loss: conservation h
 expect_eq "$($TS -r "$T/b.pcapng" -Y "_ws.malformed" -T fields -e frame.number 2>/dev/null | wc -l)" 0 \
 	"1% loss: no malformed frame"
 
+# ---- a fault: the kernel removes the device of a process that dies -----------------
+"$NETSIM" run "$SC" --quiet --set scenario.duration=60s --set "link.laptop.tap.netns=$NS" \
+	>/dev/null 2>&1 &
+PID=$!
+if wait_for 100 in_ns ip link show "$DEV"; then
+	kill -SEGV "$PID"
+	wait "$PID" 2>/dev/null
+	PID=""
+	if wait_for 50 sh -c "! ip netns exec $NS ip link show $DEV"; then
+		ok "a crash (SIGSEGV): $DEV is gone"
+	else
+		not_ok "a crash (SIGSEGV) left $DEV behind"
+	fi
+else
+	not_ok "fault run: no $DEV after 10 s"
+fi
+
 # ---- errors: exit 2 and one line ------------------------------------------------
 "$NETSIM" run "$SC" --quiet --set link.laptop.tap.netns=no-such-ns-$$ >"$T/out" 2>"$T/err"
 expect_eq "$?" 2 "a namespace that does not exist: exit 2"
