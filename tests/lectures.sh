@@ -16,12 +16,6 @@ q() { "$SQLITE3" -batch -noheader "$1" "$2"; }
 
 for f in "$LEC"/*.ini; do
 	name=$(basename "$f" .ini)
-	# A lecture with a TAP link needs root, /dev/net/tun and a real client:
-	# tests/tap.sh runs it (in a network namespace of its own).
-	if grep -q '^tap *=' "$f"; then
-		echo "# $name: not run here (a TAP link); tests/tap.sh runs it"
-		continue
-	fi
 	expect_exit 0 "$name: runs and meets its [expect] lines" -- \
 		"$NETSIM" run --quiet "$f" --trace "$T/$name.db" --metrics "$T/$name.txt"
 done

@@ -17,7 +17,7 @@
 # the client programs (setup.sh installs them).  Every wait is bounded.
 . "$top_srcdir/tests/lib.sh"
 
-SC="$top_srcdir/scenarios/lectures/your-laptop-talks-to-the-simulator.ini"
+SC="$top_srcdir/scenarios/lectures/tap/your-laptop-talks-to-the-simulator.ini"
 NS="netsim-tap-$$"
 DEV=netsim0
 LINUX=10.77.0.1
