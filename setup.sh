@@ -11,7 +11,8 @@ set -eu
 PACKAGES="build-essential autoconf automake pkg-config libglib2.0-dev
 libsqlite3-dev libgraphviz-dev libpcap-dev libcmocka-dev sqlite3 tshark
 gnuplot-nox parallel valgrind clang libclang-rt-14-dev clang-format
-slurm-wlm munge chromium python3"
+slurm-wlm munge chromium python3
+iputils-ping arping curl netcat-openbsd iproute2"
 
 missing=""
 for p in $PACKAGES; do

@@ -6,7 +6,8 @@ libnetsim_a_SOURCES += \
 	apps/arrival.c apps/arrival.h \
 	apps/plugin.c \
 	apps/livelock.c apps/livelock.h \
-	apps/screend.c
+	apps/screend.c \
+	apps/servers.c apps/servers.h
 
 check_PROGRAMS += tests/test_apps
 TESTS += tests/test_apps

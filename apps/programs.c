@@ -14,6 +14,7 @@
 #include "apps/io_modes.h"
 #include "apps/livelock.h"
 #include "apps/ping.h"
+#include "apps/servers.h"
 #include "stack/socket.h"
 #include <netinet/tcp.h> /* TCP_NODELAY: the socket API uses Linux's values */
 
@@ -463,6 +464,16 @@ const struct app_program app_programs[] = {
 	  "accept on port, read size bytes per read (0: 64 KiB) until EOF; rx_msgs counts the "
 	  "reads (rcvbuf)",
 	  stream_reader_main, "port backlog size rcvbuf sndbuf" },
+	{ "http_server",
+	  "HTTP/1.1 on port, one connection at a time: GET / is a small page, GET /bytes/N is "
+	  "N bytes of the chargen pattern, then a graceful close (backlog, rcvbuf, sndbuf)",
+	  http_server_main, "port backlog rcvbuf sndbuf" },
+	{ "discard", "RFC 863 over TCP: accept on port, read and count until EOF, then the next",
+	  discard_main, "port backlog rcvbuf sndbuf" },
+	{ "chargen",
+	  "RFC 864 over TCP: accept on port, send the character pattern until the client closes "
+	  "or bytes (0: no limit) are sent",
+	  chargen_main, "port backlog bytes rcvbuf sndbuf" },
 	{ "ping",
 	  "ICMP echo requests to dst on a raw socket, count (0: no limit), one per interval (1s), "
 	  "size data bytes (56)",

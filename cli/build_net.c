@@ -3,7 +3,8 @@
  *
  *   [link L]       rate, delay, loss, loss_ab, loss_ba, overhead, min_frame,
  *                  mtu, down_at, up_at (sim/wire.h); end a (side 0) is the
- *                  first interface to name L, in the file's order
+ *                  first interface to name L, in the file's order;
+ *                  tap = DEV and tap.* (cli/build_tap.c)
  *   [host H]       IF.link = L, IF.mac = 02:00:00:00:00:01, and the NIC's
  *                  keys as IF.KEY (stack/nic.h: IF.napi, IF.weight,
  *                  IF.rx_ring, IF.rx_usecs, ...), IF.address (IPv4)
@@ -38,6 +39,8 @@ build_links(struct world *w, GError **error)
 			return scenario_fail(w->sc, error, g, "up_at",
 					     "a link comes up only after down_at");
 		l->wire = wire_new(w->sim, name, &l->cfg, w->seed);
+		if (!build_tap_config(w, l, error))
+			return false;
 	}
 	return true;
 }
@@ -78,6 +81,10 @@ attach_link(struct world *w, struct host *h, struct nic *nic, const char *group,
 	if (l->nends == 2)
 		return scenario_fail(w->sc, error, group, key, "link %s already joins %s and %s",
 				     link, l->ends[0], l->ends[1]);
+	if (l->nends == 1 && l->tap_cfg)
+		return scenario_fail(w->sc, error, group, key,
+				     "link %s already joins %s and the TAP device %s", link,
+				     l->ends[0], l->tap_cfg->dev);
 	l->ends[l->nends] = g_strdup_printf("%s.%s", h->name, ifname);
 	nic_connect(nic, l->wire, l->nends++);
 	return true;

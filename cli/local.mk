@@ -9,7 +9,7 @@ libnetsim_a_SOURCES += \
 	cli/scenario_mem.c \
 	cli/expect.c cli/expect.h \
 	cli/world.c cli/world.h cli/world_int.h \
-	cli/build_net.c cli/build_inet.c cli/build_apps.c \
+	cli/build_net.c cli/build_inet.c cli/build_apps.c cli/build_tap.c \
 	cli/conserve.c
 
 check_PROGRAMS += tests/test_scenario

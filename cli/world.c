@@ -30,6 +30,9 @@ world_request_stop(void)
 	sim_interrupt(); /* the run loop stops after its current event */
 }
 
+/* duration = until-interrupted: the clock never reaches it. */
+#define WORLD_FOREVER (SIM_TIME_MAX / 2)
+
 static const char *const trace_levels[] = { "off", "summary", "full", NULL };
 
 static bool
@@ -45,7 +48,10 @@ read_run(struct world *w, GError **error)
 	v = scenario_get(sc, "scenario", "description");
 	w->description = scenario_escape(v ? v : "", false);
 	w->duration = SIM_S;
-	if (!scenario_get_duration(sc, "scenario", "duration", &w->duration, error))
+	v = scenario_get(sc, "scenario", "duration");
+	if (v && strcmp(v, "until-interrupted") == 0)
+		w->duration = WORLD_FOREVER; /* a real-time run (a TAP link), until SIGINT */
+	else if (!scenario_get_duration(sc, "scenario", "duration", &w->duration, error))
 		return false;
 	if (w->duration <= 0)
 		return scenario_fail(sc, error, "scenario", "duration", "must be longer than 0");
@@ -177,13 +183,23 @@ check_links(struct world *w, GError **error)
 {
 	for (guint i = 0; i < w->link_order->len; i++) {
 		struct world_link *l = w->link_order->pdata[i];
-		if (l->nends != 2)
+		if (l->tap_cfg && l->nends != 1)
+			return scenario_fail(
+				w->sc, error, l->group, NULL,
+				"a link with tap = %s joins one interface to Linux; give "
+				"one host IF.link = %s",
+				l->tap_cfg->dev, l->name);
+		if (!l->tap_cfg && l->nends != 2)
 			return scenario_fail(
 				w->sc, error, l->group, NULL,
 				"a link joins two interfaces; %s has %d (give two hosts "
 				"IF.link = %s)",
 				l->name, l->nends, l->name);
 	}
+	if (w->duration == WORLD_FOREVER && !w->realtime_wanted)
+		return scenario_fail(w->sc, error, "scenario", "duration",
+				     "until-interrupted is for real-time runs: a link needs tap = "
+				     "DEVICE");
 	return true;
 }
 
@@ -246,11 +262,16 @@ static void
 progress(struct world *w, gint64 start_us, bool final)
 {
 	double wall = (double)(g_get_monotonic_time() - start_us) / 1e6;
-	char now[32], end[32];
+	char now[32], end[32], rt[96];
 	units_format_duration(sim_now(w->sim), now, sizeof now);
-	units_format_duration(w->duration, end, sizeof end);
-	fprintf(stderr, "\r  %s / %s simulated, %.0f events/s   %s", now, end,
-		wall > 0 ? (double)sim_events_dispatched(w->sim) / wall : 0.0, final ? "\n" : "");
+	if (w->duration == WORLD_FOREVER)
+		g_strlcpy(end, "until interrupted", sizeof end);
+	else
+		units_format_duration(w->duration, end, sizeof end);
+	tap_progress(w, rt, sizeof rt);
+	fprintf(stderr, "\r  %s / %s simulated, %.0f events/s%s   %s", now, end,
+		wall > 0 ? (double)sim_events_dispatched(w->sim) / wall : 0.0, rt,
+		final ? "\n" : "");
 	fflush(stderr);
 }
 
@@ -261,6 +282,10 @@ world_run(struct world *w, GError **error)
 	gint64 start = g_get_monotonic_time(), last = start;
 	sim_time_t slice = w->duration / 1000 > SIM_MS ? w->duration / 1000 : SIM_MS;
 	stop_requested = 0;
+	if (!tap_start(w, error))
+		return false;
+	if (w->rt) /* real time: a slice is wall time, look at stop requests often */
+		slice = 100 * SIM_MS;
 	if (show)
 		progress(w, start, false);
 	while (sim_now(w->sim) < w->duration) {
@@ -281,7 +306,8 @@ world_run(struct world *w, GError **error)
 			raise(w->opt.raise_signal);
 		}
 		if (stop_requested) {
-			w->interrupted = true;
+			/* duration = until-interrupted: Ctrl-C is how the run ends */
+			w->interrupted = w->duration != WORLD_FOREVER;
 			break;
 		}
 		if (trace_failed(w->trace)) {
@@ -361,6 +387,7 @@ world_metrics(struct world *w)
 	world_conservation(w, NULL, m);
 	inet_metrics(w, m);
 	app_metrics(w, m);
+	tap_metrics(w, m);
 	w->metrics = m;
 	return m;
 }
@@ -387,6 +414,7 @@ world_print_summary(struct world *w, GString *out)
 		}
 		g_string_append_c(out, '\n');
 	}
+	tap_summary(w, out);
 	world_conservation(w, out, NULL);
 }
 
@@ -482,6 +510,7 @@ world_free(struct world *w)
 	for (guint i = 0; i < w->apps->len; i++)
 		app_free(w->apps->pdata[i]);
 	g_ptr_array_free(w->apps, TRUE);
+	tap_stop(w); /* before the wires: a TAP holds an end and frames of one */
 	for (guint i = 0; i < w->link_order->len; i++) {
 		struct world_link *l = w->link_order->pdata[i];
 		wire_free(l->wire);

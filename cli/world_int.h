@@ -8,7 +8,9 @@
 #include <glib.h>
 #include "cli/scenario.h"
 #include "cli/world.h"
+#include "sim/realtime.h"
 #include "sim/sim.h"
+#include "sim/tap.h"
 #include "sim/wire.h"
 #include "stack/host.h"
 #include "trace/trace.h"
@@ -20,7 +22,9 @@ struct world_link {
 	struct wire *wire;
 	struct wire_config cfg;
 	int nends;
-	char *ends[2]; /* "host.ifname" */
+	char *ends[2];		    /* "host.ifname" */
+	struct tap_config *tap_cfg; /* tap = DEV: Linux is the second end (cli/build_tap.c) */
+	struct tap *tap;	    /* ... opened when the run starts */
 };
 
 struct world {
@@ -42,6 +46,8 @@ struct world {
 	bool interrupted;
 	double wall_seconds;
 	uint64_t instant_limit; /* [scenario] instant_limit (sim_set_instant_limit) */
+	bool realtime_wanted; /* a link has a TAP end: the clock follows the wall clock */
+	struct realtime *rt;  /* ... from the start of the run */
 };
 
 struct host *world_host(struct world *w, const char *name);
@@ -50,6 +56,14 @@ struct host *world_host(struct world *w, const char *name);
 bool build_links(struct world *w, GError **error);
 bool build_interfaces(struct world *w, struct host *h, const char *group, GError **error);
 void net_metrics(struct world *w, GHashTable *m);
+
+/* cli/build_tap.c: [link L] tap = DEV; devices open at tap_start (the run). */
+bool build_tap_config(struct world *w, struct world_link *l, GError **error);
+bool tap_start(struct world *w, GError **error);
+void tap_stop(struct world *w);
+void tap_metrics(struct world *w, GHashTable *m);
+void tap_summary(struct world *w, GString *out);
+void tap_progress(struct world *w, char *buf, size_t size);
 
 /* cli/build_inet.c: IP, ARP, routes and addresses of a host. */
 bool inet_setup(struct world *w, struct host *h, const char *group, GError **error);

@@ -17,6 +17,12 @@ dist_lectures_DATA = \
 	scenarios/lectures/tcp-handshake-and-teardown.ini \
 	scenarios/lectures/tcp-loss-and-fast-retransmit.ini
 
+# Lectures with a TAP link (root, /dev/net/tun, real clients): a folder of
+# their own, so the tests that run every scenarios/lectures/*.ini never
+# create a device; tests/tap.sh runs them in a network namespace.
+lecturestapdir = $(pkgdatadir)/scenarios/lectures/tap
+dist_lecturestap_DATA = scenarios/lectures/tap/your-laptop-talks-to-the-simulator.ini
+
 # Every scenarios/lectures/*.ini runs with its [expect] lines, plus checks on
 # the trace databases of some (docs/lecture-guide.md).
 TESTS += tests/lectures.sh

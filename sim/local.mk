@@ -5,6 +5,8 @@ libnetsim_a_SOURCES += \
 	sim/units.c sim/units.h \
 	sim/cpu.c sim/cpu.h \
 	sim/conf.c sim/conf.h \
+	sim/realtime.c sim/realtime.h \
+	sim/tap.c sim/tap.h \
 	sim/check.h
 
 TEST_CMOCKA_FLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -62,6 +62,8 @@ struct sim {
 	bool stalled;
 	sim_event_fn stall_fn; /* the event that hit the limit */
 	void *stall_a, *stall_b;
+	sim_pacer_fn pacer; /* real time: NULL unless a TAP link is used */
+	void *pacer_ctx;
 
 	struct sim_slot *slots;
 	uint32_t nslots, cap_slots;
@@ -244,16 +246,48 @@ sim_event_time(const struct sim *sim, sim_event_id id)
 	return s ? s->at : -1;
 }
 
+void
+sim_set_pacer(struct sim *sim, sim_pacer_fn fn, void *ctx)
+{
+	sim->pacer = fn;
+	sim->pacer_ctx = ctx;
+}
+
+/* Let the pacer move the clock towards @next; the caller then looks at the
+ * queue again (the pacer may have scheduled something, or stopped the run). */
+static void
+pace(struct sim *sim, sim_time_t next)
+{
+	sim_time_t t = sim->pacer(sim, next, sim->pacer_ctx);
+	if (t > sim->now) {
+		sim->now = MIN(t, next);
+		sim->at_instant = 0; /* the clock moved: a new instant */
+	}
+}
+
 uint64_t
 sim_run_until(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
 	sim->stop = false;
-	while (sim->nheap > 0 && !sim->stop && !sim_interrupt_flag) {
+	while (!sim->stop && !sim_interrupt_flag) {
+		if (sim->nheap == 0) {
+			/* A paced clock still waits for the wall clock to reach
+			 * @end; what arrives meanwhile runs in this call. */
+			if (sim->pacer && end > sim->now && end != SIM_TIME_MAX) {
+				pace(sim, end);
+				continue;
+			}
+			break;
+		}
 		struct sim_key top = sim->heap[0];
 		struct sim_slot *s = &sim->slots[top.slot];
 		if (s->gen != top.gen || !s->fn) {
 			heap_pop(sim); /* cancelled */
+			continue;
+		}
+		if (sim->pacer && MIN(top.at, end) > sim->now) {
+			pace(sim, MIN(top.at, end));
 			continue;
 		}
 		if (top.at > end)

@@ -75,6 +75,17 @@ bool sim_stalled(const struct sim *sim, sim_event_fn *fn, void **a, void **b);
  */
 void sim_interrupt(void);
 bool sim_interrupted(void);
+/*
+ * Real time (sim/realtime.c): a pacer is called by sim_run_until before the
+ * clock moves forward to @next (the next event's time, or the end of the
+ * run).  It may wait (for the wall clock) and may schedule events at or
+ * after sim_now; it returns the virtual time it reached, from sim_now to
+ * @next.  The loop then looks at the queue again, so an event the pacer
+ * scheduled before @next runs first.  NULL (the default): no pacing, the
+ * clock jumps.
+ */
+typedef sim_time_t (*sim_pacer_fn)(struct sim *sim, sim_time_t next, void *ctx);
+void sim_set_pacer(struct sim *sim, sim_pacer_fn fn, void *ctx);
 
 uint64_t sim_events_dispatched(const struct sim *sim);
 size_t sim_events_pending(const struct sim *sim);

@@ -56,6 +56,8 @@ extern const struct conf_key wire_conf_keys[];
 void wire_config_init(struct wire_config *c);
 
 #define WIRE_MAX_FRAME 16384
+/* skb_id of a frame that came from outside the simulation (sim/tap.h). */
+#define WIRE_SKB_EXTERNAL UINT64_MAX
 
 struct wire_frame {
 	struct wire_frame *next; /* private to wire.c */

@@ -298,6 +298,9 @@ void
 nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_id)
 {
 	struct host *host = nic->host;
+	bool external = wire_id == WIRE_SKB_EXTERNAL; /* from Linux, through a TAP */
+	if (external)
+		wire_id = 0;
 	nic->stats.rx_frames++;
 	if (nic->pcap)
 		trace_pcap_write(nic->pcap, sim_now(host->sim), frame, len);
@@ -329,7 +332,10 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
-	trace_wire(host->trace, skb->id, nic->ifname, true, len, wire_id);
+	if (external)
+		trace_wire_external(host->trace, skb->id, nic->ifname, len);
+	else
+		trace_wire(host->trace, skb->id, nic->ifname, true, len, wire_id);
 	trace_copy(host->trace, skb->id, "nic", COPY_DMA_FROM_DEV, len);
 	skb_queue_tail(&nic->rx_ring, skb);
 	nic->stats.rx_dma++;

@@ -32,3 +32,19 @@ EXTRA_DIST += tests/draw_output.sh
 # Input limits: scenario files, memory, control characters, UTF-8 (issue 15).
 TESTS += tests/input_limits.sh
 EXTRA_DIST += tests/input_limits.sh
+# Real Linux (ping, arping, curl, nc, tshark) against a simulated host
+# through a TAP link, in a network namespace (issue 18; needs root).
+TESTS += tests/tap.sh
+EXTRA_DIST += tests/tap.sh
+
+# http_server, discard and chargen against a simulated client (issue 18).
+check_PROGRAMS += tests/test_servers
+TESTS += tests/test_servers
+tests_test_servers_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_servers_LDADD = $(TEST_CMOCKA_LIBS)
+
+# The engine's pacer hook, the real-time pacer and TAP set-up errors (issue 18).
+check_PROGRAMS += tests/test_realtime
+TESTS += tests/test_realtime
+tests_test_realtime_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_realtime_LDADD = $(TEST_CMOCKA_LIBS)
