@@ -46,8 +46,8 @@ struct world {
 	bool interrupted;
 	double wall_seconds;
 	uint64_t instant_limit; /* [scenario] instant_limit (sim_set_instant_limit) */
-	bool realtime_wanted; /* a link has a TAP end: the clock follows the wall clock */
-	struct realtime *rt;  /* ... from the start of the run */
+	bool realtime_wanted;	/* a link has a TAP end: the clock follows the wall clock */
+	struct realtime *rt;	/* ... from the start of the run */
 };
 
 struct host *world_host(struct world *w, const char *name);
