@@ -26,6 +26,7 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "viz/draw.h"
+#include "viz/replay.h"
 #include "viz/show.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_BAD_INPUT = 2 };
@@ -258,6 +259,7 @@ static const char usage[] =
 	"  sweep FILE     run a grid of values in parallel; table and plots\n"
 	"  show DB        what a trace recorded: the run, or one packet (--skb N)\n"
 	"  draw DB WHAT   a picture of a trace: path, stackmap or ladder (-o FILE)\n"
+	"  check-trace DB replay a trace: does every row follow from the one before?\n"
 	"  help [TOPIC]   this text; topics: scenario, keys, apps, costs\n"
 	"  --version      print the version\n"
 	"\n"
@@ -377,6 +379,8 @@ main(int argc, char **argv)
 		return show_main(argc, argv);
 	if (strcmp(cmd, "draw") == 0)
 		return draw_main(argc, argv);
+	if (strcmp(cmd, "check-trace") == 0)
+		return replay_main(argc, argv);
 	fprintf(stderr, "netsim: unknown command '%s' (see 'netsim help')\n", cmd);
 	return EXIT_BAD_INPUT;
 }

@@ -13,3 +13,8 @@ EXTRA_DIST += tests/layering.sh
 # Formatting is decided once: .clang-format, checked here.
 TESTS += tests/format.sh
 EXTRA_DIST += tests/format.sh .clang-format .editorconfig
+
+# The trace is complete: every scenario's trace replays (netsim check-trace),
+# one deleted row is caught, and copies from write() to read() are counted.
+TESTS += tests/trace_replay.sh
+EXTRA_DIST += tests/trace_replay.sh

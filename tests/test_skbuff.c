@@ -390,9 +390,10 @@ test_trace_records_alloc_push_pull_queue_and_free(void **state)
 	g_autofree char *ops = query_list(db,
 					  "SELECT op || ':' || coalesce(layer, '') "
 					  "FROM skb_events WHERE skb = 1 ORDER BY seq");
-	assert_string_equal(ops,
-			    "alloc:udp push:udp handoff:ip push:ip enqueue:test "
-			    "dequeue:test pull:ip free:ip");
+	assert_string_equal(
+		ops,
+		"alloc:udp reserve:udp put:udp push:udp handoff:ip push:ip enqueue:test "
+		"dequeue:test pull:ip free:ip");
 	assert_int_equal(query_int(db,
 				   "SELECT data_off FROM skb_events WHERE op = 'push' "
 				   "AND layer = 'ip'"),

@@ -181,7 +181,7 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 		if (at->kind != PLACE_NONE && !draw_place_equal(at, &q))
 			n = add_step(steps, n, *at, q, EDGE_MOVE, "enqueue", e->len);
 		*at = q;
-	} else if (strcmp(op, "copy") == 0 || (strcmp(op, "clone") == 0 && e->copy_kind)) {
+	} else if (strcmp(op, "copy") == 0) {
 		const char *kind = e->copy_kind ? e->copy_kind : "copy";
 		struct draw_place user = { .kind = PLACE_USER,
 					   .host = e->host,
@@ -202,7 +202,7 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 		}
 		g_autofree char *what = g_strdup_printf("copy %s", kind);
 		n = add_step(steps, n, from, to, EDGE_COPY, what, e->bytes);
-		if (strcmp(kind, "clone") != 0)
+		if (strcmp(kind, "skb_copy") != 0)
 			*at = to;
 	} else if (strcmp(op, "wire") == 0) {
 		struct draw_place w = { .kind = PLACE_WIRE,

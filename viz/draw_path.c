@@ -134,7 +134,7 @@ path_note_event(struct path *p, const struct draw_place *at, const struct draw_e
 		path_note(p, at, g_strdup_printf("alloc skb %" G_GINT64_FORMAT, e->skb));
 	else if (strcmp(e->op, "free") == 0)
 		path_note(p, at, g_strdup_printf("freed skb %" G_GINT64_FORMAT, e->skb));
-	else if (strcmp(e->op, "clone") == 0 && !e->copy_kind)
+	else if (strcmp(e->op, "clone") == 0)
 		path_note(p, at, g_strdup_printf("clone → skb %" G_GINT64_FORMAT, e->other));
 }
 
@@ -172,7 +172,8 @@ path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct d
 			else
 				path_edge_add(p, &steps[i], e.time_ns);
 		}
-		if (next > 0 && strcmp(e.op, "clone") == 0 && e.other == next)
+		if (next > 0 && e.other == next &&
+		    (strcmp(e.op, "clone") == 0 || strcmp(e.op, "copy") == 0))
 			break;
 		if (next > 0 && strcmp(e.op, "wire") == 0 && !rx)
 			break;
