@@ -78,4 +78,22 @@ copies "$T/network-ping-two-routers.db" 'icmp:10.1.0.1-10.2.0.1' 1 3 12 "an ICMP
 expect_grep "$T/path.dot" "copy user_to_skb" "draw path starts at the user's write"
 expect_grep "$T/path.dot" "copy skb_to_user" "draw path ends at the reader's read"
 
+# show --skb: a head [buffer] end bar per step; draw buffer: seed Figure 4.
+seg=$(sqlite3 "$tcp" "SELECT other FROM skb_events WHERE op = 'clone' AND skb IN
+	(SELECT skb FROM skb_events WHERE copy_kind = 'user_to_skb') ORDER BY seq LIMIT 1")
+"$NETSIM" show "$tcp" --skb "$seg" >"$T/show.out" 2>&1
+expect_grep "$T/show.out" "push 20 B header .*\[-+#+\.+\]" "show --skb draws the bar after a push"
+expect_grep "$T/show.out" "reset_network_header .*\[-*N" "show --skb marks the network header"
+expect_exit 0 "draw buffer writes an SVG" -- "$NETSIM" draw "$tcp" buffer --skb "$seg" -o "$T/buf.svg"
+steps=$(sqlite3 "$tcp" "SELECT count(*) FROM skb_events WHERE skb = $seg AND step IS NOT NULL")
+data=$(grep -c 'fill="#9ecae1"' "$T/buf.svg")
+if [ "$steps" -gt 10 ] && [ "$data" -eq "$steps" ]; then
+	ok "draw buffer draws one data bar for each of the skb's $steps steps"
+else
+	not_ok "draw buffer: $data data bars for $steps steps"
+fi
+expect_grep "$T/buf.svg" ">N<" "draw buffer marks the network header"
+expect_grep "$T/buf.svg" "push 20 B" "draw buffer names the step"
+expect_exit 2 "draw buffer without an skb is refused" -- "$NETSIM" draw "$tcp" buffer -o "$T/x.svg"
+
 done_testing

@@ -538,7 +538,8 @@ draw_main(int argc, char **argv)
 	const GOptionEntry entries[] = {
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
 		  "Write the picture to FILE (.png, .svg, .pdf, or .dot for the source)", "FILE" },
-		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "path: the skb to follow", "N" },
+		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "path: the skb to follow; buffer: the skb",
+		  "N" },
 		{ "flow", 0, 0, G_OPTION_ARG_STRING, &flow,
 		  "path, ladder: the flow, tcp:ADDR:PORT-ADDR:PORT (udp:..., icmp:ADDR-ADDR for "
 		  "path)",
@@ -549,7 +550,7 @@ draw_main(int argc, char **argv)
 		  "N" },
 		{ NULL },
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("DB path|stackmap|ladder");
+	g_autoptr(GOptionContext) ctx = g_option_context_new("DB path|stackmap|ladder|buffer");
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dot = NULL;
 	const char *engine = "dot";
@@ -560,7 +561,8 @@ draw_main(int argc, char **argv)
 		"Draw a diagram of the trace database DB with Graphviz:\n"
 		"  path      one skb through the layers of every host it crosses\n"
 		"  stackmap  every host's layers, coloured by the skbs that crossed them\n"
-		"  ladder    the time-sequence diagram of one TCP connection");
+		"  ladder    the time-sequence diagram of one TCP connection\n"
+		"  buffer    one skb's head, data, tail and end at each step (seed Figure 4)");
 	g_option_context_set_description(ctx,
 					 "Examples:\n"
 					 "  netsim draw out.db path --skb 42 -o path.png\n"
@@ -568,14 +570,15 @@ draw_main(int argc, char **argv)
 					 "tcp:10.0.0.1:40000-10.0.0.2:80 --nth 3 -o seg3.svg\n"
 					 "  netsim draw out.db stackmap -o map.png\n"
 					 "  netsim draw out.db ladder --flow "
-					 "tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n");
+					 "tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n"
+					 "  netsim draw out.db buffer --skb 42 -o buffer.svg\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "netsim draw: %s\n", error->message);
 		return DRAW_BAD_INPUT;
 	}
 	if (argc != 4) {
 		fprintf(stderr,
-			"netsim draw: expected DB and one of path, stackmap, ladder "
+			"netsim draw: expected DB and one of path, stackmap, ladder, buffer "
 			"(see 'netsim draw --help')\n");
 		return DRAW_BAD_INPUT;
 	}
@@ -586,8 +589,9 @@ draw_main(int argc, char **argv)
 		return DRAW_BAD_INPUT;
 	}
 	if (strcmp(what, "path") != 0 && strcmp(what, "stackmap") != 0 &&
-	    strcmp(what, "ladder") != 0) {
-		fprintf(stderr, "netsim draw: unknown diagram '%s' (path, stackmap or ladder)\n",
+	    strcmp(what, "ladder") != 0 && strcmp(what, "buffer") != 0) {
+		fprintf(stderr,
+			"netsim draw: unknown diagram '%s' (path, stackmap, ladder or buffer)\n",
 			what);
 		return DRAW_BAD_INPUT;
 	}
@@ -599,6 +603,16 @@ draw_main(int argc, char **argv)
 		goto fail;
 	if (strcmp(what, "stackmap") == 0) {
 		dot = draw_stackmap_dot(db, &error);
+	} else if (strcmp(what, "buffer") == 0) {
+		if (flow && !vizdb_flow_nth(db, &f, nth, &skb, &error))
+			goto fail;
+		if (skb <= 0) {
+			fprintf(stderr,
+				"netsim draw buffer: say which skb with --skb N or --flow\n");
+			return DRAW_BAD_INPUT;
+		}
+		engine = "neato";
+		dot = draw_buffer_dot(db, skb, &error);
 	} else if (strcmp(what, "ladder") == 0) {
 		if (!flow || strcmp(f.proto, "tcp") != 0) {
 			fprintf(stderr,

@@ -5,7 +5,7 @@ libnetsim_a_SOURCES += \
 	viz/table.c viz/table.h \
 	viz/show.c viz/show.h \
 	viz/draw.c viz/draw.h viz/draw_int.h \
-	viz/draw_path.c \
+	viz/draw_path.c viz/draw_buffer.c \
 	viz/draw_ladder.c \
 	viz/replay.c viz/replay.h
 nodist_libnetsim_a_SOURCES += viz/views_sql.c

@@ -195,9 +195,10 @@ packet_text(sqlite3 *db, GArray *skbs)
 }
 
 /* Columns of one skb's life.  The text table spells the operation out. */
-static const char *const skb_text_cols[] = { "skb:n", "time_us:n", "host",  "context",
-					     "layer", "operation", "queue", "data_off:n",
-					     "len:n", "copied:n",  NULL };
+static const char *const skb_text_cols[] = {
+	"skb:n",      "time_us:n", "host",     "context",	    "layer", "operation", "queue",
+	"data_off:n", "len:n",	   "copied:n", "head [buffer] end", NULL
+};
 static const char skb_text_sql[] =
 	"SELECT skb, printf('%.3f', time_ns / 1e3), host, ctx, layer,"
 	" CASE op"
@@ -219,7 +220,8 @@ static const char skb_text_sql[] =
 	"  ELSE op END,"
 	" CASE WHEN op IN ('enqueue', 'dequeue') THEN queue || ' (' || qlen || ')' ELSE queue END,"
 	" data_off, CASE WHEN op = 'alloc' THEN NULL ELSE len END,"
-	" CASE WHEN op = 'copy' THEN bytes END"
+	" CASE WHEN op = 'copy' THEN bytes END,"
+	" skb_bar(data_off, tail_off, end_off, mac_off, net_off, trans_off)"
 	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
 static const char *const skb_raw_cols[] = { "skb:n",	 "seq:n",      "time_ns:n",   "host",
 					    "ctx",	 "layer",      "op",	      "func",
@@ -233,6 +235,48 @@ static const char skb_raw_sql[] =
 	" copy_kind, reason, other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"
 	" data_id, dataref"
 	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
+
+/*
+ * skb_bar(data, tail, end, mac, net, trans): the buffer from head to end as
+ * SHOW_BAR_WIDTH characters, headroom '-', data '#', tailroom '.', with the
+ * mac, network and transport header offsets marked M, N, T; NULL for a row
+ * without pointers.  E.g. a 1576-byte TCP buffer after the IP push, data
+ * at 76, tail at 216:  "-MNT##......................."  (scaled).
+ */
+#define SHOW_BAR_WIDTH 50
+
+static int
+bar_pos(int64_t off, int64_t end)
+{
+	return (int)((off * SHOW_BAR_WIDTH + end / 2) / end);
+}
+
+static void
+skb_bar_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int64_t v[6];
+	for (int i = 0; i < argc && i < 6; i++)
+		v[i] = sqlite3_value_type(argv[i]) == SQLITE_NULL ? -1
+								  : sqlite3_value_int64(argv[i]);
+	if (argc != 6 || v[0] < 0 || v[1] < v[0] || v[2] < v[1] || v[2] <= 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	char bar[SHOW_BAR_WIDTH + 3];
+	int d = bar_pos(v[0], v[2]), t = bar_pos(v[1], v[2]);
+	if (v[1] > v[0] && t == d)
+		t = MIN(d + 1, SHOW_BAR_WIDTH); /* a little data still shows */
+	bar[0] = '[';
+	for (int i = 0; i < SHOW_BAR_WIDTH; i++)
+		bar[1 + i] = i < d ? '-' : i < t ? '#' : '.';
+	static const char marks[] = "MNT";
+	for (int h = 0; h < 3; h++)
+		if (v[3 + h] >= 0)
+			bar[1 + MIN(bar_pos(v[3 + h], v[2]), SHOW_BAR_WIDTH - 1)] = marks[h];
+	bar[SHOW_BAR_WIDTH + 1] = ']';
+	bar[SHOW_BAR_WIDTH + 2] = '\0';
+	sqlite3_result_text(ctx, bar, -1, SQLITE_TRANSIENT);
+}
 
 /*
  * " (CPU 2: user_to_skb 1, skb_to_user 1; DMA 2: dma_to_dev 1, dma_from_dev
@@ -289,6 +333,8 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	g_autofree char *json_ids = g_strdup_printf("[%s]", ids);
 	g_autofree char *what = packet_text(db, skbs);
 	bool text = fmt == TABLE_TEXT;
+	sqlite3_create_function(db, "skb_bar", 6, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				skb_bar_fn, NULL, NULL);
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, text ? skb_text_sql : skb_raw_sql, error);
 	if (!st)
 		return false;
