@@ -275,6 +275,7 @@ skb_alloc(struct host *host, uint32_t size, const char *layer)
 	skb->end = skb->head + size;
 	skb->layer = layer;
 	SKB_TRACE(skb, TR_ALLOC, layer, NULL, NULL, 0, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "skb_alloc"));
 	return skb;
 }
 
@@ -322,6 +323,7 @@ skb_clone(struct sk_buff *skb)
 	skb->cloned = n->cloned = true;
 	SKB_TRACE(skb, TR_CLONE, skb->layer, NULL, NULL, 0, COPY_NONE, NULL, n->id, false);
 	SKB_TRACE(n, TR_ALLOC, skb->layer, "skb_clone", NULL, 0, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(n, "skb_clone"));
 	return n;
 }
 
@@ -341,6 +343,7 @@ skb_copy(struct sk_buff *skb)
 	n->cloned = false;
 	SKB_TRACE(skb, TR_COPY, skb->layer, NULL, NULL, copied, COPY_SKB_COPY, NULL, n->id, false);
 	SKB_TRACE(n, TR_ALLOC, skb->layer, "skb_copy", NULL, 0, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(n, "skb_copy"));
 	return n;
 }
 

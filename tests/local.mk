@@ -18,3 +18,7 @@ EXTRA_DIST += tests/format.sh .clang-format .editorconfig
 # one deleted row is caught, and copies from write() to read() are counted.
 TESTS += tests/trace_replay.sh
 EXTRA_DIST += tests/trace_replay.sh
+
+# One list per vocabulary (issue 20): no op or drop-reason string outside it.
+TESTS += tests/vocab.sh
+EXTRA_DIST += tests/vocab.sh

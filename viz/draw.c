@@ -57,6 +57,8 @@ draw_event_read(sqlite3_stmt *st, struct draw_event *e)
 	};
 	if (!e->layer)
 		e->layer = g_intern_static_string("?");
+	e->opc = viz_op_by_name(e->op);
+	e->kindc = viz_copy_by_name(e->copy_kind);
 	if (!e->op)
 		e->op = g_intern_static_string("?");
 }
@@ -156,45 +158,45 @@ add_step(struct draw_step *steps, int n, struct draw_place from, struct draw_pla
 int
 draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step steps[2])
 {
-	const char *op = e->op;
+	enum viz_op op = e->opc;
 	struct draw_place here = place_layer(e->host, e->layer);
 	struct draw_place nic = place_layer(e->host, "nic");
 	int n = 0;
 
 	if (at->kind != PLACE_NONE && at->host != e->host)
 		at->kind = PLACE_NONE; /* a trace we do not understand: start again */
-	if (strcmp(op, "alloc") == 0 || strcmp(op, "free") == 0) {
+	if (op == VIZ_OP_ALLOC || op == VIZ_OP_FREE) {
 		if (at->kind == PLACE_NONE)
 			*at = here;
-	} else if (strcmp(op, "handoff") == 0 || strcmp(op, "dequeue") == 0 ||
-		   strcmp(op, "push") == 0 || strcmp(op, "pull") == 0) {
+	} else if (op == VIZ_OP_HANDOFF || op == VIZ_OP_DEQUEUE || op == VIZ_OP_PUSH ||
+		   op == VIZ_OP_PULL) {
 		const char *what =
-			strcmp(op, "handoff") == 0 ? (e->func ? e->func : "handoff") : op;
+			op == VIZ_OP_HANDOFF ? (e->func ? e->func : viz_op_name(op)) : e->op;
 		if (at->kind != PLACE_NONE && !draw_place_equal(at, &here))
 			n = add_step(steps, n, *at, here, EDGE_MOVE, what, e->len);
 		*at = here;
-	} else if (strcmp(op, "enqueue") == 0) {
+	} else if (op == VIZ_OP_ENQUEUE) {
 		struct draw_place q = { .kind = PLACE_QUEUE,
 					.host = e->host,
 					.name = e->queue ? e->queue : "queue",
 					.owner = e->layer };
 		if (at->kind != PLACE_NONE && !draw_place_equal(at, &q))
-			n = add_step(steps, n, *at, q, EDGE_MOVE, "enqueue", e->len);
+			n = add_step(steps, n, *at, q, EDGE_MOVE, e->op, e->len);
 		*at = q;
-	} else if (strcmp(op, "copy") == 0) {
-		const char *kind = e->copy_kind ? e->copy_kind : "copy";
+	} else if (op == VIZ_OP_COPY) {
+		const char *kind = e->copy_kind ? e->copy_kind : e->op;
 		struct draw_place user = { .kind = PLACE_USER,
 					   .host = e->host,
 					   .name = g_intern_static_string("user") };
 		struct draw_place from = at->kind != PLACE_NONE ? *at : here, to = from;
-		if (strcmp(kind, "user_to_skb") == 0) {
+		if (e->kindc == VIZ_COPY_USER_TO_SKB) {
 			from = user;
 			to = here;
-		} else if (strcmp(kind, "skb_to_user") == 0) {
+		} else if (e->kindc == VIZ_COPY_SKB_TO_USER) {
 			to = user;
-		} else if (strcmp(kind, "dma_to_dev") == 0) {
+		} else if (e->kindc == VIZ_COPY_DMA_TO_DEV) {
 			to = nic;
-		} else if (strcmp(kind, "dma_from_dev") == 0) {
+		} else if (e->kindc == VIZ_COPY_DMA_FROM_DEV) {
 			from = nic;
 			to = draw_place_equal(at, &nic) || at->kind == PLACE_NONE
 				? place_layer(e->host, "driver")
@@ -202,9 +204,9 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 		}
 		g_autofree char *what = g_strdup_printf("copy %s", kind);
 		n = add_step(steps, n, from, to, EDGE_COPY, what, e->bytes);
-		if (strcmp(kind, "skb_copy") != 0)
+		if (e->kindc != VIZ_COPY_SKB_COPY)
 			*at = to;
-	} else if (strcmp(op, "wire") == 0) {
+	} else if (op == VIZ_OP_WIRE) {
 		struct draw_place w = { .kind = PLACE_WIRE,
 					.host = e->host,
 					.name = e->queue ? e->queue : "wire" };
@@ -215,7 +217,7 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 			     e->len);
 		if (tx || at->kind == PLACE_NONE)
 			*at = nic;
-	} else if (strcmp(op, "drop") == 0) {
+	} else if (op == VIZ_OP_DROP) {
 		struct draw_place none = { .kind = PLACE_NONE, .host = e->host };
 		n = add_step(steps, n, at->kind != PLACE_NONE ? *at : here, none, EDGE_DROP,
 			     e->reason ? e->reason : "dropped", e->len);

@@ -7,7 +7,8 @@ libnetsim_a_SOURCES += \
 	viz/draw.c viz/draw.h viz/draw_int.h \
 	viz/draw_path.c viz/draw_buffer.c \
 	viz/draw_ladder.c \
-	viz/replay.c viz/replay.h
+	viz/replay.c viz/replay.h \
+	viz/vocab.c viz/vocab.h
 nodist_libnetsim_a_SOURCES += viz/views_sql.c
 
 # views.sql is compiled in as a C string (vizdb_views_sql), applied by show

@@ -22,22 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "include/netsim/trace_vocab.h"
+#include "viz/vocab.h"
 #include "viz/vizdb.h"
-
-enum rop {
-	ROP_UNKNOWN = 0,
-#define REPLAY_OP_ENUM(e, name, what) ROP_##e,
-	TRACE_OPS(REPLAY_OP_ENUM)
-#undef REPLAY_OP_ENUM
-		ROP_MAX
-};
-
-static const char *const rop_names[ROP_MAX] = { [ROP_UNKNOWN] = "?",
-#define REPLAY_OP_NAME(e, name, what) [ROP_##e] = #name,
-						TRACE_OPS(REPLAY_OP_NAME)
-#undef REPLAY_OP_NAME
-};
 
 /* The skb's state after its last row. */
 struct rskb {
@@ -68,8 +54,9 @@ struct replay {
 struct rrow {
 	int64_t seq, host, skb, bytes, qlen, other, len;
 	int64_t step, data, tail, end, size, mac, net, trans, data_id, dataref;
-	enum rop op;
-	const char *func, *queue, *copy_kind;
+	enum viz_op op;
+	const char *func, *queue;
+	enum viz_copy kind;
 };
 
 #define REPLAY_COLS                                                                            \
@@ -77,15 +64,6 @@ struct rrow {
 	" tail_off, end_off, buf_size, mac_off, net_off, trans_off, data_id, dataref"
 #define REPLAY_MAX_MESSAGES 20
 #define NONE (-1)
-
-static enum rop
-rop_by_name(const char *name)
-{
-	for (int i = 1; name && i < ROP_MAX; i++)
-		if (strcmp(name, rop_names[i]) == 0)
-			return (enum rop)i;
-	return ROP_UNKNOWN;
-}
 
 static int64_t
 col_int(sqlite3_stmt *st, int i)
@@ -107,14 +85,14 @@ row_read(sqlite3_stmt *st, struct rrow *w)
 		.seq = col_int(st, 0),
 		.host = col_int(st, 1),
 		.skb = col_int(st, 2),
-		.op = rop_by_name((const char *)sqlite3_column_text(st, 3)),
+		.op = viz_op_by_name((const char *)sqlite3_column_text(st, 3)),
 		.func = col_interned(st, 4),
 		.queue = col_interned(st, 5),
 		.len = col_int(st, 6),
 		.bytes = col_int(st, 7),
 		.qlen = col_int(st, 8),
 		.other = col_int(st, 9),
-		.copy_kind = col_interned(st, 10),
+		.kind = viz_copy_by_name((const char *)sqlite3_column_text(st, 10)),
 		.step = col_int(st, 11),
 		.data = col_int(st, 12),
 		.tail = col_int(st, 13),
@@ -142,7 +120,7 @@ static void G_GNUC_PRINTF(3, 4) fail(struct replay *p, const struct rrow *w, con
 	va_end(ap);
 	g_string_append_printf(r->messages,
 			       "seq %" G_GINT64_FORMAT " skb %" G_GINT64_FORMAT " (%s): %s\n",
-			       w->seq, w->skb, rop_names[w->op], what);
+			       w->seq, w->skb, viz_op_name(w->op), what);
 }
 
 static void *
@@ -200,7 +178,7 @@ check_bounds(struct replay *p, const struct rrow *w)
 		     " end %" G_GINT64_FORMAT " size %" G_GINT64_FORMAT,
 		     w->data, w->tail, w->end, w->size);
 	/* a wire row's len is the frame's length on the wire (padded to 60) */
-	if (w->len != w->tail - w->data && w->op != ROP_WIRE)
+	if (w->len != w->tail - w->data && w->op != VIZ_OP_WIRE)
 		fail(p, w, "len %" G_GINT64_FORMAT " is not tail - data", w->len);
 	int64_t h[] = { w->mac, w->net, w->trans };
 	for (unsigned i = 0; i < G_N_ELEMENTS(h); i++)
@@ -274,16 +252,16 @@ static void
 expected_after(struct replay *p, const struct rrow *w, struct rskb *e)
 {
 	switch (w->op) {
-	case ROP_RESERVE:
+	case VIZ_OP_RESERVE:
 		if (e->tail != e->data)
 			fail(p, w, "reserve on an skb that holds data");
 		e->data += w->bytes;
 		e->tail += w->bytes;
 		break;
-	case ROP_PUT: e->tail += w->bytes; break;
-	case ROP_PUSH: e->data -= w->bytes; break;
-	case ROP_PULL: e->data += w->bytes; break;
-	case ROP_TRIM: e->tail -= w->bytes; break;
+	case VIZ_OP_PUT: e->tail += w->bytes; break;
+	case VIZ_OP_PUSH: e->data -= w->bytes; break;
+	case VIZ_OP_PULL: e->data += w->bytes; break;
+	case VIZ_OP_TRIM: e->tail -= w->bytes; break;
 	default: break;
 	}
 }
@@ -300,9 +278,9 @@ replay_refs(struct replay *p, const struct rrow *w, struct rskb *s)
 		fail(p, w, "data buffer %" G_GINT64_FORMAT " used after it was freed", s->data_id);
 		return;
 	}
-	if (w->op == ROP_CLONE)
+	if (w->op == VIZ_OP_CLONE)
 		b->refs++;
-	if (w->op == ROP_FREE || w->op == ROP_DROP) {
+	if (w->op == VIZ_OP_FREE || w->op == VIZ_OP_DROP) {
 		if (--b->refs == 0)
 			b->freed = true;
 	}
@@ -314,17 +292,17 @@ replay_refs(struct replay *p, const struct rrow *w, struct rskb *s)
 static void
 replay_queue(struct replay *p, const struct rrow *w, struct rskb *s)
 {
-	if (w->op == ROP_ENQUEUE) {
+	if (w->op == VIZ_OP_ENQUEUE) {
 		if (s->queue)
 			fail(p, w, "enqueued on %s while on %s", w->queue ? w->queue : "?",
 			     s->queue);
 		s->queue = w->queue ? w->queue : g_intern_static_string("?");
-	} else if (w->op == ROP_DEQUEUE) {
+	} else if (w->op == VIZ_OP_DEQUEUE) {
 		if (s->queue != w->queue)
 			fail(p, w, "dequeued from %s but it is on %s", w->queue ? w->queue : "?",
 			     s->queue ? s->queue : "no queue");
 		s->queue = NULL;
-	} else if ((w->op == ROP_FREE || w->op == ROP_DROP) && s->queue) {
+	} else if ((w->op == VIZ_OP_FREE || w->op == VIZ_OP_DROP) && s->queue) {
 		fail(p, w, "freed while on queue %s", s->queue);
 	}
 }
@@ -332,11 +310,11 @@ replay_queue(struct replay *p, const struct rrow *w, struct rskb *s)
 static void
 replay_row(struct replay *p, const struct rrow *w)
 {
-	if (w->op == ROP_UNKNOWN) {
+	if (w->op == VIZ_OP_UNKNOWN) {
 		fail(p, w, "unknown op");
 		return;
 	}
-	if (w->op == ROP_ALLOC) {
+	if (w->op == VIZ_OP_ALLOC) {
 		check_bounds(p, w);
 		replay_alloc(p, w);
 		return;
@@ -360,22 +338,22 @@ replay_row(struct replay *p, const struct rrow *w)
 	check_bounds(p, w);
 	struct rskb e = *s;
 	expected_after(p, w, &e);
-	check_state(p, w, &e, w->op != ROP_HEADER);
+	check_state(p, w, &e, w->op != VIZ_OP_HEADER);
 	replay_refs(p, w, s);
 	replay_queue(p, w, s);
-	if (w->op == ROP_CLONE ||
-	    (w->op == ROP_COPY && w->other > 0 && g_strcmp0(w->copy_kind, "skb_copy") == 0 &&
+	if (w->op == VIZ_OP_CLONE ||
+	    (w->op == VIZ_OP_COPY && w->other > 0 && w->kind == VIZ_COPY_SKB_COPY &&
 	     !lookup(p->skbs, w->other))) {
 		struct rpending *pd = g_new0(struct rpending, 1);
 		pd->parent = e;
 		pd->parent.mac = w->mac;
 		pd->parent.net = w->net;
 		pd->parent.trans = w->trans;
-		pd->clone = w->op == ROP_CLONE;
+		pd->clone = w->op == VIZ_OP_CLONE;
 		insert(p->pending, w->other, pd);
 	}
 	state_from_row(s, w);
-	if (w->op == ROP_FREE || w->op == ROP_DROP) {
+	if (w->op == VIZ_OP_FREE || w->op == VIZ_OP_DROP) {
 		s->freed = true;
 		p->r->freed++;
 	}
@@ -396,12 +374,12 @@ replay_end(struct replay *p)
 			p->r->queued++;
 			continue;
 		}
-		struct rrow w = { .seq = p->seq, .skb = *(int64_t *)key, .op = ROP_UNKNOWN };
+		struct rrow w = { .seq = p->seq, .skb = *(int64_t *)key, .op = VIZ_OP_UNKNOWN };
 		fail(p, &w, "at the end of the trace the skb is neither freed nor queued");
 	}
 	g_hash_table_iter_init(&it, p->pending);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
-		struct rrow w = { .seq = p->seq, .skb = *(int64_t *)key, .op = ROP_UNKNOWN };
+		struct rrow w = { .seq = p->seq, .skb = *(int64_t *)key, .op = VIZ_OP_UNKNOWN };
 		fail(p, &w, "a clone or copy was named but never allocated");
 	}
 }
