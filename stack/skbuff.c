@@ -205,9 +205,9 @@ skb_release(struct sk_buff *skb)
  * the data will have once this skb lets go of it (0: the data is freed).
  */
 static void
-skb_trace_row(struct sk_buff *skb, enum trace_op op, const char *layer, const char *func,
-	      const char *queue, int64_t bytes, enum trace_copy_kind kind, const char *reason,
-	      uint64_t other, bool hw)
+skb_trace_row_len(struct sk_buff *skb, enum trace_op op, const char *layer, const char *func,
+		  const char *queue, int64_t len, int64_t bytes, enum trace_copy_kind kind,
+		  const char *reason, uint64_t other, bool hw)
 {
 	const unsigned char *h = skb->head;
 	struct trace_skb_ptrs p = {
@@ -222,8 +222,16 @@ skb_trace_row(struct sk_buff *skb, enum trace_op op, const char *layer, const ch
 		.trans = skb->transport_header,
 		.dataref = (uint16_t)(skb->buf->refs - (op == TR_FREE || op == TR_DROP)),
 	};
-	trace_skb_event_ptrs(skb->host->trace, op, skb->id, layer, func, queue, skb->len, bytes,
-			     kind, reason, other, &p, hw);
+	trace_skb_event_ptrs(skb->host->trace, op, skb->id, layer, func, queue, len, bytes, kind,
+			     reason, other, &p, hw);
+}
+
+static void
+skb_trace_row(struct sk_buff *skb, enum trace_op op, const char *layer, const char *func,
+	      const char *queue, int64_t bytes, enum trace_copy_kind kind, const char *reason,
+	      uint64_t other, bool hw)
+{
+	skb_trace_row_len(skb, op, layer, func, queue, skb->len, bytes, kind, reason, other, hw);
 }
 
 #define SKB_TRACE(skb, ...)                                \
@@ -245,11 +253,8 @@ skb_trace_dma_tx(struct sk_buff *skb, const char *ifname, uint32_t len, uint32_t
 	if (!TRACE_ON(skb->host->trace))
 		return;
 	skb_trace_row(skb, TR_COPY, "nic", NULL, NULL, len, COPY_DMA_TO_DEV, NULL, 0, true);
-	/* the wire row keeps its historical shape: len is the frame's length */
-	uint32_t keep = skb->len;
-	skb->len = wlen;
-	skb_trace_row(skb, TR_WIRE, "wire", "tx", ifname, 0, COPY_NONE, NULL, 0, true);
-	skb->len = keep;
+	/* a wire row's len is the frame's length on the wire (padded to 60) */
+	skb_trace_row_len(skb, TR_WIRE, "wire", "tx", ifname, wlen, 0, COPY_NONE, NULL, 0, true);
 }
 
 bool

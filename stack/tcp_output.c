@@ -55,7 +55,7 @@ tcp_select_window(struct sock *sk)
 /* One segment: @src's payload (or none), @seq, @flags.  Consumes nothing;
  * @src (queued on sk_write_queue) shares its data with what is sent. */
 static int
-tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags)
+tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tcp_teardown(sk->host))
@@ -65,8 +65,7 @@ tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags
 	struct sk_buff *skb;
 	if (src) {
 		/* still shared with an earlier clone in flight: Linux pskb_copy_for_clone */
-		skb = skb_cloned(src) ? skb_copy((struct sk_buff *)src)
-				      : skb_clone((struct sk_buff *)src);
+		skb = skb_cloned(src) ? skb_copy(src) : skb_clone(src);
 	} else {
 		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + optlen, "tcp");
 		skb_reserve(skb, INET_HEADROOM + TCP_HLEN + optlen);

@@ -124,9 +124,9 @@ struct trace_skb_ptrs {
 };
 
 /*
- * One skb row with its pointer columns.  @p may be NULL (a row that does not
- * know the skb: the columns are NULL); @hw: the row happened in the hardware
- * (a DMA), not in the CPU context now running.  Called behind TRACE_ON.
+ * One skb row with its pointer columns @p (not NULL; trace_skb_event writes
+ * a row without them).  @hw: the row happened in the hardware (a DMA, the
+ * wire), not in the CPU context now running.  Called behind TRACE_ON.
  */
 void trace_skb_event_ptrs(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
 			  const char *func, const char *queue, int64_t len, int64_t bytes,
