@@ -22,6 +22,7 @@ tests_test_arrival_LDADD = $(TEST_CMOCKA_LIBS)
 # The plug-in API, installed as <netsim/socket.h> (pkg-config netsim).
 netsimincludedir = $(includedir)/netsim
 netsiminclude_HEADERS = include/netsim/socket.h
+EXTRA_DIST += include/netsim/trace_vocab.h
 EXTRA_DIST += docs/plugin-example/Makefile docs/plugin-example/echo_client.c \
 	docs/plugin-example/README.md tests/plugin.sh
 TESTS += tests/plugin.sh

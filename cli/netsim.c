@@ -30,6 +30,7 @@
 #include "stack/nic.h"
 #include "viz/draw.h"
 #include "viz/view.h"
+#include "viz/replay.h"
 #include "viz/show.h"
 
 enum { EXIT_OK = 0, EXIT_EXPECT = 1, EXIT_BAD_INPUT = 2 };
@@ -288,8 +289,9 @@ static const char usage[] =
 	"  check FILE     check a scenario file without running it\n"
 	"  sweep FILE     run a grid of values in parallel; table and plots\n"
 	"  show DB        what a trace recorded: the run, or one packet (--skb N)\n"
-	"  draw DB WHAT   a picture of a trace: path, stackmap, ladder, cpu (-o FILE)\n"
+	"  draw DB WHAT   a picture of a trace: path, stackmap, ladder, cpu, buffer (-o FILE)\n"
 	"  view DB        a web page to step through a packet's life (-o DIR)\n"
+	"  check-trace DB replay a trace: does every row follow from the one before?\n"
 	"  help [TOPIC]   this text; topics: scenario, keys, apps, costs\n"
 	"  --version      print the version\n"
 	"\n"
@@ -411,6 +413,8 @@ main(int argc, char **argv)
 		return draw_main(argc, argv);
 	if (strcmp(cmd, "view") == 0)
 		return view_main(argc, argv);
+	if (strcmp(cmd, "check-trace") == 0)
+		return replay_main(argc, argv);
 	fprintf(stderr, "netsim: unknown command '%s' (see 'netsim help')\n", cmd);
 	return EXIT_BAD_INPUT;
 }

@@ -129,6 +129,7 @@ icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info)
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED)
 		icmph->un.frag.mtu = htons((uint16_t)info);
 	skb_put_data(skb, start, data_len);
+	skb_trace_copy(skb_in, "icmp", COPY_SKB_COPY, data_len, skb);
 	icmp_csum(icmph, ICMP_HLEN + data_len);
 
 	/* Linux: the source is the address the datagram was sent to when it was
@@ -153,6 +154,7 @@ icmp_echo(struct sk_buff *skb)
 	struct sk_buff *r = skb_alloc(host, INET_HEADROOM + skb->len, "icmp");
 	skb_reserve(r, INET_HEADROOM);
 	struct icmphdr *icmph = (struct icmphdr *)skb_put_data(r, skb->data, skb->len);
+	skb_trace_copy(skb, "icmp", COPY_SKB_COPY, skb->len, r);
 	icmph->type = ICMP_ECHOREPLY;
 	icmph->code = 0;
 	icmp_csum(icmph, r->len);

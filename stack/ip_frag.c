@@ -163,8 +163,9 @@ ip_fragment(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop, uint3
 		fh->check = ip_fast_csum(fh, fh->ihl);
 		*IPCB(f) = *IPCB(skb);
 		f->sk = skb->sk;
+		/* the header and this fragment's part of the payload: a copy */
+		skb_trace_copy(skb, "ip", COPY_SKB_COPY, hlen + len, f);
 		if (TRACE_ON(host->trace)) {
-			trace_clone(host->trace, skb->id, f->id, "ip", len + hlen);
 			struct trace_pkt_info info = {
 				.proto = fh->protocol,
 				.saddr = ntohl(fh->saddr),
@@ -241,8 +242,8 @@ ip_frag_reasm(struct ipq *q)
 		memcpy(payload + FRAG_CB(f)->frag_offset, f->data, f->len);
 		if (f->len + hlen > max_size)
 			max_size = (uint16_t)(f->len + hlen);
-		if (TRACE_ON(host->trace))
-			trace_clone(host->trace, f->id, skb->id, "ip", f->len);
+		/* the first fragment gave the header as well */
+		skb_trace_copy(f, "ip", COPY_SKB_COPY, f == head ? hlen + f->len : f->len, skb);
 		skb_consume(f);
 	}
 	skb_reset_network_header(skb);

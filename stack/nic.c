@@ -367,8 +367,7 @@ tx_kick(struct nic *nic)
 	if (wlen > len)
 		memset(f->data + len, 0, wlen - len); /* the hardware pads short frames */
 	f->skb_id = skb->id;
-	trace_copy(host->trace, skb->id, "nic", COPY_DMA_TO_DEV, len);
-	trace_wire(host->trace, skb->id, nic->ifname, false, wlen, 0);
+	skb_trace_dma_tx(skb, nic->ifname, len, wlen);
 	if (nic->pcap)
 		trace_pcap_write(nic->pcap, sim_now(host->sim), f->data, wlen);
 	nic->tx_on_wire = 1;

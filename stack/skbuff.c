@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sim/check.h"
 #include "sim/units.h"
 #include "stack/host.h"
 #include "stack/netdevice.h"
@@ -28,6 +29,7 @@
 #define SKB_BIG_CLASS 0xff
 
 struct skb_data {
+	uint64_t id; /* run-unique, for the trace: clones share it */
 	uint32_t refs;
 	uint32_t size; /* usable bytes */
 	uint8_t cls;   /* size class, SKB_BIG_CLASS when not pooled */
@@ -38,59 +40,15 @@ struct skb_data {
 struct skb_pool {
 	struct sk_buff *free_skbs;
 	struct skb_data *free_data[SKB_NCLASSES];
-	uint64_t next_id;
+	uint64_t next_id, next_data_id;
 	uint64_t allocs, frees, skb_mallocs, data_mallocs, big_mallocs;
 	uint64_t consumed, dropped; /* frees = consumed + dropped */
 };
 
 static const char *const drop_reason_names[SKB_DROP_REASON_MAX] = {
-	[SKB_DROP_NOT_SPECIFIED] = "not_specified",
-	[SKB_DROP_RING_FULL] = "ring_full",
-	[SKB_DROP_BACKLOG_FULL] = "backlog_full",
-	[SKB_DROP_QDISC_FULL] = "qdisc_full",
-	[SKB_DROP_BAD_FRAME] = "bad_frame",
-	[SKB_DROP_UNHANDLED_PROTO] = "unhandled_proto",
-	[SKB_DROP_OTHERHOST] = "otherhost",
-	[SKB_DROP_DEV_DOWN] = "dev_down",
-	[SKB_DROP_PKT_TOO_BIG] = "pkt_too_big",
-	[SKB_DROP_LINK_LOSS] = "link_loss",
-	[SKB_DROP_QUEUE_PURGE] = "queue_purge",
-	[SKB_DROP_NEIGH_QUEUEFULL] = "neigh_queuefull",
-	[SKB_DROP_NEIGH_FAILED] = "neigh_failed",
-	[SKB_DROP_ARP_INVALID] = "arp_invalid",
-	[SKB_DROP_IP_INHDR] = "ip_inhdr",
-	[SKB_DROP_IP_CSUM] = "ip_csum",
-	[SKB_DROP_IP_INADDRERRORS] = "ip_inaddrerrors",
-	[SKB_DROP_IP_NOROUTE] = "ip_noroute",
-	[SKB_DROP_IP_TTL_EXPIRED] = "ip_ttl_expired",
-	[SKB_DROP_IP_NOT_FORWARDING] = "ip_not_forwarding",
-	[SKB_DROP_IP_NOPROTO] = "ip_noproto",
-	[SKB_DROP_IP_FRAG_NEEDED] = "ip_frag_needed",
-	[SKB_DROP_FRAG_REASM_TIMEOUT] = "frag_reasm_timeout",
-	[SKB_DROP_FRAG_OVERFLOW] = "frag_overflow",
-	[SKB_DROP_FRAG_INVALID] = "frag_invalid",
-	[SKB_DROP_ICMP_CSUM] = "icmp_csum",
-	[SKB_DROP_ICMP_INVALID] = "icmp_invalid",
-	[SKB_DROP_UDP_CSUM] = "udp_csum",
-	[SKB_DROP_UDP_INVALID] = "udp_invalid",
-	[SKB_DROP_NO_SOCKET] = "no_socket",
-	[SKB_DROP_SOCKET_RCVBUFF] = "socket_rcvbuff",
-	[SKB_DROP_SOCKET_SNDBUFF] = "socket_sndbuff",
-	[SKB_DROP_SOCKET_CLOSE] = "socket_close",
-	[SKB_DROP_SOCKET_BACKLOG] = "socket_backlog",
-	[SKB_DROP_TCP_CSUM] = "tcp_csum",
-	[SKB_DROP_TCP_INVALID] = "tcp_invalid",
-	[SKB_DROP_TCP_FLAGS] = "tcp_flags",
-	[SKB_DROP_TCP_OLD_DATA] = "tcp_old_data",
-	[SKB_DROP_TCP_OVERWINDOW] = "tcp_overwindow",
-	[SKB_DROP_TCP_ZEROWINDOW] = "tcp_zerowindow",
-	[SKB_DROP_TCP_OFO_DROP] = "tcp_ofo_drop",
-	[SKB_DROP_TCP_OLD_ACK] = "tcp_old_ack",
-	[SKB_DROP_TCP_RESET] = "tcp_reset",
-	[SKB_DROP_TCP_LISTEN_OVERFLOW] = "tcp_listen_overflow",
-	[SKB_DROP_TCP_CLOSE] = "tcp_close",
-	[SKB_DROP_SCREEN] = "screen",
-	[SKB_DROP_NOMEM] = "nomem",
+#define SKB_DROP_NAME(e, name, what) [SKB_DROP_##e] = #name,
+	SKB_DROP_REASONS(SKB_DROP_NAME)
+#undef SKB_DROP_NAME
 };
 
 const char *
@@ -179,6 +137,7 @@ data_get(struct skb_pool *pool, uint32_t size)
 		pool->data_mallocs++;
 	}
 	d->refs = 1;
+	d->id = ++pool->next_data_id;
 	d->next_free = NULL;
 	return d;
 }
@@ -238,6 +197,79 @@ skb_release(struct sk_buff *skb)
 	pool->frees++;
 }
 
+/* ---- the trace --------------------------------------------------------------- */
+
+/*
+ * Writes one row for @skb with its pointers after the operation.  Only
+ * reached behind the level check (SKB_TRACE): the per-packet cost with
+ * tracing off is that one comparison.  free/drop rows carry the dataref
+ * the data will have once this skb lets go of it (0: the data is freed).
+ */
+static void
+skb_trace_row_len(struct sk_buff *skb, enum trace_op op, const char *layer, const char *func,
+		  const char *queue, int64_t len, int64_t bytes, enum trace_copy_kind kind,
+		  const char *reason, uint64_t other, bool hw)
+{
+	const unsigned char *h = skb->head;
+	struct trace_skb_ptrs p = {
+		.data_id = skb->buf->id,
+		.step = skb->trace_step++,
+		.data = (uint32_t)(skb->data - h),
+		.tail = (uint32_t)(skb->tail - h),
+		.end = (uint32_t)(skb->end - h),
+		.size = skb->buf->size,
+		.mac = skb->mac_header,
+		.net = skb->network_header,
+		.trans = skb->transport_header,
+		.dataref = (uint16_t)(skb->buf->refs - (op == TR_FREE || op == TR_DROP)),
+	};
+	trace_skb_event_ptrs(skb->host->trace, op, skb->id, layer, func, queue, len, bytes, kind,
+			     reason, other, &p, hw);
+}
+
+static void
+skb_trace_row(struct sk_buff *skb, enum trace_op op, const char *layer, const char *func,
+	      const char *queue, int64_t bytes, enum trace_copy_kind kind, const char *reason,
+	      uint64_t other, bool hw)
+{
+	skb_trace_row_len(skb, op, layer, func, queue, skb->len, bytes, kind, reason, other, hw);
+}
+
+#define SKB_TRACE(skb, ...)                                \
+	do {                                               \
+		if (TRACE_ON((skb)->host->trace))          \
+			skb_trace_row((skb), __VA_ARGS__); \
+	} while (0)
+
+void
+skb_trace_copy(struct sk_buff *skb, const char *layer, enum trace_copy_kind kind, uint32_t bytes,
+	       const struct sk_buff *to)
+{
+	SKB_TRACE(skb, TR_COPY, layer, NULL, NULL, bytes, kind, NULL, to ? to->id : 0, false);
+}
+
+void
+skb_trace_dma_tx(struct sk_buff *skb, const char *ifname, uint32_t len, uint32_t wlen)
+{
+	if (!TRACE_ON(skb->host->trace))
+		return;
+	skb_trace_row(skb, TR_COPY, "nic", NULL, NULL, len, COPY_DMA_TO_DEV, NULL, 0, true);
+	/* a wire row's len is the frame's length on the wire (padded to 60) */
+	skb_trace_row_len(skb, TR_WIRE, "wire", "tx", ifname, wlen, 0, COPY_NONE, NULL, 0, true);
+}
+
+bool
+skb_cloned(const struct sk_buff *skb)
+{
+	return skb->cloned && skb->buf->refs != 1;
+}
+
+uint32_t
+skb_dataref(const struct sk_buff *skb)
+{
+	return skb->buf->refs;
+}
+
 /* ---- allocation and ending ---------------------------------------------- */
 
 struct sk_buff *
@@ -248,7 +280,8 @@ skb_alloc(struct host *host, uint32_t size, const char *layer)
 	skb->head = skb->data = skb->tail = skb->buf->bytes;
 	skb->end = skb->head + size;
 	skb->layer = layer;
-	trace_alloc(host->trace, skb->id, layer, size);
+	SKB_TRACE(skb, TR_ALLOC, layer, NULL, NULL, 0, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "skb_alloc"));
 	return skb;
 }
 
@@ -273,7 +306,7 @@ skb_attach_data(struct sk_buff *skb, uint32_t size)
 void
 skb_consume(struct sk_buff *skb)
 {
-	trace_free(skb->host->trace, skb->id, skb->layer);
+	SKB_TRACE(skb, TR_FREE, skb->layer, NULL, NULL, 0, COPY_NONE, NULL, 0, false);
 	skb->host->pool->consumed++;
 	skb_release(skb);
 }
@@ -283,7 +316,8 @@ skb_drop_at(struct sk_buff *skb, enum skb_drop_reason reason, const char *place)
 {
 	struct host *host = skb->host;
 	host_count_drop(host, reason, place);
-	trace_drop(host->trace, skb->id, skb->layer, skb_drop_reason_name(reason));
+	SKB_TRACE(skb, TR_DROP, skb->layer, NULL, NULL, 0, COPY_NONE, skb_drop_reason_name(reason),
+		  0, false);
 	host->pool->dropped++;
 	skb_release(skb);
 }
@@ -301,6 +335,7 @@ skb_dup_header(struct sk_buff *skb)
 	n->live_prev = live_prev;
 	n->next = n->prev = NULL;
 	n->queue = NULL;
+	n->trace_step = 0;
 	return n;
 }
 
@@ -310,25 +345,29 @@ skb_clone(struct sk_buff *skb)
 	struct sk_buff *n = skb_dup_header(skb);
 	skb->buf->refs++;
 	skb->cloned = n->cloned = true;
-	trace_clone(skb->host->trace, skb->id, n->id, skb->layer, 0);
-	trace_alloc(skb->host->trace, n->id, skb->layer, (uint32_t)(skb->end - skb->head));
+	SKB_TRACE(skb, TR_CLONE, skb->layer, NULL, NULL, 0, COPY_NONE, NULL, n->id, false);
+	SKB_TRACE(n, TR_ALLOC, skb->layer, "skb_clone", NULL, 0, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(n, "skb_clone"));
 	return n;
 }
 
+/* Linux skb_copy: a new buffer of the same size; headroom and data copied. */
 struct sk_buff *
 skb_copy(struct sk_buff *skb)
 {
 	struct sk_buff *n = skb_dup_header(skb);
 	uint32_t size = (uint32_t)(skb->end - skb->head);
+	uint32_t copied = (uint32_t)(skb->tail - skb->head);
 	n->buf = data_get(skb->host->pool, size);
-	memcpy(n->buf->bytes, skb->head, size);
+	memcpy(n->buf->bytes, skb->head, copied);
 	n->head = n->buf->bytes;
 	n->data = n->head + (skb->data - skb->head);
-	n->tail = n->head + (skb->tail - skb->head);
+	n->tail = n->head + copied;
 	n->end = n->head + size;
 	n->cloned = false;
-	trace_clone(skb->host->trace, skb->id, n->id, skb->layer, skb->len);
-	trace_alloc(skb->host->trace, n->id, skb->layer, size);
+	SKB_TRACE(skb, TR_COPY, skb->layer, NULL, NULL, copied, COPY_SKB_COPY, NULL, n->id, false);
+	SKB_TRACE(n, TR_ALLOC, skb->layer, "skb_copy", NULL, 0, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(n, "skb_copy"));
 	return n;
 }
 
@@ -336,7 +375,7 @@ void
 skb_handoff(struct sk_buff *skb, const char *layer, const char *func)
 {
 	skb->layer = layer;
-	trace_handoff(skb->host->trace, skb->id, layer, func, skb_data_offset(skb), skb->len);
+	SKB_TRACE(skb, TR_HANDOFF, layer, func, NULL, 0, COPY_NONE, NULL, 0, false);
 }
 
 /* ---- misuse ---------------------------------------------------------------- */
@@ -367,6 +406,40 @@ skb_check(const struct sk_buff *skb, const char *caller)
 	if (!skb->head || skb->data < skb->head || skb->tail < skb->data || skb->end < skb->tail ||
 	    skb->len != (uint32_t)(skb->tail - skb->data))
 		skb_panic(skb, caller, 0, "pointers out of order");
+	if (skb->end - skb->head > (long)skb->buf->size || skb->buf->refs == 0)
+		skb_panic(skb, caller, 0, "end past the data buffer, or a freed buffer");
+	if (skb->buf->refs > 1 && !skb->cloned)
+		skb_panic(skb, caller, 0, "shared data on an skb that is not a clone");
+}
+
+void
+skb_queue_check(const struct sk_buff_head *q, const char *caller)
+{
+	uint32_t n = 0;
+	uint64_t bytes = 0;
+	const struct sk_buff *prev = NULL;
+	for (const struct sk_buff *s = q->first; s; prev = s, s = s->next) {
+		if (s->queue != q || s->prev != prev || ++n > q->qlen)
+			skb_panic(s, caller, q->qlen, "queue links broken");
+		skb_check(s, caller);
+		bytes += s->len;
+	}
+	if (q->last != prev || n != q->qlen || bytes != q->bytes) {
+		fprintf(stderr,
+			"netsim: %s: queue %s: qlen %u bytes %" G_GUINT64_FORMAT
+			" but %u skbs of %" G_GUINT64_FORMAT " bytes are linked\n",
+			caller, q->name ? q->name : "?", q->qlen, q->bytes, n, bytes);
+		fflush(stderr);
+		abort();
+	}
+}
+
+/* A queued skb's length changed by @delta: its queue's byte count follows. */
+static inline void
+skb_queue_len_changed(struct sk_buff *skb, int64_t delta)
+{
+	if (skb->queue)
+		skb->queue->bytes = (uint64_t)((int64_t)skb->queue->bytes + delta);
 }
 
 /* ---- pointer arithmetic --------------------------------------------------- */
@@ -380,6 +453,8 @@ skb_reserve(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_reserve", len, "skb_over_panic: reserve past end");
 	skb->data += len;
 	skb->tail += len;
+	SKB_TRACE(skb, TR_RESERVE, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "skb_reserve"));
 }
 
 unsigned char *
@@ -390,6 +465,9 @@ skb_put(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_put", len, "skb_over_panic: put past end");
 	skb->tail += len;
 	skb->len += len;
+	skb_queue_len_changed(skb, len);
+	SKB_TRACE(skb, TR_PUT, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "skb_put"));
 	return old;
 }
 
@@ -408,7 +486,9 @@ skb_push(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_push", len, "skb_under_panic: push past head");
 	skb->data -= len;
 	skb->len += len;
-	trace_push(skb->host->trace, skb->id, skb->layer, len, skb_data_offset(skb), skb->len);
+	skb_queue_len_changed(skb, len);
+	SKB_TRACE(skb, TR_PUSH, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "skb_push"));
 	return skb->data;
 }
 
@@ -419,17 +499,23 @@ skb_pull(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_pull", len, "pull past tail");
 	skb->data += len;
 	skb->len -= len;
-	trace_pull(skb->host->trace, skb->id, skb->layer, len, skb_data_offset(skb), skb->len);
+	skb_queue_len_changed(skb, -(int64_t)len);
+	SKB_TRACE(skb, TR_PULL, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "skb_pull"));
 	return skb->data;
 }
 
 void
 skb_trim(struct sk_buff *skb, uint32_t len)
 {
-	if (skb->len > len) {
-		skb->len = len;
-		skb->tail = skb->data + len;
-	}
+	if (skb->len <= len)
+		return;
+	uint32_t cut = skb->len - len;
+	skb->len = len;
+	skb->tail = skb->data + len;
+	skb_queue_len_changed(skb, -(int64_t)cut);
+	SKB_TRACE(skb, TR_TRIM, skb->layer, NULL, NULL, cut, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "skb_trim"));
 }
 
 /* ---- header offsets -------------------------------------------------------- */
@@ -447,36 +533,48 @@ void
 skb_reset_mac_header(struct sk_buff *skb)
 {
 	skb->mac_header = hdr_offset(skb, 0, "skb_reset_mac_header");
+	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_reset_mac_header", NULL, 0, COPY_NONE, NULL, 0,
+		  false);
 }
 
 void
 skb_reset_network_header(struct sk_buff *skb)
 {
 	skb->network_header = hdr_offset(skb, 0, "skb_reset_network_header");
+	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_reset_network_header", NULL, 0, COPY_NONE, NULL,
+		  0, false);
 }
 
 void
 skb_reset_transport_header(struct sk_buff *skb)
 {
 	skb->transport_header = hdr_offset(skb, 0, "skb_reset_transport_header");
+	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_reset_transport_header", NULL, 0, COPY_NONE,
+		  NULL, 0, false);
 }
 
 void
 skb_set_mac_header(struct sk_buff *skb, int offset)
 {
 	skb->mac_header = hdr_offset(skb, offset, "skb_set_mac_header");
+	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_set_mac_header", NULL, 0, COPY_NONE, NULL, 0,
+		  false);
 }
 
 void
 skb_set_network_header(struct sk_buff *skb, int offset)
 {
 	skb->network_header = hdr_offset(skb, offset, "skb_set_network_header");
+	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_set_network_header", NULL, 0, COPY_NONE, NULL, 0,
+		  false);
 }
 
 void
 skb_set_transport_header(struct sk_buff *skb, int offset)
 {
 	skb->transport_header = hdr_offset(skb, offset, "skb_set_transport_header");
+	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_set_transport_header", NULL, 0, COPY_NONE, NULL,
+		  0, false);
 }
 
 static unsigned char *
@@ -569,7 +667,8 @@ void
 skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
 {
 	link_tail(q, skb, "skb_queue_tail");
-	trace_enqueue(skb->host->trace, skb->id, q->layer, q->name, q->qlen, skb->len);
+	SKB_TRACE(skb, TR_ENQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, "skb_queue_tail"));
 }
 
 void
@@ -587,7 +686,8 @@ skb_queue_head(struct sk_buff_head *q, struct sk_buff *skb)
 	skb->queue = q;
 	q->qlen++;
 	q->bytes += skb->len;
-	trace_enqueue(skb->host->trace, skb->id, q->layer, q->name, q->qlen, skb->len);
+	SKB_TRACE(skb, TR_ENQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, "skb_queue_head"));
 }
 
 struct sk_buff *
@@ -597,7 +697,8 @@ skb_dequeue(struct sk_buff_head *q)
 	if (!skb)
 		return NULL;
 	unlink_skb(q, skb);
-	trace_dequeue(skb->host->trace, skb->id, q->layer, q->name, q->qlen, skb->len);
+	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, __func__));
 	return skb;
 }
 
@@ -608,7 +709,8 @@ skb_dequeue_tail(struct sk_buff_head *q)
 	if (!skb)
 		return NULL;
 	unlink_skb(q, skb);
-	trace_dequeue(skb->host->trace, skb->id, q->layer, q->name, q->qlen, skb->len);
+	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, __func__));
 	return skb;
 }
 
@@ -618,7 +720,8 @@ skb_unlink(struct sk_buff *skb, struct sk_buff_head *q)
 	if (skb->queue != q)
 		skb_panic(skb, "skb_unlink", skb->len, "skb is not on this queue");
 	unlink_skb(q, skb);
-	trace_dequeue(skb->host->trace, skb->id, q->layer, q->name, q->qlen, skb->len);
+	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, __func__));
 }
 
 void
@@ -633,13 +736,18 @@ void
 __skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
 {
 	link_tail(q, skb, "__skb_queue_tail");
+	SKB_TRACE(skb, TR_ENQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, "__skb_queue_tail"));
 }
 
 struct sk_buff *
 __skb_dequeue(struct sk_buff_head *q)
 {
 	struct sk_buff *skb = q->first;
-	if (skb)
-		unlink_skb(q, skb);
+	if (!skb)
+		return NULL;
+	unlink_skb(q, skb);
+	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, "__skb_dequeue"));
 	return skb;
 }

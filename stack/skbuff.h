@@ -39,75 +39,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sim/sim.h"
+#include "trace/trace.h"
 
 struct host;
 struct net_device;
 struct sock;
 struct skb_data;
 
-/*
- * Why an skb was dropped.  One list for all layers, so that no layer edits
- * another's enum.  The names (skb_drop_reason_name) are the lower_snake
- * strings written to the trace and the counters; most follow Linux's
- * enum skb_drop_reason.
- */
+/* Why an skb was dropped: the list is SKB_DROP_REASONS (include/netsim/trace_vocab.h). */
 enum skb_drop_reason {
-	SKB_DROP_NOT_SPECIFIED = 0, /* "not_specified" */
-	/* device layer and NIC */
-	SKB_DROP_RING_FULL,	  /* NIC RX ring had no free descriptor (frame, no skb) */
-	SKB_DROP_BACKLOG_FULL,	  /* per-CPU backlog at netdev_max_backlog (Linux CPU_BACKLOG) */
-	SKB_DROP_QDISC_FULL,	  /* qdisc at txqueuelen (Linux QDISC_DROP) */
-	SKB_DROP_BAD_FRAME,	  /* runt, oversized, or not Ethernet II */
-	SKB_DROP_UNHANDLED_PROTO, /* no handler for the ethertype */
-	SKB_DROP_OTHERHOST,	  /* destination MAC is not ours */
-	SKB_DROP_DEV_DOWN,	  /* device not up, or not connected to a wire */
-	SKB_DROP_PKT_TOO_BIG,	  /* larger than the device MTU on transmit */
-	SKB_DROP_LINK_LOSS,	  /* lost on the wire (counted by the wire) */
-	SKB_DROP_QUEUE_PURGE,	  /* a queue was emptied at teardown or close */
-	/* neighbour / ARP */
-	SKB_DROP_NEIGH_QUEUEFULL, /* ARP pending queue full */
-	SKB_DROP_NEIGH_FAILED,	  /* ARP resolution failed or timed out */
-	SKB_DROP_ARP_INVALID,	  /* malformed or uninteresting ARP packet */
-	/* IPv4 */
-	SKB_DROP_IP_INHDR,	     /* bad IP header: version, ihl, length */
-	SKB_DROP_IP_CSUM,	     /* IP header checksum */
-	SKB_DROP_IP_INADDRERRORS,    /* bad destination or source address */
-	SKB_DROP_IP_NOROUTE,	     /* no route (input or output) */
-	SKB_DROP_IP_TTL_EXPIRED,     /* TTL reached zero while forwarding */
-	SKB_DROP_IP_NOT_FORWARDING,  /* not for us and forwarding is off */
-	SKB_DROP_IP_NOPROTO,	     /* no transport protocol handler */
-	SKB_DROP_IP_FRAG_NEEDED,     /* DF set and larger than the path MTU */
-	SKB_DROP_FRAG_REASM_TIMEOUT, /* reassembly timed out */
-	SKB_DROP_FRAG_OVERFLOW,	     /* reassembly memory or queue limit */
-	SKB_DROP_FRAG_INVALID,	     /* overlapping, duplicate or too far */
-	/* ICMP */
-	SKB_DROP_ICMP_CSUM,
-	SKB_DROP_ICMP_INVALID,
-	/* UDP */
-	SKB_DROP_UDP_CSUM,
-	SKB_DROP_UDP_INVALID, /* bad UDP length */
-	/* sockets */
-	SKB_DROP_NO_SOCKET,	 /* no socket for the port (UDP: ICMP port unreachable) */
-	SKB_DROP_SOCKET_RCVBUFF, /* socket receive buffer full */
-	SKB_DROP_SOCKET_SNDBUFF, /* socket send buffer full */
-	SKB_DROP_SOCKET_CLOSE,	 /* socket closed with data queued */
-	SKB_DROP_SOCKET_BACKLOG, /* socket backlog (owned by user) full */
-	/* TCP */
-	SKB_DROP_TCP_CSUM,
-	SKB_DROP_TCP_INVALID,	 /* bad header length or flags combination */
-	SKB_DROP_TCP_FLAGS,	 /* flags not acceptable in this state */
-	SKB_DROP_TCP_OLD_DATA,	 /* entirely before rcv_nxt (duplicate) */
-	SKB_DROP_TCP_OVERWINDOW, /* beyond the receive window */
-	SKB_DROP_TCP_ZEROWINDOW,
-	SKB_DROP_TCP_OFO_DROP, /* out-of-order queue full */
-	SKB_DROP_TCP_OLD_ACK,
-	SKB_DROP_TCP_RESET,	      /* segment carried or caused a reset */
-	SKB_DROP_TCP_LISTEN_OVERFLOW, /* accept queue full */
-	SKB_DROP_TCP_CLOSE,	      /* connection closed */
-	/* other */
-	SKB_DROP_SCREEN, /* a user-level screening process rejected it */
-	SKB_DROP_NOMEM,	 /* a modelled memory limit */
-	SKB_DROP_REASON_MAX
+#define SKB_DROP_ENUM(e, name, what) SKB_DROP_##e,
+	SKB_DROP_REASONS(SKB_DROP_ENUM)
+#undef SKB_DROP_ENUM
+		SKB_DROP_REASON_MAX
 };
 
 const char *skb_drop_reason_name(enum skb_drop_reason r);
@@ -143,10 +87,11 @@ struct sk_buff {
 	unsigned char *head, *data, *tail, *end;
 	uint32_t len;					       /* tail - data */
 	uint16_t mac_header, network_header, transport_header; /* offsets from head */
-	uint16_t protocol; /* ethertype, host byte order (ETH_P_IP) */
-	uint8_t pkt_type;  /* enum skb_pkt_type */
-	bool cloned;	   /* data buffer is shared with another skb */
-	sim_time_t tstamp; /* arrival at the NIC (receive) or creation */
+	uint16_t protocol;   /* ethertype, host byte order (ETH_P_IP) */
+	uint8_t pkt_type;    /* enum skb_pkt_type */
+	bool cloned;	     /* made by or from skb_clone (skb_cloned: still shared?) */
+	uint32_t trace_step; /* rows traced for this skb so far (the trace's step) */
+	sim_time_t tstamp;   /* arrival at the NIC (receive) or creation */
 
 	/* control buffer, free for the layer holding the skb (TCP: seq numbers) */
 	char cb[SKB_CB_SIZE] __attribute__((aligned(8)));
@@ -160,7 +105,7 @@ struct sk_buff {
 struct sk_buff_head {
 	struct sk_buff *first, *last;
 	uint32_t qlen;
-	uint64_t bytes;	   /* sum of skb->len at enqueue time */
+	uint64_t bytes;	   /* sum of the queued skbs' len, kept when a queued skb changes */
 	const char *name;  /* "backlog", "qdisc", "sk_receive_queue": a literal */
 	const char *layer; /* trace layer of the queue's owner: "dev", "udp" */
 };
@@ -213,8 +158,25 @@ void skb_drop_at(struct sk_buff *skb, enum skb_drop_reason reason, const char *p
 
 /* A new skb sharing @skb's data (Linux skb_clone).  Traced as a clone. */
 struct sk_buff *skb_clone(struct sk_buff *skb);
-/* A new skb with a private copy of head..end (Linux skb_copy).  Traced as a copy. */
+/* A new skb with a private copy of head..tail (Linux skb_copy).  Traced as a copy. */
 struct sk_buff *skb_copy(struct sk_buff *skb);
+/* Is the data shared with another skb now (Linux skb_cloned: dataref != 1)? */
+bool skb_cloned(const struct sk_buff *skb);
+/* How many skbs share @skb's data (Linux skb_shared_info.dataref). */
+uint32_t skb_dataref(const struct sk_buff *skb);
+
+/*
+ * A copy of @bytes bytes that involves @skb, traced as a copy row of @kind
+ * on @skb with its pointers; @to is the skb the bytes went into when that
+ * is another skb (COPY_SKB_COPY), else NULL.  Call after the copy.
+ */
+void skb_trace_copy(struct sk_buff *skb, const char *layer, enum trace_copy_kind kind,
+		    uint32_t bytes, const struct sk_buff *to);
+/*
+ * The NIC's TX DMA of @skb (@len bytes) and the frame of @wlen bytes leaving
+ * on @ifname: rows in the hardware context, as the RX DMA's.
+ */
+void skb_trace_dma_tx(struct sk_buff *skb, const char *ifname, uint32_t len, uint32_t wlen);
 
 /* The owning layer changes: traced as a hand-off to @func in @layer. */
 void skb_handoff(struct sk_buff *skb, const char *layer, const char *func);
@@ -231,7 +193,7 @@ unsigned char *skb_put_data(struct sk_buff *skb, const void *from, uint32_t len)
 unsigned char *skb_push(struct sk_buff *skb, uint32_t len);
 /* Remove @len bytes from the front; returns the new data.  Aborts past tail.  Traced. */
 unsigned char *skb_pull(struct sk_buff *skb, uint32_t len);
-/* Cut the data to @len bytes; no-op if already shorter (as Linux). */
+/* Cut the data to @len bytes; no-op if already shorter (as Linux).  Traced. */
 void skb_trim(struct sk_buff *skb, uint32_t len);
 
 static inline bool
@@ -277,6 +239,11 @@ int skb_transport_offset(const struct sk_buff *skb);
 /* Aborts (with the skb described) if an invariant is broken. */
 void skb_check(const struct sk_buff *skb, const char *caller);
 /*
+ * Aborts if the queue's links, qlen or bytes (the sum of its skbs' len)
+ * are inconsistent.  O(qlen): run through NS_CHECK (checked build only).
+ */
+void skb_queue_check(const struct sk_buff_head *q, const char *caller);
+/*
  * Abort naming the skb: id, @call, @len, size of the buffer, offsets of
  * data/tail/end from head, device and virtual time.  Never returns.
  */
@@ -299,8 +266,9 @@ void skb_unlink(struct sk_buff *skb, struct sk_buff_head *q);
 /* Drop every skb on @q with @reason. */
 void skb_queue_purge(struct sk_buff_head *q, enum skb_drop_reason reason);
 /*
- * Untraced variants, only for buffers that hold no packet yet (a driver's
- * empty, pre-allocated RX buffers): ownership is still recorded.
+ * The variants for buffers that hold no packet yet (a driver's empty,
+ * pre-allocated RX buffers).  They are traced too, so that the trace says
+ * where every skb is (the replay checker's "freed or queued").
  */
 void __skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb);
 struct sk_buff *__skb_dequeue(struct sk_buff_head *q);

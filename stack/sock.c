@@ -292,7 +292,7 @@ void
 skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len)
 {
 	skb_put_data(skb, from, len);
-	trace_copy(skb->host->trace, skb->id, "socket", COPY_USER_TO_SKB, len);
+	skb_trace_copy(skb, "socket", COPY_USER_TO_SKB, len, NULL);
 	host_charge_ns(skb->host, "copy_from_user", cpu_copy_cost(skb->host->cpu, len));
 }
 
@@ -301,6 +301,7 @@ skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t 
 {
 	g_assert((uint64_t)offset + len <= skb->len);
 	memcpy(to, skb->data + offset, len);
-	trace_copy(skb->host->trace, skb->id, "socket", COPY_SKB_TO_USER, len);
+	/* the row counts the skb's steps: the skb is not changed */
+	skb_trace_copy((struct sk_buff *)skb, "socket", COPY_SKB_TO_USER, len, NULL);
 	host_charge_ns(skb->host, "copy_to_user", cpu_copy_cost(skb->host->cpu, len));
 }

@@ -8,8 +8,20 @@
  * (tcp_v4_send_reset).
  *
  * Position: tcp_sendmsg / tcp_ack / timers -> tcp_write_xmit ->
- * tcp_xmit (a copy of the queued skb, header, checksum; COST_TCP_SEND)
+ * tcp_xmit (a clone of the queued skb, header, checksum; COST_TCP_SEND)
  * -> ip_queue_xmit.  A sent skb stays on sk_write_queue until acknowledged.
+ *
+ * Linux's tcp_transmit_skb (net/ipv4/tcp_output.c, __tcp_transmit_skb)
+ * does the same: the queued skb keeps the data; what goes down the stack
+ * is skb_clone(oskb), sharing the data (skb_shared_info.dataref), whose
+ * headers are pushed into the shared headroom.  If an earlier clone still
+ * holds the data (a retransmission while the first transmission waits in
+ * the qdisc or the TX ring), Linux takes pskb_copy_for_clone, which copies
+ * the linear part; netsim's skbs are all linear, so that is skb_copy here,
+ * traced as a copy.  (Since Linux 3.18 __tcp_retransmit_skb returns -EBUSY
+ * instead when the clone is still in a host queue, skb_still_in_host_queue;
+ * netsim's retransmission timer fires long after the ring has drained, so
+ * the difference does not show in the lectures.)
  */
 #include "stack/tcp.h"
 
@@ -40,9 +52,10 @@ tcp_select_window(struct sock *sk)
 	return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
 }
 
-/* One segment: @src's payload (or none), @seq, @flags.  Consumes nothing. */
+/* One segment: @src's payload (or none), @seq, @flags.  Consumes nothing;
+ * @src (queued on sk_write_queue) shares its data with what is sent. */
 static int
-tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags)
+tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tcp_teardown(sk->host))
@@ -50,8 +63,9 @@ tcp_xmit(struct sock *sk, const struct sk_buff *src, uint32_t seq, uint8_t flags
 	bool wscale = (flags & TCPHDR_SYN) && tp->wscale_ok;
 	uint32_t optlen = (flags & TCPHDR_SYN) ? TCPOLEN_MSS + (wscale ? 4 : 0) : 0;
 	struct sk_buff *skb;
-	if (src && src->len) {
-		skb = skb_copy((struct sk_buff *)src);
+	if (src) {
+		/* still shared with an earlier clone in flight: Linux pskb_copy_for_clone */
+		skb = skb_cloned(src) ? skb_copy(src) : skb_clone(src);
 	} else {
 		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + optlen, "tcp");
 		skb_reserve(skb, INET_HEADROOM + TCP_HLEN + optlen);
@@ -207,6 +221,7 @@ tcp_split_head(struct sock *sk, uint32_t len)
 	struct sk_buff *head = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + len, "tcp");
 	skb_reserve(head, INET_HEADROOM + TCP_HLEN);
 	skb_put_data(head, skb->data, len);
+	skb_trace_copy(skb, "tcp", COPY_SKB_COPY, len, head);
 	memcpy(head->cb, skb->cb, sizeof head->cb);
 	TCP_SKB_CB(head)->end_seq = cb->seq + len;
 	TCP_SKB_CB(head)->flags &= (uint8_t)~TCPHDR_FIN;

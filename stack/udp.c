@@ -259,10 +259,12 @@ udp_send(struct host *host, uint32_t saddr, uint16_t sport, uint32_t daddr, uint
 	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + UDP_HLEN + len, "udp");
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
 	uint8_t *p = skb_put(skb, len);
-	if (data)
+	if (data) {
 		memcpy(p, data, len);
-	else
+		skb_trace_copy(skb, "udp", COPY_KERNEL_TO_SKB, len, NULL);
+	} else {
 		memset(p, 0, len);
+	}
 	host_charge(host, COST_UDP_SEND);
 	return udp_send_skb(skb, saddr, sport, daddr, dport, 0);
 }

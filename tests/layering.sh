@@ -12,10 +12,10 @@ cd "$top_srcdir" || exit 1
 allowed() {
 	case $1 in
 	sim) echo "sim" ;;
-	trace) echo "sim trace" ;;
+	trace) echo "sim trace include" ;;
 	stack) echo "sim trace stack include" ;;
 	apps) echo "sim apps include" ;;
-	viz) echo "viz" ;;
+	viz) echo "viz include" ;;
 	cli) echo "sim trace stack apps viz cli include" ;;
 	esac
 }

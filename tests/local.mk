@@ -48,3 +48,11 @@ check_PROGRAMS += tests/test_realtime
 TESTS += tests/test_realtime
 tests_test_realtime_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_realtime_LDADD = $(TEST_CMOCKA_LIBS)
+# The trace is complete: every scenario's trace replays (netsim check-trace),
+# one deleted row is caught, and copies from write() to read() are counted.
+TESTS += tests/trace_replay.sh
+EXTRA_DIST += tests/trace_replay.sh
+
+# One list per vocabulary (issue 20): no op or drop-reason string outside it.
+TESTS += tests/vocab.sh
+EXTRA_DIST += tests/vocab.sh

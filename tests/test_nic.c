@@ -214,9 +214,12 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 77);
 	g_autofree char *path = b_path(fx);
-	assert_string_equal(path,
-			    "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
-			    "pull:eth handoff:netif_receive_skb handoff:test_rcv free:test");
+	assert_string_equal(
+		path,
+		"alloc:nic reserve:nic enqueue:rx_ring_free dequeue:rx_ring_free put:nic "
+		"wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+		"header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
+		"handoff:netif_receive_skb handoff:test_rcv free:test");
 	sqlite3 *db = trace_db(fx->tr);
 	g_autofree char *tx = query_list(
 		db,
@@ -226,7 +229,8 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 		"'wire' AND func = 'tx') "
 		"ORDER BY e.seq");
 	assert_string_equal(tx,
-			    "push:eth handoff:dev_queue_xmit enqueue:qdisc dequeue:qdisc "
+			    "reserve:test put:test push:eth header:skb_reset_mac_header "
+			    "handoff:dev_queue_xmit enqueue:qdisc dequeue:qdisc "
 			    "handoff:ndo_start_xmit enqueue:tx_ring copy:dma_to_dev wire:tx "
 			    "dequeue:tx_ring free:nic");
 	/* receive work ran in hardirq (top half) and softirq (poll) */
@@ -246,15 +250,19 @@ test_frame_crosses_wire_in_interrupt_mode(void **state)
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 78);
 	g_autofree char *path = b_path(fx);
-	assert_string_equal(path,
-			    "alloc:nic wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
-			    "pull:eth handoff:netif_rx enqueue:backlog dequeue:backlog "
-			    "handoff:netif_receive_skb handoff:test_rcv free:test");
+	assert_string_equal(
+		path,
+		"alloc:nic reserve:nic enqueue:rx_ring_free dequeue:rx_ring_free put:nic "
+		"wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+		"header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
+		"handoff:netif_rx enqueue:backlog dequeue:backlog "
+		"handoff:netif_receive_skb handoff:test_rcv free:test");
 	sqlite3 *db = trace_db(fx->tr);
 	g_autofree char *ctx =
 		query_list(db,
 			   "SELECT e.ctx FROM skb_events e JOIN hosts h "
 			   "ON e.host = h.id WHERE h.name = 'b' AND e.op = 'enqueue' "
+			   "AND e.queue <> 'rx_ring_free' "
 			   "ORDER BY e.seq");
 	assert_string_equal(ctx, "hw hardirq"); /* DMA by the hardware, netif_rx in the top half */
 }

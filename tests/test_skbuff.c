@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
+#include "sim/check.h"
 #include "sim/sim.h"
 #include "stack/host.h"
 #include "stack/netdevice.h"
@@ -152,6 +153,30 @@ do_misuse(void *arg)
 	case 2: skb_put(skb, 41); break;
 	case 3: skb_reserve(skb, 1); break;
 	case 4: skb_network_header(skb); break;
+	case 6: {
+		/* a queue whose byte count lies: the next mutation's check aborts */
+		struct sk_buff_head q;
+		skb_queue_head_init(&q, "corrupt_q", "test");
+		skb_queue_tail(&q, skb);
+		q.bytes += 7;
+		skb_queue_tail(&q, skb_alloc(m->fx->h, 100, "test"));
+		break;
+	}
+	case 7: {
+		/* a broken link: the queue's last skb is not the one its links reach */
+		struct sk_buff_head q;
+		skb_queue_head_init(&q, "corrupt_q", "test");
+		skb_queue_tail(&q, skb);
+		skb_queue_tail(&q, skb_alloc(m->fx->h, 100, "test"));
+		q.first->next = NULL;
+		skb_dequeue(&q);
+		break;
+	}
+	case 8:
+		/* len out of step with the pointers: the next pointer op's check aborts */
+		skb->len += 3;
+		skb_push(skb, 1);
+		break;
 	case 5: {
 		struct sk_buff_head q;
 		skb_queue_head_init(&q, "q", "test");
@@ -210,6 +235,39 @@ test_skb_queued_twice_aborts(void **state)
 {
 	struct misuse m = { *state, 5 };
 	const char *const needles[] = { "skb_queue_tail", "already on a queue", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+/* The checked build (configure --enable-checks) runs skb_check and
+ * skb_queue_check at every mutation; each checker can fail. */
+static void
+test_corrupt_queue_bytes_abort_in_checked_build(void **state)
+{
+	if (!ns_checks_enabled())
+		skip();
+	struct misuse m = { *state, 6 };
+	const char *const needles[] = { "skb_queue_tail", "queue corrupt_q", "bytes 57",
+					"of 50 bytes", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+static void
+test_corrupt_queue_links_abort_in_checked_build(void **state)
+{
+	if (!ns_checks_enabled())
+		skip();
+	struct misuse m = { *state, 7 };
+	const char *const needles[] = { "skb_dequeue", "corrupt_q", NULL };
+	expect_abort(do_misuse, &m, needles);
+}
+
+static void
+test_corrupt_skb_len_aborts_in_checked_build(void **state)
+{
+	if (!ns_checks_enabled())
+		skip();
+	struct misuse m = { *state, 8 };
+	const char *const needles[] = { "skb_push", "pointers out of order", NULL };
 	expect_abort(do_misuse, &m, needles);
 }
 
@@ -322,6 +380,29 @@ test_skb_queue_counts_packets_and_bytes(void **state)
 	assert_int_equal(host_drops(fx->h, SKB_DROP_QUEUE_PURGE), 1);
 }
 
+/* issue 20: tcp_ack and tcp_split_head pull an skb that is still on
+ * sk_write_queue; the queue's byte count must follow, and end at 0. */
+static void
+test_skb_queue_bytes_follow_a_queued_skb_that_changes(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff_head q;
+	skb_queue_head_init(&q, "sk_write_queue", "tcp");
+	struct sk_buff *skb = skb_alloc(fx->h, 200, "tcp");
+	skb_reserve(skb, 40);
+	skb_put(skb, 100);
+	skb_queue_tail(&q, skb);
+	skb_pull(skb, 30); /* a partial ACK */
+	assert_int_equal(skb_queue_bytes(&q), 70);
+	skb_put(skb, 10);
+	skb_trim(skb, 50);
+	skb_push(skb, 5);
+	assert_int_equal(skb_queue_bytes(&q), 55);
+	skb_unlink(skb, &q);
+	assert_int_equal(skb_queue_bytes(&q), 0);
+	skb_consume(skb);
+}
+
 /* ---- drops and conservation ---- */
 
 static void
@@ -390,14 +471,52 @@ test_trace_records_alloc_push_pull_queue_and_free(void **state)
 	g_autofree char *ops = query_list(db,
 					  "SELECT op || ':' || coalesce(layer, '') "
 					  "FROM skb_events WHERE skb = 1 ORDER BY seq");
-	assert_string_equal(ops,
-			    "alloc:udp push:udp handoff:ip push:ip enqueue:test "
-			    "dequeue:test pull:ip free:ip");
+	assert_string_equal(
+		ops,
+		"alloc:udp reserve:udp put:udp push:udp handoff:ip push:ip enqueue:test "
+		"dequeue:test pull:ip free:ip");
 	assert_int_equal(query_int(db,
 				   "SELECT data_off FROM skb_events WHERE op = 'push' "
 				   "AND layer = 'ip'"),
 			 22);
 	assert_int_equal(query_int(db, "SELECT qlen FROM skb_events WHERE op = 'enqueue'"), 1);
+}
+
+/* Every pointer op writes a row with the pointers after it; clones share
+ * the data and its dataref, which reaches 0 at the last free. */
+static void
+test_trace_rows_carry_pointers_headers_and_dataref(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = skb_alloc(fx->h, 100, "udp");
+	skb_reserve(skb, 40);
+	skb_put(skb, 30);
+	skb_push(skb, 8);
+	skb_reset_transport_header(skb);
+	skb_trim(skb, 20);
+	struct sk_buff *c = skb_clone(skb);
+	skb_consume(skb);
+	skb_consume(c);
+	sqlite3 *db = fx_db(fx);
+	g_autofree char *rows = query_list(
+		db,
+		"SELECT skb || ':' || op || ':' || step || ':' || data_off || '-' || tail_off || "
+		"'-'"
+		" || end_off || '/' || buf_size || ':' || coalesce(trans_off, '') || ':' ||"
+		" dataref FROM skb_events ORDER BY seq");
+	assert_string_equal(rows,
+			    "1:alloc:0:0-0-100/128::1 "
+			    "1:reserve:1:40-40-100/128::1 "
+			    "1:put:2:40-70-100/128::1 "
+			    "1:push:3:32-70-100/128::1 "
+			    "1:header:4:32-70-100/128:32:1 "
+			    "1:trim:5:32-52-100/128:32:1 "
+			    "1:clone:6:32-52-100/128:32:2 "
+			    "2:alloc:0:32-52-100/128:32:2 "
+			    "1:free:7:32-52-100/128:32:1 "
+			    "2:free:1:32-52-100/128:32:0");
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT data_id) FROM skb_events"), 1);
+	assert_int_equal(query_int(db, "SELECT bytes FROM skb_events WHERE op = 'trim'"), 18);
 }
 
 static void
@@ -428,6 +547,10 @@ main(void)
 		T(test_skb_reserve_on_data_aborts),
 		T(test_skb_unset_header_aborts),
 		T(test_skb_queued_twice_aborts),
+		T(test_corrupt_queue_bytes_abort_in_checked_build),
+		T(test_corrupt_queue_links_abort_in_checked_build),
+		T(test_corrupt_skb_len_aborts_in_checked_build),
+		T(test_skb_queue_bytes_follow_a_queued_skb_that_changes),
 		T(test_skb_pool_reuses_memory_without_malloc),
 		T(test_skb_ids_are_unique_across_hosts_sharing_a_pool),
 		T(test_skb_clone_shares_data_copy_does_not),
@@ -435,6 +558,7 @@ main(void)
 		T(test_skb_drop_counts_reason_and_place),
 		T(test_conservation_reports_skbs_on_no_queue),
 		T(test_trace_records_alloc_push_pull_queue_and_free),
+		T(test_trace_rows_carry_pointers_headers_and_dataref),
 		T(test_drop_reason_names_are_unique_lower_snake),
 #undef T
 	};

@@ -546,6 +546,11 @@ test_tcp_zero_window_stops_sender_and_probes_back_off(void **state)
 	assert_int_equal(fx->bytes[0], 65536);
 	assert_true(fx->match[0]);
 	sim_run_until(fx->sim, 80 * SIM_S);
+	/* Issue 20: tcp_split_head and tcp_ack pulled skbs still on the write
+	 * queue; its byte count followed them and ends at 0 with the queue. */
+	struct sk_buff_head *wq = &fx->held[0]->sk_write_queue;
+	assert_true(skb_queue_empty(wq));
+	assert_int_equal(skb_queue_bytes(wq), 0);
 }
 
 /* ---- window scaling ---------------------------------------------------------------------- */

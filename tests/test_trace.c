@@ -320,14 +320,14 @@ test_trace_copy_and_clone_store_kind_and_bytes(void **state)
 	struct fix *f = *state;
 
 	trace_copy(f->h, 1, "socket", COPY_USER_TO_SKB, 1000);
-	trace_clone(f->h, 1, 2, "tcp", 0);
-	trace_clone(f->h, 1, 3, "tcp", 1000);
+	trace_clone(f->h, 1, 2, "tcp");
+	trace_skb_event(f->h, TR_COPY, 1, "tcp", NULL, NULL, -1, -1, 1000, COPY_SKB_COPY, NULL, 3);
 	sqlite3 *db = fix_db(f);
 	assert_query_text(
 		db,
 		"SELECT group_concat(op || ':' || quote(copy_kind) || ':' || quote(bytes) || ':' ||"
 		" quote(other), ' ') FROM skb_events",
-		"copy:'user_to_skb':1000:NULL clone:NULL:NULL:2 clone:'clone':1000:3");
+		"copy:'user_to_skb':1000:NULL clone:NULL:NULL:2 copy:'skb_copy':1000:3");
 }
 
 static void
@@ -535,7 +535,7 @@ test_trace_overwrite_replaces_file_and_journal(void **state)
 	fix_close(f, true);
 	assert_false(g_file_test(journal, G_FILE_TEST_EXISTS));
 	sqlite3 *db = open_file_db(path);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
 	sqlite3_close(db);
 }
 

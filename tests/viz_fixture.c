@@ -200,7 +200,7 @@ tcp_send(struct world *w, struct trace_host *h, const void *arg)
 			trace_copy(h, s->orig, "tcp", COPY_USER_TO_SKB, s->payload);
 			trace_packet(h, s->orig, &info);
 		}
-		trace_clone(h, s->orig, s->tx, "tcp", 0);
+		trace_clone(h, s->orig, s->tx, "tcp");
 		trace_alloc(h, s->tx, "tcp", 2048);
 	} else {
 		trace_alloc(h, s->tx, "tcp", 2048);

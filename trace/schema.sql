@@ -1,4 +1,4 @@
--- trace/schema.sql - the netsim trace database, schema version 1.
+-- trace/schema.sql - the netsim trace database, schema version 2.
 --
 -- One database holds one run.  trace/trace.c creates these tables when a
 -- trace is opened (this file is compiled into netsim), fills them while the
@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -43,21 +43,35 @@ CREATE TABLE skb_events (
 	host      INTEGER NOT NULL,      -- hosts.id
 	ctx       TEXT NOT NULL,         -- 'hardirq', 'softirq', 'task' or 'hw'
 	skb       INTEGER NOT NULL,      -- the skb's run-unique id
-	op        TEXT NOT NULL,         -- alloc free drop enqueue dequeue handoff
-	                                 -- push pull copy clone wire route
+	op        TEXT NOT NULL,         -- alloc free drop enqueue dequeue handoff push pull
+	                                 -- copy clone wire route reserve put trim header expand
 	layer     TEXT,                  -- 'nic', 'dev', 'eth', 'ip', 'udp', ...
 	func      TEXT,                  -- handoff: the function now holding the skb;
 	                                 -- wire: 'tx' or 'rx'; route: route_cache_hit,
 	                                 -- route_cache_miss or fib_lookup
 	queue     TEXT,                  -- enqueue/dequeue: the queue; wire: the interface
-	data_off  INTEGER,               -- push/pull/handoff/route: data - head after the op
-	len       INTEGER,               -- skb->len after the op (alloc: buffer size)
-	bytes     INTEGER,               -- push/pull: header bytes; copy/clone: bytes copied
+	data_off  INTEGER,               -- data - head after the op
+	len       INTEGER,               -- skb->len after the op
+	bytes     INTEGER,               -- push/pull/reserve/put/trim/expand: bytes moved;
+	                                 -- copy: bytes copied
 	qlen      INTEGER,               -- enqueue/dequeue: queue length after the op
-	copy_kind TEXT,                  -- copy/clone: user_to_skb skb_to_user
-	                                 -- dma_to_dev dma_from_dev clone
+	copy_kind TEXT,                  -- copy: user_to_skb skb_to_user dma_to_dev
+	                                 -- dma_from_dev skb_copy kernel_to_skb
 	reason    TEXT,                  -- drop: why
-	other     INTEGER                -- clone: the new skb's id; wire rx: the sender's skb
+	other     INTEGER,               -- clone/copy: the new skb's id; wire rx: the sender's skb
+	-- The skb's pointers after the op, as offsets from head (head is 0), on
+	-- every row written by stack/skbuff.c (NULL on rows that do not know the
+	-- skb: a frame dropped by the NIC, the RX DMA and wire rows).  data_off
+	-- above is data; len = tail_off - data_off.
+	step      INTEGER,               -- the skb's row number: 0 at alloc, +1 every row
+	tail_off  INTEGER,               -- tail - head
+	end_off   INTEGER,               -- end - head
+	buf_size  INTEGER,               -- bytes of the data buffer (end_off <= buf_size)
+	mac_off   INTEGER,               -- mac header - head, NULL until set
+	net_off   INTEGER,               -- network header - head, NULL until set
+	trans_off INTEGER,               -- transport header - head, NULL until set
+	data_id   INTEGER,               -- the data buffer's run-unique id; clones share it
+	dataref   INTEGER                -- skbs sharing the data after the op (free: 0 = data freed)
 );
 
 -- What an skb carries, recorded once per skb (summary level and above) where its headers

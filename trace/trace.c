@@ -50,10 +50,11 @@ G_DEFINE_QUARK(netsim - trace - error - quark, trace_error)
 /* The statements of trace_stmt, in order.  Every parameter is bound on every row. */
 static const char *const trace_stmt_sql[ST_N] = {
 	[ST_HOST] = "INSERT INTO hosts (id, name) VALUES (?1, ?2)",
-	[ST_SKB] =
-		"INSERT INTO skb_events (seq, time_ns, host, ctx, skb, op, layer, func, queue,"
-		" data_off, len, bytes, qlen, copy_kind, reason, other)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_SKB] = "INSERT INTO skb_events (seq, time_ns, host, ctx, skb, op, layer, func, queue,"
+		   " data_off, len, bytes, qlen, copy_kind, reason, other, step, tail_off, end_off,"
+		   " buf_size, mac_off, net_off, trans_off, data_id, dataref)"
+		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		   " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[ST_SKB_MANY] = NULL, /* built by trace_skb_many_sql */
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
 		      " sport, dport, tcp_flags, seq, ack, payload)"
@@ -78,34 +79,50 @@ static const char trace_pragmas[] = "PRAGMA page_size = 8192;"
 				    "PRAGMA synchronous = OFF;"
 				    "PRAGMA cache_size = -16384;";
 
+static const char *const trace_op_names[TR_OP_MAX] = { [TR_NONE_] = "?",
+#define TRACE_OP_NAME(e, name, what) [TR_##e] = #name,
+						       TRACE_OPS(TRACE_OP_NAME)
+#undef TRACE_OP_NAME
+};
+
+static const char *const trace_copy_kind_names[COPY_KIND_MAX] = {
+#define TRACE_COPY_NAME(e, name, what) [COPY_##e] = #name,
+	TRACE_COPY_KINDS(TRACE_COPY_NAME)
+#undef TRACE_COPY_NAME
+};
+
 const char *
 trace_op_name(enum trace_op op)
 {
-	static const char *const names[] = {
-		[TR_ALLOC] = "alloc",	  [TR_FREE] = "free",	    [TR_DROP] = "drop",
-		[TR_ENQUEUE] = "enqueue", [TR_DEQUEUE] = "dequeue", [TR_HANDOFF] = "handoff",
-		[TR_PUSH] = "push",	  [TR_PULL] = "pull",	    [TR_COPY] = "copy",
-		[TR_CLONE] = "clone",	  [TR_WIRE] = "wire",	    [TR_ROUTE] = "route",
-	};
-	if ((unsigned)op < G_N_ELEMENTS(names) && names[op])
-		return names[op];
+	if ((unsigned)op < TR_OP_MAX)
+		return trace_op_names[op];
 	return "?";
 }
 
 const char *
 trace_copy_kind_name(enum trace_copy_kind kind)
 {
-	static const char *const names[] = {
-		[COPY_NONE] = "none",
-		[COPY_USER_TO_SKB] = "user_to_skb",
-		[COPY_SKB_TO_USER] = "skb_to_user",
-		[COPY_DMA_TO_DEV] = "dma_to_dev",
-		[COPY_DMA_FROM_DEV] = "dma_from_dev",
-		[COPY_CLONE] = "clone",
-	};
-	if ((unsigned)kind < G_N_ELEMENTS(names))
-		return names[kind];
+	if ((unsigned)kind < COPY_KIND_MAX)
+		return trace_copy_kind_names[kind];
 	return "?";
+}
+
+int
+trace_op_by_name(const char *name)
+{
+	for (int i = 1; name && i < TR_OP_MAX; i++)
+		if (strcmp(name, trace_op_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+trace_copy_kind_by_name(const char *name)
+{
+	for (int i = 0; name && i < COPY_KIND_MAX; i++)
+		if (strcmp(name, trace_copy_kind_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 static const char *const trace_level_names[] = {

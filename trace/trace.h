@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "sim/cpu.h"
+#include "include/netsim/trace_vocab.h"
 #include "sim/sim.h"
 
 enum trace_level {
@@ -30,31 +31,25 @@ enum trace_level {
 };
 
 enum trace_op {
-	TR_ALLOC = 1,
-	TR_FREE, /* consumed: the packet was delivered or its work is done */
-	TR_DROP, /* freed because it was dropped; reason says why */
-	TR_ENQUEUE,
-	TR_DEQUEUE,
-	TR_HANDOFF, /* one layer's function hands the skb to the next */
-	TR_PUSH,    /* header pushed: data moved toward head */
-	TR_PULL,    /* header pulled: data moved toward tail */
-	TR_COPY,    /* bytes copied; kind says which copy */
-	TR_CLONE,   /* a clone or copy of the skb was made: other = new skb */
-	TR_WIRE,    /* the frame left or reached a NIC on a wire */
-	TR_ROUTE,   /* a route lookup for the skb: route cache hit, miss, or FIB search */
+	TR_NONE_ = 0,
+#define TRACE_OP_ENUM(e, name, what) TR_##e,
+	TRACE_OPS(TRACE_OP_ENUM)
+#undef TRACE_OP_ENUM
+		TR_OP_MAX
 };
 
 enum trace_copy_kind {
-	COPY_NONE = 0,
-	COPY_USER_TO_SKB,
-	COPY_SKB_TO_USER,
-	COPY_DMA_TO_DEV,   /* host memory -> NIC (transmit) */
-	COPY_DMA_FROM_DEV, /* NIC -> host memory (receive) */
-	COPY_CLONE,	   /* skb_copy: a full copy of data */
+#define TRACE_COPY_ENUM(e, name, what) COPY_##e,
+	TRACE_COPY_KINDS(TRACE_COPY_ENUM)
+#undef TRACE_COPY_ENUM
+		COPY_KIND_MAX
 };
 
 const char *trace_op_name(enum trace_op op);
 const char *trace_copy_kind_name(enum trace_copy_kind kind);
+/* The op or copy kind called @name, or -1: how viz/ maps names to enums once. */
+int trace_op_by_name(const char *name);
+int trace_copy_kind_by_name(const char *name);
 /* "off", "summary", "full": the names scenario files and the database use. */
 const char *trace_level_name(enum trace_level level);
 /* Parses a level name; false (and *out untouched) when it is none of them. */
@@ -117,7 +112,33 @@ struct trace_host *trace_host_add(struct trace *tr, struct sim *sim, struct cpu 
  */
 void trace_host_set_level(struct trace_host *h, enum trace_level level);
 
-/* The row written for one skb operation at full level.  Internal to trace.c. */
+/*
+ * An skb's pointers after an operation, as offsets from head (head itself is
+ * offset 0), for the row's pointer columns.  Filled by stack/skbuff.c only
+ * when the level check has passed.  @step counts the skb's rows from 0 at
+ * alloc, so that a missing row shows.  @data_id names the data buffer
+ * (run-unique; clones share it), @dataref its reference count after the op.
+ */
+#define TRACE_HDR_UNSET 0xffffu
+struct trace_skb_ptrs {
+	uint64_t data_id;
+	uint32_t step;
+	uint32_t data, tail, end, size; /* size: bytes of the buffer (end <= size) */
+	uint16_t mac, net, trans;	/* TRACE_HDR_UNSET when not set */
+	uint16_t dataref;
+};
+
+/*
+ * One skb row with its pointer columns @p (not NULL; trace_skb_event writes
+ * a row without them).  @hw: the row happened in the hardware (a DMA, the
+ * wire), not in the CPU context now running.  Called behind TRACE_ON.
+ */
+void trace_skb_event_ptrs(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
+			  const char *func, const char *queue, int64_t len, int64_t bytes,
+			  enum trace_copy_kind kind, const char *reason, uint64_t other,
+			  const struct trace_skb_ptrs *p, bool hw);
+
+/* The row written for one skb operation at full level, without pointer columns. */
 void trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
 		     const char *func, const char *queue, int64_t data_off, int64_t len,
 		     int64_t bytes, enum trace_copy_kind kind, const char *reason, uint64_t other);
@@ -203,12 +224,14 @@ trace_copy(struct trace_host *h, uint64_t skb, const char *layer, enum trace_cop
 		trace_skb_event(h, TR_COPY, skb, layer, NULL, NULL, -1, -1, bytes, kind, NULL, 0);
 }
 
+/* A clone of @skb sharing its data was made: @new_skb.  (stack/skbuff.c
+ * writes its clone rows with pointers; this is for tests and tools.) */
 static inline void
-trace_clone(struct trace_host *h, uint64_t skb, uint64_t new_skb, const char *layer, uint32_t bytes)
+trace_clone(struct trace_host *h, uint64_t skb, uint64_t new_skb, const char *layer)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_CLONE, skb, layer, NULL, NULL, -1, -1, bytes,
-				bytes ? COPY_CLONE : COPY_NONE, NULL, new_skb);
+		trace_skb_event(h, TR_CLONE, skb, layer, NULL, NULL, -1, -1, 0, COPY_NONE, NULL,
+				new_skb);
 }
 
 /*

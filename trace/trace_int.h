@@ -31,7 +31,7 @@ extern const char trace_schema_sql[];
  * (tests/bench_trace.c).  Must divide TRACE_BATCH_ROWS.
  */
 #define TRACE_SKB_ROWS_PER_INSERT 16
-#define TRACE_SKB_COLUMNS 16 /* parameters of one skb_events row */
+#define TRACE_SKB_COLUMNS 25 /* parameters of one skb_events row */
 
 /* One skb_events row waiting in the buffer: the values as trace.h gave them. */
 struct trace_skb_row {
@@ -40,7 +40,9 @@ struct trace_skb_row {
 	int64_t data_off, len, bytes;
 	uint32_t host;
 	uint8_t op, ctx, kind;
+	bool has_ptrs;
 	const char *layer, *func, *queue, *reason;
+	struct trace_skb_ptrs p; /* when has_ptrs */
 };
 
 enum trace_stmt {

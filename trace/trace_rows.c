@@ -73,6 +73,21 @@ bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r)
 		sqlite3_bind_null(st, base + 14);
 	bind_name(st, base + 15, r->reason);
 	bind_int_or_null(st, base + 16, (int64_t)r->other, r->other != 0);
+	if (!r->has_ptrs) {
+		for (int c = 17; c <= TRACE_SKB_COLUMNS; c++)
+			sqlite3_bind_null(st, base + c);
+		return;
+	}
+	const struct trace_skb_ptrs *p = &r->p;
+	sqlite3_bind_int64(st, base + 17, p->step);
+	sqlite3_bind_int64(st, base + 18, p->tail);
+	sqlite3_bind_int64(st, base + 19, p->end);
+	sqlite3_bind_int64(st, base + 20, p->size);
+	bind_int_or_null(st, base + 21, p->mac, p->mac != TRACE_HDR_UNSET);
+	bind_int_or_null(st, base + 22, p->net, p->net != TRACE_HDR_UNSET);
+	bind_int_or_null(st, base + 23, p->trans, p->trans != TRACE_HDR_UNSET);
+	sqlite3_bind_int64(st, base + 24, (sqlite3_int64)p->data_id);
+	sqlite3_bind_int64(st, base + 25, p->dataref);
 }
 
 void
@@ -95,32 +110,32 @@ trace_skb_drain(struct trace *tr)
  * Buffers the row; a full buffer becomes one multi-row INSERT.  The time
  * and the CPU context are taken now, when the operation happens.
  */
-void
-trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
-		const char *func, const char *queue, int64_t data_off, int64_t len, int64_t bytes,
-		enum trace_copy_kind kind, const char *reason, uint64_t other)
+static void
+skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
+	    const char *func, const char *queue, int64_t data_off, int64_t len, int64_t bytes,
+	    enum trace_copy_kind kind, const char *reason, uint64_t other,
+	    const struct trace_skb_ptrs *p, bool hw)
 {
-	if (!trace_writing(h, TRACE_FULL))
-		return;
 	struct trace *tr = h->tr;
 	struct trace_skb_row *r = &tr->skb_buf[tr->skb_n++];
 
-	*r = (struct trace_skb_row){
-		.time = h->sim ? sim_now(h->sim) : 0,
-		.skb = skb,
-		.other = other,
-		.data_off = data_off,
-		.len = len,
-		.bytes = bytes,
-		.host = h->id,
-		.op = (uint8_t)op,
-		.ctx = (uint8_t)(h->cpu ? cpu_current_ctx(h->cpu) : CPU_NONE),
-		.kind = (uint8_t)kind,
-		.layer = layer,
-		.func = func,
-		.queue = queue,
-		.reason = reason,
-	};
+	r->time = h->sim ? sim_now(h->sim) : 0;
+	r->skb = skb;
+	r->other = other;
+	r->len = len;
+	r->bytes = bytes;
+	r->host = h->id;
+	r->op = (uint8_t)op;
+	r->ctx = (uint8_t)(hw ? CPU_NONE : h->cpu ? cpu_current_ctx(h->cpu) : CPU_NONE);
+	r->kind = (uint8_t)kind;
+	r->layer = layer;
+	r->func = func;
+	r->queue = queue;
+	r->reason = reason;
+	r->has_ptrs = p != NULL;
+	r->data_off = data_off;
+	if (p)
+		r->p = *p;
 	if (tr->skb_n < TRACE_SKB_ROWS_PER_INSERT)
 		return;
 	sqlite3_stmt *st = tr->st[ST_SKB_MANY];
@@ -128,6 +143,27 @@ trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char
 		bind_skb_row(st, (int)i * TRACE_SKB_COLUMNS, &tr->skb_buf[i]);
 	tr->skb_n = 0;
 	trace_row_done(tr, st, TRACE_SKB_ROWS_PER_INSERT, "writing skb_events");
+}
+
+void
+trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
+		const char *func, const char *queue, int64_t data_off, int64_t len, int64_t bytes,
+		enum trace_copy_kind kind, const char *reason, uint64_t other)
+{
+	if (trace_writing(h, TRACE_FULL))
+		skb_row_add(h, op, skb, layer, func, queue, data_off, len, bytes, kind, reason,
+			    other, NULL, false);
+}
+
+void
+trace_skb_event_ptrs(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
+		     const char *func, const char *queue, int64_t len, int64_t bytes,
+		     enum trace_copy_kind kind, const char *reason, uint64_t other,
+		     const struct trace_skb_ptrs *p, bool hw)
+{
+	if (trace_writing(h, TRACE_FULL))
+		skb_row_add(h, op, skb, layer, func, queue, p->data, len, bytes, kind, reason,
+			    other, p, hw);
 }
 
 static const char *

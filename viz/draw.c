@@ -61,6 +61,8 @@ draw_event_read(sqlite3_stmt *st, struct draw_event *e)
 	};
 	if (!e->layer)
 		e->layer = g_intern_static_string("?");
+	e->opc = viz_op_by_name(e->op);
+	e->kindc = viz_copy_by_name(e->copy_kind);
 	if (!e->op)
 		e->op = g_intern_static_string("?");
 }
@@ -162,45 +164,45 @@ add_step(struct draw_step *steps, int n, struct draw_place from, struct draw_pla
 int
 draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step steps[2])
 {
-	const char *op = e->op;
+	enum viz_op op = e->opc;
 	struct draw_place here = place_layer(e->host, e->layer);
 	struct draw_place nic = place_layer(e->host, "nic");
 	int n = 0;
 
 	if (at->kind != PLACE_NONE && at->host != e->host)
 		at->kind = PLACE_NONE; /* a trace we do not understand: start again */
-	if (strcmp(op, "alloc") == 0 || strcmp(op, "free") == 0) {
+	if (op == VIZ_OP_ALLOC || op == VIZ_OP_FREE) {
 		if (at->kind == PLACE_NONE)
 			*at = here;
-	} else if (strcmp(op, "handoff") == 0 || strcmp(op, "dequeue") == 0 ||
-		   strcmp(op, "push") == 0 || strcmp(op, "pull") == 0) {
+	} else if (op == VIZ_OP_HANDOFF || op == VIZ_OP_DEQUEUE || op == VIZ_OP_PUSH ||
+		   op == VIZ_OP_PULL) {
 		const char *what =
-			strcmp(op, "handoff") == 0 ? (e->func ? e->func : "handoff") : op;
+			op == VIZ_OP_HANDOFF ? (e->func ? e->func : viz_op_name(op)) : e->op;
 		if (at->kind != PLACE_NONE && !draw_place_equal(at, &here))
 			n = add_step(steps, n, *at, here, EDGE_MOVE, what, e->len);
 		*at = here;
-	} else if (strcmp(op, "enqueue") == 0) {
+	} else if (op == VIZ_OP_ENQUEUE) {
 		struct draw_place q = { .kind = PLACE_QUEUE,
 					.host = e->host,
 					.name = e->queue ? e->queue : "queue",
 					.owner = e->layer };
 		if (at->kind != PLACE_NONE && !draw_place_equal(at, &q))
-			n = add_step(steps, n, *at, q, EDGE_MOVE, "enqueue", e->len);
+			n = add_step(steps, n, *at, q, EDGE_MOVE, e->op, e->len);
 		*at = q;
-	} else if (strcmp(op, "copy") == 0 || (strcmp(op, "clone") == 0 && e->copy_kind)) {
-		const char *kind = e->copy_kind ? e->copy_kind : "copy";
+	} else if (op == VIZ_OP_COPY) {
+		const char *kind = e->copy_kind ? e->copy_kind : e->op;
 		struct draw_place user = { .kind = PLACE_USER,
 					   .host = e->host,
 					   .name = g_intern_static_string("user") };
 		struct draw_place from = at->kind != PLACE_NONE ? *at : here, to = from;
-		if (strcmp(kind, "user_to_skb") == 0) {
+		if (e->kindc == VIZ_COPY_USER_TO_SKB) {
 			from = user;
 			to = here;
-		} else if (strcmp(kind, "skb_to_user") == 0) {
+		} else if (e->kindc == VIZ_COPY_SKB_TO_USER) {
 			to = user;
-		} else if (strcmp(kind, "dma_to_dev") == 0) {
+		} else if (e->kindc == VIZ_COPY_DMA_TO_DEV) {
 			to = nic;
-		} else if (strcmp(kind, "dma_from_dev") == 0) {
+		} else if (e->kindc == VIZ_COPY_DMA_FROM_DEV) {
 			from = nic;
 			to = draw_place_equal(at, &nic) || at->kind == PLACE_NONE
 				? place_layer(e->host, "driver")
@@ -208,9 +210,9 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 		}
 		g_autofree char *what = g_strdup_printf("copy %s", kind);
 		n = add_step(steps, n, from, to, EDGE_COPY, what, e->bytes);
-		if (strcmp(kind, "clone") != 0)
+		if (e->kindc != VIZ_COPY_SKB_COPY)
 			*at = to;
-	} else if (strcmp(op, "wire") == 0) {
+	} else if (op == VIZ_OP_WIRE) {
 		struct draw_place w = { .kind = PLACE_WIRE,
 					.host = e->host,
 					.name = e->queue ? e->queue : "wire" };
@@ -221,7 +223,7 @@ draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step st
 			     e->len);
 		if (tx || at->kind == PLACE_NONE)
 			*at = nic;
-	} else if (strcmp(op, "drop") == 0) {
+	} else if (op == VIZ_OP_DROP) {
 		struct draw_place none = { .kind = PLACE_NONE, .host = e->host };
 		n = add_step(steps, n, at->kind != PLACE_NONE ? *at : here, none, EDGE_DROP,
 			     e->reason ? e->reason : "dropped", e->len);
@@ -460,7 +462,8 @@ draw_main(int argc, char **argv)
 	const GOptionEntry entries[] = {
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
 		  "Write the picture to FILE (.png, .svg, .pdf, or .dot for the source)", "FILE" },
-		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "path: the skb to follow", "N" },
+		{ "skb", 0, 0, G_OPTION_ARG_INT64, &skb, "path: the skb to follow; buffer: the skb",
+		  "N" },
 		{ "flow", 0, 0, G_OPTION_ARG_STRING, &flow,
 		  "path, ladder: the flow, tcp:ADDR:PORT-ADDR:PORT (udp:..., icmp:ADDR-ADDR for "
 		  "path)",
@@ -482,7 +485,7 @@ draw_main(int argc, char **argv)
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("DB path|stackmap|ladder|cwnd|cpu | compare A.db B.db");
+		g_option_context_new("DB path|stackmap|ladder|cwnd|cpu|buffer | compare A.db B.db");
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dot = NULL;
 	g_auto(GStrv) host_list = NULL;
@@ -498,6 +501,7 @@ draw_main(int argc, char **argv)
 		"  ladder    the time-sequence diagram of one TCP connection\n"
 		"  cwnd      a TCP sender's cwnd, ssthresh and bytes in flight over time\n"
 		"  cpu       per host, what the CPU did in each context, to scale\n"
+		"  buffer    one skb's head, data, tail and end at each step (seed Figure 4)\n"
 		"  compare   (netsim draw compare A.db B.db) two runs' stack maps on one "
 		"scale");
 	g_option_context_set_description(
@@ -509,7 +513,8 @@ draw_main(int argc, char **argv)
 		"  netsim draw out.db stackmap --hosts bob,dave -o map.png\n"
 		"  netsim draw compare low.db high.db -o both.png\n"
 		"  netsim draw out.db ladder --flow "
-		"tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n");
+		"tcp:10.0.0.1:40000-10.0.0.2:80 -o ladder.svg\n"
+		"  netsim draw out.db buffer --skb 42 -o buffer.svg\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "netsim draw: %s\n", error->message);
 		return DRAW_BAD_INPUT;
@@ -527,7 +532,8 @@ draw_main(int argc, char **argv)
 	}
 	if (argc != 4) {
 		fprintf(stderr,
-			"netsim draw: expected DB and one of path, stackmap, ladder "
+			"netsim draw: expected DB and one of path, stackmap, ladder, cwnd, cpu, "
+			"buffer "
 			"(see 'netsim draw --help')\n");
 		return DRAW_BAD_INPUT;
 	}
@@ -538,9 +544,11 @@ draw_main(int argc, char **argv)
 		return DRAW_BAD_INPUT;
 	}
 	if (strcmp(what, "path") != 0 && strcmp(what, "stackmap") != 0 &&
-	    strcmp(what, "ladder") != 0 && strcmp(what, "cpu") != 0 && strcmp(what, "cwnd") != 0) {
+	    strcmp(what, "ladder") != 0 && strcmp(what, "cpu") != 0 && strcmp(what, "cwnd") != 0 &&
+	    strcmp(what, "buffer") != 0) {
 		fprintf(stderr,
-			"netsim draw: unknown diagram '%s' (path, stackmap, ladder, cwnd or cpu)\n",
+			"netsim draw: unknown diagram '%s' (path, stackmap, ladder, cwnd, cpu or "
+			"buffer)\n",
 			what);
 		return DRAW_BAD_INPUT;
 	}
@@ -579,6 +587,16 @@ draw_main(int argc, char **argv)
 		struct draw_map_opts o = { .hosts = host_list, .scale_from = other };
 		const char *name = "";
 		dot = draw_stackmaps_dot(&db, &name, 1, &o, &error);
+	} else if (strcmp(what, "buffer") == 0) {
+		if (flow && !vizdb_flow_nth(db, &f, nth, &skb, &error))
+			goto fail;
+		if (skb <= 0) {
+			fprintf(stderr,
+				"netsim draw buffer: say which skb with --skb N or --flow\n");
+			return DRAW_BAD_INPUT;
+		}
+		engine = "neato";
+		dot = draw_buffer_dot(db, skb, &error);
 	} else if (strcmp(what, "ladder") == 0) {
 		if (!flow || strcmp(f.proto, "tcp") != 0) {
 			fprintf(stderr,

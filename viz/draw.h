@@ -104,6 +104,12 @@ char *draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int6
 		    GError **error);
 
 /*
+ * The seed's Figure 4 for skb @skb: one bar per step with headroom, data
+ * and tailroom to scale and the header offsets marked (draw_buffer.c).
+ */
+char *draw_buffer_dot(sqlite3 *db, int64_t skb, GError **error);
+
+/*
  * Lays @dot out with @engine ("dot", "neato") and writes it to @file as
  * SVG, PNG or PDF according to @file's extension (.dot: the DOT text).
  */

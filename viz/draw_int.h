@@ -18,10 +18,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "viz/vocab.h"
+
 /* One row of skb_events; the strings are interned (g_intern_string). */
 struct draw_event {
 	int64_t skb, seq, time_ns, host, qlen, data_off, len, bytes, other;
 	const char *ctx, *layer, *op, *func, *queue, *copy_kind, *reason;
+	enum viz_op opc;     /* op, mapped once (viz/vocab.h) */
+	enum viz_copy kindc; /* copy_kind, mapped once */
 };
 #define DRAW_EVENT_COLS                                                                      \
 	"skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes, " \

@@ -113,7 +113,9 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 		" ORDER BY time_ns, skb",
 		error);
 	g_autoptr(sqlite3_stmt) cl = vizdb_prepare(
-		db, "SELECT other FROM skb_events WHERE skb = ? AND op = 'clone' ORDER BY seq",
+		db,
+		"SELECT other FROM skb_events WHERE skb = ? AND other > 0 AND (op = 'clone' OR"
+		" (op = 'copy' AND copy_kind = 'skb_copy')) ORDER BY seq",
 		error);
 	if (!st || !cl)
 		return NULL;

@@ -145,21 +145,21 @@ path_note_event(struct path *p, const struct draw_place *at, const struct draw_e
 				    .host = e->host,
 				    .name = g_intern_string(
 					    strcmp(e->layer, "wire") == 0 ? "nic" : e->layer) };
-	if (strcmp(e->op, "alloc") == 0 || strcmp(e->op, "free") == 0) {
+	if (e->opc == VIZ_OP_ALLOC || e->opc == VIZ_OP_FREE) {
 		path_touch(p, &layer);
 		at = &layer;
 	}
 	if (at->kind == PLACE_NONE)
 		return;
-	if (strcmp(e->op, "push") == 0 || strcmp(e->op, "pull") == 0)
+	if (e->opc == VIZ_OP_PUSH || e->opc == VIZ_OP_PULL)
 		path_note(p, at,
 			  g_strdup_printf("%s %" G_GINT64_FORMAT " B → data@%" G_GINT64_FORMAT,
 					  e->op, e->bytes, e->data_off));
-	else if (strcmp(e->op, "alloc") == 0)
+	else if (e->opc == VIZ_OP_ALLOC)
 		path_note(p, at, g_strdup_printf("alloc skb %" G_GINT64_FORMAT, e->skb));
-	else if (strcmp(e->op, "free") == 0)
+	else if (e->opc == VIZ_OP_FREE)
 		path_note(p, at, g_strdup_printf("freed skb %" G_GINT64_FORMAT, e->skb));
-	else if (strcmp(e->op, "clone") == 0 && !e->copy_kind)
+	else if (e->opc == VIZ_OP_CLONE)
 		path_note(p, at, g_strdup_printf("clone → skb %" G_GINT64_FORMAT, e->other));
 }
 
@@ -184,7 +184,7 @@ path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct d
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct draw_step steps[2];
 		draw_event_read(st, &e);
-		bool rx = strcmp(e.op, "wire") == 0 && g_strcmp0(e.func, "rx") == 0;
+		bool rx = e.opc == VIZ_OP_WIRE && g_strcmp0(e.func, "rx") == 0;
 		int n = draw_walk(at, &e, steps);
 		if (!arrived && !rx)
 			continue;
@@ -197,8 +197,8 @@ path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct d
 				ps.node = draw_place_id(at);
 			g_array_append_val(p->steps, ps);
 		}
-		bool child = (strcmp(e.op, "clone") == 0 || strcmp(e.op, "copy") == 0) &&
-			e.other > 0 && e.other != e.skb;
+		bool child = (e.opc == VIZ_OP_CLONE || e.opc == VIZ_OP_COPY) && e.other > 0 &&
+			e.other != e.skb;
 		for (int i = 0; i < n; i++) {
 			if (steps[i].kind == EDGE_WIRE) {
 				path_wire(p, &steps[i], &e);
@@ -215,9 +215,9 @@ path_walk_skb(struct path *p, int64_t skb, bool via_wire, int64_t next, struct d
 		if (child && at->kind != PLACE_NONE && !g_hash_table_contains(p->start, &e.other))
 			g_hash_table_insert(p->start, g_memdup2(&e.other, sizeof e.other),
 					    g_memdup2(at, sizeof *at));
-		if (next > 0 && strcmp(e.op, "clone") == 0 && e.other == next)
+		if (next > 0 && e.other == next && (e.opc == VIZ_OP_CLONE || e.opc == VIZ_OP_COPY))
 			break;
-		if (next > 0 && strcmp(e.op, "wire") == 0 && !rx)
+		if (next > 0 && e.opc == VIZ_OP_WIRE && !rx)
 			break;
 	}
 	return true;

@@ -5,11 +5,13 @@ libnetsim_a_SOURCES += \
 	viz/table.c viz/table.h \
 	viz/show.c viz/show.h \
 	viz/draw.c viz/draw.h viz/draw_int.h \
-	viz/draw_path.c \
+	viz/draw_path.c viz/draw_buffer.c \
 	viz/draw_stackmap.c \
 	viz/draw_cpu.c \
 	viz/draw_cwnd.c \
 	viz/view.c viz/view.h \
+	viz/replay.c viz/replay.h \
+	viz/vocab.c viz/vocab.h \
 	viz/draw_ladder.c
 nodist_libnetsim_a_SOURCES += viz/views_sql.c viz/view_files.c
 

@@ -90,8 +90,8 @@ static const char host_sql[] =
 	" FROM hosts h LEFT JOIN (SELECT host, sum(op = 'alloc') AS skbs,"
 	"  sum(op = 'wire' AND func = 'tx') AS tx, sum(op = 'wire' AND func = 'rx') AS rx,"
 	"  sum(op = 'drop') AS drops,"
-	"  sum(op = 'copy' OR (op = 'clone' AND copy_kind IS NOT NULL)) AS copies,"
-	"  sum(CASE WHEN op = 'copy' OR (op = 'clone' AND copy_kind IS NOT NULL)"
+	"  sum(op = 'copy') AS copies,"
+	"  sum(CASE WHEN op = 'copy'"
 	"      THEN bytes ELSE 0 END) AS copied"
 	"  FROM skb_events GROUP BY host) e ON e.host = h.id ORDER BY h.id";
 
@@ -195,37 +195,123 @@ packet_text(sqlite3 *db, GArray *skbs)
 }
 
 /* Columns of one skb's life.  The text table spells the operation out. */
-static const char *const skb_text_cols[] = { "skb:n", "time_us:n", "host",  "context",
-					     "layer", "operation", "queue", "data_off:n",
-					     "len:n", "copied:n",  NULL };
+static const char *const skb_text_cols[] = {
+	"skb:n",      "time_us:n", "host",     "context",	    "layer", "operation", "queue",
+	"data_off:n", "len:n",	   "copied:n", "head [buffer] end", NULL
+};
 static const char skb_text_sql[] =
 	"SELECT skb, printf('%.3f', time_ns / 1e3), host, ctx, layer,"
 	" CASE op"
 	"  WHEN 'handoff' THEN 'handoff -> ' || func"
 	"  WHEN 'push' THEN 'push ' || bytes || ' B header'"
 	"  WHEN 'pull' THEN 'pull ' || bytes || ' B header'"
-	"  WHEN 'copy' THEN 'COPY ' || copy_kind"
-	"  WHEN 'clone' THEN CASE WHEN copy_kind IS NULL THEN 'clone (shares data) -> skb ' || "
-	"other"
-	"                    ELSE 'COPY skb_copy -> skb ' || other END"
+	"  WHEN 'copy' THEN 'COPY ' || copy_kind || coalesce(' -> skb ' || other, '')"
+	"  WHEN 'clone' THEN 'clone (shares data) -> skb ' || other ||"
+	"                   coalesce(', dataref ' || dataref, '')"
+	"  WHEN 'reserve' THEN 'reserve ' || bytes || ' B headroom'"
+	"  WHEN 'put' THEN 'put ' || bytes || ' B at the tail'"
+	"  WHEN 'trim' THEN 'trim ' || bytes || ' B off the tail'"
+	"  WHEN 'header' THEN replace(func, 'skb_', '')"
 	"  WHEN 'drop' THEN 'DROP: ' || coalesce(reason, '?')"
 	"  WHEN 'wire' THEN CASE func WHEN 'tx' THEN 'onto the wire' ELSE 'off the wire' END"
 	"  WHEN 'route' THEN replace(func, '_', ' ')"
-	"  WHEN 'alloc' THEN 'alloc ' || len || ' B buffer'"
+	"  WHEN 'alloc' THEN CASE WHEN func IS NULL THEN 'alloc ' || end_off || ' B buffer'"
+	"                   ELSE 'alloc by ' || func END"
 	"  ELSE op END,"
 	" CASE WHEN op IN ('enqueue', 'dequeue') THEN queue || ' (' || qlen || ')' ELSE queue END,"
 	" data_off, CASE WHEN op = 'alloc' THEN NULL ELSE len END,"
-	" CASE WHEN op = 'copy' OR (op = 'clone' AND copy_kind IS NOT NULL) THEN bytes END"
+	" CASE WHEN op = 'copy' THEN bytes END,"
+	" skb_bar(data_off, tail_off, end_off, mac_off, net_off, trans_off)"
 	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
-static const char *const skb_raw_cols[] = { "skb:n",   "seq:n",	    "time_ns:n",  "host",
-					    "ctx",     "layer",	    "op",	  "func",
-					    "queue",   "qlen:n",    "data_off:n", "len:n",
-					    "bytes:n", "copy_kind", "reason",	  "other:n",
-					    NULL };
+static const char *const skb_raw_cols[] = { "skb:n",	 "seq:n",      "time_ns:n",   "host",
+					    "ctx",	 "layer",      "op",	      "func",
+					    "queue",	 "qlen:n",     "data_off:n",  "len:n",
+					    "bytes:n",	 "copy_kind",  "reason",      "other:n",
+					    "step:n",	 "tail_off:n", "end_off:n",   "buf_size:n",
+					    "mac_off:n", "net_off:n",  "trans_off:n", "data_id:n",
+					    "dataref:n", NULL };
 static const char skb_raw_sql[] =
 	"SELECT skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes,"
-	" copy_kind, reason, other"
+	" copy_kind, reason, other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"
+	" data_id, dataref"
 	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
+
+/*
+ * skb_bar(data, tail, end, mac, net, trans): the buffer from head to end as
+ * SHOW_BAR_WIDTH characters, headroom '-', data '#', tailroom '.', with the
+ * mac, network and transport header offsets marked M, N, T; NULL for a row
+ * without pointers.  E.g. a 1576-byte TCP buffer after the IP push, data
+ * at 76, tail at 216:  "-MNT##......................."  (scaled).
+ */
+#define SHOW_BAR_WIDTH 50
+
+static int
+bar_pos(int64_t off, int64_t end)
+{
+	return (int)((off * SHOW_BAR_WIDTH + end / 2) / end);
+}
+
+static void
+skb_bar_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int64_t v[6];
+	for (int i = 0; i < argc && i < 6; i++)
+		v[i] = sqlite3_value_type(argv[i]) == SQLITE_NULL ? -1
+								  : sqlite3_value_int64(argv[i]);
+	if (argc != 6 || v[0] < 0 || v[1] < v[0] || v[2] < v[1] || v[2] <= 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	char bar[SHOW_BAR_WIDTH + 3];
+	int d = bar_pos(v[0], v[2]), t = bar_pos(v[1], v[2]);
+	if (v[1] > v[0] && t == d)
+		t = MIN(d + 1, SHOW_BAR_WIDTH); /* a little data still shows */
+	bar[0] = '[';
+	for (int i = 0; i < SHOW_BAR_WIDTH; i++)
+		bar[1 + i] = i < d ? '-' : i < t ? '#' : '.';
+	static const char marks[] = "MNT";
+	for (int h = 0; h < 3; h++)
+		if (v[3 + h] >= 0)
+			bar[1 + MIN(bar_pos(v[3 + h], v[2]), SHOW_BAR_WIDTH - 1)] = marks[h];
+	bar[SHOW_BAR_WIDTH + 1] = ']';
+	bar[SHOW_BAR_WIDTH + 2] = '\0';
+	sqlite3_result_text(ctx, bar, -1, SQLITE_TRANSIENT);
+}
+
+/*
+ * " (CPU 2: user_to_skb 1, skb_to_user 1; DMA 2: dma_to_dev 1, dma_from_dev
+ * 1)": the copies on the lineage @json_ids by kind, CPU copies first.  A
+ * copy into another skb counts only when that skb carries the packet on.
+ */
+static char *
+copy_kinds_text(sqlite3 *db, const char *json_ids)
+{
+	g_autofree char *sql = g_strdup_printf(
+		"SELECT copy_kind LIKE 'dma%%', copy_kind, count(*) FROM skb_events WHERE skb IN"
+		" (SELECT value FROM json_each('%s')) AND op = 'copy' AND (other IS NULL"
+		" OR other IN (SELECT value FROM json_each('%s'))) GROUP BY 1, 2 ORDER BY 1,"
+		" min(seq)",
+		json_ids, json_ids);
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	int64_t n[2] = { 0, 0 };
+	GString *part[2] = { g_string_new(NULL), g_string_new(NULL) };
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int dma = sqlite3_column_int(st, 0) != 0;
+		int64_t k = sqlite3_column_int64(st, 2);
+		n[dma] += k;
+		g_string_append_printf(part[dma], "%s%s %" G_GINT64_FORMAT,
+				       part[dma]->len ? ", " : "",
+				       (const char *)sqlite3_column_text(st, 1), k);
+	}
+	char *s = g_strdup_printf(" (CPU %" G_GINT64_FORMAT "%s%s; DMA %" G_GINT64_FORMAT "%s%s)",
+				  n[0], n[0] ? ": " : "", part[0]->str, n[1], n[1] ? ": " : "",
+				  part[1]->str);
+	g_string_free(part[0], TRUE);
+	g_string_free(part[1], TRUE);
+	return s;
+}
 
 bool
 show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError **error)
@@ -247,6 +333,8 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	g_autofree char *json_ids = g_strdup_printf("[%s]", ids);
 	g_autofree char *what = packet_text(db, skbs);
 	bool text = fmt == TABLE_TEXT;
+	sqlite3_create_function(db, "skb_bar", 6, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				skb_bar_fn, NULL, NULL);
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, text ? skb_text_sql : skb_raw_sql, error);
 	if (!st)
 		return false;
@@ -273,14 +361,15 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	if (text) {
 		g_autofree char *sum = g_strdup_printf(
 			"SELECT count(*), coalesce(sum(bytes), 0) FROM skb_events WHERE skb IN"
-			" (SELECT value FROM json_each('%s')) AND (op = 'copy' OR"
-			" (op = 'clone' AND copy_kind IS NOT NULL))",
-			json_ids);
+			" (SELECT value FROM json_each('%s')) AND op = 'copy' AND (other IS NULL"
+			" OR other IN (SELECT value FROM json_each('%s')))",
+			json_ids, json_ids);
 		int64_t copies = vizdb_int(db, sum, 0);
+		g_autofree char *kinds = copy_kinds_text(db, json_ids);
 		g_string_append_printf(out,
 				       "  data copies along the way: %" G_GINT64_FORMAT
-				       " (the other operations move pointers)\n",
-				       copies);
+				       "%s (the other operations move pointers)\n",
+				       copies, kinds ? kinds : "");
 	}
 	return true;
 }

@@ -16,7 +16,8 @@
 CREATE VIEW IF NOT EXISTS packet_path AS
 SELECT e.skb, e.seq, e.time_ns, e.host AS host_id, h.name AS host, e.ctx,
        e.layer, e.op, e.func, e.queue, e.qlen, e.data_off, e.len, e.bytes,
-       e.copy_kind, e.reason, e.other
+       e.copy_kind, e.reason, e.other, e.step, e.tail_off, e.end_off, e.buf_size,
+       e.mac_off, e.net_off, e.trans_off, e.data_id, e.dataref
 FROM skb_events e JOIN hosts h ON h.id = e.host;
 
 -- Time each skb spent in each layer on each host: the time from one of its
@@ -41,8 +42,9 @@ FROM skb_events e JOIN hosts h ON h.id = e.host
 WHERE e.op IN ('enqueue', 'dequeue');
 
 -- Copies of data per skb: how many, how many bytes, and by kind.  A clone
--- (op 'clone', copy_kind NULL) shares the data and is not a copy; a full
--- skb_copy (copy_kind 'clone') is.  proto, saddr... come from packets.
+-- (op 'clone') shares the data and is not a copy; an skb_copy (op 'copy',
+-- copy_kind 'skb_copy', other the new skb) is.  proto, saddr... come from
+-- packets.
 CREATE VIEW IF NOT EXISTS copies_per_packet AS
 SELECT e.skb, min(e.host) AS host_id, p.proto, p.saddr, p.sport, p.daddr,
        p.dport, p.payload,
@@ -51,9 +53,10 @@ SELECT e.skb, min(e.host) AS host_id, p.proto, p.saddr, p.sport, p.daddr,
        sum(e.copy_kind = 'skb_to_user') AS skb_to_user,
        sum(e.copy_kind = 'dma_to_dev') AS dma_to_dev,
        sum(e.copy_kind = 'dma_from_dev') AS dma_from_dev,
-       sum(e.copy_kind = 'clone') AS skb_copy
+       sum(e.copy_kind = 'skb_copy') AS skb_copy,
+       sum(e.copy_kind = 'kernel_to_skb') AS kernel_to_skb
 FROM skb_events e LEFT JOIN packets p ON p.skb = e.skb
-WHERE e.op = 'copy' OR (e.op = 'clone' AND e.copy_kind IS NOT NULL)
+WHERE e.op = 'copy'
 GROUP BY e.skb;
 
 -- Drops by host, layer and reason, from the per-skb trace.  (A frame the
@@ -81,12 +84,24 @@ SELECT t.skb AS tx_skb, t.host AS tx_host_id, t.time_ns AS tx_ns,
         LEFT JOIN packets pr ON pr.skb = r.skb
         WHERE r.op = 'wire' AND r.func = 'rx' AND r.host <> t.host
           AND r.time_ns >= t.time_ns AND r.len = t.len
-          AND (coalesce(r.other, 0) = 0 OR r.other = t.skb)
-          AND (pr.skb IS NULL OR pt.skb IS NULL
-               OR (pr.proto IS pt.proto AND pr.saddr IS pt.saddr
-                   AND pr.daddr IS pt.daddr AND pr.sport IS pt.sport
-                   AND pr.dport IS pt.dport AND pr.seq IS pt.seq
-                   AND pr.payload IS pt.payload))
+          AND (r.other = t.skb
+               OR (coalesce(r.other, 0) = 0
+                   AND (pr.skb IS NULL OR pt.skb IS NULL
+                        OR (pr.proto IS pt.proto AND pr.saddr IS pt.saddr
+                            AND pr.daddr IS pt.daddr AND pr.sport IS pt.sport
+                            AND pr.dport IS pt.dport AND pr.seq IS pt.seq
+                            AND pr.payload IS pt.payload))))
         ORDER BY coalesce(r.other, 0) = 0, r.time_ns, r.seq LIMIT 1) AS rx_skb
 FROM skb_events t LEFT JOIN packets pt ON pt.skb = t.skb
 WHERE t.op = 'wire' AND t.func = 'tx';
+
+-- The buffer of one skb at each of its steps (seed Figure 4): headroom,
+-- data and tailroom in bytes, with the header offsets.  Rows without
+-- pointers (notes) are left out.
+CREATE VIEW IF NOT EXISTS skb_buffer AS
+SELECT e.skb, e.seq, e.step, e.time_ns, e.host AS host_id, h.name AS host, e.layer,
+       e.op, e.func, e.bytes, e.data_off AS headroom, e.tail_off - e.data_off AS data,
+       e.end_off - e.tail_off AS tailroom, e.end_off, e.buf_size, e.data_off,
+       e.tail_off, e.mac_off, e.net_off, e.trans_off, e.data_id, e.dataref
+FROM skb_events e JOIN hosts h ON h.id = e.host
+WHERE e.step IS NOT NULL;

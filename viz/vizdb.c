@@ -324,13 +324,54 @@ query_int1(sqlite3 *db, const char *sql, int64_t arg)
 	return sqlite3_column_int64(st, 0);
 }
 
+/* The skb @skb was made from, by a clone or a copy, or received from over a wire; -1. */
+static int64_t
+journey_parent(sqlite3 *db, int64_t skb)
+{
+	int64_t parent = query_int1(db,
+				    "SELECT skb FROM skb_events WHERE other = ?1 AND skb <> ?1 AND"
+				    " (op = 'clone' OR (op = 'copy' AND copy_kind = 'skb_copy'))"
+				    " ORDER BY seq LIMIT 1",
+				    skb);
+	if (parent > 0)
+		return parent;
+	return query_int1(db,
+			  "SELECT other FROM skb_events WHERE skb = ?1 AND op = 'wire' AND"
+			  " func = 'rx' AND other > 0 LIMIT 1",
+			  skb);
+}
+
+static bool
+journey_has(const GArray *out, int64_t skb)
+{
+	for (guint i = 0; i < out->len; i++)
+		if (g_array_index(out, int64_t, i) == skb)
+			return true;
+	return false;
+}
+
+/*
+ * The lineage of a packet: first the skbs @skb was made from (a TCP
+ * segment's clone comes from the write queue's skb, which the user's write
+ * filled; a received frame from the sender's skb), then @skb and where its
+ * bytes went: over a wire, into a clone or a copy (an ICMP reply, a
+ * fragment, a reassembled datagram).  E.g. a TCP segment: the write queue's
+ * skb 528, its clone 529 sent by alice, skb 3 on bob that received it.
+ */
 void
 vizdb_journey(sqlite3 *db, int64_t skb, GArray *out)
 {
+	int64_t start = skb;
+	for (int hops = 0; hops < 32; hops++) {
+		int64_t parent = journey_parent(db, start);
+		if (parent <= 0 || journey_has(out, parent) || parent == skb)
+			break;
+		g_array_prepend_val(out, parent);
+		start = parent;
+	}
 	for (int hops = 0; skb > 0 && hops < 32; hops++) {
-		for (guint i = 0; i < out->len; i++)
-			if (g_array_index(out, int64_t, i) == skb)
-				return; /* a loop: never follow it twice */
+		if (journey_has(out, skb))
+			return; /* a loop: never follow it twice */
 		g_array_append_val(out, skb);
 		int64_t next = query_int1(
 			db,
@@ -342,13 +383,16 @@ vizdb_journey(sqlite3 *db, int64_t skb, GArray *out)
 			continue;
 		}
 		if (query_int1(db,
-			       "SELECT 1 FROM skb_events WHERE skb = ?1 AND op = 'wire' LIMIT 1",
+			       "SELECT 1 FROM skb_events WHERE skb = ?1 AND op = 'wire' AND func = "
+			       "'tx'"
+			       " LIMIT 1",
 			       skb) > 0)
 			return; /* sent, never received: lost on the way */
-		/* Not on a wire itself: a clone of it may have been. */
+		/* Not sent itself: a clone or a copy of it may have been. */
 		next = query_int1(
 			db,
-			"SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.op = 'clone' "
+			"SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.other > 0 AND "
+			"(c.op = 'clone' OR (c.op = 'copy' AND c.copy_kind = 'skb_copy')) "
 			"ORDER BY EXISTS (SELECT 1 FROM skb_events w WHERE w.skb = c.other "
 			"AND w.op = 'wire') DESC, c.seq LIMIT 1",
 			skb);

@@ -1,0 +1,57 @@
+#!/bin/sh
+# tests/vocab.sh - one list per vocabulary (issue 20): the names of trace
+# ops, copy kinds and drop reasons are spelled only in
+# include/netsim/trace_vocab.h.  No C string literal in stack/ or viz/ may
+# be exactly one of those names: code compares enums (viz/vocab.h maps the
+# names read from a database once, in draw_event_read and the replay).
+#
+# Allowed, each for the reason given: "wire" is also a layer (the wire
+# beyond a NIC); "skb_copy" and "skb_clone" name Linux functions in a row's
+# func column; "none" is also ARP's NUD_NONE state name.  SQL text inside
+# viz/ (views.sql and queries, e.g. op = 'wire') is not C string literals
+# and is not checked here.
+. "$top_srcdir/tests/lib.sh"
+cd "$top_srcdir" || exit 1
+
+list=include/netsim/trace_vocab.h
+names=$(sed -n 's/^[[:space:]]*X([A-Z_0-9]*, \([a-z_0-9]*\),.*/\1/p' "$list" | sort -u)
+n=$(echo "$names" | wc -w)
+if [ "$n" -ge 60 ]; then
+	ok "the lists name $n ops, copy kinds and drop reasons"
+else
+	not_ok "only $n names found in $list"
+fi
+
+# the C files without their comments (one-line /* */ and the " * " lines of blocks)
+mkdir -p "$T/src"
+for f in stack/*.c stack/*.h viz/*.c viz/*.h; do
+	sed -e 's|/\*.*\*/||g' -e 's|^[[:space:]]*/\*.*||' -e 's|^[[:space:]]*\*.*||' "$f" \
+		>"$T/src/$(echo "$f" | tr / _)"
+done
+bad=0
+for name in $names; do
+	case $name in
+	wire | skb_copy | skb_clone | none) continue ;;
+	esac
+	hits=$(cd "$T/src" && grep -n "\"$name\"" ./* 2>/dev/null)
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed 's/^/    /'
+		bad=$((bad + 1))
+	fi
+done
+if [ "$bad" -eq 0 ]; then
+	ok "no op, copy kind or drop reason is spelled as a string in stack/ or viz/"
+else
+	not_ok "$bad names spelled outside $list"
+fi
+
+# The enums come from the lists: no hand-written TR_ or SKB_DROP_ enumerator.
+if grep -nE '^[[:space:]]*(TR_[A-Z]+|SKB_DROP_[A-Z_]+)[[:space:]]*(=|,)' trace/trace.h stack/skbuff.h |
+	grep -v 'TR_NONE_' >"$T/enum"; then
+	not_ok "hand-written enumerators outside the lists"
+	sed 's/^/    /' "$T/enum"
+else
+	ok "trace ops and drop reasons are enumerated only through the X-macro lists"
+fi
+
+done_testing
