@@ -211,17 +211,18 @@ skb_trace_row_len(struct sk_buff *skb, enum trace_op op, const char *layer, cons
 		  const char *reason, uint64_t other, bool hw)
 {
 	const unsigned char *h = skb->head;
+	const struct skb_data *b = skb->buf; /* NULL: an RX descriptor not yet written */
 	struct trace_skb_ptrs p = {
-		.data_id = skb->buf->id,
+		.data_id = b ? b->id : 0,
 		.step = skb->trace_step++,
-		.data = (uint32_t)(skb->data - h),
-		.tail = (uint32_t)(skb->tail - h),
-		.end = (uint32_t)(skb->end - h),
-		.size = skb->buf->size,
+		.data = b ? (uint32_t)(skb->data - h) : 0,
+		.tail = b ? (uint32_t)(skb->tail - h) : 0,
+		.end = b ? (uint32_t)(skb->end - h) : 0,
+		.size = b ? b->size : 0,
 		.mac = skb->mac_header,
 		.net = skb->network_header,
 		.trans = skb->transport_header,
-		.dataref = (uint16_t)(skb->buf->refs - (op == TR_FREE || op == TR_DROP)),
+		.dataref = b ? (uint16_t)(b->refs - (op == TR_FREE || op == TR_DROP)) : 0,
 	};
 	trace_skb_event_ptrs(skb->host->trace, op, skb->id, layer, func, queue, len, bytes, kind,
 			     reason, other, &p, hw);
@@ -290,7 +291,7 @@ skb_alloc_nodata(struct host *host, uint32_t size, const char *layer)
 {
 	struct sk_buff *skb = skb_get_struct(host);
 	skb->layer = layer;
-	trace_alloc(host->trace, skb->id, layer, size);
+	SKB_TRACE(skb, TR_ALLOC, layer, NULL, NULL, 0, COPY_NONE, NULL, 0, false);
 	return skb;
 }
 
@@ -301,6 +302,9 @@ skb_attach_data(struct sk_buff *skb, uint32_t size)
 	skb->buf = data_get(skb->host->pool, size);
 	skb->head = skb->data = skb->tail = skb->buf->bytes;
 	skb->end = skb->head + size;
+	/* An expand row from no buffer: the replay checker sees the buffer born. */
+	SKB_TRACE(skb, TR_EXPAND, skb->layer, "skb_attach_data", NULL, 0, COPY_NONE, NULL, 0,
+		  false);
 }
 
 void

@@ -139,10 +139,11 @@ void skb_pool_stats(const struct skb_pool *pool, struct skb_pool_stats *out);
  */
 struct sk_buff *skb_alloc(struct host *host, uint32_t size, const char *layer);
 /*
- * An RX descriptor's skb: allocated and traced as skb_alloc(@size) is, but
- * its data buffer comes later, from skb_attach_data when the device writes
- * a frame into it (an idle ring then holds no buffer memory).  Until then
- * it has no data (head == NULL) and may only be queued or freed.
+ * An RX descriptor's skb: allocated as skb_alloc is, but its data buffer
+ * comes later, from skb_attach_data when the device writes a frame into it
+ * (an idle ring then holds no buffer memory).  Until then it has no data
+ * (head == NULL) and may only be queued or freed; its trace rows carry
+ * data_id 0 and size 0, and skb_attach_data writes an `expand` row.
  */
 struct sk_buff *skb_alloc_nodata(struct host *host, uint32_t size, const char *layer);
 /* Give an skb_alloc_nodata skb its @size-byte buffer (headroom 0, len 0). */

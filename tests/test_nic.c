@@ -214,12 +214,12 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 77);
 	g_autofree char *path = b_path(fx);
-	assert_string_equal(
-		path,
-		"alloc:nic reserve:nic enqueue:rx_ring_free dequeue:rx_ring_free put:nic "
-		"wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
-		"header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
-		"handoff:netif_receive_skb handoff:test_rcv free:test");
+	assert_string_equal(path,
+			    "alloc:nic enqueue:rx_ring_free dequeue:rx_ring_free "
+			    "expand:skb_attach_data reserve:nic put:nic "
+			    "wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+			    "header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
+			    "handoff:netif_receive_skb handoff:test_rcv free:test");
 	sqlite3 *db = trace_db(fx->tr);
 	g_autofree char *tx = query_list(
 		db,
@@ -250,13 +250,13 @@ test_frame_crosses_wire_in_interrupt_mode(void **state)
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 78);
 	g_autofree char *path = b_path(fx);
-	assert_string_equal(
-		path,
-		"alloc:nic reserve:nic enqueue:rx_ring_free dequeue:rx_ring_free put:nic "
-		"wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
-		"header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
-		"handoff:netif_rx enqueue:backlog dequeue:backlog "
-		"handoff:netif_receive_skb handoff:test_rcv free:test");
+	assert_string_equal(path,
+			    "alloc:nic enqueue:rx_ring_free dequeue:rx_ring_free "
+			    "expand:skb_attach_data reserve:nic put:nic "
+			    "wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
+			    "header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
+			    "handoff:netif_rx enqueue:backlog dequeue:backlog "
+			    "handoff:netif_receive_skb handoff:test_rcv free:test");
 	sqlite3 *db = trace_db(fx->tr);
 	g_autofree char *ctx =
 		query_list(db,

@@ -568,7 +568,12 @@ draw_path_dot_steps(sqlite3 *db, int64_t skb, GArray *steps, GError **error)
 			  .tx = tx,
 			  .start = start };
 
-	path_lineage(db, skb, hops);
+	/* Start where the packet's bytes entered the stack (the user's write
+	 * into TCP's write-queue skb, whose clone @skb may be): the first skb of
+	 * its journey, then every skb made from that one. */
+	g_autoptr(GArray) journey = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	vizdb_journey(db, skb, journey);
+	path_lineage(db, journey->len ? g_array_index(journey, int64_t, 0) : skb, hops);
 	for (guint i = 0; i < hops->len; i++) {
 		struct hop *h = &g_array_index(hops, struct hop, i);
 		struct draw_place *from = g_hash_table_lookup(start, &h->skb);

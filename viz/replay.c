@@ -234,7 +234,11 @@ replay_alloc(struct replay *p, const struct rrow *w)
 	}
 	s->host = w->host;
 	s->step = w->step;
-	if (!clone) {
+	if (w->data_id == 0) {
+		/* an RX descriptor with no buffer yet (skb_alloc_nodata) */
+		if (w->size != 0 || w->dataref != 0)
+			fail(p, w, "an skb without data has size or dataref");
+	} else if (!clone) {
 		if (buf_new(p, w) && w->dataref != 1)
 			fail(p, w, "a new buffer with dataref %" G_GINT64_FORMAT, w->dataref);
 	} else {
@@ -262,6 +266,15 @@ expected_after(struct replay *p, const struct rrow *w, struct rskb *e)
 	case VIZ_OP_PUSH: e->data -= w->bytes; break;
 	case VIZ_OP_PULL: e->data += w->bytes; break;
 	case VIZ_OP_TRIM: e->tail -= w->bytes; break;
+	case VIZ_OP_EXPAND:
+		/* a new buffer (skb_attach_data: the first one): bytes more
+		 * headroom, the size and end of the new buffer */
+		e->data += w->bytes;
+		e->tail += w->bytes;
+		e->end = w->end;
+		e->size = w->size;
+		e->data_id = w->data_id;
+		break;
 	default: break;
 	}
 }
@@ -269,6 +282,22 @@ expected_after(struct replay *p, const struct rrow *w, struct rskb *e)
 static void
 replay_refs(struct replay *p, const struct rrow *w, struct rskb *s)
 {
+	if (w->op == VIZ_OP_EXPAND) {
+		/* the old buffer is let go (none for an RX descriptor's first), the new one is born */
+		struct rbuf *old = s->data_id ? lookup(p->bufs, s->data_id) : NULL;
+		if (old && --old->refs == 0)
+			old->freed = true;
+		struct rbuf *nb = buf_new(p, w);
+		if (nb && w->dataref != nb->refs)
+			fail(p, w, "dataref %" G_GINT64_FORMAT " of a new buffer", w->dataref);
+		return;
+	}
+	if (s->data_id == 0) {
+		/* an RX descriptor without a buffer: it may only be queued or freed */
+		if (w->data_id != 0 || w->dataref != 0)
+			fail(p, w, "an skb without data gained a buffer without an expand row");
+		return;
+	}
 	struct rbuf *b = lookup(p->bufs, s->data_id);
 	if (!b) {
 		fail(p, w, "data buffer %" G_GINT64_FORMAT " never allocated", s->data_id);
