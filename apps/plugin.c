@@ -86,11 +86,24 @@ app_plugin_unload(struct app *a)
 
 /* ---- exit() from a plug-in ends its process --------------------------------- */
 
+/* The C library's, looked up once at start (not after a fork, where dlsym
+ * could wait on a loader lock held by a thread of the parent). */
+static void (*libc_exit)(int);
+static void (*libc__exit)(int);
+
+__attribute__((constructor)) static void
+plugin_find_libc_exit(void)
+{
+	libc_exit = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+	libc__exit = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
+}
+
 void
 exit(int status)
 {
 	proc_user_exit(status); /* returns only outside an isolated process */
-	void (*libc_exit)(int) = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+	if (!libc_exit)
+		plugin_find_libc_exit();
 	libc_exit(status);
 	abort();
 }
@@ -99,7 +112,8 @@ void
 _exit(int status)
 {
 	proc_user_exit(status);
-	void (*libc_exit)(int) = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
-	libc_exit(status);
+	if (!libc__exit)
+		plugin_find_libc_exit();
+	libc__exit(status);
 	abort();
 }

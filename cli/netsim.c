@@ -360,7 +360,9 @@ cmd_help(int argc, char **argv)
 	} else if (strcmp(topic, "scenario") == 0) {
 		printf("Scenario files are key files (.ini style):\n\n"
 		       "  [scenario]       title, description, duration (e.g. 1s), seed, trace "
-		       "(off|summary|full)\n"
+		       "(off|summary|full),\n"
+		       "                   spin_limit (5s), instant_limit (10000000): see "
+		       "docs/reliability.md\n"
 		       "  [cpu]            cost table for every host (see 'netsim help costs')\n"
 		       "  [host NAME]      a host; its keys (see 'netsim help keys'), cpu.COST = "
 		       "duration,\n"

@@ -250,6 +250,27 @@ addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
 	*len = sizeof(sin);
 }
 
+/*
+ * An address the call will write back (accept, recvfrom, getsockname):
+ * Linux's move_addr_to_user reads *len (EFAULT), refuses a negative one
+ * (EINVAL) and copies min(*len, the address's size) (EFAULT).  Checked
+ * here before the call acts.
+ */
+static int
+user_addr_out(struct sockaddr *addr, socklen_t *len)
+{
+	if (!len)
+		return -EFAULT; /* get_user(len, NULL) */
+	if (proc_user_access(len, sizeof *len, true) < sizeof *len)
+		return -EFAULT;
+	if ((int)*len < 0)
+		return -EINVAL;
+	size_t n = MIN((size_t)*len, sizeof(struct sockaddr_in));
+	if (addr && n && proc_user_access(addr, n, true) < n)
+		return -EFAULT;
+	return 0;
+}
+
 /* ---- user buffers ---------------------------------------------------------------------------- */
 
 /* fs/read_write.c: reads and writes move at most INT_MAX rounded down to a
@@ -360,6 +381,9 @@ int
 ns_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	SYS_SOCK(f, fd, sock);
+	int err = addr ? user_addr_out(addr, len) : 0;
+	if (err < 0)
+		return (int)sys_ret(err);
 	struct socket *newsock = g_new0(struct socket, 1);
 	*newsock = (struct socket){ .state = SS_UNCONNECTED,
 				    .type = sock->type,
@@ -439,8 +463,8 @@ sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, so
 		return sys_ret(err);
 	if (fromlen && proc_user_access(fromlen, sizeof *fromlen, true) < sizeof *fromlen)
 		return sys_ret(-EFAULT);
-	if (from && fromlen && proc_user_access(from, *fromlen, true) < *fromlen)
-		return sys_ret(-EFAULT);
+	if (from && (err = user_addr_out(from, fromlen)) < 0)
+		return sys_ret(err);
 	struct ns_msg msg = { .buf = buf, .len = len, .flags = flags };
 	int rc = sock->ops->recvmsg(sock, &msg);
 	if (rc >= 0 && msg.has_addr)
@@ -668,6 +692,9 @@ static int
 sys_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 {
 	SYS_SOCK(f, fd, sock);
+	int err = user_addr_out(addr, len);
+	if (err < 0)
+		return (int)sys_ret(err);
 	uint32_t a = 0;
 	uint16_t port = 0;
 	int rc = sock->ops->getname(sock, &a, &port, peer);

@@ -19,6 +19,10 @@
  * ns_app_sent / ns_app_received: those are the app.NAME.tx_bytes ...
  * figures an [expect] group can check.
  *
+ * A fault in the plug-in's own code, exit(), or a loop without a system
+ * call ends its own process only (docs/reliability.md).  Bad arguments give
+ * -1 and Linux's errno (EFAULT for a buffer that cannot be accessed).
+ *
  * Define NETSIM_NO_SOCKET_MACROS before including to get the ns_* names only.
  */
 #ifndef NETSIM_SOCKET_H

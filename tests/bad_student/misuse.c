@@ -55,6 +55,11 @@ ns_main(void)
 	want("accept(-1)", accept(-1, NULL, NULL), EBADF);
 	want("shutdown(u, 7)", shutdown(u, 7), EINVAL);
 	want("fcntl(u, 12345)", fcntl(u, 12345), EINVAL);
+	want("getsockname(u, NULL, NULL)", getsockname(u, NULL, NULL), EFAULT);
+	socklen_t neg = (socklen_t)-1;
+	want("getsockname(u, addr, -1)", getsockname(u, (struct sockaddr *)&to, &neg), EINVAL);
+	want("recvfrom(u, buf, 1, addr, NULL)",
+	     recvfrom(u, buf, 1, MSG_DONTWAIT, (struct sockaddr *)&to, NULL), EFAULT);
 	want("socket(AF_UNIX)", socket(AF_UNIX, SOCK_STREAM, 0), EAFNOSUPPORT);
 	want("ns_sleep(-1)", ns_sleep(-1), EINVAL);
 	want("ns_compute(-5)", ns_compute(-5), EINVAL);
