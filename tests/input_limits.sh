@@ -4,7 +4,7 @@
 #
 #   scenario files: regular, at most 4 MiB, text (/dev/zero, a FIFO, a
 #   directory, 5 MB, a NUL byte: exit 2 at once);
-#   a world too large for the memory (10,000 hosts under ulimit -v 2 GB):
+#   a world too large for the memory (10,000 hosts under ulimit -v 500 MB):
 #   exit 2, "the scenario needs about N MB for H hosts", not GLib's abort;
 #   control characters in a title or a value: escaped on the terminal;
 #   a file name that is not UTF-8: netsim show --format json stays UTF-8;
@@ -41,7 +41,10 @@ expect_exit 2 "a scenario with a NUL byte" -- "$NETSIM" check "$T/nul.ini"
 expect_grep "$T/err" 'NUL byte at offset 11' "the NUL byte is found"
 
 # ---- a world too large for the memory ----
-if command -v bash >/dev/null 2>&1; then
+# (AddressSanitizer reserves terabytes of shadow memory: a sanitizer build
+# cannot start under ulimit -v at all, so the check is skipped there.)
+if command -v bash >/dev/null 2>&1 &&
+	! bash -c 'ulimit -v 500000; exec "$@"' sh "$NETSIM" --version 2>&1 | grep -q AddressSanitizer; then
 	{
 		printf '[scenario]\nduration = 1ms\n'
 		i=0
@@ -51,13 +54,15 @@ if command -v bash >/dev/null 2>&1; then
 			i=$((i + 1))
 		done
 	} >"$T/huge.ini"
-	expect_exit 2 "10,000 hosts under ulimit -v 2 GB" -- \
-		bash -c 'ulimit -v 2000000; exec "$@"' sh "$NETSIM" check "$T/huge.ini"
+	expect_exit 2 "10,000 hosts under ulimit -v 500 MB" -- \
+		bash -c 'ulimit -v 500000; exec "$@"' sh "$NETSIM" check "$T/huge.ini"
 	expect_grep "$T/err" '^netsim: .*huge\.ini: the scenario needs about [0-9]+ MB for 10000 hosts .*ulimit -v' \
 		"it says how much the scenario needs"
 	grep -q 'GLib' "$T/err" && not_ok "GLib's allocation abort" || ok "no GLib abort"
-	expect_exit 2 "a 65536-descriptor ring on 4000 hosts, as run" -- \
-		bash -c 'ulimit -v 2000000; exec "$@"' sh "$NETSIM" run -q --set host.a0.eth0.rx_ring=65536 "$T/huge.ini"
+	expect_exit 2 "netsim run of it with one 65536-descriptor ring" -- \
+		bash -c 'ulimit -v 500000; exec "$@"' sh "$NETSIM" run -q --set host.a0.eth0.rx_ring=65536 "$T/huge.ini"
+else
+	echo "# a sanitizer build (or no bash): the ulimit -v checks are skipped"
 fi
 
 # ---- control characters ----

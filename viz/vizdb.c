@@ -265,6 +265,9 @@ vizdb_open(const char *path, GError **error)
 	sqlite3_busy_timeout(db, VIZDB_BUSY_MS);
 	sqlite3_create_function(db, "netsim_writing", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				live ? (void *)db : NULL, vizdb_sql_writing, NULL, NULL);
+	/* A run creates the file a moment before its tables: wait for them. */
+	for (int i = 0; live && i < VIZDB_BUSY_MS / 10 && !vizdb_has_table(db, "run"); i++)
+		sqlite3_sleep(10);
 	if (!vizdb_check(db, path, error)) {
 		/* "not a netsim trace" only when SQLite did not say the file is broken */
 		int code = vizdb_latch.code & 0xff;
