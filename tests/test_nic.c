@@ -292,7 +292,7 @@ test_napi_reenables_irq_when_ring_empty(void **state)
 	assert_true(nic_rx_irq_enabled(fx->nb));
 	struct napi_struct *n = nic_napi(fx->nb);
 	assert_int_equal(n->completes, 1);
-	assert_false(n->scheduled);
+	assert_false(napi_is_scheduled(n));
 	/* the next frame raises a new interrupt */
 	inject_at_b(fx, 2, 100);
 	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 2);
