@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <glib.h>
+#include "sim/check.h"
 
 #include "sim/proc.h"
 #include "sim/sim.h"
@@ -659,6 +662,45 @@ test_bsd_polling_thread_yields_after_each_quota(void **state)
 	proc_table_free(pt);
 }
 
+/* softnet_check finds an instance whose location field lies (checked build only). */
+static void
+test_softnet_check_aborts_when_a_napi_location_is_wrong(void **state)
+{
+	struct fx *fx = *state;
+	if (!ns_checks_enabled())
+		skip();
+	fake_napi_init(fx, 0, 4, 8);
+	softnet_check(fx->h);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fx->napi[0].n.where = NAPI_REPOLL; /* says repoll, is on no list */
+		softnet_check(fx->h);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	netif_napi_del(&fx->napi[0].n);
+}
+
+/* netif_receive_skb needs bottom halves off (its kerneldoc: softirq
+ * context); called from plain task context it aborts (checked build). */
+static void
+test_netif_receive_skb_outside_softirq_aborts(void **state)
+{
+	struct fx *fx = *state;
+	if (!ns_checks_enabled())
+		skip();
+	pid_t pid = fork();
+	if (pid == 0) {
+		netif_receive_skb(test_skb(fx, ETH_P_TEST)); /* no CPU item runs */
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+}
+
 int
 main(void)
 {
@@ -686,6 +728,8 @@ main(void)
 		T(test_rx_cycle_limit_blocks_input_for_rest_of_period),
 		T(test_threaded_napi_cond_resched_keeps_polling_without_need_resched),
 		T(test_bsd_polling_thread_yields_after_each_quota),
+		T(test_softnet_check_aborts_when_a_napi_location_is_wrong),
+		T(test_netif_receive_skb_outside_softirq_aborts),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
