@@ -65,4 +65,17 @@ struct softnet_data {
 	struct softnet_stats stats;
 };
 
+/* softnet.c, for softnet_remedies.c */
+void napi_list_append(struct napi_list *l, struct napi_struct *n);
+struct napi_struct *napi_list_pop(struct napi_list *l);
+/* raise_softirq(NET_RX_SOFTIRQ) */
+void softnet_raise(struct softnet_data *sd);
+/* napi_complete_done: idle again, the IRQ unmasked or its re-poll timed */
+void softnet_napi_complete(struct napi_struct *n);
+
+/* softnet_remedies.c */
+bool rx_gate_closed(struct softnet_data *sd);
+void napi_park(struct softnet_data *sd, struct napi_struct *n);
+void napi_thread_wake(struct napi_struct *n);
+
 #endif

@@ -24,28 +24,28 @@
  *   dev_open(nic_dev(nic));                      fills the RX ring, carrier up
  *   dev_add_pack(host, &my_packet_type);         upper layers register handlers
  *
- * CPU cost and charging (DESIGN.md, "The CPU is what makes livelock visible"):
+ * CPU cost and charging (DESIGN.md, "Rules the model follows"):
  *   NET_RX work is a chain of cpu_work items, one per step, so a hardirq can
  *   preempt the softirq between (and within) packets:
  *     - entering net_rx_action: COST_SOFTIRQ_ENTRY;
  *     - each call of a poll function (driver or backlog): COST_NAPI_POLL;
  *     - each packet: the NAPI instance's packet_cost (driver NAPI:
- *       COST_DRIVER_RX + COST_ETH_RCV; backlog: COST_ETH_RCV).
+ *       COST_DRIVER_RX + COST_ETH_RCV; backlog: COST_ETH_RCV);
+ *     - after each packet: the protocol work it charged;
+ *     - leaving net_rx_action and __do_softirq: COST_SOFTIRQ_EXIT.
  *   A packet's item is paid first; at its completion the packet is taken,
- *   and netif_receive_skb calls the ethertype handler synchronously.
- *   The handler (and whatever it calls: ip_rcv -> udp_rcv) charges its own
+ *   and netif_receive_skb calls the ethertype handler synchronously.  The
+ *   handler (and whatever it calls: ip_rcv -> udp_rcv) charges its own
  *   work with host_charge(host, COST_IP_RCV) etc. (stack/host.h): the
- *   charge is queued as work in the current context before the chain's
- *   next step, so the NET_RX chain pays it before it takes the next packet,
- *   and the CPU time per packet is the sum of the layers' costs.  The
- *   effect of a handler (e.g. a socket enqueue) is therefore visible at
- *   the start of its own cost, not at its end.
+ *   charges are paid before the chain's next step, which is where the poll
+ *   looks at the ring again or completes and unmasks the interrupt.
  *
- * Softirq restart and ksoftirqd: after net_rx_action, a NET_RX raised again
- * restarts it, at most softirq_max_restart (10) times and within
- * softirq_max_time (2 ms) of __do_softirq's start; then ksoftirqd (a task,
- * CPU_TASK context) takes over until no NET_RX is pending.  While ksoftirqd
- * is running, interrupts only raise NET_RX (Linux 4.9+ ksoftirqd_running).
+ * Softirq restart and ksoftirqd: at __do_softirq's end, a NET_RX raised
+ * again restarts net_rx_action, at most softirq_max_restart (10) times,
+ * within softirq_max_time (2 ms) and while need_resched is clear; then
+ * ksoftirqd (an ordinary task of the fair scheduler) takes over.  The
+ * kernel profile (netdev_host_config.kernel) says whether interrupts run
+ * softirqs while ksoftirqd is awake.
  *
  * Remedies for receive livelock (Mogul and Ramakrishnan, "Eliminating
  * Receive Livelock in an Interrupt-Driven Kernel", USENIX 1996 / ACM TOCS
@@ -53,10 +53,10 @@
  *   - polling with a quota: a NAPI instance's weight is the quota of one
  *     poll; weight 0 means no quota (the poll runs while frames wait).
  *     Threaded NAPI (napi_set_threaded, Linux /sys/class/net/IF/threaded)
- *     polls from a kernel thread "napi/IF": each poll of at most weight
- *     packets runs in softirq context (bottom halves off, as Linux's
- *     napi_threaded_poll), and between polls the thread yields to the
- *     other tasks (cond_resched): the paper's polling thread with a quota.
+ *     polls from a kernel thread "napi/IF", a task: each poll of at most
+ *     weight packets runs with bottom halves off, and between polls the
+ *     thread calls cond_resched (napi_threaded_poll); under the bsd-1996
+ *     profile it yields after every quota: the paper's polling thread.
  *   - feedback: a later stage calls dev_rx_throttle(host, true) when its
  *     queue is above a high watermark and false below a low one (the
  *     screening queue of stack/netfilter.c does, with screen_feedback on);
@@ -186,7 +186,12 @@ struct net_device {
 	uint16_t hard_header_len; /* ETH_HLEN */
 	uint16_t needed_headroom; /* what upper layers reserve for this device */
 	uint32_t tx_queue_len;	  /* qdisc limit, 1000 */
-	bool up;		  /* IFF_UP: dev_open succeeded */
+	/* /sys/class/net/IF/napi_defer_hard_irqs and gro_flush_timeout (Linux
+	 * 5.10+): a NAPI completion that took packets leaves the IRQ masked up
+	 * to napi_defer_hard_irqs times and re-polls after gro_flush_timeout */
+	uint32_t napi_defer_hard_irqs;
+	sim_time_t gro_flush_timeout;
+	bool up; /* IFF_UP: dev_open succeeded */
 	bool registered;
 	bool queue_stopped;	   /* __QUEUE_STATE_DRV_XOFF */
 	struct sk_buff_head qdisc; /* pfifo, named "qdisc" */
@@ -355,7 +360,10 @@ struct napi_struct {
 	uint64_t completes;  /* polls that found the work done */
 	uint64_t full_polls; /* polls that used the whole weight */
 	uint64_t parks;	     /* polls not made because input was blocked */
+	uint64_t deferred;   /* completions that left the IRQ masked (defer_hard_irqs) */
 	/* private to dev.c */
+	uint32_t defer_hard_irqs_count;
+	sim_event_id defer_timer; /* napi_watchdog: re-polls after gro_flush_timeout */
 	struct napi_struct *poll_next;
 	struct napi_struct *all_next; /* the host's instances */
 	uint32_t work;

@@ -14,16 +14,16 @@
  *   NET_RX: __do_softirq -> net_rx_action -> poll (driver or process_backlog)
  *           -> netif_receive_skb (stack/dev.c) -> packet_type.func
  *
- * The softirq is one cpu_work item (sd->work) resubmitted step by step:
- * ENTRY (net_rx_action begins), POLL (one poll call), PACKET (one packet of
- * that poll).  Each step's cost is paid before its function runs, so an
- * interrupt can preempt the softirq between packets and while one is paid.
- * The chain runs in softirq context, or in task context once ksoftirqd has
- * taken over (netdevice.h explains the limits).
+ * The softirq is one cpu_work item (sd->work) resubmitted step by step
+ * (see "the NET_RX chain" below).  Each step's cost is paid before its
+ * function runs, so an interrupt can preempt the softirq between packets
+ * and while one is paid.  The chain runs in softirq context, or as the
+ * task ksoftirqd once it has taken over (netdevice.h explains the limits).
  *
  * The livelock remedies live here too (netdevice.h): threaded NAPI (a
- * thread that polls one quota, then yields to the other tasks), and the
- * input gate that feedback (dev_rx_throttle) and the CPU-cycle limit
+ * task that polls with bottom halves off and calls cond_resched between
+ * polls; under bsd-1996 the paper's polling thread, which yields after
+ * every quota), and the input gate that feedback (dev_rx_throttle) and the CPU-cycle limit
  * close: a closed gate parks the instances net_rx_action would poll.
  */
 #include "stack/dev_int.h"
@@ -126,7 +126,7 @@ dev_host_config(struct host *host)
 
 /* ---- NAPI lists ------------------------------------------------------------------ */
 
-static void
+void
 napi_list_append(struct napi_list *l, struct napi_struct *n)
 {
 	n->poll_next = NULL;
@@ -137,7 +137,7 @@ napi_list_append(struct napi_list *l, struct napi_struct *n)
 	l->last = n;
 }
 
-static struct napi_struct *
+struct napi_struct *
 napi_list_pop(struct napi_list *l)
 {
 	struct napi_struct *n = l->first;
@@ -256,8 +256,8 @@ ksoftirqd_queue_pass(struct softnet_data *sd)
  * leaves the work to it (invoke_softirq: ksoftirqd_running()), linux-6.6
  * runs __do_softirq at this irq exit (kernel/softirq.c after d15121be7485).
  */
-static void
-softirq_raise(struct softnet_data *sd)
+void
+softnet_raise(struct softnet_data *sd)
 {
 	sd->pending = true;
 	switch (sd->chain) {
@@ -273,9 +273,6 @@ softirq_raise(struct softnet_data *sd)
 	case CHAIN_KSOFTIRQD: break;
 	}
 }
-
-static bool rx_gate_closed(struct softnet_data *sd);
-static void napi_park(struct softnet_data *sd, struct napi_struct *n);
 
 /* Only new input is blocked: device instances are parked, while the
  * backlog (packets the CPU has taken in already) is still processed. */
@@ -360,12 +357,39 @@ do_softirq_exit(struct softnet_data *sd)
 	ksoftirqd_queue_pass(sd);
 }
 
-/* napi_complete_done, run after the poll's last packet has been paid for. */
+/* napi_watchdog (the hrtimer of gro_flush_timeout): poll again, IRQ still masked. */
 static void
-napi_complete_done(struct napi_struct *n)
+napi_watchdog(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	struct napi_struct *n = a;
+	n->defer_timer = 0;
+	napi_schedule(n);
+}
+
+/*
+ * napi_complete_done (net/core/dev.c, 5.10+), run after the poll's last
+ * packet has been paid for.  A poll that took packets re-arms
+ * napi_defer_hard_irqs; while that count lasts and gro_flush_timeout is
+ * set, the completion leaves the IRQ masked (the driver is told not to
+ * re-enable it) and a timer polls again.
+ */
+void
+softnet_napi_complete(struct napi_struct *n)
 {
 	n->where = NAPI_IDLE;
 	n->completes++;
+	struct net_device *dev = n->dev;
+	if (dev && n->work > 0)
+		n->defer_hard_irqs_count = dev->napi_defer_hard_irqs;
+	if (dev && n->defer_hard_irqs_count > 0 && dev->gro_flush_timeout > 0) {
+		n->defer_hard_irqs_count--;
+		n->deferred++;
+		n->defer_timer =
+			sim_schedule(n->host->sim, dev->gro_flush_timeout, napi_watchdog, n, NULL);
+		return;
+	}
 	if (n->ops->complete)
 		n->ops->complete(n);
 }
@@ -381,7 +405,7 @@ poll_end(struct softnet_data *sd)
 		napi_park(sd, n);
 	} else if (n) {
 		if (n->weight == 0 || n->work < n->weight) {
-			napi_complete_done(n);
+			softnet_napi_complete(n);
 		} else {
 			n->full_polls++;
 			n->where = NAPI_REPOLL;
@@ -500,6 +524,10 @@ netif_napi_del(struct napi_struct *n)
 	struct softnet_data *sd = n->host->softnet;
 	if (n->threaded)
 		cpu_withdraw(n->host->cpu, &n->thread_work);
+	if (n->defer_timer) {
+		sim_cancel(n->host->sim, n->defer_timer);
+		n->defer_timer = 0;
+	}
 	switch (n->where) {
 	case NAPI_IDLE:
 	case NAPI_THREAD: break;
@@ -518,8 +546,6 @@ netif_napi_del(struct napi_struct *n)
 	NS_CHECK(softnet_check(n->host));
 }
 
-static void napi_thread_wake(struct napi_struct *n);
-
 bool
 napi_schedule(struct napi_struct *n)
 {
@@ -532,230 +558,9 @@ napi_schedule(struct napi_struct *n)
 	}
 	n->where = NAPI_POLL_LIST;
 	napi_list_append(&sd->poll_list, n);
-	softirq_raise(sd);
+	softnet_raise(sd);
 	NS_CHECK(softnet_check(n->host));
 	return true;
-}
-
-/* ---- threaded NAPI ---------------------------------------------------------------- */
-
-/*
- * Linux net/core/dev.c napi_threaded_poll (5.12+): the thread "napi/DEV"
- * is an ordinary task.  Each poll call runs with bottom halves off
- * (local_bh_disable: no other task runs until the poll ends), takes at
- * most weight packets, and then the thread calls cond_resched(): it gives
- * the CPU away only if the scheduler has set need_resched.  It sleeps when
- * a poll completes (napi_complete_done).  Under CFS the weight therefore
- * bounds how long the thread keeps bottom halves off, not the share of
- * the CPU other tasks get.
- *
- * bsd-1996: Mogul & Ramakrishnan's polling thread (USENIX 1996, section
- * 6.4) instead yields to the other runnable tasks after every quota, so
- * the quota sets how much of the CPU is left to them.  Weight 0 is their
- * "no quota": one poll runs while frames wait.
- */
-enum { THREAD_POLL, THREAD_PACKET, THREAD_NEXT };
-
-static void
-napi_thread_submit(struct napi_struct *n, uint8_t step, sim_time_t cost)
-{
-	n->thread_step = step;
-	n->thread_work.task = napi_thread_task(n);
-	cpu_submit(n->host->cpu, &n->thread_work, CPU_TASK, cost);
-}
-
-/* After the poll call or a packet's protocol work: the next packet, or the poll's end. */
-static void
-napi_thread_continue(struct napi_struct *n)
-{
-	struct softnet_data *sd = n->host->softnet;
-	struct cpu *cpu = n->host->cpu;
-	bool more = n->ops->has_work(n);
-	if (more && (n->weight == 0 || n->work < n->weight) && !rx_gate_closed(sd)) {
-		napi_thread_submit(n, THREAD_PACKET, n->ops->packet_cost(n));
-		return;
-	}
-	cpu_preempt_enable(cpu, napi_thread_task(n)); /* local_bh_enable */
-	if (more && rx_gate_closed(sd)) {
-		napi_park(sd, n);
-	} else if (more) {
-		n->full_polls++;
-		if (sd->cfg.kernel == KERNEL_BSD_1996)
-			cpu_task_yield(cpu, napi_thread_task(n)); /* the polling thread's yield */
-		/* Linux: cond_resched(): the scheduler switches only on need_resched */
-		napi_thread_submit(n, THREAD_POLL, cpu_cost(cpu, COST_NAPI_POLL));
-	} else {
-		napi_complete_done(n);
-	}
-	NS_CHECK(softnet_check(n->host));
-}
-
-static void
-napi_thread_step(struct cpu_work *w)
-{
-	struct napi_struct *n = w->owner;
-	struct softnet_data *sd = n->host->softnet;
-	CPU_ASSERT_CTX(n->host->cpu, CPU_TASK);
-	switch (n->thread_step) {
-	case THREAD_POLL:
-		if (rx_gate_closed(sd)) {
-			napi_park(sd, n);
-			return;
-		}
-		cpu_preempt_disable(n->host->cpu, napi_thread_task(n)); /* local_bh_disable */
-		n->work = 0;
-		n->polls++;
-		sd->stats.napi_polls++;
-		napi_thread_continue(n);
-		break;
-	case THREAD_PACKET:
-		n->work++;
-		n->packets++;
-		n->ops->rx_one(n);
-		napi_thread_submit(n, THREAD_NEXT, 0);
-		break;
-	case THREAD_NEXT: napi_thread_continue(n); break;
-	}
-}
-
-static void
-napi_thread_wake(struct napi_struct *n)
-{
-	n->where = NAPI_THREAD;
-	if (n->thread_work.queued)
-		return;
-	napi_thread_submit(n, THREAD_POLL, cpu_cost(n->host->cpu, COST_NAPI_POLL));
-}
-
-void
-napi_set_threaded(struct napi_struct *n, bool threaded)
-{
-	g_assert(!napi_is_scheduled(n));
-	n->threaded = threaded;
-	if (threaded) {
-		cpu_work_init(&n->thread_work, napi_thread_step, n, n->name);
-		cpu_task_set_name(n->host->cpu, napi_thread_task(n), n->name);
-	}
-}
-
-uint32_t
-napi_thread_task(const struct napi_struct *n)
-{
-	return 0x7fff2000u + (n->dev ? n->dev->ifindex : 0);
-}
-
-/* ---- the input gate: feedback and the cycle limit --------------------------------- */
-
-/* CPU time spent on packet work: hardirq, softirq, and the softirq work
- * that runs as tasks (ksoftirqd, NAPI threads). */
-static sim_time_t
-rx_busy_ns(struct softnet_data *sd)
-{
-	struct cpu *cpu = sd->host->cpu;
-	sim_time_t t = cpu_busy_ns(cpu, CPU_HARDIRQ) + cpu_busy_ns(cpu, CPU_SOFTIRQ) +
-		cpu_task_runtime(cpu, KSOFTIRQD_TASK);
-	for (const struct napi_struct *n = sd->all; n; n = n->all_next)
-		if (n->threaded)
-			t += cpu_task_runtime(cpu, napi_thread_task(n));
-	return t;
-}
-
-static void rx_gate_update(struct softnet_data *sd, bool was_closed);
-
-/* The end of a period in which the cycle limit was reached. */
-static void
-rx_cycle_timer(struct sim *sim, void *a, void *b)
-{
-	struct softnet_data *sd = a;
-	sd->cycle_ev = 0;
-	sd->cycle_blocked = false;
-	sd->period_start = sim_now(sim);
-	sd->busy_at_start = rx_busy_ns(sd);
-	rx_gate_update(sd, true);
-}
-
-/* Mogul & Ramakrishnan section 7: packet work may use rx_cycle_limit
- * percent of each period; once it has, input waits for the next period. */
-static void
-rx_cycles_check(struct softnet_data *sd)
-{
-	if (sd->cfg.rx_cycle_limit >= 100 || sd->cycle_blocked)
-		return;
-	sim_time_t now = sim_now(sd->host->sim), period = sd->cfg.rx_cycle_period;
-	if (now - sd->period_start >= period) {
-		sd->period_start = now - (now - sd->period_start) % period;
-		sd->busy_at_start = rx_busy_ns(sd);
-	}
-	sim_time_t used = rx_busy_ns(sd) - sd->busy_at_start;
-	if (used * 100 < period * (sim_time_t)sd->cfg.rx_cycle_limit)
-		return;
-	if (!sd->throttled)
-		sd->blocked_since = now;
-	sd->cycle_blocked = true;
-	sd->stats.cycle_limit_hits++;
-	sd->cycle_ev = sim_schedule(sd->host->sim, sd->period_start + period - now, rx_cycle_timer,
-				    sd, NULL);
-}
-
-static bool
-rx_gate_closed(struct softnet_data *sd)
-{
-	rx_cycles_check(sd);
-	return sd->throttled || sd->cycle_blocked;
-}
-
-static void
-napi_park(struct softnet_data *sd, struct napi_struct *n)
-{
-	n->where = NAPI_PARKED;
-	n->parks++;
-	sd->stats.parks++;
-	napi_list_append(&sd->parked, n);
-}
-
-/* The gate may have opened: reschedule what was parked, wake the drivers. */
-static void
-rx_gate_update(struct softnet_data *sd, bool was_closed)
-{
-	if (!was_closed || sd->throttled || sd->cycle_blocked)
-		return;
-	sd->stats.blocked_ns += sim_now(sd->host->sim) - sd->blocked_since;
-	struct napi_struct *n;
-	while ((n = napi_list_pop(&sd->parked)) != NULL) {
-		if (n->threaded) {
-			napi_thread_wake(n);
-		} else {
-			n->where = NAPI_POLL_LIST;
-			napi_list_append(&sd->poll_list, n);
-			softirq_raise(sd);
-		}
-	}
-	for (struct net_device *d = sd->host->dev_list; d; d = d->next)
-		if (d->up && d->netdev_ops->ndo_rx_resume)
-			d->netdev_ops->ndo_rx_resume(d);
-}
-
-void
-dev_rx_throttle(struct host *host, bool on)
-{
-	struct softnet_data *sd = host->softnet;
-	if (sd->throttled == on)
-		return;
-	bool was_closed = sd->throttled || sd->cycle_blocked;
-	sd->throttled = on;
-	if (on) {
-		sd->stats.rx_throttles++;
-		if (!was_closed)
-			sd->blocked_since = sim_now(host->sim);
-		return;
-	}
-	rx_gate_update(sd, was_closed);
-}
-
-bool
-dev_rx_blocked(struct host *host)
-{
-	return rx_gate_closed(host->softnet);
 }
 
 /* ---- the backlog (interrupt mode) ------------------------------------------------- */

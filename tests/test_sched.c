@@ -386,15 +386,15 @@ test_cpu_check_aborts_on_a_corrupt_run_queue(void **state)
 	struct fx *fx = *state;
 	if (!ns_checks_enabled())
 		skip();
-	struct looper a;
+	struct looper a, b;
 	looper_init(&a, fx, 1, 100 * SIM_US, 0);
-	cpu_submit(fx->cpu, &a.w, CPU_TASK, a.cost);
+	looper_init(&b, fx, 1, 100 * SIM_US, 0);
+	cpu_submit(fx->cpu, &a.w, CPU_TASK, a.cost); /* runs */
+	cpu_submit(fx->cpu, &b.w, CPU_TASK, b.cost); /* waits on task 1's queue */
 	cpu_check(fx->cpu);
 	pid_t pid = fork();
 	if (pid == 0) {
-		a.w.queued = false; /* an item on a task's queue that says it is not */
-		cpu_withdraw(fx->cpu, &a.w);
-		cpu_submit(fx->cpu, &a.w, CPU_TASK, 1); /* now on the queue twice */
+		b.w.queued = false; /* an item on a task's queue that says it is not */
 		cpu_check(fx->cpu);
 		_exit(0);
 	}
