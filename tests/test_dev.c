@@ -662,6 +662,66 @@ test_bsd_polling_thread_yields_after_each_quota(void **state)
 	proc_table_free(pt);
 }
 
+/*
+ * Kernel profiles: NET_RX is raised while ksoftirqd is awake but waiting
+ * for the CPU (a busy task has its slice).  linux-6.6 runs __do_softirq at
+ * that irq exit (softirq context); linux-5.15 leaves it to ksoftirqd
+ * (ksoftirqd_running(), v4.9 to v6.4), so the packet is taken in task
+ * context, later.
+ */
+struct raise_later {
+	struct fx *fx;
+	uint32_t n_at; /* deliveries when the second instance was scheduled */
+	bool waiting;  /* ksoftirqd was awake then */
+};
+
+static void
+raise_second(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	struct raise_later *r = a;
+	r->n_at = r->fx->n;
+	r->waiting = dev_ksoftirqd_running(r->fx->h);
+	napi_schedule(&r->fx->napi[1].n);
+}
+
+static enum cpu_ctx
+ctx_of_raise_during_ksoftirqd_wait(struct fx *fx, int kernel)
+{
+	dev_host_config(fx->h)->kernel = kernel;
+	struct proc_table *pt = proc_table_new(fx->sim, fx->h->cpu, "alice");
+	uint64_t rounds = 0;
+	proc_spawn(pt, "busy", 0, busy_task, &rounds);
+	fake_napi_init(fx, 0, 4, 100);
+	fake_napi_init(fx, 1, 4, 4);
+	sim_run_until(fx->sim, 10 * SIM_US); /* busy runs */
+	napi_schedule(&fx->napi[0].n);	     /* 10 restarts, then ksoftirqd waits */
+	struct raise_later r = { .fx = fx };
+	sim_schedule(fx->sim, SIM_MS, raise_second, &r, NULL);
+	sim_run_until(fx->sim, 20 * SIM_MS);
+	assert_true(r.waiting);
+	assert_int_equal(r.n_at, 40); /* 10 runs of net_rx_action in softirq, 4 each */
+	assert_int_equal(fx->n, 104);
+	enum cpu_ctx ctx = fx->ctx[r.n_at];
+	netif_napi_del(&fx->napi[0].n);
+	netif_napi_del(&fx->napi[1].n);
+	proc_table_free(pt);
+	return ctx;
+}
+
+static void
+test_linux_6_6_runs_softirq_at_irq_exit_while_ksoftirqd_waits(void **state)
+{
+	assert_int_equal(ctx_of_raise_during_ksoftirqd_wait(*state, KERNEL_LINUX_6_6), CPU_SOFTIRQ);
+}
+
+static void
+test_linux_5_15_defers_to_waiting_ksoftirqd(void **state)
+{
+	assert_int_equal(ctx_of_raise_during_ksoftirqd_wait(*state, KERNEL_LINUX_5_15), CPU_TASK);
+}
+
 /* softnet_check finds an instance whose location field lies (checked build only). */
 static void
 test_softnet_check_aborts_when_a_napi_location_is_wrong(void **state)
@@ -728,6 +788,8 @@ main(void)
 		T(test_rx_cycle_limit_blocks_input_for_rest_of_period),
 		T(test_threaded_napi_cond_resched_keeps_polling_without_need_resched),
 		T(test_bsd_polling_thread_yields_after_each_quota),
+		T(test_linux_6_6_runs_softirq_at_irq_exit_while_ksoftirqd_waits),
+		T(test_linux_5_15_defers_to_waiting_ksoftirqd),
 		T(test_softnet_check_aborts_when_a_napi_location_is_wrong),
 		T(test_netif_receive_skb_outside_softirq_aborts),
 #undef T
