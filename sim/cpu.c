@@ -134,39 +134,6 @@ cpu_set_busy_hook(struct cpu *cpu, cpu_busy_hook hook, void *arg)
 	cpu->hook_arg = arg;
 }
 
-void
-cpu_queue_append(struct cpu_queue *q, struct cpu_work *w)
-{
-	w->next = NULL;
-	if (q->tail)
-		q->tail->next = w;
-	else
-		q->head = w;
-	q->tail = w;
-}
-
-void
-cpu_queue_prepend(struct cpu_queue *q, struct cpu_work *w)
-{
-	w->next = q->head;
-	q->head = w;
-	if (!q->tail)
-		q->tail = w;
-}
-
-struct cpu_work *
-cpu_queue_pop(struct cpu_queue *q)
-{
-	struct cpu_work *w = q->head;
-	if (w) {
-		q->head = w->next;
-		if (!q->head)
-			q->tail = NULL;
-		w->next = NULL;
-	}
-	return w;
-}
-
 bool
 cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w)
 {
@@ -264,6 +231,12 @@ cpu_charge(struct cpu *cpu, const char *name, sim_time_t ns)
 	d = cpu->pending;
 	d->seg[d->nseg++] = (struct cpu_seg){ name, ns };
 	d->total += ns;
+}
+
+bool
+cpu_charges_pending(const struct cpu *cpu)
+{
+	return cpu->pending != NULL;
 }
 
 /* ---- running items ------------------------------------------------------------------ */

@@ -164,6 +164,9 @@ uint32_t cpu_stretch_task(const struct cpu *cpu);
  * hardware) the charge is softirq work of its own.
  */
 void cpu_charge(struct cpu *cpu, const char *name, sim_time_t ns);
+/* True while the running function has charges its continuation will pay:
+ * a flow with none may decide at once instead of through a zero-cost item. */
+bool cpu_charges_pending(const struct cpu *cpu);
 /* True while any item of @ctx is queued or running. */
 bool cpu_ctx_busy(const struct cpu *cpu, enum cpu_ctx ctx);
 bool cpu_idle(const struct cpu *cpu);

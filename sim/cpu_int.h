@@ -86,25 +86,99 @@ struct cpu {
 	uint64_t preemptions;
 };
 
-void cpu_queue_append(struct cpu_queue *q, struct cpu_work *w);
-void cpu_queue_prepend(struct cpu_queue *q, struct cpu_work *w);
-struct cpu_work *cpu_queue_pop(struct cpu_queue *q);
+static inline void
+cpu_queue_append(struct cpu_queue *q, struct cpu_work *w)
+{
+	w->next = NULL;
+	if (q->tail)
+		q->tail->next = w;
+	else
+		q->head = w;
+	q->tail = w;
+}
+
+static inline void
+cpu_queue_prepend(struct cpu_queue *q, struct cpu_work *w)
+{
+	w->next = q->head;
+	q->head = w;
+	if (!q->tail)
+		q->tail = w;
+}
+
+static inline struct cpu_work *
+cpu_queue_pop(struct cpu_queue *q)
+{
+	struct cpu_work *w = q->head;
+	if (w) {
+		q->head = w->next;
+		if (!q->head)
+			q->tail = NULL;
+		w->next = NULL;
+	}
+	return w;
+}
+
 bool cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w);
 
 /* sched_fair.c */
 void rq_init(struct cpu_rq *rq);
 void rq_fini(struct cpu_rq *rq);
 struct cpu_task *rq_task(struct cpu_rq *rq, uint32_t id);
+/* The slow paths of the inline functions below. */
+void rq_wakeup(struct cpu_rq *rq, struct cpu_task *se);
+void rq_sleep(struct cpu_rq *rq, struct cpu_task *se);
+void rq_account_slow(struct cpu_rq *rq, struct cpu_task *se);
+struct cpu_work *rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns);
+
 /* Queue task item @w (w->se set) on its task; a wakeup if the task slept. */
-void rq_enqueue(struct cpu_rq *rq, struct cpu_work *w);
+static inline void
+rq_enqueue(struct cpu_rq *rq, struct cpu_work *w)
+{
+	struct cpu_task *se = w->se;
+	cpu_queue_append(&se->items, w);
+	if (!se->on_rq)
+		rq_wakeup(rq, se);
+}
+
 /* @se's item ended (or was withdrawn): dequeue it if it has nothing left
  * and is not @running another item. */
-void rq_item_end(struct cpu_rq *rq, struct cpu_task *se, bool running);
-/* @se ran @ns: runtime, vruntime, and the slice check (check_preempt_tick). */
-void rq_account(struct cpu_rq *rq, struct cpu_task *se, sim_time_t ns);
+static inline void
+rq_item_end(struct cpu_rq *rq, struct cpu_task *se, bool running)
+{
+	if (se->on_rq && !se->items.head && !running)
+		rq_sleep(rq, se);
+}
+
+/* @se ran @ns: runtime, vruntime (update_curr, calc_delta_fair), and the
+ * slice check (check_preempt_tick). */
+static inline void
+rq_account(struct cpu_rq *rq, struct cpu_task *se, sim_time_t ns)
+{
+	se->sum_exec += ns;
+	se->vruntime += se->weight == NICE_0_LOAD
+		? ns
+		: (sim_time_t)((uint64_t)ns * NICE_0_LOAD / se->weight);
+	if (rq->nr_running == 1 && se->on_rq) {
+		/* alone: min_vruntime follows it, and no slice can end */
+		if (se->vruntime > rq->min_vruntime)
+			rq->min_vruntime = se->vruntime;
+		return;
+	}
+	rq_account_slow(rq, se);
+}
+
 /* The next task item to run (schedule()), with a context switch charged
  * into it when the task changes; NULL when no task is runnable. */
-struct cpu_work *rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns);
+static inline struct cpu_work *
+rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
+{
+	struct cpu_task *c = rq->curr;
+	if (c && c == rq->last_ran && c->on_rq && c->items.head &&
+	    (c->preempt_count > 0 || !rq->need_resched))
+		return cpu_queue_pop(&c->items); /* the current task goes on */
+	return rq_pick_slow(rq, ctx_switch_ns);
+}
 void rq_check(const struct cpu *cpu, const struct cpu_rq *rq);
 
 #endif

@@ -84,7 +84,7 @@ delta_fair(sim_time_t delta, const struct cpu_task *se)
 {
 	if (se->weight == NICE_0_LOAD)
 		return delta;
-	return (sim_time_t)((__int128)delta * NICE_0_LOAD / se->weight);
+	return (sim_time_t)((uint64_t)delta * NICE_0_LOAD / se->weight);
 }
 
 /* The runnable task with the smallest vruntime, other than @not (ties: the
@@ -119,7 +119,8 @@ sched_slice(const struct cpu_rq *rq, const struct cpu_task *se)
 	uint64_t nr_latency = (uint64_t)(c->sched_latency_ns / MAX(c->sched_min_granularity_ns, 1));
 	sim_time_t period = nr > nr_latency ? (sim_time_t)nr * c->sched_min_granularity_ns
 					    : c->sched_latency_ns;
-	sim_time_t slice = (sim_time_t)((__int128)period * se->weight / MAX(load, 1));
+	/* period <= 1 s and weight <= 88761: the product fits in 64 bits */
+	sim_time_t slice = (sim_time_t)((uint64_t)period * se->weight / MAX(load, 1));
 	return MAX(slice, c->sched_min_granularity_ns);
 }
 
@@ -159,8 +160,8 @@ check_preempt_wakeup(struct cpu_rq *rq, struct cpu_task *se)
 }
 
 /* place_entity + enqueue_entity: @se becomes runnable. */
-static void
-enqueue_task(struct cpu_rq *rq, struct cpu_task *se)
+void
+rq_wakeup(struct cpu_rq *rq, struct cpu_task *se)
 {
 	update_min_vruntime(rq); /* update_curr */
 	if (!se->seen) {
@@ -178,8 +179,8 @@ enqueue_task(struct cpu_rq *rq, struct cpu_task *se)
 	check_preempt_wakeup(rq, se);
 }
 
-static void
-dequeue_task(struct cpu_rq *rq, struct cpu_task *se)
+void
+rq_sleep(struct cpu_rq *rq, struct cpu_task *se)
 {
 	se->on_rq = false;
 	g_ptr_array_remove_fast(rq->runnable, se);
@@ -191,33 +192,15 @@ dequeue_task(struct cpu_rq *rq, struct cpu_task *se)
 }
 
 void
-rq_enqueue(struct cpu_rq *rq, struct cpu_work *w)
+rq_account_slow(struct cpu_rq *rq, struct cpu_task *se)
 {
-	struct cpu_task *se = w->se;
-	cpu_queue_append(&se->items, w);
-	if (!se->on_rq)
-		enqueue_task(rq, se);
-}
-
-void
-rq_item_end(struct cpu_rq *rq, struct cpu_task *se, bool running)
-{
-	if (se->on_rq && !se->items.head && !running)
-		dequeue_task(rq, se);
-}
-
-void
-rq_account(struct cpu_rq *rq, struct cpu_task *se, sim_time_t ns)
-{
-	se->sum_exec += ns;
-	se->vruntime += delta_fair(ns, se);
 	update_min_vruntime(rq);
 	if (se == rq->curr)
 		check_preempt_tick(rq, se);
 }
 
 struct cpu_work *
-rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
+rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
 {
 	struct cpu_task *next = rq->curr;
 	if (!(next && next->on_rq && next->items.head &&

@@ -482,7 +482,10 @@ softnet_step_done(struct cpu_work *w)
 			sd->cur->ops->rx_one(sd->cur);
 		}
 		/* what rx_one charged is paid before the ring is looked at again */
-		softnet_submit(sd, STEP_NEXT, 0);
+		if (cpu_charges_pending(sd->host->cpu))
+			softnet_submit(sd, STEP_NEXT, 0);
+		else
+			poll_continue(sd); /* nothing to pay: decide now */
 		break;
 	case STEP_EXIT: do_softirq_exit(sd); break;
 	}

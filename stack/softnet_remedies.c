@@ -89,7 +89,10 @@ napi_thread_step(struct cpu_work *w)
 		n->work++;
 		n->packets++;
 		n->ops->rx_one(n);
-		napi_thread_submit(n, THREAD_NEXT, 0);
+		if (cpu_charges_pending(n->host->cpu))
+			napi_thread_submit(n, THREAD_NEXT, 0);
+		else
+			napi_thread_continue(n); /* nothing to pay: decide now */
 		break;
 	case THREAD_NEXT: napi_thread_continue(n); break;
 	}
