@@ -342,6 +342,46 @@ metric_put(GHashTable *m, double v, const char *fmt, ...)
 	g_hash_table_replace(m, name, p);
 }
 
+/* Per-task CPU time (every process, ksoftirqd, each NAPI thread):
+ * HOST.task.NAME.cpu_ns / .cpu_share / .switches_in. */
+struct task_put {
+	GHashTable *m;
+	const char *host;
+	double secs;
+	GString *line; /* world_print_summary's, or NULL */
+};
+
+static char *
+task_metric_name(uint32_t task, const char *name)
+{
+	char *n = name ? g_strdup(name) : g_strdup_printf("task%u", task);
+	for (char *c = n; *c; c++)
+		if (!g_ascii_isalnum(*c) && *c != '_' && *c != '-')
+			*c = '_';
+	return n;
+}
+
+static void
+put_task(void *arg, uint32_t task, const char *name, sim_time_t runtime, uint64_t switches_in)
+{
+	struct task_put *tp = arg;
+	g_autofree char *n = task_metric_name(task, name);
+	double share = tp->secs > 0 ? (double)runtime / 1e9 / tp->secs : 0;
+	if (tp->line) {
+		g_string_append_printf(tp->line, " %s %.2f%%", n, 100 * share);
+		return;
+	}
+	g_autofree char *key = g_strdup_printf("%s.task.%s.cpu_ns", tp->host, n);
+	if (g_hash_table_contains(tp->m, key)) { /* two tasks of one name */
+		char *both = g_strdup_printf("%s.%u", n, task);
+		g_free(n);
+		n = both;
+	}
+	metric_put(tp->m, (double)runtime, "%s.task.%s.cpu_ns", tp->host, n);
+	metric_put(tp->m, share, "%s.task.%s.cpu_share", tp->host, n);
+	metric_put(tp->m, (double)switches_in, "%s.task.%s.switches_in", tp->host, n);
+}
+
 GHashTable *
 world_metrics(struct world *w)
 {
@@ -361,6 +401,8 @@ world_metrics(struct world *w)
 		}
 		put(m, (double)cpu_preemptions(h->cpu), "%s.cpu.preemptions", h->name);
 		put(m, (double)cpu_context_switches(h->cpu), "%s.cpu.context_switches", h->name);
+		struct task_put tp = { m, h->name, secs, NULL };
+		cpu_foreach_task(h->cpu, put_task, &tp);
 		for (int r = 1; r < SKB_DROP_REASON_MAX; r++) {
 			uint64_t n = host_drops(h, r);
 			if (n)
@@ -413,6 +455,15 @@ world_print_summary(struct world *w, GString *out)
 			g_string_append_printf(out, "  %9.2f%%", 100 * share);
 		}
 		g_string_append_c(out, '\n');
+	}
+	g_string_append(out, "\n  CPU time by task\n");
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct host *h = w->hosts->pdata[i];
+		g_autoptr(GString) line = g_string_new(NULL);
+		struct task_put tp = { NULL, h->name, secs, line };
+		cpu_foreach_task(h->cpu, put_task, &tp);
+		if (line->len)
+			g_string_append_printf(out, "  %-20s%s\n", h->name, line->str);
 	}
 	tap_summary(w, out);
 	world_conservation(w, out, NULL);

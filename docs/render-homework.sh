@@ -3,18 +3,23 @@
 # copy their plots to the handout's pictures, so that they are the
 # project's own output:
 #
-#   docs/render-homework.sh NETSIM [OUTDIR]     (OUTDIR: docs/img)
+#   docs/render-homework.sh NETSIM [OUTDIR [WORKDIR]]     (OUTDIR: docs/img)
 #
 # Each sweep is the command of its question; the work happens in a scratch
-# folder.
+# folder, or in WORKDIR (kept: its sweep.csv files give the handout's tables).
 set -eu
 netsim=$1
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${2:-$src/docs/img}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/netsim-homework.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+if [ -n "${3:-}" ]; then
+	mkdir -p "$3"
+	work=$(cd "$3" && pwd)
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/netsim-homework.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+fi
 cd "$work"
 hw=$src/scenarios/homework
 sweep() { "$netsim" sweep -q -j "$(nproc)" "$@"; }
@@ -37,7 +42,6 @@ sweep "$hw/router-screend.ini" -o q7f \
 	--vary host.router.screen_feedback=off,on --series host.router.screen_feedback
 cp q7f/plots/app.sink.rx_rate.png "$out/livelock-screend-feedback.png"
 sweep "$hw/router-screend.ini" -o q7c \
-	--set host.router.eth0.threaded=off --set host.router.eth0.napi=off \
 	--vary host.router.eth0.weight=10 --vary host.router.rx_cycle_limit=100,75,50,25 \
 	--series host.router.rx_cycle_limit
 cp q7c/plots/app.sink.rx_rate.png "$out/livelock-screend-cycles.png"

@@ -1,18 +1,25 @@
 /*
  * sim/cpu.c - one host CPU running work items in three contexts.
  *
- * At most one item runs.  Each context has a FIFO queue; the CPU always runs
- * the head of the highest non-empty context.  When an item of a higher
- * context arrives, the running item is charged for the time it has had,
- * returned to the head of its queue with its remaining cost, and the new
- * item starts: preemption.  The running item's end is one pending event,
- * cancelled on preemption.  An item's function runs at the end, in the
- * item's context, and may submit more work; the next item starts only after
- * it returns.
+ * At most one item runs.  Hardirq and softirq have a FIFO queue each; task
+ * items wait on their task's own FIFO, and the run queue (sim/sched_fair.c)
+ * says which task goes next.  The CPU always runs the highest non-empty
+ * context.  When an item of a higher context arrives, the running item is
+ * charged for the time it has had, returned to the head of its queue with
+ * its remaining cost, and the new item starts: preemption.  The running
+ * item's end is one pending event, cancelled on preemption.  An item's
+ * function runs at the end, in the item's context, and may submit more
+ * work; the next item starts only after it returns.
+ *
+ * An item pays, in order: a context switch into its task (switch_ns), the
+ * charges of the step before it (its debt: one segment per owner), then its
+ * own cost.  account_stretch splits every stretch of time along these
+ * parts, so each owner is billed exactly.
  */
-#include "sim/cpu.h"
+#include "sim/cpu_int.h"
 
 #include <glib.h>
+#include "sim/check.h"
 
 const struct cpu_cost_info cpu_cost_info[COST_NCOSTS] = {
 	[COST_IRQ_ENTRY] = { "irq_entry", 1000, "interrupt entry and exit, handler dispatch" },
@@ -21,6 +28,8 @@ const struct cpu_cost_info cpu_cost_info[COST_NCOSTS] = {
 	[COST_TX_COMPLETE] = { "tx_complete", 150, "driver: reclaim one sent skb" },
 	[COST_NETIF_RX] = { "netif_rx", 150, "netif_rx: enqueue one skb on the backlog" },
 	[COST_SOFTIRQ_ENTRY] = { "softirq_entry", 300, "entering net_rx_action once" },
+	[COST_SOFTIRQ_EXIT] = { "softirq_exit", 100,
+				"leaving net_rx_action; __do_softirq re-checks pending" },
 	[COST_NAPI_POLL] = { "napi_poll", 200, "one call of a driver poll function" },
 	[COST_ETH_RCV] = { "eth_rcv", 100, "eth_type_trans and ethertype demux" },
 	[COST_ARP] = { "arp", 400, "ARP input or resolution" },
@@ -57,29 +66,6 @@ cpu_ctx_name(enum cpu_ctx ctx)
 	return (unsigned)ctx <= CPU_NONE ? names[ctx] : "?";
 }
 
-struct cpu_queue {
-	struct cpu_work *head, *tail;
-};
-
-struct cpu {
-	struct sim *sim;
-	char *name;
-	sim_time_t cost[COST_NCOSTS];
-	cpu_busy_hook hook;
-	void *hook_arg;
-
-	struct cpu_queue q[CPU_NCTX];
-	struct cpu_work *cur; /* running, not on any queue */
-	sim_time_t cur_start; /* start of the current stretch */
-	sim_event_id cur_done;
-	enum cpu_ctx in_fn; /* context of the function running now */
-	uint32_t last_task;
-
-	sim_time_t busy[CPU_NCTX];
-	uint64_t items[CPU_NCTX];
-	uint64_t preemptions, ctx_switches;
-};
-
 struct cpu *
 cpu_new(struct sim *sim, const char *name)
 {
@@ -89,6 +75,7 @@ cpu_new(struct sim *sim, const char *name)
 	cpu->in_fn = CPU_NONE;
 	for (int i = 0; i < COST_NCOSTS; i++)
 		cpu->cost[i] = cpu_cost_info[i].default_ns;
+	rq_init(&cpu->rq);
 	return cpu;
 }
 
@@ -99,6 +86,12 @@ cpu_free(struct cpu *cpu)
 		return;
 	if (cpu->cur_done)
 		sim_cancel(cpu->sim, cpu->cur_done);
+	rq_fini(&cpu->rq);
+	struct cpu_debt *d;
+	while ((d = cpu->all_debts) != NULL) {
+		cpu->all_debts = d->all_next;
+		g_free(d);
+	}
 	g_free(cpu->name);
 	g_free(cpu);
 }
@@ -141,49 +134,153 @@ cpu_set_busy_hook(struct cpu *cpu, cpu_busy_hook hook, void *arg)
 	cpu->hook_arg = arg;
 }
 
-static void
-queue_append(struct cpu_queue *q, struct cpu_work *w)
+bool
+cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w)
 {
-	w->next = NULL;
-	if (q->tail)
-		q->tail->next = w;
-	else
-		q->head = w;
-	q->tail = w;
-}
-
-static void
-queue_prepend(struct cpu_queue *q, struct cpu_work *w)
-{
-	w->next = q->head;
-	q->head = w;
-	if (!q->tail)
-		q->tail = w;
-}
-
-static struct cpu_work *
-queue_pop(struct cpu_queue *q)
-{
-	struct cpu_work *w = q->head;
-	if (w) {
-		q->head = w->next;
-		if (!q->head)
-			q->tail = NULL;
-		w->next = NULL;
+	struct cpu_work *prev = NULL;
+	for (struct cpu_work *x = q->head; x; prev = x, x = x->next) {
+		if (x != w)
+			continue;
+		if (prev)
+			prev->next = x->next;
+		else
+			q->head = x->next;
+		if (q->tail == x)
+			q->tail = prev;
+		x->next = NULL;
+		return true;
 	}
-	return w;
+	return false;
 }
 
-/* Charge the running item for the stretch that ends now. */
+/* ---- charges (debts) ------------------------------------------------------------ */
+
+static void debt_item_done(struct cpu_work *w);
+
+/* A debt from the free list (allocated only while the list is empty: the
+ * number alive is bounded by the items in flight, so the pool stops growing). */
+static struct cpu_debt *
+debt_get(struct cpu *cpu)
+{
+	struct cpu_debt *d = cpu->free_debts;
+	if (d)
+		cpu->free_debts = d->next_free;
+	else {
+		d = g_new0(struct cpu_debt, 1);
+		d->all_next = cpu->all_debts;
+		cpu->all_debts = d;
+	}
+	d->next_free = NULL;
+	d->nseg = d->cur = 0;
+	d->total = 0;
+	cpu_work_init(&d->work, debt_item_done, d, "charge");
+	return d;
+}
+
+static void
+debt_put(struct cpu *cpu, struct cpu_debt *d)
+{
+	d->next_free = cpu->free_debts;
+	cpu->free_debts = d;
+}
+
+/* A debt paid as an item of its own: nothing to do once paid. */
+static void
+debt_item_done(struct cpu_work *w)
+{
+	(void)w;
+}
+
+static void cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t task);
+
+/* The running function's charges, still unqueued, become an item of their own. */
+static void
+flush_pending(struct cpu *cpu)
+{
+	struct cpu_debt *d = cpu->pending;
+	if (!d)
+		return;
+	cpu->pending = NULL;
+	cpu_submit_debt(cpu, d, cpu->in_fn, cpu->in_task);
+}
+
+void
+cpu_charge(struct cpu *cpu, const char *name, sim_time_t ns)
+{
+	if (ns <= 0)
+		return;
+	if (cpu->in_fn == CPU_NONE) {
+		/* Outside the CPU model (timers, hardware): softirq work of its own. */
+		struct cpu_debt *d = debt_get(cpu);
+		d->seg[d->nseg++] = (struct cpu_seg){ name, ns };
+		d->total = ns;
+		cpu_submit_debt(cpu, d, CPU_SOFTIRQ, 0);
+		return;
+	}
+	struct cpu_debt *d = cpu->pending;
+	if (d && d->nseg > 0 && d->seg[d->nseg - 1].name == name) {
+		/* the same owner again, back to back: one segment */
+		d->seg[d->nseg - 1].ns += ns;
+		d->total += ns;
+		return;
+	}
+	if (d && d->nseg == CPU_DEBT_SEGS)
+		flush_pending(cpu);
+	if (!cpu->pending)
+		cpu->pending = debt_get(cpu);
+	d = cpu->pending;
+	d->seg[d->nseg++] = (struct cpu_seg){ name, ns };
+	d->total += ns;
+}
+
+bool
+cpu_charges_pending(const struct cpu *cpu)
+{
+	return cpu->pending != NULL;
+}
+
+/* ---- running items ------------------------------------------------------------------ */
+
+static void
+hook(struct cpu *cpu, enum cpu_ctx ctx, uint32_t task, const char *name, sim_time_t s, sim_time_t e)
+{
+	if (!cpu->hook || e <= s)
+		return;
+	cpu->hook_task = task;
+	cpu->hook(cpu->hook_arg, ctx, name, s, e);
+	cpu->hook_task = 0;
+}
+
+/* Charge the running item for the stretch that ends now, part by part. */
 static void
 account_stretch(struct cpu *cpu)
 {
 	struct cpu_work *w = cpu->cur;
-	sim_time_t now = sim_now(cpu->sim), ran = now - cpu->cur_start;
+	sim_time_t now = sim_now(cpu->sim), t = cpu->cur_start, ran = now - t;
+	uint32_t task = w->ctx == CPU_TASK ? w->task : 0;
 	cpu->busy[w->ctx] += ran;
 	w->remaining -= ran;
-	if (cpu->hook && ran > 0)
-		cpu->hook(cpu->hook_arg, w->ctx, w->name, cpu->cur_start, now);
+	if (w->ctx == CPU_TASK)
+		rq_account(&cpu->rq, w->se, ran);
+	if (w->switch_ns > 0 && t < now) {
+		sim_time_t pay = MIN(w->switch_ns, now - t);
+		hook(cpu, w->ctx, task, cpu_cost_info[COST_CTX_SWITCH].name, t, t + pay);
+		w->switch_ns -= pay;
+		t += pay;
+	}
+	struct cpu_debt *d = w->debt;
+	while (d && d->cur < d->nseg && t < now) {
+		struct cpu_seg *sg = &d->seg[d->cur];
+		sim_time_t pay = MIN(sg->ns, now - t);
+		hook(cpu, w->ctx, task, sg->name, t, t + pay);
+		sg->ns -= pay;
+		t += pay;
+		if (sg->ns == 0)
+			d->cur++;
+	}
+	if (d != NULL && &d->work == w)
+		return; /* a debt item has no cost of its own */
+	hook(cpu, w->ctx, task, w->name, t, now);
 }
 
 static void cpu_start_next(struct cpu *cpu);
@@ -191,18 +288,40 @@ static void cpu_start_next(struct cpu *cpu);
 static void
 cpu_item_done(struct sim *sim, void *a, void *b)
 {
+	(void)sim;
 	struct cpu *cpu = a;
 	struct cpu_work *w = cpu->cur;
 	g_assert(w == b);
 	account_stretch(cpu);
+	g_assert(w->remaining == 0);
 	cpu->cur = NULL;
 	cpu->cur_done = 0;
 	w->queued = false;
+	struct cpu_debt *d = w->debt;
+	w->debt = NULL;
 	cpu->items[w->ctx]++;
+	/* The resume path: the one place the current context and task are set. */
 	cpu->in_fn = w->ctx;
+	cpu->in_task = w->ctx == CPU_TASK ? w->task : 0;
+	struct cpu_task *se = w->ctx == CPU_TASK ? w->se : NULL;
 	w->fn(w);
+	flush_pending(cpu);
 	cpu->in_fn = CPU_NONE;
+	cpu->in_task = 0;
+	if (d)
+		debt_put(cpu, d);
+	if (se)
+		rq_item_end(&cpu->rq, se, false);
+	NS_CHECK(cpu_check(cpu));
 	cpu_start_next(cpu);
+}
+
+static void
+cpu_run(struct cpu *cpu, struct cpu_work *w)
+{
+	cpu->cur = w;
+	cpu->cur_start = sim_now(cpu->sim);
+	cpu->cur_done = sim_schedule(cpu->sim, w->remaining, cpu_item_done, cpu, w);
 }
 
 static void
@@ -210,22 +329,62 @@ cpu_start_next(struct cpu *cpu)
 {
 	if (cpu->cur || cpu->in_fn != CPU_NONE)
 		return;
-	for (int c = 0; c < CPU_NCTX; c++) {
-		struct cpu_work *w = queue_pop(&cpu->q[c]);
-		if (!w)
-			continue;
-		if (c == CPU_TASK && w->task && w->task != cpu->last_task) {
-			if (cpu->last_task) {
-				w->remaining += cpu->cost[COST_CTX_SWITCH];
-				cpu->ctx_switches++;
-			}
-			cpu->last_task = w->task;
+	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++) {
+		struct cpu_work *w = cpu_queue_pop(&cpu->q[c]);
+		if (w) {
+			cpu_run(cpu, w);
+			return;
 		}
-		cpu->cur = w;
-		cpu->cur_start = sim_now(cpu->sim);
-		cpu->cur_done = sim_schedule(cpu->sim, w->remaining, cpu_item_done, cpu, w);
+	}
+	struct cpu_work *w = rq_pick(&cpu->rq, cpu->cost[COST_CTX_SWITCH]);
+	if (w)
+		cpu_run(cpu, w);
+}
+
+/* Preemption: the running item keeps what it has left. */
+static void
+cpu_preempt_running(struct cpu *cpu)
+{
+	struct cpu_work *cur = cpu->cur;
+	account_stretch(cpu);
+	sim_cancel(cpu->sim, cpu->cur_done);
+	cpu->cur_done = 0;
+	cpu->cur = NULL;
+	if (cur->ctx == CPU_TASK)
+		cpu_queue_prepend(&cur->se->items, cur);
+	else
+		cpu_queue_prepend(&cpu->q[cur->ctx], cur);
+	cpu->preemptions++;
+}
+
+static void
+cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
+{
+	if (w->ctx != CPU_TASK) {
+		cpu_queue_append(&cpu->q[w->ctx], w);
 		return;
 	}
+	if (!w->se || w->se->id != w->task)
+		w->se = rq_task(&cpu->rq, w->task);
+	if (!w->se->name && w->fn != debt_item_done)
+		w->se->name = w->name; /* a process's item is named after it */
+	rq_enqueue(&cpu->rq, w);
+}
+
+static void
+cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t task)
+{
+	struct cpu_work *w = &d->work;
+	w->task = task;
+	w->ctx = ctx;
+	w->remaining = d->total;
+	w->switch_ns = 0;
+	w->debt = d; /* its own segments */
+	w->queued = true;
+	cpu_enqueue(cpu, w);
+	if (cpu->cur && ctx < cpu->cur->ctx)
+		cpu_preempt_running(cpu);
+	cpu_start_next(cpu);
 }
 
 void
@@ -238,19 +397,19 @@ cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cos
 	g_assert((unsigned)ctx < CPU_NCTX && cost >= 0);
 	w->ctx = ctx;
 	w->remaining = cost;
+	w->switch_ns = 0;
+	w->debt = NULL;
 	w->queued = true;
-	queue_append(&cpu->q[ctx], w);
-
-	struct cpu_work *cur = cpu->cur;
-	if (cur && ctx < cur->ctx) {
-		/* Preemption: the running item keeps what it has left. */
-		account_stretch(cpu);
-		sim_cancel(cpu->sim, cpu->cur_done);
-		cpu->cur_done = 0;
-		cpu->cur = NULL;
-		queue_prepend(&cpu->q[cur->ctx], cur);
-		cpu->preemptions++;
+	/* The continuation of the running flow pays that flow's charges first. */
+	struct cpu_debt *d = cpu->pending;
+	if (d && ctx == cpu->in_fn && (ctx != CPU_TASK || w->task == cpu->in_task)) {
+		cpu->pending = NULL;
+		w->debt = d;
+		w->remaining += d->total;
 	}
+	cpu_enqueue(cpu, w);
+	if (cpu->cur && ctx < cpu->cur->ctx)
+		cpu_preempt_running(cpu);
 	cpu_start_next(cpu);
 }
 
@@ -259,32 +418,29 @@ cpu_withdraw(struct cpu *cpu, struct cpu_work *w)
 {
 	if (!w->queued)
 		return false;
+	struct cpu_debt *d = w->debt;
 	if (cpu->cur == w) {
 		account_stretch(cpu);
 		sim_cancel(cpu->sim, cpu->cur_done);
 		cpu->cur_done = 0;
 		cpu->cur = NULL;
-		w->queued = false;
-		cpu_start_next(cpu);
-		return true;
+	} else if (w->ctx == CPU_TASK) {
+		if (!cpu_queue_remove(&w->se->items, w))
+			g_error("cpu %s: work '%s' marked queued but not found", cpu->name,
+				w->name ? w->name : "?");
+	} else if (!cpu_queue_remove(&cpu->q[w->ctx], w)) {
+		g_error("cpu %s: work '%s' marked queued but not found", cpu->name,
+			w->name ? w->name : "?");
 	}
-	struct cpu_queue *q = &cpu->q[w->ctx];
-	struct cpu_work *prev = NULL;
-	for (struct cpu_work *x = q->head; x; prev = x, x = x->next) {
-		if (x != w)
-			continue;
-		if (prev)
-			prev->next = x->next;
-		else
-			q->head = x->next;
-		if (q->tail == x)
-			q->tail = prev;
-		x->next = NULL;
-		w->queued = false;
-		return true;
-	}
-	g_error("cpu %s: work '%s' marked queued but not found", cpu->name,
-		w->name ? w->name : "?");
+	w->queued = false;
+	w->debt = NULL;
+	if (w->ctx == CPU_TASK)
+		rq_item_end(&cpu->rq, w->se,
+			    cpu->cur && cpu->cur->ctx == CPU_TASK && cpu->cur->se == w->se);
+	if (d && &d->work != w)
+		debt_put(cpu, d);
+	cpu_start_next(cpu);
+	return true;
 }
 
 enum cpu_ctx
@@ -293,16 +449,31 @@ cpu_current_ctx(const struct cpu *cpu)
 	return cpu ? cpu->in_fn : CPU_NONE;
 }
 
+uint32_t
+cpu_current_task(const struct cpu *cpu)
+{
+	return cpu ? cpu->in_task : 0;
+}
+
+uint32_t
+cpu_stretch_task(const struct cpu *cpu)
+{
+	return cpu->hook_task;
+}
+
 bool
 cpu_ctx_busy(const struct cpu *cpu, enum cpu_ctx ctx)
 {
+	if (ctx == CPU_TASK)
+		return cpu->rq.nr_running > 0 || (cpu->cur && cpu->cur->ctx == ctx);
 	return cpu->q[ctx].head || (cpu->cur && cpu->cur->ctx == ctx);
 }
 
 bool
 cpu_idle(const struct cpu *cpu)
 {
-	return !cpu->cur && !cpu->q[0].head && !cpu->q[1].head && !cpu->q[2].head;
+	return !cpu->cur && !cpu->q[CPU_HARDIRQ].head && !cpu->q[CPU_SOFTIRQ].head &&
+		cpu->rq.nr_running == 0;
 }
 
 sim_time_t
@@ -329,5 +500,54 @@ cpu_preemptions(const struct cpu *cpu)
 uint64_t
 cpu_context_switches(const struct cpu *cpu)
 {
-	return cpu->ctx_switches;
+	return cpu->rq.ctx_switches;
+}
+
+bool
+cpu_in_bh(const struct cpu *cpu)
+{
+	if (cpu->in_fn == CPU_SOFTIRQ)
+		return true;
+	if (cpu->in_fn != CPU_TASK)
+		return false;
+	const struct cpu_task *se =
+		g_hash_table_lookup(cpu->rq.by_id, GUINT_TO_POINTER(cpu->in_task));
+	return se && se->preempt_count > 0;
+}
+
+void
+cpu_assert_ctx(const struct cpu *cpu, enum cpu_ctx ctx, const char *func)
+{
+	if (cpu->in_fn != ctx)
+		g_error("cpu %s: %s must run in %s context, runs in %s", cpu->name, func,
+			cpu_ctx_name(ctx), cpu_ctx_name(cpu->in_fn));
+}
+
+void
+cpu_assert_bh(const struct cpu *cpu, const char *func)
+{
+	if (!cpu_in_bh(cpu))
+		g_error("cpu %s: %s must run with bottom halves off (softirq, ksoftirqd or a "
+			"NAPI thread), runs in %s",
+			cpu->name, func, cpu_ctx_name(cpu->in_fn));
+}
+
+/* ---- invariants (the checked build: NS_CHECK) -------------------------------------- */
+
+#define CPU_BUG(cpu, ...) g_error("cpu %s: check failed: %s", (cpu)->name, __VA_ARGS__)
+
+void
+cpu_check(const struct cpu *cpu)
+{
+	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++)
+		for (const struct cpu_work *w = cpu->q[c].head; w; w = w->next) {
+			if (!w->queued || w->ctx != (enum cpu_ctx)c)
+				CPU_BUG(cpu,
+					"an irq queue holds an item not queued in its context");
+			if (!w->next && cpu->q[c].tail != w)
+				CPU_BUG(cpu, "an irq queue's tail is not its last item");
+		}
+	if (cpu->cur && (!cpu->cur->queued || cpu->cur->remaining < 0))
+		CPU_BUG(cpu, "the running item is not marked queued");
+	rq_check(cpu, &cpu->rq);
 }

@@ -7,8 +7,19 @@
  * NET_TX: NAPI polls, backlog processing, protocol input) and task
  * (processes and ksoftirqd).  An item submitted in a higher context preempts
  * the running lower one, which later resumes with only its remaining cost.
- * Within a context items run in FIFO order and do not preempt each other,
- * as a hardirq handler runs with interrupts off and softirqs never nest.
+ * Hardirq and softirq items run in FIFO order and do not preempt each
+ * other, as a hardirq handler runs with interrupts off and softirqs never
+ * nest.  Task items belong to tasks (cpu_work.task), which share the CPU by
+ * time as Linux's CFS does (kernel/sched/fair.c, as in Linux 6.5 and
+ * earlier): each task has a virtual runtime advanced by its CPU time scaled
+ * by its nice weight, the run queue (struct cpu_rq, one per CPU) picks the
+ * task with the smallest one, and a task runs until it blocks or the
+ * scheduler sets need_resched (its slice is used, or a woken task should
+ * preempt it).  A task item is not cut by another task: the switch happens
+ * at the end of the running item (items last microseconds; Linux preempts
+ * at the tick or at the next preemption point).  A task that disabled
+ * preemption (cpu_preempt_disable: ksoftirqd inside __do_softirq, a NAPI
+ * thread inside its poll) is not switched away from at all.
  *
  * A work item is a struct the caller embeds in its own object, so submitting
  * work allocates nothing.  Its function runs when its cost has been paid,
@@ -23,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "sim/check.h"
 #include "sim/sim.h"
 
 enum cpu_ctx {
@@ -47,6 +59,7 @@ enum cpu_cost {
 	COST_TX_COMPLETE,   /* reclaiming one sent skb after the TX-completion interrupt */
 	COST_NETIF_RX,	    /* netif_rx: queue one skb on the backlog */
 	COST_SOFTIRQ_ENTRY, /* entering __do_softirq / net_rx_action once */
+	COST_SOFTIRQ_EXIT,  /* leaving net_rx_action and __do_softirq's pending re-check */
 	COST_NAPI_POLL,	    /* one call of a driver's poll function, beyond its packets */
 	COST_ETH_RCV,	    /* eth_type_trans and the ethertype demux */
 	COST_ARP,	    /* ARP input or a cache lookup that misses */
@@ -78,6 +91,8 @@ extern const struct cpu_cost_info cpu_cost_info[COST_NCOSTS];
 int cpu_cost_by_name(const char *name);
 
 struct cpu_work;
+struct cpu_task;
+struct cpu_debt;
 typedef void (*cpu_work_fn)(struct cpu_work *work);
 
 /*
@@ -89,11 +104,14 @@ struct cpu_work {
 	cpu_work_fn fn;	  /* called once the cost has been paid */
 	void *owner;	  /* for fn's use */
 	const char *name; /* what the trace calls this work, e.g. "nic0 irq" */
-	uint32_t task;	  /* for CPU_TASK: which task runs it (context switches); 0 = kernel */
+	uint32_t task;	  /* for CPU_TASK: which task runs it; 0 is a task too ("kernel") */
 	/* private to cpu.c */
 	enum cpu_ctx ctx;
 	bool queued;
-	sim_time_t remaining;
+	sim_time_t remaining;  /* switch_ns + the debt's + the item's own cost, still to pay */
+	sim_time_t switch_ns;  /* a context switch paid first (COST_CTX_SWITCH) */
+	struct cpu_debt *debt; /* charges of the previous step, paid after the switch */
+	struct cpu_task *se;   /* cache: the task entity of @task */
 	struct cpu_work *next;
 };
 
@@ -103,7 +121,9 @@ cpu_work_init(struct cpu_work *w, cpu_work_fn fn, void *owner, const char *name)
 	*w = (struct cpu_work){ .fn = fn, .owner = owner, .name = name };
 }
 
-/* Called for every stretch of time the CPU spent on one item. */
+/* Called for every stretch of time the CPU spent on one owner (context,
+ * task, function): an item's own cost, each charge it carries, a context
+ * switch.  cpu_stretch_task tells the task during the call. */
 typedef void (*cpu_busy_hook)(void *arg, enum cpu_ctx ctx, const char *name, sim_time_t start,
 			      sim_time_t end);
 
@@ -130,6 +150,23 @@ bool cpu_withdraw(struct cpu *cpu, struct cpu_work *work);
 
 /* The context of the item whose function is running now, or CPU_NONE. */
 enum cpu_ctx cpu_current_ctx(const struct cpu *cpu);
+/* The task of the item whose function is running now; 0 outside task context.
+ * This is the only source of "the current task": the CPU sets it when it
+ * calls a task item's function (a process resumes only from there). */
+uint32_t cpu_current_task(const struct cpu *cpu);
+/* Within a busy hook call: the task of the stretch (0 outside task context). */
+uint32_t cpu_stretch_task(const struct cpu *cpu);
+
+/*
+ * Charge @ns of work named @name, done now by the running item's function,
+ * to the same owner (context and task).  It is paid before that flow's next
+ * item (see "Charge before effect" above).  Outside any item (timers,
+ * hardware) the charge is softirq work of its own.
+ */
+void cpu_charge(struct cpu *cpu, const char *name, sim_time_t ns);
+/* True while the running function has charges its continuation will pay:
+ * a flow with none may decide at once instead of through a zero-cost item. */
+bool cpu_charges_pending(const struct cpu *cpu);
 /* True while any item of @ctx is queued or running. */
 bool cpu_ctx_busy(const struct cpu *cpu, enum cpu_ctx ctx);
 bool cpu_idle(const struct cpu *cpu);
@@ -139,5 +176,62 @@ sim_time_t cpu_busy_ns(const struct cpu *cpu, enum cpu_ctx ctx);
 uint64_t cpu_items_run(const struct cpu *cpu, enum cpu_ctx ctx);
 uint64_t cpu_preemptions(const struct cpu *cpu);
 uint64_t cpu_context_switches(const struct cpu *cpu);
+
+/* ---- the task scheduler (CFS as in Linux 6.5, kernel/sched/fair.c) -------- */
+
+/* Linux's tunables for one CPU (sysctl_sched_*; the factor 1 + ilog2(ncpus)
+ * is 1 here). */
+struct cpu_sched_config {
+	sim_time_t sched_latency_ns;		/* 6 ms: the period every runnable task runs in */
+	sim_time_t sched_min_granularity_ns;	/* 0.75 ms: the shortest slice */
+	sim_time_t sched_wakeup_granularity_ns; /* 1 ms: a woken task preempts if this far behind */
+};
+void cpu_sched_config_init(struct cpu_sched_config *c);
+void cpu_set_sched_config(struct cpu *cpu, const struct cpu_sched_config *c);
+const struct cpu_sched_config *cpu_sched_config(const struct cpu *cpu);
+
+#define NICE_0_LOAD 1024
+/* Linux's sched_prio_to_weight: the weight of nice -20..19 (index nice + 20). */
+extern const uint32_t sched_prio_to_weight[40];
+
+/* Name a task for the metrics (a literal or an interned string). */
+void cpu_task_set_name(struct cpu *cpu, uint32_t task, const char *name);
+/* Set a task's nice value (-20..19, clamped). */
+void cpu_task_set_nice(struct cpu *cpu, uint32_t task, int nice);
+/* CPU time a task has had (its items, the charges they carried and the
+ * context switches into it): Linux's se.sum_exec_runtime. */
+sim_time_t cpu_task_runtime(const struct cpu *cpu, uint32_t task);
+sim_time_t cpu_task_vruntime(const struct cpu *cpu, uint32_t task);
+typedef void (*cpu_task_visit)(void *arg, uint32_t task, const char *name, sim_time_t runtime,
+			       uint64_t switches_in);
+/* Every task the CPU has seen, in the order it first saw them. */
+void cpu_foreach_task(const struct cpu *cpu, cpu_task_visit fn, void *arg);
+/* TIF_NEED_RESCHED: the scheduler wants to switch tasks (slice used, or a
+ * woken task should preempt the current one, or the CPU was idle). */
+bool cpu_need_resched(const struct cpu *cpu);
+/* The task picked to run (running, or interrupted by irq work); 0 when idle. */
+uint32_t cpu_rq_curr(const struct cpu *cpu);
+/* preempt_disable()/preempt_enable() for @task: while disabled, the
+ * scheduler never switches away from it (local_bh_disable in Linux). */
+void cpu_preempt_disable(struct cpu *cpu, uint32_t task);
+void cpu_preempt_enable(struct cpu *cpu, uint32_t task);
+/* sched_yield: let every other runnable task go first at the next pick. */
+void cpu_task_yield(struct cpu *cpu, uint32_t task);
+/* Check the run queue's invariants; aborts naming the CPU when broken. */
+void cpu_check(const struct cpu *cpu);
+
+/*
+ * Execution-context assertions for entry points whose Linux kerneldoc
+ * names a required context (checked build only, like might_sleep()):
+ * CPU_ASSERT_CTX(cpu, CPU_SOFTIRQ) aborts unless the running item is of
+ * that context; CPU_ASSERT_BH(cpu) unless bottom halves are off: softirq
+ * context, or a task with preemption disabled (ksoftirqd inside
+ * __do_softirq, a NAPI thread inside its poll).  @func names the caller.
+ */
+void cpu_assert_ctx(const struct cpu *cpu, enum cpu_ctx ctx, const char *func);
+void cpu_assert_bh(const struct cpu *cpu, const char *func);
+bool cpu_in_bh(const struct cpu *cpu);
+#define CPU_ASSERT_CTX(cpu, ctx) NS_CHECK(cpu_assert_ctx((cpu), (ctx), __func__))
+#define CPU_ASSERT_BH(cpu) NS_CHECK(cpu_assert_bh((cpu), __func__))
 
 #endif

@@ -41,11 +41,17 @@ dev_remove_pack(struct host *host, struct packet_type *pt)
 	}
 }
 
+/*
+ * Context: bottom halves off - the NET_RX softirq, ksoftirqd inside
+ * __do_softirq, or a NAPI thread inside its poll (Linux's kerneldoc: "may
+ * only be called from softirq context"); asserted in the checked build.
+ */
 int
 netif_receive_skb(struct sk_buff *skb)
 {
 	struct host *host = skb->host;
 	struct softnet_data *sd = host->softnet;
+	CPU_ASSERT_BH(host->cpu);
 	sd->stats.processed++;
 	skb_handoff(skb, "dev", "netif_receive_skb");
 	if (skb->protocol == 0) {

@@ -10,7 +10,18 @@
 
 #include "stack/netdevice.h"
 
-enum softnet_step { STEP_ENTRY, STEP_POLL, STEP_PACKET };
+/* The steps of the NET_RX chain (sd->work): see stack/softnet.c. */
+enum softnet_step { STEP_ENTRY, STEP_POLL, STEP_PACKET, STEP_NEXT, STEP_EXIT };
+
+/*
+ * Where __do_softirq runs, if anywhere (sd->chain):
+ *   IDLE            no NET_RX work is queued or running;
+ *   SOFTIRQ         __do_softirq at irq exit: the chain in softirq context;
+ *   KSOFTIRQD_WAIT  ksoftirqd is awake, its next __do_softirq queued as a
+ *                   task item, preemptible (cond_resched between passes);
+ *   KSOFTIRQD       ksoftirqd inside __do_softirq, preemption disabled.
+ */
+enum softnet_chain { CHAIN_IDLE, CHAIN_SOFTIRQ, CHAIN_KSOFTIRQD_WAIT, CHAIN_KSOFTIRQD };
 
 /* A singly linked list of NAPI instances (through poll_next). */
 struct napi_list {
@@ -33,13 +44,14 @@ struct softnet_data {
 	sim_time_t time_limit;
 
 	/* __do_softirq and ksoftirqd */
-	bool pending;		/* NET_RX raised */
-	bool running;		/* the chain is queued or running */
-	bool ksoftirqd;		/* ksoftirqd is awake and runs the chain */
-	sim_time_t softirq_end; /* __do_softirq's 2 ms window */
+	bool pending;		  /* NET_RX raised */
+	enum softnet_chain chain; /* where the chain is */
+	bool new_do_softirq;	  /* the queued ENTRY begins a __do_softirq */
+	sim_time_t softirq_end;	  /* __do_softirq's 2 ms window */
 	uint32_t restarts_left;
 	enum softnet_step step;
 	struct cpu_work work;
+	struct napi_struct *all; /* every instance (netif_napi_add), for softnet_check */
 
 	/* livelock remedies: the input gate */
 	struct napi_list parked;  /* instances not polled while input is blocked */
@@ -52,5 +64,18 @@ struct softnet_data {
 
 	struct softnet_stats stats;
 };
+
+/* softnet.c, for softnet_remedies.c */
+void napi_list_append(struct napi_list *l, struct napi_struct *n);
+struct napi_struct *napi_list_pop(struct napi_list *l);
+/* raise_softirq(NET_RX_SOFTIRQ) */
+void softnet_raise(struct softnet_data *sd);
+/* napi_complete_done: idle again, the IRQ unmasked or its re-poll timed */
+void softnet_napi_complete(struct napi_struct *n);
+
+/* softnet_remedies.c */
+bool rx_gate_closed(struct softnet_data *sd);
+void napi_park(struct softnet_data *sd, struct napi_struct *n);
+void napi_thread_wake(struct napi_struct *n);
 
 #endif

@@ -12,10 +12,10 @@
 #include "stack/host.h"
 
 #include <string.h>
+#include "sim/proc.h"
 #include "stack/netdevice.h"
+#include "stack/socket.h"
 #include "trace/trace.h"
-
-static void charge_done(struct cpu_work *w);
 
 struct host *
 host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *name, uint64_t seed)
@@ -36,10 +36,6 @@ host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *n
 		h->pool = skb_pool_new();
 		h->own_pool = true;
 	}
-	for (int c = 0; c < CPU_NCTX; c++) {
-		cpu_work_init(&h->charge[c].work, charge_done, &h->charge[c], "charge");
-		h->charge[c].host = h;
-	}
 	h->next_ifindex = 1;
 	dev_host_init(h);
 	return h;
@@ -58,8 +54,6 @@ host_free(struct host *h)
 		free_netdev(dev);
 	}
 	dev_host_fini(h);
-	for (int c = 0; c < CPU_NCTX; c++)
-		cpu_withdraw(h->cpu, &h->charge[c].work);
 	for (struct sk_buff *s = h->live_first; s; s = s->live_next)
 		g_critical("host %s: skb %" G_GUINT64_FORMAT " leaked (layer %s, len %u, queue %s)",
 			   h->name, s->id, s->layer ? s->layer : "?", s->len,
@@ -81,34 +75,13 @@ host_add_fini(struct host *h, host_fini_fn fn)
 
 /* ---- CPU charging ------------------------------------------------------------ */
 
-/* The charge item of one context was paid; what was owed meanwhile is queued next. */
-static void
-charge_done(struct cpu_work *w)
-{
-	struct host_charge_work *c = w->owner;
-	if (c->owed > 0) {
-		sim_time_t owed = c->owed;
-		c->owed = 0;
-		cpu_submit(c->host->cpu, w, (enum cpu_ctx)(c - c->host->charge), owed);
-	}
-}
-
 void
 host_charge_ns(struct host *h, const char *what, sim_time_t ns)
 {
-	if (ns <= 0)
-		return;
-	enum cpu_ctx ctx = cpu_current_ctx(h->cpu);
-	if (ctx == CPU_NONE)
-		ctx = CPU_SOFTIRQ;
-	struct host_charge_work *c = &h->charge[ctx];
-	if (c->work.queued) {
-		c->owed += ns;
-		return;
-	}
-	c->work.name = what;
-	c->work.task = ctx == CPU_TASK ? h->current_task : 0;
-	cpu_submit(h->cpu, &c->work, ctx, ns);
+	/* A simulated process's code runs only inside its own task item. */
+	struct proc *p = proc_self();
+	g_assert(!p || proc_host(p) != h || cpu_current_task(h->cpu) == proc_task(p));
+	cpu_charge(h->cpu, what, ns);
 }
 
 void

@@ -55,14 +55,6 @@ struct host_drop_place {
 
 typedef void (*host_fini_fn)(struct host *host);
 
-/* Work queued by host_charge in one CPU context. */
-struct host_charge_work {
-	struct cpu_work work;
-	sim_time_t owed; /* charged while the work was already queued */
-	const char *what;
-	struct host *host;
-};
-
 struct host {
 	char *name;
 	struct sim *sim;
@@ -98,10 +90,6 @@ struct host {
 	uint32_t nplaces;
 	uint32_t last_place; /* index of the last place hit: a cache */
 
-	/* CPU charging (host_charge) */
-	struct host_charge_work charge[CPU_NCTX];
-	uint32_t current_task; /* task id charged task-context work runs as */
-
 	host_fini_fn fini[HOST_MAX_FINI];
 	unsigned nfini;
 };
@@ -130,13 +118,25 @@ host_now(const struct host *host)
 }
 
 /*
- * Charge the CPU for work just done in the current context (softirq when
- * not on the CPU: timers run in softirq context in Linux).  The charge is
- * queued as a work item of that context, behind items already queued; a
- * NET_RX chain therefore pays it before it takes its next packet.
+ * Charge the CPU for work just done by the running flow of control: its
+ * context and task (cpu_charge, sim/cpu.h).  The charge is billed under
+ * its own name and is paid before that flow's next step: a NET_RX chain
+ * decides whether the ring is empty, completes the poll and unmasks the
+ * interrupt only after the protocol work of the packet it took; a process
+ * runs on only after its copy is paid.  Work done outside any CPU item
+ * (timers) is billed as softirq work of its own, as Linux runs timers in
+ * the TIMER softirq.
  */
 void host_charge(struct host *host, enum cpu_cost which);
 void host_charge_ns(struct host *host, const char *what, sim_time_t ns);
+
+/* The task whose code runs now (0 outside task context): derived from the
+ * CPU, which sets it on the one resume path (sim/cpu.c cpu_item_done). */
+static inline uint32_t
+host_current_task(const struct host *host)
+{
+	return cpu_current_task(host->cpu);
+}
 
 /* Count a drop by reason and place without an skb (e.g. a frame with no RX descriptor). */
 void host_count_drop(struct host *host, enum skb_drop_reason reason, const char *place);

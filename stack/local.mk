@@ -4,7 +4,7 @@ libnetsim_a_SOURCES += \
 	sim/wire.c sim/wire.h \
 	stack/skbuff.c stack/skbuff.h \
 	stack/host.c stack/host.h \
-	stack/dev.c stack/dev_int.h stack/softnet.c stack/netdevice.h \
+	stack/dev.c stack/dev_int.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
 	stack/nic.c stack/nic.h \
 	stack/netfilter.c stack/netfilter.h

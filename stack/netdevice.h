@@ -24,28 +24,28 @@
  *   dev_open(nic_dev(nic));                      fills the RX ring, carrier up
  *   dev_add_pack(host, &my_packet_type);         upper layers register handlers
  *
- * CPU cost and charging (DESIGN.md, "The CPU is what makes livelock visible"):
+ * CPU cost and charging (DESIGN.md, "Rules the model follows"):
  *   NET_RX work is a chain of cpu_work items, one per step, so a hardirq can
  *   preempt the softirq between (and within) packets:
  *     - entering net_rx_action: COST_SOFTIRQ_ENTRY;
  *     - each call of a poll function (driver or backlog): COST_NAPI_POLL;
  *     - each packet: the NAPI instance's packet_cost (driver NAPI:
- *       COST_DRIVER_RX + COST_ETH_RCV; backlog: COST_ETH_RCV).
+ *       COST_DRIVER_RX + COST_ETH_RCV; backlog: COST_ETH_RCV);
+ *     - after each packet: the protocol work it charged;
+ *     - leaving net_rx_action and __do_softirq: COST_SOFTIRQ_EXIT.
  *   A packet's item is paid first; at its completion the packet is taken,
- *   and netif_receive_skb calls the ethertype handler synchronously.
- *   The handler (and whatever it calls: ip_rcv -> udp_rcv) charges its own
+ *   and netif_receive_skb calls the ethertype handler synchronously.  The
+ *   handler (and whatever it calls: ip_rcv -> udp_rcv) charges its own
  *   work with host_charge(host, COST_IP_RCV) etc. (stack/host.h): the
- *   charge is queued as work in the current context before the chain's
- *   next step, so the NET_RX chain pays it before it takes the next packet,
- *   and the CPU time per packet is the sum of the layers' costs.  The
- *   effect of a handler (e.g. a socket enqueue) is therefore visible at
- *   the start of its own cost, not at its end.
+ *   charges are paid before the chain's next step, which is where the poll
+ *   looks at the ring again or completes and unmasks the interrupt.
  *
- * Softirq restart and ksoftirqd: after net_rx_action, a NET_RX raised again
- * restarts it, at most softirq_max_restart (10) times and within
- * softirq_max_time (2 ms) of __do_softirq's start; then ksoftirqd (a task,
- * CPU_TASK context) takes over until no NET_RX is pending.  While ksoftirqd
- * is running, interrupts only raise NET_RX (Linux 4.9+ ksoftirqd_running).
+ * Softirq restart and ksoftirqd: at __do_softirq's end, a NET_RX raised
+ * again restarts net_rx_action, at most softirq_max_restart (10) times,
+ * within softirq_max_time (2 ms) and while need_resched is clear; then
+ * ksoftirqd (an ordinary task of the fair scheduler) takes over.  The
+ * kernel profile (netdev_host_config.kernel) says whether interrupts run
+ * softirqs while ksoftirqd is awake.
  *
  * Remedies for receive livelock (Mogul and Ramakrishnan, "Eliminating
  * Receive Livelock in an Interrupt-Driven Kernel", USENIX 1996 / ACM TOCS
@@ -53,10 +53,10 @@
  *   - polling with a quota: a NAPI instance's weight is the quota of one
  *     poll; weight 0 means no quota (the poll runs while frames wait).
  *     Threaded NAPI (napi_set_threaded, Linux /sys/class/net/IF/threaded)
- *     polls from a kernel thread "napi/IF": each poll of at most weight
- *     packets runs in softirq context (bottom halves off, as Linux's
- *     napi_threaded_poll), and between polls the thread yields to the
- *     other tasks (cond_resched): the paper's polling thread with a quota.
+ *     polls from a kernel thread "napi/IF", a task: each poll of at most
+ *     weight packets runs with bottom halves off, and between polls the
+ *     thread calls cond_resched (napi_threaded_poll); under the bsd-1996
+ *     profile it yields after every quota: the paper's polling thread.
  *   - feedback: a later stage calls dev_rx_throttle(host, true) when its
  *     queue is above a high watermark and false below a low one (the
  *     screening queue of stack/netfilter.c does, with screen_feedback on);
@@ -87,13 +87,8 @@ struct host;
 #endif
 
 /*
- * ksoftirqd's task id.  Its CPU items carry task 0 (kernel work, no
- * context switch), not this id: netsim's task queue alternates between
- * runnable tasks item by item, one packet at a time, while Linux's
- * scheduler gives each a time slice; a switch charged at every
- * alternation would cost one or two per packet and hide the NAPI plateau.
- * A threaded NAPI poller (napi_thread_task) yields once per poll and does
- * pay for its switches.
+ * ksoftirqd's task id: an ordinary task of the CPU's fair scheduler, which
+ * pays a context switch like any other (sim/cpu.h).
  */
 #define KSOFTIRQD_TASK 0x7fff0001u
 
@@ -107,13 +102,29 @@ struct netdev_host_config {
 	uint32_t softirq_max_restart; /* 10: MAX_SOFTIRQ_RESTART */
 	sim_time_t softirq_max_time;  /* 2ms: MAX_SOFTIRQ_TIME */
 	/* livelock remedies (Mogul and Ramakrishnan 1997, section 7 and 6.6) */
-	uint32_t rx_cycle_limit;    /* 100: percent of each period for packet work */
-	sim_time_t rx_cycle_period; /* 10ms: the period of rx_cycle_limit */
-	uint32_t screen_queue_len;  /* 32: stack/netfilter.c screen_queue limit */
-	bool screen_feedback;	    /* off: block input above screen_queue_high */
-	uint32_t screen_queue_high; /* 24: feedback blocks input at this length */
-	uint32_t screen_queue_low;  /* 8: and unblocks it at this length */
+	uint32_t rx_cycle_limit;       /* 100: percent of each period for packet work */
+	sim_time_t rx_cycle_period;    /* 10ms: the period of rx_cycle_limit */
+	uint32_t screen_queue_len;     /* 32: stack/netfilter.c screen_queue limit */
+	bool screen_feedback;	       /* off: block input above screen_queue_high */
+	uint32_t screen_queue_high;    /* 24: feedback blocks input at this length */
+	uint32_t screen_queue_low;     /* 8: and unblocks it at this length */
+	int kernel;		       /* enum netdev_kernel: behaviours that changed (linux-6.6) */
+	struct cpu_sched_config sched; /* the CPU's scheduler tunables (Linux defaults) */
 };
+
+/*
+ * Kernel profiles (docs/cpu-model.md, "Kernel profiles"):
+ *   linux-6.6   softirqs run at every irq exit, even while ksoftirqd is
+ *               awake (the deferral of 4cd13c21b207 reverted by d15121be7485);
+ *   linux-5.15  while ksoftirqd is awake, irq exit only raises NET_RX
+ *               (ksoftirqd_running(), v4.9 to the revert);
+ *   bsd-1996    protocol processing at software-interrupt priority above
+ *               every process, no ksoftirqd (the restart loop never gives
+ *               up), threaded NAPI is Mogul & Ramakrishnan's polling thread
+ *               (yields to the other tasks after every quota).
+ */
+enum netdev_kernel { KERNEL_LINUX_6_6, KERNEL_LINUX_5_15, KERNEL_BSD_1996 };
+extern const char *const netdev_kernel_names[];
 
 /* Keys: netdev_budget, netdev_budget_usecs, netdev_max_backlog, dev_weight,
  * softirq_max_restart, softirq_max_time, rx_cycle_limit, rx_cycle_period,
@@ -175,7 +186,12 @@ struct net_device {
 	uint16_t hard_header_len; /* ETH_HLEN */
 	uint16_t needed_headroom; /* what upper layers reserve for this device */
 	uint32_t tx_queue_len;	  /* qdisc limit, 1000 */
-	bool up;		  /* IFF_UP: dev_open succeeded */
+	/* /sys/class/net/IF/napi_defer_hard_irqs and gro_flush_timeout (Linux
+	 * 5.10+): a NAPI completion that took packets leaves the IRQ masked up
+	 * to napi_defer_hard_irqs times and re-polls after gro_flush_timeout */
+	uint32_t napi_defer_hard_irqs;
+	sim_time_t gro_flush_timeout;
+	bool up; /* IFF_UP: dev_open succeeded */
 	bool registered;
 	bool queue_stopped;	   /* __QUEUE_STATE_DRV_XOFF */
 	struct sk_buff_head qdisc; /* pfifo, named "qdisc" */
@@ -276,13 +292,51 @@ int netif_receive_skb(struct sk_buff *skb);
 struct napi_struct;
 
 /*
+ * Where a NAPI instance is (napi_struct.where), and who moves it:
+ *
+ *   from       event                               to         function
+ *   IDLE       napi_schedule (not threaded)        POLL_LIST  napi_schedule
+ *   IDLE       napi_schedule (threaded)            THREAD     napi_thread_wake
+ *   POLL_LIST  net_rx_action takes the poll list   LIST       softnet_step_done
+ *   LIST       its turn comes                      POLLING    poll_next
+ *   LIST       input blocked                       PARKED     napi_park
+ *   POLLING    ring empty or under weight          IDLE       poll_end (complete)
+ *   POLLING    used its whole weight               REPOLL     poll_end
+ *   POLLING    input blocked, work waits           PARKED     poll_end
+ *   REPOLL     net_rx_action ends                  POLL_LIST  net_rx_action_end
+ *   LIST       net_rx_action ends early            POLL_LIST  net_rx_action_end
+ *   PARKED     input unblocked                     POLL_LIST  rx_gate_update
+ *                                                  or THREAD
+ *   THREAD     a poll finds the ring empty         IDLE       napi_thread_continue
+ *   THREAD     input blocked                       PARKED     napi_thread_*
+ *   any        netif_napi_del                      IDLE       netif_napi_del
+ *
+ * Each of POLL_LIST, LIST, REPOLL and PARKED is one list of the host's
+ * softnet_data; POLLING is sd->cur; THREAD is the thread's work item.
+ * softnet_check() checks that every instance is where its field says.
+ */
+enum napi_where {
+	NAPI_IDLE,	/* not scheduled */
+	NAPI_POLL_LIST, /* sd->poll_list: waiting for net_rx_action */
+	NAPI_LIST,	/* sd->list: taken by the running net_rx_action */
+	NAPI_POLLING,	/* sd->cur: being polled */
+	NAPI_REPOLL,	/* sd->repoll: used its weight, polled again next time */
+	NAPI_PARKED,	/* sd->parked: input is blocked */
+	NAPI_THREAD,	/* owned by its thread (threaded NAPI) */
+};
+const char *napi_where_name(enum napi_where w);
+
+/*
  * A NAPI instance's poll, unrolled into per-packet CPU items: Linux's
  * poll(napi, budget) loop is "while (work < budget && has_work) rx_one".
  */
 struct napi_ops {
 	/* Required: is a packet waiting? */
 	bool (*has_work)(struct napi_struct *n);
-	/* Required: take one packet and pass it up (netif_receive_skb). */
+	/* Required: take one packet and pass it up (netif_receive_skb).  The
+	 * protocol work it charges is paid before the poll looks at the ring
+	 * again (has_work) or completes: Linux's poll runs netif_receive_skb
+	 * synchronously. */
 	void (*rx_one)(struct napi_struct *n);
 	/* Required: CPU cost of one rx_one, paid before it runs. */
 	sim_time_t (*packet_cost)(struct napi_struct *n);
@@ -296,23 +350,33 @@ struct napi_struct {
 	struct net_device *dev; /* NULL for the backlog */
 	struct host *host;
 	const struct napi_ops *ops;
-	void *priv;	 /* the driver's */
-	uint32_t weight; /* packets per poll (the quota), 64; 0 = unlimited */
-	bool scheduled;	 /* NAPI_STATE_SCHED: on a poll list or being polled */
-	bool threaded;	 /* polled by its own thread (napi_set_threaded) */
+	void *priv;	       /* the driver's */
+	uint32_t weight;       /* packets per poll (the quota), 64; 0 = unlimited */
+	enum napi_where where; /* the one location field (see the table above) */
+	bool threaded;	       /* polled by its own thread (napi_set_threaded) */
 	/* counters */
 	uint64_t polls;	     /* poll calls */
 	uint64_t packets;    /* packets taken by rx_one */
 	uint64_t completes;  /* polls that found the work done */
 	uint64_t full_polls; /* polls that used the whole weight */
 	uint64_t parks;	     /* polls not made because input was blocked */
+	uint64_t deferred;   /* completions that left the IRQ masked (defer_hard_irqs) */
 	/* private to dev.c */
+	uint32_t defer_hard_irqs_count;
+	sim_event_id defer_timer; /* napi_watchdog: re-polls after gro_flush_timeout */
 	struct napi_struct *poll_next;
+	struct napi_struct *all_next; /* the host's instances */
 	uint32_t work;
-	bool parked;		     /* on the parked list, waiting for input to unblock */
 	struct cpu_work thread_work; /* threaded: the thread's poll call, or one packet */
-	bool thread_in_poll;	     /* threaded: thread_work is a packet, not a poll call */
+	uint8_t thread_step;	     /* threaded: the poll call, a packet, or after a packet */
 };
+
+/* NAPI_STATE_SCHED: anywhere but idle. */
+static inline bool
+napi_is_scheduled(const struct napi_struct *n)
+{
+	return n->where != NAPI_IDLE;
+}
 
 void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		    const char *name, const struct napi_ops *ops, uint32_t weight, void *priv);
@@ -356,6 +420,8 @@ struct softnet_stats {
 void dev_softnet_stats(struct host *host, struct softnet_stats *out);
 /* True while NET_RX work is pending or running (softirq or ksoftirqd). */
 bool dev_softirq_busy(struct host *host);
+/* Check the softnet and NAPI invariants; aborts naming the host when broken. */
+void softnet_check(const struct host *host);
 /* True while ksoftirqd is awake. */
 bool dev_ksoftirqd_running(struct host *host);
 

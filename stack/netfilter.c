@@ -194,9 +194,7 @@ nfq_syscall(sim_time_t extra)
 	struct proc *p = proc_self();
 	g_assert(p != NULL);
 	struct host *h = proc_host(p);
-	h->current_task = proc_task(p);
 	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL) + extra);
-	h->current_task = proc_task(p);
 	return h;
 }
 
@@ -209,7 +207,6 @@ nfq_recv(void *buf, size_t len, size_t *plen)
 	while (skb_queue_empty(&nf->queue)) {
 		nf->waiter = p;
 		proc_block(p, SIM_TIME_MAX);
-		h->current_task = proc_task(p);
 	}
 	nf->waiter = NULL;
 	struct sk_buff *skb = skb_dequeue(&nf->queue);
@@ -228,7 +225,6 @@ nfq_screen(void)
 {
 	struct proc *p = proc_self();
 	struct host *h = proc_host(p);
-	h->current_task = proc_task(p);
 	proc_consume(p, cpu_cost(h->cpu, COST_SCREEN));
 }
 

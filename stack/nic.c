@@ -81,13 +81,21 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("weight", weight, CONF_UINT32, 0, 65536,
 	       "NAPI weight: the quota of packets per poll; 0 = unlimited (64)"),
 	NICKEY("threaded", threaded, CONF_BOOL, 0, 1,
-	       "threaded NAPI: poll from the kernel thread napi/IF, which yields to other tasks "
-	       "after each poll (/sys/class/net/IF/threaded; off)"),
+	       "threaded NAPI: poll from the kernel thread napi/IF, a task that keeps bottom "
+	       "halves "
+	       "off during a poll and calls cond_resched between polls "
+	       "(/sys/class/net/IF/threaded; off)"),
 	NICKEY("rx_usecs", rx_usecs, CONF_UINT32, 0, 1000000,
 	       "interrupt coalescing delay in microseconds (ethtool -C rx-usecs; 0)"),
 	NICKEY("rx_frames", rx_frames, CONF_UINT32, 0, 65536,
 	       "interrupt coalescing frame count (ethtool -C rx-frames; 0)"),
 	NICKEY("promisc", promisc, CONF_BOOL, 0, 1, "accept frames for any MAC address (off)"),
+	NICKEY("napi_defer_hard_irqs", napi_defer_hard_irqs, CONF_UINT32, 0, 1000000,
+	       "NAPI completions that leave the RX interrupt masked and re-poll after "
+	       "gro_flush_timeout instead (/sys/class/net/IF/napi_defer_hard_irqs; 0)"),
+	NICKEY("gro_flush_timeout", gro_flush_timeout, CONF_DURATION, 0, SIM_S,
+	       "the re-poll timer of napi_defer_hard_irqs "
+	       "(/sys/class/net/IF/gro_flush_timeout, in ns there; 0)"),
 	{ NULL },
 };
 
@@ -543,6 +551,8 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	}
 	dev->mtu = nic->cfg.mtu;
 	dev->tx_queue_len = nic->cfg.tx_queue_len;
+	dev->napi_defer_hard_irqs = nic->cfg.napi_defer_hard_irqs;
+	dev->gro_flush_timeout = nic->cfg.gro_flush_timeout;
 	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
 	skb_queue_head_init(&nic->rx_free, "rx_ring_free", "nic");
 	skb_queue_head_init(&nic->rx_ring, "rx_ring", "nic");

@@ -57,20 +57,22 @@ struct host;
 struct trace_pcap;
 
 struct nic_config {
-	uint32_t rx_ring;      /* RX descriptors, 256 */
-	uint32_t tx_ring;      /* TX descriptors, 256 */
-	uint32_t tx_queue_len; /* the device's qdisc limit, 1000 */
-	uint32_t mtu;	       /* 1500 */
-	bool napi;	       /* true: NAPI; false: interrupt mode (netif_rx) */
-	uint32_t weight;       /* NAPI weight (quota per poll), 64; 0 = unlimited */
-	bool threaded;	       /* threaded NAPI: polled by the thread napi/IF; false */
-	uint32_t rx_usecs;     /* interrupt coalescing delay, us; 0 = none */
-	uint32_t rx_frames;    /* interrupt coalescing frame count; 0 = none */
-	bool promisc;	       /* accept frames for any MAC address; false */
+	uint32_t rx_ring;	       /* RX descriptors, 256 */
+	uint32_t tx_ring;	       /* TX descriptors, 256 */
+	uint32_t tx_queue_len;	       /* the device's qdisc limit, 1000 */
+	uint32_t mtu;		       /* 1500 */
+	bool napi;		       /* true: NAPI; false: interrupt mode (netif_rx) */
+	uint32_t weight;	       /* NAPI weight (quota per poll), 64; 0 = unlimited */
+	bool threaded;		       /* threaded NAPI: polled by the thread napi/IF; false */
+	uint32_t rx_usecs;	       /* interrupt coalescing delay, us; 0 = none */
+	uint32_t rx_frames;	       /* interrupt coalescing frame count; 0 = none */
+	bool promisc;		       /* accept frames for any MAC address; false */
+	uint32_t napi_defer_hard_irqs; /* completions that keep the IRQ masked; 0 */
+	sim_time_t gro_flush_timeout;  /* their re-poll timer; 0 = off */
 };
 
 /* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
- * promisc. */
+ * promisc, napi_defer_hard_irqs, gro_flush_timeout. */
 extern const struct conf_key nic_conf_keys[];
 void nic_config_init(struct nic_config *c);
 /* Checks combinations the key ranges cannot (rx_frames without rx_usecs). */

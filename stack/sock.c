@@ -151,7 +151,6 @@ sk_wait_event(struct sock *sk, sim_time_t *timeo, bool (*cond)(struct sock *sk))
 		sim_time_t start = host_now(sk->host);
 		sock_wait_add(sk, &e, p);
 		enum proc_wake_reason why = proc_block(p, *timeo);
-		sk->host->current_task = proc_task(p);
 		sock_wait_remove(sk, &e);
 		if (*timeo != SIM_TIME_MAX) {
 			*timeo -= host_now(sk->host) - start;

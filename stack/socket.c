@@ -171,9 +171,7 @@ sys_enter(void)
 	struct files *f = sys_files();
 	struct host *h = f->host;
 	h->socks->stats.syscalls++;
-	h->current_task = proc_task(p);
 	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL));
-	h->current_task = proc_task(p);
 	return f;
 }
 
@@ -591,7 +589,6 @@ ns_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 				sock_wait_add(fd_sock(f, fds[i].fd)->sk, &e[i], p);
 		sim_time_t start = ns_now();
 		enum proc_wake_reason why = proc_block(p, timeo);
-		f->host->current_task = proc_task(p);
 		for (nfds_t i = 0; i < n; i++)
 			if (fds[i].fd >= 0)
 				sock_wait_remove(fd_sock(f, fds[i].fd)->sk, &e[i]);
@@ -733,8 +730,6 @@ ns_sleep(int64_t ns)
 	if (ns < 0)
 		return (int)sys_ret(-EINVAL);
 	proc_sleep(proc_self(), ns);
-	struct proc *p = proc_self();
-	proc_host(p)->current_task = proc_task(p);
 	return 0;
 }
 
@@ -745,7 +740,6 @@ ns_compute(int64_t ns)
 	if (ns < 0)
 		return (int)sys_ret(-EINVAL);
 	struct proc *p = proc_self();
-	proc_host(p)->current_task = proc_task(p);
 	proc_consume(p, ns);
 	return 0;
 }
@@ -756,6 +750,5 @@ ns_app_packet(void)
 	SYS_SCOPE();
 	struct proc *p = proc_self();
 	struct host *h = proc_host(p);
-	h->current_task = proc_task(p);
 	proc_consume(p, cpu_cost(h->cpu, COST_APP_PACKET));
 }

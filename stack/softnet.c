@@ -14,22 +14,23 @@
  *   NET_RX: __do_softirq -> net_rx_action -> poll (driver or process_backlog)
  *           -> netif_receive_skb (stack/dev.c) -> packet_type.func
  *
- * The softirq is one cpu_work item (sd->work) resubmitted step by step:
- * ENTRY (net_rx_action begins), POLL (one poll call), PACKET (one packet of
- * that poll).  Each step's cost is paid before its function runs, so an
- * interrupt can preempt the softirq between packets and while one is paid.
- * The chain runs in softirq context, or in task context once ksoftirqd has
- * taken over (netdevice.h explains the limits).
+ * The softirq is one cpu_work item (sd->work) resubmitted step by step
+ * (see "the NET_RX chain" below).  Each step's cost is paid before its
+ * function runs, so an interrupt can preempt the softirq between packets
+ * and while one is paid.  The chain runs in softirq context, or as the
+ * task ksoftirqd once it has taken over (netdevice.h explains the limits).
  *
  * The livelock remedies live here too (netdevice.h): threaded NAPI (a
- * thread that polls one quota, then yields to the other tasks), and the
- * input gate that feedback (dev_rx_throttle) and the CPU-cycle limit
+ * task that polls with bottom halves off and calls cond_resched between
+ * polls; under bsd-1996 the paper's polling thread, which yields after
+ * every quota), and the input gate that feedback (dev_rx_throttle) and the CPU-cycle limit
  * close: a closed gate parks the instances net_rx_action would poll.
  */
 #include "stack/dev_int.h"
 
 #include <stddef.h>
 #include <string.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "trace/trace.h"
 
@@ -67,6 +68,22 @@ const struct conf_key netdev_host_conf_keys[] = {
 		"screening queue length that blocks input, with screen_feedback (24)"),
 	HOSTKEY(screen_queue_low, CONF_UINT32, 0, 1000000,
 		"screening queue length that unblocks input, with screen_feedback (8)"),
+	{ "kernel", CONF_ENUM, offsetof(struct netdev_host_config, kernel), 0, 0, 0, 0,
+	  netdev_kernel_names,
+	  "kernel profile: linux-6.6 (softirqs at every irq exit), linux-5.15 (irq exit "
+	  "defers to an awake ksoftirqd), bsd-1996 (protocol processing above every process, "
+	  "no ksoftirqd, threaded NAPI is Mogul & Ramakrishnan's polling thread); linux-6.6" },
+	{ "sched_latency_ns", CONF_DURATION,
+	  offsetof(struct netdev_host_config, sched.sched_latency_ns), SIM_US, SIM_S, 0, 0, NULL,
+	  "CFS period every runnable task runs in (Linux sysctl_sched_latency, 6ms)" },
+	{ "sched_min_granularity_ns", CONF_DURATION,
+	  offsetof(struct netdev_host_config, sched.sched_min_granularity_ns), SIM_US, SIM_S, 0, 0,
+	  NULL, "CFS shortest slice (Linux sysctl_sched_min_granularity, 750us)" },
+	{ "sched_wakeup_granularity_ns", CONF_DURATION,
+	  offsetof(struct netdev_host_config, sched.sched_wakeup_granularity_ns), 0, SIM_S, 0, 0,
+	  NULL,
+	  "CFS: a woken task preempts when this far behind in vruntime "
+	  "(Linux sysctl_sched_wakeup_granularity, 1ms)" },
 	{ NULL },
 };
 
@@ -86,14 +103,19 @@ netdev_host_config_init(struct netdev_host_config *c)
 		.screen_feedback = false,
 		.screen_queue_high = 24,
 		.screen_queue_low = 8,
+		.kernel = KERNEL_LINUX_6_6,
 	};
+	cpu_sched_config_init(&c->sched);
 }
+
+const char *const netdev_kernel_names[] = { "linux-6.6", "linux-5.15", "bsd-1996", NULL };
 
 void
 dev_set_host_config(struct host *host, const struct netdev_host_config *c)
 {
 	host->softnet->cfg = *c;
 	host->softnet->backlog_napi.weight = c->dev_weight;
+	cpu_set_sched_config(host->cpu, &c->sched);
 }
 
 struct netdev_host_config *
@@ -104,7 +126,7 @@ dev_host_config(struct host *host)
 
 /* ---- NAPI lists ------------------------------------------------------------------ */
 
-static void
+void
 napi_list_append(struct napi_list *l, struct napi_struct *n)
 {
 	n->poll_next = NULL;
@@ -115,7 +137,7 @@ napi_list_append(struct napi_list *l, struct napi_struct *n)
 	l->last = n;
 }
 
-static struct napi_struct *
+struct napi_struct *
 napi_list_pop(struct napi_list *l)
 {
 	struct napi_struct *n = l->first;
@@ -163,45 +185,97 @@ napi_list_remove(struct napi_list *l, struct napi_struct *n)
 
 /* ---- the NET_RX chain ------------------------------------------------------------ */
 
+/*
+ * The chain (sd->work) runs these steps; each step's cost is paid before
+ * its function runs, and the protocol work a packet charges (ip_rcv,
+ * udp_rcv, ...) is paid before the step after it (sim/cpu.h, "Charge
+ * before effect"):
+ *
+ *   ENTRY  softirq_entry   net_rx_action begins: takes the poll list
+ *   POLL   napi_poll       a poll call: is there a packet?
+ *   PACKET packet_cost     takes one packet: rx_one -> netif_receive_skb
+ *   NEXT   (the charges)   after the packet's protocol work: another
+ *                          packet, or napi_complete_done (IRQ unmask)
+ *   EXIT   softirq_exit    net_rx_action's end and __do_softirq's
+ *                          re-check of pending: restart, ksoftirqd, or stop
+ *
+ * Worked example (the defaults, one packet waiting, no other work):
+ * ENTRY 300 ns, POLL 200, PACKET 600 (driver_rx + eth_rcv), NEXT 1000
+ * (ip_rcv 500 + udp_rcv 500), EXIT 100: the IRQ is unmasked 2,100 ns
+ * after the softirq began, and a frame arriving before that is taken by
+ * the same poll without an interrupt, as in Linux.
+ */
+
 static void softnet_step_done(struct cpu_work *w);
+
+static bool
+in_ksoftirqd(const struct softnet_data *sd)
+{
+	return sd->chain == CHAIN_KSOFTIRQD || sd->chain == CHAIN_KSOFTIRQD_WAIT;
+}
 
 static void
 softnet_submit(struct softnet_data *sd, enum softnet_step step, sim_time_t cost)
 {
 	static const char *const names[] = {
-		[STEP_ENTRY] = "net_rx_action",
-		[STEP_POLL] = "napi_poll",
-		[STEP_PACKET] = "napi_poll packet",
+		[STEP_ENTRY] = "net_rx_action",	    [STEP_POLL] = "napi_poll",
+		[STEP_PACKET] = "napi_poll packet", [STEP_NEXT] = "napi_poll packet",
+		[STEP_EXIT] = "__do_softirq exit",
 	};
 	sd->step = step;
-	sd->work.name = sd->ksoftirqd ? "ksoftirqd" : names[step];
-	sd->work.task = 0; /* ksoftirqd too: see KSOFTIRQD_TASK */
-	cpu_submit(sd->host->cpu, &sd->work, sd->ksoftirqd ? CPU_TASK : CPU_SOFTIRQ, cost);
+	sd->work.name = names[step];
+	sd->work.task = in_ksoftirqd(sd) ? KSOFTIRQD_TASK : 0;
+	cpu_submit(sd->host->cpu, &sd->work, in_ksoftirqd(sd) ? CPU_TASK : CPU_SOFTIRQ, cost);
+	NS_CHECK(softnet_check(sd->host));
 }
 
-/* __do_softirq begins: it may run net_rx_action softirq_max_restart times. */
+/* __do_softirq begins at irq exit: softirq_max_restart runs of
+ * net_rx_action, within softirq_max_time. */
 static void
 softirq_begin(struct softnet_data *sd)
 {
-	sd->running = true;
-	sd->restarts_left = sd->cfg.softirq_max_restart;
-	sd->softirq_end = sim_now(sd->host->sim) + sd->cfg.softirq_max_time;
+	sd->chain = CHAIN_SOFTIRQ;
+	sd->new_do_softirq = true;
 	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
 }
 
-/* raise_softirq(NET_RX_SOFTIRQ); runs it unless it is running already. */
+/* wakeup_softirqd, or run_ksoftirqd's next pass: ksoftirqd (a task) will
+ * run __do_softirq when the scheduler picks it. */
 static void
-softirq_raise(struct softnet_data *sd)
+ksoftirqd_queue_pass(struct softnet_data *sd)
+{
+	sd->chain = CHAIN_KSOFTIRQD_WAIT;
+	sd->new_do_softirq = true;
+	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+}
+
+/*
+ * raise_softirq(NET_RX_SOFTIRQ) from a driver's interrupt (or any code
+ * outside the chain).  A running __do_softirq sees it at its end (a
+ * restart).  With ksoftirqd awake but not inside __do_softirq, linux-5.15
+ * leaves the work to it (invoke_softirq: ksoftirqd_running()), linux-6.6
+ * runs __do_softirq at this irq exit (kernel/softirq.c after d15121be7485).
+ */
+void
+softnet_raise(struct softnet_data *sd)
 {
 	sd->pending = true;
-	if (!sd->running)
+	switch (sd->chain) {
+	case CHAIN_IDLE: softirq_begin(sd); break;
+	case CHAIN_KSOFTIRQD_WAIT:
+		if (sd->cfg.kernel != KERNEL_LINUX_6_6 || sd->step != STEP_ENTRY)
+			break;
+		/* ksoftirqd's queued pass is not needed: irq exit runs it now */
+		cpu_withdraw(sd->host->cpu, &sd->work);
 		softirq_begin(sd);
+		break;
+	case CHAIN_SOFTIRQ:
+	case CHAIN_KSOFTIRQD: break;
+	}
 }
 
 /* Only new input is blocked: device instances are parked, while the
  * backlog (packets the CPU has taken in already) is still processed. */
-static bool rx_gate_closed(struct softnet_data *sd);
-static void napi_park(struct softnet_data *sd, struct napi_struct *n);
 
 static void
 poll_next(struct softnet_data *sd)
@@ -216,17 +290,24 @@ poll_next(struct softnet_data *sd)
 		return;
 	}
 	sd->cur = n;
+	n->where = NAPI_POLLING;
 	n->work = 0;
 	n->polls++;
 	sd->stats.napi_polls++;
 	softnet_submit(sd, STEP_POLL, cpu_cost(sd->host->cpu, COST_NAPI_POLL));
 }
 
+static void
+napi_list_set_where(struct napi_list *l, enum napi_where where)
+{
+	for (struct napi_struct *n = l->first; n; n = n->poll_next)
+		n->where = where;
+}
+
 /*
  * net_rx_action's end: instances still to poll, then those scheduled
  * meanwhile, then those that used their weight go back on the poll list;
- * if any, NET_RX is raised again.  Then __do_softirq decides: restart,
- * hand over to ksoftirqd, or stop.
+ * if any, NET_RX is raised again.  Then __do_softirq's exit (EXIT) decides.
  */
 static void
 net_rx_action_end(struct softnet_data *sd)
@@ -235,31 +316,82 @@ net_rx_action_end(struct softnet_data *sd)
 	napi_list_splice_tail(&sd->list, &sd->repoll);
 	sd->poll_list = sd->list;
 	sd->list = (struct napi_list){ 0 };
+	napi_list_set_where(&sd->poll_list, NAPI_POLL_LIST);
 	if (sd->poll_list.first)
 		sd->pending = true;
+	softnet_submit(sd, STEP_EXIT, cpu_cost(sd->host->cpu, COST_SOFTIRQ_EXIT));
+}
 
+/*
+ * __do_softirq's end (Linux kernel/softirq.c): with NET_RX pending again,
+ * restart unless out of restarts (MAX_SOFTIRQ_RESTART) or time
+ * (MAX_SOFTIRQ_TIME) or the scheduler wants the CPU (need_resched); then
+ * wakeup_softirqd.  In ksoftirqd the same loop runs, and giving up returns
+ * to run_ksoftirqd, which calls cond_resched and runs __do_softirq again
+ * while NET_RX is pending.  bsd-1996 has no ksoftirqd: the software
+ * interrupt runs until no input is left.
+ */
+static void
+do_softirq_exit(struct softnet_data *sd)
+{
+	struct host *host = sd->host;
+	bool ksoftirqd = sd->chain == CHAIN_KSOFTIRQD;
 	if (!sd->pending) {
-		sd->running = false;
-		sd->ksoftirqd = false; /* ksoftirqd sleeps */
+		sd->chain = CHAIN_IDLE; /* ksoftirqd, if it ran this, sleeps */
+		if (ksoftirqd)
+			cpu_preempt_enable(host->cpu, KSOFTIRQD_TASK);
 		return;
 	}
-	if (sd->ksoftirqd) {
-		/* run_ksoftirqd loops while NET_RX is pending */
-		softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
-		return;
-	}
-	/* seed: "Dealing with interrupts and NAPI"; Linux kernel/softirq.c
-	 * __do_softirq: restart unless out of restarts or time, or a task
-	 * waits for the CPU (need_resched) */
-	if (--sd->restarts_left > 0 && sim_now(sd->host->sim) < sd->softirq_end &&
-	    !cpu_ctx_busy(sd->host->cpu, CPU_TASK)) {
+	if (sd->cfg.kernel == KERNEL_BSD_1996 ||
+	    (--sd->restarts_left > 0 && sim_now(host->sim) < sd->softirq_end &&
+	     !cpu_need_resched(host->cpu))) {
 		sd->stats.softirq_restarts++;
-		softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+		softnet_submit(sd, STEP_ENTRY, cpu_cost(host->cpu, COST_SOFTIRQ_ENTRY));
 		return;
 	}
-	sd->stats.ksoftirqd_wakeups++;
-	sd->ksoftirqd = true;
-	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+	if (ksoftirqd) {
+		cpu_preempt_enable(host->cpu, KSOFTIRQD_TASK); /* cond_resched() */
+	} else {
+		sd->stats.ksoftirqd_wakeups++;
+	}
+	ksoftirqd_queue_pass(sd);
+}
+
+/* napi_watchdog (the hrtimer of gro_flush_timeout): poll again, IRQ still masked. */
+static void
+napi_watchdog(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	struct napi_struct *n = a;
+	n->defer_timer = 0;
+	napi_schedule(n);
+}
+
+/*
+ * napi_complete_done (net/core/dev.c, 5.10+), run after the poll's last
+ * packet has been paid for.  A poll that took packets re-arms
+ * napi_defer_hard_irqs; while that count lasts and gro_flush_timeout is
+ * set, the completion leaves the IRQ masked (the driver is told not to
+ * re-enable it) and a timer polls again.
+ */
+void
+softnet_napi_complete(struct napi_struct *n)
+{
+	n->where = NAPI_IDLE;
+	n->completes++;
+	struct net_device *dev = n->dev;
+	if (dev && n->work > 0)
+		n->defer_hard_irqs_count = dev->napi_defer_hard_irqs;
+	if (dev && n->defer_hard_irqs_count > 0 && dev->gro_flush_timeout > 0) {
+		n->defer_hard_irqs_count--;
+		n->deferred++;
+		n->defer_timer =
+			sim_schedule(n->host->sim, dev->gro_flush_timeout, napi_watchdog, n, NULL);
+		return;
+	}
+	if (n->ops->complete)
+		n->ops->complete(n);
 }
 
 /* The current poll ends: napi_complete or repoll, then budget and time. */
@@ -273,12 +405,10 @@ poll_end(struct softnet_data *sd)
 		napi_park(sd, n);
 	} else if (n) {
 		if (n->weight == 0 || n->work < n->weight) {
-			n->scheduled = false;
-			n->completes++;
-			if (n->ops->complete)
-				n->ops->complete(n);
+			softnet_napi_complete(n);
 		} else {
 			n->full_polls++;
+			n->where = NAPI_REPOLL;
 			napi_list_append(&sd->repoll, n);
 		}
 		sd->budget -= (int)n->work;
@@ -293,7 +423,8 @@ poll_end(struct softnet_data *sd)
 		net_rx_action_end(sd);
 }
 
-/* After a POLL or PACKET step: the next packet of this poll, or its end. */
+/* After a POLL step, or a packet's protocol work (NEXT): the next packet
+ * of this poll, or its end. */
 static void
 poll_continue(struct softnet_data *sd)
 {
@@ -306,50 +437,76 @@ poll_continue(struct softnet_data *sd)
 	poll_end(sd);
 }
 
+/* net_rx_action begins (an ENTRY step has been paid). */
+static void
+net_rx_action_begin(struct softnet_data *sd)
+{
+	struct host *host = sd->host;
+	if (sd->new_do_softirq) {
+		/* __do_softirq begins: fresh limits */
+		sd->new_do_softirq = false;
+		sd->restarts_left = sd->cfg.softirq_max_restart;
+		sd->softirq_end = sim_now(host->sim) + sd->cfg.softirq_max_time;
+		if (sd->chain == CHAIN_KSOFTIRQD_WAIT) {
+			sd->chain = CHAIN_KSOFTIRQD;
+			cpu_preempt_disable(host->cpu, KSOFTIRQD_TASK); /* local_bh_disable */
+		}
+	}
+	sd->pending = false;
+	sd->stats.net_rx_actions++;
+	if (sd->chain == CHAIN_KSOFTIRQD)
+		sd->stats.ksoftirqd_actions++;
+	sd->list = sd->poll_list;
+	sd->poll_list = (struct napi_list){ 0 };
+	napi_list_set_where(&sd->list, NAPI_LIST);
+	sd->budget = (int)sd->cfg.netdev_budget;
+	sd->time_limit = sim_now(host->sim) + (sim_time_t)sd->cfg.netdev_budget_usecs * SIM_US;
+	poll_next(sd);
+	if (!sd->cur)
+		net_rx_action_end(sd);
+}
+
 static void
 softnet_step_done(struct cpu_work *w)
 {
 	struct softnet_data *sd = w->owner;
-	struct host *host = sd->host;
-	uint32_t saved_task = host->current_task;
-	if (sd->ksoftirqd)
-		host->current_task = 0; /* see KSOFTIRQD_TASK */
-
+	CPU_ASSERT_CTX(sd->host->cpu, sd->chain == CHAIN_SOFTIRQ ? CPU_SOFTIRQ : CPU_TASK);
 	switch (sd->step) {
-	case STEP_ENTRY:
-		sd->pending = false;
-		sd->stats.net_rx_actions++;
-		if (sd->ksoftirqd)
-			sd->stats.ksoftirqd_actions++;
-		sd->list = sd->poll_list;
-		sd->poll_list = (struct napi_list){ 0 };
-		sd->budget = (int)sd->cfg.netdev_budget;
-		sd->time_limit =
-			sim_now(host->sim) + (sim_time_t)sd->cfg.netdev_budget_usecs * SIM_US;
-		poll_next(sd);
-		if (!sd->cur)
-			net_rx_action_end(sd);
-		break;
-	case STEP_POLL: poll_continue(sd); break;
+	case STEP_ENTRY: net_rx_action_begin(sd); break;
+	case STEP_POLL:
+	case STEP_NEXT: poll_continue(sd); break;
 	case STEP_PACKET:
 		if (sd->cur) {
 			sd->cur->work++;
 			sd->cur->packets++;
 			sd->cur->ops->rx_one(sd->cur);
 		}
-		poll_continue(sd);
+		/* what rx_one charged is paid before the ring is looked at again */
+		if (cpu_charges_pending(sd->host->cpu))
+			softnet_submit(sd, STEP_NEXT, 0);
+		else
+			poll_continue(sd); /* nothing to pay: decide now */
 		break;
+	case STEP_EXIT: do_softirq_exit(sd); break;
 	}
-	host->current_task = saved_task;
 }
 
 /* ---- NAPI ------------------------------------------------------------------------- */
+
+const char *
+napi_where_name(enum napi_where w)
+{
+	static const char *const names[] = { "idle",   "poll_list", "list",  "polling",
+					     "repoll", "parked",    "thread" };
+	return (unsigned)w <= NAPI_THREAD ? names[w] : "?";
+}
 
 void
 netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n, const char *name,
 	       const struct napi_ops *ops, uint32_t weight, void *priv)
 {
 	g_assert(ops && ops->has_work && ops->rx_one && ops->packet_cost);
+	struct softnet_data *sd = host->softnet;
 	*n = (struct napi_struct){
 		.name = name,
 		.dev = dev,
@@ -358,6 +515,10 @@ netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		.priv = priv,
 		.weight = weight,
 	};
+	if (sd) {
+		n->all_next = sd->all;
+		sd->all = n;
+	}
 }
 
 void
@@ -366,215 +527,43 @@ netif_napi_del(struct napi_struct *n)
 	struct softnet_data *sd = n->host->softnet;
 	if (n->threaded)
 		cpu_withdraw(n->host->cpu, &n->thread_work);
-	if (!n->scheduled)
-		return;
-	if (sd->cur == n)
-		sd->cur = NULL;
-	if (!napi_list_remove(&sd->poll_list, n) && !napi_list_remove(&sd->list, n) &&
-	    !napi_list_remove(&sd->repoll, n))
-		napi_list_remove(&sd->parked, n);
-	n->parked = false;
-	n->scheduled = false;
+	if (n->defer_timer) {
+		sim_cancel(n->host->sim, n->defer_timer);
+		n->defer_timer = 0;
+	}
+	switch (n->where) {
+	case NAPI_IDLE:
+	case NAPI_THREAD: break;
+	case NAPI_POLL_LIST: napi_list_remove(&sd->poll_list, n); break;
+	case NAPI_LIST: napi_list_remove(&sd->list, n); break;
+	case NAPI_POLLING: sd->cur = NULL; break;
+	case NAPI_REPOLL: napi_list_remove(&sd->repoll, n); break;
+	case NAPI_PARKED: napi_list_remove(&sd->parked, n); break;
+	}
+	n->where = NAPI_IDLE;
+	for (struct napi_struct **pp = &sd->all; *pp; pp = &(*pp)->all_next)
+		if (*pp == n) {
+			*pp = n->all_next;
+			break;
+		}
+	NS_CHECK(softnet_check(n->host));
 }
-
-static void napi_thread_wake(struct napi_struct *n);
 
 bool
 napi_schedule(struct napi_struct *n)
 {
-	if (n->scheduled)
+	if (napi_is_scheduled(n))
 		return false;
 	struct softnet_data *sd = n->host->softnet;
-	n->scheduled = true;
 	if (n->threaded) {
 		napi_thread_wake(n);
 		return true;
 	}
+	n->where = NAPI_POLL_LIST;
 	napi_list_append(&sd->poll_list, n);
-	softirq_raise(sd);
+	softnet_raise(sd);
+	NS_CHECK(softnet_check(n->host));
 	return true;
-}
-
-/* ---- threaded NAPI: the polling thread with a quota -------------------------------- */
-
-/*
- * Linux net/core/dev.c napi_threaded_poll: the thread "napi/DEV" polls
- * its instance (one COST_NAPI_POLL item in task context, the thread's own
- * task), then takes at most weight packets in softirq context, where no
- * task runs between them (bottom halves are off), then yields to the
- * other tasks (cond_resched) and polls again, until a poll finds the ring
- * empty (napi_complete_done) and the thread sleeps.  With weight 0 one
- * poll runs while frames wait: Mogul & Ramakrishnan's "no quota".
- */
-static void
-napi_thread_step(struct cpu_work *w)
-{
-	struct napi_struct *n = w->owner;
-	struct softnet_data *sd = n->host->softnet;
-	if (!n->thread_in_poll) {
-		/* the poll call */
-		if (rx_gate_closed(sd)) {
-			napi_park(sd, n);
-			return;
-		}
-		n->work = 0;
-		n->polls++;
-		sd->stats.napi_polls++;
-	} else {
-		n->work++;
-		n->packets++;
-		n->ops->rx_one(n);
-	}
-	bool more = n->ops->has_work(n);
-	if (more && (n->weight == 0 || n->work < n->weight) && !rx_gate_closed(sd)) {
-		n->thread_in_poll = true;
-		w->task = 0;
-		cpu_submit(n->host->cpu, w, CPU_SOFTIRQ, n->ops->packet_cost(n));
-		return;
-	}
-	n->thread_in_poll = false;
-	if (more && rx_gate_closed(sd)) {
-		napi_park(sd, n);
-	} else if (more) {
-		n->full_polls++;
-		napi_thread_wake(n); /* cond_resched: behind the tasks that wait */
-	} else {
-		n->scheduled = false;
-		n->completes++;
-		if (n->ops->complete)
-			n->ops->complete(n);
-	}
-}
-
-static void
-napi_thread_wake(struct napi_struct *n)
-{
-	if (n->thread_work.queued)
-		return;
-	n->thread_in_poll = false;
-	n->thread_work.task = napi_thread_task(n);
-	cpu_submit(n->host->cpu, &n->thread_work, CPU_TASK, cpu_cost(n->host->cpu, COST_NAPI_POLL));
-}
-
-void
-napi_set_threaded(struct napi_struct *n, bool threaded)
-{
-	g_assert(!n->scheduled);
-	n->threaded = threaded;
-	if (threaded)
-		cpu_work_init(&n->thread_work, napi_thread_step, n, n->name);
-}
-
-uint32_t
-napi_thread_task(const struct napi_struct *n)
-{
-	return 0x7fff2000u + (n->dev ? n->dev->ifindex : 0);
-}
-
-/* ---- the input gate: feedback and the cycle limit --------------------------------- */
-
-static sim_time_t
-rx_busy_ns(struct softnet_data *sd)
-{
-	return cpu_busy_ns(sd->host->cpu, CPU_HARDIRQ) + cpu_busy_ns(sd->host->cpu, CPU_SOFTIRQ);
-}
-
-static void rx_gate_update(struct softnet_data *sd, bool was_closed);
-
-/* The end of a period in which the cycle limit was reached. */
-static void
-rx_cycle_timer(struct sim *sim, void *a, void *b)
-{
-	struct softnet_data *sd = a;
-	sd->cycle_ev = 0;
-	sd->cycle_blocked = false;
-	sd->period_start = sim_now(sim);
-	sd->busy_at_start = rx_busy_ns(sd);
-	rx_gate_update(sd, true);
-}
-
-/* Mogul & Ramakrishnan section 7: packet work may use rx_cycle_limit
- * percent of each period; once it has, input waits for the next period. */
-static void
-rx_cycles_check(struct softnet_data *sd)
-{
-	if (sd->cfg.rx_cycle_limit >= 100 || sd->cycle_blocked)
-		return;
-	sim_time_t now = sim_now(sd->host->sim), period = sd->cfg.rx_cycle_period;
-	if (now - sd->period_start >= period) {
-		sd->period_start = now - (now - sd->period_start) % period;
-		sd->busy_at_start = rx_busy_ns(sd);
-	}
-	sim_time_t used = rx_busy_ns(sd) - sd->busy_at_start;
-	if (used * 100 < period * (sim_time_t)sd->cfg.rx_cycle_limit)
-		return;
-	if (!sd->throttled)
-		sd->blocked_since = now;
-	sd->cycle_blocked = true;
-	sd->stats.cycle_limit_hits++;
-	sd->cycle_ev = sim_schedule(sd->host->sim, sd->period_start + period - now, rx_cycle_timer,
-				    sd, NULL);
-}
-
-static bool
-rx_gate_closed(struct softnet_data *sd)
-{
-	rx_cycles_check(sd);
-	return sd->throttled || sd->cycle_blocked;
-}
-
-static void
-napi_park(struct softnet_data *sd, struct napi_struct *n)
-{
-	n->parked = true;
-	n->parks++;
-	sd->stats.parks++;
-	napi_list_append(&sd->parked, n);
-}
-
-/* The gate may have opened: reschedule what was parked, wake the drivers. */
-static void
-rx_gate_update(struct softnet_data *sd, bool was_closed)
-{
-	if (!was_closed || sd->throttled || sd->cycle_blocked)
-		return;
-	sd->stats.blocked_ns += sim_now(sd->host->sim) - sd->blocked_since;
-	struct napi_struct *n;
-	while ((n = napi_list_pop(&sd->parked)) != NULL) {
-		n->parked = false;
-		if (n->threaded) {
-			napi_thread_wake(n);
-		} else {
-			napi_list_append(&sd->poll_list, n);
-			softirq_raise(sd);
-		}
-	}
-	for (struct net_device *d = sd->host->dev_list; d; d = d->next)
-		if (d->up && d->netdev_ops->ndo_rx_resume)
-			d->netdev_ops->ndo_rx_resume(d);
-}
-
-void
-dev_rx_throttle(struct host *host, bool on)
-{
-	struct softnet_data *sd = host->softnet;
-	if (sd->throttled == on)
-		return;
-	bool was_closed = sd->throttled || sd->cycle_blocked;
-	sd->throttled = on;
-	if (on) {
-		sd->stats.rx_throttles++;
-		if (!was_closed)
-			sd->blocked_since = sim_now(host->sim);
-		return;
-	}
-	rx_gate_update(sd, was_closed);
-}
-
-bool
-dev_rx_blocked(struct host *host)
-{
-	return rx_gate_closed(host->softnet);
 }
 
 /* ---- the backlog (interrupt mode) ------------------------------------------------- */
@@ -607,6 +596,11 @@ static const struct napi_ops backlog_napi_ops = {
 	.packet_cost = backlog_packet_cost,
 };
 
+/*
+ * netif_rx: any context, as in Linux 5.18+ (net/core/dev.c netif_rx: "can
+ * be used from interrupt and from thread context"): the NIC's top half in
+ * hardirq, loopback output in task or softirq context.
+ */
 int
 netif_rx(struct sk_buff *skb)
 {
@@ -640,6 +634,9 @@ dev_host_init(struct host *host)
 		       sd->cfg.dev_weight, sd);
 	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");
 	host->softnet = sd;
+	sd->backlog_napi.all_next = NULL;
+	sd->all = &sd->backlog_napi;
+	cpu_task_set_name(host->cpu, KSOFTIRQD_TASK, "ksoftirqd");
 }
 
 void
@@ -667,11 +664,74 @@ dev_softnet_stats(struct host *host, struct softnet_stats *out)
 bool
 dev_softirq_busy(struct host *host)
 {
-	return host->softnet->running;
+	return host->softnet->chain != CHAIN_IDLE;
 }
 
 bool
 dev_ksoftirqd_running(struct host *host)
 {
-	return host->softnet->ksoftirqd;
+	return in_ksoftirqd(host->softnet);
+}
+
+/* ---- invariants (the checked build: NS_CHECK) --------------------------------------- */
+
+#define SOFTNET_BUG(sd, ...) \
+	g_error("host %s: softnet check failed: %s", (sd)->host->name, __VA_ARGS__)
+
+/* Every instance on @l is where @where says, and @l's links are sound. */
+static unsigned
+check_list(const struct softnet_data *sd, const struct napi_list *l, enum napi_where where)
+{
+	unsigned n = 0;
+	for (const struct napi_struct *x = l->first; x; x = x->poll_next) {
+		if (x->where != where)
+			SOFTNET_BUG(sd, "an instance on a list says it is elsewhere");
+		if (!x->poll_next && l->last != x)
+			SOFTNET_BUG(sd, "a NAPI list's last is not its tail");
+		n++;
+	}
+	if (!l->first && l->last)
+		SOFTNET_BUG(sd, "an empty NAPI list has a last");
+	return n;
+}
+
+void
+softnet_check(const struct host *host)
+{
+	const struct softnet_data *sd = host->softnet;
+	unsigned listed = check_list(sd, &sd->poll_list, NAPI_POLL_LIST) +
+		check_list(sd, &sd->list, NAPI_LIST) + check_list(sd, &sd->repoll, NAPI_REPOLL) +
+		check_list(sd, &sd->parked, NAPI_PARKED);
+	unsigned on_lists = 0;
+	for (const struct napi_struct *n = sd->all; n; n = n->all_next) {
+		switch (n->where) {
+		case NAPI_POLL_LIST:
+		case NAPI_LIST:
+		case NAPI_REPOLL:
+		case NAPI_PARKED: on_lists++; break;
+		case NAPI_POLLING:
+			if (sd->cur != n)
+				SOFTNET_BUG(sd, "an instance says it is polled but is not sd->cur");
+			break;
+		case NAPI_THREAD:
+			if (!n->threaded)
+				SOFTNET_BUG(sd,
+					    "an instance without a thread is owned by its thread");
+			break;
+		case NAPI_IDLE: break;
+		default: SOFTNET_BUG(sd, "an instance's location is out of range");
+		}
+		if (n->threaded &&
+		    (n->where == NAPI_POLL_LIST || n->where == NAPI_LIST ||
+		     n->where == NAPI_REPOLL || n->where == NAPI_POLLING))
+			SOFTNET_BUG(sd, "a threaded instance is on the softirq's lists");
+	}
+	if (on_lists != listed)
+		SOFTNET_BUG(sd, "the NAPI lists do not hold exactly the instances that say so");
+	if (sd->cur && sd->cur->where != NAPI_POLLING)
+		SOFTNET_BUG(sd, "sd->cur is not marked as being polled");
+	if (sd->chain == CHAIN_IDLE && (sd->work.queued || sd->cur || sd->list.first))
+		SOFTNET_BUG(sd, "no __do_softirq runs, yet its work is queued");
+	if (sd->chain != CHAIN_IDLE && !sd->work.queued && cpu_current_ctx(host->cpu) == CPU_NONE)
+		SOFTNET_BUG(sd, "__do_softirq runs, yet nothing of it is queued");
 }

@@ -300,7 +300,7 @@ test_napi_reenables_irq_when_ring_empty(void **state)
 	assert_true(nic_rx_irq_enabled(fx->nb));
 	struct napi_struct *n = nic_napi(fx->nb);
 	assert_int_equal(n->completes, 1);
-	assert_false(n->scheduled);
+	assert_false(napi_is_scheduled(n));
 	/* the next frame raises a new interrupt */
 	inject_at_b(fx, 2, 100);
 	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 2);
@@ -386,6 +386,35 @@ test_interrupt_mode_delivers_in_order(void **state)
 		cpu_busy_ns(cpu, CPU_HARDIRQ),
 		(sim_time_t)s->rx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
 			200 * (cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_NETIF_RX)));
+}
+
+/* napi_defer_hard_irqs + gro_flush_timeout (Linux 5.10+): while polls
+ * find packets, the completion leaves the IRQ masked and a timer re-polls;
+ * the IRQ comes back after napi_defer_hard_irqs polls that found nothing.
+ * 64 frames 2 us apart, timeout 20 us: one interrupt in all. */
+static void
+test_napi_defer_hard_irqs_replaces_interrupts_by_timer_polls(void **state)
+{
+	teardown(state);
+	struct nic_config c;
+	nic_config_init(&c);
+	c.napi_defer_hard_irqs = 2;
+	c.gro_flush_timeout = 20 * SIM_US;
+	setup_with(state, NULL, &c, NULL, false);
+	struct fx *fx = *state;
+	struct injector in;
+	inject_train(&in, fx, 64, 2 * SIM_US);
+	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(fx->n, 64);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
+	struct napi_struct *n = nic_napi(fx->nb);
+	assert_true(n->deferred >= 6); /* 128 us of frames / 20 us, + the 2 empty polls */
+	assert_false(napi_is_scheduled(n));
+	/* deferral over: the next lone frame raises an interrupt again */
+	inject_at_b(fx, 999, 100);
+	sim_run_until(fx->sim, 2 * SIM_MS);
+	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 2);
+	assert_int_equal(fx->n, 65);
 }
 
 static void
@@ -656,6 +685,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_coalescing_reduces_interrupts, setup_irq_mode,
 						teardown),
 		cmocka_unit_test(test_coalescing_check_refuses_frames_without_usecs),
+		cmocka_unit_test_setup_teardown(
+			test_napi_defer_hard_irqs_replaces_interrupts_by_timer_polls, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_tx_completion_frees_sent_skbs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_full_tx_ring_stops_queue_and_qdisc_drops,

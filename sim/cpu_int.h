@@ -1,0 +1,184 @@
+/*
+ * sim/cpu_int.h - the CPU's private state, shared by sim/cpu.c (contexts,
+ * items, charges) and sim/sched_fair.c (the task run queue).  Nothing
+ * outside those two files includes it.
+ */
+#ifndef NETSIM_SIM_CPU_INT_H
+#define NETSIM_SIM_CPU_INT_H
+
+#include <glib.h>
+#include "sim/cpu.h"
+
+struct cpu_queue {
+	struct cpu_work *head, *tail;
+};
+
+/* One owner's charge inside a debt. */
+struct cpu_seg {
+	const char *name;
+	sim_time_t ns;
+};
+
+#define CPU_DEBT_SEGS 8
+
+/* Charges made by one item's function, paid by that flow's next item (or
+ * by @work when there is none).  Pooled per CPU: the hot path allocates
+ * nothing once the pool has grown to the number of items in flight. */
+struct cpu_debt {
+	struct cpu_work work; /* when paid as an item of its own */
+	struct cpu_debt *next_free, *all_next;
+	uint32_t nseg, cur; /* segments; the first not yet paid */
+	sim_time_t total;
+	struct cpu_seg seg[CPU_DEBT_SEGS];
+};
+
+/* A task as the scheduler sees it: Linux's task_struct + sched_entity. */
+struct cpu_task {
+	uint32_t id;
+	const char *name;
+	int nice;
+	uint32_t weight;
+	sim_time_t vruntime;
+	sim_time_t sum_exec, prev_sum_exec; /* runtime; and at the last pick */
+	struct cpu_queue items;		    /* its work, FIFO */
+	bool on_rq;			    /* runnable: has items (or runs one) */
+	bool seen;			    /* has been enqueued once (START_DEBIT) */
+	unsigned preempt_count;
+	uint64_t switches_in;
+};
+
+/* The per-CPU run queue: Linux's struct rq with one cfs_rq. */
+struct cpu_rq {
+	struct cpu_sched_config cfg;
+	GPtrArray *tasks;    /* every task seen, owned, in order of first sight */
+	GHashTable *by_id;   /* id -> struct cpu_task */
+	GPtrArray *runnable; /* on_rq tasks (the rbtree of Linux; few tasks here) */
+	uint64_t load;	     /* sum of the runnable tasks' weights */
+	unsigned nr_running;
+	struct cpu_task *curr;	   /* picked; NULL = idle */
+	struct cpu_task *last_ran; /* whose item ran last: context switches */
+	struct cpu_task *skip;	   /* yielded: picked last */
+	sim_time_t min_vruntime;
+	bool need_resched;
+	uint64_t ctx_switches;
+};
+
+struct cpu {
+	struct sim *sim;
+	char *name;
+	sim_time_t cost[COST_NCOSTS];
+	cpu_busy_hook hook;
+	void *hook_arg;
+	uint32_t hook_task;
+
+	struct cpu_queue q[CPU_NCTX]; /* hardirq and softirq; tasks have their own */
+	struct cpu_rq rq;
+	struct cpu_work *cur; /* running, not on any queue */
+	sim_time_t cur_start; /* start of the current stretch */
+	sim_event_id cur_done;
+	enum cpu_ctx in_fn;	  /* context of the function running now */
+	uint32_t in_task;	  /* its task (task context), else 0 */
+	struct cpu_debt *pending; /* charges of the running function */
+	struct cpu_debt *free_debts, *all_debts;
+
+	sim_time_t busy[CPU_NCTX];
+	uint64_t items[CPU_NCTX];
+	uint64_t preemptions;
+};
+
+static inline void
+cpu_queue_append(struct cpu_queue *q, struct cpu_work *w)
+{
+	w->next = NULL;
+	if (q->tail)
+		q->tail->next = w;
+	else
+		q->head = w;
+	q->tail = w;
+}
+
+static inline void
+cpu_queue_prepend(struct cpu_queue *q, struct cpu_work *w)
+{
+	w->next = q->head;
+	q->head = w;
+	if (!q->tail)
+		q->tail = w;
+}
+
+static inline struct cpu_work *
+cpu_queue_pop(struct cpu_queue *q)
+{
+	struct cpu_work *w = q->head;
+	if (w) {
+		q->head = w->next;
+		if (!q->head)
+			q->tail = NULL;
+		w->next = NULL;
+	}
+	return w;
+}
+
+bool cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w);
+
+/* sched_fair.c */
+void rq_init(struct cpu_rq *rq);
+void rq_fini(struct cpu_rq *rq);
+struct cpu_task *rq_task(struct cpu_rq *rq, uint32_t id);
+/* The slow paths of the inline functions below. */
+void rq_wakeup(struct cpu_rq *rq, struct cpu_task *se);
+void rq_sleep(struct cpu_rq *rq, struct cpu_task *se);
+void rq_account_slow(struct cpu_rq *rq, struct cpu_task *se);
+struct cpu_work *rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns);
+
+/* Queue task item @w (w->se set) on its task; a wakeup if the task slept. */
+static inline void
+rq_enqueue(struct cpu_rq *rq, struct cpu_work *w)
+{
+	struct cpu_task *se = w->se;
+	cpu_queue_append(&se->items, w);
+	if (!se->on_rq)
+		rq_wakeup(rq, se);
+}
+
+/* @se's item ended (or was withdrawn): dequeue it if it has nothing left
+ * and is not @running another item. */
+static inline void
+rq_item_end(struct cpu_rq *rq, struct cpu_task *se, bool running)
+{
+	if (se->on_rq && !se->items.head && !running)
+		rq_sleep(rq, se);
+}
+
+/* @se ran @ns: runtime, vruntime (update_curr, calc_delta_fair), and the
+ * slice check (check_preempt_tick). */
+static inline void
+rq_account(struct cpu_rq *rq, struct cpu_task *se, sim_time_t ns)
+{
+	se->sum_exec += ns;
+	se->vruntime += se->weight == NICE_0_LOAD
+		? ns
+		: (sim_time_t)((uint64_t)ns * NICE_0_LOAD / se->weight);
+	if (rq->nr_running == 1 && se->on_rq) {
+		/* alone: min_vruntime follows it, and no slice can end */
+		if (se->vruntime > rq->min_vruntime)
+			rq->min_vruntime = se->vruntime;
+		return;
+	}
+	rq_account_slow(rq, se);
+}
+
+/* The next task item to run (schedule()), with a context switch charged
+ * into it when the task changes; NULL when no task is runnable. */
+static inline struct cpu_work *
+rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
+{
+	struct cpu_task *c = rq->curr;
+	if (c && c == rq->last_ran && c->on_rq && c->items.head &&
+	    (c->preempt_count > 0 || !rq->need_resched))
+		return cpu_queue_pop(&c->items); /* the current task goes on */
+	return rq_pick_slow(rq, ctx_switch_ns);
+}
+void rq_check(const struct cpu *cpu, const struct cpu_rq *rq);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * sim/sched_fair.c - the task scheduler: one run queue per CPU, CFS.
+ *
+ * Linux counterpart: kernel/sched/fair.c as in Linux 6.5 and earlier (CFS;
+ * 6.6 replaced the pick by EEVDF, whose long-run shares by weight are the
+ * same).  Functions checked and modelled: update_curr (vruntime +=
+ * delta * NICE_0_LOAD / weight), update_min_vruntime, sched_slice (the
+ * period max(sched_latency, nr * sched_min_granularity) shared by weight,
+ * at least sched_min_granularity: BASE_SLICE, 6.2+), place_entity (a new
+ * task starts a vslice behind min_vruntime: START_DEBIT; a waking one at
+ * most sched_latency/2 ahead of it: GENTLE_FAIR_SLEEPERS),
+ * check_preempt_tick (slice used, or more than a slice ahead of the
+ * leftmost task after sched_min_granularity), check_preempt_wakeup (the
+ * woken task is more than wakeup_gran behind: resched_curr; an idle CPU is
+ * always preempted), yield_task_fair (the skip buddy).
+ *
+ * Simplifications, each named in docs/cpu-model.md: the tick is a check at
+ * the end of every task item (items are microseconds, Linux's tick 1 to 4
+ * ms, so slices end on time rather than up to a tick late); a task is not
+ * cut by another task inside an item; no group scheduling, no wakeup or
+ * next/last buddies; the run queue is an array scanned in O(tasks) at each
+ * pick, not an rbtree (a host has a handful of tasks).
+ */
+#include "sim/cpu_int.h"
+
+#include <glib.h>
+
+/* kernel/sched/core.c sched_prio_to_weight */
+const uint32_t sched_prio_to_weight[40] = {
+	/* -20 */ 88761, 71755, 56483, 46273, 36291,
+	/* -15 */ 29154, 23254, 18705, 14949, 11916,
+	/* -10 */ 9548,	 7620,	6100,  4904,  3906,
+	/*  -5 */ 3121,	 2501,	1991,  1586,  1277,
+	/*   0 */ 1024,	 820,	655,   526,   423,
+	/*   5 */ 335,	 272,	215,   172,   137,
+	/*  10 */ 110,	 87,	70,    56,    45,
+	/*  15 */ 36,	 29,	23,    18,    15,
+};
+
+void
+cpu_sched_config_init(struct cpu_sched_config *c)
+{
+	*c = (struct cpu_sched_config){
+		.sched_latency_ns = 6 * SIM_MS,
+		.sched_min_granularity_ns = 750 * SIM_US,
+		.sched_wakeup_granularity_ns = 1 * SIM_MS,
+	};
+}
+
+void
+rq_init(struct cpu_rq *rq)
+{
+	cpu_sched_config_init(&rq->cfg);
+	rq->tasks = g_ptr_array_new_with_free_func(g_free);
+	rq->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
+	rq->runnable = g_ptr_array_new();
+}
+
+void
+rq_fini(struct cpu_rq *rq)
+{
+	g_hash_table_destroy(rq->by_id);
+	g_ptr_array_free(rq->runnable, TRUE);
+	g_ptr_array_free(rq->tasks, TRUE);
+}
+
+struct cpu_task *
+rq_task(struct cpu_rq *rq, uint32_t id)
+{
+	struct cpu_task *se = g_hash_table_lookup(rq->by_id, GUINT_TO_POINTER(id));
+	if (se)
+		return se;
+	se = g_new0(struct cpu_task, 1);
+	se->id = id;
+	se->weight = NICE_0_LOAD;
+	g_ptr_array_add(rq->tasks, se);
+	g_hash_table_insert(rq->by_id, GUINT_TO_POINTER(id), se);
+	return se;
+}
+
+/* delta * NICE_0_LOAD / weight (calc_delta_fair). */
+static sim_time_t
+delta_fair(sim_time_t delta, const struct cpu_task *se)
+{
+	if (se->weight == NICE_0_LOAD)
+		return delta;
+	return (sim_time_t)((uint64_t)delta * NICE_0_LOAD / se->weight);
+}
+
+/* The runnable task with the smallest vruntime, other than @not (ties: the
+ * one runnable longest, as the rbtree keeps equal keys in insertion order). */
+static struct cpu_task *
+leftmost(const struct cpu_rq *rq, const struct cpu_task * not )
+{
+	struct cpu_task *best = NULL;
+	for (guint i = 0; i < rq->runnable->len; i++) {
+		struct cpu_task *t = rq->runnable->pdata[i];
+		if (t != not &&(!best || t->vruntime < best->vruntime))
+			best = t;
+	}
+	return best;
+}
+
+static void
+update_min_vruntime(struct cpu_rq *rq)
+{
+	struct cpu_task *l = leftmost(rq, NULL);
+	if (l && l->vruntime > rq->min_vruntime)
+		rq->min_vruntime = l->vruntime;
+}
+
+/* sched_slice: @se's share of the period, by weight. */
+static sim_time_t
+sched_slice(const struct cpu_rq *rq, const struct cpu_task *se)
+{
+	const struct cpu_sched_config *c = &rq->cfg;
+	uint64_t nr = rq->nr_running + (se->on_rq ? 0 : 1);
+	uint64_t load = rq->load + (se->on_rq ? 0 : se->weight);
+	uint64_t nr_latency = (uint64_t)(c->sched_latency_ns / MAX(c->sched_min_granularity_ns, 1));
+	sim_time_t period = nr > nr_latency ? (sim_time_t)nr * c->sched_min_granularity_ns
+					    : c->sched_latency_ns;
+	/* period <= 1 s and weight <= 88761: the product fits in 64 bits */
+	sim_time_t slice = (sim_time_t)((uint64_t)period * se->weight / MAX(load, 1));
+	return MAX(slice, c->sched_min_granularity_ns);
+}
+
+/* check_preempt_tick: has the current task had its slice? */
+static void
+check_preempt_tick(struct cpu_rq *rq, struct cpu_task *curr)
+{
+	if (rq->nr_running <= 1 || rq->need_resched)
+		return;
+	sim_time_t ideal = sched_slice(rq, curr);
+	sim_time_t ran = curr->sum_exec - curr->prev_sum_exec;
+	if (ran > ideal) {
+		rq->need_resched = true;
+		return;
+	}
+	if (ran < rq->cfg.sched_min_granularity_ns)
+		return;
+	struct cpu_task *l = leftmost(rq, curr);
+	if (l && curr->vruntime - l->vruntime > ideal)
+		rq->need_resched = true;
+}
+
+/* check_preempt_wakeup: should woken @se preempt the current task? */
+static void
+check_preempt_wakeup(struct cpu_rq *rq, struct cpu_task *se)
+{
+	struct cpu_task *c = rq->curr;
+	if (!c || !c->on_rq) {
+		rq->need_resched = true; /* the idle task is always preempted */
+		return;
+	}
+	if (c == se)
+		return;
+	sim_time_t gran = delta_fair(rq->cfg.sched_wakeup_granularity_ns, se);
+	if (c->vruntime - se->vruntime > gran)
+		rq->need_resched = true;
+}
+
+/* place_entity + enqueue_entity: @se becomes runnable. */
+void
+rq_wakeup(struct cpu_rq *rq, struct cpu_task *se)
+{
+	update_min_vruntime(rq); /* update_curr */
+	if (!se->seen) {
+		se->seen = true;
+		se->vruntime = rq->min_vruntime + delta_fair(sched_slice(rq, se), se);
+	} else {
+		sim_time_t floor = rq->min_vruntime - rq->cfg.sched_latency_ns / 2;
+		if (se->vruntime < floor)
+			se->vruntime = floor;
+	}
+	se->on_rq = true;
+	g_ptr_array_add(rq->runnable, se);
+	rq->load += se->weight;
+	rq->nr_running++;
+	check_preempt_wakeup(rq, se);
+}
+
+void
+rq_sleep(struct cpu_rq *rq, struct cpu_task *se)
+{
+	se->on_rq = false;
+	g_ptr_array_remove_fast(rq->runnable, se);
+	rq->load -= se->weight;
+	rq->nr_running--;
+	if (rq->skip == se)
+		rq->skip = NULL;
+	update_min_vruntime(rq);
+}
+
+void
+rq_account_slow(struct cpu_rq *rq, struct cpu_task *se)
+{
+	update_min_vruntime(rq);
+	if (se == rq->curr)
+		check_preempt_tick(rq, se);
+}
+
+struct cpu_work *
+rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
+{
+	struct cpu_task *next = rq->curr;
+	if (!(next && next->on_rq && next->items.head &&
+	      (next->preempt_count > 0 || !rq->need_resched))) {
+		if (rq->nr_running == 0)
+			return NULL;
+		/* schedule(): pick_next_entity, the skip buddy last */
+		next = leftmost(rq, rq->skip);
+		if (!next)
+			next = rq->skip;
+		rq->need_resched = false;
+		rq->skip = NULL;
+		rq->curr = next;
+		next->prev_sum_exec = next->sum_exec;
+	}
+	struct cpu_work *w = cpu_queue_pop(&next->items);
+	g_assert(w != NULL);
+	if (rq->last_ran && rq->last_ran != next) {
+		w->switch_ns += ctx_switch_ns;
+		w->remaining += ctx_switch_ns;
+		rq->ctx_switches++;
+	}
+	if (rq->last_ran != next)
+		next->switches_in++;
+	rq->last_ran = next;
+	return w;
+}
+
+#define RQ_BUG(cpu, what) g_error("cpu %s: run queue check failed: %s", (cpu)->name, what)
+
+void
+rq_check(const struct cpu *cpu, const struct cpu_rq *rq)
+{
+	uint64_t load = 0;
+	unsigned nr = 0;
+	const struct cpu_task *running =
+		cpu->cur && cpu->cur->ctx == CPU_TASK ? cpu->cur->se : NULL;
+	for (guint i = 0; i < rq->tasks->len; i++) {
+		const struct cpu_task *t = rq->tasks->pdata[i];
+		bool listed = false;
+		for (guint j = 0; j < rq->runnable->len; j++)
+			listed |= rq->runnable->pdata[j] == t;
+		if (listed != t->on_rq)
+			RQ_BUG(cpu, "a task's on_rq disagrees with the runnable list");
+		for (const struct cpu_work *w = t->items.head; w; w = w->next)
+			if (!w->queued || w->ctx != CPU_TASK || w->se != t)
+				RQ_BUG(cpu, "a task's queue holds an item that is not its own");
+		if (t->on_rq) {
+			load += t->weight;
+			nr++;
+			if (!t->items.head && t != running && cpu->in_task != t->id)
+				RQ_BUG(cpu, "a runnable task has no work and is not running");
+		} else if (t->items.head) {
+			RQ_BUG(cpu, "a sleeping task has queued work");
+		}
+	}
+	if (load != rq->load || nr != rq->nr_running || nr != rq->runnable->len)
+		RQ_BUG(cpu, "the run queue's load or count is wrong");
+	if (rq->skip && !rq->skip->on_rq)
+		RQ_BUG(cpu, "the skip buddy is not runnable");
+	if (rq->last_ran && rq->last_ran->preempt_count > 0 && !rq->last_ran->on_rq)
+		RQ_BUG(cpu, "a task with preemption disabled went to sleep");
+}
+
+/* ---- the public face ---------------------------------------------------------------- */
+
+void
+cpu_set_sched_config(struct cpu *cpu, const struct cpu_sched_config *c)
+{
+	g_assert(c->sched_min_granularity_ns > 0 && c->sched_latency_ns > 0);
+	cpu->rq.cfg = *c;
+}
+
+const struct cpu_sched_config *
+cpu_sched_config(const struct cpu *cpu)
+{
+	return &cpu->rq.cfg;
+}
+
+void
+cpu_task_set_name(struct cpu *cpu, uint32_t task, const char *name)
+{
+	rq_task(&cpu->rq, task)->name = name;
+}
+
+void
+cpu_task_set_nice(struct cpu *cpu, uint32_t task, int nice)
+{
+	struct cpu_task *se = rq_task(&cpu->rq, task);
+	nice = CLAMP(nice, -20, 19);
+	uint32_t w = sched_prio_to_weight[nice + 20];
+	if (se->on_rq)
+		cpu->rq.load = cpu->rq.load - se->weight + w;
+	se->nice = nice;
+	se->weight = w;
+}
+
+sim_time_t
+cpu_task_runtime(const struct cpu *cpu, uint32_t task)
+{
+	const struct cpu_task *se = g_hash_table_lookup(cpu->rq.by_id, GUINT_TO_POINTER(task));
+	sim_time_t t = se ? se->sum_exec : 0;
+	if (se && cpu->cur && cpu->cur->ctx == CPU_TASK && cpu->cur->se == se)
+		t += sim_now(cpu->sim) - cpu->cur_start;
+	return t;
+}
+
+sim_time_t
+cpu_task_vruntime(const struct cpu *cpu, uint32_t task)
+{
+	const struct cpu_task *se = g_hash_table_lookup(cpu->rq.by_id, GUINT_TO_POINTER(task));
+	return se ? se->vruntime : 0;
+}
+
+void
+cpu_foreach_task(const struct cpu *cpu, cpu_task_visit fn, void *arg)
+{
+	for (guint i = 0; i < cpu->rq.tasks->len; i++) {
+		const struct cpu_task *t = cpu->rq.tasks->pdata[i];
+		fn(arg, t->id, t->name, cpu_task_runtime(cpu, t->id), t->switches_in);
+	}
+}
+
+bool
+cpu_need_resched(const struct cpu *cpu)
+{
+	return cpu->rq.need_resched;
+}
+
+uint32_t
+cpu_rq_curr(const struct cpu *cpu)
+{
+	const struct cpu_task *c = cpu->rq.curr;
+	return c && c->on_rq ? c->id : 0;
+}
+
+void
+cpu_preempt_disable(struct cpu *cpu, uint32_t task)
+{
+	rq_task(&cpu->rq, task)->preempt_count++;
+}
+
+void
+cpu_preempt_enable(struct cpu *cpu, uint32_t task)
+{
+	struct cpu_task *se = rq_task(&cpu->rq, task);
+	g_assert(se->preempt_count > 0);
+	se->preempt_count--;
+}
+
+void
+cpu_task_yield(struct cpu *cpu, uint32_t task)
+{
+	struct cpu_task *se = rq_task(&cpu->rq, task);
+	if (cpu->rq.nr_running > 1 && se->on_rq) {
+		cpu->rq.skip = se;
+		cpu->rq.need_resched = true;
+	}
+}
