@@ -182,13 +182,15 @@ view_svg(struct view *v, const char *dot, GError **error)
 }
 
 /* Every host's queue lengths over the packets' time span, for the queue
- * table: { "host": { "queue": [[t, qlen], ...] } }, at most 100000 rows. */
+ * table: { "host": { "queue": [[seq, qlen], ...] } } (seq: the skb_events
+ * row, so that operations at the same instant keep their order), at most
+ * 100000 rows. */
 static bool
 view_queues(struct view *v, GError **error)
 {
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
 		v->db,
-		"SELECT host, queue, time_ns, qlen FROM skb_events WHERE op IN ('enqueue', "
+		"SELECT host, queue, seq, qlen FROM skb_events WHERE op IN ('enqueue', "
 		"'dequeue') AND queue IS NOT NULL AND qlen IS NOT NULL AND time_ns BETWEEN ?1 AND "
 		"?2 ORDER BY host, queue, seq LIMIT 100000",
 		error);
