@@ -182,13 +182,15 @@ view_svg(struct view *v, const char *dot, GError **error)
 }
 
 /* Every host's queue lengths over the packets' time span, for the queue
- * table: { "host": { "queue": [[t, qlen], ...] } }, at most 100000 rows. */
+ * table: { "host": { "queue": [[seq, qlen], ...] } } (seq: the skb_events
+ * row, so that operations at the same instant keep their order), at most
+ * 100000 rows. */
 static bool
 view_queues(struct view *v, GError **error)
 {
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
 		v->db,
-		"SELECT host, queue, time_ns, qlen FROM skb_events WHERE op IN ('enqueue', "
+		"SELECT host, queue, seq, qlen FROM skb_events WHERE op IN ('enqueue', "
 		"'dequeue') AND queue IS NOT NULL AND qlen IS NOT NULL AND time_ns BETWEEN ?1 AND "
 		"?2 ORDER BY host, queue, seq LIMIT 100000",
 		error);
@@ -435,25 +437,42 @@ view_write(sqlite3 *db, const char *dir, int64_t only_skb, int max, GError **err
 		json_str(v.out, scen);
 		g_string_append(v.out, ";\n");
 	}
-	/* the packets: skbs a host made, not clones, fragments or received frames */
-	g_autoptr(sqlite3_stmt) ps = ok
-		? vizdb_prepare(
-			  db,
-			  "SELECT p.skb, p.host, p.time_ns, p.proto, p.saddr, p.daddr, p.sport, "
-			  "p.dport, p.payload FROM packets p WHERE (?1 > 0 AND p.skb = ?1) OR "
-			  "(?1 <= 0 AND NOT EXISTS (SELECT 1 FROM skb_events c WHERE c.other = "
-			  "p.skb AND c.op IN ('clone', 'copy')) AND NOT EXISTS (SELECT 1 FROM "
-			  "skb_events w WHERE w.skb = p.skb AND w.op = 'wire' AND w.func = "
-			  "'rx')) ORDER BY p.time_ns, p.skb LIMIT ?2",
-			  error)
-		: NULL;
-	ok = ps != NULL;
-	if (ok) {
-		sqlite3_bind_int64(ps, 1, only_skb);
-		sqlite3_bind_int(ps, 2, max);
+	/* the packets: skbs a host made, not clones, fragments or received
+	 * frames (found in one pass, not by a subquery per packet: skb_events
+	 * has no index on "other", and a full trace has millions of rows) */
+	g_autoptr(GHashTable) made_from =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_autoptr(sqlite3_stmt) kids = NULL;
+	if (ok && only_skb <= 0) {
+		kids = vizdb_prepare(
+			db,
+			"SELECT other FROM skb_events WHERE op IN ('clone', 'copy') AND "
+			"other IS NOT NULL UNION SELECT skb FROM skb_events WHERE op = "
+			"'wire' AND func = 'rx'",
+			error);
+		ok = kids != NULL;
 	}
-	while (ok && sqlite3_step(ps) == SQLITE_ROW)
+	while (ok && kids && sqlite3_step(kids) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(kids, 0);
+		g_hash_table_add(made_from, g_memdup2(&k, sizeof k));
+	}
+	g_autoptr(sqlite3_stmt) ps = NULL;
+	if (ok) {
+		ps = vizdb_prepare(db,
+				   "SELECT p.skb, p.host, p.time_ns, p.proto, p.saddr, p.daddr, "
+				   "p.sport, p.dport, p.payload FROM packets p WHERE ?1 <= 0 OR "
+				   "p.skb = ?1 ORDER BY p.time_ns, p.skb",
+				   error);
+		ok = ps != NULL;
+	}
+	if (ok)
+		sqlite3_bind_int64(ps, 1, only_skb);
+	while (ok && v.packets < max && sqlite3_step(ps) == SQLITE_ROW) {
+		int64_t skb = sqlite3_column_int64(ps, 0);
+		if (only_skb <= 0 && g_hash_table_contains(made_from, &skb))
+			continue;
 		ok = view_packet(&v, ps, error);
+	}
 	if (ok && v.packets == 0) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
 			    only_skb > 0

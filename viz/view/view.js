@@ -127,9 +127,10 @@
     $("ptrs").textContent = (legend ? legend + " \u2014 " : "") + "pointers: " + b.from;
   }
 
-  function qlenAt(list, t) {
+  /* the queue's length after the operation numbered @seq (entries: [seq, qlen]) */
+  function qlenAt(list, seq) {
     var lo = 0, hi = list.length;
-    while (lo < hi) { var m = (lo + hi) >> 1; if (list[m][0] <= t) lo = m + 1; else hi = m; }
+    while (lo < hi) { var m = (lo + hi) >> 1; if (list[m][0] <= seq) lo = m + 1; else hi = m; }
     return lo ? list[lo - 1][1] : 0;
   }
 
@@ -137,7 +138,7 @@
     var qs = (D.queues && D.queues[e.host]) || {}, rows = [];
     $("qhost").textContent = hostName(e.host) + " at " + fmtTime(e.t);
     Object.keys(qs).sort().forEach(function (q) {
-      rows.push("<tr" + (q === e.queue ? ' class="here"' : "") + "><td>" + esc(q) + "</td><td>" + qlenAt(qs[q], e.t) + "</td></tr>");
+      rows.push("<tr" + (q === e.queue ? ' class="here"' : "") + "><td>" + esc(q) + "</td><td>" + qlenAt(qs[q], e.seq) + "</td></tr>");
     });
     $("queues").innerHTML = rows.length ? "<tr><td><b>queue</b></td><td><b>length</b></td></tr>" + rows.join("") : "<tr><td>no queue used</td></tr>";
   }
