@@ -96,12 +96,7 @@ read_costs(struct world *w, const char *group, const char *prefix, struct cpu *c
 struct host *
 world_host(struct world *w, const char *name)
 {
-	for (guint i = 0; i < w->hosts->len; i++) {
-		struct host *h = w->hosts->pdata[i];
-		if (strcmp(h->name, name) == 0)
-			return h;
-	}
-	return NULL;
+	return g_hash_table_lookup(w->host_by_name, name);
 }
 
 /* [host.H]: the host's own keys (device-layer sysctls, and those of later layers). */
@@ -134,6 +129,7 @@ build_hosts(struct world *w, GError **error)
 		const char *name = g + strlen("host ");
 		struct host *h = host_new(w->sim, w->trace, w->pool, name, w->seed);
 		g_ptr_array_add(w->hosts, h);
+		g_hash_table_insert(w->host_by_name, h->name, h);
 		if (scenario_has_group(w->sc, "cpu") && !read_costs(w, "cpu", NULL, h->cpu, error))
 			return false;
 		if (!read_costs(w, g, "cpu", h->cpu, error))
@@ -203,6 +199,7 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->sc = sc;
 	w->opt = *opt;
 	w->hosts = g_ptr_array_new();
+	w->host_by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	w->links = g_hash_table_new(g_str_hash, g_str_equal);
 	w->link_order = g_ptr_array_new();
 	w->apps = g_ptr_array_new();
@@ -429,12 +426,18 @@ world_finish(struct world *w, GError **error)
 	for (guint k = 0; k < n; k++) {
 		const char *name = keys[k];
 		int64_t value = (int64_t) * (double *)g_hash_table_lookup(m, name);
+		/* host names hold no '.': the owner is the host named by the
+		 * part before the first one, if any */
+		const char *dot = strchr(name, '.');
 		struct host *owner = NULL;
-		for (guint i = 0; i < w->hosts->len && !owner; i++) {
-			struct host *h = w->hosts->pdata[i];
-			size_t len = strlen(h->name);
-			if (strncmp(name, h->name, len) == 0 && name[len] == '.')
-				owner = h;
+		if (dot) {
+			char hn[256];
+			size_t len = (size_t)(dot - name);
+			if (len < sizeof hn) {
+				memcpy(hn, name, len);
+				hn[len] = 0;
+				owner = world_host(w, hn);
+			}
 		}
 		if (owner)
 			trace_counter(owner->trace, g_intern_string(name + strlen(owner->name) + 1),
@@ -468,6 +471,7 @@ world_free(struct world *w)
 	for (guint i = w->hosts->len; i-- > 0;)
 		host_free(w->hosts->pdata[i]);
 	g_ptr_array_free(w->hosts, TRUE);
+	g_hash_table_destroy(w->host_by_name);
 	for (guint i = 0; i < w->apps->len; i++)
 		app_free(w->apps->pdata[i]);
 	g_ptr_array_free(w->apps, TRUE);

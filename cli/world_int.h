@@ -39,6 +39,8 @@ struct world {
 	GPtrArray *apps;       /* struct app *, freed after the hosts */
 	GHashTable *addresses; /* IPv4 address -> "host H IF": each is used once */
 	GHashTable *metrics;
+	/* host->name -> struct host * (world_host) */
+	GHashTable *host_by_name;
 	bool interrupted;
 	double wall_seconds;
 };
