@@ -328,7 +328,7 @@ world_metrics(struct world *w)
 		}
 		put(m, (double)host_drops_total(h), "%s.drops.total", h->name);
 		put(m, (double)host_live_skbs(h), "%s.skbs.live", h->name);
-		put(m, (double)host_check_conservation(h, NULL), "%s.skbs.unqueued", h->name);
+		put(m, (double)world_host_unqueued(w, i), "%s.skbs.unqueued", h->name);
 		struct softnet_stats sn;
 		dev_softnet_stats(h, &sn);
 		put(m, (double)sn.processed, "%s.softnet.processed", h->name);
@@ -418,9 +418,14 @@ world_finish(struct world *w, GError **error)
 	 * app.*, conservation.*) with the first host (place "world").  Drops
 	 * by reason and place are written as drop.REASON at their function.
 	 */
+	bool counting = false; /* does any host write counters? */
+	for (guint i = 0; i < w->hosts->len && !counting; i++) {
+		const struct host *h = w->hosts->pdata[i];
+		counting = trace_db(w->trace) && h->trace && h->trace->level >= TRACE_SUMMARY;
+	}
 	GHashTable *m = world_metrics(w);
-	g_autofree gpointer *keys = g_hash_table_get_keys_as_array(m, NULL);
-	guint n = g_hash_table_size(m);
+	g_autofree gpointer *keys = counting ? g_hash_table_get_keys_as_array(m, NULL) : NULL;
+	guint n = counting ? g_hash_table_size(m) : 0;
 	qsort(keys, n, sizeof *keys, cmp_names);
 	struct host *first = w->hosts->pdata[0];
 	for (guint k = 0; k < n; k++) {
@@ -470,6 +475,7 @@ world_free(struct world *w)
 		close_trace(w, false, NULL);
 	for (guint i = w->hosts->len; i-- > 0;)
 		host_free(w->hosts->pdata[i]);
+	g_free(w->unqueued);
 	g_ptr_array_free(w->hosts, TRUE);
 	g_hash_table_destroy(w->host_by_name);
 	for (guint i = 0; i < w->apps->len; i++)

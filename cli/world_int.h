@@ -41,6 +41,10 @@ struct world {
 	GHashTable *metrics;
 	/* host->name -> struct host * (world_host) */
 	GHashTable *host_by_name;
+	/* cli/conserve.c: each host's skbs on no queue, counted at
+	 * unqueued_at (events dispatched + 1; 0: not yet) */
+	uint64_t *unqueued;
+	uint64_t unqueued_at;
 	bool interrupted;
 	double wall_seconds;
 };
@@ -65,6 +69,9 @@ void app_metrics(struct world *w, GHashTable *m);
 /* cli/conserve.c: balance the skb and frame books; returns the skbs on no
  * queue.  @out (summary text) and @m (figures) may be NULL. */
 uint64_t world_conservation(struct world *w, GString *out, GHashTable *m);
+/* host_check_conservation of host @i (w->hosts order), counted once for
+ * all hosts per moment of the run. */
+uint64_t world_host_unqueued(struct world *w, guint i);
 
 /* Add a figure to a metrics table (name is formatted). */
 void metric_put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
