@@ -47,6 +47,7 @@ struct world {
 	uint64_t unqueued_at;
 	bool interrupted;
 	double wall_seconds;
+	double cpu_seconds; /* of the run loop: the process's CPU time */
 };
 
 struct host *world_host(struct world *w, const char *name);
