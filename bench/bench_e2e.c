@@ -172,12 +172,21 @@ run_once(const char *netsim, const char *file, const char *const *sets, struct r
 	char buf[65536];
 	size_t len = 0;
 	ssize_t k;
-	while ((k = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)k;
-	/* drain what does not fit (a long summary): only its head is parsed */
-	char sink[4096];
-	while (k > 0 && (k = read(fds[0], sink, sizeof sink)) > 0)
-		;
+	/* the head of stdout is parsed; the rest (a summary line per host) is
+	 * read and dropped, so that netsim never meets a closed pipe */
+	for (;;) {
+		char sink[4096];
+		if (len < sizeof buf - 1)
+			k = read(fds[0], buf + len, sizeof buf - 1 - len);
+		else
+			k = read(fds[0], sink, sizeof sink);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (len < sizeof buf - 1)
+			len += (size_t)k;
+	}
 	buf[len] = 0;
 	close(fds[0]);
 	int status = 0;

@@ -1,7 +1,7 @@
 ## bench/local.mk: the end-to-end benchmark scenarios (docs/performance.md),
 ## and the test that speed work changes no figure of any scenario.
 
-EXTRA_DIST += bench/udp-flood.ini bench/tcp-bulk.ini bench/gen-star.py bench/star-4.ini
+EXTRA_DIST += bench/udp-flood.ini bench/tcp-bulk.ini bench/gen-star.py bench/star-4.ini docs/performance.md
 
 # Every lecture, homework, network and (short) bench scenario gives the
 # figures of tests/metrics_baseline.txt (tests/metrics_stable.sh --update
