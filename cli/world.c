@@ -440,7 +440,8 @@ world_finish(struct world *w, GError **error)
 	GHashTable *m = world_metrics(w);
 	g_autofree gpointer *keys = counting ? g_hash_table_get_keys_as_array(m, NULL) : NULL;
 	guint n = counting ? g_hash_table_size(m) : 0;
-	qsort(keys, n, sizeof *keys, cmp_names);
+	if (n)
+		qsort(keys, n, sizeof *keys, cmp_names);
 	struct host *first = w->hosts->pdata[0];
 	for (guint k = 0; k < n; k++) {
 		const char *name = keys[k];
