@@ -50,6 +50,7 @@ static GPtrArray *
 interface_names(struct world *w, const char *group)
 {
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GHashTable) seen_names = g_hash_table_new(g_str_hash, g_str_equal);
 	g_auto(GStrv) keys = scenario_keys(w->sc, group);
 	for (int i = 0; keys[i]; i++) {
 		const char *dot = strchr(keys[i], '.');
@@ -58,11 +59,10 @@ interface_names(struct world *w, const char *group)
 		g_autofree char *ifname = g_strndup(keys[i], (gsize)(dot - keys[i]));
 		if (strcmp(ifname, "cpu") == 0)
 			continue;
-		bool seen = false;
-		for (guint j = 0; j < names->len && !seen; j++)
-			seen = strcmp(names->pdata[j], ifname) == 0;
-		if (!seen)
-			g_ptr_array_add(names, g_steal_pointer(&ifname));
+		if (g_hash_table_contains(seen_names, ifname))
+			continue;
+		g_hash_table_add(seen_names, ifname);
+		g_ptr_array_add(names, g_steal_pointer(&ifname));
 	}
 	return names;
 }
@@ -129,7 +129,7 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 				return false;
 			nic_set_pcap(nic, p);
 		}
-		if (dev_open(nic_dev(nic)) != 0)
+		if (!w->opt.check_only && dev_open(nic_dev(nic)) != 0)
 			return scenario_fail(w->sc, error, group, NULL,
 					     "interface %s could not be brought up", ifname);
 		if (!inet_address(w, nic_dev(nic), group, error))

@@ -12,6 +12,26 @@
 #include "cli/world_int.h"
 #include "stack/skbuff.h"
 
+/*
+ * Each walk of a host's live skbs costs the skbs alive (5 million RX
+ * descriptors in a 10,000-host star): the summary, the figures and the
+ * exit status share one count per host, made again only when the run has
+ * moved on.
+ */
+uint64_t
+world_host_unqueued(struct world *w, guint i)
+{
+	uint64_t now = sim_events_dispatched(w->sim) + 1;
+	if (!w->unqueued || w->unqueued_at != now) {
+		g_free(w->unqueued);
+		w->unqueued = g_new(uint64_t, w->hosts->len ? w->hosts->len : 1);
+		for (guint j = 0; j < w->hosts->len; j++)
+			w->unqueued[j] = host_check_conservation(w->hosts->pdata[j], NULL);
+		w->unqueued_at = now;
+	}
+	return w->unqueued[i];
+}
+
 uint64_t
 world_conservation(struct world *w, GString *out, GHashTable *m)
 {
@@ -21,7 +41,9 @@ world_conservation(struct world *w, GString *out, GHashTable *m)
 	g_autoptr(GString) detail = g_string_new(NULL);
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
-		uint64_t l = host_check_conservation(h, detail);
+		uint64_t l = world_host_unqueued(w, i);
+		if (l && out) /* the skbs on no queue, and the queues, named */
+			host_check_conservation(h, detail);
 		loose += l;
 		queued += host_live_skbs(h) - l;
 	}

@@ -26,7 +26,56 @@ struct scenario {
 	GHashTable *used;  /* "group\x1fkey" set */
 	GPtrArray *order;  /* group names in file order */
 	int noverrides;
+	/* group -> struct key_index, made on the group's first
+	 * scenario_apply_conf, dropped by scenario_override */
+	GHashTable *key_index;
 };
+
+/* A group's keys split at their first '.', so that applying the keys of
+ * one interface of a 10,000-interface router does not read all 20,000. */
+struct key_index {
+	char **keys;	       /* the group's keys, file order */
+	GHashTable *by_prefix; /* "eth0" (or "" for no dot) -> GPtrArray of keys */
+};
+
+static void
+key_index_free(gpointer p)
+{
+	struct key_index *x = p;
+	g_hash_table_destroy(x->by_prefix);
+	g_strfreev(x->keys);
+	g_free(x);
+}
+
+/* The keys "PREFIX.name" of @group (@prefix "" : keys without a dot), in file order. */
+static const GPtrArray *
+keys_with_prefix(struct scenario *sc, const char *group, const char *prefix)
+{
+	if (!sc->key_index)
+		sc->key_index =
+			g_hash_table_new_full(g_str_hash, g_str_equal, g_free, key_index_free);
+	struct key_index *x = g_hash_table_lookup(sc->key_index, group);
+	if (!x) {
+		x = g_new0(struct key_index, 1);
+		x->keys = scenario_keys(sc, group);
+		x->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						     (GDestroyNotify)g_ptr_array_unref);
+		for (int i = 0; x->keys[i]; i++) {
+			const char *dot = strchr(x->keys[i], '.');
+			g_autofree char *pre = dot
+				? g_strndup(x->keys[i], (gsize)(dot - x->keys[i]))
+				: g_strdup("");
+			GPtrArray *a = g_hash_table_lookup(x->by_prefix, pre);
+			if (!a) {
+				a = g_ptr_array_new();
+				g_hash_table_insert(x->by_prefix, g_steal_pointer(&pre), a);
+			}
+			g_ptr_array_add(a, x->keys[i]);
+		}
+		g_hash_table_insert(sc->key_index, g_strdup(group), x);
+	}
+	return g_hash_table_lookup(x->by_prefix, prefix);
+}
 
 static char *
 gk(const char *group, const char *key)
@@ -46,6 +95,8 @@ scenario_free(struct scenario *sc)
 	g_hash_table_destroy(sc->lines);
 	g_hash_table_destroy(sc->used);
 	g_ptr_array_free(sc->order, TRUE);
+	if (sc->key_index)
+		g_hash_table_destroy(sc->key_index);
 	g_free(sc);
 }
 
@@ -330,6 +381,8 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	}
 	sc->noverrides++;
 	g_key_file_set_value(sc->kf, group, key, eq + 1);
+	if (sc->key_index)
+		g_hash_table_remove(sc->key_index, group);
 	/* Overrides are reported as line -N, "command line" (see scenario_fail). */
 	g_hash_table_replace(sc->lines, gk(group, key), GINT_TO_POINTER(-sc->noverrides));
 	if (!g_hash_table_contains(sc->lines, group)) {
@@ -470,28 +523,39 @@ scenario_get_bool(struct scenario *sc, const char *group, const char *key, bool 
 	return true;
 }
 
+/* Set the conf_key @name of @table (if it has one) from @group's @key. */
+static bool
+apply_key(struct scenario *sc, const char *group, const char *key, const char *name,
+	  const struct conf_key *table, void *base, GError **error)
+{
+	const struct conf_key *k = conf_find(table, name);
+	if (!k)
+		return true;
+	const char *v = scenario_get(sc, group, key);
+	g_autoptr(GError) sub = NULL;
+	if (!conf_set(k, base, v, &sub))
+		return scenario_fail(sc, error, group, key, "%s", sub->message);
+	return true;
+}
+
 bool
 scenario_apply_conf(struct scenario *sc, const char *group, const char *prefix,
 		    const struct conf_key *table, void *base, GError **error)
 {
-	g_auto(GStrv) keys = scenario_keys(sc, group);
 	size_t n = prefix ? strlen(prefix) : 0;
-	for (int i = 0; keys[i]; i++) {
-		const char *name = keys[i];
-		if (n) {
-			if (strncmp(name, prefix, n) != 0 || name[n] != '.')
-				continue;
-			name += n + 1;
-		} else if (strchr(name, '.')) {
-			continue;
-		}
-		const struct conf_key *k = conf_find(table, name);
-		if (!k)
-			continue;
-		const char *v = scenario_get(sc, group, keys[i]);
-		g_autoptr(GError) sub = NULL;
-		if (!conf_set(k, base, v, &sub))
-			return scenario_fail(sc, error, group, keys[i], "%s", sub->message);
+	if (n && strchr(prefix, '.')) {
+		g_auto(GStrv) keys = scenario_keys(sc, group);
+		for (int i = 0; keys[i]; i++)
+			if (strncmp(keys[i], prefix, n) == 0 && keys[i][n] == '.' &&
+			    !apply_key(sc, group, keys[i], keys[i] + n + 1, table, base, error))
+				return false;
+		return true;
+	}
+	const GPtrArray *keys = keys_with_prefix(sc, group, n ? prefix : "");
+	for (guint i = 0; keys && i < keys->len; i++) {
+		const char *key = keys->pdata[i];
+		if (!apply_key(sc, group, key, n ? key + n + 1 : key, table, base, error))
+			return false;
 	}
 	return true;
 }

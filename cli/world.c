@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "config.h"
 #include "sim/cpu.h"
@@ -107,12 +108,7 @@ read_costs(struct world *w, const char *group, const char *prefix, struct cpu *c
 struct host *
 world_host(struct world *w, const char *name)
 {
-	for (guint i = 0; i < w->hosts->len; i++) {
-		struct host *h = w->hosts->pdata[i];
-		if (strcmp(h->name, name) == 0)
-			return h;
-	}
-	return NULL;
+	return g_hash_table_lookup(w->host_by_name, name);
 }
 
 /* [host.H]: the host's own keys (device-layer sysctls, and those of later layers). */
@@ -145,6 +141,7 @@ build_hosts(struct world *w, GError **error)
 		const char *name = g + strlen("host ");
 		struct host *h = host_new(w->sim, w->trace, w->pool, name, w->seed);
 		g_ptr_array_add(w->hosts, h);
+		g_hash_table_insert(w->host_by_name, h->name, h);
 		if (scenario_has_group(w->sc, "cpu") && !read_costs(w, "cpu", NULL, h->cpu, error))
 			return false;
 		if (!read_costs(w, g, "cpu", h->cpu, error))
@@ -224,6 +221,7 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->sc = sc;
 	w->opt = *opt;
 	w->hosts = g_ptr_array_new();
+	w->host_by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	w->links = g_hash_table_new(g_str_hash, g_str_equal);
 	w->link_order = g_ptr_array_new();
 	w->apps = g_ptr_array_new();
@@ -275,11 +273,23 @@ progress(struct world *w, gint64 start_us, bool final)
 	fflush(stderr);
 }
 
+/* CPU time of the process (user + system): on a shared machine the run
+ * loop's cost per event is read from this rather than from wall time. */
+static double
+process_cpu_seconds(void)
+{
+	struct timespec t;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) != 0)
+		return 0;
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 bool
 world_run(struct world *w, GError **error)
 {
 	bool show = !w->opt.quiet && isatty(STDERR_FILENO);
 	gint64 start = g_get_monotonic_time(), last = start;
+	double cpu0 = process_cpu_seconds();
 	sim_time_t slice = w->duration / 1000 > SIM_MS ? w->duration / 1000 : SIM_MS;
 	stop_requested = 0;
 	if (!tap_start(w, error))
@@ -323,6 +333,7 @@ world_run(struct world *w, GError **error)
 		}
 	}
 	w->wall_seconds = (double)(g_get_monotonic_time() - start) / 1e6;
+	w->cpu_seconds = process_cpu_seconds() - cpu0;
 	if (show)
 		progress(w, start, true);
 	return true;
@@ -410,7 +421,7 @@ world_metrics(struct world *w)
 		}
 		put(m, (double)host_drops_total(h), "%s.drops.total", h->name);
 		put(m, (double)host_live_skbs(h), "%s.skbs.live", h->name);
-		put(m, (double)host_check_conservation(h, NULL), "%s.skbs.unqueued", h->name);
+		put(m, (double)world_host_unqueued(w, i), "%s.skbs.unqueued", h->name);
 		struct softnet_stats sn;
 		dev_softnet_stats(h, &sn);
 		put(m, (double)sn.processed, "%s.softnet.processed", h->name);
@@ -441,10 +452,10 @@ world_print_summary(struct world *w, GString *out)
 	g_string_append_printf(out, "%s\n", w->title);
 	g_string_append_printf(out,
 			       "  simulated %s%s, seed %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-			       " events in %.2fs wall\n",
+			       " events in %.2fs wall, %.2fs CPU\n",
 			       units_format_duration(sim_now(w->sim), t, sizeof t),
 			       w->interrupted ? " (interrupted)" : "", w->seed,
-			       sim_events_dispatched(w->sim), w->wall_seconds);
+			       sim_events_dispatched(w->sim), w->wall_seconds, w->cpu_seconds);
 	g_string_append(out, "\n  CPU time by context      hardirq     softirq        task\n");
 	double secs = (double)sim_now(w->sim) / 1e9;
 	for (guint i = 0; i < w->hosts->len; i++) {
@@ -511,20 +522,32 @@ world_finish(struct world *w, GError **error)
 	 * app.*, conservation.*) with the first host (place "world").  Drops
 	 * by reason and place are written as drop.REASON at their function.
 	 */
+	bool counting = false; /* does any host write counters? */
+	for (guint i = 0; i < w->hosts->len && !counting; i++) {
+		const struct host *h = w->hosts->pdata[i];
+		counting = trace_db(w->trace) && h->trace && h->trace->level >= TRACE_SUMMARY;
+	}
 	GHashTable *m = world_metrics(w);
-	g_autofree gpointer *keys = g_hash_table_get_keys_as_array(m, NULL);
-	guint n = g_hash_table_size(m);
-	qsort(keys, n, sizeof *keys, cmp_names);
+	g_autofree gpointer *keys = counting ? g_hash_table_get_keys_as_array(m, NULL) : NULL;
+	guint n = counting ? g_hash_table_size(m) : 0;
+	if (n)
+		qsort(keys, n, sizeof *keys, cmp_names);
 	struct host *first = w->hosts->pdata[0];
 	for (guint k = 0; k < n; k++) {
 		const char *name = keys[k];
 		int64_t value = (int64_t) * (double *)g_hash_table_lookup(m, name);
+		/* host names hold no '.': the owner is the host named by the
+		 * part before the first one, if any */
+		const char *dot = strchr(name, '.');
 		struct host *owner = NULL;
-		for (guint i = 0; i < w->hosts->len && !owner; i++) {
-			struct host *h = w->hosts->pdata[i];
-			size_t len = strlen(h->name);
-			if (strncmp(name, h->name, len) == 0 && name[len] == '.')
-				owner = h;
+		if (dot) {
+			char hn[256];
+			size_t len = (size_t)(dot - name);
+			if (len < sizeof hn) {
+				memcpy(hn, name, len);
+				hn[len] = 0;
+				owner = world_host(w, hn);
+			}
 		}
 		if (owner)
 			trace_counter(owner->trace, g_intern_string(name + strlen(owner->name) + 1),
@@ -557,7 +580,9 @@ world_free(struct world *w)
 		close_trace(w, false, NULL);
 	for (guint i = w->hosts->len; i-- > 0;)
 		host_free(w->hosts->pdata[i]);
+	g_free(w->unqueued);
 	g_ptr_array_free(w->hosts, TRUE);
+	g_hash_table_destroy(w->host_by_name);
 	for (guint i = 0; i < w->apps->len; i++)
 		app_free(w->apps->pdata[i]);
 	g_ptr_array_free(w->apps, TRUE);

@@ -43,11 +43,18 @@ struct world {
 	GPtrArray *apps;       /* struct app *, freed after the hosts */
 	GHashTable *addresses; /* IPv4 address -> "host H IF": each is used once */
 	GHashTable *metrics;
+	/* host->name -> struct host * (world_host) */
+	GHashTable *host_by_name;
+	/* cli/conserve.c: each host's skbs on no queue, counted at
+	 * unqueued_at (events dispatched + 1; 0: not yet) */
+	uint64_t *unqueued;
+	uint64_t unqueued_at;
 	bool interrupted;
 	double wall_seconds;
 	uint64_t instant_limit; /* [scenario] instant_limit (sim_set_instant_limit) */
 	bool realtime_wanted;	/* a link has a TAP end: the clock follows the wall clock */
 	struct realtime *rt;	/* ... from the start of the run */
+	double cpu_seconds;	/* of the run loop: the process's CPU time */
 };
 
 struct host *world_host(struct world *w, const char *name);
@@ -80,6 +87,9 @@ void world_stall_message(struct world *w, GString *out);
 /* cli/conserve.c: balance the skb and frame books; returns the skbs on no
  * queue.  @out (summary text) and @m (figures) may be NULL. */
 uint64_t world_conservation(struct world *w, GString *out, GHashTable *m);
+/* host_check_conservation of host @i (w->hosts order), counted once for
+ * all hosts per moment of the run. */
+uint64_t world_host_unqueued(struct world *w, guint i);
 
 /* Add a figure to a metrics table (name is formatted). */
 void metric_put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

@@ -41,22 +41,40 @@ struct rt_cache_slot {
 
 struct fib_table {
 	GPtrArray *entries;	     /* struct fib_entry *, sorted */
-	struct rt_cache_slot *cache; /* nslots entries, or NULL */
+	GHashTable *keys;	     /* the same entries by (dst, prefixlen, metric) */
+	struct rt_cache_slot *cache; /* nslots entries, or NULL until first used */
 	uint32_t nslots;	     /* a power of two */
 	struct route_stats stats;
 };
+
+/* A route's identity: at most one per (dst, prefixlen, metric). */
+static guint
+fib_key_hash(gconstpointer p)
+{
+	const struct fib_entry *e = p;
+	return (e->dst * 0x9e3779b1u) ^ (e->prefixlen * 0x85ebca6bu) ^ (e->metric * 0xc2b2ae35u);
+}
+
+static gboolean
+fib_key_equal(gconstpointer a, gconstpointer b)
+{
+	const struct fib_entry *x = a, *y = b;
+	return x->dst == y->dst && x->prefixlen == y->prefixlen && x->metric == y->metric;
+}
 
 void
 route_init(struct ip_state *ips)
 {
 	struct fib_table *t = g_new0(struct fib_table, 1);
 	t->entries = g_ptr_array_new_with_free_func(g_free);
+	t->keys = g_hash_table_new(fib_key_hash, fib_key_equal);
 	uint32_t n = ips->cfg.route_cache_size;
 	if (n) {
 		t->nslots = 1;
 		while (t->nslots < n)
 			t->nslots <<= 1;
-		t->cache = g_new0(struct rt_cache_slot, t->nslots);
+		/* the slots are allocated by the first lookup (route_output):
+		 * a host that never routes costs none */
 	}
 	ips->fib = t;
 }
@@ -66,6 +84,7 @@ route_fini(struct ip_state *ips)
 {
 	if (!ips->fib)
 		return;
+	g_hash_table_destroy(ips->fib->keys);
 	g_ptr_array_unref(ips->fib->entries);
 	g_free(ips->fib->cache);
 	g_free(ips->fib);
@@ -151,15 +170,12 @@ route_add(struct host *host, const struct fib_entry *e, GError **error)
 		return false;
 	}
 	struct fib_table *t = fib_of(host);
-	for (guint i = 0; i < t->entries->len; i++) {
-		const struct fib_entry *o = t->entries->pdata[i];
-		if (o->dst == n->dst && o->prefixlen == n->prefixlen && o->metric == n->metric) {
-			g_set_error(error, INET_ERROR, INET_ERROR_EXISTS,
-				    "a route to %s/%u with metric %u already exists",
-				    inet_addr_fmt(n->dst, b1), n->prefixlen, n->metric);
-			g_free(n);
-			return false;
-		}
+	if (g_hash_table_contains(t->keys, n)) {
+		g_set_error(error, INET_ERROR, INET_ERROR_EXISTS,
+			    "a route to %s/%u with metric %u already exists",
+			    inet_addr_fmt(n->dst, b1), n->prefixlen, n->metric);
+		g_free(n);
+		return false;
 	}
 	/* insert after every entry that sorts before or with it: the order a
 	 * stable sort of the appended array gives, in O(log n) compares */
@@ -172,6 +188,7 @@ route_add(struct host *host, const struct fib_entry *e, GError **error)
 			hi = mid;
 	}
 	g_ptr_array_insert(t->entries, (gint)lo, n);
+	g_hash_table_add(t->keys, n);
 	t->stats.fib_entries = t->entries->len;
 	route_cache_flush(host);
 	return true;
@@ -184,6 +201,7 @@ route_del(struct host *host, uint32_t dst, uint8_t prefixlen, uint32_t metric, G
 	for (guint i = 0; i < t->entries->len; i++) {
 		const struct fib_entry *o = t->entries->pdata[i];
 		if (o->dst == dst && o->prefixlen == prefixlen && o->metric == metric) {
+			g_hash_table_remove(t->keys, o);
 			g_ptr_array_remove_index(t->entries, i);
 			t->stats.fib_entries = t->entries->len;
 			route_cache_flush(host);
@@ -202,8 +220,10 @@ route_del_dev(struct host *host, struct net_device *dev, enum route_origin origi
 	struct fib_table *t = fib_of(host);
 	for (guint i = t->entries->len; i-- > 0;) {
 		const struct fib_entry *o = t->entries->pdata[i];
-		if (o->dev == dev && o->origin == origin)
+		if (o->dev == dev && o->origin == origin) {
+			g_hash_table_remove(t->keys, o);
 			g_ptr_array_remove_index(t->entries, i);
+		}
 	}
 	t->stats.fib_entries = t->entries->len;
 	route_cache_flush(host);
@@ -416,8 +436,10 @@ route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *r
 	*how = NULL;
 	if (saddr && !ip_dev_find(host, saddr))
 		return -EINVAL;
-	*how = t->cache ? "route_cache_miss" : "fib_lookup";
+	*how = t->nslots ? "route_cache_miss" : "fib_lookup";
 	struct rt_cache_slot *slot = NULL;
+	if (t->nslots && !t->cache)
+		t->cache = g_new0(struct rt_cache_slot, t->nslots);
 	if (t->cache) {
 		uint32_t h = (daddr * 0x9e3779b1u) ^ (saddr * 0x85ebca6bu);
 		slot = &t->cache[(h >> 16) & (t->nslots - 1)];

@@ -117,6 +117,51 @@ test_prefix_parse_reports_what_is_wrong(void **state)
 	assert_int_equal(inet_make_mask(32), 0xffffffffu);
 }
 
+/* csum_partial word by word, as RFC 1071 writes it: the reference. */
+static wsum_t
+ref_csum_partial(const uint8_t *p, size_t len, wsum_t sum)
+{
+	uint64_t acc = sum;
+	for (; len >= 4; p += 4, len -= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		acc += w;
+	}
+	if (len >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		acc += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint16_t w = 0;
+		memcpy(&w, p, 1);
+		acc += w;
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (wsum_t)acc;
+}
+
+/* The unrolled csum_partial gives the same 32-bit sum as one word at a
+ * time, for every length and alignment (not only the same folded sum). */
+static void
+test_unrolled_sum_equals_word_by_word_sum(void **state)
+{
+	static uint8_t buf[4200];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof buf; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	memset(buf + 3000, 0xff, 1200); /* long runs of all-ones words: carries */
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len + off <= sizeof buf; len += (len < 200 ? 1 : 37))
+			assert_int_equal(csum_partial(buf + off, len, 0xfffffff0u),
+					 ref_csum_partial(buf + off, len, 0xfffffff0u));
+}
+
 int
 main(void)
 {
@@ -128,6 +173,7 @@ main(void)
 		cmocka_unit_test(test_udp_pseudo_header_checksum_verifies),
 		cmocka_unit_test(test_addresses_parse_and_format),
 		cmocka_unit_test(test_prefix_parse_reports_what_is_wrong),
+		cmocka_unit_test(test_unrolled_sum_equals_word_by_word_sum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

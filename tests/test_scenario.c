@@ -13,6 +13,7 @@
 
 #include "cli/expect.h"
 #include "cli/scenario.h"
+#include "sim/conf.h"
 #include "sim/sim.h"
 
 static void
@@ -218,6 +219,42 @@ test_scenario_load_refuses_what_is_not_a_small_text_file(void **state)
 	unlink(path);
 }
 
+struct tconf {
+	uint32_t a, b;
+};
+static const struct conf_key tconf_keys[] = {
+	{ "a", CONF_UINT32, offsetof(struct tconf, a), 0, 100, .doc = "" },
+	{ "b", CONF_UINT32, offsetof(struct tconf, b), 0, 100, .doc = "" },
+	{ NULL },
+};
+
+/* scenario_apply_conf takes the keys of one prefix (an interface) only,
+ * in file order, and sees a --set made after an earlier application. */
+static void
+test_scenario_apply_conf_takes_its_prefix_and_later_overrides(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data(
+		"a.ini", "[host h]\na = 1\neth0.a = 2\neth1.a = 3\neth0.b = 4\neth10.a = 5\n",
+		&err);
+	struct tconf top = { 0 }, e0 = { 0 }, e1 = { 0 };
+	assert_true(scenario_apply_conf(sc, "host h", NULL, tconf_keys, &top, &err));
+	assert_true(scenario_apply_conf(sc, "host h", "eth0", tconf_keys, &e0, &err));
+	assert_true(scenario_apply_conf(sc, "host h", "eth1", tconf_keys, &e1, &err));
+	assert_int_equal(top.a, 1);
+	assert_int_equal(e0.a, 2);
+	assert_int_equal(e0.b, 4);
+	assert_int_equal(e1.a, 3);
+	assert_int_equal(e1.b, 0);
+	assert_true(scenario_override(sc, "host.h.eth1.b=7", &err));
+	assert_true(scenario_apply_conf(sc, "host h", "eth1", tconf_keys, &e1, &err));
+	assert_int_equal(e1.b, 7);
+	assert_true(scenario_override(sc, "host.h.eth1.a=700", &err));
+	assert_false(scenario_apply_conf(sc, "host h", "eth1", tconf_keys, &e1, &err));
+	assert_non_null(strstr(err->message, "host h eth1.a"));
+	g_error_free(err);
+}
+
 int
 main(void)
 {
@@ -234,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_scenario_groups_with_prefix_keep_file_order),
 		cmocka_unit_test(test_scenario_escape_makes_text_safe_for_a_terminal),
 		cmocka_unit_test(test_scenario_load_refuses_what_is_not_a_small_text_file),
+		cmocka_unit_test(test_scenario_apply_conf_takes_its_prefix_and_later_overrides),
 		cmocka_unit_test(test_expect_conditions_pass_and_fail),
 		cmocka_unit_test(test_expect_malformed_condition_is_a_scenario_error),
 	};
