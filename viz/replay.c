@@ -262,6 +262,19 @@ expected_after(struct replay *p, const struct rrow *w, struct rskb *e)
 	case VIZ_OP_PUSH: e->data -= w->bytes; break;
 	case VIZ_OP_PULL: e->data += w->bytes; break;
 	case VIZ_OP_TRIM: e->tail -= w->bytes; break;
+	case VIZ_OP_EXPAND:
+		/* a new buffer: everything moves by the headroom added */
+		if (w->end < e->end + w->bytes)
+			fail(p, w, "expand to an end before the old end");
+		e->data += w->bytes;
+		e->tail += w->bytes;
+		e->end = w->end;
+		e->size = w->size;
+		e->data_id = w->data_id;
+		e->mac = e->mac == NONE ? NONE : e->mac + w->bytes;
+		e->net = e->net == NONE ? NONE : e->net + w->bytes;
+		e->trans = e->trans == NONE ? NONE : e->trans + w->bytes;
+		break;
 	default: break;
 	}
 }
@@ -287,6 +300,17 @@ replay_refs(struct replay *p, const struct rrow *w, struct rskb *s)
 	if (w->dataref != b->refs)
 		fail(p, w, "dataref %" G_GINT64_FORMAT ", replay says %" G_GINT64_FORMAT,
 		     w->dataref, b->refs);
+}
+
+/* pskb_expand_head: the old buffer loses this skb, a new one starts. */
+static void
+replay_expand(struct replay *p, const struct rrow *w, struct rskb *s)
+{
+	struct rbuf *old = lookup(p->bufs, s->data_id);
+	if (old && !old->freed && --old->refs == 0)
+		old->freed = true;
+	if (buf_new(p, w) && w->dataref != 1)
+		fail(p, w, "a new head with dataref %" G_GINT64_FORMAT, w->dataref);
 }
 
 static void
@@ -339,7 +363,10 @@ replay_row(struct replay *p, const struct rrow *w)
 	struct rskb e = *s;
 	expected_after(p, w, &e);
 	check_state(p, w, &e, w->op != VIZ_OP_HEADER);
-	replay_refs(p, w, s);
+	if (w->op == VIZ_OP_EXPAND)
+		replay_expand(p, w, s);
+	else
+		replay_refs(p, w, s);
 	replay_queue(p, w, s);
 	if (w->op == VIZ_OP_CLONE ||
 	    (w->op == VIZ_OP_COPY && w->other > 0 && w->kind == VIZ_COPY_SKB_COPY &&
