@@ -574,13 +574,10 @@ ip_forward(struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_IP_FRAG_NEEDED);
 		return NET_RX_DROP;
 	}
-	/* skb_cow: the header is about to change; a shared buffer is copied first */
-	if (skb->cloned || skb_headroom(skb) < rt.dev->hard_header_len) {
-		struct sk_buff *c = skb_copy(skb);
-		skb_consume(skb);
-		skb = c;
-		iph = ip_hdr(skb);
-	}
+	/* Linux skb_cow: the header is about to change; a shared buffer gets a
+	 * private head first, with room for the outgoing link's header */
+	skb_cow(skb, rt.dev->hard_header_len);
+	iph = ip_hdr(skb);
 	ip_decrease_ttl(iph);
 	ips->mib.forw_datagrams++;
 	IPCB(skb)->flags |= IPSKB_FORWARDED;

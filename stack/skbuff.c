@@ -375,6 +375,42 @@ skb_copy(struct sk_buff *skb)
 	return n;
 }
 
+/* Linux pskb_expand_head (net/core/skbuff.c): new head, same skb. */
+void
+pskb_expand_head(struct sk_buff *skb, uint32_t nhead, uint32_t ntail)
+{
+	if (skb->queue)
+		skb_panic(skb, "pskb_expand_head", nhead, "expanding a queued skb");
+	uint32_t size = nhead + (uint32_t)(skb->end - skb->head) + ntail;
+	uint32_t copied = (uint32_t)(skb->tail - skb->head);
+	struct skb_data *d = data_get(skb->host->pool, size);
+	memcpy(d->bytes + nhead, skb->head, copied);
+	SKB_TRACE(skb, TR_COPY, skb->layer, NULL, NULL, copied, COPY_SKB_COPY, NULL, 0, false);
+	uint32_t data = (uint32_t)(skb->data - skb->head) + nhead;
+	data_put(skb->host->pool, skb->buf);
+	skb->buf = d;
+	skb->head = d->bytes;
+	skb->data = skb->head + data;
+	skb->tail = skb->data + skb->len;
+	skb->end = skb->head + size;
+	uint16_t *hdr[] = { &skb->mac_header, &skb->network_header, &skb->transport_header };
+	for (unsigned i = 0; i < G_N_ELEMENTS(hdr); i++)
+		if (*hdr[i] != SKB_HDR_UNSET)
+			*hdr[i] = (uint16_t)(*hdr[i] + nhead);
+	skb->cloned = false;
+	SKB_TRACE(skb, TR_EXPAND, skb->layer, NULL, NULL, nhead, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_check(skb, "pskb_expand_head"));
+}
+
+void
+skb_cow(struct sk_buff *skb, uint32_t headroom)
+{
+	uint32_t have = skb_headroom(skb);
+	uint32_t delta = headroom > have ? headroom - have : 0;
+	if (delta || skb_cloned(skb))
+		pskb_expand_head(skb, (delta + NET_SKB_PAD - 1) & ~(uint32_t)(NET_SKB_PAD - 1), 0);
+}
+
 void
 skb_handoff(struct sk_buff *skb, const char *layer, const char *func)
 {

@@ -161,6 +161,22 @@ void skb_drop_at(struct sk_buff *skb, enum skb_drop_reason reason, const char *p
 struct sk_buff *skb_clone(struct sk_buff *skb);
 /* A new skb with a private copy of head..tail (Linux skb_copy).  Traced as a copy. */
 struct sk_buff *skb_copy(struct sk_buff *skb);
+/*
+ * A new, private data buffer with @nhead more bytes of headroom and @ntail
+ * more of tailroom; head..tail is copied and the old buffer let go (Linux
+ * pskb_expand_head).  The skb keeps its id; pointers and header offsets
+ * move by @nhead.  Traced as a copy (skb_copy, of head..tail) and an
+ * expand row.
+ */
+void pskb_expand_head(struct sk_buff *skb, uint32_t nhead, uint32_t ntail);
+/*
+ * Make the skb's header area writable with at least @headroom bytes before
+ * data (Linux skb_cow): expands the head when the data is shared or the
+ * headroom too small, by the missing headroom rounded up to NET_SKB_PAD.
+ */
+void skb_cow(struct sk_buff *skb, uint32_t headroom);
+#define NET_SKB_PAD 64
+
 /* Is the data shared with another skb now (Linux skb_cloned: dataref != 1)? */
 bool skb_cloned(const struct sk_buff *skb);
 /* How many skbs share @skb's data (Linux skb_shared_info.dataref). */

@@ -16,6 +16,7 @@
 #include "stack/skbuff.h"
 #include "trace/trace.h"
 #include "tests/stack_test.h"
+#include "viz/replay.h"
 
 struct fx {
 	struct sim *sim;
@@ -519,6 +520,42 @@ test_trace_rows_carry_pointers_headers_and_dataref(void **state)
 	assert_int_equal(query_int(db, "SELECT bytes FROM skb_events WHERE op = 'trim'"), 18);
 }
 
+/* Linux skb_cow on a clone: pskb_expand_head gives the skb a private head
+ * (a copy of head..tail), moves every pointer by the headroom added, and
+ * the shared buffer goes back to one owner.  The trace replays. */
+static void
+test_skb_cow_expands_a_shared_head_and_the_trace_replays(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = skb_alloc(fx->h, 100, "ip");
+	skb_reserve(skb, 10);
+	skb_put(skb, 40);
+	skb_reset_network_header(skb);
+	struct sk_buff *c = skb_clone(skb);
+	assert_true(skb_cloned(c));
+	unsigned char *old_head = c->head;
+	skb_cow(c, 14);
+	assert_ptr_not_equal(c->head, old_head);
+	assert_false(skb_cloned(c));
+	assert_false(skb_cloned(skb));
+	assert_int_equal(skb_dataref(skb), 1);
+	assert_int_equal(skb_headroom(c), 10 + NET_SKB_PAD);
+	assert_int_equal(c->len, 40);
+	assert_ptr_equal(skb_network_header(c), c->data);
+	assert_memory_equal(c->data, skb->data, 40);
+	skb_cow(c, 14); /* private and roomy enough: nothing to do */
+	skb_consume(skb);
+	skb_consume(c);
+	sqlite3 *db = fx_db(fx);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'expand'"), 1);
+	assert_int_equal(query_int(db, "SELECT bytes FROM skb_events WHERE op = 'expand'"), 64);
+	assert_int_equal(query_int(db, "SELECT bytes FROM skb_events WHERE op = 'copy'"), 50);
+	struct replay_report r = { 0 };
+	assert_true(replay_check(db, &r, NULL));
+	assert_int_equal(r.errors, 0);
+	assert_int_equal(r.buffers, 2);
+}
+
 static void
 test_drop_reason_names_are_unique_lower_snake(void **state)
 {
@@ -559,6 +596,7 @@ main(void)
 		T(test_conservation_reports_skbs_on_no_queue),
 		T(test_trace_records_alloc_push_pull_queue_and_free),
 		T(test_trace_rows_carry_pointers_headers_and_dataref),
+		T(test_skb_cow_expands_a_shared_head_and_the_trace_replays),
 		T(test_drop_reason_names_are_unique_lower_snake),
 #undef T
 	};

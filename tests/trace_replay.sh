@@ -73,6 +73,21 @@ copies "$T/network-udp-fragments.db" 'udp:10.1.0.1:*-10.2.0.1:7000' 1 4 4 \
 # An ICMP echo over three links each way: the reply is a copy of the request.
 copies "$T/network-ping-two-routers.db" 'icmp:10.1.0.1-10.2.0.1' 1 3 12 "an ICMP echo and its reply"
 
+expect_grep "$T/show.out" "skb_copy 1" "the echo reply is traced as a copy of the request (icmp_echo)"
+
+# DMA rows are the hardware's, on transmit as on receive.
+n=$(sqlite3 "$T/network-ping-two-routers.db" "SELECT count(*) FROM skb_events
+	WHERE copy_kind IN ('dma_to_dev', 'dma_from_dev') AND ctx <> 'hw'")
+if [ "$n" -eq 0 ]; then ok "every DMA row is in the hw context"; else not_ok "$n DMA rows not in hw"; fi
+# Fragments are built and joined by copies, not clones.
+n=$(sqlite3 "$T/network-udp-fragments.db" "SELECT count(*) FROM skb_events
+	WHERE op = 'copy' AND copy_kind = 'skb_copy' AND layer = 'ip'")
+if [ "$n" -eq 6 ]; then
+	ok "3 fragments built and 3 joined: 6 skb_copy rows at IP"
+else
+	not_ok "$n skb_copy rows at IP for 3 fragments, expected 6"
+fi
+
 # draw path follows the lineage from the user's write.
 "$NETSIM" draw "$tcp" path --flow 'tcp:10.0.0.1:*-10.0.0.2:80' -o "$T/path.dot" >"$T/out" 2>&1
 expect_grep "$T/path.dot" "copy user_to_skb" "draw path starts at the user's write"

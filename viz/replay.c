@@ -267,13 +267,17 @@ expected_after(struct replay *p, const struct rrow *w, struct rskb *e)
 	case VIZ_OP_PULL: e->data += w->bytes; break;
 	case VIZ_OP_TRIM: e->tail -= w->bytes; break;
 	case VIZ_OP_EXPAND:
-		/* a new buffer (skb_attach_data: the first one): bytes more
-		 * headroom, the size and end of the new buffer */
+		/* a new buffer: everything moves by the headroom added */
+		if (w->end < e->end + w->bytes)
+			fail(p, w, "expand to an end before the old end");
 		e->data += w->bytes;
 		e->tail += w->bytes;
 		e->end = w->end;
 		e->size = w->size;
 		e->data_id = w->data_id;
+		e->mac = e->mac == NONE ? NONE : e->mac + w->bytes;
+		e->net = e->net == NONE ? NONE : e->net + w->bytes;
+		e->trans = e->trans == NONE ? NONE : e->trans + w->bytes;
 		break;
 	default: break;
 	}
@@ -282,16 +286,6 @@ expected_after(struct replay *p, const struct rrow *w, struct rskb *e)
 static void
 replay_refs(struct replay *p, const struct rrow *w, struct rskb *s)
 {
-	if (w->op == VIZ_OP_EXPAND) {
-		/* the old buffer is let go (none for an RX descriptor's first), the new one is born */
-		struct rbuf *old = s->data_id ? lookup(p->bufs, s->data_id) : NULL;
-		if (old && --old->refs == 0)
-			old->freed = true;
-		struct rbuf *nb = buf_new(p, w);
-		if (nb && w->dataref != nb->refs)
-			fail(p, w, "dataref %" G_GINT64_FORMAT " of a new buffer", w->dataref);
-		return;
-	}
 	if (s->data_id == 0) {
 		/* an RX descriptor without a buffer: it may only be queued or freed */
 		if (w->data_id != 0 || w->dataref != 0)
@@ -316,6 +310,17 @@ replay_refs(struct replay *p, const struct rrow *w, struct rskb *s)
 	if (w->dataref != b->refs)
 		fail(p, w, "dataref %" G_GINT64_FORMAT ", replay says %" G_GINT64_FORMAT,
 		     w->dataref, b->refs);
+}
+
+/* pskb_expand_head: the old buffer loses this skb, a new one starts. */
+static void
+replay_expand(struct replay *p, const struct rrow *w, struct rskb *s)
+{
+	struct rbuf *old = lookup(p->bufs, s->data_id);
+	if (old && !old->freed && --old->refs == 0)
+		old->freed = true;
+	if (buf_new(p, w) && w->dataref != 1)
+		fail(p, w, "a new head with dataref %" G_GINT64_FORMAT, w->dataref);
 }
 
 static void
@@ -368,7 +373,10 @@ replay_row(struct replay *p, const struct rrow *w)
 	struct rskb e = *s;
 	expected_after(p, w, &e);
 	check_state(p, w, &e, w->op != VIZ_OP_HEADER);
-	replay_refs(p, w, s);
+	if (w->op == VIZ_OP_EXPAND)
+		replay_expand(p, w, s);
+	else
+		replay_refs(p, w, s);
 	replay_queue(p, w, s);
 	if (w->op == VIZ_OP_CLONE ||
 	    (w->op == VIZ_OP_COPY && w->other > 0 && w->kind == VIZ_COPY_SKB_COPY &&
