@@ -257,6 +257,9 @@ test_show_skb_table_follows_the_packet_across_the_wire(void **state)
 	assert_non_null(strstr(out->str, "sk_receive_queue (1)"));
 	assert_non_null(strstr(out->str, "COPY skb_to_user"));
 	assert_non_null(strstr(out->str, "data copies along the way: 4"));
+	assert_non_null(strstr(out->str,
+			       "netsim view DB -o DIR --skb 1, then "
+			       "DIR/index.html#skb=1&step=K is row K above"));
 	assert_non_null(strstr(out->str, "softirq"));
 }
 

@@ -370,6 +370,12 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 				       "  data copies along the way: %" G_GINT64_FORMAT
 				       "%s (the other operations move pointers)\n",
 				       copies, kinds ? kinds : "");
+		/* netsim view numbers its steps as the rows above (viz/view.c) */
+		g_string_append_printf(
+			out,
+			"  step by step in a browser: netsim view DB -o DIR --skb %" G_GINT64_FORMAT
+			", then DIR/index.html#skb=%" G_GINT64_FORMAT "&step=K is row K above\n",
+			skb, skb);
 	}
 	return true;
 }
