@@ -55,6 +55,19 @@ struct ns_msg {
 	uint32_t addr; /* IPv4, host byte order */
 	uint16_t port; /* host byte order */
 	bool has_addr;
+	/* Families other than AF_INET (AF_UNIX) get the user's sockaddr as is:
+	 * sendmsg: destination (NULL = connected peer); recvmsg: where to write
+	 * the source and its length (either may be NULL). */
+	const void *name;
+	unsigned namelen;
+	void *rname;
+	unsigned *rnamelen;
+	/* sendmsg/recvmsg control messages (struct cmsghdr ...), NULL if none.
+	 * recvmsg sets controllen to the bytes it wrote and msg_flags to
+	 * MSG_TRUNC / MSG_CTRUNC. */
+	void *control;
+	size_t controllen;
+	int msg_flags;
 };
 
 /*

@@ -4,7 +4,8 @@
 libnetsim_a_SOURCES += \
 	sim/proc.c sim/proc.h \
 	stack/sock.c stack/sock.h \
-	stack/socket.c stack/socket.h \
+	stack/socket.c stack/socket.h stack/socket_int.h stack/socket_msg.c \
+	stack/af_unix.c stack/af_unix.h stack/af_unix_int.h stack/af_unix_msg.c \
 	stack/af_inet.c stack/af_inet.h \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_cong.c
@@ -37,3 +38,11 @@ tests_bench_tcp_LDADD = $(NETSIM_LIBS)
 TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/socket_test.h
+
+# sendmsg/recvmsg and AF_UNIX sockets (issue 14).
+check_PROGRAMS += tests/test_socket_msg tests/test_af_unix
+TESTS += tests/test_socket_msg tests/test_af_unix
+tests_test_socket_msg_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_socket_msg_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_af_unix_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_af_unix_LDADD = $(TEST_CMOCKA_LIBS)

@@ -24,24 +24,14 @@
 #include <stdarg.h>
 #include <string.h>
 #include "stack/af_inet.h"
+#include "stack/af_unix.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/raw.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
-/* Per-host state of the socket layer (host->socks). */
-struct sock_table {
-	struct host *host;
-	struct socket_stats stats;
-};
-
-/* A process's open files (Linux struct files_struct). */
-struct files {
-	struct host *host;
-	struct socket *fd[NS_MAX_FDS];
-	struct socket *accepting; /* ns_accept's new socket while it blocks */
-};
+#include "stack/socket_int.h"
 
 /* ---- host and process set-up ----------------------------------------------------- */
 
@@ -72,9 +62,8 @@ socket_proc_exit(struct proc *p, void *arg)
 		if (!sock)
 			continue;
 		f->fd[fd] = NULL;
-		sock->ops->release(sock);
 		f->host->socks->stats.sockets_open--;
-		g_free(sock);
+		sock_file_put(sock);
 	}
 	proc_set_files(p, NULL);
 	g_free(f);
@@ -86,6 +75,7 @@ socket_host_fini(struct host *host)
 	tcp_set_teardown(host);	      /* closing now sends nothing */
 	proc_table_free(host->procs); /* exit hooks close the sockets */
 	host->procs = NULL;
+	unix_host_fini(host);
 	g_free(host->socks);
 	host->socks = NULL;
 }
@@ -139,7 +129,7 @@ sys_files(void)
 }
 
 /* System call entry: COST_SYSCALL in task context, paid before the call acts. */
-static struct files *
+struct files *
 sys_enter(void)
 {
 	struct proc *p = proc_self();
@@ -152,7 +142,7 @@ sys_enter(void)
 	return f;
 }
 
-static long
+long
 sys_ret(long rc)
 {
 	if (rc < 0) {
@@ -162,7 +152,7 @@ sys_ret(long rc)
 	return rc;
 }
 
-static struct socket *
+struct socket *
 fd_sock(struct files *f, int fd)
 {
 	if (fd < 0 || fd >= NS_MAX_FDS)
@@ -176,7 +166,7 @@ sockfd_lookup(int fd)
 	return fd_sock(sys_files(), fd);
 }
 
-static int
+int
 fd_alloc(struct files *f, struct socket *sock)
 {
 	for (int fd = NS_FIRST_FD; fd < NS_MAX_FDS; fd++) {
@@ -189,7 +179,7 @@ fd_alloc(struct files *f, struct socket *sock)
 	return -EMFILE;
 }
 
-static int
+int
 addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
 {
 	if (!addr || len < sizeof(struct sockaddr_in))
@@ -202,7 +192,7 @@ addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
 	return 0;
 }
 
-static void
+void
 addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
 {
 	if (!addr || !len)
@@ -217,11 +207,13 @@ addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
 
 /* ---- the system calls -------------------------------------------------------------------- */
 
-static int
+int
 sock_create(struct files *f, int domain, int type, int protocol, struct socket **out)
 {
 	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (domain == AF_UNIX)
+		return unix_create(f->host, type, protocol, flags, out);
 	if (domain != AF_INET)
 		return -EAFNOSUPPORT;
 	int err = -ESOCKTNOSUPPORT;
@@ -276,6 +268,8 @@ int
 ns_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	SYS_SOCK(f, fd, sock);
+	if (sock->ops->bind_addr)
+		return (int)sys_ret(sock->ops->bind_addr(sock, addr, len));
 	uint32_t a;
 	uint16_t port;
 	int rc = addr_in(addr, len, &a, &port);
@@ -310,14 +304,18 @@ ns_accept(int fd, struct sockaddr *addr, socklen_t *len)
 	}
 	uint32_t a = 0;
 	uint16_t port = 0;
-	newsock->ops->getname(newsock, &a, &port, true);
+	if (!newsock->ops->getname_addr)
+		newsock->ops->getname(newsock, &a, &port, true);
 	rc = fd_alloc(f, newsock);
 	if (rc < 0) {
 		newsock->ops->release(newsock);
 		g_free(newsock);
 		return (int)sys_ret(rc);
 	}
-	addr_out(addr, len, a, port);
+	if (newsock->ops->getname_addr)
+		newsock->ops->getname_addr(newsock, addr, len, true);
+	else
+		addr_out(addr, len, a, port);
 	return (int)sys_ret(rc);
 }
 
@@ -325,6 +323,9 @@ int
 ns_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	SYS_SOCK(f, fd, sock);
+	if (sock->ops->connect_addr)
+		return (int)sys_ret(sock->ops->connect_addr(
+			sock, addr, len, sock->file_flags & O_NONBLOCK ? MSG_DONTWAIT : 0));
 	uint32_t a;
 	uint16_t port;
 	int rc = addr_in(addr, len, &a, &port);
@@ -342,8 +343,14 @@ sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
+	/* MSG_OOB is not modelled: an error, never a silent in-band byte (docs). */
+	if ((flags & MSG_OOB) && sock->ops->family == AF_INET)
+		return sys_ret(-EOPNOTSUPP);
 	struct ns_msg msg = { .buf = (void *)buf, .len = len, .flags = flags };
-	if (to) {
+	if (sock->ops->family != AF_INET) {
+		msg.name = to;
+		msg.namelen = tolen;
+	} else if (to) {
 		int rc = addr_in(to, tolen, &msg.addr, &msg.port);
 		if (rc < 0)
 			return sys_ret(rc);
@@ -361,8 +368,16 @@ sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, so
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
+	if ((flags & MSG_OOB) && sock->ops->family == AF_INET)
+		return sys_ret(-EOPNOTSUPP);
 	struct ns_msg msg = { .buf = buf, .len = len, .flags = flags };
+	if (sock->ops->family != AF_INET) {
+		msg.rname = from;
+		msg.rnamelen = fromlen;
+	}
 	int rc = sock->ops->recvmsg(sock, &msg);
+	if (sock->ops->family != AF_INET)
+		return sys_ret(rc);
 	if (rc >= 0 && msg.has_addr)
 		addr_out(from, fromlen, msg.addr, msg.port);
 	else if (rc >= 0 && fromlen)
@@ -422,8 +437,7 @@ ns_close(int fd)
 	SYS_SOCK(f, fd, sock);
 	f->fd[fd] = NULL;
 	f->host->socks->stats.sockets_open--;
-	sock->ops->release(sock);
-	g_free(sock);
+	sock_file_put(sock);
 	return 0;
 }
 
@@ -573,6 +587,8 @@ static int
 sys_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 {
 	SYS_SOCK(f, fd, sock);
+	if (sock->ops->getname_addr)
+		return (int)sys_ret(sock->ops->getname_addr(sock, addr, len, peer));
 	uint32_t a = 0;
 	uint16_t port = 0;
 	int rc = sock->ops->getname(sock, &a, &port, peer);
@@ -591,6 +607,20 @@ int
 ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	return sys_getname(fd, addr, len, true);
+}
+
+/*
+ * Drop one reference to an open socket (an fd, or a descriptor in flight in
+ * an SCM_RIGHTS message); the last one releases it (Linux fput -> sock_close).
+ */
+void
+sock_file_put(struct socket *sock)
+{
+	g_assert(sock->refs > 0);
+	if (--sock->refs > 0)
+		return;
+	sock->ops->release(sock);
+	g_free(sock);
 }
 
 /* ---- process helpers ------------------------------------------------------------------ */

@@ -1,0 +1,49 @@
+/*
+ * stack/socket_int.h - what the files of the socket layer share among
+ * themselves (stack/socket.c, stack/socket_msg.c, stack/af_unix.c): the fd
+ * table and the system-call entry.  Not for protocols or programs.
+ *
+ * Linux counterpart: the static helpers of net/socket.c (sockfd_lookup_light,
+ * move_addr_to_kernel, move_addr_to_user) and fs/file.c.
+ */
+#ifndef NETSIM_STACK_SOCKET_INT_H
+#define NETSIM_STACK_SOCKET_INT_H
+
+#include <glib.h>
+#include <sys/socket.h>
+#include "stack/socket.h"
+
+/* Per-host state of the socket layer (host->socks). */
+struct sock_table {
+	struct host *host;
+	struct socket_stats stats;
+	GHashTable *unix_names; /* AF_UNIX names (stack/af_unix.c), created on first bind */
+};
+
+/* A process's open files (Linux struct files_struct). */
+struct files {
+	struct host *host;
+	struct socket *fd[NS_MAX_FDS];
+	struct socket *accepting; /* ns_accept's new socket while it blocks */
+};
+
+/* System call entry: COST_SYSCALL in task context, paid before the call acts. */
+struct files *sys_enter(void);
+/* Turn a negative errno into -1 and errno; pass anything else through. */
+long sys_ret(long rc);
+/* The socket behind @fd, or NULL. */
+struct socket *fd_sock(struct files *f, int fd);
+/* The lowest free fd >= NS_FIRST_FD now pointing at @sock, or -EMFILE. */
+int fd_alloc(struct files *f, struct socket *sock);
+/* sockaddr_in <-> host-order address and port. */
+int addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port);
+void addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port);
+/* A new struct socket and sock of (@domain, @type, @protocol), refs 1. */
+int sock_create(struct files *f, int domain, int type, int protocol, struct socket **out);
+/* Drop a reference (fd or in-flight descriptor); the last one releases. */
+void sock_file_put(struct socket *sock);
+
+/* stack/af_unix.c: create an AF_UNIX socket (Linux unix_create). */
+int unix_create(struct host *host, int type, int protocol, int flags, struct socket **out);
+
+#endif
