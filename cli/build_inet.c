@@ -16,6 +16,7 @@
 #include "stack/icmp.h"
 #include "stack/ipv4.h"
 #include "stack/route.h"
+#include "stack/services.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
@@ -71,6 +72,36 @@ inet_routes(struct world *w, struct host *h, const char *group, GError **error)
 			return scenario_fail(w->sc, error, group, "routes", "route %d ('%s'): %s",
 					     i + 1, r, sub->message);
 	}
+	return true;
+}
+
+/*
+ * The host's services database (stack/services.h): `services_file = PATH`
+ * (relative to the scenario file) and `services = name port/proto [aliases];
+ * ...`, each added before the built-in entries; the key's lines come first.
+ */
+bool
+services_setup(struct world *w, struct host *h, const char *group, GError **error)
+{
+	const char *path = scenario_get(w->sc, group, "services_file");
+	if (path) {
+		g_autofree char *dir = g_path_get_dirname(scenario_path(w->sc));
+		g_autofree char *full = g_path_is_absolute(path)
+			? g_strdup(path)
+			: g_build_filename(dir, path, NULL);
+		g_autofree char *text = NULL;
+		g_autoptr(GError) sub = NULL;
+		if (!g_file_get_contents(full, &text, NULL, &sub))
+			return scenario_fail(w->sc, error, group, "services_file", "%s",
+					     sub->message);
+		if (!services_add_text(h, text, &sub))
+			return scenario_fail(w->sc, error, group, "services_file", "%s: %s", full,
+					     sub->message);
+	}
+	const char *v = scenario_get(w->sc, group, "services");
+	g_autoptr(GError) sub = NULL;
+	if (v && !services_add_text(h, v, &sub))
+		return scenario_fail(w->sc, error, group, "services", "%s", sub->message);
 	return true;
 }
 

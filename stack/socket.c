@@ -28,6 +28,7 @@
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/raw.h"
+#include "stack/services.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
@@ -76,6 +77,7 @@ socket_host_fini(struct host *host)
 	proc_table_free(host->procs); /* exit hooks close the sockets */
 	host->procs = NULL;
 	unix_host_fini(host);
+	services_host_fini(host);
 	g_free(host->socks);
 	host->socks = NULL;
 }

@@ -18,6 +18,7 @@ struct sock_table {
 	struct host *host;
 	struct socket_stats stats;
 	GHashTable *unix_names; /* AF_UNIX names (stack/af_unix.c), created on first bind */
+	GPtrArray *services;	/* struct servent (stack/services.c), created on first use */
 };
 
 /* A process's open files (Linux struct files_struct). */
