@@ -236,6 +236,9 @@ inet_stream_connect(struct socket *sock, uint32_t addr, uint16_t port, int flags
 		if (timeo == 0)
 			return -EINPROGRESS;
 		sk_wait_event(sk, &timeo, connect_done);
+		/* SO_SNDTIMEO ran out: still connecting (Linux __inet_stream_connect). */
+		if (!connect_done(sk))
+			return -EINPROGRESS;
 	}
 	if (sk->sk_state == TCP_CLOSE) {
 		sock->state = SS_UNCONNECTED;

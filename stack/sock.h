@@ -112,7 +112,9 @@ struct sock {
 	uint16_t num;	    /* local port */
 	uint32_t daddr;	    /* connected peer, 0 = none */
 	uint16_t dport;
-	uint8_t ttl;	/* IP_TTL, 64 */
+	uint8_t ttl; /* IP_TTL, 64 */
+	/* SO_RCVTIMEO / SO_SNDTIMEO: 0 = block forever (unset), < 0 = do not wait */
+	sim_time_t sk_rcvtimeo, sk_sndtimeo;
 	bool reuseaddr; /* SO_REUSEADDR */
 
 	/* queues and their limits (bytes of truesize) */
@@ -188,7 +190,8 @@ void skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint
  * Returns 0 or -EAGAIN (timeout 0 / non-blocking / timed out).  Aborts when
  * called outside a simulated process. */
 int sk_wait_event(struct sock *sk, sim_time_t *timeo, bool (*cond)(struct sock *sk));
-/* The calling process's timeout for @sk: 0 when non-blocking (O_NONBLOCK or MSG_DONTWAIT). */
+/* The calling process's timeout for @sk: 0 when non-blocking (O_NONBLOCK or MSG_DONTWAIT),
+ * else SO_RCVTIMEO / SO_SNDTIMEO, else SIM_TIME_MAX. */
 sim_time_t sock_rcvtimeo(const struct sock *sk, int flags);
 sim_time_t sock_sndtimeo(const struct sock *sk, int flags);
 

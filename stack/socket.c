@@ -521,6 +521,8 @@ ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
 {
 	SYS_SOCK(f, fd, sock);
 	struct sock *sk = sock->sk;
+	if (level == SOL_SOCKET && (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO))
+		return (int)sys_ret(sock_set_timeout(sk, optname, val, len));
 	int v = 0, rc = opt_int(val, len, &v);
 	if (rc < 0)
 		return (int)sys_ret(rc);
@@ -558,6 +560,8 @@ ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 	SYS_SOCK(f, fd, sock);
 	struct sock *sk = sock->sk;
 	int v;
+	if (level == SOL_SOCKET && (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO))
+		return (int)sys_ret(sock_get_timeout(sk, optname, val, len));
 	if (!val || !len || *len < sizeof(int))
 		return (int)sys_ret(-EINVAL);
 	if (level == SOL_SOCKET && optname == SO_ERROR)

@@ -44,6 +44,10 @@ int sock_create(struct files *f, int domain, int type, int protocol, struct sock
 /* Drop a reference (fd or in-flight descriptor); the last one releases. */
 void sock_file_put(struct socket *sock);
 
+/* stack/select.c: SO_RCVTIMEO / SO_SNDTIMEO as a struct timeval (Linux sock_set_timeout). */
+int sock_set_timeout(struct sock *sk, int optname, const void *val, socklen_t len);
+int sock_get_timeout(struct sock *sk, int optname, void *val, socklen_t *len);
+
 /* stack/af_unix.c: create an AF_UNIX socket (Linux unix_create). */
 int unix_create(struct host *host, int type, int protocol, int flags, struct socket **out);
 
