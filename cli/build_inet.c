@@ -3,6 +3,8 @@
  *
  *   [host.H]     forwarding, ttl, ipfrag_*, route_cache_size, ... (ip_host_conf_keys)
  *                base_reachable_time, retrans_time, ... (neigh_conf_keys)
+ *                services, services_file (stack/services.h)
+ *                iptables = -A INPUT -p udp --dport 9 -j DROP; ... (stack/ip_tables.h)
  *                routes = 10.2.0.0/16 via 10.1.0.254; default via 10.0.0.254
  *   [host.H.IF]  address = 10.0.0.1/24
  *
@@ -14,6 +16,7 @@
 #include "cli/world_int.h"
 #include "stack/arp.h"
 #include "stack/icmp.h"
+#include "stack/ip_tables.h"
 #include "stack/ipv4.h"
 #include "stack/route.h"
 #include "stack/services.h"
@@ -105,6 +108,29 @@ services_setup(struct world *w, struct host *h, const char *group, GError **erro
 	return true;
 }
 
+/* The host key iptables (stack/ip_tables.h): ';'-separated iptables commands. */
+bool
+netfilter_setup(struct world *w, struct host *h, const char *group, GError **error)
+{
+	const char *v = scenario_get(w->sc, group, "iptables");
+	g_autoptr(GError) sub = NULL;
+	if (v && !ipt_add_text(h, v, &sub))
+		return scenario_fail(w->sc, error, group, "iptables", "%s", sub->message);
+	return true;
+}
+
+static void
+rule_metric(const struct ipt_rule_info *r, void *data)
+{
+	void **d = data;
+	GHashTable *m = d[0];
+	const char *n = d[1];
+	if (r->num)
+		metric_put(m, (double)r->pkts, "%s.netfilter.%s.%d.pkts", n, r->chain, r->num);
+	else
+		metric_put(m, (double)r->pkts, "%s.netfilter.%s.policy.pkts", n, r->chain);
+}
+
 void
 inet_metrics(struct world *w, GHashTable *m)
 {
@@ -114,6 +140,8 @@ inet_metrics(struct world *w, GHashTable *m)
 		if (!h->ip)
 			continue;
 		const struct ip_mib *ip = ip_mib(h);
+		void *rd[2] = { m, (void *)n };
+		ipt_foreach_rule(h, rule_metric, rd);
 #define IP(f) metric_put(m, (double)ip->f, "%s.ip." #f, n)
 		IP(in_receives);
 		IP(in_hdr_errors);

@@ -90,6 +90,7 @@ static const char *const drop_reason_names[SKB_DROP_REASON_MAX] = {
 	[SKB_DROP_TCP_LISTEN_OVERFLOW] = "tcp_listen_overflow",
 	[SKB_DROP_TCP_CLOSE] = "tcp_close",
 	[SKB_DROP_SCREEN] = "screen",
+	[SKB_DROP_NETFILTER] = "netfilter",
 	[SKB_DROP_NOMEM] = "nomem",
 };
 

@@ -105,8 +105,9 @@ enum skb_drop_reason {
 	SKB_DROP_TCP_LISTEN_OVERFLOW, /* accept queue full */
 	SKB_DROP_TCP_CLOSE,	      /* connection closed */
 	/* other */
-	SKB_DROP_SCREEN, /* a user-level screening process rejected it */
-	SKB_DROP_NOMEM,	 /* a modelled memory limit */
+	SKB_DROP_SCREEN,    /* a user-level screening process rejected it */
+	SKB_DROP_NOMEM,	    /* a modelled memory limit */
+	SKB_DROP_NETFILTER, /* a netfilter rule or chain policy (Linux NETFILTER_DROP) */
 	SKB_DROP_REASON_MAX
 };
 
