@@ -29,19 +29,28 @@ static const struct proto_ops inet_dgram_ops;
 static const struct inet_protosw inetsw[] = {
 	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },
 	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
-	{ SOCK_RAW, IPPROTO_ICMP, &raw_prot, &inet_dgram_ops }, /* Linux: inet_sockraw_ops */
+	/* Linux: IPPROTO_IP, the wildcard: a raw socket of any IP protocol */
+	{ SOCK_RAW, IPPROTO_IP, &raw_prot, &inet_dgram_ops }, /* Linux: inet_sockraw_ops */
 };
 
 const struct inet_protosw *
 inet_protosw_lookup(int type, int protocol, int *err)
 {
+	/* Linux inet_create: IPPROTO_MAX is 263; an entry with protocol
+	 * IPPROTO_IP (raw) serves any protocol but 0 itself. */
+	if (protocol < 0 || protocol >= 263) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	const struct inet_protosw *sw = NULL;
 	bool type_known = false;
-	for (size_t i = 0; i < G_N_ELEMENTS(inetsw); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(inetsw) && !sw; i++) {
 		if (inetsw[i].type != type)
 			continue;
 		type_known = true;
-		if (protocol == 0 || protocol == inetsw[i].protocol)
+		if (protocol == inetsw[i].protocol
+			    ? protocol != IPPROTO_IP
+			    : protocol == IPPROTO_IP || inetsw[i].protocol == IPPROTO_IP)
 			sw = &inetsw[i];
 	}
 	if (!sw)

@@ -44,3 +44,7 @@ check_PROGRAMS += tests/test_ip_tables
 TESTS += tests/test_ip_tables
 tests_test_ip_tables_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_ip_tables_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_raw
+TESTS += tests/test_raw
+tests_test_raw_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_raw_LDADD = $(TEST_CMOCKA_LIBS)

@@ -619,6 +619,53 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 	return ip_output(skb, rt.dev, rt.nexthop);
 }
 
+/*
+ * A raw socket's datagram with its own IP header (IP_HDRINCL; Linux
+ * raw_send_hdrinc): route by @daddr, fill in what Linux fills in (a zero
+ * source address, the total length, a zero id, the checksum), then
+ * LOCAL_OUT and output.  No fragmentation: EMSGSIZE above the route's MTU.
+ */
+int
+ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr)
+{
+	struct host *host = skb->host;
+	struct ip_state *ips = ip_state(host);
+	skb_handoff(skb, "ip", "raw_send_hdrinc");
+	ips->mib.out_requests++;
+	struct rtable rt;
+	if (ip_route_output_skb(skb, daddr, 0, &rt) != 0) {
+		ips->mib.out_no_routes++;
+		skb_drop(skb, SKB_DROP_IP_NOROUTE);
+		return -ENETUNREACH;
+	}
+	if (skb->len > rt.mtu) {
+		ips->mib.out_discards++;
+		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	struct iphdr *iph = (struct iphdr *)skb->data;
+	if (!iph->saddr)
+		iph->saddr = htonl(rt.src);
+	iph->tot_len = htons((uint16_t)skb->len);
+	if (!iph->id)
+		iph->id = htons(ip_select_ident(host));
+	iph->check = 0;
+	iph->check = ip_fast_csum(iph, iph->ihl);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, (int)ip_hdrlen(iph));
+	*IPCB(skb) = (struct inet_skb_parm){ 0 };
+	ip_trace_packet(skb, iph);
+	if (!nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, NULL))
+		return -EPERM;
+	if (rt.type == RTN_LOCAL) {
+		host_charge(host, COST_IP_OUTPUT);
+		if (!nf_hook(NF_INET_POST_ROUTING, skb, NULL, rt.dev, rt.nexthop, NULL))
+			return -EPERM;
+		return ip_loopback_xmit(skb, rt.dev);
+	}
+	return ip_output(skb, rt.dev, rt.nexthop);
+}
+
 int
 ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 {

@@ -229,7 +229,9 @@ sock_create(struct files *f, int domain, int type, int protocol, struct socket *
 	sock->host = f->host;
 	sock->refs = 1;
 	sock->file_flags = (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
-	struct sock *sk = sk_alloc(f->host, AF_INET, type, sw->protocol, sw->prot);
+	/* the wildcard raw entry takes the protocol asked for */
+	struct sock *sk =
+		sk_alloc(f->host, AF_INET, type, sw->protocol ? sw->protocol : protocol, sw->prot);
 	sk->sk_socket = sock;
 	sock->sk = sk;
 	if (sw->prot->init) {
