@@ -20,6 +20,7 @@
 #include "stack/ipv4.h"
 #include "stack/route.h"
 #include "stack/services.h"
+#include "stack/socket.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
@@ -105,6 +106,11 @@ services_setup(struct world *w, struct host *h, const char *group, GError **erro
 	g_autoptr(GError) sub = NULL;
 	if (v && !services_add_text(h, v, &sub))
 		return scenario_fail(w->sc, error, group, "services", "%s", sub->message);
+	/* socketcall = on: the socket calls enter through sys_socketcall (32-bit x86) */
+	bool sc = false;
+	if (!scenario_get_bool(w->sc, group, "socketcall", &sc, error))
+		return false;
+	socket_set_socketcall(h, sc);
 	return true;
 }
 
@@ -117,6 +123,13 @@ netfilter_setup(struct world *w, struct host *h, const char *group, GError **err
 	if (v && !ipt_add_text(h, v, &sub))
 		return scenario_fail(w->sc, error, group, "iptables", "%s", sub->message);
 	return true;
+}
+
+static void
+syscall_metric(const char *call, const char *entry, uint64_t n, void *data)
+{
+	void **d = data;
+	metric_put(d[0], (double)n, "%s.syscall.%s.%s", (const char *)d[1], call, entry);
 }
 
 static void
@@ -142,6 +155,7 @@ inet_metrics(struct world *w, GHashTable *m)
 		const struct ip_mib *ip = ip_mib(h);
 		void *rd[2] = { m, (void *)n };
 		ipt_foreach_rule(h, rule_metric, rd);
+		socket_syscall_counts(h, syscall_metric, rd);
 #define IP(f) metric_put(m, (double)ip->f, "%s.ip." #f, n)
 		IP(in_receives);
 		IP(in_hdr_errors);

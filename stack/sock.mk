@@ -6,7 +6,7 @@ libnetsim_a_SOURCES += \
 	stack/sock.c stack/sock.h \
 	stack/socket.c stack/socket.h stack/socket_int.h stack/socket_msg.c \
 	stack/af_unix.c stack/af_unix.h stack/af_unix_int.h stack/af_unix_msg.c \
-	stack/services.c stack/services.h stack/select.c \
+	stack/services.c stack/services.h stack/select.c stack/socketcall.c \
 	stack/af_inet.c stack/af_inet.h \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_cong.c
@@ -55,3 +55,7 @@ check_PROGRAMS += tests/test_select
 TESTS += tests/test_select
 tests_test_select_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_select_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_socketcall
+TESTS += tests/test_socketcall
+tests_test_socketcall_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_socketcall_LDADD = $(TEST_CMOCKA_LIBS)

@@ -130,16 +130,18 @@ sys_files(void)
 	return proc_files(p);
 }
 
-/* System call entry: COST_SYSCALL in task context, paid before the call acts. */
+/* System call entry: COST_SYSCALL in task context, paid before the call
+ * acts, plus sys_socketcall's copy of the arguments when the call enters
+ * through it (stack/socketcall.c). */
 struct files *
-sys_enter(void)
+sys_enter_named(const char *fn)
 {
 	struct proc *p = proc_self();
 	struct files *f = sys_files();
 	struct host *h = f->host;
 	h->socks->stats.syscalls++;
 	h->current_task = proc_task(p);
-	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL));
+	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL) + socketcall_entry(f, fn));
 	h->current_task = proc_task(p);
 	return f;
 }
@@ -340,10 +342,10 @@ ns_connect(int fd, const struct sockaddr *addr, socklen_t len)
 }
 
 static ssize_t
-sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-	   socklen_t tolen)
+sys_sendto(const char *fn, int fd, const void *buf, size_t len, int flags,
+	   const struct sockaddr *to, socklen_t tolen)
 {
-	struct files *f = sys_enter();
+	struct files *f = sys_enter_named(fn);
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
@@ -366,9 +368,10 @@ sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 }
 
 static ssize_t
-sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
+sys_recvfrom(const char *fn, int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+	     socklen_t *fromlen)
 {
-	struct files *f = sys_enter();
+	struct files *f = sys_enter_named(fn);
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
@@ -392,38 +395,38 @@ sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, so
 ssize_t
 ns_read(int fd, void *buf, size_t len)
 {
-	return sys_recvfrom(fd, buf, len, 0, NULL, NULL);
+	return sys_recvfrom(__func__, fd, buf, len, 0, NULL, NULL);
 }
 
 ssize_t
 ns_write(int fd, const void *buf, size_t len)
 {
-	return sys_sendto(fd, buf, len, 0, NULL, 0);
+	return sys_sendto(__func__, fd, buf, len, 0, NULL, 0);
 }
 
 ssize_t
 ns_send(int fd, const void *buf, size_t len, int flags)
 {
-	return sys_sendto(fd, buf, len, flags, NULL, 0);
+	return sys_sendto(__func__, fd, buf, len, flags, NULL, 0);
 }
 
 ssize_t
 ns_recv(int fd, void *buf, size_t len, int flags)
 {
-	return sys_recvfrom(fd, buf, len, flags, NULL, NULL);
+	return sys_recvfrom(__func__, fd, buf, len, flags, NULL, NULL);
 }
 
 ssize_t
 ns_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
 	  socklen_t tolen)
 {
-	return sys_sendto(fd, buf, len, flags, to, tolen);
+	return sys_sendto(__func__, fd, buf, len, flags, to, tolen);
 }
 
 ssize_t
 ns_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
-	return sys_recvfrom(fd, buf, len, flags, from, fromlen);
+	return sys_recvfrom(__func__, fd, buf, len, flags, from, fromlen);
 }
 
 int
@@ -592,9 +595,12 @@ ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 }
 
 static int
-sys_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
+sys_getname(const char *fn, int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 {
-	SYS_SOCK(f, fd, sock);
+	struct files *f = sys_enter_named(fn);
+	struct socket *sock = fd_sock(f, fd);
+	if (!sock)
+		return (int)sys_ret(-EBADF);
 	if (sock->ops->getname_addr)
 		return (int)sys_ret(sock->ops->getname_addr(sock, addr, len, peer));
 	uint32_t a = 0;
@@ -608,13 +614,13 @@ sys_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 int
 ns_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	return sys_getname(fd, addr, len, false);
+	return sys_getname(__func__, fd, addr, len, false);
 }
 
 int
 ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	return sys_getname(fd, addr, len, true);
+	return sys_getname(__func__, fd, addr, len, true);
 }
 
 /*

@@ -124,6 +124,13 @@ struct socket_stats {
 };
 void socket_stats(struct host *host, struct socket_stats *out);
 
+/* Socket calls on @host enter through sys_socketcall (the host key socketcall). */
+void socket_set_socketcall(struct host *host, bool on);
+/* Each call's count by entry ("direct" or "socketcall"), nonzero ones only. */
+void socket_syscall_counts(struct host *host,
+			   void (*fn)(const char *call, const char *entry, uint64_t n, void *data),
+			   void *data);
+
 /* The struct socket behind @fd of the calling process, or NULL (tests). */
 struct socket *sockfd_lookup(int fd);
 
@@ -155,6 +162,9 @@ ssize_t ns_recvmsg(int fd, struct msghdr *msg, int flags);
 int ns_socketpair(int domain, int type, int protocol, int sv[2]);
 /* Remove an AF_UNIX filesystem name of the simulated host (unlink(2) of a socket file). */
 int ns_unlink(const char *path);
+/* All socket calls through one entry, as 32-bit x86 Linux's socketcall(2):
+ * @call is SYS_SOCKET (1) .. SYS_RECVMSG (17), @args its arguments. */
+long ns_socketcall(int call, unsigned long *args);
 int ns_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
 	      struct timeval *timeout);
 /* The simulated host's services database (docs/scenario-format.md, services). */

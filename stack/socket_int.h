@@ -13,12 +13,31 @@
 #include <sys/socket.h>
 #include "stack/socket.h"
 
+/* The system calls counted per entry: Linux's SYS_* numbers of
+ * sys_socketcall (include/uapi/linux/net.h) 1..20, then the calls that
+ * never go through it. */
+enum ns_syscall {
+	NS_SYS_OTHER = 0,
+	/* SYS_SOCKET .. SYS_SENDMMSG */
+	NS_SOCKETCALL_LAST = 20,
+	NS_SYS_READ,
+	NS_SYS_WRITE,
+	NS_SYS_CLOSE,
+	NS_SYS_FCNTL,
+	NS_SYS_POLL,
+	NS_SYS_SELECT,
+	NS_SYS_UNLINK,
+	NS_SYSCALL_MAX
+};
+
 /* Per-host state of the socket layer (host->socks). */
 struct sock_table {
 	struct host *host;
 	struct socket_stats stats;
 	GHashTable *unix_names; /* AF_UNIX names (stack/af_unix.c), created on first bind */
 	GPtrArray *services;	/* struct servent (stack/services.c), created on first use */
+	bool socketcall; /* socket calls enter through sys_socketcall (socket_set_socketcall) */
+	uint64_t calls[NS_SYSCALL_MAX][2]; /* per call: [0] direct, [1] via sys_socketcall */
 };
 
 /* A process's open files (Linux struct files_struct). */
@@ -26,10 +45,19 @@ struct files {
 	struct host *host;
 	struct socket *fd[NS_MAX_FDS];
 	struct socket *accepting; /* ns_accept's new socket while it blocks */
+	bool via_socketcall;	  /* ns_socketcall is dispatching: the next entry is its */
 };
 
-/* System call entry: COST_SYSCALL in task context, paid before the call acts. */
-struct files *sys_enter(void);
+/*
+ * System call entry: COST_SYSCALL in task context, paid before the call
+ * acts.  @fn is the ns_* function (__func__): it says which call it is and
+ * so whether it enters through sys_socketcall on this host.
+ */
+struct files *sys_enter_named(const char *fn);
+#define sys_enter() sys_enter_named(__func__)
+/* stack/socketcall.c: count the entry of @fn and return what entering it
+ * through sys_socketcall adds (the copy of its arguments), or 0. */
+sim_time_t socketcall_entry(struct files *f, const char *fn);
 /* Turn a negative errno into -1 and errno; pass anything else through. */
 long sys_ret(long rc);
 /* The socket behind @fd, or NULL. */
