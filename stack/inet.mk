@@ -48,3 +48,7 @@ check_PROGRAMS += tests/test_raw
 TESTS += tests/test_raw
 tests_test_raw_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_raw_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_netdev_init
+TESTS += tests/test_netdev_init
+tests_test_netdev_init_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_netdev_init_LDADD = $(TEST_CMOCKA_LIBS)
