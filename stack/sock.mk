@@ -59,3 +59,7 @@ check_PROGRAMS += tests/test_socketcall
 TESTS += tests/test_socketcall
 tests_test_socketcall_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_socketcall_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_protosw
+TESTS += tests/test_protosw
+tests_test_protosw_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_protosw_LDADD = $(TEST_CMOCKA_LIBS)

@@ -77,6 +77,9 @@ socket_host_fini(struct host *host)
 	proc_table_free(host->procs); /* exit hooks close the sockets */
 	host->procs = NULL;
 	unix_host_fini(host);
+	for (int i = 0; i < 11; i++)
+		if (host->socks->inetsw[i])
+			g_ptr_array_unref(host->socks->inetsw[i]);
 	services_host_fini(host);
 	g_free(host->socks);
 	host->socks = NULL;
@@ -92,7 +95,8 @@ socket_host_init(struct host *host)
 	host->procs = proc_table_new(host->sim, host->cpu, host->name);
 	proc_table_set_owner(host->procs, host);
 	proc_table_set_exit_hook(host->procs, socket_proc_exit, host);
-	tcp_init(host); /* its fini runs after ours: sockets close first */
+	inet_protosw_init(host); /* Linux inet_init: TCP, UDP and raw register */
+	tcp_init(host);		 /* its fini runs after ours: sockets close first */
 	host_add_fini(host, socket_host_fini);
 }
 
@@ -221,7 +225,7 @@ sock_create(struct files *f, int domain, int type, int protocol, struct socket *
 	if (domain != AF_INET)
 		return -EAFNOSUPPORT;
 	int err = -ESOCKTNOSUPPORT;
-	const struct inet_protosw *sw = inet_protosw_lookup(type, protocol, &err);
+	const struct inet_protosw *sw = inet_protosw_lookup(f->host, type, protocol, &err);
 	if (!sw)
 		return err;
 	struct socket *sock = g_new0(struct socket, 1);

@@ -37,6 +37,7 @@ struct sock_table {
 	GHashTable *unix_names; /* AF_UNIX names (stack/af_unix.c), created on first bind */
 	GPtrArray *services;	/* struct servent (stack/services.c), created on first use */
 	bool socketcall; /* socket calls enter through sys_socketcall (socket_set_socketcall) */
+	GPtrArray *inetsw[11]; /* per socket type: struct inet_protosw * (stack/af_inet.c) */
 	uint64_t calls[NS_SYSCALL_MAX][2]; /* per call: [0] direct, [1] via sys_socketcall */
 };
 
