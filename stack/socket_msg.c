@@ -114,7 +114,8 @@ ns_sendmsg(int fd, const struct msghdr *m, int flags)
 	size_t off = 0;
 	for (size_t i = 0; i < m->msg_iovlen && off < (size_t)total; i++) {
 		size_t n = MIN(m->msg_iov[i].iov_len, (size_t)total - off);
-		memcpy(buf + off, m->msg_iov[i].iov_base, n);
+		if (n)
+			memcpy(buf + off, m->msg_iov[i].iov_base, n);
 		off += n;
 	}
 	struct ns_msg msg = { .buf = buf, .len = (size_t)total, .flags = flags };
@@ -205,7 +206,8 @@ ns_recvmsg(int fd, struct msghdr *m, int flags)
 	size_t copied = MIN((size_t)rc, cap), off = 0;
 	for (size_t i = 0; i < m->msg_iovlen && off < copied; i++) {
 		size_t n = MIN(m->msg_iov[i].iov_len, copied - off);
-		memcpy(m->msg_iov[i].iov_base, buf + off, n);
+		if (n)
+			memcpy(m->msg_iov[i].iov_base, buf + off, n);
 		off += n;
 	}
 	return sys_ret(rc);
