@@ -132,6 +132,8 @@ app_set(struct app *a, const char *key, const char *value, GError **error)
 		return false;
 	}
 	g_hash_table_insert(a->args, g_strdup(key), g_strdup(value));
+	if (g_strcmp0(key, "path") == 0 && !a->plugin)
+		return true; /* an AF_UNIX name, read with app_arg */
 	if (g_strcmp0(key, "dst") == 0) {
 		if (!inet_addr_parse(value, &a->cfg.dst)) {
 			g_set_error(error, APP_ERROR, 0, "\"%s\" is not an IPv4 address", value);

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/un.h>
 #include "apps/app.h"
 #include "apps/arrival.h"
 #include "apps/io_modes.h"
@@ -49,10 +50,45 @@ app_bufs(int s, const struct app_config *c)
 	}
 }
 
+/*
+ * The AF_UNIX address of the key path (tcp_echo_server/client with
+ * path = /tmp/x or @abstract): the same program over a local socket, for
+ * comparing what the stack does (docs/lecture-sockets-extra.md).  0 when
+ * the key is not set.
+ */
+static socklen_t
+app_sun(struct app *a, struct sockaddr_un *sun)
+{
+	const char *path = app_arg(a, "path");
+	if (!path)
+		return 0;
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	size_t n = MIN(strlen(path), sizeof sun->sun_path - 1);
+	memcpy(sun->sun_path, path, n);
+	if (path[0] == '@') {
+		sun->sun_path[0] = '\0';
+		return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	}
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
 static int
 bound_socket(struct app *a, int type)
 {
 	const struct app_config *c = app_config(a);
+	struct sockaddr_un sun;
+	socklen_t sl = app_sun(a, &sun);
+	if (sl) {
+		int s = ns_socket(AF_UNIX, type, 0);
+		app_bufs(s, c);
+		if (ns_bind(s, (struct sockaddr *)&sun, sl) < 0) {
+			app_error_seen(a);
+			ns_close(s);
+			return -1;
+		}
+		return s;
+	}
 	int s = ns_socket(AF_INET, type, 0);
 	int one = 1;
 	ns_setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -275,10 +311,14 @@ static int
 connected_socket(struct app *a)
 {
 	const struct app_config *c = app_config(a);
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_un sun;
+	socklen_t sl = app_sun(a, &sun);
+	int s = ns_socket(sl ? AF_UNIX : AF_INET, SOCK_STREAM, 0);
 	app_bufs(s, c);
 	struct sockaddr_in to = app_sin(c->dst, c->port);
-	if (ns_connect(s, (struct sockaddr *)&to, sizeof to) < 0) {
+	int rc = sl ? ns_connect(s, (struct sockaddr *)&sun, sl)
+		    : ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	if (rc < 0) {
 		app_error_seen(a);
 		ns_close(s);
 		return -1;
@@ -445,12 +485,13 @@ const struct app_program app_programs[] = {
 	  "port rcvbuf sndbuf" },
 	{ "tcp_echo_server",
 	  "accept on port, echo until EOF, then the next; concurrent = on: up to 64 at once with "
-	  "poll (port, backlog, nodelay)",
-	  tcp_echo_server_main, "port backlog nodelay rcvbuf sndbuf concurrent" },
+	  "poll (port, backlog, nodelay); path = /tmp/x or @name: the same over AF_UNIX",
+	  tcp_echo_server_main, "port backlog nodelay rcvbuf sndbuf concurrent path" },
 	{ "tcp_echo_client",
 	  "request/response: count requests of size bytes to dst:port, each echoed, then "
-	  "shutdown(SHUT_WR) and read to EOF (interval, duration, nodelay)",
-	  tcp_echo_client_main, "dst port size count interval duration nodelay rcvbuf sndbuf" },
+	  "shutdown(SHUT_WR) and read to EOF (interval, duration, nodelay); path: over AF_UNIX",
+	  tcp_echo_client_main,
+	  "dst port size count interval duration nodelay rcvbuf sndbuf path" },
 	{ "request_response", "the same as tcp_echo_client", tcp_echo_client_main,
 	  "dst port size count interval duration nodelay rcvbuf sndbuf" },
 	{ "bulk_send", "send bytes (or for duration) to dst:port (size per write, sndbuf, nodelay)",

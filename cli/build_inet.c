@@ -3,6 +3,8 @@
  *
  *   [host.H]     forwarding, ttl, ipfrag_*, route_cache_size, ... (ip_host_conf_keys)
  *                base_reachable_time, retrans_time, ... (neigh_conf_keys)
+ *                services, services_file (stack/services.h)
+ *                iptables = -A INPUT -p udp --dport 9 -j DROP; ... (stack/ip_tables.h)
  *                routes = 10.2.0.0/16 via 10.1.0.254; default via 10.0.0.254
  *   [host.H.IF]  address = 10.0.0.1/24
  *
@@ -14,8 +16,11 @@
 #include "cli/world_int.h"
 #include "stack/arp.h"
 #include "stack/icmp.h"
+#include "stack/ip_tables.h"
 #include "stack/ipv4.h"
 #include "stack/route.h"
+#include "stack/services.h"
+#include "stack/socket.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
@@ -74,6 +79,71 @@ inet_routes(struct world *w, struct host *h, const char *group, GError **error)
 	return true;
 }
 
+/*
+ * The host's services database (stack/services.h): `services_file = PATH`
+ * (relative to the scenario file) and `services = name port/proto [aliases];
+ * ...`, each added before the built-in entries; the key's lines come first.
+ */
+bool
+services_setup(struct world *w, struct host *h, const char *group, GError **error)
+{
+	const char *path = scenario_get(w->sc, group, "services_file");
+	if (path) {
+		g_autofree char *dir = g_path_get_dirname(scenario_path(w->sc));
+		g_autofree char *full = g_path_is_absolute(path)
+			? g_strdup(path)
+			: g_build_filename(dir, path, NULL);
+		g_autofree char *text = NULL;
+		g_autoptr(GError) sub = NULL;
+		if (!g_file_get_contents(full, &text, NULL, &sub))
+			return scenario_fail(w->sc, error, group, "services_file", "%s",
+					     sub->message);
+		if (!services_add_text(h, text, &sub))
+			return scenario_fail(w->sc, error, group, "services_file", "%s: %s", full,
+					     sub->message);
+	}
+	const char *v = scenario_get(w->sc, group, "services");
+	g_autoptr(GError) sub = NULL;
+	if (v && !services_add_text(h, v, &sub))
+		return scenario_fail(w->sc, error, group, "services", "%s", sub->message);
+	/* socketcall = on: the socket calls enter through sys_socketcall (32-bit x86) */
+	bool sc = false;
+	if (!scenario_get_bool(w->sc, group, "socketcall", &sc, error))
+		return false;
+	socket_set_socketcall(h, sc);
+	return true;
+}
+
+/* The host key iptables (stack/ip_tables.h): ';'-separated iptables commands. */
+bool
+netfilter_setup(struct world *w, struct host *h, const char *group, GError **error)
+{
+	const char *v = scenario_get(w->sc, group, "iptables");
+	g_autoptr(GError) sub = NULL;
+	if (v && !ipt_add_text(h, v, &sub))
+		return scenario_fail(w->sc, error, group, "iptables", "%s", sub->message);
+	return true;
+}
+
+static void
+syscall_metric(const char *call, const char *entry, uint64_t n, void *data)
+{
+	void **d = data;
+	metric_put(d[0], (double)n, "%s.syscall.%s.%s", (const char *)d[1], call, entry);
+}
+
+static void
+rule_metric(const struct ipt_rule_info *r, void *data)
+{
+	void **d = data;
+	GHashTable *m = d[0];
+	const char *n = d[1];
+	if (r->num)
+		metric_put(m, (double)r->pkts, "%s.netfilter.%s.%d.pkts", n, r->chain, r->num);
+	else
+		metric_put(m, (double)r->pkts, "%s.netfilter.%s.policy.pkts", n, r->chain);
+}
+
 void
 inet_metrics(struct world *w, GHashTable *m)
 {
@@ -83,6 +153,9 @@ inet_metrics(struct world *w, GHashTable *m)
 		if (!h->ip)
 			continue;
 		const struct ip_mib *ip = ip_mib(h);
+		void *rd[2] = { m, (void *)n };
+		ipt_foreach_rule(h, rule_metric, rd);
+		socket_syscall_counts(h, syscall_metric, rd);
 #define IP(f) metric_put(m, (double)ip->f, "%s.ip." #f, n)
 		IP(in_receives);
 		IP(in_hdr_errors);

@@ -76,6 +76,10 @@ void tap_progress(struct world *w, char *buf, size_t size);
 bool inet_setup(struct world *w, struct host *h, const char *group, GError **error);
 bool inet_address(struct world *w, struct net_device *dev, const char *group, GError **error);
 bool inet_routes(struct world *w, struct host *h, const char *group, GError **error);
+/* The host keys services and services_file (stack/services.h). */
+bool services_setup(struct world *w, struct host *h, const char *group, GError **error);
+/* The host key iptables (stack/ip_tables.h). */
+bool netfilter_setup(struct world *w, struct host *h, const char *group, GError **error);
 void inet_metrics(struct world *w, GHashTable *m);
 
 /* cli/build_apps.c: [app A] groups, after every host exists. */

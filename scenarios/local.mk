@@ -80,3 +80,11 @@ EXTRA_DIST += tests/lecture_images.sh docs/render-images.sh
 # The homework handout's sweeps, run as written (docs/render-homework.sh).
 TESTS += tests/homework_images.sh
 EXTRA_DIST += tests/homework_images.sh docs/render-homework.sh
+
+# Lectures of the rest of the seed's socket API (issue 14;
+# docs/lecture-sockets-extra.md), with trace checks in tests/lectures_sockets.sh.
+dist_lectures_DATA += scenarios/lectures/firewall-input-path.ini \
+	scenarios/lectures/af-unix-vs-loopback-tcp.ini \
+	scenarios/lectures/socketcall-entry.ini
+TESTS += tests/lectures_sockets.sh
+EXTRA_DIST += tests/lectures_sockets.sh docs/lecture-sockets-extra.md

@@ -19,34 +19,99 @@
 #include "stack/ipv4.h"
 #include "stack/raw.h"
 #include "stack/socket.h"
+#include "stack/socket_int.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
 static const struct proto_ops inet_stream_ops;
 static const struct proto_ops inet_dgram_ops;
 
-/* Linux inetsw: which proto and proto_ops serve a (type, protocol). */
+/* Linux inetsw_array: what inet_init registers at boot. */
 static const struct inet_protosw inetsw[] = {
-	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops },
-	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops },
-	{ SOCK_RAW, IPPROTO_ICMP, &raw_prot, &inet_dgram_ops }, /* Linux: inet_sockraw_ops */
+	{ SOCK_STREAM, IPPROTO_TCP, &tcp_prot, &inet_stream_ops, INET_PROTOSW_PERMANENT },
+	{ SOCK_DGRAM, IPPROTO_UDP, &udp_prot, &inet_dgram_ops, INET_PROTOSW_PERMANENT },
+	/* Linux: IPPROTO_IP, the wildcard: a raw socket of any IP protocol */
+	/* Linux: inet_sockraw_ops, INET_PROTOSW_REUSE (not permanent) */
+	{ SOCK_RAW, IPPROTO_IP, &raw_prot, &inet_dgram_ops, 0 },
 };
 
-const struct inet_protosw *
-inet_protosw_lookup(int type, int protocol, int *err)
+/* The host's inetsw lists, one per type (in the socket layer's table). */
+static GPtrArray **
+host_inetsw(struct host *host)
 {
-	const struct inet_protosw *sw = NULL;
-	bool type_known = false;
-	for (size_t i = 0; i < G_N_ELEMENTS(inetsw); i++) {
-		if (inetsw[i].type != type)
-			continue;
-		type_known = true;
-		if (protocol == 0 || protocol == inetsw[i].protocol)
-			sw = &inetsw[i];
+	return host->socks->inetsw;
+}
+
+int
+proto_register(const struct proto *prot)
+{
+	if (!prot || !prot->close || !prot->sendmsg || !prot->recvmsg || !prot->get_port ||
+	    !prot->unhash || prot->obj_size < sizeof(struct sock))
+		return -EINVAL;
+	return 0;
+}
+
+int
+inet_register_protosw(struct host *host, const struct inet_protosw *p)
+{
+	if (p->type < 0 || p->type >= NS_SOCK_MAX || !p->ops || proto_register(p->prot) < 0)
+		return -EINVAL;
+	GPtrArray **lists = host_inetsw(host);
+	if (!lists[p->type])
+		lists[p->type] = g_ptr_array_new();
+	GPtrArray *l = lists[p->type];
+	guint at = 0;
+	for (; at < l->len; at++) {
+		const struct inet_protosw *answer = l->pdata[at];
+		if (!(answer->flags & INET_PROTOSW_PERMANENT))
+			break;
+		if (answer->protocol == p->protocol)
+			return -EPERM;
 	}
-	if (!sw)
-		*err = type_known ? -EPROTONOSUPPORT : -ESOCKTNOSUPPORT;
-	return sw;
+	g_ptr_array_insert(l, (gint)at, (gpointer)p);
+	return 0;
+}
+
+void
+inet_unregister_protosw(struct host *host, const struct inet_protosw *p)
+{
+	GPtrArray **lists = host_inetsw(host);
+	if (p->type >= 0 && p->type < NS_SOCK_MAX && lists[p->type] &&
+	    !(p->flags & INET_PROTOSW_PERMANENT))
+		g_ptr_array_remove(lists[p->type], (gpointer)p);
+}
+
+void
+inet_protosw_init(struct host *host)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(inetsw); i++) {
+		int rc = inet_register_protosw(host, &inetsw[i]);
+		g_assert(rc == 0);
+	}
+}
+
+const struct inet_protosw *
+inet_protosw_lookup(struct host *host, int type, int protocol, int *err)
+{
+	/* Linux inet_create: IPPROTO_MAX is 263; an entry with protocol
+	 * IPPROTO_IP (raw) serves any protocol but 0 itself. */
+	if (protocol < 0 || protocol >= 263) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	GPtrArray *l = type >= 0 && type < NS_SOCK_MAX ? host_inetsw(host)[type] : NULL;
+	if (!l || l->len == 0) {
+		*err = -ESOCKTNOSUPPORT;
+		return NULL;
+	}
+	for (guint i = 0; i < l->len; i++) {
+		const struct inet_protosw *a = l->pdata[i];
+		if (protocol == a->protocol ? protocol != IPPROTO_IP
+					    : protocol == IPPROTO_IP || a->protocol == IPPROTO_IP)
+			return a;
+	}
+	*err = -EPROTONOSUPPORT;
+	return NULL;
 }
 
 /* ---- proto_ops shared by both types (af_inet.c) ------------------------------------- */
@@ -236,6 +301,9 @@ inet_stream_connect(struct socket *sock, uint32_t addr, uint16_t port, int flags
 		if (timeo == 0)
 			return -EINPROGRESS;
 		sk_wait_event(sk, &timeo, connect_done);
+		/* SO_SNDTIMEO ran out: still connecting (Linux __inet_stream_connect). */
+		if (!connect_done(sk))
+			return -EINPROGRESS;
 	}
 	if (sk->sk_state == TCP_CLOSE) {
 		sock->state = SS_UNCONNECTED;

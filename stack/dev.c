@@ -14,6 +14,7 @@
 #include "stack/dev_int.h"
 
 #include <stddef.h>
+#include <errno.h>
 #include <string.h>
 #include "stack/eth.h"
 #include "stack/host.h"
@@ -117,6 +118,12 @@ register_netdevice(struct net_device *dev)
 	g_assert(!dev->registered);
 	if (dev_get_by_name(host, dev->name))
 		g_error("host %s: a device named %s is already registered", host->name, dev->name);
+	/* Linux register_netdevice: "Init, if this function is available" */
+	if (dev->netdev_ops->ndo_init) {
+		int err = dev->netdev_ops->ndo_init(dev);
+		if (err)
+			return err > 0 ? -EIO : err;
+	}
 	struct netdev_index *x = host->dev_index;
 	if (!x) {
 		x = host->dev_index = g_new0(struct netdev_index, 1);

@@ -37,3 +37,18 @@ tests_test_ip_frag_LDADD = $(TEST_CMOCKA_LIBS)
 EXTRA_PROGRAMS += tests/bench_udp
 BENCHES += tests/bench_udp
 tests_bench_udp_LDADD = $(NETSIM_LIBS)
+
+# The packet filter on the netfilter hooks (issue 14).
+libnetsim_a_SOURCES += stack/ip_tables.c stack/ip_tables.h
+check_PROGRAMS += tests/test_ip_tables
+TESTS += tests/test_ip_tables
+tests_test_ip_tables_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_ip_tables_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_raw
+TESTS += tests/test_raw
+tests_test_raw_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_raw_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_netdev_init
+TESTS += tests/test_netdev_init
+tests_test_netdev_init_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_netdev_init_LDADD = $(TEST_CMOCKA_LIBS)

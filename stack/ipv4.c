@@ -29,6 +29,7 @@
 #include "stack/eth.h"
 #include "stack/host.h"
 #include "stack/icmp.h"
+#include "stack/ip_tables.h"
 #include "stack/ip_frag.h"
 #include "stack/ip_int.h"
 #include "stack/netfilter.h"
@@ -477,6 +478,9 @@ ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 	skb_set_transport_header(skb, (int)hl);
 	*IPCB(skb) = (struct inet_skb_parm){ .iif = dev ? dev->ifindex : 0 };
 	ip_trace_packet(skb, iph);
+	if (!nf_hook(NF_INET_PRE_ROUTING, skb, dev, NULL, 0, NULL))
+		return NET_RX_DROP; /* Linux ip_rcv: NF_HOOK(PRE_ROUTING, ip_rcv_finish) */
+	iph = ip_hdr(skb);
 
 	/* ip_rcv_finish: route input (Linux ip_route_input_slow) */
 	uint32_t saddr = ntohl(iph->saddr), daddr = ntohl(iph->daddr);
@@ -524,6 +528,9 @@ ip_local_deliver(struct sk_buff *skb)
 		if (!skb)
 			return NET_RX_SUCCESS;
 	}
+	/* Linux ip_local_deliver: NF_HOOK(LOCAL_IN, ip_local_deliver_finish) */
+	if (!nf_hook(NF_INET_LOCAL_IN, skb, skb->dev, NULL, 0, NULL))
+		return NET_RX_DROP;
 	/* ip_local_deliver_finish */
 	struct iphdr *iph = ip_hdr(skb);
 	uint8_t protocol = iph->protocol;
@@ -598,6 +605,9 @@ ip_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 	skb_handoff(skb, "ip", "ip_output");
 	skb->dev = dev;
 	skb->protocol = ETH_P_IP;
+	/* Linux ip_output: NF_HOOK_COND(POST_ROUTING, ip_finish_output) */
+	if (!nf_hook(NF_INET_POST_ROUTING, skb, NULL, dev, nexthop, NULL))
+		return -EPERM;
 	if (skb->len > dev->mtu) {
 		if (ntohs(ip_hdr(skb)->frag_off) & IP_DF) {
 			ips->mib.frag_fails++;
@@ -654,8 +664,61 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 			args->tos, (uint16_t)tot, ip_select_ident(host), args->df);
 	*IPCB(skb) = (struct inet_skb_parm){ 0 };
 	ip_trace_packet(skb, iph);
+	/* Linux __ip_local_out: NF_HOOK(LOCAL_OUT, dst_output); a drop is EPERM */
+	if (!nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, NULL))
+		return -EPERM;
 	if (rt.type == RTN_LOCAL) {
 		host_charge(host, COST_IP_OUTPUT);
+		/* Linux sends it through ip_output on lo: POST_ROUTING too */
+		if (!nf_hook(NF_INET_POST_ROUTING, skb, NULL, rt.dev, rt.nexthop, NULL))
+			return -EPERM;
+		return ip_loopback_xmit(skb, rt.dev);
+	}
+	return ip_output(skb, rt.dev, rt.nexthop);
+}
+
+/*
+ * A raw socket's datagram with its own IP header (IP_HDRINCL; Linux
+ * raw_send_hdrinc): route by @daddr, fill in what Linux fills in (a zero
+ * source address, the total length, a zero id, the checksum), then
+ * LOCAL_OUT and output.  No fragmentation: EMSGSIZE above the route's MTU.
+ */
+int
+ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr)
+{
+	struct host *host = skb->host;
+	struct ip_state *ips = ip_state(host);
+	skb_handoff(skb, "ip", "raw_send_hdrinc");
+	ips->mib.out_requests++;
+	struct rtable rt;
+	if (ip_route_output_skb(skb, daddr, 0, &rt) != 0) {
+		ips->mib.out_no_routes++;
+		skb_drop(skb, SKB_DROP_IP_NOROUTE);
+		return -ENETUNREACH;
+	}
+	if (skb->len > rt.mtu) {
+		ips->mib.out_discards++;
+		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	struct iphdr *iph = (struct iphdr *)skb->data;
+	if (!iph->saddr)
+		iph->saddr = htonl(rt.src);
+	iph->tot_len = htons((uint16_t)skb->len);
+	if (!iph->id)
+		iph->id = htons(ip_select_ident(host));
+	iph->check = 0;
+	iph->check = ip_fast_csum(iph, iph->ihl);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, (int)ip_hdrlen(iph));
+	*IPCB(skb) = (struct inet_skb_parm){ 0 };
+	ip_trace_packet(skb, iph);
+	if (!nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, NULL))
+		return -EPERM;
+	if (rt.type == RTN_LOCAL) {
+		host_charge(host, COST_IP_OUTPUT);
+		if (!nf_hook(NF_INET_POST_ROUTING, skb, NULL, rt.dev, rt.nexthop, NULL))
+			return -EPERM;
 		return ip_loopback_xmit(skb, rt.dev);
 	}
 	return ip_output(skb, rt.dev, rt.nexthop);
@@ -745,6 +808,7 @@ inet_report_counters(struct host *host)
 	trace_counter(th, "arp.announces_sent", NULL, (int64_t)ns.announces_sent);
 	trace_counter(th, "arp.res_failed", NULL, (int64_t)ns.res_failed);
 	trace_counter(th, "arp.unres_discards", NULL, (int64_t)ns.unres_discards);
+	ipt_report_counters(host);
 }
 
 /* ---- socket options of the IP level (Linux net/ipv4/ip_sockglue.c) ---------- */

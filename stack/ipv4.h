@@ -272,6 +272,14 @@ int ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args);
  */
 int ip_queue_xmit(struct sock *sk, struct sk_buff *skb);
 /*
+ * Send a datagram whose IP header the user wrote (raw socket with
+ * IP_HDRINCL), skb->data at that header, routed by @daddr (host order).
+ * Fills in saddr (if 0), tot_len, id (if 0) and the checksum, as Linux
+ * raw_send_hdrinc.  Consumes @skb.  0, -ENETUNREACH, -EMSGSIZE (above the
+ * MTU: never fragmented) or -EPERM (netfilter).
+ */
+int ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr);
+/*
  * Send a complete IP datagram (header built, checksummed) through the
  * route to its destination: the last steps of ip_output, also used by raw
  * sockets with IP_HDRINCL and by ip_forward.  Consumes @skb.

@@ -173,6 +173,9 @@ struct net_device_ops {
 	/* optional: input is unblocked (dev_rx_blocked is false again): raise
 	 * the RX interrupt if frames wait */
 	void (*ndo_rx_resume)(struct net_device *dev);
+	/* optional: called by register_netdevice before the device is linked
+	 * in (Linux ndo_init); an error fails the registration */
+	int (*ndo_init)(struct net_device *dev);
 };
 
 struct net_device {
@@ -215,7 +218,9 @@ netdev_priv(const struct net_device *dev)
 {
 	return dev->priv;
 }
-/* Add @dev to its host's list and give it an ifindex.  Returns 0. */
+/* Call the driver's ndo_init, then add @dev to its host's list and give it
+ * an ifindex.  Returns 0, or ndo_init's error (a positive one becomes
+ * -EIO, as Linux): the device is then not registered. */
 int register_netdevice(struct net_device *dev);
 /* Close @dev and take it off the host's list. */
 void unregister_netdevice(struct net_device *dev);

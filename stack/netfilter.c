@@ -117,7 +117,7 @@ nf_hook(unsigned hook, struct sk_buff *skb, struct net_device *in, struct net_de
 	for (struct nf_hook_ops *o = nf->hooks[hook]; o; o = o->next) {
 		switch (o->hook(o->priv, skb, &st)) {
 		case NF_ACCEPT: continue;
-		case NF_DROP: skb_drop(skb, SKB_DROP_SCREEN); return 0;
+		case NF_DROP: skb_drop(skb, SKB_DROP_NETFILTER); return 0;
 		default: /* NF_STOLEN, NF_QUEUE: the hook owns it now */ return 0;
 		}
 	}

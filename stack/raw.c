@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
@@ -22,6 +23,18 @@
 
 #define NS_MSG_PEEK 0x2
 #define NS_MSG_TRUNC 0x20
+
+/* Linux struct raw_sock, with inet_sock's hdrincl bit. */
+struct raw_sock {
+	struct sock sk;
+	bool hdrincl; /* IP_HDRINCL: the user writes the IP header */
+};
+
+static inline struct raw_sock *
+raw_sk(struct sock *sk)
+{
+	return (struct raw_sock *)sk;
+}
 
 struct raw_table {
 	GSList *socks;	     /* struct sock *, hashed (bound) raw sockets */
@@ -88,10 +101,41 @@ raw_get_port(struct sock *sk, uint16_t port)
 	return 0;
 }
 
+/* Linux raw_init / inet_create: IPPROTO_RAW sockets send with their own header. */
 static int
 raw_init_sock(struct sock *sk)
 {
+	raw_sk(sk)->hdrincl = sk->sk_protocol == IPPROTO_RAW;
 	return raw_get_port(sk, 0);
+}
+
+/* IP_HDRINCL on top of the IP-level options (Linux do_ip_setsockopt). */
+static int
+raw_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
+{
+	if (level == NS_SOL_IP && optname == IP_HDRINCL) {
+		if (len < sizeof(int))
+			return -EINVAL;
+		int v;
+		memcpy(&v, val, sizeof v);
+		raw_sk(sk)->hdrincl = v != 0;
+		return 0;
+	}
+	return ip_setsockopt(sk, level, optname, val, len);
+}
+
+static int
+raw_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
+{
+	if (level == NS_SOL_IP && optname == IP_HDRINCL) {
+		if (*len < sizeof(int))
+			return -EINVAL;
+		int v = raw_sk(sk)->hdrincl;
+		memcpy(val, &v, sizeof v);
+		*len = sizeof v;
+		return 0;
+	}
+	return ip_getsockopt(sk, level, optname, val, len);
 }
 
 static void
@@ -130,11 +174,23 @@ raw_sendmsg(struct sock *sk, struct ns_msg *msg)
 		return -EMSGSIZE;
 	uint32_t len = (uint32_t)msg->len;
 	int err;
+	if (raw_sk(sk)->hdrincl) {
+		/* Linux raw_send_hdrinc: at least an IP header, and its ihl inside */
+		const struct iphdr *uh = msg->buf;
+		if (len < IP_HLEN || uh->ihl * 4u > len)
+			return -EINVAL;
+	}
 	struct sk_buff *skb = sock_alloc_send_skb(sk, INET_HEADROOM + len, msg->flags, &err);
 	if (!skb)
 		return err;
 	skb_reserve(skb, INET_HEADROOM);
 	skb_copy_from_user(skb, msg->buf, len);
+	if (raw_sk(sk)->hdrincl) {
+		err = ip_send_hdrinc(skb, daddr);
+		if (err == -ENOBUFS)
+			err = 0;
+		return err < 0 ? err : (int)len;
+	}
 	skb_reset_transport_header(skb);
 	if (sk->sk_protocol == NS_IPPROTO_ICMP && len >= 1) {
 		/* count it as ICMP output, as Linux's icmp_out_count does for raw sockets */
@@ -178,11 +234,11 @@ const struct proto raw_prot = {
 	.init = raw_init_sock,
 	.close = raw_close,
 	.connect = raw_connect,
-	.setsockopt = ip_setsockopt,
-	.getsockopt = ip_getsockopt,
+	.setsockopt = raw_setsockopt,
+	.getsockopt = raw_getsockopt,
 	.sendmsg = raw_sendmsg,
 	.recvmsg = raw_recvmsg,
 	.get_port = raw_get_port,
 	.unhash = raw_unhash,
-	.obj_size = sizeof(struct sock),
+	.obj_size = sizeof(struct raw_sock),
 };

@@ -1,6 +1,6 @@
 /*
- * stack/raw.h - raw IPv4 sockets (SOCK_RAW, IPPROTO_ICMP): what ping and
- * traceroute are written with.
+ * stack/raw.h - raw IPv4 sockets (SOCK_RAW, any IP protocol): what ping
+ * and traceroute are written with.
  *
  * Linux counterpart: net/ipv4/raw.c (raw_local_deliver, raw_rcv,
  * raw_sendmsg, raw_recvmsg, raw_prot).
@@ -16,8 +16,12 @@
  *             ip_build_and_send_pkt with the socket's TTL (IP_TTL)
  *
  * recvmsg returns the whole IP datagram (header included) and the sender's
- * address, as Linux does for IPPROTO_ICMP raw sockets.  IP_HDRINCL and
- * ICMP_FILTER are not modelled.
+ * address, as Linux does.  Any IP protocol (1..255; Linux's wildcard
+ * inetsw entry): each raw socket of the protocol gets a copy, and the
+ * protocol's own handler (UDP, TCP, ICMP) still gets the datagram; a
+ * datagram only raw sockets took raises no ICMP protocol unreachable.
+ * IP_HDRINCL (and protocol IPPROTO_RAW, which implies it): the user writes
+ * the IP header (stack/ipv4.h ip_send_hdrinc).  ICMP_FILTER is not modelled.
  */
 #ifndef NETSIM_STACK_RAW_H
 #define NETSIM_STACK_RAW_H

@@ -172,13 +172,17 @@ sock_nonblocking(const struct sock *sk, int flags)
 sim_time_t
 sock_rcvtimeo(const struct sock *sk, int flags)
 {
-	return sock_nonblocking(sk, flags) ? 0 : SIM_TIME_MAX;
+	if (sock_nonblocking(sk, flags) || sk->sk_rcvtimeo < 0)
+		return 0;
+	return sk->sk_rcvtimeo ? sk->sk_rcvtimeo : SIM_TIME_MAX;
 }
 
 sim_time_t
 sock_sndtimeo(const struct sock *sk, int flags)
 {
-	return sock_nonblocking(sk, flags) ? 0 : SIM_TIME_MAX;
+	if (sock_nonblocking(sk, flags) || sk->sk_sndtimeo < 0)
+		return 0;
+	return sk->sk_sndtimeo ? sk->sk_sndtimeo : SIM_TIME_MAX;
 }
 
 /* ---- receive ---------------------------------------------------------------------- */

@@ -55,6 +55,19 @@ struct ns_msg {
 	uint32_t addr; /* IPv4, host byte order */
 	uint16_t port; /* host byte order */
 	bool has_addr;
+	/* Families other than AF_INET (AF_UNIX) get the user's sockaddr as is:
+	 * sendmsg: destination (NULL = connected peer); recvmsg: where to write
+	 * the source and its length (either may be NULL). */
+	const void *name;
+	unsigned namelen;
+	void *rname;
+	unsigned *rnamelen;
+	/* sendmsg/recvmsg control messages (struct cmsghdr ...), NULL if none.
+	 * recvmsg sets controllen to the bytes it wrote and msg_flags to
+	 * MSG_TRUNC / MSG_CTRUNC. */
+	void *control;
+	size_t controllen;
+	int msg_flags;
 };
 
 /*
@@ -99,7 +112,9 @@ struct sock {
 	uint16_t num;	    /* local port */
 	uint32_t daddr;	    /* connected peer, 0 = none */
 	uint16_t dport;
-	uint8_t ttl;	/* IP_TTL, 64 */
+	uint8_t ttl; /* IP_TTL, 64 */
+	/* SO_RCVTIMEO / SO_SNDTIMEO: 0 = block forever (unset), < 0 = do not wait */
+	sim_time_t sk_rcvtimeo, sk_sndtimeo;
 	bool reuseaddr; /* SO_REUSEADDR */
 
 	/* queues and their limits (bytes of truesize) */
@@ -175,7 +190,8 @@ void skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint
  * Returns 0 or -EAGAIN (timeout 0 / non-blocking / timed out).  Aborts when
  * called outside a simulated process. */
 int sk_wait_event(struct sock *sk, sim_time_t *timeo, bool (*cond)(struct sock *sk));
-/* The calling process's timeout for @sk: 0 when non-blocking (O_NONBLOCK or MSG_DONTWAIT). */
+/* The calling process's timeout for @sk: 0 when non-blocking (O_NONBLOCK or MSG_DONTWAIT),
+ * else SO_RCVTIMEO / SO_SNDTIMEO, else SIM_TIME_MAX. */
 sim_time_t sock_rcvtimeo(const struct sock *sk, int flags);
 sim_time_t sock_sndtimeo(const struct sock *sk, int flags);
 

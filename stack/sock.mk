@@ -4,7 +4,9 @@
 libnetsim_a_SOURCES += \
 	sim/proc.c sim/proc.h sim/proc_int.h sim/proc_fault.c \
 	stack/sock.c stack/sock.h \
-	stack/socket.c stack/socket.h \
+	stack/socket.c stack/socket.h stack/socket_int.h stack/socket_msg.c \
+	stack/af_unix.c stack/af_unix.h stack/af_unix_int.h stack/af_unix_msg.c \
+	stack/services.c stack/services.h stack/select.c stack/socketcall.c \
 	stack/af_inet.c stack/af_inet.h \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_cong.c
@@ -37,3 +39,27 @@ tests_bench_tcp_LDADD = $(NETSIM_LIBS)
 TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/socket_test.h
+
+# sendmsg/recvmsg and AF_UNIX sockets (issue 14).
+check_PROGRAMS += tests/test_socket_msg tests/test_af_unix
+TESTS += tests/test_socket_msg tests/test_af_unix
+tests_test_socket_msg_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_socket_msg_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_af_unix_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_af_unix_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_services
+TESTS += tests/test_services
+tests_test_services_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_services_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_select
+TESTS += tests/test_select
+tests_test_select_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_select_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_socketcall
+TESTS += tests/test_socketcall
+tests_test_socketcall_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_socketcall_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_protosw
+TESTS += tests/test_protosw
+tests_test_protosw_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_protosw_LDADD = $(TEST_CMOCKA_LIBS)

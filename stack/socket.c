@@ -24,24 +24,15 @@
 #include <stdarg.h>
 #include <string.h>
 #include "stack/af_inet.h"
+#include "stack/af_unix.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/raw.h"
+#include "stack/services.h"
 #include "stack/tcp.h"
 #include "stack/udp.h"
 
-/* Per-host state of the socket layer (host->socks). */
-struct sock_table {
-	struct host *host;
-	struct socket_stats stats;
-};
-
-/* A process's open files (Linux struct files_struct). */
-struct files {
-	struct host *host;
-	struct socket *fd[NS_MAX_FDS];
-	struct socket *accepting; /* ns_accept's new socket while it blocks */
-};
+#include "stack/socket_int.h"
 
 /* ---- host and process set-up ----------------------------------------------------- */
 
@@ -72,9 +63,8 @@ socket_proc_exit(struct proc *p, void *arg)
 		if (!sock)
 			continue;
 		f->fd[fd] = NULL;
-		sock->ops->release(sock);
 		f->host->socks->stats.sockets_open--;
-		g_free(sock);
+		sock_file_put(sock);
 	}
 	proc_set_files(p, NULL);
 	g_free(f);
@@ -86,6 +76,11 @@ socket_host_fini(struct host *host)
 	tcp_set_teardown(host);	      /* closing now sends nothing */
 	proc_table_free(host->procs); /* exit hooks close the sockets */
 	host->procs = NULL;
+	unix_host_fini(host);
+	for (int i = 0; i < 11; i++)
+		if (host->socks->inetsw[i])
+			g_ptr_array_unref(host->socks->inetsw[i]);
+	services_host_fini(host);
 	g_free(host->socks);
 	host->socks = NULL;
 }
@@ -100,7 +95,8 @@ socket_host_init(struct host *host)
 	host->procs = proc_table_new(host->sim, host->cpu, host->name);
 	proc_table_set_owner(host->procs, host);
 	proc_table_set_exit_hook(host->procs, socket_proc_exit, host);
-	tcp_init(host); /* its fini runs after ours: sockets close first */
+	inet_protosw_init(host); /* Linux inet_init: TCP, UDP and raw register */
+	tcp_init(host);		 /* its fini runs after ours: sockets close first */
 	host_add_fini(host, socket_host_fini);
 }
 
@@ -138,44 +134,21 @@ sys_files(void)
 	return proc_files(p);
 }
 
-/*
- * Kernel mode: from SYS_SCOPE to the end of the enclosing function the
- * process is inside a system call (proc_syscall_enter), so a fault there is
- * netsim's, not the process's (sim/proc.h).  The cleanup runs on every
- * return, after the return value (and errno) are set.
- */
-static void
-sys_scope_end(struct proc **pp)
-{
-	if (*pp)
-		proc_syscall_leave(*pp);
-}
-
-static struct proc *
-sys_scope_begin(void)
-{
-	struct proc *p = proc_self();
-	if (p)
-		proc_syscall_enter(p);
-	return p;
-}
-
-#define SYS_SCOPE() \
-	struct proc *sys_scope_ __attribute__((cleanup(sys_scope_end), unused)) = sys_scope_begin()
-
-/* System call entry: COST_SYSCALL in task context, paid before the call acts. */
-static struct files *
-sys_enter(void)
+/* System call entry: COST_SYSCALL in task context, paid before the call
+ * acts, plus sys_socketcall's copy of the arguments when the call enters
+ * through it (stack/socketcall.c). */
+struct files *
+sys_enter_named(const char *fn)
 {
 	struct proc *p = proc_self();
 	struct files *f = sys_files();
 	struct host *h = f->host;
 	h->socks->stats.syscalls++;
-	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL));
+	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL) + socketcall_entry(f, fn));
 	return f;
 }
 
-static long
+long
 sys_ret(long rc)
 {
 	if (rc < 0) {
@@ -185,7 +158,7 @@ sys_ret(long rc)
 	return rc;
 }
 
-static struct socket *
+struct socket *
 fd_sock(struct files *f, int fd)
 {
 	if (fd < 0 || fd >= NS_MAX_FDS)
@@ -199,7 +172,7 @@ sockfd_lookup(int fd)
 	return fd_sock(sys_files(), fd);
 }
 
-static int
+int
 fd_alloc(struct files *f, struct socket *sock)
 {
 	for (int fd = NS_FIRST_FD; fd < NS_MAX_FDS; fd++) {
@@ -218,7 +191,7 @@ fd_alloc(struct files *f, struct socket *sock)
  * read), then the family checks its length (inet_bind, inet_stream_connect:
  * EINVAL below sizeof(struct sockaddr_in)).
  */
-static int
+int
 addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
 {
 	if (len > sizeof(struct sockaddr_storage))
@@ -235,7 +208,7 @@ addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
 	return 0;
 }
 
-static void
+void
 addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
 {
 	if (!addr || !len)
@@ -299,15 +272,17 @@ user_buffer(const void *buf, size_t *len, bool write, bool stream)
 
 /* ---- the system calls -------------------------------------------------------------------- */
 
-static int
+int
 sock_create(struct files *f, int domain, int type, int protocol, struct socket **out)
 {
 	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (domain == AF_UNIX)
+		return unix_create(f->host, type, protocol, flags, out);
 	if (domain != AF_INET)
 		return -EAFNOSUPPORT;
 	int err = -ESOCKTNOSUPPORT;
-	const struct inet_protosw *sw = inet_protosw_lookup(type, protocol, &err);
+	const struct inet_protosw *sw = inet_protosw_lookup(f->host, type, protocol, &err);
 	if (!sw)
 		return err;
 	struct socket *sock = g_new0(struct socket, 1);
@@ -317,7 +292,9 @@ sock_create(struct files *f, int domain, int type, int protocol, struct socket *
 	sock->host = f->host;
 	sock->refs = 1;
 	sock->file_flags = (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
-	struct sock *sk = sk_alloc(f->host, AF_INET, type, sw->protocol, sw->prot);
+	/* the wildcard raw entry takes the protocol asked for */
+	struct sock *sk =
+		sk_alloc(f->host, AF_INET, type, sw->protocol ? sw->protocol : protocol, sw->prot);
 	sk->sk_socket = sock;
 	sock->sk = sk;
 	if (sw->prot->init) {
@@ -360,6 +337,8 @@ int
 ns_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	SYS_SOCK(f, fd, sock);
+	if (sock->ops->bind_addr)
+		return (int)sys_ret(sock->ops->bind_addr(sock, addr, len));
 	uint32_t a;
 	uint16_t port;
 	int rc = addr_in(addr, len, &a, &port);
@@ -397,14 +376,18 @@ ns_accept(int fd, struct sockaddr *addr, socklen_t *len)
 	}
 	uint32_t a = 0;
 	uint16_t port = 0;
-	newsock->ops->getname(newsock, &a, &port, true);
+	if (!newsock->ops->getname_addr)
+		newsock->ops->getname(newsock, &a, &port, true);
 	rc = fd_alloc(f, newsock);
 	if (rc < 0) {
 		newsock->ops->release(newsock);
 		g_free(newsock);
 		return (int)sys_ret(rc);
 	}
-	addr_out(addr, len, a, port);
+	if (newsock->ops->getname_addr)
+		newsock->ops->getname_addr(newsock, addr, len, true);
+	else
+		addr_out(addr, len, a, port);
 	return (int)sys_ret(rc);
 }
 
@@ -412,6 +395,9 @@ int
 ns_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	SYS_SOCK(f, fd, sock);
+	if (sock->ops->connect_addr)
+		return (int)sys_ret(sock->ops->connect_addr(
+			sock, addr, len, sock->file_flags & O_NONBLOCK ? MSG_DONTWAIT : 0));
 	uint32_t a;
 	uint16_t port;
 	int rc = addr_in(addr, len, &a, &port);
@@ -422,14 +408,17 @@ ns_connect(int fd, const struct sockaddr *addr, socklen_t len)
 }
 
 static ssize_t
-sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-	   socklen_t tolen)
+sys_sendto(const char *fn, int fd, const void *buf, size_t len, int flags,
+	   const struct sockaddr *to, socklen_t tolen)
 {
 	SYS_SCOPE();
-	struct files *f = sys_enter();
+	struct files *f = sys_enter_named(fn);
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
+	/* MSG_OOB is not modelled: an error, never a silent in-band byte (docs). */
+	if ((flags & MSG_OOB) && sock->ops->family == AF_INET)
+		return sys_ret(-EOPNOTSUPP);
 	/* udp_sendmsg refuses a length above 0xFFFF before it copies. */
 	if (sock->type != SOCK_STREAM && len > 0xFFFF)
 		return sys_ret(-EMSGSIZE);
@@ -437,7 +426,10 @@ sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 	if (err < 0)
 		return sys_ret(err);
 	struct ns_msg msg = { .buf = (void *)buf, .len = len, .flags = flags };
-	if (to) {
+	if (sock->ops->family != AF_INET) {
+		msg.name = to;
+		msg.namelen = tolen;
+	} else if (to) {
 		int rc = addr_in(to, tolen, &msg.addr, &msg.port);
 		if (rc < 0)
 			return sys_ret(rc);
@@ -449,13 +441,16 @@ sys_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr
 }
 
 static ssize_t
-sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
+sys_recvfrom(const char *fn, int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+	     socklen_t *fromlen)
 {
 	SYS_SCOPE();
-	struct files *f = sys_enter();
+	struct files *f = sys_enter_named(fn);
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
+	if ((flags & MSG_OOB) && sock->ops->family == AF_INET)
+		return sys_ret(-EOPNOTSUPP);
 	int err = user_buffer(buf, &len, true, sock->type == SOCK_STREAM);
 	if (err < 0)
 		return sys_ret(err);
@@ -464,7 +459,13 @@ sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, so
 	if (from && (err = user_addr_out(from, fromlen)) < 0)
 		return sys_ret(err);
 	struct ns_msg msg = { .buf = buf, .len = len, .flags = flags };
+	if (sock->ops->family != AF_INET) {
+		msg.rname = from;
+		msg.rnamelen = fromlen;
+	}
 	int rc = sock->ops->recvmsg(sock, &msg);
+	if (sock->ops->family != AF_INET)
+		return sys_ret(rc);
 	if (rc >= 0 && msg.has_addr)
 		addr_out(from, fromlen, msg.addr, msg.port);
 	else if (rc >= 0 && fromlen)
@@ -475,38 +476,38 @@ sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, so
 ssize_t
 ns_read(int fd, void *buf, size_t len)
 {
-	return sys_recvfrom(fd, buf, len, 0, NULL, NULL);
+	return sys_recvfrom(__func__, fd, buf, len, 0, NULL, NULL);
 }
 
 ssize_t
 ns_write(int fd, const void *buf, size_t len)
 {
-	return sys_sendto(fd, buf, len, 0, NULL, 0);
+	return sys_sendto(__func__, fd, buf, len, 0, NULL, 0);
 }
 
 ssize_t
 ns_send(int fd, const void *buf, size_t len, int flags)
 {
-	return sys_sendto(fd, buf, len, flags, NULL, 0);
+	return sys_sendto(__func__, fd, buf, len, flags, NULL, 0);
 }
 
 ssize_t
 ns_recv(int fd, void *buf, size_t len, int flags)
 {
-	return sys_recvfrom(fd, buf, len, flags, NULL, NULL);
+	return sys_recvfrom(__func__, fd, buf, len, flags, NULL, NULL);
 }
 
 ssize_t
 ns_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
 	  socklen_t tolen)
 {
-	return sys_sendto(fd, buf, len, flags, to, tolen);
+	return sys_sendto(__func__, fd, buf, len, flags, to, tolen);
 }
 
 ssize_t
 ns_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
-	return sys_recvfrom(fd, buf, len, flags, from, fromlen);
+	return sys_recvfrom(__func__, fd, buf, len, flags, from, fromlen);
 }
 
 int
@@ -524,8 +525,7 @@ ns_close(int fd)
 	SYS_SOCK(f, fd, sock);
 	f->fd[fd] = NULL;
 	f->host->socks->stats.sockets_open--;
-	sock->ops->release(sock);
-	g_free(sock);
+	sock_file_put(sock);
 	return 0;
 }
 
@@ -615,6 +615,8 @@ ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
 {
 	SYS_SOCK(f, fd, sock);
 	struct sock *sk = sock->sk;
+	if (level == SOL_SOCKET && (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO))
+		return (int)sys_ret(sock_set_timeout(sk, optname, val, len));
 	int v = 0, rc = opt_int(val, len, &v);
 	if (rc < 0)
 		return (int)sys_ret(rc);
@@ -653,9 +655,14 @@ ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 	struct sock *sk = sock->sk;
 	int v;
 	/* sk_getsockopt: get_user(len, optlen) (EFAULT), then len < 0 is EINVAL;
-	 * netsim's options are ints and need the whole int. */
+	 * netsim's options are ints and need the whole int, but the timeouts. */
 	if (proc_user_access(len, sizeof *len, true) < sizeof *len)
 		return (int)sys_ret(-EFAULT);
+	if (level == SOL_SOCKET && (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO)) {
+		if (*len && proc_user_access(val, *len, true) < *len)
+			return (int)sys_ret(-EFAULT);
+		return (int)sys_ret(sock_get_timeout(sk, optname, val, len));
+	}
 	if (*len < sizeof(int))
 		return (int)sys_ret(-EINVAL);
 	if (proc_user_access(val, *len, true) < *len)
@@ -686,12 +693,18 @@ ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 }
 
 static int
-sys_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
+sys_getname(const char *fn, int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 {
-	SYS_SOCK(f, fd, sock);
+	SYS_SCOPE();
+	struct files *f = sys_enter_named(fn);
+	struct socket *sock = fd_sock(f, fd);
+	if (!sock)
+		return (int)sys_ret(-EBADF);
 	int err = user_addr_out(addr, len);
 	if (err < 0)
 		return (int)sys_ret(err);
+	if (sock->ops->getname_addr)
+		return (int)sys_ret(sock->ops->getname_addr(sock, addr, len, peer));
 	uint32_t a = 0;
 	uint16_t port = 0;
 	int rc = sock->ops->getname(sock, &a, &port, peer);
@@ -703,13 +716,27 @@ sys_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 int
 ns_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	return sys_getname(fd, addr, len, false);
+	return sys_getname(__func__, fd, addr, len, false);
 }
 
 int
 ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	return sys_getname(fd, addr, len, true);
+	return sys_getname(__func__, fd, addr, len, true);
+}
+
+/*
+ * Drop one reference to an open socket (an fd, or a descriptor in flight in
+ * an SCM_RIGHTS message); the last one releases it (Linux fput -> sock_close).
+ */
+void
+sock_file_put(struct socket *sock)
+{
+	g_assert(sock->refs > 0);
+	if (--sock->refs > 0)
+		return;
+	sock->ops->release(sock);
+	g_free(sock);
 }
 
 /* ---- process helpers ------------------------------------------------------------------ */

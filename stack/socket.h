@@ -33,6 +33,8 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <netdb.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include "sim/proc.h"
@@ -68,6 +70,13 @@ struct proto_ops {
 	int (*shutdown)(struct socket *sock, int how);
 	int (*sendmsg)(struct socket *sock, struct ns_msg *msg);
 	int (*recvmsg)(struct socket *sock, struct ns_msg *msg);
+	/* Optional, for families whose addresses are not sockaddr_in (AF_UNIX):
+	 * when set, the system calls hand the user's sockaddr through unchanged
+	 * instead of calling bind / connect / getname. */
+	int (*bind_addr)(struct socket *sock, const struct sockaddr *addr, socklen_t len);
+	int (*connect_addr)(struct socket *sock, const struct sockaddr *addr, socklen_t len,
+			    int flags);
+	int (*getname_addr)(struct socket *sock, struct sockaddr *addr, socklen_t *len, bool peer);
 };
 
 /* An open socket (Linux struct socket with its struct file folded in). */
@@ -78,7 +87,7 @@ struct socket {
 	const struct proto_ops *ops;
 	struct sock *sk;
 	struct host *host;
-	int refs; /* fds pointing here (dup not modelled: 1) */
+	int refs; /* fds pointing here, plus SCM_RIGHTS messages in flight */
 };
 
 #define NS_MAX_FDS 256
@@ -115,6 +124,13 @@ struct socket_stats {
 };
 void socket_stats(struct host *host, struct socket_stats *out);
 
+/* Socket calls on @host enter through sys_socketcall (the host key socketcall). */
+void socket_set_socketcall(struct host *host, bool on);
+/* Each call's count by entry ("direct" or "socketcall"), nonzero ones only. */
+void socket_syscall_counts(struct host *host,
+			   void (*fn)(const char *call, const char *entry, uint64_t n, void *data),
+			   void *data);
+
 /* The struct socket behind @fd of the calling process, or NULL (tests). */
 struct socket *sockfd_lookup(int fd);
 
@@ -141,6 +157,19 @@ int ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len
 int ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len);
 int ns_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
 int ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t ns_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t ns_recvmsg(int fd, struct msghdr *msg, int flags);
+int ns_socketpair(int domain, int type, int protocol, int sv[2]);
+/* Remove an AF_UNIX filesystem name of the simulated host (unlink(2) of a socket file). */
+int ns_unlink(const char *path);
+/* All socket calls through one entry, as 32-bit x86 Linux's socketcall(2):
+ * @call is SYS_SOCKET (1) .. SYS_RECVMSG (17), @args its arguments. */
+long ns_socketcall(int call, unsigned long *args);
+int ns_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+	      struct timeval *timeout);
+/* The simulated host's services database (docs/scenario-format.md, services). */
+struct servent *ns_getservbyname(const char *name, const char *proto);
+struct servent *ns_getservbyport(int port, const char *proto);
 
 /* ---- process helpers for programs ------------------------------------------ */
 

@@ -516,6 +516,17 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		break;
 	default: break;
 	}
+	/* New data after close(): RFC 1122 §4.2.2.13 says the receiver MUST send
+	 * a RST, and Linux does (tcp_rcv_state_process, LINUX_MIB_TCPABORTONDATA).
+	 * This is what turns the peer's next write into EPIPE / ECONNRESET. */
+	if ((sk->sk_state == TCP_FIN_WAIT1 || sk->sk_state == TCP_FIN_WAIT2) &&
+	    (sk->sk_shutdown & RCV_SHUTDOWN) && skb->len > 0 &&
+	    after(cb->end_seq - ((cb->flags & TCPHDR_FIN) ? 1 : 0), tp->rcv_nxt)) {
+		tcp_send_reset(sk->host, skb);
+		tcp_reset(sk);
+		skb_drop(skb, SKB_DROP_SOCKET_CLOSE);
+		return NET_RX_DROP;
+	}
 	bool data = skb->len > 0 || (cb->flags & TCPHDR_FIN);
 	if (data &&
 	    (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_FIN_WAIT1 ||

@@ -109,6 +109,22 @@ static const char drop_sql[] =
 	" WHERE c.name LIKE 'drop.%' AND c.value > 0"
 	" ORDER BY 1, 4 DESC";
 
+static const char *const nf_cols[] = { "host", "rule", "pkts:n", "bytes:n", NULL };
+/* Per-rule counters of the packet filter (stack/ip_tables.c), as iptables -L -v. */
+static const char nf_sql[] = "SELECT h.name, p.place, p.value, coalesce(b.value, 0) FROM counters p"
+			     " JOIN hosts h ON h.id = p.host"
+			     " LEFT JOIN counters b ON b.host = p.host AND b.place = p.place"
+			     "  AND b.name = 'netfilter.rule_bytes'"
+			     " WHERE p.name = 'netfilter.rule_pkts' ORDER BY p.host, p.rowid";
+
+static const char *const sc_cols[] = { "host", "call", "entry", "calls:n", NULL };
+/* System calls by entry (stack/socketcall.c): direct, or through sys_socketcall. */
+static const char sc_sql[] =
+	"WITH c AS (SELECT host, substr(name, 9) AS rest, value FROM counters"
+	"  WHERE name LIKE 'syscall.%')"
+	" SELECT h.name, substr(rest, 1, instr(rest, '.') - 1), substr(rest, instr(rest, '.') + 1),"
+	" value FROM c JOIN hosts h ON h.id = c.host ORDER BY c.host, rest";
+
 static const char *const cons_cols[] = { "book", "figure", "value:n", NULL };
 /* The conservation check of netsim run (cli/conserve.c), as recorded. */
 static const char cons_sql[] =
@@ -131,6 +147,28 @@ static const char cpu_sql[] =
 	"   THEN printf('%.1f', sum(busy_ns) * 100.0 / (SELECT duration_ns FROM run)) END"
 	" FROM t JOIN hosts h ON h.id = t.host GROUP BY t.host ORDER BY t.host";
 
+/* True when the run had packet-filter rules (only then is their section shown). */
+static bool
+show_has_rules(sqlite3 *db)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM counters WHERE name = 'netfilter.rule_pkts'", -1,
+			       &st, NULL) != SQLITE_OK)
+		return false;
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
+/* Shown when a host entered socket calls through sys_socketcall. */
+static bool
+show_has_socketcall(sqlite3 *db)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM counters WHERE name LIKE 'syscall.%.socketcall'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
 bool
 show_summary(sqlite3 *db, enum table_format fmt, GString *out, GError **error)
 {
@@ -148,6 +186,13 @@ show_summary(sqlite3 *db, enum table_format fmt, GString *out, GError **error)
 	if (have_cc &&
 	    (!add_query(db, secs, "drops", "Drops by reason and place", drop_cols, drop_sql,
 			error) ||
+	     (show_has_rules(db) &&
+	      !add_query(db, secs, "netfilter", "Netfilter rule hits (iptables -L -v)", nf_cols,
+			 nf_sql, error)) ||
+	     (show_has_socketcall(db) &&
+	      !add_query(db, secs, "syscalls",
+			 "System calls by entry (direct, or through sys_socketcall)", sc_cols,
+			 sc_sql, error)) ||
 	     !add_query(db, secs, "cpu", "CPU time by context (ms of virtual time)", cpu_cols,
 			cpu_sql, error) ||
 	     !add_query(

@@ -35,6 +35,8 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netdb.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -65,6 +67,19 @@ int ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len
 int ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len);
 int ns_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
 int ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t ns_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t ns_recvmsg(int fd, struct msghdr *msg, int flags);
+int ns_socketpair(int domain, int type, int protocol, int sv[2]);
+/* Remove an AF_UNIX filesystem name of the simulated host (unlink(2) of a socket file). */
+int ns_unlink(const char *path);
+/* All socket calls through one entry, as 32-bit x86 Linux's socketcall(2):
+ * @call is SYS_SOCKET (1) .. SYS_RECVMSG (17), @args its arguments. */
+long ns_socketcall(int call, unsigned long *args);
+int ns_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+	      struct timeval *timeout);
+/* The simulated host's services database (docs/scenario-format.md, services). */
+struct servent *ns_getservbyname(const char *name, const char *proto);
+struct servent *ns_getservbyport(int port, const char *proto);
 
 /* Virtual time now, in nanoseconds. */
 int64_t ns_now(void);
@@ -101,6 +116,13 @@ void ns_app_received(size_t bytes);
 #define getsockopt(s, l, o, v, n) ns_getsockopt(s, l, o, v, n)
 #define getsockname(s, a, l) ns_getsockname(s, a, l)
 #define getpeername(s, a, l) ns_getpeername(s, a, l)
+#define sendmsg(s, m, f) ns_sendmsg(s, m, f)
+#define recvmsg(s, m, f) ns_recvmsg(s, m, f)
+#define socketpair(d, t, p, sv) ns_socketpair(d, t, p, sv)
+#define unlink(path) ns_unlink(path)
+#define select(n, r, w, e, t) ns_select(n, r, w, e, t)
+#define getservbyname(n, p) ns_getservbyname(n, p)
+#define getservbyport(n, p) ns_getservbyport(n, p)
 /* sleep() in whole seconds of virtual time, as unistd's. */
 #define sleep(sec) (ns_sleep((int64_t)(sec)*1000000000), 0u)
 #endif

@@ -98,6 +98,7 @@
 	X(TCP_CLOSE, tcp_close, "connection closed")                                               \
 	/* other */                                                                                \
 	X(SCREEN, screen, "a user-level screening process rejected it")                            \
-	X(NOMEM, nomem, "a modelled memory limit")
+	X(NOMEM, nomem, "a modelled memory limit")                                                 \
+	X(NETFILTER, netfilter, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")
 
 #endif

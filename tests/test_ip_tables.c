@@ -1,0 +1,254 @@
+/*
+ * tests/test_ip_tables.c - the packet filter on the five netfilter hooks
+ * (stack/ip_tables.c, the nf_hook calls in stack/ipv4.c): which hook sees
+ * which packet, the targets, counters, the drop reason and place, EPERM
+ * for a locally sent packet, and the errors of a bad rule.
+ * Topology: a (10.1.0.2) -- r (router) -- b (10.2.0.2).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "stack/ip_tables.h"
+#include "stack/socket.h"
+#include "tests/inet_test.h"
+
+struct fx {
+	struct tnet *n;
+	struct host *a, *r, *b;
+	int rc[4], err[4];
+	int got;
+	uint16_t port;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = g_new0(struct fx, 1);
+	struct tnet *n = fx->n = tnet_new(false);
+	fx->a = tnet_host(n, "a", false);
+	fx->r = tnet_host(n, "r", true);
+	fx->b = tnet_host(n, "b", false);
+	tnet_link(n, fx->a, "eth0", "10.1.0.2/24", fx->r, "eth0", "10.1.0.1/24");
+	tnet_link(n, fx->r, "eth1", "10.2.0.1/24", fx->b, "eth0", "10.2.0.2/24");
+	tnet_route(fx->a, "default via 10.1.0.1");
+	tnet_route(fx->b, "default via 10.2.0.1");
+	socket_host_init(fx->a);
+	socket_host_init(fx->b);
+	tnet_run(n, 10 * SIM_MS);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	tnet_free(fx->n);
+	g_free(fx);
+	return 0;
+}
+
+static void
+rules(struct host *h, const char *text)
+{
+	GError *e = NULL;
+	bool ok = ipt_add_text(h, text, &e);
+	if (!ok)
+		fail_msg("%s", e->message);
+}
+
+struct hits {
+	char chain[16];
+	int num;
+	uint64_t pkts;
+};
+
+static void
+find_rule(const struct ipt_rule_info *r, void *data)
+{
+	struct hits *h = data;
+	if (strcmp(r->chain, h->chain) == 0 && r->num == h->num)
+		h->pkts = r->pkts;
+}
+
+static uint64_t
+hits(struct host *host, const char *chain, int num)
+{
+	struct hits h = { .num = num, .pkts = (uint64_t)-1 };
+	g_strlcpy(h.chain, chain, sizeof h.chain);
+	ipt_foreach_rule(host, find_rule, &h);
+	return h.pkts;
+}
+
+/* b: count datagrams on port fx->port for the whole run. */
+static int
+receiver(struct proc *p, void *arg)
+{
+	(void)p;
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(fx->port) };
+	ns_bind(s, (struct sockaddr *)&me, sizeof me);
+	char buf[64];
+	while (ns_recv(s, buf, sizeof buf, 0) > 0)
+		fx->got++;
+	return 0;
+}
+
+/* a: two datagrams to b:fx->port on a connected socket; rc/err of each. */
+static int
+sender(struct proc *p, void *arg)
+{
+	(void)p;
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(fx->port) };
+	inet_pton(AF_INET, "10.2.0.2", &to.sin_addr);
+	ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	for (int i = 0; i < 2; i++) {
+		fx->rc[i] = (int)ns_send(s, "x", 1, 0);
+		fx->err[i] = errno;
+		ns_sleep(10 * SIM_MS);
+	}
+	ns_close(s);
+	return 0;
+}
+
+static void
+run(struct fx *fx)
+{
+	socket_spawn(fx->b, "rx", 0, receiver, fx);
+	socket_spawn(fx->a, "tx", SIM_MS, sender, fx);
+	tnet_run(fx->n, 100 * SIM_MS);
+}
+
+static void
+test_input_drop_frees_the_packet_at_local_in_before_udp(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 9;
+	rules(fx->b, "-A INPUT -p udp --dport 9 -j DROP");
+	run(fx);
+	assert_int_equal(fx->got, 0);
+	assert_int_equal(hits(fx->b, "INPUT", 1), 2);
+	assert_int_equal(host_drops_at(fx->b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_IN"), 2);
+	assert_int_equal(udp_mib(fx->b)->in_datagrams, 0);
+}
+
+static void
+test_rule_for_another_port_lets_the_packet_through(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->b, "-A INPUT -p udp --dport 9 -j DROP; -A INPUT -p tcp --dport 7000 -j DROP");
+	rules(fx->a, "-A OUTPUT -p udp -j LOG; -A POSTROUTING -o eth0 -p udp -j ACCEPT");
+	run(fx);
+	assert_int_equal(fx->got, 2);
+	assert_int_equal(hits(fx->a, "OUTPUT", 1), 2);
+	assert_int_equal(hits(fx->a, "POSTROUTING", 1), 2);
+	assert_int_equal(hits(fx->b, "INPUT", 1), 0);
+	assert_int_equal(hits(fx->b, "INPUT", 2), 0);
+}
+
+static void
+test_reject_sends_port_unreachable_and_sender_sees_econnrefused(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 9;
+	rules(fx->b, "-A INPUT -s 10.1.0.0/16 -j REJECT");
+	run(fx);
+	assert_int_equal(fx->got, 0);
+	assert_int_equal(fx->rc[0], 1);
+	/* the ICMP error of the first datagram is reported on the next call */
+	assert_int_equal(fx->rc[1], -1);
+	assert_int_equal(fx->err[1], ECONNREFUSED);
+}
+
+static void
+test_output_drop_fails_the_send_with_eperm(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->a, "-A OUTPUT -d 10.2.0.0/24 -j DROP");
+	run(fx);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], EPERM);
+	assert_int_equal(fx->got, 0);
+	assert_int_equal(host_drops_at(fx->a, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 2);
+}
+
+static void
+test_router_hooks_see_forwarded_packets_and_policy_drops(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->r,
+	      "-A PREROUTING -i eth0 -p udp -j LOG; -A INPUT -j LOG;"
+	      " -A POSTROUTING -o eth1 -j LOG; -A FORWARD -p udp --dport 7000 -j LOG;"
+	      " -P FORWARD DROP");
+	run(fx);
+	assert_int_equal(fx->got, 0);
+	assert_int_equal(hits(fx->r, "PREROUTING", 1), 2);
+	assert_int_equal(hits(fx->r, "FORWARD", 1), 2);
+	assert_int_equal(hits(fx->r, "FORWARD", 0), 2); /* the policy */
+	assert_int_equal(hits(fx->r, "INPUT", 1), 0);	/* not for the router itself */
+	assert_int_equal(hits(fx->r, "POSTROUTING", 1), 0);
+	assert_int_equal(host_drops_at(fx->r, SKB_DROP_NETFILTER, "NF_INET_FORWARD"), 2);
+}
+
+static void
+test_bad_rules_are_rejected_with_a_reason(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const bad[] = {
+		"-A NOCHAIN -j DROP",
+		"-A INPUT --dport 9 -j DROP",
+		"-A INPUT -o eth0 -j DROP",
+		"-A OUTPUT -i eth0 -j DROP",
+		"-A INPUT -p udp -j MASQUERADE",
+		"-A INPUT -p udp",
+		"-A OUTPUT -j REJECT",
+		"-A INPUT ! -s 10.0.0.1 -j DROP",
+		"-A INPUT -s 10.0.0.300 -j DROP",
+		"-A INPUT -p udp --dport 9:1 -j DROP",
+		"-P INPUT REJECT",
+		"-I INPUT -j DROP",
+		"-A INPUT -j DROP --reject-with icmp-host-unreachable",
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		GError *e = NULL;
+		g_autofree char *text = g_strdup_printf("-A INPUT -j LOG; %s", bad[i]);
+		assert_false(ipt_add_text(fx->b, text, &e));
+		assert_non_null(e);
+		assert_non_null(strstr(e->message, bad[i]));
+		g_clear_error(&e);
+	}
+	assert_int_equal(hits(fx->b, "INPUT", 1), (uint64_t)-1); /* nothing was added */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_input_drop_frees_the_packet_at_local_in_before_udp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_for_another_port_lets_the_packet_through,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reject_sends_port_unreachable_and_sender_sees_econnrefused, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_output_drop_fails_the_send_with_eperm, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_router_hooks_see_forwarded_packets_and_policy_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_rules_are_rejected_with_a_reason, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
