@@ -7,7 +7,7 @@
  * chain its policy decides.  Each rule counts the packets and bytes (the
  * IP datagram's length) it matched, as `iptables -L -v` shows.
  *
- * A dropped packet is dropped here with reason `netfilter` and the hook's
+ * A dropped packet is dropped here with reason `netfilter_drop` and the hook's
  * name as the place (NF_INET_LOCAL_IN ...), so `netsim show --skb` ends
  * its life at the hook.  A packet the host sends itself that OUTPUT or
  * POSTROUTING drops makes the sending call fail with EPERM, as in Linux
@@ -186,7 +186,7 @@ ipt_log(const struct ipt_rule *r, struct sk_buff *skb, const struct nf_hook_stat
 			g_intern_string(line->str), 0);
 }
 
-/* Linux ipt_do_table for one chain.  Drops itself (reason netfilter, place the hook). */
+/* Linux ipt_do_table for one chain.  Drops itself (reason netfilter_drop, place the hook). */
 static unsigned
 ipt_do_table(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
 {

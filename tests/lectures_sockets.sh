@@ -10,8 +10,9 @@ db="$T/fw.db"
 expect_exit 0 "firewall: runs" -- "$NETSIM" run --quiet "$LEC/firewall-input-path.ini" --trace "$db"
 life=$("$NETSIM" show "$db" --flow 'udp:10.0.0.1:*-10.0.0.2:9' --nth 1)
 # the datagram's life on bob ends at the hook: ip_rcv, nf_hook_slow, ipt_LOG, DROP
-tail=$(printf '%s\n' "$life" | grep ' bob ' | awk '{print $5, $6, $7, $8}' | tail -4 | tr '\n' '|')
-expect_eq "$tail" "ip handoff -> ip_rcv|netfilter handoff -> nf_hook_slow|netfilter handoff -> ipt_LOG|netfilter DROP: netfilter -|" \
+# (header-offset rows left out)
+tail=$(printf '%s\n' "$life" | grep ' bob ' | grep -v '_header' | awk '{print $5, $6, $7, $8}' | tail -4 | tr '\n' '|')
+expect_eq "$tail" "ip handoff -> ip_rcv|netfilter handoff -> nf_hook_slow|netfilter handoff -> ipt_LOG|netfilter DROP: netfilter_drop -|" \
 	"firewall: the datagram for port 9 is dropped at the LOCAL_IN hook, before UDP"
 "$NETSIM" show "$db" >"$T/summary"
 expect_grep "$T/summary" 'NF_INET_LOCAL_IN +5' "firewall: show lists the drops at NF_INET_LOCAL_IN"

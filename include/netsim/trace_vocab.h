@@ -99,6 +99,6 @@
 	/* other */                                                                                \
 	X(SCREEN, screen, "a user-level screening process rejected it")                            \
 	X(NOMEM, nomem, "a modelled memory limit")                                                 \
-	X(NETFILTER, netfilter, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")
+	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")
 
 #endif

@@ -60,7 +60,18 @@ ns_main(void)
 	want("getsockname(u, addr, -1)", getsockname(u, (struct sockaddr *)&to, &neg), EINVAL);
 	want("recvfrom(u, buf, 1, addr, NULL)",
 	     recvfrom(u, buf, 1, MSG_DONTWAIT, (struct sockaddr *)&to, NULL), EFAULT);
-	want("socket(AF_UNIX)", socket(AF_UNIX, SOCK_STREAM, 0), EAFNOSUPPORT);
+	/* net/socket.c __sock_create: a family at or above NPROTO is EAFNOSUPPORT */
+	want("socket(200)", socket(200, SOCK_STREAM, 0), EAFNOSUPPORT);
+	/* the calls of issue 14 validate their arguments the same way */
+	struct iovec badiov = { .iov_base = NULL, .iov_len = 10 };
+	struct msghdr badmsg = { .msg_iov = &badiov, .msg_iovlen = 1 };
+	want("sendmsg(u, NULL)", sendmsg(u, NULL, 0), EFAULT);
+	want("sendmsg(u, iov_base NULL)", sendmsg(u, &badmsg, 0), EFAULT);
+	want("recvmsg(u, iov_base NULL)", recvmsg(u, &badmsg, MSG_DONTWAIT), EFAULT);
+	want("select(1, (fd_set *)8)", select(1, (fd_set *)8, NULL, NULL, NULL), EFAULT);
+	want("socketpair(AF_UNIX, NULL)", socketpair(AF_UNIX, SOCK_STREAM, 0, NULL), EFAULT);
+	want("ns_socketcall(1, NULL)", ns_socketcall(1, NULL), EFAULT);
+	want("ns_socketcall(99, args)", ns_socketcall(99, (unsigned long *)buf), EINVAL);
 	want("ns_sleep(-1)", ns_sleep(-1), EINVAL);
 	want("ns_compute(-5)", ns_compute(-5), EINVAL);
 	/* TCP: connected, then a NULL buffer, and 64 bytes said to be 2^40 that
