@@ -104,10 +104,8 @@ build_tap_config(struct world *w, struct world_link *l, GError **error)
 	v = scenario_get(w->sc, l->group, "tap.route");
 	if (v && !parse_routes(w, l, v, c, error))
 		return false;
-	guint64 q = c->queue;
-	if (!scenario_get_uint(w->sc, l->group, "tap.queue", 1, 100000, &q, error))
+	if (!scenario_apply_conf(w->sc, l->group, "tap", tap_conf_keys, c, error))
 		return false;
-	c->queue = (uint32_t)q;
 	w->realtime_wanted = true;
 	return true;
 }

@@ -23,6 +23,7 @@
 #include "sim/conf.h"
 #include "sim/cpu.h"
 #include "sim/proc.h"
+#include "sim/tap.h"
 #include "sim/wire.h"
 #include "stack/arp.h"
 #include "stack/ipv4.h"
@@ -331,6 +332,12 @@ help_keys(void)
 		   "IF.mac = 02:00:00:00:00:01, IF.address = 10.0.0.1/24):",
 		   nic_conf_keys, &nic);
 	print_keys("[link NAME] wire between two interfaces:", wire_conf_keys, &wc);
+	struct tap_config tc;
+	tap_config_init(&tc);
+	print_keys("[link NAME] tap.KEY, a link to Linux: tap = DEVICE (also tap.netns = NAME,\n"
+		   "tap.address = 10.77.0.1/24, tap.mac = MAC, tap.route = NET/P via GW, ...;\n"
+		   "docs/tap.md):",
+		   tap_conf_keys, &tc);
 }
 
 static int

@@ -173,6 +173,8 @@ realtime_pause(struct realtime *rt, int handle, bool paused)
 	g_assert(handle >= 0 && handle < rt->nfds);
 	rt->fds[handle].events = paused ? 0 : POLLIN;
 	rt->fds[handle].revents = 0;
+	if (!paused)
+		rt->last_poll = 0; /* look at it at the next step, even when late */
 }
 
 void

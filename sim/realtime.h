@@ -61,7 +61,8 @@ void realtime_free(struct realtime *rt);
  * a handle for realtime_pause. */
 int realtime_watch(struct realtime *rt, int fd, realtime_readable_fn fn, void *ctx);
 /* Stop (@paused) or resume looking at a watched descriptor: a reader with
- * no room leaves the input where it is (backpressure). */
+ * no room leaves the input where it is (backpressure).  A resumed one is
+ * looked at in the next step, even one that comes late. */
 void realtime_pause(struct realtime *rt, int handle, bool paused);
 void realtime_stats(const struct realtime *rt, struct realtime_stats *out);
 /* Virtual time now by the wall clock (the clock's target), for tests. */

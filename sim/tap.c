@@ -11,6 +11,7 @@
 #include <net/if_arp.h>
 #include <net/route.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -42,6 +43,12 @@ struct tap {
 	uint32_t qhead, qn;
 	sim_event_id kick_ev;
 	struct tap_stats stats;
+};
+
+const struct conf_key tap_conf_keys[] = {
+	{ "queue", CONF_UINT32, offsetof(struct tap_config, queue), 1, 100000, 0, 0, NULL,
+	  "frames from Linux waiting for the wire; when full, reading stops (default 128)" },
+	{ NULL },
 };
 
 void

@@ -41,6 +41,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "sim/conf.h"
 #include "sim/realtime.h"
 #include "sim/sim.h"
 #include "sim/wire.h"
@@ -68,6 +69,8 @@ struct tap_config {
 };
 
 void tap_config_init(struct tap_config *c);
+/* The numeric keys, as tap.KEY of [link L]: queue. */
+extern const struct conf_key tap_conf_keys[];
 
 /* Why tap_open failed: the caller turns these into exit 2. */
 enum tap_error {

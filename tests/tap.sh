@@ -189,19 +189,25 @@ host_ns=$(q a "WITH req AS (
 	SELECT CAST(avg((SELECT min(rep.t) FROM rep WHERE rep.t >= req.t) - req.t) AS INTEGER)
 	FROM req")
 predicted_us=$(awk -v h="$host_ns" 'BEGIN { printf "%.0f", (2 * (5000000 + (98 + 24) * 8 * 10) + h) / 1000 }')
-median_us=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$T/ping" | sort -n |
-	awk '{ v[NR] = $1 } END { printf "%.0f", v[int((NR + 1) / 2)] * 1000 }')
-echo "# ping: median ${median_us} us, predicted ${predicted_us} us (host ${host_ns} ns)"
-if awk -v m="$median_us" -v p="$predicted_us" 'BEGIN { exit !(m >= 0.8 * p && m <= 1.2 * p) }'; then
-	ok "ping: median RTT ${median_us} us within 20% of the predicted ${predicted_us} us"
+# The lower quartile (the 5th of the 20 round trips): scheduling delays on a
+# busy machine (Linux's, netsim's wakeups) only ever add to a round trip,
+# and one odd sample either way does not decide the check.
+rtts=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' "$T/ping" | sort -n)
+q1_us=$(echo "$rtts" | awk 'NR == 5 { printf "%.0f", $1 * 1000 }')
+echo "# ping (ms, sorted):" $rtts
+echo "# ping: lower quartile ${q1_us} us, predicted ${predicted_us} us (host ${host_ns} ns)"
+if awk -v m="$q1_us" -v p="$predicted_us" 'BEGIN { exit !(m >= 0.8 * p && m <= 1.2 * p) }'; then
+	ok "ping: RTT ${q1_us} us within 20% of the predicted ${predicted_us} us"
 else
-	not_ok "ping: median RTT ${median_us} us not within 20% of the predicted ${predicted_us} us"
+	not_ok "ping: RTT ${q1_us} us not within 20% of the predicted ${predicted_us} us"
 fi
 
 # tshark on the TAP side.
-# HTTP is not dissected: with the 256-byte snapshot length it would read a
-# body's continuation as headers and call them malformed.
-TS="tshark --disable-protocol http"
+# The payloads are decoded as plain data: with the 256-byte snapshot
+# length HTTP would read a body's continuation as headers, and heuristic
+# dissectors (Thrift, ...) take nc's random bytes for their protocol, and
+# each calls that malformed.  Ethernet, ARP, IP, ICMP and TCP are checked.
+TS="tshark -d tcp.port==80,data -d tcp.port==7,data -d tcp.port==9,data"
 tsa() { $TS -r "$T/a.pcapng" -Y "$1" -T fields -e frame.number 2>/dev/null | wc -l; }
 syn=$(tshark -r "$T/a.pcapng" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0" -T fields \
 	-e tcp.options.mss_val -e tcp.options.sack_perm -e tcp.options.timestamp.tsval \
@@ -229,9 +235,21 @@ echo "# window scale: $ws"
 expect_eq "$(tsa "tcp.flags.reset == 1")" 0 "tshark: no RST"
 warn=$($TS -r "$T/a.pcapng" -Y "tcp.analysis.flags && !tcp.analysis.window_update" \
 	-T fields -e frame.number -e ip.src -e tcp.srcport -e tcp.dstport -e _ws.expert.message 2>/dev/null)
-expect_eq "$(printf '%s' "$warn" | grep -c .)" 0 "tshark: no tcp.analysis warning without loss"
+# A run that fell behind the wall clock by more than half of TCP's minimum
+# RTO (200 ms, on both sides) delays segments enough for a correct TCP to
+# retransmit: then warnings are expected and the check says why it is not
+# made.  netsim counts the lag (realtime.lag_max_ns), so this is never silent.
+lag_ms=$(awk '$1 == "realtime.lag_max_ns" { printf "%d", $2 / 1000000 }' "$T/a.txt")
+echo "# the run's largest lag behind the wall clock: $lag_ms ms"
+if [ "$lag_ms" -lt 100 ]; then
+	expect_eq "$(printf '%s' "$warn" | grep -c .)" 0 "tshark: no tcp.analysis warning without loss"
+else
+	ok "# SKIP tshark warnings: the machine is so busy that netsim fell $lag_ms ms behind the wall clock"
+fi
 [ -n "$warn" ] && printf '%s\n' "$warn" | cut -f2- | sort | uniq -c | head -8 | sed 's/^/#   /'
 expect_eq "$(tsa "_ws.malformed || _ws.expert.severity == error")" 0 "tshark: no malformed frame"
+$TS -r "$T/a.pcapng" -Y "_ws.malformed || _ws.expert.severity == error" -T fields \
+	-e frame.number -e frame.protocols -e _ws.expert.message 2>/dev/null | head -3 | sed 's/^/#   /'
 
 # The simulated host's trace: Linux's frames marked external, its data
 # segments climbing the simulated stack.
