@@ -6,7 +6,7 @@ libnetsim_a_SOURCES += \
 	stack/host.c stack/host.h \
 	stack/dev.c stack/dev_int.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
-	stack/nic.c stack/nic.h \
+	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h \
 	stack/netfilter.c stack/netfilter.h
 
 STACK_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

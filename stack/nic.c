@@ -24,6 +24,7 @@
 #include <string.h>
 #include "stack/eth.h"
 #include "stack/host.h"
+#include "stack/net_dim.h"
 #include "trace/trace.h"
 
 #define NIC_RX_HEADROOM 64 /* NET_SKB_PAD */
@@ -51,6 +52,9 @@ struct nic {
 	struct cpu_work rx_irq_work;
 	enum irq_step rx_step;
 	struct napi_struct napi;
+	struct dim rx_dim;	/* adaptive_rx: net_dim state */
+	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
+	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
 
 	/* TX */
 	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
@@ -89,6 +93,9 @@ const struct conf_key nic_conf_keys[] = {
 	       "interrupt coalescing delay in microseconds (ethtool -C rx-usecs; 0)"),
 	NICKEY("rx_frames", rx_frames, CONF_UINT32, 0, 65536,
 	       "interrupt coalescing frame count (ethtool -C rx-frames; 0)"),
+	NICKEY("adaptive_rx", adaptive_rx, CONF_BOOL, 0, 1,
+	       "adaptive interrupt moderation (ethtool -C adaptive-rx): net_dim steps "
+	       "rx_usecs/rx_frames through 5 profiles by the measured rates; needs napi (off)"),
 	NICKEY("promisc", promisc, CONF_BOOL, 0, 1, "accept frames for any MAC address (off)"),
 	NICKEY("napi_defer_hard_irqs", napi_defer_hard_irqs, CONF_UINT32, 0, 1000000,
 	       "NAPI completions that leave the RX interrupt masked and re-poll after "
@@ -124,6 +131,11 @@ nic_config_check(const struct nic_config *c, GError **error)
 			error, CONF_ERROR, 0,
 			"rx_frames = %u needs rx_usecs > 0, or a partial batch would wait forever",
 			c->rx_frames);
+		return false;
+	}
+	if (c->adaptive_rx && !c->napi) {
+		g_set_error(error, CONF_ERROR, 0,
+			    "adaptive_rx needs napi = on (net_dim samples at NAPI completions)");
 		return false;
 	}
 	return true;
@@ -271,7 +283,10 @@ static void
 nic_napi_rx_one(struct napi_struct *n)
 {
 	struct nic *nic = n->priv;
-	netif_receive_skb(rx_take(nic));
+	struct sk_buff *skb = rx_take(nic);
+	nic->rx_napi_pkts++;
+	nic->rx_napi_bytes += skb->len + ETH_HLEN;
+	netif_receive_skb(skb);
 }
 
 static sim_time_t
@@ -279,6 +294,27 @@ nic_napi_packet_cost(struct napi_struct *n)
 {
 	struct cpu *cpu = n->host->cpu;
 	return cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_ETH_RCV);
+}
+
+/*
+ * adaptive-rx: one net_dim sample per completion (as mlx5e_handle_rx_dim
+ * at the end of mlx5e_napi_poll), events = RX interrupts; a new profile
+ * becomes the coalescing at once.
+ */
+static void
+nic_rx_dim(struct nic *nic)
+{
+	struct dim_sample s = {
+		.time = sim_now(nic->host->sim),
+		.pkt_ctr = nic->rx_napi_pkts,
+		.byte_ctr = nic->rx_napi_bytes,
+		.event_ctr = nic->stats.rx_irqs,
+	};
+	if (net_dim(&nic->rx_dim, &s)) {
+		struct dim_cq_moder m = net_dim_get_rx_moderation(nic->rx_dim.profile_ix);
+		nic->cfg.rx_usecs = m.usec;
+		nic->cfg.rx_frames = m.pkts;
+	}
 }
 
 /* napi_complete_done: unmask RX interrupts; frames already waiting raise one. */
@@ -290,6 +326,8 @@ nic_napi_complete(struct napi_struct *n)
 		return;
 	nic->rx_irq_enabled = true;
 	nic->coalesce_count = 0;
+	if (nic->cfg.adaptive_rx)
+		nic_rx_dim(nic);
 	rx_irq_note(nic, skb_queue_len(&nic->rx_ring));
 }
 
@@ -551,6 +589,12 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	}
 	dev->mtu = nic->cfg.mtu;
 	dev->tx_queue_len = nic->cfg.tx_queue_len;
+	if (nic->cfg.adaptive_rx) {
+		net_dim_init(&nic->rx_dim);
+		struct dim_cq_moder m = net_dim_get_rx_moderation(nic->rx_dim.profile_ix);
+		nic->cfg.rx_usecs = m.usec;
+		nic->cfg.rx_frames = m.pkts;
+	}
 	dev->napi_defer_hard_irqs = nic->cfg.napi_defer_hard_irqs;
 	dev->gro_flush_timeout = nic->cfg.gro_flush_timeout;
 	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
@@ -600,6 +644,12 @@ nic_stats(const struct nic *nic)
 	n->stats.rx_ring_used = skb_queue_len(&nic->rx_ring);
 	n->stats.tx_ring_used = skb_queue_len(&nic->tx_ring);
 	return &nic->stats;
+}
+
+const struct dim *
+nic_rx_dim_state(const struct nic *nic)
+{
+	return nic->cfg.adaptive_rx ? &nic->rx_dim : NULL;
 }
 
 struct napi_struct *

@@ -66,13 +66,14 @@ struct nic_config {
 	bool threaded;		       /* threaded NAPI: polled by the thread napi/IF; false */
 	uint32_t rx_usecs;	       /* interrupt coalescing delay, us; 0 = none */
 	uint32_t rx_frames;	       /* interrupt coalescing frame count; 0 = none */
+	bool adaptive_rx;	       /* net_dim moves rx_usecs/rx_frames; false */
 	bool promisc;		       /* accept frames for any MAC address; false */
 	uint32_t napi_defer_hard_irqs; /* completions that keep the IRQ masked; 0 */
 	sim_time_t gro_flush_timeout;  /* their re-poll timer; 0 = off */
 };
 
 /* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
- * promisc, napi_defer_hard_irqs, gro_flush_timeout. */
+ * adaptive_rx, promisc, napi_defer_hard_irqs, gro_flush_timeout. */
 extern const struct conf_key nic_conf_keys[];
 void nic_config_init(struct nic_config *c);
 /* Checks combinations the key ranges cannot (rx_frames without rx_usecs). */
@@ -109,6 +110,10 @@ struct nic *nic_from_dev(struct net_device *dev);
 const struct nic_config *nic_config(const struct nic *nic);
 const struct nic_stats *nic_stats(const struct nic *nic);
 struct napi_struct *nic_napi(struct nic *nic);
+/* adaptive_rx: the net_dim state (profile_ix, profile_changes); NULL when off.
+ * With adaptive_rx, nic_config() shows the coalescing now in force. */
+struct dim;
+const struct dim *nic_rx_dim_state(const struct nic *nic);
 bool nic_rx_irq_enabled(const struct nic *nic);
 
 /* Attach the NIC to end @side of @w. */

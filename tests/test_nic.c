@@ -16,6 +16,7 @@
 #include "sim/wire.h"
 #include "stack/eth.h"
 #include "stack/host.h"
+#include "stack/net_dim.h"
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/skbuff.h"
@@ -465,6 +466,124 @@ test_coalescing_check_refuses_frames_without_usecs(void **state)
 	g_clear_error(&error);
 }
 
+/* ---- adaptive-rx (net_dim) ---- */
+
+/* One net_dim measurement: 64 interrupts in 1 ms carrying @pkts 1000-byte packets. */
+static bool
+dim_feed(struct dim *d, struct dim_sample *s, uint64_t pkts)
+{
+	s->time += SIM_MS;
+	s->event_ctr += DIM_NEVENTS;
+	s->pkt_ctr += pkts;
+	s->byte_ctr += pkts * 1000;
+	return net_dim(d, s);
+}
+
+static void
+test_net_dim_climbs_while_rates_improve_and_parks_at_the_edge(void **state)
+{
+	(void)state;
+	struct dim d;
+	struct dim_sample s = { 0 };
+	net_dim_init(&d);
+	assert_int_equal(d.profile_ix, 1); /* NET_DIM_DEF_PROFILE_CQE: 8 us, 128 frames */
+	assert_false(net_dim(&d, &s));	   /* starts the first measurement */
+	/* parked; any rate beats the empty previous one: exit parking to the left */
+	assert_true(dim_feed(&d, &s, 1000));
+	assert_int_equal(d.profile_ix, 0);
+	assert_false(net_dim(&d, &s)); /* the next sample starts a new measurement */
+	/* 800 < 1000 - 10%: worse, turn right */
+	assert_true(dim_feed(&d, &s, 800));
+	assert_int_equal(d.profile_ix, 1);
+	/* each step right delivers more than 10% more: keep climbing to the edge */
+	uint64_t pkts[] = { 1000, 1200, 1400 };
+	for (unsigned i = 0; i < 3; i++) {
+		assert_false(net_dim(&d, &s));
+		assert_true(dim_feed(&d, &s, pkts[i]));
+		assert_int_equal(d.profile_ix, 2 + i);
+	}
+	assert_int_equal(net_dim_get_rx_moderation(d.profile_ix).usec, 64);
+	assert_false(net_dim(&d, &s));
+	assert_false(dim_feed(&d, &s, 1600)); /* better again, but on the edge: park */
+	assert_int_equal(d.tune_state, DIM_PARKING_ON_TOP);
+	/* parked: rates within 10% of the ones it parked on change nothing */
+	assert_false(dim_feed(&d, &s, 1650));
+	assert_false(dim_feed(&d, &s, 1550));
+	assert_int_equal(d.profile_ix, 4);
+}
+
+static void
+test_net_dim_steps_down_when_the_load_falls(void **state)
+{
+	(void)state;
+	struct dim d;
+	struct dim_sample s = { 0 };
+	net_dim_init(&d);
+	d.profile_ix = 4; /* parked on top after a flood of 1600 packets per ms */
+	d.prev_stats = (struct dim_stats){ .ppms = 1600, .bpms = 1600000, .epms = 64 };
+	net_dim(&d, &s);
+	/* 64 lone frames in 1 ms, one interrupt each: worse, leave the top to the left */
+	assert_true(dim_feed(&d, &s, 64));
+	assert_int_equal(d.tune_state, DIM_GOING_LEFT);
+	assert_int_equal(d.profile_ix, 3);
+	assert_int_equal(net_dim_get_rx_moderation(3).usec, 32);
+	/* the same low rates again are not better: net_dim turns back (it optimises
+	 * rates; at a steady low load every profile gives one interrupt per frame) */
+	net_dim(&d, &s);
+	assert_true(dim_feed(&d, &s, 64));
+	assert_int_equal(d.profile_ix, 4);
+}
+
+/* A NIC with adaptive_rx under a flood, then at low load. */
+static void
+test_adaptive_rx_raises_coalescing_under_a_flood_and_lowers_it_after(void **state)
+{
+	struct nic_config c;
+	nic_config_init(&c);
+	c.adaptive_rx = true;
+	assert_true(nic_config_check(&c, NULL));
+	setup_with(state, NULL, &c, NULL, false);
+	struct fx *fx = *state;
+	const struct dim *d = nic_rx_dim_state(fx->nb);
+	assert_non_null(d);
+	assert_int_equal(nic_config(fx->nb)->rx_usecs, 8); /* the default profile */
+	/* a frame every 2 us, 20 ms: 10000 frames */
+	struct injector in;
+	inject_train(&in, fx, 10000, 2 * SIM_US);
+	sim_run_until(fx->sim, 21 * SIM_MS); /* the last batch waits up to 64 us */
+	assert_int_equal(fx->n, 10000);
+	/* ix 1 -> 0 (first decision) -> 1 (more interrupts: worse) -> 2 -> 3 -> 4 (fewer
+	 * interrupts per ms at the same packet rate: better), parked at the edge */
+	assert_int_equal(d->profile_ix, 4);
+	assert_int_equal(nic_config(fx->nb)->rx_usecs, 64);
+	assert_int_equal(nic_config(fx->nb)->rx_frames, 64);
+	assert_true(nic_stats(fx->nb)->rx_irqs < 10000 / 8);
+	/* low load: a frame every 200 us; the first decision steps one profile down */
+	uint64_t changes = d->profile_changes;
+	inject_train(&in, fx, 200, 200 * SIM_US);
+	while (d->profile_changes == changes && sim_now(fx->sim) < 80 * SIM_MS)
+		sim_run_until(fx->sim, sim_now(fx->sim) + 200 * SIM_US);
+	assert_int_equal(d->profile_ix, 3);
+	assert_int_equal(nic_config(fx->nb)->rx_usecs, 32);
+	sim_run_until(fx->sim, 80 * SIM_MS);
+	assert_int_equal(fx->n, 10200);
+}
+
+static void
+test_adaptive_rx_needs_napi(void **state)
+{
+	(void)state;
+	struct nic_config c;
+	nic_config_init(&c);
+	assert_false(c.adaptive_rx);
+	c.adaptive_rx = true;
+	c.napi = false;
+	GError *error = NULL;
+	assert_false(nic_config_check(&c, &error));
+	assert_non_null(strstr(error->message, "napi"));
+	g_clear_error(&error);
+}
+
 /* ---- transmit ---- */
 
 static void
@@ -685,6 +804,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_coalescing_reduces_interrupts, setup_irq_mode,
 						teardown),
 		cmocka_unit_test(test_coalescing_check_refuses_frames_without_usecs),
+		cmocka_unit_test(test_net_dim_climbs_while_rates_improve_and_parks_at_the_edge),
+		cmocka_unit_test(test_net_dim_steps_down_when_the_load_falls),
+		cmocka_unit_test_setup_teardown(
+			test_adaptive_rx_raises_coalescing_under_a_flood_and_lowers_it_after, NULL,
+			teardown),
+		cmocka_unit_test(test_adaptive_rx_needs_napi),
 		cmocka_unit_test_setup_teardown(
 			test_napi_defer_hard_irqs_replaces_interrupts_by_timer_polls, setup,
 			teardown),
