@@ -443,6 +443,12 @@ skb_panic(const struct sk_buff *skb, const char *call, uint32_t len, const char 
 void
 skb_check(const struct sk_buff *skb, const char *caller)
 {
+	if (!skb->buf) {
+		/* an RX descriptor whose buffer comes at DMA (skb_alloc_nodata) */
+		if (skb->head || skb->data || skb->tail || skb->end || skb->len)
+			skb_panic(skb, caller, 0, "no data buffer, but pointers or a length");
+		return;
+	}
 	if (!skb->head || skb->data < skb->head || skb->tail < skb->data || skb->end < skb->tail ||
 	    skb->len != (uint32_t)(skb->tail - skb->data))
 		skb_panic(skb, caller, 0, "pointers out of order");
