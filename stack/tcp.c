@@ -333,7 +333,7 @@ tcp_connect_init(struct sock *sk)
 	if (ip_route_output(sk->host, sk->daddr, sk->saddr, &rt) == 0 && rt.mtu > 40 + 64)
 		tp->advmss = rt.mtu - 40;
 	tp->iss = (uint32_t)rng_next(&sk->host->rng);
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->snd_sml = tp->iss;
 	tp->rcv_wnd = sk->sk_rcvbuf;
 	/* RFC 7323 §2.2 (Linux tcp_select_initial_window): the smallest shift
 	 * that lets the window cover the whole receive buffer; offered in the SYN. */

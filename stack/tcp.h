@@ -172,7 +172,8 @@ struct tcp_sock {
 	uint32_t cwr_until;	 /* cwnd was cut for a local drop until snd_una passes this */
 	/* delayed ACK and Nagle */
 	bool nodelay;
-	int ack_pending; /* full segments received and not yet ACKed */
+	uint32_t snd_sml; /* end of the last sub-MSS segment sent (Minshall) */
+	int ack_pending;  /* full segments received and not yet ACKed */
 	/* listening */
 	struct tcp_sock *parent; /* the listener of a not yet accepted child */
 	GQueue accept_queue;	 /* established children, oldest first */

@@ -802,6 +802,46 @@ test_tcp_nodelay_sends_every_small_write_at_once(void **state)
 	assert_int_equal(fx->bytes[0], 101);
 }
 
+static int
+bulk_tail_writer(struct proc *p, void *arg)
+{
+	(void)p;
+	int s = tt_connect(B_ADDR, 5001);
+	warm_up(s);
+	tt_write_pattern(s, 1460 + 100, 1460 + 100);
+	sleep_until(200 * SIM_MS);
+	ns_close(s);
+	(void)arg;
+	return 0;
+}
+
+static void
+test_tcp_nagle_minshall_sends_bulk_tail_without_waiting_for_ack(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, sink_server, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, bulk_tail_writer, fx);
+	sim_run_until(fx->sim, 150 * SIM_MS);
+	/* Linux tcp_minshall_check: the 100-byte tail of one write follows its
+	 * full segment at once, since no earlier short segment is
+	 * unacknowledged (the warm-up byte was acknowledged long ago).  RFC 896
+	 * would hold it for the (delayed) ACK of the full segment. */
+	sim_time_t t_full = 0, t_tail = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		const struct tt_seg *sg = tt_seg(&fx->ab, i);
+		if (sg->t < 50 * SIM_MS)
+			continue;
+		if (sg->len == 1460 && !t_full)
+			t_full = sg->t;
+		if (sg->len == 100)
+			t_tail = sg->t;
+	}
+	assert_true(t_full > 0 && t_tail > 0);
+	assert_true(t_tail - t_full < SIM_MS);
+	sim_run_until(fx->sim, 80 * SIM_S);
+	assert_int_equal(fx->bytes[0], 1 + 1460 + 100);
+}
+
 int
 main(void)
 {
@@ -833,6 +873,9 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_nodelay_sends_every_small_write_at_once,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_nagle_minshall_sends_bulk_tail_without_waiting_for_ack, setup,
+			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
