@@ -40,6 +40,18 @@ inet_setup(struct world *w, struct host *h, const char *group, GError **error)
 	return true;
 }
 
+/* The TCP keys of [host.H] (tcp_host_conf_keys), once TCP is set up. */
+bool
+inet_tcp_setup(struct world *w, struct host *h, const char *group, GError **error)
+{
+	struct tcp_config tc;
+	tcp_config_init(&tc);
+	if (!scenario_apply_conf(w->sc, group, NULL, tcp_host_conf_keys, &tc, error))
+		return false;
+	tcp_set_config(h, &tc);
+	return true;
+}
+
 bool
 inet_address(struct world *w, struct net_device *dev, const char *group, GError **error)
 {

@@ -29,6 +29,7 @@
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 #include "stack/nic.h"
+#include "stack/tcp.h"
 #include "viz/draw.h"
 #include "viz/view.h"
 #include "viz/replay.h"
@@ -316,11 +317,13 @@ help_keys(void)
 	struct netdev_host_config hc;
 	struct ip_config ic;
 	struct neigh_config nc;
+	struct tcp_config tc;
 	struct nic_config nic;
 	struct wire_config wc;
 	netdev_host_config_init(&hc);
 	ip_config_init(&ic);
 	neigh_config_init(&nc);
+	tcp_config_init(&tc);
 	nic_config_init(&nic);
 	wire_config_init(&wc);
 	printf("Scenario keys, their defaults and their values.\n\n");
@@ -328,6 +331,7 @@ help_keys(void)
 	print_keys("[host NAME] IPv4 (also: routes = PREFIX via GW [dev IF]; ...):",
 		   ip_host_conf_keys, &ic);
 	print_keys("[host NAME] ARP / neighbour table:", neigh_conf_keys, &nc);
+	print_keys("[host NAME] TCP (net.ipv4.tcp_* sysctls):", tcp_host_conf_keys, &tc);
 	print_keys("[host NAME] IF.KEY, for each network interface IF (also IF.link = L,\n"
 		   "IF.mac = 02:00:00:00:00:01, IF.address = 10.0.0.1/24):",
 		   nic_conf_keys, &nic);

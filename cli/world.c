@@ -149,7 +149,8 @@ build_hosts(struct world *w, GError **error)
 		if (!read_host_keys(w, h, g, error) || !inet_setup(w, h, g, error))
 			return false;
 		socket_host_init(h);
-		if (!services_setup(w, h, g, error) || !netfilter_setup(w, h, g, error))
+		if (!services_setup(w, h, g, error) || !netfilter_setup(w, h, g, error) ||
+		    !inet_tcp_setup(w, h, g, error))
 			return false;
 		if (!build_interfaces(w, h, g, error) || !inet_routes(w, h, g, error))
 			return false;

@@ -74,6 +74,7 @@ void tap_progress(struct world *w, char *buf, size_t size);
 
 /* cli/build_inet.c: IP, ARP, routes and addresses of a host. */
 bool inet_setup(struct world *w, struct host *h, const char *group, GError **error);
+bool inet_tcp_setup(struct world *w, struct host *h, const char *group, GError **error);
 bool inet_address(struct world *w, struct net_device *dev, const char *group, GError **error);
 bool inet_routes(struct world *w, struct host *h, const char *group, GError **error);
 /* The host keys services and services_file (stack/services.h). */

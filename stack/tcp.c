@@ -34,6 +34,7 @@ struct tcp_state {
 	GHashTable *ports; /* port -> GSList of socks bound to it */
 	GList *all;	   /* socks TCP holds a reference on */
 	struct tcp_mib mib;
+	struct tcp_config cfg;
 	uint16_t next_port;
 	bool teardown;
 };
@@ -65,6 +66,32 @@ const struct tcp_mib *
 tcp_mib(struct host *host)
 {
 	return &tcp_state_of(host)->mib;
+}
+
+const struct conf_key tcp_host_conf_keys[] = {
+	{ "tcp_rto_min", CONF_DURATION, offsetof(struct tcp_config, rto_min), SIM_MS, TCP_RTO_MAX,
+	  0, 0, NULL,
+	  "floor of the RTO's variance term, rto = srtt + max(4 rttvar, tcp_rto_min) "
+	  "(net.ipv4.tcp_rto_min_us; 200ms)" },
+	{ NULL },
+};
+
+void
+tcp_config_init(struct tcp_config *c)
+{
+	*c = (struct tcp_config){ .rto_min = TCP_RTO_MIN };
+}
+
+void
+tcp_set_config(struct host *host, const struct tcp_config *c)
+{
+	tcp_state_of(host)->cfg = *c;
+}
+
+const struct tcp_config *
+tcp_config(struct host *host)
+{
+	return &tcp_state_of(host)->cfg;
 }
 
 void
@@ -298,6 +325,7 @@ tcp_init(struct host *host)
 		return;
 	struct tcp_state *ts = g_new0(struct tcp_state, 1);
 	ts->host = host;
+	tcp_config_init(&ts->cfg);
 	ts->estab = g_hash_table_new(tuple_hash, tuple_equal);
 	ts->ports = g_hash_table_new(g_direct_hash, g_direct_equal);
 	ts->next_port = UDP_PORT_EPHEMERAL_LO + (uint16_t)rng_below(&host->rng, 1000);
@@ -333,7 +361,7 @@ tcp_connect_init(struct sock *sk)
 	if (ip_route_output(sk->host, sk->daddr, sk->saddr, &rt) == 0 && rt.mtu > 40 + 64)
 		tp->advmss = rt.mtu - 40;
 	tp->iss = (uint32_t)rng_next(&sk->host->rng);
-	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->iss;
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->snd_sml = tp->iss;
 	tp->rcv_wnd = sk->sk_rcvbuf;
 	/* RFC 7323 §2.2 (Linux tcp_select_initial_window): the smallest shift
 	 * that lets the window cover the whole receive buffer; offered in the SYN. */

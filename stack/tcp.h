@@ -33,6 +33,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "sim/conf.h"
 #include "sim/sim.h"
 #include "stack/inet.h"
 #include "stack/skbuff.h"
@@ -158,8 +159,13 @@ struct tcp_sock {
 	 * windows we receive are shifted by snd_wscale, those we send by rcv_wscale */
 	bool wscale_ok;
 	uint8_t snd_wscale, rcv_wscale;
-	/* RFC 6298 */
+	/* RFC 6298 as Linux computes it (tcp_rtt_estimator): rttvar is the
+	 * mean deviation (tcpi_rttvar); mdev, mdev_max and rttvar_rto are
+	 * Linux's mdev_us, mdev_max_us and rttvar_us, four times a deviation;
+	 * rttvar_rto, floored at tcp_rto_min, is what the RTO adds to srtt. */
 	sim_time_t srtt, rttvar, rto;
+	sim_time_t mdev, mdev_max, rttvar_rto;
+	uint32_t rtt_seq; /* snd_nxt when mdev_max was last reset */
 	int backoff;
 	int retransmits; /* consecutive RTO expiries */
 	/* RFC 5681 / 6582 */
@@ -172,7 +178,8 @@ struct tcp_sock {
 	uint32_t cwr_until;	 /* cwnd was cut for a local drop until snd_una passes this */
 	/* delayed ACK and Nagle */
 	bool nodelay;
-	int ack_pending; /* full segments received and not yet ACKed */
+	uint32_t snd_sml; /* end of the last sub-MSS segment sent (Minshall) */
+	int ack_pending;  /* full segments received and not yet ACKed */
 	/* listening */
 	struct tcp_sock *parent; /* the listener of a not yet accepted child */
 	GQueue accept_queue;	 /* established children, oldest first */
@@ -223,6 +230,16 @@ extern const struct proto tcp_prot;
 /* Set up TCP on @host (host->tcp) and register it with IP; its fini frees
  * every connection left.  Called by socket_host_init. */
 void tcp_init(struct host *host);
+
+/* Per-host TCP settings, the keys of [host NAME] (Linux sysctls). */
+struct tcp_config {
+	sim_time_t rto_min; /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
+};
+extern const struct conf_key tcp_host_conf_keys[];
+void tcp_config_init(struct tcp_config *c);
+/* After tcp_init (socket_host_init). */
+void tcp_set_config(struct host *host, const struct tcp_config *c);
+const struct tcp_config *tcp_config(struct host *host);
 
 /* ---- shared between the TCP files --------------------------------------------- */
 

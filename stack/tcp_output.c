@@ -150,11 +150,24 @@ tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		tcp_rearm_rto(sk);
 }
 
+/* Linux tcp_minshall_check: a short segment sent is not yet acknowledged. */
+static bool
+tcp_minshall_check(const struct tcp_sock *tp)
+{
+	return after(tp->snd_sml, tp->snd_una) && !after(tp->snd_sml, tp->snd_nxt);
+}
+
 /*
  * Send what the windows allow (Linux tcp_write_xmit): the usable window
  * is min(cwnd, snd_wnd) beyond snd_una (RFC 5681 §2, RFC 9293 §3.8.6).
- * Nagle (RFC 896, RFC 9293 §3.7.4): a segment shorter than the MSS waits
- * while data is unacknowledged, unless TCP_NODELAY.
+ * Nagle as Linux runs it, Minshall's variant (draft-minshall-nagle-01):
+ * the last segment of the queue, if shorter than the MSS, waits only while
+ * an earlier *short* segment is unacknowledged, unless TCP_NODELAY or it
+ * carries the FIN (Linux net/ipv4/tcp_output.c tcp_nagle_test,
+ * tcp_nagle_check, tcp_minshall_check; snd_sml is set by
+ * tcp_minshall_update).  RFC 896 proper (RFC 9293 §3.7.4) holds it while
+ * any data is unacknowledged, so a bulk write ending in a partial segment
+ * would wait for an ACK that the receiver may delay.
  */
 void
 tcp_write_xmit(struct sock *sk)
@@ -180,7 +193,7 @@ tcp_write_xmit(struct sock *sk)
 			    skb->len > 0)
 				break;
 			if (skb->len < tp->mss && !tp->nodelay && !skb->next &&
-			    tp->snd_max != tp->snd_una && !(cb->flags & TCPHDR_FIN))
+			    !(cb->flags & TCPHDR_FIN) && tcp_minshall_check(tp))
 				break; /* Nagle */
 		}
 		bool resend = cb->when != 0;
@@ -196,6 +209,8 @@ tcp_write_xmit(struct sock *sk)
 			tcp_mib_mut(sk->host)->retrans_segs++;
 		}
 		tp->snd_nxt = cb->end_seq;
+		if (skb->len < tp->mss) /* Linux tcp_minshall_update */
+			tp->snd_sml = cb->end_seq;
 		last = skb;
 		if (!tp->rtx_timer)
 			tcp_rearm_rto(sk);

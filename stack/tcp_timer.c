@@ -36,23 +36,57 @@ tcp_clear_timers(struct sock *sk)
 	timer_cancel(sk, &tp->tw_timer);
 }
 
-/* RFC 6298 §2.2-2.4, with Linux's 200 ms floor; a new sample ends backoff. */
+/*
+ * RFC 6298 §2.2-2.4 as Linux computes it (net/ipv4/tcp_input.c
+ * tcp_rtt_estimator and tcp_set_rto, include/net/tcp.h __tcp_set_rto and
+ * tcp_bound_rto; the same since Linux 3.15's microsecond RTTs): srtt gains 1/8 of the error, mdev (4 x the mean
+ * deviation) 1/4 of it, but a sample below srtt moves mdev 8 times less.
+ * rttvar_rto follows the largest mdev of the last round trip, never below
+ * tcp_rto_min, and decays by 1/4 per round trip; rto = srtt + rttvar_rto.
+ * So tcp_rto_min floors the variance term, not the whole RTO: on a path of
+ * RTT 200 ms the RTO is about 400 ms, where RFC 6298 with a 200 ms floor on
+ * the RTO would give about 200 ms.  A new sample ends backoff.
+ */
 void
 tcp_rtt_sample(struct sock *sk, sim_time_t r)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	sim_time_t rto_min = tcp_config(sk->host)->rto_min;
 	if (r <= 0)
 		r = 1;
 	if (tp->srtt == 0) {
 		tp->srtt = r;
-		tp->rttvar = r / 2;
+		tp->mdev = 2 * r; /* rto = 3 rtt */
+		tp->rttvar_rto = MAX(tp->mdev, rto_min);
+		tp->mdev_max = tp->rttvar_rto;
+		tp->rtt_seq = tp->snd_nxt;
 	} else {
-		sim_time_t d = tp->srtt > r ? tp->srtt - r : r - tp->srtt;
-		tp->rttvar = (3 * tp->rttvar + d) / 4; /* beta = 1/4 */
-		tp->srtt = (7 * tp->srtt + r) / 8;     /* alpha = 1/8 */
+		sim_time_t m = r - tp->srtt; /* the error */
+		tp->srtt += m / 8;	     /* alpha = 1/8 */
+		if (m < 0) {
+			m = -m - tp->mdev / 4;
+			if (m > 0)
+				m /= 8; /* a falling RTT barely raises mdev */
+		} else {
+			m -= tp->mdev / 4;
+		}
+		tp->mdev += m; /* beta = 1/4 */
+		if (tp->mdev > tp->mdev_max) {
+			tp->mdev_max = tp->mdev;
+			if (tp->mdev_max > tp->rttvar_rto)
+				tp->rttvar_rto = tp->mdev_max;
+		}
+		if (after(tp->snd_una, tp->rtt_seq)) { /* once per round trip */
+			if (tp->mdev_max < tp->rttvar_rto)
+				tp->rttvar_rto -= (tp->rttvar_rto - tp->mdev_max) / 4;
+			tp->rtt_seq = tp->snd_nxt;
+			tp->mdev_max = rto_min;
+		}
 	}
-	sim_time_t rto = tp->srtt + MAX((sim_time_t)SIM_MS, 4 * tp->rttvar); /* G = 1 ms */
-	tp->rto = CLAMP(rto, TCP_RTO_MIN, TCP_RTO_MAX);
+	if (tp->srtt < 1)
+		tp->srtt = 1;
+	tp->rttvar = tp->mdev / 4; /* Linux tcp_get_info: tcpi_rttvar = mdev_us >> 2 */
+	tp->rto = MIN(tp->srtt + tp->rttvar_rto, TCP_RTO_MAX); /* tcp_bound_rto */
 	tp->backoff = 0;
 }
 
