@@ -336,12 +336,12 @@ help_keys(void)
 		   "IF.mac = 02:00:00:00:00:01, IF.address = 10.0.0.1/24):",
 		   nic_conf_keys, &nic);
 	print_keys("[link NAME] wire between two interfaces:", wire_conf_keys, &wc);
-	struct tap_config tc;
-	tap_config_init(&tc);
+	struct tap_config tapc;
+	tap_config_init(&tapc);
 	print_keys("[link NAME] tap.KEY, a link to Linux: tap = DEVICE (also tap.netns = NAME,\n"
 		   "tap.address = 10.77.0.1/24, tap.mac = MAC, tap.route = NET/P via GW, ...;\n"
 		   "docs/tap.md):",
-		   tap_conf_keys, &tc);
+		   tap_conf_keys, &tapc);
 }
 
 static int
