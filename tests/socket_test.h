@@ -10,7 +10,9 @@
 #ifndef NETSIM_TESTS_SOCKET_TEST_H
 #define NETSIM_TESTS_SOCKET_TEST_H
 
+#include <arpa/inet.h>
 #include <glib.h>
+#include <netinet/in.h>
 #include "sim/sim.h"
 #include "sim/wire.h"
 #include "stack/host.h"
@@ -67,6 +69,15 @@ pair_fini(struct pair *p)
 	g_assert_cmpuint(ps.live, ==, 0);
 	skb_pool_free(p->pool);
 	sim_free(p->sim);
+}
+
+/* An IPv4 socket address from text, for the tests' socket calls. */
+static inline struct sockaddr_in
+sin_of(const char *addr, uint16_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, addr, &s.sin_addr);
+	return s;
 }
 
 #endif

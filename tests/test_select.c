@@ -45,14 +45,6 @@ teardown(void **state)
 	return 0;
 }
 
-static struct sockaddr_in
-sin_of(const char *a, uint16_t port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, a, &s.sin_addr);
-	return s;
-}
-
 /* b: select for reading on UDP 9000 (no timeout), then for nothing ready with 50 ms. */
 static int
 selector(struct proc *p, void *arg)

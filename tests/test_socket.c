@@ -51,14 +51,6 @@ teardown(void **state)
 	return 0;
 }
 
-static struct sockaddr_in
-sin_of(const char *addr, uint16_t port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, addr, &s.sin_addr);
-	return s;
-}
-
 /* ---- UDP ---------------------------------------------------------------------------- */
 
 static int

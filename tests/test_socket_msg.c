@@ -50,14 +50,6 @@ teardown(void **state)
 	return 0;
 }
 
-static struct sockaddr_in
-sin_of(const char *a, uint16_t port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, a, &s.sin_addr);
-	return s;
-}
-
 /* b: one recvmsg on UDP port 9000 into two iovecs (rbuf1, rbuf2 bytes). */
 static int
 receiver(struct proc *p, void *arg)
