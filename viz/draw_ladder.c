@@ -690,7 +690,6 @@ draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_la
 		g_autofree char *label =
 			seg_label(sg, isn[sg->fwd], isn[!sg->fwd], known[!sg->fwd]);
 		g_autofree char *elabel = draw_html(label);
-		g_autofree char *t0 = draw_time(sg->tx_ns);
 		char id[64], attrs[512];
 
 		snprintf(id, sizeof id, "s%u", i);

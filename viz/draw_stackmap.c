@@ -415,8 +415,9 @@ draw_stackmaps_dot(sqlite3 **dbs, const char *const *names, int n, const struct 
 		rows[r] = g_ptr_array_new_with_free_func(g_free);
 	bool ok = true;
 	for (int i = 0; i < n && ok; i++) {
-		char prefix[16];
-		snprintf(prefix, sizeof prefix, n > 1 ? "r%d_" : "", i);
+		char prefix[16] = "";
+		if (n > 1)
+			snprintf(prefix, sizeof prefix, "r%d_", i);
 		ok = map_run(&maps[i], s, prefix, n > 1 ? names[i] : "", hosts, rows, error);
 		if (ok)
 			map_edges(&maps[i], s, prefix, max, hosts);
