@@ -42,6 +42,7 @@ struct tcp_state;
 struct sock_table;
 struct proc_table;
 struct nf_state;
+struct ipt_table;
 
 #define HOST_MAX_FINI 16
 #define HOST_MAX_DROP_PLACES 64
@@ -71,7 +72,8 @@ struct host {
 	struct tcp_state *tcp;
 	struct sock_table *socks;
 	struct proc_table *procs;
-	struct nf_state *nf; /* stack/netfilter.c, once a hook is registered */
+	struct nf_state *nf;   /* stack/netfilter.c, once a hook is registered */
+	struct ipt_table *ipt; /* stack/ip_tables.c, once a rule is added */
 
 	/* device layer (stack/dev.c, stack/softnet.c) */
 	struct net_device *dev_list;

@@ -61,7 +61,7 @@ static const char *const hook_places[NF_INET_NUMHOOKS] = { "NF_INET_PRE_ROUTING"
 							   "NF_INET_LOCAL_OUT",
 							   "NF_INET_POST_ROUTING" };
 
-/* Per-host tables, keyed by host (the table lives until the host's fini). */
+/* Each host's table hangs off host->ipt and lives until the host's fini. */
 static void
 rule_free(gpointer p)
 {
@@ -71,12 +71,10 @@ rule_free(gpointer p)
 	g_free(r);
 }
 
-static GHashTable *tables; /* struct host * -> struct ipt_table * */
-
 static void
 ipt_fini(struct host *host)
 {
-	struct ipt_table *t = tables ? g_hash_table_lookup(tables, host) : NULL;
+	struct ipt_table *t = host->ipt;
 	if (!t)
 		return;
 	for (int i = 0; i < NF_INET_NUMHOOKS; i++) {
@@ -84,9 +82,7 @@ ipt_fini(struct host *host)
 			nf_unregister_net_hook(host, &t->chains[i].ops);
 		g_ptr_array_unref(t->chains[i].rules);
 	}
-	g_hash_table_remove(tables, host);
-	if (g_hash_table_size(tables) == 0)
-		g_clear_pointer(&tables, g_hash_table_destroy);
+	host->ipt = NULL;
 	g_free(t);
 }
 
@@ -95,9 +91,7 @@ static unsigned ipt_do_table(void *priv, struct sk_buff *skb, const struct nf_ho
 static struct ipt_table *
 ipt_table(struct host *host)
 {
-	if (!tables)
-		tables = g_hash_table_new(g_direct_hash, g_direct_equal);
-	struct ipt_table *t = g_hash_table_lookup(tables, host);
+	struct ipt_table *t = host->ipt;
 	if (!t) {
 		t = g_new0(struct ipt_table, 1);
 		t->host = host;
@@ -110,7 +104,7 @@ ipt_table(struct host *host)
 						       .priv = c,
 						       .hooknum = i };
 		}
-		g_hash_table_insert(tables, host, t);
+		host->ipt = t;
 		host_add_fini(host, ipt_fini);
 	}
 	return t;
@@ -471,7 +465,7 @@ void
 ipt_foreach_rule(struct host *host, void (*fn)(const struct ipt_rule_info *r, void *data),
 		 void *data)
 {
-	struct ipt_table *t = tables ? g_hash_table_lookup(tables, host) : NULL;
+	struct ipt_table *t = host->ipt;
 	if (!t)
 		return;
 	for (int i = 0; i < NF_INET_NUMHOOKS; i++) {
