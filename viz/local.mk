@@ -71,3 +71,9 @@ viz/view_files.c: $(VIEW_FILES) viz/local.mk
 # The page of netsim view in headless chromium (skipped without chromium).
 TESTS += tests/browser_view.sh
 EXTRA_DIST += tests/browser_view.sh tests/browser_view.py
+# The browser test keeps its screenshots in tests/browser_view/ as
+# artefacts; make clean removes them (distcheck's distcleancheck needs it).
+clean-local: clean-browser-view
+clean-browser-view:
+	rm -rf tests/browser_view
+.PHONY: clean-browser-view
