@@ -521,7 +521,8 @@ unsigned char *
 skb_put_data(struct sk_buff *skb, const void *from, uint32_t len)
 {
 	unsigned char *p = skb_put(skb, len);
-	memcpy(p, from, len);
+	if (len) /* a zero-length write may pass a NULL buffer: memcpy's args must not be NULL */
+		memcpy(p, from, len);
 	return p;
 }
 

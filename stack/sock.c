@@ -303,7 +303,8 @@ void
 skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len)
 {
 	g_assert((uint64_t)offset + len <= skb->len);
-	memcpy(to, skb->data + offset, len);
+	if (len)
+		memcpy(to, skb->data + offset, len);
 	/* the row counts the skb's steps: the skb is not changed */
 	skb_trace_copy((struct sk_buff *)skb, "socket", COPY_SKB_TO_USER, len, NULL);
 	host_charge_ns(skb->host, "copy_to_user", cpu_copy_cost(skb->host->cpu, len));
