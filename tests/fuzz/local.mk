@@ -29,6 +29,12 @@ EXTRA_DIST += tests/fuzz_regress.sh tests/determinism.sh tests/shutdown.sh tests
 FUZZ_SECONDS = 60
 # Extra libFuzzer flags for fuzz-smoke, e.g. FUZZ_FLAGS=-max_len=4096.
 FUZZ_FLAGS =
+# FUZZ_RUNS=N stops each target after N inputs and FUZZ_SEED=N fixes
+# libFuzzer's random seed: with both (and FUZZ_SECONDS as a cap) a run is
+# the same run on every machine, which is what .ci/run uses.  Empty: by
+# time only, from a random seed.
+FUZZ_RUNS =
+FUZZ_SEED =
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_scenario tests/fuzz/fuzz_frame tests/fuzz/fuzz_syscall
@@ -42,7 +48,7 @@ tests_fuzz_fuzz_syscall_SOURCES = tests/fuzz/fuzz_syscall.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_syscall_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_syscall_LDADD = $(NETSIM_LIBS)
 
-# make fuzz-smoke [FUZZ_SECONDS=N]: each target for N seconds, one job, from
+# make fuzz-smoke [FUZZ_SECONDS=N] [FUZZ_RUNS=N FUZZ_SEED=N]: each target for N seconds, one job, from
 # its seed corpus; new inputs go to fuzz-corpus/NAME in the build tree, a
 # crash to fuzz-artifacts/.  Fails on the first crash, leak or timeout.
 fuzz-smoke: $(FUZZ_NAMES:%=tests/fuzz/fuzz_%$(EXEEXT))
@@ -53,6 +59,7 @@ fuzz-smoke: $(FUZZ_NAMES:%=tests/fuzz/fuzz_%$(EXEEXT))
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS)s"; \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  ./tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=25 -rss_limit_mb=2048 \
+	    $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) $(if $(FUZZ_SEED),-seed=$(FUZZ_SEED)) \
 	    -jobs=1 -workers=1 -print_final_stats=1 -artifact_prefix=fuzz-artifacts/$$t- \
 	    $$dict $(FUZZ_FLAGS) fuzz-corpus/$$t $(srcdir)/tests/fuzz/corpus/$$t \
 	    > fuzz-$$t.log 2>&1 \
