@@ -83,6 +83,12 @@ fd_in(const fd_set *s, int fd)
 	return s && FD_ISSET(fd, s);
 }
 
+static bool
+fd_wanted(const fd_set *in[3], int fd)
+{
+	return fd_in(in[0], fd) || fd_in(in[1], fd) || fd_in(in[2], fd);
+}
+
 /* One pass of Linux do_select over fds 0..n-1; fills the result sets. */
 static int
 select_scan(struct files *f, int n, const fd_set *in[3], fd_set out[3])
@@ -129,42 +135,51 @@ ns_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds, struct
 		return (int)sys_ret(-EFAULT);
 	sim_time_t timeo = SIM_TIME_MAX;
 	if (timeout) {
-		if (timeout->tv_sec < 0 || timeout->tv_usec < 0)
+		struct timeval tv; /* memcpy: the caller's pointer need not be aligned */
+		memcpy(&tv, timeout, sizeof tv);
+		if (tv.tv_sec < 0 || tv.tv_usec < 0)
 			return (int)sys_ret(-EINVAL);
-		timeo = (sim_time_t)timeout->tv_sec * SIM_S + (sim_time_t)timeout->tv_usec * SIM_US;
+		timeo = (sim_time_t)tv.tv_sec * SIM_S + (sim_time_t)tv.tv_usec * SIM_US;
 	}
 	int n = MIN(nfds, MIN(NS_MAX_FDS, FD_SETSIZE));
-	const fd_set *in[3] = { readfds, writefds, exceptfds };
+	/* The kernel's copies (core_sys_select's fds bitmaps): the caller's
+	 * sets may change while it waits and are only written at the end. */
+	fd_set kin[3];
+	const fd_set *in[3];
+	for (int i = 0; i < 3; i++) {
+		if (sets[i])
+			memcpy(&kin[i], sets[i], sizeof kin[i]);
+		in[i] = sets[i] ? &kin[i] : NULL;
+	}
 	/* Linux max_select_fd: a set bit on a closed fd is EBADF. */
 	for (int fd = 0; fd < n; fd++)
-		if ((fd_in(readfds, fd) || fd_in(writefds, fd) || fd_in(exceptfds, fd)) &&
-		    !fd_sock(f, fd))
+		if (fd_wanted(in, fd) && !fd_sock(f, fd))
 			return (int)sys_ret(-EBADF);
 	fd_set out[3];
 	for (;;) {
 		int count = select_scan(f, n, in, out);
 		if (count > 0 || timeo <= 0) {
-			if (readfds)
-				*readfds = out[0];
-			if (writefds)
-				*writefds = out[1];
-			if (exceptfds)
-				*exceptfds = out[2];
+			for (int i = 0; i < 3; i++)
+				if (sets[i])
+					memcpy(sets[i], &out[i], sizeof out[i]);
 			/* Linux writes back the time left (poll_select_finish). */
 			if (timeout) {
-				timeout->tv_sec = (time_t)(MAX(timeo, 0) / SIM_S);
-				timeout->tv_usec = (suseconds_t)((MAX(timeo, 0) % SIM_S) / SIM_US);
+				struct timeval left = {
+					.tv_sec = (time_t)(MAX(timeo, 0) / SIM_S),
+					.tv_usec = (suseconds_t)((MAX(timeo, 0) % SIM_S) / SIM_US),
+				};
+				memcpy(timeout, &left, sizeof left);
 			}
 			return count;
 		}
 		struct sock_wait_entry e[NS_MAX_FDS]; /* on the stack: a kill discards it */
 		for (int fd = 0; fd < n; fd++)
-			if (fd_in(readfds, fd) || fd_in(writefds, fd) || fd_in(exceptfds, fd))
+			if (fd_wanted(in, fd))
 				sock_wait_add(fd_sock(f, fd)->sk, &e[fd], p);
 		sim_time_t start = ns_now();
 		enum proc_wake_reason why = proc_block(p, timeo);
 		for (int fd = 0; fd < n; fd++)
-			if (fd_in(readfds, fd) || fd_in(writefds, fd) || fd_in(exceptfds, fd))
+			if (fd_wanted(in, fd))
 				sock_wait_remove(fd_sock(f, fd)->sk, &e[fd]);
 		if (timeo != SIM_TIME_MAX)
 			timeo = why == PROC_TIMEDOUT ? 0 : MAX(0, timeo - (ns_now() - start));

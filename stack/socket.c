@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 #include "stack/af_inet.h"
 #include "stack/af_unix.h"
@@ -578,20 +579,32 @@ ns_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 		return (int)sys_ret(-EINVAL);
 	if (n && proc_user_access(fds, n * sizeof *fds, true) < n * sizeof *fds)
 		return (int)sys_ret(-EFAULT);
+	/* do_sys_poll works on a kernel copy (its poll_list) and writes back only
+	 * each revents: what the caller's memory holds while it waits (another
+	 * thread, or here another process sharing a buffer, may rewrite it) does
+	 * not matter.  memcpy: the caller's array need not be aligned. */
+	struct pollfd k[NS_MAX_FDS];
+	if (n)
+		memcpy(k, fds, n * sizeof *k);
 	sim_time_t timeo = timeout_ms < 0 ? SIM_TIME_MAX : (sim_time_t)timeout_ms * SIM_MS;
 	for (;;) {
-		int ready = poll_scan(f, fds, n);
-		if (ready > 0 || timeo == 0)
+		int ready = poll_scan(f, k, n);
+		if (ready > 0 || timeo == 0) {
+			for (nfds_t i = 0; i < n; i++)
+				memcpy((char *)fds + i * sizeof *k +
+					       offsetof(struct pollfd, revents),
+				       &k[i].revents, sizeof k[i].revents);
 			return ready;
+		}
 		struct sock_wait_entry e[NS_MAX_FDS]; /* on the stack: a kill discards it */
 		for (nfds_t i = 0; i < n; i++)
-			if (fds[i].fd >= 0)
-				sock_wait_add(fd_sock(f, fds[i].fd)->sk, &e[i], p);
+			if (k[i].fd >= 0)
+				sock_wait_add(fd_sock(f, k[i].fd)->sk, &e[i], p);
 		sim_time_t start = ns_now();
 		enum proc_wake_reason why = proc_block(p, timeo);
 		for (nfds_t i = 0; i < n; i++)
-			if (fds[i].fd >= 0)
-				sock_wait_remove(fd_sock(f, fds[i].fd)->sk, &e[i]);
+			if (k[i].fd >= 0)
+				sock_wait_remove(fd_sock(f, k[i].fd)->sk, &e[i]);
 		if (timeo != SIM_TIME_MAX)
 			timeo = why == PROC_TIMEDOUT ? 0 : MAX(0, timeo - (ns_now() - start));
 	}

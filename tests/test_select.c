@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <sys/select.h>
 #include <sys/time.h>
 
@@ -25,6 +26,8 @@ struct fx {
 	int64_t t[4];
 	struct timeval tv;
 	bool rset, wset;
+	struct pollfd pf[1]; /* user memory that another process rewrites */
+	fd_set shared;
 };
 
 static int
@@ -235,6 +238,59 @@ test_write_to_closed_connection_is_epipe_with_msg_nosignal(void **state)
 	assert_int_equal(fx->err[2], EPIPE);
 }
 
+/* b: poll, then select, on UDP 9000 with arrays in fx, which the scribbler
+ * rewrites while the call waits. */
+static int
+shared_waiter(struct proc *p, void *arg)
+{
+	(void)p;
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in me = sin_of("0.0.0.0", 9000);
+	ns_bind(s, (struct sockaddr *)&me, sizeof me);
+	fx->pf[0] = (struct pollfd){ .fd = s, .events = POLLIN };
+	fx->rc[0] = ns_poll(fx->pf, 1, -1);
+	char buf[16];
+	ns_recv(s, buf, sizeof buf, 0);
+	FD_ZERO(&fx->shared);
+	FD_SET(s, &fx->shared);
+	fx->rc[1] = ns_select(s + 1, &fx->shared, NULL, NULL, NULL);
+	fx->rc[2] = FD_ISSET(s, &fx->shared);
+	fx->rc[3] = s;
+	ns_close(s);
+	return 0;
+}
+
+/* b, while the waiter waits: an fd that does not exist in its table. */
+static int
+scribbler(struct proc *p, void *arg)
+{
+	(void)p;
+	struct fx *fx = arg;
+	fx->pf[0] = (struct pollfd){ .fd = 99, .events = 0 };
+	ns_sleep(10 * SIM_MS);
+	FD_ZERO(&fx->shared);
+	return 0;
+}
+
+/* Linux do_sys_poll and core_sys_select copy the caller's arrays in and
+ * write only results back: rewriting them during the wait changes nothing. */
+static void
+test_poll_and_select_use_their_own_copy_of_the_arrays(void **state)
+{
+	struct fx *fx = *state;
+	socket_spawn(fx->p.b, "waiter", 0, shared_waiter, fx);
+	socket_spawn(fx->p.b, "scribbler", SIM_MS, scribbler, fx);
+	socket_spawn(fx->p.a, "send1", 5 * SIM_MS, udp_sender, fx);
+	socket_spawn(fx->p.a, "send2", 20 * SIM_MS, udp_sender, fx);
+	sim_run_until(fx->p.sim, SIM_S);
+	assert_int_equal(fx->rc[0], 1);
+	assert_int_equal(fx->pf[0].fd, 99); /* only revents is written back */
+	assert_int_equal(fx->pf[0].revents, POLLIN);
+	assert_int_equal(fx->rc[1], 1);
+	assert_true(fx->rc[2]); /* the result set, over the scribbled one */
+}
+
 int
 main(void)
 {
@@ -246,6 +302,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_write_to_closed_connection_is_epipe_with_msg_nosignal, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_poll_and_select_use_their_own_copy_of_the_arrays, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
