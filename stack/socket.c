@@ -209,17 +209,32 @@ addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
 	return 0;
 }
 
-void
+/*
+ * Linux move_addr_to_user, after the call: *len is read again (a call that
+ * waited may find another value there than user_addr_out checked), so the
+ * copy is checked again; -EFAULT or -EINVAL, or 0.
+ */
+int
 addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
 {
 	if (!addr || !len)
-		return;
+		return 0;
+	socklen_t want;
+	if (proc_user_access(len, sizeof *len, true) < sizeof *len)
+		return -EFAULT;
+	memcpy(&want, len, sizeof want);
+	if ((int)want < 0)
+		return -EINVAL;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	sin.sin_addr.s_addr = htonl(a);
 	sin.sin_port = htons(port);
-	socklen_t n = *len < sizeof(sin) ? *len : (socklen_t)sizeof(sin);
+	socklen_t n = want < sizeof(sin) ? want : (socklen_t)sizeof(sin);
+	if (n && proc_user_access(addr, n, true) < n)
+		return -EFAULT;
 	memcpy(addr, &sin, n);
-	*len = sizeof(sin);
+	socklen_t full = sizeof(sin);
+	memcpy(len, &full, sizeof full);
+	return 0;
 }
 
 /*
@@ -387,8 +402,13 @@ ns_accept(int fd, struct sockaddr *addr, socklen_t *len)
 	}
 	if (newsock->ops->getname_addr)
 		newsock->ops->getname_addr(newsock, addr, len, true);
-	else
-		addr_out(addr, len, a, port);
+	else if ((err = addr_out(addr, len, a, port)) < 0) {
+		/* do_accept: the address cannot be written, so the new file goes */
+		f->fd[rc] = NULL;
+		f->host->socks->stats.sockets_open--;
+		sock_file_put(newsock);
+		return (int)sys_ret(err);
+	}
 	return (int)sys_ret(rc);
 }
 
@@ -467,10 +487,14 @@ sys_recvfrom(const char *fn, int fd, void *buf, size_t len, int flags, struct so
 	int rc = sock->ops->recvmsg(sock, &msg);
 	if (sock->ops->family != AF_INET)
 		return sys_ret(rc);
-	if (rc >= 0 && msg.has_addr)
-		addr_out(from, fromlen, msg.addr, msg.port);
-	else if (rc >= 0 && fromlen)
-		*fromlen = 0;
+	if (rc >= 0 && msg.has_addr) {
+		int err2 = addr_out(from, fromlen, msg.addr, msg.port);
+		if (err2 < 0) /* __sys_recvfrom: the data is gone, the call fails */
+			rc = err2;
+	} else if (rc >= 0 && fromlen) {
+		socklen_t zero = 0;
+		memcpy(fromlen, &zero, sizeof zero);
+	}
 	return sys_ret(rc);
 }
 
@@ -722,7 +746,7 @@ sys_getname(const char *fn, int fd, struct sockaddr *addr, socklen_t *len, bool 
 	uint16_t port = 0;
 	int rc = sock->ops->getname(sock, &a, &port, peer);
 	if (rc == 0)
-		addr_out(addr, len, a, port);
+		rc = addr_out(addr, len, a, port);
 	return (int)sys_ret(rc);
 }
 

@@ -92,7 +92,7 @@ struct socket *fd_sock(struct files *f, int fd);
 int fd_alloc(struct files *f, struct socket *sock);
 /* sockaddr_in <-> host-order address and port. */
 int addr_in(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port);
-void addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port);
+int addr_out(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port);
 /* A new struct socket and sock of (@domain, @type, @protocol), refs 1. */
 int sock_create(struct files *f, int domain, int type, int protocol, struct socket **out);
 /* Drop a reference (fd or in-flight descriptor); the last one releases. */

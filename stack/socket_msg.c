@@ -176,6 +176,10 @@ ns_recvmsg(int fd, struct msghdr *m, int flags)
 	long total = msghdr_check(m, true);
 	if (total < 0)
 		return sys_ret(total);
+	/* import_iovec: the kernel keeps its own copy of the iovecs, so what the
+	 * caller's array holds after a wait does not matter. */
+	size_t iovlen = m->msg_iovlen;
+	g_autofree struct iovec *iov = g_memdup2(m->msg_iov, iovlen * sizeof *iov);
 	/* A datagram is at most 64 KiB; a stream read at most the receive buffer. */
 	size_t cap = MIN((size_t)total, 2 * (size_t)SOCK_BUF_MAX);
 	g_autofree char *buf = g_malloc(cap ? cap : 1);
@@ -211,7 +215,9 @@ ns_recvmsg(int fd, struct msghdr *m, int flags)
 		}
 		if (m->msg_name && msg.has_addr && dgram) {
 			socklen_t nl = m->msg_namelen;
-			addr_out(m->msg_name, &nl, msg.addr, msg.port);
+			int err2 = addr_out(m->msg_name, &nl, msg.addr, msg.port);
+			if (err2 < 0)
+				return sys_ret(err2);
 			m->msg_namelen = nl;
 		} else {
 			m->msg_namelen = 0;
@@ -220,10 +226,10 @@ ns_recvmsg(int fd, struct msghdr *m, int flags)
 	}
 	/* Scatter what was copied over the iovecs. */
 	size_t copied = MIN((size_t)rc, cap), off = 0;
-	for (size_t i = 0; i < m->msg_iovlen && off < copied; i++) {
-		size_t n = MIN(m->msg_iov[i].iov_len, copied - off);
+	for (size_t i = 0; i < iovlen && off < copied; i++) {
+		size_t n = MIN(iov[i].iov_len, copied - off);
 		if (n)
-			memcpy(m->msg_iov[i].iov_base, buf + off, n);
+			memcpy(iov[i].iov_base, buf + off, n);
 		off += n;
 	}
 	return sys_ret(rc);
