@@ -11,6 +11,7 @@
 #define NETSIM_TESTS_SOCKET_TEST_H
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <glib.h>
 #include <netinet/in.h>
 #include "sim/sim.h"
@@ -79,5 +80,39 @@ sin_of(const char *addr, uint16_t port)
 	inet_pton(AF_INET, addr, &s.sin_addr);
 	return s;
 }
+
+/*
+ * cmocka fixtures for a test file whose state is a struct with a struct
+ * pair as its first member: PAIR_FIXTURE(struct fx, 3) defines setup()
+ * and teardown(), which build the two hosts with seed 3 and free them
+ * (pair_fini checks that no skb is left).
+ */
+static inline int
+pair_fx_setup(void **state, size_t size, uint64_t seed)
+{
+	struct pair *p = g_malloc0(size);
+	pair_init(p, seed);
+	*state = p;
+	return 0;
+}
+
+static inline int
+pair_fx_teardown(void **state)
+{
+	pair_fini(*state);
+	g_free(*state);
+	return 0;
+}
+
+#define PAIR_FIXTURE(type, seed)                                        \
+	_Static_assert(offsetof(type, p) == 0, "the pair comes first"); \
+	static int setup(void **state)                                  \
+	{                                                               \
+		return pair_fx_setup(state, sizeof(type), (seed));      \
+	}                                                               \
+	static int teardown(void **state)                               \
+	{                                                               \
+		return pair_fx_teardown(state);                         \
+	}
 
 #endif

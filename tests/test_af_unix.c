@@ -31,23 +31,7 @@ struct fx {
 	uint16_t port;
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 7);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	pair_fini(&fx->p);
-	g_free(fx);
-	return 0;
-}
+PAIR_FIXTURE(struct fx, 7)
 
 /* A sockaddr_un for @path; a leading '@' makes it abstract. */
 static socklen_t

@@ -24,23 +24,7 @@ struct fx {
 	struct pair p;
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 3);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	pair_fini(&fx->p);
-	g_free(fx);
-	return 0;
-}
+PAIR_FIXTURE(struct fx, 3)
 
 static struct app *
 start_app(struct host *h, const char *program, const char *const *kv, sim_time_t at)

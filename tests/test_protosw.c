@@ -26,23 +26,7 @@ struct fx {
 	struct inet_protosw sw;
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 17);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	pair_fini(&fx->p);
-	g_free(fx);
-	return 0;
-}
+PAIR_FIXTURE(struct fx, 17)
 
 static void
 test_permanent_and_bad_entries_are_refused(void **state)

@@ -30,23 +30,7 @@ struct fx {
 	fd_set shared;
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 11);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	pair_fini(&fx->p);
-	g_free(fx);
-	return 0;
-}
+PAIR_FIXTURE(struct fx, 11)
 
 /* b: select for reading on UDP 9000 (no timeout), then for nothing ready with 50 ms. */
 static int

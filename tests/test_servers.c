@@ -27,10 +27,9 @@ struct fx {
 static int
 setup(void **state)
 {
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 5);
+	pair_fx_setup(state, sizeof(struct fx), 5);
+	struct fx *fx = *state;
 	fx->got = g_byte_array_new();
-	*state = fx;
 	return 0;
 }
 
@@ -38,10 +37,8 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	pair_fini(&fx->p);
 	g_byte_array_free(fx->got, TRUE);
-	g_free(fx);
-	return 0;
+	return pair_fx_teardown(state);
 }
 
 static struct app *

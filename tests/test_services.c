@@ -21,23 +21,7 @@ struct fx {
 	char name[4][32];
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 9);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	pair_fini(&fx->p);
-	g_free(fx);
-	return 0;
-}
+PAIR_FIXTURE(struct fx, 9)
 
 static void
 test_defaults_have_the_well_known_ports(void **state)

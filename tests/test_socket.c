@@ -33,23 +33,7 @@ struct fx {
 	bool match;
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 3);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	pair_fini(&fx->p);
-	g_free(fx);
-	return 0;
-}
+PAIR_FIXTURE(struct fx, 3)
 
 /* ---- UDP ---------------------------------------------------------------------------- */
 

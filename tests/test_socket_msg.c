@@ -33,21 +33,17 @@ struct fx {
 static int
 setup(void **state)
 {
-	struct fx *fx = g_new0(struct fx, 1);
-	pair_init(&fx->p, 5);
+	pair_fx_setup(state, sizeof(struct fx), 5);
+	struct fx *fx = *state;
 	fx->rbuf1 = 4;
 	fx->rbuf2 = 100;
-	*state = fx;
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct fx *fx = *state;
-	pair_fini(&fx->p);
-	g_free(fx);
-	return 0;
+	return pair_fx_teardown(state);
 }
 
 /* b: one recvmsg on UDP port 9000 into two iovecs (rbuf1, rbuf2 bytes). */
