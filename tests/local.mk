@@ -23,7 +23,7 @@ TESTS += tests/loss_direction.sh
 EXTRA_DIST += tests/loss_direction.sh
 # The trace file: live readers, plain names, --overwrite (issue 15).
 TESTS += tests/trace_files.sh
-EXTRA_DIST += tests/trace_files.sh
+EXTRA_DIST += tests/trace_files.sh tests/udp_flood_lan.ini
 
 # netsim draw's output file: missing directory, full disk (issue 15).
 TESTS += tests/draw_output.sh

@@ -23,36 +23,8 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
 fi
 
 # A UDP flood for 100ms of virtual time: events from the first slice on.
-cat >"$T/s.ini" <<'INI'
-[scenario]
-title = shutdown
-duration = 100ms
-seed = 1
-trace = full
-
-[link lan]
-
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
-
-[app sink]
-host = bob
-program = udp_sink
-port = 9000
-
-[app flood]
-host = alice
-program = udp_flood
-dst = 10.0.0.2
-port = 9000
-rate = 20000
-size = 200
-INI
+sed -e 's/^title = .*/title = shutdown/' -e 's/^duration = 1s$/duration = 100ms/' \
+	"$top_srcdir/tests/udp_flood_lan.ini" >"$T/s.ini"
 
 q() { sqlite3 "$1" "$2" 2>&1; }
 

@@ -21,36 +21,7 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
 	exit 77
 fi
 
-cat >"$T/s.ini" <<'INI'
-[scenario]
-title = live trace
-duration = 1s
-seed = 1
-trace = full
-
-[link lan]
-
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
-
-[app sink]
-host = bob
-program = udp_sink
-port = 9000
-
-[app flood]
-host = alice
-program = udp_flood
-dst = 10.0.0.2
-port = 9000
-rate = 20000
-size = 200
-INI
+sed 's/^title = .*/title = live trace/' "$top_srcdir/tests/udp_flood_lan.ini" >"$T/s.ini"
 
 q() { sqlite3 "$1" "$2" 2>&1; }
 
