@@ -8,6 +8,7 @@
  */
 #include "apps/app.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include "apps/arrival.h"
 #include "stack/host.h"
@@ -200,6 +201,31 @@ app_stats_mut(struct app *a)
 	return &a->stats;
 }
 
+void
+app_count_rx(struct app *a, uint64_t bytes)
+{
+	struct app_stats *st = &a->stats;
+	if (st->rx_msgs == 0)
+		st->first_rx = ns_now();
+	st->last_rx = ns_now();
+	st->rx_msgs++;
+	st->rx_bytes += bytes;
+}
+
+void
+app_count_tx(struct app *a, uint64_t bytes)
+{
+	a->stats.tx_msgs++;
+	a->stats.tx_bytes += bytes;
+}
+
+void
+app_count_error(struct app *a)
+{
+	a->stats.errors++;
+	a->stats.last_errno = errno;
+}
+
 const struct app_config *
 app_config(const struct app *a)
 {
@@ -301,9 +327,7 @@ ns_app_sent(size_t bytes)
 {
 	struct proc *p = proc_self();
 	proc_syscall_enter(p);
-	struct app_stats *st = app_stats_mut(app_self());
-	st->tx_msgs++;
-	st->tx_bytes += bytes;
+	app_count_tx(app_self(), bytes);
 	proc_syscall_leave(p);
 }
 
@@ -312,11 +336,6 @@ ns_app_received(size_t bytes)
 {
 	struct proc *p = proc_self();
 	proc_syscall_enter(p);
-	struct app_stats *st = app_stats_mut(app_self());
-	if (st->rx_msgs == 0)
-		st->first_rx = ns_now();
-	st->last_rx = ns_now();
-	st->rx_msgs++;
-	st->rx_bytes += bytes;
+	app_count_rx(app_self(), bytes);
 	proc_syscall_leave(p);
 }

@@ -108,6 +108,11 @@ const char *app_name(const struct app *a);
 /* Inside a program: the app of the calling process. */
 struct app *app_self(void);
 struct app_stats *app_stats_mut(struct app *a);
+/* A program's counters: a message of @bytes received (the first and last
+ * times are kept) or sent, or a failed call (errno becomes last_errno). */
+void app_count_rx(struct app *a, uint64_t bytes);
+void app_count_tx(struct app *a, uint64_t bytes);
+void app_count_error(struct app *a);
 struct host *app_host(const struct app *a);
 /* The run's seed, from which a program derives its own random stream
  * "app:NAME" (sim/rng.h; apps/arrival.c). */

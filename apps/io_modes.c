@@ -40,13 +40,8 @@ nonblocking_socket(struct app *a)
 static void
 got_datagram(struct app *a, ssize_t n)
 {
-	struct app_stats *st = app_stats_mut(a);
 	ns_app_packet();
-	if (st->rx_msgs == 0)
-		st->first_rx = ns_now();
-	st->last_rx = ns_now();
-	st->rx_msgs++;
-	st->rx_bytes += (uint64_t)n;
+	app_count_rx(a, (uint64_t)n);
 }
 
 /*

@@ -30,13 +30,6 @@ app_sin(uint32_t addr, uint32_t port)
 }
 
 static void
-app_error_seen(struct app *a)
-{
-	app_stats_mut(a)->errors++;
-	app_stats_mut(a)->last_errno = errno;
-}
-
-static void
 app_bufs(int s, const struct app_config *c)
 {
 	int v;
@@ -83,7 +76,7 @@ bound_socket(struct app *a, int type)
 		int s = ns_socket(AF_UNIX, type, 0);
 		app_bufs(s, c);
 		if (ns_bind(s, (struct sockaddr *)&sun, sl) < 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			ns_close(s);
 			return -1;
 		}
@@ -95,30 +88,11 @@ bound_socket(struct app *a, int type)
 	app_bufs(s, c);
 	struct sockaddr_in me = app_sin(0, c->port);
 	if (ns_bind(s, (struct sockaddr *)&me, sizeof me) < 0) {
-		app_error_seen(a);
+		app_count_error(a);
 		ns_close(s);
 		return -1;
 	}
 	return s;
-}
-
-static void
-count_rx(struct app *a, ssize_t n)
-{
-	struct app_stats *st = app_stats_mut(a);
-	if (st->rx_msgs == 0)
-		st->first_rx = ns_now();
-	st->last_rx = ns_now();
-	st->rx_msgs++;
-	st->rx_bytes += (uint64_t)n;
-}
-
-static void
-count_tx(struct app *a, ssize_t n)
-{
-	struct app_stats *st = app_stats_mut(a);
-	st->tx_msgs++;
-	st->tx_bytes += (uint64_t)n;
 }
 
 /* udp_sink: receive on port; each message costs COST_APP_PACKET. */
@@ -132,11 +106,11 @@ udp_sink_main(struct app *a)
 	for (;;) {
 		ssize_t n = ns_recv(s, buf, sizeof buf, 0);
 		if (n < 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			continue;
 		}
 		ns_app_packet();
-		count_rx(a, n);
+		app_count_rx(a, (uint64_t)n);
 	}
 }
 
@@ -161,10 +135,10 @@ udp_flood_main(struct app *a)
 			ns_sleep(due - ns_now());
 		ssize_t n = ns_sendto(s, buf, c->size, 0, (struct sockaddr *)&to, sizeof to);
 		if (n < 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			continue;
 		}
-		count_tx(a, n);
+		app_count_tx(a, (uint64_t)n);
 	}
 	ns_close(s);
 	return 0;
@@ -184,7 +158,7 @@ udp_echo_main(struct app *a)
 		ssize_t n = ns_recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
 		if (n < 0)
 			continue;
-		count_rx(a, n);
+		app_count_rx(a, (uint64_t)n);
 		if (ns_sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl) >= 0) {
 			app_stats_mut(a)->tx_msgs++;
 			app_stats_mut(a)->tx_bytes += (uint64_t)n;
@@ -197,7 +171,7 @@ listening_socket(struct app *a)
 {
 	int s = bound_socket(a, SOCK_STREAM);
 	if (s >= 0 && ns_listen(s, (int)app_config(a)->backlog) < 0) {
-		app_error_seen(a);
+		app_count_error(a);
 		ns_close(s);
 		return -1;
 	}
@@ -225,10 +199,10 @@ tcp_server_serve(struct app *a, int fd, bool echo, char *buf, size_t len)
 	ssize_t r = ns_read(fd, buf, len);
 	if (r <= 0) {
 		if (r < 0)
-			app_error_seen(a);
+			app_count_error(a);
 		return false;
 	}
-	count_rx(a, r);
+	app_count_rx(a, (uint64_t)r);
 	for (ssize_t off = 0; echo && off < r;) {
 		ssize_t w = ns_write(fd, buf + off, (size_t)(r - off));
 		if (w <= 0)
@@ -259,7 +233,7 @@ tcp_server(struct app *a, bool echo)
 	while (!app_config(a)->concurrent) {
 		int c = ns_accept(l, NULL, NULL);
 		if (c < 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			continue;
 		}
 		app_stats_mut(a)->conns++;
@@ -271,7 +245,7 @@ tcp_server(struct app *a, bool echo)
 	nfds_t n = 1;
 	for (;;) {
 		if (ns_poll(fds, n, -1) < 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			continue;
 		}
 		for (nfds_t i = n - 1; i >= 1; i--) {
@@ -284,7 +258,7 @@ tcp_server(struct app *a, bool echo)
 		if (fds[0].revents & POLLIN) {
 			int c = ns_accept(l, NULL, NULL);
 			if (c < 0) {
-				app_error_seen(a);
+				app_count_error(a);
 			} else if (n > APP_MAX_CONNS) {
 				ns_close(c); /* full: the client sees its connection closed */
 			} else {
@@ -319,7 +293,7 @@ connected_socket(struct app *a)
 	int rc = sl ? ns_connect(s, (struct sockaddr *)&sun, sl)
 		    : ns_connect(s, (struct sockaddr *)&to, sizeof to);
 	if (rc < 0) {
-		app_error_seen(a);
+		app_count_error(a);
 		ns_close(s);
 		return -1;
 	}
@@ -345,10 +319,10 @@ tcp_echo_client_main(struct app *a)
 			break;
 		sim_time_t start = ns_now();
 		if (ns_write(s, buf, size) != (ssize_t)size) {
-			app_error_seen(a);
+			app_count_error(a);
 			break;
 		}
-		count_tx(a, (ssize_t)size);
+		app_count_tx(a, (uint64_t)size);
 		size_t got = 0;
 		while (got < size) {
 			ssize_t n = ns_read(s, buf, size - got);
@@ -358,7 +332,7 @@ tcp_echo_client_main(struct app *a)
 		}
 		if (got < size)
 			break;
-		count_rx(a, (ssize_t)got);
+		app_count_rx(a, (uint64_t)got);
 		st->rtt_sum += ns_now() - start;
 		if (c->interval)
 			ns_sleep(c->interval);
@@ -406,10 +380,10 @@ bulk_send_main(struct app *a)
 		size_t n = c->bytes ? MIN(chunk, c->bytes - st->tx_bytes) : chunk;
 		ssize_t w = ns_write(s, pattern + st->tx_bytes % BULK_PATTERN, n);
 		if (w <= 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			break;
 		}
-		count_tx(a, w);
+		app_count_tx(a, (uint64_t)w);
 	}
 	ns_close(s);
 	return 0;
@@ -431,10 +405,10 @@ stream_writer_main(struct app *a)
 			ns_sleep(c->interval);
 		ssize_t w = ns_write(s, buf, size);
 		if (w < 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			break;
 		}
-		count_tx(a, w);
+		app_count_tx(a, (uint64_t)w);
 	}
 	ns_close(s);
 	return 0;
@@ -454,13 +428,13 @@ stream_reader_main(struct app *a)
 	for (;;) {
 		int s = ns_accept(l, NULL, NULL);
 		if (s < 0) {
-			app_error_seen(a);
+			app_count_error(a);
 			continue;
 		}
 		app_stats_mut(a)->conns++;
 		ssize_t n;
 		while ((n = ns_read(s, buf, size)) > 0)
-			count_rx(a, n);
+			app_count_rx(a, (uint64_t)n);
 		ns_close(s);
 	}
 }

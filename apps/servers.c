@@ -56,31 +56,6 @@ chargen_fill(uint8_t *buf, uint64_t off, size_t len)
 	}
 }
 
-static void
-server_error(struct app *a)
-{
-	app_stats_mut(a)->errors++;
-	app_stats_mut(a)->last_errno = errno;
-}
-
-static void
-server_rx(struct app *a, ssize_t n)
-{
-	struct app_stats *st = app_stats_mut(a);
-	if (st->rx_msgs == 0)
-		st->first_rx = ns_now();
-	st->last_rx = ns_now();
-	st->rx_msgs++;
-	st->rx_bytes += (uint64_t)n;
-}
-
-static void
-server_tx(struct app *a, ssize_t n)
-{
-	app_stats_mut(a)->tx_msgs++;
-	app_stats_mut(a)->tx_bytes += (uint64_t)n;
-}
-
 /* A TCP socket listening on the app's port; -1 (counted) on failure. */
 static int
 server_listen(struct app *a)
@@ -95,11 +70,25 @@ server_listen(struct app *a)
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)c->port) };
 	if (ns_bind(s, (struct sockaddr *)&me, sizeof me) < 0 ||
 	    ns_listen(s, (int)c->backlog) < 0) {
-		server_error(a);
+		app_count_error(a);
 		ns_close(s);
 		return -1;
 	}
 	return s;
+}
+
+/* The next connection on @l, counted; a failed accept is counted and retried. */
+static int
+server_accept(struct app *a, int l)
+{
+	for (;;) {
+		int c = ns_accept(l, NULL, NULL);
+		if (c >= 0) {
+			app_stats_mut(a)->conns++;
+			return c;
+		}
+		app_count_error(a);
+	}
 }
 
 /* Write all of @buf; false when the peer is gone. */
@@ -109,10 +98,10 @@ write_all(struct app *a, int fd, const void *buf, size_t len)
 	for (size_t off = 0; off < len;) {
 		ssize_t w = ns_write(fd, (const char *)buf + off, len - off);
 		if (w <= 0) {
-			server_error(a);
+			app_count_error(a);
 			return false;
 		}
-		server_tx(a, w);
+		app_count_tx(a, (uint64_t)w);
 		off += (size_t)w;
 	}
 	return true;
@@ -124,9 +113,9 @@ drain(struct app *a, int fd, uint8_t *buf)
 {
 	ssize_t r;
 	while ((r = ns_read(fd, buf, SERVER_BUF)) > 0)
-		server_rx(a, r);
+		app_count_rx(a, (uint64_t)r);
 	if (r < 0)
-		server_error(a);
+		app_count_error(a);
 }
 
 /* ---- discard (RFC 863) --------------------------------------------------------------- */
@@ -139,12 +128,7 @@ discard_main(struct app *a)
 	if (l < 0)
 		return 1;
 	for (;;) {
-		int c = ns_accept(l, NULL, NULL);
-		if (c < 0) {
-			server_error(a);
-			continue;
-		}
-		app_stats_mut(a)->conns++;
+		int c = server_accept(a, l);
 		drain(a, c, buf);
 		ns_close(c);
 	}
@@ -161,12 +145,7 @@ chargen_main(struct app *a)
 	if (l < 0)
 		return 1;
 	for (;;) {
-		int fd = ns_accept(l, NULL, NULL);
-		if (fd < 0) {
-			server_error(a);
-			continue;
-		}
-		app_stats_mut(a)->conns++;
+		int fd = server_accept(a, l);
 		/* Until the client closes (our write fails), or bytes are sent. */
 		for (uint64_t off = 0; !c->bytes || off < c->bytes;) {
 			size_t n = c->bytes ? (size_t)MIN((uint64_t)SERVER_BUF, c->bytes - off)
@@ -232,10 +211,10 @@ http_serve(struct app *a, int fd)
 		ssize_t r = ns_read(fd, req + got, sizeof req - 1 - got);
 		if (r <= 0) {
 			if (r < 0)
-				server_error(a);
+				app_count_error(a);
 			return;
 		}
-		server_rx(a, r);
+		app_count_rx(a, (uint64_t)r);
 		got += (size_t)r;
 		req[got] = '\0';
 		end = strstr(req, "\r\n\r\n");
@@ -282,12 +261,7 @@ http_server_main(struct app *a)
 	if (l < 0)
 		return 1;
 	for (;;) {
-		int c = ns_accept(l, NULL, NULL);
-		if (c < 0) {
-			server_error(a);
-			continue;
-		}
-		app_stats_mut(a)->conns++;
+		int c = server_accept(a, l);
 		http_serve(a, c);
 		ns_close(c);
 	}
