@@ -378,11 +378,7 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
-	if (external)
-		trace_wire_external(host->trace, skb->id, nic->ifname, len);
-	else
-		trace_wire(host->trace, skb->id, nic->ifname, true, len, wire_id);
-	trace_copy(host->trace, skb->id, "nic", COPY_DMA_FROM_DEV, len);
+	skb_trace_dma_rx(skb, nic->ifname, len, external ? 0 : wire_id, external);
 	skb_queue_tail(&nic->rx_ring, skb);
 	nic->stats.rx_dma++;
 	rx_irq_note(nic, 1);

@@ -483,7 +483,7 @@ ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct 
 	const char *how;
 	int err = route_output(skb->host, daddr, saddr, rt, &how);
 	if (how)
-		trace_route(skb->host->trace, skb->id, how, skb_data_offset(skb), skb->len);
+		skb_trace_route(skb, how);
 	return err;
 }
 

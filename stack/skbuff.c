@@ -259,6 +259,23 @@ skb_trace_dma_tx(struct sk_buff *skb, const char *ifname, uint32_t len, uint32_t
 	skb_trace_row_len(skb, TR_WIRE, "wire", "tx", ifname, wlen, 0, COPY_NONE, NULL, 0, true);
 }
 
+void
+skb_trace_dma_rx(struct sk_buff *skb, const char *ifname, uint32_t len, uint64_t sender,
+		 bool external)
+{
+	if (!TRACE_ON(skb->host->trace))
+		return;
+	skb_trace_row_len(skb, TR_WIRE, "wire", "rx", ifname, len, 0, COPY_NONE,
+			  external ? "external" : NULL, sender, true);
+	skb_trace_row(skb, TR_COPY, "nic", NULL, NULL, len, COPY_DMA_FROM_DEV, NULL, 0, true);
+}
+
+void
+skb_trace_route(struct sk_buff *skb, const char *how)
+{
+	SKB_TRACE(skb, TR_ROUTE, "route", how, NULL, 0, COPY_NONE, NULL, 0, false);
+}
+
 bool
 skb_cloned(const struct sk_buff *skb)
 {

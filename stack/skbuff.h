@@ -194,6 +194,20 @@ void skb_trace_copy(struct sk_buff *skb, const char *layer, enum trace_copy_kind
  * on @ifname: rows in the hardware context, as the RX DMA's.
  */
 void skb_trace_dma_tx(struct sk_buff *skb, const char *ifname, uint32_t len, uint32_t wlen);
+/*
+ * A frame of @len bytes arrived at the NIC @ifname and the NIC wrote it into
+ * @skb's buffer (call after the write): the wire row (@sender, the sending
+ * skb's id, 0 when unknown; @external, a frame from outside the simulation,
+ * Linux through a TAP device, whose row's reason is 'external') and the RX DMA copy row, in the hardware context, with @skb's pointers.
+ */
+void skb_trace_dma_rx(struct sk_buff *skb, const char *ifname, uint32_t len, uint64_t sender,
+		      bool external);
+/*
+ * How the route lookup for @skb was answered (stack/route.c), in the row's
+ * func: "route_cache_hit", "route_cache_miss" (the FIB was searched and the
+ * answer cached) or "fib_lookup" (a host without a route cache).
+ */
+void skb_trace_route(struct sk_buff *skb, const char *how);
 
 /* The owning layer changes: traced as a hand-off to @func in @layer. */
 void skb_handoff(struct sk_buff *skb, const char *layer, const char *func);

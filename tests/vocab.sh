@@ -6,7 +6,7 @@
 # names read from a database once, in draw_event_read and the replay).
 #
 # Allowed, each for the reason given: "wire" is also a layer (the wire
-# beyond a NIC); "skb_copy" and "skb_clone" name Linux functions in a row's
+# beyond a NIC), and so is "route" (a route row's layer, stack/skbuff.c); "skb_copy" and "skb_clone" name Linux functions in a row's
 # func column; "none" is also ARP's NUD_NONE state name.  SQL text inside
 # viz/ (views.sql and queries, e.g. op = 'wire') is not C string literals
 # and is not checked here.
@@ -31,7 +31,7 @@ done
 bad=0
 for name in $names; do
 	case $name in
-	wire | skb_copy | skb_clone | none) continue ;;
+	wire | route | skb_copy | skb_clone | none) continue ;;
 	esac
 	hits=$(cd "$T/src" && grep -n "\"$name\"" ./* 2>/dev/null)
 	if [ -n "$hits" ]; then

@@ -249,32 +249,6 @@ trace_wire(struct trace_host *h, uint64_t skb, const char *ifname, bool rx, uint
 }
 
 /*
- * A frame from outside the simulation (Linux, through a TAP device:
- * sim/tap.h) arrived at the NIC @ifname: a wire row with func 'rx' whose
- * reason is 'external' and whose sender (other) is 0.
- */
-static inline void
-trace_wire_external(struct trace_host *h, uint64_t skb, const char *ifname, uint32_t len)
-{
-	if (TRACE_ON(h))
-		trace_skb_event(h, TR_WIRE, skb, "wire", "rx", ifname, -1, len, 0, COPY_NONE,
-				"external", 0);
-}
-
-/*
- * How a route lookup for an skb was answered (stack/route.c), written in the
- * row's func: "route_cache_hit", "route_cache_miss" (the FIB was searched
- * and the answer cached) or "fib_lookup" (a host without a route cache).
- */
-static inline void
-trace_route(struct trace_host *h, uint64_t skb, const char *how, uint32_t data_off, uint32_t len)
-{
-	if (TRACE_ON(h))
-		trace_skb_event(h, TR_ROUTE, skb, "route", how, NULL, data_off, len, 0, COPY_NONE,
-				NULL, 0);
-}
-
-/*
  * What an skb carries, recorded once per skb at full level so that a student
  * can select "the third data segment of this connection".  Addresses in host
  * byte order; @flags are TCP flags; @payload the transport payload length.
