@@ -21,14 +21,17 @@ TESTS += tests/test_socket
 tests_test_socket_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_socket_LDADD = $(TEST_CMOCKA_LIBS)
 
-check_PROGRAMS += tests/test_tcp tests/test_tcp_cong
-TESTS += tests/test_tcp tests/test_tcp_cong
+check_PROGRAMS += tests/test_tcp tests/test_tcp_cong tests/test_tcp_delack
+TESTS += tests/test_tcp tests/test_tcp_cong tests/test_tcp_delack
 tests_test_tcp_SOURCES = tests/test_tcp.c tests/tcp_test.h
 tests_test_tcp_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_tcp_cong_SOURCES = tests/test_tcp_cong.c tests/tcp_test.h
 tests_test_tcp_cong_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_cong_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_tcp_delack_SOURCES = tests/test_tcp_delack.c tests/tcp_test.h
+tests_test_tcp_delack_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_delack_LDADD = $(TEST_CMOCKA_LIBS)
 
 # make bench: 1 GB of TCP over 10 Gbit/s and 100 us, tracing off (issue 5).
 EXTRA_PROGRAMS += tests/bench_tcp

@@ -362,6 +362,7 @@ tcp_connect_init(struct sock *sk)
 		tp->advmss = rt.mtu - 40;
 	tp->iss = (uint32_t)rng_next(&sk->host->rng);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->snd_sml = tp->iss;
+	tp->pushed_seq = tp->iss; /* Linux tcp_connect_init */
 	tp->rcv_wnd = sk->sk_rcvbuf;
 	/* RFC 7323 §2.2 (Linux tcp_select_initial_window): the smallest shift
 	 * that lets the window cover the whole receive buffer; offered in the SYN. */
@@ -517,6 +518,40 @@ recv_ready(struct sock *sk)
 		(sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE;
 }
 
+/*
+ * After a read (Linux __tcp_cleanup_rbuf, net/ipv4/tcp.c, 6.6): the ACK
+ * that is due goes now if more than one rcv_mss waits unacknowledged, or
+ * if the read emptied the queue of a pushed segment (two pushed ones, or
+ * one outside pingpong mode: a sender may be waiting for this ACK).  Else
+ * a window update goes when the read at least doubled a window that had
+ * fallen to half the buffer (RFC 9293 §3.8.6.2.2).
+ */
+static void
+tcp_cleanup_rbuf(struct sock *sk, size_t copied)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint8_t pending = tp->icsk_ack.pending;
+	bool time_to_ack = false;
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	if ((pending & ICSK_ACK_SCHED) && !tcp_bsd_delack(sk) &&
+	    (tp->rcv_nxt - tp->rcv_acked > tp->icsk_ack.rcv_mss ||
+	     (copied > 0 &&
+	      ((pending & ICSK_ACK_PUSHED2) ||
+	       ((pending & ICSK_ACK_PUSHED) && !tp->icsk_ack.pingpong)) &&
+	      sk->sk_rmem_alloc == 0)))
+		time_to_ack = true;
+	if (copied > 0 && !time_to_ack && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
+		uint32_t now = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
+		if (2 * now <= sk->sk_rcvbuf) {
+			uint32_t new_window = __tcp_select_window(sk);
+			time_to_ack = new_window && new_window >= 2 * now;
+		}
+	}
+	if (time_to_ack)
+		tcp_send_ack(sk);
+}
+
 /* Linux tcp_recvmsg: copy what is there (at least one byte, unless EOF). */
 static int
 tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
@@ -558,13 +593,8 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	msg->addr = sk->daddr;
 	msg->port = sk->dport;
 	msg->has_addr = true;
-	/* A window update when reading at least doubled a window that had
-	 * fallen to half the buffer (Linux tcp_cleanup_rbuf; RFC 9293 §3.8.6.2.2). */
-	if (!peek && copied && sk->sk_state != TCP_CLOSE && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
-		uint32_t now = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
-		if (2 * now <= sk->sk_rcvbuf && tcp_select_window(sk) >= MAX(2 * now, 1u))
-			tcp_send_ack(sk);
-	}
+	if (!peek)
+		tcp_cleanup_rbuf(sk, copied);
 	return (int)copied;
 }
 
@@ -574,6 +604,17 @@ send_ready(struct sock *sk)
 	return sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN) ||
 		(sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV &&
 		 sk->sk_wmem_alloc < sk->sk_sndbuf);
+}
+
+/* The end of a write (Linux tcp_mark_push, from tcp_push): its last
+ * segment, if not sent yet, carries PSH. */
+static void
+tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb)
+{
+	if (!skb || TCP_SKB_CB(skb)->when || !skb->len)
+		return;
+	TCP_SKB_CB(skb)->flags |= TCPHDR_PSH;
+	tp->pushed_seq = tp->write_seq;
 }
 
 /* Linux tcp_sendmsg_locked: fill the tail segment, then new MSS-sized ones. */
@@ -593,6 +634,8 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 				? (int)copied
 				: (sk->sk_state == TCP_CLOSE && !tp->iss ? -ENOTCONN : -EPIPE);
 		if (rc < 0) {
+			if (copied)
+				tcp_mark_push(tp, skb_peek_tail(&sk->sk_write_queue));
 			tcp_write_xmit(sk);
 			return copied ? (int)copied : rc;
 		}
@@ -616,9 +659,14 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 		TCP_SKB_CB(skb)->end_seq += n;
 		tp->write_seq += n;
 		copied += n;
-		if (skb->len == tp->mss)
+		if (skb->len == tp->mss) {
+			/* Linux forced_push: PSH at least every half window */
+			if (after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1)))
+				tcp_mark_push(tp, skb);
 			tcp_write_xmit(sk);
+		}
 	}
+	tcp_mark_push(tp, skb_peek_tail(&sk->sk_write_queue));
 	tcp_write_xmit(sk);
 	return (int)copied;
 }
@@ -646,15 +694,44 @@ tcp_poll(struct sock *sk)
 	return mask;
 }
 
+/*
+ * TCP_QUICKACK (Linux __tcp_sock_set_quickack, net/ipv4/tcp.c): 0 enters
+ * pingpong mode (ACKs delayed); 1 leaves it and, if an ACK is due, sends
+ * it when the reader has emptied the queue (through tcp_cleanup_rbuf, as
+ * Linux does).  Linux does not keep the setting: the next reply sent
+ * within ato may make the connection interactive again.
+ */
+static void
+tcp_set_quickack(struct sock *sk, int val)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!val) {
+		tp->icsk_ack.pingpong = 1;
+		return;
+	}
+	tp->icsk_ack.pingpong = 0;
+	if ((sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT) &&
+	    (tp->icsk_ack.pending & ICSK_ACK_SCHED)) {
+		tp->icsk_ack.pending |= ICSK_ACK_PUSHED;
+		tcp_cleanup_rbuf(sk, 1);
+		if (!(val & 1))
+			tp->icsk_ack.pingpong = 1;
+	}
+}
+
 static int
 tcp_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
 {
 	if (level == NS_SOL_IP)
 		return ip_setsockopt(sk, level, optname, val, len);
-	if (level != IPPROTO_TCP || optname != TCP_NODELAY)
+	if (level != IPPROTO_TCP || (optname != TCP_NODELAY && optname != TCP_QUICKACK))
 		return -ENOPROTOOPT;
 	int v;
 	memcpy(&v, val, sizeof v);
+	if (optname == TCP_QUICKACK) {
+		tcp_set_quickack(sk, v);
+		return 0;
+	}
 	tcp_sk(sk)->nodelay = v != 0;
 	if (v)
 		tcp_write_xmit(sk); /* Linux: setting TCP_NODELAY pushes pending data */
@@ -671,6 +748,8 @@ tcp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
 		v = tcp_sk(sk)->nodelay;
 	else if (level == IPPROTO_TCP && optname == TCP_MAXSEG)
 		v = (int)tcp_sk(sk)->mss;
+	else if (level == IPPROTO_TCP && optname == TCP_QUICKACK)
+		v = !tcp_sk(sk)->icsk_ack.pingpong;
 	else
 		return -ENOPROTOOPT;
 	memcpy(val, &v, sizeof v);

@@ -6,7 +6,8 @@
  * tcp_sock), net/ipv4/tcp.c, tcp_input.c, tcp_output.c, tcp_timer.c,
  * tcp_cong.c, tcp_ipv4.c.  RFC 9293 (the protocol), RFC 6298 (RTO),
  * RFC 5681 (congestion control), RFC 6582 (NewReno), RFC 1122 §4.2.3.2
- * (delayed ACK), RFC 896 (Nagle).
+ * (delayed ACK, as Linux 6.6 runs it: quick-ACK, pingpong, adaptive ato),
+ * RFC 896 (Nagle).
  *
  * Position in the call chain:
  *   transmit: ns_write -> tcp_sendmsg (stack/tcp.c: copy into MSS-sized
@@ -85,6 +86,9 @@ struct tcphdr {
 #define TCP_NODELAY 1
 #define TCP_MAXSEG 2
 #endif
+#ifndef TCP_QUICKACK
+#define TCP_QUICKACK 12
+#endif
 
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
@@ -135,7 +139,21 @@ after(uint32_t a, uint32_t b)
 #define TCP_RTO_INIT (1 * SIM_S)   /* RFC 6298 §2.1 */
 #define TCP_RTO_MIN (200 * SIM_MS) /* Linux TCP_RTO_MIN (RFC: 1 s) */
 #define TCP_RTO_MAX (120 * SIM_S)
-#define TCP_DELACK_TIME (40 * SIM_MS)	 /* Linux TCP_DELACK_MIN */
+/* The delayed-ACK engine (Linux include/net/tcp.h; HZ/25 and HZ/5).  Linux
+ * 6.6 has no sysctl for them (a route's `quickack` and a BPF program's
+ * TCP_BPF_DELACK_MAX are its only knobs), so netsim has no host key. */
+#define TCP_ATO_MIN (40 * SIM_MS)	   /* the smallest ato, and the first one */
+#define TCP_DELACK_MIN (40 * SIM_MS)	   /* ato above it is bounded by the RTT */
+#define TCP_DELACK_MAX (200 * SIM_MS)	   /* icsk_delack_max: the longest delay */
+#define TCP_DELACK_BSD_TICK (200 * SIM_MS) /* 4.4BSD tcp_fasttimo period (PR_FASTHZ 5) */
+#define TCP_MAX_QUICKACKS 16u
+#define TCP_MIN_MSS 88u /* the smallest rcv_mss guess */
+/* icsk_ack.pending bits (Linux enum inet_csk_ack_state_t) */
+#define ICSK_ACK_SCHED 1		 /* data arrived that is not yet ACKed */
+#define ICSK_ACK_TIMER 2		 /* the delayed-ACK timer is armed */
+#define ICSK_ACK_PUSHED 4		 /* a short (or 1-MSS PSH) segment arrived */
+#define ICSK_ACK_PUSHED2 8		 /* ... and another one */
+#define ICSK_ACK_NOW 16			 /* send the next ACK at once (a hole was filled) */
 #define TCP_OOW_RATELIMIT (500 * SIM_MS) /* Linux tcp_invalid_ratelimit */
 #define TCP_TIMEWAIT_LEN (60 * SIM_S)	 /* Linux: 2MSL fixed at 60 s */
 #define TCP_FIN_TIMEOUT (60 * SIM_S)	 /* Linux tcp_fin_timeout: an orphan in FIN_WAIT2 */
@@ -150,9 +168,12 @@ struct tcp_sock {
 	struct sock sk; /* must be first */
 	/* send sequence space, RFC 9293 §3.3.1 */
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
-	uint32_t snd_max; /* highest sequence sent: snd_nxt goes back after an RTO */
-	/* receive sequence space */
-	uint32_t irs, rcv_nxt, rcv_wnd;
+	uint32_t snd_max;		 /* highest sequence sent: snd_nxt goes back after an RTO */
+	uint32_t pushed_seq, max_window; /* last PSH; the largest window offered us */
+	/* receive sequence space; rcv_acked and rcv_wnd are what the last ACK
+	 * sent carried (Linux's tp->rcv_wup and tp->rcv_wnd; our rcv_wup below
+	 * is the right edge, rcv_acked + rcv_wnd) */
+	uint32_t irs, rcv_nxt, rcv_wnd, rcv_acked;
 	uint32_t mss;	 /* effective send MSS */
 	uint32_t advmss; /* what we announce */
 	/* RFC 7323 window scaling: both SYNs carried the option (wscale_ok);
@@ -179,7 +200,18 @@ struct tcp_sock {
 	/* delayed ACK and Nagle */
 	bool nodelay;
 	uint32_t snd_sml; /* end of the last sub-MSS segment sent (Minshall) */
-	int ack_pending;  /* full segments received and not yet ACKed */
+	int ack_pending;  /* bsd-1996: data segments received and not yet ACKed */
+	/* Linux's delayed-ACK state (struct inet_connection_sock, icsk_ack) */
+	struct {
+		uint8_t pending;  /* ICSK_ACK_* */
+		uint8_t quick;	  /* ACKs still to send at once (quick-ACK mode) */
+		uint8_t pingpong; /* interactive: 1 (TCP_PINGPONG_THRESH in 6.6) */
+		uint32_t rcv_mss; /* our guess of the peer's MSS */
+		uint32_t last_seg_size;
+		sim_time_t ato;	     /* delay of the next delayed ACK; 0 before data */
+		sim_time_t timeout;  /* when the armed delayed ACK is due */
+		sim_time_t lrcvtime; /* when data last arrived */
+	} icsk_ack;
 	/* listening */
 	struct tcp_sock *parent; /* the listener of a not yet accepted child */
 	GQueue accept_queue;	 /* established children, oldest first */
@@ -192,7 +224,7 @@ struct tcp_sock {
 	 * (rtx_timer_at) and then re-arms itself, so that an ACK moves a
 	 * deadline instead of cancelling and scheduling an event. */
 	sim_time_t rto_deadline, rtx_timer_at;
-	sim_time_t delack_deadline;    /* the same for the delayed ACK */
+	sim_time_t delack_timer_at;    /* when the delack_timer event fires */
 	struct sk_buff_head ofo_queue; /* "out_of_order_queue" */
 	/* A write-queue skb at or below snd_nxt from which tcp_write_xmit looks
 	 * for the first unsent one, so it does not walk the whole queue (Linux
@@ -264,6 +296,8 @@ int tcp_v4_init_sock(struct sock *sk);
 
 /* tcp_input.c */
 int tcp_v4_rcv(struct sk_buff *skb);
+void tcp_enter_quickack_mode(struct sock *sk, unsigned max_quickacks);
+bool tcp_bsd_delack(const struct sock *sk); /* kernel = bsd-1996 */
 
 /* tcp_output.c */
 void tcp_write_xmit(struct sock *sk);
@@ -276,13 +310,15 @@ void tcp_send_active_reset(struct sock *sk);
 void tcp_send_reset(struct host *host, const struct sk_buff *skb);
 void tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
 uint32_t tcp_select_window(struct sock *sk);
+uint32_t __tcp_select_window(struct sock *sk);
+void tcp_send_delayed_ack(struct sock *sk);
 void tcp_queue_skb(struct sock *sk, struct sk_buff *skb);
 void tcp_split_head(struct sock *sk, uint32_t len);
 
 /* tcp_timer.c */
 void tcp_rearm_rto(struct sock *sk);
 void tcp_clear_timers(struct sock *sk);
-void tcp_delack_schedule(struct sock *sk);
+void tcp_reset_delack_timer(struct sock *sk); /* for icsk_ack.timeout */
 void tcp_persist_schedule(struct sock *sk);
 void tcp_time_wait(struct sock *sk, int state); /* TCP_TIME_WAIT or an orphan's TCP_FIN_WAIT2 */
 void tcp_rtt_sample(struct sock *sk, sim_time_t rtt);

@@ -3,8 +3,10 @@
  *
  * Linux counterpart: net/ipv4/tcp_ipv4.c (tcp_v4_rcv), net/ipv4/
  * tcp_input.c (tcp_rcv_state_process, tcp_rcv_synsent_state_process,
- * tcp_ack, tcp_data_queue, tcp_fin, tcp_reset), net/ipv4/tcp_minisocks.c
- * (TIME_WAIT).  RFC 9293 §3.10.7 ("SEGMENT ARRIVES") is the outline.
+ * tcp_ack, tcp_data_queue, tcp_fin, tcp_reset; the delayed-ACK engine:
+ * tcp_event_data_recv, tcp_measure_rcv_mss, tcp_incr_quickack,
+ * __tcp_ack_snd_check), net/ipv4/tcp_minisocks.c (TIME_WAIT).  RFC 9293
+ * §3.10.7 ("SEGMENT ARRIVES") is the outline.
  *
  * Position: ip_local_deliver -> tcp_v4_rcv -> tcp_rcv_state_process ->
  * tcp_ack (-> tcp_cong_on_ack) and tcp_data_queue -> sk_receive_queue ->
@@ -21,6 +23,7 @@
 #include <netinet/in.h>
 #include "stack/host.h"
 #include "stack/ipv4.h"
+#include "stack/netdevice.h"
 
 static void
 tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen)
@@ -54,6 +57,161 @@ tcp_wscale_negotiate(struct sock *sk, int wscale)
 		tp->rcv_wscale = 0;
 }
 
+/* ---- when to ACK (Linux 6.6 net/ipv4/tcp_input.c) ------------------------------------ */
+
+/* The 4.4BSD rules instead of Linux's (kernel = bsd-1996): every second
+ * segment at once, else at the next 200 ms tick (docs/sockets-and-tcp.md). */
+bool
+tcp_bsd_delack(const struct sock *sk)
+{
+	return dev_host_config(sk->host)->kernel == KERNEL_BSD_1996;
+}
+
+/*
+ * Linux tcp_initialize_rcv_mss, at ESTABLISHED: the first guess of the
+ * peer's MSS errs low (at most 536), since a guess too high would delay
+ * ACKs; tcp_measure_rcv_mss corrects it from the segments.  Linux also
+ * starts lrcvtime here (tcp_finish_connect, tcp_create_openreq_child).
+ */
+static void
+tcp_initialize_rcv_mss(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t hint = MIN(MIN(tp->advmss, tp->mss), tp->rcv_wnd / 2);
+	tp->icsk_ack.rcv_mss = MAX(MIN(hint, TCP_MSS_DEFAULT), TCP_MIN_MSS);
+	tp->icsk_ack.lrcvtime = host_now(sk->host);
+}
+
+/*
+ * Linux tcp_measure_rcv_mss: a segment at least rcv_mss long sets it (at
+ * most our advmss); a shorter one counts as rcv_mss only when two in a row
+ * have the same plausible size (not pushed, or at least 536 bytes).  A
+ * short segment, or a pushed full one (4720852ed9af, 6.6-rc5: the end of
+ * a write), marks the ACK "pushed", so the reader's read sends it.
+ */
+static void
+tcp_measure_rcv_mss(struct tcp_sock *tp, uint32_t len, uint8_t flags)
+{
+	uint32_t lss = tp->icsk_ack.last_seg_size;
+	tp->icsk_ack.last_seg_size = 0;
+	if (len >= tp->icsk_ack.rcv_mss) {
+		tp->icsk_ack.rcv_mss = MIN(len, tp->advmss);
+		if (flags & TCPHDR_PSH)
+			tp->icsk_ack.pending |= ICSK_ACK_PUSHED;
+		return;
+	}
+	len += TCP_HLEN; /* netsim sends no options on data segments */
+	if (len >= TCP_MSS_DEFAULT + TCP_HLEN ||
+	    (len >= TCP_MIN_MSS + TCP_HLEN &&
+	     !(flags & (TCPHDR_FIN | TCPHDR_URG | TCPHDR_SYN | TCPHDR_PSH)))) {
+		len -= TCP_HLEN;
+		tp->icsk_ack.last_seg_size = len;
+		if (len == lss) {
+			tp->icsk_ack.rcv_mss = len;
+			return;
+		}
+	}
+	if (tp->icsk_ack.pending & ICSK_ACK_PUSHED)
+		tp->icsk_ack.pending |= ICSK_ACK_PUSHED2;
+	tp->icsk_ack.pending |= ICSK_ACK_PUSHED;
+}
+
+/* Linux tcp_incr_quickack: ACK the next segments at once, as many as half
+ * the window holds full segments (at least 2), at most @max_quickacks. */
+static void
+tcp_incr_quickack(struct tcp_sock *tp, unsigned max_quickacks)
+{
+	unsigned quickacks = tp->rcv_wnd / (2 * MAX(tp->icsk_ack.rcv_mss, 1u));
+	if (quickacks == 0)
+		quickacks = 2;
+	quickacks = MIN(quickacks, max_quickacks);
+	if (quickacks > tp->icsk_ack.quick)
+		tp->icsk_ack.quick = (uint8_t)quickacks;
+}
+
+/* Linux tcp_enter_quickack_mode: quick ACKs, not interactive, ato at its floor. */
+void
+tcp_enter_quickack_mode(struct sock *sk, unsigned max_quickacks)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tcp_incr_quickack(tp, max_quickacks);
+	tp->icsk_ack.pingpong = 0;
+	tp->icsk_ack.ato = TCP_ATO_MIN;
+}
+
+static bool
+tcp_in_quickack_mode(const struct tcp_sock *tp)
+{
+	return tp->icsk_ack.quick && !tp->icsk_ack.pingpong;
+}
+
+/*
+ * In-order data arrived (Linux tcp_event_data_recv).  The first data of a
+ * connection starts quick-ACK mode (up to TCP_MAX_QUICKACKS ACKs at once,
+ * so that the sender's slow start is not held back by delayed ACKs) with
+ * ato = TCP_ATO_MIN.  Later, ato follows the gap m between arrivals: m up
+ * to 20 ms pulls it towards 40 ms, a gap below ato sets ato/2 + m (at most
+ * the RTO), a gap longer than the RTO (the sender was idle) gives quick
+ * ACKs again.  Linux also sets one quick ACK each time tcp_grow_window
+ * raises rcv_ssthresh; netsim has no rcv_ssthresh (docs/sockets-and-tcp.md).
+ */
+static void
+tcp_event_data_recv(struct sock *sk, uint32_t len, uint8_t flags)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	sim_time_t now = host_now(sk->host);
+	tp->icsk_ack.pending |= ICSK_ACK_SCHED; /* inet_csk_schedule_ack */
+	if (tcp_bsd_delack(sk))
+		return;
+	tcp_measure_rcv_mss(tp, len, flags);
+	if (!tp->icsk_ack.ato) {
+		tcp_incr_quickack(tp, TCP_MAX_QUICKACKS);
+		tp->icsk_ack.ato = TCP_ATO_MIN;
+	} else {
+		sim_time_t m = now - tp->icsk_ack.lrcvtime;
+		if (m <= TCP_ATO_MIN / 2) {
+			tp->icsk_ack.ato = (tp->icsk_ack.ato >> 1) + TCP_ATO_MIN / 2;
+		} else if (m < tp->icsk_ack.ato) {
+			tp->icsk_ack.ato = MIN((tp->icsk_ack.ato >> 1) + m, tp->rto);
+		} else if (m > tp->rto) {
+			tcp_incr_quickack(tp, TCP_MAX_QUICKACKS);
+		}
+	}
+	tp->icsk_ack.lrcvtime = now;
+}
+
+/*
+ * Send the ACK now or delay it (Linux __tcp_ack_snd_check): now when more
+ * than one rcv_mss is unacknowledged and ACKing moves the window's right
+ * edge on (the window the buffer allows is at least the one last sent),
+ * in quick-ACK mode, once after a hole was filled (ICSK_ACK_NOW), and
+ * while out-of-order data waits (Linux without SACK: a duplicate ACK for
+ * every segment, RFC 5681 §4.2); else the delayed ACK.
+ * bsd-1996: now for every second segment, a duplicate, out-of-order data
+ * or a FIN (4.4BSD TF_ACKNOW), else at the next fast-timeout tick.
+ */
+static void
+tcp_ack_snd_check(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!(tp->icsk_ack.pending & ICSK_ACK_SCHED))
+		return; /* an ACK (or data carrying one) went out already */
+	bool ofo = !skb_queue_empty(&tp->ofo_queue);
+	if (tcp_bsd_delack(sk)) {
+		if ((tp->icsk_ack.pending & ICSK_ACK_NOW) || ofo || tp->ack_pending >= 2)
+			tcp_send_ack(sk);
+		else
+			tcp_send_delayed_ack(sk);
+		return;
+	}
+	if ((tp->rcv_nxt - tp->rcv_acked > tp->icsk_ack.rcv_mss &&
+	     __tcp_select_window(sk) >= tp->rcv_wnd) ||
+	    tcp_in_quickack_mode(tp) || (tp->icsk_ack.pending & ICSK_ACK_NOW) || ofo)
+		tcp_send_ack(sk);
+	else
+		tcp_send_delayed_ack(sk);
+}
+
 /* ---- the receive queue ------------------------------------------------------------ */
 
 /* The peer closed its direction (RFC 9293 §3.10.7.4, eighth step). */
@@ -63,13 +221,24 @@ tcp_fin(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	tp->fin_received = true;
 	sk->sk_shutdown |= RCV_SHUTDOWN;
+	/* Linux tcp_fin: the ACK of a FIN in ESTABLISHED is delayed
+	 * (pingpong), to ride on our own FIN if the reader closes soon;
+	 * in FIN_WAIT it goes at once.  4.4BSD ACKs every FIN at once. */
+	tp->icsk_ack.pending |= ICSK_ACK_SCHED | (tcp_bsd_delack(sk) ? ICSK_ACK_NOW : 0);
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
-	case TCP_ESTABLISHED: tcp_set_state(sk, TCP_CLOSE_WAIT); break;
+	case TCP_ESTABLISHED:
+		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		tp->icsk_ack.pingpong = 1; /* inet_csk_enter_pingpong_mode */
+		break;
 	case TCP_FIN_WAIT1:
+		tcp_send_ack(sk);
 		tcp_set_state(sk, TCP_CLOSING); /* simultaneous close */
 		break;
-	case TCP_FIN_WAIT2: tcp_time_wait(sk, TCP_TIME_WAIT); break;
+	case TCP_FIN_WAIT2:
+		tcp_send_ack(sk);
+		tcp_time_wait(sk, TCP_TIME_WAIT);
+		break;
 	default: break;
 	}
 	sk->sk_state_change(sk);
@@ -121,44 +290,53 @@ tcp_ofo_queue(struct sock *sk)
 	}
 }
 
-/* Linux tcp_data_queue.  Consumes @skb. */
+/* Linux tcp_data_queue.  Consumes @skb.  Whether and when to ACK is
+ * decided after it, by tcp_ack_snd_check. */
 static void
 tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	if (!after(cb->end_seq, tp->rcv_nxt)) {
-		/* A duplicate: the peer missed our ACK (RFC 9293 §3.10.7.4). */
-		tcp_send_ack(sk);
+		/* A duplicate: the peer missed our ACK (RFC 9293 §3.10.7.4);
+		 * Linux ACKs at once by entering quick-ACK mode. */
+		if (tcp_bsd_delack(sk))
+			tp->icsk_ack.pending |= ICSK_ACK_NOW;
+		else
+			tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+		tp->icsk_ack.pending |= ICSK_ACK_SCHED;
 		skb_drop(skb, SKB_DROP_TCP_OLD_DATA);
 		return;
 	}
 	if (after(cb->seq, tp->rcv_nxt)) {
-		/* Out of order: keep it and send a duplicate ACK at once (RFC 5681 §4.2). */
+		/* Out of order: keep it; tcp_ack_snd_check sends a duplicate
+		 * ACK at once (RFC 5681 §4.2).  Linux sends none for a segment
+		 * dropped for want of buffer (tcp_data_queue_ofo). */
 		if (sk->sk_rmem_alloc + skb->len > sk->sk_rcvbuf) {
 			skb_drop(skb, SKB_DROP_TCP_OFO_DROP);
 		} else {
 			sk->sk_rmem_alloc += skb->len;
 			skb_queue_tail(&tp->ofo_queue, skb);
+			tp->icsk_ack.pending |= ICSK_ACK_SCHED;
 		}
-		tcp_send_ack(sk);
 		return;
 	}
 	if (before(cb->seq, tp->rcv_nxt)) {
 		skb_pull(skb, tp->rcv_nxt - cb->seq);
 		cb->seq = tp->rcv_nxt;
 	}
-	bool fin = cb->flags & TCPHDR_FIN;
 	bool had_ofo = !skb_queue_empty(&tp->ofo_queue);
+	if (skb->len) {
+		tcp_event_data_recv(sk, skb->len, cb->flags);
+		tp->ack_pending++;
+	}
 	tcp_queue_rcv(sk, skb);
-	if (had_ofo)
+	if (had_ofo) {
 		tcp_ofo_queue(sk);
-	/* RFC 1122 §4.2.3.2 / RFC 5681 §4.2: ACK every second full segment, at
-	 * once when a hole was filled or at FIN; otherwise within 40 ms. */
-	if (fin || had_ofo || tp->fin_received || ++tp->ack_pending >= 2)
-		tcp_send_ack(sk);
-	else
-		tcp_delack_schedule(sk);
+		/* RFC 5681 §4.2: ACK at once when the hole is filled */
+		if (skb_queue_empty(&tp->ofo_queue))
+			tp->icsk_ack.pending |= ICSK_ACK_NOW;
+	}
 	sk->sk_data_ready(sk);
 }
 
@@ -210,6 +388,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		uint32_t wnd = (uint32_t)cb->window << tp->snd_wscale; /* RFC 7323 §2.3 */
 		win_changed = tp->snd_wnd != wnd;
 		tp->snd_wnd = wnd;
+		tp->max_window = MAX(tp->max_window, wnd);
 		tp->snd_wl1 = cb->seq;
 		tp->snd_wl2 = ack;
 	}
@@ -323,7 +502,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tp->irs = cb->seq;
 	tp->rcv_nxt = cb->seq + 1;
 	tp->rcv_wup = tp->rcv_nxt;
-	tp->snd_wnd = cb->window;
+	tp->snd_wnd = tp->max_window = cb->window;
 	tp->snd_wl1 = cb->seq;
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
 	tcp_wscale_negotiate(sk, cb->wscale);
@@ -367,7 +546,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tp->irs = cb->seq;
 	tp->rcv_nxt = cb->seq + 1;
 	tp->rcv_wup = tp->rcv_nxt;
-	tp->snd_wnd = cb->window;
+	tp->snd_wnd = tp->max_window = cb->window;
 	tp->snd_wl1 = cb->seq;
 	tp->snd_wl2 = cb->ack_seq;
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
@@ -383,6 +562,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		tp->snd_una = cb->ack_seq;
 		tp->retransmits = 0;
 		tcp_set_state(sk, TCP_ESTABLISHED);
+		tcp_initialize_rcv_mss(sk);
 		tcp_rearm_rto(sk);
 		tcp_send_ack(sk);
 		sk->sk_state_change(sk);
@@ -482,6 +662,7 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			return NET_RX_DROP;
 		}
 		tcp_set_state(sk, TCP_ESTABLISHED);
+		tcp_initialize_rcv_mss(sk);
 		tp->snd_wl1 = cb->seq - 1; /* so that tcp_ack takes the window */
 		if (lp) {
 			lp->syn_backlog--;
@@ -534,8 +715,12 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tcp_data_queue(sk, skb);
 	else
 		skb_consume(skb);
-	if (sk->sk_state != TCP_CLOSE)
+	/* Data first, so that it carries the ACK; then the ACK, if still due
+	 * (Linux tcp_data_snd_check, tcp_ack_snd_check). */
+	if (sk->sk_state != TCP_CLOSE) {
 		tcp_write_xmit(sk);
+		tcp_ack_snd_check(sk);
+	}
 	return NET_RX_SUCCESS;
 }
 

@@ -4,6 +4,7 @@
  *
  * Linux counterpart: net/ipv4/tcp_output.c (tcp_write_xmit,
  * tcp_transmit_skb, tcp_nagle_test, tcp_select_window, tcp_send_ack,
+ * tcp_send_delayed_ack, tcp_event_ack_sent, tcp_event_data_sent,
  * tcp_send_fin, tcp_connect, tcp_retransmit_skb), net/ipv4/tcp_ipv4.c
  * (tcp_v4_send_reset).
  *
@@ -31,25 +32,72 @@
 #include "stack/ipv4.h"
 
 /*
- * The window to announce, in bytes (RFC 9293 §3.8.6.2.2, receiver-side
- * silly window avoidance): free receive buffer, not below what was already
- * offered, zero until at least one MSS (or half the buffer) is free.  With
- * window scaling (RFC 7323) at most 65535 << rcv_wscale, in whole units of
- * 1 << rcv_wscale; without, at most 65535.
+ * The window the free receive buffer allows, in bytes (Linux
+ * __tcp_select_window): receiver-side silly window avoidance (RFC 9293
+ * §3.8.6.2.2), zero until at least one MSS (or half the buffer) is free;
+ * in whole units of 1 << rcv_wscale.  It may be less than what was
+ * already offered.
  */
 uint32_t
-tcp_select_window(struct sock *sk)
+__tcp_select_window(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int64_t space = (int64_t)sk->sk_rcvbuf - sk->sk_rmem_alloc;
 	if (space < (int64_t)MIN(tp->advmss, sk->sk_rcvbuf / 2))
 		space = 0;
 	space &= ~(int64_t)((1u << tp->rcv_wscale) - 1);
+	return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
+}
+
+/*
+ * The window to announce (Linux tcp_select_window): what the buffer
+ * allows, but not below what was already offered (RFC 9293 §3.8.6.2.2).
+ * With window scaling (RFC 7323) at most 65535 << rcv_wscale; without, at
+ * most 65535.
+ */
+uint32_t
+tcp_select_window(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int64_t space = __tcp_select_window(sk);
 	int64_t offered = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
 	if (space < offered)
 		space = (offered + (1 << tp->rcv_wscale) - 1) &
 			~(int64_t)((1u << tp->rcv_wscale) - 1);
 	return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
+}
+
+/*
+ * An ACK went out (Linux tcp_event_ack_sent, tcp_dec_quickack_mode as
+ * fixed in 6.6-rc5, 059217c18be6): one quick ACK is used up only if it
+ * acknowledged new data; leaving quick-ACK mode deflates ato; whatever was
+ * pending is done, and a delayed-ACK timer still armed finds nothing to do
+ * (inet_csk_clear_xmit_timer(ICSK_TIME_DACK) clears icsk_ack.pending).
+ */
+static void
+tcp_event_ack_sent(struct tcp_sock *tp)
+{
+	if (tp->icsk_ack.quick && (tp->icsk_ack.pending & ICSK_ACK_SCHED)) {
+		if (--tp->icsk_ack.quick == 0)
+			tp->icsk_ack.ato = TCP_ATO_MIN;
+	}
+	tp->icsk_ack.pending = 0;
+	tp->ack_pending = 0;
+}
+
+/*
+ * Data went out (Linux tcp_event_data_sent, 6.6): a reply sent within ato
+ * of the last data received makes the connection interactive, and its
+ * ACKs are then delayed to ride on the replies (pingpong mode;
+ * inet_csk_enter_pingpong_mode, TCP_PINGPONG_THRESH 1 since the 6.2
+ * revert 4d8f24eeedc5; 6.7 made it the sysctl tcp_pingpong_thresh).
+ */
+static void
+tcp_event_data_sent(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (host_now(sk->host) - tp->icsk_ack.lrcvtime < tp->icsk_ack.ato)
+		tp->icsk_ack.pingpong = 1;
 }
 
 /* One segment: @src's payload (or none), @seq, @flags.  Consumes nothing;
@@ -87,8 +135,12 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	if (flags & TCPHDR_ACK) {
 		th->ack_seq = htonl(tp->rcv_nxt);
 		tp->rcv_wup = tp->rcv_nxt + (win << shift);
-		tp->ack_pending = 0; /* a pending delayed-ACK timer finds nothing to do */
+		tp->rcv_acked = tp->rcv_nxt;
+		tp->rcv_wnd = win << shift;
+		tcp_event_ack_sent(tp);
 	}
+	if (skb->len > TCP_HLEN + optlen)
+		tcp_event_data_sent(sk);
 	if (optlen) {
 		uint8_t *o = (uint8_t *)th + TCP_HLEN;
 		o[0] = TCPOPT_MSS;
@@ -125,8 +177,6 @@ tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	uint8_t flags = cb->flags;
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= TCPHDR_ACK;
-	if (!skb->next && skb->len)
-		flags |= TCPHDR_PSH; /* the last data queued: Linux pushes it */
 	int rc = tcp_xmit(sk, skb, cb->seq, flags);
 	if (rc != 0)
 		return rc; /* refused below (a full qdisc): not sent */
@@ -239,7 +289,7 @@ tcp_split_head(struct sock *sk, uint32_t len)
 	skb_trace_copy(skb, "tcp", COPY_SKB_COPY, len, head);
 	memcpy(head->cb, skb->cb, sizeof head->cb);
 	TCP_SKB_CB(head)->end_seq = cb->seq + len;
-	TCP_SKB_CB(head)->flags &= (uint8_t)~TCPHDR_FIN;
+	TCP_SKB_CB(head)->flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
 	sk->sk_wmem_alloc -= sock_skb_truesize(skb);
 	skb_pull(skb, len);
 	cb->seq += len;
@@ -282,6 +332,53 @@ tcp_send_fin(struct sock *sk)
 	TCP_SKB_CB(skb)->end_seq++;
 	tp->write_seq++;
 	tcp_write_xmit(sk);
+}
+
+/*
+ * Arm the delayed ACK (Linux tcp_send_delayed_ack, 6.6).  The delay is ato,
+ * but an ato grown above TCP_DELACK_MIN is bounded by the smoothed RTT and
+ * by 500 ms (200 ms in pingpong mode or after a short segment), and every
+ * delay by icsk_delack_max (TCP_DELACK_MAX).  A timer already armed keeps
+ * its earlier deadline, and one due within a quarter of ato sends now.
+ * bsd-1996: the ACK goes at the next tick of the 200 ms fast timeout
+ * (4.4BSD tcp_fasttimo), whenever the data came.
+ */
+void
+tcp_send_delayed_ack(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	sim_time_t now = host_now(sk->host);
+	if (tcp_bsd_delack(sk)) {
+		if (!(tp->icsk_ack.pending & ICSK_ACK_TIMER)) {
+			tp->icsk_ack.timeout =
+				(now / TCP_DELACK_BSD_TICK + 1) * TCP_DELACK_BSD_TICK;
+			tp->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+			tcp_reset_delack_timer(sk);
+		}
+		return;
+	}
+	sim_time_t ato = tp->icsk_ack.ato;
+	if (ato > TCP_DELACK_MIN) {
+		sim_time_t max_ato = 500 * SIM_MS; /* HZ / 2 */
+		if (tp->icsk_ack.pingpong || (tp->icsk_ack.pending & ICSK_ACK_PUSHED))
+			max_ato = TCP_DELACK_MAX;
+		if (tp->srtt)
+			max_ato = MIN(max_ato, MAX(tp->srtt, TCP_DELACK_MIN));
+		ato = MIN(ato, max_ato);
+	}
+	ato = MIN(ato, TCP_DELACK_MAX);
+	sim_time_t timeout = now + ato;
+	if (tp->icsk_ack.pending & ICSK_ACK_TIMER) {
+		if (tp->icsk_ack.timeout <= now + (ato >> 2)) {
+			tcp_send_ack(sk);
+			return;
+		}
+		if (timeout >= tp->icsk_ack.timeout)
+			timeout = tp->icsk_ack.timeout;
+	}
+	tp->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+	tp->icsk_ack.timeout = timeout;
+	tcp_reset_delack_timer(sk);
 }
 
 void

@@ -3,7 +3,7 @@
  * probe (persist) and TIME_WAIT; and the RTO estimator.
  *
  * Linux counterpart: net/ipv4/tcp_timer.c (tcp_retransmit_timer,
- * tcp_delack_timer, tcp_probe_timer, tcp_time_wait's timer), tcp_input.c
+ * tcp_delack_timer_handler, tcp_probe_timer, tcp_time_wait's timer), tcp_input.c
  * (tcp_rtt_estimator).  RFC 6298 (RTO), RFC 1122 §4.2.3.2 (delayed ACK),
  * RFC 9293 §3.8.6.1 (zero-window probes), RFC 9293 §3.6 (TIME_WAIT).
  *
@@ -143,33 +143,54 @@ tcp_rearm_rto(struct sock *sk)
 		sim_schedule_at(sk->host->sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
 }
 
-/* RFC 1122 §4.2.3.2: the ACK held back for the 40 ms is due. */
+/*
+ * The delayed ACK is due (Linux tcp_delack_timer_handler, 6.6).  If it was
+ * missed (the ACK still had to wait for this timer), a bulk receiver
+ * doubles ato, bounded by the RTO; an interactive one leaves pingpong
+ * mode and goes back to TCP_ATO_MIN.  An event left over from an ACK
+ * already sent finds no ICSK_ACK_TIMER; one set for an earlier deadline
+ * re-arms itself.
+ */
 static void
 tcp_delack_timer(struct sim *sim, void *a, void *b)
 {
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
 	tp->delack_timer = 0;
-	if (!tp->ack_pending)
-		return; /* an ACK went out meanwhile */
-	if (tp->delack_deadline > sim_now(sim)) {
-		tp->delack_timer =
-			sim_schedule_at(sim, tp->delack_deadline, tcp_delack_timer, sk, NULL);
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN ||
+	    !(tp->icsk_ack.pending & ICSK_ACK_TIMER))
 		return;
+	if (tp->icsk_ack.timeout > sim_now(sim)) {
+		tcp_reset_delack_timer(sk);
+		return;
+	}
+	tp->icsk_ack.pending &= (uint8_t)~ICSK_ACK_TIMER;
+	if (!(tp->icsk_ack.pending & ICSK_ACK_SCHED))
+		return;
+	if (!tcp_bsd_delack(sk)) {
+		if (!tp->icsk_ack.pingpong) {
+			tp->icsk_ack.ato = MIN(tp->icsk_ack.ato << 1, tp->rto);
+		} else {
+			tp->icsk_ack.pingpong = 0;
+			tp->icsk_ack.ato = TCP_ATO_MIN;
+		}
 	}
 	tcp_send_ack(sk);
 }
 
-/* The first segment not yet acknowledged arrived: its ACK is due in 40 ms.
- * An event left over from an ACK already sent re-arms itself for it. */
+/* (Re)arm the delayed-ACK event for icsk_ack.timeout (Linux sk_reset_timer
+ * on icsk_delack_timer).  An event set for a later time is moved; one set
+ * for an earlier time fires and re-arms itself. */
 void
-tcp_delack_schedule(struct sock *sk)
+tcp_reset_delack_timer(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	tp->delack_deadline = sim_now(sk->host->sim) + TCP_DELACK_TIME;
-	if (!tp->delack_timer)
-		tp->delack_timer = sim_schedule_at(sk->host->sim, tp->delack_deadline,
-						   tcp_delack_timer, sk, NULL);
+	if (tp->delack_timer && tp->delack_timer_at <= tp->icsk_ack.timeout)
+		return;
+	timer_cancel(sk, &tp->delack_timer);
+	tp->delack_timer_at = tp->icsk_ack.timeout;
+	tp->delack_timer =
+		sim_schedule_at(sk->host->sim, tp->icsk_ack.timeout, tcp_delack_timer, sk, NULL);
 }
 
 /*
