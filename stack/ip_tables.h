@@ -21,9 +21,13 @@
  *      [--dport P[:Q]] [-i IF] [-o IF] -j ACCEPT|DROP|REJECT|LOG
  *      [--reject-with icmp-net-unreachable|icmp-host-unreachable|
  *       icmp-port-unreachable|icmp-proto-unreachable|icmp-net-prohibited|
- *       icmp-host-prohibited|icmp-admin-prohibited] [--log-prefix P]
+ *       icmp-host-prohibited|icmp-admin-prohibited|tcp-reset]
+ *      [--log-prefix P]
  *   -P CHAIN ACCEPT|DROP
- * CHAIN is PREROUTING, INPUT, FORWARD, OUTPUT or POSTROUTING.
+ * CHAIN is PREROUTING, INPUT, FORWARD, OUTPUT or POSTROUTING.  REJECT is
+ * valid in INPUT, FORWARD and OUTPUT (ipt_REJECT's hooks); tcp-reset needs
+ * -p tcp.  REJECT in OUTPUT answers the host's own packet (nf_reject.h) and
+ * the sending call gets EPERM, as for DROP.
  */
 #ifndef NETSIM_STACK_IP_TABLES_H
 #define NETSIM_STACK_IP_TABLES_H
