@@ -9,10 +9,12 @@
  * layer also has hooks for netfilter ...").
  *
  * Position in the call chain:
- *   ip_rcv -> ip_forward -> nf_hook(NF_INET_FORWARD) -> ip_output
- *                               \-> nfqnl_enqueue -> screen_queue
- *   (process, task context) nfq_recv <- screen_queue; nfq_set_verdict ->
- *        NF_ACCEPT: the okfn (ip_output, the rest of the forwarding path)
+ *   ip_rcv / ip_local_deliver / ip_forward / __ip_local_out / ip_output
+ *     -> nf_hook(hook, okfn) -> the hook functions (ip_tables.c, screend's)
+ *        verdict NF_QUEUE_NR(n) -> nf_queue -> queue n (screen_queue for 0)
+ *   (process, task context) nfq_recv <- queue n; nfq_set_verdict ->
+ *        NF_ACCEPT: nf_reinject: the hook functions after the one that
+ *                   queued it, then the okfn (the rest of the path)
  *        NF_DROP:   skb_drop(SKB_DROP_SCREEN)
  *
  * This is the "screend" of Mogul and Ramakrishnan ("Eliminating Receive
