@@ -63,6 +63,9 @@ const struct conf_key app_conf_keys[] = {
 	{ "backlog", CONF_UINT32, K(backlog), 0, 4096, 0, 0, NULL, "listen backlog" },
 	{ "concurrent", CONF_BOOL, K(concurrent), 0, 0, 0, 0, NULL,
 	  "servers: serve up to 64 connections at once with poll instead of one after another" },
+	{ "queue", CONF_UINT32, K(queue), 0, 65535, 0, 0, NULL,
+	  "screend: bind this NFQUEUE number and take what the host's iptables NFQUEUE rules "
+	  "send there (without it: queue 0, fed with every forwarded packet)" },
 	{ NULL },
 };
 #undef K

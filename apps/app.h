@@ -49,6 +49,7 @@ struct app_config {
 	uint64_t sndbuf;     /* SO_SNDBUF, 0 = default */
 	uint32_t backlog;    /* listen backlog */
 	bool concurrent;     /* tcp_echo_server, bulk_sink: serve connections at once (poll) */
+	uint32_t queue;	     /* screend: the NFQUEUE number it binds (given: rules fill it) */
 };
 extern const struct conf_key app_conf_keys[];
 /* The defaults every program starts from: port 9000, rate 1000/s, size

@@ -505,8 +505,9 @@ const struct app_program app_programs[] = {
 	  "lat_p90_us, lat_p99_us (port, rcvbuf)",
 	  sink_main, NULL },
 	{ "screend",
-	  "a user-level screening process on the forwarding path (NFQUEUE): COST_SCREEN per "
-	  "packet, then passes it on",
+	  "a user-level screening process (NFQUEUE): COST_SCREEN per packet, then passes it "
+	  "on (queue: the queue number its host's NFQUEUE rules use; without it every "
+	  "forwarded packet, queue 0)",
 	  screend_main, NULL },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -17,23 +17,27 @@ screend_main(struct app *a)
 {
 	static __thread char buf[2048];
 	struct app_stats *st = app_stats_mut(a);
-	if (!nfq_bind(app_host(a))) {
+	/* queue = N: bind queue N only, the host's `-j NFQUEUE --queue-num N`
+	 * rules decide what comes; without it, queue 0 and every forwarded packet */
+	bool own = app_arg(a, "queue") != NULL;
+	uint16_t q = own ? (uint16_t)app_config(a)->queue : 0;
+	if (!(own ? nfq_bind_queue(app_host(a), q) : nfq_bind(app_host(a)))) {
 		st->errors++;
 		return 1;
 	}
 	for (uint64_t i = 0;; i++) {
 		size_t len;
-		uint64_t id = nfq_recv(buf, sizeof buf, &len);
+		uint64_t id = nfq_recv_queue(q, buf, sizeof buf, &len);
 		st->rx_msgs++;
 		st->rx_bytes += len;
 		nfq_screen();
-		if (nfq_set_verdict(id, NF_ACCEPT) == 0)
+		if (nfq_set_verdict_queue(q, id, NF_ACCEPT) == 0)
 			st->tx_msgs++;
 		else
 			st->errors++;
 		if ((i & 255) == 0) {
 			struct nfq_stats ns;
-			nfq_stats(app_host(a), &ns);
+			nfq_queue_stats(app_host(a), q, &ns);
 			app_figure_set(a, "queue_dropped", (double)ns.queue_dropped);
 			app_figure_set(a, "queue_max", (double)ns.queue_max);
 			app_figure_set(a, "throttles", (double)ns.throttles);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # docs/render-images.sh - run every `netsim run`, `netsim draw` and
-# `netsim view` command of docs/lecture-guide.md, so that the guide's
-# pictures are the project's own output and its commands keep working.
+# `netsim view` command of docs/lecture-guide.md and of the lecture files
+# it links with pictures (docs/lecture-sockets-extra.md), so that the
+# guide's pictures are the project's own output and its commands keep
+# working.
 #
 #   docs/render-images.sh NETSIM OUTDIR [svg]
 #
@@ -23,7 +25,8 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 ln -s "$src/scenarios" scenarios
 status=0
-grep -E '^    netsim (run|draw|view) ' "$src/docs/lecture-guide.md" | sed 's/^    netsim //' |
+cat "$src/docs/lecture-guide.md" "$src/docs/lecture-sockets-extra.md" |
+	grep -E '^    netsim (run|draw|view) ' | sed 's/^    netsim //' |
 while read -r cmd; do
 	# shellcheck disable=SC2086
 	set -- $cmd

@@ -87,4 +87,7 @@ dist_lectures_DATA += scenarios/lectures/firewall-input-path.ini \
 	scenarios/lectures/af-unix-vs-loopback-tcp.ini \
 	scenarios/lectures/socketcall-entry.ini
 TESTS += tests/lectures_sockets.sh
-EXTRA_DIST += tests/lectures_sockets.sh docs/lecture-sockets-extra.md
+EXTRA_DIST += tests/lectures_sockets.sh docs/lecture-sockets-extra.md \
+	docs/img/firewall-input-path.png \
+	docs/img/af-unix-vs-loopback-tcp.png \
+	docs/img/socketcall-entry-cpu.png

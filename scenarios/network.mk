@@ -6,7 +6,8 @@ networkdir = $(pkgdatadir)/scenarios/network
 dist_network_DATA = \
 	scenarios/network/ping-two-routers.ini \
 	scenarios/network/traceroute-three-routers.ini \
-	scenarios/network/udp-fragments.ini
+	scenarios/network/udp-fragments.ini \
+	scenarios/network/netfilter-queue-and-output-reject.ini
 
 TESTS += tests/network_scenarios.sh tests/network_wireshark.sh
 EXTRA_DIST += tests/network_scenarios.sh tests/network_wireshark.sh

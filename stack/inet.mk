@@ -39,7 +39,8 @@ BENCHES += tests/bench_udp
 tests_bench_udp_LDADD = $(NETSIM_LIBS)
 
 # The packet filter on the netfilter hooks (issue 14).
-libnetsim_a_SOURCES += stack/ip_tables.c stack/ip_tables.h
+libnetsim_a_SOURCES += stack/ip_tables.c stack/ip_tables.h \
+	stack/nf_reject_ipv4.c stack/nf_reject.h
 check_PROGRAMS += tests/test_ip_tables
 TESTS += tests/test_ip_tables
 tests_test_ip_tables_CFLAGS = $(TEST_CMOCKA_FLAGS)

@@ -7,9 +7,10 @@
  * chain its policy decides.  Each rule counts the packets and bytes (the
  * IP datagram's length) it matched, as `iptables -L -v` shows.
  *
- * A dropped packet is dropped here with reason `netfilter_drop` and the hook's
- * name as the place (NF_INET_LOCAL_IN ...), so `netsim show --skb` ends
- * its life at the hook.  A packet the host sends itself that OUTPUT or
+ * A dropped packet is freed by nf_hook_slow (NF_DROP) with reason
+ * `netfilter_drop` and the hook's name as the place (NF_INET_LOCAL_IN ...),
+ * so `netsim show --skb` ends its life at the hook.  NFQUEUE returns
+ * NF_QUEUE_NR(n): nf_hook_slow puts the packet on queue n (netfilter.h).  A packet the host sends itself that OUTPUT or
  * POSTROUTING drops makes the sending call fail with EPERM, as in Linux
  * (NF_DROP_GETERR).
  */
@@ -22,9 +23,10 @@
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 #include "stack/netfilter.h"
+#include "stack/nf_reject.h"
 #include "trace/trace.h"
 
-enum ipt_target { IPT_ACCEPT, IPT_DROP, IPT_REJECT, IPT_LOG };
+enum ipt_target { IPT_ACCEPT, IPT_DROP, IPT_REJECT, IPT_LOG, IPT_NFQUEUE };
 
 struct ipt_rule {
 	char *text;
@@ -35,6 +37,9 @@ struct ipt_rule {
 	char iif[IFNAMSIZ], oif[IFNAMSIZ];
 	enum ipt_target target;
 	uint8_t reject_code; /* ICMP destination unreachable code */
+	bool reject_rst;     /* --reject-with tcp-reset */
+	uint16_t queue_num;  /* NFQUEUE --queue-num */
+	bool queue_bypass;   /* NFQUEUE --queue-bypass */
 	char *log_prefix;
 	uint64_t pkts, bytes;
 };
@@ -56,11 +61,6 @@ struct ipt_table {
 
 static const char *const chain_names[NF_INET_NUMHOOKS] = { "PREROUTING", "INPUT", "FORWARD",
 							   "OUTPUT", "POSTROUTING" };
-static const char *const hook_places[NF_INET_NUMHOOKS] = { "NF_INET_PRE_ROUTING",
-							   "NF_INET_LOCAL_IN", "NF_INET_FORWARD",
-							   "NF_INET_LOCAL_OUT",
-							   "NF_INET_POST_ROUTING" };
-
 /* Each host's table hangs off host->ipt and lives until the host's fini. */
 static void
 rule_free(gpointer p)
@@ -180,7 +180,7 @@ ipt_log(const struct ipt_rule *r, struct sk_buff *skb, const struct nf_hook_stat
 			g_intern_string(line->str), 0);
 }
 
-/* Linux ipt_do_table for one chain.  Drops itself (reason netfilter_drop, place the hook). */
+/* Linux ipt_do_table for one chain: the verdict of the first terminal rule, or the policy. */
 static unsigned
 ipt_do_table(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
 {
@@ -195,21 +195,27 @@ ipt_do_table(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
 		switch (r->target) {
 		case IPT_LOG: ipt_log(r, skb, st); continue;
 		case IPT_ACCEPT: return NF_ACCEPT;
+		case IPT_NFQUEUE:
+			/* xt_NFQUEUE nfqueue_tg: nf_hook_slow queues it (nf_queue) */
+			return NF_QUEUE_NR(r->queue_num) |
+				(r->queue_bypass ? NF_VERDICT_FLAG_QUEUE_BYPASS : 0);
 		case IPT_REJECT:
-			/* nf_send_unreach: an ICMP error to the sender, then drop */
-			icmp_send(skb, ICMP_DEST_UNREACH, r->reject_code, 0);
+			/* reject_tg: an ICMP error or an RST to the sender, then
+			 * NF_DROP (in OUTPUT the sender is this host: the answer
+			 * comes back through loopback, the call gets EPERM) */
+			if (r->reject_rst)
+				nf_send_reset(skb);
+			else
+				nf_send_unreach(skb, r->reject_code);
 			/* fall through */
-		case IPT_DROP:
-			skb_drop_at(skb, SKB_DROP_NETFILTER, hook_places[c->hook]);
-			return NF_STOLEN;
+		case IPT_DROP: return NF_DROP; /* nf_hook_slow frees it at the hook */
 		}
 	}
 	if (!c->policy_drop)
 		return NF_ACCEPT;
 	c->policy_pkts++;
 	c->policy_bytes += len;
-	skb_drop_at(skb, SKB_DROP_NETFILTER, hook_places[c->hook]);
-	return NF_STOLEN;
+	return NF_DROP;
 }
 
 /* ---- parsing ------------------------------------------------------------------------ */
@@ -328,12 +334,16 @@ parse_command(const char *cmd, int *chain, struct ipt_rule **rule, int *policy, 
 	r->proto = -1;
 	r->sport[1] = r->dport[1] = 65535;
 	r->reject_code = 3; /* ipt_REJECT's default: icmp-port-unreachable */
-	bool have_target = false, reject_with = false;
+	bool have_target = false, reject_with = false, queue_opt = false;
 	for (int i = 2; i < argc; i++) {
 		const char *o = w[i];
 		const char *v = i + 1 < argc ? w[i + 1] : NULL;
 		if (strcmp(o, "!") == 0)
 			FAIL("'!' (inversion) is not modelled");
+		if (strcmp(o, "--queue-bypass") == 0) { /* the one option without a value */
+			r->queue_bypass = queue_opt = true;
+			continue;
+		}
 		if (!v)
 			FAIL("%s needs a value", o);
 		i++;
@@ -385,12 +395,21 @@ parse_command(const char *cmd, int *chain, struct ipt_rule **rule, int *policy, 
 			else if (strcmp(v, "LOG") == 0)
 				r->target = IPT_LOG;
 			else if (strcmp(v, "NFQUEUE") == 0)
-				FAIL("NFQUEUE: use an [app] with program = screend (it binds queue "
-				     "0 "
-				     "on FORWARD)");
+				r->target = IPT_NFQUEUE;
 			else
-				FAIL("-j: a target is ACCEPT, DROP, REJECT or LOG");
+				FAIL("-j: a target is ACCEPT, DROP, REJECT, LOG or NFQUEUE");
+		} else if (strcmp(o, "--queue-num") == 0) {
+			unsigned n;
+			if (!parse_port(v, &n))
+				FAIL("--queue-num: expected a queue number 0..65535");
+			r->queue_num = (uint16_t)n;
+			queue_opt = true;
 		} else if (strcmp(o, "--reject-with") == 0) {
+			reject_with = true;
+			if (strcmp(v, "tcp-reset") == 0) {
+				r->reject_rst = true;
+				continue;
+			}
 			size_t k;
 			for (k = 0; k < G_N_ELEMENTS(reject_types); k++)
 				if (strcmp(v, reject_types[k].name) == 0)
@@ -398,7 +417,6 @@ parse_command(const char *cmd, int *chain, struct ipt_rule **rule, int *policy, 
 			if (k == G_N_ELEMENTS(reject_types))
 				FAIL("--reject-with: %s is not one of the ICMP types modelled", v);
 			r->reject_code = reject_types[k].code;
-			reject_with = true;
 		} else if (strcmp(o, "--log-prefix") == 0) {
 			r->log_prefix = g_strdup(v);
 		} else {
@@ -407,10 +425,17 @@ parse_command(const char *cmd, int *chain, struct ipt_rule **rule, int *policy, 
 	}
 	if (!have_target)
 		FAIL("no -j TARGET");
-	if (r->target == IPT_REJECT && *chain != NF_INET_LOCAL_IN && *chain != NF_INET_FORWARD)
-		FAIL("REJECT is modelled in INPUT and FORWARD only (Linux: also OUTPUT)");
+	/* ipt_REJECT.c: .hooks = LOCAL_IN | FORWARD | LOCAL_OUT */
+	if (r->target == IPT_REJECT && *chain != NF_INET_LOCAL_IN && *chain != NF_INET_FORWARD &&
+	    *chain != NF_INET_LOCAL_OUT)
+		FAIL("REJECT is valid in INPUT, FORWARD and OUTPUT only (as iptables)");
+	/* reject_tg_check: "TCP_RESET invalid for non-tcp" */
+	if (r->reject_rst && r->proto != 6)
+		FAIL("--reject-with tcp-reset needs -p tcp");
 	if (reject_with && r->target != IPT_REJECT)
 		FAIL("--reject-with without -j REJECT");
+	if (queue_opt && r->target != IPT_NFQUEUE)
+		FAIL("--queue-num/--queue-bypass without -j NFQUEUE");
 	*rule = r;
 	return true;
 fail:

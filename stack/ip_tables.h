@@ -1,8 +1,8 @@
 /*
  * stack/ip_tables.h - a per-host packet filter on the five IPv4 netfilter
  * hooks: iptables-style rules (chain, protocol, source and destination
- * prefix, ports, interface) with the targets ACCEPT, DROP, REJECT and LOG,
- * a policy per chain, and a packet and byte counter per rule.
+ * prefix, ports, interface) with the targets ACCEPT, DROP, REJECT, LOG and
+ * NFQUEUE, a policy per chain, and a packet and byte counter per rule.
  *
  * Linux counterpart: net/ipv4/netfilter/ip_tables.c (ipt_do_table,
  * ip_packet_match), iptable_filter.c, net/netfilter/xt_tcpudp.c (port
@@ -18,12 +18,17 @@
  * The scenario's host key `iptables` holds iptables commands separated by
  * ';' (docs/scenario-format.md):
  *   -A CHAIN [-p tcp|udp|icmp|all|N] [-s A[/L]] [-d A[/L]] [--sport P[:Q]]
- *      [--dport P[:Q]] [-i IF] [-o IF] -j ACCEPT|DROP|REJECT|LOG
+ *      [--dport P[:Q]] [-i IF] [-o IF] -j ACCEPT|DROP|REJECT|LOG|NFQUEUE
  *      [--reject-with icmp-net-unreachable|icmp-host-unreachable|
  *       icmp-port-unreachable|icmp-proto-unreachable|icmp-net-prohibited|
- *       icmp-host-prohibited|icmp-admin-prohibited] [--log-prefix P]
+ *       icmp-host-prohibited|icmp-admin-prohibited|tcp-reset]
+ *      [--log-prefix P] [--queue-num N] [--queue-bypass]
  *   -P CHAIN ACCEPT|DROP
- * CHAIN is PREROUTING, INPUT, FORWARD, OUTPUT or POSTROUTING.
+ * CHAIN is PREROUTING, INPUT, FORWARD, OUTPUT or POSTROUTING.  REJECT is
+ * valid in INPUT, FORWARD and OUTPUT (ipt_REJECT's hooks); tcp-reset needs
+ * -p tcp.  REJECT in OUTPUT answers the host's own packet (nf_reject.h) and
+ * the sending call gets EPERM, as for DROP.  NFQUEUE hands the packet to
+ * queue N (netfilter.h; Linux xt_NFQUEUE.c nfqueue_tg).
  */
 #ifndef NETSIM_STACK_IP_TABLES_H
 #define NETSIM_STACK_IP_TABLES_H

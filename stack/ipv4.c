@@ -443,6 +443,11 @@ ip_trace_packet(struct sk_buff *skb, const struct iphdr *iph)
 
 /* ---- input ------------------------------------------------------------------- */
 
+/* The okfns after the hooks (Linux's names); a queued packet resumes there. */
+static int ip_rcv_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
+static int ip_local_deliver_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
+static int ip_finish_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
+
 int
 ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 {
@@ -478,11 +483,26 @@ ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 	skb_set_transport_header(skb, (int)hl);
 	*IPCB(skb) = (struct inet_skb_parm){ .iif = dev ? dev->ifindex : 0 };
 	ip_trace_packet(skb, iph);
-	if (!nf_hook(NF_INET_PRE_ROUTING, skb, dev, NULL, 0, NULL))
-		return NET_RX_DROP; /* Linux ip_rcv: NF_HOOK(PRE_ROUTING, ip_rcv_finish) */
-	iph = ip_hdr(skb);
+	/* Linux ip_rcv: NF_HOOK(PRE_ROUTING, ip_rcv_finish) */
+	if (nf_hook(NF_INET_PRE_ROUTING, skb, dev, NULL, 0, ip_rcv_finish) != 1)
+		return NET_RX_DROP;
+	return ip_rcv_finish(skb, dev, 0);
 
-	/* ip_rcv_finish: route input (Linux ip_route_input_slow) */
+inhdr_error:
+	ips->mib.in_hdr_errors++;
+	skb_drop(skb, SKB_DROP_IP_INHDR);
+	return NET_RX_DROP;
+}
+
+/* Linux ip_rcv_finish: route input (ip_route_input_slow), then deliver or forward. */
+static int
+ip_rcv_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
+{
+	(void)dev;
+	(void)nexthop;
+	struct host *host = skb->host;
+	struct ip_state *ips = ip_state(host);
+	const struct iphdr *iph = ip_hdr(skb);
 	uint32_t saddr = ntohl(iph->saddr), daddr = ntohl(iph->daddr);
 	if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) || ipv4_is_loopback(saddr)) {
 		ips->mib.in_addr_errors++; /* a martian source */
@@ -511,27 +531,29 @@ ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 	}
 	skb_handoff(skb, "ip", "ip_forward");
 	return ip_forward(skb);
-
-inhdr_error:
-	ips->mib.in_hdr_errors++;
-	skb_drop(skb, SKB_DROP_IP_INHDR);
-	return NET_RX_DROP;
 }
 
 int
 ip_local_deliver(struct sk_buff *skb)
 {
-	struct host *host = skb->host;
-	struct ip_state *ips = ip_state(host);
 	if (ip_is_fragment(ip_hdr(skb))) {
 		skb = ip_defrag(skb);
 		if (!skb)
 			return NET_RX_SUCCESS;
 	}
 	/* Linux ip_local_deliver: NF_HOOK(LOCAL_IN, ip_local_deliver_finish) */
-	if (!nf_hook(NF_INET_LOCAL_IN, skb, skb->dev, NULL, 0, NULL))
+	if (nf_hook(NF_INET_LOCAL_IN, skb, skb->dev, NULL, 0, ip_local_deliver_finish) != 1)
 		return NET_RX_DROP;
-	/* ip_local_deliver_finish */
+	return ip_local_deliver_finish(skb, skb->dev, 0);
+}
+
+/* Linux ip_local_deliver_finish: raw sockets, then the protocol's handler. */
+static int
+ip_local_deliver_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
+{
+	(void)dev;
+	(void)nexthop;
+	struct ip_state *ips = ip_state(skb->host);
 	struct iphdr *iph = ip_hdr(skb);
 	uint8_t protocol = iph->protocol;
 	skb_pull(skb, ip_hdrlen(iph));
@@ -588,7 +610,7 @@ ip_forward(struct sk_buff *skb)
 	ip_decrease_ttl(iph);
 	ips->mib.forw_datagrams++;
 	IPCB(skb)->flags |= IPSKB_FORWARDED;
-	if (!nf_hook(NF_INET_FORWARD, skb, skb->dev, rt.dev, rt.nexthop, ip_output))
+	if (nf_hook(NF_INET_FORWARD, skb, skb->dev, rt.dev, rt.nexthop, ip_output) != 1)
 		return NET_RX_SUCCESS; /* queued to user space (NFQUEUE), stolen or dropped */
 	int err = ip_output(skb, rt.dev, rt.nexthop);
 	return err ? NET_RX_DROP : NET_RX_SUCCESS;
@@ -600,14 +622,22 @@ int
 ip_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 {
 	struct host *host = skb->host;
-	struct ip_state *ips = ip_state(host);
 	host_charge(host, COST_IP_OUTPUT);
 	skb_handoff(skb, "ip", "ip_output");
 	skb->dev = dev;
 	skb->protocol = ETH_P_IP;
 	/* Linux ip_output: NF_HOOK_COND(POST_ROUTING, ip_finish_output) */
-	if (!nf_hook(NF_INET_POST_ROUTING, skb, NULL, dev, nexthop, NULL))
-		return -EPERM;
+	int v = nf_hook(NF_INET_POST_ROUTING, skb, NULL, dev, nexthop, ip_finish_output);
+	if (v != 1)
+		return v;
+	return ip_finish_output(skb, dev, nexthop);
+}
+
+/* Linux ip_finish_output: fragment if needed, then the neighbour. */
+static int
+ip_finish_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
+{
+	struct ip_state *ips = ip_state(skb->host);
 	if (skb->len > dev->mtu) {
 		if (ntohs(ip_hdr(skb)->frag_off) & IP_DF) {
 			ips->mib.frag_fails++;
@@ -630,6 +660,27 @@ ip_loopback_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_network_header(skb);
 	return netif_rx(skb) == NET_RX_SUCCESS ? 0 : -ENOBUFS;
+}
+
+static int
+ip_loopback_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
+{
+	(void)nexthop;
+	return ip_loopback_xmit(skb, dev);
+}
+
+/* After LOCAL_OUT (Linux dst_output): to ourselves through lo's ip_output
+ * (POST_ROUTING too), or ip_output. */
+static int
+ip_local_out_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
+{
+	if (!ip_dev_find(skb->host, ntohl(ip_hdr(skb)->daddr)))
+		return ip_output(skb, dev, nexthop);
+	host_charge(skb->host, COST_IP_OUTPUT);
+	int v = nf_hook(NF_INET_POST_ROUTING, skb, NULL, dev, nexthop, ip_loopback_finish);
+	if (v != 1)
+		return v;
+	return ip_loopback_xmit(skb, dev);
 }
 
 int
@@ -665,16 +716,10 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 	*IPCB(skb) = (struct inet_skb_parm){ 0 };
 	ip_trace_packet(skb, iph);
 	/* Linux __ip_local_out: NF_HOOK(LOCAL_OUT, dst_output); a drop is EPERM */
-	if (!nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, NULL))
-		return -EPERM;
-	if (rt.type == RTN_LOCAL) {
-		host_charge(host, COST_IP_OUTPUT);
-		/* Linux sends it through ip_output on lo: POST_ROUTING too */
-		if (!nf_hook(NF_INET_POST_ROUTING, skb, NULL, rt.dev, rt.nexthop, NULL))
-			return -EPERM;
-		return ip_loopback_xmit(skb, rt.dev);
-	}
-	return ip_output(skb, rt.dev, rt.nexthop);
+	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, ip_local_out_finish);
+	if (v != 1)
+		return v;
+	return ip_local_out_finish(skb, rt.dev, rt.nexthop);
 }
 
 /*
@@ -683,12 +728,12 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
  * source address, the total length, a zero id, the checksum), then
  * LOCAL_OUT and output.  No fragmentation: EMSGSIZE above the route's MTU.
  */
-int
-ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr)
+static int
+ip_send_built(struct sk_buff *skb, uint32_t daddr, const char *func)
 {
 	struct host *host = skb->host;
 	struct ip_state *ips = ip_state(host);
-	skb_handoff(skb, "ip", "raw_send_hdrinc");
+	skb_handoff(skb, "ip", func);
 	ips->mib.out_requests++;
 	struct rtable rt;
 	if (ip_route_output_skb(skb, daddr, 0, &rt) != 0) {
@@ -713,15 +758,22 @@ ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr)
 	skb_set_transport_header(skb, (int)ip_hdrlen(iph));
 	*IPCB(skb) = (struct inet_skb_parm){ 0 };
 	ip_trace_packet(skb, iph);
-	if (!nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, NULL))
-		return -EPERM;
-	if (rt.type == RTN_LOCAL) {
-		host_charge(host, COST_IP_OUTPUT);
-		if (!nf_hook(NF_INET_POST_ROUTING, skb, NULL, rt.dev, rt.nexthop, NULL))
-			return -EPERM;
-		return ip_loopback_xmit(skb, rt.dev);
-	}
-	return ip_output(skb, rt.dev, rt.nexthop);
+	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, ip_local_out_finish);
+	if (v != 1)
+		return v;
+	return ip_local_out_finish(skb, rt.dev, rt.nexthop);
+}
+
+int
+ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr)
+{
+	return ip_send_built(skb, daddr, "raw_send_hdrinc");
+}
+
+int
+ip_local_out(struct sk_buff *skb)
+{
+	return ip_send_built(skb, ntohl(ip_hdr(skb)->daddr), "ip_local_out");
 }
 
 int

@@ -279,6 +279,9 @@ int ip_queue_xmit(struct sock *sk, struct sk_buff *skb);
  * MTU: never fragmented) or -EPERM (netfilter).
  */
 int ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr);
+/* The same for a datagram the kernel built whole (Linux ip_local_out of
+ * nf_send_reset's RST): routed by its own destination address. */
+int ip_local_out(struct sk_buff *skb);
 /*
  * Send a complete IP datagram (header built, checksummed) through the
  * route to its destination: the last steps of ip_output, also used by raw

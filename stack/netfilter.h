@@ -9,10 +9,12 @@
  * layer also has hooks for netfilter ...").
  *
  * Position in the call chain:
- *   ip_rcv -> ip_forward -> nf_hook(NF_INET_FORWARD) -> ip_output
- *                               \-> nfqnl_enqueue -> screen_queue
- *   (process, task context) nfq_recv <- screen_queue; nfq_set_verdict ->
- *        NF_ACCEPT: the okfn (ip_output, the rest of the forwarding path)
+ *   ip_rcv / ip_local_deliver / ip_forward / __ip_local_out / ip_output
+ *     -> nf_hook(hook, okfn) -> the hook functions (ip_tables.c, screend's)
+ *        verdict NF_QUEUE_NR(n) -> nf_queue -> queue n (screen_queue for 0)
+ *   (process, task context) nfq_recv <- queue n; nfq_set_verdict ->
+ *        NF_ACCEPT: nf_reinject: the hook functions after the one that
+ *                   queued it, then the okfn (the rest of the path)
  *        NF_DROP:   skb_drop(SKB_DROP_SCREEN)
  *
  * This is the "screend" of Mogul and Ramakrishnan ("Eliminating Receive
@@ -54,7 +56,16 @@ enum nf_inet_hooks {
 /* Verdicts of a hook function (Linux NF_DROP ... NF_QUEUE). */
 enum nf_verdict { NF_DROP = 0, NF_ACCEPT = 1, NF_STOLEN = 2, NF_QUEUE = 3 };
 
-/* The rest of the caller's path after the hook: ip_output for NF_INET_FORWARD. */
+/* Linux include/uapi/linux/netfilter.h: NF_QUEUE with a queue number in
+ * the high 16 bits, and the bypass flag (accept when no process listens). */
+#define NF_VERDICT_MASK 0x000000ffu
+#define NF_VERDICT_FLAG_QUEUE_BYPASS 0x00008000u
+#define NF_VERDICT_QBITS 16
+#define NF_QUEUE_NR(x) ((((unsigned)(x) << NF_VERDICT_QBITS) & 0xffff0000u) | NF_QUEUE)
+
+/* The rest of the caller's path after the hook (Linux's okfn): ip_rcv_finish,
+ * ip_local_deliver_finish, ip_output (FORWARD), ip_local_out's dst_output,
+ * ip_finish_output.  Called when a queued packet is accepted. */
 typedef int (*nf_okfn)(struct sk_buff *skb, struct net_device *out, uint32_t nexthop);
 
 struct nf_hook_state {
@@ -67,8 +78,10 @@ struct nf_hook_state {
 /* A hook function and where it hangs (Linux struct nf_hook_ops). */
 struct nf_hook_ops {
 	/* Required.  NF_ACCEPT: the next hook, then the caller goes on.
-	 * NF_DROP: dropped by nf_hook.  NF_STOLEN / NF_QUEUE: the hook took
-	 * @skb (and owns it). */
+	 * NF_DROP: dropped by nf_hook (reason netfilter_drop, the hook as
+	 * place).  NF_STOLEN: the hook took @skb (and owns it).
+	 * NF_QUEUE_NR(n) [| NF_VERDICT_FLAG_QUEUE_BYPASS]: nf_hook puts it on
+	 * queue n for a process (nf_queue). */
 	unsigned (*hook)(void *priv, struct sk_buff *skb, const struct nf_hook_state *state);
 	void *priv;
 	unsigned hooknum;
@@ -80,31 +93,53 @@ void nf_unregister_net_hook(struct host *host, struct nf_hook_ops *ops);
 
 /*
  * Run the hooks of @hook on @skb.  Returns 1 when every hook accepted it:
- * the caller goes on (calls @okfn itself).  Returns 0 when a hook dropped,
- * stole or queued it: @skb is consumed.  Linux nf_hook.
+ * the caller goes on (calls @okfn itself).  Returns 0 when a hook stole or
+ * queued it, -EPERM when one dropped it: @skb is consumed either way.
+ * Linux nf_hook / nf_hook_slow (NF_DROP_GETERR: -EPERM unless the verdict
+ * carries another errno).  @okfn may be NULL only where nothing queues.
  */
 int nf_hook(unsigned hook, struct sk_buff *skb, struct net_device *in, struct net_device *out,
 	    uint32_t nexthop, nf_okfn okfn);
 
-/* ---- the screening queue (NFQUEUE queue 0) and its user side -------------------- */
+/* ---- the queues to user space (NFQUEUE) and their user side -------------------- */
 
 /*
- * Hang the NFQUEUE target on NF_INET_FORWARD of @host (Linux:
- * iptables -A FORWARD -j NFQUEUE, and a process binding queue 0).
- * Returns false when it is bound already.
+ * Queues are numbered 0..65535, as Linux's (nfnetlink_queue instances).
+ * A hook verdict NF_QUEUE_NR(n) puts the packet on queue n (the iptables
+ * target `-j NFQUEUE --queue-num n`, stack/ip_tables.c); when no process
+ * has bound n it is dropped (netfilter_drop), or accepted with the bypass
+ * flag (Linux nf_queue: -ESRCH).  A full queue (screen_queue_len packets)
+ * drops it (SKB_DROP_SCREEN, Linux queue_dropped).  Queue 0 is "the
+ * screening queue" of the livelock experiments: its queues are named
+ * screen_queue / screen_verdict and screen_feedback watches it; queue n
+ * is nfqueueN / nfqueueN_verdict.
+ */
+
+/*
+ * Bind queue 0 and hang a hook on NF_INET_FORWARD of @host that queues
+ * every forwarded packet there (Linux: iptables -A FORWARD -j NFQUEUE,
+ * and a process binding queue 0): screend's default.  Returns false when
+ * queue 0 is bound already.
  */
 bool nfq_bind(struct host *host);
+/* Bind queue @num only: the host's rules decide what goes there.  Returns
+ * false when it is bound already. */
+bool nfq_bind_queue(struct host *host, uint16_t num);
 
 /*
- * In a process: wait for the next packet of the screening queue, copy at
- * most @len bytes of it (from the IP header) to @buf and its length to
- * *@plen.  Returns the packet's id for nfq_set_verdict.
+ * In a process: wait for the next packet of queue @num, copy at most @len
+ * bytes of it (from the IP header) to @buf and its length to *@plen.
+ * Returns the packet's id for nfq_set_verdict.  nfq_recv: queue 0.
  */
+uint64_t nfq_recv_queue(uint16_t num, void *buf, size_t len, size_t *plen);
 uint64_t nfq_recv(void *buf, size_t len, size_t *plen);
 /* In a process: one packet's screening work (COST_SCREEN). */
 void nfq_screen(void);
-/* In a process: NF_ACCEPT passes packet @id on (transmitted), NF_DROP drops
- * it (SKB_DROP_SCREEN).  Returns 0, or -1 when no packet has that id. */
+/* In a process: NF_ACCEPT passes packet @id of queue @num on (Linux
+ * nf_reinject: the hooks after the one that queued it, then the okfn);
+ * NF_DROP drops it (SKB_DROP_SCREEN).  Returns 0, or -1 when no packet has
+ * that id.  nfq_set_verdict: queue 0. */
+int nfq_set_verdict_queue(uint16_t num, uint64_t id, unsigned verdict);
 int nfq_set_verdict(uint64_t id, unsigned verdict);
 
 struct nfq_stats {
@@ -114,7 +149,9 @@ struct nfq_stats {
 	uint64_t throttles;	       /* times feedback blocked input */
 	uint32_t queue_len, queue_max; /* now, and the high-water mark */
 };
-/* Zeroes when nothing is bound on @host. */
+/* Queue 0's figures; zeroes when it was never used on @host. */
 void nfq_stats(struct host *host, struct nfq_stats *out);
+/* The figures of queue @num (zeroes when it was never used). */
+void nfq_queue_stats(struct host *host, uint16_t num, struct nfq_stats *out);
 
 #endif

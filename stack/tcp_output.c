@@ -310,6 +310,15 @@ tcp_send_syn(struct sock *sk)
 	tp->write_seq = tp->iss + 1;
 	tcp_queue_skb(sk, skb);
 	tcp_write_xmit(sk);
+	/* Linux tcp_connect: the SYN counts as sent even when the layer below
+	 * refused it (only ECONNREFUSED is returned; a netfilter drop is
+	 * -EPERM), and its retransmission timer runs */
+	if (sk->sk_state == TCP_SYN_SENT && tp->snd_nxt != tp->write_seq) {
+		tp->snd_nxt = tp->write_seq;
+		tp->send_hint = NULL;
+		if (!tp->rtx_timer)
+			tcp_rearm_rto(sk);
+	}
 }
 
 /* Queue our FIN: on the last unsent segment, or alone (Linux tcp_send_fin). */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/lectures_sockets.sh - trace checks of the lectures in
-# docs/lecture-sockets-extra.md (their [expect] lines run in lectures.sh).
+# docs/lecture-sockets-extra.md (their [expect] lines run in lectures.sh),
+# and the error lines of bad iptables rules.
 . "$top_srcdir/tests/lib.sh"
 
 LEC="$top_srcdir/scenarios/lectures"
@@ -34,5 +35,19 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	tcpsoft=$(q "SELECT count(*) > 0 FROM cpu_busy WHERE start_ns > 100000000 AND ctx = 'softirq'")
 	expect_eq "$tcpsoft" "1" "af_unix: loopback TCP does use the softirq"
 fi
+
+# ---- bad iptables rules: one line file:line: group key: what is wrong, exit 2 --------
+NF="$top_srcdir/scenarios/network/netfilter-queue-and-output-reject.ini"
+bad_rule() { # SED-EXPR WHAT MESSAGE-REGEX
+	sed "$1" "$NF" >"$T/bad.ini"
+	expect_exit 2 "iptables: $2 is refused" -- "$NETSIM" check "$T/bad.ini"
+	expect_eq "$(wc -l <"$T/err" | tr -d ' ')" "1" "iptables: $2: one line"
+	expect_grep "$T/err" "bad\.ini:[0-9]+: host [a-z]+ iptables: .*$3" "iptables: $2: says what is wrong"
+}
+bad_rule 's/--queue-num 1$/--queue-num 70000/' "a queue number above 65535" "queue number 0..65535"
+bad_rule 's/-p tcp --dport 80 -j REJECT/-p udp --dport 80 -j REJECT/' "tcp-reset without -p tcp" "needs -p tcp"
+bad_rule 's/-A OUTPUT -p udp --dport 13 -j REJECT/-A POSTROUTING -p udp --dport 13 -j REJECT/' \
+	"REJECT in POSTROUTING" "INPUT, FORWARD and OUTPUT only"
+bad_rule 's/-j NFQUEUE --queue-num 1$/-j DROP --queue-num 1/' "--queue-num without NFQUEUE" "without -j NFQUEUE"
 
 done_testing

@@ -15,13 +15,20 @@
 #include <arpa/inet.h>
 
 #include "stack/ip_tables.h"
+#include "stack/netfilter.h"
 #include "stack/socket.h"
+#include "stack/tcp.h"
 #include "tests/inet_test.h"
 
 struct fx {
 	struct tnet *n;
 	struct host *a, *r, *b;
 	int rc[4], err[4];
+	sim_time_t start_at, done_at;
+	struct host *screen_host; /* where screener runs */
+	uint16_t queue;
+	unsigned verdicts[2]; /* for the first two packets; then NF_ACCEPT */
+	int screened;
 	int got;
 	uint16_t port;
 };
@@ -40,6 +47,7 @@ setup(void **state)
 	tnet_route(fx->b, "default via 10.2.0.1");
 	socket_host_init(fx->a);
 	socket_host_init(fx->b);
+	socket_host_init(fx->r);
 	tnet_run(n, 10 * SIM_MS);
 	*state = fx;
 	return 0;
@@ -120,6 +128,61 @@ sender(struct proc *p, void *arg)
 	return 0;
 }
 
+/* a: one TCP connect to b:fx->port; rc/err in rc[0]/err[0], when it returned. */
+static int
+connector(struct proc *p, void *arg)
+{
+	(void)p;
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(fx->port) };
+	inet_pton(AF_INET, "10.2.0.2", &to.sin_addr);
+	fx->start_at = ns_now();
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	fx->err[0] = errno;
+	fx->done_at = ns_now();
+	ns_close(s);
+	return 0;
+}
+
+static void
+run_connect(struct fx *fx)
+{
+	socket_spawn(fx->a, "connect", SIM_MS, connector, fx);
+	tnet_run(fx->n, 100 * SIM_MS);
+}
+
+/* A process that binds fx->queue on fx->screen_host and gives verdicts. */
+static int
+screener(struct proc *p, void *arg)
+{
+	(void)p;
+	struct fx *fx = arg;
+	assert_true(nfq_bind_queue(fx->screen_host, fx->queue));
+	assert_false(nfq_bind_queue(fx->screen_host, fx->queue));
+	for (;;) {
+		char buf[128];
+		size_t len;
+		uint64_t id = nfq_recv_queue(fx->queue, buf, sizeof buf, &len);
+		assert_true(len >= 20 && (buf[0] >> 4) == 4); /* from the IP header */
+		unsigned v = fx->screened < 2 ? fx->verdicts[fx->screened] : NF_ACCEPT;
+		fx->screened++;
+		assert_int_equal(nfq_set_verdict_queue(fx->queue, id, v), 0);
+		assert_int_equal(nfq_set_verdict_queue(fx->queue, id, v), -1); /* once */
+	}
+	return 0;
+}
+
+static void
+screen(struct fx *fx, struct host *h, uint16_t queue, unsigned v0, unsigned v1)
+{
+	fx->screen_host = h;
+	fx->queue = queue;
+	fx->verdicts[0] = v0;
+	fx->verdicts[1] = v1;
+	socket_spawn(h, "screen", 0, screener, fx);
+}
+
 static void
 run(struct fx *fx)
 {
@@ -184,6 +247,148 @@ test_output_drop_fails_the_send_with_eperm(void **state)
 }
 
 static void
+test_output_reject_fails_the_send_with_eperm_and_the_icmp_error_comes_back(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->a, "-A OUTPUT -p udp --dport 7000 -j REJECT");
+	run(fx);
+	/* nf_hook_slow: NF_DROP in LOCAL_OUT is -EPERM for the sending call */
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], EPERM);
+	/* the port unreachable went round loopback to a's own connected socket:
+	 * udp_err set sk_err, which the next call reports (and sends nothing) */
+	assert_int_equal(fx->rc[1], -1);
+	assert_int_equal(fx->err[1], ECONNREFUSED);
+	assert_int_equal(hits(fx->a, "OUTPUT", 1), 1);
+	assert_int_equal(icmp_mib(fx->a)->out_type[ICMP_DEST_UNREACH], 1);
+	assert_int_equal(icmp_mib(fx->a)->in_type[ICMP_DEST_UNREACH], 1);
+	assert_int_equal(host_drops_at(fx->a, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 1);
+	assert_int_equal(fx->got, 0);
+}
+
+static void
+test_output_reject_with_tcp_reset_refuses_the_connect_at_once(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 80;
+	rules(fx->a, "-A OUTPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset");
+	run_connect(fx);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], ECONNREFUSED);
+	/* the RST came back through loopback before any SYN retransmission */
+	assert_true(fx->done_at - fx->start_at < SIM_MS);
+	assert_int_equal(hits(fx->a, "OUTPUT", 1), 1);
+	assert_int_equal(tcp_mib(fx->a)->retrans_segs, 0);
+	assert_int_equal(tcp_mib(fx->b)->in_segs, 0);
+}
+
+static void
+test_forward_reject_with_tcp_reset_answers_for_the_destination(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 80;
+	rules(fx->r, "-A FORWARD -p tcp --dport 80 -j REJECT --reject-with tcp-reset");
+	run_connect(fx);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], ECONNREFUSED);
+	assert_int_equal(hits(fx->r, "FORWARD", 1), 1);
+	assert_int_equal(tcp_mib(fx->b)->in_segs, 0);
+	assert_int_equal(host_drops_at(fx->r, SKB_DROP_NETFILTER, "NF_INET_FORWARD"), 1);
+}
+
+static void
+test_reset_is_never_sent_for_a_reset(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 80;
+	/* b has no listener on 80: it answers the SYN with an RST, which b's
+	 * OUTPUT chain rejects again; nf_send_reset does not answer an RST */
+	rules(fx->b, "-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset");
+	run_connect(fx);
+	assert_int_equal(hits(fx->b, "OUTPUT", 1), 1);
+	assert_int_equal(host_drops_at(fx->b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 1);
+	assert_int_equal(tcp_mib(fx->b)->in_segs, 1);
+}
+
+static void
+test_nfqueue_in_input_gives_the_process_each_packet_and_obeys_its_verdict(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->b, "-A INPUT -p udp --dport 7000 -j NFQUEUE --queue-num 3");
+	screen(fx, fx->b, 3, NF_ACCEPT, NF_DROP);
+	run(fx);
+	assert_int_equal(fx->screened, 2);
+	assert_int_equal(fx->got, 1); /* the accepted one went on to UDP */
+	struct nfq_stats ns;
+	nfq_queue_stats(fx->b, 3, &ns);
+	assert_int_equal(ns.queued, 2);
+	assert_int_equal(ns.accepted, 1);
+	assert_int_equal(ns.rejected, 1);
+	assert_int_equal(ns.queue_len, 0);
+	assert_int_equal(host_drops(fx->b, SKB_DROP_SCREEN), 1);
+	assert_int_equal(hits(fx->b, "INPUT", 1), 2);
+	nfq_stats(fx->b, &ns); /* queue 0 was never used */
+	assert_int_equal(ns.queued, 0);
+}
+
+static void
+test_nfqueue_without_a_process_drops_at_the_hook(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->b, "-A INPUT -p udp -j NFQUEUE --queue-num 5");
+	run(fx);
+	assert_int_equal(fx->got, 0);
+	assert_int_equal(host_drops_at(fx->b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_IN"), 2);
+}
+
+static void
+test_nfqueue_bypass_without_a_process_lets_packets_through(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->b, "-A INPUT -p udp -j NFQUEUE --queue-num 5 --queue-bypass; -A INPUT -j LOG");
+	run(fx);
+	assert_int_equal(fx->got, 2);
+	/* bypass accepts for the queueing rule's hook function as a whole: the
+	 * rest of the chain is not looked at (Linux nf_queue returns 1: the
+	 * next hook function) */
+	assert_int_equal(hits(fx->b, "INPUT", 2), 0);
+}
+
+static void
+test_nfqueue_in_output_send_succeeds_and_accepted_packets_go_on(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->a, "-A OUTPUT -p udp -j NFQUEUE --queue-num 1; -A POSTROUTING -p udp -j LOG");
+	screen(fx, fx->a, 1, NF_ACCEPT, NF_ACCEPT);
+	run(fx);
+	/* a queued packet is not an error for the sender (nf_queue returns 0) */
+	assert_int_equal(fx->rc[0], 1);
+	assert_int_equal(fx->rc[1], 1);
+	assert_int_equal(fx->screened, 2);
+	/* nf_reinject went on at the next hook: POSTROUTING, then the wire */
+	assert_int_equal(hits(fx->a, "POSTROUTING", 1), 2);
+	assert_int_equal(fx->got, 2);
+}
+
+static void
+test_nfqueue_in_forward_on_a_router(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 7000;
+	rules(fx->r, "-A FORWARD -p udp -j NFQUEUE --queue-num 2");
+	screen(fx, fx->r, 2, NF_DROP, NF_ACCEPT);
+	run(fx);
+	assert_int_equal(fx->screened, 2);
+	assert_int_equal(fx->got, 1);
+	assert_int_equal(host_drops(fx->r, SKB_DROP_SCREEN), 1);
+}
+
+static void
 test_router_hooks_see_forwarded_packets_and_policy_drops(void **state)
 {
 	struct fx *fx = *state;
@@ -213,7 +418,12 @@ test_bad_rules_are_rejected_with_a_reason(void **state)
 		"-A OUTPUT -i eth0 -j DROP",
 		"-A INPUT -p udp -j MASQUERADE",
 		"-A INPUT -p udp",
-		"-A OUTPUT -j REJECT",
+		"-A POSTROUTING -j REJECT",
+		"-A INPUT -p udp -j REJECT --reject-with tcp-reset",
+		"-A INPUT -j REJECT --reject-with icmp-echo-reply",
+		"-A INPUT -j NFQUEUE --queue-num 65536",
+		"-A INPUT -j DROP --queue-num 1",
+		"-A INPUT -j ACCEPT --queue-bypass",
 		"-A INPUT ! -s 10.0.0.1 -j DROP",
 		"-A INPUT -s 10.0.0.300 -j DROP",
 		"-A INPUT -p udp --dport 9:1 -j DROP",
@@ -244,6 +454,30 @@ main(void)
 			test_reject_sends_port_unreachable_and_sender_sees_econnrefused, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_output_drop_fails_the_send_with_eperm, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_output_reject_fails_the_send_with_eperm_and_the_icmp_error_comes_back,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_output_reject_with_tcp_reset_refuses_the_connect_at_once, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_forward_reject_with_tcp_reset_answers_for_the_destination, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_reset_is_never_sent_for_a_reset, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_nfqueue_in_input_gives_the_process_each_packet_and_obeys_its_verdict,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nfqueue_without_a_process_drops_at_the_hook,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_nfqueue_bypass_without_a_process_lets_packets_through, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_nfqueue_in_output_send_succeeds_and_accepted_packets_go_on, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_nfqueue_in_forward_on_a_router, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_router_hooks_see_forwarded_packets_and_policy_drops, setup, teardown),
