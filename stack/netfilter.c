@@ -329,7 +329,7 @@ nfq_recv_queue(uint16_t num, void *buf, size_t len, size_t *plen)
 	size_t n = MIN(len, (size_t)skb->len);
 	memcpy(buf, skb->data, n);
 	*plen = n;
-	trace_copy(h->trace, skb->id, "netfilter", COPY_SKB_TO_USER, (uint32_t)n);
+	skb_trace_copy(skb, "netfilter", COPY_SKB_TO_USER, (uint32_t)n, NULL);
 	host_charge_ns(h, "nfq_recv copy", cpu_copy_cost(h->cpu, n));
 	return skb->id;
 }
