@@ -225,6 +225,7 @@ inet_metrics(struct world *w, GHashTable *m)
 			TCP(out_rsts);
 			TCP(listen_overflows);
 			TCP(listen_drops);
+			TCP(out_of_window_icmps);
 #undef TCP
 		}
 		struct route_stats rs;

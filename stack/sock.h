@@ -124,6 +124,7 @@ struct sock {
 	uint32_t sk_rmem_alloc; /* bytes charged to the receive side */
 	uint32_t sk_wmem_alloc; /* bytes charged to the send side */
 	int sk_err;		/* pending error (positive errno), reported once */
+	int sk_err_soft;	/* an ICMP error kept for a timeout (Linux tcp_write_err) */
 	uint8_t sk_shutdown;	/* RCV_SHUTDOWN | SEND_SHUTDOWN */
 	bool dead;		/* orphaned: no process holds it */
 

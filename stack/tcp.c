@@ -314,6 +314,7 @@ tcp_host_fini(struct host *host)
 
 static const struct net_protocol tcp_protocol = {
 	.handler = tcp_v4_rcv,
+	.err_handler = tcp_v4_err,
 	.layer = "tcp",
 	.func_name = "tcp_v4_rcv",
 };

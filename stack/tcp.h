@@ -253,7 +253,8 @@ struct tcp_mib {
 	uint64_t active_opens, passive_opens, attempt_fails, estab_resets;
 	uint64_t in_segs, out_segs, retrans_segs, in_errs, out_rsts;
 	uint64_t listen_overflows, listen_drops;
-	uint32_t states_seen; /* bit (1 << state) for every state entered */
+	uint64_t out_of_window_icmps; /* ICMP errors about no segment in flight */
+	uint32_t states_seen;	      /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -296,6 +297,8 @@ int tcp_v4_init_sock(struct sock *sk);
 
 /* tcp_input.c */
 int tcp_v4_rcv(struct sk_buff *skb);
+/* An ICMP error about one of our segments (stack/tcp_err.c). */
+void tcp_v4_err(struct sk_buff *skb, uint32_t info);
 void tcp_enter_quickack_mode(struct sock *sk, unsigned max_quickacks);
 bool tcp_bsd_delack(const struct sock *sk); /* kernel = bsd-1996 */
 

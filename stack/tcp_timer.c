@@ -110,7 +110,8 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	tp->timeouts++;
 	bool opening = sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV;
 	if (tp->retransmits > (opening ? TCP_SYN_RETRIES : TCP_RETRIES2)) {
-		sk->sk_err = ETIMEDOUT;
+		/* tcp_write_err: a soft error (an ICMP, tcp_v4_err) says why */
+		sk->sk_err = sk->sk_err_soft ? sk->sk_err_soft : ETIMEDOUT;
 		if (!opening)
 			tcp_send_active_reset(sk);
 		tcp_done(sk);

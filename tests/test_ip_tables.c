@@ -311,6 +311,33 @@ test_reset_is_never_sent_for_a_reset(void **state)
 	assert_int_equal(tcp_mib(fx->b)->in_segs, 1);
 }
 
+/* tcp_v4_err: an ICMP error about a SYN ends the connect with its errno. */
+static void
+test_icmp_reject_of_a_syn_fails_the_connect_with_the_icmp_error(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 80;
+	rules(fx->r, "-A FORWARD -p tcp --dport 80 -j REJECT");
+	run_connect(fx);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], ECONNREFUSED); /* icmp-port-unreachable */
+	assert_true(fx->done_at - fx->start_at < SIM_MS);
+	assert_int_equal(tcp_mib(fx->a)->retrans_segs, 0);
+	assert_int_equal(icmp_mib(fx->a)->in_type[ICMP_DEST_UNREACH], 1);
+}
+
+static void
+test_host_unreachable_for_a_syn_is_ehostunreach(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 80;
+	rules(fx->r, "-A FORWARD -p tcp --dport 80 -j REJECT --reject-with icmp-host-unreachable");
+	run_connect(fx);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], EHOSTUNREACH);
+	assert_int_equal(tcp_mib(fx->a)->out_of_window_icmps, 0);
+}
+
 static void
 test_nfqueue_in_input_gives_the_process_each_packet_and_obeys_its_verdict(void **state)
 {
@@ -466,6 +493,11 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_reset_is_never_sent_for_a_reset, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_icmp_reject_of_a_syn_fails_the_connect_with_the_icmp_error, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_host_unreachable_for_a_syn_is_ehostunreach,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_nfqueue_in_input_gives_the_process_each_packet_and_obeys_its_verdict,
 			setup, teardown),
