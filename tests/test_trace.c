@@ -464,6 +464,57 @@ test_trace_cpu_busy_full_writes_intervals_and_totals(void **state)
 }
 
 static void
+task_item_done(struct cpu_work *w)
+{
+	(void)w;
+}
+
+/* Two task items on the fixture's CPU: each cpu_busy row names its task,
+ * and at close task_total has each task's name and CPU time, which add up
+ * to the task context's rows. */
+static void
+test_trace_cpu_busy_rows_name_their_task_and_tasks_are_totalled(void **state)
+{
+	struct fix *f = *state;
+	g_autofree char *path = fix_path(f, "tasks.db");
+
+	fix_open(f, path, TRACE_FULL);
+	struct cpu_work a, b;
+	cpu_work_init(&a, task_item_done, NULL, "a item");
+	cpu_work_init(&b, task_item_done, NULL, "b item");
+	a.task = 7;
+	b.task = 9;
+	cpu_task_set_name(f->cpu, 7, "reader");
+	cpu_task_set_name(f->cpu, 9, "ksoftirqd/0");
+	cpu_submit(f->cpu, &a, CPU_TASK, 300);
+	cpu_submit(f->cpu, &b, CPU_TASK, 500);
+	sim_run_until(f->sim, SIM_MS);
+	fix_close(f, true);
+
+	sqlite3 *db = open_file_db(path);
+	assert_int_equal(query_int(db,
+				   "SELECT count(*) FROM cpu_busy WHERE ctx = 'task'"
+				   " AND task IS NULL"),
+			 0);
+	assert_int_equal(query_int(db,
+				   "SELECT sum(end_ns - start_ns) FROM cpu_busy"
+				   " WHERE name = 'a item' AND task = 7"),
+			 300);
+	assert_query_text(db,
+			  "SELECT group_concat(task || ':' || name, ' ') FROM"
+			  " (SELECT * FROM task_total WHERE cpu_ns > 0 ORDER BY task)",
+			  "7:reader 9:ksoftirqd/0");
+	/* sum_exec_runtime: the item and the switch into the task */
+	assert_int_equal(query_int(db,
+				   "SELECT count(*) FROM task_total t WHERE cpu_ns !="
+				   " (SELECT sum(end_ns - start_ns) FROM cpu_busy b"
+				   "  WHERE b.task = t.task)"),
+			 0);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
+	sqlite3_close(db);
+}
+
+static void
 test_trace_cpu_busy_summary_writes_totals_only(void **state)
 {
 	struct fix *f = *state;
@@ -535,7 +586,7 @@ test_trace_overwrite_replaces_file_and_journal(void **state)
 	fix_close(f, true);
 	assert_false(g_file_test(journal, G_FILE_TEST_EXISTS));
 	sqlite3 *db = open_file_db(path);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
 	sqlite3_close(db);
 }
 
@@ -802,6 +853,9 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_trace_cpu_busy_full_writes_intervals_and_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_trace_cpu_busy_rows_name_their_task_and_tasks_are_totalled, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_trace_cpu_busy_summary_writes_totals_only,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_counter_and_tcp_cc_rows, setup_full,

@@ -59,7 +59,9 @@ static const char *const trace_stmt_sql[ST_N] = {
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
 		      " sport, dport, tcp_flags, seq, ack, payload)"
 		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_BUSY] = "INSERT INTO cpu_busy (host, ctx, name, start_ns, end_ns)"
+	[ST_BUSY] = "INSERT INTO cpu_busy (host, ctx, name, start_ns, end_ns, task)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_TASK] = "INSERT INTO task_total (host, task, name, cpu_ns, switches_in)"
 		    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_TOTAL] = "INSERT INTO cpu_total (host, ctx, name, busy_ns, intervals)"
 		     " VALUES (?1, ?2, ?3, ?4, ?5)",

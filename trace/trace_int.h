@@ -52,6 +52,7 @@ enum trace_stmt {
 	ST_PACKET,
 	ST_BUSY,
 	ST_TOTAL,
+	ST_TASK,
 	ST_COUNTER,
 	ST_TCP_CC,
 	ST_N

@@ -273,6 +273,10 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, start);
 	sqlite3_bind_int64(st, 5, end);
+	if (ctx == CPU_TASK && h->cpu)
+		sqlite3_bind_int64(st, 6, cpu_stretch_task(h->cpu));
+	else
+		sqlite3_bind_null(st, 6);
 	trace_row_done(h->tr, st, 1, "writing cpu_busy");
 }
 
@@ -283,6 +287,26 @@ busy_total_cmp(gconstpointer a, gconstpointer b)
 	const struct trace_busy_total *x = *(const struct trace_busy_total *const *)a;
 	const struct trace_busy_total *y = *(const struct trace_busy_total *const *)b;
 	return g_strcmp0(x->name, y->name);
+}
+
+struct task_rows {
+	struct trace *tr;
+	uint32_t host;
+};
+
+static void
+write_task(void *arg, uint32_t task, const char *name, sim_time_t runtime, uint64_t switches_in)
+{
+	struct task_rows *r = arg;
+	if (r->tr->failed)
+		return;
+	sqlite3_stmt *st = r->tr->st[ST_TASK];
+	sqlite3_bind_int64(st, 1, r->host);
+	sqlite3_bind_int64(st, 2, task);
+	sqlite3_bind_text(st, 3, name ? name : "?", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, runtime);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)switches_in);
+	trace_row_done(r->tr, st, 1, "writing task_total");
 }
 
 /*
@@ -322,6 +346,10 @@ trace_write_totals(struct trace *tr)
 				trace_row_done(tr, st, 1, "writing cpu_total");
 			}
 		}
+		/* and one task_total row per task, in the order the CPU met them */
+		struct task_rows rows = { tr, hr->pub.id };
+		if (hr->pub.cpu)
+			cpu_foreach_task(hr->pub.cpu, write_task, &rows);
 	}
 }
 

@@ -147,6 +147,23 @@ static const char cpu_sql[] =
 	"   THEN printf('%.1f', sum(busy_ns) * 100.0 / (SELECT duration_ns FROM run)) END"
 	" FROM t JOIN hosts h ON h.id = t.host GROUP BY t.host ORDER BY t.host";
 
+static const char *const task_cols[] = { "host",      "task",	       "name", "cpu_ms:n",
+					 "cpu_pct:n", "switches_in:n", NULL };
+/*
+ * Per task: task_total is written at close; a killed run has only the
+ * cpu_busy rows (full level), whose tasks have no names there.
+ */
+static const char task_sql[] =
+	"WITH t AS (SELECT host, task, name, cpu_ns, switches_in FROM task_total"
+	"  UNION ALL SELECT host, task, 'task ' || task, sum(end_ns - start_ns), NULL"
+	"  FROM cpu_busy WHERE task IS NOT NULL AND NOT EXISTS (SELECT 1 FROM task_total)"
+	"  GROUP BY host, task)"
+	" SELECT h.name, t.task, t.name, printf('%.3f', t.cpu_ns / 1e6),"
+	"  CASE WHEN (SELECT duration_ns FROM run) > 0"
+	"   THEN printf('%.1f', t.cpu_ns * 100.0 / (SELECT duration_ns FROM run)) END,"
+	"  t.switches_in"
+	" FROM t JOIN hosts h ON h.id = t.host WHERE t.cpu_ns > 0 ORDER BY t.host, t.cpu_ns DESC";
+
 /* True when the run had packet-filter rules (only then is their section shown). */
 static bool
 show_has_rules(sqlite3 *db)
@@ -195,6 +212,10 @@ show_summary(sqlite3 *db, enum table_format fmt, GString *out, GError **error)
 			 sc_sql, error)) ||
 	     !add_query(db, secs, "cpu", "CPU time by context (ms of virtual time)", cpu_cols,
 			cpu_sql, error) ||
+	     (vizdb_has_table(db, "task_total") &&
+	      !add_query(db, secs, "tasks",
+			 "CPU time by task (ms of virtual time; with the context switches into it)",
+			 task_cols, task_sql, error)) ||
 	     !add_query(
 		     db, secs, "conservation",
 		     "Conservation: skbs allocated = consumed + dropped + queued (+ unaccounted);"
