@@ -4,7 +4,7 @@ libnetsim_a_SOURCES += \
 	viz/vizdb.c viz/vizdb.h \
 	viz/table.c viz/table.h \
 	viz/show.c viz/show.h \
-	viz/draw.c viz/draw.h viz/draw_int.h \
+	viz/draw.c viz/draw.h viz/draw_int.h viz/draw_walk.c \
 	viz/draw_path.c viz/draw_buffer.c \
 	viz/draw_stackmap.c \
 	viz/draw_cpu.c \
