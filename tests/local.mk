@@ -56,3 +56,6 @@ EXTRA_DIST += tests/trace_replay.sh
 # One list per vocabulary (issue 20): no op or drop-reason string outside it.
 TESTS += tests/vocab.sh
 EXTRA_DIST += tests/vocab.sh
+# The diagram builders spell no op or copy kind, in C or in SQL (issue 20).
+TESTS += tests/viz_vocab.sh
+EXTRA_DIST += tests/viz_vocab.sh

@@ -31,6 +31,11 @@ struct draw_event {
 	"skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes, " \
 	"copy_kind, reason, other"
 void draw_event_read(sqlite3_stmt *st, struct draw_event *e);
+/*
+ * Prepares the query @tmpl, whose ops and copy kinds are written {op.WIRE},
+ * {copy.SKB_COPY} (viz_vocab_sql): the diagrams never spell one.
+ */
+sqlite3_stmt *draw_prepare(sqlite3 *db, const char *tmpl, GError **error);
 
 enum draw_place_kind { PLACE_NONE, PLACE_LAYER, PLACE_QUEUE, PLACE_USER, PLACE_WIRE };
 

@@ -54,8 +54,8 @@ struct seg {
 static int64_t
 query_i64(sqlite3 *db, const char *sql, int64_t a)
 {
-	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	g_autoptr(sqlite3_stmt) st = draw_prepare(db, sql, NULL);
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
@@ -66,8 +66,8 @@ query_i64(sqlite3 *db, const char *sql, int64_t a)
 static const char *
 query_str(sqlite3 *db, const char *sql, int64_t a)
 {
-	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	g_autoptr(sqlite3_stmt) st = draw_prepare(db, sql, NULL);
+	if (!st)
 		return NULL;
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
@@ -80,13 +80,14 @@ static void
 seg_fate(sqlite3 *db, struct seg *sg, int64_t t, int64_t recorded_ns)
 {
 	sg->tx_skb = t;
-	sg->tx_ns = query_i64(db,
-			      "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
-			      " AND func = 'tx'",
-			      t);
+	sg->tx_ns =
+		query_i64(db,
+			  "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = {op.WIRE}"
+			  " AND func = 'tx'",
+			  t);
 	sg->rx_ns = -1;
 	sg->drop = query_str(db,
-			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
+			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = {op.DROP}"
 			     " ORDER BY seq LIMIT 1",
 			     t);
 	if (sg->tx_ns < 0) {
@@ -104,12 +105,13 @@ seg_fate(sqlite3 *db, struct seg *sg, int64_t t, int64_t recorded_ns)
 		return;
 	}
 	sg->drop = NULL;
-	sg->rx_ns = query_i64(db,
-			      "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
-			      " AND func = 'rx'",
-			      rx);
+	sg->rx_ns =
+		query_i64(db,
+			  "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = {op.WIRE}"
+			  " AND func = 'rx'",
+			  rx);
 	sg->drop = query_str(db,
-			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
+			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = {op.DROP}"
 			     " ORDER BY seq LIMIT 1",
 			     rx);
 }
@@ -127,10 +129,10 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 		" (saddr = ?3 AND sport = ?5 AND daddr = ?2 AND dport = ?4 AND host = ?7))"
 		" ORDER BY time_ns, skb",
 		error);
-	g_autoptr(sqlite3_stmt) cl = vizdb_prepare(
+	g_autoptr(sqlite3_stmt) cl = draw_prepare(
 		db,
-		"SELECT other FROM skb_events WHERE skb = ? AND other > 0 AND (op = 'clone' OR"
-		" (op = 'copy' AND copy_kind = 'skb_copy')) ORDER BY seq",
+		"SELECT other FROM skb_events WHERE skb = ? AND other > 0 AND (op = {op.CLONE} OR"
+		" (op = {op.COPY} AND copy_kind = {copy.SKB_COPY})) ORDER BY seq",
 		error);
 	if (!st || !cl)
 		return NULL;
@@ -167,7 +169,7 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 			int64_t *id = &g_array_index(ids, int64_t, i);
 			bool on_wire = query_i64(db,
 						 "SELECT 1 FROM skb_events WHERE skb = ?1 AND "
-						 "op = 'wire' LIMIT 1",
+						 "op = {op.WIRE} LIMIT 1",
 						 *id) > 0;
 			bool last = i + 1 == ids->len && !any;
 			if ((!on_wire && !last) || g_hash_table_contains(seen, id))
@@ -292,17 +294,18 @@ ladder_calls(sqlite3 *db, const struct viz_flow *f, GArray *segs)
 	GArray *calls = g_array_new(FALSE, FALSE, sizeof(struct call));
 	g_autoptr(sqlite3_stmt) st = NULL;
 	if (!segs->len ||
-	    sqlite3_prepare_v2(
-		    db,
-		    "SELECT e.time_ns, e.host, e.copy_kind = 'skb_to_user', sum(e.bytes) FROM "
-		    "skb_events e WHERE e.op = 'copy' AND e.copy_kind IN ('user_to_skb', "
-		    "'skb_to_user') AND e.time_ns BETWEEN ?5 AND ?6 AND EXISTS (SELECT 1 FROM "
-		    "packets p WHERE p.proto = 'tcp' AND ((p.saddr = ?1 AND p.sport = ?2 AND "
-		    "p.daddr = ?3 AND p.dport = ?4) OR (p.saddr = ?3 AND p.sport = ?4 AND "
-		    "p.daddr = ?1 AND p.dport = ?2)) AND (p.skb = e.skb OR p.skb IN (SELECT "
-		    "c.other FROM skb_events c WHERE c.skb = e.skb AND c.op IN ('clone', "
-		    "'copy') AND c.other IS NOT NULL))) GROUP BY 1, 2, 3 ORDER BY 1",
-		    -1, &st, NULL) != SQLITE_OK)
+	    !(st = draw_prepare(
+		      db,
+		      "SELECT e.time_ns, e.host, e.copy_kind = {copy.SKB_TO_USER}, sum(e.bytes) "
+		      "FROM skb_events e WHERE e.op = {op.COPY} AND e.copy_kind IN "
+		      "({copy.USER_TO_SKB}, {copy.SKB_TO_USER}) AND e.time_ns BETWEEN ?5 AND ?6 "
+		      "AND EXISTS (SELECT 1 FROM "
+		      "packets p WHERE p.proto = 'tcp' AND ((p.saddr = ?1 AND p.sport = ?2 AND "
+		      "p.daddr = ?3 AND p.dport = ?4) OR (p.saddr = ?3 AND p.sport = ?4 AND "
+		      "p.daddr = ?1 AND p.dport = ?2)) AND (p.skb = e.skb OR p.skb IN (SELECT "
+		      "c.other FROM skb_events c WHERE c.skb = e.skb AND c.op IN ({op.CLONE}, "
+		      "{op.COPY}) AND c.other IS NOT NULL))) GROUP BY 1, 2, 3 ORDER BY 1",
+		      NULL)))
 		return calls;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (guint i = 0; i < segs->len; i++) {

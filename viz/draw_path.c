@@ -278,21 +278,24 @@ path_lineage(sqlite3 *db, int64_t skb, GArray *hops)
 	g_autoptr(GHashTable) seen =
 		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_autoptr(sqlite3_stmt) rx = NULL, kids = NULL, tcp = NULL;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT skb FROM skb_events WHERE op = 'wire' AND func = 'rx' AND "
-			       "other = ?1 UNION SELECT rx_skb FROM wire_hops WHERE tx_skb = ?1 "
-			       "AND rx_skb IS NOT NULL",
-			       -1, &rx, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT other, layer FROM skb_events WHERE skb = ?1 AND op IN "
-			       "('clone', 'copy') AND other > 0 AND other <> skb ORDER BY seq",
-			       -1, &kids, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.op IN "
-			       "('clone', 'copy') AND c.other > 0 ORDER BY EXISTS (SELECT 1 FROM "
-			       "skb_events w WHERE w.skb = c.other AND w.op = 'wire') DESC, c.seq "
-			       "LIMIT 1",
-			       -1, &tcp, NULL) != SQLITE_OK)
+	if (!(rx = draw_prepare(
+		      db,
+		      "SELECT skb FROM skb_events WHERE op = {op.WIRE} AND func = 'rx' AND "
+		      "other = ?1 UNION SELECT rx_skb FROM wire_hops WHERE tx_skb = ?1 "
+		      "AND rx_skb IS NOT NULL",
+		      NULL)) ||
+	    !(kids = draw_prepare(
+		      db,
+		      "SELECT other, layer FROM skb_events WHERE skb = ?1 AND op IN "
+		      "({op.CLONE}, {op.COPY}) AND other > 0 AND other <> skb ORDER BY seq",
+		      NULL)) ||
+	    !(tcp = draw_prepare(
+		      db,
+		      "SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.op IN "
+		      "({op.CLONE}, {op.COPY}) AND c.other > 0 ORDER BY EXISTS (SELECT 1 "
+		      "FROM skb_events w WHERE w.skb = c.other AND w.op = {op.WIRE}) DESC, "
+		      "c.seq LIMIT 1",
+		      NULL)))
 		return;
 	lineage_add(hops, seen, skb, false);
 	for (guint i = 0; i < hops->len; i++) {

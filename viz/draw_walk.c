@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "viz/draw_int.h"
+#include "viz/vizdb.h"
 
 /* ---- reading a row ---- */
 
@@ -54,6 +55,18 @@ draw_event_read(sqlite3_stmt *st, struct draw_event *e)
 	e->kindc = viz_copy_by_name(e->copy_kind);
 	if (!e->op)
 		e->op = g_intern_static_string("?");
+}
+
+sqlite3_stmt *
+draw_prepare(sqlite3 *db, const char *tmpl, GError **error)
+{
+	g_autofree char *sql = viz_vocab_sql(tmpl);
+	if (!sql) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY,
+			    "trace query names an op or copy kind the lists do not have: %s", tmpl);
+		return NULL;
+	}
+	return vizdb_prepare(db, sql, error);
 }
 
 /* ---- the layers and the rows of places ---- */
