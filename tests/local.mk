@@ -59,3 +59,6 @@ EXTRA_DIST += tests/vocab.sh
 # The diagram builders spell no op or copy kind, in C or in SQL (issue 20).
 TESTS += tests/viz_vocab.sh
 EXTRA_DIST += tests/viz_vocab.sh
+# The same trace draws the same stack map and path, run after run.
+TESTS += tests/draw_determinism.sh
+EXTRA_DIST += tests/draw_determinism.sh
