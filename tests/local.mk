@@ -62,3 +62,6 @@ EXTRA_DIST += tests/viz_vocab.sh
 # The same trace draws the same stack map and path, run after run.
 TESTS += tests/draw_determinism.sh
 EXTRA_DIST += tests/draw_determinism.sh
+# netsim view's steps and netsim show --skb's rows agree for fragments.
+TESTS += tests/view_show_steps.sh
+EXTRA_DIST += tests/view_show_steps.sh

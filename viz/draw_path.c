@@ -812,3 +812,38 @@ draw_path_dot_steps(sqlite3 *db, int64_t skb, GArray *steps, GError **error)
 	}
 	return g_string_free(s, FALSE);
 }
+
+bool
+draw_path_skbs(sqlite3 *db, int64_t skb, GArray *steps, GArray *skbs, GError **error)
+{
+	g_autoptr(GArray) own = NULL;
+	if (!steps) {
+		own = g_array_new(FALSE, FALSE, sizeof(struct draw_path_step));
+		g_autofree char *dot = draw_path_dot_steps(db, skb, own, error);
+		for (guint i = 0; i < own->len; i++)
+			g_free(g_array_index(own, struct draw_path_step, i).node);
+		if (!dot)
+			return false;
+		steps = own;
+	}
+	g_autoptr(sqlite3_stmt) of =
+		vizdb_prepare(db, "SELECT skb FROM skb_events WHERE seq = ?", error);
+	if (!of)
+		return false;
+	g_autoptr(GHashTable) seen =
+		g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	for (guint i = 0; i < steps->len; i++) {
+		sqlite3_reset(of);
+		sqlite3_bind_int64(of, 1, g_array_index(steps, struct draw_path_step, i).seq);
+		if (sqlite3_step(of) != SQLITE_ROW)
+			continue;
+		int64_t s = sqlite3_column_int64(of, 0);
+		if (g_hash_table_contains(seen, &s))
+			continue;
+		g_hash_table_add(seen, g_memdup2(&s, sizeof s));
+		g_array_append_val(skbs, s);
+	}
+	if (!skbs->len)
+		g_array_append_val(skbs, skb);
+	return true;
+}
