@@ -56,3 +56,12 @@ EXTRA_DIST += tests/trace_replay.sh
 # One list per vocabulary (issue 20): no op or drop-reason string outside it.
 TESTS += tests/vocab.sh
 EXTRA_DIST += tests/vocab.sh
+# The diagram builders spell no op or copy kind, in C or in SQL (issue 20).
+TESTS += tests/viz_vocab.sh
+EXTRA_DIST += tests/viz_vocab.sh
+# The same trace draws the same stack map and path, run after run.
+TESTS += tests/draw_determinism.sh
+EXTRA_DIST += tests/draw_determinism.sh
+# netsim view's steps and netsim show --skb's rows agree for fragments.
+TESTS += tests/view_show_steps.sh
+EXTRA_DIST += tests/view_show_steps.sh

@@ -394,6 +394,100 @@ test_draw_main_writes_the_picture_or_exits_2(void **state)
 	assert_int_equal(draw_main(7, ladder_udp), 2);
 }
 
+/* ---- the walk and the vocabulary (viz/draw_walk.c, viz/vocab.c) ---- */
+
+static struct draw_event
+walk_event(enum viz_op op, const char *layer)
+{
+	return (struct draw_event){ .skb = 7,
+				    .host = 1,
+				    .op = g_intern_string(viz_op_name(op)),
+				    .opc = op,
+				    .layer = g_intern_string(layer),
+				    .len = 100,
+				    .other = -1 };
+}
+
+static void
+test_walk_handoff_moves_the_skb_to_the_next_layer(void **state)
+{
+	struct draw_place at = { 0 };
+	struct draw_step steps[2];
+	struct draw_event e = walk_event(VIZ_OP_ALLOC, "udp");
+	assert_int_equal(draw_walk(&at, &e, steps), 0);
+	assert_int_equal(at.kind, PLACE_LAYER);
+	assert_string_equal(at.name, "udp");
+	e = walk_event(VIZ_OP_HANDOFF, "ip");
+	e.func = g_intern_string("ip_queue_xmit");
+	assert_int_equal(draw_walk(&at, &e, steps), 1);
+	assert_string_equal(steps[0].from.name, "udp");
+	assert_string_equal(steps[0].to.name, "ip");
+	assert_string_equal(steps[0].what, "ip_queue_xmit");
+	assert_int_equal(steps[0].kind, EDGE_MOVE);
+	assert_string_equal(at.name, "ip");
+}
+
+static void
+test_walk_puts_a_queue_one_row_below_its_owner(void **state)
+{
+	struct draw_place at = { .kind = PLACE_LAYER, .host = 1, .name = g_intern_string("dev") };
+	struct draw_step steps[2];
+	struct draw_event e = walk_event(VIZ_OP_ENQUEUE, "dev");
+	e.queue = g_intern_string("qdisc");
+	assert_int_equal(draw_walk(&at, &e, steps), 1);
+	assert_int_equal(at.kind, PLACE_QUEUE);
+	assert_int_equal(draw_place_rank(&at), DRAW_ROW_OF_LAYER(DRAW_RANK_DEV) + 1);
+	assert_int_equal(draw_place_rank(&steps[0].from), DRAW_ROW_OF_LAYER(DRAW_RANK_DEV));
+	assert_int_equal(DRAW_RANKS, 2 * DRAW_RANK_WIRE + 1);
+}
+
+static void
+test_walk_sends_a_frame_through_the_nic_onto_the_wire(void **state)
+{
+	struct draw_place at = { .kind = PLACE_LAYER, .host = 1, .name = g_intern_string("dev") };
+	struct draw_step steps[2];
+	struct draw_event e = walk_event(VIZ_OP_WIRE, "wire");
+	e.func = g_intern_string("tx");
+	e.queue = g_intern_string("eth0");
+	assert_true(draw_wire_tx(&e));
+	assert_false(draw_wire_rx(&e));
+	assert_int_equal(draw_walk(&at, &e, steps), 2);
+	assert_int_equal(steps[0].kind, EDGE_MOVE);
+	assert_string_equal(steps[0].to.name, "nic");
+	assert_int_equal(steps[1].kind, EDGE_WIRE);
+	assert_int_equal(steps[1].to.kind, PLACE_WIRE);
+	assert_string_equal(steps[1].to.name, "eth0");
+	assert_string_equal(at.name, "nic");
+}
+
+static void
+test_walk_drop_ends_nowhere_with_the_reason(void **state)
+{
+	struct draw_place at = { .kind = PLACE_LAYER, .host = 1, .name = g_intern_string("ip") };
+	struct draw_step steps[2];
+	struct draw_event e = walk_event(VIZ_OP_DROP, "ip");
+	e.reason = g_intern_string("ip_noroute");
+	assert_int_equal(draw_walk(&at, &e, steps), 1);
+	assert_int_equal(steps[0].kind, EDGE_DROP);
+	assert_int_equal(steps[0].to.kind, PLACE_NONE);
+	assert_string_equal(steps[0].what, "ip_noroute");
+}
+
+static void
+test_vocab_sql_spells_ops_and_copy_kinds_from_the_lists(void **state)
+{
+	g_autofree char *sql =
+		viz_vocab_sql("op IN ({op.CLONE}, {op.COPY}) AND copy_kind = {copy.SKB_COPY}");
+	assert_non_null(sql);
+	g_autofree char *want = g_strdup_printf("op IN ('%s', '%s') AND copy_kind = '%s'",
+						viz_op_name(VIZ_OP_CLONE), viz_op_name(VIZ_OP_COPY),
+						viz_copy_name(VIZ_COPY_SKB_COPY));
+	assert_string_equal(sql, want);
+	assert_null(viz_vocab_sql("op = {op.NO_SUCH_OP}"));
+	assert_null(viz_vocab_sql("op = {copy.WIRE}"));
+	assert_null(viz_vocab_sql("op = {WIRE}"));
+}
+
 int
 main(void)
 {
@@ -421,6 +515,11 @@ main(void)
 		T(test_ladder_shows_handshake_loss_retransmission_and_fin),
 		T(test_ladder_renders_with_neato),
 		cmocka_unit_test(test_draw_main_writes_the_picture_or_exits_2),
+		cmocka_unit_test(test_walk_handoff_moves_the_skb_to_the_next_layer),
+		cmocka_unit_test(test_walk_puts_a_queue_one_row_below_its_owner),
+		cmocka_unit_test(test_walk_sends_a_frame_through_the_nic_onto_the_wire),
+		cmocka_unit_test(test_walk_drop_ends_nowhere_with_the_reason),
+		cmocka_unit_test(test_vocab_sql_spells_ops_and_copy_kinds_from_the_lists),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

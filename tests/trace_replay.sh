@@ -67,9 +67,12 @@ fi
 # One UDP datagram over one link: the same four.
 copies "$T/lectures-path-of-a-packet.db" 'udp:10.0.0.1:*-10.0.0.2:7000' 2 2 2 "a UDP datagram"
 expect_grep "$T/show.out" "user_to_skb 1, skb_to_user 1" "the UDP datagram's two CPU copies are the user's"
-# Fragments: the lineage runs through the copies that build and join them.
-copies "$T/network-udp-fragments.db" 'udp:10.1.0.1:*-10.2.0.1:7000' 1 4 4 \
-	"a fragmented UDP datagram (two links, a fragment and the reassembly)"
+# Fragments: the lineage runs through the copies that build and join them,
+# every fragment's (as netsim view steps through them): the datagram crosses
+# the first link whole (DMA 2) and the second as 3 fragments (DMA 6); the
+# router copies it into 3 fragments and bob copies them into one (CPU 6).
+copies "$T/network-udp-fragments.db" 'udp:10.1.0.1:*-10.2.0.1:7000' 1 8 8 \
+	"a fragmented UDP datagram (two links, 3 fragments on the second, the reassembly)"
 # An ICMP echo over three links each way: the reply is a copy of the request.
 copies "$T/network-ping-two-routers.db" 'icmp:10.1.0.1-10.2.0.1' 1 3 12 "an ICMP echo and its reply"
 

@@ -45,6 +45,15 @@ struct draw_path_step {
  * can find them in the SVG.
  */
 char *draw_path_dot_steps(sqlite3 *db, int64_t skb, GArray *steps, GError **error);
+/*
+ * The skbs that carried the packet of skb @skb, as the path picture walks
+ * them (every fragment, the reassembled datagram), in the order first
+ * walked, into @skbs (int64_t); from @steps when a draw_path_dot_steps has
+ * them already, else walked here.  netsim view steps through, and netsim
+ * show --skb lists, the operations of these skbs in seq order, so that
+ * step K of one is row K of the other.
+ */
+bool draw_path_skbs(sqlite3 *db, int64_t skb, GArray *steps, GArray *skbs, GError **error);
 /* Every host's layers and queues; each edge labelled with the skbs and
  * bytes that crossed it in the whole run and coloured by that count; the
  * drops as octagons counting them by reason. */

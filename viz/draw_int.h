@@ -8,7 +8,7 @@
  * beyond one of its interfaces.  draw_walk follows an skb from place to
  * place: a hand-off moves it to the next layer, an enqueue into a queue, a
  * copy from user memory or to the NIC moves its data; the result is the
- * edges to draw.
+ * edges to draw (viz/draw_walk.c).
  */
 #ifndef NETSIM_VIZ_DRAW_INT_H
 #define NETSIM_VIZ_DRAW_INT_H
@@ -31,6 +31,11 @@ struct draw_event {
 	"skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes, " \
 	"copy_kind, reason, other"
 void draw_event_read(sqlite3_stmt *st, struct draw_event *e);
+/*
+ * Prepares the query @tmpl, whose ops and copy kinds are written {op.WIRE},
+ * {copy.SKB_COPY} (viz_vocab_sql): the diagrams never spell one.
+ */
+sqlite3_stmt *draw_prepare(sqlite3 *db, const char *tmpl, GError **error);
 
 enum draw_place_kind { PLACE_NONE, PLACE_LAYER, PLACE_QUEUE, PLACE_USER, PLACE_WIRE };
 
@@ -56,21 +61,43 @@ struct draw_step {
  * drop gives an EDGE_DROP step whose to is PLACE_NONE.
  */
 int draw_walk(struct draw_place *at, const struct draw_event *e, struct draw_step steps[2]);
+/* Is @e a frame put on a wire (func "tx") / taken off one (func "rx")? */
+bool draw_wire_tx(const struct draw_event *e);
+bool draw_wire_rx(const struct draw_event *e);
 
 bool draw_place_equal(const struct draw_place *a, const struct draw_place *b);
 /* A DOT node id for @p: "h1_ip", "h1_q_qdisc", "h1_w_eth0", "h1_user". */
 char *draw_place_id(const struct draw_place *p);
 
-/* Figure 3's order, top-down: user 0, socket 1, transport 2, ip 3, arp 4,
- * eth 5, dev 6, driver 7, nic 8, wire 9; a layer we do not know goes with ip. */
-int draw_layer_rank(const char *layer);
+/*
+ * Figure 3's order, top-down: the rank of each layer.  A layer the list in
+ * viz/draw_walk.c does not know goes with IP.
+ */
+enum draw_rank {
+	DRAW_RANK_USER,
+	DRAW_RANK_SOCKET,
+	DRAW_RANK_TRANSPORT, /* tcp, udp, icmp */
+	DRAW_RANK_IP,
+	DRAW_RANK_ARP,
+	DRAW_RANK_ETH,
+	DRAW_RANK_DEV,
+	DRAW_RANK_DRIVER,
+	DRAW_RANK_NIC,
+	DRAW_RANK_WIRE,
+	DRAW_RANK_UNKNOWN = DRAW_RANK_IP,
+};
+enum draw_rank draw_layer_rank(const char *layer);
 /*
  * The row of a place in a picture, 0 to DRAW_RANKS - 1: twice its layer's
  * rank, and a queue one row below the layer that owns it, so that an
  * enqueue or a dequeue is never a flat (same-row) edge whose label Graphviz
- * would have to place beside the others; 0 for the user.
+ * would have to place beside the others; 0 for the user.  E.g. IP is row 6,
+ * a queue owned by ARP (rank 4) row 9, between ARP (8) and Ethernet (10);
+ * the wire is the last row, 18.
  */
-#define DRAW_RANKS 19
+#define DRAW_ROW_OF_LAYER(rank) (2 * (int)(rank))
+#define DRAW_ROW_OF_QUEUE(owner_rank) (2 * (int)(owner_rank) + 1)
+#define DRAW_RANKS (DRAW_ROW_OF_LAYER(DRAW_RANK_WIRE) + 1)
 int draw_place_rank(const struct draw_place *p);
 /*
  * The attribute that labels an edge from @a to @b: "xlabel" for an edge

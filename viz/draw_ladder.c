@@ -21,9 +21,24 @@
 
 #include "viz/draw.h"
 #include "viz/draw_int.h"
+#include "viz/draw_ladder_int.h"
 
-#define LADDER_XB 10.0	/* inches between the two time lines */
-#define LADDER_ROW 0.55 /* inches between rows */
+/* The layout, in inches (neato's unit; y grows upwards, so rows go down). */
+#define LADDER_XB 10.0	       /* between the two time lines (a: x 0, b: x LADDER_XB) */
+#define LADDER_TOP_Y 0.5       /* the host boxes above the first row */
+#define LADDER_TIME_DX 1.0     /* a time, beside its time line */
+#define LADDER_NOTE_DX 2.9     /* a system call or a gap's length, beside its time line */
+#define LADDER_LOST_FRAC 0.35  /* how far across a lost segment's arrow goes */
+#define LADDER_MIN_SLOPE 0.12  /* the drop of an arrow sent and received at one moment */
+#define LADDER_X_LABEL_DX 1.6  /* a lost segment's name, back from its X ... */
+#define LADDER_X_LABEL_DY 0.45 /* ... and below it, */
+#define LADDER_X_LABEL_RUN 0.6 /* moving down at most this far to find room */
+#define LADDER_LABEL_H 0.28    /* a segment's name, one line */
+#define LADDER_LABEL2_H 0.5    /* a segment's name and its drop reason */
+#define LADDER_TIME_H 0.22     /* a time */
+#define LADDER_CALL_H 0.24     /* a system call */
+#define LADDER_GAP_LABEL_W 2.0 /* room kept for a gap's label */
+#define LADDER_GAP_LABEL_H 0.3
 
 struct seg {
 	int64_t tx_skb;
@@ -39,8 +54,8 @@ struct seg {
 static int64_t
 query_i64(sqlite3 *db, const char *sql, int64_t a)
 {
-	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	g_autoptr(sqlite3_stmt) st = draw_prepare(db, sql, NULL);
+	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
@@ -51,8 +66,8 @@ query_i64(sqlite3 *db, const char *sql, int64_t a)
 static const char *
 query_str(sqlite3 *db, const char *sql, int64_t a)
 {
-	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	g_autoptr(sqlite3_stmt) st = draw_prepare(db, sql, NULL);
+	if (!st)
 		return NULL;
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
@@ -65,13 +80,14 @@ static void
 seg_fate(sqlite3 *db, struct seg *sg, int64_t t, int64_t recorded_ns)
 {
 	sg->tx_skb = t;
-	sg->tx_ns = query_i64(db,
-			      "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
-			      " AND func = 'tx'",
-			      t);
+	sg->tx_ns =
+		query_i64(db,
+			  "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = {op.WIRE}"
+			  " AND func = 'tx'",
+			  t);
 	sg->rx_ns = -1;
 	sg->drop = query_str(db,
-			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
+			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = {op.DROP}"
 			     " ORDER BY seq LIMIT 1",
 			     t);
 	if (sg->tx_ns < 0) {
@@ -89,12 +105,13 @@ seg_fate(sqlite3 *db, struct seg *sg, int64_t t, int64_t recorded_ns)
 		return;
 	}
 	sg->drop = NULL;
-	sg->rx_ns = query_i64(db,
-			      "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = 'wire'"
-			      " AND func = 'rx'",
-			      rx);
+	sg->rx_ns =
+		query_i64(db,
+			  "SELECT min(time_ns) FROM skb_events WHERE skb = ?1 AND op = {op.WIRE}"
+			  " AND func = 'rx'",
+			  rx);
 	sg->drop = query_str(db,
-			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = 'drop'"
+			     "SELECT reason FROM skb_events WHERE skb = ?1 AND op = {op.DROP}"
 			     " ORDER BY seq LIMIT 1",
 			     rx);
 }
@@ -112,10 +129,10 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 		" (saddr = ?3 AND sport = ?5 AND daddr = ?2 AND dport = ?4 AND host = ?7))"
 		" ORDER BY time_ns, skb",
 		error);
-	g_autoptr(sqlite3_stmt) cl = vizdb_prepare(
+	g_autoptr(sqlite3_stmt) cl = draw_prepare(
 		db,
-		"SELECT other FROM skb_events WHERE skb = ? AND other > 0 AND (op = 'clone' OR"
-		" (op = 'copy' AND copy_kind = 'skb_copy')) ORDER BY seq",
+		"SELECT other FROM skb_events WHERE skb = ? AND other > 0 AND (op = {op.CLONE} OR"
+		" (op = {op.COPY} AND copy_kind = {copy.SKB_COPY})) ORDER BY seq",
 		error);
 	if (!st || !cl)
 		return NULL;
@@ -152,7 +169,7 @@ ladder_segments(sqlite3 *db, const struct viz_flow *f, GError **error)
 			int64_t *id = &g_array_index(ids, int64_t, i);
 			bool on_wire = query_i64(db,
 						 "SELECT 1 FROM skb_events WHERE skb = ?1 AND "
-						 "op = 'wire' LIMIT 1",
+						 "op = {op.WIRE} LIMIT 1",
 						 *id) > 0;
 			bool last = i + 1 == ids->len && !any;
 			if ((!on_wire && !last) || g_hash_table_contains(seen, id))
@@ -175,13 +192,6 @@ seg_cmp(gconstpointer a, gconstpointer b)
 		: x->tx_ns > y->tx_ns	? 1
 		: x->tx_skb < y->tx_skb ? -1
 					: x->tx_skb > y->tx_skb;
-}
-
-static int
-i64_cmp(gconstpointer a, gconstpointer b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 /* Appends @word to @s, after a space unless @s is empty. */
@@ -261,173 +271,15 @@ mark_retransmits(GArray *segs)
 	}
 }
 
-/* A label's box, in inches, for keeping labels apart. */
-struct lbox {
-	double x0, y0, x1, y1;
-};
-
-/* Width in inches of @text at @pt points, as Graphviz estimates Helvetica. */
-static double
-label_width(const char *text, double pt)
-{
-	return (double)g_utf8_strlen(text, -1) * 0.58 * pt / 72.0 + 0.1;
-}
-
-/*
- * Where on the arrow (x0,y0)-(x1,y1) a label of @w by @h inches goes: the
- * middle if it is free, else the point nearest to the middle whose box
- * meets none of @placed; the box is added to @placed.
- */
-static void
-place_label(GArray *placed, double x0, double y0, double x1, double y1, double w, double h,
-	    double *x, double *y)
-{
-	static const double at[] = { 0.5, 0.38, 0.62, 0.26, 0.74, 0.16, 0.84 };
-	struct lbox b = { 0 };
-	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
-		*x = x0 + at[i] * (x1 - x0);
-		*y = y0 + at[i] * (y1 - y0) + 0.05;
-		b = (struct lbox){ *x - w / 2, *y - h / 2, *x + w / 2, *y + h / 2 };
-		bool clear = true;
-		for (guint j = 0; j < placed->len && clear; j++) {
-			struct lbox *o = &g_array_index(placed, struct lbox, j);
-			clear = b.x1 <= o->x0 || o->x1 <= b.x0 || b.y1 <= o->y0 || o->y1 <= b.y0;
-		}
-		if (clear)
-			break;
-		if (i + 1 == G_N_ELEMENTS(at)) { /* nowhere free: the middle */
-			*x = (x0 + x1) / 2;
-			*y = (y0 + y1) / 2 + 0.05;
-			b = (struct lbox){ *x - w / 2, *y - h / 2, *x + w / 2, *y + h / 2 };
-		}
-	}
-	g_array_append_val(placed, b);
-}
-
-static void
-pin(GString *s, const char *id, double x, double y, const char *attrs)
-{
-	g_string_append_printf(s, "  %s [pos=\"%.3f,%.3f!\", %s];\n", id, x, y, attrs);
-}
-
-/*
- * The vertical scale: time to scale, except that a quiet stretch longer
- * than LADDER_GAP rows is shortened to a marked gap, and that two moments
- * closer than LADDER_MIN rows are drawn that far apart (so that arrows
- * keep their order).  The scale is the one that makes the picture about
- * as tall as a projector shows (6 to 12 inches, by the number of moments).
- * @rows: one row per moment instead.
- */
-#define LADDER_GAP 6.0
-#define LADDER_MIN 0.3
-
-struct timescale {
-	GArray *t;    /* int64_t, sorted, distinct */
-	GArray *y;    /* double, inches down from the top */
-	GArray *gaps; /* int: index i where the stretch t[i-1]..t[i] was shortened */
-};
-
 struct call {
 	int64_t time_ns, host, bytes;
 	bool out; /* skb_to_user: a read */
 };
 
-#define LADDER_GAP_ROWS 2.0
-
-/* Rows between two moments @dt apart, at @unit ns per row. */
-static double
-timescale_rows(int64_t dt, double unit)
-{
-	double r = (double)dt / unit;
-	return r > LADDER_GAP ? LADDER_GAP_ROWS : MAX(r, LADDER_MIN);
-}
-
-static double
-timescale_height(GArray *dts, double unit)
-{
-	double rows = 0;
-	for (guint i = 0; i < dts->len; i++)
-		rows += timescale_rows(g_array_index(dts, int64_t, i), unit);
-	return rows;
-}
-
 static void
-timescale_make(struct timescale *ts, GArray *segs, GArray *calls, bool rows)
+pin(GString *s, const char *id, double x, double y, const char *attrs)
 {
-	ts->t = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	ts->y = g_array_new(FALSE, FALSE, sizeof(double));
-	ts->gaps = g_array_new(FALSE, FALSE, sizeof(int));
-	g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	for (guint i = 0; i < segs->len; i++) {
-		struct seg *sg = &g_array_index(segs, struct seg, i);
-		g_array_append_val(all, sg->tx_ns);
-		g_array_append_val(all, sg->end_ns);
-	}
-	for (guint i = 0; i < calls->len; i++)
-		g_array_append_val(all, g_array_index(calls, struct call, i).time_ns);
-	g_array_sort(all, i64_cmp);
-	for (guint i = 0; i < all->len; i++) {
-		int64_t t = g_array_index(all, int64_t, i);
-		if (!ts->t->len || g_array_index(ts->t, int64_t, ts->t->len - 1) != t)
-			g_array_append_val(ts->t, t);
-	}
-	g_autoptr(GArray) dts = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	for (guint i = 1; i < ts->t->len; i++) {
-		int64_t d = g_array_index(ts->t, int64_t, i) - g_array_index(ts->t, int64_t, i - 1);
-		g_array_append_val(dts, d); /* in time order: dts[i - 1] is t[i] - t[i - 1] */
-	}
-	/* the unit (ns per row) that makes the picture about @target inches tall:
-	 * the height falls as the unit grows, so halve the interval */
-	double target = CLAMP(0.5 * LADDER_ROW * (double)ts->t->len, 6.0, 12.0);
-	double lo = 1, hi = 1;
-	for (guint i = 0; i < dts->len; i++)
-		hi = MAX(hi, (double)g_array_index(dts, int64_t, i));
-	double unit = hi;
-	for (int it = 0; it < 60 && !rows; it++) {
-		unit = sqrt(lo * hi);
-		if (timescale_height(dts, unit) > target / LADDER_ROW)
-			lo = unit;
-		else
-			hi = unit;
-	}
-	double y = 1.0 * LADDER_ROW;
-	for (guint i = 0; i < ts->t->len; i++) {
-		if (i > 0) {
-			double rows_apart =
-				rows ? 1 : timescale_rows(g_array_index(dts, int64_t, i - 1), unit);
-			if (!rows && rows_apart == LADDER_GAP_ROWS) {
-				int gi = (int)i;
-				g_array_append_val(ts->gaps, gi);
-			}
-			y += rows_apart * LADDER_ROW;
-		}
-		g_array_append_val(ts->y, y);
-	}
-}
-
-/* Inches below the top for moment @t (INT64_MAX: the last). */
-static double
-timescale_y(const struct timescale *ts, int64_t t)
-{
-	guint lo = 0, hi = ts->t->len;
-	if (!hi)
-		return LADDER_ROW;
-	while (lo < hi) {
-		guint mid = (lo + hi) / 2;
-		if (g_array_index(ts->t, int64_t, mid) < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return g_array_index(ts->y, double, MIN(lo, ts->t->len - 1));
-}
-
-static void
-timescale_free(struct timescale *ts)
-{
-	g_array_free(ts->t, TRUE);
-	g_array_free(ts->y, TRUE);
-	g_array_free(ts->gaps, TRUE);
+	g_string_append_printf(s, "  %s [pos=\"%.3f,%.3f!\", %s];\n", id, x, y, attrs);
 }
 
 /*
@@ -442,17 +294,18 @@ ladder_calls(sqlite3 *db, const struct viz_flow *f, GArray *segs)
 	GArray *calls = g_array_new(FALSE, FALSE, sizeof(struct call));
 	g_autoptr(sqlite3_stmt) st = NULL;
 	if (!segs->len ||
-	    sqlite3_prepare_v2(
-		    db,
-		    "SELECT e.time_ns, e.host, e.copy_kind = 'skb_to_user', sum(e.bytes) FROM "
-		    "skb_events e WHERE e.op = 'copy' AND e.copy_kind IN ('user_to_skb', "
-		    "'skb_to_user') AND e.time_ns BETWEEN ?5 AND ?6 AND EXISTS (SELECT 1 FROM "
-		    "packets p WHERE p.proto = 'tcp' AND ((p.saddr = ?1 AND p.sport = ?2 AND "
-		    "p.daddr = ?3 AND p.dport = ?4) OR (p.saddr = ?3 AND p.sport = ?4 AND "
-		    "p.daddr = ?1 AND p.dport = ?2)) AND (p.skb = e.skb OR p.skb IN (SELECT "
-		    "c.other FROM skb_events c WHERE c.skb = e.skb AND c.op IN ('clone', "
-		    "'copy') AND c.other IS NOT NULL))) GROUP BY 1, 2, 3 ORDER BY 1",
-		    -1, &st, NULL) != SQLITE_OK)
+	    !(st = draw_prepare(
+		      db,
+		      "SELECT e.time_ns, e.host, e.copy_kind = {copy.SKB_TO_USER}, sum(e.bytes) "
+		      "FROM skb_events e WHERE e.op = {op.COPY} AND e.copy_kind IN "
+		      "({copy.USER_TO_SKB}, {copy.SKB_TO_USER}) AND e.time_ns BETWEEN ?5 AND ?6 "
+		      "AND EXISTS (SELECT 1 FROM "
+		      "packets p WHERE p.proto = 'tcp' AND ((p.saddr = ?1 AND p.sport = ?2 AND "
+		      "p.daddr = ?3 AND p.dport = ?4) OR (p.saddr = ?3 AND p.sport = ?4 AND "
+		      "p.daddr = ?1 AND p.dport = ?2)) AND (p.skb = e.skb OR p.skb IN (SELECT "
+		      "c.other FROM skb_events c WHERE c.skb = e.skb AND c.op IN ({op.CLONE}, "
+		      "{op.COPY}) AND c.other IS NOT NULL))) GROUP BY 1, 2, 3 ORDER BY 1",
+		      NULL)))
 		return calls;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (guint i = 0; i < segs->len; i++) {
@@ -476,125 +329,34 @@ ladder_calls(sqlite3 *db, const struct viz_flow *f, GArray *segs)
 	return calls;
 }
 
-/* A time beside a time line, if it meets no label already placed. */
-static void
-time_label(GString *s, GArray *placed, const char *id, double x, double y, int64_t ns)
-{
-	g_autofree char *t = draw_time(ns);
-	double w = label_width(t, 13), h = 0.22;
-	struct lbox b = { x - w / 2, y - h / 2, x + w / 2, y + h / 2 };
-	for (guint j = 0; j < placed->len; j++) {
-		struct lbox *o = &g_array_index(placed, struct lbox, j);
-		if (!(b.x1 <= o->x0 || o->x1 <= b.x0 || b.y1 <= o->y0 || o->y1 <= b.y0))
-			return;
-	}
-	g_array_append_val(placed, b);
-	g_string_append_printf(s,
-			       "  %s [pos=\"%.3f,%.3f!\", shape=plaintext, fontsize=13, "
-			       "fontcolor=\"#555555\", label=\"%s\"];\n",
-			       id, x, y, t);
-}
+/* ---- order: the segments to draw, in time order, with their numbers ---- */
 
-/* Room for the labels of the shortened gaps, taken before any other. */
-static void
-gap_boxes(GArray *placed, const struct timescale *ts)
-{
-	for (guint i = 0; i < ts->gaps->len; i++) {
-		int k = g_array_index(ts->gaps, int, i);
-		double y =
-			-(g_array_index(ts->y, double, k - 1) + g_array_index(ts->y, double, k)) /
-			2;
-		struct lbox b = { -2.9 - 1.0, y - 0.15, -2.9 + 1.0, y + 0.15 };
-		g_array_append_val(placed, b);
-	}
-}
+/* What the emit step draws: the segments in time order and their scale. */
+struct ladder {
+	GArray *segs;	 /* struct seg, sorted by seg_cmp, cut to the window and --max */
+	guint total;	 /* segments in the window, before --max */
+	uint32_t isn[2]; /* each direction's first sequence number ([fwd]) */
+	bool known[2];	 /* ...if that direction sent anything */
+	GArray *calls;	 /* struct call */
+	struct timescale ts;
+};
 
-/* The shortened gaps, and the system calls on the time lines. */
-static void
-ladder_marks(GString *s, GArray *placed, const struct timescale *ts, GArray *calls, int64_t host_a)
+/*
+ * Sorts the segments, marks retransmissions and numbers sequence numbers
+ * from each side's first (of the whole connection), then keeps the
+ * window and at most @o->max.  False if nothing is left in the window.
+ */
+static bool
+ladder_order(struct ladder *l, const struct draw_ladder_opts *o)
 {
-	for (guint i = 0; i < ts->gaps->len; i++) {
-		int k = g_array_index(ts->gaps, int, i);
-		double y =
-			-(g_array_index(ts->y, double, k - 1) + g_array_index(ts->y, double, k)) /
-			2;
-		g_autofree char *d = draw_time(g_array_index(ts->t, int64_t, k) -
-					       g_array_index(ts->t, int64_t, k - 1));
-		g_string_append_printf(
-			s,
-			"  gapa%u [pos=\"0,%.3f!\", shape=box, style=filled, fillcolor=white, "
-			"color=white, width=0.5, height=0.3, fontsize=26, label=\"≈\"];\n"
-			"  gapb%u [pos=\"%.3f,%.3f!\", shape=box, style=filled, fillcolor=white, "
-			"color=white, width=0.5, height=0.3, fontsize=26, label=\"≈\"];\n"
-			"  gapl%u [pos=\"%.3f,%.3f!\", shape=plaintext, style=filled, "
-			"fillcolor=white, margin=0.02, fontsize=15, fontcolor=\"#555555\", "
-			"label=<<i>≈ %s later</i>>];\n",
-			i, y, i, LADDER_XB, y, i, -2.9, y, d);
-	}
-	for (guint i = 0; i < calls->len; i++) {
-		struct call *c = &g_array_index(calls, struct call, i);
-		bool a = c->host == host_a;
-		double y = -timescale_y(ts, c->time_ns);
-		double x = a ? -2.9 : LADDER_XB + 2.9;
-		g_autofree char *text = g_strdup_printf("%s %" G_GINT64_FORMAT " B %s",
-							c->out ? "recv:" : "send:", c->bytes,
-							c->out ? "to user" : "from user");
-		double w = label_width(text, 14), h = 0.24;
-		struct lbox b = { x - w / 2, y - h / 2, x + w / 2, y + h / 2 };
-		bool clear = true;
-		for (guint j = 0; j < placed->len && clear; j++) {
-			struct lbox *o = &g_array_index(placed, struct lbox, j);
-			clear = b.x1 <= o->x0 || o->x1 <= b.x0 || b.y1 <= o->y0 || o->y1 <= b.y0;
-		}
-		g_string_append_printf(s,
-				       "  call%u [pos=\"%.3f,%.3f!\", shape=square, width=0.13, "
-				       "style=filled, fillcolor=\"#2e7d32\", color=\"#2e7d32\", "
-				       "label=\"\"];\n",
-				       i, a ? 0 : LADDER_XB, y);
-		if (!clear)
-			continue; /* the square still marks it */
-		g_array_append_val(placed, b);
-		g_string_append_printf(
-			s,
-			"  callt%u [pos=\"%.3f,%.3f!\", shape=plaintext, fontsize=14, "
-			"fontcolor=\"#2e7d32\", label=\"%s\"];\n",
-			i, x, y, text);
-	}
-}
-
-char *
-draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
-{
-	struct draw_ladder_opts o = { .max = max, .from_ns = -1, .to_ns = -1 };
-	return draw_ladder_dot_opts(db, f, &o, error);
-}
-
-char *
-draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_ladder_opts *o,
-		     GError **error)
-{
-	int max = o->max;
-	g_autofree char *what = vizdb_flow_describe(f);
-	if (vizdb_flow_sender(db, f, false) < 0) {
-		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
-			    "flow %s: no segment of it in the trace (the packets table is written "
-			    "at trace level full)",
-			    what);
-		return NULL;
-	}
-	g_autoptr(GArray) segs = ladder_segments(db, f, error);
-	if (!segs)
-		return NULL;
+	GArray *segs = l->segs;
 	g_array_sort(segs, seg_cmp);
 	mark_retransmits(segs);
-	/* sequence numbers relative to each side's first, of the whole connection */
-	uint32_t isn[2] = { 0, 0 };
-	bool known[2] = { false, false };
 	for (guint i = 0; i < segs->len; i++) {
 		struct seg *sg = &g_array_index(segs, struct seg, i);
-		if (!known[sg->fwd]) {
-			isn[sg->fwd] = sg->seq;
-			known[sg->fwd] = true;
+		if (!l->known[sg->fwd]) {
+			l->isn[sg->fwd] = sg->seq;
+			l->known[sg->fwd] = true;
 		}
 	}
 	if (o->from_ns >= 0 || o->to_ns >= 0) { /* the window: segments sent in it */
@@ -606,18 +368,23 @@ draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_la
 				g_array_index(segs, struct seg, n++) = *sg;
 		}
 		g_array_set_size(segs, n);
-		if (n == 0) {
-			g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
-				    "flow %s: no segment sent between --from and --to", what);
-			return NULL;
-		}
+		if (n == 0)
+			return false;
 	}
-	guint total = segs->len;
-	if (max > 0 && segs->len > (guint)max)
-		g_array_set_size(segs, (guint)max);
+	l->total = segs->len;
+	if (o->max > 0 && segs->len > (guint)o->max)
+		g_array_set_size(segs, (guint)o->max);
+	return true;
+}
 
-	/* A lost segment's X goes where it would have arrived: after the mean
-	 * one-way time of the segments that did, so that it gets its own row. */
+/*
+ * Where each arrow ends: its arrival, or for a segment that never arrived
+ * (its X) half the mean one-way time of the segments that did after it
+ * left, so that the X gets a row of its own.
+ */
+static void
+ladder_ends(GArray *segs)
+{
 	int64_t flight = 0, arrived = 0;
 	for (guint i = 0; i < segs->len; i++) {
 		struct seg *sg = &g_array_index(segs, struct seg, i);
@@ -631,20 +398,105 @@ draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_la
 		struct seg *sg = &g_array_index(segs, struct seg, i);
 		sg->end_ns = sg->rx_ns >= 0 ? sg->rx_ns : sg->tx_ns + flight / 2;
 	}
-	g_autoptr(GArray) calls = ladder_calls(db, f, segs);
-	struct timescale ts;
-	timescale_make(&ts, segs, calls, o->rows);
+}
 
+/* ---- emit ---- */
+
+/* A time beside a time line, if it meets no label already placed. */
+static void
+time_label(GString *s, struct placed *placed, const char *id, double x, double y, int64_t ns)
+{
+	g_autofree char *t = draw_time(ns);
+	struct lbox b = lbox_at(x, y, label_width(t, 13), LADDER_TIME_H);
+	if (!placed_free_at(placed, &b))
+		return;
+	placed_add(placed, &b);
+	g_string_append_printf(s,
+			       "  %s [pos=\"%.3f,%.3f!\", shape=plaintext, fontsize=13, "
+			       "fontcolor=\"#555555\", label=\"%s\"];\n",
+			       id, x, y, t);
+}
+
+/* The y of the middle of shortened gap @i (between moments k - 1 and k). */
+static double
+gap_y(const struct timescale *ts, guint i)
+{
+	int k = g_array_index(ts->gaps, int, i);
+	return -(g_array_index(ts->y, double, k - 1) + g_array_index(ts->y, double, k)) / 2;
+}
+
+/* Room for the labels of the shortened gaps, taken before any other. */
+static void
+gap_boxes(struct placed *placed, const struct timescale *ts)
+{
+	for (guint i = 0; i < ts->gaps->len; i++) {
+		struct lbox b = lbox_at(-LADDER_NOTE_DX, gap_y(ts, i), LADDER_GAP_LABEL_W,
+					LADDER_GAP_LABEL_H);
+		placed_add(placed, &b);
+	}
+}
+
+/* The shortened gaps, and the system calls on the time lines. */
+static void
+ladder_marks(GString *s, struct placed *placed, const struct timescale *ts, GArray *calls,
+	     int64_t host_a)
+{
+	for (guint i = 0; i < ts->gaps->len; i++) {
+		int k = g_array_index(ts->gaps, int, i);
+		double y = gap_y(ts, i);
+		g_autofree char *d = draw_time(g_array_index(ts->t, int64_t, k) -
+					       g_array_index(ts->t, int64_t, k - 1));
+		g_string_append_printf(
+			s,
+			"  gapa%u [pos=\"0,%.3f!\", shape=box, style=filled, fillcolor=white, "
+			"color=white, width=0.5, height=0.3, fontsize=26, label=\"≈\"];\n"
+			"  gapb%u [pos=\"%.3f,%.3f!\", shape=box, style=filled, fillcolor=white, "
+			"color=white, width=0.5, height=0.3, fontsize=26, label=\"≈\"];\n"
+			"  gapl%u [pos=\"%.3f,%.3f!\", shape=plaintext, style=filled, "
+			"fillcolor=white, margin=0.02, fontsize=15, fontcolor=\"#555555\", "
+			"label=<<i>≈ %s later</i>>];\n",
+			i, y, i, LADDER_XB, y, i, -LADDER_NOTE_DX, y, d);
+	}
+	for (guint i = 0; i < calls->len; i++) {
+		struct call *c = &g_array_index(calls, struct call, i);
+		bool a = c->host == host_a;
+		double y = -timescale_y(ts, c->time_ns);
+		double x = a ? -LADDER_NOTE_DX : LADDER_XB + LADDER_NOTE_DX;
+		g_autofree char *text = g_strdup_printf("%s %" G_GINT64_FORMAT " B %s",
+							c->out ? "recv:" : "send:", c->bytes,
+							c->out ? "to user" : "from user");
+		struct lbox b = lbox_at(x, y, label_width(text, 14), LADDER_CALL_H);
+		bool clear = placed_free_at(placed, &b);
+		g_string_append_printf(s,
+				       "  call%u [pos=\"%.3f,%.3f!\", shape=square, width=0.13, "
+				       "style=filled, fillcolor=\"#2e7d32\", color=\"#2e7d32\", "
+				       "label=\"\"];\n",
+				       i, a ? 0 : LADDER_XB, y);
+		if (!clear)
+			continue; /* the square still marks it */
+		placed_add(placed, &b);
+		g_string_append_printf(
+			s,
+			"  callt%u [pos=\"%.3f,%.3f!\", shape=plaintext, fontsize=14, "
+			"fontcolor=\"#2e7d32\", label=\"%s\"];\n",
+			i, x, y, text);
+	}
+}
+
+/* The title and legend, the two host boxes and their time lines. */
+static void
+ladder_emit_head(GString *s, sqlite3 *db, const struct viz_flow *f, const struct ladder *l,
+		 const struct draw_ladder_opts *o)
+{
 	g_autofree char *ha = draw_host_name(db, vizdb_flow_sender(db, f, false));
 	int64_t bid = vizdb_flow_sender(db, f, true);
 	g_autofree char *hb = bid >= 0 ? draw_host_name(db, bid) : g_strdup("?");
 	g_autofree char *eha = draw_html(ha), *ehb = draw_html(hb);
-	g_autofree char *first = total > segs->len
+	g_autofree char *first = l->total > l->segs->len
 		? g_strdup_printf(" (first %u of %u segments: --max, --from and --to show more)",
-				  segs->len, total)
+				  l->segs->len, l->total)
 		: g_strdup("");
-	GString *s = g_string_new(NULL);
-	double bottom = -timescale_y(&ts, INT64_MAX) - 1.0 * LADDER_ROW;
+	double bottom = -timescale_y(&l->ts, INT64_MAX) - 1.0 * LADDER_ROW;
 
 	g_string_append_printf(
 		s,
@@ -667,70 +519,132 @@ draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_la
 		"shape=box, style=\"rounded,filled\", "
 		"fillcolor=\"#e8eefc\", width=2.4, fontsize=18, label=<<b>%s</b><br/>%s:%d>",
 		ehb, f->daddr, f->dport);
-	pin(s, "top_a", 0, 0.5, top_a);
-	pin(s, "top_b", LADDER_XB, 0.5, top_b);
+	pin(s, "top_a", 0, LADDER_TOP_Y, top_a);
+	pin(s, "top_b", LADDER_XB, LADDER_TOP_Y, top_b);
 	pin(s, "bot_a", 0, bottom, "style=invis");
 	pin(s, "bot_b", LADDER_XB, bottom, "style=invis");
 	g_string_append(s,
 			"  top_a -- bot_a [penwidth=3, color=\"#999999\"];\n"
 			"  top_b -- bot_b [penwidth=3, color=\"#999999\"];\n");
+}
 
-	g_autoptr(GArray) placed = g_array_new(FALSE, FALSE, sizeof(struct lbox));
-	gap_boxes(placed, &ts);
+/*
+ * Segment @i: a point where it left, an arrow to where it arrived (or a
+ * short one to an X), its name on the arrow where there is room, and the
+ * times beside the time lines where there is room.
+ */
+static void
+ladder_emit_seg(GString *s, struct placed *placed, const struct ladder *l, guint i)
+{
+	const struct seg *sg = &g_array_index(l->segs, struct seg, i);
+	double x0 = sg->fwd ? 0 : LADDER_XB, x1 = sg->fwd ? LADDER_XB : 0;
+	double y0 = -timescale_y(&l->ts, sg->tx_ns);
+	bool got = sg->rx_ns >= 0;
+	double y1 = -timescale_y(&l->ts, sg->end_ns);
+	if (y1 >= y0) /* the same instant on the scale: still a slope */
+		y1 = y0 - LADDER_MIN_SLOPE;
+	double xe = got ? x1 : x0 + LADDER_LOST_FRAC * (x1 - x0);
+	const char *color = seg_color(sg);
+	g_autofree char *label =
+		seg_label(sg, l->isn[sg->fwd], l->isn[!sg->fwd], l->known[!sg->fwd]);
+	g_autofree char *elabel = draw_html(label);
+	char id[64], attrs[512];
+
+	snprintf(id, sizeof id, "s%u", i);
+	pin(s, id, x0, y0, "");
+	snprintf(id, sizeof id, "e%u", i);
+	snprintf(attrs, sizeof attrs, "%s",
+		 sg->drop || !got ? "shape=plaintext, label=<<b>X</b>>, fontsize=28, "
+				    "fontcolor=\"#d62728\""
+				  : "");
+	pin(s, id, xe, y1, attrs);
+	g_string_append_printf(s, "  s%u -- e%u [color=\"%s\", penwidth=%s%s];\n", i, i, color,
+			       sg->payload || strpbrk(sg->flags, "SF") ? "2.5" : "1.5",
+			       sg->drop || !got ? "" : ", dir=forward, arrowsize=1.2");
+	/* the segment's name on a white patch in the middle of its arrow */
+	snprintf(id, sizeof id, "l%u", i);
+	g_autofree char *la =
+		g_strdup_printf("shape=plaintext, style=filled, fillcolor=white, "
+				"margin=0.02, fontsize=15, fontcolor=\"%s\", "
+				"label=<%s%s%s>",
+				color, elabel, sg->drop ? "<br/>" : "", sg->drop ? sg->drop : "");
+	double lx, ly;
+	if (got) {
+		place_label(placed, x0, y0, xe, y1, label_width(label, 15),
+			    sg->drop ? LADDER_LABEL2_H : LADDER_LABEL_H, &lx, &ly);
+	} else { /* short arrow: its name beside the X, away from the middle */
+		lx = xe + (x1 > x0 ? -LADDER_X_LABEL_DX : LADDER_X_LABEL_DX);
+		ly = y1 - LADDER_X_LABEL_DY;
+		place_label(placed, lx, ly, lx, ly - LADDER_X_LABEL_RUN, label_width(label, 15),
+			    LADDER_LABEL2_H, &lx, &ly);
+	}
+	pin(s, id, lx, ly, la);
+	/* times beside the time lines, where there is room */
+	snprintf(id, sizeof id, "t%u", i);
+	time_label(s, placed, id, sg->fwd ? -LADDER_TIME_DX : LADDER_XB + LADDER_TIME_DX, y0,
+		   sg->tx_ns);
+	if (got) {
+		snprintf(id, sizeof id, "r%u", i);
+		time_label(s, placed, id, sg->fwd ? LADDER_XB + LADDER_TIME_DX : -LADDER_TIME_DX,
+			   y1, sg->rx_ns);
+	}
+}
+
+/* ---- the three steps ---- */
+
+char *
+draw_ladder_dot(sqlite3 *db, const struct viz_flow *f, int max, GError **error)
+{
+	struct draw_ladder_opts o = { .max = max, .from_ns = -1, .to_ns = -1 };
+	return draw_ladder_dot_opts(db, f, &o, error);
+}
+
+char *
+draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_ladder_opts *o,
+		     GError **error)
+{
+	g_autofree char *what = vizdb_flow_describe(f);
+	if (vizdb_flow_sender(db, f, false) < 0) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    "flow %s: no segment of it in the trace (the packets table is written "
+			    "at trace level full)",
+			    what);
+		return NULL;
+	}
+	/* collect */
+	g_autoptr(GArray) segs = ladder_segments(db, f, error);
+	if (!segs)
+		return NULL;
+	/* order */
+	struct ladder l = { .segs = segs };
+	if (!ladder_order(&l, o)) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND,
+			    "flow %s: no segment sent between --from and --to", what);
+		return NULL;
+	}
+	ladder_ends(segs);
+	g_autoptr(GArray) calls = ladder_calls(db, f, segs);
+	l.calls = calls;
+	g_autoptr(GArray) moments = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	for (guint i = 0; i < segs->len; i++) {
 		struct seg *sg = &g_array_index(segs, struct seg, i);
-		double x0 = sg->fwd ? 0 : LADDER_XB, x1 = sg->fwd ? LADDER_XB : 0;
-		double y0 = -timescale_y(&ts, sg->tx_ns);
-		bool got = sg->rx_ns >= 0;
-		double y1 = -timescale_y(&ts, sg->end_ns);
-		if (y1 >= y0) /* the same instant on the scale: still a slope */
-			y1 = y0 - 0.12;
-		double xe = got ? x1 : x0 + 0.35 * (x1 - x0);
-		const char *color = seg_color(sg);
-		g_autofree char *label =
-			seg_label(sg, isn[sg->fwd], isn[!sg->fwd], known[!sg->fwd]);
-		g_autofree char *elabel = draw_html(label);
-		char id[64], attrs[512];
-
-		snprintf(id, sizeof id, "s%u", i);
-		pin(s, id, x0, y0, "");
-		snprintf(id, sizeof id, "e%u", i);
-		snprintf(attrs, sizeof attrs, "%s",
-			 sg->drop || !got ? "shape=plaintext, label=<<b>X</b>>, fontsize=28, "
-					    "fontcolor=\"#d62728\""
-					  : "");
-		pin(s, id, xe, y1, attrs);
-		g_string_append_printf(s, "  s%u -- e%u [color=\"%s\", penwidth=%s%s];\n", i, i,
-				       color,
-				       sg->payload || strpbrk(sg->flags, "SF") ? "2.5" : "1.5",
-				       sg->drop || !got ? "" : ", dir=forward, arrowsize=1.2");
-		/* the segment's name on a white patch in the middle of its arrow */
-		snprintf(id, sizeof id, "l%u", i);
-		g_autofree char *la = g_strdup_printf(
-			"shape=plaintext, style=filled, fillcolor=white, "
-			"margin=0.02, fontsize=15, fontcolor=\"%s\", label=<%s%s%s>",
-			color, elabel, sg->drop ? "<br/>" : "", sg->drop ? sg->drop : "");
-		if (got) {
-			double lx, ly;
-			place_label(placed, x0, y0, xe, y1, label_width(label, 15),
-				    sg->drop ? 0.5 : 0.28, &lx, &ly);
-			pin(s, id, lx, ly, la);
-		} else { /* short arrow: its name beside the X, away from the middle */
-			double lx = xe + (x1 > x0 ? -1.6 : 1.6), ly = y1 - 0.45;
-			place_label(placed, lx, ly, lx, ly - 0.6, label_width(label, 15), 0.5, &lx,
-				    &ly);
-			pin(s, id, lx, ly, la);
-		}
-		/* times beside the time lines, where there is room */
-		snprintf(id, sizeof id, "t%u", i);
-		time_label(s, placed, id, sg->fwd ? -1.0 : LADDER_XB + 1.0, y0, sg->tx_ns);
-		if (got) {
-			snprintf(id, sizeof id, "r%u", i);
-			time_label(s, placed, id, sg->fwd ? LADDER_XB + 1.0 : -1.0, y1, sg->rx_ns);
-		}
+		g_array_append_val(moments, sg->tx_ns);
+		g_array_append_val(moments, sg->end_ns);
 	}
-	ladder_marks(s, placed, &ts, calls, vizdb_flow_sender(db, f, false));
-	timescale_free(&ts);
+	for (guint i = 0; i < calls->len; i++)
+		g_array_append_val(moments, g_array_index(calls, struct call, i).time_ns);
+	timescale_make(&l.ts, moments, o->rows);
+	/* emit */
+	GString *s = g_string_new(NULL);
+	ladder_emit_head(s, db, f, &l, o);
+	struct placed placed;
+	placed_init(&placed);
+	gap_boxes(&placed, &l.ts);
+	for (guint i = 0; i < segs->len; i++)
+		ladder_emit_seg(s, &placed, &l, i);
+	ladder_marks(s, &placed, &l.ts, calls, vizdb_flow_sender(db, f, false));
+	placed_clear(&placed);
+	timescale_free(&l.ts);
 	g_string_append(s, "}\n");
 	return g_string_free(s, FALSE);
 }

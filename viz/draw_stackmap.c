@@ -45,6 +45,13 @@ struct stackmap {
 	int64_t max;	   /* the largest edge count */
 };
 
+/* For g_ptr_array_sort, which passes pointers to the elements. */
+static int
+id_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static guint
 place_hash(const struct draw_place *p)
 {
@@ -246,7 +253,7 @@ map_cluster(struct stackmap *m, GString *s, const char *prefix, const char *run,
 	for (int r = 0; r < DRAW_RANKS; r++) {
 		if (!byrank[r]->len)
 			continue;
-		g_ptr_array_sort(byrank[r], (GCompareFunc)g_strcmp0);
+		g_ptr_array_sort(byrank[r], id_cmp);
 		const char *first = NULL;
 		for (guint i = 0; i < byrank[r]->len; i++) {
 			const char *id = g_ptr_array_index(byrank[r], i);
@@ -294,18 +301,55 @@ map_cluster(struct stackmap *m, GString *s, const char *prefix, const char *run,
 		g_ptr_array_free(byrank[r], TRUE);
 }
 
+/* An edge to write, with the ids it is written and sorted by. */
+struct map_out {
+	struct map_edge *me;
+	char *a, *b;
+};
+
+static int
+map_out_cmp(gconstpointer x, gconstpointer y)
+{
+	const struct map_out *p = x, *q = y;
+	int c = strcmp(p->a, q->a);
+	if (!c)
+		c = strcmp(p->b, q->b);
+	return c ? c : (int)p->me->kind - (int)q->me->kind;
+}
+
+static void
+map_out_clear(gpointer p)
+{
+	struct map_out *o = p;
+	g_free(o->a);
+	g_free(o->b);
+}
+
+/*
+ * The edges in the order of their ids, not of the edge table: that table
+ * hashes interned pointers, whose order changes from run to run.
+ */
 static void
 map_edges(struct stackmap *m, GString *s, const char *prefix, int64_t max, char **hosts)
 {
 	GHashTableIter it;
 	gpointer k, v;
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(struct map_out));
+	g_array_set_clear_func(out, map_out_clear);
 	g_hash_table_iter_init(&it, m->edges);
 	while (g_hash_table_iter_next(&it, &k, NULL)) {
 		struct map_edge *me = k;
 		if (!draw_host_wanted(m->db, me->from.host, hosts) ||
 		    !draw_host_wanted(m->db, me->to.host, hosts))
 			continue;
-		g_autofree char *a = map_id(prefix, &me->from), *b = map_id(prefix, &me->to);
+		struct map_out o = { me, map_id(prefix, &me->from), map_id(prefix, &me->to) };
+		g_array_append_val(out, o);
+	}
+	g_array_sort(out, map_out_cmp);
+	for (guint i = 0; i < out->len; i++) {
+		struct map_out *o = &g_array_index(out, struct map_out, i);
+		struct map_edge *me = o->me;
+		const char *a = o->a, *b = o->b;
 		g_autoptr(GString) label = g_string_new(NULL);
 		g_string_append_printf(label, "%" G_GINT64_FORMAT " skb%s\\n", me->count,
 				       me->count == 1 ? "" : "s");

@@ -4,7 +4,7 @@ libnetsim_a_SOURCES += \
 	viz/vizdb.c viz/vizdb.h \
 	viz/table.c viz/table.h \
 	viz/show.c viz/show.h \
-	viz/draw.c viz/draw.h viz/draw_int.h \
+	viz/draw.c viz/draw.h viz/draw_int.h viz/draw_walk.c \
 	viz/draw_path.c viz/draw_buffer.c \
 	viz/draw_stackmap.c \
 	viz/draw_cpu.c \
@@ -12,7 +12,7 @@ libnetsim_a_SOURCES += \
 	viz/view.c viz/view.h \
 	viz/replay.c viz/replay.h \
 	viz/vocab.c viz/vocab.h \
-	viz/draw_ladder.c
+	viz/draw_ladder.c viz/draw_ladder_int.h viz/draw_ladder_layout.c
 nodist_libnetsim_a_SOURCES += viz/views_sql.c viz/view_files.c
 
 # views.sql is compiled in as a C string (vizdb_views_sql), applied by show

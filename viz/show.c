@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "viz/draw.h"
 #include "viz/vizdb.h"
 
 enum { SHOW_OK = 0, SHOW_BAD_INPUT = 2 };
@@ -393,8 +394,13 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 			    skb, max);
 		return false;
 	}
+	/* the skbs netsim view steps through: those of the path picture, every
+	 * fragment included, so that row K here is its step K */
 	g_autoptr(GArray) skbs = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	vizdb_journey(db, skb, skbs);
+	if (!draw_path_skbs(db, skb, NULL, skbs, NULL)) {
+		g_array_set_size(skbs, 0);
+		vizdb_journey(db, skb, skbs);
+	}
 	g_autofree char *ids = journey_text(skbs);
 	g_autofree char *json_ids = g_strdup_printf("[%s]", ids);
 	g_autofree char *what = packet_text(db, skbs);

@@ -337,27 +337,9 @@ view_packet(struct view *v, sqlite3_stmt *p, GError **error)
 	g_autofree char *dot = draw_path_dot_steps(v->db, skb, walked, error);
 	bool ok = dot != NULL;
 	if (ok) {
-		/* the skbs that carried it: those the picture walked */
+		/* the skbs that carried it: those the picture walked (as netsim show) */
 		g_autoptr(GArray) skbs = g_array_new(FALSE, FALSE, sizeof(int64_t));
-		g_autoptr(sqlite3_stmt) of =
-			vizdb_prepare(v->db, "SELECT skb FROM skb_events WHERE seq = ?", error);
-		g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
-		for (guint i = 0; of && i < walked->len; i++) {
-			sqlite3_reset(of);
-			sqlite3_bind_int64(of, 1,
-					   g_array_index(walked, struct draw_path_step, i).seq);
-			if (sqlite3_step(of) == SQLITE_ROW) {
-				int64_t s = sqlite3_column_int64(of, 0);
-				if (!g_hash_table_contains(seen, &s)) {
-					g_array_append_val(skbs, s);
-					g_hash_table_add(
-						seen, &g_array_index(skbs, int64_t, skbs->len - 1));
-				}
-			}
-		}
-		g_hash_table_remove_all(seen); /* its keys point into skbs */
-		if (!skbs->len)
-			g_array_append_val(skbs, skb);
+		ok = draw_path_skbs(v->db, skb, walked, skbs, error);
 		const char *proto = (const char *)sqlite3_column_text(p, 3);
 		g_autofree char *label = NULL;
 		if (sqlite3_column_type(p, 6) != SQLITE_NULL)
@@ -384,7 +366,7 @@ view_packet(struct view *v, sqlite3_stmt *p, GError **error)
 			g_string_append_printf(v->out, "%s%" G_GINT64_FORMAT, i ? "," : "",
 					       g_array_index(skbs, int64_t, i));
 		g_string_append(v->out, "],\nsvg:");
-		ok = view_svg(v, dot, error) && (g_string_append(v->out, ",\n"), true) &&
+		ok = ok && view_svg(v, dot, error) && (g_string_append(v->out, ",\n"), true) &&
 			view_steps(v, skbs, walked, error);
 		g_string_append(v->out, "});\n");
 		v->packets++;

@@ -31,4 +31,14 @@ const char *viz_op_name(enum viz_op op);
 enum viz_copy viz_copy_by_name(const char *name);
 const char *viz_copy_name(enum viz_copy kind);
 
+/*
+ * SQL that filters on an op or a copy kind names it by its enum, not by
+ * its string: in @tmpl, {op.WIRE} becomes 'wire' and {copy.SKB_COPY}
+ * becomes 'skb_copy', spelled from the lists of
+ * include/netsim/trace_vocab.h.  E.g. "op IN ({op.CLONE}, {op.COPY})"
+ * gives "op IN ('clone', 'copy')".  Returns NULL for a {...} the lists do
+ * not have, so that a typo fails where the query is prepared.
+ */
+char *viz_vocab_sql(const char *tmpl);
+
 #endif
