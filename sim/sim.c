@@ -57,8 +57,8 @@ struct sim {
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
-	uint64_t at_instant; /* events dispatched since the clock last moved */
-	uint64_t instant_limit;
+	uint64_t at_instant;  /* events dispatched since the clock last moved */
+	uint64_t instant_cap; /* the instant limit, UINT64_MAX for none */
 	bool stalled;
 	sim_event_fn stall_fn; /* the event that hit the limit */
 	void *stall_a, *stall_b;
@@ -78,7 +78,7 @@ sim_new(uint64_t seed)
 {
 	struct sim *sim = g_new0(struct sim, 1);
 	sim->seed = seed;
-	sim->instant_limit = SIM_INSTANT_LIMIT_DEFAULT;
+	sim_set_instant_limit(sim, SIM_INSTANT_LIMIT_DEFAULT);
 	return sim;
 }
 
@@ -265,11 +265,22 @@ pace(struct sim *sim, sim_time_t next)
 	}
 }
 
-uint64_t
-sim_run_until(struct sim *sim, sim_time_t end)
+/* One instant has seen too many events: the run stops, and the event it
+ * did not dispatch (already taken off the queue) is kept for the message. */
+static void
+stall(struct sim *sim, sim_event_fn fn, void *a, void *b)
+{
+	sim->stalled = sim->stop = true;
+	sim->stall_fn = fn;
+	sim->stall_a = a;
+	sim->stall_b = b;
+}
+
+/* The run with a pacer: it is asked before every step of the clock. */
+static uint64_t
+run_paced(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
-	sim->stop = false;
 	while (!sim->stop && !sim_interrupt_flag) {
 		if (sim->nheap == 0) {
 			/* A paced clock still waits for the wall clock to reach
@@ -300,16 +311,68 @@ sim_run_until(struct sim *sim, sim_time_t end)
 		if (top.at != sim->now) {
 			sim->now = top.at;
 			sim->at_instant = 0;
-		} else if (++sim->at_instant > sim->instant_limit && sim->instant_limit) {
-			sim->stalled = sim->stop = true;
-			sim->stall_fn = fn;
-			sim->stall_a = a;
-			sim->stall_b = b;
+		} else if (++sim->at_instant > sim->instant_cap) {
+			stall(sim, fn, a, b);
 			break;
 		}
 		fn(sim, a, b);
 		n++;
 	}
+	return n;
+}
+
+/*
+ * The run without a pacer, the usual case: the same steps as run_paced
+ * with its pacer NULL, without asking for the pacer on every event.  An
+ * event may install a pacer (sim_set_pacer); a pacer only matters when the
+ * clock is about to move or the run is about to end, so that is where this
+ * loop looks: it returns, and sim_run_until hands the rest to run_paced.
+ */
+static uint64_t
+run_plain(struct sim *sim, sim_time_t end)
+{
+	uint64_t n = 0;
+	while (!sim->stop && !sim_interrupt_flag && sim->nheap != 0) {
+		const struct sim_key *top = &sim->heap[0];
+		sim_time_t at = top->at;
+		uint32_t slot = top->slot;
+		struct sim_slot *s = &sim->slots[slot];
+		if (s->gen != top->gen || !s->fn) {
+			heap_pop(sim); /* cancelled */
+			continue;
+		}
+		if (at > end)
+			break;
+		bool moves = at != sim->now; /* then at > now */
+		if (moves && sim->pacer)
+			break;
+		heap_pop(sim);
+		sim_event_fn fn = s->fn;
+		void *a = s->a, *b = s->b;
+		slot_release(sim, slot);
+		sim->live--;
+		if (moves) {
+			sim->now = at;
+			sim->at_instant = 0;
+		} else if (++sim->at_instant > sim->instant_cap) {
+			stall(sim, fn, a, b);
+			break;
+		}
+		fn(sim, a, b);
+		n++;
+	}
+	return n;
+}
+
+uint64_t
+sim_run_until(struct sim *sim, sim_time_t end)
+{
+	uint64_t n = 0;
+	sim->stop = false;
+	if (!sim->pacer)
+		n = run_plain(sim, end);
+	if (sim->pacer)
+		n += run_paced(sim, end);
 	sim->dispatched += n;
 	if (!sim->stop && !sim_interrupt_flag && end > sim->now && end != SIM_TIME_MAX)
 		sim->now = end;
@@ -343,7 +406,7 @@ sim_events_pending(const struct sim *sim)
 void
 sim_set_instant_limit(struct sim *sim, uint64_t events)
 {
-	sim->instant_limit = events;
+	sim->instant_cap = events ? events : UINT64_MAX;
 }
 
 bool
