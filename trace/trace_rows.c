@@ -255,12 +255,19 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 		name = "?";
 	if ((unsigned)ctx > CPU_NCTX)
 		ctx = CPU_NONE;
-	/* Totals are kept at every level: a hash lookup by the name's pointer. */
-	t = g_hash_table_lookup(hr->busy[ctx], name);
-	if (!t) {
-		t = g_new0(struct trace_busy_total, 1);
-		t->name = name;
-		g_hash_table_insert(hr->busy[ctx], (gpointer)name, t);
+	/* Totals are kept at every level: a hash lookup by the name's pointer,
+	 * behind a small cache of the totals found last. */
+	uintptr_t p = (uintptr_t)name;
+	struct trace_busy_total **hot = &hr->busy_hot[ctx][(p ^ p >> 4 ^ p >> 8) % TRACE_BUSY_HOT];
+	t = *hot;
+	if (!t || t->name != name) {
+		t = g_hash_table_lookup(hr->busy[ctx], name);
+		if (!t) {
+			t = g_new0(struct trace_busy_total, 1);
+			t->name = name;
+			g_hash_table_insert(hr->busy[ctx], (gpointer)name, t);
+		}
+		*hot = t;
 	}
 	t->ns += end - start;
 	t->intervals++;
