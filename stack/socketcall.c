@@ -78,7 +78,18 @@ sim_time_t
 socketcall_entry(struct files *f, const char *fn)
 {
 	struct sock_table *t = f->host->socks;
-	int call = call_of(fn);
+	/* @fn is a __func__: one pointer per entry function, so its call is
+	 * found by name once and then by the pointer. */
+	uintptr_t p = (uintptr_t)fn;
+	size_t hot = (p ^ p >> 4 ^ p >> 8) % G_N_ELEMENTS(t->call_hot);
+	int call;
+	if (t->call_hot[hot].fn == fn) {
+		call = t->call_hot[hot].call;
+	} else {
+		call = call_of(fn);
+		t->call_hot[hot].fn = fn;
+		t->call_hot[hot].call = call;
+	}
 	bool socket_call = call >= 1 && call <= NS_SOCKETCALL_LAST;
 	bool via = socket_call && (f->via_socketcall || t->socketcall);
 	f->via_socketcall = false;
