@@ -138,24 +138,34 @@ heap_push(struct sim *sim, struct sim_key key)
 static void
 heap_pop(struct sim *sim)
 {
-	struct sim_key last = sim->heap[--sim->nheap];
-	size_t n = sim->nheap, i = 0;
+	size_t n = --sim->nheap, i = 0;
 	if (n == 0)
 		return;
+	struct sim_key *h = sim->heap;
+	struct sim_key last = h[n];
 	for (;;) {
 		size_t first = HEAP_D * i + 1;
 		if (first >= n)
 			break;
-		size_t best = first, end = MIN(first + HEAP_D, n);
-		for (size_t c = first + 1; c < end; c++)
-			if (key_before(&sim->heap[c], &sim->heap[best]))
-				best = c;
-		if (!key_before(&sim->heap[best], &last))
+		const struct sim_key *c = &h[first];
+		size_t best = 0;
+		if (n - first >= HEAP_D) {
+			/* four children: a tournament of pairs (keys are unique) */
+			size_t b2 = key_before(&c[3], &c[2]) ? 3 : 2;
+			best = key_before(&c[1], &c[0]) ? 1 : 0;
+			if (key_before(&c[b2], &c[best]))
+				best = b2;
+		} else {
+			for (size_t j = 1; j < n - first; j++)
+				if (key_before(&c[j], &c[best]))
+					best = j;
+		}
+		if (!key_before(&c[best], &last))
 			break;
-		sim->heap[i] = sim->heap[best];
-		i = best;
+		h[i] = c[best];
+		i = first + best;
 	}
-	sim->heap[i] = last;
+	h[i] = last;
 }
 
 static uint32_t
@@ -184,14 +194,10 @@ slot_release(struct sim *sim, uint32_t i)
 	sim->free_head = i + 1;
 }
 
-sim_event_id
-sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+/* sim_schedule_at without its checks, for both ways to schedule */
+static inline sim_event_id
+schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 {
-	g_assert(fn != NULL);
-	if (when < sim->now)
-		g_error("sim_schedule_at: time %" G_GINT64_FORMAT
-			" is before now %" G_GINT64_FORMAT,
-			when, sim->now);
 	uint32_t i = slot_alloc(sim);
 	struct sim_slot *s = &sim->slots[i];
 	s->fn = fn;
@@ -204,12 +210,24 @@ sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void
 }
 
 sim_event_id
+sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+{
+	g_assert(fn != NULL);
+	if (when < sim->now)
+		g_error("sim_schedule_at: time %" G_GINT64_FORMAT
+			" is before now %" G_GINT64_FORMAT,
+			when, sim->now);
+	return schedule_at(sim, when, fn, a, b);
+}
+
+sim_event_id
 sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
 {
 	g_assert(delay >= 0);
+	g_assert(fn != NULL);
 	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
 	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
-	return sim_schedule_at(sim, when, fn, a, b);
+	return schedule_at(sim, when, fn, a, b);
 }
 
 static struct sim_slot *
