@@ -57,6 +57,7 @@ struct sim {
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
+	bool top_taken;	      /* the top key is the running event's: see heap_add */
 	uint64_t at_instant;  /* events dispatched since the clock last moved */
 	uint64_t instant_cap; /* the instant limit, UINT64_MAX for none */
 	bool stalled;
@@ -135,14 +136,13 @@ heap_push(struct sim *sim, struct sim_key key)
 	sim->heap[i] = key;
 }
 
+/* Put @key in the hole at the root of the first @n keys, moving it down
+ * to its place. */
 static void
-heap_pop(struct sim *sim)
+heap_sift_root(struct sim *sim, struct sim_key key, size_t n)
 {
-	size_t n = --sim->nheap, i = 0;
-	if (n == 0)
-		return;
 	struct sim_key *h = sim->heap;
-	struct sim_key last = h[n];
+	size_t i = 0;
 	for (;;) {
 		size_t first = HEAP_D * i + 1;
 		if (first >= n)
@@ -160,12 +160,38 @@ heap_pop(struct sim *sim)
 				if (key_before(&c[j], &c[best]))
 					best = j;
 		}
-		if (!key_before(&c[best], &last))
+		if (!key_before(&c[best], &key))
 			break;
 		h[i] = c[best];
 		i = first + best;
 	}
-	h[i] = last;
+	h[i] = key;
+}
+
+static void
+heap_pop(struct sim *sim)
+{
+	size_t n = --sim->nheap;
+	if (n > 0)
+		heap_sift_root(sim, sim->heap[n], n);
+}
+
+/*
+ * The key at the top belongs to the event being dispatched (its slot is
+ * already released, so the key reads as stale): the first event that
+ * event schedules takes its place with one sift down, instead of a pop
+ * and a push (heapreplace).  The same keys end up in the heap either way,
+ * and keys are unique, so the order of dispatch is the same.
+ */
+static void
+heap_add(struct sim *sim, struct sim_key key)
+{
+	if (sim->top_taken) {
+		sim->top_taken = false;
+		heap_sift_root(sim, key, sim->nheap);
+	} else {
+		heap_push(sim, key);
+	}
 }
 
 static uint32_t
@@ -204,7 +230,7 @@ schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 	s->a = a;
 	s->b = b;
 	s->at = when;
-	heap_push(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
+	heap_add(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
 	sim->live++;
 	return ((uint64_t)s->gen << 32) | i;
 }
@@ -364,7 +390,6 @@ run_plain(struct sim *sim, sim_time_t end)
 		bool moves = at != sim->now; /* then at > now */
 		if (moves && sim->pacer)
 			break;
-		heap_pop(sim);
 		sim_event_fn fn = s->fn;
 		void *a = s->a, *b = s->b;
 		slot_release(sim, slot);
@@ -373,10 +398,16 @@ run_plain(struct sim *sim, sim_time_t end)
 			sim->now = at;
 			sim->at_instant = 0;
 		} else if (++sim->at_instant > sim->instant_cap) {
+			heap_pop(sim);
 			stall(sim, fn, a, b);
 			break;
 		}
+		sim->top_taken = true; /* popped by heap_add or below */
 		fn(sim, a, b);
+		if (sim->top_taken) {
+			sim->top_taken = false;
+			heap_pop(sim);
+		}
 		n++;
 	}
 	return n;
@@ -387,6 +418,11 @@ sim_run_until(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
 	sim->stop = false;
+	if (sim->top_taken) {
+		/* called from an event: that event's key goes now */
+		sim->top_taken = false;
+		heap_pop(sim);
+	}
 	if (!sim->pacer)
 		n = run_plain(sim, end);
 	if (sim->pacer)
