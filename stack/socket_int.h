@@ -31,6 +31,7 @@ enum ns_syscall {
 };
 
 /* Per-host state of the socket layer (host->socks). */
+#define SOCK_CALL_HOT_BITS 4
 struct sock_table {
 	struct host *host;
 	struct socket_stats stats;
@@ -43,7 +44,7 @@ struct sock_table {
 	struct {
 		const char *fn;
 		int call;
-	} call_hot[16];
+	} call_hot[1 << SOCK_CALL_HOT_BITS];
 };
 
 /* A process's open files (Linux struct files_struct). */

@@ -80,8 +80,8 @@ socketcall_entry(struct files *f, const char *fn)
 	struct sock_table *t = f->host->socks;
 	/* @fn is a __func__: one pointer per entry function, so its call is
 	 * found by name once and then by the pointer. */
-	uintptr_t p = (uintptr_t)fn;
-	size_t hot = (p ^ p >> 4 ^ p >> 8) % G_N_ELEMENTS(t->call_hot);
+	uint64_t hash = (uint64_t)(uintptr_t)fn * UINT64_C(0x9e3779b97f4a7c15); /* Fibonacci */
+	size_t hot = hash >> (64 - SOCK_CALL_HOT_BITS);
 	int call;
 	if (t->call_hot[hot].fn == fn) {
 		call = t->call_hot[hot].call;
