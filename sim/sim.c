@@ -139,7 +139,7 @@ heap_push(struct sim *sim, struct sim_key key)
 /* Put @key in the hole at the root of the first @n keys, moving it down
  * to its place. */
 static void
-heap_sift_root(struct sim *sim, struct sim_key key, size_t n)
+heap_sift_down(struct sim *sim, struct sim_key key, size_t n)
 {
 	struct sim_key *h = sim->heap;
 	size_t i = 0;
@@ -168,6 +168,15 @@ heap_sift_root(struct sim *sim, struct sim_key key, size_t n)
 	h[i] = key;
 }
 
+static inline void
+heap_sift_root(struct sim *sim, struct sim_key key, size_t n)
+{
+	if (n <= 1)
+		sim->heap[0] = key; /* the root alone: no call */
+	else
+		heap_sift_down(sim, key, n);
+}
+
 static void
 heap_pop(struct sim *sim)
 {
@@ -188,10 +197,14 @@ heap_add(struct sim *sim, struct sim_key key)
 {
 	if (sim->top_taken) {
 		sim->top_taken = false;
-		heap_sift_root(sim, key, sim->nheap);
-	} else {
-		heap_push(sim, key);
+		if (sim->nheap > HEAP_D + 1) {
+			heap_sift_root(sim, key, sim->nheap);
+			return;
+		}
+		/* a heap of one level: a pop and a push cost less */
+		heap_pop(sim);
 	}
+	heap_push(sim, key);
 }
 
 static uint32_t
