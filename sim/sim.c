@@ -171,10 +171,22 @@ heap_sift_down(struct sim *sim, struct sim_key key, size_t n)
 static inline void
 heap_sift_root(struct sim *sim, struct sim_key key, size_t n)
 {
-	if (n <= 1)
-		sim->heap[0] = key; /* the root alone: no call */
-	else
+	struct sim_key *h = sim->heap;
+	if (n > HEAP_D + 1) {
 		heap_sift_down(sim, key, n);
+		return;
+	}
+	/* the root and at most one level of children: no call */
+	size_t best = 1;
+	for (size_t j = 2; j < n; j++)
+		if (key_before(&h[j], &h[best]))
+			best = j;
+	if (n > 1 && key_before(&h[best], &key)) {
+		h[0] = h[best];
+		h[best] = key;
+	} else {
+		h[0] = key;
+	}
 }
 
 static void
@@ -197,12 +209,8 @@ heap_add(struct sim *sim, struct sim_key key)
 {
 	if (sim->top_taken) {
 		sim->top_taken = false;
-		if (sim->nheap > HEAP_D + 1) {
-			heap_sift_root(sim, key, sim->nheap);
-			return;
-		}
-		/* a heap of one level: a pop and a push cost less */
-		heap_pop(sim);
+		heap_sift_root(sim, key, sim->nheap);
+		return;
 	}
 	heap_push(sim, key);
 }
