@@ -356,7 +356,10 @@ proc_user_access(const void *addr, size_t len, bool write)
 	uintptr_t start = (uintptr_t)addr;
 	if (len > UINTPTR_MAX - start)
 		len = UINTPTR_MAX - start;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	static uintptr_t page_size; /* the machine's, asked once */
+	if (!page_size)
+		page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t page = page_size;
 	sigjmp_buf env;
 	volatile uintptr_t ok_end = start;
 	if (sigsetjmp(env, 0) == 0) {

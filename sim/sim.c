@@ -57,8 +57,9 @@ struct sim {
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
-	uint64_t at_instant; /* events dispatched since the clock last moved */
-	uint64_t instant_limit;
+	bool top_taken;	      /* the top key is the running event's: see heap_add */
+	uint64_t at_instant;  /* events dispatched since the clock last moved */
+	uint64_t instant_cap; /* the instant limit, UINT64_MAX for none */
 	bool stalled;
 	sim_event_fn stall_fn; /* the event that hit the limit */
 	void *stall_a, *stall_b;
@@ -78,7 +79,7 @@ sim_new(uint64_t seed)
 {
 	struct sim *sim = g_new0(struct sim, 1);
 	sim->seed = seed;
-	sim->instant_limit = SIM_INSTANT_LIMIT_DEFAULT;
+	sim_set_instant_limit(sim, SIM_INSTANT_LIMIT_DEFAULT);
 	return sim;
 }
 
@@ -135,27 +136,83 @@ heap_push(struct sim *sim, struct sim_key key)
 	sim->heap[i] = key;
 }
 
+/* Put @key in the hole at the root of the first @n keys, moving it down
+ * to its place. */
 static void
-heap_pop(struct sim *sim)
+heap_sift_down(struct sim *sim, struct sim_key key, size_t n)
 {
-	struct sim_key last = sim->heap[--sim->nheap];
-	size_t n = sim->nheap, i = 0;
-	if (n == 0)
-		return;
+	struct sim_key *h = sim->heap;
+	size_t i = 0;
 	for (;;) {
 		size_t first = HEAP_D * i + 1;
 		if (first >= n)
 			break;
-		size_t best = first, end = MIN(first + HEAP_D, n);
-		for (size_t c = first + 1; c < end; c++)
-			if (key_before(&sim->heap[c], &sim->heap[best]))
-				best = c;
-		if (!key_before(&sim->heap[best], &last))
+		const struct sim_key *c = &h[first];
+		size_t best = 0;
+		if (n - first >= HEAP_D) {
+			/* four children: a tournament of pairs (keys are unique) */
+			size_t b2 = key_before(&c[3], &c[2]) ? 3 : 2;
+			best = key_before(&c[1], &c[0]) ? 1 : 0;
+			if (key_before(&c[b2], &c[best]))
+				best = b2;
+		} else {
+			for (size_t j = 1; j < n - first; j++)
+				if (key_before(&c[j], &c[best]))
+					best = j;
+		}
+		if (!key_before(&c[best], &key))
 			break;
-		sim->heap[i] = sim->heap[best];
-		i = best;
+		h[i] = c[best];
+		i = first + best;
 	}
-	sim->heap[i] = last;
+	h[i] = key;
+}
+
+static inline void
+heap_sift_root(struct sim *sim, struct sim_key key, size_t n)
+{
+	struct sim_key *h = sim->heap;
+	if (n > HEAP_D + 1) {
+		heap_sift_down(sim, key, n);
+		return;
+	}
+	/* the root and at most one level of children: no call */
+	size_t best = 1;
+	for (size_t j = 2; j < n; j++)
+		if (key_before(&h[j], &h[best]))
+			best = j;
+	if (n > 1 && key_before(&h[best], &key)) {
+		h[0] = h[best];
+		h[best] = key;
+	} else {
+		h[0] = key;
+	}
+}
+
+static void
+heap_pop(struct sim *sim)
+{
+	size_t n = --sim->nheap;
+	if (n > 0)
+		heap_sift_root(sim, sim->heap[n], n);
+}
+
+/*
+ * The key at the top belongs to the event being dispatched (its slot is
+ * already released, so the key reads as stale): the first event that
+ * event schedules takes its place with one sift down, instead of a pop
+ * and a push (heapreplace).  The same keys end up in the heap either way,
+ * and keys are unique, so the order of dispatch is the same.
+ */
+static void
+heap_add(struct sim *sim, struct sim_key key)
+{
+	if (sim->top_taken) {
+		sim->top_taken = false;
+		heap_sift_root(sim, key, sim->nheap);
+		return;
+	}
+	heap_push(sim, key);
 }
 
 static uint32_t
@@ -184,6 +241,21 @@ slot_release(struct sim *sim, uint32_t i)
 	sim->free_head = i + 1;
 }
 
+/* sim_schedule_at without its checks, for both ways to schedule */
+static inline sim_event_id
+schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+{
+	uint32_t i = slot_alloc(sim);
+	struct sim_slot *s = &sim->slots[i];
+	s->fn = fn;
+	s->a = a;
+	s->b = b;
+	s->at = when;
+	heap_add(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
+	sim->live++;
+	return ((uint64_t)s->gen << 32) | i;
+}
+
 sim_event_id
 sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 {
@@ -192,24 +264,17 @@ sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void
 		g_error("sim_schedule_at: time %" G_GINT64_FORMAT
 			" is before now %" G_GINT64_FORMAT,
 			when, sim->now);
-	uint32_t i = slot_alloc(sim);
-	struct sim_slot *s = &sim->slots[i];
-	s->fn = fn;
-	s->a = a;
-	s->b = b;
-	s->at = when;
-	heap_push(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
-	sim->live++;
-	return ((uint64_t)s->gen << 32) | i;
+	return schedule_at(sim, when, fn, a, b);
 }
 
 sim_event_id
 sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
 {
 	g_assert(delay >= 0);
+	g_assert(fn != NULL);
 	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
 	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
-	return sim_schedule_at(sim, when, fn, a, b);
+	return schedule_at(sim, when, fn, a, b);
 }
 
 static struct sim_slot *
@@ -265,11 +330,22 @@ pace(struct sim *sim, sim_time_t next)
 	}
 }
 
-uint64_t
-sim_run_until(struct sim *sim, sim_time_t end)
+/* One instant has seen too many events: the run stops, and the event it
+ * did not dispatch (already taken off the queue) is kept for the message. */
+static void
+stall(struct sim *sim, sim_event_fn fn, void *a, void *b)
+{
+	sim->stalled = sim->stop = true;
+	sim->stall_fn = fn;
+	sim->stall_a = a;
+	sim->stall_b = b;
+}
+
+/* The run with a pacer: it is asked before every step of the clock. */
+static uint64_t
+run_paced(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
-	sim->stop = false;
 	while (!sim->stop && !sim_interrupt_flag) {
 		if (sim->nheap == 0) {
 			/* A paced clock still waits for the wall clock to reach
@@ -300,16 +376,78 @@ sim_run_until(struct sim *sim, sim_time_t end)
 		if (top.at != sim->now) {
 			sim->now = top.at;
 			sim->at_instant = 0;
-		} else if (++sim->at_instant > sim->instant_limit && sim->instant_limit) {
-			sim->stalled = sim->stop = true;
-			sim->stall_fn = fn;
-			sim->stall_a = a;
-			sim->stall_b = b;
+		} else if (++sim->at_instant > sim->instant_cap) {
+			stall(sim, fn, a, b);
 			break;
 		}
 		fn(sim, a, b);
 		n++;
 	}
+	return n;
+}
+
+/*
+ * The run without a pacer, the usual case: the same steps as run_paced
+ * with its pacer NULL, without asking for the pacer on every event.  An
+ * event may install a pacer (sim_set_pacer); a pacer only matters when the
+ * clock is about to move or the run is about to end, so that is where this
+ * loop looks: it returns, and sim_run_until hands the rest to run_paced.
+ */
+static uint64_t
+run_plain(struct sim *sim, sim_time_t end)
+{
+	uint64_t n = 0;
+	while (!sim->stop && !sim_interrupt_flag && sim->nheap != 0) {
+		const struct sim_key *top = &sim->heap[0];
+		sim_time_t at = top->at;
+		uint32_t slot = top->slot;
+		struct sim_slot *s = &sim->slots[slot];
+		if (s->gen != top->gen || !s->fn) {
+			heap_pop(sim); /* cancelled */
+			continue;
+		}
+		if (at > end)
+			break;
+		bool moves = at != sim->now; /* then at > now */
+		if (moves && sim->pacer)
+			break;
+		sim_event_fn fn = s->fn;
+		void *a = s->a, *b = s->b;
+		slot_release(sim, slot);
+		sim->live--;
+		if (moves) {
+			sim->now = at;
+			sim->at_instant = 0;
+		} else if (++sim->at_instant > sim->instant_cap) {
+			heap_pop(sim);
+			stall(sim, fn, a, b);
+			break;
+		}
+		sim->top_taken = true; /* popped by heap_add or below */
+		fn(sim, a, b);
+		if (sim->top_taken) {
+			sim->top_taken = false;
+			heap_pop(sim);
+		}
+		n++;
+	}
+	return n;
+}
+
+uint64_t
+sim_run_until(struct sim *sim, sim_time_t end)
+{
+	uint64_t n = 0;
+	sim->stop = false;
+	if (sim->top_taken) {
+		/* called from an event: that event's key goes now */
+		sim->top_taken = false;
+		heap_pop(sim);
+	}
+	if (!sim->pacer)
+		n = run_plain(sim, end);
+	if (sim->pacer)
+		n += run_paced(sim, end);
 	sim->dispatched += n;
 	if (!sim->stop && !sim_interrupt_flag && end > sim->now && end != SIM_TIME_MAX)
 		sim->now = end;
@@ -343,7 +481,7 @@ sim_events_pending(const struct sim *sim)
 void
 sim_set_instant_limit(struct sim *sim, uint64_t events)
 {
-	sim->instant_limit = events;
+	sim->instant_cap = events ? events : UINT64_MAX;
 }
 
 bool

@@ -31,6 +31,7 @@ enum ns_syscall {
 };
 
 /* Per-host state of the socket layer (host->socks). */
+#define SOCK_CALL_HOT_BITS 4
 struct sock_table {
 	struct host *host;
 	struct socket_stats stats;
@@ -39,6 +40,11 @@ struct sock_table {
 	bool socketcall; /* socket calls enter through sys_socketcall (socket_set_socketcall) */
 	GPtrArray *inetsw[11]; /* per socket type: struct inet_protosw * (stack/af_inet.c) */
 	uint64_t calls[NS_SYSCALL_MAX][2]; /* per call: [0] direct, [1] via sys_socketcall */
+	/* socketcall_entry's last answers: entry function name -> call (a speed-up only) */
+	struct {
+		const char *fn;
+		int call;
+	} call_hot[1 << SOCK_CALL_HOT_BITS];
 };
 
 /* A process's open files (Linux struct files_struct). */

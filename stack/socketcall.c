@@ -78,7 +78,18 @@ sim_time_t
 socketcall_entry(struct files *f, const char *fn)
 {
 	struct sock_table *t = f->host->socks;
-	int call = call_of(fn);
+	/* @fn is a __func__: one pointer per entry function, so its call is
+	 * found by name once and then by the pointer. */
+	uint64_t hash = (uint64_t)(uintptr_t)fn * UINT64_C(0x9e3779b97f4a7c15); /* Fibonacci */
+	size_t hot = hash >> (64 - SOCK_CALL_HOT_BITS);
+	int call;
+	if (t->call_hot[hot].fn == fn) {
+		call = t->call_hot[hot].call;
+	} else {
+		call = call_of(fn);
+		t->call_hot[hot].fn = fn;
+		t->call_hot[hot].call = call;
+	}
 	bool socket_call = call >= 1 && call <= NS_SOCKETCALL_LAST;
 	bool via = socket_call && (f->via_socketcall || t->socketcall);
 	f->via_socketcall = false;

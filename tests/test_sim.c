@@ -218,6 +218,90 @@ test_sim_schedule_saturates_at_end_of_time(void **state)
 	sim_free(sim);
 }
 
+/* A workload where events schedule and cancel events (the dispatching
+ * event's key is replaced in place by the first one it schedules): every
+ * event fires once, in time order, and at one time in the order it was
+ * scheduled. */
+struct chain {
+	struct sim *sim;
+	GRand *r;
+	int order; /* scheduling order, the next number to hand out */
+	int left;  /* events still to schedule */
+	sim_time_t last_at;
+	int last_order;
+	int fired;
+	sim_event_id victim;
+};
+
+static void chain_fire(struct sim *sim, void *a, void *b);
+
+static void
+chain_add(struct chain *c, sim_time_t delay)
+{
+	c->left--;
+	c->victim = sim_schedule(c->sim, delay, chain_fire, c, GINT_TO_POINTER(c->order++));
+}
+
+static void
+chain_fire(struct sim *sim, void *a, void *b)
+{
+	struct chain *c = a;
+	int order = GPOINTER_TO_INT(b);
+	assert_true(sim_now(sim) >= c->last_at);
+	if (sim_now(sim) == c->last_at)
+		assert_true(order > c->last_order);
+	c->last_at = sim_now(sim);
+	c->last_order = order;
+	c->fired++;
+	int k = g_rand_int_range(c->r, 0, 3);
+	for (int i = 0; i < k && c->left > 0; i++)
+		chain_add(c, g_rand_int_range(c->r, 0, 4) * 10);
+	if (g_rand_int_range(c->r, 0, 8) == 0 && sim_cancel(sim, c->victim))
+		c->fired++; /* counted as done: it will not fire */
+}
+
+static void
+test_sim_events_scheduled_by_events_keep_time_then_insertion_order(void **state)
+{
+	struct chain c = {
+		.sim = sim_new(1), .r = g_rand_new_with_seed(7), .left = 20000, .last_order = -1
+	};
+	for (int i = 0; i < 8; i++)
+		chain_add(&c, i * 5);
+	while (c.left > 0 && sim_events_pending(c.sim))
+		sim_run_until(c.sim, sim_now(c.sim) + 1000);
+	sim_run_until(c.sim, SIM_TIME_MAX);
+	assert_int_equal(c.fired, c.order);
+	assert_int_equal(sim_events_pending(c.sim), 0);
+	g_rand_free(c.r);
+	sim_free(c.sim);
+}
+
+static void
+nested_run(struct sim *sim, void *a, void *b)
+{
+	struct log *log = a;
+	record(sim, a, b);
+	sim_run_until(sim, 12); /* nothing is due: only the clock moves */
+	sim_schedule(sim, 1, record, log, GINT_TO_POINTER(2));
+}
+
+/* sim_run_until called from an event runs what is due, and the outer run
+ * goes on with the rest; nothing fires twice or is lost. */
+static void
+test_sim_run_until_inside_an_event_runs_the_rest_once(void **state)
+{
+	struct log *log = *state;
+	sim_schedule(log->sim, 10, nested_run, log, GINT_TO_POINTER(1));
+	sim_schedule(log->sim, 15, record, log, GINT_TO_POINTER(3));
+	sim_schedule(log->sim, 30, record, log, GINT_TO_POINTER(4));
+	assert_int_equal(sim_run_until(log->sim, SIM_TIME_MAX), 4);
+	assert_int_equal(log->seen->len, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(SEEN(log, i), i + 1);
+	assert_int_equal(sim_now(log->sim), 30);
+}
+
 int
 main(void)
 {
@@ -237,6 +321,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sim_heap_keeps_order_under_random_load, setup,
 						teardown),
 		cmocka_unit_test(test_sim_events_at_one_instant_are_limited),
+		cmocka_unit_test(
+			test_sim_events_scheduled_by_events_keep_time_then_insertion_order),
+		cmocka_unit_test_setup_teardown(
+			test_sim_run_until_inside_an_event_runs_the_rest_once, setup, teardown),
 		cmocka_unit_test(test_sim_schedule_saturates_at_end_of_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,10 +70,14 @@ struct trace_busy_total {
  * inline level check, then the recorder's own.  Invariant: pub is first, so
  * a struct trace_host * handed out is also a struct trace_host_rec *.
  */
+#define TRACE_BUSY_HOT_BITS 5
 struct trace_host_rec {
 	struct trace_host pub;
 	/* per context: name pointer -> struct trace_busy_total */
 	GHashTable *busy[CPU_NCTX + 1];
+	/* the totals last found in busy[], by a hash of the name's pointer:
+	 * most intervals end in one of a few work items (a speed-up only) */
+	struct trace_busy_total *busy_hot[CPU_NCTX + 1][1 << TRACE_BUSY_HOT_BITS];
 };
 
 /*

@@ -255,12 +255,27 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 		name = "?";
 	if ((unsigned)ctx > CPU_NCTX)
 		ctx = CPU_NONE;
-	/* Totals are kept at every level: a hash lookup by the name's pointer. */
-	t = g_hash_table_lookup(hr->busy[ctx], name);
-	if (!t) {
-		t = g_new0(struct trace_busy_total, 1);
-		t->name = name;
-		g_hash_table_insert(hr->busy[ctx], (gpointer)name, t);
+	/* Totals are kept at every level: a hash lookup by the name's pointer,
+	 * behind a small cache of the totals found last: two ways (i, i ^ 1),
+	 * the entry found last in the first, chosen by Fibonacci hashing. */
+	uint64_t hash = (uint64_t)(uintptr_t)name * UINT64_C(0x9e3779b97f4a7c15);
+	struct trace_busy_total **hot = hr->busy_hot[ctx];
+	size_t i = hash >> (64 - TRACE_BUSY_HOT_BITS);
+	t = hot[i];
+	if (!t || t->name != name) {
+		struct trace_busy_total *u = hot[i ^ 1];
+		if (u && u->name == name) {
+			t = u;
+		} else {
+			t = g_hash_table_lookup(hr->busy[ctx], name);
+			if (!t) {
+				t = g_new0(struct trace_busy_total, 1);
+				t->name = name;
+				g_hash_table_insert(hr->busy[ctx], (gpointer)name, t);
+			}
+		}
+		hot[i ^ 1] = hot[i];
+		hot[i] = t;
 	}
 	t->ns += end - start;
 	t->intervals++;
