@@ -16,7 +16,10 @@
 
 #include <glib.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include "sim/check.h"
 
 /* Set from a signal handler (Ctrl-C): every world of the program stops
  * after its current event.  A signal is for the whole program, so this is
@@ -110,6 +113,8 @@ key_before(const struct sim_key *x, const struct sim_key *y)
 	return x->at < y->at || (x->at == y->at && x->seq < y->seq);
 }
 
+static void heap_check(const struct sim *sim, const char *caller);
+
 /*
  * The heap is 4-ary: half the depth of a binary heap, and the four children
  * of a node share a cache line or two, which matters more than the extra
@@ -133,6 +138,7 @@ heap_push(struct sim *sim, struct sim_key key)
 		i = parent;
 	}
 	sim->heap[i] = key;
+	NS_CHECK(heap_check(sim, "heap_push"));
 }
 
 static void
@@ -156,6 +162,7 @@ heap_pop(struct sim *sim)
 		i = best;
 	}
 	sim->heap[i] = last;
+	NS_CHECK(heap_check(sim, "heap_pop"));
 }
 
 static uint32_t
@@ -200,6 +207,7 @@ sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void
 	s->at = when;
 	heap_push(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
 	sim->live++;
+	NS_CHECK(sim_check(sim, "sim_schedule_at"));
 	return ((uint64_t)s->gen << 32) | i;
 }
 
@@ -230,6 +238,7 @@ sim_cancel(struct sim *sim, sim_event_id id)
 		return false;
 	slot_release(sim, (uint32_t)id);
 	sim->live--;
+	NS_CHECK(sim_check(sim, "sim_cancel"));
 	return true;
 }
 
@@ -307,6 +316,7 @@ sim_run_until(struct sim *sim, sim_time_t end)
 			sim->stall_b = b;
 			break;
 		}
+		NS_CHECK(sim_check(sim, "sim_run_until"));
 		fn(sim, a, b);
 		n++;
 	}
@@ -358,4 +368,74 @@ sim_stalled(const struct sim *sim, sim_event_fn *fn, void **a, void **b)
 			*b = sim->stall_b;
 	}
 	return sim->stalled;
+}
+
+/* ---- invariants (the checked build: NS_CHECK) -------------------------------------- */
+
+static void G_GNUC_NORETURN
+sim_bug(const struct sim *sim, const char *caller, const char *what, size_t entry)
+{
+	fprintf(stderr,
+		"netsim: %s: event queue check failed at %" G_GINT64_FORMAT
+		" ns: %s (heap entry %zu of %zu, %u slots, %zu pending)\n",
+		caller, sim->now, what, entry, sim->nheap, sim->nslots, sim->live);
+	fflush(stderr);
+	abort();
+}
+
+/* The heap property: no entry fires before its parent.  O(n) in the heap's
+ * size, cancelled entries included; it runs only in the checked build. */
+static void
+heap_check(const struct sim *sim, const char *caller)
+{
+	for (size_t i = 1; i < sim->nheap; i++)
+		if (key_before(&sim->heap[i], &sim->heap[(i - 1) / HEAP_D]))
+			sim_bug(sim, caller, "an entry fires before its parent", i);
+}
+
+enum { SLOT_UNSEEN, SLOT_KEYED, SLOT_FREE };
+
+void
+sim_check(const struct sim *sim, const char *caller)
+{
+	heap_check(sim, caller);
+	/* one mark per slot; on the stack unless the slab is large (this runs per event) */
+	uint8_t small[4096];
+	uint8_t *seen = sim->nslots <= sizeof small ? small : g_malloc(sim->nslots);
+	memset(seen, SLOT_UNSEEN, sim->nslots);
+	size_t pending = 0;
+	for (size_t i = 0; i < sim->nheap; i++) {
+		const struct sim_key *k = &sim->heap[i];
+		if (k->slot >= sim->nslots)
+			sim_bug(sim, caller, "an entry names a slot that does not exist", i);
+		if (k->at < sim->now)
+			sim_bug(sim, caller, "an entry lies in the past of the clock", i);
+		if (k->seq >= sim->seq)
+			sim_bug(sim, caller, "an entry's sequence number was never issued", i);
+		const struct sim_slot *s = &sim->slots[k->slot];
+		if (s->gen != k->gen || !s->fn)
+			continue; /* cancelled: skipped when it reaches the top */
+		if (seen[k->slot] != SLOT_UNSEEN)
+			sim_bug(sim, caller, "a pending event has two heap entries", i);
+		if (s->at != k->at)
+			sim_bug(sim, caller, "an entry's time is not its event's", i);
+		seen[k->slot] = SLOT_KEYED;
+		pending++;
+	}
+	for (uint32_t f = sim->free_head; f; f = sim->slots[f - 1].next_free) {
+		if (f > sim->nslots || seen[f - 1] != SLOT_UNSEEN || sim->slots[f - 1].fn)
+			sim_bug(sim, caller, "the free list holds a pending slot, or loops",
+				sim->nheap);
+		seen[f - 1] = SLOT_FREE;
+	}
+	for (uint32_t j = 0; j < sim->nslots; j++)
+		if (seen[j] == SLOT_UNSEEN)
+			sim_bug(sim, caller,
+				sim->slots[j].fn ? "a pending event has no heap entry"
+						 : "a slot is neither pending nor free",
+				sim->nheap);
+	if (seen != small)
+		g_free(seen);
+	if (pending != sim->live)
+		sim_bug(sim, caller, "the count of pending events is wrong", sim->nheap);
 }

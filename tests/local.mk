@@ -56,3 +56,10 @@ EXTRA_DIST += tests/trace_replay.sh
 # One list per vocabulary (issue 20): no op or drop-reason string outside it.
 TESTS += tests/vocab.sh
 EXTRA_DIST += tests/vocab.sh
+
+# The invariant checkers can fail: each test corrupts a structure on purpose
+# and expects the abort (issue 20).  test_sim_check compiles sim/sim.c itself.
+check_PROGRAMS += tests/test_sim_check
+TESTS += tests/test_sim_check
+tests_test_sim_check_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_sim_check_LDADD = $(GLIB_LIBS) $(CMOCKA_LIBS)
