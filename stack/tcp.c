@@ -290,13 +290,25 @@ tcp_done(struct sock *sk)
 	}
 }
 
+/* Drop what @q holds, returning each skb's charge: TCP charges payload
+ * bytes to sk_rmem_alloc (not truesize) and truesize to sk_wmem_alloc
+ * (Linux tcp_write_queue_purge, sk_wmem_free_skb). */
+static void
+tcp_purge(struct sk_buff_head *q, uint32_t *charge, bool by_truesize)
+{
+	struct sk_buff *skb;
+	while ((skb = skb_dequeue(q)) != NULL) {
+		*charge -= by_truesize ? sock_skb_truesize(skb) : skb->len;
+		skb_drop(skb, SKB_DROP_SOCKET_CLOSE);
+	}
+}
+
 void
 tcp_free_sock(struct sock *sk)
 {
-	/* TCP charges payload bytes to sk_rmem_alloc, not truesize: purge here. */
-	skb_queue_purge(&tcp_sk(sk)->ofo_queue, SKB_DROP_SOCKET_CLOSE);
-	skb_queue_purge(&sk->sk_receive_queue, SKB_DROP_SOCKET_CLOSE);
-	sk->sk_rmem_alloc = 0;
+	tcp_purge(&tcp_sk(sk)->ofo_queue, &sk->sk_rmem_alloc, false);
+	tcp_purge(&sk->sk_receive_queue, &sk->sk_rmem_alloc, false);
+	tcp_purge(&sk->sk_write_queue, &sk->sk_wmem_alloc, true);
 }
 
 static void
