@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/route.h"
@@ -415,6 +416,7 @@ tcp_v4_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
 	tcp_set_state(sk, TCP_SYN_SENT);
 	tcp_mib_mut(sk->host)->active_opens++;
 	tcp_send_syn(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_v4_connect"));
 	return 0;
 }
 
@@ -577,6 +579,7 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 		if (2 * now <= sk->sk_rcvbuf && tcp_select_window(sk) >= MAX(2 * now, 1u))
 			tcp_send_ack(sk);
 	}
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_recvmsg"));
 	return (int)copied;
 }
 
@@ -632,6 +635,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 			tcp_write_xmit(sk);
 	}
 	tcp_write_xmit(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
 	return (int)copied;
 }
 
@@ -713,4 +717,5 @@ const struct proto tcp_prot = {
 	.poll = tcp_poll,
 	.obj_size = sizeof(struct tcp_sock),
 	.destroy = tcp_free_sock,
+	.check = tcp_check_memory,
 };

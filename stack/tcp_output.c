@@ -27,6 +27,7 @@
 
 #include <netinet/in.h>
 #include <string.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 
@@ -148,6 +149,7 @@ tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	if (!tp->rtx_timer)
 		tcp_rearm_rto(sk);
+	NS_CHECK(tcp_check(sk, "tcp_retransmit_skb"));
 }
 
 /* Linux tcp_minshall_check: a short segment sent is not yet acknowledged. */
@@ -220,6 +222,7 @@ tcp_write_xmit(struct sock *sk)
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
 	if (skb && tp->snd_max == tp->snd_una)
 		tcp_persist_schedule(sk);
+	NS_CHECK(tcp_check(sk, "tcp_write_xmit"));
 }
 
 /*
@@ -245,6 +248,7 @@ tcp_split_head(struct sock *sk, uint32_t len)
 	cb->seq += len;
 	sk->sk_wmem_alloc += sock_skb_truesize(skb) + sock_skb_truesize(head);
 	skb_queue_head(&sk->sk_write_queue, head);
+	NS_CHECK(tcp_check(sk, "tcp_split_head"));
 }
 
 void

@@ -14,6 +14,7 @@
 #include "stack/tcp.h"
 
 #include <errno.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "trace/trace.h"
 
@@ -123,6 +124,7 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	tcp_write_xmit(sk);
 	if (!tp->rtx_timer)
 		tcp_rearm_rto(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_retransmit_timer"));
 }
 
 /* RFC 6298 §5.1-5.3: (re)start the timer while data is outstanding. */
