@@ -717,5 +717,5 @@ const struct proto tcp_prot = {
 	.poll = tcp_poll,
 	.obj_size = sizeof(struct tcp_sock),
 	.destroy = tcp_free_sock,
-	.check = tcp_check_memory,
+	.check = tcp_check_sock,
 };

@@ -1,10 +1,14 @@
 /*
  * stack/tcp_check.c - the invariants of a TCP connection: its sequence
  * space, its queues and what it charges to the sock, the recovery state
- * and the timers.  Run where the connection changes (receiving a segment,
- * ACK processing, sending, retransmitting, reading and writing, the RTO) in
- * the checked build (sim/check.h, NS_CHECK); compiled but never called in
- * the default build.
+ * and the timers.  Run where the connection changes in the checked build
+ * (sim/check.h, NS_CHECK): after tcp_ack, tcp_data_queue,
+ * tcp_retransmit_skb and tcp_split_head, and at rest (with the timers)
+ * after tcp_v4_rcv, a listener's new child, connect, sendmsg, recvmsg and
+ * the RTO and persist timers.  tcp_write_xmit itself is not checked: it
+ * runs once per segment inside sendmsg and each ACK, and an at-rest check
+ * follows it before the event ends.  Each check walks the queues, so it
+ * costs O(queued segments); it never runs in the default build.
  *
  * Linux counterpart: no one function; Linux states a few of these as
  * assertions where it relies on them (include/net/tcp.h tcp_verify_left_out,
@@ -71,27 +75,16 @@ seg_len_ok(const struct sk_buff *skb)
 	return cb->end_seq - cb->seq == skb->len + flags;
 }
 
-/* The memory rule (tcp_prot.check, run by sock_check). */
-void
-tcp_check_memory(const struct sock *sk, const char *caller)
-{
-	const struct tcp_sock *tp = tcp_sk(sk);
-	uint64_t truesize = 0;
-	for (const struct sk_buff *skb = sk->sk_write_queue.first; skb; skb = skb->next)
-		truesize += sock_skb_truesize(skb);
-	if (truesize != sk->sk_wmem_alloc)
-		TCP_BUG(sk, caller, "sk_wmem_alloc is not the truesize of the write queue");
-	if (sk->sk_rmem_alloc != sk->sk_receive_queue.bytes + tp->ofo_queue.bytes)
-		TCP_BUG(sk, caller, "sk_rmem_alloc is not the payload of the receive queues");
-}
-
+/* One walk of the write queue (it may hold thousands of segments). */
 static void
 tcp_check_write_queue(const struct sock *sk, const char *caller)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t seq = tp->snd_una;
+	uint64_t truesize = 0;
 	bool hint_queued = tp->send_hint == NULL;
 	for (const struct sk_buff *skb = sk->sk_write_queue.first; skb; skb = skb->next) {
+		truesize += sock_skb_truesize(skb);
 		const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 		if (cb->seq != seq)
 			TCP_BUG(sk, caller,
@@ -111,6 +104,8 @@ tcp_check_write_queue(const struct sock *sk, const char *caller)
 		TCP_BUG(sk, caller, "the write queue does not end at write_seq");
 	if (!hint_queued)
 		TCP_BUG(sk, caller, "the send hint is not on the write queue");
+	if (truesize != sk->sk_wmem_alloc)
+		TCP_BUG(sk, caller, "sk_wmem_alloc is not the truesize of the write queue");
 }
 
 static void
@@ -118,6 +113,8 @@ tcp_check_receive_queues(const struct sock *sk, const char *caller)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	const struct sk_buff *last = sk->sk_receive_queue.last;
+	if (sk->sk_rmem_alloc != sk->sk_receive_queue.bytes + tp->ofo_queue.bytes)
+		TCP_BUG(sk, caller, "sk_rmem_alloc is not the payload of the receive queues");
 	for (const struct sk_buff *skb = sk->sk_receive_queue.first; skb; skb = skb->next) {
 		const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 		if (skb->sk != sk || !seg_len_ok(skb) || cb->consumed >= skb->len)
@@ -160,11 +157,11 @@ tcp_check_timers(const struct sock *sk, const char *caller)
 	}
 }
 
+/* TCP's rule (tcp_prot.check), run by sock_check. */
 void
-tcp_check(const struct sock *sk, const char *caller)
+tcp_check_sock(const struct sock *sk, const char *caller)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	sock_check(sk, caller); /* the queues and tcp_check_memory */
 	if (after(tp->snd_una, tp->snd_nxt) || after(tp->snd_nxt, tp->snd_max) ||
 	    after(tp->snd_max, tp->write_seq))
 		TCP_BUG(sk, caller, "not snd_una <= snd_nxt <= snd_max <= write_seq");
@@ -175,6 +172,12 @@ tcp_check(const struct sock *sk, const char *caller)
 	if (tp->in_recovery &&
 	    (!after(tp->recover, tp->snd_una) || after(tp->recover, tp->snd_max)))
 		TCP_BUG(sk, caller, "fast recovery, but recover is not in (snd_una, snd_max]");
+}
+
+void
+tcp_check(const struct sock *sk, const char *caller)
+{
+	sock_check(sk, caller); /* the general part, then tcp_check_sock */
 }
 
 void

@@ -222,7 +222,6 @@ tcp_write_xmit(struct sock *sk)
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
 	if (skb && tp->snd_max == tp->snd_una)
 		tcp_persist_schedule(sk);
-	NS_CHECK(tcp_check(sk, "tcp_write_xmit"));
 }
 
 /*

@@ -203,6 +203,7 @@ tcp_probe_timer(struct sim *sim, void *a, void *b)
 		tp->snd_wnd = MAX(wnd, skb_peek(&sk->sk_write_queue)->len);
 		tcp_write_xmit(sk);
 		tp->snd_wnd = wnd;
+		NS_CHECK(tcp_check_at_rest(sk, "tcp_probe_timer"));
 		return;
 	}
 	uint32_t saved = tp->snd_nxt;
@@ -211,6 +212,7 @@ tcp_probe_timer(struct sim *sim, void *a, void *b)
 	tp->snd_nxt = saved;
 	tp->backoff++;
 	tcp_persist_schedule(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_probe_timer"));
 }
 
 void
