@@ -144,10 +144,9 @@ load(const char *path, struct scenario **out, struct world_options *wo)
 		wo->raise_signal = sig;
 	}
 	if (opt_level) {
-		static const char *const levels[] = { "off", "summary", "full" };
-		for (int i = 0; i < 3; i++)
-			if (strcmp(opt_level, levels[i]) == 0)
-				wo->trace_level = i;
+		enum trace_level level;
+		if (trace_level_from_name(opt_level, &level))
+			wo->trace_level = (int)level;
 		if (wo->trace_level < 0) {
 			fprintf(stderr, "netsim: --trace-level %s: expected off, summary or full\n",
 				opt_level);

@@ -34,8 +34,6 @@ world_request_stop(void)
 /* duration = until-interrupted: the clock never reaches it. */
 #define WORLD_FOREVER (SIM_TIME_MAX / 2)
 
-static const char *const trace_levels[] = { "off", "summary", "full", NULL };
-
 static bool
 read_run(struct world *w, GError **error)
 {
@@ -62,13 +60,11 @@ read_run(struct world *w, GError **error)
 	w->level = TRACE_SUMMARY;
 	v = scenario_get(sc, "scenario", "trace");
 	if (v) {
-		w->level = -1;
-		for (int i = 0; trace_levels[i]; i++)
-			if (strcmp(v, trace_levels[i]) == 0)
-				w->level = i;
-		if (w->level < 0)
+		enum trace_level level;
+		if (!trace_level_from_name(v, &level))
 			return scenario_fail(sc, error, "scenario", "trace",
 					     "'%s' is not off, summary or full", v);
+		w->level = level;
 	}
 	if (w->opt.trace_level >= 0)
 		w->level = w->opt.trace_level;

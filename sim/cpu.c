@@ -62,7 +62,11 @@ cpu_cost_by_name(const char *name)
 const char *
 cpu_ctx_name(enum cpu_ctx ctx)
 {
-	static const char *const names[] = { "hardirq", "softirq", "task", "hw" };
+	static const char *const names[] = {
+#define CPU_CTX_NAME(e, name, what) [CPU_##e] = #name,
+		CPU_CONTEXTS(CPU_CTX_NAME)
+#undef CPU_CTX_NAME
+	};
 	return (unsigned)ctx <= CPU_NONE ? names[ctx] : "?";
 }
 

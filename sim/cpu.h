@@ -37,15 +37,28 @@
 #include "sim/check.h"
 #include "sim/sim.h"
 
+/*
+ * The execution contexts, one list (an X-macro, as the trace's vocabularies
+ * in include/netsim/trace_vocab.h): the enum and the names written to the
+ * trace (skb_events.ctx, cpu_busy.ctx) come from it, and tests/vocab.sh
+ * checks that no other file of sim/, trace/, stack/, apps/ or cli/ spells
+ * a name.  The order is the priority: hardirq preempts softirq preempts
+ * task.  X(ENUM_SUFFIX, name, "what runs there").
+ */
+#define CPU_CONTEXTS(X)                                                                       \
+	X(HARDIRQ, hardirq, "interrupt handlers (top halves)")                                \
+	X(SOFTIRQ, softirq, "bottom halves: NET_RX/NET_TX softirqs, ksoftirqd, NAPI threads") \
+	X(TASK, task, "processes: system calls and their own code")                           \
+	X(NONE, hw, "not on the CPU: hardware, wires, timers firing")
+
 enum cpu_ctx {
-	CPU_HARDIRQ = 0,
-	CPU_SOFTIRQ = 1,
-	CPU_TASK = 2,
-	CPU_NCTX = 3,
-	CPU_NONE = CPU_NCTX, /* not on the CPU: hardware, wires, timers firing */
+#define CPU_CTX_ENUM(e, name, what) CPU_##e,
+	CPU_CONTEXTS(CPU_CTX_ENUM)
+#undef CPU_CTX_ENUM
+		CPU_NCTX = CPU_NONE, /* the contexts work runs in: those before CPU_NONE */
 };
 
-const char *cpu_ctx_name(enum cpu_ctx ctx); /* "hardirq", "softirq", "task", "hw" */
+const char *cpu_ctx_name(enum cpu_ctx ctx); /* from CPU_CONTEXTS: "hardirq" ... "hw" */
 
 /*
  * The cost table: virtual nanoseconds charged for each kind of work.  Values

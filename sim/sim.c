@@ -16,7 +16,10 @@
 
 #include <glib.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include "sim/check.h"
 
 /* Set from a signal handler (Ctrl-C): every world of the program stops
  * after its current event.  A signal is for the whole program, so this is
@@ -111,6 +114,8 @@ key_before(const struct sim_key *x, const struct sim_key *y)
 	return x->at < y->at || (x->at == y->at && x->seq < y->seq);
 }
 
+static void heap_check(const struct sim *sim, const char *caller);
+
 /*
  * The heap is 4-ary: half the depth of a binary heap, and the four children
  * of a node share a cache line or two, which matters more than the extra
@@ -134,6 +139,7 @@ heap_push(struct sim *sim, struct sim_key key)
 		i = parent;
 	}
 	sim->heap[i] = key;
+	NS_CHECK(heap_check(sim, "heap_push"));
 }
 
 /* Put @key in the hole at the root of the first @n keys, moving it down
@@ -195,6 +201,7 @@ heap_pop(struct sim *sim)
 	size_t n = --sim->nheap;
 	if (n > 0)
 		heap_sift_root(sim, sim->heap[n], n);
+	NS_CHECK(heap_check(sim, "heap_pop"));
 }
 
 /*
@@ -210,6 +217,7 @@ heap_add(struct sim *sim, struct sim_key key)
 	if (sim->top_taken) {
 		sim->top_taken = false;
 		heap_sift_root(sim, key, sim->nheap);
+		NS_CHECK(heap_check(sim, "heap_add"));
 		return;
 	}
 	heap_push(sim, key);
@@ -264,7 +272,9 @@ sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void
 		g_error("sim_schedule_at: time %" G_GINT64_FORMAT
 			" is before now %" G_GINT64_FORMAT,
 			when, sim->now);
-	return schedule_at(sim, when, fn, a, b);
+	sim_event_id id = schedule_at(sim, when, fn, a, b);
+	NS_CHECK(sim_check(sim, "sim_schedule_at"));
+	return id;
 }
 
 sim_event_id
@@ -274,7 +284,9 @@ sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *
 	g_assert(fn != NULL);
 	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
 	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
-	return schedule_at(sim, when, fn, a, b);
+	sim_event_id id = schedule_at(sim, when, fn, a, b);
+	NS_CHECK(sim_check(sim, "sim_schedule"));
+	return id;
 }
 
 static struct sim_slot *
@@ -295,6 +307,7 @@ sim_cancel(struct sim *sim, sim_event_id id)
 		return false;
 	slot_release(sim, (uint32_t)id);
 	sim->live--;
+	NS_CHECK(sim_check(sim, "sim_cancel"));
 	return true;
 }
 
@@ -380,6 +393,7 @@ run_paced(struct sim *sim, sim_time_t end)
 			stall(sim, fn, a, b);
 			break;
 		}
+		NS_CHECK(sim_check(sim, "sim_run_until"));
 		fn(sim, a, b);
 		n++;
 	}
@@ -424,6 +438,7 @@ run_plain(struct sim *sim, sim_time_t end)
 			break;
 		}
 		sim->top_taken = true; /* popped by heap_add or below */
+		NS_CHECK(sim_check(sim, "sim_run_until"));
 		fn(sim, a, b);
 		if (sim->top_taken) {
 			sim->top_taken = false;
@@ -496,4 +511,74 @@ sim_stalled(const struct sim *sim, sim_event_fn *fn, void **a, void **b)
 			*b = sim->stall_b;
 	}
 	return sim->stalled;
+}
+
+/* ---- invariants (the checked build: NS_CHECK) -------------------------------------- */
+
+static void G_GNUC_NORETURN
+sim_bug(const struct sim *sim, const char *caller, const char *what, size_t entry)
+{
+	fprintf(stderr,
+		"netsim: %s: event queue check failed at %" G_GINT64_FORMAT
+		" ns: %s (heap entry %zu of %zu, %u slots, %zu pending)\n",
+		caller, sim->now, what, entry, sim->nheap, sim->nslots, sim->live);
+	fflush(stderr);
+	abort();
+}
+
+/* The heap property: no entry fires before its parent.  O(n) in the heap's
+ * size, cancelled entries included; it runs only in the checked build. */
+static void
+heap_check(const struct sim *sim, const char *caller)
+{
+	for (size_t i = 1; i < sim->nheap; i++)
+		if (key_before(&sim->heap[i], &sim->heap[(i - 1) / HEAP_D]))
+			sim_bug(sim, caller, "an entry fires before its parent", i);
+}
+
+enum { SLOT_UNSEEN, SLOT_KEYED, SLOT_FREE };
+
+void
+sim_check(const struct sim *sim, const char *caller)
+{
+	heap_check(sim, caller);
+	/* one mark per slot; on the stack unless the slab is large (this runs per event) */
+	uint8_t small[4096];
+	uint8_t *seen = sim->nslots <= sizeof small ? small : g_malloc(sim->nslots);
+	memset(seen, SLOT_UNSEEN, sim->nslots);
+	size_t pending = 0;
+	for (size_t i = 0; i < sim->nheap; i++) {
+		const struct sim_key *k = &sim->heap[i];
+		if (k->slot >= sim->nslots)
+			sim_bug(sim, caller, "an entry names a slot that does not exist", i);
+		if (k->at < sim->now)
+			sim_bug(sim, caller, "an entry lies in the past of the clock", i);
+		if (k->seq >= sim->seq)
+			sim_bug(sim, caller, "an entry's sequence number was never issued", i);
+		const struct sim_slot *s = &sim->slots[k->slot];
+		if (s->gen != k->gen || !s->fn)
+			continue; /* cancelled: skipped when it reaches the top */
+		if (seen[k->slot] != SLOT_UNSEEN)
+			sim_bug(sim, caller, "a pending event has two heap entries", i);
+		if (s->at != k->at)
+			sim_bug(sim, caller, "an entry's time is not its event's", i);
+		seen[k->slot] = SLOT_KEYED;
+		pending++;
+	}
+	for (uint32_t f = sim->free_head; f; f = sim->slots[f - 1].next_free) {
+		if (f > sim->nslots || seen[f - 1] != SLOT_UNSEEN || sim->slots[f - 1].fn)
+			sim_bug(sim, caller, "the free list holds a pending slot, or loops",
+				sim->nheap);
+		seen[f - 1] = SLOT_FREE;
+	}
+	for (uint32_t j = 0; j < sim->nslots; j++)
+		if (seen[j] == SLOT_UNSEEN)
+			sim_bug(sim, caller,
+				sim->slots[j].fn ? "a pending event has no heap entry"
+						 : "a slot is neither pending nor free",
+				sim->nheap);
+	if (seen != small)
+		g_free(seen);
+	if (pending != sim->live)
+		sim_bug(sim, caller, "the count of pending events is wrong", sim->nheap);
 }

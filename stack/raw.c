@@ -241,4 +241,5 @@ const struct proto raw_prot = {
 	.get_port = raw_get_port,
 	.unhash = raw_unhash,
 	.obj_size = sizeof(struct raw_sock),
+	.check = sock_check_datagram,
 };

@@ -29,8 +29,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "sim/check.h"
 #include "sim/proc.h"
 #include "stack/host.h"
 #include "stack/socket.h"
@@ -55,6 +58,7 @@ sk_alloc(struct host *host, int family, int type, int protocol, const struct pro
 	sk->sk_write_space = sock_def_wakeup;
 	sk->sk_state_change = sock_def_wakeup;
 	sk->refcnt = 1;
+	NS_CHECK(sock_check(sk, "sk_alloc"));
 	return sk;
 }
 
@@ -80,6 +84,8 @@ sock_put(struct sock *sk)
 		skb_drop(skb, SKB_DROP_SOCKET_CLOSE);
 	}
 	skb_queue_purge(&sk->sk_write_queue, SKB_DROP_SOCKET_CLOSE);
+	if (sk->sk_rmem_alloc || sk->sk_wmem_alloc)
+		NS_CHECK(sock_bug(sk, "sock_put", "a freed sock still has memory charged"));
 	g_free(sk);
 }
 
@@ -198,6 +204,7 @@ sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 	sk->sk_rmem_alloc += t;
 	skb->sk = sk;
 	skb_queue_tail(&sk->sk_receive_queue, skb);
+	NS_CHECK(sock_check(sk, "sock_queue_rcv_skb"));
 	sk->sk_data_ready(sk);
 	return 0;
 }
@@ -250,6 +257,7 @@ skb_free_datagram(struct sock *sk, struct sk_buff *skb)
 {
 	sock_rfree(sk, skb);
 	skb_consume(skb);
+	NS_CHECK(sock_check(sk, "skb_free_datagram"));
 }
 
 /* ---- send ---------------------------------------------------------------------------- */
@@ -308,4 +316,47 @@ skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t 
 	/* the row counts the skb's steps: the skb is not changed */
 	skb_trace_copy((struct sk_buff *)skb, "socket", COPY_SKB_TO_USER, len, NULL);
 	host_charge_ns(skb->host, "copy_to_user", cpu_copy_cost(skb->host->cpu, len));
+}
+
+/* ---- invariants (the checked build: NS_CHECK) -------------------------------------- */
+
+void
+sock_bug(const struct sock *sk, const char *caller, const char *what)
+{
+	fprintf(stderr,
+		"netsim: %s: sock check failed: host %s %s sock (port %u, state %d): %s "
+		"(rmem_alloc %u, receive queue %u skbs of %" G_GUINT64_FORMAT
+		" bytes; wmem_alloc %u, write queue %u skbs of %" G_GUINT64_FORMAT " bytes)\n",
+		caller, sk->host ? sk->host->name : "?", sk->sk_prot->name, sk->num, sk->sk_state,
+		what, sk->sk_rmem_alloc, sk->sk_receive_queue.qlen, sk->sk_receive_queue.bytes,
+		sk->sk_wmem_alloc, sk->sk_write_queue.qlen, sk->sk_write_queue.bytes);
+	fflush(stderr);
+	abort();
+}
+
+void
+sock_check(const struct sock *sk, const char *caller)
+{
+	/* the queues' links and byte counts: skb_queue_check, at each queue operation */
+	if (sk->refcnt <= 0)
+		sock_bug(sk, caller, "no reference is held");
+	if (sk->sk_rmem_alloc > INT32_MAX || sk->sk_wmem_alloc > INT32_MAX)
+		sock_bug(sk, caller, "a charge went below zero");
+	if (sk->sk_prot->check)
+		sk->sk_prot->check(sk, caller);
+}
+
+void
+sock_check_datagram(const struct sock *sk, const char *caller)
+{
+	uint64_t charged = 0;
+	for (const struct sk_buff *skb = sk->sk_receive_queue.first; skb; skb = skb->next) {
+		if (skb->sk != sk)
+			sock_bug(sk, caller, "a queued datagram belongs to another sock");
+		charged += sock_skb_truesize(skb);
+	}
+	if (charged != sk->sk_rmem_alloc)
+		sock_bug(sk, caller, "sk_rmem_alloc is not the truesize of the queued datagrams");
+	if (sk->sk_wmem_alloc || sk->sk_write_queue.qlen)
+		sock_bug(sk, caller, "a datagram socket charged or queued something to send");
 }

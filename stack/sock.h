@@ -96,6 +96,9 @@ struct proto {
 	size_t obj_size; /* bytes to allocate for the protocol's sock (>= sizeof(struct sock)) */
 	/* Optional: free the protocol's own queues; called by the last sock_put. */
 	void (*destroy)(struct sock *sk);
+	/* Optional: the protocol's memory-charge rule, run by sock_check (the
+	 * checked build); aborts through sock_bug when it does not hold. */
+	void (*check)(const struct sock *sk, const char *caller);
 };
 
 /* TCP-style states share numbers with Linux (TCP_ESTABLISHED = 1 ...). */
@@ -205,6 +208,30 @@ void sock_rfree(struct sock *sk, struct sk_buff *skb);
 int sock_error(struct sock *sk);
 /* The default callbacks: wake every process waiting on @sk (COST_WAKEUP each). */
 void sock_def_wakeup(struct sock *sk);
+
+/*
+ * The invariants of a sock's memory accounting, run where its queues or
+ * charges change in the checked build (sim/check.h, NS_CHECK).  Aborts,
+ * naming @caller, the host, the sock and its figures, unless a reference
+ * is held, neither charge has gone below zero (they are unsigned: a charge
+ * returned twice wraps), and the protocol's own rule holds (proto->check).
+ * The queues themselves are checked at each queue operation (skb_queue_check).  A charge above sk_rcvbuf / sk_sndbuf is not an
+ * error in itself: SO_RCVBUF may shrink the buffer under queued data, TCP
+ * queues in-order data past its window as Linux does, and a FIN or a
+ * split segment is queued whatever the send buffer holds.
+ */
+void sock_check(const struct sock *sk, const char *caller);
+/*
+ * The rule of sockets charged by sock_queue_rcv_skb (UDP, raw): sk_rmem_alloc
+ * is the truesize of the datagrams on sk_receive_queue, and nothing is
+ * charged to or queued on the send side.  A reader holds the datagram it
+ * took from the queue only inside its recvmsg, which does not wait between
+ * skb_recv_datagram and skb_free_datagram, so no check sees it held.
+ */
+void sock_check_datagram(const struct sock *sk, const char *caller);
+/* Report a failed sock check (what is wrong, with the sock's figures) and abort. */
+void sock_bug(const struct sock *sk, const char *caller, const char *what)
+	__attribute__((noreturn));
 
 /* A process waiting on a sock; lives on the waiter's stack (poll uses several). */
 struct sock_wait_entry {

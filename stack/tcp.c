@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/route.h"
@@ -290,13 +291,25 @@ tcp_done(struct sock *sk)
 	}
 }
 
+/* Drop what @q holds, returning each skb's charge: TCP charges payload
+ * bytes to sk_rmem_alloc (not truesize) and truesize to sk_wmem_alloc
+ * (Linux tcp_write_queue_purge, sk_wmem_free_skb). */
+static void
+tcp_purge(struct sk_buff_head *q, uint32_t *charge, bool by_truesize)
+{
+	struct sk_buff *skb;
+	while ((skb = skb_dequeue(q)) != NULL) {
+		*charge -= by_truesize ? sock_skb_truesize(skb) : skb->len;
+		skb_drop(skb, SKB_DROP_SOCKET_CLOSE);
+	}
+}
+
 void
 tcp_free_sock(struct sock *sk)
 {
-	/* TCP charges payload bytes to sk_rmem_alloc, not truesize: purge here. */
-	skb_queue_purge(&tcp_sk(sk)->ofo_queue, SKB_DROP_SOCKET_CLOSE);
-	skb_queue_purge(&sk->sk_receive_queue, SKB_DROP_SOCKET_CLOSE);
-	sk->sk_rmem_alloc = 0;
+	tcp_purge(&tcp_sk(sk)->ofo_queue, &sk->sk_rmem_alloc, false);
+	tcp_purge(&sk->sk_receive_queue, &sk->sk_rmem_alloc, false);
+	tcp_purge(&sk->sk_write_queue, &sk->sk_wmem_alloc, true);
 }
 
 static void
@@ -405,6 +418,7 @@ tcp_v4_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
 	tcp_set_state(sk, TCP_SYN_SENT);
 	tcp_mib_mut(sk->host)->active_opens++;
 	tcp_send_syn(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_v4_connect"));
 	return 0;
 }
 
@@ -596,6 +610,7 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	msg->has_addr = true;
 	if (!peek)
 		tcp_cleanup_rbuf(sk, copied);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_recvmsg"));
 	return (int)copied;
 }
 
@@ -669,6 +684,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	}
 	tcp_mark_push(tp, skb_peek_tail(&sk->sk_write_queue));
 	tcp_write_xmit(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
 	return (int)copied;
 }
 
@@ -781,4 +797,5 @@ const struct proto tcp_prot = {
 	.poll = tcp_poll,
 	.obj_size = sizeof(struct tcp_sock),
 	.destroy = tcp_free_sock,
+	.check = tcp_check_sock,
 };

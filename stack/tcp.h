@@ -333,6 +333,14 @@ void tcp_cong_on_timeout(struct sock *sk);
 void tcp_cong_on_local_drop(struct sock *sk);
 void tcp_cc_trace(struct sock *sk);
 
+/* tcp_check.c: the invariants (the checked build, NS_CHECK).  tcp_check
+ * after a step that changes the connection (sock_check, whose protocol
+ * rule is tcp_check_sock, tcp_prot.check); tcp_check_at_rest, which adds
+ * the timers, where it waits for the next event. */
+void tcp_check(const struct sock *sk, const char *caller);
+void tcp_check_at_rest(const struct sock *sk, const char *caller);
+void tcp_check_sock(const struct sock *sk, const char *caller);
+
 /* tcp.c */
 void tcp_set_state(struct sock *sk, int state);
 void tcp_done(struct sock *sk);

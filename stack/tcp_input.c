@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
@@ -338,6 +339,7 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 			tp->icsk_ack.pending |= ICSK_ACK_NOW;
 	}
 	sk->sk_data_ready(sk);
+	NS_CHECK(tcp_check(sk, "tcp_data_queue"));
 }
 
 /*
@@ -435,6 +437,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	if (sk->sk_wmem_alloc < sk->sk_sndbuf)
 		sk->sk_write_space(sk);
+	NS_CHECK(tcp_check(sk, "tcp_ack"));
 	return true;
 }
 
@@ -513,6 +516,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tcp_set_state(sk, TCP_SYN_RECV);
 	tcp_mib_mut(sk->host)->passive_opens++;
 	tcp_send_syn(sk); /* SYN-ACK */
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_listen_rcv"));
 	skb_consume(skb);
 	return NET_RX_SUCCESS;
 drop:
@@ -784,6 +788,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 	skb_handoff(skb, "tcp", "tcp_rcv_state_process");
 	sock_hold(sk);
 	int rc = tcp_rcv_state_process(sk, skb);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_v4_rcv"));
 	sock_put(sk);
 	return rc;
 }

@@ -28,6 +28,7 @@
 
 #include <netinet/in.h>
 #include <string.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 
@@ -198,6 +199,7 @@ tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	if (!tp->rtx_timer)
 		tcp_rearm_rto(sk);
+	NS_CHECK(tcp_check(sk, "tcp_retransmit_skb"));
 }
 
 /* Linux tcp_minshall_check: a short segment sent is not yet acknowledged. */
@@ -295,6 +297,7 @@ tcp_split_head(struct sock *sk, uint32_t len)
 	cb->seq += len;
 	sk->sk_wmem_alloc += sock_skb_truesize(skb) + sock_skb_truesize(head);
 	skb_queue_head(&sk->sk_write_queue, head);
+	NS_CHECK(tcp_check(sk, "tcp_split_head"));
 }
 
 void

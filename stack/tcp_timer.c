@@ -14,6 +14,7 @@
 #include "stack/tcp.h"
 
 #include <errno.h>
+#include "sim/check.h"
 #include "stack/host.h"
 #include "trace/trace.h"
 
@@ -124,6 +125,7 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	tcp_write_xmit(sk);
 	if (!tp->rtx_timer)
 		tcp_rearm_rto(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_retransmit_timer"));
 }
 
 /* RFC 6298 §5.1-5.3: (re)start the timer while data is outstanding. */
@@ -223,6 +225,7 @@ tcp_probe_timer(struct sim *sim, void *a, void *b)
 		tp->snd_wnd = MAX(wnd, skb_peek(&sk->sk_write_queue)->len);
 		tcp_write_xmit(sk);
 		tp->snd_wnd = wnd;
+		NS_CHECK(tcp_check_at_rest(sk, "tcp_probe_timer"));
 		return;
 	}
 	uint32_t saved = tp->snd_nxt;
@@ -231,6 +234,7 @@ tcp_probe_timer(struct sim *sim, void *a, void *b)
 	tp->snd_nxt = saved;
 	tp->backoff++;
 	tcp_persist_schedule(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_probe_timer"));
 }
 
 void

@@ -456,4 +456,5 @@ const struct proto udp_prot = {
 	.get_port = udp_get_port,
 	.unhash = udp_unhash,
 	.obj_size = sizeof(struct sock),
+	.check = sock_check_datagram,
 };

@@ -65,3 +65,16 @@ EXTRA_DIST += tests/draw_determinism.sh
 # netsim view's steps and netsim show --skb's rows agree for fragments.
 TESTS += tests/view_show_steps.sh
 EXTRA_DIST += tests/view_show_steps.sh
+
+# The invariant checkers can fail: each test corrupts a structure on purpose
+# and expects the abort (issue 20).  test_sim_check compiles sim/sim.c itself.
+check_PROGRAMS += tests/test_sim_check tests/test_sock_check tests/test_tcp_check
+TESTS += tests/test_sim_check tests/test_sock_check tests/test_tcp_check
+tests_test_sim_check_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_sim_check_LDADD = $(GLIB_LIBS) $(CMOCKA_LIBS)
+tests_test_sock_check_SOURCES = tests/test_sock_check.c tests/tcp_test.h tests/stack_test.h
+tests_test_sock_check_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_sock_check_LDADD = $(TEST_CMOCKA_LIBS)
+tests_test_tcp_check_SOURCES = tests/test_tcp_check.c tests/tcp_test.h tests/stack_test.h
+tests_test_tcp_check_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_check_LDADD = $(TEST_CMOCKA_LIBS)

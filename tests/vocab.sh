@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/vocab.sh - one list per vocabulary (issue 20): the names of trace
-# ops, copy kinds and drop reasons are spelled only in
-# include/netsim/trace_vocab.h.  No C string literal in stack/ or viz/ may
+# levels, trace ops, copy kinds and drop reasons are spelled only in
+# include/netsim/trace_vocab.h, the CPU contexts only in sim/cpu.h.  No C string literal in stack/ or viz/ may
 # be exactly one of those names: code compares enums (viz/vocab.h maps the
 # names read from a database once, in draw_event_read and the replay).
 #
@@ -52,6 +52,46 @@ if grep -nE '^[[:space:]]*(TR_[A-Z]+|SKB_DROP_[A-Z_]+)[[:space:]]*(=|,)' trace/t
 	sed 's/^/    /' "$T/enum"
 else
 	ok "trace ops and drop reasons are enumerated only through the X-macro lists"
+fi
+
+# Trace levels (TRACE_LEVELS, in the same header) and CPU contexts
+# (CPU_CONTEXTS in sim/cpu.h: sim/ is below include/, so its list lives
+# there) are spelled nowhere else in the folders that use them: the CLI
+# parses a level with trace_level_from_name, the trace writes a context with
+# cpu_ctx_name.  viz/ still compares context names it reads from a database
+# (viz/view.c, viz/draw_cpu.c): not checked here yet.
+levels=$(sed -n '/^#define TRACE_LEVELS/,/^$/s/^.*X([A-Z_]*, \([a-z_]*\),.*/\1/p' "$list")
+ctxs=$(sed -n '/^#define CPU_CONTEXTS/,/^$/s/^.*X([A-Z_]*, \([a-z_]*\),.*/\1/p' sim/cpu.h)
+if [ "$(echo $levels)" = "off summary full" ] && [ "$(echo $ctxs)" = "hardirq softirq task hw" ]; then
+	ok "the lists name the trace levels ($(echo $levels)) and CPU contexts ($(echo $ctxs))"
+else
+	not_ok "trace levels '$(echo $levels)' or CPU contexts '$(echo $ctxs)' not read from their lists"
+fi
+for f in sim/*.c sim/*.h trace/*.c trace/*.h cli/*.c cli/*.h apps/*.c apps/*.h; do
+	sed -e 's|/\*.*\*/||g' -e 's|^[[:space:]]*/\*.*||' -e 's|^[[:space:]]*\*.*||' "$f" \
+		>"$T/src/$(echo "$f" | tr / _)"
+done
+bad=0
+# sim/conf.c reads "off" as a boolean (conf_parse_bool): another vocabulary.
+for name in $levels $ctxs; do
+	hits=$(cd "$T/src" && grep -n "\"$name\"" ./* 2>/dev/null | grep -v '^\./viz_' |
+		grep -v '^\./sim_conf\.c:.*"off"')
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed 's/^/    /'
+		bad=$((bad + 1))
+	fi
+done
+if [ "$bad" -eq 0 ]; then
+	ok "no trace level or CPU context is spelled as a string outside its list"
+else
+	not_ok "$bad level or context names spelled outside their lists"
+fi
+if grep -nE '^[[:space:]]*(TRACE_(OFF|SUMMARY|FULL)|CPU_(HARDIRQ|SOFTIRQ|TASK|NONE))[[:space:]]*(=|,)' \
+	trace/trace.h sim/cpu.h >"$T/enum2"; then
+	not_ok "hand-written trace level or CPU context enumerators"
+	sed 's/^/    /' "$T/enum2"
+else
+	ok "trace levels and CPU contexts are enumerated only through their lists"
 fi
 
 done_testing

@@ -128,9 +128,9 @@ trace_copy_kind_by_name(const char *name)
 }
 
 static const char *const trace_level_names[] = {
-	[TRACE_OFF] = "off",
-	[TRACE_SUMMARY] = "summary",
-	[TRACE_FULL] = "full",
+#define TRACE_LEVEL_NAME(e, name, what) [TRACE_##e] = #name,
+	TRACE_LEVELS(TRACE_LEVEL_NAME)
+#undef TRACE_LEVEL_NAME
 };
 
 const char *

@@ -24,10 +24,11 @@
 #include "include/netsim/trace_vocab.h"
 #include "sim/sim.h"
 
+/* TRACE_OFF, TRACE_SUMMARY, TRACE_FULL: the list is TRACE_LEVELS (include/netsim/trace_vocab.h). */
 enum trace_level {
-	TRACE_OFF = 0,	   /* nothing is written; counters still kept by the stack */
-	TRACE_SUMMARY = 1, /* run, hosts, counters, CPU busy totals, TCP cwnd samples */
-	TRACE_FULL = 2,	   /* everything: one row per skb operation, busy intervals */
+#define TRACE_LEVEL_ENUM(e, name, what) TRACE_##e,
+	TRACE_LEVELS(TRACE_LEVEL_ENUM)
+#undef TRACE_LEVEL_ENUM
 };
 
 enum trace_op {
@@ -50,7 +51,7 @@ const char *trace_copy_kind_name(enum trace_copy_kind kind);
 /* The op or copy kind called @name, or -1: how viz/ maps names to enums once. */
 int trace_op_by_name(const char *name);
 int trace_copy_kind_by_name(const char *name);
-/* "off", "summary", "full": the names scenario files and the database use. */
+/* The names scenario files, the command line and the database use (TRACE_LEVELS). */
 const char *trace_level_name(enum trace_level level);
 /* Parses a level name; false (and *out untouched) when it is none of them. */
 bool trace_level_from_name(const char *name, enum trace_level *out);

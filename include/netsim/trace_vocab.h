@@ -1,8 +1,8 @@
 /*
  * include/netsim/trace_vocab.h - the trace's vocabularies, one list each.
  *
- * These X-macro lists are the only place where the names of trace ops,
- * copy kinds and drop reasons are spelled: trace/trace.h and
+ * These X-macro lists are the only place where the names of trace levels,
+ * trace ops, copy kinds and drop reasons are spelled: trace/trace.h and
  * stack/skbuff.h make their enums and name tables from them, viz/ maps the
  * names it reads from a database back to the same enums (viz/vocab.c), and
  * tests/vocab.sh checks that no other file in stack/ or viz/ spells one as
@@ -14,6 +14,12 @@
  */
 #ifndef NETSIM_TRACE_VOCAB_H
 #define NETSIM_TRACE_VOCAB_H
+
+/* How much a run writes: [scenario] trace, --trace-level, the runs table's level. */
+#define TRACE_LEVELS(X)                                                                \
+	X(OFF, off, "nothing is written; counters still kept by the stack")            \
+	X(SUMMARY, summary, "run, hosts, counters, CPU busy totals, TCP cwnd samples") \
+	X(FULL, full, "everything: one row per skb operation, busy intervals")
 
 #define TRACE_OPS(X)                                                                        \
 	X(ALLOC, alloc, "a new skb (func skb_clone / skb_copy: made from the row before)")  \
