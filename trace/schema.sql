@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -60,8 +60,8 @@ CREATE TABLE skb_events (
 	reason    TEXT,                  -- drop: why
 	other     INTEGER,               -- clone/copy: the new skb's id; wire rx: the sender's skb
 	-- The skb's pointers after the op, as offsets from head (head is 0), on
-	-- every row written by stack/skbuff.c (NULL on rows that do not know the
-	-- skb: a frame dropped by the NIC, the RX DMA and wire rows).  data_off
+	-- every row of an skb (NULL only on a frame the NIC dropped before it
+	-- had an skb, and on a wire tx row a test writes).  data_off
 	-- above is data; len = tail_off - data_off.
 	step      INTEGER,               -- the skb's row number: 0 at alloc, +1 every row
 	tail_off  INTEGER,               -- tail - head
@@ -97,7 +97,19 @@ CREATE TABLE cpu_busy (
 	ctx      TEXT NOT NULL,
 	name     TEXT NOT NULL,          -- the work item, e.g. 'eth0 irq', 'net_rx_action'
 	start_ns INTEGER NOT NULL,
-	end_ns   INTEGER NOT NULL
+	end_ns   INTEGER NOT NULL,
+	task     INTEGER                 -- ctx 'task': the task it was for (0: the kernel's)
+);
+
+-- CPU time per task over the whole run (summary level and above), written
+-- when the run ends: the scheduler's sum_exec_runtime, which includes the
+-- context switches into the task (the metrics HOST.task.NAME.*).
+CREATE TABLE task_total (
+	host        INTEGER NOT NULL,
+	task        INTEGER NOT NULL,    -- 0 is the kernel's (softirq work in task context)
+	name        TEXT NOT NULL,       -- the process, ksoftirqd/0, napi/eth0-0, ...
+	cpu_ns      INTEGER NOT NULL,
+	switches_in INTEGER NOT NULL
 );
 
 -- CPU time per host, context and work item over the whole run (summary
