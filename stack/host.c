@@ -58,6 +58,8 @@ host_free(struct host *h)
 		g_critical("host %s: skb %" G_GUINT64_FORMAT " leaked (layer %s, len %u, queue %s)",
 			   h->name, s->id, s->layer ? s->layer : "?", s->len,
 			   s->queue ? s->queue->name : "none");
+	if (h->trace)
+		trace_host_cpu_gone(h->trace); /* the trace may outlive the host */
 	cpu_free(h->cpu);
 	if (h->own_pool && !h->live_first)
 		skb_pool_free(h->pool);

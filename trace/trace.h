@@ -268,6 +268,10 @@ void trace_packet(struct trace_host *h, uint64_t skb, const struct trace_pkt_inf
 void trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t start,
 			 sim_time_t end);
 
+/* The host's CPU is about to be freed: its task_total rows are written now
+ * (summary level and above) instead of at trace_close. */
+void trace_host_cpu_gone(struct trace_host *h);
+
 /* A named counter's final value for a host ("drop.ring_full", "ip.in_receives"). */
 void trace_counter(struct trace_host *h, const char *name, const char *place, int64_t value);
 

@@ -324,6 +324,24 @@ write_task(void *arg, uint32_t task, const char *name, sim_time_t runtime, uint6
 	trace_row_done(r->tr, st, 1, "writing task_total");
 }
 
+/* One task_total row per task of @hr's CPU, in the order the CPU met them. */
+static void
+write_tasks(struct trace *tr, struct trace_host_rec *hr)
+{
+	struct task_rows rows = { tr, hr->pub.id };
+	if (hr->pub.cpu && tr->db && tr->level >= TRACE_SUMMARY)
+		cpu_foreach_task(hr->pub.cpu, write_task, &rows);
+}
+
+void
+trace_host_cpu_gone(struct trace_host *h)
+{
+	if (!h || !h->cpu)
+		return;
+	write_tasks(h->tr, (struct trace_host_rec *)h);
+	h->cpu = NULL;
+}
+
 /*
  * One cpu_total row per host, context and name.  Totals were keyed by the
  * name's pointer; two equal names at different addresses are merged here.
@@ -361,10 +379,8 @@ trace_write_totals(struct trace *tr)
 				trace_row_done(tr, st, 1, "writing cpu_total");
 			}
 		}
-		/* and one task_total row per task, in the order the CPU met them */
-		struct task_rows rows = { tr, hr->pub.id };
-		if (hr->pub.cpu)
-			cpu_foreach_task(hr->pub.cpu, write_task, &rows);
+		/* a host freed before the trace closed wrote its tasks then */
+		write_tasks(tr, hr);
 	}
 }
 
