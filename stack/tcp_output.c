@@ -317,7 +317,8 @@ tcp_send_syn(struct sock *sk)
 	 * refused it (only ECONNREFUSED is returned; a netfilter drop is
 	 * -EPERM), and its retransmission timer runs */
 	if (sk->sk_state == TCP_SYN_SENT && tp->snd_nxt != tp->write_seq) {
-		tp->snd_nxt = tp->write_seq;
+		tp->snd_nxt = tp->snd_max = tp->write_seq;
+		TCP_SKB_CB(skb)->when = host_now(sk->host); /* its skb_mstamp is set */
 		tp->send_hint = NULL;
 		if (!tp->rtx_timer)
 			tcp_rearm_rto(sk);

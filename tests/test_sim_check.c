@@ -140,7 +140,7 @@ test_sim_check_aborts_on_a_pending_event_without_entry(void **state)
 static void
 test_sim_check_aborts_on_a_pending_event_with_two_entries(void **state)
 {
-	expect_corruption(*state, TWO_ENTRIES, "sim_schedule_at", "two heap entries");
+	expect_corruption(*state, TWO_ENTRIES, "sim_schedule", "two heap entries");
 }
 
 static void
