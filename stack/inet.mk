@@ -16,7 +16,7 @@ INET_TESTS = tests/test_checksum tests/test_udp tests/test_icmp \
 	tests/test_arp tests/test_ipv4 tests/test_udp_socket
 check_PROGRAMS += $(INET_TESTS)
 TESTS += $(INET_TESTS)
-EXTRA_DIST += tests/inet_test.h docs/network-layer.md
+EXTRA_DIST += tests/inet_test.h tests/routed_test.h docs/network-layer.md
 tests_test_checksum_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_checksum_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_udp_CFLAGS = $(TEST_CMOCKA_FLAGS)

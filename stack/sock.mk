@@ -42,7 +42,7 @@ tests_bench_tcp_LDADD = $(NETSIM_LIBS)
 # TCP captures checked with tshark, the stream, the fill rate and Mathis.
 TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
-EXTRA_DIST += tests/socket_test.h
+EXTRA_DIST += tests/socket_test.h tests/sin_test.h
 
 # sendmsg/recvmsg and AF_UNIX sockets (issue 14).
 check_PROGRAMS += tests/test_socket_msg tests/test_af_unix

@@ -22,6 +22,7 @@
 #include "stack/nic.h"
 #include "stack/skbuff.h"
 #include "stack/socket.h"
+#include "tests/sin_test.h"
 
 #define A_ADDR "10.0.0.1"
 #define B_ADDR "10.0.0.2"
@@ -70,15 +71,6 @@ pair_fini(struct pair *p)
 	g_assert_cmpuint(ps.live, ==, 0);
 	skb_pool_free(p->pool);
 	sim_free(p->sim);
-}
-
-/* An IPv4 socket address from text, for the tests' socket calls. */
-static inline struct sockaddr_in
-sin_of(const char *addr, uint16_t port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, addr, &s.sin_addr);
-	return s;
 }
 
 /*

@@ -18,11 +18,10 @@
 #include "stack/netfilter.h"
 #include "stack/socket.h"
 #include "stack/tcp.h"
-#include "tests/inet_test.h"
+#include "tests/routed_test.h"
 
 struct fx {
-	struct tnet *n;
-	struct host *a, *r, *b;
+	struct routed t;
 	int rc[4], err[4];
 	sim_time_t start_at, done_at;
 	struct host *screen_host; /* where screener runs */
@@ -33,34 +32,7 @@ struct fx {
 	uint16_t port;
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	struct tnet *n = fx->n = tnet_new(false);
-	fx->a = tnet_host(n, "a", false);
-	fx->r = tnet_host(n, "r", true);
-	fx->b = tnet_host(n, "b", false);
-	tnet_link(n, fx->a, "eth0", "10.1.0.2/24", fx->r, "eth0", "10.1.0.1/24");
-	tnet_link(n, fx->r, "eth1", "10.2.0.1/24", fx->b, "eth0", "10.2.0.2/24");
-	tnet_route(fx->a, "default via 10.1.0.1");
-	tnet_route(fx->b, "default via 10.2.0.1");
-	socket_host_init(fx->a);
-	socket_host_init(fx->b);
-	socket_host_init(fx->r);
-	tnet_run(n, 10 * SIM_MS);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	tnet_free(fx->n);
-	g_free(fx);
-	return 0;
-}
+ROUTED_FIXTURE(struct fx, true)
 
 static void
 rules(struct host *h, const char *text)
@@ -148,8 +120,8 @@ connector(struct proc *p, void *arg)
 static void
 run_connect(struct fx *fx)
 {
-	socket_spawn(fx->a, "connect", SIM_MS, connector, fx);
-	tnet_run(fx->n, 100 * SIM_MS);
+	socket_spawn(fx->t.a, "connect", SIM_MS, connector, fx);
+	tnet_run(fx->t.n, 100 * SIM_MS);
 }
 
 /* A process that binds fx->queue on fx->screen_host and gives verdicts. */
@@ -186,9 +158,9 @@ screen(struct fx *fx, struct host *h, uint16_t queue, unsigned v0, unsigned v1)
 static void
 run(struct fx *fx)
 {
-	socket_spawn(fx->b, "rx", 0, receiver, fx);
-	socket_spawn(fx->a, "tx", SIM_MS, sender, fx);
-	tnet_run(fx->n, 100 * SIM_MS);
+	socket_spawn(fx->t.b, "rx", 0, receiver, fx);
+	socket_spawn(fx->t.a, "tx", SIM_MS, sender, fx);
+	tnet_run(fx->t.n, 100 * SIM_MS);
 }
 
 static void
@@ -196,12 +168,12 @@ test_input_drop_frees_the_packet_at_local_in_before_udp(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 9;
-	rules(fx->b, "-A INPUT -p udp --dport 9 -j DROP");
+	rules(fx->t.b, "-A INPUT -p udp --dport 9 -j DROP");
 	run(fx);
 	assert_int_equal(fx->got, 0);
-	assert_int_equal(hits(fx->b, "INPUT", 1), 2);
-	assert_int_equal(host_drops_at(fx->b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_IN"), 2);
-	assert_int_equal(udp_mib(fx->b)->in_datagrams, 0);
+	assert_int_equal(hits(fx->t.b, "INPUT", 1), 2);
+	assert_int_equal(host_drops_at(fx->t.b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_IN"), 2);
+	assert_int_equal(udp_mib(fx->t.b)->in_datagrams, 0);
 }
 
 static void
@@ -209,14 +181,14 @@ test_rule_for_another_port_lets_the_packet_through(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->b, "-A INPUT -p udp --dport 9 -j DROP; -A INPUT -p tcp --dport 7000 -j DROP");
-	rules(fx->a, "-A OUTPUT -p udp -j LOG; -A POSTROUTING -o eth0 -p udp -j ACCEPT");
+	rules(fx->t.b, "-A INPUT -p udp --dport 9 -j DROP; -A INPUT -p tcp --dport 7000 -j DROP");
+	rules(fx->t.a, "-A OUTPUT -p udp -j LOG; -A POSTROUTING -o eth0 -p udp -j ACCEPT");
 	run(fx);
 	assert_int_equal(fx->got, 2);
-	assert_int_equal(hits(fx->a, "OUTPUT", 1), 2);
-	assert_int_equal(hits(fx->a, "POSTROUTING", 1), 2);
-	assert_int_equal(hits(fx->b, "INPUT", 1), 0);
-	assert_int_equal(hits(fx->b, "INPUT", 2), 0);
+	assert_int_equal(hits(fx->t.a, "OUTPUT", 1), 2);
+	assert_int_equal(hits(fx->t.a, "POSTROUTING", 1), 2);
+	assert_int_equal(hits(fx->t.b, "INPUT", 1), 0);
+	assert_int_equal(hits(fx->t.b, "INPUT", 2), 0);
 }
 
 static void
@@ -224,7 +196,7 @@ test_reject_sends_port_unreachable_and_sender_sees_econnrefused(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 9;
-	rules(fx->b, "-A INPUT -s 10.1.0.0/16 -j REJECT");
+	rules(fx->t.b, "-A INPUT -s 10.1.0.0/16 -j REJECT");
 	run(fx);
 	assert_int_equal(fx->got, 0);
 	assert_int_equal(fx->rc[0], 1);
@@ -238,12 +210,12 @@ test_output_drop_fails_the_send_with_eperm(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->a, "-A OUTPUT -d 10.2.0.0/24 -j DROP");
+	rules(fx->t.a, "-A OUTPUT -d 10.2.0.0/24 -j DROP");
 	run(fx);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], EPERM);
 	assert_int_equal(fx->got, 0);
-	assert_int_equal(host_drops_at(fx->a, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 2);
+	assert_int_equal(host_drops_at(fx->t.a, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 2);
 }
 
 static void
@@ -251,7 +223,7 @@ test_output_reject_fails_the_send_with_eperm_and_the_icmp_error_comes_back(void 
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->a, "-A OUTPUT -p udp --dport 7000 -j REJECT");
+	rules(fx->t.a, "-A OUTPUT -p udp --dport 7000 -j REJECT");
 	run(fx);
 	/* nf_hook_slow: NF_DROP in LOCAL_OUT is -EPERM for the sending call */
 	assert_int_equal(fx->rc[0], -1);
@@ -260,10 +232,10 @@ test_output_reject_fails_the_send_with_eperm_and_the_icmp_error_comes_back(void 
 	 * udp_err set sk_err, which the next call reports (and sends nothing) */
 	assert_int_equal(fx->rc[1], -1);
 	assert_int_equal(fx->err[1], ECONNREFUSED);
-	assert_int_equal(hits(fx->a, "OUTPUT", 1), 1);
-	assert_int_equal(icmp_mib(fx->a)->out_type[ICMP_DEST_UNREACH], 1);
-	assert_int_equal(icmp_mib(fx->a)->in_type[ICMP_DEST_UNREACH], 1);
-	assert_int_equal(host_drops_at(fx->a, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 1);
+	assert_int_equal(hits(fx->t.a, "OUTPUT", 1), 1);
+	assert_int_equal(icmp_mib(fx->t.a)->out_type[ICMP_DEST_UNREACH], 1);
+	assert_int_equal(icmp_mib(fx->t.a)->in_type[ICMP_DEST_UNREACH], 1);
+	assert_int_equal(host_drops_at(fx->t.a, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 1);
 	assert_int_equal(fx->got, 0);
 }
 
@@ -272,15 +244,15 @@ test_output_reject_with_tcp_reset_refuses_the_connect_at_once(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 80;
-	rules(fx->a, "-A OUTPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset");
+	rules(fx->t.a, "-A OUTPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset");
 	run_connect(fx);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], ECONNREFUSED);
 	/* the RST came back through loopback before any SYN retransmission */
 	assert_true(fx->done_at - fx->start_at < SIM_MS);
-	assert_int_equal(hits(fx->a, "OUTPUT", 1), 1);
-	assert_int_equal(tcp_mib(fx->a)->retrans_segs, 0);
-	assert_int_equal(tcp_mib(fx->b)->in_segs, 0);
+	assert_int_equal(hits(fx->t.a, "OUTPUT", 1), 1);
+	assert_int_equal(tcp_mib(fx->t.a)->retrans_segs, 0);
+	assert_int_equal(tcp_mib(fx->t.b)->in_segs, 0);
 }
 
 static void
@@ -288,13 +260,13 @@ test_forward_reject_with_tcp_reset_answers_for_the_destination(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 80;
-	rules(fx->r, "-A FORWARD -p tcp --dport 80 -j REJECT --reject-with tcp-reset");
+	rules(fx->t.r, "-A FORWARD -p tcp --dport 80 -j REJECT --reject-with tcp-reset");
 	run_connect(fx);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], ECONNREFUSED);
-	assert_int_equal(hits(fx->r, "FORWARD", 1), 1);
-	assert_int_equal(tcp_mib(fx->b)->in_segs, 0);
-	assert_int_equal(host_drops_at(fx->r, SKB_DROP_NETFILTER, "NF_INET_FORWARD"), 1);
+	assert_int_equal(hits(fx->t.r, "FORWARD", 1), 1);
+	assert_int_equal(tcp_mib(fx->t.b)->in_segs, 0);
+	assert_int_equal(host_drops_at(fx->t.r, SKB_DROP_NETFILTER, "NF_INET_FORWARD"), 1);
 }
 
 static void
@@ -304,11 +276,11 @@ test_reset_is_never_sent_for_a_reset(void **state)
 	fx->port = 80;
 	/* b has no listener on 80: it answers the SYN with an RST, which b's
 	 * OUTPUT chain rejects again; nf_send_reset does not answer an RST */
-	rules(fx->b, "-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset");
+	rules(fx->t.b, "-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset");
 	run_connect(fx);
-	assert_int_equal(hits(fx->b, "OUTPUT", 1), 1);
-	assert_int_equal(host_drops_at(fx->b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 1);
-	assert_int_equal(tcp_mib(fx->b)->in_segs, 1);
+	assert_int_equal(hits(fx->t.b, "OUTPUT", 1), 1);
+	assert_int_equal(host_drops_at(fx->t.b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_OUT"), 1);
+	assert_int_equal(tcp_mib(fx->t.b)->in_segs, 1);
 }
 
 /* tcp_v4_err: an ICMP error about a SYN ends the connect with its errno. */
@@ -317,13 +289,13 @@ test_icmp_reject_of_a_syn_fails_the_connect_with_the_icmp_error(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 80;
-	rules(fx->r, "-A FORWARD -p tcp --dport 80 -j REJECT");
+	rules(fx->t.r, "-A FORWARD -p tcp --dport 80 -j REJECT");
 	run_connect(fx);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], ECONNREFUSED); /* icmp-port-unreachable */
 	assert_true(fx->done_at - fx->start_at < SIM_MS);
-	assert_int_equal(tcp_mib(fx->a)->retrans_segs, 0);
-	assert_int_equal(icmp_mib(fx->a)->in_type[ICMP_DEST_UNREACH], 1);
+	assert_int_equal(tcp_mib(fx->t.a)->retrans_segs, 0);
+	assert_int_equal(icmp_mib(fx->t.a)->in_type[ICMP_DEST_UNREACH], 1);
 }
 
 static void
@@ -331,11 +303,12 @@ test_host_unreachable_for_a_syn_is_ehostunreach(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 80;
-	rules(fx->r, "-A FORWARD -p tcp --dport 80 -j REJECT --reject-with icmp-host-unreachable");
+	rules(fx->t.r,
+	      "-A FORWARD -p tcp --dport 80 -j REJECT --reject-with icmp-host-unreachable");
 	run_connect(fx);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], EHOSTUNREACH);
-	assert_int_equal(tcp_mib(fx->a)->out_of_window_icmps, 0);
+	assert_int_equal(tcp_mib(fx->t.a)->out_of_window_icmps, 0);
 }
 
 static void
@@ -343,20 +316,20 @@ test_nfqueue_in_input_gives_the_process_each_packet_and_obeys_its_verdict(void *
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->b, "-A INPUT -p udp --dport 7000 -j NFQUEUE --queue-num 3");
-	screen(fx, fx->b, 3, NF_ACCEPT, NF_DROP);
+	rules(fx->t.b, "-A INPUT -p udp --dport 7000 -j NFQUEUE --queue-num 3");
+	screen(fx, fx->t.b, 3, NF_ACCEPT, NF_DROP);
 	run(fx);
 	assert_int_equal(fx->screened, 2);
 	assert_int_equal(fx->got, 1); /* the accepted one went on to UDP */
 	struct nfq_stats ns;
-	nfq_queue_stats(fx->b, 3, &ns);
+	nfq_queue_stats(fx->t.b, 3, &ns);
 	assert_int_equal(ns.queued, 2);
 	assert_int_equal(ns.accepted, 1);
 	assert_int_equal(ns.rejected, 1);
 	assert_int_equal(ns.queue_len, 0);
-	assert_int_equal(host_drops(fx->b, SKB_DROP_SCREEN), 1);
-	assert_int_equal(hits(fx->b, "INPUT", 1), 2);
-	nfq_stats(fx->b, &ns); /* queue 0 was never used */
+	assert_int_equal(host_drops(fx->t.b, SKB_DROP_SCREEN), 1);
+	assert_int_equal(hits(fx->t.b, "INPUT", 1), 2);
+	nfq_stats(fx->t.b, &ns); /* queue 0 was never used */
 	assert_int_equal(ns.queued, 0);
 }
 
@@ -365,10 +338,10 @@ test_nfqueue_without_a_process_drops_at_the_hook(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->b, "-A INPUT -p udp -j NFQUEUE --queue-num 5");
+	rules(fx->t.b, "-A INPUT -p udp -j NFQUEUE --queue-num 5");
 	run(fx);
 	assert_int_equal(fx->got, 0);
-	assert_int_equal(host_drops_at(fx->b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_IN"), 2);
+	assert_int_equal(host_drops_at(fx->t.b, SKB_DROP_NETFILTER, "NF_INET_LOCAL_IN"), 2);
 }
 
 static void
@@ -376,13 +349,13 @@ test_nfqueue_bypass_without_a_process_lets_packets_through(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->b, "-A INPUT -p udp -j NFQUEUE --queue-num 5 --queue-bypass; -A INPUT -j LOG");
+	rules(fx->t.b, "-A INPUT -p udp -j NFQUEUE --queue-num 5 --queue-bypass; -A INPUT -j LOG");
 	run(fx);
 	assert_int_equal(fx->got, 2);
 	/* bypass accepts for the queueing rule's hook function as a whole: the
 	 * rest of the chain is not looked at (Linux nf_queue returns 1: the
 	 * next hook function) */
-	assert_int_equal(hits(fx->b, "INPUT", 2), 0);
+	assert_int_equal(hits(fx->t.b, "INPUT", 2), 0);
 }
 
 static void
@@ -390,15 +363,15 @@ test_nfqueue_in_output_send_succeeds_and_accepted_packets_go_on(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->a, "-A OUTPUT -p udp -j NFQUEUE --queue-num 1; -A POSTROUTING -p udp -j LOG");
-	screen(fx, fx->a, 1, NF_ACCEPT, NF_ACCEPT);
+	rules(fx->t.a, "-A OUTPUT -p udp -j NFQUEUE --queue-num 1; -A POSTROUTING -p udp -j LOG");
+	screen(fx, fx->t.a, 1, NF_ACCEPT, NF_ACCEPT);
 	run(fx);
 	/* a queued packet is not an error for the sender (nf_queue returns 0) */
 	assert_int_equal(fx->rc[0], 1);
 	assert_int_equal(fx->rc[1], 1);
 	assert_int_equal(fx->screened, 2);
 	/* nf_reinject went on at the next hook: POSTROUTING, then the wire */
-	assert_int_equal(hits(fx->a, "POSTROUTING", 1), 2);
+	assert_int_equal(hits(fx->t.a, "POSTROUTING", 1), 2);
 	assert_int_equal(fx->got, 2);
 }
 
@@ -407,12 +380,12 @@ test_nfqueue_in_forward_on_a_router(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->r, "-A FORWARD -p udp -j NFQUEUE --queue-num 2");
-	screen(fx, fx->r, 2, NF_DROP, NF_ACCEPT);
+	rules(fx->t.r, "-A FORWARD -p udp -j NFQUEUE --queue-num 2");
+	screen(fx, fx->t.r, 2, NF_DROP, NF_ACCEPT);
 	run(fx);
 	assert_int_equal(fx->screened, 2);
 	assert_int_equal(fx->got, 1);
-	assert_int_equal(host_drops(fx->r, SKB_DROP_SCREEN), 1);
+	assert_int_equal(host_drops(fx->t.r, SKB_DROP_SCREEN), 1);
 }
 
 static void
@@ -420,18 +393,18 @@ test_router_hooks_see_forwarded_packets_and_policy_drops(void **state)
 {
 	struct fx *fx = *state;
 	fx->port = 7000;
-	rules(fx->r,
+	rules(fx->t.r,
 	      "-A PREROUTING -i eth0 -p udp -j LOG; -A INPUT -j LOG;"
 	      " -A POSTROUTING -o eth1 -j LOG; -A FORWARD -p udp --dport 7000 -j LOG;"
 	      " -P FORWARD DROP");
 	run(fx);
 	assert_int_equal(fx->got, 0);
-	assert_int_equal(hits(fx->r, "PREROUTING", 1), 2);
-	assert_int_equal(hits(fx->r, "FORWARD", 1), 2);
-	assert_int_equal(hits(fx->r, "FORWARD", 0), 2); /* the policy */
-	assert_int_equal(hits(fx->r, "INPUT", 1), 0);	/* not for the router itself */
-	assert_int_equal(hits(fx->r, "POSTROUTING", 1), 0);
-	assert_int_equal(host_drops_at(fx->r, SKB_DROP_NETFILTER, "NF_INET_FORWARD"), 2);
+	assert_int_equal(hits(fx->t.r, "PREROUTING", 1), 2);
+	assert_int_equal(hits(fx->t.r, "FORWARD", 1), 2);
+	assert_int_equal(hits(fx->t.r, "FORWARD", 0), 2); /* the policy */
+	assert_int_equal(hits(fx->t.r, "INPUT", 1), 0);	  /* not for the router itself */
+	assert_int_equal(hits(fx->t.r, "POSTROUTING", 1), 0);
+	assert_int_equal(host_drops_at(fx->t.r, SKB_DROP_NETFILTER, "NF_INET_FORWARD"), 2);
 }
 
 static void
@@ -461,12 +434,12 @@ test_bad_rules_are_rejected_with_a_reason(void **state)
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		GError *e = NULL;
 		g_autofree char *text = g_strdup_printf("-A INPUT -j LOG; %s", bad[i]);
-		assert_false(ipt_add_text(fx->b, text, &e));
+		assert_false(ipt_add_text(fx->t.b, text, &e));
 		assert_non_null(e);
 		assert_non_null(strstr(e->message, bad[i]));
 		g_clear_error(&e);
 	}
-	assert_int_equal(hits(fx->b, "INPUT", 1), (uint64_t)-1); /* nothing was added */
+	assert_int_equal(hits(fx->t.b, "INPUT", 1), (uint64_t)-1); /* nothing was added */
 }
 
 int

@@ -17,52 +17,17 @@
 #include "stack/icmp.h"
 #include "stack/ipv4.h"
 #include "stack/socket.h"
-#include "tests/inet_test.h"
+#include "tests/routed_test.h"
 
 struct fx {
-	struct tnet *n;
-	struct host *a, *r, *b;
+	struct routed t;
 	int rc[8], err[8];
 	int raw_got[2], udp_got, tcp_raw_got;
 	uint8_t pkt[128];
 	int pkt_len;
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	struct tnet *n = fx->n = tnet_new(false);
-	fx->a = tnet_host(n, "a", false);
-	fx->r = tnet_host(n, "r", true);
-	fx->b = tnet_host(n, "b", false);
-	tnet_link(n, fx->a, "eth0", "10.1.0.2/24", fx->r, "eth0", "10.1.0.1/24");
-	tnet_link(n, fx->r, "eth1", "10.2.0.1/24", fx->b, "eth0", "10.2.0.2/24");
-	tnet_route(fx->a, "default via 10.1.0.1");
-	tnet_route(fx->b, "default via 10.2.0.1");
-	socket_host_init(fx->a);
-	socket_host_init(fx->b);
-	tnet_run(n, 10 * SIM_MS);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	tnet_free(fx->n);
-	g_free(fx);
-	return 0;
-}
-
-static struct sockaddr_in
-sin_of(const char *a, uint16_t port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, a, &s.sin_addr);
-	return s;
-}
+ROUTED_FIXTURE(struct fx, false)
 
 static int
 creator(struct proc *p, void *arg)
@@ -89,8 +54,8 @@ static void
 test_socket_raw_takes_any_protocol_but_zero(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->a, "c", 0, creator, fx);
-	tnet_run(fx->n, SIM_MS);
+	socket_spawn(fx->t.a, "c", 0, creator, fx);
+	tnet_run(fx->t.n, SIM_MS);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], EPROTONOSUPPORT);
 	assert_int_equal(fx->rc[1], -1);
@@ -147,9 +112,9 @@ static void
 test_every_raw_socket_of_the_protocol_gets_a_copy(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->b, "rx", 0, raw_rx, fx);
-	socket_spawn(fx->a, "tx", SIM_MS, udp_tx, fx);
-	tnet_run(fx->n, 100 * SIM_MS);
+	socket_spawn(fx->t.b, "rx", 0, raw_rx, fx);
+	socket_spawn(fx->t.a, "tx", SIM_MS, udp_tx, fx);
+	tnet_run(fx->t.n, 100 * SIM_MS);
 	assert_int_equal(fx->raw_got[0], 3);
 	assert_int_equal(fx->raw_got[1], 3);
 	assert_int_equal(fx->udp_got, 3); /* UDP still gets the datagram (Linux raw_v4_input) */
@@ -193,9 +158,9 @@ static void
 test_ip_hdrincl_sends_the_users_header_filled_in(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->b, "rx", 0, exp_rx, fx);
-	socket_spawn(fx->a, "tx", SIM_MS, hdrincl_tx, fx);
-	tnet_run(fx->n, 100 * SIM_MS);
+	socket_spawn(fx->t.b, "rx", 0, exp_rx, fx);
+	socket_spawn(fx->t.a, "tx", SIM_MS, hdrincl_tx, fx);
+	tnet_run(fx->t.n, 100 * SIM_MS);
 	assert_int_equal(fx->rc[0], 0);
 	assert_int_equal(fx->rc[1], -1);
 	assert_int_equal(fx->err[1], EINVAL); /* shorter than an IP header */
@@ -210,7 +175,7 @@ test_ip_hdrincl_sends_the_users_header_filled_in(void **state)
 	assert_int_equal(ip_fast_csum(iph, iph->ihl), 0);
 	assert_memory_equal(fx->pkt + 20, "data", 4);
 	/* a raw socket took it: no ICMP protocol unreachable (Linux ip_local_deliver_finish) */
-	assert_int_equal(icmp_mib(fx->b)->out_type[ICMP_DEST_UNREACH], 0);
+	assert_int_equal(icmp_mib(fx->t.b)->out_type[ICMP_DEST_UNREACH], 0);
 }
 
 int

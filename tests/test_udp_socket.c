@@ -16,15 +16,14 @@
 
 #include "stack/raw.h"
 #include "stack/socket.h"
-#include "tests/inet_test.h"
+#include "tests/routed_test.h"
 
-#define A_ADDR "10.1.0.2"
-#define B_ADDR "10.2.0.2"
-#define R_A_SIDE "10.1.0.1"
+#define A_ADDR ROUTED_A
+#define B_ADDR ROUTED_B
+#define R_A_SIDE ROUTED_R_A
 
 struct fx {
-	struct tnet *n;
-	struct host *a, *r, *b;
+	struct routed t;
 	/* written by the processes */
 	int rc[8];
 	int err[8];
@@ -40,41 +39,7 @@ struct fx {
 	uint8_t data[8192];
 };
 
-static int
-setup(void **state)
-{
-	struct fx *fx = g_new0(struct fx, 1);
-	struct tnet *n = fx->n = tnet_new(false);
-	fx->a = tnet_host(n, "a", false);
-	fx->r = tnet_host(n, "r", true);
-	fx->b = tnet_host(n, "b", false);
-	tnet_link(n, fx->a, "eth0", A_ADDR "/24", fx->r, "eth0", R_A_SIDE "/24");
-	tnet_link(n, fx->r, "eth1", "10.2.0.1/24", fx->b, "eth0", B_ADDR "/24");
-	tnet_route(fx->a, "default via " R_A_SIDE);
-	tnet_route(fx->b, "default via 10.2.0.1");
-	socket_host_init(fx->a);
-	socket_host_init(fx->b);
-	tnet_run(n, 10 * SIM_MS);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	tnet_free(fx->n);
-	g_free(fx);
-	return 0;
-}
-
-static struct sockaddr_in
-sin_of(const char *addr, uint16_t port)
-{
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
-	inet_pton(AF_INET, addr, &s.sin_addr);
-	return s;
-}
+ROUTED_FIXTURE(struct fx, false)
 
 /* ---- UDP ------------------------------------------------------------------------- */
 
@@ -115,9 +80,9 @@ test_udp_sendto_crosses_router_and_recvfrom_names_sender(void **state)
 {
 	struct fx *fx = *state;
 	fx->send_len = 100;
-	socket_spawn(fx->b, "rx", 0, udp_receiver, fx);
-	socket_spawn(fx->a, "tx", SIM_MS, udp_sender, fx);
-	tnet_run(fx->n, 50 * SIM_MS);
+	socket_spawn(fx->t.b, "rx", 0, udp_receiver, fx);
+	socket_spawn(fx->t.a, "tx", SIM_MS, udp_sender, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
 	assert_int_equal(fx->rc[0], 0);
 	assert_int_equal(fx->rc[1], 100);
 	assert_int_equal(fx->got, 100);
@@ -126,9 +91,9 @@ test_udp_sendto_crosses_router_and_recvfrom_names_sender(void **state)
 	assert_int_equal(ntohl(fx->from.sin_addr.s_addr), tnet_addr(A_ADDR));
 	assert_int_equal(ntohs(fx->from.sin_port), fx->a_port);
 	assert_true(fx->a_port != 0);
-	assert_int_equal(udp_mib(fx->a)->out_datagrams, 1);
-	assert_int_equal(udp_mib(fx->b)->in_datagrams, 1);
-	assert_int_equal(ip_mib(fx->r)->forw_datagrams, 1);
+	assert_int_equal(udp_mib(fx->t.a)->out_datagrams, 1);
+	assert_int_equal(udp_mib(fx->t.b)->in_datagrams, 1);
+	assert_int_equal(ip_mib(fx->t.r)->forw_datagrams, 1);
 }
 
 static void
@@ -136,18 +101,18 @@ test_udp_datagram_larger_than_mtu_arrives_whole(void **state)
 {
 	struct fx *fx = *state;
 	fx->send_len = 4000;
-	socket_spawn(fx->b, "rx", 0, udp_receiver, fx);
-	socket_spawn(fx->a, "tx", SIM_MS, udp_sender, fx);
-	tnet_run(fx->n, 50 * SIM_MS);
+	socket_spawn(fx->t.b, "rx", 0, udp_receiver, fx);
+	socket_spawn(fx->t.a, "tx", SIM_MS, udp_sender, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
 	assert_int_equal(fx->rc[1], 4000);
 	assert_int_equal(fx->got, 4000);
 	for (int i = 0; i < 4000; i++)
 		assert_int_equal(fx->buf[i], i % 251);
 	/* 4008 bytes of UDP in 1480 + 1480 + 1048 */
-	assert_int_equal(ip_mib(fx->a)->frag_creates, 3);
-	assert_int_equal(ip_mib(fx->r)->forw_datagrams, 3);
-	assert_int_equal(ip_mib(fx->b)->reasm_oks, 1);
-	assert_int_equal(udp_mib(fx->b)->in_datagrams, 1);
+	assert_int_equal(ip_mib(fx->t.a)->frag_creates, 3);
+	assert_int_equal(ip_mib(fx->t.r)->forw_datagrams, 3);
+	assert_int_equal(ip_mib(fx->t.b)->reasm_oks, 1);
+	assert_int_equal(udp_mib(fx->t.b)->in_datagrams, 1);
 }
 
 /* a: send to a port of b where nobody listens, wait, then try to receive. */
@@ -179,12 +144,12 @@ test_connected_udp_socket_gets_econnrefused(void **state)
 {
 	struct fx *fx = *state;
 	fx->connect_first = true;
-	socket_spawn(fx->a, "tx", 0, udp_to_closed_port, fx);
-	tnet_run(fx->n, 50 * SIM_MS);
+	socket_spawn(fx->t.a, "tx", 0, udp_to_closed_port, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
 	assert_int_equal(fx->rc[0], 0);
 	assert_int_equal(fx->rc[1], 1);
-	assert_int_equal(udp_mib(fx->b)->no_ports, 1);
-	assert_int_equal(icmp_mib(fx->a)->in_type[ICMP_DEST_UNREACH], 1);
+	assert_int_equal(udp_mib(fx->t.b)->no_ports, 1);
+	assert_int_equal(icmp_mib(fx->t.a)->in_type[ICMP_DEST_UNREACH], 1);
 	assert_int_equal(fx->rc[2], -1);
 	assert_int_equal(fx->err[2], ECONNREFUSED);
 }
@@ -195,10 +160,10 @@ test_unconnected_udp_socket_ignores_port_unreachable(void **state)
 {
 	struct fx *fx = *state;
 	fx->connect_first = false;
-	socket_spawn(fx->a, "tx", 0, udp_to_closed_port, fx);
-	tnet_run(fx->n, 50 * SIM_MS);
+	socket_spawn(fx->t.a, "tx", 0, udp_to_closed_port, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
 	assert_int_equal(fx->rc[1], 1);
-	assert_int_equal(icmp_mib(fx->a)->in_type[ICMP_DEST_UNREACH], 1);
+	assert_int_equal(icmp_mib(fx->t.a)->in_type[ICMP_DEST_UNREACH], 1);
 	assert_int_equal(fx->rc[2], -1);
 	assert_int_equal(fx->err[2], EAGAIN);
 }
@@ -227,7 +192,7 @@ raw_pinger(struct proc *p, void *arg)
 	struct fx *fx = arg;
 	int s = ns_socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	fx->rc[0] = s;
-	fx->raw_count_open = raw_sock_count(fx->a);
+	fx->raw_count_open = raw_sock_count(fx->t.a);
 	if (fx->ttl) {
 		fx->rc[1] = ns_setsockopt(s, IPPROTO_IP, IP_TTL, &fx->ttl, sizeof fx->ttl);
 		int v = 0;
@@ -242,7 +207,7 @@ raw_pinger(struct proc *p, void *arg)
 	socklen_t fl = sizeof fx->from;
 	fx->got = ns_recvfrom(s, fx->buf, sizeof fx->buf, 0, (struct sockaddr *)&fx->from, &fl);
 	ns_close(s);
-	fx->rc[4] = (int)raw_sock_count(fx->a);
+	fx->rc[4] = (int)raw_sock_count(fx->t.a);
 	return 0;
 }
 
@@ -251,8 +216,8 @@ test_raw_icmp_socket_pings_across_router(void **state)
 {
 	struct fx *fx = *state;
 	fx->ttl = 0;
-	socket_spawn(fx->a, "ping", 0, raw_pinger, fx);
-	tnet_run(fx->n, 50 * SIM_MS);
+	socket_spawn(fx->t.a, "ping", 0, raw_pinger, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
 	assert_true(fx->rc[0] >= 0);
 	assert_int_equal(fx->raw_count_open, 1);
 	assert_int_equal(fx->rc[3], 64);
@@ -268,8 +233,8 @@ test_raw_icmp_socket_pings_across_router(void **state)
 	assert_int_equal(ntohs(h->un.echo.id), 0x4242);
 	assert_int_equal(ntohs(h->un.echo.sequence), 7);
 	assert_int_equal(ntohl(fx->from.sin_addr.s_addr), tnet_addr(B_ADDR));
-	assert_int_equal(icmp_mib(fx->a)->out_type[ICMP_ECHO], 1);
-	assert_int_equal(icmp_mib(fx->b)->in_type[ICMP_ECHO], 1);
+	assert_int_equal(icmp_mib(fx->t.a)->out_type[ICMP_ECHO], 1);
+	assert_int_equal(icmp_mib(fx->t.b)->in_type[ICMP_ECHO], 1);
 	assert_int_equal(fx->rc[4], 0); /* closing unhashed it */
 }
 
@@ -279,8 +244,8 @@ test_raw_socket_ip_ttl_1_gets_time_exceeded_from_router(void **state)
 {
 	struct fx *fx = *state;
 	fx->ttl = 1;
-	socket_spawn(fx->a, "ping", 0, raw_pinger, fx);
-	tnet_run(fx->n, 50 * SIM_MS);
+	socket_spawn(fx->t.a, "ping", 0, raw_pinger, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
 	assert_int_equal(fx->rc[1], 0);
 	assert_int_equal(fx->rc[2], 1);
 	assert_int_equal(ntohl(fx->from.sin_addr.s_addr), tnet_addr(R_A_SIDE));
@@ -292,7 +257,7 @@ test_raw_socket_ip_ttl_1_gets_time_exceeded_from_router(void **state)
 	assert_int_equal(ntohl(q->daddr), tnet_addr(B_ADDR));
 	const struct icmphdr *qh = (const struct icmphdr *)((const uint8_t *)q + IP_HLEN);
 	assert_int_equal(ntohs(qh->un.echo.id), 0x4242);
-	assert_int_equal(icmp_mib(fx->b)->in_msgs, 0);
+	assert_int_equal(icmp_mib(fx->t.b)->in_msgs, 0);
 }
 
 /* b: a raw ICMP socket that reads one datagram. */
@@ -311,17 +276,17 @@ static void
 test_raw_socket_gets_a_copy_and_the_kernel_still_answers(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->b, "listen", 0, raw_listener, fx);
-	tnet_run(fx->n, SIM_MS);
-	assert_int_equal(raw_sock_count(fx->b), 1);
-	assert_int_equal(icmp_send_echo(fx->a, tnet_addr(B_ADDR), 9, 1, 0, 32), 0);
-	tnet_run(fx->n, 50 * SIM_MS);
+	socket_spawn(fx->t.b, "listen", 0, raw_listener, fx);
+	tnet_run(fx->t.n, SIM_MS);
+	assert_int_equal(raw_sock_count(fx->t.b), 1);
+	assert_int_equal(icmp_send_echo(fx->t.a, tnet_addr(B_ADDR), 9, 1, 0, 32), 0);
+	tnet_run(fx->t.n, 50 * SIM_MS);
 	assert_int_equal(fx->got, IP_HLEN + ICMP_HLEN + 32);
 	const struct icmphdr *h = (const struct icmphdr *)(fx->buf + IP_HLEN);
 	assert_int_equal(h->type, ICMP_ECHO);
-	assert_int_equal(icmp_mib(fx->b)->out_type[ICMP_ECHOREPLY], 1);
-	assert_int_equal(icmp_mib(fx->a)->in_type[ICMP_ECHOREPLY], 1);
-	assert_int_equal(raw_sock_count(fx->b), 0);
+	assert_int_equal(icmp_mib(fx->t.b)->out_type[ICMP_ECHOREPLY], 1);
+	assert_int_equal(icmp_mib(fx->t.a)->in_type[ICMP_ECHOREPLY], 1);
+	assert_int_equal(raw_sock_count(fx->t.b), 0);
 }
 
 /* SOCK_RAW serves any protocol but 0 (Linux inet_create with the IPPROTO_IP
@@ -340,8 +305,8 @@ static void
 test_raw_socket_of_protocol_zero_is_refused(void **state)
 {
 	struct fx *fx = *state;
-	socket_spawn(fx->a, "raw", 0, raw_udp_refused, fx);
-	tnet_run(fx->n, SIM_MS);
+	socket_spawn(fx->t.a, "raw", 0, raw_udp_refused, fx);
+	tnet_run(fx->t.n, SIM_MS);
 	assert_int_equal(fx->rc[0], -1);
 	assert_int_equal(fx->err[0], EPROTONOSUPPORT);
 }
