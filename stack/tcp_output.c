@@ -312,17 +312,23 @@ tcp_send_syn(struct sock *sk)
 	TCP_SKB_CB(skb)->flags = TCPHDR_SYN | (sk->sk_state == TCP_SYN_RECV ? TCPHDR_ACK : 0);
 	tp->write_seq = tp->iss + 1;
 	tcp_queue_skb(sk, skb);
-	tcp_write_xmit(sk);
-	/* Linux tcp_connect: the SYN counts as sent even when the layer below
-	 * refused it (only ECONNREFUSED is returned; a netfilter drop is
-	 * -EPERM), and its retransmission timer runs */
-	if (sk->sk_state == TCP_SYN_SENT && tp->snd_nxt != tp->write_seq) {
-		tp->snd_nxt = tp->snd_max = tp->write_seq;
-		TCP_SKB_CB(skb)->when = host_now(sk->host); /* its skb_mstamp is set */
-		tp->send_hint = NULL;
-		if (!tp->rtx_timer)
-			tcp_rearm_rto(sk);
-	}
+	/*
+	 * Linux tcp_connect (net/ipv4/tcp_output.c, 6.6) transmits the SYN
+	 * itself with tcp_transmit_skb, not through tcp_write_xmit, and
+	 * ignores what the layer below says: the SYN counts as sent (snd_nxt
+	 * moves to write_seq) and the retransmission timer runs, so a SYN a
+	 * full qdisc or a netfilter DROP refused is sent again at the RTO.
+	 * The SYN-ACK takes the same path here; Linux sends it from the
+	 * request sock (tcp_v4_send_synack) and also ignores the error, its
+	 * request timer resending it.  snd_sml = write_seq, as tcp_write_xmit's
+	 * Minshall update would have set it.
+	 */
+	tcp_transmit_skb(sk, skb);
+	TCP_SKB_CB(skb)->when = host_now(sk->host);
+	tp->snd_nxt = tp->snd_max = tp->snd_sml = tp->write_seq;
+	tp->send_hint = skb;
+	if (!tp->rtx_timer)
+		tcp_rearm_rto(sk);
 }
 
 /* Queue our FIN: on the last unsent segment, or alone (Linux tcp_send_fin). */

@@ -283,6 +283,50 @@ test_reset_is_never_sent_for_a_reset(void **state)
 	assert_int_equal(tcp_mib(fx->t.b)->in_segs, 1);
 }
 
+/* b: listen on fx->port and accept one connection. */
+static int
+listener(struct proc *p, void *arg)
+{
+	(void)p;
+	struct fx *fx = arg;
+	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in me = sin_of("0.0.0.0", fx->port);
+	ns_bind(l, (struct sockaddr *)&me, sizeof me);
+	ns_listen(l, 4);
+	fx->rc[1] = ns_accept(l, NULL, NULL);
+	return 0;
+}
+
+/*
+ * Linux tcp_connect ignores the error of the SYN's transmission, and the
+ * SYN-ACK's error is ignored too: each counts as sent and its timer runs.
+ * b's OUTPUT drops every TCP segment, so b's SYN-ACK is refused at once;
+ * from 500 ms b's INPUT drops TCP too, so a's SYN sent again at 1 s never
+ * reaches b.  b still sends its SYN-ACK again, at its own RTO (1 s).
+ */
+static void
+test_a_refused_syn_ack_is_resent_at_the_rto_and_given_up(void **state)
+{
+	struct fx *fx = *state;
+	fx->port = 80;
+	rules(fx->t.b, "-A OUTPUT -p tcp -j DROP");
+	socket_spawn(fx->t.b, "listen", 0, listener, fx);
+	socket_spawn(fx->t.a, "connect", SIM_MS, connector, fx);
+	tnet_run(fx->t.n, 500 * SIM_MS);
+	assert_int_equal(hits(fx->t.b, "OUTPUT", 1), 1);
+	rules(fx->t.b, "-A INPUT -p tcp -j DROP");
+	tnet_run(fx->t.n, 1500 * SIM_MS);
+	assert_int_equal(hits(fx->t.b, "INPUT", 1), 1);	 /* a's SYN at 1 s */
+	assert_int_equal(hits(fx->t.b, "OUTPUT", 1), 2); /* b's SYN-ACK at 1 s */
+	assert_int_equal(tcp_mib(fx->t.a)->in_segs, 0);
+	/* and gives up as a SYN does, after TCP_SYN_RETRIES resends with
+	 * the RTO doubling (1, 3, 7, 15, 31, 63 s; done at 127 s) */
+	tnet_run(fx->t.n, 200 * SIM_S);
+	assert_int_equal(hits(fx->t.b, "OUTPUT", 1), 1 + TCP_SYN_RETRIES);
+	assert_int_equal(fx->rc[0], -1);
+	assert_int_equal(fx->err[0], ETIMEDOUT);
+}
+
 /* tcp_v4_err: an ICMP error about a SYN ends the connect with its errno. */
 static void
 test_icmp_reject_of_a_syn_fails_the_connect_with_the_icmp_error(void **state)
@@ -466,6 +510,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_reset_is_never_sent_for_a_reset, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_refused_syn_ack_is_resent_at_the_rto_and_given_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_icmp_reject_of_a_syn_fails_the_connect_with_the_icmp_error, setup,
 			teardown),
