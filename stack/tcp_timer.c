@@ -211,10 +211,9 @@ tcp_probe_timer(struct sim *sim, void *a, void *b)
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 	if (!skb || tp->snd_max != tp->snd_una)
 		return;
-	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV) {
-		tcp_write_xmit(sk); /* our SYN was refused by a full device queue: again */
-		return;
-	}
+	/* a SYN counts as sent even when refused (tcp_send_syn), so it is
+	 * never held here: its RTO sends it again */
+	g_assert(sk->sk_state != TCP_SYN_SENT && sk->sk_state != TCP_SYN_RECV);
 	tp->probes++;
 	if (tp->snd_wnd > 0) {
 		uint32_t n = MIN(tp->snd_wnd, tp->mss);
