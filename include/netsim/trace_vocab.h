@@ -107,4 +107,23 @@
 	X(NOMEM, nomem, "a modelled memory limit")                                                 \
 	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")
 
+/*
+ * TCP states, with Linux's numbers and names (include/net/tcp_states.h):
+ * stack/tcp.h makes its enum from this list, the tcp_state table stores
+ * "TCP_" NAME (as Linux's inet_sock_set_state tracepoint prints them), and
+ * viz/ maps the names back.  X(NAME, number, "what it means").
+ */
+#define TCP_STATES(X)                                                             \
+	X(ESTABLISHED, 1, "connected: data flows both ways")                      \
+	X(SYN_SENT, 2, "active open: our SYN sent, waiting for the SYN-ACK")      \
+	X(SYN_RECV, 3, "passive open: SYN received, our SYN-ACK sent")            \
+	X(FIN_WAIT1, 4, "we closed: our FIN sent, not yet acknowledged")          \
+	X(FIN_WAIT2, 5, "our FIN acknowledged, waiting for the peer's FIN")       \
+	X(TIME_WAIT, 6, "both FINs done; waiting 2 MSL before the tuple is free") \
+	X(CLOSE, 7, "no connection (the start and the end)")                      \
+	X(CLOSE_WAIT, 8, "the peer closed (its FIN received); we have not")       \
+	X(LAST_ACK, 9, "we closed after the peer: waiting for our FIN's ACK")     \
+	X(LISTEN, 10, "waiting for connections")                                  \
+	X(CLOSING, 11, "simultaneous close: FINs crossed, ours not yet acknowledged")
+
 #endif
