@@ -7,7 +7,8 @@
 #
 # Allowed, each for the reason given: "wire" is also a layer (the wire
 # beyond a NIC), and so is "route" (a route row's layer, stack/skbuff.c); "skb_copy" and "skb_clone" name Linux functions in a row's
-# func column; "none" is also ARP's NUD_NONE state name.  SQL text inside
+# func column; "none" is also ARP's NUD_NONE state name; "full" is also
+# `netsim draw ... ladder --full`'s option name (viz/draw.c).  SQL text inside
 # viz/ (views.sql and queries, e.g. op = 'wire') is not C string literals
 # and is not checked here.
 . "$top_srcdir/tests/lib.sh"
@@ -31,7 +32,7 @@ done
 bad=0
 for name in $names; do
 	case $name in
-	wire | route | skb_copy | skb_clone | none) continue ;;
+	wire | route | skb_copy | skb_clone | none | full) continue ;;
 	esac
 	hits=$(cd "$T/src" && grep -n "\"$name\"" ./* 2>/dev/null)
 	if [ -n "$hits" ]; then
