@@ -51,6 +51,10 @@ EXTRA_DIST += tests/svg_labels.sh
 TESTS += tests/lecture_pictures.sh
 EXTRA_DIST += tests/lecture_pictures.sh
 
+# TCP state changes traced and on the ladder; long ladders summarised.
+TESTS += tests/ladder_states.sh
+EXTRA_DIST += tests/ladder_states.sh
+
 # netsim view's page (HTML, CSS, JavaScript written for it, no library),
 # compiled in as C strings and written beside the trace's data.js.
 VIEW_FILES = viz/view/index.html viz/view/view.css viz/view/view.js
