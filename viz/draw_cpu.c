@@ -113,7 +113,10 @@ static int
 owner_by_time(gconstpointer a, gconstpointer b)
 {
 	const struct owner *x = *(struct owner *const *)a, *y = *(struct owner *const *)b;
-	return x->busy > y->busy ? -1 : x->busy < y->busy;
+	if (x->busy != y->busy)
+		return x->busy > y->busy ? -1 : 1;
+	/* equal time: by name, not by the hash table's order (interned addresses) */
+	return strcmp(x->name, y->name);
 }
 
 char *
@@ -202,7 +205,7 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 			    bars->len);
 		return NULL;
 	}
-	/* colours: the owners that took the most time first */
+	/* colours: the owners that took the most time first, equal times by name */
 	g_autoptr(GPtrArray) order = g_ptr_array_new();
 	GHashTableIter it;
 	gpointer v;
