@@ -12,6 +12,7 @@ libnetsim_a_SOURCES += \
 	viz/view.c viz/view.h \
 	viz/replay.c viz/replay.h \
 	viz/vocab.c viz/vocab.h \
+	viz/step.c viz/step.h \
 	viz/draw_ladder.c viz/draw_ladder_int.h viz/draw_ladder_layout.c \
 	viz/draw_ladder_state.c viz/draw_ladder_summary.c
 nodist_libnetsim_a_SOURCES += viz/views_sql.c viz/view_files.c

@@ -26,6 +26,7 @@
 
 #include "viz/draw.h"
 #include "viz/draw_int.h"
+#include "viz/step.h"
 #include "viz/vizdb.h"
 
 enum { VIEW_OK = 0, VIEW_BAD_INPUT = 2 };
@@ -252,6 +253,11 @@ view_steps(struct view *v, GArray *skbs, GArray *walked, GError **error)
 		g_string_append_printf(ids, "%s%" G_GINT64_FORMAT, i ? "," : "",
 				       g_array_index(skbs, int64_t, i));
 	g_string_append_c(ids, ']');
+	/* the step's words, as netsim show --skb prints them (viz/step.c) */
+	g_string_append(cols,
+			", step_what(op, func, bytes, copy_kind, other, dataref, reason,"
+			" end_off), step_where(op, queue, qlen)");
+	viz_step_register(v->db);
 	g_autofree char *sql = g_strdup_printf(
 		"SELECT %s FROM skb_events WHERE skb IN (SELECT value FROM json_each(?1)) ORDER "
 		"BY seq",
@@ -299,6 +305,11 @@ view_steps(struct view *v, GArray *skbs, GArray *walked, GError **error)
 		json_int_or_null(v->out, st, 12);
 		g_string_append(v->out, ",other:");
 		json_int_or_null(v->out, st, 15);
+		int words = 16 + (int)v->extra_cols->len;
+		g_string_append(v->out, ",what:");
+		json_str(v->out, (const char *)sqlite3_column_text(st, words));
+		g_string_append(v->out, ",where:");
+		json_str(v->out, (const char *)sqlite3_column_text(st, words + 1));
 		g_string_append(v->out, ",node:");
 		json_str(v->out, ps ? ps->node : NULL);
 		g_string_append_printf(v->out, ",edge:%d", ps ? ps->edge : -1);
