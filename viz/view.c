@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "include/netsim/trace_vocab.h"
 #include "viz/draw.h"
 #include "viz/draw_int.h"
 #include "viz/step.h"
@@ -67,13 +68,26 @@ struct stretch {
 	const char *name;
 };
 
+/* The contexts, numbered as the CPU_CONTEXTS list orders them. */
+enum {
+#define VIEW_CTX_ENUM(e, name, what) VIEW_CTX_##e,
+	CPU_CONTEXTS(VIEW_CTX_ENUM)
+#undef VIEW_CTX_ENUM
+};
+
+/* @c's number in the list; NONE (hw) for a name it does not have. */
 static int
 ctx_num(const char *c)
 {
-	return g_strcmp0(c, "hardirq") == 0    ? 0
-		: g_strcmp0(c, "softirq") == 0 ? 1
-		: g_strcmp0(c, "task") == 0    ? 2
-					       : 3;
+	static const char *const names[] = {
+#define VIEW_CTX_NAME(e, name, what) #name,
+		CPU_CONTEXTS(VIEW_CTX_NAME)
+#undef VIEW_CTX_NAME
+	};
+	for (int i = 0; i < (int)G_N_ELEMENTS(names); i++)
+		if (g_strcmp0(c, names[i]) == 0)
+			return i;
+	return VIEW_CTX_NONE;
 }
 
 static int
@@ -315,7 +329,8 @@ view_steps(struct view *v, GArray *skbs, GArray *walked, GError **error)
 		g_string_append_printf(v->out, ",edge:%d", ps ? ps->edge : -1);
 		const struct stretch *paid =
 			stretch_at(v->stretches, e.host, ctx_num(e.ctx), e.time_ns);
-		const struct stretch *task = stretch_at(v->stretches, e.host, 2, e.time_ns);
+		const struct stretch *task =
+			stretch_at(v->stretches, e.host, VIEW_CTX_TASK, e.time_ns);
 		g_string_append(v->out, ",paid:");
 		json_str(v->out, paid ? paid->name : NULL);
 		g_string_append(v->out, ",task:");

@@ -108,6 +108,20 @@
 	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")
 
 /*
+ * The execution contexts (sim/cpu.h makes enum cpu_ctx from this list):
+ * the names written to the trace (skb_events.ctx, cpu_busy.ctx) and read
+ * back by viz/, and tests/vocab.sh checks that no other file of sim/,
+ * trace/, stack/, apps/, cli/ or viz/ spells a name.  The order is the
+ * priority: hardirq preempts softirq preempts task.
+ * X(ENUM_SUFFIX, name, "what runs there").
+ */
+#define CPU_CONTEXTS(X)                                                                       \
+	X(HARDIRQ, hardirq, "interrupt handlers (top halves)")                                \
+	X(SOFTIRQ, softirq, "bottom halves: NET_RX/NET_TX softirqs, ksoftirqd, NAPI threads") \
+	X(TASK, task, "processes: system calls and their own code")                           \
+	X(NONE, hw, "not on the CPU: hardware, wires, timers firing")
+
+/*
  * TCP states, with Linux's numbers and names (include/net/tcp_states.h):
  * stack/tcp.h makes its enum from this list, the tcp_state table stores
  * "TCP_" NAME (as Linux's inet_sock_set_state tracepoint prints them), and
