@@ -99,4 +99,20 @@ else
 	ok "trace levels and CPU contexts are enumerated only through their lists"
 fi
 
+# TCP states (TCP_STATES, Linux's names): stack/tcp.c names them for the
+# trace and viz/draw_ladder_state.c reads them back, both from the list.
+states=$(sed -n '/^#define TCP_STATES/,/^$/s/^.*X(\([A-Z_0-9]*\), [0-9]*,.*/\1/p' "$list")
+bad=0
+for name in $states; do
+	hits=$(cd "$T/src" && grep -nE "\"(TCP_)?$name\"" ./stack_* ./viz_* 2>/dev/null)
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed 's/^/    /'
+		bad=$((bad + 1))
+	fi
+done
+if [ "$(echo $states | wc -w)" -eq 11 ] && [ "$bad" -eq 0 ]; then
+	ok "the 11 TCP states are spelled only in their list"
+else
+	not_ok "TCP states: $(echo $states | wc -w) in the list, $bad spelled elsewhere"
+fi
 done_testing
