@@ -34,23 +34,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "include/netsim/trace_vocab.h"
 #include "sim/check.h"
 #include "sim/sim.h"
 
 /*
- * The execution contexts, one list (an X-macro, as the trace's vocabularies
- * in include/netsim/trace_vocab.h): the enum and the names written to the
- * trace (skb_events.ctx, cpu_busy.ctx) come from it, and tests/vocab.sh
- * checks that no other file of sim/, trace/, stack/, apps/ or cli/ spells
- * a name.  The order is the priority: hardirq preempts softirq preempts
- * task.  X(ENUM_SUFFIX, name, "what runs there").
+ * The execution contexts: one list, CPU_CONTEXTS in
+ * include/netsim/trace_vocab.h (its names are a trace vocabulary,
+ * skb_events.ctx and cpu_busy.ctx, that viz/ reads back too).  The enum
+ * comes from it; the order is the priority: hardirq preempts softirq
+ * preempts task.
  */
-#define CPU_CONTEXTS(X)                                                                       \
-	X(HARDIRQ, hardirq, "interrupt handlers (top halves)")                                \
-	X(SOFTIRQ, softirq, "bottom halves: NET_RX/NET_TX softirqs, ksoftirqd, NAPI threads") \
-	X(TASK, task, "processes: system calls and their own code")                           \
-	X(NONE, hw, "not on the CPU: hardware, wires, timers firing")
-
 enum cpu_ctx {
 #define CPU_CTX_ENUM(e, name, what) CPU_##e,
 	CPU_CONTEXTS(CPU_CTX_ENUM)

@@ -40,9 +40,17 @@ struct tcp_state {
 	bool teardown;
 };
 
-static const char *const tcp_state_names[TCP_MAX_STATES] = {
-	"?",	     "ESTABLISHED", "SYN_SENT",	  "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
-	"TIME_WAIT", "CLOSE",	    "CLOSE_WAIT", "LAST_ACK", "LISTEN",	   "CLOSING",
+static const char *const tcp_state_names[TCP_MAX_STATES] = { [0] = "?",
+#define TCP_STATE_NAME(e, n, what) [TCP_##e] = #e,
+							     TCP_STATES(TCP_STATE_NAME)
+#undef TCP_STATE_NAME
+};
+
+/* Linux's names, as its inet_sock_set_state tracepoint prints them. */
+static const char *const tcp_state_linux_names[TCP_MAX_STATES] = { [0] = "?",
+#define TCP_STATE_LINUX_NAME(e, n, what) [TCP_##e] = "TCP_" #e,
+								   TCP_STATES(TCP_STATE_LINUX_NAME)
+#undef TCP_STATE_LINUX_NAME
 };
 
 const char *
@@ -251,11 +259,30 @@ tcp_v4_get_port(struct sock *sk, uint16_t port)
 
 /* ---- state --------------------------------------------------------------------------- */
 
+/*
+ * Linux tcp_set_state (net/ipv4/tcp.c), the one place a TCP socket changes
+ * state: it fires the inet_sock_set_state tracepoint (Linux 4.16 on), and
+ * so does this, as a tcp_state row.  Linux fires it also when the state
+ * does not change; a row here says that something changed, so that case
+ * writes none.  A socket with no peer yet (a listener) is named ADDR:PORT>*.
+ */
 void
 tcp_set_state(struct sock *sk, int state)
 {
+	int old = sk->sk_state;
 	sk->sk_state = state;
 	tcp_mib_mut(sk->host)->states_seen |= 1u << state;
+	if (old == state || !sk->host->trace)
+		return;
+	const struct tcp_sock *tp = tcp_sk(sk);
+	char name[sizeof tp->conn_name];
+	if (!tp->conn_name[0])
+		g_snprintf(name, sizeof name, "%u.%u.%u.%u:%u>*", sk->saddr >> 24,
+			   (sk->saddr >> 16) & 255, (sk->saddr >> 8) & 255, sk->saddr & 255,
+			   sk->num);
+	trace_tcp_state(sk->host->trace, tp->conn_name[0] ? tp->conn_name : name,
+			tcp_state_linux_names[old > 0 && old < TCP_MAX_STATES ? old : 0],
+			tcp_state_linux_names[state]);
 }
 
 uint32_t

@@ -39,23 +39,16 @@
 #include "stack/inet.h"
 #include "stack/skbuff.h"
 #include "stack/sock.h"
+#include "include/netsim/trace_vocab.h"
 
 struct host;
 
-/* States (Linux numbers, include/net/tcp_states.h). */
+/* States (Linux numbers, include/net/tcp_states.h; the TCP_STATES list). */
 enum {
-	TCP_ESTABLISHED = 1,
-	TCP_SYN_SENT,
-	TCP_SYN_RECV,
-	TCP_FIN_WAIT1,
-	TCP_FIN_WAIT2,
-	TCP_TIME_WAIT,
-	TCP_CLOSE,
-	TCP_CLOSE_WAIT,
-	TCP_LAST_ACK,
-	TCP_LISTEN,
-	TCP_CLOSING,
-	TCP_MAX_STATES
+#define TCP_STATE_ENUM(e, n, what) TCP_##e = n,
+	TCP_STATES(TCP_STATE_ENUM)
+#undef TCP_STATE_ENUM
+		TCP_MAX_STATES
 };
 const char *tcp_state_name(int state);
 

@@ -10,7 +10,7 @@ page at #skb=N&step=1), and checks, printing TAP lines:
   - the timeline and buffer canvases are not empty (non-white pixels);
   - the arrow keys step forward and back, and the page says so;
   - for every step K, the operation the page shows (its seq, host,
-    context, layer and operation) is row K of `netsim show --skb N
+    context, layer, operation and its words) is row K of `netsim show --skb N
     --format json`, and the picture highlights an element of that host;
 and saves a screenshot of the first, a middle and the last step in
 SHOTS_DIR.  Exit 0 when every check passed, 1 otherwise.
@@ -202,11 +202,15 @@ try:
             return { seq: +d.getAttribute('data-seq'), host: d.getAttribute('data-hostname'),
                      ctx: d.getAttribute('data-ctx'), layer: d.getAttribute('data-layer'),
                      op: d.getAttribute('data-op'),
+                     words: d.querySelector('.op').textContent,
                      hl: document.body.getAttribute('data-highlight'),
                      current: document.querySelectorAll('#picture .current').length }; })()""")
         row = rows[k - 1]
         want = {"seq": row["seq"], "host": row["host"], "ctx": row["ctx"],
                 "layer": row["layer"], "op": row["op"]}
+        # the words are show's operation and queue columns for that row
+        want["words"] = (row.get("operation") or "-") + \
+            (" \u00b7 " + row["queue_text"] if row.get("queue_text") else "")
         mine = {key: got[key] for key in want}
         if mine != want:
             bad.append("step %d: page %s, show %s" % (k, mine, want))
@@ -222,7 +226,8 @@ try:
             unhighlighted += 1
         if k == (n + 1) // 2:
             b.shot(os.path.join(shots, "step-%d.png" % k))
-    ok(not bad, "every step shows netsim show's row and highlights a place of that host" +
+    ok(not bad, "every step shows netsim show's row, in its words, and highlights a place of "
+       "that host" +
        ("".join("\n#   " + x for x in bad[:8])))
     ok(unhighlighted < n / 4, "%d of %d steps highlight a place of the picture" %
        (n - unhighlighted, n))

@@ -11,7 +11,7 @@ cd "$top_srcdir" || exit 1
 # allowed FOLDER: the folders its files may include from
 allowed() {
 	case $1 in
-	sim) echo "sim" ;;
+	sim) echo "sim include" ;;
 	trace) echo "sim trace include" ;;
 	stack) echo "sim trace stack include" ;;
 	apps) echo "sim apps include" ;;

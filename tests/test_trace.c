@@ -510,7 +510,7 @@ test_trace_cpu_busy_rows_name_their_task_and_tasks_are_totalled(void **state)
 				   " (SELECT sum(end_ns - start_ns) FROM cpu_busy b"
 				   "  WHERE b.task = t.task)"),
 			 0);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 4);
 	sqlite3_close(db);
 }
 
@@ -547,6 +547,20 @@ test_trace_counter_and_tcp_cc_rows(void **state)
 		"SELECT time_ns || ' ' || cwnd || ' ' || ssthresh || ' ' || flight || ' ' ||"
 		" srtt_ns || ' ' || rto_ns FROM tcp_cc",
 		"5000 14600 65535 2920 200000 1000000000");
+}
+
+static void
+test_trace_tcp_state_row_names_the_change(void **state)
+{
+	struct fix *f = *state;
+	sqlite3 *db = fix_db(f);
+
+	sim_run_until(f->sim, 7 * SIM_US);
+	trace_tcp_state(f->h, "10.0.0.1:1>10.0.0.2:80", "TCP_SYN_SENT", "TCP_ESTABLISHED");
+	assert_query_text(db,
+			  "SELECT time_ns || ' ' || conn || ' ' || old_state || ' ' || new_state"
+			  " FROM tcp_state",
+			  "7000 10.0.0.1:1>10.0.0.2:80 TCP_SYN_SENT TCP_ESTABLISHED");
 }
 
 /* ---- files: overwrite, errors ---- */
@@ -586,7 +600,7 @@ test_trace_overwrite_replaces_file_and_journal(void **state)
 	fix_close(f, true);
 	assert_false(g_file_test(journal, G_FILE_TEST_EXISTS));
 	sqlite3 *db = open_file_db(path);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 4);
 	sqlite3_close(db);
 }
 
@@ -858,6 +872,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_trace_cpu_busy_summary_writes_totals_only,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_tcp_state_row_names_the_change,
+						setup_full, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_counter_and_tcp_cc_rows, setup_full,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_trace_refuses_to_overwrite_existing_file,

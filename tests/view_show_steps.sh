@@ -34,6 +34,40 @@ else
 	not_ok "view and show disagree on the steps of skb $skb"
 fi
 sed 's/^/    /' cmp.out
+# the words: each step of the page says what row K of `netsim show --skb`
+# says in its operation and queue columns (one C function writes both)
+"$NETSIM" show frag.db --skb "$skb" >show.txt
+python3 - "$skb" show.txt page/data.js >words.out 2>&1 <<'PY'
+import json, re, sys
+skb, text, data = int(sys.argv[1]), open(sys.argv[2]).read().splitlines(), open(sys.argv[3]).read()
+# the text table: the dashes line under the header gives each column's span
+i = next(k for k, l in enumerate(text) if re.match(r"^\s*-+(\s+-+)+\s*$", l))
+spans = [m.span() for m in re.finditer(r"-+", text[i])]
+names = [text[i - 1][a:b + 40].split("  ")[0].strip() for a, b in spans]
+op, qu = names.index("operation"), names.index("queue")
+rows = []
+for l in text[i + 1:]:
+    if not l.strip() or not re.match(r"^\s*\d", l):
+        break
+    cell = lambda c: l[spans[c][0]:(spans[c + 1][0] if c + 1 < len(spans) else None)].strip()
+    rows.append((cell(op), cell(qu)))
+m = re.search(r"NETSIM\.packets\.push\(\{skb:%d," % skb, data)
+# this packet's steps come first after its push
+steps = re.findall(r',what:("(?:[^"\\]|\\.)*"|null),where:("(?:[^"\\]|\\.)*"|null)',
+                   data[m.start():])[:len(rows)]
+page = [(json.loads(w) or "-", json.loads(q) or "-") for w, q in steps]
+bad = [(k + 1, a, b) for k, (a, b) in enumerate(zip(rows, page)) if a != b]
+print("rows", len(rows), "steps", len(page), "words differ on", len(bad))
+for b in bad[:5]:
+    print("  step %d: show %s, view %s" % b)
+print("same" if rows and len(rows) == len(page) and not bad else "DIFFERENT")
+PY
+if grep -qx same words.out; then
+	ok "view words every step as show's operation and queue columns ($(sed -n 1p words.out))"
+else
+	not_ok "view and show word the steps differently"
+fi
+sed 's/^/    /' words.out
 # every fragment alice made of it is one of show's skbs
 frags=$(sqlite3 frag.db "SELECT other FROM skb_events WHERE skb = $skb AND op = 'copy'
 	AND copy_kind = 'skb_copy' AND other > 0")

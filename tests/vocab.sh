@@ -1,13 +1,15 @@
 #!/bin/sh
 # tests/vocab.sh - one list per vocabulary (issue 20): the names of trace
 # levels, trace ops, copy kinds and drop reasons are spelled only in
-# include/netsim/trace_vocab.h, the CPU contexts only in sim/cpu.h.  No C string literal in stack/ or viz/ may
+# include/netsim/trace_vocab.h, the CPU contexts too.  No C string literal in stack/ or viz/ may
 # be exactly one of those names: code compares enums (viz/vocab.h maps the
 # names read from a database once, in draw_event_read and the replay).
 #
 # Allowed, each for the reason given: "wire" is also a layer (the wire
 # beyond a NIC), and so is "route" (a route row's layer, stack/skbuff.c); "skb_copy" and "skb_clone" name Linux functions in a row's
-# func column; "none" is also ARP's NUD_NONE state name.  SQL text inside
+# func column; "none" is also ARP's NUD_NONE state name; "full" is also
+# `netsim draw ... ladder --full`'s option name (viz/draw.c); "task" (a CPU
+# context, checked below) is also a column of netsim show's task table.  SQL text inside
 # viz/ (views.sql and queries, e.g. op = 'wire') is not C string literals
 # and is not checked here.
 . "$top_srcdir/tests/lib.sh"
@@ -31,7 +33,7 @@ done
 bad=0
 for name in $names; do
 	case $name in
-	wire | route | skb_copy | skb_clone | none) continue ;;
+	wire | route | skb_copy | skb_clone | none | full | task) continue ;;
 	esac
 	hits=$(cd "$T/src" && grep -n "\"$name\"" ./* 2>/dev/null)
 	if [ -n "$hits" ]; then
@@ -54,14 +56,14 @@ else
 	ok "trace ops and drop reasons are enumerated only through the X-macro lists"
 fi
 
-# Trace levels (TRACE_LEVELS, in the same header) and CPU contexts
-# (CPU_CONTEXTS in sim/cpu.h: sim/ is below include/, so its list lives
-# there) are spelled nowhere else in the folders that use them: the CLI
-# parses a level with trace_level_from_name, the trace writes a context with
-# cpu_ctx_name.  viz/ still compares context names it reads from a database
-# (viz/view.c, viz/draw_cpu.c): not checked here yet.
+# Trace levels (TRACE_LEVELS) and CPU contexts (CPU_CONTEXTS, both in the
+# same header, which sim/cpu.h includes) are spelled nowhere else in the
+# folders that use them: the CLI parses a level with trace_level_from_name,
+# the trace writes a context with cpu_ctx_name, and viz/draw_cpu.c and
+# viz/view.c, which read contexts back from a database, take the names from
+# the list.  (Elsewhere in viz/, "task" is also a column: not checked.)
 levels=$(sed -n '/^#define TRACE_LEVELS/,/^$/s/^.*X([A-Z_]*, \([a-z_]*\),.*/\1/p' "$list")
-ctxs=$(sed -n '/^#define CPU_CONTEXTS/,/^$/s/^.*X([A-Z_]*, \([a-z_]*\),.*/\1/p' sim/cpu.h)
+ctxs=$(sed -n '/^#define CPU_CONTEXTS/,/^$/s/^.*X([A-Z_]*, \([a-z_]*\),.*/\1/p' "$list")
 if [ "$(echo $levels)" = "off summary full" ] && [ "$(echo $ctxs)" = "hardirq softirq task hw" ]; then
 	ok "the lists name the trace levels ($(echo $levels)) and CPU contexts ($(echo $ctxs))"
 else
@@ -76,6 +78,9 @@ bad=0
 for name in $levels $ctxs; do
 	hits=$(cd "$T/src" && grep -n "\"$name\"" ./* 2>/dev/null | grep -v '^\./viz_' |
 		grep -v '^\./sim_conf\.c:.*"off"')
+	case " $ctxs " in
+	*" $name "*) hits=$hits$(cd "$T/src" && grep -n "\"$name\"" ./viz_draw_cpu.c ./viz_view.c) ;;
+	esac
 	if [ -n "$hits" ]; then
 		echo "$hits" | sed 's/^/    /'
 		bad=$((bad + 1))
@@ -94,4 +99,20 @@ else
 	ok "trace levels and CPU contexts are enumerated only through their lists"
 fi
 
+# TCP states (TCP_STATES, Linux's names): stack/tcp.c names them for the
+# trace and viz/draw_ladder_state.c reads them back, both from the list.
+states=$(sed -n '/^#define TCP_STATES/,/^$/s/^.*X(\([A-Z_0-9]*\), [0-9]*,.*/\1/p' "$list")
+bad=0
+for name in $states; do
+	hits=$(cd "$T/src" && grep -nE "\"(TCP_)?$name\"" ./stack_* ./viz_* 2>/dev/null)
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed 's/^/    /'
+		bad=$((bad + 1))
+	fi
+done
+if [ "$(echo $states | wc -w)" -eq 11 ] && [ "$bad" -eq 0 ]; then
+	ok "the 11 TCP states are spelled only in their list"
+else
+	not_ok "TCP states: $(echo $states | wc -w) in the list, $bad spelled elsewhere"
+fi
 done_testing

@@ -1,4 +1,4 @@
--- trace/schema.sql - the netsim trace database, schema version 2.
+-- trace/schema.sql - the netsim trace database, schema version 4.
 --
 -- One database holds one run.  trace/trace.c creates these tables when a
 -- trace is opened (this file is compiled into netsim), fills them while the
@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -140,6 +140,18 @@ CREATE TABLE tcp_cc (
 	flight   INTEGER NOT NULL,       -- bytes in flight
 	srtt_ns  INTEGER NOT NULL,
 	rto_ns   INTEGER NOT NULL
+);
+
+-- Every change of a TCP connection's state (summary level and above), as
+-- Linux's inet_sock_set_state tracepoint reports it from tcp_set_state
+-- (net/ipv4/tcp.c): one row per change, in the order they happened.
+CREATE TABLE tcp_state (
+	time_ns   INTEGER NOT NULL,
+	host      INTEGER NOT NULL,
+	conn      TEXT NOT NULL,         -- as tcp_cc.conn, '10.0.0.1:33440>10.0.0.2:80';
+	                                 -- a listener: '10.0.0.2:80>*'
+	old_state TEXT NOT NULL,         -- Linux's names: 'TCP_CLOSE', 'TCP_SYN_SENT', ...
+	new_state TEXT NOT NULL
 );
 
 -- netsim:indexes (everything below is run by trace_close, not at open)

@@ -280,6 +280,15 @@ void trace_tcp_cc(struct trace_host *h, const char *conn, uint32_t cwnd, uint32_
 		  uint32_t flight, sim_time_t srtt, sim_time_t rto);
 
 /*
+ * A TCP connection changed state (Linux's inet_sock_set_state tracepoint,
+ * called from tcp_set_state): a tcp_state row at summary level and above.
+ * @conn as trace_tcp_cc; @old_state and @new_state are Linux's names
+ * ("TCP_SYN_SENT"), from the TCP_STATES list.
+ */
+void trace_tcp_state(struct trace_host *h, const char *conn, const char *old_state,
+		     const char *new_state);
+
+/*
  * pcap capture per interface, written with libpcap (DLT_EN10MB, nanosecond
  * timestamps).  trace_pcap_open opens DIR/HOST-IFNAME.pcap.
  */

@@ -55,6 +55,7 @@ enum trace_stmt {
 	ST_TASK,
 	ST_COUNTER,
 	ST_TCP_CC,
+	ST_TCP_STATE,
 	ST_N
 };
 

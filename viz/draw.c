@@ -251,7 +251,7 @@ draw_main(int argc, char **argv)
 {
 	gint64 skb = 0;
 	gint nth = 1, max = 40;
-	gboolean rows = FALSE;
+	gboolean rows = FALSE, full = FALSE;
 	g_autofree char *flow = NULL, *output = NULL, *hosts = NULL, *scale_from = NULL;
 	g_autofree char *from = NULL, *to = NULL;
 	const GOptionEntry entries[] = {
@@ -267,6 +267,8 @@ draw_main(int argc, char **argv)
 		  "path --flow: the K-th packet the first endpoint sent (tcp: data segment)", "K" },
 		{ "max", 0, 0, G_OPTION_ARG_INT, &max, "ladder: at most N segments (default 40)",
 		  "N" },
+		{ "full", 0, 0, G_OPTION_ARG_NONE, &full,
+		  "ladder: every segment, no grey bands for runs of steady-state segments", NULL },
 		{ "hosts", 0, 0, G_OPTION_ARG_STRING, &hosts,
 		  "stackmap, compare: only these hosts (names or numbers, comma-separated)",
 		  "H1,H2" },
@@ -400,9 +402,11 @@ draw_main(int argc, char **argv)
 			return DRAW_BAD_INPUT;
 		}
 		engine = "neato";
-		struct draw_ladder_opts lo = {
-			.max = max, .from_ns = co.from_ns, .to_ns = co.to_ns, .rows = rows
-		};
+		struct draw_ladder_opts lo = { .max = max,
+					       .from_ns = co.from_ns,
+					       .to_ns = co.to_ns,
+					       .rows = rows,
+					       .full = full };
 		dot = draw_ladder_dot_opts(db, &f, &lo, &error);
 	} else {
 		if (flow && !vizdb_flow_nth(db, &f, nth, &skb, &error))

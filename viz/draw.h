@@ -82,6 +82,7 @@ struct draw_ladder_opts {
 	int max;		/* at most this many segments (0: all) */
 	int64_t from_ns, to_ns; /* only segments sent in this window (-1: open) */
 	bool rows;		/* one row per moment instead of time to scale */
+	bool full;		/* every segment drawn: no summary bands */
 };
 /*
  * The ladder, time to scale by default: a quiet stretch is shortened to a

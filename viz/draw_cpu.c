@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "include/netsim/trace_vocab.h"
 #include "viz/draw.h"
 #include "viz/draw_int.h"
 
@@ -24,7 +25,18 @@
 #define CPU_BAR 0.42   /* bar height */
 #define CPU_HOST_GAP 0.5
 
-static const char *const ctxs[] = { "hardirq", "softirq", "task" };
+/* The contexts, from the CPU_CONTEXTS list: a lane for each before NONE (hw). */
+enum {
+#define CPU_LANE_ENUM(e, name, what) LANE_##e,
+	CPU_CONTEXTS(CPU_LANE_ENUM)
+#undef CPU_LANE_ENUM
+};
+#define CPU_LANES LANE_NONE
+static const char *const ctxs[] = {
+#define CPU_LANE_NAME(e, name, what) #name,
+	CPU_CONTEXTS(CPU_LANE_NAME)
+#undef CPU_LANE_NAME
+};
 
 /* colour-blind-safe and distinct on a projector (Tableau 10 and more) */
 static const char *const palette[] = {
@@ -48,7 +60,7 @@ struct owner {
 static int
 ctx_index(const char *ctx)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < CPU_LANES; i++)
 		if (g_strcmp0(ctx, ctxs[i]) == 0)
 			return i;
 	return -1;
@@ -113,7 +125,10 @@ static int
 owner_by_time(gconstpointer a, gconstpointer b)
 {
 	const struct owner *x = *(struct owner *const *)a, *y = *(struct owner *const *)b;
-	return x->busy > y->busy ? -1 : x->busy < y->busy;
+	if (x->busy != y->busy)
+		return x->busy > y->busy ? -1 : 1;
+	/* equal time: by name, not by the hash table's order (interned addresses) */
+	return strcmp(x->name, y->name);
 }
 
 char *
@@ -202,7 +217,7 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 			    bars->len);
 		return NULL;
 	}
-	/* colours: the owners that took the most time first */
+	/* colours: the owners that took the most time first, equal times by name */
 	g_autoptr(GPtrArray) order = g_ptr_array_new();
 	GHashTableIter it;
 	gpointer v;
@@ -230,7 +245,7 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 		int64_t host = g_array_index(hosts, int64_t, h);
 		g_autofree char *hn = draw_host_name(db, host);
 		g_autofree char *ehn = draw_html(hn);
-		for (int c = 0; c < 3; c++) {
+		for (int c = 0; c < CPU_LANES; c++) {
 			double ly = y - c * CPU_LANE;
 			if (c == 0)
 				g_string_append_printf(
@@ -271,7 +286,7 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 				i, x0 + w / 2, ly, w, CPU_BAR, palette[ow->color],
 				fits ? ", label=<" : "", fits ? name : "", fits ? ">" : "");
 		}
-		y -= 3 * CPU_LANE + CPU_HOST_GAP;
+		y -= CPU_LANES * CPU_LANE + CPU_HOST_GAP;
 	}
 	/* the time axis */
 	double ay = y + CPU_HOST_GAP - 0.1;

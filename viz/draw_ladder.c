@@ -24,7 +24,6 @@
 #include "viz/draw_ladder_int.h"
 
 /* The layout, in inches (neato's unit; y grows upwards, so rows go down). */
-#define LADDER_XB 10.0	       /* between the two time lines (a: x 0, b: x LADDER_XB) */
 #define LADDER_TOP_Y 0.5       /* the host boxes above the first row */
 #define LADDER_TIME_DX 1.0     /* a time, beside its time line */
 #define LADDER_NOTE_DX 2.9     /* a system call or a gap's length, beside its time line */
@@ -36,20 +35,11 @@
 #define LADDER_LABEL_H 0.28    /* a segment's name, one line */
 #define LADDER_LABEL2_H 0.5    /* a segment's name and its drop reason */
 #define LADDER_TIME_H 0.22     /* a time */
-#define LADDER_CALL_H 0.24     /* a system call */
+#define LADDER_CALL_H 0.24     /* a system call, */
+#define LADDER_CALL_STEP 0.1   /* moved up or down by this much to find room, */
+#define LADDER_CALL_RUN 4      /* at most this many steps each way */
 #define LADDER_GAP_LABEL_W 2.0 /* room kept for a gap's label */
 #define LADDER_GAP_LABEL_H 0.3
-
-struct seg {
-	int64_t tx_skb;
-	bool fwd; /* from the flow's first endpoint */
-	char flags[8];
-	uint32_t seq, ack, payload;
-	int64_t tx_ns, rx_ns; /* rx_ns -1: never arrived */
-	int64_t end_ns;	      /* where the arrow ends: rx_ns, or where the X goes */
-	const char *drop;     /* where it ended, if it was dropped */
-	bool retransmit;
-};
 
 static int64_t
 query_i64(sqlite3 *db, const char *sql, int64_t a)
@@ -271,11 +261,6 @@ mark_retransmits(GArray *segs)
 	}
 }
 
-struct call {
-	int64_t time_ns, host, bytes;
-	bool out; /* skb_to_user: a read */
-};
-
 static void
 pin(GString *s, const char *id, double x, double y, const char *attrs)
 {
@@ -331,16 +316,6 @@ ladder_calls(sqlite3 *db, const struct viz_flow *f, GArray *segs)
 
 /* ---- order: the segments to draw, in time order, with their numbers ---- */
 
-/* What the emit step draws: the segments in time order and their scale. */
-struct ladder {
-	GArray *segs;	 /* struct seg, sorted by seg_cmp, cut to the window and --max */
-	guint total;	 /* segments in the window, before --max */
-	uint32_t isn[2]; /* each direction's first sequence number ([fwd]) */
-	bool known[2];	 /* ...if that direction sent anything */
-	GArray *calls;	 /* struct call */
-	struct timescale ts;
-};
-
 /*
  * Sorts the segments, marks retransmissions and numbers sequence numbers
  * from each side's first (of the whole connection), then keeps the
@@ -372,9 +347,53 @@ ladder_order(struct ladder *l, const struct draw_ladder_opts *o)
 			return false;
 	}
 	l->total = segs->len;
-	if (o->max > 0 && segs->len > (guint)o->max)
-		g_array_set_size(segs, (guint)o->max);
 	return true;
+}
+
+/*
+ * At most @max things drawn (a segment or a band each): the first ones;
+ * l->shown is the number of segments they stand for.
+ */
+static void
+ladder_cut(struct ladder *l, int max)
+{
+	GArray *segs = l->segs, *bands = l->bands;
+	guint ns = 0, nb = 0;
+	while (max <= 0 || ns + nb < (guint)max) {
+		bool s_left = ns < segs->len, b_left = nb < bands->len;
+		if (!s_left && !b_left)
+			break;
+		if (s_left &&
+		    (!b_left ||
+		     g_array_index(segs, struct seg, ns).tx_ns <
+			     g_array_index(bands, struct band, nb).t0))
+			ns++;
+		else
+			nb++;
+	}
+	g_array_set_size(segs, ns);
+	g_array_set_size(bands, nb);
+	l->shown = ns;
+	for (guint i = 0; i < nb; i++)
+		l->shown += g_array_index(bands, struct band, i).segs;
+}
+
+/* Drops the calls inside a band: the band stands for them too. */
+static void
+calls_outside_bands(GArray *calls, const GArray *bands)
+{
+	guint n = 0;
+	for (guint i = 0; i < calls->len; i++) {
+		struct call *c = &g_array_index(calls, struct call, i);
+		bool in = false;
+		for (guint j = 0; j < bands->len && !in; j++) {
+			const struct band *b = &g_array_index(bands, struct band, j);
+			in = c->time_ns >= b->t0 && c->time_ns <= b->t1;
+		}
+		if (!in)
+			g_array_index(calls, struct call, n++) = *c;
+	}
+	g_array_set_size(calls, n);
 }
 
 /*
@@ -465,8 +484,15 @@ ladder_marks(GString *s, struct placed *placed, const struct timescale *ts, GArr
 		g_autofree char *text = g_strdup_printf("%s %" G_GINT64_FORMAT " B %s",
 							c->out ? "recv:" : "send:", c->bytes,
 							c->out ? "to user" : "from user");
+		/* beside its square, or a little above or below it where that is taken */
 		struct lbox b = lbox_at(x, y, label_width(text, 14), LADDER_CALL_H);
 		bool clear = placed_free_at(placed, &b);
+		double ly = y;
+		for (int k = 1; k <= 2 * LADDER_CALL_RUN && !clear; k++) {
+			ly = y + (k % 2 ? -1 : 1) * ((k + 1) / 2) * LADDER_CALL_STEP;
+			b = lbox_at(x, ly, label_width(text, 14), LADDER_CALL_H);
+			clear = placed_free_at(placed, &b);
+		}
 		g_string_append_printf(s,
 				       "  call%u [pos=\"%.3f,%.3f!\", shape=square, width=0.13, "
 				       "style=filled, fillcolor=\"#2e7d32\", color=\"#2e7d32\", "
@@ -479,7 +505,7 @@ ladder_marks(GString *s, struct placed *placed, const struct timescale *ts, GArr
 			s,
 			"  callt%u [pos=\"%.3f,%.3f!\", shape=plaintext, fontsize=14, "
 			"fontcolor=\"#2e7d32\", label=\"%s\"];\n",
-			i, x, y, text);
+			i, x, ly, text);
 	}
 }
 
@@ -492,9 +518,9 @@ ladder_emit_head(GString *s, sqlite3 *db, const struct viz_flow *f, const struct
 	int64_t bid = vizdb_flow_sender(db, f, true);
 	g_autofree char *hb = bid >= 0 ? draw_host_name(db, bid) : g_strdup("?");
 	g_autofree char *eha = draw_html(ha), *ehb = draw_html(hb);
-	g_autofree char *first = l->total > l->segs->len
+	g_autofree char *first = l->total > l->shown
 		? g_strdup_printf(" (first %u of %u segments: --max, --from and --to show more)",
-				  l->segs->len, l->total)
+				  l->shown, l->total)
 		: g_strdup("");
 	double bottom = -timescale_y(&l->ts, INT64_MAX) - 1.0 * LADDER_ROW;
 
@@ -623,7 +649,36 @@ draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_la
 		return NULL;
 	}
 	ladder_ends(segs);
+	int64_t a = vizdb_flow_sender(db, f, false), b = vizdb_flow_sender(db, f, true);
+	int64_t lo = INT64_MIN, hi = INT64_MAX;
+	for (guint i = 0; i < segs->len && (o->from_ns >= 0 || o->to_ns >= 0); i++) {
+		struct seg *sg = &g_array_index(segs, struct seg, i);
+		lo = i ? MIN(lo, sg->tx_ns) : sg->tx_ns;
+		hi = i ? MAX(hi, sg->end_ns) : sg->end_ns;
+	}
+	g_autoptr(GArray) states = ladder_states(db, f, a, b, o->from_ns >= 0 ? lo : INT64_MIN,
+						 o->to_ns >= 0 ? hi : INT64_MAX);
+	l.states = states;
+	g_autoptr(GArray) bands = g_array_new(FALSE, TRUE, sizeof(struct band));
+	l.bands = bands;
+	if (!o->full)
+		ladder_summarise(&l);
+	ladder_cut(&l, o->max);
+	/* states after the last thing drawn belong to the part --max leaves out */
+	if (l.shown < l.total) {
+		int64_t last = INT64_MIN;
+		for (guint i = 0; i < segs->len; i++)
+			last = MAX(last, g_array_index(segs, struct seg, i).end_ns);
+		for (guint i = 0; i < bands->len; i++)
+			last = MAX(last, g_array_index(bands, struct band, i).t1);
+		guint n = 0;
+		for (guint i = 0; i < states->len; i++)
+			if (g_array_index(states, struct tstate, i).time_ns <= last)
+				n++;
+		g_array_set_size(states, n);
+	}
 	g_autoptr(GArray) calls = ladder_calls(db, f, segs);
+	calls_outside_bands(calls, bands);
 	l.calls = calls;
 	g_autoptr(GArray) moments = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	for (guint i = 0; i < segs->len; i++) {
@@ -633,16 +688,26 @@ draw_ladder_dot_opts(sqlite3 *db, const struct viz_flow *f, const struct draw_la
 	}
 	for (guint i = 0; i < calls->len; i++)
 		g_array_append_val(moments, g_array_index(calls, struct call, i).time_ns);
-	timescale_make(&l.ts, moments, o->rows);
-	/* emit */
+	for (guint i = 0; i < states->len; i++)
+		g_array_append_val(moments, g_array_index(states, struct tstate, i).time_ns);
+	for (guint i = 0; i < bands->len; i++) {
+		struct band *bd = &g_array_index(bands, struct band, i);
+		g_array_append_val(moments, bd->t0);
+		g_array_append_val(moments, bd->t1);
+	}
+	timescale_make(&l.ts, moments, o->rows, bands);
+	/* emit: the labels that must be drawn take their place first */
 	GString *s = g_string_new(NULL);
 	ladder_emit_head(s, db, f, &l, o);
+	ladder_emit_bands(s, &l);
 	struct placed placed;
 	placed_init(&placed);
 	gap_boxes(&placed, &l.ts);
+	ladder_band_boxes(&placed, &l);
+	ladder_emit_states(s, &placed, &l);
 	for (guint i = 0; i < segs->len; i++)
 		ladder_emit_seg(s, &placed, &l, i);
-	ladder_marks(s, &placed, &l.ts, calls, vizdb_flow_sender(db, f, false));
+	ladder_marks(s, &placed, &l.ts, calls, a);
 	placed_clear(&placed);
 	timescale_free(&l.ts);
 	g_string_append(s, "}\n");

@@ -8,21 +8,51 @@
 
 /* ---- the vertical scale ---- */
 
-/* Rows between two moments @dt apart, at @unit ns per row. */
+/* Rows between two moments @dt apart, at @unit ns per row; @fixed >= 0: inside a band. */
 static double
-timescale_rows(int64_t dt, double unit)
+timescale_rows(int64_t dt, double unit, double fixed)
 {
+	if (fixed >= 0)
+		return fixed;
 	double r = (double)dt / unit;
 	return r > LADDER_GAP ? LADDER_GAP_ROWS : MAX(r, LADDER_MIN);
 }
 
 static double
-timescale_height(GArray *dts, double unit)
+timescale_height(GArray *dts, GArray *fixed, double unit)
 {
 	double rows = 0;
 	for (guint i = 0; i < dts->len; i++)
-		rows += timescale_rows(g_array_index(dts, int64_t, i), unit);
+		rows += timescale_rows(g_array_index(dts, int64_t, i), unit,
+				       g_array_index(fixed, double, i));
 	return rows;
+}
+
+/*
+ * For each stretch t[i - 1]..t[i] inside a band (struct band, t0..t1), its
+ * rows: its share of the band's LADDER_BAND_ROWS; -1 for every other.
+ */
+static GArray *
+timescale_fixed(const struct timescale *ts, const GArray *bands)
+{
+	GArray *fixed = g_array_new(FALSE, FALSE, sizeof(double));
+	guint b = 0;
+	for (guint i = 1; i < ts->t->len; i++) {
+		int64_t t0 = g_array_index(ts->t, int64_t, i - 1),
+			t1 = g_array_index(ts->t, int64_t, i);
+		double rows = -1;
+		while (bands && b < bands->len && g_array_index(bands, struct band, b).t1 < t1)
+			b++;
+		if (bands && b < bands->len) {
+			const struct band *bd = &g_array_index(bands, struct band, b);
+			if (bd->t0 <= t0 && t1 <= bd->t1)
+				rows = MAX(LADDER_BAND_ROWS * (double)(t1 - t0) /
+						   (double)MAX(bd->t1 - bd->t0, 1),
+					   0.05);
+		}
+		g_array_append_val(fixed, rows);
+	}
+	return fixed;
 }
 
 static int
@@ -33,7 +63,7 @@ i64_cmp(gconstpointer a, gconstpointer b)
 }
 
 void
-timescale_make(struct timescale *ts, GArray *all, bool rows)
+timescale_make(struct timescale *ts, GArray *all, bool rows, const GArray *bands)
 {
 	ts->t = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	ts->y = g_array_new(FALSE, FALSE, sizeof(double));
@@ -49,17 +79,19 @@ timescale_make(struct timescale *ts, GArray *all, bool rows)
 		int64_t d = g_array_index(ts->t, int64_t, i) - g_array_index(ts->t, int64_t, i - 1);
 		g_array_append_val(dts, d); /* in time order: dts[i - 1] is t[i] - t[i - 1] */
 	}
+	g_autoptr(GArray) fixed = timescale_fixed(ts, bands);
 	/* the unit (ns per row) that makes the picture about @target inches tall:
 	 * the height falls as the unit grows, so halve the interval */
 	double target =
 		CLAMP(0.5 * LADDER_ROW * (double)ts->t->len, LADDER_HEIGHT_MIN, LADDER_HEIGHT_MAX);
 	double lo = 1, hi = 1;
 	for (guint i = 0; i < dts->len; i++)
-		hi = MAX(hi, (double)g_array_index(dts, int64_t, i));
+		if (g_array_index(fixed, double, i) < 0)
+			hi = MAX(hi, (double)g_array_index(dts, int64_t, i));
 	double unit = hi;
 	for (int it = 0; it < 60 && !rows; it++) {
 		unit = sqrt(lo * hi);
-		if (timescale_height(dts, unit) > target / LADDER_ROW)
+		if (timescale_height(dts, fixed, unit) > target / LADDER_ROW)
 			lo = unit;
 		else
 			hi = unit;
@@ -67,9 +99,11 @@ timescale_make(struct timescale *ts, GArray *all, bool rows)
 	double y = 1.0 * LADDER_ROW;
 	for (guint i = 0; i < ts->t->len; i++) {
 		if (i > 0) {
-			double rows_apart =
-				rows ? 1 : timescale_rows(g_array_index(dts, int64_t, i - 1), unit);
-			if (!rows && rows_apart == LADDER_GAP_ROWS) {
+			double f = g_array_index(fixed, double, i - 1);
+			double rows_apart = rows && f < 0
+				? 1
+				: timescale_rows(g_array_index(dts, int64_t, i - 1), unit, f);
+			if (!rows && f < 0 && rows_apart == LADDER_GAP_ROWS) {
 				int gi = (int)i;
 				g_array_append_val(ts->gaps, gi);
 			}

@@ -12,7 +12,9 @@ libnetsim_a_SOURCES += \
 	viz/view.c viz/view.h \
 	viz/replay.c viz/replay.h \
 	viz/vocab.c viz/vocab.h \
-	viz/draw_ladder.c viz/draw_ladder_int.h viz/draw_ladder_layout.c
+	viz/step.c viz/step.h \
+	viz/draw_ladder.c viz/draw_ladder_int.h viz/draw_ladder_layout.c \
+	viz/draw_ladder_state.c viz/draw_ladder_summary.c
 nodist_libnetsim_a_SOURCES += viz/views_sql.c viz/view_files.c
 
 # views.sql is compiled in as a C string (vizdb_views_sql), applied by show
@@ -49,6 +51,10 @@ EXTRA_DIST += tests/svg_labels.sh
 # What the lecture pictures show (the DOT of netsim draw).
 TESTS += tests/lecture_pictures.sh
 EXTRA_DIST += tests/lecture_pictures.sh
+
+# TCP state changes traced and on the ladder; long ladders summarised.
+TESTS += tests/ladder_states.sh
+EXTRA_DIST += tests/ladder_states.sh
 
 # netsim view's page (HTML, CSS, JavaScript written for it, no library),
 # compiled in as C strings and written beside the trace's data.js.

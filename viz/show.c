@@ -10,6 +10,7 @@
  * Position: cli/netsim.c -> show_main -> viz/vizdb.c -> SQLite.
  */
 #include "viz/show.h"
+#include "viz/step.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -268,24 +269,8 @@ static const char *const skb_text_cols[] = {
 };
 static const char skb_text_sql[] =
 	"SELECT skb, printf('%.3f', time_ns / 1e3), host, ctx, layer,"
-	" CASE op"
-	"  WHEN 'handoff' THEN 'handoff -> ' || func"
-	"  WHEN 'push' THEN 'push ' || bytes || ' B header'"
-	"  WHEN 'pull' THEN 'pull ' || bytes || ' B header'"
-	"  WHEN 'copy' THEN 'COPY ' || copy_kind || coalesce(' -> skb ' || other, '')"
-	"  WHEN 'clone' THEN 'clone (shares data) -> skb ' || other ||"
-	"                   coalesce(', dataref ' || dataref, '')"
-	"  WHEN 'reserve' THEN 'reserve ' || bytes || ' B headroom'"
-	"  WHEN 'put' THEN 'put ' || bytes || ' B at the tail'"
-	"  WHEN 'trim' THEN 'trim ' || bytes || ' B off the tail'"
-	"  WHEN 'header' THEN replace(func, 'skb_', '')"
-	"  WHEN 'drop' THEN 'DROP: ' || coalesce(reason, '?')"
-	"  WHEN 'wire' THEN CASE func WHEN 'tx' THEN 'onto the wire' ELSE 'off the wire' END"
-	"  WHEN 'route' THEN replace(func, '_', ' ')"
-	"  WHEN 'alloc' THEN CASE WHEN func IS NULL THEN 'alloc ' || end_off || ' B buffer'"
-	"                   ELSE 'alloc by ' || func END"
-	"  ELSE op END,"
-	" CASE WHEN op IN ('enqueue', 'dequeue') THEN queue || ' (' || qlen || ')' ELSE queue END,"
+	" step_what(op, func, bytes, copy_kind, other, dataref, reason, end_off),"
+	" step_where(op, queue, qlen),"
 	" data_off, CASE WHEN op = 'alloc' THEN NULL ELSE len END,"
 	" CASE WHEN op = 'copy' THEN bytes END,"
 	" skb_bar(data_off, tail_off, end_off, mac_off, net_off, trans_off)"
@@ -296,11 +281,13 @@ static const char *const skb_raw_cols[] = { "skb:n",	 "seq:n",      "time_ns:n",
 					    "bytes:n",	 "copy_kind",  "reason",      "other:n",
 					    "step:n",	 "tail_off:n", "end_off:n",   "buf_size:n",
 					    "mac_off:n", "net_off:n",  "trans_off:n", "data_id:n",
-					    "dataref:n", NULL };
+					    "dataref:n", "operation",  "queue_text",  NULL };
 static const char skb_raw_sql[] =
 	"SELECT skb, seq, time_ns, host, ctx, layer, op, func, queue, qlen, data_off, len, bytes,"
 	" copy_kind, reason, other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"
-	" data_id, dataref"
+	" data_id, dataref,"
+	" step_what(op, func, bytes, copy_kind, other, dataref, reason, end_off),"
+	" step_where(op, queue, qlen)"
 	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
 
 /*
@@ -407,6 +394,7 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	bool text = fmt == TABLE_TEXT;
 	sqlite3_create_function(db, "skb_bar", 6, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				skb_bar_fn, NULL, NULL);
+	viz_step_register(db); /* the words netsim view uses too */
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, text ? skb_text_sql : skb_raw_sql, error);
 	if (!st)
 		return false;

@@ -24,8 +24,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "include/netsim/trace_vocab.h"
 #include "viz/draw.h"
 #include "viz/draw_int.h"
+#include "viz/step.h"
 #include "viz/vizdb.h"
 
 enum { VIEW_OK = 0, VIEW_BAD_INPUT = 2 };
@@ -66,13 +68,26 @@ struct stretch {
 	const char *name;
 };
 
+/* The contexts, numbered as the CPU_CONTEXTS list orders them. */
+enum {
+#define VIEW_CTX_ENUM(e, name, what) VIEW_CTX_##e,
+	CPU_CONTEXTS(VIEW_CTX_ENUM)
+#undef VIEW_CTX_ENUM
+};
+
+/* @c's number in the list; NONE (hw) for a name it does not have. */
 static int
 ctx_num(const char *c)
 {
-	return g_strcmp0(c, "hardirq") == 0    ? 0
-		: g_strcmp0(c, "softirq") == 0 ? 1
-		: g_strcmp0(c, "task") == 0    ? 2
-					       : 3;
+	static const char *const names[] = {
+#define VIEW_CTX_NAME(e, name, what) #name,
+		CPU_CONTEXTS(VIEW_CTX_NAME)
+#undef VIEW_CTX_NAME
+	};
+	for (int i = 0; i < (int)G_N_ELEMENTS(names); i++)
+		if (g_strcmp0(c, names[i]) == 0)
+			return i;
+	return VIEW_CTX_NONE;
 }
 
 static int
@@ -252,6 +267,11 @@ view_steps(struct view *v, GArray *skbs, GArray *walked, GError **error)
 		g_string_append_printf(ids, "%s%" G_GINT64_FORMAT, i ? "," : "",
 				       g_array_index(skbs, int64_t, i));
 	g_string_append_c(ids, ']');
+	/* the step's words, as netsim show --skb prints them (viz/step.c) */
+	g_string_append(cols,
+			", step_what(op, func, bytes, copy_kind, other, dataref, reason,"
+			" end_off), step_where(op, queue, qlen)");
+	viz_step_register(v->db);
 	g_autofree char *sql = g_strdup_printf(
 		"SELECT %s FROM skb_events WHERE skb IN (SELECT value FROM json_each(?1)) ORDER "
 		"BY seq",
@@ -299,12 +319,18 @@ view_steps(struct view *v, GArray *skbs, GArray *walked, GError **error)
 		json_int_or_null(v->out, st, 12);
 		g_string_append(v->out, ",other:");
 		json_int_or_null(v->out, st, 15);
+		int words = 16 + (int)v->extra_cols->len;
+		g_string_append(v->out, ",what:");
+		json_str(v->out, (const char *)sqlite3_column_text(st, words));
+		g_string_append(v->out, ",where:");
+		json_str(v->out, (const char *)sqlite3_column_text(st, words + 1));
 		g_string_append(v->out, ",node:");
 		json_str(v->out, ps ? ps->node : NULL);
 		g_string_append_printf(v->out, ",edge:%d", ps ? ps->edge : -1);
 		const struct stretch *paid =
 			stretch_at(v->stretches, e.host, ctx_num(e.ctx), e.time_ns);
-		const struct stretch *task = stretch_at(v->stretches, e.host, 2, e.time_ns);
+		const struct stretch *task =
+			stretch_at(v->stretches, e.host, VIEW_CTX_TASK, e.time_ns);
 		g_string_append(v->out, ",paid:");
 		json_str(v->out, paid ? paid->name : NULL);
 		g_string_append(v->out, ",task:");

@@ -107,4 +107,37 @@
 	X(NOMEM, nomem, "a modelled memory limit")                                                 \
 	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")
 
+/*
+ * The execution contexts (sim/cpu.h makes enum cpu_ctx from this list):
+ * the names written to the trace (skb_events.ctx, cpu_busy.ctx) and read
+ * back by viz/, and tests/vocab.sh checks that no other file of sim/,
+ * trace/, stack/, apps/, cli/ or viz/ spells a name.  The order is the
+ * priority: hardirq preempts softirq preempts task.
+ * X(ENUM_SUFFIX, name, "what runs there").
+ */
+#define CPU_CONTEXTS(X)                                                                       \
+	X(HARDIRQ, hardirq, "interrupt handlers (top halves)")                                \
+	X(SOFTIRQ, softirq, "bottom halves: NET_RX/NET_TX softirqs, ksoftirqd, NAPI threads") \
+	X(TASK, task, "processes: system calls and their own code")                           \
+	X(NONE, hw, "not on the CPU: hardware, wires, timers firing")
+
+/*
+ * TCP states, with Linux's numbers and names (include/net/tcp_states.h):
+ * stack/tcp.h makes its enum from this list, the tcp_state table stores
+ * "TCP_" NAME (as Linux's inet_sock_set_state tracepoint prints them), and
+ * viz/ maps the names back.  X(NAME, number, "what it means").
+ */
+#define TCP_STATES(X)                                                             \
+	X(ESTABLISHED, 1, "connected: data flows both ways")                      \
+	X(SYN_SENT, 2, "active open: our SYN sent, waiting for the SYN-ACK")      \
+	X(SYN_RECV, 3, "passive open: SYN received, our SYN-ACK sent")            \
+	X(FIN_WAIT1, 4, "we closed: our FIN sent, not yet acknowledged")          \
+	X(FIN_WAIT2, 5, "our FIN acknowledged, waiting for the peer's FIN")       \
+	X(TIME_WAIT, 6, "both FINs done; waiting 2 MSL before the tuple is free") \
+	X(CLOSE, 7, "no connection (the start and the end)")                      \
+	X(CLOSE_WAIT, 8, "the peer closed (its FIN received); we have not")       \
+	X(LAST_ACK, 9, "we closed after the peer: waiting for our FIN's ACK")     \
+	X(LISTEN, 10, "waiting for connections")                                  \
+	X(CLOSING, 11, "simultaneous close: FINs crossed, ours not yet acknowledged")
+
 #endif

@@ -27,23 +27,12 @@
     });
   }
 
-  /* What a step did, in words (as `netsim show` says it). */
+  /* What a step did, in words: netsim show --skb's operation and queue
+   * columns for the same row, written into data.js by the same C function
+   * (viz/step.c), never reworded here. */
   function what(e) {
-    switch (e.op) {
-    case "alloc": return "alloc " + e.len + " B buffer (skb " + e.skb + ")";
-    case "free": return "free skb " + e.skb;
-    case "handoff": return "handoff \u2192 " + (e.func || "?");
-    case "push": return "push " + e.bytes + " B header";
-    case "pull": return "pull " + e.bytes + " B header";
-    case "enqueue": return "enqueue on " + e.queue + " (now " + e.qlen + ")";
-    case "dequeue": return "dequeue from " + e.queue + " (now " + e.qlen + ")";
-    case "copy": return "COPY " + (e.kind || "") + " " + e.bytes + " B" + (e.other ? " into skb " + e.other : "");
-    case "clone": return (e.kind ? "COPY " + e.bytes + " B" : "clone") + " \u2192 skb " + e.other;
-    case "wire": return e.func === "rx" ? "off the wire at " + e.queue : "onto the wire at " + e.queue;
-    case "drop": return "DROP: " + (e.reason || "?");
-    case "route": return (e.func || "route").replace(/_/g, " ");
-    default: return e.op;
-    }
+    var w = e.what === null || e.what === undefined ? "-" : e.what;
+    return e.where ? w + " \u00b7 " + e.where : w;
   }
 
   /* The buffer after each step: from pointer columns when the trace has
