@@ -175,7 +175,7 @@ ipt_log(const struct ipt_rule *r, struct sk_buff *skb, const struct nf_hook_stat
 	    l4 + 4 <= skb->data + skb->len)
 		g_string_append_printf(line, " SPT=%u DPT=%u", l4[0] << 8 | l4[1],
 				       l4[2] << 8 | l4[3]);
-	trace_skb_event(th, TR_HANDOFF, skb->id, "netfilter", "ipt_LOG", NULL,
+	trace_skb_event(th, TR_HANDOFF, skb->id, trace_layer_name(LAYER_NETFILTER), "ipt_LOG", NULL,
 			(int64_t)(skb->data - skb->head), skb->len, 0, COPY_NONE,
 			g_intern_string(line->str), 0);
 }

@@ -605,7 +605,7 @@ int
 netif_rx(struct sk_buff *skb)
 {
 	struct softnet_data *sd = skb->host->softnet;
-	skb_handoff(skb, "dev", "netif_rx");
+	skb_handoff(skb, LAYER_DEV, "netif_rx");
 	/* Linux enqueue_to_backlog */
 	if (skb_queue_len(&sd->backlog) >= sd->cfg.netdev_max_backlog) {
 		sd->stats.dropped++;
@@ -629,7 +629,7 @@ dev_host_init(struct host *host)
 	struct softnet_data *sd = g_new0(struct softnet_data, 1);
 	sd->host = host;
 	netdev_host_config_init(&sd->cfg);
-	skb_queue_head_init(&sd->backlog, "backlog", "dev");
+	skb_queue_head_init(&sd->backlog, "backlog", LAYER_DEV);
 	netif_napi_add(host, NULL, &sd->backlog_napi, "backlog", &backlog_napi_ops,
 		       sd->cfg.dev_weight, sd);
 	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");

@@ -328,7 +328,7 @@ tcp_host_fini(struct host *host)
 static const struct net_protocol tcp_protocol = {
 	.handler = tcp_v4_rcv,
 	.err_handler = tcp_v4_err,
-	.layer = "tcp",
+	.layer = LAYER_TCP,
 	.func_name = "tcp_v4_rcv",
 };
 
@@ -360,7 +360,7 @@ tcp_v4_init_sock(struct sock *sk)
 	tp->rto = TCP_RTO_INIT;
 	tp->ssthresh = 0x7fffffff;
 	tp->cwnd = TCP_INIT_CWND * tp->mss;
-	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", "tcp");
+	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", LAYER_TCP);
 	g_queue_init(&tp->accept_queue);
 	sk->sk_state = TCP_CLOSE;
 	return 0;
@@ -662,7 +662,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 		    !(TCP_SKB_CB(skb)->flags & (TCPHDR_FIN | TCPHDR_SYN)))
 			room = tp->mss > skb->len ? MIN(tp->mss - skb->len, skb_tailroom(skb)) : 0;
 		if (room == 0) {
-			skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + tp->mss, "tcp");
+			skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + tp->mss, LAYER_TCP);
 			skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
 			memset(skb->cb, 0, sizeof skb->cb);
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;

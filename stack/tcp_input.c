@@ -785,7 +785,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 		return NET_RX_DROP;
 	}
 	skb_pull(skb, hlen);
-	skb_handoff(skb, "tcp", "tcp_rcv_state_process");
+	skb_handoff(skb, LAYER_TCP, "tcp_rcv_state_process");
 	sock_hold(sk);
 	int rc = tcp_rcv_state_process(sk, skb);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_v4_rcv"));
