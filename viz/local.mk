@@ -5,7 +5,8 @@ libnetsim_a_SOURCES += \
 	viz/table.c viz/table.h \
 	viz/show.c viz/show.h \
 	viz/draw.c viz/draw.h viz/draw_int.h viz/draw_walk.c \
-	viz/draw_path.c viz/draw_buffer.c \
+	viz/draw_path.c viz/draw_path_int.h viz/draw_path_collect.c viz/draw_path_order.c \
+	viz/draw_buffer.c \
 	viz/draw_stackmap.c \
 	viz/draw_cpu.c \
 	viz/draw_cwnd.c \
