@@ -128,13 +128,13 @@ nic_config_check(const struct nic_config *c, GError **error)
 {
 	if (c->rx_frames > 1 && c->rx_usecs == 0) {
 		g_set_error(
-			error, CONF_ERROR, 0,
+			error, CONF_ERROR, CONF_ERROR_CONFLICT,
 			"rx_frames = %u needs rx_usecs > 0, or a partial batch would wait forever",
 			c->rx_frames);
 		return false;
 	}
 	if (c->adaptive_rx && !c->napi) {
-		g_set_error(error, CONF_ERROR, 0,
+		g_set_error(error, CONF_ERROR, CONF_ERROR_CONFLICT,
 			    "adaptive_rx needs napi = on (net_dim samples at NAPI completions)");
 		return false;
 	}

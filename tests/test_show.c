@@ -106,7 +106,8 @@ test_open_other_sqlite_database_is_not_a_trace(void **state)
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_null(vizdb_open(path, &error));
-	assert_non_null(strstr(error->message, "has no 'run' table"));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_OPEN));
+	assert_non_null(strstr(error->message, "has no 'run' table")); /* says why */
 }
 
 static void
@@ -329,7 +330,8 @@ test_flow_nth_counts_tcp_data_segments_of_the_sender(void **state)
 	assert_true(vizdb_flow_nth(*state, &f, 3, &skb, NULL));
 	assert_int_equal(skb, VIZ_TCP_DATA3);
 	assert_false(vizdb_flow_nth(*state, &f, 4, &skb, &error));
-	assert_non_null(strstr(error->message, "it has 3 data segments"));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND));
+	assert_non_null(strstr(error->message, "it has 3 data segments")); /* says how many */
 }
 
 static void
