@@ -104,6 +104,10 @@ hslot_put(struct udp_table *t, uint16_t port, struct udp_hslot *s)
 
 /* ---- lookup (Linux __udp4_lib_lookup with compute_score) -------------------- */
 
+/* O(sockets bound to @dport) per datagram: every one is scored, as Linux
+ * scores its hash slot's chain; a port has one or a few sockets (many only
+ * with SO_REUSEPORT-like setups, which netsim does not model). */
+
 struct sock *
 udp_lookup(struct host *host, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
