@@ -118,7 +118,8 @@ app_new(struct host *host, const char *name, const char *program, GError **error
 		if (a->prog)
 			a->main = a->prog->main;
 		else
-			g_set_error(error, APP_ERROR, 0, "unknown program \"%s\"", program);
+			g_set_error(error, APP_ERROR, APP_ERROR_UNKNOWN_PROGRAM,
+				    "unknown program \"%s\"", program);
 	}
 	if (!a->main) {
 		app_free(a);
@@ -131,8 +132,9 @@ bool
 app_set(struct app *a, const char *key, const char *value, GError **error)
 {
 	if (!a->plugin && !app_program_uses(a->prog, key)) {
-		g_set_error(error, APP_ERROR, 0, "%s does not use this key (its keys: %s)",
-			    a->prog->name, a->prog->keys);
+		g_set_error(error, APP_ERROR, APP_ERROR_KEY,
+			    "%s does not use this key (its keys: %s)", a->prog->name,
+			    a->prog->keys);
 		return false;
 	}
 	g_hash_table_insert(a->args, g_strdup(key), g_strdup(value));
@@ -140,7 +142,8 @@ app_set(struct app *a, const char *key, const char *value, GError **error)
 		return true; /* an AF_UNIX name, read with app_arg */
 	if (g_strcmp0(key, "dst") == 0) {
 		if (!inet_addr_parse(value, &a->cfg.dst)) {
-			g_set_error(error, APP_ERROR, 0, "\"%s\" is not an IPv4 address", value);
+			g_set_error(error, APP_ERROR, APP_ERROR_VALUE,
+				    "\"%s\" is not an IPv4 address", value);
 			return false;
 		}
 		return true;
@@ -149,7 +152,7 @@ app_set(struct app *a, const char *key, const char *value, GError **error)
 	if (!k) {
 		if (a->plugin)
 			return true; /* a plug-in reads its own keys with ns_app_arg */
-		g_set_error(error, APP_ERROR, 0, "unknown key for a program");
+		g_set_error(error, APP_ERROR, APP_ERROR_KEY, "unknown key for a program");
 		return false;
 	}
 	return conf_set(k, &a->cfg, value, error);

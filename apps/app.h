@@ -85,6 +85,12 @@ const struct app_program *app_find(const char *program);
 
 #define APP_ERROR (app_error_quark())
 GQuark app_error_quark(void);
+enum app_error {
+	APP_ERROR_UNKNOWN_PROGRAM, /* no built-in program of that name */
+	APP_ERROR_KEY,		   /* a key the program does not use */
+	APP_ERROR_VALUE,	   /* a key's value the program cannot use */
+	APP_ERROR_PLUGIN,	   /* a plug-in that cannot be loaded or has no ns_main */
+};
 
 /*
  * An application named @name on @host running @program (a built-in name,

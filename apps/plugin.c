@@ -54,13 +54,14 @@ app_plugin_load(struct app *a, const char *path, GError **error)
 {
 	GModule *m = g_module_open(path, G_MODULE_BIND_LOCAL);
 	if (!m) {
-		g_set_error(error, APP_ERROR, 0, "cannot load plug-in %s: %s", path,
+		g_set_error(error, APP_ERROR, APP_ERROR_PLUGIN, "cannot load plug-in %s: %s", path,
 			    g_module_error());
 		return NULL;
 	}
 	gpointer sym = NULL;
 	if (!g_module_symbol(m, "ns_main", &sym) || !sym) {
-		g_set_error(error, APP_ERROR, 0, "plug-in %s has no function ns_main", path);
+		g_set_error(error, APP_ERROR, APP_ERROR_PLUGIN,
+			    "plug-in %s has no function ns_main", path);
 		g_module_close(m);
 		return NULL;
 	}

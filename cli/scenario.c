@@ -137,7 +137,7 @@ index_lines(struct scenario *sc, GError **error)
 		if (*line == '[') {
 			size_t n = strlen(line);
 			if (line[n - 1] != ']') {
-				g_set_error(error, SCENARIO_ERROR, 0,
+				g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 					    "%s:%d: %s: a group header must end with ']'", sc->path,
 					    lineno, line);
 				return false;
@@ -145,7 +145,7 @@ index_lines(struct scenario *sc, GError **error)
 			line[n - 1] = 0;
 			char *name = g_strstrip(line + 1);
 			if (!valid_group(name)) {
-				g_set_error(error, SCENARIO_ERROR, 0,
+				g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 					    "%s:%d: [%s]: a group is a word, or a word and a name, "
 					    "such as "
 					    "[scenario] or [host alice]; names hold letters, "
@@ -166,7 +166,7 @@ index_lines(struct scenario *sc, GError **error)
 		char *eq = strchr(line, '=');
 		if (!eq) {
 			g_set_error(
-				error, SCENARIO_ERROR, 0,
+				error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 				"%s:%d: %s%s%s: expected 'key = value', a [group] or a # comment",
 				sc->path, lineno, group ? group : "", group ? " " : "", line);
 			return false;
@@ -174,13 +174,13 @@ index_lines(struct scenario *sc, GError **error)
 		*eq = 0;
 		char *key = g_strstrip(line);
 		if (!group) {
-			g_set_error(error, SCENARIO_ERROR, 0,
+			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 				    "%s:%d: %s: a key must come after a [group] header", sc->path,
 				    lineno, key);
 			return false;
 		}
 		if (!valid_name(key, "._-")) {
-			g_set_error(error, SCENARIO_ERROR, 0,
+			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 				    "%s:%d: %s %s: a key may hold letters, digits, '.', '_' and "
 				    "'-' only",
 				    sc->path, lineno, group, key);
@@ -188,7 +188,7 @@ index_lines(struct scenario *sc, GError **error)
 		}
 		char *k = gk(group, key);
 		if (g_hash_table_contains(sc->lines, k)) {
-			g_set_error(error, SCENARIO_ERROR, 0,
+			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 				    "%s:%d: %s %s: key given twice (first on line %d)", sc->path,
 				    lineno, group, key,
 				    GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, k)));
@@ -211,7 +211,8 @@ scenario_load_data(const char *name, const char *text, GError **error)
 	sc->order = g_ptr_array_new_with_free_func(g_free);
 	sc->kf = g_key_file_new();
 	if (!g_utf8_validate(text, -1, NULL)) {
-		g_set_error(error, SCENARIO_ERROR, 0, "%s:1: file: not valid UTF-8 text", name);
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE,
+			    "%s:1: file: not valid UTF-8 text", name);
 		scenario_free(sc);
 		return NULL;
 	}
@@ -221,7 +222,8 @@ scenario_load_data(const char *name, const char *text, GError **error)
 	}
 	g_autoptr(GError) sub = NULL;
 	if (!g_key_file_load_from_data(sc->kf, text, (gsize)-1, G_KEY_FILE_NONE, &sub)) {
-		g_set_error(error, SCENARIO_ERROR, 0, "%s:1: file: %s", name, sub->message);
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE, "%s:1: file: %s", name,
+			    sub->message);
 		scenario_free(sc);
 		return NULL;
 	}
@@ -242,11 +244,12 @@ scenario_read_file(const char *path, GError **error)
 
 	if (fd < 0) {
 		err = errno;
-		g_set_error(error, SCENARIO_ERROR, 0, "%s: %s", path, g_strerror(err));
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE, "%s: %s", path,
+			    g_strerror(err));
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		g_set_error(error, SCENARIO_ERROR, 0,
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE,
 			    "%s: not a regular file (a scenario is a text file, .ini)", path);
 		close(fd);
 		return NULL;
@@ -263,13 +266,14 @@ scenario_read_file(const char *path, GError **error)
 		err = errno;
 	close(fd);
 	if (err) {
-		g_set_error(error, SCENARIO_ERROR, 0, "%s: %s", path, g_strerror(err));
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE, "%s: %s", path,
+			    g_strerror(err));
 	} else if (text->len > SCENARIO_MAX_BYTES) {
-		g_set_error(error, SCENARIO_ERROR, 0,
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE,
 			    "%s: larger than %d MiB, the most a scenario file may be", path,
 			    SCENARIO_MAX_BYTES >> 20);
 	} else if (memchr(text->str, '\0', text->len)) {
-		g_set_error(error, SCENARIO_ERROR, 0,
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE,
 			    "%s: a NUL byte at offset %zu: not a text file", path,
 			    (size_t)((char *)memchr(text->str, '\0', text->len) - text->str));
 	} else {
@@ -331,7 +335,7 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	g_autofree char *lhs = eq ? g_strndup(assignment, (gsize)(eq - assignment)) : NULL;
 	const char *dot = lhs ? strrchr(lhs, '.') : NULL;
 	if (!eq || !dot || dot == lhs || !dot[1]) {
-		g_set_error(error, SCENARIO_ERROR, 0,
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
 			    "--set %s: expected group.key=value, for example scenario.seed=7",
 			    assignment);
 		return false;
@@ -363,7 +367,7 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	if (!best && g_str_has_prefix(lhs, "expect.") && lhs[7])
 		dot = lhs + 6;
 	if (!dot || dot == lhs || !dot[1]) {
-		g_set_error(error, SCENARIO_ERROR, 0,
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
 			    "--set %s: expected group.key=value, for example scenario.seed=7 "
 			    "or host.alice.eth0.napi=off",
 			    assignment);
@@ -375,8 +379,8 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	if (gdot)
 		*gdot = ' '; /* host.rx -> [host rx] */
 	if (!valid_group(group) || !valid_name(key, "._-")) {
-		g_set_error(error, SCENARIO_ERROR, 0, "--set %s: bad group or key name",
-			    assignment);
+		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SET,
+			    "--set %s: bad group or key name", assignment);
 		return false;
 	}
 	sc->noverrides++;
@@ -470,8 +474,8 @@ scenario_fail(struct scenario *sc, GError **error, const char *group, const char
 	g_autofree char *where = line > 0 ? g_strdup_printf("%s:%d", sc->path, line)
 		: line < 0		  ? g_strdup("command line (--set)")
 					  : g_strdup_printf("%s", sc->path);
-	g_set_error(error, SCENARIO_ERROR, 0, "%s: %s%s%s: %s", where, group, key ? " " : "",
-		    key ? key : "", msg);
+	g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_VALUE, "%s: %s%s%s: %s", where, group,
+		    key ? " " : "", key ? key : "", msg);
 	return false;
 }
 

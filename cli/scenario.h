@@ -21,6 +21,13 @@
 
 #define SCENARIO_ERROR (scenario_error_quark())
 GQuark scenario_error_quark(void);
+enum scenario_error {
+	SCENARIO_ERROR_FILE,   /* cannot read it, not a regular file, too large, not text */
+	SCENARIO_ERROR_SYNTAX, /* a line that is no [group], key = value or comment */
+	SCENARIO_ERROR_SET,    /* a --set that is not group.key=value */
+	SCENARIO_ERROR_VALUE,  /* a key unknown, missing or with a bad value (scenario_fail) */
+	SCENARIO_ERROR_MEMORY, /* the scenario would need more memory than there is */
+};
 
 struct scenario;
 typedef struct scenario scenario; /* for g_autoptr(scenario) */

@@ -137,7 +137,7 @@ scenario_check_memory(struct scenario *sc, GError **error)
 	if (need <= have)
 		return true;
 	g_set_error(
-		error, SCENARIO_ERROR, 0,
+		error, SCENARIO_ERROR, SCENARIO_ERROR_MEMORY,
 		"%s: the scenario needs about %" G_GUINT64_FORMAT " MB for %u hosts (%u "
 		"interfaces: RX rings of rx_ring buffers each), more than %s (%" G_GUINT64_FORMAT
 		" MB); lower the hosts, rx_ring or mtu",

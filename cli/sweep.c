@@ -106,7 +106,7 @@ parse_range(struct sweep_axis *a, const char *arg, const char *spec, GError **er
 	double x0, x1;
 	if (!lo || !hi || !split_number(g_strstrip(lo), &x0, &ulo) ||
 	    !split_number(g_strstrip(hi), &x1, &uhi) || strcmp(ulo, uhi) != 0) {
-		g_set_error(error, SWEEP_ERROR, 0,
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 			    "--vary %s: a range is A..B:N or A..B:Nlog, where A and B are numbers "
 			    "with the same unit (1000..200000:30log, 1us..8us:8)",
 			    arg);
@@ -118,19 +118,20 @@ parse_range(struct sweep_axis *a, const char *arg, const char *spec, GError **er
 		count[strlen(count) - 3] = 0;
 	guint64 n;
 	if (!g_ascii_string_to_unsigned(count, 10, 2, SWEEP_MAX_POINTS, &n, NULL)) {
-		g_set_error(error, SWEEP_ERROR, 0,
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 			    "--vary %s: '%s' after ':' must be a number of points from 2 to %d, "
 			    "optionally followed by 'log'",
 			    arg, colon + 1, SWEEP_MAX_POINTS);
 		return false;
 	}
 	if (x0 == x1) {
-		g_set_error(error, SWEEP_ERROR, 0, "--vary %s: the range has equal ends", arg);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
+			    "--vary %s: the range has equal ends", arg);
 		return false;
 	}
 	if (a->log && (x0 <= 0 || x1 <= 0)) {
-		g_set_error(error, SWEEP_ERROR, 0, "--vary %s: a log range needs ends above 0",
-			    arg);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
+			    "--vary %s: a log range needs ends above 0", arg);
 		return false;
 	}
 	/* Whole-number ends give whole-number points (packet rates, queue lengths). */
@@ -153,7 +154,7 @@ sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error)
 	const char *eq = strchr(arg, '=');
 	g_autofree char *key = eq ? g_strstrip(g_strndup(arg, (gsize)(eq - arg))) : NULL;
 	if (!key || !valid_key(key)) {
-		g_set_error(error, SWEEP_ERROR, 0,
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 			    "--vary %s: expected GROUP.KEY=SPEC, for example "
 			    "app.flood.rate=1000..200000:30log",
 			    arg);
@@ -161,7 +162,8 @@ sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error)
 	}
 	g_autofree char *spec = g_strstrip(g_strdup(eq + 1));
 	if (!*spec) {
-		g_set_error(error, SWEEP_ERROR, 0, "--vary %s: no values after '='", arg);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC, "--vary %s: no values after '='",
+			    arg);
 		return false;
 	}
 	g_autoptr(sweep_axis) a = axis_new(key, spec);
@@ -173,13 +175,13 @@ sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error)
 		for (int i = 0; items[i]; i++) {
 			char *v = g_strstrip(items[i]);
 			if (!*v) {
-				g_set_error(error, SWEEP_ERROR, 0,
+				g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 					    "--vary %s: value %d of the list is empty", arg, i + 1);
 				return false;
 			}
 			if (has_control(v)) {
 				g_autofree char *shown = g_strescape(arg, NULL);
-				g_set_error(error, SWEEP_ERROR, 0,
+				g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 					    "--vary %s: value %d has a control character (a "
 					    "newline?)",
 					    shown, i + 1);
@@ -187,7 +189,7 @@ sweep_axis_parse(const char *arg, struct sweep_axis **out, GError **error)
 			}
 			for (guint j = 0; j < a->values->len; j++)
 				if (strcmp(a->values->pdata[j], v) == 0) {
-					g_set_error(error, SWEEP_ERROR, 0,
+					g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 						    "--vary %s: '%s' is listed twice", arg, v);
 					return false;
 				}
@@ -411,8 +413,9 @@ validate(const char *path, const char *text, GPtrArray *axes, char **fixed, GErr
 			expectations_free(ex);
 			if (!w) {
 				if (a)
-					g_set_error(error, SWEEP_ERROR, 0, "--vary %s=%s: %s",
-						    a->key, a->spec, sub->message);
+					g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
+						    "--vary %s=%s: %s", a->key, a->spec,
+						    sub->message);
 				else
 					g_propagate_error(error, g_steal_pointer(&sub));
 				return false;
@@ -431,7 +434,7 @@ write_snapshot(const char *out, const char *path, const char *snap, GError **err
 	if (g_file_get_contents(dest, &old, NULL, NULL)) {
 		if (strcmp(old, snap) == 0)
 			return true;
-		g_set_error(error, SWEEP_ERROR, 0,
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_OUTDIR,
 			    "%s holds a sweep of a different version of %s; choose another --out "
 			    "or delete %s",
 			    out, path, out);
@@ -596,8 +599,8 @@ make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrA
 	if (!sweep_group_read(sc, plot, file_axes, &seeds, error))
 		return false;
 	if (o->seeds < 0 || o->seeds > SWEEP_MAX_POINTS) {
-		g_set_error(error, SWEEP_ERROR, 0, "--seeds %d: expected 1 to %d", o->seeds,
-			    SWEEP_MAX_POINTS);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC, "--seeds %d: expected 1 to %d",
+			    o->seeds, SWEEP_MAX_POINTS);
 		return false;
 	}
 	if (o->seeds)
@@ -625,13 +628,13 @@ make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrA
 		const struct sweep_axis *a = axes->pdata[i];
 		for (guint j = 0; j < i; j++)
 			if (strcmp(a->key, ((struct sweep_axis *)axes->pdata[j])->key) == 0) {
-				g_set_error(error, SWEEP_ERROR, 0,
+				g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 					    "--vary %s=%s: %s is varied twice", a->key, a->spec,
 					    a->key);
 				return false;
 			}
 		if (seeds && strcmp(a->key, "scenario.seed") == 0) {
-			g_set_error(error, SWEEP_ERROR, 0,
+			g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 				    "--vary scenario.seed=%s: give the seeds either with --seeds "
 				    "(or [sweep] seeds) or with --vary scenario.seed",
 				    a->spec);
@@ -641,7 +644,7 @@ make_axes(struct options *o, struct scenario *sc, struct sweep_plot *plot, GPtrA
 	if (seeds)
 		g_ptr_array_add(axes, sweep_axis_seeds(seeds));
 	if (!axes->len) {
-		g_set_error(error, SWEEP_ERROR, 0,
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_SPEC,
 			    "nothing to vary: give --vary KEY=SPEC or --seeds N, or vary in the "
 			    "scenario's [sweep] group");
 		return false;

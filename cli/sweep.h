@@ -44,6 +44,12 @@
 
 #define SWEEP_ERROR (sweep_error_quark())
 GQuark sweep_error_quark(void);
+enum sweep_error {
+	SWEEP_ERROR_SPEC,    /* a bad --vary or --seeds, or nothing to vary */
+	SWEEP_ERROR_OUTDIR,  /* --out holds another sweep, or another sweep is running there */
+	SWEEP_ERROR_IO,	     /* a file or database could not be read or written */
+	SWEEP_ERROR_RESULTS, /* a run's metrics or a sweep's results file is malformed */
+};
 
 /* One varied key and its values, in the order they were given. */
 struct sweep_axis {

@@ -144,7 +144,7 @@ read_result(const char *path, struct row *row, GHashTable *names, GError **error
 		if (!sp || end == sp + 1 || *end) {
 			if (sp)
 				*sp = ' ';
-			g_set_error(error, SWEEP_ERROR, 0,
+			g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_RESULTS,
 				    "%s:%d: expected 'figure value', found '%s'", path, i + 1,
 				    line);
 			return false;
@@ -283,7 +283,8 @@ write_csv(const char *out, GPtrArray *head, GPtrArray *rows, guint ncols, const 
 static bool
 db_fail(sqlite3 *db, const char *path, GError **error)
 {
-	g_set_error(error, SWEEP_ERROR, 0, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+	g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_IO, "%s: %s", path,
+		    db ? sqlite3_errmsg(db) : "cannot open");
 	return false;
 }
 
@@ -358,11 +359,12 @@ out:
 	sqlite3_finalize(st);
 	if (sqlite3_close(db) != SQLITE_OK && ok) {
 		ok = false;
-		g_set_error(error, SWEEP_ERROR, 0, "%s: cannot close the database", path);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_IO, "%s: cannot close the database",
+			    path);
 	}
 	if (ok && rename(tmp, path) != 0) {
 		ok = false;
-		g_set_error(error, SWEEP_ERROR, 0, "%s: %s", path, g_strerror(errno));
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_IO, "%s: %s", path, g_strerror(errno));
 	}
 	if (!ok)
 		unlink(tmp);
@@ -382,8 +384,8 @@ sweep_collect(const char *out, struct sweep_plot *plot, struct sweep_totals *tot
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) sub = NULL;
 	if (!g_key_file_load_from_file(kf, mpath, G_KEY_FILE_NONE, &sub)) {
-		g_set_error(error, SWEEP_ERROR, 0, "%s: %s (is %s the output of netsim sweep?)",
-			    mpath, sub->message, out);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_RESULTS,
+			    "%s: %s (is %s the output of netsim sweep?)", mpath, sub->message, out);
 		return false;
 	}
 	gsize ncols = 0;
@@ -392,7 +394,8 @@ sweep_collect(const char *out, struct sweep_plot *plot, struct sweep_totals *tot
 	gsize nruns = 0;
 	g_auto(GStrv) names = g_key_file_get_keys(kf, "runs", &nruns, NULL);
 	if (!columns || !names) {
-		g_set_error(error, SWEEP_ERROR, 0, "%s: no [grid] columns or no [runs]", mpath);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_RESULTS,
+			    "%s: no [grid] columns or no [runs]", mpath);
 		return false;
 	}
 	plot_from_manifest(kf, plot);
@@ -407,8 +410,9 @@ sweep_collect(const char *out, struct sweep_plot *plot, struct sweep_totals *tot
 		row->values = g_key_file_get_string_list(kf, "runs", names[i], &n, NULL);
 		g_ptr_array_add(rows, row);
 		if (!row->values || n != ncols) {
-			g_set_error(error, SWEEP_ERROR, 0, "%s: [runs] %s: expected %zu values",
-				    mpath, names[i], (size_t)ncols);
+			g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_RESULTS,
+				    "%s: [runs] %s: expected %zu values", mpath, names[i],
+				    (size_t)ncols);
 			return false;
 		}
 		g_autofree char *txt = g_strdup_printf("%s.txt", names[i]);

@@ -97,7 +97,7 @@ start(const struct sweep_exec *ex, const struct sweep_run *r, struct job *job, G
 	int err = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	bool ok = null >= 0 && err >= 0;
 	if (!ok)
-		g_set_error(error, SWEEP_ERROR, 0, "%s: %s", log, g_strerror(errno));
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_IO, "%s: %s", log, g_strerror(errno));
 	else {
 		/* Exec this very binary, even if the file was rebuilt meanwhile. */
 		g_ptr_array_insert(argv, 0, g_strdup("/proc/self/exe"));
@@ -301,7 +301,8 @@ sweep_lock(const char *out, bool exclusive, GError **error)
 
 	if (fd < 0) {
 		int err = errno;
-		g_set_error(error, SWEEP_ERROR, 0, "cannot lock %s: %s", path, g_strerror(err));
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_IO, "cannot lock %s: %s", path,
+			    g_strerror(err));
 		return -1;
 	}
 	if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
@@ -309,14 +310,15 @@ sweep_lock(const char *out, bool exclusive, GError **error)
 	int err = errno;
 	close(fd);
 	if (err == EWOULDBLOCK)
-		g_set_error(error, SWEEP_ERROR, 0,
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_OUTDIR,
 			    exclusive
 				    ? "another netsim sweep (or a job of one) is running in %s; "
 				      "wait for it to end"
 				    : "a netsim sweep is running in %s; this cannot run beside it",
 			    out);
 	else
-		g_set_error(error, SWEEP_ERROR, 0, "cannot lock %s: %s", path, g_strerror(err));
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_IO, "cannot lock %s: %s", path,
+			    g_strerror(err));
 	return -1;
 }
 
@@ -330,7 +332,7 @@ sweep_grid_check(const char *out, GPtrArray *axes, char **fixed, GPtrArray *grid
 	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &sub)) {
 		if (g_error_matches(sub, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			return true;
-		g_set_error(error, SWEEP_ERROR, 0, "%s: %s", path, sub->message);
+		g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_IO, "%s: %s", path, sub->message);
 		return false;
 	}
 	g_auto(GStrv) cols = g_key_file_get_string_list(kf, "grid", "columns", NULL, NULL);
@@ -354,7 +356,7 @@ sweep_grid_check(const char *out, GPtrArray *axes, char **fixed, GPtrArray *grid
 		return true;
 	g_autofree char *why = same ? g_strdup_printf("%u of its runs are not in this one", lost)
 				    : g_strdup("other varied keys or --set");
-	g_set_error(error, SWEEP_ERROR, 0,
+	g_set_error(error, SWEEP_ERROR, SWEEP_ERROR_OUTDIR,
 		    "%s holds a sweep of another grid (%s); give --new-grid to replace its grid "
 		    "(finished runs that match are kept), or choose another --out",
 		    out, why);

@@ -42,7 +42,8 @@ static bool
 range_error(const struct conf_key *k, const char *value, GError **error)
 {
 	g_autofree char *d = conf_describe(k);
-	g_set_error(error, CONF_ERROR, 0, "'%s' is out of range: expected %s", value, d);
+	g_set_error(error, CONF_ERROR, CONF_ERROR_RANGE, "'%s' is out of range: expected %s", value,
+		    d);
 	return false;
 }
 
@@ -56,7 +57,8 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 	case CONF_BOOL: {
 		bool b;
 		if (!parse_bool(value, &b)) {
-			g_set_error(error, CONF_ERROR, 0, "'%s' is not on or off", value);
+			g_set_error(error, CONF_ERROR, CONF_ERROR_INVALID, "'%s' is not on or off",
+				    value);
 			return false;
 		}
 		*(bool *)p = b;
@@ -67,7 +69,8 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 		errno = 0;
 		long long v = strtoll(value, &end, 10);
 		if (end == value || *end || errno) {
-			g_set_error(error, CONF_ERROR, 0, "'%s' is not a whole number", value);
+			g_set_error(error, CONF_ERROR, CONF_ERROR_INVALID,
+				    "'%s' is not a whole number", value);
 			return false;
 		}
 		if (v < k->min || v > k->max)
@@ -81,7 +84,7 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 	case CONF_DURATION: {
 		sim_time_t t;
 		if (!units_parse_duration(value, &t, &sub)) {
-			g_set_error_literal(error, CONF_ERROR, 0, sub->message);
+			g_set_error_literal(error, CONF_ERROR, CONF_ERROR_INVALID, sub->message);
 			return false;
 		}
 		if (t < k->min || t > k->max)
@@ -97,7 +100,7 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 		if (!ok && g_error_matches(sub, UNITS_ERROR, UNITS_ERROR_RANGE))
 			return range_error(k, value, error); /* say the key's range */
 		if (!ok) {
-			g_set_error_literal(error, CONF_ERROR, 0, sub->message);
+			g_set_error_literal(error, CONF_ERROR, CONF_ERROR_INVALID, sub->message);
 			return false;
 		}
 		if (v > INT64_MAX || (int64_t)v < k->min || (int64_t)v > k->max)
@@ -109,7 +112,8 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 		errno = 0;
 		double v = g_ascii_strtod(value, &end);
 		if (end == value || *end || errno || !isfinite(v)) {
-			g_set_error(error, CONF_ERROR, 0, "'%s' is not a number", value);
+			g_set_error(error, CONF_ERROR, CONF_ERROR_INVALID, "'%s' is not a number",
+				    value);
 			return false;
 		}
 		if (v < k->dmin || v > k->dmax)
@@ -126,7 +130,8 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 		}
 		{
 			g_autofree char *d = conf_describe(k);
-			g_set_error(error, CONF_ERROR, 0, "'%s' is not one of %s", value, d);
+			g_set_error(error, CONF_ERROR, CONF_ERROR_INVALID, "'%s' is not one of %s",
+				    value, d);
 		}
 		return false;
 	}

@@ -39,6 +39,11 @@ struct conf_key {
 
 #define CONF_ERROR (conf_error_quark())
 GQuark conf_error_quark(void);
+enum conf_error {
+	CONF_ERROR_INVALID,  /* not on/off, not a number, not one of the names, a bad unit */
+	CONF_ERROR_RANGE,    /* a number outside the key's range */
+	CONF_ERROR_CONFLICT, /* values of two keys that cannot go together */
+};
 
 /* The entry for @key in a table ended by an entry with key NULL, or NULL. */
 const struct conf_key *conf_find(const struct conf_key *table, const char *key);

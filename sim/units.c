@@ -22,14 +22,15 @@ parse_with_units(const char *text, const struct unit *units, bool unit_required,
 		 double *out, GError **error)
 {
 	if (!text || !*text) {
-		g_set_error(error, UNITS_ERROR, 0, "empty %s", what);
+		g_set_error(error, UNITS_ERROR, UNITS_ERROR_SYNTAX, "empty %s", what);
 		return false;
 	}
 	char *end;
 	errno = 0;
 	double v = g_ascii_strtod(text, &end);
 	if (end == text || errno || !isfinite(v) || v < 0) {
-		g_set_error(error, UNITS_ERROR, 0, "'%s' is not a valid %s", text, what);
+		g_set_error(error, UNITS_ERROR, UNITS_ERROR_SYNTAX, "'%s' is not a valid %s", text,
+			    what);
 		return false;
 	}
 	while (*end == ' ')
@@ -47,8 +48,8 @@ parse_with_units(const char *text, const struct unit *units, bool unit_required,
 	GString *names = g_string_new(NULL);
 	for (const struct unit *u = units; u->suffix; u++)
 		g_string_append_printf(names, "%s%s", names->len ? ", " : "", u->suffix);
-	g_set_error(error, UNITS_ERROR, 0, "'%s' is not a valid %s (units: %s)", text, what,
-		    names->str);
+	g_set_error(error, UNITS_ERROR, UNITS_ERROR_SYNTAX, "'%s' is not a valid %s (units: %s)",
+		    text, what, names->str);
 	g_string_free(names, TRUE);
 	return false;
 }
@@ -68,7 +69,8 @@ units_parse_duration(const char *text, sim_time_t *out, GError **error)
 	if (!parse_with_units(text, units, true, "duration", &v, error))
 		return false;
 	if (v > 9.2e18) {
-		g_set_error(error, UNITS_ERROR, 0, "duration '%s' is too long", text);
+		g_set_error(error, UNITS_ERROR, UNITS_ERROR_RANGE, "duration '%s' is too long",
+			    text);
 		return false;
 	}
 	*out = (sim_time_t)llround(v);
@@ -86,8 +88,8 @@ units_parse_bitrate(const char *text, uint64_t *out, GError **error)
 	if (!parse_with_units(text, units, true, "bit rate", &v, error))
 		return false;
 	if (v < 1 || v > 1e15) {
-		g_set_error(error, UNITS_ERROR, 0, "bit rate '%s' is out of range (1bit..1000Tbit)",
-			    text);
+		g_set_error(error, UNITS_ERROR, UNITS_ERROR_RANGE,
+			    "bit rate '%s' is out of range (1bit..1000Tbit)", text);
 		return false;
 	}
 	*out = (uint64_t)llround(v);
@@ -131,7 +133,8 @@ units_parse_bytes(const char *text, uint64_t *out, GError **error)
 		return false;
 	}
 	if (v != floor(v)) {
-		g_set_error(error, UNITS_ERROR, 0, "'%s' is not a whole number of bytes", text);
+		g_set_error(error, UNITS_ERROR, UNITS_ERROR_SYNTAX,
+			    "'%s' is not a whole number of bytes", text);
 		return false;
 	}
 	*out = (uint64_t)v;

@@ -11,9 +11,11 @@
 #include "sim/sim.h"
 
 #define UNITS_ERROR (units_error_quark())
-/* Error codes: 0 for a malformed value; UNITS_ERROR_RANGE for a value too large to hold. */
-#define UNITS_ERROR_RANGE 1
 GQuark units_error_quark(void);
+enum units_error {
+	UNITS_ERROR_SYNTAX = 0, /* empty, not a number, or an unknown unit */
+	UNITS_ERROR_RANGE = 1,	/* well formed but too large (or small) to hold */
+};
 
 /* "1.5s" -> 1500000000.  A bare number is refused: a duration needs a unit. */
 bool units_parse_duration(const char *text, sim_time_t *out, GError **error);

@@ -137,7 +137,7 @@ unix_queue(struct unix_sock *u, struct unix_sock *o, struct sk_buff *skb, struct
 	cb->nfds = *nfds;
 	*fds = NULL;
 	*nfds = 0;
-	skb_handoff(skb, "unix", "unix_sendmsg");
+	skb_handoff(skb, LAYER_UNIX, "unix_sendmsg");
 	skb_queue_tail(&o->sk.sk_receive_queue, skb);
 	o->sk.sk_data_ready(&o->sk);
 }

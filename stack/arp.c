@@ -139,7 +139,7 @@ neigh_create(struct neigh_table *tbl, struct net_device *dev, uint32_t ip)
 	n->tbl = tbl;
 	n->dev = dev;
 	n->ip = ip;
-	skb_queue_head_init(&n->arp_queue, "arp_queue", "arp");
+	skb_queue_head_init(&n->arp_queue, "arp_queue", LAYER_ARP);
 	g_hash_table_insert(tbl->hash, &n->key, n);
 	tbl->stats.allocs++;
 	tbl->stats.entries++;
@@ -183,7 +183,7 @@ arp_send(struct net_device *dev, uint16_t op, uint32_t tip, uint32_t sip, const 
 {
 	struct host *host = dev->host;
 	uint32_t room = MAX((uint32_t)dev->needed_headroom, (uint32_t)ETH_HLEN);
-	struct sk_buff *skb = skb_alloc(host, room + ARP_HLEN, "arp");
+	struct sk_buff *skb = skb_alloc(host, room + ARP_HLEN, LAYER_ARP);
 	skb_reserve(skb, room);
 	struct arphdr *arp = (struct arphdr *)skb_put(skb, ARP_HLEN);
 	arp->ar_hrd = htons(ARPHRD_ETHER);
@@ -238,7 +238,7 @@ neigh_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 	struct host *host = dev->host;
 	struct neigh_table *tbl = host->arp;
 	sim_time_t now = host_now(host);
-	skb_handoff(skb, "arp", "neigh_output");
+	skb_handoff(skb, LAYER_ARP, "neigh_output");
 	skb->dev = dev;
 	tbl->stats.lookups++;
 
@@ -438,7 +438,7 @@ arp_init(struct host *host, const struct neigh_config *c)
 	tbl->hash = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, neigh_destroy);
 	tbl->pt = (struct packet_type){
 		.type = ETH_P_ARP,
-		.layer = "arp",
+		.layer = LAYER_ARP,
 		.func_name = "arp_rcv",
 		.func = arp_rcv,
 	};

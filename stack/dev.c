@@ -54,7 +54,7 @@ netif_receive_skb(struct sk_buff *skb)
 	struct softnet_data *sd = host->softnet;
 	CPU_ASSERT_BH(host->cpu);
 	sd->stats.processed++;
-	skb_handoff(skb, "dev", "netif_receive_skb");
+	skb_handoff(skb, LAYER_DEV, "netif_receive_skb");
 	if (skb->protocol == 0) {
 		if (skb->dev)
 			dev_count_drop(skb->dev, SKB_DROP_BAD_FRAME, true);
@@ -91,7 +91,7 @@ alloc_netdev(struct host *host, const char *name, size_t priv_size,
 	dev->mtu = ETH_DATA_LEN;
 	dev->hard_header_len = ETH_HLEN;
 	dev->tx_queue_len = 1000;
-	skb_queue_head_init(&dev->qdisc, "qdisc", "dev");
+	skb_queue_head_init(&dev->qdisc, "qdisc", LAYER_DEV);
 	dev->priv = priv_size ? g_malloc0(priv_size) : NULL;
 	cpu_work_init(&dev->tx_work, net_tx_action, dev, "net_tx_action");
 	return dev;
@@ -248,7 +248,7 @@ qdisc_run(struct net_device *dev)
 {
 	struct sk_buff *skb;
 	while (dev->up && !dev->queue_stopped && (skb = skb_dequeue(&dev->qdisc)) != NULL) {
-		skb_handoff(skb, "nic", "ndo_start_xmit");
+		skb_handoff(skb, LAYER_NIC, "ndo_start_xmit");
 		if (dev->netdev_ops->ndo_start_xmit(skb, dev) == NETDEV_TX_BUSY) {
 			/* Linux dev_requeue_skb: try again when the driver wakes the queue */
 			skb_queue_head(&dev->qdisc, skb);
@@ -264,7 +264,7 @@ dev_queue_xmit(struct sk_buff *skb)
 	struct net_device *dev = skb->dev;
 	if (!dev)
 		skb_panic(skb, "dev_queue_xmit", skb->len, "skb->dev is NULL");
-	skb_handoff(skb, "dev", "dev_queue_xmit");
+	skb_handoff(skb, LAYER_DEV, "dev_queue_xmit");
 	if (!dev->up) {
 		dev_count_drop(dev, SKB_DROP_DEV_DOWN, false);
 		skb_drop(skb, SKB_DROP_DEV_DOWN);

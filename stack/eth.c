@@ -20,7 +20,7 @@ int
 eth_header(struct sk_buff *skb, struct net_device *dev, uint16_t type, const uint8_t *daddr,
 	   const uint8_t *saddr)
 {
-	skb->layer = "eth";
+	skb->layer = LAYER_ETH;
 	struct ethhdr *eh = (struct ethhdr *)skb_push(skb, ETH_HLEN);
 	memcpy(eh->h_dest, daddr, ETH_ALEN);
 	memcpy(eh->h_source, saddr ? saddr : dev->dev_addr, ETH_ALEN);
@@ -35,7 +35,7 @@ uint16_t
 eth_type_trans(struct sk_buff *skb, struct net_device *dev)
 {
 	skb->dev = dev;
-	skb->layer = "eth";
+	skb->layer = LAYER_ETH;
 	skb_reset_mac_header(skb);
 	const struct ethhdr *eh = (const struct ethhdr *)skb->data;
 	skb_pull(skb, ETH_HLEN);

@@ -56,7 +56,7 @@ host_free(struct host *h)
 	dev_host_fini(h);
 	for (struct sk_buff *s = h->live_first; s; s = s->live_next)
 		g_critical("host %s: skb %" G_GUINT64_FORMAT " leaked (layer %s, len %u, queue %s)",
-			   h->name, s->id, s->layer ? s->layer : "?", s->len,
+			   h->name, s->id, trace_layer_name(s->layer), s->len,
 			   s->queue ? s->queue->name : "none");
 	if (h->trace)
 		trace_host_cpu_gone(h->trace); /* the trace may outlive the host */
@@ -187,7 +187,7 @@ host_check_conservation(const struct host *h, GString *report)
 			g_string_append_printf(report,
 					       "%s: skb %" G_GUINT64_FORMAT
 					       " on no queue (layer %s, len %u)\n",
-					       h->name, s->id, s->layer ? s->layer : "?", s->len);
+					       h->name, s->id, trace_layer_name(s->layer), s->len);
 	}
 	if (report) {
 		g_autoptr(GList) keys = g_hash_table_get_keys(per_queue);

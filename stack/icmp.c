@@ -122,14 +122,14 @@ icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info)
 	uint32_t data_len = MIN(avail, tot);
 	data_len = MIN(data_len, (uint32_t)(ICMP_ERR_MAX_IP - IP_HLEN - ICMP_HLEN));
 
-	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + ICMP_HLEN + data_len, "icmp");
+	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + ICMP_HLEN + data_len, LAYER_ICMP);
 	skb_reserve(skb, INET_HEADROOM);
 	struct icmphdr *icmph = (struct icmphdr *)skb_put(skb, ICMP_HLEN);
 	*icmph = (struct icmphdr){ .type = type, .code = code };
 	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED)
 		icmph->un.frag.mtu = htons((uint16_t)info);
 	skb_put_data(skb, start, data_len);
-	skb_trace_copy(skb_in, "icmp", COPY_SKB_COPY, data_len, skb);
+	skb_trace_copy(skb_in, LAYER_ICMP, COPY_SKB_COPY, data_len, skb);
 	icmp_csum(icmph, ICMP_HLEN + data_len);
 
 	/* Linux: the source is the address the datagram was sent to when it was
@@ -151,10 +151,10 @@ icmp_echo(struct sk_buff *skb)
 		return; /* icmp_echo_ignore_broadcasts is on by default in Linux */
 	host_charge(host, COST_ICMP);
 	const struct iphdr *iph = ip_hdr(skb);
-	struct sk_buff *r = skb_alloc(host, INET_HEADROOM + skb->len, "icmp");
+	struct sk_buff *r = skb_alloc(host, INET_HEADROOM + skb->len, LAYER_ICMP);
 	skb_reserve(r, INET_HEADROOM);
 	struct icmphdr *icmph = (struct icmphdr *)skb_put_data(r, skb->data, skb->len);
-	skb_trace_copy(skb, "icmp", COPY_SKB_COPY, skb->len, r);
+	skb_trace_copy(skb, LAYER_ICMP, COPY_SKB_COPY, skb->len, r);
 	icmph->type = ICMP_ECHOREPLY;
 	icmph->code = 0;
 	icmp_csum(icmph, r->len);
@@ -221,7 +221,7 @@ int
 icmp_send_echo(struct host *host, uint32_t daddr, uint16_t id, uint16_t seq, uint8_t ttl,
 	       uint32_t len)
 {
-	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + ICMP_HLEN + len, "icmp");
+	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + ICMP_HLEN + len, LAYER_ICMP);
 	skb_reserve(skb, INET_HEADROOM);
 	struct icmphdr *icmph = (struct icmphdr *)skb_put(skb, ICMP_HLEN);
 	*icmph = (struct icmphdr){ .type = ICMP_ECHO };

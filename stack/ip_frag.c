@@ -149,7 +149,7 @@ ip_fragment(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop, uint3
 
 	while (left > 0) {
 		uint32_t len = MIN(left, chunk);
-		struct sk_buff *f = skb_alloc(host, room + hlen + len, "ip");
+		struct sk_buff *f = skb_alloc(host, room + hlen + len, LAYER_IP);
 		skb_reserve(f, room);
 		struct iphdr *fh = (struct iphdr *)skb_put_data(f, iph, hlen);
 		skb_put_data(f, payload, len);
@@ -164,7 +164,7 @@ ip_fragment(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop, uint3
 		*IPCB(f) = *IPCB(skb);
 		f->sk = skb->sk;
 		/* the header and this fragment's part of the payload: a copy */
-		skb_trace_copy(skb, "ip", COPY_SKB_COPY, hlen + len, f);
+		skb_trace_copy(skb, LAYER_IP, COPY_SKB_COPY, hlen + len, f);
 		if (TRACE_ON(host->trace)) {
 			struct trace_pkt_info info = {
 				.proto = fh->protocol,
@@ -227,7 +227,7 @@ ip_frag_reasm(struct ipq *q)
 	struct sk_buff *head = ipq_first(q);
 	const struct iphdr *h0 = ip_hdr(head);
 	uint32_t hlen = ip_hdrlen(h0);
-	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + hlen + q->len, "ip");
+	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + hlen + q->len, LAYER_IP);
 	skb_reserve(skb, INET_HEADROOM);
 	struct iphdr *iph = (struct iphdr *)skb_put_data(skb, h0, hlen);
 	uint8_t *payload = skb_put(skb, q->len);
@@ -243,7 +243,7 @@ ip_frag_reasm(struct ipq *q)
 		if (f->len + hlen > max_size)
 			max_size = (uint16_t)(f->len + hlen);
 		/* the first fragment gave the header as well */
-		skb_trace_copy(f, "ip", COPY_SKB_COPY, f == head ? hlen + f->len : f->len, skb);
+		skb_trace_copy(f, LAYER_IP, COPY_SKB_COPY, f == head ? hlen + f->len : f->len, skb);
 		skb_consume(f);
 	}
 	skb_reset_network_header(skb);
@@ -284,7 +284,7 @@ ip_defrag(struct sk_buff *skb)
 	struct ipfrag_state *st = ips->frag;
 	host_charge(host, COST_IP_FRAG);
 	ips->mib.reasm_reqds++;
-	skb_handoff(skb, "ip", "ip_defrag");
+	skb_handoff(skb, LAYER_IP, "ip_defrag");
 
 	const struct iphdr *iph = ip_hdr(skb);
 	struct ipq_key key = {
@@ -304,7 +304,7 @@ ip_defrag(struct sk_buff *skb)
 		q = g_new0(struct ipq, 1);
 		q->key = key;
 		q->st = st;
-		skb_queue_head_init(&q->fragments, "ipfrag_queue", "ip");
+		skb_queue_head_init(&q->fragments, "ipfrag_queue", LAYER_IP);
 		g_hash_table_insert(st->queues, &q->key, q);
 		/* the timer runs from the first fragment and is never restarted (Linux) */
 		q->timer = sim_schedule(host->sim, ips->cfg.ipfrag_time, ipq_expire, q, NULL);

@@ -175,12 +175,17 @@ ipt_log(const struct ipt_rule *r, struct sk_buff *skb, const struct nf_hook_stat
 	    l4 + 4 <= skb->data + skb->len)
 		g_string_append_printf(line, " SPT=%u DPT=%u", l4[0] << 8 | l4[1],
 				       l4[2] << 8 | l4[3]);
-	trace_skb_event(th, TR_HANDOFF, skb->id, "netfilter", "ipt_LOG", NULL,
+	trace_skb_event(th, TR_HANDOFF, skb->id, trace_layer_name(LAYER_NETFILTER), "ipt_LOG", NULL,
 			(int64_t)(skb->data - skb->head), skb->len, 0, COPY_NONE,
 			g_intern_string(line->str), 0);
 }
 
-/* Linux ipt_do_table for one chain: the verdict of the first terminal rule, or the policy. */
+/*
+ * Linux ipt_do_table for one chain: the verdict of the first terminal rule, or the policy.
+ * O(rules of the chain) per packet, as in Linux's iptables (rules are
+ * tried in order; nftables sets and ipset exist to avoid that): the cost
+ * a long rule list has is part of what is taught.
+ */
 static unsigned
 ipt_do_table(void *priv, struct sk_buff *skb, const struct nf_hook_state *st)
 {

@@ -91,13 +91,13 @@ ip_mib(struct host *host)
 
 static const struct net_protocol icmp_protocol = {
 	.handler = icmp_rcv,
-	.layer = "icmp",
+	.layer = LAYER_ICMP,
 	.func_name = "icmp_rcv",
 };
 static const struct net_protocol udp_protocol = {
 	.handler = udp_rcv,
 	.err_handler = udp_err,
-	.layer = "udp",
+	.layer = LAYER_UDP,
 	.func_name = "udp_rcv",
 };
 
@@ -149,7 +149,7 @@ inet_init(struct host *host, const struct ip_config *ic, const struct neigh_conf
 	inet_add_protocol(host, &udp_protocol, NS_IPPROTO_UDP);
 	ips->ip_pt = (struct packet_type){
 		.type = ETH_P_IP,
-		.layer = "ip",
+		.layer = LAYER_IP,
 		.func_name = "ip_rcv",
 		.func = ip_rcv,
 	};
@@ -529,7 +529,7 @@ ip_rcv_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 		skb_drop(skb, SKB_DROP_IP_NOT_FORWARDING);
 		return NET_RX_DROP;
 	}
-	skb_handoff(skb, "ip", "ip_forward");
+	skb_handoff(skb, LAYER_IP, "ip_forward");
 	return ip_forward(skb);
 }
 
@@ -623,7 +623,7 @@ ip_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 {
 	struct host *host = skb->host;
 	host_charge(host, COST_IP_OUTPUT);
-	skb_handoff(skb, "ip", "ip_output");
+	skb_handoff(skb, LAYER_IP, "ip_output");
 	skb->dev = dev;
 	skb->protocol = ETH_P_IP;
 	/* Linux ip_output: NF_HOOK_COND(POST_ROUTING, ip_finish_output) */
@@ -688,7 +688,7 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 {
 	struct host *host = skb->host;
 	struct ip_state *ips = ip_state(host);
-	skb_handoff(skb, "ip", "ip_build_and_send_pkt");
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
 	ips->mib.out_requests++;
 	struct rtable rt;
 	int err = ip_route_output_skb(skb, args->daddr, args->saddr, &rt);
@@ -733,7 +733,7 @@ ip_send_built(struct sk_buff *skb, uint32_t daddr, const char *func)
 {
 	struct host *host = skb->host;
 	struct ip_state *ips = ip_state(host);
-	skb_handoff(skb, "ip", func);
+	skb_handoff(skb, LAYER_IP, func);
 	ips->mib.out_requests++;
 	struct rtable rt;
 	if (ip_route_output_skb(skb, daddr, 0, &rt) != 0) {

@@ -217,8 +217,8 @@ struct net_protocol {
 	 * MTU for fragmentation needed, else 0.  Does not consume @skb.
 	 */
 	void (*err_handler)(struct sk_buff *skb, uint32_t info);
-	const char *layer;     /* trace layer of the handler: "udp" */
-	const char *func_name; /* trace name of the handler: "udp_rcv" */
+	enum trace_layer layer; /* trace layer of the handler: LAYER_UDP */
+	const char *func_name;	/* trace name of the handler: "udp_rcv" */
 };
 
 /* Register @prot for IP protocol number @protocol.  -EEXIST if taken. */

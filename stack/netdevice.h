@@ -266,9 +266,9 @@ netif_queue_stopped(const struct net_device *dev)
  * skb->data at the network header.
  */
 struct packet_type {
-	uint16_t type;	       /* ethertype, host byte order (ETH_P_IP) */
-	const char *layer;     /* trace layer of the handler: "ip" */
-	const char *func_name; /* name of the handler in the trace: "ip_rcv" */
+	uint16_t type;		/* ethertype, host byte order (ETH_P_IP) */
+	enum trace_layer layer; /* trace layer of the handler: LAYER_IP */
+	const char *func_name;	/* name of the handler in the trace: "ip_rcv" */
 	/* Required.  Consumes @skb.  Returns NET_RX_SUCCESS or NET_RX_DROP.
 	 * Charges its own CPU cost with host_charge. */
 	int (*func)(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt);

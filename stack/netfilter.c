@@ -114,13 +114,13 @@ nfq_get(struct nf_state *nf, uint16_t num)
 		q->nf = nf;
 		q->num = num;
 		if (num == 0) {
-			skb_queue_head_init(&q->queue, "screen_queue", "netfilter");
-			skb_queue_head_init(&q->verdict, "screen_verdict", "netfilter");
+			skb_queue_head_init(&q->queue, "screen_queue", LAYER_NETFILTER);
+			skb_queue_head_init(&q->verdict, "screen_verdict", LAYER_NETFILTER);
 		} else {
 			g_autofree char *a = g_strdup_printf("nfqueue%u", num);
 			g_autofree char *b = g_strdup_printf("nfqueue%u_verdict", num);
-			skb_queue_head_init(&q->queue, g_intern_string(a), "netfilter");
-			skb_queue_head_init(&q->verdict, g_intern_string(b), "netfilter");
+			skb_queue_head_init(&q->queue, g_intern_string(a), LAYER_NETFILTER);
+			skb_queue_head_init(&q->verdict, g_intern_string(b), LAYER_NETFILTER);
 		}
 		g_hash_table_insert(nf->queues, GUINT_TO_POINTER(num), q);
 	}
@@ -195,7 +195,7 @@ nf_hook(unsigned hook, struct sk_buff *skb, struct net_device *in, struct net_de
 		.nexthop = nexthop,
 		.okfn = okfn,
 	};
-	skb_handoff(skb, "netfilter", "nf_hook_slow");
+	skb_handoff(skb, LAYER_NETFILTER, "nf_hook_slow");
 	return nf_hook_slow(skb, &st, 0);
 }
 
@@ -329,7 +329,7 @@ nfq_recv_queue(uint16_t num, void *buf, size_t len, size_t *plen)
 	size_t n = MIN(len, (size_t)skb->len);
 	memcpy(buf, skb->data, n);
 	*plen = n;
-	skb_trace_copy(skb, "netfilter", COPY_SKB_TO_USER, (uint32_t)n, NULL);
+	skb_trace_copy(skb, LAYER_NETFILTER, COPY_SKB_TO_USER, (uint32_t)n, NULL);
 	host_charge_ns(h, "nfq_recv copy", cpu_copy_cost(h->cpu, n));
 	return skb->id;
 }
@@ -373,7 +373,7 @@ nfq_set_verdict_queue(uint16_t num, uint64_t id, unsigned verdict)
 		skb_drop(skb, SKB_DROP_DEV_DOWN);
 		return 0;
 	}
-	skb_handoff(skb, "netfilter", "nf_reinject");
+	skb_handoff(skb, LAYER_NETFILTER, "nf_reinject");
 	const struct nf_hook_state st = {
 		.hook = cb.hook,
 		.in = in,

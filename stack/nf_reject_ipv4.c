@@ -55,7 +55,7 @@ nf_send_reset(struct sk_buff *old)
 	if (!oth)
 		return;
 	const struct iphdr *oiph = ip_hdr(old);
-	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + IP_HLEN + TCP_HLEN, "netfilter");
+	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + IP_HLEN + TCP_HLEN, LAYER_NETFILTER);
 	skb_reserve(skb, INET_HEADROOM);
 	/* nf_reject_iphdr_put: the addresses swapped, DF, the route's TTL */
 	struct iphdr *iph = (struct iphdr *)skb_put(skb, IP_HLEN);
@@ -80,7 +80,7 @@ nf_send_reset(struct sk_buff *old)
 				      NS_IPPROTO_TCP, csum_partial(th, TCP_HLEN, 0));
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, IP_HLEN);
-	skb_trace_copy(old, "netfilter", COPY_SKB_COPY, IP_HLEN + TCP_HLEN, skb);
+	skb_trace_copy(old, LAYER_NETFILTER, COPY_SKB_COPY, IP_HLEN + TCP_HLEN, skb);
 	/* Linux: ip_route_me_harder, then ip_local_out (LOCAL_OUT again) */
 	ip_local_out(skb);
 }

@@ -128,13 +128,13 @@ nic_config_check(const struct nic_config *c, GError **error)
 {
 	if (c->rx_frames > 1 && c->rx_usecs == 0) {
 		g_set_error(
-			error, CONF_ERROR, 0,
+			error, CONF_ERROR, CONF_ERROR_CONFLICT,
 			"rx_frames = %u needs rx_usecs > 0, or a partial batch would wait forever",
 			c->rx_frames);
 		return false;
 	}
 	if (c->adaptive_rx && !c->napi) {
-		g_set_error(error, CONF_ERROR, 0,
+		g_set_error(error, CONF_ERROR, CONF_ERROR_CONFLICT,
 			    "adaptive_rx needs napi = on (net_dim samples at NAPI completions)");
 		return false;
 	}
@@ -149,7 +149,8 @@ nic_count_drop(struct nic *nic, enum skb_drop_reason reason, uint64_t wire_id)
 	host_count_drop(nic->host, reason, "nic_rx_frame");
 	dev_count_drop(nic->dev, reason, true);
 	if (wire_id)
-		trace_drop(nic->host->trace, wire_id, "nic", skb_drop_reason_name(reason));
+		trace_drop(nic->host->trace, wire_id, trace_layer_name(LAYER_NIC),
+			   skb_drop_reason_name(reason));
 }
 
 /*
@@ -164,7 +165,7 @@ nic_count_drop(struct nic *nic, enum skb_drop_reason reason, uint64_t wire_id)
 static void
 rx_refill_one(struct nic *nic)
 {
-	struct sk_buff *skb = skb_alloc_nodata(nic->host, nic->rx_buf_size, "nic");
+	struct sk_buff *skb = skb_alloc_nodata(nic->host, nic->rx_buf_size, LAYER_NIC);
 	skb->dev = nic->dev;
 	__skb_queue_tail(&nic->rx_free, skb);
 }
@@ -184,7 +185,7 @@ rx_take(struct nic *nic)
 	struct sk_buff *skb = skb_dequeue(&nic->rx_ring);
 	g_assert(skb != NULL);
 	rx_refill_one(nic);
-	skb->layer = "nic";
+	skb->layer = LAYER_NIC;
 	eth_type_trans(skb, nic->dev);
 	nic->dev->stats.rx_packets++;
 	nic->dev->stats.rx_bytes += skb->len + ETH_HLEN;
@@ -594,9 +595,9 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	dev->napi_defer_hard_irqs = nic->cfg.napi_defer_hard_irqs;
 	dev->gro_flush_timeout = nic->cfg.gro_flush_timeout;
 	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
-	skb_queue_head_init(&nic->rx_free, "rx_ring_free", "nic");
-	skb_queue_head_init(&nic->rx_ring, "rx_ring", "nic");
-	skb_queue_head_init(&nic->tx_ring, "tx_ring", "nic");
+	skb_queue_head_init(&nic->rx_free, "rx_ring_free", LAYER_NIC);
+	skb_queue_head_init(&nic->rx_ring, "rx_ring", LAYER_NIC);
+	skb_queue_head_init(&nic->tx_ring, "tx_ring", LAYER_NIC);
 
 	g_autofree char *rx_name = g_strdup_printf("%s rx irq", ifname);
 	g_autofree char *tx_name = g_strdup_printf("%s tx irq", ifname);

@@ -80,7 +80,7 @@ raw_local_deliver(struct sk_buff *skb, uint8_t protocol)
 		struct sk_buff *c = skb_clone(skb);
 		/* a raw socket reads the datagram from its IP header (Linux raw_rcv) */
 		skb_push(c, (uint32_t)(skb->data - skb_network_header(skb)));
-		skb_handoff(c, "raw", "raw_rcv");
+		skb_handoff(c, LAYER_RAW, "raw_rcv");
 		sock_queue_rcv_skb(sk, c);
 		delivered = true;
 	}

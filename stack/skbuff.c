@@ -206,7 +206,7 @@ skb_release(struct sk_buff *skb)
  * the data will have once this skb lets go of it (0: the data is freed).
  */
 static void
-skb_trace_row_len(struct sk_buff *skb, enum trace_op op, const char *layer, const char *func,
+skb_trace_row_len(struct sk_buff *skb, enum trace_op op, enum trace_layer layer, const char *func,
 		  const char *queue, int64_t len, int64_t bytes, enum trace_copy_kind kind,
 		  const char *reason, uint64_t other, bool hw)
 {
@@ -224,12 +224,12 @@ skb_trace_row_len(struct sk_buff *skb, enum trace_op op, const char *layer, cons
 		.trans = skb->transport_header,
 		.dataref = b ? (uint16_t)(b->refs - (op == TR_FREE || op == TR_DROP)) : 0,
 	};
-	trace_skb_event_ptrs(skb->host->trace, op, skb->id, layer, func, queue, len, bytes, kind,
-			     reason, other, &p, hw);
+	trace_skb_event_ptrs(skb->host->trace, op, skb->id, trace_layer_name(layer), func, queue,
+			     len, bytes, kind, reason, other, &p, hw);
 }
 
 static void
-skb_trace_row(struct sk_buff *skb, enum trace_op op, const char *layer, const char *func,
+skb_trace_row(struct sk_buff *skb, enum trace_op op, enum trace_layer layer, const char *func,
 	      const char *queue, int64_t bytes, enum trace_copy_kind kind, const char *reason,
 	      uint64_t other, bool hw)
 {
@@ -243,8 +243,8 @@ skb_trace_row(struct sk_buff *skb, enum trace_op op, const char *layer, const ch
 	} while (0)
 
 void
-skb_trace_copy(struct sk_buff *skb, const char *layer, enum trace_copy_kind kind, uint32_t bytes,
-	       const struct sk_buff *to)
+skb_trace_copy(struct sk_buff *skb, enum trace_layer layer, enum trace_copy_kind kind,
+	       uint32_t bytes, const struct sk_buff *to)
 {
 	SKB_TRACE(skb, TR_COPY, layer, NULL, NULL, bytes, kind, NULL, to ? to->id : 0, false);
 }
@@ -254,9 +254,10 @@ skb_trace_dma_tx(struct sk_buff *skb, const char *ifname, uint32_t len, uint32_t
 {
 	if (!TRACE_ON(skb->host->trace))
 		return;
-	skb_trace_row(skb, TR_COPY, "nic", NULL, NULL, len, COPY_DMA_TO_DEV, NULL, 0, true);
+	skb_trace_row(skb, TR_COPY, LAYER_NIC, NULL, NULL, len, COPY_DMA_TO_DEV, NULL, 0, true);
 	/* a wire row's len is the frame's length on the wire (padded to 60) */
-	skb_trace_row_len(skb, TR_WIRE, "wire", "tx", ifname, wlen, 0, COPY_NONE, NULL, 0, true);
+	skb_trace_row_len(skb, TR_WIRE, LAYER_WIRE, "tx", ifname, wlen, 0, COPY_NONE, NULL, 0,
+			  true);
 }
 
 void
@@ -265,15 +266,15 @@ skb_trace_dma_rx(struct sk_buff *skb, const char *ifname, uint32_t len, uint64_t
 {
 	if (!TRACE_ON(skb->host->trace))
 		return;
-	skb_trace_row_len(skb, TR_WIRE, "wire", "rx", ifname, len, 0, COPY_NONE,
+	skb_trace_row_len(skb, TR_WIRE, LAYER_WIRE, "rx", ifname, len, 0, COPY_NONE,
 			  external ? "external" : NULL, sender, true);
-	skb_trace_row(skb, TR_COPY, "nic", NULL, NULL, len, COPY_DMA_FROM_DEV, NULL, 0, true);
+	skb_trace_row(skb, TR_COPY, LAYER_NIC, NULL, NULL, len, COPY_DMA_FROM_DEV, NULL, 0, true);
 }
 
 void
 skb_trace_route(struct sk_buff *skb, const char *how)
 {
-	SKB_TRACE(skb, TR_ROUTE, "route", how, NULL, 0, COPY_NONE, NULL, 0, false);
+	SKB_TRACE(skb, TR_ROUTE, LAYER_ROUTE, how, NULL, 0, COPY_NONE, NULL, 0, false);
 }
 
 bool
@@ -291,7 +292,7 @@ skb_dataref(const struct sk_buff *skb)
 /* ---- allocation and ending ---------------------------------------------- */
 
 struct sk_buff *
-skb_alloc(struct host *host, uint32_t size, const char *layer)
+skb_alloc(struct host *host, uint32_t size, enum trace_layer layer)
 {
 	struct sk_buff *skb = skb_get_struct(host);
 	skb->buf = data_get(host->pool, size);
@@ -304,7 +305,7 @@ skb_alloc(struct host *host, uint32_t size, const char *layer)
 }
 
 struct sk_buff *
-skb_alloc_nodata(struct host *host, uint32_t size, const char *layer)
+skb_alloc_nodata(struct host *host, uint32_t size, enum trace_layer layer)
 {
 	struct sk_buff *skb = skb_get_struct(host);
 	skb->layer = layer;
@@ -429,7 +430,7 @@ skb_cow(struct sk_buff *skb, uint32_t headroom)
 }
 
 void
-skb_handoff(struct sk_buff *skb, const char *layer, const char *func)
+skb_handoff(struct sk_buff *skb, enum trace_layer layer, const char *func)
 {
 	skb->layer = layer;
 	SKB_TRACE(skb, TR_HANDOFF, layer, func, NULL, 0, COPY_NONE, NULL, 0, false);
@@ -688,7 +689,7 @@ skb_transport_offset(const struct sk_buff *skb)
 /* ---- queues ------------------------------------------------------------------ */
 
 void
-skb_queue_head_init(struct sk_buff_head *q, const char *name, const char *layer)
+skb_queue_head_init(struct sk_buff_head *q, const char *name, enum trace_layer layer)
 {
 	*q = (struct sk_buff_head){ .name = name, .layer = layer };
 }

@@ -82,7 +82,7 @@ struct sk_buff {
 	struct host *host;	/* whose memory this is: counts live skbs, finds the trace */
 	struct net_device *dev; /* device it arrived on or leaves by */
 	struct sock *sk;	/* owning socket (opaque here; the sockets layer's) */
-	const char *layer;	/* the layer holding it now, for the trace ("dev", "ip") */
+	enum trace_layer layer; /* the layer holding it now, for the trace (LAYER_DEV) */
 
 	unsigned char *head, *data, *tail, *end;
 	uint32_t len;					       /* tail - data */
@@ -105,9 +105,9 @@ struct sk_buff {
 struct sk_buff_head {
 	struct sk_buff *first, *last;
 	uint32_t qlen;
-	uint64_t bytes;	   /* sum of the queued skbs' len, kept when a queued skb changes */
-	const char *name;  /* "backlog", "qdisc", "sk_receive_queue": a literal */
-	const char *layer; /* trace layer of the queue's owner: "dev", "udp" */
+	uint64_t bytes;		/* sum of the queued skbs' len, kept when a queued skb changes */
+	const char *name;	/* "backlog", "qdisc", "sk_receive_queue": a literal */
+	enum trace_layer layer; /* trace layer of the queue's owner: LAYER_DEV */
 };
 
 /* ---- the pool ----------------------------------------------------------- */
@@ -137,7 +137,7 @@ void skb_pool_stats(const struct skb_pool *pool, struct skb_pool_stats *out);
  * A new skb on @host with room for @size bytes (headroom 0, len 0): the
  * caller reserves headroom with skb_reserve.  Traced as alloc by @layer.
  */
-struct sk_buff *skb_alloc(struct host *host, uint32_t size, const char *layer);
+struct sk_buff *skb_alloc(struct host *host, uint32_t size, enum trace_layer layer);
 /*
  * An RX descriptor's skb: allocated as skb_alloc is, but its data buffer
  * comes later, from skb_attach_data when the device writes a frame into it
@@ -145,7 +145,7 @@ struct sk_buff *skb_alloc(struct host *host, uint32_t size, const char *layer);
  * (head == NULL) and may only be queued or freed; its trace rows carry
  * data_id 0 and size 0, and skb_attach_data writes an `expand` row.
  */
-struct sk_buff *skb_alloc_nodata(struct host *host, uint32_t size, const char *layer);
+struct sk_buff *skb_alloc_nodata(struct host *host, uint32_t size, enum trace_layer layer);
 /* Give an skb_alloc_nodata skb its @size-byte buffer (headroom 0, len 0). */
 void skb_attach_data(struct sk_buff *skb, uint32_t size);
 /* The skb was delivered or its work is done.  Consumes @skb. */
@@ -187,7 +187,7 @@ uint32_t skb_dataref(const struct sk_buff *skb);
  * on @skb with its pointers; @to is the skb the bytes went into when that
  * is another skb (COPY_SKB_COPY), else NULL.  Call after the copy.
  */
-void skb_trace_copy(struct sk_buff *skb, const char *layer, enum trace_copy_kind kind,
+void skb_trace_copy(struct sk_buff *skb, enum trace_layer layer, enum trace_copy_kind kind,
 		    uint32_t bytes, const struct sk_buff *to);
 /*
  * The NIC's TX DMA of @skb (@len bytes) and the frame of @wlen bytes leaving
@@ -210,7 +210,7 @@ void skb_trace_dma_rx(struct sk_buff *skb, const char *ifname, uint32_t len, uin
 void skb_trace_route(struct sk_buff *skb, const char *how);
 
 /* The owning layer changes: traced as a hand-off to @func in @layer. */
-void skb_handoff(struct sk_buff *skb, const char *layer, const char *func);
+void skb_handoff(struct sk_buff *skb, enum trace_layer layer, const char *func);
 
 /* ---- pointer arithmetic --------------------------------------------------- */
 
@@ -283,7 +283,7 @@ void skb_panic(const struct sk_buff *skb, const char *call, uint32_t len, const 
 
 /* ---- queues (traced) ------------------------------------------------------ */
 
-void skb_queue_head_init(struct sk_buff_head *q, const char *name, const char *layer);
+void skb_queue_head_init(struct sk_buff_head *q, const char *name, enum trace_layer layer);
 /* Append.  Consumes @skb (the queue owns it). */
 void skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb);
 /* Put at the front (requeue).  Consumes @skb. */

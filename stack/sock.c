@@ -52,8 +52,8 @@ sk_alloc(struct host *host, int family, int type, int protocol, const struct pro
 	sk->ttl = 0; /* 0: the host's default TTL */
 	sk->sk_rcvbuf = SOCK_RCVBUF_DEFAULT;
 	sk->sk_sndbuf = SOCK_SNDBUF_DEFAULT;
-	skb_queue_head_init(&sk->sk_receive_queue, "sk_receive_queue", "socket");
-	skb_queue_head_init(&sk->sk_write_queue, "sk_write_queue", "socket");
+	skb_queue_head_init(&sk->sk_receive_queue, "sk_receive_queue", LAYER_SOCKET);
+	skb_queue_head_init(&sk->sk_write_queue, "sk_write_queue", LAYER_SOCKET);
 	sk->sk_data_ready = sock_def_wakeup;
 	sk->sk_write_space = sock_def_wakeup;
 	sk->sk_state_change = sock_def_wakeup;
@@ -284,7 +284,7 @@ sock_alloc_send_skb(struct sock *sk, uint32_t size, int flags, int *err)
 			return NULL;
 		}
 	}
-	struct sk_buff *skb = skb_alloc(sk->host, size, "socket");
+	struct sk_buff *skb = skb_alloc(sk->host, size, LAYER_SOCKET);
 	skb->sk = sk;
 	*err = 0;
 	return skb;
@@ -303,7 +303,7 @@ void
 skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len)
 {
 	skb_put_data(skb, from, len);
-	skb_trace_copy(skb, "socket", COPY_USER_TO_SKB, len, NULL);
+	skb_trace_copy(skb, LAYER_SOCKET, COPY_USER_TO_SKB, len, NULL);
 	host_charge_ns(skb->host, "copy_from_user", cpu_copy_cost(skb->host->cpu, len));
 }
 
@@ -314,7 +314,7 @@ skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t 
 	if (len)
 		memcpy(to, skb->data + offset, len);
 	/* the row counts the skb's steps: the skb is not changed */
-	skb_trace_copy((struct sk_buff *)skb, "socket", COPY_SKB_TO_USER, len, NULL);
+	skb_trace_copy((struct sk_buff *)skb, LAYER_SOCKET, COPY_SKB_TO_USER, len, NULL);
 	host_charge_ns(skb->host, "copy_to_user", cpu_copy_cost(skb->host->cpu, len));
 }
 

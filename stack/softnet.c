@@ -308,6 +308,18 @@ napi_list_set_where(struct napi_list *l, enum napi_where where)
  * net_rx_action's end: instances still to poll, then those scheduled
  * meanwhile, then those that used their weight go back on the poll list;
  * if any, NET_RX is raised again.  Then __do_softirq's exit (EXIT) decides.
+ * The order is Linux's (net/core/dev.c net_rx_action: list, then
+ * sd->poll_list, then repoll).  Worked example: the action began with
+ * poll_list [eth0, eth1, backlog], moved to sd->list.  eth0 used its whole
+ * weight (repoll [eth0]); then the budget ran out, leaving list [eth1,
+ * backlog]; meanwhile eth2's interrupt scheduled it (poll_list [eth2]).
+ * The end makes poll_list [eth1, backlog, eth2, eth0] and NET_RX pending:
+ * those not served this round go first, the one that was served last.
+ *
+ * Cost: the splices are O(1); napi_list_set_where walks the new poll
+ * list, O(NAPI instances of this CPU), which grows with devices and queues
+ * but not with traffic (a few per host), so a per-instance location is
+ * cheaper to keep exact than to derive.
  */
 static void
 net_rx_action_end(struct softnet_data *sd)
@@ -605,7 +617,7 @@ int
 netif_rx(struct sk_buff *skb)
 {
 	struct softnet_data *sd = skb->host->softnet;
-	skb_handoff(skb, "dev", "netif_rx");
+	skb_handoff(skb, LAYER_DEV, "netif_rx");
 	/* Linux enqueue_to_backlog */
 	if (skb_queue_len(&sd->backlog) >= sd->cfg.netdev_max_backlog) {
 		sd->stats.dropped++;
@@ -629,7 +641,7 @@ dev_host_init(struct host *host)
 	struct softnet_data *sd = g_new0(struct softnet_data, 1);
 	sd->host = host;
 	netdev_host_config_init(&sd->cfg);
-	skb_queue_head_init(&sd->backlog, "backlog", "dev");
+	skb_queue_head_init(&sd->backlog, "backlog", LAYER_DEV);
 	netif_napi_add(host, NULL, &sd->backlog_napi, "backlog", &backlog_napi_ops,
 		       sd->cfg.dev_weight, sd);
 	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");

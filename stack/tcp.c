@@ -162,7 +162,9 @@ tcp_lookup(struct host *host, uint32_t laddr, uint16_t lport, uint32_t raddr, ui
 	struct sock *sk = g_hash_table_lookup(ts->estab, &key.tuple);
 	if (sk)
 		return sk;
-	/* A listener: exact local address first, then the wildcard. */
+	/* A listener: exact local address first, then the wildcard.  O(sockets
+	 * bound to the port), one or two in practice; established ones were
+	 * found in O(1) by the hash above. */
 	struct sock *wild = NULL;
 	for (GSList *l = g_hash_table_lookup(ts->ports, GUINT_TO_POINTER(lport)); l; l = l->next) {
 		struct sock *s = l->data;
@@ -355,7 +357,7 @@ tcp_host_fini(struct host *host)
 static const struct net_protocol tcp_protocol = {
 	.handler = tcp_v4_rcv,
 	.err_handler = tcp_v4_err,
-	.layer = "tcp",
+	.layer = LAYER_TCP,
 	.func_name = "tcp_v4_rcv",
 };
 
@@ -387,7 +389,7 @@ tcp_v4_init_sock(struct sock *sk)
 	tp->rto = TCP_RTO_INIT;
 	tp->ssthresh = 0x7fffffff;
 	tp->cwnd = TCP_INIT_CWND * tp->mss;
-	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", "tcp");
+	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", LAYER_TCP);
 	g_queue_init(&tp->accept_queue);
 	sk->sk_state = TCP_CLOSE;
 	return 0;
@@ -689,7 +691,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 		    !(TCP_SKB_CB(skb)->flags & (TCPHDR_FIN | TCPHDR_SYN)))
 			room = tp->mss > skb->len ? MIN(tp->mss - skb->len, skb_tailroom(skb)) : 0;
 		if (room == 0) {
-			skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + tp->mss, "tcp");
+			skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + tp->mss, LAYER_TCP);
 			skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
 			memset(skb->cb, 0, sizeof skb->cb);
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;

@@ -454,7 +454,25 @@ tcp_reset(struct sock *sk)
 	tcp_done(sk);
 }
 
-/* RFC 9293 §3.10.7.4, first step: is the segment in the receive window? */
+/*
+ * RFC 9293 §3.10.7.4, first step: is the segment in the receive window?
+ * Three tests fold the RFC's four cases (zero or non-zero length, zero or
+ * non-zero window) into one: a segment that starts at rcv_nxt always
+ * passes; otherwise it must not end before rcv_nxt nor start beyond the
+ * window's right edge, and with the window closed it must carry nothing.
+ * Worked example, rcv_nxt = 1000 and rcv_wup = 1500 (wnd = 500):
+ *
+ *   seq  end_seq  passes  why
+ *   1000 1100     yes     starts at rcv_nxt (the in-order case)
+ *   1200 1300     yes     inside the window (it goes to the out-of-order queue)
+ *    900 1000     yes     ends at rcv_nxt: old data, dropped as such later
+ *    800  900     no      all before rcv_nxt: SKB_DROP_TCP_OLD_DATA, an ACK sent
+ *   1600 1700     no      starts beyond 1500: SKB_DROP_TCP_OVERWINDOW, an ACK sent
+ *
+ * With the window closed (rcv_wup = rcv_nxt = 1000, wnd = 0): an ACK
+ * (1000, 1000) or a zero-window probe (1000, 1001) starts at rcv_nxt and
+ * passes; a retransmission (999, 1000) fails the last test.
+ */
 static bool
 tcp_sequence_ok(const struct tcp_sock *tp, const struct tcp_skb_cb *cb)
 {
@@ -785,7 +803,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 		return NET_RX_DROP;
 	}
 	skb_pull(skb, hlen);
-	skb_handoff(skb, "tcp", "tcp_rcv_state_process");
+	skb_handoff(skb, LAYER_TCP, "tcp_rcv_state_process");
 	sock_hold(sk);
 	int rc = tcp_rcv_state_process(sk, skb);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_v4_rcv"));

@@ -116,7 +116,7 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 		/* still shared with an earlier clone in flight: Linux pskb_copy_for_clone */
 		skb = skb_cloned(src) ? skb_copy(src) : skb_clone(src);
 	} else {
-		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + optlen, "tcp");
+		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + optlen, LAYER_TCP);
 		skb_reserve(skb, INET_HEADROOM + TCP_HLEN + optlen);
 	}
 	uint32_t len = skb->len + TCP_HLEN + optlen;
@@ -160,7 +160,7 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 		csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP, csum_partial(th, len, 0));
 	host_charge(sk->host, COST_TCP_SEND);
 	tcp_mib_mut(sk->host)->out_segs++;
-	skb_handoff(skb, "ip", "ip_queue_xmit");
+	skb_handoff(skb, LAYER_IP, "ip_queue_xmit");
 	return ip_queue_xmit(sk, skb);
 }
 
@@ -285,10 +285,10 @@ tcp_split_head(struct sock *sk, uint32_t len)
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	g_assert(len > 0 && len < skb->len && !(cb->flags & TCPHDR_SYN));
-	struct sk_buff *head = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + len, "tcp");
+	struct sk_buff *head = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + len, LAYER_TCP);
 	skb_reserve(head, INET_HEADROOM + TCP_HLEN);
 	skb_put_data(head, skb->data, len);
-	skb_trace_copy(skb, "tcp", COPY_SKB_COPY, len, head);
+	skb_trace_copy(skb, LAYER_TCP, COPY_SKB_COPY, len, head);
 	memcpy(head->cb, skb->cb, sizeof head->cb);
 	TCP_SKB_CB(head)->end_seq = cb->seq + len;
 	TCP_SKB_CB(head)->flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
@@ -304,7 +304,7 @@ void
 tcp_send_syn(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + 8, "tcp");
+	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + 8, LAYER_TCP);
 	skb_reserve(skb, INET_HEADROOM + TCP_HLEN + 8);
 	memset(skb->cb, 0, sizeof skb->cb);
 	TCP_SKB_CB(skb)->seq = tp->iss;
@@ -341,7 +341,7 @@ tcp_send_fin(struct sock *sk)
 	if (skb && !TCP_SKB_CB(skb)->when && !(TCP_SKB_CB(skb)->flags & TCPHDR_SYN)) {
 		TCP_SKB_CB(skb)->flags |= TCPHDR_FIN;
 	} else {
-		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN, "tcp");
+		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN, LAYER_TCP);
 		skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
 		memset(skb->cb, 0, sizeof skb->cb);
 		TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
@@ -423,7 +423,7 @@ tcp_send_reset(struct host *host, const struct sk_buff *in)
 	const struct tcp_skb_cb *icb = TCP_SKB_CB(in);
 	if (tcp_teardown(host))
 		return;
-	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + TCP_HLEN, "tcp");
+	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + TCP_HLEN, LAYER_TCP);
 	skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
 	struct tcphdr *th = (struct tcphdr *)skb_push(skb, TCP_HLEN);
 	skb_reset_transport_header(skb);
@@ -446,6 +446,6 @@ tcp_send_reset(struct host *host, const struct sk_buff *in)
 	struct ip_xmit_args args = {
 		.saddr = icb->daddr, .daddr = icb->saddr, .protocol = IPPROTO_TCP, .df = true
 	};
-	skb_handoff(skb, "ip", "ip_build_and_send_pkt");
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
 	ip_build_and_send_pkt(skb, &args);
 }

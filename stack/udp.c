@@ -104,6 +104,10 @@ hslot_put(struct udp_table *t, uint16_t port, struct udp_hslot *s)
 
 /* ---- lookup (Linux __udp4_lib_lookup with compute_score) -------------------- */
 
+/* O(sockets bound to @dport) per datagram: every one is scored, as Linux
+ * scores its hash slot's chain; a port has one or a few sockets (many only
+ * with SO_REUSEPORT-like setups, which netsim does not model). */
+
 struct sock *
 udp_lookup(struct host *host, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
@@ -224,7 +228,7 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 	struct host *host = skb->host;
 	struct udp_table *t = udp_table_of(host);
 	/* The socket layer hands the datagram to UDP, which pushes its header. */
-	skb_handoff(skb, "udp", "udp_send_skb");
+	skb_handoff(skb, LAYER_UDP, "udp_send_skb");
 	struct udphdr *uh = (struct udphdr *)skb_push(skb, UDP_HLEN);
 	skb_reset_transport_header(skb);
 	uint32_t ulen = skb->len;
@@ -256,12 +260,12 @@ udp_send(struct host *host, uint32_t saddr, uint16_t sport, uint32_t daddr, uint
 {
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + UDP_HLEN + len, "udp");
+	struct sk_buff *skb = skb_alloc(host, INET_HEADROOM + UDP_HLEN + len, LAYER_UDP);
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
 	uint8_t *p = skb_put(skb, len);
 	if (data) {
 		memcpy(p, data, len);
-		skb_trace_copy(skb, "udp", COPY_KERNEL_TO_SKB, len, NULL);
+		skb_trace_copy(skb, LAYER_UDP, COPY_KERNEL_TO_SKB, len, NULL);
 	} else {
 		memset(p, 0, len);
 	}

@@ -57,7 +57,7 @@ main(void)
 	b.frame[13] = ETH_P_BENCH & 0xff;
 	struct packet_type pt = {
 		.type = ETH_P_BENCH,
-		.layer = "bench",
+		.layer = LAYER_IP,
 		.func_name = "null_rcv",
 		.func = null_rcv,
 		.priv = &b,

@@ -52,7 +52,7 @@ send_one(struct sim *sim, void *arg, void *unused)
 {
 	struct bench *b = arg;
 	struct net_device *dev = nic_dev(b->na);
-	struct sk_buff *skb = skb_alloc(b->a, 128, "bench");
+	struct sk_buff *skb = skb_alloc(b->a, 128, LAYER_IP);
 	skb_reserve(skb, 16);
 	memset(skb_put(skb, 50), 0xab, 50);
 	skb->dev = dev;
@@ -85,7 +85,7 @@ run(uint64_t frames, const char *db, uint64_t *rows)
 	dev_open(nic_dev(b.na));
 	dev_open(nic_dev(b.nb));
 	struct packet_type pt = { .type = ETH_P_BENCH,
-				  .layer = "bench",
+				  .layer = LAYER_IP,
 				  .func_name = "null_rcv",
 				  .func = null_rcv,
 				  .priv = &b };

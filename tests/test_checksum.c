@@ -104,13 +104,16 @@ test_prefix_parse_reports_what_is_wrong(void **state)
 	assert_int_equal(a, 0xc0a80107);
 	assert_int_equal(l, 24);
 	assert_false(ip_parse_prefix("192.168.1.7", &a, &l, &e));
-	assert_non_null(strstr(e->message, "no prefix length"));
+	assert_true(g_error_matches(e, INET_ERROR, INET_ERROR_PARSE));
+	assert_non_null(strstr(e->message, "no prefix length")); /* which part */
 	g_clear_error(&e);
 	assert_false(ip_parse_prefix("192.168.1.7/33", &a, &l, &e));
-	assert_non_null(strstr(e->message, "larger than 32"));
+	assert_true(g_error_matches(e, INET_ERROR, INET_ERROR_PARSE));
+	assert_non_null(strstr(e->message, "larger than 32")); /* which part */
 	g_clear_error(&e);
 	assert_false(ip_parse_prefix("192.168.1/8", &a, &l, &e));
-	assert_non_null(strstr(e->message, "not an IPv4 address"));
+	assert_true(g_error_matches(e, INET_ERROR, INET_ERROR_PARSE));
+	assert_non_null(strstr(e->message, "not an IPv4 address")); /* which part */
 	g_clear_error(&e);
 	assert_int_equal(inet_make_mask(24), 0xffffff00u);
 	assert_int_equal(inet_make_mask(0), 0);

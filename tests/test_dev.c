@@ -85,7 +85,7 @@ static const struct net_device_ops fake_ops = {
 static struct sk_buff *
 test_skb(struct fx *fx, uint16_t proto)
 {
-	struct sk_buff *skb = skb_alloc(fx->h, 64, "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 64, LAYER_IP);
 	skb_put(skb, 20);
 	skb->protocol = proto;
 	skb->dev = fx->dev;
@@ -137,10 +137,10 @@ setup(void **state)
 	*(struct fx **)netdev_priv(fx->dev) = fx;
 	register_netdevice(fx->dev);
 	assert_int_equal(dev_open(fx->dev), 0);
-	skb_queue_head_init(&fx->hw, "fake_hw", "driver");
+	skb_queue_head_init(&fx->hw, "fake_hw", LAYER_NIC);
 	fx->pt = (struct packet_type){
 		.type = ETH_P_TEST,
-		.layer = "test",
+		.layer = LAYER_IP,
 		.func_name = "test_rcv",
 		.func = test_rcv,
 		.priv = fx,
@@ -456,7 +456,7 @@ test_xmit_on_down_device_drops(void **state)
 	assert_int_equal(dev_queue_xmit(test_skb(fx, ETH_P_TEST)), NET_XMIT_DROP);
 	assert_int_equal(host_drops(fx->h, SKB_DROP_DEV_DOWN), 1);
 	assert_int_equal(dev_open(fx->dev), 0);
-	struct sk_buff *big = skb_alloc(fx->h, 2000, "test");
+	struct sk_buff *big = skb_alloc(fx->h, 2000, LAYER_IP);
 	skb_put(big, 1515);
 	big->dev = fx->dev;
 	assert_int_equal(dev_queue_xmit(big), NET_XMIT_DROP);

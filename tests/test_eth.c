@@ -62,7 +62,7 @@ teardown(void **state)
 static struct sk_buff *
 rx_frame(struct fx *fx, const uint8_t *dst, uint16_t type, uint32_t payload)
 {
-	struct sk_buff *skb = skb_alloc(fx->h, 64 + ETH_HLEN + payload, "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 64 + ETH_HLEN + payload, LAYER_IP);
 	skb_reserve(skb, 64);
 	struct ethhdr *eh = (struct ethhdr *)skb_put(skb, ETH_HLEN);
 	memcpy(eh->h_dest, dst, ETH_ALEN);
@@ -76,7 +76,7 @@ static void
 test_eth_header_pushes_addresses_and_type(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->h, 128, "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 128, LAYER_IP);
 	skb_reserve(skb, 32);
 	skb_put(skb, 20);
 	assert_int_equal(eth_header(skb, fx->dev, ETH_P_IP, peer_mac, NULL), ETH_HLEN);

@@ -116,7 +116,7 @@ static void
 test_dont_fragment_is_refused_with_emsgsize_locally(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->a, INET_HEADROOM + 3000, "test");
+	struct sk_buff *skb = skb_alloc(fx->a, INET_HEADROOM + 3000, LAYER_IP);
 	skb_reserve(skb, INET_HEADROOM);
 	skb_put(skb, 3000);
 	struct ip_xmit_args args = {
@@ -132,7 +132,7 @@ static void
 test_router_answers_frag_needed_for_df_datagram(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->a, INET_HEADROOM + 1000, "test");
+	struct sk_buff *skb = skb_alloc(fx->a, INET_HEADROOM + 1000, LAYER_IP);
 	skb_reserve(skb, INET_HEADROOM);
 	memset(skb_put(skb, 1000), 0, 1000);
 	struct ip_xmit_args args = {

@@ -87,13 +87,13 @@ setup_with(void **state, const struct nic_config *ca, const struct nic_config *c
 	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
 	fx->pt = (struct packet_type){
 		.type = ETH_P_TEST,
-		.layer = "test",
+		.layer = LAYER_IP,
 		.func_name = "test_rcv",
 		.func = test_rcv,
 		.priv = fx,
 	};
 	dev_add_pack(fx->b, &fx->pt);
-	skb_queue_head_init(&fx->consumer, "consumer", "test");
+	skb_queue_head_init(&fx->consumer, "consumer", LAYER_IP);
 	*state = fx;
 	return 0;
 }
@@ -133,7 +133,7 @@ static void
 send_from_a(struct fx *fx, uint32_t seq, uint32_t payload)
 {
 	struct net_device *dev = nic_dev(fx->na);
-	struct sk_buff *skb = skb_alloc(fx->a, 64 + payload, "test");
+	struct sk_buff *skb = skb_alloc(fx->a, 64 + payload, LAYER_IP);
 	skb_reserve(skb, 64 - ETH_HLEN);
 	memset(skb_put(skb, payload), 0, payload);
 	memcpy(skb->data, &seq, sizeof(seq));
@@ -220,7 +220,7 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 			    "expand:skb_attach_data reserve:nic put:nic "
 			    "wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
 			    "header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
-			    "handoff:netif_receive_skb handoff:test_rcv free:test");
+			    "handoff:netif_receive_skb handoff:test_rcv free:ip");
 	sqlite3 *db = trace_db(fx->tr);
 	g_autofree char *tx = query_list(
 		db,
@@ -230,7 +230,7 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 		"'wire' AND func = 'tx') "
 		"ORDER BY e.seq");
 	assert_string_equal(tx,
-			    "reserve:test put:test push:eth header:skb_reset_mac_header "
+			    "reserve:ip put:ip push:eth header:skb_reset_mac_header "
 			    "handoff:dev_queue_xmit enqueue:qdisc dequeue:qdisc "
 			    "handoff:ndo_start_xmit enqueue:tx_ring copy:dma_to_dev wire:tx "
 			    "dequeue:tx_ring free:nic");
@@ -257,7 +257,7 @@ test_frame_crosses_wire_in_interrupt_mode(void **state)
 			    "wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
 			    "header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
 			    "handoff:netif_rx enqueue:backlog dequeue:backlog "
-			    "handoff:netif_receive_skb handoff:test_rcv free:test");
+			    "handoff:netif_receive_skb handoff:test_rcv free:ip");
 	sqlite3 *db = trace_db(fx->tr);
 	g_autofree char *ctx =
 		query_list(db,
@@ -462,7 +462,7 @@ test_coalescing_check_refuses_frames_without_usecs(void **state)
 	c.rx_frames = 4;
 	GError *error = NULL;
 	assert_false(nic_config_check(&c, &error));
-	assert_non_null(strstr(error->message, "rx_usecs"));
+	assert_true(g_error_matches(error, CONF_ERROR, CONF_ERROR_CONFLICT));
 	g_clear_error(&error);
 }
 
@@ -580,7 +580,7 @@ test_adaptive_rx_needs_napi(void **state)
 	c.napi = false;
 	GError *error = NULL;
 	assert_false(nic_config_check(&c, &error));
-	assert_non_null(strstr(error->message, "napi"));
+	assert_true(g_error_matches(error, CONF_ERROR, CONF_ERROR_CONFLICT));
 	g_clear_error(&error);
 }
 

@@ -63,7 +63,7 @@ setup(void **state)
 	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
 	fx->pt = (struct packet_type){
 		.type = ETH_P_TEST,
-		.layer = "test",
+		.layer = LAYER_IP,
 		.func_name = "test_rcv",
 		.func = test_rcv,
 		.priv = fx,
@@ -95,7 +95,7 @@ static void
 send_from_a(struct fx *fx, uint8_t mark)
 {
 	struct net_device *dev = nic_dev(fx->na);
-	struct sk_buff *skb = skb_alloc(fx->a, 128, "test");
+	struct sk_buff *skb = skb_alloc(fx->a, 128, LAYER_IP);
 	skb_reserve(skb, 64 - ETH_HLEN);
 	memset(skb_put(skb, 46), mark, 46);
 	eth_header(skb, dev, ETH_P_TEST, mac_b, NULL);

@@ -90,6 +90,8 @@ test_plot_unknown_column_names_the_columns(void **state)
 	g_autofree char *unit = NULL;
 	g_autoptr(GError) err = NULL;
 	assert_null(plot_curves(f->csv, &spec, &curves, &unit, &err));
+	assert_true(g_error_matches(err, PLOT_ERROR, PLOT_ERROR_COLUMN));
+	/* the message lists the columns there are */
 	assert_non_null(
 		strstr(err->message, "has no column 'b.rx_ppz' (columns: app.rate, host.b.napi,"));
 }

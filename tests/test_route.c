@@ -223,7 +223,8 @@ test_route_syntax_errors_say_what_is_wrong(void **state)
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
 		GError *e = NULL;
 		assert_false(route_add_text(fx->r, bad[i].text, &e));
-		assert_non_null(e);
+		assert_true(e && e->domain == INET_ERROR);
+		/* the message names the word that is wrong */
 		if (!strstr(e->message, bad[i].needle))
 			fail_msg("'%s': message '%s' lacks '%s'", bad[i].text, e->message,
 				 bad[i].needle);
@@ -232,7 +233,7 @@ test_route_syntax_errors_say_what_is_wrong(void **state)
 	GError *e = NULL;
 	tnet_route(fx->r, "10.3.0.0/16 via 10.1.0.2");
 	assert_false(route_add_text(fx->r, "10.3.0.0/16 via 10.2.0.2", &e));
-	assert_non_null(strstr(e->message, "already exists"));
+	assert_true(g_error_matches(e, INET_ERROR, INET_ERROR_EXISTS));
 	g_error_free(e);
 	tnet_route(fx->r, "10.3.0.0/16 via 10.2.0.2 metric 5");
 }
@@ -252,7 +253,7 @@ test_dump_reads_like_ip_route(void **state)
 	GError *e = NULL;
 	assert_true(route_del(fx->r, 0, 0, 0, &e));
 	assert_false(route_del(fx->r, 0, 0, 0, &e));
-	assert_non_null(strstr(e->message, "no route"));
+	assert_true(g_error_matches(e, INET_ERROR, INET_ERROR_NOTFOUND));
 	g_error_free(e);
 }
 
@@ -266,10 +267,10 @@ test_readdressing_replaces_connected_route(void **state)
 	g_autofree char *d = route_dump(fx->x);
 	assert_string_equal(d, "10.7.0.0/16 dev eth0 proto kernel src 10.7.0.5\n");
 	assert_false(inet_set_address_text(dev, "10.7.255.255/16", &e));
-	assert_non_null(strstr(e->message, "broadcast address"));
+	assert_true(g_error_matches(e, INET_ERROR, INET_ERROR_INVALID));
 	g_clear_error(&e);
 	assert_false(inet_set_address_text(dev, "224.0.0.1/4", &e));
-	assert_non_null(strstr(e->message, "multicast"));
+	assert_true(g_error_matches(e, INET_ERROR, INET_ERROR_INVALID));
 	g_clear_error(&e);
 }
 

@@ -106,7 +106,8 @@ test_open_other_sqlite_database_is_not_a_trace(void **state)
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_null(vizdb_open(path, &error));
-	assert_non_null(strstr(error->message, "has no 'run' table"));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_OPEN));
+	assert_non_null(strstr(error->message, "has no 'run' table")); /* says why */
 }
 
 static void
@@ -131,6 +132,20 @@ test_open_read_only_trace_still_has_views(void **state)
 }
 
 /* ---- views ---- */
+
+/* vizdb_prepare and vizdb_int expand {op.X} and {copy.X} from the lists. */
+static void
+test_queries_name_ops_by_their_enums(void **state)
+{
+	sqlite3 *db = *state;
+	int64_t wires = query_int(db, "SELECT count(*) FROM skb_events WHERE op = 'wire'");
+	assert_true(wires > 0);
+	assert_int_equal(vizdb_int(db, "SELECT count(*) FROM skb_events WHERE op = {op.WIRE}", -1),
+			 wires);
+	g_autoptr(GError) error = NULL;
+	assert_null(vizdb_prepare(db, "SELECT 1 WHERE {op.NO_SUCH_OP}", &error));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_QUERY));
+}
 
 static void
 test_views_are_created_in_the_trace_file(void **state)
@@ -315,7 +330,8 @@ test_flow_nth_counts_tcp_data_segments_of_the_sender(void **state)
 	assert_true(vizdb_flow_nth(*state, &f, 3, &skb, NULL));
 	assert_int_equal(skb, VIZ_TCP_DATA3);
 	assert_false(vizdb_flow_nth(*state, &f, 4, &skb, &error));
-	assert_non_null(strstr(error->message, "it has 3 data segments"));
+	assert_true(g_error_matches(error, VIZ_ERROR, VIZ_ERROR_NOT_FOUND));
+	assert_non_null(strstr(error->message, "it has 3 data segments")); /* says how many */
 }
 
 static void
@@ -412,6 +428,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_missing_file_names_it),
+		cmocka_unit_test_setup_teardown(test_queries_name_ops_by_their_enums, setup,
+						teardown),
 		cmocka_unit_test(test_open_text_file_is_not_a_trace),
 		cmocka_unit_test(test_open_other_sqlite_database_is_not_a_trace),
 		cmocka_unit_test(test_open_read_only_trace_still_has_views),

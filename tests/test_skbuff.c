@@ -68,7 +68,7 @@ static void
 test_skb_reserve_put_push_pull_move_pointers(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->h, 200, "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 200, LAYER_IP);
 	assert_ptr_equal(skb->head, skb->data);
 	assert_int_equal(skb_headroom(skb), 0);
 	assert_int_equal(skb_tailroom(skb), 200);
@@ -99,7 +99,7 @@ static void
 test_skb_trim_only_shortens(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->h, 100, "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 100, LAYER_IP);
 	skb_put(skb, 60);
 	skb_trim(skb, 80);
 	assert_int_equal(skb->len, 60);
@@ -113,7 +113,7 @@ static void
 test_skb_header_offsets_follow_data(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->h, 128, "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 128, LAYER_IP);
 	skb_reserve(skb, 14 + 20 + 8);
 	skb_put(skb, 10);
 	skb_push(skb, 8);
@@ -145,7 +145,7 @@ static void
 do_misuse(void *arg)
 {
 	struct misuse *m = arg;
-	struct sk_buff *skb = skb_alloc(m->fx->h, 100, "test");
+	struct sk_buff *skb = skb_alloc(m->fx->h, 100, LAYER_IP);
 	skb_reserve(skb, 10);
 	skb_put(skb, 50);
 	switch (m->what) {
@@ -157,18 +157,18 @@ do_misuse(void *arg)
 	case 6: {
 		/* a queue whose byte count lies: the next mutation's check aborts */
 		struct sk_buff_head q;
-		skb_queue_head_init(&q, "corrupt_q", "test");
+		skb_queue_head_init(&q, "corrupt_q", LAYER_IP);
 		skb_queue_tail(&q, skb);
 		q.bytes += 7;
-		skb_queue_tail(&q, skb_alloc(m->fx->h, 100, "test"));
+		skb_queue_tail(&q, skb_alloc(m->fx->h, 100, LAYER_IP));
 		break;
 	}
 	case 7: {
 		/* a broken link: the queue's last skb is not the one its links reach */
 		struct sk_buff_head q;
-		skb_queue_head_init(&q, "corrupt_q", "test");
+		skb_queue_head_init(&q, "corrupt_q", LAYER_IP);
 		skb_queue_tail(&q, skb);
-		skb_queue_tail(&q, skb_alloc(m->fx->h, 100, "test"));
+		skb_queue_tail(&q, skb_alloc(m->fx->h, 100, LAYER_IP));
 		q.first->next = NULL;
 		skb_dequeue(&q);
 		break;
@@ -180,7 +180,7 @@ do_misuse(void *arg)
 		break;
 	case 5: {
 		struct sk_buff_head q;
-		skb_queue_head_init(&q, "q", "test");
+		skb_queue_head_init(&q, "q", LAYER_IP);
 		skb_queue_tail(&q, skb);
 		skb_queue_tail(&q, skb);
 		break;
@@ -280,14 +280,14 @@ test_skb_pool_reuses_memory_without_malloc(void **state)
 	struct fx *fx = *state;
 	struct sk_buff *warm[16];
 	for (int i = 0; i < 16; i++)
-		warm[i] = skb_alloc(fx->h, i % 2 ? 1600 : 1000, "test");
+		warm[i] = skb_alloc(fx->h, i % 2 ? 1600 : 1000, LAYER_IP);
 	for (int i = 0; i < 16; i++)
 		skb_consume(warm[i]);
 	struct skb_pool_stats before, after;
 	skb_pool_stats(fx->pool, &before);
 	for (int round = 0; round < 10000; round++) {
-		struct sk_buff *a = skb_alloc(fx->h, 1500, "test");
-		struct sk_buff *b = skb_alloc(fx->h, 1024, "test");
+		struct sk_buff *a = skb_alloc(fx->h, 1500, LAYER_IP);
+		struct sk_buff *b = skb_alloc(fx->h, 1024, LAYER_IP);
 		struct sk_buff *c = skb_clone(a);
 		skb_consume(c);
 		skb_drop(b, SKB_DROP_NOT_SPECIFIED);
@@ -305,9 +305,9 @@ test_skb_ids_are_unique_across_hosts_sharing_a_pool(void **state)
 {
 	struct fx *fx = *state;
 	struct host *bob = host_new(fx->sim, NULL, fx->pool, "bob", 1);
-	struct sk_buff *a = skb_alloc(fx->h, 10, "test");
-	struct sk_buff *b = skb_alloc(bob, 10, "test");
-	struct sk_buff *c = skb_alloc(fx->h, 10, "test");
+	struct sk_buff *a = skb_alloc(fx->h, 10, LAYER_IP);
+	struct sk_buff *b = skb_alloc(bob, 10, LAYER_IP);
+	struct sk_buff *c = skb_alloc(fx->h, 10, LAYER_IP);
 	assert_int_equal(a->id, 1);
 	assert_int_equal(b->id, 2);
 	assert_int_equal(c->id, 3);
@@ -325,7 +325,7 @@ static void
 test_skb_clone_shares_data_copy_does_not(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->h, 100, "test");
+	struct sk_buff *skb = skb_alloc(fx->h, 100, LAYER_IP);
 	skb_reserve(skb, 20);
 	skb_put_data(skb, "hello", 5);
 	memcpy(skb->cb, "seq", 4);
@@ -355,10 +355,10 @@ test_skb_queue_counts_packets_and_bytes(void **state)
 {
 	struct fx *fx = *state;
 	struct sk_buff_head q;
-	skb_queue_head_init(&q, "test_q", "test");
+	skb_queue_head_init(&q, "test_q", LAYER_DEV);
 	struct sk_buff *s[3];
 	for (int i = 0; i < 3; i++) {
-		s[i] = skb_alloc(fx->h, 100, "test");
+		s[i] = skb_alloc(fx->h, 100, LAYER_IP);
 		skb_put(s[i], (uint32_t)(10 * (i + 1)));
 		skb_queue_tail(&q, s[i]);
 	}
@@ -388,8 +388,8 @@ test_skb_queue_bytes_follow_a_queued_skb_that_changes(void **state)
 {
 	struct fx *fx = *state;
 	struct sk_buff_head q;
-	skb_queue_head_init(&q, "sk_write_queue", "tcp");
-	struct sk_buff *skb = skb_alloc(fx->h, 200, "tcp");
+	skb_queue_head_init(&q, "sk_write_queue", LAYER_TCP);
+	struct sk_buff *skb = skb_alloc(fx->h, 200, LAYER_TCP);
 	skb_reserve(skb, 40);
 	skb_put(skb, 100);
 	skb_queue_tail(&q, skb);
@@ -416,10 +416,10 @@ static void
 test_skb_drop_counts_reason_and_place(void **state)
 {
 	struct fx *fx = *state;
-	drop_here(skb_alloc(fx->h, 10, "test"));
-	drop_here(skb_alloc(fx->h, 10, "test"));
-	skb_drop(skb_alloc(fx->h, 10, "test"), SKB_DROP_IP_CSUM);
-	skb_consume(skb_alloc(fx->h, 10, "test"));
+	drop_here(skb_alloc(fx->h, 10, LAYER_IP));
+	drop_here(skb_alloc(fx->h, 10, LAYER_IP));
+	skb_drop(skb_alloc(fx->h, 10, LAYER_IP), SKB_DROP_IP_CSUM);
+	skb_consume(skb_alloc(fx->h, 10, LAYER_IP));
 	assert_int_equal(host_drops(fx->h, SKB_DROP_IP_CSUM), 3);
 	assert_int_equal(host_drops_at(fx->h, SKB_DROP_IP_CSUM, "drop_here"), 2);
 	assert_int_equal(
@@ -438,10 +438,10 @@ test_conservation_reports_skbs_on_no_queue(void **state)
 {
 	struct fx *fx = *state;
 	struct sk_buff_head q;
-	skb_queue_head_init(&q, "sk_receive_queue", "udp");
-	skb_queue_tail(&q, skb_alloc(fx->h, 10, "test"));
-	skb_queue_tail(&q, skb_alloc(fx->h, 10, "test"));
-	struct sk_buff *loose = skb_alloc(fx->h, 10, "test");
+	skb_queue_head_init(&q, "sk_receive_queue", LAYER_UDP);
+	skb_queue_tail(&q, skb_alloc(fx->h, 10, LAYER_IP));
+	skb_queue_tail(&q, skb_alloc(fx->h, 10, LAYER_IP));
+	struct sk_buff *loose = skb_alloc(fx->h, 10, LAYER_IP);
 	g_autoptr(GString) report = g_string_new(NULL);
 	assert_int_equal(host_check_conservation(fx->h, report), 1);
 	assert_non_null(strstr(report->str, "alice: sk_receive_queue 2"));
@@ -457,12 +457,12 @@ test_trace_records_alloc_push_pull_queue_and_free(void **state)
 {
 	struct fx *fx = *state;
 	struct sk_buff_head q;
-	skb_queue_head_init(&q, "test_q", "test");
-	struct sk_buff *skb = skb_alloc(fx->h, 100, "udp");
+	skb_queue_head_init(&q, "test_q", LAYER_DEV);
+	struct sk_buff *skb = skb_alloc(fx->h, 100, LAYER_UDP);
 	skb_reserve(skb, 50);
 	skb_put(skb, 10);
 	skb_push(skb, 8);
-	skb_handoff(skb, "ip", "ip_queue_xmit");
+	skb_handoff(skb, LAYER_IP, "ip_queue_xmit");
 	skb_push(skb, 20);
 	skb_queue_tail(&q, skb);
 	skb = skb_dequeue(&q);
@@ -472,10 +472,9 @@ test_trace_records_alloc_push_pull_queue_and_free(void **state)
 	g_autofree char *ops = query_list(db,
 					  "SELECT op || ':' || coalesce(layer, '') "
 					  "FROM skb_events WHERE skb = 1 ORDER BY seq");
-	assert_string_equal(
-		ops,
-		"alloc:udp reserve:udp put:udp push:udp handoff:ip push:ip enqueue:test "
-		"dequeue:test pull:ip free:ip");
+	assert_string_equal(ops,
+			    "alloc:udp reserve:udp put:udp push:udp handoff:ip push:ip enqueue:dev "
+			    "dequeue:dev pull:ip free:ip");
 	assert_int_equal(query_int(db,
 				   "SELECT data_off FROM skb_events WHERE op = 'push' "
 				   "AND layer = 'ip'"),
@@ -489,7 +488,7 @@ static void
 test_trace_rows_carry_pointers_headers_and_dataref(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->h, 100, "udp");
+	struct sk_buff *skb = skb_alloc(fx->h, 100, LAYER_UDP);
 	skb_reserve(skb, 40);
 	skb_put(skb, 30);
 	skb_push(skb, 8);
@@ -527,7 +526,7 @@ static void
 test_skb_cow_expands_a_shared_head_and_the_trace_replays(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *skb = skb_alloc(fx->h, 100, "ip");
+	struct sk_buff *skb = skb_alloc(fx->h, 100, LAYER_IP);
 	skb_reserve(skb, 10);
 	skb_put(skb, 40);
 	skb_reset_network_header(skb);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/vocab.sh - one list per vocabulary (issue 20): the names of trace
-# levels, trace ops, copy kinds and drop reasons are spelled only in
-# include/netsim/trace_vocab.h, the CPU contexts too.  No C string literal in stack/ or viz/ may
+# levels, trace ops, copy kinds, layers, CPU contexts, TCP states and drop
+# reasons are spelled only in include/netsim/trace_vocab.h.  No C string literal in stack/ or viz/ may
 # be exactly one of those names: code compares enums (viz/vocab.h maps the
 # names read from a database once, in draw_event_read and the replay).
 #
@@ -16,7 +16,9 @@
 cd "$top_srcdir" || exit 1
 
 list=include/netsim/trace_vocab.h
-names=$(sed -n 's/^[[:space:]]*X([A-Z_0-9]*, \([a-z_0-9]*\),.*/\1/p' "$list" | sort -u)
+# the layers have their own check below (several are also protocol names)
+names=$(sed '/^#define TRACE_LAYERS/,/^$/d' "$list" |
+	sed -n 's/^[[:space:]]*X([A-Z_0-9]*, \([a-z_0-9]*\),.*/\1/p' | sort -u)
 n=$(echo "$names" | wc -w)
 if [ "$n" -ge 60 ]; then
 	ok "the lists name $n ops, copy kinds and drop reasons"
@@ -115,4 +117,57 @@ if [ "$(echo $states | wc -w)" -eq 11 ] && [ "$bad" -eq 0 ]; then
 else
 	not_ok "TCP states: $(echo $states | wc -w) in the list, $bad spelled elsewhere"
 fi
+# Layers (TRACE_LAYERS): the stack stores enum trace_layer and the trace
+# writes the name, so no layer name is spelled as a string in sim/, trace/,
+# stack/, apps/ or cli/.  Allowed, each another vocabulary that shares a
+# word: the packets table's proto names (trace/trace_rows.c), iptables' -p
+# protocol names (stack/ip_tables.c), the CPU cost names (sim/cpu.c
+# cost_table), the route key "dev" (stack/route.c) and the system call
+# "socket" (stack/socketcall.c).
+layers=$(sed -n '/^#define TRACE_LAYERS/,/^$/s/^.*X([A-Z_]*, \([a-z_]*\),.*/\1/p' "$list")
+if [ "$(echo $layers | wc -w)" -ge 12 ]; then
+	ok "the list names $(echo $layers | wc -w) layers ($(echo $layers))"
+else
+	not_ok "layers '$(echo $layers)' not read from TRACE_LAYERS"
+fi
+# layer_spelled FILE...: lines of FILE (comments left out) spelling a layer as a C string
+layer_spelled() {
+	for f in "$@"; do
+		sed -e 's|/\*.*\*/||g' -e 's|^[[:space:]]*/\*.*||' -e 's|^[[:space:]]*\*.*||' "$f" |
+			grep -n . | while IFS= read -r line; do
+			for name in $layers; do
+				case $line in
+				*"\"$name\""*) echo "$f:$line" ;;
+				esac
+			done
+		done
+	done |
+		grep -vE '^trace/trace_rows\.c:[0-9]+:[[:space:]]*case [0-9]+: return "(arp|icmp|tcp|udp)";' |
+		grep -vE '^stack/ip_tables\.c:[0-9]+:.*strcmp\(v, "(tcp|udp|icmp)"\)' |
+		grep -vE '^sim/cpu\.c:[0-9]+:[[:space:]]*\[COST_[A-Z]+\] = \{ "(arp|icmp)",' |
+		grep -vE '^stack/route\.c:[0-9]+:.*strcmp\(k, "dev"\)' |
+		grep -vE '^stack/socketcall\.c:[0-9]+:[[:space:]]*\[1\] = "socket",'
+}
+hits=$(layer_spelled sim/*.[ch] trace/*.[ch] stack/*.[ch] apps/*.[ch] cli/*.[ch])
+if [ -z "$hits" ]; then
+	ok "no layer is spelled as a string in sim/, trace/, stack/, apps/ or cli/"
+else
+	not_ok "layer names spelled outside TRACE_LAYERS"
+	echo "$hits" | sed 's/^/    /'
+fi
+cat >"$T/planted_layer.c" <<'C'
+struct sk_buff *skb = skb_alloc(host, 100, "tcp");
+C
+if [ "$(layer_spelled "$T/planted_layer.c" | wc -l)" -eq 1 ]; then
+	ok "a layer passed as a string is found"
+else
+	not_ok "the layer check misses a planted layer name"
+fi
+if grep -nE '^[[:space:]]*LAYER_[A-Z]+[[:space:]]*(=|,)' trace/trace.h stack/*.h >"$T/enum3"; then
+	not_ok "hand-written layer enumerators"
+	sed 's/^/    /' "$T/enum3"
+else
+	ok "layers are enumerated only through TRACE_LAYERS"
+fi
+
 done_testing

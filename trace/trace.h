@@ -46,7 +46,17 @@ enum trace_copy_kind {
 		COPY_KIND_MAX
 };
 
+/* LAYER_SOCKET ... LAYER_WIRE: the list is TRACE_LAYERS (include/netsim/trace_vocab.h). */
+enum trace_layer {
+#define TRACE_LAYER_ENUM(e, name, what) LAYER_##e,
+	TRACE_LAYERS(TRACE_LAYER_ENUM)
+#undef TRACE_LAYER_ENUM
+		LAYER_MAX
+};
+
 const char *trace_op_name(enum trace_op op);
+/* A layer's name, a pointer that lives for the run (the writer interns by pointer). */
+const char *trace_layer_name(enum trace_layer layer);
 const char *trace_copy_kind_name(enum trace_copy_kind kind);
 /* The op or copy kind called @name, or -1: how viz/ maps names to enums once. */
 int trace_op_by_name(const char *name);
@@ -245,8 +255,8 @@ trace_wire(struct trace_host *h, uint64_t skb, const char *ifname, bool rx, uint
 	   uint64_t sender)
 {
 	if (TRACE_ON(h))
-		trace_skb_event(h, TR_WIRE, skb, "wire", rx ? "rx" : "tx", ifname, -1, len, 0,
-				COPY_NONE, NULL, sender);
+		trace_skb_event(h, TR_WIRE, skb, trace_layer_name(LAYER_WIRE), rx ? "rx" : "tx",
+				ifname, -1, len, 0, COPY_NONE, NULL, sender);
 }
 
 /*

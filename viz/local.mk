@@ -5,7 +5,8 @@ libnetsim_a_SOURCES += \
 	viz/table.c viz/table.h \
 	viz/show.c viz/show.h \
 	viz/draw.c viz/draw.h viz/draw_int.h viz/draw_walk.c \
-	viz/draw_path.c viz/draw_buffer.c \
+	viz/draw_path.c viz/draw_path_int.h viz/draw_path_collect.c viz/draw_path_order.c \
+	viz/draw_buffer.c \
 	viz/draw_stackmap.c \
 	viz/draw_cpu.c \
 	viz/draw_cwnd.c \
@@ -18,9 +19,20 @@ libnetsim_a_SOURCES += \
 nodist_libnetsim_a_SOURCES += viz/views_sql.c viz/view_files.c
 
 # views.sql is compiled in as a C string (vizdb_views_sql), applied by show
-# and draw whenever they open a trace; installed beside schema.sql.
-dist_trace_DATA += viz/views.sql
-CLEANFILES += viz/views_sql.c
+# and draw whenever they open a trace.  It names ops and copy kinds as
+# {op.X} and {copy.X} (viz_vocab_sql expands them); trace-views.sql is the
+# same text with the names spelled from include/netsim/trace_vocab.h, for
+# the sqlite3 shell, installed beside schema.sql.
+EXTRA_DIST += viz/views.sql
+nodist_trace_DATA = viz/trace-views.sql
+CLEANFILES += viz/views_sql.c viz/trace-views.sql
+viz/trace-views.sql: viz/views.sql include/netsim/trace_vocab.h viz/local.mk
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && { \
+	  sed -n -e '/^#define TRACE_OPS/,/^$$/s/^[[:space:]]*X(\([A-Z_0-9]*\), \([a-z_0-9]*\),.*/s|{op.\1}|'"'"'\2'"'"'|g/p' \
+	    -e '/^#define TRACE_COPY_KINDS/,/^$$/s/^[[:space:]]*X(\([A-Z_0-9]*\), \([a-z_0-9]*\),.*/s|{copy.\1}|'"'"'\2'"'"'|g/p' \
+	    $(srcdir)/include/netsim/trace_vocab.h > $@-sed && \
+	  sed -f $@-sed $(srcdir)/viz/views.sql; \
+	} > $@-t && rm -f $@-sed && mv -f $@-t $@
 EXTRA_DIST += docs/trace-views.md
 
 viz/views_sql.c: viz/views.sql viz/local.mk

@@ -85,7 +85,7 @@ csv_table_read(const char *path, GError **error)
 	for (int line = 2; *p; line++) {
 		GPtrArray *r = csv_record(&p);
 		if (r->len != t->head->len) {
-			g_set_error(error, PLOT_ERROR, 0,
+			g_set_error(error, PLOT_ERROR, PLOT_ERROR_CSV,
 				    "%s:%d: %u fields where the header has %u", path, line, r->len,
 				    t->head->len);
 			g_ptr_array_unref(r);
@@ -106,8 +106,8 @@ column(const struct csv_table *t, const char *csv, const char *name, GError **er
 	g_autoptr(GString) some = g_string_new(NULL);
 	for (guint i = 0; i < t->head->len && i < 12; i++)
 		g_string_append_printf(some, "%s%s", i ? ", " : "", (char *)t->head->pdata[i]);
-	g_set_error(error, PLOT_ERROR, 0, "%s has no column '%s' (columns: %s%s)", csv, name,
-		    some->str, t->head->len > 12 ? ", ..." : "");
+	g_set_error(error, PLOT_ERROR, PLOT_ERROR_COLUMN, "%s has no column '%s' (columns: %s%s)",
+		    csv, name, some->str, t->head->len > 12 ? ", ..." : "");
 	return -1;
 }
 
@@ -194,7 +194,7 @@ plot_curves(const char *csv, const struct plot_spec *spec, GPtrArray **curves, c
 		if (!number(row->pdata[yc], &y))
 			continue; /* a failed or missing run */
 		if (!number_with_unit(row->pdata[xc], &x, x_unit)) {
-			g_set_error(error, PLOT_ERROR, 0,
+			g_set_error(error, PLOT_ERROR, PLOT_ERROR_COLUMN,
 				    "%s:%u: x column %s holds '%s', not a number%s%s", csv, r + 2,
 				    spec->x, (char *)row->pdata[xc],
 				    *x_unit && **x_unit ? " in " : "", *x_unit ? *x_unit : "");
@@ -517,8 +517,8 @@ run_gnuplot(const char *gnuplot, const char *dir, const char *script, GError **e
 		return false;
 	if (!g_spawn_check_wait_status(status, NULL)) {
 		g_strstrip(err);
-		g_set_error(error, PLOT_ERROR, 0, "gnuplot %s/%s failed: %s", dir, script,
-			    *err ? err : "no message");
+		g_set_error(error, PLOT_ERROR, PLOT_ERROR_GNUPLOT, "gnuplot %s/%s failed: %s", dir,
+			    script, *err ? err : "no message");
 		return false;
 	}
 	return true;
@@ -562,7 +562,8 @@ plot_draw(const char *csv, const struct plot_spec *spec, const char *dir, bool *
 	g_autofree char *gnuplot = find_gnuplot();
 	bool ok = true;
 	if (g_mkdir_with_parents(dir, 0777) != 0) {
-		g_set_error(error, PLOT_ERROR, 0, "cannot create %s: %s", dir, g_strerror(errno));
+		g_set_error(error, PLOT_ERROR, PLOT_ERROR_IO, "cannot create %s: %s", dir,
+			    g_strerror(errno));
 		ok = false;
 	}
 	if (ok) {

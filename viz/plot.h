@@ -29,6 +29,12 @@
 
 #define PLOT_ERROR (plot_error_quark())
 GQuark plot_error_quark(void);
+enum plot_error {
+	PLOT_ERROR_CSV,	    /* a row with a different number of fields than the header */
+	PLOT_ERROR_COLUMN,  /* no such column, or a column that is not numbers */
+	PLOT_ERROR_GNUPLOT, /* gnuplot failed */
+	PLOT_ERROR_IO,	    /* the output folder could not be made */
+};
 
 struct plot_spec {
 	const char *title;  /* NULL: "<y's label> against <x's label>" */

@@ -89,11 +89,11 @@ static const char *const host_cols[] = {
 static const char host_sql[] =
 	"SELECT h.id, h.name, coalesce(e.skbs, 0), coalesce(e.tx, 0), coalesce(e.rx, 0),"
 	" coalesce(e.drops, 0), coalesce(e.copies, 0), coalesce(e.copied, 0)"
-	" FROM hosts h LEFT JOIN (SELECT host, sum(op = 'alloc') AS skbs,"
-	"  sum(op = 'wire' AND func = 'tx') AS tx, sum(op = 'wire' AND func = 'rx') AS rx,"
-	"  sum(op = 'drop') AS drops,"
-	"  sum(op = 'copy') AS copies,"
-	"  sum(CASE WHEN op = 'copy'"
+	" FROM hosts h LEFT JOIN (SELECT host, sum(op = {op.ALLOC}) AS skbs,"
+	"  sum(op = {op.WIRE} AND func = 'tx') AS tx, sum(op = {op.WIRE} AND func = 'rx') AS rx,"
+	"  sum(op = {op.DROP}) AS drops,"
+	"  sum(op = {op.COPY}) AS copies,"
+	"  sum(CASE WHEN op = {op.COPY}"
 	"      THEN bytes ELSE 0 END) AS copied"
 	"  FROM skb_events GROUP BY host) e ON e.host = h.id ORDER BY h.id";
 
@@ -271,8 +271,8 @@ static const char skb_text_sql[] =
 	"SELECT skb, printf('%.3f', time_ns / 1e3), host, ctx, layer,"
 	" step_what(op, func, bytes, copy_kind, other, dataref, reason, end_off),"
 	" step_where(op, queue, qlen),"
-	" data_off, CASE WHEN op = 'alloc' THEN NULL ELSE len END,"
-	" CASE WHEN op = 'copy' THEN bytes END,"
+	" data_off, CASE WHEN op = {op.ALLOC} THEN NULL ELSE len END,"
+	" CASE WHEN op = {op.COPY} THEN bytes END,"
 	" skb_bar(data_off, tail_off, end_off, mac_off, net_off, trans_off)"
 	" FROM packet_path WHERE skb IN (SELECT value FROM json_each(?1)) ORDER BY seq";
 static const char *const skb_raw_cols[] = { "skb:n",	 "seq:n",      "time_ns:n",   "host",
@@ -342,12 +342,12 @@ copy_kinds_text(sqlite3 *db, const char *json_ids)
 {
 	g_autofree char *sql = g_strdup_printf(
 		"SELECT copy_kind LIKE 'dma%%', copy_kind, count(*) FROM skb_events WHERE skb IN"
-		" (SELECT value FROM json_each('%s')) AND op = 'copy' AND (other IS NULL"
+		" (SELECT value FROM json_each('%s')) AND op = {op.COPY} AND (other IS NULL"
 		" OR other IN (SELECT value FROM json_each('%s'))) GROUP BY 1, 2 ORDER BY 1,"
 		" min(seq)",
 		json_ids, json_ids);
-	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, sql, NULL);
+	if (!st)
 		return NULL;
 	int64_t n[2] = { 0, 0 };
 	GString *part[2] = { g_string_new(NULL), g_string_new(NULL) };
@@ -421,7 +421,7 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	if (text) {
 		g_autofree char *sum = g_strdup_printf(
 			"SELECT count(*), coalesce(sum(bytes), 0) FROM skb_events WHERE skb IN"
-			" (SELECT value FROM json_each('%s')) AND op = 'copy' AND (other IS NULL"
+			" (SELECT value FROM json_each('%s')) AND op = {op.COPY} AND (other IS NULL"
 			" OR other IN (SELECT value FROM json_each('%s')))",
 			json_ids, json_ids);
 		int64_t copies = vizdb_int(db, sum, 0);

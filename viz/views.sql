@@ -8,6 +8,11 @@
 -- CREATE VIEW IF NOT EXISTS so that it can be applied any number of times.
 -- docs/trace-views.md shows each view with an example query.
 --
+-- Ops and copy kinds are named by their enums in braces, op.WIRE and
+-- copy.SKB_COPY (viz/vocab.h, viz_vocab_sql): the names are spelled
+-- once, in include/netsim/trace_vocab.h.  The build writes
+-- viz/trace-views.sql with them spelled out, for the sqlite3 shell.
+--
 -- Views hold no data and cost nothing until queried; a query with
 -- WHERE skb = N on packet_path uses the index skb_events_by_skb.
 
@@ -39,24 +44,24 @@ CREATE VIEW IF NOT EXISTS queue_occupancy AS
 SELECT e.time_ns, e.host AS host_id, h.name AS host, e.layer, e.queue,
        e.qlen, e.op, e.skb, e.seq
 FROM skb_events e JOIN hosts h ON h.id = e.host
-WHERE e.op IN ('enqueue', 'dequeue');
+WHERE e.op IN ({op.ENQUEUE}, {op.DEQUEUE});
 
 -- Copies of data per skb: how many, how many bytes, and by kind.  A clone
--- (op 'clone') shares the data and is not a copy; an skb_copy (op 'copy',
--- copy_kind 'skb_copy', other the new skb) is.  proto, saddr... come from
+-- (op {op.CLONE}) shares the data and is not a copy; an skb_copy (op {op.COPY},
+-- copy_kind {copy.SKB_COPY}, other the new skb) is.  proto, saddr... come from
 -- packets.
 CREATE VIEW IF NOT EXISTS copies_per_packet AS
 SELECT e.skb, min(e.host) AS host_id, p.proto, p.saddr, p.sport, p.daddr,
        p.dport, p.payload,
        count(*) AS copies, sum(e.bytes) AS bytes,
-       sum(e.copy_kind = 'user_to_skb') AS user_to_skb,
-       sum(e.copy_kind = 'skb_to_user') AS skb_to_user,
-       sum(e.copy_kind = 'dma_to_dev') AS dma_to_dev,
-       sum(e.copy_kind = 'dma_from_dev') AS dma_from_dev,
-       sum(e.copy_kind = 'skb_copy') AS skb_copy,
-       sum(e.copy_kind = 'kernel_to_skb') AS kernel_to_skb
+       sum(e.copy_kind = {copy.USER_TO_SKB}) AS user_to_skb,
+       sum(e.copy_kind = {copy.SKB_TO_USER}) AS skb_to_user,
+       sum(e.copy_kind = {copy.DMA_TO_DEV}) AS dma_to_dev,
+       sum(e.copy_kind = {copy.DMA_FROM_DEV}) AS dma_from_dev,
+       sum(e.copy_kind = {copy.SKB_COPY}) AS skb_copy,
+       sum(e.copy_kind = {copy.KERNEL_TO_SKB}) AS kernel_to_skb
 FROM skb_events e LEFT JOIN packets p ON p.skb = e.skb
-WHERE e.op = 'copy'
+WHERE e.op = {op.COPY}
 GROUP BY e.skb;
 
 -- Drops by host, layer and reason, from the per-skb trace.  (A frame the
@@ -66,11 +71,11 @@ CREATE VIEW IF NOT EXISTS drops AS
 SELECT h.name AS host, e.host AS host_id, e.layer, e.reason, count(*) AS drops,
        min(e.time_ns) AS first_ns, max(e.time_ns) AS last_ns
 FROM skb_events e JOIN hosts h ON h.id = e.host
-WHERE e.op = 'drop'
+WHERE e.op = {op.DROP}
 GROUP BY e.host, e.layer, e.reason;
 
 -- A frame that crosses a wire becomes a new skb on the receiving host.
--- For every frame sent (op 'wire', func 'tx') this names the skb that
+-- For every frame sent (op {op.WIRE}, func 'tx') this names the skb that
 -- received it: the rx row whose other column names the sender's skb, if
 -- the trace records that, or else the first frame of the same length to
 -- arrive at another host afterwards whose packets row (if both have one)
@@ -82,7 +87,7 @@ SELECT t.skb AS tx_skb, t.host AS tx_host_id, t.time_ns AS tx_ns,
        t.queue AS tx_dev, t.len,
        (SELECT r.skb FROM skb_events r
         LEFT JOIN packets pr ON pr.skb = r.skb
-        WHERE r.op = 'wire' AND r.func = 'rx' AND r.host <> t.host
+        WHERE r.op = {op.WIRE} AND r.func = 'rx' AND r.host <> t.host
           AND r.time_ns >= t.time_ns AND r.len = t.len
           AND (r.other = t.skb
                OR (coalesce(r.other, 0) = 0
@@ -93,7 +98,7 @@ SELECT t.skb AS tx_skb, t.host AS tx_host_id, t.time_ns AS tx_ns,
                             AND pr.payload IS pt.payload))))
         ORDER BY coalesce(r.other, 0) = 0, r.time_ns, r.seq LIMIT 1) AS rx_skb
 FROM skb_events t LEFT JOIN packets pt ON pt.skb = t.skb
-WHERE t.op = 'wire' AND t.func = 'tx';
+WHERE t.op = {op.WIRE} AND t.func = 'tx';
 
 -- The buffer of one skb at each of its steps (seed Figure 4): headroom,
 -- data and tailroom in bytes, with the header offsets.  Rows without

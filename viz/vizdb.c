@@ -8,6 +8,7 @@
  * student's sqlite3 shell sees them too) and as TEMP views otherwise.
  */
 #include "viz/vizdb.h"
+#include "viz/vocab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,11 +132,26 @@ vizdb_has_table(sqlite3 *db, const char *name)
 	return sqlite3_step(st) == SQLITE_ROW;
 }
 
+/*
+ * sqlite3_prepare_v2 of @sql once its {op.X} and {copy.X} placeholders are
+ * expanded from the lists (viz_vocab_sql): every query of viz/ goes through
+ * here, so none spells an op or a copy kind.  An unknown placeholder is an
+ * error, as an SQL typo would be.
+ */
+static int
+prepare_vocab(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+	g_autofree char *text = viz_vocab_sql(sql);
+	if (!text)
+		return SQLITE_ERROR;
+	return sqlite3_prepare_v2(db, text, -1, st, NULL);
+}
+
 sqlite3_stmt *
 vizdb_prepare(sqlite3 *db, const char *sql, GError **error)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (prepare_vocab(db, sql, &st) != SQLITE_OK) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY, "trace query failed: %s",
 			    sqlite3_errmsg(db));
 		return NULL;
@@ -147,7 +163,7 @@ int64_t
 vizdb_int(sqlite3 *db, const char *sql, int64_t dflt)
 {
 	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (prepare_vocab(db, sql, &st) != SQLITE_OK)
 		return dflt;
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
 		return dflt;
@@ -159,12 +175,20 @@ vizdb_apply_views(sqlite3 *db, bool temp, GError **error)
 {
 	g_autofree char *sql = NULL;
 	char *msg = NULL;
+	/* views.sql names ops and copy kinds as {op.X}, {copy.X} too */
+	g_autofree char *views = viz_vocab_sql(vizdb_views_sql);
 
+	if (!views) {
+		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY,
+			    "cannot create the trace views: an unknown {op.X} or {copy.X} in "
+			    "views.sql");
+		return false;
+	}
 	if (temp) {
-		g_auto(GStrv) parts = g_strsplit(vizdb_views_sql, "CREATE VIEW", -1);
+		g_auto(GStrv) parts = g_strsplit(views, "CREATE VIEW", -1);
 		sql = g_strjoinv("CREATE TEMP VIEW", parts);
 	}
-	if (sqlite3_exec(db, sql ? sql : vizdb_views_sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(db, sql ? sql : views, NULL, NULL, &msg) != SQLITE_OK) {
 		g_set_error(error, VIZ_ERROR, VIZ_ERROR_QUERY, "cannot create the trace views: %s",
 			    msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
@@ -319,7 +343,7 @@ static int64_t
 query_int1(sqlite3 *db, const char *sql, int64_t arg)
 {
 	g_autoptr(sqlite3_stmt) st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (prepare_vocab(db, sql, &st) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, arg);
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
@@ -331,15 +355,16 @@ query_int1(sqlite3 *db, const char *sql, int64_t arg)
 static int64_t
 journey_parent(sqlite3 *db, int64_t skb)
 {
-	int64_t parent = query_int1(db,
-				    "SELECT skb FROM skb_events WHERE other = ?1 AND skb <> ?1 AND"
-				    " (op = 'clone' OR (op = 'copy' AND copy_kind = 'skb_copy'))"
-				    " ORDER BY seq LIMIT 1",
-				    skb);
+	int64_t parent =
+		query_int1(db,
+			   "SELECT skb FROM skb_events WHERE other = ?1 AND skb <> ?1 AND"
+			   " (op = {op.CLONE} OR (op = {op.COPY} AND copy_kind = {copy.SKB_COPY}))"
+			   " ORDER BY seq LIMIT 1",
+			   skb);
 	if (parent > 0)
 		return parent;
 	return query_int1(db,
-			  "SELECT other FROM skb_events WHERE skb = ?1 AND op = 'wire' AND"
+			  "SELECT other FROM skb_events WHERE skb = ?1 AND op = {op.WIRE} AND"
 			  " func = 'rx' AND other > 0 LIMIT 1",
 			  skb);
 }
@@ -385,19 +410,21 @@ vizdb_journey(sqlite3 *db, int64_t skb, GArray *out)
 			skb = next;
 			continue;
 		}
-		if (query_int1(db,
-			       "SELECT 1 FROM skb_events WHERE skb = ?1 AND op = 'wire' AND func = "
-			       "'tx'"
-			       " LIMIT 1",
-			       skb) > 0)
+		if (query_int1(
+			    db,
+			    "SELECT 1 FROM skb_events WHERE skb = ?1 AND op = {op.WIRE} AND func = "
+			    "'tx'"
+			    " LIMIT 1",
+			    skb) > 0)
 			return; /* sent, never received: lost on the way */
 		/* Not sent itself: a clone or a copy of it may have been. */
 		next = query_int1(
 			db,
 			"SELECT c.other FROM skb_events c WHERE c.skb = ?1 AND c.other > 0 AND "
-			"(c.op = 'clone' OR (c.op = 'copy' AND c.copy_kind = 'skb_copy')) "
+			"(c.op = {op.CLONE} OR (c.op = {op.COPY} AND c.copy_kind = "
+			"{copy.SKB_COPY})) "
 			"ORDER BY EXISTS (SELECT 1 FROM skb_events w WHERE w.skb = c.other "
-			"AND w.op = 'wire') DESC, c.seq LIMIT 1",
+			"AND w.op = {op.WIRE}) DESC, c.seq LIMIT 1",
 			skb);
 		skb = next;
 	}

@@ -2,7 +2,7 @@
  * include/netsim/trace_vocab.h - the trace's vocabularies, one list each.
  *
  * These X-macro lists are the only place where the names of trace levels,
- * trace ops, copy kinds and drop reasons are spelled: trace/trace.h and
+ * trace ops, copy kinds, layers and drop reasons are spelled: trace/trace.h and
  * stack/skbuff.h make their enums and name tables from them, viz/ maps the
  * names it reads from a database back to the same enums (viz/vocab.c), and
  * tests/vocab.sh checks that no other file in stack/ or viz/ spells one as
@@ -48,6 +48,27 @@
 	X(DMA_FROM_DEV, dma_from_dev, "DMA: the NIC to host memory (receive)")             \
 	X(SKB_COPY, skb_copy, "CPU: bytes of one skb into another (other), in the kernel") \
 	X(KERNEL_TO_SKB, kernel_to_skb, "CPU: a kernel buffer into the skb (udp_send)")
+
+/*
+ * The layers an skb is in (skb_events.layer): the stack stores an enum
+ * trace_layer (stack/skbuff.h) and the trace writes its name.  Ordered from
+ * the user down to the wire.
+ */
+#define TRACE_LAYERS(X)                                                                \
+	X(SOCKET, socket, "the socket layer: sendmsg/recvmsg, socket buffers")         \
+	X(UNIX, unix, "AF_UNIX sockets (af_unix.c)")                                   \
+	X(TCP, tcp, "TCP (tcp_input.c, tcp_output.c)")                                 \
+	X(UDP, udp, "UDP (udp.c)")                                                     \
+	X(RAW, raw, "raw IP sockets (raw.c)")                                          \
+	X(ICMP, icmp, "ICMP (icmp.c)")                                                 \
+	X(NETFILTER, netfilter, "netfilter hooks, iptables targets, the NFQUEUE copy") \
+	X(ROUTE, route, "a route lookup (route cache, FIB)")                           \
+	X(IP, ip, "IPv4: input, forwarding, output, fragments (ipv4.c, ip_frag.c)")    \
+	X(ARP, arp, "the neighbour layer: ARP resolution and its pending queue")       \
+	X(ETH, eth, "Ethernet header (eth.c)")                                         \
+	X(DEV, dev, "the device layer: netif_rx, backlog, qdisc, dev_queue_xmit")      \
+	X(NIC, nic, "the NIC and its driver: rings, DMA")                              \
+	X(WIRE, wire, "the wire beyond a NIC")
 
 #define SKB_DROP_REASONS(X)                                                                        \
 	X(NOT_SPECIFIED, not_specified, "")                                                        \
