@@ -189,7 +189,6 @@ trace_fail(struct trace *tr, const char *what)
 	if (trace_on_writer) {
 		/* the simulation thread takes it over at its next chunk (trace_writer.c) */
 		tr->w_error = e;
-		g_atomic_int_set(&tr->writer_failed, 1);
 		return;
 	}
 	/* Synced: the writer is idle.  It writes nothing more, and the records

@@ -50,17 +50,19 @@ struct trace_skb_row {
  * SQLite during the run: it appends each row as a compact record to the
  * current chunk, and a full chunk goes to the writer thread, which binds
  * and steps the prepared statements on the other core.  TRACE_CHUNKS chunks
- * circulate between two GAsyncQueues (full -> writer, free -> simulation),
+ * circulate between two queues (full -> writer, free -> simulation),
  * so memory is bounded and the simulation waits when the writer is behind.
  * Records are written in the order they were made, so rows (and seq) are
  * the same as without the thread.
  *
  * Who may touch the database: the writer, except while the recorder is
  * "synced" (trace_sync: every chunk back in the free queue, so the writer
- * is idle in g_async_queue_pop); then the simulation thread may use db and
+ * is idle in chunkq_pop); then the simulation thread may use db and
  * the statements directly until it hands over the next chunk.  The queue's
  * lock orders the two threads' accesses.
  */
+#include <pthread.h>
+
 #define TRACE_CHUNK_BYTES (256 * 1024)
 #define TRACE_CHUNKS 8
 
@@ -69,6 +71,18 @@ struct trace_chunk {
 	bool commit; /* the writer commits after this chunk (trace_sync) */
 	bool stop;   /* the writer ends after this chunk */
 	_Alignas(8) unsigned char data[TRACE_CHUNK_BYTES];
+};
+
+/* A queue of chunks: a ring under a pthread mutex and condition variable
+ * (not GAsyncQueue: GLib's futex-based GMutex is invisible to helgrind,
+ * which checks this protocol).  failed is the writer's "I met an error",
+ * passed with the chunks it gives back. */
+struct trace_chunkq {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct trace_chunk *ring[TRACE_CHUNKS];
+	unsigned head, n;
+	bool failed;
 };
 
 /* A value of a generic row: NULL, an integer, or a name that lives until
@@ -147,10 +161,9 @@ struct trace {
 	uint64_t rows;	     /* rows made in the whole run */
 
 	/* The simulation thread's end of the writer (trace_writer.c). */
-	GThread *writer;	  /* NULL without a database */
-	GAsyncQueue *full, *free; /* of struct trace_chunk */
-	struct trace_chunk *cur;  /* the chunk being filled */
-	int writer_failed;	  /* atomic: the writer met an error (see w_error) */
+	GThread *writer;		  /* NULL without a database */
+	struct trace_chunkq *full, *free; /* simulation -> writer, and back */
+	struct trace_chunk *cur;	  /* the chunk being filled */
 
 	/* The writer's (or the simulation thread's, when synced). */
 	struct trace_skb_row skb_buf[TRACE_SKB_ROWS_PER_INSERT];

@@ -17,14 +17,15 @@
  * queue "full" (simulation -> writer) and "free" (writer -> simulation).
  * trace_sync hands over the chunk being filled with a commit request and
  * takes every chunk back: then the writer has written and committed every
- * record and waits in g_async_queue_pop, and the simulation thread may use
+ * record and waits in chunkq_pop, and the simulation thread may use
  * the connection itself (the run row, hosts, totals, close).  The queues'
  * lock is the only synchronisation the two need: a chunk, and everything
  * the writer wrote before giving it back, belong to whoever popped it.
  *
  * Errors: the writer records its first error in w_error, rolls back and
- * writes nothing more; it sets writer_failed, which the simulation thread
- * checks at each chunk it hands over, and trace_sync moves the error to
+ * writes nothing more; the free queue carries "failed" back with the
+ * chunks, the simulation thread checks it at each chunk it takes, and
+ * trace_sync moves the error to
  * tr->failed, where trace_failed() and trace_close report it as the run's.
  */
 #include "config.h"
@@ -34,6 +35,51 @@
 #include "trace/trace_int.h"
 
 _Thread_local bool trace_on_writer;
+
+static struct trace_chunkq *
+chunkq_new(void)
+{
+	struct trace_chunkq *q = g_new0(struct trace_chunkq, 1);
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	return q;
+}
+
+static void
+chunkq_free(struct trace_chunkq *q)
+{
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	g_free(q);
+}
+
+/* Never full: there are TRACE_CHUNKS chunks in all. */
+static void
+chunkq_push(struct trace_chunkq *q, struct trace_chunk *c, bool failed)
+{
+	pthread_mutex_lock(&q->mu);
+	q->ring[(q->head + q->n) % TRACE_CHUNKS] = c;
+	q->n++;
+	q->failed |= failed;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Waits for a chunk; *failed (if given) says whether the pusher met an error. */
+static struct trace_chunk *
+chunkq_pop(struct trace_chunkq *q, bool *failed)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->n == 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	struct trace_chunk *c = q->ring[q->head];
+	q->head = (q->head + 1) % TRACE_CHUNKS;
+	q->n--;
+	if (failed)
+		*failed = q->failed;
+	pthread_mutex_unlock(&q->mu);
+	return c;
+}
 
 struct rec_hdr {
 	uint32_t kind; /* enum trace_rec_kind */
@@ -119,7 +165,7 @@ writer_main(gpointer data)
 
 	trace_on_writer = true;
 	for (;;) {
-		struct trace_chunk *c = g_async_queue_pop(tr->full);
+		struct trace_chunk *c = chunkq_pop(tr->full, NULL);
 		bool stop = c->stop;
 		if (!tr->w_error) {
 			writer_chunk(tr, c);
@@ -128,7 +174,7 @@ writer_main(gpointer data)
 		}
 		c->used = 0;
 		c->commit = c->stop = false;
-		g_async_queue_push(tr->free, c);
+		chunkq_push(tr->free, c, tr->w_error != NULL);
 		if (stop)
 			return NULL;
 	}
@@ -137,8 +183,8 @@ writer_main(gpointer data)
 bool
 trace_writer_start(struct trace *tr, GError **error)
 {
-	tr->full = g_async_queue_new();
-	tr->free = g_async_queue_new();
+	tr->full = chunkq_new();
+	tr->free = chunkq_new();
 	for (int i = 0; i < TRACE_CHUNKS; i++) {
 		struct trace_chunk *c = g_malloc(sizeof *c);
 		c->used = 0;
@@ -146,7 +192,7 @@ trace_writer_start(struct trace *tr, GError **error)
 		if (i == 0)
 			tr->cur = c;
 		else
-			g_async_queue_push(tr->free, c);
+			chunkq_push(tr->free, c, false);
 	}
 	tr->writer = g_thread_try_new("trace-writer", writer_main, tr, error);
 	if (tr->writer)
@@ -154,9 +200,9 @@ trace_writer_start(struct trace *tr, GError **error)
 	g_free(tr->cur);
 	tr->cur = NULL;
 	for (int i = 1; i < TRACE_CHUNKS; i++)
-		g_free(g_async_queue_pop(tr->free));
-	g_clear_pointer(&tr->full, g_async_queue_unref);
-	g_clear_pointer(&tr->free, g_async_queue_unref);
+		g_free(chunkq_pop(tr->free, NULL));
+	g_clear_pointer(&tr->full, chunkq_free);
+	g_clear_pointer(&tr->free, chunkq_free);
 	return false;
 }
 
@@ -167,10 +213,10 @@ take_all_chunks(struct trace *tr)
 	struct trace_chunk *all[TRACE_CHUNKS];
 
 	for (int i = 0; i < TRACE_CHUNKS; i++)
-		all[i] = g_async_queue_pop(tr->free);
+		all[i] = chunkq_pop(tr->free, NULL);
 	tr->cur = all[0];
 	for (int i = 1; i < TRACE_CHUNKS; i++)
-		g_async_queue_push(tr->free, all[i]);
+		chunkq_push(tr->free, all[i], false);
 }
 
 /* Moves the writer's error to the simulation thread and stops all tracing (synced). */
@@ -192,7 +238,7 @@ writer_catch_up(struct trace *tr, bool commit)
 	if (!tr->writer)
 		return;
 	tr->cur->commit = commit;
-	g_async_queue_push(tr->full, tr->cur);
+	chunkq_push(tr->full, tr->cur, false);
 	tr->cur = NULL;
 	take_all_chunks(tr);
 	take_writer_error(tr);
@@ -216,16 +262,16 @@ trace_writer_stop(struct trace *tr)
 	if (!tr->writer)
 		return;
 	if (!tr->cur) /* only if a sync was interrupted: cannot happen */
-		tr->cur = g_async_queue_pop(tr->free);
+		tr->cur = chunkq_pop(tr->free, NULL);
 	tr->cur->stop = true;
-	g_async_queue_push(tr->full, tr->cur);
+	chunkq_push(tr->full, tr->cur, false);
 	g_thread_join(tr->writer);
 	tr->writer = NULL;
 	tr->cur = NULL;
 	for (int i = 0; i < TRACE_CHUNKS; i++)
-		g_free(g_async_queue_pop(tr->free));
-	g_async_queue_unref(tr->full);
-	g_async_queue_unref(tr->free);
+		g_free(chunkq_pop(tr->free, NULL));
+	chunkq_free(tr->full);
+	chunkq_free(tr->free);
 	tr->full = tr->free = NULL;
 	take_writer_error(tr);
 }
@@ -234,9 +280,11 @@ trace_writer_stop(struct trace *tr)
 static void
 hand_over(struct trace *tr)
 {
-	g_async_queue_push(tr->full, tr->cur);
-	tr->cur = g_async_queue_pop(tr->free);
-	if (g_atomic_int_get(&tr->writer_failed))
+	bool failed;
+
+	chunkq_push(tr->full, tr->cur, false);
+	tr->cur = chunkq_pop(tr->free, &failed);
+	if (failed && !tr->failed)
 		trace_sync(tr);
 }
 
