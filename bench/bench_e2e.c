@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -43,6 +44,7 @@ struct bcase {
 	const char *sets[MAX_SETS];
 	double datagrams; /* moved end to end, for the per-datagram columns */
 	const char *what;
+	bool trace; /* with --trace-level full into a file in the bench's folder */
 };
 
 static const struct bcase cases[] = {
@@ -51,19 +53,49 @@ static const struct bcase cases[] = {
 	  0,
 	  { NULL },
 	  1e6,
-	  "UDP 1M x 1000 B at 100k/s, 1 Gbit/s, 2 hosts" },
-	{ "udp-flood-64", "udp-flood.ini", 0, { "app.flood.size=64", NULL }, 1e6, "UDP 1M x 64 B" },
+	  "UDP 1M x 1000 B at 100k/s, 1 Gbit/s, 2 hosts",
+	  false },
+	{ "udp-flood-64",
+	  "udp-flood.ini",
+	  0,
+	  { "app.flood.size=64", NULL },
+	  1e6,
+	  "UDP 1M x 64 B",
+	  false },
+	{ "udp-flood-100k",
+	  "udp-flood.ini",
+	  0,
+	  { "app.flood.count=100000", "scenario.duration=1100ms", "expect.app.sink.rx_msgs=100000",
+	    NULL },
+	  1e5,
+	  "UDP 100k x 1000 B, untraced (the pair of udp-flood-100k-trace)",
+	  false },
+	{ "udp-flood-100k-trace",
+	  "udp-flood.ini",
+	  0,
+	  { "app.flood.count=100000", "scenario.duration=1100ms", "expect.app.sink.rx_msgs=100000",
+	    NULL },
+	  1e5,
+	  "UDP 100k x 1000 B, full trace (issue 12: at most 5x udp-flood-100k)",
+	  true },
 	{ "tcp-bulk-1G",
 	  "tcp-bulk.ini",
 	  0,
 	  { "app.bulk.bytes=1000000000", "scenario.duration=10s",
 	    "expect.app.sink.rx_bytes=1000000000", NULL },
 	  0,
-	  "TCP 1 GB over 1 Gbit/s, 100 us" },
-	{ "star-10", NULL, 10, { NULL }, 1e5, "star, 10 senders -> router -> sink, 100k/s, 1 s" },
-	{ "star-100", NULL, 100, { NULL }, 1e5, "star, 100 senders" },
-	{ "star-1000", NULL, 1000, { NULL }, 1e5, "star, 1000 senders" },
-	{ "star-10000", NULL, 10000, { NULL }, 1e5, "star, 10,000 senders" },
+	  "TCP 1 GB over 1 Gbit/s, 100 us",
+	  false },
+	{ "star-10",
+	  NULL,
+	  10,
+	  { NULL },
+	  1e5,
+	  "star, 10 senders -> router -> sink, 100k/s, 1 s",
+	  false },
+	{ "star-100", NULL, 100, { NULL }, 1e5, "star, 100 senders", false },
+	{ "star-1000", NULL, 1000, { NULL }, 1e5, "star, 1000 senders", false },
+	{ "star-10000", NULL, 10000, { NULL }, 1e5, "star, 10,000 senders", false },
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -140,9 +172,10 @@ now_s(void)
 
 /* One `netsim run -q FILE --set ...`, its stdout parsed for the event count. */
 static int
-run_once(const char *netsim, const char *file, const char *const *sets, struct result *r)
+run_once(const char *netsim, const char *file, const char *const *sets, const char *trace,
+	 struct result *r)
 {
-	const char *argv[4 + 2 * MAX_SETS + 1];
+	const char *argv[4 + 2 * MAX_SETS + 5 + 1];
 	int n = 0;
 	argv[n++] = netsim;
 	argv[n++] = "run";
@@ -151,6 +184,13 @@ run_once(const char *netsim, const char *file, const char *const *sets, struct r
 	for (int i = 0; i < MAX_SETS && sets[i]; i++) {
 		argv[n++] = "--set";
 		argv[n++] = sets[i];
+	}
+	if (trace) {
+		argv[n++] = "--trace";
+		argv[n++] = trace;
+		argv[n++] = "--overwrite";
+		argv[n++] = "--trace-level";
+		argv[n++] = "full";
 	}
 	argv[n] = NULL;
 	int fds[2];
@@ -271,6 +311,8 @@ main(int argc, char **argv)
 	printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
 	fflush(stdout);
 	int bad = 0;
+	char trace[4096], notes[1024] = "";
+	snprintf(trace, sizeof trace, "%s/trace.db", dir);
 	for (size_t ci = 0; ci < NCASES; ci++) {
 		const struct bcase *c = &cases[ci];
 		if (!wanted(c, argc, argv))
@@ -292,7 +334,7 @@ main(int argc, char **argv)
 		struct result r = { 0 };
 		int status = 0;
 		for (int i = 0; i < runs; i++) {
-			if (run_once(netsim, file, c->sets, &r) != 0) {
+			if (run_once(netsim, file, c->sets, c->trace ? trace : NULL, &r) != 0) {
 				perror("bench_e2e: run");
 				return 1;
 			}
@@ -319,8 +361,18 @@ main(int argc, char **argv)
 			bad++;
 		if (!c->file)
 			unlink(file);
+		if (c->trace) {
+			struct stat st;
+			if (stat(trace, &st) == 0)
+				snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
+					 "%s: trace database %.1f MB\n", c->name,
+					 (double)st.st_size / 1e6);
+			unlink(trace);
+		}
 	}
 	rmdir(dir);
+	if (*notes)
+		printf("\n%s", notes);
 	if (bad)
 		printf("\n%d case(s) exited non-zero (an [expect] line failed: see netsim run "
 		       "FILE)\n",

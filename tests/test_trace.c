@@ -377,6 +377,7 @@ test_trace_packet_first_record_wins(void **state)
 	later.payload = 999;
 	trace_packet(f->h, 4, &tcp);
 	trace_packet(f->h, 4, &later);
+	db = fix_db(f); /* the rows made since: trace_db waits for the writer thread */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM packets"), 1);
 	assert_query_text(db,
 			  "SELECT proto || ' ' || saddr || ':' || sport || ' > ' || daddr || ':' ||"
@@ -414,6 +415,7 @@ test_trace_summary_level_keeps_one_packet_row_but_no_skb_events(void **state)
 	trace_packet(f->h, 1, &udp);
 	trace_cpu_busy_hook(f->h, CPU_HARDIRQ, "eth0 irq", 0, 100);
 	trace_counter(f->h, "drop.ring_full", "eth0", 3);
+	db = fix_db(f);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM skb_events"), 0);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM packets"), 1);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM cpu_busy"), 0);
@@ -540,6 +542,7 @@ test_trace_counter_and_tcp_cc_rows(void **state)
 	sim_run_until(f->sim, 5 * SIM_US);
 	trace_counter(f->h, "ip.in_receives", NULL, 12);
 	trace_tcp_cc(f->h, "10.0.0.1:1-10.0.0.2:80", 14600, 65535, 2920, 200 * SIM_US, SIM_S);
+	db = fix_db(f);
 	assert_query_text(db, "SELECT name || quote(place) || value FROM counters",
 			  "ip.in_receivesNULL12");
 	assert_query_text(
@@ -735,6 +738,7 @@ test_trace_batches_commit_every_10000_rows(void **state)
 
 	fix_open(f, path, TRACE_FULL);
 	write_allocs(f->h, 1, 25000);
+	trace_wait_writer(f->tr);
 	/* Another connection sees only committed batches. */
 	sqlite3 *other = open_file_db(path);
 	assert_int_equal(query_int(other, "SELECT count(*) FROM skb_events"), 20000);
@@ -812,6 +816,7 @@ test_trace_killed_run_leaves_valid_unfinished_database(void **state)
 		trace_begin_run(tr, "killed", "", 1, "0", NULL);
 		struct trace_host *h = trace_host_add(tr, NULL, NULL, "a");
 		write_allocs(h, 1, TRACE_BATCH_ROWS);
+		trace_wait_writer(tr); /* the first batch is committed */
 		if (write(ready[1], "x", 1) != 1)
 			_exit(3);
 		for (uint64_t i = 1;; i++)

@@ -2,8 +2,9 @@
  * trace/trace.c - the trace recorder's life: opening the SQLite database,
  * the schema, batching rows in transactions, errors, and closing the run.
  *
- * The stack calls the row writers in trace_rows.c; this file decides when
- * rows reach the disk.  Rows are written with prepared statements inside a
+ * The stack calls the row writers in trace_rows.c, which append records
+ * for the writer thread (trace_writer.c); this file decides when rows reach
+ * the disk.  Rows are written with prepared statements inside a
  * transaction that is committed every TRACE_BATCH_ROWS rows; the indexes of
  * schema.sql are built only in trace_close.
  *
@@ -189,9 +190,11 @@ trace_exec(struct trace *tr, const char *sql, const char *what, GError **error)
 void
 trace_fail(struct trace *tr, const char *what)
 {
-	if (tr->failed)
+	GError *e = NULL;
+
+	if (trace_on_writer ? tr->w_error != NULL : tr->failed != NULL)
 		return;
-	g_set_error(&tr->failed, TRACE_ERROR, TRACE_ERROR_IO,
+	g_set_error(&e, TRACE_ERROR, TRACE_ERROR_IO,
 		    "trace database %s: %s failed: %s; tracing stopped", trace_where(tr), what,
 		    sqlite3_errmsg(tr->db));
 	/* SQLite may already have rolled back after SQLITE_FULL or an I/O error. */
@@ -199,6 +202,18 @@ trace_fail(struct trace *tr, const char *what)
 		sqlite3_exec(tr->db, "ROLLBACK", NULL, NULL, NULL);
 	tr->in_txn = false;
 	tr->skb_n = 0;
+	if (trace_on_writer) {
+		/* the simulation thread takes it over at its next chunk (trace_writer.c) */
+		tr->w_error = e;
+		return;
+	}
+	/* Synced: the writer is idle.  It writes nothing more, and the records
+	 * not yet handed over are dropped. */
+	tr->failed = e;
+	if (!tr->w_error)
+		tr->w_error = g_error_copy(e);
+	if (tr->cur)
+		tr->cur->used = 0;
 	for (guint i = 0; i < tr->hosts->len; i++) {
 		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
 		hr->pub.level = TRACE_OFF;
@@ -206,27 +221,38 @@ trace_fail(struct trace *tr, const char *what)
 }
 
 bool
-trace_commit(struct trace *tr, GError **error)
+trace_commit_now(struct trace *tr)
 {
 	trace_skb_drain(tr);
-	if (!tr->db || tr->failed) {
-		if (tr->failed)
-			g_propagate_error(error, g_error_copy(tr->failed));
-		return !tr->failed;
-	}
+	if (tr->w_error)
+		return false;
 	if (tr->in_txn && sqlite3_exec(tr->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		trace_fail(tr, "committing a batch");
-		g_propagate_error(error, g_error_copy(tr->failed));
 		return false;
 	}
 	tr->in_txn = false;
 	tr->batch_rows = 0;
 	if (sqlite3_exec(tr->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		trace_fail(tr, "beginning a batch");
-		g_propagate_error(error, g_error_copy(tr->failed));
 		return false;
 	}
 	tr->in_txn = true;
+	return true;
+}
+
+bool
+trace_commit(struct trace *tr, GError **error)
+{
+	if (tr->db && !tr->failed) {
+		if (tr->writer)
+			trace_sync(tr); /* the writer commits after the last record */
+		else
+			trace_commit_now(tr);
+	}
+	if (tr->failed) {
+		g_propagate_error(error, g_error_copy(tr->failed));
+		return false;
+	}
 	return true;
 }
 
@@ -415,6 +441,7 @@ trace_remove_file(struct trace *tr)
 static void
 trace_destroy(struct trace *tr)
 {
+	trace_writer_stop(tr);
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(tr->st[i]);
 	if (tr->db)
@@ -433,7 +460,9 @@ trace_destroy(struct trace *tr)
 		g_free(hr);
 	}
 	g_ptr_array_unref(tr->hosts);
+	g_string_chunk_free(tr->names);
 	g_clear_error(&tr->failed);
+	g_clear_error(&tr->w_error);
 	g_free(tr->path);
 	g_free(tr->tmp_path);
 	g_free(tr);
@@ -447,6 +476,7 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 	g_autofree char *name = NULL;
 
 	tr->hosts = g_ptr_array_new();
+	tr->names = g_string_chunk_new(4096);
 	tr->level = path ? level : TRACE_OFF;
 	tr->lock_fd = -1;
 	if (!path)
@@ -469,7 +499,7 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(memory ? path : name, &tr->db, flags, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(tr->db, TRACE_BUSY_MS) != SQLITE_OK ||
-	    !trace_setup_db(tr, error)) {
+	    !trace_setup_db(tr, error) || !trace_writer_start(tr, error)) {
 		if (error && !*error)
 			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
 				    "cannot open trace database %s: %s", path,
@@ -506,6 +536,7 @@ trace_begin_run(struct trace *tr, const char *scenario_name, const char *scenari
 
 	if (!tr->db)
 		return true;
+	trace_sync(tr); /* the connection is this thread's until the next chunk */
 	if (tr->failed) {
 		g_propagate_error(error, g_error_copy(tr->failed));
 		return false;
@@ -551,6 +582,8 @@ trace_host_add(struct trace *tr, struct sim *sim, struct cpu *cpu, const char *n
 		hr->busy[c] = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	g_ptr_array_add(tr->hosts, hr);
 
+	if (tr->db && !tr->failed)
+		trace_sync(tr);
 	if (tr->db && !tr->failed) {
 		sqlite3_stmt *st = tr->st[ST_HOST];
 		sqlite3_bind_int64(st, 1, hr->pub.id);
@@ -594,9 +627,10 @@ trace_db(struct trace *tr)
 {
 	if (!tr)
 		return NULL;
-	/* Whoever looks at the database sees every row written so far. */
+	/* Whoever looks at the database sees every row written so far, and
+	 * the writer is idle until the simulation makes a chunk of rows more. */
 	if (tr->db && !tr->failed)
-		trace_skb_drain(tr);
+		trace_sync(tr);
 	return tr->db;
 }
 
@@ -702,6 +736,8 @@ trace_close(struct trace *tr, bool finished, GError **error)
 
 	if (!tr)
 		return true;
+	/* The writer writes what is left and ends; an error it met is the run's now. */
+	trace_writer_stop(tr);
 	if (tr->db && !tr->discard) {
 		if (tr->failed) {
 			/* The trace is incomplete: it keeps finished = 0. */

@@ -33,7 +33,7 @@ extern const char trace_schema_sql[];
 #define TRACE_SKB_ROWS_PER_INSERT 16
 #define TRACE_SKB_COLUMNS 25 /* parameters of one skb_events row */
 
-/* One skb_events row waiting in the buffer: the values as trace.h gave them. */
+/* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */
 struct trace_skb_row {
 	sim_time_t time;
 	uint64_t skb, other;
@@ -44,6 +44,68 @@ struct trace_skb_row {
 	const char *layer, *func, *queue, *reason;
 	struct trace_skb_ptrs p; /* when has_ptrs */
 };
+
+/*
+ * The writer thread (trace_writer.c).  The simulation thread does not call
+ * SQLite during the run: it appends each row as a compact record to the
+ * current chunk, and a full chunk goes to the writer thread, which binds
+ * and steps the prepared statements on the other core.  TRACE_CHUNKS chunks
+ * circulate between two queues (full -> writer, free -> simulation),
+ * so memory is bounded and the simulation waits when the writer is behind.
+ * Records are written in the order they were made, so rows (and seq) are
+ * the same as without the thread.
+ *
+ * Who may touch the database: the writer, except while the recorder is
+ * "synced" (trace_sync: every chunk back in the free queue, so the writer
+ * is idle in chunkq_pop); then the simulation thread may use db and
+ * the statements directly until it hands over the next chunk.  The queue's
+ * lock orders the two threads' accesses.
+ */
+#include <pthread.h>
+
+#define TRACE_CHUNK_BYTES (256 * 1024)
+#define TRACE_CHUNKS 8
+
+struct trace_chunk {
+	size_t used; /* bytes of records in data */
+	bool commit; /* the writer commits after this chunk (trace_sync) */
+	bool stop;   /* the writer ends after this chunk */
+	_Alignas(8) unsigned char data[TRACE_CHUNK_BYTES];
+};
+
+/* A queue of chunks: a ring under a pthread mutex and condition variable
+ * (not GAsyncQueue: GLib's futex-based GMutex is invisible to helgrind,
+ * which checks this protocol).  failed is the writer's "I met an error",
+ * passed with the chunks it gives back. */
+struct trace_chunkq {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct trace_chunk *ring[TRACE_CHUNKS];
+	unsigned head, n;
+	bool failed;
+};
+
+/* A value of a generic row: NULL, an integer, or a name that lives until
+ * the trace is closed (a literal, or interned in the recorder's names). */
+enum trace_val_type { TV_NULL, TV_INT, TV_NAME };
+struct trace_val {
+	union {
+		int64_t i;
+		const char *s;
+	};
+	uint8_t type;
+};
+#define TRACE_ROW_VALUES 12
+
+/* A row of any table but skb_events, built on the stack and then copied
+ * into the chunk (trace_row_put): only its nval values. */
+struct trace_row {
+	uint8_t stmt, nval;
+	struct trace_val v[TRACE_ROW_VALUES];
+};
+
+/* Set on the writer thread: trace_fail then only records the error. */
+extern _Thread_local bool trace_on_writer;
 
 enum trace_stmt {
 	ST_HOST,
@@ -94,13 +156,22 @@ struct trace {
 	bool discard;		/* trace_abandon: remove the file at close */
 	enum trace_level level; /* the run's level (TRACE_OFF without a database) */
 	sqlite3_stmt *st[ST_N];
+	GPtrArray *hosts;    /* struct trace_host_rec *, by id - 1 */
+	GError *failed;	     /* the first write error, as the simulation thread knows it */
+	GStringChunk *names; /* text of generic rows that is not a literal: kept until close */
+	uint64_t rows;	     /* rows made in the whole run */
+
+	/* The simulation thread's end of the writer (trace_writer.c). */
+	GThread *writer;		  /* NULL without a database */
+	struct trace_chunkq *full, *free; /* simulation -> writer, and back */
+	struct trace_chunk *cur;	  /* the chunk being filled */
+
+	/* The writer's (or the simulation thread's, when synced). */
 	struct trace_skb_row skb_buf[TRACE_SKB_ROWS_PER_INSERT];
 	unsigned skb_n; /* rows waiting in skb_buf */
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
-	uint64_t rows;	     /* rows written in the whole run */
-	GError *failed;	     /* the first write error */
-	GPtrArray *hosts;    /* struct trace_host_rec *, by id - 1 */
+	GError *w_error;     /* the writer's first error; read when synced */
 };
 
 /* Steps and resets @st; on an error records it (trace_fail) and returns false. */
@@ -110,10 +181,32 @@ bool trace_step(struct trace *tr, sqlite3_stmt *st, const char *what);
 void trace_row_done(struct trace *tr, sqlite3_stmt *st, unsigned rows, const char *what);
 /* Writes the skb_events rows waiting in the buffer, one statement each. */
 void trace_skb_drain(struct trace *tr);
-/* Records the first write error, rolls back, and stops all tracing. */
+/* Records the first write error, rolls back, and stops all tracing
+ * (simulation thread, synced). */
 void trace_fail(struct trace *tr, const char *what);
-/* Commits the open transaction and begins the next; false on error. */
+/* Commits the open transaction and begins the next (synced, or on the writer). */
+bool trace_commit_now(struct trace *tr);
+/* Waits until the writer has written and committed every record, then
+ * takes over its error; false (and @error) if the trace has failed. */
 bool trace_commit(struct trace *tr, GError **error);
+
+/* trace_writer.c */
+bool trace_writer_start(struct trace *tr, GError **error);
+/* Ends the writer thread; pending records are written unless @discard. */
+void trace_writer_stop(struct trace *tr);
+/* Every record written and committed, the writer idle; its error taken over. */
+void trace_sync(struct trace *tr);
+/* Every record written but only full batches committed, the writer idle
+ * (what a reader sees of a run in progress; for tests). */
+void trace_wait_writer(struct trace *tr);
+/* Room for a record of @size bytes in the current chunk (8-aligned). */
+void *trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size);
+/* Appends a generic row to the current chunk. */
+void trace_row_put(struct trace *tr, const struct trace_row *row);
+/* Binds the skb row @r as parameters @base+1 .. @base+TRACE_SKB_COLUMNS. */
+void trace_bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r);
+
+enum trace_rec_kind { REC_SKB = 1, REC_ROW = 2 };
 /* Writes the per-context CPU totals of every host (summary level and above). */
 void trace_write_totals(struct trace *tr);
 

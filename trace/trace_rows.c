@@ -4,15 +4,16 @@
  * One function per table of trace/schema.sql: skb_events and packets (full
  * level), cpu_busy (full) and the CPU totals behind cpu_total (every level,
  * written at close from summary level up), counters and tcp_cc (summary and
- * up).  Each fills the parameters of a prepared statement and hands it to
- * trace_row_done, which steps it and commits full batches (trace.c).
- * skb_events rows, by far the most, wait in a small buffer and go to the
- * database TRACE_SKB_ROWS_PER_INSERT at a time; trace_commit and trace_db
- * drain the buffer, so nothing buffered is ever missed by a reader.
+ * up).  During the run each row becomes a record in the current chunk
+ * (skb_events rows as struct trace_skb_row, the others as a struct
+ * trace_row of integers and names), which the writer thread binds and
+ * steps (trace_writer.c); task_total and cpu_total rows are written on this
+ * thread at close, when the writer has stopped.
  *
  * This is the per-packet path: no allocation and no formatting beyond the
  * few bytes of a dotted quad once per packet.  Names are bound with
- * SQLITE_STATIC because trace.h requires them to live for the whole run.
+ * SQLITE_STATIC because trace.h requires them to live for the whole run;
+ * text that does not (addresses, counter names) is interned in tr->names.
  */
 #include "config.h"
 
@@ -40,15 +41,50 @@ bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool present)
 		sqlite3_bind_null(st, i);
 }
 
+/* The values of a generic row, in the statement's parameter order. */
+static inline void
+row_int(struct trace_row *b, int64_t v)
+{
+	struct trace_val *x = &b->v[b->nval++];
+	x->type = TV_INT;
+	x->i = v;
+}
+
+static inline void
+row_int_or_null(struct trace_row *b, int64_t v, bool present)
+{
+	if (present)
+		row_int(b, v);
+	else
+		b->v[b->nval++].type = TV_NULL;
+}
+
+/* A name that lives for the run (a literal, or interned), or NULL. */
+static inline void
+row_name(struct trace_row *b, const char *s)
+{
+	struct trace_val *x = &b->v[b->nval++];
+	x->type = s ? TV_NAME : TV_NULL;
+	x->s = s;
+}
+
+/* Text that does not live for the run: interned in the recorder's names,
+ * which the writer reads and trace_close frees.  The names are few (one
+ * per address, counter or connection), so memory stays flat in rows. */
+static inline void
+row_text(struct trace_row *b, struct trace *tr, const char *s)
+{
+	row_name(b, s ? g_string_chunk_insert_const(tr->names, s) : NULL);
+}
+
 static inline bool
 trace_writing(const struct trace_host *h, enum trace_level at_least)
 {
 	return h && h->level >= at_least && h->tr->db && !h->tr->failed;
 }
 
-/* Binds one buffered row as the parameters @base+1 .. @base+TRACE_SKB_COLUMNS. */
-static void
-bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r)
+void
+trace_bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r)
 {
 	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
 
@@ -97,12 +133,10 @@ trace_skb_drain(struct trace *tr)
 	unsigned n = tr->skb_n;
 
 	tr->skb_n = 0;
-	for (unsigned i = 0; i < n && !tr->failed; i++) {
-		bind_skb_row(st, 0, &tr->skb_buf[i]);
-		if (trace_step(tr, st, "writing skb_events")) {
-			tr->rows++;
+	for (unsigned i = 0; i < n && !tr->w_error; i++) {
+		trace_bind_skb_row(st, 0, &tr->skb_buf[i]);
+		if (trace_step(tr, st, "writing skb_events"))
 			tr->batch_rows++;
-		}
 	}
 }
 
@@ -117,7 +151,7 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	    const struct trace_skb_ptrs *p, bool hw)
 {
 	struct trace *tr = h->tr;
-	struct trace_skb_row *r = &tr->skb_buf[tr->skb_n++];
+	struct trace_skb_row *r = trace_rec_reserve(tr, REC_SKB, sizeof *r);
 
 	r->time = h->sim ? sim_now(h->sim) : 0;
 	r->skb = skb;
@@ -136,13 +170,7 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	r->data_off = data_off;
 	if (p)
 		r->p = *p;
-	if (tr->skb_n < TRACE_SKB_ROWS_PER_INSERT)
-		return;
-	sqlite3_stmt *st = tr->st[ST_SKB_MANY];
-	for (unsigned i = 0; i < TRACE_SKB_ROWS_PER_INSERT; i++)
-		bind_skb_row(st, (int)i * TRACE_SKB_COLUMNS, &tr->skb_buf[i]);
-	tr->skb_n = 0;
-	trace_row_done(tr, st, TRACE_SKB_ROWS_PER_INSERT, "writing skb_events");
+	tr->rows++;
 }
 
 void
@@ -201,12 +229,12 @@ trace_tcp_flags(uint8_t flags, char *buf)
 }
 
 static void
-bind_addr(sqlite3_stmt *st, int i, uint32_t addr)
+row_addr(struct trace_row *b, struct trace *tr, uint32_t addr)
 {
 	char buf[16];
-	int n = snprintf(buf, sizeof buf, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
-			 (addr >> 8) & 0xff, addr & 0xff);
-	sqlite3_bind_text(st, i, buf, n, SQLITE_TRANSIENT);
+	snprintf(buf, sizeof buf, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
+		 (addr >> 8) & 0xff, addr & 0xff);
+	row_text(b, tr, buf);
 }
 
 void
@@ -217,28 +245,24 @@ trace_packet(struct trace_host *h, uint64_t skb, const struct trace_pkt_info *in
 	if (!trace_writing(h, TRACE_SUMMARY))
 		return;
 	struct trace *tr = h->tr;
-	sqlite3_stmt *st = tr->st[ST_PACKET];
+	struct trace_row b = { .stmt = ST_PACKET };
 	bool tcp = info->proto == 6, ports = tcp || info->proto == 17;
 	char proto[4], flags[10];
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)skb);
-	sqlite3_bind_int64(st, 2, h->id);
-	sqlite3_bind_int64(st, 3, h->sim ? sim_now(h->sim) : 0);
-	sqlite3_bind_text(st, 4, trace_proto_name(info->proto, proto, sizeof proto), -1,
-			  SQLITE_TRANSIENT);
-	bind_addr(st, 5, info->saddr);
-	bind_addr(st, 6, info->daddr);
-	bind_int_or_null(st, 7, info->sport, ports);
-	bind_int_or_null(st, 8, info->dport, ports);
-	if (tcp)
-		sqlite3_bind_text(st, 9, trace_tcp_flags(info->tcp_flags, flags), -1,
-				  SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 9);
-	bind_int_or_null(st, 10, info->seq, tcp);
-	bind_int_or_null(st, 11, info->ack, tcp);
-	sqlite3_bind_int64(st, 12, info->payload);
-	trace_row_done(tr, st, 1, "writing packets");
+	row_int(&b, (int64_t)skb);
+	row_int(&b, h->id);
+	row_int(&b, h->sim ? sim_now(h->sim) : 0);
+	row_text(&b, tr, trace_proto_name(info->proto, proto, sizeof proto));
+	row_addr(&b, tr, info->saddr);
+	row_addr(&b, tr, info->daddr);
+	row_int_or_null(&b, info->sport, ports);
+	row_int_or_null(&b, info->dport, ports);
+	row_text(&b, tr, tcp ? trace_tcp_flags(info->tcp_flags, flags) : NULL);
+	row_int_or_null(&b, info->seq, tcp);
+	row_int_or_null(&b, info->ack, tcp);
+	row_int(&b, info->payload);
+	trace_row_put(tr, &b);
+	tr->rows++;
 }
 
 void
@@ -282,17 +306,16 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 
 	if (!trace_writing(h, TRACE_FULL))
 		return;
-	sqlite3_stmt *st = h->tr->st[ST_BUSY];
-	sqlite3_bind_int64(st, 1, h->id);
-	sqlite3_bind_text(st, 2, cpu_ctx_name(ctx), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, start);
-	sqlite3_bind_int64(st, 5, end);
-	if (ctx == CPU_TASK && h->cpu)
-		sqlite3_bind_int64(st, 6, cpu_stretch_task(h->cpu));
-	else
-		sqlite3_bind_null(st, 6);
-	trace_row_done(h->tr, st, 1, "writing cpu_busy");
+	struct trace_row b = { .stmt = ST_BUSY };
+	row_int(&b, h->id);
+	row_name(&b, cpu_ctx_name(ctx));
+	row_name(&b, name);
+	row_int(&b, start);
+	row_int(&b, end);
+	row_int_or_null(&b, ctx == CPU_TASK && h->cpu ? cpu_stretch_task(h->cpu) : 0,
+			ctx == CPU_TASK && h->cpu);
+	trace_row_put(h->tr, &b);
+	h->tr->rows++;
 }
 
 /* Orders totals by name so that cpu_total rows come out the same every run. */
@@ -338,6 +361,8 @@ trace_host_cpu_gone(struct trace_host *h)
 {
 	if (!h || !h->cpu)
 		return;
+	if (h->tr->db && !h->tr->failed)
+		trace_sync(h->tr); /* the rows are written here, on this thread */
 	write_tasks(h->tr, (struct trace_host_rec *)h);
 	h->cpu = NULL;
 }
@@ -389,15 +414,13 @@ trace_counter(struct trace_host *h, const char *name, const char *place, int64_t
 {
 	if (!trace_writing(h, TRACE_SUMMARY))
 		return;
-	sqlite3_stmt *st = h->tr->st[ST_COUNTER];
-	sqlite3_bind_int64(st, 1, h->id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	if (place)
-		sqlite3_bind_text(st, 3, place, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, value);
-	trace_row_done(h->tr, st, 1, "writing counters");
+	struct trace_row b = { .stmt = ST_COUNTER };
+	row_int(&b, h->id);
+	row_text(&b, h->tr, name);
+	row_text(&b, h->tr, place);
+	row_int(&b, value);
+	trace_row_put(h->tr, &b);
+	h->tr->rows++;
 }
 
 void
@@ -406,16 +429,17 @@ trace_tcp_cc(struct trace_host *h, const char *conn, uint32_t cwnd, uint32_t sst
 {
 	if (!trace_writing(h, TRACE_SUMMARY))
 		return;
-	sqlite3_stmt *st = h->tr->st[ST_TCP_CC];
-	sqlite3_bind_int64(st, 1, h->sim ? sim_now(h->sim) : 0);
-	sqlite3_bind_int64(st, 2, h->id);
-	sqlite3_bind_text(st, 3, conn, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, cwnd);
-	sqlite3_bind_int64(st, 5, ssthresh);
-	sqlite3_bind_int64(st, 6, flight);
-	sqlite3_bind_int64(st, 7, srtt);
-	sqlite3_bind_int64(st, 8, rto);
-	trace_row_done(h->tr, st, 1, "writing tcp_cc");
+	struct trace_row b = { .stmt = ST_TCP_CC };
+	row_int(&b, h->sim ? sim_now(h->sim) : 0);
+	row_int(&b, h->id);
+	row_text(&b, h->tr, conn);
+	row_int(&b, cwnd);
+	row_int(&b, ssthresh);
+	row_int(&b, flight);
+	row_int(&b, srtt);
+	row_int(&b, rto);
+	trace_row_put(h->tr, &b);
+	h->tr->rows++;
 }
 
 void

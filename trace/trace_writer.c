@@ -1,0 +1,311 @@
+/*
+ * trace/trace_writer.c - the writer thread: SQLite on the other core.
+ *
+ * Measured first (docs/performance.md, trace section): in a full trace
+ * about 90% of the CPU time is SQLite's (binding, the VDBE, the B-tree,
+ * the pages) and the simulation's own share is small.  The simulation
+ * thread therefore only appends a compact record per row to a chunk
+ * (trace_rec_reserve, trace_row_put) and this thread binds and steps the
+ * prepared statements, so that on a machine with two cores the run takes
+ * about the longer of the two instead of their sum.  The rows, their
+ * order and the transactions are what trace.c wrote before: the writer
+ * batches skb_events rows TRACE_SKB_ROWS_PER_INSERT to an INSERT and
+ * commits every TRACE_BATCH_ROWS rows, so a killed run still leaves whole
+ * batches in the WAL file and run.finished = 0.
+ *
+ * The protocol (trace_int.h): TRACE_CHUNKS chunks go round between the
+ * queue "full" (simulation -> writer) and "free" (writer -> simulation).
+ * trace_sync hands over the chunk being filled with a commit request and
+ * takes every chunk back: then the writer has written and committed every
+ * record and waits in chunkq_pop, and the simulation thread may use
+ * the connection itself (the run row, hosts, totals, close).  The queues'
+ * lock is the only synchronisation the two need: a chunk, and everything
+ * the writer wrote before giving it back, belong to whoever popped it.
+ *
+ * Errors: the writer records its first error in w_error, rolls back and
+ * writes nothing more; the free queue carries "failed" back with the
+ * chunks, the simulation thread checks it at each chunk it takes, and
+ * trace_sync moves the error to
+ * tr->failed, where trace_failed() and trace_close report it as the run's.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "trace/trace_int.h"
+
+_Thread_local bool trace_on_writer;
+
+static struct trace_chunkq *
+chunkq_new(void)
+{
+	struct trace_chunkq *q = g_new0(struct trace_chunkq, 1);
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	return q;
+}
+
+static void
+chunkq_free(struct trace_chunkq *q)
+{
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	g_free(q);
+}
+
+/* Never full: there are TRACE_CHUNKS chunks in all. */
+static void
+chunkq_push(struct trace_chunkq *q, struct trace_chunk *c, bool failed)
+{
+	pthread_mutex_lock(&q->mu);
+	q->ring[(q->head + q->n) % TRACE_CHUNKS] = c;
+	q->n++;
+	q->failed |= failed;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Waits for a chunk; *failed (if given) says whether the pusher met an error. */
+static struct trace_chunk *
+chunkq_pop(struct trace_chunkq *q, bool *failed)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->n == 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	struct trace_chunk *c = q->ring[q->head];
+	q->head = (q->head + 1) % TRACE_CHUNKS;
+	q->n--;
+	if (failed)
+		*failed = q->failed;
+	pthread_mutex_unlock(&q->mu);
+	return c;
+}
+
+struct rec_hdr {
+	uint32_t kind; /* enum trace_rec_kind */
+	uint32_t size; /* of the whole record, header included, a multiple of 8 */
+};
+
+static inline size_t
+rec_align(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* The writer's handling of one buffered skb row: a full buffer becomes one INSERT. */
+static void
+writer_skb_row(struct trace *tr, const struct trace_skb_row *r)
+{
+	tr->skb_buf[tr->skb_n++] = *r;
+	if (tr->skb_n < TRACE_SKB_ROWS_PER_INSERT)
+		return;
+	sqlite3_stmt *st = tr->st[ST_SKB_MANY];
+	for (unsigned i = 0; i < TRACE_SKB_ROWS_PER_INSERT; i++)
+		trace_bind_skb_row(st, (int)i * TRACE_SKB_COLUMNS, &tr->skb_buf[i]);
+	tr->skb_n = 0;
+	if (trace_step(tr, st, "writing skb_events"))
+		tr->batch_rows += TRACE_SKB_ROWS_PER_INSERT;
+}
+
+/* What each generic statement's rows are, for error messages. */
+static const char *
+stmt_what(unsigned stmt)
+{
+	switch (stmt) {
+	case ST_PACKET: return "writing packets";
+	case ST_BUSY: return "writing cpu_busy";
+	case ST_COUNTER: return "writing counters";
+	case ST_TCP_CC: return "writing tcp_cc";
+	default: return "writing a row";
+	}
+}
+
+static void
+writer_row(struct trace *tr, const struct trace_row *row)
+{
+	sqlite3_stmt *st = tr->st[row->stmt];
+
+	for (int i = 0; i < row->nval; i++) {
+		const struct trace_val *v = &row->v[i];
+		if (v->type == TV_INT)
+			sqlite3_bind_int64(st, i + 1, v->i);
+		else if (v->type == TV_NAME)
+			sqlite3_bind_text(st, i + 1, v->s, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, i + 1);
+	}
+	if (trace_step(tr, st, stmt_what(row->stmt)))
+		tr->batch_rows++;
+}
+
+/* Writes the records of @c in order, committing full batches. */
+static void
+writer_chunk(struct trace *tr, const struct trace_chunk *c)
+{
+	size_t off = 0;
+
+	while (off < c->used && !tr->w_error) {
+		struct rec_hdr h;
+		memcpy(&h, c->data + off, sizeof h);
+		const unsigned char *p = c->data + off + sizeof h;
+		if (h.kind == REC_SKB)
+			writer_skb_row(tr, (const struct trace_skb_row *)p);
+		else
+			writer_row(tr, (const struct trace_row *)p);
+		off += h.size;
+		if (tr->batch_rows >= TRACE_BATCH_ROWS)
+			trace_commit_now(tr);
+	}
+}
+
+static gpointer
+writer_main(gpointer data)
+{
+	struct trace *tr = data;
+
+	trace_on_writer = true;
+	for (;;) {
+		struct trace_chunk *c = chunkq_pop(tr->full, NULL);
+		bool stop = c->stop;
+		if (!tr->w_error) {
+			writer_chunk(tr, c);
+			if (c->commit && !stop)
+				trace_commit_now(tr);
+		}
+		c->used = 0;
+		c->commit = c->stop = false;
+		chunkq_push(tr->free, c, tr->w_error != NULL);
+		if (stop)
+			return NULL;
+	}
+}
+
+bool
+trace_writer_start(struct trace *tr, GError **error)
+{
+	tr->full = chunkq_new();
+	tr->free = chunkq_new();
+	for (int i = 0; i < TRACE_CHUNKS; i++) {
+		struct trace_chunk *c = g_malloc(sizeof *c);
+		c->used = 0;
+		c->commit = c->stop = false;
+		if (i == 0)
+			tr->cur = c;
+		else
+			chunkq_push(tr->free, c, false);
+	}
+	tr->writer = g_thread_try_new("trace-writer", writer_main, tr, error);
+	if (tr->writer)
+		return true;
+	g_free(tr->cur);
+	tr->cur = NULL;
+	for (int i = 1; i < TRACE_CHUNKS; i++)
+		g_free(chunkq_pop(tr->free, NULL));
+	g_clear_pointer(&tr->full, chunkq_free);
+	g_clear_pointer(&tr->free, chunkq_free);
+	return false;
+}
+
+/* Takes every chunk back: the writer is idle, and tr->cur is an empty chunk. */
+static void
+take_all_chunks(struct trace *tr)
+{
+	struct trace_chunk *all[TRACE_CHUNKS];
+
+	for (int i = 0; i < TRACE_CHUNKS; i++)
+		all[i] = chunkq_pop(tr->free, NULL);
+	tr->cur = all[0];
+	for (int i = 1; i < TRACE_CHUNKS; i++)
+		chunkq_push(tr->free, all[i], false);
+}
+
+/* Moves the writer's error to the simulation thread and stops all tracing (synced). */
+static void
+take_writer_error(struct trace *tr)
+{
+	if (!tr->w_error || tr->failed)
+		return;
+	tr->failed = g_error_copy(tr->w_error);
+	for (guint i = 0; i < tr->hosts->len; i++) {
+		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
+		hr->pub.level = TRACE_OFF;
+	}
+}
+
+static void
+writer_catch_up(struct trace *tr, bool commit)
+{
+	if (!tr->writer)
+		return;
+	tr->cur->commit = commit;
+	chunkq_push(tr->full, tr->cur, false);
+	tr->cur = NULL;
+	take_all_chunks(tr);
+	take_writer_error(tr);
+}
+
+void
+trace_sync(struct trace *tr)
+{
+	writer_catch_up(tr, true);
+}
+
+void
+trace_wait_writer(struct trace *tr)
+{
+	writer_catch_up(tr, false);
+}
+
+void
+trace_writer_stop(struct trace *tr)
+{
+	if (!tr->writer)
+		return;
+	if (!tr->cur) /* only if a sync was interrupted: cannot happen */
+		tr->cur = chunkq_pop(tr->free, NULL);
+	tr->cur->stop = true;
+	chunkq_push(tr->full, tr->cur, false);
+	g_thread_join(tr->writer);
+	tr->writer = NULL;
+	tr->cur = NULL;
+	for (int i = 0; i < TRACE_CHUNKS; i++)
+		g_free(chunkq_pop(tr->free, NULL));
+	chunkq_free(tr->full);
+	chunkq_free(tr->free);
+	tr->full = tr->free = NULL;
+	take_writer_error(tr);
+}
+
+/* Hands the full chunk to the writer and takes an empty one (waiting if the writer is behind). */
+static void
+hand_over(struct trace *tr)
+{
+	bool failed;
+
+	chunkq_push(tr->full, tr->cur, false);
+	tr->cur = chunkq_pop(tr->free, &failed);
+	if (failed && !tr->failed)
+		trace_sync(tr);
+}
+
+void *
+trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size)
+{
+	size_t need = rec_align(sizeof(struct rec_hdr) + size);
+
+	if (tr->cur->used + need > TRACE_CHUNK_BYTES)
+		hand_over(tr);
+	unsigned char *p = tr->cur->data + tr->cur->used;
+	struct rec_hdr h = { kind, (uint32_t)need };
+	memcpy(p, &h, sizeof h);
+	tr->cur->used += need;
+	return p + sizeof h;
+}
+
+void
+trace_row_put(struct trace *tr, const struct trace_row *row)
+{
+	size_t size = offsetof(struct trace_row, v) + row->nval * sizeof(struct trace_val);
+
+	memcpy(trace_rec_reserve(tr, REC_ROW, size), row, size);
+}
