@@ -448,11 +448,12 @@ trace_tcp_state(struct trace_host *h, const char *conn, const char *old_state,
 {
 	if (!trace_writing(h, TRACE_SUMMARY))
 		return;
-	sqlite3_stmt *st = h->tr->st[ST_TCP_STATE];
-	sqlite3_bind_int64(st, 1, h->sim ? sim_now(h->sim) : 0);
-	sqlite3_bind_int64(st, 2, h->id);
-	sqlite3_bind_text(st, 3, conn, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, old_state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, new_state, -1, SQLITE_STATIC);
-	trace_row_done(h->tr, st, 1, "writing tcp_state");
+	struct trace_row b = { .stmt = ST_TCP_STATE };
+	row_int(&b, h->sim ? sim_now(h->sim) : 0);
+	row_int(&b, h->id);
+	row_text(&b, h->tr, conn);
+	row_name(&b, old_state);
+	row_name(&b, new_state);
+	trace_row_put(h->tr, &b);
+	h->tr->rows++;
 }

@@ -116,6 +116,7 @@ stmt_what(unsigned stmt)
 	case ST_BUSY: return "writing cpu_busy";
 	case ST_COUNTER: return "writing counters";
 	case ST_TCP_CC: return "writing tcp_cc";
+	case ST_TCP_STATE: return "writing tcp_state";
 	default: return "writing a row";
 	}
 }
