@@ -638,7 +638,8 @@ static int
 ip_finish_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 {
 	struct ip_state *ips = ip_state(skb->host);
-	if (skb->len > dev->mtu) {
+	/* Linux ip_finish_output_gso: a GSO skb is cut later, at MSS */
+	if (skb->len > dev->mtu && !skb_is_gso(skb)) {
 		if (ntohs(ip_hdr(skb)->frag_off) & IP_DF) {
 			ips->mib.frag_fails++;
 			if (IPCB(skb)->flags & IPSKB_FORWARDED)
