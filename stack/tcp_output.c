@@ -11,6 +11,10 @@
  * Position: tcp_sendmsg / tcp_ack / timers -> tcp_write_xmit ->
  * tcp_xmit (a clone of the queued skb, header, checksum; COST_TCP_SEND)
  * -> ip_queue_xmit.  A sent skb stays on sk_write_queue until acknowledged.
+ * When the route's device has GSO or TSO (stack/gso.h), write-queue skbs
+ * are up to tcp_xmit_size_goal bytes and tcp_write_xmit sends the share
+ * tcp_tso_autosize and the window allow (tso_fragment cuts the rest), as
+ * one GSO skb marked gso_size = MSS that the device layer or NIC cuts.
  *
  * Linux's tcp_transmit_skb (net/ipv4/tcp_output.c, __tcp_transmit_skb)
  * does the same: the queued skb keeps the data; what goes down the stack
