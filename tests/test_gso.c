@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <netinet/in.h>
 #include <string.h>
+#include "sim/cpu.h"
 #include "sim/sim.h"
 #include "stack/eth.h"
 #include "stack/gso.h"
@@ -297,6 +298,43 @@ test_rx_csum_engine_refuses_a_corrupted_segment(void **state)
 	free_all(fx, segs, n);
 }
 
+/* CPU time (softirq: charged outside any CPU item) that skb_gso_segment costs. */
+static sim_time_t
+segment_cost(struct fx *fx, netdev_features_t features)
+{
+	struct sk_buff *skb = gso_skb(fx->h, TCPHDR_ACK);
+	sim_time_t before = cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ);
+	struct sk_buff *segs = skb_gso_segment(skb, features);
+	sim_run_until(fx->sim, sim_now(fx->sim) + SIM_S);
+	sim_time_t spent = cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ) - before;
+	for (struct sk_buff *s = segs, *next; s; s = next) {
+		next = s->next;
+		s->next = NULL;
+		skb_consume(s);
+	}
+	skb_consume(skb);
+	return spent;
+}
+
+static void
+test_software_gso_charges_gso_segment_per_segment(void **state)
+{
+	struct fx *fx = *state;
+	sim_time_t per_seg = cpu_cost(fx->h->cpu, COST_GSO_SEGMENT);
+	assert_int_equal(segment_cost(fx, NETIF_F_HW_CSUM), 45 * per_seg);
+}
+
+static void
+test_software_gso_without_csum_offload_also_charges_each_sum(void **state)
+{
+	struct fx *fx = *state;
+	sim_time_t per_kb = cpu_cost(fx->h->cpu, COST_CSUM_PER_KB);
+	sim_time_t per_seg = cpu_cost(fx->h->cpu, COST_GSO_SEGMENT);
+	/* each segment's TCP header and payload: 1468 bytes, 143.36 -> 143 ns */
+	sim_time_t sum = (sim_time_t)((1468u * (uint64_t)per_kb + 512) / 1024);
+	assert_int_equal(segment_cost(fx, 0), 45 * (per_seg + sum));
+}
+
 int
 main(void)
 {
@@ -321,6 +359,11 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_engine_refuses_a_corrupted_segment,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_software_gso_charges_gso_segment_per_segment,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_software_gso_without_csum_offload_also_charges_each_sum, setup,
+			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
