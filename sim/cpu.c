@@ -48,6 +48,10 @@ const struct cpu_cost_info cpu_cost_info[COST_NCOSTS] = {
 	[COST_COPY_PER_KB] = { "copy_per_kb", 250, "copying 1 KiB user<->kernel" },
 	[COST_SCREEN] = { "screen", 2000, "user-level screening of one packet" },
 	[COST_APP_PACKET] = { "app_packet", 1000, "an application handling one message" },
+	[COST_CSUM_PER_KB] = { "csum_per_kb", 100,
+			       "Internet checksum of 1 KiB in software (no checksum offload)" },
+	[COST_GSO_SEGMENT] = { "gso_segment", 300,
+			       "software GSO: making one segment (skb, headers, fix-ups)" },
 };
 
 int

@@ -57,7 +57,8 @@ const char *cpu_ctx_name(enum cpu_ctx ctx); /* from CPU_CONTEXTS: "hardirq" ... 
 /*
  * The cost table: virtual nanoseconds charged for each kind of work.  Values
  * are per event (an interrupt, a packet through a layer, a system call),
- * except COST_COPY_PER_KB, charged per 1024 bytes copied (pro rata).
+ * except COST_COPY_PER_KB and COST_CSUM_PER_KB, charged per 1024 bytes
+ * copied or summed (pro rata).
  */
 enum cpu_cost {
 	COST_IRQ_ENTRY,	    /* interrupt entry and exit, with the handler's dispatch */
@@ -85,6 +86,8 @@ enum cpu_cost {
 	COST_COPY_PER_KB,   /* copying 1024 bytes between user and kernel memory */
 	COST_SCREEN,	    /* a user-level screening process examining one packet */
 	COST_APP_PACKET,    /* an application consuming one received message */
+	COST_CSUM_PER_KB,   /* the Internet checksum over 1024 bytes in software */
+	COST_GSO_SEGMENT,   /* skb_gso_segment: making one segment of a GSO skb */
 	COST_NCOSTS
 };
 

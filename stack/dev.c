@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 #include "stack/eth.h"
+#include "stack/gso.h"
 #include "stack/host.h"
 #include "trace/trace.h"
 
@@ -91,6 +92,8 @@ alloc_netdev(struct host *host, const char *name, size_t priv_size,
 	dev->mtu = ETH_DATA_LEN;
 	dev->hard_header_len = ETH_HLEN;
 	dev->tx_queue_len = 1000;
+	dev->gso_max_size = GSO_LEGACY_MAX_SIZE;
+	dev->gso_max_segs = GSO_MAX_SEGS;
 	skb_queue_head_init(&dev->qdisc, "qdisc", LAYER_DEV);
 	dev->priv = priv_size ? g_malloc0(priv_size) : NULL;
 	cpu_work_init(&dev->tx_work, net_tx_action, dev, "net_tx_action");
@@ -248,12 +251,27 @@ qdisc_run(struct net_device *dev)
 {
 	struct sk_buff *skb;
 	while (dev->up && !dev->queue_stopped && (skb = skb_dequeue(&dev->qdisc)) != NULL) {
-		skb_handoff(skb, LAYER_NIC, "ndo_start_xmit");
-		if (dev->netdev_ops->ndo_start_xmit(skb, dev) == NETDEV_TX_BUSY) {
-			/* Linux dev_requeue_skb: try again when the driver wakes the queue */
-			skb_queue_head(&dev->qdisc, skb);
-			dev->queue_stopped = true;
-			break;
+		/* Linux sch_direct_xmit -> validate_xmit_skb_list: GSO segments
+		 * and the software checksum (stack/gso.c) */
+		skb = validate_xmit_skb(skb, dev);
+		while (skb) {
+			struct sk_buff *next = skb->next;
+			skb->next = NULL;
+			skb_handoff(skb, LAYER_NIC, "ndo_start_xmit");
+			if (dev->netdev_ops->ndo_start_xmit(skb, dev) == NETDEV_TX_BUSY) {
+				/* Linux dev_requeue_skb: try again when the driver wakes
+				 * the queue (the rest of a GSO list after it, in order) */
+				skb_queue_head(&dev->qdisc, skb);
+				for (struct sk_buff *p = skb; next; p = skb) {
+					skb = next;
+					next = skb->next;
+					skb->next = NULL;
+					skb_append(p, skb, &dev->qdisc);
+				}
+				dev->queue_stopped = true;
+				return;
+			}
+			skb = next;
 		}
 	}
 }
@@ -270,7 +288,7 @@ dev_queue_xmit(struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_DEV_DOWN);
 		return NET_XMIT_DROP;
 	}
-	if (skb->len > dev->mtu + dev->hard_header_len) {
+	if (skb->len > dev->mtu + dev->hard_header_len && !skb_is_gso(skb)) {
 		dev_count_drop(dev, SKB_DROP_PKT_TOO_BIG, false);
 		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
 		return NET_XMIT_DROP;

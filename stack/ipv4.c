@@ -638,7 +638,8 @@ static int
 ip_finish_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 {
 	struct ip_state *ips = ip_state(skb->host);
-	if (skb->len > dev->mtu) {
+	/* Linux ip_finish_output_gso: a GSO skb is cut later, at MSS */
+	if (skb->len > dev->mtu && !skb_is_gso(skb)) {
 		if (ntohs(ip_hdr(skb)->frag_off) & IP_DF) {
 			ips->mib.frag_fails++;
 			if (IPCB(skb)->flags & IPSKB_FORWARDED)
@@ -703,7 +704,7 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
 		return -EMSGSIZE;
 	}
-	if (args->df && tot > rt.mtu) {
+	if (args->df && tot > rt.mtu && !skb_is_gso(skb)) {
 		ips->mib.frag_fails++;
 		skb_drop(skb, SKB_DROP_IP_FRAG_NEEDED);
 		return -EMSGSIZE;
@@ -713,6 +714,8 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 	uint8_t ttl = args->ttl ? args->ttl : (uint8_t)ips->cfg.default_ttl;
 	ip_build_header(iph, args->saddr ? args->saddr : rt.src, args->daddr, args->protocol, ttl,
 			args->tos, (uint16_t)tot, ip_select_ident(host), args->df);
+	if (skb_is_gso(skb)) /* Linux ip_select_ident_segs: one ID per segment */
+		ip_state(host)->next_id += skb->gso_segs - 1u;
 	*IPCB(skb) = (struct inet_skb_parm){ 0 };
 	ip_trace_packet(skb, iph);
 	/* Linux __ip_local_out: NF_HOOK(LOCAL_OUT, dst_output); a drop is EPERM */

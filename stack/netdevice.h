@@ -178,6 +178,24 @@ struct net_device_ops {
 	int (*ndo_init)(struct net_device *dev);
 };
 
+/*
+ * Device features (Linux include/linux/netdev_features.h), switched by
+ * their ethtool names (ethtool -K IF tx-checksumming on ...):
+ *   NETIF_F_HW_CSUM  tx-checksumming: the NIC fills a CHECKSUM_PARTIAL sum
+ *   NETIF_F_RXCSUM   rx-checksumming: the NIC verifies TCP/UDP sums
+ *   NETIF_F_TSO      tcp-segmentation-offload: the NIC cuts a GSO skb
+ *   NETIF_F_GSO      generic-segmentation-offload: the stack builds GSO skbs
+ *                    and skb_gso_segment cuts them in software
+ */
+typedef uint32_t netdev_features_t;
+#define NETIF_F_HW_CSUM (1u << 0)
+#define NETIF_F_RXCSUM (1u << 1)
+#define NETIF_F_TSO (1u << 2)
+#define NETIF_F_GSO (1u << 3)
+/* Linux GSO_LEGACY_MAX_SIZE and GSO_MAX_SEGS (include/linux/netdevice.h, 6.6) */
+#define GSO_LEGACY_MAX_SIZE 65536u
+#define GSO_MAX_SEGS 65535u
+
 struct net_device {
 	char name[IFNAMSIZ];
 	uint32_t ifindex; /* 1.. per host, in registration order */
@@ -185,10 +203,13 @@ struct net_device {
 	const struct net_device_ops *netdev_ops;
 	uint8_t dev_addr[ETH_ALEN];
 	uint8_t broadcast[ETH_ALEN];
-	uint32_t mtu;		  /* payload bytes above Ethernet, 1500 */
-	uint16_t hard_header_len; /* ETH_HLEN */
-	uint16_t needed_headroom; /* what upper layers reserve for this device */
-	uint32_t tx_queue_len;	  /* qdisc limit, 1000 */
+	uint32_t mtu;		    /* payload bytes above Ethernet, 1500 */
+	uint16_t hard_header_len;   /* ETH_HLEN */
+	uint16_t needed_headroom;   /* what upper layers reserve for this device */
+	uint32_t tx_queue_len;	    /* qdisc limit, 1000 */
+	netdev_features_t features; /* NETIF_F_*: the offloads switched on */
+	uint32_t gso_max_size;	    /* largest GSO skb, GSO_LEGACY_MAX_SIZE */
+	uint32_t gso_max_segs;	    /* GSO_MAX_SEGS */
 	/* /sys/class/net/IF/napi_defer_hard_irqs and gro_flush_timeout (Linux
 	 * 5.10+): a NAPI completion that took packets leaves the IRQ masked up
 	 * to napi_defer_hard_irqs times and re-polls after gro_flush_timeout */

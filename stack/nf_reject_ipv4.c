@@ -8,6 +8,8 @@
  */
 #include "stack/nf_reject.h"
 
+#include <stddef.h>
+
 #include <arpa/inet.h>
 #include <string.h>
 #include "stack/host.h"
@@ -78,6 +80,10 @@ nf_send_reset(struct sk_buff *old)
 	}
 	th->check = csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), TCP_HLEN,
 				      NS_IPPROTO_TCP, csum_partial(th, TCP_HLEN, 0));
+	/* and marks it CHECKSUM_PARTIAL, as TCP's own segments (stack/gso.h) */
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = (uint16_t)(skb_data_offset(skb) + IP_HLEN);
+	skb->csum_offset = (uint16_t)offsetof(struct tcphdr, check);
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, IP_HLEN);
 	skb_trace_copy(old, LAYER_NETFILTER, COPY_SKB_COPY, IP_HLEN + TCP_HLEN, skb);

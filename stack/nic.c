@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "stack/eth.h"
+#include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/net_dim.h"
 #include "trace/trace.h"
@@ -62,6 +63,8 @@ struct nic {
 	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
 	uint32_t tx_reclaiming;	     /* skbs the running reclaim item frees */
 	uint32_t tx_on_wire;	     /* 1 while our frame is being serialised */
+	uint32_t tx_seg;	     /* TSO: the next frame of tx_next */
+	bool tx_last_frame;	     /* the frame on the wire ends its skb */
 	bool tx_irq_asserted;
 	struct cpu_work tx_irq_work;
 	enum irq_step tx_step;
@@ -103,6 +106,17 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("gro_flush_timeout", gro_flush_timeout, CONF_DURATION, 0, SIM_S,
 	       "the re-poll timer of napi_defer_hard_irqs "
 	       "(/sys/class/net/IF/gro_flush_timeout, in ns there; 0)"),
+	NICKEY("tx-checksumming", tx_csum, CONF_BOOL, 0, 1,
+	       "the NIC fills TCP checksums, NETIF_F_HW_CSUM (ethtool -K tx-checksumming; on)"),
+	NICKEY("rx-checksumming", rx_csum, CONF_BOOL, 0, 1,
+	       "the NIC verifies TCP checksums, CHECKSUM_UNNECESSARY (ethtool -K "
+	       "rx-checksumming; on)"),
+	NICKEY("tcp-segmentation-offload", tso, CONF_BOOL, 0, 1,
+	       "TSO: TCP sends skbs of up to 64 KB and the NIC cuts them at the MSS; needs "
+	       "tx-checksumming (ethtool -K tso; off, Linux on)"),
+	NICKEY("generic-segmentation-offload", gso, CONF_BOOL, 0, 1,
+	       "GSO: TCP sends skbs of up to 64 KB and skb_gso_segment cuts them in software "
+	       "before the driver (ethtool -K gso; off, Linux on)"),
 	{ NULL },
 };
 
@@ -120,6 +134,8 @@ nic_config_init(struct nic_config *c)
 		.rx_usecs = 0,
 		.rx_frames = 0,
 		.promisc = false,
+		.tx_csum = true,
+		.rx_csum = true,
 	};
 }
 
@@ -131,6 +147,12 @@ nic_config_check(const struct nic_config *c, GError **error)
 			error, CONF_ERROR, CONF_ERROR_CONFLICT,
 			"rx_frames = %u needs rx_usecs > 0, or a partial batch would wait forever",
 			c->rx_frames);
+		return false;
+	}
+	if (c->tso && !c->tx_csum) {
+		g_set_error(error, CONF_ERROR, 0,
+			    "tcp-segmentation-offload = on needs tx-checksumming = on (Linux "
+			    "netdev_fix_features drops TSO without a checksum feature)");
 		return false;
 	}
 	if (c->adaptive_rx && !c->napi) {
@@ -379,6 +401,9 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
+	/* NETIF_F_RXCSUM: the hardware checked the TCP sum (e1000_rx_checksum) */
+	if ((nic->dev->features & NETIF_F_RXCSUM) && eth_rx_csum_ok(frame, len))
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb_trace_dma_rx(skb, nic->ifname, len, external ? 0 : wire_id, external);
 	skb_queue_tail(&nic->rx_ring, skb);
 	nic->stats.rx_dma++;
@@ -402,11 +427,28 @@ tx_kick(struct nic *nic)
 	struct sk_buff *skb = nic->tx_next;
 	if (!skb || !nic->wire || wire_busy(nic->wire, nic->side))
 		return;
-	nic->tx_next = skb->next;
 	struct host *host = nic->host;
-	uint32_t len = skb->len, wlen = len < ETH_ZLEN ? ETH_ZLEN : len;
-	struct wire_frame *f = wire_frame_alloc(nic->wire, wlen);
-	memcpy(f->data, skb->data, len);
+	struct wire_frame *f;
+	uint32_t len, wlen;
+	if (skb_is_gso(skb)) {
+		/* TSO: the hardware cuts the skb at gso_size, one frame at a
+		 * time, with the headers tcp_gso_segment would write */
+		len = tcp_gso_segment_len(skb, nic->tx_seg);
+		wlen = len < ETH_ZLEN ? ETH_ZLEN : len;
+		f = wire_frame_alloc(nic->wire, wlen);
+		tcp_gso_write_segment(skb, nic->tx_seg, f->data);
+		nic->tx_last_frame = ++nic->tx_seg == skb->gso_segs;
+	} else {
+		len = skb->len;
+		wlen = len < ETH_ZLEN ? ETH_ZLEN : len;
+		f = wire_frame_alloc(nic->wire, wlen);
+		memcpy(f->data, skb->data, len);
+		nic->tx_last_frame = true;
+	}
+	if (nic->tx_last_frame) {
+		nic->tx_next = skb->next;
+		nic->tx_seg = 0;
+	}
 	if (wlen > len)
 		memset(f->data + len, 0, wlen - len); /* the hardware pads short frames */
 	f->skb_id = skb->id;
@@ -438,6 +480,10 @@ nic_wire_tx_done(void *ctx)
 	if (!nic->tx_on_wire)
 		return; /* the ring was purged (dev_close) while the frame was on the wire */
 	nic->tx_on_wire = 0;
+	if (!nic->tx_last_frame) {
+		tx_kick(nic); /* the next frame of a TSO skb */
+		return;
+	}
 	nic->tx_clean++;
 	if (!nic->tx_irq_asserted)
 		tx_irq_raise(nic);
@@ -528,7 +574,7 @@ nic_stop(struct net_device *dev)
 	skb_queue_purge(&nic->rx_ring, SKB_DROP_QUEUE_PURGE);
 	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
 	nic->tx_next = NULL;
-	nic->tx_clean = nic->tx_reclaiming = nic->tx_on_wire = 0;
+	nic->tx_clean = nic->tx_reclaiming = nic->tx_on_wire = nic->tx_seg = 0;
 	nic->coalesce_count = 0;
 	return 0;
 }
@@ -586,6 +632,9 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	}
 	dev->mtu = nic->cfg.mtu;
 	dev->tx_queue_len = nic->cfg.tx_queue_len;
+	dev->features = (nic->cfg.tx_csum ? NETIF_F_HW_CSUM : 0) |
+		(nic->cfg.rx_csum ? NETIF_F_RXCSUM : 0) | (nic->cfg.tso ? NETIF_F_TSO : 0) |
+		(nic->cfg.gso ? NETIF_F_GSO : 0);
 	if (nic->cfg.adaptive_rx) {
 		net_dim_init(&nic->rx_dim);
 		struct dim_cq_moder m = net_dim_get_rx_moderation(nic->rx_dim.profile_ix);

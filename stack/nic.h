@@ -70,10 +70,16 @@ struct nic_config {
 	bool promisc;		       /* accept frames for any MAC address; false */
 	uint32_t napi_defer_hard_irqs; /* completions that keep the IRQ masked; 0 */
 	sim_time_t gro_flush_timeout;  /* their re-poll timer; 0 = off */
+	/* offloads (ethtool -K; stack/gso.h) */
+	bool tx_csum; /* tx-checksumming: NETIF_F_HW_CSUM; true */
+	bool rx_csum; /* rx-checksumming: NETIF_F_RXCSUM; true */
+	bool tso;     /* tcp-segmentation-offload: NETIF_F_TSO; false */
+	bool gso;     /* generic-segmentation-offload: NETIF_F_GSO; false */
 };
 
 /* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
- * adaptive_rx, promisc, napi_defer_hard_irqs, gro_flush_timeout. */
+ * adaptive_rx, promisc, napi_defer_hard_irqs, gro_flush_timeout, tx-checksumming,
+ * rx-checksumming, tcp-segmentation-offload, generic-segmentation-offload. */
 extern const struct conf_key nic_conf_keys[];
 void nic_config_init(struct nic_config *c);
 /* Checks combinations the key ranges cannot (rx_frames without rx_usecs). */

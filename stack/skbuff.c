@@ -755,6 +755,27 @@ skb_queue_head(struct sk_buff_head *q, struct sk_buff *skb)
 	NS_CHECK(skb_queue_check(q, "skb_queue_head"));
 }
 
+void
+skb_append(struct sk_buff *old, struct sk_buff *newsk, struct sk_buff_head *q)
+{
+	if (newsk->queue)
+		skb_panic(newsk, "skb_append", newsk->len, "skb is already on a queue");
+	if (old->queue != q)
+		skb_panic(old, "skb_append", old->len, "skb is not on this queue");
+	newsk->prev = old;
+	newsk->next = old->next;
+	if (old->next)
+		old->next->prev = newsk;
+	else
+		q->last = newsk;
+	old->next = newsk;
+	newsk->queue = q;
+	q->qlen++;
+	q->bytes += newsk->len;
+	SKB_TRACE(newsk, TR_ENQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
+	NS_CHECK(skb_queue_check(q, "skb_append"));
+}
+
 struct sk_buff *
 skb_dequeue(struct sk_buff_head *q)
 {

@@ -69,6 +69,24 @@ enum skb_pkt_type {
 
 struct sk_buff_head;
 
+/*
+ * skb->ip_summed (Linux include/linux/skbuff.h).  On transmit, PARTIAL
+ * says that the checksum at csum_start + csum_offset is still to be
+ * computed, by the NIC (NETIF_F_HW_CSUM) or by skb_checksum_help; on
+ * receive, UNNECESSARY says the NIC verified it (NETIF_F_RXCSUM).  netsim
+ * always writes the final checksum into the bytes (so every tap and pcap
+ * sees the wire's bytes); ip_summed decides who is charged for it.
+ */
+enum {
+	CHECKSUM_NONE = 0,
+	CHECKSUM_UNNECESSARY = 1,
+	CHECKSUM_COMPLETE = 2,
+	CHECKSUM_PARTIAL = 3,
+};
+
+/* skb gso_type (Linux enum in include/linux/skbuff.h): only TCP over IPv4 here. */
+#define SKB_GSO_TCPV4 (1u << 0)
+
 #define SKB_HDR_UNSET 0xffffu
 #define SKB_CB_SIZE 48
 
@@ -92,6 +110,14 @@ struct sk_buff {
 	bool cloned;	     /* made by or from skb_clone (skb_cloned: still shared?) */
 	uint32_t trace_step; /* rows traced for this skb so far (the trace's step) */
 	sim_time_t tstamp;   /* arrival at the NIC (receive) or creation */
+	/* checksum state (Linux skb->ip_summed, csum_start, csum_offset) */
+	uint8_t ip_summed;    /* CHECKSUM_NONE, _UNNECESSARY or _PARTIAL */
+	uint16_t csum_start;  /* PARTIAL: offset from head where summing starts */
+	uint16_t csum_offset; /* PARTIAL: where the sum goes, from csum_start */
+	/* segmentation offload (Linux skb_shared_info gso_size/gso_segs/gso_type) */
+	uint16_t gso_size; /* payload bytes per segment (the MSS); 0: not GSO */
+	uint16_t gso_segs; /* segments it becomes */
+	uint8_t gso_type;  /* SKB_GSO_TCPV4 */
 
 	/* control buffer, free for the layer holding the skb (TCP: seq numbers) */
 	char cb[SKB_CB_SIZE] __attribute__((aligned(8)));
@@ -227,6 +253,13 @@ unsigned char *skb_pull(struct sk_buff *skb, uint32_t len);
 /* Cut the data to @len bytes; no-op if already shorter (as Linux).  Traced. */
 void skb_trim(struct sk_buff *skb, uint32_t len);
 
+/* Linux skb_is_gso: a large skb the device or skb_gso_segment will cut. */
+static inline bool
+skb_is_gso(const struct sk_buff *skb)
+{
+	return skb->gso_size != 0;
+}
+
 static inline bool
 skb_may_pull(const struct sk_buff *skb, uint32_t len)
 {
@@ -290,6 +323,8 @@ void skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb);
 void skb_queue_head(struct sk_buff_head *q, struct sk_buff *skb);
 /* Remove the first skb, or NULL; the caller owns it. */
 struct sk_buff *skb_dequeue(struct sk_buff_head *q);
+/* Insert @newsk right after @old, which is on @q (Linux skb_append).  Consumes @newsk. */
+void skb_append(struct sk_buff *old, struct sk_buff *newsk, struct sk_buff_head *q);
 /* Remove the last skb, or NULL. */
 struct sk_buff *skb_dequeue_tail(struct sk_buff_head *q);
 /* Remove @skb from the queue it is on (which must be @q). */

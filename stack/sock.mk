@@ -42,6 +42,8 @@ tests_bench_tcp_LDADD = $(NETSIM_LIBS)
 # TCP captures checked with tshark, the stream, the fill rate and Mathis.
 TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
+TESTS += tests/tso_wireshark.sh
+EXTRA_DIST += tests/tso_wireshark.sh
 EXTRA_DIST += tests/socket_test.h tests/sin_test.h
 
 # sendmsg/recvmsg and AF_UNIX sockets (issue 14).

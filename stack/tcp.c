@@ -401,8 +401,18 @@ tcp_connect_init(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct rtable rt;
-	if (ip_route_output(sk->host, sk->daddr, sk->saddr, &rt) == 0 && rt.mtu > 40 + 64)
-		tp->advmss = rt.mtu - 40;
+	tp->route_caps = 0;
+	if (ip_route_output(sk->host, sk->daddr, sk->saddr, &rt) == 0) {
+		if (rt.mtu > 40 + 64)
+			tp->advmss = rt.mtu - 40;
+		/* Linux sk_setup_caps: the device's features and GSO limits */
+		/* (to ourselves: no offloads, the loopback path never segments) */
+		if (rt.dev && rt.type != RTN_LOCAL) {
+			tp->route_caps = rt.dev->features;
+			tp->gso_max_size = rt.dev->gso_max_size;
+			tp->gso_max_segs = rt.dev->gso_max_segs;
+		}
+	}
 	tp->iss = (uint32_t)rng_next(&sk->host->rng);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->snd_sml = tp->iss;
 	tp->pushed_seq = tp->iss; /* Linux tcp_connect_init */
@@ -662,7 +672,8 @@ tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb)
 	tp->pushed_seq = tp->write_seq;
 }
 
-/* Linux tcp_sendmsg_locked: fill the tail segment, then new MSS-sized ones. */
+/* Linux tcp_sendmsg_locked: fill the tail segment, then new ones of size_goal
+ * bytes (the MSS, or up to 64 KB with GSO: tcp_xmit_size_goal). */
 static int
 tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 {
@@ -685,26 +696,27 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 			return copied ? (int)copied : rc;
 		}
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		uint32_t room = 0;
+		uint32_t room = 0, size_goal = tcp_xmit_size_goal(sk); /* tcp_send_mss */
 		if (skb && !after(tp->snd_nxt, TCP_SKB_CB(skb)->seq) &&
 		    TCP_SKB_CB(skb)->when == 0 &&
 		    !(TCP_SKB_CB(skb)->flags & (TCPHDR_FIN | TCPHDR_SYN)))
-			room = tp->mss > skb->len ? MIN(tp->mss - skb->len, skb_tailroom(skb)) : 0;
+			room = size_goal > skb->len ? MIN(size_goal - skb->len, skb_tailroom(skb))
+						    : 0;
 		if (room == 0) {
-			skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + tp->mss, LAYER_TCP);
+			skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + size_goal, LAYER_TCP);
 			skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
 			memset(skb->cb, 0, sizeof skb->cb);
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
 			TCP_SKB_CB(skb)->flags = TCPHDR_ACK;
 			tcp_queue_skb(sk, skb);
-			room = tp->mss;
+			room = size_goal;
 		}
 		uint32_t n = (uint32_t)MIN((size_t)room, msg->len - copied);
 		skb_copy_from_user(skb, (const char *)msg->buf + copied, n);
 		TCP_SKB_CB(skb)->end_seq += n;
 		tp->write_seq += n;
 		copied += n;
-		if (skb->len == tp->mss) {
+		if (skb->len == size_goal) {
 			/* Linux forced_push: PSH at least every half window */
 			if (after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1)))
 				tcp_mark_push(tp, skb);

@@ -169,6 +169,11 @@ struct tcp_sock {
 	uint32_t irs, rcv_nxt, rcv_wnd, rcv_acked;
 	uint32_t mss;	 /* effective send MSS */
 	uint32_t advmss; /* what we announce */
+	/* segmentation offload (Linux sk_route_caps, sk_gso_max_size/segs,
+	 * tp->gso_segs): the route's device when the connection was set up */
+	uint32_t route_caps; /* its NETIF_F_* */
+	uint32_t gso_max_size, gso_max_segs;
+	uint32_t gso_segs; /* tcp_xmit_size_goal's last choice */
 	/* RFC 7323 window scaling: both SYNs carried the option (wscale_ok);
 	 * windows we receive are shifted by snd_wscale, those we send by rcv_wscale */
 	bool wscale_ok;
@@ -286,6 +291,10 @@ void tcp_adopt(struct sock *sk); /* TCP takes its reference */
 int tcp_v4_get_port(struct sock *sk, uint16_t port);
 void tcp_port_add(struct sock *sk, uint16_t port); /* no conflict check: accepted children */
 void tcp_connect_init(struct sock *sk);
+/* Does the connection build GSO skbs (its device has GSO or TSO)? */
+bool tcp_can_gso(const struct sock *sk);
+/* Linux tcp_xmit_size_goal: bytes per write-queue skb (the MSS without GSO). */
+uint32_t tcp_xmit_size_goal(struct sock *sk);
 int tcp_v4_init_sock(struct sock *sk);
 
 /* tcp_input.c */

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include "sim/check.h"
+#include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
@@ -754,6 +755,9 @@ tcp_v4_rcv(struct sk_buff *skb)
 {
 	struct host *host = skb->host;
 	host_charge(host, COST_TCP_RCV);
+	/* no rx-checksumming: tcp_checksum_complete sums it in software */
+	if (skb->ip_summed == CHECKSUM_NONE)
+		skb_csum_charge(host, skb->len, "tcp_checksum_complete");
 	if (!host->tcp) {
 		skb_drop(skb, SKB_DROP_NO_SOCKET);
 		return NET_RX_DROP;

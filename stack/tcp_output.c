@@ -11,6 +11,10 @@
  * Position: tcp_sendmsg / tcp_ack / timers -> tcp_write_xmit ->
  * tcp_xmit (a clone of the queued skb, header, checksum; COST_TCP_SEND)
  * -> ip_queue_xmit.  A sent skb stays on sk_write_queue until acknowledged.
+ * When the route's device has GSO or TSO (stack/gso.h), write-queue skbs
+ * are up to tcp_xmit_size_goal bytes and tcp_write_xmit sends the share
+ * tcp_tso_autosize and the window allow (tso_fragment cuts the rest), as
+ * one GSO skb marked gso_size = MSS that the device layer or NIC cuts.
  *
  * Linux's tcp_transmit_skb (net/ipv4/tcp_output.c, __tcp_transmit_skb)
  * does the same: the queued skb keeps the data; what goes down the stack
@@ -29,6 +33,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include "sim/check.h"
+#include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
 
@@ -158,8 +163,12 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	th->check = 0;
 	th->check =
 		csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP, csum_partial(th, len, 0));
+	/* CHECKSUM_PARTIAL (the device or skb_checksum_help pays for the sum)
+	 * and, above one MSS, gso_size/gso_segs (Linux tcp_set_skb_tso_segs) */
+	tcp_gso_mark(skb, tcp_can_gso(sk) ? tp->mss : 0);
 	host_charge(sk->host, COST_TCP_SEND);
-	tcp_mib_mut(sk->host)->out_segs++;
+	/* Linux counts OutSegs by tcp_skb_pcount */
+	tcp_mib_mut(sk->host)->out_segs += skb_is_gso(skb) ? skb->gso_segs : 1;
 	skb_handoff(skb, LAYER_IP, "ip_queue_xmit");
 	return ip_queue_xmit(sk, skb);
 }
@@ -187,10 +196,16 @@ tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+static void tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len);
+
 void
 tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	/* Linux __tcp_retransmit_skb: a GSO skb larger than the MSS is cut
+	 * first, and one MSS is resent (tcp_fragment) */
+	if (skb->len > tp->mss && tcp_can_gso(sk))
+		tso_fragment(sk, skb, tp->mss);
 	TCP_SKB_CB(skb)->retransmitted = true;
 	tp->retrans_segs++;
 	tcp_mib_mut(sk->host)->retrans_segs++;
@@ -207,6 +222,119 @@ static bool
 tcp_minshall_check(const struct tcp_sock *tp)
 {
 	return after(tp->snd_sml, tp->snd_una) && !after(tp->snd_sml, tp->snd_nxt);
+}
+
+/* ---- segmentation offload: how large an skb TCP builds and sends ---------- */
+
+/* Linux MAX_TCP_HEADER on x86-64 (L1_CACHE_ALIGN(128 + MAX_HEADER)) */
+#define MAX_TCP_HEADER 320
+/* Linux sk_pacing_shift default: TSO skbs of about 1 ms at the pacing rate */
+#define SK_PACING_SHIFT 10
+/* Linux sysctl_tcp_min_tso_segs, tcp_pacing_ss_ratio, tcp_pacing_ca_ratio */
+#define TCP_MIN_TSO_SEGS 2
+#define TCP_PACING_SS_RATIO 200
+#define TCP_PACING_CA_RATIO 120
+
+bool
+tcp_can_gso(const struct sock *sk)
+{
+	return (tcp_sk(sk)->route_caps & (NETIF_F_GSO | NETIF_F_TSO)) != 0;
+}
+
+/*
+ * Linux tcp_xmit_size_goal (6.6): without GSO one MSS; with it, up to
+ * gso_max_size less the header room, bounded by half the largest window
+ * the peer offered (tcp_bound_to_half_wnd), in whole MSS.
+ */
+uint32_t
+tcp_xmit_size_goal(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t mss = tp->mss;
+	if (!tcp_can_gso(sk) || mss == 0)
+		return mss;
+	uint32_t goal = tp->gso_max_size - 1 - MAX_TCP_HEADER;
+	uint32_t cutoff = tp->max_window > TCP_MSS_DEFAULT ? tp->max_window >> 1 : tp->max_window;
+	if (cutoff && goal > cutoff)
+		goal = MAX(cutoff, 68u - TCP_HLEN);
+	uint32_t size_goal = tp->gso_segs * mss;
+	if (goal < size_goal || goal >= size_goal + mss) {
+		tp->gso_segs = MIN(goal / mss, tp->gso_max_segs);
+		size_goal = tp->gso_segs * mss;
+	}
+	return MAX(size_goal, mss);
+}
+
+/*
+ * Linux tcp_tso_autosize (6.6): segments per skb sent, about 1 ms at the
+ * pacing rate (sk_pacing_rate >> sk_pacing_shift), at least
+ * tcp_min_tso_segs.  The pacing rate is tcp_update_pacing_rate's:
+ * cwnd / srtt times 200% in slow start (cwnd < ssthresh / 2), else 120%;
+ * unlimited before the first RTT sample (sk_pacing_rate starts at ~0UL).
+ */
+static uint32_t
+tcp_tso_segs(struct sock *sk, uint32_t mss)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t bytes = tp->gso_max_size - 1 - MAX_TCP_HEADER;
+	if (tp->srtt > 0) {
+		uint64_t ratio =
+			tp->cwnd < tp->ssthresh / 2 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
+		uint64_t rate = (uint64_t)tp->cwnd * ratio * (uint64_t)SIM_S / 100 /
+			(uint64_t)tp->srtt; /* bytes per second */
+		bytes = MIN(bytes, rate >> SK_PACING_SHIFT);
+	}
+	uint32_t segs = MAX((uint32_t)(bytes / mss), (uint32_t)TCP_MIN_TSO_SEGS);
+	return MIN(segs, tp->gso_max_segs);
+}
+
+/*
+ * Linux tcp_mss_split_point: how much of @skb to send now - at most
+ * @max_segs MSS, no more than the window allows, in whole MSS unless the
+ * rest of the skb fits and Nagle lets a short tail go.
+ */
+static uint32_t
+tcp_mss_split_point(struct sock *sk, const struct sk_buff *skb, uint32_t max_segs)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t mss = tp->mss, max_len = mss * max_segs;
+	uint32_t wnd_end = tp->snd_una + MIN(tp->cwnd, tp->snd_wnd);
+	uint32_t window = after(wnd_end, TCP_SKB_CB(skb)->seq) ? wnd_end - TCP_SKB_CB(skb)->seq : 0;
+	uint32_t needed = MIN(skb->len, window);
+	if (max_len <= needed)
+		return max_len;
+	uint32_t partial = needed % mss;
+	if (partial &&
+	    (needed < skb->len ||
+	     (!tp->nodelay && tcp_minshall_check(tp) && !(TCP_SKB_CB(skb)->flags & TCPHDR_FIN))))
+		return needed - partial;
+	return needed;
+}
+
+/*
+ * Cut a write-queue skb after its first @len bytes (Linux
+ * tso_fragment): the rest becomes a new skb right after it, and PSH and
+ * FIN move to the second part.  Linux moves page frags; netsim's linear
+ * skb has the rest copied (traced).
+ */
+static void
+tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
+{
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	g_assert(len > 0 && len < skb->len && !(cb->flags & TCPHDR_SYN));
+	uint32_t rest = skb->len - len;
+	struct sk_buff *buff = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + rest, LAYER_TCP);
+	skb_reserve(buff, INET_HEADROOM + TCP_HLEN);
+	skb_put_data(buff, skb->data + len, rest);
+	skb_trace_copy(skb, LAYER_TCP, COPY_SKB_COPY, rest, buff);
+	memcpy(buff->cb, skb->cb, sizeof buff->cb);
+	TCP_SKB_CB(buff)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
+	sk->sk_wmem_alloc -= sock_skb_truesize(skb);
+	skb_trim(skb, len);
+	sk->sk_wmem_alloc += sock_skb_truesize(skb) + sock_skb_truesize(buff);
+	skb_append(skb, buff, &sk->sk_write_queue);
 }
 
 /*
@@ -240,6 +368,16 @@ tcp_write_xmit(struct sock *sk)
 		if (!(cb->flags & TCPHDR_SYN)) {
 			if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 				break;
+			if (skb->len > tp->mss) {
+				/* a GSO skb: send what the window and
+				 * tcp_tso_autosize allow (tso_fragment) */
+				uint32_t limit =
+					tcp_mss_split_point(sk, skb, tcp_tso_segs(sk, tp->mss));
+				if (limit < tp->mss)
+					break;
+				if (limit < skb->len)
+					tso_fragment(sk, skb, limit);
+			}
 			uint32_t wnd = MIN(tp->cwnd, tp->snd_wnd);
 			if (after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), tp->snd_una + wnd) &&
 			    skb->len > 0)

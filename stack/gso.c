@@ -1,0 +1,168 @@
+/*
+ * stack/gso.c - GSO in software, the segments a TSO NIC makes, and the
+ * checksum charged where no offload takes it (see gso.h for the picture).
+ *
+ * Linux counterpart (6.6): net/core/gso.c skb_gso_segment, net/core/dev.c
+ * validate_xmit_skb and skb_csum_hwoffload_help, net/ipv4/af_inet.c
+ * inet_gso_segment, net/ipv4/tcp_offload.c tcp_gso_segment,
+ * net/core/skbuff.c skb_segment.
+ */
+#include "stack/gso.h"
+
+#include <netinet/in.h>
+#include <string.h>
+#include "sim/check.h"
+#include "stack/eth.h"
+#include "stack/host.h"
+#include "stack/inet.h"
+#include "stack/ipv4.h"
+#include "stack/tcp.h"
+
+#define TCPHDR_CWR_BIT 0x80 /* RFC 3168 CWR (Linux TCPHDR_CWR) */
+
+void
+skb_csum_charge(struct host *host, uint32_t bytes, const char *what)
+{
+	sim_time_t per_kb = cpu_cost(host->cpu, COST_CSUM_PER_KB);
+	host_charge_ns(host, what, (sim_time_t)(((uint64_t)bytes * (uint64_t)per_kb + 512) / 1024));
+}
+
+void
+tcp_gso_mark(struct sk_buff *skb, uint32_t mss)
+{
+	/* Linux __tcp_v4_send_check: CHECKSUM_PARTIAL, sum at th->check */
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = (uint16_t)skb_data_offset(skb);
+	skb->csum_offset = (uint16_t)offsetof(struct tcphdr, check);
+	uint32_t hlen = (uint32_t)(((const struct tcphdr *)skb->data)->doff_res >> 4) * 4;
+	uint32_t payload = skb->len - hlen;
+	if (mss == 0 || payload <= mss) {
+		skb->gso_size = skb->gso_segs = 0;
+		skb->gso_type = 0;
+		return;
+	}
+	/* Linux tcp_set_skb_tso_segs: gso_segs = DIV_ROUND_UP(len, mss_now) */
+	skb->gso_size = (uint16_t)mss;
+	skb->gso_segs = (uint16_t)((payload + mss - 1) / mss);
+	skb->gso_type = SKB_GSO_TCPV4;
+}
+
+/* Header bytes of a GSO skb in front of the payload: link, IP and TCP headers. */
+static uint32_t
+gso_hdr_len(const struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)skb_transport_header(skb);
+	return (uint32_t)skb_transport_offset(skb) + (uint32_t)(th->doff_res >> 4) * 4;
+}
+
+uint32_t
+tcp_gso_segment_len(const struct sk_buff *skb, uint32_t i)
+{
+	uint32_t hdr = gso_hdr_len(skb), payload = skb->len - hdr;
+	uint32_t off = i * skb->gso_size;
+	g_assert(off < payload);
+	return hdr + MIN((uint32_t)skb->gso_size, payload - off);
+}
+
+uint32_t
+tcp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out)
+{
+	g_assert(skb_is_gso(skb) && i < skb->gso_segs);
+	uint32_t hdr = gso_hdr_len(skb), payload = skb->len - hdr;
+	uint32_t off = i * skb->gso_size, seg = MIN((uint32_t)skb->gso_size, payload - off);
+	uint32_t nh = (uint32_t)skb_network_offset(skb),
+		 thoff = (uint32_t)skb_transport_offset(skb);
+	bool last = i + 1 == skb->gso_segs;
+	memcpy(out, skb->data, hdr);
+	memcpy(out + hdr, skb->data + hdr + off, seg);
+
+	/* inet_gso_segment: total length, an incremented ID, header checksum */
+	struct iphdr *iph = (struct iphdr *)(out + nh);
+	iph->tot_len = htons((uint16_t)(hdr - nh + seg));
+	iph->id = htons((uint16_t)(ntohs(iph->id) + i));
+	iph->check = 0;
+	iph->check = ip_fast_csum(iph, iph->ihl);
+
+	/* tcp_gso_segment: seq advances by mss; CWR on the first segment only,
+	 * FIN and PSH on the last only (Linux clears them on the others) */
+	struct tcphdr *th = (struct tcphdr *)(out + thoff);
+	th->seq = htonl(ntohl(th->seq) + off);
+	if (i > 0)
+		th->flags &= (uint8_t)~TCPHDR_CWR_BIT;
+	if (!last)
+		th->flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
+	uint32_t tcplen = hdr - thoff + seg;
+	th->check = 0;
+	th->check = csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tcplen, IPPROTO_TCP,
+				      csum_partial(th, tcplen, 0));
+	return hdr + seg;
+}
+
+struct sk_buff *
+skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
+{
+	struct host *host = skb->host;
+	g_assert(skb_is_gso(skb) && (skb->gso_type & SKB_GSO_TCPV4));
+	uint32_t mac = (uint32_t)skb_network_offset(skb);
+	uint32_t nh = mac, th = (uint32_t)skb_transport_offset(skb);
+	struct sk_buff *first = NULL, **tail = &first;
+	for (uint32_t i = 0; i < skb->gso_segs; i++) {
+		uint32_t len = tcp_gso_segment_len(skb, i);
+		struct sk_buff *seg = skb_alloc(host, NET_SKB_PAD + len, LAYER_DEV);
+		skb_reserve(seg, NET_SKB_PAD);
+		tcp_gso_write_segment(skb, i, skb_put(seg, len));
+		/* skb_segment copies the headers and shares the frags; netsim's
+		 * linear skb has its payload copied: traced, not charged */
+		skb_trace_copy(skb, LAYER_DEV, COPY_SKB_COPY, len, seg);
+		seg->dev = skb->dev;
+		seg->sk = skb->sk;
+		seg->protocol = skb->protocol;
+		seg->pkt_type = skb->pkt_type;
+		skb_reset_mac_header(seg);
+		skb_set_network_header(seg, (int)nh);
+		skb_set_transport_header(seg, (int)th);
+		seg->ip_summed = (features & NETIF_F_HW_CSUM) ? CHECKSUM_PARTIAL : CHECKSUM_NONE;
+		seg->csum_start = (uint16_t)(skb_data_offset(seg) + th);
+		seg->csum_offset = skb->csum_offset;
+		host_charge(host, COST_GSO_SEGMENT);
+		if (!(features & NETIF_F_HW_CSUM))
+			skb_csum_charge(host, len - th, "gso_make_checksum");
+		skb_handoff(seg, LAYER_DEV, "skb_gso_segment");
+		*tail = seg;
+		tail = &seg->next;
+	}
+	return first;
+}
+
+bool
+eth_rx_csum_ok(const uint8_t *frame, uint32_t len)
+{
+	if (len < ETH_HLEN + IP_HLEN || frame[12] != 0x08 || frame[13] != 0x00)
+		return false;
+	const struct iphdr *iph = (const struct iphdr *)(frame + ETH_HLEN);
+	uint32_t ihl = (uint32_t)iph->ihl * 4, tot = ntohs(iph->tot_len);
+	if (iph->version != 4 || ihl < IP_HLEN || tot < ihl + TCP_HLEN || ETH_HLEN + tot > len ||
+	    iph->protocol != IPPROTO_TCP || (ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)))
+		return false;
+	const uint8_t *th = (const uint8_t *)iph + ihl;
+	return csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tot - ihl, IPPROTO_TCP,
+				 csum_partial(th, tot - ihl, 0)) == 0;
+}
+
+struct sk_buff *
+validate_xmit_skb(struct sk_buff *skb, struct net_device *dev)
+{
+	if (skb_is_gso(skb) && !(dev->features & NETIF_F_TSO)) {
+		struct sk_buff *segs = skb_gso_segment(skb, dev->features);
+		skb_consume(skb); /* Linux validate_xmit_skb: consume_skb(skb) */
+		return segs;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !(dev->features & NETIF_F_HW_CSUM)) {
+		/* skb_checksum_help: the sum over csum_start..end in software
+		 * (netsim's bytes already hold it: only the time is spent here) */
+		uint32_t from = (uint32_t)skb_transport_offset(skb);
+		skb_csum_charge(skb->host, skb->len - from, "skb_checksum_help");
+		skb->ip_summed = CHECKSUM_NONE;
+	}
+	return skb;
+}

@@ -1,0 +1,83 @@
+/*
+ * stack/gso.h - segmentation and checksum offload on transmit: GSO in
+ * software (skb_gso_segment), the frames a TSO NIC cuts, and who pays for
+ * a checksum.
+ *
+ * Linux counterpart: net/core/gso.c (skb_gso_segment), net/core/dev.c
+ * (validate_xmit_skb, skb_csum_hwoffload_help), net/ipv4/af_inet.c
+ * (inet_gso_segment), net/ipv4/tcp_offload.c (tcp_gso_segment),
+ * net/core/skbuff.c (skb_segment), Linux 6.6.
+ *
+ * Position: tcp_write_xmit builds an skb of up to gso_max_size bytes
+ * (gso_size = MSS) when the route's device has NETIF_F_GSO or
+ * NETIF_F_TSO -> ip_queue_xmit (one traversal) -> dev_queue_xmit ->
+ * validate_xmit_skb: a device without TSO gets skb_gso_segment's MSS-sized
+ * segments (charged per segment), a device with TSO the large skb, which
+ * the NIC cuts with tcp_gso_write_segment as it sends (no CPU time).
+ *
+ * The segments' headers are fixed up as tcp_gso_segment and
+ * inet_gso_segment do: IP total length and checksum, IP ID incremented
+ * per segment, TCP sequence advanced by gso_size, FIN and PSH only on the
+ * last segment, CWR only on the first, and each TCP checksum.
+ *
+ * Copies: Linux's skb_segment copies each segment's headers and shares
+ * the payload's page frags (TCP's payload lives in frags); netsim's skbs
+ * are linear, so each segment's payload is copied too, traced as a copy
+ * row (COPY_SKB_COPY) but not charged: the CPU time charged is Linux's
+ * (COST_GSO_SEGMENT per segment, plus the checksum without tx-checksumming).
+ */
+#ifndef NETSIM_STACK_GSO_H
+#define NETSIM_STACK_GSO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "stack/netdevice.h"
+#include "stack/skbuff.h"
+
+struct host;
+
+/* Charge @host the software checksum of @bytes bytes (COST_CSUM_PER_KB pro rata). */
+void skb_csum_charge(struct host *host, uint32_t bytes, const char *what);
+
+/*
+ * Mark @skb (data = transport header, @len bytes of TCP) as a TCP skb
+ * whose checksum is the device's or skb_checksum_help's (CHECKSUM_PARTIAL)
+ * and, when longer than @mss, as a GSO skb of gso_size @mss.
+ */
+void tcp_gso_mark(struct sk_buff *skb, uint32_t mss);
+
+/* The length of GSO skb @skb's segment @i, headers included. */
+uint32_t tcp_gso_segment_len(const struct sk_buff *skb, uint32_t i);
+/*
+ * Write segment @i of GSO skb @skb (data at the link header, TCP over
+ * IPv4) into @out, which has room for tcp_gso_segment_len bytes, with its
+ * headers fixed up as tcp_gso_segment does.  Returns its length.  Used by
+ * skb_gso_segment and by a TSO NIC.
+ */
+uint32_t tcp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out);
+
+/*
+ * Linux skb_gso_segment: cut GSO skb @skb into its gso_segs segments,
+ * returned as a list linked by ->next (on no queue; the caller owns them).
+ * @skb is not consumed.  Charges COST_GSO_SEGMENT per segment and, when
+ * @features lacks NETIF_F_HW_CSUM, each segment's checksum.
+ */
+struct sk_buff *skb_gso_segment(struct sk_buff *skb, netdev_features_t features);
+
+/*
+ * What a NIC's receive checksum engine (NETIF_F_RXCSUM) finds: true when
+ * the Ethernet frame @frame holds an unfragmented IPv4 TCP segment whose
+ * checksum is right, so the driver marks it CHECKSUM_UNNECESSARY.
+ */
+bool eth_rx_csum_ok(const uint8_t *frame, uint32_t len);
+
+/*
+ * Linux validate_xmit_skb, as dev_queue_xmit calls it: a GSO skb for a
+ * device without TSO becomes its segments (list by ->next; @skb consumed);
+ * a CHECKSUM_PARTIAL skb for a device without tx-checksumming gets its
+ * checksum in software (skb_checksum_help, charged).  Returns the skb or
+ * list to queue.
+ */
+struct sk_buff *validate_xmit_skb(struct sk_buff *skb, struct net_device *dev);
+
+#endif
