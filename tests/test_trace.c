@@ -556,10 +556,10 @@ static void
 test_trace_tcp_state_row_names_the_change(void **state)
 {
 	struct fix *f = *state;
-	sqlite3 *db = fix_db(f);
 
 	sim_run_until(f->sim, 7 * SIM_US);
 	trace_tcp_state(f->h, "10.0.0.1:1>10.0.0.2:80", "TCP_SYN_SENT", "TCP_ESTABLISHED");
+	sqlite3 *db = fix_db(f); /* waits for the writer thread */
 	assert_query_text(db,
 			  "SELECT time_ns || ' ' || conn || ' ' || old_state || ' ' || new_state"
 			  " FROM tcp_state",
