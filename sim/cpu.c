@@ -135,9 +135,14 @@ cpu_copy_cost(const struct cpu *cpu, uint64_t bytes)
 	return (sim_time_t)((bytes * (uint64_t)cpu->cost[COST_COPY_PER_KB] + 512) / 1024);
 }
 
+/* Without a hook account_stretch does not walk an item's parts, so a hook
+ * can only come before anything runs (it may go at any time). */
 void
 cpu_set_busy_hook(struct cpu *cpu, cpu_busy_hook hook, void *arg)
 {
+	g_assert(!hook ||
+		 (!cpu->cur &&
+		  cpu->items[CPU_HARDIRQ] + cpu->items[CPU_SOFTIRQ] + cpu->items[CPU_TASK] == 0));
 	cpu->hook = hook;
 	cpu->hook_arg = arg;
 }
@@ -270,6 +275,8 @@ account_stretch(struct cpu *cpu)
 	w->remaining -= ran;
 	if (w->ctx == CPU_TASK)
 		rq_account(&cpu->rq, w->se, ran);
+	if (!cpu->hook)
+		return; /* no one to tell the parts to (cpu_set_busy_hook) */
 	if (w->switch_ns > 0 && t < now) {
 		sim_time_t pay = MIN(w->switch_ns, now - t);
 		hook(cpu, w->ctx, task, cpu_cost_info[COST_CTX_SWITCH].name, t, t + pay);

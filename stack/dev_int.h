@@ -42,6 +42,7 @@ struct softnet_data {
 	struct napi_struct *cur; /* being polled */
 	int budget;
 	sim_time_t time_limit;
+	bool in_net_rx_action; /* linux-6.6: napi_schedule need not raise NET_RX */
 
 	/* __do_softirq and ksoftirqd */
 	bool pending;		  /* NET_RX raised */

@@ -331,7 +331,32 @@ net_rx_action_end(struct softnet_data *sd)
 	napi_list_set_where(&sd->poll_list, NAPI_POLL_LIST);
 	if (sd->poll_list.first)
 		sd->pending = true;
+	sd->in_net_rx_action = false;
 	softnet_submit(sd, STEP_EXIT, cpu_cost(sd->host->cpu, COST_SOFTIRQ_EXIT));
+}
+
+/*
+ * net_rx_action's list and repoll are empty (not a budget or time break).
+ * Since Linux 6.4 (net/core/dev.c, "net: optimize ____napi_schedule() to
+ * avoid extra NET_RX_SOFTIRQ") ____napi_schedule does not raise NET_RX
+ * while sd->in_net_rx_action is set; net_rx_action itself looks at
+ * poll_list again here and, if an interrupt has refilled it, goes back to
+ * `start` with what is left of its budget and time: no __do_softirq
+ * restart.  linux-5.15 and bsd-1996 raise NET_RX and restart.
+ */
+static void
+net_rx_action_done(struct softnet_data *sd)
+{
+	if (sd->cfg.kernel == KERNEL_LINUX_6_6 && !sd->repoll.first && sd->poll_list.first &&
+	    !rx_gate_closed(sd)) {
+		sd->list = sd->poll_list;
+		sd->poll_list = (struct napi_list){ 0 };
+		napi_list_set_where(&sd->list, NAPI_LIST);
+		poll_next(sd);
+		if (sd->cur)
+			return;
+	}
+	net_rx_action_end(sd);
 }
 
 /*
@@ -432,7 +457,7 @@ poll_end(struct softnet_data *sd)
 	}
 	poll_next(sd);
 	if (!sd->cur)
-		net_rx_action_end(sd);
+		net_rx_action_done(sd);
 }
 
 /* After a POLL step, or a packet's protocol work (NEXT): the next packet
@@ -473,9 +498,10 @@ net_rx_action_begin(struct softnet_data *sd)
 	napi_list_set_where(&sd->list, NAPI_LIST);
 	sd->budget = (int)sd->cfg.netdev_budget;
 	sd->time_limit = sim_now(host->sim) + (sim_time_t)sd->cfg.netdev_budget_usecs * SIM_US;
+	sd->in_net_rx_action = true;
 	poll_next(sd);
 	if (!sd->cur)
-		net_rx_action_end(sd);
+		net_rx_action_done(sd);
 }
 
 static void
@@ -573,7 +599,10 @@ napi_schedule(struct napi_struct *n)
 	}
 	n->where = NAPI_POLL_LIST;
 	napi_list_append(&sd->poll_list, n);
-	softnet_raise(sd);
+	/* ____napi_schedule: "If not called from net_rx_action() we have to
+	 * raise NET_RX_SOFTIRQ" (6.4+; net_rx_action_done) */
+	if (!(sd->in_net_rx_action && sd->cfg.kernel == KERNEL_LINUX_6_6))
+		softnet_raise(sd);
 	NS_CHECK(softnet_check(n->host));
 	return true;
 }
@@ -742,6 +771,8 @@ softnet_check(const struct host *host)
 		SOFTNET_BUG(sd, "the NAPI lists do not hold exactly the instances that say so");
 	if (sd->cur && sd->cur->where != NAPI_POLLING)
 		SOFTNET_BUG(sd, "sd->cur is not marked as being polled");
+	if (sd->chain == CHAIN_IDLE && sd->in_net_rx_action)
+		SOFTNET_BUG(sd, "no __do_softirq runs, yet net_rx_action says it does");
 	if (sd->chain == CHAIN_IDLE && (sd->work.queued || sd->cur || sd->list.first))
 		SOFTNET_BUG(sd, "no __do_softirq runs, yet its work is queued");
 	if (sd->chain != CHAIN_IDLE && !sd->work.queued && cpu_current_ctx(host->cpu) == CPU_NONE)

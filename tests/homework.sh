@@ -130,6 +130,26 @@ q5=$(fig sc_q5 app.sink.rx_rate) q20=$(fig sc_q20 app.sink.rx_rate)
 q100=$(fig sc_q100 app.sink.rx_rate) q0=$(fig sc_q0 app.sink.rx_rate)
 check "$q5 > 1.05 * $q20 && $q20 > 1.05 * $q100 && $q100 > $q0" \
 	"a larger quota gives a lower plateau when screend starves (5: $q5, 20: $q20, 100: $q100, none: $q0)"
+# Why 10 to 50 give one plateau (docs/homework-livelock-answers.md, question 5):
+# the polling thread and screend are both always runnable and CFS splits
+# their time 50/50 whatever the quota.  screend pays 2 syscall + screen +
+# ip_output + driver_tx = 275 us a packet, each forwarded packet a TX
+# interrupt of irq_entry + tx_complete = 23 us: 1 / (2 * 275 + 23) us =
+# 1,745/s.  A larger quota (input: 118 us a packet, polled without
+# preemption) overflows the 32-packet screening queue every round, and the
+# queue bounds the plateau instead: 32 / (q * 118 + 32 * (275 + 23)) us,
+# lower than 1,745/s from q > 32 * 275 / 118 = 75 on; 1,500/s at 100.
+for q in 10 50; do
+	point "sc_q$q" router-screend.ini $S --set host.router.eth0.weight=$q --set app.flood.rate=14880
+done
+q10=$(fig sc_q10 app.sink.rx_rate) q50=$(fig sc_q50 app.sink.rx_rate)
+check "$q10 >= 0.85 * 1745 && $q10 <= 1.15 * 1745 && $q20 >= 0.85 * 1745 && $q20 <= 1.15 * 1745 && $q50 >= 0.85 * 1745 && $q50 <= 1.15 * 1745" \
+	"quotas 10, 20, 50 share one plateau, the hand calculation's 1,745/s within 15% ($q10, $q20, $q50)"
+th=$(fig sc_q20 router.task.eth0_napi.cpu_share) sd=$(fig sc_q20 router.task.screend.cpu_share)
+check "$th / ($th + $sd) >= 0.4 && $th / ($th + $sd) <= 0.6" \
+	"quota 20: the polling thread and screend split the task time 50/50 within 10 points ($th, $sd)"
+check "$q100 >= 0.85 * 1500 && $q100 <= 1.15 * 1500" \
+	"quota 100: the screening queue bounds the plateau, 1,500/s by hand within 15% ($q100)"
 point sc_fb router-screend.ini $S --set host.router.eth0.threaded=off \
 	--set host.router.screen_feedback=on --set app.flood.rate=14880
 check "$(fig sc_fb app.sink.rx_rate) >= 0.8 * $s_peak" \

@@ -18,6 +18,10 @@ EXTRA_DIST += tests/format.sh .clang-format .editorconfig
 TESTS += tests/md1.sh
 EXTRA_DIST += tests/md1.sh
 
+# The receiver homework's NAPI trough against its hand calculation (issue 11).
+TESTS += tests/homework_trough.sh
+EXTRA_DIST += tests/homework_trough.sh
+
 # Per-direction link loss (loss_ab, loss_ba) in a whole TCP run.
 TESTS += tests/loss_direction.sh
 EXTRA_DIST += tests/loss_direction.sh
