@@ -39,6 +39,7 @@
 #include "stack/inet.h"
 #include "stack/skbuff.h"
 #include "stack/sock.h"
+#include "stack/tcp_cong.h"
 
 struct host;
 
@@ -191,7 +192,16 @@ struct tcp_sock {
 	int retransmits; /* consecutive RTO expiries */
 	/* RFC 5681 / 6582 */
 	uint32_t cwnd, ssthresh; /* bytes */
-	uint32_t bytes_acked;	 /* congestion avoidance accumulator */
+	/* Linux's congestion-control state (tcp_cong.h): the algorithm
+	 * (icsk_ca_ops) and its private area (icsk_ca_priv), the CA state,
+	 * snd_cwnd_cnt (segments acked towards the next +1 in tcp_cong_avoid_ai),
+	 * and what tcp_cwnd_validate records for tcp_is_cwnd_limited. */
+	const struct tcp_congestion_ops *ca_ops;
+	uint64_t ca_priv[TCP_CA_PRIV_SIZE / sizeof(uint64_t)];
+	uint8_t ca_state;
+	bool ca_setsockopt, ca_initialized, is_cwnd_limited;
+	uint32_t snd_cwnd_cnt, prior_cwnd, max_packets_out, cwnd_usage_seq;
+	uint32_t lsndtime; /* jiffies of the last data sent */
 	int dupacks;
 	bool in_recovery;
 	uint32_t recover;	 /* NewReno: snd_max when recovery began */
@@ -267,6 +277,7 @@ void tcp_init(struct host *host);
 /* Per-host TCP settings, the keys of [host NAME] (Linux sysctls). */
 struct tcp_config {
 	sim_time_t rto_min; /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
+	int congestion;	    /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
 };
 extern const struct conf_key tcp_host_conf_keys[];
 void tcp_config_init(struct tcp_config *c);
@@ -326,11 +337,15 @@ void tcp_persist_schedule(struct sock *sk);
 void tcp_time_wait(struct sock *sk, int state); /* TCP_TIME_WAIT or an orphan's TCP_FIN_WAIT2 */
 void tcp_rtt_sample(struct sock *sk, sim_time_t rtt);
 
-/* tcp_cong.c */
+/* tcp_cong_control.c: loss recovery and the calls into tcp_congestion_ops.
+ * tcp_cong_on_ack gets the bytes and segments (not counting a SYN) newly
+ * acknowledged and the RTT of the newest of them (-1: none, Karn). */
 void tcp_cong_init(struct sock *sk);
-void tcp_cong_on_ack(struct sock *sk, uint32_t acked, bool dupack, uint32_t ack);
+void tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rtt, bool dupack,
+		     uint32_t ack);
 void tcp_cong_on_timeout(struct sock *sk);
 void tcp_cong_on_local_drop(struct sock *sk);
+void tcp_cwnd_validate(struct sock *sk, bool sent); /* after tcp_write_xmit's loop */
 void tcp_cc_trace(struct sock *sk);
 
 /* tcp_check.c: the invariants (the checked build, NS_CHECK).  tcp_check
