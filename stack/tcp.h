@@ -4,8 +4,9 @@
  *
  * Linux counterpart: include/net/tcp.h, include/linux/tcp.h (struct
  * tcp_sock), net/ipv4/tcp.c, tcp_input.c, tcp_output.c, tcp_timer.c,
- * tcp_cong.c, tcp_ipv4.c.  RFC 9293 (the protocol), RFC 6298 (RTO),
- * RFC 5681 (congestion control), RFC 6582 (NewReno), RFC 1122 §4.2.3.2
+ * tcp_cong.c, tcp_cubic.c, tcp_ipv4.c.  RFC 9293 (the protocol), RFC 6298
+ * (RTO), RFC 5681 and Linux's tcp_congestion_ops (congestion control:
+ * stack/tcp_cong.h), RFC 6582 (NewReno), RFC 1122 §4.2.3.2
  * (delayed ACK, as Linux 6.6 runs it: quick-ACK, pingpong, adaptive ato),
  * RFC 896 (Nagle).
  *
@@ -16,7 +17,7 @@
  *             header, checksum) -> ip_queue_xmit
  *   receive:  ip_local_deliver -> tcp_v4_rcv (tcp_input.c: checksum,
  *             lookup) -> tcp_rcv_state_process (the state machine) ->
- *             tcp_ack (tcp_cong.c for cwnd) / tcp_data_queue ->
+ *             tcp_ack (tcp_cong_control.c for cwnd) / tcp_data_queue ->
  *             sk_receive_queue -> sk_data_ready -> the reader wakes
  *   timers:   tcp_timer.c: retransmission (RTO), delayed ACK, zero-window
  *             probe (persist), TIME_WAIT.

@@ -572,6 +572,55 @@ test_setsockopt_tcp_congestion_unknown_name_is_enoent(void **state)
 	assert_int_equal(fx->rc[5], EINVAL);
 }
 
+/* Linux tcp_ca_openreq_child: an accepted connection keeps the listener's
+ * algorithm only if the listener chose it with setsockopt. */
+static int
+cc_listener_proc(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	for (int i = 0; i < 2; i++) {
+		int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in me = tt_sin("0.0.0.0", (uint16_t)(5001 + i));
+		if (i == 1)
+			ns_setsockopt(l, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
+		ns_bind(l, (struct sockaddr *)&me, sizeof me);
+		ns_listen(l, 4);
+		int c = ns_accept(l, NULL, NULL);
+		tt_hold(fx, 1 + i, c);
+		ns_close(c);
+		ns_close(l);
+	}
+	return 0;
+}
+
+static int
+cc_connect_proc(struct proc *p, void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++) {
+		int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in to = tt_sin(B_ADDR, (uint16_t)(5001 + i));
+		ns_connect(s, (struct sockaddr *)&to, sizeof to);
+		ns_close(s);
+		ns_sleep(10 * SIM_MS);
+	}
+	return 0;
+}
+
+static void
+test_accepted_connection_inherits_only_a_setsockopt_choice(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "listen", 0, cc_listener_proc, fx);
+	socket_spawn(fx->a, "connect", SIM_MS, cc_connect_proc, fx);
+	sim_run_until(fx->sim, SIM_S);
+	assert_non_null(fx->held[1]);
+	assert_non_null(fx->held[2]);
+	assert_string_equal(tcp_sk(fx->held[1])->ca_ops->name, "cubic"); /* the default */
+	assert_string_equal(tcp_sk(fx->held[2])->ca_ops->name, "reno");
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
 /* tcp_register_congestion_control: a name twice is EEXIST, an algorithm
  * without ssthresh EINVAL; a registered one can be looked up. */
 static uint32_t
@@ -641,6 +690,9 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_setsockopt_tcp_congestion_unknown_name_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_accepted_connection_inherits_only_a_setsockopt_choice, setup,
+			teardown),
 		cmocka_unit_test(test_register_congestion_control_checks_ops_and_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
