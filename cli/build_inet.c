@@ -18,6 +18,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_tables.h"
 #include "stack/ipv4.h"
+#include "stack/netdevice.h"
 #include "stack/route.h"
 #include "stack/services.h"
 #include "stack/socket.h"
@@ -46,6 +47,9 @@ inet_tcp_setup(struct world *w, struct host *h, const char *group, GError **erro
 {
 	struct tcp_config tc;
 	tcp_config_init(&tc);
+	/* 4.4BSD had Reno; Linux's default is CUBIC (tcp_congestion_control) */
+	if (dev_host_config(h)->kernel == KERNEL_BSD_1996)
+		tc.congestion = TCP_CA_RENO;
 	if (!scenario_apply_conf(w->sc, group, NULL, tcp_host_conf_keys, &tc, error))
 		return false;
 	tcp_set_config(h, &tc);

@@ -9,7 +9,8 @@ libnetsim_a_SOURCES += \
 	stack/services.c stack/services.h stack/select.c stack/socketcall.c \
 	stack/af_inet.c stack/af_inet.h \
 	stack/tcp.c stack/tcp.h \
-	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_cong.c stack/tcp_err.c \
+	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
+	stack/tcp_cong.c stack/tcp_cong.h stack/tcp_cong_control.c stack/tcp_cubic.c stack/tcp_cubic.h \
 	stack/tcp_check.c
 
 check_PROGRAMS += tests/test_proc

@@ -654,6 +654,14 @@ ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
 	struct sock *sk = sock->sk;
 	if (level == SOL_SOCKET && (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO))
 		return (int)sys_ret(sock_set_timeout(sk, optname, val, len));
+	if (level == IPPROTO_TCP && optname == TCP_CONGESTION && sk->sk_prot->setsockopt) {
+		/* a string, not an int (Linux do_tcp_setsockopt) */
+		if (len &&
+		    proc_user_access(val, MIN(len, TCP_CA_NAME_MAX), false) <
+			    MIN(len, TCP_CA_NAME_MAX))
+			return (int)sys_ret(-EFAULT);
+		return (int)sys_ret(sk->sk_prot->setsockopt(sk, level, optname, val, len));
+	}
 	int v = 0, rc = opt_int(val, len, &v);
 	if (rc < 0)
 		return (int)sys_ret(rc);
@@ -700,7 +708,7 @@ ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 			return (int)sys_ret(-EFAULT);
 		return (int)sys_ret(sock_get_timeout(sk, optname, val, len));
 	}
-	if (*len < sizeof(int))
+	if (*len < sizeof(int) && !(level == IPPROTO_TCP && optname == TCP_CONGESTION))
 		return (int)sys_ret(-EINVAL);
 	if (proc_user_access(val, *len, true) < *len)
 		return (int)sys_ret(-EFAULT);

@@ -82,13 +82,18 @@ const struct conf_key tcp_host_conf_keys[] = {
 	  0, 0, NULL,
 	  "floor of the RTO's variance term, rto = srtt + max(4 rttvar, tcp_rto_min) "
 	  "(net.ipv4.tcp_rto_min_us; 200ms)" },
+	{ "tcp_congestion_control", CONF_ENUM, offsetof(struct tcp_config, congestion), 0, 0, 0, 0,
+	  tcp_ca_builtin_names,
+	  "congestion control of new sockets, reno (Linux tcp_reno) or cubic (Linux 6.6 "
+	  "tcp_cubic.c with HyStart); a socket may choose with TCP_CONGESTION "
+	  "(net.ipv4.tcp_congestion_control; cubic, reno with kernel = bsd-1996)" },
 	{ NULL },
 };
 
 void
 tcp_config_init(struct tcp_config *c)
 {
-	*c = (struct tcp_config){ .rto_min = TCP_RTO_MIN };
+	*c = (struct tcp_config){ .rto_min = TCP_RTO_MIN, .congestion = TCP_CA_CUBIC };
 }
 
 void
@@ -336,6 +341,7 @@ tcp_purge(struct sk_buff_head *q, uint32_t *charge, bool by_truesize)
 void
 tcp_free_sock(struct sock *sk)
 {
+	tcp_cleanup_congestion_control(sk);
 	tcp_purge(&tcp_sk(sk)->ofo_queue, &sk->sk_rmem_alloc, false);
 	tcp_purge(&sk->sk_receive_queue, &sk->sk_rmem_alloc, false);
 	tcp_purge(&sk->sk_write_queue, &sk->sk_wmem_alloc, true);
@@ -389,6 +395,7 @@ tcp_v4_init_sock(struct sock *sk)
 	tp->rto = TCP_RTO_INIT;
 	tp->ssthresh = 0x7fffffff;
 	tp->cwnd = TCP_INIT_CWND * tp->mss;
+	tcp_assign_congestion_control(sk);
 	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", LAYER_TCP);
 	g_queue_init(&tp->accept_queue);
 	sk->sk_state = TCP_CLOSE;
@@ -782,6 +789,16 @@ tcp_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t 
 {
 	if (level == NS_SOL_IP)
 		return ip_setsockopt(sk, level, optname, val, len);
+	if (level == IPPROTO_TCP && optname == TCP_CONGESTION) {
+		/* Linux do_tcp_setsockopt: the name, at most 15 bytes */
+		char name[TCP_CA_NAME_MAX];
+		if (len < 1)
+			return -EINVAL;
+		size_t n = MIN(len, (size_t)TCP_CA_NAME_MAX - 1);
+		memcpy(name, val, n);
+		name[n] = '\0';
+		return tcp_set_congestion_control(sk, name);
+	}
 	if (level != IPPROTO_TCP || (optname != TCP_NODELAY && optname != TCP_QUICKACK))
 		return -ENOPROTOOPT;
 	int v;
@@ -802,6 +819,12 @@ tcp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
 	int v;
 	if (level == NS_SOL_IP)
 		return ip_getsockopt(sk, level, optname, val, len);
+	if (level == IPPROTO_TCP && optname == TCP_CONGESTION) {
+		/* Linux do_tcp_getsockopt: min(len, 16) bytes of the zero-padded name */
+		*len = MIN(*len, (size_t)TCP_CA_NAME_MAX);
+		memcpy(val, tcp_sk(sk)->ca_ops->name, *len);
+		return 0;
+	}
 	if (level == IPPROTO_TCP && optname == TCP_NODELAY)
 		v = tcp_sk(sk)->nodelay;
 	else if (level == IPPROTO_TCP && optname == TCP_MAXSEG)

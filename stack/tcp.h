@@ -4,8 +4,9 @@
  *
  * Linux counterpart: include/net/tcp.h, include/linux/tcp.h (struct
  * tcp_sock), net/ipv4/tcp.c, tcp_input.c, tcp_output.c, tcp_timer.c,
- * tcp_cong.c, tcp_ipv4.c.  RFC 9293 (the protocol), RFC 6298 (RTO),
- * RFC 5681 (congestion control), RFC 6582 (NewReno), RFC 1122 §4.2.3.2
+ * tcp_cong.c, tcp_cubic.c, tcp_ipv4.c.  RFC 9293 (the protocol), RFC 6298
+ * (RTO), RFC 5681 and Linux's tcp_congestion_ops (congestion control:
+ * stack/tcp_cong.h), RFC 6582 (NewReno), RFC 1122 §4.2.3.2
  * (delayed ACK, as Linux 6.6 runs it: quick-ACK, pingpong, adaptive ato),
  * RFC 896 (Nagle).
  *
@@ -16,7 +17,7 @@
  *             header, checksum) -> ip_queue_xmit
  *   receive:  ip_local_deliver -> tcp_v4_rcv (tcp_input.c: checksum,
  *             lookup) -> tcp_rcv_state_process (the state machine) ->
- *             tcp_ack (tcp_cong.c for cwnd) / tcp_data_queue ->
+ *             tcp_ack (tcp_cong_control.c for cwnd) / tcp_data_queue ->
  *             sk_receive_queue -> sk_data_ready -> the reader wakes
  *   timers:   tcp_timer.c: retransmission (RTO), delayed ACK, zero-window
  *             probe (persist), TIME_WAIT.
@@ -40,6 +41,7 @@
 #include "stack/skbuff.h"
 #include "stack/sock.h"
 #include "include/netsim/trace_vocab.h"
+#include "stack/tcp_cong.h"
 
 struct host;
 
@@ -189,7 +191,16 @@ struct tcp_sock {
 	int retransmits; /* consecutive RTO expiries */
 	/* RFC 5681 / 6582 */
 	uint32_t cwnd, ssthresh; /* bytes */
-	uint32_t bytes_acked;	 /* congestion avoidance accumulator */
+	/* Linux's congestion-control state (tcp_cong.h): the algorithm
+	 * (icsk_ca_ops) and its private area (icsk_ca_priv), the CA state,
+	 * snd_cwnd_cnt (segments acked towards the next +1 in tcp_cong_avoid_ai),
+	 * and what tcp_cwnd_validate records for tcp_is_cwnd_limited. */
+	const struct tcp_congestion_ops *ca_ops;
+	uint64_t ca_priv[TCP_CA_PRIV_SIZE / sizeof(uint64_t)];
+	uint8_t ca_state;
+	bool ca_setsockopt, ca_initialized, is_cwnd_limited;
+	uint32_t snd_cwnd_cnt, prior_cwnd, max_packets_out, cwnd_usage_seq;
+	uint32_t lsndtime; /* jiffies of the last data sent */
 	int dupacks;
 	bool in_recovery;
 	uint32_t recover;	 /* NewReno: snd_max when recovery began */
@@ -265,6 +276,7 @@ void tcp_init(struct host *host);
 /* Per-host TCP settings, the keys of [host NAME] (Linux sysctls). */
 struct tcp_config {
 	sim_time_t rto_min; /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
+	int congestion;	    /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
 };
 extern const struct conf_key tcp_host_conf_keys[];
 void tcp_config_init(struct tcp_config *c);
@@ -328,11 +340,15 @@ void tcp_persist_schedule(struct sock *sk);
 void tcp_time_wait(struct sock *sk, int state); /* TCP_TIME_WAIT or an orphan's TCP_FIN_WAIT2 */
 void tcp_rtt_sample(struct sock *sk, sim_time_t rtt);
 
-/* tcp_cong.c */
+/* tcp_cong_control.c: loss recovery and the calls into tcp_congestion_ops.
+ * tcp_cong_on_ack gets the bytes and segments (not counting a SYN) newly
+ * acknowledged and the RTT of the newest of them (-1: none, Karn). */
 void tcp_cong_init(struct sock *sk);
-void tcp_cong_on_ack(struct sock *sk, uint32_t acked, bool dupack, uint32_t ack);
+void tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rtt, bool dupack,
+		     uint32_t ack);
 void tcp_cong_on_timeout(struct sock *sk);
 void tcp_cong_on_local_drop(struct sock *sk);
+void tcp_cwnd_validate(struct sock *sk, bool sent); /* after tcp_write_xmit's loop */
 void tcp_cc_trace(struct sock *sk);
 
 /* tcp_check.c: the invariants (the checked build, NS_CHECK).  tcp_check

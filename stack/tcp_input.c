@@ -401,7 +401,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		 * window, while data is outstanding. */
 		if (skb->len == 0 && !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) && !win_changed &&
 		    tp->snd_max != tp->snd_una)
-			tcp_cong_on_ack(sk, 0, true, ack);
+			tcp_cong_on_ack(sk, 0, 0, -1, true, ack);
 		if (tp->snd_wnd > 0 && tp->persist_timer) {
 			sim_cancel(sk->host->sim, tp->persist_timer);
 			tp->persist_timer = 0;
@@ -409,10 +409,13 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		return true;
 	}
 	sim_time_t rtt = -1;
+	uint32_t pkts = 0; /* segments acked, not a SYN (FLAG_DATA_ACKED) */
 	struct sk_buff *q;
 	while ((q = skb_peek(&sk->sk_write_queue)) != NULL && !after(TCP_SKB_CB(q)->end_seq, ack)) {
 		if (!TCP_SKB_CB(q)->retransmitted && TCP_SKB_CB(q)->when) /* Karn's rule */
 			rtt = host_now(sk->host) - TCP_SKB_CB(q)->when;
+		if (!(TCP_SKB_CB(q)->flags & TCPHDR_SYN))
+			pkts++;
 		if (q == tp->send_hint)
 			tp->send_hint = NULL;
 		skb_unlink(q, &sk->sk_write_queue);
@@ -430,7 +433,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	tp->retransmits = 0;
 	if (rtt >= 0)
 		tcp_rtt_sample(sk, rtt);
-	tcp_cong_on_ack(sk, acked, false, ack);
+	tcp_cong_on_ack(sk, acked, pkts, rtt, false, ack);
 	tcp_rearm_rto(sk);
 	if (tp->snd_wnd > 0 && tp->persist_timer) {
 		sim_cancel(sk->host->sim, tp->persist_timer);
@@ -528,6 +531,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tp->snd_wl1 = cb->seq;
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
 	tcp_wscale_negotiate(sk, cb->wscale);
+	tcp_ca_openreq_child(sk, lsk);
 	tcp_cong_init(sk);
 	tcp_hash(sk);
 	tp->parent = lp;
@@ -586,6 +590,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		tp->retransmits = 0;
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tcp_initialize_rcv_mss(sk);
+		tcp_init_congestion_control(sk); /* tcp_init_transfer */
 		tcp_rearm_rto(sk);
 		tcp_send_ack(sk);
 		sk->sk_state_change(sk);
@@ -686,7 +691,8 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tcp_initialize_rcv_mss(sk);
-		tp->snd_wl1 = cb->seq - 1; /* so that tcp_ack takes the window */
+		tcp_init_congestion_control(sk); /* tcp_init_transfer */
+		tp->snd_wl1 = cb->seq - 1;	 /* so that tcp_ack takes the window */
 		if (lp) {
 			lp->syn_backlog--;
 			g_queue_push_tail(&lp->accept_queue, tp);

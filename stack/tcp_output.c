@@ -102,6 +102,9 @@ static void
 tcp_event_data_sent(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	if (tcp_flight(sk) == 0) /* the first data after idle (CUBIC shifts its epoch) */
+		tcp_ca_event(sk, CA_EVENT_TX_START);
+	tp->lsndtime = tcp_jiffies32(sk);
 	if (host_now(sk->host) - tp->icsk_ack.lrcvtime < tp->icsk_ack.ato)
 		tp->icsk_ack.pingpong = 1;
 }
@@ -359,6 +362,7 @@ tcp_write_xmit(struct sock *sk)
 	if (!skb || after(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
 		skb = skb_peek(&sk->sk_write_queue); /* went back (RTO) or no hint */
 	struct sk_buff *last = NULL;
+	bool sent = false;
 	while (skb && !after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt)) {
 		last = skb;
 		skb = skb->next;
@@ -399,6 +403,7 @@ tcp_write_xmit(struct sock *sk)
 			tcp_mib_mut(sk->host)->retrans_segs++;
 		}
 		tp->snd_nxt = cb->end_seq;
+		sent = true;
 		if (skb->len < tp->mss) /* Linux tcp_minshall_update */
 			tp->snd_sml = cb->end_seq;
 		last = skb;
@@ -406,6 +411,7 @@ tcp_write_xmit(struct sock *sk)
 			tcp_rearm_rto(sk);
 	}
 	tp->send_hint = skb ? skb : last;
+	tcp_cwnd_validate(sk, sent);
 	/* Data waits behind a window too small for it and nothing is in
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
 	if (skb && tp->snd_max == tp->snd_una)

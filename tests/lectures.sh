@@ -128,6 +128,38 @@ conns=$(q "$db" "SELECT count(DISTINCT sport) FROM packets WHERE proto = 'tcp'
 	AND tcp_flags = 'S' AND dport = 7")
 expect_eq "$conns" 2 "socket-lifecycle: two clients connect to port 7"
 
+# ---- CUBIC after a loss on a long path ------------------------------------
+# HyStart ends slow start without a loss (ssthresh = cwnd); each loss cuts
+# cwnd to 717/1024; and between the second loss and the third, cwnd grows
+# fast, then hardly (around W_max), then fast again: concave, then convex.
+db="$T/tcp-cubic-loss-long-rtt.db"
+shape=$(q "$db" "SELECT time_ns, cwnd / 1460, ssthresh / 1460 FROM tcp_cc
+	WHERE conn LIKE '10.1.0.1:%' ORDER BY rowid" | awk -F'|' '
+	NR > 1 && $3 != ps && $2 == $3 && $3 < 1000000 { hystart++ }
+	NR > 1 && $2 == $3 + 3 && pw > $2 {
+		n++; lt[n] = $1
+		if ($3 != int(pw * 717 / 1024)) bad++
+	}
+	n == 2 && !r && $2 == $3 && $1 > lt[2] { r = $1 }
+	{ t[NR] = $1; w[NR] = $2; ps = $3; pw = $2 }
+	END {
+		if (n < 3 || !r) { print "losses " n; exit }
+		third = (lt[3] - r) / 3
+		for (i = 1; i <= NR; i++) {
+			if (t[i] <= r) w0 = w[i]
+			if (t[i] <= r + third) w1 = w[i]
+			if (t[i] <= r + 2 * third) w2 = w[i]
+			if (t[i] < lt[3]) w3 = w[i]
+		}
+		printf "hystart %d bad %d g %d %d %d\n", hystart, bad, w1 - w0, w2 - w1, w3 - w2
+	}')
+set -- $shape
+if [ "$1" = hystart ] && [ "$2" -ge 1 ] && [ "$4" = 0 ] && [ "$6" -gt "$7" ] && [ "$8" -gt "$7" ]; then
+	ok "tcp-cubic: HyStart, 717/1024 cuts, growth $6 then $7 then $8 segments (concave, convex)"
+else
+	not_ok "tcp-cubic: expected HyStart, 717/1024 cuts and growth fast-slow-fast: $shape"
+fi
+
 # ---- TCP loss and fast retransmit -----------------------------------------
 # One segment is sent twice; the second time within a few round trips of
 # the first (a timeout would be 200 ms later); before it, bob sent at least

@@ -149,8 +149,11 @@ fi
 # ---- 4. Mathis et al.: throughput under random loss ---------------------------------
 # 1 Gbit/s, 10 ms each way: RTT 20 ms, far from the link rate; 60 s of
 # sending (hundreds of loss cycles), buffers of 4 MB so only loss limits.
+# Mathis' formula is Reno's (halving, +1 segment per RTT): the sender runs
+# Reno, not the default CUBIC.
 for p in 0.001 0.01; do
 	scenario "mathis$p" 1Gbit 10ms "$p" 0 60s 100s
+	sed -i 's/^\[host alice\]$/[host alice]\ntcp_congestion_control = reno/' "$T/mathis$p.ini"
 	expect_exit 0 "bulk transfer with loss $p runs" -- \
 		"$NETSIM" run "$T/mathis$p.ini" --metrics "$T/mathis$p.txt"
 	bps=$(figure "$T/mathis$p.txt" app.sink.rx_bps)

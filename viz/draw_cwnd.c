@@ -17,6 +17,7 @@
 #define CW_W 14.0
 #define CW_H 6.0
 #define CW_INFINITE 0x7fffffff /* ssthresh before the first loss */
+#define CW_EPS 0.01	       /* inches: rows closer in time share one vertical line */
 
 struct cc_row {
 	int64_t t, cwnd, ssthresh, flight;
@@ -128,34 +129,65 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 				       "fontsize=14, label=\"%s\"];\n",
 				       i, (double)(t - t0) * sx, l);
 	}
-	/* the three series, as steps: a value holds until the next row */
+	/* the three series, as steps: a value holds until the next row.  Rows
+	 * closer than CW_EPS inches in time share one vertical line from their
+	 * lowest to their highest value, so a long trace stays a plot that
+	 * Graphviz can lay out (a 15 s CUBIC flow has 12,000 rows). */
 	for (int k = 0; k < 3; k++) {
 		int n = 0;
-		double px = 0, py = 0;
-		bool have = false;
-		for (guint i = 0; i < rows->len; i++) {
-			struct cc_row *r = &g_array_index(rows, struct cc_row, i);
-			int64_t v = cc_value(r, k);
-			double x = (double)(r->t - t0) * sx;
+		double px = 0, py = 0, bx = 0, lo = 0, hi = 0, ylast = 0;
+		bool have = false, bucket = false;
+		for (guint i = 0; i <= rows->len; i++) {
+			struct cc_row *r =
+				i < rows->len ? &g_array_index(rows, struct cc_row, i) : NULL;
+			int64_t v = r ? cc_value(r, k) : 0;
+			double x = r ? (double)(r->t - t0) * sx : 0, y = (double)v * sy;
+			if (bucket && (!r || v >= CW_INFINITE || x - bx >= CW_EPS)) {
+				/* close the bucket: across from the last point, then up and down */
+				g_string_append_printf(s,
+						       "  p%d_%d [pos=\"%.4f,%.4f!\"]; p%d_%d "
+						       "[pos=\"%.4f,%.4f!\"];\n"
+						       "  p%d_%d -- p%d_%d [color=\"%s\", "
+						       "penwidth=3, style=%s];\n",
+						       k, n, px, py, k, n + 1, bx, py, k, n, k,
+						       n + 1, series[k].color, series[k].style);
+				n += 2;
+				if (hi > lo) {
+					g_string_append_printf(
+						s,
+						"  p%d_%d [pos=\"%.4f,%.4f!\"]; p%d_%d [pos=\"%.4f,"
+						"%.4f!\"];\n  p%d_%d -- p%d_%d [color=\"%s\", "
+						"penwidth=3, style=%s];\n",
+						k, n, bx, lo, k, n + 1, bx, hi, k, n, k, n + 1,
+						series[k].color, series[k].style);
+					n += 2;
+				}
+				px = bx;
+				py = ylast;
+				bucket = false;
+			}
+			if (!r)
+				break;
 			if (v >= CW_INFINITE) {
 				have = false;
 				continue;
 			}
-			double y = (double)v * sy;
-			if (have && (x != px || y != py)) {
-				g_string_append_printf(
-					s,
-					"  p%d_%d [pos=\"%.4f,%.4f!\"]; p%d_%d [pos=\"%.4f,"
-					"%.4f!\"]; p%d_%d [pos=\"%.4f,%.4f!\"];\n"
-					"  p%d_%d -- p%d_%d -- p%d_%d [color=\"%s\", "
-					"penwidth=3, style=%s];\n",
-					k, n, px, py, k, n + 1, x, py, k, n + 2, x, y, k, n, k,
-					n + 1, k, n + 2, series[k].color, series[k].style);
-				n += 3;
+			if (!have) {
+				px = x;
+				py = y;
+				have = true;
+				continue;
 			}
-			px = x;
-			py = y;
-			have = true;
+			if (!bucket && y == py)
+				continue;
+			if (!bucket) {
+				bucket = true;
+				bx = x;
+				lo = hi = py;
+			}
+			lo = MIN(lo, y);
+			hi = MAX(hi, y);
+			ylast = y;
 		}
 		if (have) { /* to the end of the plot */
 			g_string_append_printf(
@@ -166,14 +198,20 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 				series[k].style);
 		}
 	}
-	/* losses: ssthresh falls (fast retransmit) or cwnd falls to one segment */
+	/* losses: ssthresh changes to below the cwnd before it, or, outside a
+	 * recovery, cwnd falls but stays above ssthresh (a fast retransmit that
+	 * found ssthresh where it was); cwnd falling to one segment (an RTO).
+	 * HyStart's end of slow start sets ssthresh = cwnd: not a loss. */
+	bool in_rec = false;
 	int marks = 0;
 	double last_mark = -10;
 	for (guint i = 1; i < rows->len; i++) {
 		struct cc_row *p = &g_array_index(rows, struct cc_row, i - 1);
 		struct cc_row *r = &g_array_index(rows, struct cc_row, i);
-		bool fr = r->ssthresh < p->ssthresh;
+		bool fr = (r->ssthresh != p->ssthresh && r->ssthresh < p->cwnd) ||
+			(!in_rec && r->cwnd < p->cwnd && r->cwnd > r->ssthresh);
 		bool rto = r->cwnd <= 1500 && p->cwnd > 1500;
+		in_rec = (in_rec || fr) && r->cwnd > r->ssthresh;
 		if (!fr && !rto)
 			continue;
 		double x = (double)(r->t - t0) * sx;

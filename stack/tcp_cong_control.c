@@ -1,0 +1,217 @@
+/*
+ * stack/tcp_cong_control.c - loss recovery and the calls into the
+ * congestion-control algorithm: fast retransmit, NewReno fast recovery,
+ * the RTO's loss state, local congestion (CWR), and cwnd growth.
+ *
+ * Linux counterpart: the congestion parts of net/ipv4/tcp_input.c
+ * (tcp_ack -> tcp_clean_rtx_queue -> icsk_ca_ops->pkts_acked, then
+ * tcp_fastretrans_alert, then tcp_cong_control -> tcp_cong_avoid ->
+ * icsk_ca_ops->cong_avoid; tcp_enter_recovery, tcp_init_cwnd_reduction,
+ * tcp_end_cwnd_reduction, tcp_enter_loss, tcp_enter_cwr) and
+ * net/ipv4/tcp_output.c tcp_cwnd_validate.  As in Linux, recovery is the
+ * stack's and the algorithm (stack/tcp_cong.c, stack/tcp_cubic.c) only
+ * gives ssthresh and the growth.  RFC 5681 §3.2, RFC 6582 §3.2 (NewReno),
+ * RFC 6928 (IW10).
+ *
+ * Deliberate simplifications (docs/sockets-and-tcp.md): recovery is
+ * NewReno's window inflation, where Linux without SACK runs PRR
+ * (tcp_cwnd_reduction) with its own NewReno partial-ACK rule; CWR cuts cwnd
+ * to ssthresh at once instead of by PRR; undo (tcp_try_undo_*) needs
+ * timestamps or D-SACK, which netsim lacks, so undo_cwnd is never called.
+ *
+ * Position: tcp_ack / the RTO timer / tcp_write_xmit -> here -> cwnd and
+ * ssthresh, traced with trace_tcp_cc at every change.
+ */
+#include "stack/tcp.h"
+
+#include "stack/host.h"
+#include "trace/trace.h"
+
+void
+tcp_cc_trace(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (sk->host->trace)
+		trace_tcp_cc(sk->host->trace, tp->conn_name, tp->cwnd, tp->ssthresh, tcp_flight(sk),
+			     tp->srtt, tp->rto);
+}
+
+/* The initial window (Linux tcp_init_cwnd, IW10) once the MSS is known. */
+void
+tcp_cong_init(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->cwnd = TCP_INIT_CWND * tp->mss;
+	tp->ssthresh = TCP_INFINITE_SSTHRESH;
+	tp->snd_cwnd_cnt = 0;
+	tp->dupacks = 0;
+	tp->in_recovery = false;
+	tcp_cc_trace(sk);
+}
+
+/* Linux tcp_init_cwnd_reduction: remember cwnd, ask the algorithm. */
+static void
+tcp_init_cwnd_reduction(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->prior_cwnd = tcp_snd_cwnd(tp);
+	tcp_snd_ssthresh_set(tp, tp->ca_ops->ssthresh(sk));
+}
+
+/* Linux tcp_enter_recovery and the fast retransmit (RFC 6582 §3.2 steps
+ * 2-3): the ssthresh of the algorithm, cwnd inflated by the three
+ * segments the duplicate ACKs say have left. */
+static void
+tcp_enter_recovery(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tcp_init_cwnd_reduction(sk);
+	tcp_set_ca_state(sk, TCP_CA_Recovery);
+	tp->recover = tp->snd_max;
+	tp->in_recovery = true;
+	tp->fast_retrans++;
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	if (head)
+		tcp_retransmit_skb(sk, head);
+	tp->cwnd = tp->ssthresh + 3 * tp->mss;
+	tp->snd_cwnd_cnt = 0;
+}
+
+/* Linux tcp_cong_control's growth branch: tcp_cong_avoid when the ACK
+ * acknowledged data (FLAG_DATA_ACKED) outside a cwnd reduction. */
+static void
+tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (pkts && tp->ca_state != TCP_CA_Recovery && tp->ca_state != TCP_CA_CWR)
+		tp->ca_ops->cong_avoid(sk, ack, pkts);
+}
+
+void
+tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rtt, bool dupack,
+		uint32_t ack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->ca_ops->pkts_acked && (pkts || ca_rtt >= 0)) {
+		/* tcp_clean_rtx_queue: before recovery and growth look at it */
+		struct ack_sample s = { .pkts_acked = pkts,
+					.rtt_us = ca_rtt >= 0 ? ca_rtt / SIM_US : -1,
+					.in_flight =
+						(tcp_flight(sk) + acked + tp->mss - 1) / tp->mss };
+		tp->ca_ops->pkts_acked(sk, &s);
+	}
+	if (dupack) {
+		tp->dupacks++;
+		if (tp->dupacks == 3 && !tp->in_recovery &&
+		    (after(ack, tp->recover) || ack == tp->recover || tp->recover == 0)) {
+			tcp_enter_recovery(sk);
+		} else if (tp->in_recovery) {
+			tp->cwnd += tp->mss; /* step 4: inflate for each segment that left */
+		} else if (tp->ca_state == TCP_CA_Open) {
+			tcp_set_ca_state(sk, TCP_CA_Disorder);
+		}
+		tcp_cc_trace(sk);
+		return;
+	}
+	tp->dupacks = 0;
+	if (tp->in_recovery) {
+		if (!before(ack, tp->recover)) {
+			/* Full acknowledgment (step 5a): deflate to ssthresh, the
+			 * RFC's option (2) and Linux's tcp_end_cwnd_reduction. */
+			tp->cwnd = tp->ssthresh;
+			tp->in_recovery = false;
+			tcp_set_ca_state(sk, TCP_CA_Open);
+		} else {
+			/* Partial acknowledgment (step 5b): the next hole is lost too. */
+			struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+			if (head)
+				tcp_retransmit_skb(sk, head);
+			tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked : 0;
+			if (acked >= tp->mss)
+				tp->cwnd += tp->mss;
+			tp->cwnd = MAX(tp->cwnd, tp->mss);
+		}
+		tcp_cc_trace(sk);
+		return;
+	}
+	if (tp->ca_state == TCP_CA_Loss && !before(ack, tp->recover))
+		tcp_set_ca_state(sk, TCP_CA_Open); /* tcp_process_loss: all resent data acked */
+	else if (tp->ca_state == TCP_CA_CWR && !before(ack, tp->cwr_until)) {
+		tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR); /* tcp_end_cwnd_reduction */
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	} else if (tp->ca_state == TCP_CA_Disorder)
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	tcp_cong_avoid(sk, ack, pkts);
+	tcp_cc_trace(sk);
+}
+
+/*
+ * The RTO (Linux tcp_enter_loss): ssthresh from the algorithm unless it
+ * was already cut for this window (in recovery, or a repeated timeout of
+ * the same data), cwnd one segment, the Loss state until everything sent
+ * before it is acknowledged.  (RFC 5681 (4) computes ssthresh from the
+ * FlightSize at every first timeout.)
+ */
+void
+tcp_cong_on_timeout(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t high_seq = tp->ca_state == TCP_CA_CWR ? tp->cwr_until : tp->recover;
+	if (tp->ca_state <= TCP_CA_Disorder || !after(high_seq, tp->snd_una) ||
+	    (tp->ca_state == TCP_CA_Loss && tp->retransmits <= 1)) {
+		tcp_init_cwnd_reduction(sk);
+		tcp_ca_event(sk, CA_EVENT_LOSS);
+	}
+	tcp_set_ca_state(sk, TCP_CA_Loss);
+	tp->cwnd = tp->mss;
+	tp->snd_cwnd_cnt = 0;
+	tp->dupacks = 0;
+	tp->in_recovery = false;
+	tp->recover = tp->snd_max;
+	tcp_cc_trace(sk);
+}
+
+/*
+ * The device queue refused a segment (Linux tcp_enter_cwr after
+ * NET_XMIT_DROP): not a loss in the network, but congestion at home, so
+ * cwnd comes down to the algorithm's ssthresh, at most once per window of
+ * data (the CWR state lasts until snd_una passes what was sent).
+ */
+void
+tcp_cong_on_local_drop(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->ca_state >= TCP_CA_CWR)
+		return;
+	tcp_init_cwnd_reduction(sk);
+	tcp_set_ca_state(sk, TCP_CA_CWR);
+	tp->cwnd = tp->ssthresh;
+	tp->snd_cwnd_cnt = 0;
+	tp->cwr_until = tp->snd_max;
+	tcp_cc_trace(sk);
+}
+
+/*
+ * After tcp_write_xmit's loop (Linux tcp_cwnd_validate, 6.6): remember
+ * whether this window was limited by cwnd (no room for one more segment),
+ * else the most segments in flight, so that an application- or
+ * receiver-limited sender does not grow cwnd (tcp_is_cwnd_limited).
+ * Segments in flight are counted as whole MSS (netsim keeps no
+ * packets_out).  Linux's restart after idle (tcp_slow_start_after_idle)
+ * is not modelled.
+ */
+void
+tcp_cwnd_validate(struct sock *sk, bool sent)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t packets_out = (tcp_flight(sk) + tp->mss - 1) / tp->mss;
+	bool is_cwnd_limited = packets_out >= tcp_snd_cwnd(tp);
+	if (!sent && !is_cwnd_limited)
+		return;
+	if (!before(tp->snd_una, tp->cwnd_usage_seq) || is_cwnd_limited ||
+	    (!tp->is_cwnd_limited && packets_out > tp->max_packets_out)) {
+		tp->is_cwnd_limited = is_cwnd_limited;
+		tp->max_packets_out = packets_out;
+		tp->cwnd_usage_seq = tp->snd_nxt;
+	}
+}
