@@ -92,3 +92,4 @@ EXTRA_DIST += tests/lectures_sockets.sh docs/lecture-sockets-extra.md \
 	docs/img/firewall-input-path.png \
 	docs/img/af-unix-vs-loopback-tcp.png \
 	docs/img/socketcall-entry-cpu.png
+EXTRA_DIST += docs/img/urgent-data.png
