@@ -35,7 +35,7 @@ teardown(void **state)
 }
 
 /* What the writer does, chosen by the test. */
-enum script { AB_C_DE, ONLY_X, A_THEN_B, INLINE_PQ_R };
+enum script { AB_C_DE, ONLY_X, A_THEN_B, INLINE_PQ_R, BULK_THEN_X };
 
 static void
 sleep_until(sim_time_t t)
@@ -68,6 +68,12 @@ writer(struct proc *p, void *arg)
 		ns_send(s, "pq", 2, 0);
 		ns_send(s, "r", 1, MSG_OOB);
 		break;
+	case BULK_THEN_X: {
+		static char bulk[12000];
+		fx->rc[0] = (int)ns_send(s, bulk, sizeof bulk, 0);
+		fx->rc[1] = (int)ns_send(s, "x", 1, MSG_OOB);
+		break;
+	}
 	}
 	sleep_until(500 * SIM_MS);
 	ns_close(s);
@@ -370,6 +376,60 @@ test_urg_oobinline_reads_the_byte_in_the_stream(void **state)
 	assert_int_equal(fx->rc[7], 'r');
 }
 
+static int
+reader_small_window(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int small = 1024; /* doubled and floored: about 2.3 KB of window */
+	ns_setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	struct sockaddr_in me = tt_sin("0.0.0.0", 5001);
+	ns_bind(l, (struct sockaddr *)&me, sizeof me);
+	ns_listen(l, 1);
+	int c = ns_accept(l, NULL, NULL);
+	ns_close(l);
+	static char buf[16384];
+	sleep_until(400 * SIM_MS); /* after the zero-window probes */
+	struct pollfd pf = { .fd = c, .events = POLLPRI };
+	ns_poll(&pf, 1, 0);
+	fx->rc[2] = pf.revents;
+	REC(fx, 3, ns_recv(c, buf, 1, MSG_OOB | MSG_DONTWAIT));
+	/* read the normal data; the byte arrives behind it */
+	size_t got = 0;
+	while (got < 12000) {
+		ssize_t n = ns_recv(c, buf, sizeof buf, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (ns_sockatmark(c) == 1)
+			break;
+	}
+	fx->bytes[0] = got;
+	sleep_until(450 * SIM_MS);
+	REC(fx, 4, ns_recv(c, buf, 1, MSG_OOB));
+	fx->rc[5] = buf[0];
+	sleep_until(600 * SIM_MS);
+	ns_close(c);
+	return 0;
+}
+
+static void
+test_urg_pointer_ahead_of_its_byte_gives_eagain_then_the_byte(void **state)
+{
+	struct tcp_fx *fx = *state;
+	run(fx, BULK_THEN_X, reader_small_window);
+	assert_int_equal(fx->rc[1], 1);
+	/* The zero window holds the byte back; the window probes sent
+	 * meanwhile carry the pointer (__tcp_transmit_skb on every segment
+	 * before snd_up), so b knows the byte is coming. */
+	assert_int_equal(fx->rc[2], 0);	      /* no POLLPRI before the byte */
+	assert_int_equal(fx->rc[3], -EAGAIN); /* TCP_URG_NOTYET */
+	assert_int_equal(fx->bytes[0], 12000);
+	assert_int_equal(fx->rc[4], 1);
+	assert_int_equal(fx->rc[5], 'x');
+}
+
 /* ---- misuse --------------------------------------------------------------------------------- */
 
 static int
@@ -454,6 +514,9 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_urg_oobinline_reads_the_byte_in_the_stream,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_urg_pointer_ahead_of_its_byte_gives_eagain_then_the_byte, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_urg_errnos_of_misuse_match_linux, setup,
 						teardown),
 	};
