@@ -4,7 +4,8 @@
 libnetsim_a_SOURCES += \
 	apps/ping.c apps/ping.h \
 	apps/traceroute.c \
-	apps/io_modes.c apps/io_modes.h
+	apps/io_modes.c apps/io_modes.h \
+	apps/urgent.c apps/urgent.h
 
 check_PROGRAMS += tests/test_ping
 TESTS += tests/test_ping

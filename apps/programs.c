@@ -16,6 +16,7 @@
 #include "apps/livelock.h"
 #include "apps/ping.h"
 #include "apps/servers.h"
+#include "apps/urgent.h"
 #include "stack/socket.h"
 #include <netinet/tcp.h> /* TCP_NODELAY: the socket API uses Linux's values */
 
@@ -479,6 +480,14 @@ const struct app_program app_programs[] = {
 	  "accept on port, read size bytes per read (0: 64 KiB) until EOF; rx_msgs counts the "
 	  "reads (rcvbuf)",
 	  stream_reader_main, "port backlog size rcvbuf sndbuf" },
+	{ "urgent_send",
+	  "write count blocks of size bytes to dst:port, interval apart, and one byte with "
+	  "send(MSG_OOB) after block count/2; figure urgent",
+	  urgent_send_main, "dst port size count interval" },
+	{ "urgent_recv",
+	  "accept on port; select() for read and exception; recv(MSG_OOB) on an exception, "
+	  "reads of size bytes, interval after each; figures oob_bytes, ahead_of_mark, marks",
+	  urgent_recv_main, "port size interval" },
 	{ "http_server",
 	  "HTTP/1.1 on port, one connection at a time: GET / is a small page, GET /bytes/N is "
 	  "N bytes of the chargen pattern, then a graceful close (backlog, rcvbuf, sndbuf)",

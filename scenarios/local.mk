@@ -86,8 +86,10 @@ EXTRA_DIST += tests/homework_images.sh docs/render-homework.sh
 dist_lectures_DATA += scenarios/lectures/firewall-input-path.ini \
 	scenarios/lectures/af-unix-vs-loopback-tcp.ini \
 	scenarios/lectures/socketcall-entry.ini
+dist_lectures_DATA += scenarios/lectures/urgent-data.ini
 TESTS += tests/lectures_sockets.sh
 EXTRA_DIST += tests/lectures_sockets.sh docs/lecture-sockets-extra.md \
 	docs/img/firewall-input-path.png \
 	docs/img/af-unix-vs-loopback-tcp.png \
 	docs/img/socketcall-entry-cpu.png
+EXTRA_DIST += docs/img/urgent-data.png

@@ -51,10 +51,25 @@ proto_register(const struct proto *prot)
 	return 0;
 }
 
+/*
+ * The proto_ops every socket call may reach (stack/socket.c calls them
+ * without a NULL check): a table that lacks one is refused at
+ * registration, not found at the first call.  Linux checks nothing here;
+ * a module with a bad table oopses the kernel at its first use.
+ */
+static bool
+proto_ops_ok(const struct proto_ops *ops)
+{
+	return ops && ops->family == AF_INET && ops->release && ops->bind && ops->connect &&
+		ops->accept && ops->getname && ops->poll && ops->listen && ops->shutdown &&
+		ops->sendmsg && ops->recvmsg;
+}
+
 int
 inet_register_protosw(struct host *host, const struct inet_protosw *p)
 {
-	if (p->type < 0 || p->type >= NS_SOCK_MAX || !p->ops || proto_register(p->prot) < 0)
+	if (!p || p->type < 0 || p->type >= NS_SOCK_MAX || !proto_ops_ok(p->ops) ||
+	    proto_register(p->prot) < 0)
 		return -EINVAL;
 	GPtrArray **lists = host_inetsw(host);
 	if (!lists[p->type])

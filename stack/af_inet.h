@@ -38,7 +38,8 @@ int proto_register(const struct proto *prot);
 /*
  * Linux inet_register_protosw: make @p serve socket() on @host, after the
  * permanent entries of its type and before the others.  -EINVAL for a type
- * >= SOCK_MAX or a struct proto proto_register refuses, -EPERM for a
+ * >= SOCK_MAX, a proto_ops table that is not AF_INET's or lacks one of the
+ * calls the socket layer makes, or a struct proto proto_register refuses, -EPERM for a
  * protocol a permanent entry of the type has (Linux prints "Attempt to
  * override permanent protocol" and returns nothing).  @p must outlive the
  * host.

@@ -162,7 +162,9 @@ int
 inet_add_protocol(struct host *host, const struct net_protocol *prot, uint8_t protocol)
 {
 	struct ip_state *ips = ip_state(host);
-	g_assert(prot->handler != NULL);
+	/* Checked, not asserted: a plug-in may register (Linux checks nothing). */
+	if (!prot || !prot->handler || !prot->layer || !prot->func_name)
+		return -EINVAL;
 	if (ips->protos[protocol])
 		return -EEXIST;
 	ips->protos[protocol] = prot;

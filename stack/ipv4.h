@@ -221,7 +221,8 @@ struct net_protocol {
 	const char *func_name;	/* trace name of the handler: "udp_rcv" */
 };
 
-/* Register @prot for IP protocol number @protocol.  -EEXIST if taken. */
+/* Register @prot for IP protocol number @protocol.  -EEXIST if taken,
+ * -EINVAL without a handler, layer or func_name. */
 int inet_add_protocol(struct host *host, const struct net_protocol *prot, uint8_t protocol);
 int inet_del_protocol(struct host *host, const struct net_protocol *prot, uint8_t protocol);
 

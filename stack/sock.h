@@ -70,6 +70,10 @@ struct ns_msg {
 	int msg_flags;
 };
 
+/* Linux's kernel-internal ENOIOCTLCMD: "no such ioctl here", which the
+ * socket layer turns into ENOTTY (sock_do_ioctl). */
+#define NS_ENOIOCTLCMD 515
+
 /*
  * Per-protocol operations, called by the socket layer in task context of
  * the calling process.  Return >= 0 on success or a negative Linux errno.
@@ -93,6 +97,9 @@ struct proto {
 	void (*unhash)(struct sock *sk);		 /* required: leave lookup tables */
 	/* poll: which of POLLIN/POLLOUT/POLLERR/POLLHUP hold now. Optional. */
 	unsigned (*poll)(struct sock *sk);
+	/* Optional (Linux 6.5+ proto->ioctl, kernel memory): answer @cmd in
+	 * *@karg; -NS_ENOIOCTLCMD for a command it does not know. */
+	int (*ioctl)(struct sock *sk, int cmd, int *karg);
 	size_t obj_size; /* bytes to allocate for the protocol's sock (>= sizeof(struct sock)) */
 	/* Optional: free the protocol's own queues; called by the last sock_put. */
 	void (*destroy)(struct sock *sk);
@@ -119,6 +126,7 @@ struct sock {
 	/* SO_RCVTIMEO / SO_SNDTIMEO: 0 = block forever (unset), < 0 = do not wait */
 	sim_time_t sk_rcvtimeo, sk_sndtimeo;
 	bool reuseaddr; /* SO_REUSEADDR */
+	bool urginline; /* SO_OOBINLINE (Linux SOCK_URGINLINE) */
 
 	/* queues and their limits (bytes of truesize) */
 	struct sk_buff_head sk_receive_queue; /* named "sk_receive_queue" */

@@ -11,6 +11,7 @@ libnetsim_a_SOURCES += \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
 	stack/tcp_cong.c stack/tcp_cong.h stack/tcp_cong_control.c stack/tcp_cubic.c stack/tcp_cubic.h \
+	stack/tcp_urg.c \
 	stack/tcp_check.c
 
 check_PROGRAMS += tests/test_proc
@@ -34,6 +35,11 @@ tests_test_tcp_cong_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_tcp_delack_SOURCES = tests/test_tcp_delack.c tests/tcp_test.h
 tests_test_tcp_delack_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_delack_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_tcp_urg
+TESTS += tests/test_tcp_urg
+tests_test_tcp_urg_SOURCES = tests/test_tcp_urg.c tests/tcp_test.h
+tests_test_tcp_urg_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_urg_LDADD = $(TEST_CMOCKA_LIBS)
 
 # make bench: 1 GB of TCP over 10 Gbit/s and 100 us, tracing off (issue 5).
 EXTRA_PROGRAMS += tests/bench_tcp

@@ -437,8 +437,8 @@ sys_sendto(const char *fn, int fd, const void *buf, size_t len, int flags,
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
-	/* MSG_OOB is not modelled: an error, never a silent in-band byte (docs). */
-	if ((flags & MSG_OOB) && sock->ops->family == AF_INET)
+	/* MSG_OOB: TCP's urgent data; udp_sendmsg and raw_sendmsg refuse it. */
+	if ((flags & MSG_OOB) && sock->ops->family == AF_INET && sock->type != SOCK_STREAM)
 		return sys_ret(-EOPNOTSUPP);
 	/* udp_sendmsg refuses a length above 0xFFFF before it copies. */
 	if (sock->type != SOCK_STREAM && len > 0xFFFF)
@@ -470,7 +470,8 @@ sys_recvfrom(const char *fn, int fd, void *buf, size_t len, int flags, struct so
 	struct socket *sock = fd_sock(f, fd);
 	if (!sock)
 		return sys_ret(-EBADF);
-	if ((flags & MSG_OOB) && sock->ops->family == AF_INET)
+	/* MSG_OOB: raw_recvmsg refuses it, udp_recvmsg ignores it (Linux). */
+	if ((flags & MSG_OOB) && sock->ops->family == AF_INET && sock->type == SOCK_RAW)
 		return sys_ret(-EOPNOTSUPP);
 	int err = user_buffer(buf, &len, true, sock->type == SOCK_STREAM);
 	if (err < 0)
@@ -677,6 +678,7 @@ ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
 			sk->sk_write_space(sk);
 			return 0;
 		case SO_REUSEADDR: sk->reuseaddr = v != 0; return 0;
+		case SO_OOBINLINE: sk->urginline = v != 0; return 0;
 		default: return (int)sys_ret(-ENOPROTOOPT);
 		}
 	}
@@ -722,6 +724,8 @@ ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 		v = sock->type;
 	else if (level == SOL_SOCKET && optname == SO_REUSEADDR)
 		v = sk->reuseaddr;
+	else if (level == SOL_SOCKET && optname == SO_OOBINLINE)
+		v = sk->urginline;
 	else if (level == IPPROTO_IP && optname == IP_TTL)
 		v = sk->ttl ? sk->ttl : IPDEFTTL;
 	else if (sk->sk_prot->getsockopt) {

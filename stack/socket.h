@@ -162,6 +162,8 @@ ssize_t ns_recvmsg(int fd, struct msghdr *msg, int flags);
 int ns_socketpair(int domain, int type, int protocol, int sv[2]);
 /* Remove an AF_UNIX filesystem name of the simulated host (unlink(2) of a socket file). */
 int ns_unlink(const char *path);
+int ns_ioctl(int fd, unsigned long request, ...);
+int ns_sockatmark(int fd);
 /* All socket calls through one entry, as 32-bit x86 Linux's socketcall(2):
  * @call is SYS_SOCKET (1) .. SYS_RECVMSG (17), @args its arguments. */
 long ns_socketcall(int call, unsigned long *args);

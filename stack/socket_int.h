@@ -27,6 +27,7 @@ enum ns_syscall {
 	NS_SYS_POLL,
 	NS_SYS_SELECT,
 	NS_SYS_UNLINK,
+	NS_SYS_IOCTL,
 	NS_SYSCALL_MAX
 };
 

@@ -60,6 +60,7 @@ static const char *const call_names[NS_SYSCALL_MAX] = {
 	[NS_SYS_POLL] = "poll",
 	[NS_SYS_SELECT] = "select",
 	[NS_SYS_UNLINK] = "unlink",
+	[NS_SYS_IOCTL] = "ioctl",
 };
 
 /* The call of the ns_* function @fn ("ns_sendto" -> SYS_SENDTO). */

@@ -575,8 +575,8 @@ tcp_close(struct sock *sk, sim_time_t timeout)
 static bool
 recv_ready(struct sock *sk)
 {
-	return !skb_queue_empty(&sk->sk_receive_queue) || sk->sk_err ||
-		(sk->sk_shutdown & RCV_SHUTDOWN) || sk->sk_state == TCP_CLOSE;
+	return tcp_readable(sk) || sk->sk_err || (sk->sk_shutdown & RCV_SHUTDOWN) ||
+		sk->sk_state == TCP_CLOSE;
 }
 
 /*
@@ -613,16 +613,39 @@ tcp_cleanup_rbuf(struct sock *sk, size_t copied)
 		tcp_send_ack(sk);
 }
 
-/* Linux tcp_recvmsg: copy what is there (at least one byte, unless EOF). */
+/* Step over the out-of-line urgent byte at the head of the queue. */
+static void
+tcp_skip_urg(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (++cb->consumed == skb->len) {
+		skb_unlink(skb, &sk->sk_receive_queue);
+		sk->sk_rmem_alloc -= skb->len;
+		skb_consume(skb);
+	}
+	tcp_urg_read_done(sk);
+}
+
+/* Linux tcp_recvmsg: copy what is there (at least one byte, unless EOF),
+ * stopping at the urgent mark (stack/tcp_urg.c). */
 static int
 tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
+	if (msg->flags & MSG_OOB)
+		return tcp_recv_urg(sk, msg);
+	bool peek = msg->flags & MSG_PEEK;
 	sim_time_t timeo = sock_rcvtimeo(sk, msg->flags);
 	int rc = sk_wait_event(sk, &timeo, recv_ready);
-	if (skb_queue_empty(&sk->sk_receive_queue)) {
+	/* A reader at the out-of-line urgent byte steps over it and waits on. */
+	while (!peek && tcp_urg_at_head(sk)) {
+		tcp_skip_urg(sk);
+		rc = sk_wait_event(sk, &timeo, recv_ready);
+	}
+	if (!tcp_readable(sk)) {
 		if (sk->sk_err)
 			return sock_error(sk);
 		if ((sk->sk_shutdown & RCV_SHUTDOWN) || tp->fin_received)
@@ -632,24 +655,37 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 		return rc < 0 ? rc : -EAGAIN;
 	}
 	size_t copied = 0;
-	bool peek = msg->flags & MSG_PEEK;
 	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+	uint32_t off = TCP_SKB_CB(skb)->consumed;
 	while (skb && copied < msg->len) {
 		struct sk_buff *next = skb->next;
 		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-		uint32_t avail = skb->len - cb->consumed;
-		uint32_t n = (uint32_t)MIN((size_t)avail, msg->len - copied);
-		skb_copy_to_user(skb, cb->consumed, (char *)msg->buf + copied, n);
+		uint32_t seq = cb->end_seq - !!(cb->flags & TCPHDR_FIN) - skb->len + off;
+		if (copied && tp->urg_data && tp->urg_seq == seq)
+			break; /* a read does not cross the mark */
+		bool skip;
+		uint32_t n = (uint32_t)MIN((size_t)(skb->len - off), msg->len - copied);
+		n = tcp_urg_limit(sk, seq, n, &skip);
+		if (skip) { /* the urgent byte, out of line (MSG_PEEK): step over it */
+			off++;
+			n = (uint32_t)MIN((size_t)(skb->len - off), msg->len - copied);
+		}
+		skb_copy_to_user(skb, off, (char *)msg->buf + copied, n);
 		copied += n;
+		off += n;
 		if (!peek) {
-			cb->consumed += n;
+			cb->consumed = off;
 			if (cb->consumed == skb->len) {
 				skb_unlink(skb, &sk->sk_receive_queue);
 				sk->sk_rmem_alloc -= skb->len;
 				skb_consume(skb);
 			}
+			tcp_urg_read_done(sk);
 		}
+		if (off < skb->len)
+			break; /* stopped at the mark or the buffer is full */
 		skb = next;
+		off = 0;
 	}
 	msg->addr = sk->daddr;
 	msg->port = sk->dport;
@@ -730,6 +766,8 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 			tcp_write_xmit(sk);
 		}
 	}
+	if (msg->flags & MSG_OOB) /* Linux tcp_push -> tcp_mark_urg */
+		tcp_mark_urg(sk);
 	tcp_mark_push(tp, skb_peek_tail(&sk->sk_write_queue));
 	tcp_write_xmit(sk);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
@@ -751,8 +789,10 @@ tcp_poll(struct sock *sk)
 		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 		return mask;
-	if (!skb_queue_empty(&sk->sk_receive_queue))
+	if (tcp_readable(sk))
 		mask |= POLLIN | POLLRDNORM;
+	if (tp->urg_data & TCP_URG_VALID) /* Linux tcp_poll: EPOLLPRI */
+		mask |= POLLPRI;
 	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_wmem_alloc < sk->sk_sndbuf &&
 	    sk->sk_state != TCP_CLOSE)
 		mask |= POLLOUT | POLLWRNORM;
@@ -859,6 +899,7 @@ const struct proto tcp_prot = {
 	.get_port = tcp_v4_get_port,
 	.unhash = tcp_unhash_op,
 	.poll = tcp_poll,
+	.ioctl = tcp_ioctl,
 	.obj_size = sizeof(struct tcp_sock),
 	.destroy = tcp_free_sock,
 	.check = tcp_check_sock,

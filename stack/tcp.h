@@ -247,6 +247,11 @@ struct tcp_sock {
 	} tuple;     /* established key */
 	bool hashed; /* in the established table */
 	bool in_all; /* TCP holds a reference (tcp_state's list) */
+	/* urgent data (stack/tcp_urg.c; Linux tp->snd_up, urg_data, urg_seq) */
+	uint32_t snd_up;   /* sequence after the last urgent byte sent */
+	bool snd_urg;	   /* snd_up is ahead of snd_una (Linux tcp_urg_mode) */
+	uint16_t urg_data; /* TCP_URG_* | the out-of-band byte */
+	uint32_t urg_seq;  /* sequence of the peer's urgent byte */
 	/* counters */
 	uint64_t retrans_segs, fast_retrans, timeouts, probes;
 };
@@ -358,6 +363,27 @@ void tcp_cc_trace(struct sock *sk);
 void tcp_check(const struct sock *sk, const char *caller);
 void tcp_check_at_rest(const struct sock *sk, const char *caller);
 void tcp_check_sock(const struct sock *sk, const char *caller);
+
+/* tcp_urg.c: urgent data (Linux net/ipv4/tcp.c, tcp_input.c, tcp_output.c) */
+#define TCP_URG_VALID 0x0100  /* urg_data's low byte is the out-of-band byte */
+#define TCP_URG_NOTYET 0x0200 /* an urgent pointer arrived, its byte not yet */
+#define TCP_URG_READ 0x0400   /* the byte was read with MSG_OOB */
+static inline bool
+tcp_urg_mode(const struct tcp_sock *tp)
+{
+	return tp->snd_urg;
+}
+void tcp_mark_urg(struct sock *sk);
+void tcp_urg_xmit(struct sock *sk, struct tcphdr *th, uint32_t seq);
+void tcp_urg_acked(struct sock *sk, uint32_t prior_snd_una);
+void tcp_urg(struct sock *sk, struct sk_buff *skb);
+int tcp_recv_urg(struct sock *sk, struct ns_msg *msg);
+uint32_t tcp_copied_seq(const struct sock *sk);
+bool tcp_urg_at_head(const struct sock *sk);
+bool tcp_readable(const struct sock *sk);
+uint32_t tcp_urg_limit(struct sock *sk, uint32_t seq, uint32_t used, bool *skip);
+void tcp_urg_read_done(struct sock *sk);
+int tcp_ioctl(struct sock *sk, int cmd, int *karg);
 
 /* tcp.c */
 void tcp_set_state(struct sock *sk, int state);

@@ -427,7 +427,9 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		skb_pull(q, ack - TCP_SKB_CB(q)->seq);
 		TCP_SKB_CB(q)->seq = ack;
 	}
+	uint32_t prior_snd_una = tp->snd_una;
 	tp->snd_una = ack;
+	tcp_urg_acked(sk, prior_snd_una);
 	if (before(tp->snd_nxt, ack))
 		tp->snd_nxt = ack;
 	tp->retransmits = 0;
@@ -737,6 +739,7 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_SOCKET_CLOSE);
 		return NET_RX_DROP;
 	}
+	tcp_urg(sk, skb); /* step six: check the URG bit (stack/tcp_urg.c) */
 	bool data = skb->len > 0 || (cb->flags & TCPHDR_FIN);
 	if (data &&
 	    (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_FIN_WAIT1 ||

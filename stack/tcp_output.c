@@ -163,6 +163,7 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 			o[7] = tp->rcv_wscale;
 		}
 	}
+	tcp_urg_xmit(sk, th, seq); /* URG and the urgent pointer (tcp_urg.c) */
 	th->check = 0;
 	th->check =
 		csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP, csum_partial(th, len, 0));
@@ -387,7 +388,8 @@ tcp_write_xmit(struct sock *sk)
 			    skb->len > 0)
 				break;
 			if (skb->len < tp->mss && !tp->nodelay && !skb->next &&
-			    !(cb->flags & TCPHDR_FIN) && tcp_minshall_check(tp))
+			    !(cb->flags & TCPHDR_FIN) && !tcp_urg_mode(tp) &&
+			    tcp_minshall_check(tp))
 				break; /* Nagle */
 		}
 		bool resend = cb->when != 0;

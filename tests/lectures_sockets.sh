@@ -36,6 +36,27 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	expect_eq "$tcpsoft" "1" "af_unix: loopback TCP does use the softirq"
 fi
 
+# ---- TCP urgent data: URG and the urgent pointer on the wire (tshark) ---------------
+expect_exit 0 "urgent: runs" -- "$NETSIM" run --quiet "$LEC/urgent-data.ini" --pcap "$T/urg"
+if command -v tshark >/dev/null 2>&1; then
+	# tshark's own view of each segment from alice, with checksums validated
+	tshark -r "$T/urg/bob-eth0.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y 'tcp.srcport == 23 || tcp.dstport == 23' \
+		-T fields -e tcp.seq -e tcp.len -e tcp.flags.urg -e tcp.urgent_pointer \
+		-e tcp.checksum.status -e _ws.malformed >"$T/urg.txt" 2>/dev/null
+	urg=$(awk '$3 == 1' "$T/urg.txt")
+	expect_eq "$(printf '%s\n' "$urg" | grep -c .)" "1" "urgent: one segment carries URG"
+	# the pointer is one past the urgent byte (BSD and Linux): stream byte 5001
+	# is the last byte of its segment, so pointer = its length, seq + ptr = 5002
+	expect_eq "$(printf '%s\n' "$urg" | awk '{print $1 + $4 ":" ($4 == $2)}')" "5002:1" \
+		"urgent: tshark reads the urgent pointer one past byte 5001"
+	expect_eq "$(awk '$5 != 1' "$T/urg.txt" | grep -c .)" "0" \
+		"urgent: every TCP checksum is checked and good (tcp.checksum.status = 1)"
+	expect_eq "$(awk '$6 != ""' "$T/urg.txt" | grep -c .)" "0" "urgent: nothing malformed"
+else
+	ok "urgent: SKIP tshark not found"
+fi
+
 # ---- bad iptables rules: one line file:line: group key: what is wrong, exit 2 --------
 NF="$top_srcdir/scenarios/network/netfilter-queue-and-output-reject.ini"
 bad_rule() { # SED-EXPR WHAT MESSAGE-REGEX

@@ -43,8 +43,9 @@ struct tt_seg {
 	uint32_t seq, ack;
 	uint16_t win;
 	uint8_t flags;
-	uint32_t len;	/* payload bytes */
-	uint32_t frame; /* frame bytes */
+	uint16_t urg_ptr; /* the urgent pointer field */
+	uint32_t len;	  /* payload bytes */
+	uint32_t frame;	  /* frame bytes */
 	bool dropped;
 };
 
@@ -140,6 +141,7 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 				(uint32_t)th[10] << 8 | th[11],
 			.win = (uint16_t)(th[14] << 8 | th[15]),
 			.flags = th[13],
+			.urg_ptr = (uint16_t)(th[18] << 8 | th[19]),
 			.len = tot - ihl - doff,
 			.frame = f->len,
 		};

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "stack/af_inet.h"
+#include "stack/ipv4.h"
 #include "stack/raw.h"
 #include "stack/socket.h"
 #include "tests/socket_test.h"
@@ -46,6 +47,55 @@ test_permanent_and_bad_entries_are_refused(void **state)
 	assert_int_equal(proto_register(&raw_prot), 0);
 	assert_null(inet_protosw_lookup(fx->p.a, SOCK_DGRAM, 253, &err));
 	assert_int_equal(err, -EPROTONOSUPPORT);
+}
+
+static void
+test_ops_table_without_a_call_is_refused_at_registration(void **state)
+{
+	struct fx *fx = *state;
+	int err = 0;
+	const struct inet_protosw *udp = inet_protosw_lookup(fx->p.a, SOCK_DGRAM, 0, &err);
+	static struct proto_ops holey;
+	holey = *udp->ops;
+	holey.poll = NULL;
+	struct inet_protosw sw = { SOCK_DGRAM, 253, &raw_prot, &holey, 0 };
+	assert_int_equal(inet_register_protosw(fx->p.a, &sw), -EINVAL);
+	holey = *udp->ops;
+	holey.family = AF_UNIX; /* another family's table */
+	assert_int_equal(inet_register_protosw(fx->p.a, &sw), -EINVAL);
+	sw.ops = NULL;
+	assert_int_equal(inet_register_protosw(fx->p.a, &sw), -EINVAL);
+	assert_int_equal(inet_register_protosw(fx->p.a, NULL), -EINVAL);
+	assert_null(inet_protosw_lookup(fx->p.a, SOCK_DGRAM, 253, &err));
+	holey = *udp->ops;
+	assert_int_equal(inet_register_protosw(fx->p.a, &sw), -EINVAL); /* ops still NULL */
+	sw.ops = &holey;
+	assert_int_equal(inet_register_protosw(fx->p.a, &sw), 0);
+	inet_unregister_protosw(fx->p.a, &sw);
+}
+
+static int
+bad_handler(struct sk_buff *skb)
+{
+	(void)skb;
+	return 0;
+}
+
+static void
+test_inet_add_protocol_refuses_an_incomplete_handler(void **state)
+{
+	struct fx *fx = *state;
+	static const struct net_protocol nohandler = { .layer = "saw", .func_name = "saw_rcv" };
+	static const struct net_protocol noname = { .handler = bad_handler };
+	static const struct net_protocol ok = { .handler = bad_handler,
+						.layer = "saw",
+						.func_name = "saw_rcv" };
+	assert_int_equal(inet_add_protocol(fx->p.a, NULL, 253), -EINVAL);
+	assert_int_equal(inet_add_protocol(fx->p.a, &nohandler, 253), -EINVAL);
+	assert_int_equal(inet_add_protocol(fx->p.a, &noname, 253), -EINVAL);
+	assert_int_equal(inet_add_protocol(fx->p.a, &ok, 253), 0);
+	assert_int_equal(inet_add_protocol(fx->p.a, &ok, 253), -EEXIST);
+	assert_int_equal(inet_del_protocol(fx->p.a, &ok, 253), 0);
 }
 
 static int
@@ -108,6 +158,10 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_registered_protocol_serves_socket_on_its_host,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ops_table_without_a_call_is_refused_at_registration, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_inet_add_protocol_refuses_an_incomplete_handler, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

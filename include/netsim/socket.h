@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <netdb.h>
 #include <sys/select.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -75,6 +76,11 @@ int ns_unlink(const char *path);
 /* All socket calls through one entry, as 32-bit x86 Linux's socketcall(2):
  * @call is SYS_SOCKET (1) .. SYS_RECVMSG (17), @args its arguments. */
 long ns_socketcall(int call, unsigned long *args);
+/* ioctl(2) on a socket: SIOCATMARK, SIOCINQ (FIONREAD), SIOCOUTQ (TIOCOUTQ)
+ * on TCP, each with an int * argument; ENOTTY for the rest. */
+int ns_ioctl(int fd, unsigned long request, ...);
+/* sockatmark(3): 1 when the next byte to read is the urgent mark, else 0. */
+int ns_sockatmark(int fd);
 int ns_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
 	      struct timeval *timeout);
 /* The simulated host's services database (docs/scenario-format.md, services). */
@@ -121,6 +127,8 @@ void ns_app_received(size_t bytes);
 #define socketpair(d, t, p, sv) ns_socketpair(d, t, p, sv)
 #define unlink(path) ns_unlink(path)
 #define select(n, r, w, e, t) ns_select(n, r, w, e, t)
+#define ioctl(s, ...) ns_ioctl(s, __VA_ARGS__)
+#define sockatmark(s) ns_sockatmark(s)
 #define getservbyname(n, p) ns_getservbyname(n, p)
 #define getservbyport(n, p) ns_getservbyport(n, p)
 /* sleep() in whole seconds of virtual time, as unistd's. */
