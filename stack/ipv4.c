@@ -163,7 +163,7 @@ inet_add_protocol(struct host *host, const struct net_protocol *prot, uint8_t pr
 {
 	struct ip_state *ips = ip_state(host);
 	/* Checked, not asserted: a plug-in may register (Linux checks nothing). */
-	if (!prot || !prot->handler || !prot->layer || !prot->func_name)
+	if (!prot || !prot->handler || !prot->func_name)
 		return -EINVAL;
 	if (ips->protos[protocol])
 		return -EEXIST;

@@ -85,10 +85,10 @@ static void
 test_inet_add_protocol_refuses_an_incomplete_handler(void **state)
 {
 	struct fx *fx = *state;
-	static const struct net_protocol nohandler = { .layer = "saw", .func_name = "saw_rcv" };
+	static const struct net_protocol nohandler = { .layer = LAYER_RAW, .func_name = "saw_rcv" };
 	static const struct net_protocol noname = { .handler = bad_handler };
 	static const struct net_protocol ok = { .handler = bad_handler,
-						.layer = "saw",
+						.layer = LAYER_RAW,
 						.func_name = "saw_rcv" };
 	assert_int_equal(inet_add_protocol(fx->p.a, NULL, 253), -EINVAL);
 	assert_int_equal(inet_add_protocol(fx->p.a, &nohandler, 253), -EINVAL);
