@@ -49,28 +49,12 @@ spelled() {
 # Every source file of viz/ but the generated ones (views_sql.c,
 # view_files.c, trace-views.sql are made by viz/local.mk from the others).
 files=$(ls viz/*.c viz/*.h viz/*.sql viz/view/* | grep -vE '^viz/(views_sql\.c|view_files\.c|trace-views\.sql)$')
-# ALLOW_LIST: files another helper (hA-pics13, issue 13) is converting at
-# the same time; their hits are printed but not counted.  Empty it when
-# they are done.
-ALLOW_LIST="viz/view.c viz/view/view.js"
-hits=$(spelled $files)
-bad=$(echo "$hits" | grep . | while IFS= read -r h; do
-	allowed=no
-	for a in $ALLOW_LIST; do
-		case $h in "$a:"*) allowed=yes ;; esac
-	done
-	[ $allowed = yes ] || echo "$h"
-done)
+bad=$(spelled $files)
 if [ -z "$bad" ]; then
 	ok "no op, copy kind or drop reason is spelled in viz/ ($(echo $files | wc -w) files), in C, SQL or JS"
 else
 	not_ok "ops, copy kinds or drop reasons spelled in viz/"
 	echo "$bad" | sed 's/^/    /'
-fi
-waived=$(echo "$hits" | grep . | grep -c -e '^viz/view\.c:' -e '^viz/view/view\.js:')
-if [ "$waived" -gt 0 ]; then
-	echo "# allow-listed for now (ALLOW_LIST): $waived lines in $ALLOW_LIST"
-	echo "$hits" | grep -e '^viz/view\.c:' -e '^viz/view/view\.js:' | sed 's/^/#    /'
 fi
 
 # The SQL the shell gets (trace-views.sql, written by the build) has every

@@ -205,8 +205,9 @@ view_queues(struct view *v, GError **error)
 {
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
 		v->db,
-		"SELECT host, queue, seq, qlen FROM skb_events WHERE op IN ('enqueue', "
-		"'dequeue') AND queue IS NOT NULL AND qlen IS NOT NULL AND time_ns BETWEEN ?1 AND "
+		"SELECT host, queue, seq, qlen FROM skb_events WHERE op IN ({op.ENQUEUE}, "
+		"{op.DEQUEUE}) AND queue IS NOT NULL AND qlen IS NOT NULL AND time_ns BETWEEN ?1 "
+		"AND "
 		"?2 ORDER BY host, queue, seq LIMIT 100000",
 		error);
 	if (!st)
@@ -425,6 +426,13 @@ view_write(sqlite3 *db, const char *dir, int64_t only_skb, int max, GError **err
 	g_string_append(v.out,
 			"/* netsim view data: generated from a trace by netsim view; "
 			"do not edit */\nvar NETSIM = {packets: [], hosts: {}};\n");
+	/* the op names, from the one list, so that view.js compares
+	 * e.op === NETSIM.op.ALLOC and spells no name of its own */
+	g_string_append(v.out, "NETSIM.op = {");
+#define X(id, name, doc) g_string_append(v.out, #id ": \"" #name "\", ");
+	TRACE_OPS(X)
+#undef X
+	g_string_append(v.out, "};\n");
 	g_autoptr(sqlite3_stmt) hs =
 		ok ? vizdb_prepare(db, "SELECT id, name FROM hosts", error) : NULL;
 	ok = hs != NULL;
@@ -454,9 +462,9 @@ view_write(sqlite3 *db, const char *dir, int64_t only_skb, int max, GError **err
 	if (ok && only_skb <= 0) {
 		kids = vizdb_prepare(
 			db,
-			"SELECT other FROM skb_events WHERE op IN ('clone', 'copy') AND "
+			"SELECT other FROM skb_events WHERE op IN ({op.CLONE}, {op.COPY}) AND "
 			"other IS NOT NULL UNION SELECT skb FROM skb_events WHERE op = "
-			"'wire' AND func = 'rx'",
+			"{op.WIRE} AND func = 'rx'",
 			error);
 		ok = kids != NULL;
 	}

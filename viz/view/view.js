@@ -43,12 +43,12 @@
     var per = {}, out = [];
     pkt.steps.forEach(function (e) {
       var b = per[e.skb] || (per[e.skb] = { size: null, data: null, len: null, hdr: {}, from: "derived" });
-      if (e.op === "alloc") { b.size = e.len; b.len = 0; }
-      else if (e.len !== null && e.op !== "free") b.len = e.len;
-      if (e.op === "pull" && e.data_off !== null && e.bytes !== null) b.hdr[e.layer] = e.data_off - e.bytes;
+      if (e.op === NETSIM.op.ALLOC) { b.size = e.len; b.len = 0; }
+      else if (e.len !== null && e.op !== NETSIM.op.FREE) b.len = e.len;
+      if (e.op === NETSIM.op.PULL && e.data_off !== null && e.bytes !== null) b.hdr[e.layer] = e.data_off - e.bytes;
       if (e.data_off !== null) b.data = e.data_off;
-      if (e.op === "push" && e.data_off !== null) b.hdr[e.layer] = e.data_off;
-      var s = { skb: e.skb, size: b.size, data: b.data, len: b.len, hdr: {}, from: b.from, freed: e.op === "free" };
+      if (e.op === NETSIM.op.PUSH && e.data_off !== null) b.hdr[e.layer] = e.data_off;
+      var s = { skb: e.skb, size: b.size, data: b.data, len: b.len, hdr: {}, from: b.from, freed: e.op === NETSIM.op.FREE };
       Object.keys(b.hdr).forEach(function (k) { s.hdr[k] = b.hdr[k]; });
       if (e.ptr) {
         var p = e.ptr, keys = Object.keys(p);
