@@ -4,7 +4,7 @@
 libnetsim_a_SOURCES += \
 	stack/inet.h stack/checksum.c \
 	stack/arp.h stack/arp.c \
-	stack/ipv4.h stack/ipv4.c stack/ip_int.h \
+	stack/ipv4.h stack/ipv4.c stack/ip_output.c stack/ip_sockglue.c stack/ip_int.h \
 	stack/route.h stack/route.c \
 	stack/ip_frag.h stack/ip_frag.c \
 	stack/icmp.h stack/icmp.c \

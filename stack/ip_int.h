@@ -49,6 +49,9 @@ ip_state(struct host *host)
 }
 
 /* route.c */
+/* stack/ipv4.c: the packets table's row for a datagram (ip_rcv, ip_output.c). */
+void ip_trace_packet(struct sk_buff *skb, const struct iphdr *iph);
+
 void route_init(struct ip_state *ips);
 void route_fini(struct ip_state *ips);
 

@@ -1,5 +1,7 @@
 /*
- * stack/ipv4.c - IPv4 input, local delivery, forwarding and output.
+ * stack/ipv4.c - IPv4 input, local delivery and forwarding; addresses and
+ * the protocol table.  Output is in stack/ip_output.c, the IP-level socket
+ * options in stack/ip_sockglue.c.
  *
  * Linux counterpart: net/ipv4/ip_input.c (ip_rcv_core, ip_rcv_finish,
  * ip_local_deliver_finish), net/ipv4/ip_forward.c, net/ipv4/ip_output.c
@@ -405,7 +407,7 @@ ip_decrease_ttl(struct iphdr *iph)
 }
 
 /* Record what the skb carries (addresses, ports, TCP sequence) for the trace. */
-static void
+void
 ip_trace_packet(struct sk_buff *skb, const struct iphdr *iph)
 {
 	struct trace_host *th = skb->host->trace;
@@ -448,7 +450,6 @@ ip_trace_packet(struct sk_buff *skb, const struct iphdr *iph)
 /* The okfns after the hooks (Linux's names); a queued packet resumes there. */
 static int ip_rcv_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
 static int ip_local_deliver_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
-static int ip_finish_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
 
 int
 ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
@@ -618,202 +619,6 @@ ip_forward(struct sk_buff *skb)
 	return err ? NET_RX_DROP : NET_RX_SUCCESS;
 }
 
-/* ---- output ------------------------------------------------------------------- */
-
-int
-ip_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
-{
-	struct host *host = skb->host;
-	host_charge(host, COST_IP_OUTPUT);
-	skb_handoff(skb, LAYER_IP, "ip_output");
-	skb->dev = dev;
-	skb->protocol = ETH_P_IP;
-	/* Linux ip_output: NF_HOOK_COND(POST_ROUTING, ip_finish_output) */
-	int v = nf_hook(NF_INET_POST_ROUTING, skb, NULL, dev, nexthop, ip_finish_output);
-	if (v != 1)
-		return v;
-	return ip_finish_output(skb, dev, nexthop);
-}
-
-/* Linux ip_finish_output: fragment if needed, then the neighbour. */
-static int
-ip_finish_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
-{
-	struct ip_state *ips = ip_state(skb->host);
-	/* Linux ip_finish_output_gso: a GSO skb is cut later, at MSS */
-	if (skb->len > dev->mtu && !skb_is_gso(skb)) {
-		if (ntohs(ip_hdr(skb)->frag_off) & IP_DF) {
-			ips->mib.frag_fails++;
-			if (IPCB(skb)->flags & IPSKB_FORWARDED)
-				icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, dev->mtu);
-			skb_drop(skb, SKB_DROP_IP_FRAG_NEEDED);
-			return -EMSGSIZE;
-		}
-		return ip_fragment(skb, dev, nexthop, dev->mtu);
-	}
-	return neigh_output(skb, dev, nexthop);
-}
-
-/* A datagram to ourselves goes round through the backlog, like Linux's loopback_xmit. */
-static int
-ip_loopback_xmit(struct sk_buff *skb, struct net_device *dev)
-{
-	skb->dev = dev;
-	skb->protocol = ETH_P_IP;
-	skb->pkt_type = PACKET_HOST;
-	skb_reset_network_header(skb);
-	return netif_rx(skb) == NET_RX_SUCCESS ? 0 : -ENOBUFS;
-}
-
-static int
-ip_loopback_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
-{
-	(void)nexthop;
-	return ip_loopback_xmit(skb, dev);
-}
-
-/* After LOCAL_OUT (Linux dst_output): to ourselves through lo's ip_output
- * (POST_ROUTING too), or ip_output. */
-static int
-ip_local_out_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
-{
-	if (!ip_dev_find(skb->host, ntohl(ip_hdr(skb)->daddr)))
-		return ip_output(skb, dev, nexthop);
-	host_charge(skb->host, COST_IP_OUTPUT);
-	int v = nf_hook(NF_INET_POST_ROUTING, skb, NULL, dev, nexthop, ip_loopback_finish);
-	if (v != 1)
-		return v;
-	return ip_loopback_xmit(skb, dev);
-}
-
-int
-ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
-{
-	struct host *host = skb->host;
-	struct ip_state *ips = ip_state(host);
-	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
-	ips->mib.out_requests++;
-	struct rtable rt;
-	int err = ip_route_output_skb(skb, args->daddr, args->saddr, &rt);
-	if (err) {
-		ips->mib.out_no_routes++;
-		skb_drop(skb, SKB_DROP_IP_NOROUTE);
-		return err == -EINVAL ? -EINVAL : -ENETUNREACH;
-	}
-	uint32_t tot = skb->len + IP_HLEN;
-	if (tot > IP_MAX_PACKET) {
-		ips->mib.out_discards++;
-		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
-		return -EMSGSIZE;
-	}
-	if (args->df && tot > rt.mtu && !skb_is_gso(skb)) {
-		ips->mib.frag_fails++;
-		skb_drop(skb, SKB_DROP_IP_FRAG_NEEDED);
-		return -EMSGSIZE;
-	}
-	struct iphdr *iph = (struct iphdr *)skb_push(skb, IP_HLEN);
-	skb_reset_network_header(skb);
-	uint8_t ttl = args->ttl ? args->ttl : (uint8_t)ips->cfg.default_ttl;
-	ip_build_header(iph, args->saddr ? args->saddr : rt.src, args->daddr, args->protocol, ttl,
-			args->tos, (uint16_t)tot, ip_select_ident(host), args->df);
-	if (skb_is_gso(skb)) /* Linux ip_select_ident_segs: one ID per segment */
-		ip_state(host)->next_id += skb->gso_segs - 1u;
-	*IPCB(skb) = (struct inet_skb_parm){ 0 };
-	ip_trace_packet(skb, iph);
-	/* Linux __ip_local_out: NF_HOOK(LOCAL_OUT, dst_output); a drop is EPERM */
-	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, ip_local_out_finish);
-	if (v != 1)
-		return v;
-	return ip_local_out_finish(skb, rt.dev, rt.nexthop);
-}
-
-/*
- * A raw socket's datagram with its own IP header (IP_HDRINCL; Linux
- * raw_send_hdrinc): route by @daddr, fill in what Linux fills in (a zero
- * source address, the total length, a zero id, the checksum), then
- * LOCAL_OUT and output.  No fragmentation: EMSGSIZE above the route's MTU.
- */
-static int
-ip_send_built(struct sk_buff *skb, uint32_t daddr, const char *func)
-{
-	struct host *host = skb->host;
-	struct ip_state *ips = ip_state(host);
-	skb_handoff(skb, LAYER_IP, func);
-	ips->mib.out_requests++;
-	struct rtable rt;
-	if (ip_route_output_skb(skb, daddr, 0, &rt) != 0) {
-		ips->mib.out_no_routes++;
-		skb_drop(skb, SKB_DROP_IP_NOROUTE);
-		return -ENETUNREACH;
-	}
-	if (skb->len > rt.mtu) {
-		ips->mib.out_discards++;
-		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
-		return -EMSGSIZE;
-	}
-	struct iphdr *iph = (struct iphdr *)skb->data;
-	if (!iph->saddr)
-		iph->saddr = htonl(rt.src);
-	iph->tot_len = htons((uint16_t)skb->len);
-	if (!iph->id)
-		iph->id = htons(ip_select_ident(host));
-	iph->check = 0;
-	iph->check = ip_fast_csum(iph, iph->ihl);
-	skb_reset_network_header(skb);
-	skb_set_transport_header(skb, (int)ip_hdrlen(iph));
-	*IPCB(skb) = (struct inet_skb_parm){ 0 };
-	ip_trace_packet(skb, iph);
-	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, ip_local_out_finish);
-	if (v != 1)
-		return v;
-	return ip_local_out_finish(skb, rt.dev, rt.nexthop);
-}
-
-int
-ip_send_hdrinc(struct sk_buff *skb, uint32_t daddr)
-{
-	return ip_send_built(skb, daddr, "raw_send_hdrinc");
-}
-
-int
-ip_local_out(struct sk_buff *skb)
-{
-	return ip_send_built(skb, ntohl(ip_hdr(skb)->daddr), "ip_local_out");
-}
-
-int
-ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
-{
-	if (!sk->saddr) {
-		uint32_t src = ip_select_saddr(sk->host, sk->daddr);
-		if (!src) {
-			struct ip_state *ips = ip_state(sk->host);
-			ips->mib.out_requests++;
-			ips->mib.out_no_routes++;
-			skb_drop(skb, SKB_DROP_IP_NOROUTE);
-			return -ENETUNREACH;
-		}
-		sk->saddr = src;
-	}
-	struct ip_xmit_args a = {
-		.saddr = sk->saddr,
-		.daddr = sk->daddr,
-		.protocol = (uint8_t)sk->sk_protocol,
-		.ttl = sk->ttl,
-		.df = sk->sk_protocol == NS_IPPROTO_TCP,
-	};
-	return ip_build_and_send_pkt(skb, &a);
-}
-
-uint32_t
-ip_select_saddr(struct host *host, uint32_t daddr)
-{
-	struct rtable rt;
-	if (ip_route_output(host, daddr, 0, &rt) != 0)
-		return 0;
-	return rt.src;
-}
-
 /* ---- counters ----------------------------------------------------------------- */
 
 void
@@ -866,36 +671,4 @@ inet_report_counters(struct host *host)
 	trace_counter(th, "arp.res_failed", NULL, (int64_t)ns.res_failed);
 	trace_counter(th, "arp.unres_discards", NULL, (int64_t)ns.unres_discards);
 	ipt_report_counters(host);
-}
-
-/* ---- socket options of the IP level (Linux net/ipv4/ip_sockglue.c) ---------- */
-
-int
-ip_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len)
-{
-	if (level != NS_SOL_IP || optname != NS_IP_TTL)
-		return -ENOPROTOOPT;
-	if (len < sizeof(int))
-		return -EINVAL;
-	int v;
-	memcpy(&v, val, sizeof(v));
-	if (v == -1)
-		v = 0; /* Linux: -1 means the default */
-	if (v < 0 || v > 255)
-		return -EINVAL;
-	sk->ttl = (uint8_t)v;
-	return 0;
-}
-
-int
-ip_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
-{
-	if (level != NS_SOL_IP || optname != NS_IP_TTL)
-		return -ENOPROTOOPT;
-	if (*len < sizeof(int))
-		return -EINVAL;
-	int v = sk->ttl ? sk->ttl : (int)ip_host_config(sk->host)->default_ttl;
-	memcpy(val, &v, sizeof(v));
-	*len = sizeof(v);
-	return 0;
 }
