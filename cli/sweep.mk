@@ -12,7 +12,7 @@ tests_test_sweep_LDADD = $(NETSIM_LIBS) $(CMOCKA_LIBS)
 
 # A real sweep: -j 2, resume, GNU parallel and --collect, gnuplot.
 TESTS += tests/sweep.sh
-EXTRA_DIST += tests/sweep.sh docs/homework-livelock.md
+EXTRA_DIST += tests/sweep.sh docs/homework-livelock.md docs/homework-livelock-answers.md
 
 check_PROGRAMS += tests/test_plot
 TESTS += tests/test_plot

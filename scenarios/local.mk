@@ -93,3 +93,7 @@ EXTRA_DIST += tests/lectures_sockets.sh docs/lecture-sockets-extra.md \
 	docs/img/af-unix-vs-loopback-tcp.png \
 	docs/img/socketcall-entry-cpu.png
 EXTRA_DIST += docs/img/urgent-data.png
+
+# CUBIC after a loss on a long path (issue 17; lecture 14 of the guide).
+dist_lectures_DATA += scenarios/lectures/tcp-cubic-loss-long-rtt.ini
+EXTRA_DIST += docs/img/tcp-cubic-cwnd.png
