@@ -301,4 +301,32 @@ tt_pattern(size_t i)
 	return (char)(i % 251);
 }
 
+/*
+ * cmocka fixtures for a test file whose state is the default world:
+ * TCP_FIXTURE defines setup() (tcp_fx_new with no options) and teardown().
+ */
+static inline int
+tcp_fx_setup(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ 0 });
+	return 0;
+}
+
+static inline int
+tcp_fx_teardown(void **state)
+{
+	tcp_fx_free(*state);
+	return 0;
+}
+
+#define TCP_FIXTURE                            \
+	static int setup(void **state)         \
+	{                                      \
+		return tcp_fx_setup(state);    \
+	}                                      \
+	static int teardown(void **state)      \
+	{                                      \
+		return tcp_fx_teardown(state); \
+	}
+
 #endif

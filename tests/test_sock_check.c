@@ -61,13 +61,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	tcp_fx_free(*state);
-	return 0;
-}
-
 static void
 test_sock_check_passes_datagrams_waiting_to_be_read(void **state)
 {
@@ -167,7 +160,7 @@ test_sock_queue_rcv_skb_aborts_on_a_corrupt_charge_in_checked_build(void **state
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, tcp_fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_sock_check_passes_datagrams_waiting_to_be_read),
 		T(test_sock_check_aborts_on_a_charge_that_is_not_the_queue),

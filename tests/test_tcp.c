@@ -17,12 +17,7 @@
 
 #include "tests/tcp_test.h"
 
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ 0 });
-	return 0;
-}
+TCP_FIXTURE
 
 static int
 setup_small_mtu(void **state)
@@ -36,13 +31,6 @@ static int
 setup_long_path(void **state)
 {
 	*state = tcp_fx_new(&(struct tcp_fx_opts){ .delay = 10 * SIM_MS });
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	tcp_fx_free(*state);
 	return 0;
 }
 

@@ -67,13 +67,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	tcp_fx_free(*state);
-	return 0;
-}
-
 static void
 test_tcp_check_passes_a_connection_in_the_middle_of_a_loss(void **state)
 {
@@ -256,7 +249,7 @@ test_tcp_free_sock_returns_every_charge(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, tcp_fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_tcp_check_passes_a_connection_in_the_middle_of_a_loss),
 		T(test_tcp_check_aborts_on_a_gap_in_the_write_queue),

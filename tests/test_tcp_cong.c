@@ -31,13 +31,6 @@ setup(void **state)
 }
 
 static int
-teardown(void **state)
-{
-	tcp_fx_free(*state);
-	return 0;
-}
-
-static int
 sink(struct proc *p, void *arg)
 {
 	struct tcp_fx *fx = arg;
@@ -660,39 +653,44 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_tcp_in_window_rst_not_at_rcv_nxt_gets_a_challenge_ack, setup,
-			teardown),
+			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_three_dup_acks_trigger_fast_retransmit,
-						setup, teardown),
+						setup, tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tcp_newreno_partial_ack_resends_next_hole_without_timeout, setup,
-			teardown),
+			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_tcp_cwnd_grows_exponentially_then_linearly_in_trace, setup, teardown),
+			test_tcp_cwnd_grows_exponentially_then_linearly_in_trace, setup,
+			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reno_slow_start_adds_every_segment_acked,
-						setup, teardown),
+						setup, tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_reno_congestion_avoidance_adds_one_segment_per_window, setup,
-			teardown),
+			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reno_ssthresh_is_half_of_cwnd, setup,
-						teardown),
+						tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_reno_does_not_grow_cwnd_the_sender_does_not_use, setup, teardown),
+			test_reno_does_not_grow_cwnd_the_sender_does_not_use, setup,
+			tcp_fx_teardown),
 		cmocka_unit_test(test_cubic_root_matches_cbrt),
 		cmocka_unit_test_setup_teardown(
-			test_cubic_window_follows_c_t_minus_k_cubed_plus_wmax, setup, teardown),
+			test_cubic_window_follows_c_t_minus_k_cubed_plus_wmax, setup,
+			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cubic_fast_convergence_lowers_wmax, setup,
-						teardown),
+						tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cubic_loss_cuts_cwnd_to_717_of_1024, setup,
-						teardown),
+						tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_cubic_hystart_leaves_slow_start_on_a_delay_increase, setup, teardown),
+			test_cubic_hystart_leaves_slow_start_on_a_delay_increase, setup,
+			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cubic_hystart_waits_for_16_segments, setup,
-						teardown),
+						tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_setsockopt_tcp_congestion_unknown_name_is_enoent, setup, teardown),
+			test_setsockopt_tcp_congestion_unknown_name_is_enoent, setup,
+			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_accepted_connection_inherits_only_a_setsockopt_choice, setup,
-			teardown),
+			tcp_fx_teardown),
 		cmocka_unit_test(test_register_congestion_control_checks_ops_and_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,25 +17,13 @@
 
 #include "tests/tcp_test.h"
 
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ 0 });
-	return 0;
-}
+TCP_FIXTURE
 
 /* 100 ms each way: an RTT of 200 ms, so that ato may grow past 40 ms. */
 static int
 setup_rtt_200ms(void **state)
 {
 	*state = tcp_fx_new(&(struct tcp_fx_opts){ .delay = 100 * SIM_MS });
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	tcp_fx_free(*state);
 	return 0;
 }
 

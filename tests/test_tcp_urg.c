@@ -20,19 +20,7 @@
 
 #include "tests/tcp_test.h"
 
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ 0 });
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	tcp_fx_free(*state);
-	return 0;
-}
+TCP_FIXTURE
 
 /* What the writer does, chosen by the test. */
 enum script { AB_C_DE, ONLY_X, A_THEN_B, INLINE_PQ_R, BULK_THEN_X };
