@@ -52,6 +52,8 @@ const struct cpu_cost_info cpu_cost_info[COST_NCOSTS] = {
 			       "Internet checksum of 1 KiB in software (no checksum offload)" },
 	[COST_GSO_SEGMENT] = { "gso_segment", 300,
 			       "software GSO: making one segment (skb, headers, fix-ups)" },
+	[COST_GRO_RECEIVE] = { "gro_receive", 150,
+			       "GRO: one skb through dev_gro_receive's checks and merge" },
 };
 
 int

@@ -88,6 +88,7 @@ enum cpu_cost {
 	COST_APP_PACKET,    /* an application consuming one received message */
 	COST_CSUM_PER_KB,   /* the Internet checksum over 1024 bytes in software */
 	COST_GSO_SEGMENT,   /* skb_gso_segment: making one segment of a GSO skb */
+	COST_GRO_RECEIVE,   /* napi_gro_receive: one skb through GRO's checks and merge */
 	COST_NCOSTS
 };
 

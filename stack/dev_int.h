@@ -11,7 +11,7 @@
 #include "stack/netdevice.h"
 
 /* The steps of the NET_RX chain (sd->work): see stack/softnet.c. */
-enum softnet_step { STEP_ENTRY, STEP_POLL, STEP_PACKET, STEP_NEXT, STEP_EXIT };
+enum softnet_step { STEP_ENTRY, STEP_POLL, STEP_PACKET, STEP_NEXT, STEP_GRO_FLUSH, STEP_EXIT };
 
 /*
  * Where __do_softirq runs, if anywhere (sd->chain):
@@ -71,8 +71,16 @@ void napi_list_append(struct napi_list *l, struct napi_struct *n);
 struct napi_struct *napi_list_pop(struct napi_list *l);
 /* raise_softirq(NET_RX_SOFTIRQ) */
 void softnet_raise(struct softnet_data *sd);
+/* napi_complete_done, first half: its timeout decision and GRO flush
+ * (napi_gro_flush, gro_normal_list); true when packets went up, whose
+ * protocol work is paid before the second half */
+bool softnet_napi_complete_begin(struct napi_struct *n);
 /* napi_complete_done: idle again, the IRQ unmasked or its re-poll timed */
 void softnet_napi_complete(struct napi_struct *n);
+/* The end of a poll that used its whole weight (__napi_poll): GRO flushes
+ * the skbs held since an earlier jiffy and passes rx_list up; true when
+ * packets went up. */
+bool softnet_napi_repoll_flush(struct napi_struct *n);
 
 /* softnet_remedies.c */
 bool rx_gate_closed(struct softnet_data *sd);

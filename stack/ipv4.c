@@ -579,6 +579,18 @@ ip_local_deliver_finish(struct sk_buff *skb, struct net_device *dev, uint32_t ne
 	return NET_RX_DROP;
 }
 
+/* Linux skb_gso_validate_network_len: each segment of GSO skb @skb (data
+ * at the IP header), IP and TCP headers and gso_size, fits @mtu. */
+static bool
+ip_gso_fits(const struct sk_buff *skb, uint32_t mtu)
+{
+	if (!skb_is_gso(skb))
+		return false;
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	uint32_t doff = (uint32_t)(skb->data[ip_hdrlen(iph) + 12] >> 4) * 4; /* TCP's data offset */
+	return ip_hdrlen(iph) + doff + skb->gso_size <= mtu;
+}
+
 int
 ip_forward(struct sk_buff *skb)
 {
@@ -600,7 +612,8 @@ ip_forward(struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_IP_NOROUTE);
 		return NET_RX_DROP;
 	}
-	if ((ntohs(iph->frag_off) & IP_DF) && skb->len > rt.mtu) {
+	/* Linux ip_exceeds_mtu: a GRO skb whose segments fit is not too big */
+	if ((ntohs(iph->frag_off) & IP_DF) && skb->len > rt.mtu && !ip_gso_fits(skb, rt.mtu)) {
 		ips->mib.frag_fails++;
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, rt.mtu);
 		skb_drop(skb, SKB_DROP_IP_FRAG_NEEDED);

@@ -4,7 +4,7 @@ libnetsim_a_SOURCES += \
 	sim/wire.c sim/wire.h \
 	stack/skbuff.c stack/skbuff.h \
 	stack/host.c stack/host.h \
-	stack/dev.c stack/dev_int.h stack/gso.c stack/gso.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
+	stack/dev.c stack/dev_int.h stack/gro.c stack/gro.h stack/gso.c stack/gso.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
 	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h \
 	stack/netfilter.c stack/netfilter.h
@@ -18,6 +18,9 @@ STACK_TESTS = tests/test_skbuff tests/test_dev tests/test_nic tests/test_eth tes
 STACK_TESTS += tests/test_gso
 tests_test_gso_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_gso_LDADD = $(STACK_TEST_LIBS)
+STACK_TESTS += tests/test_gro
+tests_test_gro_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_gro_LDADD = $(STACK_TEST_LIBS)
 check_PROGRAMS += $(STACK_TESTS)
 TESTS += $(STACK_TESTS)
 tests_test_skbuff_CFLAGS = $(STACK_TEST_CFLAGS)

@@ -186,12 +186,16 @@ struct net_device_ops {
  *   NETIF_F_TSO      tcp-segmentation-offload: the NIC cuts a GSO skb
  *   NETIF_F_GSO      generic-segmentation-offload: the stack builds GSO skbs
  *                    and skb_gso_segment cuts them in software
+ *   NETIF_F_GRO      generic-receive-offload: the driver's poll hands frames
+ *                    to napi_gro_receive, which merges a flow's segments
+ *                    (stack/gro.h)
  */
 typedef uint32_t netdev_features_t;
 #define NETIF_F_HW_CSUM (1u << 0)
 #define NETIF_F_RXCSUM (1u << 1)
 #define NETIF_F_TSO (1u << 2)
 #define NETIF_F_GSO (1u << 3)
+#define NETIF_F_GRO (1u << 4)
 /* Linux GSO_LEGACY_MAX_SIZE and GSO_MAX_SEGS (include/linux/netdevice.h, 6.6) */
 #define GSO_LEGACY_MAX_SIZE 65536u
 #define GSO_MAX_SEGS 65535u
@@ -371,6 +375,13 @@ struct napi_ops {
 	void (*complete)(struct napi_struct *n);
 };
 
+/* GRO's per-NAPI lists (Linux struct gro_list, include/linux/netdevice.h 6.6). */
+#define GRO_HASH_BUCKETS 8
+struct gro_list {
+	struct sk_buff_head list; /* held skbs, oldest first, named "gro_hash" */
+	uint32_t count;
+};
+
 struct napi_struct {
 	const char *name;	/* "eth0 napi", "backlog": a literal or lives as long */
 	struct net_device *dev; /* NULL for the backlog */
@@ -395,6 +406,16 @@ struct napi_struct {
 	uint32_t work;
 	struct cpu_work thread_work; /* threaded: the thread's poll call, or one packet */
 	uint8_t thread_step;	     /* threaded: the poll call, a packet, or after a packet */
+	/* GRO (stack/gro.c): held skbs per bucket, and rx_list (gro_normal_list) */
+	struct gro_list gro_hash[GRO_HASH_BUCKETS];
+	uint32_t gro_bitmask;	     /* buckets holding skbs */
+	struct sk_buff_head rx_list; /* completed or not-merged skbs, named "rx_list" */
+	uint32_t rx_count;	     /* segments on rx_list (gro_normal_one counts segs) */
+	sim_time_t complete_timeout; /* napi_complete_done's timeout, decided before its flush */
+	bool complete_keep_masked;   /* ... and whether it leaves the IRQ masked */
+	bool complete_begun;	     /* softnet_napi_complete_begin ran for this completion */
+	uint64_t gro_merged;	     /* segments merged into a held skb */
+	uint64_t gro_completed;	     /* held skbs passed up by napi_gro_complete */
 };
 
 /* NAPI_STATE_SCHED: anywhere but idle. */

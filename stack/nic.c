@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "stack/eth.h"
+#include "stack/gro.h"
 #include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/net_dim.h"
@@ -117,6 +118,9 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("generic-segmentation-offload", gso, CONF_BOOL, 0, 1,
 	       "GSO: TCP sends skbs of up to 64 KB and skb_gso_segment cuts them in software "
 	       "before the driver (ethtool -K gso; off, Linux on)"),
+	NICKEY("generic-receive-offload", gro, CONF_BOOL, 0, 1,
+	       "GRO: the NAPI poll merges a TCP flow's segments into skbs of up to 64 KB "
+	       "(napi_gro_receive) before IP; needs napi (ethtool -K gro; off, Linux on)"),
 	{ NULL },
 };
 
@@ -153,6 +157,12 @@ nic_config_check(const struct nic_config *c, GError **error)
 		g_set_error(error, CONF_ERROR, 0,
 			    "tcp-segmentation-offload = on needs tx-checksumming = on (Linux "
 			    "netdev_fix_features drops TSO without a checksum feature)");
+		return false;
+	}
+	if (c->gro && !c->napi) {
+		g_set_error(error, CONF_ERROR, CONF_ERROR_CONFLICT,
+			    "generic-receive-offload = on needs napi = on (GRO runs in the NAPI "
+			    "poll, napi_gro_receive; netif_rx has none)");
 		return false;
 	}
 	if (c->adaptive_rx && !c->napi) {
@@ -309,7 +319,7 @@ nic_napi_rx_one(struct napi_struct *n)
 	struct sk_buff *skb = rx_take(nic);
 	nic->rx_napi_pkts++;
 	nic->rx_napi_bytes += skb->len + ETH_HLEN;
-	netif_receive_skb(skb);
+	napi_gro_receive(n, skb); /* netif_receive_skb without NETIF_F_GRO */
 }
 
 static sim_time_t
@@ -634,7 +644,7 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	dev->tx_queue_len = nic->cfg.tx_queue_len;
 	dev->features = (nic->cfg.tx_csum ? NETIF_F_HW_CSUM : 0) |
 		(nic->cfg.rx_csum ? NETIF_F_RXCSUM : 0) | (nic->cfg.tso ? NETIF_F_TSO : 0) |
-		(nic->cfg.gso ? NETIF_F_GSO : 0);
+		(nic->cfg.gso ? NETIF_F_GSO : 0) | (nic->cfg.gro ? NETIF_F_GRO : 0);
 	if (nic->cfg.adaptive_rx) {
 		net_dim_init(&nic->rx_dim);
 		struct dim_cq_moder m = net_dim_get_rx_moderation(nic->rx_dim.profile_ix);

@@ -75,6 +75,7 @@ struct nic_config {
 	bool rx_csum; /* rx-checksumming: NETIF_F_RXCSUM; true */
 	bool tso;     /* tcp-segmentation-offload: NETIF_F_TSO; false */
 	bool gso;     /* generic-segmentation-offload: NETIF_F_GSO; false */
+	bool gro;     /* generic-receive-offload: NETIF_F_GRO; false (stack/gro.h) */
 };
 
 /* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,

@@ -51,6 +51,8 @@ TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
 TESTS += tests/tso_wireshark.sh
 EXTRA_DIST += tests/tso_wireshark.sh tests/tcp_stream.sh
+TESTS += tests/gro_wireshark.sh
+EXTRA_DIST += tests/gro_wireshark.sh
 EXTRA_DIST += tests/socket_test.h tests/sin_test.h
 
 # sendmsg/recvmsg and AF_UNIX sockets (issue 14).

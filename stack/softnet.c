@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "sim/check.h"
+#include "stack/gro.h"
 #include "stack/host.h"
 #include "trace/trace.h"
 
@@ -218,9 +219,9 @@ static void
 softnet_submit(struct softnet_data *sd, enum softnet_step step, sim_time_t cost)
 {
 	static const char *const names[] = {
-		[STEP_ENTRY] = "net_rx_action",	    [STEP_POLL] = "napi_poll",
-		[STEP_PACKET] = "napi_poll packet", [STEP_NEXT] = "napi_poll packet",
-		[STEP_EXIT] = "__do_softirq exit",
+		[STEP_ENTRY] = "net_rx_action",	     [STEP_POLL] = "napi_poll",
+		[STEP_PACKET] = "napi_poll packet",  [STEP_NEXT] = "napi_poll packet",
+		[STEP_GRO_FLUSH] = "napi_gro_flush", [STEP_EXIT] = "__do_softirq exit",
 	};
 	sd->step = step;
 	sd->work.name = names[step];
@@ -406,38 +407,84 @@ napi_watchdog(struct sim *sim, void *a, void *b)
 }
 
 /*
- * napi_complete_done (net/core/dev.c, 5.10+), run after the poll's last
- * packet has been paid for.  A poll that took packets re-arms
- * napi_defer_hard_irqs; while that count lasts and gro_flush_timeout is
- * set, the completion leaves the IRQ masked (the driver is told not to
- * re-enable it) and a timer polls again.
+ * napi_complete_done (net/core/dev.c, 6.6), first half: its decisions and
+ * GRO's flush.  A poll that took packets re-arms napi_defer_hard_irqs;
+ * while that count lasts and gro_flush_timeout is set, the completion
+ * leaves the IRQ masked (the driver is told not to re-enable it) and a
+ * timer polls again.  A poll that took packets while GRO holds some also
+ * sets the timer to gro_flush_timeout (IRQ unmasked), and then GRO flushes
+ * only the skbs held since an earlier jiffy (napi_gro_flush(n, !!timeout));
+ * else everything.  Then rx_list goes up (gro_normal_list).  Returns true
+ * when packets went up: their protocol work is paid before the second
+ * half (softnet_napi_complete) unmasks the IRQ.
  */
+bool
+softnet_napi_complete_begin(struct napi_struct *n)
+{
+	struct net_device *dev = n->dev;
+	sim_time_t timeout = 0;
+	bool keep_masked = false;
+	if (dev && n->work > 0) {
+		if (n->gro_bitmask)
+			timeout = dev->gro_flush_timeout;
+		n->defer_hard_irqs_count = dev->napi_defer_hard_irqs;
+	}
+	if (dev && n->defer_hard_irqs_count > 0 && dev->gro_flush_timeout > 0) {
+		n->defer_hard_irqs_count--;
+		timeout = dev->gro_flush_timeout;
+		keep_masked = true;
+	}
+	n->complete_timeout = timeout;
+	n->complete_keep_masked = keep_masked;
+	n->complete_begun = true;
+	if (n->gro_bitmask)
+		napi_gro_flush(n, timeout != 0);
+	return gro_normal_list(n) > 0;
+}
+
+/* napi_complete_done, second half: idle, the timer, the IRQ. */
 void
 softnet_napi_complete(struct napi_struct *n)
 {
+	if (!n->complete_begun)
+		softnet_napi_complete_begin(n);
+	n->complete_begun = false;
 	n->where = NAPI_IDLE;
 	n->completes++;
-	struct net_device *dev = n->dev;
-	if (dev && n->work > 0)
-		n->defer_hard_irqs_count = dev->napi_defer_hard_irqs;
-	if (dev && n->defer_hard_irqs_count > 0 && dev->gro_flush_timeout > 0) {
-		n->defer_hard_irqs_count--;
-		n->deferred++;
+	if (n->complete_timeout) {
+		if (n->defer_timer)
+			sim_cancel(n->host->sim, n->defer_timer); /* hrtimer_start re-arms */
 		n->defer_timer =
-			sim_schedule(n->host->sim, dev->gro_flush_timeout, napi_watchdog, n, NULL);
+			sim_schedule(n->host->sim, n->complete_timeout, napi_watchdog, n, NULL);
+	}
+	if (n->complete_keep_masked) {
+		n->deferred++;
 		return;
 	}
 	if (n->ops->complete)
 		n->ops->complete(n);
 }
 
-/* The current poll ends: napi_complete or repoll, then budget and time. */
+/* __napi_poll after a poll that used its weight: "flush too old packets;
+ * if HZ < 1000, flush all packets" (netsim's HZ is 1000), then rx_list. */
+bool
+softnet_napi_repoll_flush(struct napi_struct *n)
+{
+	n->complete_begun = false;
+	if (n->gro_bitmask)
+		napi_gro_flush(n, true);
+	return gro_normal_list(n) > 0;
+}
+
+/* The current poll ends, after GRO's flush: napi_complete or repoll, then
+ * budget and time. */
 static void
-poll_end(struct softnet_data *sd)
+poll_end_finish(struct softnet_data *sd)
 {
 	struct napi_struct *n = sd->cur;
 	sd->cur = NULL;
 	if (n && n->dev && n->ops->has_work(n) && rx_gate_closed(sd)) {
+		n->complete_begun = false;
 		sd->budget -= (int)n->work;
 		napi_park(sd, n);
 	} else if (n) {
@@ -458,6 +505,26 @@ poll_end(struct softnet_data *sd)
 	poll_next(sd);
 	if (!sd->cur)
 		net_rx_action_done(sd);
+}
+
+/*
+ * The current poll ends: GRO's flush first (napi_complete_done's or
+ * __napi_poll's, stack/gro.c); the protocol work of what it passed up is
+ * paid (STEP_GRO_FLUSH) before the IRQ is unmasked or the next poll runs.
+ */
+static void
+poll_end(struct softnet_data *sd)
+{
+	struct napi_struct *n = sd->cur;
+	if (n && n->dev && !(n->ops->has_work(n) && rx_gate_closed(sd))) {
+		bool done = n->weight == 0 || n->work < n->weight;
+		bool passed = done ? softnet_napi_complete_begin(n) : softnet_napi_repoll_flush(n);
+		if (passed && cpu_charges_pending(sd->host->cpu)) {
+			softnet_submit(sd, STEP_GRO_FLUSH, 0);
+			return;
+		}
+	}
+	poll_end_finish(sd);
 }
 
 /* After a POLL step, or a packet's protocol work (NEXT): the next packet
@@ -525,6 +592,7 @@ softnet_step_done(struct cpu_work *w)
 		else
 			poll_continue(sd); /* nothing to pay: decide now */
 		break;
+	case STEP_GRO_FLUSH: poll_end_finish(sd); break;
 	case STEP_EXIT: do_softirq_exit(sd); break;
 	}
 }
@@ -553,6 +621,7 @@ netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		.priv = priv,
 		.weight = weight,
 	};
+	napi_gro_init(n);
 	if (sd) {
 		n->all_next = sd->all;
 		sd->all = n;
@@ -579,6 +648,7 @@ netif_napi_del(struct napi_struct *n)
 	case NAPI_PARKED: napi_list_remove(&sd->parked, n); break;
 	}
 	n->where = NAPI_IDLE;
+	napi_gro_cleanup(n); /* Linux flush_gro_hash */
 	for (struct napi_struct **pp = &sd->all; *pp; pp = &(*pp)->all_next)
 		if (*pp == n) {
 			*pp = n->all_next;

@@ -31,7 +31,7 @@
  * the quota sets how much of the CPU is left to them.  Weight 0 is their
  * "no quota": one poll runs while frames wait.
  */
-enum { THREAD_POLL, THREAD_PACKET, THREAD_NEXT };
+enum { THREAD_POLL, THREAD_PACKET, THREAD_NEXT, THREAD_GRO_FLUSH };
 
 static void
 napi_thread_submit(struct napi_struct *n, uint8_t step, sim_time_t cost)
@@ -41,18 +41,16 @@ napi_thread_submit(struct napi_struct *n, uint8_t step, sim_time_t cost)
 	cpu_submit(n->host->cpu, &n->thread_work, CPU_TASK, cost);
 }
 
-/* After the poll call or a packet's protocol work: the next packet, or the poll's end. */
+/* The poll's end, after GRO's flush: park, poll again, or complete. */
 static void
-napi_thread_continue(struct napi_struct *n)
+napi_thread_poll_end(struct napi_struct *n)
 {
 	struct softnet_data *sd = n->host->softnet;
 	struct cpu *cpu = n->host->cpu;
 	bool more = n->ops->has_work(n);
-	if (more && (n->weight == 0 || n->work < n->weight) && !rx_gate_closed(sd)) {
-		napi_thread_submit(n, THREAD_PACKET, n->ops->packet_cost(n));
-		return;
-	}
 	cpu_preempt_enable(cpu, napi_thread_task(n)); /* local_bh_enable */
+	if (more)
+		n->complete_begun = false;
 	if (more && rx_gate_closed(sd)) {
 		napi_park(sd, n);
 	} else if (more) {
@@ -65,6 +63,28 @@ napi_thread_continue(struct napi_struct *n)
 		softnet_napi_complete(n);
 	}
 	NS_CHECK(softnet_check(n->host));
+}
+
+/* After the poll call or a packet's protocol work: the next packet, or the
+ * poll's end, GRO's flush first (as poll_end in softnet.c: the protocol
+ * work it passes up is paid, bottom halves still off, before the rest). */
+static void
+napi_thread_continue(struct napi_struct *n)
+{
+	struct softnet_data *sd = n->host->softnet;
+	bool more = n->ops->has_work(n);
+	if (more && (n->weight == 0 || n->work < n->weight) && !rx_gate_closed(sd)) {
+		napi_thread_submit(n, THREAD_PACKET, n->ops->packet_cost(n));
+		return;
+	}
+	if (!(more && rx_gate_closed(sd))) {
+		bool passed = more ? softnet_napi_repoll_flush(n) : softnet_napi_complete_begin(n);
+		if (passed && cpu_charges_pending(n->host->cpu)) {
+			napi_thread_submit(n, THREAD_GRO_FLUSH, 0);
+			return;
+		}
+	}
+	napi_thread_poll_end(n);
 }
 
 static void
@@ -95,6 +115,7 @@ napi_thread_step(struct cpu_work *w)
 			napi_thread_continue(n); /* nothing to pay: decide now */
 		break;
 	case THREAD_NEXT: napi_thread_continue(n); break;
+	case THREAD_GRO_FLUSH: napi_thread_poll_end(n); break;
 	}
 }
 

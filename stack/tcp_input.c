@@ -329,7 +329,8 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 	bool had_ofo = !skb_queue_empty(&tp->ofo_queue);
 	if (skb->len) {
-		tcp_event_data_recv(sk, skb->len, cb->flags);
+		/* Linux tcp_measure_rcv_mss: gso_size ?: skb->len (a GRO skb) */
+		tcp_event_data_recv(sk, skb->gso_size ? skb->gso_size : skb->len, cb->flags);
 		tp->ack_pending++;
 	}
 	tcp_queue_rcv(sk, skb);
