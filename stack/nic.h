@@ -80,7 +80,8 @@ struct nic_config {
 
 /* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
  * adaptive_rx, promisc, napi_defer_hard_irqs, gro_flush_timeout, tx-checksumming,
- * rx-checksumming, tcp-segmentation-offload, generic-segmentation-offload. */
+ * rx-checksumming, tcp-segmentation-offload, generic-segmentation-offload,
+ * generic-receive-offload. */
 extern const struct conf_key nic_conf_keys[];
 void nic_config_init(struct nic_config *c);
 /* Checks combinations the key ranges cannot (rx_frames without rx_usecs). */
