@@ -1,8 +1,8 @@
 /*
  * tests/test_rcv_context.c - the protocol entry points reached from
  * netif_receive_skb state their context and assert it (checked build,
- * configure --enable-checks): ip_rcv, udp_rcv, tcp_v4_rcv, icmp_rcv and
- * raw_local_deliver run with bottom halves off.  Each is called on purpose
+ * configure --enable-checks): ip_rcv, arp_rcv, udp_rcv, tcp_v4_rcv,
+ * icmp_rcv and raw_local_deliver run with bottom halves off.  Each is called on purpose
  * from a process's task context and must abort naming itself; inside
  * local_bh_disable, as nf_reinject calls the stack after a verdict, the
  * same call is allowed (tests/test_ip_tables.c runs that path whole).
@@ -15,19 +15,21 @@
 
 #include "sim/check.h"
 #include "sim/cpu.h"
+#include "stack/arp.h"
 #include "stack/raw.h"
 #include "stack/tcp.h"
 #include "tests/inet_test.h"
 #include "tests/stack_test.h"
 
-enum entry { IP_RCV, UDP_RCV, TCP_V4_RCV, ICMP_RCV, RAW_LOCAL_DELIVER };
+enum entry { IP_RCV, UDP_RCV, TCP_V4_RCV, ICMP_RCV, RAW_LOCAL_DELIVER, ARP_RCV };
 
-static const char *const entry_names[] = { "ip_rcv", "udp_rcv", "tcp_v4_rcv", "icmp_rcv",
-					   "raw_local_deliver" };
+static const char *const entry_names[] = { "ip_rcv",   "udp_rcv",	    "tcp_v4_rcv",
+					   "icmp_rcv", "raw_local_deliver", "arp_rcv" };
 
 struct call {
 	struct cpu_work w;
 	struct host *h;
+	struct net_device *dev;
 	enum entry entry;
 	bool bh_off; /* call it inside cpu_local_bh_disable */
 	bool returned;
@@ -46,6 +48,11 @@ call_entry(struct call *c)
 	case RAW_LOCAL_DELIVER:
 		raw_local_deliver(skb, IPPROTO_UDP);
 		skb_drop(skb, SKB_DROP_IP_NOPROTO);
+		break;
+	case ARP_RCV:
+		skb->protocol = ETH_P_ARP;
+		skb->dev = c->dev;
+		arp_rcv(skb, c->dev, NULL);
 		break;
 	}
 }
@@ -79,7 +86,9 @@ call_in_task_context(void *arg)
 {
 	enum entry e = *(enum entry *)arg;
 	struct tnet *n = tnet_new(false);
-	struct call c = { .h = tnet_host(n, "a", false), .entry = e };
+	struct host *a = tnet_host(n, "a", false), *b = tnet_host(n, "b", false);
+	tnet_link(n, a, "eth0", "10.0.0.1/24", b, "eth0", "10.0.0.2/24");
+	struct call c = { .h = a, .dev = dev_get_by_name(a, "eth0"), .entry = e };
 	run_call(n, &c);
 }
 
@@ -128,6 +137,13 @@ test_raw_local_deliver_in_task_context_aborts(void **state)
 	expect_task_context_aborts(RAW_LOCAL_DELIVER);
 }
 
+static void
+test_arp_rcv_in_task_context_aborts(void **state)
+{
+	(void)state;
+	expect_task_context_aborts(ARP_RCV);
+}
+
 /* The same calls from the same task, with bottom halves off: no abort,
  * and each handler drops the headerless skb (the teardown checks that
  * nothing leaked). */
@@ -136,9 +152,12 @@ test_entry_points_in_a_bh_disabled_task_section_run(void **state)
 {
 	(void)state;
 	struct tnet *n = tnet_new(false);
-	struct host *h = tnet_host(n, "a", false);
-	for (enum entry e = IP_RCV; e <= RAW_LOCAL_DELIVER; e++) {
-		struct call c = { .h = h, .entry = e, .bh_off = true };
+	struct host *h = tnet_host(n, "a", false), *b = tnet_host(n, "b", false);
+	tnet_link(n, h, "eth0", "10.0.0.1/24", b, "eth0", "10.0.0.2/24");
+	for (enum entry e = IP_RCV; e <= ARP_RCV; e++) {
+		struct call c = {
+			.h = h, .dev = dev_get_by_name(h, "eth0"), .entry = e, .bh_off = true
+		};
 		run_call(n, &c);
 		assert_true(c.returned);
 	}
@@ -154,6 +173,7 @@ main(void)
 		cmocka_unit_test(test_tcp_v4_rcv_in_task_context_aborts),
 		cmocka_unit_test(test_icmp_rcv_in_task_context_aborts),
 		cmocka_unit_test(test_raw_local_deliver_in_task_context_aborts),
+		cmocka_unit_test(test_arp_rcv_in_task_context_aborts),
 		cmocka_unit_test(test_entry_points_in_a_bh_disabled_task_section_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
