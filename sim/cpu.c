@@ -149,6 +149,10 @@ cpu_set_busy_hook(struct cpu *cpu, cpu_busy_hook hook, void *arg)
 	cpu->hook_arg = arg;
 }
 
+/* O(items on @q), for cpu_withdraw: a task's own queue holds one or two
+ * items, the softirq queue one per raised source (a few per host); it
+ * runs at teardown, a process's end, and for a ksoftirqd pass that irq
+ * exit makes needless (softnet_raise). */
 bool
 cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w)
 {
@@ -527,9 +531,38 @@ cpu_in_bh(const struct cpu *cpu)
 		return true;
 	if (cpu->in_fn != CPU_TASK)
 		return false;
+	if (cpu->bh_disabled > 0)
+		return true;
 	const struct cpu_task *se =
 		g_hash_table_lookup(cpu->rq.by_id, GUINT_TO_POINTER(cpu->in_task));
 	return se && se->preempt_count > 0;
+}
+
+/* Linux __local_bh_disable_ip: only the running function's depth is
+ * kept, as nothing else can run until it returns. */
+void
+cpu_local_bh_disable(struct cpu *cpu)
+{
+	if (cpu->in_fn == CPU_SOFTIRQ)
+		return; /* already off: softirqs do not nest */
+	if (cpu->in_fn != CPU_TASK)
+		g_error("cpu %s: local_bh_disable in %s context", cpu->name,
+			cpu_ctx_name(cpu->in_fn));
+	cpu->bh_disabled++;
+}
+
+/* Linux __local_bh_enable_ip: pending softirqs run at the end of the
+ * running function (sim/cpu.h), then the scheduler's need_resched is
+ * looked at when the task's next item is picked (preempt_check_resched). */
+void
+cpu_local_bh_enable(struct cpu *cpu)
+{
+	if (cpu->in_fn == CPU_SOFTIRQ)
+		return;
+	if (cpu->in_fn != CPU_TASK || cpu->bh_disabled == 0)
+		g_error("cpu %s: local_bh_enable without local_bh_disable (%s context)", cpu->name,
+			cpu_ctx_name(cpu->in_fn));
+	cpu->bh_disabled--;
 }
 
 void
@@ -566,5 +599,9 @@ cpu_check(const struct cpu *cpu)
 		}
 	if (cpu->cur && (!cpu->cur->queued || cpu->cur->remaining < 0))
 		CPU_BUG(cpu, "the running item is not marked queued");
+	if (cpu->bh_disabled > 0 && cpu->in_fn != CPU_TASK)
+		CPU_BUG(cpu,
+			"a task function returned with bottom halves off "
+			"(local_bh_disable without local_bh_enable)");
 	rq_check(cpu, &cpu->rq);
 }

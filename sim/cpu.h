@@ -226,6 +226,26 @@ uint32_t cpu_rq_curr(const struct cpu *cpu);
  * scheduler never switches away from it (local_bh_disable in Linux). */
 void cpu_preempt_disable(struct cpu *cpu, uint32_t task);
 void cpu_preempt_enable(struct cpu *cpu, uint32_t task);
+/*
+ * local_bh_disable()/local_bh_enable() around code a task runs with bottom
+ * halves off (Linux include/linux/bottom_half.h), such as the okfn that
+ * nf_reinject calls for a process's verdict.  Only the running task
+ * function may disable them, and it must enable them again before it
+ * returns to the CPU (it may not block with bottom halves off; cpu_check
+ * aborts otherwise).  In softirq context they are already off, and the
+ * pair nests as a no-op; in hardirq context it aborts, as Linux's
+ * __local_bh_enable_ip warns (WARN_ON_ONCE(in_hardirq())).
+ *
+ * Softirq work raised inside the section (a NAPI poll that netif_rx
+ * scheduled, NET_TX) is queued at once and runs when the task function
+ * returns, before the task's next item: with no time passing inside a
+ * function, that is the moment Linux's __local_bh_enable_ip (kernel/
+ * softirq.c, 6.6) runs do_softirq for pending softirqs.  A simplification
+ * docs/cpu-model.md names: the section's charges are paid by the task's
+ * next item, after that softirq work, not before it.
+ */
+void cpu_local_bh_disable(struct cpu *cpu);
+void cpu_local_bh_enable(struct cpu *cpu);
 /* sched_yield: let every other runnable task go first at the next pick. */
 void cpu_task_yield(struct cpu *cpu, uint32_t task);
 /* Check the run queue's invariants; aborts naming the CPU when broken. */
@@ -236,8 +256,9 @@ void cpu_check(const struct cpu *cpu);
  * names a required context (checked build only, like might_sleep()):
  * CPU_ASSERT_CTX(cpu, CPU_SOFTIRQ) aborts unless the running item is of
  * that context; CPU_ASSERT_BH(cpu) unless bottom halves are off: softirq
- * context, or a task with preemption disabled (ksoftirqd inside
- * __do_softirq, a NAPI thread inside its poll).  @func names the caller.
+ * context, a task with preemption disabled (ksoftirqd inside
+ * __do_softirq, a NAPI thread inside its poll), or a task function inside
+ * cpu_local_bh_disable (nf_reinject's okfn).  @func names the caller.
  */
 void cpu_assert_ctx(const struct cpu *cpu, enum cpu_ctx ctx, const char *func);
 void cpu_assert_bh(const struct cpu *cpu, const char *func);

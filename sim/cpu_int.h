@@ -79,6 +79,7 @@ struct cpu {
 	enum cpu_ctx in_fn;	  /* context of the function running now */
 	uint32_t in_task;	  /* its task (task context), else 0 */
 	struct cpu_debt *pending; /* charges of the running function */
+	unsigned bh_disabled;	  /* local_bh_disable depth of the running task function */
 	struct cpu_debt *free_debts, *all_debts;
 
 	sim_time_t busy[CPU_NCTX];

@@ -88,7 +88,9 @@ delta_fair(sim_time_t delta, const struct cpu_task *se)
 }
 
 /* The runnable task with the smallest vruntime, other than @not (ties: the
- * one runnable longest, as the rbtree keeps equal keys in insertion order). */
+ * one runnable longest, as the rbtree keeps equal keys in insertion order).
+ * O(runnable tasks) per pick, where Linux's rbtree is O(1): a host runs a
+ * handful of tasks (see the top of the file). */
 static struct cpu_task *
 leftmost(const struct cpu_rq *rq, const struct cpu_task * not )
 {

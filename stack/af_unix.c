@@ -117,7 +117,11 @@ unix_bind_key(struct unix_sock *u, GBytes *key, bool abstract)
 	return 0;
 }
 
-/* Linux unix_autobind: an abstract name of five hex digits. */
+/* Linux unix_autobind: an abstract name of five hex digits.  The first
+ * free one from 00001: O(names taken) per autobind, so O(n^2) over n
+ * autobound sockets, where Linux starts its search at a moving point
+ * (ordernum); a scenario autobinds a few, and the name stays
+ * deterministic. */
 static int
 unix_autobind(struct unix_sock *u)
 {

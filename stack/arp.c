@@ -352,10 +352,13 @@ neigh_update(struct neighbour *n, const uint8_t *ha, enum nud_state state)
 
 /* ---- receive ------------------------------------------------------------------- */
 
+/* The ETH_P_ARP packet handler.  Context: bottom halves off (as ip_rcv);
+ * asserted in the checked build. */
 int
 arp_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 {
 	struct host *host = dev->host;
+	CPU_ASSERT_BH(host->cpu);
 	struct neigh_table *tbl = host->arp;
 	host_charge(host, COST_ARP);
 	if (!skb_may_pull(skb, ARP_HLEN))

@@ -183,10 +183,13 @@ icmp_unreach(struct sk_buff *skb)
 	prot->err_handler(skb, info);
 }
 
+/* The IP protocol handler.  Context: bottom halves off (as udp_rcv);
+ * asserted in the checked build.  Consumes @skb. */
 int
 icmp_rcv(struct sk_buff *skb)
 {
 	struct host *host = skb->host;
+	CPU_ASSERT_BH(host->cpu);
 	struct icmp_state *is = &ip_state(host)->icmp;
 	host_charge(host, COST_ICMP);
 	if (!skb_may_pull(skb, ICMP_HLEN)) {

@@ -348,7 +348,9 @@ ip_addr_type(struct host *host, uint32_t addr)
 	if (!e->local)
 		return RTN_BROADCAST;
 	/* one device's address is another's subnet broadcast (10.0.0.255/16
-	 * beside 10.0.0.1/24): the first device in order decides, as before */
+	 * beside 10.0.0.1/24): the first device in order decides, as before.
+	 * O(devices), only for such an address: the hash above answers the
+	 * others in O(1). */
 	for (struct net_device *d = dev_first(host); d; d = d->next) {
 		struct in_device *in = in_dev_get(d);
 		if (!in || !in->addr)
@@ -451,10 +453,17 @@ ip_trace_packet(struct sk_buff *skb, const struct iphdr *iph)
 static int ip_rcv_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
 static int ip_local_deliver_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop);
 
+/*
+ * The ETH_P_IP packet handler.  Context: bottom halves off - called from
+ * netif_receive_skb in the NET_RX softirq, ksoftirqd or a NAPI thread
+ * (Linux's __netif_receive_skb_core); asserted in the checked build.
+ * Consumes @skb.
+ */
 int
 ip_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 {
 	struct host *host = skb->host;
+	CPU_ASSERT_BH(host->cpu);
 	struct ip_state *ips = ip_state(host);
 	host_charge(host, COST_IP_RCV);
 	ips->mib.in_receives++;

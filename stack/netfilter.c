@@ -353,6 +353,8 @@ nfq_set_verdict_queue(uint16_t num, uint64_t id, unsigned verdict)
 {
 	struct host *h = nfq_syscall(0);
 	struct nfq_queue *q = nfq_lookup(nf_state(h), num);
+	/* O(packets awaiting a verdict), at most screen_queue_len: Linux's
+	 * find_dequeue_entry (nfnetlink_queue.c) walks its list the same way */
 	struct sk_buff *skb = q ? skb_peek(&q->verdict) : NULL;
 	while (skb && skb->id != id)
 		skb = skb->next;
@@ -381,8 +383,16 @@ nfq_set_verdict_queue(uint16_t num, uint64_t id, unsigned verdict)
 		.nexthop = cb.nexthop,
 		.okfn = cb.okfn,
 	};
-	if (nf_hook_slow(skb, &st, cb.index + 1u) == 1)
+	if (nf_hook_slow(skb, &st, cb.index + 1u) == 1) {
+		/* Linux 6.6 net/netfilter/nf_queue.c nf_reinject runs the okfn
+		 * between local_bh_disable() and local_bh_enable(): the stack
+		 * after the hook (ip_local_deliver_finish -> udp_rcv, ...) runs
+		 * with bottom halves off, as it does in the softirq, though in
+		 * the process's task context. */
+		cpu_local_bh_disable(h->cpu);
 		cb.okfn(skb, out, cb.nexthop);
+		cpu_local_bh_enable(h->cpu);
+	}
 	return 0;
 }
 

@@ -63,15 +63,20 @@ raw_sock_count(struct host *host)
 	return g_slist_length(ip_state(host)->raw->socks);
 }
 
+/* Context: bottom halves off (as udp_rcv); asserted in the checked build. */
 bool
 raw_local_deliver(struct sk_buff *skb, uint8_t protocol)
 {
+	CPU_ASSERT_BH(skb->host->cpu);
 	struct raw_table *rt = ip_state(skb->host)->raw;
 	if (rt->count[protocol] == 0)
 		return false;
 	const struct iphdr *iph = ip_hdr(skb);
 	uint32_t saddr = ntohl(iph->saddr), daddr = ntohl(iph->daddr);
 	bool delivered = false;
+	/* O(raw sockets of the host) per datagram of a protocol some raw socket
+	 * takes (the count above skips the rest at once); Linux hashes them by
+	 * protocol (raw_v4_hashinfo), for hosts with many raw sockets. */
 	for (GSList *l = rt->socks; l; l = l->next) {
 		struct sock *sk = l->data;
 		if (sk->sk_protocol != protocol || (sk->rcv_saddr && sk->rcv_saddr != daddr) ||

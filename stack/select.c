@@ -89,7 +89,8 @@ fd_wanted(const fd_set *in[3], int fd)
 	return fd_in(in[0], fd) || fd_in(in[1], fd) || fd_in(in[2], fd);
 }
 
-/* One pass of Linux do_select over fds 0..n-1; fills the result sets. */
+/* One pass of Linux do_select over fds 0..n-1; fills the result sets.
+ * O(n) per call and per wakeup, as in Linux: select's cost is its nfds. */
 static int
 select_scan(struct files *f, int n, const fd_set *in[3], fd_set out[3])
 {

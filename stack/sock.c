@@ -108,6 +108,8 @@ sock_rfree(struct sock *sk, struct sk_buff *skb)
 void
 sock_def_wakeup(struct sock *sk)
 {
+	/* O(processes waiting on the socket), as Linux's __wake_up walks the
+	 * wait queue: usually one reader, more only with poll or select */
 	for (struct sock_wait_entry *e = sk->wait; e; e = e->next)
 		if (proc_wake(e->p))
 			host_charge(sk->host, COST_WAKEUP);

@@ -591,7 +591,8 @@ poll_scan(struct files *f, struct pollfd *fds, nfds_t n)
 	return ready;
 }
 
-/* Linux do_poll: scan, and if nothing is ready wait on every socket at once. */
+/* Linux do_poll: scan, and if nothing is ready wait on every socket at once.
+ * O(n) per call and per wakeup, as in Linux: poll's cost is its fd list. */
 int
 ns_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 {

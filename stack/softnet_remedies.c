@@ -148,7 +148,9 @@ napi_thread_task(const struct napi_struct *n)
 /* ---- the input gate: feedback and the cycle limit --------------------------------- */
 
 /* CPU time spent on packet work: hardirq, softirq, and the softirq work
- * that runs as tasks (ksoftirqd, NAPI threads). */
+ * that runs as tasks (ksoftirqd, NAPI threads).  O(NAPI instances of the
+ * host), at each rx_cycles_check when a cycle limit is set: a few per
+ * host, fixed by its devices. */
 static sim_time_t
 rx_busy_ns(struct softnet_data *sd)
 {

@@ -541,7 +541,9 @@ tcp_close(struct sock *sk, sim_time_t timeout)
 		return;
 	}
 	if (sk->sk_state == TCP_LISTEN) {
-		/* Unaccepted and half-open children are reset (Linux inet_csk_listen_stop). */
+		/* Unaccepted and half-open children are reset (Linux
+		 * inet_csk_listen_stop).  O(TCP sockets of the host), once per
+		 * listener closed, not per packet. */
 		struct tcp_state *ts = tcp_state_of(sk->host);
 		for (GList *l = ts->all, *next; l; l = next) {
 			next = l->next;

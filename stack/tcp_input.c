@@ -270,6 +270,9 @@ tcp_ofo_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool progress = true;
+	/* O(out-of-order segments) per pass, and a pass per segment moved:
+	 * the queue is bounded by the receive window (rmem); Linux keeps it
+	 * in an rbtree (tcp_ofo_queue, 4.9+) for windows of thousands. */
 	while (progress) {
 		progress = false;
 		for (struct sk_buff *o = skb_peek(&tp->ofo_queue); o; o = o->next) {
@@ -759,11 +762,15 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 /* ---- entry from IP --------------------------------------------------------------------- */
 
-/* The IP protocol handler.  skb->data is at the TCP header.  Consumes @skb. */
+/* The IP protocol handler.  skb->data is at the TCP header.  Context:
+ * bottom halves off (as udp_rcv; there is no socket backlog here, which
+ * Linux's tcp_v4_do_rcv runs in process context at release_sock);
+ * asserted in the checked build.  Consumes @skb. */
 int
 tcp_v4_rcv(struct sk_buff *skb)
 {
 	struct host *host = skb->host;
+	CPU_ASSERT_BH(host->cpu);
 	host_charge(host, COST_TCP_RCV);
 	/* no rx-checksumming: tcp_checksum_complete sums it in software */
 	if (skb->ip_summed == CHECKSUM_NONE)

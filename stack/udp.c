@@ -139,10 +139,15 @@ udp_lookup(struct host *host, uint32_t saddr, uint16_t sport, uint32_t daddr, ui
 
 /* ---- receive ---------------------------------------------------------------- */
 
+/* The IP protocol handler.  Context: bottom halves off - the softirq, or a
+ * process inside nf_reinject's local_bh_disable (Linux: net_protocol
+ * handlers run from ip_local_deliver_finish under rcu_read_lock in
+ * softirq); asserted in the checked build.  Consumes @skb. */
 int
 udp_rcv(struct sk_buff *skb)
 {
 	struct host *host = skb->host;
+	CPU_ASSERT_BH(host->cpu);
 	struct udp_table *t = udp_table_of(host);
 	host_charge(host, COST_UDP_RCV);
 	if (!skb_may_pull(skb, UDP_HLEN))

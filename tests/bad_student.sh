@@ -114,7 +114,7 @@ scenario nocost misuse
 printf '[cpu]\nsyscall = 0\n' >>"$T/nocost.ini"
 sed -i 's|program = plugin:.*|program = udp_nb_reader|' "$T/nocost.ini"
 expect_exit 2 "[cpu] syscall = 0 is refused" -- "$NETSIM" run -q "$T/nocost.ini"
-expect_grep "$T/err" "syscall: must be at least 1ns" "the error names the key"
+expect_place "nocost.ini:$(grep -n '^syscall = 0' "$T/nocost.ini" | cut -d: -f1): cpu syscall" "the error names the key"
 
 # Calls that take no virtual time in a loop: the run stops and names the
 # process (issue 15 item 2); the trace is kept, unfinished, and sound.

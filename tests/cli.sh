@@ -52,41 +52,41 @@ expect_eq "$(wc -l <"$T/err")" 1 "the error is one line"
 
 printf '[scenario]\nduration = soon\n[host a]\n' >"$T/bad2.ini"
 expect_exit 2 "wrong unit" -- "$NETSIM" run "$T/bad2.ini"
-expect_grep "$T/err" "bad2.ini:2: scenario duration: 'soon' is not a valid duration" "bad duration is explained"
+expect_place "bad2.ini:2: scenario duration" "bad duration is placed"
 
 printf '[scenario]\nduration = 1s\n[host a]\ncpu.ip_rvc = 1us\n' >"$T/bad3.ini"
 expect_exit 2 "unknown cost" -- "$NETSIM" check "$T/bad3.ini"
-expect_grep "$T/err" "bad3.ini:4: host a cpu.ip_rvc: unknown cost" "unknown cost is named"
+expect_place "bad3.ini:4: host a cpu.ip_rvc" "unknown cost is placed"
 
 printf '[scenario]\nduration = 1s\n[hots a]\n' >"$T/bad4.ini"
 expect_exit 2 "unknown group" -- "$NETSIM" check "$T/bad4.ini"
-expect_grep "$T/err" "bad4.ini:3: hots a: unknown group" "unknown group is named"
+expect_place "bad4.ini:3: hots a" "unknown group is placed"
 
 printf '[scenario]\nduration = 1s\n[host a]\neth0.link = l9\n' >"$T/bad5.ini"
 expect_exit 2 "unknown link name" -- "$NETSIM" check "$T/bad5.ini"
-expect_grep "$T/err" "bad5.ini:4: host a eth0.link: no \\[link l9\\]" "unknown link is named"
+expect_place "bad5.ini:4: host a eth0.link" "unknown link is placed"
 
 sed 's|^eth0.address = 10.0.0.2/24|eth0.address = 10.0.0.1/24|' "$T/ok.ini" >"$T/bad7.ini"
 expect_exit 2 "duplicate address" -- "$NETSIM" check "$T/bad7.ini"
-expect_grep "$T/err" "bad7.ini:16: host b eth0.address: address 10.0.0.1/24 is already used by host a eth0" "duplicate address is named"
+expect_place "bad7.ini:16: host b eth0.address" "duplicate address is placed"
 
 printf '[scenario]\nduration = 1s\n[link l1]\n[host a]\neth0.link = l1\n' >"$T/bad8.ini"
 expect_exit 2 "link with one end" -- "$NETSIM" check "$T/bad8.ini"
-expect_grep "$T/err" "bad8.ini:3: link l1: a link joins two interfaces" "half-joined link is named"
+expect_place "bad8.ini:3: link l1" "half-joined link is placed"
 
 sed 's|^eth0.napi = off|eth0.napi = maybe|' "$T/ok.ini" >"$T/bad9.ini"
 expect_exit 2 "bad interface setting" -- "$NETSIM" check "$T/bad9.ini"
-expect_grep "$T/err" "bad9.ini:17: host b eth0.napi: 'maybe' is not on or off" "bad NIC value is named"
+expect_place "bad9.ini:17: host b eth0.napi" "bad NIC value is placed"
 
 printf '\377\376garbage\n' >"$T/bad6.ini"
 expect_exit 2 "binary garbage" -- "$NETSIM" check "$T/bad6.ini"
 expect_exit 2 "missing file" -- "$NETSIM" check "$T/nope.ini"
 expect_exit 2 "bad --set" -- "$NETSIM" check --set nodot "$T/ok.ini"
 expect_exit 2 "bad value from --set" -- "$NETSIM" check --set scenario.duration=-1 "$T/ok.ini"
-expect_grep "$T/err" "command line \(--set\): scenario duration" "--set errors say so"
+expect_place "command line (--set): scenario duration" "--set errors say so"
 expect_exit 0 "--set reaches an interface key" -- "$NETSIM" check --set host.b.eth0.napi=on "$T/ok.ini"
 expect_exit 2 "--set of a misspelt interface key" -- "$NETSIM" check --set host.b.eth0.nap=on "$T/ok.ini"
-expect_grep "$T/err" "command line \(--set\): host b eth0.nap: unknown key" "misspelt --set key is named"
+expect_place "command line (--set): host b eth0.nap" "misspelt --set key is placed"
 
 # The trace database is never overwritten silently.
 expect_exit 0 "run with a trace" -- "$NETSIM" run -q --trace "$T/t.db" "$T/ok.ini"

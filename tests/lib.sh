@@ -39,6 +39,19 @@ expect_grep() {
 	fi
 }
 
+# expect_place PLACE DESCRIPTION: $T/err is one line naming where the input
+# is wrong, PLACE ("FILE:LINE: GROUP KEY", or "command line (--set): GROUP
+# KEY"), then ": " and the message.  For tests whose point is which input
+# is refused (with the exit status): the message's wording is left free.
+expect_place() {
+	if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF -- "$1: " "$T/err"; then
+		ok "$2"
+	else
+		not_ok "$2: not one line naming '$1: '"
+		sed 's/^/    /' "$T/err" | head -20
+	fi
+}
+
 # expect_eq ACTUAL EXPECTED DESCRIPTION
 expect_eq() {
 	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3: got '$1', expected '$2'"; fi

@@ -82,3 +82,9 @@ tests_test_sock_check_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_tcp_check_SOURCES = tests/test_tcp_check.c tests/tcp_test.h tests/stack_test.h
 tests_test_tcp_check_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_check_LDADD = $(TEST_CMOCKA_LIBS)
+
+# The protocol entry points assert their context: bottom halves off (issue 20).
+check_PROGRAMS += tests/test_rcv_context
+TESTS += tests/test_rcv_context
+tests_test_rcv_context_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_rcv_context_LDADD = $(TEST_CMOCKA_LIBS)

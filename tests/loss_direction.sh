@@ -57,6 +57,6 @@ if [ "$(metric link.lan.1.lost)" -gt 0 ]; then ok "frames from b are lost"; else
 
 expect_exit 2 "loss_ab above 1 is refused" -- \
 	"$NETSIM" check "$T/l.ini" --set link.lan.loss_ab=1.5
-expect_grep "$T/err" "link lan loss_ab" "the error names the group and key"
+expect_place "command line (--set): link lan loss_ab" "the error names the group and key"
 
 done_testing

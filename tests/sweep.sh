@@ -65,7 +65,7 @@ expect_eq "$(wc -l <"$T/err")" 1 "the error is one line"
 COST=1us,fast
 expect_exit 2 "a bad value" -- sweep -o "$T/bad"
 COST=1us,2us
-expect_grep "$T/err" "host a cpu\.ip_rcv: 'fast' is not a valid duration" "the bad value is named"
+expect_place "command line (--set): host a cpu.ip_rcv" "the bad value is placed"
 expect_exit 2 "a bad range" -- sweep -o "$T/bad" --vary app.flood.rate=1000..x:30log
 expect_grep "$T/err" "^netsim sweep: --vary app\.flood\.rate=1000\.\.x:30log: a range is A\.\.B:N" "the bad range is explained"
 expect_exit 2 "seeds twice" -- sweep -o "$T/bad" --seeds 3
@@ -73,7 +73,7 @@ expect_eq "$(wc -l <"$T/err")" 1 "that error is one line"
 [ ! -e "$T/bad" ]; expect_eq $? 0 "bad input creates no output directory"
 printf '[scenario]\nduration = 1ms\n[host a]\n[sweep]\nvary = scenario.seed=1..3:3\ncolour = red\n' >"$T/badgroup.ini"
 expect_exit 2 "an unknown [sweep] key" -- "$NETSIM" sweep "$T/badgroup.ini" -o "$T/bad"
-expect_grep "$T/err" "badgroup\.ini:6: sweep colour: unknown key" "the [sweep] key is named with its line"
+expect_place "badgroup.ini:6: sweep colour" "the [sweep] key is placed with its line"
 expect_exit 2 "collect a directory that is no sweep" -- "$NETSIM" sweep --collect "$T"
 
 # Elsewhere: a GNU parallel job list, run for real, then --collect.
@@ -105,7 +105,7 @@ expect_eq "$(wc -l <"$T/err")" 1 "the refusal is one line"
 printf '[scenario]\nduration = 1ms\n[host a]\n[sweep]\nvary = host.a.cpu.ip_rcv=1us,x\\ntouch pwned #\n' >"$T/inj.ini"
 (cd "$T" && "$NETSIM" sweep inj.ini -o inj --emit parallel) >"$T/out" 2>"$T/err"
 expect_eq "$?" 2 "a \\n in [sweep] vary is refused"
-expect_grep "$T/err" '^netsim sweep: .*inj\.ini:5: sweep vary: .*control character' "with its file and line"
+expect_place "inj.ini:5: sweep vary" "with its file and line"
 (cd "$T" && "$NETSIM" sweep tiny.ini -o "inj${nl}touch pwned" --emit slurm --seeds 2) >"$T/out" 2>"$T/err"
 expect_eq "$?" 2 "a newline in --out is refused"
 if command -v parallel >/dev/null; then

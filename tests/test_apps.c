@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <string.h>
 
 #include "apps/app.h"
@@ -115,6 +116,24 @@ test_unknown_program_and_key_are_errors(void **state)
 	app_free(a);
 }
 
+/* A plug-in that cannot be loaded, or that has no ns_main, is
+ * APP_ERROR_PLUGIN (the C library is a shared object without one). */
+static void
+test_unloadable_plugin_and_one_without_ns_main_are_plugin_errors(void **state)
+{
+	struct fx *fx = *state;
+	GError *error = NULL;
+	assert_null(app_new(fx->p.a, "x", "plugin:/nonexistent/libnothing.so", &error));
+	assert_true(g_error_matches(error, APP_ERROR, APP_ERROR_PLUGIN));
+	g_clear_error(&error);
+	Dl_info libc;
+	assert_true(dladdr((void *)strlen, &libc) && libc.dli_fname);
+	g_autofree char *program = g_strconcat("plugin:", libc.dli_fname, NULL);
+	assert_null(app_new(fx->p.a, "x", program, &error));
+	assert_true(g_error_matches(error, APP_ERROR, APP_ERROR_PLUGIN));
+	g_clear_error(&error);
+}
+
 static void
 test_tcp_echo_server_serves_clients_concurrently(void **state)
 {
@@ -185,6 +204,9 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_program_and_key_are_errors, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unloadable_plugin_and_one_without_ns_main_are_plugin_errors, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_echo_server_serves_clients_concurrently,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_program_refuses_a_key_it_does_not_use, setup,

@@ -245,6 +245,46 @@ test_plot_legends_sit_outside_the_data_and_x_ends_at_the_data(void **state)
 	assert_non_null(strstr(cp, "title \"softirq\""));
 }
 
+/* Draw the fixture's table into @dir with GNUPLOT=@gnuplot; the error. */
+static GError *
+draw_error(struct fixture *f, const char *dir, const char *gnuplot)
+{
+	struct plot_spec spec = { .x = "app.rate", .y = "b.rx_pps" };
+	GError *err = NULL;
+	bool drawn;
+	g_autofree char *saved = g_strdup(g_getenv("GNUPLOT"));
+	g_setenv("GNUPLOT", gnuplot, TRUE);
+	GPtrArray *files = plot_draw(f->csv, &spec, dir, &drawn, &err);
+	if (saved)
+		g_setenv("GNUPLOT", saved, TRUE);
+	else
+		g_unsetenv("GNUPLOT");
+	assert_null(files);
+	assert_non_null(err);
+	return err;
+}
+
+/* A gnuplot that exits with a failure status is PLOT_ERROR_GNUPLOT. */
+static void
+test_plot_failing_gnuplot_is_a_gnuplot_error(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *dir = g_build_filename(f->dir, "plots", NULL);
+	g_autoptr(GError) err = draw_error(f, dir, "/bin/false");
+	assert_true(g_error_matches(err, PLOT_ERROR, PLOT_ERROR_GNUPLOT));
+}
+
+/* An output folder that cannot be made (its parent is a file) is
+ * PLOT_ERROR_IO, before gnuplot is looked for. */
+static void
+test_plot_output_folder_under_a_file_is_an_io_error(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *dir = g_build_filename(f->csv, "plots", NULL);
+	g_autoptr(GError) err = draw_error(f, dir, "/bin/true");
+	assert_true(g_error_matches(err, PLOT_ERROR, PLOT_ERROR_IO));
+}
+
 int
 main(void)
 {
@@ -262,6 +302,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_plot_legends_sit_outside_the_data_and_x_ends_at_the_data, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_plot_failing_gnuplot_is_a_gnuplot_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_plot_output_folder_under_a_file_is_an_io_error,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

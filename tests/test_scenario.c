@@ -260,6 +260,42 @@ test_scenario_apply_conf_takes_its_prefix_and_later_overrides(void **state)
 	g_error_free(err);
 }
 
+/* A --set that is not group.key=value, or names a bad group or key, is
+ * SCENARIO_ERROR_SET. */
+static void
+test_scenario_bad_set_is_a_set_error(void **state)
+{
+	static const char *const bad[] = { "seed",	  "seed=7",    ".seed=7",
+					   "scenario.=7", "host.rx=1", "bad group!.key=1" };
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", "[scenario]\nseed = 1\n", NULL);
+	assert_non_null(sc);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		GError *err = NULL;
+		assert_false(scenario_override(sc, bad[i], &err));
+		if (!g_error_matches(err, SCENARIO_ERROR, SCENARIO_ERROR_SET))
+			fail_msg("--set %s: %s", bad[i], err ? err->message : "no error");
+		g_error_free(err);
+	}
+}
+
+/* A world whose RX rings alone need terabytes is SCENARIO_ERROR_MEMORY
+ * before anything is built (scenario_check_memory). */
+static void
+test_scenario_that_cannot_fit_in_memory_is_a_memory_error(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data(
+		"big.ini",
+		"[host a]\neth0.rx_ring = 4000000000\neth1.rx_ring = 4000000000\n"
+		"eth2.rx_ring = 4000000000\neth3.rx_ring = 4000000000\n",
+		&err);
+	assert_non_null(sc);
+	assert_false(scenario_check_memory(sc, &err));
+	assert_true(g_error_matches(err, SCENARIO_ERROR, SCENARIO_ERROR_MEMORY));
+	assert_true(g_str_has_prefix(err->message, "big.ini: "));
+	g_error_free(err);
+}
+
 int
 main(void)
 {
@@ -279,6 +315,8 @@ main(void)
 		cmocka_unit_test(test_scenario_apply_conf_takes_its_prefix_and_later_overrides),
 		cmocka_unit_test(test_expect_conditions_pass_and_fail),
 		cmocka_unit_test(test_expect_malformed_condition_is_a_scenario_error),
+		cmocka_unit_test(test_scenario_bad_set_is_a_set_error),
+		cmocka_unit_test(test_scenario_that_cannot_fit_in_memory_is_a_memory_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include "sim/check.h"
 #include "sim/cpu.h"
+#include "tests/stack_test.h"
 
 struct fx {
 	struct sim *sim;
@@ -404,6 +405,123 @@ test_cpu_check_aborts_on_a_corrupt_run_queue(void **state)
 	sim_run_until(fx->sim, SIM_S);
 }
 
+/*
+ * local_bh_disable in a task function (nf_reinject's okfn): bottom halves
+ * are off inside the section only, and softirq work raised inside it runs
+ * before the task's next item, as __local_bh_enable_ip runs it (sim/cpu.h).
+ * Worked example: the task item ends at 100 us and raises a 5 us softirq
+ * inside its section, then submits its next 10 us item: the softirq runs
+ * 100..105 us, the task's item 105..115 us.
+ */
+struct bh_section {
+	struct cpu_work task, next, soft;
+	struct fx *fx;
+	bool bh_before, bh_inside, bh_after;
+	sim_time_t soft_done, next_done;
+};
+
+static void
+bh_soft_done(struct cpu_work *w)
+{
+	struct bh_section *b = w->owner;
+	b->soft_done = sim_now(b->fx->sim);
+}
+
+static void
+bh_next_done(struct cpu_work *w)
+{
+	struct bh_section *b = w->owner;
+	b->next_done = sim_now(b->fx->sim);
+}
+
+static void
+bh_task_done(struct cpu_work *w)
+{
+	struct bh_section *b = w->owner;
+	struct cpu *cpu = b->fx->cpu;
+	b->bh_before = cpu_in_bh(cpu);
+	cpu_local_bh_disable(cpu);
+	b->bh_inside = cpu_in_bh(cpu);
+	cpu_submit(cpu, &b->soft, CPU_SOFTIRQ, 5 * SIM_US);
+	cpu_local_bh_enable(cpu);
+	b->bh_after = cpu_in_bh(cpu);
+	cpu_submit(cpu, &b->next, CPU_TASK, 10 * SIM_US);
+}
+
+static void
+test_cpu_local_bh_section_in_a_task_runs_softirqs_before_the_task_goes_on(void **state)
+{
+	struct fx *fx = *state;
+	struct bh_section b = { .fx = fx };
+	cpu_work_init(&b.task, bh_task_done, &b, "reinject");
+	cpu_work_init(&b.next, bh_next_done, &b, "reinject");
+	cpu_work_init(&b.soft, bh_soft_done, &b, "net_rx_action");
+	b.task.task = b.next.task = 1;
+	cpu_submit(fx->cpu, &b.task, CPU_TASK, 100 * SIM_US);
+	sim_run_until(fx->sim, SIM_S);
+	assert_false(b.bh_before);
+	assert_true(b.bh_inside);
+	assert_false(b.bh_after);
+	assert_int_equal(b.soft_done, 105 * SIM_US);
+	assert_int_equal(b.next_done, 115 * SIM_US);
+}
+
+/* A task may not give the CPU up with bottom halves off (Linux: "BUG:
+ * scheduling while atomic"): cpu_check aborts when a task function
+ * returns inside local_bh_disable (checked build only). */
+static void
+bh_leak_done(struct cpu_work *w)
+{
+	struct fx *fx = w->owner;
+	cpu_local_bh_disable(fx->cpu);
+}
+
+static void
+run_bh_leak(void *arg)
+{
+	struct fx *fx = arg;
+	struct cpu_work w;
+	cpu_work_init(&w, bh_leak_done, fx, "leak");
+	w.task = 1;
+	cpu_submit(fx->cpu, &w, CPU_TASK, SIM_US);
+	sim_run_until(fx->sim, SIM_MS);
+}
+
+static void
+test_cpu_check_aborts_when_a_task_returns_with_bottom_halves_off(void **state)
+{
+	if (!ns_checks_enabled())
+		skip();
+	const char *const needles[] = { "cpu0", "bottom halves off", NULL };
+	expect_abort(run_bh_leak, *state, needles);
+}
+
+/* local_bh_enable without local_bh_disable is a bug, in any build. */
+static void
+bh_unbalanced_done(struct cpu_work *w)
+{
+	struct fx *fx = w->owner;
+	cpu_local_bh_enable(fx->cpu);
+}
+
+static void
+run_bh_unbalanced(void *arg)
+{
+	struct fx *fx = arg;
+	struct cpu_work w;
+	cpu_work_init(&w, bh_unbalanced_done, fx, "unbalanced");
+	w.task = 1;
+	cpu_submit(fx->cpu, &w, CPU_TASK, SIM_US);
+	sim_run_until(fx->sim, SIM_MS);
+}
+
+static void
+test_cpu_local_bh_enable_without_disable_aborts(void **state)
+{
+	const char *const needles[] = { "local_bh_enable without local_bh_disable", NULL };
+	expect_abort(run_bh_unbalanced, *state, needles);
+}
+
 int
 main(void)
 {
@@ -418,6 +536,9 @@ main(void)
 		T(test_cpu_continuation_runs_after_the_charges_of_its_step),
 		T(test_cpu_sum_over_owners_equals_context_totals),
 		T(test_cpu_check_aborts_on_a_corrupt_run_queue),
+		T(test_cpu_local_bh_section_in_a_task_runs_softirqs_before_the_task_goes_on),
+		T(test_cpu_check_aborts_when_a_task_returns_with_bottom_halves_off),
+		T(test_cpu_local_bh_enable_without_disable_aborts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/sweep.h"
 #include "stack/skbuff.h"
@@ -535,6 +536,57 @@ test_sweep_value_with_a_newline_is_refused(void **state)
 	assert_null(strchr(err->message, '\n'));
 }
 
+/* A sweep directory another sweep holds is SWEEP_ERROR_OUTDIR: flock
+ * locks belong to the open file, so a second lock in this process
+ * conflicts as another process's would. */
+static void
+test_sweep_lock_held_by_another_sweep_is_an_outdir_error(void **state)
+{
+	struct fixture *f = *state;
+	g_autoptr(GError) err = NULL;
+	int fd = sweep_lock(f->dir, true, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(sweep_lock(f->dir, true, &err), -1);
+	assert_true(g_error_matches(err, SWEEP_ERROR, SWEEP_ERROR_OUTDIR));
+	g_clear_error(&err);
+	assert_int_equal(sweep_lock(f->dir, false, &err), -1); /* a job beside it */
+	assert_true(g_error_matches(err, SWEEP_ERROR, SWEEP_ERROR_OUTDIR));
+	close(fd);
+}
+
+/* A lock file that cannot be opened (no such folder) is SWEEP_ERROR_IO. */
+static void
+test_sweep_lock_in_a_missing_folder_is_an_io_error(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *gone = g_build_filename(f->dir, "no-such-dir", NULL);
+	g_autoptr(GError) err = NULL;
+	assert_int_equal(sweep_lock(gone, true, &err), -1);
+	assert_true(g_error_matches(err, SWEEP_ERROR, SWEEP_ERROR_IO));
+}
+
+/* A grid of other varied keys in the same folder is SWEEP_ERROR_OUTDIR;
+ * a grid.ini that cannot be read (a folder) is SWEEP_ERROR_IO. */
+static void
+test_sweep_grid_check_refuses_another_grid_and_an_unreadable_one(void **state)
+{
+	struct fixture *f = *state;
+	g_autoptr(GPtrArray) axes = axes_of("a.rate=10,20", NULL);
+	g_autoptr(GPtrArray) grid = manifest(f->dir, axes);
+	g_autoptr(GError) err = NULL;
+	assert_true(sweep_grid_check(f->dir, axes, NULL, grid, &err));
+	g_autoptr(GPtrArray) other = axes_of("b.napi=on,off", NULL);
+	g_autoptr(GPtrArray) ogrid = sweep_grid_expand(other, NULL);
+	assert_false(sweep_grid_check(f->dir, other, NULL, ogrid, &err));
+	assert_true(g_error_matches(err, SWEEP_ERROR, SWEEP_ERROR_OUTDIR));
+	g_clear_error(&err);
+	g_autofree char *dir = g_build_filename(f->dir, "runs", NULL); /* a folder, no grid.ini */
+	g_autofree char *ini = g_build_filename(dir, "grid.ini", NULL);
+	assert_int_equal(g_mkdir(ini, 0777), 0);
+	assert_false(sweep_grid_check(dir, axes, NULL, grid, &err));
+	assert_true(g_error_matches(err, SWEEP_ERROR, SWEEP_ERROR_IO));
+}
+
 int
 main(void)
 {
@@ -564,6 +616,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sweep_job_line_holds_no_value, setup,
 						teardown),
 		cmocka_unit_test(test_sweep_value_with_a_newline_is_refused),
+		cmocka_unit_test_setup_teardown(
+			test_sweep_lock_held_by_another_sweep_is_an_outdir_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_lock_in_a_missing_folder_is_an_io_error,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sweep_grid_check_refuses_another_grid_and_an_unreadable_one, setup,
+			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
