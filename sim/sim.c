@@ -1,12 +1,17 @@
 /*
  * sim/sim.c - the event queue.
  *
- * Pending events live in a slab of slots; a binary min-heap of small
- * (time, sequence, slot, generation) keys orders them (4-ary).  Cancelling bumps the
- * slot's generation and frees it at once, which leaves a stale key in the
- * heap; the key is recognised by its old generation and skipped when it
- * reaches the top (Redis's ae.c marks deleted timers the same way).  So
- * cancel is O(1), schedule and dispatch are O(log n), and the steady state
+ * Pending events live in a slab of slots; small (time, sequence, slot,
+ * generation) keys order them.  The keys that fire first wait in a short
+ * sorted array, the near queue, and the rest in a 4-ary min-heap; every key
+ * of the near queue comes before every key of the heap.  Most events are
+ * near: a CPU item's end, a frame's arrival, each scheduled a few
+ * microseconds ahead while far timers wait in the heap, so most events are
+ * scheduled and dispatched without a heap operation.  Cancelling bumps the
+ * slot's generation and frees it at once, which leaves a stale key behind;
+ * the key is recognised by its old generation and skipped when it comes
+ * first (Redis's ae.c marks deleted timers the same way).  So cancel is
+ * O(1), schedule and dispatch are O(log n) at worst, and the steady state
  * allocates nothing: the slab and the heap only ever grow.
  *
  * An event id is (generation << 32 | slot); generations start at 1, so no
@@ -54,6 +59,9 @@ struct sim_key {
 	uint32_t gen;
 };
 
+/* The near queue's length. */
+#define SIM_NEAR 16
+
 struct sim {
 	sim_time_t now;
 	uint64_t seed;
@@ -61,7 +69,7 @@ struct sim {
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
-	bool top_taken;	      /* the top key is the running event's: see heap_add */
+	bool hole;	      /* heap[0] holds no key: see heap_fill_hole */
 	uint64_t at_instant;  /* events dispatched since the clock last moved */
 	uint64_t instant_cap; /* the instant limit, UINT64_MAX for none */
 	bool stalled;
@@ -75,7 +83,11 @@ struct sim {
 	uint32_t free_head; /* index + 1, 0 = none */
 
 	struct sim_key *heap;
-	size_t nheap, cap_heap;
+	size_t nheap, cap_heap; /* nheap counts the hole */
+
+	/* the near queue, latest first: near[nnear - 1] fires next */
+	uint32_t nnear;
+	struct sim_key near[SIM_NEAR];
 };
 
 struct sim *
@@ -117,8 +129,20 @@ static void heap_check(const struct sim *sim, const char *caller);
  * The heap is 4-ary: half the depth of a binary heap, and the four children
  * of a node share a cache line or two, which matters more than the extra
  * comparisons.
+ *
+ * Its root may be a hole (sim->hole): an event dispatched from the heap
+ * leaves its place empty, and the next key that goes into the heap fills
+ * it with one sift down, instead of a pop and a push (heapreplace).  A
+ * hole stays until then, or until the heap's least key is needed (a
+ * dispatch, or a check): then the last key fills it (a pop).
  */
 #define HEAP_D 4
+
+static inline bool
+heap_empty(const struct sim *sim)
+{
+	return sim->nheap == (size_t)sim->hole;
+}
 
 static void
 heap_push(struct sim *sim, struct sim_key key)
@@ -139,13 +163,12 @@ heap_push(struct sim *sim, struct sim_key key)
 	NS_CHECK(heap_check(sim, "heap_push"));
 }
 
-/* Put @key in the hole at the root of the first @n keys, moving it down
- * to its place. */
+/* Put *@kp in the hole at index @i of the first @n keys, moving it down to
+ * its place. */
 static void
-heap_sift_down(struct sim *sim, struct sim_key key, size_t n)
+heap_sift_down(struct sim *sim, const struct sim_key *kp, size_t i, size_t n)
 {
-	struct sim_key *h = sim->heap;
-	size_t i = 0;
+	struct sim_key *h = sim->heap, key = *kp;
 	for (;;) {
 		size_t first = HEAP_D * i + 1;
 		if (first >= n)
@@ -171,53 +194,149 @@ heap_sift_down(struct sim *sim, struct sim_key key, size_t n)
 	h[i] = key;
 }
 
-static inline void
-heap_sift_root(struct sim *sim, struct sim_key key, size_t n)
-{
-	struct sim_key *h = sim->heap;
-	if (n > HEAP_D + 1) {
-		heap_sift_down(sim, key, n);
-		return;
-	}
-	/* the root and at most one level of children: no call */
-	size_t best = 1;
-	for (size_t j = 2; j < n; j++)
-		if (key_before(&h[j], &h[best]))
-			best = j;
-	if (n > 1 && key_before(&h[best], &key)) {
-		h[0] = h[best];
-		h[best] = key;
-	} else {
-		h[0] = key;
-	}
-}
-
+/* Fill the root hole with the last key: heap_pop's second half. */
 static void
-heap_pop(struct sim *sim)
+heap_fill_hole(struct sim *sim)
 {
 	size_t n = --sim->nheap;
+	sim->hole = false;
 	if (n > 0)
-		heap_sift_root(sim, sim->heap[n], n);
-	NS_CHECK(heap_check(sim, "heap_pop"));
+		heap_sift_down(sim, &sim->heap[n], 0, n);
+	NS_CHECK(heap_check(sim, "heap_fill_hole"));
 }
 
+/* ---- the near queue ---------------------------------------------------- */
+
 /*
- * The key at the top belongs to the event being dispatched (its slot is
- * already released, so the key reads as stale): the first event that
- * event schedules takes its place with one sift down, instead of a pop
- * and a push (heapreplace).  The same keys end up in the heap either way,
- * and keys are unique, so the order of dispatch is the same.
+ * A key joins the near queue when it comes before every key of the heap,
+ * in its place by (time, sequence); a full near queue passes its latest key
+ * on to the heap (it comes before all of the heap: a hole takes it as it
+ * is).  Any other key goes into the heap.  Keys are unique and the next
+ * event is always the near queue's earliest key, or the heap's least when
+ * the near queue is empty, so the order of dispatch is what one heap gives.
+ * The near queue is sorted latest first, so taking its next key moves
+ * nothing, and a key that fires soon (most do: a CPU item's end) moves few.
  */
-static void
-heap_add(struct sim *sim, struct sim_key key)
+
+/* Insert *@key among the first @n near keys, before near[0]. */
+static inline void
+near_insert(struct sim *sim, const struct sim_key *key, uint32_t n)
 {
-	if (sim->top_taken) {
-		sim->top_taken = false;
-		heap_sift_root(sim, key, sim->nheap);
-		NS_CHECK(heap_check(sim, "heap_add"));
+	struct sim_key *a = sim->near;
+	uint32_t j = n;
+	/* from the earliest end: move up the keys that fire before it */
+	while (key_before(&a[j - 1], key)) {
+		a[j] = a[j - 1];
+		j--;
+	}
+	a[j] = *key;
+	sim->nnear = n + 1;
+}
+
+/* The near queue as its new latest key. */
+static inline void
+near_prepend(struct sim *sim, const struct sim_key *key, uint32_t n)
+{
+	memmove(&sim->near[1], &sim->near[0], n * sizeof *key);
+	sim->near[0] = *key;
+	sim->nnear = n + 1;
+}
+
+/* queue_add when the near queue is empty or full, or @key comes after all of it. */
+static void
+queue_add_slow(struct sim *sim, const struct sim_key *key)
+{
+	struct sim_key *a = sim->near;
+	uint32_t n = sim->nnear;
+	if (n == 0 || key_before(&a[0], key)) {
+		/* after every near key: before the heap's least? */
+		if (sim->hole) {
+			/* the least is one of the hole's children */
+			size_t nh = sim->nheap;
+			if (nh > 1) {
+				struct sim_key *h = sim->heap;
+				size_t b = 1, m = MIN((size_t)HEAP_D, nh - 1);
+				if (m == HEAP_D) {
+					size_t b2 = key_before(&h[4], &h[3]) ? 4 : 3;
+					b = key_before(&h[2], &h[1]) ? 2 : 1;
+					if (key_before(&h[b2], &h[b]))
+						b = b2;
+				} else {
+					for (size_t j = 2; j <= m; j++)
+						if (key_before(&h[j], &h[b]))
+							b = j;
+				}
+				if (key_before(&h[b], key)) {
+					/* heapreplace: it moves down from the root,
+					 * the least child up */
+					sim->hole = false;
+					h[0] = h[b];
+					heap_sift_down(sim, key, b, nh);
+					NS_CHECK(heap_check(sim, "queue_add"));
+					return;
+				}
+			}
+			if (n < SIM_NEAR) {
+				near_prepend(sim, key, n);
+			} else {
+				sim->heap[0] = *key; /* between the near queue and the heap */
+				sim->hole = false;
+			}
+		} else if ((sim->nheap && key_before(&sim->heap[0], key)) || n == SIM_NEAR) {
+			heap_push(sim, *key);
+		} else {
+			near_prepend(sim, key, n);
+		}
 		return;
 	}
-	heap_push(sim, key);
+	/* full, and @key comes before its latest key: that one goes to the heap */
+	if (sim->hole) {
+		sim->heap[0] = a[0];
+		sim->hole = false;
+	} else {
+		heap_push(sim, a[0]);
+	}
+	if (key_before(&a[1], key)) {
+		a[0] = *key; /* it is the latest now */
+		return;
+	}
+	memmove(&a[0], &a[1], --n * sizeof *a);
+	near_insert(sim, key, n);
+}
+
+/* Queue a key: the usual case inline, the rest in queue_add_slow. */
+static inline void
+queue_add(struct sim *sim, const struct sim_key *key)
+{
+	uint32_t n = sim->nnear;
+	if (n - 1 < SIM_NEAR - 1 && key_before(key, &sim->near[0]))
+		near_insert(sim, key, n); /* 1 <= n < SIM_NEAR */
+	else
+		queue_add_slow(sim, key);
+}
+
+/* The next key to dispatch, or NULL: the near queue's first, else the heap's least. */
+static inline const struct sim_key *
+queue_next(struct sim *sim)
+{
+	if (sim->nnear)
+		return &sim->near[sim->nnear - 1];
+	if (heap_empty(sim))
+		return NULL;
+	if (sim->hole)
+		heap_fill_hole(sim);
+	return &sim->heap[0];
+}
+
+/* Take the key queue_next returned off the queue. */
+static inline void
+queue_take(struct sim *sim)
+{
+	if (sim->nnear) {
+		sim->nnear--;
+		return;
+	}
+	sim->hole = true; /* filled by the next key, or by queue_next */
 }
 
 static uint32_t
@@ -256,7 +375,8 @@ schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 	s->a = a;
 	s->b = b;
 	s->at = when;
-	heap_add(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
+	struct sim_key key = { .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen };
+	queue_add(sim, &key);
 	sim->live++;
 	return ((uint64_t)s->gen << 32) | i;
 }
@@ -357,7 +477,8 @@ run_paced(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
 	while (!sim->stop && !sim_interrupt_flag) {
-		if (sim->nheap == 0) {
+		const struct sim_key *next = queue_next(sim);
+		if (!next) {
 			/* A paced clock still waits for the wall clock to reach
 			 * @end; what arrives meanwhile runs in this call. */
 			if (sim->pacer && end > sim->now && end != SIM_TIME_MAX) {
@@ -366,10 +487,10 @@ run_paced(struct sim *sim, sim_time_t end)
 			}
 			break;
 		}
-		struct sim_key top = sim->heap[0];
+		struct sim_key top = *next;
 		struct sim_slot *s = &sim->slots[top.slot];
 		if (s->gen != top.gen || !s->fn) {
-			heap_pop(sim); /* cancelled */
+			queue_take(sim); /* cancelled */
 			continue;
 		}
 		if (sim->pacer && MIN(top.at, end) > sim->now) {
@@ -378,7 +499,7 @@ run_paced(struct sim *sim, sim_time_t end)
 		}
 		if (top.at > end)
 			break;
-		heap_pop(sim);
+		queue_take(sim);
 		sim_event_fn fn = s->fn;
 		void *a = s->a, *b = s->b;
 		slot_release(sim, top.slot);
@@ -408,13 +529,16 @@ static uint64_t
 run_plain(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
-	while (!sim->stop && !sim_interrupt_flag && sim->nheap != 0) {
-		const struct sim_key *top = &sim->heap[0];
+	while (!sim->stop && !sim_interrupt_flag) {
+		uint32_t nn = sim->nnear;
+		const struct sim_key *top = nn ? &sim->near[nn - 1] : queue_next(sim);
+		if (!top)
+			break;
 		sim_time_t at = top->at;
 		uint32_t slot = top->slot;
 		struct sim_slot *s = &sim->slots[slot];
 		if (s->gen != top->gen || !s->fn) {
-			heap_pop(sim); /* cancelled */
+			queue_take(sim); /* cancelled */
 			continue;
 		}
 		if (at > end)
@@ -430,17 +554,16 @@ run_plain(struct sim *sim, sim_time_t end)
 			sim->now = at;
 			sim->at_instant = 0;
 		} else if (++sim->at_instant > sim->instant_cap) {
-			heap_pop(sim);
+			queue_take(sim);
 			stall(sim, fn, a, b);
 			break;
 		}
-		sim->top_taken = true; /* popped by heap_add or below */
+		if (nn)
+			sim->nnear = nn - 1;
+		else
+			sim->hole = true; /* queue_take */
 		NS_CHECK(sim_check(sim, "sim_run_until"));
 		fn(sim, a, b);
-		if (sim->top_taken) {
-			sim->top_taken = false;
-			heap_pop(sim);
-		}
 		n++;
 	}
 	return n;
@@ -451,11 +574,6 @@ sim_run_until(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
 	sim->stop = false;
-	if (sim->top_taken) {
-		/* called from an event: that event's key goes now */
-		sim->top_taken = false;
-		heap_pop(sim);
-	}
 	if (!sim->pacer)
 		n = run_plain(sim, end);
 	if (sim->pacer)
@@ -517,20 +635,31 @@ sim_bug(const struct sim *sim, const char *caller, const char *what, size_t entr
 {
 	fprintf(stderr,
 		"netsim: %s: event queue check failed at %" G_GINT64_FORMAT
-		" ns: %s (heap entry %zu of %zu, %u slots, %zu pending)\n",
-		caller, sim->now, what, entry, sim->nheap, sim->nslots, sim->live);
+		" ns: %s (entry %zu of %zu in the heap%s, %u near, %u slots, %zu pending)\n",
+		caller, sim->now, what, entry, sim->nheap, sim->hole ? " with its hole" : "",
+		sim->nnear, sim->nslots, sim->live);
 	fflush(stderr);
 	abort();
 }
 
-/* The heap property: no entry fires before its parent.  O(n) in the heap's
- * size, cancelled entries included; it runs only in the checked build. */
+/* The heap property: no entry fires before its parent (a hole at the root
+ * has no key to compare).  O(n) in the heap's size, cancelled entries
+ * included; it runs only in the checked build. */
 static void
 heap_check(const struct sim *sim, const char *caller)
 {
-	for (size_t i = 1; i < sim->nheap; i++)
+	if (sim->hole && sim->nheap == 0)
+		sim_bug(sim, caller, "a hole in an empty heap", 0);
+	for (size_t i = sim->hole ? HEAP_D + 1 : 1; i < sim->nheap; i++)
 		if (key_before(&sim->heap[i], &sim->heap[(i - 1) / HEAP_D]))
 			sim_bug(sim, caller, "an entry fires before its parent", i);
+}
+
+/* The near queue's @i-th key (entry nheap + i in the messages). */
+static const struct sim_key *
+near_key(const struct sim *sim, uint32_t i)
+{
+	return &sim->near[sim->nnear - 1 - i];
 }
 
 enum { SLOT_UNSEEN, SLOT_KEYED, SLOT_FREE };
@@ -539,13 +668,23 @@ void
 sim_check(const struct sim *sim, const char *caller)
 {
 	heap_check(sim, caller);
+	if (sim->nnear > SIM_NEAR)
+		sim_bug(sim, caller, "the near queue holds more than it can", sim->nheap);
+	for (uint32_t i = 1; i < sim->nnear; i++)
+		if (!key_before(near_key(sim, i - 1), near_key(sim, i)))
+			sim_bug(sim, caller, "the near queue is out of order", sim->nheap + i);
+	if (sim->nnear > 0)
+		for (size_t i = sim->hole ? 1 : 0; i < sim->nheap; i++)
+			if (!key_before(near_key(sim, sim->nnear - 1), &sim->heap[i]))
+				sim_bug(sim, caller, "a heap entry fires before a near one", i);
 	/* one mark per slot; on the stack unless the slab is large (this runs per event) */
 	uint8_t small[4096];
 	uint8_t *seen = sim->nslots <= sizeof small ? small : g_malloc(sim->nslots);
 	memset(seen, SLOT_UNSEEN, sim->nslots);
 	size_t pending = 0;
-	for (size_t i = 0; i < sim->nheap; i++) {
-		const struct sim_key *k = &sim->heap[i];
+	for (size_t i = sim->hole ? 1 : 0; i < sim->nheap + sim->nnear; i++) {
+		const struct sim_key *k =
+			i < sim->nheap ? &sim->heap[i] : near_key(sim, (uint32_t)(i - sim->nheap));
 		if (k->slot >= sim->nslots)
 			sim_bug(sim, caller, "an entry names a slot that does not exist", i);
 		if (k->at < sim->now)

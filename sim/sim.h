@@ -100,10 +100,11 @@ size_t sim_events_pending(const struct sim *sim);
  * The event queue's invariants (sim/check.h: run at every heap change in
  * the checked build).  Aborts, naming @caller, the clock and what is wrong,
  * unless: every heap entry fires no earlier than its parent (a 4-ary
- * min-heap on (time, sequence)); no entry lies before the clock; every
- * pending event has exactly one live entry, at the event's time; every
- * other slot is on the free list exactly once; the pending count is right.
- * O(heap + slots).
+ * min-heap on (time, sequence), whose root may be a hole); the near queue
+ * is in order and fires before every heap entry; no entry lies before the
+ * clock; every pending event has exactly one live entry, at the event's
+ * time; every other slot is on the free list exactly once; the pending
+ * count is right.  O(heap + slots).
  */
 void sim_check(const struct sim *sim, const char *caller);
 

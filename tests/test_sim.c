@@ -277,6 +277,54 @@ test_sim_events_scheduled_by_events_keep_time_then_insertion_order(void **state)
 	sim_free(c.sim);
 }
 
+/* The same with about 40 events pending, most of them due within a few
+ * tens of nanoseconds (a CPU item's end) and the rest far ahead (timers):
+ * more near events than the near queue holds, so keys move between it and
+ * the heap (sim.c) in every way, and the order is still (time, insertion). */
+static void
+mixed_fire(struct sim *sim, void *a, void *b)
+{
+	struct chain *c = a;
+	int order = GPOINTER_TO_INT(b);
+	assert_true(sim_now(sim) >= c->last_at);
+	if (sim_now(sim) == c->last_at)
+		assert_true(order > c->last_order);
+	c->last_at = sim_now(sim);
+	c->last_order = order;
+	c->fired++;
+	int k = sim_events_pending(sim) < 40 ? 2 : 1;
+	for (int i = 0; i < k && c->left > 0; i++) {
+		sim_time_t delay = g_rand_int_range(c->r, 0, 10) < 7
+			? g_rand_int_range(c->r, 0, 40)
+			: g_rand_int_range(c->r, 1000, 50000);
+		c->left--;
+		c->victim = sim_schedule(sim, delay, mixed_fire, c, GINT_TO_POINTER(c->order++));
+	}
+	if (g_rand_int_range(c->r, 0, 8) == 0 && sim_cancel(sim, c->victim))
+		c->fired++; /* counted as done: it will not fire */
+}
+
+static void
+test_sim_near_and_far_events_keep_time_then_insertion_order(void **state)
+{
+	struct chain c = {
+		.sim = sim_new(1), .r = g_rand_new_with_seed(11), .left = 200000, .last_order = -1
+	};
+	for (int i = 0; i < 40; i++) {
+		c.left--;
+		sim_schedule(c.sim, i % 2 ? i : 1000 * i, mixed_fire, &c,
+			     GINT_TO_POINTER(c.order++));
+	}
+	while (c.left > 0 && sim_events_pending(c.sim))
+		sim_run_until(c.sim, sim_now(c.sim) + 777);
+	sim_run_until(c.sim, SIM_TIME_MAX);
+	assert_int_equal(c.left, 0);
+	assert_int_equal(c.fired, c.order);
+	assert_int_equal(sim_events_pending(c.sim), 0);
+	g_rand_free(c.r);
+	sim_free(c.sim);
+}
+
 static void
 nested_run(struct sim *sim, void *a, void *b)
 {
@@ -323,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_sim_events_at_one_instant_are_limited),
 		cmocka_unit_test(
 			test_sim_events_scheduled_by_events_keep_time_then_insertion_order),
+		cmocka_unit_test(test_sim_near_and_far_events_keep_time_then_insertion_order),
 		cmocka_unit_test_setup_teardown(
 			test_sim_run_until_inside_an_event_runs_the_rest_once, setup, teardown),
 		cmocka_unit_test(test_sim_schedule_saturates_at_end_of_time),

@@ -51,9 +51,19 @@ test_sim_check_passes_a_sound_queue(void **state)
 	struct sim *sim = *state;
 	sim_check(sim, "test");
 	assert_true(sim->nheap > 0 && sim_events_pending(sim) > 0);
+	assert_true(sim->nnear >= 2); /* the events due first wait apart from the heap */
 }
 
-enum corruption { HEAP_ORDER, IN_THE_PAST, LOST_ENTRY, TWO_ENTRIES, WRONG_TIME, FREE_LOOP, COUNT };
+enum corruption {
+	HEAP_ORDER,
+	NEAR_ORDER,
+	IN_THE_PAST,
+	LOST_ENTRY,
+	TWO_ENTRIES,
+	WRONG_TIME,
+	FREE_LOOP,
+	COUNT
+};
 
 struct corrupt {
 	struct sim *sim;
@@ -86,6 +96,14 @@ do_corrupt(void *arg)
 		sim->slots[k->slot].at = k->at = sim->heap[0].at - 1;
 		sim_schedule(sim, 1000 * SIM_S, nop, NULL, NULL); /* stays a leaf */
 		return;
+	case NEAR_ORDER: {
+		/* the near queue's next and latest keys swapped */
+		g_assert(sim->nnear >= 2);
+		struct sim_key t = sim->near[0];
+		sim->near[0] = sim->near[sim->nnear - 1];
+		sim->near[sim->nnear - 1] = t;
+		break;
+	}
 	case IN_THE_PAST:
 		/* the whole queue lies before the clock */
 		sim->now = SIM_TIME_MAX;
@@ -123,6 +141,12 @@ static void
 test_sim_check_aborts_on_an_entry_before_its_parent(void **state)
 {
 	expect_corruption(*state, HEAP_ORDER, "heap_push", "fires before its parent");
+}
+
+static void
+test_sim_check_aborts_on_a_near_queue_out_of_order(void **state)
+{
+	expect_corruption(*state, NEAR_ORDER, "test", "near queue is out of order");
 }
 
 static void
@@ -168,6 +192,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_sim_check_passes_a_sound_queue),
 		T(test_sim_check_aborts_on_an_entry_before_its_parent),
+		T(test_sim_check_aborts_on_a_near_queue_out_of_order),
 		T(test_sim_check_aborts_on_an_event_in_the_past),
 		T(test_sim_check_aborts_on_a_pending_event_without_entry),
 		T(test_sim_check_aborts_on_a_pending_event_with_two_entries),
