@@ -55,6 +55,8 @@ tests_bench_tcp_LDADD = $(NETSIM_LIBS)
 TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
 TESTS += tests/tso_wireshark.sh
+TESTS += tests/tcp_sack_wireshark.sh
+EXTRA_DIST += tests/tcp_sack_wireshark.sh
 EXTRA_DIST += tests/tso_wireshark.sh tests/tcp_stream.sh
 EXTRA_DIST += tests/socket_test.h tests/sin_test.h
 

@@ -27,13 +27,23 @@
 #include "stack/host.h"
 #include "trace/trace.h"
 
+/* The flight traced is what cwnd limits: bytes sent and not acknowledged,
+ * less the segments the SACK scoreboard says have left the network
+ * (SACKed, or lost and not retransmitted): RFC 6675's pipe, Linux
+ * tcp_packets_in_flight, in bytes.  Without SACK, snd_nxt - snd_una. */
 void
 tcp_cc_trace(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (sk->host->trace)
-		trace_tcp_cc(sk->host->trace, tp->conn_name, tp->cwnd, tp->ssthresh, tcp_flight(sk),
-			     tp->srtt, tp->rto);
+	if (!sk->host->trace)
+		return;
+	uint32_t flight = tcp_flight(sk), left = tp->sacked_out + tp->lost_out;
+	if (left > tp->retrans_out) {
+		uint32_t gone = (left - tp->retrans_out) * tp->mss;
+		flight = flight > gone ? flight - gone : 0;
+	}
+	trace_tcp_cc(sk->host->trace, tp->conn_name, tp->cwnd, tp->ssthresh, flight, tp->srtt,
+		     tp->rto);
 }
 
 /* The initial window (Linux tcp_init_cwnd, IW10) once the MSS is known. */
