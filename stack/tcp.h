@@ -211,6 +211,8 @@ struct tcp_sock {
 	 * still in flight (Linux packets_out, sacked_out, lost_out, retrans_out) */
 	bool sack_ok;
 	uint8_t num_sacks;
+	bool dsack; /* RFC 2883: the next ACK reports duplicate_sack first */
+	struct tcp_sack_block duplicate_sack;
 	struct tcp_sack_block selective_acks[TCP_NUM_SACKS];
 	uint32_t packets_out, sacked_out, lost_out, retrans_out;
 	/* RFC 6298 as Linux computes it (tcp_rtt_estimator): rttvar is the
@@ -403,10 +405,11 @@ uint32_t tcp_packets_in_flight(const struct tcp_sock *tp);
 /* receiver: the blocks (tcp_sack_new_ofo_skb, tcp_sack_remove) */
 void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq);
 void tcp_sack_remove(struct sock *sk);
+void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
 /* the option bytes an ACK carries (tcp_established_options), at most @room;
  * tcp_sack_write puts them at @o */
 uint32_t tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room);
-void tcp_sack_write(const struct tcp_sock *tp, uint8_t *o, uint32_t optlen);
+void tcp_sack_write(struct tcp_sock *tp, uint8_t *o, uint32_t optlen);
 /* sender */
 void tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb);
 void tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount);

@@ -328,6 +328,7 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		else
 			tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
 		tp->icsk_ack.pending |= ICSK_ACK_SCHED;
+		tcp_dsack_set(sk, cb->seq, cb->end_seq); /* RFC 2883 */
 		skb_drop(skb, SKB_DROP_TCP_OLD_DATA);
 		return;
 	}
@@ -348,6 +349,8 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (before(cb->seq, tp->rcv_nxt)) {
+		/* partly a duplicate: Linux reports that part (tcp_dsack_set) */
+		tcp_dsack_set(sk, cb->seq, tp->rcv_nxt);
 		skb_pull(skb, tp->rcv_nxt - cb->seq);
 		cb->seq = tp->rcv_nxt;
 	}
@@ -387,6 +390,10 @@ tcp_send_oow_ack(struct sock *sk, const struct sk_buff *skb)
 			return;
 		tp->last_oow_ack = now;
 	}
+	/* old data (Linux tcp_send_dupack): a D-SACK for what was duplicated */
+	if (cb->end_seq != cb->seq && before(cb->seq, tp->rcv_nxt) && !(cb->flags & TCPHDR_SYN))
+		tcp_dsack_set(sk, cb->seq,
+			      after(cb->end_seq, tp->rcv_nxt) ? tp->rcv_nxt : cb->end_seq);
 	tcp_send_ack(sk);
 }
 

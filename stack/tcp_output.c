@@ -128,7 +128,7 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	bool sackperm = syn && tp->sack_ok;
 	uint32_t optlen = syn ? TCPOLEN_MSS + (sackperm ? 4 : 0) + (wscale ? 4 : 0) : 0,
 		 sacklen = 0;
-	if (!syn && (flags & TCPHDR_ACK) && tp->num_sacks) {
+	if (!syn && (flags & TCPHDR_ACK) && (tp->num_sacks || tp->dsack)) {
 		uint32_t payload = src ? src->len : 0;
 		uint32_t room = payload ? (tp->mss > payload ? tp->mss - payload : 0)
 					: MAX_TCP_OPTION_SPACE;

@@ -23,8 +23,9 @@
  * Linux 6.6 marks losses by RACK (tcp_recovery = 1) by default; netsim uses
  * RFC 6675's IsLost (DupThresh = 3 SACKed segments above a hole), which
  * Linux runs with tcp_recovery = 0 (docs/sockets-and-tcp.md says what
- * differs).  Not modelled: D-SACK (RFC 2883), SACK reneging, the
- * reordering estimate (tp->reordering stays 3), SACK compression.
+ * differs).  D-SACK (RFC 2883) is sent for a duplicate of in-order data
+ * and ignored when received.  Not modelled: SACK reneging, the reordering
+ * estimate (tp->reordering stays 3), SACK compression.
  */
 #include "stack/tcp.h"
 
@@ -138,6 +139,23 @@ tcp_sack_remove(struct sock *sk)
 }
 
 /*
+ * A duplicate segment arrived (Linux tcp_dsack_set, RFC 2883 §4): the next
+ * ACK reports [seq, end_seq) as its first block, below the cumulative ACK,
+ * so that the sender can tell its retransmission was not needed.  (Linux
+ * also reports duplicates of out-of-order data, tcp_dsack_extend; netsim
+ * does not.)
+ */
+void
+tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!tcp_is_sack(tp))
+		return;
+	tp->dsack = true;
+	tp->duplicate_sack = (struct tcp_sack_block){ seq, end_seq };
+}
+
+/*
  * The option bytes for the blocks (Linux tcp_established_options): NOP NOP
  * kind length, then 8 bytes a block, as many as fit in @room (the 40 bytes
  * of option space less what else the segment carries: 4 blocks, 36 bytes,
@@ -146,10 +164,10 @@ tcp_sack_remove(struct sock *sk)
 uint32_t
 tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room)
 {
-	if (!tp->num_sacks || room < TCPOLEN_SACK_BASE_ALIGNED + TCPOLEN_SACK_PERBLOCK)
+	uint32_t eff_sacks = tp->num_sacks + tp->dsack;
+	if (!eff_sacks || room < TCPOLEN_SACK_BASE_ALIGNED + TCPOLEN_SACK_PERBLOCK)
 		return 0;
-	uint32_t n = MIN((uint32_t)tp->num_sacks,
-			 (room - TCPOLEN_SACK_BASE_ALIGNED) / TCPOLEN_SACK_PERBLOCK);
+	uint32_t n = MIN(eff_sacks, (room - TCPOLEN_SACK_BASE_ALIGNED) / TCPOLEN_SACK_PERBLOCK);
 	return TCPOLEN_SACK_BASE_ALIGNED + n * TCPOLEN_SACK_PERBLOCK;
 }
 
@@ -168,19 +186,23 @@ get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Linux tcp_options_write, the SACK part. */
+/* Linux tcp_options_write, the SACK part: a D-SACK block first, then the
+ * blocks, most recent first; the D-SACK is sent once. */
 void
-tcp_sack_write(const struct tcp_sock *tp, uint8_t *o, uint32_t optlen)
+tcp_sack_write(struct tcp_sock *tp, uint8_t *o, uint32_t optlen)
 {
 	uint32_t n = (optlen - TCPOLEN_SACK_BASE_ALIGNED) / TCPOLEN_SACK_PERBLOCK;
 	o[0] = TCPOPT_NOP;
 	o[1] = TCPOPT_NOP;
 	o[2] = TCPOPT_SACK;
 	o[3] = (uint8_t)(TCPOLEN_SACK_BASE + n * TCPOLEN_SACK_PERBLOCK);
-	for (uint32_t i = 0; i < n; i++) {
-		put32(o + 4 + 8 * i, tp->selective_acks[i].start_seq);
-		put32(o + 8 + 8 * i, tp->selective_acks[i].end_seq);
+	for (uint32_t i = 0, j = 0; i < n; i++) {
+		const struct tcp_sack_block *b =
+			i == 0 && tp->dsack ? &tp->duplicate_sack : &tp->selective_acks[j++];
+		put32(o + 4 + 8 * i, b->start_seq);
+		put32(o + 8 + 8 * i, b->end_seq);
 	}
+	tp->dsack = false;
 }
 
 /* ---- the sender's scoreboard -------------------------------------------------------- */
@@ -284,7 +306,7 @@ tcp_match_skb_to_sack(struct sock *sk, struct sk_buff *skb, uint32_t start, uint
  * The SACK blocks of an arriving ACK mark the write queue (Linux
  * tcp_sacktag_write_queue): each valid block (tcp_is_sackblock_valid:
  * above snd_una, not beyond snd_nxt, not reversed; a D-SACK below snd_una
- * is ignored) marks the segments it covers SACKED_ACKED.  As Linux, the
+ * is ignored, as is any D-SACK) marks the segments it covers SACKED_ACKED.  As Linux, the
  * blocks are sorted by sequence and the queue is walked once.
  */
 void
@@ -299,6 +321,13 @@ tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb)
 	struct tcp_sack_block sp[TCP_NUM_SACKS];
 	for (uint32_t i = 0; i < n && i < TCP_NUM_SACKS; i++) {
 		uint32_t start = get32(o + 2 + 8 * i), end = get32(o + 6 + 8 * i);
+		/* Linux tcp_check_dsack: a first block below the cumulative ACK,
+		 * or inside the second, reports a duplicate (RFC 2883), not
+		 * data held; with no undo modelled it marks nothing */
+		if (i == 0 &&
+		    (before(start, TCP_SKB_CB(ack_skb)->ack_seq) ||
+		     (n > 1 && !before(start, get32(o + 10)) && !after(end, get32(o + 14)))))
+			continue;
 		if (after(end, tp->snd_nxt) || !before(start, end) || !before(start, tp->snd_nxt) ||
 		    !after(start, tp->snd_una))
 			continue; /* tcp_is_sackblock_valid */

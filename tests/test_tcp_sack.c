@@ -3,8 +3,8 @@
  * the SACK parts of tcp_input.c, tcp_output.c, tcp_cong_control.c and
  * tcp_timer.c): the SACK-permitted negotiation, the blocks the receiver
  * reports (Linux tcp_sack_new_ofo_skb), the sender's scoreboard and RFC
- * 6675 recovery of several holes in one round trip, and the RTO that
- * resends only what the SACKs did not cover.
+ * 6675 recovery of several holes in one round trip, the RTO that
+ * resends only what the SACKs did not cover, and D-SACK (RFC 2883).
  *
  * Losses are exact: the tcp_test.h tap drops the Nth data segment.  A
  * second tap in front of it reads the SACK option of b's ACKs.
@@ -423,6 +423,40 @@ test_rto_without_sack_goes_back_n(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
+static void
+set_blackhole(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	((struct tt_dir *)a)->blackhole = b != NULL;
+}
+
+/* b's ACKs are lost from 60 to 500 ms (the handshake is over at 40 ms), so a's RTO resends data b already
+ * has: b's ACK of the duplicate reports it in a D-SACK block below the
+ * cumulative ACK (RFC 2883 §4.1.1, Linux tcp_dsack_set), which a's
+ * scoreboard does not take for data held. */
+static void
+test_duplicate_segment_is_reported_by_a_dsack_block(void **state)
+{
+	struct tcp_fx *fx = *state;
+	sim_schedule_at(fx->sim, 60 * SIM_MS, set_blackhole, &fx->ba, (void *)1);
+	sim_schedule_at(fx->sim, 500 * SIM_MS, set_blackhole, &fx->ba, NULL);
+	run_bulk(fx, 100 * 1024);
+	struct tcp_sock *tp = tcp_sk(fx->held[0]);
+	assert_true(tp->timeouts >= 1);
+	int dsacks = 0;
+	for (guint i = 0; i < fx->ba.segs->len; i++) {
+		struct sack_rec *r = sack_of(i);
+		if (r->n && !after(r->b[0].end_seq, tt_seg(&fx->ba, i)->ack)) {
+			dsacks++;
+			/* the duplicate is one a sent more than once */
+			assert_true(times_sent(fx, r->b[0].start_seq) >= 2);
+		}
+	}
+	assert_true(dsacks >= 1);
+	assert_int_equal(tp->sacked_out + tp->lost_out + tp->retrans_out, 0);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
 int
 main(void)
 {
@@ -443,6 +477,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rto_resends_only_what_sack_did_not_cover,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rto_without_sack_goes_back_n, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_segment_is_reported_by_a_dsack_block,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
