@@ -47,9 +47,12 @@ inet_tcp_setup(struct world *w, struct host *h, const char *group, GError **erro
 {
 	struct tcp_config tc;
 	tcp_config_init(&tc);
-	/* 4.4BSD had Reno; Linux's default is CUBIC (tcp_congestion_control) */
-	if (dev_host_config(h)->kernel == KERNEL_BSD_1996)
+	/* 4.4BSD had Reno; Linux's default is CUBIC (tcp_congestion_control).
+	 * SACK (RFC 2018, October 1996) came after it: off there. */
+	if (dev_host_config(h)->kernel == KERNEL_BSD_1996) {
 		tc.congestion = TCP_CA_RENO;
+		tc.sack = false;
+	}
 	if (!scenario_apply_conf(w->sc, group, NULL, tcp_host_conf_keys, &tc, error))
 		return false;
 	tcp_set_config(h, &tc);

@@ -87,13 +87,18 @@ const struct conf_key tcp_host_conf_keys[] = {
 	  "congestion control of new sockets, reno (Linux tcp_reno) or cubic (Linux 6.6 "
 	  "tcp_cubic.c with HyStart); a socket may choose with TCP_CONGESTION "
 	  "(net.ipv4.tcp_congestion_control; cubic, reno with kernel = bsd-1996)" },
+	{ "tcp_sack", CONF_BOOL, offsetof(struct tcp_config, sack), 0, 0, 0, 0, NULL,
+	  "offer and accept selective acknowledgments (RFC 2018) and recover several "
+	  "losses per round trip (RFC 6675) (net.ipv4.tcp_sack; 1, 0 with kernel = bsd-1996)" },
 	{ NULL },
 };
 
 void
 tcp_config_init(struct tcp_config *c)
 {
-	*c = (struct tcp_config){ .rto_min = TCP_RTO_MIN, .congestion = TCP_CA_CUBIC };
+	*c = (struct tcp_config){ .rto_min = TCP_RTO_MIN,
+				  .congestion = TCP_CA_CUBIC,
+				  .sack = true };
 }
 
 void

@@ -91,7 +91,16 @@ struct tcphdr {
 #define TCPOLEN_MSS 4
 #define TCPOPT_WINDOW 3 /* RFC 7323 §2.2 */
 #define TCPOLEN_WINDOW 3
-#define TCP_MAX_WSCALE 14 /* RFC 7323 §2.3 */
+#define TCP_MAX_WSCALE 14  /* RFC 7323 §2.3 */
+#define TCPOPT_SACK_PERM 4 /* RFC 2018 §2: SACK-permitted, on a SYN */
+#define TCPOLEN_SACK_PERM 2
+#define TCPOPT_SACK 5 /* RFC 2018 §3: the blocks */
+#define TCPOLEN_SACK_BASE 2
+#define TCPOLEN_SACK_BASE_ALIGNED 4 /* NOP NOP kind length */
+#define TCPOLEN_SACK_PERBLOCK 8
+#define TCP_NUM_SACKS 4		 /* Linux: blocks kept and sent at most */
+#define MAX_TCP_OPTION_SPACE 40	 /* Linux include/net/tcp.h */
+#define TCP_FASTRETRANS_THRESH 3 /* DupThresh; Linux tp->reordering starts here */
 
 static inline struct tcphdr *
 tcp_hdr(const struct sk_buff *skb)
@@ -106,13 +115,27 @@ struct tcp_skb_cb {
 	uint32_t ack_seq;
 	uint8_t flags;	       /* TCPHDR_* */
 	bool retransmitted;    /* Karn: no RTT sample from it */
+	uint8_t sacked;	       /* write queue: TCPCB_* (the SACK scoreboard) */
 	sim_time_t when;       /* last sent */
 	uint32_t consumed;     /* receive queue: bytes already read */
 	uint16_t window;       /* the segment's window field */
 	uint16_t mss;	       /* its MSS option, 0 when absent */
 	uint32_t saddr, daddr; /* received: the IP addresses (host order) */
 	uint16_t sport, dport;
-	int8_t wscale; /* its window scale option, -1 when absent */
+	int8_t wscale;	   /* its window scale option, -1 when absent */
+	bool sack_perm;	   /* a SYN: it carried SACK-permitted */
+	uint16_t sack_off; /* its SACK option, from skb->head; 0 when absent */
+};
+_Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb outgrows skb->cb");
+
+/* tcp_skb_cb.sacked (Linux include/net/tcp.h TCPCB_*) */
+#define TCPCB_SACKED_ACKED 0x01	  /* the peer's SACK covers it */
+#define TCPCB_SACKED_RETRANS 0x02 /* retransmitted, the copy still in flight */
+#define TCPCB_LOST 0x04		  /* marked lost (RFC 6675 IsLost, or the RTO) */
+
+/* A SACK block (Linux struct tcp_sack_block), host order. */
+struct tcp_sack_block {
+	uint32_t start_seq, end_seq;
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)(skb)->cb)
 
@@ -180,6 +203,18 @@ struct tcp_sock {
 	 * windows we receive are shifted by snd_wscale, those we send by rcv_wscale */
 	bool wscale_ok;
 	uint8_t snd_wscale, rcv_wscale;
+	/* RFC 2018 SACK (stack/tcp_sack.c): both SYNs carried SACK-permitted
+	 * (Linux tp->rx_opt.sack_ok); what we tell the peer (selective_acks,
+	 * most recent first, Linux rx_opt.num_sacks); the scoreboard, in
+	 * segments as Linux counts them (tcp_skb_pcount): sent and not
+	 * cumulatively acknowledged, SACKed, marked lost, retransmitted and
+	 * still in flight (Linux packets_out, sacked_out, lost_out, retrans_out) */
+	bool sack_ok;
+	uint8_t num_sacks;
+	bool dsack; /* RFC 2883: the next ACK reports duplicate_sack first */
+	struct tcp_sack_block duplicate_sack;
+	struct tcp_sack_block selective_acks[TCP_NUM_SACKS];
+	uint32_t packets_out, sacked_out, lost_out, retrans_out;
 	/* RFC 6298 as Linux computes it (tcp_rtt_estimator): rttvar is the
 	 * mean deviation (tcpi_rttvar); mdev, mdev_max and rttvar_rto are
 	 * Linux's mdev_us, mdev_max_us and rttvar_us, four times a deviation;
@@ -282,6 +317,7 @@ void tcp_init(struct host *host);
 struct tcp_config {
 	sim_time_t rto_min; /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
 	int congestion;	    /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
+	bool sack;	    /* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
 };
 extern const struct conf_key tcp_host_conf_keys[];
 void tcp_config_init(struct tcp_config *c);
@@ -355,6 +391,32 @@ void tcp_cong_on_timeout(struct sock *sk);
 void tcp_cong_on_local_drop(struct sock *sk);
 void tcp_cwnd_validate(struct sock *sk, bool sent); /* after tcp_write_xmit's loop */
 void tcp_cc_trace(struct sock *sk);
+
+/* tcp_sack.c: SACK (RFC 2018, RFC 6675; Linux tcp_input.c, tcp_output.c) */
+static inline bool
+tcp_is_sack(const struct tcp_sock *tp)
+{
+	return tp->sack_ok;
+}
+/* Linux tcp_skb_pcount: segments of one MSS in a write-queue skb. */
+uint32_t tcp_skb_pcount(const struct tcp_sock *tp, const struct sk_buff *skb);
+/* Linux tcp_packets_in_flight: packets_out - (sacked_out + lost_out) + retrans_out */
+uint32_t tcp_packets_in_flight(const struct tcp_sock *tp);
+/* receiver: the blocks (tcp_sack_new_ofo_skb, tcp_sack_remove) */
+void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq);
+void tcp_sack_remove(struct sock *sk);
+void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
+/* the option bytes an ACK carries (tcp_established_options), at most @room;
+ * tcp_sack_write puts them at @o */
+uint32_t tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room);
+void tcp_sack_write(struct tcp_sock *tp, uint8_t *o, uint32_t optlen);
+/* sender */
+void tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb);
+void tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount);
+void tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head);
+void tcp_timeout_mark_lost(struct sock *sk);
+void tcp_xmit_retransmit_queue(struct sock *sk);
+void tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len); /* tcp_output.c */
 
 /* tcp_check.c: the invariants (the checked build, NS_CHECK).  tcp_check
  * after a step that changes the connection (sock_check, whose protocol

@@ -44,9 +44,15 @@
  *            RTO handler arms the timer again after tcp_write_xmit, which
  *            may send nothing (a full device queue, a zero window).
  *
- * What netsim does not have, this does not check: no SACK scoreboard
- * (sacked_out, lost_out), no rb-tree of out-of-order segments (the queue is
- * kept in arrival order and searched, tcp_ofo_queue).
+ *   scoreboard: packets_out, sacked_out, lost_out and retrans_out are the
+ *            segments (tcp_skb_pcount) of the sent write-queue skbs, of
+ *            those marked SACKED_ACKED, LOST and SACKED_RETRANS; none is
+ *            both SACKed and lost; left_out <= packets_out (Linux
+ *            tcp_verify_left_out).
+ *
+ * What netsim does not have, this does not check: no rb-tree of
+ * out-of-order segments (the queue is kept in arrival order and searched,
+ * tcp_ofo_queue).
  */
 #include "stack/tcp.h"
 
@@ -82,10 +88,22 @@ tcp_check_write_queue(const struct sock *sk, const char *caller)
 	const struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t seq = tp->snd_una;
 	uint64_t truesize = 0;
+	uint32_t packets = 0, sacked = 0, lost = 0, retrans = 0;
 	bool hint_queued = tp->send_hint == NULL;
 	for (const struct sk_buff *skb = sk->sk_write_queue.first; skb; skb = skb->next) {
 		truesize += sock_skb_truesize(skb);
 		const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+		if (cb->when && !(cb->flags & TCPHDR_SYN) && !after(cb->end_seq, tp->snd_max)) {
+			uint32_t pcount = tcp_skb_pcount(tp, skb);
+			packets += pcount;
+			sacked += cb->sacked & TCPCB_SACKED_ACKED ? pcount : 0;
+			lost += cb->sacked & TCPCB_LOST ? pcount : 0;
+			retrans += cb->sacked & TCPCB_SACKED_RETRANS ? pcount : 0;
+		} else if (cb->sacked) {
+			TCP_BUG(sk, caller, "a segment not sent is on the SACK scoreboard");
+		}
+		if ((cb->sacked & TCPCB_SACKED_ACKED) && (cb->sacked & TCPCB_LOST))
+			TCP_BUG(sk, caller, "a segment is both SACKed and lost");
 		if (cb->seq != seq)
 			TCP_BUG(sk, caller,
 				skb == sk->sk_write_queue.first
@@ -102,6 +120,13 @@ tcp_check_write_queue(const struct sock *sk, const char *caller)
 	}
 	if (seq != tp->write_seq)
 		TCP_BUG(sk, caller, "the write queue does not end at write_seq");
+	if (packets != tp->packets_out || sacked != tp->sacked_out || lost != tp->lost_out ||
+	    retrans != tp->retrans_out)
+		TCP_BUG(sk, caller,
+			"packets_out, sacked_out, lost_out or retrans_out is not what the write "
+			"queue's segments say");
+	if (tp->sacked_out + tp->lost_out > tp->packets_out)
+		TCP_BUG(sk, caller, "more segments SACKed or lost than out (tcp_verify_left_out)");
 	if (!hint_queued)
 		TCP_BUG(sk, caller, "the send hint is not on the write queue");
 	if (truesize != sk->sk_wmem_alloc)

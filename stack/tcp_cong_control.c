@@ -27,13 +27,23 @@
 #include "stack/host.h"
 #include "trace/trace.h"
 
+/* The flight traced is what cwnd limits: bytes sent and not acknowledged,
+ * less the segments the SACK scoreboard says have left the network
+ * (SACKed, or lost and not retransmitted): RFC 6675's pipe, Linux
+ * tcp_packets_in_flight, in bytes.  Without SACK, snd_nxt - snd_una. */
 void
 tcp_cc_trace(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (sk->host->trace)
-		trace_tcp_cc(sk->host->trace, tp->conn_name, tp->cwnd, tp->ssthresh, tcp_flight(sk),
-			     tp->srtt, tp->rto);
+	if (!sk->host->trace)
+		return;
+	uint32_t flight = tcp_flight(sk), left = tp->sacked_out + tp->lost_out;
+	if (left > tp->retrans_out) {
+		uint32_t gone = (left - tp->retrans_out) * tp->mss;
+		flight = flight > gone ? flight - gone : 0;
+	}
+	trace_tcp_cc(sk->host->trace, tp->conn_name, tp->cwnd, tp->ssthresh, flight, tp->srtt,
+		     tp->rto);
 }
 
 /* The initial window (Linux tcp_init_cwnd, IW10) once the MSS is known. */
@@ -87,6 +97,105 @@ tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts)
 		tp->ca_ops->cong_avoid(sk, ack, pkts);
 }
 
+/* ---- with SACK: RFC 6675 as Linux runs it without RACK ---------------------------- */
+
+/* Linux tcp_time_to_recover (tcp_recovery = 0): a loss is known (lost_out),
+ * or more than reordering - 1 segments are SACKed (tcp_dupack_heuristics,
+ * sacked_out + 1 > reordering = 3): RFC 6675 §5's DupThresh. */
+static bool
+tcp_time_to_recover(const struct tcp_sock *tp)
+{
+	return tp->lost_out || tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH;
+}
+
+/* Linux tcp_update_scoreboard without RACK: IsLost for every hole with
+ * DupThresh SACKed segments above it; on entering recovery with fewer,
+ * the head (the fast retransmit). */
+static void
+tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int sacked_upto = (int)tp->sacked_out - TCP_FASTRETRANS_THRESH;
+	if (sacked_upto >= 0)
+		tcp_mark_head_lost(sk, sacked_upto, false);
+	else if (fast_rexmit)
+		tcp_mark_head_lost(sk, 1, true);
+}
+
+/*
+ * Enter fast recovery with SACK (Linux tcp_enter_recovery; RFC 6675 §5
+ * steps 4.1-4.3): RecoveryPoint = HighData, ssthresh from the algorithm
+ * and cwnd = ssthresh (no inflation: the pipe, tcp_packets_in_flight,
+ * already leaves out what the SACKs say has arrived), the holes IsLost
+ * marks, and the first of them retransmitted even if the pipe is above
+ * cwnd (Linux forces it in tcp_cwnd_reduction: "sndcnt = max(sndcnt,
+ * prr_out ? 0 : 1)").
+ */
+static void
+tcp_sack_enter_recovery(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tcp_init_cwnd_reduction(sk);
+	tcp_set_ca_state(sk, TCP_CA_Recovery);
+	tp->recover = tp->snd_max;
+	tp->in_recovery = true;
+	tp->fast_retrans++;
+	tp->cwnd = MAX(tp->ssthresh, tp->mss);
+	tp->snd_cwnd_cnt = 0;
+	tcp_update_scoreboard(sk, true);
+	for (struct sk_buff *skb = skb_peek(&sk->sk_write_queue); skb; skb = skb->next) {
+		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
+		if (!before(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
+			break;
+		if ((sacked & TCPCB_LOST) &&
+		    !(sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) {
+			tcp_retransmit_skb(sk, skb);
+			break;
+		}
+	}
+}
+
+/*
+ * An ACK on a SACK connection (Linux tcp_fastretrans_alert, tcp_ack's
+ * tcp_xmit_recovery), after tcp_sacktag_write_queue and the cleaning of
+ * the write queue: recovery ends when RecoveryPoint is acknowledged
+ * (cwnd = ssthresh, tcp_end_cwnd_reduction); in recovery each ACK marks
+ * the holes IsLost now finds; outside it, DupThresh SACKed segments (or a
+ * known loss) start it, fewer give Disorder.  Then the lost segments go
+ * out, lowest first, as far as cwnd - pipe allows (tcp_xmit_retransmit_queue),
+ * and tcp_write_xmit sends new data with what is left.  cwnd stays at
+ * ssthresh through recovery (RFC 6675 §5; Linux steps down to it by PRR,
+ * tcp_cwnd_reduction, docs/sockets-and-tcp.md).
+ */
+static void
+tcp_sack_on_ack(struct sock *sk, uint32_t pkts, uint32_t ack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->ca_state == TCP_CA_Recovery && !before(ack, tp->recover)) {
+		tp->cwnd = MAX(tp->ssthresh, tp->mss);
+		tp->in_recovery = false;
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	} else if (tp->ca_state == TCP_CA_Loss && !before(ack, tp->recover)) {
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	} else if (tp->ca_state == TCP_CA_CWR && !before(ack, tp->cwr_until)) {
+		tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	}
+	if (tp->ca_state == TCP_CA_Recovery) {
+		tcp_update_scoreboard(sk, false);
+	} else if (tp->ca_state != TCP_CA_Loss && tcp_time_to_recover(tp)) {
+		tcp_sack_enter_recovery(sk);
+	} else if (tp->ca_state == TCP_CA_Open && tp->sacked_out) {
+		tcp_set_ca_state(sk, TCP_CA_Disorder);
+	} else if (tp->ca_state == TCP_CA_Disorder && !tp->sacked_out) {
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	}
+	if (tp->ca_state == TCP_CA_Recovery || tp->ca_state == TCP_CA_Loss)
+		tcp_xmit_retransmit_queue(sk);
+	tcp_cong_avoid(sk, ack, pkts);
+	tcp_cc_trace(sk);
+}
+
 void
 tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rtt, bool dupack,
 		uint32_t ack)
@@ -99,6 +208,10 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 					.in_flight =
 						(tcp_flight(sk) + acked + tp->mss - 1) / tp->mss };
 		tp->ca_ops->pkts_acked(sk, &s);
+	}
+	if (tcp_is_sack(tp)) {
+		tcp_sack_on_ack(sk, pkts, ack);
+		return;
 	}
 	if (dupack) {
 		tp->dupacks++;

@@ -27,10 +27,17 @@
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 
+/*
+ * Linux tcp_parse_options: MSS, window scale and SACK-permitted count on a
+ * SYN only; a SACK option of 1 to 4 whole blocks is remembered by its
+ * offset (Linux keeps it in TCP_SKB_CB(skb)->sacked) for
+ * tcp_sacktag_write_queue, which uses it only if SACK was negotiated.
+ */
 static void
 tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen)
 {
 	const uint8_t *o = (const uint8_t *)th + TCP_HLEN, *end = (const uint8_t *)th + hlen;
+	bool syn = th->flags & TCPHDR_SYN;
 	while (o < end) {
 		if (*o == TCPOPT_EOL)
 			break;
@@ -40,12 +47,26 @@ tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen)
 		}
 		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
 			break;
-		if (o[0] == TCPOPT_MSS && o[1] == TCPOLEN_MSS)
+		if (syn && o[0] == TCPOPT_MSS && o[1] == TCPOLEN_MSS)
 			TCP_SKB_CB(skb)->mss = (uint16_t)(o[2] << 8 | o[3]);
-		if (o[0] == TCPOPT_WINDOW && o[1] == TCPOLEN_WINDOW)
+		if (syn && o[0] == TCPOPT_WINDOW && o[1] == TCPOLEN_WINDOW)
 			TCP_SKB_CB(skb)->wscale = (int8_t)MIN(o[2], TCP_MAX_WSCALE);
+		if (syn && o[0] == TCPOPT_SACK_PERM && o[1] == TCPOLEN_SACK_PERM)
+			TCP_SKB_CB(skb)->sack_perm = true;
+		if (!syn && o[0] == TCPOPT_SACK &&
+		    o[1] >= TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK &&
+		    (o[1] - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK == 0)
+			TCP_SKB_CB(skb)->sack_off = (uint16_t)(o - skb->head);
 		o += o[1];
 	}
+}
+
+/* RFC 2018 §2: SACK holds only when both SYNs carried SACK-permitted and
+ * our tcp_sack is on (Linux tcp_parse_options with sysctl_tcp_sack). */
+static void
+tcp_sack_negotiate(struct sock *sk, const struct tcp_skb_cb *cb)
+{
+	tcp_sk(sk)->sack_ok = tcp_config(sk->host)->sack && cb->sack_perm;
 }
 
 /* RFC 7323 §2.2: scaling holds only when both SYNs carried the option. */
@@ -310,6 +331,7 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		else
 			tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
 		tp->icsk_ack.pending |= ICSK_ACK_SCHED;
+		tcp_dsack_set(sk, cb->seq, cb->end_seq); /* RFC 2883 */
 		skb_drop(skb, SKB_DROP_TCP_OLD_DATA);
 		return;
 	}
@@ -321,12 +343,17 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 			skb_drop(skb, SKB_DROP_TCP_OFO_DROP);
 		} else {
 			sk->sk_rmem_alloc += skb->len;
+			/* Linux tcp_data_queue_ofo: the block it joins goes first */
+			if (tcp_is_sack(tp))
+				tcp_sack_new_ofo_skb(sk, cb->seq, cb->end_seq);
 			skb_queue_tail(&tp->ofo_queue, skb);
 			tp->icsk_ack.pending |= ICSK_ACK_SCHED;
 		}
 		return;
 	}
 	if (before(cb->seq, tp->rcv_nxt)) {
+		/* partly a duplicate: Linux reports that part (tcp_dsack_set) */
+		tcp_dsack_set(sk, cb->seq, tp->rcv_nxt);
 		skb_pull(skb, tp->rcv_nxt - cb->seq);
 		cb->seq = tp->rcv_nxt;
 	}
@@ -343,6 +370,8 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		if (skb_queue_empty(&tp->ofo_queue))
 			tp->icsk_ack.pending |= ICSK_ACK_NOW;
 	}
+	if (tp->num_sacks)
+		tcp_sack_remove(sk); /* Linux tcp_data_queue: rcv_nxt moved on */
 	sk->sk_data_ready(sk);
 	NS_CHECK(tcp_check(sk, "tcp_data_queue"));
 }
@@ -365,6 +394,10 @@ tcp_send_oow_ack(struct sock *sk, const struct sk_buff *skb)
 			return;
 		tp->last_oow_ack = now;
 	}
+	/* old data (Linux tcp_send_dupack): a D-SACK for what was duplicated */
+	if (cb->end_seq != cb->seq && before(cb->seq, tp->rcv_nxt) && !(cb->flags & TCPHDR_SYN))
+		tcp_dsack_set(sk, cb->seq,
+			      after(cb->end_seq, tp->rcv_nxt) ? tp->rcv_nxt : cb->end_seq);
 	tcp_send_ack(sk);
 }
 
@@ -400,11 +433,18 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		tp->snd_wl2 = ack;
 	}
 	uint32_t acked = ack - tp->snd_una;
+	/* Linux tcp_ack: the SACK blocks mark the scoreboard before the
+	 * cumulative ACK cleans the queue (tcp_sacktag_write_queue). */
+	if (cb->sack_off && tcp_is_sack(tp))
+		tcp_sacktag_write_queue(sk, skb);
 	if (acked == 0) {
 		/* RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, the same
-		 * window, while data is outstanding. */
-		if (skb->len == 0 && !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) && !win_changed &&
-		    tp->snd_max != tp->snd_una)
+		 * window, while data is outstanding.  With SACK the scoreboard,
+		 * not the count of duplicates, drives recovery (RFC 6675 §5):
+		 * every ACK while data is outstanding goes to it. */
+		if (tp->snd_max != tp->snd_una &&
+		    (tcp_is_sack(tp) ||
+		     (skb->len == 0 && !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) && !win_changed)))
 			tcp_cong_on_ack(sk, 0, 0, -1, true, ack);
 		if (tp->snd_wnd > 0 && tp->persist_timer) {
 			sim_cancel(sk->host->sim, tp->persist_timer);
@@ -422,14 +462,18 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 			pkts++;
 		if (q == tp->send_hint)
 			tp->send_hint = NULL;
+		tcp_sack_skb_acked(sk, q, tcp_skb_pcount(tp, q));
 		skb_unlink(q, &sk->sk_write_queue);
 		sk->sk_wmem_alloc -= sock_skb_truesize(q);
 		skb_consume(q);
 	}
 	if (q && before(TCP_SKB_CB(q)->seq, ack)) {
-		/* Partly acknowledged: keep only the rest. */
+		/* Partly acknowledged: keep only the rest (Linux tcp_tso_acked:
+		 * the segments acknowledged leave the scoreboard). */
+		uint32_t pcount = tcp_skb_pcount(tp, q);
 		skb_pull(q, ack - TCP_SKB_CB(q)->seq);
 		TCP_SKB_CB(q)->seq = ack;
+		tcp_sack_skb_acked(sk, q, pcount - tcp_skb_pcount(tp, q));
 	}
 	uint32_t prior_snd_una = tp->snd_una;
 	tp->snd_una = ack;
@@ -537,6 +581,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tp->snd_wl1 = cb->seq;
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
 	tcp_wscale_negotiate(sk, cb->wscale);
+	tcp_sack_negotiate(sk, cb);
 	tcp_ca_openreq_child(sk, lsk);
 	tcp_cong_init(sk);
 	tcp_hash(sk);
@@ -584,6 +629,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tp->snd_wl2 = cb->ack_seq;
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
 	tcp_wscale_negotiate(sk, cb->wscale);
+	tcp_sack_negotiate(sk, cb);
 	tcp_cong_init(sk);
 	if (ack) {
 		struct sk_buff *syn = skb_dequeue(&sk->sk_write_queue);
@@ -814,7 +860,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 	cb->dport = ntohs(th->dest);
 	cb->end_seq = cb->seq + (skb->len - hlen) + !!(th->flags & TCPHDR_SYN) +
 		!!(th->flags & TCPHDR_FIN);
-	if (th->flags & TCPHDR_SYN)
+	if (hlen > TCP_HLEN)
 		tcp_parse_options(skb, th, hlen);
 	struct sock *sk = tcp_lookup(host, daddr, cb->dport, saddr, cb->sport);
 	if (!sk) {

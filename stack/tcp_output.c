@@ -117,8 +117,23 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tcp_teardown(sk->host))
 		return 0;
-	bool wscale = (flags & TCPHDR_SYN) && tp->wscale_ok;
-	uint32_t optlen = (flags & TCPHDR_SYN) ? TCPOLEN_MSS + (wscale ? 4 : 0) : 0;
+	bool syn = flags & TCPHDR_SYN, wscale = syn && tp->wscale_ok;
+	/* Linux tcp_syn_options / tcp_synack_options: MSS, NOP NOP
+	 * SACK-permitted (when SACK is offered, or the SYN we answer offered
+	 * it and tcp_sack is on), NOP window scale.  Later segments carrying
+	 * an ACK carry the SACK blocks (tcp_established_options), as many as
+	 * the 40 bytes of option space hold; on a data segment only what
+	 * fits beside its payload in one MSS (Linux shrinks the payload
+	 * instead, tcp_current_mss: docs/sockets-and-tcp.md). */
+	bool sackperm = syn && tp->sack_ok;
+	uint32_t optlen = syn ? TCPOLEN_MSS + (sackperm ? 4 : 0) + (wscale ? 4 : 0) : 0,
+		 sacklen = 0;
+	if (!syn && (flags & TCPHDR_ACK) && (tp->num_sacks || tp->dsack)) {
+		uint32_t payload = src ? src->len : 0;
+		uint32_t room = payload ? (tp->mss > payload ? tp->mss - payload : 0)
+					: MAX_TCP_OPTION_SPACE;
+		optlen = sacklen = tcp_sack_optlen(tp, MIN(room, (uint32_t)MAX_TCP_OPTION_SPACE));
+	}
 	struct sk_buff *skb;
 	if (src) {
 		/* still shared with an earlier clone in flight: Linux pskb_copy_for_clone */
@@ -150,18 +165,26 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	}
 	if (skb->len > TCP_HLEN + optlen)
 		tcp_event_data_sent(sk);
-	if (optlen) {
+	if (syn) {
 		uint8_t *o = (uint8_t *)th + TCP_HLEN;
-		o[0] = TCPOPT_MSS;
-		o[1] = TCPOLEN_MSS;
-		o[2] = (uint8_t)(tp->advmss >> 8);
-		o[3] = (uint8_t)tp->advmss;
-		if (wscale) {
-			o[4] = TCPOPT_NOP;
-			o[5] = TCPOPT_WINDOW;
-			o[6] = TCPOLEN_WINDOW;
-			o[7] = tp->rcv_wscale;
+		*o++ = TCPOPT_MSS;
+		*o++ = TCPOLEN_MSS;
+		*o++ = (uint8_t)(tp->advmss >> 8);
+		*o++ = (uint8_t)tp->advmss;
+		if (sackperm) {
+			*o++ = TCPOPT_NOP;
+			*o++ = TCPOPT_NOP;
+			*o++ = TCPOPT_SACK_PERM;
+			*o++ = TCPOLEN_SACK_PERM;
 		}
+		if (wscale) {
+			*o++ = TCPOPT_NOP;
+			*o++ = TCPOPT_WINDOW;
+			*o++ = TCPOLEN_WINDOW;
+			*o++ = tp->rcv_wscale;
+		}
+	} else if (sacklen) {
+		tcp_sack_write(tp, (uint8_t *)th + TCP_HLEN, sacklen);
 	}
 	tcp_urg_xmit(sk, th, seq); /* URG and the urgent pointer (tcp_urg.c) */
 	th->check = 0;
@@ -195,12 +218,22 @@ tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (rc != 0)
 		return rc; /* refused below (a full qdisc): not sent */
 	cb->when = host_now(sk->host);
-	if (after(cb->end_seq, tcp_sk(sk)->snd_max))
+	if (after(cb->end_seq, tcp_sk(sk)->snd_max)) {
+		/* new data (Linux tcp_event_new_data_sent: packets_out) */
+		if (!(cb->flags & TCPHDR_SYN))
+			tcp_sk(sk)->packets_out += tcp_skb_pcount(tcp_sk(sk), skb);
 		tcp_sk(sk)->snd_max = cb->end_seq;
+	}
 	return 0;
 }
 
 static void tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len);
+
+void
+tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
+{
+	tso_fragment(sk, skb, len);
+}
 
 void
 tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
@@ -213,12 +246,38 @@ tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	TCP_SKB_CB(skb)->retransmitted = true;
 	tp->retrans_segs++;
 	tcp_mib_mut(sk->host)->retrans_segs++;
-	tcp_transmit_skb(sk, skb);
+	/* Linux tcp_retransmit_skb: the copy in flight is on the scoreboard
+	 * (TCPCB_SACKED_RETRANS, retrans_out) until SACKed, ACKed or lost again */
+	if (tcp_transmit_skb(sk, skb) == 0 && tcp_is_sack(tp) &&
+	    !(TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_RETRANS) &&
+	    !(TCP_SKB_CB(skb)->flags & TCPHDR_SYN) && !before(TCP_SKB_CB(skb)->seq, tp->snd_una)) {
+		TCP_SKB_CB(skb)->sacked |= TCPCB_SACKED_RETRANS;
+		tp->retrans_out += tcp_skb_pcount(tp, skb);
+	}
 	if (after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt))
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	if (!tp->rtx_timer)
 		tcp_rearm_rto(sk);
 	NS_CHECK(tcp_check(sk, "tcp_retransmit_skb"));
+}
+
+/*
+ * Where new data must end (Linux tcp_cwnd_test and tcp_snd_wnd_test):
+ * within the peer's window beyond snd_una, and within cwnd counted as
+ * Linux counts it, tcp_packets_in_flight (RFC 6675's pipe).  netsim's cwnd
+ * is in bytes, so the segments the scoreboard says have left the network
+ * (SACKed or lost, less the retransmissions in flight) move the cwnd edge
+ * on by that many MSS: with full segments, "(snd_nxt - snd_una) - left +
+ * len <= cwnd" is Linux's "in flight < cwnd".  Without SACK (or with an
+ * empty scoreboard) the edge is snd_una + cwnd, RFC 5681's rule.
+ */
+static uint32_t
+tcp_wnd_end(const struct tcp_sock *tp)
+{
+	uint32_t cwnd = tp->cwnd, left = tp->sacked_out + tp->lost_out;
+	if (left > tp->retrans_out)
+		cwnd += (left - tp->retrans_out) * tp->mss;
+	return tp->snd_una + MIN(cwnd, tp->snd_wnd);
 }
 
 /* Linux tcp_minshall_check: a short segment sent is not yet acknowledged. */
@@ -302,7 +361,7 @@ tcp_mss_split_point(struct sock *sk, const struct sk_buff *skb, uint32_t max_seg
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t mss = tp->mss, max_len = mss * max_segs;
-	uint32_t wnd_end = tp->snd_una + MIN(tp->cwnd, tp->snd_wnd);
+	uint32_t wnd_end = tcp_wnd_end(tp);
 	uint32_t window = after(wnd_end, TCP_SKB_CB(skb)->seq) ? wnd_end - TCP_SKB_CB(skb)->seq : 0;
 	uint32_t needed = MIN(skb->len, window);
 	if (max_len <= needed)
@@ -383,8 +442,7 @@ tcp_write_xmit(struct sock *sk)
 				if (limit < skb->len)
 					tso_fragment(sk, skb, limit);
 			}
-			uint32_t wnd = MIN(tp->cwnd, tp->snd_wnd);
-			if (after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), tp->snd_una + wnd) &&
+			if (after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), tcp_wnd_end(tp)) &&
 			    skb->len > 0)
 				break;
 			if (skb->len < tp->mss && !tp->nodelay && !skb->next &&
@@ -450,12 +508,17 @@ void
 tcp_send_syn(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + 8, LAYER_TCP);
-	skb_reserve(skb, INET_HEADROOM + TCP_HLEN + 8);
+	/* room for MSS, SACK-permitted and window scale */
+	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + 12, LAYER_TCP);
+	skb_reserve(skb, INET_HEADROOM + TCP_HLEN + 12);
 	memset(skb->cb, 0, sizeof skb->cb);
 	TCP_SKB_CB(skb)->seq = tp->iss;
 	TCP_SKB_CB(skb)->end_seq = tp->iss + 1;
 	TCP_SKB_CB(skb)->flags = TCPHDR_SYN | (sk->sk_state == TCP_SYN_RECV ? TCPHDR_ACK : 0);
+	/* the SYN offers SACK when tcp_sack is on; a SYN-ACK answers the
+	 * offer (tcp_sack_negotiate has decided) */
+	if (sk->sk_state == TCP_SYN_SENT)
+		tp->sack_ok = tcp_config(sk->host)->sack;
 	tp->write_seq = tp->iss + 1;
 	tcp_queue_skb(sk, skb);
 	/*

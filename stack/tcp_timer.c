@@ -121,8 +121,17 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	tcp_cong_on_timeout(sk);
 	tp->backoff++;
 	tp->rto = MIN(tp->rto * 2, TCP_RTO_MAX); /* RFC 6298 §5.5 */
-	tp->snd_nxt = tp->snd_una;		 /* go back N */
-	tcp_write_xmit(sk);
+	if (tcp_is_sack(tp) && !opening) {
+		/* Linux tcp_enter_loss -> tcp_timeout_mark_lost, then
+		 * tcp_retransmit_skb of the head: what is SACKed is not sent
+		 * again; the ACKs of the Loss state send the rest of what is
+		 * marked lost (tcp_xmit_retransmit_queue) before new data. */
+		tcp_timeout_mark_lost(sk);
+		tcp_retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
+	} else {
+		tp->snd_nxt = tp->snd_una; /* go back N */
+		tcp_write_xmit(sk);
+	}
 	if (!tp->rtx_timer)
 		tcp_rearm_rto(sk);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_retransmit_timer"));

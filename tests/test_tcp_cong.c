@@ -25,7 +25,13 @@ static const char *source_cc;
 static int
 setup(void **state)
 {
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ .trace = true });
+	struct tcp_fx *fx = tcp_fx_new(&(struct tcp_fx_opts){ .trace = true });
+	/* NewReno recovery (RFC 6582): without SACK (test_tcp_sack.c has it) */
+	struct tcp_config c = *tcp_config(fx->a);
+	c.sack = false;
+	tcp_set_config(fx->a, &c);
+	tcp_set_config(fx->b, &c);
+	*state = fx;
 	source_cc = "reno";
 	return 0;
 }

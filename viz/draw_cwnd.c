@@ -199,8 +199,9 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 		}
 	}
 	/* losses: ssthresh changes to below the cwnd before it, or, outside a
-	 * recovery, cwnd falls but stays above ssthresh (a fast retransmit that
-	 * found ssthresh where it was); cwnd falling to one segment (an RTO).
+	 * recovery, cwnd falls but stays at or above ssthresh (a fast
+	 * retransmit that found ssthresh where it was: NewReno's ssthresh + 3,
+	 * or ssthresh itself with SACK); cwnd falling to one segment (an RTO).
 	 * HyStart's end of slow start sets ssthresh = cwnd: not a loss. */
 	bool in_rec = false;
 	int marks = 0;
@@ -209,7 +210,7 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 		struct cc_row *p = &g_array_index(rows, struct cc_row, i - 1);
 		struct cc_row *r = &g_array_index(rows, struct cc_row, i);
 		bool fr = (r->ssthresh != p->ssthresh && r->ssthresh < p->cwnd) ||
-			(!in_rec && r->cwnd < p->cwnd && r->cwnd > r->ssthresh);
+			(!in_rec && r->cwnd < p->cwnd && r->cwnd >= r->ssthresh);
 		bool rto = r->cwnd <= 1500 && p->cwnd > 1500;
 		in_rec = (in_rec || fr) && r->cwnd > r->ssthresh;
 		if (!fr && !rto)
