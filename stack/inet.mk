@@ -53,3 +53,6 @@ check_PROGRAMS += tests/test_netdev_init
 TESTS += tests/test_netdev_init
 tests_test_netdev_init_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_netdev_init_LDADD = $(TEST_CMOCKA_LIBS)
+
+# Transport protocols registered by plug-ins (issue 14): <netsim/proto.h>.
+libnetsim_a_SOURCES += stack/module.c stack/module.h

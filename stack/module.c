@@ -1,0 +1,1110 @@
+/*
+ * stack/module.c - transport protocols registered by plug-ins: the calls
+ * of <netsim/proto.h>, and the containment of the plug-in's code.
+ *
+ * Linux counterpart: a protocol module's view of the kernel.  Loading:
+ * kernel/module/main.c do_init_module (the module's init function).
+ * Registration: net/core/sock.c proto_register, net/ipv4/af_inet.c
+ * inet_register_protosw, net/ipv4/protocol.c inet_add_protocol.  The
+ * socket side of a datagram protocol: net/ipv4/af_inet.c inet_dgram_ops,
+ * net/ipv4/udp.c (udp_lib_get_port, udp_recvmsg) for what netsim does
+ * generically, net/ipv4/inet_hashtables.c __inet_lookup_skb.
+ *
+ * Position:
+ *   ip_local_deliver_finish -> module_ip_rcv -> (contained) the plug-in's
+ *       handler -> ns_inet_lookup_skb, ns_sock_queue_rcv_skb ...
+ *   a process's sendto -> inet_sendmsg -> module_sendmsg -> (contained)
+ *       the plug-in's sendmsg -> ns_ip_build_and_send_pkt -> ip_output
+ *   a sim event -> module_timer_fire -> (contained) the plug-in's timer
+ *
+ * Containment (docs/reliability.md): every call into the plug-in's code
+ * runs in a PROC_CONTAIN frame (sim/proc.h); every exported call it makes
+ * counts as netsim's code (KSCOPE) and checks the skb and sock pointers it
+ * gets against what the module holds.  A fault in the module's own code,
+ * or a pointer that is not the module's, disables the module on the host
+ * (module_disable) instead of ending the run.
+ *
+ * Ownership of skbs: an skb given to the module (its handler's, one it
+ * allocated, cloned or took off a write queue) is "held" by it until it
+ * passes it to a call that consumes it; when the module is disabled the
+ * skbs it holds are dropped with reason module_fault, so none is lost.
+ */
+#include "stack/module.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "sim/proc.h"
+#include "stack/af_inet.h"
+#include "stack/host.h"
+#include "stack/inet.h"
+#include "stack/ipv4.h"
+#include "stack/sock.h"
+#include "trace/trace.h"
+#define NETSIM_NO_PROTO_MACROS
+#include "include/netsim/proto.h"
+
+#define MOD_PORT_LO 32768 /* ephemeral ports, as net.ipv4.ip_local_port_range */
+#define MOD_PORT_HI 60999
+#define MOD_MAX_PAYLOAD 65000
+#define NS_MSG_PEEK 0x2
+#define NS_MSG_TRUNC 0x20
+#define NS_MSG_DONTWAIT 0x40
+
+/* One module (a plug-in object) on one host. */
+struct mod_host {
+	struct host *host;
+	char *name;
+	ns_module_init_fn init;
+	GString *protos; /* names of its ns_proto tables */
+	bool disabled;
+	bool gone; /* its host's fini ran: freed with its last sock */
+	int fault_signal, fault_status;
+	sim_time_t fault_time;
+	const char *fault_where;
+	uint64_t fault_drops;
+	GPtrArray *mprotos; /* struct mod_proto *, owned */
+	GPtrArray *protosw; /* struct inet_protosw *, owned */
+	struct net_protocol net;
+	const struct ns_net_protocol *handlers[256]; /* by IP protocol number */
+	GHashTable *held;			     /* skbs it holds */
+	GHashTable *socks;			     /* its live socks */
+	GHashTable *ports;			     /* (protocol << 16 | port) -> struct sock * */
+	GHashTable *counts;			     /* ns_proto_count */
+};
+
+/* The internal struct proto made for one ns_proto on one host. */
+struct mod_proto {
+	struct proto prot; /* first: sk->sk_prot points here */
+	struct ns_proto *np;
+	struct mod_host *mh;
+};
+
+struct mod_sock {
+	struct sock sk; /* first */
+	struct mod_proto *mp;
+	GSList *timers; /* armed struct ns_timer_list * */
+	_Alignas(16) unsigned char priv[];
+};
+
+/* A timer's netsim-side fields (ns_timer_list._netsim). */
+struct mod_timer {
+	sim_event_id ev;
+	struct sock *sk;
+	uint64_t unused;
+};
+G_STATIC_ASSERT(sizeof(struct mod_timer) <= sizeof(((struct ns_timer_list *)0)->_netsim));
+
+static GPtrArray *mod_all; /* every struct mod_host, load order */
+/* The module whose code runs now (or that is being loaded). */
+static struct mod_host *mod_cur;
+
+static struct mod_sock *
+mod_sk(struct sock *sk)
+{
+	return (struct mod_sock *)sk;
+}
+
+static struct mod_host *
+mod_of(struct sock *sk)
+{
+	return mod_sk(sk)->mp->mh;
+}
+
+/* ---- disabling a module that faulted --------------------------------------------------- */
+
+static void mod_timers_cancel(struct sock *sk);
+static void mod_host_free(struct mod_host *mh);
+
+static void
+mod_disable(struct mod_host *mh, int sig, int status, const char *where)
+{
+	if (mh->disabled)
+		return;
+	mh->disabled = true;
+	mh->fault_signal = sig;
+	mh->fault_status = status;
+	mh->fault_time = host_now(mh->host);
+	mh->fault_where = where;
+	for (int n = 0; n < 256; n++)
+		if (mh->handlers[n])
+			inet_del_protocol(mh->host, &mh->net, (uint8_t)n);
+	for (guint i = 0; i < mh->protosw->len; i++)
+		inet_unregister_protosw(mh->host, mh->protosw->pdata[i]);
+	/* Its sockets: timers stopped, unacknowledged data dropped, error set. */
+	GList *socks = g_hash_table_get_keys(mh->socks);
+	for (GList *l = socks; l; l = l->next) {
+		struct sock *sk = l->data;
+		sock_hold(sk);
+		mod_timers_cancel(sk);
+		mh->fault_drops += skb_queue_len(&sk->sk_write_queue);
+		skb_queue_purge(&sk->sk_write_queue, SKB_DROP_MODULE_FAULT);
+		sk->sk_err = ECONNABORTED;
+		sk->sk_state_change(sk);
+		sock_put(sk);
+	}
+	g_list_free(socks);
+	GList *held = g_hash_table_get_keys(mh->held);
+	for (GList *l = held; l; l = l->next) {
+		skb_drop(l->data, SKB_DROP_MODULE_FAULT);
+		mh->fault_drops++;
+	}
+	g_list_free(held);
+	g_hash_table_remove_all(mh->held);
+	char t[32];
+	snprintf(t, sizeof t, "%.6f s", (double)mh->fault_time / 1e9);
+	if (sig)
+		fprintf(stderr,
+			"netsim: module %s on host %s: %s in %s at %s; its protocols are "
+			"unregistered on this host and the run goes on\n",
+			mh->name, mh->host->name, strsignal(sig), where, t);
+	else
+		fprintf(stderr,
+			"netsim: module %s on host %s: exit(%d) in %s at %s; its protocols are "
+			"unregistered on this host and the run goes on\n",
+			mh->name, mh->host->name, status, where, t);
+}
+
+/*
+ * Call into the module's code, contained.  @call is a statement; on a
+ * fault the module is disabled and @on_fault runs.  mod_cur is the module
+ * while its code runs (for the calls that need the host).
+ */
+#define MOD_CALL(mh, where, call, on_fault)                            \
+	do {                                                           \
+		struct proc_contain c_;                                \
+		struct mod_host *volatile saved_ = mod_cur;            \
+		mod_cur = (mh);                                        \
+		if (PROC_CONTAIN(&c_) == 0) {                          \
+			call;                                          \
+			proc_contain_pop(&c_);                         \
+			mod_cur = saved_;                              \
+		} else {                                               \
+			mod_cur = saved_;                              \
+			mod_disable((mh), c_.sig, c_.status, (where)); \
+			on_fault;                                      \
+		}                                                      \
+	} while (0)
+
+/*
+ * The exported calls: netsim's code, not the module's (a fault inside is
+ * netsim's own).  KSCOPE marks it; mod_bad ends the module's call when it
+ * passed something that is not its own (a freed skb, a stray pointer), as
+ * the kernel's checks (skb_over_panic, refcount warnings) would oops.
+ */
+static struct proc_contain *
+kscope_begin(void)
+{
+	struct proc_contain *c = proc_contain_top();
+	if (c)
+		c->kernel++;
+	return c;
+}
+
+static void
+kscope_end(struct proc_contain **c)
+{
+	if (*c)
+		(*c)->kernel--;
+}
+#define KSCOPE() \
+	struct proc_contain *kscope_ __attribute__((cleanup(kscope_end), unused)) = kscope_begin()
+
+static void __attribute__((noreturn)) mod_bad(const char *call, const char *what)
+{
+	struct proc_contain *c = proc_contain_top();
+	if (!c || !mod_cur)
+		g_error("%s: %s, outside a module's code", call, what);
+	fprintf(stderr, "netsim: module %s on host %s: %s: %s\n", mod_cur->name,
+		mod_cur->host->name, call, what);
+	c->kernel = 0;
+	raise(SIGSEGV); /* contained: jumps to the module's call site */
+	g_error("not reached");
+}
+
+static struct mod_host *
+mod_here(const char *call)
+{
+	if (!mod_cur)
+		g_error("%s called outside a module's code", call);
+	return mod_cur;
+}
+
+static struct sk_buff *
+mod_skb(struct sk_buff *skb, const char *call)
+{
+	struct mod_host *mh = mod_here(call);
+	if (!skb || !g_hash_table_contains(mh->held, skb))
+		mod_bad(call, "an skb the module does not hold");
+	return skb;
+}
+
+static struct sock *
+mod_sock_arg(struct sock *sk, const char *call)
+{
+	struct mod_host *mh = mod_here(call);
+	if (!sk || !g_hash_table_contains(mh->socks, sk))
+		mod_bad(call, "not a socket of the module");
+	return sk;
+}
+
+static void
+held_add(struct mod_host *mh, struct sk_buff *skb)
+{
+	g_hash_table_add(mh->held, skb);
+}
+
+static void
+held_del(struct mod_host *mh, struct sk_buff *skb)
+{
+	g_hash_table_remove(mh->held, skb);
+}
+
+/* ---- registration (called from the module's ns_module_init) ---------------------------- */
+
+static int mod_init(struct sock *sk);
+static void mod_close(struct sock *sk, sim_time_t timeout);
+static int mod_sendmsg(struct sock *sk, struct ns_msg *msg);
+static int mod_recvmsg(struct sock *sk, struct ns_msg *msg);
+static int mod_get_port(struct sock *sk, uint16_t port);
+static void mod_unhash(struct sock *sk);
+static void mod_destroy(struct sock *sk);
+
+static struct mod_proto *
+mod_proto_find(struct mod_host *mh, const struct ns_proto *np)
+{
+	for (guint i = 0; i < mh->mprotos->len; i++)
+		if (((struct mod_proto *)mh->mprotos->pdata[i])->np == np)
+			return mh->mprotos->pdata[i];
+	return NULL;
+}
+
+/* Linux proto_register: the table's required entries (Linux checks only
+ * obj_size, for the slab; a module with a NULL sendmsg oopses later). */
+int
+ns_proto_register(struct ns_proto *prot, int alloc_slab)
+{
+	KSCOPE();
+	(void)alloc_slab;
+	struct mod_host *mh = mod_here(__func__);
+	if (!prot || !prot->name || !prot->sendmsg || prot->obj_size > (1u << 20))
+		return -EINVAL;
+	if (mod_proto_find(mh, prot))
+		return 0;
+	struct mod_proto *mp = g_new0(struct mod_proto, 1);
+	mp->np = prot;
+	mp->mh = mh;
+	mp->prot = (struct proto){
+		.name = prot->name,
+		.init = mod_init,
+		.close = mod_close,
+		.setsockopt = ip_setsockopt,
+		.getsockopt = ip_getsockopt,
+		.sendmsg = mod_sendmsg,
+		.recvmsg = mod_recvmsg,
+		.get_port = mod_get_port,
+		.unhash = mod_unhash,
+		.obj_size = sizeof(struct mod_sock) + ((prot->obj_size + 15) & ~(size_t)15),
+		.destroy = mod_destroy,
+	};
+	int rc = proto_register(&mp->prot);
+	if (rc < 0) {
+		g_free(mp);
+		return rc;
+	}
+	g_ptr_array_add(mh->mprotos, mp);
+	if (mh->protos->len)
+		g_string_append_c(mh->protos, ',');
+	g_string_append(mh->protos, prot->name);
+	return 0;
+}
+
+int
+ns_inet_register_protosw(struct ns_inet_protosw *p)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	if (!p || p->protocol <= 0 || p->protocol > 255 || !p->prot)
+		return -EINVAL;
+	struct mod_proto *mp = mod_proto_find(mh, p->prot);
+	if (!mp)
+		return -EINVAL; /* a prot that proto_register has not seen */
+	struct inet_protosw *sw = g_new0(struct inet_protosw, 1);
+	*sw = (struct inet_protosw){ p->type, p->protocol, &mp->prot, &inet_dgram_ops, 0 };
+	int rc = inet_register_protosw(mh->host, sw);
+	if (rc < 0) {
+		g_free(sw);
+		return rc;
+	}
+	g_ptr_array_add(mh->protosw, sw);
+	return 0;
+}
+
+int
+ns_inet_add_protocol(const struct ns_net_protocol *prot, unsigned char protocol)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	if (!prot || !prot->handler)
+		return -EINVAL;
+	int rc = inet_add_protocol(mh->host, &mh->net, protocol);
+	if (rc < 0)
+		return rc;
+	mh->handlers[protocol] = prot;
+	return 0;
+}
+
+/* ---- receive: the IP layer's handler for the module's protocol numbers ------------------ */
+
+static struct mod_host *
+mod_find(struct host *host, uint8_t protocol)
+{
+	for (guint i = 0; mod_all && i < mod_all->len; i++) {
+		struct mod_host *mh = mod_all->pdata[i];
+		if (mh->host == host && !mh->disabled && mh->handlers[protocol])
+			return mh;
+	}
+	return NULL;
+}
+
+/* The net_protocol handler of every module (ip_local_deliver_finish calls
+ * it with skb->data at the transport header). */
+static int
+module_ip_rcv(struct sk_buff *skb)
+{
+	struct host *host = skb->host;
+	uint8_t protocol = ip_hdr(skb)->protocol;
+	struct mod_host *mh = mod_find(host, protocol);
+	g_assert(mh); /* inet_del_protocol runs when a module is disabled */
+	/* The plug-in's own work costs what UDP's does (docs/plugin-example). */
+	host_charge(host, COST_UDP_RCV);
+	const struct ns_net_protocol *np = mh->handlers[protocol];
+	held_add(mh, skb);
+	volatile int rc = NET_RX_DROP;
+	MOD_CALL(mh, "its IP handler", rc = np->handler(skb), rc = NET_RX_DROP);
+	return rc == 0 ? NET_RX_SUCCESS : NET_RX_DROP;
+}
+
+/* ---- sockets: what netsim does for the module's protocols --------------------------------- */
+
+static bool
+mod_port_taken(struct mod_host *mh, struct sock *sk, uint16_t port)
+{
+	return g_hash_table_contains(mh->ports,
+				     GUINT_TO_POINTER((guint)sk->sk_protocol << 16 | port));
+}
+
+static int
+mod_get_port(struct sock *sk, uint16_t port)
+{
+	struct mod_host *mh = mod_of(sk);
+	if (mh->disabled)
+		return -ECONNABORTED;
+	if (port == 0) {
+		uint32_t n = MOD_PORT_HI - MOD_PORT_LO + 1;
+		uint32_t start = (uint32_t)rng_below(&sk->host->rng, n);
+		for (uint32_t i = 0; i < n && !port; i++) {
+			uint16_t p = (uint16_t)(MOD_PORT_LO + (start + i) % n);
+			if (!mod_port_taken(mh, sk, p))
+				port = p;
+		}
+		if (!port)
+			return -EADDRINUSE;
+	} else if (mod_port_taken(mh, sk, port)) {
+		return -EADDRINUSE;
+	}
+	g_hash_table_insert(mh->ports, GUINT_TO_POINTER((guint)sk->sk_protocol << 16 | port), sk);
+	sk->num = port;
+	return 0;
+}
+
+static void
+mod_unhash(struct sock *sk)
+{
+	if (!sk->num)
+		return;
+	struct mod_host *mh = mod_of(sk);
+	g_hash_table_remove(mh->ports, GUINT_TO_POINTER((guint)sk->sk_protocol << 16 | sk->num));
+	sk->num = 0;
+}
+
+static int
+mod_init(struct sock *sk)
+{
+	struct mod_sock *ms = mod_sk(sk);
+	ms->mp = (struct mod_proto *)sk->sk_prot;
+	struct mod_host *mh = ms->mp->mh;
+	if (mh->disabled)
+		return -EPROTONOSUPPORT;
+	g_hash_table_add(mh->socks, sk);
+	struct ns_proto *np = ms->mp->np;
+	volatile int rc = 0;
+	if (np->init)
+		MOD_CALL(mh, "its init", rc = np->init(sk), rc = -ECONNABORTED);
+	return rc;
+}
+
+static void
+mod_timers_cancel(struct sock *sk)
+{
+	struct mod_sock *ms = mod_sk(sk);
+	while (ms->timers) {
+		struct ns_timer_list *t = ms->timers->data;
+		struct mod_timer *mt = (struct mod_timer *)t->_netsim;
+		ms->timers = g_slist_delete_link(ms->timers, ms->timers);
+		sim_cancel(sk->host->sim, mt->ev);
+		mt->ev = 0;
+		sock_put(sk); /* the timer's reference */
+	}
+}
+
+static void
+mod_close(struct sock *sk, sim_time_t timeout)
+{
+	(void)timeout;
+	struct mod_host *mh = mod_of(sk);
+	struct ns_proto *np = mod_sk(sk)->mp->np;
+	if (!mh->disabled && np->close)
+		MOD_CALL(mh, "its close", np->close(sk), (void)0);
+	mod_timers_cancel(sk);
+	skb_queue_purge(&sk->sk_write_queue, SKB_DROP_SOCKET_CLOSE);
+	mod_unhash(sk);
+	sk->sk_state = 7; /* TCP_CLOSE */
+}
+
+static void
+mod_destroy(struct sock *sk)
+{
+	g_assert(mod_sk(sk)->timers == NULL); /* each holds a reference */
+	struct mod_host *mh = mod_of(sk);
+	g_hash_table_remove(mh->socks, sk);
+	if (mh->gone && g_hash_table_size(mh->socks) == 0)
+		mod_host_free(mh);
+}
+
+static bool
+mod_write_done(struct sock *sk)
+{
+	return skb_queue_empty(&sk->sk_write_queue) || sk->sk_err || mod_of(sk)->disabled;
+}
+
+/* Wait (in netsim's code, never in the module's) until the write queue is
+ * empty: stop-and-wait's "wait for ACK". */
+static int
+mod_wait_sent(struct sock *sk, int flags)
+{
+	if (mod_write_done(sk))
+		return 0;
+	sim_time_t timeo = sock_sndtimeo(sk, flags);
+	if (timeo == 0)
+		return -EAGAIN;
+	sk_wait_event(sk, &timeo, mod_write_done);
+	return mod_write_done(sk) ? 0 : -EAGAIN;
+}
+
+static int
+mod_sendmsg(struct sock *sk, struct ns_msg *msg)
+{
+	struct mod_host *mh = mod_of(sk);
+	if (mh->disabled)
+		return -ECONNABORTED;
+	int err = sock_error(sk);
+	if (err)
+		return err;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		return -EPIPE;
+	struct ns_msghdr m = { .len = msg->len, .flags = msg->flags, ._buf = msg->buf };
+	if (msg->has_addr) {
+		if (!msg->port)
+			return -EINVAL;
+		m.daddr = htonl(msg->addr);
+		m.dport = htons(msg->port);
+	} else {
+		if (!sk->daddr)
+			return -EDESTADDRREQ;
+		m.daddr = htonl(sk->daddr);
+		m.dport = htons(sk->dport);
+	}
+	if (msg->len > MOD_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if ((err = mod_wait_sent(sk, msg->flags)) < 0)
+		return err;
+	if ((err = sock_error(sk)) < 0)
+		return err;
+	if (mh->disabled)
+		return -ECONNABORTED;
+	host_charge(sk->host, COST_UDP_SEND);
+	struct ns_proto *np = mod_sk(sk)->mp->np;
+	volatile int rc = 0;
+	MOD_CALL(mh, "its sendmsg", rc = np->sendmsg(sk, &m, msg->len), rc = -ECONNABORTED);
+	if (rc < 0)
+		return mh->disabled ? -ECONNABORTED : rc;
+	/* A blocking send returns when the protocol is done with it. */
+	if (!(msg->flags & NS_MSG_DONTWAIT) && sock_sndtimeo(sk, msg->flags) != 0) {
+		mod_wait_sent(sk, msg->flags);
+		if (mh->disabled)
+			return -ECONNABORTED;
+		if ((err = sock_error(sk)) < 0)
+			return err;
+	}
+	return rc;
+}
+
+/* As udp_recvmsg: the source port is the first 16 bits of the transport header. */
+static int
+mod_recvmsg(struct sock *sk, struct ns_msg *msg)
+{
+	int err = 0;
+	struct sk_buff *skb = skb_recv_datagram(sk, msg->flags, &err);
+	if (!skb)
+		return mod_of(sk)->disabled && err != -EAGAIN ? -ECONNABORTED : err;
+	uint32_t copy = MIN((uint32_t)msg->len, skb->len);
+	uint32_t full = skb->len;
+	skb_copy_to_user(skb, 0, msg->buf, copy);
+	uint16_t sport;
+	memcpy(&sport, skb_transport_header(skb), 2);
+	msg->addr = ntohl(ip_hdr(skb)->saddr);
+	msg->port = ntohs(sport);
+	msg->has_addr = true;
+	if (copy < full)
+		msg->msg_flags |= NS_MSG_TRUNC;
+	if (!(msg->flags & NS_MSG_PEEK))
+		skb_free_datagram(sk, skb);
+	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
+}
+
+/* ---- the calls the module makes ------------------------------------------------------------ */
+
+struct sock *
+ns_inet_lookup_skb(struct sk_buff *skb, uint16_t sport, uint16_t dport)
+{
+	KSCOPE();
+	(void)sport;
+	struct mod_host *mh = mod_here(__func__);
+	mod_skb(skb, __func__);
+	uint8_t protocol = ip_hdr(skb)->protocol;
+	struct sock *sk = g_hash_table_lookup(
+		mh->ports, GUINT_TO_POINTER((guint)protocol << 16 | ntohs(dport)));
+	if (!sk)
+		return NULL;
+	uint32_t daddr = ntohl(ip_hdr(skb)->daddr);
+	if (sk->rcv_saddr && sk->rcv_saddr != daddr)
+		return NULL;
+	return sk;
+}
+
+void *
+ns_sk_priv(struct sock *sk)
+{
+	KSCOPE();
+	return mod_sk(mod_sock_arg(sk, __func__))->priv;
+}
+
+uint16_t
+ns_inet_sk_sport(const struct sock *sk)
+{
+	KSCOPE();
+	return htons(mod_sock_arg((struct sock *)sk, __func__)->num);
+}
+
+uint32_t
+ns_inet_sk_saddr(const struct sock *sk)
+{
+	KSCOPE();
+	return htonl(mod_sock_arg((struct sock *)sk, __func__)->saddr);
+}
+
+struct sk_buff *
+ns_alloc_skb(unsigned size)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	if (size > (1u << 17))
+		return NULL;
+	struct sk_buff *skb = skb_alloc(mh->host, size, LAYER_MODULE);
+	held_add(mh, skb);
+	return skb;
+}
+
+struct sk_buff *
+ns_sock_alloc_send_skb(struct sock *sk, unsigned size, int *err)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	mod_sock_arg(sk, __func__);
+	int e = 0;
+	struct sk_buff *skb =
+		size > (1u << 17) ? NULL : sock_alloc_send_skb(sk, size, NS_MSG_DONTWAIT, &e);
+	if (!skb) {
+		if (err)
+			*err = e ? e : -EMSGSIZE;
+		return NULL;
+	}
+	held_add(mh, skb);
+	return skb;
+}
+
+void
+ns_skb_reserve(struct sk_buff *skb, unsigned len)
+{
+	KSCOPE();
+	mod_skb(skb, __func__);
+	if (len > skb_tailroom(skb) || skb->len)
+		mod_bad(__func__, "no room to reserve, or data already put");
+	skb_reserve(skb, len);
+}
+
+void *
+ns_skb_put(struct sk_buff *skb, unsigned len)
+{
+	KSCOPE();
+	mod_skb(skb, __func__);
+	if (len > skb_tailroom(skb))
+		mod_bad(__func__, "past the end of the buffer (Linux skb_over_panic)");
+	return skb_put(skb, len);
+}
+
+void *
+ns_skb_push(struct sk_buff *skb, unsigned len)
+{
+	KSCOPE();
+	mod_skb(skb, __func__);
+	if (len > skb_headroom(skb))
+		mod_bad(__func__, "before the head of the buffer (Linux skb_under_panic)");
+	return skb_push(skb, len);
+}
+
+void *
+ns_skb_pull(struct sk_buff *skb, unsigned len)
+{
+	KSCOPE();
+	mod_skb(skb, __func__);
+	if (len > skb->len)
+		return NULL;
+	return skb_pull(skb, len);
+}
+
+void *
+ns_skb_data(const struct sk_buff *skb)
+{
+	KSCOPE();
+	return mod_skb((struct sk_buff *)skb, __func__)->data;
+}
+
+unsigned
+ns_skb_len(const struct sk_buff *skb)
+{
+	KSCOPE();
+	return mod_skb((struct sk_buff *)skb, __func__)->len;
+}
+
+void
+ns_skb_reset_transport_header(struct sk_buff *skb)
+{
+	KSCOPE();
+	skb_reset_transport_header(mod_skb(skb, __func__));
+}
+
+void *
+ns_skb_transport_header(const struct sk_buff *skb)
+{
+	KSCOPE();
+	return skb_transport_header(mod_skb((struct sk_buff *)skb, __func__));
+}
+
+static const struct iphdr *
+mod_iph(const struct sk_buff *skb, const char *call)
+{
+	mod_skb((struct sk_buff *)skb, call);
+	if (skb->network_header == SKB_HDR_UNSET)
+		mod_bad(call, "an skb without an IP header (not a received datagram)");
+	return ip_hdr(skb);
+}
+
+uint32_t
+ns_ip_hdr_saddr(const struct sk_buff *skb)
+{
+	KSCOPE();
+	return mod_iph(skb, __func__)->saddr;
+}
+
+uint32_t
+ns_ip_hdr_daddr(const struct sk_buff *skb)
+{
+	KSCOPE();
+	return mod_iph(skb, __func__)->daddr;
+}
+
+struct sk_buff *
+ns_skb_clone(struct sk_buff *skb)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	/* The original may be on the socket's write queue (not held). */
+	bool queued = skb && skb->queue;
+	if (!queued)
+		mod_skb(skb, __func__);
+	else if (!skb->sk || !g_hash_table_contains(mh->socks, skb->sk))
+		mod_bad(__func__, "an skb the module does not hold");
+	struct sk_buff *c = skb_clone(skb);
+	held_add(mh, c);
+	return c;
+}
+
+int
+ns_skb_put_from_msg(struct sk_buff *skb, struct ns_msghdr *msg, unsigned len)
+{
+	KSCOPE();
+	mod_skb(skb, __func__);
+	if (!msg || len > msg->len)
+		return -EFAULT;
+	if (len > skb_tailroom(skb))
+		mod_bad(__func__, "past the end of the buffer (Linux skb_over_panic)");
+	skb_copy_from_user(skb, msg->_buf, len);
+	return 0;
+}
+
+void
+ns_consume_skb(struct sk_buff *skb)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	held_del(mh, mod_skb(skb, __func__));
+	skb_consume(skb);
+}
+
+void
+ns_kfree_skb_reason(struct sk_buff *skb, const char *reason)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	held_del(mh, mod_skb(skb, __func__));
+	int r = reason ? skb_drop_reason_by_name(reason) : -1;
+	if (r < 0 || r == SKB_DROP_MODULE_FAULT)
+		r = SKB_DROP_NOT_SPECIFIED;
+	skb_drop_at(skb, (enum skb_drop_reason)r, mh->name);
+}
+
+uint16_t
+ns_ip_compute_csum(const void *buf, unsigned len)
+{
+	/* Reads the module's own memory: a bad pointer is its fault. */
+	return csum_fold(csum_partial(buf, len, 0));
+}
+
+int
+ns_ip_build_and_send_pkt(struct sk_buff *skb, struct sock *sk, uint32_t saddr, uint32_t daddr)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	mod_skb(skb, __func__);
+	mod_sock_arg(sk, __func__);
+	held_del(mh, skb);
+	if (skb_headroom(skb) < INET_HEADROOM) {
+		skb_drop(skb, SKB_DROP_NOT_SPECIFIED);
+		return -EINVAL;
+	}
+	skb_reset_transport_header(skb);
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
+	struct ip_xmit_args a = {
+		.saddr = ntohl(saddr) ? ntohl(saddr) : sk->saddr,
+		.daddr = ntohl(daddr),
+		.protocol = (uint8_t)sk->sk_protocol,
+		.ttl = sk->ttl,
+	};
+	return ip_build_and_send_pkt(skb, &a);
+}
+
+int
+ns_sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	mod_skb(skb, __func__);
+	mod_sock_arg(sk, __func__);
+	held_del(mh, skb);
+	skb_handoff(skb, LAYER_SOCKET, "sock_queue_rcv_skb");
+	return sock_queue_rcv_skb(sk, skb);
+}
+
+void
+ns_sk_write_queue_tail(struct sock *sk, struct sk_buff *skb)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	mod_skb(skb, __func__);
+	mod_sock_arg(sk, __func__);
+	held_del(mh, skb);
+	skb->sk = sk;
+	skb_queue_tail(&sk->sk_write_queue, skb);
+}
+
+struct sk_buff *
+ns_sk_write_queue_head(struct sock *sk)
+{
+	KSCOPE();
+	return skb_peek(&mod_sock_arg(sk, __func__)->sk_write_queue);
+}
+
+struct sk_buff *
+ns_sk_write_queue_dequeue(struct sock *sk)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	struct sk_buff *skb = skb_dequeue(&mod_sock_arg(sk, __func__)->sk_write_queue);
+	if (!skb)
+		return NULL;
+	held_add(mh, skb);
+	if (skb_queue_empty(&sk->sk_write_queue))
+		sk->sk_write_space(sk);
+	return skb;
+}
+
+void
+ns_sk_error_report(struct sock *sk, int err)
+{
+	KSCOPE();
+	mod_sock_arg(sk, __func__);
+	if (err <= 0 || err > 4095)
+		mod_bad(__func__, "not an errno");
+	sk->sk_err = err;
+	skb_queue_purge(&sk->sk_write_queue, SKB_DROP_NOT_SPECIFIED);
+	sk->sk_state_change(sk);
+}
+
+/* ---- timers -------------------------------------------------------------------------- */
+
+void
+ns_timer_setup(struct ns_timer_list *t, void (*fn)(struct ns_timer_list *t))
+{
+	KSCOPE();
+	if (!t)
+		mod_bad(__func__, "a NULL timer");
+	t->function = fn;
+	memset(t->_netsim, 0, sizeof t->_netsim);
+}
+
+static void
+module_timer_fire(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	struct ns_timer_list *t = a;
+	struct mod_timer *mt = (struct mod_timer *)t->_netsim;
+	struct sock *sk = mt->sk;
+	struct mod_sock *ms = mod_sk(sk);
+	struct mod_host *mh = ms->mp->mh;
+	mt->ev = 0;
+	ms->timers = g_slist_remove(ms->timers, t);
+	/* Linux runs timers in the TIMER softirq; charged as UDP's work. */
+	host_charge(sk->host, COST_UDP_SEND);
+	if (!mh->disabled && t->function)
+		MOD_CALL(mh, "a timer", t->function(t), (void)0);
+	sock_put(sk); /* the timer's reference */
+}
+
+void
+ns_sk_reset_timer(struct sock *sk, struct ns_timer_list *t, int64_t delay_ns)
+{
+	KSCOPE();
+	mod_sock_arg(sk, __func__);
+	if (!t || delay_ns < 0)
+		mod_bad(__func__, "a NULL timer or a negative delay");
+	struct mod_timer *mt = (struct mod_timer *)t->_netsim;
+	struct mod_sock *ms = mod_sk(sk);
+	if (mt->ev) {
+		if (mt->sk != sk)
+			mod_bad(__func__, "a timer armed for another socket");
+		sim_cancel(sk->host->sim, mt->ev);
+	} else {
+		sock_hold(sk);
+		ms->timers = g_slist_prepend(ms->timers, t);
+	}
+	mt->sk = sk;
+	mt->ev = sim_schedule(sk->host->sim, delay_ns, module_timer_fire, t, NULL);
+}
+
+void
+ns_sk_stop_timer(struct sock *sk, struct ns_timer_list *t)
+{
+	KSCOPE();
+	mod_sock_arg(sk, __func__);
+	if (!t)
+		mod_bad(__func__, "a NULL timer");
+	struct mod_timer *mt = (struct mod_timer *)t->_netsim;
+	if (!mt->ev)
+		return;
+	if (mt->sk != sk)
+		mod_bad(__func__, "a timer armed for another socket");
+	sim_cancel(sk->host->sim, mt->ev);
+	mt->ev = 0;
+	mod_sk(sk)->timers = g_slist_remove(mod_sk(sk)->timers, t);
+	sock_put(sk);
+}
+
+struct sock *
+ns_timer_sock(struct ns_timer_list *t)
+{
+	KSCOPE();
+	if (!t)
+		mod_bad(__func__, "a NULL timer");
+	return ((struct mod_timer *)t->_netsim)->sk;
+}
+
+int64_t
+ns_ktime_get(void)
+{
+	KSCOPE();
+	return host_now(mod_here(__func__)->host);
+}
+
+void
+ns_proto_count(struct sock *sk, const char *name)
+{
+	KSCOPE();
+	struct mod_host *mh = mod_here(__func__);
+	if (sk)
+		mod_sock_arg(sk, __func__);
+	if (!name || !*name || strlen(name) > 64)
+		mod_bad(__func__, "a figure needs a name of 1 to 64 characters");
+	/* Counted per protocol: "SW.retransmits" (the module's first without @sk). */
+	const char *proto = sk	   ? mod_sk(sk)->mp->np->name
+		: mh->mprotos->len ? ((struct mod_proto *)mh->mprotos->pdata[0])->np->name
+				   : "module";
+	g_autofree char *key = g_strdup_printf("%s.%s", proto, name);
+	uint64_t *n = g_hash_table_lookup(mh->counts, key);
+	if (!n) {
+		n = g_new0(uint64_t, 1);
+		g_hash_table_insert(mh->counts, g_steal_pointer(&key), n);
+	}
+	(*n)++;
+}
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+static void
+mod_host_free(struct mod_host *mh)
+{
+	g_hash_table_destroy(mh->held);
+	g_hash_table_destroy(mh->socks);
+	g_hash_table_destroy(mh->ports);
+	g_hash_table_destroy(mh->counts);
+	g_ptr_array_free(mh->protosw, TRUE);
+	g_ptr_array_free(mh->mprotos, TRUE);
+	g_string_free(mh->protos, TRUE);
+	g_free(mh->name);
+	g_free(mh);
+}
+
+/*
+ * Host fini (it runs before the socket layer's, which closes what the
+ * processes left open): stop the module's timers, give back the skbs it
+ * holds, leave the tables.  The last of its socks to go frees it
+ * (mod_destroy): their sk_prot is the module's.
+ */
+static void
+module_host_fini(struct host *host)
+{
+	for (guint i = 0; mod_all && i < mod_all->len;) {
+		struct mod_host *mh = mod_all->pdata[i];
+		if (mh->host != host) {
+			i++;
+			continue;
+		}
+		g_ptr_array_remove_index(mod_all, i);
+		GList *held = g_hash_table_get_keys(mh->held);
+		for (GList *l = held; l; l = l->next)
+			skb_consume(l->data); /* held by the module at the end of the run */
+		g_list_free(held);
+		g_hash_table_remove_all(mh->held);
+		for (guint k = 0; k < mh->protosw->len; k++)
+			inet_unregister_protosw(mh->host, mh->protosw->pdata[k]);
+		for (int n = 0; n < 256; n++)
+			if (mh->handlers[n])
+				inet_del_protocol(mh->host, &mh->net, (uint8_t)n);
+		mh->disabled = true;
+		proc_contain_watch(-1);
+		GList *socks = g_hash_table_get_keys(mh->socks);
+		for (GList *l = socks; l; l = l->next) {
+			struct sock *sk = l->data;
+			sock_hold(sk);
+			mod_timers_cancel(sk);
+			sock_put(sk); /* a sock only its timers held goes now */
+		}
+		g_list_free(socks);
+		if (g_hash_table_size(mh->socks) == 0)
+			mod_host_free(mh);
+		else
+			mh->gone = true;
+	}
+	if (mod_all && mod_all->len == 0) {
+		g_ptr_array_free(mod_all, TRUE);
+		mod_all = NULL;
+	}
+}
+
+gboolean
+module_load(struct host *host, const char *name, ns_module_init_fn init, GError **error)
+{
+	bool first_here = true;
+	for (guint i = 0; mod_all && i < mod_all->len; i++) {
+		struct mod_host *mh = mod_all->pdata[i];
+		if (mh->host == host) {
+			first_here = false;
+			if (mh->init == init)
+				return TRUE; /* loaded already */
+		}
+	}
+	if (!mod_all)
+		mod_all = g_ptr_array_new();
+	struct mod_host *mh = g_new0(struct mod_host, 1);
+	mh->host = host;
+	mh->name = g_strdup(name);
+	mh->init = init;
+	mh->protos = g_string_new(NULL);
+	mh->mprotos = g_ptr_array_new_with_free_func(g_free);
+	mh->protosw = g_ptr_array_new_with_free_func(g_free);
+	mh->net = (struct net_protocol){ .handler = module_ip_rcv,
+					 .layer = LAYER_MODULE,
+					 .func_name = "module_ip_rcv" };
+	mh->held = g_hash_table_new(g_direct_hash, g_direct_equal);
+	mh->socks = g_hash_table_new(g_direct_hash, g_direct_equal);
+	mh->ports = g_hash_table_new(g_direct_hash, g_direct_equal);
+	mh->counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_ptr_array_add(mod_all, mh);
+	proc_contain_watch(1);
+	if (first_here)
+		host_add_fini(host, module_host_fini);
+	volatile int rc = 0;
+	MOD_CALL(mh, "ns_module_init", rc = init(), rc = -EFAULT);
+	if (rc < 0 || mh->disabled) {
+		g_set_error(error, g_quark_from_static_string("module"), 1,
+			    "module %s: ns_module_init %s on host %s", name,
+			    mh->disabled ? "faulted" : g_strerror(-rc), host->name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+module_foreach(struct host *host, module_report_fn fn, void *arg)
+{
+	for (guint i = 0; mod_all && i < mod_all->len; i++) {
+		struct mod_host *mh = mod_all->pdata[i];
+		if (mh->host != host)
+			continue;
+		struct module_report r = {
+			.name = mh->name,
+			.protos = mh->protos->str,
+			.faulted = mh->disabled,
+			.signal = mh->fault_signal,
+			.status = mh->fault_status,
+			.time = mh->fault_time,
+			.where = mh->fault_where,
+			.fault_drops = mh->fault_drops,
+			.counts = mh->counts,
+		};
+		fn(host, &r, arg);
+	}
+}
