@@ -76,7 +76,8 @@ struct mod_host {
 
 /* The internal struct proto made for one ns_proto on one host. */
 struct mod_proto {
-	struct proto prot; /* first: sk->sk_prot points here */
+	struct proto prot;     /* first: sk->sk_prot points here */
+	const char *send_func; /* "sw_sendmsg", interned: the trace keeps it */
 	struct ns_proto *np;
 	struct mod_host *mh;
 };
@@ -308,6 +309,9 @@ ns_proto_register(struct ns_proto *prot, int alloc_slab)
 		.obj_size = sizeof(struct mod_sock) + ((prot->obj_size + 15) & ~(size_t)15),
 		.destroy = mod_destroy,
 	};
+	g_autofree char *lower = g_ascii_strdown(prot->name, -1);
+	g_autofree char *send = g_strdup_printf("%s_sendmsg", lower);
+	mp->send_func = g_intern_string(send);
 	int rc = proto_register(&mp->prot);
 	if (rc < 0) {
 		g_free(mp);
@@ -348,6 +352,13 @@ ns_inet_add_protocol(const struct ns_net_protocol *prot, unsigned char protocol)
 	struct mod_host *mh = mod_here(__func__);
 	if (!prot || !prot->handler)
 		return -EINVAL;
+	/* The trace names the handler after the module's protocol: "sw_rcv". */
+	if (mh->mprotos->len) {
+		struct mod_proto *mp = mh->mprotos->pdata[0];
+		g_autofree char *lower = g_ascii_strdown(mp->np->name, -1);
+		g_autofree char *rcv = g_strdup_printf("%s_rcv", lower);
+		mh->net.func_name = g_intern_string(rcv);
+	}
 	int rc = inet_add_protocol(mh->host, &mh->net, protocol);
 	if (rc < 0)
 		return rc;
@@ -642,6 +653,8 @@ ns_sock_alloc_send_skb(struct sock *sk, unsigned size, int *err)
 		return NULL;
 	}
 	held_add(mh, skb);
+	/* The trace shows the module's send path: "sw_sendmsg" for SW. */
+	skb_handoff(skb, LAYER_MODULE, mod_sk(sk)->mp->send_func);
 	return skb;
 }
 
@@ -806,7 +819,6 @@ ns_ip_build_and_send_pkt(struct sk_buff *skb, struct sock *sk, uint32_t saddr, u
 		return -EINVAL;
 	}
 	skb_reset_transport_header(skb);
-	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
 	struct ip_xmit_args a = {
 		.saddr = ntohl(saddr) ? ntohl(saddr) : sk->saddr,
 		.daddr = ntohl(daddr),
