@@ -983,7 +983,7 @@ ns_proto_count(struct sock *sk, const char *name)
 	/* Counted per protocol: "SW.retransmits" (the module's first without @sk). */
 	const char *proto = sk	   ? mod_sk(sk)->mp->np->name
 		: mh->mprotos->len ? ((struct mod_proto *)mh->mprotos->pdata[0])->np->name
-				   : "module";
+				   : "unnamed";
 	g_autofree char *key = g_strdup_printf("%s.%s", proto, name);
 	uint64_t *n = g_hash_table_lookup(mh->counts, key);
 	if (!n) {
@@ -1091,7 +1091,7 @@ module_load(struct host *host, const char *name, ns_module_init_fn init, GError 
 	volatile int rc = 0;
 	MOD_CALL(mh, "ns_module_init", rc = init(), rc = -EFAULT);
 	if (rc < 0 || mh->disabled) {
-		g_set_error(error, g_quark_from_static_string("module"), 1,
+		g_set_error(error, g_quark_from_static_string("netsim-module-error"), 1,
 			    "module %s: ns_module_init %s on host %s", name,
 			    mh->disabled ? "faulted" : g_strerror(-rc), host->name);
 		return FALSE;

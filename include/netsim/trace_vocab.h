@@ -127,7 +127,7 @@
 	/* other */                                                                                \
 	X(SCREEN, screen, "a user-level screening process rejected it")                            \
 	X(NOMEM, nomem, "a modelled memory limit")                                                 \
-	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)") \
+	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")    \
 	X(MODULE_FAULT, module_fault, "held by a plug-in protocol when its code faulted")
 
 /*
