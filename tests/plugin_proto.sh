@@ -166,13 +166,13 @@ EOF
 	[ $# -gt 1 ] && echo "$2"
 }
 
-for mode in 0 1 2 3 4; do
+for mode in 0 1 2 3 4 5; do
 	"$CC" -shared -fPIC -O2 -DMODE=$mode -I"$top_srcdir/include" -o "$T/crash$mode.so" \
 		"$top_srcdir/tests/bad_student/proto_crash.c"
 done
 # mode host what signal
 for c in "0 bob its.IP.handler 11" "1 alice a.timer 8" "2 alice its.sendmsg 6" \
-	"3 bob its.IP.handler 24" "4 bob its.IP.handler 0"; do
+	"3 bob its.IP.handler 24" "4 bob its.IP.handler 0" "5 bob its.IP.handler 11"; do
 	set -- $c
 	mode=$1 host=$2 where=$(echo "$3" | tr . ' ') sig=$4
 	crash_ini $mode >"$T/c.ini"
@@ -190,6 +190,11 @@ for c in "0 bob its.IP.handler 11" "1 alice a.timer 8" "2 alice its.sendmsg 6" \
 	expect_exit 0 "mode $mode: [expect] $host.proto.CRASH.fault_signal = $sig accepts it" -- \
 		"$NETSIM" run -q "$T/c2.ini"
 done
+crash_ini 5 >"$T/c.ini"
+"$NETSIM" run -q "$T/c.ini" >/dev/null 2>"$T/err5"
+expect_grep "$T/err5" "ns_consume_skb: an skb the module does not hold" \
+	"mode 5: the second consume_skb is refused and named"
+
 # After the IP handler's fault bob answers protocol 253 as unknown (ICMP
 # protocol unreachable, drop ip_noproto), and the held skb is module_fault.
 crash_ini 0 >"$T/c.ini"

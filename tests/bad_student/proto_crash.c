@@ -7,6 +7,7 @@
  *   2: its sendmsg calls abort() (a process's system call)
  *   3: its IP handler loops forever (the spin limit)
  *   4: its IP handler calls exit(7)
+ *   5: its IP handler frees its skb twice (netsim refuses the second call)
  * Its program: role = server binds port and reads; role = client sends
  * count datagrams to dst:port.  Header: sport, dport (4 bytes).
  */
@@ -72,6 +73,11 @@ crash_rcv(struct sk_buff *skb)
 			;
 	if (MODE == 4)
 		exit(7);
+	if (MODE == 5) {
+		consume_skb(skb);
+		consume_skb(skb); /* not held any more: the module is disabled */
+		return 0;
+	}
 	uint16_t *h = ns_skb_data(skb);
 	struct sock *sk = ns_inet_lookup_skb(skb, h[0], h[1]);
 	if (!sk) {
