@@ -72,6 +72,7 @@ struct mod_host {
 	GHashTable *socks;			     /* its live socks */
 	GHashTable *ports;			     /* (protocol << 16 | port) -> struct sock * */
 	GHashTable *counts;			     /* ns_proto_count */
+	uint64_t next_seq;			     /* mod_sock.seq */
 };
 
 /* The internal struct proto made for one ns_proto on one host. */
@@ -85,6 +86,7 @@ struct mod_proto {
 struct mod_sock {
 	struct sock sk; /* first */
 	struct mod_proto *mp;
+	uint64_t seq;	/* creation order, for a deterministic walk */
 	GSList *timers; /* armed struct ns_timer_list * */
 	_Alignas(16) unsigned char priv[];
 };
@@ -115,6 +117,34 @@ mod_of(struct sock *sk)
 
 /* ---- disabling a module that faulted --------------------------------------------------- */
 
+static gint
+by_sock_seq(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = ((const struct mod_sock *)a)->seq, y = ((const struct mod_sock *)b)->seq;
+	return x < y ? -1 : x > y;
+}
+
+static gint
+by_skb_id(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = ((const struct sk_buff *)a)->id, y = ((const struct sk_buff *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+/* The module's socks, oldest first; the skbs it holds, by id: the same
+ * order in every run (a hash table's is the pointers'). */
+static GList *
+mod_socks_sorted(struct mod_host *mh)
+{
+	return g_list_sort(g_hash_table_get_keys(mh->socks), by_sock_seq);
+}
+
+static GList *
+mod_held_sorted(struct mod_host *mh)
+{
+	return g_list_sort(g_hash_table_get_keys(mh->held), by_skb_id);
+}
+
 static void mod_timers_cancel(struct sock *sk);
 static void mod_host_free(struct mod_host *mh);
 
@@ -134,7 +164,7 @@ mod_disable(struct mod_host *mh, int sig, int status, const char *where)
 	for (guint i = 0; i < mh->protosw->len; i++)
 		inet_unregister_protosw(mh->host, mh->protosw->pdata[i]);
 	/* Its sockets: timers stopped, unacknowledged data dropped, error set. */
-	GList *socks = g_hash_table_get_keys(mh->socks);
+	GList *socks = mod_socks_sorted(mh);
 	for (GList *l = socks; l; l = l->next) {
 		struct sock *sk = l->data;
 		sock_hold(sk);
@@ -146,7 +176,7 @@ mod_disable(struct mod_host *mh, int sig, int status, const char *where)
 		sock_put(sk);
 	}
 	g_list_free(socks);
-	GList *held = g_hash_table_get_keys(mh->held);
+	GList *held = mod_held_sorted(mh);
 	for (GList *l = held; l; l = l->next) {
 		skb_drop(l->data, SKB_DROP_MODULE_FAULT);
 		mh->fault_drops++;
@@ -449,6 +479,7 @@ mod_init(struct sock *sk)
 	if (mh->disabled)
 		return -EPROTONOSUPPORT;
 	g_hash_table_add(mh->socks, sk);
+	ms->seq = ++mh->next_seq;
 	struct ns_proto *np = ms->mp->np;
 	volatile int rc = 0;
 	if (np->init)
@@ -835,6 +866,9 @@ ns_sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 	struct mod_host *mh = mod_here(__func__);
 	mod_skb(skb, __func__);
 	mod_sock_arg(sk, __func__);
+	/* recvfrom reads the source from the IP and transport headers. */
+	if (skb->network_header == SKB_HDR_UNSET || skb->transport_header == SKB_HDR_UNSET)
+		mod_bad(__func__, "an skb without IP and transport headers (not a received one)");
 	held_del(mh, skb);
 	skb_handoff(skb, LAYER_SOCKET, "sock_queue_rcv_skb");
 	return sock_queue_rcv_skb(sk, skb);
@@ -1025,7 +1059,7 @@ module_host_fini(struct host *host)
 			continue;
 		}
 		g_ptr_array_remove_index(mod_all, i);
-		GList *held = g_hash_table_get_keys(mh->held);
+		GList *held = mod_held_sorted(mh);
 		for (GList *l = held; l; l = l->next)
 			skb_consume(l->data); /* held by the module at the end of the run */
 		g_list_free(held);
@@ -1037,7 +1071,7 @@ module_host_fini(struct host *host)
 				inet_del_protocol(mh->host, &mh->net, (uint8_t)n);
 		mh->disabled = true;
 		proc_contain_watch(-1);
-		GList *socks = g_hash_table_get_keys(mh->socks);
+		GList *socks = mod_socks_sorted(mh);
 		for (GList *l = socks; l; l = l->next) {
 			struct sock *sk = l->data;
 			sock_hold(sk);
