@@ -202,4 +202,17 @@ crash_ini 0 >"$T/c.ini"
 expect_eq "$(figure "$T/c.m" bob.drops.module_fault)" 1 "the datagram the handler held is dropped as module_fault"
 expect_eq "$(figure "$T/c.m" bob.ip.in_unknown_protos)" 4 "the 4 later datagrams find no protocol 253"
 expect_eq "$(figure "$T/c.m" app.server.exit_status)" 9 "the server's blocked recv fails with ECONNABORTED"
+# A faulted run is as deterministic as any: the same skb rows twice.
+if command -v sqlite3 >/dev/null 2>&1; then
+	for i in 1 2; do
+		"$NETSIM" run -q -s scenario.trace=full --trace "$T/f$i.db" "$T/c.ini" >/dev/null 2>&1
+		sqlite3 "$T/f$i.db" "SELECT * FROM skb_events ORDER BY seq" >"$T/f$i.txt"
+	done
+	if [ -s "$T/f1.txt" ] && cmp -s "$T/f1.txt" "$T/f2.txt" &&
+		grep -q module_fault "$T/f1.txt"; then
+		ok "two runs with a module fault write the same skb rows, module_fault drop included"
+	else
+		not_ok "two runs with a module fault differ (or no module_fault row)"
+	fi
+fi
 done_testing
