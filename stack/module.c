@@ -183,18 +183,18 @@ mod_disable(struct mod_host *mh, int sig, int status, const char *where)
 	}
 	g_list_free(held);
 	g_hash_table_remove_all(mh->held);
-	char t[32];
+	char t[32], what[64];
 	snprintf(t, sizeof t, "%.6f s", (double)mh->fault_time / 1e9);
 	if (sig)
-		fprintf(stderr,
-			"netsim: module %s on host %s: %s in %s at %s; its protocols are "
-			"unregistered on this host and the run goes on\n",
-			mh->name, mh->host->name, strsignal(sig), where, t);
+		snprintf(what, sizeof what, "%s", strsignal(sig));
 	else
-		fprintf(stderr,
-			"netsim: module %s on host %s: exit(%d) in %s at %s; its protocols are "
-			"unregistered on this host and the run goes on\n",
-			mh->name, mh->host->name, status, where, t);
+		snprintf(what, sizeof what, "exit(%d)", status);
+	/* A fault while loading refuses the scenario (module_load's error). */
+	bool loading = strcmp(where, "ns_module_init") == 0;
+	fprintf(stderr, "netsim: module %s on host %s: %s in %s at %s; %s\n", mh->name,
+		mh->host->name, what, where, t,
+		loading ? "the module is not loaded"
+			: "its protocols are unregistered on this host and the run goes on");
 }
 
 /*
