@@ -17,6 +17,9 @@
  *       the plug-in's sendmsg -> ns_ip_build_and_send_pkt -> ip_output
  *   a sim event -> module_timer_fire -> (contained) the plug-in's timer
  *
+ * The calls the module makes (skbs, IP output, queues, timers) are in
+ * stack/module_calls.c; stack/module_int.h holds what both share.
+ *
  * Containment (docs/reliability.md): every call into the plug-in's code
  * runs in a PROC_CONTAIN frame (sim/proc.h); every exported call it makes
  * counts as netsim's code (KSCOPE) and checks the skb and sock pointers it
@@ -29,91 +32,10 @@
  * passes it to a call that consumes it; when the module is disabled the
  * skbs it holds are dropped with reason module_fault, so none is lost.
  */
-#include "stack/module.h"
-
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include "sim/proc.h"
-#include "stack/af_inet.h"
-#include "stack/host.h"
-#include "stack/inet.h"
-#include "stack/ipv4.h"
-#include "stack/sock.h"
-#include "trace/trace.h"
-#define NETSIM_NO_PROTO_MACROS
-#include "include/netsim/proto.h"
-
-#define MOD_PORT_LO 32768 /* ephemeral ports, as net.ipv4.ip_local_port_range */
-#define MOD_PORT_HI 60999
-#define MOD_MAX_PAYLOAD 65000
-#define NS_MSG_PEEK 0x2
-#define NS_MSG_TRUNC 0x20
-#define NS_MSG_DONTWAIT 0x40
-
-/* One module (a plug-in object) on one host. */
-struct mod_host {
-	struct host *host;
-	char *name;
-	ns_module_init_fn init;
-	GString *protos; /* names of its ns_proto tables */
-	bool disabled;
-	bool gone; /* its host's fini ran: freed with its last sock */
-	int fault_signal, fault_status;
-	sim_time_t fault_time;
-	const char *fault_where;
-	uint64_t fault_drops;
-	GPtrArray *mprotos; /* struct mod_proto *, owned */
-	GPtrArray *protosw; /* struct inet_protosw *, owned */
-	struct net_protocol net;
-	const struct ns_net_protocol *handlers[256]; /* by IP protocol number */
-	GHashTable *held;			     /* skbs it holds */
-	GHashTable *socks;			     /* its live socks */
-	GHashTable *ports;			     /* (protocol << 16 | port) -> struct sock * */
-	GHashTable *counts;			     /* ns_proto_count */
-	uint64_t next_seq;			     /* mod_sock.seq */
-};
-
-/* The internal struct proto made for one ns_proto on one host. */
-struct mod_proto {
-	struct proto prot;     /* first: sk->sk_prot points here */
-	const char *send_func; /* "sw_sendmsg", interned: the trace keeps it */
-	struct ns_proto *np;
-	struct mod_host *mh;
-};
-
-struct mod_sock {
-	struct sock sk; /* first */
-	struct mod_proto *mp;
-	uint64_t seq;	/* creation order, for a deterministic walk */
-	GSList *timers; /* armed struct ns_timer_list * */
-	_Alignas(16) unsigned char priv[];
-};
-
-/* A timer's netsim-side fields (ns_timer_list._netsim). */
-struct mod_timer {
-	sim_event_id ev;
-	struct sock *sk;
-	uint64_t unused;
-};
-G_STATIC_ASSERT(sizeof(struct mod_timer) <= sizeof(((struct ns_timer_list *)0)->_netsim));
+#include "stack/module_int.h"
 
 static GPtrArray *mod_all; /* every struct mod_host, load order */
-/* The module whose code runs now (or that is being loaded). */
-static struct mod_host *mod_cur;
-
-static struct mod_sock *
-mod_sk(struct sock *sk)
-{
-	return (struct mod_sock *)sk;
-}
-
-static struct mod_host *
-mod_of(struct sock *sk)
-{
-	return mod_sk(sk)->mp->mh;
-}
+struct mod_host *mod_cur;
 
 /* ---- disabling a module that faulted --------------------------------------------------- */
 
@@ -145,10 +67,9 @@ mod_held_sorted(struct mod_host *mh)
 	return g_list_sort(g_hash_table_get_keys(mh->held), by_skb_id);
 }
 
-static void mod_timers_cancel(struct sock *sk);
 static void mod_host_free(struct mod_host *mh);
 
-static void
+void
 mod_disable(struct mod_host *mh, int sig, int status, const char *where)
 {
 	if (mh->disabled)
@@ -198,33 +119,12 @@ mod_disable(struct mod_host *mh, int sig, int status, const char *where)
 }
 
 /*
- * Call into the module's code, contained.  @call is a statement; on a
- * fault the module is disabled and @on_fault runs.  mod_cur is the module
- * while its code runs (for the calls that need the host).
- */
-#define MOD_CALL(mh, where, call, on_fault)                            \
-	do {                                                           \
-		struct proc_contain c_;                                \
-		struct mod_host *volatile saved_ = mod_cur;            \
-		mod_cur = (mh);                                        \
-		if (PROC_CONTAIN(&c_) == 0) {                          \
-			call;                                          \
-			proc_contain_pop(&c_);                         \
-			mod_cur = saved_;                              \
-		} else {                                               \
-			mod_cur = saved_;                              \
-			mod_disable((mh), c_.sig, c_.status, (where)); \
-			on_fault;                                      \
-		}                                                      \
-	} while (0)
-
-/*
  * The exported calls: netsim's code, not the module's (a fault inside is
  * netsim's own).  KSCOPE marks it; mod_bad ends the module's call when it
  * passed something that is not its own (a freed skb, a stray pointer), as
  * the kernel's checks (skb_over_panic, refcount warnings) would oops.
  */
-static struct proc_contain *
+struct proc_contain *
 kscope_begin(void)
 {
 	struct proc_contain *c = proc_contain_top();
@@ -233,16 +133,14 @@ kscope_begin(void)
 	return c;
 }
 
-static void
+void
 kscope_end(struct proc_contain **c)
 {
 	if (*c)
 		(*c)->kernel--;
 }
-#define KSCOPE() \
-	struct proc_contain *kscope_ __attribute__((cleanup(kscope_end), unused)) = kscope_begin()
 
-static void __attribute__((noreturn)) mod_bad(const char *call, const char *what)
+void __attribute__((noreturn)) mod_bad(const char *call, const char *what)
 {
 	struct proc_contain *c = proc_contain_top();
 	if (!c || !mod_cur)
@@ -254,7 +152,7 @@ static void __attribute__((noreturn)) mod_bad(const char *call, const char *what
 	g_error("not reached");
 }
 
-static struct mod_host *
+struct mod_host *
 mod_here(const char *call)
 {
 	if (!mod_cur)
@@ -262,7 +160,7 @@ mod_here(const char *call)
 	return mod_cur;
 }
 
-static struct sk_buff *
+struct sk_buff *
 mod_skb(struct sk_buff *skb, const char *call)
 {
 	struct mod_host *mh = mod_here(call);
@@ -271,7 +169,7 @@ mod_skb(struct sk_buff *skb, const char *call)
 	return skb;
 }
 
-static struct sock *
+struct sock *
 mod_sock_arg(struct sock *sk, const char *call)
 {
 	struct mod_host *mh = mod_here(call);
@@ -280,13 +178,13 @@ mod_sock_arg(struct sock *sk, const char *call)
 	return sk;
 }
 
-static void
+void
 held_add(struct mod_host *mh, struct sk_buff *skb)
 {
 	g_hash_table_add(mh->held, skb);
 }
 
-static void
+void
 held_del(struct mod_host *mh, struct sk_buff *skb)
 {
 	g_hash_table_remove(mh->held, skb);
@@ -487,7 +385,7 @@ mod_init(struct sock *sk)
 	return rc;
 }
 
-static void
+void
 mod_timers_cancel(struct sock *sk)
 {
 	struct mod_sock *ms = mod_sk(sk);
@@ -616,417 +514,6 @@ mod_recvmsg(struct sock *sk, struct ns_msg *msg)
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
 }
 
-/* ---- the calls the module makes ------------------------------------------------------------ */
-
-struct sock *
-ns_inet_lookup_skb(struct sk_buff *skb, uint16_t sport, uint16_t dport)
-{
-	KSCOPE();
-	(void)sport;
-	struct mod_host *mh = mod_here(__func__);
-	mod_skb(skb, __func__);
-	uint8_t protocol = ip_hdr(skb)->protocol;
-	struct sock *sk = g_hash_table_lookup(
-		mh->ports, GUINT_TO_POINTER((guint)protocol << 16 | ntohs(dport)));
-	if (!sk)
-		return NULL;
-	uint32_t daddr = ntohl(ip_hdr(skb)->daddr);
-	if (sk->rcv_saddr && sk->rcv_saddr != daddr)
-		return NULL;
-	return sk;
-}
-
-void *
-ns_sk_priv(struct sock *sk)
-{
-	KSCOPE();
-	return mod_sk(mod_sock_arg(sk, __func__))->priv;
-}
-
-uint16_t
-ns_inet_sk_sport(const struct sock *sk)
-{
-	KSCOPE();
-	return htons(mod_sock_arg((struct sock *)sk, __func__)->num);
-}
-
-uint32_t
-ns_inet_sk_saddr(const struct sock *sk)
-{
-	KSCOPE();
-	return htonl(mod_sock_arg((struct sock *)sk, __func__)->saddr);
-}
-
-struct sk_buff *
-ns_alloc_skb(unsigned size)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	if (size > (1u << 17))
-		return NULL;
-	struct sk_buff *skb = skb_alloc(mh->host, size, LAYER_MODULE);
-	held_add(mh, skb);
-	return skb;
-}
-
-struct sk_buff *
-ns_sock_alloc_send_skb(struct sock *sk, unsigned size, int *err)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	mod_sock_arg(sk, __func__);
-	int e = 0;
-	struct sk_buff *skb =
-		size > (1u << 17) ? NULL : sock_alloc_send_skb(sk, size, NS_MSG_DONTWAIT, &e);
-	if (!skb) {
-		if (err)
-			*err = e ? e : -EMSGSIZE;
-		return NULL;
-	}
-	held_add(mh, skb);
-	/* The trace shows the module's send path: "sw_sendmsg" for SW. */
-	skb_handoff(skb, LAYER_MODULE, mod_sk(sk)->mp->send_func);
-	return skb;
-}
-
-void
-ns_skb_reserve(struct sk_buff *skb, unsigned len)
-{
-	KSCOPE();
-	mod_skb(skb, __func__);
-	if (len > skb_tailroom(skb) || skb->len)
-		mod_bad(__func__, "no room to reserve, or data already put");
-	skb_reserve(skb, len);
-}
-
-void *
-ns_skb_put(struct sk_buff *skb, unsigned len)
-{
-	KSCOPE();
-	mod_skb(skb, __func__);
-	if (len > skb_tailroom(skb))
-		mod_bad(__func__, "past the end of the buffer (Linux skb_over_panic)");
-	return skb_put(skb, len);
-}
-
-void *
-ns_skb_push(struct sk_buff *skb, unsigned len)
-{
-	KSCOPE();
-	mod_skb(skb, __func__);
-	if (len > skb_headroom(skb))
-		mod_bad(__func__, "before the head of the buffer (Linux skb_under_panic)");
-	return skb_push(skb, len);
-}
-
-void *
-ns_skb_pull(struct sk_buff *skb, unsigned len)
-{
-	KSCOPE();
-	mod_skb(skb, __func__);
-	if (len > skb->len)
-		return NULL;
-	return skb_pull(skb, len);
-}
-
-void *
-ns_skb_data(const struct sk_buff *skb)
-{
-	KSCOPE();
-	return mod_skb((struct sk_buff *)skb, __func__)->data;
-}
-
-unsigned
-ns_skb_len(const struct sk_buff *skb)
-{
-	KSCOPE();
-	return mod_skb((struct sk_buff *)skb, __func__)->len;
-}
-
-void
-ns_skb_reset_transport_header(struct sk_buff *skb)
-{
-	KSCOPE();
-	skb_reset_transport_header(mod_skb(skb, __func__));
-}
-
-void *
-ns_skb_transport_header(const struct sk_buff *skb)
-{
-	KSCOPE();
-	return skb_transport_header(mod_skb((struct sk_buff *)skb, __func__));
-}
-
-static const struct iphdr *
-mod_iph(const struct sk_buff *skb, const char *call)
-{
-	mod_skb((struct sk_buff *)skb, call);
-	if (skb->network_header == SKB_HDR_UNSET)
-		mod_bad(call, "an skb without an IP header (not a received datagram)");
-	return ip_hdr(skb);
-}
-
-uint32_t
-ns_ip_hdr_saddr(const struct sk_buff *skb)
-{
-	KSCOPE();
-	return mod_iph(skb, __func__)->saddr;
-}
-
-uint32_t
-ns_ip_hdr_daddr(const struct sk_buff *skb)
-{
-	KSCOPE();
-	return mod_iph(skb, __func__)->daddr;
-}
-
-struct sk_buff *
-ns_skb_clone(struct sk_buff *skb)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	/* The original may be on the socket's write queue (not held). */
-	bool queued = skb && skb->queue;
-	if (!queued)
-		mod_skb(skb, __func__);
-	else if (!skb->sk || !g_hash_table_contains(mh->socks, skb->sk))
-		mod_bad(__func__, "an skb the module does not hold");
-	struct sk_buff *c = skb_clone(skb);
-	held_add(mh, c);
-	return c;
-}
-
-int
-ns_skb_put_from_msg(struct sk_buff *skb, struct ns_msghdr *msg, unsigned len)
-{
-	KSCOPE();
-	mod_skb(skb, __func__);
-	if (!msg || len > msg->len)
-		return -EFAULT;
-	if (len > skb_tailroom(skb))
-		mod_bad(__func__, "past the end of the buffer (Linux skb_over_panic)");
-	skb_copy_from_user(skb, msg->_buf, len);
-	return 0;
-}
-
-void
-ns_consume_skb(struct sk_buff *skb)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	held_del(mh, mod_skb(skb, __func__));
-	skb_consume(skb);
-}
-
-void
-ns_kfree_skb_reason(struct sk_buff *skb, const char *reason)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	held_del(mh, mod_skb(skb, __func__));
-	int r = reason ? skb_drop_reason_by_name(reason) : -1;
-	if (r < 0 || r == SKB_DROP_MODULE_FAULT)
-		r = SKB_DROP_NOT_SPECIFIED;
-	skb_drop_at(skb, (enum skb_drop_reason)r, mh->name);
-}
-
-uint16_t
-ns_ip_compute_csum(const void *buf, unsigned len)
-{
-	/* Reads the module's own memory: a bad pointer is its fault. */
-	return csum_fold(csum_partial(buf, len, 0));
-}
-
-int
-ns_ip_build_and_send_pkt(struct sk_buff *skb, struct sock *sk, uint32_t saddr, uint32_t daddr)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	mod_skb(skb, __func__);
-	mod_sock_arg(sk, __func__);
-	held_del(mh, skb);
-	if (skb_headroom(skb) < INET_HEADROOM) {
-		skb_drop(skb, SKB_DROP_NOT_SPECIFIED);
-		return -EINVAL;
-	}
-	skb_reset_transport_header(skb);
-	struct ip_xmit_args a = {
-		.saddr = ntohl(saddr) ? ntohl(saddr) : sk->saddr,
-		.daddr = ntohl(daddr),
-		.protocol = (uint8_t)sk->sk_protocol,
-		.ttl = sk->ttl,
-	};
-	return ip_build_and_send_pkt(skb, &a);
-}
-
-int
-ns_sock_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	mod_skb(skb, __func__);
-	mod_sock_arg(sk, __func__);
-	/* recvfrom reads the source from the IP and transport headers. */
-	if (skb->network_header == SKB_HDR_UNSET || skb->transport_header == SKB_HDR_UNSET)
-		mod_bad(__func__, "an skb without IP and transport headers (not a received one)");
-	held_del(mh, skb);
-	skb_handoff(skb, LAYER_SOCKET, "sock_queue_rcv_skb");
-	return sock_queue_rcv_skb(sk, skb);
-}
-
-void
-ns_sk_write_queue_tail(struct sock *sk, struct sk_buff *skb)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	mod_skb(skb, __func__);
-	mod_sock_arg(sk, __func__);
-	held_del(mh, skb);
-	skb->sk = sk;
-	skb_queue_tail(&sk->sk_write_queue, skb);
-}
-
-struct sk_buff *
-ns_sk_write_queue_head(struct sock *sk)
-{
-	KSCOPE();
-	return skb_peek(&mod_sock_arg(sk, __func__)->sk_write_queue);
-}
-
-struct sk_buff *
-ns_sk_write_queue_dequeue(struct sock *sk)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	struct sk_buff *skb = skb_dequeue(&mod_sock_arg(sk, __func__)->sk_write_queue);
-	if (!skb)
-		return NULL;
-	held_add(mh, skb);
-	if (skb_queue_empty(&sk->sk_write_queue))
-		sk->sk_write_space(sk);
-	return skb;
-}
-
-void
-ns_sk_error_report(struct sock *sk, int err)
-{
-	KSCOPE();
-	mod_sock_arg(sk, __func__);
-	if (err <= 0 || err > 4095)
-		mod_bad(__func__, "not an errno");
-	sk->sk_err = err;
-	skb_queue_purge(&sk->sk_write_queue, SKB_DROP_NOT_SPECIFIED);
-	sk->sk_state_change(sk);
-}
-
-/* ---- timers -------------------------------------------------------------------------- */
-
-void
-ns_timer_setup(struct ns_timer_list *t, void (*fn)(struct ns_timer_list *t))
-{
-	KSCOPE();
-	if (!t)
-		mod_bad(__func__, "a NULL timer");
-	t->function = fn;
-	memset(t->_netsim, 0, sizeof t->_netsim);
-}
-
-static void
-module_timer_fire(struct sim *sim, void *a, void *b)
-{
-	(void)sim;
-	(void)b;
-	struct ns_timer_list *t = a;
-	struct mod_timer *mt = (struct mod_timer *)t->_netsim;
-	struct sock *sk = mt->sk;
-	struct mod_sock *ms = mod_sk(sk);
-	struct mod_host *mh = ms->mp->mh;
-	mt->ev = 0;
-	ms->timers = g_slist_remove(ms->timers, t);
-	/* Linux runs timers in the TIMER softirq; charged as UDP's work. */
-	host_charge(sk->host, COST_UDP_SEND);
-	if (!mh->disabled && t->function)
-		MOD_CALL(mh, "a timer", t->function(t), (void)0);
-	sock_put(sk); /* the timer's reference */
-}
-
-void
-ns_sk_reset_timer(struct sock *sk, struct ns_timer_list *t, int64_t delay_ns)
-{
-	KSCOPE();
-	mod_sock_arg(sk, __func__);
-	if (!t || delay_ns < 0)
-		mod_bad(__func__, "a NULL timer or a negative delay");
-	struct mod_timer *mt = (struct mod_timer *)t->_netsim;
-	struct mod_sock *ms = mod_sk(sk);
-	if (mt->ev) {
-		if (mt->sk != sk)
-			mod_bad(__func__, "a timer armed for another socket");
-		sim_cancel(sk->host->sim, mt->ev);
-	} else {
-		sock_hold(sk);
-		ms->timers = g_slist_prepend(ms->timers, t);
-	}
-	mt->sk = sk;
-	mt->ev = sim_schedule(sk->host->sim, delay_ns, module_timer_fire, t, NULL);
-}
-
-void
-ns_sk_stop_timer(struct sock *sk, struct ns_timer_list *t)
-{
-	KSCOPE();
-	mod_sock_arg(sk, __func__);
-	if (!t)
-		mod_bad(__func__, "a NULL timer");
-	struct mod_timer *mt = (struct mod_timer *)t->_netsim;
-	if (!mt->ev)
-		return;
-	if (mt->sk != sk)
-		mod_bad(__func__, "a timer armed for another socket");
-	sim_cancel(sk->host->sim, mt->ev);
-	mt->ev = 0;
-	mod_sk(sk)->timers = g_slist_remove(mod_sk(sk)->timers, t);
-	sock_put(sk);
-}
-
-struct sock *
-ns_timer_sock(struct ns_timer_list *t)
-{
-	KSCOPE();
-	if (!t)
-		mod_bad(__func__, "a NULL timer");
-	return ((struct mod_timer *)t->_netsim)->sk;
-}
-
-int64_t
-ns_ktime_get(void)
-{
-	KSCOPE();
-	return host_now(mod_here(__func__)->host);
-}
-
-void
-ns_proto_count(struct sock *sk, const char *name)
-{
-	KSCOPE();
-	struct mod_host *mh = mod_here(__func__);
-	if (sk)
-		mod_sock_arg(sk, __func__);
-	if (!name || !*name || strlen(name) > 64)
-		mod_bad(__func__, "a figure needs a name of 1 to 64 characters");
-	/* Counted per protocol: "SW.retransmits" (the module's first without @sk). */
-	const char *proto = sk	   ? mod_sk(sk)->mp->np->name
-		: mh->mprotos->len ? ((struct mod_proto *)mh->mprotos->pdata[0])->np->name
-				   : "unnamed";
-	g_autofree char *key = g_strdup_printf("%s.%s", proto, name);
-	uint64_t *n = g_hash_table_lookup(mh->counts, key);
-	if (!n) {
-		n = g_new0(uint64_t, 1);
-		g_hash_table_insert(mh->counts, g_steal_pointer(&key), n);
-	}
-	(*n)++;
-}
-
 /* ---- loading ----------------------------------------------------------------------------- */
 
 static void
@@ -1093,6 +580,8 @@ module_host_fini(struct host *host)
 gboolean
 module_load(struct host *host, const char *name, ns_module_init_fn init, GError **error)
 {
+	/* The calls a module makes are in the program (module_calls_exports). */
+	g_assert(*(const void *volatile *)&module_calls_exports[0] != NULL);
 	bool first_here = true;
 	for (guint i = 0; mod_all && i < mod_all->len; i++) {
 		struct mod_host *mh = mod_all->pdata[i];
