@@ -14,8 +14,13 @@
  * them before the C library's; called by an isolated process's own code
  * they end that process with the status, and anywhere else they are the C
  * library's (docs/reliability.md).
+ *
+ * An object that also exports `int ns_module_init(void)` is a protocol
+ * module (<netsim/proto.h>, stack/module.c): it is called once on the
+ * app's host when the object is loaded, before the run starts.
  */
 #include "apps/app.h"
+#include "stack/module.h"
 
 #include <dlfcn.h>
 #include <gmodule.h>
@@ -73,6 +78,17 @@ app_plugin_load(struct app *a, const char *path, GError **error)
 			dl_iterate_phdr(plugin_text_cb, info.dli_fbase);
 	}
 	app_plugin_set_handle(a, m);
+	/* A protocol module (<netsim/proto.h>): registered on the app's host
+	 * before anything runs, as insmod at boot.  Once per host and object. */
+	gpointer init = NULL;
+	if (g_module_symbol(m, "ns_module_init", &init) && init) {
+		g_autofree char *base = g_path_get_basename(path);
+		if (!module_load(app_host(a), base, (ns_module_init_fn)init, error)) {
+			app_plugin_set_handle(a, NULL);
+			g_module_close(m);
+			return NULL;
+		}
+	}
 	return plugin_main;
 }
 
@@ -102,7 +118,8 @@ plugin_find_libc_exit(void)
 void
 exit(int status)
 {
-	proc_user_exit(status); /* returns only outside an isolated process */
+	proc_contain_exit(status); /* returns only outside module code */
+	proc_user_exit(status);	   /* returns only outside an isolated process */
 	if (!libc_exit)
 		plugin_find_libc_exit();
 	libc_exit(status);
@@ -112,6 +129,7 @@ exit(int status)
 void
 _exit(int status)
 {
+	proc_contain_exit(status);
 	proc_user_exit(status);
 	if (!libc__exit)
 		plugin_find_libc_exit();

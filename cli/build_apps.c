@@ -14,6 +14,7 @@
 #include <string.h>
 #include "apps/app.h"
 #include "cli/world_int.h"
+#include "stack/module.h"
 #include "sim/units.h"
 
 bool
@@ -128,6 +129,45 @@ signal_name(int sig)
 	return buf;
 }
 
+/* A protocol module whose code faulted (stack/module.c, docs/reliability.md). */
+struct module_summary_ctx {
+	struct world *w;
+	GString *out;
+	guint failed;
+};
+
+static void
+module_summary_one(struct host *host, const struct module_report *r, void *arg)
+{
+	struct module_summary_ctx *c = arg;
+	if (!r->faulted)
+		return;
+	if (!strstr(c->out->str, "\n  protocol modules that failed\n"))
+		g_string_append(c->out, "\n  protocol modules that failed\n");
+	char t[32];
+	units_format_duration(r->time, t, sizeof t);
+	g_string_append_printf(c->out, "  module %s (%s) on host %s: ", r->name, r->protos,
+			       host->name);
+	if (r->signal == SIGXCPU)
+		g_string_append_printf(c->out, "spun in %s past scenario.spin_limit at %s",
+				       r->where, t);
+	else if (r->signal)
+		g_string_append_printf(c->out, "%s (%s) in %s at %s", signal_name(r->signal),
+				       strsignal(r->signal), r->where, t);
+	else
+		g_string_append_printf(c->out, "exit(%d) in %s at %s", r->status, r->where, t);
+	g_string_append_printf(c->out,
+			       "; unregistered on this host, %" G_GUINT64_FORMAT
+			       " skbs it held dropped (module_fault)\n",
+			       (guint64)r->fault_drops);
+	/* [expect] HOST.proto.NAME.fault_signal = N accepts it, as for apps. */
+	g_auto(GStrv) protos = g_strsplit(r->protos, ",", -1);
+	g_autofree char *key =
+		g_strdup_printf("%s.proto.%s.fault_signal", host->name, protos[0] ? protos[0] : "");
+	if (!scenario_get(c->w->sc, "expect", key))
+		c->failed++;
+}
+
 guint
 app_summary(struct world *w, GString *out)
 {
@@ -163,6 +203,11 @@ app_summary(struct world *w, GString *out)
 		/* Ctrl-C and SIGTERM stop the whole run: not the program's failure. */
 		if (sig && sig != SIGINT && sig != SIGTERM && !scenario_get(w->sc, "expect", key))
 			killed++;
+	}
+	for (guint i = 0; i < w->hosts->len; i++) {
+		struct module_summary_ctx c = { w, out, 0 };
+		module_foreach(w->hosts->pdata[i], module_summary_one, &c);
+		killed += c.failed;
 	}
 	return killed;
 }

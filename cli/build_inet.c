@@ -18,6 +18,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_tables.h"
 #include "stack/ipv4.h"
+#include "stack/module.h"
 #include "stack/netdevice.h"
 #include "stack/route.h"
 #include "stack/services.h"
@@ -163,6 +164,30 @@ rule_metric(const struct ipt_rule_info *r, void *data)
 		metric_put(m, (double)r->pkts, "%s.netfilter.%s.policy.pkts", n, r->chain);
 }
 
+/* HOST.proto.NAME.*: what a protocol module counted, and its fault. */
+static void
+module_metric(struct host *host, const struct module_report *r, void *data)
+{
+	GHashTable *m = ((void **)data)[0];
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, r->counts);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		metric_put(m, (double)*(const uint64_t *)v, "%s.proto.%s", host->name,
+			   (const char *)k);
+	g_auto(GStrv) protos = g_strsplit(r->protos, ",", -1);
+	for (char **p = protos; *p; p++) {
+		metric_put(m, r->faulted, "%s.proto.%s.faulted", host->name, *p);
+		if (r->faulted) {
+			metric_put(m, r->signal, "%s.proto.%s.fault_signal", host->name, *p);
+			metric_put(m, (double)r->time / 1e9, "%s.proto.%s.fault_time", host->name,
+				   *p);
+			metric_put(m, (double)r->fault_drops, "%s.proto.%s.fault_drops", host->name,
+				   *p);
+		}
+	}
+}
+
 void
 inet_metrics(struct world *w, GHashTable *m)
 {
@@ -175,6 +200,7 @@ inet_metrics(struct world *w, GHashTable *m)
 		void *rd[2] = { m, (void *)n };
 		ipt_foreach_rule(h, rule_metric, rd);
 		socket_syscall_counts(h, syscall_metric, rd);
+		module_foreach(h, module_metric, rd);
 #define IP(f) metric_put(m, (double)ip->f, "%s.ip." #f, n)
 		IP(in_receives);
 		IP(in_hdr_errors);

@@ -245,8 +245,10 @@ cmd_run(int argc, char **argv)
 	}
 	if (killed) {
 		g_string_append_printf(out,
-				       "\n  FAIL %u process(es) killed by a signal (see above; "
-				       "[expect] app.NAME.exit_signal = N accepts it)\n",
+				       "\n  FAIL %u process(es) killed by a signal or protocol "
+				       "module(s) faulted (see above; [expect] "
+				       "app.NAME.exit_signal = N or HOST.proto.NAME.fault_signal = "
+				       "N accepts it)\n",
 				       killed);
 		failed += killed;
 	}

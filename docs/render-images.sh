@@ -24,6 +24,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/netsim-render.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 ln -s "$src/scenarios" scenarios
+# The student-registered protocol lecture runs plug-ins built from
+# docs/plugin-example in the reader's folder (its first command, `cp ...
+# && make`); here against this source tree's headers.
+cp "$src/docs/plugin-example/Makefile" "$src/docs/plugin-example/"sw_*.c .
+make -s NETSIM_CFLAGS="-I$src/include -fPIC" NETSIM_LIBS=-shared sw_client.so sw_server.so
 status=0
 cat "$src/docs/lecture-guide.md" "$src/docs/lecture-sockets-extra.md" |
 	grep -E '^    netsim (run|draw|view) ' | sed 's/^    netsim //' |

@@ -93,6 +93,11 @@ EXTRA_DIST += tests/lectures_sockets.sh docs/lecture-sockets-extra.md \
 	docs/img/af-unix-vs-loopback-tcp.png \
 	docs/img/socketcall-entry-cpu.png
 EXTRA_DIST += docs/img/urgent-data.png
+# A transport protocol a plug-in registers (issue 14): its programs are
+# built from docs/plugin-example; tests/plugin_proto.sh runs it.
+lecturesplugindir = $(pkgdatadir)/scenarios/lectures/plugin
+dist_lecturesplugin_DATA = scenarios/lectures/plugin/stop-and-wait.ini
+EXTRA_DIST += docs/img/stop-and-wait-path.png
 
 # CUBIC after a loss on a long path (issue 17; lecture 14 of the guide).
 dist_lectures_DATA += scenarios/lectures/tcp-cubic-loss-long-rtt.ini

@@ -28,6 +28,7 @@
 #ifndef NETSIM_SIM_PROC_H
 #define NETSIM_SIM_PROC_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,5 +176,47 @@ struct proc *proc_table_spinning(const struct proc_table *t, sim_time_t now, uin
 const char *proc_table_host_name(const struct proc_table *t);
 /* Virtual time at which it ended, -1 while alive. */
 sim_time_t proc_end_time(const struct proc *p);
+
+/*
+ * Isolated module code (docs/reliability.md): a call into a plug-in's
+ * protocol (its IP handler in softirq, its timers, its sendmsg in a
+ * system call) runs inside a containment frame.  A synchronous fault
+ * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT), exit() or a spin
+ * longer than the spin limit while the plug-in runs its own code
+ * (kernel == 0) jumps back to the frame's PROC_CONTAIN, which then returns
+ * nonzero with sig (SIGXCPU for a spin, 0 for exit) and pc set: Linux
+ * would oops there, netsim disables the module instead.  A fault while the
+ * module is inside one of netsim's calls (kernel > 0) is netsim's own and
+ * ends the run loudly, as elsewhere.  Frames nest (a module call inside a
+ * module call); each is on the stack of its caller.
+ *
+ *     struct proc_contain c;
+ *     if (PROC_CONTAIN(&c) == 0) {
+ *             rc = module_fn(arg);
+ *             proc_contain_pop(&c);
+ *     } else {
+ *             ... the module faulted: c.sig, c.pc; the frame is popped ...
+ *     }
+ */
+struct proc_contain {
+	sigjmp_buf env;
+	volatile int kernel; /* netsim calls the module code is inside */
+	int sig;	     /* what ended it: the signal, SIGXCPU, 0 for exit() */
+	int status;	     /* exit()'s status */
+	uintptr_t pc;	     /* where (0 for exit) */
+	uint64_t entry;	     /* for the spin watchdog */
+	struct proc_contain *prev;
+};
+#define PROC_CONTAIN(c) (proc_contain_push(c), sigsetjmp((c)->env, 0))
+void proc_contain_push(struct proc_contain *c);
+void proc_contain_pop(struct proc_contain *c);
+/* The innermost frame, or NULL outside module code. */
+struct proc_contain *proc_contain_top(void);
+/* exit() from module code: ends the module call (never returns); false
+ * outside module code. */
+bool proc_contain_exit(int status);
+/* A module is loaded (+1) or gone (-1): the fault handlers and the spin
+ * watchdog must be in place while one may run. */
+void proc_contain_watch(int delta);
 
 #endif

@@ -151,11 +151,74 @@ proc_internal_fault(int sig, siginfo_t *si, void *uctx)
 /* proc_user_access: where a probe's fault lands (the kernel's fixup). */
 static __thread sigjmp_buf *proc_probe_env;
 
+/* ---- isolated module code (sim/proc.h, PROC_CONTAIN) ------------------------ */
+
+static __thread struct proc_contain *volatile proc_contain_cur;
+static __thread volatile uint64_t proc_contain_entries; /* every push */
+static volatile uint64_t proc_contain_seen;
+
+void
+proc_contain_push(struct proc_contain *c)
+{
+	c->kernel = 0;
+	c->sig = 0;
+	c->status = 0;
+	c->pc = 0;
+	c->entry = ++proc_contain_entries;
+	c->prev = proc_contain_cur;
+	proc_contain_cur = c;
+}
+
+void
+proc_contain_pop(struct proc_contain *c)
+{
+	g_assert(proc_contain_cur == c);
+	proc_contain_cur = c->prev;
+}
+
+struct proc_contain *
+proc_contain_top(void)
+{
+	return proc_contain_cur;
+}
+
+/* The module code of the innermost frame is running (not a netsim call). */
+static struct proc_contain *
+proc_contain_running(void)
+{
+	struct proc_contain *c = proc_contain_cur;
+	return c && c->kernel == 0 ? c : NULL;
+}
+
+/* From a signal handler or exit(): leave the module call of @c. */
+static void __attribute__((noreturn))
+proc_contain_jump(struct proc_contain *c, int sig, int status, uintptr_t pc)
+{
+	c->sig = sig;
+	c->status = status;
+	c->pc = pc;
+	proc_contain_cur = c->prev;
+	siglongjmp(c->env, 1);
+}
+
+bool
+proc_contain_exit(int status)
+{
+	struct proc_contain *c = proc_contain_running();
+	if (!c)
+		return false;
+	proc_contain_jump(c, 0, status, 0);
+}
+
 static void
 proc_fault_handler(int sig, siginfo_t *si, void *uctx)
 {
 	if (proc_probe_env && (sig == SIGSEGV || sig == SIGBUS))
 		siglongjmp(*proc_probe_env, 1);
+	/* Module code first: it may run inside a process's system call. */
+	struct proc_contain *c = proc_contain_running();
+	if (c)
+		proc_contain_jump(c, sig, 0, proc_uctx_pc(uctx));
 	struct proc *p = proc_user_running();
 	if (p)
 		proc_die_by_signal(p, sig);
@@ -167,6 +230,19 @@ proc_fault_handler(int sig, siginfo_t *si, void *uctx)
 static void
 proc_tick_handler(int sig, siginfo_t *si, void *uctx)
 {
+	struct proc_contain *c = proc_contain_running();
+	if (c) {
+		/* Module code: the same limit, counted from its call's entry. */
+		if (proc_contain_seen != c->entry) {
+			proc_contain_seen = c->entry;
+			proc_spun_ns = 0;
+		}
+		proc_spun_ns = proc_spun_ns + proc_tick_ns;
+		if (proc_pc_is_user(proc_uctx_pc(uctx)) && proc_spin_limit_ns > 0 &&
+		    proc_spun_ns >= proc_spin_limit_ns)
+			proc_contain_jump(c, SIGXCPU, 0, proc_uctx_pc(uctx));
+		return;
+	}
 	struct proc *p = proc_user_running();
 	if (!p) {
 		proc_spun_ns = 0;
@@ -267,6 +343,14 @@ void
 proc_set_spin_limit(int64_t ns)
 {
 	proc_spin_limit_ns = ns;
+}
+
+void
+proc_contain_watch(int delta)
+{
+	if (delta > 0)
+		proc_signals_install();
+	proc_watchdog_ref(delta);
 }
 
 void

@@ -24,7 +24,6 @@
 #include "stack/udp.h"
 
 static const struct proto_ops inet_stream_ops;
-static const struct proto_ops inet_dgram_ops;
 
 /* Linux inetsw_array: what inet_init registers at boot. */
 static const struct inet_protosw inetsw[] = {
@@ -268,7 +267,7 @@ inet_dgram_shutdown(struct socket *sock, int how)
 	return sock->state == SS_CONNECTED ? 0 : -ENOTCONN;
 }
 
-static const struct proto_ops inet_dgram_ops = {
+const struct proto_ops inet_dgram_ops = {
 	.family = AF_INET,
 	.release = inet_release,
 	.bind = inet_bind,

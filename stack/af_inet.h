@@ -46,6 +46,9 @@ int proto_register(const struct proto *prot);
  */
 int inet_register_protosw(struct host *host, const struct inet_protosw *p);
 void inet_unregister_protosw(struct host *host, const struct inet_protosw *p);
+/* Linux inet_dgram_ops: the socket calls of every datagram protocol (UDP,
+ * raw, and those plug-ins register, stack/module.c). */
+extern const struct proto_ops inet_dgram_ops;
 /* Boot (Linux inet_init): register TCP, UDP and raw on @host.  Called by
  * socket_host_init. */
 void inet_protosw_init(struct host *host);

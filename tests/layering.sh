@@ -27,6 +27,7 @@ apps_may_include() {
 	case $1:$2 in
 	*:stack/socket.h | *:stack/netfilter.h) return 0 ;;
 	apps/app.c:stack/host.h | apps/app.c:stack/inet.h) return 0 ;;
+	apps/plugin.c:stack/module.h) return 0 ;; # insmod: a protocol module's init
 	esac
 	return 1
 }

@@ -36,7 +36,7 @@ for doc in "$guide" "$extra"; do
 	fi
 done
 [ "$n" -ge 18 ] && ok "$n pictures" || not_ok "only $n pictures in the guide and its extra file"
-for png in firewall-input-path.png af-unix-vs-loopback-tcp.png socketcall-entry-cpu.png; do
+for png in firewall-input-path.png af-unix-vs-loopback-tcp.png socketcall-entry-cpu.png stop-and-wait-path.png; do
 	grep -qF "(img/$png)" "$extra" && ok "the extra lectures show $png" || not_ok "the extra lectures lack $png"
 done
 if grep -qF '(lecture-sockets-extra.md)' "$guide"; then

@@ -11,7 +11,7 @@ if ! command -v "$CC" >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
 	echo "SKIP: no C compiler or make to build the example plug-in"
 	exit 77
 fi
-cp "$top_srcdir/docs/plugin-example/Makefile" "$top_srcdir/docs/plugin-example/echo_client.c" "$T/"
+cp "$top_srcdir/docs/plugin-example/Makefile" "$top_srcdir/docs/plugin-example/"*.c "$T/"
 expect_exit 0 "the example plug-in builds with its Makefile" -- \
 	make -C "$T" NETSIM_CFLAGS="-I$top_srcdir/include -fPIC" NETSIM_LIBS=-shared \
 	CFLAGS="-O2 -Wall -Wextra -Werror"

@@ -61,6 +61,7 @@
 	X(UDP, udp, "UDP (udp.c)")                                                     \
 	X(RAW, raw, "raw IP sockets (raw.c)")                                          \
 	X(ICMP, icmp, "ICMP (icmp.c)")                                                 \
+	X(MODULE, module, "a transport protocol a plug-in registered (module.c)")      \
 	X(NETFILTER, netfilter, "netfilter hooks, iptables targets, the NFQUEUE copy") \
 	X(ROUTE, route, "a route lookup (route cache, FIB)")                           \
 	X(IP, ip, "IPv4: input, forwarding, output, fragments (ipv4.c, ip_frag.c)")    \
@@ -126,7 +127,8 @@
 	/* other */                                                                                \
 	X(SCREEN, screen, "a user-level screening process rejected it")                            \
 	X(NOMEM, nomem, "a modelled memory limit")                                                 \
-	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")
+	X(NETFILTER, netfilter_drop, "a netfilter rule or chain policy (Linux NETFILTER_DROP)")    \
+	X(MODULE_FAULT, module_fault, "held by a plug-in protocol when its code faulted")
 
 /*
  * The execution contexts (sim/cpu.h makes enum cpu_ctx from this list):
