@@ -26,7 +26,12 @@ host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *n
 	h->cpu = cpu_new(sim, name);
 	if (tr) {
 		h->trace = trace_host_add(tr, sim, h->cpu, name);
-		cpu_set_busy_hook(h->cpu, trace_cpu_busy_hook, h->trace);
+		/* The busy intervals go to the database only (cpu_busy rows at
+		 * full level, the cpu_total rows at its close): without one, no
+		 * one reads them, and their totals cost a lookup per interval
+		 * in each host's own table (cold at 1000 hosts). */
+		if (trace_db(tr))
+			cpu_set_busy_hook(h->cpu, trace_cpu_busy_hook, h->trace);
 	}
 	g_autofree char *stream = g_strdup_printf("host:%s", name);
 	rng_init(&h->rng, seed, stream);
