@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 #include "apps/arrival.h"
 #include "stack/host.h"
 #include "stack/inet.h"
@@ -90,8 +91,14 @@ app_program_uses(const struct app_program *prog, const char *key)
 {
 	if (!prog || !prog->keys)
 		return true;
-	g_auto(GStrv) keys = g_strsplit(prog->keys, " ", -1);
-	return g_strv_contains((const char *const *)keys, key);
+	/* @key as one of the space-separated words (no split: 50,000 keys at 10,000 apps) */
+	size_t n = strlen(key);
+	if (n == 0)
+		return false;
+	for (const char *w = prog->keys; (w = strstr(w, key)) != NULL; w += n)
+		if ((w == prog->keys || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\0'))
+			return true;
+	return false;
 }
 
 const struct app_program *

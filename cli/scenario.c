@@ -36,6 +36,7 @@ struct scenario {
 struct key_index {
 	char **keys;	       /* the group's keys, file order */
 	GHashTable *by_prefix; /* "eth0" (or "" for no dot) -> GPtrArray of keys */
+	GPtrArray *prefixes;   /* its keys, in the order of their first key */
 };
 
 static void
@@ -43,13 +44,13 @@ key_index_free(gpointer p)
 {
 	struct key_index *x = p;
 	g_hash_table_destroy(x->by_prefix);
+	g_ptr_array_unref(x->prefixes);
 	g_strfreev(x->keys);
 	g_free(x);
 }
 
-/* The keys "PREFIX.name" of @group (@prefix "" : keys without a dot), in file order. */
-static const GPtrArray *
-keys_with_prefix(struct scenario *sc, const char *group, const char *prefix)
+static struct key_index *
+key_index(struct scenario *sc, const char *group)
 {
 	if (!sc->key_index)
 		sc->key_index =
@@ -60,6 +61,7 @@ keys_with_prefix(struct scenario *sc, const char *group, const char *prefix)
 		x->keys = scenario_keys(sc, group);
 		x->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						     (GDestroyNotify)g_ptr_array_unref);
+		x->prefixes = g_ptr_array_new();
 		for (int i = 0; x->keys[i]; i++) {
 			const char *dot = strchr(x->keys[i], '.');
 			g_autofree char *pre = dot
@@ -68,13 +70,27 @@ keys_with_prefix(struct scenario *sc, const char *group, const char *prefix)
 			GPtrArray *a = g_hash_table_lookup(x->by_prefix, pre);
 			if (!a) {
 				a = g_ptr_array_new();
+				g_ptr_array_add(x->prefixes, pre);
 				g_hash_table_insert(x->by_prefix, g_steal_pointer(&pre), a);
 			}
 			g_ptr_array_add(a, x->keys[i]);
 		}
 		g_hash_table_insert(sc->key_index, g_strdup(group), x);
 	}
-	return g_hash_table_lookup(x->by_prefix, prefix);
+	return x;
+}
+
+/* The keys "PREFIX.name" of @group (@prefix "" : keys without a dot), in file order. */
+static const GPtrArray *
+keys_with_prefix(struct scenario *sc, const char *group, const char *prefix)
+{
+	return g_hash_table_lookup(key_index(sc, group)->by_prefix, prefix);
+}
+
+const GPtrArray *
+scenario_key_prefixes(struct scenario *sc, const char *group)
+{
+	return key_index(sc, group)->prefixes;
 }
 
 static char *
@@ -447,9 +463,12 @@ const char *
 scenario_get(struct scenario *sc, const char *group, const char *key)
 {
 	/* GKeyFile returns a new string; keep it alive in the file by reading the raw value. */
-	if (!g_key_file_has_key(sc->kf, group, key, NULL))
+	char *k = gk(group, key);
+	if (!g_hash_table_contains(sc->lines, k)) { /* every key of the file and of --set */
+		g_free(k);
 		return NULL;
-	scenario_mark_used(sc, group, key);
+	}
+	g_hash_table_add(sc->used, k);
 	char *v = g_key_file_get_string(sc->kf, group, key, NULL);
 	if (!v)
 		return "";

@@ -71,6 +71,9 @@ char **scenario_groups(const struct scenario *sc);
 GPtrArray *scenario_groups_with_prefix(const struct scenario *sc, const char *prefix);
 bool scenario_has_group(const struct scenario *sc, const char *group);
 /* Keys of a group in file order (g_strfreev). */
+/* The distinct parts before the first '.' of @group's keys ("" for keys with
+ * none), in the order of their first key; owned by @sc until it changes. */
+const GPtrArray *scenario_key_prefixes(struct scenario *sc, const char *group);
 char **scenario_keys(const struct scenario *sc, const char *group);
 
 /* The value (marks the key used), or NULL when absent. */

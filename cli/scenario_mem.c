@@ -9,10 +9,8 @@
  *
  * The estimate (measured with /usr/bin/time on `netsim check` of generated
  * scenarios, netsim 0.1.0, December 2026): the program itself, about 32 KiB
- * per host, and per network interface its RX ring, which holds rx_ring
- * pre-allocated buffers (stack/nic.c: a buffer of mtu + headers and its
- * sk_buff, about mtu + 768 bytes; 2.25 KB measured at mtu 1500).  A
- * 256-descriptor ring at mtu 1500 is about 570 KiB.  What the process may
+ * per host, and per network interface its RX ring of rx_ring posted
+ * descriptors (MEM_RX_DESCRIPTOR below).  What the process may
  * use is the smallest of MemAvailable (/proc/meminfo) and the room left
  * under ulimit -v and ulimit -d.  The run itself needs more (queues,
  * sockets, the trace's cache): the estimate is a floor, refusing only what
@@ -24,16 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include "stack/skbuff.h"
 
 #define MEM_PROGRAM (16u << 20) /* the program, its libraries and tables */
 #define MEM_PER_HOST (32u << 10)
 /*
- * What one RX descriptor holds once the world is built: its sk_buff alone,
- * about 256 bytes (measured: 0.2 KB per descriptor).  Its data buffer is
- * attached only when a frame is DMAed into it (stack/nic.c rx_refill_one,
- * rx_dma_buf), so an idle ring costs no buffer memory.
+ * What one posted RX descriptor holds once the world is built: its folded
+ * skb, a struct skb_desc of 24 bytes (stack/nic.c rx_refill_one,
+ * skb_desc_post).  Its sk_buff head and data buffer are taken from the pool
+ * only when a frame is DMAed into it, so an idle ring costs 6 KiB.
  */
-#define MEM_RX_DESCRIPTOR(mtu) ((void)(mtu), 256u)
+#define MEM_RX_DESCRIPTOR(mtu) ((void)(mtu), (guint64)sizeof(struct skb_desc))
 #define MEM_DEFAULT_RX_RING 256u /* nic_config_init */
 #define MEM_DEFAULT_MTU 1500u
 
@@ -59,16 +58,11 @@ estimate(struct scenario *sc, guint *hosts, guint *ifaces)
 	*ifaces = 0;
 	for (guint i = 0; i < groups->len; i++) {
 		const char *g = groups->pdata[i];
-		g_auto(GStrv) keys = scenario_keys(sc, g);
-		g_autoptr(GHashTable) seen =
-			g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		const GPtrArray *prefixes = scenario_key_prefixes(sc, g);
 		bytes += MEM_PER_HOST;
-		for (int k = 0; keys[k]; k++) {
-			const char *dot = strchr(keys[k], '.');
-			if (!dot || (dot - keys[k] == 3 && strncmp(keys[k], "cpu", 3) == 0))
-				continue;
-			char *ifname = g_strndup(keys[k], (gsize)(dot - keys[k]));
-			if (!g_hash_table_add(seen, ifname))
+		for (guint k = 0; k < prefixes->len; k++) {
+			const char *ifname = prefixes->pdata[k];
+			if (!*ifname || strcmp(ifname, "cpu") == 0)
 				continue;
 			g_autofree char *ring_key = g_strconcat(ifname, ".rx_ring", NULL);
 			g_autofree char *mtu_key = g_strconcat(ifname, ".mtu", NULL);

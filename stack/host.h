@@ -85,6 +85,8 @@ struct host {
 	/* skbs alive on this host: the conservation check's list */
 	uint64_t live_skbs;
 	struct sk_buff *live_first;
+	uint64_t folded;	  /* of live_skbs, those folded (skb_desc_post) */
+	const char *folded_queue; /* the queue they are on (rx_ring_free) */
 
 	/* drops */
 	uint64_t drops[SKB_DROP_REASON_MAX];
@@ -168,5 +170,9 @@ void host_report_counters(struct host *host);
 /* Used by skbuff.c: link a new skb into / out of the live list. */
 void host_skb_born(struct host *host, struct sk_buff *skb);
 void host_skb_died(struct host *host, struct sk_buff *skb);
+/* skb_desc_post / skb_desc_take: @skb leaves the live list but stays counted
+ * alive, as one of the host's folded skbs on the queue @queue, and comes back. */
+void host_skb_fold(struct host *host, struct sk_buff *skb, const char *queue);
+void host_skb_unfold(struct host *host, struct sk_buff *skb);
 
 #endif

@@ -44,7 +44,10 @@ struct nic {
 	struct nic_stats stats;
 
 	/* RX */
-	struct sk_buff_head rx_free; /* empty pre-allocated buffers */
+	/* empty pre-allocated buffers, posted as folded skbs (skb_desc_post):
+	 * a ring of cfg.rx_ring, the oldest at rx_free_head */
+	struct skb_desc *rx_free;
+	uint32_t rx_free_head, rx_free_len;
 	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
 	uint32_t rx_buf_size;
 	bool rx_irq_enabled;	 /* RX interrupt unmasked */
@@ -194,12 +197,35 @@ nic_count_drop(struct nic *nic, enum skb_drop_reason reason, uint64_t wire_id)
  * so this is a simplification of memory accounting only: what the skb
  * carries, when it is counted and every cost are unchanged.
  */
+#define RX_FREE_NAME "rx_ring_free"
+
 static void
 rx_refill_one(struct nic *nic)
 {
-	struct sk_buff *skb = skb_alloc_nodata(nic->host, nic->rx_buf_size, LAYER_NIC);
+	uint32_t n = nic->cfg.rx_ring;
+	g_assert(nic->rx_free_len < n);
+	uint32_t tail = nic->rx_free_head + nic->rx_free_len;
+	if (tail >= n)
+		tail -= n;
+	nic->rx_free_len++;
+	skb_desc_post(nic->host, nic->rx_buf_size, LAYER_NIC, RX_FREE_NAME, nic->rx_free_len,
+		      &nic->rx_free[tail]);
+}
+
+/* The oldest posted descriptor's skb, or NULL when none is posted. */
+static struct sk_buff *
+rx_free_take(struct nic *nic)
+{
+	if (!nic->rx_free_len)
+		return NULL;
+	const struct skb_desc *d = &nic->rx_free[nic->rx_free_head];
+	if (++nic->rx_free_head == nic->cfg.rx_ring)
+		nic->rx_free_head = 0;
+	nic->rx_free_len--;
+	struct sk_buff *skb =
+		skb_desc_take(nic->host, d, LAYER_NIC, RX_FREE_NAME, nic->rx_free_len);
 	skb->dev = nic->dev;
-	__skb_queue_tail(&nic->rx_free, skb);
+	return skb;
 }
 
 /* The buffer of a descriptor the hardware is about to write. */
@@ -400,7 +426,7 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 		nic_count_drop(nic, SKB_DROP_OTHERHOST, wire_id);
 		return;
 	}
-	struct sk_buff *skb = __skb_dequeue(&nic->rx_free);
+	struct sk_buff *skb = rx_free_take(nic);
 	if (!skb) {
 		/* no free descriptor: the hardware drops, the CPU never sees it */
 		nic->stats.rx_ring_full++;
@@ -558,7 +584,9 @@ static int
 nic_open(struct net_device *dev)
 {
 	struct nic *nic = netdev_priv(dev);
-	while (skb_queue_len(&nic->rx_free) < nic->cfg.rx_ring)
+	if (!nic->rx_free)
+		nic->rx_free = g_new(struct skb_desc, nic->cfg.rx_ring);
+	while (nic->rx_free_len < nic->cfg.rx_ring)
 		rx_refill_one(nic);
 	nic->rx_irq_enabled = true;
 	return 0;
@@ -579,7 +607,7 @@ nic_stop(struct net_device *dev)
 	cpu_withdraw(cpu, &nic->tx_irq_work);
 	nic->rx_irq_asserted = nic->tx_irq_asserted = false;
 	netif_napi_del(&nic->napi);
-	while ((skb = __skb_dequeue(&nic->rx_free)) != NULL)
+	while ((skb = rx_free_take(nic)) != NULL)
 		skb_consume(skb);
 	skb_queue_purge(&nic->rx_ring, SKB_DROP_QUEUE_PURGE);
 	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
@@ -598,6 +626,8 @@ nic_uninit(struct net_device *dev)
 	nic->wire = NULL;
 	if (nic->pcap)
 		trace_pcap_close(nic->pcap);
+	g_free(nic->rx_free);
+	nic->rx_free = NULL;
 	nic->pcap = NULL;
 }
 
@@ -654,7 +684,6 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	dev->napi_defer_hard_irqs = nic->cfg.napi_defer_hard_irqs;
 	dev->gro_flush_timeout = nic->cfg.gro_flush_timeout;
 	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
-	skb_queue_head_init(&nic->rx_free, "rx_ring_free", LAYER_NIC);
 	skb_queue_head_init(&nic->rx_ring, "rx_ring", LAYER_NIC);
 	skb_queue_head_init(&nic->tx_ring, "tx_ring", LAYER_NIC);
 

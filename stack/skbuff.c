@@ -326,6 +326,44 @@ skb_attach_data(struct sk_buff *skb, uint32_t size)
 }
 
 void
+skb_desc_post(struct host *host, uint32_t size, enum trace_layer layer, const char *qname,
+	      uint32_t qlen, struct skb_desc *d)
+{
+	struct sk_buff *skb = skb_alloc_nodata(host, size, layer);
+	SKB_TRACE(skb, TR_ENQUEUE, layer, NULL, qname, qlen, COPY_NONE, NULL, 0, false);
+	*d = (struct skb_desc){ skb->id, skb->tstamp, skb->trace_step };
+	host_skb_fold(host, skb, qname);
+	skb->next = host->pool->free_skbs; /* the struct only: no free is counted */
+	host->pool->free_skbs = skb;
+}
+
+struct sk_buff *
+skb_desc_take(struct host *host, const struct skb_desc *d, enum trace_layer layer,
+	      const char *qname, uint32_t qlen)
+{
+	struct skb_pool *pool = host->pool;
+	struct sk_buff *skb = pool->free_skbs;
+	if (skb)
+		pool->free_skbs = skb->next;
+	else {
+		skb = g_malloc(sizeof(*skb));
+		pool->skb_mallocs++;
+	}
+	memset(skb, 0, offsetof(struct sk_buff, cb));
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb->buf = NULL;
+	skb->host = host;
+	skb->id = d->id;
+	skb->tstamp = d->tstamp;
+	skb->trace_step = d->trace_step;
+	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
+	skb->layer = layer;
+	host_skb_unfold(host, skb);
+	SKB_TRACE(skb, TR_DEQUEUE, layer, NULL, qname, qlen, COPY_NONE, NULL, 0, false);
+	return skb;
+}
+
+void
 skb_consume(struct sk_buff *skb)
 {
 	SKB_TRACE(skb, TR_FREE, skb->layer, NULL, NULL, 0, COPY_NONE, NULL, 0, false);

@@ -4,7 +4,8 @@
 #
 #   scenario files: regular, at most 4 MiB, text (/dev/zero, a FIFO, a
 #   directory, 5 MB, a NUL byte: exit 2 at once);
-#   a world too large for the memory (10,000 hosts under ulimit -v 500 MB):
+#   a world too large for the memory (10,000 hosts, 5000 of them with
+#   4096-descriptor RX rings, under ulimit -v 500 MB):
 #   exit 2, "the scenario needs about N MB for H hosts", not GLib's abort;
 #   control characters in a title or a value: escaped on the terminal;
 #   a file name that is not UTF-8: netsim show --format json stays UTF-8;
@@ -50,6 +51,7 @@ if command -v bash >/dev/null 2>&1 &&
 		i=0
 		while [ $i -lt 5000 ]; do
 			printf '[link l%d]\n[host a%d]\neth0.link = l%d\neth0.address = 10.0.0.1/24\n' $i $i $i
+			printf 'eth0.rx_ring = 4096\n' # 96 KiB of posted descriptors (stack/nic.c)
 			printf '[host b%d]\neth0.link = l%d\neth0.address = 10.0.0.2/24\n' $i $i
 			i=$((i + 1))
 		done
