@@ -15,10 +15,11 @@ if ! command -v sqlite3 >/dev/null 2>&1; then
 	exit 77
 fi
 
-# "TABLE HASH" for every table of the database $1, sorted by table name.
+# "TABLE HASH" for every table of the database $1 and the views skb_events
+# and cpu_busy (trace/schema.sql), sorted by name.
 trace_hashes() {
 	local t cols ncols order h
-	for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table'
+	for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE (type = 'table' OR name IN ('skb_events', 'cpu_busy'))
 			AND name NOT LIKE 'sqlite_%' ORDER BY name"); do
 		if [ "$t" = run ]; then
 			cols=$(sqlite3 "$1" "SELECT group_concat(name, ', ') FROM pragma_table_info('run')

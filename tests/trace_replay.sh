@@ -37,7 +37,7 @@ for op in push reserve put trim enqueue header clone free; do
 	cp "$db" "$T/cut.db"
 	n=$(sqlite3 "$T/cut.db" "DELETE FROM skb_events WHERE seq = (SELECT min(seq) FROM
 		skb_events WHERE op = '$op' AND step IS NOT NULL AND seq > (SELECT min(seq)
-		FROM skb_events WHERE copy_kind = 'user_to_skb')); SELECT changes()")
+		FROM skb_events WHERE copy_kind = 'user_to_skb')); SELECT total_changes()")
 	[ "$n" = 1 ] || not_ok "no $op row to delete in $db"
 	expect_exit 1 "a trace without its first $op row fails the replay" -- \
 		"$NETSIM" check-trace "$T/cut.db"

@@ -1,4 +1,4 @@
--- trace/schema.sql - the netsim trace database, schema version 4.
+-- trace/schema.sql - the netsim trace database, schema version 5.
 --
 -- One database holds one run.  trace/trace.c creates these tables when a
 -- trace is opened (this file is compiled into netsim), fills them while the
@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -36,43 +36,130 @@ CREATE TABLE hosts (
 );
 
 -- One row per operation on an sk_buff (full level), in the order they
--- happened: seq orders rows that share a time_ns.
-CREATE TABLE skb_events (
+-- happened: seq orders rows that share a time_ns.  Read it as the view
+-- skb_events below; the rows are stored in skb_rows, with the names of each
+-- row (its CPU context, op, layer, function, queue, copy kind and drop
+-- reason) stored once in skb_sites and referred to by number, because a
+-- run writes millions of these rows and the names take most of a row
+-- (docs/performance.md, the trace section).
+CREATE TABLE skb_sites (
+	id        INTEGER PRIMARY KEY,   -- skb_rows.site; numbered as the run first met them
+	ctx       TEXT NOT NULL,
+	op        TEXT NOT NULL,
+	layer     TEXT,
+	func      TEXT,
+	queue     TEXT,
+	copy_kind TEXT,
+	reason    TEXT
+);
+
+CREATE TABLE skb_rows (
 	seq       INTEGER PRIMARY KEY,
 	time_ns   INTEGER NOT NULL,
-	host      INTEGER NOT NULL,      -- hosts.id
-	ctx       TEXT NOT NULL,         -- 'hardirq', 'softirq', 'task' or 'hw'
-	skb       INTEGER NOT NULL,      -- the skb's run-unique id
-	op        TEXT NOT NULL,         -- alloc free drop enqueue dequeue handoff push pull
-	                                 -- copy clone wire route reserve put trim header expand
-	layer     TEXT,                  -- 'nic', 'dev', 'eth', 'ip', 'udp', ...
-	func      TEXT,                  -- handoff: the function now holding the skb;
-	                                 -- wire: 'tx' or 'rx'; route: route_cache_hit,
-	                                 -- route_cache_miss or fib_lookup
-	queue     TEXT,                  -- enqueue/dequeue: the queue; wire: the interface
-	data_off  INTEGER,               -- data - head after the op
-	len       INTEGER,               -- skb->len after the op
-	bytes     INTEGER,               -- push/pull/reserve/put/trim/expand: bytes moved;
-	                                 -- copy: bytes copied
-	qlen      INTEGER,               -- enqueue/dequeue: queue length after the op
-	copy_kind TEXT,                  -- copy: user_to_skb skb_to_user dma_to_dev
-	                                 -- dma_from_dev skb_copy kernel_to_skb
-	reason    TEXT,                  -- drop: why
-	other     INTEGER,               -- clone/copy: the new skb's id; wire rx: the sender's skb
-	-- The skb's pointers after the op, as offsets from head (head is 0), on
-	-- every row of an skb (NULL only on a frame the NIC dropped before it
-	-- had an skb, and on a wire tx row a test writes).  data_off
-	-- above is data; len = tail_off - data_off.
-	step      INTEGER,               -- the skb's row number: 0 at alloc, +1 every row
-	tail_off  INTEGER,               -- tail - head
-	end_off   INTEGER,               -- end - head
-	buf_size  INTEGER,               -- bytes of the data buffer (end_off <= buf_size)
-	mac_off   INTEGER,               -- mac header - head, NULL until set
-	net_off   INTEGER,               -- network header - head, NULL until set
-	trans_off INTEGER,               -- transport header - head, NULL until set
-	data_id   INTEGER,               -- the data buffer's run-unique id; clones share it
-	dataref   INTEGER                -- skbs sharing the data after the op (free: 0 = data freed)
+	host      INTEGER NOT NULL,
+	site      INTEGER NOT NULL,      -- skb_sites.id
+	skb       INTEGER NOT NULL,
+	data_off  INTEGER,
+	len       INTEGER,               -- NULL: tail_off - data_off; -1: NULL
+	bytes     INTEGER,               -- skb_events.bytes, or qlen for enqueue/dequeue
+	other     INTEGER,
+	step      INTEGER,
+	tail_off  INTEGER,
+	end_off   INTEGER,
+	buf_size  INTEGER,
+	mac_off   INTEGER,
+	net_off   INTEGER,
+	trans_off INTEGER,
+	data_id   INTEGER,
+	dataref   INTEGER
 );
+
+-- Every skb operation with its names: what to query.
+CREATE VIEW skb_events AS
+SELECT r.seq AS seq,
+       r.time_ns AS time_ns,
+       r.host AS host,                -- hosts.id
+       s.ctx AS ctx,                  -- 'hardirq', 'softirq', 'task' or 'hw'
+       r.skb AS skb,                  -- the skb's run-unique id
+       s.op AS op,                    -- alloc free drop enqueue dequeue handoff push pull
+                                      -- copy clone wire route reserve put trim header expand
+       s.layer AS layer,              -- 'nic', 'dev', 'eth', 'ip', 'udp', ...
+       s.func AS func,                -- handoff: the function now holding the skb;
+                                      -- wire: 'tx' or 'rx'; route: route_cache_hit,
+                                      -- route_cache_miss or fib_lookup
+       s.queue AS queue,              -- enqueue/dequeue: the queue; wire: the interface
+       r.data_off AS data_off,        -- data - head after the op
+       CASE WHEN r.len IS NULL THEN r.tail_off - r.data_off
+            WHEN r.len <> -1 THEN r.len END AS len,   -- skb->len after the op
+       CASE WHEN s.op NOT IN ('enqueue', 'dequeue') THEN r.bytes END AS bytes,
+                                      -- push/pull/reserve/put/trim/expand: bytes moved;
+                                      -- copy: bytes copied
+       CASE WHEN s.op IN ('enqueue', 'dequeue') THEN r.bytes END AS qlen,
+                                      -- enqueue/dequeue: queue length after the op
+       s.copy_kind AS copy_kind,      -- copy: user_to_skb skb_to_user dma_to_dev
+                                      -- dma_from_dev skb_copy kernel_to_skb
+       s.reason AS reason,            -- drop: why
+       r.other AS other,              -- clone/copy: the new skb's id; wire rx: the sender's skb
+       -- The skb's pointers after the op, as offsets from head (head is 0), on
+       -- every row of an skb (NULL only on a frame the NIC dropped before it
+       -- had an skb, and on a wire tx row a test writes).  data_off
+       -- above is data; len = tail_off - data_off.
+       r.step AS step,                -- the skb's row number: 0 at alloc, +1 every row
+       r.tail_off AS tail_off,        -- tail - head
+       r.end_off AS end_off,          -- end - head
+       r.buf_size AS buf_size,        -- bytes of the data buffer (end_off <= buf_size)
+       r.mac_off AS mac_off,          -- mac header - head, NULL until set
+       r.net_off AS net_off,          -- network header - head, NULL until set
+       r.trans_off AS trans_off,      -- transport header - head, NULL until set
+       r.data_id AS data_id,          -- the data buffer's run-unique id; clones share it
+       r.dataref AS dataref           -- skbs sharing the data after the op (free: 0 = data freed)
+FROM skb_rows r CROSS JOIN skb_sites s ON s.id = r.site;
+
+-- skb_events can be changed like a table (tests cut and edit traces this
+-- way): the triggers store the names as skb_sites rows.
+CREATE TRIGGER skb_events_insert INSTEAD OF INSERT ON skb_events BEGIN
+	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
+	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
+	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
+	INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step,
+		tail_off, end_off, buf_size, mac_off, net_off, trans_off, data_id, dataref)
+	VALUES (NEW.seq, NEW.time_ns, NEW.host,
+		(SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		 AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+		 AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
+		NEW.skb, NEW.data_off,
+		CASE WHEN NEW.len IS NEW.tail_off - NEW.data_off THEN NULL ELSE coalesce(NEW.len, -1) END,
+		CASE WHEN NEW.op IN ('enqueue', 'dequeue') THEN NEW.qlen ELSE NEW.bytes END,
+		NEW.other, NEW.step, NEW.tail_off, NEW.end_off, NEW.buf_size, NEW.mac_off,
+		NEW.net_off, NEW.trans_off, NEW.data_id, NEW.dataref);
+END;
+
+CREATE TRIGGER skb_events_update INSTEAD OF UPDATE ON skb_events BEGIN
+	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
+	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
+	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
+	UPDATE skb_rows SET seq = NEW.seq, time_ns = NEW.time_ns, host = NEW.host,
+		site = (SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+			AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+			AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
+		skb = NEW.skb, data_off = NEW.data_off,
+		len = CASE WHEN NEW.len IS NEW.tail_off - NEW.data_off THEN NULL
+			   ELSE coalesce(NEW.len, -1) END,
+		bytes = CASE WHEN NEW.op IN ('enqueue', 'dequeue') THEN NEW.qlen ELSE NEW.bytes END,
+		other = NEW.other, step = NEW.step, tail_off = NEW.tail_off,
+		end_off = NEW.end_off, buf_size = NEW.buf_size, mac_off = NEW.mac_off,
+		net_off = NEW.net_off, trans_off = NEW.trans_off, data_id = NEW.data_id,
+		dataref = NEW.dataref
+	WHERE seq = OLD.seq;
+END;
+
+CREATE TRIGGER skb_events_delete INSTEAD OF DELETE ON skb_events BEGIN
+	DELETE FROM skb_rows WHERE seq = OLD.seq;
+END;
 
 -- What an skb carries, recorded once per skb (summary level and above) where its headers
 -- were first known: the first row for an skb wins.
@@ -91,15 +178,47 @@ CREATE TABLE packets (
 	payload   INTEGER NOT NULL       -- transport payload bytes
 );
 
--- Every stretch of time a CPU spent on one work item (full level).
-CREATE TABLE cpu_busy (
+-- Every stretch of time a CPU spent on one work item (full level).  Read it
+-- as the view cpu_busy below; the stretches are stored in cpu_rows, with
+-- the context and the work item's name stored once in cpu_work, as
+-- skb_events' names are.
+CREATE TABLE cpu_work (
+	id   INTEGER PRIMARY KEY,        -- cpu_rows.work; numbered as the run first met them
+	ctx  TEXT NOT NULL,
+	name TEXT NOT NULL
+);
+
+CREATE TABLE cpu_rows (
 	host     INTEGER NOT NULL,
-	ctx      TEXT NOT NULL,
-	name     TEXT NOT NULL,          -- the work item, e.g. 'eth0 irq', 'net_rx_action'
+	work     INTEGER NOT NULL,       -- cpu_work.id
 	start_ns INTEGER NOT NULL,
 	end_ns   INTEGER NOT NULL,
-	task     INTEGER                 -- ctx 'task': the task it was for (0: the kernel's)
+	task     INTEGER
 );
+
+CREATE VIEW cpu_busy AS
+SELECT r.host AS host,
+       w.ctx AS ctx,
+       w.name AS name,                -- the work item, e.g. 'eth0 irq', 'net_rx_action'
+       r.start_ns AS start_ns,
+       r.end_ns AS end_ns,
+       r.task AS task                 -- ctx 'task': the task it was for (0: the kernel's)
+FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work;
+
+CREATE TRIGGER cpu_busy_insert INSTEAD OF INSERT ON cpu_busy BEGIN
+	INSERT INTO cpu_work (ctx, name) SELECT NEW.ctx, NEW.name
+	WHERE NOT EXISTS (SELECT 1 FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name);
+	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
+	VALUES (NEW.host, (SELECT min(id) FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name),
+		NEW.start_ns, NEW.end_ns, NEW.task);
+END;
+
+CREATE TRIGGER cpu_busy_delete INSTEAD OF DELETE ON cpu_busy BEGIN
+	DELETE FROM cpu_rows WHERE rowid = (SELECT r.rowid FROM cpu_rows r
+		JOIN cpu_work w ON w.id = r.work
+		WHERE r.host = OLD.host AND r.start_ns = OLD.start_ns AND r.end_ns = OLD.end_ns
+		AND r.task IS OLD.task AND w.ctx IS OLD.ctx AND w.name IS OLD.name LIMIT 1);
+END;
 
 -- CPU time per task over the whole run (summary level and above), written
 -- when the run ends: the scheduler's sum_exec_runtime, which includes the
@@ -155,8 +274,9 @@ CREATE TABLE tcp_state (
 );
 
 -- netsim:indexes (everything below is run by trace_close, not at open)
-CREATE INDEX skb_events_by_skb ON skb_events (skb, seq);
+-- (skb) is (skb, seq): an index entry ends with the rowid, which is seq.
+CREATE INDEX skb_events_by_skb ON skb_rows (skb);
 CREATE INDEX packets_by_host ON packets (host, time_ns);
-CREATE INDEX cpu_busy_by_host ON cpu_busy (host, start_ns);
+CREATE INDEX cpu_busy_by_host ON cpu_rows (host, start_ns);
 CREATE INDEX counters_by_name ON counters (name, host);
 CREATE INDEX tcp_cc_by_conn ON tcp_cc (conn, time_ns);

@@ -51,17 +51,20 @@ G_DEFINE_QUARK(netsim - trace - error - quark, trace_error)
 /* The statements of trace_stmt, in order.  Every parameter is bound on every row. */
 static const char *const trace_stmt_sql[ST_N] = {
 	[ST_HOST] = "INSERT INTO hosts (id, name) VALUES (?1, ?2)",
-	[ST_SKB] = "INSERT INTO skb_events (seq, time_ns, host, ctx, skb, op, layer, func, queue,"
-		   " data_off, len, bytes, qlen, copy_kind, reason, other, step, tail_off, end_off,"
-		   " buf_size, mac_off, net_off, trans_off, data_id, dataref)"
+	[ST_SKB] = "INSERT INTO skb_rows (time_ns, host, site, skb, data_off, len, bytes, other,"
+		   " step, tail_off, end_off, buf_size, mac_off, net_off, trans_off, data_id,"
+		   " dataref)"
 		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		   " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+		   " ?17)",
 	[ST_SKB_MANY] = NULL, /* built by trace_skb_many_sql */
+	[ST_SITE] = "INSERT INTO skb_sites (id, ctx, op, layer, func, queue, copy_kind, reason)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
 		      " sport, dport, tcp_flags, seq, ack, payload)"
 		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_BUSY] = "INSERT INTO cpu_busy (host, ctx, name, start_ns, end_ns, task)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_BUSY] = "INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_WORK] = "INSERT INTO cpu_work (id, ctx, name) VALUES (?1, ?2, ?3)",
 	[ST_TASK] = "INSERT INTO task_total (host, task, name, cpu_ns, switches_in)"
 		    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_TOTAL] = "INSERT INTO cpu_total (host, ctx, name, busy_ns, intervals)"
@@ -461,6 +464,8 @@ trace_destroy(struct trace *tr)
 	}
 	g_ptr_array_unref(tr->hosts);
 	g_string_chunk_free(tr->names);
+	trace_sites_free(&tr->sites);
+	g_hash_table_unref(tr->work_by_text);
 	g_clear_error(&tr->failed);
 	g_clear_error(&tr->w_error);
 	g_free(tr->path);
@@ -477,6 +482,8 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 
 	tr->hosts = g_ptr_array_new();
 	tr->names = g_string_chunk_new(4096);
+	trace_sites_init(&tr->sites);
+	tr->work_by_text = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	tr->level = path ? level : TRACE_OFF;
 	tr->lock_fd = -1;
 	if (!path)

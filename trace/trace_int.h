@@ -31,7 +31,7 @@ extern const char trace_schema_sql[];
  * (tests/bench_trace.c).  Must divide TRACE_BATCH_ROWS.
  */
 #define TRACE_SKB_ROWS_PER_INSERT 16
-#define TRACE_SKB_COLUMNS 25 /* parameters of one skb_events row */
+#define TRACE_SKB_COLUMNS 17 /* parameters of one skb_rows row */
 
 /* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */
 struct trace_skb_row {
@@ -111,8 +111,10 @@ enum trace_stmt {
 	ST_HOST,
 	ST_SKB,
 	ST_SKB_MANY, /* TRACE_SKB_ROWS_PER_INSERT rows of ST_SKB */
+	ST_SITE,     /* a new skb_sites row */
 	ST_PACKET,
 	ST_BUSY,
+	ST_WORK, /* a new cpu_work row */
 	ST_TOTAL,
 	ST_TASK,
 	ST_COUNTER,
@@ -121,11 +123,36 @@ enum trace_stmt {
 	ST_N
 };
 
+/*
+ * The names of an skb row, as the writer meets them: op, context and copy
+ * kind, and the pointers of layer, func, queue and reason (which live for
+ * the run).  The writer numbers each distinct set of names once (a
+ * skb_sites row) and writes the number in every skb_rows row.
+ */
+struct trace_site_key {
+	const char *layer, *func, *queue, *reason;
+	uint8_t op, ctx, kind;
+};
+struct trace_site_slot {
+	struct trace_site_key key;
+	uint32_t id; /* 0: empty slot */
+};
+struct trace_sites {
+	struct trace_site_slot *slots; /* open addressing by pointer, a power of two */
+	uint32_t mask, used;
+	/* By content ("op ctx kind layer func queue reason"), so that two
+	 * pointers to equal names share a number: numbers depend only on the
+	 * order the names were met, as the rest of the trace does. */
+	GHashTable *by_text; /* char * -> id */
+	uint32_t next_id;
+};
+
 /* CPU time spent on one named work item in one context. */
 struct trace_busy_total {
 	const char *name;
 	sim_time_t ns;
 	uint64_t intervals;
+	uint32_t work; /* its cpu_work.id, 0 until a cpu_busy row was written */
 };
 
 /*
@@ -160,6 +187,8 @@ struct trace {
 	GError *failed;	     /* the first write error, as the simulation thread knows it */
 	GStringChunk *names; /* text of generic rows that is not a literal: kept until close */
 	uint64_t rows;	     /* rows made in the whole run */
+	/* cpu_work numbers by "ctx\x1fname" (simulation thread) */
+	GHashTable *work_by_text;
 
 	/* The simulation thread's end of the writer (trace_writer.c). */
 	GThread *writer;		  /* NULL without a database */
@@ -168,6 +197,7 @@ struct trace {
 
 	/* The writer's (or the simulation thread's, when synced). */
 	struct trace_skb_row skb_buf[TRACE_SKB_ROWS_PER_INSERT];
+	struct trace_sites sites;
 	unsigned skb_n; /* rows waiting in skb_buf */
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
@@ -203,8 +233,12 @@ void trace_wait_writer(struct trace *tr);
 void *trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size);
 /* Appends a generic row to the current chunk. */
 void trace_row_put(struct trace *tr, const struct trace_row *row);
-/* Binds the skb row @r as parameters @base+1 .. @base+TRACE_SKB_COLUMNS. */
-void trace_bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r);
+/* Binds the skb row @r as parameters @base+1 .. @base+TRACE_SKB_COLUMNS
+ * (writing its skb_sites row first when its names are new). */
+void trace_bind_skb_row(struct trace *tr, sqlite3_stmt *st, int base,
+			const struct trace_skb_row *r);
+void trace_sites_init(struct trace_sites *s);
+void trace_sites_free(struct trace_sites *s);
 
 enum trace_rec_kind { REC_SKB = 1, REC_ROW = 2 };
 /* Writes the per-context CPU totals of every host (summary level and above). */

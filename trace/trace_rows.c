@@ -83,47 +83,163 @@ trace_writing(const struct trace_host *h, enum trace_level at_least)
 	return h && h->level >= at_least && h->tr->db && !h->tr->failed;
 }
 
+/* FNV-1a over the key's fields: pointers and three small codes. */
+static inline uint32_t
+site_hash(const struct trace_site_key *k)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	const uint64_t words[5] = { (uintptr_t)k->layer, (uintptr_t)k->func, (uintptr_t)k->queue,
+				    (uintptr_t)k->reason,
+				    (uint64_t)k->op | (uint64_t)k->ctx << 8 |
+					    (uint64_t)k->kind << 16 };
+	for (int i = 0; i < 5; i++) {
+		h ^= words[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline bool
+site_key_eq(const struct trace_site_key *a, const struct trace_site_key *b)
+{
+	return a->layer == b->layer && a->func == b->func && a->queue == b->queue &&
+		a->reason == b->reason && a->op == b->op && a->ctx == b->ctx && a->kind == b->kind;
+}
+
 void
-trace_bind_skb_row(sqlite3_stmt *st, int base, const struct trace_skb_row *r)
+trace_sites_init(struct trace_sites *s)
+{
+	s->mask = 255;
+	s->used = 0;
+	s->slots = g_new0(struct trace_site_slot, s->mask + 1);
+	s->by_text = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	s->next_id = 1;
+}
+
+void
+trace_sites_free(struct trace_sites *s)
+{
+	g_clear_pointer(&s->slots, g_free);
+	g_clear_pointer(&s->by_text, g_hash_table_unref);
+}
+
+static void
+sites_put(struct trace_sites *s, const struct trace_site_key *k, uint32_t id)
+{
+	uint32_t i = site_hash(k) & s->mask;
+	while (s->slots[i].id)
+		i = (i + 1) & s->mask;
+	s->slots[i].key = *k;
+	s->slots[i].id = id;
+	s->used++;
+}
+
+/* A new pointer key: its number by content, and its skb_sites row if the names are new. */
+static uint32_t
+site_new(struct trace *tr, const struct trace_site_key *k)
+{
+	struct trace_sites *s = &tr->sites;
+	const char *ctx = cpu_ctx_name(k->ctx), *op = trace_op_name(k->op);
+	const char *kind = k->kind != COPY_NONE ? trace_copy_kind_name(k->kind) : NULL;
+	const char *names[] = { ctx, op, k->layer, k->func, k->queue, kind, k->reason };
+	GString *text = g_string_new(NULL);
+
+	/* \x1f separates, \x1e marks a NULL: neither is in a name */
+	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (names[i])
+			g_string_append(text, names[i]);
+		else
+			g_string_append_c(text, '\x1e');
+		g_string_append_c(text, '\x1f');
+	}
+	uint32_t id = GPOINTER_TO_UINT(g_hash_table_lookup(s->by_text, text->str));
+	if (id) {
+		g_string_free(text, TRUE);
+	} else {
+		id = s->next_id++;
+		g_hash_table_insert(s->by_text, g_string_free(text, FALSE), GUINT_TO_POINTER(id));
+		sqlite3_stmt *st = tr->st[ST_SITE];
+		sqlite3_bind_int64(st, 1, id);
+		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
+			bind_name(st, (int)i + 2, names[i]);
+		trace_step(tr, st, "writing skb_sites");
+	}
+	if ((s->used + 1) * 2 > s->mask + 1) {
+		struct trace_site_slot *old = s->slots;
+		uint32_t n = s->mask + 1;
+		s->mask = n * 2 - 1;
+		s->used = 0;
+		s->slots = g_new0(struct trace_site_slot, n * 2);
+		for (uint32_t i = 0; i < n; i++)
+			if (old[i].id)
+				sites_put(s, &old[i].key, old[i].id);
+		g_free(old);
+	}
+	sites_put(s, k, id);
+	return id;
+}
+
+/* The skb_sites number of @r's names. */
+static inline uint32_t
+site_id(struct trace *tr, const struct trace_skb_row *r)
+{
+	struct trace_sites *s = &tr->sites;
+	const struct trace_site_key k = { r->layer, r->func, r->queue, r->reason,
+					  r->op,    r->ctx,  r->kind };
+	uint32_t i = site_hash(&k) & s->mask;
+
+	for (;;) {
+		const struct trace_site_slot *slot = &s->slots[i];
+		if (!slot->id)
+			return site_new(tr, &k);
+		if (site_key_eq(&slot->key, &k))
+			return slot->id;
+		i = (i + 1) & s->mask;
+	}
+}
+
+/*
+ * The columns of skb_rows (schema.sql): the names are one number (site),
+ * len is left NULL when it is tail_off - data_off (-1 for a NULL len that is
+ * not), and bytes holds the queue length of an enqueue or dequeue; the view
+ * skb_events gives every column back as it was.
+ */
+void
+trace_bind_skb_row(struct trace *tr, sqlite3_stmt *st, int base, const struct trace_skb_row *r)
 {
 	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
 
-	/* seq: SQLite gives the next rowid, cheaper than checking one we chose. */
-	sqlite3_bind_null(st, base + 1);
-	sqlite3_bind_int64(st, base + 2, r->time);
-	sqlite3_bind_int64(st, base + 3, r->host);
-	sqlite3_bind_text(st, base + 4, cpu_ctx_name(r->ctx), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, base + 5, (sqlite3_int64)r->skb);
-	sqlite3_bind_text(st, base + 6, trace_op_name(r->op), -1, SQLITE_STATIC);
-	bind_name(st, base + 7, r->layer);
-	bind_name(st, base + 8, r->func);
-	bind_name(st, base + 9, r->queue);
-	bind_int_or_null(st, base + 10, r->data_off, r->data_off >= 0);
-	bind_int_or_null(st, base + 11, r->len, r->len >= 0);
-	/* trace.h passes the queue length in @bytes for queue operations. */
-	bind_int_or_null(st, base + 12, r->bytes, !queue_op && (r->bytes != 0 || r->op == TR_COPY));
-	bind_int_or_null(st, base + 13, r->bytes, queue_op);
-	if (r->kind != COPY_NONE)
-		sqlite3_bind_text(st, base + 14, trace_copy_kind_name(r->kind), -1, SQLITE_STATIC);
+	/* seq is not bound: SQLite gives the next rowid. */
+	sqlite3_bind_int64(st, base + 1, r->time);
+	sqlite3_bind_int64(st, base + 2, r->host);
+	sqlite3_bind_int64(st, base + 3, site_id(tr, r));
+	sqlite3_bind_int64(st, base + 4, (sqlite3_int64)r->skb);
+	bind_int_or_null(st, base + 5, r->data_off, r->data_off >= 0);
+	bool derived =
+		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
+	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
+	if (derived || (len_null && r->len < 0))
+		sqlite3_bind_null(st, base + 6);
 	else
-		sqlite3_bind_null(st, base + 14);
-	bind_name(st, base + 15, r->reason);
-	bind_int_or_null(st, base + 16, (int64_t)r->other, r->other != 0);
+		sqlite3_bind_int64(st, base + 6, r->len >= 0 ? r->len : -1);
+	/* trace.h passes the queue length in @bytes for queue operations. */
+	bind_int_or_null(st, base + 7, r->bytes, queue_op || r->bytes != 0 || r->op == TR_COPY);
+	bind_int_or_null(st, base + 8, (int64_t)r->other, r->other != 0);
 	if (!r->has_ptrs) {
-		for (int c = 17; c <= TRACE_SKB_COLUMNS; c++)
+		for (int c = 9; c <= TRACE_SKB_COLUMNS; c++)
 			sqlite3_bind_null(st, base + c);
 		return;
 	}
 	const struct trace_skb_ptrs *p = &r->p;
-	sqlite3_bind_int64(st, base + 17, p->step);
-	sqlite3_bind_int64(st, base + 18, p->tail);
-	sqlite3_bind_int64(st, base + 19, p->end);
-	sqlite3_bind_int64(st, base + 20, p->size);
-	bind_int_or_null(st, base + 21, p->mac, p->mac != TRACE_HDR_UNSET);
-	bind_int_or_null(st, base + 22, p->net, p->net != TRACE_HDR_UNSET);
-	bind_int_or_null(st, base + 23, p->trans, p->trans != TRACE_HDR_UNSET);
-	sqlite3_bind_int64(st, base + 24, (sqlite3_int64)p->data_id);
-	sqlite3_bind_int64(st, base + 25, p->dataref);
+	sqlite3_bind_int64(st, base + 9, p->step);
+	sqlite3_bind_int64(st, base + 10, p->tail);
+	sqlite3_bind_int64(st, base + 11, p->end);
+	sqlite3_bind_int64(st, base + 12, p->size);
+	bind_int_or_null(st, base + 13, p->mac, p->mac != TRACE_HDR_UNSET);
+	bind_int_or_null(st, base + 14, p->net, p->net != TRACE_HDR_UNSET);
+	bind_int_or_null(st, base + 15, p->trans, p->trans != TRACE_HDR_UNSET);
+	sqlite3_bind_int64(st, base + 16, (sqlite3_int64)p->data_id);
+	sqlite3_bind_int64(st, base + 17, p->dataref);
 }
 
 void
@@ -134,8 +250,8 @@ trace_skb_drain(struct trace *tr)
 
 	tr->skb_n = 0;
 	for (unsigned i = 0; i < n && !tr->w_error; i++) {
-		trace_bind_skb_row(st, 0, &tr->skb_buf[i]);
-		if (trace_step(tr, st, "writing skb_events"))
+		trace_bind_skb_row(tr, st, 0, &tr->skb_buf[i]);
+		if (!tr->w_error && trace_step(tr, st, "writing skb_events"))
 			tr->batch_rows++;
 	}
 }
@@ -265,6 +381,30 @@ trace_packet(struct trace_host *h, uint64_t skb, const struct trace_pkt_info *in
 	tr->rows++;
 }
 
+/*
+ * The cpu_work number of @ctx and @name, numbered by content in the order
+ * the run met them; a new one's cpu_work row goes to the writer first.
+ */
+static uint32_t
+busy_work_id(struct trace *tr, enum cpu_ctx ctx, const char *name)
+{
+	char *text = g_strconcat(cpu_ctx_name(ctx), "\x1f", name, NULL);
+	uint32_t id = GPOINTER_TO_UINT(g_hash_table_lookup(tr->work_by_text, text));
+
+	if (id) {
+		g_free(text);
+		return id;
+	}
+	id = g_hash_table_size(tr->work_by_text) + 1;
+	g_hash_table_insert(tr->work_by_text, text, GUINT_TO_POINTER(id));
+	struct trace_row b = { .stmt = ST_WORK };
+	row_int(&b, id);
+	row_name(&b, cpu_ctx_name(ctx));
+	row_name(&b, name);
+	trace_row_put(tr, &b);
+	return id;
+}
+
 void
 trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t start,
 		    sim_time_t end)
@@ -306,10 +446,11 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 
 	if (!trace_writing(h, TRACE_FULL))
 		return;
+	if (!t->work)
+		t->work = busy_work_id(h->tr, ctx, name);
 	struct trace_row b = { .stmt = ST_BUSY };
 	row_int(&b, h->id);
-	row_name(&b, cpu_ctx_name(ctx));
-	row_name(&b, name);
+	row_int(&b, t->work);
 	row_int(&b, start);
 	row_int(&b, end);
 	row_int_or_null(&b, ctx == CPU_TASK && h->cpu ? cpu_stretch_task(h->cpu) : 0,

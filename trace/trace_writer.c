@@ -101,9 +101,9 @@ writer_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		return;
 	sqlite3_stmt *st = tr->st[ST_SKB_MANY];
 	for (unsigned i = 0; i < TRACE_SKB_ROWS_PER_INSERT; i++)
-		trace_bind_skb_row(st, (int)i * TRACE_SKB_COLUMNS, &tr->skb_buf[i]);
+		trace_bind_skb_row(tr, st, (int)i * TRACE_SKB_COLUMNS, &tr->skb_buf[i]);
 	tr->skb_n = 0;
-	if (trace_step(tr, st, "writing skb_events"))
+	if (!tr->w_error && trace_step(tr, st, "writing skb_events"))
 		tr->batch_rows += TRACE_SKB_ROWS_PER_INSERT;
 }
 
@@ -114,6 +114,7 @@ stmt_what(unsigned stmt)
 	switch (stmt) {
 	case ST_PACKET: return "writing packets";
 	case ST_BUSY: return "writing cpu_busy";
+	case ST_WORK: return "writing cpu_work";
 	case ST_COUNTER: return "writing counters";
 	case ST_TCP_CC: return "writing tcp_cc";
 	case ST_TCP_STATE: return "writing tcp_state";
