@@ -26,38 +26,21 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 not found"; exit 77;
 
 . "${top_srcdir}/tests/tcp_stream.sh"
 
-cat >"$T/lan.ini" <<EOF
+{
+	cat <<EOF
 [scenario]
 duration = 1s
 seed = 1
 [link lan]
 rate = 10Gbit
 delay = 50us
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-eth0.tcp-segmentation-offload = on
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
-eth0.generic-receive-offload = on
-[app sink]
-host = bob
-program = bulk_sink
-port = 5001
-rcvbuf = 4194304
-[app send]
-host = alice
-program = bulk_send
-dst = 10.0.0.2
-port = 5001
-bytes = 2000000
-duration = 0
-sndbuf = 4194304
-start = 10ms
 EOF
+	lan_hosts "eth0.tcp-segmentation-offload = on" "eth0.generic-receive-offload = on"
+	bulk_apps 10.0.0.2 2000000 0
+} >"$T/lan.ini"
 
-cat >"$T/router.ini" <<EOF
+{
+	cat <<EOF
 [scenario]
 duration = 1s
 seed = 1
@@ -84,21 +67,9 @@ eth1.generic-receive-offload = on
 eth0.link = right
 eth0.address = 10.0.2.1/24
 routes = default via 10.0.2.254
-[app sink]
-host = bob
-program = bulk_sink
-port = 5001
-rcvbuf = 4194304
-[app send]
-host = alice
-program = bulk_send
-dst = 10.0.2.1
-port = 5001
-bytes = 2000000
-duration = 0
-sndbuf = 4194304
-start = 10ms
 EOF
+	bulk_apps 10.0.2.1 2000000 0
+} >"$T/router.ini"
 
 # check PCAP: checksums good, nothing malformed, no giant frame
 check() {

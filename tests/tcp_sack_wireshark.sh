@@ -73,7 +73,8 @@ expect_eq "$(count "$A" '_ws.malformed || tcp.options.sack && _ws.expert.severit
 	"nothing malformed"
 
 # ---- 2. random loss ----------------------------------------------------------------
-cat >"$T/lossy.ini" <<EOF
+{
+	cat <<EOF
 [scenario]
 duration = 5s
 seed = 1
@@ -81,26 +82,10 @@ seed = 1
 rate = 100Mbit
 delay = 1ms
 loss = 0.02
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
-[app sink]
-host = bob
-program = bulk_sink
-port = 5001
-rcvbuf = 4194304
-[app send]
-host = alice
-program = bulk_send
-dst = 10.0.0.2
-port = 5001
-bytes = 1000000
-sndbuf = 4194304
-start = 10ms
 EOF
+	lan_hosts
+	bulk_apps 10.0.0.2 1000000
+} >"$T/lossy.ini"
 expect_exit 0 "1 MB with 2% loss runs" -- \
 	"$NETSIM" run "$T/lossy.ini" --pcap "$T/lossy" --metrics "$T/lossy.txt"
 A="$T/lossy/alice-eth0.pcap"

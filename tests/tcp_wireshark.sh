@@ -26,7 +26,8 @@ fi
 
 # scenario NAME RATE DELAY LOSS BYTES DURATION SENDER_DURATION
 scenario() {
-	cat >"$T/$1.ini" <<EOF
+	{
+		cat <<EOF
 [scenario]
 duration = $6
 seed = 1
@@ -34,27 +35,10 @@ seed = 1
 rate = $2
 delay = $3
 loss = $4
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
-[app sink]
-host = bob
-program = bulk_sink
-port = 5001
-rcvbuf = 4194304
-[app send]
-host = alice
-program = bulk_send
-dst = 10.0.0.2
-port = 5001
-bytes = $5
-duration = $7
-sndbuf = 4194304
-start = 10ms
 EOF
+		lan_hosts
+		bulk_apps 10.0.0.2 "$5" "$7"
+	} >"$T/$1.ini"
 }
 
 # scan PCAP: one tshark pass; sets bad (bad checksums or malformed frames),

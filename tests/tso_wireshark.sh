@@ -24,35 +24,18 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: sqlite3 not found"; exit 77;
 
 # scenario NAME OFFLOAD-LINE
 scenario() {
-	cat >"$T/$1.ini" <<EOF
+	{
+		cat <<EOF
 [scenario]
 duration = 2s
 seed = 1
 [link lan]
 rate = 10Gbit
 delay = 50us
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-$2
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
-[app sink]
-host = bob
-program = bulk_sink
-port = 5001
-rcvbuf = 4194304
-[app send]
-host = alice
-program = bulk_send
-dst = 10.0.0.2
-port = 5001
-bytes = 2000000
-duration = 0
-sndbuf = 4194304
-start = 10ms
 EOF
+		lan_hosts "$2"
+		bulk_apps 10.0.0.2 2000000 0
+	} >"$T/$1.ini"
 }
 
 . "${top_srcdir}/tests/tcp_stream.sh"
