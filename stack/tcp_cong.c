@@ -159,6 +159,17 @@ tcp_ca_openreq_child(struct sock *sk, const struct sock *listener)
 	tp->ca_state = TCP_CA_Open;
 }
 
+const char *
+tcp_ca_state_name(uint8_t ca_state)
+{
+	static const char *const names[] = {
+		[TCP_CA_Open] = "Open", [TCP_CA_Disorder] = "Disorder",
+		[TCP_CA_CWR] = "CWR",	[TCP_CA_Recovery] = "Recovery",
+		[TCP_CA_Loss] = "Loss",
+	};
+	return ca_state < G_N_ELEMENTS(names) ? names[ca_state] : "?";
+}
+
 /* Linux tcp_set_ca_state: the algorithm hears of it first. */
 void
 tcp_set_ca_state(struct sock *sk, uint8_t ca_state)

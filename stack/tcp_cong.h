@@ -105,6 +105,8 @@ int tcp_set_congestion_control(struct sock *sk, const char *name);
  * (Linux tcp_ca_openreq_child). */
 void tcp_ca_openreq_child(struct sock *sk, const struct sock *listener);
 void tcp_set_ca_state(struct sock *sk, uint8_t ca_state);
+/* The state's name as Linux's enum spells it without TCP_CA_ ("Recovery"). */
+const char *tcp_ca_state_name(uint8_t ca_state);
 void tcp_ca_event(struct sock *sk, enum tcp_ca_event ev);
 void *inet_csk_ca(const struct sock *sk); /* the algorithm's private state */
 

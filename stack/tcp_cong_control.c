@@ -42,8 +42,20 @@ tcp_cc_trace(struct sock *sk)
 		uint32_t gone = (left - tp->retrans_out) * tp->mss;
 		flight = flight > gone ? flight - gone : 0;
 	}
-	trace_tcp_cc(sk->host->trace, tp->conn_name, tp->cwnd, tp->ssthresh, flight, tp->srtt,
-		     tp->rto);
+	struct trace_tcp_cc cc = {
+		.cwnd = tp->cwnd,
+		.ssthresh = tp->ssthresh,
+		.flight = flight,
+		.srtt = tp->srtt,
+		.rto = tp->rto,
+		.rttvar = tp->rttvar,
+		.ca = tp->ca_ops ? tp->ca_ops->name : "",
+		.ca_state = tcp_ca_state_name(tp->ca_state),
+		.sacked_out = tp->sacked_out,
+		.lost_out = tp->lost_out,
+		.retrans_out = tp->retrans_out,
+	};
+	trace_tcp_cc(sk->host->trace, tp->conn_name, &cc);
 }
 
 /* The initial window (Linux tcp_init_cwnd, IW10) once the MSS is known. */

@@ -512,7 +512,7 @@ test_trace_cpu_busy_rows_name_their_task_and_tasks_are_totalled(void **state)
 				   " (SELECT sum(end_ns - start_ns) FROM cpu_busy b"
 				   "  WHERE b.task = t.task)"),
 			 0);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 6);
 	sqlite3_close(db);
 }
 
@@ -541,15 +541,30 @@ test_trace_counter_and_tcp_cc_rows(void **state)
 
 	sim_run_until(f->sim, 5 * SIM_US);
 	trace_counter(f->h, "ip.in_receives", NULL, 12);
-	trace_tcp_cc(f->h, "10.0.0.1:1-10.0.0.2:80", 14600, 65535, 2920, 200 * SIM_US, SIM_S);
+	struct trace_tcp_cc cc = {
+		.cwnd = 14600,
+		.ssthresh = 65535,
+		.flight = 2920,
+		.srtt = 200 * SIM_US,
+		.rto = SIM_S,
+		.rttvar = 50 * SIM_US,
+		.ca = "cubic",
+		.ca_state = "Recovery",
+		.sacked_out = 3,
+		.lost_out = 2,
+		.retrans_out = 1,
+	};
+	trace_tcp_cc(f->h, "10.0.0.1:1-10.0.0.2:80", &cc);
 	db = fix_db(f);
 	assert_query_text(db, "SELECT name || quote(place) || value FROM counters",
 			  "ip.in_receivesNULL12");
 	assert_query_text(
 		db,
 		"SELECT time_ns || ' ' || cwnd || ' ' || ssthresh || ' ' || flight || ' ' ||"
-		" srtt_ns || ' ' || rto_ns FROM tcp_cc",
-		"5000 14600 65535 2920 200000 1000000000");
+		" srtt_ns || ' ' || rto_ns || ' ' || rttvar_ns || ' ' || ca || ' ' ||"
+		" ca_state || ' ' || sacked_out || ' ' || lost_out || ' ' || retrans_out"
+		" FROM tcp_cc",
+		"5000 14600 65535 2920 200000 1000000000 50000 cubic Recovery 3 2 1");
 }
 
 static void
@@ -603,7 +618,7 @@ test_trace_overwrite_replaces_file_and_journal(void **state)
 	fix_close(f, true);
 	assert_false(g_file_test(journal, G_FILE_TEST_EXISTS));
 	sqlite3 *db = open_file_db(path);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 6);
 	sqlite3_close(db);
 }
 

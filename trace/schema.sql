@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -249,16 +249,24 @@ CREATE TABLE counters (
 	value INTEGER NOT NULL
 );
 
--- Samples of TCP congestion state (summary level and above).
+-- Samples of TCP congestion state (summary level and above), with the
+-- fields Linux's tcp_info reports under these names (tcpi_ca_state,
+-- tcpi_sacked, tcpi_lost, tcpi_retrans, tcpi_rttvar).
 CREATE TABLE tcp_cc (
-	time_ns  INTEGER NOT NULL,
-	host     INTEGER NOT NULL,
-	conn     TEXT NOT NULL,          -- e.g. '10.0.0.1:5000-10.0.0.2:80'
-	cwnd     INTEGER NOT NULL,       -- bytes
-	ssthresh INTEGER NOT NULL,
-	flight   INTEGER NOT NULL,       -- bytes in flight
-	srtt_ns  INTEGER NOT NULL,
-	rto_ns   INTEGER NOT NULL
+	time_ns     INTEGER NOT NULL,
+	host        INTEGER NOT NULL,
+	conn        TEXT NOT NULL,       -- e.g. '10.0.0.1:5000-10.0.0.2:80'
+	cwnd        INTEGER NOT NULL,    -- bytes
+	ssthresh    INTEGER NOT NULL,
+	flight      INTEGER NOT NULL,    -- bytes in flight (with SACK the pipe)
+	srtt_ns     INTEGER NOT NULL,
+	rto_ns      INTEGER NOT NULL,
+	rttvar_ns   INTEGER NOT NULL,    -- mean deviation of the RTT (tcpi_rttvar)
+	ca          TEXT NOT NULL,       -- the algorithm, 'cubic' or 'reno'
+	ca_state    TEXT NOT NULL,       -- 'Open', 'Disorder', 'CWR', 'Recovery', 'Loss'
+	sacked_out  INTEGER NOT NULL,    -- segments SACKed (the scoreboard)
+	lost_out    INTEGER NOT NULL,    -- segments marked lost
+	retrans_out INTEGER NOT NULL     -- retransmitted segments in flight
 );
 
 -- Every change of a TCP connection's state (summary level and above), as

@@ -285,9 +285,17 @@ void trace_host_cpu_gone(struct trace_host *h);
 /* A named counter's final value for a host ("drop.ring_full", "ip.in_receives"). */
 void trace_counter(struct trace_host *h, const char *name, const char *place, int64_t value);
 
+/* A TCP connection's congestion state, as Linux's tcp_info names it. */
+struct trace_tcp_cc {
+	uint32_t cwnd, ssthresh, flight; /* bytes */
+	sim_time_t srtt, rto, rttvar;
+	const char *ca;	      /* the algorithm's name, "cubic" */
+	const char *ca_state; /* "Open", "Disorder", "CWR", "Recovery", "Loss" */
+	uint32_t sacked_out, lost_out, retrans_out; /* segments */
+};
+
 /* A sample of a TCP connection's congestion state, at summary level and above. */
-void trace_tcp_cc(struct trace_host *h, const char *conn, uint32_t cwnd, uint32_t ssthresh,
-		  uint32_t flight, sim_time_t srtt, sim_time_t rto);
+void trace_tcp_cc(struct trace_host *h, const char *conn, const struct trace_tcp_cc *cc);
 
 /*
  * A TCP connection changed state (Linux's inet_sock_set_state tracepoint,

@@ -41,11 +41,20 @@ bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool present)
 		sqlite3_bind_null(st, i);
 }
 
-/* The values of a generic row, in the statement's parameter order. */
+/* The next value of a generic row, in the statement's parameter order.
+ * A row with more values than TRACE_ROW_VALUES is a programming error
+ * (a table grew a column): stop before writing past the row. */
+static inline struct trace_val *
+row_next(struct trace_row *b)
+{
+	g_assert(b->nval < TRACE_ROW_VALUES);
+	return &b->v[b->nval++];
+}
+
 static inline void
 row_int(struct trace_row *b, int64_t v)
 {
-	struct trace_val *x = &b->v[b->nval++];
+	struct trace_val *x = row_next(b);
 	x->type = TV_INT;
 	x->i = v;
 }
@@ -56,14 +65,14 @@ row_int_or_null(struct trace_row *b, int64_t v, bool present)
 	if (present)
 		row_int(b, v);
 	else
-		b->v[b->nval++].type = TV_NULL;
+		row_next(b)->type = TV_NULL;
 }
 
 /* A name that lives for the run (a literal, or interned), or NULL. */
 static inline void
 row_name(struct trace_row *b, const char *s)
 {
-	struct trace_val *x = &b->v[b->nval++];
+	struct trace_val *x = row_next(b);
 	x->type = s ? TV_NAME : TV_NULL;
 	x->s = s;
 }
@@ -565,8 +574,7 @@ trace_counter(struct trace_host *h, const char *name, const char *place, int64_t
 }
 
 void
-trace_tcp_cc(struct trace_host *h, const char *conn, uint32_t cwnd, uint32_t ssthresh,
-	     uint32_t flight, sim_time_t srtt, sim_time_t rto)
+trace_tcp_cc(struct trace_host *h, const char *conn, const struct trace_tcp_cc *cc)
 {
 	if (!trace_writing(h, TRACE_SUMMARY))
 		return;
@@ -574,11 +582,17 @@ trace_tcp_cc(struct trace_host *h, const char *conn, uint32_t cwnd, uint32_t sst
 	row_int(&b, h->sim ? sim_now(h->sim) : 0);
 	row_int(&b, h->id);
 	row_text(&b, h->tr, conn);
-	row_int(&b, cwnd);
-	row_int(&b, ssthresh);
-	row_int(&b, flight);
-	row_int(&b, srtt);
-	row_int(&b, rto);
+	row_int(&b, cc->cwnd);
+	row_int(&b, cc->ssthresh);
+	row_int(&b, cc->flight);
+	row_int(&b, cc->srtt);
+	row_int(&b, cc->rto);
+	row_int(&b, cc->rttvar);
+	row_text(&b, h->tr, cc->ca);
+	row_name(&b, cc->ca_state);
+	row_int(&b, cc->sacked_out);
+	row_int(&b, cc->lost_out);
+	row_int(&b, cc->retrans_out);
 	trace_row_put(h->tr, &b);
 	h->tr->rows++;
 }
