@@ -22,19 +22,17 @@ done
 scenario() {
 	name=$1 plugin=$2
 	shift 2
-	cat >"$T/$name.ini" <<EOF2
+	{
+		cat <<EOF2
 [scenario]
 duration = 30ms
 spin_limit = 200ms
 [link lan]
 rate = 100Mbit
 delay = 50us
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
+EOF2
+		lan_hosts
+		cat <<EOF2
 [app echo]
 host = bob
 program = tcp_echo_server
@@ -54,6 +52,7 @@ start = 2ms
 [expect]
 app.client.rx_bytes = 5000
 EOF2
+	} >"$T/$name.ini"
 	for line in "$@"; do echo "$line" >>"$T/$name.ini"; done
 }
 

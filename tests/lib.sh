@@ -57,6 +57,21 @@ expect_eq() {
 	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3: got '$1', expected '$2'"; fi
 }
 
+# lan_hosts [ALICE_LINES [BOB_LINES]]: alice (10.0.0.1) and bob (10.0.0.2)
+# on the link lan, each with its extra lines (offload switches).
+lan_hosts() {
+	cat <<EOF
+[host alice]
+eth0.link = lan
+eth0.address = 10.0.0.1/24
+${1-}
+[host bob]
+eth0.link = lan
+eth0.address = 10.0.0.2/24
+${2-}
+EOF
+}
+
 done_testing() {
 	echo "1..$checks"
 	[ "$failures" -eq 0 ]

@@ -16,18 +16,16 @@ expect_exit 0 "the example plug-in builds with its Makefile" -- \
 	make -C "$T" NETSIM_CFLAGS="-I$top_srcdir/include -fPIC" NETSIM_LIBS=-shared \
 	CFLAGS="-O2 -Wall -Wextra -Werror"
 
-cat >"$T/echo.ini" <<EOF2
+{
+	cat <<EOF2
 [scenario]
 duration = 1s
 [link lan]
 rate = 100Mbit
 delay = 50us
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
+EOF2
+	lan_hosts
+	cat <<EOF2
 [app echo]
 host = bob
 program = tcp_echo_server
@@ -48,6 +46,7 @@ app.student.conns = 0
 app.echo.rx_bytes = 15000
 app.echo.conns = 1
 EOF2
+} >"$T/echo.ini"
 expect_exit 0 "the plug-in runs and meets its [expect] lines" -- \
 	"$NETSIM" run "$T/echo.ini"
 

@@ -129,12 +129,9 @@ spin_limit = 200ms
 [link lan]
 rate = 100Mbit
 delay = 50us
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
+EOF
+	lan_hosts
+	cat <<EOF
 [app server]
 host = bob
 program = plugin:$T/crash$1.so

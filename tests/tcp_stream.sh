@@ -1,23 +1,9 @@
 # tests/tcp_stream.sh - helpers of the tshark TCP tests (tcp_wireshark.sh,
 # tso_wireshark.sh, gro_wireshark.sh, tcp_sack_wireshark.sh), sourced after
-# tests/lib.sh: the hosts and programs of their bulk transfers, the SHA-256
+# tests/lib.sh: the programs of their bulk transfers (the hosts are lib.sh's
+# lan_hosts), the SHA-256
 # of the byte stream tshark reassembles from a capture, the SHA-256 of the
 # pattern bulk_send writes, and one figure of a metrics file.
-
-# lan_hosts [ALICE_LINES [BOB_LINES]]: alice (10.0.0.1) and bob (10.0.0.2)
-# on the link lan, each with its extra lines (offload switches).
-lan_hosts() {
-	cat <<EOF
-[host alice]
-eth0.link = lan
-eth0.address = 10.0.0.1/24
-${1-}
-[host bob]
-eth0.link = lan
-eth0.address = 10.0.0.2/24
-${2-}
-EOF
-}
 
 # bulk_apps DST BYTES [SENDER_DURATION]: bulk_send on alice writes BYTES
 # (0: for the duration) to DST port 5001 from 10 ms, bulk_sink on bob reads
