@@ -301,6 +301,25 @@ tt_pattern(size_t i)
 	return (char)(i % 251);
 }
 
+/* Write @total bytes of the pattern to @fd in writes of at most @chunk;
+ * the bytes written (fewer if a write fails). */
+static inline size_t
+tt_write_pattern(int fd, size_t total, size_t chunk)
+{
+	static char buf[65536];
+	size_t off = 0;
+	while (off < total) {
+		size_t n = MIN(MIN(chunk, total - off), sizeof buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = tt_pattern(off + i);
+		ssize_t w = ns_write(fd, buf, n);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	return off;
+}
+
 /*
  * cmocka fixtures for a test file whose state is the default world:
  * TCP_FIXTURE defines setup() (tcp_fx_new with no options) and teardown().

@@ -63,23 +63,6 @@ tt_connect(const char *addr, uint16_t port)
 	return s;
 }
 
-static size_t
-tt_write_pattern(int fd, size_t total, size_t chunk)
-{
-	static char buf[65536];
-	size_t off = 0;
-	while (off < total) {
-		size_t n = MIN(MIN(chunk, total - off), sizeof buf);
-		for (size_t i = 0; i < n; i++)
-			buf[i] = tt_pattern(off + i);
-		ssize_t w = ns_write(fd, buf, n);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	return off;
-}
-
 /* Read to EOF in @rsize reads; record bytes, reads and whether the pattern held. */
 static int
 tt_read_all(struct tcp_fx *fx, int slot, int fd, size_t rsize)

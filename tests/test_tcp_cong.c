@@ -72,18 +72,7 @@ source(struct proc *p, void *arg)
 			0);
 	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
 	tt_hold(fx, 0, s);
-	static char buf[16384];
-	size_t total = (size_t)fx->rc[15], off = 0;
-	while (off < total) {
-		size_t n = MIN(sizeof buf, total - off);
-		for (size_t i = 0; i < n; i++)
-			buf[i] = tt_pattern(off + i);
-		ssize_t w = ns_write(s, buf, n);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	fx->rc[1] = (int)off;
+	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 16384);
 	ns_close(s);
 	return 0;
 }
