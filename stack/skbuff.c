@@ -156,8 +156,10 @@ data_put(struct skb_pool *pool, struct skb_data *d)
 	pool->free_data[d->cls] = d;
 }
 
-static struct sk_buff *
-skb_get_struct(struct host *host)
+/* A zeroed skb struct from @host's pool, its headers unset: what a new skb
+ * and a folded one taken back (skb_desc_take) both start from. */
+static inline struct sk_buff *
+skb_struct_zeroed(struct host *host)
 {
 	struct skb_pool *pool = host->pool;
 	struct sk_buff *skb = pool->free_skbs;
@@ -170,10 +172,18 @@ skb_get_struct(struct host *host)
 	memset(skb, 0, offsetof(struct sk_buff, cb));
 	memset(skb->cb, 0, sizeof(skb->cb));
 	skb->buf = NULL;
-	skb->live_next = skb->live_prev = NULL;
 	skb->host = host;
-	skb->id = ++pool->next_id;
 	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
+	return skb;
+}
+
+static struct sk_buff *
+skb_get_struct(struct host *host)
+{
+	struct skb_pool *pool = host->pool;
+	struct sk_buff *skb = skb_struct_zeroed(host);
+	skb->live_next = skb->live_prev = NULL;
+	skb->id = ++pool->next_id;
 	skb->tstamp = sim_now(host->sim);
 	pool->allocs++;
 	host_skb_born(host, skb);
@@ -341,22 +351,10 @@ struct sk_buff *
 skb_desc_take(struct host *host, const struct skb_desc *d, enum trace_layer layer,
 	      const char *qname, uint32_t qlen)
 {
-	struct skb_pool *pool = host->pool;
-	struct sk_buff *skb = pool->free_skbs;
-	if (skb)
-		pool->free_skbs = skb->next;
-	else {
-		skb = g_malloc(sizeof(*skb));
-		pool->skb_mallocs++;
-	}
-	memset(skb, 0, offsetof(struct sk_buff, cb));
-	memset(skb->cb, 0, sizeof(skb->cb));
-	skb->buf = NULL;
-	skb->host = host;
+	struct sk_buff *skb = skb_struct_zeroed(host);
 	skb->id = d->id;
 	skb->tstamp = d->tstamp;
 	skb->trace_step = d->trace_step;
-	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
 	skb->layer = layer;
 	host_skb_unfold(host, skb);
 	SKB_TRACE(skb, TR_DEQUEUE, layer, NULL, qname, qlen, COPY_NONE, NULL, 0, false);
