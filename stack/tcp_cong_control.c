@@ -80,11 +80,11 @@ tcp_init_cwnd_reduction(struct sock *sk)
 	tcp_snd_ssthresh_set(tp, tp->ca_ops->ssthresh(sk));
 }
 
-/* Linux tcp_enter_recovery and the fast retransmit (RFC 6582 §3.2 steps
- * 2-3): the ssthresh of the algorithm, cwnd inflated by the three
- * segments the duplicate ACKs say have left. */
+/* What entering fast recovery does with or without SACK (Linux
+ * tcp_enter_recovery): the algorithm's ssthresh, the Recovery state, and
+ * the recovery point at the highest sequence sent. */
 static void
-tcp_enter_recovery(struct sock *sk)
+tcp_recovery_begin(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	tcp_init_cwnd_reduction(sk);
@@ -92,6 +92,16 @@ tcp_enter_recovery(struct sock *sk)
 	tp->recover = tp->snd_max;
 	tp->in_recovery = true;
 	tp->fast_retrans++;
+}
+
+/* Linux tcp_enter_recovery and the fast retransmit (RFC 6582 §3.2 steps
+ * 2-3): the ssthresh of the algorithm, cwnd inflated by the three
+ * segments the duplicate ACKs say have left. */
+static void
+tcp_enter_recovery(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tcp_recovery_begin(sk);
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
 	if (head)
 		tcp_retransmit_skb(sk, head);
@@ -147,11 +157,7 @@ static void
 tcp_sack_enter_recovery(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	tcp_init_cwnd_reduction(sk);
-	tcp_set_ca_state(sk, TCP_CA_Recovery);
-	tp->recover = tp->snd_max;
-	tp->in_recovery = true;
-	tp->fast_retrans++;
+	tcp_recovery_begin(sk);
 	tp->cwnd = MAX(tp->ssthresh, tp->mss);
 	tp->snd_cwnd_cnt = 0;
 	tcp_update_scoreboard(sk, true);
