@@ -63,23 +63,6 @@ tt_connect(const char *addr, uint16_t port)
 	return s;
 }
 
-/* Read to EOF in @rsize reads; record bytes, reads and whether the pattern held. */
-static int
-tt_read_all(struct tcp_fx *fx, int slot, int fd, size_t rsize)
-{
-	static char buf[65536];
-	ssize_t n;
-	fx->match[slot] = true;
-	while ((n = ns_read(fd, buf, MIN(rsize, sizeof buf))) > 0) {
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != tt_pattern(fx->bytes[slot] + (size_t)i))
-				fx->match[slot] = false;
-		fx->bytes[slot] += (size_t)n;
-		fx->reads[slot]++;
-	}
-	return (int)n;
-}
-
 static void
 sleep_until(sim_time_t t)
 {

@@ -45,15 +45,7 @@ sink(struct proc *p, void *arg)
 	ns_bind(l, (struct sockaddr *)&me, sizeof me);
 	ns_listen(l, 4);
 	int c = ns_accept(l, NULL, NULL);
-	static char buf[65536];
-	ssize_t n;
-	fx->match[0] = true;
-	while ((n = ns_read(c, buf, sizeof buf)) > 0) {
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] != tt_pattern(fx->bytes[0] + (size_t)i))
-				fx->match[0] = false;
-		fx->bytes[0] += (size_t)n;
-	}
+	tt_read_all(fx, 0, c, 65536);
 	ns_close(c);
 	ns_close(l);
 	return 0;
