@@ -337,6 +337,41 @@ tt_write_pattern(int fd, size_t total, size_t chunk)
 	return off;
 }
 
+/* A process: accept one connection on port 5001 and read it to EOF into
+ * slot 0 (bytes, whether the pattern held); the sock is held in held[1]. */
+static inline int
+tt_bulk_sink(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in me = tt_sin("0.0.0.0", 5001);
+	ns_bind(l, (struct sockaddr *)&me, sizeof me);
+	ns_listen(l, 4);
+	int c = ns_accept(l, NULL, NULL);
+	tt_hold(fx, 1, c);
+	tt_read_all(fx, 0, c, 65536);
+	ns_close(c);
+	ns_close(l);
+	return 0;
+}
+
+/* Run @source on a (which writes fx->rc[15] = @bytes of the pattern to b
+ * port 5001, its connect's result in rc[0] and the bytes written in rc[1])
+ * against tt_bulk_sink on b until @until; all of it must arrive intact. */
+static inline void
+tt_run_bulk(struct tcp_fx *fx, int bytes, int (*source)(struct proc *, void *), sim_time_t until)
+{
+	fx->rc[15] = bytes;
+	socket_spawn(fx->b, "sink", 0, tt_bulk_sink, fx);
+	socket_spawn(fx->a, "source", SIM_MS, source, fx);
+	sim_run_until(fx->sim, until);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], bytes);
+	assert_int_equal(fx->bytes[0], (size_t)bytes);
+	assert_true(fx->match[0]);
+}
+
 /*
  * cmocka fixtures for a test file whose state is the default world:
  * TCP_FIXTURE defines setup() (tcp_fx_new with no options) and teardown().

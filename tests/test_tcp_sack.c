@@ -103,22 +103,6 @@ teardown(void **state)
 	return tcp_fx_teardown(state);
 }
 
-static int
-sink(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int l = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in me = tt_sin("0.0.0.0", 5001);
-	ns_bind(l, (struct sockaddr *)&me, sizeof me);
-	ns_listen(l, 4);
-	int c = ns_accept(l, NULL, NULL);
-	tt_hold(fx, 1, c);
-	tt_read_all(fx, 0, c, 65536);
-	ns_close(c);
-	ns_close(l);
-	return 0;
-}
-
 /* Writes fx->rc[15] bytes of the pattern (Reno: the cut is half). */
 static int
 source(struct proc *p, void *arg)
@@ -137,14 +121,7 @@ source(struct proc *p, void *arg)
 static void
 run_bulk(struct tcp_fx *fx, int bytes)
 {
-	fx->rc[15] = bytes;
-	socket_spawn(fx->b, "sink", 0, sink, fx);
-	socket_spawn(fx->a, "source", SIM_MS, source, fx);
-	sim_run_until(fx->sim, 10 * SIM_S);
-	assert_int_equal(fx->rc[0], 0);
-	assert_int_equal(fx->rc[1], bytes);
-	assert_int_equal(fx->bytes[0], (size_t)bytes);
-	assert_true(fx->match[0]);
+	tt_run_bulk(fx, bytes, source, 10 * SIM_S);
 }
 
 static void
