@@ -54,12 +54,16 @@ ns_inet_sk_saddr(const struct sock *sk)
 	return htonl(mod_sock_arg((struct sock *)sk, __func__)->saddr);
 }
 
+/* The largest skb a module may ask for (128 KiB, twice an IP datagram's
+ * limit): a bigger size is a module's bug, answered with NULL. */
+#define MODULE_SKB_MAX (1u << 17)
+
 struct sk_buff *
 ns_alloc_skb(unsigned size)
 {
 	KSCOPE();
 	struct mod_host *mh = mod_here(__func__);
-	if (size > (1u << 17))
+	if (size > MODULE_SKB_MAX)
 		return NULL;
 	struct sk_buff *skb = skb_alloc(mh->host, size, LAYER_MODULE);
 	held_add(mh, skb);
@@ -74,7 +78,7 @@ ns_sock_alloc_send_skb(struct sock *sk, unsigned size, int *err)
 	mod_sock_arg(sk, __func__);
 	int e = 0;
 	struct sk_buff *skb =
-		size > (1u << 17) ? NULL : sock_alloc_send_skb(sk, size, NS_MSG_DONTWAIT, &e);
+		size > MODULE_SKB_MAX ? NULL : sock_alloc_send_skb(sk, size, NS_MSG_DONTWAIT, &e);
 	if (!skb) {
 		if (err)
 			*err = e ? e : -EMSGSIZE;
