@@ -178,10 +178,9 @@ host_skb_died(struct host *h, struct sk_buff *skb)
 }
 
 void
-host_skb_fold(struct host *h, struct sk_buff *skb, const char *queue)
+host_skb_fold(struct host *h, const char *queue)
 {
 	g_assert(!h->folded || h->folded_queue == queue || strcmp(h->folded_queue, queue) == 0);
-	host_skb_died(h, skb);
 	h->live_skbs++;
 	h->folded++;
 	h->folded_queue = queue;

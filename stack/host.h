@@ -170,9 +170,9 @@ void host_report_counters(struct host *host);
 /* Used by skbuff.c: link a new skb into / out of the live list. */
 void host_skb_born(struct host *host, struct sk_buff *skb);
 void host_skb_died(struct host *host, struct sk_buff *skb);
-/* skb_desc_post / skb_desc_take: @skb leaves the live list but stays counted
- * alive, as one of the host's folded skbs on the queue @queue, and comes back. */
-void host_skb_fold(struct host *host, struct sk_buff *skb, const char *queue);
+/* skb_desc_post / skb_desc_take: a new skb, counted alive without a struct
+ * as one of the host's folded skbs on the queue @queue, and its coming back. */
+void host_skb_fold(struct host *host, const char *queue);
 void host_skb_unfold(struct host *host, struct sk_buff *skb);
 
 #endif

@@ -118,9 +118,13 @@ skb_pool_stats(const struct skb_pool *pool, struct skb_pool_stats *out)
 static struct skb_data *
 data_get(struct skb_pool *pool, uint32_t size)
 {
+	/* the least class whose 64 << cls bytes hold @size, SKB_NCLASSES when none */
 	unsigned cls = 0;
-	while (cls < SKB_NCLASSES && (1u << (cls + SKB_MIN_CLASS_SHIFT)) < size)
-		cls++;
+	if (size > (1u << SKB_MIN_CLASS_SHIFT)) {
+		cls = 32u - (unsigned)__builtin_clz(size - 1) - SKB_MIN_CLASS_SHIFT;
+		if (cls > SKB_NCLASSES)
+			cls = SKB_NCLASSES;
+	}
 	struct skb_data *d;
 	if (cls == SKB_NCLASSES) {
 		d = g_malloc(sizeof(*d) + size);
@@ -339,12 +343,25 @@ void
 skb_desc_post(struct host *host, uint32_t size, enum trace_layer layer, const char *qname,
 	      uint32_t qlen, struct skb_desc *d)
 {
-	struct sk_buff *skb = skb_alloc_nodata(host, size, layer);
-	SKB_TRACE(skb, TR_ENQUEUE, layer, NULL, qname, qlen, COPY_NONE, NULL, 0, false);
-	*d = (struct skb_desc){ skb->id, skb->tstamp, skb->trace_step };
-	host_skb_fold(host, skb, qname);
-	skb->next = host->pool->free_skbs; /* the struct only: no free is counted */
-	host->pool->free_skbs = skb;
+	struct skb_pool *pool = host->pool;
+	*d = (struct skb_desc){ ++pool->next_id, sim_now(host->sim), 0 };
+	pool->allocs++;
+	host_skb_fold(host, qname);
+	if (TRACE_ON(host->trace)) {
+		/* the rows skb_alloc_nodata and an enqueue would write, from the
+		 * fields they read (skb_struct_zeroed's): no struct is taken */
+		struct sk_buff skb;
+		memset(&skb, 0, sizeof(skb));
+		skb.host = host;
+		skb.mac_header = skb.network_header = skb.transport_header = SKB_HDR_UNSET;
+		skb.id = d->id;
+		skb.tstamp = d->tstamp;
+		skb.layer = layer;
+		skb_trace_row(&skb, TR_ALLOC, layer, NULL, NULL, 0, COPY_NONE, NULL, 0, false);
+		skb_trace_row(&skb, TR_ENQUEUE, layer, NULL, qname, qlen, COPY_NONE, NULL, 0,
+			      false);
+		d->trace_step = skb.trace_step;
+	}
 }
 
 struct sk_buff *

@@ -177,10 +177,10 @@ void skb_attach_data(struct sk_buff *skb, uint32_t size);
 
 /*
  * A posted RX descriptor kept as its skb's identity alone (stack/nic.c):
- * the skb is allocated, counted and traced exactly as skb_alloc_nodata and
- * an enqueue on the queue @qname (@qlen: its length after) would, then
- * folded: its struct goes back to the pool while the skb stays counted as
- * allocated and alive on its host (host_skb_fold).  skb_desc_take unfolds
+ * the skb is counted (an id, an alloc, alive on its host) and traced exactly
+ * as skb_alloc_nodata and an enqueue on the queue @qname (@qlen: its length
+ * after) would, but folded: no struct is taken from the pool, the host
+ * counts it among its folded skbs (host_skb_fold).  skb_desc_take unfolds
  * it, with its id and trace steps, as the dequeue from @qname.  A ring of
  * 256 descriptors then costs 6 KiB instead of 256 skb heads, and the head
  * a frame is written into is one the pool handed out last (warm in the

@@ -300,6 +300,29 @@ test_skb_pool_reuses_memory_without_malloc(void **state)
 	assert_int_equal(after.live, 0);
 }
 
+/* Buffers come in 11 classes of 64 << c bytes; a size takes the least class
+ * that holds it, so a class's largest and smallest sizes share a buffer. */
+static void
+test_skb_data_size_classes_are_powers_of_two_from_64(void **state)
+{
+	struct fx *fx = *state;
+	struct skb_pool_stats ps;
+	for (uint32_t size = 64; size <= 65536; size *= 2) {
+		skb_consume(skb_alloc(fx->h, size, LAYER_IP));
+		skb_pool_stats(fx->pool, &ps);
+		uint64_t mallocs = ps.data_mallocs;
+		skb_consume(skb_alloc(fx->h, size == 64 ? 1 : size / 2 + 1, LAYER_IP));
+		skb_pool_stats(fx->pool, &ps);
+		assert_int_equal(ps.data_mallocs, mallocs);
+	}
+	assert_int_equal(ps.data_mallocs, 11);
+	assert_int_equal(ps.big_mallocs, 0);
+	skb_consume(skb_alloc(fx->h, 65537, LAYER_IP)); /* past the last class */
+	skb_pool_stats(fx->pool, &ps);
+	assert_int_equal(ps.data_mallocs, 11);
+	assert_int_equal(ps.big_mallocs, 1);
+}
+
 static void
 test_skb_ids_are_unique_across_hosts_sharing_a_pool(void **state)
 {
@@ -588,6 +611,7 @@ main(void)
 		T(test_corrupt_skb_len_aborts_in_checked_build),
 		T(test_skb_queue_bytes_follow_a_queued_skb_that_changes),
 		T(test_skb_pool_reuses_memory_without_malloc),
+		T(test_skb_data_size_classes_are_powers_of_two_from_64),
 		T(test_skb_ids_are_unique_across_hosts_sharing_a_pool),
 		T(test_skb_clone_shares_data_copy_does_not),
 		T(test_skb_queue_counts_packets_and_bytes),
