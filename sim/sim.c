@@ -218,34 +218,37 @@ heap_fill_hole(struct sim *sim)
  * nothing, and a key that fires soon (most do: a CPU item's end) moves few.
  */
 
-/* Insert *@key among the first @n near keys, before near[0]. */
+/* Insert @key among the first @n near keys, before near[0].  Keys go by
+ * value down to here: built in registers, stored once (a key written field
+ * by field on the stack and read back whole stalls store forwarding). */
 static inline void
-near_insert(struct sim *sim, const struct sim_key *key, uint32_t n)
+near_insert(struct sim *sim, struct sim_key key, uint32_t n)
 {
 	struct sim_key *a = sim->near;
 	uint32_t j = n;
 	/* from the earliest end: move up the keys that fire before it */
-	while (key_before(&a[j - 1], key)) {
+	while (key_before(&a[j - 1], &key)) {
 		a[j] = a[j - 1];
 		j--;
 	}
-	a[j] = *key;
+	a[j] = key;
 	sim->nnear = n + 1;
 }
 
 /* The near queue as its new latest key. */
 static inline void
-near_prepend(struct sim *sim, const struct sim_key *key, uint32_t n)
+near_prepend(struct sim *sim, struct sim_key key, uint32_t n)
 {
-	memmove(&sim->near[1], &sim->near[0], n * sizeof *key);
-	sim->near[0] = *key;
+	memmove(&sim->near[1], &sim->near[0], n * sizeof key);
+	sim->near[0] = key;
 	sim->nnear = n + 1;
 }
 
 /* queue_add when the near queue is empty or full, or @key comes after all of it. */
 static void
-queue_add_slow(struct sim *sim, const struct sim_key *key)
+queue_add_slow(struct sim *sim, struct sim_key k)
 {
+	const struct sim_key *key = &k;
 	struct sim_key *a = sim->near;
 	uint32_t n = sim->nnear;
 	if (n == 0 || key_before(&a[0], key)) {
@@ -277,7 +280,7 @@ queue_add_slow(struct sim *sim, const struct sim_key *key)
 				}
 			}
 			if (n < SIM_NEAR) {
-				near_prepend(sim, key, n);
+				near_prepend(sim, *key, n);
 			} else {
 				sim->heap[0] = *key; /* between the near queue and the heap */
 				sim->hole = false;
@@ -285,7 +288,7 @@ queue_add_slow(struct sim *sim, const struct sim_key *key)
 		} else if ((sim->nheap && key_before(&sim->heap[0], key)) || n == SIM_NEAR) {
 			heap_push(sim, *key);
 		} else {
-			near_prepend(sim, key, n);
+			near_prepend(sim, *key, n);
 		}
 		return;
 	}
@@ -301,15 +304,15 @@ queue_add_slow(struct sim *sim, const struct sim_key *key)
 		return;
 	}
 	memmove(&a[0], &a[1], --n * sizeof *a);
-	near_insert(sim, key, n);
+	near_insert(sim, *key, n);
 }
 
 /* Queue a key: the usual case inline, the rest in queue_add_slow. */
 static inline void
-queue_add(struct sim *sim, const struct sim_key *key)
+queue_add(struct sim *sim, struct sim_key key)
 {
 	uint32_t n = sim->nnear;
-	if (n - 1 < SIM_NEAR - 1 && key_before(key, &sim->near[0]))
+	if (n - 1 < SIM_NEAR - 1 && key_before(&key, &sim->near[0]))
 		near_insert(sim, key, n); /* 1 <= n < SIM_NEAR */
 	else
 		queue_add_slow(sim, key);
@@ -375,8 +378,7 @@ schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 	s->a = a;
 	s->b = b;
 	s->at = when;
-	struct sim_key key = { .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen };
-	queue_add(sim, &key);
+	queue_add(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
 	sim->live++;
 	return ((uint64_t)s->gen << 32) | i;
 }
