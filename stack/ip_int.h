@@ -13,6 +13,7 @@
 #include "stack/icmp.h"
 #include "stack/ipv4.h"
 #include "stack/route.h"
+#include "stack/u32map.h"
 
 struct fib_table;
 struct ipfrag_state;
@@ -38,7 +39,7 @@ struct ip_state {
 	struct raw_table *raw;			/* raw.c */
 	/* local and subnet-broadcast addresses -> struct inet_addr_ent
 	 * (Linux inet_addr_lst, net/ipv4/devinet.c): ip_rcv's O(1) lookup */
-	GHashTable *inet_addr_lst;
+	struct u32map inet_addr_lst;
 };
 
 static inline struct ip_state *

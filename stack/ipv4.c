@@ -118,7 +118,7 @@ inet_fini(struct host *host)
 		g_free(d->ip_ptr);
 		d->ip_ptr = NULL;
 	}
-	g_hash_table_destroy(ips->inet_addr_lst);
+	u32map_clear(&ips->inet_addr_lst, g_free);
 	g_free(ips);
 	host->ip = NULL;
 }
@@ -140,7 +140,6 @@ inet_init(struct host *host, const struct ip_config *ic, const struct neigh_conf
 	else
 		ip_config_init(&ips->cfg);
 	ips->next_id = (uint16_t)rng_below(&host->rng, 65536);
-	ips->inet_addr_lst = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	host->ip = ips;
 	route_init(ips);
 	ipfrag_init(ips);
@@ -204,10 +203,10 @@ struct inet_addr_ent {
 static struct inet_addr_ent *
 inet_addr_ent(struct ip_state *ips, uint32_t addr, bool create)
 {
-	struct inet_addr_ent *e = g_hash_table_lookup(ips->inet_addr_lst, GUINT_TO_POINTER(addr));
+	struct inet_addr_ent *e = u32map_get(&ips->inet_addr_lst, addr);
 	if (!e && create) {
 		e = g_new0(struct inet_addr_ent, 1);
-		g_hash_table_insert(ips->inet_addr_lst, GUINT_TO_POINTER(addr), e);
+		u32map_set(&ips->inet_addr_lst, addr, e);
 	}
 	return e;
 }
@@ -230,8 +229,10 @@ inet_addr_hash(struct ip_state *ips, const struct in_device *in, bool add)
 	for (int i = 0; i < 2; i++) {
 		uint32_t a = i ? in->broadcast : in->addr;
 		struct inet_addr_ent *x = inet_addr_ent(ips, a, false);
-		if (x && !x->local && !x->nbcast)
-			g_hash_table_remove(ips->inet_addr_lst, GUINT_TO_POINTER(a));
+		if (x && !x->local && !x->nbcast) {
+			u32map_remove(&ips->inet_addr_lst, a);
+			g_free(x);
+		}
 	}
 }
 

@@ -7,7 +7,8 @@ libnetsim_a_SOURCES += \
 	stack/dev.c stack/dev_int.h stack/gro.c stack/gro.h stack/gso.c stack/gso.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
 	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h \
-	stack/netfilter.c stack/netfilter.h
+	stack/netfilter.c stack/netfilter.h \
+	stack/u32map.h
 
 STACK_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 STACK_TEST_LIBS = $(NETSIM_LIBS) $(CMOCKA_LIBS)
@@ -19,6 +20,9 @@ STACK_TESTS += tests/test_gso
 tests_test_gso_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_gso_LDADD = $(STACK_TEST_LIBS)
 STACK_TESTS += tests/test_gro
+STACK_TESTS += tests/test_u32map
+tests_test_u32map_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_u32map_LDADD = $(STACK_TEST_LIBS)
 tests_test_gro_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_gro_LDADD = $(STACK_TEST_LIBS)
 check_PROGRAMS += $(STACK_TESTS)

@@ -39,7 +39,7 @@ struct udp_hslot {
 };
 
 struct udp_table {
-	GHashTable *ports; /* port -> struct udp_hslot */
+	struct u32map ports; /* port -> struct udp_hslot (Linux udp_table's hash) */
 	struct udp_mib mib;
 };
 
@@ -51,7 +51,7 @@ udp_table_of(struct host *host)
 }
 
 static void
-hslot_free(gpointer p)
+hslot_free(void *p)
 {
 	struct udp_hslot *s = p;
 	g_slist_free(s->socks);
@@ -63,7 +63,6 @@ udp_init(struct host *host)
 {
 	g_assert(host->udp == NULL);
 	struct udp_table *t = g_new0(struct udp_table, 1);
-	t->ports = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, hslot_free);
 	host->udp = t;
 }
 
@@ -73,7 +72,7 @@ udp_fini(struct host *host)
 	struct udp_table *t = host->udp;
 	if (!t)
 		return;
-	g_hash_table_destroy(t->ports);
+	u32map_clear(&t->ports, hslot_free);
 	g_free(t);
 	host->udp = NULL;
 }
@@ -87,10 +86,10 @@ udp_mib(struct host *host)
 static struct udp_hslot *
 hslot_get(struct udp_table *t, uint16_t port, bool create)
 {
-	struct udp_hslot *s = g_hash_table_lookup(t->ports, GUINT_TO_POINTER(port));
+	struct udp_hslot *s = u32map_get(&t->ports, port);
 	if (!s && create) {
 		s = g_new0(struct udp_hslot, 1);
-		g_hash_table_insert(t->ports, GUINT_TO_POINTER(port), s);
+		u32map_set(&t->ports, port, s);
 	}
 	return s;
 }
@@ -98,8 +97,10 @@ hslot_get(struct udp_table *t, uint16_t port, bool create)
 static void
 hslot_put(struct udp_table *t, uint16_t port, struct udp_hslot *s)
 {
-	if (!s->socks && !s->sink)
-		g_hash_table_remove(t->ports, GUINT_TO_POINTER(port));
+	if (!s->socks && !s->sink) {
+		u32map_remove(&t->ports, port);
+		hslot_free(s);
+	}
 }
 
 /* ---- lookup (Linux __udp4_lib_lookup with compute_score) -------------------- */
