@@ -448,15 +448,24 @@ proc_user_access(const void *addr, size_t len, bool write)
 	volatile uintptr_t ok_end = start;
 	if (sigsetjmp(env, 0) == 0) {
 		proc_probe_env = &env;
-		uintptr_t a = start;
-		while (a < start + len) {
-			volatile char *c = (volatile char *)a;
+		uintptr_t a = start, end = start + len, line = 0;
+		while (a < end) {
+			uintptr_t next = (a | (page - 1)) + 1;
+			uintptr_t lim = next < a ? end : MIN(next, end); /* wrap: the last page */
+			/* Any byte of a page tells whether the page is mapped.  The
+			 * probes move one cache line further on each page: at the
+			 * same offset in every page they would all fall in one set
+			 * of the L1 cache (a 64 KiB buffer: 16 lines for 8 ways). */
+			uintptr_t p = a + (line & (page - 1));
+			if (p >= lim || p < a)
+				p = a;
+			line += 64;
+			volatile char *c = (volatile char *)p;
 			char v = *c;
 			if (write)
 				*c = v;
-			uintptr_t next = (a | (page - 1)) + 1;
-			a = next < a ? start + len : next; /* wrap: the last page */
-			ok_end = MIN(a, start + len);
+			a = lim;
+			ok_end = lim;
 		}
 	}
 	proc_probe_env = NULL;

@@ -499,6 +499,45 @@ test_proc_user_access_stops_at_first_bad_page(void **state)
 	assert_int_equal(fx->stamp[5], 2 * page);
 }
 
+static size_t probe_long[4];
+
+static int
+main_probe_long(struct proc *p, void *arg)
+{
+	(void)p;
+	(void)arg;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 20 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g_assert(m != MAP_FAILED);
+	mprotect(m + 17 * page, page, PROT_NONE);
+	probe_long[0] = proc_user_access(m, 17 * page, true);
+	probe_long[1] = proc_user_access(m + 5, 17 * page + 1, false);
+	probe_long[2] = proc_user_access(m, 16 * page + 10, true); /* a short last page */
+	probe_long[3] = proc_user_access(m + 16 * page + 100, 2 * page, false);
+	munmap(m, 20 * page);
+	return 0;
+}
+
+/* Over many pages (the probes touch a different cache line of each page),
+ * the count still ends at the first bad page or at the buffer's end. */
+static void
+test_proc_user_access_over_many_pages_ends_at_the_bad_one(void **state)
+{
+	struct fx *fx = *state;
+#ifdef __SANITIZE_ADDRESS__
+	skip(); /* as above */
+#endif
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct proc *p = proc_spawn(fx->t, "probe", 0, main_probe_long, fx);
+	proc_set_isolated(p, true);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(proc_term_signal(p), 0);
+	assert_int_equal(probe_long[0], 17 * page);
+	assert_int_equal(probe_long[1], 17 * page - 5);
+	assert_int_equal(probe_long[2], 16 * page + 10);
+	assert_int_equal(probe_long[3], page - 100);
+}
+
 int
 main(void)
 {
@@ -536,6 +575,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proc_user_access_stops_at_first_bad_page,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_proc_user_access_over_many_pages_ends_at_the_bad_one, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
