@@ -17,6 +17,7 @@
 #include "stack/inet.h"
 #include "stack/ipv4.h"
 #include "stack/tcp.h"
+#include "stack/udp.h"
 
 #define TCPHDR_CWR_BIT 0x80 /* RFC 3168 CWR (Linux TCPHDR_CWR) */
 
@@ -25,6 +26,26 @@ skb_csum_charge(struct host *host, uint32_t bytes, const char *what)
 {
 	sim_time_t per_kb = cpu_cost(host->cpu, COST_CSUM_PER_KB);
 	host_charge_ns(host, what, (sim_time_t)(((uint64_t)bytes * (uint64_t)per_kb + 512) / 1024));
+}
+
+void
+skb_partial_csum_set(struct sk_buff *skb, uint16_t csum_offset)
+{
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = (uint16_t)skb_data_offset(skb);
+	skb->csum_offset = csum_offset;
+}
+
+void
+skb_checksum_help(struct sk_buff *skb)
+{
+	g_assert(skb->ip_summed == CHECKSUM_PARTIAL);
+	/* the sum over csum_start..end in software (netsim's bytes already
+	 * hold it: only the time is spent here), then CHECKSUM_NONE */
+	int from = skb_transport_offset(skb);
+	g_assert(from >= 0 && (uint32_t)from <= skb->len);
+	skb_csum_charge(skb->host, skb->len - (uint32_t)from, "skb_checksum_help");
+	skb->ip_summed = CHECKSUM_NONE;
 }
 
 void
@@ -141,12 +162,24 @@ eth_rx_csum_ok(const uint8_t *frame, uint32_t len)
 		return false;
 	const struct iphdr *iph = (const struct iphdr *)(frame + ETH_HLEN);
 	uint32_t ihl = (uint32_t)iph->ihl * 4, tot = ntohs(iph->tot_len);
-	if (iph->version != 4 || ihl < IP_HLEN || tot < ihl + TCP_HLEN || ETH_HLEN + tot > len ||
-	    iph->protocol != IPPROTO_TCP || (ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)))
+	if (iph->version != 4 || ihl < IP_HLEN || ETH_HLEN + tot > len ||
+	    (ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)))
 		return false;
-	const uint8_t *th = (const uint8_t *)iph + ihl;
-	return csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tot - ihl, IPPROTO_TCP,
-				 csum_partial(th, tot - ihl, 0)) == 0;
+	const uint8_t *l4 = (const uint8_t *)iph + ihl;
+	if (iph->protocol == IPPROTO_TCP) {
+		if (tot < ihl + TCP_HLEN)
+			return false;
+	} else if (iph->protocol == IPPROTO_UDP) {
+		/* a UDP sum of 0 is "none" (RFC 768): nothing for the engine to
+		 * check; udp4_csum_init's zero check accepts it without summing */
+		if (tot < ihl + UDP_HLEN || ((const struct udphdr *)l4)->check == 0 ||
+		    ntohs(((const struct udphdr *)l4)->len) != tot - ihl)
+			return false;
+	} else {
+		return false;
+	}
+	return csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tot - ihl, iph->protocol,
+				 csum_partial(l4, tot - ihl, 0)) == 0;
 }
 
 struct sk_buff *
@@ -157,12 +190,7 @@ validate_xmit_skb(struct sk_buff *skb, struct net_device *dev)
 		skb_consume(skb); /* Linux validate_xmit_skb: consume_skb(skb) */
 		return segs;
 	}
-	if (skb->ip_summed == CHECKSUM_PARTIAL && !(dev->features & NETIF_F_HW_CSUM)) {
-		/* skb_checksum_help: the sum over csum_start..end in software
-		 * (netsim's bytes already hold it: only the time is spent here) */
-		uint32_t from = (uint32_t)skb_transport_offset(skb);
-		skb_csum_charge(skb->host, skb->len - from, "skb_checksum_help");
-		skb->ip_summed = CHECKSUM_NONE;
-	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !(dev->features & NETIF_F_HW_CSUM))
+		skb_checksum_help(skb); /* skb_csum_hwoffload_help */
 	return skb;
 }

@@ -40,6 +40,33 @@ struct host;
 void skb_csum_charge(struct host *host, uint32_t bytes, const char *what);
 
 /*
+ * Linux skb_partial_csum_set: @skb (data = transport header) leaves its
+ * transport checksum, at @csum_offset from here, to the device or to
+ * skb_checksum_help: CHECKSUM_PARTIAL.
+ */
+void skb_partial_csum_set(struct sk_buff *skb, uint16_t csum_offset);
+
+/*
+ * Linux skb_checksum_help (net/core/dev.c): a CHECKSUM_PARTIAL skb whose
+ * device cannot sum it (no tx-checksumming; or before ip_do_fragment) is
+ * summed in software: charged COST_CSUM_PER_KB pro rata over the transport
+ * header and payload, and becomes CHECKSUM_NONE.
+ */
+void skb_checksum_help(struct sk_buff *skb);
+
+/*
+ * Linux skb_csum_unnecessary: nothing to verify on receive, because the
+ * NIC checked the sum (CHECKSUM_UNNECESSARY) or the skb never left the
+ * host's memory with its sum still to be filled in (CHECKSUM_PARTIAL: a
+ * GRO aggregate, loopback).
+ */
+static inline bool
+skb_csum_unnecessary(const struct sk_buff *skb)
+{
+	return skb->ip_summed == CHECKSUM_UNNECESSARY || skb->ip_summed == CHECKSUM_PARTIAL;
+}
+
+/*
  * Mark @skb (data = transport header, @len bytes of TCP) as a TCP skb
  * whose checksum is the device's or skb_checksum_help's (CHECKSUM_PARTIAL)
  * and, when longer than @mss, as a GSO skb of gso_size @mss.
@@ -66,8 +93,11 @@ struct sk_buff *skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
 
 /*
  * What a NIC's receive checksum engine (NETIF_F_RXCSUM) finds: true when
- * the Ethernet frame @frame holds an unfragmented IPv4 TCP segment whose
- * checksum is right, so the driver marks it CHECKSUM_UNNECESSARY.
+ * the Ethernet frame @frame holds an unfragmented IPv4 TCP segment or UDP
+ * datagram (with a sum: not 0) whose checksum is right, so the driver
+ * marks it CHECKSUM_UNNECESSARY (Linux e1000_rx_checksum: the TCPCS status
+ * bit covers TCP and UDP).  False means CHECKSUM_NONE: a bad sum, a
+ * fragment, another protocol; the stack then sums it in software.
  */
 bool eth_rx_csum_ok(const uint8_t *frame, uint32_t len);
 

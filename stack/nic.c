@@ -437,7 +437,7 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
-	/* NETIF_F_RXCSUM: the hardware checked the TCP sum (e1000_rx_checksum) */
+	/* NETIF_F_RXCSUM: the hardware checked the TCP/UDP sum (e1000_rx_checksum) */
 	if ((nic->dev->features & NETIF_F_RXCSUM) && eth_rx_csum_ok(frame, len))
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb_trace_dma_rx(skb, nic->ifname, len, external ? 0 : wire_id, external);

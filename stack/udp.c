@@ -20,7 +20,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
+#include "stack/gso.h"
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
@@ -159,13 +161,18 @@ udp_rcv(struct sk_buff *skb)
 	skb_trim(skb, ulen);
 	const struct iphdr *iph = ip_hdr(skb);
 	uint32_t saddr = ntohl(iph->saddr), daddr = ntohl(iph->daddr);
-	/* RFC 768: a zero checksum means the sender computed none */
-	if (uh->check != 0 &&
-	    csum_tcpudp_magic(saddr, daddr, ulen, NS_IPPROTO_UDP, csum_partial(uh, ulen, 0)) != 0) {
-		t->mib.in_csum_errors++;
-		t->mib.in_errors++;
-		skb_drop(skb, SKB_DROP_UDP_CSUM);
-		return NET_RX_DROP;
+	/* udp4_csum_init: nothing to sum when the sender computed none (RFC
+	 * 768: 0) or the NIC checked it (rx-checksumming); else
+	 * __skb_checksum_complete sums it in software (see docs/device-layer.md) */
+	if (uh->check != 0 && !skb_csum_unnecessary(skb)) {
+		skb_csum_charge(host, ulen, "__skb_checksum_complete");
+		if (csum_tcpudp_magic(saddr, daddr, ulen, NS_IPPROTO_UDP,
+				      csum_partial(uh, ulen, 0)) != 0) {
+			t->mib.in_csum_errors++;
+			t->mib.in_errors++;
+			skb_drop(skb, SKB_DROP_UDP_CSUM);
+			return NET_RX_DROP;
+		}
 	}
 	uint16_t sport = ntohs(uh->source), dport = ntohs(uh->dest);
 	struct sock *sk = udp_lookup(host, saddr, sport, daddr, dport);
@@ -244,6 +251,8 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 	uint32_t src = saddr ? saddr : ip_select_saddr(host, daddr);
 	sum16_t c = csum_tcpudp_magic(src, daddr, ulen, NS_IPPROTO_UDP, csum_partial(uh, ulen, 0));
 	uh->check = c ? c : 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+	/* udp4_hwcsum: the device fills it (or skb_checksum_help, charged) */
+	skb_partial_csum_set(skb, (uint16_t)offsetof(struct udphdr, check));
 	struct ip_xmit_args a = {
 		.saddr = src,
 		.daddr = daddr,

@@ -22,6 +22,7 @@
 #include "stack/netdevice.h"
 #include "stack/skbuff.h"
 #include "stack/tcp.h"
+#include "stack/udp.h"
 
 #define MSS 1448u
 /* What tcp_xmit_size_goal builds at MSS 1448: 45 segments (65,160 bytes
@@ -335,6 +336,123 @@ test_software_gso_without_csum_offload_also_charges_each_sum(void **state)
 	assert_int_equal(segment_cost(fx, 0), 45 * (per_seg + sum));
 }
 
+/* ---- checksum offload ------------------------------------------------------- */
+
+#define UDP_PAYLOAD 1000u
+
+/* A UDP datagram as udp_send_skb leaves it (final sum, CHECKSUM_PARTIAL),
+ * with its IPv4 and Ethernet headers: data at the link header. */
+static struct sk_buff *
+udp_skb(struct host *h, uint16_t frag_off)
+{
+	struct sk_buff *skb =
+		skb_alloc(h, 128 + ETH_HLEN + IP_HLEN + UDP_HLEN + UDP_PAYLOAD, LAYER_UDP);
+	skb_reserve(skb, 128 + ETH_HLEN + IP_HLEN + UDP_HLEN);
+	uint8_t *p = skb_put(skb, UDP_PAYLOAD);
+	for (uint32_t i = 0; i < UDP_PAYLOAD; i++)
+		p[i] = pattern(i);
+	struct udphdr *uh = (struct udphdr *)skb_push(skb, UDP_HLEN);
+	skb_reset_transport_header(skb);
+	uh->source = htons(40000);
+	uh->dest = htons(9000);
+	uh->len = htons(UDP_HLEN + UDP_PAYLOAD);
+	uh->check = 0;
+	uh->check = csum_tcpudp_magic(SADDR, DADDR, UDP_HLEN + UDP_PAYLOAD, IPPROTO_UDP,
+				      csum_partial(uh, UDP_HLEN + UDP_PAYLOAD, 0));
+	skb_partial_csum_set(skb, (uint16_t)offsetof(struct udphdr, check));
+	struct iphdr *iph = (struct iphdr *)skb_push(skb, IP_HLEN);
+	skb_reset_network_header(skb);
+	ip_build_header(iph, SADDR, DADDR, IPPROTO_UDP, 64, 0,
+			(uint16_t)(IP_HLEN + UDP_HLEN + UDP_PAYLOAD), 7, false);
+	if (frag_off) {
+		iph->frag_off = htons(frag_off);
+		iph->check = 0;
+		iph->check = ip_fast_csum(iph, iph->ihl);
+	}
+	uint8_t *eh = skb_push(skb, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	memset(eh, 0x02, 12);
+	eh[12] = 0x08;
+	eh[13] = 0x00;
+	skb->protocol = ETH_P_IP;
+	return skb;
+}
+
+static void
+test_rx_csum_engine_accepts_a_right_udp_sum_and_refuses_a_wrong_one(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	assert_true(eth_rx_csum_ok(skb->data, skb->len));
+	skb->data[ETH_HLEN + IP_HLEN + UDP_HLEN + 500] ^= 0x01;
+	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	skb_consume(skb);
+}
+
+static void
+test_rx_csum_engine_leaves_a_udp_sum_of_zero_and_a_fragment_unchecked(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	struct udphdr *uh = (struct udphdr *)(skb->data + ETH_HLEN + IP_HLEN);
+	uh->check = 0; /* RFC 768: no sum: CHECKSUM_NONE, udp4_csum_init's zero check */
+	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	skb_consume(skb);
+	skb = udp_skb(fx->h, IP_MF); /* a first fragment: the engine cannot sum it */
+	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	skb_consume(skb);
+}
+
+/* CPU time (softirq: charged outside any CPU item) validate_xmit_skb costs
+ * for @skb on a device with @features; the skb is freed. */
+static sim_time_t
+xmit_cost(struct fx *fx, struct sk_buff *skb, netdev_features_t features, uint8_t *summed)
+{
+	struct net_device dev = { .features = features };
+	sim_time_t before = cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ);
+	skb = validate_xmit_skb(skb, &dev);
+	sim_run_until(fx->sim, sim_now(fx->sim) + SIM_S);
+	*summed = skb->ip_summed;
+	skb_consume(skb);
+	return cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ) - before;
+}
+
+static void
+test_tx_checksumming_leaves_the_udp_sum_to_the_device_at_no_cpu_cost(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t summed;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	assert_int_equal(skb->ip_summed, CHECKSUM_PARTIAL);
+	assert_int_equal(xmit_cost(fx, skb, NETIF_F_HW_CSUM, &summed), 0);
+	assert_int_equal(summed, CHECKSUM_PARTIAL);
+}
+
+static void
+test_without_tx_checksumming_skb_checksum_help_charges_the_udp_sum(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t summed;
+	sim_time_t per_kb = cpu_cost(fx->h->cpu, COST_CSUM_PER_KB);
+	/* UDP header and payload, 1008 bytes: 98.4 -> 98 ns */
+	sim_time_t sum = (sim_time_t)(((UDP_HLEN + UDP_PAYLOAD) * (uint64_t)per_kb + 512) / 1024);
+	assert_int_equal(xmit_cost(fx, udp_skb(fx->h, 0), 0, &summed), sum);
+	assert_int_equal(summed, CHECKSUM_NONE);
+}
+
+static void
+test_checksum_unnecessary_and_partial_need_no_verification_none_does(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	assert_true(skb_csum_unnecessary(skb)); /* PARTIAL: loopback, a GRO aggregate */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	assert_true(skb_csum_unnecessary(skb));
+	skb->ip_summed = CHECKSUM_NONE;
+	assert_false(skb_csum_unnecessary(skb));
+	skb_consume(skb);
+}
+
 int
 main(void)
 {
@@ -363,6 +481,21 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_software_gso_without_csum_offload_also_charges_each_sum, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rx_csum_engine_accepts_a_right_udp_sum_and_refuses_a_wrong_one, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rx_csum_engine_leaves_a_udp_sum_of_zero_and_a_fragment_unchecked,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tx_checksumming_leaves_the_udp_sum_to_the_device_at_no_cpu_cost, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_without_tx_checksumming_skb_checksum_help_charges_the_udp_sum, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_checksum_unnecessary_and_partial_need_no_verification_none_does, setup,
 			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
