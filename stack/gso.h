@@ -73,15 +73,24 @@ skb_csum_unnecessary(const struct sk_buff *skb)
  */
 void tcp_gso_mark(struct sk_buff *skb, uint32_t mss);
 
-/* The length of GSO skb @skb's segment @i, headers included. */
+/* The length of GSO skb @skb's segment @i, headers included (TCP or UDP). */
+uint32_t gso_segment_len(const struct sk_buff *skb, uint32_t i);
 uint32_t tcp_gso_segment_len(const struct sk_buff *skb, uint32_t i);
 /*
- * Write segment @i of GSO skb @skb (data at the link header, TCP over
- * IPv4) into @out, which has room for tcp_gso_segment_len bytes, with its
- * headers fixed up as tcp_gso_segment does.  Returns its length.  Used by
- * skb_gso_segment and by a TSO NIC.
+ * Write segment @i of GSO skb @skb (data at the link header, over IPv4)
+ * into @out, which has room for gso_segment_len bytes, with its headers
+ * fixed up as tcp_gso_segment (SKB_GSO_TCPV4) or __udp_gso_segment
+ * (SKB_GSO_UDP_L4: each segment its own UDP length and checksum) and
+ * inet_gso_segment do.  Returns its length.  Used by skb_gso_segment and
+ * by a NIC that segments (TSO, tx-udp-segmentation).
  */
+uint32_t gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out);
 uint32_t tcp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out);
+uint32_t udp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out);
+
+/* Linux skb_gso_ok: can a device with @features take GSO skb @skb whole
+ * (NETIF_F_TSO for TCP, NETIF_F_GSO_UDP_L4 for UDP)? */
+bool skb_gso_ok(const struct sk_buff *skb, netdev_features_t features);
 
 /*
  * Linux skb_gso_segment: cut GSO skb @skb into its gso_segs segments,
@@ -103,7 +112,7 @@ bool eth_rx_csum_ok(const uint8_t *frame, uint32_t len);
 
 /*
  * Linux validate_xmit_skb, as dev_queue_xmit calls it: a GSO skb for a
- * device without TSO becomes its segments (list by ->next; @skb consumed);
+ * device that cannot cut it (skb_gso_ok) becomes its segments (list by ->next; @skb consumed);
  * a CHECKSUM_PARTIAL skb for a device without tx-checksumming gets its
  * checksum in software (skb_checksum_help, charged).  Returns the skb or
  * list to queue.

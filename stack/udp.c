@@ -26,6 +26,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
+#include "stack/udp_offload.h"
 #include "trace/trace.h"
 
 #define UDP_MAX_PAYLOAD (IP_MAX_PACKET - IP_HLEN - UDP_HLEN) /* 65507 */
@@ -178,6 +179,10 @@ udp_rcv(struct sk_buff *skb)
 	struct sock *sk = udp_lookup(host, saddr, sport, daddr, dport);
 	if (sk) {
 		skb_pull(skb, UDP_HLEN);
+		if (skb_is_gso(skb) && !sk->udp_gro) { /* udp_unexpected_gso */
+			t->mib.in_datagrams += (uint64_t)udp_queue_rcv_segments(sk, skb);
+			return NET_RX_SUCCESS;
+		}
 		if (sock_queue_rcv_skb(sk, skb) < 0) {
 			t->mib.rcvbuf_errors++; /* dropped and counted by the socket layer */
 			t->mib.in_errors++;
@@ -432,12 +437,15 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	if (!sk->num && (err = udp_get_port(sk, 0)) < 0)
 		return err;
 	uint32_t len = (uint32_t)msg->len;
+	if (sk->udp_gso_size && (err = udp_gso_check(sk, daddr, len)) < 0)
+		return err; /* UDP_SEGMENT */
 	struct sk_buff *skb =
 		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
 	if (!skb)
 		return err;
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
 	skb_copy_from_user(skb, msg->buf, len);
+	udp_gso_mark(sk, skb, len);
 	host_charge(sk->host, COST_UDP_SEND);
 	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
 			   sk->ttl);
@@ -457,6 +465,7 @@ udp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	msg->addr = ntohl(ip_hdr(skb)->saddr);
 	msg->port = ntohs(udp_hdr(skb)->source);
 	msg->has_addr = true;
+	udp_cmsg_recv(sk, skb, msg->control, &msg->controllen, &msg->msg_flags);
 	if (!(msg->flags & NS_MSG_PEEK))
 		skb_free_datagram(sk, skb);
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
@@ -467,8 +476,8 @@ const struct proto udp_prot = {
 	.close = udp_close,
 	.connect = udp_connect,
 	.disconnect = udp_disconnect,
-	.setsockopt = ip_setsockopt,
-	.getsockopt = ip_getsockopt,
+	.setsockopt = udp_setsockopt,
+	.getsockopt = udp_getsockopt,
 	.sendmsg = udp_sendmsg,
 	.recvmsg = udp_recvmsg,
 	.get_port = udp_get_port,
