@@ -65,6 +65,12 @@ udp_gro_sink(struct app *a, int s, char *buf, size_t len)
 				    .msg_iovlen = 1,
 				    .msg_control = ctl.b,
 				    .msg_controllen = sizeof ctl.b };
+		/* wait in recv (MSG_PEEK), so a run that ends while the sink
+		 * waits leaves nothing recvmsg allocated on its way in */
+		if (ns_recv(s, buf, 1, MSG_PEEK) < 0) {
+			app_count_error(a);
+			continue;
+		}
 		ssize_t n = ns_recvmsg(s, &m, 0);
 		if (n < 0) {
 			app_count_error(a);

@@ -390,9 +390,10 @@ udp4_gro_receive(struct sk_buff_head *head, struct sk_buff *skb)
 		}
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	}
-	struct sock *sk = !skb->host->udp ? NULL
-					  : udp_lookup(skb->host, ntohl(iph->saddr), ntohs(uh->source),
-						       ntohl(iph->daddr), ntohs(uh->dest));
+	struct sock *sk = !skb->host->udp
+		? NULL
+		: udp_lookup(skb->host, ntohl(iph->saddr), ntohs(uh->source), ntohl(iph->daddr),
+			     ntohs(uh->dest));
 	if ((!sk && (skb->dev->features & NETIF_F_GRO_UDP_FWD)) || (sk && sk->udp_gro))
 		return udp_gro_receive_segment(head, skb);
 	cb->flush = 1; /* no GRO, be sure to flush the current packet */
