@@ -59,6 +59,12 @@ const struct conf_key app_conf_keys[] = {
 	{ "interval", CONF_DURATION, K(interval), 0, INT64_MAX, 0, 0, NULL,
 	  "tcp_echo_client: pause between requests" },
 	{ "nodelay", CONF_BOOL, K(nodelay), 0, 0, 0, 0, NULL, "set TCP_NODELAY (no Nagle)" },
+	{ "udp_segment", CONF_UINT32, K(udp_segment), 0, 65535, 0, 0, NULL,
+	  "udp_flood: set UDP_SEGMENT: the stack cuts each size-byte send into datagrams of "
+	  "this many bytes (UDP GSO); 0 = off" },
+	{ "udp_gro", CONF_BOOL, K(udp_gro), 0, 0, 0, 0, NULL,
+	  "udp_sink: set UDP_GRO: read datagrams GRO merged, the segment size in a UDP_GRO "
+	  "cmsg; figure segments" },
 	{ "rcvbuf", CONF_BYTES, K(rcvbuf), 0, 4 << 20, 0, 0, NULL, "SO_RCVBUF; 0 = default" },
 	{ "sndbuf", CONF_BYTES, K(sndbuf), 0, 4 << 20, 0, 0, NULL, "SO_SNDBUF; 0 = default" },
 	{ "backlog", CONF_UINT32, K(backlog), 0, 4096, 0, 0, NULL, "listen backlog" },

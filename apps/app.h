@@ -32,24 +32,26 @@ struct app;
 
 /* Settings shared by the built-in programs (each uses the keys it documents). */
 struct app_config {
-	uint32_t dst;	     /* "dst": peer address, host byte order */
-	uint32_t port;	     /* local port to bind (servers, sinks) or peer port (clients) */
-	double rate;	     /* udp_flood, flood: datagrams per second (mean) */
-	int arrival;	     /* udp_flood, flood: enum arrival_kind (apps/arrival.h) */
-	double jitter;	     /* arrival = uniform: gaps vary by +-jitter of the period */
-	sim_time_t on_time;  /* arrival = onoff: mean length of an on period */
-	sim_time_t off_time; /* arrival = onoff: mean length of an off period */
-	uint64_t size;	     /* payload bytes per message / request / write */
-	uint64_t count;	     /* messages or requests; 0 = no limit */
-	uint64_t bytes;	     /* bulk_send: total bytes; 0 = use duration */
-	sim_time_t duration; /* clients: stop after this long; 0 = no limit */
-	sim_time_t interval; /* tcp_echo_client: pause between requests */
-	bool nodelay;	     /* TCP_NODELAY */
-	uint64_t rcvbuf;     /* SO_RCVBUF, 0 = default */
-	uint64_t sndbuf;     /* SO_SNDBUF, 0 = default */
-	uint32_t backlog;    /* listen backlog */
-	bool concurrent;     /* tcp_echo_server, bulk_sink: serve connections at once (poll) */
-	uint32_t queue;	     /* screend: the NFQUEUE number it binds (given: rules fill it) */
+	uint32_t dst;	      /* "dst": peer address, host byte order */
+	uint32_t port;	      /* local port to bind (servers, sinks) or peer port (clients) */
+	double rate;	      /* udp_flood, flood: datagrams per second (mean) */
+	int arrival;	      /* udp_flood, flood: enum arrival_kind (apps/arrival.h) */
+	double jitter;	      /* arrival = uniform: gaps vary by +-jitter of the period */
+	sim_time_t on_time;   /* arrival = onoff: mean length of an on period */
+	sim_time_t off_time;  /* arrival = onoff: mean length of an off period */
+	uint64_t size;	      /* payload bytes per message / request / write */
+	uint64_t count;	      /* messages or requests; 0 = no limit */
+	uint64_t bytes;	      /* bulk_send: total bytes; 0 = use duration */
+	sim_time_t duration;  /* clients: stop after this long; 0 = no limit */
+	sim_time_t interval;  /* tcp_echo_client: pause between requests */
+	bool nodelay;	      /* TCP_NODELAY */
+	uint32_t udp_segment; /* udp_flood: UDP_SEGMENT (UDP GSO) size; 0 = off */
+	bool udp_gro;	      /* udp_sink: UDP_GRO, read merged datagrams */
+	uint64_t rcvbuf;      /* SO_RCVBUF, 0 = default */
+	uint64_t sndbuf;      /* SO_SNDBUF, 0 = default */
+	uint32_t backlog;     /* listen backlog */
+	bool concurrent;      /* tcp_echo_server, bulk_sink: serve connections at once (poll) */
+	uint32_t queue;	      /* screend: the NFQUEUE number it binds (given: rules fill it) */
 };
 extern const struct conf_key app_conf_keys[];
 /* The defaults every program starts from: port 9000, rate 1000/s, size

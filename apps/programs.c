@@ -19,6 +19,7 @@
 #include "apps/urgent.h"
 #include "stack/socket.h"
 #include <netinet/tcp.h> /* TCP_NODELAY: the socket API uses Linux's values */
+#include <netinet/udp.h> /* SOL_UDP, UDP_SEGMENT, UDP_GRO: Linux's values too */
 
 #define APP_BUF 65536
 
@@ -42,6 +43,49 @@ app_bufs(int s, const struct app_config *c)
 		v = 1;
 		ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
 	}
+	if (c->udp_segment && (v = (int)c->udp_segment) > 0)
+		ns_setsockopt(s, SOL_UDP, UDP_SEGMENT, &v, sizeof v);
+}
+
+/* udp_sink with udp_gro: recvmsg with room for the UDP_GRO cmsg; counts
+ * the segments each merged datagram stands for (figure segments). */
+static int
+udp_gro_sink(struct app *a, int s, char *buf, size_t len)
+{
+	int one = 1;
+	ns_setsockopt(s, SOL_UDP, UDP_GRO, &one, sizeof one);
+	double segs = 0;
+	for (;;) {
+		union {
+			char b[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+		struct msghdr m = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl.b,
+				    .msg_controllen = sizeof ctl.b };
+		/* wait in recv (MSG_PEEK), so a run that ends while the sink
+		 * waits leaves nothing recvmsg allocated on its way in */
+		if (ns_recv(s, buf, 1, MSG_PEEK) < 0) {
+			app_count_error(a);
+			continue;
+		}
+		ssize_t n = ns_recvmsg(s, &m, 0);
+		if (n < 0) {
+			app_count_error(a);
+			continue;
+		}
+		int gso = 0;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO)
+				memcpy(&gso, CMSG_DATA(c), sizeof gso);
+		segs += gso > 0 ? (double)(((size_t)n + (size_t)gso - 1) / (size_t)gso) : 1;
+		app_figure_set(a, "segments", segs);
+		ns_app_packet();
+		app_count_rx(a, (uint64_t)n);
+	}
+	return 0;
 }
 
 /*
@@ -104,6 +148,8 @@ udp_sink_main(struct app *a)
 	int s = bound_socket(a, SOCK_DGRAM);
 	if (s < 0)
 		return 1;
+	if (app_config(a)->udp_gro)
+		return udp_gro_sink(a, s, buf, sizeof buf);
 	for (;;) {
 		ssize_t n = ns_recv(s, buf, sizeof buf, 0);
 		if (n < 0) {
@@ -441,13 +487,15 @@ stream_reader_main(struct app *a)
 }
 
 const struct app_program app_programs[] = {
-	{ "udp_sink", "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf)",
-	  udp_sink_main, "port rcvbuf" },
+	{ "udp_sink",
+	  "receive datagrams on port; COST_APP_PACKET each (port, rcvbuf, udp_gro: figure "
+	  "segments)",
+	  udp_sink_main, "port rcvbuf udp_gro" },
 	{ "udp_flood",
 	  "send size-byte datagrams to dst:port at rate/s (arrival, jitter, on_time, off_time, "
-	  "count, duration, sndbuf)",
+	  "count, duration, sndbuf, udp_segment)",
 	  udp_flood_main,
-	  "dst port rate arrival jitter on_time off_time size count duration sndbuf" },
+	  "dst port rate arrival jitter on_time off_time size count duration sndbuf udp_segment" },
 	{ "udp_nb_reader",
 	  "O_NONBLOCK reader that retries recv on EAGAIN without sleeping; figure eagain (port, "
 	  "rcvbuf)",

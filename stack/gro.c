@@ -5,7 +5,9 @@
  * gro_list_prepare, skb_gro_receive, napi_gro_complete, napi_gro_flush,
  * gro_flush_oldest, gro_normal_one; net/ipv4/af_inet.c inet_gro_receive
  * and inet_gro_complete; net/ipv4/tcp_offload.c tcp4_gro_receive,
- * tcp_gro_receive, tcp4_gro_complete and tcp_gro_complete.
+ * tcp_gro_receive, tcp4_gro_complete and tcp_gro_complete;
+ * net/ipv4/udp_offload.c udp4_gro_receive, udp_gro_receive,
+ * udp_gro_receive_segment, udp4_gro_complete, udp_gro_complete_segment.
  *
  * Copies: Linux's skb_gro_receive moves the new skb's page frags into the
  * held skb (or chains the skb on its frag_list) and copies no payload.
@@ -26,6 +28,7 @@
 #include "stack/inet.h"
 #include "stack/ipv4.h"
 #include "stack/tcp.h"
+#include "stack/udp.h"
 
 #define TCPHDR_CWR_BIT 0x80 /* RFC 3168 CWR (Linux TCP_FLAG_CWR) */
 
@@ -110,17 +113,30 @@ inet_gro_complete(struct sk_buff *skb)
 	iph->tot_len = htons((uint16_t)skb->len);
 	iph->check = 0;
 	iph->check = ip_fast_csum(iph, iph->ihl);
-	struct tcphdr *th = (struct tcphdr *)(skb->data + ihl);
-	uint32_t tcplen = skb->len - ihl;
-	th->check = 0;
-	th->check = csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tcplen, IPPROTO_TCP,
-				      csum_partial(th, tcplen, 0));
-	/* tcp_gro_complete */
+	uint32_t l4len = skb->len - ihl;
 	skb->csum_start = (uint16_t)(skb_data_offset(skb) + ihl);
-	skb->csum_offset = (uint16_t)offsetof(struct tcphdr, check);
 	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->gso_type = SKB_GSO_TCPV4;
 	skb->gso_segs = NAPI_GRO_CB(skb)->count;
+	if (iph->protocol == IPPROTO_UDP) {
+		/* udp4_gro_complete / udp_gro_complete: the UDP length of the
+		 * whole; udp_gro_complete_segment: SKB_GSO_UDP_L4 */
+		struct udphdr *uh = (struct udphdr *)(skb->data + ihl);
+		uh->len = htons((uint16_t)l4len);
+		uh->check = 0;
+		sum16_t c = csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), l4len,
+					      IPPROTO_UDP, csum_partial(uh, l4len, 0));
+		uh->check = c ? c : 0xffff;
+		skb->csum_offset = (uint16_t)offsetof(struct udphdr, check);
+		skb->gso_type = SKB_GSO_UDP_L4;
+		return;
+	}
+	struct tcphdr *th = (struct tcphdr *)(skb->data + ihl);
+	th->check = 0;
+	th->check = csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), l4len, IPPROTO_TCP,
+				      csum_partial(th, l4len, 0));
+	/* tcp_gro_complete */
+	skb->csum_offset = (uint16_t)offsetof(struct tcphdr, check);
+	skb->gso_type = SKB_GSO_TCPV4;
 }
 
 /* Linux napi_gro_complete: a lone skb loses its gso_size; a merged one is
@@ -292,6 +308,98 @@ tcp4_gro_receive(struct sk_buff_head *head, struct sk_buff *skb)
 	return tcp_gro_receive(head, skb);
 }
 
+/* ---- UDP ----------------------------------------------------------------------------- */
+
+#define UDP_GRO_CNT_MAX 64 /* Linux include/net/udp.h */
+
+/*
+ * Linux udp_gro_receive_segment (6.6, with the L3 flush check of 6.9's
+ * 5babae777c61, "net: gro: add flush check in udp_gro_receive_segment"):
+ * datagrams of one flow (addresses matched by inet_gro_receive, ports
+ * here) with a sum, no padding, the same length as the first; a shorter
+ * one is merged and ends the aggregate, a longer one ends it unmerged; at
+ * most UDP_GRO_CNT_MAX.
+ */
+static struct sk_buff *
+udp_gro_receive_segment(struct sk_buff_head *head, struct sk_buff *skb)
+{
+	struct napi_gro_cb *cb = NAPI_GRO_CB(skb);
+	const struct udphdr *uh = (const struct udphdr *)(skb->data + cb->data_offset);
+	struct sk_buff *pp = NULL;
+	/* requires a non-zero sum, for symmetry with GSO */
+	uint32_t ulen = ntohs(uh->len);
+	if (!uh->check || ulen <= UDP_HLEN || ulen != skb->len - cb->data_offset) {
+		cb->flush = 1; /* padded or malicious */
+		return NULL;
+	}
+	uint32_t off = cb->data_offset;
+	cb->data_offset = (uint16_t)(off + UDP_HLEN); /* skb_gro_pull */
+	for (struct sk_buff *p = skb_peek(head); p; p = p->next) {
+		if (!NAPI_GRO_CB(p)->same_flow)
+			continue;
+		const struct udphdr *uh2 = (const struct udphdr *)(p->data + off);
+		if (uh->source != uh2->source || uh->dest != uh2->dest) {
+			NAPI_GRO_CB(p)->same_flow = 0;
+			continue;
+		}
+		int flush = NAPI_GRO_CB(p)->flush;
+		if (NAPI_GRO_CB(p)->flush_id != 1 || NAPI_GRO_CB(p)->count != 1 ||
+		    !NAPI_GRO_CB(p)->is_atomic)
+			flush |= NAPI_GRO_CB(p)->flush_id;
+		else
+			NAPI_GRO_CB(p)->is_atomic = 0;
+		bool merged = false;
+		if (ulen > ntohs(uh2->len) || flush)
+			pp = p;
+		else
+			merged = skb_gro_receive(p, skb, ulen - UDP_HLEN);
+		if (!merged || ulen != ntohs(uh2->len) || NAPI_GRO_CB(p)->count >= UDP_GRO_CNT_MAX)
+			pp = p;
+		return pp;
+	}
+	return NULL; /* no held skb of this flow: nothing to flush */
+}
+
+/*
+ * Linux udp4_gro_receive and udp_gro_receive: the sum first (a
+ * CHECKSUM_NONE skb summed in software, charged; a bad one goes up
+ * unmerged), then L4 aggregation only for a datagram whose socket set
+ * UDP_GRO, or, with rx-udp-gro-forwarding, one no local socket takes.
+ * (Linux looks the socket up only once some socket set UDP_GRO,
+ * udp_encap_needed_key; netsim always does, see docs/device-layer.md.)
+ */
+static struct sk_buff *
+udp4_gro_receive(struct sk_buff_head *head, struct sk_buff *skb)
+{
+	struct napi_gro_cb *cb = NAPI_GRO_CB(skb);
+	uint32_t off = cb->data_offset;
+	if (skb->len < off + UDP_HLEN) {
+		cb->flush = 1;
+		return NULL;
+	}
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct udphdr *uh = (const struct udphdr *)(skb->data + off);
+	uint32_t ulen = skb->len - off;
+	/* skb_gro_checksum_validate_zero_check, unless flushing anyway */
+	if (!cb->flush && uh->check && skb->ip_summed == CHECKSUM_NONE) {
+		skb_csum_charge(skb->host, ulen, "skb_gro_checksum_validate");
+		if (csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), ulen, IPPROTO_UDP,
+				      csum_partial(uh, ulen, 0)) != 0) {
+			cb->flush = 1;
+			return NULL;
+		}
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	}
+	struct sock *sk = !skb->host->udp
+		? NULL
+		: udp_lookup(skb->host, ntohl(iph->saddr), ntohs(uh->source), ntohl(iph->daddr),
+			     ntohs(uh->dest));
+	if ((!sk && (skb->dev->features & NETIF_F_GRO_UDP_FWD)) || (sk && sk->udp_gro))
+		return udp_gro_receive_segment(head, skb);
+	cb->flush = 1; /* no GRO, be sure to flush the current packet */
+	return NULL;
+}
+
 /*
  * Linux inet_gro_receive (net/ipv4/af_inet.c, 6.6): a plain 20-byte IPv4
  * header (no options), not a fragment, a good header checksum, a total
@@ -309,8 +417,8 @@ inet_gro_receive(struct sk_buff_head *head, struct sk_buff *skb)
 	if (skb->len < IP_HLEN)
 		goto out;
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
-	if (iph->protocol != IPPROTO_TCP) /* inet_offloads[proto]: TCP only here */
-		goto out;
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
+		goto out;			/* inet_offloads[proto]: TCP and UDP here */
 	if (iph->version != 4 || iph->ihl != 5) /* *(u8 *)iph != 0x45 */
 		goto out;
 	uint16_t frag_off = ntohs(iph->frag_off);
@@ -351,6 +459,8 @@ inet_gro_receive(struct sk_buff_head *head, struct sk_buff *skb)
 	skb_set_network_header(skb, 0);
 	cb->data_offset = IP_HLEN; /* skb_gro_pull */
 	skb_set_transport_header(skb, IP_HLEN);
+	if (iph->protocol == IPPROTO_UDP)
+		return udp4_gro_receive(head, skb);
 	pp = tcp4_gro_receive(head, skb);
 	return pp;
 out:

@@ -1,7 +1,9 @@
 /*
  * stack/gro.h - generic receive offload: the driver's poll hands each
- * frame to napi_gro_receive, which merges the segments of a TCP flow into
- * one large skb before IP and TCP see them.
+ * frame to napi_gro_receive, which merges the segments of a TCP flow (and
+ * the datagrams of a UDP flow whose socket set UDP_GRO, or that is
+ * forwarded with rx-udp-gro-forwarding) into one large skb before IP and
+ * TCP or UDP see them.
  *
  * Linux counterpart (6.6): net/core/gro.c (napi_gro_receive,
  * dev_gro_receive, gro_list_prepare, skb_gro_receive, napi_gro_complete,
@@ -9,7 +11,9 @@
  * napi_gro_cb), net/core/dev.c (__napi_poll, napi_complete_done),
  * net/ipv4/af_inet.c (inet_gro_receive, inet_gro_complete),
  * net/ipv4/tcp_offload.c (tcp4_gro_receive, tcp_gro_receive,
- * tcp4_gro_complete, tcp_gro_complete).
+ * tcp4_gro_complete, tcp_gro_complete), net/ipv4/udp_offload.c
+ * (udp4_gro_receive, udp_gro_receive, udp_gro_receive_segment,
+ * udp4_gro_complete).
  *
  * Position:
  *   driver poll (nic_napi_rx_one) -> napi_gro_receive -> dev_gro_receive:

@@ -17,6 +17,7 @@
 #include "stack/inet.h"
 #include "stack/ipv4.h"
 #include "stack/tcp.h"
+#include "stack/udp.h"
 
 #define TCPHDR_CWR_BIT 0x80 /* RFC 3168 CWR (Linux TCPHDR_CWR) */
 
@@ -25,6 +26,26 @@ skb_csum_charge(struct host *host, uint32_t bytes, const char *what)
 {
 	sim_time_t per_kb = cpu_cost(host->cpu, COST_CSUM_PER_KB);
 	host_charge_ns(host, what, (sim_time_t)(((uint64_t)bytes * (uint64_t)per_kb + 512) / 1024));
+}
+
+void
+skb_partial_csum_set(struct sk_buff *skb, uint16_t csum_offset)
+{
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = (uint16_t)skb_data_offset(skb);
+	skb->csum_offset = csum_offset;
+}
+
+void
+skb_checksum_help(struct sk_buff *skb)
+{
+	g_assert(skb->ip_summed == CHECKSUM_PARTIAL);
+	/* the sum over csum_start..end in software (netsim's bytes already
+	 * hold it: only the time is spent here), then CHECKSUM_NONE */
+	int from = skb_transport_offset(skb);
+	g_assert(from >= 0 && (uint32_t)from <= skb->len);
+	skb_csum_charge(skb->host, skb->len - (uint32_t)from, "skb_checksum_help");
+	skb->ip_summed = CHECKSUM_NONE;
 }
 
 void
@@ -47,16 +68,19 @@ tcp_gso_mark(struct sk_buff *skb, uint32_t mss)
 	skb->gso_type = SKB_GSO_TCPV4;
 }
 
-/* Header bytes of a GSO skb in front of the payload: link, IP and TCP headers. */
+/* Header bytes of a GSO skb in front of the payload: link, IP and
+ * transport headers. */
 static uint32_t
 gso_hdr_len(const struct sk_buff *skb)
 {
+	if (skb->gso_type & SKB_GSO_UDP_L4)
+		return (uint32_t)skb_transport_offset(skb) + UDP_HLEN;
 	const struct tcphdr *th = (const struct tcphdr *)skb_transport_header(skb);
 	return (uint32_t)skb_transport_offset(skb) + (uint32_t)(th->doff_res >> 4) * 4;
 }
 
 uint32_t
-tcp_gso_segment_len(const struct sk_buff *skb, uint32_t i)
+gso_segment_len(const struct sk_buff *skb, uint32_t i)
 {
 	uint32_t hdr = gso_hdr_len(skb), payload = skb->len - hdr;
 	uint32_t off = i * skb->gso_size;
@@ -65,23 +89,41 @@ tcp_gso_segment_len(const struct sk_buff *skb, uint32_t i)
 }
 
 uint32_t
-tcp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out)
+tcp_gso_segment_len(const struct sk_buff *skb, uint32_t i)
+{
+	return gso_segment_len(skb, i);
+}
+
+/* Segment @i's headers and payload copied into @out, and the IP header
+ * fixed as inet_gso_segment does: total length, the ID plus @i (not
+ * SKB_GSO_TCP_FIXEDID), a fresh header checksum.  Returns the payload
+ * length. */
+static uint32_t
+gso_copy_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out)
 {
 	g_assert(skb_is_gso(skb) && i < skb->gso_segs);
 	uint32_t hdr = gso_hdr_len(skb), payload = skb->len - hdr;
 	uint32_t off = i * skb->gso_size, seg = MIN((uint32_t)skb->gso_size, payload - off);
-	uint32_t nh = (uint32_t)skb_network_offset(skb),
-		 thoff = (uint32_t)skb_transport_offset(skb);
-	bool last = i + 1 == skb->gso_segs;
+	uint32_t nh = (uint32_t)skb_network_offset(skb);
 	memcpy(out, skb->data, hdr);
 	memcpy(out + hdr, skb->data + hdr + off, seg);
-
-	/* inet_gso_segment: total length, an incremented ID, header checksum */
 	struct iphdr *iph = (struct iphdr *)(out + nh);
 	iph->tot_len = htons((uint16_t)(hdr - nh + seg));
 	iph->id = htons((uint16_t)(ntohs(iph->id) + i));
 	iph->check = 0;
 	iph->check = ip_fast_csum(iph, iph->ihl);
+	return seg;
+}
+
+uint32_t
+tcp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out)
+{
+	g_assert(skb->gso_type & SKB_GSO_TCPV4);
+	uint32_t seg = gso_copy_segment(skb, i, out);
+	uint32_t hdr = gso_hdr_len(skb), off = i * skb->gso_size;
+	uint32_t thoff = (uint32_t)skb_transport_offset(skb);
+	const struct iphdr *iph = (const struct iphdr *)(out + skb_network_offset(skb));
+	bool last = i + 1 == skb->gso_segs;
 
 	/* tcp_gso_segment: seq advances by mss; CWR on the first segment only,
 	 * FIN and PSH on the last only (Linux clears them on the others) */
@@ -98,19 +140,54 @@ tcp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out)
 	return hdr + seg;
 }
 
+uint32_t
+udp_gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out)
+{
+	g_assert(skb->gso_type & SKB_GSO_UDP_L4);
+	uint32_t seg = gso_copy_segment(skb, i, out);
+	uint32_t thoff = (uint32_t)skb_transport_offset(skb);
+	const struct iphdr *iph = (const struct iphdr *)(out + skb_network_offset(skb));
+	/* __udp_gso_segment: each segment a datagram of its own: its length
+	 * and its checksum (the last one may be shorter) */
+	struct udphdr *uh = (struct udphdr *)(out + thoff);
+	uint32_t ulen = UDP_HLEN + seg;
+	uh->len = htons((uint16_t)ulen);
+	uh->check = 0;
+	sum16_t c = csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), ulen, IPPROTO_UDP,
+				      csum_partial(uh, ulen, 0));
+	uh->check = c ? c : 0xffff; /* CSUM_MANGLED_0 */
+	return thoff + ulen;
+}
+
+uint32_t
+gso_write_segment(const struct sk_buff *skb, uint32_t i, uint8_t *out)
+{
+	if (skb->gso_type & SKB_GSO_UDP_L4)
+		return udp_gso_write_segment(skb, i, out);
+	return tcp_gso_write_segment(skb, i, out);
+}
+
+bool
+skb_gso_ok(const struct sk_buff *skb, netdev_features_t features)
+{
+	if (skb->gso_type & SKB_GSO_UDP_L4)
+		return features & NETIF_F_GSO_UDP_L4;
+	return features & NETIF_F_TSO;
+}
+
 struct sk_buff *
 skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
 {
 	struct host *host = skb->host;
-	g_assert(skb_is_gso(skb) && (skb->gso_type & SKB_GSO_TCPV4));
+	g_assert(skb_is_gso(skb) && (skb->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_UDP_L4)));
 	uint32_t mac = (uint32_t)skb_network_offset(skb);
 	uint32_t nh = mac, th = (uint32_t)skb_transport_offset(skb);
 	struct sk_buff *first = NULL, **tail = &first;
 	for (uint32_t i = 0; i < skb->gso_segs; i++) {
-		uint32_t len = tcp_gso_segment_len(skb, i);
+		uint32_t len = gso_segment_len(skb, i);
 		struct sk_buff *seg = skb_alloc(host, NET_SKB_PAD + len, LAYER_DEV);
 		skb_reserve(seg, NET_SKB_PAD);
-		tcp_gso_write_segment(skb, i, skb_put(seg, len));
+		gso_write_segment(skb, i, skb_put(seg, len));
 		/* skb_segment copies the headers and shares the frags; netsim's
 		 * linear skb has its payload copied: traced, not charged */
 		skb_trace_copy(skb, LAYER_DEV, COPY_SKB_COPY, len, seg);
@@ -141,28 +218,35 @@ eth_rx_csum_ok(const uint8_t *frame, uint32_t len)
 		return false;
 	const struct iphdr *iph = (const struct iphdr *)(frame + ETH_HLEN);
 	uint32_t ihl = (uint32_t)iph->ihl * 4, tot = ntohs(iph->tot_len);
-	if (iph->version != 4 || ihl < IP_HLEN || tot < ihl + TCP_HLEN || ETH_HLEN + tot > len ||
-	    iph->protocol != IPPROTO_TCP || (ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)))
+	if (iph->version != 4 || ihl < IP_HLEN || ETH_HLEN + tot > len ||
+	    (ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)))
 		return false;
-	const uint8_t *th = (const uint8_t *)iph + ihl;
-	return csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tot - ihl, IPPROTO_TCP,
-				 csum_partial(th, tot - ihl, 0)) == 0;
+	const uint8_t *l4 = (const uint8_t *)iph + ihl;
+	if (iph->protocol == IPPROTO_TCP) {
+		if (tot < ihl + TCP_HLEN)
+			return false;
+	} else if (iph->protocol == IPPROTO_UDP) {
+		/* a UDP sum of 0 is "none" (RFC 768): nothing for the engine to
+		 * check; udp4_csum_init's zero check accepts it without summing */
+		if (tot < ihl + UDP_HLEN || ((const struct udphdr *)l4)->check == 0 ||
+		    ntohs(((const struct udphdr *)l4)->len) != tot - ihl)
+			return false;
+	} else {
+		return false;
+	}
+	return csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tot - ihl, iph->protocol,
+				 csum_partial(l4, tot - ihl, 0)) == 0;
 }
 
 struct sk_buff *
 validate_xmit_skb(struct sk_buff *skb, struct net_device *dev)
 {
-	if (skb_is_gso(skb) && !(dev->features & NETIF_F_TSO)) {
+	if (skb_is_gso(skb) && !skb_gso_ok(skb, dev->features)) {
 		struct sk_buff *segs = skb_gso_segment(skb, dev->features);
 		skb_consume(skb); /* Linux validate_xmit_skb: consume_skb(skb) */
 		return segs;
 	}
-	if (skb->ip_summed == CHECKSUM_PARTIAL && !(dev->features & NETIF_F_HW_CSUM)) {
-		/* skb_checksum_help: the sum over csum_start..end in software
-		 * (netsim's bytes already hold it: only the time is spent here) */
-		uint32_t from = (uint32_t)skb_transport_offset(skb);
-		skb_csum_charge(skb->host, skb->len - from, "skb_checksum_help");
-		skb->ip_summed = CHECKSUM_NONE;
-	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !(dev->features & NETIF_F_HW_CSUM))
+		skb_checksum_help(skb); /* skb_csum_hwoffload_help */
 	return skb;
 }

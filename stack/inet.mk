@@ -8,7 +8,7 @@ libnetsim_a_SOURCES += \
 	stack/route.h stack/route.c \
 	stack/ip_frag.h stack/ip_frag.c \
 	stack/icmp.h stack/icmp.c \
-	stack/udp.h stack/udp.c \
+	stack/udp.h stack/udp.c stack/udp_offload.h stack/udp_offload.c \
 	stack/raw.h stack/raw.c
 
 INET_TESTS = tests/test_checksum tests/test_udp tests/test_icmp \

@@ -27,6 +27,7 @@
 #include <string.h>
 #include "stack/arp.h"
 #include "stack/eth.h"
+#include "stack/gso.h"
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "trace/trace.h"
@@ -146,6 +147,9 @@ ip_fragment(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop, uint3
 	const uint8_t *payload = skb->data + hlen;
 	int err = 0;
 	g_assert(chunk >= 8);
+	/* ip_do_fragment: a sum left to the device is made here first */
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		skb_checksum_help(skb);
 
 	while (left > 0) {
 		uint32_t len = MIN(left, chunk);

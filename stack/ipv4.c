@@ -590,14 +590,16 @@ ip_local_deliver_finish(struct sk_buff *skb, struct net_device *dev, uint32_t ne
 }
 
 /* Linux skb_gso_validate_network_len: each segment of GSO skb @skb (data
- * at the IP header), IP and TCP headers and gso_size, fits @mtu. */
+ * at the IP header), IP and TCP or UDP headers and gso_size, fits @mtu. */
 static bool
 ip_gso_fits(const struct sk_buff *skb, uint32_t mtu)
 {
 	if (!skb_is_gso(skb))
 		return false;
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
-	uint32_t doff = (uint32_t)(skb->data[ip_hdrlen(iph) + 12] >> 4) * 4; /* TCP's data offset */
+	uint32_t doff = (skb->gso_type & SKB_GSO_UDP_L4)
+		? 8u						       /* UDP header */
+		: (uint32_t)(skb->data[ip_hdrlen(iph) + 12] >> 4) * 4; /* TCP's data offset */
 	return ip_hdrlen(iph) + doff + skb->gso_size <= mtu;
 }
 

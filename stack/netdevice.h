@@ -189,6 +189,9 @@ struct net_device_ops {
  *   NETIF_F_GRO      generic-receive-offload: the driver's poll hands frames
  *                    to napi_gro_receive, which merges a flow's segments
  *                    (stack/gro.h)
+ *   NETIF_F_GSO_UDP_L4   tx-udp-segmentation: the NIC cuts a UDP GSO skb
+ *   NETIF_F_GRO_UDP_FWD  rx-udp-gro-forwarding: GRO merges UDP datagrams
+ *                    that no local socket asked to receive merged
  */
 typedef uint32_t netdev_features_t;
 #define NETIF_F_HW_CSUM (1u << 0)
@@ -196,6 +199,8 @@ typedef uint32_t netdev_features_t;
 #define NETIF_F_TSO (1u << 2)
 #define NETIF_F_GSO (1u << 3)
 #define NETIF_F_GRO (1u << 4)
+#define NETIF_F_GSO_UDP_L4 (1u << 5)
+#define NETIF_F_GRO_UDP_FWD (1u << 6)
 /* Linux GSO_LEGACY_MAX_SIZE and GSO_MAX_SEGS (include/linux/netdevice.h, 6.6) */
 #define GSO_LEGACY_MAX_SIZE 65536u
 #define GSO_MAX_SEGS 65535u

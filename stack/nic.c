@@ -111,9 +111,10 @@ const struct conf_key nic_conf_keys[] = {
 	       "the re-poll timer of napi_defer_hard_irqs "
 	       "(/sys/class/net/IF/gro_flush_timeout, in ns there; 0)"),
 	NICKEY("tx-checksumming", tx_csum, CONF_BOOL, 0, 1,
-	       "the NIC fills TCP checksums, NETIF_F_HW_CSUM (ethtool -K tx-checksumming; on)"),
+	       "the NIC fills TCP and UDP checksums, NETIF_F_HW_CSUM (ethtool -K tx-checksumming; "
+	       "on)"),
 	NICKEY("rx-checksumming", rx_csum, CONF_BOOL, 0, 1,
-	       "the NIC verifies TCP checksums, CHECKSUM_UNNECESSARY (ethtool -K "
+	       "the NIC verifies TCP and UDP checksums, CHECKSUM_UNNECESSARY (ethtool -K "
 	       "rx-checksumming; on)"),
 	NICKEY("tcp-segmentation-offload", tso, CONF_BOOL, 0, 1,
 	       "TSO: TCP sends skbs of up to 64 KB and the NIC cuts them at the MSS; needs "
@@ -121,6 +122,12 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("generic-segmentation-offload", gso, CONF_BOOL, 0, 1,
 	       "GSO: TCP sends skbs of up to 64 KB and skb_gso_segment cuts them in software "
 	       "before the driver (ethtool -K gso; off, Linux on)"),
+	NICKEY("tx-udp-segmentation", uso, CONF_BOOL, 0, 1,
+	       "USO: the NIC cuts a UDP_SEGMENT datagram at its gso_size, NETIF_F_GSO_UDP_L4; "
+	       "needs tx-checksumming (ethtool -K tx-udp-segmentation; off, as e1000)"),
+	NICKEY("rx-udp-gro-forwarding", gro_udp_fwd, CONF_BOOL, 0, 1,
+	       "GRO also merges UDP datagrams no local UDP_GRO socket asked for, to be "
+	       "forwarded, NETIF_F_GRO_UDP_FWD (ethtool -K rx-udp-gro-forwarding; off, Linux off)"),
 	NICKEY("generic-receive-offload", gro, CONF_BOOL, 0, 1,
 	       "GRO: the NAPI poll merges a TCP flow's segments into skbs of up to 64 KB "
 	       "(napi_gro_receive) before IP; needs napi (ethtool -K gro; off, Linux on)"),
@@ -160,6 +167,12 @@ nic_config_check(const struct nic_config *c, GError **error)
 		g_set_error(error, CONF_ERROR, 0,
 			    "tcp-segmentation-offload = on needs tx-checksumming = on (Linux "
 			    "netdev_fix_features drops TSO without a checksum feature)");
+		return false;
+	}
+	if (c->uso && !c->tx_csum) {
+		g_set_error(error, CONF_ERROR, 0,
+			    "tx-udp-segmentation = on needs tx-checksumming = on (Linux "
+			    "netdev_fix_features drops USO without a checksum feature)");
 		return false;
 	}
 	if (c->gro && !c->napi) {
@@ -437,7 +450,7 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
-	/* NETIF_F_RXCSUM: the hardware checked the TCP sum (e1000_rx_checksum) */
+	/* NETIF_F_RXCSUM: the hardware checked the TCP/UDP sum (e1000_rx_checksum) */
 	if ((nic->dev->features & NETIF_F_RXCSUM) && eth_rx_csum_ok(frame, len))
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb_trace_dma_rx(skb, nic->ifname, len, external ? 0 : wire_id, external);
@@ -467,12 +480,13 @@ tx_kick(struct nic *nic)
 	struct wire_frame *f;
 	uint32_t len, wlen;
 	if (skb_is_gso(skb)) {
-		/* TSO: the hardware cuts the skb at gso_size, one frame at a
-		 * time, with the headers tcp_gso_segment would write */
-		len = tcp_gso_segment_len(skb, nic->tx_seg);
+		/* TSO / USO: the hardware cuts the skb at gso_size, one frame
+		 * at a time, with the headers tcp_gso_segment or
+		 * __udp_gso_segment would write */
+		len = gso_segment_len(skb, nic->tx_seg);
 		wlen = len < ETH_ZLEN ? ETH_ZLEN : len;
 		f = wire_frame_alloc(nic->wire, wlen);
-		tcp_gso_write_segment(skb, nic->tx_seg, f->data);
+		gso_write_segment(skb, nic->tx_seg, f->data);
 		nic->tx_last_frame = ++nic->tx_seg == skb->gso_segs;
 	} else {
 		len = skb->len;
@@ -674,7 +688,9 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	dev->tx_queue_len = nic->cfg.tx_queue_len;
 	dev->features = (nic->cfg.tx_csum ? NETIF_F_HW_CSUM : 0) |
 		(nic->cfg.rx_csum ? NETIF_F_RXCSUM : 0) | (nic->cfg.tso ? NETIF_F_TSO : 0) |
-		(nic->cfg.gso ? NETIF_F_GSO : 0) | (nic->cfg.gro ? NETIF_F_GRO : 0);
+		(nic->cfg.gso ? NETIF_F_GSO : 0) | (nic->cfg.gro ? NETIF_F_GRO : 0) |
+		(nic->cfg.uso ? NETIF_F_GSO_UDP_L4 : 0) |
+		(nic->cfg.gro_udp_fwd ? NETIF_F_GRO_UDP_FWD : 0);
 	if (nic->cfg.adaptive_rx) {
 		net_dim_init(&nic->rx_dim);
 		struct dim_cq_moder m = net_dim_get_rx_moderation(nic->rx_dim.profile_ix);

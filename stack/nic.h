@@ -71,11 +71,13 @@ struct nic_config {
 	uint32_t napi_defer_hard_irqs; /* completions that keep the IRQ masked; 0 */
 	sim_time_t gro_flush_timeout;  /* their re-poll timer; 0 = off */
 	/* offloads (ethtool -K; stack/gso.h) */
-	bool tx_csum; /* tx-checksumming: NETIF_F_HW_CSUM; true */
-	bool rx_csum; /* rx-checksumming: NETIF_F_RXCSUM; true */
-	bool tso;     /* tcp-segmentation-offload: NETIF_F_TSO; false */
-	bool gso;     /* generic-segmentation-offload: NETIF_F_GSO; false */
-	bool gro;     /* generic-receive-offload: NETIF_F_GRO; false (stack/gro.h) */
+	bool tx_csum;	  /* tx-checksumming: NETIF_F_HW_CSUM; true */
+	bool rx_csum;	  /* rx-checksumming: NETIF_F_RXCSUM; true */
+	bool tso;	  /* tcp-segmentation-offload: NETIF_F_TSO; false */
+	bool gso;	  /* generic-segmentation-offload: NETIF_F_GSO; false */
+	bool gro;	  /* generic-receive-offload: NETIF_F_GRO; false (stack/gro.h) */
+	bool uso;	  /* tx-udp-segmentation: NETIF_F_GSO_UDP_L4; false */
+	bool gro_udp_fwd; /* rx-udp-gro-forwarding: NETIF_F_GRO_UDP_FWD; false */
 };
 
 /* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,

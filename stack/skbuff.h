@@ -84,8 +84,9 @@ enum {
 	CHECKSUM_PARTIAL = 3,
 };
 
-/* skb gso_type (Linux enum in include/linux/skbuff.h): only TCP over IPv4 here. */
+/* skb gso_type (Linux enum in include/linux/skbuff.h): TCP and UDP over IPv4. */
 #define SKB_GSO_TCPV4 (1u << 0)
+#define SKB_GSO_UDP_L4 (1u << 1) /* UDP_SEGMENT datagrams (Linux 4.18+) */
 
 #define SKB_HDR_UNSET 0xffffu
 #define SKB_CB_SIZE 48
@@ -117,7 +118,7 @@ struct sk_buff {
 	/* segmentation offload (Linux skb_shared_info gso_size/gso_segs/gso_type) */
 	uint16_t gso_size; /* payload bytes per segment (the MSS); 0: not GSO */
 	uint16_t gso_segs; /* segments it becomes */
-	uint8_t gso_type;  /* SKB_GSO_TCPV4 */
+	uint8_t gso_type;  /* SKB_GSO_TCPV4 or SKB_GSO_UDP_L4 */
 
 	/* control buffer, free for the layer holding the skb (TCP: seq numbers) */
 	char cb[SKB_CB_SIZE] __attribute__((aligned(8)));

@@ -125,8 +125,10 @@ struct sock {
 	uint8_t ttl; /* IP_TTL, 64 */
 	/* SO_RCVTIMEO / SO_SNDTIMEO: 0 = block forever (unset), < 0 = do not wait */
 	sim_time_t sk_rcvtimeo, sk_sndtimeo;
-	bool reuseaddr; /* SO_REUSEADDR */
-	bool urginline; /* SO_OOBINLINE (Linux SOCK_URGINLINE) */
+	bool reuseaddr;	       /* SO_REUSEADDR */
+	bool urginline;	       /* SO_OOBINLINE (Linux SOCK_URGINLINE) */
+	uint16_t udp_gso_size; /* UDP_SEGMENT: 0 = off (Linux udp_sock gso_size) */
+	bool udp_gro;	       /* UDP_GRO (Linux udp_sock GRO_ENABLED) */
 
 	/* queues and their limits (bytes of truesize) */
 	struct sk_buff_head sk_receive_queue; /* named "sk_receive_queue" */

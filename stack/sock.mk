@@ -54,10 +54,10 @@ tests_bench_tcp_LDADD = $(NETSIM_LIBS)
 # TCP captures checked with tshark, the stream, the fill rate and Mathis.
 TESTS += tests/tcp_wireshark.sh
 EXTRA_DIST += tests/tcp_wireshark.sh
-TESTS += tests/tso_wireshark.sh
+TESTS += tests/tso_wireshark.sh tests/udp_offload.sh
 TESTS += tests/tcp_sack_wireshark.sh
 EXTRA_DIST += tests/tcp_sack_wireshark.sh
-EXTRA_DIST += tests/tso_wireshark.sh tests/tcp_stream.sh
+EXTRA_DIST += tests/tso_wireshark.sh tests/udp_offload.sh tests/tcp_stream.sh
 TESTS += tests/gro_wireshark.sh
 EXTRA_DIST += tests/gro_wireshark.sh
 EXTRA_DIST += tests/socket_test.h tests/sin_test.h

@@ -205,10 +205,14 @@ ns_recvmsg(int fd, struct msghdr *m, int flags)
 		/* Ask the datagram protocols for the full length (their MSG_TRUNC). */
 		if (dgram)
 			msg.flags |= MSG_TRUNC;
+		/* UDP writes its control messages (udp_cmsg_recv) and their length */
+		bool udp = sock->sk->sk_protocol == IPPROTO_UDP;
+		msg.control = udp ? m->msg_control : NULL;
+		msg.controllen = udp && m->msg_control ? m->msg_controllen : 0;
 		rc = sock->ops->recvmsg(sock, &msg);
 		if (rc < 0)
 			return sys_ret(rc);
-		m->msg_flags = msg.msg_flags & MSG_OOB; /* tcp_recv_urg */
+		m->msg_flags = msg.msg_flags & (MSG_OOB | MSG_CTRUNC); /* tcp_recv_urg */
 		if (dgram && (size_t)rc > cap) {
 			m->msg_flags |= MSG_TRUNC;
 			if (!(flags & MSG_TRUNC))
@@ -223,7 +227,7 @@ ns_recvmsg(int fd, struct msghdr *m, int flags)
 		} else {
 			m->msg_namelen = 0;
 		}
-		m->msg_controllen = 0; /* AF_INET delivers no control messages */
+		m->msg_controllen = udp ? msg.controllen : 0; /* UDP_GRO only */
 	}
 	/* Scatter what was copied over the iovecs. */
 	size_t copied = MIN((size_t)rc, cap), off = 0;

@@ -20,10 +20,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
+#include "stack/gso.h"
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
+#include "stack/udp_offload.h"
 #include "trace/trace.h"
 
 #define UDP_MAX_PAYLOAD (IP_MAX_PACKET - IP_HLEN - UDP_HLEN) /* 65507 */
@@ -160,18 +163,27 @@ udp_rcv(struct sk_buff *skb)
 	skb_trim(skb, ulen);
 	const struct iphdr *iph = ip_hdr(skb);
 	uint32_t saddr = ntohl(iph->saddr), daddr = ntohl(iph->daddr);
-	/* RFC 768: a zero checksum means the sender computed none */
-	if (uh->check != 0 &&
-	    csum_tcpudp_magic(saddr, daddr, ulen, NS_IPPROTO_UDP, csum_partial(uh, ulen, 0)) != 0) {
-		t->mib.in_csum_errors++;
-		t->mib.in_errors++;
-		skb_drop(skb, SKB_DROP_UDP_CSUM);
-		return NET_RX_DROP;
+	/* udp4_csum_init: nothing to sum when the sender computed none (RFC
+	 * 768: 0) or the NIC checked it (rx-checksumming); else
+	 * __skb_checksum_complete sums it in software (see docs/device-layer.md) */
+	if (uh->check != 0 && !skb_csum_unnecessary(skb)) {
+		skb_csum_charge(host, ulen, "__skb_checksum_complete");
+		if (csum_tcpudp_magic(saddr, daddr, ulen, NS_IPPROTO_UDP,
+				      csum_partial(uh, ulen, 0)) != 0) {
+			t->mib.in_csum_errors++;
+			t->mib.in_errors++;
+			skb_drop(skb, SKB_DROP_UDP_CSUM);
+			return NET_RX_DROP;
+		}
 	}
 	uint16_t sport = ntohs(uh->source), dport = ntohs(uh->dest);
 	struct sock *sk = udp_lookup(host, saddr, sport, daddr, dport);
 	if (sk) {
 		skb_pull(skb, UDP_HLEN);
+		if (skb_is_gso(skb) && !sk->udp_gro) { /* udp_unexpected_gso */
+			t->mib.in_datagrams += (uint64_t)udp_queue_rcv_segments(sk, skb);
+			return NET_RX_SUCCESS;
+		}
 		if (sock_queue_rcv_skb(sk, skb) < 0) {
 			t->mib.rcvbuf_errors++; /* dropped and counted by the socket layer */
 			t->mib.in_errors++;
@@ -245,6 +257,8 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 	uint32_t src = saddr ? saddr : ip_select_saddr(host, daddr);
 	sum16_t c = csum_tcpudp_magic(src, daddr, ulen, NS_IPPROTO_UDP, csum_partial(uh, ulen, 0));
 	uh->check = c ? c : 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+	/* udp4_hwcsum: the device fills it (or skb_checksum_help, charged) */
+	skb_partial_csum_set(skb, (uint16_t)offsetof(struct udphdr, check));
 	struct ip_xmit_args a = {
 		.saddr = src,
 		.daddr = daddr,
@@ -424,12 +438,15 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	if (!sk->num && (err = udp_get_port(sk, 0)) < 0)
 		return err;
 	uint32_t len = (uint32_t)msg->len;
+	if (sk->udp_gso_size && (err = udp_gso_check(sk, daddr, len)) < 0)
+		return err; /* UDP_SEGMENT */
 	struct sk_buff *skb =
 		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
 	if (!skb)
 		return err;
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
 	skb_copy_from_user(skb, msg->buf, len);
+	udp_gso_mark(sk, skb, len);
 	host_charge(sk->host, COST_UDP_SEND);
 	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
 			   sk->ttl);
@@ -449,6 +466,7 @@ udp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	msg->addr = ntohl(ip_hdr(skb)->saddr);
 	msg->port = ntohs(udp_hdr(skb)->source);
 	msg->has_addr = true;
+	udp_cmsg_recv(sk, skb, msg->control, &msg->controllen, &msg->msg_flags);
 	if (!(msg->flags & NS_MSG_PEEK))
 		skb_free_datagram(sk, skb);
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
@@ -459,8 +477,8 @@ const struct proto udp_prot = {
 	.close = udp_close,
 	.connect = udp_connect,
 	.disconnect = udp_disconnect,
-	.setsockopt = ip_setsockopt,
-	.getsockopt = ip_getsockopt,
+	.setsockopt = udp_setsockopt,
+	.getsockopt = udp_getsockopt,
 	.sendmsg = udp_sendmsg,
 	.recvmsg = udp_recvmsg,
 	.get_port = udp_get_port,

@@ -7,7 +7,11 @@
  * the last), out-of-order data, SYN/RST/URG, FIN, other flows, the 64 KB
  * cap and a short segment end an aggregate, and the poll's end, a poll
  * that used its weight and gro_flush_timeout flush as Linux's
- * napi_complete_done and __napi_poll do.
+ * napi_complete_done and __napi_poll do.  UDP as udp4_gro_receive and
+ * udp_gro_receive_segment decide: only for a UDP_GRO socket or, with no
+ * socket, rx-udp-gro-forwarding; same-length datagrams merge, a shorter
+ * one ends the aggregate, a longer one or a zero sum does not merge; the
+ * reader's UDP_GRO cmsg (udp_cmsg_recv).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,11 +27,15 @@
 #include "stack/gro.h"
 #include "stack/host.h"
 #include "stack/inet.h"
+#include "stack/ip_int.h"
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/skbuff.h"
 #include "stack/tcp.h"
+#include "stack/udp.h"
+#include "stack/udp_offload.h"
+#include <sys/socket.h>
 
 #define MSS 1448u
 #define SADDR 0x0a000001u
@@ -531,11 +539,221 @@ test_each_frame_pays_gro_receive(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- UDP GRO ------------------------------------------------------------------------ */
+
+#define UPORT 9000
+#define UHDRS (IP_HLEN + UDP_HLEN)
+
+/* A UDP socket bound to UPORT on the fixture's host, with UDP_GRO or not. */
+static struct sock *
+udp_sock(struct fx *fx, bool gro)
+{
+	udp_init(fx->h);
+	struct sock *sk = sk_alloc(fx->h, AF_INET, SOCK_DGRAM, IPPROTO_UDP, &udp_prot);
+	assert_int_equal(udp_prot.get_port(sk, UPORT), 0);
+	int v = gro;
+	assert_int_equal(udp_setsockopt(sk, NS_SOL_UDP, NS_UDP_GRO, &v, sizeof v), 0);
+	return sk;
+}
+
+static void
+udp_sock_free(struct fx *fx, struct sock *sk)
+{
+	if (sk) {
+		udp_prot.unhash(sk);
+		sock_put(sk);
+	}
+	udp_fini(fx->h);
+}
+
+/* Write a UDP datagram of @len payload bytes (payload offset @off) with IP
+ * ID @id into the ring; @zero_csum sends it without a sum. */
+static void
+rx_udp(struct fx *fx, uint32_t off, uint32_t len, uint16_t id, bool zero_csum)
+{
+	uint8_t f[ETH_HLEN + UHDRS + 2000];
+	uint32_t tot = UHDRS + len;
+	memcpy(f, mac_nic, ETH_ALEN);
+	memcpy(f + ETH_ALEN, mac_peer, ETH_ALEN);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	struct iphdr *iph = (struct iphdr *)(f + ETH_HLEN);
+	ip_build_header(iph, SADDR, DADDR, IPPROTO_UDP, 64, 0, (uint16_t)tot, id, true);
+	struct udphdr *uh = (struct udphdr *)(f + ETH_HLEN + IP_HLEN);
+	uh->source = htons(40000);
+	uh->dest = htons(UPORT);
+	uh->len = htons((uint16_t)(UDP_HLEN + len));
+	uh->check = 0;
+	for (uint32_t i = 0; i < len; i++)
+		f[ETH_HLEN + UHDRS + i] = pattern(off + i);
+	if (!zero_csum) {
+		sum16_t c = csum_tcpudp_magic(SADDR, DADDR, UDP_HLEN + len, IPPROTO_UDP,
+					      csum_partial(uh, UDP_HLEN + len, 0));
+		uh->check = c ? c : 0xffff;
+	}
+	nic_rx_frame(fx->nic, f, ETH_HLEN + tot, 0);
+}
+
+/* @skb carries @segs datagrams' payload (@bytes from offset @off), as
+ * udp4_gro_complete leaves it: UDP length of the whole, sums right. */
+static void
+assert_udp_aggregate(const struct sk_buff *skb, uint32_t off, uint32_t bytes, uint32_t segs,
+		     uint32_t gso_size)
+{
+	const struct iphdr *iph = ip_of(skb);
+	const struct udphdr *uh = (const struct udphdr *)(skb->data + IP_HLEN);
+	assert_int_equal(skb->len, UHDRS + bytes);
+	assert_int_equal(ntohs(iph->tot_len), UHDRS + bytes);
+	assert_int_equal(ip_fast_csum(iph, iph->ihl), 0);
+	assert_int_equal(ntohs(uh->len), UDP_HLEN + bytes);
+	assert_int_equal(csum_tcpudp_magic(SADDR, DADDR, UDP_HLEN + bytes, IPPROTO_UDP,
+					   csum_partial(uh, UDP_HLEN + bytes, 0)),
+			 0);
+	for (uint32_t i = 0; i < bytes; i++)
+		if (skb->data[UHDRS + i] != pattern(off + i))
+			fail_msg("byte %u of the UDP aggregate differs", i);
+	if (segs > 1) {
+		assert_int_equal(skb->gso_segs, segs);
+		assert_int_equal(skb->gso_size, gso_size);
+		assert_int_equal(skb->gso_type, SKB_GSO_UDP_L4);
+		assert_int_equal(skb->ip_summed, CHECKSUM_PARTIAL);
+	} else {
+		assert_int_equal(skb->gso_size, 0);
+	}
+}
+
+static void
+test_udp_datagrams_merge_for_a_udp_gro_socket(void **state)
+{
+	struct fx *fx = *state;
+	struct sock *sk = udp_sock(fx, true);
+	for (uint32_t i = 0; i < 5; i++)
+		rx_udp(fx, i * 1400, 1400, (uint16_t)(ID0 + i), false);
+	run(fx);
+	assert_int_equal(fx->n, 1);
+	assert_udp_aggregate(fx->got[0], 0, 5 * 1400, 5, 1400);
+	assert_int_equal(ntohs(ip_of(fx->got[0])->id), ID0); /* the first datagram's */
+	udp_sock_free(fx, sk);
+}
+
+static void
+test_udp_datagrams_for_a_socket_without_udp_gro_are_not_merged(void **state)
+{
+	struct fx *fx = *state;
+	struct sock *sk = udp_sock(fx, false);
+	for (uint32_t i = 0; i < 5; i++)
+		rx_udp(fx, i * 1400, 1400, (uint16_t)(ID0 + i), false);
+	run(fx);
+	assert_int_equal(fx->n, 5);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_udp_aggregate(fx->got[i], i * 1400, 1400, 1, 0);
+	udp_sock_free(fx, sk);
+}
+
+static void
+test_udp_without_a_socket_merges_only_with_rx_udp_gro_forwarding(void **state)
+{
+	struct fx *fx = *state;
+	udp_init(fx->h);
+	for (uint32_t i = 0; i < 3; i++)
+		rx_udp(fx, i * 1000, 1000, (uint16_t)(ID0 + i), false);
+	run(fx);
+	assert_int_equal(fx->n, 3); /* no socket, no NETIF_F_GRO_UDP_FWD */
+	nic_dev(fx->nic)->features |= NETIF_F_GRO_UDP_FWD;
+	for (uint32_t i = 0; i < 3; i++)
+		rx_udp(fx, i * 1000, 1000, (uint16_t)(ID0 + 3 + i), false);
+	run(fx);
+	assert_int_equal(fx->n, 4);
+	assert_udp_aggregate(fx->got[3], 0, 3000, 3, 1000);
+	udp_sock_free(fx, NULL);
+}
+
+static void
+test_shorter_udp_datagram_is_merged_and_ends_the_aggregate(void **state)
+{
+	struct fx *fx = *state;
+	struct sock *sk = udp_sock(fx, true);
+	for (uint32_t i = 0; i < 3; i++)
+		rx_udp(fx, i * 1400, 1400, (uint16_t)(ID0 + i), false);
+	rx_udp(fx, 3 * 1400, 600, ID0 + 3, false);
+	rx_udp(fx, 0, 1400, ID0 + 4, false);
+	rx_udp(fx, 1400, 1400, ID0 + 5, false);
+	run(fx);
+	assert_int_equal(fx->n, 2);
+	assert_udp_aggregate(fx->got[0], 0, 3 * 1400 + 600, 4, 1400);
+	assert_udp_aggregate(fx->got[1], 0, 2 * 1400, 2, 1400);
+	udp_sock_free(fx, sk);
+}
+
+static void
+test_longer_udp_datagram_ends_the_aggregate_unmerged(void **state)
+{
+	struct fx *fx = *state;
+	struct sock *sk = udp_sock(fx, true);
+	rx_udp(fx, 0, 1000, ID0, false);
+	rx_udp(fx, 1000, 1000, ID0 + 1, false);
+	rx_udp(fx, 0, 1400, ID0 + 2, false);
+	run(fx);
+	assert_int_equal(fx->n, 2);
+	assert_udp_aggregate(fx->got[0], 0, 2000, 2, 1000);
+	assert_udp_aggregate(fx->got[1], 0, 1400, 1, 0);
+	udp_sock_free(fx, sk);
+}
+
+static void
+test_udp_datagram_without_a_sum_is_not_merged(void **state)
+{
+	struct fx *fx = *state;
+	struct sock *sk = udp_sock(fx, true);
+	for (uint32_t i = 0; i < 3; i++)
+		rx_udp(fx, i * 1000, 1000, (uint16_t)(ID0 + i), true);
+	run(fx);
+	assert_int_equal(fx->n, 3);
+	udp_sock_free(fx, sk);
+}
+
+static void
+test_udp_gro_reader_gets_the_segment_size_in_a_cmsg(void **state)
+{
+	struct fx *fx = *state;
+	struct sock *sk = udp_sock(fx, true);
+	for (uint32_t i = 0; i < 4; i++)
+		rx_udp(fx, i * 1200, 1200, (uint16_t)(ID0 + i), false);
+	run(fx);
+	assert_int_equal(fx->n, 1);
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	size_t len = sizeof ctl.b;
+	int flags = 0;
+	udp_cmsg_recv(sk, fx->got[0], ctl.b, &len, &flags);
+	assert_int_equal(len, CMSG_SPACE(sizeof(int)));
+	assert_int_equal(ctl.align.cmsg_level, NS_SOL_UDP);
+	assert_int_equal(ctl.align.cmsg_type, NS_UDP_GRO);
+	int gso;
+	memcpy(&gso, CMSG_DATA(&ctl.align), sizeof gso);
+	assert_int_equal(gso, 1200);
+	assert_int_equal(flags, 0);
+	len = sizeof(struct cmsghdr); /* no room for the int: MSG_CTRUNC */
+	udp_cmsg_recv(sk, fx->got[0], ctl.b, &len, &flags);
+	assert_int_equal(len, 0);
+	assert_int_equal(flags, MSG_CTRUNC);
+	udp_sock_free(fx, sk);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_contiguous_segments_merge_into_one_skb),
+		T(test_udp_datagrams_merge_for_a_udp_gro_socket),
+		T(test_udp_datagrams_for_a_socket_without_udp_gro_are_not_merged),
+		T(test_udp_without_a_socket_merges_only_with_rx_udp_gro_forwarding),
+		T(test_shorter_udp_datagram_is_merged_and_ends_the_aggregate),
+		T(test_longer_udp_datagram_ends_the_aggregate_unmerged),
+		T(test_udp_datagram_without_a_sum_is_not_merged),
+		T(test_udp_gro_reader_gets_the_segment_size_in_a_cmsg),
 		cmocka_unit_test_setup_teardown(test_gro_off_passes_each_segment_up, setup_off,
 						teardown),
 		T(test_out_of_order_segment_flushes_the_aggregate),

@@ -2,7 +2,10 @@
  * tests/test_gso.c - GSO segmentation (stack/gso.c): a 64 KB TCP skb cut
  * at MSS 1448 by skb_gso_segment, checked header by header as Linux's
  * tcp_gso_segment and inet_gso_segment make them, and the TSO NIC's
- * frames (tcp_gso_write_segment) equal to the software segments.
+ * frames (tcp_gso_write_segment) equal to the software segments; a UDP
+ * GSO (UDP_SEGMENT) skb cut into datagrams as __udp_gso_segment makes
+ * them; checksum offload (who sums a CHECKSUM_PARTIAL skb, what the NIC's
+ * receive engine accepts).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 #include "stack/netdevice.h"
 #include "stack/skbuff.h"
 #include "stack/tcp.h"
+#include "stack/udp.h"
 
 #define MSS 1448u
 /* What tcp_xmit_size_goal builds at MSS 1448: 45 segments (65,160 bytes
@@ -335,6 +339,254 @@ test_software_gso_without_csum_offload_also_charges_each_sum(void **state)
 	assert_int_equal(segment_cost(fx, 0), 45 * (per_seg + sum));
 }
 
+/* ---- checksum offload ------------------------------------------------------- */
+
+#define UDP_PAYLOAD 1000u
+
+/* A UDP datagram as udp_send_skb leaves it (final sum, CHECKSUM_PARTIAL),
+ * with its IPv4 and Ethernet headers: data at the link header. */
+static struct sk_buff *
+udp_skb(struct host *h, uint16_t frag_off)
+{
+	struct sk_buff *skb =
+		skb_alloc(h, 128 + ETH_HLEN + IP_HLEN + UDP_HLEN + UDP_PAYLOAD, LAYER_UDP);
+	skb_reserve(skb, 128 + ETH_HLEN + IP_HLEN + UDP_HLEN);
+	uint8_t *p = skb_put(skb, UDP_PAYLOAD);
+	for (uint32_t i = 0; i < UDP_PAYLOAD; i++)
+		p[i] = pattern(i);
+	struct udphdr *uh = (struct udphdr *)skb_push(skb, UDP_HLEN);
+	skb_reset_transport_header(skb);
+	uh->source = htons(40000);
+	uh->dest = htons(9000);
+	uh->len = htons(UDP_HLEN + UDP_PAYLOAD);
+	uh->check = 0;
+	uh->check = csum_tcpudp_magic(SADDR, DADDR, UDP_HLEN + UDP_PAYLOAD, IPPROTO_UDP,
+				      csum_partial(uh, UDP_HLEN + UDP_PAYLOAD, 0));
+	skb_partial_csum_set(skb, (uint16_t)offsetof(struct udphdr, check));
+	struct iphdr *iph = (struct iphdr *)skb_push(skb, IP_HLEN);
+	skb_reset_network_header(skb);
+	ip_build_header(iph, SADDR, DADDR, IPPROTO_UDP, 64, 0,
+			(uint16_t)(IP_HLEN + UDP_HLEN + UDP_PAYLOAD), 7, false);
+	if (frag_off) {
+		iph->frag_off = htons(frag_off);
+		iph->check = 0;
+		iph->check = ip_fast_csum(iph, iph->ihl);
+	}
+	uint8_t *eh = skb_push(skb, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	memset(eh, 0x02, 12);
+	eh[12] = 0x08;
+	eh[13] = 0x00;
+	skb->protocol = ETH_P_IP;
+	return skb;
+}
+
+static void
+test_rx_csum_engine_accepts_a_right_udp_sum_and_refuses_a_wrong_one(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	assert_true(eth_rx_csum_ok(skb->data, skb->len));
+	skb->data[ETH_HLEN + IP_HLEN + UDP_HLEN + 500] ^= 0x01;
+	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	skb_consume(skb);
+}
+
+static void
+test_rx_csum_engine_leaves_a_udp_sum_of_zero_and_a_fragment_unchecked(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	struct udphdr *uh = (struct udphdr *)(skb->data + ETH_HLEN + IP_HLEN);
+	uh->check = 0; /* RFC 768: no sum: CHECKSUM_NONE, udp4_csum_init's zero check */
+	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	skb_consume(skb);
+	skb = udp_skb(fx->h, IP_MF); /* a first fragment: the engine cannot sum it */
+	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	skb_consume(skb);
+}
+
+/* CPU time (softirq: charged outside any CPU item) validate_xmit_skb costs
+ * for @skb on a device with @features; the skb is freed. */
+static sim_time_t
+xmit_cost(struct fx *fx, struct sk_buff *skb, netdev_features_t features, uint8_t *summed)
+{
+	struct net_device dev = { .features = features };
+	sim_time_t before = cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ);
+	skb = validate_xmit_skb(skb, &dev);
+	sim_run_until(fx->sim, sim_now(fx->sim) + SIM_S);
+	*summed = skb->ip_summed;
+	skb_consume(skb);
+	return cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ) - before;
+}
+
+static void
+test_tx_checksumming_leaves_the_udp_sum_to_the_device_at_no_cpu_cost(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t summed;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	assert_int_equal(skb->ip_summed, CHECKSUM_PARTIAL);
+	assert_int_equal(xmit_cost(fx, skb, NETIF_F_HW_CSUM, &summed), 0);
+	assert_int_equal(summed, CHECKSUM_PARTIAL);
+}
+
+static void
+test_without_tx_checksumming_skb_checksum_help_charges_the_udp_sum(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t summed;
+	sim_time_t per_kb = cpu_cost(fx->h->cpu, COST_CSUM_PER_KB);
+	/* UDP header and payload, 1008 bytes: 98.4 -> 98 ns */
+	sim_time_t sum = (sim_time_t)(((UDP_HLEN + UDP_PAYLOAD) * (uint64_t)per_kb + 512) / 1024);
+	assert_int_equal(xmit_cost(fx, udp_skb(fx->h, 0), 0, &summed), sum);
+	assert_int_equal(summed, CHECKSUM_NONE);
+}
+
+static void
+test_checksum_unnecessary_and_partial_need_no_verification_none_does(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = udp_skb(fx->h, 0);
+	assert_true(skb_csum_unnecessary(skb)); /* PARTIAL: loopback, a GRO aggregate */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	assert_true(skb_csum_unnecessary(skb));
+	skb->ip_summed = CHECKSUM_NONE;
+	assert_false(skb_csum_unnecessary(skb));
+	skb_consume(skb);
+}
+
+/* ---- UDP GSO (UDP_SEGMENT) ------------------------------------------------------- */
+
+#define USEG 1400u
+#define UDP_GSO_PAYLOAD 10000u /* 7 x 1400 and one of 200 */
+#define UDP_HDRS (ETH_HLEN + IP_HLEN + UDP_HLEN)
+
+/* A UDP GSO skb as udp_send_skb and IP leave it: data at the link header. */
+static struct sk_buff *
+udp_gso_skb(struct host *h)
+{
+	struct sk_buff *skb = skb_alloc(h, 128 + UDP_HDRS + UDP_GSO_PAYLOAD, LAYER_UDP);
+	skb_reserve(skb, 128 + UDP_HDRS);
+	uint8_t *p = skb_put(skb, UDP_GSO_PAYLOAD);
+	for (uint32_t i = 0; i < UDP_GSO_PAYLOAD; i++)
+		p[i] = pattern(i);
+	skb->gso_size = USEG;
+	skb->gso_segs = (UDP_GSO_PAYLOAD + USEG - 1) / USEG;
+	skb->gso_type = SKB_GSO_UDP_L4;
+	struct udphdr *uh = (struct udphdr *)skb_push(skb, UDP_HLEN);
+	skb_reset_transport_header(skb);
+	uh->source = htons(40000);
+	uh->dest = htons(9000);
+	uh->len = htons(UDP_HLEN + UDP_GSO_PAYLOAD);
+	uh->check = 0;
+	skb_partial_csum_set(skb, (uint16_t)offsetof(struct udphdr, check));
+	struct iphdr *iph = (struct iphdr *)skb_push(skb, IP_HLEN);
+	skb_reset_network_header(skb);
+	ip_build_header(iph, SADDR, DADDR, IPPROTO_UDP, 64, 0,
+			(uint16_t)(IP_HLEN + UDP_HLEN + UDP_GSO_PAYLOAD), ID0, true);
+	uint8_t *eh = skb_push(skb, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	memset(eh, 0x02, 12);
+	eh[12] = 0x08;
+	eh[13] = 0x00;
+	skb->protocol = ETH_P_IP;
+	return skb;
+}
+
+static void
+test_udp_gso_skb_becomes_datagrams_of_gso_size_the_last_shorter(void **state)
+{
+	struct fx *fx = *state;
+	fx->skb = udp_gso_skb(fx->h);
+	struct sk_buff *segs[NSEGS + 1];
+	uint32_t n = 0;
+	for (struct sk_buff *s = skb_gso_segment(fx->skb, NETIF_F_HW_CSUM), *next; s; s = next) {
+		next = s->next;
+		s->next = NULL;
+		assert_true(n < NSEGS);
+		segs[n++] = s;
+	}
+	assert_int_equal(n, 8);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pay = i + 1 < n ? USEG : UDP_GSO_PAYLOAD - 7 * USEG;
+		const struct iphdr *iph = seg_ip(segs[i]);
+		const struct udphdr *uh =
+			(const struct udphdr *)(segs[i]->data + ETH_HLEN + IP_HLEN);
+		assert_int_equal(segs[i]->len, UDP_HDRS + pay);
+		assert_int_equal(ntohs(iph->tot_len), IP_HLEN + UDP_HLEN + pay);
+		assert_int_equal(ntohs(iph->id), (uint16_t)(ID0 + i)); /* wraps at 0xffff */
+		assert_int_equal(ip_fast_csum(iph, iph->ihl), 0);
+		assert_int_equal(ntohs(uh->len), UDP_HLEN + pay);
+		assert_int_equal(ntohs(uh->source), 40000);
+		assert_int_equal(ntohs(uh->dest), 9000);
+		assert_int_not_equal(uh->check, 0);
+		assert_int_equal(csum_tcpudp_magic(SADDR, DADDR, UDP_HLEN + pay, IPPROTO_UDP,
+						   csum_partial(uh, UDP_HLEN + pay, 0)),
+				 0);
+		assert_true(eth_rx_csum_ok(segs[i]->data, segs[i]->len));
+		assert_false(skb_is_gso(segs[i]));
+		for (uint32_t b = 0; b < pay; b++)
+			if (segs[i]->data[UDP_HDRS + b] != pattern(i * USEG + b))
+				fail_msg("datagram %u byte %u differs", i, b);
+	}
+	free_all(fx, segs, n);
+}
+
+static void
+test_uso_nic_frames_equal_software_udp_segments(void **state)
+{
+	struct fx *fx = *state;
+	fx->skb = udp_gso_skb(fx->h);
+	uint8_t *frame = g_malloc(UDP_HDRS + USEG);
+	uint32_t i = 0;
+	for (struct sk_buff *s = skb_gso_segment(fx->skb, NETIF_F_HW_CSUM), *next; s;
+	     s = next, i++) {
+		next = s->next;
+		s->next = NULL;
+		assert_int_equal(gso_segment_len(fx->skb, i), s->len);
+		assert_int_equal(gso_write_segment(fx->skb, i, frame), s->len);
+		assert_memory_equal(frame, s->data, s->len);
+		skb_consume(s);
+	}
+	assert_int_equal(i, 8);
+	g_free(frame);
+	skb_consume(fx->skb);
+}
+
+static void
+test_a_device_takes_tcp_gso_with_tso_and_udp_gso_with_uso(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *tcp = gso_skb(fx->h, TCPHDR_ACK), *udp = udp_gso_skb(fx->h);
+	assert_true(skb_gso_ok(tcp, NETIF_F_TSO));
+	assert_false(skb_gso_ok(tcp, NETIF_F_GSO_UDP_L4 | NETIF_F_HW_CSUM));
+	assert_true(skb_gso_ok(udp, NETIF_F_GSO_UDP_L4));
+	assert_false(skb_gso_ok(udp, NETIF_F_TSO | NETIF_F_HW_CSUM));
+	skb_consume(tcp);
+	skb_consume(udp);
+}
+
+static void
+test_software_udp_gso_charges_gso_segment_per_datagram(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_buff *skb = udp_gso_skb(fx->h);
+	sim_time_t before = cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ);
+	struct net_device dev = { .features = NETIF_F_HW_CSUM };
+	struct sk_buff *segs = validate_xmit_skb(skb, &dev); /* consumes skb */
+	sim_run_until(fx->sim, sim_now(fx->sim) + SIM_S);
+	assert_int_equal(cpu_busy_ns(fx->h->cpu, CPU_SOFTIRQ) - before,
+			 8 * cpu_cost(fx->h->cpu, COST_GSO_SEGMENT));
+	uint32_t n = 0;
+	for (struct sk_buff *s = segs, *next; s; s = next, n++) {
+		next = s->next;
+		s->next = NULL;
+		skb_consume(s);
+	}
+	assert_int_equal(n, 8);
+}
+
 int
 main(void)
 {
@@ -364,6 +616,30 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_software_gso_without_csum_offload_also_charges_each_sum, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rx_csum_engine_accepts_a_right_udp_sum_and_refuses_a_wrong_one, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rx_csum_engine_leaves_a_udp_sum_of_zero_and_a_fragment_unchecked,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tx_checksumming_leaves_the_udp_sum_to_the_device_at_no_cpu_cost, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_without_tx_checksumming_skb_checksum_help_charges_the_udp_sum, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_checksum_unnecessary_and_partial_need_no_verification_none_does, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_udp_gso_skb_becomes_datagrams_of_gso_size_the_last_shorter, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_uso_nic_frames_equal_software_udp_segments,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_device_takes_tcp_gso_with_tso_and_udp_gso_with_uso, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_software_udp_gso_charges_gso_segment_per_datagram, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

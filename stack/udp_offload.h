@@ -1,0 +1,70 @@
+/*
+ * stack/udp_offload.h - UDP segmentation offload (UDP_SEGMENT) and UDP GRO
+ * (UDP_GRO): the socket options, the checks udp_sendmsg makes before it
+ * builds a GSO datagram, the segmenting of a GSO datagram a socket did not
+ * ask for, and the segment size a UDP_GRO reader is told.
+ *
+ * Linux counterpart (6.6): net/ipv4/udp.c (udp_lib_setsockopt and
+ * udp_lib_getsockopt for UDP_SEGMENT and UDP_GRO, udp_send_skb's gso_size
+ * checks, udp_queue_rcv_skb / udp_unexpected_gso / udp_rcv_segment,
+ * udp_cmsg_recv), net/ipv4/udp_offload.c (__udp_gso_segment is in
+ * stack/gso.c: udp_gso_write_segment; udp_gro_receive in stack/gro.c).
+ *
+ * Position:
+ *   udp_sendmsg -> udp_gso_check (a route lookup: the device must sum,
+ *       gso_size must fit the MTU, at most UDP_MAX_SEGMENTS segments) ->
+ *       udp_send_skb -> IP (gso_segs IP IDs, not fragmented) -> dev ->
+ *       validate_xmit_skb (skb_gso_segment without tx-udp-segmentation)
+ *   udp_rcv -> a UDP GSO skb for a socket without UDP_GRO (loopback, or
+ *       a GRO aggregate whose socket changed) -> udp_queue_rcv_segments
+ */
+#ifndef NETSIM_STACK_UDP_OFFLOAD_H
+#define NETSIM_STACK_UDP_OFFLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "stack/skbuff.h"
+#include "stack/sock.h"
+
+#define NS_SOL_UDP 17	     /* SOL_UDP */
+#define NS_UDP_SEGMENT 103   /* UDP_SEGMENT: int, the segment payload size */
+#define NS_UDP_GRO 104	     /* UDP_GRO: int, receive merged datagrams */
+#define UDP_MAX_SEGMENTS 64u /* Linux (1 << 6), include/linux/udp.h in 6.6 */
+
+/* udp_prot's setsockopt / getsockopt: SOL_UDP's UDP_SEGMENT and UDP_GRO,
+ * the rest to ip_setsockopt / ip_getsockopt. */
+int udp_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t len);
+int udp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len);
+
+/*
+ * udp_send_skb's checks for a socket with UDP_SEGMENT set, made before
+ * the datagram of @len payload bytes to @daddr is built: -EINVAL when one
+ * segment (IP and UDP headers and gso_size) exceeds the route's MTU or the
+ * datagram needs more than UDP_MAX_SEGMENTS; -EIO when the device cannot
+ * fill the sums (no tx-checksumming: Linux's skb is then not
+ * CHECKSUM_PARTIAL); route errors as udp_sendmsg's.  0: go on.
+ */
+int udp_gso_check(struct sock *sk, uint32_t daddr, uint32_t len);
+
+/* Mark @skb (data = payload, @len bytes) as a UDP GSO skb of the socket's
+ * gso_size when it is longer than one segment (Linux udp_send_skb). */
+void udp_gso_mark(struct sock *sk, struct sk_buff *skb, uint32_t len);
+
+/*
+ * Linux udp_queue_rcv_skb for an unexpected GSO skb (udp_unexpected_gso:
+ * the socket lacks UDP_GRO): udp_rcv_segment cuts it (COST_GSO_SEGMENT
+ * each) and each segment is queued as its own datagram.  @skb has data at
+ * the UDP header and is consumed.  Returns the datagrams queued.
+ */
+int udp_queue_rcv_segments(struct sock *sk, struct sk_buff *skb);
+
+/*
+ * Linux udp_cmsg_recv: for a UDP_GRO socket, the control message
+ * (SOL_UDP, UDP_GRO, int gso_size) of a merged datagram, written into
+ * @control (@*controllen bytes of room); *controllen becomes the bytes
+ * written, and MSG_CTRUNC is set in @*msg_flags when there was no room.
+ */
+void udp_cmsg_recv(const struct sock *sk, const struct sk_buff *skb, void *control,
+		   size_t *controllen, int *msg_flags);
+
+#endif
