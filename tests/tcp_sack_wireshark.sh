@@ -8,7 +8,8 @@
 #    warning level or above at the sender, and at the receiver only the one
 #    "previous segment not captured" of the lost frame; one retransmission;
 #  - random loss, 1 MB at 2%: nothing malformed, no expert warning about
-#    the SACK option, several blocks on some ACKs and never more than 4,
+#    the SACK option, several blocks on some ACKs and never more than 3
+#    (beside the 12 bytes of timestamps),
 #    every retransmission tshark sees at the sender is one alice counted
 #    (alice.tcp.retrans_segs), at least one per frame lost, and the stream
 #    is exact;
