@@ -77,6 +77,12 @@ expect_grep cwnd.dot '3 duplicate ACKs at 14\.00[0-9] ms</b><br/>ssthresh 13\.0 
 expect_grep cwnd.dot 'label="Recovery from 14\.002 ms"' "the cwnd plot names the Recovery period"
 expect_grep cwnd.dot 'sh0 \[shape=box, style=filled.*fillcolor="#ff7f0e38"' "and shades it"
 expect_exit 2 "draw cwnd wants a TCP flow" -- "$NETSIM" draw loss.db cwnd -o x.png
+# netsim show --flow lists the sender's CA-state changes with their times
+"$NETSIM" show loss.db --flow "$flow" --nth 4 >flow.txt
+states=$(sed -n '/every change of Linux.s CA state/,$p' flow.txt | awk 'NR > 3 { print $2 }' | tr '\n' ' ')
+expect_eq "$states" "Open Disorder Recovery Open " "show --flow lists the CA states in order"
+expect_grep flow.txt '^ +14002\.050 +Recovery +cubic +13032 +13032 .* 3 +1 +1$' \
+	"the Recovery row has its time, cwnd, ssthresh and scoreboard (3 SACKed, 1 lost, 1 resent)"
 
 # Lecture 5: the stack map's drops, --hosts, and two runs on one scale.
 "$NETSIM" run "$S/routing-and-route-cache.ini" --quiet --trace route.db >/dev/null
