@@ -368,6 +368,11 @@ bool tcp_can_gso(const struct sock *sk);
 uint32_t tcp_xmit_size_goal(struct sock *sk);
 int tcp_v4_init_sock(struct sock *sk);
 
+/* tcp_options.c: an arriving segment's options into its cb, and the SYNs' negotiation */
+void tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen);
+void tcp_sack_negotiate(struct sock *sk, const struct tcp_skb_cb *cb);
+void tcp_wscale_negotiate(struct sock *sk, int wscale);
+
 /* tcp_input.c */
 int tcp_v4_rcv(struct sk_buff *skb);
 /* An ICMP error about one of our segments (stack/tcp_err.c). */
