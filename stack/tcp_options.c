@@ -14,7 +14,6 @@
  */
 #include "stack/tcp.h"
 
-
 /*
  * Linux tcp_parse_options: MSS, window scale and SACK-permitted count on a
  * SYN only; a SACK option of 1 to 4 whole blocks is remembered by its
