@@ -11,7 +11,7 @@ libnetsim_a_SOURCES += \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
 	stack/tcp_cong.c stack/tcp_cong.h stack/tcp_cong_control.c stack/tcp_cubic.c stack/tcp_cubic.h \
-	stack/tcp_sack.c stack/tcp_urg.c \
+	stack/tcp_sack.c stack/tcp_timestamps.c stack/tcp_options.c stack/tcp_urg.c \
 	stack/tcp_check.c
 
 check_PROGRAMS += tests/test_proc
@@ -42,6 +42,11 @@ TESTS += tests/test_tcp_sack
 tests_test_tcp_sack_SOURCES = tests/test_tcp_sack.c tests/tcp_test.h
 tests_test_tcp_sack_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_sack_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_tcp_timestamps
+TESTS += tests/test_tcp_timestamps
+tests_test_tcp_timestamps_SOURCES = tests/test_tcp_timestamps.c tests/tcp_test.h
+tests_test_tcp_timestamps_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_timestamps_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_tcp_urg_SOURCES = tests/test_tcp_urg.c tests/tcp_test.h
 tests_test_tcp_urg_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_urg_LDADD = $(TEST_CMOCKA_LIBS)
@@ -57,6 +62,8 @@ EXTRA_DIST += tests/tcp_wireshark.sh
 TESTS += tests/tso_wireshark.sh tests/udp_offload.sh
 TESTS += tests/tcp_sack_wireshark.sh
 EXTRA_DIST += tests/tcp_sack_wireshark.sh
+TESTS += tests/tcp_timestamps_wireshark.sh
+EXTRA_DIST += tests/tcp_timestamps_wireshark.sh
 EXTRA_DIST += tests/tso_wireshark.sh tests/udp_offload.sh tests/tcp_stream.sh
 TESTS += tests/gro_wireshark.sh
 EXTRA_DIST += tests/gro_wireshark.sh

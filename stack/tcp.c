@@ -90,15 +90,18 @@ const struct conf_key tcp_host_conf_keys[] = {
 	{ "tcp_sack", CONF_BOOL, offsetof(struct tcp_config, sack), 0, 0, 0, 0, NULL,
 	  "offer and accept selective acknowledgments (RFC 2018) and recover several "
 	  "losses per round trip (RFC 6675) (net.ipv4.tcp_sack; 1, 0 with kernel = bsd-1996)" },
+	{ "tcp_timestamps", CONF_UINT32, offsetof(struct tcp_config, timestamps), 0, 2, 0, 0, NULL,
+	  "RFC 7323 timestamps on every segment (12 option bytes, RTT samples, PAWS): 0 off, "
+	  "1 on with a per address pair offset, 2 on without (net.ipv4.tcp_timestamps; 1)" },
 	{ NULL },
 };
 
 void
 tcp_config_init(struct tcp_config *c)
 {
-	*c = (struct tcp_config){ .rto_min = TCP_RTO_MIN,
-				  .congestion = TCP_CA_CUBIC,
-				  .sack = true };
+	*c = (struct tcp_config){
+		.rto_min = TCP_RTO_MIN, .congestion = TCP_CA_CUBIC, .sack = true, .timestamps = 1
+	};
 }
 
 void
@@ -435,6 +438,7 @@ tcp_connect_init(struct sock *sk)
 	while (tp->rcv_wscale < TCP_MAX_WSCALE && (65535u << tp->rcv_wscale) < sk->sk_rcvbuf)
 		tp->rcv_wscale++;
 	tp->wscale_ok = true;
+	tcp_ts_connect_init(sk);
 	g_snprintf(tp->conn_name, sizeof tp->conn_name, "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u",
 		   sk->saddr >> 24, (sk->saddr >> 16) & 255, (sk->saddr >> 8) & 255,
 		   sk->saddr & 255, sk->num, sk->daddr >> 24, (sk->daddr >> 16) & 255,

@@ -102,6 +102,10 @@ struct tcphdr {
 #define MAX_TCP_OPTION_SPACE 40	 /* Linux include/net/tcp.h */
 #define TCP_FASTRETRANS_THRESH 3 /* DupThresh; Linux tp->reordering starts here */
 
+#define TCPOPT_TIMESTAMP 8 /* RFC 7323 §3: kind 8, length 10, TSval, TSecr */
+#define TCPOLEN_TIMESTAMP 10
+#define TCPOLEN_TSTAMP_ALIGNED 12 /* NOP NOP kind length TSval TSecr */
+
 static inline struct tcphdr *
 tcp_hdr(const struct sk_buff *skb)
 {
@@ -215,6 +219,18 @@ struct tcp_sock {
 	struct tcp_sack_block duplicate_sack;
 	struct tcp_sack_block selective_acks[TCP_NUM_SACKS];
 	uint32_t packets_out, sacked_out, lost_out, retrans_out;
+	/* RFC 7323 timestamps (stack/tcp_timestamps.c; Linux tp->rx_opt's
+	 * tstamp_ok, saw_tstamp, rcv_tsval, rcv_tsecr, ts_recent,
+	 * ts_recent_stamp, and tp->tsoffset).  rcv_tsecr is as it arrived
+	 * (with our tsoffset in it). */
+	struct tcp_options_received {
+		bool tstamp_ok;	 /* both SYNs carried the option (or ours offers it) */
+		bool saw_tstamp; /* the segment being processed carries it */
+		uint32_t rcv_tsval, rcv_tsecr;
+		uint32_t ts_recent;	  /* TS.Recent: the TSval we echo */
+		uint32_t ts_recent_stamp; /* seconds when ts_recent was stored */
+	} rx_opt;
+	uint32_t tsoffset; /* added to our clock in every TSval */
 	/* RFC 6298 as Linux computes it (tcp_rtt_estimator): rttvar is the
 	 * mean deviation (tcpi_rttvar); mdev, mdev_max and rttvar_rto are
 	 * Linux's mdev_us, mdev_max_us and rttvar_us, four times a deviation;
@@ -303,6 +319,7 @@ struct tcp_mib {
 	uint64_t in_segs, out_segs, retrans_segs, in_errs, out_rsts;
 	uint64_t listen_overflows, listen_drops;
 	uint64_t out_of_window_icmps; /* ICMP errors about no segment in flight */
+	uint64_t paws_estab_rejected; /* LINUX_MIB_PAWSESTABREJECTED */
 	uint32_t states_seen;	      /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
@@ -315,9 +332,10 @@ void tcp_init(struct host *host);
 
 /* Per-host TCP settings, the keys of [host NAME] (Linux sysctls). */
 struct tcp_config {
-	sim_time_t rto_min; /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
-	int congestion;	    /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
-	bool sack;	    /* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
+	sim_time_t rto_min;  /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
+	int congestion;	     /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
+	bool sack;	     /* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
+	uint32_t timestamps; /* net.ipv4.tcp_timestamps: 0 off, 1 on (random offset), 2 on */
 };
 extern const struct conf_key tcp_host_conf_keys[];
 void tcp_config_init(struct tcp_config *c);
@@ -349,6 +367,11 @@ bool tcp_can_gso(const struct sock *sk);
 /* Linux tcp_xmit_size_goal: bytes per write-queue skb (the MSS without GSO). */
 uint32_t tcp_xmit_size_goal(struct sock *sk);
 int tcp_v4_init_sock(struct sock *sk);
+
+/* tcp_options.c: an arriving segment's options into its cb, and the SYNs' negotiation */
+void tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen);
+void tcp_sack_negotiate(struct sock *sk, const struct tcp_skb_cb *cb);
+void tcp_wscale_negotiate(struct sock *sk, int wscale);
 
 /* tcp_input.c */
 int tcp_v4_rcv(struct sk_buff *skb);
@@ -417,6 +440,20 @@ void tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head);
 void tcp_timeout_mark_lost(struct sock *sk);
 void tcp_xmit_retransmit_queue(struct sock *sk);
 void tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len); /* tcp_output.c */
+
+/* tcp_timestamps.c: RFC 7323 timestamps and PAWS (Linux tcp_input.c,
+ * tcp_output.c, include/net/tcp.h) */
+#define TCP_TS_HZ 1000			    /* Linux 6.6: TSval ticks are milliseconds */
+#define TCP_PAWS_WINDOW 1		    /* Linux: tolerated TSval step back */
+#define TCP_PAWS_24DAYS (60 * 60 * 24 * 24) /* RFC 7323 §5.5: ts_recent expires */
+void tcp_ts_connect_init(struct sock *sk);
+uint32_t tcp_time_stamp(const struct sock *sk); /* our TSval now */
+void tcp_ts_parse(struct sock *sk, const struct sk_buff *skb);
+void tcp_ts_negotiate(struct sock *sk, const struct tcp_options_received *syn, bool active);
+uint8_t *tcp_ts_write(struct sock *sk, uint8_t *o, bool sackperm);
+bool tcp_paws_discard(struct sock *sk, const struct sk_buff *skb);
+void tcp_replace_ts_recent(struct sock *sk, uint32_t seq);
+sim_time_t tcp_ts_rtt(const struct sock *sk);
 
 /* tcp_check.c: the invariants (the checked build, NS_CHECK).  tcp_check
  * after a step that changes the connection (sock_check, whose protocol

@@ -27,59 +27,6 @@
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 
-/*
- * Linux tcp_parse_options: MSS, window scale and SACK-permitted count on a
- * SYN only; a SACK option of 1 to 4 whole blocks is remembered by its
- * offset (Linux keeps it in TCP_SKB_CB(skb)->sacked) for
- * tcp_sacktag_write_queue, which uses it only if SACK was negotiated.
- */
-static void
-tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen)
-{
-	const uint8_t *o = (const uint8_t *)th + TCP_HLEN, *end = (const uint8_t *)th + hlen;
-	bool syn = th->flags & TCPHDR_SYN;
-	while (o < end) {
-		if (*o == TCPOPT_EOL)
-			break;
-		if (*o == TCPOPT_NOP) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (syn && o[0] == TCPOPT_MSS && o[1] == TCPOLEN_MSS)
-			TCP_SKB_CB(skb)->mss = (uint16_t)(o[2] << 8 | o[3]);
-		if (syn && o[0] == TCPOPT_WINDOW && o[1] == TCPOLEN_WINDOW)
-			TCP_SKB_CB(skb)->wscale = (int8_t)MIN(o[2], TCP_MAX_WSCALE);
-		if (syn && o[0] == TCPOPT_SACK_PERM && o[1] == TCPOLEN_SACK_PERM)
-			TCP_SKB_CB(skb)->sack_perm = true;
-		if (!syn && o[0] == TCPOPT_SACK &&
-		    o[1] >= TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK &&
-		    (o[1] - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK == 0)
-			TCP_SKB_CB(skb)->sack_off = (uint16_t)(o - skb->head);
-		o += o[1];
-	}
-}
-
-/* RFC 2018 §2: SACK holds only when both SYNs carried SACK-permitted and
- * our tcp_sack is on (Linux tcp_parse_options with sysctl_tcp_sack). */
-static void
-tcp_sack_negotiate(struct sock *sk, const struct tcp_skb_cb *cb)
-{
-	tcp_sk(sk)->sack_ok = tcp_config(sk->host)->sack && cb->sack_perm;
-}
-
-/* RFC 7323 §2.2: scaling holds only when both SYNs carried the option. */
-static void
-tcp_wscale_negotiate(struct sock *sk, int wscale)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	tp->wscale_ok = wscale >= 0;
-	tp->snd_wscale = tp->wscale_ok ? (uint8_t)wscale : 0;
-	if (!tp->wscale_ok)
-		tp->rcv_wscale = 0;
-}
-
 /* ---- when to ACK (Linux 6.6 net/ipv4/tcp_input.c) ------------------------------------ */
 
 /* The 4.4BSD rules instead of Linux's (kernel = bsd-1996): every second
@@ -422,7 +369,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 	if (before(ack, tp->snd_una))
-		return true; /* old: ignore the ACK, keep the data */
+		return true;		    /* old: ignore the ACK, keep the data */
+	tcp_replace_ts_recent(sk, cb->seq); /* FLAG_UPDATE_TS_RECENT (tcp_timestamps.c) */
 	bool win_changed = false;
 	if (before(tp->snd_wl1, cb->seq) || (tp->snd_wl1 == cb->seq && !before(ack, tp->snd_wl2))) {
 		uint32_t wnd = (uint32_t)cb->window << tp->snd_wscale; /* RFC 7323 §2.3 */
@@ -481,6 +429,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	if (before(tp->snd_nxt, ack))
 		tp->snd_nxt = ack;
 	tp->retransmits = 0;
+	if (rtt < 0)
+		rtt = tcp_ts_rtt(sk); /* RFC 7323 §4: from TSecr (tcp_ack_update_rtt) */
 	if (rtt >= 0)
 		tcp_rtt_sample(sk, rtt);
 	tcp_cong_on_ack(sk, acked, pkts, rtt, false, ack);
@@ -582,6 +532,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
 	tcp_wscale_negotiate(sk, cb->wscale);
 	tcp_sack_negotiate(sk, cb);
+	tcp_ts_negotiate(sk, &lp->rx_opt, false);
 	tcp_ca_openreq_child(sk, lsk);
 	tcp_cong_init(sk);
 	tcp_hash(sk);
@@ -630,12 +581,16 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
 	tcp_wscale_negotiate(sk, cb->wscale);
 	tcp_sack_negotiate(sk, cb);
+	tcp_ts_negotiate(sk, &tp->rx_opt, true);
 	tcp_cong_init(sk);
 	if (ack) {
 		struct sk_buff *syn = skb_dequeue(&sk->sk_write_queue);
 		tp->send_hint = NULL;
-		if (!TCP_SKB_CB(syn)->retransmitted)
-			tcp_rtt_sample(sk, host_now(sk->host) - TCP_SKB_CB(syn)->when);
+		sim_time_t rtt = TCP_SKB_CB(syn)->retransmitted
+			? tcp_ts_rtt(sk)
+			: host_now(sk->host) - TCP_SKB_CB(syn)->when;
+		if (rtt >= 0)
+			tcp_rtt_sample(sk, rtt);
 		sk->sk_wmem_alloc -= sock_skb_truesize(syn);
 		skb_consume(syn);
 		tp->snd_una = cb->ack_seq;
@@ -692,6 +647,11 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	    cb->seq + 1 == tp->rcv_nxt && cb->ack_seq == tp->snd_nxt) {
 		cb->flags &= (uint8_t)~TCPHDR_SYN;
 		cb->seq++;
+	}
+	if (tcp_paws_discard(sk, skb)) { /* RFC 7323 §5.3: PAWS first (tcp_timestamps.c) */
+		tcp_send_oow_ack(sk, skb);
+		skb_drop(skb, SKB_DROP_TCP_RFC7323_PAWS);
+		return NET_RX_DROP;
 	}
 	if (!tcp_sequence_ok(tp, cb)) {
 		if (!(cb->flags & TCPHDR_RST))
@@ -869,6 +829,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_NO_SOCKET);
 		return NET_RX_DROP;
 	}
+	tcp_ts_parse(sk, skb); /* Linux tcp_fast_parse_options */
 	skb_pull(skb, hlen);
 	skb_handoff(skb, LAYER_TCP, "tcp_rcv_state_process");
 	sock_hold(sk);

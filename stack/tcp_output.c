@@ -126,13 +126,20 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	 * fits beside its payload in one MSS (Linux shrinks the payload
 	 * instead, tcp_current_mss: docs/sockets-and-tcp.md). */
 	bool sackperm = syn && tp->sack_ok;
-	uint32_t optlen = syn ? TCPOLEN_MSS + (sackperm ? 4 : 0) + (wscale ? 4 : 0) : 0,
-		 sacklen = 0;
+	/* RFC 7323 timestamps (tcp_timestamps.c): 12 bytes on every segment,
+	 * already taken from tp->mss; the SACK blocks get the rest of the 40
+	 * (3 blocks, as Linux) */
+	bool ts = tp->rx_opt.tstamp_ok;
+	uint32_t tslen = ts ? TCPOLEN_TSTAMP_ALIGNED : 0;
+	uint32_t optlen = tslen, sacklen = 0;
+	if (syn) /* SACK-permitted shares the timestamp's word when both go */
+		optlen = TCPOLEN_MSS + (ts ? tslen : sackperm ? 4 : 0) + (wscale ? 4 : 0);
 	if (!syn && (flags & TCPHDR_ACK) && (tp->num_sacks || tp->dsack)) {
 		uint32_t payload = src ? src->len : 0;
 		uint32_t room = payload ? (tp->mss > payload ? tp->mss - payload : 0)
 					: MAX_TCP_OPTION_SPACE;
-		optlen = sacklen = tcp_sack_optlen(tp, MIN(room, (uint32_t)MAX_TCP_OPTION_SPACE));
+		sacklen = tcp_sack_optlen(tp, MIN(room, (uint32_t)MAX_TCP_OPTION_SPACE - tslen));
+		optlen += sacklen;
 	}
 	struct sk_buff *skb;
 	if (src) {
@@ -171,7 +178,9 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 		*o++ = TCPOLEN_MSS;
 		*o++ = (uint8_t)(tp->advmss >> 8);
 		*o++ = (uint8_t)tp->advmss;
-		if (sackperm) {
+		if (ts)
+			o = tcp_ts_write(sk, o, sackperm);
+		if (sackperm && !ts) {
 			*o++ = TCPOPT_NOP;
 			*o++ = TCPOPT_NOP;
 			*o++ = TCPOPT_SACK_PERM;
@@ -183,8 +192,12 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 			*o++ = TCPOLEN_WINDOW;
 			*o++ = tp->rcv_wscale;
 		}
-	} else if (sacklen) {
-		tcp_sack_write(tp, (uint8_t *)th + TCP_HLEN, sacklen);
+	} else {
+		uint8_t *o = (uint8_t *)th + TCP_HLEN;
+		if (ts)
+			o = tcp_ts_write(sk, o, false);
+		if (sacklen)
+			tcp_sack_write(tp, o, sacklen);
 	}
 	tcp_urg_xmit(sk, th, seq); /* URG and the urgent pointer (tcp_urg.c) */
 	th->check = 0;

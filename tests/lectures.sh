@@ -133,9 +133,10 @@ expect_eq "$conns" 2 "socket-lifecycle: two clients connect to port 7"
 # cwnd to 717/1024; and between the second loss and the third, cwnd grows
 # fast, then hardly (around W_max), then fast again: concave, then convex.
 db="$T/tcp-cubic-loss-long-rtt.db"
-# (a loss: cwnd falls to ssthresh, with SACK, RFC 6675; HyStart: ssthresh
+# (segments of 1448 bytes, with timestamps; a loss: cwnd falls to ssthresh,
+# with SACK, RFC 6675; HyStart: ssthresh
 # set to cwnd, which does not fall)
-shape=$(q "$db" "SELECT time_ns, cwnd / 1460, ssthresh / 1460 FROM tcp_cc
+shape=$(q "$db" "SELECT time_ns, cwnd / 1448, ssthresh / 1448 FROM tcp_cc
 	WHERE conn LIKE '10.1.0.1:%' ORDER BY rowid" | awk -F'|' '
 	NR > 1 && $3 != ps && $2 == $3 && $3 < 1000000 && pw <= $2 { hystart++ }
 	NR > 1 && $2 == $3 && pw > $2 {

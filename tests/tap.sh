@@ -232,11 +232,13 @@ synack=$(tshark -r "$T/a.pcapng" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 1" -
 	-e tcp.options.mss_val -e tcp.options.sack_perm -e tcp.options.timestamp.tsval \
 	-e tcp.options.wscale.shift 2>/dev/null | head -1)
 echo "# simulated SYN-ACK options (mss sack_perm tsval wscale): $synack"
-# netsim accepts SACK (tcp_sack = 1, as Linux) and has no timestamps
-expect_eq "$(echo "$synack" | awk -F'\t' '{ print ($1 != "" && $2 != "" && $3 == "") }')" 1 \
-	"tshark: the simulated SYN-ACK has an MSS, accepts SACK and declines timestamps"
-expect_eq "$(tsa "ip.src == $LINUX && tcp.flags.syn == 0 && tcp.options.timestamp.tsval")" 0 \
-	"tshark: Linux sends no timestamps once they were declined"
+# netsim accepts SACK and timestamps (tcp_sack = 1, tcp_timestamps = 1, as Linux)
+expect_eq "$(echo "$synack" | awk -F'\t' '{ print ($1 != "" && $2 != "" && $3 != "") }')" 1 \
+	"tshark: the simulated SYN-ACK has an MSS, accepts SACK and timestamps"
+expect_eq "$(tsa "ip.src == $LINUX && tcp && !tcp.options.timestamp.tsval")" 0 \
+	"tshark: Linux sends timestamps on every segment once they were accepted"
+expect_eq "$(tsa "ip.src != $LINUX && tcp && !tcp.options.timestamp.tsval")" 0 \
+	"tshark: and so does netsim"
 if [ -n "$(echo "$synack" | cut -f4)" ]; then
 	ws="both ends scale"
 else

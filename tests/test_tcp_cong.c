@@ -29,6 +29,7 @@ setup(void **state)
 	/* NewReno recovery (RFC 6582): without SACK (test_tcp_sack.c has it) */
 	struct tcp_config c = *tcp_config(fx->a);
 	c.sack = false;
+	c.timestamps = 0; /* segments of 1460 bytes, as the figures below */
 	tcp_set_config(fx->a, &c);
 	tcp_set_config(fx->b, &c);
 	*state = fx;

@@ -89,6 +89,14 @@ setup(void **state)
 {
 	struct tcp_fx *fx =
 		tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
+	/* the option layouts and MSS-sized segments here are without timestamps
+	 * (test_tcp_timestamps.c has SACK with them: 3 blocks) */
+	struct host *hs[] = { fx->a, fx->b };
+	for (int i = 0; i < 2; i++) {
+		struct tcp_config c = *tcp_config(hs[i]);
+		c.timestamps = 0;
+		tcp_set_config(hs[i], &c);
+	}
 	wire_detach(fx->ba.w, 1);
 	wire_attach(fx->ba.w, 1, sack_tap_rx, tt_tap_tx_done, &fx->ba);
 	ba_sacks = g_array_new(FALSE, TRUE, sizeof(struct sack_rec));

@@ -4,6 +4,10 @@
  * a row whenever one of them changed), with every loss the sender
  * detected marked: a fall of ssthresh (fast retransmit, RFC 5681 3.2) or
  * of cwnd to one segment or less (a retransmission timeout, RFC 5681 3.1).
+ * The periods the sender spent in Linux's CA states Recovery (fast
+ * recovery), Loss (after an RTO) and CWR (cwnd cut without a loss, as
+ * for a local drop) are shaded and named, from tcp_cc.ca_state (schema 6;
+ * older traces have no shading).
  *
  * Laid out by neato with every point pinned, as the ladder is: each
  * series is a line of edges between invisible points.
@@ -21,7 +25,30 @@
 
 struct cc_row {
 	int64_t t, cwnd, ssthresh, flight;
+	int state; /* index into ca_states, 0 (Open) when the trace has none */
 };
+
+/* Linux's CA states (tcp_ca_state_name) and how a period in one is shaded;
+ * Open and Disorder are not shaded (Disorder: SACKs or duplicate ACKs
+ * seen, cwnd untouched). */
+static const struct {
+	const char *name, *fill, *text;
+} ca_states[] = {
+	{ "Open", NULL, NULL },
+	{ "Disorder", NULL, NULL },
+	{ "CWR", "#9467bd30", "#6a4c93" },
+	{ "Recovery", "#ff7f0e38", "#b35900" },
+	{ "Loss", "#d6272838", "#a31d1d" },
+};
+
+static int
+ca_state_index(const char *name)
+{
+	for (unsigned i = 0; name && i < G_N_ELEMENTS(ca_states); i++)
+		if (strcmp(name, ca_states[i].name) == 0)
+			return (int)i;
+	return 0;
+}
 
 static const struct {
 	const char *name, *color, *style;
@@ -44,6 +71,59 @@ bytes_label(int64_t b)
 			  : g_strdup_printf("%" G_GINT64_FORMAT " B", b);
 }
 
+/*
+ * The CA-state periods: a translucent box from the row that entered the
+ * state to the row that left it (or the plot's end), drawn under the lines
+ * (nodes come after edges, but the fill is translucent), and its name and
+ * start above the plot.  Labels go in two rows above the loss labels; one
+ * that would touch the previous label of its row is left out (the shading
+ * stays), so that no label hides another.
+ */
+static void
+draw_cwnd_periods(GString *s, GArray *rows, int64_t t0, double sx)
+{
+	double row_end[2] = { -100, -100 };
+	int n = 0;
+	for (guint i = 0; i < rows->len; i++) {
+		struct cc_row *r = &g_array_index(rows, struct cc_row, i);
+		if (!ca_states[r->state].fill ||
+		    (i > 0 && g_array_index(rows, struct cc_row, i - 1).state == r->state))
+			continue;
+		guint j = i + 1;
+		while (j < rows->len && g_array_index(rows, struct cc_row, j).state == r->state)
+			j++;
+		double x0 = (double)(r->t - t0) * sx;
+		double x1 = j < rows->len
+			? (double)(g_array_index(rows, struct cc_row, j).t - t0) * sx
+			: CW_W;
+		double w = MAX(x1 - x0, 0.02);
+		g_string_append_printf(s,
+				       "  sh%d [shape=box, style=filled, fixedsize=true, "
+				       "penwidth=0, fillcolor=\"%s\", width=%.4f, height=%.3f, "
+				       "pos=\"%.4f,%.3f!\"];\n",
+				       n, ca_states[r->state].fill, w, CW_H, x0 + w / 2, CW_H / 2);
+		g_autofree char *t = draw_time(r->t);
+		g_autofree char *text = g_strdup_printf("%s from %s", ca_states[r->state].name, t);
+		/* about 0.55 em per character of 13 pt Helvetica, in inches; the
+		 * label starts at the period's left edge, inside the plot's width */
+		double half = (double)strlen(text) * 13 * 0.55 / 72 / 2 + 0.1;
+		double c = MIN(x0 + half - 0.1, CW_W - half + 0.3);
+		for (int k = 0; k < 2; k++) {
+			if (c - half <= row_end[k])
+				continue;
+			g_string_append_printf(s,
+					       "  sl%d [pos=\"%.4f,%.3f!\", shape=plaintext, "
+					       "style=\"\", fontsize=13, fontcolor=\"%s\", "
+					       "label=\"%s\"];\n",
+					       n, c, CW_H + 1.3 + k * 0.3, ca_states[r->state].text,
+					       text);
+			row_end[k] = c + half;
+			break;
+		}
+		n++;
+	}
+}
+
 char *
 draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to_ns, GError **error)
 {
@@ -58,12 +138,16 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 		g_strdup_printf("%s:%d>%s:%d", f->saddr, f->sport, f->daddr, f->dport);
 	g_autofree char *c2 =
 		g_strdup_printf("%s:%d-%s:%d", f->saddr, f->sport, f->daddr, f->dport);
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
-		db,
-		"SELECT time_ns, cwnd, ssthresh, flight FROM tcp_cc WHERE conn IN (?1, ?2) AND "
+	bool have_state = vizdb_int(db,
+				    "SELECT count(*) FROM pragma_table_info('tcp_cc') "
+				    "WHERE name = 'ca_state'",
+				    0) > 0;
+	g_autofree char *sql = g_strdup_printf(
+		"SELECT time_ns, cwnd, ssthresh, flight, %s FROM tcp_cc WHERE conn IN (?1, ?2) AND "
 		"(?3 < 0 OR host = ?3) AND (?4 < 0 OR time_ns >= ?4) AND (?5 < 0 OR time_ns <= ?5) "
 		"ORDER BY time_ns, rowid",
-		error);
+		have_state ? "ca_state" : "NULL");
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, sql, error);
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, c1, -1, SQLITE_STATIC);
@@ -74,7 +158,8 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 	g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(struct cc_row));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct cc_row r = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-				    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3) };
+				    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+				    ca_state_index((const char *)sqlite3_column_text(st, 4)) };
 		g_array_append_val(rows, r);
 	}
 	if (rows->len < 2) {
@@ -102,7 +187,9 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 		"<font color=\"#1f5fa8\">cwnd</font> · <font color=\"#d62728\">ssthresh "
 		"(dashed; none drawn while it is still ∞)</font> · <font color=\"#2e8b57\">bytes "
 		"in "
-		"flight</font> · grey lines: losses the sender detected</font>>;\n"
+		"flight</font> · grey lines: losses the sender detected · shaded: "
+		"<font color=\"#b35900\">Recovery</font>, <font color=\"#a31d1d\">Loss</font>, "
+		"<font color=\"#6a4c93\">CWR</font> (Linux's CA states)</font>>;\n"
 		"  node [shape=point, width=0, height=0, style=invis, label=\"\"];\n"
 		"  edge [headclip=false, tailclip=false];\n",
 		f->saddr, f->sport, f->daddr, f->dport);
@@ -198,6 +285,7 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 				series[k].style);
 		}
 	}
+	draw_cwnd_periods(s, rows, t0, sx);
 	/* losses: ssthresh changes to below the cwnd before it, or, outside a
 	 * recovery, cwnd falls but stays at or above ssthresh (a fast
 	 * retransmit that found ssthresh where it was: NewReno's ssthresh + 3,

@@ -124,6 +124,7 @@
 	X(TCP_RESET, tcp_reset, "segment carried or caused a reset")                               \
 	X(TCP_LISTEN_OVERFLOW, tcp_listen_overflow, "accept queue full")                           \
 	X(TCP_CLOSE, tcp_close, "connection closed")                                               \
+	X(TCP_RFC7323_PAWS, tcp_rfc7323_paws, "TSval older than TS.Recent (RFC 7323 PAWS)")        \
 	/* other */                                                                                \
 	X(SCREEN, screen, "a user-level screening process rejected it")                            \
 	X(NOMEM, nomem, "a modelled memory limit")                                                 \
