@@ -6,7 +6,7 @@ libnetsim_a_SOURCES += \
 	stack/host.c stack/host.h \
 	stack/dev.c stack/dev_int.h stack/gro.c stack/gro.h stack/gso.c stack/gso.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
-	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h \
+	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h stack/rss.c stack/rss.h \
 	stack/netfilter.c stack/netfilter.h
 
 STACK_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
@@ -19,6 +19,9 @@ STACK_TESTS += tests/test_gso
 tests_test_gso_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_gso_LDADD = $(STACK_TEST_LIBS)
 STACK_TESTS += tests/test_gro
+STACK_TESTS += tests/test_rss
+tests_test_rss_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_rss_LDADD = $(STACK_TEST_LIBS)
 tests_test_gro_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_gro_LDADD = $(STACK_TEST_LIBS)
 check_PROGRAMS += $(STACK_TESTS)
