@@ -29,7 +29,8 @@ struct app {
 	GHashTable *args;    /* key -> value text, as given */
 	GHashTable *figures; /* name -> double *, app_figure_set; NULL until one is set */
 	struct proc *proc;
-	void *plugin; /* GModule *, apps/plugin.c */
+	void *plugin;	       /* GModule *, apps/plugin.c */
+	uint64_t cpus_allowed; /* cpus_allowed: CPUs it may be placed on; 0 = all */
 };
 
 #define K(field) offsetof(struct app_config, field)
@@ -147,6 +148,18 @@ app_set(struct app *a, const char *key, const char *value, GError **error)
 	g_hash_table_insert(a->args, g_strdup(key), g_strdup(value));
 	if (g_strcmp0(key, "path") == 0 && !a->plugin)
 		return true; /* an AF_UNIX name, read with app_arg */
+	if (g_strcmp0(key, "cpus_allowed") == 0) {
+		/* sched_setaffinity / taskset: "0,2", "1-3" or a mask "0x5" */
+		if (!cpu_parse_mask(value, a->host->ncpus, &a->cpus_allowed)) {
+			g_set_error(
+				error, APP_ERROR, APP_ERROR_VALUE,
+				"\"%s\" is not a list (0,2 or 1-3) or mask (0x5) of this host's "
+				"CPUs 0..%u",
+				value, a->host->ncpus - 1);
+			return false;
+		}
+		return true;
+	}
 	if (g_strcmp0(key, "dst") == 0) {
 		if (!inet_addr_parse(value, &a->cfg.dst)) {
 			g_set_error(error, APP_ERROR, APP_ERROR_VALUE,
@@ -177,6 +190,9 @@ app_start(struct app *a, sim_time_t start)
 {
 	g_assert(a->proc == NULL);
 	a->proc = socket_spawn(a->host, a->name, start, app_trampoline, a);
+	struct host *h = a->host;
+	if (h->ncpus > 1) /* docs/cpu-model.md, "Several CPUs" */
+		proc_set_cpu(a->proc, h->cpus[cpu_select_fork(h->cpus, h->ncpus, a->cpus_allowed)]);
 	/* A student's code: its faults, exit() and spins end its process only. */
 	if (a->plugin)
 		proc_set_isolated(a->proc, true);

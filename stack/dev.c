@@ -52,7 +52,7 @@ int
 netif_receive_skb(struct sk_buff *skb)
 {
 	struct host *host = skb->host;
-	struct softnet_data *sd = host->softnet;
+	struct softnet_data *sd = this_softnet(host);
 	CPU_ASSERT_BH(host->cpu);
 	sd->stats.processed++;
 	skb_handoff(skb, LAYER_DEV, "netif_receive_skb");

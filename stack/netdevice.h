@@ -110,6 +110,7 @@ struct netdev_host_config {
 	uint32_t screen_queue_low;     /* 8: and unblocks it at this length */
 	int kernel;		       /* enum netdev_kernel: behaviours that changed (linux-6.6) */
 	struct cpu_sched_config sched; /* the CPU's scheduler tunables (Linux defaults) */
+	uint32_t cpus;		       /* 1: CPUs of the host (only grows, before the run) */
 };
 
 /*
@@ -390,6 +391,8 @@ struct napi_struct {
 	void *priv;	       /* the driver's */
 	uint32_t weight;       /* packets per poll (the quota), 64; 0 = unlimited */
 	enum napi_where where; /* the one location field (see the table above) */
+	uint32_t cpu;	       /* the CPU whose softnet_data polls it (netif_napi_set_cpu) */
+	uint32_t queue;	       /* the device's RX queue it polls (0 for one queue) */
 	bool threaded;	       /* polled by its own thread (napi_set_threaded) */
 	/* counters */
 	uint64_t polls;	     /* poll calls */
@@ -427,6 +430,10 @@ napi_is_scheduled(const struct napi_struct *n)
 
 void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		    const char *name, const struct napi_ops *ops, uint32_t weight, void *priv);
+/* Poll @n on CPU @cpu (< host->ncpus): the CPU its interrupt is routed
+ * to (smp_affinity), whose poll list napi_schedule uses; 0 by default.
+ * Only while @n is idle. */
+void netif_napi_set_cpu(struct napi_struct *n, uint32_t cpu);
 /* Remove @n from any poll list (device teardown). */
 void netif_napi_del(struct napi_struct *n);
 /* Put @n on the host's poll list and raise NET_RX (threaded: wake its
@@ -441,8 +448,11 @@ uint32_t napi_thread_task(const struct napi_struct *n);
 
 /* Feedback from a later stage: block (@on) or unblock input. */
 void dev_rx_throttle(struct host *host, bool on);
-/* True while input is blocked by feedback or by the cycle limit. */
+/* True while input is blocked by feedback or by the cycle limit (CPU 0's
+ * gate; the cycle limit counts each CPU's own packet work). */
 bool dev_rx_blocked(struct host *host);
+/* The same for CPU @cpu: the gate of the CPU a receive queue's IRQ goes to. */
+bool dev_rx_blocked_cpu(struct host *host, uint32_t cpu);
 
 /* ---- per-host softnet counters (Linux /proc/net/softnet_stat and more) ---- */
 
@@ -464,7 +474,10 @@ struct softnet_stats {
 	sim_time_t blocked_ns;	    /* time input was blocked */
 };
 
+/* Summed over the host's CPUs (backlog_max: the largest of them). */
 void dev_softnet_stats(struct host *host, struct softnet_stats *out);
+/* CPU @cpu's alone. */
+void dev_softnet_stats_cpu(struct host *host, uint32_t cpu, struct softnet_stats *out);
 /* True while NET_RX work is pending or running (softirq or ksoftirqd). */
 bool dev_softirq_busy(struct host *host);
 /* Check the softnet and NAPI invariants; aborts naming the host when broken. */

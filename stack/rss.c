@@ -11,8 +11,6 @@
  */
 #include "stack/rss.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include "stack/eth.h"
 #include "stack/inet.h"
@@ -115,44 +113,4 @@ rss_queue(const struct rss_ctx *c, const uint8_t *frame, size_t len)
 	bool has;
 	uint32_t h = rss_hash_frame(c->key, frame, len, &has);
 	return has ? c->indir[h % RSS_INDIR_SIZE] : 0;
-}
-
-bool
-rss_parse_cpu_mask(const char *s, uint32_t ncpus, uint64_t *mask)
-{
-	uint64_t m = 0;
-	char *end;
-	if (!s || !*s)
-		return false;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		errno = 0;
-		m = strtoull(s + 2, &end, 16);
-		if (errno || end == s + 2 || *end)
-			return false;
-	} else {
-		const char *p = s;
-		while (*p) {
-			errno = 0;
-			unsigned long a = strtoul(p, &end, 10), b = a;
-			if (errno || end == p || a >= 64)
-				return false;
-			p = end;
-			if (*p == '-') {
-				b = strtoul(p + 1, &end, 10);
-				if (errno || end == p + 1 || b < a || b >= 64)
-					return false;
-				p = end;
-			}
-			for (unsigned long i = a; i <= b; i++)
-				m |= 1ull << i;
-			if (*p == ',')
-				p++;
-			else if (*p)
-				return false;
-		}
-	}
-	if (m == 0 || (ncpus < 64 && (m >> ncpus) != 0))
-		return false;
-	*mask = m;
-	return true;
 }

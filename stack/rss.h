@@ -62,9 +62,4 @@ void rss_indir_equal(struct rss_ctx *c, uint32_t n);
 bool rss_indir_weight(struct rss_ctx *c, const uint32_t *w, uint32_t n);
 /* The RX queue of a frame. */
 uint32_t rss_queue(const struct rss_ctx *c, const uint8_t *frame, size_t len);
-/* Parse "0,2,5-7" or "0x5" (a hexadecimal mask, as /proc/irq/N/smp_affinity
- * and taskset) into a mask of CPUs below @ncpus; false when malformed, empty
- * or naming a CPU >= @ncpus. */
-bool rss_parse_cpu_mask(const char *s, uint32_t ncpus, uint64_t *mask);
-
 #endif

@@ -210,25 +210,6 @@ test_one_queue_never_hashes(void **state)
 	assert_int_equal(rss_queue(&c, f, len), 0);
 }
 
-static void
-test_cpu_mask_parses_lists_ranges_and_hex(void **state)
-{
-	(void)state;
-	uint64_t m = 0;
-	assert_true(rss_parse_cpu_mask("0,2", 4, &m));
-	assert_int_equal(m, 0x5);
-	assert_true(rss_parse_cpu_mask("1-3", 4, &m));
-	assert_int_equal(m, 0xe);
-	assert_true(rss_parse_cpu_mask("0x9", 4, &m));
-	assert_int_equal(m, 0x9);
-	assert_false(rss_parse_cpu_mask("4", 4, &m));	 /* no such CPU */
-	assert_false(rss_parse_cpu_mask("0x10", 4, &m)); /* no such CPU */
-	assert_false(rss_parse_cpu_mask("", 4, &m));
-	assert_false(rss_parse_cpu_mask("1,,x", 4, &m));
-	assert_false(rss_parse_cpu_mask("3-1", 4, &m));
-	assert_false(rss_parse_cpu_mask("0x0", 4, &m));
-}
-
 int
 main(void)
 {
@@ -243,7 +224,6 @@ main(void)
 		cmocka_unit_test(test_indir_equal_uses_first_n_queues),
 		cmocka_unit_test(test_indir_weight_gives_entries_in_proportion),
 		cmocka_unit_test(test_one_queue_never_hashes),
-		cmocka_unit_test(test_cpu_mask_parses_lists_ranges_and_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
