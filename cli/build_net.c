@@ -121,7 +121,8 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 				w->sc, error, group, mkey,
 				"'%s' is not a unicast MAC address like 02:00:00:00:00:01", v);
 		struct nic *nic = nic_new(h, ifname, v ? mac : NULL, &cfg);
-		/* IF.rxI.smp_affinity = 0x4 (or a CPU list, smp_affinity_list) */
+		/* IF.rxI.smp_affinity = 0x4 (or a CPU list, smp_affinity_list),
+		 * IF.rxI.rps_cpus = 0xe (/sys/class/net/IF/queues/rx-I/rps_cpus) */
 		for (uint32_t q = 0; q < nic_rx_queues(nic); q++) {
 			g_autofree char *akey = g_strdup_printf("%s.rx%u.smp_affinity", ifname, q);
 			const char *av = scenario_get(w->sc, group, akey);
@@ -133,6 +134,15 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 						     "'%s' is not a mask (0x4) or list (2, 0-3) of "
 						     "this host's CPUs 0..%u",
 						     av, h->ncpus - 1);
+			g_autofree char *rkey = g_strdup_printf("%s.rx%u.rps_cpus", ifname, q);
+			const char *rv = scenario_get(w->sc, group, rkey);
+			if (rv && !cpu_parse_mask(rv, h->ncpus, &mask))
+				return scenario_fail(w->sc, error, group, rkey,
+						     "'%s' is not a mask (0xe) or list (1-3) of "
+						     "this host's CPUs 0..%u",
+						     rv, h->ncpus - 1);
+			if (rv)
+				netif_set_rps_cpus(nic_dev(nic), nic_rx_queues(nic), q, mask);
 		}
 		if (!attach_link(w, h, nic, group, ifname, error))
 			return false;

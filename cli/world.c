@@ -447,6 +447,8 @@ world_metrics(struct world *w)
 		put(m, (double)sn.cycle_limit_hits, "%s.softnet.cycle_limit_hits", h->name);
 		put(m, (double)sn.parks, "%s.softnet.parks", h->name);
 		put(m, (double)sn.blocked_ns, "%s.softnet.blocked_ns", h->name);
+		if (sn.received_rps) /* RPS IPIs (docs/device-layer.md) */
+			put(m, (double)sn.received_rps, "%s.softnet.received_rps", h->name);
 	}
 	net_metrics(w, m);
 	world_conservation(w, NULL, m);

@@ -279,7 +279,7 @@ hook(struct cpu *cpu, enum cpu_ctx ctx, uint32_t task, const char *name, sim_tim
 	if (!cpu->hook || e <= s)
 		return;
 	cpu->hook_task = task;
-	cpu->leader->hook_task = task;
+	cpu->leader->hook_task = task; /* the trace asks CPU 0 (cpu_smp_join) */
 	cpu->hook(cpu->hook_arg, ctx, name, s, e);
 	cpu->hook_task = 0;
 	cpu->leader->hook_task = 0;
@@ -321,6 +321,21 @@ account_stretch(struct cpu *cpu)
 
 static void cpu_start_next(struct cpu *cpu);
 
+/* One CPU of several runs @w's function: this_cpu (the host's slot) is
+ * this CPU meanwhile, and CPU 0 answers for it (cpu_smp_join).  A host
+ * of one CPU has it there always and skips this. */
+static G_GNUC_NO_INLINE void
+cpu_item_call_smp(struct cpu *cpu, struct cpu_work *w)
+{
+	struct cpu *was = *cpu->this_slot;
+	*cpu->this_slot = cpu;
+	cpu->leader->running = cpu;
+	w->fn(w);
+	flush_pending(cpu);
+	cpu->leader->running = NULL;
+	*cpu->this_slot = was;
+}
+
 static void
 cpu_item_done(struct sim *sim, void *a, void *b)
 {
@@ -340,18 +355,12 @@ cpu_item_done(struct sim *sim, void *a, void *b)
 	cpu->in_fn = w->ctx;
 	cpu->in_task = w->ctx == CPU_TASK ? w->task : 0;
 	struct cpu_task *se = w->ctx == CPU_TASK ? w->se : NULL;
-	/* this_cpu: the host's code that runs now runs on this CPU */
-	struct cpu *was = NULL;
-	if (cpu->this_slot) {
-		was = *cpu->this_slot;
-		*cpu->this_slot = cpu;
+	if (G_UNLIKELY(cpu->smp)) {
+		cpu_item_call_smp(cpu, w);
+	} else {
+		w->fn(w);
+		flush_pending(cpu);
 	}
-	cpu->leader->running = cpu;
-	w->fn(w);
-	flush_pending(cpu);
-	cpu->leader->running = NULL;
-	if (cpu->this_slot)
-		*cpu->this_slot = was;
 	cpu->in_fn = CPU_NONE;
 	cpu->in_task = 0;
 	if (d)
@@ -529,7 +538,9 @@ cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this
 	if (!leader || leader == cpu)
 		return;
 	/* a new CPU of @leader's host: its costs and busy hook */
+	g_assert(this_slot != NULL && leader->this_slot == this_slot);
 	cpu->leader = leader;
+	cpu->smp = leader->smp = true;
 	memcpy(cpu->cost, leader->cost, sizeof(cpu->cost));
 	cpu->hook = leader->hook;
 	cpu->hook_arg = leader->hook_arg;

@@ -67,6 +67,12 @@ struct softnet_data {
 	sim_event_id cycle_ev;	  /* the period's end, while cycle_blocked */
 	sim_time_t blocked_since;
 
+	/* RPS (net/core/dev.c, 6.6): the CPUs this one owes an IPI after its
+	 * net_rx_action (rps_ipi_list), and this CPU's own IPI (sd->csd) */
+	uint64_t rps_ipi_mask;
+	bool rps_ipi_queued; /* an IPI to this CPU is owed or on its way */
+	struct cpu_work ipi_work;
+
 	struct softnet_stats stats;
 };
 
@@ -88,6 +94,13 @@ napi_sd(const struct napi_struct *n)
 {
 	return softnet_of(n->host, n->cpu);
 }
+
+/* softnet.c, for dev.c: queue @skb on CPU @cpu's backlog (RPS) */
+int enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu);
+/* dev.c, for softnet.c: the RPS CPU of @skb, or -1 (get_rps_cpu) */
+int get_rps_cpu(struct sk_buff *skb);
+/* netif_receive_skb without RPS (process_backlog's) */
+int __netif_receive_skb(struct sk_buff *skb);
 
 /* softnet.c, for softnet_remedies.c */
 void napi_list_append(struct napi_list *l, struct napi_struct *n);

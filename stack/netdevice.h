@@ -225,6 +225,10 @@ struct net_device {
 	bool queue_stopped;	   /* __QUEUE_STATE_DRV_XOFF */
 	struct sk_buff_head qdisc; /* pfifo, named "qdisc" */
 	struct net_device_stats stats;
+	/* RPS: per RX queue, the CPUs that do its protocol work
+	 * (/sys/class/net/IF/queues/rx-N/rps_cpus); NULL when none is set */
+	uint64_t *rps_cpus;
+	uint32_t num_rx_queues;
 	void *ip_ptr; /* IPv4 layer's per-device state (in_device), not ours */
 	void *priv;   /* the driver's private area (netdev_priv) */
 
@@ -434,6 +438,11 @@ void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struc
  * to (smp_affinity), whose poll list napi_schedule uses; 0 by default.
  * Only while @n is idle. */
 void netif_napi_set_cpu(struct napi_struct *n, uint32_t cpu);
+/* RPS (Linux /sys/class/net/IF/queues/rx-@queue/rps_cpus): packets of
+ * that RX queue go to the backlog of the CPU of @mask their flow hash
+ * picks (get_rps_cpu); 0 turns it off.  @queue < @nqueues, the device's
+ * RX queues. */
+void netif_set_rps_cpus(struct net_device *dev, uint32_t nqueues, uint32_t queue, uint64_t mask);
 /* Remove @n from any poll list (device teardown). */
 void netif_napi_del(struct napi_struct *n);
 /* Put @n on the host's poll list and raise NET_RX (threaded: wake its
@@ -472,6 +481,7 @@ struct softnet_stats {
 	uint64_t cycle_limit_hits;  /* periods in which rx_cycle_limit blocked input */
 	uint64_t parks;		    /* polls not made because input was blocked */
 	sim_time_t blocked_ns;	    /* time input was blocked */
+	uint64_t received_rps;	    /* RPS IPIs this CPU took (softnet_stat's received_rps) */
 };
 
 /* Summed over the host's CPUs (backlog_max: the largest of them). */

@@ -486,7 +486,14 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 		return;
 	}
 	/* RSS: the hash of the flow picks the queue (stack/rss.c) */
-	struct nic_rxq *q = &nic->rxq[nic->nrxq > 1 ? rss_queue(&nic->rss, frame, len) : 0];
+	uint32_t qi = 0, hash = 0;
+	if (nic->nrxq > 1) {
+		bool has;
+		hash = rss_hash_frame(nic->rss.key, frame, len, &has);
+		if (has)
+			qi = nic->rss.indir[hash % RSS_INDIR_SIZE];
+	}
+	struct nic_rxq *q = &nic->rxq[qi];
 	q->rx_frames++;
 	struct sk_buff *skb = rx_free_take(q);
 	if (!skb) {
@@ -499,6 +506,8 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
+	skb->hash = hash;	     /* skb_set_hash from the descriptor */
+	skb->queue_mapping = qi + 1; /* skb_record_rx_queue */
 	/* NETIF_F_RXCSUM: the hardware checked the TCP sum (e1000_rx_checksum) */
 	if ((nic->dev->features & NETIF_F_RXCSUM) && eth_rx_csum_ok(frame, len))
 		skb->ip_summed = CHECKSUM_UNNECESSARY;

@@ -114,3 +114,17 @@ rss_queue(const struct rss_ctx *c, const uint8_t *frame, size_t len)
 	uint32_t h = rss_hash_frame(c->key, frame, len, &has);
 	return has ? c->indir[h % RSS_INDIR_SIZE] : 0;
 }
+
+int
+rss_rps_cpu(uint64_t mask, uint32_t hash)
+{
+	uint32_t n = (uint32_t)__builtin_popcountll(mask);
+	if (n == 0)
+		return -1;
+	/* reciprocal_scale (include/linux/kernel.h): (u32)(((u64)val * ep_ro) >> 32) */
+	uint32_t k = (uint32_t)(((uint64_t)hash * n) >> 32);
+	for (int cpu = 0; cpu < 64; cpu++)
+		if ((mask >> cpu) & 1u && k-- == 0)
+			return cpu;
+	return -1;
+}

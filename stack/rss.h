@@ -62,4 +62,12 @@ void rss_indir_equal(struct rss_ctx *c, uint32_t n);
 bool rss_indir_weight(struct rss_ctx *c, const uint32_t *w, uint32_t n);
 /* The RX queue of a frame. */
 uint32_t rss_queue(const struct rss_ctx *c, const uint8_t *frame, size_t len);
+/*
+ * RPS's CPU for a flow of hash @hash among the CPUs of @mask (rps_cpus):
+ * map->cpus[reciprocal_scale(hash, map->len)], the CPUs of the mask in
+ * increasing order (net/core/dev.c get_rps_cpu, net-sysfs.c
+ * store_rps_map; 6.6).  -1 when @mask is empty.
+ */
+int rss_rps_cpu(uint64_t mask, uint32_t hash);
+
 #endif

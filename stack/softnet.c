@@ -223,6 +223,7 @@ napi_list_remove(struct napi_list *l, struct napi_struct *n)
  */
 
 static void softnet_step_done(struct cpu_work *w);
+static void net_rps_send_ipi(struct softnet_data *sd);
 
 static bool
 in_ksoftirqd(const struct softnet_data *sd)
@@ -348,6 +349,8 @@ net_rx_action_end(struct softnet_data *sd)
 	if (sd->poll_list.first)
 		sd->pending = true;
 	sd->in_net_rx_action = false;
+	if (sd->rps_ipi_mask)
+		net_rps_send_ipi(sd);
 	softnet_submit(sd, STEP_EXIT, cpu_cost(sd->cpu, COST_SOFTIRQ_EXIT));
 }
 
@@ -730,7 +733,7 @@ backlog_rx_one(struct napi_struct *n)
 {
 	struct softnet_data *sd = n->priv;
 	struct sk_buff *skb = skb_dequeue(&sd->backlog);
-	netif_receive_skb(skb);
+	__netif_receive_skb(skb); /* process_backlog: no RPS again */
 }
 
 static sim_time_t
@@ -755,6 +758,12 @@ netif_rx(struct sk_buff *skb)
 {
 	struct softnet_data *sd = this_softnet(skb->host);
 	skb_handoff(skb, LAYER_DEV, "netif_rx");
+	/* netif_rx_internal: RPS picks the backlog's CPU */
+	if (G_UNLIKELY(skb->dev && skb->dev->rps_cpus)) {
+		int cpu = get_rps_cpu(skb);
+		if (cpu >= 0 && (uint32_t)cpu != sd->id)
+			return enqueue_to_backlog(skb, (uint32_t)cpu);
+	}
 	/* Linux enqueue_to_backlog */
 	if (skb_queue_len(&sd->backlog) >= sd->cfg->netdev_max_backlog) {
 		sd->stats.dropped++;
@@ -767,6 +776,70 @@ netif_rx(struct sk_buff *skb)
 	if (skb_queue_len(&sd->backlog) > sd->stats.backlog_max)
 		sd->stats.backlog_max = skb_queue_len(&sd->backlog);
 	napi_schedule(&sd->backlog_napi);
+	return NET_RX_SUCCESS;
+}
+
+/* ---- RPS: another CPU's backlog, and the IPI that wakes it ------------------------ */
+
+/* rps_trigger_softirq, the IPI's handler on the target CPU (hardirq):
+ * schedule its backlog, which raises NET_RX there. */
+static void
+rps_trigger_softirq(struct cpu_work *w)
+{
+	struct softnet_data *sd = w->owner;
+	sd->rps_ipi_queued = false;
+	sd->stats.received_rps++;
+	napi_schedule(&sd->backlog_napi);
+}
+
+/*
+ * net_rps_send_ipi (net/core/dev.c, 6.6), at the end of this CPU's
+ * net_rx_action (net_rps_action_and_irq_enable): one IPI to every CPU
+ * whose backlog it filled, in CPU order.  The target pays the interrupt
+ * (COST_IRQ_ENTRY, hardirq, "rps ipi"); the sender's APIC write is not
+ * charged.
+ */
+static void
+net_rps_send_ipi(struct softnet_data *sd)
+{
+	while (sd->rps_ipi_mask) {
+		uint32_t cpu = (uint32_t)__builtin_ctzll(sd->rps_ipi_mask);
+		sd->rps_ipi_mask &= sd->rps_ipi_mask - 1;
+		struct softnet_data *t = softnet_of(sd->host, cpu);
+		cpu_submit(t->cpu, &t->ipi_work, CPU_HARDIRQ, cpu_cost(t->cpu, COST_IRQ_ENTRY));
+	}
+}
+
+/*
+ * enqueue_to_backlog(skb, cpu) with RPS (net/core/dev.c, 6.6): queue on
+ * CPU @cpu's backlog, dropped when it is full (counted on that CPU).  If
+ * its backlog NAPI is idle: on this CPU, schedule it; on another, owe it
+ * an IPI (rps_ipi_queued / napi_schedule_rps), sent at the end of this
+ * CPU's net_rx_action, whose NET_RX is raised if none runs.
+ */
+int
+enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu)
+{
+	struct host *host = skb->host;
+	struct softnet_data *me = this_softnet(host), *sd = softnet_of(host, cpu);
+	if (skb_queue_len(&sd->backlog) >= sd->cfg->netdev_max_backlog) {
+		sd->stats.dropped++;
+		if (skb->dev)
+			dev_count_drop(skb->dev, SKB_DROP_BACKLOG_FULL, true);
+		skb_drop(skb, SKB_DROP_BACKLOG_FULL);
+		return NET_RX_DROP;
+	}
+	skb_queue_tail(&sd->backlog, skb);
+	if (skb_queue_len(&sd->backlog) > sd->stats.backlog_max)
+		sd->stats.backlog_max = skb_queue_len(&sd->backlog);
+	if (sd == me) {
+		napi_schedule(&sd->backlog_napi);
+	} else if (!napi_is_scheduled(&sd->backlog_napi) && !sd->rps_ipi_queued) {
+		sd->rps_ipi_queued = true;
+		me->rps_ipi_mask |= 1ull << cpu;
+		if (!me->in_net_rx_action)
+			softnet_raise(me); /* its net_rx_action sends the IPI */
+	}
 	return NET_RX_SUCCESS;
 }
 
@@ -792,6 +865,7 @@ softnet_cpu_new(struct host *host, struct cpu *cpu, uint32_t id, struct netdev_h
 	sd->backlog_napi.all_next = NULL;
 	sd->all = &sd->backlog_napi;
 	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");
+	cpu_work_init(&sd->ipi_work, rps_trigger_softirq, sd, "rps ipi");
 	/* one CPU keeps the name it always had; several are ksoftirqd/N as in Linux */
 	if (id > 0 || host->ncpus > 1) {
 		g_autofree char *name = g_strdup_printf("ksoftirqd/%u", id);
@@ -857,6 +931,7 @@ dev_host_fini(struct host *host)
 	for (uint32_t i = host->ncpus; i-- > 0;) {
 		struct softnet_data *sd = softnet_of(host, i);
 		cpu_withdraw(sd->cpu, &sd->work);
+		cpu_withdraw(sd->cpu, &sd->ipi_work);
 		if (sd->cycle_ev)
 			sim_cancel(host->sim, sd->cycle_ev);
 		skb_queue_purge(&sd->backlog, SKB_DROP_QUEUE_PURGE);
@@ -891,6 +966,7 @@ softnet_stats_add(struct softnet_stats *o, const struct softnet_data *sd)
 	o->cycle_limit_hits += s->cycle_limit_hits;
 	o->parks += s->parks;
 	o->blocked_ns += s->blocked_ns;
+	o->received_rps += s->received_rps;
 }
 
 /* Summed over the host's CPUs (backlog_max: the largest). */

@@ -11,7 +11,8 @@
 # read are counted; the best of the three is the receiver's peak before
 # livelock.  The 4-queue peak must be at least 3.3 times the one-queue
 # one-CPU peak; with one queue, 4 CPUs must give at most 1.6 times it (the
-# one queue's CPU takes every interrupt and poll).  Every run keeps
+# one queue's CPU takes every interrupt and poll), and with RPS from that
+# queue to CPUs 1-3 (rx0.rps_cpus = 0xe) at least 2 times it.  Every run keeps
 # conservation, and the same run twice gives the same figures.
 . "$top_srcdir/tests/lib.sh"
 
@@ -49,6 +50,7 @@ eth0.link = l1
 eth0.address = 10.0.1.2/24
 eth0.rx_queues = $2
 eth0.rx_ring = 1024
+${RPS:+eth0.rx0.rps_cpus = $RPS}
 EOT
 	for f in 0 1 2 3; do
 		printf '\n[app sink%d]\nhost = bob\nprogram = udp_sink\nport = %d\n' "$f" $((9 + f))
@@ -91,11 +93,22 @@ peak() {
 one=$(peak 1 1 300000 400000 600000)
 four=$(peak 4 4 1200000 1600000 2400000)
 fourone=$(peak 4 1 800000 1200000 1600000)
+rps=$(RPS=0xe peak 4 1 800000 1200000 1600000)
 check "$([ "$one" -gt 10000 ] && echo 1)" "one CPU, one queue: the sinks read $one datagrams at its peak"
 check "$([ $((four * 10)) -ge $((one * 33)) ] && echo 1)" \
 	"4 queues on 4 CPUs: peak $four >= 3.3 x $one"
 check "$([ $((fourone * 10)) -le $((one * 16)) ] && echo 1)" \
 	"1 queue on 4 CPUs: peak $fourone <= 1.6 x $one"
+check "$([ $((rps * 10)) -ge $((one * 20)) ] && [ $((rps * 10)) -ge $((fourone * 15)) ] && echo 1)" \
+	"1 queue on 4 CPUs with RPS to CPUs 1-3: peak $rps >= 2 x $one and >= 1.5 x $fourone"
+RPS=0xe scenario 4 1 1200000 >"$T/s.ini"
+"$NETSIM" run --quiet --metrics "$T/r.txt" "$T/s.ini" >/dev/null 2>&1
+ipis=$(awk '$1 == "bob.softnet.received_rps" {print $2}' "$T/r.txt")
+check "$([ "${ipis:-0}" -gt 0 ] && echo 1)" "RPS woke CPUs 1-3 with $ipis IPIs"
+for q in 1 2 3; do
+	busy=$(awk -v k="bob.cpu$q.softirq_ns" '$1 == k {print $2}' "$T/r.txt")
+	check "$([ "${busy:-0}" -gt 0 ] && echo 1)" "RPS: CPU $q did the protocol work of its flows ($busy ns)"
+done
 
 # RSS spread the flows over all four queues, each on its own CPU
 scenario 4 4 1200000 >"$T/s.ini"

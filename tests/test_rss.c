@@ -210,6 +210,24 @@ test_one_queue_never_hashes(void **state)
 	assert_int_equal(rss_queue(&c, f, len), 0);
 }
 
+static void
+test_rps_cpu_is_reciprocal_scale_of_hash_over_mask_cpus(void **state)
+{
+	(void)state;
+	/* mask 0xe: CPUs 1, 2, 3; index = hash * 3 >> 32 */
+	assert_int_equal(rss_rps_cpu(0xe, 0), 1);
+	assert_int_equal(rss_rps_cpu(0xe, 0x55555555u), 1);
+	assert_int_equal(rss_rps_cpu(0xe, 0x55555556u), 2);
+	assert_int_equal(rss_rps_cpu(0xe, 0xaaaaaaabu), 3);
+	assert_int_equal(rss_rps_cpu(0xe, 0xffffffffu), 3);
+	assert_int_equal(rss_rps_cpu(0x1, 0xffffffffu), 0);
+	assert_int_equal(rss_rps_cpu(0, 123), -1);
+	/* the flows of the vectors: the same hash, the same CPU */
+	for (size_t i = 0; i < G_N_ELEMENTS(vecs); i++)
+		assert_int_equal(rss_rps_cpu(0xf, vecs[i].ipv4_tcp),
+				 (int)(((uint64_t)vecs[i].ipv4_tcp * 4) >> 32));
+}
+
 int
 main(void)
 {
@@ -224,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_indir_equal_uses_first_n_queues),
 		cmocka_unit_test(test_indir_weight_gives_entries_in_proportion),
 		cmocka_unit_test(test_one_queue_never_hashes),
+		cmocka_unit_test(test_rps_cpu_is_reciprocal_scale_of_hash_over_mask_cpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
