@@ -139,17 +139,9 @@ app_new(struct host *host, const char *name, const char *program, GError **error
 bool
 app_set(struct app *a, const char *key, const char *value, GError **error)
 {
-	if (!a->plugin && !app_program_uses(a->prog, key)) {
-		g_set_error(error, APP_ERROR, APP_ERROR_KEY,
-			    "%s does not use this key (its keys: %s)", a->prog->name,
-			    a->prog->keys);
-		return false;
-	}
-	g_hash_table_insert(a->args, g_strdup(key), g_strdup(value));
-	if (g_strcmp0(key, "path") == 0 && !a->plugin)
-		return true; /* an AF_UNIX name, read with app_arg */
 	if (g_strcmp0(key, "cpus_allowed") == 0) {
-		/* sched_setaffinity / taskset: "0,2", "1-3" or a mask "0x5" */
+		/* the process's, any program's: sched_setaffinity / taskset,
+		 * "0,2", "1-3" or a mask "0x5" */
 		if (!cpu_parse_mask(value, a->host->ncpus, &a->cpus_allowed)) {
 			g_set_error(
 				error, APP_ERROR, APP_ERROR_VALUE,
@@ -160,6 +152,15 @@ app_set(struct app *a, const char *key, const char *value, GError **error)
 		}
 		return true;
 	}
+	if (!a->plugin && !app_program_uses(a->prog, key)) {
+		g_set_error(error, APP_ERROR, APP_ERROR_KEY,
+			    "%s does not use this key (its keys: %s)", a->prog->name,
+			    a->prog->keys);
+		return false;
+	}
+	g_hash_table_insert(a->args, g_strdup(key), g_strdup(value));
+	if (g_strcmp0(key, "path") == 0 && !a->plugin)
+		return true; /* an AF_UNIX name, read with app_arg */
 	if (g_strcmp0(key, "dst") == 0) {
 		if (!inet_addr_parse(value, &a->cfg.dst)) {
 			g_set_error(error, APP_ERROR, APP_ERROR_VALUE,

@@ -54,6 +54,7 @@ ${RPS:+eth0.rx0.rps_cpus = $RPS}
 EOT
 	for f in 0 1 2 3; do
 		printf '\n[app sink%d]\nhost = bob\nprogram = udp_sink\nport = %d\n' "$f" $((9 + f))
+		[ -n "${PIN:-}" ] && printf 'cpus_allowed = %s\n' "$PIN"
 	done
 	for f in $(seq 0 $((FLOWS - 1))); do
 		printf '\n[app flood%d]\nhost = alice\nprogram = udp_flood\ndst = 10.0.1.2\n' "$f"
@@ -121,6 +122,14 @@ for q in 0 1 2 3; do
 	busy=$(awk -v k="bob.cpu$q.softirq_ns" '$1 == k {print $2}' "$T/a.txt")
 	check "$([ "${busy:-0}" -gt 0 ] && echo 1)" "CPU $q did softirq work ($busy ns)"
 done
+
+# cpus_allowed: the four sinks pinned to CPU 2 all run there
+PIN=2 scenario 4 4 200000 >"$T/p.ini"
+"$NETSIM" run --quiet --metrics "$T/p.txt" "$T/p.ini" >/dev/null 2>&1
+t2=$(awk '$1 == "bob.cpu2.task_ns" {print $2}' "$T/p.txt")
+others=$(awk '$1 ~ /^bob\.cpu[013]\.task_ns$/ {s += $2} END {print s + 0}' "$T/p.txt")
+check "$(awk -v a="${t2:-0}" -v b="$others" 'BEGIN {if (a > 0 && a > 10 * b) print 1}')" \
+	"cpus_allowed = 2: CPU 2 ran ${t2:-0} ns of tasks, CPUs 0, 1 and 3 together $others"
 
 # determinism: the same run gives the same figures
 "$NETSIM" run --quiet --metrics "$T/b.txt" "$T/s.ini" >/dev/null 2>&1
