@@ -29,7 +29,8 @@ struct app {
 	GHashTable *args;    /* key -> value text, as given */
 	GHashTable *figures; /* name -> double *, app_figure_set; NULL until one is set */
 	struct proc *proc;
-	void *plugin; /* GModule *, apps/plugin.c */
+	void *plugin;	       /* GModule *, apps/plugin.c */
+	uint64_t cpus_allowed; /* cpus_allowed: CPUs it may be placed on; 0 = all */
 };
 
 #define K(field) offsetof(struct app_config, field)
@@ -144,6 +145,19 @@ app_new(struct host *host, const char *name, const char *program, GError **error
 bool
 app_set(struct app *a, const char *key, const char *value, GError **error)
 {
+	if (g_strcmp0(key, "cpus_allowed") == 0) {
+		/* the process's, any program's: sched_setaffinity / taskset,
+		 * "0,2", "1-3" or a mask "0x5" */
+		if (!cpu_parse_mask(value, a->host->ncpus, &a->cpus_allowed)) {
+			g_set_error(
+				error, APP_ERROR, APP_ERROR_VALUE,
+				"\"%s\" is not a list (0,2 or 1-3) or mask (0x5) of this host's "
+				"CPUs 0..%u",
+				value, a->host->ncpus - 1);
+			return false;
+		}
+		return true;
+	}
 	if (!a->plugin && !app_program_uses(a->prog, key)) {
 		g_set_error(error, APP_ERROR, APP_ERROR_KEY,
 			    "%s does not use this key (its keys: %s)", a->prog->name,
@@ -183,6 +197,9 @@ app_start(struct app *a, sim_time_t start)
 {
 	g_assert(a->proc == NULL);
 	a->proc = socket_spawn(a->host, a->name, start, app_trampoline, a);
+	struct host *h = a->host;
+	if (h->ncpus > 1) /* docs/cpu-model.md, "Several CPUs" */
+		proc_set_cpu(a->proc, h->cpus[cpu_select_fork(h->cpus, h->ncpus, a->cpus_allowed)]);
 	/* A student's code: its faults, exit() and spins end its process only. */
 	if (a->plugin)
 		proc_set_isolated(a->proc, true);

@@ -17,6 +17,7 @@
 #include "stack/eth.h"
 #include "stack/netdevice.h"
 #include "stack/nic.h"
+#include "stack/rss.h"
 
 bool
 build_links(struct world *w, GError **error)
@@ -120,6 +121,29 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 				w->sc, error, group, mkey,
 				"'%s' is not a unicast MAC address like 02:00:00:00:00:01", v);
 		struct nic *nic = nic_new(h, ifname, v ? mac : NULL, &cfg);
+		/* IF.rxI.smp_affinity = 0x4 (or a CPU list, smp_affinity_list),
+		 * IF.rxI.rps_cpus = 0xe (/sys/class/net/IF/queues/rx-I/rps_cpus) */
+		for (uint32_t q = 0; q < nic_rx_queues(nic); q++) {
+			g_autofree char *akey = g_strdup_printf("%s.rx%u.smp_affinity", ifname, q);
+			const char *av = scenario_get(w->sc, group, akey);
+			uint64_t mask;
+			if (av &&
+			    (!cpu_parse_mask(av, h->ncpus, &mask) ||
+			     !nic_set_irq_affinity(nic, q, mask)))
+				return scenario_fail(w->sc, error, group, akey,
+						     "'%s' is not a mask (0x4) or list (2, 0-3) of "
+						     "this host's CPUs 0..%u",
+						     av, h->ncpus - 1);
+			g_autofree char *rkey = g_strdup_printf("%s.rx%u.rps_cpus", ifname, q);
+			const char *rv = scenario_get(w->sc, group, rkey);
+			if (rv && !cpu_parse_mask(rv, h->ncpus, &mask))
+				return scenario_fail(w->sc, error, group, rkey,
+						     "'%s' is not a mask (0xe) or list (1-3) of "
+						     "this host's CPUs 0..%u",
+						     rv, h->ncpus - 1);
+			if (rv)
+				netif_set_rps_cpus(nic_dev(nic), nic_rx_queues(nic), q, mask);
+		}
 		if (!attach_link(w, h, nic, group, ifname, error))
 			return false;
 		if (w->opt.pcap_dir) {
@@ -162,6 +186,16 @@ net_metrics(struct world *w, GHashTable *m)
 			metric_put(m, (double)s->tx_frames, "%s.%s.tx_frames", n, ifn);
 			metric_put(m, s->rx_dma ? (double)s->rx_irqs / (double)s->rx_dma : 0,
 				   "%s.%s.irqs_per_packet", n, ifn);
+			/* several RX queues: HOST.IF.rxK.frames / .irqs / .polled / .cpu */
+			for (uint32_t q = 0; nic_rx_queues(nic) > 1 && q < nic_rx_queues(nic);
+			     q++) {
+				struct nic_rxq_stats qs;
+				nic_rx_queue_stats(nic, q, &qs);
+				metric_put(m, (double)qs.frames, "%s.%s.rx%u.frames", n, ifn, q);
+				metric_put(m, (double)qs.irqs, "%s.%s.rx%u.irqs", n, ifn, q);
+				metric_put(m, (double)qs.polled, "%s.%s.rx%u.polled", n, ifn, q);
+				metric_put(m, (double)qs.cpu, "%s.%s.rx%u.cpu", n, ifn, q);
+			}
 		}
 	}
 	for (guint i = 0; i < w->link_order->len; i++) {

@@ -403,16 +403,29 @@ world_metrics(struct world *w)
 	put(m, secs, "sim.seconds");
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
+		/* several CPUs: the host's figures are their sums (shares of all
+		 * N CPUs), and HOST.cpuK.* each CPU's own */
+		double preempt = 0, switches = 0;
 		for (int c = 0; c < CPU_NCTX; c++) {
-			double ns = (double)cpu_busy_ns(h->cpu, c);
+			double ns = 0;
+			for (uint32_t k = 0; k < h->ncpus; k++) {
+				double nk = (double)cpu_busy_ns(h->cpus[k], c);
+				ns += nk;
+				if (h->ncpus > 1)
+					put(m, nk, "%s.cpu%u.%s_ns", h->name, k, cpu_ctx_name(c));
+			}
 			put(m, ns, "%s.cpu.%s_ns", h->name, cpu_ctx_name(c));
-			put(m, secs > 0 ? ns / 1e9 / secs : 0, "%s.cpu.%s_share", h->name,
-			    cpu_ctx_name(c));
+			put(m, secs > 0 ? ns / 1e9 / secs / h->ncpus : 0, "%s.cpu.%s_share",
+			    h->name, cpu_ctx_name(c));
 		}
-		put(m, (double)cpu_preemptions(h->cpu), "%s.cpu.preemptions", h->name);
-		put(m, (double)cpu_context_switches(h->cpu), "%s.cpu.context_switches", h->name);
 		struct task_put tp = { m, h->name, secs, NULL };
-		cpu_foreach_task(h->cpu, put_task, &tp);
+		for (uint32_t k = 0; k < h->ncpus; k++) {
+			preempt += (double)cpu_preemptions(h->cpus[k]);
+			switches += (double)cpu_context_switches(h->cpus[k]);
+			cpu_foreach_task(h->cpus[k], put_task, &tp);
+		}
+		put(m, preempt, "%s.cpu.preemptions", h->name);
+		put(m, switches, "%s.cpu.context_switches", h->name);
 		for (int r = 1; r < SKB_DROP_REASON_MAX; r++) {
 			uint64_t n = host_drops(h, r);
 			if (n)
@@ -434,6 +447,8 @@ world_metrics(struct world *w)
 		put(m, (double)sn.cycle_limit_hits, "%s.softnet.cycle_limit_hits", h->name);
 		put(m, (double)sn.parks, "%s.softnet.parks", h->name);
 		put(m, (double)sn.blocked_ns, "%s.softnet.blocked_ns", h->name);
+		if (sn.received_rps) /* RPS IPIs (docs/device-layer.md) */
+			put(m, (double)sn.received_rps, "%s.softnet.received_rps", h->name);
 	}
 	net_metrics(w, m);
 	world_conservation(w, NULL, m);
@@ -461,7 +476,10 @@ world_print_summary(struct world *w, GString *out)
 		struct host *h = w->hosts->pdata[i];
 		g_string_append_printf(out, "  %-20s", h->name);
 		for (int c = 0; c < CPU_NCTX; c++) {
-			double share = secs > 0 ? (double)cpu_busy_ns(h->cpu, c) / 1e9 / secs : 0;
+			double ns = 0;
+			for (uint32_t k = 0; k < h->ncpus; k++)
+				ns += (double)cpu_busy_ns(h->cpus[k], c);
+			double share = secs > 0 ? ns / 1e9 / secs / h->ncpus : 0;
 			g_string_append_printf(out, "  %9.2f%%", 100 * share);
 		}
 		g_string_append_c(out, '\n');
@@ -471,7 +489,8 @@ world_print_summary(struct world *w, GString *out)
 		struct host *h = w->hosts->pdata[i];
 		g_autoptr(GString) line = g_string_new(NULL);
 		struct task_put tp = { NULL, h->name, secs, line };
-		cpu_foreach_task(h->cpu, put_task, &tp);
+		for (uint32_t k = 0; k < h->ncpus; k++)
+			cpu_foreach_task(h->cpus[k], put_task, &tp);
 		if (line->len)
 			g_string_append_printf(out, "  %-20s%s\n", h->name, line->str);
 	}

@@ -18,7 +18,10 @@
  */
 #include "sim/cpu_int.h"
 
+#include <errno.h>
 #include <glib.h>
+#include <stdlib.h>
+#include <string.h>
 #include "sim/check.h"
 
 const struct cpu_cost_info cpu_cost_info[COST_NCOSTS] = {
@@ -83,6 +86,7 @@ cpu_new(struct sim *sim, const char *name)
 	cpu->sim = sim;
 	cpu->name = g_strdup(name);
 	cpu->in_fn = CPU_NONE;
+	cpu->leader = cpu;
 	for (int i = 0; i < COST_NCOSTS; i++)
 		cpu->cost[i] = cpu_cost_info[i].default_ns;
 	rq_init(&cpu->rq);
@@ -96,6 +100,12 @@ cpu_free(struct cpu *cpu)
 		return;
 	if (cpu->cur_done)
 		sim_cancel(cpu->sim, cpu->cur_done);
+	if (cpu->leader != cpu)
+		for (struct cpu **pp = &cpu->leader->sibling; *pp; pp = &(*pp)->sibling)
+			if (*pp == cpu) {
+				*pp = cpu->sibling;
+				break;
+			}
 	rq_fini(&cpu->rq);
 	struct cpu_debt *d;
 	while ((d = cpu->all_debts) != NULL) {
@@ -123,6 +133,9 @@ cpu_set_cost(struct cpu *cpu, enum cpu_cost which, sim_time_t ns)
 {
 	g_assert((unsigned)which < COST_NCOSTS && ns >= 0);
 	cpu->cost[which] = ns;
+	if (cpu->leader == cpu) /* a host's costs: all its CPUs */
+		for (struct cpu *c = cpu->sibling; c; c = c->sibling)
+			c->cost[which] = ns;
 }
 
 sim_time_t
@@ -266,8 +279,10 @@ hook(struct cpu *cpu, enum cpu_ctx ctx, uint32_t task, const char *name, sim_tim
 	if (!cpu->hook || e <= s)
 		return;
 	cpu->hook_task = task;
+	cpu->leader->hook_task = task; /* the trace asks CPU 0 (cpu_smp_join) */
 	cpu->hook(cpu->hook_arg, ctx, name, s, e);
 	cpu->hook_task = 0;
+	cpu->leader->hook_task = 0;
 }
 
 /* Charge the running item for the stretch that ends now, part by part. */
@@ -306,6 +321,21 @@ account_stretch(struct cpu *cpu)
 
 static void cpu_start_next(struct cpu *cpu);
 
+/* One CPU of several runs @w's function: this_cpu (the host's slot) is
+ * this CPU meanwhile, and CPU 0 answers for it (cpu_smp_join).  A host
+ * of one CPU has it there always and skips this. */
+static G_GNUC_NO_INLINE void
+cpu_item_call_smp(struct cpu *cpu, struct cpu_work *w)
+{
+	struct cpu *was = *cpu->this_slot;
+	*cpu->this_slot = cpu;
+	cpu->leader->running = cpu;
+	w->fn(w);
+	flush_pending(cpu);
+	cpu->leader->running = NULL;
+	*cpu->this_slot = was;
+}
+
 static void
 cpu_item_done(struct sim *sim, void *a, void *b)
 {
@@ -325,8 +355,12 @@ cpu_item_done(struct sim *sim, void *a, void *b)
 	cpu->in_fn = w->ctx;
 	cpu->in_task = w->ctx == CPU_TASK ? w->task : 0;
 	struct cpu_task *se = w->ctx == CPU_TASK ? w->se : NULL;
-	w->fn(w);
-	flush_pending(cpu);
+	if (G_UNLIKELY(cpu->smp)) {
+		cpu_item_call_smp(cpu, w);
+	} else {
+		w->fn(w);
+		flush_pending(cpu);
+	}
 	cpu->in_fn = CPU_NONE;
 	cpu->in_task = 0;
 	if (d)
@@ -402,6 +436,7 @@ cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t 
 	w->switch_ns = 0;
 	w->debt = d; /* its own segments */
 	w->queued = true;
+	w->on = cpu;
 	cpu_enqueue(cpu, w);
 	if (cpu->cur && ctx < cpu->cur->ctx)
 		cpu_preempt_running(cpu);
@@ -421,6 +456,7 @@ cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cos
 	w->switch_ns = 0;
 	w->debt = NULL;
 	w->queued = true;
+	w->on = cpu;
 	/* The continuation of the running flow pays that flow's charges first. */
 	struct cpu_debt *d = cpu->pending;
 	if (d && ctx == cpu->in_fn && (ctx != CPU_TASK || w->task == cpu->in_task)) {
@@ -434,11 +470,13 @@ cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cos
 	cpu_start_next(cpu);
 }
 
+/* @cpu names the host; the item is withdrawn from the CPU it is queued on. */
 bool
 cpu_withdraw(struct cpu *cpu, struct cpu_work *w)
 {
 	if (!w->queued)
 		return false;
+	cpu = w->on; /* whichever CPU of the host it was queued on */
 	struct cpu_debt *d = w->debt;
 	if (cpu->cur == w) {
 		account_stretch(cpu);
@@ -464,22 +502,118 @@ cpu_withdraw(struct cpu *cpu, struct cpu_work *w)
 	return true;
 }
 
+/* Asked of CPU 0 while another CPU of its host runs a function: that
+ * CPU's answer (the trace keeps CPU 0 as the host's; sim/cpu.h). */
+static const struct cpu *
+cpu_asked(const struct cpu *cpu)
+{
+	return cpu->leader == cpu && cpu->running ? cpu->running : cpu;
+}
+
 enum cpu_ctx
 cpu_current_ctx(const struct cpu *cpu)
 {
-	return cpu ? cpu->in_fn : CPU_NONE;
+	return cpu ? cpu_asked(cpu)->in_fn : CPU_NONE;
 }
 
 uint32_t
 cpu_current_task(const struct cpu *cpu)
 {
-	return cpu ? cpu->in_task : 0;
+	return cpu ? cpu_asked(cpu)->in_task : 0;
 }
 
 uint32_t
 cpu_stretch_task(const struct cpu *cpu)
 {
 	return cpu->hook_task;
+}
+
+/* ---- several CPUs per host ---------------------------------------------------------- */
+
+void
+cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this_slot)
+{
+	cpu->id = id;
+	cpu->this_slot = this_slot;
+	if (!leader || leader == cpu)
+		return;
+	/* a new CPU of @leader's host: its costs and busy hook */
+	g_assert(this_slot != NULL && leader->this_slot == this_slot);
+	cpu->leader = leader;
+	cpu->smp = leader->smp = true;
+	memcpy(cpu->cost, leader->cost, sizeof(cpu->cost));
+	cpu->hook = leader->hook;
+	cpu->hook_arg = leader->hook_arg;
+	struct cpu **pp = &leader->sibling;
+	while (*pp)
+		pp = &(*pp)->sibling;
+	*pp = cpu;
+}
+
+uint32_t
+cpu_id(const struct cpu *cpu)
+{
+	return cpu->id;
+}
+
+void
+cpu_set_percpu(struct cpu *cpu, void *data)
+{
+	cpu->percpu = data;
+}
+
+void *
+cpu_percpu(const struct cpu *cpu)
+{
+	return cpu->percpu;
+}
+
+/* The CPU-list format of taskset -c and smp_affinity_list ("0,2,5-7"),
+ * or the hexadecimal mask of /proc/irq/N/smp_affinity and taskset ("0x5"). */
+bool
+cpu_parse_mask(const char *s, uint32_t ncpus, uint64_t *mask)
+{
+	uint64_t m = 0;
+	char *end;
+	if (!s || !*s)
+		return false;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		errno = 0;
+		m = strtoull(s + 2, &end, 16);
+		if (errno || end == s + 2 || *end)
+			return false;
+	} else {
+		const char *p = s;
+		while (*p) {
+			errno = 0;
+			unsigned long a = strtoul(p, &end, 10), b = a;
+			if (errno || end == p || a >= 64)
+				return false;
+			p = end;
+			if (*p == '-') {
+				b = strtoul(p + 1, &end, 10);
+				if (errno || end == p + 1 || b < a || b >= 64)
+					return false;
+				p = end;
+			}
+			for (unsigned long i = a; i <= b; i++)
+				m |= 1ull << i;
+			if (*p == ',')
+				p++;
+			else if (*p)
+				return false;
+		}
+	}
+	if (m == 0 || (ncpus < 64 && (m >> ncpus) != 0))
+		return false;
+	*mask = m;
+	return true;
+}
+
+uint32_t
+cpu_nr_running(const struct cpu *cpu)
+{
+	return cpu->rq.nr_running;
 }
 
 bool

@@ -123,6 +123,7 @@ struct cpu_work {
 	sim_time_t switch_ns;  /* a context switch paid first (COST_CTX_SWITCH) */
 	struct cpu_debt *debt; /* charges of the previous step, paid after the switch */
 	struct cpu_task *se;   /* cache: the task entity of @task */
+	struct cpu *on;	       /* the CPU it is queued on (several per host) */
 	struct cpu_work *next;
 };
 
@@ -187,6 +188,35 @@ sim_time_t cpu_busy_ns(const struct cpu *cpu, enum cpu_ctx ctx);
 uint64_t cpu_items_run(const struct cpu *cpu, enum cpu_ctx ctx);
 uint64_t cpu_preemptions(const struct cpu *cpu);
 uint64_t cpu_context_switches(const struct cpu *cpu);
+
+/*
+ * Several CPUs per host (Linux SMP).  Each CPU is a struct cpu of its own:
+ * its own hardirq, softirq and task contexts, its own items and run queue;
+ * nothing is shared but the clock.  cpu_smp_join makes @cpu CPU number @id
+ * of the group led by @leader (CPU 0, whose pointer the trace keeps), and
+ * names @this_slot, a pointer the CPU sets to itself while one of its item
+ * functions runs and restores afterwards: the host's "this CPU"
+ * (smp_processor_id()), so that a charge (cpu_charge) is paid by the CPU
+ * whose code made it.  Outside any item the slot holds CPU 0.  While CPU k
+ * runs a function, cpu_current_ctx/cpu_current_task asked of the leader
+ * answer for CPU k, and the busy hook's cpu_stretch_task of the leader
+ * gives the task of CPU k's stretch.
+ */
+void cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this_slot);
+uint32_t cpu_id(const struct cpu *cpu);
+/* The owner's per-CPU data (Linux DEFINE_PER_CPU: the stack's softnet_data). */
+void cpu_set_percpu(struct cpu *cpu, void *data);
+void *cpu_percpu(const struct cpu *cpu);
+/* The CPU of @n (a host's, CPU 0 first) a new process is placed on, among
+ * those in @allowed (0: all): the one with the fewest placed so far, the
+ * lowest on a tie (docs/cpu-model.md, "Several CPUs"). */
+uint32_t cpu_select_fork(struct cpu *const *cpus, uint32_t n, uint64_t allowed);
+/* Parse "0,2,5-7" (taskset -c, smp_affinity_list) or "0x5" (a hexadecimal
+ * mask, /proc/irq/N/smp_affinity) into a mask of CPUs below @ncpus; false
+ * when malformed, empty or naming a CPU >= @ncpus. */
+bool cpu_parse_mask(const char *s, uint32_t ncpus, uint64_t *mask);
+/* Runnable tasks on this CPU's run queue (rq->nr_running). */
+uint32_t cpu_nr_running(const struct cpu *cpu);
 
 /* ---- the task scheduler (CFS as in Linux 6.5, kernel/sched/fair.c) -------- */
 

@@ -66,6 +66,14 @@ struct cpu_rq {
 struct cpu {
 	struct sim *sim;
 	char *name;
+	uint32_t id;		/* its number on the host (smp_processor_id) */
+	struct cpu **this_slot; /* set to this CPU while its item functions run */
+	struct cpu *leader;	/* CPU 0 of its host (itself when alone) */
+	struct cpu *running;	/* on the leader: the CPU of the host running a function */
+	struct cpu *sibling;	/* the next CPU of the leader's group */
+	bool smp;		/* one of several CPUs: this_slot and running are kept */
+	uint32_t nr_placed;	/* processes placed here (cpu_select_fork) */
+	void *percpu;		/* the owner's per-CPU data (softnet_data) */
 	sim_time_t cost[COST_NCOSTS];
 	cpu_busy_hook hook;
 	void *hook_arg;

@@ -311,7 +311,7 @@ static void
 proc_make_runnable(struct proc *p, sim_time_t cost)
 {
 	p->state = PROC_RUNNABLE;
-	cpu_submit(p->t->cpu, &p->work, CPU_TASK, cost);
+	cpu_submit(p->cpu, &p->work, CPU_TASK, cost);
 }
 
 static void
@@ -352,6 +352,7 @@ proc_spawn(struct proc_table *t, const char *name, sim_time_t delay, proc_main_f
 	proc_ctx_make(&p->ctx, (char *)p->map + page, t->stack_size, p);
 	p->vg_stack = VALGRIND_STACK_REGISTER((char *)p->map + page, (char *)p->map + p->map_size);
 	cpu_work_init(&p->work, proc_work_done, p, p->name);
+	p->cpu = t->cpu;
 	p->work.task = p->task;
 	g_ptr_array_add(t->procs, p);
 	t->alive++;
@@ -380,7 +381,7 @@ proc_cancel_pending(struct proc *p)
 		sim_cancel(p->t->sim, p->timer);
 		p->timer = 0;
 	}
-	cpu_withdraw(p->t->cpu, &p->work);
+	cpu_withdraw(p->cpu, &p->work);
 }
 
 void
@@ -478,6 +479,19 @@ int
 proc_exit_status(const struct proc *p)
 {
 	return p->status;
+}
+
+void
+proc_set_cpu(struct proc *p, struct cpu *cpu)
+{
+	g_assert(p->state == PROC_NEW && !p->work.queued);
+	p->cpu = cpu;
+}
+
+struct cpu *
+proc_cpu(const struct proc *p)
+{
+	return p->cpu;
 }
 
 struct proc_table *

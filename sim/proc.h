@@ -126,6 +126,10 @@ uint32_t proc_task(const struct proc *p); /* the cpu_work task id */
 enum proc_state proc_state(const struct proc *p);
 int proc_exit_status(const struct proc *p); /* valid once dead */
 struct proc_table *proc_table_of(const struct proc *p);
+/* Run @p on @cpu instead of its table's CPU (a host with several CPUs
+ * places its processes, stack: cpu_select_fork); only before it starts. */
+void proc_set_cpu(struct proc *p, struct cpu *cpu);
+struct cpu *proc_cpu(const struct proc *p);
 struct sim *proc_sim(const struct proc *p);
 /* CPU time the process consumed through proc_consume. */
 sim_time_t proc_cpu_time(const struct proc *p);

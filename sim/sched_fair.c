@@ -362,3 +362,29 @@ cpu_task_yield(struct cpu *cpu, uint32_t task)
 		cpu->rq.need_resched = true;
 	}
 }
+
+/*
+ * Where a new process runs (Linux select_task_rq_fair at fork,
+ * SD_BALANCE_FORK: find_idlest_cpu, 6.6, picks the idlest CPU of
+ * those allowed).  netsim's rule: the allowed CPU on which the fewest
+ * processes have been placed so far, the lowest number on a tie; the
+ * process stays there (no load balancing, no migration).  With no more
+ * processes than CPUs every process gets a CPU of its own, as Linux's
+ * idlest-CPU choice gives them.  @allowed is a mask of CPU numbers (0:
+ * every CPU, sched_setaffinity's cpus_allowed).
+ */
+uint32_t
+cpu_select_fork(struct cpu *const *cpus, uint32_t n, uint64_t allowed)
+{
+	uint32_t best = UINT32_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		if (allowed && i < 64 && !(allowed & (1ull << i)))
+			continue;
+		if (best == UINT32_MAX || cpus[i]->nr_placed < cpus[best]->nr_placed)
+			best = i;
+	}
+	if (best == UINT32_MAX)
+		best = 0;
+	cpus[best]->nr_placed++;
+	return best;
+}

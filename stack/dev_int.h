@@ -8,6 +8,7 @@
 #ifndef NETSIM_STACK_DEV_INT_H
 #define NETSIM_STACK_DEV_INT_H
 
+#include "stack/host.h"
 #include "stack/netdevice.h"
 
 /* The steps of the NET_RX chain (sd->work): see stack/softnet.c. */
@@ -28,10 +29,13 @@ struct napi_list {
 	struct napi_struct *first, *last;
 };
 
-/* Per-CPU (here: per-host) receive state: Linux struct softnet_data. */
+/* Per-CPU receive state: Linux struct softnet_data (DEFINE_PER_CPU). */
 struct softnet_data {
 	struct host *host;
-	struct netdev_host_config cfg;
+	struct cpu *cpu;		/* the CPU it belongs to */
+	uint32_t id;			/* that CPU's number */
+	struct netdev_host_config *cfg; /* the host's settings: CPU 0's cfg_store */
+	struct netdev_host_config cfg_store;
 	struct sk_buff_head backlog;	 /* input_pkt_queue */
 	struct napi_struct backlog_napi; /* its poll is process_backlog */
 	struct napi_list poll_list;	 /* scheduled instances */
@@ -63,8 +67,40 @@ struct softnet_data {
 	sim_event_id cycle_ev;	  /* the period's end, while cycle_blocked */
 	sim_time_t blocked_since;
 
+	/* RPS (net/core/dev.c, 6.6): the CPUs this one owes an IPI after its
+	 * net_rx_action (rps_ipi_list), and this CPU's own IPI (sd->csd) */
+	uint64_t rps_ipi_mask;
+	bool rps_ipi_queued; /* an IPI to this CPU is owed or on its way */
+	struct cpu_work ipi_work;
+
 	struct softnet_stats stats;
 };
+
+/* CPU @id's softnet_data, and this CPU's (the one running code now). */
+static inline struct softnet_data *
+softnet_of(const struct host *host, uint32_t id)
+{
+	return cpu_percpu(host->cpus[id]);
+}
+static inline struct softnet_data *
+this_softnet(const struct host *host)
+{
+	return cpu_percpu(host->cpu);
+}
+
+/* The softnet_data that polls @n: its CPU's (netif_napi_set_cpu). */
+static inline struct softnet_data *
+napi_sd(const struct napi_struct *n)
+{
+	return softnet_of(n->host, n->cpu);
+}
+
+/* softnet.c, for dev.c: queue @skb on CPU @cpu's backlog (RPS) */
+int enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu);
+/* dev.c, for softnet.c: the RPS CPU of @skb, or -1 (get_rps_cpu) */
+int get_rps_cpu(struct sk_buff *skb);
+/* netif_receive_skb without RPS (process_backlog's) */
+int __netif_receive_skb(struct sk_buff *skb);
 
 /* softnet.c, for softnet_remedies.c */
 void napi_list_append(struct napi_list *l, struct napi_struct *n);

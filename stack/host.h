@@ -45,6 +45,7 @@ struct nf_state;
 struct ipt_table;
 
 #define HOST_MAX_FINI 16
+#define HOST_MAX_CPUS 64
 #define HOST_MAX_DROP_PLACES 64
 
 /* Drops counted by (reason, place); place is a function name (__func__). */
@@ -59,7 +60,11 @@ typedef void (*host_fini_fn)(struct host *host);
 struct host {
 	char *name;
 	struct sim *sim;
+	/* this CPU: the CPU whose item function runs now (set by sim/cpu.c,
+	 * cpu_smp_join), CPU 0 outside any item; Linux smp_processor_id() */
 	struct cpu *cpu;
+	struct cpu *cpus[HOST_MAX_CPUS]; /* [host] cpus = N (stack/softnet.c) */
+	uint32_t ncpus;
 	struct trace_host *trace; /* NULL when not traced */
 	struct rng rng;		  /* stream "host:NAME" */
 	struct skb_pool *pool;

@@ -110,6 +110,7 @@ struct netdev_host_config {
 	uint32_t screen_queue_low;     /* 8: and unblocks it at this length */
 	int kernel;		       /* enum netdev_kernel: behaviours that changed (linux-6.6) */
 	struct cpu_sched_config sched; /* the CPU's scheduler tunables (Linux defaults) */
+	uint32_t cpus;		       /* 1: CPUs of the host (only grows, before the run) */
 };
 
 /*
@@ -229,6 +230,10 @@ struct net_device {
 	bool queue_stopped;	   /* __QUEUE_STATE_DRV_XOFF */
 	struct sk_buff_head qdisc; /* pfifo, named "qdisc" */
 	struct net_device_stats stats;
+	/* RPS: per RX queue, the CPUs that do its protocol work
+	 * (/sys/class/net/IF/queues/rx-N/rps_cpus); NULL when none is set */
+	uint64_t *rps_cpus;
+	uint32_t num_rx_queues;
 	void *ip_ptr; /* IPv4 layer's per-device state (in_device), not ours */
 	void *priv;   /* the driver's private area (netdev_priv) */
 
@@ -395,6 +400,8 @@ struct napi_struct {
 	void *priv;	       /* the driver's */
 	uint32_t weight;       /* packets per poll (the quota), 64; 0 = unlimited */
 	enum napi_where where; /* the one location field (see the table above) */
+	uint32_t cpu;	       /* the CPU whose softnet_data polls it (netif_napi_set_cpu) */
+	uint32_t queue;	       /* the device's RX queue it polls (0 for one queue) */
 	bool threaded;	       /* polled by its own thread (napi_set_threaded) */
 	/* counters */
 	uint64_t polls;	     /* poll calls */
@@ -432,6 +439,15 @@ napi_is_scheduled(const struct napi_struct *n)
 
 void netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		    const char *name, const struct napi_ops *ops, uint32_t weight, void *priv);
+/* Poll @n on CPU @cpu (< host->ncpus): the CPU its interrupt is routed
+ * to (smp_affinity), whose poll list napi_schedule uses; 0 by default.
+ * Only while @n is idle. */
+void netif_napi_set_cpu(struct napi_struct *n, uint32_t cpu);
+/* RPS (Linux /sys/class/net/IF/queues/rx-@queue/rps_cpus): packets of
+ * that RX queue go to the backlog of the CPU of @mask their flow hash
+ * picks (get_rps_cpu); 0 turns it off.  @queue < @nqueues, the device's
+ * RX queues. */
+void netif_set_rps_cpus(struct net_device *dev, uint32_t nqueues, uint32_t queue, uint64_t mask);
 /* Remove @n from any poll list (device teardown). */
 void netif_napi_del(struct napi_struct *n);
 /* Put @n on the host's poll list and raise NET_RX (threaded: wake its
@@ -446,8 +462,11 @@ uint32_t napi_thread_task(const struct napi_struct *n);
 
 /* Feedback from a later stage: block (@on) or unblock input. */
 void dev_rx_throttle(struct host *host, bool on);
-/* True while input is blocked by feedback or by the cycle limit. */
+/* True while input is blocked by feedback or by the cycle limit (CPU 0's
+ * gate; the cycle limit counts each CPU's own packet work). */
 bool dev_rx_blocked(struct host *host);
+/* The same for CPU @cpu: the gate of the CPU a receive queue's IRQ goes to. */
+bool dev_rx_blocked_cpu(struct host *host, uint32_t cpu);
 
 /* ---- per-host softnet counters (Linux /proc/net/softnet_stat and more) ---- */
 
@@ -467,9 +486,13 @@ struct softnet_stats {
 	uint64_t cycle_limit_hits;  /* periods in which rx_cycle_limit blocked input */
 	uint64_t parks;		    /* polls not made because input was blocked */
 	sim_time_t blocked_ns;	    /* time input was blocked */
+	uint64_t received_rps;	    /* RPS IPIs this CPU took (softnet_stat's received_rps) */
 };
 
+/* Summed over the host's CPUs (backlog_max: the largest of them). */
 void dev_softnet_stats(struct host *host, struct softnet_stats *out);
+/* CPU @cpu's alone. */
+void dev_softnet_stats_cpu(struct host *host, uint32_t cpu, struct softnet_stats *out);
 /* True while NET_RX work is pending or running (softirq or ksoftirqd). */
 bool dev_softirq_busy(struct host *host);
 /* Check the softnet and NAPI invariants; aborts naming the host when broken. */

@@ -27,11 +27,43 @@
 #include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/net_dim.h"
+#include "stack/rss.h"
 #include "trace/trace.h"
 
 #define NIC_RX_HEADROOM 64 /* NET_SKB_PAD */
 
 enum irq_step { IRQ_ENTRY, IRQ_FRAME, IRQ_RECLAIM };
+
+/*
+ * One RX queue (ethtool -L rx N): its own descriptor ring, interrupt and
+ * NAPI instance, as a multi-queue driver's ring vector (ixgbe's
+ * q_vector, mlx5e's channel).  Its interrupt goes to CPU @cpu
+ * (/proc/irq/N/smp_affinity), whose softnet_data polls its NAPI.
+ */
+struct nic_rxq {
+	struct nic *nic;
+	uint32_t index;
+	uint32_t cpu; /* the CPU its interrupt is routed to */
+	/* empty pre-allocated buffers, posted as folded skbs (skb_desc_post):
+	 * a ring of cfg.rx_ring, the oldest at rx_free_head */
+	struct skb_desc *rx_free;
+	uint32_t rx_free_head, rx_free_len;
+	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
+	bool rx_irq_enabled;	     /* RX interrupt unmasked */
+	bool rx_irq_asserted;	     /* raised and its handler not finished */
+	uint32_t coalesce_count;     /* frames waiting for a coalesced interrupt */
+	sim_event_id coalesce_ev;
+	struct cpu_work rx_irq_work;
+	enum irq_step rx_step;
+	struct napi_struct napi;
+	struct dim rx_dim;	/* adaptive_rx: net_dim state */
+	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
+	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
+	uint64_t rx_irqs;	/* interrupts of this queue */
+	uint64_t rx_frames;	/* frames RSS steered to it */
+	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
+	uint32_t coal_frames;
+};
 
 struct nic {
 	struct net_device *dev;
@@ -44,22 +76,10 @@ struct nic {
 	struct nic_stats stats;
 
 	/* RX */
-	/* empty pre-allocated buffers, posted as folded skbs (skb_desc_post):
-	 * a ring of cfg.rx_ring, the oldest at rx_free_head */
-	struct skb_desc *rx_free;
-	uint32_t rx_free_head, rx_free_len;
-	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
 	uint32_t rx_buf_size;
-	bool rx_irq_enabled;	 /* RX interrupt unmasked */
-	bool rx_irq_asserted;	 /* raised and its handler not finished */
-	uint32_t coalesce_count; /* frames waiting for a coalesced interrupt */
-	sim_event_id coalesce_ev;
-	struct cpu_work rx_irq_work;
-	enum irq_step rx_step;
-	struct napi_struct napi;
-	struct dim rx_dim;	/* adaptive_rx: net_dim state */
-	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
-	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
+	uint32_t nrxq;
+	struct nic_rxq *rxq; /* nrxq queues */
+	struct rss_ctx rss;  /* the hash key and indirection table (ethtool -x) */
 
 	/* TX */
 	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
@@ -82,7 +102,18 @@ struct nic {
 	}
 
 const struct conf_key nic_conf_keys[] = {
-	NICKEY("rx_ring", rx_ring, CONF_UINT32, 1, 65536, "RX descriptors (ethtool -G rx; 256)"),
+	NICKEY("rx_ring", rx_ring, CONF_UINT32, 1, 65536,
+	       "RX descriptors per RX queue (ethtool -G rx; 256)"),
+	NICKEY("rx_queues", rx_queues, CONF_UINT32, 1, RSS_MAX_QUEUES,
+	       "RX queues, each with its own ring, interrupt and NAPI instance, chosen by RSS; "
+	       "queue i interrupts CPU i mod cpus unless IF.rxI.smp_affinity says otherwise "
+	       "(ethtool -L rx; 1)"),
+	NICKEY("rss_equal", rss_equal, CONF_UINT32, 0, RSS_MAX_QUEUES,
+	       "spread the RSS indirection table over the first N RX queues; 0 = all "
+	       "(ethtool -X equal N; 0)"),
+	NICKEY("rss_key_random", rss_key_random, CONF_BOOL, 0, 1,
+	       "RSS key drawn from the host's seeded stream, as Linux's netdev_rss_key is "
+	       "random; off = Microsoft's verification key (off)"),
 	NICKEY("tx_ring", tx_ring, CONF_UINT32, 1, 65536, "TX descriptors (ethtool -G tx; 256)"),
 	NICKEY("txqueuelen", tx_queue_len, CONF_UINT32, 1, 10000000,
 	       "qdisc (pfifo) limit in packets (ip link txqueuelen; 1000)"),
@@ -150,6 +181,7 @@ nic_config_init(struct nic_config *c)
 		.promisc = false,
 		.tx_csum = true,
 		.rx_csum = true,
+		.rx_queues = 1,
 	};
 }
 
@@ -179,6 +211,13 @@ nic_config_check(const struct nic_config *c, GError **error)
 		g_set_error(error, CONF_ERROR, CONF_ERROR_CONFLICT,
 			    "generic-receive-offload = on needs napi = on (GRO runs in the NAPI "
 			    "poll, napi_gro_receive; netif_rx has none)");
+		return false;
+	}
+	if (c->rss_equal > c->rx_queues) {
+		g_set_error(error, CONF_ERROR, CONF_ERROR_CONFLICT,
+			    "rss_equal = %u names more than the %u RX queues (ethtool -X equal "
+			    "checks it against the ring count)",
+			    c->rss_equal, c->rx_queues);
 		return false;
 	}
 	if (c->adaptive_rx && !c->napi) {
@@ -213,30 +252,31 @@ nic_count_drop(struct nic *nic, enum skb_drop_reason reason, uint64_t wire_id)
 #define RX_FREE_NAME "rx_ring_free"
 
 static void
-rx_refill_one(struct nic *nic)
+rx_refill_one(struct nic_rxq *q)
 {
+	struct nic *nic = q->nic;
 	uint32_t n = nic->cfg.rx_ring;
-	g_assert(nic->rx_free_len < n);
-	uint32_t tail = nic->rx_free_head + nic->rx_free_len;
+	g_assert(q->rx_free_len < n);
+	uint32_t tail = q->rx_free_head + q->rx_free_len;
 	if (tail >= n)
 		tail -= n;
-	nic->rx_free_len++;
-	skb_desc_post(nic->host, nic->rx_buf_size, LAYER_NIC, RX_FREE_NAME, nic->rx_free_len,
-		      &nic->rx_free[tail]);
+	q->rx_free_len++;
+	skb_desc_post(nic->host, nic->rx_buf_size, LAYER_NIC, RX_FREE_NAME, q->rx_free_len,
+		      &q->rx_free[tail]);
 }
 
 /* The oldest posted descriptor's skb, or NULL when none is posted. */
 static struct sk_buff *
-rx_free_take(struct nic *nic)
+rx_free_take(struct nic_rxq *q)
 {
-	if (!nic->rx_free_len)
+	struct nic *nic = q->nic;
+	if (!q->rx_free_len)
 		return NULL;
-	const struct skb_desc *d = &nic->rx_free[nic->rx_free_head];
-	if (++nic->rx_free_head == nic->cfg.rx_ring)
-		nic->rx_free_head = 0;
-	nic->rx_free_len--;
-	struct sk_buff *skb =
-		skb_desc_take(nic->host, d, LAYER_NIC, RX_FREE_NAME, nic->rx_free_len);
+	const struct skb_desc *d = &q->rx_free[q->rx_free_head];
+	if (++q->rx_free_head == nic->cfg.rx_ring)
+		q->rx_free_head = 0;
+	q->rx_free_len--;
+	struct sk_buff *skb = skb_desc_take(nic->host, d, LAYER_NIC, RX_FREE_NAME, q->rx_free_len);
 	skb->dev = nic->dev;
 	return skb;
 }
@@ -251,11 +291,12 @@ rx_dma_buf(struct nic *nic, struct sk_buff *skb)
 
 /* Take the oldest received frame off the RX ring, refill its descriptor. */
 static struct sk_buff *
-rx_take(struct nic *nic)
+rx_take(struct nic_rxq *q)
 {
-	struct sk_buff *skb = skb_dequeue(&nic->rx_ring);
+	struct nic *nic = q->nic;
+	struct sk_buff *skb = skb_dequeue(&q->rx_ring);
 	g_assert(skb != NULL);
-	rx_refill_one(nic);
+	rx_refill_one(q);
 	skb->layer = LAYER_NIC;
 	eth_type_trans(skb, nic->dev);
 	nic->dev->stats.rx_packets++;
@@ -265,81 +306,93 @@ rx_take(struct nic *nic)
 
 /* ---- RX interrupt ---------------------------------------------------------------- */
 
-static void
-rx_irq_raise(struct nic *nic)
+/* The CPU the queue's interrupt is delivered to (smp_affinity). */
+static struct cpu *
+rxq_cpu(const struct nic_rxq *q)
 {
-	if (nic->coalesce_ev) {
-		sim_cancel(nic->host->sim, nic->coalesce_ev);
-		nic->coalesce_ev = 0;
+	return q->nic->host->cpus[q->cpu];
+}
+
+static void
+rx_irq_raise(struct nic_rxq *q)
+{
+	struct nic *nic = q->nic;
+	if (q->coalesce_ev) {
+		sim_cancel(nic->host->sim, q->coalesce_ev);
+		q->coalesce_ev = 0;
 	}
-	nic->coalesce_count = 0;
-	nic->rx_irq_asserted = true;
+	q->coalesce_count = 0;
+	q->rx_irq_asserted = true;
+	q->rx_irqs++;
 	nic->stats.rx_irqs++;
-	nic->rx_step = IRQ_ENTRY;
-	cpu_submit(nic->host->cpu, &nic->rx_irq_work, CPU_HARDIRQ,
-		   cpu_cost(nic->host->cpu, COST_IRQ_ENTRY));
+	q->rx_step = IRQ_ENTRY;
+	struct cpu *cpu = rxq_cpu(q);
+	cpu_submit(cpu, &q->rx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
 }
 
 static void
 rx_coalesce_timer(struct sim *sim, void *a, void *b)
 {
-	struct nic *nic = a;
-	nic->coalesce_ev = 0;
-	if (nic->rx_irq_enabled && !nic->rx_irq_asserted && !skb_queue_empty(&nic->rx_ring))
-		rx_irq_raise(nic);
+	struct nic_rxq *q = a;
+	q->coalesce_ev = 0;
+	if (q->rx_irq_enabled && !q->rx_irq_asserted && !skb_queue_empty(&q->rx_ring))
+		rx_irq_raise(q);
 }
 
 /* Hardware: @n more frames wait for an interrupt; raise it now or per coalescing. */
 static void
-rx_irq_note(struct nic *nic, uint32_t n)
+rx_irq_note(struct nic_rxq *q, uint32_t n)
 {
-	if (!nic->rx_irq_enabled || nic->rx_irq_asserted || n == 0)
+	struct nic *nic = q->nic;
+	if (!q->rx_irq_enabled || q->rx_irq_asserted || n == 0)
 		return;
-	if (dev_rx_blocked(nic->host))
+	if (dev_rx_blocked_cpu(nic->host, q->cpu))
 		return; /* livelock remedy: input is blocked; ndo_rx_resume raises it later */
-	const struct nic_config *c = &nic->cfg;
-	nic->coalesce_count += n;
-	if ((c->rx_usecs == 0 && c->rx_frames <= 1) ||
-	    (c->rx_frames > 0 && nic->coalesce_count >= c->rx_frames)) {
-		rx_irq_raise(nic);
+	q->coalesce_count += n;
+	if ((q->coal_usecs == 0 && q->coal_frames <= 1) ||
+	    (q->coal_frames > 0 && q->coalesce_count >= q->coal_frames)) {
+		rx_irq_raise(q);
 		return;
 	}
-	if (c->rx_usecs > 0 && !nic->coalesce_ev)
-		nic->coalesce_ev = sim_schedule(nic->host->sim, (sim_time_t)c->rx_usecs * SIM_US,
-						rx_coalesce_timer, nic, NULL);
+	if (q->coal_usecs > 0 && !q->coalesce_ev)
+		q->coalesce_ev = sim_schedule(nic->host->sim, (sim_time_t)q->coal_usecs * SIM_US,
+					      rx_coalesce_timer, q, NULL);
 }
 
 static sim_time_t
-irq_frame_cost(struct nic *nic)
+irq_frame_cost(struct cpu *cpu)
 {
-	return cpu_cost(nic->host->cpu, COST_DRIVER_RX) + cpu_cost(nic->host->cpu, COST_NETIF_RX);
+	return cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_NETIF_RX);
 }
 
 /*
- * The RX interrupt handler (top half), hardirq context.  NAPI mode: mask
- * RX interrupts and schedule the poll.  Interrupt mode: take frames one
- * item at a time and netif_rx each, until the ring is empty.
+ * The RX interrupt handler (top half), hardirq context on the queue's CPU.
+ * NAPI mode: mask the queue's interrupt and schedule its poll.  Interrupt
+ * mode: take frames one item at a time and netif_rx each (onto this CPU's
+ * backlog), until the ring is empty.
  */
 static void
 rx_irq_handler(struct cpu_work *w)
 {
-	struct nic *nic = w->owner;
-	if (nic->rx_step == IRQ_FRAME) {
-		struct sk_buff *skb = rx_take(nic);
+	struct nic_rxq *q = w->owner;
+	struct nic *nic = q->nic;
+	if (q->rx_step == IRQ_FRAME) {
+		struct sk_buff *skb = rx_take(q);
 		nic->stats.rx_irq_frames++;
 		netif_rx(skb);
 	} else if (nic->cfg.napi) {
-		nic->rx_irq_enabled = false;
-		nic->rx_irq_asserted = false;
-		napi_schedule(&nic->napi);
+		q->rx_irq_enabled = false;
+		q->rx_irq_asserted = false;
+		napi_schedule(&q->napi);
 		return;
 	}
-	if (!skb_queue_empty(&nic->rx_ring) && !dev_rx_blocked(nic->host)) {
-		nic->rx_step = IRQ_FRAME;
-		cpu_submit(nic->host->cpu, w, CPU_HARDIRQ, irq_frame_cost(nic));
+	if (!skb_queue_empty(&q->rx_ring) && !dev_rx_blocked_cpu(nic->host, q->cpu)) {
+		struct cpu *cpu = rxq_cpu(q);
+		q->rx_step = IRQ_FRAME;
+		cpu_submit(cpu, w, CPU_HARDIRQ, irq_frame_cost(cpu));
 		return;
 	}
-	nic->rx_irq_asserted = false;
+	q->rx_irq_asserted = false;
 }
 
 /* ---- NAPI poll -------------------------------------------------------------------- */
@@ -347,45 +400,51 @@ rx_irq_handler(struct cpu_work *w)
 static bool
 nic_napi_has_work(struct napi_struct *n)
 {
-	struct nic *nic = n->priv;
-	return !skb_queue_empty(&nic->rx_ring);
+	struct nic_rxq *q = n->priv;
+	return !skb_queue_empty(&q->rx_ring);
 }
 
 static void
 nic_napi_rx_one(struct napi_struct *n)
 {
-	struct nic *nic = n->priv;
-	struct sk_buff *skb = rx_take(nic);
-	nic->rx_napi_pkts++;
-	nic->rx_napi_bytes += skb->len + ETH_HLEN;
+	struct nic_rxq *q = n->priv;
+	struct sk_buff *skb = rx_take(q);
+	q->rx_napi_pkts++;
+	q->rx_napi_bytes += skb->len + ETH_HLEN;
 	napi_gro_receive(n, skb); /* netif_receive_skb without NETIF_F_GRO */
 }
 
 static sim_time_t
 nic_napi_packet_cost(struct napi_struct *n)
 {
-	struct cpu *cpu = n->host->cpu;
+	struct cpu *cpu = rxq_cpu(n->priv);
 	return cpu_cost(cpu, COST_DRIVER_RX) + cpu_cost(cpu, COST_ETH_RCV);
 }
 
 /*
  * adaptive-rx: one net_dim sample per completion (as mlx5e_handle_rx_dim
- * at the end of mlx5e_napi_poll), events = RX interrupts; a new profile
- * becomes the coalescing at once.
+ * at the end of mlx5e_napi_poll), events = the queue's RX interrupts; a
+ * new profile becomes the queue's coalescing at once (mlx5e has a dim per
+ * channel, so does netsim per queue).
  */
 static void
-nic_rx_dim(struct nic *nic)
+nic_rx_dim(struct nic_rxq *q)
 {
+	struct nic *nic = q->nic;
 	struct dim_sample s = {
 		.time = sim_now(nic->host->sim),
-		.pkt_ctr = nic->rx_napi_pkts,
-		.byte_ctr = nic->rx_napi_bytes,
-		.event_ctr = nic->stats.rx_irqs,
+		.pkt_ctr = q->rx_napi_pkts,
+		.byte_ctr = q->rx_napi_bytes,
+		.event_ctr = q->rx_irqs,
 	};
-	if (net_dim(&nic->rx_dim, &s)) {
-		struct dim_cq_moder m = net_dim_get_rx_moderation(nic->rx_dim.profile_ix);
-		nic->cfg.rx_usecs = m.usec;
-		nic->cfg.rx_frames = m.pkts;
+	if (net_dim(&q->rx_dim, &s)) {
+		struct dim_cq_moder m = net_dim_get_rx_moderation(q->rx_dim.profile_ix);
+		q->coal_usecs = m.usec;
+		q->coal_frames = m.pkts;
+		if (q->index == 0) { /* nic_config() shows queue 0's */
+			nic->cfg.rx_usecs = m.usec;
+			nic->cfg.rx_frames = m.pkts;
+		}
 	}
 }
 
@@ -393,14 +452,14 @@ nic_rx_dim(struct nic *nic)
 static void
 nic_napi_complete(struct napi_struct *n)
 {
-	struct nic *nic = n->priv;
-	if (!nic->dev->up)
+	struct nic_rxq *q = n->priv;
+	if (!q->nic->dev->up)
 		return;
-	nic->rx_irq_enabled = true;
-	nic->coalesce_count = 0;
-	if (nic->cfg.adaptive_rx)
-		nic_rx_dim(nic);
-	rx_irq_note(nic, skb_queue_len(&nic->rx_ring));
+	q->rx_irq_enabled = true;
+	q->coalesce_count = 0;
+	if (q->nic->cfg.adaptive_rx)
+		nic_rx_dim(q);
+	rx_irq_note(q, skb_queue_len(&q->rx_ring));
 }
 
 static const struct napi_ops nic_napi_ops = {
@@ -439,7 +498,17 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 		nic_count_drop(nic, SKB_DROP_OTHERHOST, wire_id);
 		return;
 	}
-	struct sk_buff *skb = rx_free_take(nic);
+	/* RSS: the hash of the flow picks the queue (stack/rss.c) */
+	uint32_t qi = 0, hash = 0;
+	if (nic->nrxq > 1) {
+		bool has;
+		hash = rss_hash_frame(nic->rss.key, frame, len, &has);
+		if (has)
+			qi = nic->rss.indir[hash % RSS_INDIR_SIZE];
+	}
+	struct nic_rxq *q = &nic->rxq[qi];
+	q->rx_frames++;
+	struct sk_buff *skb = rx_free_take(q);
 	if (!skb) {
 		/* no free descriptor: the hardware drops, the CPU never sees it */
 		nic->stats.rx_ring_full++;
@@ -450,13 +519,15 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 	skb_put_data(skb, frame, len);
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
+	skb->hash = hash;	     /* skb_set_hash from the descriptor */
+	skb->queue_mapping = qi + 1; /* skb_record_rx_queue */
 	/* NETIF_F_RXCSUM: the hardware checked the TCP/UDP sum (e1000_rx_checksum) */
 	if ((nic->dev->features & NETIF_F_RXCSUM) && eth_rx_csum_ok(frame, len))
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb_trace_dma_rx(skb, nic->ifname, len, external ? 0 : wire_id, external);
-	skb_queue_tail(&nic->rx_ring, skb);
+	skb_queue_tail(&q->rx_ring, skb);
 	nic->stats.rx_dma++;
-	rx_irq_note(nic, 1);
+	rx_irq_note(q, 1);
 }
 
 static void
@@ -518,8 +589,10 @@ tx_irq_raise(struct nic *nic)
 	nic->tx_irq_asserted = true;
 	nic->stats.tx_irqs++;
 	nic->tx_step = IRQ_ENTRY;
-	cpu_submit(nic->host->cpu, &nic->tx_irq_work, CPU_HARDIRQ,
-		   cpu_cost(nic->host->cpu, COST_IRQ_ENTRY));
+	/* TX completions share queue 0's interrupt vector (a combined
+	 * channel, ethtool -L combined): its CPU reclaims */
+	struct cpu *cpu = rxq_cpu(&nic->rxq[0]);
+	cpu_submit(cpu, &nic->tx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
 }
 
 /* The wire finished serialising our frame: its descriptor is done. */
@@ -560,8 +633,9 @@ tx_irq_handler(struct cpu_work *w)
 	if (nic->tx_clean > 0) {
 		nic->tx_reclaiming = nic->tx_clean;
 		nic->tx_step = IRQ_RECLAIM;
-		cpu_submit(nic->host->cpu, w, CPU_HARDIRQ,
-			   nic->tx_reclaiming * cpu_cost(nic->host->cpu, COST_TX_COMPLETE));
+		struct cpu *cpu = rxq_cpu(&nic->rxq[0]);
+		cpu_submit(cpu, w, CPU_HARDIRQ,
+			   nic->tx_reclaiming * cpu_cost(cpu, COST_TX_COMPLETE));
 		return;
 	}
 	nic->tx_irq_asserted = false;
@@ -598,11 +672,14 @@ static int
 nic_open(struct net_device *dev)
 {
 	struct nic *nic = netdev_priv(dev);
-	if (!nic->rx_free)
-		nic->rx_free = g_new(struct skb_desc, nic->cfg.rx_ring);
-	while (nic->rx_free_len < nic->cfg.rx_ring)
-		rx_refill_one(nic);
-	nic->rx_irq_enabled = true;
+	for (uint32_t i = 0; i < nic->nrxq; i++) {
+		struct nic_rxq *q = &nic->rxq[i];
+		if (!q->rx_free)
+			q->rx_free = g_new(struct skb_desc, nic->cfg.rx_ring);
+		while (q->rx_free_len < nic->cfg.rx_ring)
+			rx_refill_one(q);
+		q->rx_irq_enabled = true;
+	}
 	return 0;
 }
 
@@ -610,24 +687,27 @@ static int
 nic_stop(struct net_device *dev)
 {
 	struct nic *nic = netdev_priv(dev);
-	struct cpu *cpu = nic->host->cpu;
 	struct sk_buff *skb;
-	nic->rx_irq_enabled = false;
-	if (nic->coalesce_ev) {
-		sim_cancel(nic->host->sim, nic->coalesce_ev);
-		nic->coalesce_ev = 0;
+	for (uint32_t i = 0; i < nic->nrxq; i++) {
+		struct nic_rxq *q = &nic->rxq[i];
+		q->rx_irq_enabled = false;
+		if (q->coalesce_ev) {
+			sim_cancel(nic->host->sim, q->coalesce_ev);
+			q->coalesce_ev = 0;
+		}
+		cpu_withdraw(rxq_cpu(q), &q->rx_irq_work);
+		q->rx_irq_asserted = false;
+		netif_napi_del(&q->napi);
+		while ((skb = rx_free_take(q)) != NULL)
+			skb_consume(skb);
+		skb_queue_purge(&q->rx_ring, SKB_DROP_QUEUE_PURGE);
+		q->coalesce_count = 0;
 	}
-	cpu_withdraw(cpu, &nic->rx_irq_work);
-	cpu_withdraw(cpu, &nic->tx_irq_work);
-	nic->rx_irq_asserted = nic->tx_irq_asserted = false;
-	netif_napi_del(&nic->napi);
-	while ((skb = rx_free_take(nic)) != NULL)
-		skb_consume(skb);
-	skb_queue_purge(&nic->rx_ring, SKB_DROP_QUEUE_PURGE);
+	cpu_withdraw(nic->host->cpu, &nic->tx_irq_work);
+	nic->tx_irq_asserted = false;
 	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
 	nic->tx_next = NULL;
 	nic->tx_clean = nic->tx_reclaiming = nic->tx_on_wire = nic->tx_seg = 0;
-	nic->coalesce_count = 0;
 	return 0;
 }
 
@@ -640,8 +720,11 @@ nic_uninit(struct net_device *dev)
 	nic->wire = NULL;
 	if (nic->pcap)
 		trace_pcap_close(nic->pcap);
-	g_free(nic->rx_free);
-	nic->rx_free = NULL;
+	for (uint32_t i = 0; i < nic->nrxq; i++)
+		g_free(nic->rxq[i].rx_free);
+	g_free(nic->rxq);
+	nic->rxq = NULL;
+	nic->nrxq = 0;
 	nic->pcap = NULL;
 }
 
@@ -650,8 +733,11 @@ static void
 nic_rx_resume(struct net_device *dev)
 {
 	struct nic *nic = netdev_priv(dev);
-	nic->coalesce_count = 0;
-	rx_irq_note(nic, skb_queue_len(&nic->rx_ring));
+	for (uint32_t i = 0; i < nic->nrxq; i++) {
+		struct nic_rxq *q = &nic->rxq[i];
+		q->coalesce_count = 0;
+		rx_irq_note(q, skb_queue_len(&q->rx_ring));
+	}
 }
 
 static const struct net_device_ops nic_netdev_ops = {
@@ -691,32 +777,109 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 		(nic->cfg.gso ? NETIF_F_GSO : 0) | (nic->cfg.gro ? NETIF_F_GRO : 0) |
 		(nic->cfg.uso ? NETIF_F_GSO_UDP_L4 : 0) |
 		(nic->cfg.gro_udp_fwd ? NETIF_F_GRO_UDP_FWD : 0);
-	if (nic->cfg.adaptive_rx) {
-		net_dim_init(&nic->rx_dim);
-		struct dim_cq_moder m = net_dim_get_rx_moderation(nic->rx_dim.profile_ix);
-		nic->cfg.rx_usecs = m.usec;
-		nic->cfg.rx_frames = m.pkts;
-	}
 	dev->napi_defer_hard_irqs = nic->cfg.napi_defer_hard_irqs;
 	dev->gro_flush_timeout = nic->cfg.gro_flush_timeout;
 	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
-	skb_queue_head_init(&nic->rx_ring, "rx_ring", LAYER_NIC);
 	skb_queue_head_init(&nic->tx_ring, "tx_ring", LAYER_NIC);
-
-	g_autofree char *rx_name = g_strdup_printf("%s rx irq", ifname);
 	g_autofree char *tx_name = g_strdup_printf("%s tx irq", ifname);
-	g_autofree char *napi_name = g_strdup_printf("%s napi", ifname);
-	cpu_work_init(&nic->rx_irq_work, rx_irq_handler, nic, g_intern_string(rx_name));
 	cpu_work_init(&nic->tx_irq_work, tx_irq_handler, nic, g_intern_string(tx_name));
-	netif_napi_add(host, dev, &nic->napi, g_intern_string(napi_name), &nic_napi_ops,
-		       nic->cfg.weight, nic);
-	register_netdevice(dev);
-	if (nic->cfg.threaded) {
-		g_autofree char *thread_name = g_strdup_printf("napi/%s", ifname);
-		napi_set_threaded(&nic->napi, true);
-		nic->napi.thread_work.name = g_intern_string(thread_name);
+
+	/* RSS: the key (Microsoft's, or drawn from the host's stream), the
+	 * table spread as ethtool_rxfh_indir_default, or over the first
+	 * rss_equal queues (ethtool -X equal N) */
+	nic->nrxq = nic->cfg.rx_queues ? nic->cfg.rx_queues : 1;
+	uint8_t key[RSS_KEY_SIZE];
+	if (nic->cfg.rss_key_random)
+		for (int i = 0; i < RSS_KEY_SIZE; i++)
+			key[i] = (uint8_t)rng_next(&host->rng);
+	rss_ctx_init(&nic->rss, nic->cfg.rss_key_random ? key : NULL, nic->nrxq);
+	if (nic->cfg.rss_equal)
+		rss_indir_equal(&nic->rss, nic->cfg.rss_equal);
+	nic->rxq = g_new0(struct nic_rxq, nic->nrxq);
+	for (uint32_t i = 0; i < nic->nrxq; i++) {
+		struct nic_rxq *q = &nic->rxq[i];
+		q->nic = nic;
+		q->index = i;
+		q->cpu = i % host->ncpus; /* the default smp_affinity: queue i on CPU i mod N */
+		q->coal_usecs = nic->cfg.rx_usecs;
+		q->coal_frames = nic->cfg.rx_frames;
+		if (nic->cfg.adaptive_rx) {
+			net_dim_init(&q->rx_dim);
+			struct dim_cq_moder m = net_dim_get_rx_moderation(q->rx_dim.profile_ix);
+			q->coal_usecs = nic->cfg.rx_usecs = m.usec;
+			q->coal_frames = nic->cfg.rx_frames = m.pkts;
+		}
+		skb_queue_head_init(&q->rx_ring, "rx_ring", LAYER_NIC);
+		/* one queue keeps the names it always had; several are numbered
+		 * (Linux: the IRQ eth0-rx-0, the NAPI thread napi/eth0-N) */
+		g_autofree char *rx_name = nic->nrxq == 1
+			? g_strdup_printf("%s rx irq", ifname)
+			: g_strdup_printf("%s-rx-%u irq", ifname, i);
+		g_autofree char *napi_name = nic->nrxq == 1
+			? g_strdup_printf("%s napi", ifname)
+			: g_strdup_printf("%s-rx-%u napi", ifname, i);
+		cpu_work_init(&q->rx_irq_work, rx_irq_handler, q, g_intern_string(rx_name));
+		netif_napi_add(host, dev, &q->napi, g_intern_string(napi_name), &nic_napi_ops,
+			       nic->cfg.weight, q);
+		q->napi.queue = i;
+		netif_napi_set_cpu(&q->napi, q->cpu);
 	}
+	register_netdevice(dev);
+	if (nic->cfg.threaded)
+		for (uint32_t i = 0; i < nic->nrxq; i++) {
+			struct nic_rxq *q = &nic->rxq[i];
+			g_autofree char *thread_name = nic->nrxq == 1
+				? g_strdup_printf("napi/%s", ifname)
+				: g_strdup_printf("napi/%s-%u", ifname, i);
+			q->napi.thread_work.name = g_intern_string(thread_name);
+			napi_set_threaded(&q->napi, true);
+			q->napi.thread_work.name = g_intern_string(thread_name);
+		}
 	return nic;
+}
+
+/*
+ * /proc/irq/N/smp_affinity of RX queue @queue: its interrupt (and so its
+ * NAPI poll) goes to the lowest CPU of @mask (x86 delivers a vector to one
+ * CPU of the mask; Linux's matrix allocator picks the least loaded one,
+ * netsim the lowest).  Only while the queue is idle (before traffic).
+ */
+bool
+nic_set_irq_affinity(struct nic *nic, uint32_t queue, uint64_t mask)
+{
+	if (queue >= nic->nrxq || mask == 0)
+		return false;
+	uint32_t cpu = (uint32_t)__builtin_ctzll(mask);
+	if (cpu >= nic->host->ncpus)
+		return false;
+	struct nic_rxq *q = &nic->rxq[queue];
+	q->cpu = cpu;
+	netif_napi_set_cpu(&q->napi, cpu);
+	return true;
+}
+
+uint32_t
+nic_rx_queues(const struct nic *nic)
+{
+	return nic->nrxq;
+}
+
+void
+nic_rx_queue_stats(const struct nic *nic, uint32_t queue, struct nic_rxq_stats *out)
+{
+	const struct nic_rxq *q = &nic->rxq[queue];
+	*out = (struct nic_rxq_stats){
+		.cpu = q->cpu,
+		.frames = q->rx_frames,
+		.irqs = q->rx_irqs,
+		.polled = q->napi.packets,
+	};
+}
+
+struct rss_ctx *
+nic_rss(struct nic *nic)
+{
+	return &nic->rss;
 }
 
 struct net_device *
@@ -742,7 +905,9 @@ const struct nic_stats *
 nic_stats(const struct nic *nic)
 {
 	struct nic *n = (struct nic *)nic;
-	n->stats.rx_ring_used = skb_queue_len(&nic->rx_ring);
+	n->stats.rx_ring_used = 0;
+	for (uint32_t i = 0; i < nic->nrxq; i++)
+		n->stats.rx_ring_used += skb_queue_len(&nic->rxq[i].rx_ring);
 	n->stats.tx_ring_used = skb_queue_len(&nic->tx_ring);
 	return &nic->stats;
 }
@@ -750,19 +915,19 @@ nic_stats(const struct nic *nic)
 const struct dim *
 nic_rx_dim_state(const struct nic *nic)
 {
-	return nic->cfg.adaptive_rx ? &nic->rx_dim : NULL;
+	return nic->cfg.adaptive_rx ? &nic->rxq[0].rx_dim : NULL;
 }
 
 struct napi_struct *
 nic_napi(struct nic *nic)
 {
-	return &nic->napi;
+	return &nic->rxq[0].napi;
 }
 
 bool
 nic_rx_irq_enabled(const struct nic *nic)
 {
-	return nic->rx_irq_enabled;
+	return nic->rxq[0].rx_irq_enabled;
 }
 
 void

@@ -78,9 +78,13 @@ struct nic_config {
 	bool gro;	  /* generic-receive-offload: NETIF_F_GRO; false (stack/gro.h) */
 	bool uso;	  /* tx-udp-segmentation: NETIF_F_GSO_UDP_L4; false */
 	bool gro_udp_fwd; /* rx-udp-gro-forwarding: NETIF_F_GRO_UDP_FWD; false */
+	/* multi-queue receive (ethtool -L, -X; stack/rss.h) */
+	uint32_t rx_queues;  /* 1 */
+	uint32_t rss_equal;  /* indirection table over the first N queues; 0 = all */
+	bool rss_key_random; /* key from the host's stream; false: Microsoft's */
 };
 
-/* Keys: rx_ring, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
+/* Keys: rx_ring, rx_queues, rss_equal, rss_key_random, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
  * adaptive_rx, promisc, napi_defer_hard_irqs, gro_flush_timeout, tx-checksumming,
  * rx-checksumming, tcp-segmentation-offload, generic-segmentation-offload,
  * generic-receive-offload. */
@@ -130,6 +134,23 @@ bool nic_rx_irq_enabled(const struct nic *nic);
 void nic_connect(struct nic *nic, struct wire *w, int side);
 /* Capture every frame sent and received on this NIC.  Takes @pcap. */
 void nic_set_pcap(struct nic *nic, struct trace_pcap *pcap);
+
+/* ---- multi-queue receive (docs/device-layer.md, "Multi-queue NICs") ---- */
+
+/* RX queues (nic_config.rx_queues). */
+uint32_t nic_rx_queues(const struct nic *nic);
+/* /proc/irq/N/smp_affinity of RX queue @queue: its interrupt and NAPI go
+ * to the lowest CPU in @mask.  False when @queue or the CPU does not exist. */
+bool nic_set_irq_affinity(struct nic *nic, uint32_t queue, uint64_t mask);
+struct nic_rxq_stats {
+	uint32_t cpu;	 /* the CPU its interrupt goes to */
+	uint64_t frames; /* frames RSS steered to it (dropped ones too) */
+	uint64_t irqs;	 /* its interrupts */
+	uint64_t polled; /* packets its NAPI instance took */
+};
+void nic_rx_queue_stats(const struct nic *nic, uint32_t queue, struct nic_rxq_stats *out);
+/* The RSS context (key, indirection table), writable before traffic (ethtool -X). */
+struct rss_ctx *nic_rss(struct nic *nic);
 
 /*
  * The hardware receives @frame (as from a wire): MAC filter, length check,

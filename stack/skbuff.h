@@ -119,6 +119,9 @@ struct sk_buff {
 	uint16_t gso_size; /* payload bytes per segment (the MSS); 0: not GSO */
 	uint16_t gso_segs; /* segments it becomes */
 	uint8_t gso_type;  /* SKB_GSO_TCPV4 or SKB_GSO_UDP_L4 */
+	/* receive steering (Linux skb->hash, skb_record_rx_queue) */
+	uint32_t hash;		/* the NIC's RSS hash; 0: none */
+	uint16_t queue_mapping; /* RX queue + 1; 0: not recorded */
 
 	/* control buffer, free for the layer holding the skb (TCP: seq numbers) */
 	char cb[SKB_CB_SIZE] __attribute__((aligned(8)));

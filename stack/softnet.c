@@ -74,6 +74,10 @@ const struct conf_key netdev_host_conf_keys[] = {
 	  "kernel profile: linux-6.6 (softirqs at every irq exit), linux-5.15 (irq exit "
 	  "defers to an awake ksoftirqd), bsd-1996 (protocol processing above every process, "
 	  "no ksoftirqd, threaded NAPI is Mogul & Ramakrishnan's polling thread); linux-6.6" },
+	HOSTKEY(cpus, CONF_UINT32, 1, HOST_MAX_CPUS,
+		"CPUs of the host, each with its own hardirq, softirq and task contexts, "
+		"softnet_data (backlog, poll list), ksoftirqd and run queue (docs/cpu-model.md; "
+		"1)"),
 	{ "sched_latency_ns", CONF_DURATION,
 	  offsetof(struct netdev_host_config, sched.sched_latency_ns), SIM_US, SIM_S, 0, 0, NULL,
 	  "CFS period every runnable task runs in (Linux sysctl_sched_latency, 6ms)" },
@@ -105,24 +109,35 @@ netdev_host_config_init(struct netdev_host_config *c)
 		.screen_queue_high = 24,
 		.screen_queue_low = 8,
 		.kernel = KERNEL_LINUX_6_6,
+		.cpus = 1,
 	};
 	cpu_sched_config_init(&c->sched);
 }
 
 const char *const netdev_kernel_names[] = { "linux-6.6", "linux-5.15", "bsd-1996", NULL };
 
+static void dev_host_set_cpus(struct host *host, uint32_t n);
+static void sched_config_scaled(struct cpu_sched_config *out, const struct cpu_sched_config *in,
+				uint32_t ncpus);
+
 void
 dev_set_host_config(struct host *host, const struct netdev_host_config *c)
 {
-	host->softnet->cfg = *c;
-	host->softnet->backlog_napi.weight = c->dev_weight;
-	cpu_set_sched_config(host->cpu, &c->sched);
+	*host->softnet->cfg = *c;
+	dev_host_set_cpus(host, c->cpus);
+	struct cpu_sched_config sched = c->sched;
+	if (host->ncpus > 1)
+		sched_config_scaled(&sched, &c->sched, host->ncpus);
+	for (uint32_t i = 0; i < host->ncpus; i++) {
+		softnet_of(host, i)->backlog_napi.weight = c->dev_weight;
+		cpu_set_sched_config(host->cpus[i], &sched);
+	}
 }
 
 struct netdev_host_config *
 dev_host_config(struct host *host)
 {
-	return &host->softnet->cfg;
+	return host->softnet->cfg;
 }
 
 /* ---- NAPI lists ------------------------------------------------------------------ */
@@ -208,6 +223,7 @@ napi_list_remove(struct napi_list *l, struct napi_struct *n)
  */
 
 static void softnet_step_done(struct cpu_work *w);
+static void net_rps_send_ipi(struct softnet_data *sd);
 
 static bool
 in_ksoftirqd(const struct softnet_data *sd)
@@ -226,7 +242,7 @@ softnet_submit(struct softnet_data *sd, enum softnet_step step, sim_time_t cost)
 	sd->step = step;
 	sd->work.name = names[step];
 	sd->work.task = in_ksoftirqd(sd) ? KSOFTIRQD_TASK : 0;
-	cpu_submit(sd->host->cpu, &sd->work, in_ksoftirqd(sd) ? CPU_TASK : CPU_SOFTIRQ, cost);
+	cpu_submit(sd->cpu, &sd->work, in_ksoftirqd(sd) ? CPU_TASK : CPU_SOFTIRQ, cost);
 	NS_CHECK(softnet_check(sd->host));
 }
 
@@ -237,7 +253,7 @@ softirq_begin(struct softnet_data *sd)
 {
 	sd->chain = CHAIN_SOFTIRQ;
 	sd->new_do_softirq = true;
-	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->cpu, COST_SOFTIRQ_ENTRY));
 }
 
 /* wakeup_softirqd, or run_ksoftirqd's next pass: ksoftirqd (a task) will
@@ -247,7 +263,7 @@ ksoftirqd_queue_pass(struct softnet_data *sd)
 {
 	sd->chain = CHAIN_KSOFTIRQD_WAIT;
 	sd->new_do_softirq = true;
-	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->host->cpu, COST_SOFTIRQ_ENTRY));
+	softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->cpu, COST_SOFTIRQ_ENTRY));
 }
 
 /*
@@ -264,10 +280,10 @@ softnet_raise(struct softnet_data *sd)
 	switch (sd->chain) {
 	case CHAIN_IDLE: softirq_begin(sd); break;
 	case CHAIN_KSOFTIRQD_WAIT:
-		if (sd->cfg.kernel != KERNEL_LINUX_6_6 || sd->step != STEP_ENTRY)
+		if (sd->cfg->kernel != KERNEL_LINUX_6_6 || sd->step != STEP_ENTRY)
 			break;
 		/* ksoftirqd's queued pass is not needed: irq exit runs it now */
-		cpu_withdraw(sd->host->cpu, &sd->work);
+		cpu_withdraw(sd->cpu, &sd->work);
 		softirq_begin(sd);
 		break;
 	case CHAIN_SOFTIRQ:
@@ -295,7 +311,7 @@ poll_next(struct softnet_data *sd)
 	n->work = 0;
 	n->polls++;
 	sd->stats.napi_polls++;
-	softnet_submit(sd, STEP_POLL, cpu_cost(sd->host->cpu, COST_NAPI_POLL));
+	softnet_submit(sd, STEP_POLL, cpu_cost(sd->cpu, COST_NAPI_POLL));
 }
 
 static void
@@ -333,7 +349,9 @@ net_rx_action_end(struct softnet_data *sd)
 	if (sd->poll_list.first)
 		sd->pending = true;
 	sd->in_net_rx_action = false;
-	softnet_submit(sd, STEP_EXIT, cpu_cost(sd->host->cpu, COST_SOFTIRQ_EXIT));
+	if (sd->rps_ipi_mask)
+		net_rps_send_ipi(sd);
+	softnet_submit(sd, STEP_EXIT, cpu_cost(sd->cpu, COST_SOFTIRQ_EXIT));
 }
 
 /*
@@ -348,7 +366,7 @@ net_rx_action_end(struct softnet_data *sd)
 static void
 net_rx_action_done(struct softnet_data *sd)
 {
-	if (sd->cfg.kernel == KERNEL_LINUX_6_6 && !sd->repoll.first && sd->poll_list.first &&
+	if (sd->cfg->kernel == KERNEL_LINUX_6_6 && !sd->repoll.first && sd->poll_list.first &&
 	    !rx_gate_closed(sd)) {
 		sd->list = sd->poll_list;
 		sd->poll_list = (struct napi_list){ 0 };
@@ -377,18 +395,18 @@ do_softirq_exit(struct softnet_data *sd)
 	if (!sd->pending) {
 		sd->chain = CHAIN_IDLE; /* ksoftirqd, if it ran this, sleeps */
 		if (ksoftirqd)
-			cpu_preempt_enable(host->cpu, KSOFTIRQD_TASK);
+			cpu_preempt_enable(sd->cpu, KSOFTIRQD_TASK);
 		return;
 	}
-	if (sd->cfg.kernel == KERNEL_BSD_1996 ||
+	if (sd->cfg->kernel == KERNEL_BSD_1996 ||
 	    (--sd->restarts_left > 0 && sim_now(host->sim) < sd->softirq_end &&
-	     !cpu_need_resched(host->cpu))) {
+	     !cpu_need_resched(sd->cpu))) {
 		sd->stats.softirq_restarts++;
-		softnet_submit(sd, STEP_ENTRY, cpu_cost(host->cpu, COST_SOFTIRQ_ENTRY));
+		softnet_submit(sd, STEP_ENTRY, cpu_cost(sd->cpu, COST_SOFTIRQ_ENTRY));
 		return;
 	}
 	if (ksoftirqd) {
-		cpu_preempt_enable(host->cpu, KSOFTIRQD_TASK); /* cond_resched() */
+		cpu_preempt_enable(sd->cpu, KSOFTIRQD_TASK); /* cond_resched() */
 	} else {
 		sd->stats.ksoftirqd_wakeups++;
 	}
@@ -519,7 +537,7 @@ poll_end(struct softnet_data *sd)
 	if (n && n->dev && !(n->ops->has_work(n) && rx_gate_closed(sd))) {
 		bool done = n->weight == 0 || n->work < n->weight;
 		bool passed = done ? softnet_napi_complete_begin(n) : softnet_napi_repoll_flush(n);
-		if (passed && cpu_charges_pending(sd->host->cpu)) {
+		if (passed && cpu_charges_pending(sd->cpu)) {
 			softnet_submit(sd, STEP_GRO_FLUSH, 0);
 			return;
 		}
@@ -549,11 +567,11 @@ net_rx_action_begin(struct softnet_data *sd)
 	if (sd->new_do_softirq) {
 		/* __do_softirq begins: fresh limits */
 		sd->new_do_softirq = false;
-		sd->restarts_left = sd->cfg.softirq_max_restart;
-		sd->softirq_end = sim_now(host->sim) + sd->cfg.softirq_max_time;
+		sd->restarts_left = sd->cfg->softirq_max_restart;
+		sd->softirq_end = sim_now(host->sim) + sd->cfg->softirq_max_time;
 		if (sd->chain == CHAIN_KSOFTIRQD_WAIT) {
 			sd->chain = CHAIN_KSOFTIRQD;
-			cpu_preempt_disable(host->cpu, KSOFTIRQD_TASK); /* local_bh_disable */
+			cpu_preempt_disable(sd->cpu, KSOFTIRQD_TASK); /* local_bh_disable */
 		}
 	}
 	sd->pending = false;
@@ -563,8 +581,8 @@ net_rx_action_begin(struct softnet_data *sd)
 	sd->list = sd->poll_list;
 	sd->poll_list = (struct napi_list){ 0 };
 	napi_list_set_where(&sd->list, NAPI_LIST);
-	sd->budget = (int)sd->cfg.netdev_budget;
-	sd->time_limit = sim_now(host->sim) + (sim_time_t)sd->cfg.netdev_budget_usecs * SIM_US;
+	sd->budget = (int)sd->cfg->netdev_budget;
+	sd->time_limit = sim_now(host->sim) + (sim_time_t)sd->cfg->netdev_budget_usecs * SIM_US;
 	sd->in_net_rx_action = true;
 	poll_next(sd);
 	if (!sd->cur)
@@ -575,7 +593,7 @@ static void
 softnet_step_done(struct cpu_work *w)
 {
 	struct softnet_data *sd = w->owner;
-	CPU_ASSERT_CTX(sd->host->cpu, sd->chain == CHAIN_SOFTIRQ ? CPU_SOFTIRQ : CPU_TASK);
+	CPU_ASSERT_CTX(sd->cpu, sd->chain == CHAIN_SOFTIRQ ? CPU_SOFTIRQ : CPU_TASK);
 	switch (sd->step) {
 	case STEP_ENTRY: net_rx_action_begin(sd); break;
 	case STEP_POLL:
@@ -587,7 +605,7 @@ softnet_step_done(struct cpu_work *w)
 			sd->cur->ops->rx_one(sd->cur);
 		}
 		/* what rx_one charged is paid before the ring is looked at again */
-		if (cpu_charges_pending(sd->host->cpu))
+		if (cpu_charges_pending(sd->cpu))
 			softnet_submit(sd, STEP_NEXT, 0);
 		else
 			poll_continue(sd); /* nothing to pay: decide now */
@@ -607,12 +625,16 @@ napi_where_name(enum napi_where w)
 	return (unsigned)w <= NAPI_THREAD ? names[w] : "?";
 }
 
+static const struct napi_ops backlog_napi_ops;
+
 void
 netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n, const char *name,
 	       const struct napi_ops *ops, uint32_t weight, void *priv)
 {
 	g_assert(ops && ops->has_work && ops->rx_one && ops->packet_cost);
-	struct softnet_data *sd = host->softnet;
+	/* a backlog is linked by softnet_cpu_new (its CPU's softnet_data
+	 * does not exist yet); any other instance starts on CPU 0 */
+	struct softnet_data *sd = ops == &backlog_napi_ops ? NULL : softnet_of(host, 0);
 	*n = (struct napi_struct){
 		.name = name,
 		.dev = dev,
@@ -629,11 +651,30 @@ netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 }
 
 void
+netif_napi_set_cpu(struct napi_struct *n, uint32_t cpu)
+{
+	g_assert(cpu < n->host->ncpus && n->where == NAPI_IDLE);
+	struct softnet_data *from = napi_sd(n), *to = softnet_of(n->host, cpu);
+	if (from == to)
+		return;
+	for (struct napi_struct **pp = &from->all; *pp; pp = &(*pp)->all_next)
+		if (*pp == n) {
+			*pp = n->all_next;
+			break;
+		}
+	n->cpu = cpu;
+	n->all_next = to->all;
+	to->all = n;
+	if (n->threaded) /* its thread is a task of the new CPU */
+		cpu_task_set_name(to->cpu, napi_thread_task(n), n->thread_work.name);
+}
+
+void
 netif_napi_del(struct napi_struct *n)
 {
-	struct softnet_data *sd = n->host->softnet;
+	struct softnet_data *sd = napi_sd(n);
 	if (n->threaded)
-		cpu_withdraw(n->host->cpu, &n->thread_work);
+		cpu_withdraw(napi_sd(n)->cpu, &n->thread_work);
 	if (n->defer_timer) {
 		sim_cancel(n->host->sim, n->defer_timer);
 		n->defer_timer = 0;
@@ -662,7 +703,7 @@ napi_schedule(struct napi_struct *n)
 {
 	if (napi_is_scheduled(n))
 		return false;
-	struct softnet_data *sd = n->host->softnet;
+	struct softnet_data *sd = napi_sd(n);
 	if (n->threaded) {
 		napi_thread_wake(n);
 		return true;
@@ -671,7 +712,7 @@ napi_schedule(struct napi_struct *n)
 	napi_list_append(&sd->poll_list, n);
 	/* ____napi_schedule: "If not called from net_rx_action() we have to
 	 * raise NET_RX_SOFTIRQ" (6.4+; net_rx_action_done) */
-	if (!(sd->in_net_rx_action && sd->cfg.kernel == KERNEL_LINUX_6_6))
+	if (!(sd->in_net_rx_action && sd->cfg->kernel == KERNEL_LINUX_6_6))
 		softnet_raise(sd);
 	NS_CHECK(softnet_check(n->host));
 	return true;
@@ -692,13 +733,13 @@ backlog_rx_one(struct napi_struct *n)
 {
 	struct softnet_data *sd = n->priv;
 	struct sk_buff *skb = skb_dequeue(&sd->backlog);
-	netif_receive_skb(skb);
+	__netif_receive_skb(skb); /* process_backlog: no RPS again */
 }
 
 static sim_time_t
 backlog_packet_cost(struct napi_struct *n)
 {
-	return cpu_cost(n->host->cpu, COST_ETH_RCV);
+	return cpu_cost(napi_sd(n)->cpu, COST_ETH_RCV);
 }
 
 static const struct napi_ops backlog_napi_ops = {
@@ -715,10 +756,16 @@ static const struct napi_ops backlog_napi_ops = {
 int
 netif_rx(struct sk_buff *skb)
 {
-	struct softnet_data *sd = skb->host->softnet;
+	struct softnet_data *sd = this_softnet(skb->host);
 	skb_handoff(skb, LAYER_DEV, "netif_rx");
+	/* netif_rx_internal: RPS picks the backlog's CPU */
+	if (G_UNLIKELY(skb->dev && skb->dev->rps_cpus)) {
+		int cpu = get_rps_cpu(skb);
+		if (cpu >= 0 && (uint32_t)cpu != sd->id)
+			return enqueue_to_backlog(skb, (uint32_t)cpu);
+	}
 	/* Linux enqueue_to_backlog */
-	if (skb_queue_len(&sd->backlog) >= sd->cfg.netdev_max_backlog) {
+	if (skb_queue_len(&sd->backlog) >= sd->cfg->netdev_max_backlog) {
 		sd->stats.dropped++;
 		if (skb->dev)
 			dev_count_drop(skb->dev, SKB_DROP_BACKLOG_FULL, true);
@@ -732,56 +779,228 @@ netif_rx(struct sk_buff *skb)
 	return NET_RX_SUCCESS;
 }
 
-/* ---- per host ---------------------------------------------------------------------- */
+/* ---- RPS: another CPU's backlog, and the IPI that wakes it ------------------------ */
+
+/* rps_trigger_softirq, the IPI's handler on the target CPU (hardirq):
+ * schedule its backlog, which raises NET_RX there. */
+static void
+rps_trigger_softirq(struct cpu_work *w)
+{
+	struct softnet_data *sd = w->owner;
+	sd->rps_ipi_queued = false;
+	sd->stats.received_rps++;
+	napi_schedule(&sd->backlog_napi);
+}
+
+/*
+ * net_rps_send_ipi (net/core/dev.c, 6.6), at the end of this CPU's
+ * net_rx_action (net_rps_action_and_irq_enable): one IPI to every CPU
+ * whose backlog it filled, in CPU order.  The target pays the interrupt
+ * (COST_IRQ_ENTRY, hardirq, "rps ipi"); the sender's APIC write is not
+ * charged.
+ */
+static void
+net_rps_send_ipi(struct softnet_data *sd)
+{
+	while (sd->rps_ipi_mask) {
+		uint32_t cpu = (uint32_t)__builtin_ctzll(sd->rps_ipi_mask);
+		sd->rps_ipi_mask &= sd->rps_ipi_mask - 1;
+		struct softnet_data *t = softnet_of(sd->host, cpu);
+		cpu_submit(t->cpu, &t->ipi_work, CPU_HARDIRQ, cpu_cost(t->cpu, COST_IRQ_ENTRY));
+	}
+}
+
+/*
+ * enqueue_to_backlog(skb, cpu) with RPS (net/core/dev.c, 6.6): queue on
+ * CPU @cpu's backlog, dropped when it is full (counted on that CPU).  If
+ * its backlog NAPI is idle: on this CPU, schedule it; on another, owe it
+ * an IPI (rps_ipi_queued / napi_schedule_rps), sent at the end of this
+ * CPU's net_rx_action, whose NET_RX is raised if none runs.
+ */
+int
+enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu)
+{
+	struct host *host = skb->host;
+	struct softnet_data *me = this_softnet(host), *sd = softnet_of(host, cpu);
+	if (skb_queue_len(&sd->backlog) >= sd->cfg->netdev_max_backlog) {
+		sd->stats.dropped++;
+		if (skb->dev)
+			dev_count_drop(skb->dev, SKB_DROP_BACKLOG_FULL, true);
+		skb_drop(skb, SKB_DROP_BACKLOG_FULL);
+		return NET_RX_DROP;
+	}
+	skb_queue_tail(&sd->backlog, skb);
+	if (skb_queue_len(&sd->backlog) > sd->stats.backlog_max)
+		sd->stats.backlog_max = skb_queue_len(&sd->backlog);
+	if (sd == me) {
+		napi_schedule(&sd->backlog_napi);
+	} else if (!napi_is_scheduled(&sd->backlog_napi) && !sd->rps_ipi_queued) {
+		sd->rps_ipi_queued = true;
+		me->rps_ipi_mask |= 1ull << cpu;
+		if (!me->in_net_rx_action)
+			softnet_raise(me); /* its net_rx_action sends the IPI */
+	}
+	return NET_RX_SUCCESS;
+}
+
+/* ---- per host, per CPU -------------------------------------------------------------- */
+
+/* CPU @id's softnet_data: its backlog and NAPI, its NET_RX chain, its
+ * ksoftirqd (Linux net_dev_init's for_each_possible_cpu loop). */
+static struct softnet_data *
+softnet_cpu_new(struct host *host, struct cpu *cpu, uint32_t id, struct netdev_host_config *cfg)
+{
+	struct softnet_data *sd = g_new0(struct softnet_data, 1);
+	sd->host = host;
+	sd->cpu = cpu;
+	sd->id = id;
+	sd->cfg = cfg ? cfg : &sd->cfg_store;
+	if (!cfg)
+		netdev_host_config_init(&sd->cfg_store);
+	cpu_set_percpu(cpu, sd);
+	skb_queue_head_init(&sd->backlog, "backlog", LAYER_DEV);
+	netif_napi_add(host, NULL, &sd->backlog_napi, "backlog", &backlog_napi_ops,
+		       sd->cfg->dev_weight, sd);
+	sd->backlog_napi.cpu = id;
+	sd->backlog_napi.all_next = NULL;
+	sd->all = &sd->backlog_napi;
+	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");
+	cpu_work_init(&sd->ipi_work, rps_trigger_softirq, sd, "rps ipi");
+	/* one CPU keeps the name it always had; several are ksoftirqd/N as in Linux */
+	if (id > 0 || host->ncpus > 1) {
+		g_autofree char *name = g_strdup_printf("ksoftirqd/%u", id);
+		cpu_task_set_name(cpu, KSOFTIRQD_TASK, g_intern_string(name));
+	} else {
+		cpu_task_set_name(cpu, KSOFTIRQD_TASK, "ksoftirqd");
+	}
+	return sd;
+}
 
 void
 dev_host_init(struct host *host)
 {
-	struct softnet_data *sd = g_new0(struct softnet_data, 1);
-	sd->host = host;
-	netdev_host_config_init(&sd->cfg);
-	skb_queue_head_init(&sd->backlog, "backlog", LAYER_DEV);
-	netif_napi_add(host, NULL, &sd->backlog_napi, "backlog", &backlog_napi_ops,
-		       sd->cfg.dev_weight, sd);
-	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");
-	host->softnet = sd;
-	sd->backlog_napi.all_next = NULL;
-	sd->all = &sd->backlog_napi;
-	cpu_task_set_name(host->cpu, KSOFTIRQD_TASK, "ksoftirqd");
+	host->cpus[0] = host->cpu;
+	host->ncpus = 1;
+	cpu_smp_join(host->cpu, NULL, 0, &host->cpu);
+	host->softnet = softnet_cpu_new(host, host->cpu, 0, NULL);
+}
+
+/*
+ * [host] cpus = N: CPUs 1..N-1, each a struct cpu of its own with CPU 0's
+ * costs, busy hook and scheduler settings, and its own softnet_data.
+ * Only before anything ran (the scenario loader's order).  Linux scales
+ * the scheduler's latency, minimum granularity and wakeup granularity by
+ * 1 + ilog2(min(ncpus, 8)) (kernel/sched/fair.c get_update_sysctl_factor,
+ * SCHED_TUNABLESCALING_LOG); so does netsim.
+ */
+static void
+dev_host_set_cpus(struct host *host, uint32_t n)
+{
+	g_assert(n >= 1 && n <= HOST_MAX_CPUS);
+	if (n <= host->ncpus)
+		return;
+	uint32_t old = host->ncpus;
+	host->ncpus = n;
+	if (old == 1) /* CPU 0's ksoftirqd becomes ksoftirqd/0 */
+		cpu_task_set_name(host->cpus[0], KSOFTIRQD_TASK, "ksoftirqd/0");
+	for (uint32_t i = old; i < n; i++) {
+		g_autofree char *name = g_strdup_printf("%s/cpu%u", host->name, i);
+		struct cpu *c = cpu_new(host->sim, name);
+		cpu_smp_join(c, host->cpus[0], i, &host->cpu);
+		host->cpus[i] = c;
+		softnet_cpu_new(host, c, i, host->softnet->cfg);
+	}
+}
+
+static void
+sched_config_scaled(struct cpu_sched_config *out, const struct cpu_sched_config *in, uint32_t ncpus)
+{
+	uint32_t cpus = ncpus < 8 ? ncpus : 8, factor = 1;
+	while (cpus >>= 1)
+		factor++; /* 1 + ilog2 */
+	out->sched_latency_ns = in->sched_latency_ns * factor;
+	out->sched_min_granularity_ns = in->sched_min_granularity_ns * factor;
+	out->sched_wakeup_granularity_ns = in->sched_wakeup_granularity_ns * factor;
 }
 
 void
 dev_host_fini(struct host *host)
 {
-	struct softnet_data *sd = host->softnet;
-	if (!sd)
+	if (!host->softnet)
 		return;
-	cpu_withdraw(host->cpu, &sd->work);
-	if (sd->cycle_ev)
-		sim_cancel(host->sim, sd->cycle_ev);
-	skb_queue_purge(&sd->backlog, SKB_DROP_QUEUE_PURGE);
-	g_free(sd);
+	for (uint32_t i = host->ncpus; i-- > 0;) {
+		struct softnet_data *sd = softnet_of(host, i);
+		cpu_withdraw(sd->cpu, &sd->work);
+		cpu_withdraw(sd->cpu, &sd->ipi_work);
+		if (sd->cycle_ev)
+			sim_cancel(host->sim, sd->cycle_ev);
+		skb_queue_purge(&sd->backlog, SKB_DROP_QUEUE_PURGE);
+		cpu_set_percpu(sd->cpu, NULL);
+		g_free(sd);
+		if (i > 0) {
+			cpu_free(host->cpus[i]);
+			host->cpus[i] = NULL;
+		}
+	}
+	host->ncpus = 1;
 	host->softnet = NULL;
 }
 
+static void
+softnet_stats_add(struct softnet_stats *o, const struct softnet_data *sd)
+{
+	const struct softnet_stats *s = &sd->stats;
+	o->processed += s->processed;
+	o->dropped += s->dropped;
+	o->time_squeeze += s->time_squeeze;
+	o->ksoftirqd_wakeups += s->ksoftirqd_wakeups;
+	o->net_rx_actions += s->net_rx_actions;
+	o->softirq_restarts += s->softirq_restarts;
+	o->napi_polls += s->napi_polls;
+	o->ksoftirqd_actions += s->ksoftirqd_actions;
+	o->backlog_len += skb_queue_len(&sd->backlog);
+	if (s->backlog_max > o->backlog_max)
+		o->backlog_max = s->backlog_max;
+	o->unhandled += s->unhandled;
+	o->rx_throttles += s->rx_throttles;
+	o->cycle_limit_hits += s->cycle_limit_hits;
+	o->parks += s->parks;
+	o->blocked_ns += s->blocked_ns;
+	o->received_rps += s->received_rps;
+}
+
+/* Summed over the host's CPUs (backlog_max: the largest). */
 void
 dev_softnet_stats(struct host *host, struct softnet_stats *out)
 {
-	struct softnet_data *sd = host->softnet;
-	*out = sd->stats;
-	out->backlog_len = skb_queue_len(&sd->backlog);
+	*out = (struct softnet_stats){ 0 };
+	for (uint32_t i = 0; i < host->ncpus; i++)
+		softnet_stats_add(out, softnet_of(host, i));
+}
+
+void
+dev_softnet_stats_cpu(struct host *host, uint32_t cpu, struct softnet_stats *out)
+{
+	*out = (struct softnet_stats){ 0 };
+	softnet_stats_add(out, softnet_of(host, cpu));
 }
 
 bool
 dev_softirq_busy(struct host *host)
 {
-	return host->softnet->chain != CHAIN_IDLE;
+	for (uint32_t i = 0; i < host->ncpus; i++)
+		if (softnet_of(host, i)->chain != CHAIN_IDLE)
+			return true;
+	return false;
 }
 
 bool
 dev_ksoftirqd_running(struct host *host)
 {
-	return in_ksoftirqd(host->softnet);
+	for (uint32_t i = 0; i < host->ncpus; i++)
+		if (in_ksoftirqd(softnet_of(host, i)))
+			return true;
+	return false;
 }
 
 /* ---- invariants (the checked build: NS_CHECK) --------------------------------------- */
@@ -806,10 +1025,18 @@ check_list(const struct softnet_data *sd, const struct napi_list *l, enum napi_w
 	return n;
 }
 
+static void softnet_check_cpu(const struct host *host, const struct softnet_data *sd);
+
 void
 softnet_check(const struct host *host)
 {
-	const struct softnet_data *sd = host->softnet;
+	for (uint32_t i = 0; i < host->ncpus; i++)
+		softnet_check_cpu(host, softnet_of(host, i));
+}
+
+static void
+softnet_check_cpu(const struct host *host, const struct softnet_data *sd)
+{
 	unsigned listed = check_list(sd, &sd->poll_list, NAPI_POLL_LIST) +
 		check_list(sd, &sd->list, NAPI_LIST) + check_list(sd, &sd->repoll, NAPI_REPOLL) +
 		check_list(sd, &sd->parked, NAPI_PARKED);
@@ -845,6 +1072,6 @@ softnet_check(const struct host *host)
 		SOFTNET_BUG(sd, "no __do_softirq runs, yet net_rx_action says it does");
 	if (sd->chain == CHAIN_IDLE && (sd->work.queued || sd->cur || sd->list.first))
 		SOFTNET_BUG(sd, "no __do_softirq runs, yet its work is queued");
-	if (sd->chain != CHAIN_IDLE && !sd->work.queued && cpu_current_ctx(host->cpu) == CPU_NONE)
+	if (sd->chain != CHAIN_IDLE && !sd->work.queued && cpu_current_ctx(sd->cpu) == CPU_NONE)
 		SOFTNET_BUG(sd, "__do_softirq runs, yet nothing of it is queued");
 }

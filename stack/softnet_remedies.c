@@ -38,15 +38,15 @@ napi_thread_submit(struct napi_struct *n, uint8_t step, sim_time_t cost)
 {
 	n->thread_step = step;
 	n->thread_work.task = napi_thread_task(n);
-	cpu_submit(n->host->cpu, &n->thread_work, CPU_TASK, cost);
+	cpu_submit(napi_sd(n)->cpu, &n->thread_work, CPU_TASK, cost);
 }
 
 /* The poll's end, after GRO's flush: park, poll again, or complete. */
 static void
 napi_thread_poll_end(struct napi_struct *n)
 {
-	struct softnet_data *sd = n->host->softnet;
-	struct cpu *cpu = n->host->cpu;
+	struct softnet_data *sd = napi_sd(n);
+	struct cpu *cpu = napi_sd(n)->cpu;
 	bool more = n->ops->has_work(n);
 	cpu_preempt_enable(cpu, napi_thread_task(n)); /* local_bh_enable */
 	if (more)
@@ -55,7 +55,7 @@ napi_thread_poll_end(struct napi_struct *n)
 		napi_park(sd, n);
 	} else if (more) {
 		n->full_polls++;
-		if (sd->cfg.kernel == KERNEL_BSD_1996)
+		if (sd->cfg->kernel == KERNEL_BSD_1996)
 			cpu_task_yield(cpu, napi_thread_task(n)); /* the polling thread's yield */
 		/* Linux: cond_resched(): the scheduler switches only on need_resched */
 		napi_thread_submit(n, THREAD_POLL, cpu_cost(cpu, COST_NAPI_POLL));
@@ -71,7 +71,7 @@ napi_thread_poll_end(struct napi_struct *n)
 static void
 napi_thread_continue(struct napi_struct *n)
 {
-	struct softnet_data *sd = n->host->softnet;
+	struct softnet_data *sd = napi_sd(n);
 	bool more = n->ops->has_work(n);
 	if (more && (n->weight == 0 || n->work < n->weight) && !rx_gate_closed(sd)) {
 		napi_thread_submit(n, THREAD_PACKET, n->ops->packet_cost(n));
@@ -79,7 +79,7 @@ napi_thread_continue(struct napi_struct *n)
 	}
 	if (!(more && rx_gate_closed(sd))) {
 		bool passed = more ? softnet_napi_repoll_flush(n) : softnet_napi_complete_begin(n);
-		if (passed && cpu_charges_pending(n->host->cpu)) {
+		if (passed && cpu_charges_pending(napi_sd(n)->cpu)) {
 			napi_thread_submit(n, THREAD_GRO_FLUSH, 0);
 			return;
 		}
@@ -91,15 +91,15 @@ static void
 napi_thread_step(struct cpu_work *w)
 {
 	struct napi_struct *n = w->owner;
-	struct softnet_data *sd = n->host->softnet;
-	CPU_ASSERT_CTX(n->host->cpu, CPU_TASK);
+	struct softnet_data *sd = napi_sd(n);
+	CPU_ASSERT_CTX(napi_sd(n)->cpu, CPU_TASK);
 	switch (n->thread_step) {
 	case THREAD_POLL:
 		if (rx_gate_closed(sd)) {
 			napi_park(sd, n);
 			return;
 		}
-		cpu_preempt_disable(n->host->cpu, napi_thread_task(n)); /* local_bh_disable */
+		cpu_preempt_disable(napi_sd(n)->cpu, napi_thread_task(n)); /* local_bh_disable */
 		n->work = 0;
 		n->polls++;
 		sd->stats.napi_polls++;
@@ -109,7 +109,7 @@ napi_thread_step(struct cpu_work *w)
 		n->work++;
 		n->packets++;
 		n->ops->rx_one(n);
-		if (cpu_charges_pending(n->host->cpu))
+		if (cpu_charges_pending(napi_sd(n)->cpu))
 			napi_thread_submit(n, THREAD_NEXT, 0);
 		else
 			napi_thread_continue(n); /* nothing to pay: decide now */
@@ -125,7 +125,7 @@ napi_thread_wake(struct napi_struct *n)
 	n->where = NAPI_THREAD;
 	if (n->thread_work.queued)
 		return;
-	napi_thread_submit(n, THREAD_POLL, cpu_cost(n->host->cpu, COST_NAPI_POLL));
+	napi_thread_submit(n, THREAD_POLL, cpu_cost(napi_sd(n)->cpu, COST_NAPI_POLL));
 }
 
 void
@@ -135,14 +135,14 @@ napi_set_threaded(struct napi_struct *n, bool threaded)
 	n->threaded = threaded;
 	if (threaded) {
 		cpu_work_init(&n->thread_work, napi_thread_step, n, n->name);
-		cpu_task_set_name(n->host->cpu, napi_thread_task(n), n->name);
+		cpu_task_set_name(napi_sd(n)->cpu, napi_thread_task(n), n->name);
 	}
 }
 
 uint32_t
 napi_thread_task(const struct napi_struct *n)
 {
-	return 0x7fff2000u + (n->dev ? n->dev->ifindex : 0);
+	return 0x7fff2000u + (n->dev ? n->dev->ifindex : 0) + (n->queue << 8);
 }
 
 /* ---- the input gate: feedback and the cycle limit --------------------------------- */
@@ -154,7 +154,7 @@ napi_thread_task(const struct napi_struct *n)
 static sim_time_t
 rx_busy_ns(struct softnet_data *sd)
 {
-	struct cpu *cpu = sd->host->cpu;
+	struct cpu *cpu = sd->cpu;
 	sim_time_t t = cpu_busy_ns(cpu, CPU_HARDIRQ) + cpu_busy_ns(cpu, CPU_SOFTIRQ) +
 		cpu_task_runtime(cpu, KSOFTIRQD_TASK);
 	for (const struct napi_struct *n = sd->all; n; n = n->all_next)
@@ -182,15 +182,15 @@ rx_cycle_timer(struct sim *sim, void *a, void *b)
 static void
 rx_cycles_check(struct softnet_data *sd)
 {
-	if (sd->cfg.rx_cycle_limit >= 100 || sd->cycle_blocked)
+	if (sd->cfg->rx_cycle_limit >= 100 || sd->cycle_blocked)
 		return;
-	sim_time_t now = sim_now(sd->host->sim), period = sd->cfg.rx_cycle_period;
+	sim_time_t now = sim_now(sd->host->sim), period = sd->cfg->rx_cycle_period;
 	if (now - sd->period_start >= period) {
 		sd->period_start = now - (now - sd->period_start) % period;
 		sd->busy_at_start = rx_busy_ns(sd);
 	}
 	sim_time_t used = rx_busy_ns(sd) - sd->busy_at_start;
-	if (used * 100 < period * (sim_time_t)sd->cfg.rx_cycle_limit)
+	if (used * 100 < period * (sim_time_t)sd->cfg->rx_cycle_limit)
 		return;
 	if (!sd->throttled)
 		sd->blocked_since = now;
@@ -238,10 +238,20 @@ rx_gate_update(struct softnet_data *sd, bool was_closed)
 			d->netdev_ops->ndo_rx_resume(d);
 }
 
+static void rx_throttle_cpu(struct softnet_data *sd, bool on);
+
+/* Feedback blocks input on every CPU (the screening queue is the host's). */
 void
 dev_rx_throttle(struct host *host, bool on)
 {
-	struct softnet_data *sd = host->softnet;
+	for (uint32_t i = 0; i < host->ncpus; i++)
+		rx_throttle_cpu(softnet_of(host, i), on);
+}
+
+static void
+rx_throttle_cpu(struct softnet_data *sd, bool on)
+{
+	struct host *host = sd->host;
 	if (sd->throttled == on)
 		return;
 	bool was_closed = sd->throttled || sd->cycle_blocked;
@@ -259,4 +269,10 @@ bool
 dev_rx_blocked(struct host *host)
 {
 	return rx_gate_closed(host->softnet);
+}
+
+bool
+dev_rx_blocked_cpu(struct host *host, uint32_t cpu)
+{
+	return rx_gate_closed(softnet_of(host, cpu));
 }

@@ -88,3 +88,6 @@ check_PROGRAMS += tests/test_rcv_context
 TESTS += tests/test_rcv_context
 tests_test_rcv_context_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_rcv_context_LDADD = $(TEST_CMOCKA_LIBS)
+# RSS spreads a many-flow flood over 4 RX queues and 4 CPUs (issue 19).
+TESTS += tests/rss_flood.sh
+EXTRA_DIST += tests/rss_flood.sh

@@ -223,11 +223,159 @@ test_cpu_cost_table_has_documented_names(void **state)
 	assert_int_equal(cpu_copy_cost(fx->cpu, 1500), 1500);
 }
 
+static void
+test_cpu_mask_parses_lists_ranges_and_hex(void **state)
+{
+	(void)state;
+	uint64_t m = 0;
+	assert_true(cpu_parse_mask("0,2", 4, &m));
+	assert_int_equal(m, 0x5);
+	assert_true(cpu_parse_mask("1-3", 4, &m));
+	assert_int_equal(m, 0xe);
+	assert_true(cpu_parse_mask("0x9", 4, &m));
+	assert_int_equal(m, 0x9);
+	assert_false(cpu_parse_mask("4", 4, &m));    /* no such CPU */
+	assert_false(cpu_parse_mask("0x10", 4, &m)); /* no such CPU */
+	assert_false(cpu_parse_mask("", 4, &m));
+	assert_false(cpu_parse_mask("1,,x", 4, &m));
+	assert_false(cpu_parse_mask("3-1", 4, &m));
+	assert_false(cpu_parse_mask("0x0", 4, &m));
+}
+
+/* ---- several CPUs per host (cpu_smp_join) ---------------------------------- */
+
+struct smp {
+	struct cpu *this_cpu; /* the host's slot */
+	struct cpu *c[2];
+	struct cpu *seen;      /* this_cpu inside the item */
+	enum cpu_ctx ctx_of_0; /* cpu_current_ctx asked of CPU 0 inside it */
+};
+
+static void
+smp_item(struct cpu_work *w)
+{
+	struct smp *m = w->owner;
+	m->seen = m->this_cpu;
+	m->ctx_of_0 = cpu_current_ctx(m->c[0]);
+	cpu_charge(m->this_cpu, "work", 300); /* paid by this CPU */
+}
+
+static void
+smp_join(struct fx *fx, struct smp *m)
+{
+	m->c[0] = fx->cpu;
+	m->this_cpu = fx->cpu;
+	cpu_smp_join(fx->cpu, NULL, 0, &m->this_cpu);
+	m->c[1] = cpu_new(fx->sim, "cpu1");
+	cpu_smp_join(m->c[1], fx->cpu, 1, &m->this_cpu);
+}
+
+static void
+test_smp_item_runs_with_this_cpu_set_and_pays_its_charges_there(void **state)
+{
+	struct fx *fx = *state;
+	struct smp m = { 0 };
+	smp_join(fx, &m);
+	struct cpu_work w;
+	cpu_work_init(&w, smp_item, &m, "smp");
+	cpu_submit(m.c[1], &w, CPU_SOFTIRQ, 1000);
+	sim_run_until(fx->sim, SIM_TIME_MAX);
+	assert_ptr_equal(m.seen, m.c[1]);
+	assert_ptr_equal(m.this_cpu, m.c[0]);	   /* restored outside the item */
+	assert_int_equal(m.ctx_of_0, CPU_SOFTIRQ); /* CPU 0 answers for CPU 1 */
+	assert_int_equal(cpu_id(m.c[1]), 1);
+	assert_int_equal(cpu_busy_ns(m.c[1], CPU_SOFTIRQ), 1300);
+	assert_int_equal(cpu_busy_ns(m.c[0], CPU_SOFTIRQ), 0);
+	cpu_free(m.c[1]);
+}
+
+static void
+test_smp_cpus_run_at_the_same_time(void **state)
+{
+	struct fx *fx = *state;
+	struct smp m = { 0 };
+	smp_join(fx, &m);
+	struct item a, b;
+	init_item(&a, fx, 0);
+	init_item(&b, fx, 1);
+	cpu_submit(m.c[0], &a.w, CPU_HARDIRQ, 1000);
+	cpu_submit(m.c[1], &b.w, CPU_HARDIRQ, 1000);
+	sim_run_until(fx->sim, SIM_TIME_MAX);
+	assert_int_equal(fx->done_at[0], 1000);
+	assert_int_equal(fx->done_at[1], 1000); /* not 2000: two CPUs */
+	assert_int_equal(cpu_preemptions(m.c[0]) + cpu_preemptions(m.c[1]), 0);
+	cpu_free(m.c[1]);
+}
+
+static void
+test_smp_host_costs_set_every_cpu(void **state)
+{
+	struct fx *fx = *state;
+	cpu_set_cost(fx->cpu, COST_IP_RCV, 3500); /* before the join: copied */
+	struct smp m = { 0 };
+	smp_join(fx, &m);
+	assert_int_equal(cpu_cost(m.c[1], COST_IP_RCV), 3500);
+	cpu_set_cost(fx->cpu, COST_UDP_RCV, 900); /* after: set on both */
+	assert_int_equal(cpu_cost(m.c[1], COST_UDP_RCV), 900);
+	cpu_set_cost(m.c[1], COST_ARP, 1); /* one CPU's own: not the leader's */
+	assert_int_equal(cpu_cost(fx->cpu, COST_ARP), cpu_cost_info[COST_ARP].default_ns);
+	cpu_free(m.c[1]);
+}
+
+static void
+test_smp_withdraw_finds_the_cpu_an_item_is_queued_on(void **state)
+{
+	struct fx *fx = *state;
+	struct smp m = { 0 };
+	smp_join(fx, &m);
+	struct item a, b;
+	init_item(&a, fx, 0);
+	init_item(&b, fx, 1);
+	cpu_submit(m.c[1], &a.w, CPU_SOFTIRQ, 1000);
+	cpu_submit(m.c[1], &b.w, CPU_SOFTIRQ, 1000);
+	assert_true(cpu_withdraw(m.c[0], &b.w)); /* named by the host's CPU 0 */
+	sim_run_until(fx->sim, SIM_TIME_MAX);
+	assert_string_equal(fx->order->str, "0");
+	assert_true(cpu_idle(m.c[1]));
+	cpu_free(m.c[1]);
+}
+
+static void
+test_select_fork_spreads_then_respects_affinity(void **state)
+{
+	struct fx *fx = *state;
+	struct cpu *c[4] = { fx->cpu, cpu_new(fx->sim, "c1"), cpu_new(fx->sim, "c2"),
+			     cpu_new(fx->sim, "c3") };
+	/* fewest placed first, lowest number on a tie */
+	assert_int_equal(cpu_select_fork(c, 4, 0), 0);
+	assert_int_equal(cpu_select_fork(c, 4, 0), 1);
+	assert_int_equal(cpu_select_fork(c, 4, 0), 2);
+	assert_int_equal(cpu_select_fork(c, 4, 0), 3);
+	assert_int_equal(cpu_select_fork(c, 4, 0), 0);
+	/* cpus_allowed 2,3: among those only */
+	assert_int_equal(cpu_select_fork(c, 4, 0xc), 2);
+	assert_int_equal(cpu_select_fork(c, 4, 0xc), 3);
+	assert_int_equal(cpu_select_fork(c, 4, 0x8), 3);
+	for (int i = 1; i < 4; i++)
+		cpu_free(c[i]);
+}
+
 int
 main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cpu_mask_parses_lists_ranges_and_hex),
+		cmocka_unit_test_setup_teardown(
+			test_smp_item_runs_with_this_cpu_set_and_pays_its_charges_there, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_smp_cpus_run_at_the_same_time, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_smp_host_costs_set_every_cpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_smp_withdraw_finds_the_cpu_an_item_is_queued_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_select_fork_spreads_then_respects_affinity,
+						setup, teardown),
 		T(test_cpu_items_in_one_context_run_fifo),
 		T(test_cpu_hardirq_preempts_task_which_resumes_with_remaining_cost),
 		T(test_cpu_softirq_waits_for_hardirq_and_same_context_does_not_preempt),
