@@ -78,13 +78,11 @@ read_run(struct world *w, GError **error)
 static bool
 read_costs(struct world *w, const char *group, const char *prefix, struct cpu *cpu, GError **error)
 {
-	g_auto(GStrv) keys = scenario_keys(w->sc, group);
+	const GPtrArray *view = scenario_keys_view(w->sc, group, prefix);
+	const char *const *keys = view ? (const char *const *)view->pdata : NULL;
 	size_t n = prefix ? strlen(prefix) : 0;
-	for (int i = 0; keys[i]; i++) {
-		const char *name = keys[i];
-		if (n && (strncmp(name, prefix, n) != 0 || name[n] != '.'))
-			continue;
-		name += n ? n + 1 : 0;
+	for (guint i = 0; view && i < view->len; i++) {
+		const char *name = keys[i] + (n ? n + 1 : 0);
 		int c = cpu_cost_by_name(name);
 		if (c < 0)
 			return scenario_fail(w->sc, error, group, keys[i],
@@ -224,7 +222,7 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->links = g_hash_table_new(g_str_hash, g_str_equal);
 	w->link_order = g_ptr_array_new();
 	w->apps = g_ptr_array_new();
-	w->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	w->addresses = g_hash_table_new(g_direct_hash, g_direct_equal);
 	if (!check_groups(w, error) || !read_run(w, error))
 		goto fail;
 	if (!scenario_check_memory(sc, error))
