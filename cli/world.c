@@ -338,15 +338,32 @@ world_run(struct world *w, GError **error)
 
 #define put metric_put
 
+/*
+ * A figure and its name in one block: the value first (the table's value),
+ * the name after it (its key), so that a figure costs one allocation;
+ * world_metrics' table frees the block as the value and nothing as the key.
+ * g_hash_table_replace keeps the new key when a name is put again.
+ */
 void
 metric_put(GHashTable *m, double v, const char *fmt, ...)
 {
+	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);
-	char *name = g_strdup_vprintf(fmt, ap);
+	int n = g_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	double *p = g_new(double, 1);
+	if (n < 0)
+		n = 0, buf[0] = 0;
+	g_autofree char *longer = NULL;
+	if (n >= (int)sizeof buf) {
+		va_start(ap, fmt);
+		longer = g_strdup_vprintf(fmt, ap);
+		va_end(ap);
+	}
+	double *p = g_malloc(sizeof(double) + (size_t)n + 1);
 	*p = v;
+	char *name = (char *)(p + 1);
+	memcpy(name, longer ? longer : buf, (size_t)n + 1);
 	g_hash_table_replace(m, name, p);
 }
 
@@ -395,7 +412,8 @@ world_metrics(struct world *w)
 {
 	if (w->metrics)
 		return w->metrics;
-	GHashTable *m = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	GHashTable *m =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free); /* metric_put */
 	double secs = (double)sim_now(w->sim) / 1e9;
 	put(m, (double)sim_events_dispatched(w->sim), "sim.events");
 	put(m, secs, "sim.seconds");
