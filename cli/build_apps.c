@@ -56,8 +56,9 @@ build_apps(struct world *w, GError **error)
 		if (!a)
 			return scenario_fail(w->sc, error, g, "program", "%s", sub->message);
 		g_ptr_array_add(w->apps, a);
-		g_auto(GStrv) keys = scenario_keys(w->sc, g);
-		for (int k = 0; keys[k]; k++) {
+		const GPtrArray *view = scenario_keys_view(w->sc, g, NULL);
+		const char *const *keys = view ? (const char *const *)view->pdata : NULL;
+		for (guint k = 0; view && k < view->len; k++) {
 			if (!strcmp(keys[k], "host") || !strcmp(keys[k], "program") ||
 			    !strcmp(keys[k], "start"))
 				continue;

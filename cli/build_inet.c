@@ -63,7 +63,8 @@ inet_tcp_setup(struct world *w, struct host *h, const char *group, GError **erro
 bool
 inet_address(struct world *w, struct net_device *dev, const char *group, GError **error)
 {
-	g_autofree char *key = g_strdup_printf("%s.address", dev->name);
+	char key[IFNAMSIZ + sizeof ".address"];
+	g_snprintf(key, sizeof key, "%s.address", dev->name);
 	const char *v = scenario_get(w->sc, group, key);
 	g_autoptr(GError) sub = NULL;
 	if (!v)
@@ -72,13 +73,13 @@ inet_address(struct world *w, struct net_device *dev, const char *group, GError 
 		return scenario_fail(w->sc, error, group, key, "%s", sub->message);
 	/* An address may be used once in the whole world. */
 	const struct in_device *in = in_dev_get(dev);
-	g_autofree char *addr = g_strdup_printf("%u", in->addr);
-	const char *owner = g_hash_table_lookup(w->addresses, addr);
+	const struct net_device *owner =
+		g_hash_table_lookup(w->addresses, GUINT_TO_POINTER(in->addr));
 	if (owner)
-		return scenario_fail(w->sc, error, group, key, "address %s is already used by %s",
-				     v, owner);
-	g_hash_table_insert(w->addresses, g_steal_pointer(&addr),
-			    g_strdup_printf("%s %s", group, dev->name));
+		return scenario_fail(w->sc, error, group, key,
+				     "address %s is already used by host %s %s", v,
+				     owner->host->name, owner->name);
+	g_hash_table_insert(w->addresses, GUINT_TO_POINTER(in->addr), dev);
 	return true;
 }
 

@@ -46,33 +46,12 @@ build_links(struct world *w, GError **error)
 	return true;
 }
 
-/* Interface names of [host H], in the order of their first key. */
-static GPtrArray *
-interface_names(struct world *w, const char *group)
-{
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GHashTable) seen_names = g_hash_table_new(g_str_hash, g_str_equal);
-	g_auto(GStrv) keys = scenario_keys(w->sc, group);
-	for (int i = 0; keys[i]; i++) {
-		const char *dot = strchr(keys[i], '.');
-		if (!dot)
-			continue;
-		g_autofree char *ifname = g_strndup(keys[i], (gsize)(dot - keys[i]));
-		if (strcmp(ifname, "cpu") == 0)
-			continue;
-		if (g_hash_table_contains(seen_names, ifname))
-			continue;
-		g_hash_table_add(seen_names, ifname);
-		g_ptr_array_add(names, g_steal_pointer(&ifname));
-	}
-	return names;
-}
-
 static bool
 attach_link(struct world *w, struct host *h, struct nic *nic, const char *group, const char *ifname,
 	    GError **error)
 {
-	g_autofree char *key = g_strdup_printf("%s.link", ifname);
+	char key[IFNAMSIZ + sizeof ".link"];
+	g_snprintf(key, sizeof key, "%s.link", ifname);
 	const char *link = scenario_get(w->sc, group, key);
 	if (!link)
 		return true;
@@ -94,9 +73,13 @@ attach_link(struct world *w, struct host *h, struct nic *nic, const char *group,
 bool
 build_interfaces(struct world *w, struct host *h, const char *group, GError **error)
 {
-	g_autoptr(GPtrArray) names = interface_names(w, group);
+	/* The interfaces: the parts before the first '.' of the keys, in the order
+	 * of their first key, but "cpu" (cost keys). */
+	const GPtrArray *names = scenario_key_prefixes(w->sc, group);
 	for (guint i = 0; i < names->len; i++) {
 		const char *ifname = names->pdata[i];
+		if (!*ifname || strcmp(ifname, "cpu") == 0)
+			continue;
 		if (strlen(ifname) >= IFNAMSIZ || !g_ascii_isalpha(ifname[0]))
 			return scenario_fail(
 				w->sc, error, group, NULL,
@@ -112,7 +95,8 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 			return scenario_fail(w->sc, error, group, NULL, "%s: %s", ifname,
 					     sub->message);
 		uint8_t mac[ETH_ALEN];
-		g_autofree char *mkey = g_strdup_printf("%s.mac", ifname);
+		char mkey[IFNAMSIZ + sizeof ".mac"];
+		g_snprintf(mkey, sizeof mkey, "%s.mac", ifname);
 		const char *v = scenario_get(w->sc, group, mkey);
 		if (v &&
 		    (!eth_addr_parse(v, mac) || is_multicast_ether_addr(mac) ||

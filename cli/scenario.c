@@ -1,10 +1,16 @@
 /*
  * cli/scenario.c - the scenario loader.
  *
- * GKeyFile does the parsing proper (escapes, lists, comments).  Before it
- * runs, one pass over the text checks the syntax line by line, so that a
- * malformed line is reported with its number (GKeyFile's own messages have
- * none), and records the line of every group and key.
+ * One pass over a copy of the text checks the syntax line by line, so that
+ * a malformed line is reported with its number, and splits it in place into
+ * groups and keys, each with its line.  The format is the subset of GLib's
+ * key files that netsim uses ([group], key = value, # comments; values with
+ * GKeyFile's escapes \s \n \t \r \\), read as g_key_file_get_string reads it:
+ * a group given twice is one group, its keys in file order.  Reading the
+ * file with GKeyFile as well, then looking every key up by a string built
+ * for it, was most of `netsim check` on a 10,000-host scenario (issue 16);
+ * here every key is one entry in one array, found by (group, key) in one
+ * hash table, its value unescaped once in place.
  */
 #include "cli/scenario.h"
 
@@ -18,65 +24,169 @@
 
 G_DEFINE_QUARK(netsim - scenario - error - quark, scenario_error)
 
-struct scenario {
-	char *path;
-	GString *text;
-	GKeyFile *kf;
-	GHashTable *lines; /* "group" or "group\x1fkey" -> line (int) */
-	GHashTable *used;  /* "group\x1fkey" set */
-	GPtrArray *order;  /* group names in file order */
-	int noverrides;
-	/* group -> struct key_index, made on the group's first
-	 * scenario_apply_conf, dropped by scenario_override */
-	GHashTable *key_index;
+struct sgroup;
+
+/* One key of the file, or of a --set. */
+struct sentry {
+	const char *key;
+	/* unescaped and stripped; NULL when the value has a bad escape (GKeyFile's
+	 * "invalid escape sequence": it is read as "") */
+	const char *value;
+	struct sgroup *group;
+	struct sentry *next; /* the group's next key, file order */
+	int line;	     /* >0: file line; -N: the N-th --set */
+	bool used;
 };
 
 /* A group's keys split at their first '.', so that applying the keys of
  * one interface of a 10,000-interface router does not read all 20,000. */
 struct key_index {
-	char **keys;	       /* the group's keys, file order */
-	GHashTable *by_prefix; /* "eth0" (or "" for no dot) -> GPtrArray of keys */
-	GPtrArray *prefixes;   /* its keys, in the order of their first key */
+	GPtrArray *prefixes;   /* "eth0" (or "" for no dot), order of their first key */
+	GPtrArray *lists;      /* GPtrArray of keys per prefix, same order */
+	GHashTable *by_prefix; /* prefix -> index + 1, only when there are many */
+	GPtrArray *all;	       /* every key, file order */
 };
 
-static void
-key_index_free(gpointer p)
+struct sgroup {
+	const char *name;
+	int line;
+	struct sentry *first, *last;
+	guint nkeys;		 /* in by_key only from SMALL_GROUP + 1 on */
+	struct key_index *index; /* made on first use, dropped by scenario_override */
+};
+
+struct scenario {
+	char *path;
+	GString *text;
+	char *buf;		/* the text split in place: names, keys and values */
+	struct sentry *entries; /* the file's keys (as many as its '=' at most) */
+	guint nentries;
+	struct sgroup *groups; /* the file's groups (as many as its '[' at most) */
+	guint ngroups;
+	GPtrArray *order;	   /* struct sgroup *, file order (then --set's) */
+	GPtrArray *names;	   /* their names, NULL-terminated (scenario_groups) */
+	GHashTable *by_name;	   /* group name -> struct sgroup */
+	GHashTable *by_key;	   /* struct sentry (group, key) -> itself, groups not small */
+	struct sgroup *last_group; /* the last found: callers ask one group many times */
+	GPtrArray *owned;	   /* what --set added: strings, entries, groups */
+	int noverrides;
+};
+
+static guint
+entry_hash(gconstpointer p)
 {
-	struct key_index *x = p;
-	g_hash_table_destroy(x->by_prefix);
+	const struct sentry *e = p;
+	return g_str_hash(e->key) ^ (guint)((guintptr)e->group >> 4) * 2654435761u;
+}
+
+static gboolean
+entry_equal(gconstpointer a, gconstpointer b)
+{
+	const struct sentry *x = a, *y = b;
+	return x->group == y->group && strcmp(x->key, y->key) == 0;
+}
+
+static struct sgroup *
+find_group(const struct scenario *sc, const char *name)
+{
+	struct sgroup *g = sc->last_group;
+	if (g && (g->name == name || strcmp(g->name, name) == 0))
+		return g;
+	g = g_hash_table_lookup(sc->by_name, name);
+	if (g)
+		((struct scenario *)sc)->last_group = g;
+	return g;
+}
+
+/* A group of at most this many keys is searched key by key (its entries
+ * are next to each other), a larger one in by_key. */
+#define SMALL_GROUP 12
+
+static struct sentry *
+group_entry(const struct scenario *sc, struct sgroup *g, const char *key)
+{
+	if (g->nkeys <= SMALL_GROUP) {
+		for (struct sentry *e = g->first; e; e = e->next)
+			if (strcmp(e->key, key) == 0)
+				return e;
+		return NULL;
+	}
+	struct sentry probe = { .key = key, .group = g };
+	return g_hash_table_lookup(sc->by_key, &probe);
+}
+
+static struct sentry *
+find_entry(const struct scenario *sc, const char *group, const char *key)
+{
+	struct sgroup *g = find_group(sc, group);
+	return g ? group_entry(sc, g, key) : NULL;
+}
+
+static void
+key_index_free(struct key_index *x)
+{
+	if (!x)
+		return;
+	if (x->by_prefix)
+		g_hash_table_destroy(x->by_prefix);
+	g_ptr_array_unref(x->lists);
 	g_ptr_array_unref(x->prefixes);
-	g_strfreev(x->keys);
+	g_ptr_array_unref(x->all);
 	g_free(x);
 }
+
+/* The index of prefix @pre in @x, or -1. */
+static int
+key_index_find(const struct key_index *x, const char *pre)
+{
+	if (x->by_prefix)
+		return GPOINTER_TO_INT(g_hash_table_lookup(x->by_prefix, pre)) - 1;
+	for (guint i = 0; i < x->prefixes->len; i++)
+		if (strcmp(x->prefixes->pdata[i], pre) == 0)
+			return (int)i;
+	return -1;
+}
+
+#define KEY_INDEX_HASH_FROM 8 /* prefixes: fewer are compared one by one */
 
 static struct key_index *
 key_index(struct scenario *sc, const char *group)
 {
-	if (!sc->key_index)
-		sc->key_index =
-			g_hash_table_new_full(g_str_hash, g_str_equal, g_free, key_index_free);
-	struct key_index *x = g_hash_table_lookup(sc->key_index, group);
-	if (!x) {
-		x = g_new0(struct key_index, 1);
-		x->keys = scenario_keys(sc, group);
-		x->by_prefix = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-						     (GDestroyNotify)g_ptr_array_unref);
-		x->prefixes = g_ptr_array_new();
-		for (int i = 0; x->keys[i]; i++) {
-			const char *dot = strchr(x->keys[i], '.');
-			g_autofree char *pre = dot
-				? g_strndup(x->keys[i], (gsize)(dot - x->keys[i]))
-				: g_strdup("");
-			GPtrArray *a = g_hash_table_lookup(x->by_prefix, pre);
-			if (!a) {
-				a = g_ptr_array_new();
-				g_ptr_array_add(x->prefixes, pre);
-				g_hash_table_insert(x->by_prefix, g_steal_pointer(&pre), a);
+	static const struct key_index none_index = { 0 };
+	struct sgroup *g = find_group(sc, group);
+	if (!g)
+		return (struct key_index *)&none_index;
+	if (g->index)
+		return g->index;
+	struct key_index *x = g_new0(struct key_index, 1);
+	x->prefixes = g_ptr_array_new_with_free_func(g_free);
+	x->lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+	x->all = g_ptr_array_new();
+	for (struct sentry *e = g->first; e; e = e->next) {
+		g_ptr_array_add(x->all, (gpointer)e->key);
+		const char *dot = strchr(e->key, '.');
+		size_t n = dot ? (size_t)(dot - e->key) : 0;
+		char pre[n + 1];
+		memcpy(pre, e->key, n);
+		pre[n] = 0;
+		int i = key_index_find(x, pre);
+		if (i < 0) {
+			i = (int)x->prefixes->len;
+			g_ptr_array_add(x->prefixes, g_strdup(pre));
+			g_ptr_array_add(x->lists, g_ptr_array_new());
+			if (x->by_prefix) {
+				g_hash_table_insert(x->by_prefix, x->prefixes->pdata[i],
+						    GINT_TO_POINTER(i + 1));
+			} else if (x->prefixes->len > KEY_INDEX_HASH_FROM) {
+				x->by_prefix = g_hash_table_new(g_str_hash, g_str_equal);
+				for (guint j = 0; j < x->prefixes->len; j++)
+					g_hash_table_insert(x->by_prefix, x->prefixes->pdata[j],
+							    GINT_TO_POINTER(j + 1));
 			}
-			g_ptr_array_add(a, x->keys[i]);
 		}
-		g_hash_table_insert(sc->key_index, g_strdup(group), x);
+		g_ptr_array_add(x->lists->pdata[i], (gpointer)e->key);
 	}
+	g->index = x;
 	return x;
 }
 
@@ -84,19 +194,23 @@ key_index(struct scenario *sc, const char *group)
 static const GPtrArray *
 keys_with_prefix(struct scenario *sc, const char *group, const char *prefix)
 {
-	return g_hash_table_lookup(key_index(sc, group)->by_prefix, prefix);
+	const struct key_index *x = key_index(sc, group);
+	int i = x->prefixes ? key_index_find(x, prefix) : -1;
+	return i < 0 ? NULL : x->lists->pdata[i];
+}
+
+const GPtrArray *
+scenario_keys_view(struct scenario *sc, const char *group, const char *prefix)
+{
+	return prefix ? keys_with_prefix(sc, group, prefix) : key_index(sc, group)->all;
 }
 
 const GPtrArray *
 scenario_key_prefixes(struct scenario *sc, const char *group)
 {
-	return key_index(sc, group)->prefixes;
-}
-
-static char *
-gk(const char *group, const char *key)
-{
-	return g_strconcat(group, "\x1f", key, NULL);
+	static const GPtrArray none = { NULL, 0 };
+	const struct key_index *x = key_index(sc, group);
+	return x->prefixes ? x->prefixes : &none;
 }
 
 void
@@ -104,15 +218,18 @@ scenario_free(struct scenario *sc)
 {
 	if (!sc)
 		return;
+	for (guint i = 0; i < sc->order->len; i++)
+		key_index_free(((struct sgroup *)sc->order->pdata[i])->index);
 	g_free(sc->path);
 	g_string_free(sc->text, TRUE);
-	if (sc->kf)
-		g_key_file_unref(sc->kf);
-	g_hash_table_destroy(sc->lines);
-	g_hash_table_destroy(sc->used);
+	g_free(sc->buf);
+	g_free(sc->entries);
+	g_free(sc->groups);
 	g_ptr_array_free(sc->order, TRUE);
-	if (sc->key_index)
-		g_hash_table_destroy(sc->key_index);
+	g_ptr_array_free(sc->names, TRUE);
+	g_hash_table_destroy(sc->by_name);
+	g_hash_table_destroy(sc->by_key);
+	g_ptr_array_free(sc->owned, TRUE);
 	g_free(sc);
 }
 
@@ -138,17 +255,86 @@ valid_group(const char *g)
 	return valid_name(kind, "_-") && valid_name(sp + 1, "_-");
 }
 
-/* Line-by-line syntax check and line index. */
+/*
+ * A value as g_key_file_get_string gives it, then stripped, in place:
+ * \s \n \t \r \\ unescaped; any other escape, or a '\' that ends the
+ * value, is GKeyFile's G_KEY_FILE_ERROR_INVALID_VALUE (NULL).
+ */
+static const char *
+cook_value(char *v)
+{
+	char *q = v;
+	for (const char *p = v; *p; p++, q++) {
+		if (*p != '\\') {
+			*q = *p;
+			continue;
+		}
+		switch (*++p) {
+		case 's': *q = ' '; break;
+		case 'n': *q = '\n'; break;
+		case 't': *q = '\t'; break;
+		case 'r': *q = '\r'; break;
+		case '\\': *q = '\\'; break;
+		default: return NULL; /* includes the end of the value */
+		}
+	}
+	*q = 0;
+	return g_strstrip(v);
+}
+
+static struct sgroup *
+add_group(struct scenario *sc, struct sgroup *g, const char *name, int line)
+{
+	g->name = name;
+	g->line = line;
+	g_hash_table_insert(sc->by_name, (gpointer)name, g);
+	g_ptr_array_add(sc->order, g);
+	sc->names->pdata[sc->names->len - 1] = (gpointer)name;
+	g_ptr_array_add(sc->names, NULL);
+	return g;
+}
+
+static void
+add_entry(struct scenario *sc, struct sentry *e)
+{
+	struct sgroup *g = e->group;
+	if (g->last)
+		g->last->next = e;
+	else
+		g->first = e;
+	g->last = e;
+	if (++g->nkeys == SMALL_GROUP + 1)
+		for (struct sentry *x = g->first; x; x = x->next)
+			g_hash_table_add(sc->by_key, x);
+	else if (g->nkeys > SMALL_GROUP)
+		g_hash_table_add(sc->by_key, e);
+}
+
+/* ASCII whitespace as g_strstrip takes it off. */
+static char *
+strip_in_place(char *s, char *end)
+{
+	while (s < end && g_ascii_isspace(*s))
+		s++;
+	while (end > s && g_ascii_isspace(end[-1]))
+		*--end = 0;
+	return s;
+}
+
+/* Line-by-line syntax check, split in place into groups and keys. */
 static bool
 index_lines(struct scenario *sc, GError **error)
 {
-	g_auto(GStrv) lines = g_strsplit(sc->text->str, "\n", -1);
-	const char *group = NULL;
-	g_autofree char *cur = NULL;
-	for (int i = 0; lines[i]; i++) {
-		int lineno = i + 1;
-		char *line = g_strstrip(lines[i]);
-		if (!*line || *line == '#' || *line == ';')
+	struct sgroup *group = NULL;
+	int lineno = 0;
+	for (char *p = sc->buf, *next; p; p = next) {
+		char *nl = strchr(p, '\n');
+		char *end = nl ? nl : p + strlen(p);
+		next = nl ? nl + 1 : NULL;
+		*end = 0;
+		lineno++;
+		char *line = strip_in_place(p, end);
+		if (!*line || *line == '#')
 			continue;
 		if (*line == '[') {
 			size_t n = strlen(line);
@@ -159,7 +345,7 @@ index_lines(struct scenario *sc, GError **error)
 				return false;
 			}
 			line[n - 1] = 0;
-			char *name = g_strstrip(line + 1);
+			char *name = strip_in_place(line + 1, line + n - 1);
 			if (!valid_group(name)) {
 				g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 					    "%s:%d: [%s]: a group is a word, or a word and a name, "
@@ -169,26 +355,22 @@ index_lines(struct scenario *sc, GError **error)
 					    sc->path, lineno, name);
 				return false;
 			}
-			g_free(cur);
-			cur = g_strdup(name);
-			group = cur;
-			if (!g_hash_table_contains(sc->lines, name)) {
-				g_hash_table_insert(sc->lines, g_strdup(name),
-						    GINT_TO_POINTER(lineno));
-				g_ptr_array_add(sc->order, g_strdup(name));
-			}
+			group = find_group(sc, name);
+			if (!group)
+				group = add_group(sc, &sc->groups[sc->ngroups++], name, lineno);
 			continue;
 		}
 		char *eq = strchr(line, '=');
 		if (!eq) {
-			g_set_error(
-				error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
-				"%s:%d: %s%s%s: expected 'key = value', a [group] or a # comment",
-				sc->path, lineno, group ? group : "", group ? " " : "", line);
+			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
+				    "%s:%d: %s%s%s: expected 'key = value', a [group] or a # "
+				    "comment",
+				    sc->path, lineno, group ? group->name : "", group ? " " : "",
+				    line);
 			return false;
 		}
 		*eq = 0;
-		char *key = g_strstrip(line);
+		char *key = strip_in_place(line, eq);
 		if (!group) {
 			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 				    "%s:%d: %s: a key must come after a [group] header", sc->path,
@@ -199,21 +381,33 @@ index_lines(struct scenario *sc, GError **error)
 			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 				    "%s:%d: %s %s: a key may hold letters, digits, '.', '_' and "
 				    "'-' only",
-				    sc->path, lineno, group, key);
+				    sc->path, lineno, group->name, key);
 			return false;
 		}
-		char *k = gk(group, key);
-		if (g_hash_table_contains(sc->lines, k)) {
+		struct sentry *e = &sc->entries[sc->nentries];
+		*e = (struct sentry){ .key = key, .group = group, .line = lineno };
+		struct sentry *first = group_entry(sc, group, key);
+		if (first) {
 			g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_SYNTAX,
 				    "%s:%d: %s %s: key given twice (first on line %d)", sc->path,
-				    lineno, group, key,
-				    GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, k)));
-			g_free(k);
+				    lineno, group->name, key, first->line);
 			return false;
 		}
-		g_hash_table_insert(sc->lines, k, GINT_TO_POINTER(lineno));
+		e->value = cook_value(eq + 1);
+		sc->nentries++;
+		add_entry(sc, e);
 	}
 	return true;
+}
+
+/* How many times @c occurs in @s. */
+static guint
+count_char(const char *s, int c)
+{
+	guint n = 0;
+	for (const char *p = strchr(s, c); p; p = strchr(p + 1, c))
+		n++;
+	return n;
 }
 
 struct scenario *
@@ -222,10 +416,15 @@ scenario_load_data(const char *name, const char *text, GError **error)
 	struct scenario *sc = g_new0(struct scenario, 1);
 	sc->path = g_strdup(name);
 	sc->text = g_string_new(text);
-	sc->lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	sc->used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	sc->order = g_ptr_array_new_with_free_func(g_free);
-	sc->kf = g_key_file_new();
+	sc->buf = g_strdup(text);
+	sc->entries = g_new(struct sentry, count_char(text, '=') + 1);
+	sc->groups = g_new0(struct sgroup, count_char(text, '[') + 1);
+	sc->order = g_ptr_array_new();
+	sc->names = g_ptr_array_new();
+	g_ptr_array_add(sc->names, NULL);
+	sc->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	sc->by_key = g_hash_table_new(entry_hash, entry_equal);
+	sc->owned = g_ptr_array_new_with_free_func(g_free);
 	if (!g_utf8_validate(text, -1, NULL)) {
 		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE,
 			    "%s:1: file: not valid UTF-8 text", name);
@@ -233,13 +432,6 @@ scenario_load_data(const char *name, const char *text, GError **error)
 		return NULL;
 	}
 	if (!index_lines(sc, error)) {
-		scenario_free(sc);
-		return NULL;
-	}
-	g_autoptr(GError) sub = NULL;
-	if (!g_key_file_load_from_data(sc->kf, text, (gsize)-1, G_KEY_FILE_NONE, &sub)) {
-		g_set_error(error, SCENARIO_ERROR, SCENARIO_ERROR_FILE, "%s:1: file: %s", name,
-			    sub->message);
 		scenario_free(sc);
 		return NULL;
 	}
@@ -364,7 +556,8 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 	 */
 	size_t best = 0;
 	for (guint i = 0; i < sc->order->len; i++) {
-		g_autofree char *gd = g_strdelimit(g_strdup(sc->order->pdata[i]), " ", '.');
+		const struct sgroup *og = sc->order->pdata[i];
+		g_autofree char *gd = g_strdelimit(g_strdup(og->name), " ", '.');
 		size_t n = strlen(gd);
 		if (n > best && strncmp(lhs, gd, n) == 0 && lhs[n] == '.' && lhs[n + 1]) {
 			best = n;
@@ -400,15 +593,30 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 		return false;
 	}
 	sc->noverrides++;
-	g_key_file_set_value(sc->kf, group, key, eq + 1);
-	if (sc->key_index)
-		g_hash_table_remove(sc->key_index, group);
-	/* Overrides are reported as line -N, "command line" (see scenario_fail). */
-	g_hash_table_replace(sc->lines, gk(group, key), GINT_TO_POINTER(-sc->noverrides));
-	if (!g_hash_table_contains(sc->lines, group)) {
-		g_hash_table_insert(sc->lines, g_strdup(group), GINT_TO_POINTER(-sc->noverrides));
-		g_ptr_array_add(sc->order, g_strdup(group));
+	struct sgroup *g = find_group(sc, group);
+	if (!g) {
+		g = g_new0(struct sgroup, 1);
+		g_ptr_array_add(sc->owned, g);
+		const char *name = g_steal_pointer(&group);
+		g_ptr_array_add(sc->owned, (gpointer)name);
+		/* Overrides are reported as line -N, "command line" (see scenario_fail). */
+		add_group(sc, g, name, -sc->noverrides);
 	}
+	key_index_free(g->index);
+	g->index = NULL;
+	char *value = g_strdup(eq + 1);
+	g_ptr_array_add(sc->owned, value);
+	struct sentry *e = find_entry(sc, g->name, key);
+	if (!e) {
+		e = g_new0(struct sentry, 1);
+		g_ptr_array_add(sc->owned, e);
+		char *k = g_strdup(key);
+		g_ptr_array_add(sc->owned, k);
+		*e = (struct sentry){ .key = k, .group = g };
+		add_entry(sc, e);
+	}
+	e->value = cook_value(value);
+	e->line = -sc->noverrides;
 	g_string_append_printf(sc->text, "\n# --set %s", assignment);
 	return true;
 }
@@ -416,9 +624,7 @@ scenario_override(struct scenario *sc, const char *assignment, GError **error)
 char **
 scenario_groups(const struct scenario *sc)
 {
-	g_ptr_array_add(sc->order, NULL);
-	sc->order->len--;
-	return (char **)sc->order->pdata;
+	return (char **)sc->names->pdata;
 }
 
 GPtrArray *
@@ -427,7 +633,7 @@ scenario_groups_with_prefix(const struct scenario *sc, const char *prefix)
 	GPtrArray *out = g_ptr_array_new();
 	size_t n = strlen(prefix);
 	for (guint i = 0; i < sc->order->len; i++) {
-		const char *g = sc->order->pdata[i];
+		const char *g = ((const struct sgroup *)sc->order->pdata[i])->name;
 		if (strncmp(g, prefix, n) == 0 && g[n] == ' ')
 			g_ptr_array_add(out, (gpointer)g);
 	}
@@ -437,45 +643,44 @@ scenario_groups_with_prefix(const struct scenario *sc, const char *prefix)
 bool
 scenario_has_group(const struct scenario *sc, const char *group)
 {
-	return g_key_file_has_group(sc->kf, group);
+	return find_group(sc, group) != NULL;
 }
 
 char **
 scenario_keys(const struct scenario *sc, const char *group)
 {
-	char **keys = g_key_file_get_keys(sc->kf, group, NULL, NULL);
-	return keys ? keys : g_new0(char *, 1);
+	const struct sgroup *g = find_group(sc, group);
+	GPtrArray *keys = g_ptr_array_new();
+	for (const struct sentry *e = g ? g->first : NULL; e; e = e->next)
+		g_ptr_array_add(keys, g_strdup(e->key));
+	g_ptr_array_add(keys, NULL);
+	return (char **)g_ptr_array_free(keys, FALSE);
 }
 
 void
 scenario_mark_used(struct scenario *sc, const char *group, const char *key)
 {
-	g_hash_table_add(sc->used, gk(group, key));
+	struct sentry *e = find_entry(sc, group, key);
+	if (e)
+		e->used = true;
 }
 
 char *
 scenario_peek(struct scenario *sc, const char *group, const char *key)
 {
-	return g_key_file_get_string(sc->kf, group, key, NULL);
+	const struct sentry *e = find_entry(sc, group, key);
+	return e && e->value ? g_strdup(e->value) : NULL;
 }
 
 const char *
 scenario_get(struct scenario *sc, const char *group, const char *key)
 {
-	/* GKeyFile returns a new string; keep it alive in the file by reading the raw value. */
-	char *k = gk(group, key);
-	if (!g_hash_table_contains(sc->lines, k)) { /* every key of the file and of --set */
-		g_free(k);
+	struct sentry *e = find_entry(sc, group, key);
+	if (!e) /* every key of the file and of --set */
 		return NULL;
-	}
-	g_hash_table_add(sc->used, k);
-	char *v = g_key_file_get_string(sc->kf, group, key, NULL);
-	if (!v)
-		return "";
-	/* Intern: values live as long as the program, which is one run. */
-	const char *s = g_intern_string(g_strstrip(v));
-	g_free(v);
-	return s;
+	e->used = true;
+	/* The scenario owns it: the world is freed before the scenario. */
+	return e->value ? e->value : "";
 }
 
 bool
@@ -486,10 +691,9 @@ scenario_fail(struct scenario *sc, GError **error, const char *group, const char
 	va_start(ap, fmt);
 	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_autofree char *k = key ? gk(group, key) : g_strdup(group);
-	int line = GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, k));
-	if (!line && key)
-		line = GPOINTER_TO_INT(g_hash_table_lookup(sc->lines, group));
+	const struct sentry *e = key ? find_entry(sc, group, key) : NULL;
+	const struct sgroup *g = find_group(sc, group);
+	int line = e ? e->line : g ? g->line : 0;
 	g_autofree char *where = line > 0 ? g_strdup_printf("%s:%d", sc->path, line)
 		: line < 0		  ? g_strdup("command line (--set)")
 					  : g_strdup_printf("%s", sc->path);
@@ -587,14 +791,11 @@ bool
 scenario_check_unused(struct scenario *sc, GError **error)
 {
 	for (guint i = 0; i < sc->order->len; i++) {
-		const char *group = sc->order->pdata[i];
-		g_auto(GStrv) keys = scenario_keys(sc, group);
-		for (int j = 0; keys[j]; j++) {
-			g_autofree char *k = gk(group, keys[j]);
-			if (!g_hash_table_contains(sc->used, k))
-				return scenario_fail(sc, error, group, keys[j],
+		const struct sgroup *g = sc->order->pdata[i];
+		for (const struct sentry *e = g->first; e; e = e->next)
+			if (!e->used)
+				return scenario_fail(sc, error, g->name, e->key,
 						     "unknown key (see 'netsim help keys')");
-		}
 	}
 	return true;
 }

@@ -75,6 +75,10 @@ bool scenario_has_group(const struct scenario *sc, const char *group);
  * none), in the order of their first key; owned by @sc until it changes. */
 const GPtrArray *scenario_key_prefixes(struct scenario *sc, const char *group);
 char **scenario_keys(const struct scenario *sc, const char *group);
+/* Keys of @group in file order without copying them: all of them (@prefix
+ * NULL), those without a dot (@prefix ""), or those "PREFIX.name"; owned by
+ * @sc until it changes; NULL when there are none. */
+const GPtrArray *scenario_keys_view(struct scenario *sc, const char *group, const char *prefix);
 
 /* The value (marks the key used), or NULL when absent. */
 const char *scenario_get(struct scenario *sc, const char *group, const char *key);

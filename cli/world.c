@@ -78,13 +78,11 @@ read_run(struct world *w, GError **error)
 static bool
 read_costs(struct world *w, const char *group, const char *prefix, struct cpu *cpu, GError **error)
 {
-	g_auto(GStrv) keys = scenario_keys(w->sc, group);
+	const GPtrArray *view = scenario_keys_view(w->sc, group, prefix);
+	const char *const *keys = view ? (const char *const *)view->pdata : NULL;
 	size_t n = prefix ? strlen(prefix) : 0;
-	for (int i = 0; keys[i]; i++) {
-		const char *name = keys[i];
-		if (n && (strncmp(name, prefix, n) != 0 || name[n] != '.'))
-			continue;
-		name += n ? n + 1 : 0;
+	for (guint i = 0; view && i < view->len; i++) {
+		const char *name = keys[i] + (n ? n + 1 : 0);
 		int c = cpu_cost_by_name(name);
 		if (c < 0)
 			return scenario_fail(w->sc, error, group, keys[i],
@@ -224,7 +222,7 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->links = g_hash_table_new(g_str_hash, g_str_equal);
 	w->link_order = g_ptr_array_new();
 	w->apps = g_ptr_array_new();
-	w->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	w->addresses = g_hash_table_new(g_direct_hash, g_direct_equal);
 	if (!check_groups(w, error) || !read_run(w, error))
 		goto fail;
 	if (!scenario_check_memory(sc, error))
@@ -340,15 +338,32 @@ world_run(struct world *w, GError **error)
 
 #define put metric_put
 
+/*
+ * A figure and its name in one block: the value first (the table's value),
+ * the name after it (its key), so that a figure costs one allocation;
+ * world_metrics' table frees the block as the value and nothing as the key.
+ * g_hash_table_replace keeps the new key when a name is put again.
+ */
 void
 metric_put(GHashTable *m, double v, const char *fmt, ...)
 {
+	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);
-	char *name = g_strdup_vprintf(fmt, ap);
+	int n = g_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	double *p = g_new(double, 1);
+	if (n < 0)
+		n = 0, buf[0] = 0;
+	g_autofree char *longer = NULL;
+	if (n >= (int)sizeof buf) {
+		va_start(ap, fmt);
+		longer = g_strdup_vprintf(fmt, ap);
+		va_end(ap);
+	}
+	double *p = g_malloc(sizeof(double) + (size_t)n + 1);
 	*p = v;
+	char *name = (char *)(p + 1);
+	memcpy(name, longer ? longer : buf, (size_t)n + 1);
 	g_hash_table_replace(m, name, p);
 }
 
@@ -397,7 +412,8 @@ world_metrics(struct world *w)
 {
 	if (w->metrics)
 		return w->metrics;
-	GHashTable *m = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	GHashTable *m =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free); /* metric_put */
 	double secs = (double)sim_now(w->sim) / 1e9;
 	put(m, (double)sim_events_dispatched(w->sim), "sim.events");
 	put(m, secs, "sim.seconds");

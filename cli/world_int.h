@@ -41,7 +41,7 @@ struct world {
 	GHashTable *links;     /* name -> struct world_link * */
 	GPtrArray *link_order; /* struct world_link *, in scenario order */
 	GPtrArray *apps;       /* struct app *, freed after the hosts */
-	GHashTable *addresses; /* IPv4 address -> "host H IF": each is used once */
+	GHashTable *addresses; /* IPv4 address -> its net_device: each is used once */
 	GHashTable *metrics;
 	/* host->name -> struct host * (world_host) */
 	GHashTable *host_by_name;

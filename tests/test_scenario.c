@@ -296,6 +296,49 @@ test_scenario_that_cannot_fit_in_memory_is_a_memory_error(void **state)
 	g_error_free(err);
 }
 
+/* Values read as GKeyFile's g_key_file_get_string reads them: \s \n \t
+ * \r \\ unescaped, then stripped; a bad escape reads as "" (the loader
+ * parsed with GKeyFile before issue 16). */
+static void
+test_scenario_values_unescape_as_gkeyfile_does(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(scenario) sc = scenario_load_data(
+		"a.ini", "[app a]\nx =  one\\stwo  \ny = a\\\\b\\n\nz = bad\\q\nw =\n", &err);
+	assert_non_null(sc);
+	assert_string_equal(scenario_get(sc, "app a", "x"), "one two");
+	assert_string_equal(scenario_get(sc, "app a", "y"), "a\\b");
+	assert_string_equal(scenario_get(sc, "app a", "z"), "");
+	assert_null(scenario_peek(sc, "app a", "z"));
+	assert_string_equal(scenario_get(sc, "app a", "w"), "");
+	assert_null(scenario_get(sc, "app a", "v"));
+}
+
+/* A group given twice is one group, its keys in file order; a key given
+ * twice is found in a group of any size. */
+static void
+test_scenario_group_given_twice_is_one_group(void **state)
+{
+	GError *err = NULL;
+	g_autoptr(GString) text = g_string_new("[host h]\nb = 1\n[scenario]\nseed = 1\n[host h]\n");
+	for (int i = 0; i < 40; i++)
+		g_string_append_printf(text, "k%d = %d\n", i, i);
+	g_autoptr(scenario) sc = scenario_load_data("a.ini", text->str, &err);
+	assert_non_null(sc);
+	g_auto(GStrv) keys = scenario_keys(sc, "host h");
+	assert_int_equal(g_strv_length(keys), 41);
+	assert_string_equal(keys[0], "b");
+	assert_string_equal(keys[40], "k39");
+	assert_string_equal(scenario_groups(sc)[1], "scenario");
+	assert_null(scenario_groups(sc)[2]);
+	assert_string_equal(scenario_get(sc, "host h", "k39"), "39");
+	assert_string_equal(scenario_get(sc, "host h", "b"), "1");
+	g_string_append(text, "k7 = 8\n");
+	assert_null(scenario_load_data("a.ini", text->str, &err));
+	assert_error_is(err, "a.ini:46: host h k7: key given twice (first on line 13)");
+	g_error_free(err);
+}
+
 int
 main(void)
 {
@@ -317,6 +360,8 @@ main(void)
 		cmocka_unit_test(test_expect_malformed_condition_is_a_scenario_error),
 		cmocka_unit_test(test_scenario_bad_set_is_a_set_error),
 		cmocka_unit_test(test_scenario_that_cannot_fit_in_memory_is_a_memory_error),
+		cmocka_unit_test(test_scenario_values_unescape_as_gkeyfile_does),
+		cmocka_unit_test(test_scenario_group_given_twice_is_one_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
