@@ -289,7 +289,7 @@ cmd_trace(int argc, char **argv)
 		"Usage: netsim trace expand FILE\n"
 		"\n"
 		"A full trace with more skb_events rows than NETSIM_TRACE_EXPAND_ROWS\n"
-		"(default 1,000,000) is stored packed (docs/trace-schema.md).  expand\n"
+		"(default 3,000,000) is stored packed (docs/trace-schema.md).  expand\n"
 		"rewrites it into plain tables with their indexes, which find one\n"
 		"skb's rows at once; a copy is expanded and renamed over FILE, so a\n"
 		"failure leaves FILE as it was.\n";

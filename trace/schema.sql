@@ -79,7 +79,7 @@ CREATE TABLE skb_rows (
 -- because one B-tree row per operation costs more than the simulation
 -- itself (docs/performance.md, the trace section).  When the run ends, a
 -- trace of at most NETSIM_TRACE_EXPAND_ROWS skb_events rows (default
--- 1,000,000) is expanded into skb_rows and cpu_rows, so that lecture-sized
+-- 3,000,000) is expanded into skb_rows and cpu_rows, so that lecture-sized
 -- traces are plain tables with indexes; a bigger one stays packed until
 -- `netsim trace expand FILE`.  Either way skb_events and cpu_busy below give
 -- the same rows.  The view skb_packed decodes the packs with SQLite's own
@@ -322,6 +322,8 @@ SELECT r.host AS host,
 FROM cpu_packed r CROSS JOIN cpu_work w ON w.id = r.work;
 
 -- netsim:plain-views (run when a trace is expanded, replacing the views above)
+DROP VIEW IF EXISTS skb_events;
+DROP VIEW IF EXISTS cpu_busy;
 -- Every skb operation with its names: what to query.
 CREATE VIEW skb_events AS
 SELECT r.seq AS seq,
@@ -465,8 +467,9 @@ CREATE TRIGGER cpu_busy_delete INSTEAD OF DELETE ON cpu_busy BEGIN
 END;
 
 -- netsim:expand (run at close for a small trace, and by `netsim trace expand`)
--- The packs become plain rows, in order; then the plain views replace the
--- packed ones and the indexes below are built.
+-- The packs become plain rows, in order; then trace_expand_db runs the
+-- plain views above, the triggers again and the indexes below.  (Run as one
+-- script, `sqlite3 new.db < schema.sql`, this file makes a plain trace.)
 INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
 	      buf_size, mac_off, net_off, trans_off, data_id, dataref)
 SELECT seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
@@ -475,8 +478,6 @@ DELETE FROM skb_packs;
 INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
 SELECT host, work, start_ns, end_ns, task FROM cpu_packed;
 DELETE FROM cpu_packs;
-DROP VIEW skb_events;
-DROP VIEW cpu_busy;
 
 -- netsim:indexes (everything below is run by trace_close, not at open)
 -- (skb) is (skb, seq): an index entry ends with the rowid, which is seq.

@@ -96,7 +96,7 @@ bool trace_begin_run(struct trace *tr, const char *scenario_name, const char *sc
  */
 bool trace_close(struct trace *tr, bool finished, GError **error);
 /* skb_events rows at most which trace_close expands a packed trace into
- * plain tables (default: NETSIM_TRACE_EXPAND_ROWS, or 1,000,000); 0 keeps
+ * plain tables (default: NETSIM_TRACE_EXPAND_ROWS, or 3,000,000); 0 keeps
  * every trace but an empty one packed (tests). */
 void trace_set_expand_rows(struct trace *tr, uint64_t rows);
 /*

@@ -23,16 +23,17 @@
 extern const char trace_schema_sql[];
 
 /*
- * skb_events and cpu_busy rows are stored packed while the run goes:
- * TRACE_PACK_ROWS rows to one skb_packs or cpu_packs row, as JSON text the
+ * skb_events and cpu_busy rows are stored packed while the run goes: about
+ * 50 KB of rows (at most TRACE_PACK_ROWS) to one skb_packs or cpu_packs
+ * row, as JSON text the
  * views of schema.sql decode (trace_pack.c).  One B-tree row per operation
  * cost about 0.5 us a row in SQLite, more than the simulation itself; a
  * pack is one step and a copy.  Packs are also flushed at every commit.
  */
-#define TRACE_PACK_ROWS 1024
+#define TRACE_PACK_ROWS 4096
 /* Default of NETSIM_TRACE_EXPAND_ROWS: a trace with at most this many
  * skb_events rows is expanded into plain tables at close. */
-#define TRACE_EXPAND_ROWS_DEFAULT 1000000
+#define TRACE_EXPAND_ROWS_DEFAULT 3000000
 
 /* A pack being built: JSON text of up to TRACE_PACK_ROWS rows. */
 struct trace_pack {

@@ -48,7 +48,9 @@ pack_reserve(struct trace_pack *pk, size_t more)
 	pk->buf = g_realloc(pk->buf, pk->cap);
 }
 
-/* Decimal digits of @v at @p; returns the end. */
+/* Decimal digits of @v at @p; returns the end.  The digits are written in
+ * place, from the last: a memcpy of a few bytes is a call into libc, and
+ * was 12% of a traced run's CPU time. */
 static inline char *
 put_int(char *p, int64_t v)
 {
@@ -56,14 +58,25 @@ put_int(char *p, int64_t v)
 				    "25262728293031323334353637383940414243444546474849"
 				    "50515253545556575859606162636465666768697071727374"
 				    "75767778798081828384858687888990919293949596979899";
-	char tmp[24];
-	char *t = tmp + sizeof tmp;
 	uint64_t u = (uint64_t)v;
 
 	if (v < 0) {
 		*p++ = '-';
 		u = -(uint64_t)v;
 	}
+	/* most values are below 10,000: no loop for them */
+	if (u < 10) {
+		*p = (char)('0' + u);
+		return p + 1;
+	}
+	if (u < 100) {
+		memcpy(p, pairs + u * 2, 2);
+		return p + 2;
+	}
+	unsigned n = 3;
+	for (uint64_t x = u / 1000; x; x /= 10)
+		n++;
+	char *end = p + n, *t = end;
 	while (u >= 100) {
 		unsigned d = (unsigned)(u % 100) * 2;
 		u /= 100;
@@ -76,9 +89,7 @@ put_int(char *p, int64_t v)
 	} else {
 		*--t = (char)('0' + u);
 	}
-	size_t n = (size_t)(tmp + sizeof tmp - t);
-	memcpy(p, t, n);
-	return p + n;
+	return end;
 }
 
 /* One row's values, NULL where !has[i]: "[a,b,null,c]" without trailing NULLs. */
@@ -97,13 +108,32 @@ pack_put_row(struct trace_pack *pk, const int64_t *v, const bool *has, int n)
 		if (has[i]) {
 			p = put_int(p, v[i]);
 		} else {
-			memcpy(p, "null", 4);
+			memcpy(p, "null", 4); /* a constant size: inlined */
 			p += 4;
 		}
 	}
 	*p++ = ']';
 	pk->len = (size_t)(p - pk->buf);
 	pk->n++;
+}
+
+/*
+ * A pack is written when its text reaches TRACE_PACK_BYTES.  SQLite keeps
+ * the part of a big row that does not fill whole overflow pages in the
+ * table's leaf page: cut at a fixed number of rows, that part has any size
+ * up to a page and the leaves are half empty (the file was 18% bigger).
+ * Cut just past minLocal + 6 overflow pages (SQLite's btreeParseCellPtr:
+ * minLocal = (usable - 12) * 32 / 255 - 23 = 1003 and 8188 bytes an
+ * overflow page, at page_size 8192), the leaf part is about 1 KiB and a
+ * leaf holds several.  The 25 bytes are the record's header and the other
+ * columns.  TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
+ */
+#define TRACE_PACK_BYTES (1003 + 6 * 8188 - 25)
+
+static inline bool
+pack_full(const struct trace_pack *pk)
+{
+	return pk->len >= TRACE_PACK_BYTES || pk->n >= TRACE_PACK_ROWS;
 }
 
 /* Writes @pk as one row of its table with @st and empties it. */
@@ -211,7 +241,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 	pack_put_row(pk, v, has, 17);
 	tr->skb_seq++;
 	tr->batch_rows++;
-	if (pk->n == TRACE_PACK_ROWS)
+	if (pack_full(pk))
 		pack_write(tr, pk, tr->st[ST_SKB_PACK], true);
 }
 
@@ -234,7 +264,7 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
 	v[2] -= pk->t0;
 	pack_put_row(pk, v, has, 5);
 	tr->batch_rows++;
-	if (pk->n == TRACE_PACK_ROWS)
+	if (pack_full(pk))
 		pack_write(tr, pk, tr->st[ST_CPU_PACK], false);
 }
 
@@ -262,10 +292,191 @@ trace_schema_exec(sqlite3 *db, const char *section, char **errmsg)
 	return sqlite3_exec(db, sql, NULL, NULL, errmsg) == SQLITE_OK;
 }
 
+/*
+ * The packs into plain rows, in C: SQLite's json_each and ->> decode about
+ * 0.5 us a value (10 us a skb_events row), so a trace of a million rows
+ * took 10 s to expand in SQL (the statements of the netsim:expand section
+ * of schema.sql, which say the same).  Here each pack is read once, its
+ * numbers parsed in order, and the rows inserted with one prepared
+ * statement: about what writing them as plain rows during the run cost.
+ */
+
+/* The next value of a pack's row at *@pp: false at the row's end (']'). */
+static bool
+unpack_value(const char **pp, int64_t *v, bool *has, bool *bad)
+{
+	const char *p = *pp;
+
+	if (*p == ',')
+		p++;
+	if (*p == ']') {
+		*pp = p;
+		return false;
+	}
+	if (strncmp(p, "null", 4) == 0) {
+		*has = false;
+		*pp = p + 4;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	*v = g_ascii_strtoll(p, &end, 10);
+	if (end == p || errno) {
+		*bad = true;
+		return false;
+	}
+	*has = true;
+	*pp = end;
+	return true;
+}
+
+/* The rows of the pack @text ("[[..],[..]]") into @v/@has, @ncol a row,
+ * calling @row for each; false on text that is not a pack. */
+static bool
+unpack_rows(const char *text, int ncol, bool (*row)(void *, const int64_t *, const bool *),
+	    void *arg)
+{
+	const char *p = text;
+	bool bad = false;
+
+	if (!p || *p++ != '[')
+		return false;
+	while (*p == '[' || (*p == ',' && p[1] == '[')) {
+		if (*p == ',')
+			p++;
+		p++;
+		int64_t v[17];
+		bool has[17];
+		int i = 0;
+		for (; i < ncol; i++) {
+			if (!unpack_value(&p, &v[i], &has[i], &bad))
+				break;
+		}
+		if (bad || *p != ']')
+			return false;
+		for (; i < ncol; i++)
+			has[i] = false;
+		p++;
+		if (!row(arg, v, has))
+			return false;
+	}
+	return *p == ']' && p[1] == '\0';
+}
+
+struct unpack {
+	sqlite3_stmt *ins;
+	int64_t seq, t0, k0, d0;
+};
+
+static void
+bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* One skb_rows row from the pack order of skb_packed (schema.sql). */
+static bool
+unpack_skb_row(void *arg, const int64_t *v, const bool *has)
+{
+	struct unpack *u = arg;
+	sqlite3_stmt *st = u->ins;
+	/* skb_rows' columns after seq: the index of each in a pack's row */
+	static const int from[17] = { 0, 1, 2, 3, 4, 16, 11, 15, 5, 6, 7, 8, 14, 13, 12, 9, 10 };
+
+	if (!has[0] || !has[1] || !has[2] || !has[3])
+		return false;
+	sqlite3_bind_int64(st, 1, u->seq++);
+	for (int c = 0; c < 17; c++) {
+		int k = from[c];
+		int64_t x = v[k];
+		if (k == 0)
+			x += u->t0;
+		else if (k == 3)
+			x += u->k0;
+		else if (k == 9)
+			x += u->d0;
+		bind_opt(st, c + 2, x, has[k]);
+	}
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+static bool
+unpack_cpu_row(void *arg, const int64_t *v, const bool *has)
+{
+	struct unpack *u = arg;
+	sqlite3_stmt *st = u->ins;
+
+	if (!has[0] || !has[1] || !has[2] || !has[3])
+		return false;
+	sqlite3_bind_int64(st, 1, v[0]);
+	sqlite3_bind_int64(st, 2, v[1]);
+	sqlite3_bind_int64(st, 3, u->t0 + v[2]);
+	sqlite3_bind_int64(st, 4, u->t0 + v[2] + v[3]);
+	bind_opt(st, 5, v[4], has[4]);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+/* Every pack of one table into plain rows, then the packs deleted. */
+static bool
+unpack_table(sqlite3 *db, bool skb, char **errmsg)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	struct unpack u = { 0 };
+	bool ok = false;
+	int rc;
+
+	const char *sel_sql = skb ? "SELECT seq0, t0, k0, d0, rows FROM skb_packs ORDER BY seq0"
+				  : "SELECT 0, t0, 0, 0, rows FROM cpu_packs ORDER BY id";
+	const char *ins_sql = skb
+		? "INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes,"
+		  " other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"
+		  " data_id, dataref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+		  " ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+		: "INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5)";
+	if (sqlite3_prepare_v2(db, sel_sql, -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, ins_sql, -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	u.ins = ins;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		u.seq = sqlite3_column_int64(sel, 0);
+		u.t0 = sqlite3_column_int64(sel, 1);
+		u.k0 = sqlite3_column_int64(sel, 2);
+		u.d0 = sqlite3_column_int64(sel, 3);
+		const char *text = (const char *)sqlite3_column_text(sel, 4);
+		if (!unpack_rows(text, skb ? 17 : 5, skb ? unpack_skb_row : unpack_cpu_row, &u)) {
+			if (sqlite3_errcode(db) == SQLITE_OK || sqlite3_errcode(db) == SQLITE_ROW ||
+			    sqlite3_errcode(db) == SQLITE_DONE)
+				*errmsg = sqlite3_mprintf("a row of %s is not a pack",
+							  skb ? "skb_packs" : "cpu_packs");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto out;
+	g_clear_pointer(&sel, sqlite3_finalize);
+	ok = sqlite3_exec(db, skb ? "DELETE FROM skb_packs" : "DELETE FROM cpu_packs", NULL, NULL,
+			  errmsg) == SQLITE_OK;
+out:
+	if (!ok && !*errmsg)
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return ok;
+}
+
 bool
 trace_expand_db(sqlite3 *db, char **errmsg)
 {
-	return trace_schema_exec(db, "expand", errmsg) &&
+	*errmsg = NULL;
+	return unpack_table(db, true, errmsg) && unpack_table(db, false, errmsg) &&
 		trace_schema_exec(db, "plain-views", errmsg) &&
 		trace_schema_exec(db, "triggers", errmsg) &&
 		trace_schema_exec(db, "indexes", errmsg);
