@@ -31,6 +31,14 @@ dump() {
 for sc in "$top_srcdir"/scenarios/lectures/*.ini "$top_srcdir"/scenarios/network/*.ini; do
 	name=$(basename "$(dirname "$sc")")-$(basename "$sc" .ini)
 	"$NETSIM" run "$sc" -q --trace "$T/$name.plain.db" --trace-level full >/dev/null 2>&1
+	# Reading a packed trace costs about 10 us a row (SQLite's JSON
+	# functions): the three lectures of more than 100,000 rows (up to 2.4
+	# million) would take minutes here.  tests/trace_replay.sh replays them.
+	rows=$(q "$T/$name.plain.db" 'SELECT count(*) FROM skb_events')
+	if [ "$rows" -gt 100000 ] 2>/dev/null; then
+		echo "# $name: $rows rows, not compared packed"
+		continue
+	fi
 	NETSIM_TRACE_EXPAND_ROWS=0 "$NETSIM" run "$sc" -q --trace "$T/$name.packed.db" \
 		--trace-level full >/dev/null 2>&1
 	packs=$(q "$T/$name.packed.db" 'SELECT count(*) FROM skb_packs')

@@ -9,9 +9,9 @@
  * prepared statements, so that on a machine with two cores the run takes
  * about the longer of the two instead of their sum.  The rows, their
  * order and the transactions are what trace.c wrote before: the writer
- * batches skb_events rows TRACE_SKB_ROWS_PER_INSERT to an INSERT and
- * commits every TRACE_BATCH_ROWS rows, so a killed run still leaves whole
- * batches in the WAL file and run.finished = 0.
+ * packs skb_events and cpu_busy rows (trace_pack.c), flushes the packs at
+ * every commit and commits every TRACE_BATCH_ROWS rows, so a killed run
+ * still leaves whole batches in the WAL file and run.finished = 0.
  *
  * The protocol (trace_int.h): TRACE_CHUNKS chunks go round between the
  * queue "full" (simulation -> writer) and "free" (writer -> simulation).
