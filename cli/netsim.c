@@ -30,6 +30,7 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/tcp.h"
+#include "trace/trace.h"
 #include "viz/draw.h"
 #include "viz/view.h"
 #include "viz/replay.h"
@@ -280,6 +281,37 @@ out:
 	return rc;
 }
 
+/* netsim trace expand FILE: a packed trace into plain tables (trace/trace_pack.c). */
+static int
+cmd_trace(int argc, char **argv)
+{
+	static const char help[] =
+		"Usage: netsim trace expand FILE\n"
+		"\n"
+		"A full trace with more skb_events rows than NETSIM_TRACE_EXPAND_ROWS\n"
+		"(default 3,000,000) is stored packed (docs/trace-schema.md).  expand\n"
+		"rewrites it into plain tables with their indexes, which find one\n"
+		"skb's rows at once; a copy is expanded and renamed over FILE, so a\n"
+		"failure leaves FILE as it was.\n";
+	g_autoptr(GError) error = NULL;
+	bool expanded;
+
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		fputs(help, stdout);
+		return EXIT_OK;
+	}
+	if (argc != 4 || strcmp(argv[2], "expand") != 0) {
+		fputs(help, stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (!trace_expand_file(argv[3], &expanded, &error)) {
+		fprintf(stderr, "netsim trace: %s\n", error->message);
+		return EXIT_BAD_INPUT;
+	}
+	printf("%s: %s\n", argv[3], expanded ? "expanded" : "not packed: nothing to do");
+	return EXIT_OK;
+}
+
 static const char usage[] =
 	"Usage: netsim COMMAND [OPTIONS] ...\n"
 	"\n"
@@ -295,6 +327,7 @@ static const char usage[] =
 	"  draw DB WHAT   a picture of a trace: path, stackmap, ladder, cpu, buffer (-o FILE)\n"
 	"  view DB        a web page to step through a packet's life (-o DIR)\n"
 	"  check-trace DB replay a trace: does every row follow from the one before?\n"
+	"  trace expand DB  a packed (big) trace into plain tables\n"
 	"  help [TOPIC]   this text; topics: scenario, keys, apps, costs\n"
 	"  --version      print the version\n"
 	"\n"
@@ -429,6 +462,8 @@ main(int argc, char **argv)
 		return view_main(argc, argv);
 	if (strcmp(cmd, "check-trace") == 0)
 		return replay_main(argc, argv);
+	if (strcmp(cmd, "trace") == 0)
+		return cmd_trace(argc, argv);
 	fprintf(stderr, "netsim: unknown command '%s' (see 'netsim help')\n", cmd);
 	return EXIT_BAD_INPUT;
 }

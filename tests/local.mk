@@ -28,6 +28,9 @@ EXTRA_DIST += tests/loss_direction.sh
 # The trace file: live readers, plain names, --overwrite (issue 15).
 TESTS += tests/trace_files.sh
 EXTRA_DIST += tests/trace_files.sh tests/udp_flood_lan.ini
+# A packed full trace reads as the plain one; netsim trace expand (issue 12).
+TESTS += tests/trace_packed.sh
+EXTRA_DIST += tests/trace_packed.sh
 
 # netsim draw's output file: missing directory, full disk (issue 15).
 TESTS += tests/draw_output.sh

@@ -1,7 +1,7 @@
 ## trace/local.mk: the recorder (SQLite trace writer, pcap writer, schema).
 libnetsim_a_SOURCES += \
 	trace/trace.c trace/trace.h trace/trace_int.h \
-	trace/trace_rows.c trace/trace_writer.c \
+	trace/trace_rows.c trace/trace_writer.c trace/trace_pack.c \
 	trace/pcap.c
 nodist_libnetsim_a_SOURCES = trace/schema_sql.c
 

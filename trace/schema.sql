@@ -1,4 +1,4 @@
--- trace/schema.sql - the netsim trace database, schema version 5.
+-- trace/schema.sql - the netsim trace database, schema version 7.
 --
 -- One database holds one run.  trace/trace.c creates these tables when a
 -- trace is opened (this file is compiled into netsim), fills them while the
@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -74,92 +74,49 @@ CREATE TABLE skb_rows (
 	dataref   INTEGER
 );
 
--- Every skb operation with its names: what to query.
-CREATE VIEW skb_events AS
-SELECT r.seq AS seq,
-       r.time_ns AS time_ns,
-       r.host AS host,                -- hosts.id
-       s.ctx AS ctx,                  -- 'hardirq', 'softirq', 'task' or 'hw'
-       r.skb AS skb,                  -- the skb's run-unique id
-       s.op AS op,                    -- alloc free drop enqueue dequeue handoff push pull
-                                      -- copy clone wire route reserve put trim header expand
-       s.layer AS layer,              -- 'nic', 'dev', 'eth', 'ip', 'udp', ...
-       s.func AS func,                -- handoff: the function now holding the skb;
-                                      -- wire: 'tx' or 'rx'; route: route_cache_hit,
-                                      -- route_cache_miss or fib_lookup
-       s.queue AS queue,              -- enqueue/dequeue: the queue; wire: the interface
-       r.data_off AS data_off,        -- data - head after the op
-       CASE WHEN r.len IS NULL THEN r.tail_off - r.data_off
-            WHEN r.len <> -1 THEN r.len END AS len,   -- skb->len after the op
-       CASE WHEN s.op NOT IN ('enqueue', 'dequeue') THEN r.bytes END AS bytes,
-                                      -- push/pull/reserve/put/trim/expand: bytes moved;
-                                      -- copy: bytes copied
-       CASE WHEN s.op IN ('enqueue', 'dequeue') THEN r.bytes END AS qlen,
-                                      -- enqueue/dequeue: queue length after the op
-       s.copy_kind AS copy_kind,      -- copy: user_to_skb skb_to_user dma_to_dev
-                                      -- dma_from_dev skb_copy kernel_to_skb
-       s.reason AS reason,            -- drop: why
-       r.other AS other,              -- clone/copy: the new skb's id; wire rx: the sender's skb
-       -- The skb's pointers after the op, as offsets from head (head is 0), on
-       -- every row of an skb (NULL only on a frame the NIC dropped before it
-       -- had an skb, and on a wire tx row a test writes).  data_off
-       -- above is data; len = tail_off - data_off.
-       r.step AS step,                -- the skb's row number: 0 at alloc, +1 every row
-       r.tail_off AS tail_off,        -- tail - head
-       r.end_off AS end_off,          -- end - head
-       r.buf_size AS buf_size,        -- bytes of the data buffer (end_off <= buf_size)
-       r.mac_off AS mac_off,          -- mac header - head, NULL until set
-       r.net_off AS net_off,          -- network header - head, NULL until set
-       r.trans_off AS trans_off,      -- transport header - head, NULL until set
-       r.data_id AS data_id,          -- the data buffer's run-unique id; clones share it
-       r.dataref AS dataref           -- skbs sharing the data after the op (free: 0 = data freed)
-FROM skb_rows r CROSS JOIN skb_sites s ON s.id = r.site;
+-- skb_rows packed: while a run writes, a trace stores its skb_rows rows
+-- TRACE_PACK_ROWS (256) to a row of skb_packs, as a JSON array of arrays,
+-- because one B-tree row per operation costs more than the simulation
+-- itself (docs/performance.md, the trace section).  When the run ends, a
+-- trace of at most NETSIM_TRACE_EXPAND_ROWS skb_events rows (default
+-- 3,000,000) is expanded into skb_rows and cpu_rows, so that lecture-sized
+-- traces are plain tables with indexes; a bigger one stays packed until
+-- `netsim trace expand FILE`.  Either way skb_events and cpu_busy below give
+-- the same rows.  The view skb_packed decodes the packs with SQLite's own
+-- json_each: one row of skb_rows' columns per element, seq = seq0 + index.
+-- An element holds skb_rows' values, time_ns, skb and data_id as differences
+-- from the pack's first (shorter numbers), in the order
+-- below: the columns most often NULL last, because trailing NULLs are left out.
+CREATE TABLE skb_packs (
+	seq0 INTEGER PRIMARY KEY,        -- seq of the first row
+	n    INTEGER NOT NULL,           -- rows in the pack: seq0 .. seq0 + n - 1
+	t0   INTEGER NOT NULL,           -- time_ns of the first row
+	k0   INTEGER NOT NULL,           -- skb of the first row
+	d0   INTEGER NOT NULL,           -- data_id of the first row that has one (else 0)
+	rows TEXT NOT NULL               -- [[time_ns - t0, host, site, skb - k0, data_off, ...], ...]
+);
 
--- skb_events can be changed like a table (tests cut and edit traces this
--- way): the triggers store the names as skb_sites rows.
-CREATE TRIGGER skb_events_insert INSTEAD OF INSERT ON skb_events BEGIN
-	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
-	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
-	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
-		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
-		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
-	INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step,
-		tail_off, end_off, buf_size, mac_off, net_off, trans_off, data_id, dataref)
-	VALUES (NEW.seq, NEW.time_ns, NEW.host,
-		(SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
-		 AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
-		 AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
-		NEW.skb, NEW.data_off,
-		CASE WHEN NEW.len IS NEW.tail_off - NEW.data_off THEN NULL ELSE coalesce(NEW.len, -1) END,
-		CASE WHEN NEW.op IN ('enqueue', 'dequeue') THEN NEW.qlen ELSE NEW.bytes END,
-		NEW.other, NEW.step, NEW.tail_off, NEW.end_off, NEW.buf_size, NEW.mac_off,
-		NEW.net_off, NEW.trans_off, NEW.data_id, NEW.dataref);
-END;
-
-CREATE TRIGGER skb_events_update INSTEAD OF UPDATE ON skb_events BEGIN
-	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
-	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
-	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
-		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
-		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
-	UPDATE skb_rows SET seq = NEW.seq, time_ns = NEW.time_ns, host = NEW.host,
-		site = (SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
-			AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
-			AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
-		skb = NEW.skb, data_off = NEW.data_off,
-		len = CASE WHEN NEW.len IS NEW.tail_off - NEW.data_off THEN NULL
-			   ELSE coalesce(NEW.len, -1) END,
-		bytes = CASE WHEN NEW.op IN ('enqueue', 'dequeue') THEN NEW.qlen ELSE NEW.bytes END,
-		other = NEW.other, step = NEW.step, tail_off = NEW.tail_off,
-		end_off = NEW.end_off, buf_size = NEW.buf_size, mac_off = NEW.mac_off,
-		net_off = NEW.net_off, trans_off = NEW.trans_off, data_id = NEW.data_id,
-		dataref = NEW.dataref
-	WHERE seq = OLD.seq;
-END;
-
-CREATE TRIGGER skb_events_delete INSTEAD OF DELETE ON skb_events BEGIN
-	DELETE FROM skb_rows WHERE seq = OLD.seq;
-END;
+CREATE VIEW skb_packed AS
+SELECT p.seq0 + j.key AS seq,
+       p.t0 + (j.value ->> 0) AS time_ns,
+       j.value ->> 1 AS host,
+       j.value ->> 2 AS site,
+       p.k0 + (j.value ->> 3) AS skb,
+       j.value ->> 4 AS data_off,
+       j.value ->> 16 AS len,
+       j.value ->> 11 AS bytes,
+       j.value ->> 15 AS other,
+       j.value ->> 5 AS step,
+       j.value ->> 6 AS tail_off,
+       j.value ->> 7 AS end_off,
+       j.value ->> 8 AS buf_size,
+       j.value ->> 14 AS mac_off,
+       j.value ->> 13 AS net_off,
+       j.value ->> 12 AS trans_off,
+       p.d0 + (j.value ->> 9) AS data_id,
+       j.value ->> 10 AS dataref,
+       p.seq0 AS pack
+FROM skb_packs p CROSS JOIN json_each(p.rows) j;
 
 -- What an skb carries, recorded once per skb (summary level and above) where its headers
 -- were first known: the first row for an skb wins.
@@ -196,29 +153,23 @@ CREATE TABLE cpu_rows (
 	task     INTEGER
 );
 
-CREATE VIEW cpu_busy AS
-SELECT r.host AS host,
-       w.ctx AS ctx,
-       w.name AS name,                -- the work item, e.g. 'eth0 irq', 'net_rx_action'
-       r.start_ns AS start_ns,
-       r.end_ns AS end_ns,
-       r.task AS task                 -- ctx 'task': the task it was for (0: the kernel's)
-FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work;
+-- cpu_rows packed as skb_rows are (skb_packs above): each element is
+-- [host, work, start_ns - t0, end_ns - start_ns, task].
+CREATE TABLE cpu_packs (
+	id   INTEGER PRIMARY KEY,        -- packs in the order they were written
+	n    INTEGER NOT NULL,
+	t0   INTEGER NOT NULL,           -- start_ns of the first row
+	rows TEXT NOT NULL
+);
 
-CREATE TRIGGER cpu_busy_insert INSTEAD OF INSERT ON cpu_busy BEGIN
-	INSERT INTO cpu_work (ctx, name) SELECT NEW.ctx, NEW.name
-	WHERE NOT EXISTS (SELECT 1 FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name);
-	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
-	VALUES (NEW.host, (SELECT min(id) FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name),
-		NEW.start_ns, NEW.end_ns, NEW.task);
-END;
-
-CREATE TRIGGER cpu_busy_delete INSTEAD OF DELETE ON cpu_busy BEGIN
-	DELETE FROM cpu_rows WHERE rowid = (SELECT r.rowid FROM cpu_rows r
-		JOIN cpu_work w ON w.id = r.work
-		WHERE r.host = OLD.host AND r.start_ns = OLD.start_ns AND r.end_ns = OLD.end_ns
-		AND r.task IS OLD.task AND w.ctx IS OLD.ctx AND w.name IS OLD.name LIMIT 1);
-END;
+CREATE VIEW cpu_packed AS
+SELECT j.value ->> 0 AS host,
+       j.value ->> 1 AS work,
+       p.t0 + (j.value ->> 2) AS start_ns,
+       p.t0 + (j.value ->> 2) + (j.value ->> 3) AS end_ns,
+       j.value ->> 4 AS task,
+       p.id AS pack
+FROM cpu_packs p CROSS JOIN json_each(p.rows) j;
 
 -- CPU time per task over the whole run (summary level and above), written
 -- when the run ends: the scheduler's sum_exec_runtime, which includes the
@@ -281,10 +232,257 @@ CREATE TABLE tcp_state (
 	new_state TEXT NOT NULL
 );
 
+-- netsim:packed-views (run at open: the views of a packed trace)
+-- skb_events and cpu_busy read the plain tables and then the packs: each
+-- is the plain view below UNION ALL the same columns of the decoded packs
+-- (a UNION ALL takes its names and declared types from its first SELECT).
+CREATE VIEW skb_events AS
+SELECT r.seq AS seq,
+       r.time_ns AS time_ns,
+       r.host AS host,                -- hosts.id
+       s.ctx AS ctx,                  -- 'hardirq', 'softirq', 'task' or 'hw'
+       r.skb AS skb,                  -- the skb's run-unique id
+       s.op AS op,                    -- alloc free drop enqueue dequeue handoff push pull
+                                      -- copy clone wire route reserve put trim header expand
+       s.layer AS layer,              -- 'nic', 'dev', 'eth', 'ip', 'udp', ...
+       s.func AS func,                -- handoff: the function now holding the skb;
+                                      -- wire: 'tx' or 'rx'; route: route_cache_hit,
+                                      -- route_cache_miss or fib_lookup
+       s.queue AS queue,              -- enqueue/dequeue: the queue; wire: the interface
+       r.data_off AS data_off,        -- data - head after the op
+       CASE WHEN r.len IS NULL THEN r.tail_off - r.data_off
+            WHEN r.len <> -1 THEN r.len END AS len,   -- skb->len after the op
+       CASE WHEN s.op NOT IN ('enqueue', 'dequeue') THEN r.bytes END AS bytes,
+                                      -- push/pull/reserve/put/trim/expand: bytes moved;
+                                      -- copy: bytes copied
+       CASE WHEN s.op IN ('enqueue', 'dequeue') THEN r.bytes END AS qlen,
+                                      -- enqueue/dequeue: queue length after the op
+       s.copy_kind AS copy_kind,      -- copy: user_to_skb skb_to_user dma_to_dev
+                                      -- dma_from_dev skb_copy kernel_to_skb
+       s.reason AS reason,            -- drop: why
+       r.other AS other,              -- clone/copy: the new skb's id; wire rx: the sender's skb
+       -- The skb's pointers after the op, as offsets from head (head is 0), on
+       -- every row of an skb (NULL only on a frame the NIC dropped before it
+       -- had an skb, and on a wire tx row a test writes).  data_off
+       -- above is data; len = tail_off - data_off.
+       r.step AS step,                -- the skb's row number: 0 at alloc, +1 every row
+       r.tail_off AS tail_off,        -- tail - head
+       r.end_off AS end_off,          -- end - head
+       r.buf_size AS buf_size,        -- bytes of the data buffer (end_off <= buf_size)
+       r.mac_off AS mac_off,          -- mac header - head, NULL until set
+       r.net_off AS net_off,          -- network header - head, NULL until set
+       r.trans_off AS trans_off,      -- transport header - head, NULL until set
+       r.data_id AS data_id,          -- the data buffer's run-unique id; clones share it
+       r.dataref AS dataref           -- skbs sharing the data after the op (free: 0 = data freed)
+FROM skb_rows r CROSS JOIN skb_sites s ON s.id = r.site
+UNION ALL
+SELECT r.seq AS seq,
+       r.time_ns AS time_ns,
+       r.host AS host,
+       s.ctx AS ctx,
+       r.skb AS skb,
+       s.op AS op,
+       s.layer AS layer,
+       s.func AS func,
+       s.queue AS queue,
+       r.data_off AS data_off,
+       CASE WHEN r.len IS NULL THEN r.tail_off - r.data_off
+            WHEN r.len <> -1 THEN r.len END AS len,
+       CASE WHEN s.op NOT IN ('enqueue', 'dequeue') THEN r.bytes END AS bytes,
+       CASE WHEN s.op IN ('enqueue', 'dequeue') THEN r.bytes END AS qlen,
+       s.copy_kind AS copy_kind,
+       s.reason AS reason,
+       r.other AS other,
+       r.step AS step,
+       r.tail_off AS tail_off,
+       r.end_off AS end_off,
+       r.buf_size AS buf_size,
+       r.mac_off AS mac_off,
+       r.net_off AS net_off,
+       r.trans_off AS trans_off,
+       r.data_id AS data_id,
+       r.dataref AS dataref
+FROM skb_packed r CROSS JOIN skb_sites s ON s.id = r.site;
+
+CREATE VIEW cpu_busy AS
+SELECT r.host AS host,
+       w.ctx AS ctx,
+       w.name AS name,                -- the work item, e.g. 'eth0 irq', 'net_rx_action'
+       r.start_ns AS start_ns,
+       r.end_ns AS end_ns,
+       r.task AS task                 -- ctx 'task': the task it was for (0: the kernel's)
+FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work
+UNION ALL
+SELECT r.host AS host,
+       w.ctx AS ctx,
+       w.name AS name,
+       r.start_ns AS start_ns,
+       r.end_ns AS end_ns,
+       r.task AS task
+FROM cpu_packed r CROSS JOIN cpu_work w ON w.id = r.work;
+
+-- netsim:plain-views (run when a trace is expanded, replacing the views above)
+DROP VIEW IF EXISTS skb_events;
+DROP VIEW IF EXISTS cpu_busy;
+-- Every skb operation with its names: what to query.
+CREATE VIEW skb_events AS
+SELECT r.seq AS seq,
+       r.time_ns AS time_ns,
+       r.host AS host,                -- hosts.id
+       s.ctx AS ctx,                  -- 'hardirq', 'softirq', 'task' or 'hw'
+       r.skb AS skb,                  -- the skb's run-unique id
+       s.op AS op,                    -- alloc free drop enqueue dequeue handoff push pull
+                                      -- copy clone wire route reserve put trim header expand
+       s.layer AS layer,              -- 'nic', 'dev', 'eth', 'ip', 'udp', ...
+       s.func AS func,                -- handoff: the function now holding the skb;
+                                      -- wire: 'tx' or 'rx'; route: route_cache_hit,
+                                      -- route_cache_miss or fib_lookup
+       s.queue AS queue,              -- enqueue/dequeue: the queue; wire: the interface
+       r.data_off AS data_off,        -- data - head after the op
+       CASE WHEN r.len IS NULL THEN r.tail_off - r.data_off
+            WHEN r.len <> -1 THEN r.len END AS len,   -- skb->len after the op
+       CASE WHEN s.op NOT IN ('enqueue', 'dequeue') THEN r.bytes END AS bytes,
+                                      -- push/pull/reserve/put/trim/expand: bytes moved;
+                                      -- copy: bytes copied
+       CASE WHEN s.op IN ('enqueue', 'dequeue') THEN r.bytes END AS qlen,
+                                      -- enqueue/dequeue: queue length after the op
+       s.copy_kind AS copy_kind,      -- copy: user_to_skb skb_to_user dma_to_dev
+                                      -- dma_from_dev skb_copy kernel_to_skb
+       s.reason AS reason,            -- drop: why
+       r.other AS other,              -- clone/copy: the new skb's id; wire rx: the sender's skb
+       -- The skb's pointers after the op, as offsets from head (head is 0), on
+       -- every row of an skb (NULL only on a frame the NIC dropped before it
+       -- had an skb, and on a wire tx row a test writes).  data_off
+       -- above is data; len = tail_off - data_off.
+       r.step AS step,                -- the skb's row number: 0 at alloc, +1 every row
+       r.tail_off AS tail_off,        -- tail - head
+       r.end_off AS end_off,          -- end - head
+       r.buf_size AS buf_size,        -- bytes of the data buffer (end_off <= buf_size)
+       r.mac_off AS mac_off,          -- mac header - head, NULL until set
+       r.net_off AS net_off,          -- network header - head, NULL until set
+       r.trans_off AS trans_off,      -- transport header - head, NULL until set
+       r.data_id AS data_id,          -- the data buffer's run-unique id; clones share it
+       r.dataref AS dataref           -- skbs sharing the data after the op (free: 0 = data freed)
+FROM skb_rows r CROSS JOIN skb_sites s ON s.id = r.site;
+
+CREATE VIEW cpu_busy AS
+SELECT r.host AS host,
+       w.ctx AS ctx,
+       w.name AS name,                -- the work item, e.g. 'eth0 irq', 'net_rx_action'
+       r.start_ns AS start_ns,
+       r.end_ns AS end_ns,
+       r.task AS task                 -- ctx 'task': the task it was for (0: the kernel's)
+FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work;
+
+-- netsim:triggers (run after either set of views: DROP VIEW drops its triggers)
+-- skb_events and cpu_busy can be changed like tables (tests cut and edit
+-- traces this way): the triggers store the names as skb_sites and cpu_work
+-- rows.  A row changed in a packed trace is first moved to the plain table
+-- with the rest of its pack.
+-- skb_events can be changed like a table (tests cut and edit traces this
+-- way): the triggers store the names as skb_sites rows.
+CREATE TRIGGER skb_events_insert INSTEAD OF INSERT ON skb_events BEGIN
+	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
+	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
+	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
+	INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step,
+		tail_off, end_off, buf_size, mac_off, net_off, trans_off, data_id, dataref)
+	VALUES (coalesce(NEW.seq, max(coalesce((SELECT max(seq) FROM skb_rows), 0),
+			coalesce((SELECT seq0 + n - 1 FROM skb_packs ORDER BY seq0 DESC LIMIT 1), 0)) + 1),
+		NEW.time_ns, NEW.host,
+		(SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		 AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+		 AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
+		NEW.skb, NEW.data_off,
+		CASE WHEN NEW.len IS NEW.tail_off - NEW.data_off THEN NULL ELSE coalesce(NEW.len, -1) END,
+		CASE WHEN NEW.op IN ('enqueue', 'dequeue') THEN NEW.qlen ELSE NEW.bytes END,
+		NEW.other, NEW.step, NEW.tail_off, NEW.end_off, NEW.buf_size, NEW.mac_off,
+		NEW.net_off, NEW.trans_off, NEW.data_id, NEW.dataref);
+END;
+
+CREATE TRIGGER skb_events_update INSTEAD OF UPDATE ON skb_events BEGIN
+	-- a packed row is moved to skb_rows first, with the rest of its pack
+	INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
+		buf_size, mac_off, net_off, trans_off, data_id, dataref)
+	SELECT seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
+		buf_size, mac_off, net_off, trans_off, data_id, dataref FROM skb_packed
+	WHERE pack = (SELECT seq0 FROM skb_packs WHERE seq0 <= OLD.seq ORDER BY seq0 DESC LIMIT 1)
+	AND NOT EXISTS (SELECT 1 FROM skb_rows WHERE seq = OLD.seq);
+	DELETE FROM skb_packs
+	WHERE seq0 = (SELECT seq0 FROM skb_packs WHERE seq0 <= OLD.seq ORDER BY seq0 DESC LIMIT 1)
+	AND EXISTS (SELECT 1 FROM skb_rows WHERE seq = OLD.seq);
+	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
+	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
+	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
+	UPDATE skb_rows SET seq = NEW.seq, time_ns = NEW.time_ns, host = NEW.host,
+		site = (SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+			AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
+			AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
+		skb = NEW.skb, data_off = NEW.data_off,
+		len = CASE WHEN NEW.len IS NEW.tail_off - NEW.data_off THEN NULL
+			   ELSE coalesce(NEW.len, -1) END,
+		bytes = CASE WHEN NEW.op IN ('enqueue', 'dequeue') THEN NEW.qlen ELSE NEW.bytes END,
+		other = NEW.other, step = NEW.step, tail_off = NEW.tail_off,
+		end_off = NEW.end_off, buf_size = NEW.buf_size, mac_off = NEW.mac_off,
+		net_off = NEW.net_off, trans_off = NEW.trans_off, data_id = NEW.data_id,
+		dataref = NEW.dataref
+	WHERE seq = OLD.seq;
+END;
+
+CREATE TRIGGER skb_events_delete INSTEAD OF DELETE ON skb_events BEGIN
+	-- a packed row is moved to skb_rows first, with the rest of its pack
+	INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
+		buf_size, mac_off, net_off, trans_off, data_id, dataref)
+	SELECT seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
+		buf_size, mac_off, net_off, trans_off, data_id, dataref FROM skb_packed
+	WHERE pack = (SELECT seq0 FROM skb_packs WHERE seq0 <= OLD.seq ORDER BY seq0 DESC LIMIT 1)
+	AND NOT EXISTS (SELECT 1 FROM skb_rows WHERE seq = OLD.seq);
+	DELETE FROM skb_packs
+	WHERE seq0 = (SELECT seq0 FROM skb_packs WHERE seq0 <= OLD.seq ORDER BY seq0 DESC LIMIT 1)
+	AND EXISTS (SELECT 1 FROM skb_rows WHERE seq = OLD.seq);
+	DELETE FROM skb_rows WHERE seq = OLD.seq;
+END;
+
+CREATE TRIGGER cpu_busy_insert INSTEAD OF INSERT ON cpu_busy BEGIN
+	INSERT INTO cpu_work (ctx, name) SELECT NEW.ctx, NEW.name
+	WHERE NOT EXISTS (SELECT 1 FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name);
+	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
+	VALUES (NEW.host, (SELECT min(id) FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name),
+		NEW.start_ns, NEW.end_ns, NEW.task);
+END;
+
+CREATE TRIGGER cpu_busy_delete INSTEAD OF DELETE ON cpu_busy BEGIN
+	-- on a packed trace every cpu_packs row is moved to cpu_rows first, in order
+	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
+	SELECT host, work, start_ns, end_ns, task FROM cpu_packed;
+	DELETE FROM cpu_packs;
+	DELETE FROM cpu_rows WHERE rowid = (SELECT r.rowid FROM cpu_rows r
+		JOIN cpu_work w ON w.id = r.work
+		WHERE r.host = OLD.host AND r.start_ns = OLD.start_ns AND r.end_ns = OLD.end_ns
+		AND r.task IS OLD.task AND w.ctx IS OLD.ctx AND w.name IS OLD.name LIMIT 1);
+END;
+
+-- netsim:expand (run at close for a small trace, and by `netsim trace expand`)
+-- The packs become plain rows, in order; then trace_expand_db runs the
+-- plain views above, the triggers again and the indexes below.  (Run as one
+-- script, `sqlite3 new.db < schema.sql`, this file makes a plain trace.)
+INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
+	      buf_size, mac_off, net_off, trans_off, data_id, dataref)
+SELECT seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
+	      buf_size, mac_off, net_off, trans_off, data_id, dataref FROM skb_packed;
+DELETE FROM skb_packs;
+INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
+SELECT host, work, start_ns, end_ns, task FROM cpu_packed;
+DELETE FROM cpu_packs;
+
 -- netsim:indexes (everything below is run by trace_close, not at open)
 -- (skb) is (skb, seq): an index entry ends with the rowid, which is seq.
-CREATE INDEX skb_events_by_skb ON skb_rows (skb);
-CREATE INDEX packets_by_host ON packets (host, time_ns);
-CREATE INDEX cpu_busy_by_host ON cpu_rows (host, start_ns);
-CREATE INDEX counters_by_name ON counters (name, host);
-CREATE INDEX tcp_cc_by_conn ON tcp_cc (conn, time_ns);
+CREATE INDEX IF NOT EXISTS skb_events_by_skb ON skb_rows (skb);
+CREATE INDEX IF NOT EXISTS packets_by_host ON packets (host, time_ns);
+CREATE INDEX IF NOT EXISTS cpu_busy_by_host ON cpu_rows (host, start_ns);
+CREATE INDEX IF NOT EXISTS counters_by_name ON counters (name, host);
+CREATE INDEX IF NOT EXISTS tcp_cc_by_conn ON tcp_cc (conn, time_ns);

@@ -51,12 +51,9 @@ G_DEFINE_QUARK(netsim - trace - error - quark, trace_error)
 /* The statements of trace_stmt, in order.  Every parameter is bound on every row. */
 static const char *const trace_stmt_sql[ST_N] = {
 	[ST_HOST] = "INSERT INTO hosts (id, name) VALUES (?1, ?2)",
-	[ST_SKB] = "INSERT INTO skb_rows (time_ns, host, site, skb, data_off, len, bytes, other,"
-		   " step, tail_off, end_off, buf_size, mac_off, net_off, trans_off, data_id,"
-		   " dataref)"
-		   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		   " ?17)",
-	[ST_SKB_MANY] = NULL, /* built by trace_skb_many_sql */
+	[ST_SKB_PACK] = "INSERT INTO skb_packs (seq0, n, t0, k0, d0, rows)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_CPU_PACK] = "INSERT INTO cpu_packs (n, t0, rows) VALUES (?1, ?2, ?3)",
 	[ST_SITE] = "INSERT INTO skb_sites (id, ctx, op, layer, func, queue, copy_kind, reason)"
 		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
@@ -206,7 +203,8 @@ trace_fail(struct trace *tr, const char *what)
 	if (!sqlite3_get_autocommit(tr->db))
 		sqlite3_exec(tr->db, "ROLLBACK", NULL, NULL, NULL);
 	tr->in_txn = false;
-	tr->skb_n = 0;
+	tr->skb_pack.len = tr->skb_pack.n = 0;
+	tr->cpu_pack.len = tr->cpu_pack.n = 0;
 	if (trace_on_writer) {
 		/* the simulation thread takes it over at its next chunk (trace_writer.c) */
 		tr->w_error = e;
@@ -228,7 +226,7 @@ trace_fail(struct trace *tr, const char *what)
 bool
 trace_commit_now(struct trace *tr)
 {
-	trace_skb_drain(tr);
+	trace_packs_flush(tr);
 	if (tr->w_error)
 		return false;
 	if (tr->in_txn && sqlite3_exec(tr->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -285,8 +283,7 @@ trace_row_done(struct trace *tr, sqlite3_stmt *st, unsigned rows, const char *wh
 		trace_commit(tr, NULL);
 }
 
-/* Removes the files SQLite may keep beside @path; false (and @error) if one stays. */
-static bool
+bool
 trace_remove_sidecars(const char *path, GError **error)
 {
 	static const char *const sidecars[] = { "-journal", "-wal", "-shm" };
@@ -378,40 +375,27 @@ trace_sqlite_name(const char *path)
 	return g_strconcat("./", path, NULL);
 }
 
-/* ST_SKB's INSERT with TRACE_SKB_ROWS_PER_INSERT rows of parameters. */
-static char *
-trace_skb_many_sql(void)
-{
-	const char *single = trace_stmt_sql[ST_SKB];
-	const char *values = strstr(single, "VALUES") + strlen("VALUES");
-	GString *sql = g_string_new_len(single, values - single);
-
-	for (int r = 0; r < TRACE_SKB_ROWS_PER_INSERT; r++) {
-		g_string_append(sql, r ? ", (" : " (");
-		for (int c = 0; c < TRACE_SKB_COLUMNS; c++)
-			g_string_append(sql, c ? ", ?" : "?");
-		g_string_append_c(sql, ')');
-	}
-	return g_string_free(sql, FALSE);
-}
-
-/* Pragmas, tables (schema.sql up to the index marker) and statements. */
+/* Pragmas, tables, the packed views and their triggers (schema.sql), and statements. */
 static bool
 trace_setup_db(struct trace *tr, GError **error)
 {
-	const char *marker = strstr(trace_schema_sql, TRACE_SCHEMA_INDEX_MARKER);
-	g_assert(marker);
-	g_autofree char *tables = g_strndup(trace_schema_sql, (gsize)(marker - trace_schema_sql));
-	g_autofree char *skb_many = trace_skb_many_sql();
+	char *msg = NULL;
 
 	if (!trace_exec(tr, trace_pragmas, "setting up", error) ||
-	    !trace_exec(tr, "BEGIN", "creating the schema", error) ||
-	    !trace_exec(tr, tables, "creating the schema", error))
+	    !trace_exec(tr, "BEGIN", "creating the schema", error))
 		return false;
+	if (!trace_schema_exec(tr->db, NULL, &msg) ||
+	    !trace_schema_exec(tr->db, "packed-views", &msg) ||
+	    !trace_schema_exec(tr->db, "triggers", &msg)) {
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+			    "trace database %s: creating the schema failed: %s", trace_where(tr),
+			    msg ? msg : sqlite3_errmsg(tr->db));
+		sqlite3_free(msg);
+		return false;
+	}
 	for (int i = 0; i < ST_N; i++) {
-		const char *sql = i == ST_SKB_MANY ? skb_many : trace_stmt_sql[i];
-		if (sqlite3_prepare_v3(tr->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &tr->st[i],
-				       NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(tr->db, trace_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &tr->st[i], NULL) != SQLITE_OK) {
 			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
 				    "trace database %s: preparing a statement failed: %s",
 				    trace_where(tr), sqlite3_errmsg(tr->db));
@@ -467,6 +451,7 @@ trace_destroy(struct trace *tr)
 	g_ptr_array_unref(tr->hosts);
 	g_string_chunk_free(tr->names);
 	trace_sites_free(&tr->sites);
+	trace_packs_free(tr);
 	g_hash_table_unref(tr->work_by_text);
 	g_clear_error(&tr->failed);
 	g_clear_error(&tr->w_error);
@@ -488,6 +473,10 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 	tr->work_by_text = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	tr->level = path ? level : TRACE_OFF;
 	tr->lock_fd = -1;
+	tr->expand_rows = TRACE_EXPAND_ROWS_DEFAULT;
+	const char *env = g_getenv("NETSIM_TRACE_EXPAND_ROWS");
+	if (env && *env)
+		tr->expand_rows = g_ascii_strtoull(env, NULL, 10);
 	if (!path)
 		return tr;
 	if (!memory) {
@@ -519,6 +508,13 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 	}
 	tr->discard = false;
 	return tr;
+}
+
+void
+trace_set_expand_rows(struct trace *tr, uint64_t rows)
+{
+	if (tr)
+		tr->expand_rows = rows;
 }
 
 void
@@ -694,7 +690,6 @@ trace_leave_wal(struct trace *tr, GError **error)
 static bool
 trace_finish(struct trace *tr, bool finished, GError **error)
 {
-	const char *indexes = strstr(trace_schema_sql, TRACE_SCHEMA_INDEX_MARKER);
 	g_autofree char *ended = trace_wall_clock();
 	sqlite3_stmt *st = NULL;
 	sim_time_t duration;
@@ -703,8 +698,18 @@ trace_finish(struct trace *tr, bool finished, GError **error)
 		trace_write_totals(tr);
 	if (!trace_commit(tr, error))
 		return false;
-	if (!trace_exec(tr, indexes, "building the indexes", error))
+	/* A trace of lecture size becomes plain tables; a big one stays packed. */
+	char *msg = NULL;
+	bool expand = tr->skb_seq <= tr->expand_rows;
+	if (!(expand ? trace_expand_db(tr->db, &msg)
+		     : trace_schema_exec(tr->db, "indexes", &msg))) {
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "trace database %s: %s failed: %s",
+			    trace_where(tr),
+			    expand ? "expanding the packs" : "building the indexes",
+			    msg ? msg : sqlite3_errmsg(tr->db));
+		sqlite3_free(msg);
 		goto fail;
+	}
 	if (sqlite3_prepare_v2(tr->db,
 			       "UPDATE run SET finished = ?1, finished_at = ?2, duration_ns = ?3"
 			       " WHERE id = 1",

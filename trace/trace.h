@@ -95,6 +95,17 @@ bool trace_begin_run(struct trace *tr, const char *scenario_name, const char *sc
  * run's virtual duration from the first host's sim: close before sim_free.
  */
 bool trace_close(struct trace *tr, bool finished, GError **error);
+/* skb_events rows at most which trace_close expands a packed trace into
+ * plain tables (default: NETSIM_TRACE_EXPAND_ROWS, or 3,000,000); 0 keeps
+ * every trace but an empty one packed (tests). */
+void trace_set_expand_rows(struct trace *tr, uint64_t rows);
+/*
+ * Expands the packed trace @path into plain tables with their indexes
+ * (trace/schema.sql): a copy beside it is expanded and renamed over it, so
+ * that a failure leaves @path as it was.  *@expanded says whether it was
+ * packed; a trace that is plain already is left alone.
+ */
+bool trace_expand_file(const char *path, bool *expanded, GError **error);
 /* Commits the current batch now; safe to call from a signal-driven shutdown path. */
 bool trace_flush(struct trace *tr, GError **error);
 enum trace_level trace_level(const struct trace *tr);

@@ -21,17 +21,30 @@
 
 /* The text of trace/schema.sql, generated into trace/schema_sql.c. */
 extern const char trace_schema_sql[];
-/* The line in schema.sql after which come the statements run at close. */
-#define TRACE_SCHEMA_INDEX_MARKER "-- netsim:indexes"
 
 /*
- * skb_events rows are gathered and written TRACE_SKB_ROWS_PER_INSERT at a
- * time by one multi-row INSERT: a statement step costs more than binding,
- * and this is what lets the writer keep up with a million rows a second
- * (tests/bench_trace.c).  Must divide TRACE_BATCH_ROWS.
+ * skb_events and cpu_busy rows are stored packed while the run goes: about
+ * 50 KB of rows (at most TRACE_PACK_ROWS) to one skb_packs or cpu_packs
+ * row, as JSON text the
+ * views of schema.sql decode (trace_pack.c).  One B-tree row per operation
+ * cost about 0.5 us a row in SQLite, more than the simulation itself; a
+ * pack is one step and a copy.  Packs are also flushed at every commit.
  */
-#define TRACE_SKB_ROWS_PER_INSERT 16
-#define TRACE_SKB_COLUMNS 17 /* parameters of one skb_rows row */
+#define TRACE_PACK_ROWS 4096
+/* Default of NETSIM_TRACE_EXPAND_ROWS: a trace with at most this many
+ * skb_events rows is expanded into plain tables at close. */
+#define TRACE_EXPAND_ROWS_DEFAULT 3000000
+
+/* A pack being built: JSON text of up to TRACE_PACK_ROWS rows. */
+struct trace_pack {
+	char *buf;
+	size_t len, cap;
+	uint32_t n;	/* rows in buf */
+	int64_t t0;	/* time of its first row */
+	uint64_t seq0;	/* skb packs: seq of its first row */
+	int64_t k0, d0; /* skb packs: skb and data_id of its first row */
+	bool has_d0;
+};
 
 /* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */
 struct trace_skb_row {
@@ -109,8 +122,8 @@ extern _Thread_local bool trace_on_writer;
 
 enum trace_stmt {
 	ST_HOST,
-	ST_SKB,
-	ST_SKB_MANY, /* TRACE_SKB_ROWS_PER_INSERT rows of ST_SKB */
+	ST_SKB_PACK, /* a skb_packs row */
+	ST_CPU_PACK, /* a cpu_packs row */
 	ST_SITE,     /* a new skb_sites row */
 	ST_PACKET,
 	ST_BUSY,
@@ -195,10 +208,12 @@ struct trace {
 	struct trace_chunkq *full, *free; /* simulation -> writer, and back */
 	struct trace_chunk *cur;	  /* the chunk being filled */
 
+	uint64_t expand_rows; /* expand at close when skb_events has at most this many rows */
+
 	/* The writer's (or the simulation thread's, when synced). */
-	struct trace_skb_row skb_buf[TRACE_SKB_ROWS_PER_INSERT];
+	struct trace_pack skb_pack, cpu_pack;
+	uint64_t skb_seq; /* skb_events rows packed so far: the last seq */
 	struct trace_sites sites;
-	unsigned skb_n; /* rows waiting in skb_buf */
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
 	GError *w_error;     /* the writer's first error; read when synced */
@@ -209,8 +224,8 @@ bool trace_step(struct trace *tr, sqlite3_stmt *st, const char *what);
 /* Ends @rows rows written with @st: steps it, resets it and commits the
  * batch when it is full.  @what names the table for the error message. */
 void trace_row_done(struct trace *tr, sqlite3_stmt *st, unsigned rows, const char *what);
-/* Writes the skb_events rows waiting in the buffer, one statement each. */
-void trace_skb_drain(struct trace *tr);
+/* Writes the packs being built (trace_pack.c). */
+void trace_packs_flush(struct trace *tr);
 /* Records the first write error, rolls back, and stops all tracing
  * (simulation thread, synced). */
 void trace_fail(struct trace *tr, const char *what);
@@ -219,6 +234,9 @@ bool trace_commit_now(struct trace *tr);
 /* Waits until the writer has written and committed every record, then
  * takes over its error; false (and @error) if the trace has failed. */
 bool trace_commit(struct trace *tr, GError **error);
+
+/* Removes the files SQLite may keep beside @path; false (and @error) if one stays. */
+bool trace_remove_sidecars(const char *path, GError **error);
 
 /* trace_writer.c */
 bool trace_writer_start(struct trace *tr, GError **error);
@@ -233,10 +251,18 @@ void trace_wait_writer(struct trace *tr);
 void *trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size);
 /* Appends a generic row to the current chunk. */
 void trace_row_put(struct trace *tr, const struct trace_row *row);
-/* Binds the skb row @r as parameters @base+1 .. @base+TRACE_SKB_COLUMNS
- * (writing its skb_sites row first when its names are new). */
-void trace_bind_skb_row(struct trace *tr, sqlite3_stmt *st, int base,
-			const struct trace_skb_row *r);
+/* The skb_sites number of @r's names (writing its skb_sites row when they are new). */
+uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
+/* trace_pack.c: the writer's handling of an skb_events and a cpu_busy row. */
+void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
+void trace_pack_cpu_row(struct trace *tr, const struct trace_row *row);
+void trace_packs_free(struct trace *tr);
+/* Runs the schema.sql statements from the marker @from to the next
+ * "-- netsim:" marker (or the end). */
+bool trace_schema_exec(sqlite3 *db, const char *from, char **errmsg);
+/* Expands the packs into plain tables and views, then builds the indexes
+ * (in the open transaction; trace_pack.c). */
+bool trace_expand_db(sqlite3 *db, char **errmsg);
 void trace_sites_init(struct trace_sites *s);
 void trace_sites_free(struct trace_sites *s);
 

@@ -31,16 +31,6 @@ bind_name(sqlite3_stmt *st, int i, const char *name)
 		sqlite3_bind_null(st, i);
 }
 
-/* Binds @v, or NULL when @present is false (a column that does not apply). */
-static inline void
-bind_int_or_null(sqlite3_stmt *st, int i, int64_t v, bool present)
-{
-	if (present)
-		sqlite3_bind_int64(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* The next value of a generic row, in the statement's parameter order.
  * A row with more values than TRACE_ROW_VALUES is a programming error
  * (a table grew a column): stop before writing past the row. */
@@ -188,9 +178,8 @@ site_new(struct trace *tr, const struct trace_site_key *k)
 	return id;
 }
 
-/* The skb_sites number of @r's names. */
-static inline uint32_t
-site_id(struct trace *tr, const struct trace_skb_row *r)
+uint32_t
+trace_site_id(struct trace *tr, const struct trace_skb_row *r)
 {
 	struct trace_sites *s = &tr->sites;
 	const struct trace_site_key k = { r->layer, r->func, r->queue, r->reason,
@@ -208,66 +197,9 @@ site_id(struct trace *tr, const struct trace_skb_row *r)
 }
 
 /*
- * The columns of skb_rows (schema.sql): the names are one number (site),
- * len is left NULL when it is tail_off - data_off (-1 for a NULL len that is
- * not), and bytes holds the queue length of an enqueue or dequeue; the view
- * skb_events gives every column back as it was.
- */
-void
-trace_bind_skb_row(struct trace *tr, sqlite3_stmt *st, int base, const struct trace_skb_row *r)
-{
-	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
-
-	/* seq is not bound: SQLite gives the next rowid. */
-	sqlite3_bind_int64(st, base + 1, r->time);
-	sqlite3_bind_int64(st, base + 2, r->host);
-	sqlite3_bind_int64(st, base + 3, site_id(tr, r));
-	sqlite3_bind_int64(st, base + 4, (sqlite3_int64)r->skb);
-	bind_int_or_null(st, base + 5, r->data_off, r->data_off >= 0);
-	bool derived =
-		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
-	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
-	if (derived || (len_null && r->len < 0))
-		sqlite3_bind_null(st, base + 6);
-	else
-		sqlite3_bind_int64(st, base + 6, r->len >= 0 ? r->len : -1);
-	/* trace.h passes the queue length in @bytes for queue operations. */
-	bind_int_or_null(st, base + 7, r->bytes, queue_op || r->bytes != 0 || r->op == TR_COPY);
-	bind_int_or_null(st, base + 8, (int64_t)r->other, r->other != 0);
-	if (!r->has_ptrs) {
-		for (int c = 9; c <= TRACE_SKB_COLUMNS; c++)
-			sqlite3_bind_null(st, base + c);
-		return;
-	}
-	const struct trace_skb_ptrs *p = &r->p;
-	sqlite3_bind_int64(st, base + 9, p->step);
-	sqlite3_bind_int64(st, base + 10, p->tail);
-	sqlite3_bind_int64(st, base + 11, p->end);
-	sqlite3_bind_int64(st, base + 12, p->size);
-	bind_int_or_null(st, base + 13, p->mac, p->mac != TRACE_HDR_UNSET);
-	bind_int_or_null(st, base + 14, p->net, p->net != TRACE_HDR_UNSET);
-	bind_int_or_null(st, base + 15, p->trans, p->trans != TRACE_HDR_UNSET);
-	sqlite3_bind_int64(st, base + 16, (sqlite3_int64)p->data_id);
-	sqlite3_bind_int64(st, base + 17, p->dataref);
-}
-
-void
-trace_skb_drain(struct trace *tr)
-{
-	sqlite3_stmt *st = tr->st[ST_SKB];
-	unsigned n = tr->skb_n;
-
-	tr->skb_n = 0;
-	for (unsigned i = 0; i < n && !tr->w_error; i++) {
-		trace_bind_skb_row(tr, st, 0, &tr->skb_buf[i]);
-		if (!tr->w_error && trace_step(tr, st, "writing skb_events"))
-			tr->batch_rows++;
-	}
-}
-
-/*
- * Buffers the row; a full buffer becomes one multi-row INSERT.  The time
- * and the CPU context are taken now, when the operation happens.
+ * Appends the row to the chunk for the writer, which packs it
+ * (trace_pack.c).  The time and the CPU context are taken now, when the
+ * operation happens.
  */
 static void
 skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,

@@ -9,9 +9,9 @@
  * prepared statements, so that on a machine with two cores the run takes
  * about the longer of the two instead of their sum.  The rows, their
  * order and the transactions are what trace.c wrote before: the writer
- * batches skb_events rows TRACE_SKB_ROWS_PER_INSERT to an INSERT and
- * commits every TRACE_BATCH_ROWS rows, so a killed run still leaves whole
- * batches in the WAL file and run.finished = 0.
+ * packs skb_events and cpu_busy rows (trace_pack.c), flushes the packs at
+ * every commit and commits every TRACE_BATCH_ROWS rows, so a killed run
+ * still leaves whole batches in the WAL file and run.finished = 0.
  *
  * The protocol (trace_int.h): TRACE_CHUNKS chunks go round between the
  * queue "full" (simulation -> writer) and "free" (writer -> simulation).
@@ -92,21 +92,6 @@ rec_align(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-/* The writer's handling of one buffered skb row: a full buffer becomes one INSERT. */
-static void
-writer_skb_row(struct trace *tr, const struct trace_skb_row *r)
-{
-	tr->skb_buf[tr->skb_n++] = *r;
-	if (tr->skb_n < TRACE_SKB_ROWS_PER_INSERT)
-		return;
-	sqlite3_stmt *st = tr->st[ST_SKB_MANY];
-	for (unsigned i = 0; i < TRACE_SKB_ROWS_PER_INSERT; i++)
-		trace_bind_skb_row(tr, st, (int)i * TRACE_SKB_COLUMNS, &tr->skb_buf[i]);
-	tr->skb_n = 0;
-	if (!tr->w_error && trace_step(tr, st, "writing skb_events"))
-		tr->batch_rows += TRACE_SKB_ROWS_PER_INSERT;
-}
-
 /* What each generic statement's rows are, for error messages. */
 static const char *
 stmt_what(unsigned stmt)
@@ -125,8 +110,11 @@ stmt_what(unsigned stmt)
 static void
 writer_row(struct trace *tr, const struct trace_row *row)
 {
+	if (row->stmt == ST_BUSY) {
+		trace_pack_cpu_row(tr, row);
+		return;
+	}
 	sqlite3_stmt *st = tr->st[row->stmt];
-
 	for (int i = 0; i < row->nval; i++) {
 		const struct trace_val *v = &row->v[i];
 		if (v->type == TV_INT)
@@ -151,7 +139,7 @@ writer_chunk(struct trace *tr, const struct trace_chunk *c)
 		memcpy(&h, c->data + off, sizeof h);
 		const unsigned char *p = c->data + off + sizeof h;
 		if (h.kind == REC_SKB)
-			writer_skb_row(tr, (const struct trace_skb_row *)p);
+			trace_pack_skb_row(tr, (const struct trace_skb_row *)p);
 		else
 			writer_row(tr, (const struct trace_row *)p);
 		off += h.size;

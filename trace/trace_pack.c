@@ -1,0 +1,621 @@
+/*
+ * trace/trace_pack.c - skb_events and cpu_busy rows stored packed, and
+ * expanding a packed trace into plain tables.
+ *
+ * Measured first (docs/performance.md, the trace section): with one SQLite
+ * B-tree row per skb operation the writer spent about 0.5 us a row inside
+ * SQLite (binding, the VDBE, record building, the B-tree, the pages), and
+ * the indexes built at close another third: 40x the untraced run for a
+ * full trace.  Here the writer thread turns TRACE_PACK_ROWS rows into one
+ * JSON text (an array of arrays of integers, about 2 ns a byte) and
+ * SQLite stores that as one row of skb_packs or cpu_packs: one statement
+ * step per 256 rows.  JSON, because stock SQLite 3.40 decodes it with no
+ * extension (json_each and ->>, built in since 3.38): the views skb_events
+ * and cpu_busy of schema.sql read the packs, so the sqlite3 shell, viz/
+ * and every documented query see the same rows either way.
+ *
+ * Reading a packed trace decodes every pack a query touches, and no index
+ * finds one skb's rows; so at close a trace of at most tr->expand_rows
+ * skb_events rows (NETSIM_TRACE_EXPAND_ROWS, default
+ * TRACE_EXPAND_ROWS_DEFAULT) is expanded into skb_rows and cpu_rows with
+ * their indexes, what a lecture's trace always was.  A bigger trace stays
+ * packed until trace_expand_file (`netsim trace expand FILE`), which
+ * expands a copy and renames it over the file, so that a failed or
+ * interrupted expansion leaves the packed trace as it was.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trace/trace_int.h"
+
+/* The widest row of a pack: 17 values of at most 20 digits and a sign,
+ * their commas, the brackets. */
+#define PACK_ROW_MAX (17 * 22 + 4)
+
+static void
+pack_reserve(struct trace_pack *pk, size_t more)
+{
+	if (pk->len + more <= pk->cap)
+		return;
+	pk->cap = MAX(pk->cap * 2, pk->len + more + 4096);
+	pk->buf = g_realloc(pk->buf, pk->cap);
+}
+
+/* Decimal digits of @v at @p; returns the end.  The digits are written in
+ * place, from the last: a memcpy of a few bytes is a call into libc, and
+ * was 12% of a traced run's CPU time. */
+static inline char *
+put_int(char *p, int64_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	uint64_t u = (uint64_t)v;
+
+	if (v < 0) {
+		*p++ = '-';
+		u = -(uint64_t)v;
+	}
+	/* most values are below 10,000: no loop for them */
+	if (u < 10) {
+		*p = (char)('0' + u);
+		return p + 1;
+	}
+	if (u < 100) {
+		memcpy(p, pairs + u * 2, 2);
+		return p + 2;
+	}
+	unsigned n = 3;
+	for (uint64_t x = u / 1000; x; x /= 10)
+		n++;
+	char *end = p + n, *t = end;
+	while (u >= 100) {
+		unsigned d = (unsigned)(u % 100) * 2;
+		u /= 100;
+		*--t = pairs[d + 1];
+		*--t = pairs[d];
+	}
+	if (u >= 10) {
+		*--t = pairs[u * 2 + 1];
+		*--t = pairs[u * 2];
+	} else {
+		*--t = (char)('0' + u);
+	}
+	return end;
+}
+
+/* One row's values, NULL where !has[i]: "[a,b,null,c]" without trailing NULLs. */
+static void
+pack_put_row(struct trace_pack *pk, const int64_t *v, const bool *has, int n)
+{
+	while (n > 0 && !has[n - 1])
+		n--;
+	pack_reserve(pk, PACK_ROW_MAX);
+	char *p = pk->buf + pk->len;
+	*p++ = pk->n ? ',' : '[';
+	*p++ = '[';
+	for (int i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		if (has[i]) {
+			p = put_int(p, v[i]);
+		} else {
+			memcpy(p, "null", 4); /* a constant size: inlined */
+			p += 4;
+		}
+	}
+	*p++ = ']';
+	pk->len = (size_t)(p - pk->buf);
+	pk->n++;
+}
+
+/*
+ * A pack is written when its text reaches TRACE_PACK_BYTES.  SQLite keeps
+ * the part of a big row that does not fill whole overflow pages in the
+ * table's leaf page: cut at a fixed number of rows, that part has any size
+ * up to a page and the leaves are half empty (the file was 18% bigger).
+ * Cut just past minLocal + 6 overflow pages (SQLite's btreeParseCellPtr:
+ * minLocal = (usable - 12) * 32 / 255 - 23 = 1003 and 8188 bytes an
+ * overflow page, at page_size 8192), the leaf part is about 1 KiB and a
+ * leaf holds several.  The 25 bytes are the record's header and the other
+ * columns.  TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
+ */
+#define TRACE_PACK_BYTES (1003 + 6 * 8188 - 25)
+
+static inline bool
+pack_full(const struct trace_pack *pk)
+{
+	return pk->len >= TRACE_PACK_BYTES || pk->n >= TRACE_PACK_ROWS;
+}
+
+/* Writes @pk as one row of its table with @st and empties it. */
+static void
+pack_write(struct trace *tr, struct trace_pack *pk, sqlite3_stmt *st, bool skb)
+{
+	if (!pk->n)
+		return;
+	pack_reserve(pk, 1);
+	pk->buf[pk->len++] = ']';
+	int i = 1;
+	if (skb)
+		sqlite3_bind_int64(st, i++, (sqlite3_int64)pk->seq0);
+	sqlite3_bind_int64(st, i++, pk->n);
+	sqlite3_bind_int64(st, i++, pk->t0);
+	if (skb) {
+		sqlite3_bind_int64(st, i++, pk->k0);
+		sqlite3_bind_int64(st, i++, pk->has_d0 ? pk->d0 : 0);
+	}
+	sqlite3_bind_text(st, i, pk->buf, (int)pk->len, SQLITE_STATIC);
+	pk->len = 0;
+	pk->n = 0;
+	pk->has_d0 = false;
+	if (!tr->w_error)
+		trace_step(tr, st, skb ? "writing skb_packs" : "writing cpu_packs");
+}
+
+void
+trace_packs_flush(struct trace *tr)
+{
+	pack_write(tr, &tr->skb_pack, tr->st[ST_SKB_PACK], true);
+	pack_write(tr, &tr->cpu_pack, tr->st[ST_CPU_PACK], false);
+}
+
+void
+trace_packs_free(struct trace *tr)
+{
+	g_clear_pointer(&tr->skb_pack.buf, g_free);
+	g_clear_pointer(&tr->cpu_pack.buf, g_free);
+}
+
+/*
+ * The values of skb_rows (schema.sql) for @r: the names are one number
+ * (site), len is NULL when it is tail_off - data_off (-1 for a NULL len that
+ * is not), bytes holds the queue length of an enqueue or dequeue; the view
+ * skb_events gives every column back as it was.
+ */
+void
+trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
+{
+	struct trace_pack *pk = &tr->skb_pack;
+	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
+	int64_t v[17];
+	bool has[17];
+
+	if (!pk->n) {
+		pk->t0 = (int64_t)r->time;
+		pk->seq0 = tr->skb_seq + 1;
+		pk->k0 = (int64_t)r->skb;
+	}
+	if (!pk->has_d0 && r->has_ptrs) {
+		/* before any row is written with it: rows without one come first */
+		pk->d0 = (int64_t)r->p.data_id;
+		pk->has_d0 = true;
+	}
+	/* the order of the view skb_packed: the columns most often NULL last */
+	v[0] = (int64_t)r->time - pk->t0;
+	v[1] = r->host;
+	v[2] = trace_site_id(tr, r);
+	v[3] = (int64_t)r->skb - pk->k0;
+	v[4] = r->data_off;
+	has[0] = has[1] = has[2] = has[3] = true;
+	has[4] = r->data_off >= 0;
+	if (r->has_ptrs) {
+		const struct trace_skb_ptrs *p = &r->p;
+		v[5] = p->step;
+		v[6] = p->tail;
+		v[7] = p->end;
+		v[8] = p->size;
+		v[9] = (int64_t)p->data_id - pk->d0;
+		v[10] = p->dataref;
+		v[12] = p->trans;
+		v[13] = p->net;
+		v[14] = p->mac;
+		has[5] = has[6] = has[7] = has[8] = has[9] = has[10] = true;
+		has[12] = p->trans != TRACE_HDR_UNSET;
+		has[13] = p->net != TRACE_HDR_UNSET;
+		has[14] = p->mac != TRACE_HDR_UNSET;
+	} else {
+		has[5] = has[6] = has[7] = has[8] = has[9] = has[10] = false;
+		has[12] = has[13] = has[14] = false;
+	}
+	/* trace.h passes the queue length in @bytes for queue operations. */
+	v[11] = r->bytes;
+	has[11] = queue_op || r->bytes != 0 || r->op == TR_COPY;
+	v[15] = (int64_t)r->other;
+	has[15] = r->other != 0;
+	bool derived =
+		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
+	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
+	v[16] = r->len >= 0 ? r->len : -1;
+	has[16] = !(derived || (len_null && r->len < 0));
+	if (tr->w_error)
+		return;
+	pack_put_row(pk, v, has, 17);
+	tr->skb_seq++;
+	tr->batch_rows++;
+	if (pack_full(pk))
+		pack_write(tr, pk, tr->st[ST_SKB_PACK], true);
+}
+
+/* @row is trace_cpu_busy_hook's: host, work, start_ns, end_ns, task. */
+void
+trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
+{
+	struct trace_pack *pk = &tr->cpu_pack;
+	int64_t v[5];
+	bool has[5];
+
+	g_assert(row->nval == 5);
+	for (int i = 0; i < 5; i++) {
+		has[i] = row->v[i].type == TV_INT;
+		v[i] = row->v[i].i;
+	}
+	if (!pk->n)
+		pk->t0 = v[2];
+	v[3] -= v[2]; /* the stretch's length */
+	v[2] -= pk->t0;
+	pack_put_row(pk, v, has, 5);
+	tr->batch_rows++;
+	if (pack_full(pk))
+		pack_write(tr, pk, tr->st[ST_CPU_PACK], false);
+}
+
+/* The statements of schema.sql from the line "-- netsim:@section" (NULL: from
+ * the start) to the next such line. */
+static char *
+schema_section(const char *section)
+{
+	const char *from = trace_schema_sql;
+
+	if (section) {
+		g_autofree char *marker = g_strconcat("\n-- netsim:", section, NULL);
+		from = strstr(trace_schema_sql, marker);
+		g_assert(from);
+		from++;
+	}
+	const char *to = strstr(from + 1, "\n-- netsim:");
+	return to ? g_strndup(from, (gsize)(to - from)) : g_strdup(from);
+}
+
+bool
+trace_schema_exec(sqlite3 *db, const char *section, char **errmsg)
+{
+	g_autofree char *sql = schema_section(section);
+	return sqlite3_exec(db, sql, NULL, NULL, errmsg) == SQLITE_OK;
+}
+
+/*
+ * The packs into plain rows, in C: SQLite's json_each and ->> decode about
+ * 0.5 us a value (10 us a skb_events row), so a trace of a million rows
+ * took 10 s to expand in SQL (the statements of the netsim:expand section
+ * of schema.sql, which say the same).  Here each pack is read once, its
+ * numbers parsed in order, and the rows inserted with one prepared
+ * statement: about what writing them as plain rows during the run cost.
+ */
+
+/* The next value of a pack's row at *@pp: false at the row's end (']'). */
+static bool
+unpack_value(const char **pp, int64_t *v, bool *has, bool *bad)
+{
+	const char *p = *pp;
+
+	if (*p == ',')
+		p++;
+	if (*p == ']') {
+		*pp = p;
+		return false;
+	}
+	if (strncmp(p, "null", 4) == 0) {
+		*has = false;
+		*pp = p + 4;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	*v = g_ascii_strtoll(p, &end, 10);
+	if (end == p || errno) {
+		*bad = true;
+		return false;
+	}
+	*has = true;
+	*pp = end;
+	return true;
+}
+
+/* The rows of the pack @text ("[[..],[..]]") into @v/@has, @ncol a row,
+ * calling @row for each; false on text that is not a pack. */
+static bool
+unpack_rows(const char *text, int ncol, bool (*row)(void *, const int64_t *, const bool *),
+	    void *arg)
+{
+	const char *p = text;
+	bool bad = false;
+
+	if (!p || *p++ != '[')
+		return false;
+	while (*p == '[' || (*p == ',' && p[1] == '[')) {
+		if (*p == ',')
+			p++;
+		p++;
+		int64_t v[17];
+		bool has[17];
+		int i = 0;
+		for (; i < ncol; i++) {
+			if (!unpack_value(&p, &v[i], &has[i], &bad))
+				break;
+		}
+		if (bad || *p != ']')
+			return false;
+		for (; i < ncol; i++)
+			has[i] = false;
+		p++;
+		if (!row(arg, v, has))
+			return false;
+	}
+	return *p == ']' && p[1] == '\0';
+}
+
+struct unpack {
+	sqlite3_stmt *ins;
+	int64_t seq, t0, k0, d0;
+};
+
+static void
+bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* One skb_rows row from the pack order of skb_packed (schema.sql). */
+static bool
+unpack_skb_row(void *arg, const int64_t *v, const bool *has)
+{
+	struct unpack *u = arg;
+	sqlite3_stmt *st = u->ins;
+	/* skb_rows' columns after seq: the index of each in a pack's row */
+	static const int from[17] = { 0, 1, 2, 3, 4, 16, 11, 15, 5, 6, 7, 8, 14, 13, 12, 9, 10 };
+
+	if (!has[0] || !has[1] || !has[2] || !has[3])
+		return false;
+	sqlite3_bind_int64(st, 1, u->seq++);
+	for (int c = 0; c < 17; c++) {
+		int k = from[c];
+		int64_t x = v[k];
+		if (k == 0)
+			x += u->t0;
+		else if (k == 3)
+			x += u->k0;
+		else if (k == 9)
+			x += u->d0;
+		bind_opt(st, c + 2, x, has[k]);
+	}
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+static bool
+unpack_cpu_row(void *arg, const int64_t *v, const bool *has)
+{
+	struct unpack *u = arg;
+	sqlite3_stmt *st = u->ins;
+
+	if (!has[0] || !has[1] || !has[2] || !has[3])
+		return false;
+	sqlite3_bind_int64(st, 1, v[0]);
+	sqlite3_bind_int64(st, 2, v[1]);
+	sqlite3_bind_int64(st, 3, u->t0 + v[2]);
+	sqlite3_bind_int64(st, 4, u->t0 + v[2] + v[3]);
+	bind_opt(st, 5, v[4], has[4]);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+/* Every pack of one table into plain rows, then the packs deleted. */
+static bool
+unpack_table(sqlite3 *db, bool skb, char **errmsg)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	struct unpack u = { 0 };
+	bool ok = false;
+	int rc;
+
+	const char *sel_sql = skb ? "SELECT seq0, t0, k0, d0, rows FROM skb_packs ORDER BY seq0"
+				  : "SELECT 0, t0, 0, 0, rows FROM cpu_packs ORDER BY id";
+	const char *ins_sql = skb
+		? "INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes,"
+		  " other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"
+		  " data_id, dataref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+		  " ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+		: "INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5)";
+	if (sqlite3_prepare_v2(db, sel_sql, -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, ins_sql, -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	u.ins = ins;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		u.seq = sqlite3_column_int64(sel, 0);
+		u.t0 = sqlite3_column_int64(sel, 1);
+		u.k0 = sqlite3_column_int64(sel, 2);
+		u.d0 = sqlite3_column_int64(sel, 3);
+		const char *text = (const char *)sqlite3_column_text(sel, 4);
+		if (!unpack_rows(text, skb ? 17 : 5, skb ? unpack_skb_row : unpack_cpu_row, &u)) {
+			if (sqlite3_errcode(db) == SQLITE_OK || sqlite3_errcode(db) == SQLITE_ROW ||
+			    sqlite3_errcode(db) == SQLITE_DONE)
+				*errmsg = sqlite3_mprintf("a row of %s is not a pack",
+							  skb ? "skb_packs" : "cpu_packs");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto out;
+	g_clear_pointer(&sel, sqlite3_finalize);
+	ok = sqlite3_exec(db, skb ? "DELETE FROM skb_packs" : "DELETE FROM cpu_packs", NULL, NULL,
+			  errmsg) == SQLITE_OK;
+out:
+	if (!ok && !*errmsg)
+		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return ok;
+}
+
+bool
+trace_expand_db(sqlite3 *db, char **errmsg)
+{
+	*errmsg = NULL;
+	return unpack_table(db, true, errmsg) && unpack_table(db, false, errmsg) &&
+		trace_schema_exec(db, "plain-views", errmsg) &&
+		trace_schema_exec(db, "triggers", errmsg) &&
+		trace_schema_exec(db, "indexes", errmsg);
+}
+
+/* Is @db's skb_events the packed view?  -1 when it cannot tell. */
+static int
+trace_is_packed(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int packed = -1;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT sql LIKE '%skb_packed%' FROM sqlite_master"
+			       " WHERE type = 'view' AND name = 'skb_events'",
+			       -1, &st, NULL) == SQLITE_OK) {
+		int rc = sqlite3_step(st);
+		packed = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : rc == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	return packed;
+}
+
+static bool
+expand_fail(GError **error, const char *path, const char *what, sqlite3 *db, char *errmsg)
+{
+	g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "%s: %s failed: %s", path, what,
+		    errmsg	 ? errmsg
+			    : db ? sqlite3_errmsg(db)
+				 : "out of memory");
+	sqlite3_free(errmsg);
+	return false;
+}
+
+/* Copies @src into @tmp (a new empty file) and expands the copy. */
+static bool
+expand_copy(const char *path, sqlite3 *src, const char *tmp, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	char *errmsg = NULL;
+
+	if (sqlite3_prepare_v2(src, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK)
+		return expand_fail(error, path, "copying the trace", src, NULL);
+	sqlite3_bind_text(st, 1, tmp, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return expand_fail(error, path, "copying the trace", src, NULL);
+	bool ok = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+		sqlite3_exec(db,
+			     "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;"
+			     "PRAGMA cache_size = -65536; BEGIN;"
+			     "DROP INDEX IF EXISTS skb_events_by_skb;"
+			     "DROP INDEX IF EXISTS cpu_busy_by_host",
+			     NULL, NULL, &errmsg) == SQLITE_OK &&
+		trace_expand_db(db, &errmsg) &&
+		sqlite3_exec(db, "COMMIT", NULL, NULL, &errmsg) == SQLITE_OK;
+	if (!ok)
+		expand_fail(error, path, "expanding the packs", db, errmsg);
+	else if (sqlite3_close(db) != SQLITE_OK)
+		ok = expand_fail(error, path, "closing the expanded copy", db, NULL);
+	else
+		db = NULL;
+	sqlite3_close(db);
+	return ok;
+}
+
+bool
+trace_expand_file(const char *path, bool *expanded, GError **error)
+{
+	sqlite3 *src = NULL;
+	struct stat sb;
+	bool ok = false;
+	int fd;
+
+	*expanded = false;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		int err = errno;
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "%s: cannot open: %s", path,
+			    g_strerror(err));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	/* A run writing it holds flock(LOCK_EX) (trace.c); so does another expand. */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+			    "%s: a run is still writing this trace (or another expand is)", path);
+		close(fd);
+		return false;
+	}
+	g_autofree char *name =
+		g_path_is_absolute(path) ? g_strdup(path) : g_strconcat("./", path, NULL);
+	g_autofree char *tmp = g_strconcat(name, ".tmp-XXXXXX", NULL);
+	int packed = -1;
+	if (sqlite3_open_v2(name, &src, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+		packed = trace_is_packed(src);
+	if (packed < 0) {
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "%s: not a netsim trace (%s)", path,
+			    src ? sqlite3_errmsg(src) : "out of memory");
+		goto out;
+	}
+	if (!packed) {
+		ok = true; /* plain tables already (or a trace from before packs) */
+		goto out;
+	}
+	int tfd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+	if (tfd < 0) {
+		int err = errno;
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "%s: cannot create %s: %s", path,
+			    tmp, g_strerror(err));
+		goto out;
+	}
+	if (fchmod(tfd, sb.st_mode & 07777) != 0) {
+		/* the copy stays the user's: not worth failing over */
+	}
+	close(tfd);
+	ok = expand_copy(path, src, tmp, error);
+	/* The packed file's WAL (a killed run) is applied and removed here. */
+	if (sqlite3_close(src) != SQLITE_OK && ok)
+		ok = expand_fail(error, path, "closing the trace", src, NULL);
+	src = NULL;
+	if (ok && !trace_remove_sidecars(name, error))
+		ok = false;
+	if (ok && rename(tmp, name) != 0) {
+		int err = errno;
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "cannot replace %s with %s: %s",
+			    path, tmp, g_strerror(err));
+		ok = false;
+	}
+	if (!ok) {
+		unlink(tmp);
+		trace_remove_sidecars(tmp, NULL);
+	}
+	*expanded = ok;
+out:
+	sqlite3_close(src);
+	close(fd);
+	return ok;
+}
