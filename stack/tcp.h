@@ -235,6 +235,10 @@ struct tcp_sock {
 	uint8_t ca_state;
 	bool ca_setsockopt, ca_initialized, is_cwnd_limited;
 	uint32_t snd_cwnd_cnt, prior_cwnd, max_packets_out, cwnd_usage_seq;
+	/* PRR (stack/tcp_prr.c; Linux prr_delivered, prr_out) and Linux's
+	 * tp->delivered (segments cumulatively ACKed or SACKed, ever), with
+	 * what tcp_cong_on_ack last counted of it */
+	uint32_t prr_delivered, prr_out, delivered, delivered_seen;
 	uint32_t lsndtime; /* jiffies of the last data sent */
 	int dupacks;
 	bool in_recovery;
@@ -391,6 +395,14 @@ void tcp_cong_on_timeout(struct sock *sk);
 void tcp_cong_on_local_drop(struct sock *sk);
 void tcp_cwnd_validate(struct sock *sk, bool sent); /* after tcp_write_xmit's loop */
 void tcp_cc_trace(struct sock *sk);
+
+/* tcp_prr.c: Proportional Rate Reduction (RFC 6937; Linux tcp_input.c) */
+bool tcp_in_cwnd_reduction(const struct tcp_sock *tp);
+void tcp_init_cwnd_reduction(struct sock *sk);
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked, int newly_lost,
+			bool snd_una_advanced);
+void tcp_end_cwnd_reduction(struct sock *sk);
+void tcp_prr_sent(struct sock *sk, uint32_t pcount);
 
 /* tcp_sack.c: SACK (RFC 2018, RFC 6675; Linux tcp_input.c, tcp_output.c) */
 static inline bool

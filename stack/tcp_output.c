@@ -218,6 +218,8 @@ tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (rc != 0)
 		return rc; /* refused below (a full qdisc): not sent */
 	cb->when = host_now(sk->host);
+	if (!(cb->flags & TCPHDR_SYN))
+		tcp_prr_sent(sk, tcp_skb_pcount(tcp_sk(sk), skb));
 	if (after(cb->end_seq, tcp_sk(sk)->snd_max)) {
 		/* new data (Linux tcp_event_new_data_sent: packets_out) */
 		if (!(cb->flags & TCPHDR_SYN))

@@ -240,6 +240,8 @@ tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount)
 	tp->packets_out -= pcount;
 	if (sacked & TCPCB_SACKED_ACKED)
 		tp->sacked_out -= pcount;
+	else if (tcp_is_sack(tp))
+		tp->delivered += pcount; /* Linux tcp_clean_rtx_queue: tcp_count_delivered */
 	if (sacked & TCPCB_LOST)
 		tp->lost_out -= pcount;
 	if (sacked & TCPCB_SACKED_RETRANS)
@@ -265,6 +267,7 @@ tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb)
 	}
 	cb->sacked |= TCPCB_SACKED_ACKED;
 	tp->sacked_out += pcount;
+	tp->delivered += pcount; /* tcp_sacktag_one: tcp_count_delivered */
 }
 
 /*
