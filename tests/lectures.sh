@@ -133,17 +133,18 @@ expect_eq "$conns" 2 "socket-lifecycle: two clients connect to port 7"
 # cwnd to 717/1024; and between the second loss and the third, cwnd grows
 # fast, then hardly (around W_max), then fast again: concave, then convex.
 db="$T/tcp-cubic-loss-long-rtt.db"
-# (a loss: cwnd falls to ssthresh, with SACK, RFC 6675; HyStart: ssthresh
-# set to cwnd, which does not fall)
-shape=$(q "$db" "SELECT time_ns, cwnd / 1460, ssthresh / 1460 FROM tcp_cc
+# (a loss: the tcp_cc row that enters Recovery, ssthresh 717/1024 of the
+# cwnd before it; cwnd comes down by PRR and the recovery ends at ssthresh;
+# HyStart: ssthresh set to cwnd outside a recovery, cwnd does not fall)
+shape=$(q "$db" "SELECT time_ns, cwnd / 1460, ssthresh / 1460, ca_state FROM tcp_cc
 	WHERE conn LIKE '10.1.0.1:%' ORDER BY rowid" | awk -F'|' '
-	NR > 1 && $3 != ps && $2 == $3 && $3 < 1000000 && pw <= $2 { hystart++ }
-	NR > 1 && $2 == $3 && pw > $2 {
+	NR > 1 && $3 != ps && $2 == $3 && $3 < 1000000 && pw <= $2 && $4 != "Recovery" { hystart++ }
+	NR > 1 && $4 == "Recovery" && pst != "Recovery" {
 		n++; lt[n] = $1
 		if ($3 != int(pw * 717 / 1024)) bad++
 	}
-	n == 2 && !r && $2 == $3 && $1 > lt[2] { r = $1 }
-	{ t[NR] = $1; w[NR] = $2; ps = $3; pw = $2 }
+	n == 2 && !r && $4 == "Open" && pst == "Recovery" { r = $1 }
+	{ t[NR] = $1; w[NR] = $2; ps = $3; pw = $2; pst = $4 }
 	END {
 		if (n < 3 || !r) { print "losses " n; exit }
 		third = (lt[3] - r) / 3
