@@ -79,7 +79,7 @@ tcp_cong_init(struct sock *sk)
  * (the algorithm's ssthresh, PRR's counters); from CWR the reduction under
  * way goes on.  The Recovery state, and the recovery point at the highest
  * sequence sent. */
-static void
+void
 tcp_enter_recovery(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -203,13 +203,15 @@ tcp_reno_fastretrans_alert(struct sock *sk, bool dupack, uint32_t ack)
 
 /* ---- with SACK: RFC 6675 as Linux runs it without RACK ---------------------------- */
 
-/* Linux tcp_time_to_recover (tcp_recovery = 0): a loss is known (lost_out),
- * or more than reordering - 1 segments are SACKed (tcp_dupack_heuristics,
- * sacked_out + 1 > reordering = 3): RFC 6675 §5's DupThresh. */
+/* Linux tcp_time_to_recover (6.6): a loss is known (lost_out); without
+ * RACK (tcp_recovery = 0) also more than reordering - 1 segments SACKed
+ * (tcp_dupack_heuristics, sacked_out + 1 > reordering = 3): RFC 6675 §5's
+ * DupThresh.  With RACK only the losses RACK marks count. */
 static bool
-tcp_time_to_recover(const struct tcp_sock *tp)
+tcp_time_to_recover(const struct sock *sk)
 {
-	return tp->lost_out || tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH;
+	const struct tcp_sock *tp = tcp_sk(sk);
+	return tp->lost_out || (!tcp_is_rack(sk) && tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH);
 }
 
 /* Linux tcp_update_scoreboard without RACK: IsLost for every hole with
@@ -252,11 +254,18 @@ tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, int *newly_lost)
 		tcp_end_cwnd_reduction(sk);
 		tcp_set_ca_state(sk, TCP_CA_Open);
 	}
+	/* Linux tcp_identify_packet_loss: RACK on every ACK that is not a
+	 * plain one in Open (tcp_ack_is_dubious) */
+	bool rack = tcp_is_rack(sk);
+	if (rack && (tp->ca_state != TCP_CA_Open || tp->sacked_out))
+		tcp_rack_mark_lost(sk);
 	if (tp->ca_state == TCP_CA_Recovery) {
-		tcp_update_scoreboard(sk, false);
-	} else if (tp->ca_state != TCP_CA_Loss && tcp_time_to_recover(tp)) {
+		if (!rack)
+			tcp_update_scoreboard(sk, false);
+	} else if (tp->ca_state != TCP_CA_Loss && tcp_time_to_recover(sk)) {
 		tcp_enter_recovery(sk);
-		tcp_update_scoreboard(sk, true);
+		if (!rack)
+			tcp_update_scoreboard(sk, true);
 	} else if (tp->ca_state == TCP_CA_Open && tp->sacked_out) {
 		tcp_set_ca_state(sk, TCP_CA_Disorder);
 	} else if (tp->ca_state == TCP_CA_Disorder && !tp->sacked_out) {
@@ -298,6 +307,8 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 	}
 	int delivered = (int)(tp->delivered - tp->delivered_seen), newly_lost = 0;
 	tp->delivered_seen = tp->delivered;
+	if (tp->tlp_high_seq) /* Linux tcp_ack: tcp_process_tlp_ack */
+		tcp_process_tlp_ack(sk, ack, acked > 0, dupack && !delivered);
 	bool rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, &newly_lost)
 			   : tcp_reno_fastretrans_alert(sk, dupack, ack);
 	if (tcp_in_cwnd_reduction(tp))
@@ -311,6 +322,8 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 		if (head)
 			tcp_retransmit_skb(sk, head);
 	}
+	if (acked > 0 || delivered > 0) /* Linux tcp_set_xmit_timer: the PTO first */
+		tcp_schedule_loss_probe(sk, true);
 	tcp_cc_trace(sk);
 }
 

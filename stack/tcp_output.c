@@ -474,6 +474,8 @@ tcp_write_xmit(struct sock *sk)
 	}
 	tp->send_hint = skb ? skb : last;
 	tcp_cwnd_validate(sk, sent);
+	if (sent) /* Linux tcp_write_xmit: one loss probe per tail loss episode */
+		tcp_schedule_loss_probe(sk, false);
 	/* Data waits behind a window too small for it and nothing is in
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
 	if (skb && tp->snd_max == tp->snd_una)

@@ -163,6 +163,22 @@ else
 	not_ok "tcp-cubic: expected HyStart, 717/1024 cuts and growth fast-slow-fast: $shape"
 fi
 
+# ---- loss recovery compared: NewReno, SACK with PRR, RACK-TLP -------------
+# the same three losses: NewReno and SACK without RACK wait for the RTO
+# (the Loss state, no Recovery); RACK enters Recovery a round trip after
+# the loss, never Loss (docs/lecture-guide.md, 15)
+db="$T/tcp-loss-recovery-compared.db"
+states() {
+	q "$db" "SELECT group_concat(ca_state, ' ') FROM (SELECT DISTINCT ca_state FROM tcp_cc
+		WHERE conn LIKE '$1:%' AND ca_state IN ('Recovery', 'Loss'))"
+}
+expect_eq "$(states 10.0.1.1)" "Loss" "loss-recovery: NewReno with two duplicate ACKs times out"
+expect_eq "$(states 10.0.2.1)" "Loss" "loss-recovery: SACK without RACK, two SACKs, times out"
+expect_eq "$(states 10.0.3.1)" "Recovery" "loss-recovery: RACK recovers without a timeout"
+rack_rec=$(q "$db" "SELECT min(time_ns) / 1000000 FROM tcp_cc WHERE conn LIKE '10.0.3.1:%'
+	AND ca_state = 'Recovery'")
+expect_eq "$rack_rec" 102 "loss-recovery: RACK's reordering timer starts recovery at 102 ms"
+
 # ---- TCP loss and fast retransmit -----------------------------------------
 # One segment is sent twice; the second time within a few round trips of
 # the first (a timeout would be 200 ms later); before it, bob sent at least

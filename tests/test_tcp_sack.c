@@ -345,13 +345,18 @@ test_three_holes_take_three_round_trips_without_sack(void **state)
 }
 
 /* Two of the last three segments lost: too few SACKs for fast recovery
- * (RFC 6675: DupThresh = 3), so the RTO fires; with SACK it resends the
- * two holes and not the segment b SACKed (Linux tcp_timeout_mark_lost),
- * where go-back-N would send that one again too. */
+ * (RFC 6675: DupThresh = 3; without RACK and TLP, tcp_recovery = 0 and
+ * tcp_early_retrans = 0, test_tcp_rack.c has them), so the RTO fires; with
+ * SACK it resends the two holes and not the segment b SACKed (Linux
+ * tcp_timeout_mark_lost), where go-back-N would send that one again too. */
 static void
 test_rto_resends_only_what_sack_did_not_cover(void **state)
 {
 	struct tcp_fx *fx = *state;
+	struct tcp_config c = *tcp_config(fx->a);
+	c.recovery = 0;
+	c.early_retrans = 0;
+	tcp_set_config(fx->a, &c);
 	drop(fx, 18);
 	drop(fx, 20);
 	run_bulk(fx, 21 * (int)MSS);
