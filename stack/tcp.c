@@ -90,11 +90,11 @@ const struct conf_key tcp_host_conf_keys[] = {
 	{ "tcp_sack", CONF_BOOL, offsetof(struct tcp_config, sack), 0, 0, 0, 0, NULL,
 	  "offer and accept selective acknowledgments (RFC 2018) and recover several "
 	  "losses per round trip (RFC 6675) (net.ipv4.tcp_sack; 1, 0 with kernel = bsd-1996)" },
-	{ "tcp_recovery", CONF_INT, offsetof(struct tcp_config, recovery), 0, 7, 0, 0, NULL,
+	{ "tcp_recovery", CONF_UINT32, offsetof(struct tcp_config, recovery), 0, 7, 0, 0, NULL,
 	  "loss detection bits: 1 RACK (RFC 8985, time-based: a segment is lost once one "
 	  "sent after it is delivered and an RTT has passed), 4 no DupThresh shortcut; 0 "
 	  "RFC 6675's three SACKs (net.ipv4.tcp_recovery; 1; needs tcp_sack)" },
-	{ "tcp_early_retrans", CONF_INT, offsetof(struct tcp_config, early_retrans), 0, 4, 0, 0,
+	{ "tcp_early_retrans", CONF_UINT32, offsetof(struct tcp_config, early_retrans), 0, 4, 0, 0,
 	  NULL,
 	  "3 or 4: tail loss probe (RFC 8985 TLP) after 2 srtt without an ACK; 0-2: none "
 	  "(net.ipv4.tcp_early_retrans; 3; needs tcp_sack)" },

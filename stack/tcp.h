@@ -332,11 +332,11 @@ void tcp_init(struct host *host);
 
 /* Per-host TCP settings, the keys of [host NAME] (Linux sysctls). */
 struct tcp_config {
-	sim_time_t rto_min; /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
-	int congestion;	    /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
-	bool sack;	    /* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
-	int recovery;	    /* net.ipv4.tcp_recovery: TCP_RACK_* bits; 1 */
-	int early_retrans;  /* net.ipv4.tcp_early_retrans: 3 (TLP) */
+	sim_time_t rto_min;	/* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
+	int congestion;		/* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
+	bool sack;		/* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
+	uint32_t recovery;	/* net.ipv4.tcp_recovery: TCP_RACK_* bits; 1 */
+	uint32_t early_retrans; /* net.ipv4.tcp_early_retrans: 3 (TLP) */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4

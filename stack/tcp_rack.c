@@ -229,7 +229,7 @@ bool
 tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	int early_retrans = tcp_config(sk->host)->early_retrans;
+	uint32_t early_retrans = tcp_config(sk->host)->early_retrans;
 	if ((early_retrans != 3 && early_retrans != 4) || !tp->packets_out || !tcp_is_sack(tp) ||
 	    (tp->ca_state != TCP_CA_Open && tp->ca_state != TCP_CA_CWR) ||
 	    sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
