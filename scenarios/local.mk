@@ -15,7 +15,8 @@ dist_lectures_DATA = \
 	scenarios/lectures/skb-header-walk.ini \
 	scenarios/lectures/socket-lifecycle.ini \
 	scenarios/lectures/tcp-handshake-and-teardown.ini \
-	scenarios/lectures/tcp-loss-and-fast-retransmit.ini
+	scenarios/lectures/tcp-loss-and-fast-retransmit.ini \
+	scenarios/lectures/tcp-loss-recovery-compared.ini
 
 # Lectures with a TAP link (root, /dev/net/tun, real clients): a folder of
 # their own, so the tests that run every scenarios/lectures/*.ini never
@@ -43,6 +44,9 @@ EXTRA_DIST += docs/lecture-guide.md \
 	docs/img/tcp-handshake-and-teardown.png \
 	docs/img/tcp-loss-and-fast-retransmit.png \
 	docs/img/tcp-loss-cwnd.png \
+	docs/img/loss-recovery-newreno.png \
+	docs/img/loss-recovery-sack-prr.png \
+	docs/img/loss-recovery-rack-tlp.png \
 	docs/img/blocking-io-cpu.png \
 	docs/img/nonblocking-io-cpu.png \
 	docs/img/interrupts-and-napi-compare.png \

@@ -93,15 +93,26 @@ const struct conf_key tcp_host_conf_keys[] = {
 	{ "tcp_timestamps", CONF_UINT32, offsetof(struct tcp_config, timestamps), 0, 2, 0, 0, NULL,
 	  "RFC 7323 timestamps on every segment (12 option bytes, RTT samples, PAWS): 0 off, "
 	  "1 on with a per address pair offset, 2 on without (net.ipv4.tcp_timestamps; 1)" },
+	{ "tcp_recovery", CONF_UINT32, offsetof(struct tcp_config, recovery), 0, 7, 0, 0, NULL,
+	  "loss detection bits: 1 RACK (RFC 8985, time-based: a segment is lost once one "
+	  "sent after it is delivered and an RTT has passed), 4 no DupThresh shortcut; 0 "
+	  "RFC 6675's three SACKs (net.ipv4.tcp_recovery; 1; needs tcp_sack)" },
+	{ "tcp_early_retrans", CONF_UINT32, offsetof(struct tcp_config, early_retrans), 0, 4, 0, 0,
+	  NULL,
+	  "3 or 4: tail loss probe (RFC 8985 TLP) after 2 srtt without an ACK; 0-2: none "
+	  "(net.ipv4.tcp_early_retrans; 3; needs tcp_sack)" },
 	{ NULL },
 };
 
 void
 tcp_config_init(struct tcp_config *c)
 {
-	*c = (struct tcp_config){
-		.rto_min = TCP_RTO_MIN, .congestion = TCP_CA_CUBIC, .sack = true, .timestamps = 1
-	};
+	*c = (struct tcp_config){ .rto_min = TCP_RTO_MIN,
+				  .congestion = TCP_CA_CUBIC,
+				  .sack = true,
+				  .recovery = TCP_RACK_LOSS_DETECTION,
+				  .early_retrans = 3,
+				  .timestamps = 1 };
 }
 
 void

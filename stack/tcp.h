@@ -251,6 +251,23 @@ struct tcp_sock {
 	uint8_t ca_state;
 	bool ca_setsockopt, ca_initialized, is_cwnd_limited;
 	uint32_t snd_cwnd_cnt, prior_cwnd, max_packets_out, cwnd_usage_seq;
+	/* PRR (stack/tcp_prr.c; Linux prr_delivered, prr_out) and Linux's
+	 * tp->delivered (segments cumulatively ACKed or SACKed, ever), with
+	 * what tcp_cong_on_ack last counted of it */
+	uint32_t prr_delivered, prr_out, delivered, delivered_seen;
+	/* RACK-TLP (stack/tcp_rack.c; Linux tp->rack, tlp_high_seq,
+	 * tlp_retrans): the send time and end of the most recently sent
+	 * segment delivered, its RTT; the smallest RTT seen; the probe */
+	struct {
+		sim_time_t mstamp, rtt;
+		uint32_t end_seq;
+		bool advanced;
+	} rack;
+	sim_time_t min_rtt;
+	uint32_t tlp_high_seq;
+	bool tlp_retrans;
+	sim_event_id tlp_timer, reo_timer;
+	sim_time_t tlp_deadline, tlp_timer_at;
 	uint32_t lsndtime; /* jiffies of the last data sent */
 	int dupacks;
 	bool in_recovery;
@@ -304,7 +321,7 @@ struct tcp_sock {
 	uint16_t urg_data; /* TCP_URG_* | the out-of-band byte */
 	uint32_t urg_seq;  /* sequence of the peer's urgent byte */
 	/* counters */
-	uint64_t retrans_segs, fast_retrans, timeouts, probes;
+	uint64_t retrans_segs, fast_retrans, timeouts, probes, tlp_probes;
 };
 
 static inline struct tcp_sock *
@@ -332,11 +349,15 @@ void tcp_init(struct host *host);
 
 /* Per-host TCP settings, the keys of [host NAME] (Linux sysctls). */
 struct tcp_config {
-	sim_time_t rto_min;  /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
-	int congestion;	     /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
-	bool sack;	     /* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
-	uint32_t timestamps; /* net.ipv4.tcp_timestamps: 0 off, 1 on (random offset), 2 on */
+	sim_time_t rto_min;	/* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
+	int congestion;		/* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
+	bool sack;		/* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
+	uint32_t timestamps;	/* net.ipv4.tcp_timestamps: 0 off, 1 on (random offset), 2 on */
+	uint32_t recovery;	/* net.ipv4.tcp_recovery: TCP_RACK_* bits; 1 */
+	uint32_t early_retrans; /* net.ipv4.tcp_early_retrans: 3 (TLP) */
 };
+#define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
+#define TCP_RACK_NO_DUPTHRESH 0x4
 extern const struct conf_key tcp_host_conf_keys[];
 void tcp_config_init(struct tcp_config *c);
 /* After tcp_init (socket_host_init). */
@@ -415,6 +436,26 @@ void tcp_cong_on_local_drop(struct sock *sk);
 void tcp_cwnd_validate(struct sock *sk, bool sent); /* after tcp_write_xmit's loop */
 void tcp_cc_trace(struct sock *sk);
 
+/* tcp_prr.c: Proportional Rate Reduction (RFC 6937; Linux tcp_input.c) */
+bool tcp_in_cwnd_reduction(const struct tcp_sock *tp);
+void tcp_init_cwnd_reduction(struct sock *sk);
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked, int newly_lost,
+			bool snd_una_advanced);
+void tcp_end_cwnd_reduction(struct sock *sk);
+void tcp_prr_sent(struct sock *sk, uint32_t pcount);
+void tcp_enter_recovery(struct sock *sk); /* tcp_cong_control.c */
+
+/* tcp_rack.c: RACK-TLP (RFC 8985; Linux tcp_recovery.c, tcp_output.c) */
+bool tcp_is_rack(const struct sock *sk);
+void tcp_rack_update_min_rtt(struct tcp_sock *tp, sim_time_t rtt);
+void tcp_rack_advance(struct sock *sk, const struct sk_buff *skb);
+bool tcp_rack_mark_lost(struct sock *sk);
+bool tcp_rack_skb_recent(const struct sock *sk, const struct sk_buff *skb);
+bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
+bool tcp_tlp_pending(const struct sock *sk);
+void tcp_process_tlp_ack(struct sock *sk, uint32_t ack, bool snd_una_advanced, bool dup_no_sack);
+void tcp_rack_clear_timers(struct sock *sk);
+
 /* tcp_sack.c: SACK (RFC 2018, RFC 6675; Linux tcp_input.c, tcp_output.c) */
 static inline bool
 tcp_is_sack(const struct tcp_sock *tp)
@@ -437,6 +478,7 @@ void tcp_sack_write(struct tcp_sock *tp, uint8_t *o, uint32_t optlen);
 void tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb);
 void tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount);
 void tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head);
+void tcp_mark_skb_lost(struct tcp_sock *tp, struct sk_buff *skb);
 void tcp_timeout_mark_lost(struct sock *sk);
 void tcp_xmit_retransmit_queue(struct sock *sk);
 void tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len); /* tcp_output.c */

@@ -120,8 +120,9 @@ tcp_check_write_queue(const struct sock *sk, const char *caller)
 	}
 	if (seq != tp->write_seq)
 		TCP_BUG(sk, caller, "the write queue does not end at write_seq");
-	if (packets != tp->packets_out || sacked != tp->sacked_out || lost != tp->lost_out ||
-	    retrans != tp->retrans_out)
+	/* without SACK, sacked_out counts duplicate ACKs (tcp_add_reno_sack) */
+	if (packets != tp->packets_out || (tcp_is_sack(tp) && sacked != tp->sacked_out) ||
+	    lost != tp->lost_out || retrans != tp->retrans_out)
 		TCP_BUG(sk, caller,
 			"packets_out, sacked_out, lost_out or retrans_out is not what the write "
 			"queue's segments say");

@@ -13,11 +13,14 @@
  * gives ssthresh and the growth.  RFC 5681 §3.2, RFC 6582 §3.2 (NewReno),
  * RFC 6928 (IW10).
  *
- * Deliberate simplifications (docs/sockets-and-tcp.md): recovery is
- * NewReno's window inflation, where Linux without SACK runs PRR
- * (tcp_cwnd_reduction) with its own NewReno partial-ACK rule; CWR cuts cwnd
- * to ssthresh at once instead of by PRR; undo (tcp_try_undo_*) needs
- * timestamps or D-SACK, which netsim lacks, so undo_cwnd is never called.
+ * In Recovery and CWR cwnd comes down by PRR (stack/tcp_prr.c), with and
+ * without SACK, as Linux since 3.2; without SACK the duplicate ACKs are
+ * counted as SACKed segments (tcp_add_reno_sack), Linux's NewReno.
+ *
+ * Deliberate simplifications (docs/sockets-and-tcp.md): undo
+ * (tcp_try_undo_*) needs timestamps or D-SACK, which netsim lacks, so
+ * undo_cwnd is never called; without SACK a partial ACK resends the head
+ * at once (tcp_reno_fastretrans_alert).
  *
  * Position: tcp_ack / the RTO timer / tcp_write_xmit -> here -> cwnd and
  * ssthresh, traced with trace_tcp_cc at every change.
@@ -71,63 +74,144 @@ tcp_cong_init(struct sock *sk)
 	tcp_cc_trace(sk);
 }
 
-/* Linux tcp_init_cwnd_reduction: remember cwnd, ask the algorithm. */
-static void
-tcp_init_cwnd_reduction(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	tp->prior_cwnd = tcp_snd_cwnd(tp);
-	tcp_snd_ssthresh_set(tp, tp->ca_ops->ssthresh(sk));
-}
-
 /* What entering fast recovery does with or without SACK (Linux
- * tcp_enter_recovery): the algorithm's ssthresh, the Recovery state, and
- * the recovery point at the highest sequence sent. */
-static void
-tcp_recovery_begin(struct sock *sk)
+ * tcp_enter_recovery, 6.6): from Open or Disorder a cwnd reduction starts
+ * (the algorithm's ssthresh, PRR's counters); from CWR the reduction under
+ * way goes on.  The Recovery state, and the recovery point at the highest
+ * sequence sent. */
+void
+tcp_enter_recovery(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	tcp_init_cwnd_reduction(sk);
+	if (tp->ca_state < TCP_CA_CWR)
+		tcp_init_cwnd_reduction(sk);
 	tcp_set_ca_state(sk, TCP_CA_Recovery);
 	tp->recover = tp->snd_max;
 	tp->in_recovery = true;
 	tp->fast_retrans++;
 }
 
-/* Linux tcp_enter_recovery and the fast retransmit (RFC 6582 §3.2 steps
- * 2-3): the ssthresh of the algorithm, cwnd inflated by the three
- * segments the duplicate ACKs say have left. */
+/* Linux tcp_cong_control's growth branch: tcp_cong_avoid when the ACK
+ * acknowledged data (FLAG_DATA_ACKED, tcp_may_raise_cwnd) outside a cwnd
+ * reduction, by the segments it delivered (tcp_newly_delivered: not those
+ * already counted when SACKed or by their duplicate ACKs). */
 static void
-tcp_enter_recovery(struct sock *sk)
+tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts, int delivered)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	tcp_recovery_begin(sk);
-	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
-	if (head)
-		tcp_retransmit_skb(sk, head);
-	tp->cwnd = tp->ssthresh + 3 * tp->mss;
-	tp->snd_cwnd_cnt = 0;
+	/* pkts counts write-queue skbs (tcp_ack), Linux's pkts_acked counts
+	 * segments: with GSO skbs the smaller of the two keeps netsim's
+	 * growth per skb, which the GSO and TSO figures rest on */
+	if (pkts && delivered > 0 && !tcp_in_cwnd_reduction(tp))
+		tp->ca_ops->cong_avoid(sk, ack, MIN(pkts, (uint32_t)delivered));
 }
 
-/* Linux tcp_cong_control's growth branch: tcp_cong_avoid when the ACK
- * acknowledged data (FLAG_DATA_ACKED) outside a cwnd reduction. */
+/* ---- without SACK: Linux's emulation of SACK by duplicate ACKs ------------------- */
+
+/* Linux tcp_limit_reno_sacked: the duplicate ACKs counted never say more
+ * segments arrived than are out, less the hole. */
 static void
-tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts)
+tcp_limit_reno_sacked(struct tcp_sock *tp)
+{
+	uint32_t holes = MIN(MAX(tp->lost_out, 1u), tp->packets_out);
+	if (tp->sacked_out + holes > tp->packets_out)
+		tp->sacked_out = tp->packets_out - holes;
+}
+
+/* Linux tcp_add_reno_sack: each duplicate ACK says one more segment has
+ * left the network, counted in sacked_out as if SACKed (so the pipe,
+ * tcp_packets_in_flight, shrinks: NewReno's inflation, RFC 6582 §3.2
+ * step 4, done Linux's way) and delivered. */
+static void
+tcp_add_reno_sack(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (pkts && tp->ca_state != TCP_CA_Recovery && tp->ca_state != TCP_CA_CWR)
-		tp->ca_ops->cong_avoid(sk, ack, pkts);
+	uint32_t prior_sacked = tp->sacked_out;
+	tp->sacked_out++;
+	tcp_limit_reno_sacked(tp);
+	tp->delivered += tp->sacked_out - prior_sacked;
+}
+
+/* Linux tcp_remove_reno_sacks: a cumulative ACK of @acked segments filled
+ * one hole; the rest of them were counted by their duplicate ACKs. */
+static void
+tcp_remove_reno_sacks(struct sock *sk, uint32_t acked)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (acked > 0) {
+		tp->delivered += (uint32_t)MAX((int)acked - (int)tp->sacked_out, 1);
+		if (acked - 1 >= tp->sacked_out)
+			tp->sacked_out = 0;
+		else
+			tp->sacked_out -= acked - 1;
+	}
+	tcp_limit_reno_sacked(tp);
+}
+
+/*
+ * Linux tcp_fastretrans_alert for a connection without SACK (NewReno, RFC
+ * 6582 §3.2): the third duplicate ACK (sacked_out + 1 > reordering, Linux
+ * tcp_time_to_recover) starts recovery unless it acknowledges below
+ * `recover` (step 1's check); a full acknowledgment ends it (cwnd =
+ * ssthresh, tcp_end_cwnd_reduction); a partial one says the new head is
+ * lost too.  Returns whether the head is to be retransmitted, which
+ * tcp_cong_on_ack does after PRR has set cwnd.
+ *
+ * Simplification (docs/sockets-and-tcp.md): Linux marks the head lost
+ * (tcp_newreno_mark_lost) and sends it through tcp_xmit_retransmit_queue
+ * under PRR's cwnd, so after a partial ACK it may wait for the next ACK;
+ * netsim resends it on the partial ACK, as RFC 6582 step 5b says, and keeps
+ * lost_out and retrans_out at 0 without SACK (Linux's 1 and 1 cancel in
+ * the pipe while the retransmission is in flight).
+ */
+static bool
+tcp_reno_fastretrans_alert(struct sock *sk, bool dupack, uint32_t ack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (dupack) {
+		tp->dupacks++;
+		if (tp->ca_state != TCP_CA_Recovery && tp->ca_state != TCP_CA_Loss &&
+		    tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH &&
+		    (after(ack, tp->recover) || ack == tp->recover || tp->recover == 0)) {
+			tcp_enter_recovery(sk);
+			return true;
+		}
+		if (tp->ca_state == TCP_CA_Open)
+			tcp_set_ca_state(sk, TCP_CA_Disorder);
+		return false;
+	}
+	tp->dupacks = 0;
+	if (tp->ca_state == TCP_CA_Recovery) {
+		if (before(ack, tp->recover))
+			return true; /* partial acknowledgment (step 5b) */
+		/* full acknowledgment (step 5a): Linux tcp_reset_reno_sack,
+		 * tcp_try_undo_recovery's Open, tcp_end_cwnd_reduction */
+		tp->sacked_out = 0;
+		tp->in_recovery = false;
+		tcp_set_ca_state(sk, TCP_CA_Open);
+		tcp_end_cwnd_reduction(sk);
+	} else if (tp->ca_state == TCP_CA_Loss && !before(ack, tp->recover)) {
+		tcp_set_ca_state(sk, TCP_CA_Open); /* tcp_process_loss: all resent data acked */
+	} else if (tp->ca_state == TCP_CA_CWR && after(ack, tp->cwr_until)) {
+		tcp_end_cwnd_reduction(sk);
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	} else if (tp->ca_state == TCP_CA_Disorder && !tp->sacked_out) {
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	}
+	return false;
 }
 
 /* ---- with SACK: RFC 6675 as Linux runs it without RACK ---------------------------- */
 
-/* Linux tcp_time_to_recover (tcp_recovery = 0): a loss is known (lost_out),
- * or more than reordering - 1 segments are SACKed (tcp_dupack_heuristics,
- * sacked_out + 1 > reordering = 3): RFC 6675 §5's DupThresh. */
+/* Linux tcp_time_to_recover (6.6): a loss is known (lost_out); without
+ * RACK (tcp_recovery = 0) also more than reordering - 1 segments SACKed
+ * (tcp_dupack_heuristics, sacked_out + 1 > reordering = 3): RFC 6675 §5's
+ * DupThresh.  With RACK only the losses RACK marks count. */
 static bool
-tcp_time_to_recover(const struct tcp_sock *tp)
+tcp_time_to_recover(const struct sock *sk)
 {
-	return tp->lost_out || tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH;
+	const struct tcp_sock *tp = tcp_sk(sk);
+	return tp->lost_out || (!tcp_is_rack(sk) && tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH);
 }
 
 /* Linux tcp_update_scoreboard without RACK: IsLost for every hole with
@@ -145,80 +229,74 @@ tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 }
 
 /*
- * Enter fast recovery with SACK (Linux tcp_enter_recovery; RFC 6675 §5
- * steps 4.1-4.3): RecoveryPoint = HighData, ssthresh from the algorithm
- * and cwnd = ssthresh (no inflation: the pipe, tcp_packets_in_flight,
- * already leaves out what the SACKs say has arrived), the holes IsLost
- * marks, and the first of them retransmitted even if the pipe is above
- * cwnd (Linux forces it in tcp_cwnd_reduction: "sndcnt = max(sndcnt,
- * prr_out ? 0 : 1)").
+ * Linux tcp_fastretrans_alert on a SACK connection, after
+ * tcp_sacktag_write_queue and the cleaning of the write queue: recovery
+ * ends when RecoveryPoint is acknowledged (tcp_end_cwnd_reduction: cwnd =
+ * ssthresh), CWR when snd_una passes its high_seq; in recovery each ACK
+ * marks the holes IsLost now finds; outside it, DupThresh SACKed segments
+ * (or a known loss) start it (RFC 6675 §5 steps 4.1-4.3; the retransmission
+ * of the first hole waits for PRR's cwnd, which lets at least one segment
+ * out), fewer give Disorder.  @newly_lost gets the segments marked lost.
+ * Returns whether the lost segments are to be sent (Linux REXMIT_LOST).
  */
-static void
-tcp_sack_enter_recovery(struct sock *sk)
+static bool
+tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, int *newly_lost)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	tcp_recovery_begin(sk);
-	tp->cwnd = MAX(tp->ssthresh, tp->mss);
-	tp->snd_cwnd_cnt = 0;
-	tcp_update_scoreboard(sk, true);
-	for (struct sk_buff *skb = skb_peek(&sk->sk_write_queue); skb; skb = skb->next) {
-		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
-		if (!before(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
-			break;
-		if ((sacked & TCPCB_LOST) &&
-		    !(sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))) {
-			tcp_retransmit_skb(sk, skb);
-			break;
-		}
-	}
-}
-
-/*
- * An ACK on a SACK connection (Linux tcp_fastretrans_alert, tcp_ack's
- * tcp_xmit_recovery), after tcp_sacktag_write_queue and the cleaning of
- * the write queue: recovery ends when RecoveryPoint is acknowledged
- * (cwnd = ssthresh, tcp_end_cwnd_reduction); in recovery each ACK marks
- * the holes IsLost now finds; outside it, DupThresh SACKed segments (or a
- * known loss) start it, fewer give Disorder.  Then the lost segments go
- * out, lowest first, as far as cwnd - pipe allows (tcp_xmit_retransmit_queue),
- * and tcp_write_xmit sends new data with what is left.  cwnd stays at
- * ssthresh through recovery (RFC 6675 §5; Linux steps down to it by PRR,
- * tcp_cwnd_reduction, docs/sockets-and-tcp.md).
- */
-static void
-tcp_sack_on_ack(struct sock *sk, uint32_t pkts, uint32_t ack)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t prior_lost = tp->lost_out;
 	if (tp->ca_state == TCP_CA_Recovery && !before(ack, tp->recover)) {
-		tp->cwnd = MAX(tp->ssthresh, tp->mss);
 		tp->in_recovery = false;
 		tcp_set_ca_state(sk, TCP_CA_Open);
+		tcp_end_cwnd_reduction(sk);
 	} else if (tp->ca_state == TCP_CA_Loss && !before(ack, tp->recover)) {
 		tcp_set_ca_state(sk, TCP_CA_Open);
-	} else if (tp->ca_state == TCP_CA_CWR && !before(ack, tp->cwr_until)) {
-		tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
+	} else if (tp->ca_state == TCP_CA_CWR && after(ack, tp->cwr_until)) {
+		tcp_end_cwnd_reduction(sk);
 		tcp_set_ca_state(sk, TCP_CA_Open);
 	}
+	/* Linux tcp_identify_packet_loss: RACK on every ACK that is not a
+	 * plain one in Open (tcp_ack_is_dubious) */
+	bool rack = tcp_is_rack(sk);
+	if (rack && (tp->ca_state != TCP_CA_Open || tp->sacked_out))
+		tcp_rack_mark_lost(sk);
 	if (tp->ca_state == TCP_CA_Recovery) {
-		tcp_update_scoreboard(sk, false);
-	} else if (tp->ca_state != TCP_CA_Loss && tcp_time_to_recover(tp)) {
-		tcp_sack_enter_recovery(sk);
+		if (!rack)
+			tcp_update_scoreboard(sk, false);
+	} else if (tp->ca_state != TCP_CA_Loss && tcp_time_to_recover(sk)) {
+		tcp_enter_recovery(sk);
+		if (!rack)
+			tcp_update_scoreboard(sk, true);
 	} else if (tp->ca_state == TCP_CA_Open && tp->sacked_out) {
 		tcp_set_ca_state(sk, TCP_CA_Disorder);
 	} else if (tp->ca_state == TCP_CA_Disorder && !tp->sacked_out) {
 		tcp_set_ca_state(sk, TCP_CA_Open);
 	}
-	if (tp->ca_state == TCP_CA_Recovery || tp->ca_state == TCP_CA_Loss)
-		tcp_xmit_retransmit_queue(sk);
-	tcp_cong_avoid(sk, ack, pkts);
-	tcp_cc_trace(sk);
+	*newly_lost = tp->lost_out > prior_lost ? (int)(tp->lost_out - prior_lost) : 0;
+	return tp->ca_state == TCP_CA_Recovery || tp->ca_state == TCP_CA_Loss;
 }
 
+/*
+ * An ACK, after the write queue is cleaned (Linux tcp_ack from
+ * tcp_clean_rtx_queue on): the algorithm sees the ACK (pkts_acked); the
+ * duplicate ACKs are counted as SACKs without SACK; the segments this ACK
+ * delivered (Linux tcp_newly_delivered); the state machine
+ * (tcp_fastretrans_alert); then cwnd, by PRR in CWR and Recovery or by the
+ * algorithm's growth otherwise (tcp_cong_control); then the
+ * retransmissions (tcp_xmit_recovery).  tcp_write_xmit sends new data with
+ * what cwnd leaves.
+ */
 void
 tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rtt, bool dupack,
 		uint32_t ack)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	bool sack = tcp_is_sack(tp);
+	if (!sack) {
+		if (dupack)
+			tcp_add_reno_sack(sk);
+		else
+			tcp_remove_reno_sacks(sk, pkts);
+	}
 	if (tp->ca_ops->pkts_acked && (pkts || ca_rtt >= 0)) {
 		/* tcp_clean_rtx_queue: before recovery and growth look at it */
 		struct ack_sample s = { .pkts_acked = pkts,
@@ -227,52 +305,25 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 						(tcp_flight(sk) + acked + tp->mss - 1) / tp->mss };
 		tp->ca_ops->pkts_acked(sk, &s);
 	}
-	if (tcp_is_sack(tp)) {
-		tcp_sack_on_ack(sk, pkts, ack);
-		return;
+	int delivered = (int)(tp->delivered - tp->delivered_seen), newly_lost = 0;
+	tp->delivered_seen = tp->delivered;
+	if (tp->tlp_high_seq) /* Linux tcp_ack: tcp_process_tlp_ack */
+		tcp_process_tlp_ack(sk, ack, acked > 0, dupack && !delivered);
+	bool rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, &newly_lost)
+			   : tcp_reno_fastretrans_alert(sk, dupack, ack);
+	if (tcp_in_cwnd_reduction(tp))
+		tcp_cwnd_reduction(sk, delivered, newly_lost, acked > 0);
+	else
+		tcp_cong_avoid(sk, ack, pkts, delivered);
+	if (rexmit && sack) {
+		tcp_xmit_retransmit_queue(sk);
+	} else if (rexmit) {
+		struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+		if (head)
+			tcp_retransmit_skb(sk, head);
 	}
-	if (dupack) {
-		tp->dupacks++;
-		if (tp->dupacks == 3 && !tp->in_recovery &&
-		    (after(ack, tp->recover) || ack == tp->recover || tp->recover == 0)) {
-			tcp_enter_recovery(sk);
-		} else if (tp->in_recovery) {
-			tp->cwnd += tp->mss; /* step 4: inflate for each segment that left */
-		} else if (tp->ca_state == TCP_CA_Open) {
-			tcp_set_ca_state(sk, TCP_CA_Disorder);
-		}
-		tcp_cc_trace(sk);
-		return;
-	}
-	tp->dupacks = 0;
-	if (tp->in_recovery) {
-		if (!before(ack, tp->recover)) {
-			/* Full acknowledgment (step 5a): deflate to ssthresh, the
-			 * RFC's option (2) and Linux's tcp_end_cwnd_reduction. */
-			tp->cwnd = tp->ssthresh;
-			tp->in_recovery = false;
-			tcp_set_ca_state(sk, TCP_CA_Open);
-		} else {
-			/* Partial acknowledgment (step 5b): the next hole is lost too. */
-			struct sk_buff *head = skb_peek(&sk->sk_write_queue);
-			if (head)
-				tcp_retransmit_skb(sk, head);
-			tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked : 0;
-			if (acked >= tp->mss)
-				tp->cwnd += tp->mss;
-			tp->cwnd = MAX(tp->cwnd, tp->mss);
-		}
-		tcp_cc_trace(sk);
-		return;
-	}
-	if (tp->ca_state == TCP_CA_Loss && !before(ack, tp->recover))
-		tcp_set_ca_state(sk, TCP_CA_Open); /* tcp_process_loss: all resent data acked */
-	else if (tp->ca_state == TCP_CA_CWR && !before(ack, tp->cwr_until)) {
-		tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR); /* tcp_end_cwnd_reduction */
-		tcp_set_ca_state(sk, TCP_CA_Open);
-	} else if (tp->ca_state == TCP_CA_Disorder)
-		tcp_set_ca_state(sk, TCP_CA_Open);
-	tcp_cong_avoid(sk, ack, pkts);
+	if (acked > 0 || delivered > 0) /* Linux tcp_set_xmit_timer: the PTO first */
+		tcp_schedule_loss_probe(sk, true);
 	tcp_cc_trace(sk);
 }
 
@@ -294,6 +345,8 @@ tcp_cong_on_timeout(struct sock *sk)
 		tcp_ca_event(sk, CA_EVENT_LOSS);
 	}
 	tcp_set_ca_state(sk, TCP_CA_Loss);
+	if (!tcp_is_sack(tp))
+		tp->sacked_out = 0; /* tcp_enter_loss: tcp_reset_reno_sack */
 	tp->cwnd = tp->mss;
 	tp->snd_cwnd_cnt = 0;
 	tp->dupacks = 0;
@@ -305,8 +358,9 @@ tcp_cong_on_timeout(struct sock *sk)
 /*
  * The device queue refused a segment (Linux tcp_enter_cwr after
  * NET_XMIT_DROP): not a loss in the network, but congestion at home, so
- * cwnd comes down to the algorithm's ssthresh, at most once per window of
- * data (the CWR state lasts until snd_una passes what was sent).
+ * a cwnd reduction starts, at most once per window of data: the
+ * algorithm's ssthresh, then PRR on each ACK (tcp_cwnd_reduction) until
+ * snd_una passes what was sent, when cwnd = ssthresh.
  */
 void
 tcp_cong_on_local_drop(struct sock *sk)
@@ -316,8 +370,6 @@ tcp_cong_on_local_drop(struct sock *sk)
 		return;
 	tcp_init_cwnd_reduction(sk);
 	tcp_set_ca_state(sk, TCP_CA_CWR);
-	tp->cwnd = tp->ssthresh;
-	tp->snd_cwnd_cnt = 0;
 	tp->cwr_until = tp->snd_max;
 	tcp_cc_trace(sk);
 }

@@ -403,7 +403,9 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	sim_time_t rtt = -1;
 	uint32_t pkts = 0; /* segments acked, not a SYN (FLAG_DATA_ACKED) */
 	struct sk_buff *q;
+	bool retrans_acked = false; /* Linux FLAG_RETRANS_DATA_ACKED */
 	while ((q = skb_peek(&sk->sk_write_queue)) != NULL && !after(TCP_SKB_CB(q)->end_seq, ack)) {
+		retrans_acked |= TCP_SKB_CB(q)->retransmitted;
 		if (!TCP_SKB_CB(q)->retransmitted && TCP_SKB_CB(q)->when) /* Karn's rule */
 			rtt = host_now(sk->host) - TCP_SKB_CB(q)->when;
 		if (!(TCP_SKB_CB(q)->flags & TCPHDR_SYN))
@@ -429,6 +431,12 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	if (before(tp->snd_nxt, ack))
 		tp->snd_nxt = ack;
 	tp->retransmits = 0;
+	/* Karn's rule as Linux applies it (tcp_clean_rtx_queue, 6.6): an ACK
+	 * that covers a retransmission gives no RTT sample at all, not even
+	 * from the older originals it also covers (after a long recovery
+	 * their send times are seconds old) */
+	if (retrans_acked)
+		rtt = -1;
 	if (rtt < 0)
 		rtt = tcp_ts_rtt(sk); /* RFC 7323 §4: from TSecr (tcp_ack_update_rtt) */
 	if (rtt >= 0)

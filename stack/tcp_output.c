@@ -231,6 +231,8 @@ tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (rc != 0)
 		return rc; /* refused below (a full qdisc): not sent */
 	cb->when = host_now(sk->host);
+	if (!(cb->flags & TCPHDR_SYN))
+		tcp_prr_sent(sk, tcp_skb_pcount(tcp_sk(sk), skb));
 	if (after(cb->end_seq, tcp_sk(sk)->snd_max)) {
 		/* new data (Linux tcp_event_new_data_sent: packets_out) */
 		if (!(cb->flags & TCPHDR_SYN))
@@ -485,6 +487,8 @@ tcp_write_xmit(struct sock *sk)
 	}
 	tp->send_hint = skb ? skb : last;
 	tcp_cwnd_validate(sk, sent);
+	if (sent) /* Linux tcp_write_xmit: one loss probe per tail loss episode */
+		tcp_schedule_loss_probe(sk, false);
 	/* Data waits behind a window too small for it and nothing is in
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
 	if (skb && tp->snd_max == tp->snd_una)

@@ -209,7 +209,7 @@ tcp_sack_write(struct tcp_sock *tp, uint8_t *o, uint32_t optlen)
 
 /* Linux tcp_mark_skb_lost: a SACKed segment is never lost; one lost again
  * after its retransmission no longer counts that copy in flight. */
-static void
+void
 tcp_mark_skb_lost(struct tcp_sock *tp, struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
@@ -240,6 +240,10 @@ tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount)
 	tp->packets_out -= pcount;
 	if (sacked & TCPCB_SACKED_ACKED)
 		tp->sacked_out -= pcount;
+	else if (tcp_is_sack(tp)) {
+		tp->delivered += pcount; /* Linux tcp_clean_rtx_queue: tcp_count_delivered */
+		tcp_rack_advance(sk, skb);
+	}
 	if (sacked & TCPCB_LOST)
 		tp->lost_out -= pcount;
 	if (sacked & TCPCB_SACKED_RETRANS)
@@ -252,6 +256,8 @@ static void
 tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (!(cb->sacked & TCPCB_SACKED_ACKED))
+		tcp_rack_advance(&tp->sk, skb); /* Linux tcp_sacktag_one */
 	uint32_t pcount = tcp_skb_pcount(tp, skb);
 	if (cb->sacked & TCPCB_SACKED_ACKED)
 		return;
@@ -265,6 +271,7 @@ tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb)
 	}
 	cb->sacked |= TCPCB_SACKED_ACKED;
 	tp->sacked_out += pcount;
+	tp->delivered += pcount; /* tcp_sacktag_one: tcp_count_delivered */
 }
 
 /*
@@ -388,15 +395,19 @@ tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head)
 	}
 }
 
-/* The RTO (Linux tcp_timeout_mark_lost, tcp_recovery = 0): everything
- * sent and not SACKed is lost; a retransmission in flight is lost too. */
+/* The RTO (Linux tcp_timeout_mark_lost, 6.6): everything sent and not
+ * SACKed is lost; a retransmission in flight is lost too.  With RACK, not
+ * the segments after the head sent less than RACK.rtt ago. */
 void
 tcp_timeout_mark_lost(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	for (struct sk_buff *skb = skb_peek(&sk->sk_write_queue); skb; skb = skb->next) {
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	for (struct sk_buff *skb = head; skb; skb = skb->next) {
 		if (!before(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
 			break;
+		if (skb != head && tcp_is_rack(sk) && tcp_rack_skb_recent(sk, skb))
+			continue; /* Don't mark recently sent ones lost yet */
 		if (!(TCP_SKB_CB(skb)->flags & TCPHDR_SYN))
 			tcp_mark_skb_lost(tp, skb);
 	}

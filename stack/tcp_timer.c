@@ -35,6 +35,7 @@ tcp_clear_timers(struct sock *sk)
 	timer_cancel(sk, &tp->delack_timer);
 	timer_cancel(sk, &tp->persist_timer);
 	timer_cancel(sk, &tp->tw_timer);
+	tcp_rack_clear_timers(sk);
 }
 
 /*
@@ -55,6 +56,7 @@ tcp_rtt_sample(struct sock *sk, sim_time_t r)
 	sim_time_t rto_min = tcp_config(sk->host)->rto_min;
 	if (r <= 0)
 		r = 1;
+	tcp_rack_update_min_rtt(tp, r);
 	if (tp->srtt == 0) {
 		tp->srtt = r;
 		tp->mdev = 2 * r; /* rto = 3 rtt */
@@ -100,6 +102,11 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	tp->rtx_timer = 0;
 	if (skb_queue_empty(&sk->sk_write_queue) || tp->snd_una == tp->snd_max)
 		return;
+	if (tcp_tlp_pending(sk) && tp->tlp_deadline <= tp->rto_deadline) {
+		/* Linux arms the PTO instead of the RTO (one timer,
+		 * tcp_set_xmit_timer); the probe restarts the RTO */
+		tp->rto_deadline = MAX(tp->rto_deadline, tp->tlp_deadline + tp->rto);
+	}
 	if (tp->rto_deadline > sim_now(sim)) {
 		/* ACKs moved the deadline on since the event was set. */
 		tp->rtx_timer_at = tp->rto_deadline;

@@ -133,18 +133,19 @@ expect_eq "$conns" 2 "socket-lifecycle: two clients connect to port 7"
 # cwnd to 717/1024; and between the second loss and the third, cwnd grows
 # fast, then hardly (around W_max), then fast again: concave, then convex.
 db="$T/tcp-cubic-loss-long-rtt.db"
-# (segments of 1448 bytes, with timestamps; a loss: cwnd falls to ssthresh,
-# with SACK, RFC 6675; HyStart: ssthresh
-# set to cwnd, which does not fall)
-shape=$(q "$db" "SELECT time_ns, cwnd / 1448, ssthresh / 1448 FROM tcp_cc
+# (segments of 1448 bytes, with timestamps; a loss: the tcp_cc row that
+# enters Recovery, ssthresh 717/1024 of the cwnd before it; cwnd comes down
+# by PRR and the recovery ends at ssthresh; HyStart: ssthresh set to cwnd
+# outside a recovery, cwnd does not fall)
+shape=$(q "$db" "SELECT time_ns, cwnd / 1448, ssthresh / 1448, ca_state FROM tcp_cc
 	WHERE conn LIKE '10.1.0.1:%' ORDER BY rowid" | awk -F'|' '
-	NR > 1 && $3 != ps && $2 == $3 && $3 < 1000000 && pw <= $2 { hystart++ }
-	NR > 1 && $2 == $3 && pw > $2 {
+	NR > 1 && $3 != ps && $2 == $3 && $3 < 1000000 && pw <= $2 && $4 != "Recovery" { hystart++ }
+	NR > 1 && $4 == "Recovery" && pst != "Recovery" {
 		n++; lt[n] = $1
 		if ($3 != int(pw * 717 / 1024)) bad++
 	}
-	n == 2 && !r && $2 == $3 && $1 > lt[2] { r = $1 }
-	{ t[NR] = $1; w[NR] = $2; ps = $3; pw = $2 }
+	n == 2 && !r && $4 == "Open" && pst == "Recovery" { r = $1 }
+	{ t[NR] = $1; w[NR] = $2; ps = $3; pw = $2; pst = $4 }
 	END {
 		if (n < 3 || !r) { print "losses " n; exit }
 		third = (lt[3] - r) / 3
@@ -162,6 +163,22 @@ if [ "$1" = hystart ] && [ "$2" -ge 1 ] && [ "$4" = 0 ] && [ "$6" -gt "$7" ] && 
 else
 	not_ok "tcp-cubic: expected HyStart, 717/1024 cuts and growth fast-slow-fast: $shape"
 fi
+
+# ---- loss recovery compared: NewReno, SACK with PRR, RACK-TLP -------------
+# the same three losses: NewReno and SACK without RACK wait for the RTO
+# (the Loss state, no Recovery); RACK enters Recovery a round trip after
+# the loss, never Loss (docs/lecture-guide.md, 15)
+db="$T/tcp-loss-recovery-compared.db"
+states() {
+	q "$db" "SELECT group_concat(ca_state, ' ') FROM (SELECT DISTINCT ca_state FROM tcp_cc
+		WHERE conn LIKE '$1:%' AND ca_state IN ('Recovery', 'Loss'))"
+}
+expect_eq "$(states 10.0.1.1)" "Loss" "loss-recovery: NewReno with two duplicate ACKs times out"
+expect_eq "$(states 10.0.2.1)" "Loss" "loss-recovery: SACK without RACK, two SACKs, times out"
+expect_eq "$(states 10.0.3.1)" "Recovery" "loss-recovery: RACK recovers without a timeout"
+rack_rec=$(q "$db" "SELECT min(time_ns) / 1000000 FROM tcp_cc WHERE conn LIKE '10.0.3.1:%'
+	AND ca_state = 'Recovery'")
+expect_eq "$rack_rec" 102 "loss-recovery: RACK's reordering timer starts recovery at 102 ms"
 
 # ---- TCP loss and fast retransmit -----------------------------------------
 # One segment is sent twice; the second time within a few round trips of

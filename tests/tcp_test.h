@@ -82,10 +82,11 @@ struct tcp_fx {
 };
 
 struct tcp_fx_opts {
-	uint64_t rate;	  /* bit/s of each direction; 0: 1 Gbit/s */
-	sim_time_t delay; /* one way; 0: 10 us */
-	uint32_t b_mtu;	  /* host b's interface MTU; 0: 1500 */
-	bool trace;	  /* an in-memory trace at summary level (tcp_cc rows) */
+	uint64_t rate;	    /* bit/s of each direction; 0: 1 Gbit/s */
+	sim_time_t delay;   /* one way; 0: 10 us */
+	uint32_t b_mtu;	    /* host b's interface MTU; 0: 1500 */
+	bool trace;	    /* an in-memory trace at summary level (tcp_cc rows) */
+	bool no_timestamps; /* tcp_timestamps = 0 on both hosts: 1460-byte segments */
 };
 
 static inline struct tt_seg *
@@ -204,6 +205,14 @@ tcp_fx_new(const struct tcp_fx_opts *o)
 	g_assert_true(inet_set_address_text(nic_dev(fx->nb), B_ADDR "/24", &error));
 	socket_host_init(fx->a);
 	socket_host_init(fx->b);
+	if (o->no_timestamps) {
+		struct host *hs[] = { fx->a, fx->b };
+		for (int i = 0; i < 2; i++) {
+			struct tcp_config c = *tcp_config(hs[i]);
+			c.timestamps = 0;
+			tcp_set_config(hs[i], &c);
+		}
+	}
 	return fx;
 }
 

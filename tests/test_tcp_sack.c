@@ -87,16 +87,10 @@ set_sack(struct host *h, bool on)
 static int
 setup(void **state)
 {
-	struct tcp_fx *fx =
-		tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
 	/* the option layouts and MSS-sized segments here are without timestamps
 	 * (test_tcp_timestamps.c has SACK with them: 3 blocks) */
-	struct host *hs[] = { fx->a, fx->b };
-	for (int i = 0; i < 2; i++) {
-		struct tcp_config c = *tcp_config(hs[i]);
-		c.timestamps = 0;
-		tcp_set_config(hs[i], &c);
-	}
+	struct tcp_fx *fx = tcp_fx_new(&(struct tcp_fx_opts){
+		.rate = 100000000, .delay = RTT / 2, .no_timestamps = true });
 	wire_detach(fx->ba.w, 1);
 	wire_attach(fx->ba.w, 1, sack_tap_rx, tt_tap_tx_done, &fx->ba);
 	ba_sacks = g_array_new(FALSE, TRUE, sizeof(struct sack_rec));
@@ -353,13 +347,18 @@ test_three_holes_take_three_round_trips_without_sack(void **state)
 }
 
 /* Two of the last three segments lost: too few SACKs for fast recovery
- * (RFC 6675: DupThresh = 3), so the RTO fires; with SACK it resends the
- * two holes and not the segment b SACKed (Linux tcp_timeout_mark_lost),
- * where go-back-N would send that one again too. */
+ * (RFC 6675: DupThresh = 3; without RACK and TLP, tcp_recovery = 0 and
+ * tcp_early_retrans = 0, test_tcp_rack.c has them), so the RTO fires; with
+ * SACK it resends the two holes and not the segment b SACKed (Linux
+ * tcp_timeout_mark_lost), where go-back-N would send that one again too. */
 static void
 test_rto_resends_only_what_sack_did_not_cover(void **state)
 {
 	struct tcp_fx *fx = *state;
+	struct tcp_config c = *tcp_config(fx->a);
+	c.recovery = 0;
+	c.early_retrans = 0;
+	tcp_set_config(fx->a, &c);
 	drop(fx, 18);
 	drop(fx, 20);
 	run_bulk(fx, 21 * (int)MSS);
