@@ -179,6 +179,19 @@ expect_eq "$(states 10.0.3.1)" "Recovery" "loss-recovery: RACK recovers without 
 rack_rec=$(q "$db" "SELECT min(time_ns) / 1000000 FROM tcp_cc WHERE conn LIKE '10.0.3.1:%'
 	AND ca_state = 'Recovery'")
 expect_eq "$rack_rec" 102 "loss-recovery: RACK's reordering timer starts recovery at 102 ms"
+# the cwnd plot names each loss by what found it, from tcp_cc.ca_state and
+# sacked_out: RACK with two SACKs, where the others' plots say timeout
+"$NETSIM" draw "$db" cwnd --flow tcp:10.0.3.1:33386-10.0.3.2:9000 -o "$T/rack-cwnd.dot"
+expect_grep "$T/rack-cwnd.dot" '<b>RACK: lost by time at 102\.[0-9]* ms</b>' \
+	"loss-recovery: RACK's cwnd plot names its loss as RACK's"
+if grep -q '<b>timeout at\|<b>3 duplicate ACKs at' "$T/rack-cwnd.dot"; then
+	not_ok "loss-recovery: RACK's cwnd plot names a timeout or three duplicate ACKs"
+else
+	ok "loss-recovery: RACK's cwnd plot names no timeout and no three duplicate ACKs"
+fi
+"$NETSIM" draw "$db" cwnd --flow tcp:10.0.1.1:32865-10.0.1.2:9000 -o "$T/newreno-cwnd.dot"
+expect_grep "$T/newreno-cwnd.dot" '<b>timeout at 317\.[0-9]* ms</b>' \
+	"loss-recovery: NewReno's cwnd plot names its timeout"
 
 # ---- TCP loss and fast retransmit -----------------------------------------
 # One segment is sent twice; the second time within a few round trips of

@@ -3,7 +3,10 @@
  * slow-start threshold and bytes in flight over time (the tcp_cc table,
  * a row whenever one of them changed), with every loss the sender
  * detected marked: a fall of ssthresh (fast retransmit, RFC 5681 3.2) or
- * of cwnd to one segment or less (a retransmission timeout, RFC 5681 3.1).
+ * of cwnd to one segment or less (a retransmission timeout, RFC 5681 3.1);
+ * with tcp_cc.ca_state, the entries into Recovery and Loss themselves,
+ * named by what started them: three duplicate ACKs or SACKs (DupThresh),
+ * RACK with fewer (RFC 8985, tcp_rack_detect_loss), or the timer.
  * The periods the sender spent in Linux's CA states Recovery (fast
  * recovery), Loss (after an RTO) and CWR (cwnd cut without a loss, as
  * for a local drop) are shaded and named, from tcp_cc.ca_state (schema 6;
@@ -25,7 +28,8 @@
 
 struct cc_row {
 	int64_t t, cwnd, ssthresh, flight;
-	int state; /* index into ca_states, 0 (Open) when the trace has none */
+	int state;	/* index into ca_states, 0 (Open) when the trace has none */
+	int64_t sacked; /* tcp_cc.sacked_out: SACKed (or, without SACK, duplicate-ACKed) segments */
 };
 
 /* Linux's CA states (tcp_ca_state_name) and how a period in one is shaded;
@@ -40,6 +44,7 @@ static const struct {
 	{ "Recovery", "#ff7f0e38", "#b35900" },
 	{ "Loss", "#d6272838", "#a31d1d" },
 };
+enum { CA_RECOVERY = 3, CA_LOSS = 4 }; /* their indexes in ca_states */
 
 static int
 ca_state_index(const char *name)
@@ -146,7 +151,7 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 		"SELECT time_ns, cwnd, ssthresh, flight, %s FROM tcp_cc WHERE conn IN (?1, ?2) AND "
 		"(?3 < 0 OR host = ?3) AND (?4 < 0 OR time_ns >= ?4) AND (?5 < 0 OR time_ns <= ?5) "
 		"ORDER BY time_ns, rowid",
-		have_state ? "ca_state" : "NULL");
+		have_state ? "ca_state, sacked_out" : "NULL, 0");
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, sql, error);
 	if (!st)
 		return NULL;
@@ -157,9 +162,12 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 	sqlite3_bind_int64(st, 5, to_ns);
 	g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(struct cc_row));
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct cc_row r = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-				    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-				    ca_state_index((const char *)sqlite3_column_text(st, 4)) };
+		struct cc_row r = { sqlite3_column_int64(st, 0),
+				    sqlite3_column_int64(st, 1),
+				    sqlite3_column_int64(st, 2),
+				    sqlite3_column_int64(st, 3),
+				    ca_state_index((const char *)sqlite3_column_text(st, 4)),
+				    sqlite3_column_int64(st, 5) };
 		g_array_append_val(rows, r);
 	}
 	if (rows->len < 2) {
@@ -297,12 +305,23 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 	for (guint i = 1; i < rows->len; i++) {
 		struct cc_row *p = &g_array_index(rows, struct cc_row, i - 1);
 		struct cc_row *r = &g_array_index(rows, struct cc_row, i);
-		bool fr = (r->ssthresh != p->ssthresh && r->ssthresh < p->cwnd) ||
-			(!in_rec && r->cwnd < p->cwnd && r->cwnd >= r->ssthresh);
-		bool rto = r->cwnd <= 1500 && p->cwnd > 1500;
-		in_rec = (in_rec || fr) && r->cwnd > r->ssthresh;
+		bool fr, rto;
+		if (have_state) { /* what the sender itself said (tcp_set_ca_state) */
+			fr = r->state == CA_RECOVERY && p->state != CA_RECOVERY;
+			rto = r->state == CA_LOSS && p->state != CA_LOSS;
+		} else {
+			fr = (r->ssthresh != p->ssthresh && r->ssthresh < p->cwnd) ||
+				(!in_rec && r->cwnd < p->cwnd && r->cwnd >= r->ssthresh);
+			rto = r->cwnd <= 1500 && p->cwnd > 1500;
+			in_rec = (in_rec || fr) && r->cwnd > r->ssthresh;
+		}
 		if (!fr && !rto)
 			continue;
+		/* RACK enters Recovery on time, with fewer than DupThresh (3)
+		 * segments SACKed; the pre-state traces only ever had the three */
+		const char *why = rto			? "timeout"
+			: !have_state || r->sacked >= 3 ? "3 duplicate ACKs"
+							: "RACK: lost by time";
 		double x = (double)(r->t - t0) * sx;
 		g_autofree char *t = draw_time(r->t);
 		g_autofree char *ss = bytes_label(r->ssthresh), *cw = bytes_label(r->cwnd);
@@ -318,8 +337,7 @@ draw_cwnd_dot(sqlite3 *db, const struct viz_flow *f, int64_t from_ns, int64_t to
 				"fillcolor=white, fontsize=14, label=<<b>%s at %s</b><br/>ssthresh "
 				"%s, "
 				"cwnd %s>];\n",
-				marks, x, CW_H + 0.35 + (marks % 2) * 0.55,
-				rto ? "timeout" : "3 duplicate ACKs", t, ss, cw);
+				marks, x, CW_H + 0.35 + (marks % 2) * 0.55, why, t, ss, cw);
 			last_mark = x;
 		}
 		marks++;
