@@ -367,8 +367,64 @@ copy_kinds_text(sqlite3 *db, const char *json_ids)
 	return s;
 }
 
-bool
-show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError **error)
+/*
+ * With --flow tcp:...: the sender's congestion-control states over the
+ * connection, one row per change of tcp_cc.ca_state (Linux's Open,
+ * Disorder, CWR, Recovery, Loss; schema 6), with the figures of the row
+ * that changed it: cwnd, ssthresh, srtt and rttvar, and the SACK
+ * scoreboard (sacked_out, lost_out, retrans_out, in segments).  NULL
+ * when the trace has no such rows.
+ */
+static const char *const ca_cols[] = { "time_us:n",  "ca_state",      "ca",	     "cwnd:n",
+				       "ssthresh:n", "srtt_us:n",     "rttvar_us:n", "sacked_out:n",
+				       "lost_out:n", "retrans_out:n", NULL };
+
+static struct table *
+flow_ca_states(sqlite3 *db, const struct viz_flow *f)
+{
+	if (!vizdb_has_table(db, "tcp_cc") ||
+	    vizdb_int(db,
+		      "SELECT count(*) FROM pragma_table_info('tcp_cc') WHERE name = 'ca_state'",
+		      0) == 0)
+		return NULL;
+	g_autofree char *c1 =
+		g_strdup_printf("%s:%d>%s:%d", f->saddr, f->sport, f->daddr, f->dport);
+	g_autofree char *c2 =
+		g_strdup_printf("%s:%d-%s:%d", f->saddr, f->sport, f->daddr, f->dport);
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
+		db,
+		"SELECT printf('%.3f', time_ns / 1e3), ca_state, ca, cwnd,"
+		" CASE WHEN ssthresh >= 2147483647 THEN NULL ELSE ssthresh END,"
+		" printf('%.1f', srtt_ns / 1e3), printf('%.1f', rttvar_ns / 1e3),"
+		" sacked_out, lost_out, retrans_out FROM"
+		" (SELECT *, rowid AS r, lag(ca_state) OVER (ORDER BY time_ns, rowid) AS prev"
+		"  FROM tcp_cc WHERE conn IN (?1, ?2) AND (?3 < 0 OR host = ?3))"
+		" WHERE prev IS NULL OR prev != ca_state ORDER BY time_ns, r",
+		NULL);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, c1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, vizdb_flow_sender(db, f, false));
+	g_autofree char *title = g_strdup_printf(
+		"congestion control of %s:%d: every change of Linux's CA state (tcp_cc; "
+		"ssthresh empty while infinite, the scoreboard in segments)",
+		f->saddr, f->sport);
+	struct table *t = table_new(title, ca_cols);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		table_add_stmt_row(t, st);
+	if (table_nrows(t) == 0) {
+		table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* show_skb, and in its format after it the CA-state changes @ca of a TCP
+ * flow's sender (text: show_report prints them after the footer) */
+static bool
+show_skb_with(sqlite3 *db, int64_t skb, const struct table *ca, enum table_format fmt, GString *out,
+	      GError **error)
 {
 	if (!vizdb_skb_exists(db, skb)) {
 		int64_t max = vizdb_int(db, "SELECT max(skb) FROM skb_events", 0);
@@ -412,12 +468,20 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 			out, "{\"skb\": %" G_GINT64_FORMAT ", \"skbs\": %s, \"events\": ", skb,
 			json_ids);
 		table_print(t, fmt, out);
+		if (ca) {
+			g_string_append(out, ", \"ca_states\": ");
+			table_print(ca, fmt, out);
+		}
 		g_string_append(out, "}\n");
 		table_free(t);
 		return true;
 	}
 	table_print(t, fmt, out);
 	table_free(t);
+	if (ca && fmt == TABLE_CSV) {
+		g_string_append(out, "\n# ca_states\n");
+		table_print(ca, fmt, out);
+	}
 	if (text) {
 		g_autofree char *sum = g_strdup_printf(
 			"SELECT count(*), coalesce(sum(bytes), 0) FROM skb_events WHERE skb IN"
@@ -440,57 +504,10 @@ show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError *
 	return true;
 }
 
-/*
- * With --flow tcp:...: the sender's congestion-control states over the
- * connection, one row per change of tcp_cc.ca_state (Linux's Open,
- * Disorder, CWR, Recovery, Loss; schema 6), with the figures of the row
- * that changed it: cwnd, ssthresh, srtt and rttvar, and the SACK
- * scoreboard (sacked_out, lost_out, retrans_out, in segments).  Nothing
- * when the trace has no such rows.
- */
-static const char *const ca_cols[] = { "time_us:n",  "ca_state",      "ca",	     "cwnd:n",
-				       "ssthresh:n", "srtt_us:n",     "rttvar_us:n", "sacked_out:n",
-				       "lost_out:n", "retrans_out:n", NULL };
-
-static void
-show_flow_ca_states(sqlite3 *db, const struct viz_flow *f, GString *out)
+bool
+show_skb(sqlite3 *db, int64_t skb, enum table_format fmt, GString *out, GError **error)
 {
-	if (!vizdb_has_table(db, "tcp_cc") ||
-	    vizdb_int(db,
-		      "SELECT count(*) FROM pragma_table_info('tcp_cc') WHERE name = 'ca_state'",
-		      0) == 0)
-		return;
-	g_autofree char *c1 =
-		g_strdup_printf("%s:%d>%s:%d", f->saddr, f->sport, f->daddr, f->dport);
-	g_autofree char *c2 =
-		g_strdup_printf("%s:%d-%s:%d", f->saddr, f->sport, f->daddr, f->dport);
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
-		db,
-		"SELECT printf('%.3f', time_ns / 1e3), ca_state, ca, cwnd,"
-		" CASE WHEN ssthresh >= 2147483647 THEN NULL ELSE ssthresh END,"
-		" printf('%.1f', srtt_ns / 1e3), printf('%.1f', rttvar_ns / 1e3),"
-		" sacked_out, lost_out, retrans_out FROM"
-		" (SELECT *, rowid AS r, lag(ca_state) OVER (ORDER BY time_ns, rowid) AS prev"
-		"  FROM tcp_cc WHERE conn IN (?1, ?2) AND (?3 < 0 OR host = ?3))"
-		" WHERE prev IS NULL OR prev != ca_state ORDER BY time_ns, r",
-		NULL);
-	if (!st)
-		return;
-	sqlite3_bind_text(st, 1, c1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, c2, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, vizdb_flow_sender(db, f, false));
-	g_autofree char *title = g_strdup_printf(
-		"congestion control of %s:%d: every change of Linux's CA state (tcp_cc; "
-		"ssthresh empty while infinite, the scoreboard in segments)",
-		f->saddr, f->sport);
-	struct table *t = table_new(title, ca_cols);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		table_add_stmt_row(t, st);
-	if (table_nrows(t) > 0) {
-		g_string_append(out, "\n");
-		table_print(t, TABLE_TEXT, out);
-	}
-	table_free(t);
+	return show_skb_with(db, skb, NULL, fmt, out, error);
 }
 
 bool
@@ -513,11 +530,15 @@ show_report(sqlite3 *db, const struct show_options *o, GString *out, GError **er
 		tcp_flow = strcmp(f.proto, "tcp") == 0;
 	}
 	if (skb > 0) {
-		if (!show_skb(db, skb, o->format, out, error))
-			return false;
-		if (tcp_flow && o->format == TABLE_TEXT)
-			show_flow_ca_states(db, &f, out);
-		return true;
+		struct table *ca = tcp_flow ? flow_ca_states(db, &f) : NULL;
+		bool ok = show_skb_with(db, skb, ca, o->format, out, error);
+		if (ok && ca && o->format == TABLE_TEXT) {
+			g_string_append(out, "\n");
+			table_print(ca, TABLE_TEXT, out);
+		}
+		if (ca)
+			table_free(ca);
+		return ok;
 	}
 	return show_summary(db, o->format, out, error);
 }
