@@ -19,6 +19,8 @@
 #include "stack/eth.h"
 #include "stack/gso.h"
 #include "stack/host.h"
+#include "stack/inet.h"
+#include "stack/ipv4.h"
 #include "stack/rss.h"
 #include "trace/trace.h"
 
@@ -332,6 +334,37 @@ qdisc_run(struct net_device *dev)
 	}
 }
 
+/*
+ * ECN marking at the qdisc (IF.ecn_mark = K): an IPv4 packet with ECT(0)
+ * or ECT(1) that finds K or more packets queued is marked CE (RFC 3168
+ * §5), its IP checksum updated (Linux include/net/inet_ecn.h
+ * IP_ECN_set_ce).  netsim's simplification: Linux marks in the AQM qdiscs
+ * (sch_red with the ecn flag on the average queue, fq_codel on sojourn
+ * time or ce_threshold, DCTCP's RED with min = max = K); a threshold on
+ * the instantaneous length is DCTCP's K marking, enough to show the
+ * signal end to end.  Not-ECT packets are queued (or tail-dropped) as
+ * before.
+ */
+static void
+qdisc_ecn_mark(struct net_device *dev, struct sk_buff *skb)
+{
+	if (!dev->ecn_mark || skb_queue_len(&dev->qdisc) < dev->ecn_mark ||
+	    skb->protocol != ETH_P_IP)
+		return;
+	struct iphdr *iph = (struct iphdr *)skb_network_header(skb);
+	uint8_t ecn = iph->tos & INET_ECN_MASK;
+	if (ecn != INET_ECN_ECT_0 && ecn != INET_ECN_ECT_1)
+		return;
+	uint16_t from, to;
+	memcpy(&from, iph, 2); /* version, ihl and tos: one 16-bit word */
+	iph->tos |= INET_ECN_CE;
+	memcpy(&to, iph, 2);
+	sum16_t check = iph->check;
+	csum_replace2(&check, from, to);
+	iph->check = check;
+	dev->ecn_marked++;
+}
+
 int
 dev_queue_xmit(struct sk_buff *skb)
 {
@@ -355,6 +388,7 @@ dev_queue_xmit(struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_QDISC_FULL);
 		return NET_XMIT_DROP;
 	}
+	qdisc_ecn_mark(dev, skb);
 	skb_queue_tail(&dev->qdisc, skb);
 	qdisc_run(dev);
 	return NET_XMIT_SUCCESS;

@@ -215,6 +215,7 @@ ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 		.daddr = sk->daddr,
 		.protocol = (uint8_t)sk->sk_protocol,
 		.ttl = sk->ttl,
+		.tos = sk->tos,
 		.df = sk->sk_protocol == NS_IPPROTO_TCP,
 	};
 	return ip_build_and_send_pkt(skb, &a);

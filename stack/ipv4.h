@@ -63,6 +63,14 @@ struct neigh_config;
 /* ---- the header (RFC 791) ------------------------------------------------ */
 
 /* Multi-byte fields in network byte order, as on the wire. */
+/* The ECN field, the low two bits of the TOS byte (RFC 3168 §5; Linux
+ * include/net/inet_ecn.h). */
+#define INET_ECN_NOT_ECT 0
+#define INET_ECN_ECT_1 1
+#define INET_ECN_ECT_0 2
+#define INET_ECN_CE 3
+#define INET_ECN_MASK 3
+
 struct iphdr {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint8_t ihl : 4, version : 4;

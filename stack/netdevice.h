@@ -217,6 +217,8 @@ struct net_device {
 	uint16_t hard_header_len;   /* ETH_HLEN */
 	uint16_t needed_headroom;   /* what upper layers reserve for this device */
 	uint32_t tx_queue_len;	    /* qdisc limit, 1000 */
+	uint32_t ecn_mark;	    /* mark ECT packets CE from this qdisc length on; 0 off */
+	uint64_t ecn_marked;	    /* packets the qdisc marked CE */
 	netdev_features_t features; /* NETIF_F_*: the offloads switched on */
 	uint32_t gso_max_size;	    /* largest GSO skb, GSO_LEGACY_MAX_SIZE */
 	uint32_t gso_max_segs;	    /* GSO_MAX_SEGS */

@@ -117,6 +117,10 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("tx_ring", tx_ring, CONF_UINT32, 1, 65536, "TX descriptors (ethtool -G tx; 256)"),
 	NICKEY("txqueuelen", tx_queue_len, CONF_UINT32, 1, 10000000,
 	       "qdisc (pfifo) limit in packets (ip link txqueuelen; 1000)"),
+	NICKEY("ecn_mark", ecn_mark, CONF_UINT32, 0, 10000000,
+	       "mark an ECT packet CE instead of queueing it unmarked when the qdisc already "
+	       "holds N or more packets (RFC 3168 §5; netsim's threshold marking, as DCTCP's K "
+	       "with RED or fq_codel's ce_threshold; 0 = off, 0)"),
 	NICKEY("mtu", mtu, CONF_UINT32, 68, 9000, "MTU in bytes (1500)"),
 	NICKEY("napi", napi, CONF_BOOL, 0, 1,
 	       "NAPI polling; off = interrupt mode with netif_rx (on)"),
@@ -772,6 +776,7 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	}
 	dev->mtu = nic->cfg.mtu;
 	dev->tx_queue_len = nic->cfg.tx_queue_len;
+	dev->ecn_mark = nic->cfg.ecn_mark;
 	dev->features = (nic->cfg.tx_csum ? NETIF_F_HW_CSUM : 0) |
 		(nic->cfg.rx_csum ? NETIF_F_RXCSUM : 0) | (nic->cfg.tso ? NETIF_F_TSO : 0) |
 		(nic->cfg.gso ? NETIF_F_GSO : 0) | (nic->cfg.gro ? NETIF_F_GRO : 0) |

@@ -60,6 +60,7 @@ struct nic_config {
 	uint32_t rx_ring;	       /* RX descriptors, 256 */
 	uint32_t tx_ring;	       /* TX descriptors, 256 */
 	uint32_t tx_queue_len;	       /* the device's qdisc limit, 1000 */
+	uint32_t ecn_mark;	       /* the qdisc's CE-marking threshold, packets; 0 off */
 	uint32_t mtu;		       /* 1500 */
 	bool napi;		       /* true: NAPI; false: interrupt mode (netif_rx) */
 	uint32_t weight;	       /* NAPI weight (quota per poll), 64; 0 = unlimited */

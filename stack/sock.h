@@ -123,6 +123,7 @@ struct sock {
 	uint32_t daddr;	    /* connected peer, 0 = none */
 	uint16_t dport;
 	uint8_t ttl; /* IP_TTL, 64 */
+	uint8_t tos; /* the IP header's TOS byte (Linux inet_sk(sk)->tos; ECN: tcp_ecn.c) */
 	/* SO_RCVTIMEO / SO_SNDTIMEO: 0 = block forever (unset), < 0 = do not wait */
 	sim_time_t sk_rcvtimeo, sk_sndtimeo;
 	bool reuseaddr;	       /* SO_REUSEADDR */

@@ -101,6 +101,9 @@ const struct conf_key tcp_host_conf_keys[] = {
 	  NULL,
 	  "3 or 4: tail loss probe (RFC 8985 TLP) after 2 srtt without an ACK; 0-2: none "
 	  "(net.ipv4.tcp_early_retrans; 3; needs tcp_sack)" },
+	{ "tcp_ecn", CONF_UINT32, offsetof(struct tcp_config, ecn), 0, 2, 0, 0, NULL,
+	  "Explicit Congestion Notification (RFC 3168): 0 off, 1 ask for it on connect and "
+	  "accept it, 2 accept it when the peer asks (net.ipv4.tcp_ecn; 2)" },
 	{ NULL },
 };
 
@@ -112,7 +115,8 @@ tcp_config_init(struct tcp_config *c)
 				  .sack = true,
 				  .recovery = TCP_RACK_LOSS_DETECTION,
 				  .early_retrans = 3,
-				  .timestamps = 1 };
+				  .timestamps = 1,
+				  .ecn = 2 };
 }
 
 void

@@ -74,6 +74,8 @@ struct tcphdr {
 #define TCPHDR_PSH 0x08
 #define TCPHDR_ACK 0x10
 #define TCPHDR_URG 0x20
+#define TCPHDR_ECE 0x40 /* RFC 3168 ECN-Echo */
+#define TCPHDR_CWR 0x80 /* RFC 3168 Congestion Window Reduced */
 
 /* Socket options at level IPPROTO_TCP (Linux values; <netinet/tcp.h> is not
  * included because its struct tcphdr and state names clash with ours). */
@@ -120,6 +122,7 @@ struct tcp_skb_cb {
 	uint8_t flags;	       /* TCPHDR_* */
 	bool retransmitted;    /* Karn: no RTT sample from it */
 	uint8_t sacked;	       /* write queue: TCPCB_* (the SACK scoreboard) */
+	uint8_t ip_dsfield;    /* received: the IP header's TOS byte (ECN, tcp_ecn.c) */
 	sim_time_t when;       /* last sent */
 	uint32_t consumed;     /* receive queue: bytes already read */
 	uint16_t window;       /* the segment's window field */
@@ -274,6 +277,7 @@ struct tcp_sock {
 	uint32_t recover;	 /* NewReno: snd_max when recovery began */
 	sim_time_t last_oow_ack; /* when we last answered an out-of-window segment */
 	uint32_t cwr_until;	 /* cwnd was cut for a local drop until snd_una passes this */
+	uint8_t ecn_flags;	 /* TCP_ECN_* (stack/tcp_ecn.c; Linux tp->ecn_flags) */
 	/* delayed ACK and Nagle */
 	bool nodelay;
 	uint32_t snd_sml; /* end of the last sub-MSS segment sent (Minshall) */
@@ -355,6 +359,7 @@ struct tcp_config {
 	uint32_t timestamps;	/* net.ipv4.tcp_timestamps: 0 off, 1 on (random offset), 2 on */
 	uint32_t recovery;	/* net.ipv4.tcp_recovery: TCP_RACK_* bits; 1 */
 	uint32_t early_retrans; /* net.ipv4.tcp_early_retrans: 3 (TLP) */
+	uint32_t ecn;		/* net.ipv4.tcp_ecn: 0 off, 1 ask and accept, 2 accept (2) */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
@@ -482,6 +487,21 @@ void tcp_mark_skb_lost(struct tcp_sock *tp, struct sk_buff *skb);
 void tcp_timeout_mark_lost(struct sock *sk);
 void tcp_xmit_retransmit_queue(struct sock *sk);
 void tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len); /* tcp_output.c */
+
+/* tcp_ecn.c: ECN (RFC 3168; Linux tcp_input.c, tcp_output.c tcp_ecn_*) */
+#define TCP_ECN_OK 1	     /* negotiated */
+#define TCP_ECN_QUEUE_CWR 2  /* set CWR on the next new data segment */
+#define TCP_ECN_DEMAND_CWR 4 /* CE seen: ECE on what we send until CWR */
+#define TCP_ECN_SEEN 8	     /* an ECT or CE segment arrived */
+uint8_t tcp_ecn_send_syn(struct sock *sk);
+void tcp_ecn_rcv_synack(struct sock *sk, uint8_t flags);
+void tcp_ecn_rcv_syn(struct sock *sk, uint8_t flags);
+uint8_t tcp_ecn_send_synack(struct sock *sk);
+uint8_t tcp_ecn_send(struct sock *sk, uint8_t flags, bool new_data);
+void tcp_ecn_queue_cwr(struct tcp_sock *tp);
+void tcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb);
+void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb);
+void tcp_ecn_rcv_ecn_echo(struct sock *sk, uint8_t flags);
 
 /* tcp_timestamps.c: RFC 7323 timestamps and PAWS (Linux tcp_input.c,
  * tcp_output.c, include/net/tcp.h) */

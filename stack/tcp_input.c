@@ -270,6 +270,8 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (cb->seq != cb->end_seq)
+		tcp_ecn_accept_cwr(sk, skb); /* CWR stops our ECE (tcp_ecn.c) */
 	if (!after(cb->end_seq, tp->rcv_nxt)) {
 		/* A duplicate: the peer missed our ACK (RFC 9293 §3.10.7.4);
 		 * Linux ACKs at once by entering quick-ACK mode. */
@@ -286,6 +288,7 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		/* Out of order: keep it; tcp_ack_snd_check sends a duplicate
 		 * ACK at once (RFC 5681 §4.2).  Linux sends none for a segment
 		 * dropped for want of buffer (tcp_data_queue_ofo). */
+		tcp_ecn_check_ce(sk, skb);
 		if (sk->sk_rmem_alloc + skb->len > sk->sk_rcvbuf) {
 			skb_drop(skb, SKB_DROP_TCP_OFO_DROP);
 		} else {
@@ -308,6 +311,7 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	if (skb->len) {
 		/* Linux tcp_measure_rcv_mss: gso_size ?: skb->len (a GRO skb) */
 		tcp_event_data_recv(sk, skb->gso_size ? skb->gso_size : skb->len, cb->flags);
+		tcp_ecn_check_ce(sk, skb); /* Linux: at tcp_event_data_recv's end */
 		tp->ack_pending++;
 	}
 	tcp_queue_rcv(sk, skb);
@@ -369,8 +373,9 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 	if (before(ack, tp->snd_una))
-		return true;		    /* old: ignore the ACK, keep the data */
-	tcp_replace_ts_recent(sk, cb->seq); /* FLAG_UPDATE_TS_RECENT (tcp_timestamps.c) */
+		return true;		     /* old: ignore the ACK, keep the data */
+	tcp_replace_ts_recent(sk, cb->seq);  /* FLAG_UPDATE_TS_RECENT (tcp_timestamps.c) */
+	tcp_ecn_rcv_ecn_echo(sk, cb->flags); /* FLAG_ECE: tcp_enter_cwr (tcp_ecn.c) */
 	bool win_changed = false;
 	if (before(tp->snd_wl1, cb->seq) || (tp->snd_wl1 == cb->seq && !before(ack, tp->snd_wl2))) {
 		uint32_t wnd = (uint32_t)cb->window << tp->snd_wscale; /* RFC 7323 §2.3 */
@@ -541,6 +546,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tcp_wscale_negotiate(sk, cb->wscale);
 	tcp_sack_negotiate(sk, cb);
 	tcp_ts_negotiate(sk, &lp->rx_opt, false);
+	tcp_ecn_rcv_syn(sk, cb->flags);
 	tcp_ca_openreq_child(sk, lsk);
 	tcp_cong_init(sk);
 	tcp_hash(sk);
@@ -590,6 +596,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tcp_wscale_negotiate(sk, cb->wscale);
 	tcp_sack_negotiate(sk, cb);
 	tcp_ts_negotiate(sk, &tp->rx_opt, true);
+	tcp_ecn_rcv_synack(sk, ack ? cb->flags : 0);
 	tcp_cong_init(sk);
 	if (ack) {
 		struct sk_buff *syn = skb_dequeue(&sk->sk_write_queue);
@@ -821,6 +828,7 @@ tcp_v4_rcv(struct sk_buff *skb)
 	cb->seq = ntohl(th->seq);
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->flags = th->flags;
+	cb->ip_dsfield = iph->tos;
 	cb->window = ntohs(th->window);
 	cb->saddr = saddr;
 	cb->daddr = daddr;

@@ -157,6 +157,8 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	th->dest = htons(sk->dport);
 	th->seq = htonl(seq);
 	th->doff_res = (uint8_t)(((TCP_HLEN + optlen) / 4) << 4);
+	if (!syn) /* ECT(0), CWR and ECE (tcp_ecn.c; Linux tcp_ecn_send) */
+		flags = tcp_ecn_send(sk, flags, src && src->len && !before(seq, tp->snd_max));
 	th->flags = flags;
 	/* RFC 7323 §2.2: the window of a SYN is never scaled. */
 	uint32_t win = tcp_select_window(sk);
@@ -536,6 +538,9 @@ tcp_send_syn(struct sock *sk)
 	 * offer (tcp_sack_negotiate has decided) */
 	if (sk->sk_state == TCP_SYN_SENT)
 		tp->sack_ok = tcp_config(sk->host)->sack;
+	/* ECN (tcp_ecn.c): ECE and CWR on the SYN, ECE on the SYN-ACK */
+	TCP_SKB_CB(skb)->flags |=
+		sk->sk_state == TCP_SYN_SENT ? tcp_ecn_send_syn(sk) : tcp_ecn_send_synack(sk);
 	tp->write_seq = tp->iss + 1;
 	tcp_queue_skb(sk, skb);
 	/*

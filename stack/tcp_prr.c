@@ -56,6 +56,7 @@ tcp_init_cwnd_reduction(struct sock *sk)
 	tp->prior_cwnd = tcp_snd_cwnd(tp);
 	tp->prr_delivered = 0;
 	tp->prr_out = 0;
+	tcp_ecn_queue_cwr(tp); /* CWR on the next new data segment (tcp_ecn.c) */
 	tcp_snd_ssthresh_set(tp, tp->ca_ops->ssthresh(sk));
 }
 
