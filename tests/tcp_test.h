@@ -43,6 +43,7 @@ struct tt_seg {
 	uint32_t seq, ack;
 	uint16_t win;
 	uint8_t flags;
+	uint8_t tos;	  /* the IP header's TOS byte (ECN: its low two bits) */
 	uint16_t urg_ptr; /* the urgent pointer field */
 	uint32_t len;	  /* payload bytes */
 	uint32_t frame;	  /* frame bytes */
@@ -62,6 +63,9 @@ struct tt_dir {
 	 * whose sequence number is rst_seq_shift bytes beyond its own. */
 	uint32_t rst_nth;
 	uint32_t rst_seq_shift;
+	/* 1-based numbers of data segments to mark CE when they are ECT */
+	uint32_t ce_nth[TT_MAX_DROPS];
+	int nce;
 };
 
 struct tcp_fx {
@@ -142,6 +146,7 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 				(uint32_t)th[10] << 8 | th[11],
 			.win = (uint16_t)(th[14] << 8 | th[15]),
 			.flags = th[13],
+			.tos = ip[1],
 			.urg_ptr = (uint16_t)(th[18] << 8 | th[19]),
 			.len = tot - ihl - doff,
 			.frame = f->len,
@@ -151,6 +156,16 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 			for (int i = 0; i < d->ndrop; i++)
 				if (d->drop_nth[i] == d->data_segs)
 					drop = true;
+			for (int i = 0; i < d->nce; i++)
+				if (d->ce_nth[i] == d->data_segs && (ip[1] & 3) &&
+				    (ip[1] & 3) != 3) {
+					uint8_t *w = f->data + 14; /* ECT -> CE, a router's mark */
+					w[1] |= 3;
+					w[10] = w[11] = 0;
+					sum16_t c = ip_fast_csum(w, ihl / 4);
+					memcpy(w + 10, &c, 2);
+					s.tos = w[1];
+				}
 			if (d->rst_nth && d->rst_nth == d->data_segs)
 				tt_forge_rst(f, ihl, tot, d->rst_seq_shift, &s);
 		}
