@@ -495,6 +495,7 @@ void tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len); /* tcp_ou
 #define TCP_ECN_SEEN 8	     /* an ECT or CE segment arrived */
 uint8_t tcp_ecn_send_syn(struct sock *sk);
 void tcp_ecn_rcv_synack(struct sock *sk, uint8_t flags);
+void tcp_ecn_clear_syn(struct sk_buff *skb);
 void tcp_ecn_rcv_syn(struct sock *sk, uint8_t flags);
 uint8_t tcp_ecn_send_synack(struct sock *sk);
 uint8_t tcp_ecn_send(struct sock *sk, uint8_t flags, bool new_data);

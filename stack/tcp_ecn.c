@@ -46,6 +46,21 @@ tcp_ecn_send_syn(struct sock *sk)
 	return TCPHDR_ECE | TCPHDR_CWR;
 }
 
+/* Linux __tcp_retransmit_skb -> tcp_ecn_clear_syn (6.6, with
+ * net.ipv4.tcp_ecn_fallback = 1, its default): a SYN sent again goes
+ * without ECE and CWR (RFC 3168 §6.1.1.1: a middlebox may drop ECN
+ * SYNs); the SYN-ACK without ECE then turns ECN off.  Called by
+ * tcp_transmit_skb for a segment sent before (netsim resends a SYN by
+ * go-back-N through tcp_write_xmit, not tcp_retransmit_skb). */
+void
+tcp_ecn_clear_syn(struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if ((cb->flags & (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) ==
+	    (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR))
+		cb->flags &= (uint8_t) ~(TCPHDR_ECE | TCPHDR_CWR);
+}
+
 /* Linux tcp_ecn_rcv_synack: the SYN-ACK must have ECE and not CWR. */
 void
 tcp_ecn_rcv_synack(struct sock *sk, uint8_t flags)

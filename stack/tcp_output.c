@@ -226,6 +226,8 @@ int
 tcp_transmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	if (cb->when) /* sent before: an ECN SYN goes again without ECE, CWR */
+		tcp_ecn_clear_syn(skb);
 	uint8_t flags = cb->flags;
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= TCPHDR_ACK;

@@ -113,6 +113,44 @@ test_negotiation_matrix_follows_tcp_ecn_on_each_side(void **state)
 	}
 }
 
+/* Data segment @nth (1-based) of @d. */
+static struct tt_seg *
+nth_data(struct tt_dir *d, uint32_t nth)
+{
+	for (guint i = 0; i < d->segs->len; i++)
+		if (tt_seg(d, i)->len && --nth == 0)
+			return tt_seg(d, i);
+	fail();
+	return NULL;
+}
+
+/* RFC 3168 §6.1.1.1 as Linux's tcp_ecn_clear_syn: the first SYN (ECE,
+ * CWR) is lost, the retransmitted one carries neither, so the SYN-ACK has
+ * no ECE and the connection goes on without ECN. */
+static void
+test_retransmitted_syn_falls_back_to_no_ecn(void **state)
+{
+	(void)state;
+	struct tcp_fx *fx = new_fx(1, 1, false);
+	fx->ab.blackhole = true;
+	fx->rc[15] = 20 * 1024;
+	socket_spawn(fx->b, "sink", 0, tt_bulk_sink, fx);
+	socket_spawn(fx->a, "source", SIM_MS, source, fx);
+	sim_run_until(fx->sim, 500 * SIM_MS);
+	fx->ab.blackhole = false;
+	sim_run_until(fx->sim, 5 * SIM_S);
+	assert_int_equal(fx->bytes[0], 20 * 1024);
+	struct tt_seg *first = tt_seg(&fx->ab, 0), *again = tt_seg(&fx->ab, 1);
+	assert_true(first->dropped);
+	assert_int_equal(first->flags, TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR);
+	assert_int_equal(again->flags, TCPHDR_SYN);
+	assert_int_equal(tt_seg(&fx->ba, 0)->flags & TCPHDR_ECE, 0);
+	assert_int_equal(tcp_sk(fx->held[0])->ecn_flags & TCP_ECN_OK, 0);
+	assert_int_equal(tcp_sk(fx->held[1])->ecn_flags & TCP_ECN_OK, 0);
+	assert_int_equal(nth_data(&fx->ab, 1)->tos & INET_ECN_MASK, INET_ECN_NOT_ECT);
+	tcp_fx_free(fx);
+}
+
 struct cc_row {
 	int64_t cwnd, ssthresh;
 	char state[12];
@@ -136,17 +174,6 @@ cc_rows(struct tcp_fx *fx)
 	}
 	sqlite3_finalize(st);
 	return rows;
-}
-
-/* Data segment @nth (1-based) of @d. */
-static struct tt_seg *
-nth_data(struct tt_dir *d, uint32_t nth)
-{
-	for (guint i = 0; i < d->segs->len; i++)
-		if (tt_seg(d, i)->len && --nth == 0)
-			return tt_seg(d, i);
-	fail();
-	return NULL;
 }
 
 /*
@@ -297,6 +324,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_negotiation_matrix_follows_tcp_ecn_on_each_side),
+		cmocka_unit_test(test_retransmitted_syn_falls_back_to_no_ecn),
 		cmocka_unit_test(test_ce_is_echoed_until_cwr_and_cwnd_is_reduced_once),
 		cmocka_unit_test(test_not_ect_segments_are_not_marked),
 		cmocka_unit_test(test_qdisc_marks_ect_packets_from_the_threshold_on),
