@@ -89,4 +89,24 @@ check "$(sqlite3 "$T/p.db" "SELECT cpu FROM cpu_busy WHERE name = 'no cpu'" | gr
 check "$(sqlite3 "$T/one.db" "SELECT count(*) > 0 AND max(cpu) = 0 FROM cpu_busy" | grep -qx 1 &&
 	echo 1)" "one-CPU hosts: every cpu_busy row is on CPU 0"
 
+# netsim show: a row per CPU of each multi-CPU host, with the metrics' figures
+"$NETSIM" show --format csv "$T/s.db" >"$T/show.csv" 2>&1
+sed -n '/^# cpus$/,/^$/p' "$T/show.csv" | grep '^bob,' >"$T/show.bob"
+check "$([ "$(wc -l <"$T/show.bob")" = 4 ] && echo 1)" "netsim show: 4 rows of CPU time for bob's CPUs"
+want=$(awk '$1 == "bob.cpu2.softirq_ns" {printf "%.3f", $2 / 1e6}' "$T/m.txt")
+got=$(awk -F, '$2 == 2 {print $4}' "$T/show.bob")
+check "$([ -n "$want" ] && [ "$got" = "$want" ] && echo 1)" \
+	"netsim show: bob's CPU 2 softirq_ms $got is bob.cpu2.softirq_ns ($want ms)"
+"$NETSIM" show --format csv "$T/one.db" >"$T/one.csv" 2>&1
+check "$(grep -q '^# cpus$' "$T/one.csv" || echo 1)" "netsim show: no per-CPU section for one-CPU hosts"
+
+# netsim draw cpu: bob's three lanes once per CPU
+"$NETSIM" draw "$T/s.db" cpu --from 1ms --to 1.2ms -o "$T/cpu.dot" >/dev/null 2>&1
+lanes=$(grep -c '^  lctx_1_' "$T/cpu.dot")
+check "$([ "$lanes" = 12 ] && grep -q 'label="CPU 3"' "$T/cpu.dot" && echo 1)" \
+	"netsim draw cpu: bob has 3 lanes on each of 4 CPUs ($lanes lanes)"
+"$NETSIM" draw "$T/one.db" cpu -o "$T/one.dot" >/dev/null 2>&1
+check "$(grep -q '^  lctx_0_2 ' "$T/one.dot" && ! grep -q 'hcpu_\|lctx_0_3 ' "$T/one.dot" && echo 1)" \
+	"netsim draw cpu: a one-CPU host keeps its 3 lanes"
+
 done_testing
