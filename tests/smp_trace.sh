@@ -7,7 +7,9 @@
 # cpu_busy has rows on every CPU that the metrics say worked; per host, CPU
 # and context the busy time summed over the rows equals the metric
 # HOST.cpuK.CTX_ns; the packed trace reads the same; the INSTEAD OF triggers
-# keep the CPU number; a one-CPU host's rows all say CPU 0.
+# keep the CPU number; a one-CPU host's rows all say CPU 0.  Then netsim
+# show's per-CPU section, netsim draw cpu's lanes per CPU, and a sweep's
+# per-CPU columns (HOST.cpuK.CTX_share) and CPU-plot labels.
 . "$top_srcdir/tests/lib.sh"
 
 check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
@@ -108,5 +110,21 @@ check "$([ "$lanes" = 12 ] && grep -q 'label="CPU 3"' "$T/cpu.dot" && echo 1)" \
 "$NETSIM" draw "$T/one.db" cpu -o "$T/one.dot" >/dev/null 2>&1
 check "$(grep -q '^  lctx_0_2 ' "$T/one.dot" && ! grep -q 'hcpu_\|lctx_0_3 ' "$T/one.dot" && echo 1)" \
 	"netsim draw cpu: a one-CPU host keeps its 3 lanes"
+
+# netsim sweep: a column per CPU and context, share of that one CPU
+sed 's/^seed = 3$/seed = 3\ntrace = off/' "$T/s.ini" >"$T/sw.ini"
+"$NETSIM" sweep "$T/sw.ini" -j 2 --vary app.flood0.rate=10000,20000 --x app.flood0.rate \
+	--y bob.cpu.softirq_ns --cpu bob.cpu0.softirq_share,bob.cpu2.softirq_share -o "$T/sw" \
+	>"$T/sw.out" 2>&1
+cols=$(head -1 "$T/sw/sweep.csv" | tr , '\n' | grep -c '^bob\.cpu[0-3]\.\(hardirq\|softirq\|task\)_share$')
+check "$([ "$cols" = 12 ] && echo 1)" "netsim sweep: 12 per-CPU share columns for bob ($cols)"
+check "$(sqlite3 "$T/sw/sweep.db" 'SELECT count(*) FROM results WHERE
+	abs("bob.cpu2.softirq_share" - "bob.cpu2.softirq_ns" / 5e6) < 1e-9
+	AND "bob.cpu2.softirq_ns" > 0' | grep -qx 2 && echo 1)" \
+	"netsim sweep: bob.cpu2.softirq_share is bob.cpu2.softirq_ns over the 5 ms run"
+if [ -f "$T/sw/plots/cpu.gp" ]; then
+	check "$(grep -q 'title "cpu2 softirq"' "$T/sw/plots/cpu.gp" && echo 1)" \
+		"netsim sweep: the CPU plot names the CPU of a per-CPU figure"
+fi
 
 done_testing
