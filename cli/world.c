@@ -427,8 +427,12 @@ world_metrics(struct world *w)
 			for (uint32_t k = 0; k < h->ncpus; k++) {
 				double nk = (double)cpu_busy_ns(h->cpus[k], c);
 				ns += nk;
-				if (h->ncpus > 1)
+				if (h->ncpus > 1) {
 					put(m, nk, "%s.cpu%u.%s_ns", h->name, k, cpu_ctx_name(c));
+					/* that one CPU's share: a sweep's per-CPU columns */
+					put(m, secs > 0 ? nk / 1e9 / secs : 0, "%s.cpu%u.%s_share",
+					    h->name, k, cpu_ctx_name(c));
+				}
 			}
 			put(m, ns, "%s.cpu.%s_ns", h->name, cpu_ctx_name(c));
 			put(m, secs > 0 ? ns / 1e9 / secs / h->ncpus : 0, "%s.cpu.%s_share",

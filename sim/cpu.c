@@ -280,9 +280,13 @@ hook(struct cpu *cpu, enum cpu_ctx ctx, uint32_t task, const char *name, sim_tim
 		return;
 	cpu->hook_task = task;
 	cpu->leader->hook_task = task; /* the trace asks CPU 0 (cpu_smp_join) */
+	cpu->hook_cpu = cpu->id;
+	cpu->leader->hook_cpu = cpu->id;
 	cpu->hook(cpu->hook_arg, ctx, name, s, e);
 	cpu->hook_task = 0;
 	cpu->leader->hook_task = 0;
+	cpu->hook_cpu = 0;
+	cpu->leader->hook_cpu = 0;
 }
 
 /* Charge the running item for the stretch that ends now, part by part. */
@@ -526,6 +530,12 @@ uint32_t
 cpu_stretch_task(const struct cpu *cpu)
 {
 	return cpu->hook_task;
+}
+
+uint32_t
+cpu_stretch_cpu(const struct cpu *cpu)
+{
+	return cpu->hook_cpu;
 }
 
 /* ---- several CPUs per host ---------------------------------------------------------- */

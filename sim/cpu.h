@@ -168,6 +168,9 @@ enum cpu_ctx cpu_current_ctx(const struct cpu *cpu);
 uint32_t cpu_current_task(const struct cpu *cpu);
 /* Within a busy hook call: the task of the stretch (0 outside task context). */
 uint32_t cpu_stretch_task(const struct cpu *cpu);
+/* Within a busy hook call: the number of the CPU of the stretch (0 on a
+ * one-CPU host); asked of the leader, it answers for CPU k (cpu_smp_join). */
+uint32_t cpu_stretch_cpu(const struct cpu *cpu);
 
 /*
  * Charge @ns of work named @name, done now by the running item's function,

@@ -78,6 +78,7 @@ struct cpu {
 	cpu_busy_hook hook;
 	void *hook_arg;
 	uint32_t hook_task;
+	uint32_t hook_cpu; /* within a hook call: the number of the stretch's CPU */
 
 	struct cpu_queue q[CPU_NCTX]; /* hardirq and softirq; tasks have their own */
 	struct cpu_rq rq;

@@ -94,3 +94,5 @@ tests_test_rcv_context_LDADD = $(TEST_CMOCKA_LIBS)
 # RSS spreads a many-flow flood over 4 RX queues and 4 CPUs (issue 19).
 TESTS += tests/rss_flood.sh
 EXTRA_DIST += tests/rss_flood.sh
+TESTS += tests/smp_trace.sh
+EXTRA_DIST += tests/smp_trace.sh

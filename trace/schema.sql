@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -150,11 +150,13 @@ CREATE TABLE cpu_rows (
 	work     INTEGER NOT NULL,       -- cpu_work.id
 	start_ns INTEGER NOT NULL,
 	end_ns   INTEGER NOT NULL,
-	task     INTEGER
+	task     INTEGER,
+	cpu      INTEGER NOT NULL DEFAULT 0 -- the host's CPU (smp_processor_id); 0 on a one-CPU host
 );
 
 -- cpu_rows packed as skb_rows are (skb_packs above): each element is
--- [host, work, start_ns - t0, end_ns - start_ns, task].
+-- [host, work, start_ns - t0, end_ns - start_ns, task, cpu], cpu left out
+-- when it is 0 (so a one-CPU host's packs are as in schema 7).
 CREATE TABLE cpu_packs (
 	id   INTEGER PRIMARY KEY,        -- packs in the order they were written
 	n    INTEGER NOT NULL,
@@ -168,6 +170,7 @@ SELECT j.value ->> 0 AS host,
        p.t0 + (j.value ->> 2) AS start_ns,
        p.t0 + (j.value ->> 2) + (j.value ->> 3) AS end_ns,
        j.value ->> 4 AS task,
+       coalesce(j.value ->> 5, 0) AS cpu,
        p.id AS pack
 FROM cpu_packs p CROSS JOIN json_each(p.rows) j;
 
@@ -310,7 +313,8 @@ SELECT r.host AS host,
        w.name AS name,                -- the work item, e.g. 'eth0 irq', 'net_rx_action'
        r.start_ns AS start_ns,
        r.end_ns AS end_ns,
-       r.task AS task                 -- ctx 'task': the task it was for (0: the kernel's)
+       r.task AS task,                -- ctx 'task': the task it was for (0: the kernel's)
+       r.cpu AS cpu                   -- the host's CPU that did the work (0 on a one-CPU host)
 FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work
 UNION ALL
 SELECT r.host AS host,
@@ -318,7 +322,8 @@ SELECT r.host AS host,
        w.name AS name,
        r.start_ns AS start_ns,
        r.end_ns AS end_ns,
-       r.task AS task
+       r.task AS task,
+       r.cpu AS cpu
 FROM cpu_packed r CROSS JOIN cpu_work w ON w.id = r.work;
 
 -- netsim:plain-views (run when a trace is expanded, replacing the views above)
@@ -371,7 +376,8 @@ SELECT r.host AS host,
        w.name AS name,                -- the work item, e.g. 'eth0 irq', 'net_rx_action'
        r.start_ns AS start_ns,
        r.end_ns AS end_ns,
-       r.task AS task                 -- ctx 'task': the task it was for (0: the kernel's)
+       r.task AS task,                -- ctx 'task': the task it was for (0: the kernel's)
+       r.cpu AS cpu                   -- the host's CPU that did the work (0 on a one-CPU host)
 FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work;
 
 -- netsim:triggers (run after either set of views: DROP VIEW drops its triggers)
@@ -450,20 +456,21 @@ END;
 CREATE TRIGGER cpu_busy_insert INSTEAD OF INSERT ON cpu_busy BEGIN
 	INSERT INTO cpu_work (ctx, name) SELECT NEW.ctx, NEW.name
 	WHERE NOT EXISTS (SELECT 1 FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name);
-	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
+	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu)
 	VALUES (NEW.host, (SELECT min(id) FROM cpu_work WHERE ctx IS NEW.ctx AND name IS NEW.name),
-		NEW.start_ns, NEW.end_ns, NEW.task);
+		NEW.start_ns, NEW.end_ns, NEW.task, coalesce(NEW.cpu, 0));
 END;
 
 CREATE TRIGGER cpu_busy_delete INSTEAD OF DELETE ON cpu_busy BEGIN
 	-- on a packed trace every cpu_packs row is moved to cpu_rows first, in order
-	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
-	SELECT host, work, start_ns, end_ns, task FROM cpu_packed;
+	INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu)
+	SELECT host, work, start_ns, end_ns, task, cpu FROM cpu_packed;
 	DELETE FROM cpu_packs;
 	DELETE FROM cpu_rows WHERE rowid = (SELECT r.rowid FROM cpu_rows r
 		JOIN cpu_work w ON w.id = r.work
 		WHERE r.host = OLD.host AND r.start_ns = OLD.start_ns AND r.end_ns = OLD.end_ns
-		AND r.task IS OLD.task AND w.ctx IS OLD.ctx AND w.name IS OLD.name LIMIT 1);
+		AND r.task IS OLD.task AND r.cpu IS OLD.cpu AND w.ctx IS OLD.ctx
+		AND w.name IS OLD.name LIMIT 1);
 END;
 
 -- netsim:expand (run at close for a small trace, and by `netsim trace expand`)
@@ -475,8 +482,8 @@ INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other
 SELECT seq, time_ns, host, site, skb, data_off, len, bytes, other, step, tail_off, end_off,
 	      buf_size, mac_off, net_off, trans_off, data_id, dataref FROM skb_packed;
 DELETE FROM skb_packs;
-INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)
-SELECT host, work, start_ns, end_ns, task FROM cpu_packed;
+INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu)
+SELECT host, work, start_ns, end_ns, task, cpu FROM cpu_packed;
 DELETE FROM cpu_packs;
 
 -- netsim:indexes (everything below is run by trace_close, not at open)

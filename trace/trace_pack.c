@@ -245,24 +245,26 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		pack_write(tr, pk, tr->st[ST_SKB_PACK], true);
 }
 
-/* @row is trace_cpu_busy_hook's: host, work, start_ns, end_ns, task. */
+/* @row is trace_cpu_busy_hook's: host, work, start_ns, end_ns, task, cpu.
+ * CPU 0 is left out of the pack (a one-CPU host's rows are as before). */
 void
 trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
 {
 	struct trace_pack *pk = &tr->cpu_pack;
-	int64_t v[5];
-	bool has[5];
+	int64_t v[6];
+	bool has[6];
 
-	g_assert(row->nval == 5);
-	for (int i = 0; i < 5; i++) {
+	g_assert(row->nval == 6);
+	for (int i = 0; i < 6; i++) {
 		has[i] = row->v[i].type == TV_INT;
 		v[i] = row->v[i].i;
 	}
+	has[5] = has[5] && v[5] != 0;
 	if (!pk->n)
 		pk->t0 = v[2];
 	v[3] -= v[2]; /* the stretch's length */
 	v[2] -= pk->t0;
-	pack_put_row(pk, v, has, 5);
+	pack_put_row(pk, v, has, 6);
 	tr->batch_rows++;
 	if (pack_full(pk))
 		pack_write(tr, pk, tr->st[ST_CPU_PACK], false);
@@ -418,6 +420,7 @@ unpack_cpu_row(void *arg, const int64_t *v, const bool *has)
 	sqlite3_bind_int64(st, 3, u->t0 + v[2]);
 	sqlite3_bind_int64(st, 4, u->t0 + v[2] + v[3]);
 	bind_opt(st, 5, v[4], has[4]);
+	sqlite3_bind_int64(st, 6, has[5] ? v[5] : 0); /* the CPU: 0 when left out */
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE;
@@ -439,8 +442,8 @@ unpack_table(sqlite3 *db, bool skb, char **errmsg)
 		  " other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"
 		  " data_id, dataref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 		  " ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-		: "INSERT INTO cpu_rows (host, work, start_ns, end_ns, task)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5)";
+		: "INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu)"
+		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	if (sqlite3_prepare_v2(db, sel_sql, -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, ins_sql, -1, &ins, NULL) != SQLITE_OK)
 		goto out;
@@ -451,7 +454,7 @@ unpack_table(sqlite3 *db, bool skb, char **errmsg)
 		u.k0 = sqlite3_column_int64(sel, 2);
 		u.d0 = sqlite3_column_int64(sel, 3);
 		const char *text = (const char *)sqlite3_column_text(sel, 4);
-		if (!unpack_rows(text, skb ? 17 : 5, skb ? unpack_skb_row : unpack_cpu_row, &u)) {
+		if (!unpack_rows(text, skb ? 17 : 6, skb ? unpack_skb_row : unpack_cpu_row, &u)) {
 			if (sqlite3_errcode(db) == SQLITE_OK || sqlite3_errcode(db) == SQLITE_ROW ||
 			    sqlite3_errcode(db) == SQLITE_DONE)
 				*errmsg = sqlite3_mprintf("a row of %s is not a pack",

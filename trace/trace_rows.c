@@ -396,6 +396,7 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 	row_int(&b, end);
 	row_int_or_null(&b, ctx == CPU_TASK && h->cpu ? cpu_stretch_task(h->cpu) : 0,
 			ctx == CPU_TASK && h->cpu);
+	row_int(&b, h->cpu ? cpu_stretch_cpu(h->cpu) : 0); /* the CPU's number */
 	trace_row_put(h->tr, &b);
 	h->tr->rows++;
 }

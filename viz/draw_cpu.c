@@ -10,6 +10,9 @@
  * end_ns, any other text column (an owning task, a function, as a more
  * exact attribution writes them) is added to the owner's name.
  *
+ * A host with several CPUs (cpu_busy.cpu, [host] cpus = N) gets the three
+ * lanes once per CPU, CPU 0 first.
+ *
  * Laid out by neato with every node pinned (pos="x,y!"), in inches.
  */
 #include <math.h>
@@ -24,6 +27,7 @@
 #define CPU_LANE 0.55  /* inches per lane */
 #define CPU_BAR 0.42   /* bar height */
 #define CPU_HOST_GAP 0.5
+#define CPU_CPU_GAP 0.25 /* between the lanes of two CPUs of a host */
 
 /* The contexts, from the CPU_CONTEXTS list: a lane for each before NONE (hw). */
 enum {
@@ -47,6 +51,7 @@ static const char *const palette[] = {
 struct bar {
 	int64_t host, start, end;
 	int ctx;
+	int cpu;	   /* cpu_busy.cpu: the host's CPU */
 	const char *owner; /* interned */
 };
 
@@ -89,6 +94,28 @@ cpu_columns(sqlite3 *db, int *extra)
 		(*extra)++;
 	}
 	return g_string_free(s, FALSE);
+}
+
+/* True when cpu_busy has the column cpu (schema 8 on). */
+static bool
+cpu_has_cpu_column(sqlite3 *db)
+{
+	return vizdb_int(db,
+			 "SELECT count(*) FROM pragma_table_info('cpu_busy') WHERE name = 'cpu'",
+			 0) > 0;
+}
+
+/* The CPUs of @host: its HOST.cpuK figures (only written for N > 1), at
+ * least @seen (one more than the highest CPU number drawn). */
+static int
+host_ncpus(sqlite3 *db, int64_t host, int seen)
+{
+	g_autofree char *sql =
+		g_strdup_printf("SELECT count(*) FROM counters WHERE host = %" G_GINT64_FORMAT
+				" AND place = 'run' AND name GLOB 'cpu[0-9]*.task_ns'",
+				host);
+	int n = vizdb_has_table(db, "counters") ? (int)vizdb_int(db, sql, 0) : 0;
+	return MAX(MAX(n, seen), 1);
 }
 
 /* "1.5 ms" etc. for the axis: @step decides the precision. */
@@ -147,9 +174,9 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 		to = from + 1000000; /* a 1 ms window */
 	int extra = 0;
 	g_autofree char *cols = cpu_columns(db, &extra);
-	g_autofree char *sql = g_strdup_printf("SELECT %s FROM cpu_busy WHERE end_ns > ?1 AND "
+	g_autofree char *sql = g_strdup_printf("SELECT %s, %s FROM cpu_busy WHERE end_ns > ?1 AND "
 					       "start_ns < ?2 ORDER BY host, start_ns",
-					       cols);
+					       cols, cpu_has_cpu_column(db) ? "cpu" : "0");
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, sql, error);
 	if (!st)
 		return NULL;
@@ -160,6 +187,7 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 	g_autoptr(GArray) bars = g_array_new(FALSE, FALSE, sizeof(struct bar));
 	g_autoptr(GHashTable) owners = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	g_autoptr(GArray) seen = g_array_new(FALSE, TRUE, sizeof(int)); /* per host: max cpu + 1 */
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t host = sqlite3_column_int64(st, 0);
 		int c = ctx_index((const char *)sqlite3_column_text(st, 1));
@@ -171,13 +199,21 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 			if (x && *x && strcmp(x, who->str) != 0)
 				g_string_append_printf(who, " · %s", x);
 		}
+		int64_t cpu = sqlite3_column_int64(st, 5 + extra);
+		if (cpu < 0 || cpu >= 64)
+			continue; /* not a CPU of netsim's (at most 64 a host) */
 		struct bar b = { .host = host,
+				 .cpu = (int)cpu,
 				 .start = MAX(sqlite3_column_int64(st, 3), from),
 				 .end = MIN(sqlite3_column_int64(st, 4), to),
 				 .ctx = c,
 				 .owner = g_intern_string(who->str) };
-		if (!hosts->len || g_array_index(hosts, int64_t, hosts->len - 1) != host)
+		if (!hosts->len || g_array_index(hosts, int64_t, hosts->len - 1) != host) {
 			g_array_append_val(hosts, host);
+			g_array_set_size(seen, hosts->len);
+		}
+		int *sn = &g_array_index(seen, int, hosts->len - 1);
+		*sn = MAX(*sn, b.cpu + 1);
 		struct owner *ow = g_hash_table_lookup(owners, b.owner);
 		if (!ow) {
 			ow = g_new0(struct owner, 1);
@@ -192,7 +228,7 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 			struct bar *p = &g_array_index(bars, struct bar, i);
 			if (p->host != host)
 				break;
-			if (p->ctx == c) {
+			if (p->ctx == c && p->cpu == b.cpu) {
 				prev = p;
 				break;
 			}
@@ -245,29 +281,44 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 		int64_t host = g_array_index(hosts, int64_t, h);
 		g_autofree char *hn = draw_host_name(db, host);
 		g_autofree char *ehn = draw_html(hn);
-		for (int c = 0; c < CPU_LANES; c++) {
-			double ly = y - c * CPU_LANE;
-			if (c == 0)
+		int ncpu = host_ncpus(db, host, g_array_index(seen, int, h));
+		for (int k = 0; k < ncpu; k++) {
+			for (int c = 0; c < CPU_LANES; c++) {
+				double ly =
+					y - k * (CPU_LANES * CPU_LANE + CPU_CPU_GAP) - c * CPU_LANE;
+				int l = k * CPU_LANES + c; /* the lane's number in the host */
+				if (c == 0 && k == 0)
+					g_string_append_printf(
+						s,
+						"  host_%u [pos=\"%.3f,%.3f!\", shape=plaintext, "
+						"style=\"\", fixedsize=false, fontsize=18, "
+						"label=<<b>%s</b>>];\n",
+						h, -1.5, ly, ehn);
+				if (c == 1 && ncpu > 1)
+					g_string_append_printf(
+						s,
+						"  hcpu_%u_%d [pos=\"%.3f,%.3f!\", "
+						"shape=plaintext, "
+						"style=\"\", fixedsize=false, fontsize=15, "
+						"label=\"CPU %d\"];\n",
+						h, k, -1.5, ly, k);
 				g_string_append_printf(
 					s,
-					"  host_%u [pos=\"%.3f,%.3f!\", shape=plaintext, "
-					"style=\"\", fixedsize=false, fontsize=18, "
-					"label=<<b>%s</b>>];\n",
-					h, -1.5, ly, ehn);
-			g_string_append_printf(s,
-					       "  lctx_%u_%d [pos=\"%.3f,%.3f!\", shape=plaintext, "
-					       "style=\"\", fixedsize=false, fontsize=14, "
-					       "fontcolor=\"#555555\", label=\"%s\"];\n",
-					       h, c, -0.45, ly, ctxs[c]);
-			/* the lane's base line */
-			g_string_append_printf(
-				s,
-				"  la_%u_%d [pos=\"0,%.3f!\", shape=point, width=0.01, "
-				"style=invis];\n  lb_%u_%d [pos=\"%.3f,%.3f!\", shape=point, "
-				"width=0.01, style=invis];\n  la_%u_%d -- lb_%u_%d "
-				"[color=\"#dddddd\"];\n",
-				h, c, ly - CPU_BAR / 2, h, c, CPU_WIDTH, ly - CPU_BAR / 2, h, c, h,
-				c);
+					"  lctx_%u_%d [pos=\"%.3f,%.3f!\", shape=plaintext, "
+					"style=\"\", fixedsize=false, fontsize=14, "
+					"fontcolor=\"#555555\", label=\"%s\"];\n",
+					h, l, -0.45, ly, ctxs[c]);
+				/* the lane's base line */
+				g_string_append_printf(
+					s,
+					"  la_%u_%d [pos=\"0,%.3f!\", shape=point, width=0.01, "
+					"style=invis];\n  lb_%u_%d [pos=\"%.3f,%.3f!\", "
+					"shape=point, "
+					"width=0.01, style=invis];\n  la_%u_%d -- lb_%u_%d "
+					"[color=\"#dddddd\"];\n",
+					h, l, ly - CPU_BAR / 2, h, l, CPU_WIDTH, ly - CPU_BAR / 2,
+					h, l, h, l);
+			}
 		}
 		for (guint i = 0; i < bars->len; i++) {
 			struct bar *b = &g_array_index(bars, struct bar, i);
@@ -276,7 +327,8 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 			struct owner *ow = g_hash_table_lookup(owners, b->owner);
 			double x0 = (double)(b->start - from) * scale;
 			double w = MAX((double)(b->end - b->start) * scale, 0.012);
-			double ly = y - b->ctx * CPU_LANE;
+			double ly = y - b->cpu * (CPU_LANES * CPU_LANE + CPU_CPU_GAP) -
+				b->ctx * CPU_LANE;
 			g_autofree char *name = draw_html(b->owner);
 			bool fits = (double)g_utf8_strlen(b->owner, -1) * 0.58 * 13 / 72 + 0.08 < w;
 			g_string_append_printf(
@@ -286,6 +338,7 @@ draw_cpu_dot(sqlite3 *db, const struct draw_cpu_opts *o, GError **error)
 				i, x0 + w / 2, ly, w, CPU_BAR, palette[ow->color],
 				fits ? ", label=<" : "", fits ? name : "", fits ? ">" : "");
 		}
+		y -= (ncpu - 1) * (CPU_LANES * CPU_LANE + CPU_CPU_GAP);
 		y -= CPU_LANES * CPU_LANE + CPU_HOST_GAP;
 	}
 	/* the time axis */

@@ -486,6 +486,18 @@ write_cpu(const struct plot_spec *spec, const char *xlabel, char **names, GPtrAr
 				g_autofree char *f = g_strdup(dot ? dot + 1 : spec->cpu[k]);
 				if (g_str_has_suffix(f, "_share") && strlen(f) > 6)
 					f[strlen(f) - 6] = 0;
+				/* "bob.cpu2.softirq_share" (one of several CPUs) -> "cpu2 softirq" */
+				const char *k0 = dot
+					? g_strrstr_len(spec->cpu[k], dot - spec->cpu[k], ".")
+					: NULL;
+				if (k0 && dot - k0 > 4 && strncmp(k0 + 1, "cpu", 3) == 0 &&
+				    g_ascii_isdigit(k0[4])) {
+					g_autofree char *cpu =
+						g_strndup(k0 + 1, (gsize)(dot - k0 - 1));
+					char *l = g_strconcat(cpu, " ", f, NULL);
+					g_free(f);
+					f = l;
+				}
 				g_autofree char *qf = gp_str(f);
 				g_string_append_printf(gp,
 						       "    \"cpu.dat\" index %u using 1:%u with "

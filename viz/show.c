@@ -149,6 +149,40 @@ static const char cpu_sql[] =
 	"   THEN printf('%.1f', sum(busy_ns) * 100.0 / (SELECT duration_ns FROM run)) END"
 	" FROM t JOIN hosts h ON h.id = t.host GROUP BY t.host ORDER BY t.host";
 
+static const char *const cpus_cols[] = {
+	"host", "cpu:n", "hardirq_ms:n", "softirq_ms:n", "task_ms:n", "busy_pct:n", NULL
+};
+/*
+ * Per CPU of a host with several ([host] cpus = N): the figures
+ * HOST.cpuK.CTX_ns the run wrote to counters at close (only for N > 1);
+ * busy_pct is of that one CPU's time.  The sum over a host's CPUs is its
+ * row of cpu_sql.
+ */
+static const char cpus_sql[] =
+	"WITH t AS (SELECT host, CAST(substr(name, 4, instr(name, '.') - 4) AS INTEGER) AS cpu,"
+	"  substr(name, instr(name, '.') + 1) AS fig, value FROM counters"
+	"  WHERE place = 'run' AND name GLOB 'cpu[0-9]*.*_ns')"
+	" SELECT h.name, t.cpu,"
+	"  printf('%.3f', coalesce(sum(CASE fig WHEN 'hardirq_ns' THEN value END), 0) / 1e6),"
+	"  printf('%.3f', coalesce(sum(CASE fig WHEN 'softirq_ns' THEN value END), 0) / 1e6),"
+	"  printf('%.3f', coalesce(sum(CASE fig WHEN 'task_ns' THEN value END), 0) / 1e6),"
+	"  CASE WHEN (SELECT duration_ns FROM run) > 0"
+	"   THEN printf('%.1f', sum(value) * 100.0 / (SELECT duration_ns FROM run)) END"
+	" FROM t JOIN hosts h ON h.id = t.host GROUP BY t.host, t.cpu ORDER BY t.host, t.cpu";
+
+/* Shown when a host has several CPUs (their figures are in counters). */
+static bool
+show_has_cpus(sqlite3 *db)
+{
+	g_autoptr(sqlite3_stmt) st = NULL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM counters WHERE place = 'run'"
+			       " AND name GLOB 'cpu[0-9]*.*_ns'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return false;
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
 static const char *const task_cols[] = { "host",      "task",	       "name", "cpu_ms:n",
 					 "cpu_pct:n", "switches_in:n", NULL };
 /*
@@ -214,6 +248,11 @@ show_summary(sqlite3 *db, enum table_format fmt, GString *out, GError **error)
 			 sc_sql, error)) ||
 	     !add_query(db, secs, "cpu", "CPU time by context (ms of virtual time)", cpu_cols,
 			cpu_sql, error) ||
+	     (show_has_cpus(db) &&
+	      !add_query(
+		      db, secs, "cpus",
+		      "CPU time by CPU and context, hosts with several CPUs (ms of virtual time)",
+		      cpus_cols, cpus_sql, error)) ||
 	     (vizdb_has_table(db, "task_total") &&
 	      !add_query(db, secs, "tasks",
 			 "CPU time by task (ms of virtual time; with the context switches into it)",
