@@ -2,8 +2,8 @@
 # tests/trace_packed.sh - a packed trace reads as the plain one (issue 12).
 #
 # A full trace is written packed (skb_packs, cpu_packs: many rows to a JSON
-# text, trace/trace_pack.c) and, at most NETSIM_TRACE_EXPAND_ROWS skb_events
-# rows long, expanded into plain tables at close.  With the limit at 0 the
+# text, trace/trace_pack.c) once it has more than NETSIM_TRACE_EXPAND_ROWS
+# skb_events rows; below that its rows go into the plain tables.  With the limit at 0 the
 # trace stays packed: for every lecture and network scenario the packed
 # trace and the plain one must give the same skb_events and cpu_busy rows
 # in the same order, with the same columns and declared types, the replay
@@ -58,6 +58,22 @@ for sc in "$top_srcdir"/scenarios/lectures/*.ini "$top_srcdir"/scenarios/network
 	fi
 	expect_exit 0 "$name: the packed trace replays" -- "$NETSIM" check-trace "$T/$name.packed.db"
 done
+
+# A run that outgrows the limit: its first rows were written plain while it
+# was below (trace_pack.c pack_write), the rest packed; the views read both.
+sc="$top_srcdir/scenarios/lectures/tcp-loss-and-fast-retransmit.ini"
+NETSIM_TRACE_EXPAND_ROWS=1500 "$NETSIM" run "$sc" -q --trace "$T/mixed.db" --trace-level full \
+	>/dev/null 2>&1
+mixed=$(q "$T/mixed.db" 'SELECT (SELECT count(*) FROM skb_rows) > 0, (SELECT count(*) FROM skb_packs) > 0')
+expect_eq "$mixed" "1|1" "a trace past the limit has its first rows plain and the rest packed"
+dump "$T/mixed.db" >"$T/mixed.txt"
+dump "$T/lectures-tcp-loss-and-fast-retransmit.plain.db" >"$T/plain.txt"
+if [ -s "$T/plain.txt" ] && cmp -s "$T/plain.txt" "$T/mixed.txt"; then
+	ok "the half-plain, half-packed trace reads as the plain one"
+else
+	not_ok "the half-plain, half-packed trace reads differently"
+fi
+expect_exit 0 "the half-plain trace replays" -- "$NETSIM" check-trace "$T/mixed.db"
 
 # netsim show reads both alike: the run, one skb, one packet's copies.
 for name in lectures-path-of-a-packet lectures-tcp-handshake-and-teardown network-udp-fragments; do

@@ -54,6 +54,8 @@ static const char *const trace_stmt_sql[ST_N] = {
 	[ST_SKB_PACK] = "INSERT INTO skb_packs (seq0, n, t0, k0, d0, rows)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_CPU_PACK] = "INSERT INTO cpu_packs (n, t0, rows) VALUES (?1, ?2, ?3)",
+	[ST_SKB_PLAIN] = TRACE_SKB_ROWS_INSERT,
+	[ST_CPU_PLAIN] = TRACE_CPU_ROWS_INSERT,
 	[ST_SITE] = "INSERT INTO skb_sites (id, ctx, op, layer, func, queue, copy_kind, reason)"
 		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"

@@ -122,9 +122,11 @@ extern _Thread_local bool trace_on_writer;
 
 enum trace_stmt {
 	ST_HOST,
-	ST_SKB_PACK, /* a skb_packs row */
-	ST_CPU_PACK, /* a cpu_packs row */
-	ST_SITE,     /* a new skb_sites row */
+	ST_SKB_PACK,  /* a skb_packs row */
+	ST_CPU_PACK,  /* a cpu_packs row */
+	ST_SKB_PLAIN, /* a skb_rows row, while the trace is of lecture size */
+	ST_CPU_PLAIN, /* a cpu_rows row, the same */
+	ST_SITE,      /* a new skb_sites row */
 	ST_PACKET,
 	ST_BUSY,
 	ST_WORK, /* a new cpu_work row */
@@ -263,6 +265,16 @@ bool trace_schema_exec(sqlite3 *db, const char *from, char **errmsg);
 /* Expands the packs into plain tables and views, then builds the indexes
  * (in the open transaction; trace_pack.c). */
 bool trace_expand_db(sqlite3 *db, char **errmsg);
+/* The plain rows a pack becomes (trace_pack.c), during the run or at expansion. */
+#define TRACE_SKB_ROWS_INSERT                                                        \
+	"INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes," \
+	" other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"    \
+	" data_id, dataref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"   \
+	" ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+#define TRACE_CPU_ROWS_INSERT                                                                     \
+	"INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu) VALUES (?1, ?2, ?3, ?4, " \
+	"?5, ?6)"
+
 void trace_sites_init(struct trace_sites *s);
 void trace_sites_free(struct trace_sites *s);
 

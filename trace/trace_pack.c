@@ -136,14 +136,29 @@ pack_full(const struct trace_pack *pk)
 	return pk->len >= TRACE_PACK_BYTES || pk->n >= TRACE_PACK_ROWS;
 }
 
-/* Writes @pk as one row of its table with @st and empties it. */
+static bool pack_write_plain(struct trace *tr, struct trace_pack *pk, bool skb);
+
+/* Writes @pk as one row of its table with @st and empties it.  While the
+ * trace is still of the size that is expanded at close (tr->expand_rows),
+ * its rows go straight into the plain tables instead, on this writer
+ * thread: a lecture's trace is then written as before the packs, with no
+ * expansion at close (which took twice the time of the run). */
 static void
 pack_write(struct trace *tr, struct trace_pack *pk, sqlite3_stmt *st, bool skb)
 {
 	if (!pk->n)
 		return;
-	pack_reserve(pk, 1);
+	pack_reserve(pk, 2);
 	pk->buf[pk->len++] = ']';
+	pk->buf[pk->len] = '\0';
+	if (tr->skb_seq <= tr->expand_rows) {
+		if (!tr->w_error && !pack_write_plain(tr, pk, skb))
+			trace_fail(tr, skb ? "writing skb_rows" : "writing cpu_rows");
+		pk->len = 0;
+		pk->n = 0;
+		pk->has_d0 = false;
+		return;
+	}
 	int i = 1;
 	if (skb)
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)pk->seq0);
@@ -426,6 +441,19 @@ unpack_cpu_row(void *arg, const int64_t *v, const bool *has)
 	return rc == SQLITE_DONE;
 }
 
+/* @pk's rows into the plain table with the writer's statement; false (the
+ * statement's error for trace_step to report) when one fails. */
+static bool
+pack_write_plain(struct trace *tr, struct trace_pack *pk, bool skb)
+{
+	struct unpack u = { .ins = tr->st[skb ? ST_SKB_PLAIN : ST_CPU_PLAIN],
+			    .seq = (int64_t)pk->seq0,
+			    .t0 = pk->t0,
+			    .k0 = pk->k0,
+			    .d0 = pk->has_d0 ? pk->d0 : 0 };
+	return unpack_rows(pk->buf, skb ? 17 : 6, skb ? unpack_skb_row : unpack_cpu_row, &u);
+}
+
 /* Every pack of one table into plain rows, then the packs deleted. */
 static bool
 unpack_table(sqlite3 *db, bool skb, char **errmsg)
@@ -437,13 +465,7 @@ unpack_table(sqlite3 *db, bool skb, char **errmsg)
 
 	const char *sel_sql = skb ? "SELECT seq0, t0, k0, d0, rows FROM skb_packs ORDER BY seq0"
 				  : "SELECT 0, t0, 0, 0, rows FROM cpu_packs ORDER BY id";
-	const char *ins_sql = skb
-		? "INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes,"
-		  " other, step, tail_off, end_off, buf_size, mac_off, net_off, trans_off,"
-		  " data_id, dataref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-		  " ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
-		: "INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu)"
-		  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	const char *ins_sql = skb ? TRACE_SKB_ROWS_INSERT : TRACE_CPU_ROWS_INSERT;
 	if (sqlite3_prepare_v2(db, sel_sql, -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, ins_sql, -1, &ins, NULL) != SQLITE_OK)
 		goto out;
