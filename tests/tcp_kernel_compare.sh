@@ -21,8 +21,9 @@
 #    hosts (tcp-kernel-compare-sim.ini), seeds 1 to 5; the sender's tcp_cc
 #    rows read on the same 10 ms grid.
 #
-# Checked: at each loss rate netsim's median goodput is within 15% of
-# Linux's median, and the median count of slow-start exits is the same.
+# Checked: at each loss rate netsim's goodput is within 15% of Linux's
+# (the median over the seeds of netsim's goodput over Linux's on the same
+# seed), and the median count of slow-start exits is the same.
 # Skipped (exit 77) only without root, /dev/net/tun, network namespaces or
 # the programs (setup.sh installs them).  Every wait is bounded.
 . "$top_srcdir/tests/lib.sh"
@@ -211,7 +212,7 @@ elif cmd == "sim-exits":
 EOF
 
 py() { python3 "$T/k.py" "$@"; }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | grep '^[0-9]' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
 # linux LOSS SEED BYTES: one transfer between the namespaces through netsim's
@@ -258,6 +259,7 @@ linux() {
 	if [ "$sent" -ne 0 ] || [ "${got%% *}" != "$bytes" ]; then
 		not_ok "$name: the transfer failed (sender exit $sent, received '$got')"
 		cat "$T/$name.send.err" "$T/$name.err"
+		echo "- - - -" >>"$T/linux-$loss"
 		return
 	fi
 	set -- $(py linux-exits "$T/$name.samples")
@@ -279,6 +281,7 @@ sim() {
 		>"$T/$name.out" 2>&1 || {
 		not_ok "$name: netsim run failed"
 		cat "$T/$name.out"
+		echo "- - -" >>"$T/sim-$loss"
 		return
 	}
 	sqlite3 -batch -noheader "$T/$name.db" "SELECT time_ns, ca_state, cwnd, ssthresh FROM tcp_cc
@@ -308,13 +311,23 @@ compare() {
 	sg=$(cut -d' ' -f1 "$T/sim-$loss" | median)
 	le=$(cut -d' ' -f2 "$T/linux-$loss" | median)
 	se=$(cut -d' ' -f2 "$T/sim-$loss" | median)
+	# The seed draws the same losses for the same frames on both sides
+	# (the line's stream link:right), so runs pair up seed by seed: the
+	# ratio of each pair, and their median.  One run that the machine's load
+	# disturbed (a broken ACK train: HyStart exits late or early) moves the
+	# median of the ratios much less than the median of goodputs whose
+	# seeds differ by a factor of 1.5.
+	ratios=$(paste -d' ' "$T/linux-$loss" "$T/sim-$loss" |
+		awk '$1 != "-" && $5 != "-" { printf "%.3f ", $5 / $1 }')
+	rm=$(echo "$ratios" | median)
 	echo "# loss $loss: median goodput Linux $(echo "$lg" | awk '{ printf "%.2f", $1 / 1e6 }')" \
 		"Mbit/s, netsim $(echo "$sg" | awk '{ printf "%.2f", $1 / 1e6 }') Mbit/s;" \
+		"netsim/Linux seed by seed: $ratios(median $rm);" \
 		"median slow-start exits Linux $le, netsim $se"
-	if awk -v l="$lg" -v s="$sg" 'BEGIN { exit !(s >= 0.85 * l && s <= 1.15 * l) }'; then
-		ok "loss $loss: netsim's median goodput is within 15% of Linux's"
+	if [ -n "$rm" ] && awk -v r="$rm" 'BEGIN { exit !(r >= 0.85 && r <= 1.15) }'; then
+		ok "loss $loss: netsim's goodput is within 15% of Linux's (the median of the seeds' ratios, $rm)"
 	else
-		not_ok "loss $loss: netsim's median goodput $sg b/s is not within 15% of Linux's $lg b/s"
+		not_ok "loss $loss: netsim's goodput is not within 15% of Linux's: ratios $ratios"
 	fi
 	expect_eq "$se" "$le" "loss $loss: the same median count of slow-start exits as Linux"
 }
