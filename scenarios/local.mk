@@ -22,7 +22,9 @@ dist_lectures_DATA = \
 # their own, so the tests that run every scenarios/lectures/*.ini never
 # create a device; tests/tap.sh runs them in a network namespace.
 lecturestapdir = $(pkgdatadir)/scenarios/lectures/tap
-dist_lecturestap_DATA = scenarios/lectures/tap/your-laptop-talks-to-the-simulator.ini
+dist_lecturestap_DATA = scenarios/lectures/tap/your-laptop-talks-to-the-simulator.ini \
+	scenarios/lectures/tap/tcp-kernel-compare-tap.ini \
+	scenarios/lectures/tap/tcp-kernel-compare-sim.ini
 
 # Every scenarios/lectures/*.ini runs with its [expect] lines, plus checks on
 # the trace databases of some (docs/lecture-guide.md).

@@ -43,6 +43,10 @@ EXTRA_DIST += tests/input_limits.sh
 # through a TAP link, in a network namespace (issue 18; needs root).
 TESTS += tests/tap.sh
 EXTRA_DIST += tests/tap.sh
+# Real Linux TCP between two namespaces through a simulated router, against
+# netsim's TCP on the same path (issue 17; needs root).
+TESTS += tests/tcp_kernel_compare.sh
+EXTRA_DIST += tests/tcp_kernel_compare.sh
 
 # http_server, discard and chargen against a simulated client (issue 18).
 check_PROGRAMS += tests/test_servers
