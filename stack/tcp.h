@@ -272,6 +272,17 @@ struct tcp_sock {
 	sim_event_id tlp_timer, reo_timer;
 	sim_time_t tlp_deadline, tlp_timer_at;
 	uint32_t lsndtime; /* jiffies of the last data sent */
+	/* Undo (stack/tcp_undo.c; Linux tp->undo_marker, undo_retrans,
+	 * retrans_stamp, prior_ssthresh, dsack_dups): snd_una when the
+	 * reduction began (0: nothing to undo); retransmissions since that no
+	 * D-SACK has shown needless (-1: none); our TSval at the first
+	 * retransmission (0: none); ssthresh to return to, in segments (0:
+	 * the reduction is not undone); D-SACKed segments, ever */
+	uint32_t undo_marker;
+	int undo_retrans;
+	uint32_t retrans_stamp;
+	uint32_t prior_ssthresh;
+	uint32_t dsack_dups;
 	int dupacks;
 	bool in_recovery;
 	uint32_t recover;	 /* NewReno: snd_max when recovery began */
@@ -341,7 +352,14 @@ struct tcp_mib {
 	uint64_t listen_overflows, listen_drops;
 	uint64_t out_of_window_icmps; /* ICMP errors about no segment in flight */
 	uint64_t paws_estab_rejected; /* LINUX_MIB_PAWSESTABREJECTED */
-	uint32_t states_seen;	      /* bit (1 << state) for every state entered */
+	/* undo and D-SACK (stack/tcp_undo.c): LINUX_MIB_TCPFULLUNDO,
+	 * TCPPARTIALUNDO, TCPDSACKUNDO, TCPLOSSUNDO; TCPDSACKRECV,
+	 * TCPDSACKOFORECV, TCPDSACKRECVSEGS, TCPDSACKIGNOREDDUBIOUS (received);
+	 * TCPDSACKOLDSENT, TCPDSACKOFOSENT (sent) */
+	uint64_t tcp_full_undo, tcp_partial_undo, tcp_dsack_undo, tcp_loss_undo;
+	uint64_t tcp_dsack_recv, tcp_dsack_ofo_recv, tcp_dsack_recv_segs, tcp_dsack_ignored_dubious;
+	uint64_t tcp_dsack_old_sent, tcp_dsack_ofo_sent;
+	uint32_t states_seen; /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -461,6 +479,22 @@ bool tcp_tlp_pending(const struct sock *sk);
 void tcp_process_tlp_ack(struct sock *sk, uint32_t ack, bool snd_una_advanced, bool dup_no_sack);
 void tcp_rack_clear_timers(struct sock *sk);
 
+/* tcp_undo.c: undo of needless reductions (RFC 3522/4015 Eifel with
+ * timestamps, RFC 2883 D-SACK; Linux tcp_input.c tcp_try_undo_*) */
+void tcp_init_undo(struct tcp_sock *tp);
+uint32_t tcp_current_ssthresh(const struct tcp_sock *tp);
+void tcp_undo_retransmitted(struct sock *sk, const struct sk_buff *skb);
+bool tcp_any_retrans_done(const struct sock *sk);
+void tcp_try_keep_open(struct sock *sk);
+void tcp_try_undo_recovery(struct sock *sk);
+bool tcp_try_undo_dsack(struct sock *sk);
+bool tcp_try_undo_loss(struct sock *sk);
+bool tcp_try_undo_partial(struct sock *sk);
+bool tcp_check_dsack(struct sock *sk, uint32_t ack_seq, const struct tcp_sack_block *sp,
+		     int num_sacks, uint32_t prior_snd_una);
+void tcp_dsack_count_retrans(struct sock *sk, uint32_t start, uint32_t end);
+void tcp_undo_dsack_no_queue(struct sock *sk);
+
 /* tcp_sack.c: SACK (RFC 2018, RFC 6675; Linux tcp_input.c, tcp_output.c) */
 static inline bool
 tcp_is_sack(const struct tcp_sock *tp)
@@ -480,7 +514,7 @@ void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
 uint32_t tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room);
 void tcp_sack_write(struct tcp_sock *tp, uint8_t *o, uint32_t optlen);
 /* sender */
-void tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb);
+bool tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb);
 void tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount);
 void tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head);
 void tcp_mark_skb_lost(struct tcp_sock *tp, struct sk_buff *skb);

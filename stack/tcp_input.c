@@ -372,8 +372,17 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		tcp_send_oow_ack(sk, skb); /* acknowledges something never sent */
 		return false;
 	}
-	if (before(ack, tp->snd_una))
-		return true;		     /* old: ignore the ACK, keep the data */
+	if (before(ack, tp->snd_una)) {
+		/* old: keep the data; Linux tcp_ack's old_ack still reads its
+		 * SACK blocks, and a D-SACK in them may complete an undo */
+		if (cb->sack_off && tcp_is_sack(tp) && tcp_sacktag_write_queue(sk, skb)) {
+			if (tp->snd_max != tp->snd_una)
+				tcp_cong_on_ack(sk, 0, 0, -1, true, tp->snd_una);
+			else
+				tcp_undo_dsack_no_queue(sk);
+		}
+		return true;
+	}
 	tcp_replace_ts_recent(sk, cb->seq);  /* FLAG_UPDATE_TS_RECENT (tcp_timestamps.c) */
 	tcp_ecn_rcv_ecn_echo(sk, cb->flags); /* FLAG_ECE: tcp_enter_cwr (tcp_ecn.c) */
 	bool win_changed = false;
@@ -388,8 +397,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	uint32_t acked = ack - tp->snd_una;
 	/* Linux tcp_ack: the SACK blocks mark the scoreboard before the
 	 * cumulative ACK cleans the queue (tcp_sacktag_write_queue). */
-	if (cb->sack_off && tcp_is_sack(tp))
-		tcp_sacktag_write_queue(sk, skb);
+	bool dsacking = cb->sack_off && tcp_is_sack(tp) && tcp_sacktag_write_queue(sk, skb);
 	if (acked == 0) {
 		/* RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, the same
 		 * window, while data is outstanding.  With SACK the scoreboard,
@@ -399,6 +407,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		    (tcp_is_sack(tp) ||
 		     (skb->len == 0 && !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) && !win_changed)))
 			tcp_cong_on_ack(sk, 0, 0, -1, true, ack);
+		else if (dsacking && tp->snd_max == tp->snd_una)
+			tcp_undo_dsack_no_queue(sk); /* Linux tcp_ack's no_queue */
 		if (tp->snd_wnd > 0 && tp->persist_timer) {
 			sim_cancel(sk->host->sim, tp->persist_timer);
 			tp->persist_timer = 0;
