@@ -181,7 +181,7 @@ tcp_reno_fastretrans_alert(struct sock *sk, bool dupack, uint32_t ack)
 	if (dupack) {
 		tp->dupacks++;
 		if (tp->ca_state != TCP_CA_Recovery && tp->ca_state != TCP_CA_Loss &&
-		    tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH &&
+		    tp->sacked_out + 1 > tp->reordering &&
 		    (after(ack, tp->recover) || ack == tp->recover || tp->recover == 0)) {
 			tcp_enter_recovery(sk);
 			return true;
@@ -231,7 +231,7 @@ static bool
 tcp_time_to_recover(const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	return tp->lost_out || (!tcp_is_rack(sk) && tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH);
+	return tp->lost_out || (!tcp_is_rack(sk) && tp->sacked_out + 1 > tp->reordering);
 }
 
 /* Linux tcp_update_scoreboard without RACK: IsLost for every hole with
@@ -241,7 +241,7 @@ static void
 tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	int sacked_upto = (int)tp->sacked_out - TCP_FASTRETRANS_THRESH;
+	int sacked_upto = (int)tp->sacked_out - (int)tp->reordering;
 	if (sacked_upto >= 0)
 		tcp_mark_head_lost(sk, sacked_upto, false);
 	else if (fast_rexmit)
@@ -260,8 +260,9 @@ tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
  * Returns whether the lost segments are to be sent (Linux REXMIT_LOST).
  */
 static bool
-tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, bool una_advanced, int *newly_lost)
+tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una, int *newly_lost)
 {
+	bool una_advanced = after(ack, prior_snd_una);
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t prior_lost = tp->lost_out;
 	*newly_lost = 0;
@@ -286,7 +287,7 @@ tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, bool una_advanced, int
 	if (tp->ca_state == TCP_CA_Recovery) {
 		/* Linux tcp_fastretrans_alert, E.: a partial ACK for an
 		 * original; D-SACKs for every retransmission */
-		if (una_advanced && tcp_try_undo_partial(sk))
+		if (una_advanced && tcp_try_undo_partial(sk, prior_snd_una))
 			return false; /* retransmissions out: no more marked or sent */
 		if (tcp_try_undo_dsack(sk))
 			tcp_try_keep_open(sk);
@@ -348,7 +349,9 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 	tp->delivered_seen = tp->delivered;
 	if (tp->tlp_high_seq) /* Linux tcp_ack: tcp_process_tlp_ack */
 		tcp_process_tlp_ack(sk, ack, acked > 0, dupack && !delivered);
-	bool rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, acked > 0, &newly_lost)
+	if (sack) /* Linux tcp_ack, after tcp_clean_rtx_queue (tcp_reorder.c) */
+		tcp_rack_update_reo_wnd(sk, delivered > 0);
+	bool rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, ack - acked, &newly_lost)
 			   : tcp_reno_fastretrans_alert(sk, dupack, ack);
 	if (tcp_in_cwnd_reduction(tp))
 		tcp_cwnd_reduction(sk, delivered, newly_lost, acked > 0);
@@ -394,6 +397,10 @@ tcp_cong_on_timeout(struct sock *sk)
 				still += tcp_skb_pcount(tp, skb);
 		tp->undo_retrans = still ? (int)still : -1;
 	}
+	/* Timeout in disordered state after receiving substantial DUPACKs
+	 * suggests that the degree of reordering is over-estimated. */
+	if (tp->ca_state <= TCP_CA_Disorder && tp->sacked_out >= tcp_config(sk->host)->reordering)
+		tp->reordering = MIN(tp->reordering, tcp_config(sk->host)->reordering);
 	tcp_set_ca_state(sk, TCP_CA_Loss);
 	if (!tcp_is_sack(tp))
 		tp->sacked_out = 0; /* tcp_enter_loss: tcp_reset_reno_sack */

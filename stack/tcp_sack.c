@@ -24,9 +24,9 @@
  * RFC 6675's IsLost (DupThresh = 3 SACKed segments above a hole), which
  * Linux runs with tcp_recovery = 0 (docs/sockets-and-tcp.md says what
  * differs).  D-SACK (RFC 2883) is sent for a duplicate of in-order data;
- * received, it counts towards undo (stack/tcp_undo.c).  Not modelled: SACK
- * reneging, the reordering estimate (tp->reordering stays 3), SACK
- * compression.
+ * received, it counts towards undo (stack/tcp_undo.c).  A segment SACKed
+ * below the highest SACK without a retransmission is reordering
+ * (stack/tcp_reorder.c).  Not modelled: SACK reneging, SACK compression.
  */
 #include "stack/tcp.h"
 
@@ -252,9 +252,10 @@ tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount)
 }
 
 /* Linux tcp_sacktag_one: the segment is SACKed, so neither lost nor a
- * retransmission in flight. */
+ * retransmission in flight.  One never retransmitted below the highest
+ * SACK was reordered: *@reord gets the lowest such (state->reord). */
 static void
-tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb)
+tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb, uint32_t *reord)
 {
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	if (!(cb->sacked & TCPCB_SACKED_ACKED))
@@ -262,6 +263,13 @@ tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb)
 	uint32_t pcount = tcp_skb_pcount(tp, skb);
 	if (cb->sacked & TCPCB_SACKED_ACKED)
 		return;
+	uint32_t fack = tcp_highest_sack_seq(tp);
+	/* New sack for not retransmitted frame, which was in hole. It is
+	 * reordering. */
+	if (!cb->retransmitted && before(cb->seq, fack) && before(cb->seq, *reord))
+		*reord = cb->seq;
+	if (!tp->sacked_out || after(cb->end_seq, fack)) /* tcp_advance_highest_sack */
+		tp->highest_sack_end = cb->end_seq;
 	if (cb->sacked & TCPCB_SACKED_RETRANS) {
 		cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
 		tp->retrans_out -= pcount;
@@ -361,7 +369,7 @@ tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb)
 			sp[j] = sp[j - 1];
 			sp[j - 1] = t;
 		}
-	uint32_t b = 0;
+	uint32_t b = 0, reord = tp->snd_nxt;
 	for (struct sk_buff *skb = skb_peek(&sk->sk_write_queue); skb && b < used;
 	     skb = skb->next) {
 		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
@@ -374,8 +382,10 @@ tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb)
 		if ((cb->flags & TCPHDR_SYN) || !after(cb->end_seq, sp[b].start_seq))
 			continue;
 		if (tcp_match_skb_to_sack(sk, skb, sp[b].start_seq, sp[b].end_seq) > 0)
-			tcp_sacktag_one(tp, skb);
+			tcp_sacktag_one(tp, skb, &reord);
 	}
+	if (reord != tp->snd_nxt) /* stack/tcp_reorder.c */
+		tcp_check_sack_reordering(sk, reord, false);
 	NS_CHECK(tcp_check(sk, "tcp_sacktag_write_queue"));
 	return dup_sack;
 }

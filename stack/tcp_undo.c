@@ -164,6 +164,8 @@ tcp_try_undo_recovery(struct sock *sk)
 			mib->tcp_loss_undo++;
 		else
 			mib->tcp_full_undo++;
+	} else if (tp->rack.reo_wnd_persist) {
+		tp->rack.reo_wnd_persist--; /* one more recovery that was needed */
 	}
 	tcp_set_ca_state(sk, TCP_CA_Open);
 }
@@ -175,6 +177,8 @@ tcp_try_undo_dsack(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tp->undo_marker && !tp->undo_retrans) {
+		tp->rack.reo_wnd_persist = (uint8_t)MIN(
+			16u, tp->rack.reo_wnd_persist + 1u); /* TCP_RACK_RECOVERY_THRESH */
 		tcp_undo_cwnd_reduction(sk, false);
 		tcp_mib_mut(sk->host)->tcp_dsack_undo++;
 		return true;
@@ -205,16 +209,18 @@ tcp_try_undo_loss(struct sock *sk)
  * original filled the hole (a delayed segment, not the retransmission).
  * With retransmissions still in flight nothing more is marked lost or
  * resent (returns true: the caller stops); with none, the reduction is
- * undone (TCPPartialUndo) and the connection Disorder or Open.  Linux also
- * raises the reordering estimate here (tcp_check_sack_reordering), which
- * netsim does not keep (tp->reordering stays 3).
+ * undone (TCPPartialUndo) and the connection Disorder or Open.  Either
+ * way it was reordering (tcp_check_sack_reordering, TCPTSReorder).
  */
 bool
-tcp_try_undo_partial(struct sock *sk)
+tcp_try_undo_partial(struct sock *sk, uint32_t prior_snd_una)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (!tp->undo_marker || !tcp_packet_delayed(tp))
 		return false;
+	/* Plain luck! Hole if filled with delayed packet, rather than with a
+	 * retransmit. Check reordering. */
+	tcp_check_sack_reordering(sk, prior_snd_una, true);
 	if (tp->retrans_out)
 		return true;
 	if (!tcp_any_retrans_done(sk))
@@ -243,6 +249,7 @@ tcp_dsack_seen(struct tcp_sock *tp, uint32_t start, uint32_t end)
 	tp->dsack_dups += dup_segs;
 	if (tp->dsack_dups > tp->retrans_segs)
 		return 0; /* Skip the DSACK if dup segs weren't retransmitted by sender */
+	tcp_rack_dsack_seen(tp, start, end); /* widen reo_wnd (tcp_reorder.c) */
 	return dup_segs;
 }
 
