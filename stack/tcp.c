@@ -104,6 +104,9 @@ const struct conf_key tcp_host_conf_keys[] = {
 	{ "tcp_ecn", CONF_UINT32, offsetof(struct tcp_config, ecn), 0, 2, 0, 0, NULL,
 	  "Explicit Congestion Notification (RFC 3168): 0 off, 1 ask for it on connect and "
 	  "accept it, 2 accept it when the peer asks (net.ipv4.tcp_ecn; 2)" },
+	{ "tcp_dsack", CONF_BOOL, offsetof(struct tcp_config, dsack), 0, 0, 0, 0, NULL,
+	  "report a duplicate segment to its sender in a D-SACK block (RFC 2883), which "
+	  "lets it undo a needless retransmission's cwnd cut (net.ipv4.tcp_dsack; 1)" },
 	{ "tcp_reordering", CONF_UINT32, offsetof(struct tcp_config, reordering), 1, 300, 0, 0,
 	  NULL,
 	  "initial reordering estimate of a connection, segments: the SACKs (or duplicate "
@@ -128,6 +131,7 @@ tcp_config_init(struct tcp_config *c)
 				  .early_retrans = 3,
 				  .timestamps = 1,
 				  .ecn = 2,
+				  .dsack = true,
 				  .reordering = TCP_FASTRETRANS_THRESH,
 				  .max_reordering = 300,
 				  .min_rtt_wlen = 300 };

@@ -395,6 +395,7 @@ struct tcp_config {
 	uint32_t recovery;	 /* net.ipv4.tcp_recovery: TCP_RACK_* bits; 1 */
 	uint32_t early_retrans;	 /* net.ipv4.tcp_early_retrans: 3 (TLP) */
 	uint32_t ecn;		 /* net.ipv4.tcp_ecn: 0 off, 1 ask and accept, 2 accept (2) */
+	bool dsack;		 /* net.ipv4.tcp_dsack: report duplicates (RFC 2883), 1 */
 	uint32_t reordering;	 /* net.ipv4.tcp_reordering: the initial estimate, 3 */
 	uint32_t max_reordering; /* net.ipv4.tcp_max_reordering: 300 */
 	uint32_t min_rtt_wlen;	 /* net.ipv4.tcp_min_rtt_wlen: seconds, 300 */

@@ -142,16 +142,21 @@ tcp_sack_remove(struct sock *sk)
 /*
  * A duplicate segment arrived (Linux tcp_dsack_set, RFC 2883 §4): the next
  * ACK reports [seq, end_seq) as its first block, below the cumulative ACK,
- * so that the sender can tell its retransmission was not needed.  (Linux
- * also reports duplicates of out-of-order data, tcp_dsack_extend; netsim
- * does not.)
+ * so that the sender can tell its retransmission was not needed; counted
+ * as TCPDSACKOldSent (below rcv_nxt) or TCPDSACKOfoSent.  Not with
+ * tcp_dsack = 0.  (Linux also reports duplicates of out-of-order data,
+ * tcp_dsack_extend; netsim does not.)
  */
 void
 tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (!tcp_is_sack(tp))
+	if (!tcp_is_sack(tp) || !tcp_config(sk->host)->dsack)
 		return;
+	if (before(seq, tp->rcv_nxt))
+		tcp_mib_mut(sk->host)->tcp_dsack_old_sent++;
+	else
+		tcp_mib_mut(sk->host)->tcp_dsack_ofo_sent++;
 	tp->dsack = true;
 	tp->duplicate_sack = (struct tcp_sack_block){ seq, end_seq };
 }

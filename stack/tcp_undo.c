@@ -28,7 +28,7 @@
  * began (tcp_current_ssthresh); 0 when the reduction was for ECN or a
  * local drop (tcp_enter_cwr), which is never undone.  The counters are
  * Linux's: TCPFullUndo, TCPPartialUndo, TCPDSACKUndo, TCPLossUndo
- * (struct tcp_mib, `netsim show` of a host's TCP counters).
+ * (struct tcp_mib; not yet among a run's --metrics).
  *
  * Not modelled: F-RTO (RFC 5682, tcp_frto = 2 in Linux), which detects a
  * spurious RTO without timestamps from the ACKs of new data; with

@@ -146,9 +146,31 @@ test_reordering_fast_retransmit_is_undone_by_dsack(void **state)
 	assert_int_equal(tcp_mib(fx->a)->tcp_full_undo, 0);
 	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_recv, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 1);
+	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_old_sent, 1);
 	assert_int_equal(tp->ca_state, TCP_CA_Open);
 	assert_int_equal(tp->ssthresh, TCP_INFINITE_SSTHRESH);
 	assert_true(tcp_snd_cwnd(tp) >= 20);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* The same with tcp_dsack = 0 on b (Linux net.ipv4.tcp_dsack): no D-SACK
+ * is sent, so the needless reduction stays. */
+static void
+test_no_dsack_no_undo_without_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	struct tcp_config c = *tcp_config(fx->b);
+	c.dsack = false;
+	tcp_set_config(fx->b, &c);
+	fx->ab.hold_nth = 15;
+	fx->ab.hold_by = 5 * SIM_MS;
+	struct tcp_sock *tp = run_bulk(fx, 20);
+	assert_int_equal(tp->fast_retrans, 1);
+	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_old_sent, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_recv, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 0);
+	assert_true(tp->ssthresh < TCP_INFINITE_SSTHRESH);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
@@ -242,6 +264,8 @@ main(void)
 						setup, tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reordering_fast_retransmit_is_undone_by_dsack,
 						setup, tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_dsack_no_undo_without_timestamps, setup,
+						tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_real_loss_is_not_undone, setup,
 						tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_spurious_rto_is_undone_by_timestamps, setup,
