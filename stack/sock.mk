@@ -11,7 +11,7 @@ libnetsim_a_SOURCES += \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
 	stack/tcp_cong.c stack/tcp_cong.h stack/tcp_cong_control.c stack/tcp_cubic.c stack/tcp_cubic.h \
-	stack/tcp_sack.c stack/tcp_timestamps.c stack/tcp_options.c stack/tcp_prr.c stack/tcp_ecn.c stack/tcp_rack.c stack/tcp_urg.c \
+	stack/tcp_sack.c stack/tcp_timestamps.c stack/tcp_options.c stack/tcp_prr.c stack/tcp_ecn.c stack/tcp_rack.c stack/tcp_reorder.c stack/win_minmax.c stack/win_minmax.h stack/tcp_undo.c stack/tcp_urg.c \
 	stack/tcp_check.c
 
 check_PROGRAMS += tests/test_proc
@@ -62,6 +62,16 @@ TESTS += tests/test_tcp_rack
 tests_test_tcp_rack_SOURCES = tests/test_tcp_rack.c tests/tcp_test.h
 tests_test_tcp_rack_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_rack_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_tcp_undo
+TESTS += tests/test_tcp_undo
+tests_test_tcp_undo_SOURCES = tests/test_tcp_undo.c tests/tcp_test.h
+tests_test_tcp_undo_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_undo_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_tcp_reorder
+TESTS += tests/test_tcp_reorder
+tests_test_tcp_reorder_SOURCES = tests/test_tcp_reorder.c tests/tcp_test.h
+tests_test_tcp_reorder_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_reorder_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_tcp_urg_SOURCES = tests/test_tcp_urg.c tests/tcp_test.h
 tests_test_tcp_urg_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_urg_LDADD = $(TEST_CMOCKA_LIBS)

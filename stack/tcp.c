@@ -104,6 +104,20 @@ const struct conf_key tcp_host_conf_keys[] = {
 	{ "tcp_ecn", CONF_UINT32, offsetof(struct tcp_config, ecn), 0, 2, 0, 0, NULL,
 	  "Explicit Congestion Notification (RFC 3168): 0 off, 1 ask for it on connect and "
 	  "accept it, 2 accept it when the peer asks (net.ipv4.tcp_ecn; 2)" },
+	{ "tcp_dsack", CONF_BOOL, offsetof(struct tcp_config, dsack), 0, 0, 0, 0, NULL,
+	  "report a duplicate segment to its sender in a D-SACK block (RFC 2883), which "
+	  "lets it undo a needless retransmission's cwnd cut (net.ipv4.tcp_dsack; 1)" },
+	{ "tcp_reordering", CONF_UINT32, offsetof(struct tcp_config, reordering), 1, 300, 0, 0,
+	  NULL,
+	  "initial reordering estimate of a connection, segments: the SACKs (or duplicate "
+	  "ACKs) that start recovery without RACK (net.ipv4.tcp_reordering; 3)" },
+	{ "tcp_max_reordering", CONF_UINT32, offsetof(struct tcp_config, max_reordering), 1, 65535,
+	  0, 0, NULL,
+	  "the largest reordering estimate, segments (net.ipv4.tcp_max_reordering; 300)" },
+	{ "tcp_min_rtt_wlen", CONF_UINT32, offsetof(struct tcp_config, min_rtt_wlen), 0, 86400, 0,
+	  0, NULL,
+	  "window of the minimum-RTT filter that RACK's reordering window uses, seconds "
+	  "(net.ipv4.tcp_min_rtt_wlen; 300)" },
 	{ NULL },
 };
 
@@ -116,7 +130,11 @@ tcp_config_init(struct tcp_config *c)
 				  .recovery = TCP_RACK_LOSS_DETECTION,
 				  .early_retrans = 3,
 				  .timestamps = 1,
-				  .ecn = 2 };
+				  .ecn = 2,
+				  .dsack = true,
+				  .reordering = TCP_FASTRETRANS_THRESH,
+				  .max_reordering = 300,
+				  .min_rtt_wlen = 300 };
 }
 
 void
@@ -419,6 +437,7 @@ tcp_v4_init_sock(struct sock *sk)
 	tp->ssthresh = 0x7fffffff;
 	tp->cwnd = TCP_INIT_CWND * tp->mss;
 	tcp_assign_congestion_control(sk);
+	tcp_rack_init_sock(sk); /* reordering, the min-RTT filter (tcp_rack.c) */
 	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", LAYER_TCP);
 	g_queue_init(&tp->accept_queue);
 	sk->sk_state = TCP_CLOSE;

@@ -42,6 +42,7 @@
 #include "stack/sock.h"
 #include "include/netsim/trace_vocab.h"
 #include "stack/tcp_cong.h"
+#include "stack/win_minmax.h"
 
 struct host;
 
@@ -265,13 +266,37 @@ struct tcp_sock {
 		sim_time_t mstamp, rtt;
 		uint32_t end_seq;
 		bool advanced;
+		/* the reordering window (Linux rack.reo_wnd_steps,
+		 * reo_wnd_persist, dsack_seen, last_delivered: here the send
+		 * time of the newest segment delivered when reo_wnd last grew) */
+		uint8_t reo_wnd_steps, reo_wnd_persist;
+		bool dsack_seen;
+		sim_time_t last_grown;
 	} rack;
+	/* The windowed minimum RTT (Linux tp->rtt_min over tcp_min_rtt_wlen,
+	 * in us) and min_rtt, its value in sim time (0 before a sample); the
+	 * reordering estimate in segments (Linux tp->reordering, from
+	 * tcp_reordering), how often reordering was seen (tp->reord_seen), and
+	 * the end of the highest SACKed segment (tcp_highest_sack_seq) */
+	struct minmax rtt_min;
 	sim_time_t min_rtt;
+	uint32_t reordering, reord_seen, highest_sack_end;
 	uint32_t tlp_high_seq;
 	bool tlp_retrans;
 	sim_event_id tlp_timer, reo_timer;
 	sim_time_t tlp_deadline, tlp_timer_at;
 	uint32_t lsndtime; /* jiffies of the last data sent */
+	/* Undo (stack/tcp_undo.c; Linux tp->undo_marker, undo_retrans,
+	 * retrans_stamp, prior_ssthresh, dsack_dups): snd_una when the
+	 * reduction began (0: nothing to undo); retransmissions since that no
+	 * D-SACK has shown needless (-1: none); our TSval at the first
+	 * retransmission (0: none); ssthresh to return to, in segments (0:
+	 * the reduction is not undone); D-SACKed segments, ever */
+	uint32_t undo_marker;
+	int undo_retrans;
+	uint32_t retrans_stamp;
+	uint32_t prior_ssthresh;
+	uint32_t dsack_dups;
 	int dupacks;
 	bool in_recovery;
 	uint32_t recover;	 /* NewReno: snd_max when recovery began */
@@ -341,7 +366,17 @@ struct tcp_mib {
 	uint64_t listen_overflows, listen_drops;
 	uint64_t out_of_window_icmps; /* ICMP errors about no segment in flight */
 	uint64_t paws_estab_rejected; /* LINUX_MIB_PAWSESTABREJECTED */
-	uint32_t states_seen;	      /* bit (1 << state) for every state entered */
+	/* undo and D-SACK (stack/tcp_undo.c): LINUX_MIB_TCPFULLUNDO,
+	 * TCPPARTIALUNDO, TCPDSACKUNDO, TCPLOSSUNDO; TCPDSACKRECV,
+	 * TCPDSACKOFORECV, TCPDSACKRECVSEGS, TCPDSACKIGNOREDDUBIOUS (received);
+	 * TCPDSACKOLDSENT, TCPDSACKOFOSENT (sent) */
+	uint64_t tcp_full_undo, tcp_partial_undo, tcp_dsack_undo, tcp_loss_undo;
+	uint64_t tcp_dsack_recv, tcp_dsack_ofo_recv, tcp_dsack_recv_segs, tcp_dsack_ignored_dubious;
+	uint64_t tcp_dsack_old_sent, tcp_dsack_ofo_sent;
+	/* reordering seen (stack/tcp_rack.c tcp_check_sack_reordering):
+	 * LINUX_MIB_TCPSACKREORDER, TCPTSREORDER */
+	uint64_t tcp_sack_reorder, tcp_ts_reorder;
+	uint32_t states_seen; /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -353,13 +388,17 @@ void tcp_init(struct host *host);
 
 /* Per-host TCP settings, the keys of [host NAME] (Linux sysctls). */
 struct tcp_config {
-	sim_time_t rto_min;	/* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
-	int congestion;		/* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
-	bool sack;		/* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
-	uint32_t timestamps;	/* net.ipv4.tcp_timestamps: 0 off, 1 on (random offset), 2 on */
-	uint32_t recovery;	/* net.ipv4.tcp_recovery: TCP_RACK_* bits; 1 */
-	uint32_t early_retrans; /* net.ipv4.tcp_early_retrans: 3 (TLP) */
-	uint32_t ecn;		/* net.ipv4.tcp_ecn: 0 off, 1 ask and accept, 2 accept (2) */
+	sim_time_t rto_min;	 /* net.ipv4.tcp_rto_min_us (Linux 6.11+): 200 ms */
+	int congestion;		 /* net.ipv4.tcp_congestion_control: enum tcp_ca_builtin */
+	bool sack;		 /* net.ipv4.tcp_sack: offer and accept SACK (RFC 2018) */
+	uint32_t timestamps;	 /* net.ipv4.tcp_timestamps: 0 off, 1 on (random offset), 2 on */
+	uint32_t recovery;	 /* net.ipv4.tcp_recovery: TCP_RACK_* bits; 1 */
+	uint32_t early_retrans;	 /* net.ipv4.tcp_early_retrans: 3 (TLP) */
+	uint32_t ecn;		 /* net.ipv4.tcp_ecn: 0 off, 1 ask and accept, 2 accept (2) */
+	bool dsack;		 /* net.ipv4.tcp_dsack: report duplicates (RFC 2883), 1 */
+	uint32_t reordering;	 /* net.ipv4.tcp_reordering: the initial estimate, 3 */
+	uint32_t max_reordering; /* net.ipv4.tcp_max_reordering: 300 */
+	uint32_t min_rtt_wlen;	 /* net.ipv4.tcp_min_rtt_wlen: seconds, 300 */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
@@ -452,7 +491,12 @@ void tcp_enter_recovery(struct sock *sk); /* tcp_cong_control.c */
 
 /* tcp_rack.c: RACK-TLP (RFC 8985; Linux tcp_recovery.c, tcp_output.c) */
 bool tcp_is_rack(const struct sock *sk);
+void tcp_rack_init_sock(struct sock *sk);
 void tcp_rack_update_min_rtt(struct tcp_sock *tp, sim_time_t rtt);
+uint32_t tcp_highest_sack_seq(const struct tcp_sock *tp);
+void tcp_check_sack_reordering(struct sock *sk, uint32_t low_seq, bool ts);
+void tcp_rack_update_reo_wnd(struct sock *sk, bool delivered);
+void tcp_rack_dsack_seen(struct tcp_sock *tp, uint32_t start, uint32_t end);
 void tcp_rack_advance(struct sock *sk, const struct sk_buff *skb);
 bool tcp_rack_mark_lost(struct sock *sk);
 bool tcp_rack_skb_recent(const struct sock *sk, const struct sk_buff *skb);
@@ -460,6 +504,22 @@ bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
 bool tcp_tlp_pending(const struct sock *sk);
 void tcp_process_tlp_ack(struct sock *sk, uint32_t ack, bool snd_una_advanced, bool dup_no_sack);
 void tcp_rack_clear_timers(struct sock *sk);
+
+/* tcp_undo.c: undo of needless reductions (RFC 3522/4015 Eifel with
+ * timestamps, RFC 2883 D-SACK; Linux tcp_input.c tcp_try_undo_*) */
+void tcp_init_undo(struct tcp_sock *tp);
+uint32_t tcp_current_ssthresh(const struct tcp_sock *tp);
+void tcp_undo_retransmitted(struct sock *sk, const struct sk_buff *skb);
+bool tcp_any_retrans_done(const struct sock *sk);
+void tcp_try_keep_open(struct sock *sk);
+void tcp_try_undo_recovery(struct sock *sk);
+bool tcp_try_undo_dsack(struct sock *sk);
+bool tcp_try_undo_loss(struct sock *sk);
+bool tcp_try_undo_partial(struct sock *sk, uint32_t prior_snd_una);
+bool tcp_check_dsack(struct sock *sk, uint32_t ack_seq, const struct tcp_sack_block *sp,
+		     int num_sacks, uint32_t prior_snd_una);
+void tcp_dsack_count_retrans(struct sock *sk, uint32_t start, uint32_t end);
+void tcp_undo_dsack_no_queue(struct sock *sk);
 
 /* tcp_sack.c: SACK (RFC 2018, RFC 6675; Linux tcp_input.c, tcp_output.c) */
 static inline bool
@@ -480,7 +540,7 @@ void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
 uint32_t tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room);
 void tcp_sack_write(struct tcp_sock *tp, uint8_t *o, uint32_t optlen);
 /* sender */
-void tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb);
+bool tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb);
 void tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount);
 void tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head);
 void tcp_mark_skb_lost(struct tcp_sock *tp, struct sk_buff *skb);

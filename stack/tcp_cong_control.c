@@ -17,10 +17,12 @@
  * without SACK, as Linux since 3.2; without SACK the duplicate ACKs are
  * counted as SACKed segments (tcp_add_reno_sack), Linux's NewReno.
  *
- * Deliberate simplifications (docs/sockets-and-tcp.md): undo
- * (tcp_try_undo_*) needs timestamps or D-SACK, which netsim lacks, so
- * undo_cwnd is never called; without SACK a partial ACK resends the head
- * at once (tcp_reno_fastretrans_alert).
+ * A reduction that proves needless (the ACKs' timestamps or D-SACKs say
+ * the originals arrived) is undone by stack/tcp_undo.c, called where
+ * Linux's tcp_fastretrans_alert calls tcp_try_undo_*.
+ *
+ * Deliberate simplification (docs/sockets-and-tcp.md): without SACK a
+ * partial ACK resends the head at once (tcp_reno_fastretrans_alert).
  *
  * Position: tcp_ack / the RTO timer / tcp_write_xmit -> here -> cwnd and
  * ssthresh, traced with trace_tcp_cc at every change.
@@ -83,8 +85,14 @@ void
 tcp_enter_recovery(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (tp->ca_state < TCP_CA_CWR)
+	tp->prior_ssthresh = 0;
+	tcp_init_undo(tp); /* stack/tcp_undo.c */
+	if (tp->ca_state < TCP_CA_CWR) {
+		/* Linux: unless the ACK has ECE, which netsim has already
+		 * turned into CWR (tcp_ecn_rcv_ecn_echo) */
+		tp->prior_ssthresh = tcp_current_ssthresh(tp);
 		tcp_init_cwnd_reduction(sk);
+	}
 	tcp_set_ca_state(sk, TCP_CA_Recovery);
 	tp->recover = tp->snd_max;
 	tp->in_recovery = true;
@@ -168,10 +176,12 @@ static bool
 tcp_reno_fastretrans_alert(struct sock *sk, bool dupack, uint32_t ack)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->ca_state == TCP_CA_Open)
+		tp->retrans_stamp = 0; /* Linux tcp_fastretrans_alert, D. */
 	if (dupack) {
 		tp->dupacks++;
 		if (tp->ca_state != TCP_CA_Recovery && tp->ca_state != TCP_CA_Loss &&
-		    tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH &&
+		    tp->sacked_out + 1 > tp->reordering &&
 		    (after(ack, tp->recover) || ack == tp->recover || tp->recover == 0)) {
 			tcp_enter_recovery(sk);
 			return true;
@@ -185,13 +195,23 @@ tcp_reno_fastretrans_alert(struct sock *sk, bool dupack, uint32_t ack)
 		if (before(ack, tp->recover))
 			return true; /* partial acknowledgment (step 5b) */
 		/* full acknowledgment (step 5a): Linux tcp_reset_reno_sack,
-		 * tcp_try_undo_recovery's Open, tcp_end_cwnd_reduction */
+		 * tcp_try_undo_recovery (Open, undone if the timestamps say
+		 * the original arrived), tcp_end_cwnd_reduction */
 		tp->sacked_out = 0;
 		tp->in_recovery = false;
-		tcp_set_ca_state(sk, TCP_CA_Open);
+		tcp_try_undo_recovery(sk);
 		tcp_end_cwnd_reduction(sk);
-	} else if (tp->ca_state == TCP_CA_Loss && !before(ack, tp->recover)) {
-		tcp_set_ca_state(sk, TCP_CA_Open); /* tcp_process_loss: all resent data acked */
+	} else if (tp->ca_state == TCP_CA_Loss) {
+		/* Linux tcp_process_loss: an ACK for an original undoes the
+		 * RTO's reduction (the state stays Loss without SACK); all
+		 * resent data acked ends Loss */
+		bool undone = tcp_try_undo_loss(sk);
+		if (!before(ack, tp->recover)) {
+			if (undone)
+				tcp_set_ca_state(sk, TCP_CA_Open);
+			else
+				tcp_try_undo_recovery(sk);
+		}
 	} else if (tp->ca_state == TCP_CA_CWR && after(ack, tp->cwr_until)) {
 		tcp_end_cwnd_reduction(sk);
 		tcp_set_ca_state(sk, TCP_CA_Open);
@@ -211,7 +231,7 @@ static bool
 tcp_time_to_recover(const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	return tp->lost_out || (!tcp_is_rack(sk) && tp->sacked_out + 1 > TCP_FASTRETRANS_THRESH);
+	return tp->lost_out || (!tcp_is_rack(sk) && tp->sacked_out + 1 > tp->reordering);
 }
 
 /* Linux tcp_update_scoreboard without RACK: IsLost for every hole with
@@ -221,7 +241,7 @@ static void
 tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	int sacked_upto = (int)tp->sacked_out - TCP_FASTRETRANS_THRESH;
+	int sacked_upto = (int)tp->sacked_out - (int)tp->reordering;
 	if (sacked_upto >= 0)
 		tcp_mark_head_lost(sk, sacked_upto, false);
 	else if (fast_rexmit)
@@ -240,19 +260,39 @@ tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
  * Returns whether the lost segments are to be sent (Linux REXMIT_LOST).
  */
 static bool
-tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, int *newly_lost)
+tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una, int *newly_lost)
 {
+	bool una_advanced = after(ack, prior_snd_una);
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t prior_lost = tp->lost_out;
-	if (tp->ca_state == TCP_CA_Recovery && !before(ack, tp->recover)) {
+	*newly_lost = 0;
+	if (tp->ca_state == TCP_CA_Open) {
+		tp->retrans_stamp = 0;
+	} else if (tp->ca_state == TCP_CA_Recovery && !before(ack, tp->recover)) {
+		/* tcp_try_undo_recovery: Open, undone if nothing resent was
+		 * needed; then cwnd = ssthresh unless undone */
 		tp->in_recovery = false;
-		tcp_set_ca_state(sk, TCP_CA_Open);
+		tcp_try_undo_recovery(sk);
 		tcp_end_cwnd_reduction(sk);
-	} else if (tp->ca_state == TCP_CA_Loss && !before(ack, tp->recover)) {
-		tcp_set_ca_state(sk, TCP_CA_Open);
+	} else if (tp->ca_state == TCP_CA_Loss) {
+		/* Linux tcp_process_loss: an ACK of new data for an original
+		 * undoes the RTO (tcp_try_undo_loss); all resent data acked
+		 * ends Loss (tcp_try_undo_recovery) */
+		if (!(una_advanced && tcp_try_undo_loss(sk)) && !before(ack, tp->recover))
+			tcp_try_undo_recovery(sk);
 	} else if (tp->ca_state == TCP_CA_CWR && after(ack, tp->cwr_until)) {
 		tcp_end_cwnd_reduction(sk);
 		tcp_set_ca_state(sk, TCP_CA_Open);
+	}
+	if (tp->ca_state == TCP_CA_Recovery) {
+		/* Linux tcp_fastretrans_alert, E.: a partial ACK for an
+		 * original; D-SACKs for every retransmission */
+		if (una_advanced && tcp_try_undo_partial(sk, prior_snd_una))
+			return false; /* retransmissions out: no more marked or sent */
+		if (tcp_try_undo_dsack(sk))
+			tcp_try_keep_open(sk);
+	} else if (tp->ca_state <= TCP_CA_Disorder) {
+		tcp_try_undo_dsack(sk);
 	}
 	/* Linux tcp_identify_packet_loss: RACK on every ACK that is not a
 	 * plain one in Open (tcp_ack_is_dubious) */
@@ -309,7 +349,9 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 	tp->delivered_seen = tp->delivered;
 	if (tp->tlp_high_seq) /* Linux tcp_ack: tcp_process_tlp_ack */
 		tcp_process_tlp_ack(sk, ack, acked > 0, dupack && !delivered);
-	bool rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, &newly_lost)
+	if (sack) /* Linux tcp_ack, after tcp_clean_rtx_queue (tcp_reorder.c) */
+		tcp_rack_update_reo_wnd(sk, delivered > 0);
+	bool rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, ack - acked, &newly_lost)
 			   : tcp_reno_fastretrans_alert(sk, dupack, ack);
 	if (tcp_in_cwnd_reduction(tp))
 		tcp_cwnd_reduction(sk, delivered, newly_lost, acked > 0);
@@ -341,9 +383,24 @@ tcp_cong_on_timeout(struct sock *sk)
 	uint32_t high_seq = tp->ca_state == TCP_CA_CWR ? tp->cwr_until : tp->recover;
 	if (tp->ca_state <= TCP_CA_Disorder || !after(high_seq, tp->snd_una) ||
 	    (tp->ca_state == TCP_CA_Loss && tp->retransmits <= 1)) {
+		tp->prior_ssthresh = tcp_current_ssthresh(tp);
 		tcp_init_cwnd_reduction(sk);
 		tcp_ca_event(sk, CA_EVENT_LOSS);
+		/* tcp_init_undo after tcp_timeout_mark_lost, which the caller
+		 * runs next: what stays in flight is a retransmission not yet
+		 * marked lost (a loss probe) */
+		tcp_init_undo(tp);
+		uint32_t still = 0;
+		for (struct sk_buff *skb = skb_peek(&sk->sk_write_queue); skb; skb = skb->next)
+			if ((TCP_SKB_CB(skb)->sacked & (TCPCB_SACKED_RETRANS | TCPCB_LOST)) ==
+			    TCPCB_SACKED_RETRANS)
+				still += tcp_skb_pcount(tp, skb);
+		tp->undo_retrans = still ? (int)still : -1;
 	}
+	/* Timeout in disordered state after receiving substantial DUPACKs
+	 * suggests that the degree of reordering is over-estimated. */
+	if (tp->ca_state <= TCP_CA_Disorder && tp->sacked_out >= tcp_config(sk->host)->reordering)
+		tp->reordering = MIN(tp->reordering, tcp_config(sk->host)->reordering);
 	tcp_set_ca_state(sk, TCP_CA_Loss);
 	if (!tcp_is_sack(tp))
 		tp->sacked_out = 0; /* tcp_enter_loss: tcp_reset_reno_sack */
@@ -366,8 +423,10 @@ void
 tcp_cong_on_local_drop(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	tp->prior_ssthresh = 0; /* never undone */
 	if (tp->ca_state >= TCP_CA_CWR)
 		return;
+	tp->undo_marker = 0;
 	tcp_init_cwnd_reduction(sk);
 	tcp_set_ca_state(sk, TCP_CA_CWR);
 	tp->cwr_until = tp->snd_max;

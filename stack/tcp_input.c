@@ -372,8 +372,17 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		tcp_send_oow_ack(sk, skb); /* acknowledges something never sent */
 		return false;
 	}
-	if (before(ack, tp->snd_una))
-		return true;		     /* old: ignore the ACK, keep the data */
+	if (before(ack, tp->snd_una)) {
+		/* old: keep the data; Linux tcp_ack's old_ack still reads its
+		 * SACK blocks, and a D-SACK in them may complete an undo */
+		if (cb->sack_off && tcp_is_sack(tp) && tcp_sacktag_write_queue(sk, skb)) {
+			if (tp->snd_max != tp->snd_una)
+				tcp_cong_on_ack(sk, 0, 0, -1, true, tp->snd_una);
+			else
+				tcp_undo_dsack_no_queue(sk);
+		}
+		return true;
+	}
 	tcp_replace_ts_recent(sk, cb->seq);  /* FLAG_UPDATE_TS_RECENT (tcp_timestamps.c) */
 	tcp_ecn_rcv_ecn_echo(sk, cb->flags); /* FLAG_ECE: tcp_enter_cwr (tcp_ecn.c) */
 	bool win_changed = false;
@@ -388,8 +397,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	uint32_t acked = ack - tp->snd_una;
 	/* Linux tcp_ack: the SACK blocks mark the scoreboard before the
 	 * cumulative ACK cleans the queue (tcp_sacktag_write_queue). */
-	if (cb->sack_off && tcp_is_sack(tp))
-		tcp_sacktag_write_queue(sk, skb);
+	uint32_t prior_fack = tcp_is_sack(tp) ? tcp_highest_sack_seq(tp) : tp->snd_una;
+	bool dsacking = cb->sack_off && tcp_is_sack(tp) && tcp_sacktag_write_queue(sk, skb);
 	if (acked == 0) {
 		/* RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, the same
 		 * window, while data is outstanding.  With SACK the scoreboard,
@@ -399,6 +408,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		    (tcp_is_sack(tp) ||
 		     (skb->len == 0 && !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) && !win_changed)))
 			tcp_cong_on_ack(sk, 0, 0, -1, true, ack);
+		else if (dsacking && tp->snd_max == tp->snd_una)
+			tcp_undo_dsack_no_queue(sk); /* Linux tcp_ack's no_queue */
 		if (tp->snd_wnd > 0 && tp->persist_timer) {
 			sim_cancel(sk->host->sim, tp->persist_timer);
 			tp->persist_timer = 0;
@@ -408,9 +419,14 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	sim_time_t rtt = -1;
 	uint32_t pkts = 0; /* segments acked, not a SYN (FLAG_DATA_ACKED) */
 	struct sk_buff *q;
-	bool retrans_acked = false; /* Linux FLAG_RETRANS_DATA_ACKED */
+	bool retrans_acked = false;   /* Linux FLAG_RETRANS_DATA_ACKED */
+	uint32_t reord = tp->snd_nxt; /* the lowest original acked not SACKed */
 	while ((q = skb_peek(&sk->sk_write_queue)) != NULL && !after(TCP_SKB_CB(q)->end_seq, ack)) {
 		retrans_acked |= TCP_SKB_CB(q)->retransmitted;
+		if (!TCP_SKB_CB(q)->retransmitted &&
+		    !(TCP_SKB_CB(q)->sacked & TCPCB_SACKED_ACKED) &&
+		    before(TCP_SKB_CB(q)->seq, reord))
+			reord = TCP_SKB_CB(q)->seq;
 		if (!TCP_SKB_CB(q)->retransmitted && TCP_SKB_CB(q)->when) /* Karn's rule */
 			rtt = host_now(sk->host) - TCP_SKB_CB(q)->when;
 		if (!(TCP_SKB_CB(q)->flags & TCPHDR_SYN))
@@ -432,6 +448,10 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	uint32_t prior_snd_una = tp->snd_una;
 	tp->snd_una = ack;
+	/* Non-retransmitted hole got filled? That's reordering
+	 * (tcp_clean_rtx_queue; stack/tcp_reorder.c) */
+	if (tcp_is_sack(tp) && before(reord, prior_fack))
+		tcp_check_sack_reordering(sk, reord, false);
 	tcp_urg_acked(sk, prior_snd_una);
 	if (before(tp->snd_nxt, ack))
 		tp->snd_nxt = ack;

@@ -273,6 +273,9 @@ tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		TCP_SKB_CB(skb)->sacked |= TCPCB_SACKED_RETRANS;
 		tp->retrans_out += tcp_skb_pcount(tp, skb);
 	}
+	/* Linux tcp_retransmit_skb: retrans_stamp, undo_retrans (tcp_undo.c) */
+	if (!(TCP_SKB_CB(skb)->flags & TCPHDR_SYN))
+		tcp_undo_retransmitted(sk, skb);
 	if (after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt))
 		tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	if (!tp->rtx_timer)
@@ -480,6 +483,7 @@ tcp_write_xmit(struct sock *sk)
 			cb->retransmitted = true;
 			tp->retrans_segs++;
 			tcp_mib_mut(sk->host)->retrans_segs++;
+			tcp_undo_retransmitted(sk, skb); /* stack/tcp_undo.c */
 		}
 		tp->snd_nxt = cb->end_seq;
 		sent = true;

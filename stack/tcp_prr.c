@@ -88,13 +88,13 @@ tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked, int newly_lost, bool
 }
 
 /* Linux tcp_end_cwnd_reduction: cwnd = ssthresh at the end of CWR or
- * Recovery (Linux keeps cwnd if the recovery was undone, tp->undo_marker
- * cleared; netsim has no undo, docs/sockets-and-tcp.md). */
+ * Recovery, unless the recovery was undone (tp->undo_marker cleared,
+ * stack/tcp_undo.c). */
 void
 tcp_end_cwnd_reduction(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (tp->ssthresh < TCP_INFINITE_SSTHRESH)
+	if (tp->ssthresh < TCP_INFINITE_SSTHRESH && (tp->ca_state == TCP_CA_CWR || tp->undo_marker))
 		tcp_snd_cwnd_set(tp, tcp_snd_ssthresh(tp));
 	tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
 }

@@ -17,10 +17,10 @@
  * RACK (RFC 8985 §6.2): remember the send time of the most recently sent
  * segment that has been delivered (cumulatively ACKed or SACKed); a
  * segment sent before it that is still unacknowledged is lost once
- * RACK.rtt + reo_wnd has passed since it was sent.  reo_wnd is 0 in
- * Recovery or once DupThresh segments are SACKed (no reordering has been
- * seen: netsim, which never reorders, does not detect reordering), else
- * min_rtt / 4; a segment not yet due arms the reordering timer.  So a
+ * RACK.rtt + reo_wnd has passed since it was sent.  Until reordering has
+ * been seen (stack/tcp_reorder.c) reo_wnd is 0 in Recovery or once
+ * DupThresh segments are SACKed; else min_rtt / 4 times the steps D-SACKs
+ * added, at most srtt; a segment not yet due arms the reordering timer.  So a
  * retransmission that is lost again is found when a segment sent after it
  * is delivered, without an RTO, and fewer than three SACKs can start
  * recovery.
@@ -33,9 +33,7 @@
  *
  * Simplifications (docs/sockets-and-tcp.md): the segments are walked in
  * sequence order, skipping the retransmitted ones out of time order, where
- * Linux keeps a list in send order (tsorted_sent_queue); min_rtt is the
- * connection's smallest RTT sample (Linux: a 5 minute windowed minimum);
- * D-SACK does not widen reo_wnd (reo_wnd_steps stays 1); the PTO is a
+ * Linux keeps a list in send order (tsorted_sent_queue); the PTO is a
  * timer of its own beside the RTO (Linux shares icsk_retransmit_timer).
  *
  * Position: tcp_ack -> tcp_sacktag_write_queue / cleaning (tcp_rack_advance)
@@ -70,14 +68,6 @@ tcp_rack_sent_after(sim_time_t t1, sim_time_t t2, uint32_t seq1, uint32_t seq2)
 	return t1 > t2 || (t1 == t2 && after(seq1, seq2));
 }
 
-/* The smallest RTT seen (tcp_rtt_sample), for reo_wnd. */
-void
-tcp_rack_update_min_rtt(struct tcp_sock *tp, sim_time_t rtt)
-{
-	if (!tp->min_rtt || rtt < tp->min_rtt)
-		tp->min_rtt = rtt;
-}
-
 /* Linux tcp_rack_advance: @skb was delivered (SACKed, or cumulatively
  * ACKed and not SACKed before).  A retransmitted one whose RTT would be
  * below min_rtt may be the original's delivery: it does not count. */
@@ -99,19 +89,22 @@ tcp_rack_advance(struct sock *sk, const struct sk_buff *skb)
 	}
 }
 
-/* Linux tcp_rack_reo_wnd: no reordering seen, so 0 in Recovery or with
- * DupThresh SACKed (unless tcp_recovery has TCP_RACK_NO_DUPTHRESH); else
- * min_rtt / 4, at most srtt. */
+/* Linux tcp_rack_reo_wnd (RFC 8985 §6.2 step 4): while no reordering has
+ * been seen, 0 in Recovery or with `reordering` SACKed (unless
+ * tcp_recovery has TCP_RACK_NO_DUPTHRESH); else min_rtt / 4 per step
+ * (stack/tcp_reorder.c widens it on D-SACKs), at most srtt. */
 static sim_time_t
 tcp_rack_reo_wnd(const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
-	if (tp->ca_state >= TCP_CA_Recovery)
-		return 0;
-	if (tp->sacked_out >= TCP_FASTRETRANS_THRESH &&
-	    !(tcp_config(sk->host)->recovery & TCP_RACK_NO_DUPTHRESH))
-		return 0;
-	return MIN(tp->min_rtt / 4, tp->srtt);
+	if (!tp->reord_seen) {
+		if (tp->ca_state >= TCP_CA_Recovery)
+			return 0;
+		if (tp->sacked_out >= tp->reordering &&
+		    !(tcp_config(sk->host)->recovery & TCP_RACK_NO_DUPTHRESH))
+			return 0;
+	}
+	return MIN(tp->min_rtt / 4 * tp->rack.reo_wnd_steps, tp->srtt);
 }
 
 /* Linux tcp_rack_skb_timeout: how long until @skb is overdue (<= 0: it is). */

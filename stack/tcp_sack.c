@@ -23,9 +23,10 @@
  * Linux 6.6 marks losses by RACK (tcp_recovery = 1) by default; netsim uses
  * RFC 6675's IsLost (DupThresh = 3 SACKed segments above a hole), which
  * Linux runs with tcp_recovery = 0 (docs/sockets-and-tcp.md says what
- * differs).  D-SACK (RFC 2883) is sent for a duplicate of in-order data
- * and ignored when received.  Not modelled: SACK reneging, the reordering
- * estimate (tp->reordering stays 3), SACK compression.
+ * differs).  D-SACK (RFC 2883) is sent for a duplicate of in-order data;
+ * received, it counts towards undo (stack/tcp_undo.c).  A segment SACKed
+ * below the highest SACK without a retransmission is reordering
+ * (stack/tcp_reorder.c).  Not modelled: SACK reneging, SACK compression.
  */
 #include "stack/tcp.h"
 
@@ -141,16 +142,21 @@ tcp_sack_remove(struct sock *sk)
 /*
  * A duplicate segment arrived (Linux tcp_dsack_set, RFC 2883 §4): the next
  * ACK reports [seq, end_seq) as its first block, below the cumulative ACK,
- * so that the sender can tell its retransmission was not needed.  (Linux
- * also reports duplicates of out-of-order data, tcp_dsack_extend; netsim
- * does not.)
+ * so that the sender can tell its retransmission was not needed; counted
+ * as TCPDSACKOldSent (below rcv_nxt) or TCPDSACKOfoSent.  Not with
+ * tcp_dsack = 0.  (Linux also reports duplicates of out-of-order data,
+ * tcp_dsack_extend; netsim does not.)
  */
 void
 tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (!tcp_is_sack(tp))
+	if (!tcp_is_sack(tp) || !tcp_config(sk->host)->dsack)
 		return;
+	if (before(seq, tp->rcv_nxt))
+		tcp_mib_mut(sk->host)->tcp_dsack_old_sent++;
+	else
+		tcp_mib_mut(sk->host)->tcp_dsack_ofo_sent++;
 	tp->dsack = true;
 	tp->duplicate_sack = (struct tcp_sack_block){ seq, end_seq };
 }
@@ -251,9 +257,10 @@ tcp_sack_skb_acked(struct sock *sk, const struct sk_buff *skb, uint32_t pcount)
 }
 
 /* Linux tcp_sacktag_one: the segment is SACKed, so neither lost nor a
- * retransmission in flight. */
+ * retransmission in flight.  One never retransmitted below the highest
+ * SACK was reordered: *@reord gets the lowest such (state->reord). */
 static void
-tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb)
+tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb, uint32_t *reord)
 {
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	if (!(cb->sacked & TCPCB_SACKED_ACKED))
@@ -261,6 +268,13 @@ tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb)
 	uint32_t pcount = tcp_skb_pcount(tp, skb);
 	if (cb->sacked & TCPCB_SACKED_ACKED)
 		return;
+	uint32_t fack = tcp_highest_sack_seq(tp);
+	/* New sack for not retransmitted frame, which was in hole. It is
+	 * reordering. */
+	if (!cb->retransmitted && before(cb->seq, fack) && before(cb->seq, *reord))
+		*reord = cb->seq;
+	if (!tp->sacked_out || after(cb->end_seq, fack)) /* tcp_advance_highest_sack */
+		tp->highest_sack_end = cb->end_seq;
 	if (cb->sacked & TCPCB_SACKED_RETRANS) {
 		cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
 		tp->retrans_out -= pcount;
@@ -313,28 +327,42 @@ tcp_match_skb_to_sack(struct sock *sk, struct sk_buff *skb, uint32_t start, uint
  * The SACK blocks of an arriving ACK mark the write queue (Linux
  * tcp_sacktag_write_queue): each valid block (tcp_is_sackblock_valid:
  * above snd_una, not beyond snd_nxt, not reversed; a D-SACK below snd_una
- * is ignored, as is any D-SACK) marks the segments it covers SACKED_ACKED.  As Linux, the
- * blocks are sorted by sequence and the queue is walked once.
+ * is counted for undo, tcp_check_dsack) marks the segments it covers
+ * SACKED_ACKED.  As Linux, the blocks are sorted by sequence and the queue
+ * is walked once.  Returns whether the ACK reports a D-SACK (Linux
+ * FLAG_DSACKING_ACK).
  */
-void
+bool
 tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint16_t off = TCP_SKB_CB(ack_skb)->sack_off;
 	if (!off || !tcp_is_sack(tp))
-		return;
+		return false;
 	const uint8_t *o = ack_skb->head + off;
 	uint32_t n = (o[1] - TCPOLEN_SACK_BASE) / TCPOLEN_SACK_PERBLOCK, used = 0;
-	struct tcp_sack_block sp[TCP_NUM_SACKS];
-	for (uint32_t i = 0; i < n && i < TCP_NUM_SACKS; i++) {
-		uint32_t start = get32(o + 2 + 8 * i), end = get32(o + 6 + 8 * i);
-		/* Linux tcp_check_dsack: a first block below the cumulative ACK,
-		 * or inside the second, reports a duplicate (RFC 2883), not
-		 * data held; with no undo modelled it marks nothing */
-		if (i == 0 &&
-		    (before(start, TCP_SKB_CB(ack_skb)->ack_seq) ||
-		     (n > 1 && !before(start, get32(o + 10)) && !after(end, get32(o + 14)))))
-			continue;
+	struct tcp_sack_block sp[TCP_NUM_SACKS], wire[TCP_NUM_SACKS];
+	n = MIN(n, (uint32_t)TCP_NUM_SACKS);
+	for (uint32_t i = 0; i < n; i++)
+		wire[i] = (struct tcp_sack_block){ get32(o + 2 + 8 * i), get32(o + 6 + 8 * i) };
+	/* Linux tcp_check_dsack: a first block below the cumulative ACK, or
+	 * inside the second, reports a duplicate (RFC 2883), not data held;
+	 * it counts towards undo (stack/tcp_undo.c); one above snd_una is
+	 * then marked as any block */
+	bool dup_sack =
+		n && tcp_check_dsack(sk, TCP_SKB_CB(ack_skb)->ack_seq, wire, (int)n, tp->snd_una);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t start = wire[i].start_seq, end = wire[i].end_seq;
+		if (i == 0 && dup_sack) {
+			if (!after(end, tp->snd_una))
+				continue; /* Ignore very old stuff early */
+			/* tcp_sacktag_one's dup_sack count; then marked as any block */
+			tcp_dsack_count_retrans(sk, start, end);
+		} else if (i == 0 &&
+			   (before(start, TCP_SKB_CB(ack_skb)->ack_seq) ||
+			    (n > 1 && !before(start, wire[1].start_seq) &&
+			     !after(end, wire[1].end_seq))))
+			continue; /* a dubious D-SACK */
 		if (after(end, tp->snd_nxt) || !before(start, end) || !before(start, tp->snd_nxt) ||
 		    !after(start, tp->snd_una))
 			continue; /* tcp_is_sackblock_valid */
@@ -346,7 +374,7 @@ tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb)
 			sp[j] = sp[j - 1];
 			sp[j - 1] = t;
 		}
-	uint32_t b = 0;
+	uint32_t b = 0, reord = tp->snd_nxt;
 	for (struct sk_buff *skb = skb_peek(&sk->sk_write_queue); skb && b < used;
 	     skb = skb->next) {
 		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
@@ -359,9 +387,12 @@ tcp_sacktag_write_queue(struct sock *sk, const struct sk_buff *ack_skb)
 		if ((cb->flags & TCPHDR_SYN) || !after(cb->end_seq, sp[b].start_seq))
 			continue;
 		if (tcp_match_skb_to_sack(sk, skb, sp[b].start_seq, sp[b].end_seq) > 0)
-			tcp_sacktag_one(tp, skb);
+			tcp_sacktag_one(tp, skb, &reord);
 	}
+	if (reord != tp->snd_nxt) /* stack/tcp_reorder.c */
+		tcp_check_sack_reordering(sk, reord, false);
 	NS_CHECK(tcp_check(sk, "tcp_sacktag_write_queue"));
+	return dup_sack;
 }
 
 /*

@@ -66,6 +66,12 @@ struct tt_dir {
 	/* 1-based numbers of data segments to mark CE when they are ECT */
 	uint32_t ce_nth[TT_MAX_DROPS];
 	int nce;
+	/* Reordering: data segment number hold_nth (1-based; 0: none) is
+	 * delivered hold_by later than the tap saw it.  A delay spike: every
+	 * frame seen in [delay_from, delay_until) is delivered delay_by late. */
+	uint32_t hold_nth;
+	sim_time_t hold_by;
+	sim_time_t delay_from, delay_until, delay_by;
 };
 
 struct tcp_fx {
@@ -127,12 +133,33 @@ tt_forge_rst(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t shift, s
 	s->flags = th[13];
 }
 
-/* The tap: parse, record, maybe drop, else deliver. */
+/* A frame the tap holds back (tt_dir hold_nth, delay_by). */
+struct tt_late {
+	struct tt_dir *d;
+	uint64_t id;
+	uint32_t len;
+	uint8_t data[];
+};
+
+static void
+tt_late_rx(struct sim *sim, void *a, void *b)
+{
+	struct tt_late *l = a;
+	(void)sim;
+	(void)b;
+	nic_rx_frame(l->d->to, l->data, l->len, l->id);
+	g_free(l);
+}
+
+/* The tap: parse, record, maybe drop, else deliver (maybe late). */
 static void
 tt_tap_rx(void *ctx, struct wire_frame *f)
 {
 	struct tt_dir *d = ctx;
 	bool drop = d->blackhole;
+	sim_time_t now = sim_now(d->fx->sim), late = 0;
+	if (now >= d->delay_from && now < d->delay_until)
+		late = d->delay_by;
 	if (f->len >= 14 + 20 && f->data[12] == 0x08 && f->data[13] == 0x00 && f->data[23] == 6) {
 		const uint8_t *ip = f->data + 14;
 		uint32_t ihl = (ip[0] & 15u) * 4, tot = (uint32_t)ip[2] << 8 | ip[3];
@@ -168,12 +195,20 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 				}
 			if (d->rst_nth && d->rst_nth == d->data_segs)
 				tt_forge_rst(f, ihl, tot, d->rst_seq_shift, &s);
+			if (d->hold_nth && d->hold_nth == d->data_segs)
+				late += d->hold_by;
 		}
 		s.dropped = drop;
 		g_array_append_val(d->segs, s);
 	}
-	if (!drop)
+	if (!drop && late) {
+		struct tt_late *l = g_malloc(sizeof *l + f->len);
+		*l = (struct tt_late){ .d = d, .id = f->skb_id, .len = f->len };
+		memcpy(l->data, f->data, f->len);
+		sim_schedule(d->fx->sim, late, tt_late_rx, l, NULL);
+	} else if (!drop) {
 		nic_rx_frame(d->to, f->data, f->len, f->skb_id);
+	}
 	wire_frame_free(d->w, f);
 }
 

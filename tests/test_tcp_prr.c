@@ -33,6 +33,8 @@ prr_sock(struct tcp_fx *fx, uint32_t cwnd, uint32_t out)
 	tp->cwnd = cwnd * SEG;
 	tp->ssthresh = TCP_INFINITE_SSTHRESH;
 	tp->packets_out = out;
+	/* a sequence space not at 0, so that undo_marker (= snd_una) is set */
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = 1000;
 	tcp_init_congestion_control(sk);
 	return sk;
 }
@@ -44,10 +46,12 @@ prr_sock_free(struct sock *sk)
 	sock_put(sk);
 }
 
-/* Enter Recovery as tcp_enter_recovery does: the reduction starts. */
+/* Enter Recovery as tcp_enter_recovery does: the reduction starts (and
+ * may be undone, tcp_init_undo). */
 static void
 enter_recovery(struct sock *sk)
 {
+	tcp_init_undo(tcp_sk(sk));
 	tcp_init_cwnd_reduction(sk);
 	tcp_set_ca_state(sk, TCP_CA_Recovery);
 }
@@ -187,7 +191,8 @@ test_prr_ssrb_below_ssthresh_grows_by_one_per_advancing_ack(void **state)
 }
 
 /* Linux tcp_end_cwnd_reduction: Recovery or CWR ends with cwnd = ssthresh,
- * even when PRR had brought it lower. */
+ * even when PRR had brought it lower (unless the recovery was undone:
+ * tests/test_tcp_undo.c). */
 static void
 test_prr_end_of_recovery_sets_cwnd_to_ssthresh(void **state)
 {

@@ -1,0 +1,278 @@
+/*
+ * tests/test_tcp_undo.c - undo of needless cwnd reductions
+ * (stack/tcp_undo.c; Linux 6.6 tcp_try_undo_recovery, tcp_try_undo_partial,
+ * tcp_try_undo_loss, tcp_try_undo_dsack, tcp_check_dsack): RFC 3522 Eifel
+ * detection with timestamps, RFC 2883 D-SACK.
+ *
+ * The patterns are exact: the tcp_test.h tap holds back the Nth data
+ * segment a sends (reordering), or delays every frame of a direction for
+ * a while (a delay spike), or drops a segment (a real loss, which must not
+ * be undone).  100 Mbit/s, 10 ms each way; Reno, so that ssthresh after a
+ * reduction is half of cwnd and an undone one is back at "infinite".
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/tcp_test.h"
+
+#define RTT (20 * SIM_MS)
+
+static int
+source(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	tt_hold(fx, 0, s);
+	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
+	ns_sleep(SIM_S); /* open a while: late ACKs and D-SACKs find it ESTABLISHED */
+	ns_close(s);
+	return 0;
+}
+
+static struct tcp_sock *
+run_bulk(struct tcp_fx *fx, int segs)
+{
+	uint32_t mss = 1448; /* with timestamps */
+	if (!tcp_config(fx->a)->timestamps)
+		mss = 1460;
+	tt_run_bulk(fx, segs * (int)mss, source, 10 * SIM_S);
+	return tcp_sk(fx->held[0]);
+}
+
+/* How many times a sent data segment starting at @seq. */
+static int
+times_sent(struct tcp_fx *fx, uint32_t seq)
+{
+	int n = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++)
+		n += tt_seg(&fx->ab, i)->seq == seq && tt_seg(&fx->ab, i)->len;
+	return n;
+}
+
+/* The sequence number of data segment @nth (1-based) a sent. */
+static uint32_t
+nth_seq(struct tcp_fx *fx, uint32_t nth)
+{
+	for (guint i = 0; i < fx->ab.segs->len; i++)
+		if (tt_seg(&fx->ab, i)->len && --nth == 0)
+			return tt_seg(&fx->ab, i)->seq;
+	fail();
+	return 0;
+}
+
+static void
+no_timestamps(struct tcp_fx *fx)
+{
+	struct host *hs[] = { fx->a, fx->b };
+	for (int i = 0; i < 2; i++) {
+		struct tcp_config c = *tcp_config(hs[i]);
+		c.timestamps = 0;
+		tcp_set_config(hs[i], &c);
+	}
+}
+
+/*
+ * Reordering: of a 20-segment write, data segment 15 reaches b 5 ms late,
+ * after 16-20.  Their SACKs make RACK mark 15 lost (DupThresh SACKed, so
+ * reo_wnd is 0) and recovery retransmits it.  The original then fills the
+ * hole: the ACK that covers the recovery point echoes its TSval, older
+ * than the retransmission (tcp_packet_delayed), so the recovery is
+ * undone (TCPFullUndo): ssthresh back where it was, cwnd not halved, Open.
+ */
+static void
+test_reordering_fast_retransmit_is_undone_by_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ab.hold_nth = 15;
+	fx->ab.hold_by = 5 * SIM_MS;
+	struct tcp_sock *tp = run_bulk(fx, 20);
+	assert_int_equal(tp->fast_retrans, 1);
+	assert_int_equal(times_sent(fx, nth_seq(fx, 15)), 2);
+	assert_int_equal(tcp_mib(fx->a)->tcp_full_undo, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_partial_undo, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 0);
+	assert_int_equal(tp->ca_state, TCP_CA_Open);
+	assert_int_equal(tp->ssthresh, TCP_INFINITE_SSTHRESH);
+	assert_true(tcp_snd_cwnd(tp) >= 20);
+	assert_int_equal(tp->undo_marker, 0);
+	/* b saw the retransmission as a duplicate and said so */
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_recv, 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/*
+ * The same reordering in a longer transfer: new data went out during the
+ * recovery, so the original's ACK is a partial one (below the recovery
+ * point) with no retransmission left in flight (tcp_try_undo_partial,
+ * TCPPartialUndo).
+ */
+static void
+test_reordering_partial_ack_is_undone_by_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ab.hold_nth = 15;
+	fx->ab.hold_by = 5 * SIM_MS;
+	struct tcp_sock *tp = run_bulk(fx, 200);
+	assert_int_equal(tp->fast_retrans, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_partial_undo, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_full_undo, 0);
+	assert_int_equal(tp->ca_state, TCP_CA_Open);
+	assert_int_equal(tp->ssthresh, TCP_INFINITE_SSTHRESH);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/*
+ * Without timestamps the ACK of the original says nothing about which
+ * copy arrived, so the recovery ends normally (cwnd = ssthresh).  Then the
+ * retransmission reaches b as a duplicate; b's D-SACK (RFC 2883) covers
+ * the one retransmission of the episode (undo_retrans 1 -> 0), and the
+ * reduction is undone after the fact (tcp_try_undo_dsack, TCPDSACKUndo).
+ */
+static void
+test_reordering_fast_retransmit_is_undone_by_dsack(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	fx->ab.hold_nth = 15;
+	fx->ab.hold_by = 5 * SIM_MS;
+	struct tcp_sock *tp = run_bulk(fx, 20);
+	assert_int_equal(tp->fast_retrans, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_full_undo, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_recv, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 1);
+	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_old_sent, 1);
+	assert_int_equal(tp->ca_state, TCP_CA_Open);
+	assert_int_equal(tp->ssthresh, TCP_INFINITE_SSTHRESH);
+	assert_true(tcp_snd_cwnd(tp) >= 20);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* The same with tcp_dsack = 0 on b (Linux net.ipv4.tcp_dsack): no D-SACK
+ * is sent, so the needless reduction stays. */
+static void
+test_no_dsack_no_undo_without_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	struct tcp_config c = *tcp_config(fx->b);
+	c.dsack = false;
+	tcp_set_config(fx->b, &c);
+	fx->ab.hold_nth = 15;
+	fx->ab.hold_by = 5 * SIM_MS;
+	struct tcp_sock *tp = run_bulk(fx, 20);
+	assert_int_equal(tp->fast_retrans, 1);
+	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_old_sent, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_recv, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 0);
+	assert_true(tp->ssthresh < TCP_INFINITE_SSTHRESH);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* A real loss (data segment 15 dropped) is not undone: the ACK after the
+ * retransmission echoes the retransmission's TSval, and no D-SACK comes. */
+static void
+test_real_loss_is_not_undone(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ab.drop_nth[fx->ab.ndrop++] = 15;
+	struct tcp_sock *tp = run_bulk(fx, 20);
+	assert_int_equal(tp->fast_retrans, 1);
+	const struct tcp_mib *m = tcp_mib(fx->a);
+	assert_int_equal(
+		m->tcp_full_undo + m->tcp_partial_undo + m->tcp_dsack_undo + m->tcp_loss_undo, 0);
+	assert_int_equal(m->tcp_dsack_recv, 0);
+	assert_true(tp->ssthresh < TCP_INFINITE_SSTHRESH);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/*
+ * A delay spike on the ACK path: every frame b sends between 45 ms and
+ * 500 ms arrives 400 ms late.  The data got through, but a hears nothing:
+ * the loss probe goes, then the RTO (a spurious one) resends the head and
+ * cuts cwnd to one segment.  The first late ACK covers new data and echoes
+ * the original's TSval, older than the retransmission: tcp_try_undo_loss
+ * puts cwnd and ssthresh back (TCPLossUndo), Open again.
+ */
+static void
+spike(struct tcp_fx *fx)
+{
+	fx->ba.delay_from = 45 * SIM_MS;
+	fx->ba.delay_until = 500 * SIM_MS;
+	fx->ba.delay_by = 400 * SIM_MS;
+}
+
+static void
+test_spurious_rto_is_undone_by_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	spike(fx);
+	struct tcp_sock *tp = run_bulk(fx, 20);
+	assert_int_equal(tp->timeouts, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_loss_undo, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 0);
+	assert_int_equal(tp->ca_state, TCP_CA_Open);
+	assert_int_equal(tp->ssthresh, TCP_INFINITE_SSTHRESH);
+	assert_true(tcp_snd_cwnd(tp) >= 10);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/*
+ * Without timestamps the same spike's RTO stays in force: the late ACKs
+ * say nothing of which copy arrived, and the Loss state resends the other
+ * ten segments it marked lost (Linux does too without F-RTO).  b answers
+ * each of the eleven needless copies with a D-SACK, late as well; they
+ * reach a as old ACKs (below snd_una, Linux tcp_ack's old_ack), and the
+ * eleventh brings undo_retrans to 0: TCPDSACKUndo, ssthresh restored.
+ */
+static void
+test_spurious_rto_is_undone_by_dsack_without_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	spike(fx);
+	struct tcp_sock *tp = run_bulk(fx, 20);
+	assert_int_equal(tp->timeouts, 1);
+	assert_int_equal(tp->retrans_segs, 11);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_recv, 11);
+	assert_int_equal(tcp_mib(fx->a)->tcp_loss_undo, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 1);
+	assert_int_equal(tp->ssthresh, TCP_INFINITE_SSTHRESH);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static int
+setup(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_reordering_fast_retransmit_is_undone_by_timestamps, setup,
+			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reordering_partial_ack_is_undone_by_timestamps,
+						setup, tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reordering_fast_retransmit_is_undone_by_dsack,
+						setup, tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_dsack_no_undo_without_timestamps, setup,
+						tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_real_loss_is_not_undone, setup,
+						tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_spurious_rto_is_undone_by_timestamps, setup,
+						tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_spurious_rto_is_undone_by_dsack_without_timestamps, setup,
+			tcp_fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
