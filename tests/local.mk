@@ -96,3 +96,10 @@ TESTS += tests/rss_flood.sh
 EXTRA_DIST += tests/rss_flood.sh
 TESTS += tests/smp_trace.sh
 EXTRA_DIST += tests/smp_trace.sh
+
+# Timers run on the CPU that armed them (issue 19).
+check_PROGRAMS += tests/test_tcp_timer_cpu
+TESTS += tests/test_tcp_timer_cpu
+tests_test_tcp_timer_cpu_SOURCES = tests/test_tcp_timer_cpu.c tests/tcp_test.h
+tests_test_tcp_timer_cpu_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_timer_cpu_LDADD = $(TEST_CMOCKA_LIBS)
