@@ -103,3 +103,9 @@ TESTS += tests/test_tcp_timer_cpu
 tests_test_tcp_timer_cpu_SOURCES = tests/test_tcp_timer_cpu.c tests/tcp_test.h
 tests_test_tcp_timer_cpu_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_timer_cpu_LDADD = $(TEST_CMOCKA_LIBS)
+
+# Task placement, load balancing and migration on several CPUs (issue 19).
+check_PROGRAMS += tests/test_sched_smp
+TESTS += tests/test_sched_smp
+tests_test_sched_smp_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_sched_smp_LDADD = $(TEST_CMOCKA_LIBS)
