@@ -109,3 +109,7 @@ check_PROGRAMS += tests/test_sched_smp
 TESTS += tests/test_sched_smp
 tests_test_sched_smp_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_sched_smp_LDADD = $(TEST_CMOCKA_LIBS)
+
+# The stack map names the CPU of each step on a host of several CPUs (issue 19).
+TESTS += tests/stackmap_cpus.sh
+EXTRA_DIST += tests/stackmap_cpus.sh
