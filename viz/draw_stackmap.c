@@ -18,10 +18,21 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "include/netsim/trace_vocab.h"
 #include "viz/draw.h"
 #include "viz/draw_int.h"
 
 #define MAP_CPUS 64 /* HOST_MAX_CPUS */
+
+/* The name of the context "not on a CPU" (the hardware), from CPU_CONTEXTS. */
+#define MAP_CTX_HW(e, name, what) [CTX_##e] = #name,
+enum {
+#define MAP_CTX_ENUM(e, name, what) CTX_##e,
+	CPU_CONTEXTS(MAP_CTX_ENUM)
+#undef MAP_CTX_ENUM
+};
+static const char *const map_ctx_names[] = { CPU_CONTEXTS(MAP_CTX_HW) };
+#undef MAP_CTX_HW
 
 struct map_edge {
 	struct draw_place from, to;
@@ -193,7 +204,7 @@ stackmap_collect(sqlite3 *db, struct stackmap *m, GError **error)
 			cpu = 0;
 		/* a CPU's code, not the hardware ("hw": NIC, wire; also a timer
 		 * firing, told apart only when its CPU is not 0) */
-		bool by_code = cpu > 0 || strcmp(e.ctx, "hw") != 0;
+		bool by_code = cpu > 0 || strcmp(e.ctx, map_ctx_names[CTX_NONE]) != 0;
 		if (cpu > 0) {
 			int64_t *h = g_hash_table_lookup(m->smp, &e.host);
 			if (!h) {
