@@ -174,7 +174,7 @@ stackmap_collect(sqlite3 *db, struct stackmap *m, GError **error)
 		.edges = g_hash_table_new_full(edge_hash, edge_equal, g_free, NULL),
 		.nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
 		.drops = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
-		.smp = g_hash_table_new(g_int64_hash, g_int64_equal),
+		.smp = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL),
 		.max = 1,
 	};
 	bool cpus = trace_has_cpu(db);
