@@ -198,8 +198,11 @@ app_start(struct app *a, sim_time_t start)
 	g_assert(a->proc == NULL);
 	a->proc = socket_spawn(a->host, a->name, start, app_trampoline, a);
 	struct host *h = a->host;
-	if (h->ncpus > 1) /* docs/cpu-model.md, "Several CPUs" */
+	if (h->ncpus > 1) { /* docs/cpu-model.md, "Several CPUs" */
 		proc_set_cpu(a->proc, h->cpus[cpu_select_fork(h->cpus, h->ncpus, a->cpus_allowed)]);
+		uint64_t all = h->ncpus >= 64 ? ~0ull : (1ull << h->ncpus) - 1;
+		proc_set_affinity(a->proc, a->cpus_allowed ? a->cpus_allowed : all);
+	}
 	/* A student's code: its faults, exit() and spins end its process only. */
 	if (a->plugin)
 		proc_set_isolated(a->proc, true);

@@ -57,6 +57,9 @@ const struct cpu_cost_info cpu_cost_info[COST_NCOSTS] = {
 			       "software GSO: making one segment (skb, headers, fix-ups)" },
 	[COST_GRO_RECEIVE] = { "gro_receive", 150,
 			       "GRO: one skb through dev_gro_receive's checks and merge" },
+	[COST_MIGRATE] = { "migrate", 5000,
+			   "moving a task to another CPU: the balancer's detach/attach and the "
+			   "task's cache refill" },
 };
 
 int
@@ -100,6 +103,8 @@ cpu_free(struct cpu *cpu)
 		return;
 	if (cpu->cur_done)
 		sim_cancel(cpu->sim, cpu->cur_done);
+	if (cpu->balance_ev)
+		sim_cancel(cpu->sim, cpu->balance_ev);
 	if (cpu->leader != cpu)
 		for (struct cpu **pp = &cpu->leader->sibling; *pp; pp = &(*pp)->sibling)
 			if (*pp == cpu) {
@@ -302,6 +307,12 @@ account_stretch(struct cpu *cpu)
 		rq_account(&cpu->rq, w->se, ran);
 	if (!cpu->hook)
 		return; /* no one to tell the parts to (cpu_set_busy_hook) */
+	if (w->migrate_ns > 0 && t < now) {
+		sim_time_t pay = MIN(w->migrate_ns, now - t);
+		hook(cpu, w->ctx, task, cpu_cost_info[COST_MIGRATE].name, t, t + pay);
+		w->migrate_ns -= pay;
+		t += pay;
+	}
 	if (w->switch_ns > 0 && t < now) {
 		sim_time_t pay = MIN(w->switch_ns, now - t);
 		hook(cpu, w->ctx, task, cpu_cost_info[COST_CTX_SWITCH].name, t, t + pay);
@@ -383,6 +394,12 @@ cpu_run(struct cpu *cpu, struct cpu_work *w)
 	cpu->cur_done = sim_schedule(cpu->sim, w->remaining, cpu_item_done, cpu, w);
 }
 
+void
+cpu_kick(struct cpu *cpu)
+{
+	cpu_start_next(cpu);
+}
+
 static void
 cpu_start_next(struct cpu *cpu)
 {
@@ -423,11 +440,26 @@ cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
 		cpu_queue_append(&cpu->q[w->ctx], w);
 		return;
 	}
-	if (!w->se || w->se->id != w->task)
-		w->se = rq_task(&cpu->rq, w->task);
+	if (!w->se || w->se->id != w->task || w->se->cpu != cpu)
+		w->se = cpu->smp ? rq_task_find(cpu, w->task) : rq_task(&cpu->rq, w->task);
+	g_assert(w->se->cpu == cpu); /* cpu_submit sent it to the task's CPU */
 	if (!w->se->name && w->fn != debt_item_done)
 		w->se->name = w->name; /* a process's item is named after it */
 	rq_enqueue(&cpu->rq, w);
+	if (G_UNLIKELY(cpu->smp) && cpu->rq.nr_running >= 2)
+		sched_balance_arm(cpu->leader);
+}
+
+/* SMP: a task item goes to the CPU its task is on, which a migration
+ * may have changed since the submitter last looked (Linux's task_cpu). */
+static struct cpu *
+cpu_task_target(struct cpu *cpu, struct cpu_work *w)
+{
+	struct cpu_task *se = w->se;
+	if (!se || se->id != w->task || (se->cpu != cpu && !se->allowed))
+		se = rq_task_find(cpu, w->task);
+	w->se = se;
+	return se->cpu;
 }
 
 static void
@@ -437,6 +469,7 @@ cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t 
 	w->task = task;
 	w->ctx = ctx;
 	w->remaining = d->total;
+	w->migrate_ns = 0;
 	w->switch_ns = 0;
 	w->debt = d; /* its own segments */
 	w->queued = true;
@@ -455,8 +488,11 @@ cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cos
 		g_error("cpu %s: work '%s' submitted while already queued", cpu->name,
 			w->name ? w->name : "?");
 	g_assert((unsigned)ctx < CPU_NCTX && cost >= 0);
+	if (ctx == CPU_TASK && G_UNLIKELY(cpu->smp))
+		cpu = cpu_task_target(cpu, w);
 	w->ctx = ctx;
 	w->remaining = cost;
+	w->migrate_ns = 0;
 	w->switch_ns = 0;
 	w->debt = NULL;
 	w->queued = true;
@@ -551,6 +587,7 @@ cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this
 	g_assert(this_slot != NULL && leader->this_slot == this_slot);
 	cpu->leader = leader;
 	cpu->smp = leader->smp = true;
+	leader->ncpus = MAX(leader->ncpus, id + 1);
 	memcpy(cpu->cost, leader->cost, sizeof(cpu->cost));
 	cpu->hook = leader->hook;
 	cpu->hook_arg = leader->hook_arg;
@@ -576,6 +613,52 @@ void *
 cpu_percpu(const struct cpu *cpu)
 {
 	return cpu->percpu;
+}
+
+uint32_t
+cpu_this_id(const struct cpu *cpu)
+{
+	return cpu->smp && cpu->this_slot && *cpu->this_slot ? (*cpu->this_slot)->id : cpu->id;
+}
+
+/* ---- timers on the CPU that armed them (sim/cpu.h) ------------------------------------ */
+
+sim_event_id
+cpu_timer_schedule(struct cpu *this_cpu, sim_time_t delay, sim_event_fn fn, void *arg)
+{
+	return sim_schedule(this_cpu->sim, delay, fn, arg, this_cpu);
+}
+
+sim_event_id
+cpu_timer_schedule_at(struct cpu *this_cpu, sim_time_t when, sim_event_fn fn, void *arg)
+{
+	return sim_schedule_at(this_cpu->sim, when, fn, arg, this_cpu);
+}
+
+/* The expiry of a timer queued on @base's timer base: its function runs
+ * on that CPU (run_timer_softirq / hrtimer_interrupt of that CPU).  Timers
+ * fire between items (no item function runs), so only the host's "this
+ * CPU" changes for the body's duration. */
+void
+cpu_timer_run(void *base, void (*body)(void *arg), void *arg)
+{
+	struct cpu *cpu = base;
+	g_assert(cpu != NULL && cpu->in_fn == CPU_NONE);
+	cpu->timers_fired++;
+	if (!cpu->smp) {
+		body(arg);
+		return;
+	}
+	struct cpu *was = *cpu->this_slot;
+	*cpu->this_slot = cpu;
+	body(arg);
+	*cpu->this_slot = was;
+}
+
+uint64_t
+cpu_timers_fired(const struct cpu *cpu)
+{
+	return cpu->timers_fired;
 }
 
 /* The CPU-list format of taskset -c and smp_affinity_list ("0,2,5-7"),
@@ -618,6 +701,12 @@ cpu_parse_mask(const char *s, uint32_t ncpus, uint64_t *mask)
 		return false;
 	*mask = m;
 	return true;
+}
+
+uint64_t
+cpu_migrations(const struct cpu *cpu)
+{
+	return cpu->migrations;
 }
 
 uint32_t

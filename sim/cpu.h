@@ -89,6 +89,7 @@ enum cpu_cost {
 	COST_CSUM_PER_KB,   /* the Internet checksum over 1024 bytes in software */
 	COST_GSO_SEGMENT,   /* skb_gso_segment: making one segment of a GSO skb */
 	COST_GRO_RECEIVE,   /* napi_gro_receive: one skb through GRO's checks and merge */
+	COST_MIGRATE,	    /* moving a task to another CPU's run queue, paid by the task */
 	COST_NCOSTS
 };
 
@@ -120,6 +121,7 @@ struct cpu_work {
 	enum cpu_ctx ctx;
 	bool queued;
 	sim_time_t remaining;  /* switch_ns + the debt's + the item's own cost, still to pay */
+	sim_time_t migrate_ns; /* a migration paid first of all (COST_MIGRATE) */
 	sim_time_t switch_ns;  /* a context switch paid first (COST_CTX_SWITCH) */
 	struct cpu_debt *debt; /* charges of the previous step, paid after the switch */
 	struct cpu_task *se;   /* cache: the task entity of @task */
@@ -218,8 +220,59 @@ uint32_t cpu_select_fork(struct cpu *const *cpus, uint32_t n, uint64_t allowed);
  * mask, /proc/irq/N/smp_affinity) into a mask of CPUs below @ncpus; false
  * when malformed, empty or naming a CPU >= @ncpus. */
 bool cpu_parse_mask(const char *s, uint32_t ncpus, uint64_t *mask);
+/* The number of the host's "this CPU" (cpu_smp_join's slot): the CPU whose
+ * item function runs now, or whose timer fires now; asked of any CPU of
+ * the host.  0 on a one-CPU host. */
+uint32_t cpu_this_id(const struct cpu *cpu);
+
+/*
+ * Timers on the CPU that armed them.  Linux queues a timer_list on the
+ * timer base of the CPU that runs __mod_timer (get_target_base ->
+ * get_timer_this_cpu_base, kernel/time/timer.c, 6.6, with
+ * kernel.timer_migration off; docs/cpu-model.md, "Timers"), and an hrtimer
+ * on this CPU's clock base (hrtimer_start_range_ns -> switch_hrtimer_base),
+ * and runs its function there: run_timer_softirq, hrtimer_interrupt.  A
+ * netsim timer is a sim event whose second pointer is that CPU, the base:
+ * cpu_timer_schedule(_at) takes @this_cpu (the host's "this CPU", host->cpu)
+ * as the base; the event function hands its body to cpu_timer_run(@b, ...),
+ * which makes the base "this CPU" while the body runs, so the body's
+ * charges (cpu_charge outside any item) are that CPU's softirq work and its
+ * trace rows carry that CPU's number.  On a one-CPU host both are plain.
+ */
+sim_event_id cpu_timer_schedule(struct cpu *this_cpu, sim_time_t delay, sim_event_fn fn, void *arg);
+sim_event_id cpu_timer_schedule_at(struct cpu *this_cpu, sim_time_t when, sim_event_fn fn,
+				   void *arg);
+void cpu_timer_run(void *base, void (*body)(void *arg), void *arg);
+/* Timers fired on each CPU (expired timer functions run there). */
+uint64_t cpu_timers_fired(const struct cpu *cpu);
 /* Runnable tasks on this CPU's run queue (rq->nr_running). */
 uint32_t cpu_nr_running(const struct cpu *cpu);
+/* The CPU an item is queued on (or last ran on): a migrated task's CPU. */
+static inline struct cpu *
+cpu_work_cpu(const struct cpu_work *w)
+{
+	return w->on;
+}
+
+/*
+ * Task placement and migration on a host of several CPUs
+ * (docs/cpu-model.md, "Where a process runs"; sim/sched_fair.c).
+ * cpu_task_set_allowed gives task @task, which lives on @cpu, its
+ * cpus_allowed mask (sched_setaffinity); only tasks with a mask move, and
+ * only among its CPUs: per-CPU kthreads (ksoftirqd, NAPI threads) have
+ * none and stay bound.  cpu_task_wake_cpu is select_task_rq_fair at a
+ * wakeup: the CPU task @task should wake on, given the CPU @prev it last
+ * ran on; the task (asleep) is moved there.  A periodic balancing tick
+ * pulls runnable, not running tasks from the busiest run queue to idle
+ * CPUs.  Each move costs the task COST_MIGRATE, a stretch named "migrate"
+ * in the trace (cpu_busy, on the new CPU, in the task's name).
+ */
+void cpu_task_set_allowed(struct cpu *cpu, uint32_t task, uint64_t allowed);
+struct cpu *cpu_task_wake_cpu(struct cpu *prev, uint32_t task);
+/* Tasks moved onto @cpu from another CPU (woken there or pulled). */
+uint64_t cpu_migrations(const struct cpu *cpu);
+/* The CPU task @task is on now, asked of any CPU of its host (NULL: none). */
+struct cpu *cpu_task_cpu(struct cpu *cpu, uint32_t task);
 
 /* ---- the task scheduler (CFS as in Linux 6.5, kernel/sched/fair.c) -------- */
 

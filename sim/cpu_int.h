@@ -45,6 +45,11 @@ struct cpu_task {
 	bool seen;			    /* has been enqueued once (START_DEBIT) */
 	unsigned preempt_count;
 	uint64_t switches_in;
+	/* several CPUs (docs/cpu-model.md, "Where a process runs") */
+	struct cpu *cpu;	 /* the CPU whose run queue owns it now */
+	uint64_t allowed;	 /* cpus_allowed; 0: bound to its CPU (per-CPU kthreads) */
+	sim_time_t migrate_owed; /* COST_MIGRATE, paid by its next item on the new CPU */
+	uint64_t migrations;	 /* times moved to another CPU */
 };
 
 /* The per-CPU run queue: Linux's struct rq with one cfs_rq. */
@@ -66,14 +71,18 @@ struct cpu_rq {
 struct cpu {
 	struct sim *sim;
 	char *name;
-	uint32_t id;		/* its number on the host (smp_processor_id) */
-	struct cpu **this_slot; /* set to this CPU while its item functions run */
-	struct cpu *leader;	/* CPU 0 of its host (itself when alone) */
-	struct cpu *running;	/* on the leader: the CPU of the host running a function */
-	struct cpu *sibling;	/* the next CPU of the leader's group */
-	bool smp;		/* one of several CPUs: this_slot and running are kept */
-	uint32_t nr_placed;	/* processes placed here (cpu_select_fork) */
-	void *percpu;		/* the owner's per-CPU data (softnet_data) */
+	uint32_t id;		 /* its number on the host (smp_processor_id) */
+	struct cpu **this_slot;	 /* set to this CPU while its item functions run */
+	struct cpu *leader;	 /* CPU 0 of its host (itself when alone) */
+	struct cpu *running;	 /* on the leader: the CPU of the host running a function */
+	struct cpu *sibling;	 /* the next CPU of the leader's group */
+	bool smp;		 /* one of several CPUs: this_slot and running are kept */
+	uint32_t nr_placed;	 /* processes placed here (cpu_select_fork) */
+	uint32_t ncpus;		 /* on the leader: the CPUs of its host */
+	sim_event_id balance_ev; /* on the leader: the next load-balancing tick */
+	uint64_t migrations;	 /* tasks pulled to this CPU (cpu_migrations) */
+	uint64_t timers_fired;	 /* cpu_timer_run bodies run with this CPU as base */
+	void *percpu;		 /* the owner's per-CPU data (softnet_data) */
 	sim_time_t cost[COST_NCOSTS];
 	cpu_busy_hook hook;
 	void *hook_arg;
@@ -131,8 +140,18 @@ cpu_queue_pop(struct cpu_queue *q)
 
 bool cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w);
 
+/* cpu.c: start the next item if the CPU is free (after a migration). */
+void cpu_kick(struct cpu *cpu);
+
 /* sched_fair.c */
 void rq_init(struct cpu_rq *rq);
+/* The task entity @id for an item submitted on @cpu: its own, else (SMP)
+ * a migratable task of that id on another CPU of the host, else a new one
+ * here.  Per-CPU kthreads (ksoftirqd) share an id and are never looked up
+ * across CPUs. */
+struct cpu_task *rq_task_find(struct cpu *cpu, uint32_t id);
+/* Arm the host's load-balancing tick if it is not armed. */
+void sched_balance_arm(struct cpu *leader);
 void rq_fini(struct cpu_rq *rq);
 struct cpu_task *rq_task(struct cpu_rq *rq, uint32_t id);
 /* The slow paths of the inline functions below. */
@@ -184,7 +203,7 @@ static inline struct cpu_work *
 rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
 {
 	struct cpu_task *c = rq->curr;
-	if (c && c == rq->last_ran && c->on_rq && c->items.head &&
+	if (c && c == rq->last_ran && c->on_rq && c->items.head && !c->migrate_owed &&
 	    (c->preempt_count > 0 || !rq->need_resched))
 		return cpu_queue_pop(&c->items); /* the current task goes on */
 	return rq_pick_slow(rq, ctx_switch_ns);

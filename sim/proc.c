@@ -304,6 +304,7 @@ proc_work_done(struct cpu_work *w)
 {
 	struct proc *p = w->owner;
 	g_assert(p->state == PROC_RUNNABLE);
+	p->cpu = cpu_work_cpu(w); /* the load balancer may have moved it */
 	proc_resume(p);
 }
 
@@ -314,6 +315,16 @@ proc_make_runnable(struct proc *p, sim_time_t cost)
 	cpu_submit(p->cpu, &p->work, CPU_TASK, cost);
 }
 
+/* A wakeup (try_to_wake_up): a process with a mask is placed first
+ * (select_task_rq, sim/sched_fair.c cpu_task_wake_cpu). */
+static void
+proc_wake_up(struct proc *p)
+{
+	if (p->migratable)
+		p->cpu = cpu_task_wake_cpu(p->cpu, p->task);
+	proc_make_runnable(p, 0);
+}
+
 static void
 proc_timer_fired(struct sim *sim, void *a, void *b)
 {
@@ -322,7 +333,7 @@ proc_timer_fired(struct sim *sim, void *a, void *b)
 	if (p->state == PROC_BLOCKED)
 		p->reason = PROC_TIMEDOUT;
 	g_assert(p->state == PROC_NEW || p->state == PROC_SLEEPING || p->state == PROC_BLOCKED);
-	proc_make_runnable(p, 0);
+	proc_wake_up(p);
 }
 
 /* ---- life ------------------------------------------------------------------------ */
@@ -445,7 +456,7 @@ proc_wake(struct proc *p)
 		p->timer = 0;
 	}
 	p->reason = PROC_WOKEN;
-	proc_make_runnable(p, 0);
+	proc_wake_up(p);
 	return true;
 }
 
@@ -486,6 +497,14 @@ proc_set_cpu(struct proc *p, struct cpu *cpu)
 {
 	g_assert(p->state == PROC_NEW && !p->work.queued);
 	p->cpu = cpu;
+}
+
+void
+proc_set_affinity(struct proc *p, uint64_t allowed)
+{
+	g_assert(p->state == PROC_NEW && !p->work.queued);
+	cpu_task_set_allowed(p->cpu, p->task, allowed);
+	p->migratable = allowed != 0;
 }
 
 struct cpu *

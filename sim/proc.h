@@ -129,6 +129,12 @@ struct proc_table *proc_table_of(const struct proc *p);
 /* Run @p on @cpu instead of its table's CPU (a host with several CPUs
  * places its processes, stack: cpu_select_fork); only before it starts. */
 void proc_set_cpu(struct proc *p, struct cpu *cpu);
+/* Its cpus_allowed mask (sched_setaffinity; 0: stays on its CPU, the
+ * default): at each wakeup it is placed among those CPUs, and the load
+ * balancer may move it between them (docs/cpu-model.md, "Where a process
+ * runs").  Only before it starts, after proc_set_cpu. */
+void proc_set_affinity(struct proc *p, uint64_t allowed);
+/* The CPU it runs on, or last ran on. */
 struct cpu *proc_cpu(const struct proc *p);
 struct sim *proc_sim(const struct proc *p);
 /* CPU time the process consumed through proc_consume. */

@@ -68,7 +68,9 @@ struct proc {
 	void *fake_stack;  /* ASan's fake stack while switched away */
 
 	struct cpu_work work; /* runs the process when the CPU has paid */
-	struct cpu *cpu;      /* the CPU it runs on: its table's, or proc_set_cpu's */
+	struct cpu *cpu;      /* the CPU it runs on: its table's, or proc_set_cpu's,
+			       * or where a wakeup or the balancer moved it */
+	bool migratable;      /* proc_set_affinity gave it a mask */
 	sim_event_id timer;   /* start, sleep or block timeout */
 	sim_time_t consumed;
 	void *files;

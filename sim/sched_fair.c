@@ -24,6 +24,7 @@
 #include "sim/cpu_int.h"
 
 #include <glib.h>
+#include <stddef.h>
 
 /* kernel/sched/core.c sched_prio_to_weight */
 const uint32_t sched_prio_to_weight[40] = {
@@ -73,6 +74,7 @@ rq_task(struct cpu_rq *rq, uint32_t id)
 	se = g_new0(struct cpu_task, 1);
 	se->id = id;
 	se->weight = NICE_0_LOAD;
+	se->cpu = (struct cpu *)(void *)((char *)rq - offsetof(struct cpu, rq));
 	g_ptr_array_add(rq->tasks, se);
 	g_hash_table_insert(rq->by_id, GUINT_TO_POINTER(id), se);
 	return se;
@@ -220,6 +222,11 @@ rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
 	}
 	struct cpu_work *w = cpu_queue_pop(&next->items);
 	g_assert(w != NULL);
+	if (next->migrate_owed) { /* the first item on a new CPU pays the move */
+		w->migrate_ns += next->migrate_owed;
+		w->remaining += next->migrate_owed;
+		next->migrate_owed = 0;
+	}
 	if (rq->last_ran && rq->last_ran != next) {
 		w->switch_ns += ctx_switch_ns;
 		w->remaining += ctx_switch_ns;
@@ -387,4 +394,235 @@ cpu_select_fork(struct cpu *const *cpus, uint32_t n, uint64_t allowed)
 		best = 0;
 	cpus[best]->nr_placed++;
 	return best;
+}
+
+/* ---- several CPUs: placement at wakeup, load balancing, migration ------------------ */
+
+struct cpu_task *
+rq_task_find(struct cpu *cpu, uint32_t id)
+{
+	struct cpu_task *se = g_hash_table_lookup(cpu->rq.by_id, GUINT_TO_POINTER(id));
+	if (se)
+		return se;
+	/* a migratable task now on another CPU; O(CPUs), on a task's
+	 * first submit after its item cache went stale */
+	for (struct cpu *c = cpu->leader; c; c = c->sibling) {
+		if (c == cpu)
+			continue;
+		se = g_hash_table_lookup(c->rq.by_id, GUINT_TO_POINTER(id));
+		if (se && se->allowed)
+			return se;
+	}
+	return rq_task(&cpu->rq, id);
+}
+
+struct cpu *
+cpu_task_cpu(struct cpu *cpu, uint32_t task)
+{
+	for (struct cpu *c = cpu->leader; c; c = c->sibling) {
+		struct cpu_task *se = g_hash_table_lookup(c->rq.by_id, GUINT_TO_POINTER(task));
+		if (se && (se->allowed || c == cpu))
+			return c;
+	}
+	return NULL;
+}
+
+void
+cpu_task_set_allowed(struct cpu *cpu, uint32_t task, uint64_t allowed)
+{
+	struct cpu_task *se = rq_task(&cpu->rq, task);
+	g_assert(!allowed || (cpu->id < 64 && (allowed & (1ull << cpu->id))));
+	se->allowed = allowed;
+}
+
+static bool
+task_allowed_on(const struct cpu_task *se, const struct cpu *cpu)
+{
+	return se->allowed && cpu->id < 64 && (se->allowed & (1ull << cpu->id));
+}
+
+/*
+ * Move @se, which is not running, from @src's run queue to @dst's:
+ * Linux's detach_task + attach_task (move_queued_task at a wakeup), with
+ * CFS's renormalisation of vruntime against the two queues' min_vruntime
+ * (migrate_task_rq_fair, 6.5 and earlier) and the woken-task preemption
+ * check on @dst (check_preempt_curr).  The entity, with its runtime
+ * figures, goes along: a task is counted once, on the CPU it is on.  Its
+ * next item on @dst pays COST_MIGRATE.
+ */
+static void
+rq_migrate(struct cpu *src, struct cpu *dst, struct cpu_task *se)
+{
+	g_assert(se->cpu == src && src != dst && se->preempt_count == 0);
+	if (src->rq.curr == se) { /* picked last, asleep since: src goes idle */
+		g_assert(!se->on_rq);
+		src->rq.curr = NULL;
+	}
+	g_assert(!(src->cur && src->cur->ctx == CPU_TASK && src->cur->se == se) &&
+		 src->in_task != se->id);
+	bool runnable = se->on_rq;
+	if (runnable)
+		rq_sleep(&src->rq, se);
+	g_hash_table_remove(src->rq.by_id, GUINT_TO_POINTER(se->id));
+	guint at;
+	if (!g_ptr_array_find(src->rq.tasks, se, &at))
+		g_error("cpu %s: migrating task %u that it does not own", src->name, se->id);
+	g_ptr_array_steal_index(src->rq.tasks, at); /* the entity goes along, not freed */
+	g_assert(!g_hash_table_contains(dst->rq.by_id, GUINT_TO_POINTER(se->id)));
+	se->vruntime = se->vruntime - src->rq.min_vruntime + dst->rq.min_vruntime;
+	se->cpu = dst;
+	g_ptr_array_add(dst->rq.tasks, se);
+	g_hash_table_insert(dst->rq.by_id, GUINT_TO_POINTER(se->id), se);
+	for (struct cpu_work *w = se->items.head; w; w = w->next)
+		w->on = dst;
+	se->migrate_owed += dst->cost[COST_MIGRATE];
+	se->migrations++;
+	dst->migrations++;
+	if (runnable) { /* enqueue_entity without place_entity: not a wakeup */
+		update_min_vruntime(&dst->rq);
+		se->on_rq = true;
+		g_ptr_array_add(dst->rq.runnable, se);
+		dst->rq.load += se->weight;
+		dst->rq.nr_running++;
+		check_preempt_wakeup(&dst->rq, se);
+	}
+}
+
+/* A CPU with no runnable task (Linux idle_cpu: rq->curr is the idle
+ * task; softirq work on it does not count). */
+static bool
+rq_idle(const struct cpu *c)
+{
+	return c->rq.nr_running == 0;
+}
+
+/*
+ * select_task_rq_fair at a wakeup, the subset netsim models
+ * (kernel/sched/fair.c select_idle_sibling, 6.6): the previous CPU if it
+ * is idle; else the first idle allowed CPU, searching from the one after
+ * it (select_idle_cpu's wrap-around scan); else the allowed CPU with the
+ * fewest runnable tasks, when it has fewer than the previous one (Linux
+ * would keep the wake_affine target; netsim keeps the previous CPU on a
+ * tie).  A task without a mask stays.
+ */
+struct cpu *
+cpu_task_wake_cpu(struct cpu *prev, uint32_t task)
+{
+	if (!prev->smp)
+		return prev;
+	struct cpu_task *se = g_hash_table_lookup(prev->rq.by_id, GUINT_TO_POINTER(task));
+	if (!se || !se->allowed || se->on_rq)
+		return prev;
+	if (task_allowed_on(se, prev) && rq_idle(prev))
+		return prev;
+	struct cpu *n = prev->leader, *best = NULL;
+	uint32_t nc = n->ncpus;
+	struct cpu *byid[64] = { 0 };
+	for (struct cpu *c = n; c; c = c->sibling)
+		if (c->id < 64)
+			byid[c->id] = c;
+	for (uint32_t k = 1; k <= nc; k++) {
+		struct cpu *c = byid[(prev->id + k) % nc];
+		if (!c || c == prev || !task_allowed_on(se, c))
+			continue;
+		if (rq_idle(c)) {
+			rq_migrate(prev, c, se);
+			return c;
+		}
+		if (!best || c->rq.nr_running < best->rq.nr_running)
+			best = c;
+	}
+	if (best && (!task_allowed_on(se, prev) || best->rq.nr_running < prev->rq.nr_running)) {
+		rq_migrate(prev, best, se);
+		return best;
+	}
+	return prev;
+}
+
+/* A runnable task on @src that may move to @dst (can_migrate_task: not
+ * running, allowed there, preemption on): the one with the largest
+ * vruntime, which would run last on @src (Linux detach_tasks takes the
+ * cfs_tasks list from its tail, the least recently run); ties: lowest id. */
+static struct cpu_task *
+movable_task(const struct cpu *src, const struct cpu *dst)
+{
+	struct cpu_task *best = NULL;
+	for (guint i = 0; i < src->rq.runnable->len; i++) {
+		struct cpu_task *t = src->rq.runnable->pdata[i];
+		if (t == src->rq.curr || t->preempt_count || !task_allowed_on(t, dst) ||
+		    (src->cur && src->cur->ctx == CPU_TASK && src->cur->se == t))
+			continue;
+		if (!best || t->vruntime > best->vruntime ||
+		    (t->vruntime == best->vruntime && t->id < best->id))
+			best = t;
+	}
+	return best;
+}
+
+/* Is there a run queue with a task another CPU could take? */
+static bool
+balance_needed(const struct cpu *leader)
+{
+	for (const struct cpu *c = leader; c; c = c->sibling)
+		if (c->rq.nr_running >= 2)
+			for (guint i = 0; i < c->rq.runnable->len; i++)
+				if (((struct cpu_task *)c->rq.runnable->pdata[i])->allowed)
+					return true;
+	return false;
+}
+
+static void sched_balance_tick(struct sim *sim, void *a, void *b);
+
+/* The balancing interval: Linux's sched domain of the host's CPUs starts
+ * with balance_interval = its weight (the number of CPUs) in ms and
+ * balances an idle CPU at that interval (sd_init, kernel/sched/
+ * topology.c; get_sd_balance_interval, 6.6). */
+void
+sched_balance_arm(struct cpu *leader)
+{
+	if (leader->balance_ev)
+		return;
+	leader->balance_ev = sim_schedule(leader->sim, (sim_time_t)MAX(leader->ncpus, 1) * SIM_MS,
+					  sched_balance_tick, leader, NULL);
+}
+
+/*
+ * The periodic load balancing (Linux rebalance_domains -> load_balance
+ * for an idle CPU, the subset netsim models): each idle CPU, lowest
+ * number first, pulls one movable task from the busiest run queue (the
+ * most runnable tasks, at least two; lowest number on a tie).  Not
+ * modelled: load by PELT utilisation instead of task counts, imbalance_pct,
+ * the busy CPUs' own balancing, active balancing of a running task, NUMA
+ * and cache domains, newidle balancing.  The tick re-arms while some run
+ * queue still holds two tasks with a mask.
+ */
+static void
+sched_balance_tick(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	struct cpu *leader = a;
+	leader->balance_ev = 0;
+	for (struct cpu *dst = leader; dst; dst = dst->sibling) {
+		if (!rq_idle(dst))
+			continue;
+		struct cpu *src = NULL;
+		struct cpu_task *se = NULL;
+		for (struct cpu *c = leader; c; c = c->sibling) {
+			if (c == dst || c->rq.nr_running < 2 ||
+			    (src && c->rq.nr_running <= src->rq.nr_running))
+				continue;
+			struct cpu_task *t = movable_task(c, dst);
+			if (t) {
+				src = c;
+				se = t;
+			}
+		}
+		if (se) {
+			rq_migrate(src, dst, se);
+			cpu_kick(dst);
+		}
+	}
+	if (balance_needed(leader))
+		sched_balance_arm(leader);
 }

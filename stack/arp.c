@@ -165,7 +165,7 @@ neigh_arm_gc(struct neighbour *n)
 		return;
 	sim_time_t last = MAX(n->used, n->confirmed + tbl->reachable_time);
 	sim_time_t when = MAX(last + tbl->cfg.gc_stale_time, host_now(tbl->host));
-	n->timer = sim_schedule_at(tbl->host->sim, when, neigh_timer, n, NULL);
+	n->timer = cpu_timer_schedule_at(tbl->host->cpu, when, neigh_timer, n);
 }
 
 /* ---- transmit ------------------------------------------------------------------ */
@@ -267,7 +267,7 @@ neigh_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 		n->used = now;
 		n->probes = 1;
 		arp_solicit(n, false);
-		n->timer = sim_schedule(host->sim, tbl->cfg.retrans_time, neigh_timer, n, NULL);
+		n->timer = cpu_timer_schedule(host->cpu, tbl->cfg.retrans_time, neigh_timer, n);
 	}
 	/* INCOMPLETE: wait on the entry.  Linux neigh_resolve_output drops the
 	 * OLDEST skb when the queue is full (unres_qlen_bytes). */
@@ -301,11 +301,11 @@ neigh_fail(struct neighbour *n)
 }
 
 static void
-neigh_timer(struct sim *sim, void *a, void *b)
+neigh_timer_handler(void *a)
 {
 	struct neighbour *n = a;
 	struct neigh_table *tbl = n->tbl;
-	sim_time_t now = sim_now(sim);
+	sim_time_t now = host_now(tbl->host);
 	n->timer = 0;
 	if (n->nud == NUD_INCOMPLETE) {
 		if (n->probes >= tbl->cfg.mcast_solicit) {
@@ -314,7 +314,8 @@ neigh_timer(struct sim *sim, void *a, void *b)
 		}
 		n->probes++;
 		arp_solicit(n, false);
-		n->timer = sim_schedule(sim, tbl->cfg.retrans_time, neigh_timer, n, NULL);
+		n->timer =
+			cpu_timer_schedule(tbl->host->cpu, tbl->cfg.retrans_time, neigh_timer, n);
 		return;
 	}
 	/* garbage collection (Linux neigh_periodic_work) */
@@ -323,6 +324,14 @@ neigh_timer(struct sim *sim, void *a, void *b)
 		return;
 	}
 	neigh_arm_gc(n);
+}
+
+/* The event: the handler runs on the CPU that armed the timer (sim/cpu.h). */
+static void
+neigh_timer(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, neigh_timer_handler, a);
 }
 
 /* Linux neigh_update: a new link-layer address or state; sends what waited. */

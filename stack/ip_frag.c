@@ -209,7 +209,7 @@ ipq_first(struct ipq *q)
 
 /* Linux ip_expire: the datagram did not complete within ipfrag_time. */
 static void
-ipq_expire(struct sim *sim, void *a, void *b)
+ipq_expire_handler(void *a)
 {
 	struct ipq *q = a;
 	struct ip_state *ips = ip_state(q->st->host);
@@ -224,6 +224,14 @@ ipq_expire(struct sim *sim, void *a, void *b)
 		icmp_send(head, ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, 0);
 	}
 	ipq_free(q, SKB_DROP_FRAG_REASM_TIMEOUT);
+}
+
+/* The event: the handler runs on the CPU that armed the timer (sim/cpu.h). */
+static void
+ipq_expire(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, ipq_expire_handler, a);
 }
 
 /* Linux ip_frag_reasm: one new skb with the first header and all payloads. */
@@ -315,7 +323,7 @@ ip_defrag(struct sk_buff *skb)
 		skb_queue_head_init(&q->fragments, "ipfrag_queue", LAYER_IP);
 		g_hash_table_insert(st->queues, &q->key, q);
 		/* the timer runs from the first fragment and is never restarted (Linux) */
-		q->timer = sim_schedule(host->sim, ips->cfg.ipfrag_time, ipq_expire, q, NULL);
+		q->timer = cpu_timer_schedule(host->cpu, ips->cfg.ipfrag_time, ipq_expire, q);
 	}
 
 	/* Linux ip_frag_queue */

@@ -333,10 +333,8 @@ ns_timer_setup(struct ns_timer_list *t, void (*fn)(struct ns_timer_list *t))
 }
 
 static void
-module_timer_fire(struct sim *sim, void *a, void *b)
+module_timer_run(void *a)
 {
-	(void)sim;
-	(void)b;
 	struct ns_timer_list *t = a;
 	struct mod_timer *mt = (struct mod_timer *)t->_netsim;
 	struct sock *sk = mt->sk;
@@ -349,6 +347,14 @@ module_timer_fire(struct sim *sim, void *a, void *b)
 	if (!mh->disabled && t->function)
 		MOD_CALL(mh, "a timer", t->function(t), (void)0);
 	sock_put(sk); /* the timer's reference */
+}
+
+/* The event: the timer runs on the CPU that armed it (sim/cpu.h). */
+static void
+module_timer_fire(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, module_timer_run, a);
 }
 
 void
@@ -369,7 +375,7 @@ ns_sk_reset_timer(struct sock *sk, struct ns_timer_list *t, int64_t delay_ns)
 		ms->timers = g_slist_prepend(ms->timers, t);
 	}
 	mt->sk = sk;
-	mt->ev = sim_schedule(sk->host->sim, delay_ns, module_timer_fire, t, NULL);
+	mt->ev = cpu_timer_schedule(sk->host->cpu, delay_ns, module_timer_fire, t);
 }
 
 void

@@ -155,8 +155,8 @@ tcp_rack_arm_reo_timer(struct sock *sk, sim_time_t timeout)
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tp->reo_timer)
 		sim_cancel(sk->host->sim, tp->reo_timer);
-	tp->reo_timer = sim_schedule(sk->host->sim, timeout + TCP_TIMEOUT_MIN, tcp_rack_reo_timer,
-				     sk, NULL);
+	tp->reo_timer = cpu_timer_schedule(sk->host->cpu, timeout + TCP_TIMEOUT_MIN,
+					   tcp_rack_reo_timer, sk);
 }
 
 /* Linux tcp_rack_mark_lost: after an ACK that delivered something. */
@@ -177,7 +177,7 @@ tcp_rack_mark_lost(struct sock *sk)
 /* Linux tcp_rack_reo_timeout: the reordering window of a waiting segment
  * has passed; what is now lost starts (or feeds) the recovery. */
 static void
-tcp_rack_reo_timer(struct sim *sim, void *a, void *b)
+tcp_rack_reo_timeout(struct sim *sim, void *a, void *b)
 {
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -200,6 +200,20 @@ tcp_rack_reo_timer(struct sim *sim, void *a, void *b)
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_rack_reo_timer"));
 	(void)sim;
 	(void)b;
+}
+
+/* The events: the handlers run on the CPU that armed them (sim/cpu.h). */
+static void
+tcp_rack_reo_run(void *a)
+{
+	tcp_rack_reo_timeout(((struct sock *)a)->host->sim, a, NULL);
+}
+
+static void
+tcp_rack_reo_timer(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, tcp_rack_reo_run, a);
 }
 
 /* ---- the tail loss probe ------------------------------------------------------------ */
@@ -243,7 +257,7 @@ tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
 	if (tp->tlp_timer)
 		sim_cancel(sk->host->sim, tp->tlp_timer);
 	tp->tlp_timer_at = tp->tlp_deadline;
-	tp->tlp_timer = sim_schedule_at(sk->host->sim, tp->tlp_deadline, tcp_tlp_timer, sk, NULL);
+	tp->tlp_timer = cpu_timer_schedule_at(sk->host->cpu, tp->tlp_deadline, tcp_tlp_timer, sk);
 	return true;
 }
 
@@ -291,7 +305,7 @@ rearm_timer:
 }
 
 static void
-tcp_tlp_timer(struct sim *sim, void *a, void *b)
+tcp_tlp_timeout(struct sim *sim, void *a, void *b)
 {
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -301,12 +315,26 @@ tcp_tlp_timer(struct sim *sim, void *a, void *b)
 		return;
 	if (tp->tlp_deadline > sim_now(sim)) {
 		tp->tlp_timer_at = tp->tlp_deadline;
-		tp->tlp_timer = sim_schedule_at(sim, tp->tlp_deadline, tcp_tlp_timer, sk, NULL);
+		tp->tlp_timer =
+			cpu_timer_schedule_at(sk->host->cpu, tp->tlp_deadline, tcp_tlp_timer, sk);
 		return;
 	}
 	tcp_send_loss_probe(sk);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_tlp_timer"));
 	(void)b;
+}
+
+static void
+tcp_tlp_run(void *a)
+{
+	tcp_tlp_timeout(((struct sock *)a)->host->sim, a, NULL);
+}
+
+static void
+tcp_tlp_timer(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, tcp_tlp_run, a);
 }
 
 /* Linux tcp_process_tlp_ack (6.6): the ACK of the probe's episode.  A

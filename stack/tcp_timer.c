@@ -8,8 +8,11 @@
  * RFC 9293 §3.8.6.1 (zero-window probes), RFC 9293 §3.6 (TIME_WAIT).
  *
  * Timers are sim events; they fire outside any CPU item, so their work is
- * charged in softirq context, as Linux timers run.  Every timer is
- * cancelled by tcp_done, so a fired timer always finds its sock alive.
+ * charged in softirq context, as Linux timers run, on the CPU that armed
+ * them (sim/cpu.h cpu_timer_run: the softirq that received the segment,
+ * or the task that wrote): Linux's sk_reset_timer -> mod_timer queues on
+ * this CPU's timer base.  Every timer is cancelled by tcp_done, so a fired
+ * timer always finds its sock alive.
  */
 #include "stack/tcp.h"
 
@@ -94,11 +97,14 @@ tcp_rtt_sample(struct sock *sk, sim_time_t r)
 }
 
 /* RFC 6298 §5.7-5.9: RTO expired: back off, collapse cwnd, go back to snd_una. */
+static void tcp_retransmit_timer(struct sim *sim, void *a, void *base);
+
 static void
-tcp_retransmit_timer(struct sim *sim, void *a, void *b)
+tcp_retransmit_timer_handler(void *a)
 {
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct sim *sim = sk->host->sim;
 	tp->rtx_timer = 0;
 	if (skb_queue_empty(&sk->sk_write_queue) || tp->snd_una == tp->snd_max)
 		return;
@@ -110,8 +116,8 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	if (tp->rto_deadline > sim_now(sim)) {
 		/* ACKs moved the deadline on since the event was set. */
 		tp->rtx_timer_at = tp->rto_deadline;
-		tp->rtx_timer =
-			sim_schedule_at(sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
+		tp->rtx_timer = cpu_timer_schedule_at(sk->host->cpu, tp->rto_deadline,
+						      tcp_retransmit_timer, sk);
 		return;
 	}
 	tp->retransmits++;
@@ -144,6 +150,14 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *b)
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_retransmit_timer"));
 }
 
+/* The event: the handler runs on the CPU that armed the timer. */
+static void
+tcp_retransmit_timer(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, tcp_retransmit_timer_handler, a);
+}
+
 /* RFC 6298 §5.1-5.3: (re)start the timer while data is outstanding. */
 void
 tcp_rearm_rto(struct sock *sk)
@@ -159,7 +173,7 @@ tcp_rearm_rto(struct sock *sk)
 	timer_cancel(sk, &tp->rtx_timer);
 	tp->rtx_timer_at = tp->rto_deadline;
 	tp->rtx_timer =
-		sim_schedule_at(sk->host->sim, tp->rto_deadline, tcp_retransmit_timer, sk, NULL);
+		cpu_timer_schedule_at(sk->host->cpu, tp->rto_deadline, tcp_retransmit_timer, sk);
 }
 
 /*
@@ -171,10 +185,11 @@ tcp_rearm_rto(struct sock *sk)
  * re-arms itself.
  */
 static void
-tcp_delack_timer(struct sim *sim, void *a, void *b)
+tcp_delack_timer_handler(void *a)
 {
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct sim *sim = sk->host->sim;
 	tp->delack_timer = 0;
 	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN ||
 	    !(tp->icsk_ack.pending & ICSK_ACK_TIMER))
@@ -197,6 +212,13 @@ tcp_delack_timer(struct sim *sim, void *a, void *b)
 	tcp_send_ack(sk);
 }
 
+static void
+tcp_delack_timer(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, tcp_delack_timer_handler, a);
+}
+
 /* (Re)arm the delayed-ACK event for icsk_ack.timeout (Linux sk_reset_timer
  * on icsk_delack_timer).  An event set for a later time is moved; one set
  * for an earlier time fires and re-arms itself. */
@@ -209,7 +231,7 @@ tcp_reset_delack_timer(struct sock *sk)
 	timer_cancel(sk, &tp->delack_timer);
 	tp->delack_timer_at = tp->icsk_ack.timeout;
 	tp->delack_timer =
-		sim_schedule_at(sk->host->sim, tp->icsk_ack.timeout, tcp_delack_timer, sk, NULL);
+		cpu_timer_schedule_at(sk->host->cpu, tp->icsk_ack.timeout, tcp_delack_timer, sk);
 }
 
 /*
@@ -219,7 +241,7 @@ tcp_reset_delack_timer(struct sock *sk)
  * an old sequence number that draws an ACK carrying the current window.
  */
 static void
-tcp_probe_timer(struct sim *sim, void *a, void *b)
+tcp_probe_timer_handler(void *a)
 {
 	struct sock *sk = a;
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -252,6 +274,13 @@ tcp_probe_timer(struct sim *sim, void *a, void *b)
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_probe_timer"));
 }
 
+static void
+tcp_probe_timer(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, tcp_probe_timer_handler, a);
+}
+
 void
 tcp_persist_schedule(struct sock *sk)
 {
@@ -259,15 +288,22 @@ tcp_persist_schedule(struct sock *sk)
 	if (tp->persist_timer)
 		return;
 	sim_time_t when = MIN(tp->rto << MIN(tp->backoff, 10), TCP_RTO_MAX);
-	tp->persist_timer = sim_schedule(sk->host->sim, when, tcp_probe_timer, sk, NULL);
+	tp->persist_timer = cpu_timer_schedule(sk->host->cpu, when, tcp_probe_timer, sk);
 }
 
 static void
-tcp_tw_timer(struct sim *sim, void *a, void *b)
+tcp_tw_timer_handler(void *a)
 {
 	struct sock *sk = a;
 	tcp_sk(sk)->tw_timer = 0;
 	tcp_done(sk);
+}
+
+static void
+tcp_tw_timer(struct sim *sim, void *a, void *base)
+{
+	(void)sim;
+	cpu_timer_run(base, tcp_tw_timer_handler, a);
 }
 
 /*
@@ -284,7 +320,7 @@ tcp_time_wait(struct sock *sk, int state)
 	timer_cancel(sk, &tp->rtx_timer);
 	timer_cancel(sk, &tp->persist_timer);
 	timer_cancel(sk, &tp->tw_timer);
-	tp->tw_timer = sim_schedule(sk->host->sim,
-				    state == TCP_TIME_WAIT ? TCP_TIMEWAIT_LEN : TCP_FIN_TIMEOUT,
-				    tcp_tw_timer, sk, NULL);
+	tp->tw_timer = cpu_timer_schedule(
+		sk->host->cpu, state == TCP_TIME_WAIT ? TCP_TIMEWAIT_LEN : TCP_FIN_TIMEOUT,
+		tcp_tw_timer, sk);
 }

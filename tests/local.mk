@@ -100,3 +100,20 @@ TESTS += tests/rss_flood.sh
 EXTRA_DIST += tests/rss_flood.sh
 TESTS += tests/smp_trace.sh
 EXTRA_DIST += tests/smp_trace.sh
+
+# Timers run on the CPU that armed them (issue 19).
+check_PROGRAMS += tests/test_tcp_timer_cpu
+TESTS += tests/test_tcp_timer_cpu
+tests_test_tcp_timer_cpu_SOURCES = tests/test_tcp_timer_cpu.c tests/tcp_test.h
+tests_test_tcp_timer_cpu_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_timer_cpu_LDADD = $(TEST_CMOCKA_LIBS)
+
+# Task placement, load balancing and migration on several CPUs (issue 19).
+check_PROGRAMS += tests/test_sched_smp
+TESTS += tests/test_sched_smp
+tests_test_sched_smp_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_sched_smp_LDADD = $(TEST_CMOCKA_LIBS)
+
+# The stack map names the CPU of each step on a host of several CPUs (issue 19).
+TESTS += tests/stackmap_cpus.sh
+EXTRA_DIST += tests/stackmap_cpus.sh

@@ -97,6 +97,9 @@ struct tcp_fx_opts {
 	uint32_t b_mtu;	    /* host b's interface MTU; 0: 1500 */
 	bool trace;	    /* an in-memory trace at summary level (tcp_cc rows) */
 	bool no_timestamps; /* tcp_timestamps = 0 on both hosts: 1460-byte segments */
+	/* a CPU busy hook on host a / b from the start (without a trace) */
+	cpu_busy_hook a_busy_hook, b_busy_hook;
+	void *a_busy_arg, *b_busy_arg;
 };
 
 static inline struct tt_seg *
@@ -226,6 +229,10 @@ tcp_fx_new(const struct tcp_fx_opts *o)
 	}
 	fx->a = host_new(fx->sim, fx->tr, fx->pool, "a", 7);
 	fx->b = host_new(fx->sim, fx->tr, fx->pool, "b", 7);
+	if (o->a_busy_hook)
+		cpu_set_busy_hook(fx->a->cpu, o->a_busy_hook, o->a_busy_arg);
+	if (o->b_busy_hook)
+		cpu_set_busy_hook(fx->b->cpu, o->b_busy_hook, o->b_busy_arg);
 	struct wire_config wc;
 	wire_config_init(&wc);
 	if (o->rate)

@@ -45,6 +45,7 @@ CREATE TABLE hosts (
 CREATE TABLE skb_sites (
 	id        INTEGER PRIMARY KEY,   -- skb_rows.site; numbered as the run first met them
 	ctx       TEXT NOT NULL,
+	cpu       INTEGER NOT NULL DEFAULT 0, -- the host's CPU that ran the op (0 on a one-CPU host)
 	op        TEXT NOT NULL,
 	layer     TEXT,
 	func      TEXT,
@@ -276,7 +277,9 @@ SELECT r.seq AS seq,
        r.net_off AS net_off,          -- network header - head, NULL until set
        r.trans_off AS trans_off,      -- transport header - head, NULL until set
        r.data_id AS data_id,          -- the data buffer's run-unique id; clones share it
-       r.dataref AS dataref           -- skbs sharing the data after the op (free: 0 = data freed)
+       r.dataref AS dataref,          -- skbs sharing the data after the op (free: 0 = data freed)
+       s.cpu AS cpu                   -- the host's CPU whose code did the op (smp_processor_id;
+                                      -- a timer's: the CPU that armed it); 0 on a one-CPU host
 FROM skb_rows r CROSS JOIN skb_sites s ON s.id = r.site
 UNION ALL
 SELECT r.seq AS seq,
@@ -304,7 +307,8 @@ SELECT r.seq AS seq,
        r.net_off AS net_off,
        r.trans_off AS trans_off,
        r.data_id AS data_id,
-       r.dataref AS dataref
+       r.dataref AS dataref,
+       s.cpu AS cpu
 FROM skb_packed r CROSS JOIN skb_sites s ON s.id = r.site;
 
 CREATE VIEW cpu_busy AS
@@ -367,7 +371,9 @@ SELECT r.seq AS seq,
        r.net_off AS net_off,          -- network header - head, NULL until set
        r.trans_off AS trans_off,      -- transport header - head, NULL until set
        r.data_id AS data_id,          -- the data buffer's run-unique id; clones share it
-       r.dataref AS dataref           -- skbs sharing the data after the op (free: 0 = data freed)
+       r.dataref AS dataref,          -- skbs sharing the data after the op (free: 0 = data freed)
+       s.cpu AS cpu                   -- the host's CPU whose code did the op (smp_processor_id;
+                                      -- a timer's: the CPU that armed it); 0 on a one-CPU host
 FROM skb_rows r CROSS JOIN skb_sites s ON s.id = r.site;
 
 CREATE VIEW cpu_busy AS
@@ -388,9 +394,10 @@ FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work;
 -- skb_events can be changed like a table (tests cut and edit traces this
 -- way): the triggers store the names as skb_sites rows.
 CREATE TRIGGER skb_events_insert INSTEAD OF INSERT ON skb_events BEGIN
-	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
-	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
-	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+	INSERT INTO skb_sites (ctx, cpu, op, layer, func, queue, copy_kind, reason)
+	SELECT NEW.ctx, coalesce(NEW.cpu, 0), NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind,
+		NEW.reason
+	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND cpu = coalesce(NEW.cpu, 0) AND op IS NEW.op
 		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
 		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
 	INSERT INTO skb_rows (seq, time_ns, host, site, skb, data_off, len, bytes, other, step,
@@ -398,7 +405,7 @@ CREATE TRIGGER skb_events_insert INSTEAD OF INSERT ON skb_events BEGIN
 	VALUES (coalesce(NEW.seq, max(coalesce((SELECT max(seq) FROM skb_rows), 0),
 			coalesce((SELECT seq0 + n - 1 FROM skb_packs ORDER BY seq0 DESC LIMIT 1), 0)) + 1),
 		NEW.time_ns, NEW.host,
-		(SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		(SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND cpu = coalesce(NEW.cpu, 0) AND op IS NEW.op
 		 AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
 		 AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
 		NEW.skb, NEW.data_off,
@@ -419,13 +426,14 @@ CREATE TRIGGER skb_events_update INSTEAD OF UPDATE ON skb_events BEGIN
 	DELETE FROM skb_packs
 	WHERE seq0 = (SELECT seq0 FROM skb_packs WHERE seq0 <= OLD.seq ORDER BY seq0 DESC LIMIT 1)
 	AND EXISTS (SELECT 1 FROM skb_rows WHERE seq = OLD.seq);
-	INSERT INTO skb_sites (ctx, op, layer, func, queue, copy_kind, reason)
-	SELECT NEW.ctx, NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind, NEW.reason
-	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+	INSERT INTO skb_sites (ctx, cpu, op, layer, func, queue, copy_kind, reason)
+	SELECT NEW.ctx, coalesce(NEW.cpu, 0), NEW.op, NEW.layer, NEW.func, NEW.queue, NEW.copy_kind,
+		NEW.reason
+	WHERE NOT EXISTS (SELECT 1 FROM skb_sites WHERE ctx IS NEW.ctx AND cpu = coalesce(NEW.cpu, 0) AND op IS NEW.op
 		AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
 		AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason);
 	UPDATE skb_rows SET seq = NEW.seq, time_ns = NEW.time_ns, host = NEW.host,
-		site = (SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND op IS NEW.op
+		site = (SELECT min(id) FROM skb_sites WHERE ctx IS NEW.ctx AND cpu = coalesce(NEW.cpu, 0) AND op IS NEW.op
 			AND layer IS NEW.layer AND func IS NEW.func AND queue IS NEW.queue
 			AND copy_kind IS NEW.copy_kind AND reason IS NEW.reason),
 		skb = NEW.skb, data_off = NEW.data_off,

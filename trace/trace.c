@@ -56,8 +56,9 @@ static const char *const trace_stmt_sql[ST_N] = {
 	[ST_CPU_PACK] = "INSERT INTO cpu_packs (n, t0, rows) VALUES (?1, ?2, ?3)",
 	[ST_SKB_PLAIN] = TRACE_SKB_ROWS_INSERT,
 	[ST_CPU_PLAIN] = TRACE_CPU_ROWS_INSERT,
-	[ST_SITE] = "INSERT INTO skb_sites (id, ctx, op, layer, func, queue, copy_kind, reason)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_SITE] =
+		"INSERT INTO skb_sites (id, ctx, op, layer, func, queue, copy_kind, reason, cpu)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
 		      " sport, dport, tcp_flags, seq, ack, payload)"
 		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",

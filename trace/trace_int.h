@@ -52,7 +52,7 @@ struct trace_skb_row {
 	uint64_t skb, other;
 	int64_t data_off, len, bytes;
 	uint32_t host;
-	uint8_t op, ctx, kind;
+	uint8_t op, ctx, kind, cpu; /* cpu: the host's CPU (cpu_this_id) */
 	bool has_ptrs;
 	const char *layer, *func, *queue, *reason;
 	struct trace_skb_ptrs p; /* when has_ptrs */
@@ -146,7 +146,7 @@ enum trace_stmt {
  */
 struct trace_site_key {
 	const char *layer, *func, *queue, *reason;
-	uint8_t op, ctx, kind;
+	uint8_t op, ctx, kind, cpu;
 };
 struct trace_site_slot {
 	struct trace_site_key key;

@@ -90,7 +90,7 @@ site_hash(const struct trace_site_key *k)
 	const uint64_t words[5] = { (uintptr_t)k->layer, (uintptr_t)k->func, (uintptr_t)k->queue,
 				    (uintptr_t)k->reason,
 				    (uint64_t)k->op | (uint64_t)k->ctx << 8 |
-					    (uint64_t)k->kind << 16 };
+					    (uint64_t)k->kind << 16 | (uint64_t)k->cpu << 24 };
 	for (int i = 0; i < 5; i++) {
 		h ^= words[i];
 		h *= UINT64_C(0x100000001b3);
@@ -102,7 +102,8 @@ static inline bool
 site_key_eq(const struct trace_site_key *a, const struct trace_site_key *b)
 {
 	return a->layer == b->layer && a->func == b->func && a->queue == b->queue &&
-		a->reason == b->reason && a->op == b->op && a->ctx == b->ctx && a->kind == b->kind;
+		a->reason == b->reason && a->op == b->op && a->ctx == b->ctx &&
+		a->kind == b->kind && a->cpu == b->cpu;
 }
 
 void
@@ -143,6 +144,7 @@ site_new(struct trace *tr, const struct trace_site_key *k)
 	const char *names[] = { ctx, op, k->layer, k->func, k->queue, kind, k->reason };
 	GString *text = g_string_new(NULL);
 
+	g_string_append_printf(text, "%u\x1f", k->cpu);
 	/* \x1f separates, \x1e marks a NULL: neither is in a name */
 	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
 		if (names[i])
@@ -161,6 +163,7 @@ site_new(struct trace *tr, const struct trace_site_key *k)
 		sqlite3_bind_int64(st, 1, id);
 		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
 			bind_name(st, (int)i + 2, names[i]);
+		sqlite3_bind_int64(st, 9, k->cpu);
 		trace_step(tr, st, "writing skb_sites");
 	}
 	if ((s->used + 1) * 2 > s->mask + 1) {
@@ -183,7 +186,7 @@ trace_site_id(struct trace *tr, const struct trace_skb_row *r)
 {
 	struct trace_sites *s = &tr->sites;
 	const struct trace_site_key k = { r->layer, r->func, r->queue, r->reason,
-					  r->op,    r->ctx,  r->kind };
+					  r->op,    r->ctx,  r->kind,  r->cpu };
 	uint32_t i = site_hash(&k) & s->mask;
 
 	for (;;) {
@@ -218,6 +221,7 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	r->host = h->id;
 	r->op = (uint8_t)op;
 	r->ctx = (uint8_t)(hw ? CPU_NONE : h->cpu ? cpu_current_ctx(h->cpu) : CPU_NONE);
+	r->cpu = (uint8_t)(hw || !h->cpu ? 0 : cpu_this_id(h->cpu));
 	r->kind = (uint8_t)kind;
 	r->layer = layer;
 	r->func = func;

@@ -10,19 +10,35 @@
  * so that a lecturer can read across: "routers stop at IP".  Edge width and
  * colour are scaled to the largest count, of this run or of the runs it is
  * compared with (--scale-from, draw compare), so that low and high load
- * look different.
+ * look different.  On a host with several CPUs each edge also says which
+ * CPU's code made those moves (skb_events.cpu: "CPU 1", or "CPU 0: 40, CPU
+ * 1: 60" when several did); a one-CPU host's map is as it always was.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "include/netsim/trace_vocab.h"
 #include "viz/draw.h"
 #include "viz/draw_int.h"
+
+#define MAP_CPUS 64 /* HOST_MAX_CPUS */
+
+/* The name of the context "not on a CPU" (the hardware), from CPU_CONTEXTS. */
+#define MAP_CTX_HW(e, name, what) [CTX_##e] = #name,
+enum {
+#define MAP_CTX_ENUM(e, name, what) CTX_##e,
+	CPU_CONTEXTS(MAP_CTX_ENUM)
+#undef MAP_CTX_ENUM
+};
+static const char *const map_ctx_names[] = { CPU_CONTEXTS(MAP_CTX_HW) };
+#undef MAP_CTX_HW
 
 struct map_edge {
 	struct draw_place from, to;
 	enum draw_edge_kind kind;
 	int64_t count, bytes;
+	int64_t by_cpu[MAP_CPUS]; /* moves made by each CPU's code (not the hardware's) */
 };
 
 struct map_node {
@@ -42,6 +58,7 @@ struct stackmap {
 	GHashTable *edges; /* struct map_edge (key and value) */
 	GHashTable *nodes; /* DOT id -> struct map_node */
 	GHashTable *drops; /* "id|reason" -> struct map_drop */
+	GHashTable *smp;   /* host id -> 1 + its highest CPU number seen, when above 0 */
 	int64_t max;	   /* the largest edge count */
 };
 
@@ -134,6 +151,18 @@ stackmap_free(struct stackmap *m)
 	g_clear_pointer(&m->edges, g_hash_table_unref);
 	g_clear_pointer(&m->nodes, g_hash_table_unref);
 	g_clear_pointer(&m->drops, g_hash_table_unref);
+	g_clear_pointer(&m->smp, g_hash_table_unref);
+}
+
+/* Does the trace say which CPU ran each op (skb_events.cpu, issue 19)? */
+static bool
+trace_has_cpu(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(db, "SELECT cpu FROM skb_sites LIMIT 0", -1, &st, NULL) ==
+		SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
 }
 
 /* Walks every skb of @db and counts its moves and drops into @m. */
@@ -145,10 +174,15 @@ stackmap_collect(sqlite3 *db, struct stackmap *m, GError **error)
 		.edges = g_hash_table_new_full(edge_hash, edge_equal, g_free, NULL),
 		.nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
 		.drops = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+		.smp = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL),
 		.max = 1,
 	};
+	bool cpus = trace_has_cpu(db);
 	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
-		db, "SELECT " DRAW_EVENT_COLS " FROM skb_events ORDER BY skb, seq", error);
+		db,
+		cpus ? "SELECT " DRAW_EVENT_COLS ", cpu FROM skb_events ORDER BY skb, seq"
+		     : "SELECT " DRAW_EVENT_COLS ", 0 FROM skb_events ORDER BY skb, seq",
+		error);
 	if (!st) {
 		stackmap_free(m);
 		return false;
@@ -165,6 +199,21 @@ stackmap_collect(sqlite3 *db, struct stackmap *m, GError **error)
 			cur = e.skb;
 			at = (struct draw_place){ 0 };
 		}
+		int64_t cpu = sqlite3_column_int64(st, 16);
+		if (cpu < 0 || cpu >= MAP_CPUS)
+			cpu = 0;
+		/* a CPU's code, not the hardware ("hw": NIC, wire; also a timer
+		 * firing, told apart only when its CPU is not 0) */
+		bool by_code = cpu > 0 || strcmp(e.ctx, map_ctx_names[CTX_NONE]) != 0;
+		if (cpu > 0) {
+			int64_t *h = g_hash_table_lookup(m->smp, &e.host);
+			if (!h) {
+				h = g_new0(int64_t, 2);
+				h[0] = e.host;
+				g_hash_table_insert(m->smp, h, h);
+			}
+			h[1] = MAX(h[1], cpu + 1);
+		}
 		int n = draw_walk(&at, &e, steps);
 		if (at.kind != PLACE_NONE)
 			map_node(m->nodes, &at);
@@ -173,13 +222,16 @@ stackmap_collect(sqlite3 *db, struct stackmap *m, GError **error)
 				map_drop(m, &steps[i].from, steps[i].what);
 				continue;
 			}
-			struct map_edge key = { steps[i].from, steps[i].to, steps[i].kind, 0, 0 };
+			struct map_edge key = { steps[i].from, steps[i].to, steps[i].kind, 0, 0,
+						{ 0 } };
 			struct map_edge *me = g_hash_table_lookup(m->edges, &key);
 			if (!me) {
 				me = g_memdup2(&key, sizeof key);
 				g_hash_table_add(m->edges, me);
 			}
 			me->count++;
+			if (by_code)
+				me->by_cpu[cpu]++;
 			me->bytes += MAX(steps[i].bytes, 0);
 			m->max = MAX(m->max, me->count);
 			map_node(m->nodes, &steps[i].from);
@@ -206,6 +258,39 @@ draw_host_wanted(sqlite3 *db, int64_t id, char **hosts)
 		if (strcmp(*h, name) == 0 || strcmp(*h, num) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * "\nCPU 1", or "\nCPU 0: 40, CPU 1: 60" (two to a line): which CPUs'
+ * code made @me's moves, when its host has several CPUs.  Nothing on a
+ * one-CPU host, nor for moves only the hardware made (the wire).
+ */
+static void
+append_cpus(const struct stackmap *m, GString *label, const struct map_edge *me)
+{
+	const int64_t *h = g_hash_table_lookup(m->smp, &me->from.host);
+	if (!h)
+		return;
+	int shown = 0, only = -1;
+	for (int k = 0; k < MAP_CPUS && k < h[1]; k++)
+		if (me->by_cpu[k]) {
+			only = shown ? -1 : k;
+			shown++;
+		}
+	if (shown == 0)
+		return;
+	if (shown == 1) {
+		g_string_append_printf(label, "\\nCPU %d", only);
+		return;
+	}
+	shown = 0;
+	for (int k = 0; k < MAP_CPUS && k < h[1]; k++) {
+		if (!me->by_cpu[k])
+			continue;
+		g_string_append(label, shown % 2 ? ", " : "\\n");
+		g_string_append_printf(label, "CPU %d: %" G_GINT64_FORMAT, k, me->by_cpu[k]);
+		shown++;
+	}
 }
 
 /* The id of a place in a map whose runs are told apart by @prefix. */
@@ -356,6 +441,7 @@ map_edges(struct stackmap *m, GString *s, const char *prefix, int64_t max, char 
 		append_size(label, me->bytes);
 		if (me->kind == EDGE_COPY)
 			g_string_append(label, " copied");
+		append_cpus(m, label, me);
 		double pen =
 			1.5 + 6.5 * (max > 1 ? log((double)me->count) / log((double)max) : 1.0);
 		g_string_append_printf(s,
