@@ -26,6 +26,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
+#include "stack/rps.h"
 #include "stack/udp_offload.h"
 #include "trace/trace.h"
 
@@ -179,6 +180,8 @@ udp_rcv(struct sk_buff *skb)
 	uint16_t sport = ntohs(uh->source), dport = ntohs(uh->dest);
 	struct sock *sk = udp_lookup(host, saddr, sport, daddr, dport);
 	if (sk) {
+		if (sk->daddr) /* __udp_queue_rcv_skb: a connected socket (RFS) */
+			sock_rps_save_rxhash(sk, skb);
 		skb_pull(skb, UDP_HLEN);
 		if (skb_is_gso(skb) && !sk->udp_gro) { /* udp_unexpected_gso */
 			t->mib.in_datagrams += (uint64_t)udp_queue_rcv_segments(sk, skb);
