@@ -68,6 +68,10 @@ struct ns_msg {
 	void *control;
 	size_t controllen;
 	int msg_flags;
+	/* sendmsg on UDP: a SOL_UDP UDP_SEGMENT control message's segment
+	 * size, for this datagram instead of the socket's (udp_cmsg_send) */
+	bool has_gso_size;
+	uint16_t gso_size;
 };
 
 /* Linux's kernel-internal ENOIOCTLCMD: "no such ioctl here", which the

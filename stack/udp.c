@@ -441,7 +441,9 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	if (!sk->num && (err = udp_get_port(sk, 0)) < 0)
 		return err;
 	uint32_t len = (uint32_t)msg->len;
-	if (sk->udp_gso_size && (err = udp_gso_check(sk, daddr, len)) < 0)
+	/* ipc.gso_size: the socket's UDP_SEGMENT, or this send's cmsg */
+	uint16_t gso_size = msg->has_gso_size ? msg->gso_size : sk->udp_gso_size;
+	if (gso_size && (err = udp_gso_check(sk, gso_size, daddr, len)) < 0)
 		return err; /* UDP_SEGMENT */
 	struct sk_buff *skb =
 		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
@@ -449,7 +451,7 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 		return err;
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
 	skb_copy_from_user(skb, msg->buf, len);
-	udp_gso_mark(sk, skb, len);
+	udp_gso_mark(gso_size, skb, len);
 	host_charge(sk->host, COST_UDP_SEND);
 	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
 			   sk->ttl);
