@@ -96,5 +96,7 @@ TESTS += tests/rss_flood.sh
 EXTRA_DIST += tests/rss_flood.sh
 TESTS += tests/rfs_steer.sh
 EXTRA_DIST += tests/rfs_steer.sh
+TESTS += tests/udp_gro_truesize.sh
+EXTRA_DIST += tests/udp_gro_truesize.sh
 TESTS += tests/smp_trace.sh
 EXTRA_DIST += tests/smp_trace.sh
