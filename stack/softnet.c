@@ -740,8 +740,11 @@ backlog_rx_one(struct napi_struct *n)
 {
 	struct softnet_data *sd = n->priv;
 	struct sk_buff *skb = skb_dequeue(&sd->backlog);
+	/* input_queue_head_incr (Linux: after the packet's
+	 * __netif_receive_skb; here before, so that the count always matches
+	 * the queue, softnet_check) */
+	sd->input_queue_head++;
 	__netif_receive_skb(skb); /* process_backlog: no RPS again */
-	sd->input_queue_head++;	  /* input_queue_head_incr */
 }
 
 static sim_time_t
@@ -1082,6 +1085,8 @@ softnet_check_cpu(const struct host *host, const struct softnet_data *sd)
 	}
 	if (on_lists != listed)
 		SOFTNET_BUG(sd, "the NAPI lists do not hold exactly the instances that say so");
+	if (sd->input_queue_tail - sd->input_queue_head != skb_queue_len(&sd->backlog))
+		SOFTNET_BUG(sd, "input_queue_tail - input_queue_head is not the backlog's length");
 	if (sd->cur && sd->cur->where != NAPI_POLLING)
 		SOFTNET_BUG(sd, "sd->cur is not marked as being polled");
 	if (sd->chain == CHAIN_IDLE && sd->in_net_rx_action)

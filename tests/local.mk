@@ -98,5 +98,7 @@ TESTS += tests/rfs_steer.sh
 EXTRA_DIST += tests/rfs_steer.sh
 TESTS += tests/udp_gro_truesize.sh
 EXTRA_DIST += tests/udp_gro_truesize.sh
+TESTS += tests/flow_limit.sh
+EXTRA_DIST += tests/flow_limit.sh
 TESTS += tests/smp_trace.sh
 EXTRA_DIST += tests/smp_trace.sh
