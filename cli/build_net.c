@@ -17,6 +17,7 @@
 #include "stack/eth.h"
 #include "stack/netdevice.h"
 #include "stack/nic.h"
+#include "stack/rps.h"
 #include "stack/rss.h"
 
 bool
@@ -127,6 +128,20 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 						     rv, h->ncpus - 1);
 			if (rv)
 				netif_set_rps_cpus(nic_dev(nic), nic_rx_queues(nic), q, mask);
+			/* IF.rxI.rps_flow_cnt = 4096 (RFS, rx-I/rps_flow_cnt) */
+			g_autofree char *fkey = g_strdup_printf("%s.rx%u.rps_flow_cnt", ifname, q);
+			const char *fv = scenario_get(w->sc, group, fkey);
+			if (fv) {
+				char *end;
+				guint64 cnt = g_ascii_strtoull(fv, &end, 10);
+				if (!g_ascii_isdigit(*fv) || *end || cnt > RPS_MAX_FLOW_ENTRIES)
+					return scenario_fail(w->sc, error, group, fkey,
+							     "'%s' is not a number of flow entries "
+							     "0..%u",
+							     fv, RPS_MAX_FLOW_ENTRIES);
+				netif_set_rps_flow_cnt(nic_dev(nic), nic_rx_queues(nic), q,
+						       (uint32_t)cnt);
+			}
 		}
 		if (!attach_link(w, h, nic, group, ifname, error))
 			return false;

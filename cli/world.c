@@ -16,6 +16,7 @@
 #include "sim/units.h"
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
+#include "stack/rps.h"
 #include "stack/skbuff.h"
 #include "stack/socket.h"
 #include "apps/app.h"
@@ -113,6 +114,16 @@ read_host_keys(struct world *w, struct host *h, const char *group, GError **erro
 	if (!scenario_apply_conf(w->sc, group, NULL, netdev_host_conf_keys, &nc, error))
 		return false;
 	dev_set_host_config(h, &nc);
+	/* flow_limit_cpu_bitmap = 0xf (net.core.flow_limit_cpu_bitmap) */
+	const char *fl = scenario_get(w->sc, group, "flow_limit_cpu_bitmap");
+	uint64_t flmask;
+	if (fl && !cpu_parse_mask(fl, h->ncpus, &flmask))
+		return scenario_fail(w->sc, error, group, "flow_limit_cpu_bitmap",
+				     "'%s' is not a mask (0xf) or list (0-3) of this host's CPUs "
+				     "0..%u",
+				     fl, h->ncpus - 1);
+	if (fl)
+		rps_set_flow_limit_cpus(h, flmask);
 	/* trace = off|summary|full: this host's level, at most the run's. */
 	const char *v = scenario_get(w->sc, group, "trace");
 	if (v) {
@@ -469,6 +480,8 @@ world_metrics(struct world *w)
 		put(m, (double)sn.blocked_ns, "%s.softnet.blocked_ns", h->name);
 		if (sn.received_rps) /* RPS IPIs (docs/device-layer.md) */
 			put(m, (double)sn.received_rps, "%s.softnet.received_rps", h->name);
+		if (sn.flow_limit_count) /* flow limit drops (docs/device-layer.md) */
+			put(m, (double)sn.flow_limit_count, "%s.softnet.flow_limit_count", h->name);
 	}
 	net_metrics(w, m);
 	world_conservation(w, NULL, m);

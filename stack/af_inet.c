@@ -18,6 +18,7 @@
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/raw.h"
+#include "stack/rps.h"
 #include "stack/socket.h"
 #include "stack/socket_int.h"
 #include "stack/tcp.h"
@@ -185,6 +186,7 @@ static int
 inet_sendmsg(struct socket *sock, struct ns_msg *msg)
 {
 	struct sock *sk = sock->sk;
+	sock_rps_record_flow(sk); /* inet_send_prepare (RFS, stack/rps.h) */
 	int rc = inet_autobind(sk);
 	if (rc < 0)
 		return rc;
@@ -194,6 +196,7 @@ inet_sendmsg(struct socket *sock, struct ns_msg *msg)
 static int
 inet_recvmsg(struct socket *sock, struct ns_msg *msg)
 {
+	sock_rps_record_flow(sock->sk); /* RFS: the reader's CPU (stack/rps.h) */
 	return sock->sk->sk_prot->recvmsg(sock->sk, msg);
 }
 
@@ -336,6 +339,7 @@ inet_accept(struct socket *sock, struct socket *newsock, int flags)
 	struct sock *newsk = sk->sk_prot->accept(sk, flags, &err);
 	if (!newsk)
 		return err;
+	sock_rps_record_flow(newsk); /* Linux inet_accept (RFS) */
 	newsk->sk_socket = newsock;
 	newsock->sk = newsk;
 	newsock->state = SS_CONNECTED;
@@ -378,7 +382,8 @@ inet_stream_shutdown(struct socket *sock, int how)
 static int
 inet_stream_sendmsg(struct socket *sock, struct ns_msg *msg)
 {
-	msg->has_addr = false; /* Linux: an address on a connected stream is ignored */
+	msg->has_addr = false;		/* Linux: an address on a connected stream is ignored */
+	sock_rps_record_flow(sock->sk); /* inet_send_prepare (RFS) */
 	return sock->sk->sk_prot->sendmsg(sock->sk, msg);
 }
 

@@ -21,7 +21,7 @@
 #include "stack/host.h"
 #include "stack/inet.h"
 #include "stack/ipv4.h"
-#include "stack/rss.h"
+#include "stack/rps.h"
 #include "trace/trace.h"
 
 /* ---- protocol demux ------------------------------------------------------------------ */
@@ -54,53 +54,17 @@ dev_remove_pack(struct host *host, struct packet_type *pt)
 int
 netif_receive_skb(struct sk_buff *skb)
 {
-	/* netif_receive_skb_internal: RPS hands the packet to the backlog of
-	 * the CPU its flow hash picks, this one included */
-	if (G_UNLIKELY(skb->dev && skb->dev->rps_cpus)) {
-		int cpu = get_rps_cpu(skb);
+	/* netif_receive_skb_internal: RPS/RFS hands the packet to the backlog
+	 * of the CPU get_rps_cpu picks, this one included (stack/rps.c) */
+	if (G_UNLIKELY(skb->dev && dev_rps_needed(skb->dev))) {
+		struct rps_dev_flow voidflow, *rflow = &voidflow;
+		int cpu = get_rps_cpu(skb, &rflow);
 		if (cpu >= 0) {
 			host_charge(skb->host, COST_NETIF_RX); /* the enqueue */
-			return enqueue_to_backlog(skb, (uint32_t)cpu);
+			return enqueue_to_backlog(skb, (uint32_t)cpu, &rflow->last_qtail);
 		}
 	}
 	return __netif_receive_skb(skb);
-}
-
-/*
- * get_rps_cpu (net/core/dev.c, 6.6) without RFS: the RX queue's rps_map,
- * indexed by reciprocal_scale of the flow hash.  The hash is the NIC's
- * (skb->hash, RSS); a NIC that gave none (one queue) is hashed here with
- * the Toeplitz function and Microsoft's key (Linux: __skb_get_hash, a
- * jhash of the dissected flow keys; both spread flows evenly, and one
- * function stays to test).
- */
-int
-get_rps_cpu(struct sk_buff *skb)
-{
-	struct net_device *dev = skb->dev;
-	uint32_t q = skb->queue_mapping ? skb->queue_mapping - 1u : 0;
-	if (q >= dev->num_rx_queues || !dev->rps_cpus[q])
-		return -1;
-	if (!skb->hash) {
-		bool has;
-		uint32_t len = skb->len + (uint32_t)(skb->data - (skb->head + skb->mac_header));
-		skb->hash =
-			rss_hash_frame(rss_key_microsoft, skb->head + skb->mac_header, len, &has);
-		if (!has)
-			return -1; /* not IPv4: no flow to steer (Linux: hash 0, no RPS) */
-	}
-	return rss_rps_cpu(dev->rps_cpus[q], skb->hash);
-}
-
-void
-netif_set_rps_cpus(struct net_device *dev, uint32_t nqueues, uint32_t queue, uint64_t mask)
-{
-	g_assert(queue < nqueues);
-	if (!dev->rps_cpus) {
-		dev->rps_cpus = g_new0(uint64_t, nqueues);
-		dev->num_rx_queues = nqueues;
-	}
-	dev->rps_cpus[queue] = mask;
 }
 
 int
@@ -241,7 +205,7 @@ free_netdev(struct net_device *dev)
 	g_assert(!dev->registered);
 	if (dev->netdev_ops->ndo_uninit)
 		dev->netdev_ops->ndo_uninit(dev);
-	g_free(dev->rps_cpus);
+	netif_free_rps(dev); /* rps_cpus, rps_flow_cnt */
 	g_free(dev->priv);
 	g_free(dev);
 }

@@ -72,6 +72,12 @@ struct softnet_data {
 	uint64_t rps_ipi_mask;
 	bool rps_ipi_queued; /* an IPI to this CPU is owed or on its way */
 	struct cpu_work ipi_work;
+	/* RFS: packets ever taken from / put on the backlog (Linux
+	 * input_queue_head / input_queue_tail; rps_dev_flow.last_qtail) */
+	uint32_t input_queue_head, input_queue_tail;
+	struct sd_flow_limit *flow_limit; /* flow_limit_cpu_bitmap; NULL: off */
+	/* CPU 0's only: the host's sock flow table (Linux's is global) */
+	struct rps_sock_flow_table *sock_flow_table;
 
 	struct softnet_stats stats;
 };
@@ -95,10 +101,25 @@ napi_sd(const struct napi_struct *n)
 	return softnet_of(n->host, n->cpu);
 }
 
-/* softnet.c, for dev.c: queue @skb on CPU @cpu's backlog (RPS) */
-int enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu);
-/* dev.c, for softnet.c: the RPS CPU of @skb, or -1 (get_rps_cpu) */
-int get_rps_cpu(struct sk_buff *skb);
+/* softnet.c, for dev.c: queue @skb on CPU @cpu's backlog (RPS); *@qtail
+ * becomes that backlog's input_queue_tail after it */
+int enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu, uint32_t *qtail);
+/* rps.c: the RPS/RFS CPU of @skb, or -1 (get_rps_cpu); *@rflowp becomes
+ * the flow entry RFS chose, left alone when RFS chose none */
+struct rps_dev_flow;
+int get_rps_cpu(struct sk_buff *skb, struct rps_dev_flow **rflowp);
+/* rps.c: true when this CPU's flow limit drops @skb, whose target
+ * backlog holds @qlen packets (skb_flow_limit) */
+bool skb_flow_limit(struct sk_buff *skb, uint32_t qlen);
+/* rps.c: free a host's RPS/RFS tables (dev_host_fini), a device's (free_netdev) */
+void rps_host_fini(struct host *host);
+void netif_free_rps(struct net_device *dev);
+/* True when RPS or RFS is set on some RX queue of @dev (Linux rps_needed) */
+static inline bool
+dev_rps_needed(const struct net_device *dev)
+{
+	return dev->rps_cpus || dev->rps_flow_table;
+}
 /* netif_receive_skb without RPS (process_backlog's) */
 int __netif_receive_skb(struct sk_buff *skb);
 

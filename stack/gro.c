@@ -205,6 +205,10 @@ skb_gro_receive(struct sk_buff *p, struct sk_buff *skb, uint32_t len)
 	g_assert(skb_tailroom(p) >= len); /* made room when it was held */
 	skb_put_data(p, skb->data + NAPI_GRO_CB(skb)->data_offset, len);
 	skb_trace_copy(skb, LAYER_DEV, COPY_SKB_COPY, len, p);
+	/* skb->head_frag: p takes the head as a frag and
+	 * "delta_truesize = skb->truesize - SKB_DATA_ALIGN(sizeof(struct
+	 * sk_buff))": the merged buffer, not its struct */
+	p->gro_truesize += sock_skb_truesize(skb) - SKB_TRUESIZE_OVERHEAD;
 	NAPI_GRO_CB(p)->count++;
 	NAPI_GRO_CB(skb)->same_flow = 1;
 	NAPI_GRO_CB(skb)->free = 1; /* NAPI_GRO_FREE_STOLEN_HEAD */
@@ -528,8 +532,10 @@ dev_gro_receive(struct napi_struct *n, struct sk_buff *skb)
 	skb->gso_size = (uint16_t)(skb->len - NAPI_GRO_CB(skb)->data_offset);
 	/* netsim's linear skb: room for GRO_LEGACY_MAX_SIZE once, now (gro.c's
 	 * head comment) */
+	uint32_t truesize = sock_skb_truesize(skb);
 	if (skb_tailroom(skb) < GRO_LEGACY_MAX_SIZE - skb->len)
 		pskb_expand_head(skb, 0, GRO_LEGACY_MAX_SIZE - skb->len - skb_tailroom(skb));
+	skb->gro_truesize = truesize; /* the room is netsim's, not a charge */
 	skb_queue_tail(&gl->list, skb);
 	ret = GRO_HELD;
 ok:

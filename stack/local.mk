@@ -6,7 +6,7 @@ libnetsim_a_SOURCES += \
 	stack/host.c stack/host.h \
 	stack/dev.c stack/dev_int.h stack/gro.c stack/gro.h stack/gso.c stack/gso.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
-	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h stack/rss.c stack/rss.h \
+	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h stack/rss.c stack/rss.h stack/rps.c stack/rps.h \
 	stack/netfilter.c stack/netfilter.h \
 	stack/u32map.h
 
@@ -26,6 +26,9 @@ tests_test_u32map_LDADD = $(STACK_TEST_LIBS)
 STACK_TESTS += tests/test_rss
 tests_test_rss_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_rss_LDADD = $(STACK_TEST_LIBS)
+STACK_TESTS += tests/test_rfs
+tests_test_rfs_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_rfs_LDADD = $(STACK_TEST_LIBS)
 tests_test_gro_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_gro_LDADD = $(STACK_TEST_LIBS)
 check_PROGRAMS += $(STACK_TESTS)

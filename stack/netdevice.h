@@ -111,6 +111,7 @@ struct netdev_host_config {
 	int kernel;		       /* enum netdev_kernel: behaviours that changed (linux-6.6) */
 	struct cpu_sched_config sched; /* the CPU's scheduler tunables (Linux defaults) */
 	uint32_t cpus;		       /* 1: CPUs of the host (only grows, before the run) */
+	uint32_t rps_sock_flow_entries; /* 0: RFS's sock flow table (stack/rps.h) */
 };
 
 /*
@@ -235,6 +236,9 @@ struct net_device {
 	/* RPS: per RX queue, the CPUs that do its protocol work
 	 * (/sys/class/net/IF/queues/rx-N/rps_cpus); NULL when none is set */
 	uint64_t *rps_cpus;
+	/* RFS: per RX queue, its flow table (rx-N/rps_flow_cnt, stack/rps.h);
+	 * NULL when none is set */
+	struct rps_dev_flow_table **rps_flow_table;
 	uint32_t num_rx_queues;
 	void *ip_ptr; /* IPv4 layer's per-device state (in_device), not ours */
 	void *priv;   /* the driver's private area (netdev_priv) */
@@ -489,6 +493,7 @@ struct softnet_stats {
 	uint64_t parks;		    /* polls not made because input was blocked */
 	sim_time_t blocked_ns;	    /* time input was blocked */
 	uint64_t received_rps;	    /* RPS IPIs this CPU took (softnet_stat's received_rps) */
+	uint64_t flow_limit_count;  /* packets its flow limit dropped (softnet_stat's) */
 };
 
 /* Summed over the host's CPUs (backlog_max: the largest of them). */

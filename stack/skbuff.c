@@ -440,6 +440,7 @@ skb_copy(struct sk_buff *skb)
 	n->tail = n->head + copied;
 	n->end = n->head + size;
 	n->cloned = false;
+	n->gro_truesize = 0; /* a linear copy: its own buffer's */
 	SKB_TRACE(skb, TR_COPY, skb->layer, NULL, NULL, copied, COPY_SKB_COPY, NULL, n->id, false);
 	SKB_TRACE(n, TR_ALLOC, skb->layer, "skb_copy", NULL, 0, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(n, "skb_copy"));
@@ -464,6 +465,8 @@ pskb_expand_head(struct sk_buff *skb, uint32_t nhead, uint32_t ntail)
 	skb->data = skb->head + data;
 	skb->tail = skb->data + skb->len;
 	skb->end = skb->head + size;
+	if (skb->gro_truesize) /* Linux: truesize += size - osize */
+		skb->gro_truesize += nhead + ntail;
 	uint16_t *hdr[] = { &skb->mac_header, &skb->network_header, &skb->transport_header };
 	for (unsigned i = 0; i < G_N_ELEMENTS(hdr); i++)
 		if (*hdr[i] != SKB_HDR_UNSET)

@@ -122,6 +122,10 @@ struct sk_buff {
 	/* receive steering (Linux skb->hash, skb_record_rx_queue) */
 	uint32_t hash;		/* the NIC's RSS hash; 0: none */
 	uint16_t queue_mapping; /* RX queue + 1; 0: not recorded */
+	/* GRO: a held or merged skb's truesize as Linux's skb_gro_receive
+	 * counts it (the buffers of the skbs merged into it, not the room
+	 * netsim's linear copy needs); 0: the buffer's (sock_skb_truesize) */
+	uint32_t gro_truesize;
 
 	/* control buffer, free for the layer holding the skb (TCP: seq numbers) */
 	char cb[SKB_CB_SIZE] __attribute__((aligned(8)));

@@ -92,6 +92,8 @@ sock_put(struct sock *sk)
 uint32_t
 sock_skb_truesize(const struct sk_buff *skb)
 {
+	if (skb->gro_truesize) /* a GRO aggregate: Linux's skb_gro_receive sum */
+		return skb->gro_truesize;
 	return (uint32_t)(skb->end - skb->head) + SKB_TRUESIZE_OVERHEAD;
 }
 

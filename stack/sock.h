@@ -68,6 +68,10 @@ struct ns_msg {
 	void *control;
 	size_t controllen;
 	int msg_flags;
+	/* sendmsg on UDP: a SOL_UDP UDP_SEGMENT control message's segment
+	 * size, for this datagram instead of the socket's (udp_cmsg_send) */
+	bool has_gso_size;
+	uint16_t gso_size;
 };
 
 /* Linux's kernel-internal ENOIOCTLCMD: "no such ioctl here", which the
@@ -130,6 +134,7 @@ struct sock {
 	bool urginline;	       /* SO_OOBINLINE (Linux SOCK_URGINLINE) */
 	uint16_t udp_gso_size; /* UDP_SEGMENT: 0 = off (Linux udp_sock gso_size) */
 	bool udp_gro;	       /* UDP_GRO (Linux udp_sock GRO_ENABLED) */
+	uint32_t sk_rxhash;    /* RFS: the flow hash of its packets (stack/rps.h) */
 
 	/* queues and their limits (bytes of truesize) */
 	struct sk_buff_head sk_receive_queue; /* named "sk_receive_queue" */

@@ -27,6 +27,7 @@
 #include "stack/af_unix.h"
 #include "stack/host.h"
 #include "stack/socket_int.h"
+#include "stack/udp_offload.h"
 
 /* Linux UIO_MAXIOV (include/uapi/linux/uio.h) and MAX_RW_COUNT. */
 #define NS_UIO_MAXIOV 1024
@@ -144,8 +145,12 @@ ns_sendmsg(int fd, const struct msghdr *m, int flags)
 	}
 	if ((flags & MSG_OOB) && sock->type != SOCK_STREAM)
 		return sys_ret(-EOPNOTSUPP); /* see ns_send */
-	int ttl;
-	int rc = inet_cmsg_send(sock, m, &ttl);
+	int ttl, rc;
+	/* udp_sendmsg: udp_cmsg_send first (UDP_SEGMENT), then ip_cmsg_send */
+	if (sock->type == SOCK_DGRAM && sock->sk->sk_protocol == IPPROTO_UDP &&
+	    (rc = udp_cmsg_send(m, &msg.has_gso_size, &msg.gso_size)) < 0)
+		return sys_ret(rc);
+	rc = inet_cmsg_send(sock, m, &ttl);
 	if (rc < 0)
 		return sys_ret(rc);
 	/* TCP ignores msg_name on a connected socket (tcp_sendmsg_locked). */

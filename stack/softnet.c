@@ -33,6 +33,7 @@
 #include "sim/check.h"
 #include "stack/gro.h"
 #include "stack/host.h"
+#include "stack/rps.h"
 #include "trace/trace.h"
 
 /* ---- settings ----------------------------------------------------------------- */
@@ -74,6 +75,10 @@ const struct conf_key netdev_host_conf_keys[] = {
 	  "kernel profile: linux-6.6 (softirqs at every irq exit), linux-5.15 (irq exit "
 	  "defers to an awake ksoftirqd), bsd-1996 (protocol processing above every process, "
 	  "no ksoftirqd, threaded NAPI is Mogul & Ramakrishnan's polling thread); linux-6.6" },
+	HOSTKEY(rps_sock_flow_entries, CONF_UINT32, 0, RPS_MAX_FLOW_ENTRIES,
+		"RFS: entries of the sock flow table that records the CPU each connected "
+		"socket's reader runs on, rounded up to a power of two; 0 = no RFS "
+		"(net.core.rps_sock_flow_entries; 0)"),
 	HOSTKEY(cpus, CONF_UINT32, 1, HOST_MAX_CPUS,
 		"CPUs of the host, each with its own hardirq, softirq and task contexts, "
 		"softnet_data (backlog, poll list), ksoftirqd and run queue (docs/cpu-model.md; "
@@ -128,6 +133,8 @@ dev_set_host_config(struct host *host, const struct netdev_host_config *c)
 	struct cpu_sched_config sched = c->sched;
 	if (host->ncpus > 1)
 		sched_config_scaled(&sched, &c->sched, host->ncpus);
+	if (c->rps_sock_flow_entries || host->softnet->sock_flow_table)
+		rps_set_sock_flow_entries(host, c->rps_sock_flow_entries);
 	for (uint32_t i = 0; i < host->ncpus; i++) {
 		softnet_of(host, i)->backlog_napi.weight = c->dev_weight;
 		cpu_set_sched_config(host->cpus[i], &sched);
@@ -733,6 +740,10 @@ backlog_rx_one(struct napi_struct *n)
 {
 	struct softnet_data *sd = n->priv;
 	struct sk_buff *skb = skb_dequeue(&sd->backlog);
+	/* input_queue_head_incr (Linux: after the packet's
+	 * __netif_receive_skb; here before, so that the count always matches
+	 * the queue, softnet_check) */
+	sd->input_queue_head++;
 	__netif_receive_skb(skb); /* process_backlog: no RPS again */
 }
 
@@ -753,30 +764,25 @@ static const struct napi_ops backlog_napi_ops = {
  * be used from interrupt and from thread context"): the NIC's top half in
  * hardirq, loopback output in task or softirq context.
  */
+static int enqueue_to_backlog_at(struct sk_buff *skb, uint32_t cpu, uint32_t *qtail,
+				 const char *place);
+
 int
 netif_rx(struct sk_buff *skb)
 {
 	struct softnet_data *sd = this_softnet(skb->host);
 	skb_handoff(skb, LAYER_DEV, "netif_rx");
-	/* netif_rx_internal: RPS picks the backlog's CPU */
-	if (G_UNLIKELY(skb->dev && skb->dev->rps_cpus)) {
-		int cpu = get_rps_cpu(skb);
-		if (cpu >= 0 && (uint32_t)cpu != sd->id)
-			return enqueue_to_backlog(skb, (uint32_t)cpu);
+	/* netif_rx_internal: RPS/RFS picks the backlog's CPU, else this one */
+	struct rps_dev_flow voidflow, *rflow = &voidflow;
+	uint32_t cpu = sd->id;
+	if (G_UNLIKELY(skb->dev && dev_rps_needed(skb->dev))) {
+		int c = get_rps_cpu(skb, &rflow);
+		if (c >= 0)
+			cpu = (uint32_t)c;
 	}
-	/* Linux enqueue_to_backlog */
-	if (skb_queue_len(&sd->backlog) >= sd->cfg->netdev_max_backlog) {
-		sd->stats.dropped++;
-		if (skb->dev)
-			dev_count_drop(skb->dev, SKB_DROP_BACKLOG_FULL, true);
-		skb_drop(skb, SKB_DROP_BACKLOG_FULL);
-		return NET_RX_DROP;
-	}
-	skb_queue_tail(&sd->backlog, skb);
-	if (skb_queue_len(&sd->backlog) > sd->stats.backlog_max)
-		sd->stats.backlog_max = skb_queue_len(&sd->backlog);
-	napi_schedule(&sd->backlog_napi);
-	return NET_RX_SUCCESS;
+	/* a drop on this CPU's backlog is placed at netif_rx, as it always was */
+	return enqueue_to_backlog_at(skb, cpu, &rflow->last_qtail,
+				     cpu == sd->id ? "netif_rx" : "enqueue_to_backlog");
 }
 
 /* ---- RPS: another CPU's backlog, and the IPI that wakes it ------------------------ */
@@ -811,25 +817,30 @@ net_rps_send_ipi(struct softnet_data *sd)
 }
 
 /*
- * enqueue_to_backlog(skb, cpu) with RPS (net/core/dev.c, 6.6): queue on
- * CPU @cpu's backlog, dropped when it is full (counted on that CPU).  If
+ * enqueue_to_backlog(skb, cpu, qtail) (net/core/dev.c, 6.6): queue on CPU
+ * @cpu's backlog, dropped when it is full or this CPU's flow limit refuses
+ * it (skb_flow_limit, stack/rps.c; both Linux's drop reason CPU_BACKLOG,
+ * counted on the target).  *@qtail becomes the backlog's
+ * input_queue_tail (input_queue_tail_incr_save), RFS's last_qtail.  If
  * its backlog NAPI is idle: on this CPU, schedule it; on another, owe it
  * an IPI (rps_ipi_queued / napi_schedule_rps), sent at the end of this
  * CPU's net_rx_action, whose NET_RX is raised if none runs.
  */
-int
-enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu)
+static int
+enqueue_to_backlog_at(struct sk_buff *skb, uint32_t cpu, uint32_t *qtail, const char *place)
 {
 	struct host *host = skb->host;
 	struct softnet_data *me = this_softnet(host), *sd = softnet_of(host, cpu);
-	if (skb_queue_len(&sd->backlog) >= sd->cfg->netdev_max_backlog) {
+	uint32_t qlen = skb_queue_len(&sd->backlog);
+	if (qlen >= sd->cfg->netdev_max_backlog || skb_flow_limit(skb, qlen)) {
 		sd->stats.dropped++;
 		if (skb->dev)
 			dev_count_drop(skb->dev, SKB_DROP_BACKLOG_FULL, true);
-		skb_drop(skb, SKB_DROP_BACKLOG_FULL);
+		skb_drop_at(skb, SKB_DROP_BACKLOG_FULL, place);
 		return NET_RX_DROP;
 	}
 	skb_queue_tail(&sd->backlog, skb);
+	*qtail = ++sd->input_queue_tail;
 	if (skb_queue_len(&sd->backlog) > sd->stats.backlog_max)
 		sd->stats.backlog_max = skb_queue_len(&sd->backlog);
 	if (sd == me) {
@@ -841,6 +852,12 @@ enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu)
 			softnet_raise(me); /* its net_rx_action sends the IPI */
 	}
 	return NET_RX_SUCCESS;
+}
+
+int
+enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu, uint32_t *qtail)
+{
+	return enqueue_to_backlog_at(skb, cpu, qtail, "enqueue_to_backlog");
 }
 
 /* ---- per host, per CPU -------------------------------------------------------------- */
@@ -928,6 +945,7 @@ dev_host_fini(struct host *host)
 {
 	if (!host->softnet)
 		return;
+	rps_host_fini(host);
 	for (uint32_t i = host->ncpus; i-- > 0;) {
 		struct softnet_data *sd = softnet_of(host, i);
 		cpu_withdraw(sd->cpu, &sd->work);
@@ -967,6 +985,7 @@ softnet_stats_add(struct softnet_stats *o, const struct softnet_data *sd)
 	o->parks += s->parks;
 	o->blocked_ns += s->blocked_ns;
 	o->received_rps += s->received_rps;
+	o->flow_limit_count += s->flow_limit_count;
 }
 
 /* Summed over the host's CPUs (backlog_max: the largest). */
@@ -1066,6 +1085,8 @@ softnet_check_cpu(const struct host *host, const struct softnet_data *sd)
 	}
 	if (on_lists != listed)
 		SOFTNET_BUG(sd, "the NAPI lists do not hold exactly the instances that say so");
+	if (sd->input_queue_tail - sd->input_queue_head != skb_queue_len(&sd->backlog))
+		SOFTNET_BUG(sd, "input_queue_tail - input_queue_head is not the backlog's length");
 	if (sd->cur && sd->cur->where != NAPI_POLLING)
 		SOFTNET_BUG(sd, "sd->cur is not marked as being polled");
 	if (sd->chain == CHAIN_IDLE && sd->in_net_rx_action)

@@ -26,6 +26,7 @@
 #include "stack/host.h"
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
+#include "stack/rps.h"
 
 /* ---- when to ACK (Linux 6.6 net/ipv4/tcp_input.c) ------------------------------------ */
 
@@ -865,7 +866,9 @@ tcp_v4_rcv(struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_NO_SOCKET);
 		return NET_RX_DROP;
 	}
-	tcp_ts_parse(sk, skb); /* Linux tcp_fast_parse_options */
+	tcp_ts_parse(sk, skb);		     /* Linux tcp_fast_parse_options */
+	if (sk->sk_state == TCP_ESTABLISHED) /* tcp_v4_do_rcv (RFS) */
+		sock_rps_save_rxhash(sk, skb);
 	skb_pull(skb, hlen);
 	skb_handoff(skb, LAYER_TCP, "tcp_rcv_state_process");
 	sock_hold(sk);

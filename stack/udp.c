@@ -26,6 +26,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
+#include "stack/rps.h"
 #include "stack/udp_offload.h"
 #include "trace/trace.h"
 
@@ -179,6 +180,8 @@ udp_rcv(struct sk_buff *skb)
 	uint16_t sport = ntohs(uh->source), dport = ntohs(uh->dest);
 	struct sock *sk = udp_lookup(host, saddr, sport, daddr, dport);
 	if (sk) {
+		if (sk->daddr) /* __udp_queue_rcv_skb: a connected socket (RFS) */
+			sock_rps_save_rxhash(sk, skb);
 		skb_pull(skb, UDP_HLEN);
 		if (skb_is_gso(skb) && !sk->udp_gro) { /* udp_unexpected_gso */
 			t->mib.in_datagrams += (uint64_t)udp_queue_rcv_segments(sk, skb);
@@ -438,7 +441,9 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	if (!sk->num && (err = udp_get_port(sk, 0)) < 0)
 		return err;
 	uint32_t len = (uint32_t)msg->len;
-	if (sk->udp_gso_size && (err = udp_gso_check(sk, daddr, len)) < 0)
+	/* ipc.gso_size: the socket's UDP_SEGMENT, or this send's cmsg */
+	uint16_t gso_size = msg->has_gso_size ? msg->gso_size : sk->udp_gso_size;
+	if (gso_size && (err = udp_gso_check(sk, gso_size, daddr, len)) < 0)
 		return err; /* UDP_SEGMENT */
 	struct sk_buff *skb =
 		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
@@ -446,7 +451,7 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 		return err;
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
 	skb_copy_from_user(skb, msg->buf, len);
-	udp_gso_mark(sk, skb, len);
+	udp_gso_mark(gso_size, skb, len);
 	host_charge(sk->host, COST_UDP_SEND);
 	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
 			   sk->ttl);

@@ -63,16 +63,16 @@ udp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
 }
 
 int
-udp_gso_check(struct sock *sk, uint32_t daddr, uint32_t len)
+udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len)
 {
 	struct rtable rt;
 	int err = ip_route_output(sk->host, daddr, sk->saddr ? sk->saddr : sk->rcv_saddr, &rt);
 	if (err)
 		return err == -EINVAL ? -EINVAL : -ENETUNREACH;
 	/* udp_send_skb: hlen + gso_size > cork->fragsize (the path MTU) */
-	if (IP_HLEN + UDP_HLEN + (uint32_t)sk->udp_gso_size > rt.mtu)
+	if (IP_HLEN + UDP_HLEN + (uint32_t)gso_size > rt.mtu)
 		return -EINVAL;
-	if (len > (uint32_t)sk->udp_gso_size * UDP_MAX_SEGMENTS)
+	if (len > (uint32_t)gso_size * UDP_MAX_SEGMENTS)
 		return -EINVAL;
 	/* skb->ip_summed != CHECKSUM_PARTIAL: __ip_append_data chose
 	 * CHECKSUM_PARTIAL only for a device that fills the sum.  Loopback
@@ -83,14 +83,55 @@ udp_gso_check(struct sock *sk, uint32_t daddr, uint32_t len)
 }
 
 void
-udp_gso_mark(struct sock *sk, struct sk_buff *skb, uint32_t len)
+udp_gso_mark(uint16_t gso_size, struct sk_buff *skb, uint32_t len)
 {
-	uint32_t mss = sk->udp_gso_size;
+	uint32_t mss = gso_size;
 	if (!mss || len <= mss)
 		return; /* udp_send_skb: "if (datalen > cork->gso_size)" */
 	skb->gso_size = (uint16_t)mss;
 	skb->gso_segs = (uint16_t)((len + mss - 1) / mss);
 	skb->gso_type = SKB_GSO_UDP_L4;
+}
+
+/*
+ * __udp_cmsg_send (net/ipv4/udp.c, 6.6): UDP_SEGMENT carries a __u16 (a
+ * cmsg of another length, or another SOL_UDP type, is EINVAL).
+ */
+static int
+__udp_cmsg_send(const struct cmsghdr *c, uint16_t *gso_size)
+{
+	switch (c->cmsg_type) {
+	case NS_UDP_SEGMENT:
+		if (c->cmsg_len != CMSG_LEN(sizeof(uint16_t)))
+			return -EINVAL;
+		memcpy(gso_size, CMSG_DATA(c), sizeof *gso_size);
+		return 0;
+	default: return -EINVAL;
+	}
+}
+
+int
+udp_cmsg_send(const struct msghdr *m, bool *has_gso_size, uint16_t *gso_size)
+{
+	if (!m->msg_control || !m->msg_controllen)
+		return 0;
+	struct msghdr mm = *m;
+	bool need_ip = false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mm); c; c = CMSG_NXTHDR(&mm, c)) {
+		/* CMSG_OK */
+		if (c->cmsg_len < sizeof(struct cmsghdr) ||
+		    (size_t)((char *)c - (char *)mm.msg_control) + c->cmsg_len > mm.msg_controllen)
+			return -EINVAL;
+		if (c->cmsg_level != NS_SOL_UDP) {
+			need_ip = true;
+			continue;
+		}
+		int err = __udp_cmsg_send(c, gso_size);
+		if (err)
+			return err;
+		*has_gso_size = true;
+	}
+	return need_ip;
 }
 
 int

@@ -21,8 +21,10 @@
 #ifndef NETSIM_STACK_UDP_OFFLOAD_H
 #define NETSIM_STACK_UDP_OFFLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "stack/skbuff.h"
 #include "stack/sock.h"
 
@@ -44,11 +46,22 @@ int udp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *l
  * fill the sums (no tx-checksumming: Linux's skb is then not
  * CHECKSUM_PARTIAL); route errors as udp_sendmsg's.  0: go on.
  */
-int udp_gso_check(struct sock *sk, uint32_t daddr, uint32_t len);
+int udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len);
 
-/* Mark @skb (data = payload, @len bytes) as a UDP GSO skb of the socket's
- * gso_size when it is longer than one segment (Linux udp_send_skb). */
-void udp_gso_mark(struct sock *sk, struct sk_buff *skb, uint32_t len);
+/* Mark @skb (data = payload, @len bytes) as a UDP GSO skb of @gso_size
+ * when it is longer than one segment (Linux udp_send_skb). */
+void udp_gso_mark(uint16_t gso_size, struct sk_buff *skb, uint32_t len);
+
+/*
+ * Linux udp_cmsg_send (udp_sendmsg, before ip_cmsg_send): the SOL_UDP
+ * control messages of a sendmsg on a UDP socket.  UDP_SEGMENT (a
+ * uint16_t) sets *@gso_size and *@has_gso_size: this datagram's segment
+ * size, overriding the socket's UDP_SEGMENT (0 sends it unsegmented).
+ * Returns -EINVAL for a control message that does not fit, an unknown
+ * SOL_UDP type or a wrong length; 1 when messages of other levels are
+ * left for ip_cmsg_send; 0 otherwise.
+ */
+int udp_cmsg_send(const struct msghdr *m, bool *has_gso_size, uint16_t *gso_size);
 
 /*
  * Linux udp_queue_rcv_skb for an unexpected GSO skb (udp_unexpected_gso:

@@ -98,6 +98,12 @@ tests_test_rcv_context_LDADD = $(TEST_CMOCKA_LIBS)
 # RSS spreads a many-flow flood over 4 RX queues and 4 CPUs (issue 19).
 TESTS += tests/rss_flood.sh
 EXTRA_DIST += tests/rss_flood.sh
+TESTS += tests/rfs_steer.sh
+EXTRA_DIST += tests/rfs_steer.sh
+TESTS += tests/udp_gro_truesize.sh
+EXTRA_DIST += tests/udp_gro_truesize.sh
+TESTS += tests/flow_limit.sh
+EXTRA_DIST += tests/flow_limit.sh
 TESTS += tests/smp_trace.sh
 EXTRA_DIST += tests/smp_trace.sh
 

@@ -700,6 +700,31 @@ test_longer_udp_datagram_ends_the_aggregate_unmerged(void **state)
 	udp_sock_free(fx, sk);
 }
 
+/*
+ * Linux skb_gro_receive (head_frag): the aggregate's truesize grows by
+ * each merged skb's truesize less its struct sk_buff; a held skb that
+ * merged nothing keeps its own.  netsim's 64 KB linear room is no charge.
+ */
+static void
+test_udp_aggregate_is_charged_the_buffers_it_merged(void **state)
+{
+	struct fx *fx = *state;
+	struct sock *sk = udp_sock(fx, true);
+	rx_udp(fx, 0, 1400, ID0, false);
+	run(fx);
+	assert_int_equal(fx->n, 1); /* held, then flushed alone */
+	uint32_t one = sock_skb_truesize(fx->got[0]);
+	assert_true(one < 4096);
+	for (uint32_t i = 0; i < 5; i++)
+		rx_udp(fx, i * 1400, 1400, (uint16_t)(ID0 + 1 + i), false);
+	run(fx);
+	assert_int_equal(fx->n, 2);
+	assert_udp_aggregate(fx->got[1], 0, 5 * 1400, 5, 1400);
+	assert_true(fx->got[1]->end - fx->got[1]->head >= 5 * 1400);
+	assert_int_equal(sock_skb_truesize(fx->got[1]), 5 * one - 4 * SKB_TRUESIZE_OVERHEAD);
+	udp_sock_free(fx, sk);
+}
+
 static void
 test_udp_datagram_without_a_sum_is_not_merged(void **state)
 {
@@ -753,6 +778,7 @@ main(void)
 		T(test_shorter_udp_datagram_is_merged_and_ends_the_aggregate),
 		T(test_longer_udp_datagram_ends_the_aggregate_unmerged),
 		T(test_udp_datagram_without_a_sum_is_not_merged),
+		T(test_udp_aggregate_is_charged_the_buffers_it_merged),
 		T(test_udp_gro_reader_gets_the_segment_size_in_a_cmsg),
 		cmocka_unit_test_setup_teardown(test_gro_off_passes_each_segment_up, setup_off,
 						teardown),
