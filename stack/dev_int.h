@@ -117,6 +117,31 @@ void softnet_napi_complete(struct napi_struct *n);
  * the skbs held since an earlier jiffy and passes rx_list up; true when
  * packets went up. */
 bool softnet_napi_repoll_flush(struct napi_struct *n);
+/* The driver's poll begins with its TX ring (napi_ops.poll_tx): true when
+ * the reclaim charged work to pay before the first packet. */
+static inline bool
+napi_poll_tx(struct napi_struct *n, const struct cpu *cpu)
+{
+	n->tx_more = false;
+	if (!n->ops->poll_tx)
+		return false;
+	n->tx_more = !n->ops->poll_tx(n);
+	return cpu_charges_pending(cpu);
+}
+/* The poll is done (napi_complete_done) unless it used its whole weight or
+ * left TX work (the driver's poll returned budget). */
+static inline bool
+napi_poll_done(const struct napi_struct *n)
+{
+	return !n->tx_more && (n->weight == 0 || n->work < n->weight);
+}
+/* What the poll counts against netdev_budget: its packets, or its whole
+ * weight when it returned budget for TX work left. */
+static inline int
+napi_poll_budget_used(const struct napi_struct *n)
+{
+	return (int)(n->tx_more && n->weight > n->work ? n->weight : n->work);
+}
 
 /* softnet_remedies.c */
 bool rx_gate_closed(struct softnet_data *sd);

@@ -334,25 +334,40 @@ rx_irq_raise(struct nic_rxq *q)
 	cpu_submit(cpu, &q->rx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
 }
 
+/* NAPI mode: TX completions are a cause of queue 0's interrupt (e1000's
+ * one vector; a combined channel of a multi-queue NIC). */
+static bool
+tx_cause_pending(const struct nic_rxq *q)
+{
+	return q->nic->cfg.napi && q->index == 0 && q->nic->tx_clean > 0;
+}
+
 static void
 rx_coalesce_timer(struct sim *sim, void *a, void *b)
 {
 	struct nic_rxq *q = a;
 	q->coalesce_ev = 0;
-	if (q->rx_irq_enabled && !q->rx_irq_asserted && !skb_queue_empty(&q->rx_ring))
+	if (q->rx_irq_enabled && !q->rx_irq_asserted &&
+	    (!skb_queue_empty(&q->rx_ring) || tx_cause_pending(q)))
 		rx_irq_raise(q);
 }
 
-/* Hardware: @n more frames wait for an interrupt; raise it now or per coalescing. */
+/* Hardware: @n more frames (and, NAPI mode, queue 0: @tx TX completions) wait
+ * for an interrupt; raise it now or per coalescing.  The coalescing delay
+ * (rx_usecs, the vector's throttle) holds both causes; rx_frames counts frames. */
 static void
-rx_irq_note(struct nic_rxq *q, uint32_t n)
+irq_note(struct nic_rxq *q, uint32_t n, uint32_t tx)
 {
 	struct nic *nic = q->nic;
-	if (!q->rx_irq_enabled || q->rx_irq_asserted || n == 0)
+	if (!q->rx_irq_enabled || q->rx_irq_asserted || (n == 0 && tx == 0))
 		return;
 	if (dev_rx_blocked_cpu(nic->host, q->cpu))
 		return; /* livelock remedy: input is blocked; ndo_rx_resume raises it later */
 	q->coalesce_count += n;
+	if (tx > 0 && q->coal_usecs == 0) {
+		rx_irq_raise(q);
+		return;
+	}
 	if ((q->coal_usecs == 0 && q->coal_frames <= 1) ||
 	    (q->coal_frames > 0 && q->coalesce_count >= q->coal_frames)) {
 		rx_irq_raise(q);
@@ -361,6 +376,12 @@ rx_irq_note(struct nic_rxq *q, uint32_t n)
 	if (q->coal_usecs > 0 && !q->coalesce_ev)
 		q->coalesce_ev = sim_schedule(nic->host->sim, (sim_time_t)q->coal_usecs * SIM_US,
 					      rx_coalesce_timer, q, NULL);
+}
+
+static void
+rx_irq_note(struct nic_rxq *q, uint32_t n)
+{
+	irq_note(q, n, 0);
 }
 
 static sim_time_t
@@ -463,14 +484,17 @@ nic_napi_complete(struct napi_struct *n)
 	q->coalesce_count = 0;
 	if (q->nic->cfg.adaptive_rx)
 		nic_rx_dim(q);
-	rx_irq_note(q, skb_queue_len(&q->rx_ring));
+	irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? q->nic->tx_clean : 0);
 }
+
+static bool nic_napi_poll_tx(struct napi_struct *n);
 
 static const struct napi_ops nic_napi_ops = {
 	.has_work = nic_napi_has_work,
 	.rx_one = nic_napi_rx_one,
 	.packet_cost = nic_napi_packet_cost,
 	.complete = nic_napi_complete,
+	.poll_tx = nic_napi_poll_tx,
 };
 
 /* ---- hardware receive -------------------------------------------------------------- */
@@ -599,6 +623,26 @@ tx_irq_raise(struct nic *nic)
 	cpu_submit(cpu, &nic->tx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
 }
 
+/*
+ * A sent skb's descriptor is done (E1000_TXD_STAT_DD).  NAPI mode: a cause
+ * of queue 0's interrupt, which e1000_intr masks whole (IMC = ~0) while
+ * NAPI runs; the poll reclaims (nic_napi_poll_tx).  Interrupt mode, and
+ * NAPI mode while input is blocked (the livelock remedies keep only the
+ * RX cause masked, as Mogul and Ramakrishnan's driver): a TX-completion
+ * interrupt whose handler reclaims in hardirq (tx_irq_handler).
+ */
+static void
+tx_done_note(struct nic *nic)
+{
+	struct nic_rxq *q = &nic->rxq[0];
+	if (nic->cfg.napi && !dev_rx_blocked_cpu(nic->host, q->cpu)) {
+		irq_note(q, 0, nic->tx_clean);
+		return;
+	}
+	if (!nic->tx_irq_asserted)
+		tx_irq_raise(nic);
+}
+
 /* The wire finished serialising our frame: its descriptor is done. */
 static void
 nic_wire_tx_done(void *ctx)
@@ -612,8 +656,7 @@ nic_wire_tx_done(void *ctx)
 		return;
 	}
 	nic->tx_clean++;
-	if (!nic->tx_irq_asserted)
-		tx_irq_raise(nic);
+	tx_done_note(nic);
 	tx_kick(nic);
 }
 
@@ -643,6 +686,39 @@ tx_irq_handler(struct cpu_work *w)
 		return;
 	}
 	nic->tx_irq_asserted = false;
+}
+
+/*
+ * The NAPI poll's TX part (e1000_clean -> e1000_clean_tx_irq, Linux 6.6
+ * drivers/net/ethernet/intel/e1000/e1000_main.c): free every sent skb, at
+ * most a ring's worth (count < tx_ring->count; netsim's ring holds one
+ * descriptor per skb), charging COST_TX_COMPLETE each, then wake the
+ * queue.  Queue 0's instance owns the TX ring.  Returns false when it
+ * stopped at the limit (e1000_clean then returns budget).  While a
+ * TX-completion interrupt (input blocked) is reclaiming, it leaves the
+ * ring to that handler.
+ */
+static bool
+nic_napi_poll_tx(struct napi_struct *n)
+{
+	struct nic_rxq *q = n->priv;
+	struct nic *nic = q->nic;
+	if (q->index != 0 || nic->tx_irq_asserted || nic->tx_clean == 0)
+		return true;
+	uint32_t count = nic->tx_clean < nic->cfg.tx_ring ? nic->tx_clean : nic->cfg.tx_ring;
+	for (uint32_t i = 0; i < count; i++) {
+		struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
+		nic->stats.tx_completed++;
+		skb_consume(skb); /* napi_consume_skb */
+	}
+	nic->tx_clean -= count;
+	nic->stats.tx_polled += count;
+	struct cpu *cpu = rxq_cpu(q);
+	cpu_charge(cpu, cpu_cost_info[COST_TX_COMPLETE].name,
+		   count * cpu_cost(cpu, COST_TX_COMPLETE));
+	if (netif_queue_stopped(nic->dev) && skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
+		netif_wake_queue(nic->dev);
+	return count < nic->cfg.tx_ring;
 }
 
 /* ndo_start_xmit: place @skb on the TX ring.  Charges COST_DRIVER_TX. */
@@ -707,7 +783,7 @@ nic_stop(struct net_device *dev)
 		skb_queue_purge(&q->rx_ring, SKB_DROP_QUEUE_PURGE);
 		q->coalesce_count = 0;
 	}
-	cpu_withdraw(nic->host->cpu, &nic->tx_irq_work);
+	cpu_withdraw(rxq_cpu(&nic->rxq[0]), &nic->tx_irq_work);
 	nic->tx_irq_asserted = false;
 	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
 	nic->tx_next = NULL;
@@ -740,7 +816,7 @@ nic_rx_resume(struct net_device *dev)
 	for (uint32_t i = 0; i < nic->nrxq; i++) {
 		struct nic_rxq *q = &nic->rxq[i];
 		q->coalesce_count = 0;
-		rx_irq_note(q, skb_queue_len(&q->rx_ring));
+		irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? nic->tx_clean : 0);
 	}
 }
 

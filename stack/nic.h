@@ -104,8 +104,9 @@ struct nic_stats {
 	uint64_t rx_irqs;	/* RX interrupts raised */
 	uint64_t rx_irq_frames; /* frames taken by the top half (interrupt mode) */
 	uint64_t tx_frames;	/* frames put on the wire */
-	uint64_t tx_irqs;	/* TX-completion interrupts */
+	uint64_t tx_irqs;	/* TX-completion interrupts (interrupt mode; input blocked) */
 	uint64_t tx_completed;	/* skbs freed after transmission */
+	uint64_t tx_polled;	/* of those, freed by the NAPI poll (NAPI mode) */
 	uint64_t tx_busy;	/* ndo_start_xmit found the TX ring full */
 	uint32_t rx_ring_used;	/* filled RX descriptors now */
 	uint32_t tx_ring_used;	/* TX descriptors in use now */

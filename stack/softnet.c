@@ -506,14 +506,14 @@ poll_end_finish(struct softnet_data *sd)
 		sd->budget -= (int)n->work;
 		napi_park(sd, n);
 	} else if (n) {
-		if (n->weight == 0 || n->work < n->weight) {
+		if (napi_poll_done(n)) {
 			softnet_napi_complete(n);
 		} else {
 			n->full_polls++;
 			n->where = NAPI_REPOLL;
 			napi_list_append(&sd->repoll, n);
 		}
-		sd->budget -= (int)n->work;
+		sd->budget -= napi_poll_budget_used(n);
 	}
 	if (sd->budget <= 0 || sim_now(sd->host->sim) >= sd->time_limit) {
 		sd->stats.time_squeeze++;
@@ -535,7 +535,7 @@ poll_end(struct softnet_data *sd)
 {
 	struct napi_struct *n = sd->cur;
 	if (n && n->dev && !(n->ops->has_work(n) && rx_gate_closed(sd))) {
-		bool done = n->weight == 0 || n->work < n->weight;
+		bool done = napi_poll_done(n);
 		bool passed = done ? softnet_napi_complete_begin(n) : softnet_napi_repoll_flush(n);
 		if (passed && cpu_charges_pending(sd->cpu)) {
 			softnet_submit(sd, STEP_GRO_FLUSH, 0);
@@ -597,6 +597,14 @@ softnet_step_done(struct cpu_work *w)
 	switch (sd->step) {
 	case STEP_ENTRY: net_rx_action_begin(sd); break;
 	case STEP_POLL:
+		/* the driver's poll begins with its TX ring; its cost is paid
+		 * (a NEXT step) before the first packet */
+		if (sd->cur && napi_poll_tx(sd->cur, sd->cpu)) {
+			softnet_submit(sd, STEP_NEXT, 0);
+			break;
+		}
+		poll_continue(sd);
+		break;
 	case STEP_NEXT: poll_continue(sd); break;
 	case STEP_PACKET:
 		if (sd->cur) {

@@ -47,11 +47,12 @@ napi_thread_poll_end(struct napi_struct *n)
 {
 	struct softnet_data *sd = napi_sd(n);
 	struct cpu *cpu = napi_sd(n)->cpu;
-	bool more = n->ops->has_work(n);
+	bool rx_more = n->ops->has_work(n);
+	bool more = rx_more || n->tx_more;
 	cpu_preempt_enable(cpu, napi_thread_task(n)); /* local_bh_enable */
 	if (more)
 		n->complete_begun = false;
-	if (more && rx_gate_closed(sd)) {
+	if (rx_more && rx_gate_closed(sd)) {
 		napi_park(sd, n);
 	} else if (more) {
 		n->full_polls++;
@@ -78,7 +79,8 @@ napi_thread_continue(struct napi_struct *n)
 		return;
 	}
 	if (!(more && rx_gate_closed(sd))) {
-		bool passed = more ? softnet_napi_repoll_flush(n) : softnet_napi_complete_begin(n);
+		bool passed = more || n->tx_more ? softnet_napi_repoll_flush(n)
+						 : softnet_napi_complete_begin(n);
 		if (passed && cpu_charges_pending(napi_sd(n)->cpu)) {
 			napi_thread_submit(n, THREAD_GRO_FLUSH, 0);
 			return;
@@ -103,7 +105,11 @@ napi_thread_step(struct cpu_work *w)
 		n->work = 0;
 		n->polls++;
 		sd->stats.napi_polls++;
-		napi_thread_continue(n);
+		/* the driver's poll begins with its TX ring (napi_ops.poll_tx) */
+		if (napi_poll_tx(n, napi_sd(n)->cpu))
+			napi_thread_submit(n, THREAD_NEXT, 0);
+		else
+			napi_thread_continue(n);
 		break;
 	case THREAD_PACKET:
 		n->work++;
