@@ -85,7 +85,8 @@ struct nic {
 	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
 	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
 	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
-	uint32_t tx_reclaiming;	     /* skbs the running reclaim item frees */
+	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
+	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
 	uint32_t tx_on_wire;	     /* 1 while our frame is being serialised */
 	uint32_t tx_seg;	     /* TSO: the next frame of tx_next */
 	bool tx_last_frame;	     /* the frame on the wire ends its skb */
@@ -339,7 +340,9 @@ rx_irq_raise(struct nic_rxq *q)
 static bool
 tx_cause_pending(const struct nic_rxq *q)
 {
-	return q->nic->cfg.napi && q->index == 0 && q->nic->tx_clean > 0;
+	const struct nic *nic = q->nic;
+	return nic->cfg.napi && q->index == 0 &&
+		nic->tx_clean > nic->tx_reclaiming + nic->tx_napi_taken;
 }
 
 static void
@@ -487,14 +490,16 @@ nic_napi_complete(struct napi_struct *n)
 	irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? q->nic->tx_clean : 0);
 }
 
-static bool nic_napi_poll_tx(struct napi_struct *n);
+static sim_time_t nic_napi_tx_cost(struct napi_struct *n);
+static bool nic_napi_tx_clean(struct napi_struct *n);
 
 static const struct napi_ops nic_napi_ops = {
 	.has_work = nic_napi_has_work,
 	.rx_one = nic_napi_rx_one,
 	.packet_cost = nic_napi_packet_cost,
 	.complete = nic_napi_complete,
-	.poll_tx = nic_napi_poll_tx,
+	.tx_cost = nic_napi_tx_cost,
+	.tx_clean = nic_napi_tx_clean,
 };
 
 /* ---- hardware receive -------------------------------------------------------------- */
@@ -660,25 +665,37 @@ nic_wire_tx_done(void *ctx)
 	tx_kick(nic);
 }
 
+/*
+ * Free the @count oldest sent skbs of the TX ring and wake the queue.  The
+ * TX-completion handler and the NAPI poll each free what they took (and
+ * paid for): both take sent skbs from the head, so whichever frees first
+ * frees the oldest, and every skb freed has been sent.
+ */
+static void
+tx_free(struct nic *nic, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
+		nic->stats.tx_completed++;
+		skb_consume(skb);
+	}
+	nic->tx_clean -= count;
+	if (netif_queue_stopped(nic->dev) && skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
+		netif_wake_queue(nic->dev);
+}
+
 /* TX-completion handler, hardirq: reclaim (free) every sent skb, then wake the queue. */
 static void
 tx_irq_handler(struct cpu_work *w)
 {
 	struct nic *nic = w->owner;
 	if (nic->tx_step == IRQ_RECLAIM) {
-		for (uint32_t i = 0; i < nic->tx_reclaiming; i++) {
-			struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
-			nic->stats.tx_completed++;
-			skb_consume(skb);
-		}
-		nic->tx_clean -= nic->tx_reclaiming;
+		uint32_t count = nic->tx_reclaiming;
 		nic->tx_reclaiming = 0;
-		if (netif_queue_stopped(nic->dev) &&
-		    skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
-			netif_wake_queue(nic->dev);
+		tx_free(nic, count);
 	}
-	if (nic->tx_clean > 0) {
-		nic->tx_reclaiming = nic->tx_clean;
+	if (nic->tx_clean > nic->tx_napi_taken) {
+		nic->tx_reclaiming = nic->tx_clean - nic->tx_napi_taken;
 		nic->tx_step = IRQ_RECLAIM;
 		struct cpu *cpu = rxq_cpu(&nic->rxq[0]);
 		cpu_submit(cpu, w, CPU_HARDIRQ,
@@ -690,34 +707,35 @@ tx_irq_handler(struct cpu_work *w)
 
 /*
  * The NAPI poll's TX part (e1000_clean -> e1000_clean_tx_irq, Linux 6.6
- * drivers/net/ethernet/intel/e1000/e1000_main.c): free every sent skb, at
- * most a ring's worth (count < tx_ring->count; netsim's ring holds one
- * descriptor per skb), charging COST_TX_COMPLETE each, then wake the
- * queue.  Queue 0's instance owns the TX ring.  Returns false when it
- * stopped at the limit (e1000_clean then returns budget).  While a
- * TX-completion interrupt (input blocked) is reclaiming, it leaves the
- * ring to that handler.
+ * drivers/net/ethernet/intel/e1000/e1000_main.c), in two halves so that
+ * the cost is paid before the effect: take every sent skb not yet taken,
+ * at most a ring's worth (e1000: count < tx_ring->count; netsim's ring
+ * holds one descriptor per skb), at COST_TX_COMPLETE each; then free them
+ * and wake the queue.  Queue 0's instance owns the TX ring.
  */
-static bool
-nic_napi_poll_tx(struct napi_struct *n)
+static sim_time_t
+nic_napi_tx_cost(struct napi_struct *n)
 {
 	struct nic_rxq *q = n->priv;
 	struct nic *nic = q->nic;
-	if (q->index != 0 || nic->tx_irq_asserted || nic->tx_clean == 0)
-		return true;
-	uint32_t count = nic->tx_clean < nic->cfg.tx_ring ? nic->tx_clean : nic->cfg.tx_ring;
-	for (uint32_t i = 0; i < count; i++) {
-		struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
-		nic->stats.tx_completed++;
-		skb_consume(skb); /* napi_consume_skb */
-	}
-	nic->tx_clean -= count;
-	nic->stats.tx_polled += count;
+	uint32_t avail = nic->tx_clean - nic->tx_reclaiming - nic->tx_napi_taken;
+	if (q->index != 0 || avail == 0)
+		return 0;
+	nic->tx_napi_taken = avail < nic->cfg.tx_ring ? avail : nic->cfg.tx_ring;
 	struct cpu *cpu = rxq_cpu(q);
-	cpu_charge(cpu, cpu_cost_info[COST_TX_COMPLETE].name,
-		   count * cpu_cost(cpu, COST_TX_COMPLETE));
-	if (netif_queue_stopped(nic->dev) && skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
-		netif_wake_queue(nic->dev);
+	return nic->tx_napi_taken * cpu_cost(cpu, COST_TX_COMPLETE);
+}
+
+/* Returns false when it stopped at the limit (e1000_clean then returns budget). */
+static bool
+nic_napi_tx_clean(struct napi_struct *n)
+{
+	struct nic_rxq *q = n->priv;
+	struct nic *nic = q->nic;
+	uint32_t count = nic->tx_napi_taken;
+	nic->tx_napi_taken = 0;
+	tx_free(nic, count); /* napi_consume_skb */
+	nic->stats.tx_polled += count;
 	return count < nic->cfg.tx_ring;
 }
 
@@ -787,7 +805,7 @@ nic_stop(struct net_device *dev)
 	nic->tx_irq_asserted = false;
 	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
 	nic->tx_next = NULL;
-	nic->tx_clean = nic->tx_reclaiming = nic->tx_on_wire = nic->tx_seg = 0;
+	nic->tx_clean = nic->tx_reclaiming = nic->tx_napi_taken = nic->tx_on_wire = nic->tx_seg = 0;
 	return 0;
 }
 

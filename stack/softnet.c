@@ -235,9 +235,10 @@ static void
 softnet_submit(struct softnet_data *sd, enum softnet_step step, sim_time_t cost)
 {
 	static const char *const names[] = {
-		[STEP_ENTRY] = "net_rx_action",	     [STEP_POLL] = "napi_poll",
-		[STEP_PACKET] = "napi_poll packet",  [STEP_NEXT] = "napi_poll packet",
-		[STEP_GRO_FLUSH] = "napi_gro_flush", [STEP_EXIT] = "__do_softirq exit",
+		[STEP_ENTRY] = "net_rx_action",	   [STEP_POLL] = "napi_poll",
+		[STEP_TX] = "napi_poll tx_clean",  [STEP_PACKET] = "napi_poll packet",
+		[STEP_NEXT] = "napi_poll packet",  [STEP_GRO_FLUSH] = "napi_gro_flush",
+		[STEP_EXIT] = "__do_softirq exit",
 	};
 	sd->step = step;
 	sd->work.name = names[step];
@@ -596,13 +597,19 @@ softnet_step_done(struct cpu_work *w)
 	CPU_ASSERT_CTX(sd->cpu, sd->chain == CHAIN_SOFTIRQ ? CPU_SOFTIRQ : CPU_TASK);
 	switch (sd->step) {
 	case STEP_ENTRY: net_rx_action_begin(sd); break;
-	case STEP_POLL:
-		/* the driver's poll begins with its TX ring; its cost is paid
-		 * (a NEXT step) before the first packet */
-		if (sd->cur && napi_poll_tx(sd->cur, sd->cpu)) {
-			softnet_submit(sd, STEP_NEXT, 0);
+	case STEP_POLL: {
+		/* the driver's poll begins with its TX ring (STEP_TX) */
+		sim_time_t tx = sd->cur ? napi_tx_cost(sd->cur) : 0;
+		if (tx > 0) {
+			softnet_submit(sd, STEP_TX, tx);
 			break;
 		}
+		poll_continue(sd);
+		break;
+	}
+	case STEP_TX:
+		if (sd->cur)
+			napi_tx_clean(sd->cur);
 		poll_continue(sd);
 		break;
 	case STEP_NEXT: poll_continue(sd); break;

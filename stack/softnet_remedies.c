@@ -31,7 +31,7 @@
  * the quota sets how much of the CPU is left to them.  Weight 0 is their
  * "no quota": one poll runs while frames wait.
  */
-enum { THREAD_POLL, THREAD_PACKET, THREAD_NEXT, THREAD_GRO_FLUSH };
+enum { THREAD_POLL, THREAD_TX, THREAD_PACKET, THREAD_NEXT, THREAD_GRO_FLUSH };
 
 static void
 napi_thread_submit(struct napi_struct *n, uint8_t step, sim_time_t cost)
@@ -96,7 +96,7 @@ napi_thread_step(struct cpu_work *w)
 	struct softnet_data *sd = napi_sd(n);
 	CPU_ASSERT_CTX(napi_sd(n)->cpu, CPU_TASK);
 	switch (n->thread_step) {
-	case THREAD_POLL:
+	case THREAD_POLL: {
 		if (rx_gate_closed(sd)) {
 			napi_park(sd, n);
 			return;
@@ -105,11 +105,17 @@ napi_thread_step(struct cpu_work *w)
 		n->work = 0;
 		n->polls++;
 		sd->stats.napi_polls++;
-		/* the driver's poll begins with its TX ring (napi_ops.poll_tx) */
-		if (napi_poll_tx(n, napi_sd(n)->cpu))
-			napi_thread_submit(n, THREAD_NEXT, 0);
+		/* the driver's poll begins with its TX ring (THREAD_TX) */
+		sim_time_t tx = napi_tx_cost(n);
+		if (tx > 0)
+			napi_thread_submit(n, THREAD_TX, tx);
 		else
 			napi_thread_continue(n);
+		break;
+	}
+	case THREAD_TX:
+		napi_tx_clean(n);
+		napi_thread_continue(n);
 		break;
 	case THREAD_PACKET:
 		n->work++;
