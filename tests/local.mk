@@ -96,3 +96,7 @@ TESTS += tests/rss_flood.sh
 EXTRA_DIST += tests/rss_flood.sh
 TESTS += tests/smp_trace.sh
 EXTRA_DIST += tests/smp_trace.sh
+
+# Issue 19's criterion: one TCP flow at 10 Gbit/s with TSO and GRO reaches 9 Gbit/s.
+TESTS += tests/tcp_10g_offloads.sh
+EXTRA_DIST += tests/tcp_10g_offloads.sh
