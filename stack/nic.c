@@ -328,8 +328,11 @@ rx_irq_raise(struct nic_rxq *q)
 	}
 	q->coalesce_count = 0;
 	q->rx_irq_asserted = true;
-	q->rx_irqs++;
-	nic->stats.rx_irqs++;
+	q->rx_irqs++; /* the vector's, whichever cause (net_dim's event_ctr) */
+	if (!skb_queue_empty(&q->rx_ring))
+		nic->stats.rx_irqs++;
+	else
+		nic->stats.tx_napi_irqs++; /* sent descriptors alone */
 	q->rx_step = IRQ_ENTRY;
 	struct cpu *cpu = rxq_cpu(q);
 	cpu_submit(cpu, &q->rx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));

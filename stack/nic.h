@@ -101,7 +101,8 @@ struct nic_stats {
 	uint64_t rx_bad;	/* dropped: runt or giant */
 	uint64_t rx_otherhost;	/* dropped by the MAC address filter */
 	uint64_t rx_down;	/* dropped: device not up */
-	uint64_t rx_irqs;	/* RX interrupts raised */
+	uint64_t rx_irqs;	/* interrupts raised with received frames waiting */
+	uint64_t tx_napi_irqs;	/* NAPI mode: raised by sent descriptors alone */
 	uint64_t rx_irq_frames; /* frames taken by the top half (interrupt mode) */
 	uint64_t tx_frames;	/* frames put on the wire */
 	uint64_t tx_irqs;	/* TX-completion interrupts (interrupt mode; input blocked) */
