@@ -10,8 +10,10 @@
  * Call chain (nic.h has the full picture):
  *   wire -> nic_rx_frame -> RX ring -> RX interrupt -> netif_rx (interrupt
  *   mode) or napi_schedule -> nic_napi_rx_one -> netif_receive_skb;
- *   dev_queue_xmit -> nic_start_xmit -> TX ring -> wire_send -> TX-
- *   completion interrupt -> skb_consume.
+ *   dev_queue_xmit -> nic_start_xmit -> TX ring -> wire_send -> done:
+ *   NAPI mode, queue 0's interrupt -> napi_schedule -> nic_napi_tx_cost /
+ *   nic_napi_tx_clean -> skb_consume; interrupt mode, the TX-completion
+ *   interrupt -> skb_consume.
  *
  * The hardware half (frame arrival, DMA, interrupt assertion, transmission)
  * runs outside the CPU, in event context; the driver half runs as cpu_work
