@@ -182,6 +182,8 @@ net_metrics(struct world *w, GHashTable *m)
 			metric_put(m, (double)s->rx_ring_full, "%s.%s.rx_ring_full", n, ifn);
 			metric_put(m, (double)s->rx_irqs, "%s.%s.rx_irqs", n, ifn);
 			metric_put(m, (double)s->tx_irqs, "%s.%s.tx_irqs", n, ifn);
+			metric_put(m, (double)s->tx_polled, "%s.%s.tx_polled", n, ifn);
+			metric_put(m, (double)s->tx_napi_irqs, "%s.%s.tx_napi_irqs", n, ifn);
 			metric_put(m, (double)s->tx_frames, "%s.%s.tx_frames", n, ifn);
 			metric_put(m, s->rx_dma ? (double)s->rx_irqs / (double)s->rx_dma : 0,
 				   "%s.%s.irqs_per_packet", n, ifn);

@@ -12,7 +12,15 @@
 #include "stack/netdevice.h"
 
 /* The steps of the NET_RX chain (sd->work): see stack/softnet.c. */
-enum softnet_step { STEP_ENTRY, STEP_POLL, STEP_PACKET, STEP_NEXT, STEP_GRO_FLUSH, STEP_EXIT };
+enum softnet_step {
+	STEP_ENTRY,
+	STEP_POLL,
+	STEP_TX,
+	STEP_PACKET,
+	STEP_NEXT,
+	STEP_GRO_FLUSH,
+	STEP_EXIT
+};
 
 /*
  * Where __do_softirq runs, if anywhere (sd->chain):
@@ -138,6 +146,34 @@ void softnet_napi_complete(struct napi_struct *n);
  * the skbs held since an earlier jiffy and passes rx_list up; true when
  * packets went up. */
 bool softnet_napi_repoll_flush(struct napi_struct *n);
+/* The driver's poll begins with its TX ring (napi_ops.tx_cost): the cost
+ * of the reclaim to pay before napi_tx_clean (0: nothing to reclaim). */
+static inline sim_time_t
+napi_tx_cost(struct napi_struct *n)
+{
+	n->tx_more = false;
+	return n->ops->tx_cost ? n->ops->tx_cost(n) : 0;
+}
+/* ... its cost paid: free what it took (napi_ops.tx_clean). */
+static inline void
+napi_tx_clean(struct napi_struct *n)
+{
+	n->tx_more = !n->ops->tx_clean(n);
+}
+/* The poll is done (napi_complete_done) unless it used its whole weight or
+ * left TX work (the driver's poll returned budget). */
+static inline bool
+napi_poll_done(const struct napi_struct *n)
+{
+	return !n->tx_more && (n->weight == 0 || n->work < n->weight);
+}
+/* What the poll counts against netdev_budget: its packets, or its whole
+ * weight when it returned budget for TX work left. */
+static inline int
+napi_poll_budget_used(const struct napi_struct *n)
+{
+	return (int)(n->tx_more && n->weight > n->work ? n->weight : n->work);
+}
 
 /* softnet_remedies.c */
 bool rx_gate_closed(struct softnet_data *sd);

@@ -389,6 +389,17 @@ struct napi_ops {
 	/* Optional: the poll found no work: the driver re-enables its interrupt
 	 * (napi_complete_done). */
 	void (*complete)(struct napi_struct *n);
+	/* Optional, both or neither: the poll begins with the driver's TX
+	 * ring, before any packet (e1000_clean: e1000_clean_tx_irq, then
+	 * clean_rx).  tx_cost takes the descriptors the hardware has completed
+	 * and returns the CPU cost of reclaiming them (0: none); it is paid
+	 * before tx_clean frees them.  Reclaim does not count against the
+	 * poll's weight; it has its own limit, and tx_clean returns false when
+	 * it stopped there with work left: the poll then counts its whole
+	 * weight against netdev_budget and stays scheduled, as e1000_clean
+	 * returns budget when !tx_clean_complete. */
+	sim_time_t (*tx_cost)(struct napi_struct *n);
+	bool (*tx_clean)(struct napi_struct *n);
 };
 
 /* GRO's per-NAPI lists (Linux struct gro_list, include/linux/netdevice.h 6.6). */
@@ -422,6 +433,7 @@ struct napi_struct {
 	struct napi_struct *poll_next;
 	struct napi_struct *all_next; /* the host's instances */
 	uint32_t work;
+	bool tx_more;		     /* poll_tx stopped at its limit in this poll */
 	struct cpu_work thread_work; /* threaded: the thread's poll call, or one packet */
 	uint8_t thread_step;	     /* threaded: the poll call, a packet, or after a packet */
 	/* GRO (stack/gro.c): held skbs per bucket, and rx_list (gro_normal_list) */

@@ -10,8 +10,10 @@
  * Call chain (nic.h has the full picture):
  *   wire -> nic_rx_frame -> RX ring -> RX interrupt -> netif_rx (interrupt
  *   mode) or napi_schedule -> nic_napi_rx_one -> netif_receive_skb;
- *   dev_queue_xmit -> nic_start_xmit -> TX ring -> wire_send -> TX-
- *   completion interrupt -> skb_consume.
+ *   dev_queue_xmit -> nic_start_xmit -> TX ring -> wire_send -> done:
+ *   NAPI mode, queue 0's interrupt -> napi_schedule -> nic_napi_tx_cost /
+ *   nic_napi_tx_clean -> skb_consume; interrupt mode, the TX-completion
+ *   interrupt -> skb_consume.
  *
  * The hardware half (frame arrival, DMA, interrupt assertion, transmission)
  * runs outside the CPU, in event context; the driver half runs as cpu_work
@@ -85,7 +87,8 @@ struct nic {
 	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
 	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
 	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
-	uint32_t tx_reclaiming;	     /* skbs the running reclaim item frees */
+	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
+	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
 	uint32_t tx_on_wire;	     /* 1 while our frame is being serialised */
 	uint32_t tx_seg;	     /* TSO: the next frame of tx_next */
 	bool tx_last_frame;	     /* the frame on the wire ends its skb */
@@ -327,11 +330,24 @@ rx_irq_raise(struct nic_rxq *q)
 	}
 	q->coalesce_count = 0;
 	q->rx_irq_asserted = true;
-	q->rx_irqs++;
-	nic->stats.rx_irqs++;
+	q->rx_irqs++; /* the vector's, whichever cause (net_dim's event_ctr) */
+	if (!skb_queue_empty(&q->rx_ring))
+		nic->stats.rx_irqs++;
+	else
+		nic->stats.tx_napi_irqs++; /* sent descriptors alone */
 	q->rx_step = IRQ_ENTRY;
 	struct cpu *cpu = rxq_cpu(q);
 	cpu_submit(cpu, &q->rx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
+}
+
+/* NAPI mode: TX completions are a cause of queue 0's interrupt (e1000's
+ * one vector; a combined channel of a multi-queue NIC). */
+static bool
+tx_cause_pending(const struct nic_rxq *q)
+{
+	const struct nic *nic = q->nic;
+	return nic->cfg.napi && q->index == 0 &&
+		nic->tx_clean > nic->tx_reclaiming + nic->tx_napi_taken;
 }
 
 static void
@@ -339,20 +355,27 @@ rx_coalesce_timer(struct sim *sim, void *a, void *b)
 {
 	struct nic_rxq *q = a;
 	q->coalesce_ev = 0;
-	if (q->rx_irq_enabled && !q->rx_irq_asserted && !skb_queue_empty(&q->rx_ring))
+	if (q->rx_irq_enabled && !q->rx_irq_asserted &&
+	    (!skb_queue_empty(&q->rx_ring) || tx_cause_pending(q)))
 		rx_irq_raise(q);
 }
 
-/* Hardware: @n more frames wait for an interrupt; raise it now or per coalescing. */
+/* Hardware: @n more frames (and, NAPI mode, queue 0: @tx TX completions) wait
+ * for an interrupt; raise it now or per coalescing.  The coalescing delay
+ * (rx_usecs, the vector's throttle) holds both causes; rx_frames counts frames. */
 static void
-rx_irq_note(struct nic_rxq *q, uint32_t n)
+irq_note(struct nic_rxq *q, uint32_t n, uint32_t tx)
 {
 	struct nic *nic = q->nic;
-	if (!q->rx_irq_enabled || q->rx_irq_asserted || n == 0)
+	if (!q->rx_irq_enabled || q->rx_irq_asserted || (n == 0 && tx == 0))
 		return;
 	if (dev_rx_blocked_cpu(nic->host, q->cpu))
 		return; /* livelock remedy: input is blocked; ndo_rx_resume raises it later */
 	q->coalesce_count += n;
+	if (tx > 0 && q->coal_usecs == 0) {
+		rx_irq_raise(q);
+		return;
+	}
 	if ((q->coal_usecs == 0 && q->coal_frames <= 1) ||
 	    (q->coal_frames > 0 && q->coalesce_count >= q->coal_frames)) {
 		rx_irq_raise(q);
@@ -361,6 +384,12 @@ rx_irq_note(struct nic_rxq *q, uint32_t n)
 	if (q->coal_usecs > 0 && !q->coalesce_ev)
 		q->coalesce_ev = sim_schedule(nic->host->sim, (sim_time_t)q->coal_usecs * SIM_US,
 					      rx_coalesce_timer, q, NULL);
+}
+
+static void
+rx_irq_note(struct nic_rxq *q, uint32_t n)
+{
+	irq_note(q, n, 0);
 }
 
 static sim_time_t
@@ -463,14 +492,19 @@ nic_napi_complete(struct napi_struct *n)
 	q->coalesce_count = 0;
 	if (q->nic->cfg.adaptive_rx)
 		nic_rx_dim(q);
-	rx_irq_note(q, skb_queue_len(&q->rx_ring));
+	irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? q->nic->tx_clean : 0);
 }
+
+static sim_time_t nic_napi_tx_cost(struct napi_struct *n);
+static bool nic_napi_tx_clean(struct napi_struct *n);
 
 static const struct napi_ops nic_napi_ops = {
 	.has_work = nic_napi_has_work,
 	.rx_one = nic_napi_rx_one,
 	.packet_cost = nic_napi_packet_cost,
 	.complete = nic_napi_complete,
+	.tx_cost = nic_napi_tx_cost,
+	.tx_clean = nic_napi_tx_clean,
 };
 
 /* ---- hardware receive -------------------------------------------------------------- */
@@ -599,6 +633,26 @@ tx_irq_raise(struct nic *nic)
 	cpu_submit(cpu, &nic->tx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
 }
 
+/*
+ * A sent skb's descriptor is done (E1000_TXD_STAT_DD).  NAPI mode: a cause
+ * of queue 0's interrupt, which e1000_intr masks whole (IMC = ~0) while
+ * NAPI runs; the poll reclaims (nic_napi_poll_tx).  Interrupt mode, and
+ * NAPI mode while input is blocked (the livelock remedies keep only the
+ * RX cause masked, as Mogul and Ramakrishnan's driver): a TX-completion
+ * interrupt whose handler reclaims in hardirq (tx_irq_handler).
+ */
+static void
+tx_done_note(struct nic *nic)
+{
+	struct nic_rxq *q = &nic->rxq[0];
+	if (nic->cfg.napi && !dev_rx_blocked_cpu(nic->host, q->cpu)) {
+		irq_note(q, 0, nic->tx_clean);
+		return;
+	}
+	if (!nic->tx_irq_asserted)
+		tx_irq_raise(nic);
+}
+
 /* The wire finished serialising our frame: its descriptor is done. */
 static void
 nic_wire_tx_done(void *ctx)
@@ -612,9 +666,27 @@ nic_wire_tx_done(void *ctx)
 		return;
 	}
 	nic->tx_clean++;
-	if (!nic->tx_irq_asserted)
-		tx_irq_raise(nic);
+	tx_done_note(nic);
 	tx_kick(nic);
+}
+
+/*
+ * Free the @count oldest sent skbs of the TX ring and wake the queue.  The
+ * TX-completion handler and the NAPI poll each free what they took (and
+ * paid for): both take sent skbs from the head, so whichever frees first
+ * frees the oldest, and every skb freed has been sent.
+ */
+static void
+tx_free(struct nic *nic, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
+		nic->stats.tx_completed++;
+		skb_consume(skb);
+	}
+	nic->tx_clean -= count;
+	if (netif_queue_stopped(nic->dev) && skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
+		netif_wake_queue(nic->dev);
 }
 
 /* TX-completion handler, hardirq: reclaim (free) every sent skb, then wake the queue. */
@@ -623,19 +695,12 @@ tx_irq_handler(struct cpu_work *w)
 {
 	struct nic *nic = w->owner;
 	if (nic->tx_step == IRQ_RECLAIM) {
-		for (uint32_t i = 0; i < nic->tx_reclaiming; i++) {
-			struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
-			nic->stats.tx_completed++;
-			skb_consume(skb);
-		}
-		nic->tx_clean -= nic->tx_reclaiming;
+		uint32_t count = nic->tx_reclaiming;
 		nic->tx_reclaiming = 0;
-		if (netif_queue_stopped(nic->dev) &&
-		    skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
-			netif_wake_queue(nic->dev);
+		tx_free(nic, count);
 	}
-	if (nic->tx_clean > 0) {
-		nic->tx_reclaiming = nic->tx_clean;
+	if (nic->tx_clean > nic->tx_napi_taken) {
+		nic->tx_reclaiming = nic->tx_clean - nic->tx_napi_taken;
 		nic->tx_step = IRQ_RECLAIM;
 		struct cpu *cpu = rxq_cpu(&nic->rxq[0]);
 		cpu_submit(cpu, w, CPU_HARDIRQ,
@@ -643,6 +708,40 @@ tx_irq_handler(struct cpu_work *w)
 		return;
 	}
 	nic->tx_irq_asserted = false;
+}
+
+/*
+ * The NAPI poll's TX part (e1000_clean -> e1000_clean_tx_irq, Linux 6.6
+ * drivers/net/ethernet/intel/e1000/e1000_main.c), in two halves so that
+ * the cost is paid before the effect: take every sent skb not yet taken,
+ * at most a ring's worth (e1000: count < tx_ring->count; netsim's ring
+ * holds one descriptor per skb), at COST_TX_COMPLETE each; then free them
+ * and wake the queue.  Queue 0's instance owns the TX ring.
+ */
+static sim_time_t
+nic_napi_tx_cost(struct napi_struct *n)
+{
+	struct nic_rxq *q = n->priv;
+	struct nic *nic = q->nic;
+	uint32_t avail = nic->tx_clean - nic->tx_reclaiming - nic->tx_napi_taken;
+	if (q->index != 0 || avail == 0)
+		return 0;
+	nic->tx_napi_taken = avail < nic->cfg.tx_ring ? avail : nic->cfg.tx_ring;
+	struct cpu *cpu = rxq_cpu(q);
+	return nic->tx_napi_taken * cpu_cost(cpu, COST_TX_COMPLETE);
+}
+
+/* Returns false when it stopped at the limit (e1000_clean then returns budget). */
+static bool
+nic_napi_tx_clean(struct napi_struct *n)
+{
+	struct nic_rxq *q = n->priv;
+	struct nic *nic = q->nic;
+	uint32_t count = nic->tx_napi_taken;
+	nic->tx_napi_taken = 0;
+	tx_free(nic, count); /* napi_consume_skb */
+	nic->stats.tx_polled += count;
+	return count < nic->cfg.tx_ring;
 }
 
 /* ndo_start_xmit: place @skb on the TX ring.  Charges COST_DRIVER_TX. */
@@ -707,11 +806,11 @@ nic_stop(struct net_device *dev)
 		skb_queue_purge(&q->rx_ring, SKB_DROP_QUEUE_PURGE);
 		q->coalesce_count = 0;
 	}
-	cpu_withdraw(nic->host->cpu, &nic->tx_irq_work);
+	cpu_withdraw(rxq_cpu(&nic->rxq[0]), &nic->tx_irq_work);
 	nic->tx_irq_asserted = false;
 	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
 	nic->tx_next = NULL;
-	nic->tx_clean = nic->tx_reclaiming = nic->tx_on_wire = nic->tx_seg = 0;
+	nic->tx_clean = nic->tx_reclaiming = nic->tx_napi_taken = nic->tx_on_wire = nic->tx_seg = 0;
 	return 0;
 }
 
@@ -740,7 +839,7 @@ nic_rx_resume(struct net_device *dev)
 	for (uint32_t i = 0; i < nic->nrxq; i++) {
 		struct nic_rxq *q = &nic->rxq[i];
 		q->coalesce_count = 0;
-		rx_irq_note(q, skb_queue_len(&q->rx_ring));
+		irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? nic->tx_clean : 0);
 	}
 }
 

@@ -13,14 +13,22 @@
  *               NAPI mode:      top half masks RX interrupts -> napi_schedule
  *                               -> (softirq) poll: frame -> netif_receive_skb
  *   transmit: dev_queue_xmit -> qdisc -> ndo_start_xmit (TX ring) -> DMA to
- *             the NIC (COPY_DMA_TO_DEV) -> serialised on the wire -> TX-
- *             completion interrupt (hardirq) frees the skb.
+ *             the NIC (COPY_DMA_TO_DEV) -> serialised on the wire -> the
+ *             descriptor is done:
+ *               NAPI mode:      a cause of RX queue 0's interrupt (masked
+ *                               while NAPI runs, e1000_intr) -> the poll
+ *                               reclaims the TX ring before its RX work
+ *                               (e1000_clean -> e1000_clean_tx_irq)
+ *               interrupt mode: a TX-completion interrupt (hardirq)
+ *                               frees the skb (also NAPI mode while input
+ *                               is blocked).
  *
  * CPU costs (sim/cpu.h):
  *   RX interrupt, interrupt mode: COST_IRQ_ENTRY, then per frame
  *     COST_DRIVER_RX + COST_NETIF_RX, each frame one hardirq item.
  *   RX interrupt, NAPI mode: COST_IRQ_ENTRY.
- *   NAPI poll: per packet COST_DRIVER_RX + COST_ETH_RCV (netdevice.h).
+ *   NAPI poll: COST_TX_COMPLETE per sent skb it reclaims (its tx_clean
+ *     step), then per packet COST_DRIVER_RX + COST_ETH_RCV (netdevice.h).
  *   ndo_start_xmit: COST_DRIVER_TX (host_charge, caller's context).
  *   TX-completion interrupt: COST_IRQ_ENTRY + COST_TX_COMPLETE per skb freed.
  *
@@ -101,11 +109,13 @@ struct nic_stats {
 	uint64_t rx_bad;	/* dropped: runt or giant */
 	uint64_t rx_otherhost;	/* dropped by the MAC address filter */
 	uint64_t rx_down;	/* dropped: device not up */
-	uint64_t rx_irqs;	/* RX interrupts raised */
+	uint64_t rx_irqs;	/* interrupts raised with received frames waiting */
+	uint64_t tx_napi_irqs;	/* NAPI mode: raised by sent descriptors alone */
 	uint64_t rx_irq_frames; /* frames taken by the top half (interrupt mode) */
 	uint64_t tx_frames;	/* frames put on the wire */
-	uint64_t tx_irqs;	/* TX-completion interrupts */
+	uint64_t tx_irqs;	/* TX-completion interrupts (interrupt mode; input blocked) */
 	uint64_t tx_completed;	/* skbs freed after transmission */
+	uint64_t tx_polled;	/* of those, freed by the NAPI poll (NAPI mode) */
 	uint64_t tx_busy;	/* ndo_start_xmit found the TX ring full */
 	uint32_t rx_ring_used;	/* filled RX descriptors now */
 	uint32_t tx_ring_used;	/* TX descriptors in use now */

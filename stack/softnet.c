@@ -242,9 +242,10 @@ static void
 softnet_submit(struct softnet_data *sd, enum softnet_step step, sim_time_t cost)
 {
 	static const char *const names[] = {
-		[STEP_ENTRY] = "net_rx_action",	     [STEP_POLL] = "napi_poll",
-		[STEP_PACKET] = "napi_poll packet",  [STEP_NEXT] = "napi_poll packet",
-		[STEP_GRO_FLUSH] = "napi_gro_flush", [STEP_EXIT] = "__do_softirq exit",
+		[STEP_ENTRY] = "net_rx_action",	   [STEP_POLL] = "napi_poll",
+		[STEP_TX] = "napi_poll tx_clean",  [STEP_PACKET] = "napi_poll packet",
+		[STEP_NEXT] = "napi_poll packet",  [STEP_GRO_FLUSH] = "napi_gro_flush",
+		[STEP_EXIT] = "__do_softirq exit",
 	};
 	sd->step = step;
 	sd->work.name = names[step];
@@ -513,14 +514,14 @@ poll_end_finish(struct softnet_data *sd)
 		sd->budget -= (int)n->work;
 		napi_park(sd, n);
 	} else if (n) {
-		if (n->weight == 0 || n->work < n->weight) {
+		if (napi_poll_done(n)) {
 			softnet_napi_complete(n);
 		} else {
 			n->full_polls++;
 			n->where = NAPI_REPOLL;
 			napi_list_append(&sd->repoll, n);
 		}
-		sd->budget -= (int)n->work;
+		sd->budget -= napi_poll_budget_used(n);
 	}
 	if (sd->budget <= 0 || sim_now(sd->host->sim) >= sd->time_limit) {
 		sd->stats.time_squeeze++;
@@ -542,7 +543,7 @@ poll_end(struct softnet_data *sd)
 {
 	struct napi_struct *n = sd->cur;
 	if (n && n->dev && !(n->ops->has_work(n) && rx_gate_closed(sd))) {
-		bool done = n->weight == 0 || n->work < n->weight;
+		bool done = napi_poll_done(n);
 		bool passed = done ? softnet_napi_complete_begin(n) : softnet_napi_repoll_flush(n);
 		if (passed && cpu_charges_pending(sd->cpu)) {
 			softnet_submit(sd, STEP_GRO_FLUSH, 0);
@@ -603,7 +604,21 @@ softnet_step_done(struct cpu_work *w)
 	CPU_ASSERT_CTX(sd->cpu, sd->chain == CHAIN_SOFTIRQ ? CPU_SOFTIRQ : CPU_TASK);
 	switch (sd->step) {
 	case STEP_ENTRY: net_rx_action_begin(sd); break;
-	case STEP_POLL:
+	case STEP_POLL: {
+		/* the driver's poll begins with its TX ring (STEP_TX) */
+		sim_time_t tx = sd->cur ? napi_tx_cost(sd->cur) : 0;
+		if (tx > 0) {
+			softnet_submit(sd, STEP_TX, tx);
+			break;
+		}
+		poll_continue(sd);
+		break;
+	}
+	case STEP_TX:
+		if (sd->cur)
+			napi_tx_clean(sd->cur);
+		poll_continue(sd);
+		break;
 	case STEP_NEXT: poll_continue(sd); break;
 	case STEP_PACKET:
 		if (sd->cur) {

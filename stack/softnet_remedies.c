@@ -31,7 +31,7 @@
  * the quota sets how much of the CPU is left to them.  Weight 0 is their
  * "no quota": one poll runs while frames wait.
  */
-enum { THREAD_POLL, THREAD_PACKET, THREAD_NEXT, THREAD_GRO_FLUSH };
+enum { THREAD_POLL, THREAD_TX, THREAD_PACKET, THREAD_NEXT, THREAD_GRO_FLUSH };
 
 static void
 napi_thread_submit(struct napi_struct *n, uint8_t step, sim_time_t cost)
@@ -47,11 +47,12 @@ napi_thread_poll_end(struct napi_struct *n)
 {
 	struct softnet_data *sd = napi_sd(n);
 	struct cpu *cpu = napi_sd(n)->cpu;
-	bool more = n->ops->has_work(n);
+	bool rx_more = n->ops->has_work(n);
+	bool more = rx_more || n->tx_more;
 	cpu_preempt_enable(cpu, napi_thread_task(n)); /* local_bh_enable */
 	if (more)
 		n->complete_begun = false;
-	if (more && rx_gate_closed(sd)) {
+	if (rx_more && rx_gate_closed(sd)) {
 		napi_park(sd, n);
 	} else if (more) {
 		n->full_polls++;
@@ -78,7 +79,8 @@ napi_thread_continue(struct napi_struct *n)
 		return;
 	}
 	if (!(more && rx_gate_closed(sd))) {
-		bool passed = more ? softnet_napi_repoll_flush(n) : softnet_napi_complete_begin(n);
+		bool passed = more || n->tx_more ? softnet_napi_repoll_flush(n)
+						 : softnet_napi_complete_begin(n);
 		if (passed && cpu_charges_pending(napi_sd(n)->cpu)) {
 			napi_thread_submit(n, THREAD_GRO_FLUSH, 0);
 			return;
@@ -94,7 +96,7 @@ napi_thread_step(struct cpu_work *w)
 	struct softnet_data *sd = napi_sd(n);
 	CPU_ASSERT_CTX(napi_sd(n)->cpu, CPU_TASK);
 	switch (n->thread_step) {
-	case THREAD_POLL:
+	case THREAD_POLL: {
 		if (rx_gate_closed(sd)) {
 			napi_park(sd, n);
 			return;
@@ -103,6 +105,16 @@ napi_thread_step(struct cpu_work *w)
 		n->work = 0;
 		n->polls++;
 		sd->stats.napi_polls++;
+		/* the driver's poll begins with its TX ring (THREAD_TX) */
+		sim_time_t tx = napi_tx_cost(n);
+		if (tx > 0)
+			napi_thread_submit(n, THREAD_TX, tx);
+		else
+			napi_thread_continue(n);
+		break;
+	}
+	case THREAD_TX:
+		napi_tx_clean(n);
 		napi_thread_continue(n);
 		break;
 	case THREAD_PACKET:

@@ -75,23 +75,23 @@ if grep -q 'SYN seq 0' loss.dot; then not_ok "the window shows the handshake"; e
 expect_grep cwnd.dot '3 duplicate ACKs at 14\.00[0-9] ms</b><br/>ssthresh 13\.0 KB, cwnd 11\.6 KB' \
 	"the cwnd plot marks the fast retransmit with the tcp_cc figures"
 # tcp_cc.ca_state: the fast recovery is shaded and named from the row that entered it
-expect_grep cwnd.dot 'label="Recovery from 14\.002 ms"' "the cwnd plot names the Recovery period"
+expect_grep cwnd.dot 'label="Recovery from 14\.001 ms"' "the cwnd plot names the Recovery period"
 expect_grep cwnd.dot 'sh0 \[shape=box, style=filled.*fillcolor="#ff7f0e38"' "and shades it"
 expect_exit 2 "draw cwnd wants a TCP flow" -- "$NETSIM" draw loss.db cwnd -o x.png
 # netsim show --flow lists the sender's CA-state changes with their times
 "$NETSIM" show loss.db --flow "$flow" --nth 4 >flow.txt
 states=$(sed -n '/every change of Linux.s CA state/,$p' flow.txt | awk 'NR > 3 { print $2 }' | tr '\n' ' ')
 expect_eq "$states" "Open Disorder Recovery Open " "show --flow lists the CA states in order"
-expect_grep flow.txt '^ +14002\.050 +Recovery +cubic +11584 +13032 .* 3 +1 +1$' \
+expect_grep flow.txt '^ +14001\.050 +Recovery +cubic +11584 +13032 .* 3 +1 +1$' \
 	"the Recovery row has its time, cwnd, ssthresh and scoreboard (3 SACKed, 1 lost, 1 resent)"
 # the same changes in the machine-readable formats
 "$NETSIM" show loss.db --flow "$flow" --nth 4 --format json >flow.json
 rec=$(sqlite3 :memory: "SELECT value ->> 'time_us', value ->> 'cwnd', value ->> 'ssthresh',
 	value ->> 'sacked_out', value ->> 'lost_out', value ->> 'retrans_out'
 	FROM json_each(readfile('flow.json'), '$.ca_states') WHERE value ->> 'ca_state' = 'Recovery'" 2>&1 | tr '|' ' ')
-expect_eq "$rec" "14002.05 11584 13032 3 1 1" "show --flow --format json has the CA-state changes (ca_states)"
+expect_eq "$rec" "14001.05 11584 13032 3 1 1" "show --flow --format json has the CA-state changes (ca_states)"
 "$NETSIM" show loss.db --flow "$flow" --nth 4 --format csv >flow.csv
-expect_grep flow.csv '^14002\.050,Recovery,cubic,11584,13032,' "show --flow --format csv has them after '# ca_states'"
+expect_grep flow.csv '^14001\.050,Recovery,cubic,11584,13032,' "show --flow --format csv has them after '# ca_states'"
 
 # Lecture 5: the stack map's drops, --hosts, and two runs on one scale.
 "$NETSIM" run "$S/routing-and-route-cache.ini" --quiet --trace route.db >/dev/null

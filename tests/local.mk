@@ -123,3 +123,6 @@ tests_test_sched_smp_LDADD = $(TEST_CMOCKA_LIBS)
 # The stack map names the CPU of each step on a host of several CPUs (issue 19).
 TESTS += tests/stackmap_cpus.sh
 EXTRA_DIST += tests/stackmap_cpus.sh
+# Issue 19's criterion: one TCP flow at 10 Gbit/s with TSO and GRO reaches 9 Gbit/s.
+TESTS += tests/tcp_10g_offloads.sh
+EXTRA_DIST += tests/tcp_10g_offloads.sh

@@ -586,8 +586,11 @@ test_adaptive_rx_needs_napi(void **state)
 
 /* ---- transmit ---- */
 
+/* NAPI mode (e1000_intr, e1000_clean): a sent skb's descriptor raises the
+ * device's one interrupt, which masks every cause and schedules NAPI; the
+ * poll reclaims the TX ring (e1000_clean_tx_irq) in softirq context. */
 static void
-test_tx_completion_frees_sent_skbs(void **state)
+test_tx_completion_frees_sent_skbs_in_the_napi_poll(void **state)
 {
 	struct fx *fx = *state;
 	for (uint32_t i = 0; i < 100; i++)
@@ -598,8 +601,11 @@ test_tx_completion_frees_sent_skbs(void **state)
 	s = nic_stats(fx->na);
 	assert_int_equal(s->tx_frames, 100);
 	assert_int_equal(s->tx_completed, 100);
+	assert_int_equal(s->tx_polled, 100);
 	assert_int_equal(s->tx_ring_used, 0);
-	assert_true(s->tx_irqs >= 1 && s->tx_irqs <= 100);
+	assert_int_equal(s->tx_irqs, 0); /* no TX-completion interrupt of its own */
+	assert_int_equal(s->rx_irqs, 0); /* no frame came in */
+	assert_true(s->tx_napi_irqs >= 1 && s->tx_napi_irqs <= 100);
 	assert_int_equal(fx->n, 100);
 	/* a's only live skbs are its empty RX buffers */
 	assert_int_equal(host_live_skbs(fx->a), nic_config(fx->na)->rx_ring);
@@ -607,9 +613,61 @@ test_tx_completion_frees_sent_skbs(void **state)
 	assert_int_equal(nic_dev(fx->nb)->stats.rx_packets, 100);
 	struct cpu *cpu = fx->a->cpu;
 	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ),
+			 (sim_time_t)s->tx_napi_irqs * cpu_cost(cpu, COST_IRQ_ENTRY));
+	/* the poll paid tx_complete per skb on top of the senders' driver_tx */
+	struct napi_struct *n = nic_napi(fx->na);
+	assert_int_equal(n->packets, 0);
+	assert_true(n->polls >= s->tx_napi_irqs);
+	assert_true(cpu_busy_ns(cpu, CPU_SOFTIRQ) >=
+		    100 * (cpu_cost(cpu, COST_DRIVER_TX) + cpu_cost(cpu, COST_TX_COMPLETE)) +
+			    (sim_time_t)n->polls * cpu_cost(cpu, COST_NAPI_POLL));
+}
+
+/* Interrupt mode keeps a TX-completion interrupt that reclaims in hardirq. */
+static void
+test_tx_completion_interrupt_in_interrupt_mode(void **state)
+{
+	struct fx *fx = *state;
+	for (uint32_t i = 0; i < 100; i++)
+		send_from_a(fx, i, 200);
+	sim_run_until(fx->sim, SIM_MS);
+	const struct nic_stats *s = nic_stats(fx->na);
+	assert_int_equal(s->tx_completed, 100);
+	assert_int_equal(s->tx_polled, 0);
+	assert_true(s->tx_irqs >= 1 && s->tx_irqs <= 100);
+	assert_int_equal(s->rx_irqs, 0);
+	struct cpu *cpu = fx->a->cpu;
+	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ),
 			 (sim_time_t)s->tx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
 				 100 * cpu_cost(cpu, COST_TX_COMPLETE));
 	assert_int_equal(cpu_busy_ns(cpu, CPU_SOFTIRQ), 100 * cpu_cost(cpu, COST_DRIVER_TX));
+}
+
+/* A poll reclaims at most a ring's worth (e1000_clean_tx_irq: count <
+ * tx_ring->count); having reached it, the poll returns its whole budget:
+ * it stays scheduled (full_polls) and counts its weight against
+ * netdev_budget, though it took no packet. */
+static void
+test_napi_tx_reclaim_stops_at_the_ring_size_and_repolls(void **state)
+{
+	struct fx *fx = *state;
+	struct cpu *cpu = fx->a->cpu;
+	/* a slow interrupt entry: all 4 frames of the ring are sent (60 bytes
+	 * each, well under 1 us on the wire) before the first poll */
+	cpu_set_cost(cpu, COST_IRQ_ENTRY, 50 * SIM_US);
+	struct napi_struct *n = nic_napi(fx->na);
+	for (uint32_t i = 0; i < 4; i++)
+		send_from_a(fx, i, 60);
+	sim_run_until(fx->sim, SIM_MS);
+	const struct nic_stats *s = nic_stats(fx->na);
+	assert_int_equal(s->tx_completed, 4);
+	assert_int_equal(s->tx_polled, 4);
+	assert_int_equal(s->tx_napi_irqs, 1);
+	assert_int_equal(n->packets, 0);
+	/* the first poll took all 4 and returned budget; the second found none */
+	assert_int_equal(n->full_polls, 1);
+	assert_int_equal(n->polls, 2);
+	assert_int_equal(n->completes, 1);
 }
 
 static int
@@ -813,8 +871,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_napi_defer_hard_irqs_replaces_interrupts_by_timer_polls, setup,
 			teardown),
-		cmocka_unit_test_setup_teardown(test_tx_completion_frees_sent_skbs, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_frees_sent_skbs_in_the_napi_poll,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_completion_interrupt_in_interrupt_mode,
+						setup_irq_mode, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_napi_tx_reclaim_stops_at_the_ring_size_and_repolls,
+			setup_small_tx_ring, teardown),
 		cmocka_unit_test_setup_teardown(test_full_tx_ring_stops_queue_and_qdisc_drops,
 						setup_small_tx_ring, teardown),
 		cmocka_unit_test_setup_teardown(test_two_nics_with_different_settings_in_one_host,
