@@ -356,6 +356,7 @@ struct tcp_mib {
 	uint64_t listen_overflows, listen_drops;
 	uint64_t out_of_window_icmps; /* ICMP errors about no segment in flight */
 	uint64_t paws_estab_rejected; /* LINUX_MIB_PAWSESTABREJECTED */
+	uint64_t delivered_ce;	      /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;	      /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
@@ -521,6 +522,7 @@ void tcp_ecn_queue_cwr(struct tcp_sock *tp);
 void tcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb);
 void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb);
 void tcp_ecn_rcv_ecn_echo(struct sock *sk, uint8_t flags);
+void tcp_ecn_delivered_ce(struct sock *sk, uint8_t flags, uint32_t delivered);
 
 /* tcp_timestamps.c: RFC 7323 timestamps and PAWS (Linux tcp_input.c,
  * tcp_output.c, include/net/tcp.h) */

@@ -752,10 +752,13 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		sk->sk_state_change(sk);
 	}
+	uint32_t prior_delivered = tcp_sk(sk)->delivered;
 	if (!tcp_ack(sk, skb)) {
 		skb_drop(skb, SKB_DROP_TCP_OLD_ACK);
 		return NET_RX_DROP;
 	}
+	/* Linux tcp_newly_delivered: TCPDeliveredCE (tcp_ecn.c) */
+	tcp_ecn_delivered_ce(sk, TCP_SKB_CB(skb)->flags, tcp_sk(sk)->delivered - prior_delivered);
 	switch (sk->sk_state) {
 	case TCP_FIN_WAIT1:
 		if (tcp_fin_acked(sk)) {
