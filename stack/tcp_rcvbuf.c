@@ -452,7 +452,8 @@ __tcp_select_window(struct sock *sk)
 		space &= ~(int64_t)((1u << tp->rcv_wscale) - 1);
 		return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
 	}
-	int mss = (int)tp->icsk_ack.rcv_mss;
+	/* rcv_mss is 0 before ESTABLISHED (a challenge ACK in SYN_RECV) */
+	int mss = (int)MAX(tp->icsk_ack.rcv_mss, 1u);
 	int free_space = tcp_space(sk);
 	int allowed_space = tcp_full_space(sk);
 	int full_space = (int)MIN((int64_t)tp->window_clamp, (int64_t)allowed_space);
