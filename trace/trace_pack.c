@@ -122,13 +122,16 @@ pack_put_row(struct trace_pack *pk, const int64_t *v, const bool *has, int n)
  * the part of a big row that does not fill whole overflow pages in the
  * table's leaf page: cut at a fixed number of rows, that part has any size
  * up to a page and the leaves are half empty (the file was 18% bigger).
- * Cut just past minLocal + 6 overflow pages (SQLite's btreeParseCellPtr:
- * minLocal = (usable - 12) * 32 / 255 - 23 = 1003 and 8188 bytes an
- * overflow page, at page_size 8192), the leaf part is about 1 KiB and a
- * leaf holds several.  The 25 bytes are the record's header and the other
- * columns.  TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
+ * Cut just past minLocal + some whole overflow pages (SQLite's
+ * btreeParseCellPtr: minLocal = (usable - 12) * 32 / 255 - 23, and
+ * usable - 4 bytes an overflow page), the leaf part is about minLocal and
+ * a leaf holds several.  The 25 bytes are the record's header and the
+ * other columns.  About 48 KiB of overflow pages a pack (at least one);
+ * TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
  */
-#define TRACE_PACK_BYTES (1003 + 6 * 8188 - 25)
+#define TRACE_PACK_MIN_LOCAL ((TRACE_PAGE_SIZE - 12) * 32 / 255 - 23)
+#define TRACE_PACK_OVFL_PAGES MAX(1, 49152 / (TRACE_PAGE_SIZE - 4))
+#define TRACE_PACK_BYTES (TRACE_PACK_MIN_LOCAL + TRACE_PACK_OVFL_PAGES * (TRACE_PAGE_SIZE - 4) - 25)
 
 static inline bool
 pack_full(const struct trace_pack *pk)
@@ -276,9 +279,8 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		return;
 	if (plain) {
 		sqlite3_stmt *st = tr->st[ST_SKB_PLAIN];
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)tr->skb_seq + 1);
 		for (int c = 0; c < 17; c++)
-			bind_opt(st, c + 2, v[skb_col_from[c]], has[skb_col_from[c]]);
+			bind_opt(st, c + 1, v[skb_col_from[c]], has[skb_col_from[c]]);
 		tr->skb_seq++;
 		if (trace_step(tr, st, "writing skb_rows"))
 			tr->batch_rows++;
