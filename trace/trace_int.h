@@ -11,9 +11,25 @@
 #include <sqlite3.h>
 #include "trace/trace.h"
 
+/* The database's page size (trace.c sets it; trace_pack.c cuts packs to fit it). */
+#ifndef TRACE_PAGE_SIZE
+#define TRACE_PAGE_SIZE 8192
+#endif
+
 /* Rows per transaction: large enough that commits cost little, small
  * enough that a killed run loses at most a moment of trace. */
 #define TRACE_BATCH_ROWS 10000
+/* The same once the rows are packed (past NETSIM_TRACE_EXPAND_ROWS): a
+ * commit writes the pages it changed again to the WAL and cuts the packs
+ * being built short, and a big trace is made faster than a lecture's. */
+#ifndef TRACE_BATCH_ROWS_PACKED
+#define TRACE_BATCH_ROWS_PACKED 50000
+#endif
+
+/* The page cache (and so the sorter) of a packed trace's index builds at close. */
+#define TRACE_CLOSE_SORT_KIB 2048
+/* The page cache while rows are packed (trace.c sets 16 MiB at open). */
+#define TRACE_PACKED_CACHE_KIB 4096
 
 /* How long the writer waits for readers to let go (at open and close only:
  * in WAL mode, readers never block a commit). */
@@ -185,6 +201,13 @@ struct trace_host_rec {
 	struct trace_busy_total *busy_hot[CPU_NCTX + 1][1 << TRACE_BUSY_HOT_BITS];
 };
 
+/* An address's dotted quad as interned in the recorder's names (trace_rows.c row_addr). */
+#define TRACE_ADDR_CACHE_BITS 4
+struct trace_addr_name {
+	uint32_t addr;
+	const char *name; /* NULL: an empty slot */
+};
+
 /*
  * The recorder.  Invariants: db == NULL means "no database" and every write
  * is a no-op; in_txn says a BEGIN is open; failed, once set, stays set and
@@ -202,6 +225,7 @@ struct trace {
 	GError *failed;	     /* the first write error, as the simulation thread knows it */
 	GStringChunk *names; /* text of generic rows that is not a literal: kept until close */
 	uint64_t rows;	     /* rows made in the whole run */
+	struct trace_addr_name addr_cache[1 << TRACE_ADDR_CACHE_BITS]; /* simulation thread */
 	/* cpu_work numbers by "ctx\x1fname" (simulation thread) */
 	GHashTable *work_by_text;
 
@@ -218,6 +242,7 @@ struct trace {
 	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
+	bool packed_cache;   /* the page cache is TRACE_PACKED_CACHE_KIB */
 	GError *w_error;     /* the writer's first error; read when synced */
 };
 

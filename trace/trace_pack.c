@@ -122,13 +122,16 @@ pack_put_row(struct trace_pack *pk, const int64_t *v, const bool *has, int n)
  * the part of a big row that does not fill whole overflow pages in the
  * table's leaf page: cut at a fixed number of rows, that part has any size
  * up to a page and the leaves are half empty (the file was 18% bigger).
- * Cut just past minLocal + 6 overflow pages (SQLite's btreeParseCellPtr:
- * minLocal = (usable - 12) * 32 / 255 - 23 = 1003 and 8188 bytes an
- * overflow page, at page_size 8192), the leaf part is about 1 KiB and a
- * leaf holds several.  The 25 bytes are the record's header and the other
- * columns.  TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
+ * Cut just past minLocal + some whole overflow pages (SQLite's
+ * btreeParseCellPtr: minLocal = (usable - 12) * 32 / 255 - 23, and
+ * usable - 4 bytes an overflow page), the leaf part is about minLocal and
+ * a leaf holds several.  The 25 bytes are the record's header and the
+ * other columns.  About 48 KiB of overflow pages a pack (at least one);
+ * TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
  */
-#define TRACE_PACK_BYTES (1003 + 6 * 8188 - 25)
+#define TRACE_PACK_MIN_LOCAL ((TRACE_PAGE_SIZE - 12) * 32 / 255 - 23)
+#define TRACE_PACK_OVFL_PAGES MAX(1, 49152 / (TRACE_PAGE_SIZE - 4))
+#define TRACE_PACK_BYTES (TRACE_PACK_MIN_LOCAL + TRACE_PACK_OVFL_PAGES * (TRACE_PAGE_SIZE - 4) - 25)
 
 static inline bool
 pack_full(const struct trace_pack *pk)
@@ -136,13 +139,7 @@ pack_full(const struct trace_pack *pk)
 	return pk->len >= TRACE_PACK_BYTES || pk->n >= TRACE_PACK_ROWS;
 }
 
-static bool pack_write_plain(struct trace *tr, struct trace_pack *pk, bool skb);
-
-/* Writes @pk as one row of its table with @st and empties it.  While the
- * trace is still of the size that is expanded at close (tr->expand_rows),
- * its rows go straight into the plain tables instead, on this writer
- * thread: a lecture's trace is then written as before the packs, with no
- * expansion at close (which took twice the time of the run). */
+/* Writes @pk as one row of its table with @st and empties it. */
 static void
 pack_write(struct trace *tr, struct trace_pack *pk, sqlite3_stmt *st, bool skb)
 {
@@ -151,14 +148,6 @@ pack_write(struct trace *tr, struct trace_pack *pk, sqlite3_stmt *st, bool skb)
 	pack_reserve(pk, 2);
 	pk->buf[pk->len++] = ']';
 	pk->buf[pk->len] = '\0';
-	if (tr->skb_seq <= tr->expand_rows) {
-		if (!tr->w_error && !pack_write_plain(tr, pk, skb))
-			trace_fail(tr, skb ? "writing skb_rows" : "writing cpu_rows");
-		pk->len = 0;
-		pk->n = 0;
-		pk->has_d0 = false;
-		return;
-	}
 	int i = 1;
 	if (skb)
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)pk->seq0);
@@ -175,6 +164,35 @@ pack_write(struct trace *tr, struct trace_pack *pk, sqlite3_stmt *st, bool skb)
 	if (!tr->w_error)
 		trace_step(tr, st, skb ? "writing skb_packs" : "writing cpu_packs");
 }
+
+/*
+ * While the trace is still of the size that is expanded at close
+ * (tr->expand_rows), its rows go straight into the plain tables instead,
+ * on this writer thread: a lecture's trace is then written as before the
+ * packs, with no expansion at close (which took twice the time of the
+ * run).  They are bound from the record's values, not formatted into a
+ * pack and parsed back (which made a lecture's full trace 1.5x dearer).
+ * Every row of skb_events up to the limit is plain and every later one
+ * packed, so the plain rows always come first; cpu_busy rows follow the
+ * same switch.
+ */
+static inline bool
+trace_plain_now(const struct trace *tr)
+{
+	return tr->skb_seq < tr->expand_rows;
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* skb_rows' columns after seq: the index of each in a pack's row */
+static const int skb_col_from[17] = { 0, 1, 2, 3, 4, 16, 11, 15, 5, 6, 7, 8, 14, 13, 12, 9, 10 };
 
 void
 trace_packs_flush(struct trace *tr)
@@ -201,24 +219,30 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 {
 	struct trace_pack *pk = &tr->skb_pack;
 	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
-	int64_t v[17];
+	bool plain = trace_plain_now(tr);
+	int64_t v[17], t0 = 0, k0 = 0, d0 = 0;
 	bool has[17];
 
-	if (!pk->n) {
-		pk->t0 = (int64_t)r->time;
-		pk->seq0 = tr->skb_seq + 1;
-		pk->k0 = (int64_t)r->skb;
-	}
-	if (!pk->has_d0 && r->has_ptrs) {
-		/* before any row is written with it: rows without one come first */
-		pk->d0 = (int64_t)r->p.data_id;
-		pk->has_d0 = true;
+	if (!plain) {
+		if (!pk->n) {
+			pk->t0 = (int64_t)r->time;
+			pk->seq0 = tr->skb_seq + 1;
+			pk->k0 = (int64_t)r->skb;
+		}
+		if (!pk->has_d0 && r->has_ptrs) {
+			/* before any row is written with it: rows without one come first */
+			pk->d0 = (int64_t)r->p.data_id;
+			pk->has_d0 = true;
+		}
+		t0 = pk->t0;
+		k0 = pk->k0;
+		d0 = pk->has_d0 ? pk->d0 : 0;
 	}
 	/* the order of the view skb_packed: the columns most often NULL last */
-	v[0] = (int64_t)r->time - pk->t0;
+	v[0] = (int64_t)r->time - t0;
 	v[1] = r->host;
 	v[2] = trace_site_id(tr, r);
-	v[3] = (int64_t)r->skb - pk->k0;
+	v[3] = (int64_t)r->skb - k0;
 	v[4] = r->data_off;
 	has[0] = has[1] = has[2] = has[3] = true;
 	has[4] = r->data_off >= 0;
@@ -228,7 +252,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		v[6] = p->tail;
 		v[7] = p->end;
 		v[8] = p->size;
-		v[9] = (int64_t)p->data_id - pk->d0;
+		v[9] = (int64_t)p->data_id - d0;
 		v[10] = p->dataref;
 		v[12] = p->trans;
 		v[13] = p->net;
@@ -253,6 +277,15 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 	has[16] = !(derived || (len_null && r->len < 0));
 	if (tr->w_error)
 		return;
+	if (plain) {
+		sqlite3_stmt *st = tr->st[ST_SKB_PLAIN];
+		for (int c = 0; c < 17; c++)
+			bind_opt(st, c + 1, v[skb_col_from[c]], has[skb_col_from[c]]);
+		tr->skb_seq++;
+		if (trace_step(tr, st, "writing skb_rows"))
+			tr->batch_rows++;
+		return;
+	}
 	pack_put_row(pk, v, has, 17);
 	tr->skb_seq++;
 	tr->batch_rows++;
@@ -275,6 +308,15 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
 		v[i] = row->v[i].i;
 	}
 	has[5] = has[5] && v[5] != 0;
+	if (trace_plain_now(tr)) {
+		sqlite3_stmt *st = tr->st[ST_CPU_PLAIN];
+		for (int i = 0; i < 5; i++)
+			bind_opt(st, i + 1, v[i], has[i]);
+		sqlite3_bind_int64(st, 6, has[5] ? v[5] : 0); /* the CPU: 0 when left out */
+		if (trace_step(tr, st, "writing cpu_rows"))
+			tr->batch_rows++;
+		return;
+	}
 	if (!pk->n)
 		pk->t0 = v[2];
 	v[3] -= v[2]; /* the stretch's length */
@@ -385,29 +427,17 @@ struct unpack {
 	int64_t seq, t0, k0, d0;
 };
 
-static void
-bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
-{
-	if (has)
-		sqlite3_bind_int64(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* One skb_rows row from the pack order of skb_packed (schema.sql). */
 static bool
 unpack_skb_row(void *arg, const int64_t *v, const bool *has)
 {
 	struct unpack *u = arg;
 	sqlite3_stmt *st = u->ins;
-	/* skb_rows' columns after seq: the index of each in a pack's row */
-	static const int from[17] = { 0, 1, 2, 3, 4, 16, 11, 15, 5, 6, 7, 8, 14, 13, 12, 9, 10 };
-
 	if (!has[0] || !has[1] || !has[2] || !has[3])
 		return false;
 	sqlite3_bind_int64(st, 1, u->seq++);
 	for (int c = 0; c < 17; c++) {
-		int k = from[c];
+		int k = skb_col_from[c];
 		int64_t x = v[k];
 		if (k == 0)
 			x += u->t0;
@@ -439,19 +469,6 @@ unpack_cpu_row(void *arg, const int64_t *v, const bool *has)
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE;
-}
-
-/* @pk's rows into the plain table with the writer's statement; false (the
- * statement's error for trace_step to report) when one fails. */
-static bool
-pack_write_plain(struct trace *tr, struct trace_pack *pk, bool skb)
-{
-	struct unpack u = { .ins = tr->st[skb ? ST_SKB_PLAIN : ST_CPU_PLAIN],
-			    .seq = (int64_t)pk->seq0,
-			    .t0 = pk->t0,
-			    .k0 = pk->k0,
-			    .d0 = pk->has_d0 ? pk->d0 : 0 };
-	return unpack_rows(pk->buf, skb ? 17 : 6, skb ? unpack_skb_row : unpack_cpu_row, &u);
 }
 
 /* Every pack of one table into plain rows, then the packs deleted. */
