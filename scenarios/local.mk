@@ -12,6 +12,8 @@ dist_lectures_DATA = \
 	scenarios/lectures/one-write-several-reads.ini \
 	scenarios/lectures/path-of-a-packet.ini \
 	scenarios/lectures/routing-and-route-cache.ini \
+	scenarios/lectures/rps-single-queue.ini \
+	scenarios/lectures/rss-four-cpus.ini \
 	scenarios/lectures/skb-header-walk.ini \
 	scenarios/lectures/socket-lifecycle.ini \
 	scenarios/lectures/tcp-handshake-and-teardown.ini \
