@@ -18,7 +18,8 @@ dist_lectures_DATA = \
 	scenarios/lectures/socket-lifecycle.ini \
 	scenarios/lectures/tcp-handshake-and-teardown.ini \
 	scenarios/lectures/tcp-loss-and-fast-retransmit.ini \
-	scenarios/lectures/tcp-loss-recovery-compared.ini
+	scenarios/lectures/tcp-loss-recovery-compared.ini \
+	scenarios/lectures/tso-gro-10g.ini
 
 # Lectures with a TAP link (root, /dev/net/tun, real clients): a folder of
 # their own, so the tests that run every scenarios/lectures/*.ini never
