@@ -57,7 +57,10 @@ EXTRA_DIST += docs/lecture-guide.md \
 	docs/img/interrupt-rates.png \
 	docs/img/one-write-several-reads.png \
 	docs/img/several-writes-one-read.png \
-	docs/img/view-path-of-a-packet.png
+	docs/img/view-path-of-a-packet.png \
+	docs/img/rss-four-cpus-cpu.png \
+	docs/img/rps-single-queue-cpu.png \
+	docs/img/tso-gro-10g-cpu.png
 
 # The receive-livelock homework (docs/homework-livelock.md): its scenarios,
 # and tests/homework.sh, which checks that their curves have the published
