@@ -69,7 +69,8 @@ homeworkdir = $(pkgdatadir)/scenarios/homework
 dist_homework_DATA = \
 	scenarios/homework/receiver.ini \
 	scenarios/homework/router.ini \
-	scenarios/homework/router-screend.ini
+	scenarios/homework/router-screend.ini \
+	scenarios/homework/receiver-queues.ini
 TESTS += tests/homework.sh
 EXTRA_DIST += tests/homework.sh \
 	docs/img/livelock-receiver.png \
@@ -80,7 +81,9 @@ EXTRA_DIST += tests/homework.sh \
 	docs/img/livelock-router-cpu.png \
 	docs/img/livelock-screend-quota.png \
 	docs/img/livelock-screend-feedback.png \
-	docs/img/livelock-screend-cycles.png
+	docs/img/livelock-screend-cycles.png \
+	docs/img/livelock-queues.png \
+	docs/img/livelock-queues-cpu.png
 
 # The lecture guide's commands, run as written: every picture it shows is
 # drawn again (into a scratch folder), so the guide cannot go stale.
