@@ -554,6 +554,11 @@ close_trace(struct world *w, bool finished, GError **error)
 		struct host *h = w->hosts->pdata[i];
 		h->trace = NULL;
 		cpu_set_busy_hook(h->cpu, NULL, NULL);
+		/* CPUs 1..N-1 copied CPU 0's hook (cpu_smp_join): a process
+		 * killed at teardown must not call it with the freed trace */
+		for (uint32_t k = 0; k < h->ncpus; k++)
+			if (h->cpus[k] && h->cpus[k] != h->cpu)
+				cpu_set_busy_hook(h->cpus[k], NULL, NULL);
 	}
 	return ok;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# docs/render-homework.sh - run the sweeps of docs/homework-livelock.md and
-# copy their plots to the handout's pictures, so that they are the
+# docs/render-homework.sh - run the sweeps of docs/homework-livelock.md (and
+# of docs/homework-livelock-queues.md) and copy their plots to the handout's pictures, so that they are the
 # project's own output:
 #
 #   docs/render-homework.sh NETSIM [OUTDIR [WORKDIR]]     (OUTDIR: docs/img)
@@ -45,4 +45,8 @@ sweep "$hw/router-screend.ini" -o q7c \
 	--vary host.router.eth0.weight=10 --vary host.router.rx_cycle_limit=100,75,50,25 \
 	--series host.router.rx_cycle_limit
 cp q7c/plots/app.sink.rx_rate.png "$out/livelock-screend-cycles.png"
-echo "render-homework: 9 pictures in $out"
+# docs/homework-livelock-queues.md: 1, 2 and 4 RX queues on a 4-CPU receiver
+sweep "$hw/receiver-queues.ini" -o qq
+cp qq/plots/bob.udp.in_datagrams.png "$out/livelock-queues.png"
+cp qq/plots/cpu.png "$out/livelock-queues-cpu.png"
+echo "render-homework: 11 pictures in $out"

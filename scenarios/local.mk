@@ -12,11 +12,14 @@ dist_lectures_DATA = \
 	scenarios/lectures/one-write-several-reads.ini \
 	scenarios/lectures/path-of-a-packet.ini \
 	scenarios/lectures/routing-and-route-cache.ini \
+	scenarios/lectures/rps-single-queue.ini \
+	scenarios/lectures/rss-four-cpus.ini \
 	scenarios/lectures/skb-header-walk.ini \
 	scenarios/lectures/socket-lifecycle.ini \
 	scenarios/lectures/tcp-handshake-and-teardown.ini \
 	scenarios/lectures/tcp-loss-and-fast-retransmit.ini \
-	scenarios/lectures/tcp-loss-recovery-compared.ini
+	scenarios/lectures/tcp-loss-recovery-compared.ini \
+	scenarios/lectures/tso-gro-10g.ini
 
 # Lectures with a TAP link (root, /dev/net/tun, real clients): a folder of
 # their own, so the tests that run every scenarios/lectures/*.ini never
@@ -56,7 +59,10 @@ EXTRA_DIST += docs/lecture-guide.md \
 	docs/img/interrupt-rates.png \
 	docs/img/one-write-several-reads.png \
 	docs/img/several-writes-one-read.png \
-	docs/img/view-path-of-a-packet.png
+	docs/img/view-path-of-a-packet.png \
+	docs/img/rss-four-cpus-cpu.png \
+	docs/img/rps-single-queue-cpu.png \
+	docs/img/tso-gro-10g-cpu.png
 
 # The receive-livelock homework (docs/homework-livelock.md): its scenarios,
 # and tests/homework.sh, which checks that their curves have the published
@@ -65,7 +71,8 @@ homeworkdir = $(pkgdatadir)/scenarios/homework
 dist_homework_DATA = \
 	scenarios/homework/receiver.ini \
 	scenarios/homework/router.ini \
-	scenarios/homework/router-screend.ini
+	scenarios/homework/router-screend.ini \
+	scenarios/homework/receiver-queues.ini
 TESTS += tests/homework.sh
 EXTRA_DIST += tests/homework.sh \
 	docs/img/livelock-receiver.png \
@@ -76,7 +83,9 @@ EXTRA_DIST += tests/homework.sh \
 	docs/img/livelock-router-cpu.png \
 	docs/img/livelock-screend-quota.png \
 	docs/img/livelock-screend-feedback.png \
-	docs/img/livelock-screend-cycles.png
+	docs/img/livelock-screend-cycles.png \
+	docs/img/livelock-queues.png \
+	docs/img/livelock-queues-cpu.png
 
 # The lecture guide's commands, run as written: every picture it shows is
 # drawn again (into a scratch folder), so the guide cannot go stale.

@@ -30,7 +30,8 @@ else
 	not_ok "a sweep of the handout fails"
 	tail -5 "$T/log"
 fi
-for png in $(sed -n 's/.*(img\/\(livelock-[a-z0-9-]*\.png\)).*/\1/p' "$top_srcdir/docs/homework-livelock.md"); do
+for png in $(sed -n 's/.*(img\/\(livelock-[a-z0-9-]*\.png\)).*/\1/p' "$top_srcdir/docs/homework-livelock.md" \
+	"$top_srcdir/docs/homework-livelock-queues.md"); do
 	if [ -s "$T/img/$png" ]; then ok "drew $png"; else not_ok "did not draw $png"; fi
 done
 m=0

@@ -116,4 +116,57 @@ a=$(thick life-map.dot) b=$(thick map.dot)
 want=$a
 [ "$b" -gt "$a" ] && want=$b
 expect_grep scaled.dot "the thickest: $want skbs" "--scale-from scales to the larger of the two runs ($a, $b)"
+# Lecture 17: RPS.  In the CPU timeline of dave (the second host drawn),
+# each of CPUs 1-3 takes an "rps ipi" in its hardirq lane and runs the
+# protocol work in its softirq lane; bob's CPUs 1-3 have no softirq bars.
+"$NETSIM" run "$S/rps-single-queue.ini" --quiet --trace rps.db --trace-level full >/dev/null
+"$NETSIM" draw rps.db cpu --hosts bob,dave --from 10ms --to 10.05ms -o rps.dot
+# lane_bars DOT HOST LANE [COLOUR]: the bars drawn in lane LANE (3 * CPU +
+# context: 0 hardirq, 1 softirq, 2 task) of the HOST-th host drawn
+lane_bars() {
+	awk -v lane="lctx_$2_$3" -v colour="${4:-}" '
+	$1 == lane { split($2, p, /[,!]/); y = p[2] }
+	/^  b[0-9]+ \[pos=/ { split($2, p, /[,!]/); by[NR] = p[2]; col[NR] = $0 }
+	END { for (i in by) if (by[i] == y && (colour == "" || index(col[i], "fillcolor=\"" colour "\""))) n++
+	      print n + 0 }' "$1"
+}
+ipi=$(sed -n 's/.*<td bgcolor="\(#[0-9a-f]*\)" width="18"> <\/td><td align="left">rps ipi<\/td>.*/\1/p' rps.dot)
+[ -n "$ipi" ] && ok "the RPS timeline's legend names rps ipi" || not_ok "the RPS timeline's legend has no rps ipi"
+for k in 1 2 3; do
+	rows=$(sqlite3 rps.db "SELECT count(*) FROM cpu_busy b JOIN hosts h ON h.id = b.host
+		WHERE h.name = 'dave' AND b.cpu = $k AND b.name = 'rps ipi'
+		AND end_ns > 10000000 AND start_ns < 10050000")
+	bars=$(lane_bars rps.dot 1 $((3 * k)) "$ipi")
+	if [ "$rows" -gt 0 ] && [ "$bars" -ge 1 ] && [ "$bars" -le "$rows" ]; then
+		ok "dave's CPU $k: $bars rps ipi bars in its hardirq lane for $rows IPIs"
+	else
+		not_ok "dave's CPU $k: $bars rps ipi bars for $rows IPIs"
+	fi
+	soft=$(lane_bars rps.dot 1 $((3 * k + 1)))
+	[ "$soft" -gt 10 ] && ok "dave's CPU $k: $soft bars of protocol work in softirq" ||
+		not_ok "dave's CPU $k: only $soft softirq bars"
+	none=$(lane_bars rps.dot 0 $((3 * k + 1)))
+	expect_eq "$none" 0 "bob's CPU $k (no RPS): no softirq bars"
+done
+
+# Lecture 16: RSS.  Each of dave's four CPUs takes its own queue's
+# interrupt: the trace has eth0-rx-K irq on CPU K only, and the picture
+# draws hardirq bars on each CPU's lane.
+"$NETSIM" run "$S/rss-four-cpus.ini" --quiet --trace rss.db --trace-level full >/dev/null
+"$NETSIM" draw rss.db cpu --hosts bob,dave --from 10ms --to 10.05ms -o rss.dot
+wrong=$(sqlite3 rss.db "SELECT count(*) FROM cpu_busy b JOIN hosts h ON h.id = b.host
+	WHERE h.name = 'dave' AND b.name LIKE 'eth0-rx-% irq' AND b.name != 'eth0-rx-' || b.cpu || ' irq'")
+expect_eq "$wrong" 0 "rss-four-cpus: every eth0-rx-K irq of dave runs on CPU K"
+for k in 0 1 2 3; do
+	n=$(lane_bars rss.dot 1 $((3 * k)))
+	soft=$(lane_bars rss.dot 1 $((3 * k + 1)))
+	if [ "$n" -ge 1 ] && [ "$soft" -gt 10 ]; then
+		ok "rss-four-cpus: dave's CPU $k draws its interrupt ($n bars) and its poll ($soft bars)"
+	else
+		not_ok "rss-four-cpus: dave's CPU $k draws $n hardirq and $soft softirq bars"
+	fi
+done
+grep -q 'hcpu_0_1 ' rss.dot && not_ok "bob (one CPU) is drawn with several CPUs" ||
+	ok "bob (one CPU) is drawn with one set of lanes"
+
 done_testing

@@ -250,4 +250,58 @@ else
 	not_ok "interrupts-and-napi-high-load: NAPI $d, interrupts $b (expected 30% more)"
 fi
 
+# ---- RSS, RPS, TSO/GRO (issue 19): the ratios the guide states ------------
+# sinks PREFIX FILE: the datagrams the sinks app.PREFIX0..3 read
+sinks() { awk -v p="app.$1" 'index($1, p) == 1 && $1 ~ /\.rx_msgs$/ { d += $2 } END { print d + 0 }' "$2"; }
+# ratio A B: A / B to two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print 0 }'; }
+# within X LO HI: LO <= X <= HI
+within() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
+m="$T/rss-four-cpus.txt"
+one=$(sinks sink_bob "$m") four=$(sinks sink_dave "$m")
+r=$(ratio "$four" "$one")
+if within "$r" 3.3 3.6; then
+	ok "rss-four-cpus: 4 queues on 4 CPUs deliver $r times one queue on one CPU ($four, $one)"
+else
+	not_ok "rss-four-cpus: 4 queues on 4 CPUs deliver $r times one queue on one CPU ($four, $one; want 3.3 to 3.6)"
+fi
+m="$T/rps-single-queue.txt"
+norps=$(sinks sink_bob "$m") rps=$(sinks sink_dave "$m")
+r=$(ratio "$rps" "$norps")
+if within "$r" 2.0 3.0; then
+	ok "rps-single-queue: RPS to CPUs 1-3 delivers $r times one queue without it ($rps, $norps)"
+else
+	not_ok "rps-single-queue: RPS delivers $r times one queue without it ($rps, $norps; want 2 to 3)"
+fi
+r=$(ratio "$norps" "$one")
+if within "$r" 1.0 1.5; then
+	ok "rps-single-queue: one queue on 4 CPUs delivers $r times one queue on one CPU (not 4)"
+else
+	not_ok "rps-single-queue: one queue on 4 CPUs delivers $r times one queue on one CPU (want 1 to 1.5)"
+fi
+# the same runs again: the same figures, and conservation holds
+for name in rss-four-cpus rps-single-queue; do
+	"$NETSIM" run --quiet "$LEC/$name.ini" --metrics "$T/$name.again.txt" >"$T/$name.out" 2>&1
+	if cmp -s "$T/$name.txt" "$T/$name.again.txt"; then
+		ok "$name: the same run twice gives the same figures"
+	else
+		not_ok "$name: two runs differ"
+	fi
+	expect_grep "$T/$name.out" 'skbs: .*\(balanced\)' "$name: every skb is freed or in a named queue"
+done
+# TSO/GRO: CPU time per frame on the wire, sender and receiver
+m="$T/tso-gro-10g.txt"
+perframe() {
+	awk -v h="$1" -v f="$2" '$1 == h ".cpu.hardirq_ns" || $1 == h ".cpu.softirq_ns" ||
+		$1 == h ".cpu.task_ns" { c += $2 } $1 == h ".eth0." f { n = $2 }
+		END { if (n > 0) printf "%.0f", c / n; else print 0 }' "$m"
+}
+a=$(perframe alice tx_frames) b=$(perframe bob rx_frames)
+c=$(perframe carol tx_frames) d=$(perframe dave rx_frames)
+if [ "$((c * 4))" -lt "$a" ] && [ "$((d * 10))" -lt "$((b * 6))" ]; then
+	ok "tso-gro-10g: ns per frame: sender $a -> $c with TSO, receiver $b -> $d with GRO"
+else
+	not_ok "tso-gro-10g: ns per frame: sender $a -> $c (want < 1/4), receiver $b -> $d (want < 0.6)"
+fi
+
 done_testing

@@ -21,6 +21,10 @@ EXTRA_DIST += tests/md1.sh
 # The receiver homework's NAPI trough against its hand calculation (issue 11).
 TESTS += tests/homework_trough.sh
 EXTRA_DIST += tests/homework_trough.sh
+# The 1/2/4-queue livelock homework on a 4-CPU receiver (issue 19).
+TESTS += tests/homework_queues.sh
+EXTRA_DIST += tests/homework_queues.sh docs/homework-livelock-queues.md \
+	docs/homework-livelock-queues-answers.md
 
 # Per-direction link loss (loss_ab, loss_ba) in a whole TCP run.
 TESTS += tests/loss_direction.sh
