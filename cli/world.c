@@ -606,18 +606,16 @@ world_finish(struct world *w, GError **error)
 			}
 		}
 		if (owner)
-			trace_counter(owner->trace, g_intern_string(name + strlen(owner->name) + 1),
-				      "run", value);
+			trace_counter(owner->trace, name + strlen(owner->name) + 1, "run", value);
 		else
-			trace_counter(first->trace, g_intern_string(name), "world", value);
+			trace_counter(first->trace, name, "world", value);
 	}
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
 		for (uint32_t p = 0; p < h->nplaces; p++) {
 			g_autofree char *dn = g_strconcat(
 				"drop.", skb_drop_reason_name(h->places[p].reason), NULL);
-			trace_counter(h->trace, g_intern_string(dn),
-				      g_intern_string(h->places[p].place),
+			trace_counter(h->trace, dn, h->places[p].place,
 				      (int64_t)h->places[p].count);
 		}
 	}
