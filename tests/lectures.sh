@@ -298,10 +298,10 @@ perframe() {
 }
 a=$(perframe alice tx_frames) b=$(perframe bob rx_frames)
 c=$(perframe carol tx_frames) d=$(perframe dave rx_frames)
-if [ "$((c * 4))" -lt "$a" ] && [ "$((d * 10))" -lt "$((b * 6))" ]; then
+if [ "$((c * 3))" -lt "$a" ] && [ "$((d * 10))" -lt "$((b * 6))" ]; then
 	ok "tso-gro-10g: ns per frame: sender $a -> $c with TSO, receiver $b -> $d with GRO"
 else
-	not_ok "tso-gro-10g: ns per frame: sender $a -> $c (want < 1/4), receiver $b -> $d (want < 0.6)"
+	not_ok "tso-gro-10g: ns per frame: sender $a -> $c (want < 1/3), receiver $b -> $d (want < 0.6)"
 fi
 
 done_testing
