@@ -35,7 +35,10 @@ for q in 1 2 4; do
 done
 one=$(fig top1 bob.udp.in_datagrams) two=$(fig top2 bob.udp.in_datagrams) four=$(fig top4 bob.udp.in_datagrams)
 off=$(fig top1 link.lan.0.delivered)
-check "$off > 150000 && $one > 10000" "1 queue at 3000 Mbit/s: $one of $off delivered"
+# alice (floods pinned to CPUs 1-7, CPU 0 left to her NIC, which reclaims
+# the TX ring in its NAPI poll) offers about 144,000 frames in the 40 ms,
+# short of the link's 170,000: her CPU 0 is the limit at this rate
+check "$off > 130000 && $one > 10000" "1 queue at 3000 Mbit/s: $one of $off delivered"
 check "$two > 1.6 * $one" "2 queues deliver $two, more than 1.6 times 1 queue's $one"
 check "$four > 2.5 * $one && $four < 4 * $one" "4 queues deliver $four, 2.5 to 4 times 1 queue's $one"
 # the same offered load whatever bob does (alice is independent of bob)
@@ -48,7 +51,7 @@ check "$(work top2 2) == 0 && $(work top2 3) == 0 && $(work top2 0) > 0 && $(wor
 	"2 queues: CPUs 0 and 1 do the protocol work, CPUs 2 and 3 none"
 check "$(work top4 0) > 0 && $(work top4 1) > 0 && $(work top4 2) > 0 && $(work top4 3) > 0" \
 	"4 queues: every CPU does protocol work"
-check "$(fig top1 bob.drops.ring_full) > 100000" "1 queue: the excess is dropped in the ring"
+check "$(fig top1 bob.drops.ring_full) > 0.8 * $off" "1 queue: the excess is dropped in the ring"
 # determinism and conservation
 "$NETSIM" run "$SC" --quiet --metrics "$T/again.txt" --set host.bob.eth0.rx_queues=4 \
 	--set link.lan.rate=3000Mbit >"$T/again.out" 2>&1
