@@ -5,11 +5,12 @@
 # (tests/lsan.supp) match on library frames that only a full unwind of each
 # allocation finds (those libraries have no frame pointers), and that unwind
 # (fast_unwind_on_malloc=0) makes every allocation about ten times slower.
-# Only `netsim draw` calls Graphviz, so only it pays for the full unwind;
+# Only `netsim draw` and `netsim view` (whose pages carry the drawings)
+# call Graphviz, so only they pay for the full unwind;
 # every other subcommand keeps ASan's fast frame-pointer unwind, which sees
 # all of netsim's own frames.
 case "${1-}" in
-draw) ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+draw | view) ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 	export ASAN_OPTIONS ;;
 esac
 exec "${NETSIM_BIN:?set by make check}" "$@"
