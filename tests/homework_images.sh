@@ -6,6 +6,10 @@
 # sweep writes beside its PNG: render-homework.sh runs with a netsim that
 # keeps them).
 . "$top_srcdir/tests/lib.sh"
+# Under the sanitizers the draws of this test skip the leak check (its full
+# unwind is slow on the big traces); see tests/netsim-asan.sh.
+NETSIM_ASAN_DRAW=pictures
+export NETSIM_ASAN_DRAW
 if [ -z "${GNUPLOT:-}" ] && ! command -v gnuplot >/dev/null 2>&1; then
 	echo "# skip: gnuplot is not installed (Debian: gnuplot-nox)"
 	exit 77
