@@ -7,7 +7,8 @@
  * delta * NICE_0_LOAD / weight), update_min_vruntime, sched_slice (the
  * period max(sched_latency, nr * sched_min_granularity) shared by weight,
  * at least sched_min_granularity: BASE_SLICE, 6.2+), place_entity (a new
- * task starts a vslice behind min_vruntime: START_DEBIT; a waking one at
+ * task starts a vslice of its parent's queue, CPU 0's, behind
+ * min_vruntime: START_DEBIT, task_fork_fair; a waking one at
  * most sched_latency/2 ahead of it: GENTLE_FAIR_SLEEPERS),
  * check_preempt_tick (slice used, or more than a slice ahead of the
  * leftmost task after sched_min_granularity), check_preempt_wakeup (the
@@ -278,6 +279,9 @@ rq_check(const struct cpu *cpu, const struct cpu_rq *rq)
 		for (const struct cpu_work *w = t->items.head; w; w = w->next)
 			if (!w->queued || w->ctx != CPU_TASK || w->se != t)
 				RQ_BUG(cpu, "a task's queue holds an item that is not its own");
+		if (t->allowed && cpu->leader->movable &&
+		    g_hash_table_lookup(cpu->leader->movable, GUINT_TO_POINTER(t->id)) != t)
+			RQ_BUG(cpu, "a task with a mask is missing from its host's table");
 		if (t->on_rq) {
 			load += t->weight;
 			nr++;
@@ -395,8 +399,8 @@ cpu_task_yield(struct cpu *cpu, uint32_t task)
  * Where a new process runs (Linux select_task_rq_fair at fork,
  * SD_BALANCE_FORK: find_idlest_cpu, 6.6, picks the idlest CPU of
  * those allowed).  netsim's rule: the allowed CPU on which the fewest
- * processes have been placed so far, the lowest number on a tie; the
- * process stays there (no load balancing, no migration).  With no more
+ * processes have been placed so far, the lowest number on a tie (where
+ * it then wakes, and whether the balancer moves it, is below).  With no more
  * processes than CPUs every process gets a CPU of its own, as Linux's
  * idlest-CPU choice gives them.  @allowed is a mask of CPU numbers (0:
  * every CPU, sched_setaffinity's cpus_allowed).
@@ -424,8 +428,14 @@ cpu_select_fork(struct cpu *const *cpus, uint32_t n, uint64_t allowed)
 void
 sched_smp_join(struct cpu *cpu, struct cpu *leader)
 {
-	if (!leader->movable)
+	if (!leader->movable) { /* with the masks set while the host had one CPU */
 		leader->movable = g_hash_table_new(g_direct_hash, g_direct_equal);
+		for (guint i = 0; i < leader->rq.tasks->len; i++) {
+			struct cpu_task *t = leader->rq.tasks->pdata[i];
+			if (t->allowed)
+				g_hash_table_insert(leader->movable, GUINT_TO_POINTER(t->id), t);
+		}
+	}
 	leader->bycpu = g_renew(struct cpu *, leader->bycpu, leader->ncpus);
 	for (uint32_t i = 0; i < leader->ncpus; i++) {
 		struct cpu *c = leader;
