@@ -432,7 +432,7 @@ world_metrics(struct world *w)
 		struct host *h = w->hosts->pdata[i];
 		/* several CPUs: the host's figures are their sums (shares of all
 		 * N CPUs), and HOST.cpuK.* each CPU's own */
-		double preempt = 0, switches = 0;
+		double preempt = 0, switches = 0, migrations = 0;
 		for (int c = 0; c < CPU_NCTX; c++) {
 			double ns = 0;
 			for (uint32_t k = 0; k < h->ncpus; k++) {
@@ -453,8 +453,11 @@ world_metrics(struct world *w)
 		for (uint32_t k = 0; k < h->ncpus; k++) {
 			preempt += (double)cpu_preemptions(h->cpus[k]);
 			switches += (double)cpu_context_switches(h->cpus[k]);
+			migrations += (double)cpu_migrations(h->cpus[k]);
 			cpu_foreach_task(h->cpus[k], put_task, &tp);
 		}
+		if (h->ncpus > 1) /* tasks moved between its CPUs (sim/sched_fair.c) */
+			put(m, migrations, "%s.cpu.migrations", h->name);
 		put(m, preempt, "%s.cpu.preemptions", h->name);
 		put(m, switches, "%s.cpu.context_switches", h->name);
 		for (int r = 1; r < SKB_DROP_REASON_MAX; r++) {

@@ -111,6 +111,7 @@ cpu_free(struct cpu *cpu)
 				*pp = cpu->sibling;
 				break;
 			}
+	sched_smp_leave(cpu);
 	rq_fini(&cpu->rq);
 	struct cpu_debt *d;
 	while ((d = cpu->all_debts) != NULL) {
@@ -303,8 +304,10 @@ account_stretch(struct cpu *cpu)
 	uint32_t task = w->ctx == CPU_TASK ? w->task : 0;
 	cpu->busy[w->ctx] += ran;
 	w->remaining -= ran;
-	if (w->ctx == CPU_TASK)
+	if (w->ctx == CPU_TASK) {
 		rq_account(&cpu->rq, w->se, ran);
+		w->se->exec_start = now; /* update_curr: when it last ran */
+	}
 	if (!cpu->hook)
 		return; /* no one to tell the parts to (cpu_set_busy_hook) */
 	if (w->migrate_ns > 0 && t < now) {
@@ -588,6 +591,7 @@ cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this
 	cpu->leader = leader;
 	cpu->smp = leader->smp = true;
 	leader->ncpus = MAX(leader->ncpus, id + 1);
+	sched_smp_join(cpu, leader);
 	memcpy(cpu->cost, leader->cost, sizeof(cpu->cost));
 	cpu->hook = leader->hook;
 	cpu->hook_arg = leader->hook_arg;

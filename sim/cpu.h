@@ -282,6 +282,8 @@ struct cpu_sched_config {
 	sim_time_t sched_latency_ns;		/* 6 ms: the period every runnable task runs in */
 	sim_time_t sched_min_granularity_ns;	/* 0.75 ms: the shortest slice */
 	sim_time_t sched_wakeup_granularity_ns; /* 1 ms: a woken task preempts if this far behind */
+	sim_time_t sched_migration_cost_ns;	/* 0.5 ms: a task that ran this recently is
+						 * cache hot, and the balancer leaves it */
 };
 void cpu_sched_config_init(struct cpu_sched_config *c);
 void cpu_set_sched_config(struct cpu *cpu, const struct cpu_sched_config *c);

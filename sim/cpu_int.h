@@ -49,6 +49,7 @@ struct cpu_task {
 	struct cpu *cpu;	 /* the CPU whose run queue owns it now */
 	uint64_t allowed;	 /* cpus_allowed; 0: bound to its CPU (per-CPU kthreads) */
 	sim_time_t migrate_owed; /* COST_MIGRATE, paid by its next item on the new CPU */
+	sim_time_t exec_start;	 /* when it last ran (se.exec_start): task_hot */
 	uint64_t migrations;	 /* times moved to another CPU */
 };
 
@@ -80,6 +81,9 @@ struct cpu {
 	uint32_t nr_placed;	 /* processes placed here (cpu_select_fork) */
 	uint32_t ncpus;		 /* on the leader: the CPUs of its host */
 	sim_event_id balance_ev; /* on the leader: the next load-balancing tick */
+	struct cpu **bycpu;	 /* on the leader: its host's CPUs by number (ncpus) */
+	GHashTable *movable;	 /* on the leader: id -> entity of each task with a mask */
+	unsigned balance_failed; /* balancing passes in a row that moved nothing here */
 	uint64_t migrations;	 /* tasks pulled to this CPU (cpu_migrations) */
 	uint64_t timers_fired;	 /* cpu_timer_run bodies run with this CPU as base */
 	void *percpu;		 /* the owner's per-CPU data (softnet_data) */
@@ -150,6 +154,10 @@ void rq_init(struct cpu_rq *rq);
  * here.  Per-CPU kthreads (ksoftirqd) share an id and are never looked up
  * across CPUs. */
 struct cpu_task *rq_task_find(struct cpu *cpu, uint32_t id);
+/* @cpu joins @leader's host (cpu_smp_join): the leader's CPU array and
+ * task table; sched_smp_leave undoes it at cpu_free. */
+void sched_smp_join(struct cpu *cpu, struct cpu *leader);
+void sched_smp_leave(struct cpu *cpu);
 /* Arm the host's load-balancing tick if it is not armed. */
 void sched_balance_arm(struct cpu *leader);
 void rq_fini(struct cpu_rq *rq);

@@ -7,7 +7,8 @@
  * delta * NICE_0_LOAD / weight), update_min_vruntime, sched_slice (the
  * period max(sched_latency, nr * sched_min_granularity) shared by weight,
  * at least sched_min_granularity: BASE_SLICE, 6.2+), place_entity (a new
- * task starts a vslice behind min_vruntime: START_DEBIT; a waking one at
+ * task starts a vslice of its parent's queue, CPU 0's, behind
+ * min_vruntime: START_DEBIT, task_fork_fair; a waking one at
  * most sched_latency/2 ahead of it: GENTLE_FAIR_SLEEPERS),
  * check_preempt_tick (slice used, or more than a slice ahead of the
  * leftmost task after sched_min_granularity), check_preempt_wakeup (the
@@ -45,6 +46,7 @@ cpu_sched_config_init(struct cpu_sched_config *c)
 		.sched_latency_ns = 6 * SIM_MS,
 		.sched_min_granularity_ns = 750 * SIM_US,
 		.sched_wakeup_granularity_ns = 1 * SIM_MS,
+		.sched_migration_cost_ns = 500 * SIM_US,
 	};
 }
 
@@ -163,6 +165,26 @@ check_preempt_wakeup(struct cpu_rq *rq, struct cpu_task *se)
 		rq->need_resched = true;
 }
 
+/*
+ * START_DEBIT: a new task starts a vslice behind min_vruntime.  Linux
+ * takes that vslice at fork, on the parent's run queue (task_fork_fair ->
+ * place_entity(cfs_rq, se, 1), 6.5 and earlier), and the child keeps it,
+ * relative to min_vruntime, on the CPU it is then placed on
+ * (wake_up_new_task -> select_task_rq_fair, SD_BALANCE_FORK).  netsim's
+ * processes are all started by the scenario, their parent, on CPU 0: the
+ * vslice is CPU 0's, whichever CPU the task lands on.  (Taken on the
+ * landing CPU instead, it shrinks with each task already there: with many
+ * processes per CPU the second placed on each was a half-latency behind
+ * and never ran while the later ones, a few slices behind, kept the CPU.)
+ */
+static sim_time_t
+start_debit(struct cpu_rq *rq, const struct cpu_task *se)
+{
+	const struct cpu *parent = se->cpu->leader;
+	const struct cpu_rq *prq = parent == se->cpu ? rq : &parent->rq;
+	return delta_fair(sched_slice(prq, se), se);
+}
+
 /* place_entity + enqueue_entity: @se becomes runnable. */
 void
 rq_wakeup(struct cpu_rq *rq, struct cpu_task *se)
@@ -170,7 +192,7 @@ rq_wakeup(struct cpu_rq *rq, struct cpu_task *se)
 	update_min_vruntime(rq); /* update_curr */
 	if (!se->seen) {
 		se->seen = true;
-		se->vruntime = rq->min_vruntime + delta_fair(sched_slice(rq, se), se);
+		se->vruntime = rq->min_vruntime + start_debit(rq, se);
 	} else {
 		sim_time_t floor = rq->min_vruntime - rq->cfg.sched_latency_ns / 2;
 		if (se->vruntime < floor)
@@ -257,6 +279,9 @@ rq_check(const struct cpu *cpu, const struct cpu_rq *rq)
 		for (const struct cpu_work *w = t->items.head; w; w = w->next)
 			if (!w->queued || w->ctx != CPU_TASK || w->se != t)
 				RQ_BUG(cpu, "a task's queue holds an item that is not its own");
+		if (t->allowed && cpu->leader->movable &&
+		    g_hash_table_lookup(cpu->leader->movable, GUINT_TO_POINTER(t->id)) != t)
+			RQ_BUG(cpu, "a task with a mask is missing from its host's table");
 		if (t->on_rq) {
 			load += t->weight;
 			nr++;
@@ -374,8 +399,8 @@ cpu_task_yield(struct cpu *cpu, uint32_t task)
  * Where a new process runs (Linux select_task_rq_fair at fork,
  * SD_BALANCE_FORK: find_idlest_cpu, 6.6, picks the idlest CPU of
  * those allowed).  netsim's rule: the allowed CPU on which the fewest
- * processes have been placed so far, the lowest number on a tie; the
- * process stays there (no load balancing, no migration).  With no more
+ * processes have been placed so far, the lowest number on a tie (where
+ * it then wakes, and whether the balancer moves it, is below).  With no more
  * processes than CPUs every process gets a CPU of its own, as Linux's
  * idlest-CPU choice gives them.  @allowed is a mask of CPU numbers (0:
  * every CPU, sched_setaffinity's cpus_allowed).
@@ -398,33 +423,76 @@ cpu_select_fork(struct cpu *const *cpus, uint32_t n, uint64_t allowed)
 
 /* ---- several CPUs: placement at wakeup, load balancing, migration ------------------ */
 
+/* The leader's CPU array grows with each CPU that joins; its table of
+ * tasks with a mask finds a migratable task in O(1) wherever it is. */
+void
+sched_smp_join(struct cpu *cpu, struct cpu *leader)
+{
+	if (!leader->movable) { /* with the masks set while the host had one CPU */
+		leader->movable = g_hash_table_new(g_direct_hash, g_direct_equal);
+		for (guint i = 0; i < leader->rq.tasks->len; i++) {
+			struct cpu_task *t = leader->rq.tasks->pdata[i];
+			if (t->allowed)
+				g_hash_table_insert(leader->movable, GUINT_TO_POINTER(t->id), t);
+		}
+	}
+	leader->bycpu = g_renew(struct cpu *, leader->bycpu, leader->ncpus);
+	for (uint32_t i = 0; i < leader->ncpus; i++) {
+		struct cpu *c = leader;
+		while (c && c->id != i)
+			c = c->sibling;
+		leader->bycpu[i] = c; /* at join only: O(CPUs^2) once per host */
+	}
+	leader->bycpu[cpu->id] = cpu;
+}
+
+void
+sched_smp_leave(struct cpu *cpu)
+{
+	struct cpu *leader = cpu->leader;
+	if (leader->movable)
+		for (guint i = 0; i < cpu->rq.tasks->len; i++) {
+			struct cpu_task *t = cpu->rq.tasks->pdata[i];
+			gpointer key = GUINT_TO_POINTER(t->id);
+			if (g_hash_table_lookup(leader->movable, key) == t)
+				g_hash_table_remove(leader->movable, key);
+		}
+	if (leader != cpu) {
+		if (cpu->id < leader->ncpus && leader->bycpu[cpu->id] == cpu)
+			leader->bycpu[cpu->id] = NULL;
+		return;
+	}
+	if (cpu->movable)
+		g_hash_table_destroy(cpu->movable);
+	g_free(cpu->bycpu);
+}
+
+/* A migratable task of @id on @cpu's host, wherever it is now. */
+static struct cpu_task *
+movable_find(const struct cpu *cpu, uint32_t id)
+{
+	GHashTable *m = cpu->leader->movable;
+	return m ? g_hash_table_lookup(m, GUINT_TO_POINTER(id)) : NULL;
+}
+
 struct cpu_task *
 rq_task_find(struct cpu *cpu, uint32_t id)
 {
 	struct cpu_task *se = g_hash_table_lookup(cpu->rq.by_id, GUINT_TO_POINTER(id));
 	if (se)
 		return se;
-	/* a migratable task now on another CPU; O(CPUs), on a task's
-	 * first submit after its item cache went stale */
-	for (struct cpu *c = cpu->leader; c; c = c->sibling) {
-		if (c == cpu)
-			continue;
-		se = g_hash_table_lookup(c->rq.by_id, GUINT_TO_POINTER(id));
-		if (se && se->allowed)
-			return se;
-	}
-	return rq_task(&cpu->rq, id);
+	/* a migratable task now on another CPU: the host's table, O(1) */
+	se = movable_find(cpu, id);
+	return se ? se : rq_task(&cpu->rq, id);
 }
 
 struct cpu *
 cpu_task_cpu(struct cpu *cpu, uint32_t task)
 {
-	for (struct cpu *c = cpu->leader; c; c = c->sibling) {
-		struct cpu_task *se = g_hash_table_lookup(c->rq.by_id, GUINT_TO_POINTER(task));
-		if (se && (se->allowed || c == cpu))
-			return c;
-	}
-	return NULL;
+	struct cpu_task *se = movable_find(cpu, task);
+	if (se)
+		return se->cpu;
+	return g_hash_table_contains(cpu->rq.by_id, GUINT_TO_POINTER(task)) ? cpu : NULL;
 }
 
 void
@@ -433,6 +501,12 @@ cpu_task_set_allowed(struct cpu *cpu, uint32_t task, uint64_t allowed)
 	struct cpu_task *se = rq_task(&cpu->rq, task);
 	g_assert(!allowed || (cpu->id < 64 && (allowed & (1ull << cpu->id))));
 	se->allowed = allowed;
+	if (cpu->leader->movable) {
+		if (allowed)
+			g_hash_table_insert(cpu->leader->movable, GUINT_TO_POINTER(task), se);
+		else if (g_hash_table_lookup(cpu->leader->movable, GUINT_TO_POINTER(task)) == se)
+			g_hash_table_remove(cpu->leader->movable, GUINT_TO_POINTER(task));
+	}
 }
 
 static bool
@@ -498,12 +572,16 @@ rq_idle(const struct cpu *c)
 
 /*
  * select_task_rq_fair at a wakeup, the subset netsim models
- * (kernel/sched/fair.c select_idle_sibling, 6.6): the previous CPU if it
- * is idle; else the first idle allowed CPU, searching from the one after
- * it (select_idle_cpu's wrap-around scan); else the allowed CPU with the
- * fewest runnable tasks, when it has fewer than the previous one (Linux
- * would keep the wake_affine target; netsim keeps the previous CPU on a
- * tie).  A task without a mask stays.
+ * (kernel/sched/fair.c, 6.6): a wakeup has no SD_BALANCE_WAKE domain, so
+ * select_task_rq_fair goes to select_idle_sibling(p, prev, target): the
+ * target if it is idle, the previous CPU if it is idle, else
+ * select_idle_cpu's scan of the domain from the target onwards for an
+ * idle CPU, else the target itself: a waking task never moves to a busy
+ * CPU, however loaded its own (the periodic balancer's business).  netsim
+ * has no wake_affine, so the target is the previous CPU.  A task whose
+ * previous CPU is no longer allowed goes to the allowed CPU with the
+ * fewest runnable tasks (select_fallback_rq).  A task without a mask
+ * stays.  The scan reads the host's CPU array: O(allowed CPUs).
  */
 struct cpu *
 cpu_task_wake_cpu(struct cpu *prev, uint32_t task)
@@ -513,45 +591,66 @@ cpu_task_wake_cpu(struct cpu *prev, uint32_t task)
 	struct cpu_task *se = g_hash_table_lookup(prev->rq.by_id, GUINT_TO_POINTER(task));
 	if (!se || !se->allowed || se->on_rq)
 		return prev;
-	if (task_allowed_on(se, prev) && rq_idle(prev))
+	bool prev_ok = task_allowed_on(se, prev);
+	if (prev_ok && rq_idle(prev))
 		return prev;
-	struct cpu *n = prev->leader, *best = NULL;
-	uint32_t nc = n->ncpus;
-	struct cpu *byid[64] = { 0 };
-	for (struct cpu *c = n; c; c = c->sibling)
-		if (c->id < 64)
-			byid[c->id] = c;
-	for (uint32_t k = 1; k <= nc; k++) {
-		struct cpu *c = byid[(prev->id + k) % nc];
-		if (!c || c == prev || !task_allowed_on(se, c))
+	struct cpu *const *cpus = prev->leader->bycpu;
+	uint32_t nc = prev->leader->ncpus;
+	struct cpu *fallback = NULL;
+	for (uint32_t k = 1; k < nc; k++) {
+		struct cpu *c = cpus[(prev->id + k) % nc];
+		if (!c || !task_allowed_on(se, c))
 			continue;
 		if (rq_idle(c)) {
 			rq_migrate(prev, c, se);
 			return c;
 		}
-		if (!best || c->rq.nr_running < best->rq.nr_running)
-			best = c;
+		if (!fallback || c->rq.nr_running < fallback->rq.nr_running)
+			fallback = c;
 	}
-	if (best && (!task_allowed_on(se, prev) || best->rq.nr_running < prev->rq.nr_running)) {
-		rq_migrate(prev, best, se);
-		return best;
-	}
-	return prev;
+	if (prev_ok || !fallback)
+		return prev;
+	rq_migrate(prev, fallback, se);
+	return fallback;
 }
 
-/* A runnable task on @src that may move to @dst (can_migrate_task: not
- * running, allowed there, preemption on): the one with the largest
- * vruntime, which would run last on @src (Linux detach_tasks takes the
- * cfs_tasks list from its tail, the least recently run); ties: lowest id. */
+/* task_hot (6.6): did @t run on its CPU within sched_migration_cost? */
+static bool
+task_hot(const struct cpu_task *t, const struct cpu *src)
+{
+	sim_time_t cost = src->rq.cfg.sched_migration_cost_ns;
+	if (cost <= 0)
+		return false;
+	return sim_now(src->sim) - t->exec_start < cost;
+}
+
+/* Linux's sd->cache_nice_tries for the host's one domain (sd_init: 1 for
+ * a domain of CPUs that share a cache, SD_SHARE_PKG_RESOURCES). */
+#define CACHE_NICE_TRIES 1
+
+/*
+ * A runnable task on @src that may move to @dst (can_migrate_task, 6.6:
+ * not running, allowed there, preemption on, and cache cold: task_hot
+ * says no, unless balancing @dst has failed more than cache_nice_tries
+ * times in a row): the one with the largest vruntime, which would run
+ * last on @src (Linux detach_tasks takes the cfs_tasks list from its
+ * tail, the least recently run); ties: lowest id.  *@hot counts the
+ * candidates left only because they were hot.
+ */
 static struct cpu_task *
-movable_task(const struct cpu *src, const struct cpu *dst)
+movable_task(const struct cpu *src, const struct cpu *dst, unsigned *hot)
 {
 	struct cpu_task *best = NULL;
+	bool aggressive = dst->balance_failed > CACHE_NICE_TRIES;
 	for (guint i = 0; i < src->rq.runnable->len; i++) {
 		struct cpu_task *t = src->rq.runnable->pdata[i];
 		if (t == src->rq.curr || t->preempt_count || !task_allowed_on(t, dst) ||
 		    (src->cur && src->cur->ctx == CPU_TASK && src->cur->se == t))
 			continue;
+		if (!aggressive && task_hot(t, src)) {
+			(*hot)++;
+			continue;
+		}
 		if (!best || t->vruntime > best->vruntime ||
 		    (t->vruntime == best->vruntime && t->id < best->id))
 			best = t;
@@ -608,19 +707,25 @@ sched_balance_tick(struct sim *sim, void *a, void *b)
 			continue;
 		struct cpu *src = NULL;
 		struct cpu_task *se = NULL;
+		unsigned hot = 0;
 		for (struct cpu *c = leader; c; c = c->sibling) {
 			if (c == dst || c->rq.nr_running < 2 ||
 			    (src && c->rq.nr_running <= src->rq.nr_running))
 				continue;
-			struct cpu_task *t = movable_task(c, dst);
+			struct cpu_task *t = movable_task(c, dst, &hot);
 			if (t) {
 				src = c;
 				se = t;
 			}
 		}
 		if (se) {
+			dst->balance_failed = 0;
 			rq_migrate(src, dst, se);
 			cpu_kick(dst);
+		} else if (hot) {
+			dst->balance_failed++; /* load_balance: sd->nr_balance_failed++ */
+		} else {
+			dst->balance_failed = 0; /* out_balanced */
 		}
 	}
 	if (balance_needed(leader))

@@ -94,6 +94,10 @@ const struct conf_key netdev_host_conf_keys[] = {
 	  NULL,
 	  "CFS: a woken task preempts when this far behind in vruntime "
 	  "(Linux sysctl_sched_wakeup_granularity, 1ms)" },
+	{ "sched_migration_cost_ns", CONF_DURATION,
+	  offsetof(struct netdev_host_config, sched.sched_migration_cost_ns), 0, SIM_S, 0, 0, NULL,
+	  "a task that ran this recently is cache hot: the load balancer leaves it twice "
+	  "before moving it (Linux sysctl_sched_migration_cost, 500us)" },
 	{ NULL },
 };
 
