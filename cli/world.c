@@ -360,48 +360,51 @@ world_run(struct world *w, GError **error)
 static int
 metric_name(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	size_t n = 0;
+	char *o = buf, *end = buf + size - 1; /* room for the NUL */
 	for (const char *f = fmt; *f; f++) {
+		if (*f != '%' || f[1] == '%') {
+			if (o == end)
+				return -1;
+			*o++ = *f;
+			f += *f == '%';
+			continue;
+		}
 		char num[12];
 		const char *s;
-		size_t len;
-		if (*f != '%') {
-			num[0] = *f;
-			s = num, len = 1;
-		} else if (f[1] == '%') {
-			s = "%", len = 1, f++;
-		} else if (f[1] == 's') {
+		f++;
+		if (*f == 's') {
 			s = va_arg(ap, const char *);
 			if (!s)
 				return -1;
-			len = strlen(s), f++;
-		} else if (f[1] == 'd' || f[1] == 'u') {
+		} else if (*f == 'd' || *f == 'u') {
 			unsigned v;
 			bool neg = false;
-			if (f[1] == 'd') {
+			if (*f == 'd') {
 				int d = va_arg(ap, int);
 				neg = d < 0;
 				v = neg ? 0u - (unsigned)d : (unsigned)d;
 			} else {
 				v = va_arg(ap, unsigned);
 			}
-			char *e = num + sizeof num, *q = e;
+			char *q = num + sizeof num;
+			*--q = 0;
 			do
 				*--q = (char)('0' + v % 10);
 			while ((v /= 10) != 0);
 			if (neg)
 				*--q = '-';
-			s = q, len = (size_t)(e - q), f++;
+			s = q;
 		} else {
 			return -1;
 		}
-		if (n + len >= size)
-			return -1;
-		memcpy(buf + n, s, len);
-		n += len;
+		for (; *s; s++) {
+			if (o == end)
+				return -1;
+			*o++ = *s;
+		}
 	}
-	buf[n] = 0;
-	return (int)n;
+	*o = 0;
+	return (int)(o - buf);
 }
 
 /*
