@@ -17,6 +17,11 @@ TESTS += tests/test_scenario
 tests_test_scenario_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_scenario_LDADD = $(TEST_CMOCKA_LIBS)
 
+check_PROGRAMS += tests/test_metric_put
+TESTS += tests/test_metric_put
+tests_test_metric_put_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_metric_put_LDADD = $(TEST_CMOCKA_LIBS)
+
 # Command-line behaviour: exit codes, error lines, never overwriting a trace.
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh tests/lib.sh

@@ -23,11 +23,49 @@
 
 G_DEFINE_QUARK(netsim - inet - error - quark, inet_error)
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * The 32-bit words of the first whole 64-byte blocks of *@pp summed in 64
+ * bits, with AVX2: the same lanes as csum_partial's loop below, twice as
+ * wide, so half the instructions on a 1000-byte payload (callgrind).  It
+ * advances *@pp and *@lenp past the blocks.  Only called when the CPU has
+ * AVX2 (__builtin_cpu_supports); the sum is the same integer either way.
+ */
+__attribute__((target("avx2"))) static uint64_t
+csum_blocks_avx2(const uint8_t **pp, size_t *lenp)
+{
+	typedef uint64_t v4u64 __attribute__((vector_size(32)));
+	const v4u64 low32 = { 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu };
+	v4u64 lo0 = { 0 }, hi0 = { 0 }, lo1 = { 0 }, hi1 = { 0 };
+	const uint8_t *p = *pp;
+	size_t len = *lenp;
+	while (len >= 64) {
+		v4u64 a, b;
+		memcpy(&a, p, sizeof a);
+		memcpy(&b, p + 32, sizeof b);
+		lo0 += a & low32;
+		hi0 += a >> 32;
+		lo1 += b & low32;
+		hi1 += b >> 32;
+		p += 64;
+		len -= 64;
+	}
+	*pp = p;
+	*lenp = len;
+	lo0 += hi0 + lo1 + hi1;
+	return lo0[0] + lo0[1] + lo0[2] + lo0[3];
+}
+#endif
+
 wsum_t
 csum_partial(const void *buf, size_t len, wsum_t sum)
 {
 	const uint8_t *p = buf;
 	uint64_t acc = sum;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (len >= 128 && __builtin_cpu_supports("avx2"))
+		acc += csum_blocks_avx2(&p, &len);
+#endif
 	/*
 	 * The sum of the 32-bit words, kept whole in 64 bits: no carry is
 	 * lost.  32 bytes per turn as two vectors of two 64-bit lanes (GNU C

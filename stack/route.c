@@ -440,16 +440,16 @@ static int
 route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt, const char **how)
 {
 	struct fib_table *t = fib_of(host);
-	*how = NULL;
-	if (saddr && !ip_dev_find(host, saddr))
-		return -EINVAL;
-	*how = t->nslots ? "route_cache_miss" : "fib_lookup";
 	struct rt_cache_slot *slot = NULL;
 	if (t->nslots && !t->cache)
 		t->cache = g_new0(struct rt_cache_slot, t->nslots);
 	if (t->cache) {
 		uint32_t h = (daddr * 0x9e3779b1u) ^ (saddr * 0x85ebca6bu);
 		slot = &t->cache[(h >> 16) & (t->nslots - 1)];
+		/* A hit's source address was checked when its slot was filled,
+		 * and an address leaves a device only after route_del_dev has
+		 * flushed the cache (inet_set_address): it is still ours, so
+		 * the hit needs no ip_dev_find. */
 		if (slot->valid && slot->daddr == daddr && slot->saddr == saddr) {
 			t->stats.cache_hits++;
 			*rt = slot->rt;
@@ -457,8 +457,13 @@ route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *r
 			*how = "route_cache_hit";
 			return 0;
 		}
-		t->stats.cache_misses++;
 	}
+	*how = NULL;
+	if (saddr && !ip_dev_find(host, saddr))
+		return -EINVAL;
+	*how = t->nslots ? "route_cache_miss" : "fib_lookup";
+	if (slot)
+		t->stats.cache_misses++;
 	int err = route_resolve(host, daddr, saddr, rt);
 	if (err)
 		return err;
