@@ -404,8 +404,11 @@ trace_setup_db(struct trace *tr, GError **error)
 		return false;
 	}
 	for (int i = 0; i < ST_N; i++) {
-		if (sqlite3_prepare_v3(tr->db, trace_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &tr->st[i], NULL) != SQLITE_OK) {
+		g_autofree char *sql_n = NULL;
+		if (i == ST_SKB_PLAIN_N || i == ST_CPU_PLAIN_N)
+			sql_n = trace_plain_n_sql(i);
+		if (sqlite3_prepare_v3(tr->db, sql_n ? sql_n : trace_stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &tr->st[i], NULL) != SQLITE_OK) {
 			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
 				    "trace database %s: preparing a statement failed: %s",
 				    trace_where(tr), sqlite3_errmsg(tr->db));

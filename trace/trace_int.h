@@ -51,6 +51,22 @@ extern const char trace_schema_sql[];
  * skb_events rows is expanded into plain tables at close. */
 #define TRACE_EXPAND_ROWS_DEFAULT 3000000
 
+/*
+ * Plain rows are inserted TRACE_PLAIN_BATCH to a statement (a multi-row
+ * VALUES): a statement's step and reset and the VDBE's start cost about as
+ * much as the row itself.  The rows wait here until there are enough, and
+ * go one a statement when the writer commits (trace_packs_flush).
+ */
+#ifndef TRACE_PLAIN_BATCH
+#define TRACE_PLAIN_BATCH 16
+#endif
+#define TRACE_PLAIN_COLS 17 /* skb_rows' columns but seq; cpu_rows has 6 */
+struct trace_plain {
+	uint32_t n; /* rows waiting */
+	int64_t v[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
+	bool has[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
+};
+
 /* A pack being built: JSON text of up to TRACE_PACK_ROWS rows. */
 struct trace_pack {
 	char *buf;
@@ -138,11 +154,13 @@ extern _Thread_local bool trace_on_writer;
 
 enum trace_stmt {
 	ST_HOST,
-	ST_SKB_PACK,  /* a skb_packs row */
-	ST_CPU_PACK,  /* a cpu_packs row */
-	ST_SKB_PLAIN, /* a skb_rows row, while the trace is of lecture size */
-	ST_CPU_PLAIN, /* a cpu_rows row, the same */
-	ST_SITE,      /* a new skb_sites row */
+	ST_SKB_PACK,	/* a skb_packs row */
+	ST_CPU_PACK,	/* a cpu_packs row */
+	ST_SKB_PLAIN,	/* a skb_rows row, while the trace is of lecture size */
+	ST_CPU_PLAIN,	/* a cpu_rows row, the same */
+	ST_SKB_PLAIN_N, /* TRACE_PLAIN_BATCH skb_rows rows in one INSERT */
+	ST_CPU_PLAIN_N, /* TRACE_PLAIN_BATCH cpu_rows rows in one INSERT */
+	ST_SITE,	/* a new skb_sites row */
 	ST_PACKET,
 	ST_BUSY,
 	ST_WORK, /* a new cpu_work row */
@@ -238,7 +256,8 @@ struct trace {
 
 	/* The writer's (or the simulation thread's, when synced). */
 	struct trace_pack skb_pack, cpu_pack;
-	uint64_t skb_seq; /* skb_events rows packed so far: the last seq */
+	struct trace_plain skb_plain, cpu_plain; /* plain rows not yet inserted */
+	uint64_t skb_seq;			 /* skb_events rows packed so far: the last seq */
 	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
@@ -251,7 +270,7 @@ bool trace_step(struct trace *tr, sqlite3_stmt *st, const char *what);
 /* Ends @rows rows written with @st: steps it, resets it and commits the
  * batch when it is full.  @what names the table for the error message. */
 void trace_row_done(struct trace *tr, sqlite3_stmt *st, unsigned rows, const char *what);
-/* Writes the packs being built (trace_pack.c). */
+/* Writes the packs being built and the plain rows waiting (trace_pack.c). */
 void trace_packs_flush(struct trace *tr);
 /* Records the first write error, rolls back, and stops all tracing
  * (simulation thread, synced). */
@@ -284,6 +303,8 @@ uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_cpu_row(struct trace *tr, const struct trace_row *row);
 void trace_packs_free(struct trace *tr);
+/* The SQL of ST_SKB_PLAIN_N or ST_CPU_PLAIN_N (a g_free'd string). */
+char *trace_plain_n_sql(enum trace_stmt st);
 /* Runs the schema.sql statements from the marker @from to the next
  * "-- netsim:" marker (or the end). */
 bool trace_schema_exec(sqlite3 *db, const char *from, char **errmsg);

@@ -194,9 +194,69 @@ bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
 /* skb_rows' columns after seq: the index of each in a pack's row */
 static const int skb_col_from[17] = { 0, 1, 2, 3, 4, 16, 11, 15, 5, 6, 7, 8, 14, 13, 12, 9, 10 };
 
+/* The columns of ST_SKB_PLAIN and ST_CPU_PLAIN (trace.c), in their order. */
+static const char skb_plain_cols[] = "time_ns, host, site, skb, data_off, len, bytes, other,"
+				     " step, tail_off, end_off, buf_size, mac_off, net_off,"
+				     " trans_off, data_id, dataref";
+static const char cpu_plain_cols[] = "host, work, start_ns, end_ns, task, cpu";
+#define CPU_PLAIN_COLS 6
+
+char *
+trace_plain_n_sql(enum trace_stmt st)
+{
+	bool skb = st == ST_SKB_PLAIN_N;
+	int ncol = skb ? TRACE_PLAIN_COLS : CPU_PLAIN_COLS;
+	GString *sql = g_string_new(NULL);
+
+	g_string_append_printf(sql, "INSERT INTO %s (%s) VALUES ", skb ? "skb_rows" : "cpu_rows",
+			       skb ? skb_plain_cols : cpu_plain_cols);
+	for (int r = 0; r < TRACE_PLAIN_BATCH; r++) {
+		g_string_append(sql, r ? ",(" : "(");
+		for (int c = 0; c < ncol; c++)
+			g_string_append(sql, c ? ",?" : "?");
+		g_string_append_c(sql, ')');
+	}
+	return g_string_free(sql, FALSE);
+}
+
+/* Binds @pl's row @r from parameter @first on: @ncol values. */
+static inline void
+plain_bind(sqlite3_stmt *st, const struct trace_plain *pl, uint32_t r, int first, int ncol)
+{
+	for (int c = 0; c < ncol; c++)
+		bind_opt(st, first + c, pl->v[r][c], pl->has[r][c]);
+}
+
+/* Inserts the rows waiting in @pl: a full batch with one statement, fewer one a statement. */
+static void
+plain_write(struct trace *tr, struct trace_plain *pl, bool skb)
+{
+	int ncol = skb ? TRACE_PLAIN_COLS : CPU_PLAIN_COLS;
+	const char *what = skb ? "writing skb_rows" : "writing cpu_rows";
+	uint32_t n = pl->n;
+
+	pl->n = 0;
+	if (tr->w_error || !n)
+		return;
+	if (n == TRACE_PLAIN_BATCH) {
+		sqlite3_stmt *st = tr->st[skb ? ST_SKB_PLAIN_N : ST_CPU_PLAIN_N];
+		for (uint32_t r = 0; r < n; r++)
+			plain_bind(st, pl, r, 1 + (int)r * ncol, ncol);
+		trace_step(tr, st, what);
+		return;
+	}
+	sqlite3_stmt *st = tr->st[skb ? ST_SKB_PLAIN : ST_CPU_PLAIN];
+	for (uint32_t r = 0; r < n && !tr->w_error; r++) {
+		plain_bind(st, pl, r, 1, ncol);
+		trace_step(tr, st, what);
+	}
+}
+
 void
 trace_packs_flush(struct trace *tr)
 {
+	plain_write(tr, &tr->skb_plain, true);
+	plain_write(tr, &tr->cpu_plain, false);
 	pack_write(tr, &tr->skb_pack, tr->st[ST_SKB_PACK], true);
 	pack_write(tr, &tr->cpu_pack, tr->st[ST_CPU_PACK], false);
 }
@@ -278,12 +338,15 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 	if (tr->w_error)
 		return;
 	if (plain) {
-		sqlite3_stmt *st = tr->st[ST_SKB_PLAIN];
-		for (int c = 0; c < 17; c++)
-			bind_opt(st, c + 1, v[skb_col_from[c]], has[skb_col_from[c]]);
+		struct trace_plain *pl = &tr->skb_plain;
+		for (int c = 0; c < TRACE_PLAIN_COLS; c++) {
+			pl->v[pl->n][c] = v[skb_col_from[c]];
+			pl->has[pl->n][c] = has[skb_col_from[c]];
+		}
 		tr->skb_seq++;
-		if (trace_step(tr, st, "writing skb_rows"))
-			tr->batch_rows++;
+		tr->batch_rows++;
+		if (++pl->n == TRACE_PLAIN_BATCH)
+			plain_write(tr, pl, true);
 		return;
 	}
 	pack_put_row(pk, v, has, 17);
@@ -309,12 +372,16 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
 	}
 	has[5] = has[5] && v[5] != 0;
 	if (trace_plain_now(tr)) {
-		sqlite3_stmt *st = tr->st[ST_CPU_PLAIN];
-		for (int i = 0; i < 5; i++)
-			bind_opt(st, i + 1, v[i], has[i]);
-		sqlite3_bind_int64(st, 6, has[5] ? v[5] : 0); /* the CPU: 0 when left out */
-		if (trace_step(tr, st, "writing cpu_rows"))
-			tr->batch_rows++;
+		struct trace_plain *pl = &tr->cpu_plain;
+		for (int i = 0; i < 5; i++) {
+			pl->v[pl->n][i] = v[i];
+			pl->has[pl->n][i] = has[i];
+		}
+		pl->v[pl->n][5] = has[5] ? v[5] : 0; /* the CPU: 0 when left out */
+		pl->has[pl->n][5] = true;
+		tr->batch_rows++;
+		if (++pl->n == TRACE_PLAIN_BATCH)
+			plain_write(tr, pl, false);
 		return;
 	}
 	if (!pk->n)
