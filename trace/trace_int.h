@@ -58,7 +58,7 @@ extern const char trace_schema_sql[];
  * go one a statement when the writer commits (trace_packs_flush).
  */
 #ifndef TRACE_PLAIN_BATCH
-#define TRACE_PLAIN_BATCH 16
+#define TRACE_PLAIN_BATCH 64
 #endif
 #define TRACE_PLAIN_COLS 17 /* skb_rows' columns but seq; cpu_rows has 6 */
 struct trace_plain {
