@@ -531,6 +531,13 @@ trace_set_expand_rows(struct trace *tr, uint64_t rows)
 }
 
 void
+trace_set_run_length(struct trace *tr, sim_time_t length)
+{
+	if (tr)
+		tr->run_length = length > 0 ? length : 0;
+}
+
+void
 trace_abandon(struct trace *tr)
 {
 	if (tr)
@@ -721,6 +728,8 @@ trace_finish(struct trace *tr, bool finished, GError **error)
 	if (!expand)
 		sqlite3_exec(tr->db, "PRAGMA cache_size = -" G_STRINGIFY(TRACE_CLOSE_SORT_KIB),
 			     NULL, NULL, NULL);
+	else if (tr->packed_cache) /* packed early (trace_pack.c): the plain rows' cache */
+		sqlite3_exec(tr->db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
 	if (!(expand ? trace_expand_db(tr->db, &msg)
 		     : trace_schema_exec(tr->db, "indexes", &msg))) {
 		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "trace database %s: %s failed: %s",

@@ -252,12 +252,14 @@ struct trace {
 	struct trace_chunkq *full, *free; /* simulation -> writer, and back */
 	struct trace_chunk *cur;	  /* the chunk being filled */
 
-	uint64_t expand_rows; /* expand at close when skb_events has at most this many rows */
+	uint64_t expand_rows;  /* expand at close when skb_events has at most this many rows */
+	sim_time_t run_length; /* the run's planned virtual length; 0: unknown */
 
 	/* The writer's (or the simulation thread's, when synced). */
 	struct trace_pack skb_pack, cpu_pack;
 	struct trace_plain skb_plain, cpu_plain; /* plain rows not yet inserted */
 	uint64_t skb_seq;			 /* skb_events rows packed so far: the last seq */
+	bool pack_early; /* on course to pass expand_rows: packed from now on */
 	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
@@ -320,6 +322,16 @@ bool trace_expand_db(sqlite3 *db, char **errmsg);
 #define TRACE_CPU_ROWS_INSERT                                                                     \
 	"INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu) VALUES (?1, ?2, ?3, ?4, " \
 	"?5, ?6)"
+
+/*
+ * Whether the writer stores the next row plain (the trace is still of the
+ * size that stays plain) or packed; trace_pack.c says why.
+ */
+static inline bool
+trace_plain_now(const struct trace *tr)
+{
+	return tr->skb_seq < tr->expand_rows && !tr->pack_early;
+}
 
 void trace_sites_init(struct trace_sites *s);
 void trace_sites_free(struct trace_sites *s);

@@ -133,7 +133,7 @@ static void
 writer_chunk(struct trace *tr, const struct trace_chunk *c)
 {
 	size_t off = 0;
-	uint32_t batch = tr->skb_seq < tr->expand_rows ? TRACE_BATCH_ROWS : TRACE_BATCH_ROWS_PACKED;
+	uint32_t batch = trace_plain_now(tr) ? TRACE_BATCH_ROWS : TRACE_BATCH_ROWS_PACKED;
 
 	while (off < c->used && !tr->w_error) {
 		struct rec_hdr h;
@@ -146,13 +146,13 @@ writer_chunk(struct trace *tr, const struct trace_chunk *c)
 		off += h.size;
 		if (tr->batch_rows >= batch) {
 			trace_commit_now(tr);
-			if (tr->skb_seq >= tr->expand_rows)
+			if (!trace_plain_now(tr))
 				batch = TRACE_BATCH_ROWS_PACKED;
 		}
 	}
 	/* Packed rows append whole overflow pages that are not read again:
 	 * a small page cache does for them (the plain rows' is bigger). */
-	if (!tr->packed_cache && tr->skb_seq >= tr->expand_rows && !tr->w_error) {
+	if (!tr->packed_cache && !trace_plain_now(tr) && !tr->w_error) {
 		sqlite3_exec(tr->db, "PRAGMA cache_size = -" G_STRINGIFY(TRACE_PACKED_CACHE_KIB),
 			     NULL, NULL, NULL);
 		tr->packed_cache = true;
