@@ -405,7 +405,7 @@ trace_setup_db(struct trace *tr, GError **error)
 	}
 	for (int i = 0; i < ST_N; i++) {
 		g_autofree char *sql_n = NULL;
-		if (i == ST_SKB_PLAIN_N || i == ST_CPU_PLAIN_N)
+		if (i == ST_SKB_PLAIN_N || i == ST_CPU_PLAIN_N || i == ST_PACKET_N)
 			sql_n = trace_plain_n_sql(i);
 		if (sqlite3_prepare_v3(tr->db, sql_n ? sql_n : trace_stmt_sql[i], -1,
 				       SQLITE_PREPARE_PERSISTENT, &tr->st[i], NULL) != SQLITE_OK) {

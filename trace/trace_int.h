@@ -160,6 +160,7 @@ enum trace_stmt {
 	ST_CPU_PLAIN,	/* a cpu_rows row, the same */
 	ST_SKB_PLAIN_N, /* TRACE_PLAIN_BATCH skb_rows rows in one INSERT */
 	ST_CPU_PLAIN_N, /* TRACE_PLAIN_BATCH cpu_rows rows in one INSERT */
+	ST_PACKET_N,	/* TRACE_PLAIN_BATCH packets rows in one INSERT */
 	ST_SITE,	/* a new skb_sites row */
 	ST_PACKET,
 	ST_BUSY,
@@ -258,8 +259,12 @@ struct trace {
 	/* The writer's (or the simulation thread's, when synced). */
 	struct trace_pack skb_pack, cpu_pack;
 	struct trace_plain skb_plain, cpu_plain; /* plain rows not yet inserted */
-	uint64_t skb_seq;			 /* skb_events rows packed so far: the last seq */
-	bool pack_early; /* on course to pass expand_rows: packed from now on */
+	struct {
+		uint32_t n;
+		struct trace_row rows[TRACE_PLAIN_BATCH];
+	} packets;	  /* packets rows not yet inserted, the same way */
+	uint64_t skb_seq; /* skb_events rows packed so far: the last seq */
+	bool pack_early;  /* on course to pass expand_rows: packed from now on */
 	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
@@ -305,7 +310,9 @@ uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_cpu_row(struct trace *tr, const struct trace_row *row);
 void trace_packs_free(struct trace *tr);
-/* The SQL of ST_SKB_PLAIN_N or ST_CPU_PLAIN_N (a g_free'd string). */
+/* Inserts the packets rows waiting (trace_writer.c). */
+void trace_packets_flush(struct trace *tr);
+/* The SQL of ST_SKB_PLAIN_N, ST_CPU_PLAIN_N or ST_PACKET_N (a g_free'd string). */
 char *trace_plain_n_sql(enum trace_stmt st);
 /* Runs the schema.sql statements from the marker @from to the next
  * "-- netsim:" marker (or the end). */
