@@ -242,6 +242,8 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 	w->trace = trace_open(opt->trace_path, (enum trace_level)w->level, opt->overwrite, error);
 	if (!w->trace)
 		goto fail;
+	if (w->duration != WORLD_FOREVER)
+		trace_set_run_length(w->trace, w->duration);
 	if (!trace_begin_run(w->trace, scenario_path(sc), scenario_text(sc), w->seed,
 			     PACKAGE_VERSION, error))
 		goto fail;

@@ -75,6 +75,32 @@ else
 fi
 expect_exit 0 "the half-plain trace replays" -- "$NETSIM" check-trace "$T/mixed.db"
 
+# A run on course to pass the limit is packed from early on (trace_pack.c
+# project_rows: the rows so far, at their rate so far, reach the limit by the
+# scenario's duration), not after its first NETSIM_TRACE_EXPAND_ROWS rows;
+# one that ends below the limit after all is expanded at close.  This lecture
+# makes 12,906 rows in 1 s, most of them early.
+sc="$top_srcdir/scenarios/lectures/tcp-loss-recovery-compared.ini"
+base="$T/lectures-tcp-loss-recovery-compared.plain.db"
+dump "$base" >"$T/plain.txt"
+NETSIM_TRACE_EXPAND_ROWS=12000 "$NETSIM" run "$sc" -q --trace "$T/early.db" --trace-level full \
+	>/dev/null 2>&1
+early=$(q "$T/early.db" 'SELECT (SELECT count(*) FROM skb_rows) < 6000, (SELECT count(*) FROM skb_packs) > 0')
+expect_eq "$early" "1|1" "a run on course to pass the limit is packed long before it"
+dump "$T/early.db" >"$T/early.txt"
+cmp -s "$T/plain.txt" "$T/early.txt" && ok "the early-packed trace reads as the plain one" ||
+	not_ok "the early-packed trace reads differently"
+NETSIM_TRACE_EXPAND_ROWS=13000 "$NETSIM" run "$sc" -q --trace "$T/below.db" --trace-level full \
+	>/dev/null 2>&1
+expect_eq "$(q "$T/below.db" 'SELECT count(*) FROM skb_packs; SELECT count(*) FROM cpu_packs')" \
+	"$(printf '0\n0')" "a run packed early that ends below the limit is expanded at close"
+dump "$T/below.db" >"$T/below.txt"
+cmp -s "$T/plain.txt" "$T/below.txt" && ok "the expanded trace reads as the plain one" ||
+	not_ok "the expanded trace reads differently"
+schema='SELECT type, name, sql FROM sqlite_master ORDER BY name'
+expect_eq "$(q "$T/below.db" "$schema" | cksum)" "$(q "$base" "$schema" | cksum)" \
+	"it has the plain trace's schema (views, triggers, indexes)"
+
 # netsim show reads both alike: the run, one skb, one packet's copies.
 for name in lectures-path-of-a-packet lectures-tcp-handshake-and-teardown network-udp-fragments; do
 	skb=$(q "$T/$name.plain.db" "SELECT skb FROM skb_events WHERE copy_kind = 'user_to_skb' LIMIT 1")

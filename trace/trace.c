@@ -404,8 +404,11 @@ trace_setup_db(struct trace *tr, GError **error)
 		return false;
 	}
 	for (int i = 0; i < ST_N; i++) {
-		if (sqlite3_prepare_v3(tr->db, trace_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &tr->st[i], NULL) != SQLITE_OK) {
+		g_autofree char *sql_n = NULL;
+		if (i == ST_SKB_PLAIN_N || i == ST_CPU_PLAIN_N || i == ST_PACKET_N)
+			sql_n = trace_plain_n_sql(i);
+		if (sqlite3_prepare_v3(tr->db, sql_n ? sql_n : trace_stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &tr->st[i], NULL) != SQLITE_OK) {
 			g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
 				    "trace database %s: preparing a statement failed: %s",
 				    trace_where(tr), sqlite3_errmsg(tr->db));
@@ -525,6 +528,13 @@ trace_set_expand_rows(struct trace *tr, uint64_t rows)
 {
 	if (tr)
 		tr->expand_rows = rows;
+}
+
+void
+trace_set_run_length(struct trace *tr, sim_time_t length)
+{
+	if (tr)
+		tr->run_length = length > 0 ? length : 0;
 }
 
 void
@@ -718,6 +728,8 @@ trace_finish(struct trace *tr, bool finished, GError **error)
 	if (!expand)
 		sqlite3_exec(tr->db, "PRAGMA cache_size = -" G_STRINGIFY(TRACE_CLOSE_SORT_KIB),
 			     NULL, NULL, NULL);
+	else if (tr->packed_cache) /* packed early (trace_pack.c): the plain rows' cache */
+		sqlite3_exec(tr->db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
 	if (!(expand ? trace_expand_db(tr->db, &msg)
 		     : trace_schema_exec(tr->db, "indexes", &msg))) {
 		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO, "trace database %s: %s failed: %s",

@@ -99,6 +99,10 @@ bool trace_close(struct trace *tr, bool finished, GError **error);
  * plain tables (default: NETSIM_TRACE_EXPAND_ROWS, or 3,000,000); 0 keeps
  * every trace but an empty one packed (tests). */
 void trace_set_expand_rows(struct trace *tr, uint64_t rows);
+/* The virtual time the run will last (its scenario.duration; 0: unknown).
+ * With it the writer packs from the moment a run is on course to end with
+ * more skb_events rows than the expansion limit (trace_pack.c). */
+void trace_set_run_length(struct trace *tr, sim_time_t length);
 /*
  * Expands the packed trace @path into plain tables with their indexes
  * (trace/schema.sql): a copy beside it is expanded and renamed over it, so

@@ -51,6 +51,22 @@ extern const char trace_schema_sql[];
  * skb_events rows is expanded into plain tables at close. */
 #define TRACE_EXPAND_ROWS_DEFAULT 3000000
 
+/*
+ * Plain rows are inserted TRACE_PLAIN_BATCH to a statement (a multi-row
+ * VALUES): a statement's step and reset and the VDBE's start cost about as
+ * much as the row itself.  The rows wait here until there are enough, and
+ * go one a statement when the writer commits (trace_packs_flush).
+ */
+#ifndef TRACE_PLAIN_BATCH
+#define TRACE_PLAIN_BATCH 64
+#endif
+#define TRACE_PLAIN_COLS 17 /* skb_rows' columns but seq; cpu_rows has 6 */
+struct trace_plain {
+	uint32_t n; /* rows waiting */
+	int64_t v[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
+	bool has[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
+};
+
 /* A pack being built: JSON text of up to TRACE_PACK_ROWS rows. */
 struct trace_pack {
 	char *buf;
@@ -138,11 +154,14 @@ extern _Thread_local bool trace_on_writer;
 
 enum trace_stmt {
 	ST_HOST,
-	ST_SKB_PACK,  /* a skb_packs row */
-	ST_CPU_PACK,  /* a cpu_packs row */
-	ST_SKB_PLAIN, /* a skb_rows row, while the trace is of lecture size */
-	ST_CPU_PLAIN, /* a cpu_rows row, the same */
-	ST_SITE,      /* a new skb_sites row */
+	ST_SKB_PACK,	/* a skb_packs row */
+	ST_CPU_PACK,	/* a cpu_packs row */
+	ST_SKB_PLAIN,	/* a skb_rows row, while the trace is of lecture size */
+	ST_CPU_PLAIN,	/* a cpu_rows row, the same */
+	ST_SKB_PLAIN_N, /* TRACE_PLAIN_BATCH skb_rows rows in one INSERT */
+	ST_CPU_PLAIN_N, /* TRACE_PLAIN_BATCH cpu_rows rows in one INSERT */
+	ST_PACKET_N,	/* TRACE_PLAIN_BATCH packets rows in one INSERT */
+	ST_SITE,	/* a new skb_sites row */
 	ST_PACKET,
 	ST_BUSY,
 	ST_WORK, /* a new cpu_work row */
@@ -234,11 +253,18 @@ struct trace {
 	struct trace_chunkq *full, *free; /* simulation -> writer, and back */
 	struct trace_chunk *cur;	  /* the chunk being filled */
 
-	uint64_t expand_rows; /* expand at close when skb_events has at most this many rows */
+	uint64_t expand_rows;  /* expand at close when skb_events has at most this many rows */
+	sim_time_t run_length; /* the run's planned virtual length; 0: unknown */
 
 	/* The writer's (or the simulation thread's, when synced). */
 	struct trace_pack skb_pack, cpu_pack;
+	struct trace_plain skb_plain, cpu_plain; /* plain rows not yet inserted */
+	struct {
+		uint32_t n;
+		struct trace_row rows[TRACE_PLAIN_BATCH];
+	} packets;	  /* packets rows not yet inserted, the same way */
 	uint64_t skb_seq; /* skb_events rows packed so far: the last seq */
+	bool pack_early;  /* on course to pass expand_rows: packed from now on */
 	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
@@ -251,7 +277,7 @@ bool trace_step(struct trace *tr, sqlite3_stmt *st, const char *what);
 /* Ends @rows rows written with @st: steps it, resets it and commits the
  * batch when it is full.  @what names the table for the error message. */
 void trace_row_done(struct trace *tr, sqlite3_stmt *st, unsigned rows, const char *what);
-/* Writes the packs being built (trace_pack.c). */
+/* Writes the packs being built and the plain rows waiting (trace_pack.c). */
 void trace_packs_flush(struct trace *tr);
 /* Records the first write error, rolls back, and stops all tracing
  * (simulation thread, synced). */
@@ -284,6 +310,10 @@ uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_cpu_row(struct trace *tr, const struct trace_row *row);
 void trace_packs_free(struct trace *tr);
+/* Inserts the packets rows waiting (trace_writer.c). */
+void trace_packets_flush(struct trace *tr);
+/* The SQL of ST_SKB_PLAIN_N, ST_CPU_PLAIN_N or ST_PACKET_N (a g_free'd string). */
+char *trace_plain_n_sql(enum trace_stmt st);
 /* Runs the schema.sql statements from the marker @from to the next
  * "-- netsim:" marker (or the end). */
 bool trace_schema_exec(sqlite3 *db, const char *from, char **errmsg);
@@ -299,6 +329,16 @@ bool trace_expand_db(sqlite3 *db, char **errmsg);
 #define TRACE_CPU_ROWS_INSERT                                                                     \
 	"INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu) VALUES (?1, ?2, ?3, ?4, " \
 	"?5, ?6)"
+
+/*
+ * Whether the writer stores the next row plain (the trace is still of the
+ * size that stays plain) or packed; trace_pack.c says why.
+ */
+static inline bool
+trace_plain_now(const struct trace *tr)
+{
+	return tr->skb_seq < tr->expand_rows && !tr->pack_early;
+}
 
 void trace_sites_init(struct trace_sites *s);
 void trace_sites_free(struct trace_sites *s);

@@ -73,9 +73,12 @@ put_int(char *p, int64_t v)
 		memcpy(p, pairs + u * 2, 2);
 		return p + 2;
 	}
-	unsigned n = 3;
-	for (uint64_t x = u / 1000; x; x /= 10)
-		n++;
+	/* the digits counted by comparisons, not by dividing: the loop was
+	 * a seventh of the writer's own instructions */
+	unsigned n = u < 1000 ? 3 : u < 10000 ? 4 : u < 100000 ? 5 : u < 1000000 ? 6 : 7;
+	if (u >= 10000000)
+		for (uint64_t x = u / 10000000; x; x /= 10)
+			n++;
 	char *end = p + n, *t = end;
 	while (u >= 100) {
 		unsigned d = (unsigned)(u % 100) * 2;
@@ -172,14 +175,38 @@ pack_write(struct trace *tr, struct trace_pack *pk, sqlite3_stmt *st, bool skb)
  * packs, with no expansion at close (which took twice the time of the
  * run).  They are bound from the record's values, not formatted into a
  * pack and parsed back (which made a lecture's full trace 1.5x dearer).
- * Every row of skb_events up to the limit is plain and every later one
- * packed, so the plain rows always come first; cpu_busy rows follow the
- * same switch.
+ * Every plain row of skb_events comes before every packed one; cpu_busy
+ * rows follow the same switch (trace_plain_now, trace_int.h).
+ *
+ * A run that will pass the limit would write its first expand_rows rows
+ * plain for nothing (a B-tree row each and an index at close: a run just
+ * past the limit cost 3 to 4 times one packed from the start).  So when
+ * the planned length of the run is known (trace_set_run_length), the
+ * writer checks every PROJECT_EVERY rows, once 1/PROJECT_AFTER of the run
+ * has passed, whether the rows so far, at their rate so far, reach the
+ * limit by the end (rows * length / now >= expand_rows), and packs from
+ * then on.  The guess only decides the cost, never the result: a run that
+ * ends below the limit after all is expanded at close like any other, and
+ * a run whose rows come late passes the limit as before.  Rows and the
+ * run's virtual time are the same every run, so the switch is too.  Every
+ * lecture and network scenario stays below the limit at every check (the
+ * highest guess, rps-single-queue's, is 2.15 M; interrupts-and-napi-high-
+ * load's 2.36 M is its end).
  */
-static inline bool
-trace_plain_now(const struct trace *tr)
+#define PROJECT_AFTER 100
+#define PROJECT_EVERY(tr) MAX(1, (tr)->expand_rows / 256)
+
+static void
+project_rows(struct trace *tr, sim_time_t now)
 {
-	return tr->skb_seq < tr->expand_rows;
+	uint64_t rows = tr->skb_seq;
+
+	if (!tr->run_length || !rows || rows % PROJECT_EVERY(tr) ||
+	    (unsigned __int128)now * PROJECT_AFTER < (unsigned __int128)tr->run_length)
+		return;
+	if ((unsigned __int128)rows * (uint64_t)tr->run_length >=
+	    (unsigned __int128)tr->expand_rows * (uint64_t)now)
+		tr->pack_early = true;
 }
 
 static void
@@ -194,9 +221,79 @@ bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
 /* skb_rows' columns after seq: the index of each in a pack's row */
 static const int skb_col_from[17] = { 0, 1, 2, 3, 4, 16, 11, 15, 5, 6, 7, 8, 14, 13, 12, 9, 10 };
 
+/* The columns of ST_SKB_PLAIN and ST_CPU_PLAIN (trace.c), in their order. */
+static const char skb_plain_cols[] = "time_ns, host, site, skb, data_off, len, bytes, other,"
+				     " step, tail_off, end_off, buf_size, mac_off, net_off,"
+				     " trans_off, data_id, dataref";
+static const char cpu_plain_cols[] = "host, work, start_ns, end_ns, task, cpu";
+#define CPU_PLAIN_COLS 6
+/* ST_PACKET's (trace.c) */
+static const char packet_cols[] = "skb, host, time_ns, proto, saddr, daddr, sport, dport,"
+				  " tcp_flags, seq, ack, payload";
+#define PACKET_COLS 12
+
+char *
+trace_plain_n_sql(enum trace_stmt st)
+{
+	bool skb = st == ST_SKB_PLAIN_N, pkt = st == ST_PACKET_N;
+	int ncol = skb ? TRACE_PLAIN_COLS : pkt ? PACKET_COLS : CPU_PLAIN_COLS;
+	GString *sql = g_string_new(NULL);
+
+	g_string_append_printf(sql, "INSERT %sINTO %s (%s) VALUES ", pkt ? "OR IGNORE " : "",
+			       skb	     ? "skb_rows"
+				       : pkt ? "packets"
+					     : "cpu_rows",
+			       skb	     ? skb_plain_cols
+				       : pkt ? packet_cols
+					     : cpu_plain_cols);
+	for (int r = 0; r < TRACE_PLAIN_BATCH; r++) {
+		g_string_append(sql, r ? ",(" : "(");
+		for (int c = 0; c < ncol; c++)
+			g_string_append(sql, c ? ",?" : "?");
+		g_string_append_c(sql, ')');
+	}
+	return g_string_free(sql, FALSE);
+}
+
+/* Binds @pl's row @r from parameter @first on: @ncol values. */
+static inline void
+plain_bind(sqlite3_stmt *st, const struct trace_plain *pl, uint32_t r, int first, int ncol)
+{
+	for (int c = 0; c < ncol; c++)
+		bind_opt(st, first + c, pl->v[r][c], pl->has[r][c]);
+}
+
+/* Inserts the rows waiting in @pl: a full batch with one statement, fewer one a statement. */
+static void
+plain_write(struct trace *tr, struct trace_plain *pl, bool skb)
+{
+	int ncol = skb ? TRACE_PLAIN_COLS : CPU_PLAIN_COLS;
+	const char *what = skb ? "writing skb_rows" : "writing cpu_rows";
+	uint32_t n = pl->n;
+
+	pl->n = 0;
+	if (tr->w_error || !n)
+		return;
+	if (n == TRACE_PLAIN_BATCH) {
+		sqlite3_stmt *st = tr->st[skb ? ST_SKB_PLAIN_N : ST_CPU_PLAIN_N];
+		for (uint32_t r = 0; r < n; r++)
+			plain_bind(st, pl, r, 1 + (int)r * ncol, ncol);
+		trace_step(tr, st, what);
+		return;
+	}
+	sqlite3_stmt *st = tr->st[skb ? ST_SKB_PLAIN : ST_CPU_PLAIN];
+	for (uint32_t r = 0; r < n && !tr->w_error; r++) {
+		plain_bind(st, pl, r, 1, ncol);
+		trace_step(tr, st, what);
+	}
+}
+
 void
 trace_packs_flush(struct trace *tr)
 {
+	plain_write(tr, &tr->skb_plain, true);
+	plain_write(tr, &tr->cpu_plain, false);
+	trace_packets_flush(tr);
 	pack_write(tr, &tr->skb_pack, tr->st[ST_SKB_PACK], true);
 	pack_write(tr, &tr->cpu_pack, tr->st[ST_CPU_PACK], false);
 }
@@ -219,6 +316,8 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 {
 	struct trace_pack *pk = &tr->skb_pack;
 	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
+	if (trace_plain_now(tr))
+		project_rows(tr, r->time);
 	bool plain = trace_plain_now(tr);
 	int64_t v[17], t0 = 0, k0 = 0, d0 = 0;
 	bool has[17];
@@ -278,12 +377,15 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 	if (tr->w_error)
 		return;
 	if (plain) {
-		sqlite3_stmt *st = tr->st[ST_SKB_PLAIN];
-		for (int c = 0; c < 17; c++)
-			bind_opt(st, c + 1, v[skb_col_from[c]], has[skb_col_from[c]]);
+		struct trace_plain *pl = &tr->skb_plain;
+		for (int c = 0; c < TRACE_PLAIN_COLS; c++) {
+			pl->v[pl->n][c] = v[skb_col_from[c]];
+			pl->has[pl->n][c] = has[skb_col_from[c]];
+		}
 		tr->skb_seq++;
-		if (trace_step(tr, st, "writing skb_rows"))
-			tr->batch_rows++;
+		tr->batch_rows++;
+		if (++pl->n == TRACE_PLAIN_BATCH)
+			plain_write(tr, pl, true);
 		return;
 	}
 	pack_put_row(pk, v, has, 17);
@@ -309,12 +411,16 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
 	}
 	has[5] = has[5] && v[5] != 0;
 	if (trace_plain_now(tr)) {
-		sqlite3_stmt *st = tr->st[ST_CPU_PLAIN];
-		for (int i = 0; i < 5; i++)
-			bind_opt(st, i + 1, v[i], has[i]);
-		sqlite3_bind_int64(st, 6, has[5] ? v[5] : 0); /* the CPU: 0 when left out */
-		if (trace_step(tr, st, "writing cpu_rows"))
-			tr->batch_rows++;
+		struct trace_plain *pl = &tr->cpu_plain;
+		for (int i = 0; i < 5; i++) {
+			pl->v[pl->n][i] = v[i];
+			pl->has[pl->n][i] = has[i];
+		}
+		pl->v[pl->n][5] = has[5] ? v[5] : 0; /* the CPU: 0 when left out */
+		pl->has[pl->n][5] = true;
+		tr->batch_rows++;
+		if (++pl->n == TRACE_PLAIN_BATCH)
+			plain_write(tr, pl, false);
 		return;
 	}
 	if (!pk->n)
