@@ -48,3 +48,7 @@ tests_test_wire_LDADD = $(STACK_TEST_LIBS)
 EXTRA_PROGRAMS += tests/bench_dev
 BENCHES += tests/bench_dev
 tests_bench_dev_LDADD = $(NETSIM_LIBS)
+# Several TX queues, XPS and the queue choice (issue 19).
+STACK_TESTS += tests/test_nic_txq
+tests_test_nic_txq_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_nic_txq_LDADD = $(STACK_TEST_LIBS)

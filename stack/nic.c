@@ -54,9 +54,14 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("rss_key_random", rss_key_random, CONF_BOOL, 0, 1,
 	       "RSS key drawn from the host's seeded stream, as Linux's netdev_rss_key is "
 	       "random; off = Microsoft's verification key (off)"),
-	NICKEY("tx_ring", tx_ring, CONF_UINT32, 1, 65536, "TX descriptors (ethtool -G tx; 256)"),
+	NICKEY("tx_ring", tx_ring, CONF_UINT32, 1, 65536,
+	       "TX descriptors per TX queue (ethtool -G tx; 256)"),
+	NICKEY("tx_queues", tx_queues, CONF_UINT32, 1, RSS_MAX_QUEUES,
+	       "TX queues, each with its own ring and qdisc (mq root, a pfifo per queue), chosen "
+	       "by XPS (IF.txK.xps_cpus) or the flow hash; queue K's completions are reclaimed by "
+	       "RX queue K mod rx_queues (ethtool -L tx; 1)"),
 	NICKEY("txqueuelen", tx_queue_len, CONF_UINT32, 1, 10000000,
-	       "qdisc (pfifo) limit in packets (ip link txqueuelen; 1000)"),
+	       "qdisc (pfifo) limit in packets, per TX queue (ip link txqueuelen; 1000)"),
 	NICKEY("ecn_mark", ecn_mark, CONF_UINT32, 0, 10000000,
 	       "mark an ECT packet CE instead of queueing it unmarked when the qdisc already "
 	       "holds N or more packets (RFC 3168 §5; netsim's threshold marking, as DCTCP's K "
@@ -126,6 +131,7 @@ nic_config_init(struct nic_config *c)
 		.tx_csum = true,
 		.rx_csum = true,
 		.rx_queues = 1,
+		.tx_queues = 1,
 	};
 }
 
@@ -270,16 +276,6 @@ rx_irq_raise(struct nic_rxq *q)
 	cpu_submit(cpu, &q->rx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
 }
 
-/* NAPI mode: TX completions are a cause of queue 0's interrupt (e1000's
- * one vector; a combined channel of a multi-queue NIC). */
-static bool
-tx_cause_pending(const struct nic_rxq *q)
-{
-	const struct nic *nic = q->nic;
-	return nic->cfg.napi && q->index == 0 &&
-		nic->tx_clean > nic->tx_reclaiming + nic->tx_napi_taken;
-}
-
 static void
 rx_coalesce_timer(struct sim *sim, void *a, void *b)
 {
@@ -422,7 +418,7 @@ nic_napi_complete(struct napi_struct *n)
 	q->coalesce_count = 0;
 	if (q->nic->cfg.adaptive_rx)
 		nic_rx_dim(q);
-	irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? q->nic->tx_clean : 0);
+	irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? 1 : 0);
 }
 
 static const struct napi_ops nic_napi_ops = {
@@ -540,11 +536,7 @@ nic_stop(struct net_device *dev)
 		skb_queue_purge(&q->rx_ring, SKB_DROP_QUEUE_PURGE);
 		q->coalesce_count = 0;
 	}
-	cpu_withdraw(rxq_cpu(&nic->rxq[0]), &nic->tx_irq_work);
-	nic->tx_irq_asserted = false;
-	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
-	nic->tx_next = NULL;
-	nic->tx_clean = nic->tx_reclaiming = nic->tx_napi_taken = nic->tx_on_wire = nic->tx_seg = 0;
+	nic_tx_stop(nic);
 	return 0;
 }
 
@@ -561,6 +553,7 @@ nic_uninit(struct net_device *dev)
 		g_free(nic->rxq[i].rx_free);
 	g_free(nic->rxq);
 	nic->rxq = NULL;
+	nic_tx_free(nic);
 	nic->nrxq = 0;
 	nic->pcap = NULL;
 }
@@ -573,7 +566,7 @@ nic_rx_resume(struct net_device *dev)
 	for (uint32_t i = 0; i < nic->nrxq; i++) {
 		struct nic_rxq *q = &nic->rxq[i];
 		q->coalesce_count = 0;
-		irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? nic->tx_clean : 0);
+		irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? 1 : 0);
 	}
 }
 
@@ -618,9 +611,6 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	dev->napi_defer_hard_irqs = nic->cfg.napi_defer_hard_irqs;
 	dev->gro_flush_timeout = nic->cfg.gro_flush_timeout;
 	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
-	skb_queue_head_init(&nic->tx_ring, "tx_ring", LAYER_NIC);
-	g_autofree char *tx_name = g_strdup_printf("%s tx irq", ifname);
-	cpu_work_init(&nic->tx_irq_work, tx_irq_handler, nic, g_intern_string(tx_name));
 
 	/* RSS: the key (Microsoft's, or drawn from the host's stream), the
 	 * table spread as ethtool_rxfh_indir_default, or over the first
@@ -662,6 +652,7 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 		q->napi.queue = i;
 		netif_napi_set_cpu(&q->napi, q->cpu);
 	}
+	nic_tx_init(nic);
 	register_netdevice(dev);
 	if (nic->cfg.threaded)
 		for (uint32_t i = 0; i < nic->nrxq; i++) {
@@ -746,7 +737,9 @@ nic_stats(const struct nic *nic)
 	n->stats.rx_ring_used = 0;
 	for (uint32_t i = 0; i < nic->nrxq; i++)
 		n->stats.rx_ring_used += skb_queue_len(&nic->rxq[i].rx_ring);
-	n->stats.tx_ring_used = skb_queue_len(&nic->tx_ring);
+	n->stats.tx_ring_used = 0;
+	for (uint32_t i = 0; i < nic->ntxq; i++)
+		n->stats.tx_ring_used += skb_queue_len(&nic->txq[i].tx_ring);
 	return &nic->stats;
 }
 

@@ -50,6 +50,29 @@ struct nic_rxq {
 	uint32_t coal_frames;
 };
 
+/*
+ * One TX queue (ethtool -L tx N): its own descriptor ring, stopped and
+ * woken on its own (netif_tx_stop_queue), fed by its own qdisc (the
+ * netdev_queue of the same number).  Its completions are a cause of RX
+ * queue (index mod rx_queues)'s interrupt and are reclaimed by that
+ * queue's NAPI poll, as a multi-queue driver pairs a TX and an RX ring
+ * in one vector (igb_clean_tx_irq and ixgbe_clean_tx_irq, called from
+ * the vector's poll before its RX ring).
+ */
+struct nic_txq {
+	struct nic *nic;
+	uint32_t index;
+	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
+	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
+	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
+	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
+	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
+	bool tx_irq_asserted;
+	struct cpu_work tx_irq_work;
+	enum irq_step tx_step;
+	uint64_t packets, bytes; /* frames put on the wire, and their bytes */
+};
+
 struct nic {
 	struct net_device *dev;
 	struct host *host;
@@ -66,18 +89,14 @@ struct nic {
 	struct nic_rxq *rxq; /* nrxq queues */
 	struct rss_ctx rss;  /* the hash key and indirection table (ethtool -x) */
 
-	/* TX */
-	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
-	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
-	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
-	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
-	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
-	uint32_t tx_on_wire;	     /* 1 while our frame is being serialised */
-	uint32_t tx_seg;	     /* TSO: the next frame of tx_next */
-	bool tx_last_frame;	     /* the frame on the wire ends its skb */
-	bool tx_irq_asserted;
-	struct cpu_work tx_irq_work;
-	enum irq_step tx_step;
+	/* TX: the queues' rings; the hardware serves them in turn (tx_kick) */
+	uint32_t ntxq;
+	struct nic_txq *txq;	/* ntxq queues */
+	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
+	uint32_t tx_rr;		/* the queue tx_kick looks at first */
+	uint32_t tx_on_wire;	/* 1 while our frame is being serialised */
+	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
+	bool tx_last_frame;	/* the frame on the wire ends its skb */
 };
 
 /* The CPU the queue's interrupt is delivered to (smp_affinity). */
@@ -87,16 +106,28 @@ rxq_cpu(const struct nic_rxq *q)
 	return q->nic->host->cpus[q->cpu];
 }
 
+/* The RX queue whose vector reclaims TX queue @t. */
+static inline struct nic_rxq *
+txq_rxq(const struct nic_txq *t)
+{
+	return &t->nic->rxq[t->index % t->nic->nrxq];
+}
+
 /* nic.c: @n more frames (and, NAPI mode, queue 0: @tx TX completions) wait
  * for an interrupt; raise it now or per coalescing. */
 void irq_note(struct nic_rxq *q, uint32_t n, uint32_t tx);
 
 /* nic_tx.c: ndo_start_xmit; the wire's end of a sent frame; the
- * TX-completion interrupt handler; the NAPI poll's TX part. */
+ * TX-completion interrupt handler; the NAPI poll's TX part; whether RX
+ * queue @q's vector has TX completions to reclaim (NAPI mode); set up
+ * and tear down the TX queues. */
 enum netdev_tx nic_start_xmit(struct sk_buff *skb, struct net_device *dev);
 void nic_wire_tx_done(void *ctx);
-void tx_irq_handler(struct cpu_work *w);
 sim_time_t nic_napi_tx_cost(struct napi_struct *n);
 bool nic_napi_tx_clean(struct napi_struct *n);
+bool tx_cause_pending(const struct nic_rxq *q);
+void nic_tx_init(struct nic *nic);
+void nic_tx_stop(struct nic *nic);
+void nic_tx_free(struct nic *nic);
 
 #endif
