@@ -52,3 +52,7 @@ tests_bench_dev_LDADD = $(NETSIM_LIBS)
 STACK_TESTS += tests/test_nic_txq
 tests_test_nic_txq_CFLAGS = $(STACK_TEST_CFLAGS)
 tests_test_nic_txq_LDADD = $(STACK_TEST_LIBS)
+# The NAPI watchdog on the CPU that armed it, in hardirq (issue 19).
+STACK_TESTS += tests/test_nic_timers
+tests_test_nic_timers_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_nic_timers_LDADD = $(STACK_TEST_LIBS)

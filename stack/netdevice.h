@@ -484,7 +484,8 @@ struct napi_struct {
 	uint64_t deferred;   /* completions that left the IRQ masked (defer_hard_irqs) */
 	/* private to dev.c */
 	uint32_t defer_hard_irqs_count;
-	sim_event_id defer_timer; /* napi_watchdog: re-polls after gro_flush_timeout */
+	sim_event_id defer_timer;      /* napi_watchdog: re-polls after gro_flush_timeout */
+	struct cpu_work watchdog_work; /* its hardirq half, on the CPU that armed it */
 	struct napi_struct *poll_next;
 	struct napi_struct *all_next; /* the host's instances */
 	uint32_t work;
