@@ -143,6 +143,19 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 						       (uint32_t)cnt);
 			}
 		}
+		/* IF.txK.xps_cpus = 0x2 (/sys/class/net/IF/queues/tx-K/xps_cpus) */
+		for (uint32_t q = 0; q < nic_tx_queues(nic); q++) {
+			g_autofree char *xkey = g_strdup_printf("%s.tx%u.xps_cpus", ifname, q);
+			const char *xv = scenario_get(w->sc, group, xkey);
+			uint64_t mask;
+			if (xv && !cpu_parse_mask(xv, h->ncpus, &mask))
+				return scenario_fail(w->sc, error, group, xkey,
+						     "'%s' is not a mask (0x2) or list (1, 0-3) of "
+						     "this host's CPUs 0..%u",
+						     xv, h->ncpus - 1);
+			if (xv)
+				netif_set_xps_queue(nic_dev(nic), mask, q);
+		}
 		if (!attach_link(w, h, nic, group, ifname, error))
 			return false;
 		if (w->opt.pcap_dir) {
@@ -196,6 +209,16 @@ net_metrics(struct world *w, GHashTable *m)
 				metric_put(m, (double)qs.irqs, "%s.%s.rx%u.irqs", n, ifn, q);
 				metric_put(m, (double)qs.polled, "%s.%s.rx%u.polled", n, ifn, q);
 				metric_put(m, (double)qs.cpu, "%s.%s.rx%u.cpu", n, ifn, q);
+			}
+			/* several TX queues: HOST.IF.txK.packets / .bytes / .qdisc_drops */
+			for (uint32_t q = 0; nic_tx_queues(nic) > 1 && q < nic_tx_queues(nic);
+			     q++) {
+				struct nic_txq_stats ts;
+				nic_tx_queue_stats(nic, q, &ts);
+				metric_put(m, (double)ts.packets, "%s.%s.tx%u.packets", n, ifn, q);
+				metric_put(m, (double)ts.bytes, "%s.%s.tx%u.bytes", n, ifn, q);
+				metric_put(m, (double)ts.qdisc_drops, "%s.%s.tx%u.qdisc_drops", n,
+					   ifn, q);
 			}
 		}
 	}

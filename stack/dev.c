@@ -22,6 +22,8 @@
 #include "stack/inet.h"
 #include "stack/ipv4.h"
 #include "stack/rps.h"
+#include "stack/rss.h"
+#include "stack/sock.h"
 #include "trace/trace.h"
 
 /* ---- protocol demux ------------------------------------------------------------------ */
@@ -100,6 +102,40 @@ __netif_receive_skb(struct sk_buff *skb)
 
 static void net_tx_action(struct cpu_work *w);
 
+/* The TX queues' array: @n queues, each with its pfifo qdisc. */
+static void
+netdev_alloc_tx(struct net_device *dev, uint32_t n)
+{
+	g_free(dev->_tx);
+	dev->_tx = g_new0(struct netdev_queue, n);
+	dev->num_tx_queues = n;
+	for (uint32_t i = 0; i < n; i++) {
+		struct netdev_queue *txq = &dev->_tx[i];
+		txq->dev = dev;
+		txq->index = i;
+		/* one queue keeps its name; mq's children are numbered */
+		g_autofree char *name = g_strdup_printf("qdisc:%u", i);
+		skb_queue_head_init(&txq->qdisc, n == 1 ? "qdisc" : g_intern_string(name),
+				    LAYER_DEV);
+		cpu_work_init(&txq->tx_work, net_tx_action, txq, "net_tx_action");
+	}
+}
+
+void
+netif_set_real_num_tx_queues(struct net_device *dev, uint32_t n)
+{
+	g_assert(n >= 1 && !dev->registered);
+	if (n != dev->num_tx_queues)
+		netdev_alloc_tx(dev, n);
+}
+
+void
+netif_set_xps_queue(struct net_device *dev, uint64_t mask, uint32_t index)
+{
+	g_assert(index < dev->num_tx_queues);
+	dev->_tx[index].xps_cpus = mask;
+}
+
 struct net_device *
 alloc_netdev(struct host *host, const char *name, size_t priv_size,
 	     const struct net_device_ops *ops)
@@ -115,9 +151,8 @@ alloc_netdev(struct host *host, const char *name, size_t priv_size,
 	dev->tx_queue_len = 1000;
 	dev->gso_max_size = GSO_LEGACY_MAX_SIZE;
 	dev->gso_max_segs = GSO_MAX_SEGS;
-	skb_queue_head_init(&dev->qdisc, "qdisc", LAYER_DEV);
+	netdev_alloc_tx(dev, 1);
 	dev->priv = priv_size ? g_malloc0(priv_size) : NULL;
-	cpu_work_init(&dev->tx_work, net_tx_action, dev, "net_tx_action");
 	return dev;
 }
 
@@ -193,7 +228,8 @@ unregister_netdevice(struct net_device *dev)
 		host->dev_index = NULL;
 	}
 	dev->next = NULL;
-	cpu_withdraw(host->cpu, &dev->tx_work);
+	for (uint32_t i = 0; i < dev->num_tx_queues; i++)
+		cpu_withdraw(host->cpu, &dev->_tx[i].tx_work);
 	dev->registered = false;
 }
 
@@ -206,6 +242,7 @@ free_netdev(struct net_device *dev)
 	if (dev->netdev_ops->ndo_uninit)
 		dev->netdev_ops->ndo_uninit(dev);
 	netif_free_rps(dev); /* rps_cpus, rps_flow_cnt */
+	g_free(dev->_tx);
 	g_free(dev->priv);
 	g_free(dev);
 }
@@ -221,7 +258,8 @@ dev_open(struct net_device *dev)
 			return err;
 	}
 	dev->up = true;
-	dev->queue_stopped = false;
+	for (uint32_t i = 0; i < dev->num_tx_queues; i++)
+		dev->_tx[i].stopped = false;
 	return 0;
 }
 
@@ -233,7 +271,8 @@ dev_close(struct net_device *dev)
 	dev->up = false;
 	if (dev->netdev_ops->ndo_stop)
 		dev->netdev_ops->ndo_stop(dev);
-	skb_queue_purge(&dev->qdisc, SKB_DROP_QUEUE_PURGE);
+	for (uint32_t i = 0; i < dev->num_tx_queues; i++)
+		skb_queue_purge(&dev->_tx[i].qdisc, SKB_DROP_QUEUE_PURGE);
 }
 
 struct net_device *
@@ -267,12 +306,14 @@ dev_count_drop(struct net_device *dev, enum skb_drop_reason reason, bool rx)
 
 /* ---- transmit ---------------------------------------------------------------------- */
 
-/* qdisc_run: hand skbs to the driver until the qdisc is empty or the driver stops it. */
+/* qdisc_run: hand skbs to the driver until the qdisc is empty or the
+ * driver stops its queue. */
 static void
-qdisc_run(struct net_device *dev)
+qdisc_run(struct netdev_queue *txq)
 {
+	struct net_device *dev = txq->dev;
 	struct sk_buff *skb;
-	while (dev->up && !dev->queue_stopped && (skb = skb_dequeue(&dev->qdisc)) != NULL) {
+	while (dev->up && !txq->stopped && (skb = skb_dequeue(&txq->qdisc)) != NULL) {
 		/* Linux sch_direct_xmit -> validate_xmit_skb_list: GSO segments
 		 * and the software checksum (stack/gso.c) */
 		skb = validate_xmit_skb(skb, dev);
@@ -283,14 +324,14 @@ qdisc_run(struct net_device *dev)
 			if (dev->netdev_ops->ndo_start_xmit(skb, dev) == NETDEV_TX_BUSY) {
 				/* Linux dev_requeue_skb: try again when the driver wakes
 				 * the queue (the rest of a GSO list after it, in order) */
-				skb_queue_head(&dev->qdisc, skb);
+				skb_queue_head(&txq->qdisc, skb);
 				for (struct sk_buff *p = skb; next; p = skb) {
 					skb = next;
 					next = skb->next;
 					skb->next = NULL;
-					skb_append(p, skb, &dev->qdisc);
+					skb_append(p, skb, &txq->qdisc);
 				}
-				dev->queue_stopped = true;
+				txq->stopped = true;
 				return;
 			}
 			skb = next;
@@ -310,9 +351,10 @@ qdisc_run(struct net_device *dev)
  * before.
  */
 static void
-qdisc_ecn_mark(struct net_device *dev, struct sk_buff *skb)
+qdisc_ecn_mark(struct netdev_queue *txq, struct sk_buff *skb)
 {
-	if (!dev->ecn_mark || skb_queue_len(&dev->qdisc) < dev->ecn_mark ||
+	struct net_device *dev = txq->dev;
+	if (!dev->ecn_mark || skb_queue_len(&txq->qdisc) < dev->ecn_mark ||
 	    skb->protocol != ETH_P_IP)
 		return;
 	struct iphdr *iph = (struct iphdr *)skb_network_header(skb);
@@ -327,6 +369,123 @@ qdisc_ecn_mark(struct net_device *dev, struct sk_buff *skb)
 	csum_replace2(&check, from, to);
 	iph->check = check;
 	dev->ecn_marked++;
+}
+
+/* ---- transmit queue choice (Linux 6.6 net/core/dev.c) ---------------------------------- */
+
+/* Linux reciprocal_scale: @val scaled into [0, @ep_ro) by its high bits. */
+static inline uint32_t
+reciprocal_scale(uint32_t val, uint32_t ep_ro)
+{
+	return (uint32_t)(((uint64_t)val * ep_ro) >> 32);
+}
+
+/*
+ * skb_get_hash on transmit: the flow's hash, computed once and kept in
+ * skb->hash.  netsim's is the Toeplitz hash of the 4-tuple with
+ * Microsoft's key (stack/rss.h), as RPS's.  Linux takes a TCP socket's
+ * sk_txhash (random per connection, skb_set_hash_from_sk) and otherwise
+ * a jhash of the dissected flow keys (__skb_get_hash); both spread flows
+ * over the queues by the same reciprocal_scale, and netsim's needs no
+ * draw from the host's random stream.  0: not IPv4.
+ */
+static uint32_t
+skb_tx_get_hash(struct sk_buff *skb)
+{
+	if (!skb->hash) {
+		bool has;
+		uint32_t h = rss_hash_frame(rss_key_microsoft, skb->data, skb->len, &has);
+		skb->hash = has ? h : 0;
+	}
+	return skb->hash;
+}
+
+/* Linux sk_tx_queue_get / sk_tx_queue_set: the queue a socket's last
+ * packets took, or -1. */
+static int
+sk_tx_queue_get(const struct sock *sk)
+{
+	return sk && sk->sk_tx_queue_mapping ? (int)sk->sk_tx_queue_mapping - 1 : -1;
+}
+
+static void
+sk_tx_queue_set(struct sock *sk, uint32_t index)
+{
+	sk->sk_tx_queue_mapping = (uint16_t)(index + 1);
+}
+
+/*
+ * Linux get_xps_queue, the CPU map (__get_xps_queue_idx): the queues whose
+ * xps_cpus hold the sending CPU; one is the answer, several are chosen
+ * among by the flow hash (reciprocal_scale).  -1 when no queue names the
+ * CPU.  (Linux first tries the RX-queue map, xps_rxqs, which netsim does
+ * not have.)
+ */
+static int
+get_xps_queue(struct net_device *dev, struct sk_buff *skb, uint32_t cpu)
+{
+	uint32_t map[64], len = 0;
+	for (uint32_t i = 0; i < dev->num_tx_queues && len < G_N_ELEMENTS(map); i++)
+		if (cpu < 64 && (dev->_tx[i].xps_cpus >> cpu) & 1)
+			map[len++] = i;
+	if (len == 0)
+		return -1;
+	if (len == 1)
+		return (int)map[0];
+	return (int)map[reciprocal_scale(skb_tx_get_hash(skb), len)];
+}
+
+/*
+ * Linux skb_tx_hash (no traffic classes): a forwarded packet keeps the
+ * number of the RX queue it came in on (skb_rx_queue_recorded), folded
+ * into the TX queues; a local one goes by its flow hash.
+ */
+static uint32_t
+skb_tx_hash(struct net_device *dev, struct sk_buff *skb)
+{
+	uint32_t qcount = dev->num_tx_queues;
+	if (skb->queue_mapping) {
+		uint32_t hash = skb->queue_mapping - 1u;
+		while (hash >= qcount)
+			hash -= qcount;
+		return hash;
+	}
+	return reciprocal_scale(skb_tx_get_hash(skb), qcount);
+}
+
+/*
+ * Linux netdev_pick_tx.  The socket's queue is kept only for a connected
+ * socket, which has a cached route (Linux: sk_fullsock with sk_dst_cache;
+ * netsim: a peer address and not TIME_WAIT), and is re-chosen when the
+ * skb says reordering is harmless (skb->ooo_okay: TCP with nothing in
+ * flight, tcp_xmit).
+ */
+static uint32_t
+netdev_pick_tx(struct net_device *dev, struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	int queue_index = sk_tx_queue_get(sk);
+	if (queue_index < 0 || skb->ooo_okay || (uint32_t)queue_index >= dev->num_tx_queues) {
+		uint32_t cpu = this_softnet(dev->host)->id; /* skb->sender_cpu - 1 */
+		int new_index = get_xps_queue(dev, skb, cpu);
+		if (new_index < 0)
+			new_index = (int)skb_tx_hash(dev, skb);
+		if (queue_index != new_index && sk && sk->daddr &&
+		    sk->sk_state != 6 /* TIME_WAIT */)
+			sk_tx_queue_set(sk, (uint32_t)new_index);
+		queue_index = new_index;
+	}
+	return (uint32_t)queue_index;
+}
+
+struct netdev_queue *
+netdev_core_pick_tx(struct net_device *dev, struct sk_buff *skb)
+{
+	uint32_t queue_index = 0;
+	if (dev->num_tx_queues != 1)
+		queue_index = netdev_pick_tx(dev, skb);
+	skb->queue_mapping = (uint16_t)queue_index; /* skb_set_queue_mapping */
+	return netdev_get_tx_queue(dev, queue_index);
 }
 
 int
@@ -346,22 +505,24 @@ dev_queue_xmit(struct sk_buff *skb)
 		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
 		return NET_XMIT_DROP;
 	}
-	/* pfifo: Linux pfifo_enqueue */
-	if (skb_queue_len(&dev->qdisc) >= dev->tx_queue_len) {
+	struct netdev_queue *txq = netdev_core_pick_tx(dev, skb);
+	/* pfifo: Linux pfifo_enqueue (mq's child: its own limit) */
+	if (skb_queue_len(&txq->qdisc) >= dev->tx_queue_len) {
+		txq->qdisc_drops++;
 		dev_count_drop(dev, SKB_DROP_QDISC_FULL, false);
 		skb_drop(skb, SKB_DROP_QDISC_FULL);
 		return NET_XMIT_DROP;
 	}
-	qdisc_ecn_mark(dev, skb);
-	skb_queue_tail(&dev->qdisc, skb);
-	qdisc_run(dev);
+	qdisc_ecn_mark(txq, skb);
+	skb_queue_tail(&txq->qdisc, skb);
+	qdisc_run(txq);
 	return NET_XMIT_SUCCESS;
 }
 
 void
-netif_stop_queue(struct net_device *dev)
+netif_tx_stop_queue(struct netdev_queue *txq)
 {
-	dev->queue_stopped = true;
+	txq->stopped = true;
 }
 
 static void
@@ -371,13 +532,14 @@ net_tx_action(struct cpu_work *w)
 }
 
 void
-netif_wake_queue(struct net_device *dev)
+netif_tx_wake_queue(struct netdev_queue *txq)
 {
-	if (!dev->queue_stopped)
+	if (!txq->stopped)
 		return;
-	dev->queue_stopped = false;
+	txq->stopped = false;
 	/* Linux __netif_schedule: raise NET_TX to run the qdisc */
-	if (!skb_queue_empty(&dev->qdisc) && !dev->tx_work.queued)
-		cpu_submit(dev->host->cpu, &dev->tx_work, CPU_SOFTIRQ,
-			   cpu_cost(dev->host->cpu, COST_SOFTIRQ_ENTRY));
+	struct host *host = txq->dev->host;
+	if (!skb_queue_empty(&txq->qdisc) && !txq->tx_work.queued)
+		cpu_submit(host->cpu, &txq->tx_work, CPU_SOFTIRQ,
+			   cpu_cost(host->cpu, COST_SOFTIRQ_ENTRY));
 }

@@ -67,12 +67,13 @@ struct softnet_data {
 	struct napi_struct *all; /* every instance (netif_napi_add), for softnet_check */
 
 	/* livelock remedies: the input gate */
-	struct napi_list parked;  /* instances not polled while input is blocked */
-	bool throttled;		  /* feedback (dev_rx_throttle) */
-	bool cycle_blocked;	  /* rx_cycle_limit reached in this period */
-	sim_time_t period_start;  /* of the current rx_cycle_period */
-	sim_time_t busy_at_start; /* hardirq + softirq busy time then */
-	sim_event_id cycle_ev;	  /* the period's end, while cycle_blocked */
+	struct napi_list parked;    /* instances not polled while input is blocked */
+	bool throttled;		    /* feedback (dev_rx_throttle) */
+	bool cycle_blocked;	    /* rx_cycle_limit reached in this period */
+	sim_time_t period_start;    /* of the current rx_cycle_period */
+	sim_time_t busy_at_start;   /* hardirq + softirq busy time then */
+	sim_event_id cycle_ev;	    /* the period's end, while cycle_blocked */
+	struct cpu_work cycle_work; /* its hardirq half (rx_cycle_irq) */
 	sim_time_t blocked_since;
 
 	/* RPS (net/core/dev.c, 6.6): the CPUs this one owes an IPI after its
@@ -177,6 +178,7 @@ napi_poll_budget_used(const struct napi_struct *n)
 
 /* softnet_remedies.c */
 bool rx_gate_closed(struct softnet_data *sd);
+void rx_cycle_irq(struct cpu_work *w);
 void napi_park(struct softnet_data *sd, struct napi_struct *n);
 void napi_thread_wake(struct napi_struct *n);
 

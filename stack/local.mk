@@ -6,7 +6,7 @@ libnetsim_a_SOURCES += \
 	stack/host.c stack/host.h \
 	stack/dev.c stack/dev_int.h stack/gro.c stack/gro.h stack/gso.c stack/gso.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
-	stack/nic.c stack/nic.h stack/net_dim.c stack/net_dim.h stack/rss.c stack/rss.h stack/rps.c stack/rps.h \
+	stack/nic.c stack/nic_tx.c stack/nic_int.h stack/nic.h stack/net_dim.c stack/net_dim.h stack/rss.c stack/rss.h stack/rps.c stack/rps.h \
 	stack/netfilter.c stack/netfilter.h \
 	stack/u32map.h
 
@@ -48,3 +48,11 @@ tests_test_wire_LDADD = $(STACK_TEST_LIBS)
 EXTRA_PROGRAMS += tests/bench_dev
 BENCHES += tests/bench_dev
 tests_bench_dev_LDADD = $(NETSIM_LIBS)
+# Several TX queues, XPS and the queue choice (issue 19).
+STACK_TESTS += tests/test_nic_txq
+tests_test_nic_txq_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_nic_txq_LDADD = $(STACK_TEST_LIBS)
+# The NAPI watchdog on the CPU that armed it, in hardirq (issue 19).
+STACK_TESTS += tests/test_nic_timers
+tests_test_nic_timers_CFLAGS = $(STACK_TEST_CFLAGS)
+tests_test_nic_timers_LDADD = $(STACK_TEST_LIBS)

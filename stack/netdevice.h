@@ -230,8 +230,10 @@ struct net_device {
 	sim_time_t gro_flush_timeout;
 	bool up; /* IFF_UP: dev_open succeeded */
 	bool registered;
-	bool queue_stopped;	   /* __QUEUE_STATE_DRV_XOFF */
-	struct sk_buff_head qdisc; /* pfifo, named "qdisc" */
+	/* the transmit queues (Linux dev->_tx, real_num_tx_queues): one, or
+	 * several under an mq root (netif_set_real_num_tx_queues) */
+	struct netdev_queue *_tx;
+	uint32_t num_tx_queues;
 	struct net_device_stats stats;
 	/* RPS: per RX queue, the CPUs that do its protocol work
 	 * (/sys/class/net/IF/queues/rx-N/rps_cpus); NULL when none is set */
@@ -245,7 +247,25 @@ struct net_device {
 
 	/* private to dev.c */
 	struct net_device *next; /* the host's device list */
-	struct cpu_work tx_work; /* NET_TX softirq for this device */
+};
+
+/*
+ * One transmit queue (Linux struct netdev_queue) and its qdisc.  A device
+ * with one queue has one pfifo qdisc (named "qdisc"); a device with
+ * several has Linux's mq root (net/sched/sch_mq.c, the default root of a
+ * multi-queue device, attach_default_qdiscs) with one pfifo child per
+ * queue ("qdisc:N"), each limited to tx_queue_len and run on its own.
+ */
+struct netdev_queue {
+	struct net_device *dev;
+	uint32_t index;
+	bool stopped;		   /* __QUEUE_STATE_DRV_XOFF (netif_tx_stop_queue) */
+	struct sk_buff_head qdisc; /* pfifo */
+	/* XPS: the CPUs whose packets go to this queue
+	 * (/sys/class/net/IF/queues/tx-N/xps_cpus); 0: none */
+	uint64_t xps_cpus;
+	uint64_t qdisc_drops;	 /* packets its qdisc refused (full) */
+	struct cpu_work tx_work; /* NET_TX softirq for this queue (__netif_schedule) */
 };
 
 /*
@@ -290,13 +310,48 @@ void dev_count_drop(struct net_device *dev, enum skb_drop_reason reason, bool rx
  * Returns NET_XMIT_SUCCESS or NET_XMIT_DROP.
  */
 int dev_queue_xmit(struct sk_buff *skb);
-/* Driver: the hardware queue is full / has room again (runs the qdisc from NET_TX). */
-void netif_stop_queue(struct net_device *dev);
-void netif_wake_queue(struct net_device *dev);
+/* Driver, before register_netdevice: the device has @n TX queues (Linux
+ * alloc_netdev_mqs / netif_set_real_num_tx_queues).  1 by default. */
+void netif_set_real_num_tx_queues(struct net_device *dev, uint32_t n);
+static inline struct netdev_queue *
+netdev_get_tx_queue(const struct net_device *dev, uint32_t index)
+{
+	return &dev->_tx[index];
+}
+/* /sys/class/net/IF/queues/tx-N/xps_cpus (Linux netif_set_xps_queue):
+ * packets sent from a CPU of @mask go to queue @index. */
+void netif_set_xps_queue(struct net_device *dev, uint64_t mask, uint32_t index);
+/*
+ * The TX queue for @skb (Linux 6.6 net/core/dev.c netdev_core_pick_tx ->
+ * netdev_pick_tx): the socket's cached queue, unless the skb may go out of
+ * order (skb->ooo_okay) or there is none; else XPS by the sending CPU
+ * (get_xps_queue), else the flow hash (skb_tx_hash).  Sets
+ * skb->queue_mapping.  Exposed for the tests.
+ */
+struct netdev_queue *netdev_core_pick_tx(struct net_device *dev, struct sk_buff *skb);
+/* Driver: a hardware queue is full / has room again (runs its qdisc from
+ * NET_TX).  The netif_*_queue forms act on queue 0, as Linux's. */
+void netif_tx_stop_queue(struct netdev_queue *txq);
+void netif_tx_wake_queue(struct netdev_queue *txq);
+static inline bool
+netif_tx_queue_stopped(const struct netdev_queue *txq)
+{
+	return txq->stopped;
+}
+static inline void
+netif_stop_queue(struct net_device *dev)
+{
+	netif_tx_stop_queue(netdev_get_tx_queue(dev, 0));
+}
+static inline void
+netif_wake_queue(struct net_device *dev)
+{
+	netif_tx_wake_queue(netdev_get_tx_queue(dev, 0));
+}
 static inline bool
 netif_queue_stopped(const struct net_device *dev)
 {
-	return dev->queue_stopped;
+	return netif_tx_queue_stopped(netdev_get_tx_queue(dev, 0));
 }
 
 /* ---- receive --------------------------------------------------------------- */
@@ -429,7 +484,8 @@ struct napi_struct {
 	uint64_t deferred;   /* completions that left the IRQ masked (defer_hard_irqs) */
 	/* private to dev.c */
 	uint32_t defer_hard_irqs_count;
-	sim_event_id defer_timer; /* napi_watchdog: re-polls after gro_flush_timeout */
+	sim_event_id defer_timer;      /* napi_watchdog: re-polls after gro_flush_timeout */
+	struct cpu_work watchdog_work; /* its hardirq half, on the CPU that armed it */
 	struct napi_struct *poll_next;
 	struct napi_struct *all_next; /* the host's instances */
 	uint32_t work;

@@ -20,7 +20,7 @@
  * items: the RX and TX interrupt handlers in hardirq context, the NAPI poll
  * in the softirq chain of dev.c.
  */
-#include "stack/nic.h"
+#include "stack/nic_int.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -33,69 +33,6 @@
 #include "trace/trace.h"
 
 #define NIC_RX_HEADROOM 64 /* NET_SKB_PAD */
-
-enum irq_step { IRQ_ENTRY, IRQ_FRAME, IRQ_RECLAIM };
-
-/*
- * One RX queue (ethtool -L rx N): its own descriptor ring, interrupt and
- * NAPI instance, as a multi-queue driver's ring vector (ixgbe's
- * q_vector, mlx5e's channel).  Its interrupt goes to CPU @cpu
- * (/proc/irq/N/smp_affinity), whose softnet_data polls its NAPI.
- */
-struct nic_rxq {
-	struct nic *nic;
-	uint32_t index;
-	uint32_t cpu; /* the CPU its interrupt is routed to */
-	/* empty pre-allocated buffers, posted as folded skbs (skb_desc_post):
-	 * a ring of cfg.rx_ring, the oldest at rx_free_head */
-	struct skb_desc *rx_free;
-	uint32_t rx_free_head, rx_free_len;
-	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
-	bool rx_irq_enabled;	     /* RX interrupt unmasked */
-	bool rx_irq_asserted;	     /* raised and its handler not finished */
-	uint32_t coalesce_count;     /* frames waiting for a coalesced interrupt */
-	sim_event_id coalesce_ev;
-	struct cpu_work rx_irq_work;
-	enum irq_step rx_step;
-	struct napi_struct napi;
-	struct dim rx_dim;	/* adaptive_rx: net_dim state */
-	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
-	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
-	uint64_t rx_irqs;	/* interrupts of this queue */
-	uint64_t rx_frames;	/* frames RSS steered to it */
-	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
-	uint32_t coal_frames;
-};
-
-struct nic {
-	struct net_device *dev;
-	struct host *host;
-	struct nic_config cfg;
-	const char *ifname; /* interned: the trace keeps it by pointer */
-	struct wire *wire;
-	int side;
-	struct trace_pcap *pcap;
-	struct nic_stats stats;
-
-	/* RX */
-	uint32_t rx_buf_size;
-	uint32_t nrxq;
-	struct nic_rxq *rxq; /* nrxq queues */
-	struct rss_ctx rss;  /* the hash key and indirection table (ethtool -x) */
-
-	/* TX */
-	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
-	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
-	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
-	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
-	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
-	uint32_t tx_on_wire;	     /* 1 while our frame is being serialised */
-	uint32_t tx_seg;	     /* TSO: the next frame of tx_next */
-	bool tx_last_frame;	     /* the frame on the wire ends its skb */
-	bool tx_irq_asserted;
-	struct cpu_work tx_irq_work;
-	enum irq_step tx_step;
-};
 
 /* ---- settings ------------------------------------------------------------------ */
 
@@ -117,9 +54,14 @@ const struct conf_key nic_conf_keys[] = {
 	NICKEY("rss_key_random", rss_key_random, CONF_BOOL, 0, 1,
 	       "RSS key drawn from the host's seeded stream, as Linux's netdev_rss_key is "
 	       "random; off = Microsoft's verification key (off)"),
-	NICKEY("tx_ring", tx_ring, CONF_UINT32, 1, 65536, "TX descriptors (ethtool -G tx; 256)"),
+	NICKEY("tx_ring", tx_ring, CONF_UINT32, 1, 65536,
+	       "TX descriptors per TX queue (ethtool -G tx; 256)"),
+	NICKEY("tx_queues", tx_queues, CONF_UINT32, 1, RSS_MAX_QUEUES,
+	       "TX queues, each with its own ring and qdisc (mq root, a pfifo per queue), chosen "
+	       "by XPS (IF.txK.xps_cpus) or the flow hash; queue K's completions are reclaimed by "
+	       "RX queue K mod rx_queues (ethtool -L tx; 1)"),
 	NICKEY("txqueuelen", tx_queue_len, CONF_UINT32, 1, 10000000,
-	       "qdisc (pfifo) limit in packets (ip link txqueuelen; 1000)"),
+	       "qdisc (pfifo) limit in packets, per TX queue (ip link txqueuelen; 1000)"),
 	NICKEY("ecn_mark", ecn_mark, CONF_UINT32, 0, 10000000,
 	       "mark an ECT packet CE instead of queueing it unmarked when the qdisc already "
 	       "holds N or more packets (RFC 3168 §5; netsim's threshold marking, as DCTCP's K "
@@ -189,6 +131,7 @@ nic_config_init(struct nic_config *c)
 		.tx_csum = true,
 		.rx_csum = true,
 		.rx_queues = 1,
+		.tx_queues = 1,
 	};
 }
 
@@ -313,13 +256,6 @@ rx_take(struct nic_rxq *q)
 
 /* ---- RX interrupt ---------------------------------------------------------------- */
 
-/* The CPU the queue's interrupt is delivered to (smp_affinity). */
-static struct cpu *
-rxq_cpu(const struct nic_rxq *q)
-{
-	return q->nic->host->cpus[q->cpu];
-}
-
 static void
 rx_irq_raise(struct nic_rxq *q)
 {
@@ -340,16 +276,6 @@ rx_irq_raise(struct nic_rxq *q)
 	cpu_submit(cpu, &q->rx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
 }
 
-/* NAPI mode: TX completions are a cause of queue 0's interrupt (e1000's
- * one vector; a combined channel of a multi-queue NIC). */
-static bool
-tx_cause_pending(const struct nic_rxq *q)
-{
-	const struct nic *nic = q->nic;
-	return nic->cfg.napi && q->index == 0 &&
-		nic->tx_clean > nic->tx_reclaiming + nic->tx_napi_taken;
-}
-
 static void
 rx_coalesce_timer(struct sim *sim, void *a, void *b)
 {
@@ -363,7 +289,7 @@ rx_coalesce_timer(struct sim *sim, void *a, void *b)
 /* Hardware: @n more frames (and, NAPI mode, queue 0: @tx TX completions) wait
  * for an interrupt; raise it now or per coalescing.  The coalescing delay
  * (rx_usecs, the vector's throttle) holds both causes; rx_frames counts frames. */
-static void
+void
 irq_note(struct nic_rxq *q, uint32_t n, uint32_t tx)
 {
 	struct nic *nic = q->nic;
@@ -492,11 +418,8 @@ nic_napi_complete(struct napi_struct *n)
 	q->coalesce_count = 0;
 	if (q->nic->cfg.adaptive_rx)
 		nic_rx_dim(q);
-	irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? q->nic->tx_clean : 0);
+	irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? 1 : 0);
 }
-
-static sim_time_t nic_napi_tx_cost(struct napi_struct *n);
-static bool nic_napi_tx_clean(struct napi_struct *n);
 
 static const struct napi_ops nic_napi_ops = {
 	.has_work = nic_napi_has_work,
@@ -576,199 +499,6 @@ nic_wire_rx(void *ctx, struct wire_frame *f)
 	wire_frame_free(nic->wire, f);
 }
 
-/* ---- transmit ------------------------------------------------------------------------ */
-
-/* Hardware: start sending the next descriptor if the wire is free. */
-static void
-tx_kick(struct nic *nic)
-{
-	struct sk_buff *skb = nic->tx_next;
-	if (!skb || !nic->wire || wire_busy(nic->wire, nic->side))
-		return;
-	struct host *host = nic->host;
-	struct wire_frame *f;
-	uint32_t len, wlen;
-	if (skb_is_gso(skb)) {
-		/* TSO / USO: the hardware cuts the skb at gso_size, one frame
-		 * at a time, with the headers tcp_gso_segment or
-		 * __udp_gso_segment would write */
-		len = gso_segment_len(skb, nic->tx_seg);
-		wlen = len < ETH_ZLEN ? ETH_ZLEN : len;
-		f = wire_frame_alloc(nic->wire, wlen);
-		gso_write_segment(skb, nic->tx_seg, f->data);
-		nic->tx_last_frame = ++nic->tx_seg == skb->gso_segs;
-	} else {
-		len = skb->len;
-		wlen = len < ETH_ZLEN ? ETH_ZLEN : len;
-		f = wire_frame_alloc(nic->wire, wlen);
-		memcpy(f->data, skb->data, len);
-		nic->tx_last_frame = true;
-	}
-	if (nic->tx_last_frame) {
-		nic->tx_next = skb->next;
-		nic->tx_seg = 0;
-	}
-	if (wlen > len)
-		memset(f->data + len, 0, wlen - len); /* the hardware pads short frames */
-	f->skb_id = skb->id;
-	skb_trace_dma_tx(skb, nic->ifname, len, wlen);
-	if (nic->pcap)
-		trace_pcap_write(nic->pcap, sim_now(host->sim), f->data, wlen);
-	nic->tx_on_wire = 1;
-	nic->stats.tx_frames++;
-	nic->dev->stats.tx_packets++;
-	nic->dev->stats.tx_bytes += wlen;
-	wire_send(nic->wire, nic->side, f);
-}
-
-static void
-tx_irq_raise(struct nic *nic)
-{
-	nic->tx_irq_asserted = true;
-	nic->stats.tx_irqs++;
-	nic->tx_step = IRQ_ENTRY;
-	/* TX completions share queue 0's interrupt vector (a combined
-	 * channel, ethtool -L combined): its CPU reclaims */
-	struct cpu *cpu = rxq_cpu(&nic->rxq[0]);
-	cpu_submit(cpu, &nic->tx_irq_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
-}
-
-/*
- * A sent skb's descriptor is done (E1000_TXD_STAT_DD).  NAPI mode: a cause
- * of queue 0's interrupt, which e1000_intr masks whole (IMC = ~0) while
- * NAPI runs; the poll reclaims (nic_napi_poll_tx).  Interrupt mode, and
- * NAPI mode while input is blocked (the livelock remedies keep only the
- * RX cause masked, as Mogul and Ramakrishnan's driver): a TX-completion
- * interrupt whose handler reclaims in hardirq (tx_irq_handler).
- */
-static void
-tx_done_note(struct nic *nic)
-{
-	struct nic_rxq *q = &nic->rxq[0];
-	if (nic->cfg.napi && !dev_rx_blocked_cpu(nic->host, q->cpu)) {
-		irq_note(q, 0, nic->tx_clean);
-		return;
-	}
-	if (!nic->tx_irq_asserted)
-		tx_irq_raise(nic);
-}
-
-/* The wire finished serialising our frame: its descriptor is done. */
-static void
-nic_wire_tx_done(void *ctx)
-{
-	struct nic *nic = ctx;
-	if (!nic->tx_on_wire)
-		return; /* the ring was purged (dev_close) while the frame was on the wire */
-	nic->tx_on_wire = 0;
-	if (!nic->tx_last_frame) {
-		tx_kick(nic); /* the next frame of a TSO skb */
-		return;
-	}
-	nic->tx_clean++;
-	tx_done_note(nic);
-	tx_kick(nic);
-}
-
-/*
- * Free the @count oldest sent skbs of the TX ring and wake the queue.  The
- * TX-completion handler and the NAPI poll each free what they took (and
- * paid for): both take sent skbs from the head, so whichever frees first
- * frees the oldest, and every skb freed has been sent.
- */
-static void
-tx_free(struct nic *nic, uint32_t count)
-{
-	for (uint32_t i = 0; i < count; i++) {
-		struct sk_buff *skb = skb_dequeue(&nic->tx_ring);
-		nic->stats.tx_completed++;
-		skb_consume(skb);
-	}
-	nic->tx_clean -= count;
-	if (netif_queue_stopped(nic->dev) && skb_queue_len(&nic->tx_ring) < nic->cfg.tx_ring)
-		netif_wake_queue(nic->dev);
-}
-
-/* TX-completion handler, hardirq: reclaim (free) every sent skb, then wake the queue. */
-static void
-tx_irq_handler(struct cpu_work *w)
-{
-	struct nic *nic = w->owner;
-	if (nic->tx_step == IRQ_RECLAIM) {
-		uint32_t count = nic->tx_reclaiming;
-		nic->tx_reclaiming = 0;
-		tx_free(nic, count);
-	}
-	if (nic->tx_clean > nic->tx_napi_taken) {
-		nic->tx_reclaiming = nic->tx_clean - nic->tx_napi_taken;
-		nic->tx_step = IRQ_RECLAIM;
-		struct cpu *cpu = rxq_cpu(&nic->rxq[0]);
-		cpu_submit(cpu, w, CPU_HARDIRQ,
-			   nic->tx_reclaiming * cpu_cost(cpu, COST_TX_COMPLETE));
-		return;
-	}
-	nic->tx_irq_asserted = false;
-}
-
-/*
- * The NAPI poll's TX part (e1000_clean -> e1000_clean_tx_irq, Linux 6.6
- * drivers/net/ethernet/intel/e1000/e1000_main.c), in two halves so that
- * the cost is paid before the effect: take every sent skb not yet taken,
- * at most a ring's worth (e1000: count < tx_ring->count; netsim's ring
- * holds one descriptor per skb), at COST_TX_COMPLETE each; then free them
- * and wake the queue.  Queue 0's instance owns the TX ring.
- */
-static sim_time_t
-nic_napi_tx_cost(struct napi_struct *n)
-{
-	struct nic_rxq *q = n->priv;
-	struct nic *nic = q->nic;
-	uint32_t avail = nic->tx_clean - nic->tx_reclaiming - nic->tx_napi_taken;
-	if (q->index != 0 || avail == 0)
-		return 0;
-	nic->tx_napi_taken = avail < nic->cfg.tx_ring ? avail : nic->cfg.tx_ring;
-	struct cpu *cpu = rxq_cpu(q);
-	return nic->tx_napi_taken * cpu_cost(cpu, COST_TX_COMPLETE);
-}
-
-/* Returns false when it stopped at the limit (e1000_clean then returns budget). */
-static bool
-nic_napi_tx_clean(struct napi_struct *n)
-{
-	struct nic_rxq *q = n->priv;
-	struct nic *nic = q->nic;
-	uint32_t count = nic->tx_napi_taken;
-	nic->tx_napi_taken = 0;
-	tx_free(nic, count); /* napi_consume_skb */
-	nic->stats.tx_polled += count;
-	return count < nic->cfg.tx_ring;
-}
-
-/* ndo_start_xmit: place @skb on the TX ring.  Charges COST_DRIVER_TX. */
-static enum netdev_tx
-nic_start_xmit(struct sk_buff *skb, struct net_device *dev)
-{
-	struct nic *nic = netdev_priv(dev);
-	if (skb_queue_len(&nic->tx_ring) >= nic->cfg.tx_ring) {
-		nic->stats.tx_busy++;
-		netif_stop_queue(dev);
-		return NETDEV_TX_BUSY;
-	}
-	if (!nic->wire) {
-		dev_count_drop(dev, SKB_DROP_DEV_DOWN, false);
-		skb_drop(skb, SKB_DROP_DEV_DOWN);
-		return NETDEV_TX_OK;
-	}
-	host_charge(nic->host, COST_DRIVER_TX);
-	skb_queue_tail(&nic->tx_ring, skb);
-	if (!nic->tx_next)
-		nic->tx_next = skb;
-	if (skb_queue_len(&nic->tx_ring) >= nic->cfg.tx_ring)
-		netif_stop_queue(dev);
-	tx_kick(nic);
-	return NETDEV_TX_OK;
-}
-
 /* ---- open / stop ------------------------------------------------------------------------ */
 
 static int
@@ -806,11 +536,7 @@ nic_stop(struct net_device *dev)
 		skb_queue_purge(&q->rx_ring, SKB_DROP_QUEUE_PURGE);
 		q->coalesce_count = 0;
 	}
-	cpu_withdraw(rxq_cpu(&nic->rxq[0]), &nic->tx_irq_work);
-	nic->tx_irq_asserted = false;
-	skb_queue_purge(&nic->tx_ring, SKB_DROP_QUEUE_PURGE);
-	nic->tx_next = NULL;
-	nic->tx_clean = nic->tx_reclaiming = nic->tx_napi_taken = nic->tx_on_wire = nic->tx_seg = 0;
+	nic_tx_stop(nic);
 	return 0;
 }
 
@@ -827,6 +553,7 @@ nic_uninit(struct net_device *dev)
 		g_free(nic->rxq[i].rx_free);
 	g_free(nic->rxq);
 	nic->rxq = NULL;
+	nic_tx_free(nic);
 	nic->nrxq = 0;
 	nic->pcap = NULL;
 }
@@ -839,7 +566,7 @@ nic_rx_resume(struct net_device *dev)
 	for (uint32_t i = 0; i < nic->nrxq; i++) {
 		struct nic_rxq *q = &nic->rxq[i];
 		q->coalesce_count = 0;
-		irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? nic->tx_clean : 0);
+		irq_note(q, skb_queue_len(&q->rx_ring), tx_cause_pending(q) ? 1 : 0);
 	}
 }
 
@@ -884,9 +611,6 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	dev->napi_defer_hard_irqs = nic->cfg.napi_defer_hard_irqs;
 	dev->gro_flush_timeout = nic->cfg.gro_flush_timeout;
 	nic->rx_buf_size = NIC_RX_HEADROOM + nic->cfg.mtu + ETH_HLEN;
-	skb_queue_head_init(&nic->tx_ring, "tx_ring", LAYER_NIC);
-	g_autofree char *tx_name = g_strdup_printf("%s tx irq", ifname);
-	cpu_work_init(&nic->tx_irq_work, tx_irq_handler, nic, g_intern_string(tx_name));
 
 	/* RSS: the key (Microsoft's, or drawn from the host's stream), the
 	 * table spread as ethtool_rxfh_indir_default, or over the first
@@ -928,6 +652,7 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 		q->napi.queue = i;
 		netif_napi_set_cpu(&q->napi, q->cpu);
 	}
+	nic_tx_init(nic);
 	register_netdevice(dev);
 	if (nic->cfg.threaded)
 		for (uint32_t i = 0; i < nic->nrxq; i++) {
@@ -1012,7 +737,9 @@ nic_stats(const struct nic *nic)
 	n->stats.rx_ring_used = 0;
 	for (uint32_t i = 0; i < nic->nrxq; i++)
 		n->stats.rx_ring_used += skb_queue_len(&nic->rxq[i].rx_ring);
-	n->stats.tx_ring_used = skb_queue_len(&nic->tx_ring);
+	n->stats.tx_ring_used = 0;
+	for (uint32_t i = 0; i < nic->ntxq; i++)
+		n->stats.tx_ring_used += skb_queue_len(&nic->txq[i].tx_ring);
 	return &nic->stats;
 }
 

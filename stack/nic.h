@@ -12,10 +12,13 @@
  *               interrupt mode: top half takes every frame -> netif_rx
  *               NAPI mode:      top half masks RX interrupts -> napi_schedule
  *                               -> (softirq) poll: frame -> netif_receive_skb
- *   transmit: dev_queue_xmit -> qdisc -> ndo_start_xmit (TX ring) -> DMA to
+ *   transmit: dev_queue_xmit -> netdev_core_pick_tx (the TX queue: XPS or
+ *             hash) -> its qdisc -> ndo_start_xmit (its TX ring; the rings
+ *             take the wire in turn, stack/nic_tx.c) -> DMA to
  *             the NIC (COPY_DMA_TO_DEV) -> serialised on the wire -> the
  *             descriptor is done:
- *               NAPI mode:      a cause of RX queue 0's interrupt (masked
+ *               NAPI mode:      a cause of RX queue K mod rx_queues's
+ *                               interrupt (queue 0's with one; masked
  *                               while NAPI runs, e1000_intr) -> the poll
  *                               reclaims the TX ring before its RX work
  *                               (e1000_clean -> e1000_clean_tx_irq)
@@ -89,11 +92,12 @@ struct nic_config {
 	bool gro_udp_fwd; /* rx-udp-gro-forwarding: NETIF_F_GRO_UDP_FWD; false */
 	/* multi-queue receive (ethtool -L, -X; stack/rss.h) */
 	uint32_t rx_queues;  /* 1 */
+	uint32_t tx_queues;  /* 1 (ethtool -L tx; XPS, netdevice.h) */
 	uint32_t rss_equal;  /* indirection table over the first N queues; 0 = all */
 	bool rss_key_random; /* key from the host's stream; false: Microsoft's */
 };
 
-/* Keys: rx_ring, rx_queues, rss_equal, rss_key_random, tx_ring, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
+/* Keys: rx_ring, rx_queues, rss_equal, rss_key_random, tx_ring, tx_queues, txqueuelen, mtu, napi, weight, threaded, rx_usecs, rx_frames,
  * adaptive_rx, promisc, napi_defer_hard_irqs, gro_flush_timeout, tx-checksumming,
  * rx-checksumming, tcp-segmentation-offload, generic-segmentation-offload,
  * generic-receive-offload. */
@@ -160,6 +164,17 @@ struct nic_rxq_stats {
 	uint64_t polled; /* packets its NAPI instance took */
 };
 void nic_rx_queue_stats(const struct nic *nic, uint32_t queue, struct nic_rxq_stats *out);
+/* TX queues (nic_config.tx_queues), each with its ring and qdisc. */
+uint32_t nic_tx_queues(const struct nic *nic);
+struct nic_txq_stats {
+	uint32_t cpu;	      /* the CPU whose vector reclaims it */
+	uint64_t packets;     /* frames it put on the wire */
+	uint64_t bytes;	      /* and their bytes (padded, as the wire carries them) */
+	uint64_t qdisc_drops; /* packets its qdisc refused (full) */
+	uint32_t ring_used;   /* descriptors in use now */
+	bool stopped;	      /* netif_tx_stop_queue: its ring is full */
+};
+void nic_tx_queue_stats(const struct nic *nic, uint32_t queue, struct nic_txq_stats *out);
 /* The RSS context (key, indirection table), writable before traffic (ethtool -X). */
 struct rss_ctx *nic_rss(struct nic *nic);
 

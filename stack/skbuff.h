@@ -121,7 +121,8 @@ struct sk_buff {
 	uint8_t gso_type;  /* SKB_GSO_TCPV4 or SKB_GSO_UDP_L4 */
 	/* receive steering (Linux skb->hash, skb_record_rx_queue) */
 	uint32_t hash;		/* the NIC's RSS hash; 0: none */
-	uint16_t queue_mapping; /* RX queue + 1; 0: not recorded */
+	uint16_t queue_mapping; /* receive: RX queue + 1, 0 not recorded; transmit: the TX queue */
+	bool ooo_okay;		/* TCP: may take another TX queue than the flow's last (tcp_xmit) */
 	/* GRO: a held or merged skb's truesize as Linux's skb_gro_receive
 	 * counts it (the buffers of the skbs merged into it, not the room
 	 * netsim's linear copy needs); 0: the buffer's (sock_skb_truesize) */

@@ -135,6 +135,8 @@ struct sock {
 	uint16_t udp_gso_size; /* UDP_SEGMENT: 0 = off (Linux udp_sock gso_size) */
 	bool udp_gro;	       /* UDP_GRO (Linux udp_sock GRO_ENABLED) */
 	uint32_t sk_rxhash;    /* RFS: the flow hash of its packets (stack/rps.h) */
+	/* XPS: the TX queue its packets took + 1, 0 none (sk_tx_queue_get, stack/dev.c) */
+	uint16_t sk_tx_queue_mapping;
 
 	/* queues and their limits (bytes of truesize) */
 	struct sk_buff_head sk_receive_queue; /* named "sk_receive_queue" */

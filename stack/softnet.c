@@ -425,15 +425,36 @@ do_softirq_exit(struct softnet_data *sd)
 	ksoftirqd_queue_pass(sd);
 }
 
-/* napi_watchdog (the hrtimer of gro_flush_timeout): poll again, IRQ still masked. */
+/*
+ * napi_watchdog, the hrtimer of gro_flush_timeout: poll again, IRQ still
+ * masked.  As Linux 6.6 (net/core/dev.c napi_complete_done ->
+ * hrtimer_start(&n->timer, ..., HRTIMER_MODE_REL_PINNED)): a pinned
+ * hrtimer of the CPU that completed the poll, which fires there in
+ * hardirq (hrtimer_interrupt: one interrupt entry, COST_IRQ_ENTRY) and
+ * whose function napi_watchdog calls __napi_schedule_irqoff, raising
+ * NET_RX for that CPU's irq exit.
+ */
+static void
+napi_watchdog_irq(struct cpu_work *w)
+{
+	napi_schedule(w->owner);
+}
+
+static void
+napi_watchdog_fire(void *arg)
+{
+	struct napi_struct *n = arg;
+	struct cpu *cpu = n->host->cpu; /* the timer's base (cpu_timer_run) */
+	n->defer_timer = 0;
+	if (!n->watchdog_work.queued)
+		cpu_submit(cpu, &n->watchdog_work, CPU_HARDIRQ, cpu_cost(cpu, COST_IRQ_ENTRY));
+}
+
 static void
 napi_watchdog(struct sim *sim, void *a, void *b)
 {
 	(void)sim;
-	(void)b;
-	struct napi_struct *n = a;
-	n->defer_timer = 0;
-	napi_schedule(n);
+	cpu_timer_run(b, napi_watchdog_fire, a);
 }
 
 /*
@@ -485,7 +506,7 @@ softnet_napi_complete(struct napi_struct *n)
 		if (n->defer_timer)
 			sim_cancel(n->host->sim, n->defer_timer); /* hrtimer_start re-arms */
 		n->defer_timer =
-			sim_schedule(n->host->sim, n->complete_timeout, napi_watchdog, n, NULL);
+			cpu_timer_schedule(n->host->cpu, n->complete_timeout, napi_watchdog, n);
 	}
 	if (n->complete_keep_masked) {
 		n->deferred++;
@@ -670,6 +691,7 @@ netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 		.weight = weight,
 	};
 	napi_gro_init(n);
+	cpu_work_init(&n->watchdog_work, napi_watchdog_irq, n, "napi_watchdog");
 	if (sd) {
 		n->all_next = sd->all;
 		sd->all = n;
@@ -705,6 +727,8 @@ netif_napi_del(struct napi_struct *n)
 		sim_cancel(n->host->sim, n->defer_timer);
 		n->defer_timer = 0;
 	}
+	if (n->watchdog_work.queued)
+		cpu_withdraw(cpu_work_cpu(&n->watchdog_work), &n->watchdog_work);
 	switch (n->where) {
 	case NAPI_IDLE:
 	case NAPI_THREAD: break;
@@ -902,6 +926,7 @@ softnet_cpu_new(struct host *host, struct cpu *cpu, uint32_t id, struct netdev_h
 	sd->all = &sd->backlog_napi;
 	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");
 	cpu_work_init(&sd->ipi_work, rps_trigger_softirq, sd, "rps ipi");
+	cpu_work_init(&sd->cycle_work, rx_cycle_irq, sd, "rx_cycle_timer");
 	/* one CPU keeps the name it always had; several are ksoftirqd/N as in Linux */
 	if (id > 0 || host->ncpus > 1) {
 		g_autofree char *name = g_strdup_printf("ksoftirqd/%u", id);
@@ -969,6 +994,7 @@ dev_host_fini(struct host *host)
 		struct softnet_data *sd = softnet_of(host, i);
 		cpu_withdraw(sd->cpu, &sd->work);
 		cpu_withdraw(sd->cpu, &sd->ipi_work);
+		cpu_withdraw(sd->cpu, &sd->cycle_work);
 		if (sd->cycle_ev)
 			sim_cancel(host->sim, sd->cycle_ev);
 		skb_queue_purge(&sd->backlog, SKB_DROP_QUEUE_PURGE);

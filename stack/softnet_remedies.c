@@ -177,16 +177,38 @@ rx_busy_ns(struct softnet_data *sd)
 
 static void rx_gate_update(struct softnet_data *sd, bool was_closed);
 
-/* The end of a period in which the cycle limit was reached. */
+/*
+ * The end of a period in which the cycle limit was reached: a timer of
+ * the CPU whose input it blocked (armed there, cpu_timer_schedule), which
+ * a kernel would make a pinned hrtimer: it fires on that CPU in hardirq
+ * (hrtimer_interrupt, COST_IRQ_ENTRY), and its function opens the gate,
+ * raising NET_RX for the irq exit.
+ */
+void
+rx_cycle_irq(struct cpu_work *w)
+{
+	struct softnet_data *sd = w->owner;
+	sd->cycle_blocked = false;
+	sd->busy_at_start = rx_busy_ns(sd);
+	rx_gate_update(sd, true);
+}
+
+static void
+rx_cycle_fire(void *arg)
+{
+	struct softnet_data *sd = arg;
+	sd->cycle_ev = 0;
+	sd->period_start = sim_now(sd->host->sim);
+	if (!sd->cycle_work.queued)
+		cpu_submit(sd->cpu, &sd->cycle_work, CPU_HARDIRQ,
+			   cpu_cost(sd->cpu, COST_IRQ_ENTRY));
+}
+
 static void
 rx_cycle_timer(struct sim *sim, void *a, void *b)
 {
-	struct softnet_data *sd = a;
-	sd->cycle_ev = 0;
-	sd->cycle_blocked = false;
-	sd->period_start = sim_now(sim);
-	sd->busy_at_start = rx_busy_ns(sd);
-	rx_gate_update(sd, true);
+	(void)sim;
+	cpu_timer_run(b, rx_cycle_fire, a);
 }
 
 /* Mogul & Ramakrishnan section 7: packet work may use rx_cycle_limit
@@ -208,8 +230,8 @@ rx_cycles_check(struct softnet_data *sd)
 		sd->blocked_since = now;
 	sd->cycle_blocked = true;
 	sd->stats.cycle_limit_hits++;
-	sd->cycle_ev = sim_schedule(sd->host->sim, sd->period_start + period - now, rx_cycle_timer,
-				    sd, NULL);
+	sd->cycle_ev =
+		cpu_timer_schedule(sd->cpu, sd->period_start + period - now, rx_cycle_timer, sd);
 }
 
 bool

@@ -149,6 +149,12 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 		skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + optlen, LAYER_TCP);
 		skb_reserve(skb, INET_HEADROOM + TCP_HLEN + optlen);
 	}
+	/* XPS may move the flow to another TX queue (Linux 6.6
+	 * __tcp_transmit_skb: "sk_wmem_alloc_get(sk) < SKB_TRUESIZE(1) ||
+	 * tcp_rtx_queue_empty(sk)"); netsim keeps the second test, nothing
+	 * sent unacknowledged (its sk_wmem_alloc counts the write queue, not
+	 * the clones in the qdisc and TX ring) */
+	skb->ooo_okay = tp->packets_out == 0;
 	uint32_t len = skb->len + TCP_HLEN + optlen;
 	struct tcphdr *th = (struct tcphdr *)skb_push(skb, TCP_HLEN + optlen);
 	skb_reset_transport_header(skb);

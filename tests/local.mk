@@ -108,6 +108,9 @@ TESTS += tests/udp_gro_truesize.sh
 EXTRA_DIST += tests/udp_gro_truesize.sh
 TESTS += tests/flow_limit.sh
 EXTRA_DIST += tests/flow_limit.sh
+# Several TX queues and XPS: one flow a queue with xps_cpus 1:1 (issue 19).
+TESTS += tests/xps_queues.sh
+EXTRA_DIST += tests/xps_queues.sh
 TESTS += tests/smp_trace.sh
 EXTRA_DIST += tests/smp_trace.sh
 

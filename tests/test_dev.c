@@ -424,14 +424,14 @@ test_qdisc_full_drops_are_counted(void **state)
 	for (int i = 0; i < 5; i++)
 		dropped += dev_queue_xmit(test_skb(fx, ETH_P_TEST)) == NET_XMIT_DROP;
 	assert_int_equal(dropped, 2);
-	assert_int_equal(skb_queue_len(&fx->dev->qdisc), 3);
+	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(fx->dev, 0)->qdisc), 3);
 	assert_int_equal(host_drops_at(fx->h, SKB_DROP_QDISC_FULL, "dev_queue_xmit"), 2);
 	assert_int_equal(fx->dev->stats.tx_dropped, 2);
 	/* the driver wakes the queue: NET_TX runs the qdisc */
 	netif_wake_queue(fx->dev);
 	sim_run_until(fx->sim, SIM_MS);
 	assert_int_equal(skb_queue_len(&fx->hw), 3);
-	assert_int_equal(skb_queue_len(&fx->dev->qdisc), 0);
+	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(fx->dev, 0)->qdisc), 0);
 }
 
 static void
@@ -440,7 +440,7 @@ test_busy_driver_gets_skb_back_on_qdisc(void **state)
 	struct fx *fx = *state;
 	fx->tx_busy = true;
 	assert_int_equal(dev_queue_xmit(test_skb(fx, ETH_P_TEST)), NET_XMIT_SUCCESS);
-	assert_int_equal(skb_queue_len(&fx->dev->qdisc), 1);
+	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(fx->dev, 0)->qdisc), 1);
 	assert_true(netif_queue_stopped(fx->dev));
 	fx->tx_busy = false;
 	netif_wake_queue(fx->dev);

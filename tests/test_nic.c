@@ -689,7 +689,7 @@ test_full_tx_ring_stops_queue_and_qdisc_drops(void **state)
 	struct net_device *dev = nic_dev(fx->na);
 	assert_true(netif_queue_stopped(dev));
 	assert_int_equal(nic_stats(fx->na)->tx_ring_used, 4);
-	assert_int_equal(skb_queue_len(&dev->qdisc), 10);
+	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(dev, 0)->qdisc), 10);
 	assert_int_equal(host_drops(fx->a, SKB_DROP_QDISC_FULL), 6);
 	sim_run_until(fx->sim, SIM_MS);
 	assert_int_equal(fx->n, 14);

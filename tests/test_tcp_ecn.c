@@ -303,10 +303,11 @@ test_qdisc_marks_ect_packets_from_the_threshold_on(void **state)
 				 INET_ECN_NOT_ECT, INET_ECN_CE,	   INET_ECN_CE };
 	for (size_t i = 0; i < sizeof tos; i++)
 		assert_int_equal(dev_queue_xmit(ip_packet(dev, tos[i])), NET_XMIT_SUCCESS);
-	assert_int_equal(skb_queue_len(&dev->qdisc), sizeof tos);
+	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(dev, 0)->qdisc), sizeof tos);
 	assert_int_equal(dev->ecn_marked, 3);
 	size_t i = 0;
-	for (struct sk_buff *skb = skb_peek(&dev->qdisc); skb; skb = skb->next, i++) {
+	for (struct sk_buff *skb = skb_peek(&netdev_get_tx_queue(dev, 0)->qdisc); skb;
+	     skb = skb->next, i++) {
 		const struct iphdr *iph = (const struct iphdr *)skb_network_header(skb);
 		assert_int_equal(iph->tos & INET_ECN_MASK, want[i]);
 		assert_int_equal(iph->tos & ~INET_ECN_MASK, tos[i] & ~INET_ECN_MASK);
@@ -315,7 +316,7 @@ test_qdisc_marks_ect_packets_from_the_threshold_on(void **state)
 	assert_int_equal(dev->stats.tx_dropped, 0);
 	netif_wake_queue(dev);
 	sim_run_until(fx->sim, SIM_MS);
-	assert_int_equal(skb_queue_len(&dev->qdisc), 0);
+	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(dev, 0)->qdisc), 0);
 	tcp_fx_free(fx);
 }
 

@@ -1,0 +1,133 @@
+/*
+ * stack/nic_int.h - the NIC driver's private state, shared by stack/nic.c
+ * (settings, receive, NAPI poll, open/stop, creation) and stack/nic_tx.c
+ * (the TX ring, ndo_start_xmit, TX completion).  Nothing outside those
+ * two files includes it.
+ *
+ * Linux splits a driver the same way: e.g. drivers/net/ethernet/intel/
+ * igb keeps the transmit path (igb_xmit_frame_ring, igb_clean_tx_irq)
+ * apart from the receive path in igb_main.c's sections, and ixgbe has
+ * ixgbe_main.c beside ixgbe_txrx_common.h.
+ */
+#ifndef NETSIM_STACK_NIC_INT_H
+#define NETSIM_STACK_NIC_INT_H
+
+#include "stack/host.h"
+#include "stack/net_dim.h"
+#include "stack/nic.h"
+#include "stack/rss.h"
+
+enum irq_step { IRQ_ENTRY, IRQ_FRAME, IRQ_RECLAIM };
+
+/*
+ * One RX queue (ethtool -L rx N): its own descriptor ring, interrupt and
+ * NAPI instance, as a multi-queue driver's ring vector (ixgbe's
+ * q_vector, mlx5e's channel).  Its interrupt goes to CPU @cpu
+ * (/proc/irq/N/smp_affinity), whose softnet_data polls its NAPI.
+ */
+struct nic_rxq {
+	struct nic *nic;
+	uint32_t index;
+	uint32_t cpu; /* the CPU its interrupt is routed to */
+	/* empty pre-allocated buffers, posted as folded skbs (skb_desc_post):
+	 * a ring of cfg.rx_ring, the oldest at rx_free_head */
+	struct skb_desc *rx_free;
+	uint32_t rx_free_head, rx_free_len;
+	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
+	bool rx_irq_enabled;	     /* RX interrupt unmasked */
+	bool rx_irq_asserted;	     /* raised and its handler not finished */
+	uint32_t coalesce_count;     /* frames waiting for a coalesced interrupt */
+	sim_event_id coalesce_ev;
+	struct cpu_work rx_irq_work;
+	enum irq_step rx_step;
+	struct napi_struct napi;
+	struct dim rx_dim;	/* adaptive_rx: net_dim state */
+	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
+	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
+	uint64_t rx_irqs;	/* interrupts of this queue */
+	uint64_t rx_frames;	/* frames RSS steered to it */
+	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
+	uint32_t coal_frames;
+};
+
+/*
+ * One TX queue (ethtool -L tx N): its own descriptor ring, stopped and
+ * woken on its own (netif_tx_stop_queue), fed by its own qdisc (the
+ * netdev_queue of the same number).  Its completions are a cause of RX
+ * queue (index mod rx_queues)'s interrupt and are reclaimed by that
+ * queue's NAPI poll, as a multi-queue driver pairs a TX and an RX ring
+ * in one vector (igb_clean_tx_irq and ixgbe_clean_tx_irq, called from
+ * the vector's poll before its RX ring).
+ */
+struct nic_txq {
+	struct nic *nic;
+	uint32_t index;
+	struct sk_buff_head tx_ring; /* owned by the hardware, oldest first */
+	struct sk_buff *tx_next;     /* first skb in tx_ring not yet sent */
+	uint32_t tx_clean;	     /* sent skbs at the head of tx_ring, not yet reclaimed */
+	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
+	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
+	bool tx_irq_asserted;
+	struct cpu_work tx_irq_work;
+	enum irq_step tx_step;
+	uint64_t packets, bytes; /* frames put on the wire, and their bytes */
+};
+
+struct nic {
+	struct net_device *dev;
+	struct host *host;
+	struct nic_config cfg;
+	const char *ifname; /* interned: the trace keeps it by pointer */
+	struct wire *wire;
+	int side;
+	struct trace_pcap *pcap;
+	struct nic_stats stats;
+
+	/* RX */
+	uint32_t rx_buf_size;
+	uint32_t nrxq;
+	struct nic_rxq *rxq; /* nrxq queues */
+	struct rss_ctx rss;  /* the hash key and indirection table (ethtool -x) */
+
+	/* TX: the queues' rings; the hardware serves them in turn (tx_kick) */
+	uint32_t ntxq;
+	struct nic_txq *txq;	/* ntxq queues */
+	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
+	uint32_t tx_rr;		/* the queue tx_kick looks at first */
+	uint32_t tx_on_wire;	/* 1 while our frame is being serialised */
+	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
+	bool tx_last_frame;	/* the frame on the wire ends its skb */
+};
+
+/* The CPU the queue's interrupt is delivered to (smp_affinity). */
+static inline struct cpu *
+rxq_cpu(const struct nic_rxq *q)
+{
+	return q->nic->host->cpus[q->cpu];
+}
+
+/* The RX queue whose vector reclaims TX queue @t. */
+static inline struct nic_rxq *
+txq_rxq(const struct nic_txq *t)
+{
+	return &t->nic->rxq[t->index % t->nic->nrxq];
+}
+
+/* nic.c: @n more frames (and, NAPI mode, queue 0: @tx TX completions) wait
+ * for an interrupt; raise it now or per coalescing. */
+void irq_note(struct nic_rxq *q, uint32_t n, uint32_t tx);
+
+/* nic_tx.c: ndo_start_xmit; the wire's end of a sent frame; the
+ * TX-completion interrupt handler; the NAPI poll's TX part; whether RX
+ * queue @q's vector has TX completions to reclaim (NAPI mode); set up
+ * and tear down the TX queues. */
+enum netdev_tx nic_start_xmit(struct sk_buff *skb, struct net_device *dev);
+void nic_wire_tx_done(void *ctx);
+sim_time_t nic_napi_tx_cost(struct napi_struct *n);
+bool nic_napi_tx_clean(struct napi_struct *n);
+bool tx_cause_pending(const struct nic_rxq *q);
+void nic_tx_init(struct nic *nic);
+void nic_tx_stop(struct nic *nic);
+void nic_tx_free(struct nic *nic);
+
+#endif
