@@ -260,6 +260,7 @@ inet_metrics(struct world *w, GHashTable *m)
 			TCP(listen_overflows);
 			TCP(listen_drops);
 			TCP(out_of_window_icmps);
+			TCP(delivered_ce);
 #undef TCP
 		}
 		struct route_stats rs;
