@@ -260,7 +260,25 @@ inet_metrics(struct world *w, GHashTable *m)
 			TCP(listen_overflows);
 			TCP(listen_drops);
 			TCP(out_of_window_icmps);
+			TCP(delivered_ce);
 #undef TCP
+			/* TcpExt counters under Linux's names less "TCP" (tcp_undo.c,
+			 * tcp_reorder.c, tcp_timestamps.c) */
+#define TCPX(f, name) metric_put(m, (double)t->f, "%s.tcp." name, n)
+			TCPX(tcp_full_undo, "full_undo");
+			TCPX(tcp_partial_undo, "partial_undo");
+			TCPX(tcp_dsack_undo, "dsack_undo");
+			TCPX(tcp_loss_undo, "loss_undo");
+			TCPX(tcp_dsack_recv, "dsack_recv");
+			TCPX(tcp_dsack_ofo_recv, "dsack_ofo_recv");
+			TCPX(tcp_dsack_recv_segs, "dsack_recv_segs");
+			TCPX(tcp_dsack_ignored_dubious, "dsack_ignored_dubious");
+			TCPX(tcp_dsack_old_sent, "dsack_old_sent");
+			TCPX(tcp_dsack_ofo_sent, "dsack_ofo_sent");
+			TCPX(tcp_sack_reorder, "sack_reorder");
+			TCPX(tcp_ts_reorder, "ts_reorder");
+			TCPX(paws_estab_rejected, "paws_estab_rejected");
+#undef TCPX
 		}
 		struct route_stats rs;
 		route_stats(h, &rs);

@@ -185,6 +185,8 @@ net_metrics(struct world *w, GHashTable *m)
 			metric_put(m, (double)d->stats.tx_packets, "%s.%s.tx_packets", n, ifn);
 			metric_put(m, (double)d->stats.rx_dropped, "%s.%s.rx_dropped", n, ifn);
 			metric_put(m, (double)d->stats.tx_dropped, "%s.%s.tx_dropped", n, ifn);
+			if (d->ecn_mark) /* CE marks of IF.ecn_mark (dev.c qdisc_ecn_mark) */
+				metric_put(m, (double)d->ecn_marked, "%s.%s.ecn_marked", n, ifn);
 			for (int r = 1; r < SKB_DROP_REASON_MAX; r++)
 				if (d->stats.drops[r])
 					metric_put(m, (double)d->stats.drops[r], "%s.%s.drops.%s",

@@ -117,3 +117,7 @@ EXTRA_DIST += docs/img/stop-and-wait-path.png
 # CUBIC after a loss on a long path (issue 17; lecture 14 of the guide).
 dist_lectures_DATA += scenarios/lectures/tcp-cubic-loss-long-rtt.ini
 EXTRA_DIST += docs/img/tcp-cubic-cwnd.png
+
+# ECN: a router marks instead of dropping (issue 17; lecture 19 of the guide).
+dist_lectures_DATA += scenarios/lectures/tcp-ecn-marks-instead-of-loss.ini
+EXTRA_DIST += docs/img/tcp-ecn-cwnd-marks.png docs/img/tcp-ecn-cwnd-drops.png

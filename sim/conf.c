@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "sim/sim.h"
 #include "sim/units.h"
 
@@ -121,6 +122,40 @@ conf_set(const struct conf_key *k, void *base, const char *value, GError **error
 		*(double *)p = v;
 		return true;
 	}
+	case CONF_UINT32_3: {
+		uint32_t v[3];
+		const char *q = value;
+		for (int i = 0; i < 3; i++) {
+			while (*q == ' ' || *q == '\t')
+				q++;
+			errno = 0;
+			long long n = strtoll(q, &end, 10);
+			if (end == q || errno || (i < 2 && *end != ' ' && *end != '\t')) {
+				g_set_error(error, CONF_ERROR, CONF_ERROR_INVALID,
+					    "'%s' is not three whole numbers (min default max)",
+					    value);
+				return false;
+			}
+			if (n < k->min || n > k->max)
+				return range_error(k, value, error);
+			v[i] = (uint32_t)n;
+			q = end;
+		}
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q) {
+			g_set_error(error, CONF_ERROR, CONF_ERROR_INVALID,
+				    "'%s' is not three whole numbers (min default max)", value);
+			return false;
+		}
+		if (v[0] > v[1] || v[1] > v[2]) {
+			g_set_error(error, CONF_ERROR, CONF_ERROR_RANGE,
+				    "'%s': expected min <= default <= max", value);
+			return false;
+		}
+		memcpy(p, v, sizeof v);
+		return true;
+	}
 	case CONF_ENUM:
 		for (int i = 0; k->names[i]; i++) {
 			if (g_ascii_strcasecmp(value, k->names[i]) == 0) {
@@ -153,6 +188,10 @@ conf_get(const struct conf_key *k, const void *base)
 	case CONF_BYTES: return g_strdup_printf("%" G_GUINT64_FORMAT, *(const uint64_t *)p);
 	case CONF_DOUBLE: return g_strdup_printf("%g", *(const double *)p);
 	case CONF_ENUM: return g_strdup(k->names[*(const int *)p]);
+	case CONF_UINT32_3: {
+		const uint32_t *v = (const uint32_t *)(const void *)p;
+		return g_strdup_printf("%u %u %u", v[0], v[1], v[2]);
+	}
 	}
 	g_assert_not_reached();
 }
@@ -181,6 +220,10 @@ conf_describe(const struct conf_key *k)
 				       " to %" G_GINT64_FORMAT,
 				       k->min, k->max);
 	case CONF_DOUBLE: return g_strdup_printf("a number from %g to %g", k->dmin, k->dmax);
+	case CONF_UINT32_3:
+		return g_strdup_printf("three whole numbers min default max, from %" G_GINT64_FORMAT
+				       " to %" G_GINT64_FORMAT,
+				       k->min, k->max);
 	case CONF_ENUM: {
 		g_autofree char *j = g_strjoinv(", ", (char **)k->names);
 		return g_strdup_printf("one of: %s", j);

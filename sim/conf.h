@@ -25,6 +25,8 @@ enum conf_type {
 	CONF_BYTES,    /* uint64_t: "1500", "64KiB" (min/max) */
 	CONF_DOUBLE,   /* double within [dmin, dmax] */
 	CONF_ENUM,     /* int: index into names[] */
+	CONF_UINT32_3, /* uint32_t[3] "min default max" within [min, max], ascending
+			* (Linux's tcp_rmem, tcp_wmem) */
 };
 
 struct conf_key {

@@ -142,6 +142,7 @@ struct sock {
 	struct sk_buff_head sk_receive_queue; /* named "sk_receive_queue" */
 	struct sk_buff_head sk_write_queue;   /* named "sk_write_queue" */
 	uint32_t sk_rcvbuf, sk_sndbuf;
+	uint8_t sk_userlocks;	/* SOCK_RCVBUF_LOCK, SOCK_SNDBUF_LOCK: no autotuning */
 	uint32_t sk_rmem_alloc; /* bytes charged to the receive side */
 	uint32_t sk_wmem_alloc; /* bytes charged to the send side */
 	int sk_err;		/* pending error (positive errno), reported once */
@@ -219,6 +220,10 @@ sim_time_t sock_sndtimeo(const struct sock *sk, int flags);
 
 /* Bytes an skb is charged to a sock: its buffer plus the sk_buff struct. */
 #define SKB_TRUESIZE_OVERHEAD 256u
+/* sk_userlocks (Linux include/net/sock.h): the user set SO_SNDBUF / SO_RCVBUF,
+ * so TCP leaves the size alone (tcp_sndbuf_expand, tcp_rcv_space_adjust). */
+#define SOCK_SNDBUF_LOCK 1
+#define SOCK_RCVBUF_LOCK 2
 uint32_t sock_skb_truesize(const struct sk_buff *skb);
 /* Release @skb's receive charge on @sk (for protocols that dequeue themselves). */
 void sock_rfree(struct sock *sk, struct sk_buff *skb);

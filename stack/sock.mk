@@ -11,7 +11,7 @@ libnetsim_a_SOURCES += \
 	stack/tcp.c stack/tcp.h \
 	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
 	stack/tcp_cong.c stack/tcp_cong.h stack/tcp_cong_control.c stack/tcp_cubic.c stack/tcp_cubic.h \
-	stack/tcp_sack.c stack/tcp_timestamps.c stack/tcp_options.c stack/tcp_prr.c stack/tcp_ecn.c stack/tcp_rack.c stack/tcp_reorder.c stack/win_minmax.c stack/win_minmax.h stack/tcp_undo.c stack/tcp_urg.c \
+	stack/tcp_sack.c stack/tcp_timestamps.c stack/tcp_options.c stack/tcp_prr.c stack/tcp_ecn.c stack/tcp_rack.c stack/tcp_reorder.c stack/win_minmax.c stack/win_minmax.h stack/tcp_undo.c stack/tcp_urg.c stack/tcp_rcvbuf.c \
 	stack/tcp_check.c
 
 check_PROGRAMS += tests/test_proc
@@ -52,6 +52,12 @@ TESTS += tests/test_tcp_prr
 tests_test_tcp_prr_SOURCES = tests/test_tcp_prr.c tests/tcp_test.h
 tests_test_tcp_prr_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_prr_LDADD = $(TEST_CMOCKA_LIBS)
+check_PROGRAMS += tests/test_tcp_rcvbuf
+TESTS += tests/test_tcp_rcvbuf
+tests_test_tcp_rcvbuf_SOURCES = tests/test_tcp_rcvbuf.c tests/tcp_test.h
+tests_test_tcp_rcvbuf_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_rcvbuf_LDADD = $(TEST_CMOCKA_LIBS)
+
 check_PROGRAMS += tests/test_tcp_ecn
 TESTS += tests/test_tcp_ecn
 tests_test_tcp_ecn_SOURCES = tests/test_tcp_ecn.c tests/tcp_test.h

@@ -673,9 +673,11 @@ ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
 		switch (optname) {
 		case SO_RCVBUF:
 			sk->sk_rcvbuf = (uint32_t)CLAMP(dbl, SOCK_MIN_RCVBUF, SOCK_BUF_MAX);
+			sk->sk_userlocks |= SOCK_RCVBUF_LOCK; /* Linux sock_set_rcvbuf */
 			return 0;
 		case SO_SNDBUF:
 			sk->sk_sndbuf = (uint32_t)CLAMP(dbl, SOCK_MIN_SNDBUF, SOCK_BUF_MAX);
+			sk->sk_userlocks |= SOCK_SNDBUF_LOCK; /* Linux sk_setsockopt */
 			sk->sk_write_space(sk);
 			return 0;
 		case SO_REUSEADDR: sk->reuseaddr = v != 0; return 0;

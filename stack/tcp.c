@@ -118,6 +118,17 @@ const struct conf_key tcp_host_conf_keys[] = {
 	  0, NULL,
 	  "window of the minimum-RTT filter that RACK's reordering window uses, seconds "
 	  "(net.ipv4.tcp_min_rtt_wlen; 300)" },
+	{ "tcp_rmem", CONF_UINT32_3, offsetof(struct tcp_config, rmem), 1024, 1 << 30, 0, 0, NULL,
+	  "receive buffer of a TCP socket, bytes of truesize: min, default (a new socket's "
+	  "sk_rcvbuf), max (what autotuning may grow it to) "
+	  "(net.ipv4.tcp_rmem; 4096 131072 6291456)" },
+	{ "tcp_wmem", CONF_UINT32_3, offsetof(struct tcp_config, wmem), 1024, 1 << 30, 0, 0, NULL,
+	  "send buffer of a TCP socket: min, default (a new socket's sk_sndbuf), max (what "
+	  "tcp_sndbuf_expand may grow it to with cwnd) (net.ipv4.tcp_wmem; 4096 16384 4194304)" },
+	{ "tcp_moderate_rcvbuf", CONF_BOOL, offsetof(struct tcp_config, moderate_rcvbuf), 0, 0, 0,
+	  0, NULL,
+	  "receive-buffer autotuning: grow sk_rcvbuf to twice what the reader took in an RTT, "
+	  "up to tcp_rmem max, unless SO_RCVBUF was set (net.ipv4.tcp_moderate_rcvbuf; 1)" },
 	{ NULL },
 };
 
@@ -134,7 +145,10 @@ tcp_config_init(struct tcp_config *c)
 				  .dsack = true,
 				  .reordering = TCP_FASTRETRANS_THRESH,
 				  .max_reordering = 300,
-				  .min_rtt_wlen = 300 };
+				  .min_rtt_wlen = 300,
+				  .rmem = { 4096, TCP_RMEM_DEFAULT, TCP_RMEM_MAX },
+				  .wmem = { 4096, TCP_WMEM_DEFAULT, TCP_WMEM_MAX },
+				  .moderate_rcvbuf = true };
 }
 
 void
@@ -366,15 +380,15 @@ tcp_done(struct sock *sk)
 	}
 }
 
-/* Drop what @q holds, returning each skb's charge: TCP charges payload
- * bytes to sk_rmem_alloc (not truesize) and truesize to sk_wmem_alloc
- * (Linux tcp_write_queue_purge, sk_wmem_free_skb). */
+/* Drop what @q holds, returning each skb's truesize to sk_rmem_alloc
+ * (tcp_rmem_truesize) or sk_wmem_alloc (Linux tcp_write_queue_purge,
+ * sk_wmem_free_skb). */
 static void
-tcp_purge(struct sk_buff_head *q, uint32_t *charge, bool by_truesize)
+tcp_purge(struct sk_buff_head *q, uint32_t *charge, bool wmem)
 {
 	struct sk_buff *skb;
 	while ((skb = skb_dequeue(q)) != NULL) {
-		*charge -= by_truesize ? sock_skb_truesize(skb) : skb->len;
+		*charge -= wmem ? sock_skb_truesize(skb) : tcp_rmem_truesize(skb);
 		skb_drop(skb, SKB_DROP_SOCKET_CLOSE);
 	}
 }
@@ -436,6 +450,13 @@ tcp_v4_init_sock(struct sock *sk)
 	tp->rto = TCP_RTO_INIT;
 	tp->ssthresh = 0x7fffffff;
 	tp->cwnd = TCP_INIT_CWND * tp->mss;
+	/* Linux tcp_init_sock: the buffers of tcp_rmem[1], tcp_wmem[1]
+	 * (4.4BSD: the socket layer's) */
+	if (!tcp_bsd_delack(sk)) {
+		sk->sk_rcvbuf = tcp_config(sk->host)->rmem[1];
+		sk->sk_sndbuf = tcp_config(sk->host)->wmem[1];
+	}
+	tp->scaling_ratio = TCP_DEFAULT_SCALING_RATIO;
 	tcp_assign_congestion_control(sk);
 	tcp_rack_init_sock(sk); /* reordering, the min-RTT filter (tcp_rack.c) */
 	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", LAYER_TCP);
@@ -465,12 +486,9 @@ tcp_connect_init(struct sock *sk)
 	tp->iss = (uint32_t)rng_next(&sk->host->rng);
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->write_seq = tp->snd_sml = tp->iss;
 	tp->pushed_seq = tp->iss; /* Linux tcp_connect_init */
-	tp->rcv_wnd = sk->sk_rcvbuf;
-	/* RFC 7323 §2.2 (Linux tcp_select_initial_window): the smallest shift
-	 * that lets the window cover the whole receive buffer; offered in the SYN. */
-	tp->rcv_wscale = 0;
-	while (tp->rcv_wscale < TCP_MAX_WSCALE && (65535u << tp->rcv_wscale) < sk->sk_rcvbuf)
-		tp->rcv_wscale++;
+	/* RFC 7323 §2.2: the SYN's window and the scale it offers
+	 * (tcp_rcvbuf.c; Linux tcp_connect_init: the MSS without options) */
+	tcp_select_initial_window(sk, tp->advmss);
 	tp->wscale_ok = true;
 	tcp_ts_connect_init(sk);
 	g_snprintf(tp->conn_name, sizeof tp->conn_name, "%u.%u.%u.%u:%u>%u.%u.%u.%u:%u",
@@ -649,7 +667,8 @@ tcp_cleanup_rbuf(struct sock *sk, size_t copied)
 		time_to_ack = true;
 	if (copied > 0 && !time_to_ack && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
 		uint32_t now = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
-		if (2 * now <= sk->sk_rcvbuf) {
+		/* Linux compares with window_clamp (4.4BSD: the buffer) */
+		if (2 * now <= (tcp_bsd_delack(sk) ? sk->sk_rcvbuf : tp->window_clamp)) {
 			uint32_t new_window = __tcp_select_window(sk);
 			time_to_ack = new_window && new_window >= 2 * now;
 		}
@@ -666,7 +685,7 @@ tcp_skip_urg(struct sock *sk)
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	if (++cb->consumed == skb->len) {
 		skb_unlink(skb, &sk->sk_receive_queue);
-		sk->sk_rmem_alloc -= skb->len;
+		tcp_rmem_uncharge(sk, skb);
 		skb_consume(skb);
 	}
 	tcp_urg_read_done(sk);
@@ -722,7 +741,7 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 			cb->consumed = off;
 			if (cb->consumed == skb->len) {
 				skb_unlink(skb, &sk->sk_receive_queue);
-				sk->sk_rmem_alloc -= skb->len;
+				tcp_rmem_uncharge(sk, skb);
 				skb_consume(skb);
 			}
 			tcp_urg_read_done(sk);
@@ -735,8 +754,10 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	msg->addr = sk->daddr;
 	msg->port = sk->dport;
 	msg->has_addr = true;
-	if (!peek)
+	if (!peek) {
+		tcp_rcv_space_adjust(sk); /* autotuning (tcp_rcvbuf.c) */
 		tcp_cleanup_rbuf(sk, copied);
+	}
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_recvmsg"));
 	return (int)copied;
 }

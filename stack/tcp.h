@@ -188,6 +188,8 @@ after(uint32_t a, uint32_t b)
 #define TCP_MAX_SYN_BACKLOG 128
 #define TCP_RMEM_DEFAULT 131072u /* Linux tcp_rmem[1] */
 #define TCP_WMEM_DEFAULT 16384u	 /* Linux tcp_wmem[1] */
+#define TCP_RMEM_MAX 6291456u	 /* Linux tcp_rmem[2] */
+#define TCP_WMEM_MAX 4194304u	 /* Linux tcp_wmem[2] */
 
 /* TCP's part of a sock (Linux struct tcp_sock). */
 struct tcp_sock {
@@ -338,6 +340,19 @@ struct tcp_sock {
 	struct sk_buff *send_hint;
 	char conn_name[48]; /* for trace_tcp_cc: "10.0.0.1:5000>10.0.0.2:80" */
 	uint32_t rcv_wup;   /* rcv_nxt + window at the last window we sent */
+	/* receive buffer and window tuning (stack/tcp_rcvbuf.c; Linux 6.6
+	 * tp->rcv_ssthresh, window_clamp, scaling_ratio, rcvq_space,
+	 * rcv_rtt_est, rcv_rtt_last_tsecr) */
+	uint32_t rcv_ssthresh, window_clamp, rcv_rtt_last_tsecr;
+	uint8_t scaling_ratio; /* payload / truesize, in 1/256 (TCP_RMEM_TO_WIN_SCALE) */
+	struct {
+		uint32_t space, seq;
+		sim_time_t time;
+	} rcvq_space;
+	struct {
+		uint32_t rtt_us, seq; /* rtt_us: 8 times the receiver's RTT, in us */
+		sim_time_t time;
+	} rcv_rtt_est;
 	struct {
 		uint32_t laddr, raddr;
 		uint16_t lport, rport;
@@ -376,7 +391,8 @@ struct tcp_mib {
 	/* reordering seen (stack/tcp_rack.c tcp_check_sack_reordering):
 	 * LINUX_MIB_TCPSACKREORDER, TCPTSREORDER */
 	uint64_t tcp_sack_reorder, tcp_ts_reorder;
-	uint32_t states_seen; /* bit (1 << state) for every state entered */
+	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
+	uint32_t states_seen;  /* bit (1 << state) for every state entered */
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -399,6 +415,9 @@ struct tcp_config {
 	uint32_t reordering;	 /* net.ipv4.tcp_reordering: the initial estimate, 3 */
 	uint32_t max_reordering; /* net.ipv4.tcp_max_reordering: 300 */
 	uint32_t min_rtt_wlen;	 /* net.ipv4.tcp_min_rtt_wlen: seconds, 300 */
+	uint32_t rmem[3];	 /* net.ipv4.tcp_rmem: min default max (4096 131072 6291456) */
+	uint32_t wmem[3];	 /* net.ipv4.tcp_wmem: min default max (4096 16384 4194304) */
+	bool moderate_rcvbuf;	 /* net.ipv4.tcp_moderate_rcvbuf: autotuning (1) */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
@@ -563,6 +582,7 @@ void tcp_ecn_queue_cwr(struct tcp_sock *tp);
 void tcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb);
 void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb);
 void tcp_ecn_rcv_ecn_echo(struct sock *sk, uint8_t flags);
+void tcp_ecn_delivered_ce(struct sock *sk, uint8_t flags, uint32_t delivered);
 
 /* tcp_timestamps.c: RFC 7323 timestamps and PAWS (Linux tcp_input.c,
  * tcp_output.c, include/net/tcp.h) */
@@ -606,6 +626,28 @@ bool tcp_readable(const struct sock *sk);
 uint32_t tcp_urg_limit(struct sock *sk, uint32_t seq, uint32_t used, bool *skip);
 void tcp_urg_read_done(struct sock *sk);
 int tcp_ioctl(struct sock *sk, int cmd, int *karg);
+
+/* tcp_rcvbuf.c: receive memory, rcv_ssthresh, the window and its autotuning
+ * (Linux 6.6 tcp_input.c, tcp_output.c, include/net/tcp.h) */
+#define TCP_RMEM_TO_WIN_SCALE 8
+#define TCP_DEFAULT_SCALING_RATIO (1 << (TCP_RMEM_TO_WIN_SCALE - 1))
+#define TCP_APP_WIN 31	      /* Linux sysctl tcp_app_win */
+#define SOCK_RMEM_MAX 212992u /* Linux net.core.rmem_max */
+uint32_t tcp_rmem_truesize(const struct sk_buff *skb);
+int tcp_win_from_space(const struct sock *sk, int64_t space);
+int tcp_space(const struct sock *sk);
+int tcp_full_space(const struct sock *sk);
+void tcp_select_initial_window(struct sock *sk, uint32_t mss);
+void tcp_init_buffer_space(struct sock *sk);
+void tcp_rcvbuf_measure(struct sock *sk, const struct sk_buff *skb);
+void tcp_grow_window(struct sock *sk, const struct sk_buff *skb);
+void tcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb);
+void tcp_rcv_space_adjust(struct sock *sk);
+bool tcp_try_rmem_schedule(struct sock *sk, const struct sk_buff *skb);
+void tcp_rmem_charge(struct sock *sk, struct sk_buff *skb);
+void tcp_rmem_uncharge(struct sock *sk, struct sk_buff *skb);
+void tcp_sndbuf_expand(struct sock *sk);
+void tcp_new_space(struct sock *sk);
 
 /* tcp.c */
 void tcp_set_state(struct sock *sk, int state);

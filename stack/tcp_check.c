@@ -32,8 +32,8 @@
  *            segment starts where the one before ends; nothing is read
  *            past a segment's end); every out-of-order segment starts after
  *            rcv_nxt (a segment reaching rcv_nxt has been moved to the
- *            receive queue); sk_rmem_alloc is the payload of both queues
- *            (TCP charges payload bytes, see tcp_free_sock).
+ *            receive queue); sk_rmem_alloc is the truesize of both queues
+ *            (tcp_rmem_truesize, stack/tcp_rcvbuf.c).
  *   recovery: cwnd holds at least one MSS; in NewReno fast recovery,
  *            snd_una < recover <= snd_max (RFC 6582 §3.2: recovery ends
  *            when recover is acknowledged).
@@ -139,8 +139,13 @@ tcp_check_receive_queues(const struct sock *sk, const char *caller)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	const struct sk_buff *last = sk->sk_receive_queue.last;
-	if (sk->sk_rmem_alloc != sk->sk_receive_queue.bytes + tp->ofo_queue.bytes)
-		TCP_BUG(sk, caller, "sk_rmem_alloc is not the payload of the receive queues");
+	uint64_t charged = 0;
+	for (const struct sk_buff *skb = sk->sk_receive_queue.first; skb; skb = skb->next)
+		charged += tcp_rmem_truesize(skb);
+	for (const struct sk_buff *skb = tp->ofo_queue.first; skb; skb = skb->next)
+		charged += tcp_rmem_truesize(skb);
+	if (sk->sk_rmem_alloc != charged)
+		TCP_BUG(sk, caller, "sk_rmem_alloc is not the truesize of the receive queues");
 	for (const struct sk_buff *skb = sk->sk_receive_queue.first; skb; skb = skb->next) {
 		const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 		if (skb->sk != sk || !seg_len_ok(skb) || cb->consumed >= skb->len)

@@ -174,3 +174,13 @@ tcp_ecn_rcv_ecn_echo(struct sock *sk, uint8_t flags)
 		return;
 	tcp_cong_on_local_drop(sk); /* Linux tcp_enter_cwr */
 }
+
+/* Linux tcp_newly_delivered (6.6): the segments an ACK with ECE newly
+ * delivered (cumulatively or by SACK) count as TCPDeliveredCE, the
+ * sender's tally of what the receiver echoed as CE-marked. */
+void
+tcp_ecn_delivered_ce(struct sock *sk, uint8_t flags, uint32_t delivered)
+{
+	if ((flags & TCPHDR_ECE) && !(flags & TCPHDR_SYN) && (tcp_sk(sk)->ecn_flags & TCP_ECN_OK))
+		tcp_mib_mut(sk->host)->delivered_ce += delivered;
+}

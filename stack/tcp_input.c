@@ -123,8 +123,8 @@ tcp_in_quickack_mode(const struct tcp_sock *tp)
  * ato = TCP_ATO_MIN.  Later, ato follows the gap m between arrivals: m up
  * to 20 ms pulls it towards 40 ms, a gap below ato sets ato/2 + m (at most
  * the RTO), a gap longer than the RTO (the sender was idle) gives quick
- * ACKs again.  Linux also sets one quick ACK each time tcp_grow_window
- * raises rcv_ssthresh; netsim has no rcv_ssthresh (docs/sockets-and-tcp.md).
+ * ACKs again.  tcp_grow_window (tcp_rcvbuf.c), after it, asks for one
+ * quick ACK each time it raises rcv_ssthresh.
  */
 static void
 tcp_event_data_recv(struct sock *sk, uint32_t len, uint8_t flags)
@@ -215,7 +215,8 @@ tcp_fin(struct sock *sk)
 	sk->sk_state_change(sk);
 }
 
-/* In-order payload to the receive queue (charged by payload bytes). */
+/* In-order payload to the receive queue, charged by truesize (Linux
+ * tcp_queue_rcv, skb_set_owner_r; tcp_rcvbuf.c). */
 static void
 tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -224,8 +225,7 @@ tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
 	if (skb->len) {
 		TCP_SKB_CB(skb)->consumed = 0;
-		skb->sk = sk;
-		sk->sk_rmem_alloc += skb->len;
+		tcp_rmem_charge(sk, skb);
 		skb_queue_tail(&sk->sk_receive_queue, skb);
 	} else {
 		skb_consume(skb);
@@ -249,7 +249,7 @@ tcp_ofo_queue(struct sock *sk)
 			if (after(cb->seq, tp->rcv_nxt))
 				continue;
 			skb_unlink(o, &tp->ofo_queue);
-			sk->sk_rmem_alloc -= o->len;
+			tcp_rmem_uncharge(sk, o);
 			if (!after(cb->end_seq, tp->rcv_nxt)) {
 				skb_drop(o, SKB_DROP_TCP_OLD_DATA);
 			} else {
@@ -271,8 +271,10 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-	if (cb->seq != cb->end_seq)
-		tcp_ecn_accept_cwr(sk, skb); /* CWR stops our ECE (tcp_ecn.c) */
+	if (cb->seq != cb->end_seq) {
+		tcp_ecn_accept_cwr(sk, skb);	 /* CWR stops our ECE (tcp_ecn.c) */
+		tcp_rcv_rtt_measure_ts(sk, skb); /* receiver RTT (tcp_rcvbuf.c) */
+	}
 	if (!after(cb->end_seq, tp->rcv_nxt)) {
 		/* A duplicate: the peer missed our ACK (RFC 9293 §3.10.7.4);
 		 * Linux ACKs at once by entering quick-ACK mode. */
@@ -290,10 +292,13 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		 * ACK at once (RFC 5681 §4.2).  Linux sends none for a segment
 		 * dropped for want of buffer (tcp_data_queue_ofo). */
 		tcp_ecn_check_ce(sk, skb);
-		if (sk->sk_rmem_alloc + skb->len > sk->sk_rcvbuf) {
+		if (!tcp_try_rmem_schedule(sk, skb)) {
 			skb_drop(skb, SKB_DROP_TCP_OFO_DROP);
 		} else {
-			sk->sk_rmem_alloc += skb->len;
+			/* Linux tcp_data_queue_ofo: with SACK the window grows */
+			if (tcp_is_sack(tp))
+				tcp_grow_window(sk, skb);
+			tcp_rmem_charge(sk, skb);
 			/* Linux tcp_data_queue_ofo: the block it joins goes first */
 			if (tcp_is_sack(tp))
 				tcp_sack_new_ofo_skb(sk, cb->seq, cb->end_seq);
@@ -309,10 +314,21 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		cb->seq = tp->rcv_nxt;
 	}
 	bool had_ofo = !skb_queue_empty(&tp->ofo_queue);
+	if (skb->len && !skb_queue_empty(&sk->sk_receive_queue) &&
+	    !tcp_try_rmem_schedule(sk, skb)) {
+		/* Linux tcp_data_queue: over sk_rcvbuf even after
+		 * tcp_clamp_window (TCPRcvQDrop); an empty queue always takes it */
+		sk->sk_data_ready(sk);
+		skb_drop(skb, SKB_DROP_SOCKET_RCVBUFF);
+		return;
+	}
 	if (skb->len) {
+		tcp_rcvbuf_measure(sk, skb); /* scaling_ratio, receiver RTT */
 		/* Linux tcp_measure_rcv_mss: gso_size ?: skb->len (a GRO skb) */
 		tcp_event_data_recv(sk, skb->gso_size ? skb->gso_size : skb->len, cb->flags);
 		tcp_ecn_check_ce(sk, skb); /* Linux: at tcp_event_data_recv's end */
+		if (skb->len >= 128)
+			tcp_grow_window(sk, skb); /* Linux: tcp_event_data_recv's end */
 		tp->ack_pending++;
 	}
 	tcp_queue_rcv(sk, skb);
@@ -418,6 +434,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		return true;
 	}
 	sim_time_t rtt = -1;
+	bool wmem_full = sk->sk_wmem_alloc >= sk->sk_sndbuf; /* a writer waits */
 	uint32_t pkts = 0; /* segments acked, not a SYN (FLAG_DATA_ACKED) */
 	struct sk_buff *q;
 	bool retrans_acked = false;   /* Linux FLAG_RETRANS_DATA_ACKED */
@@ -473,6 +490,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		sim_cancel(sk->host->sim, tp->persist_timer);
 		tp->persist_timer = 0;
 	}
+	if (wmem_full && pkts) /* Linux tcp_check_space: SOCK_NOSPACE */
+		tcp_new_space(sk);
 	if (sk->sk_wmem_alloc < sk->sk_sndbuf)
 		sk->sk_write_space(sk);
 	NS_CHECK(tcp_check(sk, "tcp_ack"));
@@ -550,6 +569,7 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	sk->sk_rcvbuf = lsk->sk_rcvbuf;
 	sk->sk_sndbuf = lsk->sk_sndbuf;
+	sk->sk_userlocks = lsk->sk_userlocks;
 	sk->ttl = lsk->ttl;
 	sk->reuseaddr = lsk->reuseaddr; /* Linux: sk_reuse is inherited by the child */
 	tp->nodelay = lp->nodelay;
@@ -567,6 +587,9 @@ tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
 	tcp_wscale_negotiate(sk, cb->wscale);
 	tcp_sack_negotiate(sk, cb);
 	tcp_ts_negotiate(sk, &lp->rx_opt, false);
+	/* Linux tcp_openreq_init_rwin: the MSS less the timestamp option */
+	tcp_select_initial_window(sk,
+				  tp->advmss - (tp->rx_opt.tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
 	tcp_ecn_rcv_syn(sk, cb->flags);
 	tcp_ca_openreq_child(sk, lsk);
 	tcp_cong_init(sk);
@@ -633,6 +656,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		tp->retransmits = 0;
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tcp_initialize_rcv_mss(sk);
+		tcp_init_buffer_space(sk);	 /* tcp_init_transfer */
 		tcp_init_congestion_control(sk); /* tcp_init_transfer */
 		tcp_rearm_rto(sk);
 		tcp_send_ack(sk);
@@ -739,6 +763,7 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tcp_initialize_rcv_mss(sk);
+		tcp_init_buffer_space(sk);	 /* tcp_init_transfer */
 		tcp_init_congestion_control(sk); /* tcp_init_transfer */
 		tp->snd_wl1 = cb->seq - 1;	 /* so that tcp_ack takes the window */
 		if (lp) {
@@ -748,10 +773,13 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		sk->sk_state_change(sk);
 	}
+	uint32_t prior_delivered = tcp_sk(sk)->delivered;
 	if (!tcp_ack(sk, skb)) {
 		skb_drop(skb, SKB_DROP_TCP_OLD_ACK);
 		return NET_RX_DROP;
 	}
+	/* Linux tcp_newly_delivered: TCPDeliveredCE (tcp_ecn.c) */
+	tcp_ecn_delivered_ce(sk, TCP_SKB_CB(skb)->flags, tcp_sk(sk)->delivered - prior_delivered);
 	switch (sk->sk_state) {
 	case TCP_FIN_WAIT1:
 		if (tcp_fin_acked(sk)) {

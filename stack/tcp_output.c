@@ -37,41 +37,7 @@
 #include "stack/host.h"
 #include "stack/ipv4.h"
 
-/*
- * The window the free receive buffer allows, in bytes (Linux
- * __tcp_select_window): receiver-side silly window avoidance (RFC 9293
- * §3.8.6.2.2), zero until at least one MSS (or half the buffer) is free;
- * in whole units of 1 << rcv_wscale.  It may be less than what was
- * already offered.
- */
-uint32_t
-__tcp_select_window(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	int64_t space = (int64_t)sk->sk_rcvbuf - sk->sk_rmem_alloc;
-	if (space < (int64_t)MIN(tp->advmss, sk->sk_rcvbuf / 2))
-		space = 0;
-	space &= ~(int64_t)((1u << tp->rcv_wscale) - 1);
-	return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
-}
-
-/*
- * The window to announce (Linux tcp_select_window): what the buffer
- * allows, but not below what was already offered (RFC 9293 §3.8.6.2.2).
- * With window scaling (RFC 7323) at most 65535 << rcv_wscale; without, at
- * most 65535.
- */
-uint32_t
-tcp_select_window(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	int64_t space = __tcp_select_window(sk);
-	int64_t offered = after(tp->rcv_wup, tp->rcv_nxt) ? tp->rcv_wup - tp->rcv_nxt : 0;
-	if (space < offered)
-		space = (offered + (1 << tp->rcv_wscale) - 1) &
-			~(int64_t)((1u << tp->rcv_wscale) - 1);
-	return (uint32_t)MIN(space, (int64_t)65535 << tp->rcv_wscale);
-}
+/* The window: __tcp_select_window and tcp_select_window (stack/tcp_rcvbuf.c). */
 
 /*
  * An ACK went out (Linux tcp_event_ack_sent, tcp_dec_quickack_mode as
@@ -166,8 +132,9 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	if (!syn) /* ECT(0), CWR and ECE (tcp_ecn.c; Linux tcp_ecn_send) */
 		flags = tcp_ecn_send(sk, flags, src && src->len && !before(seq, tp->snd_max));
 	th->flags = flags;
-	/* RFC 7323 §2.2: the window of a SYN is never scaled. */
-	uint32_t win = tcp_select_window(sk);
+	/* RFC 7323 §2.2: the window of a SYN is never scaled; it is the initial
+	 * window (Linux tcp_transmit_skb: min(rcv_wnd, 65535)). */
+	uint32_t win = (flags & TCPHDR_SYN) ? MIN(tp->rcv_wnd, 65535u) : tcp_select_window(sk);
 	uint8_t shift = (flags & TCPHDR_SYN) ? 0 : tp->rcv_wscale;
 	win = MIN(win >> shift, 65535u);
 	th->window = htons((uint16_t)win);

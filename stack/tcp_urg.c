@@ -147,7 +147,7 @@ tcp_check_urg(struct sock *sk, const struct tcphdr *th, uint32_t seq)
 			cb->consumed++;
 			if (cb->consumed == skb->len) {
 				skb_unlink(skb, &sk->sk_receive_queue);
-				sk->sk_rmem_alloc -= skb->len;
+				tcp_rmem_uncharge(sk, skb);
 				skb_consume(skb);
 			}
 		}

@@ -304,4 +304,15 @@ else
 	not_ok "tso-gro-10g: ns per frame: sender $a -> $c (want < 1/3), receiver $b -> $d (want < 0.6)"
 fi
 
+# ECN: alice's reductions are CWR (marks), never Recovery or Loss; carol's
+# are fast recoveries (drops), never CWR
+db="$T/tcp-ecn-marks-instead-of-loss.db"
+states() {
+	q "$db" "SELECT group_concat(ca_state, ',') FROM (SELECT DISTINCT ca_state FROM tcp_cc
+		WHERE conn LIKE '$1:%>%' ORDER BY ca_state)"
+}
+expect_eq "$(states 10.1.0.1)" "CWR,Open" "tcp-ecn-marks-instead-of-loss: alice only enters CWR"
+expect_eq "$(states 10.3.0.1)" "Disorder,Open,Recovery" \
+	"tcp-ecn-marks-instead-of-loss: carol enters Recovery, never CWR"
+
 done_testing

@@ -56,11 +56,15 @@ else
 	not_ok "TSO and GRO on: $on Gbit/s, below 9 Gbit/s"
 fi
 expect_eq "$(figure "$T/on-2s.txt" conservation.skbs_unaccounted)" 0 "TSO and GRO on: every skb accounted for"
-# docs/device-layer.md states 2.18 Gbit/s steady without offloads
-if awk "BEGIN { exit !($off >= 2.18 * 0.98 && $off <= 2.18 * 1.02) }"; then
-	ok "offloads off: $off Gbit/s, the documented 2.18 Gbit/s within 2%"
+# docs/device-layer.md states 1.76 Gbit/s steady without offloads (2.18
+# before the receive window became Linux's rcv_ssthresh-bound one: the
+# receiver now ACKs every second full segment, 0.73 ACKs per segment
+# against 0.32, and the CPU-bound sender pays for them; see the "Measured"
+# paragraph there)
+if awk "BEGIN { exit !($off >= 1.76 * 0.98 && $off <= 1.76 * 1.02) }"; then
+	ok "offloads off: $off Gbit/s, the documented 1.76 Gbit/s within 2%"
 else
-	not_ok "offloads off: $off Gbit/s, not the documented 2.18 Gbit/s within 2%"
+	not_ok "offloads off: $off Gbit/s, not the documented 1.76 Gbit/s within 2%"
 fi
 # with TSO the sender's IP layer sees over 10x fewer skbs per byte delivered
 per_mb() {

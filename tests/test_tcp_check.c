@@ -124,7 +124,7 @@ do_corrupt(void *arg)
 		/* the receive queue's data read, rcv_nxt moved up to the hole's end */
 		struct sk_buff *skb;
 		while ((skb = skb_dequeue(&b->sk_receive_queue)) != NULL) {
-			b->sk_rmem_alloc -= skb->len;
+			b->sk_rmem_alloc -= tcp_rmem_truesize(skb);
 			skb_consume(skb);
 		}
 		tb->rcv_nxt = TCP_SKB_CB(tb->ofo_queue.first)->seq;
@@ -187,7 +187,7 @@ static void
 test_tcp_check_aborts_on_a_wrong_receive_charge(void **state)
 {
 	expect_corruption(*state, RMEM_CHARGE,
-			  "sk_rmem_alloc is not the payload of the receive queues");
+			  "sk_rmem_alloc is not the truesize of the receive queues");
 }
 
 static void

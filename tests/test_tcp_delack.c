@@ -235,7 +235,12 @@ test_delack_acks_at_once_when_more_than_one_rcv_mss_is_unacked(void **state)
 	sim_time_t t2 = dl_data_time(&fx->ab, 50 * SIM_MS, 2, &end2);
 	assert_true(t1 > 0 && t2 > t1);
 	assert_int_equal(dl_pure_acks(&fx->ba, t1, t2), 0);
-	assert_int_equal(dl_pure_acks(&fx->ba, 50 * SIM_MS, 90 * SIM_MS), 1);
+	/* ... and the 24-byte pushed tail (two writes of 1460 are 2 x 1448
+	 * + 24) is acknowledged when the read that takes it empties the
+	 * queue (__tcp_cleanup_rbuf).  Before rcv_ssthresh, the window
+	 * offered was the whole free buffer, which fell as data queued, so
+	 * the first ACK waited for the read and one ACK covered all. */
+	assert_int_equal(dl_pure_acks(&fx->ba, 50 * SIM_MS, 90 * SIM_MS), 2);
 	sim_time_t t_ack = dl_ack_time(&fx->ba, t2, end2);
 	assert_true(t_ack > 0 && t_ack - t2 < 100 * SIM_US);
 	sim_run_until(fx->sim, 10 * SIM_S);

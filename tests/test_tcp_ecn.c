@@ -247,6 +247,38 @@ test_ce_is_echoed_until_cwr_and_cwnd_is_reduced_once(void **state)
 	tcp_fx_free(fx);
 }
 
+/* Linux tcp_newly_delivered: every segment an ACK with ECE newly
+ * acknowledges counts in TCPDeliveredCE (the tcp.delivered_ce metric),
+ * the receiver's marks as the sender learns them. */
+static void
+test_segments_acked_with_ece_count_as_delivered_ce(void **state)
+{
+	(void)state;
+	struct tcp_fx *fx = new_fx(1, 2, true);
+	fx->ab.ce_nth[fx->ab.nce++] = 40;
+	tt_run_bulk(fx, 600 * 1024, source, 10 * SIM_S);
+	/* from the tap: the data segments each ECE ACK newly covered */
+	uint64_t expect = 0;
+	uint32_t acked = tt_seg(&fx->ba, 0)->ack;
+	for (guint i = 1; i < fx->ba.segs->len; i++) {
+		struct tt_seg *s = tt_seg(&fx->ba, i);
+		if (!after(s->ack, acked))
+			continue;
+		if (s->flags & TCPHDR_ECE)
+			for (guint j = 0; j < fx->ab.segs->len; j++) {
+				struct tt_seg *d = tt_seg(&fx->ab, j);
+				if (d->len && !d->dropped && after(d->seq + d->len, acked) &&
+				    !after(d->seq + d->len, s->ack))
+					expect++;
+			}
+		acked = s->ack;
+	}
+	assert_true(expect > 0);
+	assert_int_equal(tcp_mib(fx->a)->delivered_ce, expect);
+	assert_int_equal(tcp_mib(fx->b)->delivered_ce, 0); /* b sent no data */
+	tcp_fx_free(fx);
+}
+
 /* Without ECN (a's tcp_ecn = 2, the default: nobody asks) a segment
  * cannot be marked: it is Not-ECT, so the tap leaves it, and cwnd is
  * never reduced. */
@@ -327,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_negotiation_matrix_follows_tcp_ecn_on_each_side),
 		cmocka_unit_test(test_retransmitted_syn_falls_back_to_no_ecn),
 		cmocka_unit_test(test_ce_is_echoed_until_cwr_and_cwnd_is_reduced_once),
+		cmocka_unit_test(test_segments_acked_with_ece_count_as_delivered_ce),
 		cmocka_unit_test(test_not_ect_segments_are_not_marked),
 		cmocka_unit_test(test_qdisc_marks_ect_packets_from_the_threshold_on),
 	};

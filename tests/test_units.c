@@ -164,6 +164,37 @@ test_conf_sets_typed_fields_and_rejects_bad_values(void **state)
 	assert_string_equal(v, "2ms");
 }
 
+/* tcp_rmem-style keys: "min default max", each in range, ascending */
+static void
+test_conf_three_numbers_parse_in_order_and_refuse_bad_triples(void **state)
+{
+	(void)state;
+	struct {
+		uint32_t v[3];
+	} t = { { 0 } };
+	const struct conf_key k = { "tcp_rmem", CONF_UINT32_3, 0, 1024, 1 << 30, .doc = "x" };
+	GError *err = NULL;
+	assert_true(conf_set(&k, &t, "4096 131072\t6291456", NULL));
+	assert_int_equal(t.v[0], 4096);
+	assert_int_equal(t.v[1], 131072);
+	assert_int_equal(t.v[2], 6291456);
+	g_autofree char *v = conf_get(&k, &t);
+	assert_string_equal(v, "4096 131072 6291456");
+	const char *bad[] = { "4096 131072", "4096 131072 6291456 1", "a b c", "4096 x 5000" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		assert_false(conf_set(&k, &t, bad[i], &err));
+		assert_true(g_error_matches(err, CONF_ERROR, CONF_ERROR_INVALID));
+		g_clear_error(&err);
+	}
+	assert_false(conf_set(&k, &t, "8192 4096 6291456", &err)); /* not ascending */
+	assert_true(g_error_matches(err, CONF_ERROR, CONF_ERROR_RANGE));
+	g_clear_error(&err);
+	assert_false(conf_set(&k, &t, "512 4096 8192", &err)); /* below min */
+	assert_true(g_error_matches(err, CONF_ERROR, CONF_ERROR_RANGE));
+	g_clear_error(&err);
+	assert_int_equal(t.v[1], 131072); /* a refused value changes nothing */
+}
+
 int
 main(void)
 {
@@ -175,6 +206,7 @@ main(void)
 		cmocka_unit_test(test_units_bytes_are_exact_up_to_2_64),
 		cmocka_unit_test(test_units_format_duration_round_trips),
 		cmocka_unit_test(test_conf_sets_typed_fields_and_rejects_bad_values),
+		cmocka_unit_test(test_conf_three_numbers_parse_in_order_and_refuse_bad_triples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
