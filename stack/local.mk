@@ -13,8 +13,9 @@ libnetsim_a_SOURCES += \
 STACK_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 STACK_TEST_LIBS = $(NETSIM_LIBS) $(CMOCKA_LIBS)
 
-# One cmocka program per module; tests/stack_test.h holds shared helpers.
-EXTRA_DIST += tests/stack_test.h docs/device-layer.md
+# One cmocka program per module; tests/stack_test.h holds shared helpers,
+# tests/nic_pair.h the two-host fixture of the NIC programs.
+EXTRA_DIST += tests/stack_test.h tests/nic_pair.h docs/device-layer.md
 STACK_TESTS = tests/test_skbuff tests/test_dev tests/test_nic tests/test_eth tests/test_wire
 STACK_TESTS += tests/test_gso
 tests_test_gso_CFLAGS = $(STACK_TEST_CFLAGS)

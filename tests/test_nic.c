@@ -20,23 +20,15 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/skbuff.h"
+#include "tests/nic_pair.h"
 #include "trace/trace.h"
 #include "tests/stack_test.h"
 
 #define ETH_P_TEST 0x88b5
 #define MAXREC 100000
 
-static const uint8_t mac_a[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xa };
-static const uint8_t mac_b[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xb };
-
 struct fx {
-	struct sim *sim;
-	struct skb_pool *pool;
-	struct trace *tr;
-	struct host *a, *b;
-	struct wire *w;
-	struct nic *na, *nb;
-	struct packet_type pt;
+	struct nic_pair p;
 	sim_time_t charge;
 	/* deliveries at b */
 	uint32_t n;
@@ -55,7 +47,7 @@ test_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt)
 		uint32_t seq;
 		memcpy(&seq, skb->data, sizeof(seq));
 		fx->seq[fx->n] = seq;
-		fx->at[fx->n] = sim_now(fx->sim);
+		fx->at[fx->n] = sim_now(fx->p.sim);
 	}
 	fx->n++;
 	host_charge_ns(skb->host, "test_rcv", fx->charge);
@@ -68,31 +60,14 @@ setup_with(void **state, const struct nic_config *ca, const struct nic_config *c
 	   const struct wire_config *wc, bool trace)
 {
 	struct fx *fx = g_new0(struct fx, 1);
-	GError *error = NULL;
-	fx->sim = sim_new(7);
-	fx->pool = skb_pool_new();
-	if (trace) {
-		fx->tr = trace_open(":memory:", TRACE_FULL, false, &error);
-		assert_non_null(fx->tr);
-		assert_true(trace_begin_run(fx->tr, "test_nic", "", 7, "test", &error));
-	}
-	fx->a = host_new(fx->sim, fx->tr, fx->pool, "a", 7);
-	fx->b = host_new(fx->sim, fx->tr, fx->pool, "b", 7);
-	fx->w = wire_new(fx->sim, "l1", wc, 7);
-	fx->na = nic_new(fx->a, "eth0", mac_a, ca);
-	fx->nb = nic_new(fx->b, "eth0", mac_b, cb);
-	nic_connect(fx->na, fx->w, 0);
-	nic_connect(fx->nb, fx->w, 1);
-	assert_int_equal(dev_open(nic_dev(fx->na)), 0);
-	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
-	fx->pt = (struct packet_type){
-		.type = ETH_P_TEST,
-		.layer = LAYER_IP,
-		.func_name = "test_rcv",
-		.func = test_rcv,
-		.priv = fx,
-	};
-	dev_add_pack(fx->b, &fx->pt);
+	nic_pair_open(&fx->p,
+		      &(struct nic_pair_config){ .a = ca,
+						 .b = cb,
+						 .wire = wc,
+						 .trace = trace,
+						 .type = ETH_P_TEST,
+						 .rcv = test_rcv,
+						 .priv = fx });
 	skb_queue_head_init(&fx->consumer, "consumer", LAYER_IP);
 	*state = fx;
 	return 0;
@@ -109,21 +84,8 @@ teardown(void **state)
 {
 	struct fx *fx = *state;
 	skb_queue_purge(&fx->consumer, SKB_DROP_QUEUE_PURGE);
-	g_autoptr(GString) report = g_string_new(NULL);
-	assert_int_equal(host_check_conservation(fx->a, report), 0);
-	assert_int_equal(host_check_conservation(fx->b, report), 0);
-	cpu_withdraw(fx->b->cpu, &fx->consume_work);
-	host_free(fx->a);
-	host_free(fx->b);
-	wire_free(fx->w);
-	struct skb_pool_stats ps;
-	skb_pool_stats(fx->pool, &ps);
-	assert_int_equal(ps.live, 0);
-	skb_pool_free(fx->pool);
-	assert_int_equal(sim_events_pending(fx->sim), 0);
-	if (fx->tr)
-		assert_true(trace_close(fx->tr, true, NULL));
-	sim_free(fx->sim);
+	cpu_withdraw(fx->p.b->cpu, &fx->consume_work);
+	nic_pair_close(&fx->p);
 	g_free(fx);
 	return 0;
 }
@@ -132,12 +94,12 @@ teardown(void **state)
 static void
 send_from_a(struct fx *fx, uint32_t seq, uint32_t payload)
 {
-	struct net_device *dev = nic_dev(fx->na);
-	struct sk_buff *skb = skb_alloc(fx->a, 64 + payload, LAYER_IP);
+	struct net_device *dev = nic_dev(fx->p.na);
+	struct sk_buff *skb = skb_alloc(fx->p.a, 64 + payload, LAYER_IP);
 	skb_reserve(skb, 64 - ETH_HLEN);
 	memset(skb_put(skb, payload), 0, payload);
 	memcpy(skb->data, &seq, sizeof(seq));
-	eth_header(skb, dev, ETH_P_TEST, mac_b, NULL);
+	eth_header(skb, dev, ETH_P_TEST, nic_pair_mac_b, NULL);
 	dev_queue_xmit(skb);
 }
 
@@ -147,11 +109,11 @@ inject_at_b(struct fx *fx, uint32_t seq, uint32_t len)
 {
 	uint8_t f[2048] = { 0 };
 	struct ethhdr *eh = (struct ethhdr *)f;
-	memcpy(eh->h_dest, mac_b, ETH_ALEN);
-	memcpy(eh->h_source, mac_a, ETH_ALEN);
+	memcpy(eh->h_dest, nic_pair_mac_b, ETH_ALEN);
+	memcpy(eh->h_source, nic_pair_mac_a, ETH_ALEN);
 	eh->h_proto = g_htons(ETH_P_TEST);
 	memcpy(f + ETH_HLEN, &seq, sizeof(seq));
-	nic_rx_frame(fx->nb, f, len, 0);
+	nic_rx_frame(fx->p.nb, f, len, 0);
 }
 
 /* Inject @n frames at b, one every @gap ns, starting now. */
@@ -174,7 +136,7 @@ static void
 inject_train(struct injector *in, struct fx *fx, uint32_t n, sim_time_t gap)
 {
 	*in = (struct injector){ .fx = fx, .left = n, .gap = gap };
-	sim_schedule(fx->sim, 0, inject_ev, in, NULL);
+	sim_schedule(fx->p.sim, 0, inject_ev, in, NULL);
 }
 
 /* ---- a frame across the wire, with its trace ---- */
@@ -197,8 +159,8 @@ setup_traced_irq(void **state)
 static char *
 b_path(struct fx *fx)
 {
-	assert_true(trace_flush(fx->tr, NULL));
-	sqlite3 *db = trace_db(fx->tr);
+	assert_true(trace_flush(fx->p.tr, NULL));
+	sqlite3 *db = trace_db(fx->p.tr);
 	return query_list(db,
 			  "SELECT e.op || ':' || coalesce(e.func, e.queue, e.copy_kind, "
 			  "e.layer, '') FROM skb_events e JOIN hosts h ON e.host = h.id "
@@ -211,7 +173,7 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 {
 	struct fx *fx = *state;
 	send_from_a(fx, 77, 100);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 77);
 	g_autofree char *path = b_path(fx);
@@ -221,7 +183,7 @@ test_frame_crosses_wire_in_napi_mode(void **state)
 			    "wire:rx copy:dma_from_dev enqueue:rx_ring dequeue:rx_ring "
 			    "header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
 			    "handoff:netif_receive_skb handoff:test_rcv free:ip");
-	sqlite3 *db = trace_db(fx->tr);
+	sqlite3 *db = trace_db(fx->p.tr);
 	g_autofree char *tx = query_list(
 		db,
 		"SELECT e.op || ':' || coalesce(e.func, e.queue, e.copy_kind, e.layer, '') "
@@ -247,7 +209,7 @@ test_frame_crosses_wire_in_interrupt_mode(void **state)
 {
 	struct fx *fx = *state;
 	send_from_a(fx, 78, 100);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 1);
 	assert_int_equal(fx->seq[0], 78);
 	g_autofree char *path = b_path(fx);
@@ -258,7 +220,7 @@ test_frame_crosses_wire_in_interrupt_mode(void **state)
 			    "header:skb_reset_mac_header pull:eth header:skb_reset_network_header "
 			    "handoff:netif_rx enqueue:backlog dequeue:backlog "
 			    "handoff:netif_receive_skb handoff:test_rcv free:ip");
-	sqlite3 *db = trace_db(fx->tr);
+	sqlite3 *db = trace_db(fx->p.tr);
 	g_autofree char *ctx =
 		query_list(db,
 			   "SELECT e.ctx FROM skb_events e JOIN hosts h "
@@ -277,15 +239,15 @@ test_napi_masks_irq_while_polling(void **state)
 	for (uint32_t i = 0; i < 50; i++)
 		inject_at_b(fx, i, 100);
 	/* one interrupt; the top half masks RX interrupts */
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
-	sim_run_until(fx->sim, 1500); /* the top half has run, the poll has not finished */
-	assert_false(nic_rx_irq_enabled(fx->nb));
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, 1);
+	sim_run_until(fx->p.sim, 1500); /* the top half has run, the poll has not finished */
+	assert_false(nic_rx_irq_enabled(fx->p.nb));
 	for (uint32_t i = 50; i < 60; i++)
 		inject_at_b(fx, i, 100);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
-	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, 1);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 60);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, 1);
 }
 
 static void
@@ -293,19 +255,19 @@ test_napi_reenables_irq_when_ring_empty(void **state)
 {
 	struct fx *fx = *state;
 	inject_at_b(fx, 1, 100);
-	assert_true(nic_rx_irq_enabled(fx->nb));
-	sim_run_until(fx->sim, 1001); /* after the top half */
-	assert_false(nic_rx_irq_enabled(fx->nb));
-	sim_run_until(fx->sim, SIM_MS);
+	assert_true(nic_rx_irq_enabled(fx->p.nb));
+	sim_run_until(fx->p.sim, 1001); /* after the top half */
+	assert_false(nic_rx_irq_enabled(fx->p.nb));
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 1);
-	assert_true(nic_rx_irq_enabled(fx->nb));
-	struct napi_struct *n = nic_napi(fx->nb);
+	assert_true(nic_rx_irq_enabled(fx->p.nb));
+	struct napi_struct *n = nic_napi(fx->p.nb);
 	assert_int_equal(n->completes, 1);
 	assert_false(napi_is_scheduled(n));
 	/* the next frame raises a new interrupt */
 	inject_at_b(fx, 2, 100);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 2);
-	sim_run_until(fx->sim, 2 * SIM_MS);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, 2);
+	sim_run_until(fx->p.sim, 2 * SIM_MS);
 	assert_int_equal(fx->n, 2);
 }
 
@@ -324,21 +286,21 @@ test_ring_full_drops_are_counted(void **state)
 	struct fx *fx = *state;
 	for (uint32_t i = 0; i < 20; i++)
 		inject_at_b(fx, i, 100);
-	const struct nic_stats *s = nic_stats(fx->nb);
+	const struct nic_stats *s = nic_stats(fx->p.nb);
 	assert_int_equal(s->rx_ring_full, 12);
 	assert_int_equal(s->rx_dma, 8);
 	assert_int_equal(s->rx_ring_used, 8);
-	assert_int_equal(host_drops(fx->b, SKB_DROP_RING_FULL), 12);
-	assert_int_equal(nic_dev(fx->nb)->stats.drops[SKB_DROP_RING_FULL], 12);
-	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(host_drops(fx->p.b, SKB_DROP_RING_FULL), 12);
+	assert_int_equal(nic_dev(fx->p.nb)->stats.drops[SKB_DROP_RING_FULL], 12);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 8);
 	for (uint32_t i = 0; i < 8; i++)
 		assert_int_equal(fx->seq[i], i);
 	/* the ring was refilled */
 	for (uint32_t i = 0; i < 8; i++)
 		inject_at_b(fx, 100 + i, 100);
-	assert_int_equal(nic_stats(fx->nb)->rx_ring_full, 12);
-	sim_run_until(fx->sim, 2 * SIM_MS);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_ring_full, 12);
+	sim_run_until(fx->p.sim, 2 * SIM_MS);
 	assert_int_equal(fx->n, 16);
 }
 
@@ -349,14 +311,14 @@ test_bad_frames_are_dropped_by_the_hardware(void **state)
 	inject_at_b(fx, 1, 40);	  /* runt */
 	inject_at_b(fx, 2, 1600); /* giant */
 	uint8_t f[100] = { 0 };
-	memcpy(f, mac_a, ETH_ALEN); /* not for b */
-	nic_rx_frame(fx->nb, f, sizeof(f), 0);
-	sim_run_until(fx->sim, SIM_MS);
+	memcpy(f, nic_pair_mac_a, ETH_ALEN); /* not for b */
+	nic_rx_frame(fx->p.nb, f, sizeof(f), 0);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 0);
-	assert_int_equal(host_drops(fx->b, SKB_DROP_BAD_FRAME), 2);
-	assert_int_equal(host_drops(fx->b, SKB_DROP_OTHERHOST), 1);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 0);
-	assert_int_equal(cpu_busy_ns(fx->b->cpu, CPU_HARDIRQ), 0);
+	assert_int_equal(host_drops(fx->p.b, SKB_DROP_BAD_FRAME), 2);
+	assert_int_equal(host_drops(fx->p.b, SKB_DROP_OTHERHOST), 1);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, 0);
+	assert_int_equal(cpu_busy_ns(fx->p.b->cpu, CPU_HARDIRQ), 0);
 }
 
 static int
@@ -374,15 +336,15 @@ test_interrupt_mode_delivers_in_order(void **state)
 	struct fx *fx = *state;
 	struct injector in;
 	inject_train(&in, fx, 200, 700);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 200);
 	for (uint32_t i = 0; i < 200; i++)
 		assert_int_equal(fx->seq[i], i);
-	const struct nic_stats *s = nic_stats(fx->nb);
+	const struct nic_stats *s = nic_stats(fx->p.nb);
 	assert_int_equal(s->rx_irq_frames, 200);
 	assert_true(s->rx_irqs >= 1 && s->rx_irqs <= 200);
 	/* the top half charged entry per interrupt and driver + netif_rx per frame */
-	struct cpu *cpu = fx->b->cpu;
+	struct cpu *cpu = fx->p.b->cpu;
 	assert_int_equal(
 		cpu_busy_ns(cpu, CPU_HARDIRQ),
 		(sim_time_t)s->rx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
@@ -405,16 +367,16 @@ test_napi_defer_hard_irqs_replaces_interrupts_by_timer_polls(void **state)
 	struct fx *fx = *state;
 	struct injector in;
 	inject_train(&in, fx, 64, 2 * SIM_US);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 64);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 1);
-	struct napi_struct *n = nic_napi(fx->nb);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, 1);
+	struct napi_struct *n = nic_napi(fx->p.nb);
 	assert_true(n->deferred >= 6); /* 128 us of frames / 20 us, + the 2 empty polls */
 	assert_false(napi_is_scheduled(n));
 	/* deferral over: the next lone frame raises an interrupt again */
 	inject_at_b(fx, 999, 100);
-	sim_run_until(fx->sim, 2 * SIM_MS);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, 2);
+	sim_run_until(fx->p.sim, 2 * SIM_MS);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, 2);
 	assert_int_equal(fx->n, 65);
 }
 
@@ -424,8 +386,8 @@ test_coalescing_reduces_interrupts(void **state)
 	struct fx *fx = *state;
 	struct injector in;
 	inject_train(&in, fx, 64, 2 * SIM_US);
-	sim_run_until(fx->sim, SIM_MS);
-	uint64_t plain = nic_stats(fx->nb)->rx_irqs;
+	sim_run_until(fx->p.sim, SIM_MS);
+	uint64_t plain = nic_stats(fx->p.nb)->rx_irqs;
 	assert_int_equal(fx->n, 64);
 	assert_int_equal(plain, 64); /* frames 2us apart: each finds the CPU idle */
 	teardown(state);
@@ -438,18 +400,18 @@ test_coalescing_reduces_interrupts(void **state)
 	setup_with(state, NULL, &c, NULL, false);
 	fx = *state;
 	inject_train(&in, fx, 64, 2 * SIM_US);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 64);
-	assert_true(nic_stats(fx->nb)->rx_irqs <= 8);
+	assert_true(nic_stats(fx->p.nb)->rx_irqs <= 8);
 	/* a lone frame still gets its interrupt after rx_usecs */
-	uint64_t before = nic_stats(fx->nb)->rx_irqs;
-	sim_time_t t0 = sim_now(fx->sim);
+	uint64_t before = nic_stats(fx->p.nb)->rx_irqs;
+	sim_time_t t0 = sim_now(fx->p.sim);
 	inject_at_b(fx, 999, 100);
-	sim_run_until(fx->sim, t0 + 49 * SIM_US);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, before);
-	sim_run_until(fx->sim, t0 + 60 * SIM_US);
-	assert_int_equal(nic_stats(fx->nb)->rx_irqs, before + 1);
-	sim_run_until(fx->sim, 2 * SIM_MS);
+	sim_run_until(fx->p.sim, t0 + 49 * SIM_US);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, before);
+	sim_run_until(fx->p.sim, t0 + 60 * SIM_US);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irqs, before + 1);
+	sim_run_until(fx->p.sim, 2 * SIM_MS);
 	assert_int_equal(fx->n, 65);
 }
 
@@ -544,28 +506,28 @@ test_adaptive_rx_raises_coalescing_under_a_flood_and_lowers_it_after(void **stat
 	assert_true(nic_config_check(&c, NULL));
 	setup_with(state, NULL, &c, NULL, false);
 	struct fx *fx = *state;
-	const struct dim *d = nic_rx_dim_state(fx->nb);
+	const struct dim *d = nic_rx_dim_state(fx->p.nb);
 	assert_non_null(d);
-	assert_int_equal(nic_config(fx->nb)->rx_usecs, 8); /* the default profile */
+	assert_int_equal(nic_config(fx->p.nb)->rx_usecs, 8); /* the default profile */
 	/* a frame every 2 us, 20 ms: 10000 frames */
 	struct injector in;
 	inject_train(&in, fx, 10000, 2 * SIM_US);
-	sim_run_until(fx->sim, 21 * SIM_MS); /* the last batch waits up to 64 us */
+	sim_run_until(fx->p.sim, 21 * SIM_MS); /* the last batch waits up to 64 us */
 	assert_int_equal(fx->n, 10000);
 	/* ix 1 -> 0 (first decision) -> 1 (more interrupts: worse) -> 2 -> 3 -> 4 (fewer
 	 * interrupts per ms at the same packet rate: better), parked at the edge */
 	assert_int_equal(d->profile_ix, 4);
-	assert_int_equal(nic_config(fx->nb)->rx_usecs, 64);
-	assert_int_equal(nic_config(fx->nb)->rx_frames, 64);
-	assert_true(nic_stats(fx->nb)->rx_irqs < 10000 / 8);
+	assert_int_equal(nic_config(fx->p.nb)->rx_usecs, 64);
+	assert_int_equal(nic_config(fx->p.nb)->rx_frames, 64);
+	assert_true(nic_stats(fx->p.nb)->rx_irqs < 10000 / 8);
 	/* low load: a frame every 200 us; the first decision steps one profile down */
 	uint64_t changes = d->profile_changes;
 	inject_train(&in, fx, 200, 200 * SIM_US);
-	while (d->profile_changes == changes && sim_now(fx->sim) < 80 * SIM_MS)
-		sim_run_until(fx->sim, sim_now(fx->sim) + 200 * SIM_US);
+	while (d->profile_changes == changes && sim_now(fx->p.sim) < 80 * SIM_MS)
+		sim_run_until(fx->p.sim, sim_now(fx->p.sim) + 200 * SIM_US);
 	assert_int_equal(d->profile_ix, 3);
-	assert_int_equal(nic_config(fx->nb)->rx_usecs, 32);
-	sim_run_until(fx->sim, 80 * SIM_MS);
+	assert_int_equal(nic_config(fx->p.nb)->rx_usecs, 32);
+	sim_run_until(fx->p.sim, 80 * SIM_MS);
 	assert_int_equal(fx->n, 10200);
 }
 
@@ -595,10 +557,10 @@ test_tx_completion_frees_sent_skbs_in_the_napi_poll(void **state)
 	struct fx *fx = *state;
 	for (uint32_t i = 0; i < 100; i++)
 		send_from_a(fx, i, 200);
-	const struct nic_stats *s = nic_stats(fx->na);
+	const struct nic_stats *s = nic_stats(fx->p.na);
 	assert_int_equal(s->tx_ring_used, 100);
-	sim_run_until(fx->sim, SIM_MS);
-	s = nic_stats(fx->na);
+	sim_run_until(fx->p.sim, SIM_MS);
+	s = nic_stats(fx->p.na);
 	assert_int_equal(s->tx_frames, 100);
 	assert_int_equal(s->tx_completed, 100);
 	assert_int_equal(s->tx_polled, 100);
@@ -608,14 +570,14 @@ test_tx_completion_frees_sent_skbs_in_the_napi_poll(void **state)
 	assert_true(s->tx_napi_irqs >= 1 && s->tx_napi_irqs <= 100);
 	assert_int_equal(fx->n, 100);
 	/* a's only live skbs are its empty RX buffers */
-	assert_int_equal(host_live_skbs(fx->a), nic_config(fx->na)->rx_ring);
-	assert_int_equal(nic_dev(fx->na)->stats.tx_packets, 100);
-	assert_int_equal(nic_dev(fx->nb)->stats.rx_packets, 100);
-	struct cpu *cpu = fx->a->cpu;
+	assert_int_equal(host_live_skbs(fx->p.a), nic_config(fx->p.na)->rx_ring);
+	assert_int_equal(nic_dev(fx->p.na)->stats.tx_packets, 100);
+	assert_int_equal(nic_dev(fx->p.nb)->stats.rx_packets, 100);
+	struct cpu *cpu = fx->p.a->cpu;
 	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ),
 			 (sim_time_t)s->tx_napi_irqs * cpu_cost(cpu, COST_IRQ_ENTRY));
 	/* the poll paid tx_complete per skb on top of the senders' driver_tx */
-	struct napi_struct *n = nic_napi(fx->na);
+	struct napi_struct *n = nic_napi(fx->p.na);
 	assert_int_equal(n->packets, 0);
 	assert_true(n->polls >= s->tx_napi_irqs);
 	assert_true(cpu_busy_ns(cpu, CPU_SOFTIRQ) >=
@@ -630,13 +592,13 @@ test_tx_completion_interrupt_in_interrupt_mode(void **state)
 	struct fx *fx = *state;
 	for (uint32_t i = 0; i < 100; i++)
 		send_from_a(fx, i, 200);
-	sim_run_until(fx->sim, SIM_MS);
-	const struct nic_stats *s = nic_stats(fx->na);
+	sim_run_until(fx->p.sim, SIM_MS);
+	const struct nic_stats *s = nic_stats(fx->p.na);
 	assert_int_equal(s->tx_completed, 100);
 	assert_int_equal(s->tx_polled, 0);
 	assert_true(s->tx_irqs >= 1 && s->tx_irqs <= 100);
 	assert_int_equal(s->rx_irqs, 0);
-	struct cpu *cpu = fx->a->cpu;
+	struct cpu *cpu = fx->p.a->cpu;
 	assert_int_equal(cpu_busy_ns(cpu, CPU_HARDIRQ),
 			 (sim_time_t)s->tx_irqs * cpu_cost(cpu, COST_IRQ_ENTRY) +
 				 100 * cpu_cost(cpu, COST_TX_COMPLETE));
@@ -651,15 +613,15 @@ static void
 test_napi_tx_reclaim_stops_at_the_ring_size_and_repolls(void **state)
 {
 	struct fx *fx = *state;
-	struct cpu *cpu = fx->a->cpu;
+	struct cpu *cpu = fx->p.a->cpu;
 	/* a slow interrupt entry: all 4 frames of the ring are sent (60 bytes
 	 * each, well under 1 us on the wire) before the first poll */
 	cpu_set_cost(cpu, COST_IRQ_ENTRY, 50 * SIM_US);
-	struct napi_struct *n = nic_napi(fx->na);
+	struct napi_struct *n = nic_napi(fx->p.na);
 	for (uint32_t i = 0; i < 4; i++)
 		send_from_a(fx, i, 60);
-	sim_run_until(fx->sim, SIM_MS);
-	const struct nic_stats *s = nic_stats(fx->na);
+	sim_run_until(fx->p.sim, SIM_MS);
+	const struct nic_stats *s = nic_stats(fx->p.na);
 	assert_int_equal(s->tx_completed, 4);
 	assert_int_equal(s->tx_polled, 4);
 	assert_int_equal(s->tx_napi_irqs, 1);
@@ -686,12 +648,12 @@ test_full_tx_ring_stops_queue_and_qdisc_drops(void **state)
 	struct fx *fx = *state;
 	for (uint32_t i = 0; i < 20; i++)
 		send_from_a(fx, i, 200);
-	struct net_device *dev = nic_dev(fx->na);
+	struct net_device *dev = nic_dev(fx->p.na);
 	assert_true(netif_queue_stopped(dev));
-	assert_int_equal(nic_stats(fx->na)->tx_ring_used, 4);
+	assert_int_equal(nic_stats(fx->p.na)->tx_ring_used, 4);
 	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(dev, 0)->qdisc), 10);
-	assert_int_equal(host_drops(fx->a, SKB_DROP_QDISC_FULL), 6);
-	sim_run_until(fx->sim, SIM_MS);
+	assert_int_equal(host_drops(fx->p.a, SKB_DROP_QDISC_FULL), 6);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 14);
 	for (uint32_t i = 0; i < 14; i++)
 		assert_int_equal(fx->seq[i], i);
@@ -708,11 +670,11 @@ test_two_nics_with_different_settings_in_one_host(void **state)
 	nic_config_init(&c1);
 	c1.napi = false;
 	c1.rx_ring = 16;
-	struct nic *n1 = nic_new(fx->b, "eth1", NULL, &c1);
+	struct nic *n1 = nic_new(fx->p.b, "eth1", NULL, &c1);
 	assert_int_equal(dev_open(nic_dev(n1)), 0);
 	struct net_device *d1 = nic_dev(n1);
 	assert_int_equal(d1->ifindex, 2);
-	assert_false(eth_addr_equal(d1->dev_addr, mac_b));
+	assert_false(eth_addr_equal(d1->dev_addr, nic_pair_mac_b));
 	assert_false(is_multicast_ether_addr(d1->dev_addr));
 
 	uint8_t f[100] = { 0 };
@@ -723,15 +685,15 @@ test_two_nics_with_different_settings_in_one_host(void **state)
 		inject_at_b(fx, i, 100);
 		nic_rx_frame(n1, f, sizeof(f), 0);
 	}
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	/* eth0 (NAPI, 256 descriptors) took all 30; eth1 (interrupt mode, 16) dropped */
-	assert_int_equal(nic_stats(fx->nb)->rx_ring_full, 0);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_ring_full, 0);
 	assert_true(nic_stats(n1)->rx_ring_full > 0);
 	assert_int_equal(nic_stats(n1)->rx_irq_frames, 30 - nic_stats(n1)->rx_ring_full);
-	assert_int_equal(nic_stats(fx->nb)->rx_irq_frames, 0);
-	assert_int_equal(nic_napi(fx->nb)->packets, 30);
+	assert_int_equal(nic_stats(fx->p.nb)->rx_irq_frames, 0);
+	assert_int_equal(nic_napi(fx->p.nb)->packets, 30);
 	assert_int_equal(fx->n, 60 - nic_stats(n1)->rx_ring_full);
-	assert_int_equal(nic_dev(fx->nb)->stats.rx_dropped, 0);
+	assert_int_equal(nic_dev(fx->p.nb)->stats.rx_dropped, 0);
 	assert_int_equal(d1->stats.rx_dropped, nic_stats(n1)->rx_ring_full);
 }
 
@@ -744,8 +706,8 @@ static void
 consumer_kick(struct fx *fx)
 {
 	if (!fx->consume_work.queued && !skb_queue_empty(&fx->consumer))
-		cpu_submit(fx->b->cpu, &fx->consume_work, CPU_TASK,
-			   cpu_cost(fx->b->cpu, COST_APP_PACKET));
+		cpu_submit(fx->p.b->cpu, &fx->consume_work, CPU_TASK,
+			   cpu_cost(fx->p.b->cpu, COST_APP_PACKET));
 }
 
 static void
@@ -785,17 +747,17 @@ flood(void **state, bool napi, sim_time_t gap)
 	struct fx *fx = *state;
 	cpu_work_init(&fx->consume_work, consume_one, fx, "consumer");
 	fx->consume_work.task = 1;
-	fx->pt.func = queue_rcv;
+	fx->p.pt.func = queue_rcv;
 	struct injector in;
 	uint32_t n = (uint32_t)(20 * SIM_MS / gap);
 	inject_train(&in, fx, n, gap);
-	sim_run_until(fx->sim, 20 * SIM_MS);
+	sim_run_until(fx->p.sim, 20 * SIM_MS);
 	uint32_t got = fx->consumed;
 	if (napi && gap < 2 * SIM_US) {
 		/* under overload NAPI drops in the ring, for free */
-		assert_true(nic_stats(fx->nb)->rx_ring_full > n / 4);
+		assert_true(nic_stats(fx->p.nb)->rx_ring_full > n / 4);
 	}
-	sim_run_until(fx->sim, 40 * SIM_MS);
+	sim_run_until(fx->p.sim, 40 * SIM_MS);
 	teardown(state);
 	return got;
 }

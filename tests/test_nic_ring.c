@@ -18,19 +18,12 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/skbuff.h"
+#include "tests/nic_pair.h"
 
 #define ETH_P_TEST 0x88b5
 
-static const uint8_t mac_a[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xa };
-static const uint8_t mac_b[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xb };
-
 struct fx {
-	struct sim *sim;
-	struct skb_pool *pool;
-	struct host *a, *b;
-	struct wire *w;
-	struct nic *na, *nb;
-	struct packet_type pt;
+	struct nic_pair p;
 	uint32_t n;
 	uint8_t last[64];
 };
@@ -50,25 +43,8 @@ static int
 setup(void **state)
 {
 	struct fx *fx = g_new0(struct fx, 1);
-	fx->sim = sim_new(7);
-	fx->pool = skb_pool_new();
-	fx->a = host_new(fx->sim, NULL, fx->pool, "a", 7);
-	fx->b = host_new(fx->sim, NULL, fx->pool, "b", 7);
-	fx->w = wire_new(fx->sim, "l1", NULL, 7);
-	fx->na = nic_new(fx->a, "eth0", mac_a, NULL);
-	fx->nb = nic_new(fx->b, "eth0", mac_b, NULL);
-	nic_connect(fx->na, fx->w, 0);
-	nic_connect(fx->nb, fx->w, 1);
-	assert_int_equal(dev_open(nic_dev(fx->na)), 0);
-	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
-	fx->pt = (struct packet_type){
-		.type = ETH_P_TEST,
-		.layer = LAYER_IP,
-		.func_name = "test_rcv",
-		.func = test_rcv,
-		.priv = fx,
-	};
-	dev_add_pack(fx->b, &fx->pt);
+	nic_pair_open(&fx->p,
+		      &(struct nic_pair_config){ .type = ETH_P_TEST, .rcv = test_rcv, .priv = fx });
 	*state = fx;
 	return 0;
 }
@@ -77,16 +53,7 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	assert_int_equal(host_check_conservation(fx->a, NULL), 0);
-	assert_int_equal(host_check_conservation(fx->b, NULL), 0);
-	host_free(fx->a);
-	host_free(fx->b);
-	wire_free(fx->w);
-	struct skb_pool_stats ps;
-	skb_pool_stats(fx->pool, &ps);
-	assert_int_equal(ps.live, 0);
-	skb_pool_free(fx->pool);
-	sim_free(fx->sim);
+	nic_pair_close(&fx->p);
 	g_free(fx);
 	return 0;
 }
@@ -94,11 +61,11 @@ teardown(void **state)
 static void
 send_from_a(struct fx *fx, uint8_t mark)
 {
-	struct net_device *dev = nic_dev(fx->na);
-	struct sk_buff *skb = skb_alloc(fx->a, 128, LAYER_IP);
+	struct net_device *dev = nic_dev(fx->p.na);
+	struct sk_buff *skb = skb_alloc(fx->p.a, 128, LAYER_IP);
 	skb_reserve(skb, 64 - ETH_HLEN);
 	memset(skb_put(skb, 46), mark, 46);
-	eth_header(skb, dev, ETH_P_TEST, mac_b, NULL);
+	eth_header(skb, dev, ETH_P_TEST, nic_pair_mac_b, NULL);
 	dev_queue_xmit(skb);
 }
 
@@ -106,11 +73,11 @@ static void
 test_open_rings_hold_descriptors_but_no_buffers(void **state)
 {
 	struct fx *fx = *state;
-	uint32_t ring = nic_config(fx->na)->rx_ring;
+	uint32_t ring = nic_config(fx->p.na)->rx_ring;
 	struct skb_pool_stats ps;
-	skb_pool_stats(fx->pool, &ps);
+	skb_pool_stats(fx->p.pool, &ps);
 	assert_int_equal(ps.live, 2 * ring);
-	assert_int_equal(host_live_skbs(fx->a), ring);
+	assert_int_equal(host_live_skbs(fx->p.a), ring);
 	assert_int_equal(ps.data_mallocs + ps.big_mallocs, 0);
 }
 
@@ -119,16 +86,16 @@ test_dma_gives_the_descriptor_a_buffer_with_the_frame(void **state)
 {
 	struct fx *fx = *state;
 	send_from_a(fx, 0x5a);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 1);
 	for (int i = 0; i < 46; i++)
 		assert_int_equal(fx->last[i], 0x5a);
 	struct skb_pool_stats ps;
-	skb_pool_stats(fx->pool, &ps);
+	skb_pool_stats(fx->p.pool, &ps);
 	/* the sender's skb and the receiver's RX buffer: two sizes, two mallocs */
 	assert_int_equal(ps.data_mallocs, 2);
 	/* the ring is refilled with a descriptor, again without a buffer */
-	assert_int_equal(host_live_skbs(fx->b), nic_config(fx->nb)->rx_ring);
+	assert_int_equal(host_live_skbs(fx->p.b), nic_config(fx->p.nb)->rx_ring);
 }
 
 static void
@@ -137,12 +104,12 @@ test_buffers_are_reused_from_the_pool(void **state)
 	struct fx *fx = *state;
 	for (int i = 0; i < 50; i++) {
 		send_from_a(fx, (uint8_t)i);
-		sim_run_until(fx->sim, sim_now(fx->sim) + SIM_MS);
+		sim_run_until(fx->p.sim, sim_now(fx->p.sim) + SIM_MS);
 	}
 	assert_int_equal(fx->n, 50);
 	assert_int_equal(fx->last[0], 49);
 	struct skb_pool_stats ps;
-	skb_pool_stats(fx->pool, &ps);
+	skb_pool_stats(fx->p.pool, &ps);
 	assert_int_equal(ps.data_mallocs, 2);
 }
 
@@ -150,10 +117,10 @@ static void
 test_closing_frees_unwritten_descriptors(void **state)
 {
 	struct fx *fx = *state;
-	uint32_t ring = nic_config(fx->nb)->rx_ring;
-	dev_close(nic_dev(fx->nb));
-	assert_int_equal(host_live_skbs(fx->b), 0);
-	assert_int_equal(host_live_skbs(fx->a), ring);
+	uint32_t ring = nic_config(fx->p.nb)->rx_ring;
+	dev_close(nic_dev(fx->p.nb));
+	assert_int_equal(host_live_skbs(fx->p.b), 0);
+	assert_int_equal(host_live_skbs(fx->p.a), ring);
 }
 
 int

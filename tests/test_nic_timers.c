@@ -28,19 +28,12 @@
 #include "stack/netdevice.h"
 #include "stack/nic.h"
 #include "stack/skbuff.h"
+#include "tests/nic_pair.h"
 
 #define ETH_P_TEST 0x88b5
 
-static const uint8_t mac_a[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xa };
-static const uint8_t mac_b[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xb };
-
 struct fx {
-	struct sim *sim;
-	struct skb_pool *pool;
-	struct host *a, *b;
-	struct wire *w;
-	struct nic *na, *nb;
-	struct packet_type pt;
+	struct nic_pair p;
 	uint32_t n;
 };
 
@@ -58,33 +51,15 @@ static int
 setup(void **state)
 {
 	struct fx *fx = g_new0(struct fx, 1);
-	fx->sim = sim_new(7);
-	fx->pool = skb_pool_new();
-	fx->a = host_new(fx->sim, NULL, fx->pool, "a", 7);
-	fx->b = host_new(fx->sim, NULL, fx->pool, "b", 7);
-	struct netdev_host_config c = *dev_host_config(fx->b);
-	c.cpus = 2;
-	dev_set_host_config(fx->b, &c);
-	fx->w = wire_new(fx->sim, "l1", NULL, 7);
 	struct nic_config cfg;
 	nic_config_init(&cfg);
 	cfg.napi_defer_hard_irqs = 1;
 	cfg.gro_flush_timeout = 50 * SIM_US;
-	fx->na = nic_new(fx->a, "eth0", mac_a, NULL);
-	fx->nb = nic_new(fx->b, "eth0", mac_b, &cfg);
-	assert_true(nic_set_irq_affinity(fx->nb, 0, 0x2));
-	nic_connect(fx->na, fx->w, 0);
-	nic_connect(fx->nb, fx->w, 1);
-	assert_int_equal(dev_open(nic_dev(fx->na)), 0);
-	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
-	fx->pt = (struct packet_type){
-		.type = ETH_P_TEST,
-		.layer = LAYER_IP,
-		.func_name = "test_rcv",
-		.func = test_rcv,
-		.priv = fx,
-	};
-	dev_add_pack(fx->b, &fx->pt);
+	nic_pair_open(
+		&fx->p,
+		&(struct nic_pair_config){
+			.b = &cfg, .cpus_b = 2, .type = ETH_P_TEST, .rcv = test_rcv, .priv = fx });
+	assert_true(nic_set_irq_affinity(fx->p.nb, 0, 0x2));
 	*state = fx;
 	return 0;
 }
@@ -93,13 +68,7 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	assert_int_equal(host_check_conservation(fx->a, NULL), 0);
-	assert_int_equal(host_check_conservation(fx->b, NULL), 0);
-	host_free(fx->a);
-	host_free(fx->b);
-	wire_free(fx->w);
-	skb_pool_free(fx->pool);
-	sim_free(fx->sim);
+	nic_pair_close(&fx->p);
 	g_free(fx);
 	return 0;
 }
@@ -107,11 +76,11 @@ teardown(void **state)
 static void
 send_from_a(struct fx *fx)
 {
-	struct net_device *dev = nic_dev(fx->na);
-	struct sk_buff *skb = skb_alloc(fx->a, 128, LAYER_IP);
+	struct net_device *dev = nic_dev(fx->p.na);
+	struct sk_buff *skb = skb_alloc(fx->p.a, 128, LAYER_IP);
 	skb_reserve(skb, 64 - ETH_HLEN);
 	memset(skb_put(skb, 46), 0x5a, 46);
-	eth_header(skb, dev, ETH_P_TEST, mac_b, NULL);
+	eth_header(skb, dev, ETH_P_TEST, nic_pair_mac_b, NULL);
 	dev_queue_xmit(skb);
 }
 
@@ -120,54 +89,54 @@ test_the_watchdog_fires_on_the_cpu_that_armed_it(void **state)
 {
 	struct fx *fx = *state;
 	send_from_a(fx);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	assert_int_equal(fx->n, 1);
-	struct napi_struct *n = nic_napi(fx->nb);
+	struct napi_struct *n = nic_napi(fx->p.nb);
 	/* the first completion kept the IRQ masked and armed the watchdog,
 	 * whose poll found nothing and completed for good */
 	assert_int_equal(n->deferred, 1);
 	assert_int_equal(n->polls, 2);
-	assert_int_equal(cpu_timers_fired(fx->b->cpus[1]), 1);
-	assert_int_equal(cpu_timers_fired(fx->b->cpus[0]), 0);
-	assert_true(nic_rx_irq_enabled(fx->nb));
+	assert_int_equal(cpu_timers_fired(fx->p.b->cpus[1]), 1);
+	assert_int_equal(cpu_timers_fired(fx->p.b->cpus[0]), 0);
+	assert_true(nic_rx_irq_enabled(fx->p.nb));
 }
 
 static void
 test_the_watchdog_is_billed_as_a_hardirq(void **state)
 {
 	struct fx *fx = *state;
-	struct cpu *cpu1 = fx->b->cpus[1];
+	struct cpu *cpu1 = fx->p.b->cpus[1];
 	send_from_a(fx);
-	sim_run_until(fx->sim, SIM_MS);
+	sim_run_until(fx->p.sim, SIM_MS);
 	/* the NIC's interrupt and the hrtimer's: two interrupt entries */
 	assert_int_equal(cpu_busy_ns(cpu1, CPU_HARDIRQ), 2 * cpu_cost(cpu1, COST_IRQ_ENTRY));
-	assert_int_equal(cpu_busy_ns(fx->b->cpus[0], CPU_HARDIRQ), 0);
-	assert_int_equal(cpu_busy_ns(fx->b->cpus[0], CPU_SOFTIRQ), 0);
+	assert_int_equal(cpu_busy_ns(fx->p.b->cpus[0], CPU_HARDIRQ), 0);
+	assert_int_equal(cpu_busy_ns(fx->p.b->cpus[0], CPU_SOFTIRQ), 0);
 }
 
 static void
 test_the_cycle_limit_timer_fires_on_the_blocked_cpu(void **state)
 {
 	struct fx *fx = *state;
-	struct netdev_host_config c = *dev_host_config(fx->b);
+	struct netdev_host_config c = *dev_host_config(fx->p.b);
 	c.rx_cycle_limit = 50;
 	c.rx_cycle_period = 100 * SIM_US;
-	dev_set_host_config(fx->b, &c);
+	dev_set_host_config(fx->p.b, &c);
 	/* frames back to back for 1 ms: CPU 1's packet work passes half of
 	 * each 100 us period, input waits for the next */
 	for (int i = 0; i < 1500; i++)
 		send_from_a(fx);
-	sim_run_until(fx->sim, 5 * SIM_MS);
+	sim_run_until(fx->p.sim, 5 * SIM_MS);
 	struct softnet_stats s1, s0;
-	dev_softnet_stats_cpu(fx->b, 1, &s1);
-	dev_softnet_stats_cpu(fx->b, 0, &s0);
+	dev_softnet_stats_cpu(fx->p.b, 1, &s1);
+	dev_softnet_stats_cpu(fx->p.b, 0, &s0);
 	assert_true(s1.cycle_limit_hits >= 3);
 	assert_int_equal(s0.cycle_limit_hits, 0);
 	/* each blocked period ends by a timer of CPU 1 (and the watchdog's) */
-	assert_true(cpu_timers_fired(fx->b->cpus[1]) >= s1.cycle_limit_hits);
-	assert_int_equal(cpu_timers_fired(fx->b->cpus[0]), 0);
-	assert_int_equal(cpu_busy_ns(fx->b->cpus[0], CPU_HARDIRQ), 0);
-	assert_int_equal(cpu_busy_ns(fx->b->cpus[0], CPU_SOFTIRQ), 0);
+	assert_true(cpu_timers_fired(fx->p.b->cpus[1]) >= s1.cycle_limit_hits);
+	assert_int_equal(cpu_timers_fired(fx->p.b->cpus[0]), 0);
+	assert_int_equal(cpu_busy_ns(fx->p.b->cpus[0], CPU_HARDIRQ), 0);
+	assert_int_equal(cpu_busy_ns(fx->p.b->cpus[0], CPU_SOFTIRQ), 0);
 }
 
 int

@@ -24,20 +24,13 @@
 #include "stack/nic.h"
 #include "stack/rss.h"
 #include "stack/skbuff.h"
+#include "tests/nic_pair.h"
 #include "stack/sock.h"
 
 #define NQ 4
 
-static const uint8_t mac_a[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xa };
-static const uint8_t mac_b[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0xb };
-
 struct fx {
-	struct sim *sim;
-	struct skb_pool *pool;
-	struct host *a, *b;
-	struct wire *w;
-	struct nic *na, *nb;
-	struct packet_type pt;
+	struct nic_pair p;
 	uint32_t n;
 	uint16_t order[64]; /* source ports in arrival order */
 };
@@ -67,32 +60,14 @@ static struct fx *
 fx_new(uint32_t tx_ring)
 {
 	struct fx *fx = g_new0(struct fx, 1);
-	fx->sim = sim_new(7);
-	fx->pool = skb_pool_new();
-	fx->a = host_new(fx->sim, NULL, fx->pool, "a", 7);
-	fx->b = host_new(fx->sim, NULL, fx->pool, "b", 7);
-	struct netdev_host_config c = *dev_host_config(fx->a);
-	c.cpus = NQ;
-	dev_set_host_config(fx->a, &c);
-	fx->w = wire_new(fx->sim, "l1", NULL, 7);
 	struct nic_config cfg;
 	nic_config_init(&cfg);
 	cfg.tx_queues = NQ;
 	cfg.tx_ring = tx_ring;
-	fx->na = nic_new(fx->a, "eth0", mac_a, &cfg);
-	fx->nb = nic_new(fx->b, "eth0", mac_b, NULL);
-	nic_connect(fx->na, fx->w, 0);
-	nic_connect(fx->nb, fx->w, 1);
-	assert_int_equal(dev_open(nic_dev(fx->na)), 0);
-	assert_int_equal(dev_open(nic_dev(fx->nb)), 0);
-	fx->pt = (struct packet_type){
-		.type = ETH_P_IP,
-		.layer = LAYER_IP,
-		.func_name = "test_rcv",
-		.func = test_rcv,
-		.priv = fx,
-	};
-	dev_add_pack(fx->b, &fx->pt);
+	nic_pair_open(
+		&fx->p,
+		&(struct nic_pair_config){
+			.a = &cfg, .cpus_a = NQ, .type = ETH_P_IP, .rcv = test_rcv, .priv = fx });
 	return fx;
 }
 
@@ -114,13 +89,7 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	assert_int_equal(host_check_conservation(fx->a, NULL), 0);
-	assert_int_equal(host_check_conservation(fx->b, NULL), 0);
-	host_free(fx->a);
-	host_free(fx->b);
-	wire_free(fx->w);
-	skb_pool_free(fx->pool);
-	sim_free(fx->sim);
+	nic_pair_close(&fx->p);
 	g_free(fx);
 	return 0;
 }
@@ -129,8 +98,8 @@ teardown(void **state)
 static struct sk_buff *
 udp_frame(struct fx *fx, uint16_t sport)
 {
-	struct net_device *dev = nic_dev(fx->na);
-	struct sk_buff *skb = skb_alloc(fx->a, 128, LAYER_IP);
+	struct net_device *dev = nic_dev(fx->p.na);
+	struct sk_buff *skb = skb_alloc(fx->p.a, 128, LAYER_IP);
 	skb_reserve(skb, 64);
 	uint8_t *p = skb_put(skb, 28 + 18);
 	memset(p, 0, 28 + 18);
@@ -142,7 +111,7 @@ udp_frame(struct fx *fx, uint16_t sport)
 	p[23] = 9;
 	p[25] = 26;
 	skb_reset_network_header(skb);
-	eth_header(skb, dev, ETH_P_IP, mac_b, NULL);
+	eth_header(skb, dev, ETH_P_IP, nic_pair_mac_b, NULL);
 	return skb;
 }
 
@@ -174,15 +143,15 @@ send_on(struct fx *fx, uint32_t cpu, uint16_t sport, struct sock *sk, bool ooo_o
 {
 	struct send_req r = { .fx = fx, .sport = sport, .sk = sk, .ooo_okay = ooo_okay };
 	cpu_work_init(&r.work, send_done, &r, "send");
-	cpu_submit(fx->a->cpus[cpu], &r.work, CPU_TASK, 100);
-	sim_run_until(fx->sim, sim_now(fx->sim) + SIM_MS);
+	cpu_submit(fx->p.a->cpus[cpu], &r.work, CPU_TASK, 100);
+	sim_run_until(fx->p.sim, sim_now(fx->p.sim) + SIM_MS);
 }
 
 static uint64_t
 txq_packets(struct fx *fx, uint32_t q)
 {
 	struct nic_txq_stats s;
-	nic_tx_queue_stats(fx->na, q, &s);
+	nic_tx_queue_stats(fx->p.na, q, &s);
 	return s.packets;
 }
 
@@ -190,7 +159,7 @@ static void
 set_xps_one_to_one(struct fx *fx)
 {
 	for (uint32_t q = 0; q < NQ; q++)
-		netif_set_xps_queue(nic_dev(fx->na), 1ull << q, q);
+		netif_set_xps_queue(nic_dev(fx->p.na), 1ull << q, q);
 }
 
 static void
@@ -212,8 +181,8 @@ test_xps_with_two_queues_for_a_cpu_chooses_by_hash(void **state)
 {
 	struct fx *fx = *state;
 	/* CPU 0 may use queues 1 and 3: map {1, 3}, index reciprocal_scale(hash, 2) */
-	netif_set_xps_queue(nic_dev(fx->na), 0x1, 1);
-	netif_set_xps_queue(nic_dev(fx->na), 0x1, 3);
+	netif_set_xps_queue(nic_dev(fx->p.na), 0x1, 1);
+	netif_set_xps_queue(nic_dev(fx->p.na), 0x1, 3);
 	uint64_t want[NQ] = { 0 };
 	for (uint16_t sport = 2000; sport < 2016; sport++) {
 		struct sk_buff *skb = udp_frame(fx, sport);
@@ -252,7 +221,7 @@ test_a_connected_socket_keeps_its_cached_queue(void **state)
 {
 	struct fx *fx = *state;
 	set_xps_one_to_one(fx);
-	struct sock sk = { .host = fx->a, .sk_state = 1, .daddr = 0x0a000002 };
+	struct sock sk = { .host = fx->p.a, .sk_state = 1, .daddr = 0x0a000002 };
 	send_on(fx, 1, 4000, &sk, false);
 	assert_int_equal(sk.sk_tx_queue_mapping, 1 + 1);
 	/* the writer moved to CPU 3, but packets are in flight: the old queue */
@@ -268,7 +237,7 @@ test_ooo_okay_lets_the_flow_move_to_the_new_cpus_queue(void **state)
 {
 	struct fx *fx = *state;
 	set_xps_one_to_one(fx);
-	struct sock sk = { .host = fx->a, .sk_state = 1, .daddr = 0x0a000002 };
+	struct sock sk = { .host = fx->p.a, .sk_state = 1, .daddr = 0x0a000002 };
 	send_on(fx, 1, 4000, &sk, false);
 	/* nothing in flight (tcp_xmit sets ooo_okay): XPS chooses again */
 	send_on(fx, 3, 4000, &sk, true);
@@ -284,7 +253,7 @@ test_an_unconnected_socket_is_not_cached(void **state)
 {
 	struct fx *fx = *state;
 	set_xps_one_to_one(fx);
-	struct sock sk = { .host = fx->a, .sk_state = 7 /* TCP_CLOSE */ };
+	struct sock sk = { .host = fx->p.a, .sk_state = 7 /* TCP_CLOSE */ };
 	send_on(fx, 1, 4000, &sk, false);
 	send_on(fx, 2, 4000, &sk, false);
 	assert_int_equal(sk.sk_tx_queue_mapping, 0);
@@ -298,11 +267,11 @@ test_a_forwarded_packet_keeps_its_rx_queue_number(void **state)
 	struct fx *fx = *state;
 	struct sk_buff *skb = udp_frame(fx, 5000);
 	skb->queue_mapping = 2 + 1; /* skb_record_rx_queue(skb, 2) */
-	struct netdev_queue *txq = netdev_core_pick_tx(nic_dev(fx->na), skb);
+	struct netdev_queue *txq = netdev_core_pick_tx(nic_dev(fx->p.na), skb);
 	assert_int_equal(txq->index, 2);
 	assert_int_equal(skb->queue_mapping, 2);
 	skb->queue_mapping = 6 + 1; /* folded into 4 queues */
-	assert_int_equal(netdev_core_pick_tx(nic_dev(fx->na), skb)->index, 2);
+	assert_int_equal(netdev_core_pick_tx(nic_dev(fx->p.na), skb)->index, 2);
 	skb_consume(skb);
 }
 
@@ -321,23 +290,23 @@ static void
 test_a_full_ring_stops_only_its_queue(void **state)
 {
 	struct fx *fx = *state; /* tx_ring = 2 */
-	struct net_device *dev = nic_dev(fx->na);
+	struct net_device *dev = nic_dev(fx->p.na);
 	burst_on_queue(fx, 0, 6000, 5);
 	struct nic_txq_stats s0, s1;
-	nic_tx_queue_stats(fx->na, 0, &s0);
+	nic_tx_queue_stats(fx->p.na, 0, &s0);
 	assert_true(s0.stopped);
 	assert_true(netif_tx_queue_stopped(netdev_get_tx_queue(dev, 0)));
 	assert_int_equal(s0.ring_used, 2);
 	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(dev, 0)->qdisc), 3);
 	/* queue 1 still takes packets into its own ring */
 	burst_on_queue(fx, 1, 6001, 1);
-	nic_tx_queue_stats(fx->na, 1, &s1);
+	nic_tx_queue_stats(fx->p.na, 1, &s1);
 	assert_false(s1.stopped);
 	assert_int_equal(s1.ring_used, 1);
 	assert_int_equal(skb_queue_len(&netdev_get_tx_queue(dev, 1)->qdisc), 0);
 	/* completions wake queue 0, whose qdisc drains */
-	sim_run_until(fx->sim, sim_now(fx->sim) + SIM_MS);
-	nic_tx_queue_stats(fx->na, 0, &s0);
+	sim_run_until(fx->p.sim, sim_now(fx->p.sim) + SIM_MS);
+	nic_tx_queue_stats(fx->p.na, 0, &s0);
 	assert_false(s0.stopped);
 	assert_int_equal(s0.packets, 5);
 	assert_int_equal(fx->n, 6);
@@ -349,7 +318,7 @@ test_rings_share_the_wire_in_turn(void **state)
 	struct fx *fx = *state;
 	burst_on_queue(fx, 0, 7000, 3);
 	burst_on_queue(fx, 1, 7100, 3);
-	sim_run_until(fx->sim, sim_now(fx->sim) + SIM_MS);
+	sim_run_until(fx->p.sim, sim_now(fx->p.sim) + SIM_MS);
 	assert_int_equal(fx->n, 6);
 	/* the first of queue 0 was on the wire before queue 1 had any; then in turn */
 	static const uint16_t want[6] = { 7000, 7100, 7000, 7100, 7000, 7100 };
