@@ -129,11 +129,19 @@ netif_set_real_num_tx_queues(struct net_device *dev, uint32_t n)
 		netdev_alloc_tx(dev, n);
 }
 
+/* The per-CPU maps are built here, once, as Linux __netif_set_xps_queue
+ * does, so that choosing a queue reads one word. */
 void
 netif_set_xps_queue(struct net_device *dev, uint64_t mask, uint32_t index)
 {
-	g_assert(index < dev->num_tx_queues);
-	dev->_tx[index].xps_cpus = mask;
+	g_assert(index < dev->num_tx_queues && index < 64);
+	if (!dev->xps_cpu_queues)
+		dev->xps_cpu_queues = g_new0(uint64_t, 64);
+	for (uint32_t cpu = 0; cpu < 64; cpu++) {
+		dev->xps_cpu_queues[cpu] &= ~(UINT64_C(1) << index);
+		if ((mask >> cpu) & 1)
+			dev->xps_cpu_queues[cpu] |= UINT64_C(1) << index;
+	}
 }
 
 struct net_device *
@@ -243,6 +251,7 @@ free_netdev(struct net_device *dev)
 		dev->netdev_ops->ndo_uninit(dev);
 	netif_free_rps(dev); /* rps_cpus, rps_flow_cnt */
 	g_free(dev->_tx);
+	g_free(dev->xps_cpu_queues);
 	g_free(dev->priv);
 	g_free(dev);
 }
@@ -417,22 +426,21 @@ sk_tx_queue_set(struct sock *sk, uint32_t index)
 /*
  * Linux get_xps_queue, the CPU map (__get_xps_queue_idx): the queues whose
  * xps_cpus hold the sending CPU; one is the answer, several are chosen
- * among by the flow hash (reciprocal_scale).  -1 when no queue names the
- * CPU.  (Linux first tries the RX-queue map, xps_rxqs, which netsim does
- * not have.)
+ * among by the flow hash (reciprocal_scale), in queue order.  -1 when no
+ * queue names the CPU.  (Linux first tries the RX-queue map, xps_rxqs,
+ * which netsim does not have.)
  */
 static int
 get_xps_queue(struct net_device *dev, struct sk_buff *skb, uint32_t cpu)
 {
-	uint32_t map[64], len = 0;
-	for (uint32_t i = 0; i < dev->num_tx_queues && len < G_N_ELEMENTS(map); i++)
-		if (cpu < 64 && (dev->_tx[i].xps_cpus >> cpu) & 1)
-			map[len++] = i;
-	if (len == 0)
+	uint64_t queues = dev->xps_cpu_queues && cpu < 64 ? dev->xps_cpu_queues[cpu] : 0;
+	if (!queues)
 		return -1;
-	if (len == 1)
-		return (int)map[0];
-	return (int)map[reciprocal_scale(skb_tx_get_hash(skb), len)];
+	uint32_t len = (uint32_t)__builtin_popcountll(queues);
+	if (len > 1)
+		for (uint32_t k = reciprocal_scale(skb_tx_get_hash(skb), len); k; k--)
+			queues &= queues - 1; /* drop the lowest: the k-th is left lowest */
+	return __builtin_ctzll(queues);
 }
 
 /*
@@ -470,8 +478,7 @@ netdev_pick_tx(struct net_device *dev, struct sk_buff *skb)
 		int new_index = get_xps_queue(dev, skb, cpu);
 		if (new_index < 0)
 			new_index = (int)skb_tx_hash(dev, skb);
-		if (queue_index != new_index && sk && sk->daddr &&
-		    sk->sk_state != 6 /* TIME_WAIT */)
+		if (queue_index != new_index && sk && sk->daddr && sk_fullsock(sk))
 			sk_tx_queue_set(sk, (uint32_t)new_index);
 		queue_index = new_index;
 	}

@@ -234,6 +234,10 @@ struct net_device {
 	 * several under an mq root (netif_set_real_num_tx_queues) */
 	struct netdev_queue *_tx;
 	uint32_t num_tx_queues;
+	/* XPS by CPU (Linux dev->xps_maps[XPS_CPUS], one xps_map per CPU):
+	 * for each CPU, the mask of TX queues whose xps_cpus name it; NULL
+	 * until netif_set_xps_queue sets one */
+	uint64_t *xps_cpu_queues;
 	struct net_device_stats stats;
 	/* RPS: per RX queue, the CPUs that do its protocol work
 	 * (/sys/class/net/IF/queues/rx-N/rps_cpus); NULL when none is set */
@@ -261,11 +265,8 @@ struct netdev_queue {
 	uint32_t index;
 	bool stopped;		   /* __QUEUE_STATE_DRV_XOFF (netif_tx_stop_queue) */
 	struct sk_buff_head qdisc; /* pfifo */
-	/* XPS: the CPUs whose packets go to this queue
-	 * (/sys/class/net/IF/queues/tx-N/xps_cpus); 0: none */
-	uint64_t xps_cpus;
-	uint64_t qdisc_drops;	 /* packets its qdisc refused (full) */
-	struct cpu_work tx_work; /* NET_TX softirq for this queue (__netif_schedule) */
+	uint64_t qdisc_drops;	   /* packets its qdisc refused (full) */
+	struct cpu_work tx_work;   /* NET_TX softirq for this queue (__netif_schedule) */
 };
 
 /*

@@ -163,6 +163,17 @@ struct sock {
 #define SEND_SHUTDOWN 2
 #define SHUTDOWN_MASK 3
 
+/* TCP_TIME_WAIT's sk_state (stack/tcp.h; Linux include/net/tcp_states.h) */
+#define SK_STATE_TIME_WAIT 6
+
+/* Linux sk_fullsock: not a TIME_WAIT mini-socket.  netsim keeps the whole
+ * sock through TIME_WAIT, so it is the state that tells. */
+static inline bool
+sk_fullsock(const struct sock *sk)
+{
+	return sk->sk_state != SK_STATE_TIME_WAIT;
+}
+
 /* ---- implemented by the socket layer (stack/sock.c) ------------------------ */
 
 /* A new sock of @prot (obj_size bytes, zeroed), queues initialised, refcnt 1. */

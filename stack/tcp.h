@@ -53,6 +53,7 @@ enum {
 #undef TCP_STATE_ENUM
 		TCP_MAX_STATES
 };
+_Static_assert(TCP_TIME_WAIT == SK_STATE_TIME_WAIT, "sk_fullsock (stack/sock.h) reads TIME_WAIT");
 const char *tcp_state_name(int state);
 
 /* RFC 9293 §3.1; multi-byte fields in network byte order. */
