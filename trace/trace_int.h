@@ -61,6 +61,7 @@ extern const char trace_schema_sql[];
 #define TRACE_PLAIN_BATCH 64
 #endif
 #define TRACE_PLAIN_COLS 17 /* skb_rows' columns but seq; cpu_rows has 6 */
+#define PACKET_COLS 12	    /* a packets row's columns */
 struct trace_plain {
 	uint32_t n; /* rows waiting */
 	int64_t v[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
@@ -312,6 +313,14 @@ void trace_pack_cpu_row(struct trace *tr, const struct trace_row *row);
 void trace_packs_free(struct trace *tr);
 /* Inserts the packets rows waiting (trace_writer.c). */
 void trace_packets_flush(struct trace *tr);
+/* Binds row @r of a waiting batch from parameter @first on (@ncol values). */
+typedef void (*trace_batch_bind)(sqlite3_stmt *st, const void *batch, uint32_t r, int first,
+				 int ncol);
+/* Inserts the @n rows waiting in @batch: a full batch (TRACE_PLAIN_BATCH)
+ * with the multi-row statement @st_n, fewer one a statement with @st_1. */
+void trace_batch_write(struct trace *tr, const void *batch, uint32_t n, int ncol,
+		       enum trace_stmt st_n, enum trace_stmt st_1, const char *what,
+		       trace_batch_bind bind);
 /* The SQL of ST_SKB_PLAIN_N, ST_CPU_PLAIN_N or ST_PACKET_N (a g_free'd string). */
 char *trace_plain_n_sql(enum trace_stmt st);
 /* Runs the schema.sql statements from the marker @from to the next

@@ -230,7 +230,6 @@ static const char cpu_plain_cols[] = "host, work, start_ns, end_ns, task, cpu";
 /* ST_PACKET's (trace.c) */
 static const char packet_cols[] = "skb, host, time_ns, proto, saddr, daddr, sport, dport,"
 				  " tcp_flags, seq, ack, payload";
-#define PACKET_COLS 12
 
 char *
 trace_plain_n_sql(enum trace_stmt st)
@@ -255,37 +254,45 @@ trace_plain_n_sql(enum trace_stmt st)
 	return g_string_free(sql, FALSE);
 }
 
-/* Binds @pl's row @r from parameter @first on: @ncol values. */
-static inline void
-plain_bind(sqlite3_stmt *st, const struct trace_plain *pl, uint32_t r, int first, int ncol)
+void
+trace_batch_write(struct trace *tr, const void *batch, uint32_t n, int ncol, enum trace_stmt st_n,
+		  enum trace_stmt st_1, const char *what, trace_batch_bind bind)
 {
+	if (tr->w_error || !n)
+		return;
+	if (n == TRACE_PLAIN_BATCH) {
+		for (uint32_t r = 0; r < n; r++)
+			bind(tr->st[st_n], batch, r, 1 + (int)r * ncol, ncol);
+		trace_step(tr, tr->st[st_n], what);
+		return;
+	}
+	for (uint32_t r = 0; r < n && !tr->w_error; r++) {
+		bind(tr->st[st_1], batch, r, 1, ncol);
+		trace_step(tr, tr->st[st_1], what);
+	}
+}
+
+/* trace_batch_bind for a struct trace_plain. */
+static void
+plain_bind(sqlite3_stmt *st, const void *batch, uint32_t r, int first, int ncol)
+{
+	const struct trace_plain *pl = batch;
 	for (int c = 0; c < ncol; c++)
 		bind_opt(st, first + c, pl->v[r][c], pl->has[r][c]);
 }
 
-/* Inserts the rows waiting in @pl: a full batch with one statement, fewer one a statement. */
+/* Inserts the rows waiting in @pl. */
 static void
 plain_write(struct trace *tr, struct trace_plain *pl, bool skb)
 {
-	int ncol = skb ? TRACE_PLAIN_COLS : CPU_PLAIN_COLS;
-	const char *what = skb ? "writing skb_rows" : "writing cpu_rows";
 	uint32_t n = pl->n;
-
 	pl->n = 0;
-	if (tr->w_error || !n)
-		return;
-	if (n == TRACE_PLAIN_BATCH) {
-		sqlite3_stmt *st = tr->st[skb ? ST_SKB_PLAIN_N : ST_CPU_PLAIN_N];
-		for (uint32_t r = 0; r < n; r++)
-			plain_bind(st, pl, r, 1 + (int)r * ncol, ncol);
-		trace_step(tr, st, what);
-		return;
-	}
-	sqlite3_stmt *st = tr->st[skb ? ST_SKB_PLAIN : ST_CPU_PLAIN];
-	for (uint32_t r = 0; r < n && !tr->w_error; r++) {
-		plain_bind(st, pl, r, 1, ncol);
-		trace_step(tr, st, what);
-	}
+	if (skb)
+		trace_batch_write(tr, pl, n, TRACE_PLAIN_COLS, ST_SKB_PLAIN_N, ST_SKB_PLAIN,
+				  "writing skb_rows", plain_bind);
+	else
+		trace_batch_write(tr, pl, n, CPU_PLAIN_COLS, ST_CPU_PLAIN_N, ST_CPU_PLAIN,
+				  "writing cpu_rows", plain_bind);
 }
 
 void

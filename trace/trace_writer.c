@@ -128,25 +128,21 @@ row_bind(sqlite3_stmt *st, const struct trace_row *row, int first)
  * instructions a row, a tenth of a packed trace's (callgrind).  They keep
  * their order, so the first row of an skb still wins (INSERT OR IGNORE).
  */
+/* trace_batch_bind for the waiting packets rows (struct trace_row). */
+static void
+packet_bind(sqlite3_stmt *st, const void *batch, uint32_t r, int first, int ncol)
+{
+	(void)ncol;
+	row_bind(st, (const struct trace_row *)batch + r, first);
+}
+
 void
 trace_packets_flush(struct trace *tr)
 {
 	uint32_t n = tr->packets.n;
-
 	tr->packets.n = 0;
-	if (tr->w_error || !n)
-		return;
-	if (n == TRACE_PLAIN_BATCH) {
-		sqlite3_stmt *st = tr->st[ST_PACKET_N];
-		for (uint32_t r = 0; r < n; r++)
-			row_bind(st, &tr->packets.rows[r], 1 + (int)r * tr->packets.rows[r].nval);
-		trace_step(tr, st, "writing packets");
-		return;
-	}
-	for (uint32_t r = 0; r < n && !tr->w_error; r++) {
-		row_bind(tr->st[ST_PACKET], &tr->packets.rows[r], 1);
-		trace_step(tr, tr->st[ST_PACKET], "writing packets");
-	}
+	trace_batch_write(tr, tr->packets.rows, n, PACKET_COLS, ST_PACKET_N, ST_PACKET,
+			  "writing packets", packet_bind);
 }
 
 static void
@@ -158,7 +154,7 @@ writer_row(struct trace *tr, const struct trace_row *row)
 	}
 	if (row->stmt == ST_PACKET) {
 		struct trace_row *b = &tr->packets.rows[tr->packets.n++];
-		g_assert(row->nval == 12);
+		g_assert(row->nval == PACKET_COLS);
 		memcpy(b, row, offsetof(struct trace_row, v) + row->nval * sizeof row->v[0]);
 		tr->batch_rows++;
 		if (tr->packets.n == TRACE_PLAIN_BATCH)
