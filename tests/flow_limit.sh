@@ -10,8 +10,6 @@
 # get in.
 . "$top_srcdir/tests/lib.sh"
 
-check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
-
 cat >"$T/s.ini" <<EOT
 [scenario]
 duration = 30ms

@@ -52,6 +52,10 @@ expect_place() {
 	fi
 }
 
+# check FLAG DESCRIPTION: ok when FLAG is 1, as an arithmetic test gives it:
+# check $((n >= 3)) "three at least"
+check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
+
 # expect_eq ACTUAL EXPECTED DESCRIPTION
 expect_eq() {
 	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3: got '$1', expected '$2'"; fi

@@ -6,8 +6,6 @@
 # protocol work; with rps_sock_flow_entries and rps_flow_cnt CPU 3 does.
 . "$top_srcdir/tests/lib.sh"
 
-check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
-
 # scenario RFS(0/1): on stdout
 scenario() {
 	cat <<EOT

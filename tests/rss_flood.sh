@@ -18,8 +18,6 @@
 
 FLOWS=64
 
-check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
-
 # scenario CPUS QUEUES RATE: on stdout
 scenario() {
 	local f

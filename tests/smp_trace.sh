@@ -12,8 +12,6 @@
 # per-CPU columns (HOST.cpuK.CTX_share) and CPU-plot labels.
 . "$top_srcdir/tests/lib.sh"
 
-check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
-
 {
 	cat <<EOT
 [scenario]

@@ -11,8 +11,6 @@
 # SVG (tests/svg_labels), and a one-CPU host's map names no CPU.
 . "$top_srcdir/tests/lib.sh"
 
-check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
-
 {
 	cat <<EOT
 [scenario]

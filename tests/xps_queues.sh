@@ -7,8 +7,6 @@
 # flows by their hash, and two of them share a queue.
 . "$top_srcdir/tests/lib.sh"
 
-check() { if [ "$1" = 1 ]; then ok "$2"; else not_ok "$2"; fi; }
-
 # scenario XPS(0/1): on stdout
 scenario() {
 	cat <<EOT
