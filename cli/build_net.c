@@ -47,6 +47,28 @@ build_links(struct world *w, GError **error)
 	return true;
 }
 
+/* The CPU mask of the per-queue key IF.<dir>Q.<name> (rx: smp_affinity,
+ * rps_cpus; tx: xps_cpus): 1 with *@mask set, 0 when the key is absent,
+ * -1 (error set) when it is not a mask (0x6) or a list (1-2) of this
+ * host's CPUs. */
+static int
+queue_cpu_mask(struct world *w, const struct host *h, const char *group, const char *ifname,
+	       const char *dir, uint32_t q, const char *name, uint64_t *mask, GError **error)
+{
+	g_autofree char *key = g_strdup_printf("%s.%s%u.%s", ifname, dir, q, name);
+	const char *v = scenario_get(w->sc, group, key);
+	if (!v)
+		return 0;
+	if (!cpu_parse_mask(v, h->ncpus, mask)) {
+		scenario_fail(
+			w->sc, error, group, key,
+			"'%s' is not a mask (0x6) or list (1-2, 0,3) of this host's CPUs 0..%u", v,
+			h->ncpus - 1);
+		return -1;
+	}
+	return 1;
+}
+
 static bool
 attach_link(struct world *w, struct host *h, struct nic *nic, const char *group, const char *ifname,
 	    GError **error)
@@ -109,24 +131,18 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 		/* IF.rxI.smp_affinity = 0x4 (or a CPU list, smp_affinity_list),
 		 * IF.rxI.rps_cpus = 0xe (/sys/class/net/IF/queues/rx-I/rps_cpus) */
 		for (uint32_t q = 0; q < nic_rx_queues(nic); q++) {
-			g_autofree char *akey = g_strdup_printf("%s.rx%u.smp_affinity", ifname, q);
-			const char *av = scenario_get(w->sc, group, akey);
 			uint64_t mask;
-			if (av &&
-			    (!cpu_parse_mask(av, h->ncpus, &mask) ||
-			     !nic_set_irq_affinity(nic, q, mask)))
-				return scenario_fail(w->sc, error, group, akey,
-						     "'%s' is not a mask (0x4) or list (2, 0-3) of "
-						     "this host's CPUs 0..%u",
-						     av, h->ncpus - 1);
-			g_autofree char *rkey = g_strdup_printf("%s.rx%u.rps_cpus", ifname, q);
-			const char *rv = scenario_get(w->sc, group, rkey);
-			if (rv && !cpu_parse_mask(rv, h->ncpus, &mask))
-				return scenario_fail(w->sc, error, group, rkey,
-						     "'%s' is not a mask (0xe) or list (1-3) of "
-						     "this host's CPUs 0..%u",
-						     rv, h->ncpus - 1);
-			if (rv)
+			int r = queue_cpu_mask(w, h, group, ifname, "rx", q, "smp_affinity", &mask,
+					       error);
+			if (r < 0)
+				return false;
+			/* a parsed mask is non-empty and within the host's CPUs */
+			if (r > 0 && !nic_set_irq_affinity(nic, q, mask))
+				g_assert_not_reached();
+			r = queue_cpu_mask(w, h, group, ifname, "rx", q, "rps_cpus", &mask, error);
+			if (r < 0)
+				return false;
+			if (r > 0)
 				netif_set_rps_cpus(nic_dev(nic), nic_rx_queues(nic), q, mask);
 			/* IF.rxI.rps_flow_cnt = 4096 (RFS, rx-I/rps_flow_cnt) */
 			g_autofree char *fkey = g_strdup_printf("%s.rx%u.rps_flow_cnt", ifname, q);
@@ -145,15 +161,12 @@ build_interfaces(struct world *w, struct host *h, const char *group, GError **er
 		}
 		/* IF.txK.xps_cpus = 0x2 (/sys/class/net/IF/queues/tx-K/xps_cpus) */
 		for (uint32_t q = 0; q < nic_tx_queues(nic); q++) {
-			g_autofree char *xkey = g_strdup_printf("%s.tx%u.xps_cpus", ifname, q);
-			const char *xv = scenario_get(w->sc, group, xkey);
 			uint64_t mask;
-			if (xv && !cpu_parse_mask(xv, h->ncpus, &mask))
-				return scenario_fail(w->sc, error, group, xkey,
-						     "'%s' is not a mask (0x2) or list (1, 0-3) of "
-						     "this host's CPUs 0..%u",
-						     xv, h->ncpus - 1);
-			if (xv)
+			int r = queue_cpu_mask(w, h, group, ifname, "tx", q, "xps_cpus", &mask,
+					       error);
+			if (r < 0)
+				return false;
+			if (r > 0)
 				netif_set_xps_queue(nic_dev(nic), mask, q);
 		}
 		if (!attach_link(w, h, nic, group, ifname, error))
