@@ -134,53 +134,13 @@ void socket_syscall_counts(struct host *host,
 /* The struct socket behind @fd of the calling process, or NULL (tests). */
 struct socket *sockfd_lookup(int fd);
 
-/* ---- the system calls (see include/netsim/socket.h) --------------------- */
+/* ---- the system calls and process helpers ---------------------------------
+ * Declared once, in the plug-ins' header, without its name-mapping macros. */
+#ifndef NETSIM_NO_SOCKET_MACROS
+#define NETSIM_NO_SOCKET_MACROS
+#endif
+#include "include/netsim/socket.h"
 
-int ns_socket(int domain, int type, int protocol);
-int ns_bind(int fd, const struct sockaddr *addr, socklen_t len);
-int ns_listen(int fd, int backlog);
-int ns_accept(int fd, struct sockaddr *addr, socklen_t *len);
-int ns_connect(int fd, const struct sockaddr *addr, socklen_t len);
-ssize_t ns_read(int fd, void *buf, size_t len);
-ssize_t ns_write(int fd, const void *buf, size_t len);
-ssize_t ns_send(int fd, const void *buf, size_t len, int flags);
-ssize_t ns_recv(int fd, void *buf, size_t len, int flags);
-ssize_t ns_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
-		  socklen_t tolen);
-ssize_t ns_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
-		    socklen_t *fromlen);
-int ns_shutdown(int fd, int how);
-int ns_close(int fd);
-int ns_fcntl(int fd, int cmd, ...);
-int ns_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
-int ns_setsockopt(int fd, int level, int optname, const void *val, socklen_t len);
-int ns_getsockopt(int fd, int level, int optname, void *val, socklen_t *len);
-int ns_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
-int ns_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
-ssize_t ns_sendmsg(int fd, const struct msghdr *msg, int flags);
-ssize_t ns_recvmsg(int fd, struct msghdr *msg, int flags);
-int ns_socketpair(int domain, int type, int protocol, int sv[2]);
-/* Remove an AF_UNIX filesystem name of the simulated host (unlink(2) of a socket file). */
-int ns_unlink(const char *path);
-int ns_ioctl(int fd, unsigned long request, ...);
-int ns_sockatmark(int fd);
-/* All socket calls through one entry, as 32-bit x86 Linux's socketcall(2):
- * @call is SYS_SOCKET (1) .. SYS_RECVMSG (17), @args its arguments. */
-long ns_socketcall(int call, unsigned long *args);
-int ns_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
-	      struct timeval *timeout);
-/* The simulated host's services database (docs/scenario-format.md, services). */
-struct servent *ns_getservbyname(const char *name, const char *proto);
-struct servent *ns_getservbyport(int port, const char *proto);
-
-/* ---- process helpers for programs ------------------------------------------ */
-
-/* Virtual time now, in ns. */
-int64_t ns_now(void);
-/* Sleep @ns of virtual time (no CPU). */
-int ns_sleep(int64_t ns);
-/* Use @ns of CPU time (application work). */
-int ns_compute(int64_t ns);
 /* Charge one COST_APP_PACKET: the application handled one message. */
 void ns_app_packet(void);
 
