@@ -656,4 +656,13 @@ void tcp_done(struct sock *sk);
 void tcp_free_sock(struct sock *sk);
 uint32_t tcp_flight(const struct sock *sk);
 
+/* h17i: the files split out of tcp_input.c */
+/* tcp_delack.c: when to ACK (Linux tcp_input.c's delayed-ACK engine) */
+void tcp_initialize_rcv_mss(struct sock *sk);
+void tcp_event_data_recv(struct sock *sk, uint32_t len, uint8_t flags);
+void tcp_ack_snd_check(struct sock *sk);
+/* tcp_minisocks.c: a SYN at a listener; a segment in TIME_WAIT */
+int tcp_conn_request(struct sock *lsk, struct sk_buff *skb);
+int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
+
 #endif
