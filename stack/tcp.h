@@ -367,7 +367,17 @@ struct tcp_sock {
 	uint32_t urg_seq;  /* sequence of the peer's urgent byte */
 	/* counters */
 	uint64_t retrans_segs, fast_retrans, timeouts, probes, tlp_probes;
+	/* h17i: the flags of the ACK being processed (Linux tcp_ack's local
+	 * `flag`, TCP_FLAG_*), and F-RTO (RFC 5682; Linux tp->frto) */
+	uint32_t ack_flag;
+	bool frto;
 };
+/* h17i: Linux tcp_input.c's FLAG_* bits that netsim's tcp_ack keeps in
+ * tp->ack_flag for the ACK being processed */
+#define TCP_FLAG_DATA_ACKED 0x04	/* FLAG_DATA_ACKED: new data (not a SYN) acked */
+#define TCP_FLAG_DATA_SACKED 0x20	/* FLAG_DATA_SACKED: new SACK */
+#define TCP_FLAG_ORIG_SACK_ACKED 0x200	/* FLAG_ORIG_SACK_ACKED: never-resent data (s)acked */
+#define TCP_FLAG_SND_UNA_ADVANCED 0x400 /* FLAG_SND_UNA_ADVANCED */
 
 static inline struct tcp_sock *
 tcp_sk(const struct sock *sk)

@@ -99,19 +99,39 @@ tcp_enter_recovery(struct sock *sk)
 	tp->fast_retrans++;
 }
 
-/* Linux tcp_cong_control's growth branch: tcp_cong_avoid when the ACK
- * acknowledged data (FLAG_DATA_ACKED, tcp_may_raise_cwnd) outside a cwnd
- * reduction, by the segments it delivered (tcp_newly_delivered: not those
- * already counted when SACKed or by their duplicate ACKs). */
+/*
+ * Linux tcp_may_raise_cwnd (tcp_input.c; 4.13+, as in 6.6, where
+ * tcp_cong_control has already sent a cwnd reduction, CWR or Recovery, to
+ * tcp_cwnd_reduction): with the reordering estimate above the sysctl
+ * (tcp_reordering, 3) cwnd grows whenever data is delivered, in order or
+ * not (FLAG_FORWARD_PROGRESS: new data cumulatively ACKed or newly
+ * SACKed); otherwise only on in-order delivery (FLAG_DATA_ACKED, RFC 5681).
+ */
+static bool
+tcp_may_raise_cwnd(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->reordering > tcp_config(sk->host)->reordering)
+		return tp->ack_flag & (TCP_FLAG_SND_UNA_ADVANCED | TCP_FLAG_DATA_SACKED);
+	return tp->ack_flag & TCP_FLAG_DATA_ACKED;
+}
+
+/* Linux tcp_cong_control's growth branch: tcp_cong_avoid when
+ * tcp_may_raise_cwnd allows, outside a cwnd reduction, by the segments
+ * the ACK delivered (tcp_newly_delivered: not those already counted when
+ * SACKed or by their duplicate ACKs). */
 static void
 tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts, int delivered)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	if (delivered <= 0 || tcp_in_cwnd_reduction(tp) || !tcp_may_raise_cwnd(sk))
+		return;
 	/* pkts counts write-queue skbs (tcp_ack), Linux's pkts_acked counts
 	 * segments: with GSO skbs the smaller of the two keeps netsim's
-	 * growth per skb, which the GSO and TSO figures rest on */
-	if (pkts && delivered > 0 && !tcp_in_cwnd_reduction(tp))
-		tp->ca_ops->cong_avoid(sk, ack, MIN(pkts, (uint32_t)delivered));
+	 * growth per skb, which the GSO and TSO figures rest on; an ACK that
+	 * only SACKs grows by the segments it SACKed */
+	tp->ca_ops->cong_avoid(sk, ack,
+			       pkts ? MIN(pkts, (uint32_t)delivered) : (uint32_t)delivered);
 }
 
 /* ---- without SACK: Linux's emulation of SACK by duplicate ACKs ------------------- */

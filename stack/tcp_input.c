@@ -227,6 +227,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	uint32_t ack = cb->ack_seq;
+	tp->ack_flag = 0; /* Linux tcp_ack's `flag` (h17i) */
 	if (after(ack, tp->snd_max)) {
 		tcp_send_oow_ack(sk, skb); /* acknowledges something never sent */
 		return false;
@@ -287,6 +288,12 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		    !(TCP_SKB_CB(q)->sacked & TCPCB_SACKED_ACKED) &&
 		    before(TCP_SKB_CB(q)->seq, reord))
 			reord = TCP_SKB_CB(q)->seq;
+		/* Linux tcp_clean_rtx_queue: an original below high_seq
+		 * (F-RTO's step 3b, tcp_process_loss) */
+		if (!TCP_SKB_CB(q)->retransmitted &&
+		    !(TCP_SKB_CB(q)->sacked & TCPCB_SACKED_ACKED) &&
+		    !after(TCP_SKB_CB(q)->end_seq, tp->recover))
+			tp->ack_flag |= TCP_FLAG_ORIG_SACK_ACKED;
 		if (!TCP_SKB_CB(q)->retransmitted && TCP_SKB_CB(q)->when) /* Karn's rule */
 			rtt = host_now(sk->host) - TCP_SKB_CB(q)->when;
 		if (!(TCP_SKB_CB(q)->flags & TCPHDR_SYN))
@@ -308,6 +315,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	uint32_t prior_snd_una = tp->snd_una;
 	tp->snd_una = ack;
+	tp->ack_flag |= TCP_FLAG_SND_UNA_ADVANCED | (pkts ? TCP_FLAG_DATA_ACKED : 0);
 	/* Non-retransmitted hole got filled? That's reordering
 	 * (tcp_clean_rtx_queue; stack/tcp_reorder.c) */
 	if (tcp_is_sack(tp) && before(reord, prior_fack))

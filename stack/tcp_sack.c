@@ -284,6 +284,11 @@ tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb, uint32_t *reord)
 		tp->lost_out -= pcount;
 	}
 	cb->sacked |= TCPCB_SACKED_ACKED;
+	/* Linux tcp_sacktag_one: state->flag; FLAG_ORIG_SACK_ACKED for an
+	 * original below high_seq (F-RTO, tcp_process_loss) */
+	tp->ack_flag |= TCP_FLAG_DATA_SACKED;
+	if (!cb->retransmitted && !after(cb->end_seq, tp->recover))
+		tp->ack_flag |= TCP_FLAG_ORIG_SACK_ACKED;
 	tp->sacked_out += pcount;
 	tp->delivered += pcount; /* tcp_sacktag_one: tcp_count_delivered */
 }

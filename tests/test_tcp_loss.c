@@ -1,0 +1,181 @@
+/*
+ * tests/test_tcp_loss.c - the sender's ACK processing around loss and
+ * reordering (Linux 6.6 net/ipv4/tcp_input.c tcp_may_raise_cwnd,
+ * tcp_enter_loss / tcp_process_loss's F-RTO, RFC 5682).
+ *
+ * The patterns are exact, from the tcp_test.h tap: data segment N held
+ * back a few milliseconds (reordering), or every ACK delayed for a while
+ * (a delay spike that fires a spurious RTO).  100 Mbit/s, 10 ms each way.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/tcp_test.h"
+
+#define RTT (20 * SIM_MS)
+#define MSS 1448u
+
+static int
+source(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	tt_hold(fx, 0, s);
+	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
+	ns_sleep(SIM_S);
+	ns_close(s);
+	return 0;
+}
+
+static struct tcp_sock *
+run_bulk(struct tcp_fx *fx, int segs, uint32_t mss)
+{
+	tt_run_bulk(fx, segs * (int)mss, source, 10 * SIM_S);
+	return tcp_sk(fx->held[0]);
+}
+
+/* ---- a sampler of a's cwnd, every 20 us ---------------------------------------- */
+
+static struct {
+	uint32_t cwnd, snd_una, sacked_out;
+	uint8_t ca_state;
+	bool valid;
+	/* cwnd grew between two samples while snd_una stood still in Disorder */
+	int grew_on_sacks;
+	sim_time_t until;
+} smp;
+
+static void
+sample(struct sim *sim, void *a, void *b)
+{
+	struct tcp_fx *fx = a;
+	(void)b;
+	if (fx->held[0] && fx->held[0]->sk_state == TCP_ESTABLISHED) {
+		struct tcp_sock *tp = tcp_sk(fx->held[0]);
+		if (smp.valid && smp.ca_state == TCP_CA_Disorder &&
+		    tp->ca_state == TCP_CA_Disorder && tp->snd_una == smp.snd_una &&
+		    tcp_snd_cwnd(tp) > smp.cwnd)
+			smp.grew_on_sacks++;
+		smp.cwnd = tcp_snd_cwnd(tp);
+		smp.snd_una = tp->snd_una;
+		smp.ca_state = tp->ca_state;
+		smp.valid = true;
+	}
+	if (sim_now(sim) < smp.until)
+		sim_schedule(sim, 20 * SIM_US, sample, fx, NULL);
+}
+
+static void
+start_sampler(struct tcp_fx *fx, sim_time_t until)
+{
+	memset(&smp, 0, sizeof smp);
+	smp.until = until;
+	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
+}
+
+/* The tap's second hold, armed once the first has been seen (as
+ * tests/test_tcp_reorder.c does it). */
+static uint32_t second_nth;
+
+static void
+tt_rearm(struct sim *sim, void *a, void *b)
+{
+	struct tcp_fx *fx = a;
+	(void)b;
+	if (fx->ab.data_segs >= fx->ab.hold_nth && second_nth) {
+		fx->ab.hold_nth = second_nth;
+		second_nth = 0;
+		return;
+	}
+	if (second_nth)
+		sim_schedule(sim, SIM_MS, tt_rearm, fx, NULL);
+}
+
+static void
+hold(struct tcp_fx *fx, uint32_t first, uint32_t second, sim_time_t by)
+{
+	fx->ab.hold_nth = first;
+	fx->ab.hold_by = by;
+	second_nth = second;
+	if (second)
+		sim_schedule(fx->sim, SIM_MS, tt_rearm, fx, NULL);
+}
+
+/* b offers a window larger than the path holds (4 MB, no autotuning), so
+ * that a's sends are limited by cwnd (tcp_is_cwnd_limited) */
+static void
+big_window(struct tcp_fx *fx)
+{
+	struct tcp_config c = *tcp_config(fx->b);
+	c.moderate_rcvbuf = false;
+	c.rmem[1] = 4 << 20;
+	tcp_set_config(fx->b, &c);
+}
+
+/* ---- tcp_may_raise_cwnd ---------------------------------------------------------- */
+
+/*
+ * Segment 40 reaches b 3 ms late, twice (segments 40 and 300).  The
+ * first time teaches a the reordering (tp->reordering > 3, above the
+ * tcp_reordering sysctl); the second time RACK waits (reo_wnd 5 ms) and a
+ * stays in Disorder while the segments after the hole are SACKed.  Linux
+ * tcp_may_raise_cwnd: with reordering that high, an ACK that only SACKs
+ * new data (FLAG_DATA_SACKED, no cumulative progress) grows cwnd.
+ */
+static void
+test_sacks_grow_cwnd_when_reordering_is_high(void **state)
+{
+	struct tcp_fx *fx = *state;
+	big_window(fx);
+	hold(fx, 40, 300, 3 * SIM_MS);
+	start_sampler(fx, 2 * SIM_S);
+	struct tcp_sock *tp = run_bulk(fx, 400, MSS);
+	assert_true(tp->reordering > tcp_config(fx->a)->reordering);
+	assert_true(smp.grew_on_sacks > 0);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* The same pattern with tcp_reordering = 100: the estimate starts at the
+ * sysctl and never goes above it (the holes are shorter), so cwnd grows
+ * only when snd_una moves (FLAG_DATA_ACKED, RFC 5681): never while a hole
+ * stands. */
+static void
+test_sacks_do_not_grow_cwnd_while_reordering_is_low(void **state)
+{
+	struct tcp_fx *fx = *state;
+	big_window(fx);
+	struct tcp_config c = *tcp_config(fx->a);
+	c.reordering = 100; /* the estimate starts at the sysctl and stays there */
+	tcp_set_config(fx->a, &c);
+	hold(fx, 40, 300, 3 * SIM_MS);
+	start_sampler(fx, 2 * SIM_S);
+	struct tcp_sock *tp = run_bulk(fx, 400, MSS);
+	assert_int_equal(tp->reordering, 100);
+	assert_int_equal(smp.grew_on_sacks, 0);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static int
+setup(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sacks_grow_cwnd_when_reordering_is_high, setup,
+						tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_sacks_do_not_grow_cwnd_while_reordering_is_low,
+						setup, tcp_fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
