@@ -404,6 +404,8 @@ struct tcp_mib {
 	uint64_t tcp_sack_reorder, tcp_ts_reorder;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
+	/* h17i: LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */
+	uint64_t tcp_spurious_rtos;
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -429,6 +431,8 @@ struct tcp_config {
 	uint32_t rmem[3];	 /* net.ipv4.tcp_rmem: min default max (4096 131072 6291456) */
 	uint32_t wmem[3];	 /* net.ipv4.tcp_wmem: min default max (4096 16384 4194304) */
 	bool moderate_rcvbuf;	 /* net.ipv4.tcp_moderate_rcvbuf: autotuning (1) */
+	/* h17i */
+	uint32_t frto; /* net.ipv4.tcp_frto: F-RTO (RFC 5682) on an RTO, 0 off; 2 */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
@@ -544,7 +548,7 @@ bool tcp_any_retrans_done(const struct sock *sk);
 void tcp_try_keep_open(struct sock *sk);
 void tcp_try_undo_recovery(struct sock *sk);
 bool tcp_try_undo_dsack(struct sock *sk);
-bool tcp_try_undo_loss(struct sock *sk);
+bool tcp_try_undo_loss(struct sock *sk, bool frto_undo);
 bool tcp_try_undo_partial(struct sock *sk, uint32_t prior_snd_una);
 bool tcp_check_dsack(struct sock *sk, uint32_t ack_seq, const struct tcp_sack_block *sp,
 		     int num_sacks, uint32_t prior_snd_una);
@@ -565,6 +569,7 @@ uint32_t tcp_packets_in_flight(const struct tcp_sock *tp);
 void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq);
 void tcp_sack_remove(struct sock *sk);
 void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
+void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq); /* h17i */
 /* the option bytes an ACK carries (tcp_established_options), at most @room;
  * tcp_sack_write puts them at @o */
 uint32_t tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room);

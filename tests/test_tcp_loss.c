@@ -161,6 +161,182 @@ test_sacks_do_not_grow_cwnd_while_reordering_is_low(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
+/* ---- F-RTO (RFC 5682; Linux tcp_enter_loss, tcp_process_loss) ------------------ */
+
+static void
+no_timestamps(struct tcp_fx *fx)
+{
+	struct host *hs[] = { fx->a, fx->b };
+	for (int i = 0; i < 2; i++) {
+		struct tcp_config c = *tcp_config(hs[i]);
+		c.timestamps = 0;
+		tcp_set_config(hs[i], &c);
+	}
+}
+
+static void
+set_frto(struct tcp_fx *fx, uint32_t frto)
+{
+	struct tcp_config c = *tcp_config(fx->a);
+	c.frto = frto;
+	tcp_set_config(fx->a, &c);
+}
+
+/* A delay spike on the ACK path (as tests/test_tcp_undo.c): every frame b
+ * sends between 45 ms and 500 ms arrives 400 ms late.  The data got
+ * through; a's RTO is spurious. */
+static void
+spike(struct tcp_fx *fx)
+{
+	fx->ba.delay_from = 45 * SIM_MS;
+	fx->ba.delay_until = 500 * SIM_MS;
+	fx->ba.delay_by = 400 * SIM_MS;
+}
+
+/* Data segments a sent after time @t: how many before the first one that
+ * starts at or beyond @seq (new data), and whether one did. */
+static int
+resent_before_new(struct tcp_fx *fx, sim_time_t t, uint32_t seq, bool *found)
+{
+	int n = 0;
+	*found = false;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		struct tt_seg *s = tt_seg(&fx->ab, i);
+		if (s->t < t || !s->len)
+			continue;
+		if (!before(s->seq, seq)) {
+			*found = true;
+			return n;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* The highest sequence a had sent before @t. */
+static uint32_t
+highest_sent_before(struct tcp_fx *fx, sim_time_t t)
+{
+	uint32_t high = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		struct tt_seg *s = tt_seg(&fx->ab, i);
+		if (s->t < t && s->len && (!high || after(s->seq + s->len, high)))
+			high = s->seq + s->len;
+	}
+	return high;
+}
+
+/*
+ * Without timestamps, the spike's late ACKs say nothing of which copy
+ * arrived; but the first of them acknowledges segments sent before the
+ * RTO and never retransmitted (FLAG_ORIG_SACK_ACKED): F-RTO step 3b calls
+ * the RTO spurious and undoes it (TCPSpuriousRTOs, TCPLossUndo) before the
+ * Loss state resends anything else.  Only the RTO's one retransmission
+ * (and the loss probe's) went out; with tcp_frto = 0 it is eleven
+ * (tests/test_tcp_undo.c).
+ */
+static void
+test_spurious_rto_is_undone_by_frto_without_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	spike(fx);
+	struct tcp_sock *tp = run_bulk(fx, 20, 1460);
+	assert_int_equal(tp->timeouts, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_spurious_rtos, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_loss_undo, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 0);
+	assert_true(tp->retrans_segs <= 2);
+	assert_int_equal(tp->ssthresh, TCP_INFINITE_SSTHRESH);
+	assert_int_equal(tp->ca_state, TCP_CA_Open);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* The same spike with tcp_frto = 0: no F-RTO, no spurious RTO counted. */
+static void
+test_spurious_rto_is_not_detected_with_frto_off(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	set_frto(fx, 0);
+	spike(fx);
+	struct tcp_sock *tp = run_bulk(fx, 20, 1460);
+	assert_int_equal(tp->timeouts, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_spurious_rtos, 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_loss_undo, 0);
+	assert_true(tp->retrans_segs >= 10);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/*
+ * A real loss: a's data path is dead from 35 to 300 ms (segments of the
+ * second flight and the loss probe are lost) and the RTO fires.  F-RTO
+ * step 2b: the ACK of the head's retransmission moves snd_una on, and a
+ * sends new data before resending the rest (the RFC's test); step 3a:
+ * the ACKs of the new data SACK it while the hole stands, so the loss
+ * was real, F-RTO stops and the lost segments are resent.  Nothing is
+ * undone: ssthresh stays cut.
+ */
+static void
+blackhole_on(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	((struct tcp_fx *)a)->ab.blackhole = true;
+}
+
+static void
+blackhole_off(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	((struct tcp_fx *)a)->ab.blackhole = false;
+}
+
+static void
+outage(struct tcp_fx *fx)
+{
+	sim_schedule(fx->sim, 35 * SIM_MS, blackhole_on, fx, NULL);
+	sim_schedule(fx->sim, 300 * SIM_MS, blackhole_off, fx, NULL);
+}
+
+static void
+test_real_loss_after_rto_sends_new_data_then_recovers(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	outage(fx);
+	struct tcp_sock *tp = run_bulk(fx, 80, 1460);
+	assert_true(tp->timeouts >= 1);
+	const struct tcp_mib *m = tcp_mib(fx->a);
+	assert_int_equal(m->tcp_spurious_rtos, 0);
+	assert_int_equal(m->tcp_loss_undo, 0);
+	assert_true(tp->ssthresh < TCP_INFINITE_SSTHRESH);
+	bool found;
+	int resent =
+		resent_before_new(fx, 300 * SIM_MS, highest_sent_before(fx, 300 * SIM_MS), &found);
+	assert_true(found);
+	assert_int_equal(resent, 1); /* the head, then new data (step 2b) */
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* The same outage with tcp_frto = 0: after the head, the Loss state
+ * resends what it marked lost before any new data. */
+static void
+test_real_loss_after_rto_resends_first_with_frto_off(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	set_frto(fx, 0);
+	outage(fx);
+	run_bulk(fx, 80, 1460);
+	bool found;
+	int resent =
+		resent_before_new(fx, 300 * SIM_MS, highest_sent_before(fx, 300 * SIM_MS), &found);
+	assert_true(resent > 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
 static int
 setup(void **state)
 {
@@ -176,6 +352,17 @@ main(void)
 						tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sacks_do_not_grow_cwnd_while_reordering_is_low,
 						setup, tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_spurious_rto_is_undone_by_frto_without_timestamps, setup,
+			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_spurious_rto_is_not_detected_with_frto_off,
+						setup, tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_real_loss_after_rto_sends_new_data_then_recovers, setup,
+			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_real_loss_after_rto_resends_first_with_frto_off, setup,
+			tcp_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
