@@ -81,6 +81,9 @@ tcp_ofo_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool progress = true;
+	/* Linux tcp_ofo_queue: what of the queued data is below rcv_nxt
+	 * already arrived twice: a D-SACK of it (tcp_dsack_extend) */
+	uint32_t dsack_high = tp->rcv_nxt;
 	/* O(out-of-order segments) per pass, and a pass per segment moved:
 	 * the queue is bounded by the receive window (rmem); Linux keeps it
 	 * in an rbtree (tcp_ofo_queue, 4.9+) for windows of thousands. */
@@ -90,6 +93,12 @@ tcp_ofo_queue(struct sock *sk)
 			struct tcp_skb_cb *cb = TCP_SKB_CB(o);
 			if (after(cb->seq, tp->rcv_nxt))
 				continue;
+			if (before(cb->seq, dsack_high)) {
+				uint32_t dsack = dsack_high;
+				if (before(cb->end_seq, dsack_high))
+					dsack_high = cb->end_seq;
+				tcp_dsack_extend(sk, cb->seq, dsack);
+			}
 			skb_unlink(o, &tp->ofo_queue);
 			tcp_rmem_uncharge(sk, o);
 			if (!after(cb->end_seq, tp->rcv_nxt)) {
@@ -104,6 +113,39 @@ tcp_ofo_queue(struct sock *sk)
 			break;
 		}
 	}
+}
+
+/*
+ * An out-of-order segment against what is queued already (Linux
+ * tcp_data_queue_ofo's walk, 6.6): if a queued segment holds all of it,
+ * it is dropped and reported in a D-SACK (TCPOFOMerge, TCPDSACKOfoSent;
+ * returns true, @skb consumed); if it starts inside one and goes on, the
+ * overlap is D-SACKed and it is queued (tcp_ofo_queue trims it later).
+ * (Linux also drops the queued segments a new one covers, D-SACKing them
+ * with tcp_dsack_extend; netsim keeps them and tcp_ofo_queue drops them as
+ * old data, with the same D-SACK.)
+ */
+static bool
+tcp_ofo_duplicate(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	for (struct sk_buff *o = skb_peek(&tp->ofo_queue); o; o = o->next) {
+		const struct tcp_skb_cb *ocb = TCP_SKB_CB(o);
+		if (before(cb->seq, ocb->seq) || !before(cb->seq, ocb->end_seq))
+			continue;
+		if (!after(cb->end_seq, ocb->end_seq)) {
+			/* All the bits are present. Drop. */
+			tcp_dsack_set(sk, cb->seq, cb->end_seq);
+			skb_drop(skb, SKB_DROP_TCP_OLD_DATA);
+			return true;
+		}
+		if (after(cb->seq, ocb->seq)) {
+			tcp_dsack_set(sk, cb->seq, ocb->end_seq); /* Partial overlap. */
+			return false;
+		}
+	}
+	return false;
 }
 
 /* Linux tcp_data_queue.  Consumes @skb.  Whether and when to ACK is
@@ -136,6 +178,8 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		tcp_ecn_check_ce(sk, skb);
 		if (!tcp_try_rmem_schedule(sk, skb)) {
 			skb_drop(skb, SKB_DROP_TCP_OFO_DROP);
+		} else if (tcp_ofo_duplicate(sk, skb)) {
+			tp->icsk_ack.pending |= ICSK_ACK_SCHED; /* dropped, D-SACKed */
 		} else {
 			/* Linux tcp_data_queue_ofo: with SACK the window grows */
 			if (tcp_is_sack(tp))

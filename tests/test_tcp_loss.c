@@ -337,6 +337,31 @@ test_real_loss_after_rto_resends_first_with_frto_off(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
+/* ---- the receiver's D-SACK of out-of-order data (tcp_dsack_extend) ---------------- */
+
+/*
+ * A ten-segment write.  Segment 5 is lost, and so is its first
+ * retransmission (data segment 11); segment 10 reaches b 100 ms late.  So
+ * a's loss probe resends segment 10 (data segment 12), which b queues out
+ * of order above the hole; then the late original of 10 arrives while the
+ * hole still stands: all its bytes are queued already.  Linux
+ * tcp_data_queue_ofo drops it and reports it in a D-SACK inside the SACK
+ * block that holds it (TCPOFOMerge, TCPDSACKOfoSent at b; TCPDSACKOfoRecv
+ * at a, tcp_check_dsack).
+ */
+static void
+test_duplicate_of_out_of_order_data_is_dsacked(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ab.drop_nth[fx->ab.ndrop++] = 5;
+	fx->ab.drop_nth[fx->ab.ndrop++] = 13;
+	hold(fx, 8, 0, 30 * SIM_MS);
+	run_bulk(fx, 12, MSS);
+	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_ofo_sent, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_ofo_recv, 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
 static int
 setup(void **state)
 {
@@ -363,6 +388,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_real_loss_after_rto_resends_first_with_frto_off, setup,
 			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_of_out_of_order_data_is_dsacked,
+						setup, tcp_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
