@@ -570,6 +570,10 @@ void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq);
 void tcp_sack_remove(struct sock *sk);
 void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
 void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq); /* h17i */
+/* h17i: TIME_WAIT's PAWS (tcp_timestamps.c, tcp_minisocks.c) */
+#define TCP_PAWS_MSL 60 /* seconds: Linux include/net/tcp.h */
+bool tcp_paws_reject(const struct sock *sk, bool rst);
+void tcp_store_ts_recent(struct sock *sk);
 /* the option bytes an ACK carries (tcp_established_options), at most @room;
  * tcp_sack_write puts them at @o */
 uint32_t tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room);

@@ -85,15 +85,63 @@ drop:
 	return NET_RX_DROP;
 }
 
+/*
+ * A segment for a connection in TIME_WAIT (Linux 6.6 tcp_minisocks.c
+ * tcp_timewait_state_process, the TIME_WAIT substate; netsim keeps the
+ * full sock, so tw_rcv_nxt and tw_ts_recent are rcv_nxt and
+ * rx_opt.ts_recent):
+ *  - PAWS first (tcp_paws_reject): with timestamps, a TSval behind
+ *    ts_recent is an old duplicate of this incarnation;
+ *  - in window (at rcv_nxt) and not rejected it may only be a bare ACK or
+ *    a RST: the RST ends TIME_WAIT (TIME_WAIT assassination, Linux's
+ *    default tcp_rfc1337 = 0); the ACK restarts the 2MSL timer and, with
+ *    a timestamp, updates ts_recent;
+ *  - anything else (the peer's retransmitted FIN, an old segment) is
+ *    answered with an ACK (tcp_v4_timewait_ack; a bare one at most every
+ *    500 ms, tcp_timewait_check_oow_rate_limit) and restarts the timer if
+ *    it carries ACK or failed PAWS; a failed PAWS counts PAWSEstabRejected
+ *    (Linux 6.6; 6.15 split off PAWSTimewait).  A RST out of window, or
+ *    that fails PAWS, is ignored.
+ * Not modelled: a new SYN reopening the connection from TIME_WAIT
+ * (TCP_TW_SYN); netsim drops it (the peer's SYN is retransmitted until
+ * TIME_WAIT ends).
+ */
 int
 tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-	if (cb->flags & TCPHDR_RST) {
-		tcp_done(sk); /* Linux default (tcp_rfc1337 = 0) */
-	} else if (cb->flags & TCPHDR_FIN) {
-		tcp_send_ack(sk); /* our last ACK was lost: ACK again, restart 2MSL */
+	bool rst = cb->flags & TCPHDR_RST;
+	bool saw_tstamp = tp->rx_opt.tstamp_ok && tp->rx_opt.saw_tstamp;
+	bool paws_reject = saw_tstamp && tp->rx_opt.ts_recent_stamp && tcp_paws_reject(sk, rst);
+	if (!paws_reject && cb->seq == tp->rcv_nxt && (cb->seq == cb->end_seq || rst)) {
+		/* In window segment, it may be only reset or bare ack. */
+		if (rst) {
+			skb_consume(skb);
+			tcp_done(sk);
+			return NET_RX_SUCCESS;
+		}
 		tcp_time_wait(sk, TCP_TIME_WAIT);
+		if (saw_tstamp)
+			tcp_store_ts_recent(sk);
+		skb_consume(skb);
+		return NET_RX_SUCCESS;
+	}
+	if (paws_reject)
+		tcp_mib_mut(sk->host)->paws_estab_rejected++;
+	if (!rst) {
+		sim_time_t now = host_now(sk->host);
+		if (paws_reject || (cb->flags & TCPHDR_ACK))
+			tcp_time_wait(sk, TCP_TIME_WAIT);
+		/* Linux tcp_oow_rate_limited: only a segment without data
+		 * (nor SYN) is rate-limited; a retransmitted FIN is ACKed */
+		bool limited = (cb->seq == cb->end_seq || (cb->flags & TCPHDR_SYN)) &&
+			tp->last_oow_ack && now - tp->last_oow_ack < TCP_OOW_RATELIMIT;
+		if (!limited) {
+			if (cb->seq == cb->end_seq || (cb->flags & TCPHDR_SYN))
+				tp->last_oow_ack = now;
+			tcp_send_ack(sk);
+		}
 	}
 	skb_consume(skb);
 	return NET_RX_SUCCESS;
