@@ -85,6 +85,12 @@ TESTS += tests/test_tcp_timewait
 tests_test_tcp_timewait_SOURCES = tests/test_tcp_timewait.c tests/tcp_test.h
 tests_test_tcp_timewait_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_timewait_LDADD = $(TEST_CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_tcp_mib
+TESTS += tests/test_tcp_mib
+tests_test_tcp_mib_SOURCES = tests/test_tcp_mib.c tests/tcp_test.h
+tests_test_tcp_mib_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_mib_LDADD = $(TEST_CMOCKA_LIBS)
 check_PROGRAMS += tests/test_tcp_reorder
 TESTS += tests/test_tcp_reorder
 tests_test_tcp_reorder_SOURCES = tests/test_tcp_reorder.c tests/tcp_test.h
