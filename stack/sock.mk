@@ -9,7 +9,7 @@ libnetsim_a_SOURCES += \
 	stack/services.c stack/services.h stack/select.c stack/socketcall.c \
 	stack/af_inet.c stack/af_inet.h \
 	stack/tcp.c stack/tcp.h \
-	stack/tcp_input.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
+	stack/tcp_input.c stack/tcp_delack.c stack/tcp_minisocks.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
 	stack/tcp_cong.c stack/tcp_cong.h stack/tcp_cong_control.c stack/tcp_cubic.c stack/tcp_cubic.h \
 	stack/tcp_sack.c stack/tcp_timestamps.c stack/tcp_options.c stack/tcp_prr.c stack/tcp_ecn.c stack/tcp_rack.c stack/tcp_reorder.c stack/win_minmax.c stack/win_minmax.h stack/tcp_undo.c stack/tcp_urg.c stack/tcp_rcvbuf.c \
 	stack/tcp_check.c
@@ -73,6 +73,24 @@ TESTS += tests/test_tcp_undo
 tests_test_tcp_undo_SOURCES = tests/test_tcp_undo.c tests/tcp_test.h
 tests_test_tcp_undo_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_undo_LDADD = $(TEST_CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_tcp_loss
+TESTS += tests/test_tcp_loss
+tests_test_tcp_loss_SOURCES = tests/test_tcp_loss.c tests/tcp_test.h
+tests_test_tcp_loss_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_loss_LDADD = $(TEST_CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_tcp_timewait
+TESTS += tests/test_tcp_timewait
+tests_test_tcp_timewait_SOURCES = tests/test_tcp_timewait.c tests/tcp_test.h
+tests_test_tcp_timewait_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_timewait_LDADD = $(TEST_CMOCKA_LIBS)
+
+check_PROGRAMS += tests/test_tcp_mib
+TESTS += tests/test_tcp_mib
+tests_test_tcp_mib_SOURCES = tests/test_tcp_mib.c tests/tcp_test.h
+tests_test_tcp_mib_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_mib_LDADD = $(TEST_CMOCKA_LIBS)
 check_PROGRAMS += tests/test_tcp_reorder
 TESTS += tests/test_tcp_reorder
 tests_test_tcp_reorder_SOURCES = tests/test_tcp_reorder.c tests/tcp_test.h

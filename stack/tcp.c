@@ -129,6 +129,10 @@ const struct conf_key tcp_host_conf_keys[] = {
 	  0, NULL,
 	  "receive-buffer autotuning: grow sk_rcvbuf to twice what the reader took in an RTT, "
 	  "up to tcp_rmem max, unless SO_RCVBUF was set (net.ipv4.tcp_moderate_rcvbuf; 1)" },
+	{ "tcp_frto", CONF_UINT32, offsetof(struct tcp_config, frto), 0, 2, 0, 0, NULL,
+	  "F-RTO (RFC 5682): after an RTO send new data before the rest, and undo the RTO if "
+	  "what was never resent is then acknowledged; 0 off (net.ipv4.tcp_frto; 2; netsim: "
+	  "with tcp_sack only)" },
 	{ NULL },
 };
 
@@ -148,7 +152,8 @@ tcp_config_init(struct tcp_config *c)
 				  .min_rtt_wlen = 300,
 				  .rmem = { 4096, TCP_RMEM_DEFAULT, TCP_RMEM_MAX },
 				  .wmem = { 4096, TCP_WMEM_DEFAULT, TCP_WMEM_MAX },
-				  .moderate_rcvbuf = true };
+				  .moderate_rcvbuf = true,
+				  .frto = 2 };
 }
 
 void

@@ -367,7 +367,17 @@ struct tcp_sock {
 	uint32_t urg_seq;  /* sequence of the peer's urgent byte */
 	/* counters */
 	uint64_t retrans_segs, fast_retrans, timeouts, probes, tlp_probes;
+	/* h17i: the flags of the ACK being processed (Linux tcp_ack's local
+	 * `flag`, TCP_FLAG_*), and F-RTO (RFC 5682; Linux tp->frto) */
+	uint32_t ack_flag;
+	bool frto;
 };
+/* h17i: Linux tcp_input.c's FLAG_* bits that netsim's tcp_ack keeps in
+ * tp->ack_flag for the ACK being processed */
+#define TCP_FLAG_DATA_ACKED 0x04	/* FLAG_DATA_ACKED: new data (not a SYN) acked */
+#define TCP_FLAG_DATA_SACKED 0x20	/* FLAG_DATA_SACKED: new SACK */
+#define TCP_FLAG_ORIG_SACK_ACKED 0x200	/* FLAG_ORIG_SACK_ACKED: never-resent data (s)acked */
+#define TCP_FLAG_SND_UNA_ADVANCED 0x400 /* FLAG_SND_UNA_ADVANCED */
 
 static inline struct tcp_sock *
 tcp_sk(const struct sock *sk)
@@ -394,6 +404,8 @@ struct tcp_mib {
 	uint64_t tcp_sack_reorder, tcp_ts_reorder;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
+	/* h17i: LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */
+	uint64_t tcp_spurious_rtos;
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -419,6 +431,8 @@ struct tcp_config {
 	uint32_t rmem[3];	 /* net.ipv4.tcp_rmem: min default max (4096 131072 6291456) */
 	uint32_t wmem[3];	 /* net.ipv4.tcp_wmem: min default max (4096 16384 4194304) */
 	bool moderate_rcvbuf;	 /* net.ipv4.tcp_moderate_rcvbuf: autotuning (1) */
+	/* h17i */
+	uint32_t frto; /* net.ipv4.tcp_frto: F-RTO (RFC 5682) on an RTO, 0 off; 2 */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
@@ -534,7 +548,7 @@ bool tcp_any_retrans_done(const struct sock *sk);
 void tcp_try_keep_open(struct sock *sk);
 void tcp_try_undo_recovery(struct sock *sk);
 bool tcp_try_undo_dsack(struct sock *sk);
-bool tcp_try_undo_loss(struct sock *sk);
+bool tcp_try_undo_loss(struct sock *sk, bool frto_undo);
 bool tcp_try_undo_partial(struct sock *sk, uint32_t prior_snd_una);
 bool tcp_check_dsack(struct sock *sk, uint32_t ack_seq, const struct tcp_sack_block *sp,
 		     int num_sacks, uint32_t prior_snd_una);
@@ -555,6 +569,11 @@ uint32_t tcp_packets_in_flight(const struct tcp_sock *tp);
 void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq);
 void tcp_sack_remove(struct sock *sk);
 void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
+void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq); /* h17i */
+/* h17i: TIME_WAIT's PAWS (tcp_timestamps.c, tcp_minisocks.c) */
+#define TCP_PAWS_MSL 60 /* seconds: Linux include/net/tcp.h */
+bool tcp_paws_reject(const struct sock *sk, bool rst);
+void tcp_store_ts_recent(struct sock *sk);
 /* the option bytes an ACK carries (tcp_established_options), at most @room;
  * tcp_sack_write puts them at @o */
 uint32_t tcp_sack_optlen(const struct tcp_sock *tp, uint32_t room);
@@ -655,5 +674,14 @@ void tcp_set_state(struct sock *sk, int state);
 void tcp_done(struct sock *sk);
 void tcp_free_sock(struct sock *sk);
 uint32_t tcp_flight(const struct sock *sk);
+
+/* h17i: the files split out of tcp_input.c */
+/* tcp_delack.c: when to ACK (Linux tcp_input.c's delayed-ACK engine) */
+void tcp_initialize_rcv_mss(struct sock *sk);
+void tcp_event_data_recv(struct sock *sk, uint32_t len, uint8_t flags);
+void tcp_ack_snd_check(struct sock *sk);
+/* tcp_minisocks.c: a SYN at a listener; a segment in TIME_WAIT */
+int tcp_conn_request(struct sock *lsk, struct sk_buff *skb);
+int tcp_timewait_state_process(struct sock *sk, struct sk_buff *skb);
 
 #endif

@@ -99,19 +99,39 @@ tcp_enter_recovery(struct sock *sk)
 	tp->fast_retrans++;
 }
 
-/* Linux tcp_cong_control's growth branch: tcp_cong_avoid when the ACK
- * acknowledged data (FLAG_DATA_ACKED, tcp_may_raise_cwnd) outside a cwnd
- * reduction, by the segments it delivered (tcp_newly_delivered: not those
- * already counted when SACKed or by their duplicate ACKs). */
+/*
+ * Linux tcp_may_raise_cwnd (tcp_input.c; 4.13+, as in 6.6, where
+ * tcp_cong_control has already sent a cwnd reduction, CWR or Recovery, to
+ * tcp_cwnd_reduction): with the reordering estimate above the sysctl
+ * (tcp_reordering, 3) cwnd grows whenever data is delivered, in order or
+ * not (FLAG_FORWARD_PROGRESS: new data cumulatively ACKed or newly
+ * SACKed); otherwise only on in-order delivery (FLAG_DATA_ACKED, RFC 5681).
+ */
+static bool
+tcp_may_raise_cwnd(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->reordering > tcp_config(sk->host)->reordering)
+		return tp->ack_flag & (TCP_FLAG_SND_UNA_ADVANCED | TCP_FLAG_DATA_SACKED);
+	return tp->ack_flag & TCP_FLAG_DATA_ACKED;
+}
+
+/* Linux tcp_cong_control's growth branch: tcp_cong_avoid when
+ * tcp_may_raise_cwnd allows, outside a cwnd reduction, by the segments
+ * the ACK delivered (tcp_newly_delivered: not those already counted when
+ * SACKed or by their duplicate ACKs). */
 static void
 tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts, int delivered)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	if (delivered <= 0 || tcp_in_cwnd_reduction(tp) || !tcp_may_raise_cwnd(sk))
+		return;
 	/* pkts counts write-queue skbs (tcp_ack), Linux's pkts_acked counts
 	 * segments: with GSO skbs the smaller of the two keeps netsim's
-	 * growth per skb, which the GSO and TSO figures rest on */
-	if (pkts && delivered > 0 && !tcp_in_cwnd_reduction(tp))
-		tp->ca_ops->cong_avoid(sk, ack, MIN(pkts, (uint32_t)delivered));
+	 * growth per skb, which the GSO and TSO figures rest on; an ACK that
+	 * only SACKs grows by the segments it SACKed */
+	tp->ca_ops->cong_avoid(sk, ack,
+			       pkts ? MIN(pkts, (uint32_t)delivered) : (uint32_t)delivered);
 }
 
 /* ---- without SACK: Linux's emulation of SACK by duplicate ACKs ------------------- */
@@ -205,7 +225,7 @@ tcp_reno_fastretrans_alert(struct sock *sk, bool dupack, uint32_t ack)
 		/* Linux tcp_process_loss: an ACK for an original undoes the
 		 * RTO's reduction (the state stays Loss without SACK); all
 		 * resent data acked ends Loss */
-		bool undone = tcp_try_undo_loss(sk);
+		bool undone = tcp_try_undo_loss(sk, false);
 		if (!before(ack, tp->recover)) {
 			if (undone)
 				tcp_set_ca_state(sk, TCP_CA_Open);
@@ -248,6 +268,62 @@ tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 		tcp_mark_head_lost(sk, 1, true);
 }
 
+/* What tcp_xmit_recovery sends after the ACK (Linux's REXMIT_*). */
+enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW };
+
+/*
+ * The Loss state after an RTO (Linux tcp_process_loss, 6.6, on a SACK
+ * connection).  An ACK of new data for an original undoes the RTO
+ * (tcp_try_undo_loss: timestamps or D-SACKs).  Then F-RTO (RFC 5682 §3.1,
+ * the SACK-enhanced version) when tcp_cong_on_timeout armed it:
+ *  - step 2b: the first ACK that moves snd_una on (the head's
+ *    retransmission, or the late original) makes the recovery point the
+ *    highest sequence sent, and new data goes out instead of the rest of
+ *    what the RTO marked lost (REXMIT_NEW; tcp_xmit_recovery falls back
+ *    to the lost segments when there is no new data or window for it);
+ *  - step 3b: an ACK that (S)ACKs data sent before the RTO and never
+ *    retransmitted (FLAG_ORIG_SACK_ACKED) says the originals were not
+ *    lost: the RTO was spurious, undone (TCPLossUndo, TCPSpuriousRTOs);
+ *  - step 3a: an ACK after the new data that SACKs it, or a duplicate
+ *    ACK, says the loss was real: F-RTO stops, conventional recovery goes
+ *    on (retransmit what is marked lost).
+ * All data sent before the RTO acknowledged ends the Loss state
+ * (tcp_try_undo_recovery).  @dupack: neither snd_una nor the window moved.
+ */
+static int
+tcp_process_loss(struct sock *sk, bool dupack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool recovered = !before(tp->snd_una, tp->recover);
+	uint32_t flag = tp->ack_flag;
+	if ((flag & TCP_FLAG_SND_UNA_ADVANCED) && tcp_try_undo_loss(sk, false))
+		return REXMIT_NONE;
+	if (tp->frto) { /* F-RTO RFC5682 sec 3.1 (sack enhanced version). */
+		/* Step 3.b. A timeout is spurious if not all data are
+		 * lost, i.e., never-retransmitted data are (s)acked. */
+		if ((flag & TCP_FLAG_ORIG_SACK_ACKED) && tcp_try_undo_loss(sk, true))
+			return REXMIT_NONE;
+		if (after(tp->snd_nxt, tp->recover)) {
+			if ((flag & TCP_FLAG_DATA_SACKED) || dupack)
+				tp->frto = false; /* Step 3.a. loss was real */
+		} else if ((flag & TCP_FLAG_SND_UNA_ADVANCED) && !recovered) {
+			tp->recover = tp->snd_nxt;
+			/* Step 2.b. Try send new data (Linux: tcp_send_head
+			 * and the receive window, tcp_wnd_end) */
+			if (after(tp->write_seq, tp->snd_nxt) &&
+			    after(tp->snd_una + tp->snd_wnd, tp->snd_nxt))
+				return REXMIT_NEW;
+			tp->frto = false;
+		}
+	}
+	if (recovered) {
+		/* F-RTO RFC5682 sec 3.1 step 2.a and 1st part of step 3.a */
+		tcp_try_undo_recovery(sk);
+		return REXMIT_NONE;
+	}
+	return REXMIT_LOST;
+}
+
 /*
  * Linux tcp_fastretrans_alert on a SACK connection, after
  * tcp_sacktag_write_queue and the cleaning of the write queue: recovery
@@ -257,14 +333,17 @@ tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
  * (or a known loss) start it (RFC 6675 §5 steps 4.1-4.3; the retransmission
  * of the first hole waits for PRR's cwnd, which lets at least one segment
  * out), fewer give Disorder.  @newly_lost gets the segments marked lost.
- * Returns whether the lost segments are to be sent (Linux REXMIT_LOST).
+ * Returns what to send (REXMIT_LOST: the lost segments; REXMIT_NEW: F-RTO's
+ * new data).
  */
-static bool
-tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una, int *newly_lost)
+static int
+tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una, bool dupack,
+			   int *newly_lost)
 {
 	bool una_advanced = after(ack, prior_snd_una);
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t prior_lost = tp->lost_out;
+	int loss_rexmit = REXMIT_LOST;
 	*newly_lost = 0;
 	if (tp->ca_state == TCP_CA_Open) {
 		tp->retrans_stamp = 0;
@@ -275,11 +354,7 @@ tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una
 		tcp_try_undo_recovery(sk);
 		tcp_end_cwnd_reduction(sk);
 	} else if (tp->ca_state == TCP_CA_Loss) {
-		/* Linux tcp_process_loss: an ACK of new data for an original
-		 * undoes the RTO (tcp_try_undo_loss); all resent data acked
-		 * ends Loss (tcp_try_undo_recovery) */
-		if (!(una_advanced && tcp_try_undo_loss(sk)) && !before(ack, tp->recover))
-			tcp_try_undo_recovery(sk);
+		loss_rexmit = tcp_process_loss(sk, dupack && !una_advanced);
 	} else if (tp->ca_state == TCP_CA_CWR && after(ack, tp->cwr_until)) {
 		tcp_end_cwnd_reduction(sk);
 		tcp_set_ca_state(sk, TCP_CA_Open);
@@ -312,7 +387,9 @@ tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una
 		tcp_set_ca_state(sk, TCP_CA_Open);
 	}
 	*newly_lost = tp->lost_out > prior_lost ? (int)(tp->lost_out - prior_lost) : 0;
-	return tp->ca_state == TCP_CA_Recovery || tp->ca_state == TCP_CA_Loss;
+	if (tp->ca_state == TCP_CA_Loss)
+		return loss_rexmit;
+	return tp->ca_state == TCP_CA_Recovery ? REXMIT_LOST : REXMIT_NONE;
 }
 
 /*
@@ -351,13 +428,22 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 		tcp_process_tlp_ack(sk, ack, acked > 0, dupack && !delivered);
 	if (sack) /* Linux tcp_ack, after tcp_clean_rtx_queue (tcp_reorder.c) */
 		tcp_rack_update_reo_wnd(sk, delivered > 0);
-	bool rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, ack - acked, &newly_lost)
-			   : tcp_reno_fastretrans_alert(sk, dupack, ack);
+	int rexmit = sack ? tcp_sack_fastretrans_alert(sk, ack, ack - acked, dupack, &newly_lost)
+		: tcp_reno_fastretrans_alert(sk, dupack, ack) ? REXMIT_LOST
+							      : REXMIT_NONE;
 	if (tcp_in_cwnd_reduction(tp))
 		tcp_cwnd_reduction(sk, delivered, newly_lost, acked > 0);
 	else
 		tcp_cong_avoid(sk, ack, pkts, delivered);
-	if (rexmit && sack) {
+	if (rexmit == REXMIT_NEW) {
+		/* Linux tcp_xmit_recovery: F-RTO's new data first; if none
+		 * could go, F-RTO stops and the lost segments go */
+		tcp_write_xmit(sk);
+		if (!after(tp->snd_nxt, tp->recover)) {
+			tp->frto = false;
+			tcp_xmit_retransmit_queue(sk);
+		}
+	} else if (rexmit && sack) {
 		tcp_xmit_retransmit_queue(sk);
 	} else if (rexmit) {
 		struct sk_buff *head = skb_peek(&sk->sk_write_queue);
@@ -380,6 +466,7 @@ void
 tcp_cong_on_timeout(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	bool new_recovery = tp->ca_state < TCP_CA_Recovery;
 	uint32_t high_seq = tp->ca_state == TCP_CA_CWR ? tp->cwr_until : tp->recover;
 	if (tp->ca_state <= TCP_CA_Disorder || !after(high_seq, tp->snd_una) ||
 	    (tp->ca_state == TCP_CA_Loss && tp->retransmits <= 1)) {
@@ -409,6 +496,13 @@ tcp_cong_on_timeout(struct sock *sk)
 	tp->dupacks = 0;
 	tp->in_recovery = false;
 	tp->recover = tp->snd_max;
+	/* F-RTO RFC5682 sec 3.1 step 1: retransmit SND.UNA if no previous
+	 * loss recovery is underway except recurring timeout(s) on the same
+	 * SND.UNA (sec 3.2) (Linux tcp_enter_loss; its icsk_retransmits is
+	 * netsim's retransmits less this timeout).  netsim: SACK only, as
+	 * without SACK its RTO goes back N (docs/sockets-and-tcp.md). */
+	tp->frto = tcp_config(sk->host)->frto && tcp_is_sack(tp) &&
+		(new_recovery || tp->retransmits > 1);
 	tcp_cc_trace(sk);
 }
 

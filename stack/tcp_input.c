@@ -3,19 +3,16 @@
  *
  * Linux counterpart: net/ipv4/tcp_ipv4.c (tcp_v4_rcv), net/ipv4/
  * tcp_input.c (tcp_rcv_state_process, tcp_rcv_synsent_state_process,
- * tcp_ack, tcp_data_queue, tcp_fin, tcp_reset; the delayed-ACK engine:
- * tcp_event_data_recv, tcp_measure_rcv_mss, tcp_incr_quickack,
- * __tcp_ack_snd_check), net/ipv4/tcp_minisocks.c (TIME_WAIT).  RFC 9293
- * §3.10.7 ("SEGMENT ARRIVES") is the outline.
+ * tcp_ack, tcp_data_queue, tcp_fin, tcp_reset).  RFC 9293 §3.10.7
+ * ("SEGMENT ARRIVES") is the outline.  The rest of Linux's tcp_input.c is
+ * in netsim's smaller files: when to ACK (stack/tcp_delack.c), the SYN at a
+ * listener and TIME_WAIT (stack/tcp_minisocks.c, with Linux's
+ * tcp_minisocks.c), the SACK scoreboard (tcp_sack.c), loss recovery
+ * (tcp_cong_control.c, tcp_undo.c, tcp_rack.c, tcp_reorder.c).
  *
  * Position: ip_local_deliver -> tcp_v4_rcv -> tcp_rcv_state_process ->
  * tcp_ack (-> tcp_cong_on_ack) and tcp_data_queue -> sk_receive_queue ->
  * sk_data_ready; then tcp_write_xmit for what the ACK allows.
- *
- * A listener creates the child sock at the SYN (Linux keeps a small
- * request_sock until the handshake completes; the difference is memory,
- * not behaviour) and counts it against the SYN backlog until it is
- * established and moves to the accept queue.
  */
 #include "stack/tcp.h"
 
@@ -27,161 +24,6 @@
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
 #include "stack/rps.h"
-
-/* ---- when to ACK (Linux 6.6 net/ipv4/tcp_input.c) ------------------------------------ */
-
-/* The 4.4BSD rules instead of Linux's (kernel = bsd-1996): every second
- * segment at once, else at the next 200 ms tick (docs/sockets-and-tcp.md). */
-bool
-tcp_bsd_delack(const struct sock *sk)
-{
-	return dev_host_config(sk->host)->kernel == KERNEL_BSD_1996;
-}
-
-/*
- * Linux tcp_initialize_rcv_mss, at ESTABLISHED: the first guess of the
- * peer's MSS errs low (at most 536), since a guess too high would delay
- * ACKs; tcp_measure_rcv_mss corrects it from the segments.  Linux also
- * starts lrcvtime here (tcp_finish_connect, tcp_create_openreq_child).
- */
-static void
-tcp_initialize_rcv_mss(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t hint = MIN(MIN(tp->advmss, tp->mss), tp->rcv_wnd / 2);
-	tp->icsk_ack.rcv_mss = MAX(MIN(hint, TCP_MSS_DEFAULT), TCP_MIN_MSS);
-	tp->icsk_ack.lrcvtime = host_now(sk->host);
-}
-
-/*
- * Linux tcp_measure_rcv_mss: a segment at least rcv_mss long sets it (at
- * most our advmss); a shorter one counts as rcv_mss only when two in a row
- * have the same plausible size (not pushed, or at least 536 bytes).  A
- * short segment, or a pushed full one (4720852ed9af, 6.6-rc5: the end of
- * a write), marks the ACK "pushed", so the reader's read sends it.
- */
-static void
-tcp_measure_rcv_mss(struct tcp_sock *tp, uint32_t len, uint8_t flags)
-{
-	uint32_t lss = tp->icsk_ack.last_seg_size;
-	tp->icsk_ack.last_seg_size = 0;
-	if (len >= tp->icsk_ack.rcv_mss) {
-		tp->icsk_ack.rcv_mss = MIN(len, tp->advmss);
-		if (flags & TCPHDR_PSH)
-			tp->icsk_ack.pending |= ICSK_ACK_PUSHED;
-		return;
-	}
-	len += TCP_HLEN; /* netsim sends no options on data segments */
-	if (len >= TCP_MSS_DEFAULT + TCP_HLEN ||
-	    (len >= TCP_MIN_MSS + TCP_HLEN &&
-	     !(flags & (TCPHDR_FIN | TCPHDR_URG | TCPHDR_SYN | TCPHDR_PSH)))) {
-		len -= TCP_HLEN;
-		tp->icsk_ack.last_seg_size = len;
-		if (len == lss) {
-			tp->icsk_ack.rcv_mss = len;
-			return;
-		}
-	}
-	if (tp->icsk_ack.pending & ICSK_ACK_PUSHED)
-		tp->icsk_ack.pending |= ICSK_ACK_PUSHED2;
-	tp->icsk_ack.pending |= ICSK_ACK_PUSHED;
-}
-
-/* Linux tcp_incr_quickack: ACK the next segments at once, as many as half
- * the window holds full segments (at least 2), at most @max_quickacks. */
-static void
-tcp_incr_quickack(struct tcp_sock *tp, unsigned max_quickacks)
-{
-	unsigned quickacks = tp->rcv_wnd / (2 * MAX(tp->icsk_ack.rcv_mss, 1u));
-	if (quickacks == 0)
-		quickacks = 2;
-	quickacks = MIN(quickacks, max_quickacks);
-	if (quickacks > tp->icsk_ack.quick)
-		tp->icsk_ack.quick = (uint8_t)quickacks;
-}
-
-/* Linux tcp_enter_quickack_mode: quick ACKs, not interactive, ato at its floor. */
-void
-tcp_enter_quickack_mode(struct sock *sk, unsigned max_quickacks)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	tcp_incr_quickack(tp, max_quickacks);
-	tp->icsk_ack.pingpong = 0;
-	tp->icsk_ack.ato = TCP_ATO_MIN;
-}
-
-static bool
-tcp_in_quickack_mode(const struct tcp_sock *tp)
-{
-	return tp->icsk_ack.quick && !tp->icsk_ack.pingpong;
-}
-
-/*
- * In-order data arrived (Linux tcp_event_data_recv).  The first data of a
- * connection starts quick-ACK mode (up to TCP_MAX_QUICKACKS ACKs at once,
- * so that the sender's slow start is not held back by delayed ACKs) with
- * ato = TCP_ATO_MIN.  Later, ato follows the gap m between arrivals: m up
- * to 20 ms pulls it towards 40 ms, a gap below ato sets ato/2 + m (at most
- * the RTO), a gap longer than the RTO (the sender was idle) gives quick
- * ACKs again.  tcp_grow_window (tcp_rcvbuf.c), after it, asks for one
- * quick ACK each time it raises rcv_ssthresh.
- */
-static void
-tcp_event_data_recv(struct sock *sk, uint32_t len, uint8_t flags)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	sim_time_t now = host_now(sk->host);
-	tp->icsk_ack.pending |= ICSK_ACK_SCHED; /* inet_csk_schedule_ack */
-	if (tcp_bsd_delack(sk))
-		return;
-	tcp_measure_rcv_mss(tp, len, flags);
-	if (!tp->icsk_ack.ato) {
-		tcp_incr_quickack(tp, TCP_MAX_QUICKACKS);
-		tp->icsk_ack.ato = TCP_ATO_MIN;
-	} else {
-		sim_time_t m = now - tp->icsk_ack.lrcvtime;
-		if (m <= TCP_ATO_MIN / 2) {
-			tp->icsk_ack.ato = (tp->icsk_ack.ato >> 1) + TCP_ATO_MIN / 2;
-		} else if (m < tp->icsk_ack.ato) {
-			tp->icsk_ack.ato = MIN((tp->icsk_ack.ato >> 1) + m, tp->rto);
-		} else if (m > tp->rto) {
-			tcp_incr_quickack(tp, TCP_MAX_QUICKACKS);
-		}
-	}
-	tp->icsk_ack.lrcvtime = now;
-}
-
-/*
- * Send the ACK now or delay it (Linux __tcp_ack_snd_check): now when more
- * than one rcv_mss is unacknowledged and ACKing moves the window's right
- * edge on (the window the buffer allows is at least the one last sent),
- * in quick-ACK mode, once after a hole was filled (ICSK_ACK_NOW), and
- * while out-of-order data waits (Linux without SACK: a duplicate ACK for
- * every segment, RFC 5681 §4.2); else the delayed ACK.
- * bsd-1996: now for every second segment, a duplicate, out-of-order data
- * or a FIN (4.4BSD TF_ACKNOW), else at the next fast-timeout tick.
- */
-static void
-tcp_ack_snd_check(struct sock *sk)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-	if (!(tp->icsk_ack.pending & ICSK_ACK_SCHED))
-		return; /* an ACK (or data carrying one) went out already */
-	bool ofo = !skb_queue_empty(&tp->ofo_queue);
-	if (tcp_bsd_delack(sk)) {
-		if ((tp->icsk_ack.pending & ICSK_ACK_NOW) || ofo || tp->ack_pending >= 2)
-			tcp_send_ack(sk);
-		else
-			tcp_send_delayed_ack(sk);
-		return;
-	}
-	if ((tp->rcv_nxt - tp->rcv_acked > tp->icsk_ack.rcv_mss &&
-	     __tcp_select_window(sk) >= tp->rcv_wnd) ||
-	    tcp_in_quickack_mode(tp) || (tp->icsk_ack.pending & ICSK_ACK_NOW) || ofo)
-		tcp_send_ack(sk);
-	else
-		tcp_send_delayed_ack(sk);
-}
 
 /* ---- the receive queue ------------------------------------------------------------ */
 
@@ -239,6 +81,9 @@ tcp_ofo_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool progress = true;
+	/* Linux tcp_ofo_queue: what of the queued data is below rcv_nxt
+	 * already arrived twice: a D-SACK of it (tcp_dsack_extend) */
+	uint32_t dsack_high = tp->rcv_nxt;
 	/* O(out-of-order segments) per pass, and a pass per segment moved:
 	 * the queue is bounded by the receive window (rmem); Linux keeps it
 	 * in an rbtree (tcp_ofo_queue, 4.9+) for windows of thousands. */
@@ -248,6 +93,12 @@ tcp_ofo_queue(struct sock *sk)
 			struct tcp_skb_cb *cb = TCP_SKB_CB(o);
 			if (after(cb->seq, tp->rcv_nxt))
 				continue;
+			if (before(cb->seq, dsack_high)) {
+				uint32_t dsack = dsack_high;
+				if (before(cb->end_seq, dsack_high))
+					dsack_high = cb->end_seq;
+				tcp_dsack_extend(sk, cb->seq, dsack);
+			}
 			skb_unlink(o, &tp->ofo_queue);
 			tcp_rmem_uncharge(sk, o);
 			if (!after(cb->end_seq, tp->rcv_nxt)) {
@@ -262,6 +113,39 @@ tcp_ofo_queue(struct sock *sk)
 			break;
 		}
 	}
+}
+
+/*
+ * An out-of-order segment against what is queued already (Linux
+ * tcp_data_queue_ofo's walk, 6.6): if a queued segment holds all of it,
+ * it is dropped and reported in a D-SACK (TCPOFOMerge, TCPDSACKOfoSent;
+ * returns true, @skb consumed); if it starts inside one and goes on, the
+ * overlap is D-SACKed and it is queued (tcp_ofo_queue trims it later).
+ * (Linux also drops the queued segments a new one covers, D-SACKing them
+ * with tcp_dsack_extend; netsim keeps them and tcp_ofo_queue drops them as
+ * old data, with the same D-SACK.)
+ */
+static bool
+tcp_ofo_duplicate(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	for (struct sk_buff *o = skb_peek(&tp->ofo_queue); o; o = o->next) {
+		const struct tcp_skb_cb *ocb = TCP_SKB_CB(o);
+		if (before(cb->seq, ocb->seq) || !before(cb->seq, ocb->end_seq))
+			continue;
+		if (!after(cb->end_seq, ocb->end_seq)) {
+			/* All the bits are present. Drop. */
+			tcp_dsack_set(sk, cb->seq, cb->end_seq);
+			skb_drop(skb, SKB_DROP_TCP_OLD_DATA);
+			return true;
+		}
+		if (after(cb->seq, ocb->seq)) {
+			tcp_dsack_set(sk, cb->seq, ocb->end_seq); /* Partial overlap. */
+			return false;
+		}
+	}
+	return false;
 }
 
 /* Linux tcp_data_queue.  Consumes @skb.  Whether and when to ACK is
@@ -294,6 +178,8 @@ tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		tcp_ecn_check_ce(sk, skb);
 		if (!tcp_try_rmem_schedule(sk, skb)) {
 			skb_drop(skb, SKB_DROP_TCP_OFO_DROP);
+		} else if (tcp_ofo_duplicate(sk, skb)) {
+			tp->icsk_ack.pending |= ICSK_ACK_SCHED; /* dropped, D-SACKed */
 		} else {
 			/* Linux tcp_data_queue_ofo: with SACK the window grows */
 			if (tcp_is_sack(tp))
@@ -385,6 +271,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	uint32_t ack = cb->ack_seq;
+	tp->ack_flag = 0; /* Linux tcp_ack's `flag` (h17i) */
 	if (after(ack, tp->snd_max)) {
 		tcp_send_oow_ack(sk, skb); /* acknowledges something never sent */
 		return false;
@@ -445,6 +332,12 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		    !(TCP_SKB_CB(q)->sacked & TCPCB_SACKED_ACKED) &&
 		    before(TCP_SKB_CB(q)->seq, reord))
 			reord = TCP_SKB_CB(q)->seq;
+		/* Linux tcp_clean_rtx_queue: an original below high_seq
+		 * (F-RTO's step 3b, tcp_process_loss) */
+		if (!TCP_SKB_CB(q)->retransmitted &&
+		    !(TCP_SKB_CB(q)->sacked & TCPCB_SACKED_ACKED) &&
+		    !after(TCP_SKB_CB(q)->end_seq, tp->recover))
+			tp->ack_flag |= TCP_FLAG_ORIG_SACK_ACKED;
 		if (!TCP_SKB_CB(q)->retransmitted && TCP_SKB_CB(q)->when) /* Karn's rule */
 			rtt = host_now(sk->host) - TCP_SKB_CB(q)->when;
 		if (!(TCP_SKB_CB(q)->flags & TCPHDR_SYN))
@@ -466,6 +359,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	uint32_t prior_snd_una = tp->snd_una;
 	tp->snd_una = ack;
+	tp->ack_flag |= TCP_FLAG_SND_UNA_ADVANCED | (pkts ? TCP_FLAG_DATA_ACKED : 0);
 	/* Non-retransmitted hole got filled? That's reordering
 	 * (tcp_clean_rtx_queue; stack/tcp_reorder.c) */
 	if (tcp_is_sack(tp) && before(reord, prior_fack))
@@ -540,73 +434,6 @@ tcp_sequence_ok(const struct tcp_sock *tp, const struct tcp_skb_cb *cb)
 		!(wnd == 0 && cb->end_seq != cb->seq);
 }
 
-/* ---- states before synchronisation ------------------------------------------------- */
-
-static int
-tcp_listen_rcv(struct sock *lsk, struct sk_buff *skb)
-{
-	struct tcp_sock *lp = tcp_sk(lsk);
-	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-	if (cb->flags & TCPHDR_RST)
-		goto drop;
-	if (cb->flags & TCPHDR_ACK) {
-		tcp_send_reset(lsk->host, skb);
-		goto drop;
-	}
-	if (!(cb->flags & TCPHDR_SYN))
-		goto drop;
-	/* Linux sk_acceptq_is_full: more than backlog waiting; and the SYN backlog. */
-	if ((int)g_queue_get_length(&lp->accept_queue) > lp->max_backlog ||
-	    lp->syn_backlog >= TCP_MAX_SYN_BACKLOG) {
-		tcp_mib_mut(lsk->host)->listen_overflows++;
-		tcp_mib_mut(lsk->host)->listen_drops++;
-		skb_drop(skb, SKB_DROP_TCP_LISTEN_OVERFLOW);
-		return NET_RX_DROP;
-	}
-	struct sock *sk =
-		sk_alloc(lsk->host, lsk->sk_family, lsk->sk_type, lsk->sk_protocol, &tcp_prot);
-	tcp_v4_init_sock(sk);
-	struct tcp_sock *tp = tcp_sk(sk);
-	sk->sk_rcvbuf = lsk->sk_rcvbuf;
-	sk->sk_sndbuf = lsk->sk_sndbuf;
-	sk->sk_userlocks = lsk->sk_userlocks;
-	sk->ttl = lsk->ttl;
-	sk->reuseaddr = lsk->reuseaddr; /* Linux: sk_reuse is inherited by the child */
-	tp->nodelay = lp->nodelay;
-	sk->rcv_saddr = sk->saddr = cb->daddr;
-	sk->daddr = cb->saddr;
-	sk->dport = cb->sport;
-	tcp_port_add(sk, cb->dport);
-	tcp_connect_init(sk);
-	tp->irs = cb->seq;
-	tp->rcv_nxt = cb->seq + 1;
-	tp->rcv_wup = tp->rcv_nxt;
-	tp->snd_wnd = tp->max_window = cb->window;
-	tp->snd_wl1 = cb->seq;
-	tp->mss = MIN(tp->advmss, cb->mss ? cb->mss : TCP_MSS_DEFAULT);
-	tcp_wscale_negotiate(sk, cb->wscale);
-	tcp_sack_negotiate(sk, cb);
-	tcp_ts_negotiate(sk, &lp->rx_opt, false);
-	/* Linux tcp_openreq_init_rwin: the MSS less the timestamp option */
-	tcp_select_initial_window(sk,
-				  tp->advmss - (tp->rx_opt.tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
-	tcp_ecn_rcv_syn(sk, cb->flags);
-	tcp_ca_openreq_child(sk, lsk);
-	tcp_cong_init(sk);
-	tcp_hash(sk);
-	tp->parent = lp;
-	lp->syn_backlog++;
-	tcp_set_state(sk, TCP_SYN_RECV);
-	tcp_mib_mut(sk->host)->passive_opens++;
-	tcp_send_syn(sk); /* SYN-ACK */
-	NS_CHECK(tcp_check_at_rest(sk, "tcp_listen_rcv"));
-	skb_consume(skb);
-	return NET_RX_SUCCESS;
-drop:
-	skb_drop(skb, SKB_DROP_TCP_FLAGS);
-	return NET_RX_DROP;
-}
-
 /* RFC 9293 §3.10.7.3; Linux tcp_rcv_synsent_state_process. */
 static int
 tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
@@ -674,20 +501,6 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	return NET_RX_SUCCESS;
 }
 
-static int
-tcp_timewait_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-	if (cb->flags & TCPHDR_RST) {
-		tcp_done(sk); /* Linux default (tcp_rfc1337 = 0) */
-	} else if (cb->flags & TCPHDR_FIN) {
-		tcp_send_ack(sk); /* our last ACK was lost: ACK again, restart 2MSL */
-		tcp_time_wait(sk, TCP_TIME_WAIT);
-	}
-	skb_consume(skb);
-	return NET_RX_SUCCESS;
-}
-
 /* ---- the state machine ---------------------------------------------------------------- */
 
 static int
@@ -696,9 +509,9 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	switch (sk->sk_state) {
-	case TCP_LISTEN: return tcp_listen_rcv(sk, skb);
+	case TCP_LISTEN: return tcp_conn_request(sk, skb);
 	case TCP_SYN_SENT: return tcp_synsent_rcv(sk, skb);
-	case TCP_TIME_WAIT: return tcp_timewait_rcv(sk, skb);
+	case TCP_TIME_WAIT: return tcp_timewait_state_process(sk, skb);
 	case TCP_CLOSE: skb_drop(skb, SKB_DROP_TCP_CLOSE); return NET_RX_DROP;
 	default: break;
 	}

@@ -144,8 +144,8 @@ tcp_sack_remove(struct sock *sk)
  * ACK reports [seq, end_seq) as its first block, below the cumulative ACK,
  * so that the sender can tell its retransmission was not needed; counted
  * as TCPDSACKOldSent (below rcv_nxt) or TCPDSACKOfoSent.  Not with
- * tcp_dsack = 0.  (Linux also reports duplicates of out-of-order data,
- * tcp_dsack_extend; netsim does not.)
+ * tcp_dsack = 0.  Duplicates of out-of-order data come from
+ * tcp_data_queue's ofo walk and tcp_ofo_queue (stack/tcp_input.c).
  */
 void
 tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
@@ -159,6 +159,18 @@ tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
 		tcp_mib_mut(sk->host)->tcp_dsack_ofo_sent++;
 	tp->dsack = true;
 	tp->duplicate_sack = (struct tcp_sack_block){ seq, end_seq };
+}
+
+/* Linux tcp_dsack_extend: a D-SACK already pending for this ACK grows to
+ * cover [seq, end_seq) if they touch; else a new one is set. */
+void
+tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!tp->dsack)
+		tcp_dsack_set(sk, seq, end_seq);
+	else
+		tcp_sack_extend(&tp->duplicate_sack, seq, end_seq);
 }
 
 /*
@@ -284,6 +296,11 @@ tcp_sacktag_one(struct tcp_sock *tp, struct sk_buff *skb, uint32_t *reord)
 		tp->lost_out -= pcount;
 	}
 	cb->sacked |= TCPCB_SACKED_ACKED;
+	/* Linux tcp_sacktag_one: state->flag; FLAG_ORIG_SACK_ACKED for an
+	 * original below high_seq (F-RTO, tcp_process_loss) */
+	tp->ack_flag |= TCP_FLAG_DATA_SACKED;
+	if (!cb->retransmitted && !after(cb->end_seq, tp->recover))
+		tp->ack_flag |= TCP_FLAG_ORIG_SACK_ACKED;
 	tp->sacked_out += pcount;
 	tp->delivered += pcount; /* tcp_sacktag_one: tcp_count_delivered */
 }

@@ -127,7 +127,7 @@ tcp_ts_parse(struct sock *sk, const struct sk_buff *skb)
 }
 
 /* Linux tcp_store_ts_recent */
-static void
+void
 tcp_store_ts_recent(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -223,6 +223,24 @@ tcp_disordered_ack(const struct sock *sk, const struct sk_buff *skb)
 		cb->ack_seq == tp->snd_una &&
 		!tcp_may_update_window(tp, cb->ack_seq, cb->seq, nwin) &&
 		(int64_t)(int32_t)(tp->rx_opt.ts_recent - tp->rx_opt.rcv_tsval) <= rto_ticks;
+}
+
+/*
+ * Linux tcp_paws_reject (include/net/tcp.h, 6.6), as TIME_WAIT applies it
+ * (tcp_timewait_state_process): a TSval behind ts_recent fails, but a RST
+ * passes once ts_recent is older than TCP_PAWS_MSL (60 s), since a peer
+ * that rebooted may have a clock far behind.
+ */
+bool
+tcp_paws_reject(const struct sock *sk, bool rst)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	if (tcp_paws_check(sk, 0))
+		return false;
+	uint32_t now_s = (uint32_t)(host_now(sk->host) / SIM_S);
+	if (rst && !((int32_t)(now_s - (tp->rx_opt.ts_recent_stamp + TCP_PAWS_MSL)) < 0))
+		return false;
+	return true;
 }
 
 /*

@@ -30,10 +30,10 @@
  * Linux's: TCPFullUndo, TCPPartialUndo, TCPDSACKUndo, TCPLossUndo
  * (struct tcp_mib; not yet among a run's --metrics).
  *
- * Not modelled: F-RTO (RFC 5682, tcp_frto = 2 in Linux), which detects a
- * spurious RTO without timestamps from the ACKs of new data; with
- * timestamps Linux's tcp_process_loss tries tcp_try_undo_loss first, as
- * here.  Without SACK, Linux holds Recovery until an ACK beyond high_seq
+ * F-RTO (RFC 5682, tcp_frto = 2 in Linux) detects a spurious RTO without
+ * timestamps from the ACKs of new data (tcp_process_loss in
+ * stack/tcp_cong_control.c, SACK connections only); with timestamps
+ * tcp_process_loss tries tcp_try_undo_loss first, as Linux.  Without SACK, Linux holds Recovery until an ACK beyond high_seq
  * (tcp_try_undo_recovery's "Hold old state" for Reno) and may undo on a
  * partial ACK; netsim leaves Recovery at the full ACK and undoes only
  * there and in Loss (docs/sockets-and-tcp.md).
@@ -186,20 +186,24 @@ tcp_try_undo_dsack(struct sock *sk)
 	return false;
 }
 
-/* Linux tcp_try_undo_loss (without F-RTO): an ACK of new data in the Loss
- * state is for an original (timestamps) or D-SACKs covered every
- * retransmission: the RTO was spurious (TCPLossUndo).  With SACK the
- * connection is Open again; without, it stays in Loss until recover. */
+/* Linux tcp_try_undo_loss (6.6): an ACK of new data in the Loss state is
+ * for an original (timestamps) or D-SACKs covered every retransmission,
+ * or F-RTO saw data never retransmitted acknowledged (@frto_undo,
+ * tcp_process_loss): the RTO was spurious (TCPLossUndo; TCPSpuriousRTOs
+ * for F-RTO).  With SACK, or by F-RTO, the connection is Open again;
+ * otherwise it stays in Loss until recover. */
 bool
-tcp_try_undo_loss(struct sock *sk)
+tcp_try_undo_loss(struct sock *sk, bool frto_undo)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (!tcp_may_undo(tp))
+	if (!frto_undo && !tcp_may_undo(tp))
 		return false;
 	tcp_undo_cwnd_reduction(sk, true);
 	tcp_mib_mut(sk->host)->tcp_loss_undo++;
+	if (frto_undo)
+		tcp_mib_mut(sk->host)->tcp_spurious_rtos++;
 	tp->retransmits = 0;
-	if (tcp_is_sack(tp))
+	if (frto_undo || tcp_is_sack(tp))
 		tcp_set_ca_state(sk, TCP_CA_Open);
 	return true;
 }

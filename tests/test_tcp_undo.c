@@ -223,9 +223,11 @@ test_spurious_rto_is_undone_by_timestamps(void **state)
 }
 
 /*
- * Without timestamps the same spike's RTO stays in force: the late ACKs
- * say nothing of which copy arrived, and the Loss state resends the other
- * ten segments it marked lost (Linux does too without F-RTO).  b answers
+ * Without timestamps and without F-RTO (tcp_frto = 0; with it, F-RTO
+ * undoes the RTO on the first late ACK, tests/test_tcp_loss.c) the same
+ * spike's RTO stays in force: the late ACKs say nothing of which copy
+ * arrived, and the Loss state resends the other ten segments it marked
+ * lost (Linux does too without F-RTO).  b answers
  * each of the eleven needless copies with a D-SACK, late as well; they
  * reach a as old ACKs (below snd_una, Linux tcp_ack's old_ack), and the
  * eleventh brings undo_retrans to 0: TCPDSACKUndo, ssthresh restored.
@@ -235,6 +237,9 @@ test_spurious_rto_is_undone_by_dsack_without_timestamps(void **state)
 {
 	struct tcp_fx *fx = *state;
 	no_timestamps(fx);
+	struct tcp_config c = *tcp_config(fx->a);
+	c.frto = 0;
+	tcp_set_config(fx->a, &c);
 	spike(fx);
 	struct tcp_sock *tp = run_bulk(fx, 20);
 	assert_int_equal(tp->timeouts, 1);

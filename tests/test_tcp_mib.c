@@ -1,0 +1,215 @@
+/*
+ * tests/test_tcp_mib.c - every TcpExt counter that `netsim run --metrics`
+ * prints as HOST.tcp.* (cli/build_inet.c, struct tcp_mib) becomes non-zero
+ * for a known reason.  tests/metrics_baseline.txt has them all at 0 because
+ * no lecture, homework or network scenario reorders, duplicates or delays
+ * a segment past an RTO: a link only loses frames.  Each test below makes
+ * one happen with the tcp_test.h tap (100 Mbit/s, 10 ms each way):
+ *
+ *   counter (Linux name)                 reason here
+ *   full_undo (TCPFullUndo)              segment 15 5 ms late, timestamps
+ *   partial_undo (TCPPartialUndo)        the same in a 200-segment transfer
+ *   dsack_undo (TCPDSACKUndo)            segment 15 late, no timestamps
+ *   dsack_recv, dsack_recv_segs          the same: b's D-SACK of the resent 15
+ *   dsack_old_sent (TCPDSACKOldSent)     the same, at b
+ *   dsack_ofo_sent, dsack_ofo_recv       a duplicate above a hole
+ *   loss_undo (TCPLossUndo)              ACKs 400 ms late, timestamps
+ *   spurious_rtos (TCPSpuriousRTOs)      the same without timestamps (F-RTO)
+ *   ts_reorder (TCPTSReorder)            segment 15 late, partial ACK
+ *   sack_reorder (TCPSACKReorder)        segment 15 250 us late: ACKed below
+ *                                        the highest SACK, never resent
+ *   paws_estab_rejected                  an old ACK reaching TIME_WAIT
+ *
+ * Not reachable in netsim: dsack_ignored_dubious (TCPDSACKIgnoredDubious)
+ * needs a D-SACK of data never retransmitted, which takes a path that
+ * duplicates segments; netsim's links and this tap do not.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/tcp_test.h"
+
+#define RTT (20 * SIM_MS)
+
+static int
+source(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	tt_hold(fx, 0, s);
+	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
+	ns_sleep(SIM_S);
+	ns_close(s);
+	return 0;
+}
+
+static void
+run_bulk(struct tcp_fx *fx, int segs)
+{
+	uint32_t mss = tcp_config(fx->a)->timestamps ? 1448 : 1460;
+	tt_run_bulk(fx, segs * (int)mss, source, 10 * SIM_S);
+}
+
+static void
+no_timestamps(struct tcp_fx *fx)
+{
+	struct host *hs[] = { fx->a, fx->b };
+	for (int i = 0; i < 2; i++) {
+		struct tcp_config c = *tcp_config(hs[i]);
+		c.timestamps = 0;
+		tcp_set_config(hs[i], &c);
+	}
+}
+
+static void
+late_15(struct tcp_fx *fx)
+{
+	fx->ab.hold_nth = 15;
+	fx->ab.hold_by = 5 * SIM_MS;
+}
+
+static void
+ack_spike(struct tcp_fx *fx)
+{
+	fx->ba.delay_from = 45 * SIM_MS;
+	fx->ba.delay_until = 500 * SIM_MS;
+	fx->ba.delay_by = 400 * SIM_MS;
+}
+
+static const struct tcp_mib *
+ma(struct tcp_fx *fx)
+{
+	return tcp_mib(fx->a);
+}
+
+static void
+test_full_undo_counts_a_spurious_fast_retransmit(void **state)
+{
+	struct tcp_fx *fx = *state;
+	late_15(fx);
+	run_bulk(fx, 20);
+	assert_int_equal(ma(fx)->tcp_full_undo, 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static void
+test_partial_undo_and_ts_reorder_count_a_hole_filled_by_the_original(void **state)
+{
+	struct tcp_fx *fx = *state;
+	late_15(fx);
+	run_bulk(fx, 200);
+	assert_int_equal(ma(fx)->tcp_partial_undo, 1);
+	assert_int_equal(ma(fx)->tcp_ts_reorder, 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static void
+test_sack_reorder_counts_a_sack_below_the_highest(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ab.hold_nth = 15;
+	fx->ab.hold_by = 250 * SIM_US; /* two segments: fewer than DupThresh SACKs */
+	run_bulk(fx, 20);
+	assert_int_equal(tcp_sk(fx->held[0])->fast_retrans, 0);
+	assert_int_equal(ma(fx)->tcp_sack_reorder, 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static void
+test_dsack_counters_count_the_dsack_of_a_needless_retransmission(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	late_15(fx);
+	run_bulk(fx, 20);
+	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_old_sent, 1);
+	assert_int_equal(ma(fx)->tcp_dsack_recv, 1);
+	assert_int_equal(ma(fx)->tcp_dsack_recv_segs, 1);
+	assert_int_equal(ma(fx)->tcp_dsack_undo, 1);
+	assert_int_equal(ma(fx)->tcp_dsack_ignored_dubious, 0);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static void
+test_loss_undo_counts_a_spurious_rto_seen_by_timestamps(void **state)
+{
+	struct tcp_fx *fx = *state;
+	ack_spike(fx);
+	run_bulk(fx, 20);
+	assert_int_equal(ma(fx)->tcp_loss_undo, 1);
+	assert_int_equal(ma(fx)->tcp_spurious_rtos, 0);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static void
+test_spurious_rtos_counts_a_spurious_rto_seen_by_frto(void **state)
+{
+	struct tcp_fx *fx = *state;
+	no_timestamps(fx);
+	ack_spike(fx);
+	run_bulk(fx, 20);
+	assert_int_equal(ma(fx)->tcp_spurious_rtos, 1);
+	assert_int_equal(ma(fx)->tcp_loss_undo, 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* Segment 5 and its retransmission (data segment 13) lost, segment 8
+ * 30 ms late: its retransmission waits above the hole when it arrives. */
+static void
+test_dsack_ofo_counts_a_duplicate_above_a_hole(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ab.drop_nth[fx->ab.ndrop++] = 5;
+	fx->ab.drop_nth[fx->ab.ndrop++] = 13;
+	fx->ab.hold_nth = 8;
+	fx->ab.hold_by = 30 * SIM_MS;
+	run_bulk(fx, 12);
+	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_ofo_sent, 1);
+	assert_int_equal(ma(fx)->tcp_dsack_ofo_recv, 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* b's ACKs of 50-52 ms held 2 s reach a in TIME_WAIT (a closes at 1 s). */
+static void
+test_paws_estab_rejected_counts_an_old_ack_in_time_wait(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->ba.delay_from = 50 * SIM_MS;
+	fx->ba.delay_until = 52 * SIM_MS;
+	fx->ba.delay_by = 2 * SIM_S;
+	run_bulk(fx, 10);
+	sim_run_until(fx->sim, 3 * SIM_S);
+	assert_true(ma(fx)->paws_estab_rejected >= 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+static int
+setup(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
+	return 0;
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, tcp_fx_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_full_undo_counts_a_spurious_fast_retransmit),
+		T(test_partial_undo_and_ts_reorder_count_a_hole_filled_by_the_original),
+		T(test_sack_reorder_counts_a_sack_below_the_highest),
+		T(test_dsack_counters_count_the_dsack_of_a_needless_retransmission),
+		T(test_loss_undo_counts_a_spurious_rto_seen_by_timestamps),
+		T(test_spurious_rtos_counts_a_spurious_rto_seen_by_frto),
+		T(test_dsack_ofo_counts_a_duplicate_above_a_hole),
+		T(test_paws_estab_rejected_counts_an_old_ack_in_time_wait),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
