@@ -278,6 +278,7 @@ inet_metrics(struct world *w, GHashTable *m)
 			TCPX(tcp_sack_reorder, "sack_reorder");
 			TCPX(tcp_ts_reorder, "ts_reorder");
 			TCPX(paws_estab_rejected, "paws_estab_rejected");
+			TCPX(tcp_autocorking, "autocorking"); /* h17t: stack/tcp_tsq.c */
 #undef TCPX
 		}
 		struct route_stats rs;

@@ -367,6 +367,21 @@ struct tcp_sock {
 	uint32_t urg_seq;  /* sequence of the peer's urgent byte */
 	/* counters */
 	uint64_t retrans_segs, fast_retrans, timeouts, probes, tlp_probes;
+	/* h17t: TCP Small Queues, autocorking, TSO deferral (stack/tcp_tsq.c).
+	 * tsq_wmem is Linux's sk_wmem_alloc less its initial 1: the truesize
+	 * of this socket's skbs below TCP (qdisc, TX ring, not yet completed);
+	 * netsim's sk->sk_wmem_alloc counts the write queue (Linux
+	 * sk_wmem_queued).  tsq_flags: TSQF_*; tsq_next: the TSQ tasklet's
+	 * list (Linux tp->tsq_node); wstamp: when the last skb went down
+	 * (Linux tcp_wstamp_ns). */
+	uint32_t tsq_wmem;
+	uint8_t tsq_flags;
+	struct tcp_sock *tsq_next;
+	sim_time_t wstamp;
+	/* tcp_write_xmit's is_cwnd_limited from tcp_tso_should_defer (Linux
+	 * 6.6): a deferral for want of cwnd counts as cwnd-limited in
+	 * tcp_cwnd_validate, or slow start would stop growing cwnd */
+	bool tso_defer_cwnd_limited;
 };
 
 static inline struct tcp_sock *
@@ -394,6 +409,8 @@ struct tcp_mib {
 	uint64_t tcp_sack_reorder, tcp_ts_reorder;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
+	/* h17t: LINUX_MIB_TCPAUTOCORKING (stack/tcp_tsq.c tcp_push) */
+	uint64_t tcp_autocorking;
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -419,6 +436,10 @@ struct tcp_config {
 	uint32_t rmem[3];	 /* net.ipv4.tcp_rmem: min default max (4096 131072 6291456) */
 	uint32_t wmem[3];	 /* net.ipv4.tcp_wmem: min default max (4096 16384 4194304) */
 	bool moderate_rcvbuf;	 /* net.ipv4.tcp_moderate_rcvbuf: autotuning (1) */
+	/* h17t: stack/tcp_tsq.c */
+	uint32_t limit_output_bytes; /* net.ipv4.tcp_limit_output_bytes: TSQ's cap (1 MB) */
+	bool autocorking;	     /* net.ipv4.tcp_autocorking (1) */
+	uint32_t tso_win_divisor;    /* net.ipv4.tcp_tso_win_divisor (3) */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
