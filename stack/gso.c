@@ -196,7 +196,7 @@ gso_move_charge(struct sk_buff *skb, struct sk_buff *segs)
 		uint32_t share = seg->next ? (uint32_t)((uint64_t)total * seg->len / bytes) : left;
 		share = MIN(share, left);
 		seg->sk = skb->sk;
-		seg->destructor = skb->destructor;
+		seg->destructor = share ? skb->destructor : NULL; /* nothing to give back */
 		seg->wmem_charge = share;
 		left -= share;
 	}
