@@ -156,7 +156,10 @@ static void
 tsq_uncharge(struct sock *sk, uint32_t charge)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	NS_CHECK(g_assert(tp->tsq_wmem >= charge));
+	if (tp->tsq_wmem < charge) { /* a charge given back twice */
+		NS_CHECK(sock_bug(sk, "tcp_wfree", "TSQ charge (tsq_wmem) below zero"));
+		charge = tp->tsq_wmem;
+	}
 	tp->tsq_wmem -= charge;
 }
 
