@@ -278,7 +278,8 @@ inet_metrics(struct world *w, GHashTable *m)
 			TCPX(tcp_sack_reorder, "sack_reorder");
 			TCPX(tcp_ts_reorder, "ts_reorder");
 			TCPX(paws_estab_rejected, "paws_estab_rejected");
-			TCPX(tcp_spurious_rtos, "spurious_rtos"); /* h17i: F-RTO */
+			TCPX(tcp_spurious_rtos, "spurious_rtos"); /* F-RTO */
+			TCPX(tcp_autocorking, "autocorking");	  /* stack/tcp_tsq.c */
 #undef TCPX
 		}
 		struct route_stats rs;

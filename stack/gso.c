@@ -175,6 +175,35 @@ skb_gso_ok(const struct sk_buff *skb, netdev_features_t features)
 	return features & NETIF_F_TSO;
 }
 
+/*
+ * the socket's write charge goes with the segments (Linux 6.6
+ * net/ipv4/tcp_offload.c tcp_gso_segment, copy_destructor: each segment
+ * gets tcp_wfree and its own truesize, the difference is added to
+ * sk_wmem_alloc), so TSQ sees each segment leave at its TX completion.
+ * netsim shares the GSO skb's charge out by length, the last segment
+ * taking the rest: the socket's total stays what tcp_transmit_skb charged.
+ */
+static void
+gso_move_charge(struct sk_buff *skb, struct sk_buff *segs)
+{
+	if (!skb->destructor || !segs)
+		return;
+	uint64_t bytes = 0;
+	for (struct sk_buff *seg = segs; seg; seg = seg->next)
+		bytes += seg->len;
+	uint32_t total = skb->wmem_charge, left = total;
+	for (struct sk_buff *seg = segs; seg; seg = seg->next) {
+		uint32_t share = seg->next ? (uint32_t)((uint64_t)total * seg->len / bytes) : left;
+		share = MIN(share, left);
+		seg->sk = skb->sk;
+		seg->destructor = share ? skb->destructor : NULL; /* nothing to give back */
+		seg->wmem_charge = share;
+		left -= share;
+	}
+	skb->destructor = NULL;
+	skb->wmem_charge = 0;
+}
+
 struct sk_buff *
 skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
 {
@@ -208,6 +237,7 @@ skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
 		*tail = seg;
 		tail = &seg->next;
 	}
+	gso_move_charge(skb, first);
 	return first;
 }
 

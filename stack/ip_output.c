@@ -73,6 +73,7 @@ ip_finish_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 static int
 ip_loopback_xmit(struct sk_buff *skb, struct net_device *dev)
 {
+	skb_orphan(skb); /* Linux loopback_xmit: the sender's TSQ charge ends here */
 	skb->dev = dev;
 	skb->protocol = ETH_P_IP;
 	skb->pkt_type = PACKET_HOST;

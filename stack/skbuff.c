@@ -201,7 +201,8 @@ skb_release(struct sk_buff *skb)
 	struct skb_pool *pool = host->pool;
 	if (skb->queue)
 		skb_panic(skb, "skb free", 0, "skb is still on a queue");
-	if (skb->buf) /* NULL: an RX descriptor never written (skb_alloc_nodata) */
+	skb_orphan(skb); /* Linux skb_release_head_state runs the destructor */
+	if (skb->buf)	 /* NULL: an RX descriptor never written (skb_alloc_nodata) */
 		data_put(pool, skb->buf);
 	host_skb_died(host, skb);
 	skb->buf = NULL;
@@ -411,6 +412,8 @@ skb_dup_header(struct sk_buff *skb)
 	n->next = n->prev = NULL;
 	n->queue = NULL;
 	n->trace_step = 0;
+	n->destructor = NULL; /* Linux __skb_clone: the owner's charge stays */
+	n->wmem_charge = 0;
 	return n;
 }
 

@@ -127,6 +127,12 @@ struct sk_buff {
 	 * counts it (the buffers of the skbs merged into it, not the room
 	 * netsim's linear copy needs); 0: the buffer's (sock_skb_truesize) */
 	uint32_t gro_truesize;
+	/* the owner's charge (Linux skb->destructor and the skb->truesize
+	 * a sock's sk_wmem_alloc holds for it: tcp_wfree, TSQ).  Run once by
+	 * skb_consume / skb_drop (skb_release_head_state) or skb_orphan; a
+	 * clone or copy does not inherit it (__skb_clone). */
+	void (*destructor)(struct sk_buff *skb);
+	uint32_t wmem_charge;
 
 	/* control buffer, free for the layer holding the skb (TCP: seq numbers) */
 	char cb[SKB_CB_SIZE] __attribute__((aligned(8)));
@@ -282,6 +288,20 @@ unsigned char *skb_push(struct sk_buff *skb, uint32_t len);
 unsigned char *skb_pull(struct sk_buff *skb, uint32_t len);
 /* Cut the data to @len bytes; no-op if already shorter (as Linux).  Traced. */
 void skb_trim(struct sk_buff *skb, uint32_t len);
+
+/* Linux skb_orphan: release the owner's charge now (the destructor
+ * runs once).  Linux also clears skb->sk; netsim keeps it, which the
+ * receive path overwrites. */
+static inline void
+skb_orphan(struct sk_buff *skb)
+{
+	void (*fn)(struct sk_buff *) = skb->destructor;
+	if (fn) {
+		skb->destructor = NULL;
+		fn(skb);
+		skb->wmem_charge = 0;
+	}
+}
 
 /* Linux skb_is_gso: a large skb the device or skb_gso_segment will cut. */
 static inline bool

@@ -27,6 +27,7 @@
 #include "stack/ipv4.h"
 #include "stack/route.h"
 #include "stack/socket.h"
+#include "stack/tcp_tsq.h"
 #include "stack/udp.h"
 
 struct tcp_state {
@@ -38,7 +39,14 @@ struct tcp_state {
 	struct tcp_config cfg;
 	uint16_t next_port;
 	bool teardown;
+	void *tsq; /* the TSQ tasklets (stack/tcp_tsq.c) */
 };
+
+void **
+tcp_tsq_slot(struct host *host)
+{
+	return &tcp_state_of(host)->tsq;
+}
 
 static const char *const tcp_state_names[TCP_MAX_STATES] = { [0] = "?",
 #define TCP_STATE_NAME(e, n, what) [TCP_##e] = #e,
@@ -133,6 +141,21 @@ const struct conf_key tcp_host_conf_keys[] = {
 	  "F-RTO (RFC 5682): after an RTO send new data before the rest, and undo the RTO if "
 	  "what was never resent is then acknowledged; 0 off (net.ipv4.tcp_frto; 2; netsim: "
 	  "with tcp_sack only)" },
+	/* stack/tcp_tsq.c */
+	{ "tcp_limit_output_bytes", CONF_UINT32, offsetof(struct tcp_config, limit_output_bytes), 1,
+	  1u << 30, 0, 0, NULL,
+	  "TCP Small Queues: bytes of truesize a socket may have in the qdisc and the NIC "
+	  "before tcp_write_xmit waits for a TX completion; the limit is "
+	  "max(2 skbs, 1 ms at the pacing rate), capped by this "
+	  "(net.ipv4.tcp_limit_output_bytes; 1048576, Linux 5.1 to 6.15)" },
+	{ "tcp_autocorking", CONF_BOOL, offsetof(struct tcp_config, autocorking), 0, 0, 0, 0, NULL,
+	  "hold a write's short tail while an earlier skb of the socket is still in the "
+	  "qdisc or the NIC, so that the next write can fill it (net.ipv4.tcp_autocorking; 1)" },
+	{ "tcp_tso_win_divisor", CONF_UINT32, offsetof(struct tcp_config, tso_win_divisor), 0, 255,
+	  0, 0, NULL,
+	  "a GSO skb smaller than the goal waits for more window (tcp_tso_should_defer) "
+	  "unless 1/N of the window can go now; 0: unless 3 MSS can "
+	  "(net.ipv4.tcp_tso_win_divisor; 3)" },
 	{ NULL },
 };
 
@@ -153,7 +176,10 @@ tcp_config_init(struct tcp_config *c)
 				  .rmem = { 4096, TCP_RMEM_DEFAULT, TCP_RMEM_MAX },
 				  .wmem = { 4096, TCP_WMEM_DEFAULT, TCP_WMEM_MAX },
 				  .moderate_rcvbuf = true,
-				  .frto = 2 };
+				  .frto = 2,
+				  .limit_output_bytes = TCP_LIMIT_OUTPUT_BYTES,
+				  .autocorking = true,
+				  .tso_win_divisor = TCP_TSO_WIN_DIVISOR };
 }
 
 void
@@ -414,6 +440,7 @@ tcp_host_fini(struct host *host)
 	ts->teardown = true;
 	while (ts->all)
 		tcp_done(ts->all->data);
+	tcp_tsq_host_fini(host);
 	g_hash_table_destroy(ts->estab);
 	g_hash_table_destroy(ts->ports);
 	g_free(ts);
@@ -786,6 +813,20 @@ tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb)
 	tp->pushed_seq = tp->write_seq;
 }
 
+/* Linux tcp_push (6.6): the end of a write, or a writer that stops
+ * waiting: PSH on the tail, then send - unless autocorking holds a short
+ * tail while an earlier skb is still below TCP (stack/tcp_tsq.c). */
+static void
+tcp_push(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+	tcp_mark_push(tp, tail);
+	if (tail && tcp_autocork(sk, tail, tcp_xmit_size_goal(sk)))
+		return;
+	tcp_write_xmit(sk);
+}
+
 /* Linux tcp_sendmsg_locked: fill the tail segment, then new ones of size_goal
  * bytes (the MSS, or up to 64 KB with GSO: tcp_xmit_size_goal). */
 static int
@@ -805,8 +846,9 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 				: (sk->sk_state == TCP_CLOSE && !tp->iss ? -ENOTCONN : -EPIPE);
 		if (rc < 0) {
 			if (copied)
-				tcp_mark_push(tp, skb_peek_tail(&sk->sk_write_queue));
-			tcp_write_xmit(sk);
+				tcp_push(sk);
+			else
+				tcp_write_xmit(sk);
 			return copied ? (int)copied : rc;
 		}
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
@@ -839,8 +881,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	}
 	if (msg->flags & MSG_OOB) /* Linux tcp_push -> tcp_mark_urg */
 		tcp_mark_urg(sk);
-	tcp_mark_push(tp, skb_peek_tail(&sk->sk_write_queue));
-	tcp_write_xmit(sk);
+	tcp_push(sk);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
 	return (int)copied;
 }

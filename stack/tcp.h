@@ -367,12 +367,27 @@ struct tcp_sock {
 	uint32_t urg_seq;  /* sequence of the peer's urgent byte */
 	/* counters */
 	uint64_t retrans_segs, fast_retrans, timeouts, probes, tlp_probes;
-	/* h17i: the flags of the ACK being processed (Linux tcp_ack's local
+	/* the flags of the ACK being processed (Linux tcp_ack's local
 	 * `flag`, TCP_FLAG_*), and F-RTO (RFC 5682; Linux tp->frto) */
 	uint32_t ack_flag;
 	bool frto;
+	/* TCP Small Queues, autocorking, TSO deferral (stack/tcp_tsq.c).
+	 * tsq_wmem is Linux's sk_wmem_alloc less its initial 1: the truesize
+	 * of this socket's skbs below TCP (qdisc, TX ring, not yet completed);
+	 * netsim's sk->sk_wmem_alloc counts the write queue (Linux
+	 * sk_wmem_queued).  tsq_flags: TSQF_*; tsq_next: the TSQ tasklet's
+	 * list (Linux tp->tsq_node); wstamp: when the last skb went down
+	 * (Linux tcp_wstamp_ns). */
+	uint32_t tsq_wmem;
+	uint8_t tsq_flags;
+	struct tcp_sock *tsq_next;
+	sim_time_t wstamp;
+	/* tcp_write_xmit's is_cwnd_limited from tcp_tso_should_defer (Linux
+	 * 6.6): a deferral for want of cwnd counts as cwnd-limited in
+	 * tcp_cwnd_validate, or slow start would stop growing cwnd */
+	bool tso_defer_cwnd_limited;
 };
-/* h17i: Linux tcp_input.c's FLAG_* bits that netsim's tcp_ack keeps in
+/* Linux tcp_input.c's FLAG_* bits that netsim's tcp_ack keeps in
  * tp->ack_flag for the ACK being processed */
 #define TCP_FLAG_DATA_ACKED 0x04	/* FLAG_DATA_ACKED: new data (not a SYN) acked */
 #define TCP_FLAG_DATA_SACKED 0x20	/* FLAG_DATA_SACKED: new SACK */
@@ -404,8 +419,10 @@ struct tcp_mib {
 	uint64_t tcp_sack_reorder, tcp_ts_reorder;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
-	/* h17i: LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */
+	/* LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */
 	uint64_t tcp_spurious_rtos;
+	/* LINUX_MIB_TCPAUTOCORKING (stack/tcp_tsq.c tcp_push) */
+	uint64_t tcp_autocorking;
 };
 const struct tcp_mib *tcp_mib(struct host *host);
 
@@ -431,8 +448,12 @@ struct tcp_config {
 	uint32_t rmem[3];	 /* net.ipv4.tcp_rmem: min default max (4096 131072 6291456) */
 	uint32_t wmem[3];	 /* net.ipv4.tcp_wmem: min default max (4096 16384 4194304) */
 	bool moderate_rcvbuf;	 /* net.ipv4.tcp_moderate_rcvbuf: autotuning (1) */
-	/* h17i */
+
 	uint32_t frto; /* net.ipv4.tcp_frto: F-RTO (RFC 5682) on an RTO, 0 off; 2 */
+	/* stack/tcp_tsq.c */
+	uint32_t limit_output_bytes; /* net.ipv4.tcp_limit_output_bytes: TSQ's cap (1 MB) */
+	bool autocorking;	     /* net.ipv4.tcp_autocorking (1) */
+	uint32_t tso_win_divisor;    /* net.ipv4.tcp_tso_win_divisor (3) */
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
@@ -569,8 +590,8 @@ uint32_t tcp_packets_in_flight(const struct tcp_sock *tp);
 void tcp_sack_new_ofo_skb(struct sock *sk, uint32_t seq, uint32_t end_seq);
 void tcp_sack_remove(struct sock *sk);
 void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq);
-void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq); /* h17i */
-/* h17i: TIME_WAIT's PAWS (tcp_timestamps.c, tcp_minisocks.c) */
+void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq);
+/* TIME_WAIT's PAWS (tcp_timestamps.c, tcp_minisocks.c) */
 #define TCP_PAWS_MSL 60 /* seconds: Linux include/net/tcp.h */
 bool tcp_paws_reject(const struct sock *sk, bool rst);
 void tcp_store_ts_recent(struct sock *sk);
@@ -675,7 +696,7 @@ void tcp_done(struct sock *sk);
 void tcp_free_sock(struct sock *sk);
 uint32_t tcp_flight(const struct sock *sk);
 
-/* h17i: the files split out of tcp_input.c */
+/* the files split out of tcp_input.c */
 /* tcp_delack.c: when to ACK (Linux tcp_input.c's delayed-ACK engine) */
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_event_data_recv(struct sock *sk, uint32_t len, uint8_t flags);

@@ -542,6 +542,8 @@ tcp_cwnd_validate(struct sock *sk, bool sent)
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t packets_out = (tcp_flight(sk) + tp->mss - 1) / tp->mss;
 	bool is_cwnd_limited = packets_out >= tcp_snd_cwnd(tp);
+	/* Linux tcp_write_xmit ORs in tcp_tso_should_defer's verdict */
+	is_cwnd_limited |= tp->tso_defer_cwnd_limited;
 	if (!sent && !is_cwnd_limited)
 		return;
 	if (!before(tp->snd_una, tp->cwnd_usage_seq) || is_cwnd_limited ||

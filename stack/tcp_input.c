@@ -271,7 +271,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	uint32_t ack = cb->ack_seq;
-	tp->ack_flag = 0; /* Linux tcp_ack's `flag` (h17i) */
+	tp->ack_flag = 0; /* Linux tcp_ack's `flag` */
 	if (after(ack, tp->snd_max)) {
 		tcp_send_oow_ack(sk, skb); /* acknowledges something never sent */
 		return false;

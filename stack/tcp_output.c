@@ -36,6 +36,7 @@
 #include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/ipv4.h"
+#include "stack/tcp_tsq.h"
 
 /* The window: __tcp_select_window and tcp_select_window (stack/tcp_rcvbuf.c). */
 
@@ -117,10 +118,9 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	}
 	/* XPS may move the flow to another TX queue (Linux 6.6
 	 * __tcp_transmit_skb: "sk_wmem_alloc_get(sk) < SKB_TRUESIZE(1) ||
-	 * tcp_rtx_queue_empty(sk)"); netsim keeps the second test, nothing
-	 * sent unacknowledged (its sk_wmem_alloc counts the write queue, not
-	 * the clones in the qdisc and TX ring) */
-	skb->ooo_okay = tp->packets_out == 0;
+	 * tcp_rtx_queue_empty(sk)"): nothing of the socket below TCP
+	 * (tsq_wmem, stack/tcp_tsq.c), or nothing sent unacknowledged */
+	skb->ooo_okay = tp->tsq_wmem == 0 || tp->packets_out == 0;
 	uint32_t len = skb->len + TCP_HLEN + optlen;
 	struct tcphdr *th = (struct tcphdr *)skb_push(skb, TCP_HLEN + optlen);
 	skb_reset_transport_header(skb);
@@ -182,6 +182,11 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	 * and, above one MSS, gso_size/gso_segs (Linux tcp_set_skb_tso_segs) */
 	tcp_gso_mark(skb, tcp_can_gso(sk) ? tp->mss : 0);
 	host_charge(sk->host, COST_TCP_SEND);
+	/* TSQ (stack/tcp_tsq.c): the skb is charged to the socket until it is
+	 * freed below (Linux __tcp_transmit_skb: tcp_wfree, or __sock_wfree
+	 * for a pure ACK), and tcp_wstamp_ns is now */
+	tcp_skb_set_owner_w(sk, skb, src == NULL);
+	tp->wstamp = host_now(sk->host);
 	/* Linux counts OutSegs by tcp_skb_pcount */
 	tcp_mib_mut(sk->host)->out_segs += skb_is_gso(skb) ? skb->gso_segs : 1;
 	skb_handoff(skb, LAYER_IP, "ip_queue_xmit");
@@ -288,10 +293,8 @@ tcp_minshall_check(const struct tcp_sock *tp)
 #define MAX_TCP_HEADER 320
 /* Linux sk_pacing_shift default: TSO skbs of about 1 ms at the pacing rate */
 #define SK_PACING_SHIFT 10
-/* Linux sysctl_tcp_min_tso_segs, tcp_pacing_ss_ratio, tcp_pacing_ca_ratio */
+/* Linux sysctl_tcp_min_tso_segs */
 #define TCP_MIN_TSO_SEGS 2
-#define TCP_PACING_SS_RATIO 200
-#define TCP_PACING_CA_RATIO 120
 
 bool
 tcp_can_gso(const struct sock *sk)
@@ -335,13 +338,7 @@ tcp_tso_segs(struct sock *sk, uint32_t mss)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint64_t bytes = tp->gso_max_size - 1 - MAX_TCP_HEADER;
-	if (tp->srtt > 0) {
-		uint64_t ratio =
-			tp->cwnd < tp->ssthresh / 2 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
-		uint64_t rate = (uint64_t)tp->cwnd * ratio * (uint64_t)SIM_S / 100 /
-			(uint64_t)tp->srtt; /* bytes per second */
-		bytes = MIN(bytes, rate >> SK_PACING_SHIFT);
-	}
+	bytes = MIN(bytes, tcp_pacing_rate(sk) >> SK_PACING_SHIFT); /* stack/tcp_tsq.c */
 	uint32_t segs = MAX((uint32_t)(bytes / mss), (uint32_t)TCP_MIN_TSO_SEGS);
 	return MIN(segs, tp->gso_max_segs);
 }
@@ -381,7 +378,15 @@ tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	g_assert(len > 0 && len < skb->len && !(cb->flags & TCPHDR_SYN));
 	uint32_t rest = skb->len - len;
-	struct sk_buff *buff = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + rest, LAYER_TCP);
+	/* The tail keeps room for the writer to fill up to the size goal, as
+	 * Linux's skb, whose payload is page frags, can grow after
+	 * tso_fragment (tcp_sendmsg_locked appends while skb->len <
+	 * size_goal); a linear copy of the rest alone could not, and every
+	 * later write would start a new skb behind a short one. */
+	uint32_t room = rest;
+	if (!skb->next && !(cb->flags & TCPHDR_FIN))
+		room = MAX(rest, tcp_xmit_size_goal(sk));
+	struct sk_buff *buff = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + room, LAYER_TCP);
 	skb_reserve(buff, INET_HEADROOM + TCP_HLEN);
 	skb_put_data(buff, skb->data + len, rest);
 	skb_trace_copy(skb, LAYER_TCP, COPY_SKB_COPY, rest, buff);
@@ -418,6 +423,7 @@ tcp_write_xmit(struct sock *sk)
 		skb = skb_peek(&sk->sk_write_queue); /* went back (RTO) or no hint */
 	struct sk_buff *last = NULL;
 	bool sent = false;
+	tp->tso_defer_cwnd_limited = false; /* tcp_write_xmit's is_cwnd_limited */
 	while (skb && !after(TCP_SKB_CB(skb)->end_seq, tp->snd_nxt)) {
 		last = skb;
 		skb = skb->next;
@@ -428,10 +434,14 @@ tcp_write_xmit(struct sock *sk)
 			if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 				break;
 			if (skb->len > tp->mss) {
-				/* a GSO skb: send what the window and
+				/* a GSO skb: wait for a larger share
+				 * (tcp_tso_should_defer, new data only),
+				 * else send what the window and
 				 * tcp_tso_autosize allow (tso_fragment) */
-				uint32_t limit =
-					tcp_mss_split_point(sk, skb, tcp_tso_segs(sk, tp->mss));
+				uint32_t max_segs = tcp_tso_segs(sk, tp->mss);
+				if (!cb->when && tcp_tso_should_defer(sk, skb, max_segs))
+					break;
+				uint32_t limit = tcp_mss_split_point(sk, skb, max_segs);
 				if (limit < tp->mss)
 					break;
 				if (limit < skb->len)
@@ -446,6 +456,10 @@ tcp_write_xmit(struct sock *sk)
 				break; /* Nagle */
 		}
 		bool resend = cb->when != 0;
+		/* TCP Small Queues (stack/tcp_tsq.c; doubled for a resend, as
+		 * Linux's tcp_xmit_retransmit_queue) */
+		if (tcp_small_queue_check(sk, skb, resend ? 1 : 0))
+			break;
 		if (tcp_transmit_skb(sk, skb) != 0) {
 			/* Linux tcp_write_xmit: a segment the device queue refused
 			 * stays unsent; cwnd is reduced (tcp_enter_cwr). */

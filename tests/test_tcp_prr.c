@@ -307,8 +307,14 @@ check_one_loss(struct tcp_fx *fx)
 	 * retrans_out stay 0, tcp_reno_fastretrans_alert) */
 	assert_int_equal(r[i].cwnd, r[i].flight + (use_sack ? 0 : MSS));
 	assert_true(r[i].cwnd > ssthresh + 3 * MSS);
+	/* one segment per ACK, or two where a segment PRR let go
+	 * waited below TCP for a TX completion (TCP Small Queues,
+	 * stack/tcp_tsq.c: the 1 Gbit/s, 10 us path's BDP is two segments,
+	 * so the window waits in a's NIC and TSQ throttles), so the pipe the
+	 * next ACK sees is one lower, as in Linux, whose tcp_cwnd_reduction
+	 * also sets cwnd = pipe + sndcnt */
 	for (i++; i < rows->len && strcmp(r[i].state, "Recovery") == 0; i++)
-		assert_true(r[i].cwnd >= r[i - 1].cwnd - (int64_t)MSS);
+		assert_true(r[i].cwnd >= r[i - 1].cwnd - 2 * (int64_t)MSS);
 	assert_true(i < rows->len);
 	assert_string_equal(r[i].state, "Open");
 	assert_true(r[i].cwnd >= ssthresh && r[i].cwnd <= ssthresh + MSS);

@@ -105,26 +105,21 @@ test_first_reordering_triggers_recovery_and_is_learned(void **state)
  * waits min_rtt / 4 = 5 ms (times the steps) before it calls the segment
  * lost, and the late original arrives in time: no second recovery.
  *
- * b runs without receive autotuning (tcp_moderate_rcvbuf = 0: sk_rcvbuf
- * stays at tcp_rmem[1], a window well under the 250 KB BDP), because the
- * test needs RTT samples that only the hold makes late.  With autotuning
- * b's window passes the BDP and the excess waits in a's NIC tx queue: the
- * samples grow from 20 to 29 ms, segment 300 enters a longer queue than
- * the later segments RACK compares it with (RACK.rtt 20.1 ms) and is more
- * than min_rtt / 4 late (25.2 ms after it was sent): a second recovery.
- * Linux keeps that excess in the write queue, unsent (TCP Small Queues,
- * tcp_output.c tcp_small_queue_check: about 1 ms of the pacing rate in the
- * qdisc and the device), which netsim does not model
- * (docs/sockets-and-tcp.md). */
+ * b autotunes its receive buffer (tcp_moderate_rcvbuf, the default), so
+ * its window passes the 250 KB BDP and cwnd grows past it; TCP Small
+ * Queues (stack/tcp_tsq.c, Linux tcp_small_queue_check) keep that excess
+ * in a's write queue, not its NIC queue, so the RTT samples stay near 20
+ * ms and segment 300 is not more than min_rtt / 4 late.  (Before netsim
+ * had TSQ the excess waited in the NIC queue, the samples grew to 29 ms,
+ * and this test had to run b with tcp_moderate_rcvbuf = 0.) */
 static void
 test_second_identical_reordering_does_not_trigger_recovery(void **state)
 {
 	struct tcp_fx *fx = *state;
-	struct tcp_config c = *tcp_config(fx->b);
-	c.moderate_rcvbuf = false;
-	tcp_set_config(fx->b, &c);
+	assert_true(tcp_config(fx->b)->moderate_rcvbuf);
 	hold(fx, 150, 300);
 	struct tcp_sock *tp = run_bulk(fx, 400);
+	assert_true(tp->srtt < 22 * SIM_MS); /* no standing queue in a's NIC */
 	assert_int_equal(times_sent(fx, 150), 2);
 	assert_int_equal(times_sent(fx, 300), 1);
 	assert_int_equal(tp->fast_retrans, 1);

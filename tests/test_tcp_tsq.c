@@ -1,0 +1,274 @@
+/*
+ * tests/test_tcp_tsq.c - what holds TCP's transmission back besides the
+ * windows (stack/tcp_tsq.c): TCP Small Queues, autocorking and
+ * tcp_tso_should_defer (Linux 6.6 tcp_output.c tcp_small_queue_check,
+ * tcp_wfree, tcp_tsq_handler, tcp_tso_should_defer; tcp.c
+ * tcp_should_autocork).
+ *
+ * The tcp_test.h world: 100 Mbit/s, 10 ms each way, no timestamps (MSS
+ * 1460).  A 1460-byte segment takes 121 us on the wire, so skbs TCP sends
+ * faster than that wait in a's qdisc and TX ring, charged to the socket.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "stack/tcp_tsq.h"
+#include "tests/tcp_test.h"
+
+#define RTT (20 * SIM_MS)
+#define MSS 1460u
+
+/* A process: connect, write fx->rc[15] bytes in writes of fx->rc[14]
+ * (TCP_NODELAY if fx->rc[13]), close. */
+static int
+source(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	int one = 1;
+	if (fx->rc[13])
+		ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	tt_hold(fx, 0, s);
+	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], (size_t)fx->rc[14]);
+	ns_sleep(SIM_S);
+	ns_close(s);
+	return 0;
+}
+
+static void
+set_a(struct tcp_fx *fx, uint32_t limit_output_bytes, bool autocorking)
+{
+	struct tcp_config c = *tcp_config(fx->a);
+	c.limit_output_bytes = limit_output_bytes;
+	c.autocorking = autocorking;
+	tcp_set_config(fx->a, &c);
+}
+
+/* Every 10 us: the most a's socket had below TCP, and whether it was
+ * throttled. */
+static uint32_t max_below;
+static bool seen_throttled;
+
+static void
+sample(struct sim *sim, void *a, void *b)
+{
+	struct tcp_fx *fx = a;
+	(void)b;
+	if (fx->held[0]) {
+		struct tcp_sock *tp = tcp_sk(fx->held[0]);
+		max_below = MAX(max_below, tp->tsq_wmem);
+		seen_throttled |= (tp->tsq_flags & TSQF_THROTTLED) != 0;
+	}
+	if (sim_now(sim) < 2 * SIM_S)
+		sim_schedule(sim, 10 * SIM_US, sample, fx, NULL);
+}
+
+/* The first data segment's arrival at the tap and the @nth's. */
+static sim_time_t
+data_seg_time(struct tcp_fx *fx, unsigned nth)
+{
+	unsigned n = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++)
+		if (tt_seg(&fx->ab, i)->len && ++n == nth)
+			return tt_seg(&fx->ab, i)->t;
+	return -1;
+}
+
+/* With tcp_limit_output_bytes = 1 the limit is two skbs' truesize: a bulk
+ * transfer whose cwnd grows to dozens of segments keeps at most that (and
+ * the one skb sent when the check passed) in the qdisc and the ring,
+ * instead of its whole window; everything arrives. */
+static void
+test_tsq_bounds_what_waits_below_tcp(void **state)
+{
+	struct tcp_fx *fx = *state;
+	set_a(fx, 1, false);
+	max_below = 0;
+	seen_throttled = false;
+	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
+	fx->rc[14] = 65536;
+	tt_run_bulk(fx, 400 * (int)MSS, source, 10 * SIM_S);
+	uint32_t skb_truesize = MSS + 1024; /* an MSS skb's buffer and struct */
+	assert_true(max_below > 0);
+	assert_true(max_below <= 3 * skb_truesize);
+	assert_true(seen_throttled);
+}
+
+/* The same run with Linux's default limit (1 MB) is not throttled at 100
+ * Mbit/s in slow start: the bound above is TSQ's, not the window's. */
+static void
+test_tsq_default_limit_lets_the_window_queue(void **state)
+{
+	struct tcp_fx *fx = *state;
+	assert_int_equal(tcp_config(fx->a)->limit_output_bytes, 1048576);
+	max_below = 0;
+	seen_throttled = false;
+	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
+	fx->rc[14] = 65536;
+	tt_run_bulk(fx, 400 * (int)MSS, source, 10 * SIM_S);
+	assert_true(max_below > 10 * (MSS + 1024));
+}
+
+/* Throttled after two skbs, the sender sends the rest of its initial
+ * window (10 segments) from the TX completions (the TSQ tasklet), long
+ * before any ACK can come back (an RTT, 20 ms): the ten leave within the
+ * time the wire needs for them, as without TSQ. */
+static void
+test_tsq_completion_sends_the_next_skb(void **state)
+{
+	struct tcp_fx *fx = *state;
+	set_a(fx, 1, false);
+	max_below = 0;
+	seen_throttled = false;
+	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
+	fx->rc[14] = 10 * MSS;
+	tt_run_bulk(fx, 10 * (int)MSS, source, 5 * SIM_S);
+	assert_true(seen_throttled);
+	sim_time_t first = data_seg_time(fx, 1), tenth = data_seg_time(fx, 10);
+	assert_true(first > 0 && tenth > first);
+	assert_true(tenth - first < 2 * SIM_MS);
+}
+
+/* Twenty 100-byte writes with TCP_NODELAY (Nagle off): while the first
+ * segment is still on its way out, autocorking holds each short tail, and
+ * its TX completion sends what the next writes added: 100 bytes, then the
+ * rest in two segments; TCPAutoCorking counted, every byte delivered. */
+static void
+test_autocork_holds_a_small_tail_until_completion(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->rc[13] = 1;
+	fx->rc[14] = 100;
+	tt_run_bulk(fx, 2000, source, 5 * SIM_S);
+	assert_true(tcp_mib(fx->a)->tcp_autocorking >= 1);
+	assert_true(tt_count_data(&fx->ab) <= 3);
+}
+
+/* The control: with tcp_autocorking = 0 the second and third writes go at
+ * once, each its own segment, until TSQ's limit (two skbs: the pacing rate
+ * is still low) throttles the socket: at least five segments. */
+static void
+test_without_autocorking_short_writes_go_until_tsq_throttles(void **state)
+{
+	struct tcp_fx *fx = *state;
+	set_a(fx, TCP_LIMIT_OUTPUT_BYTES, false);
+	fx->rc[13] = 1;
+	fx->rc[14] = 100;
+	tt_run_bulk(fx, 2000, source, 5 * SIM_S);
+	assert_int_equal(tcp_mib(fx->a)->tcp_autocorking, 0);
+	assert_true(tt_count_data(&fx->ab) >= 5);
+}
+
+/* A process: connect and stay connected (nothing written) for 2 s. */
+static int
+idle_source(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	tt_hold(fx, 0, s);
+	ns_sleep(2 * SIM_S);
+	ns_close(s);
+	return 0;
+}
+
+/* A write-queue skb of @len bytes at @seq, sent at @when (0: unsent). */
+static struct sk_buff *
+queue_skb(struct sock *sk, uint32_t seq, uint32_t len, sim_time_t when)
+{
+	struct sk_buff *skb = skb_alloc(sk->host, INET_HEADROOM + TCP_HLEN + len, LAYER_TCP);
+	skb_reserve(skb, INET_HEADROOM + TCP_HLEN);
+	memset(skb_put(skb, len), 0, len);
+	memset(skb->cb, 0, sizeof skb->cb);
+	TCP_SKB_CB(skb)->seq = seq;
+	TCP_SKB_CB(skb)->end_seq = seq + len;
+	TCP_SKB_CB(skb)->flags = TCPHDR_ACK;
+	TCP_SKB_CB(skb)->when = when;
+	skb_queue_tail(&sk->sk_write_queue, skb);
+	return skb;
+}
+
+/*
+ * tcp_tso_should_defer on a connection set up by hand: one MSS sent 15 ms
+ * ago and unacknowledged (more than half the 20 ms srtt: the next ACK is
+ * near), cwnd 8 segments with 6 in flight, so 2 MSS of a 10-MSS GSO skb
+ * may go: it waits (cwnd-limited).  The deferral ends: 1 ms after the last
+ * send it goes; and it goes if the oldest segment left less than half an
+ * srtt ago, or if a third of the window (tcp_tso_win_divisor) fits.
+ */
+static void
+test_tso_should_defer_holds_a_sub_goal_send_and_the_deferral_ends(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, tt_bulk_sink, fx);
+	socket_spawn(fx->a, "source", SIM_MS, idle_source, fx);
+	sim_run_until(fx->sim, 500 * SIM_MS);
+	assert_int_equal(fx->rc[0], 0);
+	struct sock *sk = fx->held[0];
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_sock saved = *tp;
+	sim_time_t now = sim_now(fx->sim);
+	uint32_t una = tp->snd_una;
+	struct sk_buff *head = queue_skb(sk, una, MSS, now - 15 * SIM_MS);
+	struct sk_buff *tail = queue_skb(sk, una + MSS, 10 * MSS, 0);
+	tp->snd_max = tp->snd_nxt = una + MSS;
+	tp->packets_out = 6;
+	tp->cwnd = 8 * MSS;
+	tp->mss = MSS;
+	tp->snd_wnd = 1 << 20;
+	tp->srtt = RTT;
+	tp->wstamp = now;
+	assert_true(tcp_tso_should_defer(sk, tail, 44));
+	tp->wstamp = now - 2 * SIM_MS; /* the last send is over 1 ms old */
+	assert_false(tcp_tso_should_defer(sk, tail, 44));
+	tp->wstamp = now;
+	TCP_SKB_CB(head)->when = now - 5 * SIM_MS; /* the next ACK is not near */
+	assert_false(tcp_tso_should_defer(sk, tail, 44));
+	TCP_SKB_CB(head)->when = now - 15 * SIM_MS;
+	tp->packets_out = 4; /* 4 MSS of cwnd 8 free: more than a third */
+	assert_false(tcp_tso_should_defer(sk, tail, 44));
+	skb_unlink(tail, &sk->sk_write_queue);
+	skb_unlink(head, &sk->sk_write_queue);
+	skb_consume(tail);
+	skb_consume(head);
+	*tp = saved;
+	sim_run_until(fx->sim, 5 * SIM_S);
+}
+
+static int
+setup(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){
+		.rate = 100000000, .delay = RTT / 2, .no_timestamps = true });
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tsq_bounds_what_waits_below_tcp, setup,
+						tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tsq_default_limit_lets_the_window_queue, setup,
+						tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tsq_completion_sends_the_next_skb, setup,
+						tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_autocork_holds_a_small_tail_until_completion,
+						setup, tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_without_autocorking_short_writes_go_until_tsq_throttles, setup,
+			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tso_should_defer_holds_a_sub_goal_send_and_the_deferral_ends, setup,
+			tcp_fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
