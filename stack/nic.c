@@ -201,18 +201,56 @@ nic_count_drop(struct nic *nic, enum skb_drop_reason reason, uint64_t wire_id)
  */
 #define RX_FREE_NAME "rx_ring_free"
 
+/* Make room in rx_free for one more explicit descriptor. */
+static void
+rx_free_grow(struct nic_rxq *q)
+{
+	uint32_t have = q->rx_free_len - q->rx_lazy;
+	if (have < q->rx_free_cap)
+		return;
+	uint32_t cap = MIN(MAX(2 * q->rx_free_cap, 8u), q->nic->cfg.rx_ring);
+	g_assert(cap > have);
+	struct skb_desc *a = g_new(struct skb_desc, cap);
+	for (uint32_t i = 0, j = q->rx_free_head; i < have; i++) {
+		a[i] = q->rx_free[j];
+		if (++j == q->rx_free_cap)
+			j = 0;
+	}
+	g_free(q->rx_free);
+	q->rx_free = a;
+	q->rx_free_cap = cap;
+	q->rx_free_head = 0;
+}
+
 static void
 rx_refill_one(struct nic_rxq *q)
 {
 	struct nic *nic = q->nic;
-	uint32_t n = nic->cfg.rx_ring;
-	g_assert(q->rx_free_len < n);
-	uint32_t tail = q->rx_free_head + q->rx_free_len;
-	if (tail >= n)
-		tail -= n;
+	g_assert(q->rx_free_len < nic->cfg.rx_ring);
+	rx_free_grow(q);
+	uint32_t tail = q->rx_free_head + (q->rx_free_len - q->rx_lazy);
+	if (tail >= q->rx_free_cap)
+		tail -= q->rx_free_cap;
 	q->rx_free_len++;
 	skb_desc_post(nic->host, nic->rx_buf_size, LAYER_NIC, RX_FREE_NAME, q->rx_free_len,
 		      &q->rx_free[tail]);
+}
+
+/* Fill the ring: the descriptors an untraced host posts at open are one
+ * range (no row to write, nothing to store per descriptor). */
+static void
+rx_fill(struct nic_rxq *q)
+{
+	struct nic *nic = q->nic;
+	uint32_t n = nic->cfg.rx_ring;
+	if (!q->rx_free_len && n && !TRACE_ON(nic->host->trace)) {
+		q->rx_lazy_id = skb_desc_post_n(nic->host, RX_FREE_NAME, n);
+		q->rx_lazy_tstamp = sim_now(nic->host->sim);
+		q->rx_lazy = q->rx_free_len = n;
+		return;
+	}
+	while (q->rx_free_len < n)
+		rx_refill_one(q);
 }
 
 /* The oldest posted descriptor's skb, or NULL when none is posted. */
@@ -222,13 +260,36 @@ rx_free_take(struct nic_rxq *q)
 	struct nic *nic = q->nic;
 	if (!q->rx_free_len)
 		return NULL;
-	const struct skb_desc *d = &q->rx_free[q->rx_free_head];
-	if (++q->rx_free_head == nic->cfg.rx_ring)
-		q->rx_free_head = 0;
+	struct skb_desc d;
+	if (q->rx_lazy) {
+		d = (struct skb_desc){ q->rx_lazy_id++, q->rx_lazy_tstamp, 0 };
+		q->rx_lazy--;
+	} else {
+		d = q->rx_free[q->rx_free_head];
+		if (++q->rx_free_head == q->rx_free_cap)
+			q->rx_free_head = 0;
+	}
 	q->rx_free_len--;
-	struct sk_buff *skb = skb_desc_take(nic->host, d, LAYER_NIC, RX_FREE_NAME, q->rx_free_len);
+	struct sk_buff *skb = skb_desc_take(nic->host, &d, LAYER_NIC, RX_FREE_NAME, q->rx_free_len);
 	skb->dev = nic->dev;
 	return skb;
+}
+
+/* Free every posted descriptor: on an untraced host, all at once (each
+ * would be taken back and freed with no row to write). */
+static void
+rx_free_drain(struct nic_rxq *q)
+{
+	struct nic *nic = q->nic;
+	if (q->rx_free_len && !TRACE_ON(nic->host->trace)) {
+		skb_desc_consume_n(nic->host, q->rx_free_len);
+		q->rx_free_len = q->rx_lazy = 0;
+		q->rx_free_head = 0;
+		return;
+	}
+	struct sk_buff *skb;
+	while ((skb = rx_free_take(q)) != NULL)
+		skb_consume(skb);
 }
 
 /* The buffer of a descriptor the hardware is about to write. */
@@ -507,10 +568,7 @@ nic_open(struct net_device *dev)
 	struct nic *nic = netdev_priv(dev);
 	for (uint32_t i = 0; i < nic->nrxq; i++) {
 		struct nic_rxq *q = &nic->rxq[i];
-		if (!q->rx_free)
-			q->rx_free = g_new(struct skb_desc, nic->cfg.rx_ring);
-		while (q->rx_free_len < nic->cfg.rx_ring)
-			rx_refill_one(q);
+		rx_fill(q);
 		q->rx_irq_enabled = true;
 	}
 	return 0;
@@ -520,7 +578,6 @@ static int
 nic_stop(struct net_device *dev)
 {
 	struct nic *nic = netdev_priv(dev);
-	struct sk_buff *skb;
 	for (uint32_t i = 0; i < nic->nrxq; i++) {
 		struct nic_rxq *q = &nic->rxq[i];
 		q->rx_irq_enabled = false;
@@ -531,8 +588,7 @@ nic_stop(struct net_device *dev)
 		cpu_withdraw(rxq_cpu(q), &q->rx_irq_work);
 		q->rx_irq_asserted = false;
 		netif_napi_del(&q->napi);
-		while ((skb = rx_free_take(q)) != NULL)
-			skb_consume(skb);
+		rx_free_drain(q);
 		skb_queue_purge(&q->rx_ring, SKB_DROP_QUEUE_PURGE);
 		q->coalesce_count = 0;
 	}

@@ -29,10 +29,17 @@ struct nic_rxq {
 	struct nic *nic;
 	uint32_t index;
 	uint32_t cpu; /* the CPU its interrupt is routed to */
-	/* empty pre-allocated buffers, posted as folded skbs (skb_desc_post):
-	 * a ring of cfg.rx_ring, the oldest at rx_free_head */
+	/* empty pre-allocated buffers, posted as folded skbs: rx_free_len in
+	 * all, the oldest first.  Those posted at open on an untraced host are
+	 * a range (skb_desc_post_n: rx_lazy of them, ids from rx_lazy_id, all
+	 * stamped rx_lazy_tstamp) and are taken first; the refills after are
+	 * skb_descs in rx_free, a ring of rx_free_cap (grown up to cfg.rx_ring
+	 * as needed), its oldest at rx_free_head. */
+	uint32_t rx_free_len, rx_lazy;
+	uint64_t rx_lazy_id;
+	sim_time_t rx_lazy_tstamp;
 	struct skb_desc *rx_free;
-	uint32_t rx_free_head, rx_free_len;
+	uint32_t rx_free_head, rx_free_cap;
 	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
 	bool rx_irq_enabled;	     /* RX interrupt unmasked */
 	bool rx_irq_asserted;	     /* raised and its handler not finished */
