@@ -560,6 +560,32 @@ nic_wire_rx(void *ctx, struct wire_frame *f)
 	wire_frame_free(nic->wire, f);
 }
 
+/* ---- names ------------------------------------------------------------------------------ */
+
+/*
+ * The interned name @pre @ifname @mid [@num] @suf ("eth0-rx-1 irq", "napi/eth0"):
+ * the per-queue names of an interface, made without printf (nic_new ran
+ * g_strdup_printf five times an interface: 78 M instructions of
+ * `netsim check` with 20,002 interfaces).  @num < 0: none.
+ */
+const char *
+nic_name(const char *pre, const char *ifname, const char *mid, int64_t num, const char *suf)
+{
+	char buf[IFNAMSIZ + 64], digits[24];
+	g_assert(strlen(pre) + strlen(ifname) + strlen(mid) + strlen(suf) + 21 < sizeof buf);
+	char *p = g_stpcpy(g_stpcpy(g_stpcpy(buf, pre), ifname), mid);
+	if (num >= 0) {
+		char *d = digits + sizeof digits;
+		*--d = 0;
+		do
+			*--d = (char)('0' + num % 10);
+		while ((num /= 10) > 0);
+		p = g_stpcpy(p, d);
+	}
+	g_stpcpy(p, suf);
+	return g_intern_string(buf);
+}
+
 /* ---- open / stop ------------------------------------------------------------------------ */
 
 static int
@@ -696,15 +722,13 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 		skb_queue_head_init(&q->rx_ring, "rx_ring", LAYER_NIC);
 		/* one queue keeps the names it always had; several are numbered
 		 * (Linux: the IRQ eth0-rx-0, the NAPI thread napi/eth0-N) */
-		g_autofree char *rx_name = nic->nrxq == 1
-			? g_strdup_printf("%s rx irq", ifname)
-			: g_strdup_printf("%s-rx-%u irq", ifname, i);
-		g_autofree char *napi_name = nic->nrxq == 1
-			? g_strdup_printf("%s napi", ifname)
-			: g_strdup_printf("%s-rx-%u napi", ifname, i);
-		cpu_work_init(&q->rx_irq_work, rx_irq_handler, q, g_intern_string(rx_name));
-		netif_napi_add(host, dev, &q->napi, g_intern_string(napi_name), &nic_napi_ops,
-			       nic->cfg.weight, q);
+		bool one = nic->nrxq == 1;
+		const char *rx_name = one ? nic_name("", ifname, " rx irq", -1, "")
+					  : nic_name("", ifname, "-rx-", i, " irq");
+		const char *napi_name = one ? nic_name("", ifname, " napi", -1, "")
+					    : nic_name("", ifname, "-rx-", i, " napi");
+		cpu_work_init(&q->rx_irq_work, rx_irq_handler, q, rx_name);
+		netif_napi_add(host, dev, &q->napi, napi_name, &nic_napi_ops, nic->cfg.weight, q);
 		q->napi.queue = i;
 		netif_napi_set_cpu(&q->napi, q->cpu);
 	}
@@ -713,12 +737,12 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	if (nic->cfg.threaded)
 		for (uint32_t i = 0; i < nic->nrxq; i++) {
 			struct nic_rxq *q = &nic->rxq[i];
-			g_autofree char *thread_name = nic->nrxq == 1
-				? g_strdup_printf("napi/%s", ifname)
-				: g_strdup_printf("napi/%s-%u", ifname, i);
-			q->napi.thread_work.name = g_intern_string(thread_name);
+			const char *thread_name = nic->nrxq == 1
+				? nic_name("napi/", ifname, "", -1, "")
+				: nic_name("napi/", ifname, "-", i, "");
+			q->napi.thread_work.name = thread_name;
 			napi_set_threaded(&q->napi, true);
-			q->napi.thread_work.name = g_intern_string(thread_name);
+			q->napi.thread_work.name = thread_name;
 		}
 	return nic;
 }

@@ -137,4 +137,7 @@ void nic_tx_init(struct nic *nic);
 void nic_tx_stop(struct nic *nic);
 void nic_tx_free(struct nic *nic);
 
+const char *nic_name(const char *pre, const char *ifname, const char *mid, int64_t num,
+		     const char *suf);
+
 #endif

@@ -289,12 +289,13 @@ nic_tx_init(struct nic *nic)
 		t->index = i;
 		/* one queue keeps the names it always had; several are numbered
 		 * (Linux: the IRQ eth0-tx-0, ethtool -S tx_queue_0_packets) */
-		g_autofree char *ring = g_strdup_printf("tx_ring:%u", i);
-		g_autofree char *irq = nic->ntxq == 1 ? g_strdup_printf("%s tx irq", ifname)
-						      : g_strdup_printf("%s-tx-%u irq", ifname, i);
-		skb_queue_head_init(&t->tx_ring, nic->ntxq == 1 ? "tx_ring" : g_intern_string(ring),
+		bool one = nic->ntxq == 1;
+		skb_queue_head_init(&t->tx_ring,
+				    one ? "tx_ring" : nic_name("tx_ring:", "", "", i, ""),
 				    LAYER_NIC);
-		cpu_work_init(&t->tx_irq_work, tx_irq_handler, t, g_intern_string(irq));
+		cpu_work_init(&t->tx_irq_work, tx_irq_handler, t,
+			      one ? nic_name("", ifname, " tx irq", -1, "")
+				  : nic_name("", ifname, "-tx-", i, " irq"));
 	}
 }
 
