@@ -208,7 +208,9 @@ rx_free_grow(struct nic_rxq *q)
 	uint32_t have = q->rx_free_len - q->rx_lazy;
 	if (have < q->rx_free_cap)
 		return;
-	uint32_t cap = MIN(MAX(2 * q->rx_free_cap, 8u), q->nic->cfg.rx_ring);
+	/* 16 first (an idle host's ring takes back a few frames: ARP), then
+	 * the whole ring, so a busy ring is copied once */
+	uint32_t cap = MIN(q->rx_free_cap ? q->nic->cfg.rx_ring : 16u, q->nic->cfg.rx_ring);
 	g_assert(cap > have);
 	struct skb_desc *a = g_new(struct skb_desc, cap);
 	for (uint32_t i = 0, j = q->rx_free_head; i < have; i++) {
@@ -633,7 +635,7 @@ nic_uninit(struct net_device *dev)
 		trace_pcap_close(nic->pcap);
 	for (uint32_t i = 0; i < nic->nrxq; i++)
 		g_free(nic->rxq[i].rx_free);
-	g_free(nic->rxq);
+	g_aligned_free(nic->rxq);
 	nic->rxq = NULL;
 	nic_tx_free(nic);
 	nic->nrxq = 0;
@@ -705,7 +707,9 @@ nic_new(struct host *host, const char *ifname, const uint8_t *mac, const struct 
 	rss_ctx_init(&nic->rss, nic->cfg.rss_key_random ? key : NULL, nic->nrxq);
 	if (nic->cfg.rss_equal)
 		rss_indir_equal(&nic->rss, nic->cfg.rss_equal);
-	nic->rxq = g_new0(struct nic_rxq, nic->nrxq);
+	/* on cache-line boundaries: the fields a frame touches are in the
+	 * queue's first lines (h16s) */
+	nic->rxq = g_aligned_alloc0(nic->nrxq, sizeof(struct nic_rxq), 64);
 	for (uint32_t i = 0; i < nic->nrxq; i++) {
 		struct nic_rxq *q = &nic->rxq[i];
 		q->nic = nic;

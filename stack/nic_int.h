@@ -35,6 +35,14 @@ struct nic_rxq {
 	 * stamped rx_lazy_tstamp) and are taken first; the refills after are
 	 * skb_descs in rx_free, a ring of rx_free_cap (grown up to cfg.rx_ring
 	 * as needed), its oldest at rx_free_head. */
+	/* per-frame counters and coalescing, next to the ring's indices: at
+	 * 1000 senders each queue is cold when its next frame comes (h16s) */
+	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
+	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
+	uint64_t rx_irqs;	/* interrupts of this queue */
+	uint64_t rx_frames;	/* frames RSS steered to it */
+	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
+	uint32_t coal_frames;
 	uint32_t rx_free_len, rx_lazy;
 	uint64_t rx_lazy_id;
 	sim_time_t rx_lazy_tstamp;
@@ -43,18 +51,12 @@ struct nic_rxq {
 	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
 	bool rx_irq_enabled;	     /* RX interrupt unmasked */
 	bool rx_irq_asserted;	     /* raised and its handler not finished */
-	uint32_t coalesce_count;     /* frames waiting for a coalesced interrupt */
+	enum irq_step rx_step;
+	uint32_t coalesce_count; /* frames waiting for a coalesced interrupt */
 	sim_event_id coalesce_ev;
 	struct cpu_work rx_irq_work;
-	enum irq_step rx_step;
 	struct napi_struct napi;
-	struct dim rx_dim;	/* adaptive_rx: net_dim state */
-	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
-	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
-	uint64_t rx_irqs;	/* interrupts of this queue */
-	uint64_t rx_frames;	/* frames RSS steered to it */
-	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
-	uint32_t coal_frames;
+	struct dim rx_dim; /* adaptive_rx: net_dim state */
 };
 
 /*
@@ -75,9 +77,9 @@ struct nic_txq {
 	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
 	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
 	bool tx_irq_asserted;
-	struct cpu_work tx_irq_work;
 	enum irq_step tx_step;
-	uint64_t packets, bytes; /* frames put on the wire, and their bytes */
+	uint64_t packets, bytes;     /* frames put on the wire, and their bytes */
+	struct cpu_work tx_irq_work; /* interrupt mode only: after the per-frame fields */
 };
 
 struct nic {
@@ -94,7 +96,6 @@ struct nic {
 	uint32_t rx_buf_size;
 	uint32_t nrxq;
 	struct nic_rxq *rxq; /* nrxq queues */
-	struct rss_ctx rss;  /* the hash key and indirection table (ethtool -x) */
 
 	/* TX: the queues' rings; the hardware serves them in turn (tx_kick) */
 	uint32_t ntxq;
@@ -104,6 +105,10 @@ struct nic {
 	uint32_t tx_on_wire;	/* 1 while our frame is being serialised */
 	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
 	bool tx_last_frame;	/* the frame on the wire ends its skb */
+
+	/* the hash key and indirection table (ethtool -x), read only with
+	 * several RX queues: after the per-frame fields (h16s) */
+	struct rss_ctx rss;
 };
 
 /* The CPU the queue's interrupt is delivered to (smp_affinity). */

@@ -281,7 +281,7 @@ nic_tx_init(struct nic *nic)
 {
 	const char *ifname = nic->ifname;
 	nic->ntxq = nic->cfg.tx_queues ? nic->cfg.tx_queues : 1;
-	nic->txq = g_new0(struct nic_txq, nic->ntxq);
+	nic->txq = g_aligned_alloc0(nic->ntxq, sizeof(struct nic_txq), 64); /* see nic->rxq */
 	netif_set_real_num_tx_queues(nic->dev, nic->ntxq);
 	for (uint32_t i = 0; i < nic->ntxq; i++) {
 		struct nic_txq *t = &nic->txq[i];
@@ -318,7 +318,7 @@ nic_tx_stop(struct nic *nic)
 void
 nic_tx_free(struct nic *nic)
 {
-	g_free(nic->txq);
+	g_aligned_free(nic->txq);
 	nic->txq = NULL;
 	nic->ntxq = 0;
 }
