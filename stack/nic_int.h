@@ -145,4 +145,12 @@ void nic_tx_free(struct nic *nic);
 const char *nic_name(const char *pre, const char *ifname, const char *mid, int64_t num,
 		     const char *suf);
 
+/* nic_rx_ring.c: post one descriptor after a frame took one; fill the ring
+ * at open; take the oldest posted descriptor's skb (NULL: none); free every
+ * posted descriptor at stop. */
+void rx_refill_one(struct nic_rxq *q);
+void rx_fill(struct nic_rxq *q);
+struct sk_buff *rx_free_take(struct nic_rxq *q);
+void rx_free_drain(struct nic_rxq *q);
+
 #endif
