@@ -46,12 +46,14 @@ struct neighbour {
 };
 
 struct neigh_table {
+	/* what neigh_output reads and bumps for every packet, in one line
+	 * (at 1000 hosts the table is cold when its host sends again) */
+	struct neighbour *last;	   /* the entry neigh_find found last, or NULL */
+	sim_time_t reachable_time; /* drawn from base_reachable_time */
+	struct neigh_stats stats;  /* lookups, hits first */
 	struct host *host;
 	struct neigh_config cfg;
-	sim_time_t reachable_time; /* drawn from base_reachable_time */
-	GHashTable *hash;	   /* &key -> struct neighbour */
-	struct neighbour *last;	   /* the entry neigh_find found last, or NULL */
-	struct neigh_stats stats;
+	GHashTable *hash; /* &key -> struct neighbour */
 	struct packet_type pt;
 };
 

@@ -195,6 +195,24 @@ host_skb_unfold(struct host *h, struct sk_buff *skb)
 	host_skb_born(h, skb);
 }
 
+/* @n folded skbs posted, and @n freed without being unfolded (skb_desc_*_n) */
+void
+host_skb_fold_n(struct host *h, const char *queue, uint32_t n)
+{
+	g_assert(!h->folded || h->folded_queue == queue || strcmp(h->folded_queue, queue) == 0);
+	h->live_skbs += n;
+	h->folded += n;
+	h->folded_queue = queue;
+}
+
+void
+host_skb_unfold_n(struct host *h, uint32_t n)
+{
+	g_assert(h->folded >= n && h->live_skbs >= n);
+	h->folded -= n;
+	h->live_skbs -= n;
+}
+
 uint64_t
 host_check_conservation(const struct host *h, GString *report)
 {

@@ -179,5 +179,7 @@ void host_skb_died(struct host *host, struct sk_buff *skb);
  * as one of the host's folded skbs on the queue @queue, and its coming back. */
 void host_skb_fold(struct host *host, const char *queue);
 void host_skb_unfold(struct host *host, struct sk_buff *skb);
+void host_skb_fold_n(struct host *host, const char *queue, uint32_t n);
+void host_skb_unfold_n(struct host *host, uint32_t n);
 
 #endif

@@ -6,7 +6,7 @@ libnetsim_a_SOURCES += \
 	stack/host.c stack/host.h \
 	stack/dev.c stack/dev_int.h stack/gro.c stack/gro.h stack/gso.c stack/gso.h stack/softnet.c stack/softnet_remedies.c stack/netdevice.h \
 	stack/eth.c stack/eth.h \
-	stack/nic.c stack/nic_tx.c stack/nic_int.h stack/nic.h stack/net_dim.c stack/net_dim.h stack/rss.c stack/rss.h stack/rps.c stack/rps.h \
+	stack/nic.c stack/nic_rx_ring.c stack/nic_tx.c stack/nic_int.h stack/nic.h stack/net_dim.c stack/net_dim.h stack/rss.c stack/rss.h stack/rps.c stack/rps.h \
 	stack/netfilter.c stack/netfilter.h \
 	stack/u32map.h
 

@@ -29,25 +29,34 @@ struct nic_rxq {
 	struct nic *nic;
 	uint32_t index;
 	uint32_t cpu; /* the CPU its interrupt is routed to */
-	/* empty pre-allocated buffers, posted as folded skbs (skb_desc_post):
-	 * a ring of cfg.rx_ring, the oldest at rx_free_head */
-	struct skb_desc *rx_free;
-	uint32_t rx_free_head, rx_free_len;
-	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
-	bool rx_irq_enabled;	     /* RX interrupt unmasked */
-	bool rx_irq_asserted;	     /* raised and its handler not finished */
-	uint32_t coalesce_count;     /* frames waiting for a coalesced interrupt */
-	sim_event_id coalesce_ev;
-	struct cpu_work rx_irq_work;
-	enum irq_step rx_step;
-	struct napi_struct napi;
-	struct dim rx_dim;	/* adaptive_rx: net_dim state */
+	/* empty pre-allocated buffers, posted as folded skbs: rx_free_len in
+	 * all, the oldest first.  Those posted at open on an untraced host are
+	 * a range (skb_desc_post_n: rx_lazy of them, ids from rx_lazy_id, all
+	 * stamped rx_lazy_tstamp) and are taken first; the refills after are
+	 * skb_descs in rx_free, a ring of rx_free_cap (grown up to cfg.rx_ring
+	 * as needed), its oldest at rx_free_head. */
+	/* per-frame counters and coalescing, next to the ring's indices: at
+	 * 1000 senders each queue is cold when its next frame comes (h16s) */
 	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
 	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
 	uint64_t rx_irqs;	/* interrupts of this queue */
 	uint64_t rx_frames;	/* frames RSS steered to it */
 	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
 	uint32_t coal_frames;
+	uint32_t rx_free_len, rx_lazy;
+	uint64_t rx_lazy_id;
+	sim_time_t rx_lazy_tstamp;
+	struct skb_desc *rx_free;
+	uint32_t rx_free_head, rx_free_cap;
+	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
+	bool rx_irq_enabled;	     /* RX interrupt unmasked */
+	bool rx_irq_asserted;	     /* raised and its handler not finished */
+	enum irq_step rx_step;
+	uint32_t coalesce_count; /* frames waiting for a coalesced interrupt */
+	sim_event_id coalesce_ev;
+	struct cpu_work rx_irq_work;
+	struct napi_struct napi;
+	struct dim rx_dim; /* adaptive_rx: net_dim state */
 };
 
 /*
@@ -68,9 +77,9 @@ struct nic_txq {
 	uint32_t tx_reclaiming;	     /* skbs the TX-completion handler's reclaim item frees */
 	uint32_t tx_napi_taken;	     /* skbs the NAPI poll's TX step frees (tx_cost) */
 	bool tx_irq_asserted;
-	struct cpu_work tx_irq_work;
 	enum irq_step tx_step;
-	uint64_t packets, bytes; /* frames put on the wire, and their bytes */
+	uint64_t packets, bytes;     /* frames put on the wire, and their bytes */
+	struct cpu_work tx_irq_work; /* interrupt mode only: after the per-frame fields */
 };
 
 struct nic {
@@ -87,7 +96,6 @@ struct nic {
 	uint32_t rx_buf_size;
 	uint32_t nrxq;
 	struct nic_rxq *rxq; /* nrxq queues */
-	struct rss_ctx rss;  /* the hash key and indirection table (ethtool -x) */
 
 	/* TX: the queues' rings; the hardware serves them in turn (tx_kick) */
 	uint32_t ntxq;
@@ -97,6 +105,10 @@ struct nic {
 	uint32_t tx_on_wire;	/* 1 while our frame is being serialised */
 	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
 	bool tx_last_frame;	/* the frame on the wire ends its skb */
+
+	/* the hash key and indirection table (ethtool -x), read only with
+	 * several RX queues: after the per-frame fields (h16s) */
+	struct rss_ctx rss;
 };
 
 /* The CPU the queue's interrupt is delivered to (smp_affinity). */
@@ -129,5 +141,16 @@ bool tx_cause_pending(const struct nic_rxq *q);
 void nic_tx_init(struct nic *nic);
 void nic_tx_stop(struct nic *nic);
 void nic_tx_free(struct nic *nic);
+
+const char *nic_name(const char *pre, const char *ifname, const char *mid, int64_t num,
+		     const char *suf);
+
+/* nic_rx_ring.c: post one descriptor after a frame took one; fill the ring
+ * at open; take the oldest posted descriptor's skb (NULL: none); free every
+ * posted descriptor at stop. */
+void rx_refill_one(struct nic_rxq *q);
+void rx_fill(struct nic_rxq *q);
+struct sk_buff *rx_free_take(struct nic_rxq *q);
+void rx_free_drain(struct nic_rxq *q);
 
 #endif

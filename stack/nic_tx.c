@@ -281,7 +281,7 @@ nic_tx_init(struct nic *nic)
 {
 	const char *ifname = nic->ifname;
 	nic->ntxq = nic->cfg.tx_queues ? nic->cfg.tx_queues : 1;
-	nic->txq = g_new0(struct nic_txq, nic->ntxq);
+	nic->txq = g_aligned_alloc0(nic->ntxq, sizeof(struct nic_txq), 64); /* see nic->rxq */
 	netif_set_real_num_tx_queues(nic->dev, nic->ntxq);
 	for (uint32_t i = 0; i < nic->ntxq; i++) {
 		struct nic_txq *t = &nic->txq[i];
@@ -289,12 +289,13 @@ nic_tx_init(struct nic *nic)
 		t->index = i;
 		/* one queue keeps the names it always had; several are numbered
 		 * (Linux: the IRQ eth0-tx-0, ethtool -S tx_queue_0_packets) */
-		g_autofree char *ring = g_strdup_printf("tx_ring:%u", i);
-		g_autofree char *irq = nic->ntxq == 1 ? g_strdup_printf("%s tx irq", ifname)
-						      : g_strdup_printf("%s-tx-%u irq", ifname, i);
-		skb_queue_head_init(&t->tx_ring, nic->ntxq == 1 ? "tx_ring" : g_intern_string(ring),
+		bool one = nic->ntxq == 1;
+		skb_queue_head_init(&t->tx_ring,
+				    one ? "tx_ring" : nic_name("tx_ring:", "", "", i, ""),
 				    LAYER_NIC);
-		cpu_work_init(&t->tx_irq_work, tx_irq_handler, t, g_intern_string(irq));
+		cpu_work_init(&t->tx_irq_work, tx_irq_handler, t,
+			      one ? nic_name("", ifname, " tx irq", -1, "")
+				  : nic_name("", ifname, "-tx-", i, " irq"));
 	}
 }
 
@@ -317,7 +318,7 @@ nic_tx_stop(struct nic *nic)
 void
 nic_tx_free(struct nic *nic)
 {
-	g_free(nic->txq);
+	g_aligned_free(nic->txq);
 	nic->txq = NULL;
 	nic->ntxq = 0;
 }

@@ -33,11 +33,13 @@
 #include "stack/skbuff.h"
 #include "trace/trace.h"
 
+/* one cache line a slot (48 bytes unpadded: a hit read two lines in
+ * three; at 1000 hosts the slot is cold on every datagram) */
 struct rt_cache_slot {
 	bool valid;
 	uint32_t daddr, saddr;
 	struct rtable rt;
-};
+} __attribute__((aligned(64)));
 
 struct fib_table {
 	GPtrArray *entries;	     /* struct fib_entry *, sorted */
@@ -86,7 +88,7 @@ route_fini(struct ip_state *ips)
 		return;
 	g_hash_table_destroy(ips->fib->keys);
 	g_ptr_array_unref(ips->fib->entries);
-	g_free(ips->fib->cache);
+	g_aligned_free(ips->fib->cache);
 	g_free(ips->fib);
 	ips->fib = NULL;
 }
@@ -442,7 +444,7 @@ route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *r
 	struct fib_table *t = fib_of(host);
 	struct rt_cache_slot *slot = NULL;
 	if (t->nslots && !t->cache)
-		t->cache = g_new0(struct rt_cache_slot, t->nslots);
+		t->cache = g_aligned_alloc0(t->nslots, sizeof(struct rt_cache_slot), 64);
 	if (t->cache) {
 		uint32_t h = (daddr * 0x9e3779b1u) ^ (saddr * 0x85ebca6bu);
 		slot = &t->cache[(h >> 16) & (t->nslots - 1)];

@@ -379,6 +379,28 @@ skb_desc_take(struct host *host, const struct skb_desc *d, enum trace_layer laye
 	return skb;
 }
 
+uint64_t
+skb_desc_post_n(struct host *host, const char *qname, uint32_t n)
+{
+	struct skb_pool *pool = host->pool;
+	g_assert(!TRACE_ON(host->trace) && n > 0);
+	uint64_t first = pool->next_id + 1;
+	pool->next_id += n;
+	pool->allocs += n;
+	host_skb_fold_n(host, qname, n);
+	return first;
+}
+
+void
+skb_desc_consume_n(struct host *host, uint32_t n)
+{
+	struct skb_pool *pool = host->pool;
+	g_assert(!TRACE_ON(host->trace));
+	host_skb_unfold_n(host, n);
+	pool->consumed += n;
+	pool->frees += n;
+}
+
 void
 skb_consume(struct sk_buff *skb)
 {

@@ -210,6 +210,15 @@ void skb_desc_post(struct host *host, uint32_t size, enum trace_layer layer, con
 		   uint32_t qlen, struct skb_desc *d);
 struct sk_buff *skb_desc_take(struct host *host, const struct skb_desc *d, enum trace_layer layer,
 			      const char *qname, uint32_t qlen);
+/*
+ * Untraced hosts only (!TRACE_ON): post @n descriptors at once, as @n calls
+ * of skb_desc_post would (ids first..first+n-1, all stamped now, trace step
+ * 0), without writing them anywhere; returns the first id.  And take back
+ * @n posted descriptors never written and free them, as skb_desc_take and
+ * skb_consume would one by one (h16s: an idle ring's open and stop).
+ */
+uint64_t skb_desc_post_n(struct host *host, const char *qname, uint32_t n);
+void skb_desc_consume_n(struct host *host, uint32_t n);
 /* The skb was delivered or its work is done.  Consumes @skb. */
 void skb_consume(struct sk_buff *skb);
 /*

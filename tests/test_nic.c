@@ -304,6 +304,43 @@ test_ring_full_drops_are_counted(void **state)
 	assert_int_equal(fx->n, 16);
 }
 
+/*
+ * An open ring holds its descriptors as folded skbs, counted allocated and
+ * alive on the host (an untraced host posts them as one range, a traced one
+ * one by one); stopping the device frees each unwritten one as consumed.
+ * Both ways give the same counts.
+ */
+static void
+check_stop_frees_each_posted_descriptor(struct fx *fx)
+{
+	struct skb_pool_stats before, after;
+	uint32_t ring = nic_config(fx->p.nb)->rx_ring;
+	inject_at_b(fx, 1, 100); /* one taken and refilled: a posted one is explicit */
+	sim_run_until(fx->p.sim, SIM_MS);
+	assert_int_equal(fx->n, 1);
+	assert_int_equal(fx->p.b->folded, ring);
+	skb_pool_stats(fx->p.pool, &before);
+	dev_close(nic_dev(fx->p.nb));
+	skb_pool_stats(fx->p.pool, &after);
+	assert_int_equal(fx->p.b->folded, 0);
+	assert_int_equal(after.consumed, before.consumed + ring);
+	assert_int_equal(after.frees, before.frees + ring);
+	assert_int_equal(after.live, before.live - ring);
+	assert_int_equal(after.allocs, before.allocs);
+}
+
+static void
+test_stop_frees_each_posted_descriptor(void **state)
+{
+	check_stop_frees_each_posted_descriptor(*state);
+}
+
+static void
+test_stop_frees_each_posted_descriptor_traced(void **state)
+{
+	check_stop_frees_each_posted_descriptor(*state);
+}
+
 static void
 test_bad_frames_are_dropped_by_the_hardware(void **state)
 {
@@ -813,6 +850,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_frame_crosses_wire_in_interrupt_mode,
 						setup_traced_irq, teardown),
 		cmocka_unit_test_setup_teardown(test_napi_masks_irq_while_polling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_frees_each_posted_descriptor, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stop_frees_each_posted_descriptor_traced,
+						setup_traced_napi, teardown),
 		cmocka_unit_test_setup_teardown(test_napi_reenables_irq_when_ring_empty, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full_drops_are_counted, setup_small_ring,
