@@ -95,24 +95,65 @@ put_int(char *p, int64_t v)
 	return end;
 }
 
-/* One row's values, NULL where !has[i]: "[a,b,null,c]" without trailing NULLs. */
+/* A NULL among the values of pack_put_row: no column's value is INT64_MIN
+ * (times, ids and their differences within a pack, offsets, lengths). */
+#define PACK_NULL INT64_MIN
+
 static void
-pack_put_row(struct trace_pack *pk, const int64_t *v, const bool *has, int n)
+pack_memo_set(struct trace_pack *pk)
 {
-	while (n > 0 && !has[n - 1])
+	for (unsigned i = 0; i < G_N_ELEMENTS(pk->memo); i++) {
+		pk->memo[i].v = PACK_NULL;
+		memcpy(pk->memo[i].txt, i ? ",null" : "null", i ? 5 : 4);
+		pk->memo[i].len = i ? 5 : 4;
+	}
+	pk->memo_set = true;
+}
+
+/*
+ * One row's values, PACK_NULL for a NULL: "[a,b,null,c]" without trailing
+ * NULLs.  A column's value is often the one of the row before (the host,
+ * the skb, the pointers of the same skb, the time of ops done at once), so
+ * each column remembers the text it wrote last (",1104") and writes it
+ * again with one 8-byte copy when the value is the same (two values in
+ * three in a UDP flood; docs/performance.md has the instructions saved).
+ * The copy writes up to 8 bytes past the token's end, inside the room
+ * pack_reserve made; they are overwritten by the next token or are past
+ * pk->len, which is all SQLite is given.  A text longer than 8 bytes is
+ * written and not remembered.
+ */
+static void
+pack_put_row(struct trace_pack *pk, const int64_t *v, int n)
+{
+	while (n > 0 && v[n - 1] == PACK_NULL)
 		n--;
-	pack_reserve(pk, PACK_ROW_MAX);
+	pack_reserve(pk, PACK_ROW_MAX + 8);
+	if (!pk->memo_set)
+		pack_memo_set(pk);
 	char *p = pk->buf + pk->len;
 	*p++ = pk->n ? ',' : '[';
 	*p++ = '[';
 	for (int i = 0; i < n; i++) {
+		struct trace_pack_memo *m = &pk->memo[i];
+		if (m->v == v[i]) {
+			memcpy(p, m->txt, 8); /* a constant size: inlined */
+			p += m->len;
+			continue;
+		}
+		char *s = p;
 		if (i)
 			*p++ = ',';
-		if (has[i]) {
+		if (v[i] != PACK_NULL) {
 			p = put_int(p, v[i]);
 		} else {
 			memcpy(p, "null", 4); /* a constant size: inlined */
 			p += 4;
+		}
+		size_t len = (size_t)(p - s);
+		if (len <= sizeof m->txt) {
+			memcpy(m->txt, s, 8);
+			m->len = (uint8_t)len;
+			m->v = v[i];
 		}
 	}
 	*p++ = ']';
@@ -327,7 +368,6 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		project_rows(tr, r->time);
 	bool plain = trace_plain_now(tr);
 	int64_t v[17], t0 = 0, k0 = 0, d0 = 0;
-	bool has[17];
 
 	if (!plain) {
 		if (!pk->n) {
@@ -344,14 +384,13 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		k0 = pk->k0;
 		d0 = pk->has_d0 ? pk->d0 : 0;
 	}
-	/* the order of the view skb_packed: the columns most often NULL last */
+	/* the order of the view skb_packed: the columns most often NULL last;
+	 * PACK_NULL for a NULL */
 	v[0] = (int64_t)r->time - t0;
 	v[1] = r->host;
 	v[2] = trace_site_id(tr, r);
 	v[3] = (int64_t)r->skb - k0;
-	v[4] = r->data_off;
-	has[0] = has[1] = has[2] = has[3] = true;
-	has[4] = r->data_off >= 0;
+	v[4] = r->data_off >= 0 ? r->data_off : PACK_NULL;
 	if (r->has_ptrs) {
 		const struct trace_skb_ptrs *p = &r->p;
 		v[5] = p->step;
@@ -360,34 +399,28 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		v[8] = p->size;
 		v[9] = (int64_t)p->data_id - d0;
 		v[10] = p->dataref;
-		v[12] = p->trans;
-		v[13] = p->net;
-		v[14] = p->mac;
-		has[5] = has[6] = has[7] = has[8] = has[9] = has[10] = true;
-		has[12] = p->trans != TRACE_HDR_UNSET;
-		has[13] = p->net != TRACE_HDR_UNSET;
-		has[14] = p->mac != TRACE_HDR_UNSET;
+		v[12] = p->trans != TRACE_HDR_UNSET ? p->trans : PACK_NULL;
+		v[13] = p->net != TRACE_HDR_UNSET ? p->net : PACK_NULL;
+		v[14] = p->mac != TRACE_HDR_UNSET ? p->mac : PACK_NULL;
 	} else {
-		has[5] = has[6] = has[7] = has[8] = has[9] = has[10] = false;
-		has[12] = has[13] = has[14] = false;
+		v[5] = v[6] = v[7] = v[8] = v[9] = v[10] = PACK_NULL;
+		v[12] = v[13] = v[14] = PACK_NULL;
 	}
 	/* trace.h passes the queue length in @bytes for queue operations. */
-	v[11] = r->bytes;
-	has[11] = queue_op || r->bytes != 0 || r->op == TR_COPY;
-	v[15] = (int64_t)r->other;
-	has[15] = r->other != 0;
+	v[11] = queue_op || r->bytes != 0 || r->op == TR_COPY ? r->bytes : PACK_NULL;
+	v[15] = r->other != 0 ? (int64_t)r->other : PACK_NULL;
 	bool derived =
 		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
 	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
-	v[16] = r->len >= 0 ? r->len : -1;
-	has[16] = !(derived || (len_null && r->len < 0));
+	v[16] = derived || (len_null && r->len < 0) ? PACK_NULL : r->len >= 0 ? r->len : -1;
 	if (tr->w_error)
 		return;
 	if (plain) {
 		struct trace_plain *pl = &tr->skb_plain;
 		for (int c = 0; c < TRACE_PLAIN_COLS; c++) {
-			pl->v[pl->n][c] = v[skb_col_from[c]];
-			pl->has[pl->n][c] = has[skb_col_from[c]];
+			int64_t x = v[skb_col_from[c]];
+			pl->v[pl->n][c] = x;
+			pl->has[pl->n][c] = x != PACK_NULL;
 		}
 		tr->skb_seq++;
 		tr->batch_rows++;
@@ -395,7 +428,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 			plain_write(tr, pl, true);
 		return;
 	}
-	pack_put_row(pk, v, has, 17);
+	pack_put_row(pk, v, 17);
 	tr->skb_seq++;
 	tr->batch_rows++;
 	if (pack_full(pk))
@@ -434,7 +467,10 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
 		pk->t0 = v[2];
 	v[3] -= v[2]; /* the stretch's length */
 	v[2] -= pk->t0;
-	pack_put_row(pk, v, has, 6);
+	for (int i = 0; i < 6; i++)
+		if (!has[i])
+			v[i] = PACK_NULL;
+	pack_put_row(pk, v, 6);
 	tr->batch_rows++;
 	if (pack_full(pk))
 		pack_write(tr, pk, tr->st[ST_CPU_PACK], false);
