@@ -273,9 +273,10 @@ struct trace {
 	struct {
 		uint32_t n;
 		struct trace_row rows[TRACE_PLAIN_BATCH];
-	} packets;	  /* packets rows not yet inserted, the same way */
-	uint64_t skb_seq; /* skb_events rows packed so far: the last seq */
-	bool pack_early;  /* on course to pass expand_rows: packed from now on */
+	} packets;	      /* packets rows not yet inserted, the same way */
+	uint64_t skb_seq;     /* skb_events rows packed so far: the last seq */
+	bool pack_early;      /* on course to pass expand_rows: packed from now on */
+	uint32_t pack_arrays; /* NETSIM_TRACE_PACK_ARRAYS=N: every Nth pack row an array (tests) */
 	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
