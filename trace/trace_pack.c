@@ -107,6 +107,11 @@ pack_memo_set(struct trace_pack *pk)
 		memcpy(pk->memo[i].txt, i ? ",null" : "null", i ? 5 : 4);
 		pk->memo[i].len = i ? 5 : 4;
 	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(pk->cmemo); i++) {
+		pk->cmemo[i].v = PACK_NULL;
+		pk->cmemo[i].txt[0] = ' ';
+		pk->cmemo[i].len = 1;
+	}
 	pk->memo_set = true;
 }
 
@@ -192,37 +197,48 @@ zigzag(int64_t v)
 
 /* Writes @c[0..n-1] as a string row: false (nothing written) if a value is
  * out of range.  One pass: the row is committed (pk->len) at the end,
- * cut after its last value that is not NULL. */
+ * cut after its last value that is not NULL.  As in pack_put_row, each
+ * character remembers its last value and bytes, copied again (4 bytes)
+ * when the value is the same. */
 static bool
 pack_put_string(struct trace_pack *pk, const int64_t *c, int n)
 {
-	pack_reserve(pk, 3 + 3 * (size_t)n + 1);
+	pack_reserve(pk, 3 + 3 * (size_t)n + 8);
+	if (!pk->memo_set)
+		pack_memo_set(pk);
 	unsigned char *p = (unsigned char *)pk->buf + pk->len, *last;
 	*p++ = pk->n ? ',' : '[';
 	*p++ = '"';
 	last = p;
 	for (int i = 0; i < n; i++) {
 		int64_t x = c[i];
-		if (x == PACK_NULL) {
-			*p++ = ' ';
-			continue;
+		struct trace_pack_memo *m = &pk->cmemo[i];
+		if (x != m->v) {
+			if (x != PACK_NULL && (uint64_t)x > PACK_CHAR_MAX)
+				return false;
+			uint32_t u = (uint32_t)x + 35 + (x >= 57);
+			unsigned char *t = (unsigned char *)m->txt;
+			if (x == PACK_NULL) {
+				t[0] = ' ';
+				m->len = 1;
+			} else if (u < 0x80) {
+				t[0] = (unsigned char)u;
+				m->len = 1;
+			} else if (u < 0x800) {
+				t[0] = (unsigned char)(0xc0 | u >> 6);
+				t[1] = (unsigned char)(0x80 | (u & 0x3f));
+				m->len = 2;
+			} else {
+				t[0] = (unsigned char)(0xe0 | u >> 12);
+				t[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
+				t[2] = (unsigned char)(0x80 | (u & 0x3f));
+				m->len = 3;
+			}
+			m->v = x;
 		}
-		if ((uint64_t)x > PACK_CHAR_MAX)
-			return false;
-		uint32_t u = (uint32_t)x + 35 + (x >= 57);
-		if (u < 0x80) {
-			*p++ = (unsigned char)u;
-		} else if (u < 0x800) {
-			p[0] = (unsigned char)(0xc0 | u >> 6);
-			p[1] = (unsigned char)(0x80 | (u & 0x3f));
-			p += 2;
-		} else {
-			p[0] = (unsigned char)(0xe0 | u >> 12);
-			p[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
-			p[2] = (unsigned char)(0x80 | (u & 0x3f));
-			p += 3;
-		}
-		last = p;
+		memcpy(p, m->txt, 4); /* a constant size: inlined */
+		p += m->len;
+		last = x != PACK_NULL ? p : last;
 	}
 	*last++ = '"';
 	pk->len = (size_t)((char *)last - pk->buf);
