@@ -90,7 +90,8 @@ CREATE TABLE skb_rows (
 -- c gives c - 35, less one more when c > 92 (a space: NULL; past the end:
 -- NULL), in the order time_ns - t0 (two characters: / 32768 and % 32768),
 -- host, site, skb - k0 (z), data_off, step, tail_off, end_off, buf_size,
--- data_id - d0 (z), dataref, bytes, trans_off, net_off, mac_off,
+-- data_id (0 for 0, else data_id - d0 (z) + 1), dataref, bytes,
+-- trans_off, net_off, mac_off,
 -- other - k0 (z), len + 1; (z): zigzagged, 0 -1 1 -2 .. as 0 1 2 3 ...
 -- A row with a value that does not fit one character (0 .. 55259) is an
 -- array, as schema 8 wrote every row: skb_rows' values, time_ns, skb and
@@ -122,7 +123,8 @@ SELECT seq,
        CASE WHEN a THEN v ->> 14 ELSE (nullif(c16, 32) - 35 - (c16 > 92)) END AS mac_off,
        CASE WHEN a THEN v ->> 13 ELSE (nullif(c15, 32) - 35 - (c15 > 92)) END AS net_off,
        CASE WHEN a THEN v ->> 12 ELSE (nullif(c14, 32) - 35 - (c14 > 92)) END AS trans_off,
-       d0 + CASE WHEN a THEN v ->> 9 ELSE CASE WHEN (nullif(c11, 32) - 35 - (c11 > 92)) & 1 THEN -1 - ((nullif(c11, 32) - 35 - (c11 > 92)) >> 1) ELSE (nullif(c11, 32) - 35 - (c11 > 92)) >> 1 END END AS data_id,
+       CASE WHEN a THEN d0 + (v ->> 9) WHEN (nullif(c11, 32) - 35 - (c11 > 92)) = 0 THEN 0
+            ELSE d0 + CASE WHEN ((nullif(c11, 32) - 35 - (c11 > 92)) - 1) & 1 THEN -1 - (((nullif(c11, 32) - 35 - (c11 > 92)) - 1) >> 1) ELSE ((nullif(c11, 32) - 35 - (c11 > 92)) - 1) >> 1 END END AS data_id,
        CASE WHEN a THEN v ->> 10 ELSE (nullif(c12, 32) - 35 - (c12 > 92)) END AS dataref,
        pack
 FROM (SELECT p.seq0 + j.key AS seq, p.seq0 AS pack, p.t0 AS t0, p.k0 AS k0, p.d0 AS d0,

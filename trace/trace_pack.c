@@ -249,7 +249,7 @@ pack_put_string(struct trace_pack *pk, const int64_t *c, int n)
 /* The characters of an skb row, from the array form's values @v (the
  * order of skb_packed in schema.sql, @k0 the pack's first skb). */
 static bool
-pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0)
+pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0, int64_t d0)
 {
 	int64_t c[18];
 
@@ -262,7 +262,9 @@ pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0)
 	c[4] = zigzag(v[3]);	     /* skb - k0 */
 	for (int i = 4; i <= 8; i++) /* data_off step tail_off end_off buf_size */
 		c[i + 1] = v[i];
-	c[10] = zigzag(v[9]);	       /* data_id - d0 */
+	/* data_id: 0 (an skb with no data buffer) as 0, else data_id - d0 (z) + 1 */
+	int64_t z = zigzag(v[9]);
+	c[10] = v[9] == PACK_NULL ? PACK_NULL : v[9] == -d0 ? 0 : z < 0 ? -1 : z + 1;
 	for (int i = 10; i <= 14; i++) /* dataref bytes trans_off net_off mac_off */
 		c[i + 1] = v[i];
 	c[16] = v[15] == PACK_NULL ? PACK_NULL
@@ -566,7 +568,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 			plain_write(tr, pl, true);
 		return;
 	}
-	if (pack_as_array(tr, pk) || !pack_put_skb_string(pk, v, k0))
+	if (pack_as_array(tr, pk) || !pack_put_skb_string(pk, v, k0, d0))
 		pack_put_row(pk, v, 17);
 	tr->skb_seq++;
 	tr->batch_rows++;
@@ -725,7 +727,7 @@ unzigzag(int64_t z)
 /* A string row (pack_put_skb_string, pack_put_cpu_string) as the values
  * of the array form into @v/@has; @k0: the pack's first skb. */
 static bool
-unpack_string(const char **pp, bool skb, int64_t k0, int64_t *v, bool *has)
+unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, bool *has)
 {
 	int64_t c[18];
 	bool h[18];
@@ -751,7 +753,7 @@ unpack_string(const char **pp, bool skb, int64_t k0, int64_t *v, bool *has)
 	v[3] = unzigzag(c[4]), has[3] = h[4];
 	for (int i = 4; i <= 8; i++)
 		v[i] = c[i + 1], has[i] = h[i + 1];
-	v[9] = unzigzag(c[10]), has[9] = h[10];
+	v[9] = c[10] == 0 ? -d0 : unzigzag(c[10] - 1), has[9] = h[10]; /* d0 + v[9]: data_id */
 	for (int i = 10; i <= 14; i++)
 		v[i] = c[i + 1], has[i] = h[i + 1];
 	v[15] = k0 + unzigzag(c[16]), has[15] = h[16];
@@ -763,7 +765,7 @@ unpack_string(const char **pp, bool skb, int64_t k0, int64_t *v, bool *has)
  * rows) into @v/@has, @ncol a row, calling @row for each; false on text
  * that is not a pack.  @k0: the pack's first skb (skb packs). */
 static bool
-unpack_rows(const char *text, int ncol, int64_t k0,
+unpack_rows(const char *text, int ncol, int64_t k0, int64_t d0,
 	    bool (*row)(void *, const int64_t *, const bool *), void *arg)
 {
 	const char *p = text;
@@ -777,7 +779,7 @@ unpack_rows(const char *text, int ncol, int64_t k0,
 		int64_t v[17];
 		bool has[17];
 		if (*p++ == '"') {
-			if (!unpack_string(&p, ncol == 17, k0, v, has))
+			if (!unpack_string(&p, ncol == 17, k0, d0, v, has))
 				return false;
 		} else {
 			int i = 0;
@@ -868,8 +870,8 @@ unpack_table(sqlite3 *db, bool skb, char **errmsg)
 		u.k0 = sqlite3_column_int64(sel, 2);
 		u.d0 = sqlite3_column_int64(sel, 3);
 		const char *text = (const char *)sqlite3_column_text(sel, 4);
-		if (!unpack_rows(text, skb ? 17 : 6, u.k0, skb ? unpack_skb_row : unpack_cpu_row,
-				 &u)) {
+		if (!unpack_rows(text, skb ? 17 : 6, u.k0, u.d0,
+				 skb ? unpack_skb_row : unpack_cpu_row, &u)) {
 			if (sqlite3_errcode(db) == SQLITE_OK || sqlite3_errcode(db) == SQLITE_ROW ||
 			    sqlite3_errcode(db) == SQLITE_DONE)
 				*errmsg = sqlite3_mprintf("a row of %s is not a pack",
