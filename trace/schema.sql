@@ -87,13 +87,13 @@ CREATE TABLE skb_rows (
 -- json_each: one row of skb_rows' columns per element, seq = seq0 + index.
 -- Since schema 9 an element is a string, one character a value (the
 -- writer's pack_put_string, trace/trace_pack.c): character K's code point
--- c gives c - 35, less one more when c > 92 (a space: NULL; past the end:
+-- c gives c - 35 ('\' written escaped; a space: NULL; past the end:
 -- NULL), in the order time_ns - t0 (two characters: / 32768 and % 32768),
 -- host, site, skb - k0 (z), data_off, step, tail_off, end_off, buf_size,
 -- data_id (0 for 0, else data_id - d0 (z) + 1), dataref, bytes,
 -- trans_off, net_off, mac_off,
 -- other - k0 (z), len + 1; (z): zigzagged, 0 -1 1 -2 .. as 0 1 2 3 ...
--- A row with a value that does not fit one character (0 .. 55259) is an
+-- A row with a value that does not fit one character (0 .. 55260) is an
 -- array, as schema 8 wrote every row: skb_rows' values, time_ns, skb and
 -- data_id as differences from the pack's first, in the order of the ->>
 -- indexes below, trailing NULLs left out.
@@ -108,24 +108,24 @@ CREATE TABLE skb_packs (
 
 CREATE VIEW skb_packed AS
 SELECT seq,
-       t0 + CASE WHEN a THEN v ->> 0 ELSE (nullif(c1, 32) - 35 - (c1 > 92)) * 32768 + (nullif(c2, 32) - 35 - (c2 > 92)) END AS time_ns,
-       CASE WHEN a THEN v ->> 1 ELSE (nullif(c3, 32) - 35 - (c3 > 92)) END AS host,
-       CASE WHEN a THEN v ->> 2 ELSE (nullif(c4, 32) - 35 - (c4 > 92)) END AS site,
-       k0 + CASE WHEN a THEN v ->> 3 ELSE CASE WHEN (nullif(c5, 32) - 35 - (c5 > 92)) & 1 THEN -1 - ((nullif(c5, 32) - 35 - (c5 > 92)) >> 1) ELSE (nullif(c5, 32) - 35 - (c5 > 92)) >> 1 END END AS skb,
-       CASE WHEN a THEN v ->> 4 ELSE (nullif(c6, 32) - 35 - (c6 > 92)) END AS data_off,
-       CASE WHEN a THEN v ->> 16 ELSE (nullif(c18, 32) - 35 - (c18 > 92)) - 1 END AS len,
-       CASE WHEN a THEN v ->> 11 ELSE (nullif(c13, 32) - 35 - (c13 > 92)) END AS bytes,
-       CASE WHEN a THEN v ->> 15 ELSE k0 + CASE WHEN (nullif(c17, 32) - 35 - (c17 > 92)) & 1 THEN -1 - ((nullif(c17, 32) - 35 - (c17 > 92)) >> 1) ELSE (nullif(c17, 32) - 35 - (c17 > 92)) >> 1 END END AS other,
-       CASE WHEN a THEN v ->> 5 ELSE (nullif(c7, 32) - 35 - (c7 > 92)) END AS step,
-       CASE WHEN a THEN v ->> 6 ELSE (nullif(c8, 32) - 35 - (c8 > 92)) END AS tail_off,
-       CASE WHEN a THEN v ->> 7 ELSE (nullif(c9, 32) - 35 - (c9 > 92)) END AS end_off,
-       CASE WHEN a THEN v ->> 8 ELSE (nullif(c10, 32) - 35 - (c10 > 92)) END AS buf_size,
-       CASE WHEN a THEN v ->> 14 ELSE (nullif(c16, 32) - 35 - (c16 > 92)) END AS mac_off,
-       CASE WHEN a THEN v ->> 13 ELSE (nullif(c15, 32) - 35 - (c15 > 92)) END AS net_off,
-       CASE WHEN a THEN v ->> 12 ELSE (nullif(c14, 32) - 35 - (c14 > 92)) END AS trans_off,
-       CASE WHEN a THEN d0 + (v ->> 9) WHEN (nullif(c11, 32) - 35 - (c11 > 92)) = 0 THEN 0
-            ELSE d0 + CASE WHEN ((nullif(c11, 32) - 35 - (c11 > 92)) - 1) & 1 THEN -1 - (((nullif(c11, 32) - 35 - (c11 > 92)) - 1) >> 1) ELSE ((nullif(c11, 32) - 35 - (c11 > 92)) - 1) >> 1 END END AS data_id,
-       CASE WHEN a THEN v ->> 10 ELSE (nullif(c12, 32) - 35 - (c12 > 92)) END AS dataref,
+       t0 + CASE WHEN a THEN v ->> 0 ELSE (nullif(c1, 32) - 35) * 32768 + (nullif(c2, 32) - 35) END AS time_ns,
+       CASE WHEN a THEN v ->> 1 ELSE (nullif(c3, 32) - 35) END AS host,
+       CASE WHEN a THEN v ->> 2 ELSE (nullif(c4, 32) - 35) END AS site,
+       k0 + CASE WHEN a THEN v ->> 3 ELSE CASE WHEN (nullif(c5, 32) - 35) & 1 THEN -1 - ((nullif(c5, 32) - 35) >> 1) ELSE (nullif(c5, 32) - 35) >> 1 END END AS skb,
+       CASE WHEN a THEN v ->> 4 ELSE (nullif(c6, 32) - 35) END AS data_off,
+       CASE WHEN a THEN v ->> 16 ELSE (nullif(c18, 32) - 35) - 1 END AS len,
+       CASE WHEN a THEN v ->> 11 ELSE (nullif(c13, 32) - 35) END AS bytes,
+       CASE WHEN a THEN v ->> 15 ELSE k0 + CASE WHEN (nullif(c17, 32) - 35) & 1 THEN -1 - ((nullif(c17, 32) - 35) >> 1) ELSE (nullif(c17, 32) - 35) >> 1 END END AS other,
+       CASE WHEN a THEN v ->> 5 ELSE (nullif(c7, 32) - 35) END AS step,
+       CASE WHEN a THEN v ->> 6 ELSE (nullif(c8, 32) - 35) END AS tail_off,
+       CASE WHEN a THEN v ->> 7 ELSE (nullif(c9, 32) - 35) END AS end_off,
+       CASE WHEN a THEN v ->> 8 ELSE (nullif(c10, 32) - 35) END AS buf_size,
+       CASE WHEN a THEN v ->> 14 ELSE (nullif(c16, 32) - 35) END AS mac_off,
+       CASE WHEN a THEN v ->> 13 ELSE (nullif(c15, 32) - 35) END AS net_off,
+       CASE WHEN a THEN v ->> 12 ELSE (nullif(c14, 32) - 35) END AS trans_off,
+       CASE WHEN a THEN d0 + (v ->> 9) WHEN (nullif(c11, 32) - 35) = 0 THEN 0
+            ELSE d0 + CASE WHEN ((nullif(c11, 32) - 35) - 1) & 1 THEN -1 - (((nullif(c11, 32) - 35) - 1) >> 1) ELSE ((nullif(c11, 32) - 35) - 1) >> 1 END END AS data_id,
+       CASE WHEN a THEN v ->> 10 ELSE (nullif(c12, 32) - 35) END AS dataref,
        pack
 FROM (SELECT p.seq0 + j.key AS seq, p.seq0 AS pack, p.t0 AS t0, p.k0 AS k0, p.d0 AS d0,
 	     j.type = 'array' AS a, j.value AS v,
@@ -198,12 +198,12 @@ CREATE TABLE cpu_packs (
 );
 
 CREATE VIEW cpu_packed AS
-SELECT CASE WHEN a THEN v ->> 0 ELSE (nullif(c1, 32) - 35 - (c1 > 92)) END AS host,
-       CASE WHEN a THEN v ->> 1 ELSE (nullif(c2, 32) - 35 - (c2 > 92)) END AS work,
-       t0 + CASE WHEN a THEN v ->> 2 ELSE (nullif(c3, 32) - 35 - (c3 > 92)) * 32768 + (nullif(c4, 32) - 35 - (c4 > 92)) END AS start_ns,
-       t0 + CASE WHEN a THEN (v ->> 2) + (v ->> 3) ELSE (nullif(c3, 32) - 35 - (c3 > 92)) * 32768 + (nullif(c4, 32) - 35 - (c4 > 92)) + (nullif(c5, 32) - 35 - (c5 > 92)) * 32768 + (nullif(c6, 32) - 35 - (c6 > 92)) END AS end_ns,
-       CASE WHEN a THEN v ->> 4 ELSE (nullif(c7, 32) - 35 - (c7 > 92)) END AS task,
-       coalesce(CASE WHEN a THEN v ->> 5 ELSE (nullif(c8, 32) - 35 - (c8 > 92)) END, 0) AS cpu,
+SELECT CASE WHEN a THEN v ->> 0 ELSE (nullif(c1, 32) - 35) END AS host,
+       CASE WHEN a THEN v ->> 1 ELSE (nullif(c2, 32) - 35) END AS work,
+       t0 + CASE WHEN a THEN v ->> 2 ELSE (nullif(c3, 32) - 35) * 32768 + (nullif(c4, 32) - 35) END AS start_ns,
+       t0 + CASE WHEN a THEN (v ->> 2) + (v ->> 3) ELSE (nullif(c3, 32) - 35) * 32768 + (nullif(c4, 32) - 35) + (nullif(c5, 32) - 35) * 32768 + (nullif(c6, 32) - 35) END AS end_ns,
+       CASE WHEN a THEN v ->> 4 ELSE (nullif(c7, 32) - 35) END AS task,
+       coalesce(CASE WHEN a THEN v ->> 5 ELSE (nullif(c8, 32) - 35) END, 0) AS cpu,
        pack
 FROM (SELECT p.id AS pack, p.t0 AS t0, j.type = 'array' AS a, j.value AS v,
 	     unicode(substr(j.value, 1, 1)) AS c1,

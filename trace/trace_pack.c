@@ -172,17 +172,18 @@ pack_put_row(struct trace_pack *pk, const int64_t *v, int n)
  * kernel's writes, SQLite's copies and the formatting all go with the
  * bytes; docs/performance.md).  Stock SQLite decodes it in the views
  * (schema.sql, skb_packed): unicode(substr(row, K, 1)) is the code point
- * of character K.  A value 0 .. PACK_CHAR_MAX is code point
- * value + 35, one more from 57 on (code points 35 .. 55295: never '"',
- * '\\', a control character or a UTF-16 surrogate, so JSON takes them
- * unescaped, and 1 to 3 bytes of UTF-8); a NULL is a space; NULLs at the
+ * of character K.  A value 0 .. PACK_CHAR_MAX is code point value + 35
+ * (code points 35 .. 55295: never '"', a control character or a UTF-16
+ * surrogate; 1 to 3 bytes of UTF-8, and '\\' (57) escaped as two, so that
+ * the view decodes a character with one unicode() call: the views' cost is
+ * those calls); a NULL is a space; NULLs at the
  * end are left out.  A value that may be negative is stored zigzagged
  * (0, -1, 1, -2 .. as 0, 1, 2, 3 ..); a time is two characters, the
  * nanoseconds / 32768 and % 32768.  A row with a value out of range is
  * written in the array form instead, as schema 8 wrote every row; the views
  * and the expander read both.
  */
-#define PACK_CHAR_MAX 55259
+#define PACK_CHAR_MAX 55260
 #define PACK_TIME_SPLIT 32768
 
 static inline int64_t
@@ -216,11 +217,14 @@ pack_put_string(struct trace_pack *pk, const int64_t *c, int n)
 		if (x != m->v) {
 			if (x != PACK_NULL && (uint64_t)x > PACK_CHAR_MAX)
 				return false;
-			uint32_t u = (uint32_t)x + 35 + (x >= 57);
+			uint32_t u = (uint32_t)x + 35;
 			unsigned char *t = (unsigned char *)m->txt;
 			if (x == PACK_NULL) {
 				t[0] = ' ';
 				m->len = 1;
+			} else if (u == '\\') {
+				t[0] = t[1] = '\\';
+				m->len = 2;
 			} else if (u < 0x80) {
 				t[0] = (unsigned char)u;
 				m->len = 1;
@@ -691,9 +695,14 @@ unpack_chars(const char **pp, int64_t *c, bool *has, int nchar)
 
 	for (; *p != '"'; i++) {
 		uint32_t u;
-		if (i == nchar || *p < 0x20 || *p == '\\')
+		if (i == nchar || *p < 0x20)
 			return false;
-		if (*p < 0x80) {
+		if (*p == '\\') {
+			if (p[1] != '\\')
+				return false; /* the writer escapes nothing else */
+			u = '\\';
+			p += 2;
+		} else if (*p < 0x80) {
 			u = *p++;
 		} else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
 			u = (uint32_t)(*p & 0x1f) << 6 | (p[1] & 0x3f);
@@ -708,9 +717,9 @@ unpack_chars(const char **pp, int64_t *c, bool *has, int nchar)
 		has[i] = u != ' ';
 		if (u == ' ')
 			continue;
-		if (u < 35 || u == 92 || u > PACK_CHAR_MAX + 36)
+		if (u < 35 || u > PACK_CHAR_MAX + 35)
 			return false;
-		c[i] = (int64_t)u - 35 - (u > 92);
+		c[i] = (int64_t)u - 35;
 	}
 	for (; i < nchar; i++)
 		has[i] = false;
