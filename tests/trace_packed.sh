@@ -184,4 +184,29 @@ expect_exit 2 "netsim trace expand of a trace a run holds" -- \
 	flock -x "$T/busy.db" "$NETSIM" trace expand "$T/busy.db"
 expect_grep "$T/err" "still writing" "it says a run is writing it"
 
+# Schema 9: a pack row is a string, one character a value; a row whose
+# values do not fit is an array, as schema 8 wrote every row (and a
+# schema 8 trace still has).  Packs mixing both read and expand alike.
+db=$T/lectures-tcp-handshake-and-teardown
+expect_eq "$(q "$db.packed.db" "SELECT DISTINCT j.type FROM skb_packs p, json_each(p.rows) j")" \
+	"text" "the packed trace's rows are strings"
+NETSIM_TRACE_PACK_ARRAYS=3 NETSIM_TRACE_EXPAND_ROWS=0 "$NETSIM" run \
+	"$top_srcdir/scenarios/lectures/tcp-handshake-and-teardown.ini" -q \
+	--trace "$T/mixed3.db" --trace-level full >/dev/null 2>&1
+expect_eq "$(q "$T/mixed3.db" "SELECT group_concat(t) FROM (SELECT DISTINCT j.type AS t
+	FROM skb_packs p, json_each(p.rows) j UNION SELECT DISTINCT 'cpu ' || j.type
+	FROM cpu_packs p, json_each(p.rows) j ORDER BY 1)")" "array,cpu array,cpu text,text" \
+	"NETSIM_TRACE_PACK_ARRAYS=3 writes packs of array and string rows"
+expect_eq "$(dump "$T/mixed3.db" | cksum)" "$(dump "$db.plain.db" | cksum)" \
+	"packs of array and string rows read as the plain trace"
+expect_exit 0 "packs of array and string rows replay" -- "$NETSIM" check-trace "$T/mixed3.db"
+expect_exit 0 "netsim trace expand of packs of both forms" -- "$NETSIM" trace expand "$T/mixed3.db"
+expect_eq "$(dump "$T/mixed3.db" | cksum)" "$(dump "$db.plain.db" | cksum)" \
+	"expanded, they read as the plain trace"
+# A string row with a character the writer never writes (a tab) is not a pack.
+cp "$db.packed.db" "$T/bad9.db"
+q "$T/bad9.db" "UPDATE skb_packs SET rows = '[\"#' || char(9) || '\"]' WHERE seq0 = (SELECT max(seq0) FROM skb_packs)" >/dev/null
+expect_exit 2 "netsim trace expand of a broken string row fails" -- "$NETSIM" trace expand "$T/bad9.db"
+expect_grep "$T/err" "expanding the packs failed" "it says expanding failed"
+
 done_testing

@@ -1,4 +1,4 @@
--- trace/schema.sql - the netsim trace database, schema version 7.
+-- trace/schema.sql - the netsim trace database, schema version 9.
 --
 -- One database holds one run.  trace/trace.c creates these tables when a
 -- trace is opened (this file is compiled into netsim), fills them while the
@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -76,7 +76,7 @@ CREATE TABLE skb_rows (
 );
 
 -- skb_rows packed: while a run writes, a trace stores its skb_rows rows
--- TRACE_PACK_ROWS (256) to a row of skb_packs, as a JSON array of arrays,
+-- about 50 KB of rows (at most TRACE_PACK_ROWS, 4096) to a row of skb_packs, as a JSON array,
 -- because one B-tree row per operation costs more than the simulation
 -- itself (docs/performance.md, the trace section).  When the run ends, a
 -- trace of at most NETSIM_TRACE_EXPAND_ROWS skb_events rows (default
@@ -85,9 +85,18 @@ CREATE TABLE skb_rows (
 -- `netsim trace expand FILE`.  Either way skb_events and cpu_busy below give
 -- the same rows.  The view skb_packed decodes the packs with SQLite's own
 -- json_each: one row of skb_rows' columns per element, seq = seq0 + index.
--- An element holds skb_rows' values, time_ns, skb and data_id as differences
--- from the pack's first (shorter numbers), in the order
--- below: the columns most often NULL last, because trailing NULLs are left out.
+-- Since schema 9 an element is a string, one character a value (the
+-- writer's pack_put_string, trace/trace_pack.c): character K's code point
+-- c gives c - 35 ('\' written escaped; a space: NULL; past the end:
+-- NULL), in the order time_ns - t0 (two characters: / 32768 and % 32768),
+-- host, site, skb - k0 (z), data_off, step, tail_off, end_off, buf_size,
+-- data_id (0 for 0, else data_id - d0 (z) + 1), dataref, bytes,
+-- trans_off, net_off, mac_off,
+-- other - k0 (z), len + 1; (z): zigzagged, 0 -1 1 -2 .. as 0 1 2 3 ...
+-- A row with a value that does not fit one character (0 .. 55260) is an
+-- array, as schema 8 wrote every row: skb_rows' values, time_ns, skb and
+-- data_id as differences from the pack's first, in the order of the ->>
+-- indexes below, trailing NULLs left out.
 CREATE TABLE skb_packs (
 	seq0 INTEGER PRIMARY KEY,        -- seq of the first row
 	n    INTEGER NOT NULL,           -- rows in the pack: seq0 .. seq0 + n - 1
@@ -98,26 +107,47 @@ CREATE TABLE skb_packs (
 );
 
 CREATE VIEW skb_packed AS
-SELECT p.seq0 + j.key AS seq,
-       p.t0 + (j.value ->> 0) AS time_ns,
-       j.value ->> 1 AS host,
-       j.value ->> 2 AS site,
-       p.k0 + (j.value ->> 3) AS skb,
-       j.value ->> 4 AS data_off,
-       j.value ->> 16 AS len,
-       j.value ->> 11 AS bytes,
-       j.value ->> 15 AS other,
-       j.value ->> 5 AS step,
-       j.value ->> 6 AS tail_off,
-       j.value ->> 7 AS end_off,
-       j.value ->> 8 AS buf_size,
-       j.value ->> 14 AS mac_off,
-       j.value ->> 13 AS net_off,
-       j.value ->> 12 AS trans_off,
-       p.d0 + (j.value ->> 9) AS data_id,
-       j.value ->> 10 AS dataref,
-       p.seq0 AS pack
-FROM skb_packs p CROSS JOIN json_each(p.rows) j;
+SELECT seq,
+       t0 + CASE WHEN a THEN v ->> 0 ELSE (nullif(c1, 32) - 35) * 32768 + (nullif(c2, 32) - 35) END AS time_ns,
+       CASE WHEN a THEN v ->> 1 ELSE (nullif(c3, 32) - 35) END AS host,
+       CASE WHEN a THEN v ->> 2 ELSE (nullif(c4, 32) - 35) END AS site,
+       k0 + CASE WHEN a THEN v ->> 3 ELSE CASE WHEN (nullif(c5, 32) - 35) & 1 THEN -1 - ((nullif(c5, 32) - 35) >> 1) ELSE (nullif(c5, 32) - 35) >> 1 END END AS skb,
+       CASE WHEN a THEN v ->> 4 ELSE (nullif(c6, 32) - 35) END AS data_off,
+       CASE WHEN a THEN v ->> 16 ELSE (nullif(c18, 32) - 35) - 1 END AS len,
+       CASE WHEN a THEN v ->> 11 ELSE (nullif(c13, 32) - 35) END AS bytes,
+       CASE WHEN a THEN v ->> 15 ELSE k0 + CASE WHEN (nullif(c17, 32) - 35) & 1 THEN -1 - ((nullif(c17, 32) - 35) >> 1) ELSE (nullif(c17, 32) - 35) >> 1 END END AS other,
+       CASE WHEN a THEN v ->> 5 ELSE (nullif(c7, 32) - 35) END AS step,
+       CASE WHEN a THEN v ->> 6 ELSE (nullif(c8, 32) - 35) END AS tail_off,
+       CASE WHEN a THEN v ->> 7 ELSE (nullif(c9, 32) - 35) END AS end_off,
+       CASE WHEN a THEN v ->> 8 ELSE (nullif(c10, 32) - 35) END AS buf_size,
+       CASE WHEN a THEN v ->> 14 ELSE (nullif(c16, 32) - 35) END AS mac_off,
+       CASE WHEN a THEN v ->> 13 ELSE (nullif(c15, 32) - 35) END AS net_off,
+       CASE WHEN a THEN v ->> 12 ELSE (nullif(c14, 32) - 35) END AS trans_off,
+       CASE WHEN a THEN d0 + (v ->> 9) WHEN (nullif(c11, 32) - 35) = 0 THEN 0
+            ELSE d0 + CASE WHEN ((nullif(c11, 32) - 35) - 1) & 1 THEN -1 - (((nullif(c11, 32) - 35) - 1) >> 1) ELSE ((nullif(c11, 32) - 35) - 1) >> 1 END END AS data_id,
+       CASE WHEN a THEN v ->> 10 ELSE (nullif(c12, 32) - 35) END AS dataref,
+       pack
+FROM (SELECT p.seq0 + j.key AS seq, p.seq0 AS pack, p.t0 AS t0, p.k0 AS k0, p.d0 AS d0,
+	     j.type = 'array' AS a, j.value AS v,
+	     unicode(substr(j.value, 1, 1)) AS c1,
+	     unicode(substr(j.value, 2, 1)) AS c2,
+	     unicode(substr(j.value, 3, 1)) AS c3,
+	     unicode(substr(j.value, 4, 1)) AS c4,
+	     unicode(substr(j.value, 5, 1)) AS c5,
+	     unicode(substr(j.value, 6, 1)) AS c6,
+	     unicode(substr(j.value, 7, 1)) AS c7,
+	     unicode(substr(j.value, 8, 1)) AS c8,
+	     unicode(substr(j.value, 9, 1)) AS c9,
+	     unicode(substr(j.value, 10, 1)) AS c10,
+	     unicode(substr(j.value, 11, 1)) AS c11,
+	     unicode(substr(j.value, 12, 1)) AS c12,
+	     unicode(substr(j.value, 13, 1)) AS c13,
+	     unicode(substr(j.value, 14, 1)) AS c14,
+	     unicode(substr(j.value, 15, 1)) AS c15,
+	     unicode(substr(j.value, 16, 1)) AS c16,
+	     unicode(substr(j.value, 17, 1)) AS c17,
+	     unicode(substr(j.value, 18, 1)) AS c18
+      FROM skb_packs p CROSS JOIN json_each(p.rows) j);
 
 -- What an skb carries, recorded once per skb (summary level and above) where its headers
 -- were first known: the first row for an skb wins.
@@ -155,9 +185,11 @@ CREATE TABLE cpu_rows (
 	cpu      INTEGER NOT NULL DEFAULT 0 -- the host's CPU (smp_processor_id); 0 on a one-CPU host
 );
 
--- cpu_rows packed as skb_rows are (skb_packs above): each element is
--- [host, work, start_ns - t0, end_ns - start_ns, task, cpu], cpu left out
--- when it is 0 (so a one-CPU host's packs are as in schema 7).
+-- cpu_rows packed as skb_rows are (skb_packs above): each element is a
+-- string of host, work, start_ns - t0 and end_ns - start_ns (two
+-- characters each), task, cpu, or, when a value does not fit, the array
+-- [host, work, start_ns - t0, end_ns - start_ns, task, cpu]; cpu is left
+-- out when it is 0.
 CREATE TABLE cpu_packs (
 	id   INTEGER PRIMARY KEY,        -- packs in the order they were written
 	n    INTEGER NOT NULL,
@@ -166,14 +198,23 @@ CREATE TABLE cpu_packs (
 );
 
 CREATE VIEW cpu_packed AS
-SELECT j.value ->> 0 AS host,
-       j.value ->> 1 AS work,
-       p.t0 + (j.value ->> 2) AS start_ns,
-       p.t0 + (j.value ->> 2) + (j.value ->> 3) AS end_ns,
-       j.value ->> 4 AS task,
-       coalesce(j.value ->> 5, 0) AS cpu,
-       p.id AS pack
-FROM cpu_packs p CROSS JOIN json_each(p.rows) j;
+SELECT CASE WHEN a THEN v ->> 0 ELSE (nullif(c1, 32) - 35) END AS host,
+       CASE WHEN a THEN v ->> 1 ELSE (nullif(c2, 32) - 35) END AS work,
+       t0 + CASE WHEN a THEN v ->> 2 ELSE (nullif(c3, 32) - 35) * 32768 + (nullif(c4, 32) - 35) END AS start_ns,
+       t0 + CASE WHEN a THEN (v ->> 2) + (v ->> 3) ELSE (nullif(c3, 32) - 35) * 32768 + (nullif(c4, 32) - 35) + (nullif(c5, 32) - 35) * 32768 + (nullif(c6, 32) - 35) END AS end_ns,
+       CASE WHEN a THEN v ->> 4 ELSE (nullif(c7, 32) - 35) END AS task,
+       coalesce(CASE WHEN a THEN v ->> 5 ELSE (nullif(c8, 32) - 35) END, 0) AS cpu,
+       pack
+FROM (SELECT p.id AS pack, p.t0 AS t0, j.type = 'array' AS a, j.value AS v,
+	     unicode(substr(j.value, 1, 1)) AS c1,
+	     unicode(substr(j.value, 2, 1)) AS c2,
+	     unicode(substr(j.value, 3, 1)) AS c3,
+	     unicode(substr(j.value, 4, 1)) AS c4,
+	     unicode(substr(j.value, 5, 1)) AS c5,
+	     unicode(substr(j.value, 6, 1)) AS c6,
+	     unicode(substr(j.value, 7, 1)) AS c7,
+	     unicode(substr(j.value, 8, 1)) AS c8
+      FROM cpu_packs p CROSS JOIN json_each(p.rows) j);
 
 -- CPU time per task over the whole run (summary level and above), written
 -- when the run ends: the scheduler's sum_exec_runtime, which includes the

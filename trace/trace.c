@@ -487,6 +487,9 @@ trace_open(const char *path, enum trace_level level, bool overwrite, GError **er
 	tr->level = path ? level : TRACE_OFF;
 	tr->lock_fd = -1;
 	tr->expand_rows = TRACE_EXPAND_ROWS_DEFAULT;
+	/* tests: every Nth row of a pack in the array form, as schema 8 wrote them */
+	const char *arrays = g_getenv("NETSIM_TRACE_PACK_ARRAYS");
+	tr->pack_arrays = arrays ? (uint32_t)g_ascii_strtoull(arrays, NULL, 10) : 0;
 	const char *env = g_getenv("NETSIM_TRACE_EXPAND_ROWS");
 	if (env && *env)
 		tr->expand_rows = g_ascii_strtoull(env, NULL, 10);

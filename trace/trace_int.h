@@ -68,6 +68,14 @@ struct trace_plain {
 	bool has[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
 };
 
+/* The text last written for one column of a pack (trace_pack.c
+ * pack_put_row): ",digits" or ",null", when it is at most 8 bytes. */
+struct trace_pack_memo {
+	int64_t v;   /* the value, or PACK_NULL for a NULL */
+	char txt[8]; /* its text, len bytes of it */
+	uint8_t len;
+};
+
 /* A pack being built: JSON text of up to TRACE_PACK_ROWS rows. */
 struct trace_pack {
 	char *buf;
@@ -77,6 +85,9 @@ struct trace_pack {
 	uint64_t seq0;	/* skb packs: seq of its first row */
 	int64_t k0, d0; /* skb packs: skb and data_id of its first row */
 	bool has_d0;
+	bool memo_set; /* memo and cmemo hold a text for every column */
+	struct trace_pack_memo memo[TRACE_PLAIN_COLS];	    /* by column */
+	struct trace_pack_memo cmemo[TRACE_PLAIN_COLS + 1]; /* by character of a string row */
 };
 
 /* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */
@@ -263,9 +274,10 @@ struct trace {
 	struct {
 		uint32_t n;
 		struct trace_row rows[TRACE_PLAIN_BATCH];
-	} packets;	  /* packets rows not yet inserted, the same way */
-	uint64_t skb_seq; /* skb_events rows packed so far: the last seq */
-	bool pack_early;  /* on course to pass expand_rows: packed from now on */
+	} packets;	      /* packets rows not yet inserted, the same way */
+	uint64_t skb_seq;     /* skb_events rows packed so far: the last seq */
+	bool pack_early;      /* on course to pass expand_rows: packed from now on */
+	uint32_t pack_arrays; /* NETSIM_TRACE_PACK_ARRAYS=N: every Nth pack row an array (tests) */
 	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */

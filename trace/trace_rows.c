@@ -82,20 +82,25 @@ trace_writing(const struct trace_host *h, enum trace_level at_least)
 	return h && h->level >= at_least && h->tr->db && !h->tr->failed;
 }
 
-/* FNV-1a over the key's fields: pointers and three small codes. */
+/* The key's fields (pointers and four small codes) multiplied into one
+ * word, then MurmurHash3's fmix64 finalizer: FNV-1a a word at a time left
+ * the low bits, which pick the slot, badly mixed (long probe runs). */
 static inline uint32_t
 site_hash(const struct trace_site_key *k)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	const uint64_t words[5] = { (uintptr_t)k->layer, (uintptr_t)k->func, (uintptr_t)k->queue,
-				    (uintptr_t)k->reason,
-				    (uint64_t)k->op | (uint64_t)k->ctx << 8 |
-					    (uint64_t)k->kind << 16 | (uint64_t)k->cpu << 24 };
-	for (int i = 0; i < 5; i++) {
-		h ^= words[i];
-		h *= UINT64_C(0x100000001b3);
-	}
-	return (uint32_t)(h ^ (h >> 32));
+	uint64_t h = (uintptr_t)k->layer;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->func;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->queue;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->reason;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) +
+		((uint64_t)k->op | (uint64_t)k->ctx << 8 | (uint64_t)k->kind << 16 |
+		 (uint64_t)k->cpu << 24);
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static inline bool
