@@ -354,13 +354,10 @@ cpu_item_call_smp(struct cpu *cpu, struct cpu_work *w)
 	*cpu->this_slot = was;
 }
 
+/* The running item @w has been paid for: its function runs. */
 static void
-cpu_item_done(struct sim *sim, void *a, void *b)
+cpu_item_end(struct cpu *cpu, struct cpu_work *w)
 {
-	(void)sim;
-	struct cpu *cpu = a;
-	struct cpu_work *w = cpu->cur;
-	g_assert(w == b);
 	account_stretch(cpu);
 	g_assert(w->remaining == 0);
 	cpu->cur = NULL;
@@ -386,7 +383,48 @@ cpu_item_done(struct sim *sim, void *a, void *b)
 	if (se)
 		rq_item_end(&cpu->rq, se, false);
 	NS_CHECK(cpu_check(cpu));
-	cpu_start_next(cpu);
+}
+
+/* The item to run next, taken off its queue; NULL while one runs, while a
+ * function runs, or when nothing is queued. */
+static inline __attribute__((always_inline)) struct cpu_work *
+cpu_pick_next(struct cpu *cpu)
+{
+	if (cpu->cur || cpu->in_fn != CPU_NONE)
+		return NULL;
+	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++) {
+		struct cpu_work *w = cpu_queue_pop(&cpu->q[c]);
+		if (w)
+			return w;
+	}
+	return rq_pick(&cpu->rq, cpu->cost[COST_CTX_SWITCH]);
+}
+
+/*
+ * An item's end (an engine event).  Its function runs, then the next item
+ * starts.  When that item's end would be the engine's very next event
+ * (sim_schedule_next: nothing else is pending before it, so nothing can
+ * preempt it or run in between), the clock moves there and it ends here,
+ * in a loop, instead of through the queue: the same items end at the same
+ * times in the same order, each after its cost is paid.
+ */
+static void
+cpu_item_done(struct sim *sim, void *a, void *b)
+{
+	struct cpu *cpu = a;
+	struct cpu_work *w = b;
+	g_assert(w == cpu->cur);
+	for (;;) {
+		cpu_item_end(cpu, w);
+		w = cpu_pick_next(cpu);
+		if (!w)
+			return;
+		cpu->cur = w;
+		cpu->cur_start = sim_now(sim);
+		cpu->cur_done = sim_schedule_next(sim, w->remaining, cpu_item_done, cpu, w);
+		if (cpu->cur_done)
+			return;
+	}
 }
 
 static void
@@ -406,16 +444,7 @@ cpu_kick(struct cpu *cpu)
 static void
 cpu_start_next(struct cpu *cpu)
 {
-	if (cpu->cur || cpu->in_fn != CPU_NONE)
-		return;
-	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++) {
-		struct cpu_work *w = cpu_queue_pop(&cpu->q[c]);
-		if (w) {
-			cpu_run(cpu, w);
-			return;
-		}
-	}
-	struct cpu_work *w = rq_pick(&cpu->rq, cpu->cost[COST_CTX_SWITCH]);
+	struct cpu_work *w = cpu_pick_next(cpu);
 	if (w)
 		cpu_run(cpu, w);
 }
