@@ -398,6 +398,45 @@ schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 	return ((uint64_t)s->gen << 32) | i;
 }
 
+/* schedule_at out of line: the cases schedule_fast leaves. */
+static G_GNUC_NO_INLINE sim_event_id
+schedule_slow(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+{
+	return schedule_at(sim, when, fn, a, b);
+}
+
+/*
+ * schedule_at for the usual key: a free slot to reuse, and a near queue of
+ * 1 to 15 keys whose latest fires after it.  A new key's sequence is the
+ * largest yet, so it comes after every key of its time: comparing times
+ * is enough.  Anything else is schedule_slow's, called as a tail call, so
+ * that this path saves no registers.
+ */
+static inline sim_event_id
+schedule_fast(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+{
+	uint32_t n = sim->nnear, fh = sim->free_head;
+	if (G_UNLIKELY(!fh || n - 1 >= SIM_NEAR - 1 || when >= sim->near[0].at))
+		return schedule_slow(sim, when, fn, a, b);
+	uint32_t i = fh - 1;
+	struct sim_slot *s = &sim->slots[i];
+	sim->free_head = s->next_free;
+	s->fn = fn;
+	s->a = a;
+	s->b = b;
+	s->at = when;
+	struct sim_key *k = sim->near;
+	uint32_t j = n;
+	while (k[j - 1].at <= when) { /* stops at near[0] at the latest */
+		k[j] = k[j - 1];
+		j--;
+	}
+	k[j] = (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen };
+	sim->nnear = n + 1;
+	sim->live++;
+	return ((uint64_t)s->gen << 32) | i;
+}
+
 sim_event_id
 sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 {
@@ -406,7 +445,7 @@ sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void
 		g_error("sim_schedule_at: time %" G_GINT64_FORMAT
 			" is before now %" G_GINT64_FORMAT,
 			when, sim->now);
-	sim_event_id id = schedule_at(sim, when, fn, a, b);
+	sim_event_id id = schedule_fast(sim, when, fn, a, b);
 	NS_CHECK(sim_check(sim, "sim_schedule_at"));
 	return id;
 }
@@ -418,7 +457,7 @@ sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *
 	g_assert(fn != NULL);
 	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
 	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
-	sim_event_id id = schedule_at(sim, when, fn, a, b);
+	sim_event_id id = schedule_fast(sim, when, fn, a, b);
 	NS_CHECK(sim_check(sim, "sim_schedule"));
 	return id;
 }
