@@ -296,21 +296,13 @@ hook(struct cpu *cpu, enum cpu_ctx ctx, uint32_t task, const char *name, sim_tim
 	cpu->leader->hook_cpu = 0;
 }
 
-/* Charge the running item for the stretch that ends now, part by part. */
-static void
-account_stretch(struct cpu *cpu)
+/* account_stretch's walk over the parts of the stretch [@t, @now) of the
+ * running item, told to the busy hook one by one; out of line, as only a
+ * traced run has a hook. */
+static G_GNUC_NO_INLINE void
+account_parts(struct cpu *cpu, struct cpu_work *w, sim_time_t t, sim_time_t now)
 {
-	struct cpu_work *w = cpu->cur;
-	sim_time_t now = sim_now(cpu->sim), t = cpu->cur_start, ran = now - t;
 	uint32_t task = w->ctx == CPU_TASK ? w->task : 0;
-	cpu->busy[w->ctx] += ran;
-	w->remaining -= ran;
-	if (w->ctx == CPU_TASK) {
-		rq_account(&cpu->rq, w->se, ran);
-		w->se->exec_start = now; /* update_curr: when it last ran */
-	}
-	if (!cpu->hook)
-		return; /* no one to tell the parts to (cpu_set_busy_hook) */
 	if (w->migrate_ns > 0 && t < now) {
 		sim_time_t pay = MIN(w->migrate_ns, now - t);
 		hook(cpu, w->ctx, task, cpu_cost_info[COST_MIGRATE].name, t, t + pay);
@@ -336,6 +328,23 @@ account_stretch(struct cpu *cpu)
 	if (d != NULL && &d->work == w)
 		return; /* a debt item has no cost of its own */
 	hook(cpu, w->ctx, task, w->name, t, now);
+}
+
+/* Charge the running item for the stretch that ends now, part by part. */
+static inline void
+account_stretch(struct cpu *cpu)
+{
+	struct cpu_work *w = cpu->cur;
+	sim_time_t now = sim_now(cpu->sim), t = cpu->cur_start, ran = now - t;
+	cpu->busy[w->ctx] += ran;
+	w->remaining -= ran;
+	if (w->ctx == CPU_TASK) {
+		rq_account(&cpu->rq, w->se, ran);
+		w->se->exec_start = now; /* update_curr: when it last ran */
+	}
+	if (G_UNLIKELY(cpu->hook))
+		account_parts(cpu, w, t, now);
+	/* else no one to tell the parts to (cpu_set_busy_hook) */
 }
 
 static void cpu_start_next(struct cpu *cpu);
@@ -466,13 +475,10 @@ cpu_preempt_running(struct cpu *cpu)
 	cpu->preemptions++;
 }
 
-static void
-cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
+/* cpu_enqueue of a task item: its task's queue, and the run queue. */
+static G_GNUC_NO_INLINE void
+cpu_enqueue_task(struct cpu *cpu, struct cpu_work *w)
 {
-	if (w->ctx != CPU_TASK) {
-		cpu_queue_append(&cpu->q[w->ctx], w);
-		return;
-	}
 	if (!w->se || w->se->id != w->task || w->se->cpu != cpu)
 		w->se = cpu->smp ? rq_task_find(cpu, w->task) : rq_task(&cpu->rq, w->task);
 	g_assert(w->se->cpu == cpu); /* cpu_submit sent it to the task's CPU */
@@ -481,6 +487,15 @@ cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
 	rq_enqueue(&cpu->rq, w);
 	if (G_UNLIKELY(cpu->smp) && cpu->rq.nr_running >= 2)
 		sched_balance_arm(cpu->leader);
+}
+
+static inline void
+cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
+{
+	if (w->ctx != CPU_TASK)
+		cpu_queue_append(&cpu->q[w->ctx], w);
+	else
+		cpu_enqueue_task(cpu, w);
 }
 
 /* SMP: a task item goes to the CPU its task is on, which a migration
