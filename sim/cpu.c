@@ -202,17 +202,18 @@ static struct cpu_debt *
 debt_get(struct cpu *cpu)
 {
 	struct cpu_debt *d = cpu->free_debts;
-	if (d)
+	if (d) {
 		cpu->free_debts = d->next_free;
-	else {
+		d->work.se = NULL; /* the rest of the item is set when it is submitted */
+	} else {
 		d = g_new0(struct cpu_debt, 1);
 		d->all_next = cpu->all_debts;
 		cpu->all_debts = d;
+		cpu_work_init(&d->work, debt_item_done, d, "charge");
 	}
 	d->next_free = NULL;
 	d->nseg = d->cur = 0;
 	d->total = 0;
-	cpu_work_init(&d->work, debt_item_done, d, "charge");
 	return d;
 }
 
