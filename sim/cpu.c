@@ -234,14 +234,21 @@ debt_item_done(struct cpu_work *w)
 static void cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t task);
 
 /* The running function's charges, still unqueued, become an item of their own. */
-static void
+static G_GNUC_NO_INLINE void
+flush_debt(struct cpu *cpu, struct cpu_debt *d)
+{
+	cpu->pending = NULL;
+	cpu_submit_debt(cpu, d, cpu->in_fn, cpu->in_task);
+}
+
+/* Most functions leave nothing unpaid (their continuation took it): the
+ * test inline, the submission out of line. */
+static inline void
 flush_pending(struct cpu *cpu)
 {
 	struct cpu_debt *d = cpu->pending;
-	if (!d)
-		return;
-	cpu->pending = NULL;
-	cpu_submit_debt(cpu, d, cpu->in_fn, cpu->in_task);
+	if (G_UNLIKELY(d != NULL))
+		flush_debt(cpu, d);
 }
 
 void

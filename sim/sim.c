@@ -670,6 +670,10 @@ sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, v
 			NS_CHECK(sim_check(sim, "sim_schedule_next"));
 			return 0;
 		}
+		g_assert(fn != NULL);
+		sim_event_id id = schedule_fast(sim, when, fn, a, b); /* when: no overflow */
+		NS_CHECK(sim_check(sim, "sim_schedule_next"));
+		return id;
 	}
 	return sim_schedule(sim, delay, fn, a, b);
 }
