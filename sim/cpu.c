@@ -15,13 +15,14 @@
  * charges of the step before it (its debt: one segment per owner), then its
  * own cost.  account_stretch splits every stretch of time along these
  * parts, so each owner is billed exactly.
+ *
+ * sim/cpu_ctx.c answers which context runs now and keeps bottom halves,
+ * the context assertions and the invariants; sim/cpu_smp.c has several
+ * CPUs per host and timers; sim/sched_fair.c the task run queue.
  */
 #include "sim/cpu_int.h"
 
-#include <errno.h>
 #include <glib.h>
-#include <stdlib.h>
-#include <string.h>
 #include "sim/check.h"
 
 const struct cpu_cost_info cpu_cost_info[COST_NCOSTS] = {
@@ -201,17 +202,18 @@ static struct cpu_debt *
 debt_get(struct cpu *cpu)
 {
 	struct cpu_debt *d = cpu->free_debts;
-	if (d)
+	if (d) {
 		cpu->free_debts = d->next_free;
-	else {
+		d->work.se = NULL; /* the rest of the item is set when it is submitted */
+	} else {
 		d = g_new0(struct cpu_debt, 1);
 		d->all_next = cpu->all_debts;
 		cpu->all_debts = d;
+		cpu_work_init(&d->work, debt_item_done, d, "charge");
 	}
 	d->next_free = NULL;
 	d->nseg = d->cur = 0;
 	d->total = 0;
-	cpu_work_init(&d->work, debt_item_done, d, "charge");
 	return d;
 }
 
@@ -232,14 +234,21 @@ debt_item_done(struct cpu_work *w)
 static void cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t task);
 
 /* The running function's charges, still unqueued, become an item of their own. */
-static void
+static G_GNUC_NO_INLINE void
+flush_debt(struct cpu *cpu, struct cpu_debt *d)
+{
+	cpu->pending = NULL;
+	cpu_submit_debt(cpu, d, cpu->in_fn, cpu->in_task);
+}
+
+/* Most functions leave nothing unpaid (their continuation took it): the
+ * test inline, the submission out of line. */
+static inline void
 flush_pending(struct cpu *cpu)
 {
 	struct cpu_debt *d = cpu->pending;
-	if (!d)
-		return;
-	cpu->pending = NULL;
-	cpu_submit_debt(cpu, d, cpu->in_fn, cpu->in_task);
+	if (G_UNLIKELY(d != NULL))
+		flush_debt(cpu, d);
 }
 
 void
@@ -295,21 +304,13 @@ hook(struct cpu *cpu, enum cpu_ctx ctx, uint32_t task, const char *name, sim_tim
 	cpu->leader->hook_cpu = 0;
 }
 
-/* Charge the running item for the stretch that ends now, part by part. */
-static void
-account_stretch(struct cpu *cpu)
+/* account_stretch's walk over the parts of the stretch [@t, @now) of the
+ * running item, told to the busy hook one by one; out of line, as only a
+ * traced run has a hook. */
+static G_GNUC_NO_INLINE void
+account_parts(struct cpu *cpu, struct cpu_work *w, sim_time_t t, sim_time_t now)
 {
-	struct cpu_work *w = cpu->cur;
-	sim_time_t now = sim_now(cpu->sim), t = cpu->cur_start, ran = now - t;
 	uint32_t task = w->ctx == CPU_TASK ? w->task : 0;
-	cpu->busy[w->ctx] += ran;
-	w->remaining -= ran;
-	if (w->ctx == CPU_TASK) {
-		rq_account(&cpu->rq, w->se, ran);
-		w->se->exec_start = now; /* update_curr: when it last ran */
-	}
-	if (!cpu->hook)
-		return; /* no one to tell the parts to (cpu_set_busy_hook) */
 	if (w->migrate_ns > 0 && t < now) {
 		sim_time_t pay = MIN(w->migrate_ns, now - t);
 		hook(cpu, w->ctx, task, cpu_cost_info[COST_MIGRATE].name, t, t + pay);
@@ -337,6 +338,23 @@ account_stretch(struct cpu *cpu)
 	hook(cpu, w->ctx, task, w->name, t, now);
 }
 
+/* Charge the running item for the stretch that ends now, part by part. */
+static inline void
+account_stretch(struct cpu *cpu)
+{
+	struct cpu_work *w = cpu->cur;
+	sim_time_t now = sim_now(cpu->sim), t = cpu->cur_start, ran = now - t;
+	cpu->busy[w->ctx] += ran;
+	w->remaining -= ran;
+	if (w->ctx == CPU_TASK) {
+		rq_account(&cpu->rq, w->se, ran);
+		w->se->exec_start = now; /* update_curr: when it last ran */
+	}
+	if (G_UNLIKELY(cpu->hook))
+		account_parts(cpu, w, t, now);
+	/* else no one to tell the parts to (cpu_set_busy_hook) */
+}
+
 static void cpu_start_next(struct cpu *cpu);
 
 /* One CPU of several runs @w's function: this_cpu (the host's slot) is
@@ -354,13 +372,10 @@ cpu_item_call_smp(struct cpu *cpu, struct cpu_work *w)
 	*cpu->this_slot = was;
 }
 
+/* The running item @w has been paid for: its function runs. */
 static void
-cpu_item_done(struct sim *sim, void *a, void *b)
+cpu_item_end(struct cpu *cpu, struct cpu_work *w)
 {
-	(void)sim;
-	struct cpu *cpu = a;
-	struct cpu_work *w = cpu->cur;
-	g_assert(w == b);
 	account_stretch(cpu);
 	g_assert(w->remaining == 0);
 	cpu->cur = NULL;
@@ -386,7 +401,48 @@ cpu_item_done(struct sim *sim, void *a, void *b)
 	if (se)
 		rq_item_end(&cpu->rq, se, false);
 	NS_CHECK(cpu_check(cpu));
-	cpu_start_next(cpu);
+}
+
+/* The item to run next, taken off its queue; NULL while one runs, while a
+ * function runs, or when nothing is queued. */
+static inline __attribute__((always_inline)) struct cpu_work *
+cpu_pick_next(struct cpu *cpu)
+{
+	if (cpu->cur || cpu->in_fn != CPU_NONE)
+		return NULL;
+	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++) {
+		struct cpu_work *w = cpu_queue_pop(&cpu->q[c]);
+		if (w)
+			return w;
+	}
+	return rq_pick(&cpu->rq, cpu->cost[COST_CTX_SWITCH]);
+}
+
+/*
+ * An item's end (an engine event).  Its function runs, then the next item
+ * starts.  When that item's end would be the engine's very next event
+ * (sim_schedule_next: nothing else is pending before it, so nothing can
+ * preempt it or run in between), the clock moves there and it ends here,
+ * in a loop, instead of through the queue: the same items end at the same
+ * times in the same order, each after its cost is paid.
+ */
+static void
+cpu_item_done(struct sim *sim, void *a, void *b)
+{
+	struct cpu *cpu = a;
+	struct cpu_work *w = b;
+	g_assert(w == cpu->cur);
+	for (;;) {
+		cpu_item_end(cpu, w);
+		w = cpu_pick_next(cpu);
+		if (!w)
+			return;
+		cpu->cur = w;
+		cpu->cur_start = sim_now(sim);
+		cpu->cur_done = sim_schedule_next(sim, w->remaining, cpu_item_done, cpu, w);
+		if (cpu->cur_done)
+			return;
+	}
 }
 
 static void
@@ -406,16 +462,7 @@ cpu_kick(struct cpu *cpu)
 static void
 cpu_start_next(struct cpu *cpu)
 {
-	if (cpu->cur || cpu->in_fn != CPU_NONE)
-		return;
-	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++) {
-		struct cpu_work *w = cpu_queue_pop(&cpu->q[c]);
-		if (w) {
-			cpu_run(cpu, w);
-			return;
-		}
-	}
-	struct cpu_work *w = rq_pick(&cpu->rq, cpu->cost[COST_CTX_SWITCH]);
+	struct cpu_work *w = cpu_pick_next(cpu);
 	if (w)
 		cpu_run(cpu, w);
 }
@@ -436,13 +483,10 @@ cpu_preempt_running(struct cpu *cpu)
 	cpu->preemptions++;
 }
 
-static void
-cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
+/* cpu_enqueue of a task item: its task's queue, and the run queue. */
+static G_GNUC_NO_INLINE void
+cpu_enqueue_task(struct cpu *cpu, struct cpu_work *w)
 {
-	if (w->ctx != CPU_TASK) {
-		cpu_queue_append(&cpu->q[w->ctx], w);
-		return;
-	}
 	if (!w->se || w->se->id != w->task || w->se->cpu != cpu)
 		w->se = cpu->smp ? rq_task_find(cpu, w->task) : rq_task(&cpu->rq, w->task);
 	g_assert(w->se->cpu == cpu); /* cpu_submit sent it to the task's CPU */
@@ -451,6 +495,15 @@ cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
 	rq_enqueue(&cpu->rq, w);
 	if (G_UNLIKELY(cpu->smp) && cpu->rq.nr_running >= 2)
 		sched_balance_arm(cpu->leader);
+}
+
+static inline void
+cpu_enqueue(struct cpu *cpu, struct cpu_work *w)
+{
+	if (w->ctx != CPU_TASK)
+		cpu_queue_append(&cpu->q[w->ctx], w);
+	else
+		cpu_enqueue_task(cpu, w);
 }
 
 /* SMP: a task item goes to the CPU its task is on, which a migration
@@ -545,174 +598,6 @@ cpu_withdraw(struct cpu *cpu, struct cpu_work *w)
 	return true;
 }
 
-/* Asked of CPU 0 while another CPU of its host runs a function: that
- * CPU's answer (the trace keeps CPU 0 as the host's; sim/cpu.h). */
-static const struct cpu *
-cpu_asked(const struct cpu *cpu)
-{
-	return cpu->leader == cpu && cpu->running ? cpu->running : cpu;
-}
-
-enum cpu_ctx
-cpu_current_ctx(const struct cpu *cpu)
-{
-	return cpu ? cpu_asked(cpu)->in_fn : CPU_NONE;
-}
-
-uint32_t
-cpu_current_task(const struct cpu *cpu)
-{
-	return cpu ? cpu_asked(cpu)->in_task : 0;
-}
-
-uint32_t
-cpu_stretch_task(const struct cpu *cpu)
-{
-	return cpu->hook_task;
-}
-
-uint32_t
-cpu_stretch_cpu(const struct cpu *cpu)
-{
-	return cpu->hook_cpu;
-}
-
-/* ---- several CPUs per host ---------------------------------------------------------- */
-
-void
-cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this_slot)
-{
-	cpu->id = id;
-	cpu->this_slot = this_slot;
-	if (!leader || leader == cpu)
-		return;
-	/* a new CPU of @leader's host: its costs and busy hook */
-	g_assert(this_slot != NULL && leader->this_slot == this_slot);
-	cpu->leader = leader;
-	cpu->smp = leader->smp = true;
-	leader->ncpus = MAX(leader->ncpus, id + 1);
-	sched_smp_join(cpu, leader);
-	memcpy(cpu->cost, leader->cost, sizeof(cpu->cost));
-	cpu->hook = leader->hook;
-	cpu->hook_arg = leader->hook_arg;
-	struct cpu **pp = &leader->sibling;
-	while (*pp)
-		pp = &(*pp)->sibling;
-	*pp = cpu;
-}
-
-uint32_t
-cpu_id(const struct cpu *cpu)
-{
-	return cpu->id;
-}
-
-void
-cpu_set_percpu(struct cpu *cpu, void *data)
-{
-	cpu->percpu = data;
-}
-
-void *
-cpu_percpu(const struct cpu *cpu)
-{
-	return cpu->percpu;
-}
-
-uint32_t
-cpu_this_id(const struct cpu *cpu)
-{
-	return cpu->smp && cpu->this_slot && *cpu->this_slot ? (*cpu->this_slot)->id : cpu->id;
-}
-
-/* ---- timers on the CPU that armed them (sim/cpu.h) ------------------------------------ */
-
-sim_event_id
-cpu_timer_schedule(struct cpu *this_cpu, sim_time_t delay, sim_event_fn fn, void *arg)
-{
-	return sim_schedule(this_cpu->sim, delay, fn, arg, this_cpu);
-}
-
-sim_event_id
-cpu_timer_schedule_at(struct cpu *this_cpu, sim_time_t when, sim_event_fn fn, void *arg)
-{
-	return sim_schedule_at(this_cpu->sim, when, fn, arg, this_cpu);
-}
-
-/* The expiry of a timer queued on @base's timer base: its function runs
- * on that CPU (run_timer_softirq / hrtimer_interrupt of that CPU).  Timers
- * fire between items (no item function runs), so only the host's "this
- * CPU" changes for the body's duration. */
-void
-cpu_timer_run(void *base, void (*body)(void *arg), void *arg)
-{
-	struct cpu *cpu = base;
-	g_assert(cpu != NULL && cpu->in_fn == CPU_NONE);
-	cpu->timers_fired++;
-	if (!cpu->smp) {
-		body(arg);
-		return;
-	}
-	struct cpu *was = *cpu->this_slot;
-	*cpu->this_slot = cpu;
-	body(arg);
-	*cpu->this_slot = was;
-}
-
-uint64_t
-cpu_timers_fired(const struct cpu *cpu)
-{
-	return cpu->timers_fired;
-}
-
-/* The CPU-list format of taskset -c and smp_affinity_list ("0,2,5-7"),
- * or the hexadecimal mask of /proc/irq/N/smp_affinity and taskset ("0x5"). */
-bool
-cpu_parse_mask(const char *s, uint32_t ncpus, uint64_t *mask)
-{
-	uint64_t m = 0;
-	char *end;
-	if (!s || !*s)
-		return false;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		errno = 0;
-		m = strtoull(s + 2, &end, 16);
-		if (errno || end == s + 2 || *end)
-			return false;
-	} else {
-		const char *p = s;
-		while (*p) {
-			errno = 0;
-			unsigned long a = strtoul(p, &end, 10), b = a;
-			if (errno || end == p || a >= 64)
-				return false;
-			p = end;
-			if (*p == '-') {
-				b = strtoul(p + 1, &end, 10);
-				if (errno || end == p + 1 || b < a || b >= 64)
-					return false;
-				p = end;
-			}
-			for (unsigned long i = a; i <= b; i++)
-				m |= 1ull << i;
-			if (*p == ',')
-				p++;
-			else if (*p)
-				return false;
-		}
-	}
-	if (m == 0 || (ncpus < 64 && (m >> ncpus) != 0))
-		return false;
-	*mask = m;
-	return true;
-}
-
-uint64_t
-cpu_migrations(const struct cpu *cpu)
-{
-	return cpu->migrations;
-}
-
 uint32_t
 cpu_nr_running(const struct cpu *cpu)
 {
@@ -759,86 +644,4 @@ uint64_t
 cpu_context_switches(const struct cpu *cpu)
 {
 	return cpu->rq.ctx_switches;
-}
-
-bool
-cpu_in_bh(const struct cpu *cpu)
-{
-	if (cpu->in_fn == CPU_SOFTIRQ)
-		return true;
-	if (cpu->in_fn != CPU_TASK)
-		return false;
-	if (cpu->bh_disabled > 0)
-		return true;
-	const struct cpu_task *se =
-		g_hash_table_lookup(cpu->rq.by_id, GUINT_TO_POINTER(cpu->in_task));
-	return se && se->preempt_count > 0;
-}
-
-/* Linux __local_bh_disable_ip: only the running function's depth is
- * kept, as nothing else can run until it returns. */
-void
-cpu_local_bh_disable(struct cpu *cpu)
-{
-	if (cpu->in_fn == CPU_SOFTIRQ)
-		return; /* already off: softirqs do not nest */
-	if (cpu->in_fn != CPU_TASK)
-		g_error("cpu %s: local_bh_disable in %s context", cpu->name,
-			cpu_ctx_name(cpu->in_fn));
-	cpu->bh_disabled++;
-}
-
-/* Linux __local_bh_enable_ip: pending softirqs run at the end of the
- * running function (sim/cpu.h), then the scheduler's need_resched is
- * looked at when the task's next item is picked (preempt_check_resched). */
-void
-cpu_local_bh_enable(struct cpu *cpu)
-{
-	if (cpu->in_fn == CPU_SOFTIRQ)
-		return;
-	if (cpu->in_fn != CPU_TASK || cpu->bh_disabled == 0)
-		g_error("cpu %s: local_bh_enable without local_bh_disable (%s context)", cpu->name,
-			cpu_ctx_name(cpu->in_fn));
-	cpu->bh_disabled--;
-}
-
-void
-cpu_assert_ctx(const struct cpu *cpu, enum cpu_ctx ctx, const char *func)
-{
-	if (cpu->in_fn != ctx)
-		g_error("cpu %s: %s must run in %s context, runs in %s", cpu->name, func,
-			cpu_ctx_name(ctx), cpu_ctx_name(cpu->in_fn));
-}
-
-void
-cpu_assert_bh(const struct cpu *cpu, const char *func)
-{
-	if (!cpu_in_bh(cpu))
-		g_error("cpu %s: %s must run with bottom halves off (softirq, ksoftirqd or a "
-			"NAPI thread), runs in %s",
-			cpu->name, func, cpu_ctx_name(cpu->in_fn));
-}
-
-/* ---- invariants (the checked build: NS_CHECK) -------------------------------------- */
-
-#define CPU_BUG(cpu, ...) g_error("cpu %s: check failed: %s", (cpu)->name, __VA_ARGS__)
-
-void
-cpu_check(const struct cpu *cpu)
-{
-	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++)
-		for (const struct cpu_work *w = cpu->q[c].head; w; w = w->next) {
-			if (!w->queued || w->ctx != (enum cpu_ctx)c)
-				CPU_BUG(cpu,
-					"an irq queue holds an item not queued in its context");
-			if (!w->next && cpu->q[c].tail != w)
-				CPU_BUG(cpu, "an irq queue's tail is not its last item");
-		}
-	if (cpu->cur && (!cpu->cur->queued || cpu->cur->remaining < 0))
-		CPU_BUG(cpu, "the running item is not marked queued");
-	if (cpu->bh_disabled > 0 && cpu->in_fn != CPU_TASK)
-		CPU_BUG(cpu,
-			"a task function returned with bottom halves off "
-			"(local_bh_disable without local_bh_enable)");
-	rq_check(cpu, &cpu->rq);
 }

@@ -1,7 +1,8 @@
 /*
  * sim/cpu_int.h - the CPU's private state, shared by sim/cpu.c (contexts,
- * items, charges) and sim/sched_fair.c (the task run queue).  Nothing
- * outside those two files includes it.
+ * items, charges), sim/cpu_ctx.c (the running context, bottom halves,
+ * invariants), sim/cpu_smp.c (several CPUs, timers) and sim/sched_fair.c
+ * (the task run queue).  Nothing outside those files includes it.
  */
 #ifndef NETSIM_SIM_CPU_INT_H
 #define NETSIM_SIM_CPU_INT_H

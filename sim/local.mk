@@ -3,7 +3,7 @@ libnetsim_a_SOURCES += \
 	sim/sim.c sim/sim.h \
 	sim/rng.c sim/rng.h \
 	sim/units.c sim/units.h \
-	sim/cpu.c sim/cpu.h sim/cpu_int.h sim/sched_fair.c \
+	sim/cpu.c sim/cpu_ctx.c sim/cpu_smp.c sim/cpu.h sim/cpu_int.h sim/sched_fair.c \
 	sim/conf.c sim/conf.h \
 	sim/realtime.c sim/realtime.h \
 	sim/tap.c sim/tap.h \

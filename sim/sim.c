@@ -77,6 +77,8 @@ struct sim {
 	void *stall_a, *stall_b;
 	sim_pacer_fn pacer; /* real time: NULL unless a TAP link is used */
 	void *pacer_ctx;
+	sim_time_t run_end; /* the running sim_run_until's end; -1 outside one */
+	uint64_t direct;    /* events run in place (sim_schedule_next) this run */
 
 	struct sim_slot *slots;
 	uint32_t nslots, cap_slots;
@@ -95,6 +97,7 @@ sim_new(uint64_t seed)
 {
 	struct sim *sim = g_new0(struct sim, 1);
 	sim->seed = seed;
+	sim->run_end = -1;
 	sim_set_instant_limit(sim, SIM_INSTANT_LIMIT_DEFAULT);
 	return sim;
 }
@@ -203,6 +206,18 @@ heap_fill_hole(struct sim *sim)
 	if (n > 0)
 		heap_sift_down(sim, &sim->heap[n], 0, n);
 	NS_CHECK(heap_check(sim, "heap_fill_hole"));
+}
+
+/* The time of the heap's least key (SIM_TIME_MAX when empty), for
+ * sim_schedule_next; out of line, as it is needed only with no near key. */
+static G_GNUC_NO_INLINE sim_time_t
+heap_least_at(struct sim *sim)
+{
+	if (heap_empty(sim))
+		return SIM_TIME_MAX;
+	if (sim->hole)
+		heap_fill_hole(sim);
+	return sim->heap[0].at;
 }
 
 /* ---- the near queue ---------------------------------------------------- */
@@ -383,6 +398,45 @@ schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 	return ((uint64_t)s->gen << 32) | i;
 }
 
+/* schedule_at out of line: the cases schedule_fast leaves. */
+static G_GNUC_NO_INLINE sim_event_id
+schedule_slow(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+{
+	return schedule_at(sim, when, fn, a, b);
+}
+
+/*
+ * schedule_at for the usual key: a free slot to reuse, and a near queue of
+ * 1 to 15 keys whose latest fires after it.  A new key's sequence is the
+ * largest yet, so it comes after every key of its time: comparing times
+ * is enough.  Anything else is schedule_slow's, called as a tail call, so
+ * that this path saves no registers.
+ */
+static inline sim_event_id
+schedule_fast(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
+{
+	uint32_t n = sim->nnear, fh = sim->free_head;
+	if (G_UNLIKELY(!fh || n - 1 >= SIM_NEAR - 1 || when >= sim->near[0].at))
+		return schedule_slow(sim, when, fn, a, b);
+	uint32_t i = fh - 1;
+	struct sim_slot *s = &sim->slots[i];
+	sim->free_head = s->next_free;
+	s->fn = fn;
+	s->a = a;
+	s->b = b;
+	s->at = when;
+	struct sim_key *k = sim->near;
+	uint32_t j = n;
+	while (k[j - 1].at <= when) { /* stops at near[0] at the latest */
+		k[j] = k[j - 1];
+		j--;
+	}
+	k[j] = (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen };
+	sim->nnear = n + 1;
+	sim->live++;
+	return ((uint64_t)s->gen << 32) | i;
+}
+
 sim_event_id
 sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 {
@@ -391,7 +445,7 @@ sim_schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void
 		g_error("sim_schedule_at: time %" G_GINT64_FORMAT
 			" is before now %" G_GINT64_FORMAT,
 			when, sim->now);
-	sim_event_id id = schedule_at(sim, when, fn, a, b);
+	sim_event_id id = schedule_fast(sim, when, fn, a, b);
 	NS_CHECK(sim_check(sim, "sim_schedule_at"));
 	return id;
 }
@@ -403,7 +457,7 @@ sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *
 	g_assert(fn != NULL);
 	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
 	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
-	sim_event_id id = schedule_at(sim, when, fn, a, b);
+	sim_event_id id = schedule_fast(sim, when, fn, a, b);
 	NS_CHECK(sim_check(sim, "sim_schedule"));
 	return id;
 }
@@ -448,6 +502,8 @@ sim_set_pacer(struct sim *sim, sim_pacer_fn fn, void *ctx)
 {
 	sim->pacer = fn;
 	sim->pacer_ctx = ctx;
+	if (fn)
+		sim->run_end = -1; /* sim_schedule_next: the pacer sees each step */
 }
 
 /* Let the pacer move the clock towards @next; the caller then looks at the
@@ -468,6 +524,7 @@ static void
 stall(struct sim *sim, sim_event_fn fn, void *a, void *b)
 {
 	sim->stalled = sim->stop = true;
+	sim->run_end = -1;
 	sim->stall_fn = fn;
 	sim->stall_a = a;
 	sim->stall_b = b;
@@ -576,20 +633,56 @@ sim_run_until(struct sim *sim, sim_time_t end)
 {
 	uint64_t n = 0;
 	sim->stop = false;
+	sim->run_end = sim->pacer ? -1 : end; /* sim_schedule_next */
+	sim->direct = 0;
 	if (!sim->pacer)
 		n = run_plain(sim, end);
 	if (sim->pacer)
 		n += run_paced(sim, end);
+	sim->run_end = -1;
+	n += sim->direct; /* counted as dispatched, as the events they stand for */
 	sim->dispatched += n;
 	if (!sim->stop && !sim_interrupt_flag && end > sim->now && end != SIM_TIME_MAX)
 		sim->now = end;
 	return n;
 }
 
+/*
+ * An event at @when would be the next one dispatched when the event that
+ * runs now returns if every pending key fires later (keys at @when came
+ * first: their sequence is lower), the run goes on to @when, and nothing
+ * else looks at the clock on its way: run_end is -1 under a pacer and
+ * after a stop (sim_stop, sim_set_pacer), and an interrupt is asked for.
+ * A cancelled key in front is taken as pending (the answer is then "no",
+ * which is always safe).  The clock must move: an event at the same
+ * instant counts towards the instant limit, so it goes through the queue.
+ */
+sim_event_id
+sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
+{
+	if (delay > 0 && delay <= sim->run_end - sim->now && !sim_interrupt_flag) {
+		sim_time_t when = sim->now + delay;
+		uint32_t nn = sim->nnear;
+		if (nn ? sim->near[nn - 1].at > when : heap_least_at(sim) > when) {
+			sim->now = when;
+			sim->at_instant = 0;
+			sim->direct++;
+			NS_CHECK(sim_check(sim, "sim_schedule_next"));
+			return 0;
+		}
+		g_assert(fn != NULL);
+		sim_event_id id = schedule_fast(sim, when, fn, a, b); /* when: no overflow */
+		NS_CHECK(sim_check(sim, "sim_schedule_next"));
+		return id;
+	}
+	return sim_schedule(sim, delay, fn, a, b);
+}
+
 void
 sim_stop(struct sim *sim)
 {
 	sim->stop = true;
+	sim->run_end = -1; /* sim_schedule_next: the run ends after this event */
 }
 
 bool

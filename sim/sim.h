@@ -61,6 +61,19 @@ sim_time_t sim_event_time(const struct sim *sim, sim_event_id id);
  * run was stopped early.  Returns the number of events dispatched.
  */
 uint64_t sim_run_until(struct sim *sim, sim_time_t end);
+/*
+ * sim_schedule for an event handler's last act, scheduling its own
+ * continuation (a CPU item's end after the item before): when that event
+ * would be the very next one dispatched (every pending event fires after
+ * it, the run reaches it, the clock moves, no pacer, no stop), the clock
+ * moves to it at once, it counts as dispatched (sim_events_dispatched, the
+ * return of sim_run_until), and 0 is returned: the caller runs it now
+ * instead, in the order the queue would have given.  Otherwise it is
+ * scheduled as by sim_schedule and its id returned.  The caller must do
+ * nothing after it but run the continuation.
+ */
+sim_event_id sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a,
+			       void *b);
 /* Make sim_run_until return after the current event. */
 void sim_stop(struct sim *sim);
 bool sim_stopped(const struct sim *sim);

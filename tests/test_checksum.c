@@ -165,6 +165,46 @@ test_unrolled_sum_equals_word_by_word_sum(void **state)
 					 ref_csum_partial(buf + off, len, 0xfffffff0u));
 }
 
+/* ip_fast_csum and csum_tcpudp_nofold sum their words without
+ * csum_partial's loop: the same sums as csum_partial over the same bytes,
+ * for headers and pseudo-headers of random and all-ones words. */
+static void
+test_unrolled_headers_equal_csum_partial(void **state)
+{
+	uint32_t x = 777;
+	for (int i = 0; i < 20000; i++) {
+		uint8_t h[24];
+		for (size_t j = 0; j < sizeof h; j++) {
+			x = x * 1103515245u + 12345u;
+			h[j] = i % 7 == 0 ? 0xff : (uint8_t)(x >> 16);
+		}
+		assert_int_equal(ip_fast_csum(h, 5), csum_fold(ref_csum_partial(h, 20, 0)));
+		assert_int_equal(ip_fast_csum(h, 6), csum_fold(ref_csum_partial(h, 24, 0)));
+		uint32_t sa, da, sum;
+		memcpy(&sa, h, 4);
+		memcpy(&da, h + 4, 4);
+		memcpy(&sum, h + 8, 4);
+		uint16_t len = (uint16_t)(h[12] << 8 | h[13]);
+		uint8_t proto = h[14],
+			ph[12] = {
+				(uint8_t)(sa >> 24),
+				(uint8_t)(sa >> 16),
+				(uint8_t)(sa >> 8),
+				(uint8_t)sa,
+				(uint8_t)(da >> 24),
+				(uint8_t)(da >> 16),
+				(uint8_t)(da >> 8),
+				(uint8_t)da,
+				0,
+				proto,
+				(uint8_t)(len >> 8),
+				(uint8_t)len,
+			};
+		assert_int_equal(csum_tcpudp_nofold(sa, da, len, proto, sum),
+				 ref_csum_partial(ph, sizeof ph, sum));
+	}
+}
+
 int
 main(void)
 {
@@ -177,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_addresses_parse_and_format),
 		cmocka_unit_test(test_prefix_parse_reports_what_is_wrong),
 		cmocka_unit_test(test_unrolled_sum_equals_word_by_word_sum),
+		cmocka_unit_test(test_unrolled_headers_equal_csum_partial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
