@@ -247,7 +247,6 @@ else
 		"tshark: no window scaling without the SYN-ACK's option"
 fi
 echo "# window scale: $ws"
-expect_eq "$(tsa "tcp.flags.reset == 1")" 0 "tshark: no RST"
 # Window updates and a full window are flow control at work, not a loss:
 # Linux sends up to the right edge of the window netsim advertises whenever
 # the echo server reads more slowly than Linux writes, which depends on how
@@ -256,15 +255,17 @@ warn=$($TS -r "$T/a.pcapng" -Y "tcp.analysis.flags && !tcp.analysis.window_updat
 	-T fields -e frame.number -e ip.src -e tcp.srcport -e tcp.dstport -e _ws.expert.message 2>/dev/null)
 # A run that fell behind the wall clock by more than half of TCP's minimum
 # RTO (200 ms, on both sides) delays segments enough for a correct TCP to
-# retransmit: then warnings are expected and the check says why it is not
+# retransmit: then warnings are expected (and, as seen at load 21, a
+# retransmitted FIN answered by a RST), and the checks say why they are not
 # made.  netsim counts the lag (realtime.lag_max_ns), so this is never silent.
 lag_ms=$(awk '$1 == "realtime.lag_max_ns" { printf "%d", $2 / 1000000 }' "$T/a.txt")
 echo "# the run's largest lag behind the wall clock: $lag_ms ms"
 if [ "$lag_ms" -lt 100 ]; then
+	expect_eq "$(tsa "tcp.flags.reset == 1")" 0 "tshark: no RST"
 	expect_eq "$(printf '%s' "$warn" | grep -c .)" 0 "tshark: no tcp.analysis warning without loss"
 	expect_eq "$(tsa "tcp.options.sack_le")" 0 "tshark: no SACK block without loss"
 else
-	ok "# SKIP tshark warnings: the machine is so busy that netsim fell $lag_ms ms behind the wall clock"
+	ok "# SKIP no RST, tshark warnings: the machine is so busy that netsim fell $lag_ms ms behind the wall clock"
 fi
 [ -n "$warn" ] && printf '%s\n' "$warn" | cut -f2- | sort | uniq -c | head -8 | sed 's/^/#   /'
 expect_eq "$(tsa "_ws.malformed || _ws.expert.severity == error")" 0 "tshark: no malformed frame"
