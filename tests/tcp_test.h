@@ -13,12 +13,13 @@
  * Header-only; static functions.  The fixture's teardown asserts that no
  * skb is alive and no event is pending once the hosts are freed.
  *
- * The bulk-transfer programs (test_tcp_loss, test_tcp_mib, test_tcp_rack,
- * test_tcp_reorder, test_tcp_timewait, test_tcp_undo) share more: the
+ * The bulk-transfer programs (test_tcp_ecn, test_tcp_loss, test_tcp_mib,
+ * test_tcp_prr, test_tcp_rack, test_tcp_reorder, test_tcp_sack,
+ * test_tcp_timewait, test_tcp_undo) share more: the
  * 100 Mbit/s, 10 ms-each-way world (tcp_fx_setup_wan, TT_WAN_TEST), one
  * source process on a configured by fx->src (tt_source, tt_run_segs), and
  * the tap's patterns by name (tt_drop, tt_late, tt_late_twice, tt_spike,
- * tt_no_timestamps, tt_times_sent, tt_nth_seq).
+ * tt_no_timestamps) and its record (tt_times_sent, tt_nth_seq, tt_dropped).
  */
 #ifndef NETSIM_TESTS_TCP_TEST_H
 #define NETSIM_TESTS_TCP_TEST_H
@@ -89,6 +90,11 @@ struct tt_source_opts {
 	size_t chunk;	   /* bytes a write (65536) */
 	sim_time_t linger; /* how long it stays open after writing (0) */
 };
+
+/* The sources of the programs: Reno writing 16 KB at a time and closing at
+ * once; Reno writing 64 KB at a time and staying open 1 s. */
+#define TT_RENO_16K ((struct tt_source_opts){ .cc = "reno", .chunk = 16384 })
+#define TT_RENO_LINGER ((struct tt_source_opts){ .cc = "reno", .linger = SIM_S })
 
 struct tcp_fx {
 	struct sim *sim;
@@ -562,6 +568,17 @@ tt_times_sent(struct tt_dir *d, uint32_t seq)
 	for (guint i = 0; i < d->segs->len; i++)
 		n += tt_seg(d, i)->seq == seq && tt_seg(d, i)->len;
 	return n;
+}
+
+/* The tap's index in @d of the @nth (0-based) segment it dropped. */
+static inline guint
+tt_dropped(struct tt_dir *d, int nth)
+{
+	for (guint i = 0; i < d->segs->len; i++)
+		if (tt_seg(d, i)->dropped && nth-- == 0)
+			return i;
+	fail();
+	return 0;
 }
 
 /* The sequence number of data segment @nth (1-based) of @d. */

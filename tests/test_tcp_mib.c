@@ -36,7 +36,7 @@
 static void
 run_bulk(struct tcp_fx *fx, int segs)
 {
-	fx->src = (struct tt_source_opts){ .cc = "reno", .linger = SIM_S };
+	fx->src = TT_RENO_LINGER;
 	tt_run_segs(fx, segs);
 }
 

@@ -25,7 +25,7 @@
 static void
 run_bulk(struct tcp_fx *fx, int bytes)
 {
-	fx->src = (struct tt_source_opts){ .cc = "reno", .chunk = 16384 };
+	fx->src = TT_RENO_16K;
 	tt_run_bulk(fx, bytes, tt_source, 10 * SIM_S);
 }
 
@@ -37,16 +37,6 @@ rack_off(struct tcp_fx *fx)
 	c.recovery = 0;
 	c.early_retrans = 0;
 	tcp_set_config(fx->a, &c);
-}
-
-static guint
-dropped(struct tcp_fx *fx, int nth)
-{
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		if (tt_seg(&fx->ab, i)->dropped && nth-- == 0)
-			return i;
-	fail();
-	return 0;
 }
 
 /* When b first acknowledged everything up to @seq's segment (tap time). */
@@ -76,7 +66,7 @@ test_tail_loss_is_probed_before_the_rto(void **state)
 	assert_int_equal(tp->tlp_probes, 1);
 	assert_int_equal(tp->timeouts, 0);
 	assert_int_equal(tp->retrans_segs, 1);
-	guint d = dropped(fx, 0);
+	guint d = tt_dropped(&fx->ab, 0);
 	uint32_t seq = tt_seg(&fx->ab, d)->seq;
 	assert_int_equal(tt_times_sent(&fx->ab, seq), 2);
 	sim_time_t probe = 0;
@@ -119,15 +109,16 @@ test_rack_finds_two_losses_among_the_last_three_without_rto(void **state)
 	assert_int_equal(tp->timeouts, 0);
 	assert_int_equal(tp->fast_retrans, 1);
 	assert_int_equal(tp->retrans_segs, 2);
-	uint32_t s0 = tt_seg(&fx->ab, dropped(fx, 0))->seq;
-	uint32_t s1 = tt_seg(&fx->ab, dropped(fx, 1))->seq;
+	uint32_t s0 = tt_seg(&fx->ab, tt_dropped(&fx->ab, 0))->seq;
+	uint32_t s1 = tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->seq;
 	assert_int_equal(tt_times_sent(&fx->ab, s0), 2);
 	assert_int_equal(tt_times_sent(&fx->ab, s1), 2);
 	assert_int_equal(tt_times_sent(&fx->ab, s0 + MSS), 1);
 	assert_int_equal(tt_times_sent(&fx->ab, s1 + MSS), 1);
 	/* all acknowledged within about 2 RTT of the last loss + reo_wnd, far
 	 * below an RTO of 200 ms */
-	assert_true(acked_at(fx, s1 + 2 * MSS) - tt_seg(&fx->ab, dropped(fx, 1))->t < 3 * RTT);
+	assert_true(acked_at(fx, s1 + 2 * MSS) - tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->t <
+		    3 * RTT);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
@@ -146,8 +137,8 @@ lost_retransmission(struct tcp_fx *fx, uint32_t rexmit_nth)
 	tt_drop(&fx->ab, rexmit_nth);
 	run_bulk(fx, 120 * (int)MSS);
 	/* the premise: the second drop is the first one's retransmission */
-	uint32_t seq = tt_seg(&fx->ab, dropped(fx, 0))->seq;
-	assert_int_equal(tt_seg(&fx->ab, dropped(fx, 1))->seq, seq);
+	uint32_t seq = tt_seg(&fx->ab, tt_dropped(&fx->ab, 0))->seq;
+	assert_int_equal(tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->seq, seq);
 	assert_int_equal(tt_times_sent(&fx->ab, seq), 3);
 }
 

@@ -23,7 +23,7 @@
 static struct tcp_sock *
 run_bulk(struct tcp_fx *fx, int segs)
 {
-	fx->src = (struct tt_source_opts){ .cc = "reno", .linger = SIM_S };
+	fx->src = TT_RENO_LINGER;
 	return tt_run_segs(fx, segs);
 }
 
