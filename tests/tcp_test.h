@@ -15,7 +15,8 @@
  *
  * The bulk-transfer programs (test_tcp_ecn, test_tcp_loss, test_tcp_mib,
  * test_tcp_prr, test_tcp_rack, test_tcp_reorder, test_tcp_sack,
- * test_tcp_timewait, test_tcp_undo) share more: the
+ * test_tcp_timestamps, test_tcp_timewait, test_tcp_tsq, test_tcp_undo)
+ * share more: the
  * 100 Mbit/s, 10 ms-each-way world (tcp_fx_setup_wan, TT_WAN_TEST), one
  * source process on a configured by fx->src (tt_source, tt_run_segs), and
  * the tap's patterns by name (tt_drop, tt_late, tt_late_twice, tt_spike,
@@ -89,6 +90,7 @@ struct tt_source_opts {
 	const char *cc;	   /* TCP_CONGESTION (the host's default) */
 	size_t chunk;	   /* bytes a write (65536) */
 	sim_time_t linger; /* how long it stays open after writing (0) */
+	bool nodelay;	   /* TCP_NODELAY (off) */
 };
 
 /* The sources of the programs: Reno writing 16 KB at a time and closing at
@@ -481,6 +483,9 @@ tt_source(struct proc *p, void *arg)
 	struct tcp_fx *fx = arg;
 	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	int one = 1;
+	if (fx->src.nodelay)
+		ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (fx->src.cc)
 		ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, fx->src.cc,
 			      (socklen_t)strlen(fx->src.cc));
