@@ -12,6 +12,15 @@
  *
  * Header-only; static functions.  The fixture's teardown asserts that no
  * skb is alive and no event is pending once the hosts are freed.
+ *
+ * The bulk-transfer programs (test_tcp_ecn, test_tcp_loss, test_tcp_mib,
+ * test_tcp_prr, test_tcp_rack, test_tcp_reorder, test_tcp_sack,
+ * test_tcp_timestamps, test_tcp_timewait, test_tcp_tsq, test_tcp_undo)
+ * share more: the
+ * 100 Mbit/s, 10 ms-each-way world (tcp_fx_setup_wan, TT_WAN_TEST), one
+ * source process on a configured by fx->src (tt_source, tt_run_segs), and
+ * the tap's patterns by name (tt_drop, tt_late, tt_late_twice, tt_spike,
+ * tt_no_timestamps) and its record (tt_times_sent, tt_nth_seq, tt_dropped).
  */
 #ifndef NETSIM_TESTS_TCP_TEST_H
 #define NETSIM_TESTS_TCP_TEST_H
@@ -72,7 +81,22 @@ struct tt_dir {
 	uint32_t hold_nth;
 	sim_time_t hold_by;
 	sim_time_t delay_from, delay_until, delay_by;
+	/* a second hold, armed once hold_nth has been seen (tt_late_twice) */
+	uint32_t hold_next;
 };
+
+/* What tt_source does on a (zero: the defaults in brackets). */
+struct tt_source_opts {
+	const char *cc;	   /* TCP_CONGESTION (the host's default) */
+	size_t chunk;	   /* bytes a write (65536) */
+	sim_time_t linger; /* how long it stays open after writing (0) */
+	bool nodelay;	   /* TCP_NODELAY (off) */
+};
+
+/* The sources of the programs: Reno writing 16 KB at a time and closing at
+ * once; Reno writing 64 KB at a time and staying open 1 s. */
+#define TT_RENO_16K ((struct tt_source_opts){ .cc = "reno", .chunk = 16384 })
+#define TT_RENO_LINGER ((struct tt_source_opts){ .cc = "reno", .linger = SIM_S })
 
 struct tcp_fx {
 	struct sim *sim;
@@ -89,6 +113,7 @@ struct tcp_fx {
 	int reads[4];
 	bool match[4];
 	sim_time_t t[8];
+	struct tt_source_opts src; /* tt_source's */
 };
 
 struct tcp_fx_opts {
@@ -215,6 +240,19 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 	wire_frame_free(d->w, f);
 }
 
+/* tcp_timestamps = 0 on both hosts: no TCP timestamps option, 1460-byte
+ * segments on a 1500-byte MTU. */
+static inline void
+tt_no_timestamps(struct tcp_fx *fx)
+{
+	struct host *hs[] = { fx->a, fx->b };
+	for (int i = 0; i < 2; i++) {
+		struct tcp_config c = *tcp_config(hs[i]);
+		c.timestamps = 0;
+		tcp_set_config(hs[i], &c);
+	}
+}
+
 static struct tcp_fx *
 tcp_fx_new(const struct tcp_fx_opts *o)
 {
@@ -262,14 +300,8 @@ tcp_fx_new(const struct tcp_fx_opts *o)
 	g_assert_true(inet_set_address_text(nic_dev(fx->nb), B_ADDR "/24", &error));
 	socket_host_init(fx->a);
 	socket_host_init(fx->b);
-	if (o->no_timestamps) {
-		struct host *hs[] = { fx->a, fx->b };
-		for (int i = 0; i < 2; i++) {
-			struct tcp_config c = *tcp_config(hs[i]);
-			c.timestamps = 0;
-			tcp_set_config(hs[i], &c);
-		}
-	}
+	if (o->no_timestamps)
+		tt_no_timestamps(fx);
 	return fx;
 }
 
@@ -438,6 +470,133 @@ tt_run_bulk(struct tcp_fx *fx, int bytes, int (*source)(struct proc *, void *), 
 	assert_true(fx->match[0]);
 }
 
+/* ---- the bulk-transfer programs' pieces ---------------------------------------- */
+
+/* A process on a: connect to b port 5001, hold the sock in held[0], write
+ * fx->rc[15] bytes of the pattern (tt_run_bulk's contract: connect's
+ * result in rc[0], bytes written in rc[1]), stay open fx->src.linger (late
+ * ACKs and D-SACKs then find it ESTABLISHED) and close. */
+static inline int
+tt_source(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	int one = 1;
+	if (fx->src.nodelay)
+		ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (fx->src.cc)
+		ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, fx->src.cc,
+			      (socklen_t)strlen(fx->src.cc));
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	tt_hold(fx, 0, s);
+	fx->rc[1] =
+		(int)tt_write_pattern(s, (size_t)fx->rc[15], fx->src.chunk ? fx->src.chunk : 65536);
+	if (fx->src.linger)
+		ns_sleep(fx->src.linger);
+	ns_close(s);
+	return 0;
+}
+
+/* a's MSS on this world: 1448 bytes with timestamps, 1460 without. */
+static inline uint32_t
+tt_mss(struct tcp_fx *fx)
+{
+	return tcp_config(fx->a)->timestamps ? 1448 : 1460;
+}
+
+/* tt_run_bulk of @segs full segments by tt_source until 10 s; a's sock. */
+static inline struct tcp_sock *
+tt_run_segs(struct tcp_fx *fx, int segs)
+{
+	tt_run_bulk(fx, segs * (int)tt_mss(fx), tt_source, 10 * SIM_S);
+	return tcp_sk(fx->held[0]);
+}
+
+/* The tap drops data segment @nth (1-based) of @d. */
+static inline void
+tt_drop(struct tt_dir *d, uint32_t nth)
+{
+	assert_true(d->ndrop < TT_MAX_DROPS);
+	d->drop_nth[d->ndrop++] = nth;
+}
+
+/* Data segment @nth (1-based) of @d arrives @by late. */
+static inline void
+tt_late(struct tt_dir *d, uint32_t nth, sim_time_t by)
+{
+	d->hold_nth = nth;
+	d->hold_by = by;
+}
+
+static void
+tt_rearm(struct sim *sim, void *a, void *b)
+{
+	struct tt_dir *d = a;
+	(void)b;
+	if (d->data_segs >= d->hold_nth && d->hold_next) {
+		d->hold_nth = d->hold_next;
+		d->hold_next = 0;
+		return;
+	}
+	if (d->hold_next)
+		sim_schedule(sim, SIM_MS, tt_rearm, d, NULL);
+}
+
+/* Data segments @first and @second (0: none) of @d both arrive @by late.
+ * The tap has one hold: the second is armed once the first has been seen
+ * (checked every millisecond from 1 ms). */
+static inline void
+tt_late_twice(struct tt_dir *d, uint32_t first, uint32_t second, sim_time_t by)
+{
+	tt_late(d, first, by);
+	d->hold_next = second;
+	if (second)
+		sim_schedule(d->fx->sim, SIM_MS, tt_rearm, d, NULL);
+}
+
+/* A delay spike: every frame of @d seen in [@from, @until) arrives @by late. */
+static inline void
+tt_spike(struct tt_dir *d, sim_time_t from, sim_time_t until, sim_time_t by)
+{
+	d->delay_from = from;
+	d->delay_until = until;
+	d->delay_by = by;
+}
+
+/* How many times a data segment of @d starting at @seq was sent. */
+static inline int
+tt_times_sent(struct tt_dir *d, uint32_t seq)
+{
+	int n = 0;
+	for (guint i = 0; i < d->segs->len; i++)
+		n += tt_seg(d, i)->seq == seq && tt_seg(d, i)->len;
+	return n;
+}
+
+/* The tap's index in @d of the @nth (0-based) segment it dropped. */
+static inline guint
+tt_dropped(struct tt_dir *d, int nth)
+{
+	for (guint i = 0; i < d->segs->len; i++)
+		if (tt_seg(d, i)->dropped && nth-- == 0)
+			return i;
+	fail();
+	return 0;
+}
+
+/* The sequence number of data segment @nth (1-based) of @d. */
+static inline uint32_t
+tt_nth_seq(struct tt_dir *d, uint32_t nth)
+{
+	for (guint i = 0; i < d->segs->len; i++)
+		if (tt_seg(d, i)->len && --nth == 0)
+			return tt_seg(d, i)->seq;
+	fail();
+	return 0;
+}
+
 /*
  * cmocka fixtures for a test file whose state is the default world:
  * TCP_FIXTURE defines setup() (tcp_fx_new with no options) and teardown().
@@ -455,6 +614,25 @@ tcp_fx_teardown(void **state)
 	tcp_fx_free(*state);
 	return 0;
 }
+
+/* The bulk-transfer programs' world: 100 Mbit/s, 10 ms each way. */
+static inline int
+tcp_fx_setup_wan(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = 10 * SIM_MS });
+	return 0;
+}
+
+/* The same without timestamps (1460-byte segments). */
+static inline int
+tcp_fx_setup_wan_no_timestamps(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){
+		.rate = 100000000, .delay = 10 * SIM_MS, .no_timestamps = true });
+	return 0;
+}
+
+#define TT_WAN_TEST(f) cmocka_unit_test_setup_teardown(f, tcp_fx_setup_wan, tcp_fx_teardown)
 
 #define TCP_FIXTURE                            \
 	static int setup(void **state)         \

@@ -28,21 +28,6 @@ set_ecn(struct host *h, uint32_t ecn)
 	tcp_set_config(h, &c);
 }
 
-static int
-source(struct proc *p, void *arg)
-{
-	(void)p;
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 16384);
-	ns_close(s);
-	return 0;
-}
-
 static struct tcp_fx *
 new_fx(uint32_t ecn_a, uint32_t ecn_b, bool trace)
 {
@@ -50,6 +35,7 @@ new_fx(uint32_t ecn_a, uint32_t ecn_b, bool trace)
 		.rate = 100000000, .delay = 5 * SIM_MS, .trace = trace, .no_timestamps = true });
 	set_ecn(fx->a, ecn_a);
 	set_ecn(fx->b, ecn_b);
+	fx->src = TT_RENO_16K;
 	return fx;
 }
 
@@ -75,7 +61,7 @@ test_negotiation_matrix_follows_tcp_ecn_on_each_side(void **state)
 	for (uint32_t ea = 0; ea <= 2; ea++) {
 		for (uint32_t eb = 0; eb <= 2; eb++) {
 			struct tcp_fx *fx = new_fx(ea, eb, false);
-			tt_run_bulk(fx, 20 * 1024, source, 2 * SIM_S);
+			tt_run_bulk(fx, 20 * 1024, tt_source, 2 * SIM_S);
 			bool ok = ea == 1 && eb != 0;
 			struct tt_seg *syn = tt_seg(&fx->ab, 0), *synack = tt_seg(&fx->ba, 0);
 			assert_true(syn->flags & TCPHDR_SYN);
@@ -135,7 +121,7 @@ test_retransmitted_syn_falls_back_to_no_ecn(void **state)
 	fx->ab.blackhole = true;
 	fx->rc[15] = 20 * 1024;
 	socket_spawn(fx->b, "sink", 0, tt_bulk_sink, fx);
-	socket_spawn(fx->a, "source", SIM_MS, source, fx);
+	socket_spawn(fx->a, "source", SIM_MS, tt_source, fx);
 	sim_run_until(fx->sim, 500 * SIM_MS);
 	fx->ab.blackhole = false;
 	sim_run_until(fx->sim, 5 * SIM_S);
@@ -190,7 +176,7 @@ test_ce_is_echoed_until_cwr_and_cwnd_is_reduced_once(void **state)
 	struct tcp_fx *fx = new_fx(1, 2, true);
 	fx->ab.ce_nth[fx->ab.nce++] = 40;
 	fx->ab.ce_nth[fx->ab.nce++] = 45;
-	tt_run_bulk(fx, 600 * 1024, source, 10 * SIM_S);
+	tt_run_bulk(fx, 600 * 1024, tt_source, 10 * SIM_S);
 	tt_dump(fx);
 	struct tt_seg *ce = nth_data(&fx->ab, 40);
 	assert_int_equal(ce->tos & INET_ECN_MASK, INET_ECN_CE);
@@ -256,7 +242,7 @@ test_segments_acked_with_ece_count_as_delivered_ce(void **state)
 	(void)state;
 	struct tcp_fx *fx = new_fx(1, 2, true);
 	fx->ab.ce_nth[fx->ab.nce++] = 40;
-	tt_run_bulk(fx, 600 * 1024, source, 10 * SIM_S);
+	tt_run_bulk(fx, 600 * 1024, tt_source, 10 * SIM_S);
 	/* from the tap: the data segments each ECE ACK newly covered */
 	uint64_t expect = 0;
 	uint32_t acked = tt_seg(&fx->ba, 0)->ack;
@@ -288,7 +274,7 @@ test_not_ect_segments_are_not_marked(void **state)
 	(void)state;
 	struct tcp_fx *fx = new_fx(2, 2, false);
 	fx->ab.ce_nth[fx->ab.nce++] = 10;
-	tt_run_bulk(fx, 100 * 1024, source, 5 * SIM_S);
+	tt_run_bulk(fx, 100 * 1024, tt_source, 5 * SIM_S);
 	assert_int_equal(nth_data(&fx->ab, 10)->tos & INET_ECN_MASK, INET_ECN_NOT_ECT);
 	assert_null(first_with(&fx->ba, TCPHDR_ECE | TCPHDR_ACK));
 	assert_int_equal(tcp_sk(fx->held[0])->ca_state, TCP_CA_Open);

@@ -15,29 +15,12 @@
 
 #include "tests/tcp_test.h"
 
-#define RTT (20 * SIM_MS)
-#define MSS 1448u
-
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
-	ns_sleep(SIM_S);
-	ns_close(s);
-	return 0;
-}
-
+/* Reno, open 1 s after writing; @segs full segments. */
 static struct tcp_sock *
-run_bulk(struct tcp_fx *fx, int segs, uint32_t mss)
+run_bulk(struct tcp_fx *fx, int segs)
 {
-	tt_run_bulk(fx, segs * (int)mss, source, 10 * SIM_S);
-	return tcp_sk(fx->held[0]);
+	fx->src = TT_RENO_LINGER;
+	return tt_run_segs(fx, segs);
 }
 
 /* ---- a sampler of a's cwnd, every 20 us ---------------------------------------- */
@@ -79,34 +62,6 @@ start_sampler(struct tcp_fx *fx, sim_time_t until)
 	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
 }
 
-/* The tap's second hold, armed once the first has been seen (as
- * tests/test_tcp_reorder.c does it). */
-static uint32_t second_nth;
-
-static void
-tt_rearm(struct sim *sim, void *a, void *b)
-{
-	struct tcp_fx *fx = a;
-	(void)b;
-	if (fx->ab.data_segs >= fx->ab.hold_nth && second_nth) {
-		fx->ab.hold_nth = second_nth;
-		second_nth = 0;
-		return;
-	}
-	if (second_nth)
-		sim_schedule(sim, SIM_MS, tt_rearm, fx, NULL);
-}
-
-static void
-hold(struct tcp_fx *fx, uint32_t first, uint32_t second, sim_time_t by)
-{
-	fx->ab.hold_nth = first;
-	fx->ab.hold_by = by;
-	second_nth = second;
-	if (second)
-		sim_schedule(fx->sim, SIM_MS, tt_rearm, fx, NULL);
-}
-
 /* b offers a window larger than the path holds (4 MB, no autotuning), so
  * that a's sends are limited by cwnd (tcp_is_cwnd_limited) */
 static void
@@ -133,9 +88,9 @@ test_sacks_grow_cwnd_when_reordering_is_high(void **state)
 {
 	struct tcp_fx *fx = *state;
 	big_window(fx);
-	hold(fx, 40, 300, 3 * SIM_MS);
+	tt_late_twice(&fx->ab, 40, 300, 3 * SIM_MS);
 	start_sampler(fx, 2 * SIM_S);
-	struct tcp_sock *tp = run_bulk(fx, 400, MSS);
+	struct tcp_sock *tp = run_bulk(fx, 400);
 	assert_true(tp->reordering > tcp_config(fx->a)->reordering);
 	assert_true(smp.grew_on_sacks > 0);
 	sim_run_until(fx->sim, 80 * SIM_S);
@@ -153,26 +108,15 @@ test_sacks_do_not_grow_cwnd_while_reordering_is_low(void **state)
 	struct tcp_config c = *tcp_config(fx->a);
 	c.reordering = 100; /* the estimate starts at the sysctl and stays there */
 	tcp_set_config(fx->a, &c);
-	hold(fx, 40, 300, 3 * SIM_MS);
+	tt_late_twice(&fx->ab, 40, 300, 3 * SIM_MS);
 	start_sampler(fx, 2 * SIM_S);
-	struct tcp_sock *tp = run_bulk(fx, 400, MSS);
+	struct tcp_sock *tp = run_bulk(fx, 400);
 	assert_int_equal(tp->reordering, 100);
 	assert_int_equal(smp.grew_on_sacks, 0);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
 /* ---- F-RTO (RFC 5682; Linux tcp_enter_loss, tcp_process_loss) ------------------ */
-
-static void
-no_timestamps(struct tcp_fx *fx)
-{
-	struct host *hs[] = { fx->a, fx->b };
-	for (int i = 0; i < 2; i++) {
-		struct tcp_config c = *tcp_config(hs[i]);
-		c.timestamps = 0;
-		tcp_set_config(hs[i], &c);
-	}
-}
 
 static void
 set_frto(struct tcp_fx *fx, uint32_t frto)
@@ -188,9 +132,7 @@ set_frto(struct tcp_fx *fx, uint32_t frto)
 static void
 spike(struct tcp_fx *fx)
 {
-	fx->ba.delay_from = 45 * SIM_MS;
-	fx->ba.delay_until = 500 * SIM_MS;
-	fx->ba.delay_by = 400 * SIM_MS;
+	tt_spike(&fx->ba, 45 * SIM_MS, 500 * SIM_MS, 400 * SIM_MS);
 }
 
 /* Data segments a sent after time @t: how many before the first one that
@@ -239,9 +181,9 @@ static void
 test_spurious_rto_is_undone_by_frto_without_timestamps(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	spike(fx);
-	struct tcp_sock *tp = run_bulk(fx, 20, 1460);
+	struct tcp_sock *tp = run_bulk(fx, 20);
 	assert_int_equal(tp->timeouts, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_spurious_rtos, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_loss_undo, 1);
@@ -257,10 +199,10 @@ static void
 test_spurious_rto_is_not_detected_with_frto_off(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	set_frto(fx, 0);
 	spike(fx);
-	struct tcp_sock *tp = run_bulk(fx, 20, 1460);
+	struct tcp_sock *tp = run_bulk(fx, 20);
 	assert_int_equal(tp->timeouts, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_spurious_rtos, 0);
 	assert_int_equal(tcp_mib(fx->a)->tcp_loss_undo, 0);
@@ -304,9 +246,9 @@ static void
 test_real_loss_after_rto_sends_new_data_then_recovers(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	outage(fx);
-	struct tcp_sock *tp = run_bulk(fx, 80, 1460);
+	struct tcp_sock *tp = run_bulk(fx, 80);
 	assert_true(tp->timeouts >= 1);
 	const struct tcp_mib *m = tcp_mib(fx->a);
 	assert_int_equal(m->tcp_spurious_rtos, 0);
@@ -326,10 +268,10 @@ static void
 test_real_loss_after_rto_resends_first_with_frto_off(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	set_frto(fx, 0);
 	outage(fx);
-	run_bulk(fx, 80, 1460);
+	run_bulk(fx, 80);
 	bool found;
 	int resent =
 		resent_before_new(fx, 300 * SIM_MS, highest_sent_before(fx, 300 * SIM_MS), &found);
@@ -353,43 +295,26 @@ static void
 test_duplicate_of_out_of_order_data_is_dsacked(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->ab.drop_nth[fx->ab.ndrop++] = 5;
-	fx->ab.drop_nth[fx->ab.ndrop++] = 13;
-	hold(fx, 8, 0, 30 * SIM_MS);
-	run_bulk(fx, 12, MSS);
+	tt_drop(&fx->ab, 5);
+	tt_drop(&fx->ab, 13);
+	tt_late(&fx->ab, 8, 30 * SIM_MS);
+	run_bulk(fx, 12);
 	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_ofo_sent, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_ofo_recv, 1);
 	sim_run_until(fx->sim, 80 * SIM_S);
-}
-
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
-	return 0;
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sacks_grow_cwnd_when_reordering_is_high, setup,
-						tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_sacks_do_not_grow_cwnd_while_reordering_is_low,
-						setup, tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_spurious_rto_is_undone_by_frto_without_timestamps, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_spurious_rto_is_not_detected_with_frto_off,
-						setup, tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_real_loss_after_rto_sends_new_data_then_recovers, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_real_loss_after_rto_resends_first_with_frto_off, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_duplicate_of_out_of_order_data_is_dsacked,
-						setup, tcp_fx_teardown),
+		TT_WAN_TEST(test_sacks_grow_cwnd_when_reordering_is_high),
+		TT_WAN_TEST(test_sacks_do_not_grow_cwnd_while_reordering_is_low),
+		TT_WAN_TEST(test_spurious_rto_is_undone_by_frto_without_timestamps),
+		TT_WAN_TEST(test_spurious_rto_is_not_detected_with_frto_off),
+		TT_WAN_TEST(test_real_loss_after_rto_sends_new_data_then_recovers),
+		TT_WAN_TEST(test_real_loss_after_rto_resends_first_with_frto_off),
+		TT_WAN_TEST(test_duplicate_of_out_of_order_data_is_dsacked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

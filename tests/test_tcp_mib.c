@@ -32,54 +32,24 @@
 
 #include "tests/tcp_test.h"
 
-#define RTT (20 * SIM_MS)
-
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
-	ns_sleep(SIM_S);
-	ns_close(s);
-	return 0;
-}
-
+/* Reno, open 1 s after writing; @segs full segments. */
 static void
 run_bulk(struct tcp_fx *fx, int segs)
 {
-	uint32_t mss = tcp_config(fx->a)->timestamps ? 1448 : 1460;
-	tt_run_bulk(fx, segs * (int)mss, source, 10 * SIM_S);
-}
-
-static void
-no_timestamps(struct tcp_fx *fx)
-{
-	struct host *hs[] = { fx->a, fx->b };
-	for (int i = 0; i < 2; i++) {
-		struct tcp_config c = *tcp_config(hs[i]);
-		c.timestamps = 0;
-		tcp_set_config(hs[i], &c);
-	}
+	fx->src = TT_RENO_LINGER;
+	tt_run_segs(fx, segs);
 }
 
 static void
 late_15(struct tcp_fx *fx)
 {
-	fx->ab.hold_nth = 15;
-	fx->ab.hold_by = 5 * SIM_MS;
+	tt_late(&fx->ab, 15, 5 * SIM_MS);
 }
 
 static void
 ack_spike(struct tcp_fx *fx)
 {
-	fx->ba.delay_from = 45 * SIM_MS;
-	fx->ba.delay_until = 500 * SIM_MS;
-	fx->ba.delay_by = 400 * SIM_MS;
+	tt_spike(&fx->ba, 45 * SIM_MS, 500 * SIM_MS, 400 * SIM_MS);
 }
 
 static const struct tcp_mib *
@@ -113,8 +83,7 @@ static void
 test_sack_reorder_counts_a_sack_below_the_highest(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->ab.hold_nth = 15;
-	fx->ab.hold_by = 250 * SIM_US; /* two segments: fewer than DupThresh SACKs */
+	tt_late(&fx->ab, 15, 250 * SIM_US); /* two segments: fewer than DupThresh SACKs */
 	run_bulk(fx, 20);
 	assert_int_equal(tcp_sk(fx->held[0])->fast_retrans, 0);
 	assert_int_equal(ma(fx)->tcp_sack_reorder, 1);
@@ -125,7 +94,7 @@ static void
 test_dsack_counters_count_the_dsack_of_a_needless_retransmission(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	late_15(fx);
 	run_bulk(fx, 20);
 	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_old_sent, 1);
@@ -151,7 +120,7 @@ static void
 test_spurious_rtos_counts_a_spurious_rto_seen_by_frto(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	ack_spike(fx);
 	run_bulk(fx, 20);
 	assert_int_equal(ma(fx)->tcp_spurious_rtos, 1);
@@ -165,10 +134,9 @@ static void
 test_dsack_ofo_counts_a_duplicate_above_a_hole(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->ab.drop_nth[fx->ab.ndrop++] = 5;
-	fx->ab.drop_nth[fx->ab.ndrop++] = 13;
-	fx->ab.hold_nth = 8;
-	fx->ab.hold_by = 30 * SIM_MS;
+	tt_drop(&fx->ab, 5);
+	tt_drop(&fx->ab, 13);
+	tt_late(&fx->ab, 8, 30 * SIM_MS);
 	run_bulk(fx, 12);
 	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_ofo_sent, 1);
 	assert_int_equal(ma(fx)->tcp_dsack_ofo_recv, 1);
@@ -180,36 +148,25 @@ static void
 test_paws_estab_rejected_counts_an_old_ack_in_time_wait(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->ba.delay_from = 50 * SIM_MS;
-	fx->ba.delay_until = 52 * SIM_MS;
-	fx->ba.delay_by = 2 * SIM_S;
+	tt_spike(&fx->ba, 50 * SIM_MS, 52 * SIM_MS, 2 * SIM_S);
 	run_bulk(fx, 10);
 	sim_run_until(fx->sim, 3 * SIM_S);
 	assert_true(ma(fx)->paws_estab_rejected >= 1);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
-	return 0;
-}
-
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, tcp_fx_teardown)
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_full_undo_counts_a_spurious_fast_retransmit),
-		T(test_partial_undo_and_ts_reorder_count_a_hole_filled_by_the_original),
-		T(test_sack_reorder_counts_a_sack_below_the_highest),
-		T(test_dsack_counters_count_the_dsack_of_a_needless_retransmission),
-		T(test_loss_undo_counts_a_spurious_rto_seen_by_timestamps),
-		T(test_spurious_rtos_counts_a_spurious_rto_seen_by_frto),
-		T(test_dsack_ofo_counts_a_duplicate_above_a_hole),
-		T(test_paws_estab_rejected_counts_an_old_ack_in_time_wait),
+		TT_WAN_TEST(test_full_undo_counts_a_spurious_fast_retransmit),
+		TT_WAN_TEST(test_partial_undo_and_ts_reorder_count_a_hole_filled_by_the_original),
+		TT_WAN_TEST(test_sack_reorder_counts_a_sack_below_the_highest),
+		TT_WAN_TEST(test_dsack_counters_count_the_dsack_of_a_needless_retransmission),
+		TT_WAN_TEST(test_loss_undo_counts_a_spurious_rto_seen_by_timestamps),
+		TT_WAN_TEST(test_spurious_rtos_counts_a_spurious_rto_seen_by_frto),
+		TT_WAN_TEST(test_dsack_ofo_counts_a_duplicate_above_a_hole),
+		TT_WAN_TEST(test_paws_estab_rejected_counts_an_old_ack_in_time_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,20 +233,6 @@ test_prr_out_counts_only_during_a_reduction(void **state)
 
 static bool use_sack;
 
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, 600 * 1024, 16384);
-	ns_close(s);
-	return 0;
-}
-
 struct cc_row {
 	int64_t cwnd, ssthresh, flight;
 	char state[12];
@@ -290,8 +276,9 @@ check_one_loss(struct tcp_fx *fx)
 	c = *tcp_config(fx->b);
 	c.rmem[1] = 4 << 20;
 	tcp_set_config(fx->b, &c);
-	fx->ab.drop_nth[fx->ab.ndrop++] = 60;
-	tt_run_bulk(fx, 600 * 1024, source, 10 * SIM_S);
+	tt_drop(&fx->ab, 60);
+	fx->src = TT_RENO_16K;
+	tt_run_bulk(fx, 600 * 1024, tt_source, 10 * SIM_S);
 	assert_int_equal(fx->bytes[0], 600 * 1024);
 	assert_true(fx->match[0]);
 	g_autoptr(GArray) rows = cc_rows(fx);

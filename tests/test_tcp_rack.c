@@ -20,33 +20,13 @@
 #define MSS 1460u
 #define RTT (20 * SIM_MS)
 
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 16384);
-	fx->rc[2] = (int)(host_now(fx->a) / SIM_US);
-	ns_close(s);
-	return 0;
-}
-
+/* Reno, writes of 16 KB, closed right after writing: @bytes must all
+ * arrive intact (tt_run_bulk). */
 static void
 run_bulk(struct tcp_fx *fx, int bytes)
 {
-	tt_run_bulk(fx, bytes, source, 10 * SIM_S);
-	assert_int_equal(fx->bytes[0], (size_t)bytes);
-	assert_true(fx->match[0]);
-}
-
-static void
-drop(struct tcp_fx *fx, uint32_t nth)
-{
-	fx->ab.drop_nth[fx->ab.ndrop++] = nth;
+	fx->src = TT_RENO_16K;
+	tt_run_bulk(fx, bytes, tt_source, 10 * SIM_S);
 }
 
 /* RACK and TLP off: RFC 6675 and the RTO alone. */
@@ -57,25 +37,6 @@ rack_off(struct tcp_fx *fx)
 	c.recovery = 0;
 	c.early_retrans = 0;
 	tcp_set_config(fx->a, &c);
-}
-
-static guint
-dropped(struct tcp_fx *fx, int nth)
-{
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		if (tt_seg(&fx->ab, i)->dropped && nth-- == 0)
-			return i;
-	fail();
-	return 0;
-}
-
-static int
-times_sent(struct tcp_fx *fx, uint32_t seq)
-{
-	int n = 0;
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		n += tt_seg(&fx->ab, i)->seq == seq && tt_seg(&fx->ab, i)->len;
-	return n;
 }
 
 /* When b first acknowledged everything up to @seq's segment (tap time). */
@@ -99,15 +60,15 @@ static void
 test_tail_loss_is_probed_before_the_rto(void **state)
 {
 	struct tcp_fx *fx = *state;
-	drop(fx, 21);
+	tt_drop(&fx->ab, 21);
 	run_bulk(fx, 21 * (int)MSS);
 	struct tcp_sock *tp = tcp_sk(fx->held[0]);
 	assert_int_equal(tp->tlp_probes, 1);
 	assert_int_equal(tp->timeouts, 0);
 	assert_int_equal(tp->retrans_segs, 1);
-	guint d = dropped(fx, 0);
+	guint d = tt_dropped(&fx->ab, 0);
 	uint32_t seq = tt_seg(&fx->ab, d)->seq;
-	assert_int_equal(times_sent(fx, seq), 2);
+	assert_int_equal(tt_times_sent(&fx->ab, seq), 2);
 	sim_time_t probe = 0;
 	for (guint i = d + 1; i < fx->ab.segs->len && !probe; i++)
 		if (tt_seg(&fx->ab, i)->seq == seq && tt_seg(&fx->ab, i)->len)
@@ -124,7 +85,7 @@ test_tail_loss_waits_for_the_rto_without_tlp(void **state)
 {
 	struct tcp_fx *fx = *state;
 	rack_off(fx);
-	drop(fx, 21);
+	tt_drop(&fx->ab, 21);
 	run_bulk(fx, 21 * (int)MSS);
 	struct tcp_sock *tp = tcp_sk(fx->held[0]);
 	assert_int_equal(tp->tlp_probes, 0);
@@ -141,22 +102,23 @@ static void
 test_rack_finds_two_losses_among_the_last_three_without_rto(void **state)
 {
 	struct tcp_fx *fx = *state;
-	drop(fx, 18);
-	drop(fx, 20);
+	tt_drop(&fx->ab, 18);
+	tt_drop(&fx->ab, 20);
 	run_bulk(fx, 21 * (int)MSS);
 	struct tcp_sock *tp = tcp_sk(fx->held[0]);
 	assert_int_equal(tp->timeouts, 0);
 	assert_int_equal(tp->fast_retrans, 1);
 	assert_int_equal(tp->retrans_segs, 2);
-	uint32_t s0 = tt_seg(&fx->ab, dropped(fx, 0))->seq;
-	uint32_t s1 = tt_seg(&fx->ab, dropped(fx, 1))->seq;
-	assert_int_equal(times_sent(fx, s0), 2);
-	assert_int_equal(times_sent(fx, s1), 2);
-	assert_int_equal(times_sent(fx, s0 + MSS), 1);
-	assert_int_equal(times_sent(fx, s1 + MSS), 1);
+	uint32_t s0 = tt_seg(&fx->ab, tt_dropped(&fx->ab, 0))->seq;
+	uint32_t s1 = tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->seq;
+	assert_int_equal(tt_times_sent(&fx->ab, s0), 2);
+	assert_int_equal(tt_times_sent(&fx->ab, s1), 2);
+	assert_int_equal(tt_times_sent(&fx->ab, s0 + MSS), 1);
+	assert_int_equal(tt_times_sent(&fx->ab, s1 + MSS), 1);
 	/* all acknowledged within about 2 RTT of the last loss + reo_wnd, far
 	 * below an RTO of 200 ms */
-	assert_true(acked_at(fx, s1 + 2 * MSS) - tt_seg(&fx->ab, dropped(fx, 1))->t < 3 * RTT);
+	assert_true(acked_at(fx, s1 + 2 * MSS) - tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->t <
+		    3 * RTT);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
@@ -171,13 +133,13 @@ test_rack_finds_two_losses_among_the_last_three_without_rto(void **state)
 static void
 lost_retransmission(struct tcp_fx *fx, uint32_t rexmit_nth)
 {
-	drop(fx, 30);
-	drop(fx, rexmit_nth);
+	tt_drop(&fx->ab, 30);
+	tt_drop(&fx->ab, rexmit_nth);
 	run_bulk(fx, 120 * (int)MSS);
 	/* the premise: the second drop is the first one's retransmission */
-	uint32_t seq = tt_seg(&fx->ab, dropped(fx, 0))->seq;
-	assert_int_equal(tt_seg(&fx->ab, dropped(fx, 1))->seq, seq);
-	assert_int_equal(times_sent(fx, seq), 3);
+	uint32_t seq = tt_seg(&fx->ab, tt_dropped(&fx->ab, 0))->seq;
+	assert_int_equal(tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->seq, seq);
+	assert_int_equal(tt_times_sent(&fx->ab, seq), 3);
 }
 
 static void
@@ -211,32 +173,19 @@ test_defaults_are_linux_rack_and_tlp(void **state)
 	assert_int_equal(tcp_config(fx->a)->early_retrans, 3);
 }
 
-static int
-setup(void **state)
-{
-	/* segments of 1460 bytes, as the segment numbers below */
-	*state = tcp_fx_new(&(struct tcp_fx_opts){
-		.rate = 100000000, .delay = RTT / 2, .no_timestamps = true });
-	return 0;
-}
+/* segments of 1460 bytes, as the segment numbers below */
+#define T(f) cmocka_unit_test_setup_teardown(f, tcp_fx_setup_wan_no_timestamps, tcp_fx_teardown)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_defaults_are_linux_rack_and_tlp, setup,
-						tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tail_loss_is_probed_before_the_rto, setup,
-						tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_tail_loss_waits_for_the_rto_without_tlp, setup,
-						tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_rack_finds_two_losses_among_the_last_three_without_rto, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rack_resends_a_lost_retransmission_without_rto,
-						setup, tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_lost_retransmission_needs_the_rto_without_rack,
-						setup, tcp_fx_teardown),
+		T(test_defaults_are_linux_rack_and_tlp),
+		T(test_tail_loss_is_probed_before_the_rto),
+		T(test_tail_loss_waits_for_the_rto_without_tlp),
+		T(test_rack_finds_two_losses_among_the_last_three_without_rto),
+		T(test_rack_resends_a_lost_retransmission_without_rto),
+		T(test_lost_retransmission_needs_the_rto_without_rack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,71 +17,26 @@
 #include "stack/win_minmax.h"
 #include "tests/tcp_test.h"
 
-#define RTT (20 * SIM_MS)
-#define MSS 1448u
-
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
-	ns_sleep(SIM_S); /* open a while: late ACKs and D-SACKs find it ESTABLISHED */
-	ns_close(s);
-	return 0;
-}
-
+/* Reno, open 1 s after writing; @segs full segments. */
 static struct tcp_sock *
 run_bulk(struct tcp_fx *fx, int segs)
 {
-	tt_run_bulk(fx, segs * (int)MSS, source, 10 * SIM_S);
-	return tcp_sk(fx->held[0]);
+	fx->src = TT_RENO_LINGER;
+	return tt_run_segs(fx, segs);
 }
 
-/* The tap's second hold: data segment @nth also @by late.  The tap has
- * one hold, so the test chains them: the first is given by hold_nth, the
- * second armed once the first has been seen (tt_rearm). */
-static uint32_t second_nth;
-
-static void
-tt_rearm(struct sim *sim, void *a, void *b)
-{
-	struct tcp_fx *fx = a;
-	(void)b;
-	if (fx->ab.data_segs >= fx->ab.hold_nth && second_nth) {
-		fx->ab.hold_nth = second_nth;
-		second_nth = 0;
-		return;
-	}
-	if (second_nth)
-		sim_schedule(sim, SIM_MS, tt_rearm, fx, NULL);
-}
-
+/* Data segments @first and @second (0: none) both reach b 3 ms late. */
 static void
 hold(struct tcp_fx *fx, uint32_t first, uint32_t second)
 {
-	fx->ab.hold_nth = first;
-	fx->ab.hold_by = 3 * SIM_MS;
-	second_nth = second;
-	if (second)
-		sim_schedule(fx->sim, SIM_MS, tt_rearm, fx, NULL);
+	tt_late_twice(&fx->ab, first, second, 3 * SIM_MS);
 }
 
+/* How many times a sent data segment @nth (1-based). */
 static int
 times_sent(struct tcp_fx *fx, uint32_t nth)
 {
-	uint32_t seq = 0, n = 0;
-	for (guint i = 0; i < fx->ab.segs->len && !seq; i++)
-		if (tt_seg(&fx->ab, i)->len && ++n == nth)
-			seq = tt_seg(&fx->ab, i)->seq;
-	int k = 0;
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		k += tt_seg(&fx->ab, i)->seq == seq && tt_seg(&fx->ab, i)->len;
-	return k;
+	return tt_times_sent(&fx->ab, tt_nth_seq(&fx->ab, nth));
 }
 
 /* Once, before any reordering is known: RACK's window is 0 (three SACKs
@@ -182,29 +137,14 @@ test_windowed_min_forgets_an_old_minimum(void **state)
 	assert_int_equal(minmax_running_max(&m, 100, 200, 5), 5); /* nothing left in the window */
 }
 
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_first_reordering_triggers_recovery_and_is_learned, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_second_identical_reordering_does_not_trigger_recovery, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_reordering_estimate_raises_dupthresh_without_rack, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_tcp_reordering_sysctl_sets_the_initial_estimate, setup,
-			tcp_fx_teardown),
+		TT_WAN_TEST(test_first_reordering_triggers_recovery_and_is_learned),
+		TT_WAN_TEST(test_second_identical_reordering_does_not_trigger_recovery),
+		TT_WAN_TEST(test_reordering_estimate_raises_dupthresh_without_rack),
+		TT_WAN_TEST(test_tcp_reordering_sysctl_sets_the_initial_estimate),
 		cmocka_unit_test(test_windowed_min_forgets_an_old_minimum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,42 +105,12 @@ teardown(void **state)
 	return tcp_fx_teardown(state);
 }
 
-/* Writes fx->rc[15] bytes of the pattern (Reno: the cut is half). */
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 16384);
-	ns_close(s);
-	return 0;
-}
-
+/* Writes @bytes of the pattern (Reno: the cut is half). */
 static void
 run_bulk(struct tcp_fx *fx, int bytes)
 {
-	tt_run_bulk(fx, bytes, source, 10 * SIM_S);
-}
-
-static void
-drop(struct tcp_fx *fx, uint32_t nth)
-{
-	fx->ab.drop_nth[fx->ab.ndrop++] = nth;
-}
-
-/* The tap's index of the @nth (0-based) dropped segment a sent. */
-static guint
-dropped(struct tcp_fx *fx, int nth)
-{
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		if (tt_seg(&fx->ab, i)->dropped && nth-- == 0)
-			return i;
-	fail();
-	return 0;
+	fx->src = TT_RENO_16K;
+	tt_run_bulk(fx, bytes, tt_source, 10 * SIM_S);
 }
 
 /* The first segment after @from carrying @seq's data again. */
@@ -153,16 +123,6 @@ resend_of(struct tcp_fx *fx, guint from)
 			return i;
 	fail();
 	return 0;
-}
-
-/* How often a sent data starting at @seq. */
-static int
-times_sent(struct tcp_fx *fx, uint32_t seq)
-{
-	int n = 0;
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		n += tt_seg(&fx->ab, i)->seq == seq && tt_seg(&fx->ab, i)->len;
-	return n;
 }
 
 /* When a first received an ACK beyond @seq after time @t. */
@@ -259,7 +219,7 @@ test_acks_carry_at_most_four_blocks_most_recent_first(void **state)
 {
 	struct tcp_fx *fx = *state;
 	for (uint32_t n = 30; n <= 38; n += 2)
-		drop(fx, n);
+		tt_drop(&fx->ab, n);
 	run_bulk(fx, 200 * 1024);
 	uint32_t most = 0;
 	bool checked_recent = false;
@@ -299,21 +259,21 @@ static void
 test_three_holes_resent_in_one_round_trip_with_sack(void **state)
 {
 	struct tcp_fx *fx = *state;
-	drop(fx, 30);
-	drop(fx, 33);
-	drop(fx, 36);
+	tt_drop(&fx->ab, 30);
+	tt_drop(&fx->ab, 33);
+	tt_drop(&fx->ab, 36);
 	run_bulk(fx, 300 * 1024);
 	struct tcp_sock *tp = tcp_sk(fx->held[0]);
 	assert_true(tp->sack_ok);
 	assert_int_equal(tp->fast_retrans, 1);
 	assert_int_equal(tp->retrans_segs, 3);
 	assert_int_equal(tp->timeouts, 0);
-	guint d0 = dropped(fx, 0), r0 = resend_of(fx, d0);
+	guint d0 = tt_dropped(&fx->ab, 0), r0 = resend_of(fx, d0);
 	sim_time_t first_back = ack_beyond(fx, tt_seg(&fx->ab, d0)->seq, tt_seg(&fx->ab, r0)->t);
 	for (int k = 0; k < 3; k++) {
-		guint d = dropped(fx, k), r = resend_of(fx, d);
+		guint d = tt_dropped(&fx->ab, k), r = resend_of(fx, d);
 		assert_true(tt_seg(&fx->ab, r)->t < first_back);
-		assert_int_equal(times_sent(fx, tt_seg(&fx->ab, d)->seq), 2);
+		assert_int_equal(tt_times_sent(&fx->ab, tt_seg(&fx->ab, d)->seq), 2);
 	}
 	/* the scoreboard is empty again */
 	assert_int_equal(tp->sacked_out + tp->lost_out + tp->retrans_out, 0);
@@ -327,21 +287,22 @@ test_three_holes_take_three_round_trips_without_sack(void **state)
 {
 	struct tcp_fx *fx = *state;
 	set_sack(fx->a, false);
-	drop(fx, 30);
-	drop(fx, 33);
-	drop(fx, 36);
+	tt_drop(&fx->ab, 30);
+	tt_drop(&fx->ab, 33);
+	tt_drop(&fx->ab, 36);
 	run_bulk(fx, 300 * 1024);
 	struct tcp_sock *tp = tcp_sk(fx->held[0]);
 	assert_false(tp->sack_ok);
 	assert_int_equal(tp->timeouts, 0);
 	for (int k = 1; k < 3; k++) {
-		guint prev = resend_of(fx, dropped(fx, k - 1));
-		guint r = resend_of(fx, dropped(fx, k));
-		sim_time_t back = ack_beyond(fx, tt_seg(&fx->ab, dropped(fx, k - 1))->seq,
+		guint prev = resend_of(fx, tt_dropped(&fx->ab, k - 1));
+		guint r = resend_of(fx, tt_dropped(&fx->ab, k));
+		sim_time_t back = ack_beyond(fx, tt_seg(&fx->ab, tt_dropped(&fx->ab, k - 1))->seq,
 					     tt_seg(&fx->ab, prev)->t);
 		assert_true(tt_seg(&fx->ab, r)->t >= back);
 	}
-	guint r0 = resend_of(fx, dropped(fx, 0)), r2 = resend_of(fx, dropped(fx, 2));
+	guint r0 = resend_of(fx, tt_dropped(&fx->ab, 0)),
+	      r2 = resend_of(fx, tt_dropped(&fx->ab, 2));
 	assert_true(tt_seg(&fx->ab, r2)->t - tt_seg(&fx->ab, r0)->t >= 2 * RTT);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
@@ -359,17 +320,19 @@ test_rto_resends_only_what_sack_did_not_cover(void **state)
 	c.recovery = 0;
 	c.early_retrans = 0;
 	tcp_set_config(fx->a, &c);
-	drop(fx, 18);
-	drop(fx, 20);
+	tt_drop(&fx->ab, 18);
+	tt_drop(&fx->ab, 20);
 	run_bulk(fx, 21 * (int)MSS);
 	struct tcp_sock *tp = tcp_sk(fx->held[0]);
 	assert_int_equal(tp->timeouts, 1);
 	assert_int_equal(tp->fast_retrans, 0);
 	assert_int_equal(tp->retrans_segs, 2);
-	assert_int_equal(times_sent(fx, tt_seg(&fx->ab, dropped(fx, 0))->seq), 2);
-	assert_int_equal(times_sent(fx, tt_seg(&fx->ab, dropped(fx, 1))->seq), 2);
-	assert_int_equal(times_sent(fx, tt_seg(&fx->ab, dropped(fx, 0))->seq + MSS), 1);
-	assert_int_equal(times_sent(fx, tt_seg(&fx->ab, dropped(fx, 1))->seq + MSS), 1);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_seg(&fx->ab, tt_dropped(&fx->ab, 0))->seq), 2);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->seq), 2);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_seg(&fx->ab, tt_dropped(&fx->ab, 0))->seq + MSS),
+			 1);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->seq + MSS),
+			 1);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
@@ -378,13 +341,14 @@ test_rto_without_sack_goes_back_n(void **state)
 {
 	struct tcp_fx *fx = *state;
 	set_sack(fx->a, false);
-	drop(fx, 18);
-	drop(fx, 20);
+	tt_drop(&fx->ab, 18);
+	tt_drop(&fx->ab, 20);
 	run_bulk(fx, 21 * (int)MSS);
 	struct tcp_sock *tp = tcp_sk(fx->held[0]);
 	assert_int_equal(tp->timeouts, 1);
 	assert_true(tp->retrans_segs >= 3);
-	assert_int_equal(times_sent(fx, tt_seg(&fx->ab, dropped(fx, 1))->seq + MSS), 2);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_seg(&fx->ab, tt_dropped(&fx->ab, 1))->seq + MSS),
+			 2);
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
@@ -414,7 +378,7 @@ test_duplicate_segment_is_reported_by_a_dsack_block(void **state)
 		if (r->n && !after(r->b[0].end_seq, tt_seg(&fx->ba, i)->ack)) {
 			dsacks++;
 			/* the duplicate is one a sent more than once */
-			assert_true(times_sent(fx, r->b[0].start_seq) >= 2);
+			assert_true(tt_times_sent(&fx->ab, r->b[0].start_seq) >= 2);
 		}
 	}
 	assert_true(dsacks >= 1);

@@ -129,27 +129,13 @@ teardown(void **state)
 	return 0;
 }
 
-static int
-source(struct proc *p, void *arg)
-{
-	(void)p;
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
-	ns_close(s);
-	return 0;
-}
-
 /* ---- negotiation --------------------------------------------------------------------- */
 
 static void
 test_timestamps_on_both_sides_go_on_every_segment(void **state)
 {
 	struct tcp_fx *fx = *state;
-	tt_run_bulk(fx, 100000, source, 10 * SIM_S);
+	tt_run_bulk(fx, 100000, tt_source, 10 * SIM_S);
 	/* a's SYN: MSS, then SACK-permitted and TS in one word (Linux
 	 * tcp_options_write), NOP WS: 20 option bytes; TSecr 0 */
 	assert_true(tt_seg(&fx->ab, 0)->flags & TCPHDR_SYN);
@@ -187,7 +173,7 @@ test_timestamps_off_at_the_listener_means_none_after_the_syn(void **state)
 {
 	struct tcp_fx *fx = *state;
 	set_ts(fx->b, 0);
-	tt_run_bulk(fx, 20000, source, 10 * SIM_S);
+	tt_run_bulk(fx, 20000, tt_source, 10 * SIM_S);
 	assert_true(rec(ts_ab, 0)->ts); /* a offered them */
 	for (guint i = 1; i < ts_ab->len; i++)
 		assert_false(rec(ts_ab, i)->ts);
@@ -204,7 +190,7 @@ test_timestamps_off_at_the_connector_means_none_at_all(void **state)
 {
 	struct tcp_fx *fx = *state;
 	set_ts(fx->a, 0);
-	tt_run_bulk(fx, 20000, source, 10 * SIM_S);
+	tt_run_bulk(fx, 20000, tt_source, 10 * SIM_S);
 	for (guint i = 0; i < ts_ab->len; i++)
 		assert_false(rec(ts_ab, i)->ts);
 	for (guint i = 0; i < ts_ba->len; i++)
@@ -218,7 +204,7 @@ test_timestamps_2_has_no_offset_1_has_one(void **state)
 {
 	struct tcp_fx *fx = *state;
 	set_ts(fx->a, 2);
-	tt_run_bulk(fx, 2000, source, 10 * SIM_S);
+	tt_run_bulk(fx, 2000, tt_source, 10 * SIM_S);
 	/* a's SYN leaves at 1 ms: TSval 1 without an offset */
 	assert_int_equal(rec(ts_ab, 0)->tsval, 1);
 	/* b (mode 1) adds its per address pair offset */
@@ -237,7 +223,7 @@ test_tsecr_echoes_the_last_in_order_segment_not_later_ones(void **state)
 	/* past the first flight (which leaves in one ms), segments go out
 	 * ACK-clocked 1.2 ms apart */
 	fx->ab.drop_nth[fx->ab.ndrop++] = 25;
-	tt_run_bulk(fx, 60 * 1448, source, 10 * SIM_S);
+	tt_run_bulk(fx, 60 * 1448, tt_source, 10 * SIM_S);
 	/* find the lost segment and the one before it */
 	guint lost = 0;
 	for (guint i = 0; i < fx->ab.segs->len; i++)
@@ -362,7 +348,7 @@ test_paws_drops_a_segment_with_an_old_tsval(void **state)
 	struct tcp_fx *fx = *state;
 	ts_old_nth = 10;
 	ts_old_val = 1000; /* long before the connection's TSvals (offset) */
-	tt_run_bulk(fx, 20 * 1448, source, 10 * SIM_S);
+	tt_run_bulk(fx, 20 * 1448, tt_source, 10 * SIM_S);
 	assert_int_equal(tcp_mib(fx->b)->paws_estab_rejected, 1);
 	assert_int_equal(tcp_mib(fx->a)->paws_estab_rejected, 0);
 	/* the rewritten segment went through the tap undropped: b dropped it */
@@ -443,7 +429,7 @@ test_sack_blocks_are_three_at_most_beside_timestamps(void **state)
 	fx->ab.drop_nth[fx->ab.ndrop++] = 5;
 	fx->ab.drop_nth[fx->ab.ndrop++] = 7;
 	fx->ab.drop_nth[fx->ab.ndrop++] = 9;
-	tt_run_bulk(fx, 30 * 1448, source, 10 * SIM_S);
+	tt_run_bulk(fx, 30 * 1448, tt_source, 10 * SIM_S);
 	uint32_t most = 0;
 	for (guint i = 0; i < ts_ba->len; i++) {
 		assert_true(rec(ts_ba, i)->optlen <= MAX_TCP_OPTION_SPACE);

@@ -17,41 +17,13 @@
 
 #include "tests/tcp_test.h"
 
-#define RTT (20 * SIM_MS)
-
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
-	ns_sleep(SIM_S);
-	ns_close(s);
-	return 0;
-}
-
-static void
-no_timestamps(struct tcp_fx *fx)
-{
-	struct host *hs[] = { fx->a, fx->b };
-	for (int i = 0; i < 2; i++) {
-		struct tcp_config c = *tcp_config(hs[i]);
-		c.timestamps = 0;
-		tcp_set_config(hs[i], &c);
-	}
-}
-
 /* Run the transfer with b's ACKs of 50-52 ms held back 2 s; until 3 s. */
 static struct sock *
 run(struct tcp_fx *fx)
 {
-	fx->ba.delay_from = 50 * SIM_MS;
-	fx->ba.delay_until = 52 * SIM_MS;
-	fx->ba.delay_by = 2 * SIM_S;
-	tt_run_bulk(fx, 10 * 1448, source, 3 * SIM_S);
+	tt_spike(&fx->ba, 50 * SIM_MS, 52 * SIM_MS, 2 * SIM_S);
+	fx->src = (struct tt_source_opts){ .linger = SIM_S }; /* the host's default CC */
+	tt_run_bulk(fx, 10 * 1448, tt_source, 3 * SIM_S);
 	return fx->held[0];
 }
 
@@ -108,7 +80,7 @@ static void
 test_old_segment_in_time_wait_without_timestamps_is_only_acked(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	struct sock *sk = run(fx);
 	assert_int_equal(tcp_mib(fx->a)->paws_estab_rejected, 0);
 	assert_int_equal(acks_sent(fx, 2 * SIM_S, 3 * SIM_S), 1);
@@ -116,23 +88,12 @@ test_old_segment_in_time_wait_without_timestamps_is_only_acked(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_old_segment_in_time_wait_fails_paws_and_is_acked, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_old_segment_in_time_wait_without_timestamps_is_only_acked, setup,
-			tcp_fx_teardown),
+		TT_WAN_TEST(test_old_segment_in_time_wait_fails_paws_and_is_acked),
+		TT_WAN_TEST(test_old_segment_in_time_wait_without_timestamps_is_only_acked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,26 +21,6 @@
 #define RTT (20 * SIM_MS)
 #define MSS 1460u
 
-/* A process: connect, write fx->rc[15] bytes in writes of fx->rc[14]
- * (TCP_NODELAY if fx->rc[13]), close. */
-static int
-source(struct proc *p, void *arg)
-{
-	(void)p;
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	int one = 1;
-	if (fx->rc[13])
-		ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], (size_t)fx->rc[14]);
-	ns_sleep(SIM_S);
-	ns_close(s);
-	return 0;
-}
-
 static void
 set_a(struct tcp_fx *fx, uint32_t limit_output_bytes, bool autocorking)
 {
@@ -92,8 +72,8 @@ test_tsq_bounds_what_waits_below_tcp(void **state)
 	max_below = 0;
 	seen_throttled = false;
 	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
-	fx->rc[14] = 65536;
-	tt_run_bulk(fx, 400 * (int)MSS, source, 10 * SIM_S);
+	fx->src = (struct tt_source_opts){ .chunk = 65536, .linger = SIM_S };
+	tt_run_bulk(fx, 400 * (int)MSS, tt_source, 10 * SIM_S);
 	uint32_t skb_truesize = MSS + 1024; /* an MSS skb's buffer and struct */
 	assert_true(max_below > 0);
 	assert_true(max_below <= 3 * skb_truesize);
@@ -110,8 +90,8 @@ test_tsq_default_limit_lets_the_window_queue(void **state)
 	max_below = 0;
 	seen_throttled = false;
 	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
-	fx->rc[14] = 65536;
-	tt_run_bulk(fx, 400 * (int)MSS, source, 10 * SIM_S);
+	fx->src = (struct tt_source_opts){ .chunk = 65536, .linger = SIM_S };
+	tt_run_bulk(fx, 400 * (int)MSS, tt_source, 10 * SIM_S);
 	assert_true(max_below > 10 * (MSS + 1024));
 }
 
@@ -127,8 +107,8 @@ test_tsq_completion_sends_the_next_skb(void **state)
 	max_below = 0;
 	seen_throttled = false;
 	sim_schedule(fx->sim, SIM_MS, sample, fx, NULL);
-	fx->rc[14] = 10 * MSS;
-	tt_run_bulk(fx, 10 * (int)MSS, source, 5 * SIM_S);
+	fx->src = (struct tt_source_opts){ .chunk = 10 * MSS, .linger = SIM_S };
+	tt_run_bulk(fx, 10 * (int)MSS, tt_source, 5 * SIM_S);
 	assert_true(seen_throttled);
 	sim_time_t first = data_seg_time(fx, 1), tenth = data_seg_time(fx, 10);
 	assert_true(first > 0 && tenth > first);
@@ -143,9 +123,8 @@ static void
 test_autocork_holds_a_small_tail_until_completion(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->rc[13] = 1;
-	fx->rc[14] = 100;
-	tt_run_bulk(fx, 2000, source, 5 * SIM_S);
+	fx->src = (struct tt_source_opts){ .chunk = 100, .linger = SIM_S, .nodelay = true };
+	tt_run_bulk(fx, 2000, tt_source, 5 * SIM_S);
 	assert_true(tcp_mib(fx->a)->tcp_autocorking >= 1);
 	assert_true(tt_count_data(&fx->ab) <= 3);
 }
@@ -158,9 +137,8 @@ test_without_autocorking_short_writes_go_until_tsq_throttles(void **state)
 {
 	struct tcp_fx *fx = *state;
 	set_a(fx, TCP_LIMIT_OUTPUT_BYTES, false);
-	fx->rc[13] = 1;
-	fx->rc[14] = 100;
-	tt_run_bulk(fx, 2000, source, 5 * SIM_S);
+	fx->src = (struct tt_source_opts){ .chunk = 100, .linger = SIM_S, .nodelay = true };
+	tt_run_bulk(fx, 2000, tt_source, 5 * SIM_S);
 	assert_int_equal(tcp_mib(fx->a)->tcp_autocorking, 0);
 	assert_true(tt_count_data(&fx->ab) >= 5);
 }

@@ -18,63 +18,13 @@
 
 #include "tests/tcp_test.h"
 
-#define RTT (20 * SIM_MS)
-
-static int
-source(struct proc *p, void *arg)
-{
-	struct tcp_fx *fx = arg;
-	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
-	ns_setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, "reno", 4);
-	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
-	tt_hold(fx, 0, s);
-	fx->rc[1] = (int)tt_write_pattern(s, (size_t)fx->rc[15], 65536);
-	ns_sleep(SIM_S); /* open a while: late ACKs and D-SACKs find it ESTABLISHED */
-	ns_close(s);
-	return 0;
-}
-
+/* Reno, open 1 s after writing (late ACKs and D-SACKs find it
+ * ESTABLISHED); @segs full segments. */
 static struct tcp_sock *
 run_bulk(struct tcp_fx *fx, int segs)
 {
-	uint32_t mss = 1448; /* with timestamps */
-	if (!tcp_config(fx->a)->timestamps)
-		mss = 1460;
-	tt_run_bulk(fx, segs * (int)mss, source, 10 * SIM_S);
-	return tcp_sk(fx->held[0]);
-}
-
-/* How many times a sent data segment starting at @seq. */
-static int
-times_sent(struct tcp_fx *fx, uint32_t seq)
-{
-	int n = 0;
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		n += tt_seg(&fx->ab, i)->seq == seq && tt_seg(&fx->ab, i)->len;
-	return n;
-}
-
-/* The sequence number of data segment @nth (1-based) a sent. */
-static uint32_t
-nth_seq(struct tcp_fx *fx, uint32_t nth)
-{
-	for (guint i = 0; i < fx->ab.segs->len; i++)
-		if (tt_seg(&fx->ab, i)->len && --nth == 0)
-			return tt_seg(&fx->ab, i)->seq;
-	fail();
-	return 0;
-}
-
-static void
-no_timestamps(struct tcp_fx *fx)
-{
-	struct host *hs[] = { fx->a, fx->b };
-	for (int i = 0; i < 2; i++) {
-		struct tcp_config c = *tcp_config(hs[i]);
-		c.timestamps = 0;
-		tcp_set_config(hs[i], &c);
-	}
+	fx->src = TT_RENO_LINGER;
+	return tt_run_segs(fx, segs);
 }
 
 /*
@@ -89,11 +39,10 @@ static void
 test_reordering_fast_retransmit_is_undone_by_timestamps(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->ab.hold_nth = 15;
-	fx->ab.hold_by = 5 * SIM_MS;
+	tt_late(&fx->ab, 15, 5 * SIM_MS);
 	struct tcp_sock *tp = run_bulk(fx, 20);
 	assert_int_equal(tp->fast_retrans, 1);
-	assert_int_equal(times_sent(fx, nth_seq(fx, 15)), 2);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_nth_seq(&fx->ab, 15)), 2);
 	assert_int_equal(tcp_mib(fx->a)->tcp_full_undo, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_partial_undo, 0);
 	assert_int_equal(tcp_mib(fx->a)->tcp_dsack_undo, 0);
@@ -116,8 +65,7 @@ static void
 test_reordering_partial_ack_is_undone_by_timestamps(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->ab.hold_nth = 15;
-	fx->ab.hold_by = 5 * SIM_MS;
+	tt_late(&fx->ab, 15, 5 * SIM_MS);
 	struct tcp_sock *tp = run_bulk(fx, 200);
 	assert_int_equal(tp->fast_retrans, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_partial_undo, 1);
@@ -138,9 +86,8 @@ static void
 test_reordering_fast_retransmit_is_undone_by_dsack(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
-	fx->ab.hold_nth = 15;
-	fx->ab.hold_by = 5 * SIM_MS;
+	tt_no_timestamps(fx);
+	tt_late(&fx->ab, 15, 5 * SIM_MS);
 	struct tcp_sock *tp = run_bulk(fx, 20);
 	assert_int_equal(tp->fast_retrans, 1);
 	assert_int_equal(tcp_mib(fx->a)->tcp_full_undo, 0);
@@ -159,12 +106,11 @@ static void
 test_no_dsack_no_undo_without_timestamps(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	struct tcp_config c = *tcp_config(fx->b);
 	c.dsack = false;
 	tcp_set_config(fx->b, &c);
-	fx->ab.hold_nth = 15;
-	fx->ab.hold_by = 5 * SIM_MS;
+	tt_late(&fx->ab, 15, 5 * SIM_MS);
 	struct tcp_sock *tp = run_bulk(fx, 20);
 	assert_int_equal(tp->fast_retrans, 1);
 	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_old_sent, 0);
@@ -180,7 +126,7 @@ static void
 test_real_loss_is_not_undone(void **state)
 {
 	struct tcp_fx *fx = *state;
-	fx->ab.drop_nth[fx->ab.ndrop++] = 15;
+	tt_drop(&fx->ab, 15);
 	struct tcp_sock *tp = run_bulk(fx, 20);
 	assert_int_equal(tp->fast_retrans, 1);
 	const struct tcp_mib *m = tcp_mib(fx->a);
@@ -202,9 +148,7 @@ test_real_loss_is_not_undone(void **state)
 static void
 spike(struct tcp_fx *fx)
 {
-	fx->ba.delay_from = 45 * SIM_MS;
-	fx->ba.delay_until = 500 * SIM_MS;
-	fx->ba.delay_by = 400 * SIM_MS;
+	tt_spike(&fx->ba, 45 * SIM_MS, 500 * SIM_MS, 400 * SIM_MS);
 }
 
 static void
@@ -236,7 +180,7 @@ static void
 test_spurious_rto_is_undone_by_dsack_without_timestamps(void **state)
 {
 	struct tcp_fx *fx = *state;
-	no_timestamps(fx);
+	tt_no_timestamps(fx);
 	struct tcp_config c = *tcp_config(fx->a);
 	c.frto = 0;
 	tcp_set_config(fx->a, &c);
@@ -251,33 +195,17 @@ test_spurious_rto_is_undone_by_dsack_without_timestamps(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
-static int
-setup(void **state)
-{
-	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 100000000, .delay = RTT / 2 });
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_reordering_fast_retransmit_is_undone_by_timestamps, setup,
-			tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_reordering_partial_ack_is_undone_by_timestamps,
-						setup, tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_reordering_fast_retransmit_is_undone_by_dsack,
-						setup, tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_no_dsack_no_undo_without_timestamps, setup,
-						tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_real_loss_is_not_undone, setup,
-						tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_spurious_rto_is_undone_by_timestamps, setup,
-						tcp_fx_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_spurious_rto_is_undone_by_dsack_without_timestamps, setup,
-			tcp_fx_teardown),
+		TT_WAN_TEST(test_reordering_fast_retransmit_is_undone_by_timestamps),
+		TT_WAN_TEST(test_reordering_partial_ack_is_undone_by_timestamps),
+		TT_WAN_TEST(test_reordering_fast_retransmit_is_undone_by_dsack),
+		TT_WAN_TEST(test_no_dsack_no_undo_without_timestamps),
+		TT_WAN_TEST(test_real_loss_is_not_undone),
+		TT_WAN_TEST(test_spurious_rto_is_undone_by_timestamps),
+		TT_WAN_TEST(test_spurious_rto_is_undone_by_dsack_without_timestamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
