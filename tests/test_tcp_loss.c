@@ -282,14 +282,13 @@ test_real_loss_after_rto_resends_first_with_frto_off(void **state)
 /* ---- the receiver's D-SACK of out-of-order data (tcp_dsack_extend) ---------------- */
 
 /*
- * A ten-segment write.  Segment 5 is lost, and so is its first
- * retransmission (data segment 11); segment 10 reaches b 100 ms late.  So
- * a's loss probe resends segment 10 (data segment 12), which b queues out
- * of order above the hole; then the late original of 10 arrives while the
- * hole still stands: all its bytes are queued already.  Linux
- * tcp_data_queue_ofo drops it and reports it in a D-SACK inside the SACK
- * block that holds it (TCPOFOMerge, TCPDSACKOfoSent at b; TCPDSACKOfoRecv
- * at a, tcp_check_dsack).
+ * A twelve-segment write.  Segment 5 is lost, and so is its first
+ * retransmission (data segment 13); segment 8 reaches b 30 ms late.  So
+ * a resends segment 8, which b queues out of order above the hole; then
+ * the late original of 8 arrives while the hole still stands: all its
+ * bytes are queued already.  Linux tcp_data_queue_ofo drops it and
+ * reports it in a D-SACK inside the SACK block that holds it
+ * (TCPDSACKOfoSent at b; TCPDSACKOfoRecv at a, tcp_check_dsack).
  */
 static void
 test_duplicate_of_out_of_order_data_is_dsacked(void **state)

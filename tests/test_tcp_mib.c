@@ -12,9 +12,11 @@
  *   dsack_undo (TCPDSACKUndo)            segment 15 late, no timestamps
  *   dsack_recv, dsack_recv_segs          the same: b's D-SACK of the resent 15
  *   dsack_old_sent (TCPDSACKOldSent)     the same, at b
- *   dsack_ofo_sent, dsack_ofo_recv       a duplicate above a hole
+ *   dsack_ofo_sent, dsack_ofo_recv       a duplicate above a hole (in
+ *                                        tests/test_tcp_loss.c)
  *   loss_undo (TCPLossUndo)              ACKs 400 ms late, timestamps
- *   spurious_rtos (TCPSpuriousRTOs)      the same without timestamps (F-RTO)
+ *   spurious_rtos (TCPSpuriousRTOs)      the same without timestamps (F-RTO;
+ *                                        in tests/test_tcp_loss.c)
  *   ts_reorder (TCPTSReorder)            segment 15 late, partial ACK
  *   sack_reorder (TCPSACKReorder)        segment 15 250 us late: ACKed below
  *                                        the highest SACK, never resent
@@ -116,33 +118,6 @@ test_loss_undo_counts_a_spurious_rto_seen_by_timestamps(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
-static void
-test_spurious_rtos_counts_a_spurious_rto_seen_by_frto(void **state)
-{
-	struct tcp_fx *fx = *state;
-	tt_no_timestamps(fx);
-	ack_spike(fx);
-	run_bulk(fx, 20);
-	assert_int_equal(ma(fx)->tcp_spurious_rtos, 1);
-	assert_int_equal(ma(fx)->tcp_loss_undo, 1);
-	sim_run_until(fx->sim, 80 * SIM_S);
-}
-
-/* Segment 5 and its retransmission (data segment 13) lost, segment 8
- * 30 ms late: its retransmission waits above the hole when it arrives. */
-static void
-test_dsack_ofo_counts_a_duplicate_above_a_hole(void **state)
-{
-	struct tcp_fx *fx = *state;
-	tt_drop(&fx->ab, 5);
-	tt_drop(&fx->ab, 13);
-	tt_late(&fx->ab, 8, 30 * SIM_MS);
-	run_bulk(fx, 12);
-	assert_int_equal(tcp_mib(fx->b)->tcp_dsack_ofo_sent, 1);
-	assert_int_equal(ma(fx)->tcp_dsack_ofo_recv, 1);
-	sim_run_until(fx->sim, 80 * SIM_S);
-}
-
 /* b's ACKs of 50-52 ms held 2 s reach a in TIME_WAIT (a closes at 1 s). */
 static void
 test_paws_estab_rejected_counts_an_old_ack_in_time_wait(void **state)
@@ -164,8 +139,6 @@ main(void)
 		TT_WAN_TEST(test_sack_reorder_counts_a_sack_below_the_highest),
 		TT_WAN_TEST(test_dsack_counters_count_the_dsack_of_a_needless_retransmission),
 		TT_WAN_TEST(test_loss_undo_counts_a_spurious_rto_seen_by_timestamps),
-		TT_WAN_TEST(test_spurious_rtos_counts_a_spurious_rto_seen_by_frto),
-		TT_WAN_TEST(test_dsack_ofo_counts_a_duplicate_above_a_hole),
 		TT_WAN_TEST(test_paws_estab_rejected_counts_an_old_ack_in_time_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
