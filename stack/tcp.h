@@ -457,7 +457,7 @@ struct tcp_config {
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
-extern const struct conf_key tcp_host_conf_keys[];
+extern const struct conf_key tcp_host_conf_keys[]; /* stack/tcp_sysctl.c */
 void tcp_config_init(struct tcp_config *c);
 /* After tcp_init (socket_host_init). */
 void tcp_set_config(struct host *host, const struct tcp_config *c);
