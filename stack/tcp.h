@@ -262,6 +262,9 @@ struct tcp_sock {
 	 * tp->delivered (segments cumulatively ACKed or SACKed, ever), with
 	 * what tcp_cong_on_ack last counted of it */
 	uint32_t prr_delivered, prr_out, delivered, delivered_seen;
+	/* segments (not skbs) the last ACK took off packets_out (Linux
+	 * tcp_clean_rtx_queue's pkts_acked, which tcp_remove_reno_sacks gets) */
+	uint32_t pkts_acked;
 	/* RACK-TLP (stack/tcp_rack.c; Linux tp->rack, tlp_high_seq,
 	 * tlp_retrans): the send time and end of the most recently sent
 	 * segment delivered, its RTT; the smallest RTT seen; the probe */
@@ -417,6 +420,10 @@ struct tcp_mib {
 	/* reordering seen (stack/tcp_rack.c tcp_check_sack_reordering):
 	 * LINUX_MIB_TCPSACKREORDER, TCPTSREORDER */
 	uint64_t tcp_sack_reorder, tcp_ts_reorder;
+	/* LINUX_MIB_TCPRENOREORDER: reordering seen without SACK, more
+	 * duplicate ACKs than segments out (stack/tcp_cong_control.c
+	 * tcp_check_reno_reordering) */
+	uint64_t tcp_reno_reorder;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
 	/* LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */

@@ -137,13 +137,39 @@ tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts, int delivered)
 /* ---- without SACK: Linux's emulation of SACK by duplicate ACKs ------------------- */
 
 /* Linux tcp_limit_reno_sacked: the duplicate ACKs counted never say more
- * segments arrived than are out, less the hole. */
-static void
+ * segments arrived than are out, less the hole.  Returns whether it had to
+ * cut sacked_out. */
+static bool
 tcp_limit_reno_sacked(struct tcp_sock *tp)
 {
 	uint32_t holes = MIN(MAX(tp->lost_out, 1u), tp->packets_out);
-	if (tp->sacked_out + holes > tp->packets_out)
+	if (tp->sacked_out + holes > tp->packets_out) {
 		tp->sacked_out = tp->packets_out - holes;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Linux tcp_check_reno_reordering (net/ipv4/tcp_input.c, 6.6; the
+ * estimate set directly since 4.15, before through tcp_update_reordering):
+ * more duplicate ACKs than segments out beyond the hole can only mean
+ * that segments were delivered out of order (and counted twice: a late
+ * original and its retransmission each draw one), "the only another reason
+ * could be bug in receiver TCP".  The estimate becomes the segments that
+ * were out (@addend: those this ACK just took off packets_out), at most
+ * tcp_max_reordering, so that many duplicate ACKs are needed before the
+ * next fast retransmit; reord_seen and TCPRenoReorder count it.
+ */
+static void
+tcp_check_reno_reordering(struct sock *sk, uint32_t addend)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!tcp_limit_reno_sacked(tp))
+		return;
+	tp->reordering = MIN(tp->packets_out + addend, tcp_config(sk->host)->max_reordering);
+	tp->reord_seen++;
+	tcp_mib_mut(sk->host)->tcp_reno_reorder++;
 }
 
 /* Linux tcp_add_reno_sack: each duplicate ACK says one more segment has
@@ -156,7 +182,7 @@ tcp_add_reno_sack(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t prior_sacked = tp->sacked_out;
 	tp->sacked_out++;
-	tcp_limit_reno_sacked(tp);
+	tcp_check_reno_reordering(sk, 0);
 	tp->delivered += tp->sacked_out - prior_sacked;
 }
 
@@ -173,7 +199,7 @@ tcp_remove_reno_sacks(struct sock *sk, uint32_t acked)
 		else
 			tp->sacked_out -= acked - 1;
 	}
-	tcp_limit_reno_sacked(tp);
+	tcp_check_reno_reordering(sk, acked);
 }
 
 /*
@@ -409,10 +435,17 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool sack = tcp_is_sack(tp);
 	if (!sack) {
-		if (dupack)
+		/* Linux: tcp_clean_rtx_queue's tcp_remove_reno_sacks, then
+		 * tcp_fastretrans_alert's: a duplicate counted in Recovery, in
+		 * Open, Disorder and CWR after an ACK that moved snd_una resets
+		 * the count (tcp_reset_reno_sack); none in Loss, where netsim
+		 * has no F-RTO without SACK (tcp_process_loss) */
+		if (!dupack)
+			tcp_remove_reno_sacks(sk, tp->pkts_acked); /* segments, not skbs */
+		if (tp->ca_state != TCP_CA_Recovery && tp->ca_state != TCP_CA_Loss && !dupack)
+			tp->sacked_out = 0;
+		else if (dupack && tp->ca_state != TCP_CA_Loss)
 			tcp_add_reno_sack(sk);
-		else
-			tcp_remove_reno_sacks(sk, pkts);
 	}
 	if (tp->ca_ops->pkts_acked && (pkts || ca_rtt >= 0)) {
 		/* tcp_clean_rtx_queue: before recovery and growth look at it */

@@ -326,6 +326,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff *q;
 	bool retrans_acked = false;   /* Linux FLAG_RETRANS_DATA_ACKED */
 	uint32_t reord = tp->snd_nxt; /* the lowest original acked not SACKed */
+	uint32_t prior_packets = tp->packets_out;
 	while ((q = skb_peek(&sk->sk_write_queue)) != NULL && !after(TCP_SKB_CB(q)->end_seq, ack)) {
 		retrans_acked |= TCP_SKB_CB(q)->retransmitted;
 		if (!TCP_SKB_CB(q)->retransmitted &&
@@ -358,6 +359,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		tcp_sack_skb_acked(sk, q, pcount - tcp_skb_pcount(tp, q));
 	}
 	uint32_t prior_snd_una = tp->snd_una;
+	tp->pkts_acked = prior_packets - tp->packets_out;
 	tp->snd_una = ack;
 	tp->ack_flag |= TCP_FLAG_SND_UNA_ADVANCED | (pkts ? TCP_FLAG_DATA_ACKED : 0);
 	/* Non-retransmitted hole got filled? That's reordering
