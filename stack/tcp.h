@@ -396,6 +396,10 @@ struct tcp_sock {
 #define TCP_FLAG_DATA_SACKED 0x20	/* FLAG_DATA_SACKED: new SACK */
 #define TCP_FLAG_ORIG_SACK_ACKED 0x200	/* FLAG_ORIG_SACK_ACKED: never-resent data (s)acked */
 #define TCP_FLAG_SND_UNA_ADVANCED 0x400 /* FLAG_SND_UNA_ADVANCED */
+#define TCP_FLAG_SACK_RENEGING 0x2000	/* FLAG_SACK_RENEGING: snd_una stops at a SACKed skb */
+/* netsim's: the ACK has set the retransmit timer itself (Linux clears
+ * FLAG_SET_XMIT_TIMER so that tcp_ack does not call tcp_set_xmit_timer) */
+#define TCP_FLAG_XMIT_TIMER_SET 0x80000000u
 
 static inline struct tcp_sock *
 tcp_sk(const struct sock *sk)
@@ -424,6 +428,10 @@ struct tcp_mib {
 	 * duplicate ACKs than segments out (stack/tcp_cong_control.c
 	 * tcp_check_reno_reordering) */
 	uint64_t tcp_reno_reorder;
+	/* LINUX_MIB_TCPSACKRENEGING: an RTO found the head SACKed, so the
+	 * receiver dropped data it had SACKed (stack/tcp_sack.c
+	 * tcp_timeout_mark_lost) */
+	uint64_t tcp_sack_reneging;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
 	/* LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */
@@ -525,6 +533,7 @@ void tcp_split_head(struct sock *sk, uint32_t len);
 
 /* tcp_timer.c */
 void tcp_rearm_rto(struct sock *sk);
+void tcp_reset_xmit_timer(struct sock *sk, sim_time_t delay); /* the RTO timer @delay from now */
 void tcp_clear_timers(struct sock *sk);
 void tcp_reset_delack_timer(struct sock *sk); /* for icsk_ack.timeout */
 void tcp_persist_schedule(struct sock *sk);

@@ -294,6 +294,28 @@ tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 		tcp_mark_head_lost(sk, 1, true);
 }
 
+/*
+ * Linux tcp_check_sack_reneging (net/ipv4/tcp_input.c, 6.6 with the 2023
+ * fix that clears FLAG_SET_XMIT_TIMER): an ACK that moved snd_una but
+ * stopped at a segment SACKed before says the receiver dropped what it
+ * SACKed (RFC 2018 §8 allows it) or is confused for a moment.  Rather than
+ * resend at once, give it max(srtt/2, 10 ms) to send ACKs that make sense
+ * again: the retransmit timer is set to that (any ACK that moves snd_una
+ * in the meantime sets it back to the RTO), and nothing else is done on
+ * this ACK.  If the timer fires, the RTO forgets every SACK
+ * (tcp_timeout_mark_lost: TCPSACKReneging).
+ */
+static bool
+tcp_check_sack_reneging(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!(tp->ack_flag & TCP_FLAG_SACK_RENEGING) || !(tp->ack_flag & TCP_FLAG_SND_UNA_ADVANCED))
+		return false;
+	tcp_reset_xmit_timer(sk, MAX(tp->srtt / 2, 10 * SIM_MS));
+	tp->ack_flag |= TCP_FLAG_XMIT_TIMER_SET;
+	return true;
+}
+
 /* What tcp_xmit_recovery sends after the ACK (Linux's REXMIT_*). */
 enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW };
 
@@ -371,6 +393,9 @@ tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una
 	uint32_t prior_lost = tp->lost_out;
 	int loss_rexmit = REXMIT_LOST;
 	*newly_lost = 0;
+	/* B. In all the states check for reneging SACKs. */
+	if (tcp_check_sack_reneging(sk))
+		return REXMIT_NONE;
 	if (tp->ca_state == TCP_CA_Open) {
 		tp->retrans_stamp = 0;
 	} else if (tp->ca_state == TCP_CA_Recovery && !before(ack, tp->recover)) {
@@ -483,7 +508,8 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 		if (head)
 			tcp_retransmit_skb(sk, head);
 	}
-	if (acked > 0 || delivered > 0) /* Linux tcp_set_xmit_timer: the PTO first */
+	if ((acked > 0 || delivered > 0) && !(tp->ack_flag & TCP_FLAG_XMIT_TIMER_SET))
+		/* Linux tcp_set_xmit_timer: the PTO first */
 		tcp_schedule_loss_probe(sk, true);
 	tcp_cc_trace(sk);
 }

@@ -360,6 +360,10 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	}
 	uint32_t prior_snd_una = tp->snd_una;
 	tp->pkts_acked = prior_packets - tp->packets_out;
+	/* Linux tcp_clean_rtx_queue: the ACK stops at a segment SACKed
+	 * before, which the receiver must have dropped since */
+	if (q && (TCP_SKB_CB(q)->sacked & TCPCB_SACKED_ACKED))
+		tp->ack_flag |= TCP_FLAG_SACK_RENEGING;
 	tp->snd_una = ack;
 	tp->ack_flag |= TCP_FLAG_SND_UNA_ADVANCED | (pkts ? TCP_FLAG_DATA_ACKED : 0);
 	/* Non-retransmitted hole got filled? That's reordering
@@ -381,7 +385,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	if (rtt >= 0)
 		tcp_rtt_sample(sk, rtt);
 	tcp_cong_on_ack(sk, acked, pkts, rtt, false, ack);
-	tcp_rearm_rto(sk);
+	if (!(tp->ack_flag & TCP_FLAG_XMIT_TIMER_SET))
+		tcp_rearm_rto(sk);
 	if (tp->snd_wnd > 0 && tp->persist_timer) {
 		sim_cancel(sk->host->sim, tp->persist_timer);
 		tp->persist_timer = 0;

@@ -445,16 +445,27 @@ tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head)
 
 /* The RTO (Linux tcp_timeout_mark_lost, 6.6): everything sent and not
  * SACKed is lost; a retransmission in flight is lost too.  With RACK, not
- * the segments after the head sent less than RACK.rtt ago. */
+ * the segments after the head sent less than RACK.rtt ago.  If the head
+ * itself is SACKed the receiver reneged (tcp_check_sack_reneging set the
+ * timer): every SACK is forgotten and everything sent is lost
+ * (TCPSACKReneging; Linux also sets is_sack_reneg, which only its rate
+ * samples read, and netsim has none). */
 void
 tcp_timeout_mark_lost(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	bool is_reneg = head && (TCP_SKB_CB(head)->sacked & TCPCB_SACKED_ACKED);
+	if (is_reneg) {
+		tcp_mib_mut(sk->host)->tcp_sack_reneging++;
+		tp->sacked_out = 0;
+	}
 	for (struct sk_buff *skb = head; skb; skb = skb->next) {
 		if (!before(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
 			break;
-		if (skb != head && tcp_is_rack(sk) && tcp_rack_skb_recent(sk, skb))
+		if (is_reneg)
+			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_SACKED_ACKED;
+		else if (skb != head && tcp_is_rack(sk) && tcp_rack_skb_recent(sk, skb))
 			continue; /* Don't mark recently sent ones lost yet */
 		if (!(TCP_SKB_CB(skb)->flags & TCPHDR_SYN))
 			tcp_mark_skb_lost(tp, skb);
