@@ -432,6 +432,10 @@ struct tcp_mib {
 	 * receiver dropped data it had SACKed (stack/tcp_sack.c
 	 * tcp_timeout_mark_lost) */
 	uint64_t tcp_sack_reneging;
+	/* LINUX_MIB_TCPSPURIOUSRTXHOSTQUEUES: a retransmission not sent
+	 * because the last copy of the skb is still in a host queue
+	 * (stack/tcp_output.c skb_still_in_host_queue) */
+	uint64_t tcp_spurious_rtx_host_queues;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
 	/* LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */
@@ -524,7 +528,11 @@ void tcp_send_fin(struct sock *sk);
 void tcp_send_active_reset(struct sock *sk);
 /* Answer the segment @skb (cb filled) with a RST (RFC 9293 §3.10.7.1). */
 void tcp_send_reset(struct host *host, const struct sk_buff *skb);
-void tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+/* 0, or -EBUSY when the skb's last copy is still below TCP (nothing sent) */
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+bool skb_still_in_host_queue(struct sock *sk, const struct sk_buff *skb);
+/* tcp_retransmit_skb without that check (a simultaneous open's SYN-ACK) */
+void tcp_resend_skb(struct sock *sk, struct sk_buff *skb);
 uint32_t tcp_select_window(struct sock *sk);
 uint32_t __tcp_select_window(struct sock *sk);
 void tcp_send_delayed_ack(struct sock *sk);

@@ -503,7 +503,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tcp_set_state(sk, TCP_SYN_RECV);
 	struct sk_buff *syn = skb_peek(&sk->sk_write_queue);
 	TCP_SKB_CB(syn)->flags |= TCPHDR_ACK;
-	tcp_retransmit_skb(sk, syn);
+	tcp_resend_skb(sk, syn); /* Linux tcp_send_synack: no host-queue check */
 	skb_consume(skb);
 	return NET_RX_SUCCESS;
 }

@@ -33,6 +33,7 @@
 #include <string.h>
 #include "sim/check.h"
 #include "stack/host.h"
+#include "stack/tcp_tsq.h"
 
 uint32_t
 tcp_skb_pcount(const struct tcp_sock *tp, const struct sk_buff *skb)
@@ -477,8 +478,11 @@ tcp_timeout_mark_lost(struct sock *sk)
  * congestion window has room (Linux tcp_xmit_retransmit_queue): cwnd less
  * tcp_packets_in_flight, RFC 6675's cwnd - pipe.  A segment already
  * retransmitted or SACKed is skipped; the walk stops once every lost
- * segment has a retransmission in flight (retrans_out >= lost_out).  So
- * several holes of one window go out on the same ACKs, one round trip.
+ * segment has a retransmission in flight (retrans_out >= lost_out), when
+ * TSQ holds it (twice the usual limit below TCP, tcp_small_queue_check(sk,
+ * skb, 1); the TX completion calls this again, tcp_tsq_write), or when
+ * the segment's last copy is still in a host queue.  So several holes of
+ * one window go out on the same ACKs, one round trip.
  */
 void
 tcp_xmit_retransmit_queue(struct sock *sk)
@@ -497,8 +501,11 @@ tcp_xmit_retransmit_queue(struct sock *sk)
 		if (!(cb->sacked & TCPCB_LOST) ||
 		    (cb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)))
 			continue;
-		tcp_retransmit_skb(sk, skb);
-		if (!(cb->sacked & TCPCB_SACKED_RETRANS))
-			break; /* refused below */
+		/* TSQ with the limit doubled (Linux tcp_small_queue_check(sk,
+		 * skb, 1)): the completion that frees room calls this again */
+		if (tcp_small_queue_check(sk, skb, 1))
+			break;
+		if (tcp_retransmit_skb(sk, skb) || !(cb->sacked & TCPCB_SACKED_RETRANS))
+			break; /* refused below, or still in a host queue */
 	}
 }
