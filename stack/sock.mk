@@ -12,7 +12,7 @@ libnetsim_a_SOURCES += \
 	stack/tcp_input.c stack/tcp_delack.c stack/tcp_minisocks.c stack/tcp_output.c stack/tcp_timer.c stack/tcp_err.c \
 	stack/tcp_cong.c stack/tcp_cong.h stack/tcp_cong_control.c stack/tcp_cubic.c stack/tcp_cubic.h \
 	stack/tcp_sack.c stack/tcp_timestamps.c stack/tcp_options.c stack/tcp_prr.c stack/tcp_ecn.c stack/tcp_rack.c stack/tcp_reorder.c stack/win_minmax.c stack/win_minmax.h stack/tcp_undo.c stack/tcp_urg.c stack/tcp_rcvbuf.c \
-	stack/tcp_check.c stack/tcp_tsq.c stack/tcp_tsq.h
+	stack/tcp_check.c stack/tcp_tsq.c stack/tcp_tsq.h stack/tcp_sysctl.c
 
 check_PROGRAMS += tests/test_proc
 TESTS += tests/test_proc

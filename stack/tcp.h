@@ -262,6 +262,9 @@ struct tcp_sock {
 	 * tp->delivered (segments cumulatively ACKed or SACKed, ever), with
 	 * what tcp_cong_on_ack last counted of it */
 	uint32_t prr_delivered, prr_out, delivered, delivered_seen;
+	/* segments (not skbs) the last ACK took off packets_out (Linux
+	 * tcp_clean_rtx_queue's pkts_acked, which tcp_remove_reno_sacks gets) */
+	uint32_t pkts_acked;
 	/* RACK-TLP (stack/tcp_rack.c; Linux tp->rack, tlp_high_seq,
 	 * tlp_retrans): the send time and end of the most recently sent
 	 * segment delivered, its RTT; the smallest RTT seen; the probe */
@@ -393,6 +396,10 @@ struct tcp_sock {
 #define TCP_FLAG_DATA_SACKED 0x20	/* FLAG_DATA_SACKED: new SACK */
 #define TCP_FLAG_ORIG_SACK_ACKED 0x200	/* FLAG_ORIG_SACK_ACKED: never-resent data (s)acked */
 #define TCP_FLAG_SND_UNA_ADVANCED 0x400 /* FLAG_SND_UNA_ADVANCED */
+#define TCP_FLAG_SACK_RENEGING 0x2000	/* FLAG_SACK_RENEGING: snd_una stops at a SACKed skb */
+/* netsim's: the ACK has set the retransmit timer itself (Linux clears
+ * FLAG_SET_XMIT_TIMER so that tcp_ack does not call tcp_set_xmit_timer) */
+#define TCP_FLAG_XMIT_TIMER_SET 0x80000000u
 
 static inline struct tcp_sock *
 tcp_sk(const struct sock *sk)
@@ -417,6 +424,18 @@ struct tcp_mib {
 	/* reordering seen (stack/tcp_rack.c tcp_check_sack_reordering):
 	 * LINUX_MIB_TCPSACKREORDER, TCPTSREORDER */
 	uint64_t tcp_sack_reorder, tcp_ts_reorder;
+	/* LINUX_MIB_TCPRENOREORDER: reordering seen without SACK, more
+	 * duplicate ACKs than segments out (stack/tcp_cong_control.c
+	 * tcp_check_reno_reordering) */
+	uint64_t tcp_reno_reorder;
+	/* LINUX_MIB_TCPSACKRENEGING: an RTO found the head SACKed, so the
+	 * receiver dropped data it had SACKed (stack/tcp_sack.c
+	 * tcp_timeout_mark_lost) */
+	uint64_t tcp_sack_reneging;
+	/* LINUX_MIB_TCPSPURIOUSRTXHOSTQUEUES: a retransmission not sent
+	 * because the last copy of the skb is still in a host queue
+	 * (stack/tcp_output.c skb_still_in_host_queue) */
+	uint64_t tcp_spurious_rtx_host_queues;
 	uint64_t delivered_ce; /* LINUX_MIB_TCPDELIVEREDCE: segments ACKed with ECE */
 	uint32_t states_seen;  /* bit (1 << state) for every state entered */
 	/* LINUX_MIB_TCPSPURIOUSRTOS, an RTO that F-RTO found spurious */
@@ -457,7 +476,7 @@ struct tcp_config {
 };
 #define TCP_RACK_LOSS_DETECTION 0x1 /* Linux tcp_recovery bits */
 #define TCP_RACK_NO_DUPTHRESH 0x4
-extern const struct conf_key tcp_host_conf_keys[];
+extern const struct conf_key tcp_host_conf_keys[]; /* stack/tcp_sysctl.c */
 void tcp_config_init(struct tcp_config *c);
 /* After tcp_init (socket_host_init). */
 void tcp_set_config(struct host *host, const struct tcp_config *c);
@@ -509,7 +528,11 @@ void tcp_send_fin(struct sock *sk);
 void tcp_send_active_reset(struct sock *sk);
 /* Answer the segment @skb (cb filled) with a RST (RFC 9293 §3.10.7.1). */
 void tcp_send_reset(struct host *host, const struct sk_buff *skb);
-void tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+/* 0, or -EBUSY when the skb's last copy is still below TCP (nothing sent) */
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+bool skb_still_in_host_queue(struct sock *sk, const struct sk_buff *skb);
+/* tcp_retransmit_skb without that check (a simultaneous open's SYN-ACK) */
+void tcp_resend_skb(struct sock *sk, struct sk_buff *skb);
 uint32_t tcp_select_window(struct sock *sk);
 uint32_t __tcp_select_window(struct sock *sk);
 void tcp_send_delayed_ack(struct sock *sk);
@@ -518,6 +541,7 @@ void tcp_split_head(struct sock *sk, uint32_t len);
 
 /* tcp_timer.c */
 void tcp_rearm_rto(struct sock *sk);
+void tcp_reset_xmit_timer(struct sock *sk, sim_time_t delay); /* the RTO timer @delay from now */
 void tcp_clear_timers(struct sock *sk);
 void tcp_reset_delack_timer(struct sock *sk); /* for icsk_ack.timeout */
 void tcp_persist_schedule(struct sock *sk);

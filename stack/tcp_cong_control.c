@@ -137,13 +137,39 @@ tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t pkts, int delivered)
 /* ---- without SACK: Linux's emulation of SACK by duplicate ACKs ------------------- */
 
 /* Linux tcp_limit_reno_sacked: the duplicate ACKs counted never say more
- * segments arrived than are out, less the hole. */
-static void
+ * segments arrived than are out, less the hole.  Returns whether it had to
+ * cut sacked_out. */
+static bool
 tcp_limit_reno_sacked(struct tcp_sock *tp)
 {
 	uint32_t holes = MIN(MAX(tp->lost_out, 1u), tp->packets_out);
-	if (tp->sacked_out + holes > tp->packets_out)
+	if (tp->sacked_out + holes > tp->packets_out) {
 		tp->sacked_out = tp->packets_out - holes;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Linux tcp_check_reno_reordering (net/ipv4/tcp_input.c, 6.6; the
+ * estimate set directly since 4.15, before through tcp_update_reordering):
+ * more duplicate ACKs than segments out beyond the hole can only mean
+ * that segments were delivered out of order (and counted twice: a late
+ * original and its retransmission each draw one), "the only another reason
+ * could be bug in receiver TCP".  The estimate becomes the segments that
+ * were out (@addend: those this ACK just took off packets_out), at most
+ * tcp_max_reordering, so that many duplicate ACKs are needed before the
+ * next fast retransmit; reord_seen and TCPRenoReorder count it.
+ */
+static void
+tcp_check_reno_reordering(struct sock *sk, uint32_t addend)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!tcp_limit_reno_sacked(tp))
+		return;
+	tp->reordering = MIN(tp->packets_out + addend, tcp_config(sk->host)->max_reordering);
+	tp->reord_seen++;
+	tcp_mib_mut(sk->host)->tcp_reno_reorder++;
 }
 
 /* Linux tcp_add_reno_sack: each duplicate ACK says one more segment has
@@ -156,7 +182,7 @@ tcp_add_reno_sack(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t prior_sacked = tp->sacked_out;
 	tp->sacked_out++;
-	tcp_limit_reno_sacked(tp);
+	tcp_check_reno_reordering(sk, 0);
 	tp->delivered += tp->sacked_out - prior_sacked;
 }
 
@@ -173,7 +199,7 @@ tcp_remove_reno_sacks(struct sock *sk, uint32_t acked)
 		else
 			tp->sacked_out -= acked - 1;
 	}
-	tcp_limit_reno_sacked(tp);
+	tcp_check_reno_reordering(sk, acked);
 }
 
 /*
@@ -268,6 +294,28 @@ tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 		tcp_mark_head_lost(sk, 1, true);
 }
 
+/*
+ * Linux tcp_check_sack_reneging (net/ipv4/tcp_input.c, 6.6 with the 2023
+ * fix that clears FLAG_SET_XMIT_TIMER): an ACK that moved snd_una but
+ * stopped at a segment SACKed before says the receiver dropped what it
+ * SACKed (RFC 2018 §8 allows it) or is confused for a moment.  Rather than
+ * resend at once, give it max(srtt/2, 10 ms) to send ACKs that make sense
+ * again: the retransmit timer is set to that (any ACK that moves snd_una
+ * in the meantime sets it back to the RTO), and nothing else is done on
+ * this ACK.  If the timer fires, the RTO forgets every SACK
+ * (tcp_timeout_mark_lost: TCPSACKReneging).
+ */
+static bool
+tcp_check_sack_reneging(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	if (!(tp->ack_flag & TCP_FLAG_SACK_RENEGING) || !(tp->ack_flag & TCP_FLAG_SND_UNA_ADVANCED))
+		return false;
+	tcp_reset_xmit_timer(sk, MAX(tp->srtt / 2, 10 * SIM_MS));
+	tp->ack_flag |= TCP_FLAG_XMIT_TIMER_SET;
+	return true;
+}
+
 /* What tcp_xmit_recovery sends after the ACK (Linux's REXMIT_*). */
 enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW };
 
@@ -345,6 +393,9 @@ tcp_sack_fastretrans_alert(struct sock *sk, uint32_t ack, uint32_t prior_snd_una
 	uint32_t prior_lost = tp->lost_out;
 	int loss_rexmit = REXMIT_LOST;
 	*newly_lost = 0;
+	/* B. In all the states check for reneging SACKs. */
+	if (tcp_check_sack_reneging(sk))
+		return REXMIT_NONE;
 	if (tp->ca_state == TCP_CA_Open) {
 		tp->retrans_stamp = 0;
 	} else if (tp->ca_state == TCP_CA_Recovery && !before(ack, tp->recover)) {
@@ -409,10 +460,17 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool sack = tcp_is_sack(tp);
 	if (!sack) {
-		if (dupack)
+		/* Linux: tcp_clean_rtx_queue's tcp_remove_reno_sacks, then
+		 * tcp_fastretrans_alert's: a duplicate counted in Recovery, in
+		 * Open, Disorder and CWR after an ACK that moved snd_una resets
+		 * the count (tcp_reset_reno_sack); none in Loss, where netsim
+		 * has no F-RTO without SACK (tcp_process_loss) */
+		if (!dupack)
+			tcp_remove_reno_sacks(sk, tp->pkts_acked); /* segments, not skbs */
+		if (tp->ca_state != TCP_CA_Recovery && tp->ca_state != TCP_CA_Loss && !dupack)
+			tp->sacked_out = 0;
+		else if (dupack && tp->ca_state != TCP_CA_Loss)
 			tcp_add_reno_sack(sk);
-		else
-			tcp_remove_reno_sacks(sk, pkts);
 	}
 	if (tp->ca_ops->pkts_acked && (pkts || ca_rtt >= 0)) {
 		/* tcp_clean_rtx_queue: before recovery and growth look at it */
@@ -450,7 +508,8 @@ tcp_cong_on_ack(struct sock *sk, uint32_t acked, uint32_t pkts, sim_time_t ca_rt
 		if (head)
 			tcp_retransmit_skb(sk, head);
 	}
-	if (acked > 0 || delivered > 0) /* Linux tcp_set_xmit_timer: the PTO first */
+	if ((acked > 0 || delivered > 0) && !(tp->ack_flag & TCP_FLAG_XMIT_TIMER_SET))
+		/* Linux tcp_set_xmit_timer: the PTO first */
 		tcp_schedule_loss_probe(sk, true);
 	tcp_cc_trace(sk);
 }

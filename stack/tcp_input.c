@@ -326,6 +326,7 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	struct sk_buff *q;
 	bool retrans_acked = false;   /* Linux FLAG_RETRANS_DATA_ACKED */
 	uint32_t reord = tp->snd_nxt; /* the lowest original acked not SACKed */
+	uint32_t prior_packets = tp->packets_out;
 	while ((q = skb_peek(&sk->sk_write_queue)) != NULL && !after(TCP_SKB_CB(q)->end_seq, ack)) {
 		retrans_acked |= TCP_SKB_CB(q)->retransmitted;
 		if (!TCP_SKB_CB(q)->retransmitted &&
@@ -358,6 +359,11 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		tcp_sack_skb_acked(sk, q, pcount - tcp_skb_pcount(tp, q));
 	}
 	uint32_t prior_snd_una = tp->snd_una;
+	tp->pkts_acked = prior_packets - tp->packets_out;
+	/* Linux tcp_clean_rtx_queue: the ACK stops at a segment SACKed
+	 * before, which the receiver must have dropped since */
+	if (q && (TCP_SKB_CB(q)->sacked & TCPCB_SACKED_ACKED))
+		tp->ack_flag |= TCP_FLAG_SACK_RENEGING;
 	tp->snd_una = ack;
 	tp->ack_flag |= TCP_FLAG_SND_UNA_ADVANCED | (pkts ? TCP_FLAG_DATA_ACKED : 0);
 	/* Non-retransmitted hole got filled? That's reordering
@@ -379,7 +385,8 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 	if (rtt >= 0)
 		tcp_rtt_sample(sk, rtt);
 	tcp_cong_on_ack(sk, acked, pkts, rtt, false, ack);
-	tcp_rearm_rto(sk);
+	if (!(tp->ack_flag & TCP_FLAG_XMIT_TIMER_SET))
+		tcp_rearm_rto(sk);
 	if (tp->snd_wnd > 0 && tp->persist_timer) {
 		sim_cancel(sk->host->sim, tp->persist_timer);
 		tp->persist_timer = 0;
@@ -496,7 +503,7 @@ tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tcp_set_state(sk, TCP_SYN_RECV);
 	struct sk_buff *syn = skb_peek(&sk->sk_write_queue);
 	TCP_SKB_CB(syn)->flags |= TCPHDR_ACK;
-	tcp_retransmit_skb(sk, syn);
+	tcp_resend_skb(sk, syn); /* Linux tcp_send_synack: no host-queue check */
 	skb_consume(skb);
 	return NET_RX_SUCCESS;
 }

@@ -23,13 +23,14 @@
  * holds the data (a retransmission while the first transmission waits in
  * the qdisc or the TX ring), Linux takes pskb_copy_for_clone, which copies
  * the linear part; netsim's skbs are all linear, so that is skb_copy here,
- * traced as a copy.  (Since Linux 3.18 __tcp_retransmit_skb returns -EBUSY
- * instead when the clone is still in a host queue, skb_still_in_host_queue;
- * netsim's retransmission timer fires long after the ring has drained, so
- * the difference does not show in the lectures.)
+ * traced as a copy.  A retransmission is not made at all while the clone
+ * is still in a host queue (Linux 3.18+ skb_still_in_host_queue, from
+ * __tcp_retransmit_skb and tcp_send_loss_probe: -EBUSY); the skb_copy is
+ * left for the SYN-ACK of a simultaneous open.
  */
 #include "stack/tcp.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include "sim/check.h"
@@ -232,8 +233,36 @@ tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
 	tso_fragment(sk, skb, len);
 }
 
-void
+/*
+ * Linux skb_still_in_host_queue (6.6 net/ipv4/tcp_output.c): the copy of
+ * @skb sent last is still in the qdisc or the NIC's ring (Linux
+ * skb_fclone_busy: the fast clone not yet freed by its TX completion;
+ * netsim: the data still shared, skb_cloned).  Sending another copy now
+ * would be needless; TSQF_THROTTLED makes that completion call
+ * tcp_tsq_write, which retries the retransmission queue.  Counted as
+ * TCPSpuriousRtxHostQueues.
+ */
+bool
+skb_still_in_host_queue(struct sock *sk, const struct sk_buff *skb)
+{
+	if (!skb_cloned(skb))
+		return false;
+	tcp_sk(sk)->tsq_flags |= TSQF_THROTTLED;
+	tcp_mib_mut(sk->host)->tcp_spurious_rtx_host_queues++;
+	return true;
+}
+
+int
 tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	if (skb_still_in_host_queue(sk, skb))
+		return -EBUSY; /* Linux __tcp_retransmit_skb, before anything else */
+	tcp_resend_skb(sk, skb);
+	return 0;
+}
+
+void
+tcp_resend_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	/* Linux __tcp_retransmit_skb: a GSO skb larger than the MSS is cut

@@ -290,12 +290,15 @@ tcp_send_loss_probe(struct sock *sk)
 	}
 	if (!skb || (TCP_SKB_CB(skb)->flags & TCPHDR_SYN))
 		goto rearm_timer;
+	if (skb_still_in_host_queue(sk, skb))
+		goto rearm_timer;
 	uint32_t pcount = tcp_skb_pcount(tp, skb);
 	if (pcount > 1 && skb->len > (pcount - 1) * tp->mss) {
 		tcp_fragment(sk, skb, (pcount - 1) * tp->mss);
 		skb = skb->next;
 	}
-	tcp_retransmit_skb(sk, skb);
+	if (tcp_retransmit_skb(sk, skb))
+		goto rearm_timer;
 	tp->tlp_retrans = true;
 probe_sent:
 	tp->tlp_high_seq = tp->snd_nxt;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include "sim/check.h"
 #include "stack/host.h"
+#include "stack/tcp_tsq.h"
 
 uint32_t
 tcp_skb_pcount(const struct tcp_sock *tp, const struct sk_buff *skb)
@@ -445,16 +446,27 @@ tcp_mark_head_lost(struct sock *sk, int packets, bool mark_head)
 
 /* The RTO (Linux tcp_timeout_mark_lost, 6.6): everything sent and not
  * SACKed is lost; a retransmission in flight is lost too.  With RACK, not
- * the segments after the head sent less than RACK.rtt ago. */
+ * the segments after the head sent less than RACK.rtt ago.  If the head
+ * itself is SACKed the receiver reneged (tcp_check_sack_reneging set the
+ * timer): every SACK is forgotten and everything sent is lost
+ * (TCPSACKReneging; Linux also sets is_sack_reneg, which only its rate
+ * samples read, and netsim has none). */
 void
 tcp_timeout_mark_lost(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+	bool is_reneg = head && (TCP_SKB_CB(head)->sacked & TCPCB_SACKED_ACKED);
+	if (is_reneg) {
+		tcp_mib_mut(sk->host)->tcp_sack_reneging++;
+		tp->sacked_out = 0;
+	}
 	for (struct sk_buff *skb = head; skb; skb = skb->next) {
 		if (!before(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
 			break;
-		if (skb != head && tcp_is_rack(sk) && tcp_rack_skb_recent(sk, skb))
+		if (is_reneg)
+			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_SACKED_ACKED;
+		else if (skb != head && tcp_is_rack(sk) && tcp_rack_skb_recent(sk, skb))
 			continue; /* Don't mark recently sent ones lost yet */
 		if (!(TCP_SKB_CB(skb)->flags & TCPHDR_SYN))
 			tcp_mark_skb_lost(tp, skb);
@@ -466,8 +478,11 @@ tcp_timeout_mark_lost(struct sock *sk)
  * congestion window has room (Linux tcp_xmit_retransmit_queue): cwnd less
  * tcp_packets_in_flight, RFC 6675's cwnd - pipe.  A segment already
  * retransmitted or SACKed is skipped; the walk stops once every lost
- * segment has a retransmission in flight (retrans_out >= lost_out).  So
- * several holes of one window go out on the same ACKs, one round trip.
+ * segment has a retransmission in flight (retrans_out >= lost_out), when
+ * TSQ holds it (twice the usual limit below TCP, tcp_small_queue_check(sk,
+ * skb, 1); the TX completion calls this again, tcp_tsq_write), or when
+ * the segment's last copy is still in a host queue.  So several holes of
+ * one window go out on the same ACKs, one round trip.
  */
 void
 tcp_xmit_retransmit_queue(struct sock *sk)
@@ -486,8 +501,11 @@ tcp_xmit_retransmit_queue(struct sock *sk)
 		if (!(cb->sacked & TCPCB_LOST) ||
 		    (cb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)))
 			continue;
-		tcp_retransmit_skb(sk, skb);
-		if (!(cb->sacked & TCPCB_SACKED_RETRANS))
-			break; /* refused below */
+		/* TSQ with the limit doubled (Linux tcp_small_queue_check(sk,
+		 * skb, 1)): the completion that frees room calls this again */
+		if (tcp_small_queue_check(sk, skb, 1))
+			break;
+		if (tcp_retransmit_skb(sk, skb) || !(cb->sacked & TCPCB_SACKED_RETRANS))
+			break; /* refused below, or still in a host queue */
 	}
 }

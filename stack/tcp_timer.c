@@ -158,6 +158,21 @@ tcp_retransmit_timer(struct sim *sim, void *a, void *base)
 	cpu_timer_run(base, tcp_retransmit_timer_handler, a);
 }
 
+/* The retransmit timer to fire @delay from now (Linux
+ * inet_csk_reset_xmit_timer(ICSK_TIME_RETRANS)). */
+void
+tcp_reset_xmit_timer(struct sock *sk, sim_time_t delay)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	tp->rto_deadline = sim_now(sk->host->sim) + delay;
+	if (tp->rtx_timer && tp->rtx_timer_at <= tp->rto_deadline)
+		return; /* it fires first and re-arms for the deadline */
+	timer_cancel(sk, &tp->rtx_timer);
+	tp->rtx_timer_at = tp->rto_deadline;
+	tp->rtx_timer =
+		cpu_timer_schedule_at(sk->host->cpu, tp->rto_deadline, tcp_retransmit_timer, sk);
+}
+
 /* RFC 6298 §5.1-5.3: (re)start the timer while data is outstanding. */
 void
 tcp_rearm_rto(struct sock *sk)
@@ -167,13 +182,7 @@ tcp_rearm_rto(struct sock *sk)
 		timer_cancel(sk, &tp->rtx_timer);
 		return;
 	}
-	tp->rto_deadline = sim_now(sk->host->sim) + tp->rto;
-	if (tp->rtx_timer && tp->rtx_timer_at <= tp->rto_deadline)
-		return; /* it fires first and re-arms for the deadline */
-	timer_cancel(sk, &tp->rtx_timer);
-	tp->rtx_timer_at = tp->rto_deadline;
-	tp->rtx_timer =
-		cpu_timer_schedule_at(sk->host->cpu, tp->rto_deadline, tcp_retransmit_timer, sk);
+	tcp_reset_xmit_timer(sk, tp->rto);
 }
 
 /*

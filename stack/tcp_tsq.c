@@ -22,6 +22,11 @@
  * window, and the next skbs are built when the NIC has room for them -
  * large ones, since the writer has filled the write queue meanwhile.
  *
+ * Retransmissions: tcp_xmit_retransmit_queue (stack/tcp_sack.c) checks
+ * TSQ with the limit doubled, and a retransmission whose previous copy is
+ * still below TCP is not made (skb_still_in_host_queue, tcp_output.c);
+ * both leave TSQF_THROTTLED for the completion to retry.
+ *
  * Autocorking: tcp_push at the end of a write holds a short tail (less
  * than the size goal) while an earlier skb of the socket is still below
  * TCP; the completion sends it (the same TSQF_THROTTLED path), by when
@@ -36,8 +41,7 @@
  * (Linux runs it inside ksoftirqd when softirqs have been deferred to it);
  * a socket is never "owned by user" here (no socket lock), so
  * tcp_tsq_handler writes at once (Linux defers to tcp_release_cb);
- * tcp_xmit_retransmit_queue (stack/tcp_sack.c) does not check TSQ (Linux
- * tcp_small_queue_check(sk, skb, 1)); skb_gso_segment shares the GSO skb's
+ * skb_gso_segment shares the GSO skb's
  * charge out among its segments (stack/gso.c) instead of charging each its
  * own truesize; and there is no pacing (sk_pacing_status is
  * SK_PACING_NONE: no fq qdisc, no BBR), so the cap always applies.

@@ -19,7 +19,7 @@
  * share more: the
  * 100 Mbit/s, 10 ms-each-way world (tcp_fx_setup_wan, TT_WAN_TEST), one
  * source process on a configured by fx->src (tt_source, tt_run_segs), and
- * the tap's patterns by name (tt_drop, tt_late, tt_late_twice, tt_spike,
+ * the tap's patterns by name (tt_drop, tt_late, tt_late_twice, tt_spike, tt_renege,
  * tt_no_timestamps) and its record (tt_times_sent, tt_nth_seq, tt_dropped).
  */
 #ifndef NETSIM_TESTS_TCP_TEST_H
@@ -83,6 +83,13 @@ struct tt_dir {
 	sim_time_t delay_from, delay_until, delay_by;
 	/* a second hold, armed once hold_nth has been seen (tt_late_twice) */
 	uint32_t hold_next;
+	/* SACK reneging, forged (tt_renege): from the first segment of this
+	 * direction that acknowledges past the start of data segment
+	 * renege_nth (1-based) of the other direction, and for renege_for
+	 * (0: that one segment only), every segment's ACK stops there and
+	 * its SACK blocks become NOPs.  renege_at: when it began. */
+	uint32_t renege_nth;
+	sim_time_t renege_for, renege_at;
 };
 
 /* What tt_source does on a (zero: the defaults in brackets). */
@@ -161,6 +168,52 @@ tt_forge_rst(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t shift, s
 	s->flags = th[13];
 }
 
+/* The sequence number of data segment @nth (1-based) of @d, if seen. */
+static inline bool
+tt_nth_seq_seen(struct tt_dir *d, uint32_t nth, uint32_t *seq)
+{
+	for (guint i = 0; i < d->segs->len; i++) {
+		struct tt_seg *s = &g_array_index(d->segs, struct tt_seg, i);
+		if (s->len && --nth == 0) {
+			*seq = s->seq;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* tt_dir renege_*: rewrite the ACK of the TCP segment in @f to @cap, turn
+ * its SACK option into NOPs and fix the checksum. */
+static void
+tt_forge_renege(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t cap, struct tt_seg *s)
+{
+	uint8_t *ip = f->data + 14, *th = ip + ihl;
+	uint32_t len = tot - ihl, doff = (th[12] >> 4) * 4u, saddr, daddr;
+	th[8] = (uint8_t)(cap >> 24);
+	th[9] = (uint8_t)(cap >> 16);
+	th[10] = (uint8_t)(cap >> 8);
+	th[11] = (uint8_t)cap;
+	for (uint32_t o = 20; o < doff && th[o] != 0;) {
+		if (th[o] == 1) {
+			o++;
+			continue;
+		}
+		uint32_t olen = o + 1 < doff ? th[o + 1] : 0;
+		if (olen < 2 || o + olen > doff)
+			break;
+		if (th[o] == 5) /* SACK */
+			memset(th + o, 1, olen);
+		o += olen;
+	}
+	th[16] = th[17] = 0;
+	memcpy(&saddr, ip + 12, 4);
+	memcpy(&daddr, ip + 16, 4);
+	sum16_t check =
+		csum_tcpudp_magic(ntohl(saddr), ntohl(daddr), len, 6, csum_partial(th, len, 0));
+	memcpy(th + 16, &check, 2);
+	s->ack = cap;
+}
+
 /* A frame the tap holds back (tt_dir hold_nth, delay_by). */
 struct tt_late {
 	struct tt_dir *d;
@@ -225,6 +278,15 @@ tt_tap_rx(void *ctx, struct wire_frame *f)
 				tt_forge_rst(f, ihl, tot, d->rst_seq_shift, &s);
 			if (d->hold_nth && d->hold_nth == d->data_segs)
 				late += d->hold_by;
+		}
+		struct tt_dir *other = d == &d->fx->ab ? &d->fx->ba : &d->fx->ab;
+		uint32_t cap;
+		if (d->renege_nth && (s.flags & TCPHDR_ACK) &&
+		    tt_nth_seq_seen(other, d->renege_nth, &cap) && (int32_t)(s.ack - cap) > 0 &&
+		    (!d->renege_at || now < d->renege_at + d->renege_for)) {
+			if (!d->renege_at)
+				d->renege_at = now;
+			tt_forge_renege(f, ihl, tot, cap, &s);
 		}
 		s.dropped = drop;
 		g_array_append_val(d->segs, s);
@@ -554,6 +616,17 @@ tt_late_twice(struct tt_dir *d, uint32_t first, uint32_t second, sim_time_t by)
 	d->hold_next = second;
 	if (second)
 		sim_schedule(d->fx->sim, SIM_MS, tt_rearm, d, NULL);
+}
+
+/* SACK reneging as the sender sees it: from the first ACK of @d past the
+ * start of data segment @nth of the other direction, for @span (0: that
+ * ACK only), @d's ACKs stop at that segment and carry no SACK blocks, as
+ * if the receiver had dropped what it SACKed there. */
+static inline void
+tt_renege(struct tt_dir *d, uint32_t nth, sim_time_t span)
+{
+	d->renege_nth = nth;
+	d->renege_for = span;
 }
 
 /* A delay spike: every frame of @d seen in [@from, @until) arrives @by late. */

@@ -2,7 +2,8 @@
  * tests/test_tcp_reorder.c - reordering as the sender learns it
  * (stack/tcp_reorder.c; Linux 6.6 tcp_check_sack_reordering,
  * tcp_rack_reo_wnd, tcp_rack_update_reo_wnd, tcp_update_rtt_min with
- * lib/win_minmax.c; RFC 8985 §6.2).
+ * lib/win_minmax.c; RFC 8985 §6.2), and without SACK from the duplicate
+ * ACKs (stack/tcp_cong_control.c; Linux tcp_check_reno_reordering).
  *
  * The tcp_test.h tap holds back data segment N by 3 ms: the segments after
  * it arrive first.  100 Mbit/s, 10 ms each way, min_rtt 20 ms, so RACK's
@@ -101,6 +102,65 @@ test_reordering_estimate_raises_dupthresh_without_rack(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
+/* Reno on a connection without SACK (tcp_sack = 0 on a), open 1 s after
+ * writing @segs full segments. */
+static struct tcp_sock *
+run_bulk_no_sack(struct tcp_fx *fx, int segs)
+{
+	struct tcp_config c = *tcp_config(fx->a);
+	c.sack = false;
+	tcp_set_config(fx->a, &c);
+	struct tcp_sock *tp = run_bulk(fx, segs);
+	assert_false(tcp_is_sack(tp));
+	return tp;
+}
+
+/*
+ * Without SACK (Linux tcp_check_reno_reordering, 6.6): segment 150 3 ms
+ * late draws a fast retransmit; the late original fills the hole, and from
+ * then on NewReno's partial ACKs and the duplicate ACKs of the segments it
+ * resent count more segments "SACKed" than are out beyond the hole, which
+ * only reordering (or duplication) can do.  Each time tcp_limit_reno_sacked
+ * has to cut sacked_out, the estimate becomes the segments that were out
+ * and TCPRenoReorder counts.  SACK's own counter stays 0.
+ */
+static void
+test_reno_dupacks_beyond_flight_are_reordering(void **state)
+{
+	struct tcp_fx *fx = *state;
+	hold(fx, 150, 0);
+	struct tcp_sock *tp = run_bulk_no_sack(fx, 400);
+	const struct tcp_mib *m = tcp_mib(fx->a);
+	assert_true(tp->fast_retrans >= 1);
+	assert_true(m->tcp_reno_reorder >= 1);
+	assert_int_equal(tp->reord_seen, m->tcp_reno_reorder);
+	assert_int_equal(m->tcp_sack_reorder + m->tcp_ts_reorder, 0);
+	assert_true(tp->reordering > TCP_FASTRETRANS_THRESH);
+	assert_true(tp->reordering <= tcp_config(fx->a)->max_reordering);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/*
+ * Segment 150 30 ms late (more than the 20 ms RTT): the fast retransmit
+ * fills the hole and recovery ends before the original arrives; its
+ * duplicate ACK is counted (Disorder), and the next ACK that moves snd_una
+ * resets the count (Linux tcp_fastretrans_alert's tcp_reset_reno_sack in
+ * Open and Disorder), so no reordering is inferred from it, however few
+ * segments are then out.
+ */
+static void
+test_reno_count_resets_when_snd_una_moves_outside_recovery(void **state)
+{
+	struct tcp_fx *fx = *state;
+	tt_late(&fx->ab, 150, 30 * SIM_MS);
+	struct tcp_sock *tp = run_bulk_no_sack(fx, 600);
+	assert_int_equal(tp->fast_retrans, 1);
+	assert_int_equal(tcp_mib(fx->a)->tcp_reno_reorder, 0);
+	assert_int_equal(tp->reord_seen, 0);
+	assert_int_equal(tp->reordering, TCP_FASTRETRANS_THRESH);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
 /* tcp_reordering is the initial estimate (Linux net.ipv4.tcp_reordering). */
 static void
 test_tcp_reordering_sysctl_sets_the_initial_estimate(void **state)
@@ -145,6 +205,8 @@ main(void)
 		TT_WAN_TEST(test_second_identical_reordering_does_not_trigger_recovery),
 		TT_WAN_TEST(test_reordering_estimate_raises_dupthresh_without_rack),
 		TT_WAN_TEST(test_tcp_reordering_sysctl_sets_the_initial_estimate),
+		TT_WAN_TEST(test_reno_dupacks_beyond_flight_are_reordering),
+		TT_WAN_TEST(test_reno_count_resets_when_snd_una_moves_outside_recovery),
 		cmocka_unit_test(test_windowed_min_forgets_an_old_minimum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -386,6 +386,67 @@ test_duplicate_segment_is_reported_by_a_dsack_block(void **state)
 	sim_run_until(fx->sim, 80 * SIM_S);
 }
 
+/* When data segment @nth of a was sent the @k-th time (1-based). */
+static sim_time_t
+sent_at(struct tcp_fx *fx, uint32_t nth, int k)
+{
+	uint32_t seq = tt_nth_seq(&fx->ab, nth);
+	for (guint i = 0; i < fx->ab.segs->len; i++)
+		if (tt_seg(&fx->ab, i)->seq == seq && tt_seg(&fx->ab, i)->len && --k == 0)
+			return tt_seg(&fx->ab, i)->t;
+	fail();
+	return 0;
+}
+
+/*
+ * SACK reneging (Linux 6.6 tcp_check_sack_reneging, tcp_timeout_mark_lost).
+ * Segment 100 is dropped; b SACKs 101 on.  The ACK of 100's
+ * retransmission, and every ACK of b for the next 15 ms, stop at segment
+ * 101 without SACK blocks, as if b had dropped its out-of-order queue.
+ * The first of them moves snd_una onto a SACKed segment: a waits
+ * max(srtt/2, 10 ms) = 10 ms, not an RTO of 200 ms or more, then its RTO
+ * forgets every SACK (TCPSACKReneging) and resends 101, which it had
+ * SACKed.  (On the wire 101 leaves 20 ms after the first forged ACK: it
+ * waits behind the new data the duplicate ACKs clocked out into a's NIC
+ * queue.)  The forged span ends before the resent 101 reaches b, so the
+ * ACKs after it are b's own.  netsim's receiver never reneges; the tap
+ * forges what a would see.
+ */
+static void
+test_sack_reneging_resends_after_half_an_rtt(void **state)
+{
+	struct tcp_fx *fx = *state;
+	tt_drop(&fx->ab, 100);
+	tt_renege(&fx->ba, 101, 15 * SIM_MS);
+	struct tcp_sock *tp = tt_run_segs(fx, 300);
+	assert_true(fx->ba.renege_at > 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_sack_reneging, 1);
+	assert_int_equal(tp->timeouts, 1);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_nth_seq(&fx->ab, 101)), 2);
+	sim_time_t wait = sent_at(fx, 101, 2) - fx->ba.renege_at;
+	assert_true(wait >= 10 * SIM_MS);
+	assert_true(wait < TCP_RTO_MIN / 2);
+	assert_int_equal(tp->sacked_out + tp->lost_out + tp->retrans_out, 0);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
+/* The same forged ACK once only: b's next ACK covers 101 and more, which
+ * sets the RTO back (tcp_set_xmit_timer), so the moment of doubt costs
+ * nothing: no timeout, no reneging counted, 101 sent once. */
+static void
+test_sack_reneging_for_one_ack_is_forgotten(void **state)
+{
+	struct tcp_fx *fx = *state;
+	tt_drop(&fx->ab, 100);
+	tt_renege(&fx->ba, 101, 0);
+	struct tcp_sock *tp = tt_run_segs(fx, 300);
+	assert_true(fx->ba.renege_at > 0);
+	assert_int_equal(tcp_mib(fx->a)->tcp_sack_reneging, 0);
+	assert_int_equal(tp->timeouts, 0);
+	assert_int_equal(tt_times_sent(&fx->ab, tt_nth_seq(&fx->ab, 101)), 1);
+	sim_run_until(fx->sim, 80 * SIM_S);
+}
+
 int
 main(void)
 {
@@ -406,6 +467,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rto_resends_only_what_sack_did_not_cover,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rto_without_sack_goes_back_n, setup, teardown),
+		TT_WAN_TEST(test_sack_reneging_resends_after_half_an_rtt),
+		TT_WAN_TEST(test_sack_reneging_for_one_ack_is_forgotten),
 		cmocka_unit_test_setup_teardown(test_duplicate_segment_is_reported_by_a_dsack_block,
 						setup, teardown),
 	};

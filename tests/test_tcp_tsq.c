@@ -221,6 +221,99 @@ test_tso_should_defer_holds_a_sub_goal_send_and_the_deferral_ends(void **state)
 	sim_run_until(fx->sim, 5 * SIM_S);
 }
 
+/* ---- retransmissions and what is still below TCP (6.6 tcp_output.c) ---------------- */
+
+/*
+ * Linux skb_still_in_host_queue (from tcp_send_loss_probe and
+ * __tcp_retransmit_skb): at 1 Mbit/s the initial window of ten segments
+ * takes 117 ms to leave a's qdisc, while the handshake measured an RTT of
+ * well under a millisecond, so the tail loss probe is due (2 srtt + 2 ms)
+ * long before the last segment has left the host.  Resending it then would
+ * put a second copy in the queue behind the first: the probe is not sent,
+ * TCPSpuriousRtxHostQueues counts, and every segment goes once.
+ */
+static void
+test_no_retransmission_while_the_copy_is_in_a_host_queue(void **state)
+{
+	struct tcp_fx *fx = *state;
+	fx->src = (struct tt_source_opts){ .chunk = 10 * MSS, .linger = SIM_S };
+	tt_run_bulk(fx, 10 * (int)MSS, tt_source, 5 * SIM_S);
+	struct tcp_sock *tp = tcp_sk(fx->held[0]);
+	assert_true(tcp_mib(fx->a)->tcp_spurious_rtx_host_queues >= 1);
+	assert_int_equal(tp->retrans_segs, 0);
+	assert_int_equal(tp->tlp_probes, 0);
+	for (unsigned n = 1; n <= 10; n++)
+		assert_int_equal(tt_times_sent(&fx->ab, tt_nth_seq(&fx->ab, n)), 1);
+	sim_run_until(fx->sim, 10 * SIM_S);
+}
+
+/* Every 10 us: when a's head skb, once retransmitted, was handed down. */
+static sim_time_t rtx_handed_down;
+
+static void
+sample_rtx(struct sim *sim, void *a, void *b)
+{
+	struct tcp_fx *fx = a;
+	(void)b;
+	struct sk_buff *head = fx->held[0] ? skb_peek(&fx->held[0]->sk_write_queue) : NULL;
+	if (head && TCP_SKB_CB(head)->retransmitted && !rtx_handed_down)
+		rtx_handed_down = TCP_SKB_CB(head)->when;
+	if (sim_now(sim) < SIM_S)
+		sim_schedule(sim, 10 * SIM_US, sample_rtx, fx, NULL);
+}
+
+/*
+ * Linux tcp_xmit_retransmit_queue checks TSQ before each retransmission
+ * with the limit doubled (tcp_small_queue_check(sk, skb, 1)).  The
+ * tcp-loss-and-fast-retransmit lecture's path: one 20000-byte write over
+ * 10 Mbit/s, 1 ms each way, data segment 4 lost.  When the third duplicate
+ * ACK arrives, a's qdisc still holds the rest of the window, more than
+ * twice the limit (max(two skbs, 1 ms at the pacing rate)): the
+ * retransmission waits in TCP for TX completions (one every 1.2 ms on
+ * this wire) instead of joining the queue at once; it goes from the TSQ
+ * tasklet.  (On the wire nothing changes: it would have waited behind the
+ * same segments in the qdisc.)
+ */
+static void
+test_retransmission_waits_for_tsq_with_the_limit_doubled(void **state)
+{
+	struct tcp_fx *fx = *state;
+	tt_drop(&fx->ab, 4);
+	rtx_handed_down = 0;
+	sim_schedule(fx->sim, SIM_MS, sample_rtx, fx, NULL);
+	fx->src = (struct tt_source_opts){ .chunk = 20000, .linger = SIM_S };
+	tt_run_bulk(fx, 20000, tt_source, 5 * SIM_S);
+	struct tcp_sock *tp = tcp_sk(fx->held[0]);
+	assert_int_equal(tp->fast_retrans, 1);
+	assert_int_equal(tp->retrans_segs, 1);
+	/* the third duplicate ACK's arrival at a */
+	uint32_t hole = tt_nth_seq(&fx->ab, 4);
+	sim_time_t third = 0;
+	int dups = 0;
+	for (guint i = 0; i < fx->ba.segs->len && !third; i++)
+		if (tt_seg(&fx->ba, i)->ack == hole && !tt_seg(&fx->ba, i)->len && ++dups == 4)
+			third = tt_seg(&fx->ba, i)
+					->t; /* the first ACK of hole, then 3 duplicates */
+	assert_true(third > 0);
+	assert_true(rtx_handed_down > 0);
+	assert_true(rtx_handed_down - third >= SIM_MS);
+	sim_run_until(fx->sim, 10 * SIM_S);
+}
+
+static int
+setup_10mbit(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 10000000, .delay = SIM_MS });
+	return 0;
+}
+
+static int
+setup_1mbit(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){ .rate = 1000000, .no_timestamps = true });
+	return 0;
+}
+
 static int
 setup(void **state)
 {
@@ -246,6 +339,12 @@ main(void)
 			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tso_should_defer_holds_a_sub_goal_send_and_the_deferral_ends, setup,
+			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_no_retransmission_while_the_copy_is_in_a_host_queue, setup_1mbit,
+			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_retransmission_waits_for_tsq_with_the_limit_doubled, setup_10mbit,
 			tcp_fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
