@@ -280,6 +280,9 @@ inet_metrics(struct world *w, GHashTable *m)
 			TCPX(paws_estab_rejected, "paws_estab_rejected");
 			TCPX(tcp_spurious_rtos, "spurious_rtos"); /* F-RTO */
 			TCPX(tcp_autocorking, "autocorking");	  /* stack/tcp_tsq.c */
+			TCPX(tcp_reno_reorder, "reno_reorder");
+			TCPX(tcp_sack_reneging, "sack_reneging");
+			TCPX(tcp_spurious_rtx_host_queues, "spurious_rtx_host_queues");
 #undef TCPX
 		}
 		struct route_stats rs;
