@@ -21,7 +21,8 @@ tests_test_arrival_LDADD = $(TEST_CMOCKA_LIBS)
 
 # The plug-in API, installed as <netsim/socket.h> (pkg-config netsim).
 netsimincludedir = $(includedir)/netsim
-netsiminclude_HEADERS = include/netsim/socket.h include/netsim/proto.h
+netsiminclude_HEADERS = include/netsim/socket.h include/netsim/proto.h \
+	include/netsim/tcp_cong.h
 EXTRA_DIST += include/netsim/trace_vocab.h
 EXTRA_DIST += docs/plugin-example/Makefile docs/plugin-example/echo_client.c \
 	docs/plugin-example/README.md tests/plugin.sh
@@ -30,6 +31,10 @@ TESTS += tests/plugin.sh
 EXTRA_DIST += docs/plugin-example/sw_proto.c docs/plugin-example/sw_client.c \
 	docs/plugin-example/sw_server.c tests/plugin_proto.sh tests/bad_student/proto_crash.c
 TESTS += tests/plugin_proto.sh
+# A TCP congestion control registered by a plug-in (issue 17): <netsim/tcp_cong.h>.
+EXTRA_DIST += docs/plugin-example/aimd_cc.c docs/plugin-example/aimd_send.c \
+	tests/plugin_cc.sh tests/bad_student/cc_crash.c
+TESTS += tests/plugin_cc.sh
 
 # Student plug-ins that fail in every way (issue 15): tests/bad_student.sh.
 TESTS += tests/bad_student.sh

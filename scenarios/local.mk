@@ -111,7 +111,8 @@ EXTRA_DIST += docs/img/urgent-data.png
 # A transport protocol a plug-in registers (issue 14): its programs are
 # built from docs/plugin-example; tests/plugin_proto.sh runs it.
 lecturesplugindir = $(pkgdatadir)/scenarios/lectures/plugin
-dist_lecturesplugin_DATA = scenarios/lectures/plugin/stop-and-wait.ini
+dist_lecturesplugin_DATA = scenarios/lectures/plugin/stop-and-wait.ini \
+	scenarios/lectures/plugin/student-aimd.ini
 EXTRA_DIST += docs/img/stop-and-wait-path.png
 
 # CUBIC after a loss on a long path (issue 17; lecture 14 of the guide).

@@ -55,7 +55,8 @@ tests_test_netdev_init_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_netdev_init_LDADD = $(TEST_CMOCKA_LIBS)
 
 # Transport protocols registered by plug-ins (issue 14): <netsim/proto.h>.
-libnetsim_a_SOURCES += stack/module.c stack/module.h stack/module_calls.c stack/module_int.h
+libnetsim_a_SOURCES += stack/module.c stack/module.h stack/module_calls.c stack/module_int.h \
+	stack/module_cc.c
 check_PROGRAMS += tests/test_module
 TESTS += tests/test_module
 tests_test_module_CFLAGS = $(TEST_CMOCKA_FLAGS)

@@ -115,7 +115,8 @@ mod_disable(struct mod_host *mh, int sig, int status, const char *where)
 	fprintf(stderr, "netsim: module %s on host %s: %s in %s at %s; %s\n", mh->name,
 		mh->host->name, what, where, t,
 		loading ? "the module is not loaded"
-			: "its protocols are unregistered on this host and the run goes on");
+			: "its protocols and congestion controls are unregistered on this host "
+			  "and the run goes on");
 }
 
 /*
@@ -519,6 +520,7 @@ mod_recvmsg(struct sock *sk, struct ns_msg *msg)
 static void
 mod_host_free(struct mod_host *mh)
 {
+	module_cc_forget(mh);
 	g_hash_table_destroy(mh->held);
 	g_hash_table_destroy(mh->socks);
 	g_hash_table_destroy(mh->ports);

@@ -28,6 +28,13 @@ typedef int (*ns_module_init_fn)(void);
  */
 gboolean module_load(struct host *host, const char *name, ns_module_init_fn init, GError **error);
 
+/* A congestion control a module registered on @host under @name
+ * (<netsim/tcp_cong.h>, stack/module_cc.c), or NULL (none, or its module
+ * is disabled): tcp_set_congestion_control looks here after the built-in
+ * ones. */
+struct tcp_congestion_ops;
+const struct tcp_congestion_ops *module_cc_find(const struct host *host, const char *name);
+
 /* What one module did on one host, for the summary and the metrics. */
 struct module_report {
 	const char *name;     /* the object's file name */

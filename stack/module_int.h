@@ -51,6 +51,9 @@ struct mod_host {
 	GHashTable *ports;			     /* (protocol << 16 | port) -> struct sock * */
 	GHashTable *counts;			     /* ns_proto_count */
 	uint64_t next_seq;			     /* mod_sock.seq */
+	/* the socket whose congestion-control function runs now
+	 * (stack/module_cc.c): the only one its ns_tcp_* calls may name */
+	struct sock *cc_sk;
 };
 
 /* The internal struct proto made for one ns_proto on one host. */
@@ -132,6 +135,8 @@ struct sk_buff *mod_skb(struct sk_buff *skb, const char *call);
 struct sock *mod_sock_arg(struct sock *sk, const char *call);
 void held_add(struct mod_host *mh, struct sk_buff *skb);
 void held_del(struct mod_host *mh, struct sk_buff *skb);
+/* stack/module_cc.c: the module's algorithms lose their module (freed). */
+void module_cc_forget(struct mod_host *mh);
 /* stack/module_calls.c: referred to by module_load to link that file in. */
 extern const void *const module_calls_exports[];
 

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <string.h>
 #include "stack/host.h"
+#include "stack/module.h"
 #include "stack/tcp.h"
 
 const char *const tcp_ca_builtin_names[] = { "reno", "cubic", NULL };
@@ -128,6 +129,8 @@ tcp_set_congestion_control(struct sock *sk, const char *name)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	const struct tcp_congestion_ops *ca = tcp_ca_find(name);
+	if (!ca) /* one a plug-in registered on this host (stack/module_cc.c) */
+		ca = module_cc_find(sk->host, name);
 	if (ca == tp->ca_ops) {
 		tp->ca_setsockopt = true;
 		return 0;
