@@ -83,6 +83,7 @@ struct cpu {
 	uint32_t ncpus;		 /* on the leader: the CPUs of its host */
 	sim_event_id balance_ev; /* on the leader: the next load-balancing tick */
 	struct cpu **bycpu;	 /* on the leader: its host's CPUs by number (ncpus) */
+	uint32_t nbycpu;	 /* on the leader: bycpu's length (sched_smp_join) */
 	GHashTable *movable;	 /* on the leader: id -> entity of each task with a mask */
 	unsigned balance_failed; /* balancing passes in a row that moved nothing here */
 	uint64_t migrations;	 /* tasks pulled to this CPU (cpu_migrations) */

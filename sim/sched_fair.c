@@ -26,6 +26,7 @@
 
 #include <glib.h>
 #include <stddef.h>
+#include <string.h>
 
 /* kernel/sched/core.c sched_prio_to_weight */
 const uint32_t sched_prio_to_weight[40] = {
@@ -436,13 +437,16 @@ sched_smp_join(struct cpu *cpu, struct cpu *leader)
 				g_hash_table_insert(leader->movable, GUINT_TO_POINTER(t->id), t);
 		}
 	}
-	leader->bycpu = g_renew(struct cpu *, leader->bycpu, leader->ncpus);
-	for (uint32_t i = 0; i < leader->ncpus; i++) {
-		struct cpu *c = leader;
-		while (c && c->id != i)
-			c = c->sibling;
-		leader->bycpu[i] = c; /* at join only: O(CPUs^2) once per host */
+	/* the array grows to ncpus (cpu_smp_join raised it); the slots it
+	 * had keep their CPUs, the new ones wait for theirs */
+	uint32_t had = leader->nbycpu;
+	if (leader->ncpus > had) {
+		leader->bycpu = g_renew(struct cpu *, leader->bycpu, leader->ncpus);
+		memset(&leader->bycpu[had], 0, (leader->ncpus - had) * sizeof *leader->bycpu);
+		leader->nbycpu = leader->ncpus;
 	}
+	g_assert(leader->id < leader->nbycpu && cpu->id < leader->nbycpu);
+	leader->bycpu[leader->id] = leader;
 	leader->bycpu[cpu->id] = cpu;
 }
 
@@ -458,7 +462,7 @@ sched_smp_leave(struct cpu *cpu)
 				g_hash_table_remove(leader->movable, key);
 		}
 	if (leader != cpu) {
-		if (cpu->id < leader->ncpus && leader->bycpu[cpu->id] == cpu)
+		if (cpu->id < leader->nbycpu && leader->bycpu[cpu->id] == cpu)
 			leader->bycpu[cpu->id] = NULL;
 		return;
 	}
