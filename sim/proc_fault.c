@@ -425,6 +425,37 @@ proc_table_host_name(const struct proc_table *t)
 }
 
 /*
+ * proc_user_access's probes of [@start, @end): one a page, at @start, then
+ * at the page's start plus one more cache line than the page before (at
+ * the same offset in every page they would all fall in one set of the L1
+ * cache: a 64 KiB buffer, 16 lines for 8 ways), or at the page's start
+ * when that offset lies past the end.  Each page probed moves *@ok_end to
+ * its end (or @end's); a fault jumps out, leaving *@ok_end at the first
+ * byte of the page that faulted.  Out of line: its variables are not
+ * proc_user_access's, which the jump back could clobber.
+ */
+static G_GNUC_NO_INLINE __attribute__((no_sanitize("address"))) void
+probe_pages(uintptr_t start, uintptr_t end, uintptr_t page, bool write, volatile uintptr_t *ok_end)
+{
+	uintptr_t a = start, line = 0;
+	volatile char *c = (volatile char *)start;
+	while (a < end) {
+		char v = *c;
+		if (write)
+			*c = v;
+		uintptr_t next = (a | (page - 1)) + 1; /* 0 past the last page */
+		if (next == 0 || next >= end) {
+			*ok_end = end;
+			return;
+		}
+		*ok_end = a = next;
+		line += 64;
+		uintptr_t off = line & (page - 1);
+		c = (volatile char *)(off < end - a ? a + off : a);
+	}
+}
+
+/*
  * How many bytes from @addr (at most @len) a process could read (or write),
  * touching one byte per page: the stand-in for Linux's copy_from_user /
  * copy_to_user, which stop at the first page that faults (the fault is
@@ -448,25 +479,7 @@ proc_user_access(const void *addr, size_t len, bool write)
 	volatile uintptr_t ok_end = start;
 	if (sigsetjmp(env, 0) == 0) {
 		proc_probe_env = &env;
-		uintptr_t a = start, end = start + len, line = 0;
-		while (a < end) {
-			uintptr_t next = (a | (page - 1)) + 1;
-			uintptr_t lim = next < a ? end : MIN(next, end); /* wrap: the last page */
-			/* Any byte of a page tells whether the page is mapped.  The
-			 * probes move one cache line further on each page: at the
-			 * same offset in every page they would all fall in one set
-			 * of the L1 cache (a 64 KiB buffer: 16 lines for 8 ways). */
-			uintptr_t p = a + (line & (page - 1));
-			if (p >= lim || p < a)
-				p = a;
-			line += 64;
-			volatile char *c = (volatile char *)p;
-			char v = *c;
-			if (write)
-				*c = v;
-			a = lim;
-			ok_end = lim;
-		}
+		probe_pages(start, start + len, page, write, &ok_end); /* len clamped: no wrap */
 	}
 	proc_probe_env = NULL;
 	return ok_end - start;

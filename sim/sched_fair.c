@@ -26,6 +26,7 @@
 
 #include <glib.h>
 #include <stddef.h>
+#include <string.h>
 
 /* kernel/sched/core.c sched_prio_to_weight */
 const uint32_t sched_prio_to_weight[40] = {
@@ -50,20 +51,42 @@ cpu_sched_config_init(struct cpu_sched_config *c)
 	};
 }
 
+static void
+runnable_add(struct cpu_runnable *r, struct cpu_task *se)
+{
+	if (r->len == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->v = g_renew(struct cpu_task *, r->v, r->cap);
+	}
+	r->v[r->len++] = se;
+}
+
+/* Remove @se: the last task takes its place (as g_ptr_array_remove_fast). */
+static void
+runnable_remove(struct cpu_runnable *r, struct cpu_task *se)
+{
+	for (uint32_t i = 0; i < r->len; i++)
+		if (r->v[i] == se) {
+			r->v[i] = r->v[--r->len];
+			return;
+		}
+	g_error("cpu: task %u is not on the runnable list", se->id);
+}
+
 void
 rq_init(struct cpu_rq *rq)
 {
 	cpu_sched_config_init(&rq->cfg);
 	rq->tasks = g_ptr_array_new_with_free_func(g_free);
 	rq->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
-	rq->runnable = g_ptr_array_new();
+	rq->runnable = (struct cpu_runnable){ 0 };
 }
 
 void
 rq_fini(struct cpu_rq *rq)
 {
 	g_hash_table_destroy(rq->by_id);
-	g_ptr_array_free(rq->runnable, TRUE);
+	g_free(rq->runnable.v);
 	g_ptr_array_free(rq->tasks, TRUE);
 }
 
@@ -99,8 +122,8 @@ static struct cpu_task *
 leftmost(const struct cpu_rq *rq, const struct cpu_task * not )
 {
 	struct cpu_task *best = NULL;
-	for (guint i = 0; i < rq->runnable->len; i++) {
-		struct cpu_task *t = rq->runnable->pdata[i];
+	for (uint32_t i = 0; i < rq->runnable.len; i++) {
+		struct cpu_task *t = rq->runnable.v[i];
 		if (t != not &&(!best || t->vruntime < best->vruntime))
 			best = t;
 	}
@@ -199,7 +222,7 @@ rq_wakeup(struct cpu_rq *rq, struct cpu_task *se)
 			se->vruntime = floor;
 	}
 	se->on_rq = true;
-	g_ptr_array_add(rq->runnable, se);
+	runnable_add(&rq->runnable, se);
 	rq->load += se->weight;
 	rq->nr_running++;
 	check_preempt_wakeup(rq, se);
@@ -209,7 +232,7 @@ void
 rq_sleep(struct cpu_rq *rq, struct cpu_task *se)
 {
 	se->on_rq = false;
-	g_ptr_array_remove_fast(rq->runnable, se);
+	runnable_remove(&rq->runnable, se);
 	rq->load -= se->weight;
 	rq->nr_running--;
 	if (rq->skip == se)
@@ -272,8 +295,8 @@ rq_check(const struct cpu *cpu, const struct cpu_rq *rq)
 	for (guint i = 0; i < rq->tasks->len; i++) {
 		const struct cpu_task *t = rq->tasks->pdata[i];
 		bool listed = false;
-		for (guint j = 0; j < rq->runnable->len; j++)
-			listed |= rq->runnable->pdata[j] == t;
+		for (uint32_t j = 0; j < rq->runnable.len; j++)
+			listed |= rq->runnable.v[j] == t;
 		if (listed != t->on_rq)
 			RQ_BUG(cpu, "a task's on_rq disagrees with the runnable list");
 		for (const struct cpu_work *w = t->items.head; w; w = w->next)
@@ -291,7 +314,7 @@ rq_check(const struct cpu *cpu, const struct cpu_rq *rq)
 			RQ_BUG(cpu, "a sleeping task has queued work");
 		}
 	}
-	if (load != rq->load || nr != rq->nr_running || nr != rq->runnable->len)
+	if (load != rq->load || nr != rq->nr_running || nr != rq->runnable.len)
 		RQ_BUG(cpu, "the run queue's load or count is wrong");
 	if (rq->skip && !rq->skip->on_rq)
 		RQ_BUG(cpu, "the skip buddy is not runnable");
@@ -436,13 +459,16 @@ sched_smp_join(struct cpu *cpu, struct cpu *leader)
 				g_hash_table_insert(leader->movable, GUINT_TO_POINTER(t->id), t);
 		}
 	}
-	leader->bycpu = g_renew(struct cpu *, leader->bycpu, leader->ncpus);
-	for (uint32_t i = 0; i < leader->ncpus; i++) {
-		struct cpu *c = leader;
-		while (c && c->id != i)
-			c = c->sibling;
-		leader->bycpu[i] = c; /* at join only: O(CPUs^2) once per host */
+	/* the array grows to ncpus (cpu_smp_join raised it); the slots it
+	 * had keep their CPUs, the new ones wait for theirs */
+	uint32_t had = leader->nbycpu;
+	if (leader->ncpus > had) {
+		leader->bycpu = g_renew(struct cpu *, leader->bycpu, leader->ncpus);
+		memset(&leader->bycpu[had], 0, (leader->ncpus - had) * sizeof *leader->bycpu);
+		leader->nbycpu = leader->ncpus;
 	}
+	g_assert(leader->id < leader->nbycpu && cpu->id < leader->nbycpu);
+	leader->bycpu[leader->id] = leader;
 	leader->bycpu[cpu->id] = cpu;
 }
 
@@ -458,7 +484,7 @@ sched_smp_leave(struct cpu *cpu)
 				g_hash_table_remove(leader->movable, key);
 		}
 	if (leader != cpu) {
-		if (cpu->id < leader->ncpus && leader->bycpu[cpu->id] == cpu)
+		if (cpu->id < leader->nbycpu && leader->bycpu[cpu->id] == cpu)
 			leader->bycpu[cpu->id] = NULL;
 		return;
 	}
@@ -555,7 +581,7 @@ rq_migrate(struct cpu *src, struct cpu *dst, struct cpu_task *se)
 	if (runnable) { /* enqueue_entity without place_entity: not a wakeup */
 		update_min_vruntime(&dst->rq);
 		se->on_rq = true;
-		g_ptr_array_add(dst->rq.runnable, se);
+		runnable_add(&dst->rq.runnable, se);
 		dst->rq.load += se->weight;
 		dst->rq.nr_running++;
 		check_preempt_wakeup(&dst->rq, se);
@@ -642,8 +668,8 @@ movable_task(const struct cpu *src, const struct cpu *dst, unsigned *hot)
 {
 	struct cpu_task *best = NULL;
 	bool aggressive = dst->balance_failed > CACHE_NICE_TRIES;
-	for (guint i = 0; i < src->rq.runnable->len; i++) {
-		struct cpu_task *t = src->rq.runnable->pdata[i];
+	for (uint32_t i = 0; i < src->rq.runnable.len; i++) {
+		struct cpu_task *t = src->rq.runnable.v[i];
 		if (t == src->rq.curr || t->preempt_count || !task_allowed_on(t, dst) ||
 		    (src->cur && src->cur->ctx == CPU_TASK && src->cur->se == t))
 			continue;
@@ -664,8 +690,8 @@ balance_needed(const struct cpu *leader)
 {
 	for (const struct cpu *c = leader; c; c = c->sibling)
 		if (c->rq.nr_running >= 2)
-			for (guint i = 0; i < c->rq.runnable->len; i++)
-				if (((struct cpu_task *)c->rq.runnable->pdata[i])->allowed)
+			for (uint32_t i = 0; i < c->rq.runnable.len; i++)
+				if (c->rq.runnable.v[i]->allowed)
 					return true;
 	return false;
 }

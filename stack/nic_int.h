@@ -102,6 +102,7 @@ struct nic {
 	struct nic_txq *txq;	/* ntxq queues */
 	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
 	uint32_t tx_rr;		/* the queue tx_kick looks at first */
+	uint64_t tx_unsent;	/* bit i: txq[i].tx_next is set (tx_pick); <= 64 queues */
 	uint32_t tx_on_wire;	/* 1 while our frame is being serialised */
 	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
 	bool tx_last_frame;	/* the frame on the wire ends its skb */

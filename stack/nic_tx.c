@@ -24,18 +24,33 @@
 
 /* ---- transmit ------------------------------------------------------------------------ */
 
-/* The next queue with an unsent skb, from tx_rr on (round robin); NULL: none. */
+_Static_assert(RSS_MAX_QUEUES <= 64, "tx_unsent has a bit per TX queue");
+
+/* @t's first unsent skb is now @skb (NULL: all sent), and its bit in tx_unsent says so. */
+static inline void
+tx_next_set(struct nic *nic, struct nic_txq *t, struct sk_buff *skb)
+{
+	t->tx_next = skb;
+	if (skb)
+		nic->tx_unsent |= UINT64_C(1) << t->index;
+	else
+		nic->tx_unsent &= ~(UINT64_C(1) << t->index);
+}
+
+/*
+ * The next queue with an unsent skb, from tx_rr on (round robin); NULL:
+ * none.  O(1) in the number of queues: the first set bit of tx_unsent at
+ * or after tx_rr, else the first from 0 (with 8 queues, tx_rr 5 and bits
+ * 1 and 3 set: none at 5..7, so queue 1).
+ */
 static struct nic_txq *
 tx_pick(struct nic *nic)
 {
-	for (uint32_t k = 0; k < nic->ntxq; k++) {
-		uint32_t i = nic->tx_rr + k;
-		if (i >= nic->ntxq)
-			i -= nic->ntxq;
-		if (nic->txq[i].tx_next)
-			return &nic->txq[i];
-	}
-	return NULL;
+	uint64_t m = nic->tx_unsent;
+	if (!m)
+		return NULL;
+	uint64_t after = m & (~UINT64_C(0) << nic->tx_rr); /* tx_rr < ntxq <= 64 */
+	return &nic->txq[__builtin_ctzll(after ? after : m)];
 }
 
 /* Hardware: start sending the next descriptor if the wire is free. */
@@ -70,7 +85,7 @@ tx_kick(struct nic *nic)
 		nic->tx_last_frame = true;
 	}
 	if (nic->tx_last_frame) {
-		t->tx_next = skb->next;
+		tx_next_set(nic, t, skb->next);
 		nic->tx_seg = 0;
 		nic->tx_rr = t->index + 1 < nic->ntxq ? t->index + 1 : 0;
 	}
@@ -265,7 +280,7 @@ nic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	host_charge(nic->host, COST_DRIVER_TX);
 	skb_queue_tail(&t->tx_ring, skb);
 	if (!t->tx_next)
-		t->tx_next = skb;
+		tx_next_set(nic, t, skb);
 	if (skb_queue_len(&t->tx_ring) >= nic->cfg.tx_ring)
 		netif_tx_stop_queue(dq);
 	tx_kick(nic);
@@ -308,7 +323,7 @@ nic_tx_stop(struct nic *nic)
 		cpu_withdraw(rxq_cpu(txq_rxq(t)), &t->tx_irq_work);
 		t->tx_irq_asserted = false;
 		skb_queue_purge(&t->tx_ring, SKB_DROP_QUEUE_PURGE);
-		t->tx_next = NULL;
+		tx_next_set(nic, t, NULL);
 		t->tx_clean = t->tx_reclaiming = t->tx_napi_taken = 0;
 	}
 	nic->tx_cur = NULL;

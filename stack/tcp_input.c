@@ -685,7 +685,9 @@ tcp_v4_rcv(struct sk_buff *skb)
 	}
 	const struct iphdr *iph = ip_hdr(skb);
 	uint32_t saddr = ntohl(iph->saddr), daddr = ntohl(iph->daddr);
-	if (csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TCP,
+	/* tcp_checksum_complete (include/net/tcp.h): sums unless skb_csum_unnecessary */
+	if (!skb_csum_unnecessary(skb) &&
+	    csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TCP,
 			      csum_partial(skb->data, skb->len, 0)) != 0) {
 		mib->in_errs++;
 		skb_drop(skb, SKB_DROP_TCP_CSUM);

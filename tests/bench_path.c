@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/cpu.h"
 #include "sim/sim.h"
 #include "sim/wire.h"
 #include "stack/eth.h"
@@ -62,9 +63,11 @@ send_one(struct sim *sim, void *arg, void *unused)
 		sim_schedule(sim, 4 * SIM_US, send_one, b, NULL);
 }
 
-/* One run of @frames frames; returns wall seconds, *rows = trace rows. */
+/* One run of @frames frames; returns wall seconds, *rows = trace rows.
+ * With @counts it prints the engine events and CPU items on stderr, so
+ * that two builds can be compared on the work they do (--frames N). */
 static double
-run(uint64_t frames, const char *db, uint64_t *rows)
+run(uint64_t frames, const char *db, uint64_t *rows, bool counts)
 {
 	g_autoptr(GError) err = NULL;
 	struct sim *sim = sim_new(1);
@@ -98,6 +101,18 @@ run(uint64_t frames, const char *db, uint64_t *rows)
 		g_error("%s", err->message);
 	double wall = (double)(g_get_monotonic_time() - t0) / 1e6;
 	*rows = trace_rows(tr);
+	if (counts) {
+		uint64_t items[2] = { 0, 0 };
+		for (enum cpu_ctx c = 0; c < CPU_NCTX; c++) {
+			items[0] += cpu_items_run(b.a->cpu, c);
+			items[1] += cpu_items_run(b.b->cpu, c);
+		}
+		fprintf(stderr,
+			"bench_path: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
+			" events, CPU items %" G_GUINT64_FORMAT " (a) + %" G_GUINT64_FORMAT
+			" (b)\n",
+			frames, sim_events_dispatched(sim), items[0], items[1]);
+	}
 	if (b.delivered != frames)
 		g_error("bench_path: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
 			" frames delivered",
@@ -142,18 +157,18 @@ main(int argc, char **argv)
 {
 	uint64_t rows;
 	if (argc == 3 && strcmp(argv[1], "--frames") == 0) {
-		run(g_ascii_strtoull(argv[2], NULL, 10), NULL, &rows);
+		run(g_ascii_strtoull(argv[2], NULL, 10), NULL, &rows, true);
 		return 0;
 	}
 	const uint64_t n = 1000000;
 	double fps[3], rps[3];
 	for (int i = 0; i < 3; i++)
-		fps[i] = (double)n / run(n, NULL, &rows);
+		fps[i] = (double)n / run(n, NULL, &rows, false);
 	g_autofree char *dir = g_dir_make_tmp("netsim-bench-XXXXXX", NULL);
 	g_autofree char *db = g_build_filename(dir, "trace.db", NULL);
 	const uint64_t tn = 200000;
 	for (int i = 0; i < 3; i++) {
-		double wall = run(tn, db, &rows);
+		double wall = run(tn, db, &rows, false);
 		rps[i] = (double)rows / wall;
 	}
 	g_unlink(db);
