@@ -146,24 +146,33 @@ tt_tap_tx_done(void *ctx)
 	(void)ctx;
 }
 
-/* Rewrite the TCP segment in @f as a RST|ACK @shift bytes further on,
- * with a correct checksum: an attacker's blind in-window reset. */
+/* The TCP checksum of the segment at @th (@len bytes, IP header @ip) again,
+ * after a forger changed it. */
 static void
-tt_forge_rst(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t shift, struct tt_seg *s)
+tt_tcp_recheck(const uint8_t *ip, uint8_t *th, uint32_t len)
 {
-	uint8_t *ip = f->data + 14, *th = ip + ihl;
-	uint32_t len = tot - ihl, seq = s->seq + shift, saddr, daddr;
-	th[4] = (uint8_t)(seq >> 24);
-	th[5] = (uint8_t)(seq >> 16);
-	th[6] = (uint8_t)(seq >> 8);
-	th[7] = (uint8_t)seq;
-	th[13] = TCPHDR_RST | TCPHDR_ACK;
+	uint32_t saddr, daddr;
 	th[16] = th[17] = 0;
 	memcpy(&saddr, ip + 12, 4);
 	memcpy(&daddr, ip + 16, 4);
 	sum16_t check =
 		csum_tcpudp_magic(ntohl(saddr), ntohl(daddr), len, 6, csum_partial(th, len, 0));
 	memcpy(th + 16, &check, 2);
+}
+
+/* Rewrite the TCP segment in @f as a RST|ACK @shift bytes further on,
+ * with a correct checksum: an attacker's blind in-window reset. */
+static void
+tt_forge_rst(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t shift, struct tt_seg *s)
+{
+	uint8_t *ip = f->data + 14, *th = ip + ihl;
+	uint32_t len = tot - ihl, seq = s->seq + shift;
+	th[4] = (uint8_t)(seq >> 24);
+	th[5] = (uint8_t)(seq >> 16);
+	th[6] = (uint8_t)(seq >> 8);
+	th[7] = (uint8_t)seq;
+	th[13] = TCPHDR_RST | TCPHDR_ACK;
+	tt_tcp_recheck(ip, th, len);
 	s->seq = seq;
 	s->flags = th[13];
 }
@@ -188,7 +197,7 @@ static void
 tt_forge_renege(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t cap, struct tt_seg *s)
 {
 	uint8_t *ip = f->data + 14, *th = ip + ihl;
-	uint32_t len = tot - ihl, doff = (th[12] >> 4) * 4u, saddr, daddr;
+	uint32_t len = tot - ihl, doff = (th[12] >> 4) * 4u;
 	th[8] = (uint8_t)(cap >> 24);
 	th[9] = (uint8_t)(cap >> 16);
 	th[10] = (uint8_t)(cap >> 8);
@@ -205,12 +214,7 @@ tt_forge_renege(struct wire_frame *f, uint32_t ihl, uint32_t tot, uint32_t cap, 
 			memset(th + o, 1, olen);
 		o += olen;
 	}
-	th[16] = th[17] = 0;
-	memcpy(&saddr, ip + 12, 4);
-	memcpy(&daddr, ip + 16, 4);
-	sum16_t check =
-		csum_tcpudp_magic(ntohl(saddr), ntohl(daddr), len, 6, csum_partial(th, len, 0));
-	memcpy(th + 16, &check, 2);
+	tt_tcp_recheck(ip, th, len);
 	s->ack = cap;
 }
 
