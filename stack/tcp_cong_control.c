@@ -28,6 +28,7 @@
  * ssthresh, traced with trace_tcp_cc at every change.
  */
 #include "stack/tcp.h"
+#include "stack/tcp_tsq.h"
 
 #include "stack/host.h"
 #include "trace/trace.h"
@@ -59,6 +60,7 @@ tcp_cc_trace(struct sock *sk)
 		.sacked_out = tp->sacked_out,
 		.lost_out = tp->lost_out,
 		.retrans_out = tp->retrans_out,
+		.pacing_rate = tcp_pacing_rate(sk), /* stack/tcp_tsq.c */
 	};
 	trace_tcp_cc(sk->host->trace, tp->conn_name, &cc);
 }

@@ -166,6 +166,20 @@ if [ "$1" = hystart ] && [ "$2" -ge 1 ] && [ "$4" = 0 ] && [ "$6" -gt "$7" ] && 
 else
 	not_ok "tcp-cubic: expected HyStart, 717/1024 cuts and growth fast-slow-fast: $shape"
 fi
+# tcp_cc.pacing_rate is Linux's tcp_update_pacing_rate: cwnd / srtt, 200%
+# while cwnd < ssthresh / 2, else 120%; NULL before the first RTT sample.
+pace=$(q "$db" "SELECT count(*), sum(pacing_rate IS NULL), sum(pacing_rate IS NOT NULL
+	AND abs(pacing_rate - cwnd * (CASE WHEN cwnd < ssthresh / 2 THEN 200 ELSE 120 END)
+	    * 1000000000 / 100 / srtt_ns) > 1),
+	sum(pacing_rate IS NULL AND srtt_ns > 0),
+	sum(cwnd < ssthresh / 2 AND pacing_rate IS NOT NULL), sum(cwnd >= ssthresh / 2)
+	FROM tcp_cc WHERE conn LIKE '10.1.0.1:%'")
+set -- $(echo "$pace" | tr '|' ' ')
+if [ "$1" -gt 50 ] && [ "$2" -ge 1 ] && [ "$3" = 0 ] && [ "$4" = 0 ] && [ "$5" -ge 1 ] && [ "$6" -ge 1 ]; then
+	ok "tcp-cubic: pacing_rate is cwnd / srtt x 200% in slow start, x 120% after ($1 rows)"
+else
+	not_ok "tcp-cubic: pacing_rate rows, nulls, wrong, null with srtt, slow start, after: $pace"
+fi
 
 # ---- loss recovery compared: NewReno, SACK with PRR, RACK-TLP -------------
 # the same three losses: NewReno and SACK without RACK wait for the RTO

@@ -1,4 +1,4 @@
--- trace/schema.sql - the netsim trace database, schema version 9.
+-- trace/schema.sql - the netsim trace database, schema version 10.
 --
 -- One database holds one run.  trace/trace.c creates these tables when a
 -- trace is opened (this file is compiled into netsim), fills them while the
@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -262,7 +262,11 @@ CREATE TABLE tcp_cc (
 	ca_state    TEXT NOT NULL,       -- 'Open', 'Disorder', 'CWR', 'Recovery', 'Loss'
 	sacked_out  INTEGER NOT NULL,    -- segments SACKed (the scoreboard)
 	lost_out    INTEGER NOT NULL,    -- segments marked lost
-	retrans_out INTEGER NOT NULL     -- retransmitted segments in flight
+	retrans_out INTEGER NOT NULL,    -- retransmitted segments in flight
+	pacing_rate INTEGER              -- bytes a second (tcpi_pacing_rate: Linux
+	                                 -- tcp_update_pacing_rate, 200% of cwnd/srtt
+	                                 -- in slow start, 120% after); NULL before the
+	                                 -- first RTT sample and in traces before version 10
 );
 
 -- Every change of a TCP connection's state (summary level and above), as

@@ -78,8 +78,8 @@ static const char *const trace_stmt_sql[ST_N] = {
 	[ST_COUNTER] = "INSERT INTO counters (host, name, place, value) VALUES (?1, ?2, ?3, ?4)",
 	[ST_TCP_CC] = "INSERT INTO tcp_cc (time_ns, host, conn, cwnd, ssthresh, flight,"
 		      " srtt_ns, rto_ns, rttvar_ns, ca, ca_state, sacked_out, lost_out,"
-		      " retrans_out) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-		      " ?12, ?13, ?14)",
+		      " retrans_out, pacing_rate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		      " ?10, ?11, ?12, ?13, ?14, ?15)",
 	[ST_TCP_STATE] = "INSERT INTO tcp_state (time_ns, host, conn, old_state, new_state)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5)",
 };

@@ -152,7 +152,7 @@ struct trace_val {
 	};
 	uint8_t type;
 };
-#define TRACE_ROW_VALUES 14 /* the widest generic row: tcp_cc */
+#define TRACE_ROW_VALUES 15 /* the widest generic row: tcp_cc */
 
 /* A row of any table but skb_events, built on the stack and then copied
  * into the chunk (trace_row_put): only its nval values. */

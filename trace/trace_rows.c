@@ -555,6 +555,8 @@ trace_tcp_cc(struct trace_host *h, const char *conn, const struct trace_tcp_cc *
 	row_int(&b, cc->sacked_out);
 	row_int(&b, cc->lost_out);
 	row_int(&b, cc->retrans_out);
+	/* ~0 before the first RTT sample (Linux's sk_pacing_rate): NULL */
+	row_int_or_null(&b, (int64_t)cc->pacing_rate, cc->pacing_rate <= (uint64_t)INT64_MAX);
 	trace_row_put(h->tr, &b);
 	h->tr->rows++;
 }
