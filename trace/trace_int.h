@@ -68,7 +68,7 @@ struct trace_plain {
 	bool has[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
 };
 
-/* The text last written for one column of a pack (trace_pack.c
+/* The text last written for one column of a pack (trace_pack_text.c
  * pack_put_row): ",digits" or ",null", when it is at most 8 bytes. */
 struct trace_pack_memo {
 	int64_t v;   /* the value, or PACK_NULL for a NULL */
@@ -319,6 +319,34 @@ void *trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size);
 void trace_row_put(struct trace *tr, const struct trace_row *row);
 /* The skb_sites number of @r's names (writing its skb_sites row when they are new). */
 uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
+/* A NULL among the values of a pack's row: no column's value is INT64_MIN
+ * (times, ids and their differences within a pack, offsets, lengths). */
+#define PACK_NULL INT64_MIN
+/* skb_rows' columns after seq: the index of each in a pack's row (trace_pack.c) */
+extern const int trace_skb_col_from[17];
+static inline void
+trace_bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+/* trace_pack_text.c: the text of a pack.  Room for @more bytes in @pk. */
+void trace_pack_reserve(struct trace_pack *pk, size_t more);
+/* A row in the array form: @n values, PACK_NULL for a NULL. */
+void trace_pack_put_row(struct trace_pack *pk, const int64_t *v, int n);
+/* An skb row (@v: the 17 values of the array form, @k0 and @d0 the pack's
+ * first skb and data_id) or a cpu row (6 values) in the string form:
+ * false, and nothing written, if a value does not fit it. */
+bool trace_pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0, int64_t d0);
+bool trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v);
+/* The rows of the pack @text ("[[..],"..",[..]]": array rows and string
+ * rows) into values and NULL flags, @ncol a row, calling @row for each;
+ * false on text that is not a pack.  @k0, @d0: the pack's first skb and
+ * data_id (skb packs). */
+bool trace_unpack_rows(const char *text, int ncol, int64_t k0, int64_t d0,
+		       bool (*row)(void *, const int64_t *, const bool *), void *arg);
 /* trace_pack.c: the writer's handling of an skb_events and a cpu_busy row. */
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_cpu_row(struct trace *tr, const struct trace_row *row);
@@ -339,7 +367,7 @@ char *trace_plain_n_sql(enum trace_stmt st);
  * "-- netsim:" marker (or the end). */
 bool trace_schema_exec(sqlite3 *db, const char *from, char **errmsg);
 /* Expands the packs into plain tables and views, then builds the indexes
- * (in the open transaction; trace_pack.c). */
+ * (in the open transaction; trace_expand.c). */
 bool trace_expand_db(sqlite3 *db, char **errmsg);
 /* The plain rows a pack becomes (trace_pack.c), during the run or at expansion. */
 #define TRACE_SKB_ROWS_INSERT                                                        \

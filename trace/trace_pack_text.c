@@ -1,0 +1,428 @@
+/*
+ * trace/trace_pack_text.c - the text of a pack: its rows written as JSON
+ * (the array form of schema 8 and the string form of schema 9) and read
+ * back by the expander (trace_expand.c).
+ *
+ * trace_pack.c says why the rows are packed and when a pack is written;
+ * docs/trace-schema.md ("Packed and plain traces") describes both forms.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "trace/trace_int.h"
+
+/* The widest row of a pack: 17 values of at most 20 digits and a sign,
+ * their commas, the brackets. */
+#define PACK_ROW_MAX (17 * 22 + 4)
+
+void
+trace_pack_reserve(struct trace_pack *pk, size_t more)
+{
+	if (pk->len + more <= pk->cap)
+		return;
+	pk->cap = MAX(pk->cap * 2, pk->len + more + 4096);
+	pk->buf = g_realloc(pk->buf, pk->cap);
+}
+
+/* Decimal digits of @v at @p; returns the end.  The digits are written in
+ * place, from the last: a memcpy of a few bytes is a call into libc, and
+ * was 12% of a traced run's CPU time. */
+static inline char *
+put_int(char *p, int64_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	uint64_t u = (uint64_t)v;
+
+	if (v < 0) {
+		*p++ = '-';
+		u = -(uint64_t)v;
+	}
+	/* most values are below 10,000: no loop for them */
+	if (u < 10) {
+		*p = (char)('0' + u);
+		return p + 1;
+	}
+	if (u < 100) {
+		memcpy(p, pairs + u * 2, 2);
+		return p + 2;
+	}
+	/* the digits counted by comparisons, not by dividing: the loop was
+	 * a seventh of the writer's own instructions */
+	unsigned n = u < 1000 ? 3 : u < 10000 ? 4 : u < 100000 ? 5 : u < 1000000 ? 6 : 7;
+	if (u >= 10000000)
+		for (uint64_t x = u / 10000000; x; x /= 10)
+			n++;
+	char *end = p + n, *t = end;
+	while (u >= 100) {
+		unsigned d = (unsigned)(u % 100) * 2;
+		u /= 100;
+		*--t = pairs[d + 1];
+		*--t = pairs[d];
+	}
+	if (u >= 10) {
+		*--t = pairs[u * 2 + 1];
+		*--t = pairs[u * 2];
+	} else {
+		*--t = (char)('0' + u);
+	}
+	return end;
+}
+
+/* A NULL among the values of trace_pack_put_row: no column's value is INT64_MIN
+ * (times, ids and their differences within a pack, offsets, lengths). */
+#define PACK_NULL INT64_MIN
+
+static void
+pack_memo_set(struct trace_pack *pk)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(pk->memo); i++) {
+		pk->memo[i].v = PACK_NULL;
+		memcpy(pk->memo[i].txt, i ? ",null" : "null", i ? 5 : 4);
+		pk->memo[i].len = i ? 5 : 4;
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(pk->cmemo); i++) {
+		pk->cmemo[i].v = PACK_NULL;
+		pk->cmemo[i].txt[0] = ' ';
+		pk->cmemo[i].len = 1;
+	}
+	pk->memo_set = true;
+}
+
+/*
+ * One row's values, PACK_NULL for a NULL: "[a,b,null,c]" without trailing
+ * NULLs.  A column's value is often the one of the row before (the host,
+ * the skb, the pointers of the same skb, the time of ops done at once), so
+ * each column remembers the text it wrote last (",1104") and writes it
+ * again with one 8-byte copy when the value is the same (two values in
+ * three in a UDP flood; docs/performance.md has the instructions saved).
+ * The copy writes up to 8 bytes past the token's end, inside the room
+ * trace_pack_reserve made; they are overwritten by the next token or are past
+ * pk->len, which is all SQLite is given.  A text longer than 8 bytes is
+ * written and not remembered.
+ */
+void
+trace_pack_put_row(struct trace_pack *pk, const int64_t *v, int n)
+{
+	while (n > 0 && v[n - 1] == PACK_NULL)
+		n--;
+	trace_pack_reserve(pk, PACK_ROW_MAX + 8);
+	if (!pk->memo_set)
+		pack_memo_set(pk);
+	char *p = pk->buf + pk->len;
+	*p++ = pk->n ? ',' : '[';
+	*p++ = '[';
+	for (int i = 0; i < n; i++) {
+		struct trace_pack_memo *m = &pk->memo[i];
+		if (m->v == v[i]) {
+			memcpy(p, m->txt, 8); /* a constant size: inlined */
+			p += m->len;
+			continue;
+		}
+		char *s = p;
+		if (i)
+			*p++ = ',';
+		if (v[i] != PACK_NULL) {
+			p = put_int(p, v[i]);
+		} else {
+			memcpy(p, "null", 4); /* a constant size: inlined */
+			p += 4;
+		}
+		size_t len = (size_t)(p - s);
+		if (len <= sizeof m->txt) {
+			memcpy(m->txt, s, 8);
+			m->len = (uint8_t)len;
+			m->v = v[i];
+		}
+	}
+	*p++ = ']';
+	pk->len = (size_t)(p - pk->buf);
+	pk->n++;
+}
+
+/*
+ * The string form of a pack row (schema 9): one JSON string, one character
+ * a value, so that a row is about half the bytes of its JSON array (the
+ * kernel's writes, SQLite's copies and the formatting all go with the
+ * bytes; docs/performance.md).  Stock SQLite decodes it in the views
+ * (schema.sql, skb_packed): unicode(substr(row, K, 1)) is the code point
+ * of character K.  A value 0 .. PACK_CHAR_MAX is code point value + 35
+ * (code points 35 .. 55295: never '"', a control character or a UTF-16
+ * surrogate; 1 to 3 bytes of UTF-8, and '\\' (57) escaped as two, so that
+ * the view decodes a character with one unicode() call: the views' cost is
+ * those calls); a NULL is a space; NULLs at the
+ * end are left out.  A value that may be negative is stored zigzagged
+ * (0, -1, 1, -2 .. as 0, 1, 2, 3 ..); a time is two characters, the
+ * nanoseconds / 32768 and % 32768.  A row with a value out of range is
+ * written in the array form instead, as schema 8 wrote every row; the views
+ * and the expander read both.
+ */
+#define PACK_CHAR_MAX 55260
+#define PACK_TIME_SPLIT 32768
+
+static inline int64_t
+zigzag(int64_t v)
+{
+	if (v == PACK_NULL)
+		return PACK_NULL;
+	if (v > PACK_CHAR_MAX || v < -PACK_CHAR_MAX)
+		return -1; /* out of range: the array form */
+	return v >= 0 ? 2 * v : -2 * v - 1;
+}
+
+/* Writes @c[0..n-1] as a string row: false (nothing written) if a value is
+ * out of range.  One pass: the row is committed (pk->len) at the end,
+ * cut after its last value that is not NULL.  As in trace_pack_put_row, each
+ * character remembers its last value and bytes, copied again (4 bytes)
+ * when the value is the same. */
+static bool
+pack_put_string(struct trace_pack *pk, const int64_t *c, int n)
+{
+	trace_pack_reserve(pk, 3 + 3 * (size_t)n + 8);
+	if (!pk->memo_set)
+		pack_memo_set(pk);
+	unsigned char *p = (unsigned char *)pk->buf + pk->len, *last;
+	*p++ = pk->n ? ',' : '[';
+	*p++ = '"';
+	last = p;
+	for (int i = 0; i < n; i++) {
+		int64_t x = c[i];
+		struct trace_pack_memo *m = &pk->cmemo[i];
+		if (x != m->v) {
+			if (x != PACK_NULL && (uint64_t)x > PACK_CHAR_MAX)
+				return false;
+			uint32_t u = (uint32_t)x + 35;
+			unsigned char *t = (unsigned char *)m->txt;
+			if (x == PACK_NULL) {
+				t[0] = ' ';
+				m->len = 1;
+			} else if (u == '\\') {
+				t[0] = t[1] = '\\';
+				m->len = 2;
+			} else if (u < 0x80) {
+				t[0] = (unsigned char)u;
+				m->len = 1;
+			} else if (u < 0x800) {
+				t[0] = (unsigned char)(0xc0 | u >> 6);
+				t[1] = (unsigned char)(0x80 | (u & 0x3f));
+				m->len = 2;
+			} else {
+				t[0] = (unsigned char)(0xe0 | u >> 12);
+				t[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
+				t[2] = (unsigned char)(0x80 | (u & 0x3f));
+				m->len = 3;
+			}
+			m->v = x;
+		}
+		memcpy(p, m->txt, 4); /* a constant size: inlined */
+		p += m->len;
+		last = x != PACK_NULL ? p : last;
+	}
+	*last++ = '"';
+	pk->len = (size_t)((char *)last - pk->buf);
+	pk->n++;
+	return true;
+}
+
+/* The characters of an skb row, from the array form's values @v (the
+ * order of skb_packed in schema.sql, @k0 the pack's first skb). */
+bool
+trace_pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0, int64_t d0)
+{
+	int64_t c[18];
+
+	if (v[0] < 0)
+		return false;
+	c[0] = v[0] / PACK_TIME_SPLIT;
+	c[1] = v[0] % PACK_TIME_SPLIT;
+	c[2] = v[1];		     /* host */
+	c[3] = v[2];		     /* site */
+	c[4] = zigzag(v[3]);	     /* skb - k0 */
+	for (int i = 4; i <= 8; i++) /* data_off step tail_off end_off buf_size */
+		c[i + 1] = v[i];
+	/* data_id: 0 (an skb with no data buffer) as 0, else data_id - d0 (z) + 1 */
+	int64_t z = zigzag(v[9]);
+	c[10] = v[9] == PACK_NULL ? PACK_NULL : v[9] == -d0 ? 0 : z < 0 ? -1 : z + 1;
+	for (int i = 10; i <= 14; i++) /* dataref bytes trans_off net_off mac_off */
+		c[i + 1] = v[i];
+	c[16] = v[15] == PACK_NULL ? PACK_NULL
+		: v[15] < 0	   ? -1
+				   : zigzag(v[15] - k0);	    /* other - k0 */
+	c[17] = v[16] == PACK_NULL ? PACK_NULL : v[16] + 1; /* len, -1 as 0 */
+	return pack_put_string(pk, c, 18);
+}
+
+/* A cpu row: [host, work, start_ns - t0, end_ns - start_ns, task, cpu]. */
+bool
+trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v)
+{
+	int64_t c[8];
+
+	if (v[2] < 0 || v[3] < 0)
+		return false;
+	c[0] = v[0];
+	c[1] = v[1];
+	c[2] = v[2] / PACK_TIME_SPLIT;
+	c[3] = v[2] % PACK_TIME_SPLIT;
+	c[4] = v[3] / PACK_TIME_SPLIT;
+	c[5] = v[3] % PACK_TIME_SPLIT;
+	c[6] = v[4];
+	c[7] = v[5];
+	return pack_put_string(pk, c, 8);
+}
+
+static bool
+unpack_value(const char **pp, int64_t *v, bool *has, bool *bad)
+{
+	const char *p = *pp;
+
+	if (*p == ',')
+		p++;
+	if (*p == ']') {
+		*pp = p;
+		return false;
+	}
+	if (strncmp(p, "null", 4) == 0) {
+		*has = false;
+		*pp = p + 4;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	*v = g_ascii_strtoll(p, &end, 10);
+	if (end == p || errno) {
+		*bad = true;
+		return false;
+	}
+	*has = true;
+	*pp = end;
+	return true;
+}
+
+/* The characters of a string row at *@pp (after its '"') into @c, NULL
+ * (!has) for a space or past the end; false on what the writer never
+ * writes (an escape, a code point out of range, bad UTF-8). */
+static bool
+unpack_chars(const char **pp, int64_t *c, bool *has, int nchar)
+{
+	const unsigned char *p = (const unsigned char *)*pp;
+	int i = 0;
+
+	for (; *p != '"'; i++) {
+		uint32_t u;
+		if (i == nchar || *p < 0x20)
+			return false;
+		if (*p == '\\') {
+			if (p[1] != '\\')
+				return false; /* the writer escapes nothing else */
+			u = '\\';
+			p += 2;
+		} else if (*p < 0x80) {
+			u = *p++;
+		} else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+			u = (uint32_t)(*p & 0x1f) << 6 | (p[1] & 0x3f);
+			p += 2;
+		} else if ((*p & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+			u = (uint32_t)(*p & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
+				(p[2] & 0x3f);
+			p += 3;
+		} else {
+			return false;
+		}
+		has[i] = u != ' ';
+		if (u == ' ')
+			continue;
+		if (u < 35 || u > PACK_CHAR_MAX + 35)
+			return false;
+		c[i] = (int64_t)u - 35;
+	}
+	for (; i < nchar; i++)
+		has[i] = false;
+	*pp = (const char *)p + 1;
+	return true;
+}
+
+static inline int64_t
+unzigzag(int64_t z)
+{
+	return z & 1 ? -1 - (z >> 1) : z >> 1;
+}
+
+/* A string row (trace_pack_put_skb_string, trace_pack_put_cpu_string) as the values
+ * of the array form into @v/@has; @k0: the pack's first skb. */
+static bool
+unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, bool *has)
+{
+	int64_t c[18];
+	bool h[18];
+
+	if (!unpack_chars(pp, c, h, skb ? 18 : 8))
+		return false;
+	if (!skb) {
+		if (!h[2] || !h[3] || !h[4] || !h[5])
+			return false;
+		v[0] = c[0], has[0] = h[0];
+		v[1] = c[1], has[1] = h[1];
+		v[2] = c[2] * PACK_TIME_SPLIT + c[3], has[2] = true;
+		v[3] = c[4] * PACK_TIME_SPLIT + c[5], has[3] = true;
+		v[4] = c[6], has[4] = h[6];
+		v[5] = c[7], has[5] = h[7];
+		return true;
+	}
+	if (!h[0] || !h[1])
+		return false;
+	v[0] = c[0] * PACK_TIME_SPLIT + c[1], has[0] = true;
+	v[1] = c[2], has[1] = h[2];
+	v[2] = c[3], has[2] = h[3];
+	v[3] = unzigzag(c[4]), has[3] = h[4];
+	for (int i = 4; i <= 8; i++)
+		v[i] = c[i + 1], has[i] = h[i + 1];
+	v[9] = c[10] == 0 ? -d0 : unzigzag(c[10] - 1), has[9] = h[10]; /* d0 + v[9]: data_id */
+	for (int i = 10; i <= 14; i++)
+		v[i] = c[i + 1], has[i] = h[i + 1];
+	v[15] = k0 + unzigzag(c[16]), has[15] = h[16];
+	v[16] = c[17] - 1, has[16] = h[17];
+	return true;
+}
+
+/* The rows of the pack @text ("[[..],"..",[..]]": array rows and string
+ * rows) into @v/@has, @ncol a row, calling @row for each; false on text
+ * that is not a pack.  @k0: the pack's first skb (skb packs). */
+bool
+trace_unpack_rows(const char *text, int ncol, int64_t k0, int64_t d0,
+		  bool (*row)(void *, const int64_t *, const bool *), void *arg)
+{
+	const char *p = text;
+	bool bad = false;
+
+	if (!p || *p++ != '[')
+		return false;
+	while (*p == '[' || *p == '"' || (*p == ',' && (p[1] == '[' || p[1] == '"'))) {
+		if (*p == ',')
+			p++;
+		int64_t v[17];
+		bool has[17];
+		if (*p++ == '"') {
+			if (!unpack_string(&p, ncol == 17, k0, d0, v, has))
+				return false;
+		} else {
+			int i = 0;
+			for (; i < ncol; i++) {
+				if (!unpack_value(&p, &v[i], &has[i], &bad))
+					break;
+			}
+			if (bad || *p != ']')
+				return false;
+			for (; i < ncol; i++)
+				has[i] = false;
+			p++;
+		}
+		if (!row(arg, v, has))
+			return false;
+	}
+	return *p == ']' && p[1] == '\0';
+}
