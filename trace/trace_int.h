@@ -85,9 +85,8 @@ struct trace_pack {
 	uint64_t seq0;	/* skb packs: seq of its first row */
 	int64_t k0, d0; /* skb packs: skb and data_id of its first row */
 	bool has_d0;
-	bool memo_set; /* memo and cmemo hold a text for every column */
-	struct trace_pack_memo memo[TRACE_PLAIN_COLS];	    /* by column */
-	struct trace_pack_memo cmemo[TRACE_PLAIN_COLS + 1]; /* by character of a string row */
+	bool memo_set;				       /* memo holds a text for every column */
+	struct trace_pack_memo memo[TRACE_PLAIN_COLS]; /* by column */
 };
 
 /* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */

@@ -85,11 +85,6 @@ pack_memo_set(struct trace_pack *pk)
 		memcpy(pk->memo[i].txt, i ? ",null" : "null", i ? 5 : 4);
 		pk->memo[i].len = i ? 5 : 4;
 	}
-	for (unsigned i = 0; i < G_N_ELEMENTS(pk->cmemo); i++) {
-		pk->cmemo[i].v = PACK_NULL;
-		pk->cmemo[i].txt[0] = ' ';
-		pk->cmemo[i].len = 1;
-	}
 	pk->memo_set = true;
 }
 
@@ -174,106 +169,120 @@ zigzag(int64_t v)
 	return v >= 0 ? 2 * v : -2 * v - 1;
 }
 
-/* Writes @c[0..n-1] as a string row: false (nothing written) if a value is
- * out of range.  One pass: the row is committed (pk->len) at the end,
- * cut after its last value that is not NULL.  As in trace_pack_put_row, each
- * character remembers its last value and bytes, copied again (4 bytes)
- * when the value is the same. */
-static bool
-pack_put_string(struct trace_pack *pk, const int64_t *c, int n)
+/*
+ * The character of @x at *@pp (PACK_NULL: a space), UTF-8 written straight
+ * into the pack; false if @x is out of range.  *@last moves past every
+ * character that is not a space: the row ends there.  The common case, a
+ * code point below 0x80, is one store and a second one, the escape's '\\',
+ * that the next character overwrites unless the first was '\\'.  (Each
+ * character once remembered its last value and bytes, as the array form's
+ * columns do: writing them afresh costs less than looking them up.)
+ */
+static inline bool
+put_char(unsigned char **pp, unsigned char **last, int64_t x)
 {
-	trace_pack_reserve(pk, 3 + 3 * (size_t)n + 8);
-	if (!pk->memo_set)
-		pack_memo_set(pk);
-	unsigned char *p = (unsigned char *)pk->buf + pk->len, *last;
-	*p++ = pk->n ? ',' : '[';
-	*p++ = '"';
-	last = p;
-	for (int i = 0; i < n; i++) {
-		int64_t x = c[i];
-		struct trace_pack_memo *m = &pk->cmemo[i];
-		if (x != m->v) {
-			if (x != PACK_NULL && (uint64_t)x > PACK_CHAR_MAX)
-				return false;
-			uint32_t u = (uint32_t)x + 35;
-			unsigned char *t = (unsigned char *)m->txt;
-			if (x == PACK_NULL) {
-				t[0] = ' ';
-				m->len = 1;
-			} else if (u == '\\') {
-				t[0] = t[1] = '\\';
-				m->len = 2;
-			} else if (u < 0x80) {
-				t[0] = (unsigned char)u;
-				m->len = 1;
-			} else if (u < 0x800) {
-				t[0] = (unsigned char)(0xc0 | u >> 6);
-				t[1] = (unsigned char)(0x80 | (u & 0x3f));
-				m->len = 2;
-			} else {
-				t[0] = (unsigned char)(0xe0 | u >> 12);
-				t[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
-				t[2] = (unsigned char)(0x80 | (u & 0x3f));
-				m->len = 3;
-			}
-			m->v = x;
-		}
-		memcpy(p, m->txt, 4); /* a constant size: inlined */
-		p += m->len;
-		last = x != PACK_NULL ? p : last;
+	unsigned char *p = *pp;
+
+	if (x == PACK_NULL) {
+		*p = ' ';
+		*pp = p + 1;
+		return true;
 	}
-	*last++ = '"';
-	pk->len = (size_t)((char *)last - pk->buf);
-	pk->n++;
+	if ((uint64_t)x > PACK_CHAR_MAX)
+		return false;
+	uint32_t u = (uint32_t)x + 35;
+	if (u < 0x80) {
+		p[0] = (unsigned char)u;
+		p[1] = '\\';
+		p += 1 + (u == '\\');
+	} else if (u < 0x800) {
+		p[0] = (unsigned char)(0xc0 | u >> 6);
+		p[1] = (unsigned char)(0x80 | (u & 0x3f));
+		p += 2;
+	} else {
+		p[0] = (unsigned char)(0xe0 | u >> 12);
+		p[1] = (unsigned char)(0x80 | ((u >> 6) & 0x3f));
+		p[2] = (unsigned char)(0x80 | (u & 0x3f));
+		p += 3;
+	}
+	*pp = *last = p;
 	return true;
 }
 
+/* Room for a string row of @n characters at the end of @pk; its opening
+ * ("[" or "," and the quote) written.  Returns where its characters go. */
+static inline unsigned char *
+string_open(struct trace_pack *pk, int n)
+{
+	trace_pack_reserve(pk, 3 + 3 * (size_t)n + 8);
+	unsigned char *p = (unsigned char *)pk->buf + pk->len;
+	p[0] = pk->n ? ',' : '[';
+	p[1] = '"';
+	return p + 2;
+}
+
+/* Ends the string row whose last character that is not a space ends at
+ * @last (the spaces after it are left out). */
+static inline void
+string_close(struct trace_pack *pk, unsigned char *last)
+{
+	*last++ = '"';
+	pk->len = (size_t)((char *)last - pk->buf);
+	pk->n++;
+}
+
+#define PUT(x)                                 \
+	do {                                   \
+		if (!put_char(&p, &last, (x))) \
+			return false;          \
+	} while (0)
+
 /* The characters of an skb row, from the array form's values @v (the
- * order of skb_packed in schema.sql, @k0 the pack's first skb). */
+ * order of skb_packed in schema.sql, @k0 the pack's first skb, @d0 its
+ * first data_id); nothing is written (pk->len stays) unless all fit. */
 bool
 trace_pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0, int64_t d0)
 {
-	int64_t c[18];
-
 	if (v[0] < 0)
 		return false;
-	c[0] = v[0] / PACK_TIME_SPLIT;
-	c[1] = v[0] % PACK_TIME_SPLIT;
-	c[2] = v[1];		     /* host */
-	c[3] = v[2];		     /* site */
-	c[4] = zigzag(v[3]);	     /* skb - k0 */
+	unsigned char *p = string_open(pk, 18), *last = p;
+	PUT(v[0] / PACK_TIME_SPLIT);
+	PUT(v[0] % PACK_TIME_SPLIT);
+	PUT(v[1]);		     /* host */
+	PUT(v[2]);		     /* site */
+	PUT(zigzag(v[3]));	     /* skb - k0 */
 	for (int i = 4; i <= 8; i++) /* data_off step tail_off end_off buf_size */
-		c[i + 1] = v[i];
+		PUT(v[i]);
 	/* data_id: 0 (an skb with no data buffer) as 0, else data_id - d0 (z) + 1 */
 	int64_t z = zigzag(v[9]);
-	c[10] = v[9] == PACK_NULL ? PACK_NULL : v[9] == -d0 ? 0 : z < 0 ? -1 : z + 1;
+	PUT(v[9] == PACK_NULL ? PACK_NULL : v[9] == -d0 ? 0 : z < 0 ? -1 : z + 1);
 	for (int i = 10; i <= 14; i++) /* dataref bytes trans_off net_off mac_off */
-		c[i + 1] = v[i];
-	c[16] = v[15] == PACK_NULL ? PACK_NULL
-		: v[15] < 0	   ? -1
-				   : zigzag(v[15] - k0);	    /* other - k0 */
-	c[17] = v[16] == PACK_NULL ? PACK_NULL : v[16] + 1; /* len, -1 as 0 */
-	return pack_put_string(pk, c, 18);
+		PUT(v[i]);
+	PUT(v[15] == PACK_NULL ? PACK_NULL : v[15] < 0 ? -1 : zigzag(v[15] - k0)); /* other - k0 */
+	PUT(v[16] == PACK_NULL ? PACK_NULL : v[16] + 1); /* len, -1 as 0 */
+	string_close(pk, last);
+	return true;
 }
 
 /* A cpu row: [host, work, start_ns - t0, end_ns - start_ns, task, cpu]. */
 bool
 trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v)
 {
-	int64_t c[8];
-
 	if (v[2] < 0 || v[3] < 0)
 		return false;
-	c[0] = v[0];
-	c[1] = v[1];
-	c[2] = v[2] / PACK_TIME_SPLIT;
-	c[3] = v[2] % PACK_TIME_SPLIT;
-	c[4] = v[3] / PACK_TIME_SPLIT;
-	c[5] = v[3] % PACK_TIME_SPLIT;
-	c[6] = v[4];
-	c[7] = v[5];
-	return pack_put_string(pk, c, 8);
+	unsigned char *p = string_open(pk, 8), *last = p;
+	PUT(v[0]);
+	PUT(v[1]);
+	PUT(v[2] / PACK_TIME_SPLIT);
+	PUT(v[2] % PACK_TIME_SPLIT);
+	PUT(v[3] / PACK_TIME_SPLIT);
+	PUT(v[3] % PACK_TIME_SPLIT);
+	PUT(v[4]);
+	PUT(v[5]);
+	string_close(pk, last);
+	return true;
 }
+#undef PUT
 
 static bool
 unpack_value(const char **pp, int64_t *v, bool *has, bool *bad)
