@@ -81,17 +81,6 @@ chunkq_pop(struct trace_chunkq *q, bool *failed)
 	return c;
 }
 
-struct rec_hdr {
-	uint32_t kind; /* enum trace_rec_kind */
-	uint32_t size; /* of the whole record, header included, a multiple of 8 */
-};
-
-static inline size_t
-rec_align(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
-
 /* What each generic statement's rows are, for error messages. */
 static const char *
 stmt_what(unsigned stmt)
@@ -175,7 +164,7 @@ writer_chunk(struct trace *tr, const struct trace_chunk *c)
 	uint32_t batch = trace_plain_now(tr) ? TRACE_BATCH_ROWS : TRACE_BATCH_ROWS_PACKED;
 
 	while (off < c->used && !tr->w_error) {
-		struct rec_hdr h;
+		struct trace_rec_hdr h;
 		memcpy(&h, c->data + off, sizeof h);
 		const unsigned char *p = c->data + off + sizeof h;
 		if (h.kind == REC_SKB)
@@ -317,8 +306,8 @@ trace_writer_stop(struct trace *tr)
 }
 
 /* Hands the full chunk to the writer and takes an empty one (waiting if the writer is behind). */
-static void
-hand_over(struct trace *tr)
+void
+trace_hand_over(struct trace *tr)
 {
 	bool failed;
 
@@ -326,20 +315,6 @@ hand_over(struct trace *tr)
 	tr->cur = chunkq_pop(tr->free, &failed);
 	if (failed && !tr->failed)
 		trace_sync(tr);
-}
-
-void *
-trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size)
-{
-	size_t need = rec_align(sizeof(struct rec_hdr) + size);
-
-	if (tr->cur->used + need > TRACE_CHUNK_BYTES)
-		hand_over(tr);
-	unsigned char *p = tr->cur->data + tr->cur->used;
-	struct rec_hdr h = { kind, (uint32_t)need };
-	memcpy(p, &h, sizeof h);
-	tr->cur->used += need;
-	return p + sizeof h;
 }
 
 void
