@@ -358,6 +358,8 @@ trace_bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
 }
 /* trace_pack_text.c: the text of a pack.  Room for @more bytes in @pk. */
 void trace_pack_reserve(struct trace_pack *pk, size_t more);
+/* Makes the string form's table (once; before any row is packed). */
+void trace_pack_text_init(void);
 /* A row in the array form: @n values, PACK_NULL for a NULL. */
 void trace_pack_put_row(struct trace_pack *pk, const int64_t *v, int n);
 /* An skb row (@v: the 17 values of the array form, @k0 and @d0 the pack's

@@ -212,6 +212,7 @@ writer_main(gpointer data)
 bool
 trace_writer_start(struct trace *tr, GError **error)
 {
+	trace_pack_text_init();
 	tr->full = chunkq_new();
 	tr->free = chunkq_new();
 	for (int i = 0; i < TRACE_CHUNKS; i++) {
