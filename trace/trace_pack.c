@@ -303,21 +303,15 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		pack_write(tr, pk, tr->st[ST_SKB_PACK], true);
 }
 
-/* @row is trace_cpu_busy_hook's: host, work, start_ns, end_ns, task, cpu.
+/* @r is trace_cpu_busy_hook's: host, work, start_ns, end_ns, task, cpu.
  * CPU 0 is left out of the pack (a one-CPU host's rows are as before). */
 void
-trace_pack_cpu_row(struct trace *tr, const struct trace_row *row)
+trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r)
 {
 	struct trace_pack *pk = &tr->cpu_pack;
-	int64_t v[6];
-	bool has[6];
+	int64_t v[6] = { r->host, r->work, (int64_t)r->start, (int64_t)r->end, r->task, r->cpu };
+	bool has[6] = { true, true, true, true, r->has_task, r->cpu != 0 };
 
-	g_assert(row->nval == 6);
-	for (int i = 0; i < 6; i++) {
-		has[i] = row->v[i].type == TV_INT;
-		v[i] = row->v[i].i;
-	}
-	has[5] = has[5] && v[5] != 0;
 	if (trace_plain_now(tr)) {
 		struct trace_plain *pl = &tr->cpu_plain;
 		for (int i = 0; i < 5; i++) {

@@ -87,7 +87,6 @@ stmt_what(unsigned stmt)
 {
 	switch (stmt) {
 	case ST_PACKET: return "writing packets";
-	case ST_BUSY: return "writing cpu_busy";
 	case ST_WORK: return "writing cpu_work";
 	case ST_COUNTER: return "writing counters";
 	case ST_TCP_CC: return "writing tcp_cc";
@@ -137,10 +136,6 @@ trace_packets_flush(struct trace *tr)
 static void
 writer_row(struct trace *tr, const struct trace_row *row)
 {
-	if (row->stmt == ST_BUSY) {
-		trace_pack_cpu_row(tr, row);
-		return;
-	}
 	if (row->stmt == ST_PACKET) {
 		struct trace_row *b = &tr->packets.rows[tr->packets.n++];
 		g_assert(row->nval == PACKET_COLS);
@@ -169,6 +164,8 @@ writer_chunk(struct trace *tr, const struct trace_chunk *c)
 		const unsigned char *p = c->data + off + sizeof h;
 		if (h.kind == REC_SKB)
 			trace_pack_skb_row(tr, (const struct trace_skb_row *)p);
+		else if (h.kind == REC_CPU)
+			trace_pack_cpu_row(tr, (const struct trace_cpu_row *)p);
 		else
 			writer_row(tr, (const struct trace_row *)p);
 		off += h.size;
