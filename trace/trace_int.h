@@ -385,6 +385,34 @@ struct trace_cpu_row {
 	uint32_t cpu;  /* the CPU's number */
 	bool has_task;
 };
+/* Three columns of the skb row @r as a pack stores them (PACK_NULL: NULL):
+ * bytes (the queue length of an enqueue or dequeue, else NULL when 0 but
+ * for a copy), other (NULL when 0), and len (NULL when it is tail_off -
+ * data_off, -1 for a NULL len that is not). */
+static inline int64_t
+trace_skb_row_bytes(const struct trace_skb_row *r)
+{
+	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
+	return queue_op || r->bytes != 0 || r->op == TR_COPY ? r->bytes : PACK_NULL;
+}
+static inline int64_t
+trace_skb_row_other(const struct trace_skb_row *r)
+{
+	return r->other != 0 ? (int64_t)r->other : PACK_NULL;
+}
+static inline int64_t
+trace_skb_row_len(const struct trace_skb_row *r)
+{
+	bool derived =
+		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
+	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
+	return derived || (len_null && r->len < 0) ? PACK_NULL : r->len >= 0 ? r->len : -1;
+}
+/* The string form of the skb row @r straight from its record (what
+ * trace_pack_put_skb_string writes from the array form's values), @site
+ * its skb_sites number; false, and nothing written, if a value does not fit. */
+bool trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uint32_t site,
+			    int64_t k0, int64_t d0);
 /* trace_pack.c: the writer's handling of an skb_events and a cpu_busy row. */
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r);

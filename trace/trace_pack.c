@@ -242,7 +242,6 @@ void
 trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 {
 	struct trace_pack *pk = &tr->skb_pack;
-	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
 	if (trace_plain_now(tr))
 		project_rows(tr, r->time);
 	bool plain = trace_plain_now(tr);
@@ -263,11 +262,21 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		k0 = pk->k0;
 		d0 = pk->has_d0 ? pk->d0 : 0;
 	}
+	uint32_t site = trace_site_id(tr, r);
+	/* most rows: the string form, from the record with no array between */
+	if (!plain && !tr->w_error && !pack_as_array(tr, pk) &&
+	    trace_pack_put_skb_rec(pk, r, site, k0, d0)) {
+		tr->skb_seq++;
+		tr->batch_rows++;
+		if (pack_full(pk))
+			pack_write(tr, pk, tr->st[ST_SKB_PACK], true);
+		return;
+	}
 	/* the order of the view skb_packed: the columns most often NULL last;
 	 * PACK_NULL for a NULL */
 	v[0] = (int64_t)r->time - t0;
 	v[1] = r->host;
-	v[2] = trace_site_id(tr, r);
+	v[2] = site;
 	v[3] = (int64_t)r->skb - k0;
 	v[4] = r->data_off >= 0 ? r->data_off : PACK_NULL;
 	if (r->has_ptrs) {
@@ -286,12 +295,9 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		v[12] = v[13] = v[14] = PACK_NULL;
 	}
 	/* trace.h passes the queue length in @bytes for queue operations. */
-	v[11] = queue_op || r->bytes != 0 || r->op == TR_COPY ? r->bytes : PACK_NULL;
-	v[15] = r->other != 0 ? (int64_t)r->other : PACK_NULL;
-	bool derived =
-		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
-	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
-	v[16] = derived || (len_null && r->len < 0) ? PACK_NULL : r->len >= 0 ? r->len : -1;
+	v[11] = trace_skb_row_bytes(r);
+	v[15] = trace_skb_row_other(r);
+	v[16] = trace_skb_row_len(r);
 	if (tr->w_error)
 		return;
 	if (plain) {
