@@ -179,7 +179,6 @@ enum trace_stmt {
 	ST_PACKET_N,	/* TRACE_PLAIN_BATCH packets rows in one INSERT */
 	ST_SITE,	/* a new skb_sites row */
 	ST_PACKET,
-	ST_BUSY,
 	ST_WORK, /* a new cpu_work row */
 	ST_TOTAL,
 	ST_TASK,
@@ -362,10 +361,8 @@ void trace_pack_reserve(struct trace_pack *pk, size_t more);
 void trace_pack_text_init(void);
 /* A row in the array form: @n values, PACK_NULL for a NULL. */
 void trace_pack_put_row(struct trace_pack *pk, const int64_t *v, int n);
-/* An skb row (@v: the 17 values of the array form, @k0 and @d0 the pack's
- * first skb and data_id) or a cpu row (6 values) in the string form:
- * false, and nothing written, if a value does not fit it. */
-bool trace_pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0, int64_t d0);
+/* A cpu row (the 6 values of the array form) in the string form: false,
+ * and nothing written, if a value does not fit it. */
 bool trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v);
 /* The rows of the pack @text ("[[..],"..",[..]]": array rows and string
  * rows) into values and NULL flags, @ncol a row, calling @row for each;
@@ -408,9 +405,9 @@ trace_skb_row_len(const struct trace_skb_row *r)
 	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
 	return derived || (len_null && r->len < 0) ? PACK_NULL : r->len >= 0 ? r->len : -1;
 }
-/* The string form of the skb row @r straight from its record (what
- * trace_pack_put_skb_string writes from the array form's values), @site
- * its skb_sites number; false, and nothing written, if a value does not fit. */
+/* The string form of the skb row @r straight from its record, @site its
+ * skb_sites number, @k0 and @d0 the pack's first skb and data_id; false,
+ * and nothing written, if a value does not fit it. */
 bool trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uint32_t site,
 			    int64_t k0, int64_t d0);
 /* trace_pack.c: the writer's handling of an skb_events and a cpu_busy row. */

@@ -313,8 +313,9 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 			plain_write(tr, pl, true);
 		return;
 	}
-	if (pack_as_array(tr, pk) || !trace_pack_put_skb_string(pk, v, k0, d0))
-		trace_pack_put_row(pk, v, 17);
+	/* packed, and not in the string form above: NETSIM_TRACE_PACK_ARRAYS
+	 * asked for the array form, or a value does not fit a character */
+	trace_pack_put_row(pk, v, 17);
 	tr->skb_seq++;
 	tr->batch_rows++;
 	if (pack_full(pk))

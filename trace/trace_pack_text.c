@@ -269,33 +269,12 @@ string_close(struct trace_pack *pk, unsigned char *last)
 			return false;          \
 	} while (0)
 
-/* The characters of an skb row, from the array form's values @v (the
- * order of skb_packed in schema.sql, @k0 the pack's first skb, @d0 its
- * first data_id); nothing is written (pk->len stays) unless all fit. */
-bool
-trace_pack_put_skb_string(struct trace_pack *pk, const int64_t *v, int64_t k0, int64_t d0)
-{
-	if (v[0] < 0)
-		return false;
-	unsigned char *p = string_open(pk, 18), *last = p;
-	PUT(v[0] / PACK_TIME_SPLIT);
-	PUT(v[0] % PACK_TIME_SPLIT);
-	PUT(v[1]);		     /* host */
-	PUT(v[2]);		     /* site */
-	PUT(zigzag(v[3]));	     /* skb - k0 */
-	for (int i = 4; i <= 8; i++) /* data_off step tail_off end_off buf_size */
-		PUT(v[i]);
-	/* data_id: 0 (an skb with no data buffer) as 0, else data_id - d0 (z) + 1 */
-	int64_t z = zigzag(v[9]);
-	PUT(v[9] == PACK_NULL ? PACK_NULL : v[9] == -d0 ? 0 : z < 0 ? -1 : z + 1);
-	for (int i = 10; i <= 14; i++) /* dataref bytes trans_off net_off mac_off */
-		PUT(v[i]);
-	PUT(v[15] == PACK_NULL ? PACK_NULL : v[15] < 0 ? -1 : zigzag(v[15] - k0)); /* other - k0 */
-	PUT(v[16] == PACK_NULL ? PACK_NULL : v[16] + 1); /* len, -1 as 0 */
-	string_close(pk, last);
-	return true;
-}
-
+/* The characters of an skb row straight from its record, in the order of
+ * skb_packed (schema.sql): time_ns - t0 (two), host, site, skb - k0 (z),
+ * data_off, step, tail_off, end_off, buf_size, data_id (0 for none, else
+ * data_id - d0 (z) + 1), dataref, bytes, trans_off, net_off, mac_off,
+ * other - k0 (z), len + 1 (a NULL len that is not tail_off - data_off as
+ * 0); nothing is written (pk->len stays) unless all fit. */
 bool
 trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uint32_t site,
 		       int64_t k0, int64_t d0)
@@ -436,7 +415,7 @@ unzigzag(int64_t z)
 	return z & 1 ? -1 - (z >> 1) : z >> 1;
 }
 
-/* A string row (trace_pack_put_skb_string, trace_pack_put_cpu_string) as the values
+/* A string row (trace_pack_put_skb_rec, trace_pack_put_cpu_string) as the values
  * of the array form into @v/@has; @k0: the pack's first skb. */
 static bool
 unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, bool *has)
