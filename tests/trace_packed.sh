@@ -101,6 +101,18 @@ schema='SELECT type, name, sql FROM sqlite_master ORDER BY name'
 expect_eq "$(q "$T/below.db" "$schema" | cksum)" "$(q "$base" "$schema" | cksum)" \
 	"it has the plain trace's schema (views, triggers, indexes)"
 
+# A run on course to pass four times the limit is packed from 1/1000 of its
+# length on (trace_pack.c PROJECT_SOON_AFTER), not from 1/100: 2,000
+# datagrams at 100,000 a second make about 4,900 rows a millisecond of a
+# 1.1 s run, so by 1.1 ms (about 6,500 rows) the projection is far past
+# 4 x 20,000; under the 1/100 rule the first 20,000 rows were plain.
+NETSIM_TRACE_EXPAND_ROWS=20000 "$NETSIM" run "$top_srcdir/bench/udp-flood.ini" -q \
+	--set app.flood.count=2000 --set scenario.duration=1100ms \
+	--set expect.app.sink.rx_msgs=2000 --trace "$T/soon.db" --trace-level full >/dev/null 2>&1
+soon=$(q "$T/soon.db" 'SELECT (SELECT count(*) FROM skb_rows) BETWEEN 1 AND 10000, (SELECT count(*) FROM skb_packs) > 0')
+expect_eq "$soon" "1|1" "a run on course to pass four times the limit is packed from its first thousandth"
+expect_exit 0 "the trace packed from its first thousandth replays" -- "$NETSIM" check-trace "$T/soon.db"
+
 # netsim show reads both alike: the run, one skb, one packet's copies.
 for name in lectures-path-of-a-packet lectures-tcp-handshake-and-teardown network-udp-fragments; do
 	skb=$(q "$T/$name.plain.db" "SELECT skb FROM skb_events WHERE copy_kind = 'user_to_skb' LIMIT 1")

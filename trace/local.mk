@@ -2,6 +2,7 @@
 libnetsim_a_SOURCES += \
 	trace/trace.c trace/trace.h trace/trace_int.h \
 	trace/trace_rows.c trace/trace_writer.c trace/trace_pack.c \
+	trace/trace_pack_text.c trace/trace_expand.c \
 	trace/pcap.c
 nodist_libnetsim_a_SOURCES = trace/schema_sql.c
 

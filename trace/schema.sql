@@ -86,9 +86,9 @@ CREATE TABLE skb_rows (
 -- the same rows.  The view skb_packed decodes the packs with SQLite's own
 -- json_each: one row of skb_rows' columns per element, seq = seq0 + index.
 -- Since schema 9 an element is a string, one character a value (the
--- writer's pack_put_string, trace/trace_pack.c): character K's code point
--- c gives c - 35 ('\' written escaped; a space: NULL; past the end:
--- NULL), in the order time_ns - t0 (two characters: / 32768 and % 32768),
+-- writer's trace_pack_put_skb_rec, trace/trace_pack_text.c): character
+-- K's code point c gives c - 35 ('\' written escaped; a space: NULL; past
+-- the end: NULL), in the order time_ns - t0 (two characters: / 32768 and % 32768),
 -- host, site, skb - k0 (z), data_off, step, tail_off, end_off, buf_size,
 -- data_id (0 for 0, else data_id - d0 (z) + 1), dataref, bytes,
 -- trans_off, net_off, mac_off,

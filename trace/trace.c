@@ -68,8 +68,6 @@ static const char *const trace_stmt_sql[ST_N] = {
 	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
 		      " sport, dport, tcp_flags, seq, ack, payload)"
 		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_BUSY] = "INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_WORK] = "INSERT INTO cpu_work (id, ctx, name) VALUES (?1, ?2, ?3)",
 	[ST_TASK] = "INSERT INTO task_total (host, task, name, cpu_ns, switches_in)"
 		    " VALUES (?1, ?2, ?3, ?4, ?5)",

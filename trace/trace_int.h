@@ -68,7 +68,7 @@ struct trace_plain {
 	bool has[TRACE_PLAIN_BATCH][TRACE_PLAIN_COLS];
 };
 
-/* The text last written for one column of a pack (trace_pack.c
+/* The text last written for one column of a pack (trace_pack_text.c
  * pack_put_row): ",digits" or ",null", when it is at most 8 bytes. */
 struct trace_pack_memo {
 	int64_t v;   /* the value, or PACK_NULL for a NULL */
@@ -85,9 +85,8 @@ struct trace_pack {
 	uint64_t seq0;	/* skb packs: seq of its first row */
 	int64_t k0, d0; /* skb packs: skb and data_id of its first row */
 	bool has_d0;
-	bool memo_set; /* memo and cmemo hold a text for every column */
-	struct trace_pack_memo memo[TRACE_PLAIN_COLS];	    /* by column */
-	struct trace_pack_memo cmemo[TRACE_PLAIN_COLS + 1]; /* by character of a string row */
+	bool memo_set;				       /* memo holds a text for every column */
+	struct trace_pack_memo memo[TRACE_PLAIN_COLS]; /* by column */
 };
 
 /* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */
@@ -119,9 +118,14 @@ struct trace_skb_row {
  * lock orders the two threads' accesses.
  */
 #include <pthread.h>
+#include <string.h>
 
-#define TRACE_CHUNK_BYTES (256 * 1024)
-#define TRACE_CHUNKS 8
+/* A chunk is handed over with a futex wake and wait on each side (about
+ * 20 us of CPU on the machine of docs/performance.md): 1 MiB chunks hand
+ * over a full trace's records (about 130 bytes a row) a quarter as often
+ * as 256 KiB ones; four of them keep the chunks' memory at 4 MiB. */
+#define TRACE_CHUNK_BYTES (1024 * 1024)
+#define TRACE_CHUNKS 4
 
 struct trace_chunk {
 	size_t used; /* bytes of records in data */
@@ -175,7 +179,6 @@ enum trace_stmt {
 	ST_PACKET_N,	/* TRACE_PLAIN_BATCH packets rows in one INSERT */
 	ST_SITE,	/* a new skb_sites row */
 	ST_PACKET,
-	ST_BUSY,
 	ST_WORK, /* a new cpu_work row */
 	ST_TOTAL,
 	ST_TASK,
@@ -313,15 +316,103 @@ void trace_sync(struct trace *tr);
 /* Every record written but only full batches committed, the writer idle
  * (what a reader sees of a run in progress; for tests). */
 void trace_wait_writer(struct trace *tr);
-/* Room for a record of @size bytes in the current chunk (8-aligned). */
-void *trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size);
+/* A record in a chunk: its header, then its bytes. */
+struct trace_rec_hdr {
+	uint32_t kind; /* enum trace_rec_kind */
+	uint32_t size; /* of the whole record, header included, a multiple of 8 */
+};
+/* Hands the full chunk to the writer and takes an empty one. */
+void trace_hand_over(struct trace *tr);
+/* Room for a record of @size bytes in the current chunk (8-aligned):
+ * inline, as it is called for every row. */
+static inline void *
+trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size)
+{
+	size_t need = (sizeof(struct trace_rec_hdr) + size + 7) & ~(size_t)7;
+
+	if (tr->cur->used + need > TRACE_CHUNK_BYTES)
+		trace_hand_over(tr);
+	unsigned char *p = tr->cur->data + tr->cur->used;
+	struct trace_rec_hdr h = { kind, (uint32_t)need };
+	memcpy(p, &h, sizeof h);
+	tr->cur->used += need;
+	return p + sizeof h;
+}
 /* Appends a generic row to the current chunk. */
 void trace_row_put(struct trace *tr, const struct trace_row *row);
 /* The skb_sites number of @r's names (writing its skb_sites row when they are new). */
 uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
+/* A NULL among the values of a pack's row: no column's value is INT64_MIN
+ * (times, ids and their differences within a pack, offsets, lengths). */
+#define PACK_NULL INT64_MIN
+/* skb_rows' columns after seq: the index of each in a pack's row (trace_pack.c) */
+extern const int trace_skb_col_from[17];
+static inline void
+trace_bind_opt(sqlite3_stmt *st, int i, int64_t v, bool has)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+/* trace_pack_text.c: the text of a pack.  Room for @more bytes in @pk. */
+void trace_pack_reserve(struct trace_pack *pk, size_t more);
+/* Makes the string form's table (once; before any row is packed). */
+void trace_pack_text_init(void);
+/* A row in the array form: @n values, PACK_NULL for a NULL. */
+void trace_pack_put_row(struct trace_pack *pk, const int64_t *v, int n);
+/* A cpu row (the 6 values of the array form) in the string form: false,
+ * and nothing written, if a value does not fit it. */
+bool trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v);
+/* The rows of the pack @text ("[[..],"..",[..]]": array rows and string
+ * rows) into values and NULL flags, @ncol a row, calling @row for each;
+ * false on text that is not a pack.  @k0, @d0: the pack's first skb and
+ * data_id (skb packs). */
+bool trace_unpack_rows(const char *text, int ncol, int64_t k0, int64_t d0,
+		       bool (*row)(void *, const int64_t *, const bool *), void *arg);
+/*
+ * One cpu_busy row as trace_cpu_busy_hook records it (REC_CPU): its own
+ * record, not a generic row of typed values, as there are a third as many
+ * as skb rows (40 bytes to copy instead of 104, and no types to check).
+ */
+struct trace_cpu_row {
+	sim_time_t start, end;
+	uint32_t host, work;
+	uint32_t task; /* when has_task */
+	uint32_t cpu;  /* the CPU's number */
+	bool has_task;
+};
+/* Three columns of the skb row @r as a pack stores them (PACK_NULL: NULL):
+ * bytes (the queue length of an enqueue or dequeue, else NULL when 0 but
+ * for a copy), other (NULL when 0), and len (NULL when it is tail_off -
+ * data_off, -1 for a NULL len that is not). */
+static inline int64_t
+trace_skb_row_bytes(const struct trace_skb_row *r)
+{
+	bool queue_op = r->op == TR_ENQUEUE || r->op == TR_DEQUEUE;
+	return queue_op || r->bytes != 0 || r->op == TR_COPY ? r->bytes : PACK_NULL;
+}
+static inline int64_t
+trace_skb_row_other(const struct trace_skb_row *r)
+{
+	return r->other != 0 ? (int64_t)r->other : PACK_NULL;
+}
+static inline int64_t
+trace_skb_row_len(const struct trace_skb_row *r)
+{
+	bool derived =
+		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
+	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
+	return derived || (len_null && r->len < 0) ? PACK_NULL : r->len >= 0 ? r->len : -1;
+}
+/* The string form of the skb row @r straight from its record, @site its
+ * skb_sites number, @k0 and @d0 the pack's first skb and data_id; false,
+ * and nothing written, if a value does not fit it. */
+bool trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uint32_t site,
+			    int64_t k0, int64_t d0);
 /* trace_pack.c: the writer's handling of an skb_events and a cpu_busy row. */
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
-void trace_pack_cpu_row(struct trace *tr, const struct trace_row *row);
+void trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r);
 void trace_packs_free(struct trace *tr);
 /* Inserts the packets rows waiting (trace_writer.c). */
 void trace_packets_flush(struct trace *tr);
@@ -339,7 +430,7 @@ char *trace_plain_n_sql(enum trace_stmt st);
  * "-- netsim:" marker (or the end). */
 bool trace_schema_exec(sqlite3 *db, const char *from, char **errmsg);
 /* Expands the packs into plain tables and views, then builds the indexes
- * (in the open transaction; trace_pack.c). */
+ * (in the open transaction; trace_expand.c). */
 bool trace_expand_db(sqlite3 *db, char **errmsg);
 /* The plain rows a pack becomes (trace_pack.c), during the run or at expansion. */
 #define TRACE_SKB_ROWS_INSERT                                                        \
@@ -364,7 +455,7 @@ trace_plain_now(const struct trace *tr)
 void trace_sites_init(struct trace_sites *s);
 void trace_sites_free(struct trace_sites *s);
 
-enum trace_rec_kind { REC_SKB = 1, REC_ROW = 2 };
+enum trace_rec_kind { REC_SKB = 1, REC_ROW = 2, REC_CPU = 3 };
 /* Writes the per-context CPU totals of every host (summary level and above). */
 void trace_write_totals(struct trace *tr);
 

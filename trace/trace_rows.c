@@ -418,15 +418,14 @@ trace_cpu_busy_hook(void *host, enum cpu_ctx ctx, const char *name, sim_time_t s
 		return;
 	if (!t->work)
 		t->work = busy_work_id(h->tr, ctx, name);
-	struct trace_row b = { .stmt = ST_BUSY };
-	row_int(&b, h->id);
-	row_int(&b, t->work);
-	row_int(&b, start);
-	row_int(&b, end);
-	row_int_or_null(&b, ctx == CPU_TASK && h->cpu ? cpu_stretch_task(h->cpu) : 0,
-			ctx == CPU_TASK && h->cpu);
-	row_int(&b, h->cpu ? cpu_stretch_cpu(h->cpu) : 0); /* the CPU's number */
-	trace_row_put(h->tr, &b);
+	struct trace_cpu_row *r = trace_rec_reserve(h->tr, REC_CPU, sizeof *r);
+	r->start = start;
+	r->end = end;
+	r->host = h->id;
+	r->work = t->work;
+	r->has_task = ctx == CPU_TASK && h->cpu;
+	r->task = r->has_task ? cpu_stretch_task(h->cpu) : 0;
+	r->cpu = h->cpu ? cpu_stretch_cpu(h->cpu) : 0;
 	h->tr->rows++;
 }
 

@@ -81,24 +81,12 @@ chunkq_pop(struct trace_chunkq *q, bool *failed)
 	return c;
 }
 
-struct rec_hdr {
-	uint32_t kind; /* enum trace_rec_kind */
-	uint32_t size; /* of the whole record, header included, a multiple of 8 */
-};
-
-static inline size_t
-rec_align(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
-
 /* What each generic statement's rows are, for error messages. */
 static const char *
 stmt_what(unsigned stmt)
 {
 	switch (stmt) {
 	case ST_PACKET: return "writing packets";
-	case ST_BUSY: return "writing cpu_busy";
 	case ST_WORK: return "writing cpu_work";
 	case ST_COUNTER: return "writing counters";
 	case ST_TCP_CC: return "writing tcp_cc";
@@ -148,10 +136,6 @@ trace_packets_flush(struct trace *tr)
 static void
 writer_row(struct trace *tr, const struct trace_row *row)
 {
-	if (row->stmt == ST_BUSY) {
-		trace_pack_cpu_row(tr, row);
-		return;
-	}
 	if (row->stmt == ST_PACKET) {
 		struct trace_row *b = &tr->packets.rows[tr->packets.n++];
 		g_assert(row->nval == PACKET_COLS);
@@ -175,11 +159,13 @@ writer_chunk(struct trace *tr, const struct trace_chunk *c)
 	uint32_t batch = trace_plain_now(tr) ? TRACE_BATCH_ROWS : TRACE_BATCH_ROWS_PACKED;
 
 	while (off < c->used && !tr->w_error) {
-		struct rec_hdr h;
+		struct trace_rec_hdr h;
 		memcpy(&h, c->data + off, sizeof h);
 		const unsigned char *p = c->data + off + sizeof h;
 		if (h.kind == REC_SKB)
 			trace_pack_skb_row(tr, (const struct trace_skb_row *)p);
+		else if (h.kind == REC_CPU)
+			trace_pack_cpu_row(tr, (const struct trace_cpu_row *)p);
 		else
 			writer_row(tr, (const struct trace_row *)p);
 		off += h.size;
@@ -223,6 +209,7 @@ writer_main(gpointer data)
 bool
 trace_writer_start(struct trace *tr, GError **error)
 {
+	trace_pack_text_init();
 	tr->full = chunkq_new();
 	tr->free = chunkq_new();
 	for (int i = 0; i < TRACE_CHUNKS; i++) {
@@ -317,8 +304,8 @@ trace_writer_stop(struct trace *tr)
 }
 
 /* Hands the full chunk to the writer and takes an empty one (waiting if the writer is behind). */
-static void
-hand_over(struct trace *tr)
+void
+trace_hand_over(struct trace *tr)
 {
 	bool failed;
 
@@ -326,20 +313,6 @@ hand_over(struct trace *tr)
 	tr->cur = chunkq_pop(tr->free, &failed);
 	if (failed && !tr->failed)
 		trace_sync(tr);
-}
-
-void *
-trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size)
-{
-	size_t need = rec_align(sizeof(struct rec_hdr) + size);
-
-	if (tr->cur->used + need > TRACE_CHUNK_BYTES)
-		hand_over(tr);
-	unsigned char *p = tr->cur->data + tr->cur->used;
-	struct rec_hdr h = { kind, (uint32_t)need };
-	memcpy(p, &h, sizeof h);
-	tr->cur->used += need;
-	return p + sizeof h;
 }
 
 void
