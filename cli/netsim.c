@@ -281,7 +281,7 @@ out:
 	return rc;
 }
 
-/* netsim trace expand FILE: a packed trace into plain tables (trace/trace_pack.c). */
+/* netsim trace expand FILE: a packed trace into plain tables (trace/trace_expand.c). */
 static int
 cmd_trace(int argc, char **argv)
 {
