@@ -307,7 +307,7 @@ struct trace_tcp_cc {
 	const char *ca;	      /* the algorithm's name, "cubic" */
 	const char *ca_state; /* "Open", "Disorder", "CWR", "Recovery", "Loss" */
 	uint32_t sacked_out, lost_out, retrans_out; /* segments */
-	uint64_t pacing_rate; /* bytes a second; UINT64_MAX: none yet */
+	uint64_t pacing_rate;			    /* bytes a second; UINT64_MAX: none yet */
 };
 
 /* A sample of a TCP connection's congestion state, at summary level and above. */

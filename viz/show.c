@@ -410,13 +410,15 @@ copy_kinds_text(sqlite3 *db, const char *json_ids)
  * With --flow tcp:...: the sender's congestion-control states over the
  * connection, one row per change of tcp_cc.ca_state (Linux's Open,
  * Disorder, CWR, Recovery, Loss; schema 6), with the figures of the row
- * that changed it: cwnd, ssthresh, srtt and rttvar, and the SACK
- * scoreboard (sacked_out, lost_out, retrans_out, in segments).  NULL
- * when the trace has no such rows.
+ * that changed it: cwnd, ssthresh, srtt and rttvar, the pacing rate
+ * (Mbit/s; empty before the first RTT sample and in traces before
+ * schema 10) and the SACK scoreboard (sacked_out, lost_out, retrans_out,
+ * in segments).  NULL when the trace has no such rows.
  */
-static const char *const ca_cols[] = { "time_us:n",  "ca_state",      "ca",	     "cwnd:n",
-				       "ssthresh:n", "srtt_us:n",     "rttvar_us:n", "sacked_out:n",
-				       "lost_out:n", "retrans_out:n", NULL };
+static const char *const ca_cols[] = { "time_us:n",   "ca_state",      "ca",
+				       "cwnd:n",      "ssthresh:n",    "srtt_us:n",
+				       "rttvar_us:n", "pacing_mbps:n", "sacked_out:n",
+				       "lost_out:n",  "retrans_out:n", NULL };
 
 static struct table *
 flow_ca_states(sqlite3 *db, const struct viz_flow *f)
@@ -430,16 +432,22 @@ flow_ca_states(sqlite3 *db, const struct viz_flow *f)
 		g_strdup_printf("%s:%d>%s:%d", f->saddr, f->sport, f->daddr, f->dport);
 	g_autofree char *c2 =
 		g_strdup_printf("%s:%d-%s:%d", f->saddr, f->sport, f->daddr, f->dport);
-	g_autoptr(sqlite3_stmt) st = vizdb_prepare(
-		db,
-		"SELECT printf('%.3f', time_ns / 1e3), ca_state, ca, cwnd,"
+	bool pacing = vizdb_int(db,
+				"SELECT count(*) FROM pragma_table_info('tcp_cc')"
+				" WHERE name = 'pacing_rate'",
+				0) > 0;
+	g_autofree char *sql = g_strdup_printf(
+		"SELECT printf('%%.3f', time_ns / 1e3), ca_state, ca, cwnd,"
 		" CASE WHEN ssthresh >= 2147483647 THEN NULL ELSE ssthresh END,"
-		" printf('%.1f', srtt_ns / 1e3), printf('%.1f', rttvar_ns / 1e3),"
+		" printf('%%.1f', srtt_ns / 1e3), printf('%%.1f', rttvar_ns / 1e3), %s,"
 		" sacked_out, lost_out, retrans_out FROM"
 		" (SELECT *, rowid AS r, lag(ca_state) OVER (ORDER BY time_ns, rowid) AS prev"
 		"  FROM tcp_cc WHERE conn IN (?1, ?2) AND (?3 < 0 OR host = ?3))"
 		" WHERE prev IS NULL OR prev != ca_state ORDER BY time_ns, r",
-		NULL);
+		pacing ? "CASE WHEN pacing_rate IS NULL THEN NULL"
+			 " ELSE printf('%.1f', pacing_rate * 8 / 1e6) END"
+		       : "NULL");
+	g_autoptr(sqlite3_stmt) st = vizdb_prepare(db, sql, NULL);
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, c1, -1, SQLITE_STATIC);
