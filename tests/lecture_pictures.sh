@@ -86,6 +86,12 @@ expect_eq "$states" "Open Disorder Recovery Open " "show --flow lists the CA sta
 # TX completion, Linux tcp_xmit_retransmit_queue's tcp_small_queue_check)
 expect_grep flow.txt '^ +14001\.050 +Recovery +cubic +11584 +13032 .* 3 +1 +0$' \
 	"the Recovery row has its time, cwnd, ssthresh and scoreboard (3 SACKed, 1 lost, 0 resent yet)"
+# pacing: 11584 bytes / 3.0499 ms x 120% (out of slow start) = 36.5 Mbit/s;
+# the first row, before any RTT sample, has none
+expect_grep flow.txt '^ +14001\.050 +Recovery .* 1845\.5 +36\.5 +3 +1 +0$' \
+	"the Recovery row's pacing rate is Linux's, cwnd / srtt x 120%: 36.5 Mbit/s"
+expect_grep flow.txt '^ +3230\.450 +Open .* 0\.0 +- +0 +0 +0$' \
+	"the first row, before an RTT sample, has no pacing rate"
 # the same changes in the machine-readable formats
 "$NETSIM" show loss.db --flow "$flow" --nth 4 --format json >flow.json
 rec=$(sqlite3 :memory: "SELECT value ->> 'time_us', value ->> 'cwnd', value ->> 'ssthresh',
