@@ -35,6 +35,12 @@ tests_test_tcp_cong_LDADD = $(TEST_CMOCKA_LIBS)
 tests_test_tcp_delack_SOURCES = tests/test_tcp_delack.c tests/tcp_test.h
 tests_test_tcp_delack_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_tcp_delack_LDADD = $(TEST_CMOCKA_LIBS)
+# TCP_CORK (issue 17)
+check_PROGRAMS += tests/test_tcp_cork
+TESTS += tests/test_tcp_cork
+tests_test_tcp_cork_SOURCES = tests/test_tcp_cork.c tests/tcp_test.h
+tests_test_tcp_cork_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_tcp_cork_LDADD = $(TEST_CMOCKA_LIBS)
 check_PROGRAMS += tests/test_tcp_urg
 TESTS += tests/test_tcp_urg
 check_PROGRAMS += tests/test_tcp_sack

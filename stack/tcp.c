@@ -768,6 +768,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
 			TCP_SKB_CB(skb)->flags = TCPHDR_ACK;
 			tcp_queue_skb(sk, skb);
+			tp->nagle_push = false; /* Linux skb_entail */
 			room = size_goal;
 		}
 		uint32_t n = (uint32_t)MIN((size_t)room, msg->len - copied);
@@ -854,17 +855,33 @@ tcp_setsockopt(struct sock *sk, int level, int optname, const void *val, size_t 
 		name[n] = '\0';
 		return tcp_set_congestion_control(sk, name);
 	}
-	if (level != IPPROTO_TCP || (optname != TCP_NODELAY && optname != TCP_QUICKACK))
+	if (level != IPPROTO_TCP ||
+	    (optname != TCP_NODELAY && optname != TCP_QUICKACK && optname != TCP_CORK))
 		return -ENOPROTOOPT;
 	int v;
 	memcpy(&v, val, sizeof v);
+	struct tcp_sock *tp = tcp_sk(sk);
 	if (optname == TCP_QUICKACK) {
 		tcp_set_quickack(sk, v);
 		return 0;
 	}
-	tcp_sk(sk)->nodelay = v != 0;
-	if (v)
-		tcp_write_xmit(sk); /* Linux: setting TCP_NODELAY pushes pending data */
+	if (optname == TCP_CORK) {
+		/* Linux __tcp_sock_set_cork (net/ipv4/tcp.c): uncorking sends what
+		 * waits, the short tail too with TCP_NODELAY, else as Nagle allows */
+		tp->cork = v != 0;
+		if (!v) {
+			tp->nagle_push |= tp->nodelay;
+			tcp_write_xmit(sk); /* tcp_push_pending_frames */
+		}
+		return 0;
+	}
+	/* Linux __tcp_sock_set_nodelay: TCP_NAGLE_OFF | TCP_NAGLE_PUSH, and
+	 * push what waits (even while corked) */
+	tp->nodelay = v != 0;
+	if (v) {
+		tp->nagle_push = true;
+		tcp_write_xmit(sk);
+	}
 	return 0;
 }
 
@@ -886,6 +903,8 @@ tcp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
 		v = (int)tcp_sk(sk)->mss;
 	else if (level == IPPROTO_TCP && optname == TCP_QUICKACK)
 		v = !tcp_sk(sk)->icsk_ack.pingpong;
+	else if (level == IPPROTO_TCP && optname == TCP_CORK)
+		v = tcp_sk(sk)->cork;
 	else
 		return -ENOPROTOOPT;
 	memcpy(val, &v, sizeof v);

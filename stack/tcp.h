@@ -88,6 +88,9 @@ struct tcphdr {
 #ifndef TCP_QUICKACK
 #define TCP_QUICKACK 12
 #endif
+#ifndef TCP_CORK
+#define TCP_CORK 3
+#endif
 
 #define TCPOPT_EOL 0
 #define TCPOPT_NOP 1
@@ -311,6 +314,13 @@ struct tcp_sock {
 	uint8_t ecn_flags;	 /* TCP_ECN_* (stack/tcp_ecn.c; Linux tp->ecn_flags) */
 	/* delayed ACK and Nagle */
 	bool nodelay;
+	/* TCP_CORK (Linux tp->nonagle's TCP_NAGLE_CORK): a short last segment
+	 * waits for the uncork, a full MSS, the FIN or the probe timer */
+	bool cork;
+	/* Linux TCP_NAGLE_PUSH: set by TCP_NODELAY (and by an uncork with
+	 * it), cleared when a write starts a new skb (skb_entail): until then
+	 * the short last segment goes even while corked */
+	bool nagle_push;
 	uint32_t snd_sml; /* end of the last sub-MSS segment sent (Minshall) */
 	int ack_pending;  /* bsd-1996: data segments received and not yet ACKed */
 	/* Linux's delayed-ACK state (struct inet_connection_sock, icsk_ack) */

@@ -390,8 +390,9 @@ tcp_mss_split_point(struct sock *sk, const struct sk_buff *skb, uint32_t max_seg
 	uint32_t partial = needed % mss;
 	if (partial &&
 	    (needed < skb->len ||
-	     (!tp->nodelay && tcp_minshall_check(tp) && !(TCP_SKB_CB(skb)->flags & TCPHDR_FIN))))
-		return needed - partial;
+	     ((tp->cork || (!tp->nodelay && tcp_minshall_check(tp))) &&
+	      !(TCP_SKB_CB(skb)->flags & TCPHDR_FIN))))
+		return needed - partial; /* Linux tcp_nagle_check: Nagle, or TCP_CORK */
 	return needed;
 }
 
@@ -437,7 +438,8 @@ tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
  * an earlier *short* segment is unacknowledged, unless TCP_NODELAY or it
  * carries the FIN (Linux net/ipv4/tcp_output.c tcp_nagle_test,
  * tcp_nagle_check, tcp_minshall_check; snd_sml is set by
- * tcp_minshall_update).  RFC 896 proper (RFC 9293 §3.7.4) holds it while
+ * tcp_minshall_update).  TCP_CORK holds it whatever is in flight, and
+ * TCP_NODELAY's push (TCP_NAGLE_PUSH) lets it go even then.  RFC 896 proper (RFC 9293 §3.7.4) holds it while
  * any data is unacknowledged, so a bulk write ending in a partial segment
  * would wait for an ACK that the receiver may delay.
  */
@@ -479,10 +481,10 @@ tcp_write_xmit(struct sock *sk)
 			if (after(cb->end_seq - !!(cb->flags & TCPHDR_FIN), tcp_wnd_end(tp)) &&
 			    skb->len > 0)
 				break;
-			if (skb->len < tp->mss && !tp->nodelay && !skb->next &&
-			    !(cb->flags & TCPHDR_FIN) && !tcp_urg_mode(tp) &&
-			    tcp_minshall_check(tp))
-				break; /* Nagle */
+			if (skb->len < tp->mss && !skb->next && !(cb->flags & TCPHDR_FIN) &&
+			    !tcp_urg_mode(tp) && !tp->nagle_push &&
+			    (tp->cork || (!tp->nodelay && tcp_minshall_check(tp))))
+				break; /* Nagle, or TCP_CORK (tcp_nagle_test) */
 		}
 		bool resend = cb->when != 0;
 		/* TCP Small Queues (stack/tcp_tsq.c; doubled for a resend, as
