@@ -316,6 +316,15 @@ tcp_minshall_check(const struct tcp_sock *tp)
 	return after(tp->snd_sml, tp->snd_una) && !after(tp->snd_sml, tp->snd_nxt);
 }
 
+/* Linux tcp_nagle_check, for a short last segment: hold it, corked
+ * (TCP_NAGLE_CORK) whatever is in flight, else by Minshall's Nagle unless
+ * TCP_NODELAY. */
+static bool
+tcp_nagle_check(const struct tcp_sock *tp)
+{
+	return tp->cork || (!tp->nodelay && tcp_minshall_check(tp));
+}
+
 /* ---- segmentation offload: how large an skb TCP builds and sends ---------- */
 
 /* Linux MAX_TCP_HEADER on x86-64 (L1_CACHE_ALIGN(128 + MAX_HEADER)) */
@@ -389,10 +398,8 @@ tcp_mss_split_point(struct sock *sk, const struct sk_buff *skb, uint32_t max_seg
 		return max_len;
 	uint32_t partial = needed % mss;
 	if (partial &&
-	    (needed < skb->len ||
-	     ((tp->cork || (!tp->nodelay && tcp_minshall_check(tp))) &&
-	      !(TCP_SKB_CB(skb)->flags & TCPHDR_FIN))))
-		return needed - partial; /* Linux tcp_nagle_check: Nagle, or TCP_CORK */
+	    (needed < skb->len || (tcp_nagle_check(tp) && !(TCP_SKB_CB(skb)->flags & TCPHDR_FIN))))
+		return needed - partial;
 	return needed;
 }
 
@@ -439,7 +446,8 @@ tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
  * carries the FIN (Linux net/ipv4/tcp_output.c tcp_nagle_test,
  * tcp_nagle_check, tcp_minshall_check; snd_sml is set by
  * tcp_minshall_update).  TCP_CORK holds it whatever is in flight, and
- * TCP_NODELAY's push (TCP_NAGLE_PUSH) lets it go even then.  RFC 896 proper (RFC 9293 §3.7.4) holds it while
+ * TCP_NODELAY's push (TCP_NAGLE_PUSH) lets it go even then.  RFC 896
+ * proper (RFC 9293 §3.7.4) holds it while
  * any data is unacknowledged, so a bulk write ending in a partial segment
  * would wait for an ACK that the receiver may delay.
  */
@@ -482,8 +490,7 @@ tcp_write_xmit(struct sock *sk)
 			    skb->len > 0)
 				break;
 			if (skb->len < tp->mss && !skb->next && !(cb->flags & TCPHDR_FIN) &&
-			    !tcp_urg_mode(tp) && !tp->nagle_push &&
-			    (tp->cork || (!tp->nodelay && tcp_minshall_check(tp))))
+			    !tcp_urg_mode(tp) && !tp->nagle_push && tcp_nagle_check(tp))
 				break; /* Nagle, or TCP_CORK (tcp_nagle_test) */
 		}
 		bool resend = cb->when != 0;
