@@ -130,7 +130,8 @@ signal_name(int sig)
 	return buf;
 }
 
-/* A protocol module whose code faulted (stack/module.c, docs/reliability.md). */
+/* A plug-in module (a protocol or a congestion control) whose code faulted
+ * (stack/module.c, stack/module_cc.c, docs/reliability.md). */
 struct module_summary_ctx {
 	struct world *w;
 	GString *out;
@@ -143,8 +144,8 @@ module_summary_one(struct host *host, const struct module_report *r, void *arg)
 	struct module_summary_ctx *c = arg;
 	if (!r->faulted)
 		return;
-	if (!strstr(c->out->str, "\n  protocol modules that failed\n"))
-		g_string_append(c->out, "\n  protocol modules that failed\n");
+	if (!strstr(c->out->str, "\n  plug-in modules that failed\n"))
+		g_string_append(c->out, "\n  plug-in modules that failed\n");
 	char t[32];
 	units_format_duration(r->time, t, sizeof t);
 	g_string_append_printf(c->out, "  module %s (%s) on host %s: ", r->name, r->protos,

@@ -125,6 +125,7 @@ for c in "0 cong_avoid 8" "1 ssthresh 11" "2 cong_avoid 11" "3 cong_avoid 24"; d
 		"$NETSIM" run -q -m "$T/c.m" --trace "$T/c$mode.db" "$T/c.ini"
 	expect_grep "$T/out" "module crash$mode.so \(crash\) on host alice: .* in its $where" \
 		"mode $mode: the summary names the module, the host and the function"
+	expect_grep "$T/out" "plug-in modules that failed" "mode $mode: under the plug-in modules' heading"
 	expect_grep "$T/out" "ok   app.sink.rx_bytes = 1.5e\+06" \
 		"mode $mode: the connection goes on and delivers every byte"
 	expect_grep "$T/out" "balanced" "mode $mode: conservation holds"

@@ -175,7 +175,7 @@ for c in "0 bob its.IP.handler 11" "1 alice a.timer 8" "2 alice its.sendmsg 6" \
 	crash_ini $mode >"$T/c.ini"
 	expect_exit 1 "mode $mode: a fault in $where fails the run, which goes on to its end" -- \
 		"$NETSIM" run -q -m "$T/c.m" "$T/c.ini"
-	expect_grep "$T/out" "protocol modules that failed" "mode $mode: the summary lists the module"
+	expect_grep "$T/out" "plug-in modules that failed" "mode $mode: the summary lists the module"
 	expect_grep "$T/out" "module crash$mode.so \(CRASH\) on host $host: .* in $where" \
 		"mode $mode: it names the module, the host and the context"
 	expect_grep "$T/out" "ok   app.sink.rx_msgs = 100" "mode $mode: UDP traffic is still delivered"
