@@ -203,8 +203,11 @@ debt_get(struct cpu *cpu)
 {
 	struct cpu_debt *d = cpu->free_debts;
 	if (d) {
+		/* The item is set when it is submitted; its task entity stays as
+		 * a hint (cpu_enqueue_task checks it: task entities live as long
+		 * as their CPU), so a debt of the task it last served finds it
+		 * without a lookup. */
 		cpu->free_debts = d->next_free;
-		d->work.se = NULL; /* the rest of the item is set when it is submitted */
 	} else {
 		d = g_new0(struct cpu_debt, 1);
 		d->all_next = cpu->all_debts;
