@@ -72,6 +72,8 @@ cpu_cost_by_name(const char *name)
 	return -1;
 }
 
+_Static_assert(offsetof(struct cpu, head) == 0, "cpu_cost (cpu.h) reads the first member");
+
 const char *
 cpu_ctx_name(enum cpu_ctx ctx)
 {
@@ -92,7 +94,7 @@ cpu_new(struct sim *sim, const char *name)
 	cpu->in_fn = CPU_NONE;
 	cpu->leader = cpu;
 	for (int i = 0; i < COST_NCOSTS; i++)
-		cpu->cost[i] = cpu_cost_info[i].default_ns;
+		cpu->head.cost[i] = cpu_cost_info[i].default_ns;
 	rq_init(&cpu->rq);
 	return cpu;
 }
@@ -139,22 +141,10 @@ void
 cpu_set_cost(struct cpu *cpu, enum cpu_cost which, sim_time_t ns)
 {
 	g_assert((unsigned)which < COST_NCOSTS && ns >= 0);
-	cpu->cost[which] = ns;
+	cpu->head.cost[which] = ns;
 	if (cpu->leader == cpu) /* a host's costs: all its CPUs */
 		for (struct cpu *c = cpu->sibling; c; c = c->sibling)
-			c->cost[which] = ns;
-}
-
-sim_time_t
-cpu_cost(const struct cpu *cpu, enum cpu_cost which)
-{
-	return cpu->cost[which];
-}
-
-sim_time_t
-cpu_copy_cost(const struct cpu *cpu, uint64_t bytes)
-{
-	return (sim_time_t)((bytes * (uint64_t)cpu->cost[COST_COPY_PER_KB] + 512) / 1024);
+			c->head.cost[which] = ns;
 }
 
 /* Without a hook account_stretch does not walk an item's parts, so a hook
@@ -203,8 +193,11 @@ debt_get(struct cpu *cpu)
 {
 	struct cpu_debt *d = cpu->free_debts;
 	if (d) {
+		/* The item is set when it is submitted; its task entity stays as
+		 * a hint (cpu_enqueue_task checks it: task entities live as long
+		 * as their CPU), so a debt of the task it last served finds it
+		 * without a lookup. */
 		cpu->free_debts = d->next_free;
-		d->work.se = NULL; /* the rest of the item is set when it is submitted */
 	} else {
 		d = g_new0(struct cpu_debt, 1);
 		d->all_next = cpu->all_debts;
@@ -415,7 +408,7 @@ cpu_pick_next(struct cpu *cpu)
 		if (w)
 			return w;
 	}
-	return rq_pick(&cpu->rq, cpu->cost[COST_CTX_SWITCH]);
+	return rq_pick(&cpu->rq, cpu->head.cost[COST_CTX_SWITCH]);
 }
 
 /*

@@ -148,10 +148,28 @@ void cpu_free(struct cpu *cpu);
 const char *cpu_name(const struct cpu *cpu);
 struct sim *cpu_sim(const struct cpu *cpu);
 
+/*
+ * The first member of struct cpu (sim/cpu_int.h), read inline: a cost is
+ * looked up for almost every charge, and the per-CPU data on every
+ * softirq step (a call each was about 1% of the UDP flood's time).
+ */
+struct cpu_head {
+	sim_time_t cost[COST_NCOSTS];
+	void *percpu; /* cpu_set_percpu */
+};
+
 void cpu_set_cost(struct cpu *cpu, enum cpu_cost which, sim_time_t ns);
-sim_time_t cpu_cost(const struct cpu *cpu, enum cpu_cost which);
+static inline sim_time_t
+cpu_cost(const struct cpu *cpu, enum cpu_cost which)
+{
+	return ((const struct cpu_head *)(const void *)cpu)->cost[which];
+}
 /* The cost of copying @bytes bytes (COST_COPY_PER_KB pro rata). */
-sim_time_t cpu_copy_cost(const struct cpu *cpu, uint64_t bytes);
+static inline sim_time_t
+cpu_copy_cost(const struct cpu *cpu, uint64_t bytes)
+{
+	return (sim_time_t)((bytes * (uint64_t)cpu_cost(cpu, COST_COPY_PER_KB) + 512) / 1024);
+}
 void cpu_set_busy_hook(struct cpu *cpu, cpu_busy_hook hook, void *arg);
 
 /*
@@ -211,7 +229,11 @@ void cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu *
 uint32_t cpu_id(const struct cpu *cpu);
 /* The owner's per-CPU data (Linux DEFINE_PER_CPU: the stack's softnet_data). */
 void cpu_set_percpu(struct cpu *cpu, void *data);
-void *cpu_percpu(const struct cpu *cpu);
+static inline void *
+cpu_percpu(const struct cpu *cpu)
+{
+	return ((const struct cpu_head *)(const void *)cpu)->percpu;
+}
 /* The CPU of @n (a host's, CPU 0 first) a new process is placed on, among
  * those in @allowed (0: all): the one with the fewest placed so far, the
  * lowest on a tie (docs/cpu-model.md, "Several CPUs"). */

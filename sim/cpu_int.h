@@ -80,6 +80,7 @@ struct cpu_rq {
 };
 
 struct cpu {
+	struct cpu_head head; /* first: cpu_cost, cpu_percpu (sim/cpu.h) read it inline */
 	struct sim *sim;
 	char *name;
 	uint32_t id;		 /* its number on the host (smp_processor_id) */
@@ -97,8 +98,6 @@ struct cpu {
 	unsigned balance_failed; /* balancing passes in a row that moved nothing here */
 	uint64_t migrations;	 /* tasks pulled to this CPU (cpu_migrations) */
 	uint64_t timers_fired;	 /* cpu_timer_run bodies run with this CPU as base */
-	void *percpu;		 /* the owner's per-CPU data (softnet_data) */
-	sim_time_t cost[COST_NCOSTS];
 	cpu_busy_hook hook;
 	void *hook_arg;
 	uint32_t hook_task;

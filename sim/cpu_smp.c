@@ -26,7 +26,7 @@ cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this
 	cpu->smp = leader->smp = true;
 	leader->ncpus = MAX(leader->ncpus, id + 1);
 	sched_smp_join(cpu, leader);
-	memcpy(cpu->cost, leader->cost, sizeof(cpu->cost));
+	memcpy(cpu->head.cost, leader->head.cost, sizeof(cpu->head.cost));
 	cpu->hook = leader->hook;
 	cpu->hook_arg = leader->hook_arg;
 	struct cpu **pp = &leader->sibling;
@@ -44,13 +44,7 @@ cpu_id(const struct cpu *cpu)
 void
 cpu_set_percpu(struct cpu *cpu, void *data)
 {
-	cpu->percpu = data;
-}
-
-void *
-cpu_percpu(const struct cpu *cpu)
-{
-	return cpu->percpu;
+	cpu->head.percpu = data;
 }
 
 uint32_t

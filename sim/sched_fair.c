@@ -575,7 +575,7 @@ rq_migrate(struct cpu *src, struct cpu *dst, struct cpu_task *se)
 	g_hash_table_insert(dst->rq.by_id, GUINT_TO_POINTER(se->id), se);
 	for (struct cpu_work *w = se->items.head; w; w = w->next)
 		w->on = dst;
-	se->migrate_owed += dst->cost[COST_MIGRATE];
+	se->migrate_owed += dst->head.cost[COST_MIGRATE];
 	se->migrations++;
 	dst->migrations++;
 	if (runnable) { /* enqueue_entity without place_entity: not a wakeup */

@@ -654,18 +654,25 @@ sim_run_until(struct sim *sim, sim_time_t end)
  * else looks at the clock on its way: run_end is -1 under a pacer and
  * after a stop (sim_stop, sim_set_pacer), and an interrupt is asked for.
  * A cancelled key in front is taken as pending (the answer is then "no",
- * which is always safe).  The clock must move: an event at the same
- * instant counts towards the instant limit, so it goes through the queue.
+ * which is always safe).  An event at the same instant (@delay 0: a CPU
+ * item that costs nothing, a wakeup's) counts towards the instant limit
+ * as run_plain would count it; the one that would reach the limit goes
+ * through the queue, whose dispatch stops the run at it as before.
  */
 sim_event_id
 sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
 {
-	if (delay > 0 && delay <= sim->run_end - sim->now && !sim_interrupt_flag) {
+	if (delay >= 0 && delay <= sim->run_end - sim->now && !sim_interrupt_flag) {
 		sim_time_t when = sim->now + delay;
 		uint32_t nn = sim->nnear;
-		if (nn ? sim->near[nn - 1].at > when : heap_least_at(sim) > when) {
-			sim->now = when;
-			sim->at_instant = 0;
+		if ((nn ? sim->near[nn - 1].at > when : heap_least_at(sim) > when) &&
+		    (delay > 0 || sim->at_instant < sim->instant_cap)) {
+			if (delay > 0) {
+				sim->now = when;
+				sim->at_instant = 0;
+			} else {
+				sim->at_instant++;
+			}
 			sim->direct++;
 			NS_CHECK(sim_check(sim, "sim_schedule_next"));
 			return 0;

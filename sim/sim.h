@@ -65,9 +65,10 @@ uint64_t sim_run_until(struct sim *sim, sim_time_t end);
  * sim_schedule for an event handler's last act, scheduling its own
  * continuation (a CPU item's end after the item before): when that event
  * would be the very next one dispatched (every pending event fires after
- * it, the run reaches it, the clock moves, no pacer, no stop), the clock
- * moves to it at once, it counts as dispatched (sim_events_dispatched, the
- * return of sim_run_until), and 0 is returned: the caller runs it now
+ * it, the run reaches it, no pacer, no stop, and at the same instant the
+ * instant limit is not reached), the clock moves to it at once, it counts
+ * as dispatched (sim_events_dispatched, the return of sim_run_until, the
+ * instant limit's count), and 0 is returned: the caller runs it now
  * instead, in the order the queue would have given.  Otherwise it is
  * scheduled as by sim_schedule and its id returned.  The caller must do
  * nothing after it but run the continuation.

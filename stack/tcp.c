@@ -33,6 +33,8 @@
 struct tcp_state {
 	struct host *host;
 	GHashTable *estab; /* &tcp_sock.tuple -> sock */
+	struct sock *last; /* what estab gave tcp_lookup last (a flow's segments come in
+			    * runs); cleared whenever estab changes */
 	GHashTable *ports; /* port -> GSList of socks bound to it */
 	GList *all;	   /* socks TCP holds a reference on */
 	struct tcp_mib mib;
@@ -140,7 +142,9 @@ tcp_hash(struct sock *sk)
 	tp->tuple.raddr = sk->daddr;
 	tp->tuple.lport = sk->num;
 	tp->tuple.rport = sk->dport;
-	g_hash_table_insert(tcp_state_of(sk->host)->estab, &tp->tuple, sk);
+	struct tcp_state *ts = tcp_state_of(sk->host);
+	g_hash_table_insert(ts->estab, &tp->tuple, sk);
+	ts->last = NULL;
 	tp->hashed = true;
 }
 
@@ -148,14 +152,22 @@ struct sock *
 tcp_lookup(struct host *host, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
 	struct tcp_state *ts = tcp_state_of(host);
+	if (ts->last) {
+		const struct tcp_sock *tp = tcp_sk(ts->last);
+		if (tp->tuple.laddr == laddr && tp->tuple.raddr == raddr &&
+		    tp->tuple.lport == lport && tp->tuple.rport == rport)
+			return ts->last;
+	}
 	struct tcp_sock key;
 	key.tuple.laddr = laddr;
 	key.tuple.raddr = raddr;
 	key.tuple.lport = lport;
 	key.tuple.rport = rport;
 	struct sock *sk = g_hash_table_lookup(ts->estab, &key.tuple);
-	if (sk)
+	if (sk) {
+		ts->last = sk;
 		return sk;
+	}
 	/* A listener: exact local address first, then the wildcard.  O(sockets
 	 * bound to the port), one or two in practice; established ones were
 	 * found in O(1) by the hash above. */
@@ -201,6 +213,7 @@ tcp_unhash(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tp->hashed) {
 		g_hash_table_remove(ts->estab, &tp->tuple);
+		ts->last = NULL;
 		tp->hashed = false;
 	}
 	if (sk->num) {

@@ -110,6 +110,17 @@ tcp_ts_parse(struct sock *sk, const struct sk_buff *skb)
 	const uint8_t *end = (const uint8_t *)th + (th->doff_res >> 4) * 4;
 	if (!want)
 		return;
+	/* Linux tcp_parse_aligned_timestamp (net/ipv4/tcp_input.c, called by
+	 * tcp_fast_parse_options): the layout every segment of a timestamped
+	 * connection has, NOP NOP TIMESTAMP 10 and nothing else, read without
+	 * the walk below, which gives the same values for it. */
+	if (end - o == TCPOLEN_TSTAMP_ALIGNED && o[0] == TCPOPT_NOP && o[1] == TCPOPT_NOP &&
+	    o[2] == TCPOPT_TIMESTAMP && o[3] == TCPOLEN_TIMESTAMP) {
+		tp->rx_opt.saw_tstamp = true;
+		tp->rx_opt.rcv_tsval = get32(o + 4);
+		tp->rx_opt.rcv_tsecr = get32(o + 8);
+		return;
+	}
 	while (o < end && *o != TCPOPT_EOL) {
 		if (*o == TCPOPT_NOP) {
 			o++;

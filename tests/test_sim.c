@@ -197,6 +197,66 @@ test_sim_events_at_one_instant_are_limited(void **state)
 	sim_free(sim);
 }
 
+/* respin through sim_schedule_next, as cpu_item_done runs its chain: each
+ * continuation run in place counts as an event at the instant */
+static void
+respin_next(struct sim *sim, void *a, void *b)
+{
+	do
+		(*(int *)a)++;
+	while (sim_schedule_next(sim, 0, respin_next, a, NULL) == 0);
+}
+
+/* Continuations at the same instant run in place (sim_schedule_next with
+ * delay 0) count towards the instant limit exactly as queued ones do: the
+ * run stops at the same event, after the same number of them. */
+static void
+test_sim_schedule_next_at_one_instant_is_limited(void **state)
+{
+	struct sim *sim = sim_new(1);
+	int n = 0;
+	sim_set_instant_limit(sim, 1000);
+	sim_schedule(sim, 5, respin_next, &n, NULL);
+	uint64_t ran = sim_run_until(sim, SIM_S);
+	sim_event_fn fn = NULL;
+	void *a = NULL;
+	assert_true(sim_stalled(sim, &fn, &a, NULL));
+	assert_ptr_equal(fn, respin_next);
+	assert_ptr_equal(a, &n);
+	assert_int_equal(n, 1001);
+	assert_int_equal(ran, 1001);
+	assert_int_equal(sim_now(sim), 5);
+	sim_free(sim);
+}
+
+/* With another event pending at the same instant, a continuation goes
+ * through the queue behind it (it was scheduled first). */
+static void
+note_order(struct sim *sim, void *a, void *b)
+{
+	int *log = a;
+	log[log[0]++ + 1] = (int)(intptr_t)b;
+	if ((intptr_t)b == 1) {
+		sim_schedule(sim, 0, note_order, a, (void *)(intptr_t)2);
+		assert_int_not_equal(sim_schedule_next(sim, 0, note_order, a, (void *)(intptr_t)3),
+				     0);
+	}
+}
+
+static void
+test_sim_schedule_next_at_one_instant_keeps_order(void **state)
+{
+	struct sim *sim = sim_new(1);
+	int log[8] = { 0 };
+	sim_schedule(sim, 5, note_order, log, (void *)(intptr_t)1);
+	sim_run_until(sim, SIM_S);
+	assert_int_equal(log[0], 3);
+	assert_int_equal(log[1], 1);
+	assert_int_equal(log[2], 2);
+	assert_int_equal(log[3], 3);
+	sim_free(sim);
+}
+
 static void
 noop(struct sim *sim, void *a, void *b)
 {
@@ -369,6 +429,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sim_heap_keeps_order_under_random_load, setup,
 						teardown),
 		cmocka_unit_test(test_sim_events_at_one_instant_are_limited),
+		cmocka_unit_test(test_sim_schedule_next_at_one_instant_is_limited),
+		cmocka_unit_test(test_sim_schedule_next_at_one_instant_keeps_order),
 		cmocka_unit_test(
 			test_sim_events_scheduled_by_events_keep_time_then_insertion_order),
 		cmocka_unit_test(test_sim_near_and_far_events_keep_time_then_insertion_order),
