@@ -124,8 +124,12 @@ struct trace_skb_row {
  * 20 us of CPU on the machine of docs/performance.md): 1 MiB chunks hand
  * over a full trace's records (about 130 bytes a row) a quarter as often
  * as 256 KiB ones; four of them keep the chunks' memory at 4 MiB. */
+#ifndef TRACE_CHUNK_BYTES
 #define TRACE_CHUNK_BYTES (1024 * 1024)
+#endif
+#ifndef TRACE_CHUNKS
 #define TRACE_CHUNKS 4
+#endif
 
 struct trace_chunk {
 	size_t used; /* bytes of records in data */

@@ -204,6 +204,15 @@ trace_site_id(struct trace *tr, const struct trace_skb_row *r)
 	}
 }
 
+/* Copies one field of *p into the record; the empty asm keeps the
+ * compiler from merging neighbouring fields into one wider load. */
+#define PTRS_FIELD(f)                                   \
+	do {                                            \
+		__typeof__(r->p.f) f_ = p->f;            \
+		__asm__("" : "+r"(f_));                 \
+		r->p.f = f_;                            \
+	} while (0)
+
 /*
  * Appends the row to the chunk for the writer, which packs it
  * (trace_pack.c).  The time and the CPU context are taken now, when the
@@ -234,8 +243,22 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	r->reason = reason;
 	r->has_ptrs = p != NULL;
 	r->data_off = data_off;
-	if (p)
-		r->p = *p;
+	if (p) {
+		/* Field by field: the caller has just stored *p a field at a
+		 * time, and a wider load across several of those stores cannot
+		 * be forwarded from the store buffer; it waits until they, and
+		 * every store to the chunk before them, reach the cache. */
+		PTRS_FIELD(data_id);
+		PTRS_FIELD(step);
+		PTRS_FIELD(data);
+		PTRS_FIELD(tail);
+		PTRS_FIELD(end);
+		PTRS_FIELD(size);
+		PTRS_FIELD(mac);
+		PTRS_FIELD(net);
+		PTRS_FIELD(trans);
+		PTRS_FIELD(dataref);
+	}
 	tr->rows++;
 }
 
