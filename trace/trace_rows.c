@@ -206,11 +206,11 @@ trace_site_id(struct trace *tr, const struct trace_skb_row *r)
 
 /* Copies one field of *p into the record; the empty asm keeps the
  * compiler from merging neighbouring fields into one wider load. */
-#define PTRS_FIELD(f)                                   \
-	do {                                            \
-		__typeof__(r->p.f) f_ = p->f;            \
-		__asm__("" : "+r"(f_));                 \
-		r->p.f = f_;                            \
+#define PTRS_FIELD(f)                         \
+	do {                                  \
+		__typeof__(r->p.f) f_ = p->f; \
+		__asm__("" : "+r"(f_));       \
+		r->p.f = f_;                  \
 	} while (0)
 
 /*
