@@ -89,17 +89,26 @@ struct trace_pack {
 	struct trace_pack_memo memo[TRACE_PLAIN_COLS]; /* by column */
 };
 
-/* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */
+/*
+ * One skb_events row as a record of the chunk, and the writer's input.  The
+ * simulation thread numbers the row's names (trace_site_id) before it
+ * writes the record, so the record carries one number instead of four name
+ * pointers and four codes: 104 bytes with its header instead of 144, 64
+ * for a row without pointers, which ends before @p.  Every byte of a record
+ * is written on one core and read on the other (docs/performance.md).
+ */
 struct trace_skb_row {
 	sim_time_t time;
 	uint64_t skb, other;
 	int64_t data_off, len, bytes;
 	uint32_t host;
-	uint8_t op, ctx, kind, cpu; /* cpu: the host's CPU (cpu_this_id) */
-	bool has_ptrs;
-	const char *layer, *func, *queue, *reason;
+	uint32_t site : 23; /* its skb_sites number */
+	uint32_t op : 8;
+	uint32_t has_ptrs : 1;
 	struct trace_skb_ptrs p; /* when has_ptrs */
 };
+/* The most skb_sites numbers a trace can hold (the width of site above). */
+#define TRACE_SITES_MAX ((1u << 23) - 1)
 
 /*
  * The writer thread (trace_writer.c).  The simulation thread does not call
@@ -193,14 +202,17 @@ enum trace_stmt {
 };
 
 /*
- * The names of an skb row, as the writer meets them: op, context and copy
- * kind, and the pointers of layer, func, queue and reason (which live for
- * the run).  The writer numbers each distinct set of names once (a
- * skb_sites row) and writes the number in every skb_rows row.
+ * The names of an skb row: op, context and copy kind, and the pointers of
+ * layer, func, queue and reason (which live for the run).  The simulation
+ * thread numbers each distinct set of names once (a skb_sites row, written
+ * by the writer) and puts the number in the row's record.
  */
 struct trace_site_key {
 	const char *layer, *func, *queue, *reason;
-	uint8_t op, ctx, kind, cpu;
+	/* op | ctx << 8 | kind << 16 | cpu << 24: one word, stored and loaded
+	 * whole (four byte stores read back as one word cannot be forwarded
+	 * from the store buffer: perf showed the wait) */
+	uint32_t codes;
 };
 struct trace_site_slot {
 	struct trace_site_key key;
@@ -246,6 +258,9 @@ struct trace_addr_name {
 	const char *name; /* NULL: an empty slot */
 };
 
+/* A cache line: the two threads' parts of struct trace start on one each. */
+#define TRACE_LINE 64
+
 /*
  * The recorder.  Invariants: db == NULL means "no database" and every write
  * is a no-op; in_txn says a BEGIN is open; failed, once set, stays set and
@@ -262,7 +277,16 @@ struct trace {
 	GPtrArray *hosts;    /* struct trace_host_rec *, by id - 1 */
 	GError *failed;	     /* the first write error, as the simulation thread knows it */
 	GStringChunk *names; /* text of generic rows that is not a literal: kept until close */
-	uint64_t rows;	     /* rows made in the whole run */
+
+	/*
+	 * What the simulation thread writes for every row, on cache lines of
+	 * its own (TRACE_LINE; the struct is allocated so aligned): a line
+	 * both threads write goes from one core to the other at every row.
+	 * The skb_sites numbers once shared a line with the writer's
+	 * batch_rows, and numbering a row then cost twice as much (perf).
+	 */
+	_Alignas(TRACE_LINE) uint64_t rows; /* rows made in the whole run */
+	struct trace_sites sites;	    /* skb_sites numbers (trace_site_id) */
 	struct trace_addr_name addr_cache[1 << TRACE_ADDR_CACHE_BITS]; /* simulation thread */
 	/* cpu_work numbers by "ctx\x1fname" (simulation thread) */
 	GHashTable *work_by_text;
@@ -276,7 +300,8 @@ struct trace {
 	sim_time_t run_length; /* the run's planned virtual length; 0: unknown */
 
 	/* The writer's (or the simulation thread's, when synced). */
-	struct trace_pack skb_pack, cpu_pack;
+	_Alignas(TRACE_LINE) struct trace_pack skb_pack;
+	struct trace_pack cpu_pack;
 	struct trace_plain skb_plain, cpu_plain; /* plain rows not yet inserted */
 	struct {
 		uint32_t n;
@@ -285,7 +310,6 @@ struct trace {
 	uint64_t skb_seq;     /* skb_events rows packed so far: the last seq */
 	bool pack_early;      /* on course to pass expand_rows: packed from now on */
 	uint32_t pack_arrays; /* NETSIM_TRACE_PACK_ARRAYS=N: every Nth pack row an array (tests) */
-	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
 	bool packed_cache;   /* the page cache is TRACE_PACKED_CACHE_KIB */
@@ -344,8 +368,6 @@ trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size)
 }
 /* Appends a generic row to the current chunk. */
 void trace_row_put(struct trace *tr, const struct trace_row *row);
-/* The skb_sites number of @r's names (writing its skb_sites row when they are new). */
-uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
 /* A NULL among the values of a pack's row: no column's value is INT64_MIN
  * (times, ids and their differences within a pack, offsets, lengths). */
 #define PACK_NULL INT64_MIN

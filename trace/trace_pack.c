@@ -262,7 +262,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		k0 = pk->k0;
 		d0 = pk->has_d0 ? pk->d0 : 0;
 	}
-	uint32_t site = trace_site_id(tr, r);
+	uint32_t site = r->site;
 	/* most rows: the string form, from the record with no array between */
 	if (!plain && !tr->w_error && !pack_as_array(tr, pk) &&
 	    trace_pack_put_skb_rec(pk, r, site, k0, d0)) {
