@@ -49,7 +49,7 @@ extern const char trace_schema_sql[];
 
 /*
  * skb_events and cpu_busy rows are stored packed while the run goes: about
- * 50 KB of rows (at most TRACE_PACK_ROWS) to one skb_packs or cpu_packs
+ * 37 KB of rows (at most TRACE_PACK_ROWS) to one skb_packs or cpu_packs
  * row, as JSON text the
  * views of schema.sql decode (trace_pack.c).  One B-tree row per operation
  * cost about 0.5 us a row in SQLite, more than the simulation itself; a

@@ -46,7 +46,8 @@ pack_as_array(const struct trace *tr, const struct trace_pack *pk)
  * btreeParseCellPtr: minLocal = (usable - 12) * 32 / 255 - 23, and
  * usable - 4 bytes an overflow page), the leaf part is about minLocal and
  * a leaf holds several.  The 25 bytes are the record's header and the
- * other columns.  About 48 KiB of overflow pages a pack (at least one);
+ * other columns.  About 48 KiB of overflow pages a pack and at least one
+ * page (one of 32 KiB: a pack of about 37 KB);
  * TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
  */
 #define TRACE_PACK_MIN_LOCAL ((TRACE_PAGE_SIZE - 12) * 32 / 255 - 23)
