@@ -140,7 +140,7 @@ struct trace_skb_row {
 
 /* A chunk is handed over with a futex wake and wait on each side (about
  * 20 us of CPU on the machine of docs/performance.md): 1 MiB chunks hand
- * over a full trace's records (about 130 bytes a row) a quarter as often
+ * over a full trace's records (about 100 bytes a row) a quarter as often
  * as 256 KiB ones; four of them keep the chunks' memory at 4 MiB. */
 #ifndef TRACE_CHUNK_BYTES
 #define TRACE_CHUNK_BYTES (1024 * 1024)

@@ -21,16 +21,6 @@
 
 #include "trace/trace_int.h"
 
-/* Binds a name that lives for the run, or NULL. */
-static inline void
-bind_name(sqlite3_stmt *st, int i, const char *name)
-{
-	if (name)
-		sqlite3_bind_text(st, i, name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* The next value of a generic row, in the statement's parameter order.
  * A row with more values than TRACE_ROW_VALUES is a programming error
  * (a table grew a column): stop before writing past the row. */
