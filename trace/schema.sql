@@ -76,7 +76,7 @@ CREATE TABLE skb_rows (
 );
 
 -- skb_rows packed: while a run writes, a trace stores its skb_rows rows
--- about 50 KB of rows (at most TRACE_PACK_ROWS, 4096) to a row of skb_packs, as a JSON array,
+-- about 37 KB of rows (at most TRACE_PACK_ROWS, 4096) to a row of skb_packs, as a JSON array,
 -- because one B-tree row per operation costs more than the simulation
 -- itself (docs/performance.md, the trace section).  When the run ends, a
 -- trace of at most NETSIM_TRACE_EXPAND_ROWS skb_events rows (default

@@ -468,13 +468,13 @@ trace_destroy(struct trace *tr)
 	g_clear_error(&tr->w_error);
 	g_free(tr->path);
 	g_free(tr->tmp_path);
-	g_free(tr);
+	g_aligned_free(tr);
 }
 
 struct trace *
 trace_open(const char *path, enum trace_level level, bool overwrite, GError **error)
 {
-	struct trace *tr = g_new0(struct trace, 1);
+	struct trace *tr = g_aligned_alloc0(1, sizeof *tr, TRACE_LINE);
 	bool memory = path && strcmp(path, ":memory:") == 0;
 	g_autofree char *name = NULL;
 

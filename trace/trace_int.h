@@ -11,9 +11,18 @@
 #include <sqlite3.h>
 #include "trace/trace.h"
 
-/* The database's page size (trace.c sets it; trace_pack.c cuts packs to fit it). */
+/*
+ * The database's page size (trace.c sets it; trace_pack.c cuts packs to fit
+ * it).  Every page is written with system calls of its own, twice to the
+ * WAL (frame header, page) and once more, after a read, by the checkpoint,
+ * and a system call costs about a microsecond on the machine of
+ * docs/performance.md: 32 KiB pages make a quarter of the calls of 8 KiB
+ * ones for the same bytes (a full trace: 0.90x the CPU at 100,000
+ * datagrams, 10 pairs; 16 KiB was 1.09x of 32 KiB at 1M, 64 KiB 1.09x at
+ * 100,000).
+ */
 #ifndef TRACE_PAGE_SIZE
-#define TRACE_PAGE_SIZE 8192
+#define TRACE_PAGE_SIZE 32768
 #endif
 
 /* Rows per transaction: large enough that commits cost little, small
@@ -40,7 +49,7 @@ extern const char trace_schema_sql[];
 
 /*
  * skb_events and cpu_busy rows are stored packed while the run goes: about
- * 50 KB of rows (at most TRACE_PACK_ROWS) to one skb_packs or cpu_packs
+ * 37 KB of rows (at most TRACE_PACK_ROWS) to one skb_packs or cpu_packs
  * row, as JSON text the
  * views of schema.sql decode (trace_pack.c).  One B-tree row per operation
  * cost about 0.5 us a row in SQLite, more than the simulation itself; a
@@ -89,17 +98,26 @@ struct trace_pack {
 	struct trace_pack_memo memo[TRACE_PLAIN_COLS]; /* by column */
 };
 
-/* One skb_events row as trace.h gave it: a record of the chunk, and the writer's buffer. */
+/*
+ * One skb_events row as a record of the chunk, and the writer's input.  The
+ * simulation thread numbers the row's names (trace_site_id) before it
+ * writes the record, so the record carries one number instead of four name
+ * pointers and four codes: 104 bytes with its header instead of 144, 64
+ * for a row without pointers, which ends before @p.  Every byte of a record
+ * is written on one core and read on the other (docs/performance.md).
+ */
 struct trace_skb_row {
 	sim_time_t time;
 	uint64_t skb, other;
 	int64_t data_off, len, bytes;
 	uint32_t host;
-	uint8_t op, ctx, kind, cpu; /* cpu: the host's CPU (cpu_this_id) */
-	bool has_ptrs;
-	const char *layer, *func, *queue, *reason;
+	uint32_t site : 23; /* its skb_sites number */
+	uint32_t op : 8;
+	uint32_t has_ptrs : 1;
 	struct trace_skb_ptrs p; /* when has_ptrs */
 };
+/* The most skb_sites numbers a trace can hold (the width of site above). */
+#define TRACE_SITES_MAX ((1u << 23) - 1)
 
 /*
  * The writer thread (trace_writer.c).  The simulation thread does not call
@@ -122,10 +140,14 @@ struct trace_skb_row {
 
 /* A chunk is handed over with a futex wake and wait on each side (about
  * 20 us of CPU on the machine of docs/performance.md): 1 MiB chunks hand
- * over a full trace's records (about 130 bytes a row) a quarter as often
+ * over a full trace's records (about 100 bytes a row) a quarter as often
  * as 256 KiB ones; four of them keep the chunks' memory at 4 MiB. */
+#ifndef TRACE_CHUNK_BYTES
 #define TRACE_CHUNK_BYTES (1024 * 1024)
+#endif
+#ifndef TRACE_CHUNKS
 #define TRACE_CHUNKS 4
+#endif
 
 struct trace_chunk {
 	size_t used; /* bytes of records in data */
@@ -189,14 +211,17 @@ enum trace_stmt {
 };
 
 /*
- * The names of an skb row, as the writer meets them: op, context and copy
- * kind, and the pointers of layer, func, queue and reason (which live for
- * the run).  The writer numbers each distinct set of names once (a
- * skb_sites row) and writes the number in every skb_rows row.
+ * The names of an skb row: op, context and copy kind, and the pointers of
+ * layer, func, queue and reason (which live for the run).  The simulation
+ * thread numbers each distinct set of names once (a skb_sites row, written
+ * by the writer) and puts the number in the row's record.
  */
 struct trace_site_key {
 	const char *layer, *func, *queue, *reason;
-	uint8_t op, ctx, kind, cpu;
+	/* op | ctx << 8 | kind << 16 | cpu << 24: one word, stored and loaded
+	 * whole (four byte stores read back as one word cannot be forwarded
+	 * from the store buffer: perf showed the wait) */
+	uint32_t codes;
 };
 struct trace_site_slot {
 	struct trace_site_key key;
@@ -242,6 +267,9 @@ struct trace_addr_name {
 	const char *name; /* NULL: an empty slot */
 };
 
+/* A cache line: the two threads' parts of struct trace start on one each. */
+#define TRACE_LINE 64
+
 /*
  * The recorder.  Invariants: db == NULL means "no database" and every write
  * is a no-op; in_txn says a BEGIN is open; failed, once set, stays set and
@@ -258,7 +286,16 @@ struct trace {
 	GPtrArray *hosts;    /* struct trace_host_rec *, by id - 1 */
 	GError *failed;	     /* the first write error, as the simulation thread knows it */
 	GStringChunk *names; /* text of generic rows that is not a literal: kept until close */
-	uint64_t rows;	     /* rows made in the whole run */
+
+	/*
+	 * What the simulation thread writes for every row, on cache lines of
+	 * its own (TRACE_LINE; the struct is allocated so aligned): a line
+	 * both threads write goes from one core to the other at every row.
+	 * The skb_sites numbers once shared a line with the writer's
+	 * batch_rows, and numbering a row then cost twice as much (perf).
+	 */
+	_Alignas(TRACE_LINE) uint64_t rows; /* rows made in the whole run */
+	struct trace_sites sites;	    /* skb_sites numbers (trace_site_id) */
 	struct trace_addr_name addr_cache[1 << TRACE_ADDR_CACHE_BITS]; /* simulation thread */
 	/* cpu_work numbers by "ctx\x1fname" (simulation thread) */
 	GHashTable *work_by_text;
@@ -272,7 +309,8 @@ struct trace {
 	sim_time_t run_length; /* the run's planned virtual length; 0: unknown */
 
 	/* The writer's (or the simulation thread's, when synced). */
-	struct trace_pack skb_pack, cpu_pack;
+	_Alignas(TRACE_LINE) struct trace_pack skb_pack;
+	struct trace_pack cpu_pack;
 	struct trace_plain skb_plain, cpu_plain; /* plain rows not yet inserted */
 	struct {
 		uint32_t n;
@@ -281,7 +319,6 @@ struct trace {
 	uint64_t skb_seq;     /* skb_events rows packed so far: the last seq */
 	bool pack_early;      /* on course to pass expand_rows: packed from now on */
 	uint32_t pack_arrays; /* NETSIM_TRACE_PACK_ARRAYS=N: every Nth pack row an array (tests) */
-	struct trace_sites sites;
 	bool in_txn;
 	uint32_t batch_rows; /* rows written since the last commit */
 	bool packed_cache;   /* the page cache is TRACE_PACKED_CACHE_KIB */
@@ -340,8 +377,6 @@ trace_rec_reserve(struct trace *tr, uint32_t kind, size_t size)
 }
 /* Appends a generic row to the current chunk. */
 void trace_row_put(struct trace *tr, const struct trace_row *row);
-/* The skb_sites number of @r's names (writing its skb_sites row when they are new). */
-uint32_t trace_site_id(struct trace *tr, const struct trace_skb_row *r);
 /* A NULL among the values of a pack's row: no column's value is INT64_MIN
  * (times, ids and their differences within a pack, offsets, lengths). */
 #define PACK_NULL INT64_MIN

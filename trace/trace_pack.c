@@ -46,7 +46,8 @@ pack_as_array(const struct trace *tr, const struct trace_pack *pk)
  * btreeParseCellPtr: minLocal = (usable - 12) * 32 / 255 - 23, and
  * usable - 4 bytes an overflow page), the leaf part is about minLocal and
  * a leaf holds several.  The 25 bytes are the record's header and the
- * other columns.  About 48 KiB of overflow pages a pack (at least one);
+ * other columns.  About 48 KiB of overflow pages a pack and at least one
+ * page (one of 32 KiB: a pack of about 37 KB);
  * TRACE_PACK_ROWS bounds the rows of a pack whatever their size.
  */
 #define TRACE_PACK_MIN_LOCAL ((TRACE_PAGE_SIZE - 12) * 32 / 255 - 23)
@@ -262,7 +263,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		k0 = pk->k0;
 		d0 = pk->has_d0 ? pk->d0 : 0;
 	}
-	uint32_t site = trace_site_id(tr, r);
+	uint32_t site = r->site;
 	/* most rows: the string form, from the record with no array between */
 	if (!plain && !tr->w_error && !pack_as_array(tr, pk) &&
 	    trace_pack_put_skb_rec(pk, r, site, k0, d0)) {

@@ -21,16 +21,6 @@
 
 #include "trace/trace_int.h"
 
-/* Binds a name that lives for the run, or NULL. */
-static inline void
-bind_name(sqlite3_stmt *st, int i, const char *name)
-{
-	if (name)
-		sqlite3_bind_text(st, i, name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* The next value of a generic row, in the statement's parameter order.
  * A row with more values than TRACE_ROW_VALUES is a programming error
  * (a table grew a column): stop before writing past the row. */
@@ -92,9 +82,7 @@ site_hash(const struct trace_site_key *k)
 	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->func;
 	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->queue;
 	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->reason;
-	h = h * UINT64_C(0x9e3779b97f4a7c15) +
-		((uint64_t)k->op | (uint64_t)k->ctx << 8 | (uint64_t)k->kind << 16 |
-		 (uint64_t)k->cpu << 24);
+	h = h * UINT64_C(0x9e3779b97f4a7c15) + k->codes;
 	h ^= h >> 33;
 	h *= UINT64_C(0xff51afd7ed558ccd);
 	h ^= h >> 33;
@@ -107,8 +95,7 @@ static inline bool
 site_key_eq(const struct trace_site_key *a, const struct trace_site_key *b)
 {
 	return a->layer == b->layer && a->func == b->func && a->queue == b->queue &&
-		a->reason == b->reason && a->op == b->op && a->ctx == b->ctx &&
-		a->kind == b->kind && a->cpu == b->cpu;
+		a->reason == b->reason && a->codes == b->codes;
 }
 
 void
@@ -139,17 +126,20 @@ sites_put(struct trace_sites *s, const struct trace_site_key *k, uint32_t id)
 	s->used++;
 }
 
-/* A new pointer key: its number by content, and its skb_sites row if the names are new. */
-static uint32_t
+/* A new pointer key: its number by content, and its skb_sites row (to the
+ * writer, before the row that uses it) if the names are new. */
+static G_GNUC_NO_INLINE uint32_t
 site_new(struct trace *tr, const struct trace_site_key *k)
 {
 	struct trace_sites *s = &tr->sites;
-	const char *ctx = cpu_ctx_name(k->ctx), *op = trace_op_name(k->op);
-	const char *kind = k->kind != COPY_NONE ? trace_copy_kind_name(k->kind) : NULL;
+	unsigned op_code = k->codes & 0xff, ctx_code = k->codes >> 8 & 0xff;
+	unsigned kind_code = k->codes >> 16 & 0xff, cpu = k->codes >> 24;
+	const char *ctx = cpu_ctx_name(ctx_code), *op = trace_op_name(op_code);
+	const char *kind = kind_code != COPY_NONE ? trace_copy_kind_name(kind_code) : NULL;
 	const char *names[] = { ctx, op, k->layer, k->func, k->queue, kind, k->reason };
 	GString *text = g_string_new(NULL);
 
-	g_string_append_printf(text, "%u\x1f", k->cpu);
+	g_string_append_printf(text, "%u\x1f", cpu);
 	/* \x1f separates, \x1e marks a NULL: neither is in a name */
 	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
 		if (names[i])
@@ -163,13 +153,15 @@ site_new(struct trace *tr, const struct trace_site_key *k)
 		g_string_free(text, TRUE);
 	} else {
 		id = s->next_id++;
+		/* a broken invariant: the record has 23 bits for it */
+		g_assert(id <= TRACE_SITES_MAX);
 		g_hash_table_insert(s->by_text, g_string_free(text, FALSE), GUINT_TO_POINTER(id));
-		sqlite3_stmt *st = tr->st[ST_SITE];
-		sqlite3_bind_int64(st, 1, id);
+		struct trace_row b = { .stmt = ST_SITE };
+		row_int(&b, id);
 		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
-			bind_name(st, (int)i + 2, names[i]);
-		sqlite3_bind_int64(st, 9, k->cpu);
-		trace_step(tr, st, "writing skb_sites");
+			row_name(&b, names[i]);
+		row_int(&b, cpu);
+		trace_row_put(tr, &b);
 	}
 	if ((s->used + 1) * 2 > s->mask + 1) {
 		struct trace_site_slot *old = s->slots;
@@ -186,23 +178,33 @@ site_new(struct trace *tr, const struct trace_site_key *k)
 	return id;
 }
 
-uint32_t
-trace_site_id(struct trace *tr, const struct trace_skb_row *r)
+/* The skb_sites number of @k's names; when they are new, their skb_sites
+ * row goes to the writer first.  Inline in skb_row_add, so that the key
+ * stays in registers. */
+static inline uint32_t
+trace_site_id(struct trace *tr, const struct trace_site_key *k)
 {
 	struct trace_sites *s = &tr->sites;
-	const struct trace_site_key k = { r->layer, r->func, r->queue, r->reason,
-					  r->op,    r->ctx,  r->kind,  r->cpu };
-	uint32_t i = site_hash(&k) & s->mask;
+	uint32_t i = site_hash(k) & s->mask;
 
 	for (;;) {
 		const struct trace_site_slot *slot = &s->slots[i];
 		if (!slot->id)
-			return site_new(tr, &k);
-		if (site_key_eq(&slot->key, &k))
+			return site_new(tr, k);
+		if (site_key_eq(&slot->key, k))
 			return slot->id;
 		i = (i + 1) & s->mask;
 	}
 }
+
+/* Copies one field of *p into the record; the empty asm keeps the
+ * compiler from merging neighbouring fields into one wider load. */
+#define PTRS_FIELD(f)                         \
+	do {                                  \
+		__typeof__(r->p.f) f_ = p->f; \
+		__asm__("" : "+r"(f_));       \
+		r->p.f = f_;                  \
+	} while (0)
 
 /*
  * Appends the row to the chunk for the writer, which packs it
@@ -216,7 +218,20 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	    const struct trace_skb_ptrs *p, bool hw)
 {
 	struct trace *tr = h->tr;
-	struct trace_skb_row *r = trace_rec_reserve(tr, REC_SKB, sizeof *r);
+	enum cpu_ctx ctx = hw || !h->cpu ? CPU_NONE : cpu_current_ctx(h->cpu);
+	const struct trace_site_key k = {
+		.layer = layer,
+		.func = func,
+		.queue = queue,
+		.reason = reason,
+		.codes = (uint32_t)(uint8_t)op | (uint32_t)(uint8_t)ctx << 8 |
+			(uint32_t)(uint8_t)kind << 16 |
+			(uint32_t)(uint8_t)(hw || !h->cpu ? 0 : cpu_this_id(h->cpu)) << 24,
+	};
+	/* first: a new site's row goes to the writer before this one */
+	uint32_t site = trace_site_id(tr, &k);
+	size_t size = p ? sizeof(struct trace_skb_row) : offsetof(struct trace_skb_row, p);
+	struct trace_skb_row *r = trace_rec_reserve(tr, REC_SKB, size);
 
 	r->time = h->sim ? sim_now(h->sim) : 0;
 	r->skb = skb;
@@ -224,18 +239,26 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	r->len = len;
 	r->bytes = bytes;
 	r->host = h->id;
-	r->op = (uint8_t)op;
-	r->ctx = (uint8_t)(hw ? CPU_NONE : h->cpu ? cpu_current_ctx(h->cpu) : CPU_NONE);
-	r->cpu = (uint8_t)(hw || !h->cpu ? 0 : cpu_this_id(h->cpu));
-	r->kind = (uint8_t)kind;
-	r->layer = layer;
-	r->func = func;
-	r->queue = queue;
-	r->reason = reason;
+	r->site = site;
+	r->op = op;
 	r->has_ptrs = p != NULL;
 	r->data_off = data_off;
-	if (p)
-		r->p = *p;
+	if (p) {
+		/* Field by field: the caller has just stored *p a field at a
+		 * time, and a wider load across several of those stores cannot
+		 * be forwarded from the store buffer; it waits until they, and
+		 * every store to the chunk before them, reach the cache. */
+		PTRS_FIELD(data_id);
+		PTRS_FIELD(step);
+		PTRS_FIELD(data);
+		PTRS_FIELD(tail);
+		PTRS_FIELD(end);
+		PTRS_FIELD(size);
+		PTRS_FIELD(mac);
+		PTRS_FIELD(net);
+		PTRS_FIELD(trans);
+		PTRS_FIELD(dataref);
+	}
 	tr->rows++;
 }
 
