@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "sim/cpu.h"
+#include "sim/mem.h"
 #include "sim/units.h"
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
@@ -304,6 +305,8 @@ world_run(struct world *w, GError **error)
 	stop_requested = 0;
 	if (!tap_start(w, error))
 		return false;
+	/* the built world on 2 MiB pages (sim/mem.c) */
+	sim_mem_hugepages();
 	if (w->rt) /* real time: a slice is wall time, look at stop requests often */
 		slice = 100 * SIM_MS;
 	if (show)
@@ -311,6 +314,7 @@ world_run(struct world *w, GError **error)
 	while (sim_now(w->sim) < w->duration) {
 		sim_time_t until = MIN(sim_now(w->sim) + slice, w->duration);
 		sim_run_until(w->sim, until);
+		sim_mem_hugepages(); /* and what the run added to the heap */
 		if (sim_stalled(w->sim, NULL, NULL, NULL)) {
 			g_autoptr(GString) msg = g_string_new(NULL);
 			world_stall_message(w, msg);
