@@ -1,5 +1,5 @@
 /*
- * sim/mem.c - the heap of the built world on transparent huge pages
+ * sim/mem.c - the heap that holds the world on transparent huge pages
  * (sim/mem.h).
  *
  * Why: in a large world each host's structures (its CPU and run queue, NIC
@@ -12,23 +12,25 @@
  * (sim/proc.c) and stay on small pages.
  *
  * The heap's start is found once in /proc/self/maps ("[heap]", the brk area
- * glibc's main arena grows), its end is the program break; large blocks that
- * malloc maps on their own are left alone.  The heap grows when the run
- * starts (the processes' first sockets and skbs), so the run calls this
- * between slices too: it costs a compare until the heap has grown by 2 MiB.
+ * glibc's main arena grows), its end is the program break.  Pages are made
+ * huge when they are first touched, not moved afterwards: the first call
+ * makes malloc grow the heap 32 MiB at a time (M_TOP_PAD), and each call
+ * advises what the heap has grown by since the call before, so the builder
+ * calls it after each host and the run between slices; it costs a compare
+ * until the break has crossed a 2 MiB boundary.  What a host touched
+ * between a growth and the next call stays on small pages; so do large
+ * blocks that malloc maps on their own.  An untouched part of the pad takes
+ * no memory.
  */
 #include "sim/mem.h"
 
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25 /* Linux 6.1, include/uapi/asm-generic/mman-common.h */
-#endif
 
 #define MEM_HUGE (2u * 1024u * 1024u) /* x86_64's PMD page */
 
@@ -54,6 +56,8 @@ heap_range(uintptr_t *lo, uintptr_t *hi)
 	return found;
 }
 
+#define MEM_TOP_PAD (32u * 1024u * 1024u)
+
 /* The part of the heap already advised: [heap_lo, heap_done).  The heap is
  * the process's, whatever world runs in it, so this is kept per process. */
 static uintptr_t heap_lo, heap_done;
@@ -70,6 +74,7 @@ sim_mem_hugepages(void)
 			heap_none = true;
 			return 0;
 		}
+		mallopt(M_TOP_PAD, MEM_TOP_PAD);
 		heap_lo = (heap_lo + MEM_HUGE - 1) & ~(uintptr_t)(MEM_HUGE - 1);
 		heap_done = heap_lo;
 	}
@@ -83,7 +88,5 @@ sim_mem_hugepages(void)
 		heap_none = true; /* no THP in this kernel */
 		return 0;
 	}
-	if (madvise((void *)lo, hi - lo, MADV_COLLAPSE) != 0)
-		return 0; /* before 6.1, or no huge page free: later faults only */
 	return hi - lo;
 }

@@ -10,13 +10,13 @@
 #include <stddef.h>
 
 /*
- * Put the heap that holds the world on transparent huge pages:
- * madvise(MADV_HUGEPAGE) on the 2 MiB-aligned part of the process's heap not
- * advised yet, then MADV_COLLAPSE (Linux 6.1) to move what is already there.
- * Call it once the world is built and again as the run goes on (cheap while
- * the heap has not grown by 2 MiB).  Best effort: a kernel without THP or
- * without MADV_COLLAPSE leaves the pages as they were.  Returns the bytes
- * newly advised and collapsed (0 when none were).
+ * Put the heap that holds the world on transparent huge pages: the first
+ * call makes malloc grow the heap 32 MiB at a time (mallopt M_TOP_PAD), and
+ * each call madvises (MADV_HUGEPAGE) the 2 MiB-aligned part of the heap that
+ * it has grown by since the call before, before most of it is touched.  Call
+ * it before the world is built, after each host, and between run slices;
+ * it costs a compare while the break has not crossed a 2 MiB boundary.  Best
+ * effort: without THP nothing changes.  Returns the bytes newly advised.
  */
 size_t sim_mem_hugepages(void);
 
