@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "sim/cpu.h"
+#include "sim/mem.h"
 #include "sim/units.h"
 #include "stack/ipv4.h"
 #include "stack/netdevice.h"
@@ -159,6 +160,7 @@ build_hosts(struct world *w, GError **error)
 			return false;
 		if (!build_interfaces(w, h, g, error) || !inet_routes(w, h, g, error))
 			return false;
+		sim_mem_hugepages(); /* what this host added to the heap */
 	}
 	if (w->hosts->len == 0)
 		return scenario_fail(w->sc, error, "scenario", NULL,
@@ -248,6 +250,8 @@ world_build(struct scenario *sc, const struct world_options *opt, GError **error
 			     PACKAGE_VERSION, error))
 		goto fail;
 	w->pool = skb_pool_new();
+	/* the world's structures on 2 MiB pages as they are made (sim/mem.c) */
+	sim_mem_hugepages();
 	if (!build_links(w, error) || !build_hosts(w, error) || !check_links(w, error) ||
 	    !build_apps(w, error))
 		goto fail;
@@ -304,6 +308,8 @@ world_run(struct world *w, GError **error)
 	stop_requested = 0;
 	if (!tap_start(w, error))
 		return false;
+	/* what building added to the heap, on 2 MiB pages (sim/mem.c) */
+	sim_mem_hugepages();
 	if (w->rt) /* real time: a slice is wall time, look at stop requests often */
 		slice = 100 * SIM_MS;
 	if (show)
@@ -311,6 +317,7 @@ world_run(struct world *w, GError **error)
 	while (sim_now(w->sim) < w->duration) {
 		sim_time_t until = MIN(sim_now(w->sim) + slice, w->duration);
 		sim_run_until(w->sim, until);
+		sim_mem_hugepages(); /* and what the run added */
 		if (sim_stalled(w->sim, NULL, NULL, NULL)) {
 			g_autoptr(GString) msg = g_string_new(NULL);
 			world_stall_message(w, msg);

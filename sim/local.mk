@@ -7,6 +7,7 @@ libnetsim_a_SOURCES += \
 	sim/conf.c sim/conf.h \
 	sim/realtime.c sim/realtime.h \
 	sim/tap.c sim/tap.h \
+	sim/mem.c sim/mem.h \
 	sim/check.h
 
 TEST_CMOCKA_FLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

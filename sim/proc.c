@@ -124,7 +124,7 @@ proc_table_free(struct proc_table *t)
 			proc_kill(p);
 	}
 	for (guint i = 0; i < t->procs->len; i++)
-		g_free(g_ptr_array_index(t->procs, i));
+		g_aligned_free(g_ptr_array_index(t->procs, i));
 	g_ptr_array_free(t->procs, TRUE);
 	g_free(t->host_name);
 	g_free(t);
@@ -343,7 +343,7 @@ proc_spawn(struct proc_table *t, const char *name, sim_time_t delay, proc_main_f
 {
 	g_assert(main != NULL && delay >= 0);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	struct proc *p = g_new0(struct proc, 1);
+	struct proc *p = g_aligned_alloc0(1, sizeof(struct proc), 64); /* proc_int.h */
 	p->t = t;
 	p->name = g_intern_string(name);
 	p->task = t->next_task++;

@@ -90,16 +90,29 @@ rq_fini(struct cpu_rq *rq)
 	g_ptr_array_free(rq->tasks, TRUE);
 }
 
+/* The entity of task @id on @rq, made at its first sight.  The task that
+ * ran last or runs now is the one asked for nearly always (a process's own
+ * charges, cpu_submit_debt): it is found without probing the hash, whose
+ * three arrays are lines of their own that a host running once in 10 ms
+ * finds cold (docs/performance.md).  A migrated entity is no longer on
+ * @rq, and its cpu says so. */
 struct cpu_task *
 rq_task(struct cpu_rq *rq, uint32_t id)
 {
-	struct cpu_task *se = g_hash_table_lookup(rq->by_id, GUINT_TO_POINTER(id));
+	struct cpu *cpu = (struct cpu *)(void *)((char *)rq - offsetof(struct cpu, rq));
+	struct cpu_task *se = rq->last_ran;
+	if (se && se->id == id && se->cpu == cpu)
+		return se;
+	se = rq->curr;
+	if (se && se->id == id && se->cpu == cpu)
+		return se;
+	se = g_hash_table_lookup(rq->by_id, GUINT_TO_POINTER(id));
 	if (se)
 		return se;
 	se = g_new0(struct cpu_task, 1);
 	se->id = id;
 	se->weight = NICE_0_LOAD;
-	se->cpu = (struct cpu *)(void *)((char *)rq - offsetof(struct cpu, rq));
+	se->cpu = cpu;
 	g_ptr_array_add(rq->tasks, se);
 	g_hash_table_insert(rq->by_id, GUINT_TO_POINTER(id), se);
 	return se;

@@ -126,7 +126,7 @@ neigh_destroy(gpointer p)
 	skb_queue_purge(&n->arp_queue, SKB_DROP_QUEUE_PURGE);
 	tbl->stats.destroys++;
 	tbl->stats.entries--;
-	g_free(n);
+	g_aligned_free(n);
 }
 
 /*
@@ -152,7 +152,8 @@ neigh_find(struct neigh_table *tbl, struct net_device *dev, uint32_t ip)
 static struct neighbour *
 neigh_create(struct neigh_table *tbl, struct net_device *dev, uint32_t ip)
 {
-	struct neighbour *n = g_new0(struct neighbour, 1);
+	/* line-aligned: what a datagram reads of it is its first line */
+	struct neighbour *n = g_aligned_alloc0(1, sizeof(struct neighbour), 64);
 	n->key = (uint64_t)dev->ifindex << 32 | ip;
 	n->tbl = tbl;
 	n->dev = dev;

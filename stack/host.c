@@ -21,7 +21,7 @@
 struct host *
 host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *name, uint64_t seed)
 {
-	struct host *h = g_new0(struct host, 1);
+	struct host *h = g_aligned_alloc0(1, sizeof(struct host), 64); /* host.h */
 	h->name = g_strdup(name);
 	h->sim = sim;
 	h->cpu = cpu_new(sim, name);
@@ -73,7 +73,7 @@ host_free(struct host *h)
 	if (h->own_pool && !h->live_first)
 		skb_pool_free(h->pool);
 	g_free(h->name);
-	g_free(h);
+	g_aligned_free(h);
 }
 
 void

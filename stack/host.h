@@ -58,17 +58,16 @@ struct host_drop_place {
 typedef void (*host_fini_fn)(struct host *host);
 
 struct host {
-	char *name;
+	/* What a datagram reads of its host comes first, in two lines of a
+	 * line-aligned struct (host_new): the CPU, the layers' tables, the skb
+	 * pool and the live list.  At a 1000-sender star each sender's host is
+	 * cold when its next datagram comes (docs/performance.md). */
 	struct sim *sim;
 	/* this CPU: the CPU whose item function runs now (set by sim/cpu.c,
 	 * cpu_smp_join), CPU 0 outside any item; Linux smp_processor_id() */
 	struct cpu *cpu;
-	struct cpu *cpus[HOST_MAX_CPUS]; /* [host] cpus = N (stack/softnet.c) */
-	uint32_t ncpus;
 	struct trace_host *trace; /* NULL when not traced */
-	struct rng rng;		  /* stream "host:NAME" */
 	struct skb_pool *pool;
-	bool own_pool;
 
 	/* layers (each owned by its layer; NULL until that layer is set up) */
 	struct neigh_table *arp;
@@ -77,21 +76,27 @@ struct host {
 	struct tcp_state *tcp;
 	struct sock_table *socks;
 	struct proc_table *procs;
-	struct nf_state *nf;   /* stack/netfilter.c, once a hook is registered */
-	struct ipt_table *ipt; /* stack/ip_tables.c, once a rule is added */
-
-	/* device layer (stack/dev.c, stack/softnet.c) */
-	struct net_device *dev_list;
-	struct netdev_index *dev_index; /* stack/dev.c: by name, by ifindex, the tail */
-	uint32_t next_ifindex;
-	struct packet_type *ptype_list;
-	struct softnet_data *softnet;
+	struct softnet_data *softnet; /* stack/softnet.c */
 
 	/* skbs alive on this host: the conservation check's list */
 	uint64_t live_skbs;
 	struct sk_buff *live_first;
 	uint64_t folded;	  /* of live_skbs, those folded (skb_desc_post) */
 	const char *folded_queue; /* the queue they are on (rx_ring_free) */
+	struct nf_state *nf;	  /* stack/netfilter.c, once a hook is registered */
+
+	struct ipt_table *ipt; /* stack/ip_tables.c, once a rule is added */
+	bool own_pool;
+	char *name;
+	struct cpu *cpus[HOST_MAX_CPUS]; /* [host] cpus = N (stack/softnet.c) */
+	uint32_t ncpus;
+	struct rng rng; /* stream "host:NAME" */
+
+	/* device layer (stack/dev.c, stack/softnet.c) */
+	struct net_device *dev_list;
+	struct netdev_index *dev_index; /* stack/dev.c: by name, by ifindex, the tail */
+	uint32_t next_ifindex;
+	struct packet_type *ptype_list;
 
 	/* drops */
 	uint64_t drops[SKB_DROP_REASON_MAX];

@@ -27,13 +27,16 @@ struct icmp_state {
 
 /* host->ip.  Invariant: exists from inet_init until the inet fini hook. */
 struct ip_state {
+	/* what every datagram a host sends reads first (ip_build_and_send_pkt,
+	 * route_output): the first line, and out_requests in the third; the
+	 * 2 KiB protocol table comes after (docs/performance.md, cold lines) */
 	struct host *host;
 	struct ip_config cfg;
+	struct fib_table *fib; /* route.c */
+	uint16_t next_id;      /* ip_select_ident */
 	struct ip_mib mib;
-	uint16_t next_id;			/* ip_select_ident */
 	const struct net_protocol *protos[256]; /* inet_add_protocol */
 	struct packet_type ip_pt;		/* ETH_P_IP -> ip_rcv */
-	struct fib_table *fib;			/* route.c */
 	struct ipfrag_state *frag;		/* ip_frag.c */
 	struct icmp_state icmp;			/* icmp.c */
 	struct raw_table *raw;			/* raw.c */

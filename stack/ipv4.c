@@ -115,11 +115,11 @@ inet_fini(struct host *host)
 	ipfrag_fini(ips);
 	route_fini(ips);
 	for (struct net_device *d = dev_first(host); d; d = d->next) {
-		g_free(d->ip_ptr);
+		g_aligned_free(d->ip_ptr);
 		d->ip_ptr = NULL;
 	}
 	u32map_clear(&ips->inet_addr_lst, g_free);
-	g_free(ips);
+	g_aligned_free(ips);
 	host->ip = NULL;
 }
 
@@ -133,7 +133,7 @@ inet_init(struct host *host, const struct ip_config *ic, const struct neigh_conf
 		return false;
 	}
 	arp_init(host, nc); /* its fini runs after ours: host fini hooks are newest first */
-	struct ip_state *ips = g_new0(struct ip_state, 1);
+	struct ip_state *ips = g_aligned_alloc0(1, sizeof(struct ip_state), 64); /* ip_int.h */
 	ips->host = host;
 	if (ic)
 		ips->cfg = *ic;
@@ -278,7 +278,7 @@ inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen, GErro
 	}
 	struct in_device *in = in_dev_get(dev);
 	if (!in) {
-		in = g_new0(struct in_device, 1);
+		in = g_aligned_alloc0(1, sizeof(struct in_device), 64); /* one line */
 		in->dev = dev;
 		dev->ip_ptr = in;
 	} else if (in->addr) {

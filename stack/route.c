@@ -67,7 +67,8 @@ fib_key_equal(gconstpointer a, gconstpointer b)
 void
 route_init(struct ip_state *ips)
 {
-	struct fib_table *t = g_new0(struct fib_table, 1);
+	/* line-aligned: a lookup reads cache, nslots and cache_hits, one line */
+	struct fib_table *t = g_aligned_alloc0(1, sizeof(struct fib_table), 64);
 	t->entries = g_ptr_array_new_with_free_func(g_free);
 	t->keys = g_hash_table_new(fib_key_hash, fib_key_equal);
 	uint32_t n = ips->cfg.route_cache_size;
@@ -89,7 +90,7 @@ route_fini(struct ip_state *ips)
 	g_hash_table_destroy(ips->fib->keys);
 	g_ptr_array_unref(ips->fib->entries);
 	g_aligned_free(ips->fib->cache);
-	g_free(ips->fib);
+	g_aligned_free(ips->fib);
 	ips->fib = NULL;
 }
 

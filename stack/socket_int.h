@@ -51,9 +51,11 @@ struct sock_table {
 /* A process's open files (Linux struct files_struct). */
 struct files {
 	struct host *host;
+	bool via_socketcall; /* ns_socketcall is dispatching: the next entry is its */
+	/* every system call reads the lines of host, via_socketcall and its fd
+	 * (the first ones for the usual fds), not one 2 KiB further on */
 	struct socket *fd[NS_MAX_FDS];
 	struct socket *accepting; /* ns_accept's new socket while it blocks */
-	bool via_socketcall;	  /* ns_socketcall is dispatching: the next entry is its */
 };
 
 /*
