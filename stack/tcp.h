@@ -519,6 +519,16 @@ int tcp_v4_init_sock(struct sock *sk);
 
 /* tcp_options.c: an arriving segment's options into its cb, and the SYNs' negotiation */
 void tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen);
+
+/* Linux tcp_parse_aligned_timestamp's test (net/ipv4/tcp_input.c): the
+ * options [@o, @end) are NOP NOP TIMESTAMP 10 and nothing else, the layout
+ * of every segment of a timestamped connection. */
+static inline bool
+tcp_opts_aligned_ts(const uint8_t *o, const uint8_t *end)
+{
+	return end - o == TCPOLEN_TSTAMP_ALIGNED && o[0] == TCPOPT_NOP && o[1] == TCPOPT_NOP &&
+		o[2] == TCPOPT_TIMESTAMP && o[3] == TCPOLEN_TIMESTAMP;
+}
 void tcp_sack_negotiate(struct sock *sk, const struct tcp_skb_cb *cb);
 void tcp_wscale_negotiate(struct sock *sk, int wscale);
 

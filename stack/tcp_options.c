@@ -27,8 +27,7 @@ tcp_parse_options(struct sk_buff *skb, const struct tcphdr *th, uint32_t hlen)
 	bool syn = th->flags & TCPHDR_SYN;
 	/* The aligned timestamp alone (tcp_ts_parse reads it): nothing here
 	 * but a SYN's options and SACK blocks, so nothing to find in it. */
-	if (!syn && end - o == TCPOLEN_TSTAMP_ALIGNED && o[0] == TCPOPT_NOP && o[1] == TCPOPT_NOP &&
-	    o[2] == TCPOPT_TIMESTAMP && o[3] == TCPOLEN_TIMESTAMP)
+	if (!syn && tcp_opts_aligned_ts(o, end))
 		return;
 	while (o < end) {
 		if (*o == TCPOPT_EOL)

@@ -114,8 +114,7 @@ tcp_ts_parse(struct sock *sk, const struct sk_buff *skb)
 	 * tcp_fast_parse_options): the layout every segment of a timestamped
 	 * connection has, NOP NOP TIMESTAMP 10 and nothing else, read without
 	 * the walk below, which gives the same values for it. */
-	if (end - o == TCPOLEN_TSTAMP_ALIGNED && o[0] == TCPOPT_NOP && o[1] == TCPOPT_NOP &&
-	    o[2] == TCPOPT_TIMESTAMP && o[3] == TCPOLEN_TIMESTAMP) {
+	if (tcp_opts_aligned_ts(o, end)) {
 		tp->rx_opt.saw_tstamp = true;
 		tp->rx_opt.rcv_tsval = get32(o + 4);
 		tp->rx_opt.rcv_tsecr = get32(o + 8);
