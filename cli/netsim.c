@@ -22,6 +22,7 @@
 #include "config.h"
 #include "sim/conf.h"
 #include "sim/cpu.h"
+#include "sim/mem.h"
 #include "sim/proc.h"
 #include "sim/tap.h"
 #include "sim/wire.h"
@@ -115,6 +116,11 @@ static int
 load(const char *path, struct scenario **out, struct world_options *wo)
 {
 	g_autoptr(GError) error = NULL;
+	/* Grow the heap 32 MiB at a time from the start (sim/mem.c), before
+	 * the scenario is read: in 132 KiB steps no 2 MiB page lies whole
+	 * inside the heap when it is first touched, and the kernel faults
+	 * 4 KiB pages (the first 54 MiB of the 10,000-sender star's check). */
+	sim_mem_hugepages();
 	g_autoptr(scenario) sc = scenario_load(path, &error);
 	if (!sc)
 		return fail(error);
