@@ -113,10 +113,16 @@ netdev_alloc_tx(struct net_device *dev, uint32_t n)
 		struct netdev_queue *txq = &dev->_tx[i];
 		txq->dev = dev;
 		txq->index = i;
-		/* one queue keeps its name; mq's children are numbered */
-		g_autofree char *name = g_strdup_printf("qdisc:%u", i);
-		skb_queue_head_init(&txq->qdisc, n == 1 ? "qdisc" : g_intern_string(name),
-				    LAYER_DEV);
+		/* one queue keeps its name; mq's children are numbered (the
+		 * name is made only for them: alloc_netdev makes every device
+		 * with one queue, 20,002 of them at the 10,000-sender star) */
+		const char *qname = "qdisc";
+		if (n != 1) {
+			char name[32];
+			g_snprintf(name, sizeof name, "qdisc:%u", i);
+			qname = g_intern_string(name);
+		}
+		skb_queue_head_init(&txq->qdisc, qname, LAYER_DEV);
 		cpu_work_init(&txq->tx_work, net_tx_action, txq, "net_tx_action");
 	}
 }
