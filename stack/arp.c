@@ -449,7 +449,7 @@ arp_fini(struct host *host)
 		return;
 	dev_remove_pack(host, &tbl->pt);
 	g_hash_table_destroy(tbl->hash);
-	g_free(tbl);
+	g_aligned_free(tbl);
 	host->arp = NULL;
 }
 
@@ -457,7 +457,8 @@ void
 arp_init(struct host *host, const struct neigh_config *c)
 {
 	g_assert(host->arp == NULL);
-	struct neigh_table *tbl = g_new0(struct neigh_table, 1);
+	/* line-aligned: its first line is what every packet reads */
+	struct neigh_table *tbl = g_aligned_alloc0(1, sizeof(struct neigh_table), 64);
 	tbl->host = host;
 	if (c)
 		tbl->cfg = *c;

@@ -27,23 +27,27 @@ struct icmp_state {
 
 /* host->ip.  Invariant: exists from inet_init until the inet fini hook. */
 struct ip_state {
-	/* what every datagram a host sends reads first (ip_build_and_send_pkt,
-	 * route_output): the first line, and out_requests in the third; the
-	 * 2 KiB protocol table comes after (docs/performance.md, cold lines) */
+	/* What every datagram a host sends reads first (ip_build_and_send_pkt,
+	 * route_output, ip_local_out_finish's local-address test): the first
+	 * line, then next_id and mib.out_requests (its first field) in the
+	 * second; the 2 KiB protocol table comes after (docs/performance.md,
+	 * cold lines).  Line-aligned (inet_init). */
 	struct host *host;
-	struct ip_config cfg;
 	struct fib_table *fib; /* route.c */
-	uint16_t next_id;      /* ip_select_ident */
+	/* local and subnet-broadcast addresses -> struct inet_addr_ent
+	 * (Linux inet_addr_lst, net/ipv4/devinet.c): ip_rcv's O(1) lookup */
+	struct u32map inet_addr_lst;
+	struct ip_config cfg;
+	uint16_t next_id; /* ip_select_ident */
 	struct ip_mib mib;
 	const struct net_protocol *protos[256]; /* inet_add_protocol */
 	struct packet_type ip_pt;		/* ETH_P_IP -> ip_rcv */
 	struct ipfrag_state *frag;		/* ip_frag.c */
 	struct icmp_state icmp;			/* icmp.c */
 	struct raw_table *raw;			/* raw.c */
-	/* local and subnet-broadcast addresses -> struct inet_addr_ent
-	 * (Linux inet_addr_lst, net/ipv4/devinet.c): ip_rcv's O(1) lookup */
-	struct u32map inet_addr_lst;
 };
+G_STATIC_ASSERT(offsetof(struct ip_state, cfg) + sizeof(struct ip_config) <= 64);
+G_STATIC_ASSERT(offsetof(struct ip_state, mib) + offsetof(struct ip_mib, out_requests) < 128);
 
 static inline struct ip_state *
 ip_state(struct host *host)

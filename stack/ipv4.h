@@ -312,6 +312,8 @@ void ip_decrease_ttl(struct iphdr *iph);
 /* ---- counters (Linux IP MIB, /proc/net/snmp "Ip:" line) -------------------- */
 
 struct ip_mib {
+	/* first: the one a sending host bumps (stack/ip_int.h's lines) */
+	uint64_t out_requests;	    /* locally generated datagrams handed to IP */
 	uint64_t in_receives;	    /* datagrams handed to ip_rcv */
 	uint64_t in_hdr_errors;	    /* bad version, IHL, length, checksum; TTL expired */
 	uint64_t in_csum_errors;    /* of which: header checksum */
@@ -321,7 +323,6 @@ struct ip_mib {
 	uint64_t in_discards;	    /* dropped for other reasons on input */
 	uint64_t in_delivers;	    /* handed to a protocol handler (or raw socket) */
 	uint64_t in_no_routes;	    /* not for us, forwarding off, or no route to forward */
-	uint64_t out_requests;	    /* locally generated datagrams handed to IP */
 	uint64_t out_discards;	    /* dropped on output */
 	uint64_t out_no_routes;	    /* no route for a local datagram */
 	uint64_t reasm_timeout;	    /* reassemblies abandoned at ipfrag_time */

@@ -73,6 +73,7 @@
 #define NETSIM_STACK_NETDEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "sim/conf.h"
 #include "sim/cpu.h"
@@ -234,24 +235,34 @@ struct net_device {
 	 * several under an mq root (netif_set_real_num_tx_queues) */
 	struct netdev_queue *_tx;
 	uint32_t num_tx_queues;
-	/* XPS by CPU (Linux dev->xps_maps[XPS_CPUS], one xps_map per CPU):
-	 * for each CPU, the mask of TX queues whose xps_cpus name it; NULL
-	 * until netif_set_xps_queue sets one */
-	uint64_t *xps_cpu_queues;
-	struct net_device_stats stats;
+	/* The third line (the struct is line-aligned, alloc_netdev): what
+	 * every frame reads or counts after the two above, the RPS tables'
+	 * pointers, the IP layer's and the driver's areas and the four packet
+	 * and byte counters, so that a cold device costs three lines a frame
+	 * (Linux groups net_device's fast-path fields in the same way:
+	 * Documentation/networking/net_cachelines/net_device.rst). */
 	/* RPS: per RX queue, the CPUs that do its protocol work
 	 * (/sys/class/net/IF/queues/rx-N/rps_cpus); NULL when none is set */
 	uint64_t *rps_cpus;
 	/* RFS: per RX queue, its flow table (rx-N/rps_flow_cnt, stack/rps.h);
 	 * NULL when none is set */
 	struct rps_dev_flow_table **rps_flow_table;
-	uint32_t num_rx_queues;
 	void *ip_ptr; /* IPv4 layer's per-device state (in_device), not ours */
-	void *priv;   /* the driver's private area (netdev_priv) */
+	void *priv;   /* the driver's private area (netdev_priv), after the struct */
+	struct net_device_stats stats;
+	uint32_t num_rx_queues;
+	/* XPS by CPU (Linux dev->xps_maps[XPS_CPUS], one xps_map per CPU):
+	 * for each CPU, the mask of TX queues whose xps_cpus name it; NULL
+	 * until netif_set_xps_queue sets one */
+	uint64_t *xps_cpu_queues;
 
 	/* private to dev.c */
 	struct net_device *next; /* the host's device list */
 };
+/* the third line above: from rps_cpus to the stats' tx_bytes */
+G_STATIC_ASSERT(offsetof(struct net_device, rps_cpus) % 64 == 0);
+G_STATIC_ASSERT(offsetof(struct net_device, stats) + offsetof(struct net_device_stats, tx_bytes) <
+		offsetof(struct net_device, rps_cpus) + 64);
 
 /*
  * One transmit queue (Linux struct netdev_queue) and its qdisc.  A device

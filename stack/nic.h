@@ -114,15 +114,16 @@ struct nic_stats {
 	uint64_t rx_otherhost;	/* dropped by the MAC address filter */
 	uint64_t rx_down;	/* dropped: device not up */
 	uint64_t rx_irqs;	/* interrupts raised with received frames waiting */
-	uint64_t tx_napi_irqs;	/* NAPI mode: raised by sent descriptors alone */
 	uint64_t rx_irq_frames; /* frames taken by the top half (interrupt mode) */
-	uint64_t tx_frames;	/* frames put on the wire */
-	uint64_t tx_irqs;	/* TX-completion interrupts (interrupt mode; input blocked) */
-	uint64_t tx_completed;	/* skbs freed after transmission */
-	uint64_t tx_polled;	/* of those, freed by the NAPI poll (NAPI mode) */
-	uint64_t tx_busy;	/* ndo_start_xmit found the TX ring full */
-	uint32_t rx_ring_used;	/* filled RX descriptors now */
-	uint32_t tx_ring_used;	/* TX descriptors in use now */
+	/* the second line (the TX path's counters): at offset 64 */
+	uint64_t tx_frames;    /* frames put on the wire */
+	uint64_t tx_napi_irqs; /* NAPI mode: raised by sent descriptors alone */
+	uint64_t tx_irqs;      /* TX-completion interrupts (interrupt mode; input blocked) */
+	uint64_t tx_completed; /* skbs freed after transmission */
+	uint64_t tx_polled;    /* of those, freed by the NAPI poll (NAPI mode) */
+	uint64_t tx_busy;      /* ndo_start_xmit found the TX ring full */
+	uint32_t rx_ring_used; /* filled RX descriptors now */
+	uint32_t tx_ring_used; /* TX descriptors in use now */
 };
 
 struct nic;

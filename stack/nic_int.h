@@ -83,23 +83,30 @@ struct nic_txq {
 };
 
 struct nic {
+	/* Line-aligned (alloc_netdev puts it on the line after its
+	 * net_device) and laid out by what a frame reads, as the queues
+	 * above: at a 1000-sender star each sender's NIC and each of the
+	 * router's 1001 is cold when its next frame comes.  Line 0: what
+	 * both paths read; line 1: the settings (mtu, napi, promisc,
+	 * tx_ring); line 2: the TX state; then the counters, on a line of
+	 * their own: a received frame counts in their first line (rx_frames,
+	 * rx_dma, rx_irqs), a sent one in their second (tx_frames,
+	 * tx_napi_irqs, tx_completed, tx_polled). */
 	struct net_device *dev;
 	struct host *host;
-	struct nic_config cfg;
-	const char *ifname; /* interned: the trace keeps it by pointer */
 	struct wire *wire;
-	int side;
-	struct trace_pcap *pcap;
-	struct nic_stats stats;
-
-	/* RX */
-	uint32_t rx_buf_size;
-	uint32_t nrxq;
 	struct nic_rxq *rxq; /* nrxq queues */
+	struct nic_txq *txq; /* ntxq queues */
+	struct trace_pcap *pcap;
+	const char *ifname; /* interned: the trace keeps it by pointer */
+	uint16_t nrxq;	    /* at most 64 each (tx_unsent's bits, the key ranges) */
+	uint16_t ntxq;
+	uint32_t rx_buf_size;
+
+	struct nic_config cfg;
 
 	/* TX: the queues' rings; the hardware serves them in turn (tx_kick) */
-	uint32_t ntxq;
-	struct nic_txq *txq;	/* ntxq queues */
+	int side;		/* our end of the wire */
 	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
 	uint32_t tx_rr;		/* the queue tx_kick looks at first */
 	uint64_t tx_unsent;	/* bit i: txq[i].tx_next is set (tx_pick); <= 64 queues */
@@ -107,10 +114,18 @@ struct nic {
 	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
 	bool tx_last_frame;	/* the frame on the wire ends its skb */
 
+	_Alignas(64) struct nic_stats stats;
+
 	/* the hash key and indirection table (ethtool -x), read only with
-	 * several RX queues: after the per-frame fields (h16s) */
+	 * several RX queues: after the per-frame fields */
 	struct rss_ctx rss;
 };
+/* the lines named above */
+G_STATIC_ASSERT(offsetof(struct nic, cfg) == 64);
+G_STATIC_ASSERT(offsetof(struct nic, tx_last_frame) < 192);
+G_STATIC_ASSERT(offsetof(struct nic_stats, rx_irqs) < 64 &&
+		offsetof(struct nic_stats, tx_frames) >= 64 &&
+		offsetof(struct nic_stats, tx_napi_irqs) >= 64);
 
 /* The CPU the queue's interrupt is delivered to (smp_affinity). */
 static inline struct cpu *
