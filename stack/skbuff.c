@@ -610,6 +610,7 @@ skb_put(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_put", len, "skb_over_panic: put past end");
 	skb->tail += len;
 	skb->len += len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, len);
 	SKB_TRACE(skb, TR_PUT, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_put"));
@@ -632,6 +633,7 @@ skb_push(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_push", len, "skb_under_panic: push past head");
 	skb->data -= len;
 	skb->len += len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, len);
 	SKB_TRACE(skb, TR_PUSH, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_push"));
@@ -645,6 +647,7 @@ skb_pull(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_pull", len, "pull past tail");
 	skb->data += len;
 	skb->len -= len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, -(int64_t)len);
 	SKB_TRACE(skb, TR_PULL, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_pull"));
@@ -659,6 +662,7 @@ skb_trim(struct sk_buff *skb, uint32_t len)
 	uint32_t cut = skb->len - len;
 	skb->len = len;
 	skb->tail = skb->data + len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, -(int64_t)cut);
 	SKB_TRACE(skb, TR_TRIM, skb->layer, NULL, NULL, cut, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_trim"));

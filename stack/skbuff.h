@@ -119,6 +119,13 @@ struct sk_buff {
 	uint16_t gso_size; /* payload bytes per segment (the MSS); 0: not GSO */
 	uint16_t gso_segs; /* segments it becomes */
 	uint8_t gso_type;  /* SKB_GSO_TCPV4 or SKB_GSO_UDP_L4 */
+	/* netsim's own, not Linux's skb->csum: the bytes data..tail summed
+	 * (csum_partial) as they were copied in (skb_copy_from_user_csum), so
+	 * that TCP's checksum need not read a queued payload a second time;
+	 * valid while data_csum_ok, which every helper that moves data or tail
+	 * clears.  It costs no modelled time: ip_summed decides that. */
+	bool data_csum_ok;
+	uint32_t data_csum;
 	/* receive steering (Linux skb->hash, skb_record_rx_queue) */
 	uint32_t hash;		/* the NIC's RSS hash; 0: none */
 	uint16_t queue_mapping; /* receive: RX queue + 1, 0 not recorded; transmit: the TX queue */
