@@ -476,6 +476,12 @@ tcp_write_xmit(struct sock *sk)
 	}
 	for (; skb; skb = skb->next) {
 		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+		/* a write-queue skb has gone cold while it waited: its bytes
+		 * are read by the clone and the NIC's copy, the next skb's
+		 * struct by the next turn (skb_prefetch_struct) */
+		skb_prefetch_data(skb);
+		if (skb->next)
+			skb_prefetch_struct(skb->next);
 		if (!(cb->flags & TCPHDR_SYN)) {
 			if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 				break;
@@ -526,6 +532,8 @@ tcp_write_xmit(struct sock *sk)
 			tcp_rearm_rto(sk);
 	}
 	tp->send_hint = skb ? skb : last;
+	if (skb) /* the next call starts there */
+		skb_prefetch_struct(skb);
 	tcp_cwnd_validate(sk, sent);
 	if (sent) /* Linux tcp_write_xmit: one loss probe per tail loss episode */
 		tcp_schedule_loss_probe(sk, false);
