@@ -173,11 +173,17 @@ skb_struct_zeroed(struct host *host)
 		skb = g_malloc(sizeof(*skb));
 		pool->skb_mallocs++;
 	}
-	memset(skb, 0, offsetof(struct sk_buff, cb));
-	memset(skb->cb, 0, sizeof(skb->cb));
+	/* Copied from a template rather than memset: a fixed-size copy is
+	 * inlined as vector moves, where gcc makes the memset a rep stos
+	 * (perf: two thirds of skb_get_struct's time, its start-up cost). */
+	static const struct sk_buff zeroed = {
+		.mac_header = SKB_HDR_UNSET,
+		.network_header = SKB_HDR_UNSET,
+		.transport_header = SKB_HDR_UNSET,
+	};
+	memcpy(skb, &zeroed, offsetof(struct sk_buff, buf));
 	skb->buf = NULL;
 	skb->host = host;
-	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
 	return skb;
 }
 
