@@ -334,10 +334,14 @@ skb_prefetch_struct(const struct sk_buff *skb)
 		__builtin_prefetch((const char *)skb + off);
 }
 
+/* The bytes only of a frame-sized skb: a 64 KiB GSO skb is read a
+ * segment at a time, and prefetching all of it would push other lines out. */
 static inline void
 skb_prefetch_data(const struct sk_buff *skb)
 {
 	__builtin_prefetch(skb->buf, 1);
+	if (skb->len > 2048)
+		return;
 	for (const unsigned char *p = skb->data; p < skb->tail; p += 64)
 		__builtin_prefetch(p);
 }
