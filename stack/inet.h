@@ -42,6 +42,20 @@ typedef uint32_t wsum_t;  /* a 32-bit partial sum, not folded (Linux __wsum) */
 
 /* Add @len bytes at @buf to the partial sum @sum (one's complement). */
 wsum_t csum_partial(const void *buf, size_t len, wsum_t sum);
+/*
+ * The partial sum of a block that lies @offset bytes into the data summed
+ * by @sum, added to it (Linux csum_block_add, include/net/checksum.h): a
+ * block at an odd offset has its bytes in the other halves of the 16-bit
+ * words, so its sum is rotated by 8 bits first (RFC 1071 §2(B)).
+ */
+static inline wsum_t
+csum_block_add(wsum_t sum, wsum_t block, uint32_t offset)
+{
+	if (offset & 1)
+		block = (block >> 8) | (block << 24);
+	sum += block;
+	return sum + (sum < block); /* the end-around carry (csum_add) */
+}
 /* Fold a partial sum to 16 bits and complement it. */
 sum16_t csum_fold(wsum_t sum);
 /* The checksum of an IP header of @ihl 32-bit words; 0 when it is correct. */

@@ -86,6 +86,13 @@ tx_kick(struct nic *nic)
 	}
 	if (nic->tx_last_frame) {
 		tx_next_set(nic, t, skb->next);
+		/* the DMA of the next frame reads bytes that waited in the
+		 * qdisc and the ring: start loading them (skbuff.h) */
+		if (skb->next && !skb_is_gso(skb->next)) {
+			skb_prefetch_data(skb->next);
+			if (skb->next->next)
+				skb_prefetch_struct(skb->next->next);
+		}
 		nic->tx_seg = 0;
 		nic->tx_rr = t->index + 1 < nic->ntxq ? t->index + 1 : 0;
 	}

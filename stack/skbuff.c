@@ -173,11 +173,17 @@ skb_struct_zeroed(struct host *host)
 		skb = g_malloc(sizeof(*skb));
 		pool->skb_mallocs++;
 	}
-	memset(skb, 0, offsetof(struct sk_buff, cb));
-	memset(skb->cb, 0, sizeof(skb->cb));
+	/* Copied from a template rather than memset: a fixed-size copy is
+	 * inlined as vector moves, where gcc makes the memset a rep stos
+	 * (perf: two thirds of skb_get_struct's time, its start-up cost). */
+	static const struct sk_buff zeroed = {
+		.mac_header = SKB_HDR_UNSET,
+		.network_header = SKB_HDR_UNSET,
+		.transport_header = SKB_HDR_UNSET,
+	};
+	memcpy(skb, &zeroed, offsetof(struct sk_buff, buf));
 	skb->buf = NULL;
 	skb->host = host;
-	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
 	return skb;
 }
 
@@ -610,6 +616,7 @@ skb_put(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_put", len, "skb_over_panic: put past end");
 	skb->tail += len;
 	skb->len += len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, len);
 	SKB_TRACE(skb, TR_PUT, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_put"));
@@ -632,6 +639,7 @@ skb_push(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_push", len, "skb_under_panic: push past head");
 	skb->data -= len;
 	skb->len += len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, len);
 	SKB_TRACE(skb, TR_PUSH, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_push"));
@@ -645,6 +653,7 @@ skb_pull(struct sk_buff *skb, uint32_t len)
 		skb_panic(skb, "skb_pull", len, "pull past tail");
 	skb->data += len;
 	skb->len -= len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, -(int64_t)len);
 	SKB_TRACE(skb, TR_PULL, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_pull"));
@@ -659,6 +668,7 @@ skb_trim(struct sk_buff *skb, uint32_t len)
 	uint32_t cut = skb->len - len;
 	skb->len = len;
 	skb->tail = skb->data + len;
+	skb->data_csum_ok = false;
 	skb_queue_len_changed(skb, -(int64_t)cut);
 	SKB_TRACE(skb, TR_TRIM, skb->layer, NULL, NULL, cut, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_check(skb, "skb_trim"));

@@ -119,6 +119,13 @@ struct sk_buff {
 	uint16_t gso_size; /* payload bytes per segment (the MSS); 0: not GSO */
 	uint16_t gso_segs; /* segments it becomes */
 	uint8_t gso_type;  /* SKB_GSO_TCPV4 or SKB_GSO_UDP_L4 */
+	/* netsim's own, not Linux's skb->csum: the bytes data..tail summed
+	 * (csum_partial) as they were copied in (skb_copy_from_user_csum), so
+	 * that TCP's checksum need not read a queued payload a second time;
+	 * valid while data_csum_ok, which every helper that moves data or tail
+	 * clears.  It costs no modelled time: ip_summed decides that. */
+	bool data_csum_ok;
+	uint32_t data_csum;
 	/* receive steering (Linux skb->hash, skb_record_rx_queue) */
 	uint32_t hash;		/* the NIC's RSS hash; 0: none */
 	uint16_t queue_mapping; /* receive: RX queue + 1, 0 not recorded; transmit: the TX queue */
@@ -310,6 +317,33 @@ skb_orphan(struct sk_buff *skb)
 		fn(skb);
 		skb->wmem_charge = 0;
 	}
+}
+
+/*
+ * Ask the CPU to start loading what sending @skb will read: its struct
+ * (skb_prefetch_struct), then, once that is in, its buffer's head and
+ * the bytes data..tail (skb_prefetch_data).  For a queued skb that waited
+ * long enough to leave the cache (a megabyte write queue); it changes
+ * nothing, and costs a few instructions (Linux prefetches the next skb
+ * of a list in the same way, e.g. napi_gro_receive's callers).
+ */
+static inline void
+skb_prefetch_struct(const struct sk_buff *skb)
+{
+	for (unsigned off = 0; off < sizeof *skb; off += 64)
+		__builtin_prefetch((const char *)skb + off);
+}
+
+/* The bytes only of a frame-sized skb: a 64 KiB GSO skb is read a
+ * segment at a time, and prefetching all of it would push other lines out. */
+static inline void
+skb_prefetch_data(const struct sk_buff *skb)
+{
+	__builtin_prefetch(skb->buf, 1);
+	if (skb->len > 2048)
+		return;
+	for (const unsigned char *p = skb->data; p < skb->tail; p += 64)
+		__builtin_prefetch(p);
 }
 
 /* Linux skb_is_gso: a large skb the device or skb_gso_segment will cut. */

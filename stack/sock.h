@@ -217,6 +217,9 @@ bool sock_writeable(struct sock *sk);
  * COPY_USER_TO_SKB / COPY_SKB_TO_USER.  skb_copy_from_user appends at the
  * tail (skb_put); skb_copy_to_user reads at data + @offset. */
 void skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len);
+/* The same, and the bytes' sum kept in skb->data_csum while they are hot
+ * (for a queued payload whose checksum is written later: TCP's). */
+void skb_copy_from_user_csum(struct sk_buff *skb, const void *from, uint32_t len);
 void skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len);
 
 /* Block the calling process until @cond(sk) is true or the timeout passes

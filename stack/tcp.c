@@ -785,7 +785,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 			room = size_goal;
 		}
 		uint32_t n = (uint32_t)MIN((size_t)room, msg->len - copied);
-		skb_copy_from_user(skb, (const char *)msg->buf + copied, n);
+		skb_copy_from_user_csum(skb, (const char *)msg->buf + copied, n);
 		TCP_SKB_CB(skb)->end_seq += n;
 		tp->write_seq += n;
 		copied += n;

@@ -109,6 +109,9 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 		sacklen = tcp_sack_optlen(tp, MIN(room, (uint32_t)MAX_TCP_OPTION_SPACE - tslen));
 		optlen += sacklen;
 	}
+	/* the payload's sum when the copy from the user kept it (data_csum) */
+	bool have_sum = !src || src->len == 0 || src->data_csum_ok;
+	wsum_t payload_sum = src && src->len ? src->data_csum : 0;
 	struct sk_buff *skb;
 	if (src) {
 		/* still shared with an earlier clone in flight: Linux pskb_copy_for_clone */
@@ -177,8 +180,12 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	}
 	tcp_urg_xmit(sk, th, seq); /* URG and the urgent pointer (tcp_urg.c) */
 	th->check = 0;
-	th->check =
-		csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP, csum_partial(th, len, 0));
+	/* the header's words added to the payload's sum: the same folded
+	 * checksum as one pass over header and payload (the header is whole
+	 * words, so the payload's offset is even) */
+	wsum_t sum = have_sum ? csum_partial(th, TCP_HLEN + optlen, payload_sum)
+			      : csum_partial(th, len, 0);
+	th->check = csum_tcpudp_magic(sk->saddr, sk->daddr, len, IPPROTO_TCP, sum);
 	/* CHECKSUM_PARTIAL (the device or skb_checksum_help pays for the sum)
 	 * and, above one MSS, gso_size/gso_segs (Linux tcp_set_skb_tso_segs) */
 	tcp_gso_mark(skb, tcp_can_gso(sk) ? tp->mss : 0);
@@ -469,6 +476,12 @@ tcp_write_xmit(struct sock *sk)
 	}
 	for (; skb; skb = skb->next) {
 		struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+		/* a write-queue skb has gone cold while it waited: its bytes
+		 * are read by the clone and the NIC's copy, the next skb's
+		 * struct by the next turn (skb_prefetch_struct) */
+		skb_prefetch_data(skb);
+		if (skb->next)
+			skb_prefetch_struct(skb->next);
 		if (!(cb->flags & TCPHDR_SYN)) {
 			if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 				break;
@@ -519,6 +532,8 @@ tcp_write_xmit(struct sock *sk)
 			tcp_rearm_rto(sk);
 	}
 	tp->send_hint = skb ? skb : last;
+	if (skb) /* the next call starts there */
+		skb_prefetch_struct(skb);
 	tcp_cwnd_validate(sk, sent);
 	if (sent) /* Linux tcp_write_xmit: one loss probe per tail loss episode */
 		tcp_schedule_loss_probe(sk, false);

@@ -235,16 +235,16 @@ tcp_skb_set_owner_w(struct sock *sk, struct sk_buff *skb, bool pure_ack)
 /* ---- TCP Small Queues -------------------------------------------------------------- */
 
 /* Linux tcp_rtx_queue_empty_or_single_skb: at most one skb sent and not
- * yet acknowledged. */
+ * yet acknowledged.  Linux looks at the retransmission queue's first two
+ * nodes; the write queue is contiguous (tcp_check: no gap, ending at
+ * write_seq), so the second skb starts where the head ends, and the head's
+ * end_seq answers without reading the second, a cold struct (perf). */
 static bool
 tcp_rtx_queue_empty_or_single_skb(const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	const struct sk_buff *head = skb_peek(&sk->sk_write_queue);
-	if (!head || !before(TCP_SKB_CB(head)->seq, tp->snd_max))
-		return true;
-	const struct sk_buff *next = head->next;
-	return !next || !before(TCP_SKB_CB(next)->seq, tp->snd_max);
+	return !head || !before(TCP_SKB_CB(head)->end_seq, tp->snd_max);
 }
 
 /*

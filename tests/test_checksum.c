@@ -205,6 +205,39 @@ test_unrolled_headers_equal_csum_partial(void **state)
 	}
 }
 
+/* A payload summed in pieces as it was appended (csum_block_add, odd
+ * offsets included), then a header's words added to that sum: the same
+ * TCP checksum as one pass over header and payload (what tcp_xmit relies
+ * on when skb_copy_from_user_csum kept the payload's sum). */
+static void
+test_block_sums_give_the_one_pass_checksum(void **state)
+{
+	static uint8_t seg[20 + 1500];
+	uint32_t x = 4242;
+	for (int round = 0; round < 2000; round++) {
+		uint32_t plen = 1 + round % 1500;
+		for (size_t j = 0; j < 20 + plen; j++) {
+			x = x * 1103515245u + 12345u;
+			seg[j] = round % 5 == 0 ? 0xff : (uint8_t)(x >> 16);
+		}
+		const uint8_t *payload = seg + 20;
+		wsum_t sum = 0;
+		for (uint32_t off = 0; off < plen;) {
+			x = x * 1103515245u + 12345u;
+			uint32_t n = 1 + (x >> 16) % 700;
+			if (n > plen - off)
+				n = plen - off;
+			sum = csum_block_add(sum, csum_partial(payload + off, n, 0), off);
+			off += n;
+		}
+		uint32_t len = 20 + plen;
+		assert_int_equal(csum_tcpudp_magic(0x0a000001, 0x0a000002, len, 6,
+						   csum_partial(seg, 20, sum)),
+				 csum_tcpudp_magic(0x0a000001, 0x0a000002, len, 6,
+						   csum_partial(seg, len, 0)));
+	}
+}
+
 int
 main(void)
 {
@@ -218,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_prefix_parse_reports_what_is_wrong),
 		cmocka_unit_test(test_unrolled_sum_equals_word_by_word_sum),
 		cmocka_unit_test(test_unrolled_headers_equal_csum_partial),
+		cmocka_unit_test(test_block_sums_give_the_one_pass_checksum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
