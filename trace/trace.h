@@ -164,6 +164,21 @@ void trace_skb_event_ptrs(struct trace_host *h, enum trace_op op, uint64_t skb, 
 			  enum trace_copy_kind kind, const char *reason, uint64_t other,
 			  const struct trace_skb_ptrs *p, bool hw);
 
+/*
+ * The same row, with its pointer columns written by the caller straight
+ * into the row's record: returns where they go (the caller sets every
+ * field), or NULL when the host's rows are not written.  The record is the
+ * writer's only once the caller's next trace call (or the run's end) has
+ * come, so filling it after the return is safe.  Filling a struct on the
+ * stack for trace_skb_event_ptrs to copy stored each field twice and read
+ * it back once (docs/performance.md).  Called behind TRACE_ON.
+ */
+struct trace_skb_ptrs *trace_skb_event_ptrs_begin(struct trace_host *h, enum trace_op op,
+						  uint64_t skb, const char *layer, const char *func,
+						  const char *queue, int64_t len, int64_t bytes,
+						  enum trace_copy_kind kind, const char *reason,
+						  uint64_t other, bool hw);
+
 /* The row written for one skb operation at full level, without pointer columns. */
 void trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
 		     const char *func, const char *queue, int64_t data_off, int64_t len,

@@ -432,12 +432,20 @@ trace_skb_row_other(const struct trace_skb_row *r)
 {
 	return r->other != 0 ? (int64_t)r->other : PACK_NULL;
 }
+/* data_off: a row with pointer columns has it in p.data (the caller fills
+ * p in the record, trace_skb_event_ptrs_begin), one without in data_off
+ * (-1 for a NULL). */
+static inline int64_t
+trace_skb_row_data_off(const struct trace_skb_row *r)
+{
+	return r->has_ptrs ? (int64_t)r->p.data : r->data_off;
+}
 static inline int64_t
 trace_skb_row_len(const struct trace_skb_row *r)
 {
-	bool derived =
-		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
-	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
+	int64_t data_off = trace_skb_row_data_off(r);
+	bool derived = r->has_ptrs && data_off >= 0 && r->len == (int64_t)r->p.tail - data_off;
+	bool len_null = !r->has_ptrs || data_off < 0; /* tail_off - data_off is NULL */
 	return derived || (len_null && r->len < 0) ? PACK_NULL : r->len >= 0 ? r->len : -1;
 }
 /* The string form of the skb row @r straight from its record, @site its

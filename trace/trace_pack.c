@@ -279,7 +279,8 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 	v[1] = r->host;
 	v[2] = site;
 	v[3] = (int64_t)r->skb - k0;
-	v[4] = r->data_off >= 0 ? r->data_off : PACK_NULL;
+	int64_t data_off = trace_skb_row_data_off(r);
+	v[4] = data_off >= 0 ? data_off : PACK_NULL;
 	if (r->has_ptrs) {
 		const struct trace_skb_ptrs *p = &r->p;
 		v[5] = p->step;

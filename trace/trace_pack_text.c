@@ -289,7 +289,8 @@ trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uin
 	PUT(r->host);
 	PUT(site);
 	PUT(zigzag((int64_t)r->skb - k0));
-	PUT(r->data_off >= 0 ? r->data_off : PACK_NULL);
+	int64_t data_off = trace_skb_row_data_off(r);
+	PUT(data_off >= 0 ? data_off : PACK_NULL);
 	if (r->has_ptrs) {
 		const struct trace_skb_ptrs *q = &r->p;
 		PUT(q->step);
