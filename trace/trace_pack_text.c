@@ -245,7 +245,7 @@ put_char(unsigned char **pp, unsigned char **last, int64_t x)
  * The low character of a time (a value 0 .. PACK_TIME_SPLIT - 1), as
  * put_char writes it.  Most are 3 bytes of UTF-8 and spread over 128 KiB of
  * pack_utf8, so the table load missed the cache at almost every row (perf:
- * the largest part of trace_pack_put_cpu_string); a 3-byte character is
+ * the largest part of trace_pack_put_cpu_string, now trace_pack_put_cpu_rec); a 3-byte character is
  * computed instead, the 1- and 2-byte ones (the escaped '\\' among them)
  * still come from the table.  The same bytes either way.
  */
@@ -341,21 +341,26 @@ trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uin
 	return true;
 }
 
-/* A cpu row: [host, work, start_ns - t0, end_ns - start_ns, task, cpu]. */
+/* A cpu row from its record @r: host, work, start_ns - t0 (two), end_ns -
+ * start_ns (two), task, cpu (NULL when 0); @t0 is the pack's first start.
+ * Straight from the record, with no array of values between (as
+ * trace_pack_put_skb_rec). */
 bool
-trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v)
+trace_pack_put_cpu_rec(struct trace_pack *pk, const struct trace_cpu_row *r, int64_t t0)
 {
-	if (v[2] < 0 || v[3] < 0)
+	int64_t start = (int64_t)r->start - t0, len = (int64_t)r->end - (int64_t)r->start;
+
+	if (start < 0 || len < 0)
 		return false;
 	unsigned char *p = string_open(pk, 8), *last = p;
-	PUT(v[0]);
-	PUT(v[1]);
-	PUT(v[2] / PACK_TIME_SPLIT);
-	put_time_lo(&p, &last, v[2] % PACK_TIME_SPLIT);
-	PUT(v[3] / PACK_TIME_SPLIT);
-	put_time_lo(&p, &last, v[3] % PACK_TIME_SPLIT);
-	PUT(v[4]);
-	PUT(v[5]);
+	PUT(r->host);
+	PUT(r->work);
+	PUT(start / PACK_TIME_SPLIT);
+	put_time_lo(&p, &last, start % PACK_TIME_SPLIT);
+	PUT(len / PACK_TIME_SPLIT);
+	put_time_lo(&p, &last, len % PACK_TIME_SPLIT);
+	PUT(r->has_task ? (int64_t)r->task : PACK_NULL);
+	PUT(r->cpu != 0 ? (int64_t)r->cpu : PACK_NULL);
 	string_close(pk, last);
 	return true;
 }
@@ -438,7 +443,7 @@ unzigzag(int64_t z)
 	return z & 1 ? -1 - (z >> 1) : z >> 1;
 }
 
-/* A string row (trace_pack_put_skb_rec, trace_pack_put_cpu_string) as the values
+/* A string row (trace_pack_put_skb_rec, trace_pack_put_cpu_rec) as the values
  * of the array form into @v/@has; @k0: the pack's first skb. */
 static bool
 unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, bool *has)
