@@ -55,8 +55,15 @@ enum trace_layer {
 };
 
 const char *trace_op_name(enum trace_op op);
-/* A layer's name, a pointer that lives for the run (the writer interns by pointer). */
-const char *trace_layer_name(enum trace_layer layer);
+/* A layer's name, a pointer that lives for the run (the writer interns by
+ * pointer).  Inline: stack/skbuff.c asks for one at every row of a full
+ * trace. */
+extern const char *const trace_layer_names[LAYER_MAX];
+static inline const char *
+trace_layer_name(enum trace_layer layer)
+{
+	return (unsigned)layer < LAYER_MAX ? trace_layer_names[layer] : "?";
+}
 const char *trace_copy_kind_name(enum trace_copy_kind kind);
 /* The op or copy kind called @name, or -1: how viz/ maps names to enums once. */
 int trace_op_by_name(const char *name);

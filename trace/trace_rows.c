@@ -203,7 +203,7 @@ trace_site_id(struct trace *tr, const struct trace_site_key *k)
  * (@ptrs) leaves them to the caller.  The time and the CPU context are
  * taken now, when the operation happens.
  */
-static inline struct trace_skb_row *
+static inline __attribute__((always_inline)) struct trace_skb_row *
 skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
 	    const char *func, const char *queue, int64_t data_off, int64_t len, int64_t bytes,
 	    enum trace_copy_kind kind, const char *reason, uint64_t other, bool ptrs, bool hw)
