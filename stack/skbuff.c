@@ -233,20 +233,22 @@ skb_trace_row_len(struct sk_buff *skb, enum trace_op op, enum trace_layer layer,
 {
 	const unsigned char *h = skb->head;
 	const struct skb_data *b = skb->buf; /* NULL: an RX descriptor not yet written */
-	struct trace_skb_ptrs p = {
-		.data_id = b ? b->id : 0,
-		.step = skb->trace_step++,
-		.data = b ? (uint32_t)(skb->data - h) : 0,
-		.tail = b ? (uint32_t)(skb->tail - h) : 0,
-		.end = b ? (uint32_t)(skb->end - h) : 0,
-		.size = b ? b->size : 0,
-		.mac = skb->mac_header,
-		.net = skb->network_header,
-		.trans = skb->transport_header,
-		.dataref = b ? (uint16_t)(b->refs - (op == TR_FREE || op == TR_DROP)) : 0,
-	};
-	trace_skb_event_ptrs(skb->host->trace, op, skb->id, trace_layer_name(layer), func, queue,
-			     len, bytes, kind, reason, other, &p, hw);
+	/* the pointers go straight into the trace's record (no copy of a struct) */
+	struct trace_skb_ptrs *p =
+		trace_skb_event_ptrs_begin(skb->host->trace, op, skb->id, trace_layer_name(layer),
+					   func, queue, len, bytes, kind, reason, other, hw);
+	if (!p)
+		return;
+	p->data_id = b ? b->id : 0;
+	p->step = skb->trace_step++;
+	p->data = b ? (uint32_t)(skb->data - h) : 0;
+	p->tail = b ? (uint32_t)(skb->tail - h) : 0;
+	p->end = b ? (uint32_t)(skb->end - h) : 0;
+	p->size = b ? b->size : 0;
+	p->mac = skb->mac_header;
+	p->net = skb->network_header;
+	p->trans = skb->transport_header;
+	p->dataref = b ? (uint16_t)(b->refs - (op == TR_FREE || op == TR_DROP)) : 0;
 }
 
 static void

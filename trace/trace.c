@@ -122,19 +122,11 @@ trace_copy_kind_name(enum trace_copy_kind kind)
 	return "?";
 }
 
-static const char *const trace_layer_names[LAYER_MAX] = {
+const char *const trace_layer_names[LAYER_MAX] = {
 #define TRACE_LAYER_NAME(e, name, what) [LAYER_##e] = #name,
 	TRACE_LAYERS(TRACE_LAYER_NAME)
 #undef TRACE_LAYER_NAME
 };
-
-const char *
-trace_layer_name(enum trace_layer layer)
-{
-	if ((unsigned)layer < LAYER_MAX)
-		return trace_layer_names[layer];
-	return "?";
-}
 
 int
 trace_op_by_name(const char *name)

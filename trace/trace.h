@@ -55,8 +55,15 @@ enum trace_layer {
 };
 
 const char *trace_op_name(enum trace_op op);
-/* A layer's name, a pointer that lives for the run (the writer interns by pointer). */
-const char *trace_layer_name(enum trace_layer layer);
+/* A layer's name, a pointer that lives for the run (the writer interns by
+ * pointer).  Inline: stack/skbuff.c asks for one at every row of a full
+ * trace. */
+extern const char *const trace_layer_names[LAYER_MAX];
+static inline const char *
+trace_layer_name(enum trace_layer layer)
+{
+	return (unsigned)layer < LAYER_MAX ? trace_layer_names[layer] : "?";
+}
 const char *trace_copy_kind_name(enum trace_copy_kind kind);
 /* The op or copy kind called @name, or -1: how viz/ maps names to enums once. */
 int trace_op_by_name(const char *name);
@@ -163,6 +170,21 @@ void trace_skb_event_ptrs(struct trace_host *h, enum trace_op op, uint64_t skb, 
 			  const char *func, const char *queue, int64_t len, int64_t bytes,
 			  enum trace_copy_kind kind, const char *reason, uint64_t other,
 			  const struct trace_skb_ptrs *p, bool hw);
+
+/*
+ * The same row, with its pointer columns written by the caller straight
+ * into the row's record: returns where they go (the caller sets every
+ * field), or NULL when the host's rows are not written.  The record is the
+ * writer's only once the caller's next trace call (or the run's end) has
+ * come, so filling it after the return is safe.  Filling a struct on the
+ * stack for trace_skb_event_ptrs to copy stored each field twice and read
+ * it back once (docs/performance.md).  Called behind TRACE_ON.
+ */
+struct trace_skb_ptrs *trace_skb_event_ptrs_begin(struct trace_host *h, enum trace_op op,
+						  uint64_t skb, const char *layer, const char *func,
+						  const char *queue, int64_t len, int64_t bytes,
+						  enum trace_copy_kind kind, const char *reason,
+						  uint64_t other, bool hw);
 
 /* The row written for one skb operation at full level, without pointer columns. */
 void trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,

@@ -396,9 +396,6 @@ void trace_pack_reserve(struct trace_pack *pk, size_t more);
 void trace_pack_text_init(void);
 /* A row in the array form: @n values, PACK_NULL for a NULL. */
 void trace_pack_put_row(struct trace_pack *pk, const int64_t *v, int n);
-/* A cpu row (the 6 values of the array form) in the string form: false,
- * and nothing written, if a value does not fit it. */
-bool trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v);
 /* The rows of the pack @text ("[[..],"..",[..]]": array rows and string
  * rows) into values and NULL flags, @ncol a row, calling @row for each;
  * false on text that is not a pack.  @k0, @d0: the pack's first skb and
@@ -432,12 +429,20 @@ trace_skb_row_other(const struct trace_skb_row *r)
 {
 	return r->other != 0 ? (int64_t)r->other : PACK_NULL;
 }
+/* data_off: a row with pointer columns has it in p.data (the caller fills
+ * p in the record, trace_skb_event_ptrs_begin), one without in data_off
+ * (-1 for a NULL). */
+static inline int64_t
+trace_skb_row_data_off(const struct trace_skb_row *r)
+{
+	return r->has_ptrs ? (int64_t)r->p.data : r->data_off;
+}
 static inline int64_t
 trace_skb_row_len(const struct trace_skb_row *r)
 {
-	bool derived =
-		r->has_ptrs && r->data_off >= 0 && r->len == (int64_t)r->p.tail - r->data_off;
-	bool len_null = !r->has_ptrs || r->data_off < 0; /* tail_off - data_off is NULL */
+	int64_t data_off = trace_skb_row_data_off(r);
+	bool derived = r->has_ptrs && data_off >= 0 && r->len == (int64_t)r->p.tail - data_off;
+	bool len_null = !r->has_ptrs || data_off < 0; /* tail_off - data_off is NULL */
 	return derived || (len_null && r->len < 0) ? PACK_NULL : r->len >= 0 ? r->len : -1;
 }
 /* The string form of the skb row @r straight from its record, @site its
@@ -445,6 +450,9 @@ trace_skb_row_len(const struct trace_skb_row *r)
  * and nothing written, if a value does not fit it. */
 bool trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uint32_t site,
 			    int64_t k0, int64_t d0);
+/* The string form of the cpu row @r straight from its record, @t0 the
+ * pack's first start; false, and nothing written, if a value does not fit. */
+bool trace_pack_put_cpu_rec(struct trace_pack *pk, const struct trace_cpu_row *r, int64_t t0);
 /* trace_pack.c: the writer's handling of an skb_events and a cpu_busy row. */
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r);

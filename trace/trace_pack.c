@@ -279,7 +279,8 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 	v[1] = r->host;
 	v[2] = site;
 	v[3] = (int64_t)r->skb - k0;
-	v[4] = r->data_off >= 0 ? r->data_off : PACK_NULL;
+	int64_t data_off = trace_skb_row_data_off(r);
+	v[4] = data_off >= 0 ? data_off : PACK_NULL;
 	if (r->has_ptrs) {
 		const struct trace_skb_ptrs *p = &r->p;
 		v[5] = p->step;
@@ -329,10 +330,21 @@ void
 trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r)
 {
 	struct trace_pack *pk = &tr->cpu_pack;
+	bool plain = trace_plain_now(tr);
+
+	if (!plain && !pk->n)
+		pk->t0 = (int64_t)r->start;
+	/* most rows: the string form, from the record with no array between */
+	if (!plain && !pack_as_array(tr, pk) && trace_pack_put_cpu_rec(pk, r, pk->t0)) {
+		tr->batch_rows++;
+		if (pack_full(pk))
+			pack_write(tr, pk, tr->st[ST_CPU_PACK], false);
+		return;
+	}
 	int64_t v[6] = { r->host, r->work, (int64_t)r->start, (int64_t)r->end, r->task, r->cpu };
 	bool has[6] = { true, true, true, true, r->has_task, r->cpu != 0 };
 
-	if (trace_plain_now(tr)) {
+	if (plain) {
 		struct trace_plain *pl = &tr->cpu_plain;
 		for (int i = 0; i < 5; i++) {
 			pl->v[pl->n][i] = v[i];
@@ -345,15 +357,14 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r)
 			plain_write(tr, pl, false);
 		return;
 	}
-	if (!pk->n)
-		pk->t0 = v[2];
+	/* packed, and not in the string form above: NETSIM_TRACE_PACK_ARRAYS
+	 * asked for the array form, or a value does not fit a character */
 	v[3] -= v[2]; /* the stretch's length */
 	v[2] -= pk->t0;
 	for (int i = 0; i < 6; i++)
 		if (!has[i])
 			v[i] = PACK_NULL;
-	if (pack_as_array(tr, pk) || !trace_pack_put_cpu_string(pk, v))
-		trace_pack_put_row(pk, v, 6);
+	trace_pack_put_row(pk, v, 6);
 	tr->batch_rows++;
 	if (pack_full(pk))
 		pack_write(tr, pk, tr->st[ST_CPU_PACK], false);

@@ -241,6 +241,28 @@ put_char(unsigned char **pp, unsigned char **last, int64_t x)
 	return true;
 }
 
+/*
+ * The low character of a time (a value 0 .. PACK_TIME_SPLIT - 1), as
+ * put_char writes it.  Most are 3 bytes of UTF-8 and spread over 128 KiB of
+ * pack_utf8, so the table load missed the cache at almost every row (perf:
+ * the largest part of trace_pack_put_cpu_string, now trace_pack_put_cpu_rec); a 3-byte character is
+ * computed instead, the 1- and 2-byte ones (the escaped '\\' among them)
+ * still come from the table.  The same bytes either way.
+ */
+static inline __attribute__((always_inline)) void
+put_time_lo(unsigned char **pp, unsigned char **last, int64_t x)
+{
+	uint32_t u = (uint32_t)x + 35, e;
+
+	if (u >= 0x800)
+		e = (0xe0 | u >> 12) | (0x80 | ((u >> 6) & 0x3f)) << 8 | (0x80 | (u & 0x3f)) << 16 |
+			3u << 24;
+	else
+		e = pack_utf8[x];
+	memcpy(*pp, &e, 4); /* a constant size: inlined */
+	*pp = *last = *pp + (e >> 24);
+}
+
 /* Room for a string row of @n characters at the end of @pk; its opening
  * ("[" or "," and the quote) written.  Returns where its characters go. */
 static inline unsigned char *
@@ -285,11 +307,12 @@ trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uin
 		return false;
 	unsigned char *p = string_open(pk, 18), *last = p;
 	PUT(t / PACK_TIME_SPLIT);
-	PUT(t % PACK_TIME_SPLIT);
+	put_time_lo(&p, &last, t % PACK_TIME_SPLIT);
 	PUT(r->host);
 	PUT(site);
 	PUT(zigzag((int64_t)r->skb - k0));
-	PUT(r->data_off >= 0 ? r->data_off : PACK_NULL);
+	int64_t data_off = trace_skb_row_data_off(r);
+	PUT(data_off >= 0 ? data_off : PACK_NULL);
 	if (r->has_ptrs) {
 		const struct trace_skb_ptrs *q = &r->p;
 		PUT(q->step);
@@ -318,21 +341,26 @@ trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r, uin
 	return true;
 }
 
-/* A cpu row: [host, work, start_ns - t0, end_ns - start_ns, task, cpu]. */
+/* A cpu row from its record @r: host, work, start_ns - t0 (two), end_ns -
+ * start_ns (two), task, cpu (NULL when 0); @t0 is the pack's first start.
+ * Straight from the record, with no array of values between (as
+ * trace_pack_put_skb_rec). */
 bool
-trace_pack_put_cpu_string(struct trace_pack *pk, const int64_t *v)
+trace_pack_put_cpu_rec(struct trace_pack *pk, const struct trace_cpu_row *r, int64_t t0)
 {
-	if (v[2] < 0 || v[3] < 0)
+	int64_t start = (int64_t)r->start - t0, len = (int64_t)r->end - (int64_t)r->start;
+
+	if (start < 0 || len < 0)
 		return false;
 	unsigned char *p = string_open(pk, 8), *last = p;
-	PUT(v[0]);
-	PUT(v[1]);
-	PUT(v[2] / PACK_TIME_SPLIT);
-	PUT(v[2] % PACK_TIME_SPLIT);
-	PUT(v[3] / PACK_TIME_SPLIT);
-	PUT(v[3] % PACK_TIME_SPLIT);
-	PUT(v[4]);
-	PUT(v[5]);
+	PUT(r->host);
+	PUT(r->work);
+	PUT(start / PACK_TIME_SPLIT);
+	put_time_lo(&p, &last, start % PACK_TIME_SPLIT);
+	PUT(len / PACK_TIME_SPLIT);
+	put_time_lo(&p, &last, len % PACK_TIME_SPLIT);
+	PUT(r->has_task ? (int64_t)r->task : PACK_NULL);
+	PUT(r->cpu != 0 ? (int64_t)r->cpu : PACK_NULL);
 	string_close(pk, last);
 	return true;
 }
@@ -415,7 +443,7 @@ unzigzag(int64_t z)
 	return z & 1 ? -1 - (z >> 1) : z >> 1;
 }
 
-/* A string row (trace_pack_put_skb_rec, trace_pack_put_cpu_string) as the values
+/* A string row (trace_pack_put_skb_rec, trace_pack_put_cpu_rec) as the values
  * of the array form into @v/@has; @k0: the pack's first skb. */
 static bool
 unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, bool *has)

@@ -197,25 +197,16 @@ trace_site_id(struct trace *tr, const struct trace_site_key *k)
 	}
 }
 
-/* Copies one field of *p into the record; the empty asm keeps the
- * compiler from merging neighbouring fields into one wider load. */
-#define PTRS_FIELD(f)                         \
-	do {                                  \
-		__typeof__(r->p.f) f_ = p->f; \
-		__asm__("" : "+r"(f_));       \
-		r->p.f = f_;                  \
-	} while (0)
-
 /*
  * Appends the row to the chunk for the writer, which packs it
- * (trace_pack.c).  The time and the CPU context are taken now, when the
- * operation happens.
+ * (trace_pack.c), and returns its record; a row with pointer columns
+ * (@ptrs) leaves them to the caller.  The time and the CPU context are
+ * taken now, when the operation happens.
  */
-static void
+static inline __attribute__((always_inline)) struct trace_skb_row *
 skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
 	    const char *func, const char *queue, int64_t data_off, int64_t len, int64_t bytes,
-	    enum trace_copy_kind kind, const char *reason, uint64_t other,
-	    const struct trace_skb_ptrs *p, bool hw)
+	    enum trace_copy_kind kind, const char *reason, uint64_t other, bool ptrs, bool hw)
 {
 	struct trace *tr = h->tr;
 	enum cpu_ctx ctx = hw || !h->cpu ? CPU_NONE : cpu_current_ctx(h->cpu);
@@ -230,7 +221,7 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	};
 	/* first: a new site's row goes to the writer before this one */
 	uint32_t site = trace_site_id(tr, &k);
-	size_t size = p ? sizeof(struct trace_skb_row) : offsetof(struct trace_skb_row, p);
+	size_t size = ptrs ? sizeof(struct trace_skb_row) : offsetof(struct trace_skb_row, p);
 	struct trace_skb_row *r = trace_rec_reserve(tr, REC_SKB, size);
 
 	r->time = h->sim ? sim_now(h->sim) : 0;
@@ -241,25 +232,10 @@ skb_row_add(struct trace_host *h, enum trace_op op, uint64_t skb, const char *la
 	r->host = h->id;
 	r->site = site;
 	r->op = op;
-	r->has_ptrs = p != NULL;
-	r->data_off = data_off;
-	if (p) {
-		/* Field by field: the caller has just stored *p a field at a
-		 * time, and a wider load across several of those stores cannot
-		 * be forwarded from the store buffer; it waits until they, and
-		 * every store to the chunk before them, reach the cache. */
-		PTRS_FIELD(data_id);
-		PTRS_FIELD(step);
-		PTRS_FIELD(data);
-		PTRS_FIELD(tail);
-		PTRS_FIELD(end);
-		PTRS_FIELD(size);
-		PTRS_FIELD(mac);
-		PTRS_FIELD(net);
-		PTRS_FIELD(trans);
-		PTRS_FIELD(dataref);
-	}
+	r->has_ptrs = ptrs;
+	r->data_off = data_off; /* a row with pointers: p.data (trace_skb_row_data_off) */
 	tr->rows++;
+	return r;
 }
 
 void
@@ -269,7 +245,19 @@ trace_skb_event(struct trace_host *h, enum trace_op op, uint64_t skb, const char
 {
 	if (trace_writing(h, TRACE_FULL))
 		skb_row_add(h, op, skb, layer, func, queue, data_off, len, bytes, kind, reason,
-			    other, NULL, false);
+			    other, false, false);
+}
+
+struct trace_skb_ptrs *
+trace_skb_event_ptrs_begin(struct trace_host *h, enum trace_op op, uint64_t skb, const char *layer,
+			   const char *func, const char *queue, int64_t len, int64_t bytes,
+			   enum trace_copy_kind kind, const char *reason, uint64_t other, bool hw)
+{
+	if (!trace_writing(h, TRACE_FULL))
+		return NULL;
+	return &skb_row_add(h, op, skb, layer, func, queue, 0, len, bytes, kind, reason, other,
+			    true, hw)
+			->p;
 }
 
 void
@@ -278,9 +266,10 @@ trace_skb_event_ptrs(struct trace_host *h, enum trace_op op, uint64_t skb, const
 		     enum trace_copy_kind kind, const char *reason, uint64_t other,
 		     const struct trace_skb_ptrs *p, bool hw)
 {
-	if (trace_writing(h, TRACE_FULL))
-		skb_row_add(h, op, skb, layer, func, queue, p->data, len, bytes, kind, reason,
-			    other, p, hw);
+	struct trace_skb_ptrs *q = trace_skb_event_ptrs_begin(h, op, skb, layer, func, queue, len,
+							      bytes, kind, reason, other, hw);
+	if (q)
+		*q = *p;
 }
 
 static const char *
