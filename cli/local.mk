@@ -2,7 +2,7 @@
 bin_PROGRAMS += netsim
 netsim_SOURCES = cli/netsim.c
 netsim_LDADD = $(NETSIM_LIBS)
-netsim_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic
+netsim_LDFLAGS = $(SAN_LDFLAGS) $(LTO_LDFLAGS) -Wl,--export-dynamic
 
 libnetsim_a_SOURCES += \
 	cli/scenario.c cli/scenario.h \

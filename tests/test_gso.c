@@ -250,7 +250,7 @@ static void
 test_fin_and_psh_only_on_last_segment_cwr_only_on_first(void **state)
 {
 	struct fx *fx = *state;
-	struct sk_buff *segs[NSEGS + 1];
+	struct sk_buff *segs[NSEGS + 1] = { NULL }; /* -O3: gcc cannot see segment fill it */
 	const uint8_t cwr = 0x80;
 	uint32_t n = segment(fx, TCPHDR_ACK | TCPHDR_PSH | TCPHDR_FIN | cwr, segs);
 	assert_int_equal(seg_tcp(segs[0])->flags, TCPHDR_ACK | cwr);
