@@ -105,7 +105,7 @@ proc_table_new(struct sim *sim, struct cpu *cpu, const char *host_name)
 	t->procs = g_ptr_array_new();
 	t->next_task = PROC_FIRST_TASK;
 	t->stack_size = PROC_STACK_SIZE_DEFAULT;
-	proc_signals_install();
+	proc_signals_install_for(sim);
 	return t;
 }
 

@@ -111,5 +111,7 @@ extern __thread volatile uint64_t proc_resumes;
 /* sim/proc_fault.c */
 void proc_watchdog_ref(int delta);
 void proc_signals_install(void);
+/* proc_signals_install at @sim's first process table, not at every host's. */
+void proc_signals_install_for(const struct sim *sim);
 
 #endif

@@ -65,6 +65,7 @@ struct sim_key {
 struct sim {
 	sim_time_t now;
 	uint64_t seed;
+	uint64_t serial; /* sim_serial */
 	uint64_t seq;
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
@@ -95,8 +96,10 @@ struct sim {
 struct sim *
 sim_new(uint64_t seed)
 {
+	static uint64_t serials; /* worlds are built on one thread */
 	struct sim *sim = g_new0(struct sim, 1);
 	sim->seed = seed;
+	sim->serial = ++serials;
 	sim->run_end = -1;
 	sim_set_instant_limit(sim, SIM_INSTANT_LIMIT_DEFAULT);
 	return sim;
@@ -118,6 +121,12 @@ uint64_t
 sim_seed(const struct sim *sim)
 {
 	return sim->seed;
+}
+
+uint64_t
+sim_serial(const struct sim *sim)
+{
+	return sim->serial;
 }
 
 static inline bool

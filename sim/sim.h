@@ -44,6 +44,9 @@ sim_now(const struct sim *sim)
 	return *(const sim_time_t *)(const void *)sim;
 }
 uint64_t sim_seed(const struct sim *sim);
+/* A number no other engine of this process has had (1 for the first):
+ * for work done once per world, such as installing signal handlers. */
+uint64_t sim_serial(const struct sim *sim);
 
 /* Schedule @fn(@a, @b) @delay ns from now (delay >= 0). Never fails. */
 sim_event_id sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b);
