@@ -3,16 +3,19 @@
  *
  * Pending events live in a slab of slots; small (time, sequence, slot,
  * generation) keys order them.  The keys that fire first wait in a short
- * sorted array, the near queue, and the rest in a 4-ary min-heap; every key
- * of the near queue comes before every key of the heap.  Most events are
- * near: a CPU item's end, a frame's arrival, each scheduled a few
- * microseconds ahead while far timers wait in the heap, so most events are
- * scheduled and dispatched without a heap operation.  Cancelling bumps the
- * slot's generation and frees it at once, which leaves a stale key behind;
- * the key is recognised by its old generation and skipped when it comes
- * first (Redis's ae.c marks deleted timers the same way).  So cancel is
- * O(1), schedule and dispatch are O(log n) at worst, and the steady state
- * allocates nothing: the slab and the heap only ever grow.
+ * sorted array, the near queue; the rest, the far keys, in a timer wheel of
+ * 256 ns buckets reaching 1 ms ahead, and beyond that in a 4-ary min-heap.
+ * Every key of the near queue comes before every far key.  A CPU item's
+ * end scheduled while nothing else is due first is the near queue's; in a
+ * busy world (the star's thousand senders) most keys are far, and the
+ * wheel takes and gives them in O(1) where the heap's sift-down grew with
+ * the number pending.  Cancelling bumps the slot's generation and frees it
+ * at once, which leaves a stale key behind; the key is recognised by its
+ * old generation and skipped when it comes first (Redis's ae.c marks
+ * deleted timers the same way).  So cancel is O(1), schedule and dispatch
+ * are O(1) amortised within the wheel's reach and O(log n) beyond, and the
+ * steady state allocates nothing: the slab, the buckets and the heap only
+ * ever grow.
  *
  * An event id is (generation << 32 | slot); generations start at 1, so no
  * id is 0.
@@ -59,6 +62,29 @@ struct sim_key {
 	uint32_t gen;
 };
 
+/* The wheel of far keys (see wheel_add). */
+#define WHEEL_SHIFT 8 /* a bucket is 256 ns */
+#define WHEEL_BITS 12
+#define WHEEL_N (1u << WHEEL_BITS) /* 4096 buckets: 1.05 ms */
+#define WHEEL_WORDS (WHEEL_N / 64)
+#define WHEEL_SUMS (WHEEL_WORDS / 64)
+
+/* A bucket of the wheel: its list of nodes, sorted (index + 1, 0 = none). */
+struct sim_bucket {
+	uint32_t head, tail;
+};
+
+/* A key in the wheel: a link of its bucket's list. */
+struct sim_wnode {
+	struct sim_key key;
+	uint32_t next; /* index + 1 of the next node of the bucket, 0 = none */
+};
+
+/* far_src: where the far queue's least key is (a bucket, FAR_HEAP), or
+ * FAR_UNKNOWN until far_least looks again; far_min is a copy of it. */
+#define FAR_HEAP (-1)
+#define FAR_UNKNOWN (-2)
+
 /* The near queue's length. */
 #define SIM_NEAR 16
 
@@ -70,7 +96,6 @@ struct sim {
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
-	bool hole;	      /* heap[0] holds no key: see heap_fill_hole */
 	uint64_t at_instant;  /* events dispatched since the clock last moved */
 	uint64_t instant_cap; /* the instant limit, UINT64_MAX for none */
 	bool stalled;
@@ -85,12 +110,23 @@ struct sim {
 	uint32_t nslots, cap_slots;
 	uint32_t free_head; /* index + 1, 0 = none */
 
-	struct sim_key *heap;
-	size_t nheap, cap_heap; /* nheap counts the hole */
+	struct sim_key *heap; /* the far keys beyond the wheel */
+	size_t nheap, cap_heap;
 
 	/* the near queue, latest first: near[nnear - 1] fires next */
 	uint32_t nnear;
 	struct sim_key near[SIM_NEAR];
+
+	/* the wheel (see wheel_add); its bitmaps last, after the hot fields */
+	size_t nwheel;
+	int32_t far_src;	/* far_least's answer: a bucket, FAR_HEAP or FAR_UNKNOWN */
+	struct sim_key far_min; /* its key, while far_src is known */
+	struct sim_bucket *wheel;
+	struct sim_wnode *wnodes; /* the nodes, a pool */
+	uint32_t nwnodes, cap_wnodes;
+	uint32_t wfree;		    /* index + 1 of the first free node, 0 = none */
+	uint64_t wsum[WHEEL_SUMS];  /* bit w % 64 of word w / 64: wmap[w] is not 0 */
+	uint64_t wmap[WHEEL_WORDS]; /* bit i % 64 of word i / 64: bucket i holds keys */
 };
 
 struct sim *
@@ -101,6 +137,8 @@ sim_new(uint64_t seed)
 	sim->seed = seed;
 	sim->serial = ++serials;
 	sim->run_end = -1;
+	sim->far_src = FAR_UNKNOWN;
+	sim->wheel = g_new0(struct sim_bucket, WHEEL_N);
 	sim_set_instant_limit(sim, SIM_INSTANT_LIMIT_DEFAULT);
 	return sim;
 }
@@ -112,6 +150,8 @@ sim_free(struct sim *sim)
 		return;
 	g_free(sim->slots);
 	g_free(sim->heap);
+	g_free(sim->wheel);
+	g_free(sim->wnodes);
 	g_free(sim);
 }
 
@@ -140,23 +180,11 @@ static void heap_check(const struct sim *sim, const char *caller);
 /*
  * The heap is 4-ary: half the depth of a binary heap, and the four children
  * of a node share a cache line or two, which matters more than the extra
- * comparisons.
- *
- * Its root may be a hole (sim->hole): an event dispatched from the heap
- * leaves its place empty, and the next key that goes into the heap fills
- * it with one sift down, instead of a pop and a push (heapreplace).  A
- * hole stays until then, or until the heap's least key is needed (a
- * dispatch, or a check): then the last key fills it (a pop).
+ * comparisons.  It holds only the keys beyond the wheel's reach (below).
  */
 #define HEAP_D 4
 
-static inline bool
-heap_empty(const struct sim *sim)
-{
-	return sim->nheap == (size_t)sim->hole;
-}
-
-static void
+static G_GNUC_NO_INLINE void
 heap_push(struct sim *sim, struct sim_key key)
 {
 	if (sim->nheap == sim->cap_heap) {
@@ -206,40 +234,223 @@ heap_sift_down(struct sim *sim, const struct sim_key *kp, size_t i, size_t n)
 	h[i] = key;
 }
 
-/* Fill the root hole with the last key: heap_pop's second half. */
+/* Take the heap's least key off: the last key fills the root. */
 static void
-heap_fill_hole(struct sim *sim)
+heap_pop(struct sim *sim)
 {
 	size_t n = --sim->nheap;
-	sim->hole = false;
 	if (n > 0)
 		heap_sift_down(sim, &sim->heap[n], 0, n);
-	NS_CHECK(heap_check(sim, "heap_fill_hole"));
+	NS_CHECK(heap_check(sim, "heap_pop"));
 }
 
-/* The time of the heap's least key (SIM_TIME_MAX when empty), for
+/* ---- the wheel ------------------------------------------------------------------ */
+
+/*
+ * The far keys (those after the near queue) that fire within WHEEL_N
+ * buckets of 2^WHEEL_SHIFT ns from now wait in a timer wheel (a calendar
+ * queue of one year, Brown 1988): bucket (at >> WHEEL_SHIFT) % WHEEL_N,
+ * each sorted by (time, sequence), earliest at its head.  Every key of the
+ * wheel lies within WHEEL_N buckets of now's, which holds as the clock
+ * moves (no key is ever in the past), so a bucket holds one bucket-time's
+ * keys and the buckets in circular order from now's are in time order.  A
+ * two-level bitmap finds the first non-empty bucket.  The keys beyond go
+ * to the heap, and the far queue's least key is the lesser of the wheel's
+ * and the heap's: a heap key is never moved into the wheel, it is only
+ * compared.  So a far key costs O(1) amortised where the heap's sift-down
+ * grew with the number pending: in the star most keys are far (a frame's
+ * arrival, a CPU item's end behind one), 27 a datagram, and at N = 1000 the
+ * heap's 18% of the run loop.  256 ns buckets hold a key or two; the reach
+ * (1 ms) keeps the bucket heads in 32 KiB, and the rarer keys beyond it
+ * (a thousand senders' 10 ms timers, TCP's) cost one heap push and pop.
+ */
+static inline uint32_t
+wheel_index(sim_time_t at)
+{
+	return (uint32_t)((uint64_t)at >> WHEEL_SHIFT) & (WHEEL_N - 1);
+}
+
+/* Does a key at @at fit in the wheel now? */
+static inline bool
+wheel_fits(const struct sim *sim, sim_time_t at)
+{
+	return ((uint64_t)at >> WHEEL_SHIFT) - ((uint64_t)sim->now >> WHEEL_SHIFT) < WHEEL_N;
+}
+
+/* The first non-empty bucket in circular order from now's; the wheel is
+ * not empty. */
+static uint32_t
+wheel_first(const struct sim *sim)
+{
+	uint32_t p = wheel_index(sim->now), w = p / 64;
+	uint64_t bits = sim->wmap[w] & (~0ull << (p % 64));
+	if (bits)
+		return w * 64 + (uint32_t)__builtin_ctzll(bits);
+	/* the words after w, then from word 0 (w's own low bits come last) */
+	uint32_t sw = w / 64;
+	uint64_t s = (w % 64) < 63 ? sim->wsum[sw] & (~0ull << (w % 64 + 1)) : 0;
+	for (uint32_t k = 0; !s; k++) {
+		sw = (sw + 1) % WHEEL_SUMS;
+		s = sim->wsum[sw];
+		g_assert(k <= WHEEL_SUMS);
+	}
+	w = sw * 64 + (uint32_t)__builtin_ctzll(s);
+	return w * 64 + (uint32_t)__builtin_ctzll(sim->wmap[w]);
+}
+
+/*
+ * A bucket is a sorted list of nodes from one pool, whose free nodes are
+ * reused last freed first: the nodes in use stay few and warm (a thousand
+ * timers are 32 KiB), where a growing array per bucket made the wheel's
+ * whole reach (megabytes) pass through the cache once a turn.  A bucket
+ * holds the keys of one microsecond; a new key is most often the latest
+ * of its bucket (its sequence is the largest yet) and goes last, a near key
+ * passed on to the wheel (the earliest of all) first, and the rest walk.
+ */
+static void
+wheel_add(struct sim *sim, struct sim_key key)
+{
+	uint32_t n = sim->wfree;
+	if (n) {
+		sim->wfree = sim->wnodes[n - 1].next;
+	} else {
+		if (sim->nwnodes == sim->cap_wnodes) {
+			sim->cap_wnodes = sim->cap_wnodes ? sim->cap_wnodes * 2 : 1024;
+			sim->wnodes = g_renew(struct sim_wnode, sim->wnodes, sim->cap_wnodes);
+		}
+		n = ++sim->nwnodes;
+	}
+	uint32_t i = wheel_index(key.at);
+	struct sim_bucket *bk = &sim->wheel[i];
+	struct sim_wnode *nodes = sim->wnodes;
+	sim->nwheel++;
+	if (!bk->head) {
+		sim->wmap[i / 64] |= 1ull << (i % 64);
+		sim->wsum[i / 4096] |= 1ull << (i / 64 % 64);
+		nodes[n - 1] = (struct sim_wnode){ .key = key, .next = 0 };
+		bk->head = bk->tail = n;
+		return;
+	}
+	if (!key_before(&key, &nodes[bk->tail - 1].key)) {
+		nodes[n - 1] = (struct sim_wnode){ .key = key, .next = 0 };
+		nodes[bk->tail - 1].next = n;
+		bk->tail = n;
+		return;
+	}
+	uint32_t *link = &bk->head; /* it comes before the tail: a walk */
+	while (key_before(&nodes[*link - 1].key, &key))
+		link = &nodes[*link - 1].next;
+	nodes[n - 1] = (struct sim_wnode){ .key = key, .next = *link };
+	*link = n;
+}
+
+/* Take bucket @i's first key off. */
+static void
+wheel_take(struct sim *sim, uint32_t i)
+{
+	struct sim_bucket *bk = &sim->wheel[i];
+	uint32_t n = bk->head;
+	struct sim_wnode *node = &sim->wnodes[n - 1];
+	bk->head = node->next;
+	node->next = sim->wfree;
+	sim->wfree = n;
+	sim->nwheel--;
+	if (!bk->head) {
+		bk->tail = 0;
+		sim->wmap[i / 64] &= ~(1ull << (i % 64));
+		if (!sim->wmap[i / 64])
+			sim->wsum[i / 4096] &= ~(1ull << (i / 64 % 64));
+	}
+}
+
+/* ---- the far queue: the wheel and the heap ---------------------------------------- */
+
+static inline const struct sim_key *
+far_key(const struct sim *sim, int32_t src)
+{
+	if (src == FAR_HEAP)
+		return &sim->heap[0];
+	return &sim->wnodes[sim->wheel[src].head - 1].key;
+}
+
+/* far_least when the least key is not known: find it. */
+static G_GNUC_NO_INLINE const struct sim_key *
+far_find(struct sim *sim)
+{
+	int32_t src;
+	if (sim->nwheel) {
+		src = (int32_t)wheel_first(sim);
+		if (sim->nheap && key_before(&sim->heap[0], far_key(sim, src)))
+			src = FAR_HEAP;
+	} else if (sim->nheap) {
+		src = FAR_HEAP;
+	} else {
+		return NULL;
+	}
+	sim->far_src = src;
+	sim->far_min = *far_key(sim, src);
+	return &sim->far_min;
+}
+
+/* The far queue's least key (a copy, valid until the far queue changes),
+ * or NULL when it is empty. */
+static inline const struct sim_key *
+far_least(struct sim *sim)
+{
+	if (G_LIKELY(sim->far_src != FAR_UNKNOWN))
+		return &sim->far_min;
+	return far_find(sim);
+}
+
+static void
+far_add(struct sim *sim, struct sim_key key)
+{
+	bool least = sim->far_src != FAR_UNKNOWN && key_before(&key, &sim->far_min);
+	if (wheel_fits(sim, key.at)) {
+		wheel_add(sim, key);
+		if (least)
+			sim->far_src = (int32_t)wheel_index(key.at);
+	} else {
+		heap_push(sim, key);
+		if (least)
+			sim->far_src = FAR_HEAP;
+	}
+	if (least)
+		sim->far_min = key;
+}
+
+/* Take off the key far_least returned. */
+static void
+far_take(struct sim *sim)
+{
+	int32_t src = sim->far_src;
+	if (src == FAR_HEAP)
+		heap_pop(sim);
+	else
+		wheel_take(sim, (uint32_t)src);
+	sim->far_src = FAR_UNKNOWN;
+}
+
+/* The time of the far queue's least key (SIM_TIME_MAX when empty), for
  * sim_schedule_next; out of line, as it is needed only with no near key. */
 static G_GNUC_NO_INLINE sim_time_t
-heap_least_at(struct sim *sim)
+far_least_at(struct sim *sim)
 {
-	if (heap_empty(sim))
-		return SIM_TIME_MAX;
-	if (sim->hole)
-		heap_fill_hole(sim);
-	return sim->heap[0].at;
+	const struct sim_key *k = far_least(sim);
+	return k ? k->at : SIM_TIME_MAX;
 }
 
 /* ---- the near queue ---------------------------------------------------- */
 
 /*
- * A key joins the near queue when it comes before every key of the heap,
- * in its place by (time, sequence); a full near queue passes its latest key
- * on to the heap (it comes before all of the heap: a hole takes it as it
- * is).  Any other key goes into the heap.  Keys are unique and the next
- * event is always the near queue's earliest key, or the heap's least when
- * the near queue is empty, so the order of dispatch is what one heap gives.
- * The near queue is sorted latest first, so taking its next key moves
- * nothing, and a key that fires soon (most do: a CPU item's end) moves few.
+ * A key joins the near queue when it comes before every far key, in its
+ * place by (time, sequence); a full near queue passes its latest key on to
+ * the far queue (it comes before all of it).  Any other key goes to the
+ * far queue.  Keys are unique and the next event is always the near
+ * queue's earliest key, or the far queue's least when the near queue is
+ * empty, so the order of dispatch is what one heap gives.  The near queue
+ * is sorted latest first, so taking its next key moves nothing, and a key
+ * that fires soon (most do: a CPU item's end) moves few.
  */
 
 /* Insert @key among the first @n near keys, before near[0].  Keys go by
@@ -270,65 +481,27 @@ near_prepend(struct sim *sim, struct sim_key key, uint32_t n)
 
 /* queue_add when the near queue is empty or full, or @key comes after all of it. */
 static void
-queue_add_slow(struct sim *sim, struct sim_key k)
+queue_add_slow(struct sim *sim, struct sim_key key)
 {
-	const struct sim_key *key = &k;
 	struct sim_key *a = sim->near;
 	uint32_t n = sim->nnear;
-	if (n == 0 || key_before(&a[0], key)) {
-		/* after every near key: before the heap's least? */
-		if (sim->hole) {
-			/* the least is one of the hole's children */
-			size_t nh = sim->nheap;
-			if (nh > 1) {
-				struct sim_key *h = sim->heap;
-				size_t b = 1, m = MIN((size_t)HEAP_D, nh - 1);
-				if (m == HEAP_D) {
-					size_t b2 = key_before(&h[4], &h[3]) ? 4 : 3;
-					b = key_before(&h[2], &h[1]) ? 2 : 1;
-					if (key_before(&h[b2], &h[b]))
-						b = b2;
-				} else {
-					for (size_t j = 2; j <= m; j++)
-						if (key_before(&h[j], &h[b]))
-							b = j;
-				}
-				if (key_before(&h[b], key)) {
-					/* heapreplace: it moves down from the root,
-					 * the least child up */
-					sim->hole = false;
-					h[0] = h[b];
-					heap_sift_down(sim, key, b, nh);
-					NS_CHECK(heap_check(sim, "queue_add"));
-					return;
-				}
-			}
-			if (n < SIM_NEAR) {
-				near_prepend(sim, *key, n);
-			} else {
-				sim->heap[0] = *key; /* between the near queue and the heap */
-				sim->hole = false;
-			}
-		} else if ((sim->nheap && key_before(&sim->heap[0], key)) || n == SIM_NEAR) {
-			heap_push(sim, *key);
-		} else {
-			near_prepend(sim, *key, n);
-		}
+	if (n == 0 || key_before(&a[0], &key)) {
+		/* after every near key: before the far queue's least? */
+		const struct sim_key *f;
+		if (n < SIM_NEAR && (!(f = far_least(sim)) || key_before(&key, f)))
+			near_prepend(sim, key, n);
+		else
+			far_add(sim, key);
 		return;
 	}
-	/* full, and @key comes before its latest key: that one goes to the heap */
-	if (sim->hole) {
-		sim->heap[0] = a[0];
-		sim->hole = false;
-	} else {
-		heap_push(sim, a[0]);
-	}
-	if (key_before(&a[1], key)) {
-		a[0] = *key; /* it is the latest now */
+	/* full, and @key comes before its latest key: that one goes on */
+	far_add(sim, a[0]);
+	if (key_before(&a[1], &key)) {
+		a[0] = key; /* it is the latest now */
 		return;
 	}
 	memmove(&a[0], &a[1], --n * sizeof *a);
-	near_insert(sim, *key, n);
+	near_insert(sim, key, n);
 }
 
 /* Queue a key: the usual case inline, the rest in queue_add_slow. */
@@ -342,17 +515,13 @@ queue_add(struct sim *sim, struct sim_key key)
 		queue_add_slow(sim, key);
 }
 
-/* The next key to dispatch, or NULL: the near queue's first, else the heap's least. */
+/* The next key to dispatch, or NULL: the near queue's first, else the far queue's least. */
 static inline const struct sim_key *
 queue_next(struct sim *sim)
 {
 	if (sim->nnear)
 		return &sim->near[sim->nnear - 1];
-	if (heap_empty(sim))
-		return NULL;
-	if (sim->hole)
-		heap_fill_hole(sim);
-	return &sim->heap[0];
+	return far_least(sim);
 }
 
 /* Take the key queue_next returned off the queue. */
@@ -363,7 +532,7 @@ queue_take(struct sim *sim)
 		sim->nnear--;
 		return;
 	}
-	sim->hole = true; /* filled by the next key, or by queue_next */
+	far_take(sim);
 }
 
 static uint32_t
@@ -629,7 +798,7 @@ run_plain(struct sim *sim, sim_time_t end)
 		if (nn)
 			sim->nnear = nn - 1;
 		else
-			sim->hole = true; /* queue_take */
+			far_take(sim); /* queue_take */
 		NS_CHECK(sim_check(sim, "sim_run_until"));
 		fn(sim, a, b);
 		n++;
@@ -674,7 +843,7 @@ sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, v
 	if (delay >= 0 && delay <= sim->run_end - sim->now && !sim_interrupt_flag) {
 		sim_time_t when = sim->now + delay;
 		uint32_t nn = sim->nnear;
-		if ((nn ? sim->near[nn - 1].at > when : heap_least_at(sim) > when) &&
+		if ((nn ? sim->near[nn - 1].at > when : far_least_at(sim) > when) &&
 		    (delay > 0 || sim->at_instant < sim->instant_cap)) {
 			if (delay > 0) {
 				sim->now = when;
@@ -746,22 +915,21 @@ sim_bug(const struct sim *sim, const char *caller, const char *what, size_t entr
 {
 	fprintf(stderr,
 		"netsim: %s: event queue check failed at %" G_GINT64_FORMAT
-		" ns: %s (entry %zu of %zu in the heap%s, %u near, %u slots, %zu pending)\n",
-		caller, sim->now, what, entry, sim->nheap, sim->hole ? " with its hole" : "",
-		sim->nnear, sim->nslots, sim->live);
+		" ns: %s (entry %zu of %zu in the heap, %u near, %zu in the wheel, %u slots, %zu "
+		"pending)\n",
+		caller, sim->now, what, entry, sim->nheap, sim->nnear, sim->nwheel, sim->nslots,
+		sim->live);
 	fflush(stderr);
 	abort();
 }
 
-/* The heap property: no entry fires before its parent (a hole at the root
- * has no key to compare).  O(n) in the heap's size, cancelled entries
- * included; it runs only in the checked build. */
+/* The heap property: no entry fires before its parent.  O(n) in the
+ * heap's size, cancelled entries included; it runs only in the checked
+ * build. */
 static void
 heap_check(const struct sim *sim, const char *caller)
 {
-	if (sim->hole && sim->nheap == 0)
-		sim_bug(sim, caller, "a hole in an empty heap", 0);
-	for (size_t i = sim->hole ? HEAP_D + 1 : 1; i < sim->nheap; i++)
+	for (size_t i = 1; i < sim->nheap; i++)
 		if (key_before(&sim->heap[i], &sim->heap[(i - 1) / HEAP_D]))
 			sim_bug(sim, caller, "an entry fires before its parent", i);
 }
@@ -775,6 +943,91 @@ near_key(const struct sim *sim, uint32_t i)
 
 enum { SLOT_UNSEEN, SLOT_KEYED, SLOT_FREE };
 
+struct check_walk {
+	const struct sim *sim;
+	const char *caller;
+	uint8_t *seen;
+	size_t pending;
+};
+
+/* One key of the queue (entry @i in the messages): a slot that exists, a
+ * time not in the past, and its event's, once. */
+static void
+check_key(struct check_walk *cw, const struct sim_key *k, size_t i)
+{
+	const struct sim *sim = cw->sim;
+	if (k->slot >= sim->nslots)
+		sim_bug(sim, cw->caller, "an entry names a slot that does not exist", i);
+	if (k->at < sim->now)
+		sim_bug(sim, cw->caller, "an entry lies in the past of the clock", i);
+	if (k->seq >= sim->seq)
+		sim_bug(sim, cw->caller, "an entry's sequence number was never issued", i);
+	const struct sim_slot *s = &sim->slots[k->slot];
+	if (s->gen != k->gen || !s->fn)
+		return; /* cancelled: skipped when it reaches the top */
+	if (cw->seen[k->slot] != SLOT_UNSEEN)
+		sim_bug(sim, cw->caller, "a pending event has two heap entries", i);
+	if (s->at != k->at)
+		sim_bug(sim, cw->caller, "an entry's time is not its event's", i);
+	cw->seen[k->slot] = SLOT_KEYED;
+	cw->pending++;
+}
+
+/* The wheel: each marked bucket sorted, holding keys of its own bucket-time
+ * within the wheel's reach and after every near key; the marks and the
+ * count agree (entries after the heap's and the near queue's). */
+static void
+wheel_check(struct check_walk *cw)
+{
+	const struct sim *sim = cw->sim;
+	size_t e = sim->nheap + sim->nnear, n = 0;
+	const struct sim_key *last_near = sim->nnear ? near_key(sim, sim->nnear - 1) : NULL;
+	for (uint32_t w = 0; w < WHEEL_WORDS; w++) {
+		if (!!(sim->wsum[w / 64] & (1ull << (w % 64))) != !!sim->wmap[w])
+			sim_bug(sim, cw->caller, "the wheel's summary is wrong", e);
+		for (uint64_t bits = sim->wmap[w]; bits; bits &= bits - 1) {
+			uint32_t b = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			if (!sim->wheel[b].head)
+				sim_bug(sim, cw->caller, "a marked bucket of the wheel is empty",
+					e);
+			uint32_t last = 0;
+			const struct sim_key *prev = NULL;
+			for (uint32_t x = sim->wheel[b].head; x;
+			     last = x, x = sim->wnodes[x - 1].next, e++, n++) {
+				if (x > sim->nwnodes || n > sim->nwnodes)
+					sim_bug(sim, cw->caller, "a bucket's list is broken", e);
+				const struct sim_key *k = &sim->wnodes[x - 1].key;
+				if (wheel_index(k->at) != b || !wheel_fits(sim, k->at))
+					sim_bug(sim, cw->caller,
+						"a wheel entry is in the wrong bucket", e);
+				if (prev && !key_before(prev, k))
+					sim_bug(sim, cw->caller,
+						"a bucket of the wheel is out of order", e);
+				prev = k;
+				if (last_near && !key_before(last_near, k))
+					sim_bug(sim, cw->caller,
+						"a wheel entry fires before a near one", e);
+				check_key(cw, k, e);
+			}
+			if (last != sim->wheel[b].tail)
+				sim_bug(sim, cw->caller, "a bucket's tail is not its last node", e);
+		}
+	}
+	if (n != sim->nwheel)
+		sim_bug(sim, cw->caller, "the wheel's count is wrong", e);
+	if (sim->far_src >= 0 &&
+	    (sim->far_src >= (int32_t)WHEEL_N || !sim->wheel[sim->far_src].head))
+		sim_bug(sim, cw->caller, "the far queue's least is in an empty bucket", e);
+	if (sim->far_src == FAR_HEAP && sim->nheap == 0)
+		sim_bug(sim, cw->caller, "the far queue's least is in an empty heap", e);
+	if (sim->far_src != FAR_UNKNOWN) {
+		const struct sim_key *k = far_key(sim, sim->far_src);
+		if (k->at != sim->far_min.at || k->seq != sim->far_min.seq ||
+		    k->slot != sim->far_min.slot || k->gen != sim->far_min.gen)
+			sim_bug(sim, cw->caller, "the far queue's least is not its copy", e);
+	}
+}
+
 void
 sim_check(const struct sim *sim, const char *caller)
 {
@@ -785,33 +1038,21 @@ sim_check(const struct sim *sim, const char *caller)
 		if (!key_before(near_key(sim, i - 1), near_key(sim, i)))
 			sim_bug(sim, caller, "the near queue is out of order", sim->nheap + i);
 	if (sim->nnear > 0)
-		for (size_t i = sim->hole ? 1 : 0; i < sim->nheap; i++)
+		for (size_t i = 0; i < sim->nheap; i++)
 			if (!key_before(near_key(sim, sim->nnear - 1), &sim->heap[i]))
 				sim_bug(sim, caller, "a heap entry fires before a near one", i);
 	/* one mark per slot; on the stack unless the slab is large (this runs per event) */
 	uint8_t small[4096];
 	uint8_t *seen = sim->nslots <= sizeof small ? small : g_malloc(sim->nslots);
 	memset(seen, SLOT_UNSEEN, sim->nslots);
-	size_t pending = 0;
-	for (size_t i = sim->hole ? 1 : 0; i < sim->nheap + sim->nnear; i++) {
-		const struct sim_key *k =
-			i < sim->nheap ? &sim->heap[i] : near_key(sim, (uint32_t)(i - sim->nheap));
-		if (k->slot >= sim->nslots)
-			sim_bug(sim, caller, "an entry names a slot that does not exist", i);
-		if (k->at < sim->now)
-			sim_bug(sim, caller, "an entry lies in the past of the clock", i);
-		if (k->seq >= sim->seq)
-			sim_bug(sim, caller, "an entry's sequence number was never issued", i);
-		const struct sim_slot *s = &sim->slots[k->slot];
-		if (s->gen != k->gen || !s->fn)
-			continue; /* cancelled: skipped when it reaches the top */
-		if (seen[k->slot] != SLOT_UNSEEN)
-			sim_bug(sim, caller, "a pending event has two heap entries", i);
-		if (s->at != k->at)
-			sim_bug(sim, caller, "an entry's time is not its event's", i);
-		seen[k->slot] = SLOT_KEYED;
-		pending++;
-	}
+	struct check_walk cw = { sim, caller, seen, 0 };
+	for (size_t i = 0; i < sim->nheap + sim->nnear; i++)
+		check_key(&cw,
+			  i < sim->nheap ? &sim->heap[i]
+					 : near_key(sim, (uint32_t)(i - sim->nheap)),
+			  i);
+	wheel_check(&cw);
+	size_t pending = cw.pending;
 	for (uint32_t f = sim->free_head; f; f = sim->slots[f - 1].next_free) {
 		if (f > sim->nslots || seen[f - 1] != SLOT_UNSEEN || sim->slots[f - 1].fn)
 			sim_bug(sim, caller, "the free list holds a pending slot, or loops",

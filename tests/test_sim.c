@@ -291,6 +291,7 @@ struct chain {
 	int last_order;
 	int fired;
 	sim_event_id victim;
+	bool wide; /* mixed_fire: delays up to seconds too */
 };
 
 static void chain_fire(struct sim *sim, void *a, void *b);
@@ -357,6 +358,9 @@ mixed_fire(struct sim *sim, void *a, void *b)
 		sim_time_t delay = g_rand_int_range(c->r, 0, 10) < 7
 			? g_rand_int_range(c->r, 0, 40)
 			: g_rand_int_range(c->r, 1000, 50000);
+		if (c->wide && g_rand_int_range(c->r, 0, 4) == 0) /* far: the wheel and beyond */
+			delay = (sim_time_t)g_rand_int_range(c->r, 0, 1 << 20) *
+				g_rand_int_range(c->r, 1, 300);
 		c->left--;
 		c->victim = sim_schedule(sim, delay, mixed_fire, c, GINT_TO_POINTER(c->order++));
 	}
@@ -377,6 +381,32 @@ test_sim_near_and_far_events_keep_time_then_insertion_order(void **state)
 	}
 	while (c.left > 0 && sim_events_pending(c.sim))
 		sim_run_until(c.sim, sim_now(c.sim) + 777);
+	sim_run_until(c.sim, SIM_TIME_MAX);
+	assert_int_equal(c.left, 0);
+	assert_int_equal(c.fired, c.order);
+	assert_int_equal(sim_events_pending(c.sim), 0);
+	g_rand_free(c.r);
+	sim_free(c.sim);
+}
+
+/* The same with a quarter of the new events up to 0.3 s ahead: keys in
+ * every bucket of the wheel (sim.c), around it as the clock moves, and
+ * beyond it in the heap, and the order is still (time, insertion). */
+static void
+test_sim_wheel_and_heap_keep_time_then_insertion_order(void **state)
+{
+	struct chain c = { .sim = sim_new(1),
+			   .r = g_rand_new_with_seed(13),
+			   .left = 200000,
+			   .last_order = -1,
+			   .wide = true };
+	for (int i = 0; i < 40; i++) {
+		c.left--;
+		sim_schedule(c.sim, i % 2 ? i : 1000000 * i, mixed_fire, &c,
+			     GINT_TO_POINTER(c.order++));
+	}
+	while (c.left > 0 && sim_events_pending(c.sim))
+		sim_run_until(c.sim, sim_now(c.sim) + 77777);
 	sim_run_until(c.sim, SIM_TIME_MAX);
 	assert_int_equal(c.left, 0);
 	assert_int_equal(c.fired, c.order);
@@ -434,6 +464,7 @@ main(void)
 		cmocka_unit_test(
 			test_sim_events_scheduled_by_events_keep_time_then_insertion_order),
 		cmocka_unit_test(test_sim_near_and_far_events_keep_time_then_insertion_order),
+		cmocka_unit_test(test_sim_wheel_and_heap_keep_time_then_insertion_order),
 		cmocka_unit_test_setup_teardown(
 			test_sim_run_until_inside_an_event_runs_the_rest_once, setup, teardown),
 		cmocka_unit_test(test_sim_schedule_saturates_at_end_of_time),

@@ -26,13 +26,19 @@ static int
 setup(void **state)
 {
 	struct sim *sim = sim_new(1);
-	/* 40 events, 10 of them cancelled: the heap holds stale entries too */
+	/* 40 events over a second, 10 of them cancelled: the heap holds stale
+	 * entries too */
 	sim_event_id ids[40];
 	for (int i = 0; i < 40; i++)
-		ids[i] = sim_schedule(sim, (i * 7919) % 1000 * SIM_US, nop, NULL, NULL);
+		ids[i] = sim_schedule(sim, (i * 7919) % 1000 * SIM_MS, nop, NULL, NULL);
 	for (int i = 0; i < 40; i += 4)
 		sim_cancel(sim, ids[i]);
-	sim_run_until(sim, 300 * SIM_US);
+	sim_run_until(sim, 300 * SIM_MS);
+	/* 30 within the wheel's reach: the near queue's latest move to the wheel */
+	sim_event_id last = 0;
+	for (int i = 0; i < 30; i++)
+		last = sim_schedule(sim, (1 + (i * 37) % 60) * 10 * SIM_US, nop, NULL, NULL);
+	sim_cancel(sim, last); /* a free slot */
 	*state = sim;
 	return 0;
 }
@@ -52,6 +58,7 @@ test_sim_check_passes_a_sound_queue(void **state)
 	sim_check(sim, "test");
 	assert_true(sim->nheap > 0 && sim_events_pending(sim) > 0);
 	assert_true(sim->nnear >= 2); /* the events due first wait apart from the heap */
+	assert_true(sim->nwheel > 0); /* and the next ones in the wheel */
 }
 
 enum corruption {
@@ -62,6 +69,7 @@ enum corruption {
 	TWO_ENTRIES,
 	WRONG_TIME,
 	FREE_LOOP,
+	WHEEL_BUCKET,
 	COUNT
 };
 
@@ -122,6 +130,14 @@ do_corrupt(void *arg)
 		sim->slots[sim->free_head - 1].next_free = sim->free_head;
 		break;
 	}
+	case WHEEL_BUCKET: {
+		/* a wheel entry and its event a bucket later, in the same bucket */
+		uint32_t b = wheel_first(sim);
+		struct sim_key *w = &sim->wnodes[sim->wheel[b].head - 1].key;
+		w->at += (sim_time_t)1 << WHEEL_SHIFT;
+		sim->slots[w->slot].at = w->at;
+		break;
+	}
 	case COUNT: sim->live++; break;
 	}
 	sim_check(sim, "test");
@@ -180,6 +196,12 @@ test_sim_check_aborts_on_a_free_list_loop(void **state)
 }
 
 static void
+test_sim_check_aborts_on_a_wheel_entry_in_the_wrong_bucket(void **state)
+{
+	expect_corruption(*state, WHEEL_BUCKET, "test", "in the wrong bucket");
+}
+
+static void
 test_sim_check_aborts_on_a_wrong_pending_count(void **state)
 {
 	expect_corruption(*state, COUNT, "test", "count of pending events");
@@ -198,6 +220,7 @@ main(void)
 		T(test_sim_check_aborts_on_a_pending_event_with_two_entries),
 		T(test_sim_check_aborts_on_an_entry_at_the_wrong_time),
 		T(test_sim_check_aborts_on_a_free_list_loop),
+		T(test_sim_check_aborts_on_a_wheel_entry_in_the_wrong_bucket),
 		T(test_sim_check_aborts_on_a_wrong_pending_count),
 	};
 #undef T
