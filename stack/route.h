@@ -123,6 +123,12 @@ int ip_route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rt
  * (in_hit, out_hit, ...), but no per-packet record.
  */
 int ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct rtable *rt);
+/*
+ * Record on @skb the lookup that gave @rt, made with ip_route_output before
+ * @skb existed (udp_sendmsg's UDP_SEGMENT checks): the same row as
+ * ip_route_output_skb's.
+ */
+void ip_route_trace(struct sk_buff *skb, const struct rtable *rt);
 
 /* Empty the route cache (counted as a flush). */
 void route_cache_flush(struct host *host);

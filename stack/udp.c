@@ -26,6 +26,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
+#include "stack/route.h"
 #include "stack/rps.h"
 #include "stack/udp_offload.h"
 #include "trace/trace.h"
@@ -244,7 +245,7 @@ udp_err(struct sk_buff *skb, uint32_t info)
 
 int
 udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-	     uint8_t ttl)
+	     uint8_t ttl, const struct rtable *rt)
 {
 	struct host *host = skb->host;
 	struct udp_table *t = udp_table_of(host);
@@ -252,12 +253,23 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 	skb_handoff(skb, LAYER_UDP, "udp_send_skb");
 	struct udphdr *uh = (struct udphdr *)skb_push(skb, UDP_HLEN);
 	skb_reset_transport_header(skb);
+	/* Linux udp_sendmsg routes once (ip_route_output_flow), and the
+	 * source address, the checksum and ip_send_skb all use that route */
+	struct rtable here;
+	if (rt) {
+		ip_route_trace(skb, rt);
+	} else {
+		int err = ip_route_output_skb(skb, daddr, saddr, &here);
+		if (err)
+			return ip_send_no_route(skb, err);
+		rt = &here;
+	}
 	uint32_t ulen = skb->len;
 	uh->source = htons(sport);
 	uh->dest = htons(dport);
 	uh->len = htons((uint16_t)ulen);
 	uh->check = 0;
-	uint32_t src = saddr ? saddr : ip_select_saddr(host, daddr);
+	uint32_t src = saddr ? saddr : rt->src;
 	sum16_t c = csum_tcpudp_magic(src, daddr, ulen, NS_IPPROTO_UDP, csum_partial(uh, ulen, 0));
 	uh->check = c ? c : 0xffff; /* RFC 768: a computed 0 is sent as all ones */
 	/* udp4_hwcsum: the device fills it (or skb_checksum_help, charged) */
@@ -267,6 +279,7 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 		.daddr = daddr,
 		.protocol = NS_IPPROTO_UDP,
 		.ttl = ttl,
+		.rt = rt,
 	};
 	int err = ip_build_and_send_pkt(skb, &a);
 	/* Linux udp_send_skb: a local queue drop is not the sender's error */
@@ -293,7 +306,7 @@ udp_send(struct host *host, uint32_t saddr, uint16_t sport, uint32_t daddr, uint
 		memset(p, 0, len);
 	}
 	host_charge(host, COST_UDP_SEND);
-	return udp_send_skb(skb, saddr, sport, daddr, dport, 0);
+	return udp_send_skb(skb, saddr, sport, daddr, dport, 0, NULL);
 }
 
 /* ---- ports ------------------------------------------------------------------ */
@@ -443,7 +456,8 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	uint32_t len = (uint32_t)msg->len;
 	/* ipc.gso_size: the socket's UDP_SEGMENT, or this send's cmsg */
 	uint16_t gso_size = msg->has_gso_size ? msg->gso_size : sk->udp_gso_size;
-	if (gso_size && (err = udp_gso_check(sk, gso_size, daddr, len)) < 0)
+	struct rtable rt;
+	if (gso_size && (err = udp_gso_check(sk, gso_size, daddr, len, &rt)) < 0)
 		return err; /* UDP_SEGMENT */
 	struct sk_buff *skb =
 		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
@@ -454,7 +468,7 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	udp_gso_mark(gso_size, skb, len);
 	host_charge(sk->host, COST_UDP_SEND);
 	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
-			   sk->ttl);
+			   sk->ttl, gso_size ? &rt : NULL);
 	return err < 0 ? err : (int)len;
 }
 
