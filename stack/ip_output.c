@@ -119,21 +119,13 @@ ip_send_no_route(struct sk_buff *skb, int err)
 	return ip_no_route(skb, err);
 }
 
-int
-ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
+/* ip_build_and_send_pkt and ip_send_skb, once @skb is handed to IP, counted
+ * and routed. */
+static inline int
+ip_xmit_routed(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt)
 {
 	struct host *host = skb->host;
 	struct ip_state *ips = ip_state(host);
-	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
-	ips->mib.out_requests++;
-	struct rtable here;
-	const struct rtable *rt = args->rt;
-	if (!rt) {
-		int err = ip_route_output_skb(skb, args->daddr, args->saddr, &here);
-		if (err)
-			return ip_no_route(skb, err);
-		rt = &here;
-	}
 	uint32_t tot = skb->len + IP_HLEN;
 	if (tot > IP_MAX_PACKET) {
 		ips->mib.out_discards++;
@@ -159,6 +151,26 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 	if (v != 1)
 		return v;
 	return ip_local_out_finish(skb, rt->dev, rt->nexthop);
+}
+
+int
+ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
+{
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
+	ip_state(skb->host)->mib.out_requests++;
+	struct rtable rt;
+	int err = ip_route_output_skb(skb, args->daddr, args->saddr, &rt);
+	if (err)
+		return ip_no_route(skb, err);
+	return ip_xmit_routed(skb, args, &rt);
+}
+
+int
+ip_send_skb(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt)
+{
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
+	ip_state(skb->host)->mib.out_requests++;
+	return ip_xmit_routed(skb, args, rt);
 }
 
 /*

@@ -260,10 +260,6 @@ struct ip_xmit_args {
 	uint8_t ttl;	  /* 0: the host's default_ttl */
 	uint8_t tos;
 	bool df; /* set Don't Fragment: larger than the MTU -> -EMSGSIZE */
-	/* The route the transport looked up (Linux: udp_sendmsg's
-	 * ip_route_output_flow, whose dst ip_make_skb sets on the skb, so that
-	 * ip_send_skb does not route again); NULL: routed here. */
-	const struct rtable *rt;
 };
 
 /*
@@ -277,6 +273,13 @@ struct ip_xmit_args {
  * Linux: ip_build_and_send_pkt / ip_send_skb.
  */
 int ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args);
+/*
+ * The same through the route @rt the transport looked up (Linux: udp_sendmsg's
+ * ip_route_output_flow, whose dst ip_make_skb sets on the skb, so that
+ * ip_send_skb -> ip_local_out does not route again).  Consumes @skb.
+ * Returns as ip_build_and_send_pkt.
+ */
+int ip_send_skb(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt);
 /*
  * The transport's route lookup for @skb failed with @err: hand @skb to IP,
  * count it (OutRequests, OutNoRoutes) and drop it, as ip_build_and_send_pkt

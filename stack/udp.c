@@ -279,9 +279,8 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 		.daddr = daddr,
 		.protocol = NS_IPPROTO_UDP,
 		.ttl = ttl,
-		.rt = rt,
 	};
-	int err = ip_build_and_send_pkt(skb, &a);
+	int err = ip_send_skb(skb, &a, rt);
 	/* Linux udp_send_skb: a local queue drop is not the sender's error */
 	if (err == -ENOBUFS)
 		err = 0;
@@ -432,6 +431,41 @@ udp_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
+/* The datagram of @msg (Linux ip_make_skb), sent by udp_send_skb; @rt:
+ * its route when already looked up. */
+static int
+udp_sendmsg_build(struct sock *sk, struct ns_msg *msg, uint32_t daddr, uint16_t dport,
+		  uint16_t gso_size, const struct rtable *rt)
+{
+	uint32_t len = (uint32_t)msg->len;
+	int err;
+	struct sk_buff *skb =
+		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
+	if (!skb)
+		return err;
+	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
+	skb_copy_from_user(skb, msg->buf, len);
+	udp_gso_mark(gso_size, skb, len);
+	host_charge(sk->host, COST_UDP_SEND);
+	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
+			   sk->ttl, rt);
+	return err < 0 ? err : (int)len;
+}
+
+/* UDP_SEGMENT: its checks need the route, which then goes with the
+ * datagram.  Out of line, so that the route's room is on the stack of
+ * segmenting sends only. */
+static __attribute__((noinline)) int
+udp_sendmsg_gso(struct sock *sk, struct ns_msg *msg, uint32_t daddr, uint16_t dport,
+		uint16_t gso_size)
+{
+	struct rtable rt;
+	int err = udp_gso_check(sk, gso_size, daddr, (uint32_t)msg->len, &rt);
+	if (err < 0)
+		return err;
+	return udp_sendmsg_build(sk, msg, daddr, dport, gso_size, &rt);
+}
+
 static int
 udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 {
@@ -453,23 +487,11 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	int err;
 	if (!sk->num && (err = udp_get_port(sk, 0)) < 0)
 		return err;
-	uint32_t len = (uint32_t)msg->len;
 	/* ipc.gso_size: the socket's UDP_SEGMENT, or this send's cmsg */
 	uint16_t gso_size = msg->has_gso_size ? msg->gso_size : sk->udp_gso_size;
-	struct rtable rt;
-	if (gso_size && (err = udp_gso_check(sk, gso_size, daddr, len, &rt)) < 0)
-		return err; /* UDP_SEGMENT */
-	struct sk_buff *skb =
-		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
-	if (!skb)
-		return err;
-	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
-	skb_copy_from_user(skb, msg->buf, len);
-	udp_gso_mark(gso_size, skb, len);
-	host_charge(sk->host, COST_UDP_SEND);
-	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
-			   sk->ttl, gso_size ? &rt : NULL);
-	return err < 0 ? err : (int)len;
+	if (gso_size)
+		return udp_sendmsg_gso(sk, msg, daddr, dport, gso_size);
+	return udp_sendmsg_build(sk, msg, daddr, dport, 0, NULL);
 }
 
 static int
