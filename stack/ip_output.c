@@ -168,6 +168,7 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 int
 ip_send_skb(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt)
 {
+	/* the trace names IP's entry the same for every transport */
 	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
 	ip_state(skb->host)->mib.out_requests++;
 	return ip_xmit_routed(skb, args, rt);
