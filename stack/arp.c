@@ -48,7 +48,11 @@ struct neighbour {
 struct neigh_table {
 	/* what neigh_output reads and bumps for every packet, in one line
 	 * (at 1000 hosts the table is cold when its host sends again) */
-	struct neighbour *last;	   /* the entry neigh_find found last, or NULL */
+	struct neighbour *last; /* the entry neigh_find found last, or NULL */
+	/* the entry neigh_output sent through last, or NULL: its address
+	 * passed the broadcast test, and inet_set_address (neigh_addr_changed)
+	 * and neigh_destroy forget it */
+	struct neighbour *out_last;
 	sim_time_t reachable_time; /* drawn from base_reachable_time */
 	struct neigh_stats stats;  /* lookups, hits first */
 	struct host *host;
@@ -122,6 +126,8 @@ neigh_destroy(gpointer p)
 	struct neigh_table *tbl = n->tbl;
 	if (tbl->last == n)
 		tbl->last = NULL;
+	if (tbl->out_last == n)
+		tbl->out_last = NULL;
 	sim_cancel(tbl->host->sim, n->timer);
 	skb_queue_purge(&n->arp_queue, SKB_DROP_QUEUE_PURGE);
 	tbl->stats.destroys++;
@@ -261,13 +267,21 @@ neigh_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 	skb->dev = dev;
 	tbl->stats.lookups++;
 
-	struct in_device *in = in_dev_get(dev);
-	if (nexthop == INET_ADDR_BROADCAST || (in && in->addr && nexthop == in->broadcast)) {
-		tbl->stats.hits++;
-		return neigh_xmit(skb, dev, eth_broadcast_addr);
+	/* The entry used last is tried before the broadcast test, which it
+	 * passed: a sender does not read its in_device for every datagram.
+	 * (Linux keeps the verdict on the neighbour: arp_constructor gives a
+	 * broadcast address's entry NUD_NOARP and dev->broadcast.) */
+	struct neighbour *n = tbl->out_last;
+	if (!n || n->key != ((uint64_t)dev->ifindex << 32 | nexthop)) {
+		struct in_device *in = in_dev_get(dev);
+		if (nexthop == INET_ADDR_BROADCAST ||
+		    (in && in->addr && nexthop == in->broadcast)) {
+			tbl->stats.hits++;
+			return neigh_xmit(skb, dev, eth_broadcast_addr);
+		}
+		n = neigh_find(tbl, dev, nexthop);
+		tbl->out_last = n;
 	}
-
-	struct neighbour *n = neigh_find(tbl, dev, nexthop);
 	if (n) {
 		enum nud_state st = neigh_state(n, now);
 		if (st == NUD_REACHABLE || st == NUD_STALE || st == NUD_PERMANENT) {
@@ -282,6 +296,7 @@ neigh_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 		/* Linux __neigh_event_send: start resolving */
 		host_charge(host, COST_ARP);
 		n = neigh_create(tbl, dev, nexthop);
+		tbl->out_last = n;
 		n->nud = NUD_INCOMPLETE;
 		n->used = now;
 		n->probes = 1;
@@ -518,6 +533,14 @@ static gboolean
 neigh_is_dev(gpointer key, gpointer value, gpointer dev)
 {
 	return ((struct neighbour *)value)->dev == dev;
+}
+
+void
+neigh_addr_changed(struct net_device *dev)
+{
+	struct neigh_table *tbl = dev->host->arp;
+	if (tbl)
+		tbl->out_last = NULL;
 }
 
 void

@@ -115,6 +115,9 @@ void neigh_add_static(struct net_device *dev, uint32_t ip, const uint8_t *mac);
 bool neigh_lookup(struct net_device *dev, uint32_t ip, enum nud_state *state, uint8_t *mac);
 /* Forget every entry of @dev (address change, device down); queued skbs are dropped. */
 void neigh_flush_dev(struct net_device *dev);
+/* @dev's address or broadcast address changed: neigh_output tests the
+ * broadcast address again before it reuses an entry. */
+void neigh_addr_changed(struct net_device *dev);
 
 /* Counters (Linux /proc/net/stat/arp_cache and ARP statistics). */
 struct neigh_stats {

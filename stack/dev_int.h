@@ -39,46 +39,53 @@ struct napi_list {
 
 /* Per-CPU receive state: Linux struct softnet_data (DEFINE_PER_CPU). */
 struct softnet_data {
+	/* Line-aligned, and laid out by what a net_rx_action reads: at a
+	 * 1000-sender star each sender's is cold at each datagram's TX
+	 * completion.  Lines 0 and 1: the running action and the softirq
+	 * chain; lines 2 and 3: its work item, then the input gate and the
+	 * counters every action counts; the settings' first line (cfg_store)
+	 * after the rest of the counters; then what is read less often. */
 	struct host *host;
 	struct cpu *cpu;		/* the CPU it belongs to */
-	uint32_t id;			/* that CPU's number */
 	struct netdev_host_config *cfg; /* the host's settings: CPU 0's cfg_store */
-	struct netdev_host_config cfg_store;
-	struct sk_buff_head backlog;	 /* input_pkt_queue */
-	struct napi_struct backlog_napi; /* its poll is process_backlog */
-	struct napi_list poll_list;	 /* scheduled instances */
-
+	uint32_t id;			/* that CPU's number */
+	int budget;			/* the running net_rx_action's */
+	struct napi_list poll_list;	/* scheduled instances */
 	/* the running net_rx_action */
 	struct napi_list list;	 /* instances this action polls */
 	struct napi_list repoll; /* used their whole weight: polled next time */
 	struct napi_struct *cur; /* being polled */
-	int budget;
 	sim_time_t time_limit;
-	bool in_net_rx_action; /* linux-6.6: napi_schedule need not raise NET_RX */
-
 	/* __do_softirq and ksoftirqd */
-	bool pending;		  /* NET_RX raised */
-	enum softnet_chain chain; /* where the chain is */
-	bool new_do_softirq;	  /* the queued ENTRY begins a __do_softirq */
-	sim_time_t softirq_end;	  /* __do_softirq's 2 ms window */
+	sim_time_t softirq_end; /* __do_softirq's 2 ms window */
+	/* RPS (net/core/dev.c, 6.6): the CPUs this one owes an IPI after its
+	 * net_rx_action (rps_ipi_list) */
+	uint64_t rps_ipi_mask;
 	uint32_t restarts_left;
 	enum softnet_step step;
+	enum softnet_chain chain; /* where the chain is */
+	bool in_net_rx_action;	  /* linux-6.6: napi_schedule need not raise NET_RX */
+	bool pending;		  /* NET_RX raised */
+	bool new_do_softirq;	  /* the queued ENTRY begins a __do_softirq */
+	bool cycle_blocked;	  /* livelock remedies: rx_cycle_limit reached in this period */
 	struct cpu_work work;
-	struct napi_struct *all; /* every instance (netif_napi_add), for softnet_check */
+	bool throttled; /* livelock remedies: feedback (dev_rx_throttle) */
+	struct softnet_stats stats;
 
-	/* livelock remedies: the input gate */
+	_Alignas(64) struct netdev_host_config cfg_store;
+	struct sk_buff_head backlog;	 /* input_pkt_queue */
+	struct napi_struct backlog_napi; /* its poll is process_backlog */
+	struct napi_struct *all;	 /* every instance (netif_napi_add), for softnet_check */
+
+	/* livelock remedies: the input gate (throttled, cycle_blocked above) */
 	struct napi_list parked;    /* instances not polled while input is blocked */
-	bool throttled;		    /* feedback (dev_rx_throttle) */
-	bool cycle_blocked;	    /* rx_cycle_limit reached in this period */
 	sim_time_t period_start;    /* of the current rx_cycle_period */
 	sim_time_t busy_at_start;   /* hardirq + softirq busy time then */
 	sim_event_id cycle_ev;	    /* the period's end, while cycle_blocked */
 	struct cpu_work cycle_work; /* its hardirq half (rx_cycle_irq) */
 	sim_time_t blocked_since;
 
-	/* RPS (net/core/dev.c, 6.6): the CPUs this one owes an IPI after its
-	 * net_rx_action (rps_ipi_list), and this CPU's own IPI (sd->csd) */
-	uint64_t rps_ipi_mask;
+	/* RPS: this CPU's own IPI (sd->csd) */
 	bool rps_ipi_queued; /* an IPI to this CPU is owed or on its way */
 	struct cpu_work ipi_work;
 	/* RFS: packets ever taken from / put on the backlog (Linux
@@ -87,9 +94,11 @@ struct softnet_data {
 	struct sd_flow_limit *flow_limit; /* flow_limit_cpu_bitmap; NULL: off */
 	/* CPU 0's only: the host's sock flow table (Linux's is global) */
 	struct rps_sock_flow_table *sock_flow_table;
-
-	struct softnet_stats stats;
 };
+/* the lines named above */
+G_STATIC_ASSERT(offsetof(struct softnet_data, cycle_blocked) < 128);
+G_STATIC_ASSERT(offsetof(struct softnet_data, work) == 128);
+G_STATIC_ASSERT(offsetof(struct softnet_data, stats.softirq_restarts) < 256);
 
 /* CPU @id's softnet_data, and this CPU's (the one running code now). */
 static inline struct softnet_data *

@@ -102,27 +102,37 @@ ip_local_out_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nextho
 	return ip_loopback_xmit(skb, dev);
 }
 
+/* No route for a datagram handed to IP: counted OutNoRoutes and dropped. */
+static int
+ip_no_route(struct sk_buff *skb, int err)
+{
+	ip_state(skb->host)->mib.out_no_routes++;
+	skb_drop(skb, SKB_DROP_IP_NOROUTE);
+	return err == -EINVAL ? -EINVAL : -ENETUNREACH;
+}
+
 int
-ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
+ip_send_no_route(struct sk_buff *skb, int err)
+{
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
+	ip_state(skb->host)->mib.out_requests++;
+	return ip_no_route(skb, err);
+}
+
+/* ip_build_and_send_pkt and ip_send_skb, once @skb is handed to IP, counted
+ * and routed. */
+static inline int
+ip_xmit_routed(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt)
 {
 	struct host *host = skb->host;
 	struct ip_state *ips = ip_state(host);
-	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
-	ips->mib.out_requests++;
-	struct rtable rt;
-	int err = ip_route_output_skb(skb, args->daddr, args->saddr, &rt);
-	if (err) {
-		ips->mib.out_no_routes++;
-		skb_drop(skb, SKB_DROP_IP_NOROUTE);
-		return err == -EINVAL ? -EINVAL : -ENETUNREACH;
-	}
 	uint32_t tot = skb->len + IP_HLEN;
 	if (tot > IP_MAX_PACKET) {
 		ips->mib.out_discards++;
 		skb_drop(skb, SKB_DROP_PKT_TOO_BIG);
 		return -EMSGSIZE;
 	}
-	if (args->df && tot > rt.mtu && !skb_is_gso(skb)) {
+	if (args->df && tot > rt->mtu && !skb_is_gso(skb)) {
 		ips->mib.frag_fails++;
 		skb_drop(skb, SKB_DROP_IP_FRAG_NEEDED);
 		return -EMSGSIZE;
@@ -130,17 +140,38 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 	struct iphdr *iph = (struct iphdr *)skb_push(skb, IP_HLEN);
 	skb_reset_network_header(skb);
 	uint8_t ttl = args->ttl ? args->ttl : (uint8_t)ips->cfg.default_ttl;
-	ip_build_header(iph, args->saddr ? args->saddr : rt.src, args->daddr, args->protocol, ttl,
+	ip_build_header(iph, args->saddr ? args->saddr : rt->src, args->daddr, args->protocol, ttl,
 			args->tos, (uint16_t)tot, ip_select_ident(host), args->df);
 	if (skb_is_gso(skb)) /* Linux ip_select_ident_segs: one ID per segment */
 		ip_state(host)->next_id += skb->gso_segs - 1u;
 	*IPCB(skb) = (struct inet_skb_parm){ 0 };
 	ip_trace_packet(skb, iph);
 	/* Linux __ip_local_out: NF_HOOK(LOCAL_OUT, dst_output); a drop is EPERM */
-	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, ip_local_out_finish);
+	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt->dev, rt->nexthop, ip_local_out_finish);
 	if (v != 1)
 		return v;
-	return ip_local_out_finish(skb, rt.dev, rt.nexthop);
+	return ip_local_out_finish(skb, rt->dev, rt->nexthop);
+}
+
+int
+ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
+{
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
+	ip_state(skb->host)->mib.out_requests++;
+	struct rtable rt;
+	int err = ip_route_output_skb(skb, args->daddr, args->saddr, &rt);
+	if (err)
+		return ip_no_route(skb, err);
+	return ip_xmit_routed(skb, args, &rt);
+}
+
+int
+ip_send_skb(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt)
+{
+	/* the trace names IP's entry the same for every transport */
+	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
+	ip_state(skb->host)->mib.out_requests++;
+	return ip_xmit_routed(skb, args, rt);
 }
 
 /*

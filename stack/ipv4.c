@@ -290,6 +290,7 @@ inet_set_address(struct net_device *dev, uint32_t addr, uint8_t prefixlen, GErro
 	in->prefixlen = prefixlen;
 	in->mask = mask;
 	in->broadcast = prefixlen < 31 ? (addr | ~mask) : INET_ADDR_BROADCAST;
+	neigh_addr_changed(dev);
 	inet_addr_hash(ip_state(host), in, true);
 	struct fib_entry e = {
 		.dst = addr & mask,

@@ -59,6 +59,7 @@
 struct host;
 struct sock;
 struct neigh_config;
+struct rtable;
 
 /* ---- the header (RFC 791) ------------------------------------------------ */
 
@@ -272,6 +273,20 @@ struct ip_xmit_args {
  * Linux: ip_build_and_send_pkt / ip_send_skb.
  */
 int ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args);
+/*
+ * The same through the route @rt the transport looked up (Linux: udp_sendmsg's
+ * ip_route_output_flow, whose dst ip_make_skb sets on the skb, so that
+ * ip_send_skb -> ip_local_out does not route again).  Consumes @skb.
+ * Returns as ip_build_and_send_pkt.
+ */
+int ip_send_skb(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt);
+/*
+ * The transport's route lookup for @skb failed with @err: hand @skb to IP,
+ * count it (OutRequests, OutNoRoutes) and drop it, as ip_build_and_send_pkt
+ * does when its own lookup fails.  Consumes @skb.  Returns -EINVAL or
+ * -ENETUNREACH.
+ */
+int ip_send_no_route(struct sk_buff *skb, int err);
 /*
  * The same for a connected or bound socket (Linux ip_queue_xmit): the
  * addresses from @sk->saddr (0: chosen by the route, and written back to

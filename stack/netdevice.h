@@ -96,22 +96,24 @@ struct host;
 /* ---- per-host settings (Linux sysctls net.core.*) ------------------------ */
 
 struct netdev_host_config {
+	/* what every net_rx_action and TX completion reads, in its first 32
+	 * bytes (softnet_data keeps it on a line of its own) */
+	int kernel;		      /* enum netdev_kernel: behaviours that changed (linux-6.6) */
+	uint32_t rx_cycle_limit;      /* 100: percent of each period for packet work (below) */
 	uint32_t netdev_budget;	      /* 300: packets per net_rx_action */
 	uint32_t netdev_budget_usecs; /* 2000: time limit of one net_rx_action, us */
-	uint32_t netdev_max_backlog;  /* 1000: per-CPU backlog length limit */
-	uint32_t dev_weight;	      /* 64: the backlog's NAPI weight */
 	uint32_t softirq_max_restart; /* 10: MAX_SOFTIRQ_RESTART */
+	uint32_t dev_weight;	      /* 64: the backlog's NAPI weight */
 	sim_time_t softirq_max_time;  /* 2ms: MAX_SOFTIRQ_TIME */
+	uint32_t netdev_max_backlog;  /* 1000: per-CPU backlog length limit */
 	/* livelock remedies (Mogul and Ramakrishnan 1997, section 7 and 6.6) */
-	uint32_t rx_cycle_limit;       /* 100: percent of each period for packet work */
-	sim_time_t rx_cycle_period;    /* 10ms: the period of rx_cycle_limit */
-	uint32_t screen_queue_len;     /* 32: stack/netfilter.c screen_queue limit */
-	bool screen_feedback;	       /* off: block input above screen_queue_high */
-	uint32_t screen_queue_high;    /* 24: feedback blocks input at this length */
-	uint32_t screen_queue_low;     /* 8: and unblocks it at this length */
-	int kernel;		       /* enum netdev_kernel: behaviours that changed (linux-6.6) */
-	struct cpu_sched_config sched; /* the CPU's scheduler tunables (Linux defaults) */
-	uint32_t cpus;		       /* 1: CPUs of the host (only grows, before the run) */
+	sim_time_t rx_cycle_period;	/* 10ms: the period of rx_cycle_limit */
+	uint32_t screen_queue_len;	/* 32: stack/netfilter.c screen_queue limit */
+	bool screen_feedback;		/* off: block input above screen_queue_high */
+	uint32_t screen_queue_high;	/* 24: feedback blocks input at this length */
+	uint32_t screen_queue_low;	/* 8: and unblocks it at this length */
+	struct cpu_sched_config sched;	/* the CPU's scheduler tunables (Linux defaults) */
+	uint32_t cpus;			/* 1: CPUs of the host (only grows, before the run) */
 	uint32_t rps_sock_flow_entries; /* 0: RFS's sock flow table (stack/rps.h) */
 };
 
@@ -560,13 +562,14 @@ bool dev_rx_blocked_cpu(struct host *host, uint32_t cpu);
 /* ---- per-host softnet counters (Linux /proc/net/softnet_stat and more) ---- */
 
 struct softnet_stats {
-	uint64_t processed;    /* packets handed to netif_receive_skb */
-	uint64_t dropped;      /* backlog full */
-	uint64_t time_squeeze; /* net_rx_action stopped by budget or time */
+	/* counted by every net_rx_action: first (softnet_data's hot lines) */
+	uint64_t net_rx_actions;   /* net_rx_action runs (softirq or ksoftirqd) */
+	uint64_t napi_polls;	   /* poll calls, all instances */
+	uint64_t softirq_restarts; /* restarts inside __do_softirq */
+	uint64_t processed;	   /* packets handed to netif_receive_skb */
+	uint64_t dropped;	   /* backlog full */
+	uint64_t time_squeeze;	   /* net_rx_action stopped by budget or time */
 	uint64_t ksoftirqd_wakeups;
-	uint64_t net_rx_actions;    /* net_rx_action runs (softirq or ksoftirqd) */
-	uint64_t softirq_restarts;  /* restarts inside __do_softirq */
-	uint64_t napi_polls;	    /* poll calls, all instances */
 	uint64_t ksoftirqd_actions; /* net_rx_action runs in ksoftirqd */
 	uint32_t backlog_len;	    /* now */
 	uint32_t backlog_max;	    /* high-water mark */

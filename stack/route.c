@@ -503,6 +503,17 @@ ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct 
 }
 
 void
+ip_route_trace(struct sk_buff *skb, const struct rtable *rt)
+{
+	const char *how = "fib_lookup";
+	if (rt->cached)
+		how = "route_cache_hit";
+	else if (fib_of(skb->host)->nslots)
+		how = "route_cache_miss";
+	skb_trace_route(skb, how);
+}
+
+void
 route_stats(struct host *host, struct route_stats *out)
 {
 	*out = fib_of(host)->stats;

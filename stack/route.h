@@ -116,13 +116,19 @@ const struct fib_entry *fib_lookup(struct host *host, uint32_t daddr);
 int ip_route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt);
 
 /*
- * ip_route_output for the datagram @skb (ip_forward, ip_build_and_send_pkt),
+ * ip_route_output for the datagram @skb (ip_forward, udp_send_skb, ip_build_and_send_pkt),
  * recording the lookup in the trace on @skb: op "route" with func
  * "route_cache_hit", "route_cache_miss" or "fib_lookup" (a host without a
  * route cache).  Linux 2.6 had the rt_cache_stat counters for the same
  * (in_hit, out_hit, ...), but no per-packet record.
  */
 int ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct rtable *rt);
+/*
+ * Record on @skb the lookup that gave @rt, made with ip_route_output before
+ * @skb existed (udp_sendmsg's UDP_SEGMENT checks): the same row as
+ * ip_route_output_skb's.
+ */
+void ip_route_trace(struct sk_buff *skb, const struct rtable *rt);
 
 /* Empty the route cache (counted as a flush). */
 void route_cache_flush(struct host *host);

@@ -68,7 +68,7 @@ socket_proc_exit(struct proc *p, void *arg)
 		sock_file_put(sock);
 	}
 	proc_set_files(p, NULL);
-	g_free(f);
+	g_aligned_free(f);
 }
 
 static void
@@ -105,7 +105,7 @@ struct proc *
 socket_spawn(struct host *host, const char *name, sim_time_t delay, proc_main_fn main, void *arg)
 {
 	g_assert(host->socks != NULL);
-	struct files *f = g_new0(struct files, 1);
+	struct files *f = g_aligned_alloc0(1, sizeof(struct files), 64);
 	f->host = host;
 	struct proc *p = proc_spawn(host->procs, name, delay, main, arg);
 	proc_set_files(p, f);
@@ -122,6 +122,7 @@ void
 socket_stats(struct host *host, struct socket_stats *out)
 {
 	*out = host->socks->stats;
+	out->syscalls = socket_syscall_total(host);
 }
 
 /* ---- system call entry and exit ---------------------------------------------------- */
@@ -144,7 +145,6 @@ sys_enter_named(const char *fn)
 	struct proc *p = proc_self();
 	struct files *f = sys_files();
 	struct host *h = f->host;
-	h->socks->stats.syscalls++;
 	proc_consume(p, cpu_cost(h->cpu, COST_SYSCALL) + socketcall_entry(f, fn));
 	return f;
 }

@@ -35,9 +35,9 @@ enum ns_syscall {
 #define SOCK_CALL_HOT_BITS 4
 struct sock_table {
 	struct host *host;
-	struct socket_stats stats;
-	GHashTable *unix_names; /* AF_UNIX names (stack/af_unix.c), created on first bind */
-	GPtrArray *services;	/* struct servent (stack/services.c), created on first use */
+	struct socket_stats stats; /* syscalls is summed from calls when read */
+	GHashTable *unix_names;	   /* AF_UNIX names (stack/af_unix.c), created on first bind */
+	GPtrArray *services;	   /* struct servent (stack/services.c), created on first use */
 	bool socketcall; /* socket calls enter through sys_socketcall (socket_set_socketcall) */
 	GPtrArray *inetsw[11]; /* per socket type: struct inet_protosw * (stack/af_inet.c) */
 	uint64_t calls[NS_SYSCALL_MAX][2]; /* per call: [0] direct, [1] via sys_socketcall */
@@ -51,12 +51,18 @@ struct sock_table {
 /* A process's open files (Linux struct files_struct). */
 struct files {
 	struct host *host;
+	/* socketcall_entry's last answer for this process: its entry function
+	 * -> call (a speed-up only; a process mostly repeats one call) */
+	const char *last_fn;
+	int last_call;
 	bool via_socketcall; /* ns_socketcall is dispatching: the next entry is its */
-	/* every system call reads the lines of host, via_socketcall and its fd
-	 * (the first ones for the usual fds), not one 2 KiB further on */
+	/* every system call reads the line of host, the call, via_socketcall
+	 * and its fd (the first five fds; the struct is line-aligned), not one
+	 * 2 KiB further on */
 	struct socket *fd[NS_MAX_FDS];
 	struct socket *accepting; /* ns_accept's new socket while it blocks */
 };
+G_STATIC_ASSERT(offsetof(struct files, fd) + 5 * sizeof(struct socket *) <= 64);
 
 /*
  * System call entry: COST_SYSCALL in task context, paid before the call
@@ -93,6 +99,9 @@ struct files *sys_enter_named(const char *fn);
 /* stack/socketcall.c: count the entry of @fn and return what entering it
  * through sys_socketcall adds (the copy of its arguments), or 0. */
 sim_time_t socketcall_entry(struct files *f, const char *fn);
+/* Every system call @host's processes made: the sum of the per-call counts
+ * that socketcall_entry keeps (socket_stats' syscalls). */
+uint64_t socket_syscall_total(struct host *host);
 /* Turn a negative errno into -1 and errno; pass anything else through. */
 long sys_ret(long rc);
 /* The socket behind @fd, or NULL. */

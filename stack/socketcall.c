@@ -80,16 +80,24 @@ socketcall_entry(struct files *f, const char *fn)
 {
 	struct sock_table *t = f->host->socks;
 	/* @fn is a __func__: one pointer per entry function, so its call is
-	 * found by name once and then by the pointer. */
-	uint64_t hash = (uint64_t)(uintptr_t)fn * UINT64_C(0x9e3779b97f4a7c15); /* Fibonacci */
-	size_t hot = hash >> (64 - SOCK_CALL_HOT_BITS);
+	 * found by name once and then by the pointer, first in the process's
+	 * own line (a flood repeats one call), then in the host's table. */
 	int call;
-	if (t->call_hot[hot].fn == fn) {
-		call = t->call_hot[hot].call;
+	if (f->last_fn == fn) {
+		call = f->last_call;
 	} else {
-		call = call_of(fn);
-		t->call_hot[hot].fn = fn;
-		t->call_hot[hot].call = call;
+		uint64_t hash =
+			(uint64_t)(uintptr_t)fn * UINT64_C(0x9e3779b97f4a7c15); /* Fibonacci */
+		size_t hot = hash >> (64 - SOCK_CALL_HOT_BITS);
+		if (t->call_hot[hot].fn == fn) {
+			call = t->call_hot[hot].call;
+		} else {
+			call = call_of(fn);
+			t->call_hot[hot].fn = fn;
+			t->call_hot[hot].call = call;
+		}
+		f->last_fn = fn;
+		f->last_call = call;
 	}
 	bool socket_call = call >= 1 && call <= NS_SOCKETCALL_LAST;
 	bool via = socket_call && (f->via_socketcall || t->socketcall);
@@ -105,6 +113,15 @@ void
 socket_set_socketcall(struct host *host, bool on)
 {
 	host->socks->socketcall = on;
+}
+
+uint64_t
+socket_syscall_total(struct host *host)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < NS_SYSCALL_MAX; i++)
+		n += host->socks->calls[i][0] + host->socks->calls[i][1];
+	return n;
 }
 
 void

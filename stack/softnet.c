@@ -910,7 +910,7 @@ enqueue_to_backlog(struct sk_buff *skb, uint32_t cpu, uint32_t *qtail)
 static struct softnet_data *
 softnet_cpu_new(struct host *host, struct cpu *cpu, uint32_t id, struct netdev_host_config *cfg)
 {
-	struct softnet_data *sd = g_new0(struct softnet_data, 1);
+	struct softnet_data *sd = g_aligned_alloc0(1, sizeof(struct softnet_data), 64);
 	sd->host = host;
 	sd->cpu = cpu;
 	sd->id = id;
@@ -999,7 +999,7 @@ dev_host_fini(struct host *host)
 			sim_cancel(host->sim, sd->cycle_ev);
 		skb_queue_purge(&sd->backlog, SKB_DROP_QUEUE_PURGE);
 		cpu_set_percpu(sd->cpu, NULL);
-		g_free(sd);
+		g_aligned_free(sd);
 		if (i > 0) {
 			cpu_free(host->cpus[i]);
 			host->cpus[i] = NULL;

@@ -26,6 +26,7 @@
 #include "stack/icmp.h"
 #include "stack/ip_int.h"
 #include "stack/ipv4.h"
+#include "stack/route.h"
 #include "stack/rps.h"
 #include "stack/udp_offload.h"
 #include "trace/trace.h"
@@ -244,7 +245,7 @@ udp_err(struct sk_buff *skb, uint32_t info)
 
 int
 udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport,
-	     uint8_t ttl)
+	     uint8_t ttl, const struct rtable *rt)
 {
 	struct host *host = skb->host;
 	struct udp_table *t = udp_table_of(host);
@@ -252,12 +253,23 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 	skb_handoff(skb, LAYER_UDP, "udp_send_skb");
 	struct udphdr *uh = (struct udphdr *)skb_push(skb, UDP_HLEN);
 	skb_reset_transport_header(skb);
+	/* Linux udp_sendmsg routes once (ip_route_output_flow), and the
+	 * source address, the checksum and ip_send_skb all use that route */
+	struct rtable here;
+	if (rt) {
+		ip_route_trace(skb, rt);
+	} else {
+		int err = ip_route_output_skb(skb, daddr, saddr, &here);
+		if (err)
+			return ip_send_no_route(skb, err);
+		rt = &here;
+	}
 	uint32_t ulen = skb->len;
 	uh->source = htons(sport);
 	uh->dest = htons(dport);
 	uh->len = htons((uint16_t)ulen);
 	uh->check = 0;
-	uint32_t src = saddr ? saddr : ip_select_saddr(host, daddr);
+	uint32_t src = saddr ? saddr : rt->src;
 	sum16_t c = csum_tcpudp_magic(src, daddr, ulen, NS_IPPROTO_UDP, csum_partial(uh, ulen, 0));
 	uh->check = c ? c : 0xffff; /* RFC 768: a computed 0 is sent as all ones */
 	/* udp4_hwcsum: the device fills it (or skb_checksum_help, charged) */
@@ -268,7 +280,7 @@ udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr
 		.protocol = NS_IPPROTO_UDP,
 		.ttl = ttl,
 	};
-	int err = ip_build_and_send_pkt(skb, &a);
+	int err = ip_send_skb(skb, &a, rt);
 	/* Linux udp_send_skb: a local queue drop is not the sender's error */
 	if (err == -ENOBUFS)
 		err = 0;
@@ -293,7 +305,7 @@ udp_send(struct host *host, uint32_t saddr, uint16_t sport, uint32_t daddr, uint
 		memset(p, 0, len);
 	}
 	host_charge(host, COST_UDP_SEND);
-	return udp_send_skb(skb, saddr, sport, daddr, dport, 0);
+	return udp_send_skb(skb, saddr, sport, daddr, dport, 0, NULL);
 }
 
 /* ---- ports ------------------------------------------------------------------ */
@@ -419,6 +431,41 @@ udp_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
+/* The datagram of @msg (Linux ip_make_skb), sent by udp_send_skb; @rt:
+ * its route when already looked up. */
+static int
+udp_sendmsg_build(struct sock *sk, struct ns_msg *msg, uint32_t daddr, uint16_t dport,
+		  uint16_t gso_size, const struct rtable *rt)
+{
+	uint32_t len = (uint32_t)msg->len;
+	int err;
+	struct sk_buff *skb =
+		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
+	if (!skb)
+		return err;
+	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
+	skb_copy_from_user(skb, msg->buf, len);
+	udp_gso_mark(gso_size, skb, len);
+	host_charge(sk->host, COST_UDP_SEND);
+	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
+			   sk->ttl, rt);
+	return err < 0 ? err : (int)len;
+}
+
+/* UDP_SEGMENT: its checks need the route, which then goes with the
+ * datagram.  Out of line, so that the route's room is on the stack of
+ * segmenting sends only. */
+static __attribute__((noinline)) int
+udp_sendmsg_gso(struct sock *sk, struct ns_msg *msg, uint32_t daddr, uint16_t dport,
+		uint16_t gso_size)
+{
+	struct rtable rt;
+	int err = udp_gso_check(sk, gso_size, daddr, (uint32_t)msg->len, &rt);
+	if (err < 0)
+		return err;
+	return udp_sendmsg_build(sk, msg, daddr, dport, gso_size, &rt);
+}
+
 static int
 udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 {
@@ -440,22 +487,11 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	int err;
 	if (!sk->num && (err = udp_get_port(sk, 0)) < 0)
 		return err;
-	uint32_t len = (uint32_t)msg->len;
 	/* ipc.gso_size: the socket's UDP_SEGMENT, or this send's cmsg */
 	uint16_t gso_size = msg->has_gso_size ? msg->gso_size : sk->udp_gso_size;
-	if (gso_size && (err = udp_gso_check(sk, gso_size, daddr, len)) < 0)
-		return err; /* UDP_SEGMENT */
-	struct sk_buff *skb =
-		sock_alloc_send_skb(sk, INET_HEADROOM + UDP_HLEN + len, msg->flags, &err);
-	if (!skb)
-		return err;
-	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
-	skb_copy_from_user(skb, msg->buf, len);
-	udp_gso_mark(gso_size, skb, len);
-	host_charge(sk->host, COST_UDP_SEND);
-	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
-			   sk->ttl);
-	return err < 0 ? err : (int)len;
+	if (gso_size)
+		return udp_sendmsg_gso(sk, msg, daddr, dport, gso_size);
+	return udp_sendmsg_build(sk, msg, daddr, dport, 0, NULL);
 }
 
 static int

@@ -36,6 +36,7 @@
 
 struct host;
 struct net_device;
+struct rtable;
 
 /* RFC 768; multi-byte fields in network byte order. */
 struct udphdr {
@@ -81,13 +82,15 @@ struct sock *udp_lookup(struct host *host, uint32_t saddr, uint16_t sport, uint3
 			uint16_t dport);
 
 /*
- * Push the UDP header in front of @skb's payload, fill in the checksum
- * over the pseudo-header and hand it to IP.  Used by udp_sendmsg and
- * udp_send.  @saddr 0: chosen by the route.  Consumes @skb.  Returns as
- * ip_build_and_send_pkt.
+ * Push the UDP header in front of @skb's payload, route it once (Linux
+ * udp_sendmsg's ip_route_output_flow; @rt when the caller already has the
+ * route, else looked up here), fill in the checksum over the
+ * pseudo-header and hand it to IP with that route.  Used by udp_sendmsg
+ * and udp_send.  @saddr 0: chosen by the route.  Consumes @skb.  Returns
+ * as ip_build_and_send_pkt.
  */
 int udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t daddr,
-		 uint16_t dport, uint8_t ttl);
+		 uint16_t dport, uint8_t ttl, const struct rtable *rt);
 
 /* Counters (Linux UDP MIB, /proc/net/snmp "Udp:" line). */
 struct udp_mib {

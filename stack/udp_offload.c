@@ -63,12 +63,13 @@ udp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
 }
 
 int
-udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len)
+udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len, struct rtable *out)
 {
 	struct rtable rt;
 	int err = ip_route_output(sk->host, daddr, sk->saddr ? sk->saddr : sk->rcv_saddr, &rt);
 	if (err)
 		return err == -EINVAL ? -EINVAL : -ENETUNREACH;
+	*out = rt;
 	/* udp_send_skb: hlen + gso_size > cork->fragsize (the path MTU) */
 	if (IP_HLEN + UDP_HLEN + (uint32_t)gso_size > rt.mtu)
 		return -EINVAL;

@@ -28,6 +28,8 @@
 #include "stack/skbuff.h"
 #include "stack/sock.h"
 
+struct rtable;
+
 #define NS_SOL_UDP 17	     /* SOL_UDP */
 #define NS_UDP_SEGMENT 103   /* UDP_SEGMENT: int, the segment payload size */
 #define NS_UDP_GRO 104	     /* UDP_GRO: int, receive merged datagrams */
@@ -44,9 +46,11 @@ int udp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *l
  * segment (IP and UDP headers and gso_size) exceeds the route's MTU or the
  * datagram needs more than UDP_MAX_SEGMENTS; -EIO when the device cannot
  * fill the sums (no tx-checksumming: Linux's skb is then not
- * CHECKSUM_PARTIAL); route errors as udp_sendmsg's.  0: go on.
+ * CHECKSUM_PARTIAL); route errors as udp_sendmsg's.  0: go on, with the
+ * route in @rt for udp_send_skb (Linux routes a datagram once).
  */
-int udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len);
+int udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len,
+		  struct rtable *rt);
 
 /* Mark @skb (data = payload, @len bytes) as a UDP GSO skb of @gso_size
  * when it is longer than one segment (Linux udp_send_skb). */

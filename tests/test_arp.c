@@ -79,6 +79,28 @@ test_resolution_makes_both_sides_know_each_other(void **state)
 	assert_int_equal(s.replies_sent, 1);
 }
 
+/* The entry neigh_output used last is tried before the broadcast test
+ * (stack/arp.c): a broadcast after a unicast datagram still goes to the
+ * broadcast address, without a request. */
+static void
+test_broadcast_after_unicast_needs_no_request(void **state)
+{
+	struct fx *fx = *state;
+	assert_int_equal(udp_send(fx->a, 0, 1, tnet_addr("10.0.0.2"), 9, "x", 1), 0);
+	tnet_run(fx->n, SIM_MS);
+	assert_int_equal(fx->sink.n, 1);
+	struct neigh_stats s0, s1;
+	neigh_stats(fx->a, &s0);
+	assert_int_equal(udp_send(fx->a, 0, 1, tnet_addr("10.0.0.255"), 9, "y", 1), 0);
+	assert_int_equal(udp_send(fx->a, 0, 1, tnet_addr("10.0.0.2"), 9, "z", 1), 0);
+	tnet_run(fx->n, SIM_MS);
+	neigh_stats(fx->a, &s1);
+	assert_int_equal(s1.requests_sent, s0.requests_sent);
+	assert_int_equal(s1.hits - s0.hits, 2);
+	assert_int_equal(fx->sink.n, 3);
+	assert_false(neigh_lookup(fx->adev, tnet_addr("10.0.0.255"), NULL, NULL));
+}
+
 static void
 test_reachable_entry_goes_stale_then_is_collected(void **state)
 {
@@ -172,6 +194,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_address_on_up_device_is_announced, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_resolution_makes_both_sides_know_each_other,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broadcast_after_unicast_needs_no_request,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reachable_entry_goes_stale_then_is_collected,
 						setup, teardown),

@@ -153,6 +153,39 @@ test_forwarded_datagrams_show_cache_miss_then_hits_in_trace(void **state)
 	tnet_free(n);
 }
 
+/* UDP routes a datagram once, as Linux's udp_sendmsg (ip_route_output_flow,
+ * then ip_send_skb without a second lookup): one cache lookup a datagram,
+ * recorded before the skb is handed to IP. */
+static void
+test_udp_datagram_is_routed_once(void **state)
+{
+	struct tnet *n = tnet_new(true);
+	struct host *a = tnet_host(n, "a", false);
+	struct host *b = tnet_host(n, "b", false);
+	tnet_link(n, a, "eth0", "10.0.0.1/24", b, "eth0", "10.0.0.2/24");
+	static const uint8_t payload[16];
+	struct route_stats s0, s;
+	route_stats(a, &s0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(
+			udp_send(a, 0, 1000, tnet_addr("10.0.0.2"), 9, payload, sizeof payload), 0);
+		tnet_run(n, 10 * SIM_MS);
+	}
+	route_stats(a, &s);
+	assert_int_equal(s.cache_misses - s0.cache_misses, 1);
+	assert_int_equal(s.cache_hits - s0.cache_hits, 2);
+	assert_int_equal(s.fib_lookups - s0.fib_lookups, 1);
+	assert_true(trace_flush(n->tr, NULL));
+	assert_int_equal(
+		query_int(trace_db(n->tr),
+			  "SELECT count(*) FROM skb_events e "
+			  "JOIN skb_events o ON o.skb = e.skb AND o.seq > e.seq "
+			  "AND o.op = 'handoff' AND o.func = 'ip_build_and_send_pkt' "
+			  "JOIN hosts h ON h.id = e.host WHERE h.name = 'a' AND e.op = 'route'"),
+		3);
+	tnet_free(n);
+}
+
 /* A host without a route cache searches the FIB for every packet, and says so. */
 static void
 test_lookup_without_cache_is_traced_as_fib_lookup(void **state)
@@ -285,6 +318,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_route_without_cache_still_routes, setup,
 						teardown),
 		cmocka_unit_test(test_forwarded_datagrams_show_cache_miss_then_hits_in_trace),
+		cmocka_unit_test(test_udp_datagram_is_routed_once),
 		cmocka_unit_test(test_lookup_without_cache_is_traced_as_fib_lookup),
 		cmocka_unit_test_setup_teardown(test_route_syntax_errors_say_what_is_wrong, setup,
 						teardown),
