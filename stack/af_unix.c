@@ -272,7 +272,12 @@ unix_socketpair(struct host *host, int type, int protocol, int flags, struct soc
 	int rc = unix_create(host, type, protocol, flags, a);
 	if (rc < 0)
 		return rc;
-	unix_create(host, type, protocol, flags, b);
+	rc = unix_create(host, type, protocol, flags, b);
+	if (rc < 0) { /* the same arguments did not fail the first time */
+		(*a)->ops->release(*a);
+		g_free(*a);
+		return rc;
+	}
 	unix_link(unix_sk((*a)->sk), unix_sk((*b)->sk));
 	(*a)->state = (*b)->state = SS_CONNECTED;
 	return 0;
