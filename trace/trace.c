@@ -279,13 +279,13 @@ trace_leave_wal_for_packs(struct trace *tr)
 }
 
 bool
-trace_commit_now(struct trace *tr)
+trace_commit_now(struct trace *tr, bool wait)
 {
 	trace_packs_flush(tr);
 	if (tr->w_error)
 		return false;
 	if (tr->in_txn) {
-		int rc = trace_commit_txn(tr, !trace_on_writer);
+		int rc = trace_commit_txn(tr, wait);
 		if (rc < 0) {
 			trace_fail(tr, "committing a batch");
 			return false;
@@ -314,7 +314,7 @@ trace_commit(struct trace *tr, GError **error)
 		if (tr->writer)
 			trace_sync(tr); /* the writer commits after the last record */
 		else
-			trace_commit_now(tr);
+			trace_commit_now(tr, true);
 	}
 	if (tr->failed) {
 		g_propagate_error(error, g_error_copy(tr->failed));

@@ -344,8 +344,10 @@ void trace_packs_flush(struct trace *tr);
 /* Records the first write error, rolls back, and stops all tracing
  * (simulation thread, synced). */
 void trace_fail(struct trace *tr, const char *what);
-/* Commits the open transaction and begins the next (synced, or on the writer). */
-bool trace_commit_now(struct trace *tr);
+/* Commits the open transaction and begins the next (synced, or on the writer).
+ * In a rollback journal a reader can hold the commit back, and the rows
+ * stay in the open transaction, unless @wait (trace.c, trace_commit_txn). */
+bool trace_commit_now(struct trace *tr, bool wait);
 /* Waits until the writer has written and committed every record, then
  * takes over its error; false (and @error) if the trace has failed. */
 bool trace_commit(struct trace *tr, GError **error);
