@@ -7,7 +7,9 @@
 #   SIGKILL:         the database still opens and passes integrity_check,
 #                    with finished = 0 and the rows flushed before the kill
 #                    (they are in the -wal file beside it, which the next
-#                    opener applies); netsim show says "killed or failed".
+#                    opener applies; once packed, in the file itself, and a
+#                    hot -journal is rolled back); netsim show says "killed
+#                    or failed".
 #   a full disk:     (ulimit -f) exit 2, one clear error line, no database
 #                    marked finished; netsim is not killed by SIGXFSZ.
 #   an unwritable path: exit 2.
@@ -68,6 +70,40 @@ expect_eq "$(q "$db" 'SELECT finished FROM run')" 0 "SIGKILL: the run is marked 
 rows=$(q "$db" 'SELECT count(*) FROM skb_events')
 [ "${rows:-0}" -gt 0 ] 2>/dev/null && ok "SIGKILL: the rows flushed before the kill are kept ($rows)" ||
 	not_ok "SIGKILL: no skb_events kept ($rows)"
+
+# A packed trace (a big run's; NETSIM_TRACE_EXPAND_ROWS=0 packs from the
+# first row) leaves WAL for a rollback journal at its first commit: killed
+# after a commit, or in the middle of one (a hot -journal, which the next
+# opener rolls back), it keeps every committed batch and stays unfinished.
+db="$T/SIGKILL-packed.db"
+expect_exit 137 "SIGKILL kills a packed run" -- \
+	env NETSIM_TRACE_EXPAND_ROWS=0 "$NETSIM" run -q --trace "$db" --raise-after-events 1:9 "$T/s.ini"
+[ -e "$db-wal" ] && not_ok "SIGKILL, packed: a -wal file is left (still in WAL mode)" ||
+	ok "SIGKILL, packed: no -wal file (the trace was in a rollback journal)"
+expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "SIGKILL, packed: the database is intact"
+expect_eq "$(q "$db" 'SELECT finished FROM run')" 0 "SIGKILL, packed: the run is marked unfinished"
+rows=$(q "$db" 'SELECT sum(n) FROM skb_packs')
+[ "${rows:-0}" -gt 0 ] 2>/dev/null && ok "SIGKILL, packed: the packs committed before the kill are kept ($rows rows)" ||
+	not_ok "SIGKILL, packed: no packs kept ($rows)"
+# Killed from outside while it writes: when the file passes 2 MB (commits
+# are under way; bounded by a count of polls, not by time).
+sed 's/^duration = 100ms$/duration = 1s/' "$T/s.ini" >"$T/long.ini"
+db="$T/SIGKILL-packed-mid.db"
+NETSIM_TRACE_EXPAND_ROWS=0 "$NETSIM" run -q --trace "$db" "$T/long.ini" >/dev/null 2>&1 &
+pid=$!
+n=0
+while kill -0 "$pid" 2>/dev/null && [ "$(wc -c 2>/dev/null <"$db" || echo 0)" -lt 2000000 ] &&
+	[ "$n" -lt 1000000 ]; do n=$((n + 1)); done
+kill -9 "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+if [ "$rc" = 137 ]; then
+	expect_eq "$(q "$db" 'PRAGMA integrity_check')" ok "SIGKILL while writing, packed: the database is intact"
+	expect_eq "$(q "$db" 'SELECT finished FROM run')" 0 "SIGKILL while writing, packed: the run is marked unfinished"
+else
+	ok "SIGKILL while writing, packed: intact # SKIP the run ended first ($rc)"
+	ok "SIGKILL while writing, packed: unfinished # SKIP the run ended first"
+fi
 
 # A full disk: the file size limit is reached while the run writes its trace
 # (LIMIT KiB, after the schema), or before the schema is complete (16 KiB).

@@ -223,18 +223,82 @@ trace_fail(struct trace *tr, const char *what)
 	}
 }
 
+/*
+ * Commits the open transaction.  In a rollback journal a reader's SHARED
+ * lock holds the commit back (SQLITE_BUSY; the transaction stays open and
+ * the writer keeps the PENDING lock, so no new reader starts): the writer
+ * goes on adding rows to it and tries again at the next batch, and waits
+ * for the readers (the simulation waiting for it in turn) only once it
+ * holds TRACE_BUSY_MAX_ROWS rows, or when @wait.  A reader never makes the
+ * run fail.  Returns 1 when committed, 0 when held back, -1 on an error.
+ */
+static int
+trace_commit_txn(struct trace *tr, bool wait)
+{
+	for (;;) {
+		int rc = sqlite3_exec(tr->db, "COMMIT", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 1;
+		if (rc != SQLITE_BUSY || !tr->rollback)
+			return -1;
+		if (!wait && tr->held_rows + tr->batch_rows < TRACE_BUSY_MAX_ROWS)
+			return 0;
+		sqlite3_sleep(10);
+	}
+}
+
+/*
+ * Leaves WAL for a rollback journal once the rows are packed.  In WAL mode
+ * every byte is written to the -wal file, read back by the checkpoint and
+ * written to the database; in a rollback journal, pages appended past the
+ * file's end are not journaled, and a packed trace is nearly all appended
+ * pages: its bytes are written once.  1M-datagram flood, full trace, 3
+ * pinned pairs: system time 1.09 s against 2.03 s, CPU 0.83x.  Lecture
+ * traces stay plain and in WAL mode, where readers never block a commit.
+ * With a reader present the switch waits for a later commit.  Commits then
+ * wait TRACE_BUSY_COMMIT_MS for readers before they are held back
+ * (trace_commit_txn): while the writer waits it holds the PENDING lock, and
+ * a reader that starts then without a busy timeout of its own (sqlite3
+ * without .timeout) gets "database is locked".
+ */
+static void
+trace_leave_wal_for_packs(struct trace *tr)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (tr->rollback || trace_plain_now(tr) || !tr->path)
+		return;
+	sqlite3_busy_timeout(tr->db, 0);
+	if (sqlite3_prepare_v2(tr->db, "PRAGMA journal_mode = TRUNCATE", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		tr->rollback = g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0),
+						  "truncate") == 0;
+	sqlite3_finalize(st);
+	sqlite3_busy_timeout(tr->db, tr->rollback ? TRACE_BUSY_COMMIT_MS : TRACE_BUSY_MS);
+}
+
 bool
-trace_commit_now(struct trace *tr)
+trace_commit_now(struct trace *tr, bool wait)
 {
 	trace_packs_flush(tr);
 	if (tr->w_error)
 		return false;
-	if (tr->in_txn && sqlite3_exec(tr->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		trace_fail(tr, "committing a batch");
-		return false;
+	if (tr->in_txn) {
+		int rc = trace_commit_txn(tr, wait);
+		if (rc < 0) {
+			trace_fail(tr, "committing a batch");
+			return false;
+		}
+		if (rc == 0) {
+			tr->held_rows += tr->batch_rows;
+			tr->batch_rows = 0;
+			return true;
+		}
 	}
 	tr->in_txn = false;
-	tr->batch_rows = 0;
+	tr->batch_rows = tr->held_rows = 0;
+	trace_leave_wal_for_packs(tr);
 	if (sqlite3_exec(tr->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		trace_fail(tr, "beginning a batch");
 		return false;
@@ -250,7 +314,7 @@ trace_commit(struct trace *tr, GError **error)
 		if (tr->writer)
 			trace_sync(tr); /* the writer commits after the last record */
 		else
-			trace_commit_now(tr);
+			trace_commit_now(tr, true);
 	}
 	if (tr->failed) {
 		g_propagate_error(error, g_error_copy(tr->failed));
@@ -711,6 +775,10 @@ trace_finish(struct trace *tr, bool finished, GError **error)
 		trace_write_totals(tr);
 	if (!trace_commit(tr, error))
 		return false;
+	/* In a rollback journal, the index builds below may spill pages: they
+	 * wait for readers as the open and the close do. */
+	if (tr->rollback)
+		sqlite3_busy_timeout(tr->db, TRACE_BUSY_MS);
 	/* A trace of lecture size becomes plain tables; a big one stays packed. */
 	char *msg = NULL;
 	bool expand = tr->skb_seq <= tr->expand_rows;
@@ -750,8 +818,12 @@ trace_finish(struct trace *tr, bool finished, GError **error)
 		goto fail_sql;
 	sqlite3_finalize(st);
 	st = NULL;
-	if (!trace_exec(tr, "COMMIT", "committing the end of the run", error))
+	if (trace_commit_txn(tr, true) < 0) {
+		g_set_error(error, TRACE_ERROR, TRACE_ERROR_IO,
+			    "trace database %s: committing the end of the run failed: %s",
+			    trace_where(tr), sqlite3_errmsg(tr->db));
 		goto fail;
+	}
 	tr->in_txn = false;
 	return trace_leave_wal(tr, error);
 

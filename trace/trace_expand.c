@@ -123,7 +123,8 @@ trace_expand_db(sqlite3 *db, char **errmsg)
 	return unpack_table(db, true, errmsg) && unpack_table(db, false, errmsg) &&
 		trace_schema_exec(db, "plain-views", errmsg) &&
 		trace_schema_exec(db, "triggers", errmsg) &&
-		trace_schema_exec(db, "indexes", errmsg);
+		trace_schema_exec(db, "indexes", errmsg) &&
+		trace_schema_exec(db, "indexes-expanded", errmsg);
 }
 
 /* Is @db's skb_events the packed view?  -1 when it cannot tell. */

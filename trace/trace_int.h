@@ -43,6 +43,13 @@
 /* How long the writer waits for readers to let go (at open and close only:
  * in WAL mode, readers never block a commit). */
 #define TRACE_BUSY_MS 5000
+/* Once packed, the trace is in a rollback journal (trace.c, trace_commit_now)
+ * and a reader's lock can hold a commit back: the writer goes on with the
+ * transaction open, and waits for the readers only when it holds this many
+ * rows (about 10 MB of pages in memory). */
+#define TRACE_BUSY_MAX_ROWS (8 * TRACE_BATCH_ROWS_PACKED)
+/* How long such a commit waits for readers before it is held back. */
+#define TRACE_BUSY_COMMIT_MS 50
 
 /* The text of trace/schema.sql, generated into trace/schema_sql.c. */
 extern const char trace_schema_sql[];
@@ -320,7 +327,9 @@ struct trace {
 	bool pack_early;      /* on course to pass expand_rows: packed from now on */
 	uint32_t pack_arrays; /* NETSIM_TRACE_PACK_ARRAYS=N: every Nth pack row an array (tests) */
 	bool in_txn;
+	bool rollback;	     /* packed and left WAL for a rollback journal (trace_commit_now) */
 	uint32_t batch_rows; /* rows written since the last commit */
+	uint32_t held_rows;  /* rows of batches whose commit a reader held back */
 	bool packed_cache;   /* the page cache is TRACE_PACKED_CACHE_KIB */
 	GError *w_error;     /* the writer's first error; read when synced */
 };
@@ -335,8 +344,10 @@ void trace_packs_flush(struct trace *tr);
 /* Records the first write error, rolls back, and stops all tracing
  * (simulation thread, synced). */
 void trace_fail(struct trace *tr, const char *what);
-/* Commits the open transaction and begins the next (synced, or on the writer). */
-bool trace_commit_now(struct trace *tr);
+/* Commits the open transaction and begins the next (synced, or on the writer).
+ * In a rollback journal a reader can hold the commit back, and the rows
+ * stay in the open transaction, unless @wait (trace.c, trace_commit_txn). */
+bool trace_commit_now(struct trace *tr, bool wait);
 /* Waits until the writer has written and committed every record, then
  * takes over its error; false (and @error) if the trace has failed. */
 bool trace_commit(struct trace *tr, GError **error);

@@ -172,7 +172,7 @@ writer_chunk(struct trace *tr, const struct trace_chunk *c)
 			writer_row(tr, (const struct trace_row *)p);
 		off += h.size;
 		if (tr->batch_rows >= batch) {
-			trace_commit_now(tr);
+			trace_commit_now(tr, false);
 			if (!trace_plain_now(tr))
 				batch = TRACE_BATCH_ROWS_PACKED;
 		}
@@ -197,8 +197,9 @@ writer_main(gpointer data)
 		bool stop = c->stop;
 		if (!tr->w_error) {
 			writer_chunk(tr, c);
+			/* a sync (trace_flush, the close) commits even past readers */
 			if (c->commit && !stop)
-				trace_commit_now(tr);
+				trace_commit_now(tr, true);
 		}
 		c->used = 0;
 		c->commit = c->stop = false;
