@@ -1,7 +1,7 @@
 #!/bin/sh
 # setup.sh - install what netsim needs on Debian 12, then build it.
 #
-#   ./setup.sh              install missing packages, configure and build
+#   ./setup.sh              install missing packages, configure (--enable-pgo) and build
 #   ./setup.sh --deps-only  only install missing packages
 #
 # Packages are installed with apt-get (through sudo when not root); those
@@ -34,5 +34,9 @@ fi
 
 cd "$(dirname "$0")"
 [ -x configure ] || autoreconf -fi
-[ -f Makefile ] || ./configure
+# --enable-pgo: the library and netsim are compiled twice, with a profile
+# of the lecture and homework scenarios between (pgo.mk); the UDP flood of
+# bench/ then takes about 0.84 of the CPU (docs/performance.md).  A
+# developer who edits and rebuilds often may prefer a plain ./configure.
+[ -f Makefile ] || ./configure --enable-pgo
 make -j"$(nproc)"
