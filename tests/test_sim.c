@@ -368,19 +368,24 @@ mixed_fire(struct sim *sim, void *a, void *b)
 		c->fired++; /* counted as done: it will not fire */
 }
 
+/* Schedules 40 events, every other one @spread ns apart, whose handlers
+ * (mixed_fire) schedule the rest of 200,000; runs in steps of @step ns and
+ * checks that every event fired, in (time, insertion) order. */
 static void
-test_sim_near_and_far_events_keep_time_then_insertion_order(void **state)
+run_chain(bool wide, guint32 seed, sim_time_t spread, sim_time_t step)
 {
-	struct chain c = {
-		.sim = sim_new(1), .r = g_rand_new_with_seed(11), .left = 200000, .last_order = -1
-	};
+	struct chain c = { .sim = sim_new(1),
+			   .r = g_rand_new_with_seed(seed),
+			   .left = 200000,
+			   .last_order = -1,
+			   .wide = wide };
 	for (int i = 0; i < 40; i++) {
 		c.left--;
-		sim_schedule(c.sim, i % 2 ? i : 1000 * i, mixed_fire, &c,
+		sim_schedule(c.sim, i % 2 ? i : spread * i, mixed_fire, &c,
 			     GINT_TO_POINTER(c.order++));
 	}
 	while (c.left > 0 && sim_events_pending(c.sim))
-		sim_run_until(c.sim, sim_now(c.sim) + 777);
+		sim_run_until(c.sim, sim_now(c.sim) + step);
 	sim_run_until(c.sim, SIM_TIME_MAX);
 	assert_int_equal(c.left, 0);
 	assert_int_equal(c.fired, c.order);
@@ -389,30 +394,19 @@ test_sim_near_and_far_events_keep_time_then_insertion_order(void **state)
 	sim_free(c.sim);
 }
 
+static void
+test_sim_near_and_far_events_keep_time_then_insertion_order(void **state)
+{
+	run_chain(false, 11, 1000, 777);
+}
+
 /* The same with a quarter of the new events up to 0.3 s ahead: keys in
  * every bucket of the wheel (sim.c), around it as the clock moves, and
  * beyond it in the heap, and the order is still (time, insertion). */
 static void
 test_sim_wheel_and_heap_keep_time_then_insertion_order(void **state)
 {
-	struct chain c = { .sim = sim_new(1),
-			   .r = g_rand_new_with_seed(13),
-			   .left = 200000,
-			   .last_order = -1,
-			   .wide = true };
-	for (int i = 0; i < 40; i++) {
-		c.left--;
-		sim_schedule(c.sim, i % 2 ? i : 1000000 * i, mixed_fire, &c,
-			     GINT_TO_POINTER(c.order++));
-	}
-	while (c.left > 0 && sim_events_pending(c.sim))
-		sim_run_until(c.sim, sim_now(c.sim) + 77777);
-	sim_run_until(c.sim, SIM_TIME_MAX);
-	assert_int_equal(c.left, 0);
-	assert_int_equal(c.fired, c.order);
-	assert_int_equal(sim_events_pending(c.sim), 0);
-	g_rand_free(c.r);
-	sim_free(c.sim);
+	run_chain(true, 13, 1000000, 77777);
 }
 
 static void
