@@ -303,7 +303,7 @@ wheel_first(const struct sim *sim)
  * reused last freed first: the nodes in use stay few and warm (a thousand
  * timers are 32 KiB), where a growing array per bucket made the wheel's
  * whole reach (megabytes) pass through the cache once a turn.  A bucket
- * holds the keys of one microsecond; a new key is most often the latest
+ * holds the keys of 256 ns; a new key is most often the latest
  * of its bucket (its sequence is the largest yet) and goes last, a near key
  * passed on to the wheel (the earliest of all) first, and the rest walk.
  */
@@ -326,7 +326,7 @@ wheel_add(struct sim *sim, struct sim_key key)
 	sim->nwheel++;
 	if (!bk->head) {
 		sim->wmap[i / 64] |= 1ull << (i % 64);
-		sim->wsum[i / 4096] |= 1ull << (i / 64 % 64);
+		sim->wsum[i / 64 / 64] |= 1ull << (i / 64 % 64);
 		nodes[n - 1] = (struct sim_wnode){ .key = key, .next = 0 };
 		bk->head = bk->tail = n;
 		return;
@@ -359,7 +359,7 @@ wheel_take(struct sim *sim, uint32_t i)
 		bk->tail = 0;
 		sim->wmap[i / 64] &= ~(1ull << (i % 64));
 		if (!sim->wmap[i / 64])
-			sim->wsum[i / 4096] &= ~(1ull << (i / 64 % 64));
+			sim->wsum[i / 64 / 64] &= ~(1ull << (i / 64 % 64));
 	}
 }
 

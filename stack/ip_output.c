@@ -111,11 +111,19 @@ ip_no_route(struct sk_buff *skb, int err)
 	return err == -EINVAL ? -EINVAL : -ENETUNREACH;
 }
 
-int
-ip_send_no_route(struct sk_buff *skb, int err)
+/* A transport hands @skb to IP, which counts it (OutRequests).  The trace
+ * names IP's entry the same for every transport. */
+static inline void
+ip_out_enter(struct sk_buff *skb)
 {
 	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
 	ip_state(skb->host)->mib.out_requests++;
+}
+
+int
+ip_send_no_route(struct sk_buff *skb, int err)
+{
+	ip_out_enter(skb);
 	return ip_no_route(skb, err);
 }
 
@@ -156,8 +164,7 @@ ip_xmit_routed(struct sk_buff *skb, const struct ip_xmit_args *args, const struc
 int
 ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 {
-	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
-	ip_state(skb->host)->mib.out_requests++;
+	ip_out_enter(skb);
 	struct rtable rt;
 	int err = ip_route_output_skb(skb, args->daddr, args->saddr, &rt);
 	if (err)
@@ -168,9 +175,7 @@ ip_build_and_send_pkt(struct sk_buff *skb, const struct ip_xmit_args *args)
 int
 ip_send_skb(struct sk_buff *skb, const struct ip_xmit_args *args, const struct rtable *rt)
 {
-	/* the trace names IP's entry the same for every transport */
-	skb_handoff(skb, LAYER_IP, "ip_build_and_send_pkt");
-	ip_state(skb->host)->mib.out_requests++;
+	ip_out_enter(skb);
 	return ip_xmit_routed(skb, args, rt);
 }
 

@@ -439,6 +439,15 @@ route_resolve(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *
 /* ip_route_output, saying in @how (for the trace) how it was answered:
  * "route_cache_hit", "route_cache_miss" or "fib_lookup"; NULL when no
  * lookup was made. */
+/* The trace's name for a lookup of @t that hit its cache or not. */
+static const char *
+route_how(const struct fib_table *t, bool cached)
+{
+	if (cached)
+		return "route_cache_hit";
+	return t->nslots ? "route_cache_miss" : "fib_lookup";
+}
+
 static int
 route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt, const char **how)
 {
@@ -457,14 +466,14 @@ route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *r
 			t->stats.cache_hits++;
 			*rt = slot->rt;
 			rt->cached = true;
-			*how = "route_cache_hit";
+			*how = route_how(t, true);
 			return 0;
 		}
 	}
 	*how = NULL;
 	if (saddr && !ip_dev_find(host, saddr))
 		return -EINVAL;
-	*how = t->nslots ? "route_cache_miss" : "fib_lookup";
+	*how = route_how(t, false);
 	if (slot)
 		t->stats.cache_misses++;
 	int err = route_resolve(host, daddr, saddr, rt);
@@ -505,12 +514,7 @@ ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct 
 void
 ip_route_trace(struct sk_buff *skb, const struct rtable *rt)
 {
-	const char *how = "fib_lookup";
-	if (rt->cached)
-		how = "route_cache_hit";
-	else if (fib_of(skb->host)->nslots)
-		how = "route_cache_miss";
-	skb_trace_route(skb, how);
+	skb_trace_route(skb, route_how(fib_of(skb->host), rt->cached));
 }
 
 void

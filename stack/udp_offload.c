@@ -63,22 +63,20 @@ udp_getsockopt(struct sock *sk, int level, int optname, void *val, size_t *len)
 }
 
 int
-udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len, struct rtable *out)
+udp_gso_check(struct sock *sk, uint16_t gso_size, uint32_t daddr, uint32_t len, struct rtable *rt)
 {
-	struct rtable rt;
-	int err = ip_route_output(sk->host, daddr, sk->saddr ? sk->saddr : sk->rcv_saddr, &rt);
+	int err = ip_route_output(sk->host, daddr, sk->saddr ? sk->saddr : sk->rcv_saddr, rt);
 	if (err)
 		return err == -EINVAL ? -EINVAL : -ENETUNREACH;
-	*out = rt;
 	/* udp_send_skb: hlen + gso_size > cork->fragsize (the path MTU) */
-	if (IP_HLEN + UDP_HLEN + (uint32_t)gso_size > rt.mtu)
+	if (IP_HLEN + UDP_HLEN + (uint32_t)gso_size > rt->mtu)
 		return -EINVAL;
 	if (len > (uint32_t)gso_size * UDP_MAX_SEGMENTS)
 		return -EINVAL;
 	/* skb->ip_summed != CHECKSUM_PARTIAL: __ip_append_data chose
 	 * CHECKSUM_PARTIAL only for a device that fills the sum.  Loopback
 	 * (RTN_LOCAL) has every offload in Linux (LOOPBACK_FEATURES). */
-	if (rt.type != RTN_LOCAL && !(rt.dev->features & NETIF_F_HW_CSUM))
+	if (rt->type != RTN_LOCAL && !(rt->dev->features & NETIF_F_HW_CSUM))
 		return -EIO;
 	return 0;
 }
