@@ -235,6 +235,10 @@ trace_fail(struct trace *tr, const char *what)
 static int
 trace_commit_txn(struct trace *tr, bool wait)
 {
+	/* A reader that keeps a read transaction open (BEGIN in a sqlite3
+	 * shell) would hold the run without a word: after TRACE_BUSY_MS of
+	 * waiting, say why, once. */
+	int waited_ms = 0;
 	for (;;) {
 		int rc = sqlite3_exec(tr->db, "COMMIT", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
@@ -243,6 +247,11 @@ trace_commit_txn(struct trace *tr, bool wait)
 			return -1;
 		if (!wait && tr->held_rows + tr->batch_rows < TRACE_BUSY_MAX_ROWS)
 			return 0;
+		if (waited_ms < TRACE_BUSY_MS && (waited_ms += 10) >= TRACE_BUSY_MS)
+			fprintf(stderr,
+				"netsim: trace database %s: waiting for a reader to end its "
+				"transaction before the run can go on\n",
+				trace_where(tr));
 		sqlite3_sleep(10);
 	}
 }
