@@ -180,6 +180,15 @@ int proc_term_signal(const struct proc *p);
  * before the first page that faults; 0 for NULL.  System calls check user
  * buffers with it, as copy_from_user does, instead of faulting. */
 size_t proc_user_access(const void *addr, size_t len, bool write);
+/*
+ * Copy @n bytes into a process's memory (@to) or out of it (@from), as
+ * Linux's copy_to_user / copy_from_user: a fault on the process's side
+ * ends the copy instead of the program.  Returns the bytes copied: @n, or
+ * on a fault those before the first page of the process's buffer that
+ * faults (then copied exactly).  A fault on netsim's side aborts.
+ */
+size_t proc_copy_to_user(void *to, const void *from, size_t n);
+size_t proc_copy_from_user(void *to, const void *from, size_t n);
 /* The process of @t resumed most often at the instant @now (and how often),
  * or NULL: who kept virtual time from advancing. */
 struct proc *proc_table_spinning(const struct proc_table *t, sim_time_t now, uint64_t *resumes);

@@ -148,8 +148,10 @@ proc_internal_fault(int sig, siginfo_t *si, void *uctx)
 		raise(sig);
 }
 
-/* proc_user_access: where a probe's fault lands (the kernel's fixup). */
-static __thread sigjmp_buf *proc_probe_env;
+/* proc_user_access and proc_copy_user: where a fault in a process's buffer
+ * lands (the kernel's fixup).  Volatile: the signal handler reads it, and
+ * around a memcpy the compiler would otherwise drop the store as dead. */
+static __thread sigjmp_buf *volatile proc_probe_env;
 
 /* ---- isolated module code (sim/proc.h, PROC_CONTAIN) ------------------------ */
 
@@ -502,4 +504,51 @@ proc_user_access(const void *addr, size_t len, bool write)
 	}
 	proc_probe_env = NULL;
 	return ok_end - start;
+}
+
+/*
+ * The copy of a system call's data to or from a process's buffer @user
+ * (@write: the process's memory is written).  Linux's copy_to_user and
+ * copy_from_user copy with instructions that have exception-table fixups
+ * (arch/x86/lib/copy_user_64.S, arch/x86/mm/extable.c): a fault ends the
+ * copy and the caller gets the bytes not copied.  Here the copy runs with
+ * the probe's fault landing armed, so the common case costs one sigsetjmp
+ * whatever the buffer's size; only after a fault are the process's pages
+ * probed (proc_user_access) to find how far the copy could go, and that
+ * prefix copied again so that exactly it was written.  If every byte of
+ * the process's side is accessible the fault was netsim's own: abort.
+ */
+static __attribute__((no_sanitize("address"))) size_t
+proc_copy_user(void *to, const void *from, size_t n, const void *user, bool write)
+{
+	if (n == 0 || !user)
+		return 0; /* NULL: the first page is never mapped (mmap_min_addr) */
+	sigjmp_buf env;
+	if (sigsetjmp(env, 0) == 0) {
+		proc_probe_env = &env;
+		memcpy(to, from, n);
+		proc_probe_env = NULL;
+		return n;
+	}
+	proc_probe_env = NULL;
+	size_t ok = proc_user_access(user, n, write);
+	if (ok >= n)
+		g_error("proc: a fault copying %zu bytes from %p to %p was not in the process's "
+			"buffer %p",
+			n, from, to, user);
+	if (ok)
+		memcpy(to, from, ok);
+	return ok;
+}
+
+size_t
+proc_copy_to_user(void *to, const void *from, size_t n)
+{
+	return proc_copy_user(to, from, n, to, true);
+}
+
+size_t
+proc_copy_from_user(void *to, const void *from, size_t n)
+{
+	return proc_copy_user(to, from, n, from, false);
 }

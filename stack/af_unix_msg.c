@@ -187,7 +187,12 @@ unix_stream_sendmsg(struct socket *sock, struct ns_msg *msg)
 			err = -EPIPE;
 			break;
 		}
-		skb_copy_from_user(skb, (const char *)msg->buf + sent, size);
+		if (skb_copy_from_user(skb, (const char *)msg->buf + sent, size) < size) {
+			/* Linux 6.6: kfree_skb; out_err returns what was sent */
+			skb_drop(skb, SKB_DROP_NOT_SPECIFIED);
+			err = -EFAULT;
+			break;
+		}
 		unix_queue(u, u->peer, skb, &fds, &nfds);
 		sent += size;
 	}
@@ -251,7 +256,12 @@ unix_dgram_sendmsg(struct socket *sock, struct ns_msg *msg)
 	skb = sock_alloc_send_skb(sk, (uint32_t)msg->len, msg->flags, &err);
 	if (!skb)
 		goto out;
-	skb_copy_from_user(skb, msg->buf, (uint32_t)msg->len);
+	if (skb_copy_from_user(skb, msg->buf, (uint32_t)msg->len) < msg->len) {
+		skb_drop(skb, SKB_DROP_NOT_SPECIFIED); /* Linux 6.6: out_free, kfree_skb */
+		skb = NULL;
+		err = -EFAULT;
+		goto out;
+	}
 	sim_time_t timeo = sock_sndtimeo(sk, msg->flags);
 	for (;;) {
 		err = 0;
@@ -337,11 +347,17 @@ unix_dgram_recvmsg(struct socket *sock, struct ns_msg *msg)
 		return rc < 0 ? rc : -EAGAIN;
 	}
 	uint32_t copy = (uint32_t)MIN(msg->len, (size_t)skb->len), full = skb->len;
-	skb_copy_to_user(skb, 0, msg->buf, copy);
+	bool peek = msg->flags & MSG_PEEK;
+	if (skb_copy_to_user(skb, 0, msg->buf, copy) < copy) {
+		/* Linux 6.6 __unix_dgram_recvmsg: out_free, skb_free_datagram: the
+		 * datagram (off the queue unless peeking) is gone */
+		if (!peek)
+			unix_consume(sk, skb);
+		return -EFAULT;
+	}
 	if (copy < full)
 		msg->msg_flags |= MSG_TRUNC;
 	unix_copy_name(msg, UNIXCB(skb)->from);
-	bool peek = msg->flags & MSG_PEEK;
 	unix_scm_recv(msg, skb, peek);
 	if (!peek)
 		unix_consume(sk, skb);
@@ -386,7 +402,8 @@ unix_stream_recvmsg(struct socket *sock, struct ns_msg *msg)
 		struct sk_buff *next = skb->next;
 		struct unix_skb_cb *cb = UNIXCB(skb);
 		uint32_t n = (uint32_t)MIN((size_t)(skb->len - cb->consumed), msg->len - copied);
-		skb_copy_to_user(skb, cb->consumed, (char *)msg->buf + copied, n);
+		if (skb_copy_to_user(skb, cb->consumed, (char *)msg->buf + copied, n) < n)
+			return copied ? (int)copied : -EFAULT; /* unix_stream_read_generic */
 		copied += n;
 		unix_copy_name(msg, cb->from);
 		bool had_fds = cb->nfds > 0;

@@ -304,12 +304,32 @@ sock_writeable(struct sock *sk)
 
 /* ---- copies --------------------------------------------------------------------------- */
 
-void
+/*
+ * Linux skb_add_data / skb_copy_datagram_from_iter and skb_copy_datagram_iter:
+ * proc_copy_*_user fault only on the bytes copied (sock.h).  A short copy
+ * leaves the skb as it was (skb_add_data's __skb_trim).
+ */
+static uint32_t
+skb_copy_from_user_at(struct sk_buff *skb, unsigned char *p, const void *from, uint32_t len)
+{
+	uint32_t off = skb->len - len;
+	uint32_t n = (uint32_t)proc_copy_from_user(p, from, len);
+	if (n < len) {
+		skb_trim(skb, off);
+		host_charge_ns(skb->host, "copy_from_user", cpu_copy_cost(skb->host->cpu, n));
+	}
+	return n;
+}
+
+uint32_t
 skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len)
 {
-	skb_put_data(skb, from, len);
+	uint32_t n = skb_copy_from_user_at(skb, skb_put(skb, len), from, len);
+	if (n < len)
+		return n;
 	skb_trace_copy(skb, LAYER_SOCKET, COPY_USER_TO_SKB, len, NULL);
 	host_charge_ns(skb->host, "copy_from_user", cpu_copy_cost(skb->host->cpu, len));
+	return len;
 }
 
 /*
@@ -321,30 +341,36 @@ skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len)
  * of the TCP bulk run was that pass's cache misses).  Extends an existing
  * valid sum (csum_block_add, Linux's skb_add_data does the same).
  */
-void
+uint32_t
 skb_copy_from_user_csum(struct sk_buff *skb, const void *from, uint32_t len)
 {
 	uint32_t off = skb->len;
-	bool ok = off == 0 || skb->data_csum_ok;
+	bool was_ok = skb->data_csum_ok, ok = off == 0 || was_ok;
 	wsum_t sum = off ? skb->data_csum : 0;
-	const unsigned char *p = skb_put_data(skb, from, len); /* clears data_csum_ok */
+	unsigned char *p = skb_put(skb, len); /* clears data_csum_ok */
+	uint32_t n = skb_copy_from_user_at(skb, p, from, len);
+	if (n < len) {
+		skb->data_csum_ok = was_ok; /* the skb is as it was */
+		return n;
+	}
 	if (ok) {
 		skb->data_csum = csum_block_add(sum, csum_partial(p, len, 0), off);
 		skb->data_csum_ok = true;
 	}
 	skb_trace_copy(skb, LAYER_SOCKET, COPY_USER_TO_SKB, len, NULL);
 	host_charge_ns(skb->host, "copy_from_user", cpu_copy_cost(skb->host->cpu, len));
+	return len;
 }
 
-void
+uint32_t
 skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len)
 {
 	g_assert((uint64_t)offset + len <= skb->len);
-	if (len)
-		memcpy(to, skb->data + offset, len);
-	/* the row counts the skb's steps: the skb is not changed */
-	skb_trace_copy((struct sk_buff *)skb, LAYER_SOCKET, COPY_SKB_TO_USER, len, NULL);
-	host_charge_ns(skb->host, "copy_to_user", cpu_copy_cost(skb->host->cpu, len));
+	uint32_t n = (uint32_t)proc_copy_to_user(to, skb->data + offset, len);
+	if (n == len) /* the row counts the skb's steps: the skb is not changed */
+		skb_trace_copy((struct sk_buff *)skb, LAYER_SOCKET, COPY_SKB_TO_USER, len, NULL);
+	host_charge_ns(skb->host, "copy_to_user", cpu_copy_cost(skb->host->cpu, n));
+	return n;
 }
 
 /* ---- invariants (the checked build: NS_CHECK) -------------------------------------- */

@@ -215,12 +215,17 @@ bool sock_writeable(struct sock *sk);
 /* Copy between the process's memory and an skb, charging the copy's CPU
  * cost (COST_COPY_PER_KB pro rata, in the current context) and tracing
  * COPY_USER_TO_SKB / COPY_SKB_TO_USER.  skb_copy_from_user appends at the
- * tail (skb_put); skb_copy_to_user reads at data + @offset. */
-void skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len);
+ * tail (skb_put); skb_copy_to_user reads at data + @offset.  Only the bytes
+ * copied are touched: a fault in the process's buffer ends the copy (Linux
+ * copy_from_user / copy_to_user).  They return the bytes copied, @len
+ * unless the buffer faulted; then the skb is as it was before the call (the
+ * bytes copied are charged, no row is traced) and the caller acts as Linux
+ * does on -EFAULT. */
+uint32_t skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len);
 /* The same, and the bytes' sum kept in skb->data_csum while they are hot
  * (for a queued payload whose checksum is written later: TCP's). */
-void skb_copy_from_user_csum(struct sk_buff *skb, const void *from, uint32_t len);
-void skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len);
+uint32_t skb_copy_from_user_csum(struct sk_buff *skb, const void *from, uint32_t len);
+uint32_t skb_copy_to_user(const struct sk_buff *skb, uint32_t offset, void *to, uint32_t len);
 
 /* Block the calling process until @cond(sk) is true or the timeout passes
  * (*timeo is decreased by the time waited; SIM_TIME_MAX: forever).

@@ -265,22 +265,62 @@ user_addr_out(struct sockaddr *addr, socklen_t *len)
 #define MAX_RW_COUNT ((size_t)(INT32_MAX & ~4095))
 
 /*
- * A data buffer of a read or write: the length is clamped to MAX_RW_COUNT
- * as Linux does; a buffer that cannot be accessed at all is EFAULT; one
- * that faults partway is cut to its accessible part, which is what a
- * Linux stream socket returns (tcp_sendmsg_locked and tcp_recvmsg_locked
- * return the bytes copied before the fault).  Linux checks when it copies;
- * here it is checked before the call acts (docs/reliability.md).
+ * Linux access_ok (arch/x86/include/asm/uaccess_64.h, 6.6): the range must
+ * not wrap and must end in the user half of the address space.  It says
+ * nothing of whether the pages are mapped: NULL passes.
+ */
+static bool
+user_access_ok(const void *buf, size_t len)
+{
+	uintptr_t sum = (uintptr_t)buf + len;
+	if (sum < (uintptr_t)buf)
+		return false;
+#if defined(__x86_64__)
+	return sum <= ((uintptr_t)1 << 47) - 4096; /* TASK_SIZE_MAX, 4-level paging */
+#else
+	return true;
+#endif
+}
+
+/*
+ * Does every copy of @sock's data go through skb_copy_to_user /
+ * skb_copy_from_user, which catch a fault in the process's buffer, with
+ * the caller acting on a short copy as Linux does?  TCP, UDP and AF_UNIX
+ * do.  Raw sockets and plug-in protocols may read the buffer themselves
+ * (raw's IP_HDRINCL header check), and so does TCP's urgent byte
+ * (tcp_recv_urg): theirs is still probed whole before the call.
+ */
+static bool
+sock_copies_checked(const struct socket *sock, int flags)
+{
+	if (sock->ops->family == AF_UNIX)
+		return true;
+	const struct proto *prot = sock->sk ? sock->sk->sk_prot : NULL;
+	return prot == &udp_prot || (prot == &tcp_prot && !(flags & MSG_OOB));
+}
+
+/*
+ * A data buffer of a read or write (Linux import_ubuf, 6.6): the length is
+ * clamped to MAX_RW_COUNT, then access_ok.  The pages are touched only as
+ * the protocol copies, so a buffer whose unused tail is unmapped works,
+ * and a fault is the protocol's to report (tcp_recvmsg_locked returns the
+ * bytes copied before it; udp_recvmsg drops the datagram and returns
+ * EFAULT).  For the sockets of sock_copies_checked() == false the buffer is
+ * probed whole first (proc_user_access): EFAULT if nothing can be
+ * accessed, a datagram's EFAULT if not all of it, and a stream's length cut
+ * to the accessible part.
  */
 static int
-user_buffer(const void *buf, size_t *len, bool write, bool stream)
+user_buffer(const struct socket *sock, const void *buf, size_t *len, bool write, int flags)
 {
 	if (*len > MAX_RW_COUNT)
 		*len = MAX_RW_COUNT;
-	if (*len == 0)
+	if (!user_access_ok(buf, *len))
+		return -EFAULT;
+	if (*len == 0 || sock_copies_checked(sock, flags))
 		return 0;
 	size_t ok = proc_user_access(buf, *len, write);
-	if (ok == 0 || (ok < *len && !stream))
+	if (ok == 0 || (ok < *len && sock->type != SOCK_STREAM))
 		return -EFAULT;
 	*len = ok;
 	return 0;
@@ -443,7 +483,7 @@ sys_sendto(const char *fn, int fd, const void *buf, size_t len, int flags,
 	/* udp_sendmsg refuses a length above 0xFFFF before it copies. */
 	if (sock->type != SOCK_STREAM && len > 0xFFFF)
 		return sys_ret(-EMSGSIZE);
-	int err = user_buffer(buf, &len, false, sock->type == SOCK_STREAM);
+	int err = user_buffer(sock, buf, &len, false, flags);
 	if (err < 0)
 		return sys_ret(err);
 	struct ns_msg msg = { .buf = (void *)buf, .len = len, .flags = flags };
@@ -473,7 +513,7 @@ sys_recvfrom(const char *fn, int fd, void *buf, size_t len, int flags, struct so
 	/* MSG_OOB: raw_recvmsg refuses it, udp_recvmsg ignores it (Linux). */
 	if ((flags & MSG_OOB) && sock->ops->family == AF_INET && sock->type == SOCK_RAW)
 		return sys_ret(-EOPNOTSUPP);
-	int err = user_buffer(buf, &len, true, sock->type == SOCK_STREAM);
+	int err = user_buffer(sock, buf, &len, true, flags);
 	if (err < 0)
 		return sys_ret(err);
 	if (fromlen && proc_user_access(fromlen, sizeof *fromlen, true) < sizeof *fromlen)

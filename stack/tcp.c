@@ -667,6 +667,7 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 		return rc < 0 ? rc : -EAGAIN;
 	}
 	size_t copied = 0;
+	int err = 0;
 	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
 	uint32_t off = TCP_SKB_CB(skb)->consumed;
 	while (skb && copied < msg->len) {
@@ -682,7 +683,12 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 			off++;
 			n = (uint32_t)MIN((size_t)(skb->len - off), msg->len - copied);
 		}
-		skb_copy_to_user(skb, off, (char *)msg->buf + copied, n);
+		if (skb_copy_to_user(skb, off, (char *)msg->buf + copied, n) < n) {
+			/* tcp_recvmsg_locked: "Exception. Bailout!" - the bytes of
+			 * this chunk stay queued; -EFAULT if nothing was copied */
+			err = -EFAULT;
+			break;
+		}
 		copied += n;
 		off += n;
 		if (!peek) {
@@ -707,7 +713,7 @@ tcp_recvmsg(struct sock *sk, struct ns_msg *msg)
 		tcp_cleanup_rbuf(sk, copied);
 	}
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_recvmsg"));
-	return (int)copied;
+	return copied ? (int)copied : err;
 }
 
 static bool
@@ -741,6 +747,28 @@ tcp_push(struct sock *sk)
 	if (tail && tcp_autocork(sk, tail, tcp_xmit_size_goal(sk)))
 		return;
 	tcp_write_xmit(sk);
+}
+
+/*
+ * Linux 6.6 tcp_sendmsg_locked, when the copy from the process faults
+ * (skb_copy_to_page_nocache fails: goto do_error): the bytes of this chunk
+ * are not queued, an skb left empty is taken off the write queue
+ * (tcp_remove_empty_skb), and the call returns the bytes queued before,
+ * pushed (out: tcp_push), or -EFAULT when there are none.
+ */
+static int
+tcp_sendmsg_fault(struct sock *sk, struct sk_buff *skb, size_t copied)
+{
+	if (skb->len == 0) {
+		skb_unlink(skb, &sk->sk_write_queue);
+		sk->sk_wmem_alloc -= sock_skb_truesize(skb);
+		skb_consume(skb);
+	}
+	if (!copied)
+		return -EFAULT;
+	tcp_push(sk);
+	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
+	return (int)copied;
 }
 
 /* Linux tcp_sendmsg_locked: fill the tail segment, then new ones of size_goal
@@ -785,7 +813,8 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 			room = size_goal;
 		}
 		uint32_t n = (uint32_t)MIN((size_t)room, msg->len - copied);
-		skb_copy_from_user_csum(skb, (const char *)msg->buf + copied, n);
+		if (skb_copy_from_user_csum(skb, (const char *)msg->buf + copied, n) < n)
+			return tcp_sendmsg_fault(sk, skb, copied);
 		TCP_SKB_CB(skb)->end_seq += n;
 		tp->write_seq += n;
 		copied += n;

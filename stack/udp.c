@@ -444,7 +444,13 @@ udp_sendmsg_build(struct sock *sk, struct ns_msg *msg, uint32_t daddr, uint16_t 
 	if (!skb)
 		return err;
 	skb_reserve(skb, INET_HEADROOM + UDP_HLEN);
-	skb_copy_from_user(skb, msg->buf, len);
+	if (skb_copy_from_user(skb, msg->buf, len) < len) {
+		/* __ip_append_data: getfrag (ip_generic_getfrag) failed; the skb
+		 * is freed (kfree_skb) and IP counts OutDiscards: nothing sent */
+		ip_state(sk->host)->mib.out_discards++;
+		skb_drop(skb, SKB_DROP_NOT_SPECIFIED);
+		return -EFAULT;
+	}
 	udp_gso_mark(gso_size, skb, len);
 	host_charge(sk->host, COST_UDP_SEND);
 	err = udp_send_skb(skb, sk->saddr ? sk->saddr : sk->rcv_saddr, sk->num, daddr, dport,
@@ -494,6 +500,24 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	return udp_sendmsg_build(sk, msg, daddr, dport, 0, NULL);
 }
 
+/*
+ * Linux 6.6 udp_recvmsg, when the copy to the process faults: the
+ * datagram, already off the queue, is freed with kfree_skb (a drop,
+ * SKB_DROP_REASON_NOT_SPECIFIED) and counted in InErrors and sk_drops;
+ * with MSG_PEEK only the reader's reference goes and the datagram stays.
+ * The call returns -EFAULT.
+ */
+static int
+udp_recvmsg_fault(struct sock *sk, struct sk_buff *skb, int flags)
+{
+	if (flags & NS_MSG_PEEK)
+		return -EFAULT;
+	udp_table_of(sk->host)->mib.in_errors++;
+	sock_rfree(sk, skb);
+	skb_drop(skb, SKB_DROP_NOT_SPECIFIED);
+	return -EFAULT;
+}
+
 static int
 udp_recvmsg(struct sock *sk, struct ns_msg *msg)
 {
@@ -503,7 +527,8 @@ udp_recvmsg(struct sock *sk, struct ns_msg *msg)
 		return err;
 	uint32_t copy = MIN((uint32_t)msg->len, skb->len);
 	uint32_t full = skb->len;
-	skb_copy_to_user(skb, 0, msg->buf, copy);
+	if (skb_copy_to_user(skb, 0, msg->buf, copy) < copy)
+		return udp_recvmsg_fault(sk, skb, msg->flags);
 	msg->addr = ntohl(ip_hdr(skb)->saddr);
 	msg->port = ntohs(udp_hdr(skb)->source);
 	msg->has_addr = true;

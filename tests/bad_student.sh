@@ -91,7 +91,7 @@ expect_grep "$T/segv_unexpected.metrics" "^app.student.exit_signal 11$" \
 
 # Socket misuse gives Linux's errors, never a crash (exit status = mismatches).
 scenario misuse misuse "app.student.exit_status = 0" "app.student.exit_signal = 0" \
-	"app.student.tx_msgs = 37"
+	"app.student.tx_msgs = 39"
 run_case misuse 0 "expectations met"
 expect_eq "$(grep -c 'misuse:' "$T/err")" 0 "misuse: every call gave Linux's errno"
 
