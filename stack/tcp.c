@@ -757,7 +757,7 @@ tcp_push(struct sock *sk)
  * pushed (out: tcp_push), or -EFAULT when there are none.
  */
 static int
-tcp_sendmsg_fault(struct sock *sk, struct sk_buff *skb, size_t copied)
+tcp_sendmsg_fault(struct sock *sk, struct sk_buff *skb, size_t copied, int flags)
 {
 	if (skb->len == 0) {
 		skb_unlink(skb, &sk->sk_write_queue);
@@ -766,6 +766,8 @@ tcp_sendmsg_fault(struct sock *sk, struct sk_buff *skb, size_t copied)
 	}
 	if (!copied)
 		return -EFAULT;
+	if (flags & MSG_OOB) /* tcp_push -> tcp_mark_urg, as at the end of a write */
+		tcp_mark_urg(sk);
 	tcp_push(sk);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
 	return (int)copied;
@@ -814,7 +816,7 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 		}
 		uint32_t n = (uint32_t)MIN((size_t)room, msg->len - copied);
 		if (skb_copy_from_user_csum(skb, (const char *)msg->buf + copied, n) < n)
-			return tcp_sendmsg_fault(sk, skb, copied);
+			return tcp_sendmsg_fault(sk, skb, copied, msg->flags);
 		TCP_SKB_CB(skb)->end_seq += n;
 		tp->write_seq += n;
 		copied += n;

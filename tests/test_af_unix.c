@@ -15,7 +15,9 @@
 #include <poll.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "stack/socket.h"
 #include "tests/socket_test.h"
@@ -440,6 +442,80 @@ test_misuse_gives_linux_errno(void **state)
 	}
 }
 
+/* ---- faults in the process's buffer ------------------------------------------------ */
+
+/* Linux 6.6 copies AF_UNIX data as it goes: unix_stream_read_generic
+ * returns what it copied before a fault (the faulting skb stays queued),
+ * __unix_dgram_recvmsg frees the datagram and returns EFAULT, and both
+ * sendmsg functions free the skb whose copy faulted. */
+static int
+unix_faults(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g_assert(m != MAP_FAILED);
+	munmap(m + page, page); /* m + page is a hole */
+	int sv[2], dv[2];
+	ns_socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	ns_socketpair(AF_UNIX, SOCK_DGRAM, 0, dv);
+	ns_write(sv[0], "abc", 3);
+	ns_write(sv[0], "def", 3);
+	fx->rc[0] = (int)ns_read(sv[1], m + page - 3, 6); /* "abc", then the hole */
+	fx->rc[1] = memcmp(m + page - 3, "abc", 3);
+	fx->rc[2] = (int)ns_read(sv[1], m + page, 6);
+	fx->err[2] = errno;
+	fx->rc[3] = (int)ns_read(sv[1], m, 6); /* "def" stayed queued */
+	fx->rc[4] = memcmp(m, "def", 3);
+	memcpy(m + page - 2, "xy", 2);
+	fx->rc[5] = (int)ns_write(sv[0], m + page - 2, 10);
+	fx->err[5] = errno;
+	ns_send(dv[0], "hello", 5, 0);
+	fx->rc[6] = (int)ns_recv(dv[1], m + page, 5, 0);
+	fx->err[6] = errno;
+	fx->rc[7] = (int)ns_recv(dv[1], m, 5, MSG_DONTWAIT); /* the datagram is gone */
+	fx->err[7] = errno;
+	fx->rc[8] = (int)ns_send(dv[0], m + page - 2, 5, 0);
+	fx->err[8] = errno;
+	fx->rc[9] = (int)ns_recv(sv[1], m, 6, MSG_DONTWAIT); /* nothing was sent */
+	fx->err[9] = errno;
+	for (int i = 0; i < 2; i++) {
+		ns_close(sv[i]);
+		ns_close(dv[i]);
+	}
+	munmap(m, page);
+	return 0;
+}
+
+static void
+test_copy_faults_act_as_linux(void **state)
+{
+	struct fx *fx = *state;
+#ifdef __SANITIZE_ADDRESS__
+	skip(); /* the sanitizer's own SIGSEGV handler */
+#endif
+	/* isolated: the fault handlers are netsim's, not cmocka's */
+	proc_set_isolated(socket_spawn(fx->p.a, "a", 0, unix_faults, fx), true);
+	sim_run_until(fx->p.sim, 10 * SIM_S);
+	assert_int_equal(fx->rc[0], 3);
+	assert_int_equal(fx->rc[1], 0);
+	assert_int_equal(fx->rc[2], -1);
+	assert_int_equal(fx->err[2], EFAULT);
+	assert_int_equal(fx->rc[3], 3);
+	assert_int_equal(fx->rc[4], 0);
+	assert_int_equal(fx->rc[5], -1);
+	assert_int_equal(fx->err[5], EFAULT);
+	assert_int_equal(fx->rc[6], -1);
+	assert_int_equal(fx->err[6], EFAULT);
+	assert_int_equal(fx->rc[7], -1);
+	assert_int_equal(fx->err[7], EAGAIN);
+	assert_int_equal(fx->rc[8], -1);
+	assert_int_equal(fx->err[8], EFAULT);
+	assert_int_equal(fx->rc[9], -1);
+	assert_int_equal(fx->err[9], EAGAIN);
+	assert_int_equal(host_drops(fx->p.a, SKB_DROP_NOT_SPECIFIED), 2); /* the two sends */
+}
+
 int
 main(void)
 {
@@ -457,6 +533,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_scm_rights_passes_an_open_socket_to_another_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_misuse_gives_linux_errno, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_faults_act_as_linux, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
