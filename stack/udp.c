@@ -503,7 +503,8 @@ udp_sendmsg(struct sock *sk, struct ns_msg *msg)
 /*
  * Linux 6.6 udp_recvmsg, when the copy to the process faults: the
  * datagram, already off the queue, is freed with kfree_skb (a drop,
- * SKB_DROP_REASON_NOT_SPECIFIED) and counted in InErrors and sk_drops;
+ * SKB_DROP_REASON_NOT_SPECIFIED) and counted in InErrors (and sk_drops,
+ * not modelled);
  * with MSG_PEEK only the reader's reference goes and the datagram stays.
  * The call returns -EFAULT.
  */
