@@ -198,7 +198,7 @@ tcp_xmit(struct sock *sk, struct sk_buff *src, uint32_t seq, uint8_t flags)
 	/* Linux counts OutSegs by tcp_skb_pcount */
 	tcp_mib_mut(sk->host)->out_segs += skb_is_gso(skb) ? skb->gso_segs : 1;
 	skb_handoff(skb, LAYER_IP, "ip_queue_xmit");
-	return ip_queue_xmit(sk, skb);
+	return ip_queue_xmit(sk, skb, &tp->dst);
 }
 
 void
