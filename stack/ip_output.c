@@ -233,8 +233,14 @@ ip_local_out(struct sk_buff *skb)
 	return ip_send_built(skb, ntohl(ip_hdr(skb)->daddr), "ip_local_out");
 }
 
+/*
+ * Linux __ip_queue_xmit (net/ipv4/ip_output.c, 6.6): the socket's cached
+ * route (__sk_dst_check) when it is still valid, else
+ * ip_route_output_ports and sk_setup_caps.  A valid route's device MTU is
+ * read when used, as Linux's dst_mtu (ipv4_mtu) reads dev->mtu.
+ */
 int
-ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
+ip_queue_xmit(struct sock *sk, struct sk_buff *skb, struct sk_dst_cache *dst)
 {
 	if (!sk->saddr) {
 		uint32_t src = ip_select_saddr(sk->host, sk->daddr);
@@ -255,7 +261,22 @@ ip_queue_xmit(struct sock *sk, struct sk_buff *skb)
 		.tos = sk->tos,
 		.df = sk->sk_protocol == NS_IPPROTO_TCP,
 	};
-	return ip_build_and_send_pkt(skb, &a);
+	struct host *host = sk->host;
+	ip_out_enter(skb);
+	if (!dst->valid || dst->genid != route_genid(host) || dst->daddr != a.daddr ||
+	    dst->saddr != a.saddr) {
+		dst->valid = false;
+		int err = ip_route_output_skb(skb, a.daddr, a.saddr, &dst->rt);
+		if (err)
+			return ip_no_route(skb, err);
+		dst->daddr = a.daddr;
+		dst->saddr = a.saddr;
+		dst->genid = route_genid(host);
+		dst->valid = true;
+	} else {
+		dst->rt.mtu = dst->rt.dev->mtu;
+	}
+	return ip_xmit_routed(skb, &a, &dst->rt);
 }
 
 uint32_t

@@ -292,9 +292,12 @@ int ip_send_no_route(struct sk_buff *skb, int err);
  * addresses from @sk->saddr (0: chosen by the route, and written back to
  * @sk->saddr) and @sk->daddr, the protocol from @sk->sk_protocol, the TTL
  * from @sk->ttl (0: default).  TCP sets DF (path MTU discovery), as Linux.
- * Consumes @skb.  Returns as ip_build_and_send_pkt.
+ * The route is the socket's, @dst (Linux __sk_dst_check): looked up, and
+ * traced on @skb, only when @dst is empty or the FIB or an address changed
+ * since it was filled.  Consumes @skb.  Returns as ip_build_and_send_pkt.
  */
-int ip_queue_xmit(struct sock *sk, struct sk_buff *skb);
+struct sk_dst_cache;
+int ip_queue_xmit(struct sock *sk, struct sk_buff *skb, struct sk_dst_cache *dst);
 /*
  * Send a datagram whose IP header the user wrote (raw socket with
  * IP_HDRINCL), skb->data at that header, routed by @daddr (host order).

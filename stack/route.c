@@ -46,6 +46,7 @@ struct fib_table {
 	GHashTable *keys;	     /* the same entries by (dst, prefixlen, metric) */
 	struct rt_cache_slot *cache; /* nslots entries, or NULL until first used */
 	uint32_t nslots;	     /* a power of two */
+	uint32_t genid;		     /* route_genid */
 	struct route_stats stats;
 };
 
@@ -108,6 +109,13 @@ route_cache_flush(struct host *host)
 		memset(t->cache, 0, sizeof(*t->cache) * t->nslots);
 	t->stats.cache_entries = 0;
 	t->stats.cache_flushes++;
+	t->genid++;
+}
+
+uint32_t
+route_genid(struct host *host)
+{
+	return fib_of(host)->genid;
 }
 
 /* Longest prefix first, then lowest metric. */

@@ -133,6 +133,23 @@ void ip_route_trace(struct sk_buff *skb, const struct rtable *rt);
 /* Empty the route cache (counted as a flush). */
 void route_cache_flush(struct host *host);
 
+/*
+ * A connected socket's route (Linux sk->sk_dst_cache): looked up once and
+ * used for every packet while the FIB and the addresses stay as they were
+ * (@genid, route_genid's value when it was filled: Linux's rt_genid /
+ * dst->obsolete, which __sk_dst_check tests).  @valid false: empty.
+ */
+struct sk_dst_cache {
+	struct rtable rt;
+	uint32_t daddr, saddr; /* the lookup's key */
+	uint32_t genid;
+	bool valid;
+};
+
+/* Bumped by every route_cache_flush: a change of the FIB or of an address
+ * (Linux rt_cache_flush's rt_genid_bump_ipv4). */
+uint32_t route_genid(struct host *host);
+
 struct route_stats {
 	uint64_t cache_hits;
 	uint64_t cache_misses;

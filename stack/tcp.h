@@ -38,6 +38,7 @@
 #include "sim/conf.h"
 #include "sim/sim.h"
 #include "stack/inet.h"
+#include "stack/route.h"
 #include "stack/skbuff.h"
 #include "stack/sock.h"
 #include "include/netsim/trace_vocab.h"
@@ -210,7 +211,8 @@ struct tcp_sock {
 	uint32_t advmss; /* what we announce */
 	/* segmentation offload (Linux sk_route_caps, sk_gso_max_size/segs,
 	 * tp->gso_segs): the route's device when the connection was set up */
-	uint32_t route_caps; /* its NETIF_F_* */
+	uint32_t route_caps;	 /* its NETIF_F_* */
+	struct sk_dst_cache dst; /* the route (Linux sk_dst_cache), ip_queue_xmit's */
 	uint32_t gso_max_size, gso_max_segs;
 	uint32_t gso_segs; /* tcp_xmit_size_goal's last choice */
 	/* RFC 7323 window scaling: both SYNs carried the option (wscale_ok);

@@ -601,12 +601,22 @@ void
 tcp_cwnd_validate(struct sock *sk, bool sent)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t packets_out = (tcp_flight(sk) + tp->mss - 1) / tp->mss;
-	bool is_cwnd_limited = packets_out >= tcp_snd_cwnd(tp);
+	uint32_t flight = tcp_flight(sk);
+	/* packets_out >= cwnd / mss, as whole MSS; the bounds first, since
+	 * most calls send nothing (TSQ) and need no division:
+	 * ceil(f / m) >= floor(c / m) when f >= c, never when f + 2m <= c */
+	bool is_cwnd_limited;
+	if (flight >= tp->cwnd)
+		is_cwnd_limited = true;
+	else if ((uint64_t)flight + 2 * (uint64_t)tp->mss <= tp->cwnd)
+		is_cwnd_limited = false;
+	else
+		is_cwnd_limited = (flight + tp->mss - 1) / tp->mss >= tcp_snd_cwnd(tp);
 	/* Linux tcp_write_xmit ORs in tcp_tso_should_defer's verdict */
 	is_cwnd_limited |= tp->tso_defer_cwnd_limited;
 	if (!sent && !is_cwnd_limited)
 		return;
+	uint32_t packets_out = (flight + tp->mss - 1) / tp->mss;
 	if (!before(tp->snd_una, tp->cwnd_usage_seq) || is_cwnd_limited ||
 	    (!tp->is_cwnd_limited && packets_out > tp->max_packets_out)) {
 		tp->is_cwnd_limited = is_cwnd_limited;

@@ -257,15 +257,46 @@ tcp_rtx_queue_empty_or_single_skb(const struct sock *sk)
  * a fix of 2024 in 6.8 and the 6.6 stable series; 6.6.0 tests
  * tcp_rtx_queue_empty): then no completion may come to call it back soon.
  */
+/*
+ * tsq_wmem > (tcp_pacing_rate(sk) >> SK_PACING_SHIFT) << @factor, without
+ * the rate's division by srtt (perf: a third of tcp_small_queue_check's
+ * time, called about three times a segment).  The rate is
+ * floor(floor(X / 100) / srtt) = floor(X / (100 srtt)), X = cwnd * ratio *
+ * SIM_S as tcp_pacing_rate computes it, so with D = 100 srtt 2^SHIFT the
+ * limit is r 2^factor, r = floor(X / D), and w > r 2^factor <=>
+ * q = floor((w - 1) / 2^factor) >= r <=> (q + 1) D > X.  An srtt of more
+ * than 2^40 ns (18 minutes) takes the division, so that the product fits.
+ */
+static bool
+tsq_over_pacing(const struct sock *sk, uint32_t w, unsigned factor)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	if (tp->srtt <= 0 || tp->srtt > ((sim_time_t)1 << 40))
+		return w > (uint64_t)(tcp_pacing_rate(sk) >> SK_PACING_SHIFT) << factor;
+	if (w == 0)
+		return false;
+	uint64_t ratio = tp->cwnd < tp->ssthresh / 2 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
+	uint64_t x = (uint64_t)tp->cwnd * ratio * (uint64_t)SIM_S;
+	unsigned __int128 d = (unsigned __int128)((uint64_t)tp->srtt * 100) << SK_PACING_SHIFT;
+	return (unsigned __int128)(((w - 1u) >> factor) + 1u) * d > x;
+}
+
 bool
 tcp_small_queue_check(struct sock *sk, const struct sk_buff *skb, unsigned factor)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint64_t limit =
-		MAX(2 * (uint64_t)sock_skb_truesize(skb), tcp_pacing_rate(sk) >> SK_PACING_SHIFT);
-	limit = MIN(limit, (uint64_t)tcp_config(sk->host)->limit_output_bytes);
-	limit <<= factor;
-	if (tp->tsq_wmem > limit) {
+	/* limit = min(max(2 truesize, rate >> SHIFT), limit_output_bytes) << factor;
+	 * the bounds first, then the rate */
+	uint64_t two = 2 * (uint64_t)sock_skb_truesize(skb);
+	uint64_t cap = tcp_config(sk->host)->limit_output_bytes;
+	bool over;
+	if (tp->tsq_wmem <= MIN(two, cap) << factor)
+		over = false;
+	else if (tp->tsq_wmem > cap << factor)
+		over = true;
+	else /* 2 truesize < w <= cap: over the limit iff over the rate's share */
+		over = tsq_over_pacing(sk, tp->tsq_wmem, factor);
+	if (over) {
 		if (tcp_rtx_queue_empty_or_single_skb(sk))
 			return false;
 		tp->tsq_flags |= TSQF_THROTTLED;

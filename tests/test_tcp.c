@@ -855,6 +855,41 @@ test_tcp_rto_min_host_key_lowers_the_floor(void **state)
 	assert_true(rto <= 465 * SIM_MS);
 }
 
+/* a's route lookups (route cache hits and misses) so far. */
+static uint64_t
+route_lookups(struct host *h)
+{
+	struct route_stats s;
+	route_stats(h, &s);
+	return s.cache_hits + s.cache_misses;
+}
+
+static void
+flush_routes(struct sim *sim, void *a, void *b)
+{
+	(void)sim;
+	(void)b;
+	route_cache_flush(a);
+}
+
+/* Linux __ip_queue_xmit: a connected socket sends on its own route
+ * (sk_dst_cache, __sk_dst_check) and looks it up again only after the FIB
+ * or an address changed.  200 segments cost a no lookup beyond the
+ * connect's; a flush of the routes in the middle costs one more. */
+static void
+test_tcp_socket_routes_once_until_the_routes_change(void **state)
+{
+	struct tcp_fx *fx = *state;
+	tt_run_segs(fx, 200);
+	uint64_t connect_only = route_lookups(fx->a);
+	assert_true(connect_only <= 3);
+	tcp_fx_free(fx);
+	*state = fx = tcp_fx_new(&(struct tcp_fx_opts){ 0 });
+	sim_schedule(fx->sim, 2 * SIM_MS, flush_routes, fx->a, NULL);
+	tt_run_segs(fx, 200);
+	assert_int_equal(route_lookups(fx->a), connect_only + 1);
+}
+
 int
 main(void)
 {
@@ -892,6 +927,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_rto_min_host_key_lowers_the_floor,
 						setup_rtt_200ms, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_socket_routes_once_until_the_routes_change,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
