@@ -17,8 +17,8 @@
  * steady state allocates nothing: the slab, the buckets and the heap only
  * ever grow.
  *
- * An event id is (generation << 32 | slot); generations start at 1, so no
- * id is 0.
+ * An event id is (generation << 32 | slot); generations start at 1 and
+ * step by 2, so they stay odd through the wrap-around and no id is 0.
  */
 #include "sim/sim.h"
 
@@ -565,7 +565,7 @@ slot_release(struct sim *sim, uint32_t i)
 {
 	struct sim_slot *s = &sim->slots[i];
 	s->fn = NULL;
-	s->gen = s->gen == UINT32_MAX ? 1 : s->gen + 1;
+	s->gen += 2; /* odd: never 0, with no test at the wrap */
 	s->next_free = sim->free_head;
 	sim->free_head = i + 1;
 }
@@ -647,7 +647,9 @@ sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *
 	g_assert(delay >= 0);
 	g_assert(fn != NULL);
 	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
-	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
+	sim_time_t when;
+	if (__builtin_add_overflow(sim->now, delay, &when))
+		when = SIM_TIME_MAX;
 	sim_event_id id = schedule_fast(sim, when, fn, a, b);
 	NS_CHECK(sim_check(sim, "sim_schedule"));
 	return id;
@@ -872,6 +874,14 @@ sim_run_until(struct sim *sim, sim_time_t end)
 sim_event_id
 sim_schedule_next_any(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
 {
+	sim_time_t when;
+	if (delay > 0 && !__builtin_add_overflow(sim->now, delay, &when)) {
+		/* the usual case here: behind another event */
+		g_assert(fn != NULL);
+		sim_event_id id = schedule_fast(sim, when, fn, a, b);
+		NS_CHECK(sim_check(sim, "sim_schedule_next"));
+		return id;
+	}
 	if (delay == 0 && sim->now <= sim->direct_until && !sim_interrupt_flag &&
 	    sim->at_instant < sim->instant_cap) {
 		sim->at_instant++;
