@@ -397,19 +397,26 @@ cpu_item_end(struct cpu *cpu, struct cpu_work *w)
 	NS_CHECK(cpu_check(cpu));
 }
 
-/* The item to run next, taken off its queue; NULL while one runs, while a
- * function runs, or when nothing is queued. */
+/* The item to run next on a CPU with no item running and no function
+ * running, taken off its queue; NULL when nothing is queued. */
 static inline __attribute__((always_inline)) struct cpu_work *
-cpu_pick_next(struct cpu *cpu)
+cpu_pick_free(struct cpu *cpu)
 {
-	if (cpu->cur || cpu->in_fn != CPU_NONE)
-		return NULL;
 	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++) {
 		struct cpu_work *w = cpu_queue_pop(&cpu->q[c]);
 		if (w)
 			return w;
 	}
 	return rq_pick(&cpu->rq, cpu->head.cost[COST_CTX_SWITCH]);
+}
+
+/* cpu_pick_free, or NULL while an item or a function runs. */
+static inline __attribute__((always_inline)) struct cpu_work *
+cpu_pick_next(struct cpu *cpu)
+{
+	if (cpu->cur || cpu->in_fn != CPU_NONE)
+		return NULL;
+	return cpu_pick_free(cpu);
 }
 
 /*
@@ -427,8 +434,11 @@ cpu_item_done(struct sim *sim, void *a, void *b)
 	struct cpu_work *w = b;
 	g_assert(w == cpu->cur);
 	for (;;) {
+		/* it leaves the CPU free: nothing starts while a function runs */
 		cpu_item_end(cpu, w);
-		w = cpu_pick_next(cpu);
+		if (ns_checks_enabled())
+			g_assert(!cpu->cur && cpu->in_fn == CPU_NONE);
+		w = cpu_pick_free(cpu);
 		if (!w)
 			return;
 		cpu->cur = w;
