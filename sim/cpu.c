@@ -88,7 +88,8 @@ cpu_ctx_name(enum cpu_ctx ctx)
 struct cpu *
 cpu_new(struct sim *sim, const char *name)
 {
-	struct cpu *cpu = g_new0(struct cpu, 1);
+	/* on a line of its own: struct cpu's hot fields are laid out by line */
+	struct cpu *cpu = g_aligned_alloc0(1, sizeof *cpu, 64);
 	cpu->sim = sim;
 	cpu->name = g_strdup(name);
 	cpu->in_fn = CPU_NONE;
@@ -119,10 +120,10 @@ cpu_free(struct cpu *cpu)
 	struct cpu_debt *d;
 	while ((d = cpu->all_debts) != NULL) {
 		cpu->all_debts = d->all_next;
-		g_free(d);
+		g_aligned_free(d);
 	}
 	g_free(cpu->name);
-	g_free(cpu);
+	g_aligned_free(cpu);
 }
 
 const char *
@@ -199,7 +200,7 @@ debt_get(struct cpu *cpu)
 		 * without a lookup. */
 		cpu->free_debts = d->next_free;
 	} else {
-		d = g_new0(struct cpu_debt, 1);
+		d = g_aligned_alloc0(1, sizeof *d, 64); /* its first fields on one line */
 		d->all_next = cpu->all_debts;
 		cpu->all_debts = d;
 		cpu_work_init(&d->work, debt_item_done, d, "charge");
@@ -396,19 +397,26 @@ cpu_item_end(struct cpu *cpu, struct cpu_work *w)
 	NS_CHECK(cpu_check(cpu));
 }
 
-/* The item to run next, taken off its queue; NULL while one runs, while a
- * function runs, or when nothing is queued. */
+/* The item to run next on a CPU with no item running and no function
+ * running, taken off its queue; NULL when nothing is queued. */
 static inline __attribute__((always_inline)) struct cpu_work *
-cpu_pick_next(struct cpu *cpu)
+cpu_pick_free(struct cpu *cpu)
 {
-	if (cpu->cur || cpu->in_fn != CPU_NONE)
-		return NULL;
 	for (int c = CPU_HARDIRQ; c < CPU_TASK; c++) {
 		struct cpu_work *w = cpu_queue_pop(&cpu->q[c]);
 		if (w)
 			return w;
 	}
 	return rq_pick(&cpu->rq, cpu->head.cost[COST_CTX_SWITCH]);
+}
+
+/* cpu_pick_free, or NULL while an item or a function runs. */
+static inline __attribute__((always_inline)) struct cpu_work *
+cpu_pick_next(struct cpu *cpu)
+{
+	if (cpu->cur || cpu->in_fn != CPU_NONE)
+		return NULL;
+	return cpu_pick_free(cpu);
 }
 
 /*
@@ -426,8 +434,11 @@ cpu_item_done(struct sim *sim, void *a, void *b)
 	struct cpu_work *w = b;
 	g_assert(w == cpu->cur);
 	for (;;) {
+		/* it leaves the CPU free: nothing starts while a function runs */
 		cpu_item_end(cpu, w);
-		w = cpu_pick_next(cpu);
+		if (ns_checks_enabled())
+			g_assert(!cpu->cur && cpu->in_fn == CPU_NONE);
+		w = cpu_pick_free(cpu);
 		if (!w)
 			return;
 		cpu->cur = w;
@@ -529,8 +540,20 @@ cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t 
 	cpu_start_next(cpu);
 }
 
-void
-cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cost)
+/* cpu_submit from outside the CPU's functions (an event: a timer, the
+ * NIC, another CPU): the new item of @ctx may preempt the running one, or
+ * start on an idle CPU. */
+static G_GNUC_NO_INLINE void
+cpu_submit_start(struct cpu *cpu, enum cpu_ctx ctx)
+{
+	if (cpu->cur && ctx < cpu->cur->ctx)
+		cpu_preempt_running(cpu);
+	cpu_start_next(cpu);
+}
+
+/* cpu_submit's every case: a task's item, and the checks that abort. */
+static G_GNUC_NO_INLINE void
+cpu_submit_any(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cost)
 {
 	g_assert(w->fn != NULL);
 	if (w->queued)
@@ -554,9 +577,41 @@ cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cos
 		w->remaining += d->total;
 	}
 	cpu_enqueue(cpu, w);
-	if (cpu->cur && ctx < cpu->cur->ctx)
-		cpu_preempt_running(cpu);
-	cpu_start_next(cpu);
+	/* While a function of this CPU runs (the usual submitter), no item
+	 * runs on it and none starts before the function returns. */
+	if (cpu->in_fn == CPU_NONE)
+		cpu_submit_start(cpu, ctx);
+}
+
+/*
+ * An interrupt's or a softirq's item, checked: cpu_submit_any's steps for
+ * those contexts, with no call but the tail calls, so that it saves no
+ * registers (most items are softirq steps, submitted from the function of
+ * the step before).
+ */
+void
+cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cost)
+{
+	if (G_UNLIKELY(!w->fn || w->queued || (unsigned)ctx >= CPU_TASK || cost < 0)) {
+		cpu_submit_any(cpu, w, ctx, cost);
+		return;
+	}
+	w->ctx = ctx;
+	w->remaining = cost;
+	w->migrate_ns = 0;
+	w->switch_ns = 0;
+	w->debt = NULL;
+	w->queued = true;
+	w->on = cpu;
+	struct cpu_debt *d = cpu->pending;
+	if (d && ctx == cpu->in_fn) {
+		cpu->pending = NULL;
+		w->debt = d;
+		w->remaining += d->total;
+	}
+	cpu_queue_append(&cpu->q[ctx], w);
+	if (cpu->in_fn == CPU_NONE)
+		cpu_submit_start(cpu, ctx);
 }
 
 /* @cpu names the host; the item is withdrawn from the CPU it is queued on. */

@@ -26,11 +26,13 @@ struct cpu_seg {
  * by @work when there is none).  Pooled per CPU: the hot path allocates
  * nothing once the pool has grown to the number of items in flight. */
 struct cpu_debt {
-	struct cpu_work work; /* when paid as an item of its own */
-	struct cpu_debt *next_free, *all_next;
+	/* what a charge and the item that pays it touch: the first line */
+	struct cpu_debt *next_free;
 	uint32_t nseg, cur; /* segments; the first not yet paid */
 	sim_time_t total;
 	struct cpu_seg seg[CPU_DEBT_SEGS];
+	struct cpu_debt *all_next;
+	struct cpu_work work; /* when paid as an item of its own */
 };
 
 /* A task as the scheduler sees it: Linux's task_struct + sched_entity. */
@@ -63,32 +65,61 @@ struct cpu_runnable {
 	uint32_t len, cap;
 };
 
-/* The per-CPU run queue: Linux's struct rq with one cfs_rq. */
+/* The per-CPU run queue: Linux's struct rq with one cfs_rq.  The fields
+ * every task item reads come first (struct cpu places them on its hot
+ * lines); the rest is the scheduler's slow path. */
 struct cpu_rq {
-	struct cpu_sched_config cfg;
-	GPtrArray *tasks;	      /* every task seen, owned, in order of first sight */
-	GHashTable *by_id;	      /* id -> struct cpu_task */
-	struct cpu_runnable runnable; /* on_rq tasks (the rbtree of Linux; few tasks here) */
-	uint64_t load;		      /* sum of the runnable tasks' weights */
-	unsigned nr_running;
 	struct cpu_task *curr;	   /* picked; NULL = idle */
 	struct cpu_task *last_ran; /* whose item ran last: context switches */
-	struct cpu_task *skip;	   /* yielded: picked last */
-	sim_time_t min_vruntime;
+	unsigned nr_running;
 	bool need_resched;
+	sim_time_t min_vruntime;
+	uint64_t load;		      /* sum of the runnable tasks' weights */
+	struct cpu_task *skip;	      /* yielded: picked last */
+	struct cpu_runnable runnable; /* on_rq tasks (the rbtree of Linux; few tasks here) */
 	uint64_t ctx_switches;
+	struct cpu_sched_config cfg;
+	GPtrArray *tasks;  /* every task seen, owned, in order of first sight */
+	GHashTable *by_id; /* id -> struct cpu_task */
 };
 
+/*
+ * A CPU.  Its fields are ordered by use: after the cost table, what every
+ * item reads or writes (its start and end, the queues, the counters, the
+ * run queue's pick) fills the next four cache lines, and cpu_new aligns
+ * the struct to a line, so an item of a host whose CPU has gone cold (a
+ * sender of the 1000-host star, once every 10 ms) misses on those lines
+ * and not on eight.  The rest is set up once or read on slow paths.
+ */
 struct cpu {
 	struct cpu_head head; /* first: cpu_cost, cpu_percpu (sim/cpu.h) read it inline */
 	struct sim *sim;
+	struct cpu *leader; /* CPU 0 of its host (itself when alone) */
+	/* line 4 (0x100) */
+	struct cpu_work *cur; /* running, not on any queue */
+	sim_time_t cur_start; /* start of the current stretch */
+	sim_event_id cur_done;
+	struct cpu_debt *pending; /* charges of the running function */
+	struct cpu *running;	  /* on the leader: the CPU of the host running a function */
+	cpu_busy_hook hook;
+	enum cpu_ctx in_fn;   /* context of the function running now */
+	uint32_t in_task;     /* its task (task context), else 0 */
+	bool smp;	      /* one of several CPUs: this_slot and running are kept */
+	unsigned bh_disabled; /* local_bh_disable depth of the running task function */
+	/* line 5 (0x140) */
+	struct cpu_queue q[CPU_NCTX - 1]; /* hardirq and softirq; tasks have their own */
+	sim_time_t busy[CPU_NCTX];
+	struct cpu_debt *free_debts;
+	/* line 6 (0x180), and the run queue's first fields on it and line 7 */
+	uint64_t items[CPU_NCTX];
+	struct cpu_rq rq;
+
+	uint64_t preemptions;
+	struct cpu_debt *all_debts;
 	char *name;
 	uint32_t id;		 /* its number on the host (smp_processor_id) */
 	struct cpu **this_slot;	 /* set to this CPU while its item functions run */
-	struct cpu *leader;	 /* CPU 0 of its host (itself when alone) */
-	struct cpu *running;	 /* on the leader: the CPU of the host running a function */
 	struct cpu *sibling;	 /* the next CPU of the leader's group */
-	bool smp;		 /* one of several CPUs: this_slot and running are kept */
 	uint32_t nr_placed;	 /* processes placed here (cpu_select_fork) */
 	uint32_t ncpus;		 /* on the leader: the CPUs of its host */
 	sim_event_id balance_ev; /* on the leader: the next load-balancing tick */
@@ -98,26 +129,16 @@ struct cpu {
 	unsigned balance_failed; /* balancing passes in a row that moved nothing here */
 	uint64_t migrations;	 /* tasks pulled to this CPU (cpu_migrations) */
 	uint64_t timers_fired;	 /* cpu_timer_run bodies run with this CPU as base */
-	cpu_busy_hook hook;
 	void *hook_arg;
 	uint32_t hook_task;
 	uint32_t hook_cpu; /* within a hook call: the number of the stretch's CPU */
-
-	struct cpu_queue q[CPU_NCTX]; /* hardirq and softirq; tasks have their own */
-	struct cpu_rq rq;
-	struct cpu_work *cur; /* running, not on any queue */
-	sim_time_t cur_start; /* start of the current stretch */
-	sim_event_id cur_done;
-	enum cpu_ctx in_fn;	  /* context of the function running now */
-	uint32_t in_task;	  /* its task (task context), else 0 */
-	struct cpu_debt *pending; /* charges of the running function */
-	unsigned bh_disabled;	  /* local_bh_disable depth of the running task function */
-	struct cpu_debt *free_debts, *all_debts;
-
-	sim_time_t busy[CPU_NCTX];
-	uint64_t items[CPU_NCTX];
-	uint64_t preemptions;
 };
+
+/* The hot lines of struct cpu (above), as laid out for x86-64. */
+_Static_assert(offsetof(struct cpu, cur) % 64 == 0 && offsetof(struct cpu, q) % 64 == 0 &&
+		       offsetof(struct cpu, items) % 64 == 0 &&
+		       offsetof(struct cpu, rq.load) + 8 <= offsetof(struct cpu, items) + 64,
+	       "struct cpu's hot fields are not on the lines the comment names");
 
 static inline void
 cpu_queue_append(struct cpu_queue *q, struct cpu_work *w)

@@ -17,8 +17,8 @@
  * steady state allocates nothing: the slab, the buckets and the heap only
  * ever grow.
  *
- * An event id is (generation << 32 | slot); generations start at 1, so no
- * id is 0.
+ * An event id is (generation << 32 | slot); generations start at 1 and
+ * step by 2, so they stay odd through the wrap-around and no id is 0.
  */
 #include "sim/sim.h"
 
@@ -33,7 +33,7 @@
 /* Set from a signal handler (Ctrl-C): every world of the program stops
  * after its current event.  A signal is for the whole program, so this is
  * the one piece of state that is not per world. */
-static volatile sig_atomic_t sim_interrupt_flag;
+volatile sig_atomic_t sim_interrupt_flag;
 
 void
 sim_interrupt(void)
@@ -89,14 +89,18 @@ struct sim_wnode {
 #define SIM_NEAR 16
 
 struct sim {
+	/* struct sim_head (sim.h): read and written inline */
 	sim_time_t now;
+	sim_time_t direct_until; /* sim_schedule_next's bound (direct_bound); -1: none */
+	uint64_t at_instant;	 /* events dispatched since the clock last moved */
+	uint64_t direct;	 /* events run in place (sim_schedule_next) this run */
+
 	uint64_t seed;
 	uint64_t serial; /* sim_serial */
 	uint64_t seq;
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
-	uint64_t at_instant;  /* events dispatched since the clock last moved */
 	uint64_t instant_cap; /* the instant limit, UINT64_MAX for none */
 	bool stalled;
 	sim_event_fn stall_fn; /* the event that hit the limit */
@@ -104,7 +108,6 @@ struct sim {
 	sim_pacer_fn pacer; /* real time: NULL unless a TAP link is used */
 	void *pacer_ctx;
 	sim_time_t run_end; /* the running sim_run_until's end; -1 outside one */
-	uint64_t direct;    /* events run in place (sim_schedule_next) this run */
 
 	struct sim_slot *slots;
 	uint32_t nslots, cap_slots;
@@ -137,6 +140,7 @@ sim_new(uint64_t seed)
 	sim->seed = seed;
 	sim->serial = ++serials;
 	sim->run_end = -1;
+	sim->direct_until = -1;
 	sim->far_src = FAR_UNKNOWN;
 	sim->wheel = g_new0(struct sim_bucket, WHEEL_N);
 	sim_set_instant_limit(sim, SIM_INSTANT_LIMIT_DEFAULT);
@@ -155,7 +159,12 @@ sim_free(struct sim *sim)
 	g_free(sim);
 }
 
-_Static_assert(offsetof(struct sim, now) == 0, "sim_now (sim.h) reads the first member");
+_Static_assert(offsetof(struct sim, now) == offsetof(struct sim_head, now) &&
+		       offsetof(struct sim, direct_until) ==
+			       offsetof(struct sim_head, direct_until) &&
+		       offsetof(struct sim, at_instant) == offsetof(struct sim_head, at_instant) &&
+		       offsetof(struct sim, direct) == offsetof(struct sim_head, direct),
+	       "sim_now and sim_schedule_next (sim.h) read struct sim_head");
 
 uint64_t
 sim_seed(const struct sim *sim)
@@ -556,7 +565,7 @@ slot_release(struct sim *sim, uint32_t i)
 {
 	struct sim_slot *s = &sim->slots[i];
 	s->fn = NULL;
-	s->gen = s->gen == UINT32_MAX ? 1 : s->gen + 1;
+	s->gen += 2; /* odd: never 0, with no test at the wrap */
 	s->next_free = sim->free_head;
 	sim->free_head = i + 1;
 }
@@ -573,6 +582,8 @@ schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 	s->at = when;
 	queue_add(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
 	sim->live++;
+	if (when <= sim->direct_until)
+		sim->direct_until = when - 1;
 	return ((uint64_t)s->gen << 32) | i;
 }
 
@@ -612,6 +623,8 @@ schedule_fast(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *
 	k[j] = (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen };
 	sim->nnear = n + 1;
 	sim->live++;
+	if (when <= sim->direct_until)
+		sim->direct_until = when - 1;
 	return ((uint64_t)s->gen << 32) | i;
 }
 
@@ -634,7 +647,9 @@ sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *
 	g_assert(delay >= 0);
 	g_assert(fn != NULL);
 	/* Saturate: a delay past the end of time is "never" (ns_sleep(INT64_MAX)). */
-	sim_time_t when = delay > SIM_TIME_MAX - sim->now ? SIM_TIME_MAX : sim->now + delay;
+	sim_time_t when;
+	if (__builtin_add_overflow(sim->now, delay, &when))
+		when = SIM_TIME_MAX;
 	sim_event_id id = schedule_fast(sim, when, fn, a, b);
 	NS_CHECK(sim_check(sim, "sim_schedule"));
 	return id;
@@ -680,8 +695,8 @@ sim_set_pacer(struct sim *sim, sim_pacer_fn fn, void *ctx)
 {
 	sim->pacer = fn;
 	sim->pacer_ctx = ctx;
-	if (fn)
-		sim->run_end = -1; /* sim_schedule_next: the pacer sees each step */
+	if (fn) /* sim_schedule_next: the pacer sees each step */
+		sim->run_end = sim->direct_until = -1;
 }
 
 /* Let the pacer move the clock towards @next; the caller then looks at the
@@ -702,7 +717,7 @@ static void
 stall(struct sim *sim, sim_event_fn fn, void *a, void *b)
 {
 	sim->stalled = sim->stop = true;
-	sim->run_end = -1;
+	sim->run_end = sim->direct_until = -1;
 	sim->stall_fn = fn;
 	sim->stall_a = a;
 	sim->stall_b = b;
@@ -756,6 +771,24 @@ run_paced(struct sim *sim, sim_time_t end)
 }
 
 /*
+ * An event at @when would be the next one dispatched when the event that
+ * runs now returns if every pending key fires later (keys at @when came
+ * first: their sequence is lower), the run goes on to @when, and nothing
+ * else looks at the clock on its way: run_end is -1 under a pacer and
+ * after a stop (sim_stop, sim_set_pacer), and an interrupt is asked for.
+ * A cancelled key in front is taken as pending (the answer is then "no",
+ * which is always safe).  direct_bound is the latest such @when: the
+ * next key's time less one, or the run's end (-1 when stopped or paced).
+ */
+static inline sim_time_t
+direct_bound(struct sim *sim)
+{
+	uint32_t nn = sim->nnear;
+	sim_time_t next = nn ? sim->near[nn - 1].at : far_least_at(sim);
+	return next <= sim->run_end ? next - 1 : sim->run_end;
+}
+
+/*
  * The run without a pacer, the usual case: the same steps as run_paced
  * with its pacer NULL, without asking for the pacer on every event.  An
  * event may install a pacer (sim_set_pacer); a pacer only matters when the
@@ -799,6 +832,7 @@ run_plain(struct sim *sim, sim_time_t end)
 			sim->nnear = nn - 1;
 		else
 			far_take(sim); /* queue_take */
+		sim->direct_until = direct_bound(sim);
 		NS_CHECK(sim_check(sim, "sim_run_until"));
 		fn(sim, a, b);
 		n++;
@@ -817,7 +851,7 @@ sim_run_until(struct sim *sim, sim_time_t end)
 		n = run_plain(sim, end);
 	if (sim->pacer)
 		n += run_paced(sim, end);
-	sim->run_end = -1;
+	sim->run_end = sim->direct_until = -1;
 	n += sim->direct; /* counted as dispatched, as the events they stand for */
 	sim->dispatched += n;
 	if (!sim->stop && !sim_interrupt_flag && end > sim->now && end != SIM_TIME_MAX)
@@ -826,39 +860,34 @@ sim_run_until(struct sim *sim, sim_time_t end)
 }
 
 /*
- * An event at @when would be the next one dispatched when the event that
- * runs now returns if every pending key fires later (keys at @when came
- * first: their sequence is lower), the run goes on to @when, and nothing
- * else looks at the clock on its way: run_end is -1 under a pacer and
- * after a stop (sim_stop, sim_set_pacer), and an interrupt is asked for.
- * A cancelled key in front is taken as pending (the answer is then "no",
- * which is always safe).  An event at the same instant (@delay 0: a CPU
- * item that costs nothing, a wakeup's) counts towards the instant limit
- * as run_plain would count it; the one that would reach the limit goes
- * through the queue, whose dispatch stops the run at it as before.
+ * sim_schedule_next (sim.h) when its inline test fails.  run_plain sets
+ * the bound it reads (direct_until) as it dispatches each event; until the
+ * next dispatch every key scheduled lowers it (schedule_at, schedule_
+ * fast), and a stop, a stall or a pacer sets it to -1, so the inline test
+ * is exact: a later continuation that fails it goes through the queue.
+ * An event at the same instant (@delay 0: a CPU item that costs nothing,
+ * a wakeup's) runs in place when the bound allows the clock's instant, and
+ * counts towards the instant limit as run_plain would count it; the one
+ * that would reach the limit goes through the queue, whose dispatch stops
+ * the run at it as before.
  */
 sim_event_id
-sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
+sim_schedule_next_any(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
 {
-	if (delay >= 0 && delay <= sim->run_end - sim->now && !sim_interrupt_flag) {
-		sim_time_t when = sim->now + delay;
-		uint32_t nn = sim->nnear;
-		if ((nn ? sim->near[nn - 1].at > when : far_least_at(sim) > when) &&
-		    (delay > 0 || sim->at_instant < sim->instant_cap)) {
-			if (delay > 0) {
-				sim->now = when;
-				sim->at_instant = 0;
-			} else {
-				sim->at_instant++;
-			}
-			sim->direct++;
-			NS_CHECK(sim_check(sim, "sim_schedule_next"));
-			return 0;
-		}
+	sim_time_t when;
+	if (delay > 0 && !__builtin_add_overflow(sim->now, delay, &when)) {
+		/* the usual case here: behind another event */
 		g_assert(fn != NULL);
-		sim_event_id id = schedule_fast(sim, when, fn, a, b); /* when: no overflow */
+		sim_event_id id = schedule_fast(sim, when, fn, a, b);
 		NS_CHECK(sim_check(sim, "sim_schedule_next"));
 		return id;
+	}
+	if (delay == 0 && sim->now <= sim->direct_until && !sim_interrupt_flag &&
+	    sim->at_instant < sim->instant_cap) {
+		sim->at_instant++;
+		sim->direct++;
+		NS_CHECK(sim_check(sim, "sim_schedule_next"));
+		return 0;
 	}
 	return sim_schedule(sim, delay, fn, a, b);
 }
@@ -867,7 +896,8 @@ void
 sim_stop(struct sim *sim)
 {
 	sim->stop = true;
-	sim->run_end = -1; /* sim_schedule_next: the run ends after this event */
+	/* sim_schedule_next: the run ends after this event */
+	sim->run_end = sim->direct_until = -1;
 }
 
 bool
@@ -962,6 +992,8 @@ check_key(struct check_walk *cw, const struct sim_key *k, size_t i)
 		sim_bug(sim, cw->caller, "an entry lies in the past of the clock", i);
 	if (k->seq >= sim->seq)
 		sim_bug(sim, cw->caller, "an entry's sequence number was never issued", i);
+	if (k->at <= sim->direct_until)
+		sim_bug(sim, cw->caller, "an entry fires before sim_schedule_next's bound", i);
 	const struct sim_slot *s = &sim->slots[k->slot];
 	if (s->gen != k->gen || !s->fn)
 		return; /* cancelled: skipped when it reaches the top */
@@ -1069,4 +1101,7 @@ sim_check(const struct sim *sim, const char *caller)
 		g_free(seen);
 	if (pending != sim->live)
 		sim_bug(sim, caller, "the count of pending events is wrong", sim->nheap);
+	if (sim->direct_until > sim->run_end)
+		sim_bug(sim, caller, "sim_schedule_next's bound lies after the run's end",
+			sim->nheap);
 }

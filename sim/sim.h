@@ -14,9 +14,11 @@
 #ifndef NETSIM_SIM_SIM_H
 #define NETSIM_SIM_SIM_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "sim/check.h"
 
 typedef int64_t sim_time_t; /* virtual nanoseconds since the start of the run */
 
@@ -36,12 +38,20 @@ typedef void (*sim_event_fn)(struct sim *sim, void *a, void *b);
 struct sim *sim_new(uint64_t seed);
 void sim_free(struct sim *sim);
 
-/* The clock is struct sim's first member (sim.c checks it): read inline,
- * since almost every event asks for it. */
+/* The first members of struct sim (sim.c checks them): the clock, read
+ * inline since almost every event asks for it, and what
+ * sim_schedule_next's usual case reads and writes. */
+struct sim_head {
+	sim_time_t now;
+	sim_time_t direct_until; /* a continuation at or before it runs in place; -1: none */
+	uint64_t at_instant;	 /* events dispatched since the clock last moved */
+	uint64_t direct;	 /* events run in place this run */
+};
+
 static inline sim_time_t
 sim_now(const struct sim *sim)
 {
-	return *(const sim_time_t *)(const void *)sim;
+	return ((const struct sim_head *)(const void *)sim)->now;
 }
 uint64_t sim_seed(const struct sim *sim);
 /* A number no other engine of this process has had (1 for the first):
@@ -76,8 +86,12 @@ uint64_t sim_run_until(struct sim *sim, sim_time_t end);
  * scheduled as by sim_schedule and its id returned.  The caller must do
  * nothing after it but run the continuation.
  */
-sim_event_id sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a,
-			       void *b);
+static inline sim_event_id sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn,
+					     void *a, void *b);
+/* sim_schedule_next's cases that its inline test (at the end of this
+ * file) leaves: a continuation at the same instant, or one to queue. */
+sim_event_id sim_schedule_next_any(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a,
+				   void *b);
 /* Make sim_run_until return after the current event. */
 void sim_stop(struct sim *sim);
 bool sim_stopped(const struct sim *sim);
@@ -121,8 +135,28 @@ size_t sim_events_pending(const struct sim *sim);
  * is in order and fires before every heap entry; no entry lies before the
  * clock; every pending event has exactly one live entry, at the event's
  * time; every other slot is on the free list exactly once; the pending
- * count is right.  O(heap + slots).
+ * count is right; no entry fires at or before sim_schedule_next's bound,
+ * and the bound is not after the run's end.  O(heap + slots).
  */
 void sim_check(const struct sim *sim, const char *caller);
+
+/* Set by sim_interrupt (a signal handler); read inline below. */
+extern volatile sig_atomic_t sim_interrupt_flag;
+/* sim_schedule_next's usual case inline: a continuation later than now,
+ * within the bound the engine keeps up to date (sim.c, direct_bound),
+ * runs in place; the rest is sim_schedule_next_any's. */
+static inline sim_event_id
+sim_schedule_next(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b)
+{
+	struct sim_head *h = (struct sim_head *)(void *)sim;
+	if (delay > 0 && delay <= h->direct_until - h->now && !sim_interrupt_flag) {
+		h->now += delay;
+		h->at_instant = 0;
+		h->direct++;
+		NS_CHECK(sim_check(sim, "sim_schedule_next"));
+		return 0;
+	}
+	return sim_schedule_next_any(sim, delay, fn, a, b);
+}
 
 #endif

@@ -257,6 +257,67 @@ test_sim_schedule_next_at_one_instant_keeps_order(void **state)
 	sim_free(sim);
 }
 
+/* log[0] entries follow: the clock at each step of the chain below */
+static void
+chain_log(struct sim *sim, void *a, void *b)
+{
+	int *log = a;
+	log[log[0]++ + 1] = (int)sim_now(sim);
+}
+
+/* At 5: an event at 15, then continuations 4 ns apart.  The first two run
+ * in place (9, 13); the third (17) comes after the event at 15, which was
+ * scheduled during the chain, and so goes through the queue. */
+static void
+chain_start(struct sim *sim, void *a, void *b)
+{
+	chain_log(sim, a, b);
+	sim_schedule(sim, 10, chain_log, a, NULL);
+	assert_int_equal(sim_schedule_next(sim, 4, chain_log, a, NULL), 0);
+	chain_log(sim, a, b);
+	assert_int_equal(sim_schedule_next(sim, 4, chain_log, a, NULL), 0);
+	chain_log(sim, a, b);
+	assert_int_not_equal(sim_schedule_next(sim, 4, chain_log, a, NULL), 0);
+}
+
+static void
+test_sim_schedule_next_goes_behind_an_event_scheduled_meanwhile(void **state)
+{
+	struct sim *sim = sim_new(1);
+	int log[8] = { 0 };
+	sim_schedule(sim, 5, chain_start, log, NULL);
+	assert_int_equal(sim_run_until(sim, SIM_S), 5);
+	assert_int_equal(log[0], 5);
+	assert_int_equal(log[1], 5);
+	assert_int_equal(log[2], 9);
+	assert_int_equal(log[3], 13);
+	assert_int_equal(log[4], 15);
+	assert_int_equal(log[5], 17);
+	sim_free(sim);
+}
+
+/* A continuation past the run's end is queued, and the run ends on time. */
+static void
+chain_past_end(struct sim *sim, void *a, void *b)
+{
+	assert_int_not_equal(sim_schedule_next(sim, 200, chain_log, a, NULL), 0);
+}
+
+static void
+test_sim_schedule_next_past_the_end_is_queued(void **state)
+{
+	struct sim *sim = sim_new(1);
+	int log[4] = { 0 };
+	sim_schedule(sim, 5, chain_past_end, log, NULL);
+	assert_int_equal(sim_run_until(sim, 100), 1);
+	assert_int_equal(sim_now(sim), 100);
+	assert_int_equal(log[0], 0);
+	assert_int_equal(sim_run_until(sim, SIM_S), 1);
+	assert_int_equal(log[0], 1);
+	assert_int_equal(log[1], 205);
+	sim_free(sim);
+}
+
 static void
 noop(struct sim *sim, void *a, void *b)
 {
@@ -455,6 +516,8 @@ main(void)
 		cmocka_unit_test(test_sim_events_at_one_instant_are_limited),
 		cmocka_unit_test(test_sim_schedule_next_at_one_instant_is_limited),
 		cmocka_unit_test(test_sim_schedule_next_at_one_instant_keeps_order),
+		cmocka_unit_test(test_sim_schedule_next_goes_behind_an_event_scheduled_meanwhile),
+		cmocka_unit_test(test_sim_schedule_next_past_the_end_is_queued),
 		cmocka_unit_test(
 			test_sim_events_scheduled_by_events_keep_time_then_insertion_order),
 		cmocka_unit_test(test_sim_near_and_far_events_keep_time_then_insertion_order),
