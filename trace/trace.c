@@ -523,8 +523,10 @@ trace_destroy(struct trace *tr)
 		close(tr->lock_fd);
 	for (guint i = 0; i < tr->hosts->len; i++) {
 		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
-		for (int c = 0; c <= CPU_NCTX; c++)
+		for (int c = 0; c <= CPU_NCTX; c++) {
 			g_hash_table_unref(hr->busy[c]);
+			g_free(hr->busy_map[c].slots);
+		}
 		g_free((char *)hr->pub.name);
 		g_free(hr);
 	}

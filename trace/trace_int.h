@@ -274,14 +274,18 @@ struct trace_busy_total {
  * inline level check, then the recorder's own.  Invariant: pub is first, so
  * a struct trace_host * handed out is also a struct trace_host_rec *.
  */
-#define TRACE_BUSY_HOT_BITS 5
+/* The totals of busy[] again, found by the name's pointer with one hash
+ * and a linear probe (open addressing, a power of two, at most half full):
+ * every CPU stretch looks its total up (trace_cpu_busy_hook). */
+struct trace_busy_map {
+	struct trace_busy_total **slots;
+	uint32_t mask, used;
+};
 struct trace_host_rec {
 	struct trace_host pub;
-	/* per context: name pointer -> struct trace_busy_total */
+	/* per context: name pointer -> struct trace_busy_total (owns them) */
 	GHashTable *busy[CPU_NCTX + 1];
-	/* the totals last found in busy[], by a hash of the name's pointer:
-	 * most intervals end in one of a few work items (a speed-up only) */
-	struct trace_busy_total *busy_hot[CPU_NCTX + 1][1 << TRACE_BUSY_HOT_BITS];
+	struct trace_busy_map busy_map[CPU_NCTX + 1];
 };
 
 /* An address's dotted quad as interned in the recorder's names (trace_rows.c row_addr). */
