@@ -512,7 +512,7 @@ test_trace_cpu_busy_rows_name_their_task_and_tasks_are_totalled(void **state)
 				   " (SELECT sum(end_ns - start_ns) FROM cpu_busy b"
 				   "  WHERE b.task = t.task)"),
 			 0);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 10);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 11);
 	sqlite3_close(db);
 }
 
@@ -618,7 +618,7 @@ test_trace_overwrite_replaces_file_and_journal(void **state)
 	fix_close(f, true);
 	assert_false(g_file_test(journal, G_FILE_TEST_EXISTS));
 	sqlite3 *db = open_file_db(path);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), 10);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), 11);
 	sqlite3_close(db);
 }
 

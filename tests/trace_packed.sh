@@ -7,7 +7,8 @@
 # trace stays packed: for every lecture and network scenario the packed
 # trace and the plain one must give the same skb_events and cpu_busy rows
 # in the same order, with the same columns and declared types, the replay
-# checker must pass on both, and netsim show must print the same.  Then:
+# checker must pass on both, and netsim show must print the same; so must
+# packets (packed too since schema 11, the first row of an skb winning).  Then:
 # `netsim trace expand` gives the plain trace's schema and rows; the views
 # stay editable on a packed trace; a failed expand leaves the file as it
 # was; a trace a run still writes is not expanded; same seed, same packs.
@@ -25,7 +26,9 @@ dump() {
 		SELECT * FROM cpu_busy; SELECT '--';
 		SELECT * FROM cpu_busy ORDER BY host, start_ns, end_ns, ctx, name; SELECT '--';
 		SELECT name, type FROM pragma_table_info('skb_events'); SELECT '--';
-		SELECT name, type FROM pragma_table_info('cpu_busy')" 2>&1
+		SELECT name, type FROM pragma_table_info('cpu_busy'); SELECT '--';
+		SELECT * FROM packets; SELECT '--';
+		SELECT name, type FROM pragma_table_info('packets')" 2>&1
 }
 
 for sc in "$top_srcdir"/scenarios/lectures/*.ini "$top_srcdir"/scenarios/network/*.ini; do
@@ -51,7 +54,7 @@ for sc in "$top_srcdir"/scenarios/lectures/*.ini "$top_srcdir"/scenarios/network
 	dump "$T/$name.plain.db" >"$T/plain.txt"
 	dump "$T/$name.packed.db" >"$T/packed.txt"
 	if [ -s "$T/plain.txt" ] && cmp -s "$T/plain.txt" "$T/packed.txt"; then
-		ok "$name: skb_events and cpu_busy read the same packed and plain"
+		ok "$name: skb_events, cpu_busy and packets read the same packed and plain"
 	else
 		not_ok "$name: the packed trace reads differently"
 		diff "$T/plain.txt" "$T/packed.txt" | head -5 | sed 's/^/    /'
@@ -209,12 +212,21 @@ expect_eq "$(q "$T/mixed3.db" "SELECT group_concat(t) FROM (SELECT DISTINCT j.ty
 	FROM skb_packs p, json_each(p.rows) j UNION SELECT DISTINCT 'cpu ' || j.type
 	FROM cpu_packs p, json_each(p.rows) j ORDER BY 1)")" "array,cpu array,cpu text,text" \
 	"NETSIM_TRACE_PACK_ARRAYS=3 writes packs of array and string rows"
+expect_eq "$(q "$T/mixed3.db" "SELECT group_concat(t) FROM (SELECT DISTINCT j.type AS t
+	FROM packet_packs p, json_each(p.rows) j ORDER BY 1)")" "array,text" \
+	"packets rows are packed in both forms too (schema 11)"
 expect_eq "$(dump "$T/mixed3.db" | cksum)" "$(dump "$db.plain.db" | cksum)" \
 	"packs of array and string rows read as the plain trace"
 expect_exit 0 "packs of array and string rows replay" -- "$NETSIM" check-trace "$T/mixed3.db"
 expect_exit 0 "netsim trace expand of packs of both forms" -- "$NETSIM" trace expand "$T/mixed3.db"
 expect_eq "$(dump "$T/mixed3.db" | cksum)" "$(dump "$db.plain.db" | cksum)" \
 	"expanded, they read as the plain trace"
+# packets rows are packed as they come, an skb's later rows too (23 rows of
+# 20 skbs in this scenario): the view, and the expansion, keep the first, as
+# the plain table's INSERT OR IGNORE does (the dump above compares them).
+dup=$(q "$T/network-netfilter-queue-and-output-reject.packed.db" "SELECT
+	(SELECT sum(n) FROM packet_packs) > (SELECT count(*) FROM packets)")
+expect_eq "$dup" "1" "a packed trace holds later rows of an skb, which packets leaves out"
 # A string row with a character the writer never writes (a tab) is not a pack.
 cp "$db.packed.db" "$T/bad9.db"
 q "$T/bad9.db" "UPDATE skb_packs SET rows = '[\"#' || char(9) || '\"]' WHERE seq0 = (SELECT max(seq0) FROM skb_packs)" >/dev/null

@@ -1,4 +1,4 @@
--- trace/schema.sql - the netsim trace database, schema version 10.
+-- trace/schema.sql - the netsim trace database, schema version 11.
 --
 -- One database holds one run.  trace/trace.c creates these tables when a
 -- trace is opened (this file is compiled into netsim), fills them while the
@@ -11,7 +11,7 @@
 -- queues, drop reasons) are readable TEXT; a column that does not apply to a
 -- row is NULL.
 
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;
 
 -- The run: what ran, with which seed, by which netsim.  Exactly one row.
 -- finished is 0 while the run goes and becomes 1 only when the run ended
@@ -150,8 +150,12 @@ FROM (SELECT p.seq0 + j.key AS seq, p.seq0 AS pack, p.t0 AS t0, p.k0 AS k0, p.d0
       FROM skb_packs p CROSS JOIN json_each(p.rows) j);
 
 -- What an skb carries, recorded once per skb (summary level and above) where its headers
--- were first known: the first row for an skb wins.
-CREATE TABLE packets (
+-- were first known: the first row for an skb wins.  Read it as the view packets
+-- below: since schema 11 the rows are stored in packet_rows (a lecture's trace:
+-- all of them), or packed in packet_packs as skb_rows are once a big run packs
+-- its rows (one B-tree row each cost about 4,500 instructions in SQLite, 13%
+-- of a packed trace's; docs/performance.md).
+CREATE TABLE packet_rows (
 	skb       INTEGER PRIMARY KEY,
 	host      INTEGER NOT NULL,
 	time_ns   INTEGER NOT NULL,      -- when it was recorded
@@ -165,6 +169,59 @@ CREATE TABLE packets (
 	ack       INTEGER,               -- tcp only
 	payload   INTEGER NOT NULL       -- transport payload bytes
 );
+
+-- The names and ports of packed packets rows, each combination once
+-- (numbered as the packed rows first met them), as skb_sites are.
+CREATE TABLE packet_sites (
+	id        INTEGER PRIMARY KEY,
+	proto     TEXT NOT NULL,
+	saddr     TEXT,
+	daddr     TEXT,
+	sport     INTEGER,
+	dport     INTEGER,
+	tcp_flags TEXT
+);
+
+-- packet_rows packed as skb_rows are (skb_packs above): each element is a
+-- string of time_ns - t0 (two characters: / 32768 and % 32768), host,
+-- site (packet_sites.id), skb - k0 (z), payload (two characters), seq and
+-- ack (three characters each: >> 30, >> 15 & 32767, & 32767), or, when a
+-- value does not fit, the array [time_ns - t0, host, site, skb - k0,
+-- payload, seq, ack].  Rows are not deduplicated when packed: the view
+-- packets keeps the first row of each skb (ord: the rows' order).
+CREATE TABLE packet_packs (
+	id   INTEGER PRIMARY KEY,        -- packs in the order they were written
+	n    INTEGER NOT NULL,
+	t0   INTEGER NOT NULL,           -- time_ns of the first row
+	k0   INTEGER NOT NULL,           -- skb of the first row
+	rows TEXT NOT NULL
+);
+
+CREATE VIEW packet_packed AS
+SELECT ord,
+       t0 + CASE WHEN a THEN v ->> 0 ELSE (nullif(c1, 32) - 35) * 32768 + (nullif(c2, 32) - 35) END AS time_ns,
+       CASE WHEN a THEN v ->> 1 ELSE (nullif(c3, 32) - 35) END AS host,
+       CASE WHEN a THEN v ->> 2 ELSE (nullif(c4, 32) - 35) END AS site,
+       k0 + CASE WHEN a THEN v ->> 3 ELSE CASE WHEN (nullif(c5, 32) - 35) & 1 THEN -1 - ((nullif(c5, 32) - 35) >> 1) ELSE (nullif(c5, 32) - 35) >> 1 END END AS skb,
+       CASE WHEN a THEN v ->> 4 ELSE (nullif(c6, 32) - 35) * 32768 + (nullif(c7, 32) - 35) END AS payload,
+       CASE WHEN a THEN v ->> 5 ELSE ((nullif(c8, 32) - 35) << 30) + ((nullif(c9, 32) - 35) << 15) + (nullif(c10, 32) - 35) END AS seq,
+       CASE WHEN a THEN v ->> 6 ELSE ((nullif(c11, 32) - 35) << 30) + ((nullif(c12, 32) - 35) << 15) + (nullif(c13, 32) - 35) END AS ack
+FROM (SELECT (p.id << 12) + j.key AS ord, p.t0 AS t0, p.k0 AS k0,
+	     j.type = 'array' AS a, j.value AS v,
+	     unicode(substr(j.value, 1, 1)) AS c1,
+	     unicode(substr(j.value, 2, 1)) AS c2,
+	     unicode(substr(j.value, 3, 1)) AS c3,
+	     unicode(substr(j.value, 4, 1)) AS c4,
+	     unicode(substr(j.value, 5, 1)) AS c5,
+	     unicode(substr(j.value, 6, 1)) AS c6,
+	     unicode(substr(j.value, 7, 1)) AS c7,
+	     unicode(substr(j.value, 8, 1)) AS c8,
+	     unicode(substr(j.value, 9, 1)) AS c9,
+	     unicode(substr(j.value, 10, 1)) AS c10,
+	     unicode(substr(j.value, 11, 1)) AS c11,
+	     unicode(substr(j.value, 12, 1)) AS c12,
+	     unicode(substr(j.value, 13, 1)) AS c13
+      FROM packet_packs p CROSS JOIN json_each(p.rows) j);
 
 -- Every stretch of time a CPU spent on one work item (full level).  Read it
 -- as the view cpu_busy below; the stretches are stored in cpu_rows, with
@@ -375,6 +432,31 @@ SELECT r.host AS host,
        r.cpu AS cpu
 FROM cpu_packed r CROSS JOIN cpu_work w ON w.id = r.work;
 
+-- packets: the plain rows and the packed ones, the first row of each skb
+-- (ord 0 for a plain row: they were all made before any packed one), in
+-- the order of skb as a table with that primary key gives them.  The
+-- last SELECT, which gives no row, is there for the declared types (a
+-- UNION ALL inside a subquery takes its last SELECT's); packet_rows first,
+-- the planner builds an automatic index on skb where packets is joined
+-- (LEFT JOIN packets p ON p.skb = e.skb: the views of viz/), not with the
+-- packs first (SQLite 3.40).
+CREATE VIEW packets AS
+SELECT skb, host, time_ns, proto, saddr, daddr, sport, dport, tcp_flags, seq, ack, payload
+FROM (SELECT min(ord) AS ord, skb, host, time_ns, proto, saddr, daddr, sport, dport,
+	     tcp_flags, seq, ack, payload
+      FROM (SELECT 0 AS ord, skb, host, time_ns, proto, saddr, daddr, sport, dport,
+		   tcp_flags, seq, ack, payload
+	    FROM packet_rows
+	    UNION ALL
+	    SELECT r.ord, r.skb, r.host, r.time_ns, s.proto, s.saddr, s.daddr, s.sport,
+		   s.dport, s.tcp_flags, r.seq, r.ack, r.payload
+	    FROM packet_packed r CROSS JOIN packet_sites s ON s.id = r.site
+	    UNION ALL
+	    SELECT 0, skb, host, time_ns, proto, saddr, daddr, sport, dport, tcp_flags, seq,
+		   ack, payload
+	    FROM packet_rows WHERE 0)
+      GROUP BY skb);
+
 -- netsim:plain-views (run when a trace is expanded, replacing the views above)
 DROP VIEW IF EXISTS skb_events;
 DROP VIEW IF EXISTS cpu_busy;
@@ -430,6 +512,13 @@ SELECT r.host AS host,
        r.task AS task,                -- ctx 'task': the task it was for (0: the kernel's)
        r.cpu AS cpu                   -- the host's CPU that did the work (0 on a one-CPU host)
 FROM cpu_rows r CROSS JOIN cpu_work w ON w.id = r.work;
+
+-- netsim:plain-packets (run with the plain views on a trace of schema 11 or later)
+DROP VIEW IF EXISTS packets;
+-- What each skb carried (the first row of each): what to query.
+CREATE VIEW packets AS
+SELECT skb, host, time_ns, proto, saddr, daddr, sport, dport, tcp_flags, seq, ack, payload
+FROM packet_rows;
 
 -- netsim:triggers (run after either set of views: DROP VIEW drops its triggers)
 -- skb_events and cpu_busy can be changed like tables (tests cut and edit
@@ -538,6 +627,12 @@ DELETE FROM skb_packs;
 INSERT INTO cpu_rows (host, work, start_ns, end_ns, task, cpu)
 SELECT host, work, start_ns, end_ns, task, cpu FROM cpu_packed;
 DELETE FROM cpu_packs;
+INSERT OR IGNORE INTO packet_rows (skb, host, time_ns, proto, saddr, daddr, sport, dport,
+	      tcp_flags, seq, ack, payload)
+SELECT r.skb, r.host, r.time_ns, s.proto, s.saddr, s.daddr, s.sport, s.dport, s.tcp_flags,
+	      r.seq, r.ack, r.payload
+FROM packet_packed r CROSS JOIN packet_sites s ON s.id = r.site ORDER BY r.ord;
+DELETE FROM packet_packs;
 
 -- netsim:indexes (everything below is run by trace_close, not at open)
 -- (skb) is (skb, seq): an index entry ends with the rowid, which is seq.
@@ -550,4 +645,4 @@ CREATE INDEX IF NOT EXISTS tcp_cc_by_conn ON tcp_cc (conn, time_ns);
 -- trace with plain rows, after the section above; a packed trace goes
 -- without them: its rows are read by scanning the packs anyway, and sorting
 -- the 2 M packets rows of the 1M-datagram flood took 0.7 s of its close)
-CREATE INDEX IF NOT EXISTS packets_by_host ON packets (host, time_ns);
+CREATE INDEX IF NOT EXISTS packets_by_host ON packet_rows (host, time_ns);

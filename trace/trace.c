@@ -54,6 +54,9 @@ static const char *const trace_stmt_sql[ST_N] = {
 	[ST_SKB_PACK] = "INSERT INTO skb_packs (seq0, n, t0, k0, d0, rows)"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_CPU_PACK] = "INSERT INTO cpu_packs (n, t0, rows) VALUES (?1, ?2, ?3)",
+	[ST_PKT_PACK] = "INSERT INTO packet_packs (n, t0, k0, rows) VALUES (?1, ?2, ?3, ?4)",
+	[ST_PKT_SITE] = "INSERT INTO packet_sites (id, proto, saddr, daddr, sport, dport,"
+			" tcp_flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/* seq is left to SQLite (the rowid: max + 1): the plain rows are the
 	 * first, written in order from 1, and an explicit rowid costs a B-tree
 	 * search a row (the lecture trace took 20% longer). */
@@ -65,7 +68,7 @@ static const char *const trace_stmt_sql[ST_N] = {
 	[ST_SITE] =
 		"INSERT INTO skb_sites (id, ctx, op, layer, func, queue, copy_kind, reason, cpu)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_PACKET] = "INSERT OR IGNORE INTO packets (skb, host, time_ns, proto, saddr, daddr,"
+	[ST_PACKET] = "INSERT OR IGNORE INTO packet_rows (skb, host, time_ns, proto, saddr, daddr,"
 		      " sport, dport, tcp_flags, seq, ack, payload)"
 		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_WORK] = "INSERT INTO cpu_work (id, ctx, name) VALUES (?1, ?2, ?3)",
@@ -205,6 +208,7 @@ trace_fail(struct trace *tr, const char *what)
 	tr->in_txn = false;
 	tr->skb_pack.len = tr->skb_pack.n = 0;
 	tr->cpu_pack.len = tr->cpu_pack.n = 0;
+	tr->pkt_pack.len = tr->pkt_pack.n = 0;
 	if (trace_on_writer) {
 		/* the simulation thread takes it over at its next chunk (trace_writer.c) */
 		tr->w_error = e;
@@ -519,8 +523,10 @@ trace_destroy(struct trace *tr)
 		close(tr->lock_fd);
 	for (guint i = 0; i < tr->hosts->len; i++) {
 		struct trace_host_rec *hr = g_ptr_array_index(tr->hosts, i);
-		for (int c = 0; c <= CPU_NCTX; c++)
+		for (int c = 0; c <= CPU_NCTX; c++) {
 			g_hash_table_unref(hr->busy[c]);
+			g_free(hr->busy_map[c].slots);
+		}
 		g_free((char *)hr->pub.name);
 		g_free(hr);
 	}

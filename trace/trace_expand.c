@@ -72,18 +72,62 @@ unpack_cpu_row(void *arg, const int64_t *v, const bool *has)
 	return rc == SQLITE_DONE;
 }
 
+/* One packet_rows row, its names and ports from packet_sites; the first
+ * row of an skb wins (INSERT OR IGNORE), as when the rows were plain. */
+static bool
+unpack_pkt_row(void *arg, const int64_t *v, const bool *has)
+{
+	struct unpack *u = arg;
+	sqlite3_stmt *st = u->ins;
+
+	if (!has[0] || !has[1] || !has[2] || !has[3] || !has[4])
+		return false;
+	sqlite3_bind_int64(st, 1, u->k0 + v[3]);
+	sqlite3_bind_int64(st, 2, v[1]);
+	sqlite3_bind_int64(st, 3, u->t0 + v[0]);
+	sqlite3_bind_int64(st, 4, v[2]);
+	trace_bind_opt(st, 5, v[5], has[5]);
+	trace_bind_opt(st, 6, v[6], has[6]);
+	sqlite3_bind_int64(st, 7, v[4]);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
+#define PKT_ROWS_INSERT                                                                        \
+	"INSERT OR IGNORE INTO packet_rows (skb, host, time_ns, proto, saddr, daddr, sport, "  \
+	"dport,"                                                                               \
+	" tcp_flags, seq, ack, payload) SELECT ?1, ?2, ?3, proto, saddr, daddr, sport, dport," \
+	" tcp_flags, ?5, ?6, ?7 FROM packet_sites WHERE id = ?4"
+
 /* Every pack of one table into plain rows, then the packs deleted. */
 static bool
-unpack_table(sqlite3 *db, bool skb, char **errmsg)
+unpack_table(sqlite3 *db, enum trace_pack_kind kind, char **errmsg)
 {
+	static const char *const sel_sqls[] = {
+		[PACK_SKB] = "SELECT seq0, t0, k0, d0, rows FROM skb_packs ORDER BY seq0",
+		[PACK_CPU] = "SELECT 0, t0, 0, 0, rows FROM cpu_packs ORDER BY id",
+		[PACK_PKT] = "SELECT 0, t0, k0, 0, rows FROM packet_packs ORDER BY id",
+	};
+	static const char *const ins_sqls[] = { [PACK_SKB] = TRACE_SKB_ROWS_INSERT,
+						[PACK_CPU] = TRACE_CPU_ROWS_INSERT,
+						[PACK_PKT] = PKT_ROWS_INSERT };
+	static const char *const tables[] = {
+		[PACK_SKB] = "skb_packs", [PACK_CPU] = "cpu_packs", [PACK_PKT] = "packet_packs"
+	};
+	static const char *const dels[] = { [PACK_SKB] = "DELETE FROM skb_packs",
+					    [PACK_CPU] = "DELETE FROM cpu_packs",
+					    [PACK_PKT] = "DELETE FROM packet_packs" };
+	static bool (*const unpack_row[])(void *, const int64_t *,
+					  const bool *) = { [PACK_SKB] = unpack_skb_row,
+							    [PACK_CPU] = unpack_cpu_row,
+							    [PACK_PKT] = unpack_pkt_row };
 	sqlite3_stmt *sel = NULL, *ins = NULL;
 	struct unpack u = { 0 };
 	bool ok = false;
 	int rc;
 
-	const char *sel_sql = skb ? "SELECT seq0, t0, k0, d0, rows FROM skb_packs ORDER BY seq0"
-				  : "SELECT 0, t0, 0, 0, rows FROM cpu_packs ORDER BY id";
-	const char *ins_sql = skb ? TRACE_SKB_ROWS_INSERT : TRACE_CPU_ROWS_INSERT;
+	const char *sel_sql = sel_sqls[kind], *ins_sql = ins_sqls[kind];
 	if (sqlite3_prepare_v2(db, sel_sql, -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, ins_sql, -1, &ins, NULL) != SQLITE_OK)
 		goto out;
@@ -94,20 +138,18 @@ unpack_table(sqlite3 *db, bool skb, char **errmsg)
 		u.k0 = sqlite3_column_int64(sel, 2);
 		u.d0 = sqlite3_column_int64(sel, 3);
 		const char *text = (const char *)sqlite3_column_text(sel, 4);
-		if (!trace_unpack_rows(text, skb ? 17 : 6, u.k0, u.d0,
-				       skb ? unpack_skb_row : unpack_cpu_row, &u)) {
+		if (!trace_unpack_rows(text, kind, u.k0, u.d0, unpack_row[kind], &u)) {
 			if (sqlite3_errcode(db) == SQLITE_OK || sqlite3_errcode(db) == SQLITE_ROW ||
 			    sqlite3_errcode(db) == SQLITE_DONE)
-				*errmsg = sqlite3_mprintf("a row of %s is not a pack",
-							  skb ? "skb_packs" : "cpu_packs");
+				*errmsg =
+					sqlite3_mprintf("a row of %s is not a pack", tables[kind]);
 			goto out;
 		}
 	}
 	if (rc != SQLITE_DONE)
 		goto out;
 	g_clear_pointer(&sel, sqlite3_finalize);
-	ok = sqlite3_exec(db, skb ? "DELETE FROM skb_packs" : "DELETE FROM cpu_packs", NULL, NULL,
-			  errmsg) == SQLITE_OK;
+	ok = sqlite3_exec(db, dels[kind], NULL, NULL, errmsg) == SQLITE_OK;
 out:
 	if (!ok && !*errmsg)
 		*errmsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
@@ -116,15 +158,40 @@ out:
 	return ok;
 }
 
+/* Has @db the tables of schema 11 (packet_rows and its packs)?  A trace
+ * written before has a table packets, which stays as it is. */
+static bool
+trace_has_packet_packs(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool has = false;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+			       " AND name = 'packet_packs'",
+			       -1, &st, NULL) == SQLITE_OK)
+		has = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return has;
+}
+
 bool
 trace_expand_db(sqlite3 *db, char **errmsg)
 {
+	bool packets = trace_has_packet_packs(db);
+
 	*errmsg = NULL;
-	return unpack_table(db, true, errmsg) && unpack_table(db, false, errmsg) &&
+	return unpack_table(db, PACK_SKB, errmsg) && unpack_table(db, PACK_CPU, errmsg) &&
+		(!packets || unpack_table(db, PACK_PKT, errmsg)) &&
 		trace_schema_exec(db, "plain-views", errmsg) &&
+		(!packets || trace_schema_exec(db, "plain-packets", errmsg)) &&
 		trace_schema_exec(db, "triggers", errmsg) &&
 		trace_schema_exec(db, "indexes", errmsg) &&
-		trace_schema_exec(db, "indexes-expanded", errmsg);
+		(packets ? trace_schema_exec(db, "indexes-expanded", errmsg)
+			 : sqlite3_exec(db,
+					"CREATE INDEX IF NOT EXISTS packets_by_host"
+					" ON packets (host, time_ns)",
+					NULL, NULL, errmsg) == SQLITE_OK);
 }
 
 /* Is @db's skb_events the packed view?  -1 when it cannot tell. */

@@ -201,6 +201,8 @@ enum trace_stmt {
 	ST_HOST,
 	ST_SKB_PACK,	/* a skb_packs row */
 	ST_CPU_PACK,	/* a cpu_packs row */
+	ST_PKT_PACK,	/* a packet_packs row */
+	ST_PKT_SITE,	/* a new packet_sites row */
 	ST_SKB_PLAIN,	/* a skb_rows row, while the trace is of lecture size */
 	ST_CPU_PLAIN,	/* a cpu_rows row, the same */
 	ST_SKB_PLAIN_N, /* TRACE_PLAIN_BATCH skb_rows rows in one INSERT */
@@ -244,6 +246,21 @@ struct trace_sites {
 	uint32_t next_id;
 };
 
+/*
+ * The names and ports of a packed packets row (trace_pack.c), numbered by
+ * the writer as packet_sites rows.  The names are interned in the
+ * recorder's names (trace_rows.c), so equal pointers are equal text.
+ */
+struct trace_pkt_site {
+	const char *proto, *saddr, *daddr, *flags;
+	int32_t sport, dport; /* -1: NULL */
+	uint32_t id;	      /* 0: an empty slot */
+};
+struct trace_pkt_sites {
+	struct trace_pkt_site *slots; /* open addressing, a power of two */
+	uint32_t mask, used;
+};
+
 /* CPU time spent on one named work item in one context. */
 struct trace_busy_total {
 	const char *name;
@@ -257,14 +274,18 @@ struct trace_busy_total {
  * inline level check, then the recorder's own.  Invariant: pub is first, so
  * a struct trace_host * handed out is also a struct trace_host_rec *.
  */
-#define TRACE_BUSY_HOT_BITS 5
+/* The totals of busy[] again, found by the name's pointer with one hash
+ * and a linear probe (open addressing, a power of two, at most half full):
+ * every CPU stretch looks its total up (trace_cpu_busy_hook). */
+struct trace_busy_map {
+	struct trace_busy_total **slots;
+	uint32_t mask, used;
+};
 struct trace_host_rec {
 	struct trace_host pub;
-	/* per context: name pointer -> struct trace_busy_total */
+	/* per context: name pointer -> struct trace_busy_total (owns them) */
 	GHashTable *busy[CPU_NCTX + 1];
-	/* the totals last found in busy[], by a hash of the name's pointer:
-	 * most intervals end in one of a few work items (a speed-up only) */
-	struct trace_busy_total *busy_hot[CPU_NCTX + 1][1 << TRACE_BUSY_HOT_BITS];
+	struct trace_busy_map busy_map[CPU_NCTX + 1];
 };
 
 /* An address's dotted quad as interned in the recorder's names (trace_rows.c row_addr). */
@@ -318,6 +339,8 @@ struct trace {
 	/* The writer's (or the simulation thread's, when synced). */
 	_Alignas(TRACE_LINE) struct trace_pack skb_pack;
 	struct trace_pack cpu_pack;
+	struct trace_pack pkt_pack;		 /* packets rows, once packed */
+	struct trace_pkt_sites pkt_sites;	 /* their packet_sites numbers */
 	struct trace_plain skb_plain, cpu_plain; /* plain rows not yet inserted */
 	struct {
 		uint32_t n;
@@ -407,11 +430,16 @@ void trace_pack_reserve(struct trace_pack *pk, size_t more);
 void trace_pack_text_init(void);
 /* A row in the array form: @n values, PACK_NULL for a NULL. */
 void trace_pack_put_row(struct trace_pack *pk, const int64_t *v, int n);
+/* The three kinds of pack, and the values of a row of each. */
+enum trace_pack_kind { PACK_SKB, PACK_CPU, PACK_PKT };
+#define PACK_SKB_COLS 17
+#define PACK_CPU_COLS 6
+#define PACK_PKT_COLS 7 /* time_ns - t0, host, site, skb - k0, payload, seq, ack */
 /* The rows of the pack @text ("[[..],"..",[..]]": array rows and string
- * rows) into values and NULL flags, @ncol a row, calling @row for each;
- * false on text that is not a pack.  @k0, @d0: the pack's first skb and
- * data_id (skb packs). */
-bool trace_unpack_rows(const char *text, int ncol, int64_t k0, int64_t d0,
+ * rows) into values and NULL flags (the array form's), calling @row for
+ * each; false on text that is not a pack.  @k0, @d0: the pack's first skb
+ * and data_id (skb packs; k0 also packets packs). */
+bool trace_unpack_rows(const char *text, enum trace_pack_kind kind, int64_t k0, int64_t d0,
 		       bool (*row)(void *, const int64_t *, const bool *), void *arg);
 /*
  * One cpu_busy row as trace_cpu_busy_hook records it (REC_CPU): its own
@@ -464,9 +492,15 @@ bool trace_pack_put_skb_rec(struct trace_pack *pk, const struct trace_skb_row *r
 /* The string form of the cpu row @r straight from its record, @t0 the
  * pack's first start; false, and nothing written, if a value does not fit. */
 bool trace_pack_put_cpu_rec(struct trace_pack *pk, const struct trace_cpu_row *r, int64_t t0);
-/* trace_pack.c: the writer's handling of an skb_events and a cpu_busy row. */
+/* The string form of a packets row's values @v (PACK_PKT_COLS, the array
+ * form's, PACK_NULL for a NULL); false, and nothing written, if a value
+ * does not fit it. */
+bool trace_pack_put_pkt(struct trace_pack *pk, const int64_t *v);
+/* trace_pack.c: the writer's handling of an skb_events, a cpu_busy and a
+ * packets row (a packed one; a plain one is trace_writer.c's). */
 void trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r);
 void trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r);
+void trace_pack_pkt_row(struct trace *tr, const struct trace_row *row);
 void trace_packs_free(struct trace *tr);
 /* Inserts the packets rows waiting (trace_writer.c). */
 void trace_packets_flush(struct trace *tr);

@@ -60,30 +60,38 @@ pack_full(const struct trace_pack *pk)
 	return pk->len >= TRACE_PACK_BYTES || pk->n >= TRACE_PACK_ROWS;
 }
 
-/* Writes @pk as one row of its table with @st and empties it. */
+/* Writes @pk, a pack of @kind, as one row of its table and empties it. */
 static void
-pack_write(struct trace *tr, struct trace_pack *pk, sqlite3_stmt *st, bool skb)
+pack_write(struct trace *tr, struct trace_pack *pk, enum trace_pack_kind kind)
 {
+	static const enum trace_stmt stmt[] = {
+		[PACK_SKB] = ST_SKB_PACK, [PACK_CPU] = ST_CPU_PACK, [PACK_PKT] = ST_PKT_PACK
+	};
+	static const char *const what[] = { [PACK_SKB] = "writing skb_packs",
+					    [PACK_CPU] = "writing cpu_packs",
+					    [PACK_PKT] = "writing packet_packs" };
+	sqlite3_stmt *st = tr->st[stmt[kind]];
+
 	if (!pk->n)
 		return;
 	trace_pack_reserve(pk, 2);
 	pk->buf[pk->len++] = ']';
 	pk->buf[pk->len] = '\0';
 	int i = 1;
-	if (skb)
+	if (kind == PACK_SKB)
 		sqlite3_bind_int64(st, i++, (sqlite3_int64)pk->seq0);
 	sqlite3_bind_int64(st, i++, pk->n);
 	sqlite3_bind_int64(st, i++, pk->t0);
-	if (skb) {
+	if (kind != PACK_CPU)
 		sqlite3_bind_int64(st, i++, pk->k0);
+	if (kind == PACK_SKB)
 		sqlite3_bind_int64(st, i++, pk->has_d0 ? pk->d0 : 0);
-	}
 	sqlite3_bind_text(st, i, pk->buf, (int)pk->len, SQLITE_STATIC);
 	pk->len = 0;
 	pk->n = 0;
 	pk->has_d0 = false;
 	if (!tr->w_error)
-		trace_step(tr, st, skb ? "writing skb_packs" : "writing cpu_packs");
+		trace_step(tr, st, what[kind]);
 }
 
 /*
@@ -161,7 +169,7 @@ trace_plain_n_sql(enum trace_stmt st)
 
 	g_string_append_printf(sql, "INSERT %sINTO %s (%s) VALUES ", pkt ? "OR IGNORE " : "",
 			       skb	     ? "skb_rows"
-				       : pkt ? "packets"
+				       : pkt ? "packet_rows"
 					     : "cpu_rows",
 			       skb	     ? skb_plain_cols
 				       : pkt ? packet_cols
@@ -222,8 +230,9 @@ trace_packs_flush(struct trace *tr)
 	plain_write(tr, &tr->skb_plain, true);
 	plain_write(tr, &tr->cpu_plain, false);
 	trace_packets_flush(tr);
-	pack_write(tr, &tr->skb_pack, tr->st[ST_SKB_PACK], true);
-	pack_write(tr, &tr->cpu_pack, tr->st[ST_CPU_PACK], false);
+	pack_write(tr, &tr->skb_pack, PACK_SKB);
+	pack_write(tr, &tr->cpu_pack, PACK_CPU);
+	pack_write(tr, &tr->pkt_pack, PACK_PKT);
 }
 
 void
@@ -231,6 +240,8 @@ trace_packs_free(struct trace *tr)
 {
 	g_clear_pointer(&tr->skb_pack.buf, g_free);
 	g_clear_pointer(&tr->cpu_pack.buf, g_free);
+	g_clear_pointer(&tr->pkt_pack.buf, g_free);
+	g_clear_pointer(&tr->pkt_sites.slots, g_free);
 }
 
 /*
@@ -270,7 +281,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 		tr->skb_seq++;
 		tr->batch_rows++;
 		if (pack_full(pk))
-			pack_write(tr, pk, tr->st[ST_SKB_PACK], true);
+			pack_write(tr, pk, PACK_SKB);
 		return;
 	}
 	/* the order of the view skb_packed: the columns most often NULL last;
@@ -321,7 +332,7 @@ trace_pack_skb_row(struct trace *tr, const struct trace_skb_row *r)
 	tr->skb_seq++;
 	tr->batch_rows++;
 	if (pack_full(pk))
-		pack_write(tr, pk, tr->st[ST_SKB_PACK], true);
+		pack_write(tr, pk, PACK_SKB);
 }
 
 /* @r is trace_cpu_busy_hook's: host, work, start_ns, end_ns, task, cpu.
@@ -338,7 +349,7 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r)
 	if (!plain && !pack_as_array(tr, pk) && trace_pack_put_cpu_rec(pk, r, pk->t0)) {
 		tr->batch_rows++;
 		if (pack_full(pk))
-			pack_write(tr, pk, tr->st[ST_CPU_PACK], false);
+			pack_write(tr, pk, PACK_CPU);
 		return;
 	}
 	int64_t v[6] = { r->host, r->work, (int64_t)r->start, (int64_t)r->end, r->task, r->cpu };
@@ -367,7 +378,142 @@ trace_pack_cpu_row(struct trace *tr, const struct trace_cpu_row *r)
 	trace_pack_put_row(pk, v, 6);
 	tr->batch_rows++;
 	if (pack_full(pk))
-		pack_write(tr, pk, tr->st[ST_CPU_PACK], false);
+		pack_write(tr, pk, PACK_CPU);
+}
+
+/*
+ * packets rows once the trace is packed.  A packets row as a plain B-tree
+ * row (64 to an INSERT OR IGNORE, keyed by skb) cost about 4,500
+ * instructions in SQLite, 13% of a packed trace's instructions for 2% of
+ * its rows (callgrind, docs/performance.md); packed like the skb rows, a
+ * row is about 13 bytes of a pack.  Its four names and two ports are one
+ * packet_sites number: a row's key, looked up here by the names' pointers
+ * (interned: equal text, equal pointer), numbered in the order the packed
+ * rows meet them.  Rows are packed as they come, not deduplicated: the
+ * first row of an skb wins in the view packets (schema.sql), and at
+ * expansion (INSERT OR IGNORE in order), as in the plain table.
+ */
+static inline uint32_t
+pkt_site_hash(const struct trace_pkt_site *k)
+{
+	uint64_t h = (uintptr_t)k->proto;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->saddr;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->daddr;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) + (uintptr_t)k->flags;
+	h = h * UINT64_C(0x9e3779b97f4a7c15) +
+		((uint64_t)(uint32_t)k->sport << 32 | (uint32_t)k->dport);
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static inline bool
+pkt_site_eq(const struct trace_pkt_site *a, const struct trace_pkt_site *b)
+{
+	return a->proto == b->proto && a->saddr == b->saddr && a->daddr == b->daddr &&
+		a->flags == b->flags && a->sport == b->sport && a->dport == b->dport;
+}
+
+static void
+pkt_sites_put(struct trace_pkt_sites *s, const struct trace_pkt_site *k)
+{
+	uint32_t i = pkt_site_hash(k) & s->mask;
+	while (s->slots[i].id)
+		i = (i + 1) & s->mask;
+	s->slots[i] = *k;
+	s->used++;
+}
+
+/* A new combination: its packet_sites row, and a slot (the table doubled
+ * when half full). */
+static G_GNUC_NO_INLINE uint32_t
+pkt_site_new(struct trace *tr, struct trace_pkt_site *k)
+{
+	struct trace_pkt_sites *s = &tr->pkt_sites;
+	sqlite3_stmt *st = tr->st[ST_PKT_SITE];
+
+	if (!s->slots || (s->used + 1) * 2 > s->mask + 1) {
+		struct trace_pkt_site *old = s->slots;
+		uint32_t n = old ? s->mask + 1 : 0;
+		s->mask = n ? n * 2 - 1 : 63;
+		s->used = 0;
+		s->slots = g_new0(struct trace_pkt_site, s->mask + 1);
+		for (uint32_t i = 0; i < n; i++)
+			if (old[i].id)
+				pkt_sites_put(s, &old[i]);
+		g_free(old);
+	}
+	k->id = s->used + 1; /* numbers are never removed: used + 1 is the next */
+	pkt_sites_put(s, k);
+	sqlite3_bind_int64(st, 1, k->id);
+	sqlite3_bind_text(st, 2, k->proto, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->saddr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, k->daddr, -1, SQLITE_STATIC);
+	trace_bind_opt(st, 5, k->sport, k->sport >= 0);
+	trace_bind_opt(st, 6, k->dport, k->dport >= 0);
+	sqlite3_bind_text(st, 7, k->flags, -1, SQLITE_STATIC);
+	trace_step(tr, st, "writing packet_sites");
+	return k->id;
+}
+
+static inline const char *
+row_name_at(const struct trace_row *row, int i)
+{
+	return row->v[i].type == TV_NAME ? row->v[i].s : NULL;
+}
+
+static inline int64_t
+row_int_at(const struct trace_row *row, int i)
+{
+	return row->v[i].type == TV_INT ? row->v[i].i : PACK_NULL;
+}
+
+void
+trace_pack_pkt_row(struct trace *tr, const struct trace_row *row)
+{
+	struct trace_pack *pk = &tr->pkt_pack;
+	/* the columns of ST_PACKET: skb, host, time_ns, proto, saddr, daddr,
+	 * sport, dport, tcp_flags, seq, ack, payload */
+	int64_t sport = row_int_at(row, 6), dport = row_int_at(row, 7);
+	struct trace_pkt_site k = {
+		.proto = row_name_at(row, 3),
+		.saddr = row_name_at(row, 4),
+		.daddr = row_name_at(row, 5),
+		.flags = row_name_at(row, 8),
+		.sport = sport >= 0 && sport <= INT32_MAX ? (int32_t)sport : -1,
+		.dport = dport >= 0 && dport <= INT32_MAX ? (int32_t)dport : -1,
+	};
+	struct trace_pkt_sites *s = &tr->pkt_sites;
+	uint32_t site = 0;
+
+	g_assert(k.proto); /* NOT NULL: trace_packet always names it */
+	for (uint32_t i = s->slots ? pkt_site_hash(&k) & s->mask : 0; s->slots;
+	     i = (i + 1) & s->mask) {
+		if (!s->slots[i].id)
+			break;
+		if (pkt_site_eq(&s->slots[i], &k)) {
+			site = s->slots[i].id;
+			break;
+		}
+	}
+	if (!site)
+		site = pkt_site_new(tr, &k);
+	int64_t skb = row_int_at(row, 0), time = row_int_at(row, 2);
+	if (!pk->n) {
+		pk->t0 = time;
+		pk->k0 = skb;
+	}
+	int64_t v[PACK_PKT_COLS] = { time - pk->t0,	 row_int_at(row, 1),  site,
+				     skb - pk->k0,	 row_int_at(row, 11), row_int_at(row, 9),
+				     row_int_at(row, 10) };
+	if (tr->w_error)
+		return;
+	if (pack_as_array(tr, pk) || !trace_pack_put_pkt(pk, v))
+		trace_pack_put_row(pk, v, PACK_PKT_COLS);
+	tr->batch_rows++;
+	if (pack_full(pk))
+		pack_write(tr, pk, PACK_PKT);
 }
 
 /* The statements of schema.sql from the line "-- netsim:@section" (NULL: from

@@ -364,6 +364,36 @@ trace_pack_put_cpu_rec(struct trace_pack *pk, const struct trace_cpu_row *r, int
 	string_close(pk, last);
 	return true;
 }
+
+/* A packets row's values @v (the array form's: time_ns - t0, host, site,
+ * skb - k0, payload, seq, ack): time_ns - t0 (two), host, site, skb - k0
+ * (z), payload (two), seq and ack (three each, 15 bits a character: any
+ * 32-bit value). */
+bool
+trace_pack_put_pkt(struct trace_pack *pk, const int64_t *v)
+{
+	if (v[0] < 0 || v[4] < 0 || (uint64_t)v[4] / PACK_TIME_SPLIT > PACK_CHAR_MAX)
+		return false;
+	for (int i = 5; i < 7; i++)
+		if (v[i] != PACK_NULL && (uint64_t)v[i] > UINT32_MAX)
+			return false;
+	unsigned char *p = string_open(pk, 13), *last = p;
+	PUT(v[0] / PACK_TIME_SPLIT);
+	put_time_lo(&p, &last, v[0] % PACK_TIME_SPLIT);
+	PUT(v[1]);
+	PUT(v[2]);
+	PUT(zigzag(v[3]));
+	PUT(v[4] / PACK_TIME_SPLIT);
+	put_time_lo(&p, &last, v[4] % PACK_TIME_SPLIT);
+	for (int i = 5; i < 7; i++) {
+		bool null = v[i] == PACK_NULL;
+		PUT(null ? PACK_NULL : v[i] >> 30);
+		PUT(null ? PACK_NULL : v[i] >> 15 & 32767);
+		PUT(null ? PACK_NULL : v[i] & 32767);
+	}
+	string_close(pk, last);
+	return true;
+}
 #undef PUT
 
 static bool
@@ -443,17 +473,20 @@ unzigzag(int64_t z)
 	return z & 1 ? -1 - (z >> 1) : z >> 1;
 }
 
-/* A string row (trace_pack_put_skb_rec, trace_pack_put_cpu_rec) as the values
- * of the array form into @v/@has; @k0: the pack's first skb. */
+/* A string row (trace_pack_put_skb_rec, trace_pack_put_cpu_rec,
+ * trace_pack_put_pkt) as the values of the array form into @v/@has; @k0:
+ * the pack's first skb. */
 static bool
-unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, bool *has)
+unpack_string(const char **pp, enum trace_pack_kind kind, int64_t k0, int64_t d0, int64_t *v,
+	      bool *has)
 {
+	static const int nchar[] = { [PACK_SKB] = 18, [PACK_CPU] = 8, [PACK_PKT] = 13 };
 	int64_t c[18];
 	bool h[18];
 
-	if (!unpack_chars(pp, c, h, skb ? 18 : 8))
+	if (!unpack_chars(pp, c, h, nchar[kind]))
 		return false;
-	if (!skb) {
+	if (kind == PACK_CPU) {
 		if (!h[2] || !h[3] || !h[4] || !h[5])
 			return false;
 		v[0] = c[0], has[0] = h[0];
@@ -462,6 +495,22 @@ unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, boo
 		v[3] = c[4] * PACK_TIME_SPLIT + c[5], has[3] = true;
 		v[4] = c[6], has[4] = h[6];
 		v[5] = c[7], has[5] = h[7];
+		return true;
+	}
+	if (kind == PACK_PKT) {
+		if (!h[0] || !h[1] || !h[5] || !h[6])
+			return false;
+		v[0] = c[0] * PACK_TIME_SPLIT + c[1], has[0] = true;
+		v[1] = c[2], has[1] = h[2];
+		v[2] = c[3], has[2] = h[3];
+		v[3] = unzigzag(c[4]), has[3] = h[4];
+		v[4] = c[5] * PACK_TIME_SPLIT + c[6], has[4] = true;
+		for (int i = 5; i < 7; i++) {
+			const int64_t *x = &c[7 + 3 * (i - 5)];
+			const bool *hx = &h[7 + 3 * (i - 5)];
+			has[i] = hx[0] && hx[1] && hx[2];
+			v[i] = has[i] ? x[0] << 30 | x[1] << 15 | x[2] : 0;
+		}
 		return true;
 	}
 	if (!h[0] || !h[1])
@@ -480,13 +529,14 @@ unpack_string(const char **pp, bool skb, int64_t k0, int64_t d0, int64_t *v, boo
 	return true;
 }
 
-/* The rows of the pack @text ("[[..],"..",[..]]": array rows and string
- * rows) into @v/@has, @ncol a row, calling @row for each; false on text
- * that is not a pack.  @k0: the pack's first skb (skb packs). */
 bool
-trace_unpack_rows(const char *text, int ncol, int64_t k0, int64_t d0,
+trace_unpack_rows(const char *text, enum trace_pack_kind kind, int64_t k0, int64_t d0,
 		  bool (*row)(void *, const int64_t *, const bool *), void *arg)
 {
+	static const int ncols[] = {
+		[PACK_SKB] = PACK_SKB_COLS, [PACK_CPU] = PACK_CPU_COLS, [PACK_PKT] = PACK_PKT_COLS
+	};
+	int ncol = ncols[kind];
 	const char *p = text;
 	bool bad = false;
 
@@ -495,10 +545,10 @@ trace_unpack_rows(const char *text, int ncol, int64_t k0, int64_t d0,
 	while (*p == '[' || *p == '"' || (*p == ',' && (p[1] == '[' || p[1] == '"'))) {
 		if (*p == ',')
 			p++;
-		int64_t v[17];
-		bool has[17];
+		int64_t v[PACK_SKB_COLS];
+		bool has[PACK_SKB_COLS];
 		if (*p++ == '"') {
-			if (!unpack_string(&p, ncol == 17, k0, d0, v, has))
+			if (!unpack_string(&p, kind, k0, d0, v, has))
 				return false;
 		} else {
 			int i = 0;

@@ -137,6 +137,10 @@ trace_packets_flush(struct trace *tr)
 static void
 writer_row(struct trace *tr, const struct trace_row *row)
 {
+	if (row->stmt == ST_PACKET && !trace_plain_now(tr)) {
+		trace_pack_pkt_row(tr, row); /* trace_pack.c */
+		return;
+	}
 	if (row->stmt == ST_PACKET) {
 		struct trace_row *b = &tr->packets.rows[tr->packets.n++];
 		g_assert(row->nval == PACKET_COLS);
