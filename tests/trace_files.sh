@@ -103,7 +103,9 @@ while kill -0 "$pid" 2>/dev/null && [ "$reads" -lt 10000 ]; do
 done
 wait "$pid"
 expect_eq "$?" 0 "the packed run being read exits 0"
-grep -v '^==' "$T/run.err" >"$T/run.err2"
+# Under load a reader can hold a commit for the 5 s after which the writer
+# says why it waits (trace.c, trace_commit_txn): a notice, not an error.
+grep -v -e '^==' -e 'waiting for a reader to end its transaction' "$T/run.err" >"$T/run.err2"
 [ -s "$T/run.err2" ] && not_ok "the packed run printed errors: $(head -c 300 "$T/run.err2")" ||
 	ok "the packed run printed no error"
 expect_eq "$bad" 0 "no read with a busy timeout failed ($reads rounds of show + sqlite3)"
