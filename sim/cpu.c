@@ -522,30 +522,40 @@ cpu_task_target(struct cpu *cpu, struct cpu_work *w)
 	return se->cpu;
 }
 
-static void
-cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t task)
-{
-	struct cpu_work *w = &d->work;
-	w->task = task;
-	w->ctx = ctx;
-	w->remaining = d->total;
-	w->migrate_ns = 0;
-	w->switch_ns = 0;
-	w->debt = d; /* its own segments */
-	w->queued = true;
-	w->on = cpu;
-	cpu_enqueue(cpu, w);
-	if (cpu->cur && ctx < cpu->cur->ctx)
-		cpu_preempt_running(cpu);
-	cpu_start_next(cpu);
-}
-
 /* cpu_submit from outside the CPU's functions (an event: a timer, the
  * NIC, another CPU): the new item of @ctx may preempt the running one, or
  * start on an idle CPU. */
 static G_GNUC_NO_INLINE void
 cpu_submit_start(struct cpu *cpu, enum cpu_ctx ctx)
 {
+	if (cpu->cur && ctx < cpu->cur->ctx)
+		cpu_preempt_running(cpu);
+	cpu_start_next(cpu);
+}
+
+/* An item submitted to @cpu: queued there, @cost still to run, no charges
+ * of its own yet.  Inline in both submitters: cpu_submit must stay free of
+ * calls that are not tail calls. */
+static inline __attribute__((always_inline)) void
+work_arm(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cost)
+{
+	w->ctx = ctx;
+	w->remaining = cost;
+	w->migrate_ns = 0;
+	w->switch_ns = 0;
+	w->debt = NULL;
+	w->queued = true;
+	w->on = cpu;
+}
+
+static void
+cpu_submit_debt(struct cpu *cpu, struct cpu_debt *d, enum cpu_ctx ctx, uint32_t task)
+{
+	struct cpu_work *w = &d->work;
+	w->task = task;
+	work_arm(cpu, w, ctx, d->total);
+	w->debt = d; /* its own segments */
+	cpu_enqueue(cpu, w);
 	if (cpu->cur && ctx < cpu->cur->ctx)
 		cpu_preempt_running(cpu);
 	cpu_start_next(cpu);
@@ -562,13 +572,7 @@ cpu_submit_any(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t
 	g_assert((unsigned)ctx < CPU_NCTX && cost >= 0);
 	if (ctx == CPU_TASK && G_UNLIKELY(cpu->smp))
 		cpu = cpu_task_target(cpu, w);
-	w->ctx = ctx;
-	w->remaining = cost;
-	w->migrate_ns = 0;
-	w->switch_ns = 0;
-	w->debt = NULL;
-	w->queued = true;
-	w->on = cpu;
+	work_arm(cpu, w, ctx, cost);
 	/* The continuation of the running flow pays that flow's charges first. */
 	struct cpu_debt *d = cpu->pending;
 	if (d && ctx == cpu->in_fn && (ctx != CPU_TASK || w->task == cpu->in_task)) {
@@ -596,13 +600,7 @@ cpu_submit(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cos
 		cpu_submit_any(cpu, w, ctx, cost);
 		return;
 	}
-	w->ctx = ctx;
-	w->remaining = cost;
-	w->migrate_ns = 0;
-	w->switch_ns = 0;
-	w->debt = NULL;
-	w->queued = true;
-	w->on = cpu;
+	work_arm(cpu, w, ctx, cost);
 	struct cpu_debt *d = cpu->pending;
 	if (d && ctx == cpu->in_fn) {
 		cpu->pending = NULL;
