@@ -184,8 +184,13 @@ udp_rcv(struct sk_buff *skb)
 		if (sk->daddr) /* __udp_queue_rcv_skb: a connected socket (RFS) */
 			sock_rps_save_rxhash(sk, skb);
 		skb_pull(skb, UDP_HLEN);
+		/* InDatagrams is counted when the process reads the datagram
+		 * (udp_recvmsg), not here: Linux 6.6 __udp_queue_rcv_skb
+		 * counts it only for an encapsulation that consumes it */
 		if (skb_is_gso(skb) && !sk->udp_gro) { /* udp_unexpected_gso */
-			t->mib.in_datagrams += (uint64_t)udp_queue_rcv_segments(sk, skb);
+			int refused = udp_queue_rcv_segments(sk, skb);
+			t->mib.rcvbuf_errors += (uint64_t)refused;
+			t->mib.in_errors += (uint64_t)refused;
 			return NET_RX_SUCCESS;
 		}
 		if (sock_queue_rcv_skb(sk, skb) < 0) {
@@ -193,11 +198,10 @@ udp_rcv(struct sk_buff *skb)
 			t->mib.in_errors++;
 			return NET_RX_DROP;
 		}
-		t->mib.in_datagrams++;
 		return NET_RX_SUCCESS;
 	}
 	struct udp_hslot *s = hslot_get(t, dport, false);
-	if (s && s->sink) {
+	if (s && s->sink) { /* a test's reader that reads at once */
 		skb_pull(skb, UDP_HLEN);
 		t->mib.in_datagrams++;
 		s->sink(s->sink_arg, skb, saddr, sport);
@@ -534,8 +538,12 @@ udp_recvmsg(struct sock *sk, struct ns_msg *msg)
 	msg->port = ntohs(udp_hdr(skb)->source);
 	msg->has_addr = true;
 	udp_cmsg_recv(sk, skb, msg->control, &msg->controllen, &msg->msg_flags);
-	if (!(msg->flags & NS_MSG_PEEK))
+	if (!(msg->flags & NS_MSG_PEEK)) {
+		/* Linux 6.6 udp_recvmsg: InDatagrams once the copy has
+		 * succeeded, not for a peek */
+		udp_table_of(sk->host)->mib.in_datagrams++;
 		skb_free_datagram(sk, skb);
+	}
 	return (msg->flags & NS_MSG_TRUNC) ? (int)full : (int)copy;
 }
 

@@ -94,7 +94,7 @@ int udp_send_skb(struct sk_buff *skb, uint32_t saddr, uint16_t sport, uint32_t d
 
 /* Counters (Linux UDP MIB, /proc/net/snmp "Udp:" line). */
 struct udp_mib {
-	uint64_t in_datagrams;	 /* delivered to a socket or sink */
+	uint64_t in_datagrams;	 /* read by a process (udp_recvmsg), or a test sink */
 	uint64_t no_ports;	 /* no socket: port unreachable */
 	uint64_t in_errors;	 /* bad length, checksum, receive buffer full */
 	uint64_t in_csum_errors; /* of which: checksum */

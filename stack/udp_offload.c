@@ -144,16 +144,16 @@ udp_queue_rcv_segments(struct sock *sk, struct sk_buff *skb)
 	skb_set_transport_header(skb, (int)hlen);
 	struct sk_buff *segs = skb_gso_segment(skb, NETIF_F_HW_CSUM);
 	skb_consume(skb);
-	int queued = 0;
+	int refused = 0;
 	for (struct sk_buff *s = segs, *next; s; s = next) {
 		next = s->next;
 		s->next = NULL;
 		s->ip_summed = CHECKSUM_UNNECESSARY; /* udp_rcv_segment */
 		skb_pull(s, hlen + UDP_HLEN);
-		if (sock_queue_rcv_skb(sk, s) == 0)
-			queued++;
+		if (sock_queue_rcv_skb(sk, s) < 0)
+			refused++;
 	}
-	return queued;
+	return refused;
 }
 
 void

@@ -71,7 +71,8 @@ int udp_cmsg_send(const struct msghdr *m, bool *has_gso_size, uint16_t *gso_size
  * Linux udp_queue_rcv_skb for an unexpected GSO skb (udp_unexpected_gso:
  * the socket lacks UDP_GRO): udp_rcv_segment cuts it (COST_GSO_SEGMENT
  * each) and each segment is queued as its own datagram.  @skb has data at
- * the UDP header and is consumed.  Returns the datagrams queued.
+ * the UDP header and is consumed.  Returns the segments the socket refused
+ * (dropped by it; the caller counts them, as __udp_queue_rcv_skb does each).
  */
 int udp_queue_rcv_segments(struct sock *sk, struct sk_buff *skb);
 

@@ -16,6 +16,7 @@
 
 #include "stack/raw.h"
 #include "stack/socket.h"
+#include "stack/udp_offload.h"
 #include "tests/routed_test.h"
 
 #define A_ADDR ROUTED_A
@@ -113,6 +114,106 @@ test_udp_datagram_larger_than_mtu_arrives_whole(void **state)
 	assert_int_equal(ip_mib(fx->t.r)->forw_datagrams, 3);
 	assert_int_equal(ip_mib(fx->t.b)->reasm_oks, 1);
 	assert_int_equal(udp_mib(fx->t.b)->in_datagrams, 1);
+}
+
+/* b: on port 9000, peek at the first datagram, read it, then leave the
+ * second unread; note InDatagrams after the peek and after the read. */
+static int
+udp_peek_read_leave(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in me = sin_of("0.0.0.0", 9000);
+	fx->rc[0] = ns_bind(s, (struct sockaddr *)&me, sizeof me);
+	fx->rc[2] = (int)ns_recv(s, fx->buf, sizeof fx->buf, MSG_PEEK);
+	fx->rc[3] = (int)udp_mib(fx->t.b)->in_datagrams;
+	fx->rc[4] = (int)ns_recv(s, fx->buf, sizeof fx->buf, 0);
+	fx->rc[5] = (int)udp_mib(fx->t.b)->in_datagrams;
+	ns_sleep(20 * SIM_MS); /* the second datagram arrives and stays queued */
+	fx->rc[6] = (int)udp_mib(fx->t.b)->in_datagrams;
+	return 0; /* the socket closes with the process, the datagram in it */
+}
+
+/* a: two datagrams of fx->send_len bytes to b:9000, 1 ms apart. */
+static int
+udp_sender_two(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = sin_of(B_ADDR, 9000);
+	fx->rc[1] = (int)ns_sendto(s, fx->data, fx->send_len, 0, (struct sockaddr *)&to, sizeof to);
+	ns_sleep(SIM_MS);
+	fx->rc[7] = (int)ns_sendto(s, fx->data, fx->send_len, 0, (struct sockaddr *)&to, sizeof to);
+	ns_close(s);
+	return 0;
+}
+
+/* Linux 6.6 udp_recvmsg counts UDP_MIB_INDATAGRAMS when the process reads a
+ * datagram (not on MSG_PEEK); __udp_queue_rcv_skb does not count at queue.
+ * So a datagram that sits unread is not in InDatagrams. */
+static void
+test_udp_in_datagrams_counts_what_the_process_reads(void **state)
+{
+	struct fx *fx = *state;
+	fx->send_len = 100;
+	socket_spawn(fx->t.b, "rx", 0, udp_peek_read_leave, fx);
+	socket_spawn(fx->t.a, "tx", SIM_MS, udp_sender_two, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], 100);
+	assert_int_equal(fx->rc[7], 100);
+	assert_int_equal(fx->rc[2], 100); /* peeked */
+	assert_int_equal(fx->rc[3], 0);	  /* a peek is not a read */
+	assert_int_equal(fx->rc[4], 100); /* read */
+	assert_int_equal(fx->rc[5], 1);
+	assert_int_equal(fx->rc[6], 1); /* the second arrived, unread */
+	assert_int_equal(ip_mib(fx->t.r)->forw_datagrams, 2);
+	assert_int_equal(udp_mib(fx->t.b)->in_datagrams, 1);
+	assert_int_equal(udp_mib(fx->t.b)->in_errors, 0);
+}
+
+/* b alone: a socket on port 9001 with the smallest receive buffer,
+ * sent one 10-segment UDP_SEGMENT datagram to its own address (loopback), reads only
+ * afterwards; fx->rc[0] what sendto returned, rc[1] the datagrams read. */
+static int
+loopback_gso_to_small_socket(struct proc *p, void *arg)
+{
+	struct fx *fx = arg;
+	int r = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	int one = 1, seg = 1000;
+	ns_setsockopt(r, SOL_SOCKET, SO_RCVBUF, &one, sizeof one);
+	struct sockaddr_in me = sin_of("0.0.0.0", 9001);
+	fx->rc[2] = ns_bind(r, (struct sockaddr *)&me, sizeof me);
+	me = sin_of(B_ADDR, 9001); /* its own address: the loopback path */
+	int s = ns_socket(AF_INET, SOCK_DGRAM, 0);
+	fx->rc[3] = ns_setsockopt(s, NS_SOL_UDP, NS_UDP_SEGMENT, &seg, sizeof seg);
+	fx->rc[0] = (int)ns_sendto(s, fx->data, 10000, 0, (struct sockaddr *)&me, sizeof me);
+	ns_sleep(SIM_MS);
+	while (ns_recv(r, fx->buf, sizeof fx->buf, MSG_DONTWAIT) > 0)
+		fx->rc[1]++;
+	ns_close(s);
+	ns_close(r);
+	return 0;
+}
+
+/* Linux 6.6 udp_queue_rcv_skb: a GSO datagram that reaches a socket without
+ * UDP_GRO is cut (udp_unexpected_gso) and each segment goes through
+ * __udp_queue_rcv_skb, which counts RcvbufErrors and InErrors for each one
+ * the full socket refuses; InDatagrams counts what udp_recvmsg returns. */
+static void
+test_udp_gso_segments_a_full_socket_refuses_are_counted(void **state)
+{
+	struct fx *fx = *state;
+	socket_spawn(fx->t.b, "lo", 0, loopback_gso_to_small_socket, fx);
+	tnet_run(fx->t.n, 50 * SIM_MS);
+	assert_int_equal(fx->rc[2], 0);
+	assert_int_equal(fx->rc[3], 0);
+	assert_int_equal(fx->rc[0], 10000);
+	const struct udp_mib *m = udp_mib(fx->t.b);
+	assert_true(fx->rc[1] >= 1 && fx->rc[1] < 10);
+	assert_int_equal(m->in_datagrams, fx->rc[1]);
+	assert_int_equal(m->rcvbuf_errors, 10 - fx->rc[1]);
+	assert_int_equal(m->in_errors, m->rcvbuf_errors);
 }
 
 /* a: send to a port of b where nobody listens, wait, then try to receive. */
@@ -319,6 +420,10 @@ main(void)
 			test_udp_sendto_crosses_router_and_recvfrom_names_sender, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_datagram_larger_than_mtu_arrives_whole,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_in_datagrams_counts_what_the_process_reads,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_udp_gso_segments_a_full_socket_refuses_are_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connected_udp_socket_gets_econnrefused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
