@@ -6,6 +6,11 @@
  *   bench/bench_e2e --list           list the cases
  *   bench/bench_e2e --gen-star N [RATE [SECONDS [SIZE]]]
  *                                    print a star scenario (bench/gen-star.py)
+ *   bench/bench_e2e --star-ratio [SMALL LARGE [SHORT LONG]]
+ *                                    issue 16's scale figure: the run loop's
+ *                                    CPU per forwarded datagram of a star of
+ *                                    LARGE senders (default 1000) against one
+ *                                    of SMALL (10), by rounds (below)
  *
  * Each case runs BENCH_RUNS times (default 3) in a row; the table gives the
  * medians of wall time, CPU time (user + system of the child, from
@@ -17,6 +22,18 @@
  * microseconds per datagram.  NETSIM names the program (default
  * ./netsim); the scenario files come from the source tree's bench/.  The
  * output is a Markdown table for docs/performance.md.
+ *
+ * --star-ratio measures the cost of a forwarded datagram, not of a run:
+ * each round runs both stars for SHORT and LONG simulated seconds (default
+ * 1 and 5), in the order small-short, small-long, large-short, large-long,
+ * and takes each star's marginal run-loop CPU, (loop CPU of LONG - loop CPU
+ * of SHORT) / the datagrams LONG adds, so that what does not grow with the
+ * datagrams (the ARP start-up of N hosts, the first touch of their memory)
+ * cancels.  The ratio of the two marginals is the round's figure; BENCH_RUNS
+ * rounds (default 5) give their median and range, and the same for the
+ * whole process's user CPU.  Pin it (taskset -c 1) and run it when the
+ * machine is quiet: at N = 1000 a datagram's cost is mostly cache misses,
+ * which other processes' work moves.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -162,7 +179,7 @@ gen_star(FILE *f, unsigned n, unsigned rate, double secs, unsigned size)
 }
 
 struct result {
-	double wall, cpu, loop, loop_cpu, events;
+	double wall, cpu, user, loop, loop_cpu, events;
 	long maxrss_kib;
 	int status;
 };
@@ -239,8 +256,8 @@ run_once(const char *netsim, const char *file, const char *const *sets, const ch
 	if (wait4(pid, &status, 0, &ru) != pid)
 		return -1;
 	r->wall = now_s() - t0;
-	r->cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	r->user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	r->cpu = r->user + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	r->maxrss_kib = ru.ru_maxrss;
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	r->events = r->loop = r->loop_cpu = 0;
@@ -272,6 +289,68 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* A star of @n senders for @secs seconds, written in @dir and run once. */
+static int
+run_star(const char *netsim, const char *dir, unsigned n, double secs, struct result *r)
+{
+	char file[4096];
+	snprintf(file, sizeof file, "%s/star-%u-%g.ini", dir, n, secs);
+	FILE *f = fopen(file, "w");
+	if (!f)
+		return -1;
+	int rc = gen_star(f, n, 100000, secs, 1000);
+	if (fclose(f) != 0 || rc != 0)
+		return -1;
+	static const char *const none[MAX_SETS] = { NULL };
+	rc = run_once(netsim, file, none, NULL, r);
+	unlink(file);
+	return rc == 0 && r->status == 0 && r->loop_cpu > 0 ? 0 : -1;
+}
+
+/* --star-ratio (the file's head comment says how and why). */
+static int
+star_ratio(const char *netsim, const char *dir, int rounds, unsigned small, unsigned large,
+	   double shorter, double longer)
+{
+	double added = 100000 * (longer - shorter); /* datagrams the long run adds */
+	double ratio[MAX_RUNS], uratio[MAX_RUNS];
+	printf("star %u against star %u: run loop CPU per datagram, marginal over %g -> %g s "
+	       "(%.0f datagrams)\n\n",
+	       large, small, shorter, longer, added);
+	printf("| round | star-%u loop us | star-%u loop us | ratio | star-%u user us | star-%u "
+	       "user us | user ratio |\n",
+	       small, large, small, large);
+	printf("|---|---|---|---|---|---|---|\n");
+	for (int i = 0; i < rounds; i++) {
+		struct result a, b, c, d;
+		if (run_star(netsim, dir, small, shorter, &a) ||
+		    run_star(netsim, dir, small, longer, &b) ||
+		    run_star(netsim, dir, large, shorter, &c) ||
+		    run_star(netsim, dir, large, longer, &d)) {
+			fprintf(stderr,
+				"bench_e2e: a star run failed (see netsim run on bench_e2e "
+				"--gen-star)\n");
+			return 1;
+		}
+		double ls = (b.loop_cpu - a.loop_cpu) / added * 1e6;
+		double ll = (d.loop_cpu - c.loop_cpu) / added * 1e6;
+		double us = (b.user - a.user) / added * 1e6, ul = (d.user - c.user) / added * 1e6;
+		ratio[i] = ls > 0 ? ll / ls : 0;
+		uratio[i] = us > 0 ? ul / us : 0;
+		printf("| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", i + 1, ls, ll,
+		       ratio[i], us, ul, uratio[i]);
+		fflush(stdout);
+	}
+	double r[MAX_RUNS], u[MAX_RUNS];
+	memcpy(r, ratio, sizeof r);
+	memcpy(u, uratio, sizeof u);
+	double mr = median(r, rounds), mu = median(u, rounds);
+	printf("\nratio star-%u / star-%u: median %.2f (%.2f-%.2f) of the run loop's CPU; %.2f "
+	       "(%.2f-%.2f) of user CPU; %d rounds\n",
+	       large, small, mr, r[0], r[rounds - 1], mu, u[0], u[rounds - 1], rounds);
+	return 0;
+}
+
 static bool
 wanted(const struct bcase *c, int argc, char **argv)
 {
@@ -301,14 +380,31 @@ main(int argc, char **argv)
 		return 0;
 	}
 	const char *netsim = getenv("NETSIM") ? getenv("NETSIM") : "./netsim";
-	int runs = getenv("BENCH_RUNS") ? atoi(getenv("BENCH_RUNS")) : 3;
+	bool ratio = argc >= 2 && strcmp(argv[1], "--star-ratio") == 0;
+	int runs = getenv("BENCH_RUNS") ? atoi(getenv("BENCH_RUNS")) : ratio ? 5 : 3;
 	if (runs < 1 || runs > MAX_RUNS)
-		runs = 3;
+		runs = ratio ? 5 : 3;
 	char tmpl[] = "/tmp/netsim-bench.XXXXXX";
 	const char *dir = mkdtemp(tmpl);
 	if (!dir) {
 		perror("bench_e2e: mkdtemp");
 		return 1;
+	}
+	if (ratio) {
+		unsigned small = argc > 3 ? (unsigned)strtoul(argv[2], NULL, 10) : 10;
+		unsigned large = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 1000;
+		double shorter = argc > 5 ? strtod(argv[4], NULL) : 1.0;
+		double longer = argc > 5 ? strtod(argv[5], NULL) : 5.0;
+		int rc = 2;
+		if (small && large && 100000 % small == 0 && 100000 % large == 0 && shorter > 0 &&
+		    longer > shorter)
+			rc = star_ratio(netsim, dir, runs, small, large, shorter, longer);
+		else
+			fprintf(stderr,
+				"bench_e2e: --star-ratio SMALL LARGE [SHORT LONG]: the sizes "
+				"divide 100000, 0 < SHORT < LONG\n");
+		rmdir(dir);
+		return rc;
 	}
 	printf("end to end: %s, %d runs per case, medians (peak RSS: largest)\n\n", netsim, runs);
 	printf("| case | wall s | CPU s | loop wall s | loop CPU s | events | events/CPU-s | peak "

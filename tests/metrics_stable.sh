@@ -70,6 +70,21 @@ if [ -x "$E2E" ]; then
 		not_ok "bench_e2e --gen-star differs from bench/gen-star.py's output"
 		diff "$BENCH/star-4.ini" "$T/star-4.ini" | head -10 | sed 's/^/    /'
 	fi
+	# --star-ratio runs its rounds and prints their median (tiny stars:
+	# this checks the runs and the parsing, not a speed)
+	if BENCH_RUNS=1 "$E2E" --star-ratio 4 8 0.01 0.02 >"$T/ratio" 2>&1 &&
+		grep -q '^ratio star-8 / star-4: median [0-9.]* ([0-9.-]*) of the run loop' "$T/ratio" &&
+		grep -q '^| 1 | ' "$T/ratio"; then
+		ok "bench_e2e --star-ratio 4 8 runs a round and prints the median"
+	else
+		not_ok "bench_e2e --star-ratio 4 8 0.01 0.02 failed"
+		sed 's/^/    /' "$T/ratio" | head -10
+	fi
+	if "$E2E" --star-ratio 4 8 0.02 0.01 >"$T/ratio" 2>&1; then
+		not_ok "bench_e2e --star-ratio with SHORT > LONG was accepted"
+	else
+		ok "bench_e2e --star-ratio refuses SHORT > LONG"
+	fi
 fi
 
 all_cases >"$T/now.txt"
