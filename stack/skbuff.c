@@ -160,12 +160,10 @@ data_put(struct skb_pool *pool, struct skb_data *d)
 	pool->free_data[d->cls] = d;
 }
 
-/* A zeroed skb struct from @host's pool, its headers unset: what a new skb
- * and a folded one taken back (skb_desc_take) both start from. */
+/* An skb struct from @pool's free list, or malloc'ed: its contents are garbage. */
 static inline struct sk_buff *
-skb_struct_zeroed(struct host *host)
+skb_struct_take(struct skb_pool *pool)
 {
-	struct skb_pool *pool = host->pool;
 	struct sk_buff *skb = pool->free_skbs;
 	if (skb)
 		pool->free_skbs = skb->next;
@@ -173,6 +171,15 @@ skb_struct_zeroed(struct host *host)
 		skb = g_malloc(sizeof(*skb));
 		pool->skb_mallocs++;
 	}
+	return skb;
+}
+
+/* A zeroed skb struct from @host's pool, its headers unset: what a new skb
+ * and a folded one taken back (skb_desc_take) both start from. */
+static inline struct sk_buff *
+skb_struct_zeroed(struct host *host)
+{
+	struct sk_buff *skb = skb_struct_take(host->pool);
 	/* Copied from a template rather than memset: a fixed-size copy is
 	 * inlined as vector moves, where gcc makes the memset a rep stos
 	 * (perf: two thirds of skb_get_struct's time, its start-up cost). */
@@ -440,17 +447,19 @@ skb_drop_at(struct sk_buff *skb, enum skb_drop_reason reason, const char *place)
 	skb_release(skb);
 }
 
-/* A new skb struct describing the same bytes as @skb, not on any queue. */
+/* A new skb struct describing the same bytes as @skb, not on any queue:
+ * skb_get_struct's work, but copied whole from @skb instead of zeroed
+ * first (the copy overwrote every zero). */
 static struct sk_buff *
 skb_dup_header(struct sk_buff *skb)
 {
-	struct sk_buff *n = skb_get_struct(skb->host);
-	uint64_t id = n->id;
-	struct sk_buff *live_next = n->live_next, *live_prev = n->live_prev;
+	struct host *host = skb->host;
+	struct skb_pool *pool = host->pool;
+	struct sk_buff *n = skb_struct_take(pool);
 	memcpy(n, skb, sizeof(*n));
-	n->id = id;
-	n->live_next = live_next;
-	n->live_prev = live_prev;
+	n->id = ++pool->next_id;
+	pool->allocs++;
+	host_skb_born(host, n);
 	n->next = n->prev = NULL;
 	n->queue = NULL;
 	n->trace_step = 0;
