@@ -24,36 +24,78 @@
 G_DEFINE_QUARK(netsim - inet - error - quark, inet_error)
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
 /*
- * The 32-bit words of the first whole 64-byte blocks of *@pp summed in 64
- * bits, with AVX2: the same lanes as csum_partial's loop below, twice as
- * wide, so half the instructions on a 1000-byte payload (callgrind).  It
- * advances *@pp and *@lenp past the blocks.  Only called when the CPU has
- * AVX2 (__builtin_cpu_supports); the sum is the same integer either way.
+ * The 16-bit words of the first whole 64-byte blocks of *@pp summed, with
+ * AVX2, as an integer: another integer than the sum of the 32-bit words
+ * that csum_partial's loop below makes of the same bytes, but the same
+ * modulo 65535 and zero only when the bytes are, which is all that a
+ * partial sum carries: every later step (the end-around carries of
+ * csum_fold64, csum_block_add and csum_fold, the byte rotation of an odd
+ * offset) keeps both, so every folded checksum is the same (RFC 1071
+ * §2: the sum may be computed in any grouping).
+ *
+ * Each word is made signed by flipping its top bit (u - 32768), so that
+ * vpmaddwd (signed 16 x 16 -> 32) sums adjacent pairs against ones; the
+ * 65536 a pair lost is added back at the end.  Three instructions a 32
+ * bytes (the load folded into the xor), where the 64-bit lanes of 32-bit
+ * words took five (callgrind: 13 a 64 bytes, now 7.5), and the lanes are
+ * 32 bits wide: 8192 turns of 128 bytes, at most 2^18 each lane each
+ * turn, cannot overflow them.  It advances *@pp and *@lenp past the
+ * blocks.  Only called when the CPU has AVX2 (__builtin_cpu_supports).
  */
 __attribute__((target("avx2"))) static uint64_t
 csum_blocks_avx2(const uint8_t **pp, size_t *lenp)
 {
-	typedef uint64_t v4u64 __attribute__((vector_size(32)));
-	const v4u64 low32 = { 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu };
-	v4u64 lo0 = { 0 }, hi0 = { 0 }, lo1 = { 0 }, hi1 = { 0 };
+	const __m256i flip = _mm256_set1_epi16((short)0x8000);
+	const __m256i ones = _mm256_set1_epi16(1);
 	const uint8_t *p = *pp;
 	size_t len = *lenp;
+	uint64_t sum = 0;
 	while (len >= 64) {
-		v4u64 a, b;
-		memcpy(&a, p, sizeof a);
-		memcpy(&b, p + 32, sizeof b);
-		lo0 += a & low32;
-		hi0 += a >> 32;
-		lo1 += b & low32;
-		hi1 += b >> 32;
-		p += 64;
-		len -= 64;
+		size_t blocks = len / 64;
+		if (blocks > 16384)
+			blocks = 16384;
+		len -= blocks * 64;
+		/* 16 pairs a block, each 65536 short */
+		sum += (uint64_t)blocks << 20;
+		__m256i s0 = _mm256_setzero_si256(), s1 = s0;
+		if (blocks & 1) {
+			s0 = _mm256_madd_epi16(
+				_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), flip),
+				ones);
+			s1 = _mm256_madd_epi16(
+				_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 32)),
+						 flip),
+				ones);
+			p += 64;
+		}
+		for (size_t n = blocks / 2; n; n--, p += 128) {
+			__m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), flip);
+			__m256i b = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 32)),
+						     flip);
+			__m256i c = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 64)),
+						     flip);
+			__m256i d = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 96)),
+						     flip);
+			s0 = _mm256_add_epi32(s0,
+					      _mm256_add_epi32(_mm256_madd_epi16(a, ones),
+							       _mm256_madd_epi16(b, ones)));
+			s1 = _mm256_add_epi32(s1,
+					      _mm256_add_epi32(_mm256_madd_epi16(c, ones),
+							       _mm256_madd_epi16(d, ones)));
+		}
+		/* four lanes of at most 2^31 in all: widened before the last sums */
+		__m256i s = _mm256_add_epi32(s0, s1);
+		__m256i w = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(s)),
+					     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(s, 1)));
+		__m128i h =
+			_mm_add_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+		sum += (uint64_t)(_mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1));
 	}
 	*pp = p;
 	*lenp = len;
-	lo0 += hi0 + lo1 + hi1;
-	return lo0[0] + lo0[1] + lo0[2] + lo0[3];
+	return sum;
 }
 #endif
 

@@ -23,6 +23,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "sim/cpu.h"
 #include "sim/rng.h"
@@ -61,7 +62,8 @@ struct host {
 	/* What a datagram reads of its host comes first, in two lines of a
 	 * line-aligned struct (host_new): the CPU, the layers' tables, the skb
 	 * pool and the live list.  At a 1000-sender star each sender's host is
-	 * cold when its next datagram comes (docs/performance.md). */
+	 * cold when its next datagram comes (docs/performance.md).  The first
+	 * four are struct skb_host_head's (stack/skbuff.h), read inline. */
 	struct sim *sim;
 	/* this CPU: the CPU whose item function runs now (set by sim/cpu.c,
 	 * cpu_smp_join), CPU 0 outside any item; Linux smp_processor_id() */
@@ -107,6 +109,13 @@ struct host {
 	host_fini_fn fini[HOST_MAX_FINI];
 	unsigned nfini;
 };
+
+/* struct skb_host_head (stack/skbuff.h) is read inline through skb->host. */
+_Static_assert(offsetof(struct host, sim) == offsetof(struct skb_host_head, sim) &&
+		       offsetof(struct host, cpu) == offsetof(struct skb_host_head, cpu) &&
+		       offsetof(struct host, trace) == offsetof(struct skb_host_head, trace) &&
+		       offsetof(struct host, pool) == offsetof(struct skb_host_head, pool),
+	       "struct skb_host_head must be the first members of struct host");
 
 /*
  * A new host named @name: a CPU, the RNG stream "host:NAME" from @seed,

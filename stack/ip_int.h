@@ -39,6 +39,13 @@ struct ip_state {
 	struct u32map inet_addr_lst;
 	struct ip_config cfg;
 	uint16_t next_id; /* ip_select_ident */
+	/* ip_addr_type's last answer, for @rx_type_addr, while
+	 * rx_type_valid (most datagrams a host receives are to one address):
+	 * in the padding before mib; every address change clears it
+	 * (inet_addr_hash) */
+	bool rx_type_valid;
+	uint8_t rx_type;
+	uint32_t rx_type_addr;
 	struct ip_mib mib;
 	const struct net_protocol *protos[256]; /* inet_add_protocol */
 	struct packet_type ip_pt;		/* ETH_P_IP -> ip_rcv */

@@ -88,18 +88,39 @@ ip_loopback_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop
 	return ip_loopback_xmit(skb, dev);
 }
 
-/* After LOCAL_OUT (Linux dst_output): to ourselves through lo's ip_output
- * (POST_ROUTING too), or ip_output. */
+/* To ourselves: lo's ip_output (POST_ROUTING too), then the loopback turn. */
 static int
-ip_local_out_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
+ip_loopback_output(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
 {
-	if (!ip_dev_find(skb->host, ntohl(ip_hdr(skb)->daddr)))
-		return ip_output(skb, dev, nexthop);
 	host_charge(skb->host, COST_IP_OUTPUT);
 	int v = nf_hook(NF_INET_POST_ROUTING, skb, NULL, dev, nexthop, ip_loopback_finish);
 	if (v != 1)
 		return v;
 	return ip_loopback_xmit(skb, dev);
+}
+
+/* After LOCAL_OUT, the route at hand (Linux dst_output: the dst's output,
+ * ip_local_deliver's loopback for an RTN_LOCAL route, else ip_output).  The
+ * route was looked up for the header's destination, and a local answer
+ * (route_resolve's ip_dev_find) lives only as long as the addresses do:
+ * every address change flushes the cache and bumps the genid. */
+static int
+ip_dst_output(struct sk_buff *skb, const struct rtable *rt)
+{
+	if (rt->type != RTN_LOCAL)
+		return ip_output(skb, rt->dev, rt->nexthop);
+	return ip_loopback_output(skb, rt->dev, rt->nexthop);
+}
+
+/* LOCAL_OUT's okfn, run after a queued verdict (nf_reinject), where the
+ * route is no longer at hand: the destination address decides, as the
+ * route's lookup did (ours: the loopback turn). */
+static int
+ip_local_out_finish(struct sk_buff *skb, struct net_device *dev, uint32_t nexthop)
+{
+	if (!ip_dev_find(skb->host, ntohl(ip_hdr(skb)->daddr)))
+		return ip_output(skb, dev, nexthop);
+	return ip_loopback_output(skb, dev, nexthop);
 }
 
 /* No route for a datagram handed to IP: counted OutNoRoutes and dropped. */
@@ -158,7 +179,7 @@ ip_xmit_routed(struct sk_buff *skb, const struct ip_xmit_args *args, const struc
 	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt->dev, rt->nexthop, ip_local_out_finish);
 	if (v != 1)
 		return v;
-	return ip_local_out_finish(skb, rt->dev, rt->nexthop);
+	return ip_dst_output(skb, rt);
 }
 
 int
@@ -218,7 +239,7 @@ ip_send_built(struct sk_buff *skb, uint32_t daddr, const char *func)
 	int v = nf_hook(NF_INET_LOCAL_OUT, skb, NULL, rt.dev, rt.nexthop, ip_local_out_finish);
 	if (v != 1)
 		return v;
-	return ip_local_out_finish(skb, rt.dev, rt.nexthop);
+	return ip_dst_output(skb, &rt);
 }
 
 int

@@ -217,6 +217,7 @@ inet_addr_hash(struct ip_state *ips, const struct in_device *in, bool add)
 {
 	if (!in->addr)
 		return;
+	ips->rx_type_valid = false;
 	struct inet_addr_ent *e = inet_addr_ent(ips, in->addr, add);
 	if (e)
 		e->local = add ? in->dev : NULL;
@@ -336,19 +337,34 @@ ip_dev_find(struct host *host, uint32_t addr)
 	return e ? e->local : NULL;
 }
 
+/* The hash's answer for @addr, remembered for the next call (ip_addr_type). */
+static unsigned
+ip_addr_type_hashed(struct ip_state *ips, uint32_t addr, unsigned type)
+{
+	ips->rx_type_valid = true;
+	ips->rx_type = (uint8_t)type;
+	ips->rx_type_addr = addr;
+	return type;
+}
+
 /* Our address, a broadcast of one of our subnets, or the limited broadcast? */
 static unsigned
 ip_addr_type(struct host *host, uint32_t addr)
 {
 	if (addr == INET_ADDR_BROADCAST)
 		return RTN_BROADCAST;
-	struct inet_addr_ent *e = addr && host->ip ? inet_addr_ent(host->ip, addr, false) : NULL;
-	if (!e)
+	struct ip_state *ips = host->ip;
+	if (!addr || !ips)
 		return RTN_UNICAST;
+	if (ips->rx_type_valid && ips->rx_type_addr == addr)
+		return ips->rx_type;
+	struct inet_addr_ent *e = inet_addr_ent(ips, addr, false);
+	if (!e)
+		return ip_addr_type_hashed(ips, addr, RTN_UNICAST);
 	if (!e->nbcast)
-		return RTN_LOCAL;
+		return ip_addr_type_hashed(ips, addr, RTN_LOCAL);
 	if (!e->local)
-		return RTN_BROADCAST;
+		return ip_addr_type_hashed(ips, addr, RTN_BROADCAST);
 	/* one device's address is another's subnet broadcast (10.0.0.255/16
 	 * beside 10.0.0.1/24): the first device in order decides, as before.
 	 * O(devices), only for such an address: the hash above answers the

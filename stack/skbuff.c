@@ -160,12 +160,10 @@ data_put(struct skb_pool *pool, struct skb_data *d)
 	pool->free_data[d->cls] = d;
 }
 
-/* A zeroed skb struct from @host's pool, its headers unset: what a new skb
- * and a folded one taken back (skb_desc_take) both start from. */
+/* An skb struct from @pool's free list, or malloc'ed: its contents are garbage. */
 static inline struct sk_buff *
-skb_struct_zeroed(struct host *host)
+skb_struct_take(struct skb_pool *pool)
 {
-	struct skb_pool *pool = host->pool;
 	struct sk_buff *skb = pool->free_skbs;
 	if (skb)
 		pool->free_skbs = skb->next;
@@ -173,6 +171,15 @@ skb_struct_zeroed(struct host *host)
 		skb = g_malloc(sizeof(*skb));
 		pool->skb_mallocs++;
 	}
+	return skb;
+}
+
+/* A zeroed skb struct from @host's pool, its headers unset: what a new skb
+ * and a folded one taken back (skb_desc_take) both start from. */
+static inline struct sk_buff *
+skb_struct_zeroed(struct host *host)
+{
+	struct sk_buff *skb = skb_struct_take(host->pool);
 	/* Copied from a template rather than memset: a fixed-size copy is
 	 * inlined as vector moves, where gcc makes the memset a rep stos
 	 * (perf: two thirds of skb_get_struct's time, its start-up cost). */
@@ -298,6 +305,18 @@ void
 skb_trace_route(struct sk_buff *skb, const char *how)
 {
 	SKB_TRACE(skb, TR_ROUTE, LAYER_ROUTE, how, NULL, 0, COPY_NONE, NULL, 0, false);
+}
+
+void
+skb_trace_op(struct sk_buff *skb, enum trace_op op, const char *func, int64_t bytes)
+{
+	skb_trace_row(skb, op, skb->layer, func, NULL, bytes, COPY_NONE, NULL, 0, false);
+}
+
+void
+skb_trace_queue_op(struct sk_buff *skb, enum trace_op op, const struct sk_buff_head *q)
+{
+	skb_trace_row(skb, op, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
 }
 
 bool
@@ -428,17 +447,19 @@ skb_drop_at(struct sk_buff *skb, enum skb_drop_reason reason, const char *place)
 	skb_release(skb);
 }
 
-/* A new skb struct describing the same bytes as @skb, not on any queue. */
+/* A new skb struct describing the same bytes as @skb, not on any queue:
+ * skb_get_struct's work, but copied whole from @skb instead of zeroed
+ * first (the copy overwrote every zero). */
 static struct sk_buff *
 skb_dup_header(struct sk_buff *skb)
 {
-	struct sk_buff *n = skb_get_struct(skb->host);
-	uint64_t id = n->id;
-	struct sk_buff *live_next = n->live_next, *live_prev = n->live_prev;
+	struct host *host = skb->host;
+	struct skb_pool *pool = host->pool;
+	struct sk_buff *n = skb_struct_take(pool);
 	memcpy(n, skb, sizeof(*n));
-	n->id = id;
-	n->live_next = live_next;
-	n->live_prev = live_prev;
+	n->id = ++pool->next_id;
+	pool->allocs++;
+	host_skb_born(host, n);
 	n->next = n->prev = NULL;
 	n->queue = NULL;
 	n->trace_step = 0;
@@ -518,13 +539,6 @@ skb_cow(struct sk_buff *skb, uint32_t headroom)
 		pskb_expand_head(skb, (delta + NET_SKB_PAD - 1) & ~(uint32_t)(NET_SKB_PAD - 1), 0);
 }
 
-void
-skb_handoff(struct sk_buff *skb, enum trace_layer layer, const char *func)
-{
-	skb->layer = layer;
-	SKB_TRACE(skb, TR_HANDOFF, layer, func, NULL, 0, COPY_NONE, NULL, 0, false);
-}
-
 /* ---- misuse ---------------------------------------------------------------- */
 
 void
@@ -587,43 +601,7 @@ skb_queue_check(const struct sk_buff_head *q, const char *caller)
 	}
 }
 
-/* A queued skb's length changed by @delta: its queue's byte count follows. */
-static inline void
-skb_queue_len_changed(struct sk_buff *skb, int64_t delta)
-{
-	if (skb->queue)
-		skb->queue->bytes = (uint64_t)((int64_t)skb->queue->bytes + delta);
-}
-
 /* ---- pointer arithmetic --------------------------------------------------- */
-
-void
-skb_reserve(struct sk_buff *skb, uint32_t len)
-{
-	if (skb->len != 0)
-		skb_panic(skb, "skb_reserve", len, "reserve on a non-empty skb");
-	if (len > skb_tailroom(skb))
-		skb_panic(skb, "skb_reserve", len, "skb_over_panic: reserve past end");
-	skb->data += len;
-	skb->tail += len;
-	SKB_TRACE(skb, TR_RESERVE, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_check(skb, "skb_reserve"));
-}
-
-unsigned char *
-skb_put(struct sk_buff *skb, uint32_t len)
-{
-	unsigned char *old = skb->tail;
-	if (len > skb_tailroom(skb))
-		skb_panic(skb, "skb_put", len, "skb_over_panic: put past end");
-	skb->tail += len;
-	skb->len += len;
-	skb->data_csum_ok = false;
-	skb_queue_len_changed(skb, len);
-	SKB_TRACE(skb, TR_PUT, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_check(skb, "skb_put"));
-	return old;
-}
 
 unsigned char *
 skb_put_data(struct sk_buff *skb, const void *from, uint32_t len)
@@ -632,34 +610,6 @@ skb_put_data(struct sk_buff *skb, const void *from, uint32_t len)
 	if (len) /* a zero-length write may pass a NULL buffer: memcpy's args must not be NULL */
 		memcpy(p, from, len);
 	return p;
-}
-
-unsigned char *
-skb_push(struct sk_buff *skb, uint32_t len)
-{
-	if (len > skb_headroom(skb))
-		skb_panic(skb, "skb_push", len, "skb_under_panic: push past head");
-	skb->data -= len;
-	skb->len += len;
-	skb->data_csum_ok = false;
-	skb_queue_len_changed(skb, len);
-	SKB_TRACE(skb, TR_PUSH, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_check(skb, "skb_push"));
-	return skb->data;
-}
-
-unsigned char *
-skb_pull(struct sk_buff *skb, uint32_t len)
-{
-	if (len > skb->len)
-		skb_panic(skb, "skb_pull", len, "pull past tail");
-	skb->data += len;
-	skb->len -= len;
-	skb->data_csum_ok = false;
-	skb_queue_len_changed(skb, -(int64_t)len);
-	SKB_TRACE(skb, TR_PULL, skb->layer, NULL, NULL, len, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_check(skb, "skb_pull"));
-	return skb->data;
 }
 
 void
@@ -676,157 +626,12 @@ skb_trim(struct sk_buff *skb, uint32_t len)
 	NS_CHECK(skb_check(skb, "skb_trim"));
 }
 
-/* ---- header offsets -------------------------------------------------------- */
-
-static uint16_t
-hdr_offset(const struct sk_buff *skb, int offset, const char *call)
-{
-	long off = (long)(skb->data - skb->head) + offset;
-	if (off < 0 || off > (long)(skb->end - skb->head) || off >= SKB_HDR_UNSET)
-		skb_panic(skb, call, (uint32_t)offset, "header offset outside the buffer");
-	return (uint16_t)off;
-}
-
-void
-skb_reset_mac_header(struct sk_buff *skb)
-{
-	skb->mac_header = hdr_offset(skb, 0, "skb_reset_mac_header");
-	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_reset_mac_header", NULL, 0, COPY_NONE, NULL, 0,
-		  false);
-}
-
-void
-skb_reset_network_header(struct sk_buff *skb)
-{
-	skb->network_header = hdr_offset(skb, 0, "skb_reset_network_header");
-	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_reset_network_header", NULL, 0, COPY_NONE, NULL,
-		  0, false);
-}
-
-void
-skb_reset_transport_header(struct sk_buff *skb)
-{
-	skb->transport_header = hdr_offset(skb, 0, "skb_reset_transport_header");
-	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_reset_transport_header", NULL, 0, COPY_NONE,
-		  NULL, 0, false);
-}
-
-void
-skb_set_mac_header(struct sk_buff *skb, int offset)
-{
-	skb->mac_header = hdr_offset(skb, offset, "skb_set_mac_header");
-	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_set_mac_header", NULL, 0, COPY_NONE, NULL, 0,
-		  false);
-}
-
-void
-skb_set_network_header(struct sk_buff *skb, int offset)
-{
-	skb->network_header = hdr_offset(skb, offset, "skb_set_network_header");
-	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_set_network_header", NULL, 0, COPY_NONE, NULL, 0,
-		  false);
-}
-
-void
-skb_set_transport_header(struct sk_buff *skb, int offset)
-{
-	skb->transport_header = hdr_offset(skb, offset, "skb_set_transport_header");
-	SKB_TRACE(skb, TR_HEADER, skb->layer, "skb_set_transport_header", NULL, 0, COPY_NONE, NULL,
-		  0, false);
-}
-
-static unsigned char *
-hdr_ptr(const struct sk_buff *skb, uint16_t off, const char *call)
-{
-	if (off == SKB_HDR_UNSET)
-		skb_panic(skb, call, 0, "header offset was never set");
-	return skb->head + off;
-}
-
-unsigned char *
-skb_mac_header(const struct sk_buff *skb)
-{
-	return hdr_ptr(skb, skb->mac_header, "skb_mac_header");
-}
-
-unsigned char *
-skb_network_header(const struct sk_buff *skb)
-{
-	return hdr_ptr(skb, skb->network_header, "skb_network_header");
-}
-
-unsigned char *
-skb_transport_header(const struct sk_buff *skb)
-{
-	return hdr_ptr(skb, skb->transport_header, "skb_transport_header");
-}
-
-bool
-skb_mac_header_was_set(const struct sk_buff *skb)
-{
-	return skb->mac_header != SKB_HDR_UNSET;
-}
-
-int
-skb_network_offset(const struct sk_buff *skb)
-{
-	return (int)(skb_network_header(skb) - skb->data);
-}
-
-int
-skb_transport_offset(const struct sk_buff *skb)
-{
-	return (int)(skb_transport_header(skb) - skb->data);
-}
-
 /* ---- queues ------------------------------------------------------------------ */
 
 void
 skb_queue_head_init(struct sk_buff_head *q, const char *name, enum trace_layer layer)
 {
 	*q = (struct sk_buff_head){ .name = name, .layer = layer };
-}
-
-static void
-link_tail(struct sk_buff_head *q, struct sk_buff *skb, const char *call)
-{
-	if (skb->queue)
-		skb_panic(skb, call, skb->len, "skb is already on a queue");
-	skb->next = NULL;
-	skb->prev = q->last;
-	if (q->last)
-		q->last->next = skb;
-	else
-		q->first = skb;
-	q->last = skb;
-	skb->queue = q;
-	q->qlen++;
-	q->bytes += skb->len;
-}
-
-static void
-unlink_skb(struct sk_buff_head *q, struct sk_buff *skb)
-{
-	if (skb->prev)
-		skb->prev->next = skb->next;
-	else
-		q->first = skb->next;
-	if (skb->next)
-		skb->next->prev = skb->prev;
-	else
-		q->last = skb->prev;
-	skb->next = skb->prev = NULL;
-	skb->queue = NULL;
-	q->qlen--;
-	q->bytes -= skb->len;
-}
-
-void
-skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
-{
-	link_tail(q, skb, "skb_queue_tail");
-	SKB_TRACE(skb, TR_ENQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_queue_check(q, "skb_queue_tail"));
 }
 
 void
@@ -870,37 +675,15 @@ skb_append(struct sk_buff *old, struct sk_buff *newsk, struct sk_buff_head *q)
 }
 
 struct sk_buff *
-skb_dequeue(struct sk_buff_head *q)
-{
-	struct sk_buff *skb = q->first;
-	if (!skb)
-		return NULL;
-	unlink_skb(q, skb);
-	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_queue_check(q, __func__));
-	return skb;
-}
-
-struct sk_buff *
 skb_dequeue_tail(struct sk_buff_head *q)
 {
 	struct sk_buff *skb = q->last;
 	if (!skb)
 		return NULL;
-	unlink_skb(q, skb);
+	skb_unlink_from(q, skb);
 	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
 	NS_CHECK(skb_queue_check(q, __func__));
 	return skb;
-}
-
-void
-skb_unlink(struct sk_buff *skb, struct sk_buff_head *q)
-{
-	if (skb->queue != q)
-		skb_panic(skb, "skb_unlink", skb->len, "skb is not on this queue");
-	unlink_skb(q, skb);
-	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_queue_check(q, __func__));
 }
 
 void
@@ -909,24 +692,4 @@ skb_queue_purge(struct sk_buff_head *q, enum skb_drop_reason reason)
 	struct sk_buff *skb;
 	while ((skb = skb_dequeue(q)) != NULL)
 		skb_drop(skb, reason);
-}
-
-void
-__skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
-{
-	link_tail(q, skb, "__skb_queue_tail");
-	SKB_TRACE(skb, TR_ENQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_queue_check(q, "__skb_queue_tail"));
-}
-
-struct sk_buff *
-__skb_dequeue(struct sk_buff_head *q)
-{
-	struct sk_buff *skb = q->first;
-	if (!skb)
-		return NULL;
-	unlink_skb(q, skb);
-	SKB_TRACE(skb, TR_DEQUEUE, q->layer, NULL, q->name, q->qlen, COPY_NONE, NULL, 0, false);
-	NS_CHECK(skb_queue_check(q, "__skb_dequeue"));
-	return skb;
 }

@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "sim/check.h"
 #include "sim/sim.h"
 #include "trace/trace.h"
 
@@ -157,6 +158,50 @@ struct sk_buff_head {
 	const char *name;	/* "backlog", "qdisc", "sk_receive_queue": a literal */
 	enum trace_layer layer; /* trace layer of the queue's owner: LAYER_DEV */
 };
+
+/*
+ * The first members of struct host (stack/host.h, which includes this file
+ * and so cannot be included here; host.h checks the offsets): what the
+ * inline helpers below read of an skb's host, as sim_now reads struct
+ * sim_head.
+ */
+struct skb_host_head {
+	struct sim *sim;
+	struct cpu *cpu;
+	struct trace_host *trace; /* NULL when not traced */
+	struct skb_pool *pool;
+};
+
+/* Does @skb's host write the full trace's rows now (TRACE_ON)?  The one
+ * test the inline helpers make before an out-of-line row. */
+static inline bool
+skb_traced(const struct sk_buff *skb)
+{
+	const struct skb_host_head *h = (const struct skb_host_head *)(const void *)skb->host;
+	return TRACE_ON(h->trace);
+}
+
+/*
+ * The rows of the inline helpers below, behind skb_traced: @op on @skb in
+ * its layer, with @func and @bytes; and a queue operation @op of @skb on
+ * @q (its layer, name and length now).
+ */
+void skb_trace_op(struct sk_buff *skb, enum trace_op op, const char *func, int64_t bytes);
+void skb_trace_queue_op(struct sk_buff *skb, enum trace_op op, const struct sk_buff_head *q);
+
+/* Aborts (with the skb described) if an invariant is broken. */
+void skb_check(const struct sk_buff *skb, const char *caller);
+/*
+ * Aborts if the queue's links, qlen or bytes (the sum of its skbs' len)
+ * are inconsistent.  O(qlen): run through NS_CHECK (checked build only).
+ */
+void skb_queue_check(const struct sk_buff_head *q, const char *caller);
+/*
+ * Abort naming the skb: id, @call, @len, size of the buffer, offsets of
+ * data/tail/end from head, device and virtual time.  Never returns.
+ */
+void skb_panic(const struct sk_buff *skb, const char *call, uint32_t len, const char *what)
+	__attribute__((noreturn, cold));
 
 /* ---- the pool ----------------------------------------------------------- */
 
@@ -288,22 +333,15 @@ void skb_trace_dma_rx(struct sk_buff *skb, const char *ifname, uint32_t len, uin
 void skb_trace_route(struct sk_buff *skb, const char *how);
 
 /* The owning layer changes: traced as a hand-off to @func in @layer. */
-void skb_handoff(struct sk_buff *skb, enum trace_layer layer, const char *func);
+static inline void
+skb_handoff(struct sk_buff *skb, enum trace_layer layer, const char *func)
+{
+	skb->layer = layer;
+	if (skb_traced(skb))
+		skb_trace_op(skb, TR_HANDOFF, func, 0);
+}
 
 /* ---- pointer arithmetic --------------------------------------------------- */
-
-/* Make room for headers: empty skb only.  Aborts past end. */
-void skb_reserve(struct sk_buff *skb, uint32_t len);
-/* Extend the data at the tail; returns the old tail.  Aborts past end. */
-unsigned char *skb_put(struct sk_buff *skb, uint32_t len);
-/* skb_put and copy @len bytes from @from. */
-unsigned char *skb_put_data(struct sk_buff *skb, const void *from, uint32_t len);
-/* Extend the data at the front (a header); returns the new data.  Aborts past head.  Traced. */
-unsigned char *skb_push(struct sk_buff *skb, uint32_t len);
-/* Remove @len bytes from the front; returns the new data.  Aborts past tail.  Traced. */
-unsigned char *skb_pull(struct sk_buff *skb, uint32_t len);
-/* Cut the data to @len bytes; no-op if already shorter (as Linux).  Traced. */
-void skb_trim(struct sk_buff *skb, uint32_t len);
 
 /* Linux skb_orphan: release the owner's charge now (the destructor
  * runs once).  Linux also clears skb->sk; netsim keeps it, which the
@@ -378,59 +416,308 @@ skb_data_offset(const struct sk_buff *skb)
 	return (uint32_t)(skb->data - skb->head);
 }
 
-/* Header offsets.  Reading an unset header aborts. */
-void skb_reset_mac_header(struct sk_buff *skb);		  /* mac = data */
-void skb_reset_network_header(struct sk_buff *skb);	  /* network = data */
-void skb_reset_transport_header(struct sk_buff *skb);	  /* transport = data */
-void skb_set_mac_header(struct sk_buff *skb, int offset); /* data + offset */
-void skb_set_network_header(struct sk_buff *skb, int offset);
-void skb_set_transport_header(struct sk_buff *skb, int offset);
-unsigned char *skb_mac_header(const struct sk_buff *skb);
-unsigned char *skb_network_header(const struct sk_buff *skb);
-unsigned char *skb_transport_header(const struct sk_buff *skb);
-bool skb_mac_header_was_set(const struct sk_buff *skb);
-/* Offset of the header from data (negative when the header lies before data). */
-int skb_network_offset(const struct sk_buff *skb);
-int skb_transport_offset(const struct sk_buff *skb);
+/*
+ * The pointer helpers, the header offsets and the queue operations are
+ * inline: a dozen of them run for every packet, and out of line each cost
+ * a call and its saves (docs/performance.md).  Each does its work and its
+ * checks here; only the trace's row (behind skb_traced) and the abort are
+ * out of line, in skbuff.c.
+ */
 
-/* Aborts (with the skb described) if an invariant is broken. */
-void skb_check(const struct sk_buff *skb, const char *caller);
-/*
- * Aborts if the queue's links, qlen or bytes (the sum of its skbs' len)
- * are inconsistent.  O(qlen): run through NS_CHECK (checked build only).
- */
-void skb_queue_check(const struct sk_buff_head *q, const char *caller);
-/*
- * Abort naming the skb: id, @call, @len, size of the buffer, offsets of
- * data/tail/end from head, device and virtual time.  Never returns.
- */
-void skb_panic(const struct sk_buff *skb, const char *call, uint32_t len, const char *what)
-	__attribute__((noreturn));
+/* A queued skb's length changed by @delta: its queue's byte count follows. */
+static inline void
+skb_queue_len_changed(struct sk_buff *skb, int64_t delta)
+{
+	if (skb->queue)
+		skb->queue->bytes = (uint64_t)((int64_t)skb->queue->bytes + delta);
+}
+
+/* Make room for headers: empty skb only.  Aborts past end. */
+static inline void
+skb_reserve(struct sk_buff *skb, uint32_t len)
+{
+	if (skb->len != 0)
+		skb_panic(skb, "skb_reserve", len, "reserve on a non-empty skb");
+	if (len > skb_tailroom(skb))
+		skb_panic(skb, "skb_reserve", len, "skb_over_panic: reserve past end");
+	skb->data += len;
+	skb->tail += len;
+	if (skb_traced(skb))
+		skb_trace_op(skb, TR_RESERVE, NULL, len);
+	NS_CHECK(skb_check(skb, "skb_reserve"));
+}
+
+/* Extend the data at the tail; returns the old tail.  Aborts past end. */
+static inline unsigned char *
+skb_put(struct sk_buff *skb, uint32_t len)
+{
+	unsigned char *old = skb->tail;
+	if (len > skb_tailroom(skb))
+		skb_panic(skb, "skb_put", len, "skb_over_panic: put past end");
+	skb->tail += len;
+	skb->len += len;
+	skb->data_csum_ok = false;
+	skb_queue_len_changed(skb, len);
+	if (skb_traced(skb))
+		skb_trace_op(skb, TR_PUT, NULL, len);
+	NS_CHECK(skb_check(skb, "skb_put"));
+	return old;
+}
+
+/* skb_put and copy @len bytes from @from. */
+unsigned char *skb_put_data(struct sk_buff *skb, const void *from, uint32_t len);
+
+/* Extend the data at the front (a header); returns the new data.  Aborts past head.  Traced. */
+static inline unsigned char *
+skb_push(struct sk_buff *skb, uint32_t len)
+{
+	if (len > skb_headroom(skb))
+		skb_panic(skb, "skb_push", len, "skb_under_panic: push past head");
+	skb->data -= len;
+	skb->len += len;
+	skb->data_csum_ok = false;
+	skb_queue_len_changed(skb, len);
+	if (skb_traced(skb))
+		skb_trace_op(skb, TR_PUSH, NULL, len);
+	NS_CHECK(skb_check(skb, "skb_push"));
+	return skb->data;
+}
+
+/* Remove @len bytes from the front; returns the new data.  Aborts past tail.  Traced. */
+static inline unsigned char *
+skb_pull(struct sk_buff *skb, uint32_t len)
+{
+	if (len > skb->len)
+		skb_panic(skb, "skb_pull", len, "pull past tail");
+	skb->data += len;
+	skb->len -= len;
+	skb->data_csum_ok = false;
+	skb_queue_len_changed(skb, -(int64_t)len);
+	if (skb_traced(skb))
+		skb_trace_op(skb, TR_PULL, NULL, len);
+	NS_CHECK(skb_check(skb, "skb_pull"));
+	return skb->data;
+}
+
+/* Cut the data to @len bytes; no-op if already shorter (as Linux).  Traced. */
+void skb_trim(struct sk_buff *skb, uint32_t len);
+
+/* ---- header offsets --------------------------------------------------------- */
+
+/* The offset from head of data + @offset, for a header.  Aborts outside the buffer. */
+static inline uint16_t
+skb_hdr_offset(const struct sk_buff *skb, int offset, const char *call)
+{
+	long off = (long)(skb->data - skb->head) + offset;
+	if (off < 0 || off > (long)(skb->end - skb->head) || off >= SKB_HDR_UNSET)
+		skb_panic(skb, call, (uint32_t)offset, "header offset outside the buffer");
+	return (uint16_t)off;
+}
+
+/* Set a header's offset, @call naming the helper in the trace's row. */
+static inline void
+skb_hdr_set(struct sk_buff *skb, uint16_t *hdr, int offset, const char *call)
+{
+	*hdr = skb_hdr_offset(skb, offset, call);
+	if (skb_traced(skb))
+		skb_trace_op(skb, TR_HEADER, call, 0);
+}
+
+/* Header offsets.  Reading an unset header aborts. */
+static inline void
+skb_reset_mac_header(struct sk_buff *skb) /* mac = data */
+{
+	skb_hdr_set(skb, &skb->mac_header, 0, "skb_reset_mac_header");
+}
+
+static inline void
+skb_reset_network_header(struct sk_buff *skb) /* network = data */
+{
+	skb_hdr_set(skb, &skb->network_header, 0, "skb_reset_network_header");
+}
+
+static inline void
+skb_reset_transport_header(struct sk_buff *skb) /* transport = data */
+{
+	skb_hdr_set(skb, &skb->transport_header, 0, "skb_reset_transport_header");
+}
+
+static inline void
+skb_set_mac_header(struct sk_buff *skb, int offset) /* data + offset */
+{
+	skb_hdr_set(skb, &skb->mac_header, offset, "skb_set_mac_header");
+}
+
+static inline void
+skb_set_network_header(struct sk_buff *skb, int offset)
+{
+	skb_hdr_set(skb, &skb->network_header, offset, "skb_set_network_header");
+}
+
+static inline void
+skb_set_transport_header(struct sk_buff *skb, int offset)
+{
+	skb_hdr_set(skb, &skb->transport_header, offset, "skb_set_transport_header");
+}
+
+static inline unsigned char *
+skb_hdr_ptr(const struct sk_buff *skb, uint16_t off, const char *call)
+{
+	if (off == SKB_HDR_UNSET)
+		skb_panic(skb, call, 0, "header offset was never set");
+	return skb->head + off;
+}
+
+static inline unsigned char *
+skb_mac_header(const struct sk_buff *skb)
+{
+	return skb_hdr_ptr(skb, skb->mac_header, "skb_mac_header");
+}
+
+static inline unsigned char *
+skb_network_header(const struct sk_buff *skb)
+{
+	return skb_hdr_ptr(skb, skb->network_header, "skb_network_header");
+}
+
+static inline unsigned char *
+skb_transport_header(const struct sk_buff *skb)
+{
+	return skb_hdr_ptr(skb, skb->transport_header, "skb_transport_header");
+}
+
+static inline bool
+skb_mac_header_was_set(const struct sk_buff *skb)
+{
+	return skb->mac_header != SKB_HDR_UNSET;
+}
+
+/* Offset of the header from data (negative when the header lies before data). */
+static inline int
+skb_network_offset(const struct sk_buff *skb)
+{
+	return (int)(skb_network_header(skb) - skb->data);
+}
+
+static inline int
+skb_transport_offset(const struct sk_buff *skb)
+{
+	return (int)(skb_transport_header(skb) - skb->data);
+}
 
 /* ---- queues (traced) ------------------------------------------------------ */
 
 void skb_queue_head_init(struct sk_buff_head *q, const char *name, enum trace_layer layer);
+
+/* Link @skb at @q's tail; @call names the caller in an abort. */
+static inline void
+skb_link_tail(struct sk_buff_head *q, struct sk_buff *skb, const char *call)
+{
+	if (skb->queue)
+		skb_panic(skb, call, skb->len, "skb is already on a queue");
+	skb->next = NULL;
+	skb->prev = q->last;
+	if (q->last)
+		q->last->next = skb;
+	else
+		q->first = skb;
+	q->last = skb;
+	skb->queue = q;
+	q->qlen++;
+	q->bytes += skb->len;
+}
+
+/* Unlink @skb, which is on @q. */
+static inline void
+skb_unlink_from(struct sk_buff_head *q, struct sk_buff *skb)
+{
+	if (skb->prev)
+		skb->prev->next = skb->next;
+	else
+		q->first = skb->next;
+	if (skb->next)
+		skb->next->prev = skb->prev;
+	else
+		q->last = skb->prev;
+	skb->next = skb->prev = NULL;
+	skb->queue = NULL;
+	q->qlen--;
+	q->bytes -= skb->len;
+}
+
 /* Append.  Consumes @skb (the queue owns it). */
-void skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb);
+static inline void
+skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
+{
+	skb_link_tail(q, skb, "skb_queue_tail");
+	if (skb_traced(skb))
+		skb_trace_queue_op(skb, TR_ENQUEUE, q);
+	NS_CHECK(skb_queue_check(q, "skb_queue_tail"));
+}
+
 /* Put at the front (requeue).  Consumes @skb. */
 void skb_queue_head(struct sk_buff_head *q, struct sk_buff *skb);
+
 /* Remove the first skb, or NULL; the caller owns it. */
-struct sk_buff *skb_dequeue(struct sk_buff_head *q);
+static inline struct sk_buff *
+skb_dequeue(struct sk_buff_head *q)
+{
+	struct sk_buff *skb = q->first;
+	if (!skb)
+		return NULL;
+	skb_unlink_from(q, skb);
+	if (skb_traced(skb))
+		skb_trace_queue_op(skb, TR_DEQUEUE, q);
+	NS_CHECK(skb_queue_check(q, "skb_dequeue"));
+	return skb;
+}
+
 /* Insert @newsk right after @old, which is on @q (Linux skb_append).  Consumes @newsk. */
 void skb_append(struct sk_buff *old, struct sk_buff *newsk, struct sk_buff_head *q);
 /* Remove the last skb, or NULL. */
 struct sk_buff *skb_dequeue_tail(struct sk_buff_head *q);
+
 /* Remove @skb from the queue it is on (which must be @q). */
-void skb_unlink(struct sk_buff *skb, struct sk_buff_head *q);
+static inline void
+skb_unlink(struct sk_buff *skb, struct sk_buff_head *q)
+{
+	if (skb->queue != q)
+		skb_panic(skb, "skb_unlink", skb->len, "skb is not on this queue");
+	skb_unlink_from(q, skb);
+	if (skb_traced(skb))
+		skb_trace_queue_op(skb, TR_DEQUEUE, q);
+	NS_CHECK(skb_queue_check(q, "skb_unlink"));
+}
+
 /* Drop every skb on @q with @reason. */
 void skb_queue_purge(struct sk_buff_head *q, enum skb_drop_reason reason);
+
 /*
  * The variants for buffers that hold no packet yet (a driver's empty,
  * pre-allocated RX buffers).  They are traced too, so that the trace says
  * where every skb is (the replay checker's "freed or queued").
  */
-void __skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb);
-struct sk_buff *__skb_dequeue(struct sk_buff_head *q);
+static inline void
+__skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
+{
+	skb_link_tail(q, skb, "__skb_queue_tail");
+	if (skb_traced(skb))
+		skb_trace_queue_op(skb, TR_ENQUEUE, q);
+	NS_CHECK(skb_queue_check(q, "__skb_queue_tail"));
+}
+
+static inline struct sk_buff *
+__skb_dequeue(struct sk_buff_head *q)
+{
+	struct sk_buff *skb = q->first;
+	if (!skb)
+		return NULL;
+	skb_unlink_from(q, skb);
+	if (skb_traced(skb))
+		skb_trace_queue_op(skb, TR_DEQUEUE, q);
+	NS_CHECK(skb_queue_check(q, "__skb_dequeue"));
+	return skb;
+}
 
 static inline struct sk_buff *
 skb_peek(const struct sk_buff_head *q)

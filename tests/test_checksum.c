@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stack/inet.h"
@@ -147,8 +148,20 @@ ref_csum_partial(const uint8_t *p, size_t len, wsum_t sum)
 	return (wsum_t)acc;
 }
 
-/* The unrolled csum_partial gives the same 32-bit sum as one word at a
- * time, for every length and alignment (not only the same folded sum). */
+/* Two partial sums that every later step treats alike: the same modulo
+ * 65535 (2^16 = 1, the end-around carry), and zero only together. */
+static void
+assert_same_partial_sum(wsum_t a, wsum_t b)
+{
+	assert_int_equal(a % 65535u, b % 65535u);
+	assert_int_equal(a == 0, b == 0);
+	assert_int_equal(csum_fold(a), csum_fold(b));
+}
+
+/* The unrolled csum_partial gives a partial sum equivalent to one word at
+ * a time (the same integer below 128 bytes, where no AVX2 block is summed),
+ * for every length and alignment, and for the blocks at an odd offset
+ * (csum_block_add's rotation) too. */
 static void
 test_unrolled_sum_equals_word_by_word_sum(void **state)
 {
@@ -160,9 +173,31 @@ test_unrolled_sum_equals_word_by_word_sum(void **state)
 	}
 	memset(buf + 3000, 0xff, 1200); /* long runs of all-ones words: carries */
 	for (size_t off = 0; off < 8; off++)
-		for (size_t len = 0; len + off <= sizeof buf; len += (len < 200 ? 1 : 37))
-			assert_int_equal(csum_partial(buf + off, len, 0xfffffff0u),
-					 ref_csum_partial(buf + off, len, 0xfffffff0u));
+		for (size_t len = 0; len + off <= sizeof buf; len += (len < 200 ? 1 : 37)) {
+			wsum_t a = csum_partial(buf + off, len, 0xfffffff0u);
+			wsum_t b = ref_csum_partial(buf + off, len, 0xfffffff0u);
+			if (len < 128)
+				assert_int_equal(a, b);
+			assert_same_partial_sum(a, b);
+			assert_same_partial_sum(
+				csum_block_add(0x1234, csum_partial(buf + off, len, 0), 1),
+				csum_block_add(0x1234, ref_csum_partial(buf + off, len, 0), 1));
+		}
+	/* all zero, and all ones (the sum a multiple of 65535, not zero) */
+	static uint8_t z[4096], f[4096];
+	memset(f, 0xff, sizeof f);
+	for (size_t len = 128; len <= sizeof z; len += 64) {
+		assert_int_equal(csum_partial(z, len, 0), 0);
+		assert_same_partial_sum(csum_partial(f, len, 0), ref_csum_partial(f, len, 0));
+	}
+	/* longer than one run of the 32-bit lanes (16384 blocks of 64 bytes) */
+	size_t big = 2621440 + 77;
+	uint8_t *g = malloc(big);
+	assert_non_null(g);
+	for (size_t i = 0; i < big; i++)
+		g[i] = i % 3 ? 0xff : (uint8_t)(i * 7);
+	assert_same_partial_sum(csum_partial(g, big, 0), ref_csum_partial(g, big, 0));
+	free(g);
 }
 
 /* ip_fast_csum and csum_tcpudp_nofold sum their words without

@@ -178,12 +178,14 @@ test_router_decrements_ttl(void **state)
 }
 
 /* ip_dev_find and ip_addr_is_local answer from the address hash
- * (inet_addr_lst): a changed address is found at its new value only. */
+ * (inet_addr_lst): a changed address is found at its new value only,
+ * also right after the old one was asked (ip_addr_type's last answer). */
 static void
 test_changed_address_is_found_at_new_value_only(void **state)
 {
 	struct fx *fx = *state;
 	assert_ptr_equal(ip_dev_find(fx->b, tnet_addr("10.0.0.2")), fx->bdev);
+	assert_true(ip_addr_is_local(fx->b, tnet_addr("10.0.0.2")));
 	assert_true(inet_set_address_text(fx->bdev, "10.0.1.7/24", NULL));
 	assert_null(ip_dev_find(fx->b, tnet_addr("10.0.0.2")));
 	assert_false(ip_addr_is_local(fx->b, tnet_addr("10.0.0.2")));
