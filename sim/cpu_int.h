@@ -84,35 +84,36 @@ struct cpu_rq {
 };
 
 /*
- * A CPU.  Its fields are ordered by use: after the cost table, what every
- * item reads or writes (its start and end, the queues, the counters, the
- * run queue's pick) fills the next four cache lines, and cpu_new aligns
- * the struct to a line, so an item of a host whose CPU has gone cold (a
- * sender of the 1000-host star, once every 10 ms) misses on those lines
- * and not on eight.  The rest is set up once or read on slow paths.
+ * A CPU.  Its fields are ordered by use: what every item reads or writes
+ * (the cost table's pointer, its start and end, the queues, the counters,
+ * the run queue's pick) fills the first four cache lines, and cpu_new
+ * aligns the struct to a line, so an item of a host whose CPU has gone
+ * cold (a sender of the 1000-host star, once every 10 ms) misses on those
+ * four lines; the cost table it reads is the world's, shared by every CPU
+ * of the same costs and kept cached by them all.  The rest is set up once
+ * or read on slow paths.
  */
 struct cpu {
 	struct cpu_head head; /* first: cpu_cost, cpu_percpu (sim/cpu.h) read it inline */
 	struct sim *sim;
-	struct cpu *leader; /* CPU 0 of its host (itself when alone) */
-	/* line 4 (0x100) */
-	struct cpu_work *cur; /* running, not on any queue */
-	sim_time_t cur_start; /* start of the current stretch */
-	sim_event_id cur_done;
+	struct cpu *leader;	  /* CPU 0 of its host (itself when alone) */
+	struct cpu_work *cur;	  /* running, not on any queue */
+	sim_time_t cur_start;	  /* start of the current stretch */
+	sim_event_id cur_done;	  /* its end */
 	struct cpu_debt *pending; /* charges of the running function */
-	struct cpu *running;	  /* on the leader: the CPU of the host running a function */
+	/* line 1 (0x40) */
+	struct cpu *running; /* on the leader: the CPU of the host running a function */
 	cpu_busy_hook hook;
-	enum cpu_ctx in_fn;   /* context of the function running now */
-	uint32_t in_task;     /* its task (task context), else 0 */
-	bool smp;	      /* one of several CPUs: this_slot and running are kept */
-	unsigned bh_disabled; /* local_bh_disable depth of the running task function */
-	/* line 5 (0x140) */
+	enum cpu_ctx in_fn;		  /* context of the function running now */
+	uint32_t in_task;		  /* its task (task context), else 0 */
+	bool smp;			  /* one of several CPUs: this_slot and running are kept */
+	unsigned bh_disabled;		  /* local_bh_disable depth of the running task function */
 	struct cpu_queue q[CPU_NCTX - 1]; /* hardirq and softirq; tasks have their own */
+	/* line 2 (0x80) */
 	sim_time_t busy[CPU_NCTX];
 	struct cpu_debt *free_debts;
-	/* line 6 (0x180), and the run queue's first fields on it and line 7 */
 	uint64_t items[CPU_NCTX];
-	struct cpu_rq rq;
+	struct cpu_rq rq; /* its first fields on lines 2 and 3 */
 
 	uint64_t preemptions;
 	struct cpu_debt *all_debts;
@@ -135,9 +136,8 @@ struct cpu {
 };
 
 /* The hot lines of struct cpu (above), as laid out for x86-64. */
-_Static_assert(offsetof(struct cpu, cur) % 64 == 0 && offsetof(struct cpu, q) % 64 == 0 &&
-		       offsetof(struct cpu, items) % 64 == 0 &&
-		       offsetof(struct cpu, rq.load) + 8 <= offsetof(struct cpu, items) + 64,
+_Static_assert(offsetof(struct cpu, running) == 64 && offsetof(struct cpu, busy) == 128 &&
+		       offsetof(struct cpu, rq.load) + 8 <= 4 * 64,
 	       "struct cpu's hot fields are not on the lines the comment names");
 
 static inline void
@@ -177,6 +177,8 @@ bool cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w);
 
 /* cpu.c: start the next item if the CPU is free (after a migration). */
 void cpu_kick(struct cpu *cpu);
+/* cpu.c: @cpu takes @from's costs (a new CPU of @from's host). */
+void cpu_copy_costs(struct cpu *cpu, const struct cpu *from);
 
 /* sched_fair.c */
 void rq_init(struct cpu_rq *rq);

@@ -108,6 +108,8 @@ struct sim {
 	sim_pacer_fn pacer; /* real time: NULL unless a TAP link is used */
 	void *pacer_ctx;
 	sim_time_t run_end; /* the running sim_run_until's end; -1 outside one */
+	void *cpu_shared;   /* sim_cpu_shared */
+	void (*cpu_shared_free)(void *data);
 
 	struct sim_slot *slots;
 	uint32_t nslots, cap_slots;
@@ -156,7 +158,23 @@ sim_free(struct sim *sim)
 	g_free(sim->heap);
 	g_free(sim->wheel);
 	g_free(sim->wnodes);
+	if (sim->cpu_shared_free)
+		sim->cpu_shared_free(sim->cpu_shared);
 	g_free(sim);
+}
+
+void *
+sim_cpu_shared(const struct sim *sim)
+{
+	return sim->cpu_shared;
+}
+
+void
+sim_set_cpu_shared(struct sim *sim, void *data, void (*destroy)(void *data))
+{
+	g_assert(!sim->cpu_shared);
+	sim->cpu_shared = data;
+	sim->cpu_shared_free = destroy;
 }
 
 _Static_assert(offsetof(struct sim, now) == offsetof(struct sim_head, now) &&
