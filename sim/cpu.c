@@ -565,8 +565,11 @@ cpu_enqueue_task(struct cpu *cpu, struct cpu_work *w)
 	if (!w->se || w->se->id != w->task || w->se->cpu != cpu)
 		w->se = cpu->smp ? rq_task_find(cpu, w->task) : rq_task(&cpu->rq, w->task);
 	g_assert(w->se->cpu == cpu); /* cpu_submit sent it to the task's CPU */
-	if (!w->se->name && w->fn != debt_item_done)
-		w->se->name = w->name; /* a process's item is named after it */
+	/* a process's item names its task */
+	if (!w->se->named && w->fn != debt_item_done) {
+		w->se->name = w->name;
+		w->se->named = w->name != NULL;
+	}
 	rq_enqueue(&cpu->rq, w);
 	if (G_UNLIKELY(cpu->smp) && cpu->rq.nr_running >= 2)
 		sched_balance_arm(cpu->leader);
