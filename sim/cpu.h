@@ -305,6 +305,7 @@ struct cpu *cpu_task_cpu(struct cpu *cpu, uint32_t task);
 /* Linux's tunables for one CPU (sysctl_sched_*; the factor 1 + ilog2(ncpus)
  * is 1 here). */
 struct cpu_sched_config {
+	/* first: a wakeup reads it (struct cpu keeps it on a hot line) */
 	sim_time_t sched_latency_ns;		/* 6 ms: the period every runnable task runs in */
 	sim_time_t sched_min_granularity_ns;	/* 0.75 ms: the shortest slice */
 	sim_time_t sched_wakeup_granularity_ns; /* 1 ms: a woken task preempts if this far behind */

@@ -82,8 +82,9 @@ struct cpu_runnable {
 };
 
 /* The per-CPU run queue: Linux's struct rq with one cfs_rq.  The fields
- * every task item reads come first (struct cpu places them on its hot
- * lines); the rest is the scheduler's slow path. */
+ * every task item and wakeup read come first, up to cfg's first field
+ * (struct cpu places them on its hot lines); the rest is the scheduler's
+ * slow path. */
 struct cpu_rq {
 	struct cpu_task *curr;	   /* picked; NULL = idle */
 	struct cpu_task *last_ran; /* whose item ran last: context switches */
@@ -93,8 +94,8 @@ struct cpu_rq {
 	uint64_t load;		      /* sum of the runnable tasks' weights */
 	struct cpu_task *skip;	      /* yielded: picked last */
 	struct cpu_runnable runnable; /* on_rq tasks (the rbtree of Linux; few tasks here) */
+	struct cpu_sched_config cfg;  /* its first field read at every wakeup */
 	uint64_t ctx_switches;
-	struct cpu_sched_config cfg;
 	GPtrArray *tasks;  /* every task seen, owned, in order of first sight */
 	GHashTable *by_id; /* id -> struct cpu_task */
 };
@@ -129,7 +130,7 @@ struct cpu {
 	sim_time_t busy[CPU_NCTX];
 	struct cpu_debt *free_debts;
 	uint64_t items[CPU_NCTX];
-	struct cpu_rq rq; /* its first fields on lines 2 and 3 */
+	struct cpu_rq rq; /* up to cfg.sched_latency_ns on lines 2 and 3 */
 
 	uint64_t preemptions;
 	struct cpu_debt *all_debts;
@@ -153,7 +154,7 @@ struct cpu {
 
 /* The hot lines of struct cpu (above), as laid out for x86-64. */
 _Static_assert(offsetof(struct cpu, running) == 64 && offsetof(struct cpu, busy) == 128 &&
-		       offsetof(struct cpu, rq.load) + 8 <= 4 * 64,
+		       offsetof(struct cpu, rq.cfg.sched_latency_ns) + 8 <= 4 * 64,
 	       "struct cpu's hot fields are not on the lines the comment names");
 
 static inline void
