@@ -151,13 +151,17 @@ struct sim *cpu_sim(const struct cpu *cpu);
 /*
  * The first member of struct cpu (sim/cpu_int.h), read inline: a cost is
  * looked up for almost every charge, and the per-CPU data on every
- * softirq step (a call each was about 1% of the UDP flood's time).
+ * softirq step (a call each was about 1% of the UDP flood's time).  The
+ * cost table (COST_NCOSTS entries) is immutable and shared by every CPU of
+ * the world with the same costs (sim/cpu.c, cpu_costs_intern).
  */
 struct cpu_head {
-	sim_time_t cost[COST_NCOSTS];
+	const sim_time_t *cost;
 	void *percpu; /* cpu_set_percpu */
 };
 
+/* Set one cost of @cpu (on the leader of a host: of all its CPUs).  Set up
+ * time only: it looks the new table up among the world's. */
 void cpu_set_cost(struct cpu *cpu, enum cpu_cost which, sim_time_t ns);
 static inline sim_time_t
 cpu_cost(const struct cpu *cpu, enum cpu_cost which)
@@ -301,6 +305,7 @@ struct cpu *cpu_task_cpu(struct cpu *cpu, uint32_t task);
 /* Linux's tunables for one CPU (sysctl_sched_*; the factor 1 + ilog2(ncpus)
  * is 1 here). */
 struct cpu_sched_config {
+	/* first: a wakeup reads it (struct cpu keeps it on a hot line) */
 	sim_time_t sched_latency_ns;		/* 6 ms: the period every runnable task runs in */
 	sim_time_t sched_min_granularity_ns;	/* 0.75 ms: the shortest slice */
 	sim_time_t sched_wakeup_granularity_ns; /* 1 ms: a woken task preempts if this far behind */

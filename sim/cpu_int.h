@@ -35,26 +35,42 @@ struct cpu_debt {
 	struct cpu_work work; /* when paid as an item of its own */
 };
 
-/* A task as the scheduler sees it: Linux's task_struct + sched_entity. */
+/*
+ * A task as the scheduler sees it: Linux's task_struct + sched_entity.
+ * What an item of the task touches (its submission, wakeup, pick, account
+ * and sleep) is the first cache line, and rq_task allocates the entity on
+ * a line, so a task that runs once in 10 ms (a sender of the 1000-host
+ * star) misses on one line, not on two or three.  named and owes_migrate
+ * stand on that line for name and migrate_owed (rq_check holds them
+ * equal), which are read only when set.
+ */
 struct cpu_task {
 	uint32_t id;
+	uint32_t weight;
+	unsigned preempt_count;
+	bool on_rq;	   /* runnable: has items (or runs one) */
+	bool seen;	   /* has been enqueued once (START_DEBIT) */
+	bool named;	   /* name != NULL */
+	bool owes_migrate; /* migrate_owed != 0 */
+	sim_time_t vruntime;
+	sim_time_t sum_exec;	/* runtime */
+	struct cpu_queue items; /* its work, FIFO */
+	struct cpu *cpu;	/* the CPU whose run queue owns it now */
+	sim_time_t exec_start;	/* when it last ran (se.exec_start): task_hot */
+	/* line 1 (0x40): a task switch, a migration, the reports */
+	sim_time_t prev_sum_exec; /* sum_exec at the last pick */
 	const char *name;
 	int nice;
-	uint32_t weight;
-	sim_time_t vruntime;
-	sim_time_t sum_exec, prev_sum_exec; /* runtime; and at the last pick */
-	struct cpu_queue items;		    /* its work, FIFO */
-	bool on_rq;			    /* runnable: has items (or runs one) */
-	bool seen;			    /* has been enqueued once (START_DEBIT) */
-	unsigned preempt_count;
 	uint64_t switches_in;
 	/* several CPUs (docs/cpu-model.md, "Where a process runs") */
-	struct cpu *cpu;	 /* the CPU whose run queue owns it now */
 	uint64_t allowed;	 /* cpus_allowed; 0: bound to its CPU (per-CPU kthreads) */
 	sim_time_t migrate_owed; /* COST_MIGRATE, paid by its next item on the new CPU */
-	sim_time_t exec_start;	 /* when it last ran (se.exec_start): task_hot */
 	uint64_t migrations;	 /* times moved to another CPU */
 };
+
+_Static_assert(offsetof(struct cpu_task, exec_start) + 8 <= 64 &&
+		       offsetof(struct cpu_task, prev_sum_exec) == 64,
+	       "struct cpu_task's hot fields are not on its first line");
 
 /* The runnable tasks of a run queue, unordered.  Not a GPtrArray: a task
  * that sleeps after each item (a UDP sink) leaves and joins it twice a
@@ -66,8 +82,9 @@ struct cpu_runnable {
 };
 
 /* The per-CPU run queue: Linux's struct rq with one cfs_rq.  The fields
- * every task item reads come first (struct cpu places them on its hot
- * lines); the rest is the scheduler's slow path. */
+ * every task item and wakeup read come first, up to cfg's first field
+ * (struct cpu places them on its hot lines); the rest is the scheduler's
+ * slow path. */
 struct cpu_rq {
 	struct cpu_task *curr;	   /* picked; NULL = idle */
 	struct cpu_task *last_ran; /* whose item ran last: context switches */
@@ -77,42 +94,43 @@ struct cpu_rq {
 	uint64_t load;		      /* sum of the runnable tasks' weights */
 	struct cpu_task *skip;	      /* yielded: picked last */
 	struct cpu_runnable runnable; /* on_rq tasks (the rbtree of Linux; few tasks here) */
+	struct cpu_sched_config cfg;  /* its first field read at every wakeup */
 	uint64_t ctx_switches;
-	struct cpu_sched_config cfg;
 	GPtrArray *tasks;  /* every task seen, owned, in order of first sight */
 	GHashTable *by_id; /* id -> struct cpu_task */
 };
 
 /*
- * A CPU.  Its fields are ordered by use: after the cost table, what every
- * item reads or writes (its start and end, the queues, the counters, the
- * run queue's pick) fills the next four cache lines, and cpu_new aligns
- * the struct to a line, so an item of a host whose CPU has gone cold (a
- * sender of the 1000-host star, once every 10 ms) misses on those lines
- * and not on eight.  The rest is set up once or read on slow paths.
+ * A CPU.  Its fields are ordered by use: what every item reads or writes
+ * (the cost table's pointer, its start and end, the queues, the counters,
+ * the run queue's pick) fills the first four cache lines, and cpu_new
+ * aligns the struct to a line, so an item of a host whose CPU has gone
+ * cold (a sender of the 1000-host star, once every 10 ms) misses on those
+ * four lines; the cost table it reads is the world's, shared by every CPU
+ * of the same costs and kept cached by them all.  The rest is set up once
+ * or read on slow paths.
  */
 struct cpu {
 	struct cpu_head head; /* first: cpu_cost, cpu_percpu (sim/cpu.h) read it inline */
 	struct sim *sim;
-	struct cpu *leader; /* CPU 0 of its host (itself when alone) */
-	/* line 4 (0x100) */
-	struct cpu_work *cur; /* running, not on any queue */
-	sim_time_t cur_start; /* start of the current stretch */
-	sim_event_id cur_done;
+	struct cpu *leader;	  /* CPU 0 of its host (itself when alone) */
+	struct cpu_work *cur;	  /* running, not on any queue */
+	sim_time_t cur_start;	  /* start of the current stretch */
+	sim_event_id cur_done;	  /* its end */
 	struct cpu_debt *pending; /* charges of the running function */
-	struct cpu *running;	  /* on the leader: the CPU of the host running a function */
+	/* line 1 (0x40) */
+	struct cpu *running; /* on the leader: the CPU of the host running a function */
 	cpu_busy_hook hook;
-	enum cpu_ctx in_fn;   /* context of the function running now */
-	uint32_t in_task;     /* its task (task context), else 0 */
-	bool smp;	      /* one of several CPUs: this_slot and running are kept */
-	unsigned bh_disabled; /* local_bh_disable depth of the running task function */
-	/* line 5 (0x140) */
+	enum cpu_ctx in_fn;		  /* context of the function running now */
+	uint32_t in_task;		  /* its task (task context), else 0 */
+	bool smp;			  /* one of several CPUs: this_slot and running are kept */
+	unsigned bh_disabled;		  /* local_bh_disable depth of the running task function */
 	struct cpu_queue q[CPU_NCTX - 1]; /* hardirq and softirq; tasks have their own */
+	/* line 2 (0x80) */
 	sim_time_t busy[CPU_NCTX];
 	struct cpu_debt *free_debts;
-	/* line 6 (0x180), and the run queue's first fields on it and line 7 */
 	uint64_t items[CPU_NCTX];
-	struct cpu_rq rq;
+	struct cpu_rq rq; /* up to cfg.sched_latency_ns on lines 2 and 3 */
 
 	uint64_t preemptions;
 	struct cpu_debt *all_debts;
@@ -135,9 +153,8 @@ struct cpu {
 };
 
 /* The hot lines of struct cpu (above), as laid out for x86-64. */
-_Static_assert(offsetof(struct cpu, cur) % 64 == 0 && offsetof(struct cpu, q) % 64 == 0 &&
-		       offsetof(struct cpu, items) % 64 == 0 &&
-		       offsetof(struct cpu, rq.load) + 8 <= offsetof(struct cpu, items) + 64,
+_Static_assert(offsetof(struct cpu, running) == 64 && offsetof(struct cpu, busy) == 128 &&
+		       offsetof(struct cpu, rq.cfg.sched_latency_ns) + 8 <= 4 * 64,
 	       "struct cpu's hot fields are not on the lines the comment names");
 
 static inline void
@@ -177,6 +194,8 @@ bool cpu_queue_remove(struct cpu_queue *q, struct cpu_work *w);
 
 /* cpu.c: start the next item if the CPU is free (after a migration). */
 void cpu_kick(struct cpu *cpu);
+/* cpu.c: @cpu takes @from's costs (a new CPU of @from's host). */
+void cpu_copy_costs(struct cpu *cpu, const struct cpu *from);
 
 /* sched_fair.c */
 void rq_init(struct cpu_rq *rq);
@@ -242,7 +261,7 @@ static inline struct cpu_work *
 rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
 {
 	struct cpu_task *c = rq->curr;
-	if (c && c == rq->last_ran && c->on_rq && c->items.head && !c->migrate_owed &&
+	if (c && c == rq->last_ran && c->on_rq && c->items.head && !c->owes_migrate &&
 	    (c->preempt_count > 0 || !rq->need_resched))
 		return cpu_queue_pop(&c->items); /* the current task goes on */
 	return rq_pick_slow(rq, ctx_switch_ns);

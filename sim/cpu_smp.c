@@ -26,7 +26,7 @@ cpu_smp_join(struct cpu *cpu, struct cpu *leader, uint32_t id, struct cpu **this
 	cpu->smp = leader->smp = true;
 	leader->ncpus = MAX(leader->ncpus, id + 1);
 	sched_smp_join(cpu, leader);
-	memcpy(cpu->head.cost, leader->head.cost, sizeof(cpu->head.cost));
+	cpu_copy_costs(cpu, leader);
 	cpu->hook = leader->hook;
 	cpu->hook_arg = leader->hook_arg;
 	struct cpu **pp = &leader->sibling;

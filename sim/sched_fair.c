@@ -77,7 +77,7 @@ void
 rq_init(struct cpu_rq *rq)
 {
 	cpu_sched_config_init(&rq->cfg);
-	rq->tasks = g_ptr_array_new_with_free_func(g_free);
+	rq->tasks = g_ptr_array_new_with_free_func(g_aligned_free);
 	rq->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	rq->runnable = (struct cpu_runnable){ 0 };
 }
@@ -109,7 +109,7 @@ rq_task(struct cpu_rq *rq, uint32_t id)
 	se = g_hash_table_lookup(rq->by_id, GUINT_TO_POINTER(id));
 	if (se)
 		return se;
-	se = g_new0(struct cpu_task, 1);
+	se = g_aligned_alloc0(1, sizeof *se, 64); /* on a line: struct cpu_task */
 	se->id = id;
 	se->weight = NICE_0_LOAD;
 	se->cpu = cpu;
@@ -280,10 +280,11 @@ rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
 	}
 	struct cpu_work *w = cpu_queue_pop(&next->items);
 	g_assert(w != NULL);
-	if (next->migrate_owed) { /* the first item on a new CPU pays the move */
+	if (next->owes_migrate) { /* the first item on a new CPU pays the move */
 		w->migrate_ns += next->migrate_owed;
 		w->remaining += next->migrate_owed;
 		next->migrate_owed = 0;
+		next->owes_migrate = false;
 	}
 	if (rq->last_ran && rq->last_ran != next) {
 		w->switch_ns += ctx_switch_ns;
@@ -315,6 +316,8 @@ rq_check(const struct cpu *cpu, const struct cpu_rq *rq)
 		for (const struct cpu_work *w = t->items.head; w; w = w->next)
 			if (!w->queued || w->ctx != CPU_TASK || w->se != t)
 				RQ_BUG(cpu, "a task's queue holds an item that is not its own");
+		if (t->named != (t->name != NULL) || t->owes_migrate != (t->migrate_owed != 0))
+			RQ_BUG(cpu, "a task's named or owes_migrate disagrees with its field");
 		if (t->allowed && cpu->leader->movable &&
 		    g_hash_table_lookup(cpu->leader->movable, GUINT_TO_POINTER(t->id)) != t)
 			RQ_BUG(cpu, "a task with a mask is missing from its host's table");
@@ -353,7 +356,9 @@ cpu_sched_config(const struct cpu *cpu)
 void
 cpu_task_set_name(struct cpu *cpu, uint32_t task, const char *name)
 {
-	rq_task(&cpu->rq, task)->name = name;
+	struct cpu_task *se = rq_task(&cpu->rq, task);
+	se->name = name;
+	se->named = name != NULL;
 }
 
 void
@@ -589,6 +594,7 @@ rq_migrate(struct cpu *src, struct cpu *dst, struct cpu_task *se)
 	for (struct cpu_work *w = se->items.head; w; w = w->next)
 		w->on = dst;
 	se->migrate_owed += dst->head.cost[COST_MIGRATE];
+	se->owes_migrate = se->migrate_owed != 0;
 	se->migrations++;
 	dst->migrations++;
 	if (runnable) { /* enqueue_entity without place_entity: not a wakeup */

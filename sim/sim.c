@@ -1,24 +1,27 @@
 /*
  * sim/sim.c - the event queue.
  *
- * Pending events live in a slab of slots; small (time, sequence, slot,
- * generation) keys order them.  The keys that fire first wait in a short
- * sorted array, the near queue; the rest, the far keys, in a timer wheel of
- * 256 ns buckets reaching 1 ms ahead, and beyond that in a 4-ary min-heap.
- * Every key of the near queue comes before every far key.  A CPU item's
- * end scheduled while nothing else is due first is the near queue's; in a
- * busy world (the star's thousand senders) most keys are far, and the
- * wheel takes and gives them in O(1) where the heap's sift-down grew with
- * the number pending.  Cancelling bumps the slot's generation and frees it
- * at once, which leaves a stale key behind; the key is recognised by its
- * old generation and skipped when it comes first (Redis's ae.c marks
- * deleted timers the same way).  So cancel is O(1), schedule and dispatch
- * are O(1) amortised within the wheel's reach and O(log n) beyond, and the
- * steady state allocates nothing: the slab, the buckets and the heap only
- * ever grow.
+ * Pending events live in a slab of slots; 16-byte (time, tag) keys order
+ * them, a tag being the key's sequence number above its slot.  The keys
+ * that fire first wait in a short sorted array, the near queue; the rest,
+ * the far keys, in a timer wheel of 256 ns buckets reaching 1 ms ahead,
+ * and beyond that in a 4-ary min-heap.  Every key of the near queue comes
+ * before every far key.  A CPU item's end scheduled while nothing else is
+ * due first is the near queue's; in a busy world (the star's thousand
+ * senders) most keys are far, and the wheel takes and gives them in O(1)
+ * where the heap's sift-down grew with the number pending.  A slot
+ * remembers the tag of the key it waits for; cancelling frees it at once,
+ * which leaves a stale key behind, whose tag its slot no longer holds and
+ * which is skipped when it comes first (Redis's ae.c marks deleted timers
+ * the same way).  So cancel is O(1), schedule and dispatch are O(1)
+ * amortised within the wheel's reach and O(log n) beyond, and the steady
+ * state allocates nothing: the slab, the buckets and the heap only ever
+ * grow.
  *
- * An event id is (generation << 32 | slot); generations start at 1 and
- * step by 2, so they stay odd through the wrap-around and no id is 0.
+ * An event id is its key's tag, sequence << SLOT_BITS | slot: sequences
+ * start at 1, so no id is 0, and none is issued twice.  A world holds at
+ * most 2^24 events pending at once and schedules fewer than 2^40 in all
+ * (both checked, off the usual path).
  */
 #include "sim/sim.h"
 
@@ -47,20 +50,35 @@ sim_interrupted(void)
 	return sim_interrupt_flag != 0;
 }
 
+/* A key's tag: its sequence number (insertion order, which breaks ties)
+ * above its slot. */
+#define SLOT_BITS 24
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define SEQ_ONE ((uint64_t)1 << SLOT_BITS)
+/* The sequences a world may issue: checked in schedule_slow, with 2^32 to
+ * spare for the keys schedule_fast takes between two of its calls. */
+#define SEQ_LIMIT (((uint64_t)1 << (64 - SLOT_BITS)) - ((uint64_t)1 << 32))
+
 struct sim_slot {
 	sim_event_fn fn;
 	void *a, *b;
-	sim_time_t at;
-	uint32_t gen;
-	uint32_t next_free; /* index + 1 of the next free slot, 0 = none */
+	union {
+		sim_time_t at;	    /* pending */
+		uint32_t next_free; /* free: index + 1 of the next free slot, 0 = none */
+	};
+	uint64_t tag; /* pending: its key's tag (the event's id); free: 0 */
 };
 
 struct sim_key {
 	sim_time_t at;
-	uint64_t seq; /* insertion order, breaks ties */
-	uint32_t slot;
-	uint32_t gen;
+	uint64_t tag; /* sequence << SLOT_BITS | slot */
 };
+
+static inline uint32_t
+key_slot(const struct sim_key *k)
+{
+	return (uint32_t)k->tag & SLOT_MASK;
+}
 
 /* The wheel of far keys (see wheel_add). */
 #define WHEEL_SHIFT 8 /* a bucket is 256 ns */
@@ -97,7 +115,7 @@ struct sim {
 
 	uint64_t seed;
 	uint64_t serial; /* sim_serial */
-	uint64_t seq;
+	uint64_t tag;	 /* the next key's sequence << SLOT_BITS */
 	uint64_t dispatched;
 	size_t live; /* scheduled and neither fired nor cancelled */
 	bool stop;
@@ -108,6 +126,8 @@ struct sim {
 	sim_pacer_fn pacer; /* real time: NULL unless a TAP link is used */
 	void *pacer_ctx;
 	sim_time_t run_end; /* the running sim_run_until's end; -1 outside one */
+	void *cpu_shared;   /* sim_cpu_shared */
+	void (*cpu_shared_free)(void *data);
 
 	struct sim_slot *slots;
 	uint32_t nslots, cap_slots;
@@ -139,6 +159,7 @@ sim_new(uint64_t seed)
 	struct sim *sim = g_new0(struct sim, 1);
 	sim->seed = seed;
 	sim->serial = ++serials;
+	sim->tag = SEQ_ONE;
 	sim->run_end = -1;
 	sim->direct_until = -1;
 	sim->far_src = FAR_UNKNOWN;
@@ -156,7 +177,23 @@ sim_free(struct sim *sim)
 	g_free(sim->heap);
 	g_free(sim->wheel);
 	g_free(sim->wnodes);
+	if (sim->cpu_shared_free)
+		sim->cpu_shared_free(sim->cpu_shared);
 	g_free(sim);
+}
+
+void *
+sim_cpu_shared(const struct sim *sim)
+{
+	return sim->cpu_shared;
+}
+
+void
+sim_set_cpu_shared(struct sim *sim, void *data, void (*destroy)(void *data))
+{
+	g_assert(!sim->cpu_shared);
+	sim->cpu_shared = data;
+	sim->cpu_shared_free = destroy;
 }
 
 _Static_assert(offsetof(struct sim, now) == offsetof(struct sim_head, now) &&
@@ -181,7 +218,7 @@ sim_serial(const struct sim *sim)
 static inline bool
 key_before(const struct sim_key *x, const struct sim_key *y)
 {
-	return x->at < y->at || (x->at == y->at && x->seq < y->seq);
+	return x->at < y->at || (x->at == y->at && x->tag < y->tag);
 }
 
 static void heap_check(const struct sim *sim, const char *caller);
@@ -553,10 +590,12 @@ slot_alloc(struct sim *sim)
 		return i;
 	}
 	if (sim->nslots == sim->cap_slots) {
+		if (sim->nslots > SLOT_MASK)
+			g_error("sim: more than %u events pending", SLOT_MASK + 1);
 		sim->cap_slots = sim->cap_slots ? sim->cap_slots * 2 : 1024;
 		sim->slots = g_renew(struct sim_slot, sim->slots, sim->cap_slots);
 	}
-	sim->slots[sim->nslots].gen = 1;
+	sim->slots[sim->nslots].tag = 0;
 	return sim->nslots++;
 }
 
@@ -564,8 +603,7 @@ static void
 slot_release(struct sim *sim, uint32_t i)
 {
 	struct sim_slot *s = &sim->slots[i];
-	s->fn = NULL;
-	s->gen += 2; /* odd: never 0, with no test at the wrap */
+	s->tag = 0; /* its key, if still queued, is stale */
 	s->next_free = sim->free_head;
 	sim->free_head = i + 1;
 }
@@ -580,17 +618,23 @@ schedule_at(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 	s->a = a;
 	s->b = b;
 	s->at = when;
-	queue_add(sim, (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen });
+	uint64_t tag = sim->tag | i;
+	sim->tag += SEQ_ONE;
+	s->tag = tag;
+	queue_add(sim, (struct sim_key){ .at = when, .tag = tag });
 	sim->live++;
 	if (when <= sim->direct_until)
 		sim->direct_until = when - 1;
-	return ((uint64_t)s->gen << 32) | i;
+	return tag;
 }
 
 /* schedule_at out of line: the cases schedule_fast leaves. */
 static G_GNUC_NO_INLINE sim_event_id
 schedule_slow(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *b)
 {
+	if (G_UNLIKELY(sim->tag >> SLOT_BITS >= SEQ_LIMIT))
+		g_error("sim: %" G_GUINT64_FORMAT " events scheduled, the most a world can order",
+			(uint64_t)SEQ_LIMIT);
 	return schedule_at(sim, when, fn, a, b);
 }
 
@@ -620,12 +664,15 @@ schedule_fast(struct sim *sim, sim_time_t when, sim_event_fn fn, void *a, void *
 		k[j] = k[j - 1];
 		j--;
 	}
-	k[j] = (struct sim_key){ .at = when, .seq = sim->seq++, .slot = i, .gen = s->gen };
+	uint64_t tag = sim->tag | i;
+	sim->tag += SEQ_ONE;
+	s->tag = tag;
+	k[j] = (struct sim_key){ .at = when, .tag = tag };
 	sim->nnear = n + 1;
 	sim->live++;
 	if (when <= sim->direct_until)
 		sim->direct_until = when - 1;
-	return ((uint64_t)s->gen << 32) | i;
+	return tag;
 }
 
 sim_event_id
@@ -658,11 +705,11 @@ sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *
 static struct sim_slot *
 slot_of(const struct sim *sim, sim_event_id id)
 {
-	uint32_t i = (uint32_t)id, gen = (uint32_t)(id >> 32);
+	uint32_t i = (uint32_t)id & SLOT_MASK;
 	if (id == 0 || i >= sim->nslots)
 		return NULL;
 	struct sim_slot *s = &sim->slots[i];
-	return s->gen == gen && s->fn ? s : NULL;
+	return s->tag == id ? s : NULL;
 }
 
 bool
@@ -671,7 +718,7 @@ sim_cancel(struct sim *sim, sim_event_id id)
 	struct sim_slot *s = slot_of(sim, id);
 	if (!s)
 		return false;
-	slot_release(sim, (uint32_t)id);
+	slot_release(sim, (uint32_t)id & SLOT_MASK);
 	sim->live--;
 	NS_CHECK(sim_check(sim, "sim_cancel"));
 	return true;
@@ -740,8 +787,8 @@ run_paced(struct sim *sim, sim_time_t end)
 			break;
 		}
 		struct sim_key top = *next;
-		struct sim_slot *s = &sim->slots[top.slot];
-		if (s->gen != top.gen || !s->fn) {
+		struct sim_slot *s = &sim->slots[key_slot(&top)];
+		if (s->tag != top.tag) {
 			queue_take(sim); /* cancelled */
 			continue;
 		}
@@ -754,7 +801,7 @@ run_paced(struct sim *sim, sim_time_t end)
 		queue_take(sim);
 		sim_event_fn fn = s->fn;
 		void *a = s->a, *b = s->b;
-		slot_release(sim, top.slot);
+		slot_release(sim, key_slot(&top));
 		sim->live--;
 		if (top.at != sim->now) {
 			sim->now = top.at;
@@ -805,9 +852,9 @@ run_plain(struct sim *sim, sim_time_t end)
 		if (!top)
 			break;
 		sim_time_t at = top->at;
-		uint32_t slot = top->slot;
+		uint32_t slot = key_slot(top);
 		struct sim_slot *s = &sim->slots[slot];
-		if (s->gen != top->gen || !s->fn) {
+		if (s->tag != top->tag) {
 			queue_take(sim); /* cancelled */
 			continue;
 		}
@@ -986,22 +1033,25 @@ static void
 check_key(struct check_walk *cw, const struct sim_key *k, size_t i)
 {
 	const struct sim *sim = cw->sim;
-	if (k->slot >= sim->nslots)
+	uint32_t slot = key_slot(k);
+	if (slot >= sim->nslots)
 		sim_bug(sim, cw->caller, "an entry names a slot that does not exist", i);
 	if (k->at < sim->now)
 		sim_bug(sim, cw->caller, "an entry lies in the past of the clock", i);
-	if (k->seq >= sim->seq)
+	if (k->tag >> SLOT_BITS >= sim->tag >> SLOT_BITS || k->tag < SEQ_ONE)
 		sim_bug(sim, cw->caller, "an entry's sequence number was never issued", i);
 	if (k->at <= sim->direct_until)
 		sim_bug(sim, cw->caller, "an entry fires before sim_schedule_next's bound", i);
-	const struct sim_slot *s = &sim->slots[k->slot];
-	if (s->gen != k->gen || !s->fn)
+	const struct sim_slot *s = &sim->slots[slot];
+	if (s->tag != k->tag)
 		return; /* cancelled: skipped when it reaches the top */
-	if (cw->seen[k->slot] != SLOT_UNSEEN)
+	if (!s->fn)
+		sim_bug(sim, cw->caller, "a pending event has no function", i);
+	if (cw->seen[slot] != SLOT_UNSEEN)
 		sim_bug(sim, cw->caller, "a pending event has two heap entries", i);
 	if (s->at != k->at)
 		sim_bug(sim, cw->caller, "an entry's time is not its event's", i);
-	cw->seen[k->slot] = SLOT_KEYED;
+	cw->seen[slot] = SLOT_KEYED;
 	cw->pending++;
 }
 
@@ -1054,8 +1104,7 @@ wheel_check(struct check_walk *cw)
 		sim_bug(sim, cw->caller, "the far queue's least is in an empty heap", e);
 	if (sim->far_src != FAR_UNKNOWN) {
 		const struct sim_key *k = far_key(sim, sim->far_src);
-		if (k->at != sim->far_min.at || k->seq != sim->far_min.seq ||
-		    k->slot != sim->far_min.slot || k->gen != sim->far_min.gen)
+		if (k->at != sim->far_min.at || k->tag != sim->far_min.tag)
 			sim_bug(sim, cw->caller, "the far queue's least is not its copy", e);
 	}
 }
@@ -1086,7 +1135,7 @@ sim_check(const struct sim *sim, const char *caller)
 	wheel_check(&cw);
 	size_t pending = cw.pending;
 	for (uint32_t f = sim->free_head; f; f = sim->slots[f - 1].next_free) {
-		if (f > sim->nslots || seen[f - 1] != SLOT_UNSEEN || sim->slots[f - 1].fn)
+		if (f > sim->nslots || seen[f - 1] != SLOT_UNSEEN || sim->slots[f - 1].tag)
 			sim_bug(sim, caller, "the free list holds a pending slot, or loops",
 				sim->nheap);
 		seen[f - 1] = SLOT_FREE;
@@ -1094,8 +1143,8 @@ sim_check(const struct sim *sim, const char *caller)
 	for (uint32_t j = 0; j < sim->nslots; j++)
 		if (seen[j] == SLOT_UNSEEN)
 			sim_bug(sim, caller,
-				sim->slots[j].fn ? "a pending event has no heap entry"
-						 : "a slot is neither pending nor free",
+				sim->slots[j].tag ? "a pending event has no heap entry"
+						  : "a slot is neither pending nor free",
 				sim->nheap);
 	if (seen != small)
 		g_free(seen);

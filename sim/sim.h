@@ -57,6 +57,11 @@ uint64_t sim_seed(const struct sim *sim);
 /* A number no other engine of this process has had (1 for the first):
  * for work done once per world, such as installing signal handlers. */
 uint64_t sim_serial(const struct sim *sim);
+/* The CPU model's per-world data (sim/cpu.c: the cost tables its CPUs
+ * share), kept by the world so that it lives as long as the CPUs that
+ * point into it; @destroy frees it at sim_free. */
+void *sim_cpu_shared(const struct sim *sim);
+void sim_set_cpu_shared(struct sim *sim, void *data, void (*destroy)(void *data));
 
 /* Schedule @fn(@a, @b) @delay ns from now (delay >= 0). Never fails. */
 sim_event_id sim_schedule(struct sim *sim, sim_time_t delay, sim_event_fn fn, void *a, void *b);

@@ -25,29 +25,45 @@
 static const uint32_t wire_class_size[WIRE_NCLASSES] = { 128, 2048, WIRE_MAX_FRAME };
 
 /* One end of the wire, and the direction in which it sends. */
+/*
+ * The ends and the wire are laid out by line, for a link whose host sends
+ * once in 10 ms (the 1000-host star): a frame reads its wire's first two
+ * lines (the config's timing and loss; the engine, down), its sender end's
+ * two (line A: what a send, its end and an arrival read; line B: the
+ * arrival event and the counters) and its receiver end's line A (attached,
+ * rx, ctx), where the fields in declaration order spread over seven.
+ */
 struct wire_end {
+	/* line A */
 	struct wire *w;
-	int side;
-	bool attached;
 	wire_rx_fn rx;
 	wire_tx_done_fn tx_done;
 	void *ctx;
-	bool busy;
-	sim_event_id tx_ev;
 	struct wire_frame *fly_first, *fly_last; /* sent from this end, not yet arrived */
+	sim_event_id tx_ev;
+	int side;
+	bool attached;
+	bool busy;
+	/* line B */
 	sim_event_id arrive_ev;
 	struct wire_stats stats;
-};
+} __attribute__((aligned(64)));
 
 struct wire {
+	struct wire_config cfg; /* first: rate to mtu on line 0 */
 	struct sim *sim;
-	char *name;
-	struct wire_config cfg;
-	struct rng rng;
-	struct wire_end end[2];
 	bool down;
+	char *name;
+	struct rng rng;
 	sim_event_id down_ev, up_ev;
+	struct wire_end end[2];
 };
+
+_Static_assert(offsetof(struct wire_config, mtu) + 4 <= 64 && offsetof(struct wire, down) < 128 &&
+		       offsetof(struct wire_end, busy) < 64 &&
+		       offsetof(struct wire_end, stats.busy) + 8 <= 128 &&
+		       offsetof(struct wire_end, stats.frames_delivered) + 8 <= 128,
+	       "struct wire's hot fields are not on the lines the comment names");
 
 /* The free frame buffers, by size class, and the wires that use them. */
 static __thread struct wire_frame *wire_free_frames[WIRE_NCLASSES];
@@ -127,7 +143,7 @@ wire_up_ev(struct sim *sim, void *a, void *b)
 struct wire *
 wire_new(struct sim *sim, const char *name, const struct wire_config *cfg, uint64_t seed)
 {
-	struct wire *w = g_new0(struct wire, 1);
+	struct wire *w = g_aligned_alloc0(1, sizeof *w, 64); /* laid out by line */
 	wire_count++;
 	w->sim = sim;
 	w->name = g_strdup(name);
@@ -177,7 +193,7 @@ wire_free(struct wire *w)
 				g_free(f);
 			}
 	g_free(w->name);
-	g_free(w);
+	g_aligned_free(w);
 }
 
 const char *

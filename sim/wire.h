@@ -76,12 +76,12 @@ typedef void (*wire_tx_done_fn)(void *ctx);
 
 struct wire_stats {
 	uint64_t frames_sent, bytes_sent; /* by this side */
+	sim_time_t busy;		  /* time spent serialising */
 	uint64_t frames_delivered;	  /* arrived at the other side */
 	uint64_t frames_lost;		  /* random loss */
 	uint64_t frames_unattached;	  /* other side not attached: gone */
 	uint64_t frames_down;		  /* sent while the link was down: gone */
 	uint64_t frames_too_big;	  /* payload above the link MTU: gone */
-	sim_time_t busy;		  /* time spent serialising */
 };
 
 struct wire;

@@ -223,6 +223,32 @@ test_cpu_cost_table_has_documented_names(void **state)
 	assert_int_equal(cpu_copy_cost(fx->cpu, 1500), 1500);
 }
 
+/* The cost table a CPU reads inline (struct cpu_head). */
+static const sim_time_t *
+cost_table(const struct cpu *cpu)
+{
+	return ((const struct cpu_head *)(const void *)cpu)->cost;
+}
+
+static void
+test_cpu_costs_shared_by_equal_cpus_and_copied_on_write(void **state)
+{
+	struct fx *fx = *state;
+	struct cpu *b = cpu_new(fx->sim, "b"), *c = cpu_new(fx->sim, "c");
+	assert_ptr_equal(cost_table(b), cost_table(fx->cpu)); /* defaults: one table */
+	cpu_set_cost(b, COST_IP_RCV, 700);
+	assert_ptr_not_equal(cost_table(b), cost_table(fx->cpu));
+	assert_int_equal(cpu_cost(b, COST_IP_RCV), 700);
+	assert_int_equal(cpu_cost(fx->cpu, COST_IP_RCV), cpu_cost_info[COST_IP_RCV].default_ns);
+	cpu_set_cost(c, COST_IP_RCV, 700); /* the same costs: b's table */
+	assert_ptr_equal(cost_table(c), cost_table(b));
+	cpu_set_cost(b, COST_IP_RCV, cpu_cost_info[COST_IP_RCV].default_ns); /* back */
+	assert_ptr_equal(cost_table(b), cost_table(fx->cpu));
+	assert_int_equal(cpu_cost(c, COST_IP_RCV), 700);
+	cpu_free(b);
+	cpu_free(c);
+}
+
 static void
 test_cpu_mask_parses_lists_ranges_and_hex(void **state)
 {
@@ -383,6 +409,7 @@ main(void)
 		T(test_cpu_switching_tasks_costs_a_context_switch),
 		T(test_cpu_withdraw_removes_queued_item),
 		T(test_cpu_cost_table_has_documented_names),
+		T(test_cpu_costs_shared_by_equal_cpus_and_copied_on_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,7 +84,7 @@ live_entry(const struct sim *sim)
 {
 	for (size_t i = sim->nheap; i-- > 1;) {
 		const struct sim_key *k = &sim->heap[i];
-		if (sim->slots[k->slot].gen == k->gen && sim->slots[k->slot].fn)
+		if (sim->slots[key_slot(k)].tag == k->tag)
 			return i;
 	}
 	fail_msg("no live entry below the root");
@@ -101,7 +101,7 @@ do_corrupt(void *arg)
 	switch (c->what) {
 	case HEAP_ORDER:
 		/* an entry earlier than the root: the next push's check finds it */
-		sim->slots[k->slot].at = k->at = sim->heap[0].at - 1;
+		sim->slots[key_slot(k)].at = k->at = sim->heap[0].at - 1;
 		sim_schedule(sim, 1000 * SIM_S, nop, NULL, NULL); /* stays a leaf */
 		return;
 	case NEAR_ORDER: {
@@ -117,14 +117,14 @@ do_corrupt(void *arg)
 		sim->now = SIM_TIME_MAX;
 		break;
 	case LOST_ENTRY:
-		k->gen--; /* the entry looks cancelled, its event is still pending */
+		k->tag -= SEQ_ONE; /* the entry looks stale, its event is still pending */
 		break;
 	case TWO_ENTRIES:
 		/* the same event pushed twice; the next schedule's check finds it */
 		heap_push(sim, *k);
 		sim_schedule(sim, 1000 * SIM_S, nop, NULL, NULL);
 		return;
-	case WRONG_TIME: sim->slots[k->slot].at++; break;
+	case WRONG_TIME: sim->slots[key_slot(k)].at++; break;
 	case FREE_LOOP: {
 		g_assert(sim->free_head);
 		sim->slots[sim->free_head - 1].next_free = sim->free_head;
@@ -135,7 +135,7 @@ do_corrupt(void *arg)
 		uint32_t b = wheel_first(sim);
 		struct sim_key *w = &sim->wnodes[sim->wheel[b].head - 1].key;
 		w->at += (sim_time_t)1 << WHEEL_SHIFT;
-		sim->slots[w->slot].at = w->at;
+		sim->slots[key_slot(w)].at = w->at;
 		break;
 	}
 	case COUNT: sim->live++; break;
