@@ -2,7 +2,8 @@
  * tests/test_tcp.c - the TCP state machine and flow control between two
  * hosts (stack/tcp.c, tcp_input.c, tcp_output.c, tcp_timer.c): the eleven
  * states, simultaneous open and close, RST, TIME_WAIT and SO_REUSEADDR,
- * the listen backlog, the MSS option, zero windows, RTO backoff and Nagle.
+ * the listen backlog, the MSS option, zero windows, RTO backoff, Nagle
+ * and when a writer's segments go (tcp_sendmsg pushing before it sleeps).
  * Loss and congestion control are in test_tcp_cong.c, when the receiver
  * ACKs (delayed ACK, quick-ACK, pingpong) in test_tcp_delack.c.
  *
@@ -778,6 +779,56 @@ test_tcp_nagle_minshall_sends_bulk_tail_without_waiting_for_ack(void **state)
 	assert_int_equal(fx->bytes[0], 1 + 1448 + 100);
 }
 
+/* ---- when a writer's segments go (Linux tcp_sendmsg_locked) ---------------------------- */
+
+enum { BLOCKED_WRITE = 200000 };
+
+/* After the warm-up byte, one write of 200 KB through a 16 KB send buffer
+ * (doubled: 32 KB) on a path of RTT 20 ms: the writer sleeps for memory
+ * again and again while its last skbs wait for cwnd. */
+static int
+blocked_writer(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	static char buf[BLOCKED_WRITE];
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int sndbuf = 16384;
+	ns_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	warm_up(s);
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = tt_pattern(i + 1);
+	fx->rc[1] = (int)ns_write(s, buf, sizeof buf);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_writer_pushes_before_it_sleeps_for_memory(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, big_reader, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, blocked_writer, fx);
+	sim_run_until(fx->sim, 10 * SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], BLOCKED_WRITE);
+	assert_int_equal(fx->bytes[0], 1 + BLOCKED_WRITE);
+	/* Linux tcp_sendmsg_locked, wait_for_space: before the writer sleeps
+	 * for send memory, what it wrote is pushed (tcp_push: PSH on the
+	 * tail, if not sent yet).  The reader's 1 MiB window makes forced_push
+	 * (every half window) never fire within this write, so without that
+	 * push only the end of the write would carry PSH. */
+	int psh = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		const struct tt_seg *sg = tt_seg(&fx->ab, i);
+		if (sg->len > 1 && (sg->flags & TCPHDR_PSH))
+			psh++;
+	}
+	assert_true(psh >= 3); /* 13; 1 without it */
+}
+
 /* ---- RTO floor ---------------------------------------------------------------------- */
 
 static int
@@ -922,6 +973,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_tcp_nagle_minshall_sends_bulk_tail_without_waiting_for_ack, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_writer_pushes_before_it_sleeps_for_memory,
+						setup_long_path, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tcp_rto_min_floors_the_variance_term_not_the_rto, setup_rtt_200ms,
 			teardown),
