@@ -407,6 +407,9 @@ tcp_v4_init_sock(struct sock *sk)
 	tp->scaling_ratio = TCP_DEFAULT_SCALING_RATIO;
 	tcp_assign_congestion_control(sk);
 	tcp_rack_init_sock(sk); /* reordering, the min-RTT filter (tcp_rack.c) */
+	/* Linux tcp_init_sock: a blocked writer wakes only once half of what
+	 * is queued is free (sk_stream_write_space, stack/sock.c) */
+	sk->sk_write_space = sk_stream_write_space;
 	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", LAYER_TCP);
 	g_queue_init(&tp->accept_queue);
 	sk->sk_state = TCP_CLOSE;
@@ -808,10 +811,18 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	sim_time_t timeo = sock_sndtimeo(sk, msg->flags);
 	size_t copied = 0;
 	while (copied < msg->len) {
-		/* wait_for_space: tcp_push(sk, flags & ~MSG_MORE, mss_now,
-		 * TCP_NAGLE_PUSH, size_goal) */
-		if (copied && !send_ready(sk))
-			tcp_push(sk, msg->flags, true);
+		/* wait_for_space: set_bit(SOCK_NOSPACE), so that the ACKs
+		 * that free room call sk_write_space (tcp_check_space), then
+		 * tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH,
+		 * size_goal).  sk_stream_wait_memory waits for room
+		 * (send_ready) but only sk_stream_write_space wakes it, once
+		 * half of what is queued is free.  A non-blocking writer's
+		 * -EAGAIN leaves SOCK_NOSPACE set too (do_eagain). */
+		if (!send_ready(sk) && sk->sk_wmem_alloc >= sk->sk_sndbuf) {
+			sk->sk_nospace = true;
+			if (copied)
+				tcp_push(sk, msg->flags, true);
+		}
 		int rc = sk_wait_event(sk, &timeo, send_ready);
 		if (sk->sk_err)
 			return copied ? (int)copied : sock_error(sk);
@@ -891,9 +902,15 @@ tcp_poll(struct sock *sk)
 		mask |= POLLIN | POLLRDNORM;
 	if (tp->urg_data & TCP_URG_VALID) /* Linux tcp_poll: EPOLLPRI */
 		mask |= POLLPRI;
-	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_wmem_alloc < sk->sk_sndbuf &&
-	    sk->sk_state != TCP_CLOSE)
-		mask |= POLLOUT | POLLWRNORM;
+	/* Linux tcp_poll (6.6): writable only as sk_stream_write_space would
+	 * wake (__sk_stream_is_writeable), else SOCK_NOSPACE so that an ACK
+	 * wakes the poller when it is */
+	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_state != TCP_CLOSE) {
+		if (sk_stream_is_writeable(sk))
+			mask |= POLLOUT | POLLWRNORM;
+		else
+			sk->sk_nospace = true;
+	}
 	return mask;
 }
 
