@@ -118,6 +118,24 @@ sock_def_wakeup(struct sock *sk)
 			host_charge(sk->host, COST_WAKEUP);
 }
 
+bool
+sk_stream_is_writeable(const struct sock *sk)
+{
+	uint32_t queued = sk->sk_wmem_alloc;
+	if (queued >= sk->sk_sndbuf) /* __sk_stream_memory_free */
+		return false;
+	return sk->sk_sndbuf - queued >= queued >> 1; /* sk_stream_wspace >= sk_stream_min_wspace */
+}
+
+void
+sk_stream_write_space(struct sock *sk)
+{
+	if (!sk_stream_is_writeable(sk))
+		return;
+	sk->sk_nospace = false; /* clear_bit(SOCK_NOSPACE) */
+	sock_def_wakeup(sk);	/* wake_up_interruptible_poll(EPOLLOUT) */
+}
+
 static struct proc *
 sock_current_proc(const struct sock *sk)
 {

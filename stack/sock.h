@@ -148,6 +148,7 @@ struct sock {
 	int sk_err;		/* pending error (positive errno), reported once */
 	int sk_err_soft;	/* an ICMP error kept for a timeout (Linux tcp_write_err) */
 	uint8_t sk_shutdown;	/* RCV_SHUTDOWN | SEND_SHUTDOWN */
+	bool sk_nospace;	/* a writer ran out of room (Linux SOCK_NOSPACE; TCP only) */
 	bool dead;		/* orphaned: no process holds it */
 
 	/* callbacks, set by the socket layer (sock_init_data) */
@@ -250,6 +251,18 @@ void sock_rfree(struct sock *sk, struct sk_buff *skb);
 int sock_error(struct sock *sk);
 /* The default callbacks: wake every process waiting on @sk (COST_WAKEUP each). */
 void sock_def_wakeup(struct sock *sk);
+/*
+ * Stream sockets (Linux include/net/sock.h __sk_stream_is_writeable(sk, 1),
+ * 6.6): a writer may go on when the free send space is at least half of
+ * what is queued (sk_stream_wspace >= sk_stream_min_wspace) and the queue
+ * is below sk_sndbuf (__sk_stream_memory_free; netsim has no
+ * TCP_NOTSENT_LOWAT, so tcp_stream_memory_free is always true).
+ * sk_wmem_alloc plays Linux's sk_wmem_queued.
+ */
+bool sk_stream_is_writeable(const struct sock *sk);
+/* TCP's sk_write_space (Linux net/core/stream.c sk_stream_write_space):
+ * only when sk_stream_is_writeable, clear sk_nospace and wake the waiters. */
+void sk_stream_write_space(struct sock *sk);
 
 /*
  * The invariants of a sock's memory accounting, run where its queues or

@@ -407,6 +407,9 @@ tcp_v4_init_sock(struct sock *sk)
 	tp->scaling_ratio = TCP_DEFAULT_SCALING_RATIO;
 	tcp_assign_congestion_control(sk);
 	tcp_rack_init_sock(sk); /* reordering, the min-RTT filter (tcp_rack.c) */
+	/* Linux tcp_init_sock: a blocked writer wakes only once half of what
+	 * is queued is free (sk_stream_write_space, stack/sock.c) */
+	sk->sk_write_space = sk_stream_write_space;
 	skb_queue_head_init(&tp->ofo_queue, "out_of_order_queue", LAYER_TCP);
 	g_queue_init(&tp->accept_queue);
 	sk->sk_state = TCP_CLOSE;
@@ -735,18 +738,31 @@ tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb)
 	tp->pushed_seq = tp->write_seq;
 }
 
-/* Linux tcp_push (6.6): the end of a write, or a writer that stops
- * waiting: PSH on the tail, then send - unless autocorking holds a short
- * tail while an earlier skb is still below TCP (stack/tcp_tsq.c). */
+/*
+ * Linux tcp_push (6.6): the end of a write, or a writer that stops
+ * waiting: PSH on the tail (tcp_mark_push; netsim has no MSG_MORE), the
+ * urgent pointer after a send(MSG_OOB) (tcp_mark_urg), then send -
+ * unless autocorking holds a short tail while an earlier skb is still
+ * below TCP (stack/tcp_tsq.c).  @nagle_push is tcp_push's nonagle =
+ * TCP_NAGLE_PUSH (wait_for_space): this push passes Nagle and TCP_CORK
+ * (tcp_nagle_test), as the persist timer's does (tcp_timer.c).
+ */
 static void
-tcp_push(struct sock *sk)
+tcp_push(struct sock *sk, int flags, bool nagle_push)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
-	tcp_mark_push(tp, tail);
-	if (tail && tcp_autocork(sk, tail, tcp_xmit_size_goal(sk)))
+	if (!tail)
 		return;
-	tcp_write_xmit(sk);
+	tcp_mark_push(tp, tail);
+	if (flags & MSG_OOB)
+		tcp_mark_urg(sk);
+	if (tcp_autocork(sk, tail, tcp_xmit_size_goal(sk)))
+		return;
+	bool push = tp->nagle_push;
+	tp->nagle_push |= nagle_push;
+	tcp_write_xmit(sk); /* __tcp_push_pending_frames */
+	tp->nagle_push = push;
 }
 
 /*
@@ -766,15 +782,28 @@ tcp_sendmsg_fault(struct sock *sk, struct sk_buff *skb, size_t copied, int flags
 	}
 	if (!copied)
 		return -EFAULT;
-	if (flags & MSG_OOB) /* tcp_push -> tcp_mark_urg, as at the end of a write */
-		tcp_mark_urg(sk);
-	tcp_push(sk);
+	tcp_push(sk, flags, false); /* as at the end of a write */
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
 	return (int)copied;
 }
 
-/* Linux tcp_sendmsg_locked: fill the tail segment, then new ones of size_goal
- * bytes (the MSS, or up to 64 KB with GSO: tcp_xmit_size_goal). */
+/*
+ * Linux tcp_sendmsg_locked (6.6): fill the tail segment, then new ones of
+ * size_goal bytes (the MSS, or up to 64 KB with GSO: tcp_xmit_size_goal).
+ * What is written waits in the write queue; it goes before the end of the
+ * write only in three places, as in Linux:
+ * - a full skb, unless it ends the write or the write is MSG_OOB: with
+ *   forced_push (more than half the largest window written since the
+ *   last PSH) it is marked PSH and all that may go goes (tcp_mark_push,
+ *   __tcp_push_pending_frames); else if it is the first unsent skb
+ *   (tcp_send_head) it goes alone (tcp_push_one); else it waits;
+ * - wait_for_space: before the writer sleeps for memory, what it has
+ *   written is pushed (tcp_push with TCP_NAGLE_PUSH);
+ * - the end (out: tcp_push with the socket's Nagle setting).
+ * netsim's writer waits at the top of every turn rather than only for a
+ * new skb (sk_stream_memory_free at new_segment); within one write the
+ * tail is full there, so the two agree.
+ */
 static int
 tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 {
@@ -782,6 +811,18 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 	sim_time_t timeo = sock_sndtimeo(sk, msg->flags);
 	size_t copied = 0;
 	while (copied < msg->len) {
+		/* wait_for_space: set_bit(SOCK_NOSPACE), so that the ACKs
+		 * that free room call sk_write_space (tcp_check_space), then
+		 * tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH,
+		 * size_goal).  sk_stream_wait_memory waits for room
+		 * (send_ready) but only sk_stream_write_space wakes it, once
+		 * half of what is queued is free.  A non-blocking writer's
+		 * -EAGAIN leaves SOCK_NOSPACE set too (do_eagain). */
+		if (!send_ready(sk) && sk->sk_wmem_alloc >= sk->sk_sndbuf) {
+			sk->sk_nospace = true;
+			if (copied)
+				tcp_push(sk, msg->flags, true);
+		}
 		int rc = sk_wait_event(sk, &timeo, send_ready);
 		if (sk->sk_err)
 			return copied ? (int)copied : sock_error(sk);
@@ -791,8 +832,8 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 				? (int)copied
 				: (sk->sk_state == TCP_CLOSE && !tp->iss ? -ENOTCONN : -EPIPE);
 		if (rc < 0) {
-			if (copied)
-				tcp_push(sk);
+			if (copied) /* do_error: goto out */
+				tcp_push(sk, msg->flags, false);
 			else
 				tcp_write_xmit(sk);
 			return copied ? (int)copied : rc;
@@ -820,16 +861,24 @@ tcp_sendmsg(struct sock *sk, struct ns_msg *msg)
 		TCP_SKB_CB(skb)->end_seq += n;
 		tp->write_seq += n;
 		copied += n;
-		if (skb->len == size_goal) {
-			/* Linux forced_push: PSH at least every half window */
-			if (after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1)))
-				tcp_mark_push(tp, skb);
+		if (copied == msg->len) /* if (!msg_data_left(msg)) goto out */
+			break;
+		if (skb->len < size_goal || (msg->flags & MSG_OOB))
+			continue;
+		if (after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1))) {
+			/* forced_push: TCP_NAGLE_PUSH is moot, the tail is full */
+			tcp_mark_push(tp, skb);
 			tcp_write_xmit(sk);
+		} else if (TCP_SKB_CB(skb)->seq == tp->snd_nxt) {
+			/* skb == tcp_send_head(sk).  After an RTO (snd_nxt
+			 * back below snd_max) netsim resends from snd_nxt
+			 * in tcp_write_xmit, so a later skb is not the next
+			 * to go and waits; Linux would send it alone. */
+			tcp_push_one(sk);
 		}
 	}
-	if (msg->flags & MSG_OOB) /* Linux tcp_push -> tcp_mark_urg */
-		tcp_mark_urg(sk);
-	tcp_push(sk);
+	if (copied) /* out: tcp_push(..., tp->nonagle, ...) */
+		tcp_push(sk, msg->flags, false);
 	NS_CHECK(tcp_check_at_rest(sk, "tcp_sendmsg"));
 	return (int)copied;
 }
@@ -853,9 +902,15 @@ tcp_poll(struct sock *sk)
 		mask |= POLLIN | POLLRDNORM;
 	if (tp->urg_data & TCP_URG_VALID) /* Linux tcp_poll: EPOLLPRI */
 		mask |= POLLPRI;
-	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_wmem_alloc < sk->sk_sndbuf &&
-	    sk->sk_state != TCP_CLOSE)
-		mask |= POLLOUT | POLLWRNORM;
+	/* Linux tcp_poll (6.6): writable only as sk_stream_write_space would
+	 * wake (__sk_stream_is_writeable), else SOCK_NOSPACE so that an ACK
+	 * wakes the poller when it is */
+	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_state != TCP_CLOSE) {
+		if (sk_stream_is_writeable(sk))
+			mask |= POLLOUT | POLLWRNORM;
+		else
+			sk->sk_nospace = true;
+	}
 	return mask;
 }
 

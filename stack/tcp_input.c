@@ -321,7 +321,6 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		return true;
 	}
 	sim_time_t rtt = -1;
-	bool wmem_full = sk->sk_wmem_alloc >= sk->sk_sndbuf; /* a writer waits */
 	uint32_t pkts = 0; /* segments acked, not a SYN (FLAG_DATA_ACKED) */
 	struct sk_buff *q;
 	bool retrans_acked = false;   /* Linux FLAG_RETRANS_DATA_ACKED */
@@ -391,12 +390,25 @@ tcp_ack(struct sock *sk, struct sk_buff *skb)
 		sim_cancel(sk->host->sim, tp->persist_timer);
 		tp->persist_timer = 0;
 	}
-	if (wmem_full && pkts) /* Linux tcp_check_space: SOCK_NOSPACE */
-		tcp_new_space(sk);
-	if (sk->sk_wmem_alloc < sk->sk_sndbuf)
-		sk->sk_write_space(sk);
 	NS_CHECK(tcp_check(sk, "tcp_ack"));
 	return true;
+}
+
+/*
+ * Linux tcp_check_space (6.6), from tcp_data_snd_check after each segment:
+ * only when a writer ran out of room (SOCK_NOSPACE: tcp_sendmsg's
+ * wait_for_space, tcp_poll), tcp_new_space grows sk_sndbuf
+ * (stack/tcp_rcvbuf.c) and calls sk_write_space, which for TCP is
+ * sk_stream_write_space: the writer wakes once half of what is queued is
+ * free, not at each ACK that frees a segment.
+ */
+static void
+tcp_check_space(struct sock *sk)
+{
+	if (!sk->sk_nospace)
+		return;
+	tcp_new_space(sk);
+	sk->sk_write_space(sk);
 }
 
 /* An acceptable RST (RFC 9293 §3.10.7.4, second step; Linux tcp_reset). */
@@ -645,6 +657,7 @@ tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	 * (Linux tcp_data_snd_check, tcp_ack_snd_check). */
 	if (sk->sk_state != TCP_CLOSE) {
 		tcp_write_xmit(sk);
+		tcp_check_space(sk);
 		tcp_ack_snd_check(sk);
 	}
 	return NET_RX_SUCCESS;

@@ -457,9 +457,15 @@ tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
  * proper (RFC 9293 §3.7.4) holds it while
  * any data is unacknowledged, so a bulk write ending in a partial segment
  * would wait for an ACK that the receiver may delay.
+ * With @push_one (Linux tcp_write_xmit's push_one = 1, from tcp_push_one)
+ * one skb goes at most, without TSO deferral, and the persist timer is
+ * left to the writer's next push (tcp_push_one ignores tcp_write_xmit's
+ * answer, which __tcp_push_pending_frames turns into
+ * tcp_check_probe_timer).  Linux also skips tcp_mtu_probe then; netsim
+ * has no MTU probing.
  */
-void
-tcp_write_xmit(struct sock *sk)
+static void
+write_xmit(struct sock *sk, bool push_one)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tcp_teardown(sk->host) || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
@@ -485,7 +491,8 @@ tcp_write_xmit(struct sock *sk)
 				 * else send what the window and
 				 * tcp_tso_autosize allow (tso_fragment) */
 				uint32_t max_segs = tcp_tso_segs(sk, tp->mss);
-				if (!cb->when && tcp_tso_should_defer(sk, skb, max_segs))
+				if (!cb->when && !push_one &&
+				    tcp_tso_should_defer(sk, skb, max_segs))
 					break;
 				uint32_t limit = tcp_mss_split_point(sk, skb, max_segs);
 				if (limit < tp->mss)
@@ -533,6 +540,10 @@ tcp_write_xmit(struct sock *sk)
 		last = skb;
 		if (!tp->rtx_timer)
 			tcp_rearm_rto(sk);
+		if (push_one) {
+			skb = skb->next;
+			break;
+		}
 	}
 	tp->send_hint = skb ? skb : last;
 	if (skb) /* the next call starts there */
@@ -542,8 +553,24 @@ tcp_write_xmit(struct sock *sk)
 		tcp_schedule_loss_probe(sk, false);
 	/* Data waits behind a window too small for it and nothing is in
 	 * flight: probe (RFC 9293 §3.8.6.1; Linux tcp_check_probe_timer). */
-	if (skb && tp->snd_max == tp->snd_una)
+	if (skb && tp->snd_max == tp->snd_una && !push_one)
 		tcp_persist_schedule(sk);
+}
+
+void
+tcp_write_xmit(struct sock *sk)
+{
+	write_xmit(sk, false);
+}
+
+/* Linux tcp_push_one (6.6, net/ipv4/tcp_output.c): a writer's full skb
+ * that is the first unsent one (tcp_send_head) goes at once, alone,
+ * without waiting for a larger TSO share: tcp_write_xmit(sk, mss_now,
+ * TCP_NAGLE_PUSH, 1, ...).  The skb is full, so Nagle has no say. */
+void
+tcp_push_one(struct sock *sk)
+{
+	write_xmit(sk, true);
 }
 
 /*

@@ -180,8 +180,8 @@ tcp_sndbuf_expand(struct sock *sk)
 
 /*
  * tcp_input.c tcp_new_space / tcp_should_expand_sndbuf, from
- * tcp_check_space after an ACK freed memory of a writer that had filled
- * the buffer (SOCK_NOSPACE; netsim: the queue was at sk_sndbuf): grow
+ * tcp_check_space (tcp_input.c) while a writer that filled the buffer
+ * waits for room (SOCK_NOSPACE: sk->sk_nospace): grow
  * sk_sndbuf unless SO_SNDBUF set it or cwnd is full.  No global memory
  * pressure in netsim.
  */

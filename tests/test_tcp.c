@@ -2,7 +2,8 @@
  * tests/test_tcp.c - the TCP state machine and flow control between two
  * hosts (stack/tcp.c, tcp_input.c, tcp_output.c, tcp_timer.c): the eleven
  * states, simultaneous open and close, RST, TIME_WAIT and SO_REUSEADDR,
- * the listen backlog, the MSS option, zero windows, RTO backoff and Nagle.
+ * the listen backlog, the MSS option, zero windows, RTO backoff, Nagle
+ * and when a writer's segments go (tcp_sendmsg pushing before it sleeps).
  * Loss and congestion control are in test_tcp_cong.c, when the receiver
  * ACKs (delayed ACK, quick-ACK, pingpong) in test_tcp_delack.c.
  *
@@ -778,6 +779,147 @@ test_tcp_nagle_minshall_sends_bulk_tail_without_waiting_for_ack(void **state)
 	assert_int_equal(fx->bytes[0], 1 + 1448 + 100);
 }
 
+/* ---- when a writer's segments go (Linux tcp_sendmsg_locked) ---------------------------- */
+
+enum { BLOCKED_WRITE = 200000 };
+
+/* After the warm-up byte, one write of 200 KB through a 16 KB send buffer
+ * (doubled: 32 KB) on a path of RTT 20 ms: the writer sleeps for memory
+ * again and again while its last skbs wait for cwnd. */
+static int
+blocked_writer(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	static char buf[BLOCKED_WRITE];
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int sndbuf = 16384;
+	ns_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	warm_up(s);
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = tt_pattern(i + 1);
+	fx->rc[1] = (int)ns_write(s, buf, sizeof buf);
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_writer_pushes_before_it_sleeps_for_memory(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, big_reader, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, blocked_writer, fx);
+	sim_run_until(fx->sim, 10 * SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], BLOCKED_WRITE);
+	assert_int_equal(fx->bytes[0], 1 + BLOCKED_WRITE);
+	/* Linux tcp_sendmsg_locked, wait_for_space: before the writer sleeps
+	 * for send memory, what it wrote is pushed (tcp_push: PSH on the
+	 * tail, if not sent yet).  The reader's 1 MiB window makes forced_push
+	 * (every half window) never fire within this write, so without that
+	 * push only the end of the write would carry PSH. */
+	int psh = 0;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		const struct tt_seg *sg = tt_seg(&fx->ab, i);
+		if (sg->len > 1 && (sg->flags & TCPHDR_PSH))
+			psh++;
+	}
+	assert_true(psh >= 3); /* 19; 1 without it */
+}
+
+static void
+test_tcp_blocked_writer_wakes_once_half_the_queue_is_free(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, big_reader, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, blocked_writer, fx);
+	sim_run_until(fx->sim, 10 * SIM_S);
+	assert_int_equal(fx->rc[1], BLOCKED_WRITE);
+	assert_int_equal(fx->bytes[0], 1 + BLOCKED_WRITE);
+	/* Linux 6.6: TCP's sk_write_space is sk_stream_write_space, which
+	 * wakes the writer only once the free space is at least half of what
+	 * is queued (__sk_stream_is_writeable); each wake-up then fills about
+	 * a third of the 32 KB buffer before the writer sleeps again, and the
+	 * push before it sleeps (wait_for_space) marks that PSH.  So the PSH
+	 * segments of the write lie 7 segments apart; a writer woken by each
+	 * ACK that frees a segment (sock_def_wakeup) marks one in a row. */
+	uint32_t prev = 0, min_gap = UINT32_MAX;
+	bool seen = false;
+	for (guint i = 0; i < fx->ab.segs->len; i++) {
+		const struct tt_seg *sg = tt_seg(&fx->ab, i);
+		if (sg->len < 1448 || !(sg->flags & TCPHDR_PSH))
+			continue; /* the warm-up byte, the write's short end */
+		if (seen && sg->seq != prev)
+			min_gap = MIN(min_gap, sg->seq - prev);
+		prev = sg->seq;
+		seen = true;
+	}
+	assert_true(seen);
+	assert_true(min_gap >= 4 * 1448); /* 7 x 1448; 1448 when woken per ACK */
+}
+
+/* After the warm-up byte, a non-blocking writer fills its 32 KB send
+ * buffer (until -EAGAIN), then polls for POLLOUT; fx->rc[2..5] keep the
+ * queue (sk_wmem_alloc) and sk_sndbuf when the buffer was full and when
+ * poll returned, fx->rc[6] poll's answer and fx->rc[7] its revents. */
+static int
+polling_writer(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	static char buf[4096];
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int sndbuf = 16384;
+	ns_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	warm_up(s);
+	struct sock *sk = &tt_hold(fx, 0, s)->sk;
+	ns_fcntl(s, F_SETFL, O_NONBLOCK);
+	size_t sent = 1;
+	ssize_t n;
+	errno = 0;
+	while ((n = ns_write(s, buf, sizeof buf)) > 0)
+		sent += (size_t)n;
+	fx->rc[1] = n < 0 ? -errno : (int)n;
+	fx->rc[2] = (int)sk->sk_wmem_alloc;
+	fx->rc[3] = (int)sk->sk_sndbuf;
+	struct pollfd pfd = { .fd = s, .events = POLLOUT };
+	fx->rc[6] = ns_poll(&pfd, 1, 5000);
+	fx->rc[7] = pfd.revents;
+	fx->rc[4] = (int)sk->sk_wmem_alloc;
+	fx->rc[5] = (int)sk->sk_sndbuf;
+	fx->bytes[1] = sent;
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_poll_reports_pollout_once_half_the_queue_is_free(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, big_reader, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, polling_writer, fx);
+	sim_run_until(fx->sim, 10 * SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	assert_int_equal(fx->rc[1], -EAGAIN);
+	assert_true(fx->rc[2] >= fx->rc[3]); /* the buffer was full */
+	assert_int_equal(fx->rc[6], 1);
+	assert_int_equal(fx->rc[7], POLLOUT);
+	/* Linux tcp_poll (6.6): POLLOUT only when __sk_stream_is_writeable,
+	 * free space (sk_sndbuf - sk_wmem_queued) at least half of what is
+	 * queued; until then SOCK_NOSPACE, and the ACK that makes it so wakes
+	 * the poller (tcp_check_space -> sk_stream_write_space).  Waking at
+	 * the first ACK that frees a segment would leave 2 or 3 KB free
+	 * of 32 KB. */
+	int queued = fx->rc[4], sndbuf = fx->rc[5];
+	assert_true(queued < sndbuf);
+	assert_true(sndbuf - queued >= queued / 2);
+	assert_int_equal(fx->bytes[0], fx->bytes[1]);
+}
+
 /* ---- RTO floor ---------------------------------------------------------------------- */
 
 static int
@@ -921,6 +1063,14 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tcp_nagle_minshall_sends_bulk_tail_without_waiting_for_ack, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_writer_pushes_before_it_sleeps_for_memory,
+						setup_long_path, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_blocked_writer_wakes_once_half_the_queue_is_free, setup_long_path,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_poll_reports_pollout_once_half_the_queue_is_free, setup_long_path,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tcp_rto_min_floors_the_variance_term_not_the_rto, setup_rtt_200ms,
