@@ -658,9 +658,9 @@ skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
 /* Put at the front (requeue).  Consumes @skb. */
 void skb_queue_head(struct sk_buff_head *q, struct sk_buff *skb);
 
-/* Remove the first skb, or NULL; the caller owns it. */
+/* skb_dequeue and __skb_dequeue, @who naming the caller to the check. */
 static inline struct sk_buff *
-skb_dequeue(struct sk_buff_head *q)
+skb_dequeue_as(struct sk_buff_head *q, const char *who)
 {
 	struct sk_buff *skb = q->first;
 	if (!skb)
@@ -668,8 +668,16 @@ skb_dequeue(struct sk_buff_head *q)
 	skb_unlink_from(q, skb);
 	if (skb_traced(skb))
 		skb_trace_queue_op(skb, TR_DEQUEUE, q);
-	NS_CHECK(skb_queue_check(q, "skb_dequeue"));
+	(void)who;
+	NS_CHECK(skb_queue_check(q, who));
 	return skb;
+}
+
+/* Remove the first skb, or NULL; the caller owns it. */
+static inline struct sk_buff *
+skb_dequeue(struct sk_buff_head *q)
+{
+	return skb_dequeue_as(q, "skb_dequeue");
 }
 
 /* Insert @newsk right after @old, which is on @q (Linux skb_append).  Consumes @newsk. */
@@ -709,14 +717,7 @@ __skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
 static inline struct sk_buff *
 __skb_dequeue(struct sk_buff_head *q)
 {
-	struct sk_buff *skb = q->first;
-	if (!skb)
-		return NULL;
-	skb_unlink_from(q, skb);
-	if (skb_traced(skb))
-		skb_trace_queue_op(skb, TR_DEQUEUE, q);
-	NS_CHECK(skb_queue_check(q, "__skb_dequeue"));
-	return skb;
+	return skb_dequeue_as(q, "__skb_dequeue");
 }
 
 static inline struct sk_buff *
