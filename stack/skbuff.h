@@ -668,7 +668,6 @@ skb_dequeue_as(struct sk_buff_head *q, const char *who)
 	skb_unlink_from(q, skb);
 	if (skb_traced(skb))
 		skb_trace_queue_op(skb, TR_DEQUEUE, q);
-	(void)who;
 	NS_CHECK(skb_queue_check(q, who));
 	return skb;
 }
