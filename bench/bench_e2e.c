@@ -289,65 +289,80 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* A star of @n senders for @secs seconds, written in @dir and run once. */
+/* Write a star of @n senders for @secs seconds as @file (in the bench's folder). */
 static int
-run_star(const char *netsim, const char *dir, unsigned n, double secs, struct result *r)
+write_star(char *file, size_t size, const char *dir, unsigned n, double secs)
 {
-	char file[4096];
-	snprintf(file, sizeof file, "%s/star-%u-%g.ini", dir, n, secs);
+	snprintf(file, size, "%s/star-%u-%g.ini", dir, n, secs);
 	FILE *f = fopen(file, "w");
 	if (!f)
 		return -1;
 	int rc = gen_star(f, n, 100000, secs, 1000);
-	if (fclose(f) != 0 || rc != 0)
-		return -1;
-	static const char *const none[MAX_SETS] = { NULL };
-	rc = run_once(netsim, file, none, NULL, r);
-	unlink(file);
-	return rc == 0 && r->status == 0 && r->events > 0 ? 0 : -1; /* the summary line was read */
+	return fclose(f) != 0 || rc != 0 ? -1 : 0;
 }
 
-/* --star-ratio (the file's head comment says how and why). */
+/* Run @file once: 0 when it ran clean and its summary line was read. */
+static int
+run_star(const char *netsim, const char *file, struct result *r)
+{
+	static const char *const none[MAX_SETS] = { NULL };
+	int rc = run_once(netsim, file, none, NULL, r);
+	return rc == 0 && r->status == 0 && r->events > 0 ? 0 : -1;
+}
+
+/* --star-ratio (the file's head comment says how and why).  The four
+ * scenarios (small and large star, short and long) are written once. */
 static int
 star_ratio(const char *netsim, const char *dir, int rounds, unsigned small, unsigned large,
 	   double shorter, double longer)
 {
 	double added = 100000 * (longer - shorter); /* datagrams the long run adds */
+	char file[4][4096];
+	const unsigned n[4] = { small, small, large, large };
+	const double secs[4] = { shorter, longer, shorter, longer };
+	int rc = 0;
+	for (int k = 0; k < 4 && rc == 0; k++)
+		rc = write_star(file[k], sizeof file[k], dir, n[k], secs[k]);
 	double ratio[MAX_RUNS], uratio[MAX_RUNS];
-	printf("star %u against star %u: run loop CPU per datagram, marginal over %g -> %g s "
-	       "(%.0f datagrams)\n\n",
-	       large, small, shorter, longer, added);
-	printf("| round | star-%u loop us | star-%u loop us | ratio | star-%u user us | star-%u "
-	       "user us | user ratio |\n",
-	       small, large, small, large);
-	printf("|---|---|---|---|---|---|---|\n");
-	for (int i = 0; i < rounds; i++) {
-		struct result a, b, c, d;
-		if (run_star(netsim, dir, small, shorter, &a) ||
-		    run_star(netsim, dir, small, longer, &b) ||
-		    run_star(netsim, dir, large, shorter, &c) ||
-		    run_star(netsim, dir, large, longer, &d)) {
-			fprintf(stderr,
-				"bench_e2e: a star run failed (see netsim run on bench_e2e "
-				"--gen-star)\n");
-			return 1;
-		}
-		double ls = (b.loop_cpu - a.loop_cpu) / added * 1e6;
-		double ll = (d.loop_cpu - c.loop_cpu) / added * 1e6;
-		double us = (b.user - a.user) / added * 1e6, ul = (d.user - c.user) / added * 1e6;
+	if (rc == 0) {
+		printf("star %u against star %u: run loop CPU per datagram, marginal over %g -> "
+		       "%g s (%.0f datagrams)\n\n",
+		       large, small, shorter, longer, added);
+		printf("| round | star-%u loop us | star-%u loop us | ratio | star-%u user us | "
+		       "star-%u user us | user ratio |\n",
+		       small, large, small, large);
+		printf("|---|---|---|---|---|---|---|\n");
+	}
+	for (int i = 0; i < rounds && rc == 0; i++) {
+		struct result r[4];
+		for (int k = 0; k < 4 && rc == 0; k++)
+			rc = run_star(netsim, file[k], &r[k]);
+		if (rc != 0)
+			break;
+		double ls = (r[1].loop_cpu - r[0].loop_cpu) / added * 1e6;
+		double ll = (r[3].loop_cpu - r[2].loop_cpu) / added * 1e6;
+		double us = (r[1].user - r[0].user) / added * 1e6;
+		double ul = (r[3].user - r[2].user) / added * 1e6;
 		ratio[i] = ls > 0 ? ll / ls : 0;
 		uratio[i] = us > 0 ? ul / us : 0;
 		printf("| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", i + 1, ls, ll,
 		       ratio[i], us, ul, uratio[i]);
 		fflush(stdout);
 	}
-	double r[MAX_RUNS], u[MAX_RUNS];
-	memcpy(r, ratio, sizeof r);
-	memcpy(u, uratio, sizeof u);
-	double mr = median(r, rounds), mu = median(u, rounds);
+	for (int k = 0; k < 4; k++)
+		unlink(file[k]);
+	if (rc != 0) {
+		fprintf(stderr,
+			"bench_e2e: a star run failed (see netsim run on bench_e2e "
+			"--gen-star)\n");
+		return 1;
+	}
+	/* median sorts in place: the rows are printed, the order is not needed */
+	double mr = median(ratio, rounds), mu = median(uratio, rounds);
 	printf("\nratio star-%u / star-%u: median %.2f (%.2f-%.2f) of the run loop's CPU; %.2f "
 	       "(%.2f-%.2f) of user CPU; %d rounds\n",
-	       large, small, mr, r[0], r[rounds - 1], mu, u[0], u[rounds - 1], rounds);
+	       large, small, mr, ratio[0], ratio[rounds - 1], mu, uratio[0], uratio[rounds - 1],
+	       rounds);
 	return 0;
 }
 
