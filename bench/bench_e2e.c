@@ -31,7 +31,9 @@
  * datagrams (the ARP start-up of N hosts, the first touch of their memory)
  * cancels.  The ratio of the two marginals is the round's figure; BENCH_RUNS
  * rounds (default 5) give their median and range, and the same for the
- * whole process's user CPU.  Pin it (taskset -c 1) and run it when the
+ * whole process's user CPU.  A round whose marginal is zero or less (timer
+ * noise: runs too short, or a busy machine) gives no ratio, and the summary
+ * says how many rounds gave one.  Pin it (taskset -c 1) and run it when the
  * machine is quiet: at N = 1000 a datagram's cost is mostly cache misses,
  * which other processes' work moves.
  */
@@ -289,6 +291,22 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Print the median and range of the @n ratios that @rounds rounds gave
+ * (sorting @v in place: the rows are printed, the order is not needed). */
+static void
+print_ratio(const char *what, double *v, int n, int rounds)
+{
+	if (n == 0) {
+		printf("no ratio of %s (no round measured a positive marginal: the runs are "
+		       "too short for the timer, or the machine is busy)",
+		       what);
+		return;
+	}
+	double m = median(v, n);
+	printf("median %.2f (%.2f-%.2f) of %s, %d of %d rounds", m, v[0], v[n - 1], what, n,
+	       rounds);
+}
+
 /* Write a star of @n senders for @secs seconds as @file (in the bench's folder). */
 static int
 write_star(char *file, size_t size, const char *dir, unsigned n, double secs)
@@ -324,6 +342,7 @@ star_ratio(const char *netsim, const char *dir, int rounds, unsigned small, unsi
 	for (int k = 0; k < 4 && rc == 0; k++)
 		rc = write_star(file[k], sizeof file[k], dir, n[k], secs[k]);
 	double ratio[MAX_RUNS], uratio[MAX_RUNS];
+	int nr = 0, nu = 0; /* rounds that gave a ratio */
 	if (rc == 0) {
 		printf("star %u against star %u: run loop CPU per datagram, marginal over %g -> "
 		       "%g s (%.0f datagrams)\n\n",
@@ -343,10 +362,19 @@ star_ratio(const char *netsim, const char *dir, int rounds, unsigned small, unsi
 		double ll = (r[3].loop_cpu - r[2].loop_cpu) / added * 1e6;
 		double us = (r[1].user - r[0].user) / added * 1e6;
 		double ul = (r[3].user - r[2].user) / added * 1e6;
-		ratio[i] = ls > 0 ? ll / ls : 0;
-		uratio[i] = us > 0 ? ul / us : 0;
-		printf("| %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", i + 1, ls, ll,
-		       ratio[i], us, ul, uratio[i]);
+		/* A marginal that is not positive is timer noise (runs too
+		 * short, or a busy machine): that round gives no ratio. */
+		char rs[32] = "-", urs[32] = "-";
+		if (ls > 0 && ll > 0) {
+			ratio[nr++] = ll / ls;
+			snprintf(rs, sizeof rs, "%.2f", ll / ls);
+		}
+		if (us > 0 && ul > 0) {
+			uratio[nu++] = ul / us;
+			snprintf(urs, sizeof urs, "%.2f", ul / us);
+		}
+		printf("| %d | %.2f | %.2f | %s | %.2f | %.2f | %s |\n", i + 1, ls, ll, rs, us,
+		       ul, urs);
 		fflush(stdout);
 	}
 	for (int k = 0; k < 4; k++)
@@ -357,12 +385,11 @@ star_ratio(const char *netsim, const char *dir, int rounds, unsigned small, unsi
 			"--gen-star)\n");
 		return 1;
 	}
-	/* median sorts in place: the rows are printed, the order is not needed */
-	double mr = median(ratio, rounds), mu = median(uratio, rounds);
-	printf("\nratio star-%u / star-%u: median %.2f (%.2f-%.2f) of the run loop's CPU; %.2f "
-	       "(%.2f-%.2f) of user CPU; %d rounds\n",
-	       large, small, mr, ratio[0], ratio[rounds - 1], mu, uratio[0], uratio[rounds - 1],
-	       rounds);
+	printf("\nratio star-%u / star-%u: ", large, small);
+	print_ratio("the run loop's CPU", ratio, nr, rounds);
+	printf("; ");
+	print_ratio("user CPU", uratio, nu, rounds);
+	printf("\n");
 	return 0;
 }
 
