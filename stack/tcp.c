@@ -904,13 +904,15 @@ tcp_poll(struct sock *sk)
 		mask |= POLLPRI;
 	/* Linux tcp_poll (6.6): writable only as sk_stream_write_space would
 	 * wake (__sk_stream_is_writeable), else SOCK_NOSPACE so that an ACK
-	 * wakes the poller when it is */
-	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_state != TCP_CLOSE) {
-		if (sk_stream_is_writeable(sk))
-			mask |= POLLOUT | POLLWRNORM;
-		else
-			sk->sk_nospace = true;
-	}
+	 * wakes the poller when it is.  After shutdown(SHUT_WR), and on a
+	 * closed socket, always writable: the write does not block, it
+	 * fails with EPIPE (or ENOTCONN), and the poller must see that. */
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		mask |= POLLOUT | POLLWRNORM;
+	else if (sk_stream_is_writeable(sk))
+		mask |= POLLOUT | POLLWRNORM;
+	else
+		sk->sk_nospace = true;
 	return mask;
 }
 

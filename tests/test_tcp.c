@@ -920,6 +920,60 @@ test_tcp_poll_reports_pollout_once_half_the_queue_is_free(void **state)
 	assert_int_equal(fx->bytes[0], fx->bytes[1]);
 }
 
+/* The peer (slow_reader) accepts and does not read for two seconds, so
+ * the writer's buffer fills; fx->rc[0]: poll of the fresh socket, [1] its revents,
+ * [2] write until EAGAIN, [3] poll of the full socket, [4] shutdown,
+ * [5] poll after it, [6] its revents, [7] the write after it. */
+static int
+shut_writer(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	static char buf[4096];
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	struct pollfd pfd = { .fd = s, .events = POLLOUT };
+	fx->rc[0] = ns_poll(&pfd, 1, 0);
+	fx->rc[1] = pfd.revents;
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	ns_fcntl(s, F_SETFL, O_NONBLOCK);
+	ssize_t n;
+	errno = 0;
+	while ((n = ns_write(s, buf, sizeof buf)) > 0)
+		continue;
+	fx->rc[2] = n < 0 ? -errno : (int)n;
+	fx->rc[3] = ns_poll(&pfd, 1, 0);
+	fx->rc[4] = ns_shutdown(s, SHUT_WR);
+	fx->rc[5] = ns_poll(&pfd, 1, 0);
+	fx->rc[6] = pfd.revents;
+	errno = 0;
+	n = ns_send(s, buf, sizeof buf, MSG_NOSIGNAL);
+	fx->rc[7] = n < 0 ? -errno : (int)n;
+	ns_close(s);
+	return 0;
+}
+
+static void
+test_tcp_poll_reports_pollout_after_shutdown_wr(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, slow_reader, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, shut_writer, fx);
+	sim_run_until(fx->sim, 3 * SIM_S);
+	/* Linux tcp_poll (6.6): a closed socket is writable and hung up,
+	 * as Linux answers for a socket never connected */
+	assert_int_equal(fx->rc[0], 1);
+	assert_int_equal(fx->rc[1], POLLOUT | POLLHUP);
+	assert_int_equal(fx->rc[2], -EAGAIN);
+	assert_int_equal(fx->rc[3], 0); /* full: not writable */
+	assert_int_equal(fx->rc[4], 0);
+	/* after shutdown(SHUT_WR) always writable, full or not: a write
+	 * does not block but fails, and the poller must learn it */
+	assert_int_equal(fx->rc[5], 1);
+	assert_int_equal(fx->rc[6], POLLOUT);
+	assert_int_equal(fx->rc[7], -EPIPE);
+}
+
 /* ---- RTO floor ---------------------------------------------------------------------- */
 
 static int
@@ -1072,6 +1126,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_tcp_poll_reports_pollout_once_half_the_queue_is_free, setup_long_path,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_poll_reports_pollout_after_shutdown_wr,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tcp_rto_min_floors_the_variance_term_not_the_rto, setup_rtt_200ms,
 			teardown),
