@@ -129,6 +129,7 @@ struct tcp_fx_opts {
 	uint32_t b_mtu;	    /* host b's interface MTU; 0: 1500 */
 	bool trace;	    /* an in-memory trace at summary level (tcp_cc rows) */
 	bool no_timestamps; /* tcp_timestamps = 0 on both hosts: 1460-byte segments */
+	bool tso;	    /* tcp-segmentation-offload on both NICs: GSO skbs */
 	/* a CPU busy hook on host a / b from the start (without a trace) */
 	cpu_busy_hook a_busy_hook, b_busy_hook;
 	void *a_busy_arg, *b_busy_arg;
@@ -348,6 +349,7 @@ tcp_fx_new(const struct tcp_fx_opts *o)
 	nic_config_init(&ncb);
 	if (o->b_mtu)
 		ncb.mtu = o->b_mtu;
+	nca.tso = ncb.tso = o->tso;
 	fx->na = nic_new(fx->a, "eth0", NULL, &nca);
 	fx->nb = nic_new(fx->b, "eth0", NULL, &ncb);
 	fx->ab = (struct tt_dir){ .fx = fx, .to = fx->nb, .w = wire_new(fx->sim, "ab", &wc, 7) };

@@ -221,6 +221,70 @@ test_tso_should_defer_holds_a_sub_goal_send_and_the_deferral_ends(void **state)
 	sim_run_until(fx->sim, 5 * SIM_S);
 }
 
+/* fx->t[1]: when the first 8 segments were written; fx->t[0]: when the
+ * writer starts a write of more than one full skb at a moment
+ * tcp_tso_should_defer would hold it; fx->rc[1] the size goal then,
+ * fx->rc[2] what the write returned. */
+static int
+push_one_writer(struct proc *p, void *arg)
+{
+	(void)p;
+	struct tcp_fx *fx = arg;
+	static char buf[40 * MSS];
+	int s = ns_socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1, sndbuf = 1 << 20;
+	ns_setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	ns_setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	struct sockaddr_in to = tt_sin(B_ADDR, 5001);
+	fx->rc[0] = ns_connect(s, (struct sockaddr *)&to, sizeof to);
+	struct sock *sk = &tt_hold(fx, 0, s)->sk;
+	ns_write(s, buf, 8 * MSS); /* 8 of cwnd 10 in flight */
+	fx->t[1] = ns_now();
+	/* over half the srtt later their ACK is near (srtt is 29 ms here:
+	 * the handshake's sample includes the ARP exchange before the SYN) */
+	ns_sleep(tcp_sk(sk)->srtt / 2 + 2 * SIM_MS);
+	ns_write(s, buf, 1); /* the 9th: the last send is recent */
+	ns_sleep(200 * SIM_US);
+	fx->t[0] = ns_now();
+	fx->rc[1] = (int)tcp_xmit_size_goal(sk);
+	fx->rc[2] = (int)ns_write(s, buf, sizeof buf);
+	ns_close(s);
+	return 0;
+}
+
+/*
+ * Linux tcp_sendmsg_locked (6.6): a full skb that is the send head goes at
+ * once through tcp_push_one, which skips tcp_tso_should_defer.  Here the
+ * deferral would hold it until the first ACK, 20 ms after the first send
+ * (cwnd 10 with 9 in flight, so 1 MSS may go; the last send 0.2 ms ago; the
+ * oldest unacknowledged segment over half the srtt old): the one MSS the
+ * window allows leaves as the write fills the skb.
+ */
+static void
+test_tcp_push_one_sends_a_full_skb_without_tso_deferral(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "sink", 0, tt_bulk_sink, fx);
+	socket_spawn(fx->a, "writer", SIM_MS, push_one_writer, fx);
+	sim_run_until(fx->sim, 2 * SIM_S);
+	assert_int_equal(fx->rc[0], 0);
+	assert_true(fx->rc[1] > (int)MSS);	/* GSO skbs */
+	assert_true(fx->rc[1] < 40 * (int)MSS); /* the write fills one and more */
+	assert_int_equal(fx->rc[2], 40 * MSS);
+	assert_int_equal(fx->bytes[0], 48 * MSS + 1);
+	assert_true(fx->t[0] < fx->t[1] + RTT); /* before the first ACK */
+	/* the first data segment sent after fx->t[0]: the tap sees it a
+	 * one-way delay and its serialisation (121 us) later */
+	sim_time_t first = -1;
+	for (guint i = 0; i < fx->ab.segs->len && first < 0; i++) {
+		const struct tt_seg *sg = tt_seg(&fx->ab, i);
+		if (sg->len && sg->t - RTT / 2 >= fx->t[0])
+			first = sg->t - RTT / 2;
+	}
+	assert_true(first >= fx->t[0]);
+	assert_true(first - fx->t[0] < SIM_MS);
+}
+
 /* ---- retransmissions and what is still below TCP (6.6 tcp_output.c) ---------------- */
 
 /*
@@ -315,6 +379,14 @@ setup_1mbit(void **state)
 }
 
 static int
+setup_tso(void **state)
+{
+	*state = tcp_fx_new(&(struct tcp_fx_opts){
+		.rate = 100000000, .delay = RTT / 2, .no_timestamps = true, .tso = true });
+	return 0;
+}
+
+static int
 setup(void **state)
 {
 	*state = tcp_fx_new(&(struct tcp_fx_opts){
@@ -339,6 +411,9 @@ main(void)
 			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tso_should_defer_holds_a_sub_goal_send_and_the_deferral_ends, setup,
+			tcp_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tcp_push_one_sends_a_full_skb_without_tso_deferral, setup_tso,
 			tcp_fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_no_retransmission_while_the_copy_is_in_a_host_queue, setup_1mbit,
