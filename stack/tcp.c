@@ -759,10 +759,10 @@ tcp_push(struct sock *sk, int flags, bool nagle_push)
 		tcp_mark_urg(sk);
 	if (tcp_autocork(sk, tail, tcp_xmit_size_goal(sk)))
 		return;
-	bool push = tp->nagle_push;
-	tp->nagle_push |= nagle_push;
-	tcp_write_xmit(sk); /* __tcp_push_pending_frames */
-	tp->nagle_push = push;
+	if (nagle_push) /* __tcp_push_pending_frames(sk, mss, nonagle) */
+		tcp_write_xmit_nagle_push(sk);
+	else
+		tcp_write_xmit(sk);
 }
 
 /*

@@ -543,6 +543,7 @@ bool tcp_bsd_delack(const struct sock *sk); /* kernel = bsd-1996 */
 
 /* tcp_output.c */
 void tcp_write_xmit(struct sock *sk);
+void tcp_write_xmit_nagle_push(struct sock *sk);
 void tcp_push_one(struct sock *sk);
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb);
 void tcp_send_ack(struct sock *sk);

@@ -453,7 +453,10 @@ tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
  * carries the FIN (Linux net/ipv4/tcp_output.c tcp_nagle_test,
  * tcp_nagle_check, tcp_minshall_check; snd_sml is set by
  * tcp_minshall_update).  TCP_CORK holds it whatever is in flight, and
- * TCP_NODELAY's push (TCP_NAGLE_PUSH) lets it go even then.  RFC 896
+ * TCP_NODELAY's push (TCP_NAGLE_PUSH) lets it go even then: @nagle_push
+ * is Linux's nonagle argument, tp->nagle_push (the socket's TCP_NAGLE_PUSH
+ * bit) for tcp_write_xmit, TCP_NAGLE_PUSH itself for a push that passes
+ * Nagle and TCP_CORK this once (tcp_write_xmit_nagle_push).  RFC 896
  * proper (RFC 9293 §3.7.4) holds it while
  * any data is unacknowledged, so a bulk write ending in a partial segment
  * would wait for an ACK that the receiver may delay.
@@ -465,7 +468,7 @@ tso_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
  * has no MTU probing.
  */
 static void
-write_xmit(struct sock *sk, bool push_one)
+write_xmit(struct sock *sk, bool push_one, bool nagle_push)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	if (tcp_teardown(sk->host) || sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
@@ -504,7 +507,7 @@ write_xmit(struct sock *sk, bool push_one)
 			    skb->len > 0)
 				break;
 			if (skb->len < tp->mss && !skb->next && !(cb->flags & TCPHDR_FIN) &&
-			    !tcp_urg_mode(tp) && !tp->nagle_push && tcp_nagle_check(tp))
+			    !tcp_urg_mode(tp) && !nagle_push && tcp_nagle_check(tp))
 				break; /* Nagle, or TCP_CORK (tcp_nagle_test) */
 		}
 		bool resend = cb->when != 0;
@@ -560,7 +563,17 @@ write_xmit(struct sock *sk, bool push_one)
 void
 tcp_write_xmit(struct sock *sk)
 {
-	write_xmit(sk, false);
+	write_xmit(sk, false, tcp_sk(sk)->nagle_push);
+}
+
+/* Linux __tcp_push_pending_frames(sk, mss, TCP_NAGLE_PUSH): what may go
+ * goes, the short tail past Nagle and TCP_CORK for this call only (the
+ * writer's push before it sleeps for memory, tcp_push from
+ * wait_for_space; the persist timer's probe). */
+void
+tcp_write_xmit_nagle_push(struct sock *sk)
+{
+	write_xmit(sk, false, true);
 }
 
 /* Linux tcp_push_one (6.6, net/ipv4/tcp_output.c): a writer's full skb
@@ -570,7 +583,7 @@ tcp_write_xmit(struct sock *sk)
 void
 tcp_push_one(struct sock *sk)
 {
-	write_xmit(sk, true);
+	write_xmit(sk, true, true);
 }
 
 /*

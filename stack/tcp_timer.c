@@ -268,14 +268,11 @@ tcp_probe_timer_handler(void *a)
 			tcp_split_head(sk, n);
 		tp->backoff = 0;
 		uint32_t wnd = tp->snd_wnd;
-		bool push = tp->nagle_push;
 		tp->snd_wnd = MAX(wnd, skb_peek(&sk->sk_write_queue)->len);
 		/* tcp_write_wakeup sends without Nagle's test: a corked short
 		 * tail leaves here, an RTO (at least 200 ms) after it stopped,
 		 * the "200 ms ceiling" of tcp(7) */
-		tp->nagle_push = true;
-		tcp_write_xmit(sk);
-		tp->nagle_push = push;
+		tcp_write_xmit_nagle_push(sk);
 		tp->snd_wnd = wnd;
 		NS_CHECK(tcp_check_at_rest(sk, "tcp_probe_timer"));
 		return;
