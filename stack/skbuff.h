@@ -373,14 +373,24 @@ skb_prefetch_struct(const struct sk_buff *skb)
 }
 
 /* The bytes only of a frame-sized skb: a 64 KiB GSO skb is read a
- * segment at a time, and prefetching all of it would push other lines out. */
+ * segment at a time, and prefetching all of it would push other lines out.
+ * Four lines a turn, then one a turn for the rest: the same addresses as
+ * one a turn, in about half the instructions (a 1,514-byte frame: 24
+ * lines, 96 instructions of loop before). */
 static inline void
 skb_prefetch_data(const struct sk_buff *skb)
 {
 	__builtin_prefetch(skb->buf, 1);
 	if (skb->len > 2048)
 		return;
-	for (const unsigned char *p = skb->data; p < skb->tail; p += 64)
+	const unsigned char *p = skb->data, *tail = skb->tail;
+	for (; tail - p > 192; p += 256) {
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + 64);
+		__builtin_prefetch(p + 128);
+		__builtin_prefetch(p + 192);
+	}
+	for (; p < tail; p += 64)
 		__builtin_prefetch(p);
 }
 
