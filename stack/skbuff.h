@@ -519,12 +519,14 @@ void skb_trim(struct sk_buff *skb, uint32_t len);
 
 /* ---- header offsets --------------------------------------------------------- */
 
-/* The offset from head of data + @offset, for a header.  Aborts outside the buffer. */
+/* The offset from head of data + @offset, for a header.  Aborts outside the
+ * buffer: below head (a negative offset, which the unsigned compare sees as
+ * huge), past end, or too far for a 16-bit offset. */
 static inline uint16_t
 skb_hdr_offset(const struct sk_buff *skb, int offset, const char *call)
 {
 	long off = (long)(skb->data - skb->head) + offset;
-	if (off < 0 || off > (long)(skb->end - skb->head) || off >= SKB_HDR_UNSET)
+	if ((unsigned long)off > (unsigned long)(skb->end - skb->head) || off >= SKB_HDR_UNSET)
 		skb_panic(skb, call, (uint32_t)offset, "header offset outside the buffer");
 	return (uint16_t)off;
 }
@@ -538,23 +540,36 @@ skb_hdr_set(struct sk_buff *skb, uint16_t *hdr, int offset, const char *call)
 		skb_trace_op(skb, TR_HEADER, call, 0);
 }
 
+/* A header at data: head <= data <= end is the skb's invariant, so only
+ * the 16-bit limit is left to check. */
+static inline void
+skb_hdr_reset(struct sk_buff *skb, uint16_t *hdr, const char *call)
+{
+	uint32_t off = skb_data_offset(skb);
+	if (off >= SKB_HDR_UNSET)
+		skb_panic(skb, call, 0, "header offset outside the buffer");
+	*hdr = (uint16_t)off;
+	if (skb_traced(skb))
+		skb_trace_op(skb, TR_HEADER, call, 0);
+}
+
 /* Header offsets.  Reading an unset header aborts. */
 static inline void
 skb_reset_mac_header(struct sk_buff *skb) /* mac = data */
 {
-	skb_hdr_set(skb, &skb->mac_header, 0, "skb_reset_mac_header");
+	skb_hdr_reset(skb, &skb->mac_header, "skb_reset_mac_header");
 }
 
 static inline void
 skb_reset_network_header(struct sk_buff *skb) /* network = data */
 {
-	skb_hdr_set(skb, &skb->network_header, 0, "skb_reset_network_header");
+	skb_hdr_reset(skb, &skb->network_header, "skb_reset_network_header");
 }
 
 static inline void
 skb_reset_transport_header(struct sk_buff *skb) /* transport = data */
 {
-	skb_hdr_set(skb, &skb->transport_header, 0, "skb_reset_transport_header");
+	skb_hdr_reset(skb, &skb->transport_header, "skb_reset_transport_header");
 }
 
 static inline void
