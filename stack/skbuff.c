@@ -140,9 +140,8 @@ data_get(struct skb_pool *pool, uint32_t size)
 		d->cls = (uint8_t)cls;
 		pool->data_mallocs++;
 	}
-	d->refs = 1;
+	d->refs = 1; /* next_free is read only on the free list (data_put sets it) */
 	d->id = ++pool->next_data_id;
-	d->next_free = NULL;
 	return d;
 }
 
@@ -198,8 +197,7 @@ static struct sk_buff *
 skb_get_struct(struct host *host)
 {
 	struct skb_pool *pool = host->pool;
-	struct sk_buff *skb = skb_struct_zeroed(host);
-	skb->live_next = skb->live_prev = NULL;
+	struct sk_buff *skb = skb_struct_zeroed(host); /* host_skb_born sets the live links */
 	skb->id = ++pool->next_id;
 	skb->tstamp = sim_now(host->sim);
 	pool->allocs++;
