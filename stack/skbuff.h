@@ -388,15 +388,16 @@ skb_prefetch_data(const struct sk_buff *skb)
 	__builtin_prefetch(skb->buf, 1);
 	if (skb->len > 2048)
 		return;
-	const unsigned char *p = skb->data, *tail = skb->tail;
-	for (; tail - p > 192; p += 256) {
-		__builtin_prefetch(p);
-		__builtin_prefetch(p + 64);
-		__builtin_prefetch(p + 128);
-		__builtin_prefetch(p + 192);
+	/* addresses as integers: tail - 192 may lie before the buffer */
+	uintptr_t p = (uintptr_t)skb->data, tail = (uintptr_t)skb->tail, last4 = tail - 192;
+	for (; p < last4; p += 256) {
+		__builtin_prefetch((const void *)p);
+		__builtin_prefetch((const void *)(p + 64));
+		__builtin_prefetch((const void *)(p + 128));
+		__builtin_prefetch((const void *)(p + 192));
 	}
 	for (; p < tail; p += 64)
-		__builtin_prefetch(p);
+		__builtin_prefetch((const void *)p);
 }
 
 /* Linux skb_is_gso: a large skb the device or skb_gso_segment will cut. */
