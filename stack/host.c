@@ -18,6 +18,9 @@
 #include "stack/socket.h"
 #include "trace/trace.h"
 
+/* What skb_traced reads on a host without a trace view. */
+static const enum trace_level host_trace_off = TRACE_OFF;
+
 struct host *
 host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *name, uint64_t seed)
 {
@@ -25,8 +28,10 @@ host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *n
 	h->name = g_strdup(name);
 	h->sim = sim;
 	h->cpu = cpu_new(sim, name);
+	h->trace_level = &host_trace_off;
 	if (tr) {
 		h->trace = trace_host_add(tr, sim, h->cpu, name);
+		h->trace_level = &h->trace->level;
 		/* The busy intervals go to the database only (cpu_busy rows at
 		 * full level, the cpu_total rows at its close): without one, no
 		 * one reads them, and their totals cost a lookup per interval
@@ -48,10 +53,22 @@ host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, const char *n
 }
 
 void
+host_trace_detach(struct host *h)
+{
+	h->trace = NULL;
+	h->trace_level = &host_trace_off;
+}
+
+void
 host_free(struct host *h)
 {
 	if (!h)
 		return;
+	/* cli/world.c's close_trace clears host->trace when the trace closes
+	 * (and frees the view trace_level points into): the skbs dropped
+	 * below must read TRACE_OFF */
+	if (!h->trace)
+		host_trace_detach(h);
 	while (h->nfini > 0)
 		h->fini[--h->nfini](h);
 	while (h->dev_list) {

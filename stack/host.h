@@ -70,6 +70,9 @@ struct host {
 	struct cpu *cpu;
 	struct trace_host *trace; /* NULL when not traced */
 	struct skb_pool *pool;
+	/* &trace->level, or TRACE_OFF's constant: what skb_traced reads.
+	 * Whoever drops the trace view calls host_trace_detach. */
+	const enum trace_level *trace_level;
 
 	/* layers (each owned by its layer; NULL until that layer is set up) */
 	struct neigh_table *arp;
@@ -114,7 +117,9 @@ struct host {
 _Static_assert(offsetof(struct host, sim) == offsetof(struct skb_host_head, sim) &&
 		       offsetof(struct host, cpu) == offsetof(struct skb_host_head, cpu) &&
 		       offsetof(struct host, trace) == offsetof(struct skb_host_head, trace) &&
-		       offsetof(struct host, pool) == offsetof(struct skb_host_head, pool),
+		       offsetof(struct host, pool) == offsetof(struct skb_host_head, pool) &&
+		       offsetof(struct host, trace_level) ==
+			       offsetof(struct skb_host_head, trace_level),
 	       "struct skb_host_head must be the first members of struct host");
 
 /*
@@ -131,6 +136,13 @@ struct host *host_new(struct sim *sim, struct trace *tr, struct skb_pool *pool, 
  * afterwards is a leak: reported with g_critical, one line per skb.
  */
 void host_free(struct host *host);
+/*
+ * The host's trace view is gone (its trace closed): host->trace becomes
+ * NULL and skb_traced reads TRACE_OFF.  Call it instead of clearing
+ * host->trace by hand, which would leave trace_level pointing into the
+ * freed view (host_free repairs that for the host it frees).
+ */
+void host_trace_detach(struct host *host);
 /* Register @fn to run at host_free.  Aborts beyond HOST_MAX_FINI. */
 void host_add_fini(struct host *host, host_fini_fn fn);
 

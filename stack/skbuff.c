@@ -140,9 +140,8 @@ data_get(struct skb_pool *pool, uint32_t size)
 		d->cls = (uint8_t)cls;
 		pool->data_mallocs++;
 	}
-	d->refs = 1;
+	d->refs = 1; /* next_free is read only on the free list (data_put sets it) */
 	d->id = ++pool->next_data_id;
-	d->next_free = NULL;
 	return d;
 }
 
@@ -198,8 +197,7 @@ static struct sk_buff *
 skb_get_struct(struct host *host)
 {
 	struct skb_pool *pool = host->pool;
-	struct sk_buff *skb = skb_struct_zeroed(host);
-	skb->live_next = skb->live_prev = NULL;
+	struct sk_buff *skb = skb_struct_zeroed(host); /* host_skb_born sets the live links */
 	skb->id = ++pool->next_id;
 	skb->tstamp = sim_now(host->sim);
 	pool->allocs++;
@@ -268,7 +266,7 @@ skb_trace_row(struct sk_buff *skb, enum trace_op op, enum trace_layer layer, con
 
 #define SKB_TRACE(skb, ...)                                \
 	do {                                               \
-		if (TRACE_ON((skb)->host->trace))          \
+		if (skb_traced(skb))                       \
 			skb_trace_row((skb), __VA_ARGS__); \
 	} while (0)
 
@@ -282,7 +280,7 @@ skb_trace_copy(struct sk_buff *skb, enum trace_layer layer, enum trace_copy_kind
 void
 skb_trace_dma_tx(struct sk_buff *skb, const char *ifname, uint32_t len, uint32_t wlen)
 {
-	if (!TRACE_ON(skb->host->trace))
+	if (!skb_traced(skb))
 		return;
 	skb_trace_row(skb, TR_COPY, LAYER_NIC, NULL, NULL, len, COPY_DMA_TO_DEV, NULL, 0, true);
 	/* a wire row's len is the frame's length on the wire (padded to 60) */
@@ -294,7 +292,7 @@ void
 skb_trace_dma_rx(struct sk_buff *skb, const char *ifname, uint32_t len, uint64_t sender,
 		 bool external)
 {
-	if (!TRACE_ON(skb->host->trace))
+	if (!skb_traced(skb))
 		return;
 	skb_trace_row_len(skb, TR_WIRE, LAYER_WIRE, "rx", ifname, len, 0, COPY_NONE,
 			  external ? "external" : NULL, sender, true);
@@ -375,7 +373,7 @@ skb_desc_post(struct host *host, uint32_t size, enum trace_layer layer, const ch
 	*d = (struct skb_desc){ ++pool->next_id, sim_now(host->sim), 0 };
 	pool->allocs++;
 	host_skb_fold(host, qname);
-	if (TRACE_ON(host->trace)) {
+	if (*host->trace_level >= TRACE_FULL) {
 		/* the rows skb_alloc_nodata and an enqueue would write, from the
 		 * fields they read (skb_struct_zeroed's): no struct is taken */
 		struct sk_buff skb;

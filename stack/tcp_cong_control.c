@@ -41,7 +41,9 @@ void
 tcp_cc_trace(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (!sk->host->trace)
+	/* trace_tcp_cc writes from summary level up: test that before building
+	 * the row (an untraced run has a trace view at level off, not NULL) */
+	if (!TRACE_PACKETS_ON(sk->host->trace))
 		return;
 	uint32_t flight = tcp_flight(sk), left = tp->sacked_out + tp->lost_out;
 	if (left > tp->retrans_out) {
