@@ -87,11 +87,13 @@ struct nic {
 	 * net_device) and laid out by what a frame reads, as the queues
 	 * above: at a 1000-sender star each sender's NIC and each of the
 	 * router's 1001 is cold when its next frame comes.  Line 0: what
-	 * both paths read; line 1: the settings (mtu, napi, promisc,
-	 * tx_ring); line 2: the TX state; then the counters, on a line of
-	 * their own: a received frame counts in their first line (rx_frames,
-	 * rx_dma, rx_irqs), a sent one in their second (tx_frames,
-	 * tx_napi_irqs, tx_completed, tx_polled). */
+	 * both paths read; line 1: the TX state, then the settings, whose
+	 * first 24 bytes (rx_ring, tx_ring, mtu, napi, promisc, adaptive_rx:
+	 * what a frame or a poll reads, struct nic_config) end that line; then the counters, on a
+	 * line of their own: a received frame counts in their first line
+	 * (rx_frames, rx_dma, rx_irqs), a sent one in their second
+	 * (tx_frames, tx_napi_irqs, tx_completed, tx_polled).  A sent frame
+	 * costs three lines of the NIC, a received one three. */
 	struct net_device *dev;
 	struct host *host;
 	struct wire *wire;
@@ -103,16 +105,16 @@ struct nic {
 	uint16_t ntxq;
 	uint32_t rx_buf_size;
 
-	struct nic_config cfg;
-
 	/* TX: the queues' rings; the hardware serves them in turn (tx_kick) */
 	int side;		/* our end of the wire */
-	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
 	uint32_t tx_rr;		/* the queue tx_kick looks at first */
+	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
 	uint64_t tx_unsent;	/* bit i: txq[i].tx_next is set (tx_pick); <= 64 queues */
 	uint32_t tx_on_wire;	/* 1 while our frame is being serialised */
 	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
 	bool tx_last_frame;	/* the frame on the wire ends its skb */
+
+	struct nic_config cfg;
 
 	_Alignas(64) struct nic_stats stats;
 
@@ -121,13 +123,12 @@ struct nic {
 	struct rss_ctx rss;
 };
 /* the lines named above */
-G_STATIC_ASSERT(offsetof(struct nic, cfg) == 64);
-G_STATIC_ASSERT(offsetof(struct nic, tx_last_frame) < 192);
+G_STATIC_ASSERT(offsetof(struct nic, side) == 64 && offsetof(struct nic, cfg.adaptive_rx) < 128);
+G_STATIC_ASSERT(offsetof(struct nic, stats) == 192);
 G_STATIC_ASSERT(offsetof(struct nic_stats, rx_irqs) < 64 &&
 		offsetof(struct nic_stats, tx_frames) >= 64 &&
 		offsetof(struct nic_stats, tx_napi_irqs) >= 64);
 
-/* The CPU the queue's interrupt is delivered to (smp_affinity). */
 static inline struct cpu *
 rxq_cpu(const struct nic_rxq *q)
 {
