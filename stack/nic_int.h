@@ -26,35 +26,40 @@ enum irq_step { IRQ_ENTRY, IRQ_FRAME, IRQ_RECLAIM };
  * (/proc/irq/N/smp_affinity), whose softnet_data polls its NAPI.
  */
 struct nic_rxq {
+	/* Lines 0 and 1: what the interrupt reads, whichever its cause (a
+	 * sender's queue sees TX completions alone); line 2: the interrupt's
+	 * item, whose hot part is one line (sim/cpu.h); line 3: the receive
+	 * side's counter and free descriptors, beside the item's cold part;
+	 * then the NAPI instance on a line of its own.  At 1000 senders each
+	 * queue is cold when its next frame comes: a sender's costs three
+	 * lines, the router's four. */
 	struct nic *nic;
 	uint32_t index;
-	uint32_t cpu; /* the CPU its interrupt is routed to */
+	uint32_t cpu;		/* the CPU its interrupt is routed to */
+	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
+	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
+	uint64_t rx_irqs;	/* interrupts of this queue */
+	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
+	uint32_t coal_frames;
 	/* empty pre-allocated buffers, posted as folded skbs: rx_free_len in
 	 * all, the oldest first.  Those posted at open on an untraced host are
 	 * a range (skb_desc_post_n: rx_lazy of them, ids from rx_lazy_id, all
 	 * stamped rx_lazy_tstamp) and are taken first; the refills after are
 	 * skb_descs in rx_free, a ring of rx_free_cap (grown up to cfg.rx_ring
 	 * as needed), its oldest at rx_free_head. */
-	/* per-frame counters and coalescing, next to the ring's indices: at
-	 * 1000 senders each queue is cold when its next frame comes (h16s) */
-	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
-	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
-	uint64_t rx_irqs;	/* interrupts of this queue */
-	uint64_t rx_frames;	/* frames RSS steered to it */
-	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
-	uint32_t coal_frames;
 	uint32_t rx_free_len, rx_lazy;
-	uint64_t rx_lazy_id;
-	sim_time_t rx_lazy_tstamp;
-	struct skb_desc *rx_free;
-	uint32_t rx_free_head, rx_free_cap;
 	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
 	bool rx_irq_enabled;	     /* RX interrupt unmasked */
 	bool rx_irq_asserted;	     /* raised and its handler not finished */
 	enum irq_step rx_step;
 	uint32_t coalesce_count; /* frames waiting for a coalesced interrupt */
 	sim_event_id coalesce_ev;
-	struct cpu_work rx_irq_work;
+	_Alignas(64) struct cpu_work rx_irq_work;
+	uint64_t rx_frames; /* frames RSS steered to it */
+	uint64_t rx_lazy_id;
+	sim_time_t rx_lazy_tstamp;
+	struct skb_desc *rx_free;
+	uint32_t rx_free_head, rx_free_cap;
 	struct napi_struct napi;
 	struct dim rx_dim; /* adaptive_rx: net_dim state */
 };
@@ -123,6 +128,9 @@ struct nic {
 	struct rss_ctx rss;
 };
 /* the lines named above */
+G_STATIC_ASSERT(offsetof(struct nic_rxq, coalesce_ev) + 8 <= 128 &&
+		offsetof(struct nic_rxq, rx_irq_work) == 128 &&
+		offsetof(struct nic_rxq, napi) == 256);
 G_STATIC_ASSERT(offsetof(struct nic, side) == 64 && offsetof(struct nic, cfg.adaptive_rx) < 128);
 G_STATIC_ASSERT(offsetof(struct nic, stats) == 192);
 G_STATIC_ASSERT(offsetof(struct nic_stats, rx_irqs) < 64 &&
