@@ -615,8 +615,10 @@ work_arm(struct cpu *cpu, struct cpu_work *w, enum cpu_ctx ctx, sim_time_t cost)
 {
 	w->ctx = ctx;
 	w->remaining = cost;
-	w->migrate_ns = 0;
-	w->switch_ns = 0;
+	if (G_UNLIKELY(cpu->hook)) { /* only account_parts reads them */
+		w->migrate_ns = 0;
+		w->switch_ns = 0;
+	}
 	w->debt = NULL;
 	w->queued = true;
 	w->on = cpu;

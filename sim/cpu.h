@@ -33,6 +33,7 @@
 #define NETSIM_SIM_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "include/netsim/trace_vocab.h"
 #include "sim/check.h"
@@ -111,23 +112,33 @@ typedef void (*cpu_work_fn)(struct cpu_work *work);
  * A unit of CPU work, embedded by its owner.  Invariant: an item is on at
  * most one queue (or running) at a time; @queued says so.  Only cpu.c writes
  * the fields below @task.
+ *
+ * What submitting and running an item touches is its first 62 bytes, so an
+ * item its owner places on a cache line of its own (a NIC queue's interrupt,
+ * a debt) costs one line when it has gone cold (a sender of the 1000-host
+ * star submits its items once every 10 ms).  The rest is read by the busy
+ * hook alone (a traced run) and by error messages.
  */
 struct cpu_work {
-	cpu_work_fn fn;	  /* called once the cost has been paid */
-	void *owner;	  /* for fn's use */
-	const char *name; /* what the trace calls this work, e.g. "nic0 irq" */
-	uint32_t task;	  /* for CPU_TASK: which task runs it; 0 is a task too ("kernel") */
+	cpu_work_fn fn; /* called once the cost has been paid */
+	void *owner;	/* for fn's use */
+	uint32_t task;	/* for CPU_TASK: which task runs it; 0 is a task too ("kernel") */
 	/* private to cpu.c */
-	enum cpu_ctx ctx;
+	uint8_t ctx; /* enum cpu_ctx */
 	bool queued;
 	sim_time_t remaining;  /* switch_ns + the debt's + the item's own cost, still to pay */
-	sim_time_t migrate_ns; /* a migration paid first of all (COST_MIGRATE) */
-	sim_time_t switch_ns;  /* a context switch paid first (COST_CTX_SWITCH) */
 	struct cpu_debt *debt; /* charges of the previous step, paid after the switch */
 	struct cpu_task *se;   /* cache: the task entity of @task */
 	struct cpu *on;	       /* the CPU it is queued on (several per host) */
 	struct cpu_work *next;
+	/* line 1 (0x40): for the busy hook; cpu.c keeps migrate_ns and
+	 * switch_ns only while the CPU has one */
+	const char *name;      /* what the trace calls this work, e.g. "nic0 irq" */
+	sim_time_t migrate_ns; /* a migration paid first of all (COST_MIGRATE) */
+	sim_time_t switch_ns;  /* a context switch paid first (COST_CTX_SWITCH) */
 };
+_Static_assert(offsetof(struct cpu_work, next) + 8 <= 64 && offsetof(struct cpu_work, name) == 64,
+	       "struct cpu_work's hot fields are not on its first line");
 
 static inline void
 cpu_work_init(struct cpu_work *w, cpu_work_fn fn, void *owner, const char *name)

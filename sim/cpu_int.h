@@ -24,16 +24,21 @@ struct cpu_seg {
 
 /* Charges made by one item's function, paid by that flow's next item (or
  * by @work when there is none).  Pooled per CPU: the hot path allocates
- * nothing once the pool has grown to the number of items in flight. */
+ * nothing once the pool has grown to the number of items in flight.
+ * Line-aligned (debt_get): @work's hot part is line 0, touched only when
+ * the debt is paid as an item of its own; what a charge and the item that
+ * pays it touch (the list link, the counts, the first segment) fills line
+ * 1 after @work's cold part, and the next four segments line 2, so a cold
+ * debt of up to five segments costs two or three lines, not four. */
 struct cpu_debt {
-	/* what a charge and the item that pays it touch: the first line */
+	struct cpu_work work; /* when paid as an item of its own */
 	struct cpu_debt *next_free;
 	uint32_t nseg, cur; /* segments; the first not yet paid */
 	sim_time_t total;
 	struct cpu_seg seg[CPU_DEBT_SEGS];
 	struct cpu_debt *all_next;
-	struct cpu_work work; /* when paid as an item of its own */
 };
+_Static_assert(offsetof(struct cpu_debt, seg[1]) == 128, "struct cpu_debt's lines moved");
 
 /*
  * A task as the scheduler sees it: Linux's task_struct + sched_entity.

@@ -280,14 +280,18 @@ rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
 	}
 	struct cpu_work *w = cpu_queue_pop(&next->items);
 	g_assert(w != NULL);
+	/* the parts for the busy hook, kept only while there is one (cpu.h) */
+	bool parts = ((struct cpu *)(void *)((char *)rq - offsetof(struct cpu, rq)))->hook != NULL;
 	if (next->owes_migrate) { /* the first item on a new CPU pays the move */
-		w->migrate_ns += next->migrate_owed;
+		if (parts)
+			w->migrate_ns += next->migrate_owed;
 		w->remaining += next->migrate_owed;
 		next->migrate_owed = 0;
 		next->owes_migrate = false;
 	}
 	if (rq->last_ran && rq->last_ran != next) {
-		w->switch_ns += ctx_switch_ns;
+		if (parts)
+			w->switch_ns += ctx_switch_ns;
 		w->remaining += ctx_switch_ns;
 		rq->ctx_switches++;
 	}

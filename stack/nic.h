@@ -68,18 +68,19 @@ struct host;
 struct trace_pcap;
 
 struct nic_config {
-	uint32_t rx_ring;	       /* RX descriptors, 256 */
-	uint32_t tx_ring;	       /* TX descriptors, 256 */
-	uint32_t tx_queue_len;	       /* the device's qdisc limit, 1000 */
-	uint32_t ecn_mark;	       /* the qdisc's CE-marking threshold, packets; 0 off */
-	uint32_t mtu;		       /* 1500 */
-	bool napi;		       /* true: NAPI; false: interrupt mode (netif_rx) */
+	uint32_t rx_ring;      /* RX descriptors, 256 */
+	uint32_t tx_ring;      /* TX descriptors, 256 */
+	uint32_t tx_queue_len; /* the device's qdisc limit, 1000 */
+	uint32_t ecn_mark;     /* the qdisc's CE-marking threshold, packets; 0 off */
+	uint32_t mtu;	       /* 1500 */
+	bool napi;	       /* true: NAPI; false: interrupt mode (netif_rx) */
+	bool promisc;	       /* accept frames for any MAC address; false */
+	bool adaptive_rx;      /* net_dim moves rx_usecs/rx_frames; false */
+	/* the fields above are read per frame or poll (struct nic keeps them on a line) */
 	uint32_t weight;	       /* NAPI weight (quota per poll), 64; 0 = unlimited */
 	bool threaded;		       /* threaded NAPI: polled by the thread napi/IF; false */
 	uint32_t rx_usecs;	       /* interrupt coalescing delay, us; 0 = none */
 	uint32_t rx_frames;	       /* interrupt coalescing frame count; 0 = none */
-	bool adaptive_rx;	       /* net_dim moves rx_usecs/rx_frames; false */
-	bool promisc;		       /* accept frames for any MAC address; false */
 	uint32_t napi_defer_hard_irqs; /* completions that keep the IRQ masked; 0 */
 	sim_time_t gro_flush_timeout;  /* their re-poll timer; 0 = off */
 	/* offloads (ethtool -K; stack/gso.h) */

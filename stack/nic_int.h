@@ -26,35 +26,40 @@ enum irq_step { IRQ_ENTRY, IRQ_FRAME, IRQ_RECLAIM };
  * (/proc/irq/N/smp_affinity), whose softnet_data polls its NAPI.
  */
 struct nic_rxq {
+	/* Lines 0 and 1: what the interrupt reads, whichever its cause (a
+	 * sender's queue sees TX completions alone); line 2: the interrupt's
+	 * item, whose hot part is one line (sim/cpu.h); line 3: the receive
+	 * side's counter and free descriptors, beside the item's cold part;
+	 * then the NAPI instance on a line of its own.  At 1000 senders each
+	 * queue is cold when its next frame comes: a sender's costs three
+	 * lines, the router's four. */
 	struct nic *nic;
 	uint32_t index;
-	uint32_t cpu; /* the CPU its interrupt is routed to */
+	uint32_t cpu;		/* the CPU its interrupt is routed to */
+	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
+	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
+	uint64_t rx_irqs;	/* interrupts of this queue */
+	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
+	uint32_t coal_frames;
 	/* empty pre-allocated buffers, posted as folded skbs: rx_free_len in
 	 * all, the oldest first.  Those posted at open on an untraced host are
 	 * a range (skb_desc_post_n: rx_lazy of them, ids from rx_lazy_id, all
 	 * stamped rx_lazy_tstamp) and are taken first; the refills after are
 	 * skb_descs in rx_free, a ring of rx_free_cap (grown up to cfg.rx_ring
 	 * as needed), its oldest at rx_free_head. */
-	/* per-frame counters and coalescing, next to the ring's indices: at
-	 * 1000 senders each queue is cold when its next frame comes (h16s) */
-	uint64_t rx_napi_pkts;	/* packets the NAPI poll took (net_dim's pkt_ctr) */
-	uint64_t rx_napi_bytes; /* and their bytes (byte_ctr) */
-	uint64_t rx_irqs;	/* interrupts of this queue */
-	uint64_t rx_frames;	/* frames RSS steered to it */
-	uint32_t coal_usecs;	/* its coalescing (ethtool -C; adaptive_rx moves it) */
-	uint32_t coal_frames;
 	uint32_t rx_free_len, rx_lazy;
-	uint64_t rx_lazy_id;
-	sim_time_t rx_lazy_tstamp;
-	struct skb_desc *rx_free;
-	uint32_t rx_free_head, rx_free_cap;
 	struct sk_buff_head rx_ring; /* filled descriptors, oldest first */
 	bool rx_irq_enabled;	     /* RX interrupt unmasked */
 	bool rx_irq_asserted;	     /* raised and its handler not finished */
 	enum irq_step rx_step;
 	uint32_t coalesce_count; /* frames waiting for a coalesced interrupt */
 	sim_event_id coalesce_ev;
-	struct cpu_work rx_irq_work;
+	_Alignas(64) struct cpu_work rx_irq_work;
+	uint64_t rx_frames; /* frames RSS steered to it */
+	uint64_t rx_lazy_id;
+	sim_time_t rx_lazy_tstamp;
+	struct skb_desc *rx_free;
+	uint32_t rx_free_head, rx_free_cap;
 	struct napi_struct napi;
 	struct dim rx_dim; /* adaptive_rx: net_dim state */
 };
@@ -87,11 +92,13 @@ struct nic {
 	 * net_device) and laid out by what a frame reads, as the queues
 	 * above: at a 1000-sender star each sender's NIC and each of the
 	 * router's 1001 is cold when its next frame comes.  Line 0: what
-	 * both paths read; line 1: the settings (mtu, napi, promisc,
-	 * tx_ring); line 2: the TX state; then the counters, on a line of
-	 * their own: a received frame counts in their first line (rx_frames,
-	 * rx_dma, rx_irqs), a sent one in their second (tx_frames,
-	 * tx_napi_irqs, tx_completed, tx_polled). */
+	 * both paths read; line 1: the TX state, then the settings, whose
+	 * first 24 bytes (rx_ring, tx_ring, mtu, napi, promisc, adaptive_rx:
+	 * what a frame or a poll reads, struct nic_config) end that line; then the counters, on a
+	 * line of their own: a received frame counts in their first line
+	 * (rx_frames, rx_dma, rx_irqs), a sent one in their second
+	 * (tx_frames, tx_napi_irqs, tx_completed, tx_polled).  A sent frame
+	 * costs three lines of the NIC, a received one three. */
 	struct net_device *dev;
 	struct host *host;
 	struct wire *wire;
@@ -103,16 +110,16 @@ struct nic {
 	uint16_t ntxq;
 	uint32_t rx_buf_size;
 
-	struct nic_config cfg;
-
 	/* TX: the queues' rings; the hardware serves them in turn (tx_kick) */
 	int side;		/* our end of the wire */
-	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
 	uint32_t tx_rr;		/* the queue tx_kick looks at first */
+	struct nic_txq *tx_cur; /* the queue whose frame is on the wire */
 	uint64_t tx_unsent;	/* bit i: txq[i].tx_next is set (tx_pick); <= 64 queues */
 	uint32_t tx_on_wire;	/* 1 while our frame is being serialised */
 	uint32_t tx_seg;	/* TSO: the next frame of tx_cur's tx_next */
 	bool tx_last_frame;	/* the frame on the wire ends its skb */
+
+	struct nic_config cfg;
 
 	_Alignas(64) struct nic_stats stats;
 
@@ -121,13 +128,15 @@ struct nic {
 	struct rss_ctx rss;
 };
 /* the lines named above */
-G_STATIC_ASSERT(offsetof(struct nic, cfg) == 64);
-G_STATIC_ASSERT(offsetof(struct nic, tx_last_frame) < 192);
+G_STATIC_ASSERT(offsetof(struct nic_rxq, coalesce_ev) + 8 <= 128 &&
+		offsetof(struct nic_rxq, rx_irq_work) == 128 &&
+		offsetof(struct nic_rxq, napi) == 256);
+G_STATIC_ASSERT(offsetof(struct nic, side) == 64 && offsetof(struct nic, cfg.adaptive_rx) < 128);
+G_STATIC_ASSERT(offsetof(struct nic, stats) == 192);
 G_STATIC_ASSERT(offsetof(struct nic_stats, rx_irqs) < 64 &&
 		offsetof(struct nic_stats, tx_frames) >= 64 &&
 		offsetof(struct nic_stats, tx_napi_irqs) >= 64);
 
-/* The CPU the queue's interrupt is delivered to (smp_affinity). */
 static inline struct cpu *
 rxq_cpu(const struct nic_rxq *q)
 {
