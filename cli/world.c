@@ -630,7 +630,7 @@ close_trace(struct world *w, bool finished, GError **error)
 	bool ok = trace_close(tr, finished, error);
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
-		h->trace = NULL;
+		host_trace_detach(h); /* its trace level read TRACE_OFF again */
 		cpu_set_busy_hook(h->cpu, NULL, NULL);
 		/* CPUs 1..N-1 copied CPU 0's hook (cpu_smp_join): a process
 		 * killed at teardown must not call it with the freed trace */

@@ -64,11 +64,9 @@ host_free(struct host *h)
 {
 	if (!h)
 		return;
-	/* cli/world.c's close_trace clears host->trace when the trace closes
-	 * (and frees the view trace_level points into): the skbs dropped
-	 * below must read TRACE_OFF */
-	if (!h->trace)
-		host_trace_detach(h);
+	/* whoever closed the trace detached the host from it (cli/world.c's
+	 * close_trace): the skbs dropped below must not read a freed view */
+	g_assert(h->trace || h->trace_level == &host_trace_off);
 	while (h->nfini > 0)
 		h->fini[--h->nfini](h);
 	while (h->dev_list) {

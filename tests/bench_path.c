@@ -118,7 +118,8 @@ run(uint64_t frames, const char *db, uint64_t *rows, bool counts)
 			" frames delivered",
 			b.delivered, frames);
 	trace_close(tr, true, NULL);
-	b.a->trace = b.b->trace = NULL;
+	host_trace_detach(b.a);
+	host_trace_detach(b.b);
 	host_free(b.a);
 	host_free(b.b);
 	wire_free(w);
