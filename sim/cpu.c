@@ -478,7 +478,7 @@ cpu_pick_free(struct cpu *cpu)
 		if (w)
 			return w;
 	}
-	return rq_pick(&cpu->rq, cpu->head.cost[COST_CTX_SWITCH]);
+	return rq_pick(&cpu->rq, cpu->head.cost[COST_CTX_SWITCH], cpu->hook != NULL);
 }
 
 /* cpu_pick_free, or NULL while an item or a function runs. */

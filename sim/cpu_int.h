@@ -221,7 +221,7 @@ struct cpu_task *rq_task(struct cpu_rq *rq, uint32_t id);
 void rq_wakeup(struct cpu_rq *rq, struct cpu_task *se);
 void rq_sleep(struct cpu_rq *rq, struct cpu_task *se);
 void rq_account_slow(struct cpu_rq *rq, struct cpu_task *se);
-struct cpu_work *rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns);
+struct cpu_work *rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns, bool parts);
 
 /* Queue task item @w (w->se set) on its task; a wakeup if the task slept. */
 static inline void
@@ -261,15 +261,17 @@ rq_account(struct cpu_rq *rq, struct cpu_task *se, sim_time_t ns)
 }
 
 /* The next task item to run (schedule()), with a context switch charged
- * into it when the task changes; NULL when no task is runnable. */
+ * into it when the task changes; NULL when no task is runnable.  @parts:
+ * the CPU has a busy hook, so the item keeps migrate_ns and switch_ns too
+ * (struct cpu_work: only the hook reads them). */
 static inline struct cpu_work *
-rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
+rq_pick(struct cpu_rq *rq, sim_time_t ctx_switch_ns, bool parts)
 {
 	struct cpu_task *c = rq->curr;
 	if (c && c == rq->last_ran && c->on_rq && c->items.head && !c->owes_migrate &&
 	    (c->preempt_count > 0 || !rq->need_resched))
 		return cpu_queue_pop(&c->items); /* the current task goes on */
-	return rq_pick_slow(rq, ctx_switch_ns);
+	return rq_pick_slow(rq, ctx_switch_ns, parts);
 }
 void rq_check(const struct cpu *cpu, const struct cpu_rq *rq);
 

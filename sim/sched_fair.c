@@ -262,7 +262,7 @@ rq_account_slow(struct cpu_rq *rq, struct cpu_task *se)
 }
 
 struct cpu_work *
-rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
+rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns, bool parts)
 {
 	struct cpu_task *next = rq->curr;
 	if (!(next && next->on_rq && next->items.head &&
@@ -280,8 +280,6 @@ rq_pick_slow(struct cpu_rq *rq, sim_time_t ctx_switch_ns)
 	}
 	struct cpu_work *w = cpu_queue_pop(&next->items);
 	g_assert(w != NULL);
-	/* the parts for the busy hook, kept only while there is one (cpu.h) */
-	bool parts = ((struct cpu *)(void *)((char *)rq - offsetof(struct cpu, rq)))->hook != NULL;
 	if (next->owes_migrate) { /* the first item on a new CPU pays the move */
 		if (parts)
 			w->migrate_ns += next->migrate_owed;

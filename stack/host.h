@@ -140,7 +140,7 @@ void host_free(struct host *host);
  * The host's trace view is gone (its trace closed): host->trace becomes
  * NULL and skb_traced reads TRACE_OFF.  Call it instead of clearing
  * host->trace by hand, which would leave trace_level pointing into the
- * freed view (host_free repairs that for the host it frees).
+ * freed view (host_free asserts that a host without a view was detached).
  */
 void host_trace_detach(struct host *host);
 /* Register @fn to run at host_free.  Aborts beyond HOST_MAX_FINI. */

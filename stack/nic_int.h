@@ -137,6 +137,7 @@ G_STATIC_ASSERT(offsetof(struct nic_stats, rx_irqs) < 64 &&
 		offsetof(struct nic_stats, tx_frames) >= 64 &&
 		offsetof(struct nic_stats, tx_napi_irqs) >= 64);
 
+/* The CPU the queue's interrupt is delivered to (smp_affinity). */
 static inline struct cpu *
 rxq_cpu(const struct nic_rxq *q)
 {
