@@ -479,6 +479,10 @@ struct gro_list {
 };
 
 struct napi_struct {
+	/* Lines 0 and 1: what a poll reads and writes (napi_poll, the
+	 * driver's poll, napi_complete_done), so that at a 1000-sender star,
+	 * where each instance is cold when its next frame comes, a poll costs
+	 * two lines; the rest, and the per-bucket GRO lists, after them. */
 	const char *name;	/* "eth0 napi", "backlog": a literal or lives as long */
 	struct net_device *dev; /* NULL for the backlog */
 	struct host *host;
@@ -489,37 +493,39 @@ struct napi_struct {
 	uint32_t cpu;	       /* the CPU whose softnet_data polls it (netif_napi_set_cpu) */
 	uint32_t queue;	       /* the device's RX queue it polls (0 for one queue) */
 	bool threaded;	       /* polled by its own thread (napi_set_threaded) */
-	/* counters */
+	/* private to dev.c and gro.c from here on, but for the counters
+	 * (polls, packets, completes, full_polls, parks, deferred, gro_*) */
+	bool tx_more;		   /* poll_tx stopped at its limit in this poll */
+	uint8_t thread_step;	   /* threaded: the poll call, a packet, or after a packet */
+	bool complete_keep_masked; /* napi_complete_done leaves the IRQ masked */
+	bool complete_begun;	   /* softnet_napi_complete_begin ran for this completion */
+	/* line 1 */
 	uint64_t polls;	     /* poll calls */
 	uint64_t packets;    /* packets taken by rx_one */
 	uint64_t completes;  /* polls that found the work done */
 	uint64_t full_polls; /* polls that used the whole weight */
-	uint64_t parks;	     /* polls not made because input was blocked */
-	uint64_t deferred;   /* completions that left the IRQ masked (defer_hard_irqs) */
-	/* private to dev.c */
-	uint32_t defer_hard_irqs_count;
-	sim_event_id defer_timer; /* napi_watchdog: re-polls after gro_flush_timeout */
 	struct napi_struct *poll_next;
-	struct napi_struct *all_next; /* the host's instances */
-	uint32_t work;
-	bool tx_more;	     /* poll_tx stopped at its limit in this poll */
-	uint8_t thread_step; /* threaded: the poll call, a packet, or after a packet */
-	/* GRO (stack/gro.c): held skbs per bucket (gro_hash, below), and rx_list
-	 * (gro_normal_list) */
-	uint32_t gro_bitmask;	     /* buckets holding skbs */
-	struct sk_buff_head rx_list; /* completed or not-merged skbs, named "rx_list" */
-	uint32_t rx_count;	     /* segments on rx_list (gro_normal_one counts segs) */
 	sim_time_t complete_timeout; /* napi_complete_done's timeout, decided before its flush */
-	bool complete_keep_masked;   /* ... and whether it leaves the IRQ masked */
-	bool complete_begun;	     /* softnet_napi_complete_begin ran for this completion */
-	uint64_t gro_merged;	     /* segments merged into a held skb */
-	uint64_t gro_completed;	     /* held skbs passed up by napi_gro_complete */
-	/* rarely touched, after the fields every poll reads (h16s: fewer cold
-	 * cache lines a poll at 1000 hosts) */
+	uint32_t work;
+	uint32_t gro_bitmask; /* GRO (stack/gro.c): buckets holding skbs (gro_hash, below) */
+	uint32_t rx_count;    /* segments on rx_list (gro_normal_one counts segs) */
+	/* line 2 on */
+	uint32_t defer_hard_irqs_count;
+	struct sk_buff_head rx_list;  /* gro_normal_list: completed or not-merged skbs, "rx_list" */
+	uint64_t parks;		      /* polls not made because input was blocked */
+	uint64_t deferred;	      /* completions that left the IRQ masked (defer_hard_irqs) */
+	sim_event_id defer_timer;     /* napi_watchdog: re-polls after gro_flush_timeout */
+	struct napi_struct *all_next; /* the host's instances */
+	uint64_t gro_merged;	      /* segments merged into a held skb */
+	uint64_t gro_completed;	      /* held skbs passed up by napi_gro_complete */
+	/* rarely touched */
 	struct cpu_work watchdog_work; /* defer_timer's hardirq half, on the CPU that armed it */
 	struct cpu_work thread_work;   /* threaded: the thread's poll call, or one packet */
 	struct gro_list gro_hash[GRO_HASH_BUCKETS];
 };
+_Static_assert(offsetof(struct napi_struct, polls) == 64 &&
+		       offsetof(struct napi_struct, rx_count) + 4 <= 128,
+	       "struct napi_struct: a poll's fields left lines 0 and 1");
 
 /* NAPI_STATE_SCHED: anywhere but idle. */
 static inline bool
