@@ -291,6 +291,20 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* A round's ratio @num / @den, kept in @v[@n] and written in @buf; a
+ * marginal that is not positive is timer noise (runs too short, or a busy
+ * machine), and then the round gives none ("-"). */
+static void
+add_ratio(double num, double den, double *v, int *n, char *buf, size_t size)
+{
+	if (num > 0 && den > 0) {
+		v[(*n)++] = num / den;
+		snprintf(buf, size, "%.2f", num / den);
+	} else {
+		snprintf(buf, size, "-");
+	}
+}
+
 /* Print the median and range of the @n ratios that @rounds rounds gave
  * (sorting @v in place: the rows are printed, the order is not needed). */
 static void
@@ -335,12 +349,14 @@ star_ratio(const char *netsim, const char *dir, int rounds, unsigned small, unsi
 	   double shorter, double longer)
 {
 	double added = 100000 * (longer - shorter); /* datagrams the long run adds */
-	char file[4][4096];
+	char file[4][4096] = { "", "", "", "" };    /* "": not written */
 	const unsigned n[4] = { small, small, large, large };
 	const double secs[4] = { shorter, longer, shorter, longer };
 	int rc = 0;
 	for (int k = 0; k < 4 && rc == 0; k++)
 		rc = write_star(file[k], sizeof file[k], dir, n[k], secs[k]);
+	if (rc != 0)
+		fprintf(stderr, "bench_e2e: cannot write the star scenarios in %s\n", dir);
 	double ratio[MAX_RUNS], uratio[MAX_RUNS];
 	int nr = 0, nu = 0; /* rounds that gave a ratio */
 	if (rc == 0) {
@@ -356,35 +372,28 @@ star_ratio(const char *netsim, const char *dir, int rounds, unsigned small, unsi
 		struct result r[4];
 		for (int k = 0; k < 4 && rc == 0; k++)
 			rc = run_star(netsim, file[k], &r[k]);
-		if (rc != 0)
+		if (rc != 0) {
+			fprintf(stderr,
+				"bench_e2e: a star run failed (see netsim run on "
+				"bench_e2e --gen-star)\n");
 			break;
+		}
 		double ls = (r[1].loop_cpu - r[0].loop_cpu) / added * 1e6;
 		double ll = (r[3].loop_cpu - r[2].loop_cpu) / added * 1e6;
 		double us = (r[1].user - r[0].user) / added * 1e6;
 		double ul = (r[3].user - r[2].user) / added * 1e6;
-		/* A marginal that is not positive is timer noise (runs too
-		 * short, or a busy machine): that round gives no ratio. */
-		char rs[32] = "-", urs[32] = "-";
-		if (ls > 0 && ll > 0) {
-			ratio[nr++] = ll / ls;
-			snprintf(rs, sizeof rs, "%.2f", ll / ls);
-		}
-		if (us > 0 && ul > 0) {
-			uratio[nu++] = ul / us;
-			snprintf(urs, sizeof urs, "%.2f", ul / us);
-		}
-		printf("| %d | %.2f | %.2f | %s | %.2f | %.2f | %s |\n", i + 1, ls, ll, rs, us,
-		       ul, urs);
+		char rs[32], urs[32];
+		add_ratio(ll, ls, ratio, &nr, rs, sizeof rs);
+		add_ratio(ul, us, uratio, &nu, urs, sizeof urs);
+		printf("| %d | %.2f | %.2f | %s | %.2f | %.2f | %s |\n", i + 1, ls, ll, rs, us, ul,
+		       urs);
 		fflush(stdout);
 	}
 	for (int k = 0; k < 4; k++)
-		unlink(file[k]);
-	if (rc != 0) {
-		fprintf(stderr,
-			"bench_e2e: a star run failed (see netsim run on bench_e2e "
-			"--gen-star)\n");
+		if (file[k][0])
+			unlink(file[k]);
+	if (rc != 0)
 		return 1;
-	}
 	printf("\nratio star-%u / star-%u: ", large, small);
 	print_ratio("the run loop's CPU", ratio, nr, rounds);
 	printf("; ");
