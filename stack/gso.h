@@ -112,6 +112,14 @@ struct sk_buff *skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
  */
 bool eth_rx_csum_ok(const uint8_t *frame, uint32_t len);
 /*
+ * The same check, made as the frame is copied (DMA) into the receive
+ * buffer @to: @len bytes of @frame copied, and the TCP or UDP payload
+ * summed in the same pass (csum_partial_copy_nocheck).  The same answer
+ * as eth_rx_csum_ok(@frame, @len) after memcpy(@to, @frame, @len).
+ */
+bool eth_rx_copy_csum_ok(uint8_t *to, const uint8_t *frame, uint32_t len);
+
+/*
  * Linux csum_partial_copy_nocheck (stack/checksum.c; its place is beside
  * csum_partial in stack/inet.h): memcpy(@dst, @src, @len) and the bytes'
  * csum_partial(@dst, @len, 0) in one pass over them.
