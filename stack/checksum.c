@@ -120,11 +120,30 @@ csum_blocks_avx2(const uint8_t **pp, size_t *lenp)
 }
 
 /* The same, storing each 32 bytes at *@dp as they are loaded: the copy
- * and the sum in one pass (csum_partial_copy_nocheck). */
+ * and the sum in one pass (csum_partial_copy_nocheck); then 32 bytes more
+ * when as many are left, so that less than 32 is left to copy and sum a
+ * word at a time. */
 __attribute__((target("avx2"))) static uint64_t
 csum_copy_blocks_avx2(const uint8_t **pp, uint8_t **dp, size_t *lenp)
 {
-	return csum_blocks_avx2_body(pp, dp, lenp);
+	uint64_t sum = csum_blocks_avx2_body(pp, dp, lenp);
+	if (*lenp >= 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)*pp);
+		_mm256_storeu_si256((__m256i *)*dp, a);
+		/* 8 pairs of words made signed, each 65536 short */
+		__m256i s = _mm256_madd_epi16(_mm256_xor_si256(a, _mm256_set1_epi16((short)0x8000)),
+					      _mm256_set1_epi16(1));
+		__m256i w = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(s)),
+					     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(s, 1)));
+		__m128i h =
+			_mm_add_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+		sum += ((uint64_t)8 << 16) +
+			(uint64_t)(_mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1));
+		*pp += 32;
+		*dp += 32;
+		*lenp -= 32;
+	}
+	return sum;
 }
 #endif
 
