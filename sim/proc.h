@@ -189,6 +189,18 @@ size_t proc_user_access(const void *addr, size_t len, bool write);
  */
 size_t proc_copy_to_user(void *to, const void *from, size_t n);
 size_t proc_copy_from_user(void *to, const void *from, size_t n);
+/*
+ * proc_copy_from_user with the copy made by @copy, which copies @n bytes
+ * from @from to @to (as memcpy) and may compute something of them into
+ * @arg in the same pass: their checksum (Linux csum_and_copy_from_user).
+ * After a fault @copy is called again on the prefix that can be read (the
+ * bytes returned, none included), so what it leaves in @arg is of the
+ * bytes copied.  Not called when @n is 0 or @from NULL.  @copy must keep
+ * no state but @to and @arg: a fault leaves it midway.
+ */
+typedef void proc_copy_fn(void *to, const void *from, size_t n, void *arg);
+size_t proc_copy_from_user_with(void *to, const void *from, size_t n, proc_copy_fn *copy,
+				void *arg);
 /* The process of @t resumed most often at the instant @now (and how often),
  * or NULL: who kept virtual time from advancing. */
 struct proc *proc_table_spinning(const struct proc_table *t, sim_time_t now, uint64_t *resumes);

@@ -506,6 +506,21 @@ proc_user_access(const void *addr, size_t len, bool write)
 	return ok_end - start;
 }
 
+/* After a fault copying @n bytes from @from to @to: the bytes before the
+ * first page of the process's buffer @user that faults, which are then
+ * copied again.  If every byte of it is accessible the fault was netsim's
+ * own: abort. */
+static size_t
+proc_copy_fault_prefix(void *to, const void *from, size_t n, const void *user, bool write)
+{
+	size_t ok = proc_user_access(user, n, write);
+	if (ok >= n)
+		g_error("proc: a fault copying %zu bytes from %p to %p was not in the process's "
+			"buffer %p",
+			n, from, to, user);
+	return ok;
+}
+
 /*
  * The copy of a system call's data to or from a process's buffer @user
  * (@write: the process's memory is written).  Linux's copy_to_user and
@@ -515,8 +530,7 @@ proc_user_access(const void *addr, size_t len, bool write)
  * the probe's fault landing armed, so the common case costs one sigsetjmp
  * whatever the buffer's size; only after a fault are the process's pages
  * probed (proc_user_access) to find how far the copy could go, and that
- * prefix copied again so that exactly it was written.  If every byte of
- * the process's side is accessible the fault was netsim's own: abort.
+ * prefix copied again so that exactly it was written.
  */
 static __attribute__((no_sanitize("address"))) size_t
 proc_copy_user(void *to, const void *from, size_t n, const void *user, bool write)
@@ -531,11 +545,7 @@ proc_copy_user(void *to, const void *from, size_t n, const void *user, bool writ
 		return n;
 	}
 	proc_probe_env = NULL;
-	size_t ok = proc_user_access(user, n, write);
-	if (ok >= n)
-		g_error("proc: a fault copying %zu bytes from %p to %p was not in the process's "
-			"buffer %p",
-			n, from, to, user);
+	size_t ok = proc_copy_fault_prefix(to, from, n, user, write);
 	if (ok)
 		memcpy(to, from, ok);
 	return ok;
@@ -551,4 +561,24 @@ size_t
 proc_copy_from_user(void *to, const void *from, size_t n)
 {
 	return proc_copy_user(to, from, n, from, false);
+}
+
+/* proc_copy_user's copy from the process made by @copy: a function of its
+ * own, so that the plain copies keep no more registers across sigsetjmp. */
+__attribute__((no_sanitize("address"))) size_t
+proc_copy_from_user_with(void *to, const void *from, size_t n, proc_copy_fn *copy, void *arg)
+{
+	if (n == 0 || !from)
+		return 0;
+	sigjmp_buf env;
+	if (sigsetjmp(env, 0) == 0) {
+		proc_probe_env = &env;
+		copy(to, from, n, arg);
+		proc_probe_env = NULL;
+		return n;
+	}
+	proc_probe_env = NULL;
+	size_t ok = proc_copy_fault_prefix(to, from, n, from, false);
+	copy(to, from, ok, arg);
+	return ok;
 }

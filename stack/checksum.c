@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "stack/gso.h" /* csum_partial_copy_nocheck */
 
 G_DEFINE_QUARK(netsim - inet - error - quark, inet_error)
 
@@ -44,12 +45,14 @@ G_DEFINE_QUARK(netsim - inet - error - quark, inet_error)
  * turn, cannot overflow them.  It advances *@pp and *@lenp past the
  * blocks.  Only called when the CPU has AVX2 (__builtin_cpu_supports).
  */
-__attribute__((target("avx2"))) static uint64_t
-csum_blocks_avx2(const uint8_t **pp, size_t *lenp)
+__attribute__((target("avx2"), always_inline)) static inline uint64_t
+csum_blocks_avx2_body(const uint8_t **pp, uint8_t **dp, size_t *lenp)
 {
 	const __m256i flip = _mm256_set1_epi16((short)0x8000);
 	const __m256i ones = _mm256_set1_epi16(1);
+	const bool copy = dp != NULL; /* a constant where it is inlined */
 	const uint8_t *p = *pp;
+	uint8_t *d = copy ? *dp : NULL;
 	size_t len = *lenp;
 	uint64_t sum = 0;
 	while (len >= 64) {
@@ -61,29 +64,39 @@ csum_blocks_avx2(const uint8_t **pp, size_t *lenp)
 		sum += (uint64_t)blocks << 20;
 		__m256i s0 = _mm256_setzero_si256(), s1 = s0;
 		if (blocks & 1) {
-			s0 = _mm256_madd_epi16(
-				_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), flip),
-				ones);
-			s1 = _mm256_madd_epi16(
-				_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 32)),
-						 flip),
-				ones);
+			__m256i a = _mm256_loadu_si256((const __m256i *)p);
+			__m256i b = _mm256_loadu_si256((const __m256i *)(p + 32));
+			if (copy) {
+				_mm256_storeu_si256((__m256i *)d, a);
+				_mm256_storeu_si256((__m256i *)(d + 32), b);
+				d += 64;
+			}
+			s0 = _mm256_madd_epi16(_mm256_xor_si256(a, flip), ones);
+			s1 = _mm256_madd_epi16(_mm256_xor_si256(b, flip), ones);
 			p += 64;
 		}
 		for (size_t n = blocks / 2; n; n--, p += 128) {
-			__m256i a = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), flip);
-			__m256i b = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 32)),
-						     flip);
-			__m256i c = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 64)),
-						     flip);
-			__m256i d = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 96)),
-						     flip);
+			__m256i a = _mm256_loadu_si256((const __m256i *)p);
+			__m256i b = _mm256_loadu_si256((const __m256i *)(p + 32));
+			__m256i c = _mm256_loadu_si256((const __m256i *)(p + 64));
+			__m256i e = _mm256_loadu_si256((const __m256i *)(p + 96));
+			if (copy) {
+				_mm256_storeu_si256((__m256i *)d, a);
+				_mm256_storeu_si256((__m256i *)(d + 32), b);
+				_mm256_storeu_si256((__m256i *)(d + 64), c);
+				_mm256_storeu_si256((__m256i *)(d + 96), e);
+				d += 128;
+			}
+			a = _mm256_xor_si256(a, flip);
+			b = _mm256_xor_si256(b, flip);
+			c = _mm256_xor_si256(c, flip);
+			e = _mm256_xor_si256(e, flip);
 			s0 = _mm256_add_epi32(s0,
 					      _mm256_add_epi32(_mm256_madd_epi16(a, ones),
 							       _mm256_madd_epi16(b, ones)));
 			s1 = _mm256_add_epi32(s1,
 					      _mm256_add_epi32(_mm256_madd_epi16(c, ones),
-							       _mm256_madd_epi16(d, ones)));
+							       _mm256_madd_epi16(e, ones)));
 		}
 		/* four lanes of at most 2^31 in all: widened before the last sums */
 		__m256i s = _mm256_add_epi32(s0, s1);
@@ -94,10 +107,54 @@ csum_blocks_avx2(const uint8_t **pp, size_t *lenp)
 		sum += (uint64_t)(_mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1));
 	}
 	*pp = p;
+	if (copy)
+		*dp = d;
 	*lenp = len;
 	return sum;
 }
+
+__attribute__((target("avx2"))) static uint64_t
+csum_blocks_avx2(const uint8_t **pp, size_t *lenp)
+{
+	return csum_blocks_avx2_body(pp, NULL, lenp);
+}
+
+/* The same, storing each 32 bytes at *@dp as they are loaded: the copy
+ * and the sum in one pass (csum_partial_copy_nocheck); then 32 bytes more
+ * when as many are left, so that less than 32 is left to copy and sum a
+ * word at a time. */
+__attribute__((target("avx2"))) static uint64_t
+csum_copy_blocks_avx2(const uint8_t **pp, uint8_t **dp, size_t *lenp)
+{
+	uint64_t sum = csum_blocks_avx2_body(pp, dp, lenp);
+	if (*lenp >= 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)*pp);
+		_mm256_storeu_si256((__m256i *)*dp, a);
+		/* 8 pairs of words made signed, each 65536 short */
+		__m256i s = _mm256_madd_epi16(_mm256_xor_si256(a, _mm256_set1_epi16((short)0x8000)),
+					      _mm256_set1_epi16(1));
+		__m256i w = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(s)),
+					     _mm256_cvtepi32_epi64(_mm256_extracti128_si256(s, 1)));
+		__m128i h =
+			_mm_add_epi64(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+		sum += ((uint64_t)8 << 16) +
+			(uint64_t)(_mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1));
+		*pp += 32;
+		*dp += 32;
+		*lenp -= 32;
+	}
+	return sum;
+}
 #endif
+
+/* csum_partial's last steps: the 64-bit sum of 32-bit words folded to 32 bits. */
+static inline wsum_t
+csum_fold64(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (wsum_t)acc;
+}
 
 wsum_t
 csum_partial(const void *buf, size_t len, wsum_t sum)
@@ -157,21 +214,72 @@ csum_partial(const void *buf, size_t len, wsum_t sum)
 	return (wsum_t)acc;
 }
 
+/*
+ * Linux csum_partial_copy_nocheck (arch/x86/lib/csum-copy_64.S): @len
+ * bytes copied from @src to @dst and summed in the same pass, the copy
+ * of a system call that keeps the sum of what it copied
+ * (skb_copy_from_user_csum) or of a received frame that the NIC verifies
+ * (eth_rx_copy_csum_ok).  The same partial sum as csum_partial(@dst,
+ * @len, 0) modulo 65535, zero only when the bytes are (the sum of the
+ * AVX2 blocks, then the short rest's words, as csum_partial sums them),
+ * so every checksum made of it is the same.  Runs inside
+ * proc_copy_from_user_with's fault landing: it keeps no state but its
+ * return value.
+ */
+wsum_t
+csum_partial_copy_nocheck(const void *src, void *dst, size_t len)
+{
+	const uint8_t *p = src;
+	uint8_t *d = dst;
+	uint64_t acc = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (len >= 128 && __builtin_cpu_supports("avx2"))
+		acc = csum_copy_blocks_avx2(&p, &d, &len);
+#endif
+	/* the rest (all of a short copy) as csum_partial sums it: 32-bit
+	 * words, here two a turn, then a 16-bit word and an odd byte */
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		memcpy(d, &w, 8);
+		acc += (w & 0xffffffffu) + (w >> 32);
+		p += 8;
+		d += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		memcpy(d, &w, 4);
+		acc += w;
+		p += 4;
+		d += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		memcpy(d, &w, 2);
+		acc += w;
+		p += 2;
+		d += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint16_t w = 0; /* the high-order byte of a word padded with zero */
+		memcpy(&w, p, 1);
+		*d = *p;
+		acc += w;
+	}
+	return csum_fold64(acc);
+}
+
 sum16_t
 csum_fold(wsum_t sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (sum16_t)~sum;
-}
-
-/* csum_partial's last steps: the 64-bit sum of 32-bit words folded to 32 bits. */
-static inline wsum_t
-csum_fold64(uint64_t acc)
-{
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (wsum_t)acc;
 }
 
 /* The usual header of 20 bytes (no options) summed as csum_partial sums

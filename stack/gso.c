@@ -241,31 +241,70 @@ skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
 	return first;
 }
 
-bool
-eth_rx_csum_ok(const uint8_t *frame, uint32_t len)
+/*
+ * The IPv4 header of @frame when the receive checksum engine checks it: an
+ * unfragmented TCP segment or UDP datagram with a sum; NULL otherwise.
+ * Its TCP or UDP part starts at @frame + *@l4off and is *@l4len long.
+ */
+static const struct iphdr *
+eth_rx_csum_l4(const uint8_t *frame, uint32_t len, uint32_t *l4off, uint32_t *l4len)
 {
 	if (len < ETH_HLEN + IP_HLEN || frame[12] != 0x08 || frame[13] != 0x00)
-		return false;
+		return NULL;
 	const struct iphdr *iph = (const struct iphdr *)(frame + ETH_HLEN);
 	uint32_t ihl = (uint32_t)iph->ihl * 4, tot = ntohs(iph->tot_len);
 	if (iph->version != 4 || ihl < IP_HLEN || ETH_HLEN + tot > len ||
 	    (ntohs(iph->frag_off) & (IP_MF | IP_OFFSET)))
-		return false;
+		return NULL;
 	const uint8_t *l4 = (const uint8_t *)iph + ihl;
 	if (iph->protocol == IPPROTO_TCP) {
 		if (tot < ihl + TCP_HLEN)
-			return false;
+			return NULL;
 	} else if (iph->protocol == IPPROTO_UDP) {
 		/* a UDP sum of 0 is "none" (RFC 768): nothing for the engine to
 		 * check; udp4_csum_init's zero check accepts it without summing */
 		if (tot < ihl + UDP_HLEN || ((const struct udphdr *)l4)->check == 0 ||
 		    ntohs(((const struct udphdr *)l4)->len) != tot - ihl)
-			return false;
+			return NULL;
 	} else {
+		return NULL;
+	}
+	*l4off = ETH_HLEN + ihl;
+	*l4len = tot - ihl;
+	return iph;
+}
+
+bool
+eth_rx_csum_ok(const uint8_t *frame, uint32_t len)
+{
+	uint32_t off, n;
+	const struct iphdr *iph = eth_rx_csum_l4(frame, len, &off, &n);
+	return iph &&
+		csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), n, iph->protocol,
+				  csum_partial(frame + off, n, 0)) == 0;
+}
+
+/* The headers before the TCP or UDP part and any padding after it are
+ * copied as they are (the usual headers, Ethernet and IPv4 without
+ * options, by a copy of constant size); that part is copied and summed in
+ * one pass. */
+bool
+eth_rx_copy_csum_ok(uint8_t *to, const uint8_t *frame, uint32_t len)
+{
+	uint32_t off, n;
+	const struct iphdr *iph = eth_rx_csum_l4(frame, len, &off, &n);
+	if (!iph) {
+		memcpy(to, frame, len);
 		return false;
 	}
-	return csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), tot - ihl, iph->protocol,
-				 csum_partial(l4, tot - ihl, 0)) == 0;
+	if (off == ETH_HLEN + IP_HLEN)
+		memcpy(to, frame, ETH_HLEN + IP_HLEN);
+	else
+		memcpy(to, frame, off);
+	wsum_t sum = csum_partial_copy_nocheck(frame + off, to + off, n);
+	if (off + n < len)
+		memcpy(to + off + n, frame + off + n, len - off - n);
+	return csum_tcpudp_magic(ntohl(iph->saddr), ntohl(iph->daddr), n, iph->protocol, sum) == 0;
 }
 
 struct sk_buff *

@@ -30,7 +30,9 @@
 #define NETSIM_STACK_GSO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "stack/inet.h"
 #include "stack/netdevice.h"
 #include "stack/skbuff.h"
 
@@ -109,6 +111,20 @@ struct sk_buff *skb_gso_segment(struct sk_buff *skb, netdev_features_t features)
  * fragment, another protocol; the stack then sums it in software.
  */
 bool eth_rx_csum_ok(const uint8_t *frame, uint32_t len);
+/*
+ * The same check, made as the frame is copied (DMA) into the receive
+ * buffer @to: @len bytes of @frame copied, and the TCP or UDP payload
+ * summed in the same pass (csum_partial_copy_nocheck).  The same answer
+ * as eth_rx_csum_ok(@frame, @len) after memcpy(@to, @frame, @len).
+ */
+bool eth_rx_copy_csum_ok(uint8_t *to, const uint8_t *frame, uint32_t len);
+
+/*
+ * Linux csum_partial_copy_nocheck (stack/checksum.c; its place is beside
+ * csum_partial in stack/inet.h): memcpy(@dst, @src, @len) and the bytes'
+ * csum_partial(@dst, @len, 0) in one pass over them.
+ */
+wsum_t csum_partial_copy_nocheck(const void *src, void *dst, size_t len);
 
 /*
  * Linux validate_xmit_skb, as dev_queue_xmit calls it: a GSO skb for a

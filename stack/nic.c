@@ -436,14 +436,16 @@ nic_rx_frame(struct nic *nic, const uint8_t *frame, uint32_t len, uint64_t wire_
 		return;
 	}
 	rx_dma_buf(nic, skb);
-	skb_put_data(skb, frame, len);
+	/* NETIF_F_RXCSUM: the hardware checked the TCP/UDP sum
+	 * (e1000_rx_checksum), here as the frame is copied in */
+	if (!(nic->dev->features & NETIF_F_RXCSUM))
+		skb_put_data(skb, frame, len);
+	else if (eth_rx_copy_csum_ok(skb_put(skb, len), frame, len))
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->wire_id = wire_id;
 	skb->tstamp = sim_now(host->sim);
 	skb->hash = hash;	     /* skb_set_hash from the descriptor */
 	skb->queue_mapping = qi + 1; /* skb_record_rx_queue */
-	/* NETIF_F_RXCSUM: the hardware checked the TCP/UDP sum (e1000_rx_checksum) */
-	if ((nic->dev->features & NETIF_F_RXCSUM) && eth_rx_csum_ok(frame, len))
-		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb_trace_dma_rx(skb, nic->ifname, len, external ? 0 : wire_id, external);
 	skb_queue_tail(&q->rx_ring, skb);
 	nic->stats.rx_dma++;

@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include "sim/check.h"
 #include "sim/proc.h"
+#include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/inet.h"
 #include "stack/socket.h"
@@ -322,16 +323,26 @@ sock_writeable(struct sock *sk)
 
 /* ---- copies --------------------------------------------------------------------------- */
 
+/* proc_copy_fn of skb_copy_from_user_csum: the copy and its sum in one pass. */
+static void
+skb_csum_copy(void *to, const void *from, size_t n, void *arg)
+{
+	*(wsum_t *)arg = csum_partial_copy_nocheck(from, to, n);
+}
+
 /*
  * Linux skb_add_data / skb_copy_datagram_from_iter and skb_copy_datagram_iter:
  * proc_copy_*_user fault only on the bytes copied (sock.h).  A short copy
- * leaves the skb as it was (skb_add_data's __skb_trim).
+ * leaves the skb as it was (skb_add_data's __skb_trim).  @sum: NULL, or
+ * where the sum of the bytes copied goes (csum_and_copy_from_user).
  */
 static uint32_t
-skb_copy_from_user_at(struct sk_buff *skb, unsigned char *p, const void *from, uint32_t len)
+skb_copy_from_user_at(struct sk_buff *skb, unsigned char *p, const void *from, uint32_t len,
+		      wsum_t *sum)
 {
 	uint32_t off = skb->len - len;
-	uint32_t n = (uint32_t)proc_copy_from_user(p, from, len);
+	uint32_t n = sum ? (uint32_t)proc_copy_from_user_with(p, from, len, skb_csum_copy, sum)
+			 : (uint32_t)proc_copy_from_user(p, from, len);
 	if (n < len) {
 		skb_trim(skb, off);
 		host_charge_ns(skb->host, "copy_from_user", cpu_copy_cost(skb->host->cpu, n));
@@ -342,7 +353,7 @@ skb_copy_from_user_at(struct sk_buff *skb, unsigned char *p, const void *from, u
 uint32_t
 skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len)
 {
-	uint32_t n = skb_copy_from_user_at(skb, skb_put(skb, len), from, len);
+	uint32_t n = skb_copy_from_user_at(skb, skb_put(skb, len), from, len, NULL);
 	if (n < len)
 		return n;
 	skb_trace_copy(skb, LAYER_SOCKET, COPY_USER_TO_SKB, len, NULL);
@@ -354,25 +365,26 @@ skb_copy_from_user(struct sk_buff *skb, const void *from, uint32_t len)
  * The sum is the simulator's own work, not a modelled one (Linux 6.6 TCP
  * skbs are CHECKSUM_PARTIAL: the NIC or skb_checksum_help sums, and that is
  * what is charged).  netsim writes the real checksum into every segment;
- * summing the payload here, where it was just written, spares tcp_xmit a
- * pass over a write-queue skb that went cold while it waited (perf: a tenth
- * of the TCP bulk run was that pass's cache misses).  Extends an existing
- * valid sum (csum_block_add, Linux's skb_add_data does the same).
+ * summing the payload as it is copied in (csum_partial_copy_nocheck, one
+ * pass over the bytes) spares tcp_xmit a pass over a write-queue skb that
+ * went cold while it waited (perf: a tenth of the TCP bulk run was that
+ * pass's cache misses).  Extends an existing valid sum (csum_block_add,
+ * Linux's skb_add_data does the same); without one, a plain copy.
  */
 uint32_t
 skb_copy_from_user_csum(struct sk_buff *skb, const void *from, uint32_t len)
 {
 	uint32_t off = skb->len;
 	bool was_ok = skb->data_csum_ok, ok = off == 0 || was_ok;
-	wsum_t sum = off ? skb->data_csum : 0;
+	wsum_t sum = off ? skb->data_csum : 0, part = 0;
 	unsigned char *p = skb_put(skb, len); /* clears data_csum_ok */
-	uint32_t n = skb_copy_from_user_at(skb, p, from, len);
+	uint32_t n = skb_copy_from_user_at(skb, p, from, len, ok ? &part : NULL);
 	if (n < len) {
 		skb->data_csum_ok = was_ok; /* the skb is as it was */
 		return n;
 	}
 	if (ok) {
-		skb->data_csum = csum_block_add(sum, csum_partial(p, len, 0), off);
+		skb->data_csum = csum_block_add(sum, part, off);
 		skb->data_csum_ok = true;
 	}
 	skb_trace_copy(skb, LAYER_SOCKET, COPY_USER_TO_SKB, len, NULL);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stack/gso.h"
 #include "stack/inet.h"
 #include "stack/ipv4.h"
 
@@ -200,6 +201,41 @@ test_unrolled_sum_equals_word_by_word_sum(void **state)
 	free(g);
 }
 
+/* csum_partial_copy_nocheck copies exactly the bytes asked for (nothing
+ * around them is written) and sums them as csum_partial does: the same
+ * integer below 128 bytes, an equivalent partial sum above, zero for zero
+ * bytes, for every length and every alignment of either side. */
+static void
+test_copy_and_sum_is_memcpy_then_csum_partial(void **state)
+{
+	static uint8_t src[4200 + 8], dst[4200 + 16];
+	uint32_t x = 777;
+	for (size_t i = 0; i < sizeof src; i++) {
+		x = x * 1103515245u + 12345u;
+		src[i] = (uint8_t)(x >> 16);
+	}
+	memset(src + 2000, 0xff, 1500);
+	for (size_t so = 0; so < 4; so++)
+		for (size_t dof = 0; dof < 8; dof += 3)
+			for (size_t len = 0; len + so + 8 <= sizeof src;
+			     len += (len < 300 ? 1 : 41)) {
+				memset(dst, 0x5a, sizeof dst);
+				wsum_t a = csum_partial_copy_nocheck(src + so, dst + 4 + dof, len);
+				wsum_t b = csum_partial(src + so, len, 0);
+				if (len < 128)
+					assert_int_equal(a, b);
+				assert_same_partial_sum(a, b);
+				assert_memory_equal(dst + 4 + dof, src + so, len);
+				for (size_t i = 0; i < 4 + dof; i++)
+					assert_int_equal(dst[i], 0x5a);
+				for (size_t i = 4 + dof + len; i < sizeof dst; i++)
+					assert_int_equal(dst[i], 0x5a);
+			}
+	static uint8_t z[4096], zc[4096];
+	for (size_t len = 0; len <= sizeof z; len += 61)
+		assert_int_equal(csum_partial_copy_nocheck(z, zc, len), 0);
+}
+
 /* ip_fast_csum and csum_tcpudp_nofold sum their words without
  * csum_partial's loop: the same sums as csum_partial over the same bytes,
  * for headers and pseudo-headers of random and all-ones words. */
@@ -285,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_addresses_parse_and_format),
 		cmocka_unit_test(test_prefix_parse_reports_what_is_wrong),
 		cmocka_unit_test(test_unrolled_sum_equals_word_by_word_sum),
+		cmocka_unit_test(test_copy_and_sum_is_memcpy_then_csum_partial),
 		cmocka_unit_test(test_unrolled_headers_equal_csum_partial),
 		cmocka_unit_test(test_block_sums_give_the_one_pass_checksum),
 	};

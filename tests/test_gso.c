@@ -155,6 +155,23 @@ seg_tcp(const struct sk_buff *s)
 	return (const struct tcphdr *)(s->data + ETH_HLEN + IP_HLEN);
 }
 
+/* The receive checksum engine both ways: checked in place
+ * (eth_rx_csum_ok) and as the NIC copies the frame in
+ * (eth_rx_copy_csum_ok), which must give the same answer and an exact
+ * copy. */
+static bool
+rx_csum(const uint8_t *frame, uint32_t len)
+{
+	uint8_t *to = g_malloc(len + 1);
+	to[len] = 0x5a;
+	bool ok = eth_rx_csum_ok(frame, len);
+	assert_int_equal(eth_rx_copy_csum_ok(to, frame, len), ok);
+	assert_memory_equal(to, frame, len);
+	assert_int_equal(to[len], 0x5a);
+	g_free(to);
+	return ok;
+}
+
 static void
 test_gso_skb_is_marked_with_mss_and_segment_count(void **state)
 {
@@ -241,7 +258,7 @@ test_every_segment_has_right_ip_and_tcp_checksums(void **state)
 		assert_int_equal(csum_tcpudp_magic(SADDR, DADDR, tcplen, IPPROTO_TCP,
 						   csum_partial(seg_tcp(segs[i]), tcplen, 0)),
 				 0);
-		assert_true(eth_rx_csum_ok(segs[i]->data, segs[i]->len));
+		assert_true(rx_csum(segs[i]->data, segs[i]->len));
 	}
 	free_all(fx, segs, n);
 }
@@ -297,8 +314,8 @@ test_rx_csum_engine_refuses_a_corrupted_segment(void **state)
 	struct sk_buff *segs[NSEGS + 1];
 	uint32_t n = segment(fx, TCPHDR_ACK, segs);
 	segs[3]->data[HDRS + 100] ^= 0x40;
-	assert_false(eth_rx_csum_ok(segs[3]->data, segs[3]->len));
-	assert_true(eth_rx_csum_ok(segs[4]->data, segs[4]->len));
+	assert_false(rx_csum(segs[3]->data, segs[3]->len));
+	assert_true(rx_csum(segs[4]->data, segs[4]->len));
 	free_all(fx, segs, n);
 }
 
@@ -386,9 +403,9 @@ test_rx_csum_engine_accepts_a_right_udp_sum_and_refuses_a_wrong_one(void **state
 {
 	struct fx *fx = *state;
 	struct sk_buff *skb = udp_skb(fx->h, 0);
-	assert_true(eth_rx_csum_ok(skb->data, skb->len));
+	assert_true(rx_csum(skb->data, skb->len));
 	skb->data[ETH_HLEN + IP_HLEN + UDP_HLEN + 500] ^= 0x01;
-	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	assert_false(rx_csum(skb->data, skb->len));
 	skb_consume(skb);
 }
 
@@ -399,11 +416,38 @@ test_rx_csum_engine_leaves_a_udp_sum_of_zero_and_a_fragment_unchecked(void **sta
 	struct sk_buff *skb = udp_skb(fx->h, 0);
 	struct udphdr *uh = (struct udphdr *)(skb->data + ETH_HLEN + IP_HLEN);
 	uh->check = 0; /* RFC 768: no sum: CHECKSUM_NONE, udp4_csum_init's zero check */
-	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	assert_false(rx_csum(skb->data, skb->len));
 	skb_consume(skb);
 	skb = udp_skb(fx->h, IP_MF); /* a first fragment: the engine cannot sum it */
-	assert_false(eth_rx_csum_ok(skb->data, skb->len));
+	assert_false(rx_csum(skb->data, skb->len));
 	skb_consume(skb);
+}
+
+/* A single-bit error anywhere in a frame (a datagram with 0, 1 or 2 bytes
+ * of padding after it) gets the same answer from the engine that checks
+ * in place and the one that checks as it copies: every error in the UDP
+ * header or payload is caught, none in the padding is. */
+static void
+test_rx_csum_engine_copying_catches_what_the_other_catches(void **state)
+{
+	struct fx *fx = *state;
+	for (uint32_t pad = 0; pad < 3; pad++) {
+		struct sk_buff *skb = udp_skb(fx->h, 0);
+		uint32_t len = skb->len;
+		uint8_t *f = g_malloc(len + pad);
+		memcpy(f, skb->data, len);
+		memset(f + len, 0xa5, pad);
+		skb_consume(skb);
+		assert_true(rx_csum(f, len + pad));
+		for (uint32_t i = 0; i < len + pad; i += 1 + i / 64) {
+			f[i] ^= (uint8_t)(1u << (i % 8));
+			bool ok = rx_csum(f, len + pad);
+			if (i >= ETH_HLEN + IP_HLEN)
+				assert_int_equal(ok, i >= len);
+			f[i] ^= (uint8_t)(1u << (i % 8));
+		}
+		g_free(f);
+	}
 }
 
 /* CPU time (softirq: charged outside any CPU item) validate_xmit_skb costs
@@ -524,7 +568,7 @@ test_udp_gso_skb_becomes_datagrams_of_gso_size_the_last_shorter(void **state)
 		assert_int_equal(csum_tcpudp_magic(SADDR, DADDR, UDP_HLEN + pay, IPPROTO_UDP,
 						   csum_partial(uh, UDP_HLEN + pay, 0)),
 				 0);
-		assert_true(eth_rx_csum_ok(segs[i]->data, segs[i]->len));
+		assert_true(rx_csum(segs[i]->data, segs[i]->len));
 		assert_false(skb_is_gso(segs[i]));
 		for (uint32_t b = 0; b < pay; b++)
 			if (segs[i]->data[UDP_HDRS + b] != pattern(i * USEG + b))
@@ -609,6 +653,9 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_segments_are_copies_not_shares, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rx_csum_engine_copying_catches_what_the_other_catches, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_rx_csum_engine_refuses_a_corrupted_segment,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_software_gso_charges_gso_segment_per_segment,

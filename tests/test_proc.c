@@ -538,6 +538,85 @@ test_proc_user_access_over_many_pages_ends_at_the_bad_one(void **state)
 	assert_int_equal(probe_long[3], page - 100);
 }
 
+/* A proc_copy_fn that sums the bytes it copies and counts its calls. */
+struct copy_sum {
+	uint64_t sum;
+	int calls;
+};
+
+static void
+copy_and_sum(void *to, const void *from, size_t n, void *arg)
+{
+	struct copy_sum *cs = arg;
+	cs->sum = 0;
+	cs->calls++;
+	for (size_t i = 0; i < n; i++) {
+		((unsigned char *)to)[i] = ((const unsigned char *)from)[i];
+		cs->sum += ((const unsigned char *)from)[i];
+	}
+}
+
+static size_t copy_with_n[3];
+static struct copy_sum copy_with_cs[3];
+static unsigned char copy_with_dst[3][300];
+
+static int
+main_copy_with(struct proc *p, void *arg)
+{
+	(void)p;
+	(void)arg;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char *m =
+		mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g_assert(m != MAP_FAILED);
+	for (size_t i = 0; i < page; i++)
+		m[i] = (unsigned char)(i * 7);
+	mprotect(m + page, page, PROT_NONE);
+	memset(copy_with_dst, 0xee, sizeof copy_with_dst);
+	/* all readable; 100 bytes then the hole; the hole at once */
+	copy_with_n[0] = proc_copy_from_user_with(copy_with_dst[0], m + page - 300, 300,
+						  copy_and_sum, &copy_with_cs[0]);
+	copy_with_n[1] = proc_copy_from_user_with(copy_with_dst[1], m + page - 100, 300,
+						  copy_and_sum, &copy_with_cs[1]);
+	copy_with_n[2] = proc_copy_from_user_with(copy_with_dst[2], m + page, 300, copy_and_sum,
+						  &copy_with_cs[2]);
+	munmap(m, 2 * page);
+	return 0;
+}
+
+/* A copy that computes as it copies (the checksum of
+ * csum_and_copy_from_user) ends at the first page that faults, and what
+ * it computed is of the bytes copied: after the fault it is run again on
+ * exactly them (none included). */
+static void
+test_proc_copy_from_user_with_sums_the_prefix_copied(void **state)
+{
+	struct fx *fx = *state;
+#ifdef __SANITIZE_ADDRESS__
+	skip(); /* as above */
+#endif
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct proc *p = proc_spawn(fx->t, "copy", 0, main_copy_with, fx);
+	proc_set_isolated(p, true);
+	sim_run_until(fx->sim, SIM_S);
+	assert_int_equal(proc_term_signal(p), 0);
+	size_t want[3] = { 300, 100, 0 };
+	int calls[3] = { 1, 2, 2 };
+	for (int c = 0; c < 3; c++) {
+		assert_int_equal(copy_with_n[c], want[c]);
+		assert_int_equal(copy_with_cs[c].calls, calls[c]);
+		uint64_t sum = 0;
+		for (size_t i = 0; i < want[c]; i++) {
+			unsigned char b = (unsigned char)((page - (c ? 100 : 300) + i) * 7);
+			assert_int_equal(copy_with_dst[c][i], b);
+			sum += b;
+		}
+		assert_int_equal(copy_with_cs[c].sum, sum);
+		for (size_t i = want[c]; i < 300; i++)
+			assert_int_equal(copy_with_dst[c][i], 0xee);
+	}
+}
+
 int
 main(void)
 {
@@ -577,6 +656,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_proc_user_access_over_many_pages_ends_at_the_bad_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_proc_copy_from_user_with_sums_the_prefix_copied, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
