@@ -27,11 +27,12 @@ static const uint32_t wire_class_size[WIRE_NCLASSES] = { 128, 2048, WIRE_MAX_FRA
 /* One end of the wire, and the direction in which it sends. */
 /*
  * The ends and the wire are laid out by line, for a link whose host sends
- * once in 10 ms (the 1000-host star): a frame reads its wire's first two
- * lines (the config's timing and loss; the engine, down), its sender end's
- * two (line A: what a send, its end and an arrival read; line B: the
- * arrival event and the counters) and its receiver end's line A (attached,
- * rx, ctx), where the fields in declaration order spread over seven.
+ * once in 10 ms (the 1000-host star): a frame reads its wire's first line
+ * (the engine, then the config's timing and loss), its sender end's two
+ * (line A: what a send, its end and an arrival read, the link's state
+ * among them; line B: the arrival event and the counters) and its
+ * receiver end's line A (attached, rx, ctx), where the fields in
+ * declaration order spread over seven.
  */
 struct wire_end {
 	/* line A */
@@ -44,23 +45,23 @@ struct wire_end {
 	int side;
 	bool attached;
 	bool busy;
+	bool down; /* the link is down (both ends say so: wire_set_up) */
 	/* line B */
 	sim_event_id arrive_ev;
 	struct wire_stats stats;
 } __attribute__((aligned(64)));
 
 struct wire {
-	struct wire_config cfg; /* first: rate to mtu on line 0 */
 	struct sim *sim;
-	bool down;
+	struct wire_config cfg; /* rate to mtu on line 0, after sim */
 	char *name;
 	struct rng rng;
 	sim_event_id down_ev, up_ev;
 	struct wire_end end[2];
 };
 
-_Static_assert(offsetof(struct wire_config, mtu) + 4 <= 64 && offsetof(struct wire, down) < 128 &&
-		       offsetof(struct wire_end, busy) < 64 &&
+_Static_assert(offsetof(struct wire, cfg) + offsetof(struct wire_config, mtu) + 4 <= 64 &&
+		       offsetof(struct wire_end, down) < 64 &&
 		       offsetof(struct wire_end, stats.busy) + 8 <= 128 &&
 		       offsetof(struct wire_end, stats.frames_delivered) + 8 <= 128,
 	       "struct wire's hot fields are not on the lines the comment names");
@@ -115,13 +116,13 @@ wire_config_init(struct wire_config *c)
 void
 wire_set_up(struct wire *w, bool up)
 {
-	w->down = !up;
+	w->end[0].down = w->end[1].down = !up;
 }
 
 bool
 wire_is_up(const struct wire *w)
 {
-	return !w->down;
+	return !w->end[0].down;
 }
 
 static void
@@ -325,7 +326,7 @@ wire_send(struct wire *w, int side, struct wire_frame *f)
 	e->stats.bytes_sent += f->len;
 	e->stats.busy += tx;
 
-	if (w->down) {
+	if (e->down) {
 		e->stats.frames_down++;
 		wire_frame_free(w, f);
 		return tx;

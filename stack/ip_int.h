@@ -16,6 +16,7 @@
 #include "stack/u32map.h"
 
 struct fib_table;
+struct rt_cache_slot;
 struct ipfrag_state;
 struct raw_table;
 
@@ -29,8 +30,8 @@ struct icmp_state {
 struct ip_state {
 	/* What every datagram a host sends reads first (ip_build_and_send_pkt,
 	 * route_output, ip_local_out_finish's local-address test): the first
-	 * line, then next_id and mib.out_requests (its first field) in the
-	 * second; the 2 KiB protocol table comes after (docs/performance.md,
+	 * line, then next_id, the route cache and mib.out_requests (its first
+	 * field) in the second; the 2 KiB protocol table comes after (docs/performance.md,
 	 * cold lines).  Line-aligned (inet_init). */
 	struct host *host;
 	struct fib_table *fib; /* route.c */
@@ -46,6 +47,11 @@ struct ip_state {
 	bool rx_type_valid;
 	uint8_t rx_type;
 	uint32_t rx_type_addr;
+	/* route.c's cache (route_output): its slots, their number and its
+	 * hits, on this line so that a hit reads no line of struct fib_table */
+	struct rt_cache_slot *rt_cache; /* rt_nslots slots, or NULL until first used */
+	uint32_t rt_nslots;		/* a power of two; 0: no cache */
+	uint64_t rt_cache_hits;
 	struct ip_mib mib;
 	const struct net_protocol *protos[256]; /* inet_add_protocol */
 	struct packet_type ip_pt;		/* ETH_P_IP -> ip_rcv */
@@ -54,7 +60,8 @@ struct ip_state {
 	struct raw_table *raw;			/* raw.c */
 };
 G_STATIC_ASSERT(offsetof(struct ip_state, cfg) + sizeof(struct ip_config) <= 64);
-G_STATIC_ASSERT(offsetof(struct ip_state, mib) + offsetof(struct ip_mib, out_requests) < 128);
+G_STATIC_ASSERT(offsetof(struct ip_state, next_id) >= 64 &&
+		offsetof(struct ip_state, mib) + offsetof(struct ip_mib, out_requests) + 8 <= 128);
 
 static inline struct ip_state *
 ip_state(struct host *host)

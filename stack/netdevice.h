@@ -211,47 +211,53 @@ typedef uint32_t netdev_features_t;
 #define GSO_MAX_SEGS 65535u
 
 struct net_device {
-	char name[IFNAMSIZ];
-	uint32_t ifindex; /* 1.. per host, in registration order */
+	/* Line-aligned (alloc_netdev) and laid out by what a frame touches:
+	 * at a 1000-sender star each sender's device is cold at each
+	 * datagram it sends, and each of the router's at each it receives.
+	 * Sending (ip_finish_output, neigh_output, dev_queue_xmit, the qdisc,
+	 * the driver, the TX-completion NAPI) and receiving (the driver,
+	 * GRO, RPS's test, NAPI's completion) each read lines 0 and 1 only,
+	 * the four packet and byte counters at the end of line 1; the name
+	 * and what is set up once come after (Linux groups net_device's
+	 * fast-path fields in the same way:
+	 * Documentation/networking/net_cachelines/net_device.rst). */
 	struct host *host;
 	const struct net_device_ops *netdev_ops;
-	uint8_t dev_addr[ETH_ALEN];
-	uint8_t broadcast[ETH_ALEN];
-	uint32_t mtu;		    /* payload bytes above Ethernet, 1500 */
-	uint16_t hard_header_len;   /* ETH_HLEN */
-	uint16_t needed_headroom;   /* what upper layers reserve for this device */
-	uint32_t tx_queue_len;	    /* qdisc limit, 1000 */
-	uint32_t ecn_mark;	    /* mark ECT packets CE from this qdisc length on; 0 off */
-	uint64_t ecn_marked;	    /* packets the qdisc marked CE */
-	netdev_features_t features; /* NETIF_F_*: the offloads switched on */
-	uint32_t gso_max_size;	    /* largest GSO skb, GSO_LEGACY_MAX_SIZE */
-	uint32_t gso_max_segs;	    /* GSO_MAX_SEGS */
-	/* /sys/class/net/IF/napi_defer_hard_irqs and gro_flush_timeout (Linux
-	 * 5.10+): a NAPI completion that took packets leaves the IRQ masked up
-	 * to napi_defer_hard_irqs times and re-polls after gro_flush_timeout */
-	uint32_t napi_defer_hard_irqs;
-	sim_time_t gro_flush_timeout;
-	bool up; /* IFF_UP: dev_open succeeded */
-	bool registered;
+	void *priv; /* the driver's private area (netdev_priv), after the struct */
 	/* the transmit queues (Linux dev->_tx, real_num_tx_queues): one, or
 	 * several under an mq root (netif_set_real_num_tx_queues) */
 	struct netdev_queue *_tx;
+	uint32_t ifindex; /* 1.. per host, in registration order */
+	uint32_t mtu;	  /* payload bytes above Ethernet, 1500 */
+	uint8_t dev_addr[ETH_ALEN];
+	uint16_t hard_header_len;   /* ETH_HLEN */
+	netdev_features_t features; /* NETIF_F_*: the offloads switched on */
+	uint32_t tx_queue_len;	    /* qdisc limit, 1000 */
+	uint32_t ecn_mark;	    /* mark ECT packets CE from this qdisc length on; 0 off */
 	uint32_t num_tx_queues;
-	/* The third line (the struct is line-aligned, alloc_netdev): what
-	 * every frame reads or counts after the two above, the RPS tables'
-	 * pointers, the IP layer's and the driver's areas and the four packet
-	 * and byte counters, so that a cold device costs three lines a frame
-	 * (Linux groups net_device's fast-path fields in the same way:
-	 * Documentation/networking/net_cachelines/net_device.rst). */
+	/* line 1 */
 	/* RPS: per RX queue, the CPUs that do its protocol work
 	 * (/sys/class/net/IF/queues/rx-N/rps_cpus); NULL when none is set */
 	uint64_t *rps_cpus;
 	/* RFS: per RX queue, its flow table (rx-N/rps_flow_cnt, stack/rps.h);
 	 * NULL when none is set */
 	struct rps_dev_flow_table **rps_flow_table;
-	void *ip_ptr; /* IPv4 layer's per-device state (in_device), not ours */
-	void *priv;   /* the driver's private area (netdev_priv), after the struct */
+	/* /sys/class/net/IF/napi_defer_hard_irqs and gro_flush_timeout (Linux
+	 * 5.10+): a NAPI completion that took packets leaves the IRQ masked up
+	 * to napi_defer_hard_irqs times and re-polls after gro_flush_timeout */
+	sim_time_t gro_flush_timeout;
+	uint32_t napi_defer_hard_irqs;
+	bool up; /* IFF_UP: dev_open succeeded */
+	bool registered;
+	uint16_t needed_headroom; /* what upper layers reserve for this device */
 	struct net_device_stats stats;
+
+	char name[IFNAMSIZ];
+	uint8_t broadcast[ETH_ALEN];
+	uint64_t ecn_marked;   /* packets the qdisc marked CE */
+	uint32_t gso_max_size; /* largest GSO skb, GSO_LEGACY_MAX_SIZE */
+	uint32_t gso_max_segs; /* GSO_MAX_SEGS */
+	void *ip_ptr;	       /* IPv4 layer's per-device state (in_device), not ours */
 	uint32_t num_rx_queues;
 	/* XPS by CPU (Linux dev->xps_maps[XPS_CPUS], one xps_map per CPU):
 	 * for each CPU, the mask of TX queues whose xps_cpus name it; NULL
@@ -261,10 +267,13 @@ struct net_device {
 	/* private to dev.c */
 	struct net_device *next; /* the host's device list */
 };
-/* the third line above: from rps_cpus to the stats' tx_bytes */
-G_STATIC_ASSERT(offsetof(struct net_device, rps_cpus) % 64 == 0);
-G_STATIC_ASSERT(offsetof(struct net_device, stats) + offsetof(struct net_device_stats, tx_bytes) <
-		offsetof(struct net_device, rps_cpus) + 64);
+/* the two lines above: from host to num_tx_queues, then from rps_cpus to
+ * the stats' tx_bytes */
+G_STATIC_ASSERT(offsetof(struct net_device, num_tx_queues) + 4 <= 64);
+G_STATIC_ASSERT(offsetof(struct net_device, rps_cpus) == 64);
+G_STATIC_ASSERT(offsetof(struct net_device, stats) + offsetof(struct net_device_stats, tx_bytes) +
+			8 <=
+		128);
 
 /*
  * One transmit queue (Linux struct netdev_queue) and its qdisc.  A device

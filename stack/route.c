@@ -41,12 +41,14 @@ struct rt_cache_slot {
 	struct rtable rt;
 } __attribute__((aligned(64)));
 
+/* The cache's slots, their number and its hits are in struct ip_state
+ * (rt_cache, rt_nslots, rt_cache_hits), on the line of next_id and
+ * OutRequests that every datagram sent reads: a hit reads no line of
+ * this table.  stats.cache_hits is unused (route_stats). */
 struct fib_table {
-	GPtrArray *entries;	     /* struct fib_entry *, sorted */
-	GHashTable *keys;	     /* the same entries by (dst, prefixlen, metric) */
-	struct rt_cache_slot *cache; /* nslots entries, or NULL until first used */
-	uint32_t nslots;	     /* a power of two */
-	uint32_t genid;		     /* route_genid */
+	GPtrArray *entries; /* struct fib_entry *, sorted */
+	GHashTable *keys;   /* the same entries by (dst, prefixlen, metric) */
+	uint32_t genid;	    /* route_genid */
 	struct route_stats stats;
 };
 
@@ -68,15 +70,14 @@ fib_key_equal(gconstpointer a, gconstpointer b)
 void
 route_init(struct ip_state *ips)
 {
-	/* line-aligned: a lookup reads cache, nslots and cache_hits, one line */
 	struct fib_table *t = g_aligned_alloc0(1, sizeof(struct fib_table), 64);
 	t->entries = g_ptr_array_new_with_free_func(g_free);
 	t->keys = g_hash_table_new(fib_key_hash, fib_key_equal);
 	uint32_t n = ips->cfg.route_cache_size;
 	if (n) {
-		t->nslots = 1;
-		while (t->nslots < n)
-			t->nslots <<= 1;
+		ips->rt_nslots = 1;
+		while (ips->rt_nslots < n)
+			ips->rt_nslots <<= 1;
 		/* the slots are allocated by the first lookup (route_output):
 		 * a host that never routes costs none */
 	}
@@ -90,7 +91,8 @@ route_fini(struct ip_state *ips)
 		return;
 	g_hash_table_destroy(ips->fib->keys);
 	g_ptr_array_unref(ips->fib->entries);
-	g_aligned_free(ips->fib->cache);
+	g_aligned_free(ips->rt_cache);
+	ips->rt_cache = NULL;
 	g_aligned_free(ips->fib);
 	ips->fib = NULL;
 }
@@ -104,9 +106,10 @@ fib_of(struct host *host)
 void
 route_cache_flush(struct host *host)
 {
-	struct fib_table *t = fib_of(host);
-	if (t->cache)
-		memset(t->cache, 0, sizeof(*t->cache) * t->nslots);
+	struct ip_state *ips = ip_state(host);
+	struct fib_table *t = ips->fib;
+	if (ips->rt_cache)
+		memset(ips->rt_cache, 0, sizeof(*ips->rt_cache) * ips->rt_nslots);
 	t->stats.cache_entries = 0;
 	t->stats.cache_flushes++;
 	t->genid++;
@@ -447,41 +450,42 @@ route_resolve(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *
 /* ip_route_output, saying in @how (for the trace) how it was answered:
  * "route_cache_hit", "route_cache_miss" or "fib_lookup"; NULL when no
  * lookup was made. */
-/* The trace's name for a lookup of @t that hit its cache or not. */
+/* The trace's name for a lookup of @ips's table that hit its cache or not. */
 static const char *
-route_how(const struct fib_table *t, bool cached)
+route_how(const struct ip_state *ips, bool cached)
 {
 	if (cached)
 		return "route_cache_hit";
-	return t->nslots ? "route_cache_miss" : "fib_lookup";
+	return ips->rt_nslots ? "route_cache_miss" : "fib_lookup";
 }
 
 static int
 route_output(struct host *host, uint32_t daddr, uint32_t saddr, struct rtable *rt, const char **how)
 {
-	struct fib_table *t = fib_of(host);
+	struct ip_state *ips = ip_state(host);
 	struct rt_cache_slot *slot = NULL;
-	if (t->nslots && !t->cache)
-		t->cache = g_aligned_alloc0(t->nslots, sizeof(struct rt_cache_slot), 64);
-	if (t->cache) {
+	if (ips->rt_nslots && !ips->rt_cache)
+		ips->rt_cache = g_aligned_alloc0(ips->rt_nslots, sizeof(struct rt_cache_slot), 64);
+	if (ips->rt_cache) {
 		uint32_t h = (daddr * 0x9e3779b1u) ^ (saddr * 0x85ebca6bu);
-		slot = &t->cache[(h >> 16) & (t->nslots - 1)];
+		slot = &ips->rt_cache[(h >> 16) & (ips->rt_nslots - 1)];
 		/* A hit's source address was checked when its slot was filled,
 		 * and an address leaves a device only after route_del_dev has
 		 * flushed the cache (inet_set_address): it is still ours, so
 		 * the hit needs no ip_dev_find. */
 		if (slot->valid && slot->daddr == daddr && slot->saddr == saddr) {
-			t->stats.cache_hits++;
+			ips->rt_cache_hits++;
 			*rt = slot->rt;
 			rt->cached = true;
-			*how = route_how(t, true);
+			*how = route_how(ips, true);
 			return 0;
 		}
 	}
 	*how = NULL;
 	if (saddr && !ip_dev_find(host, saddr))
 		return -EINVAL;
-	*how = route_how(t, false);
+	struct fib_table *t = ips->fib;
+	*how = route_how(ips, false);
 	if (slot)
 		t->stats.cache_misses++;
 	int err = route_resolve(host, daddr, saddr, rt);
@@ -522,13 +526,14 @@ ip_route_output_skb(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct 
 void
 ip_route_trace(struct sk_buff *skb, const struct rtable *rt)
 {
-	skb_trace_route(skb, route_how(fib_of(skb->host), rt->cached));
+	skb_trace_route(skb, route_how(ip_state(skb->host), rt->cached));
 }
 
 void
 route_stats(struct host *host, struct route_stats *out)
 {
 	*out = fib_of(host)->stats;
+	out->cache_hits = ip_state(host)->rt_cache_hits;
 }
 
 char *
