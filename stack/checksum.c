@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "stack/gso.h" /* csum_partial_copy_nocheck */
 
 G_DEFINE_QUARK(netsim - inet - error - quark, inet_error)
 

@@ -120,13 +120,6 @@ bool eth_rx_csum_ok(const uint8_t *frame, uint32_t len);
 bool eth_rx_copy_csum_ok(uint8_t *to, const uint8_t *frame, uint32_t len);
 
 /*
- * Linux csum_partial_copy_nocheck (stack/checksum.c; its place is beside
- * csum_partial in stack/inet.h): memcpy(@dst, @src, @len) and the bytes'
- * csum_partial(@dst, @len, 0) in one pass over them.
- */
-wsum_t csum_partial_copy_nocheck(const void *src, void *dst, size_t len);
-
-/*
  * Linux validate_xmit_skb, as dev_queue_xmit calls it: a GSO skb for a
  * device that cannot cut it (skb_gso_ok) becomes its segments (list by ->next; @skb consumed);
  * a CHECKSUM_PARTIAL skb for a device without tx-checksumming gets its

@@ -42,6 +42,9 @@ typedef uint32_t wsum_t;  /* a 32-bit partial sum, not folded (Linux __wsum) */
 
 /* Add @len bytes at @buf to the partial sum @sum (one's complement). */
 wsum_t csum_partial(const void *buf, size_t len, wsum_t sum);
+/* Linux csum_partial_copy_nocheck: memcpy(@dst, @src, @len) and the
+ * bytes' csum_partial(@dst, @len, 0) in one pass over them. */
+wsum_t csum_partial_copy_nocheck(const void *src, void *dst, size_t len);
 /*
  * The partial sum of a block that lies @offset bytes into the data summed
  * by @sum, added to it (Linux csum_block_add, include/net/checksum.h): a

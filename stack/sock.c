@@ -35,7 +35,6 @@
 #include <sys/socket.h>
 #include "sim/check.h"
 #include "sim/proc.h"
-#include "stack/gso.h"
 #include "stack/host.h"
 #include "stack/inet.h"
 #include "stack/socket.h"
