@@ -455,6 +455,12 @@ proc_table_host_name(const struct proc_table *t)
  * byte of the page that faulted.  Out of line: its variables are not
  * proc_user_access's, which the jump back could clobber.
  */
+/* Where a reading probe puts the byte it read.  A load whose value no one
+ * uses is dead code to valgrind's translator, volatile or not: it dropped
+ * it, the probe of an unreadable page did not fault, and a probe of
+ * SIZE_MAX bytes walked the address space (valgrind 3.19, tests/test_proc). */
+static __thread volatile char probe_sink;
+
 static G_GNUC_NO_INLINE __attribute__((no_sanitize("address"))) void
 probe_pages(uintptr_t start, uintptr_t end, uintptr_t page, bool write, volatile uintptr_t *ok_end)
 {
@@ -464,6 +470,8 @@ probe_pages(uintptr_t start, uintptr_t end, uintptr_t page, bool write, volatile
 		char v = *c;
 		if (write)
 			*c = v;
+		else
+			probe_sink = v;
 		uintptr_t next = (a | (page - 1)) + 1; /* 0 past the last page */
 		if (next == 0 || next >= end) {
 			*ok_end = end;
