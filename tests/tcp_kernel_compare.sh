@@ -215,10 +215,12 @@ py() { python3 "$T/k.py" "$@"; }
 median() { tr ' ' '\n' | grep '^[0-9]' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
-# linux LOSS SEED BYTES: one transfer between the namespaces through netsim's
-# router; appends "goodput exits retrans lag_ms" to $T/linux-LOSS.
+# linux LOSS SEED BYTES TRY: one transfer between the namespaces through
+# netsim's router; writes "goodput exits retrans lag_ms late" to
+# $T/l-LOSS-SEED-TRY.fig, where late is the share of netsim's clock steps
+# that came more than 1 ms after their wall-clock time.
 linux() {
-	loss=$1 seed=$2 bytes=$3 name="l-$1-$2" t0=$(date +%s.%N)
+	loss=$1 seed=$2 bytes=$3 try=$4 name="l-$1-$2-$4" t0=$(date +%s.%N)
 	for n in "$NSA" "$NSB"; do
 		ip netns add "$n"
 		ip netns exec "$n" ip link set lo up
@@ -259,18 +261,48 @@ linux() {
 	if [ "$sent" -ne 0 ] || [ "${got%% *}" != "$bytes" ]; then
 		not_ok "$name: the transfer failed (sender exit $sent, received '$got')"
 		cat "$T/$name.send.err" "$T/$name.err"
-		echo "- - - -" >>"$T/linux-$loss"
+		echo "- - - - 1" >"$T/$name.fig"
 		return
 	fi
 	set -- $(py linux-exits "$T/$name.samples")
 	lag=$(awk '$1 == "realtime.lag_max_ns" { printf "%.1f", $2 / 1e6 }' "$T/$name.txt")
-	echo "${got#* } $1 $3 $lag" >>"$T/linux-$loss"
-	echo "# linux  loss $loss seed $seed: goodput $(echo "${got#* }" | awk '{ printf "%.2f", $1 / 1e6 }') Mbit/s," \
+	late=$(awk '$1 == "realtime.steps" { n = $2 } $1 == "realtime.late_steps" { l = $2 }
+		END { printf "%.3f", (n > 0 ? l / n : 1) }' "$T/$name.txt")
+	echo "${got#* } $1 $3 $lag $late" >"$T/$name.fig"
+	echo "# linux  loss $loss seed $seed try $try: goodput $(echo "${got#* }" | awk '{ printf "%.2f", $1 / 1e6 }') Mbit/s," \
 		"slow-start exits $1 (the first at cwnd $2), retransmits $3," \
 		"$(head -1 "$T/$name.samples" | cut -d: -f1 | cut -c3-)"
 	echo "#   $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s of wall time;" \
 		"lost on the line $(metric "$T/$name.txt" link.right.0.lost), dropped by r $(metric "$T/$name.txt" r.drops.total);" \
 		"netsim's summary: $(grep 'real time:' "$T/$name.out" | sed 's/^ *//')"
+}
+
+# linux_seed LOSS SEED BYTES: the transfer of one seed; appends "goodput
+# exits retrans lag_ms" to $T/linux-LOSS.  netsim paces the Linux ends' path
+# in real time, and when the machine is busy it runs late: every late step
+# delays the kernel's segments or ACKs, and the kernel's goodput falls with
+# it (a CI run beside a valgrind job: 28 to 35% of the steps late, Linux at
+# 7.9 to 11.7 Mbit/s where a quiet machine gives 12 to 16).  Such a run
+# measures the machine, not Linux's TCP: a try with more than LATE_MAX of
+# its steps late is run again, at most TRIES times, and the least late try
+# is kept.  Every try is printed, and a seed whose every try was late is
+# still compared: the check can fail on a machine too busy to run it.
+LATE_MAX=0.10
+TRIES=3
+linux_seed() {
+	best="" best_try="" best_late=2
+	for try in $(seq 1 "$TRIES"); do
+		linux "$1" "$2" "$3" "$try"
+		f="$T/l-$1-$2-$try.fig"
+		late=$(cut -d' ' -f5 "$f")
+		if awk -v a="$late" -v b="$best_late" 'BEGIN { exit !(a < b) }'; then
+			best=$f best_try=$try best_late=$late
+		fi
+		awk -v a="$late" -v m="$LATE_MAX" 'BEGIN { exit !(a <= m) }' && break
+		echo "# linux  loss $1 seed $2 try $try: $late of netsim's clock steps late (more than $LATE_MAX)"
+	done
+	echo "# linux  loss $1 seed $2: try $best_try kept, $best_late of its steps late"
+	cut -d' ' -f1-4 "$best" >>"$T/linux-$1"
 }
 
 # sim LOSS SEED BYTES: the same in netsim alone; appends "goodput exits retrans".
@@ -301,7 +333,7 @@ sim() {
 # compare LOSS BYTES
 compare() {
 	loss=$1 bytes=$2
-	for s in $LINUX_SEEDS; do linux "$loss" "$s" "$bytes"; done
+	for s in $LINUX_SEEDS; do linux_seed "$loss" "$s" "$bytes"; done
 	for s in $SIM_SEEDS; do sim "$loss" "$s" "$bytes"; done
 	[ -s "$T/linux-$loss" ] && [ -s "$T/sim-$loss" ] || {
 		not_ok "loss $loss: no figures to compare"
