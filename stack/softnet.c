@@ -674,6 +674,32 @@ napi_where_name(enum napi_where w)
 
 static const struct napi_ops backlog_napi_ops;
 
+/* The host's instances, one list per CPU (sd->all), linked through
+ * all_next with a back pointer as Linux's hlist: netif_napi_del takes one
+ * out in O(1) (Linux __netif_napi_del: list_del_rcu(&napi->dev_list)),
+ * so a router of 10,000 devices is torn down in linear time. */
+static void
+napi_all_link(struct softnet_data *sd, struct napi_struct *n)
+{
+	n->all_next = sd->all;
+	n->all_pprev = &sd->all;
+	if (sd->all)
+		sd->all->all_pprev = &n->all_next;
+	sd->all = n;
+}
+
+static void
+napi_all_unlink(struct napi_struct *n)
+{
+	if (!n->all_pprev)
+		return;
+	*n->all_pprev = n->all_next;
+	if (n->all_next)
+		n->all_next->all_pprev = n->all_pprev;
+	n->all_next = NULL;
+	n->all_pprev = NULL;
+}
+
 void
 netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n, const char *name,
 	       const struct napi_ops *ops, uint32_t weight, void *priv)
@@ -692,10 +718,8 @@ netif_napi_add(struct host *host, struct net_device *dev, struct napi_struct *n,
 	};
 	napi_gro_init(n);
 	cpu_work_init(&n->watchdog_work, napi_watchdog_irq, n, "napi_watchdog");
-	if (sd) {
-		n->all_next = sd->all;
-		sd->all = n;
-	}
+	if (sd)
+		napi_all_link(sd, n);
 }
 
 void
@@ -705,14 +729,9 @@ netif_napi_set_cpu(struct napi_struct *n, uint32_t cpu)
 	struct softnet_data *from = napi_sd(n), *to = softnet_of(n->host, cpu);
 	if (from == to)
 		return;
-	for (struct napi_struct **pp = &from->all; *pp; pp = &(*pp)->all_next)
-		if (*pp == n) {
-			*pp = n->all_next;
-			break;
-		}
+	napi_all_unlink(n);
 	n->cpu = cpu;
-	n->all_next = to->all;
-	to->all = n;
+	napi_all_link(to, n);
 	if (n->threaded) /* its thread is a task of the new CPU */
 		cpu_task_set_name(to->cpu, napi_thread_task(n), n->thread_work.name);
 }
@@ -740,11 +759,7 @@ netif_napi_del(struct napi_struct *n)
 	}
 	n->where = NAPI_IDLE;
 	napi_gro_cleanup(n); /* Linux flush_gro_hash */
-	for (struct napi_struct **pp = &sd->all; *pp; pp = &(*pp)->all_next)
-		if (*pp == n) {
-			*pp = n->all_next;
-			break;
-		}
+	napi_all_unlink(n);
 	NS_CHECK(softnet_check(n->host));
 }
 
@@ -922,8 +937,7 @@ softnet_cpu_new(struct host *host, struct cpu *cpu, uint32_t id, struct netdev_h
 	netif_napi_add(host, NULL, &sd->backlog_napi, "backlog", &backlog_napi_ops,
 		       sd->cfg->dev_weight, sd);
 	sd->backlog_napi.cpu = id;
-	sd->backlog_napi.all_next = NULL;
-	sd->all = &sd->backlog_napi;
+	napi_all_link(sd, &sd->backlog_napi); /* sd->all was NULL */
 	cpu_work_init(&sd->work, softnet_step_done, sd, "net_rx_action");
 	cpu_work_init(&sd->ipi_work, rps_trigger_softirq, sd, "rps ipi");
 	cpu_work_init(&sd->cycle_work, rx_cycle_irq, sd, "rx_cycle_timer");
@@ -1105,7 +1119,10 @@ softnet_check_cpu(const struct host *host, const struct softnet_data *sd)
 		check_list(sd, &sd->list, NAPI_LIST) + check_list(sd, &sd->repoll, NAPI_REPOLL) +
 		check_list(sd, &sd->parked, NAPI_PARKED);
 	unsigned on_lists = 0;
-	for (const struct napi_struct *n = sd->all; n; n = n->all_next) {
+	const void *link = &sd->all; /* what the next instance's all_pprev must be */
+	for (const struct napi_struct *n = sd->all; n; link = &n->all_next, n = n->all_next) {
+		if ((const void *)n->all_pprev != link)
+			SOFTNET_BUG(sd, "an instance's back pointer (all_pprev) is not its link");
 		switch (n->where) {
 		case NAPI_POLL_LIST:
 		case NAPI_LIST:

@@ -743,6 +743,57 @@ test_softnet_check_aborts_when_a_napi_location_is_wrong(void **state)
 	netif_napi_del(&fx->napi[0].n);
 }
 
+/* netif_napi_del takes an instance out of its CPU's list wherever it
+ * is (first, last or between; the list is unlinked through back pointers,
+ * as Linux's __netif_napi_del does with list_del_rcu): softnet_check walks
+ * the list after each and checks every back pointer; an instance it still
+ * found would abort on its out-of-range location. */
+static void
+test_napi_del_unlinks_from_any_place(void **state)
+{
+	struct fx *fx = *state;
+	enum { N = 6 };
+	struct fake_napi f[N];
+	for (int i = 0; i < N; i++) {
+		f[i] = (struct fake_napi){ .fx = fx };
+		netif_napi_add(fx->h, fx->dev, &f[i].n, "many", &fake_napi_ops, 4, &f[i]);
+	}
+	softnet_check(fx->h);
+	/* the list runs from the last added to the first: delete the
+	 * first added (its end), the last added (its head), then between */
+	static const int order[N] = { 0, N - 1, 2, 3, 1, 4 };
+	for (int k = 0; k < N; k++) {
+		struct napi_struct *n = &f[order[k]].n;
+		netif_napi_del(n);
+		n->where = (enum napi_where)99;
+		softnet_check(fx->h);
+	}
+}
+
+/* softnet_check finds an instance whose back pointer does not point at
+ * its link in the list (checked build only, as the test above). */
+static void
+test_softnet_check_aborts_when_a_napi_back_pointer_is_wrong(void **state)
+{
+	struct fx *fx = *state;
+	if (!ns_checks_enabled())
+		skip();
+	fake_napi_init(fx, 0, 4, 8);
+	fake_napi_init(fx, 1, 4, 8);
+	softnet_check(fx->h);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fx->napi[0].n.all_pprev = fx->napi[1].n.all_pprev;
+		softnet_check(fx->h);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	netif_napi_del(&fx->napi[0].n);
+	netif_napi_del(&fx->napi[1].n);
+}
+
 /* netif_receive_skb needs bottom halves off (its kerneldoc: softirq
  * context); called from plain task context it aborts (checked build). */
 static void
@@ -791,6 +842,8 @@ main(void)
 		T(test_linux_6_6_runs_softirq_at_irq_exit_while_ksoftirqd_waits),
 		T(test_linux_5_15_defers_to_waiting_ksoftirqd),
 		T(test_softnet_check_aborts_when_a_napi_location_is_wrong),
+		T(test_napi_del_unlinks_from_any_place),
+		T(test_softnet_check_aborts_when_a_napi_back_pointer_is_wrong),
 		T(test_netif_receive_skb_outside_softirq_aborts),
 #undef T
 	};
