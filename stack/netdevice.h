@@ -529,8 +529,8 @@ struct napi_struct {
 	uint64_t gro_completed;	      /* held skbs passed up by napi_gro_complete */
 	/* rarely touched */
 	struct napi_struct **all_pprev; /* what points at it in that list (O(1) unlink) */
-	struct cpu_work watchdog_work; /* defer_timer's hardirq half, on the CPU that armed it */
-	struct cpu_work thread_work;   /* threaded: the thread's poll call, or one packet */
+	struct cpu_work watchdog_work;	/* defer_timer's hardirq half, on the CPU that armed it */
+	struct cpu_work thread_work;	/* threaded: the thread's poll call, or one packet */
 	struct gro_list gro_hash[GRO_HASH_BUCKETS];
 };
 _Static_assert(offsetof(struct napi_struct, polls) == 64 &&

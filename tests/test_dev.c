@@ -722,6 +722,29 @@ test_linux_5_15_defers_to_waiting_ksoftirqd(void **state)
 	assert_int_equal(ctx_of_raise_during_ksoftirqd_wait(*state, KERNEL_LINUX_5_15), CPU_TASK);
 }
 
+/* In a child: @corrupt breaks one of @fx's NAPI instances, then
+ * softnet_check must abort; the parent's instances are left intact. */
+static void
+assert_softnet_check_aborts(struct fx *fx, void (*corrupt)(struct fx *))
+{
+	softnet_check(fx->h);
+	pid_t pid = fork();
+	if (pid == 0) {
+		corrupt(fx);
+		softnet_check(fx->h);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+}
+
+static void
+napi_says_repoll(struct fx *fx)
+{
+	fx->napi[0].n.where = NAPI_REPOLL; /* says repoll, is on no list */
+}
+
 /* softnet_check finds an instance whose location field lies (checked build only). */
 static void
 test_softnet_check_aborts_when_a_napi_location_is_wrong(void **state)
@@ -730,16 +753,7 @@ test_softnet_check_aborts_when_a_napi_location_is_wrong(void **state)
 	if (!ns_checks_enabled())
 		skip();
 	fake_napi_init(fx, 0, 4, 8);
-	softnet_check(fx->h);
-	pid_t pid = fork();
-	if (pid == 0) {
-		fx->napi[0].n.where = NAPI_REPOLL; /* says repoll, is on no list */
-		softnet_check(fx->h);
-		_exit(0);
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFSIGNALED(status));
+	assert_softnet_check_aborts(fx, napi_says_repoll);
 	netif_napi_del(&fx->napi[0].n);
 }
 
@@ -770,8 +784,14 @@ test_napi_del_unlinks_from_any_place(void **state)
 	}
 }
 
+static void
+napi_back_pointer_elsewhere(struct fx *fx)
+{
+	fx->napi[0].n.all_pprev = fx->napi[1].n.all_pprev;
+}
+
 /* softnet_check finds an instance whose back pointer does not point at
- * its link in the list (checked build only, as the test above). */
+ * its link in the list (checked build only, as the location's test). */
 static void
 test_softnet_check_aborts_when_a_napi_back_pointer_is_wrong(void **state)
 {
@@ -780,16 +800,7 @@ test_softnet_check_aborts_when_a_napi_back_pointer_is_wrong(void **state)
 		skip();
 	fake_napi_init(fx, 0, 4, 8);
 	fake_napi_init(fx, 1, 4, 8);
-	softnet_check(fx->h);
-	pid_t pid = fork();
-	if (pid == 0) {
-		fx->napi[0].n.all_pprev = fx->napi[1].n.all_pprev;
-		softnet_check(fx->h);
-		_exit(0);
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFSIGNALED(status));
+	assert_softnet_check_aborts(fx, napi_back_pointer_elsewhere);
 	netif_napi_del(&fx->napi[0].n);
 	netif_napi_del(&fx->napi[1].n);
 }
