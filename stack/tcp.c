@@ -13,7 +13,7 @@
  *
  * References: the socket layer holds one while a process has the socket
  * open; TCP holds one from the moment a sock is bound until tcp_done
- * (in_all), so a closed connection lives on through FIN_WAIT and TIME_WAIT.
+ * (all_link), so a closed connection lives on through FIN_WAIT and TIME_WAIT.
  */
 #include "stack/tcp.h"
 
@@ -188,12 +188,12 @@ void
 tcp_adopt(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	if (tp->in_all)
+	if (tp->all_link)
 		return;
 	sock_hold(sk);
-	tp->in_all = true;
 	struct tcp_state *ts = tcp_state_of(sk->host);
 	ts->all = g_list_prepend(ts->all, sk);
+	tp->all_link = ts->all;
 }
 
 void
@@ -319,10 +319,12 @@ tcp_done(struct sock *sk)
 		sock_put(sk);
 	}
 	sk->sk_state_change(sk);
-	if (tp->in_all) {
+	if (tp->all_link) {
+		/* its own node, not a search (g_list_remove walks the list:
+		 * O(sockets) per close on a busy server) */
 		struct tcp_state *ts = tcp_state_of(sk->host);
-		ts->all = g_list_remove(ts->all, sk);
-		tp->in_all = false;
+		ts->all = g_list_delete_link(ts->all, tp->all_link);
+		tp->all_link = NULL;
 		sock_put(sk);
 	}
 }

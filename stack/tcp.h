@@ -372,9 +372,10 @@ struct tcp_sock {
 	struct {
 		uint32_t laddr, raddr;
 		uint16_t lport, rport;
-	} tuple;     /* established key */
-	bool hashed; /* in the established table */
-	bool in_all; /* TCP holds a reference (tcp_state's list) */
+	} tuple;	 /* established key */
+	bool hashed;	 /* in the established table */
+	GList *all_link; /* non-NULL: TCP holds a reference; its node in
+			  * tcp_state's list, unlinked in O(1) */
 	/* urgent data (stack/tcp_urg.c; Linux tp->snd_up, urg_data, urg_seq) */
 	uint32_t snd_up;   /* sequence after the last urgent byte sent */
 	bool snd_urg;	   /* snd_up is ahead of snd_una (Linux tcp_urg_mode) */

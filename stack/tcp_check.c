@@ -203,6 +203,8 @@ tcp_check_sock(const struct sock *sk, const char *caller)
 	if (tp->in_recovery &&
 	    (!after(tp->recover, tp->snd_una) || after(tp->recover, tp->snd_max)))
 		TCP_BUG(sk, caller, "fast recovery, but recover is not in (snd_una, snd_max]");
+	if (tp->all_link && tp->all_link->data != sk)
+		TCP_BUG(sk, caller, "its node in TCP's list of socks holds another sock");
 }
 
 void

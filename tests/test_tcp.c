@@ -1086,6 +1086,72 @@ test_tcp_socket_routes_once_until_the_routes_change(void **state)
 	assert_int_equal(route_lookups(fx->a), connect_only + 1);
 }
 
+/* ---- TCP's list of socks --------------------------------------------------------------- */
+
+/* b accepts four connections and holds them; a closes each (b is told by
+ * the FIN) and b closes them in the order 2, 0, 3, 1, neither the order
+ * they joined TCP's list nor its reverse.  Each leaves the list at its
+ * tcp_done, in O(1), by its own node (tcp_sock.all_link), and the others
+ * keep theirs. */
+static const int close_order[4] = { 2, 0, 3, 1 };
+
+static int
+four_server(struct proc *p, void *arg)
+{
+	struct tcp_fx *fx = arg;
+	int l = tt_listen(5001, 4, false), c[4];
+	for (int i = 0; i < 4; i++) {
+		c[i] = ns_accept(l, NULL, NULL);
+		tt_hold(fx, i, c[i]);
+	}
+	char byte;
+	for (int i = 0; i < 4; i++)
+		fx->rc[i] = (int)ns_read(c[i], &byte, 1); /* 0: a's FIN */
+	for (int k = 0; k < 4; k++) {
+		ns_close(c[close_order[k]]);
+		ns_sleep(10 * SIM_MS); /* the FIN, its ACK: LAST_ACK -> tcp_done */
+		fx->rc[4 + k] = 0;
+		for (int i = 0; i < 4; i++)
+			fx->rc[4 + k] |= (tcp_sk(fx->held[i])->all_link != NULL) << i;
+	}
+	ns_close(l);
+	return 0;
+}
+
+static int
+four_client(struct proc *p, void *arg)
+{
+	int s[4];
+	for (int i = 0; i < 4; i++)
+		s[i] = tt_connect(B_ADDR, 5001);
+	ns_sleep(10 * SIM_MS);
+	for (int i = 0; i < 4; i++)
+		ns_close(s[i]);
+	return 0;
+}
+
+static void
+test_tcp_socks_leave_tcps_list_in_any_order(void **state)
+{
+	struct tcp_fx *fx = *state;
+	socket_spawn(fx->b, "server", 0, four_server, fx);
+	socket_spawn(fx->a, "client", SIM_MS, four_client, fx);
+	sim_run_until(fx->sim, 5 * SIM_S);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(fx->rc[i], 0);
+	/* still in the list after each close: 0xf less the closed so far */
+	int left = 0xf;
+	for (int k = 0; k < 4; k++) {
+		left &= ~(1 << close_order[k]);
+		assert_int_equal(fx->rc[4 + k], left);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(fx->held[i]->sk_state, TCP_CLOSE);
+		assert_int_equal(fx->held[i]->refcnt, 1); /* the test's own */
+		tcp_check_at_rest(fx->held[i], "test");
+	}
+}
+
 int
 main(void)
 {
@@ -1133,6 +1199,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_rto_min_host_key_lowers_the_floor,
 						setup_rtt_200ms, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_socks_leave_tcps_list_in_any_order, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_socket_routes_once_until_the_routes_change,
 						setup, teardown),
 	};

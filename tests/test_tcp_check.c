@@ -93,6 +93,7 @@ enum corruption {
 	RECOVER_AT_SND_UNA,
 	NO_RTO_TIMER,
 	SEND_HINT,
+	ALL_LINK,
 	WMEM_THEN_RUN,
 };
 
@@ -141,6 +142,7 @@ do_corrupt(void *arg)
 		tcp_check(a, "test"); /* inside a step this may be so */
 		break;
 	case SEND_HINT: ta->send_hint = b->sk_receive_queue.first; break;
+	case ALL_LINK: ta->all_link = tb->all_link; break;
 	case WMEM_THEN_RUN:
 		a->sk_wmem_alloc += 1;
 		sim_run_until(c->fx->sim, 20 * SIM_S); /* the next ACK's tcp_ack finds it */
@@ -214,6 +216,12 @@ test_tcp_check_aborts_on_a_send_hint_off_the_write_queue(void **state)
 	expect_corruption(*state, SEND_HINT, "the send hint is not on the write queue");
 }
 
+static void
+test_tcp_check_aborts_on_a_node_of_the_list_of_socks_that_is_not_its_own(void **state)
+{
+	expect_corruption(*state, ALL_LINK, "its node in TCP's list of socks holds another sock");
+}
+
 /* The checked build runs tcp_check at every step: the next segment finds
  * it (tcp_v4_rcv's check at rest or tcp_ack's, whichever runs first). */
 static void
@@ -261,6 +269,7 @@ main(void)
 		T(test_tcp_check_aborts_on_recovery_without_a_recovery_point),
 		T(test_tcp_check_at_rest_aborts_on_data_in_flight_without_rto_timer),
 		T(test_tcp_check_aborts_on_a_send_hint_off_the_write_queue),
+		T(test_tcp_check_aborts_on_a_node_of_the_list_of_socks_that_is_not_its_own),
 		T(test_tcp_ack_aborts_on_a_corrupt_charge_in_checked_build),
 		T(test_tcp_free_sock_returns_every_charge),
 	};
