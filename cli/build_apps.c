@@ -90,8 +90,10 @@ app_metrics(struct world *w, GHashTable *m)
 	double secs = (double)sim_now(w->sim) / 1e9;
 	for (guint i = 0; i < w->apps->len; i++) {
 		struct app *a = w->apps->pdata[i];
-		const struct app_stats *s = app_stats(a);
 		const char *n = app_name(a);
+		if (!world_metrics_wants2(w, "app", n))
+			continue;
+		const struct app_stats *s = app_stats(a);
 		metric_put(m, (double)s->tx_msgs, "app.%s.tx_msgs", n);
 		metric_put(m, (double)s->tx_bytes, "app.%s.tx_bytes", n);
 		metric_put(m, (double)s->rx_msgs, "app.%s.rx_msgs", n);

@@ -195,7 +195,7 @@ inet_metrics(struct world *w, GHashTable *m)
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
 		const char *n = h->name;
-		if (!h->ip)
+		if (!h->ip || !world_metrics_wants(w, n))
 			continue;
 		const struct ip_mib *ip = ip_mib(h);
 		void *rd[2] = { m, (void *)n };

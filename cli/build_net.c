@@ -211,6 +211,8 @@ net_metrics(struct world *w, GHashTable *m)
 {
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
+		if (!world_metrics_wants(w, h->name))
+			continue;
 		for (struct net_device *d = dev_first(h); d; d = d->next) {
 			const char *n = h->name, *ifn = d->name;
 			metric_put(m, (double)d->stats.rx_packets, "%s.%s.rx_packets", n, ifn);
@@ -258,6 +260,8 @@ net_metrics(struct world *w, GHashTable *m)
 	}
 	for (guint i = 0; i < w->link_order->len; i++) {
 		struct world_link *l = w->link_order->pdata[i];
+		if (!world_metrics_wants2(w, "link", l->name))
+			continue;
 		for (int side = 0; side < 2; side++) {
 			struct wire_stats ws;
 			wire_stats(l->wire, side, &ws);

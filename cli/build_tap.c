@@ -159,7 +159,7 @@ tap_metrics(struct world *w, GHashTable *m)
 	metric_put(m, (double)rs.wakeups, "realtime.wakeups");
 	for (guint i = 0; i < w->link_order->len; i++) {
 		struct world_link *l = w->link_order->pdata[i];
-		if (!l->tap)
+		if (!l->tap || !world_metrics_wants2(w, "tap", l->name))
 			continue;
 		struct tap_stats ts;
 		tap_stats(l->tap, &ts);

@@ -106,6 +106,13 @@ expectations_count(const struct expectations *ex)
 	return ex->conds->len;
 }
 
+const char *
+expectations_metric(const struct expectations *ex, guint i)
+{
+	g_assert(i < ex->conds->len);
+	return g_array_index(ex->conds, struct cond, i).metric;
+}
+
 static bool
 holds(const struct cond *c, double v)
 {

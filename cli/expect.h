@@ -24,6 +24,8 @@ struct expectations;
 struct expectations *expectations_parse(struct scenario *sc, GError **error);
 void expectations_free(struct expectations *ex);
 guint expectations_count(const struct expectations *ex);
+/* The figure condition @i names (i < expectations_count). */
+const char *expectations_metric(const struct expectations *ex, guint i);
 
 /*
  * Check every condition against @metrics (name -> double*).  Prints one line

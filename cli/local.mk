@@ -22,6 +22,12 @@ TESTS += tests/test_metric_put
 tests_test_metric_put_CFLAGS = $(TEST_CMOCKA_FLAGS)
 tests_test_metric_put_LDADD = $(TEST_CMOCKA_LIBS)
 
+# world_metrics_of against world_metrics on every scenario of the guide.
+check_PROGRAMS += tests/test_world_metrics
+TESTS += tests/test_world_metrics
+tests_test_world_metrics_CFLAGS = $(TEST_CMOCKA_FLAGS)
+tests_test_world_metrics_LDADD = $(TEST_CMOCKA_LIBS)
+
 # Command-line behaviour: exit codes, error lines, never overwriting a trace.
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh tests/lib.sh

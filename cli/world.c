@@ -493,11 +493,25 @@ put_task(void *arg, uint32_t task, const char *name, sim_time_t runtime, uint64_
 	metric_put(tp->m, (double)switches_in, "%s.task.%s.switches_in", tp->host, n);
 }
 
-GHashTable *
-world_metrics(struct world *w)
+bool
+world_metrics_wants(const struct world *w, const char *owner)
 {
-	if (w->metrics)
-		return w->metrics;
+	return !w->metrics_want || g_hash_table_contains(w->metrics_want, owner);
+}
+
+bool
+world_metrics_wants2(const struct world *w, const char *prefix, const char *name)
+{
+	if (!w->metrics_want)
+		return true;
+	g_autofree char *owner = g_strconcat(prefix, ".", name, NULL);
+	return g_hash_table_contains(w->metrics_want, owner);
+}
+
+/* Every figure world_metrics_wants lets in. */
+static GHashTable *
+metrics_build(struct world *w)
+{
 	GHashTable *m =
 		g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free); /* metric_put */
 	double secs = (double)sim_now(w->sim) / 1e9;
@@ -505,6 +519,8 @@ world_metrics(struct world *w)
 	put(m, secs, "sim.seconds");
 	for (guint i = 0; i < w->hosts->len; i++) {
 		struct host *h = w->hosts->pdata[i];
+		if (!world_metrics_wants(w, h->name))
+			continue;
 		/* several CPUs: the host's figures are their sums (shares of all
 		 * N CPUs), and HOST.cpuK.* each CPU's own */
 		double preempt = 0, switches = 0, migrations = 0;
@@ -566,8 +582,40 @@ world_metrics(struct world *w)
 	inet_metrics(w, m);
 	app_metrics(w, m);
 	tap_metrics(w, m);
-	w->metrics = m;
 	return m;
+}
+
+GHashTable *
+world_metrics(struct world *w)
+{
+	if (!w->metrics)
+		w->metrics = metrics_build(w);
+	return w->metrics;
+}
+
+/*
+ * The owners wanted: each name's first component (a host, or "app",
+ * "link", "tap", which own nothing themselves) and its first two ("app.X":
+ * an app).  A host named like a second-level owner only adds figures.
+ * Building every figure to look up a few took a fifth of the run of the
+ * 10,000-sender star: 1.5 million allocations, and their frees.
+ */
+GHashTable *
+world_metrics_of(struct world *w, const char *const *names)
+{
+	g_autoptr(GHashTable) want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (const char *const *n = names; *n; n++) {
+		const char *dot = strchr(*n, '.');
+		const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+		g_hash_table_add(want, g_strndup(*n, dot ? (size_t)(dot - *n) : strlen(*n)));
+		if (dot2)
+			g_hash_table_add(want, g_strndup(*n, (size_t)(dot2 - *n)));
+	}
+	g_clear_pointer(&w->metrics_part, g_hash_table_destroy);
+	w->metrics_want = want;
+	w->metrics_part = metrics_build(w);
+	w->metrics_want = NULL;
+	return w->metrics_part;
 }
 
 void
@@ -734,6 +782,8 @@ world_free(struct world *w)
 		skb_pool_free(w->pool);
 	if (w->metrics)
 		g_hash_table_destroy(w->metrics);
+	if (w->metrics_part)
+		g_hash_table_destroy(w->metrics_part);
 	sim_free(w->sim);
 	g_free(w->title);
 	g_free(w->description);

@@ -57,6 +57,14 @@ bool world_interrupted(const struct world *w);
 
 /* Every measured figure, name -> double* (owned by the world). */
 GHashTable *world_metrics(struct world *w);
+/* The figures of the owners of @names (NULL-terminated): for each, its
+ * host (the first component of the name) or, for app.NAME.*, link.NAME.*
+ * and tap.NAME.*, that app, link or TAP end, with the world's own (sim.*,
+ * conservation.*, realtime.*): a figure is there if world_metrics has it,
+ * with the same value, and what no name owns is left out.  For the
+ * [expect] of a large world, which names a few figures of millions.
+ * Owned by the world, and valid until the next call. */
+GHashTable *world_metrics_of(struct world *w, const char *const *names);
 /* skbs alive on no named queue at the end: a leak; the run fails. */
 uint64_t world_unaccounted_skbs(struct world *w);
 /* The human summary printed by `netsim run`. */

@@ -37,12 +37,14 @@ struct world {
 	sim_time_t duration;
 	uint64_t seed;
 	int level;
-	GPtrArray *hosts;      /* struct host *, in scenario order */
-	GHashTable *links;     /* name -> struct world_link * */
-	GPtrArray *link_order; /* struct world_link *, in scenario order */
-	GPtrArray *apps;       /* struct app *, freed after the hosts */
-	GHashTable *addresses; /* IPv4 address -> its net_device: each is used once */
-	GHashTable *metrics;
+	GPtrArray *hosts;	  /* struct host *, in scenario order */
+	GHashTable *links;	  /* name -> struct world_link * */
+	GPtrArray *link_order;	  /* struct world_link *, in scenario order */
+	GPtrArray *apps;	  /* struct app *, freed after the hosts */
+	GHashTable *addresses;	  /* IPv4 address -> its net_device: each is used once */
+	GHashTable *metrics;	  /* every figure (world_metrics), or NULL */
+	GHashTable *metrics_part; /* the last world_metrics_of's, or NULL */
+	GHashTable *metrics_want; /* while world_metrics_of builds: its owners */
 	/* host->name -> struct host * (world_host) */
 	GHashTable *host_by_name;
 	/* cli/conserve.c: each host's skbs on no queue, counted at
@@ -95,6 +97,12 @@ uint64_t world_conservation(struct world *w, GString *out, GHashTable *m);
 /* host_check_conservation of host @i (w->hosts order), counted once for
  * all hosts per moment of the run. */
 uint64_t world_host_unqueued(struct world *w, guint i);
+
+/* Does the table being built want the figures of @owner (a host's name,
+ * "app.NAME", "link.NAME", "tap.NAME")?  Always, but while
+ * world_metrics_of builds.  world_metrics_wants2 asks for "PREFIX.NAME". */
+bool world_metrics_wants(const struct world *w, const char *owner);
+bool world_metrics_wants2(const struct world *w, const char *prefix, const char *name);
 
 /* Add a figure to a metrics table (name is formatted). */
 void metric_put(GHashTable *m, double v, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
