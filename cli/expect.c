@@ -106,11 +106,13 @@ expectations_count(const struct expectations *ex)
 	return ex->conds->len;
 }
 
-const char *
-expectations_metric(const struct expectations *ex, guint i)
+const char **
+expectations_metrics(const struct expectations *ex)
 {
-	g_assert(i < ex->conds->len);
-	return g_array_index(ex->conds, struct cond, i).metric;
+	const char **names = g_new0(const char *, ex->conds->len + 1);
+	for (guint i = 0; i < ex->conds->len; i++)
+		names[i] = g_array_index(ex->conds, struct cond, i).metric;
+	return names;
 }
 
 static bool

@@ -24,8 +24,9 @@ struct expectations;
 struct expectations *expectations_parse(struct scenario *sc, GError **error);
 void expectations_free(struct expectations *ex);
 guint expectations_count(const struct expectations *ex);
-/* The figure condition @i names (i < expectations_count). */
-const char *expectations_metric(const struct expectations *ex, guint i);
+/* The figures the conditions name, in order, NULL-terminated (g_free the
+ * array; the names are the conditions'). */
+const char **expectations_metrics(const struct expectations *ex);
 
 /*
  * Check every condition against @metrics (name -> double*).  Prints one line

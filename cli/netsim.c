@@ -233,13 +233,10 @@ expected_figures(struct world *w, const struct expectations *ex)
 {
 	if (opt_metrics)
 		return world_metrics(w);
-	guint n = expectations_count(ex);
-	g_autofree const char **names = g_new0(const char *, n + 1);
-	for (guint i = 0; i < n; i++)
-		names[i] = expectations_metric(ex, i);
+	g_autofree const char **names = expectations_metrics(ex);
 	GHashTable *m = world_metrics_of(w, names);
-	for (guint i = 0; i < n; i++)
-		if (!g_hash_table_contains(m, names[i]))
+	for (const char **n = names; *n; n++)
+		if (!g_hash_table_contains(m, *n))
 			return world_metrics(w);
 	return m;
 }

@@ -43,6 +43,10 @@ expect_grep "$T/out" '2 of 2 expectations met' "expectations are checked"
 
 expect_exit 1 "failed expectation exits 1" -- "$NETSIM" run -q --set expect.sim.seconds=5 "$T/ok.ini"
 expect_grep "$T/out" 'FAIL sim.seconds' "the failed expectation is named"
+# [expect] is answered from its names' owners' figures only (link l2
+# has none); a name that is not there still gets the similar names of all.
+expect_exit 1 "a figure of no link fails" -- "$NETSIM" run -q --set expect.link.l2.0.frames=0 "$T/ok.ini"
+expect_grep "$T/out" 'FAIL link.l2.0.frames .*no such figure \(known: link\.l1\.0\.' "similar names come from every figure"
 
 # Bad input: one line, file:line: group key: what, exit 2.
 printf '[scenario]\nduration = 1s\n\n[host a]\nspeed = 7\n' >"$T/bad1.ini"

@@ -100,15 +100,11 @@ run_one(const char *file)
 		fail_msg("%s: %s", file, error->message);
 	assert_true(world_run(w, &error));
 	/* [expect]'s names, in the table built for them */
-	guint n = expectations_count(ex);
-	g_autofree const char **names = g_new0(const char *, n + 1);
-	for (guint i = 0; i < n; i++)
-		names[i] = expectations_metric(ex, i);
+	g_autofree const char **names = expectations_metrics(ex);
 	GHashTable *part = world_metrics_of(w, names);
-	for (guint i = 0; i < n; i++)
-		if (!g_hash_table_contains(part, names[i]))
-			fail_msg("%s: [expect] %s is not in world_metrics_of's table", file,
-				 names[i]);
+	for (const char **n = names; *n; n++)
+		if (!g_hash_table_contains(part, *n))
+			fail_msg("%s: [expect] %s is not in world_metrics_of's table", file, *n);
 	check_owners(w, file);
 	assert_true(world_finish(w, &error));
 	world_free(w);
