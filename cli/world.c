@@ -597,8 +597,9 @@ world_metrics(struct world *w)
  * The owners wanted: each name's first component (a host, or "app",
  * "link", "tap", which own nothing themselves) and its first two ("app.X":
  * an app).  A host named like a second-level owner only adds figures.
- * Building every figure to look up a few took a fifth of the run of the
- * 10,000-sender star: 1.5 million allocations, and their frees.
+ * Building every figure to look up a few, and freeing them, took about a
+ * third of the 10,000-sender star's run (1.54 million allocations; perf:
+ * 17% building, 14% freeing).
  */
 GHashTable *
 world_metrics_of(struct world *w, const char *const *names)
@@ -709,8 +710,8 @@ world_finish(struct world *w, GError **error)
 		const struct host *h = w->hosts->pdata[i];
 		counting = trace_db(w->trace) && h->trace && h->trace->level >= TRACE_SUMMARY;
 	}
-	/* no trace to count in: no figures (building them all was a fifth
-	 * of the 10,000-sender star's run, for nothing) */
+	/* no trace to count in: no figures (building and freeing them all
+	 * was about a third of the 10,000-sender star's run, for nothing) */
 	GHashTable *m = counting ? world_metrics(w) : NULL;
 	g_autofree gpointer *keys = counting ? g_hash_table_get_keys_as_array(m, NULL) : NULL;
 	guint n = counting ? g_hash_table_size(m) : 0;
